@@ -1,0 +1,111 @@
+# cpnet - top-level build. One library of all modules, the programs, one unit-test
+# binary, fuzz targets. Variants (asan, s390x) are the same rules in another BUILD dir.
+
+BUILD   ?= build
+CC      ?= cc
+PREFIX  ?= /usr/local
+DESTDIR ?=
+EXTRA_CFLAGS ?=
+EXTRA_LDFLAGS ?=
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wno-missing-field-initializers
+CFLAGS  ?= -O2 -g
+ALL_CFLAGS  = -std=gnu11 $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) -I. -MMD -MP
+ALL_LDFLAGS = $(LDFLAGS) $(EXTRA_LDFLAGS)
+LIBS    := -lpthread
+
+MODULES := lib css qeth qdio vnic vswitch controller osa cmds cp
+LIB_SRCS ?= $(filter-out %_main.c,$(wildcard $(addsuffix /*.c,$(MODULES))))
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+LIBCPNET := $(BUILD)/libcpnet.a
+
+# Programs: NAME_main.c anywhere in the modules builds $(BUILD)/NAME (underscores -> dashes).
+PROG_SRCS := $(wildcard $(addsuffix /*_main.c,$(MODULES)))
+PROGS := $(foreach s,$(PROG_SRCS),$(BUILD)/$(subst _,-,$(patsubst %_main.c,%,$(notdir $(s)))))
+
+UNIT_TESTS ?= $(wildcard tests/unit/*.c)
+TEST_SRCS := tests/tmain.c $(UNIT_TESTS)
+TEST_OBJS := $(TEST_SRCS:%.c=$(BUILD)/%.o)
+TESTBIN   := $(BUILD)/cpnet-test
+
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+
+.PHONY: all test check-unit check-asan check-s390x check-guests check-scenarios \
+        fuzz fuzz-smoke bench install deps clean
+
+all: $(LIBCPNET) $(PROGS) $(TESTBIN)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIBCPNET): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+define prog_rule
+$(BUILD)/$(subst _,-,$(patsubst %_main.c,%,$(notdir $(1)))): $(BUILD)/$(1:.c=.o) $(LIBCPNET)
+	$$(CC) $$(ALL_CFLAGS) -o $$@ $$^ $$(ALL_LDFLAGS) $$(LIBS)
+endef
+$(foreach s,$(PROG_SRCS),$(eval $(call prog_rule,$(s))))
+
+$(TESTBIN): $(TEST_OBJS) $(LIBCPNET)
+	$(CC) $(ALL_CFLAGS) -o $@ $(TEST_OBJS) $(LIBCPNET) $(ALL_LDFLAGS) $(LIBS)
+
+# ---- tests -----------------------------------------------------------------------
+# `make test` is the README's test command: everything, including real guests.
+test: deps
+	@tests/run-all.sh
+
+check-unit: $(TESTBIN)
+	$(TESTBIN)
+
+check-asan:
+	$(MAKE) BUILD=build/asan CC=gcc \
+	  EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+	  EXTRA_LDFLAGS="-fsanitize=address,undefined" build/asan/cpnet-test
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 build/asan/cpnet-test
+
+# Big-endian: the same unit tests, cross-built for s390x, run under qemu-user.
+check-s390x:
+	$(MAKE) BUILD=build/s390x CC=s390x-linux-gnu-gcc EXTRA_LDFLAGS=-static build/s390x/cpnet-test
+	qemu-s390x-static build/s390x/cpnet-test
+
+check-scenarios: all
+	@tests/run-scenarios.sh
+
+check-guests: all
+	@tests/guests/run.sh
+
+# libFuzzer targets, built with clang against an instrumented copy of the library.
+FUZZ_BUILD := build/fuzz
+FUZZ_BINS  := $(FUZZ_SRCS:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
+fuzz: $(FUZZ_BINS)
+$(FUZZ_BUILD)/libcpnet.a: $(LIB_SRCS)
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=clang \
+	  EXTRA_CFLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" \
+	  $(FUZZ_BUILD)/libcpnet.a
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_BUILD)/libcpnet.a
+	clang -std=gnu11 -g -O1 -I. -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	  -o $@ $< $(FUZZ_BUILD)/libcpnet.a
+# A short bounded run of every target (CI).
+fuzz-smoke: fuzz
+	@tests/fuzz/smoke.sh $(FUZZ_BINS)
+
+bench: all
+	@bench/run.sh
+
+deps:
+	@scripts/deps.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/doc/cpnet
+	for p in $(PROGS); do install -m 0755 $$p $(DESTDIR)$(PREFIX)/bin/; done
+	install -m 0644 README.md $(wildcard doc/*.md) $(DESTDIR)$(PREFIX)/share/doc/cpnet/
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJS:.o=.d) $(TEST_OBJS:.o=.d)

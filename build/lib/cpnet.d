@@ -1,0 +1,2 @@
+build/lib/cpnet.o: lib/cpnet.c lib/cpnet.h
+lib/cpnet.h:
