@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# scripts/deps.sh - installs, with apt, every tool cpnet's build and tests need.
+# Idempotent and quick when all is present; `make test` and .ci/run call it first.
+set -euo pipefail
+
+# command-to-check  debian-package
+need=(
+	"gcc gcc"
+	"make make"
+	"clang clang"
+	"s390x-linux-gnu-gcc gcc-s390x-linux-gnu"
+	"qemu-s390x-static qemu-user-static"
+	"hercules hercules"
+	"cpio cpio"
+	"ip iproute2"
+	"python3 python3"
+)
+# files that come with packages that have no command
+need_files=(
+	"/usr/s390x-linux-gnu/lib/libc.a libc6-dev-s390x-cross"
+	"/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a libclang-rt-14-dev"
+)
+
+missing=()
+for entry in "${need[@]}"; do
+	set -- $entry
+	command -v "$1" >/dev/null 2>&1 || missing+=("$2")
+done
+arch=$(uname -m)
+for entry in "${need_files[@]}"; do
+	set -- $entry
+	case "$1" in *x86_64*) [ "$arch" = x86_64 ] || continue ;; esac
+	[ -e "$1" ] || missing+=("$2")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+	exit 0
+fi
+echo "deps: installing ${missing[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: missing packages and not root; run: sudo apt-get install ${missing[*]}" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq "${missing[@]}" >/dev/null
+echo "deps: done"
