@@ -17,6 +17,7 @@ const char *cpnet_strerror(int err)
 	case ENOSPC: return "no room in output buffer";
 	case EINVAL: return "invalid parameter";
 	case EAGAIN: return "nothing to do now";
+	case EOPNOTSUPP: return "facility not provided";
 	default: return strerror(err < 0 ? -err : err);
 	}
 }

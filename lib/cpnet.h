@@ -18,6 +18,7 @@
  *   -ENOSPC    the output buffer cannot hold what an encoder has to write
  *   -EINVAL    a parameter out of its architected range
  *   -EAGAIN    nothing to do now (no buffer free, no READ pending)
+ *   -EOPNOTSUPP a facility cpnet does not provide (IDA in CCWs, an unknown command)
  */
 
 #define CPNET_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
