@@ -1,0 +1,291 @@
+/* vnic/data.c - the data device of a virtual NIC: Establish/Activate Queues, SIGA,
+ * outbound SBALs to the port and frames from the port into input SBALs (copy once). */
+#include <errno.h>
+#include <string.h>
+
+#include "qdio/blocks.h"
+#include "qeth/qhdr.h"
+#include "vnic/nic_int.h"
+
+#define SIGA_ROUNDS 8		/* scan rounds per SIGA-w (128 buffers each) */
+
+int nic_qdio_establish(struct nidbk *d, const uint8_t *buf, uint32_t len)
+{
+	struct nicbk *nic = d->nic;
+	struct qdr qdr;
+	unsigned i;
+	int rc;
+
+	if (d->role != NID_UNASSIGNED && d->role != NID_DATA)
+		return -EPROTO;
+	if (nic->state < NC_ULP_SETUP || (nic->ddev && nic->ddev != d) || d->aq_running)
+		return -EPROTO;
+	if (!nic->gs)
+		return -EIO;
+	rc = qdr_decode(buf, len, &qdr);
+	if (rc < 0)
+		return rc;
+	if (qdr.qfmt != (nic->cfg.type == NIC_HIPERS ? QDIO_QFMT_IQDIO : QDIO_QFMT_QETH))
+		return -EBADMSG;
+	rc = qdr_check(nic->gs, &qdr);
+	if (rc < 0)
+		return rc;
+	for (i = 0; i < qdr.iqdcnt; i++) {
+		rc = qdio_queue_init(&nic->inq[i], nic->gs, &qdr, false, i);
+		if (rc < 0)
+			return rc;
+	}
+	for (i = 0; i < qdr.oqdcnt; i++) {
+		rc = qdio_queue_init(&nic->outq[i], nic->gs, &qdr, true, i);
+		if (rc < 0)
+			return rc;
+	}
+	nic->nin = qdr.iqdcnt;
+	nic->nout = qdr.oqdcnt;
+	nic->qdio_established = true;
+	d->role = NID_DATA;
+	nic->ddev = d;
+	return 0;
+}
+
+int nic_qdio_activate(struct nidbk *d)
+{
+	struct nicbk *nic = d->nic;
+
+	if (d->aq_running)
+		return CSS_IO_PENDING;	/* the channel asked again: still running */
+	if (d->role != NID_DATA || !nic->qdio_established)
+		return -EPROTO;
+	for (unsigned i = 0; i < nic->nin; i++)
+		qdio_ad_start(&nic->inq[i]);
+	for (unsigned i = 0; i < nic->nout; i++)
+		qdio_ad_start(&nic->outq[i]);
+	d->aq_running = true;
+	nic->qdio_active = true;
+	if (d->chan && d->chan->qdio_active)
+		d->chan->qdio_active(d->chan_ctx, true);
+	/* Activate Queues never ends on its own: halt or clear ends it. */
+	return CSS_IO_PENDING;
+}
+
+void nic_qdio_stop(struct nicbk *nic)
+{
+	struct nidbk *d = nic->ddev;
+
+	if (d && d->aq_running) {
+		d->aq_running = false;
+		if (d->chan && d->chan->qdio_active)
+			d->chan->qdio_active(d->chan_ctx, false);
+	}
+	nic->qdio_active = false;
+	nic->qdio_established = false;
+	nic->nin = nic->nout = 0;
+}
+
+static void pci(struct nicbk *nic)
+{
+	struct nidbk *d = nic->ddev;
+
+	if (d && d->chan && d->chan->pci) {
+		nic->st.pcis++;
+		d->chan->pci(d->chan_ctx);
+	}
+}
+
+/* Frames from one outbound SBAL: validate each qeth header, describe the payload. */
+static int out_sbal(void *ctx, struct qdio_queue *q, const struct qdio_sbal_view *v)
+{
+	struct nicbk *nic = ctx;
+	struct pframe fr[QDIO_SBALES];
+	struct qdio_span sp[QDIO_SBALES];
+	unsigned nfr = 0, nsp = 0;
+
+	(void)q;
+	for (unsigned p = 0; p < v->npkts; p++) {
+		const struct qdio_pkt *pk = &v->pkt[p];
+		const struct qdio_span *in = &v->span[pk->span];
+		uint8_t hb[QHDR_TSO_HDR_SIZE];
+		struct pframe *f = &fr[nfr];
+		struct qhdr h;
+		uint32_t got, hl, skip, dl;
+		unsigned first = nsp;
+
+		memset(&h, 0, sizeof(h));
+		got = qdio_spans_copy(in, pk->nspans, 0, hb, sizeof(hb));
+		if (qhdr_decode(hb, got, &h) < 0 || qhdr_id_is_tso(h.id) ||
+		    qhdr_id_is_l2(h.id) != (nic->layer == 2)) {
+			nic->st.tx_bad_frames++;
+			port_count_drop(&nic->port, PD_BADFRAME, false, 1);
+			continue;
+		}
+		hl = (uint32_t)qhdr_len(h.id);
+		dl = qhdr_data_len(&h);
+		if ((uint64_t)hl + dl > pk->len) {
+			nic->st.tx_bad_frames++;
+			port_count_drop(&nic->port, PD_BADFRAME, false, 1);
+			continue;
+		}
+		/* The payload: the packet's spans minus the header bytes, cut at dl. */
+		skip = hl;
+		for (unsigned s = 0; s < pk->nspans && dl; s++) {
+			const uint8_t *ptr = in[s].ptr;
+			uint32_t len = in[s].len;
+
+			if (skip >= len) {
+				skip -= len;
+				continue;
+			}
+			ptr += skip;
+			len -= skip;
+			skip = 0;
+			if (len > dl)
+				len = dl;
+			sp[nsp].ptr = ptr;
+			sp[nsp].len = len;
+			nsp++;
+			dl -= len;
+		}
+		memset(f, 0, sizeof(*f));
+		f->spans = &sp[first];
+		f->nspans = (uint8_t)(nsp - first);
+		f->len = qhdr_data_len(&h);
+		if (h.id == QHDR_ID_L2) {
+			uint8_t cast = h.l2.flags2 & QHDR_L2_CAST_MASK;
+
+			f->kind = PF_ETH;
+			f->cast = cast == QHDR_L2_BCAST ? PF_BROADCAST
+				  : cast == QHDR_L2_MCAST ? PF_MULTICAST : PF_UNICAST;
+			if (h.l2.flags2 & QHDR_L2_VLAN)
+				f->vlan = h.l2.vlan_tci & 0x0FFF;
+		} else {
+			uint8_t cast = h.l3.flags & QHDR_L3_CAST_MASK;
+
+			f->kind = (h.l3.flags & QHDR_L3_PASSTHRU) ? PF_ETH : PF_IP;
+			f->ipv6 = (h.l3.flags & QHDR_L3_IPV6) != 0;
+			f->cast = cast == QHDR_L3_CAST_BCAST ? PF_BROADCAST
+				  : cast == QHDR_L3_CAST_MCAST ? PF_MULTICAST
+				  : cast == QHDR_L3_CAST_ANYCAST ? PF_ANYCAST : PF_UNICAST;
+			if (h.l3.ext_flags & QHDR_L3_EXT_VLAN)
+				f->vlan = h.l3.vlan_id & 0x0FFF;
+			memcpy(f->next_hop, h.l3.addr, 16);
+		}
+		nfr++;
+	}
+	nic->st.tx_frames += nfr;
+	/* Forward before the buffer goes back to the guest: the spans point into it. */
+	port_tx(&nic->port, fr, nfr);
+	return 0;
+}
+
+int nic_qdio_siga(struct nidbk *d, unsigned fc, uint32_t mask)
+{
+	struct nicbk *nic = d->nic;
+	bool want_pci = false;
+
+	if (d->role != NID_DATA)
+		return 3;
+	if (!nic->qdio_active)
+		return 1;
+	switch (fc) {
+	case NIC_SIGA_W:
+	case NIC_SIGA_S:
+		if (fc == NIC_SIGA_W)
+			nic->st.sigas_w++;
+		else
+			nic->st.sigas_s++;
+		for (unsigned qn = 0; qn < nic->nout; qn++) {
+			struct qdio_scan res;
+
+			if (!(mask & (0x80000000u >> qn)))
+				continue;
+			for (int round = 0; round < SIGA_ROUNDS; round++) {
+				memset(&res, 0, sizeof(res));
+				if (qdio_ad_out_scan(&nic->outq[qn], QDIO_BUFS, out_sbal, nic,
+						     &res) < 0)
+					break;
+				want_pci |= res.pci;
+				if (!res.more)
+					break;
+			}
+		}
+		if (want_pci)
+			pci(nic);
+		return 0;
+	case NIC_SIGA_R:
+		/* New empty input buffers: frames are delivered as they come, nothing
+		 * waits here (what found no buffer was dropped and counted). */
+		nic->st.sigas_r++;
+		return 0;
+	default:
+		return 3;
+	}
+}
+
+/* Frames the port delivers: one qeth header each, into the input queue. */
+unsigned nic_port_rx(void *owner, struct port *p, const struct pframe *f, unsigned n)
+{
+	struct nicbk *nic = owner;
+	struct qdio_queue *q = &nic->inq[0];
+	unsigned took = 0;
+
+	if (!nic->qdio_active || !nic->lan_started || nic->nin == 0) {
+		port_count_drop(p, PD_DOWN, true, n);
+		return 0;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		uint8_t hb[QHDR_SIZE];
+		struct qhdr h;
+		int rc;
+
+		memset(&h, 0, sizeof(h));
+		if (nic->layer == 2) {
+			if (f[i].kind != PF_ETH) {
+				port_count_drop(p, PD_BADFRAME, true, 1);
+				continue;
+			}
+			h.id = QHDR_ID_L2;
+			h.l2.flags2 = f[i].cast == PF_BROADCAST ? QHDR_L2_BCAST
+				      : f[i].cast == PF_MULTICAST ? QHDR_L2_MCAST : QHDR_L2_UCAST;
+			if (f[i].vlan) {
+				h.l2.flags2 |= QHDR_L2_VLAN;
+				h.l2.vlan_tci = f[i].vlan;
+			}
+			h.l2.pkt_len = (uint16_t)f[i].len;
+		} else {
+			h.id = QHDR_ID_L3;
+			h.l3.flags = f[i].cast == PF_BROADCAST ? QHDR_L3_CAST_BCAST
+				     : f[i].cast == PF_MULTICAST ? QHDR_L3_CAST_MCAST
+				     : f[i].cast == PF_ANYCAST ? QHDR_L3_CAST_ANYCAST
+				     : QHDR_L3_CAST_UCAST;
+			if (f[i].ipv6)
+				h.l3.flags |= QHDR_L3_IPV6;
+			if (f[i].kind == PF_ETH)
+				h.l3.flags |= QHDR_L3_PASSTHRU;
+			h.l3.length = (uint16_t)f[i].len;
+			if (f[i].has_src_mac)
+				qhdr_l3_set_rx_src_mac(&h.l3, f[i].src_mac);
+			if (f[i].vlan)
+				qhdr_l3_set_rx_vlan(&h.l3, f[i].vlan);
+		}
+		if (f[i].len == 0 || f[i].len > QHDR_MAX_DATA) {
+			port_count_drop(p, PD_TOOBIG, true, 1);
+			continue;
+		}
+		qhdr_encode(&h, hb, sizeof(hb));
+		rc = qdio_ad_in_put(q, hb, QHDR_SIZE, f[i].spans, f[i].nspans);
+		if (rc == -EAGAIN) {
+			port_count_drop(p, PD_NOBUF, true, 1);
+			continue;
+		}
+		if (rc < 0) {
+			port_count_drop(p, PD_TOOBIG, true, 1);
+			continue;
+		}
+		took++;
+	}
+	nic->st.rx_frames += took;
+	qdio_ad_in_flush(q);
+	if (qdio_ad_take_irq(q))
+		pci(nic);
+	return took;
+}

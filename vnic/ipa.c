@@ -1,0 +1,478 @@
+/* vnic/ipa.c - IPA commands as a virtual NIC answers them: every command Linux qeth
+ * sends in layer 2 and layer 3, registrations passed to the port, replies built here. */
+#include <errno.h>
+#include <string.h>
+
+#include "lib/be.h"
+#include "qeth/ipa.h"
+#include "qeth/mpc.h"
+#include "vnic/nic_int.h"
+
+/* What the NIC offers (QIPASSIST).  No checksum or TSO offload: frames cross the
+ * switch as they are, so nobody would compute what the guest left out. */
+#define NIC_ASSISTS_L3_V4 (IPA_ARP_PROCESSING | IPA_FILTERING | IPA_IPV6 | \
+			   IPA_MULTICASTING | IPA_SETADAPTERPARMS | IPA_SOURCE_MAC | \
+			   IPA_PASSTHRU | IPA_INBOUND_PASSTHRU | IPA_FULL_VLAN | \
+			   IPA_VLAN_PRIO)
+#define NIC_ASSISTS_L3_V6 (IPA_IPV6 | IPA_PASSTHRU | IPA_INBOUND_PASSTHRU | \
+			   IPA_MULTICASTING | IPA_SETADAPTERPARMS)
+#define NIC_ASSISTS_L2 (IPA_SETADAPTERPARMS)
+#define NIC_ADP_CMDS (IPA_SETADP_QUERY_COMMANDS_SUPPORTED | IPA_SETADP_ALTER_MAC_ADDRESS | \
+		      IPA_SETADP_SET_PROMISC_MODE | IPA_SETADP_SET_ACCESS_CONTROL | \
+		      IPA_SETADP_QUERY_CARD_INFO)
+
+static uint32_t assists(const struct nicbk *nic, uint16_t prot)
+{
+	if (nic->layer == 2)
+		return NIC_ASSISTS_L2;
+	return prot == IPA_PROT_V6 ? NIC_ASSISTS_L3_V6 : NIC_ASSISTS_L3_V4;
+}
+
+static bool same_ip(const struct nic_ip *ip, bool v6, const uint8_t *addr)
+{
+	return ip->v6 == v6 && memcmp(ip->addr, addr, v6 ? 16 : 4) == 0;
+}
+
+static uint16_t reg(struct nicbk *nic, struct paddr *a)
+{
+	return port_addr(&nic->port, a);
+}
+
+static uint16_t do_setip(struct nicbk *nic, const struct ipa_cmd *c, bool set)
+{
+	bool v6 = c->hdr.prot == IPA_PROT_V6;
+	struct paddr a = { .op = set ? PA_SETIP : PA_DELIP, .ipv6 = v6 };
+	unsigned i;
+	uint16_t rc;
+
+	if (nic->layer != 3)
+		return IPA_RC_NOTSUPP;
+	if (c->hdr.prot != IPA_PROT_V4 && c->hdr.prot != IPA_PROT_V6)
+		return IPA_RC_SETIP_INVALID_VERSION;
+	for (i = 0; i < nic->nips; i++)
+		if (same_ip(&nic->ips[i], v6, c->u.setip.addr))
+			break;
+	if (set && !nic->lan_started)
+		return IPA_RC_SETIP_NO_STARTLAN;
+	if (set && i < nic->nips)
+		return IPA_RC_SUCCESS;		/* Linux retries: already ours */
+	if (set && nic->nips >= NIC_MAX_IPS)
+		return IPA_RC_IP_ADDR_TABLE_FULL;
+	if (!set && i == nic->nips)
+		return IPA_RC_PRIMARY_ALREADY_DEFINED;	/* DELIP: "not defined" */
+	memcpy(a.ip, c->u.setip.addr, 16);
+	memcpy(a.mask, c->u.setip.mask, 16);
+	a.value = c->u.setip.flags;
+	rc = reg(nic, &a);
+	if (rc && set)
+		return rc;
+	if (set) {
+		struct nic_ip *ip = &nic->ips[nic->nips++];
+
+		memset(ip, 0, sizeof(*ip));
+		ip->v6 = v6;
+		memcpy(ip->addr, c->u.setip.addr, 16);
+		memcpy(ip->mask, c->u.setip.mask, 16);
+		ip->flags = c->u.setip.flags;
+	} else {
+		nic->ips[i] = nic->ips[--nic->nips];
+	}
+	return IPA_RC_SUCCESS;
+}
+
+static uint16_t do_setipm(struct nicbk *nic, const struct ipa_cmd *c, bool set)
+{
+	bool v6 = c->hdr.prot == IPA_PROT_V6;
+	const uint8_t *addr = c->u.setipm.addr;
+	struct paddr a = { .op = set ? PA_SETIPM : PA_DELIPM, .ipv6 = v6 };
+	unsigned i;
+	uint16_t rc;
+
+	if (nic->layer != 3)
+		return IPA_RC_NOTSUPP;
+	if (c->hdr.prot != IPA_PROT_V4 && c->hdr.prot != IPA_PROT_V6)
+		return IPA_RC_INVALID_IP_VERSION;
+	for (i = 0; i < nic->nipms; i++)
+		if (nic->ipms[i].v6 == v6 && !memcmp(nic->ipms[i].addr, addr, 16))
+			break;
+	if (set && i < nic->nipms)
+		return IPA_RC_SUCCESS;
+	if (!set && i == nic->nipms)
+		return IPA_RC_MC_ADDR_NOT_FOUND;
+	if (set && nic->nipms >= NIC_MAX_IPMS)
+		return IPA_RC_IP_ADDR_TABLE_FULL;
+	memcpy(a.ip, addr, 16);
+	memcpy(a.mac, c->u.setipm.mac, 6);
+	rc = reg(nic, &a);
+	if (rc && set)
+		return rc;
+	if (set) {
+		struct nic_ipm *m = &nic->ipms[nic->nipms++];
+
+		m->v6 = v6;
+		memcpy(m->addr, addr, 16);
+		memcpy(m->mac, c->u.setipm.mac, 6);
+	} else {
+		nic->ipms[i] = nic->ipms[--nic->nipms];
+	}
+	return IPA_RC_SUCCESS;
+}
+
+static uint16_t do_mac(struct nicbk *nic, const struct ipa_cmd *c)
+{
+	bool group = c->hdr.cmd == IPA_CMD_SETGMAC || c->hdr.cmd == IPA_CMD_DELGMAC;
+	bool set = c->hdr.cmd == IPA_CMD_SETVMAC || c->hdr.cmd == IPA_CMD_SETGMAC;
+	const uint8_t *mac = c->u.mac.addr;
+	struct paddr a = { .op = group ? (set ? PA_SETGMAC : PA_DELGMAC)
+				       : (set ? PA_SETVMAC : PA_DELVMAC) };
+	unsigned i;
+	uint16_t rc;
+
+	if (nic->layer != 2)
+		return IPA_RC_L2_UNSUPPORTED_CMD;
+	/* A group address must have the group bit, a unicast one must not. */
+	if (group != ((mac[0] & 1) != 0))
+		return group ? IPA_RC_L2_GMAC_NOT_FOUND : IPA_RC_L2_MAC_NOT_AUTH_BY_ADP;
+	for (i = 0; i < nic->nmacs; i++)
+		if (nic->macs[i].group == group && !memcmp(nic->macs[i].mac, mac, 6))
+			break;
+	if (set && i < nic->nmacs)
+		return group ? IPA_RC_SUCCESS : IPA_RC_L2_DUP_MAC;
+	if (!set && i == nic->nmacs)
+		return group ? IPA_RC_L2_GMAC_NOT_FOUND : IPA_RC_L2_MAC_NOT_FOUND;
+	if (set && nic->nmacs >= NIC_MAX_MACS)
+		return IPA_RC_L2_ADDR_TABLE_FULL;
+	memcpy(a.mac, mac, 6);
+	rc = reg(nic, &a);
+	if (rc && set)
+		return rc;
+	if (set) {
+		memcpy(nic->macs[nic->nmacs].mac, mac, 6);
+		nic->macs[nic->nmacs++].group = group;
+		if (!group)
+			memcpy(nic->cur_mac, mac, 6);
+	} else {
+		nic->macs[i] = nic->macs[--nic->nmacs];
+	}
+	return IPA_RC_SUCCESS;
+}
+
+static uint16_t do_vlan(struct nicbk *nic, const struct ipa_cmd *c)
+{
+	bool set = c->hdr.cmd == IPA_CMD_SETVLAN;
+	uint16_t vid = c->u.vlan;
+	struct paddr a = { .op = set ? PA_SETVLAN : PA_DELVLAN, .vlan = vid };
+	bool have;
+	uint16_t rc;
+
+	if (nic->layer != 2)
+		return IPA_RC_L2_UNSUPPORTED_CMD;
+	if (vid == 0 || vid > 4094)
+		return IPA_RC_L2_INVALID_VLAN_ID;
+	have = nic->vlans[vid / 8] & (1u << (vid % 8));
+	if (set && have)
+		return IPA_RC_L2_DUP_VLAN_ID;
+	if (!set && !have)
+		return IPA_RC_L2_VLAN_ID_NOT_FOUND;
+	rc = reg(nic, &a);
+	if (rc && set)
+		return rc;
+	if (set)
+		nic->vlans[vid / 8] |= (uint8_t)(1u << (vid % 8));
+	else
+		nic->vlans[vid / 8] &= (uint8_t)~(1u << (vid % 8));
+	return IPA_RC_SUCCESS;
+}
+
+static uint16_t do_setass(struct nicbk *nic, struct ipa_cmd *c)
+{
+	struct ipa_setass *s = &c->u.setass;
+	uint32_t sup = assists(nic, c->hdr.prot);
+	uint32_t *en = c->hdr.prot == IPA_PROT_V6 ? &nic->assists_enabled6
+						  : &nic->assists_enabled4;
+
+	c->hdr.supported = sup;
+	if (!(sup & s->assist) || __builtin_popcount(s->assist) != 1) {
+		s->rc = IPA_RC_NOTSUPP;
+		return IPA_RC_NOTSUPP;
+	}
+	switch (s->cmd) {
+	case IPA_SETASS_START:
+	case IPA_SETASS_ENABLE:
+		*en |= s->assist;
+		break;
+	case IPA_SETASS_STOP:
+		*en &= ~s->assist;
+		break;
+	case IPA_SETASS_CONFIGURE:
+		break;
+	default:
+		/* ARP cache queries and the like: the switch keeps no ARP cache. */
+		s->rc = IPA_RC_NOTSUPP;
+		c->hdr.enabled = *en;
+		return IPA_RC_NOTSUPP;
+	}
+	s->rc = 0;
+	c->hdr.enabled = *en;
+	return IPA_RC_SUCCESS;
+}
+
+static uint16_t do_setadp(struct nicbk *nic, struct ipa_cmd *c)
+{
+	struct ipa_setadp *a = &c->u.setadp;
+	struct paddr pa = { .op = PA_PROMISC };
+	uint16_t rc;
+
+	a->supported = NIC_ADP_CMDS;
+	a->sub_rc = 0;
+	if (!(a->subcmd & NIC_ADP_CMDS) || !a->has_data)
+		return IPA_RC_NOTSUPP;
+	switch (a->subcmd) {
+	case IPA_SETADP_QUERY_COMMANDS_SUPPORTED:
+		a->d.qcs.n_lan_types = 1;
+		a->d.qcs.lan_type = nic->cfg.link_type;
+		a->d.qcs.supported = NIC_ADP_CMDS;
+		break;
+	case IPA_SETADP_ALTER_MAC_ADDRESS:
+		if (a->d.mac.op == IPA_ADP_MAC_READ) {
+			memcpy(a->d.mac.mac, nic->cfg.mac, 6);
+			a->d.mac.addr_size = 6;
+			a->d.mac.count = 1;
+			a->flags = IPA_SETADP_FLAG_VIRTUAL_MAC;
+		} else if (a->d.mac.op == IPA_ADP_MAC_REPLACE && a->d.mac.addr_size == 6 &&
+			   !(a->d.mac.mac[0] & 1)) {
+			memcpy(nic->cur_mac, a->d.mac.mac, 6);
+		} else {
+			a->sub_rc = IPA_RC_NOTSUPP;
+		}
+		break;
+	case IPA_SETADP_SET_PROMISC_MODE:
+		if (a->d.mode > IPA_ADP_PROMISC_ON) {
+			a->sub_rc = IPA_RC_INVALID_FORMAT;
+			break;
+		}
+		pa.value = a->d.mode;
+		rc = reg(nic, &pa);
+		if (rc)
+			a->sub_rc = rc;
+		else
+			nic->promisc = a->d.mode == IPA_ADP_PROMISC_ON;
+		break;
+	case IPA_SETADP_SET_ACCESS_CONTROL:
+		if (a->d.mode > IPA_ADP_ISOLATION_DROP)
+			a->sub_rc = IPA_ADP_ACCESS_RC_NOT_SUPPORTED;
+		else if (a->d.mode == nic->adp_isolation)
+			a->sub_rc = a->d.mode ? IPA_ADP_ACCESS_RC_ALREADY_ISOLATED
+					      : IPA_ADP_ACCESS_RC_ALREADY_NOT_ISOLATED;
+		else
+			nic->adp_isolation = a->d.mode;
+		break;
+	case IPA_SETADP_QUERY_CARD_INFO:
+		a->d.card.card_type = nic->cfg.type == NIC_HIPERS ? 5 : 1;
+		a->d.card.port_mode = IPA_ADP_CARD_FULL_DUPLEX;
+		a->d.card.port_speed = IPA_ADP_CARD_SPEED_1G;
+		break;
+	default:
+		return IPA_RC_NOTSUPP;
+	}
+	return IPA_RC_SUCCESS;
+}
+
+static uint16_t dispatch(struct nicbk *nic, struct ipa_cmd *c)
+{
+	struct paddr a = { 0 };
+	uint16_t rc;
+
+	switch (c->hdr.cmd) {
+	case IPA_CMD_STARTLAN:
+		a.op = PA_STARTLAN;
+		rc = reg(nic, &a);
+		/* Not coupled: the guest goes on with carrier off (Linux tolerates 0xE080). */
+		if (rc == IPA_RC_SUCCESS && !nic->link_up)
+			rc = IPA_RC_LAN_OFFLINE;
+		if (rc == IPA_RC_SUCCESS || rc == IPA_RC_LAN_OFFLINE)
+			nic->lan_started = true;
+		return rc;
+	case IPA_CMD_STOPLAN:
+		a.op = PA_STOPLAN;
+		reg(nic, &a);
+		nic->lan_started = false;
+		return IPA_RC_SUCCESS;
+	case IPA_CMD_QIPASSIST:
+		c->hdr.supported = assists(nic, c->hdr.prot);
+		c->hdr.enabled = c->hdr.prot == IPA_PROT_V6 ? nic->assists_enabled6
+							    : nic->assists_enabled4;
+		return IPA_RC_SUCCESS;
+	case IPA_CMD_SETASSPARMS:
+		return do_setass(nic, c);
+	case IPA_CMD_SETADAPTERPARMS:
+		return do_setadp(nic, c);
+	case IPA_CMD_SETVMAC:
+	case IPA_CMD_DELVMAC:
+	case IPA_CMD_SETGMAC:
+	case IPA_CMD_DELGMAC:
+		return do_mac(nic, c);
+	case IPA_CMD_SETVLAN:
+	case IPA_CMD_DELVLAN:
+		return do_vlan(nic, c);
+	case IPA_CMD_SETIP:
+		return do_setip(nic, c, true);
+	case IPA_CMD_DELIP:
+		return do_setip(nic, c, false);
+	case IPA_CMD_SETIPM:
+		return do_setipm(nic, c, true);
+	case IPA_CMD_DELIPM:
+		return do_setipm(nic, c, false);
+	case IPA_CMD_SETRTG:
+		if (nic->layer != 3)
+			return IPA_RC_NOTSUPP;
+		if (c->u.setrtg > IPA_RTG_MULTICAST_ROUTER &&
+		    !(nic->cfg.type == NIC_HIPERS && c->u.setrtg <= IPA_RTG_SECONDARY_CONNECTOR))
+			return IPA_RC_INVALID_SETRTG_INDICATOR;
+		if (c->hdr.prot == IPA_PROT_V6)
+			nic->routing6 = c->u.setrtg;
+		else
+			nic->routing4 = c->u.setrtg;
+		return IPA_RC_SUCCESS;
+	case IPA_CMD_CREATE_ADDR:
+		if (nic->layer != 3)
+			return IPA_RC_NOTSUPP;
+		memcpy(c->u.create.mac, nic->cfg.mac, 6);
+		return IPA_RC_SUCCESS;
+	case IPA_CMD_DESTROY_ADDR:
+		return nic->layer == 3 ? IPA_RC_SUCCESS : IPA_RC_NOTSUPP;
+	default:
+		/* VNICC, SETBRIDGEPORT, SET_DIAG_ASS, and anything unknown. */
+		return IPA_RC_NOTSUPP;
+	}
+}
+
+/* Put our framing on a reply that reuses the request's geometry. */
+static void stamp_reply(struct nicbk *nic, uint8_t *msg, uint32_t req_pdu_seq)
+{
+	uint32_t seq = nic_next_seq(nic);
+
+	be_put32(msg + 0x04, seq);		/* TH transport seq */
+	be_put32(msg + 0x1C, seq);		/* RRH PDU seq */
+	be_put32(msg + 0x20, req_pdu_seq);	/* RRH ack seq */
+	be_put32(msg + 0x2C, nic->host_ulp_conn);	/* RRH destination token */
+}
+
+int nic_ipa(struct nicbk *nic, const uint8_t *buf, uint32_t len)
+{
+	uint8_t out[NIC_MSG_MAX];
+	struct ipa_cmd c;
+	size_t off, cmdlen;
+	uint16_t rc;
+	int drc, n;
+
+	if (len > NIC_MSG_MAX)
+		return -EMSGSIZE;
+	drc = ipa_pdu_payload(buf, len, &off, &cmdlen);
+	if (drc < 0)
+		return drc;
+	nic->st.ipa_cmds++;
+	memcpy(out, buf, off + cmdlen);
+	stamp_reply(nic, out, be_get32(buf + 0x1C));
+	drc = ipa_cmd_decode(buf + off, cmdlen, &c);
+	if (drc < 0 || drc == IPA_DECODE_UNKNOWN_CMD || drc == IPA_DECODE_UNKNOWN_SUBCMD) {
+		struct ipa_hdr h;
+
+		/* A header we can read gets an IPA return code; none is a command reject. */
+		if (ipa_hdr_decode(buf + off, cmdlen, &h) < 0)
+			return -EBADMSG;
+		rc = drc < 0 ? IPA_RC_INVALID_FORMAT : IPA_RC_NOTSUPP;
+		nic->st.ipa_errors++;
+		n = ipa_reply_build(buf + off, cmdlen, IPA_INIT_HOST, rc, out + off,
+				    sizeof(out) - off);
+		if (n < 0)
+			return n;
+		return nic_post_msg(nic, out, (uint32_t)(off + cmdlen));
+	}
+	if (c.hdr.initiator != IPA_INIT_HOST)
+		return -EBADMSG;	/* a guest never sends replies to us */
+	rc = dispatch(nic, &c);
+	if (rc)
+		nic->st.ipa_errors++;
+	ipa_cmd_make_reply(&c, IPA_INIT_HOST, rc);
+	n = ipa_cmd_encode(&c, out + off, cmdlen);
+	if (n < 0) {
+		/* The reply does not fit the request's room: answer with the code only. */
+		n = ipa_reply_build(buf + off, cmdlen, IPA_INIT_HOST, rc ? rc : IPA_RC_NOTSUPP,
+				    out + off, sizeof(out) - off);
+		if (n < 0)
+			return n;
+	}
+	return nic_post_msg(nic, out, (uint32_t)(off + cmdlen));
+}
+
+int nic_ipa_unsolicited(struct nicbk *nic, uint8_t cmd)
+{
+	uint8_t out[MPC_PDU_OFF + IPA_HDR_SIZE];
+	struct mpc_hdr h = { 0 };
+	struct ipa_hdr ih = { 0 };
+	int n;
+
+	h.th_seq = h.pdu_seq = nic_next_seq(nic);
+	h.rrh_type = IPA_PDU_RRH_TYPE_IPA;
+	h.proto = nic->layer == 2 ? IPA_PDU_PROT_L2 : IPA_PDU_PROT_L3;
+	h.dest_token = nic->host_ulp_conn;
+	n = mpc_frame_encode(&h, IPA_HDR_SIZE, out, sizeof(out));
+	if (n < 0)
+		return n;
+	ih.cmd = cmd;
+	ih.initiator = IPA_INIT_ADAPTER;
+	ih.adapter_type = IPA_ADAPTER_TYPE;
+	ih.prim_version = nic->layer == 2 ? IPA_PRIM_L2 : IPA_PRIM_L3;
+	ih.param_count = 1;
+	if (ipa_hdr_encode(&ih, out + n, sizeof(out) - (size_t)n) < 0)
+		return -ENOSPC;
+	return nic_post_msg(nic, out, sizeof(out));
+}
+
+void nic_ipa_forget(struct nicbk *nic)
+{
+	struct paddr a;
+
+	for (unsigned i = 0; i < nic->nips; i++) {
+		memset(&a, 0, sizeof(a));
+		a.op = PA_DELIP;
+		a.ipv6 = nic->ips[i].v6;
+		memcpy(a.ip, nic->ips[i].addr, 16);
+		reg(nic, &a);
+	}
+	for (unsigned i = 0; i < nic->nipms; i++) {
+		memset(&a, 0, sizeof(a));
+		a.op = PA_DELIPM;
+		a.ipv6 = nic->ipms[i].v6;
+		memcpy(a.ip, nic->ipms[i].addr, 16);
+		reg(nic, &a);
+	}
+	for (unsigned i = 0; i < nic->nmacs; i++) {
+		memset(&a, 0, sizeof(a));
+		a.op = nic->macs[i].group ? PA_DELGMAC : PA_DELVMAC;
+		memcpy(a.mac, nic->macs[i].mac, 6);
+		reg(nic, &a);
+	}
+	for (unsigned v = 1; v < 4095; v++) {
+		if (nic->vlans[v / 8] & (1u << (v % 8))) {
+			memset(&a, 0, sizeof(a));
+			a.op = PA_DELVLAN;
+			a.vlan = (uint16_t)v;
+			reg(nic, &a);
+		}
+	}
+	if (nic->lan_started) {
+		memset(&a, 0, sizeof(a));
+		a.op = PA_STOPLAN;
+		reg(nic, &a);
+	}
+	nic->nips = nic->nipms = nic->nmacs = 0;
+	memset(nic->vlans, 0, sizeof(nic->vlans));
+	nic->lan_started = false;
+	nic->promisc = false;
+	nic->assists_enabled4 = nic->assists_enabled6 = 0;
+	nic->routing4 = nic->routing6 = 0;
+	nic->adp_isolation = 0;
+	memcpy(nic->cur_mac, nic->cfg.mac, 6);
+}

@@ -1,0 +1,189 @@
+/* vnic/nic.h - the virtual NIC: NICBK (one per NIC) and NIDBK (one per device), the
+ * adapter side of the OSA-Express QDIO protocol, and its one port towards a switch. */
+#ifndef CPNET_VNIC_NIC_H
+#define CPNET_VNIC_NIC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "css/device.h"
+#include "lib/gstor.h"
+#include "qdio/queue.h"
+#include "vnic/port.h"
+
+/*
+ * Thread-safety: a NICBK and its NIDBKs are driven by one thread at a time; the
+ * embedding (the in-process channel subsystem, the Hercules glue, cpnetd's loop)
+ * serializes calls into this module (Hercules: one lock per NIC).  Callbacks out
+ * of it (nid_chan_ops, port ops) are made with that serialization held.
+ */
+
+/* Role of a device, set by what the guest does with it (not by device number):
+ * IDX ACTIVATE of type read/write makes it the read/write control device, Establish
+ * Queues makes it the data device. */
+enum nid_role { NID_UNASSIGNED = 0, NID_READ, NID_WRITE, NID_DATA };
+
+/* How a device reaches its channel. */
+struct nid_chan_ops {
+	/* A command the device answered CSS_IO_PENDING can now make progress. */
+	void (*ready)(void *ctx);
+	/* Present a PCI (intermediate) interruption on this (data) subchannel. */
+	void (*pci)(void *ctx);
+	/* Activate Queues started/ended: the subchannel's QDIO-active indication. */
+	void (*qdio_active)(void *ctx, bool on);
+};
+
+#define NIC_MSG_MAX   4096	/* one control message per READ, at most 4 KiB */
+#define NIC_MSG_RING  32	/* control messages queued for the read device */
+#define NIC_MAX_DEVS  64	/* devices per NIC this implementation accepts */
+#define NIC_MAX_IPS   64	/* registered unicast IPs (v4 + v6) */
+#define NIC_MAX_MACS  32	/* registered unicast + group MACs */
+#define NIC_MAX_IPMS  64	/* registered multicast groups */
+
+enum nic_type { NIC_QDIO = 0, NIC_HIPERS = 1 };
+
+/* NIDBK: one device of a NIC. */
+struct nidbk {
+	struct nicbk *nic;
+	unsigned index;		/* position in the NIC (vdev = base + index) */
+	uint16_t devno;
+	uint16_t schno;
+	enum nid_role role;
+	const struct nid_chan_ops *chan;
+	void *chan_ctx;
+	bool read_waiting;	/* read device: a READ is pending for a message */
+	bool aq_running;	/* data device: Activate Queues holds the subchannel */
+	uint16_t idx_reply_len;	/* IDX reply for the chained READ (0 = none) */
+	uint8_t idx_reply[64];
+	uint64_t n_ccws, n_rejects;
+};
+
+struct nic_ip {
+	bool v6;
+	uint8_t addr[16];
+	uint8_t mask[16];
+	uint32_t flags;
+};
+
+struct nic_mac {
+	uint8_t mac[6];
+	bool group;
+};
+
+struct nic_ipm {
+	bool v6;
+	uint8_t addr[16];
+	uint8_t mac[6];
+};
+
+enum nic_conn_state {
+	NC_IDLE = 0,		/* no IDX yet */
+	NC_IDX_READ,		/* read device activated */
+	NC_IDX_BOTH,		/* read and write devices activated */
+	NC_CM_ENABLED,
+	NC_CM_SETUP,
+	NC_ULP_ENABLED,
+	NC_ULP_SETUP,
+	NC_DM_ACT,		/* online: IPA commands accepted */
+};
+
+/* Configuration from DEFINE NIC / NICDEF. */
+struct nic_cfg {
+	uint16_t base_devno;
+	unsigned ndev;		/* 3 .. NIC_MAX_DEVS */
+	uint16_t base_schno;
+	uint8_t chpid;
+	enum nic_type type;
+	uint8_t mac[6];		/* assigned MAC */
+	uint16_t max_mtu;	/* reported in ULP_ENABLE (0 = 8992) */
+	uint8_t link_type;	/* reported in ULP_ENABLE (0 = GbE) */
+	bool vm_nic;		/* RCD plant "VM" (default true: a z/VM NIC) */
+	char owner[9];		/* user id, for messages and QUERY */
+};
+
+/* Statistics a NIC keeps besides its port's. */
+struct nic_stats {
+	uint64_t ipa_cmds, ipa_errors, mpc_cmds, control_rejects, msg_overflow;
+	uint64_t sigas_w, sigas_r, sigas_s, pcis;
+	uint64_t tx_frames, rx_frames;
+	uint64_t tx_bad_frames;		/* malformed qeth header / frame from the guest */
+};
+
+/* NICBK: one virtual NIC. */
+struct nicbk {
+	struct nic_cfg cfg;
+	struct nidbk *dev;
+	unsigned ndev;
+	struct gstor *gs;		/* the guest's storage (NULL until attached) */
+
+	/* Connection (IDX + MPC). */
+	enum nic_conn_state state;
+	struct nidbk *rdev, *wdev, *ddev;
+	uint8_t layer;			/* 0 unknown, 2 or 3 (ULP_ENABLE) */
+	uint16_t func_level;		/* IDX function level the guest sent */
+	uint32_t host_cm_filter, host_cm_conn, host_ulp_filter, host_ulp_conn;
+	uint32_t host_issuer;		/* guest's issuer-RM token from IDX */
+	uint32_t seq_out;		/* our transport/PDU sequence for messages we send */
+
+	/* Control messages for the read device: a ring of NIC_MSG_RING messages. */
+	uint8_t *msgbuf;		/* NIC_MSG_RING * NIC_MSG_MAX */
+	uint16_t msglen[NIC_MSG_RING];
+	unsigned msg_head, msg_count;
+
+	/* IPA state. */
+	bool lan_started;		/* STARTLAN received */
+	bool link_up;			/* the port's LAN is up (else STARTLAN gets 0xE080) */
+	uint32_t assists_enabled4, assists_enabled6;
+	bool promisc;
+	uint8_t routing4, routing6;
+	uint32_t adp_isolation;
+	struct nic_ip ips[NIC_MAX_IPS];
+	unsigned nips;
+	struct nic_mac macs[NIC_MAX_MACS];
+	unsigned nmacs;
+	struct nic_ipm ipms[NIC_MAX_IPMS];
+	unsigned nipms;
+	uint8_t vlans[4096 / 8];	/* registered VLAN ids (bitmap) */
+	uint8_t cur_mac[6];		/* MAC the guest uses (READ_MAC / SETVMAC) */
+
+	/* QDIO. */
+	bool qdio_established, qdio_active;
+	unsigned nin, nout;
+	struct qdio_queue inq[QDIO_QUEUES_MAX];
+	struct qdio_queue outq[QDIO_QUEUES_MAX];
+
+	struct port port;
+	struct nic_stats st;
+};
+
+/* Create a NIC per cfg (devices, message ring).  -EINVAL for a bad config, -ENOMEM. */
+int nic_create(struct nicbk *nic, const struct nic_cfg *cfg);
+void nic_destroy(struct nicbk *nic);
+/* Give the NIC its guest's storage (before the guest starts I/O). */
+void nic_attach_storage(struct nicbk *nic, struct gstor *gs);
+/* Connect a device to its channel. */
+void nid_bind_channel(struct nidbk *d, const struct nid_chan_ops *ops, void *ctx);
+/* The device model for every NIDBK (dev argument = struct nidbk *). */
+extern const struct css_devops nic_devops;
+/* The device with this device number, or NULL. */
+struct nidbk *nic_find_dev(struct nicbk *nic, uint16_t devno);
+
+/* SIGA on a data device. fc 0 = write, 1 = read, 2 = sync; mask bit 31-n = queue n.
+ * Returns the condition code (0 ok, 1 not QDIO-active, 3 not a data device). */
+#define NIC_SIGA_W 0
+#define NIC_SIGA_R 1
+#define NIC_SIGA_S 2
+int nic_siga(struct nidbk *d, unsigned fc, uint32_t mask);
+
+/* Link state of the LAN the port is attached to (unsolicited STOPLAN/STARTLAN). */
+void nic_set_link(struct nicbk *nic, bool up);
+/* Drop everything the guest set up (device reset, detach): queues, connection. */
+void nic_reset(struct nicbk *nic);
+
+/* SSQD answer for a data device (for CHSC 0x0024): qdioac1 and queue counts. */
+#define NIC_QDIOAC1 0x60	/* SIGA-r and SIGA-w needed */
+
+/* A readable one-line state name ("online", "ulp-setup", ...). */
+const char *nic_state_name(enum nic_conn_state s);
+
+#endif
