@@ -1,2 +1,0 @@
-build/lib/cpnet.o: lib/cpnet.c lib/cpnet.h
-lib/cpnet.h:

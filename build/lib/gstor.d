@@ -1,3 +1,0 @@
-build/lib/gstor.o: lib/gstor.c lib/gstor.h lib/be.h
-lib/gstor.h:
-lib/be.h:

@@ -1,2 +1,0 @@
-build/tests/tmain.o: tests/tmain.c tests/tcheck.h
-tests/tcheck.h:
