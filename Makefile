@@ -15,7 +15,7 @@ ALL_CFLAGS  = -std=gnu11 $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) -I. -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(EXTRA_LDFLAGS)
 LIBS    := -lpthread
 
-MODULES := lib css qeth qdio vnic vswitch controller osa cmds cp
+MODULES := lib css qeth qdio vnic driver vswitch controller osa cmds cp
 LIB_SRCS ?= $(filter-out %_main.c,$(wildcard $(addsuffix /*.c,$(MODULES))))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIBCPNET := $(BUILD)/libcpnet.a
@@ -31,6 +31,8 @@ TESTBIN   := $(BUILD)/cpnet-test
 
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 
+
+.PHONY: hercules
 .PHONY: all test check-unit check-asan check-s390x check-guests check-scenarios \
         fuzz fuzz-smoke bench install deps clean
 
@@ -83,13 +85,16 @@ check-guests: all
 FUZZ_BUILD := build/fuzz
 FUZZ_BINS  := $(FUZZ_SRCS:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
 fuzz: $(FUZZ_BINS)
-$(FUZZ_BUILD)/libcpnet.a: $(LIB_SRCS)
-	$(MAKE) BUILD=$(FUZZ_BUILD) CC=clang \
+FUZZ_LIB   := build/fuzz-lib/libcpnet.a
+.PHONY: $(FUZZ_LIB)
+$(FUZZ_LIB):
+	$(MAKE) BUILD=build/fuzz-lib CC=clang \
 	  EXTRA_CFLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" \
-	  $(FUZZ_BUILD)/libcpnet.a
-$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_BUILD)/libcpnet.a
+	  build/fuzz-lib/libcpnet.a
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB)
+	@mkdir -p $(dir $@)
 	clang -std=gnu11 -g -O1 -I. -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	  -o $@ $< $(FUZZ_BUILD)/libcpnet.a
+	  -o $@ $< $(FUZZ_LIB)
 # A short bounded run of every target (CI).
 fuzz-smoke: fuzz
 	@tests/fuzz/smoke.sh $(FUZZ_BINS)
@@ -99,6 +104,11 @@ bench: all
 
 deps:
 	@scripts/deps.sh
+
+# The Hercules 3.13 device module (needs tests/guests/fetch.sh for the headers).
+hercules:
+	tests/guests/fetch.sh
+	$(MAKE) -C hercules
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/doc/cpnet

@@ -1,0 +1,70 @@
+# tests/guests/lib.sh - paths and helpers shared by the real-guest scripts (sourced, not run).
+# Every tests/guests/*.sh sources this so the cache, work and Hercules-source locations agree.
+
+GUESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+CPNET_TOP=$(cd "$GUESTS_DIR/../.." && pwd)
+# Downloaded, unpacked Debian s390x kernel and busybox (reused across runs).
+CPNET_GUEST_CACHE=${CPNET_GUEST_CACHE:-$CPNET_TOP/build/guests/cache}
+# Configured Hercules 3.13 source tree: only its headers and config.h are used.
+CPNET_HERCULES_SRC=${CPNET_HERCULES_SRC:-$CPNET_TOP/build/guests/hercules-src}
+# Per-test boot directories (vmlinuz, initrd.gz, .ins, Hercules config, logs).
+CPNET_GUEST_WORK=${CPNET_GUEST_WORK:-$CPNET_TOP/build/guests/work}
+
+die() {
+	echo "$(basename "$0"): error: $*" >&2
+	exit 1
+}
+
+note() {
+	echo "$(basename "$0"): $*" >&2
+}
+
+# The kernel release that fetch.sh unpacked (e.g. 6.1.0-37-s390x), or fail.
+guest_kver() {
+	local f="$CPNET_GUEST_CACHE/kernel.release"
+	[ -s "$f" ] || die "no guest kernel in $CPNET_GUEST_CACHE: run tests/guests/fetch.sh (as root)"
+	cat "$f"
+}
+
+# Start Hercules headless in directory $1 with its hercules.cnf and hercules.rc,
+# log (stdout+stderr) to $2, in its own session so that herc_stop reaches every
+# process it made and nothing else. Sets HERC_PID.
+herc_start() {
+	local dir=$1 log=$2
+	: > "$log" || die "cannot write $log"
+	(cd "$dir" && HERCULES_RC=hercules.rc exec setsid "${CPNET_HERCULES:-hercules}" -d \
+		-f hercules.cnf < /dev/null > "$log" 2>&1) &
+	# shellcheck disable=SC2034 # for the caller
+	HERC_PID=$!
+}
+
+# SIGTERM the Hercules process group started by herc_start; 3.13 may hang in
+# "Releasing configuration", so SIGKILL whatever is left after ~5 s.
+herc_stop() {
+	local pid=$1
+	kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
+	kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.5
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		note "Hercules $pid ignored SIGTERM; SIGKILL"
+		kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null
+	fi
+	wait "$pid" 2>/dev/null
+	return 0
+}
+
+# Wait up to $3 seconds for fixed string $2 in file $1 while Hercules $4 runs.
+# Returns 0 found, 2 timeout, 3 Hercules ended without it.
+wait_for() {
+	local file=$1 str=$2 secs=$3 pid=$4 end
+	end=$(($(date +%s) + secs))
+	while [ "$(date +%s)" -lt "$end" ]; do
+		grep -qF -- "$str" "$file" && return 0
+		kill -0 "$pid" 2>/dev/null || { grep -qF -- "$str" "$file" && return 0; return 3; }
+		sleep 0.2
+	done
+	return 2
+}
