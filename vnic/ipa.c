@@ -329,7 +329,13 @@ static uint16_t dispatch(struct nicbk *nic, struct ipa_cmd *c)
 		if (c->u.setrtg > IPA_RTG_MULTICAST_ROUTER &&
 		    !(nic->cfg.type == NIC_HIPERS && c->u.setrtg <= IPA_RTG_SECONDARY_CONNECTOR))
 			return IPA_RC_INVALID_SETRTG_INDICATOR;
-		if (c->hdr.prot == IPA_PROT_V6)
+		a.op = PA_SETRTG;
+		a.ipv6 = c->hdr.prot == IPA_PROT_V6;
+		a.value = c->u.setrtg;
+		rc = reg(nic, &a);
+		if (rc)
+			return rc;
+		if (a.ipv6)
 			nic->routing6 = c->u.setrtg;
 		else
 			nic->routing4 = c->u.setrtg;

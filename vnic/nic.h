@@ -97,7 +97,7 @@ struct nic_cfg {
 	uint8_t mac[6];		/* assigned MAC */
 	uint16_t max_mtu;	/* reported in ULP_ENABLE (0 = 8992) */
 	uint8_t link_type;	/* reported in ULP_ENABLE (0 = GbE) */
-	bool vm_nic;		/* RCD plant "VM" (default true: a z/VM NIC) */
+	bool vm_nic;		/* RCD plant "VM": Linux treats it as a z/VM NIC */
 	char owner[9];		/* user id, for messages and QUERY */
 };
 

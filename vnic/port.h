@@ -50,6 +50,7 @@ enum paddr_op {
 	PA_PROMISC,			/* on = value != 0 */
 	PA_STARTLAN, PA_STOPLAN,	/* the guest's link comes up / goes down */
 	PA_LAYER,			/* ULP_ENABLE chose the layer: value 2 or 3 */
+	PA_SETRTG,			/* routing role: value = IPA_RTG_*, ipv6 = family */
 };
 
 struct paddr {

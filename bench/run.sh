@@ -1,0 +1,44 @@
+#!/bin/sh
+# bench/run.sh - build the benchmarks against $BUILD/libcpnet.a and run them (`make bench`).
+# Every line is a rate with its ratio against a baseline measured in the same process.
+set -eu
+
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+CC=${CC:-cc}
+OUT=$BUILD/bench
+LIB=$BUILD/libcpnet.a
+CFLAGS="-std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-missing-field-initializers"
+
+if [ ! -f "$LIB" ]; then
+	echo "bench: $LIB missing; run 'make' first" >&2
+	exit 1
+fi
+mkdir -p "$OUT"
+for src in bench/bench_*.c; do
+	name=$(basename "$src" .c)
+	# shellcheck disable=SC2086
+	$CC $CFLAGS -I. -o "$OUT/$name" "$src" bench/common.c "$LIB" -lpthread
+done
+
+log=$OUT/results.txt
+: >"$log"
+fail=0
+for bin in "$OUT"/bench_*; do
+	[ -x "$bin" ] || continue
+	case $bin in *.txt) continue ;; esac
+	echo "== $(basename "$bin")"
+	if ! "$bin" | tee -a "$log"; then
+		echo "FAIL $(basename "$bin")"
+		fail=1
+	fi
+done
+
+echo "== summary (host: $(uname -m), $(getconf _NPROCESSORS_ONLN 2>/dev/null || echo ?) cpus; ratios are the point, rates vary with load)"
+awk -F': ' '
+	/ vs / {
+		split($2, a, " ")
+		r = $2; sub(/.*ratio /, "", r); sub(/ \(.*/, "", r)
+		printf "  %-22s %10s Mpps  ratio %s\n", $1, a[1], r
+	}' "$log"
+[ "$fail" -eq 0 ] || { echo "bench: some benchmarks failed" >&2; exit 1; }

@@ -1,0 +1,136 @@
+/* tests/fuzz/fuzz_switch.c - libFuzzer target: random registrations and frames (cut
+ * into random spans) through a LAN with four guests and an uplink, both transports. */
+#include <stdint.h>
+#include <string.h>
+
+#include "qdio/queue.h"
+#include "vswitch/switch.h"
+
+struct sink {
+	struct port p;
+	uint64_t sum;
+};
+
+/* Receivers read every byte they are given, as a NIC copying into its buffers would. */
+static unsigned sink_rx(void *owner, struct port *p, const struct pframe *f, unsigned n)
+{
+	struct sink *s = owner;
+	uint8_t buf[2048];
+
+	(void)p;
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t got = qdio_spans_copy(f[i].spans, f[i].nspans, 0, buf,
+					       f[i].len < sizeof(buf) ? f[i].len : sizeof(buf));
+
+		for (uint32_t k = 0; k < got; k++)
+			s->sum += buf[k];
+	}
+	return n;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const char *const users[4] = { "A", "B", "C", "D" };
+	struct lan_table tb;
+	struct lanbk *lan;
+	struct sink s[5];
+	size_t pos = 0;
+	uint8_t cfg;
+
+	if (size < 2)
+		return 0;
+	cfg = data[pos++];
+	lan_table_init(&tb, 7);
+	if (lan_define(&tb, "SYSTEM", "FUZZ", LAN_VSWITCH, &lan))
+		return 0;
+	lan_set_transport(lan, (cfg & 1) ? LAN_ETHERNET : LAN_IP);
+	lan_set_isolation(lan, cfg & 2);
+	lan_set_macprotect(lan, (cfg & 4) ? LAN_MACPROT_ON : LAN_MACPROT_UNSPEC);
+	if (cfg & 8) {
+		struct lan_vlanset vs;
+
+		memset(&vs, 0, sizeof(vs));
+		lan_vlan_add(&vs, 1);
+		lan_vlan_add(&vs, 2);
+		lan_set_vlan(lan, 1, (cfg & 16) ? 1 : 0, LAN_ACCESS);
+		lan_grant(lan, "C", LAN_TRUNK, &vs, true);
+	}
+	if (cfg & 32)
+		lan_set_router(lan, LAN_PRIROUTER);
+	memset(s, 0, sizeof(s));
+	for (unsigned i = 0; i < 5; i++) {
+		s[i].p.rx = sink_rx;
+		s[i].p.owner = &s[i];
+	}
+	for (unsigned i = 0; i < 4; i++) {
+		struct paddr a = { .op = PA_LAYER, .value = (cfg & 1) ? 2 : 3 };
+
+		lan_attach_port(lan, &s[i].p, users[i], (uint16_t)(0x600 + i), 0, NULL);
+		port_addr(&s[i].p, &a);
+		a.op = PA_STARTLAN;
+		port_addr(&s[i].p, &a);
+	}
+	if (cfg & 64)
+		lan_attach_uplink(lan, &s[4].p);
+
+	while (pos + 3 <= size) {
+		uint8_t op = data[pos++], who = data[pos++] % 5, len = data[pos++];
+		struct port *from = &s[who].p;
+
+		if (len > size - pos)
+			len = (uint8_t)(size - pos);
+		if (op & 0x80) {
+			/* A registration: op, then up to 16 address bytes. */
+			struct paddr a;
+
+			memset(&a, 0, sizeof(a));
+			a.op = (uint8_t)(1 + (op & 0x0F));
+			a.ipv6 = op & 0x10;
+			a.value = op & 0x20 ? 1 : 0;
+			memcpy(a.ip, data + pos, len < 16 ? len : 16);
+			memcpy(a.mac, data + pos, len < 6 ? len : 6);
+			a.vlan = len ? data[pos] : 0;
+			port_addr(from, &a);
+			if ((op & 0x40) && len >= 4)
+				iptab_set_local_only(&lan->tab, IPT_V4, data + pos, false);
+			if ((op & 0x60) == 0x60 && who < 4) {
+				lan_detach_port(lan, from);
+				lan_attach_port(lan, from, users[who], 0x600, 0, NULL);
+			}
+		} else {
+			/* A batch of up to 4 copies of one frame, cut into up to 4 spans each. */
+			struct qdio_span sp[4][4];
+			struct pframe f[4];
+			unsigned nf = (op & 3) + 1;
+
+			memset(f, 0, sizeof(f));
+			for (unsigned k = 0; k < nf; k++) {
+				uint32_t off = 0, ns = 0, cut = (op >> 2) & 7;
+
+				while (off < len && ns < 4) {
+					uint32_t l = ns == 3 ? len - off : (cut + 1) * (ns + 1);
+
+					if (l > len - off)
+						l = len - off;
+					sp[k][ns].ptr = data + pos + off;
+					sp[k][ns].len = l;
+					off += l;
+					ns++;
+				}
+				f[k].spans = sp[k];
+				f[k].nspans = (uint8_t)ns;
+				f[k].len = off + ((op & 0x40) && k == 0 ? 3 : 0); /* lie */
+				f[k].kind = (op & 0x20) ? PF_ETH : PF_IP;
+				f[k].ipv6 = k & 1;
+				f[k].cast = (uint8_t)(k & 3);
+				f[k].vlan = len ? data[pos] % 4 : 0;
+			}
+			port_tx(from, f, nf);
+		}
+		pos += len;
+	}
+	lan_table_free(&tb);
+	return 0;
+}

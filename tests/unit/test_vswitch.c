@@ -1,0 +1,795 @@
+/* tests/unit/test_vswitch.c - LANBKs and the switch, driven through fake ports whose
+ * rx records what arrived: forwarding by IP and MAC, VLANs, isolation, registrations. */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "qdio/queue.h"
+#include "qeth/ipa.h"
+#include "tests/tcheck.h"
+#include "vswitch/switch.h"
+
+/* A port that records the frames it is given (bytes copied out, as a NIC would). */
+struct fake {
+	struct port p;
+	unsigned calls, frames;
+	uint8_t data[8][128];
+	uint32_t len[8];
+	uint16_t vlan[8];
+};
+
+static unsigned fake_rx(void *owner, struct port *p, const struct pframe *f, unsigned n)
+{
+	struct fake *k = owner;
+
+	(void)p;
+	k->calls++;
+	for (unsigned i = 0; i < n; i++, k->frames++) {
+		unsigned s = k->frames % 8;
+
+		k->len[s] = f[i].len;
+		k->vlan[s] = f[i].vlan;
+		qdio_spans_copy(f[i].spans, f[i].nspans, 0, k->data[s],
+				f[i].len < 128 ? f[i].len : 128);
+	}
+	return n;
+}
+
+static void fake_init(struct fake *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->p.rx = fake_rx;
+	k->p.owner = k;
+}
+
+static struct lanbk *mklan(struct lan_table *tb, uint8_t kind, uint8_t transport)
+{
+	struct lanbk *lan = NULL;
+
+	lan_table_init(tb, 42);
+	if (lan_define(tb, "SYSTEM", "LAN1", kind, &lan))
+		return NULL;
+	lan_set_transport(lan, transport);
+	return lan;
+}
+
+static uint16_t reg(struct fake *k, uint8_t op, const uint8_t *addr, bool v6, uint32_t value)
+{
+	struct paddr a;
+
+	memset(&a, 0, sizeof(a));
+	a.op = op;
+	a.ipv6 = v6;
+	a.value = value;
+	if (addr && (op == PA_SETVMAC || op == PA_DELVMAC || op == PA_SETGMAC || op == PA_DELGMAC))
+		memcpy(a.mac, addr, 6);
+	else if (addr)
+		memcpy(a.ip, addr, v6 ? 16 : 4);
+	return port_addr(&k->p, &a);
+}
+
+/* Attach and bring up a guest of the given layer. */
+static int up(struct lanbk *lan, struct fake *k, const char *user, unsigned layer)
+{
+	int rc;
+
+	fake_init(k);
+	rc = lan_attach_port(lan, &k->p, user, 0x600, LAN_PORTNUM_AUTO, NULL);
+	if (rc < 0)
+		return rc;
+	reg(k, PA_LAYER, NULL, false, layer);
+	return reg(k, PA_STARTLAN, NULL, false, 0) ? -EIO : 0;
+}
+
+static void send1(struct fake *k, uint8_t kind, bool v6, uint8_t cast, const uint8_t *buf,
+		  uint32_t len)
+{
+	struct qdio_span sp = { buf, len };
+	struct pframe f;
+
+	memset(&f, 0, sizeof(f));
+	f.spans = &sp;
+	f.nspans = 1;
+	f.kind = kind;
+	f.ipv6 = v6;
+	f.cast = cast;
+	f.len = len;
+	port_tx(&k->p, &f, 1);
+}
+
+static uint32_t ip4(uint8_t *b, const uint8_t *src, const uint8_t *dst)
+{
+	memset(b, 0, 28);
+	b[0] = 0x45;
+	b[3] = 28;
+	b[9] = 17;
+	memcpy(b + 12, src, 4);
+	memcpy(b + 16, dst, 4);
+	b[27] = 0xAB;
+	return 28;
+}
+
+/* An Ethernet frame dst/src [tag vid] type, 8 payload bytes. */
+static uint32_t eth(uint8_t *b, const uint8_t *dst, const uint8_t *src, uint16_t tag,
+		    uint16_t type)
+{
+	uint32_t o = 12;
+
+	memcpy(b, dst, 6);
+	memcpy(b + 6, src, 6);
+	if (tag) {
+		b[12] = 0x81;
+		b[13] = 0x00;
+		b[14] = (uint8_t)(tag >> 8);
+		b[15] = (uint8_t)tag;
+		o = 16;
+	}
+	b[o] = (uint8_t)(type >> 8);
+	b[o + 1] = (uint8_t)type;
+	memset(b + o + 2, 0x5A, 8);
+	return o + 10;
+}
+
+static const uint8_t IPA[4] = { 10, 0, 0, 1 }, IPB[4] = { 10, 0, 0, 2 },
+		     IPC[4] = { 10, 0, 0, 3 }, IPX[4] = { 8, 8, 8, 8 };
+static const uint8_t MA[6] = { 2, 0, 0, 0, 0, 0xA }, MB[6] = { 2, 0, 0, 0, 0, 0xB },
+		     MC[6] = { 2, 0, 0, 0, 0, 0xC }, MX[6] = { 2, 0, 0, 0, 0, 0x99 },
+		     BC[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff },
+		     MG[6] = { 0x01, 0x00, 0x5e, 0, 0, 0xfb };
+
+TEST(vsw_l3_unicast_v4)
+{
+	struct lan_table tb;
+	struct lanbk *lan = mklan(&tb, LAN_GUESTLAN, LAN_IP);
+	struct fake a, b, c;
+	uint8_t pkt[64];
+	uint32_t n;
+
+	REQUIRE(lan);
+	REQUIRE(up(lan, &a, "LINUX1", 3) == 0);
+	REQUIRE(up(lan, &b, "LINUX2", 3) == 0);
+	REQUIRE(up(lan, &c, "LINUX3", 3) == 0);
+	CHECK_EQ(reg(&a, PA_SETIP, IPA, false, 0), 0);
+	CHECK_EQ(reg(&b, PA_SETIP, IPB, false, 0), 0);
+	CHECK_EQ(reg(&c, PA_SETIP, IPC, false, 0), 0);
+	n = ip4(pkt, IPA, IPB);
+	send1(&a, PF_IP, false, PF_UNICAST, pkt, n);
+	CHECK_EQ(b.frames, 1);
+	CHECK_EQ(c.frames, 0);
+	CHECK_EQ(a.frames, 0);
+	CHECK_EQ(b.len[0], n);
+	CHECK_MEM(b.data[0], pkt, n);
+	CHECK_EQ(a.p.st.tx_packets, 1);
+	CHECK_EQ(b.p.st.rx_packets, 1);
+	CHECK_EQ(lan->st.unicast, 1);
+	/* To itself: never sent back. */
+	n = ip4(pkt, IPA, IPA);
+	send1(&a, PF_IP, false, PF_UNICAST, pkt, n);
+	CHECK_EQ(a.frames, 0);
+	CHECK_EQ(a.p.st.drop[PD_NOPORT], 1);
+	/* A truncated IPv4 header is malformed. */
+	send1(&a, PF_IP, false, PF_UNICAST, pkt, 12);
+	CHECK_EQ(a.p.st.drop[PD_BADFRAME], 1);
+	CHECK_EQ(lan->st.drop[PD_BADFRAME], 1);
+	lan_table_free(&tb);
+	CHECK(a.p.ops == NULL);
+}
+
+TEST(vsw_l3_unicast_v6_passthrough_and_bare)
+{
+	struct lan_table tb;
+	struct lanbk *lan = mklan(&tb, LAN_GUESTLAN, LAN_IP);
+	struct fake a, b;
+	uint8_t v6a[16] = { 0xfd, 0, [15] = 1 }, v6b[16] = { 0xfd, 0, [15] = 2 };
+	uint8_t fr[80];
+
+	REQUIRE(lan);
+	REQUIRE(up(lan, &a, "LINUX1", 3) == 0);
+	REQUIRE(up(lan, &b, "LINUX2", 3) == 0);
+	CHECK_EQ(reg(&a, PA_SETIP, v6a, true, 0), 0);
+	CHECK_EQ(reg(&b, PA_SETIP, v6b, true, 0), 0);
+	memset(fr, 0, sizeof(fr));
+	fr[12] = 0x86;
+	fr[13] = 0xDD;
+	fr[14] = 0x60;
+	memcpy(fr + 14 + 8, v6a, 16);
+	memcpy(fr + 14 + 24, v6b, 16);
+	send1(&a, PF_ETH, true, PF_UNICAST, fr, 70);
+	CHECK_EQ(b.frames, 1);
+	CHECK_EQ(b.len[0], 70);
+	/* A bare IPv6 packet (HiperSockets style) goes the same way. */
+	send1(&a, PF_IP, true, PF_UNICAST, fr + 14, 56);
+	CHECK_EQ(b.frames, 2);
+	/* The flag says IPv6 but the packet is IPv4: malformed. */
+	fr[14] = 0x45;
+	send1(&a, PF_IP, true, PF_UNICAST, fr + 14, 56);
+	CHECK_EQ(b.frames, 2);
+	CHECK_EQ(a.p.st.drop[PD_BADFRAME], 1);
+	/* An unknown ethertype in passthrough. */
+	fr[12] = 0x88;
+	send1(&a, PF_ETH, true, PF_UNICAST, fr, 70);
+	CHECK_EQ(a.p.st.drop[PD_BADFRAME], 2);
+	lan_table_free(&tb);
+}
+
+TEST(vsw_l3_broadcast_arp_and_multicast_groups)
+{
+	struct lan_table tb;
+	struct lanbk *lan = mklan(&tb, LAN_GUESTLAN, LAN_IP);
+	struct fake a, b, c;
+	uint8_t pkt[64], grp[4] = { 224, 0, 0, 251 }, all[4] = { 255, 255, 255, 255 };
+	uint8_t arp[60];
+
+	REQUIRE(lan);
+	REQUIRE(up(lan, &a, "LINUX1", 3) == 0);
+	REQUIRE(up(lan, &b, "LINUX2", 3) == 0);
+	REQUIRE(up(lan, &c, "LINUX3", 3) == 0);
+	CHECK_EQ(reg(&a, PA_SETIP, IPA, false, 0), 0);
+	send1(&a, PF_IP, false, PF_BROADCAST, pkt, ip4(pkt, IPA, all));
+	CHECK_EQ(a.frames, 0);
+	CHECK_EQ(b.frames, 1);
+	CHECK_EQ(c.frames, 1);
+	CHECK_EQ(reg(&c, PA_SETIPM, grp, false, 0), 0);
+	send1(&a, PF_IP, false, PF_MULTICAST, pkt, ip4(pkt, IPA, grp));
+	CHECK_EQ(b.frames, 1);
+	CHECK_EQ(c.frames, 2);
+	CHECK_EQ(reg(&c, PA_DELIPM, grp, false, 0), 0);
+	CHECK_EQ(reg(&c, PA_DELIPM, grp, false, 0), IPA_RC_MC_ADDR_NOT_FOUND);
+	send1(&a, PF_IP, false, PF_MULTICAST, pkt, ip4(pkt, IPA, grp));
+	CHECK_EQ(c.frames, 2);
+	CHECK_EQ(lan->st.multicast, 2);
+	/* A multicast router (SETRTG 3) gets every group. */
+	CHECK_EQ(reg(&b, LAN_PA_SETRTG, NULL, false, IPA_RTG_MULTICAST_ROUTER), 0);
+	send1(&a, PF_IP, false, PF_MULTICAST, pkt, ip4(pkt, IPA, grp));
+	CHECK_EQ(b.frames, 2);
+	/* ARP in passthrough reaches everyone. */
+	memset(arp, 0, sizeof(arp));
+	memcpy(arp, BC, 6);
+	arp[12] = 0x08;
+	arp[13] = 0x06;
+	send1(&a, PF_ETH, false, PF_BROADCAST, arp, 60);
+	CHECK_EQ(b.frames, 3);
+	CHECK_EQ(c.frames, 3);
+	/* A port that did not STARTLAN is left out of floods. */
+	reg(&c, PA_STOPLAN, NULL, false, 0);
+	send1(&a, PF_ETH, false, PF_BROADCAST, arp, 60);
+	CHECK_EQ(c.frames, 3);
+	CHECK_EQ(c.p.st.drop[PD_DOWN], 0);
+	lan_table_free(&tb);
+}
+
+TEST(vsw_l3_unknown_to_uplink_or_dropped)
+{
+	struct lan_table tb;
+	struct lanbk *lan = mklan(&tb, LAN_VSWITCH, LAN_IP);
+	struct fake a, u;
+	uint8_t pkt[64];
+
+	REQUIRE(lan);
+	REQUIRE(up(lan, &a, "LINUX1", 3) == 0);
+	CHECK_EQ(reg(&a, PA_SETIP, IPA, false, 0), 0);
+	send1(&a, PF_IP, false, PF_UNICAST, pkt, ip4(pkt, IPA, IPX));
+	CHECK_EQ(a.p.st.drop[PD_NOPORT], 1);
+	CHECK_EQ(lan->st.drop[PD_NOPORT], 1);
+	fake_init(&u);
+	CHECK_EQ(lan_attach_uplink(lan, &u.p), 0);
+	CHECK_EQ(lan_attach_uplink(lan, &u.p), -EBUSY);
+	send1(&a, PF_IP, false, PF_UNICAST, pkt, ip4(pkt, IPA, IPX));
+	CHECK_EQ(u.frames, 1);
+	CHECK_EQ(lan->st.to_uplink, 1);
+	/* Inbound to a registered address; inbound to an unknown one is discarded. */
+	send1(&u, PF_IP, false, PF_UNICAST, pkt, ip4(pkt, IPX, IPA));
+	CHECK_EQ(a.frames, 1);
+	send1(&u, PF_IP, false, PF_UNICAST, pkt, ip4(pkt, IPX, IPB));
+	CHECK_EQ(u.p.st.drop[PD_NOPORT], 1);
+	/* The uplink's sources are not checked; a guest's are. */
+	send1(&a, PF_IP, false, PF_UNICAST, pkt, ip4(pkt, IPX, IPX));
+	CHECK_EQ(a.p.st.drop[PD_SPOOF], 1);
+	CHECK_EQ(lan_detach_uplink(lan), 0);
+	CHECK(u.p.ops == NULL);
+	lan_table_free(&tb);
+}
+
+TEST(vsw_l3_primary_router)
+{
+	struct lan_table tb;
+	struct lanbk *lan = mklan(&tb, LAN_GUESTLAN, LAN_IP);
+	struct fake a, r, r2;
+	uint8_t pkt[64];
+
+	REQUIRE(lan);
+	REQUIRE(up(lan, &a, "LINUX1", 3) == 0);
+	REQUIRE(up(lan, &r, "ROUTER", 3) == 0);
+	REQUIRE(up(lan, &r2, "ROUTER2", 3) == 0);
+	CHECK_EQ(reg(&a, PA_SETIP, IPA, false, 0), 0);
+	CHECK_EQ(reg(&r, LAN_PA_SETRTG, NULL, false, IPA_RTG_PRIMARY_ROUTER), 0);
+	CHECK_EQ(reg(&r2, LAN_PA_SETRTG, NULL, false, IPA_RTG_PRIMARY_ROUTER),
+		 IPA_RC_PRIMARY_ALREADY_DEFINED);
+	CHECK_EQ(reg(&r2, LAN_PA_SETRTG, NULL, false, 9), IPA_RC_INVALID_SETRTG_INDICATOR);
+	send1(&a, PF_IP, false, PF_UNICAST, pkt, ip4(pkt, IPA, IPX));
+	CHECK_EQ(r.frames, 1);
+	CHECK_EQ(r2.frames, 0);
+	CHECK_EQ(lan->st.to_router, 1);
+	/* The router leaving frees the role. */
+	CHECK_EQ(lan_detach_port(lan, &r.p), 0);
+	CHECK_EQ(reg(&r2, LAN_PA_SETRTG, NULL, false, IPA_RTG_PRIMARY_ROUTER), 0);
+	send1(&a, PF_IP, false, PF_UNICAST, pkt, ip4(pkt, IPA, IPX));
+	CHECK_EQ(r2.frames, 1);
+	lan_table_free(&tb);
+}
+
+TEST(vsw_l3_prirouter_vswitch_gets_inbound_unknown)
+{
+	struct lan_table tb;
+	struct lanbk *lan = mklan(&tb, LAN_VSWITCH, LAN_IP);
+	struct fake r, u;
+	uint8_t pkt[64];
+
+	REQUIRE(lan);
+	REQUIRE(up(lan, &r, "ROUTER", 3) == 0);
+	fake_init(&u);
+	REQUIRE(lan_attach_uplink(lan, &u.p) == 0);
+	CHECK_EQ(reg(&r, LAN_PA_SETRTG, NULL, false, IPA_RTG_PRIMARY_ROUTER), 0);
+	send1(&u, PF_IP, false, PF_UNICAST, pkt, ip4(pkt, IPX, IPB));
+	CHECK_EQ(r.frames, 0);			/* NONROUTER: discarded */
+	CHECK_EQ(lan_set_router(lan, LAN_PRIROUTER), 0);
+	send1(&u, PF_IP, false, PF_UNICAST, pkt, ip4(pkt, IPX, IPB));
+	CHECK_EQ(r.frames, 1);
+	lan_table_free(&tb);
+}
+
+TEST(vsw_l2_by_mac_broadcast_multicast_unknown)
+{
+	struct lan_table tb;
+	struct lanbk *lan = mklan(&tb, LAN_VSWITCH, LAN_ETHERNET);
+	struct fake a, b, c, u;
+	uint8_t fr[64];
+	uint32_t n;
+
+	REQUIRE(lan);
+	REQUIRE(up(lan, &a, "LINUX1", 2) == 0);
+	REQUIRE(up(lan, &b, "LINUX2", 2) == 0);
+	REQUIRE(up(lan, &c, "LINUX3", 2) == 0);
+	CHECK_EQ(reg(&a, PA_SETVMAC, MA, false, 0), 0);
+	CHECK_EQ(reg(&b, PA_SETVMAC, MB, false, 0), 0);
+	CHECK_EQ(reg(&c, PA_SETVMAC, MC, false, 0), 0);
+	n = eth(fr, MB, MA, 0, 0x0800);
+	send1(&a, PF_ETH, false, PF_UNICAST, fr, n);
+	CHECK_EQ(b.frames, 1);
+	CHECK_EQ(c.frames, 0);
+	CHECK_MEM(b.data[0], fr, n);
+	send1(&a, PF_ETH, false, PF_BROADCAST, fr, eth(fr, BC, MA, 0, 0x0806));
+	CHECK_EQ(a.frames, 0);
+	CHECK_EQ(b.frames, 2);
+	CHECK_EQ(c.frames, 1);
+	/* Multicast: only the ports that registered the group MAC. */
+	CHECK_EQ(reg(&c, PA_SETGMAC, MG, false, 0), 0);
+	CHECK_EQ(reg(&c, PA_SETGMAC, MA, false, 0), IPA_RC_L2_GMAC_NOT_FOUND);
+	send1(&a, PF_ETH, false, PF_MULTICAST, fr, eth(fr, MG, MA, 0, 0x0800));
+	CHECK_EQ(b.frames, 2);
+	CHECK_EQ(c.frames, 2);
+	/* Unknown unicast without uplink or listener: dropped; with an uplink: out. */
+	send1(&a, PF_ETH, false, PF_UNICAST, fr, eth(fr, MX, MA, 0, 0x0800));
+	CHECK_EQ(a.p.st.drop[PD_NOPORT], 1);
+	fake_init(&u);
+	REQUIRE(lan_attach_uplink(lan, &u.p) == 0);
+	send1(&a, PF_ETH, false, PF_UNICAST, fr, eth(fr, MX, MA, 0, 0x0800));
+	CHECK_EQ(u.frames, 1);
+	CHECK_EQ(b.frames + c.frames, 4);
+	/* ... and a promiscuous guest sees it too, plus others' unicast. */
+	CHECK_EQ(reg(&c, PA_PROMISC, NULL, false, 1), 0);
+	send1(&a, PF_ETH, false, PF_UNICAST, fr, eth(fr, MX, MA, 0, 0x0800));
+	CHECK_EQ(u.frames, 2);
+	CHECK_EQ(c.frames, 3);
+	send1(&a, PF_ETH, false, PF_UNICAST, fr, eth(fr, MB, MA, 0, 0x0800));
+	CHECK_EQ(b.frames, 3);
+	CHECK_EQ(c.frames, 4);
+	/* A group source address is malformed; a short frame too. */
+	send1(&a, PF_ETH, false, PF_UNICAST, fr, eth(fr, MB, MG, 0, 0x0800));
+	send1(&a, PF_ETH, false, PF_UNICAST, fr, 10);
+	CHECK_EQ(a.p.st.drop[PD_BADFRAME], 2);
+	lan_table_free(&tb);
+}
+
+TEST(vsw_batch_one_delivery_per_destination_in_order)
+{
+	struct lan_table tb;
+	struct lanbk *lan = mklan(&tb, LAN_VSWITCH, LAN_ETHERNET);
+	struct fake a, b, c;
+	uint8_t fr[10][32];
+	struct qdio_span sp[10];
+	struct pframe f[10];
+
+	REQUIRE(lan);
+	REQUIRE(up(lan, &a, "LINUX1", 2) == 0);
+	REQUIRE(up(lan, &b, "LINUX2", 2) == 0);
+	REQUIRE(up(lan, &c, "LINUX3", 2) == 0);
+	CHECK_EQ(reg(&b, PA_SETVMAC, MB, false, 0), 0);
+	CHECK_EQ(reg(&c, PA_SETVMAC, MC, false, 0), 0);
+	memset(f, 0, sizeof(f));
+	for (unsigned i = 0; i < 10; i++) {
+		uint32_t n = eth(fr[i], i % 2 ? MC : MB, MA, 0, 0x0800);
+
+		fr[i][n - 1] = (uint8_t)i;
+		sp[i].ptr = fr[i];
+		sp[i].len = n;
+		f[i].spans = &sp[i];
+		f[i].nspans = 1;
+		f[i].kind = PF_ETH;
+		f[i].len = n;
+	}
+	port_tx(&a.p, f, 10);
+	CHECK_EQ(b.calls, 1);
+	CHECK_EQ(c.calls, 1);
+	CHECK_EQ(b.frames, 5);
+	CHECK_EQ(b.data[0][21], 0);
+	CHECK_EQ(b.data[1][21], 2);
+	CHECK_EQ(c.data[0][21], 1);
+	CHECK_EQ(b.data[4][21], 8);
+	CHECK_EQ(c.data[4][21], 9);
+	CHECK_EQ(lan->st.delivered, 10);
+	lan_table_free(&tb);
+}
+
+TEST(vsw_vlan_access_and_trunk)
+{
+	struct lan_table tb;
+	struct lanbk *lan = mklan(&tb, LAN_VSWITCH, LAN_ETHERNET);
+	struct lan_vlanset v20, vt;
+	struct fake a, b, tr;
+	uint8_t fr[64], exp[64];
+	uint32_t n;
+
+	REQUIRE(lan);
+	CHECK_EQ(lan_set_vlan(lan, 0, 0, LAN_ACCESS), -EINVAL);
+	CHECK_EQ(lan_set_vlan(lan, 10, 10, LAN_ACCESS), 0);
+	memset(&v20, 0, sizeof(v20));
+	memset(&vt, 0, sizeof(vt));
+	lan_vlan_add(&v20, 20);
+	lan_vlan_add(&vt, 10);
+	lan_vlan_add(&vt, 20);
+	CHECK_EQ(lan_vlan_add(&vt, 4095), -EINVAL);
+	CHECK_EQ(lan_grant(lan, "LINUX2", LAN_ACCESS, &v20, false), 0);
+	CHECK_EQ(lan_grant(lan, "TRUNK", LAN_TRUNK, &vt, false), 0);
+	REQUIRE(up(lan, &a, "LINUX1", 2) == 0);		/* access, default VLAN 10 */
+	REQUIRE(up(lan, &b, "LINUX2", 2) == 0);		/* access, VLAN 20 */
+	REQUIRE(up(lan, &tr, "TRUNK", 2) == 0);		/* trunk 10,20, native 10 */
+	/* A's broadcast: the trunk gets it untagged (native 10), B (VLAN 20) not. */
+	n = eth(fr, BC, MA, 0, 0x0806);
+	send1(&a, PF_ETH, false, PF_BROADCAST, fr, n);
+	CHECK_EQ(b.frames, 0);
+	CHECK_EQ(tr.frames, 1);
+	CHECK_EQ(tr.len[0], n);
+	/* The trunk sends on VLAN 20: B gets it with the tag removed. */
+	n = eth(fr, BC, MC, 20, 0x0806);
+	send1(&tr, PF_ETH, false, PF_BROADCAST, fr, n);
+	CHECK_EQ(a.frames, 0);
+	CHECK_EQ(b.frames, 1);
+	CHECK_EQ(b.len[0], n - 4);
+	CHECK_EQ(b.vlan[0], 0);
+	CHECK_EQ(eth(exp, BC, MC, 0, 0x0806), n - 4);
+	CHECK_MEM(b.data[0], exp, n - 4);
+	/* B's broadcast reaches the trunk tagged 20. */
+	n = eth(fr, BC, MB, 0, 0x0806);
+	send1(&b, PF_ETH, false, PF_BROADCAST, fr, n);
+	CHECK_EQ(tr.frames, 2);
+	CHECK_EQ(tr.len[1], n + 4);
+	CHECK_EQ(tr.vlan[1], 20);
+	CHECK_EQ(eth(exp, BC, MB, 20, 0x0806), n + 4);
+	CHECK_MEM(tr.data[1], exp, n + 4);
+	/* Unauthorized VLANs: an access port sending tagged, a trunk outside its set. */
+	send1(&a, PF_ETH, false, PF_BROADCAST, fr, eth(fr, BC, MA, 20, 0x0806));
+	CHECK_EQ(a.p.st.drop[PD_VLAN], 1);
+	send1(&tr, PF_ETH, false, PF_BROADCAST, fr, eth(fr, BC, MC, 30, 0x0806));
+	CHECK_EQ(tr.p.st.drop[PD_VLAN], 1);
+	/* Known unicast across VLANs is refused. */
+	CHECK_EQ(reg(&b, PA_SETVMAC, MB, false, 0), 0);
+	send1(&a, PF_ETH, false, PF_UNICAST, fr, eth(fr, MB, MA, 0, 0x0800));
+	CHECK_EQ(a.p.st.drop[PD_VLAN], 2);
+	CHECK_EQ(b.frames, 1);
+	/* SETVLAN: only a trunk, only its VLANs. */
+	{
+		struct paddr pa = { .op = PA_SETVLAN, .vlan = 20 };
+
+		CHECK_EQ(port_addr(&tr.p, &pa), 0);
+		CHECK_EQ(port_addr(&a.p, &pa), IPA_RC_L2_VLAN_ID_NOT_ALLOWED);
+		pa.vlan = 30;
+		CHECK_EQ(port_addr(&tr.p, &pa), IPA_RC_L2_VLAN_ID_NOT_ALLOWED);
+		pa.vlan = 4095;
+		CHECK_EQ(port_addr(&tr.p, &pa), IPA_RC_L2_INVALID_VLAN_ID);
+	}
+	CHECK_EQ(lan_set_vlan_unaware(lan), -EBUSY);
+	lan_table_free(&tb);
+}
+
+TEST(vsw_vlan_unaware_passes_tags)
+{
+	struct lan_table tb;
+	struct lanbk *lan = mklan(&tb, LAN_VSWITCH, LAN_ETHERNET);
+	struct fake a, b;
+	uint8_t fr[64];
+	uint32_t n;
+
+	REQUIRE(lan);
+	REQUIRE(up(lan, &a, "LINUX1", 2) == 0);
+	REQUIRE(up(lan, &b, "LINUX2", 2) == 0);
+	n = eth(fr, BC, MA, 77, 0x0806);
+	send1(&a, PF_ETH, false, PF_BROADCAST, fr, n);
+	CHECK_EQ(b.frames, 1);
+	CHECK_EQ(b.len[0], n);
+	CHECK_MEM(b.data[0], fr, n);
+	lan_table_free(&tb);
+}
+
+TEST(vsw_isolation_only_guest_uplink)
+{
+	struct lan_table tb;
+	struct lanbk *lan = mklan(&tb, LAN_VSWITCH, LAN_ETHERNET);
+	struct fake a, b, u;
+	uint8_t fr[64];
+
+	REQUIRE(lan);
+	CHECK_EQ(lan_set_isolation(lan, true), 0);
+	REQUIRE(up(lan, &a, "LINUX1", 2) == 0);
+	REQUIRE(up(lan, &b, "LINUX2", 2) == 0);
+	fake_init(&u);
+	REQUIRE(lan_attach_uplink(lan, &u.p) == 0);
+	CHECK_EQ(reg(&a, PA_SETVMAC, MA, false, 0), 0);
+	CHECK_EQ(reg(&b, PA_SETVMAC, MB, false, 0), 0);
+	send1(&a, PF_ETH, false, PF_UNICAST, fr, eth(fr, MB, MA, 0, 0x0800));
+	CHECK_EQ(b.frames, 0);
+	CHECK_EQ(a.p.st.drop[PD_ISOLATION], 1);
+	send1(&a, PF_ETH, false, PF_BROADCAST, fr, eth(fr, BC, MA, 0, 0x0806));
+	CHECK_EQ(b.frames, 0);
+	CHECK_EQ(u.frames, 1);
+	send1(&u, PF_ETH, false, PF_UNICAST, fr, eth(fr, MB, MX, 0, 0x0800));
+	CHECK_EQ(b.frames, 1);
+	lan_table_free(&tb);
+}
+
+TEST(vsw_macprotect_drops_foreign_source)
+{
+	struct lan_table tb;
+	struct lanbk *lan = mklan(&tb, LAN_VSWITCH, LAN_ETHERNET);
+	struct fake a, b;
+	uint8_t fr[64];
+
+	REQUIRE(lan);
+	CHECK_EQ(lan_set_macprotect(lan, LAN_MACPROT_ON), 0);
+	CHECK_EQ(lan_set_macprotect(lan, 7), -EINVAL);
+	fake_init(&a);
+	REQUIRE(lan_attach_port(lan, &a.p, "LINUX1", 0x600, 0, MA) > 0);
+	reg(&a, PA_LAYER, NULL, false, 2);
+	CHECK_EQ(reg(&a, PA_STARTLAN, NULL, false, 0), 0);
+	REQUIRE(up(lan, &b, "LINUX2", 2) == 0);
+	/* MACPROTECT ON: only the assigned MAC may be registered. */
+	CHECK_EQ(reg(&a, PA_SETVMAC, MX, false, 0), IPA_RC_L2_MAC_NOT_AUTH_BY_HYP);
+	CHECK_EQ(reg(&a, PA_SETVMAC, MA, false, 0), 0);
+	CHECK_EQ(reg(&b, PA_SETVMAC, MB, false, 0), 0);
+	send1(&a, PF_ETH, false, PF_UNICAST, fr, eth(fr, MB, MX, 0, 0x0800));
+	CHECK_EQ(b.frames, 0);
+	CHECK_EQ(a.p.st.drop[PD_SPOOF], 1);
+	CHECK_EQ(lan->st.drop[PD_SPOOF], 1);
+	send1(&a, PF_ETH, false, PF_UNICAST, fr, eth(fr, MB, MA, 0, 0x0800));
+	CHECK_EQ(b.frames, 1);
+	lan_table_free(&tb);
+}
+
+TEST(vsw_l3_spoofed_source_dropped)
+{
+	struct lan_table tb;
+	struct lanbk *lan = mklan(&tb, LAN_GUESTLAN, LAN_IP);
+	struct fake a, b;
+	uint8_t pkt[64];
+
+	REQUIRE(lan);
+	REQUIRE(up(lan, &a, "LINUX1", 3) == 0);
+	REQUIRE(up(lan, &b, "LINUX2", 3) == 0);
+	CHECK_EQ(reg(&a, PA_SETIP, IPA, false, 0), 0);
+	CHECK_EQ(reg(&b, PA_SETIP, IPB, false, 0), 0);
+	send1(&a, PF_IP, false, PF_UNICAST, pkt, ip4(pkt, IPB, IPB));
+	CHECK_EQ(b.frames, 0);
+	CHECK_EQ(a.p.st.drop[PD_SPOOF], 1);
+	lan_table_free(&tb);
+}
+
+TEST(vsw_registration_return_codes)
+{
+	struct lan_table tb;
+	struct lanbk *ip = mklan(&tb, LAN_GUESTLAN, LAN_IP), *et = NULL;
+	struct fake a, b, c, d, e;
+
+	REQUIRE(ip);
+	REQUIRE(lan_define(&tb, "SYSTEM", "ETH1", LAN_VSWITCH, &et) == 0);
+	REQUIRE(up(ip, &a, "LINUX1", 3) == 0);
+	REQUIRE(up(ip, &b, "LINUX2", 3) == 0);
+	CHECK_EQ(reg(&a, PA_SETIP, IPA, false, 0), 0);
+	CHECK_EQ(reg(&a, PA_SETIP, IPA, false, 0), 0);
+	CHECK_EQ(reg(&b, PA_SETIP, IPA, false, 0), IPA_RC_DUPLICATE_IP_ADDRESS);
+	CHECK_EQ(reg(&b, PA_DELIP, IPA, false, 0), IPA_RC_PRIMARY_ALREADY_DEFINED);
+	CHECK_EQ(iptab_lookup(&ip->tab, IPT_V4, IPA), (int)(lan_conn_of(ip, &a.p) - ip->conn));
+	CHECK_EQ(reg(&a, PA_SETVMAC, MA, false, 0), IPA_RC_LAN_FRAME_MISMATCH);
+	/* Registrations start "local only"; the uplink's acceptance clears it. */
+	CHECK_EQ(iptab_local_only(&ip->tab, IPT_V4, IPA), 1);
+	CHECK_EQ(iptab_set_local_only(&ip->tab, IPT_V4, IPA, false), 0);
+	CHECK_EQ(iptab_local_only(&ip->tab, IPT_V4, IPA), 0);
+	/* A layer-2 NIC on an IP LAN: STARTLAN answers frame mismatch. */
+	fake_init(&c);
+	REQUIRE(lan_attach_port(ip, &c.p, "LINUX3", 0x700, 0, NULL) > 0);
+	CHECK_EQ(reg(&c, PA_LAYER, NULL, false, 2), 0);
+	CHECK_EQ(reg(&c, PA_STARTLAN, NULL, false, 0), IPA_RC_LAN_FRAME_MISMATCH);
+	/* The Ethernet side. */
+	REQUIRE(up(et, &d, "LINUX1", 2) == 0);
+	REQUIRE(up(et, &e, "LINUX2", 2) == 0);
+	CHECK_EQ(reg(&d, PA_SETIP, IPA, false, 0), IPA_RC_LAN_FRAME_MISMATCH);
+	CHECK_EQ(reg(&d, PA_SETVMAC, MA, false, 0), 0);
+	CHECK_EQ(reg(&e, PA_SETVMAC, MA, false, 0), IPA_RC_L2_DUP_MAC);
+	CHECK_EQ(reg(&e, PA_DELVMAC, MA, false, 0), IPA_RC_L2_MAC_NOT_FOUND);
+	CHECK_EQ(reg(&e, PA_SETVMAC, MG, false, 0), IPA_RC_L2_MAC_NOT_AUTH_BY_HYP);
+	CHECK_EQ(reg(&e, PA_DELGMAC, MG, false, 0), IPA_RC_L2_GMAC_NOT_FOUND);
+	CHECK_EQ(reg(&e, PA_LAYER, NULL, false, 7), IPA_RC_INVALID_FORMAT);
+	lan_table_free(&tb);
+}
+
+static unsigned notes, last_op;
+static void note(void *ctx, struct lanbk *lan, unsigned conn, const struct paddr *a)
+{
+	(void)ctx;
+	(void)lan;
+	(void)conn;
+	notes++;
+	last_op = a->op;
+}
+
+TEST(vsw_detach_withdraws_addresses)
+{
+	struct lan_table tb;
+	struct lanbk *lan = mklan(&tb, LAN_GUESTLAN, LAN_IP);
+	struct fake a, b;
+	uint8_t grp[4] = { 239, 0, 0, 1 };
+
+	REQUIRE(lan);
+	lan->notify = note;
+	notes = 0;
+	REQUIRE(up(lan, &a, "LINUX1", 3) == 0);
+	REQUIRE(up(lan, &b, "LINUX2", 3) == 0);
+	CHECK_EQ(reg(&a, PA_SETIP, IPA, false, 0), 0);
+	CHECK_EQ(reg(&a, PA_SETIPM, grp, false, 0), 0);
+	CHECK_EQ(notes, 2);
+	CHECK_EQ(lan_detach_port(lan, &a.p), 0);
+	CHECK_EQ(notes, 3);
+	CHECK_EQ(last_op, PA_DELIP);
+	CHECK(a.p.ops == NULL && a.p.peer == NULL);
+	CHECK_EQ(iptab_lookup(&lan->tab, IPT_V4, IPA), -ENOENT);
+	CHECK(iptab_members(&lan->tab, IPT_V4, grp) == NULL);
+	CHECK_EQ(lan_detach_port(lan, &a.p), -ENOENT);
+	CHECK_EQ(port_addr(&a.p, &(struct paddr){ .op = PA_SETIP }), IPA_RC_LAN_OFFLINE);
+	/* The address is free for someone else now. */
+	CHECK_EQ(reg(&b, PA_SETIP, IPA, false, 0), 0);
+	CHECK_EQ(lan->nguests, 1);
+	lan_table_free(&tb);
+}
+
+TEST(vsw_maxconn_access_list_port_numbers)
+{
+	struct lan_table tb;
+	struct lanbk *lan = mklan(&tb, LAN_VSWITCH, LAN_ETHERNET);
+	struct fake f[4];
+
+	REQUIRE(lan);
+	for (unsigned i = 0; i < 4; i++)
+		fake_init(&f[i]);
+	CHECK_EQ(lan_set_maxconn(lan, 1025), -EINVAL);
+	CHECK_EQ(lan_set_maxconn(lan, 2), 0);
+	CHECK_EQ(lan_attach_port(lan, &f[0].p, "LINUX1", 0x600, LAN_PORTNUM_AUTO, NULL), 1);
+	CHECK_EQ(lan_attach_port(lan, &f[0].p, "LINUX1", 0x600, LAN_PORTNUM_AUTO, NULL), -EBUSY);
+	CHECK_EQ(lan_attach_port(lan, &f[1].p, "LINUX2", 0x600, 1, NULL), -EADDRINUSE);
+	CHECK_EQ(lan_attach_port(lan, &f[1].p, "LINUX2", 0x600, 2049, NULL), -EINVAL);
+	CHECK_EQ(lan_attach_port(lan, &f[1].p, "bad name!", 0x600, 0, NULL), -EINVAL);
+	CHECK_EQ(lan_attach_port(lan, &f[1].p, "linux2", 0x600, 5, NULL), 5);
+	CHECK_STR(lan_conn_of(lan, &f[1].p)->owner, "LINUX2");
+	CHECK_EQ(lan_attach_port(lan, &f[2].p, "LINUX3", 0x600, 0, NULL), -EUSERS);
+	CHECK_EQ(lan_set_maxconn(lan, 1), -EBUSY);
+	CHECK_EQ(lan_set_maxconn(lan, 0), 0);
+	CHECK_EQ(lan_attach_port(lan, &f[2].p, "LINUX3", 0x600, 0, NULL), 2);
+	/* RESTRICTED: GRANT needed (-EACCES), the LAN's owner... is SYSTEM here. */
+	lan_set_restricted(lan, true);
+	CHECK_EQ(lan_attach_port(lan, &f[3].p, "LINUX4", 0x600, 0, NULL), -EACCES);
+	CHECK_EQ(lan_grant(lan, "linux4", 0, NULL, false), 0);
+	REQUIRE(lan_grant_find(lan, "LINUX4") != NULL);
+	CHECK_EQ(lan_attach_port(lan, &f[3].p, "LINUX4", 0x600, 0, NULL), 3);
+	CHECK_EQ(lan_detach_port(lan, &f[3].p), 0);
+	CHECK_EQ(lan_revoke(lan, "LINUX4"), 0);
+	CHECK_EQ(lan_revoke(lan, "LINUX4"), -ENOENT);
+	CHECK_EQ(lan_attach_port(lan, &f[3].p, "LINUX4", 0x600, 0, NULL), -EACCES);
+	/* Without GRANT PROMISCUOUS a guest on a restricted LAN cannot go promiscuous. */
+	CHECK_EQ(lan_grant(lan, "LINUX5", 0, NULL, false), 0);
+	CHECK_EQ(lan_attach_port(lan, &f[3].p, "LINUX5", 0x600, 0, NULL), 3);
+	CHECK_EQ(reg(&f[3], PA_PROMISC, NULL, false, 1), IPA_RC_NOTSUPP);
+	CHECK_EQ(lan_grant(lan, "LINUX5", 0, NULL, true), 0);
+	CHECK_EQ(reg(&f[3], PA_PROMISC, NULL, false, 1), 0);
+	CHECK_EQ(lan->npromisc, 1);
+	lan_table_free(&tb);
+}
+
+TEST(vsw_lan_table_define_find_reap)
+{
+	struct lan_table tb;
+	struct lanbk *l1, *l2, *l3;
+	char nm[9];
+
+	lan_table_init(&tb, 1);
+	CHECK_EQ(lan_name_canon("vsw1", nm), 0);
+	CHECK_STR(nm, "VSW1");
+	CHECK_EQ(lan_name_canon("", nm), -EINVAL);
+	CHECK_EQ(lan_name_canon("NINECHARS", nm), -EINVAL);
+	CHECK_EQ(lan_name_canon("A B", nm), -EINVAL);
+	CHECK_EQ(lan_define(&tb, "SYSTEM", "vsw1", LAN_VSWITCH, &l1), 0);
+	CHECK_EQ(lan_define(&tb, "system", "VSW1", LAN_GUESTLAN, &l2), -EEXIST);
+	CHECK_EQ(lan_define(&tb, "LINUX1", "VSW1", LAN_VSWITCH, &l2), -EINVAL);
+	CHECK_EQ(lan_define(&tb, "LINUX1", "VSW1", LAN_GUESTLAN, &l2), 0);
+	CHECK_EQ(lan_define(&tb, "LINUX1", "VSW1", 9, &l3), -EINVAL);
+	CHECK(lan_find(&tb, "system", "vsw1") == l1);
+	CHECK(lan_find(&tb, "LINUX1", "VSW1") == l2);
+	CHECK(l1->persistent && !l2->persistent);
+	CHECK_EQ(l1->transport, LAN_ETHERNET);
+	CHECK_EQ(l2->transport, LAN_IP);
+	/* Setters validate. */
+	CHECK_EQ(lan_set_rdevs(l2, (uint16_t[]){ 0x600 }, NULL, 1), -EOPNOTSUPP);
+	CHECK_EQ(lan_set_rdevs(l1, (uint16_t[]){ 0x600, 0x600 }, NULL, 2), -EINVAL);
+	CHECK_EQ(lan_set_rdevs(l1, (uint16_t[]){ 1, 2, 3, 4 }, NULL, 4), -EINVAL);
+	CHECK_EQ(lan_set_rdevs(l1, (uint16_t[]){ 0x600, 0x700 }, (uint8_t[]){ 0, 1 }, 2), 0);
+	CHECK_EQ(l1->nrdev, 2);
+	CHECK_EQ(lan_set_controller(l1, "*"), 0);
+	CHECK_EQ(lan_set_controller(l1, "dtcvsw1"), 0);
+	CHECK_STR(l1->controller, "DTCVSW1");
+	CHECK_EQ(lan_set_iptimeout(l1, 0), -EINVAL);
+	CHECK_EQ(lan_set_iptimeout(l1, 240), 0);
+	CHECK_EQ(lan_set_queuestorage(l1, 257), -EINVAL);
+	CHECK_EQ(lan_set_router(l1, LAN_PRIROUTER), -EINVAL);	/* ETHERNET */
+	CHECK_EQ(lan_set_type(l1, LAN_HIPERS), -EINVAL);
+	CHECK_EQ(lan_set_type(l2, LAN_HIPERS), 0);
+	CHECK_EQ(lan_set_connect(l2, false), -EOPNOTSUPP);
+	/* Logoff of LINUX1 reaps its transient LAN; SYSTEM LANs stay. */
+	CHECK_EQ(lan_reap_transient(&tb, "LINUX1"), 1);
+	CHECK(lan_find(&tb, "LINUX1", "VSW1") == NULL);
+	CHECK_EQ(lan_destroy(&tb, l1), 0);
+	CHECK_EQ(tb.n, 0);
+	lan_table_free(&tb);
+}
+
+TEST(vsw_transport_fixed_while_coupled)
+{
+	struct lan_table tb;
+	struct lanbk *lan = mklan(&tb, LAN_GUESTLAN, LAN_IP);
+	struct fake a;
+
+	REQUIRE(lan);
+	REQUIRE(up(lan, &a, "LINUX1", 3) == 0);
+	CHECK_EQ(lan_set_transport(lan, LAN_ETHERNET), -EBUSY);
+	CHECK_EQ(lan_set_transport(lan, 9), -EINVAL);
+	CHECK_EQ(lan_detach_port(lan, &a.p), 0);
+	CHECK_EQ(lan_set_transport(lan, LAN_ETHERNET), 0);
+	CHECK(lan->lookup == lan_lookup_l2);
+	lan_table_free(&tb);
+}
+
+TEST(vsw_ip_table_full_answers_ipa_rc)
+{
+	struct lan_table tb;
+	struct lanbk *lan = mklan(&tb, LAN_GUESTLAN, LAN_IP);
+	struct fake a;
+	uint16_t rc = 0;
+	unsigned i;
+
+	REQUIRE(lan);
+	REQUIRE(up(lan, &a, "LINUX1", 3) == 0);
+	for (i = 0; i < 70000 && rc == 0; i++) {
+		uint8_t ip[4] = { 10, (uint8_t)(i >> 16), (uint8_t)(i >> 8), (uint8_t)i };
+
+		rc = reg(&a, PA_SETIP, ip, false, 0);
+	}
+	CHECK_EQ(rc, IPA_RC_IP_ADDR_TABLE_FULL);
+	CHECK_EQ(i - 1, lan->tab.ulimit);
+	lan_table_free(&tb);
+}

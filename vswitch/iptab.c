@@ -1,0 +1,326 @@
+/* vswitch/iptab.c - the LAN IP table: open-addressing hash tables of unicast owners
+ * and multicast members; the switch's lookups (switch.c) read it on every frame. */
+#include "vswitch/iptab.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+unsigned iptab_addr_len(uint8_t kind)
+{
+	switch (kind) {
+	case IPT_V4:
+		return 4;
+	case IPT_V6:
+		return 16;
+	case IPT_MAC:
+		return 6;
+	default:
+		return 0;
+	}
+}
+
+static uint32_t pow2_at_least(unsigned n)
+{
+	uint32_t c = 8;
+
+	while (c < n)
+		c <<= 1;
+	return c;
+}
+
+int iptab_init(struct iptab *t, unsigned nuni, unsigned ngrp, uint64_t seed)
+{
+	memset(t, 0, sizeof(*t));
+	if (nuni < 1 || nuni > 65536 || ngrp < 1 || ngrp > 65536)
+		return -EINVAL;
+	/* Room for `n` entries below the 3/4 load limit. */
+	t->ucap = pow2_at_least(nuni + nuni / 3 + 1);
+	t->gcap = pow2_at_least(ngrp + ngrp / 3 + 1);
+	t->uni = calloc(t->ucap, sizeof(*t->uni));
+	if (!t->uni)
+		return -ENOMEM;
+	t->grp = calloc(t->gcap, sizeof(*t->grp));
+	if (!t->grp)
+		goto free_uni;
+	t->ulimit = t->ucap / 4 * 3;
+	t->glimit = t->gcap / 4 * 3;
+	t->seed = seed;
+	return 0;
+free_uni:
+	free(t->uni);
+	t->uni = NULL;
+	return -ENOMEM;
+}
+
+void iptab_free(struct iptab *t)
+{
+	free(t->uni);
+	free(t->grp);
+	memset(t, 0, sizeof(*t));
+}
+
+/* Seeded 64-bit mix of the kind and the (zero-padded) address. */
+static uint32_t hash(uint64_t seed, uint8_t kind, const uint8_t *addr)
+{
+	unsigned n = iptab_addr_len(kind);
+	uint64_t a = seed ^ ((uint64_t)kind << 56), b = seed * 0x9E3779B97F4A7C15ull;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (i < 8)
+			a ^= (uint64_t)addr[i] << (8 * i);
+		else
+			b ^= (uint64_t)addr[i] << (8 * (i - 8));
+	}
+	a ^= b * 0xC2B2AE3D27D4EB4Full;
+	a ^= a >> 33;
+	a *= 0xFF51AFD7ED558CCDull;
+	a ^= a >> 33;
+	a *= 0xC4CEB9FE1A85EC53ull;
+	a ^= a >> 33;
+	return (uint32_t)a;
+}
+
+static bool key_eq(uint8_t k1, const uint8_t *a1, uint8_t k2, const uint8_t *a2)
+{
+	return k1 == k2 && memcmp(a1, a2, iptab_addr_len(k1)) == 0;
+}
+
+/* ---- unicast ------------------------------------------------------------------------ */
+
+/* Slot of the key, or of the free slot that ends its probe sequence. */
+static uint32_t uni_slot(const struct iptab *t, uint8_t kind, const uint8_t *addr)
+{
+	uint32_t m = t->ucap - 1, i = hash(t->seed, kind, addr) & m;
+
+	/* The load limit guarantees a free slot, so this ends. */
+	while (t->uni[i].kind && !key_eq(t->uni[i].kind, t->uni[i].addr, kind, addr))
+		i = (i + 1) & m;
+	return i;
+}
+
+int iptab_lookup(const struct iptab *t, uint8_t kind, const uint8_t *addr)
+{
+	uint32_t i;
+
+	if (!iptab_addr_len(kind) || !t->uni)
+		return -ENOENT;
+	i = uni_slot(t, kind, addr);
+	return t->uni[i].kind ? t->uni[i].port : -ENOENT;
+}
+
+int iptab_add(struct iptab *t, uint8_t kind, const uint8_t *addr, uint16_t port, bool local_only)
+{
+	unsigned n = iptab_addr_len(kind);
+	struct ipt_uni *e;
+
+	if (!n || port >= IPT_MAX_PORTS || !t->uni)
+		return -EINVAL;
+	e = &t->uni[uni_slot(t, kind, addr)];
+	if (e->kind)
+		return e->port == port ? 0 : -EADDRINUSE;
+	if (t->ucount >= t->ulimit)
+		return -ENOSPC;
+	memset(e, 0, sizeof(*e));
+	e->kind = kind;
+	e->port = port;
+	e->local_only = local_only;
+	memcpy(e->addr, addr, n);
+	t->ucount++;
+	return 0;
+}
+
+/* Backward-shift deletion: move later members of the cluster into the hole when
+ * their home slot allows it, so probe sequences never need tombstones. */
+#define SHIFT_DELETE(tab, cap, i, seed)                                              \
+	do {                                                                         \
+		uint32_t m_ = (cap) - 1, hole_ = (i), j_ = (i);                      \
+		for (;;) {                                                           \
+			uint32_t home_;                                              \
+			j_ = (j_ + 1) & m_;                                          \
+			if (!(tab)[j_].kind)                                         \
+				break;                                               \
+			home_ = hash((seed), (tab)[j_].kind, (tab)[j_].addr) & m_;   \
+			/* j_ may move to hole_ if home_ is not in (hole_, j_]. */   \
+			if (((j_ - home_) & m_) >= ((j_ - hole_) & m_)) {            \
+				(tab)[hole_] = (tab)[j_];                            \
+				hole_ = j_;                                          \
+			}                                                            \
+		}                                                                    \
+		memset(&(tab)[hole_], 0, sizeof((tab)[hole_]));                      \
+	} while (0)
+
+static void uni_remove_at(struct iptab *t, uint32_t i)
+{
+	SHIFT_DELETE(t->uni, t->ucap, i, t->seed);
+	t->ucount--;
+}
+
+int iptab_del(struct iptab *t, uint8_t kind, const uint8_t *addr, uint16_t port)
+{
+	uint32_t i;
+
+	if (!iptab_addr_len(kind) || !t->uni)
+		return -ENOENT;
+	i = uni_slot(t, kind, addr);
+	if (!t->uni[i].kind)
+		return -ENOENT;
+	if (t->uni[i].port != port)
+		return -EPERM;
+	uni_remove_at(t, i);
+	return 0;
+}
+
+int iptab_set_local_only(struct iptab *t, uint8_t kind, const uint8_t *addr, bool local_only)
+{
+	uint32_t i;
+
+	if (!iptab_addr_len(kind) || !t->uni)
+		return -ENOENT;
+	i = uni_slot(t, kind, addr);
+	if (!t->uni[i].kind)
+		return -ENOENT;
+	t->uni[i].local_only = local_only;
+	return 0;
+}
+
+int iptab_local_only(const struct iptab *t, uint8_t kind, const uint8_t *addr)
+{
+	uint32_t i;
+
+	if (!iptab_addr_len(kind) || !t->uni)
+		return -ENOENT;
+	i = uni_slot(t, kind, addr);
+	if (!t->uni[i].kind)
+		return -ENOENT;
+	return t->uni[i].local_only ? 1 : 0;
+}
+
+/* ---- groups ------------------------------------------------------------------------- */
+
+static uint32_t grp_slot(const struct iptab *t, uint8_t kind, const uint8_t *addr)
+{
+	uint32_t m = t->gcap - 1, i = hash(t->seed ^ 0x5A5A5A5A5A5A5A5Aull, kind, addr) & m;
+
+	while (t->grp[i].kind && !key_eq(t->grp[i].kind, t->grp[i].addr, kind, addr))
+		i = (i + 1) & m;
+	return i;
+}
+
+static void grp_remove_at(struct iptab *t, uint32_t i)
+{
+	SHIFT_DELETE(t->grp, t->gcap, i, t->seed ^ 0x5A5A5A5A5A5A5A5Aull);
+	t->gcount--;
+}
+
+int iptab_join(struct iptab *t, uint8_t kind, const uint8_t *addr, uint16_t port)
+{
+	unsigned n = iptab_addr_len(kind);
+	struct ipt_grp *g;
+	uint64_t bit = 1ull << (port % 64);
+
+	if (!n || port >= IPT_MAX_PORTS || !t->grp)
+		return -EINVAL;
+	g = &t->grp[grp_slot(t, kind, addr)];
+	if (!g->kind) {
+		if (t->gcount >= t->glimit)
+			return -ENOSPC;
+		memset(g, 0, sizeof(*g));
+		g->kind = kind;
+		memcpy(g->addr, addr, n);
+		t->gcount++;
+	}
+	if (!(g->members[port / 64] & bit)) {
+		g->members[port / 64] |= bit;
+		g->nmembers++;
+	}
+	return 0;
+}
+
+int iptab_leave(struct iptab *t, uint8_t kind, const uint8_t *addr, uint16_t port)
+{
+	uint32_t i;
+	struct ipt_grp *g;
+	uint64_t bit = 1ull << (port % 64);
+
+	if (!iptab_addr_len(kind) || port >= IPT_MAX_PORTS || !t->grp)
+		return -ENOENT;
+	i = grp_slot(t, kind, addr);
+	g = &t->grp[i];
+	if (!g->kind || !(g->members[port / 64] & bit))
+		return -ENOENT;
+	g->members[port / 64] &= ~bit;
+	if (--g->nmembers == 0)
+		grp_remove_at(t, i);
+	return 0;
+}
+
+const uint64_t *iptab_members(const struct iptab *t, uint8_t kind, const uint8_t *addr)
+{
+	uint32_t i;
+
+	if (!iptab_addr_len(kind) || !t->grp)
+		return NULL;
+	i = grp_slot(t, kind, addr);
+	return t->grp[i].kind ? t->grp[i].members : NULL;
+}
+
+/* ---- bulk and walks ----------------------------------------------------------------- */
+
+unsigned iptab_withdraw_port(struct iptab *t, uint16_t port)
+{
+	unsigned gone = 0;
+	uint64_t bit = 1ull << (port % 64);
+
+	if (port >= IPT_MAX_PORTS)
+		return 0;
+	/* A backward shift may move a not-yet-visited entry into slot i, so look at
+	 * slot i again after removing there.  Entries that wrap past the end into
+	 * slots already visited are caught by a second pass. */
+	for (int pass = 0; pass < 2 && t->uni; pass++)
+		for (uint32_t i = 0; i < t->ucap;) {
+			if (t->uni[i].kind && t->uni[i].port == port) {
+				uni_remove_at(t, i);
+				gone++;
+			} else {
+				i++;
+			}
+		}
+	for (int pass = 0; pass < 2 && t->grp; pass++)
+		for (uint32_t i = 0; i < t->gcap;) {
+			struct ipt_grp *g = &t->grp[i];
+
+			if (g->kind && (g->members[port / 64] & bit)) {
+				g->members[port / 64] &= ~bit;
+				gone++;
+				if (--g->nmembers == 0) {
+					grp_remove_at(t, i);
+					continue;
+				}
+			}
+			i++;
+		}
+	return gone;
+}
+
+const struct ipt_uni *iptab_next_uni(const struct iptab *t, uint32_t *cursor)
+{
+	while (t->uni && *cursor < t->ucap) {
+		const struct ipt_uni *e = &t->uni[(*cursor)++];
+
+		if (e->kind)
+			return e;
+	}
+	return NULL;
+}
+
+const struct ipt_grp *iptab_next_grp(const struct iptab *t, uint32_t *cursor)
+{
+	while (t->grp && *cursor < t->gcap) {
+		const struct ipt_grp *g = &t->grp[(*cursor)++];
+
+		if (g->kind)
+			return g;
+	}
+	return NULL;
+}

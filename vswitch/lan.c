@@ -1,0 +1,447 @@
+/* vswitch/lan.c - LANBK and the System LAN table: define/find/destroy, the validating
+ * setters the command layer maps DEFINE/SET LAN and VSWITCH operands onto, the access list. */
+#include "vswitch/lan.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vswitch/switch.h"
+
+#define LAN_IPTAB_UNI 4096	/* registered IPs + MACs per LAN */
+#define LAN_IPTAB_GRP 1024	/* multicast groups per LAN */
+
+int lan_vlan_add(struct lan_vlanset *s, uint16_t vid)
+{
+	if (vid < 1 || vid > LAN_VID_MAX)
+		return -EINVAL;
+	s->w[vid / 64] |= 1ull << (vid % 64);
+	return 0;
+}
+
+void lan_vlan_del(struct lan_vlanset *s, uint16_t vid)
+{
+	if (vid <= LAN_VID_MAX)
+		s->w[vid / 64] &= ~(1ull << (vid % 64));
+}
+
+int lan_name_canon(const char *in, char out[LAN_NAME_MAX + 1])
+{
+	size_t n;
+
+	if (!in)
+		return -EINVAL;
+	n = strnlen(in, LAN_NAME_MAX + 1);
+	if (n < 1 || n > LAN_NAME_MAX)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		char c = in[i];
+
+		if (c >= 'a' && c <= 'z')
+			c = (char)(c - 'a' + 'A');
+		if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '@' ||
+		      c == '#' || c == '$' || c == '_' || c == '-'))
+			return -EINVAL;
+		out[i] = c;
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+void lan_table_init(struct lan_table *t, uint64_t seed)
+{
+	memset(t, 0, sizeof(*t));
+	t->seed = seed;
+}
+
+static void lan_free(struct lanbk *lan)
+{
+	for (unsigned i = lan->nlive; i-- > 0;) {
+		struct lan_conn *c = &lan->conn[lan->live[i]];
+
+		if (c->uplink)
+			lan_detach_uplink(lan);
+		else if (c->port)
+			lan_detach_port(lan, c->port);
+	}
+	lan_switch_fini(lan);
+	iptab_free(&lan->tab);
+	free(lan->grants);
+	free(lan->live);
+	free(lan->conn);
+	free(lan);
+}
+
+void lan_table_free(struct lan_table *t)
+{
+	for (unsigned i = 0; i < t->n; i++)
+		lan_free(t->lans[i]);
+	free(t->lans);
+	memset(t, 0, sizeof(*t));
+}
+
+struct lanbk *lan_find(const struct lan_table *t, const char *owner, const char *name)
+{
+	char o[LAN_NAME_MAX + 1], n[LAN_NAME_MAX + 1];
+
+	if (lan_name_canon(owner, o) || lan_name_canon(name, n))
+		return NULL;
+	for (unsigned i = 0; i < t->n; i++)
+		if (!strcmp(t->lans[i]->owner, o) && !strcmp(t->lans[i]->name, n))
+			return t->lans[i];
+	return NULL;
+}
+
+int lan_define(struct lan_table *t, const char *owner, const char *name, uint8_t kind,
+	       struct lanbk **out)
+{
+	char o[LAN_NAME_MAX + 1], n[LAN_NAME_MAX + 1];
+	struct lanbk *lan;
+	int rc;
+
+	*out = NULL;
+	if (kind != LAN_GUESTLAN && kind != LAN_VSWITCH)
+		return -EINVAL;
+	if (lan_name_canon(owner, o) || lan_name_canon(name, n))
+		return -EINVAL;
+	if (kind == LAN_VSWITCH && strcmp(o, "SYSTEM"))
+		return -EINVAL;
+	/* A VSWITCH and a SYSTEM Guest LAN share the owner SYSTEM and so one name space. */
+	if (lan_find(t, o, n))
+		return -EEXIST;
+	if (t->n == t->cap) {
+		unsigned nc = t->cap ? t->cap * 2 : 8;
+		struct lanbk **nl = realloc(t->lans, nc * sizeof(*nl));
+
+		if (!nl)
+			return -ENOMEM;
+		t->lans = nl;
+		t->cap = nc;
+	}
+	lan = calloc(1, sizeof(*lan));
+	if (!lan)
+		return -ENOMEM;
+	lan->conn = calloc(LAN_CONN_SLOTS, sizeof(*lan->conn));
+	if (!lan->conn)
+		goto free_lan;
+	lan->live = calloc(LAN_CONN_SLOTS, sizeof(*lan->live));
+	if (!lan->live)
+		goto free_conn;
+	rc = iptab_init(&lan->tab, LAN_IPTAB_UNI, LAN_IPTAB_GRP,
+			t->seed ^ ((uint64_t)t->n * 0x9E3779B97F4A7C15ull));
+	if (rc)
+		goto free_live;
+	if (lan_switch_init(lan))
+		goto free_tab;
+	memcpy(lan->name, n, sizeof(n));
+	memcpy(lan->owner, o, sizeof(o));
+	lan->kind = kind;
+	lan->type = LAN_QDIO;
+	lan->persistent = !strcmp(o, "SYSTEM");
+	lan->macprotect = LAN_MACPROT_UNSPEC;
+	lan->defvid = 1;
+	lan->native_vid = 1;
+	lan->def_porttype = LAN_ACCESS;
+	lan->iptimeout = 5;
+	lan->queuestorage = 8;
+	strcpy(lan->controller, "*");
+	lan->connect = true;
+	lan->router = LAN_NONROUTER;
+	lan->uplink_idx = -1;
+	lan->prirouter4 = lan->prirouter6 = -1;
+	lan_set_transport(lan, kind == LAN_VSWITCH ? LAN_ETHERNET : LAN_IP);
+	t->lans[t->n++] = lan;
+	*out = lan;
+	return 0;
+free_tab:
+	iptab_free(&lan->tab);
+free_live:
+	free(lan->live);
+free_conn:
+	free(lan->conn);
+free_lan:
+	free(lan);
+	return -ENOMEM;
+}
+
+int lan_destroy(struct lan_table *t, struct lanbk *lan)
+{
+	for (unsigned i = 0; i < t->n; i++) {
+		if (t->lans[i] != lan)
+			continue;
+		t->lans[i] = t->lans[--t->n];
+		lan_free(lan);
+		return 0;
+	}
+	return -ENOENT;
+}
+
+unsigned lan_reap_transient(struct lan_table *t, const char *user)
+{
+	char u[LAN_NAME_MAX + 1];
+	unsigned gone = 0;
+
+	if (lan_name_canon(user, u))
+		return 0;
+	for (unsigned i = 0; i < t->n;) {
+		struct lanbk *lan = t->lans[i];
+
+		if (!lan->persistent && !strcmp(lan->owner, u) && lan->nlive == 0) {
+			lan_destroy(t, lan);
+			gone++;
+			continue;
+		}
+		i++;
+	}
+	return gone;
+}
+
+/* ---- setters ------------------------------------------------------------------------ */
+
+int lan_set_transport(struct lanbk *lan, uint8_t transport)
+{
+	if (transport != LAN_IP && transport != LAN_ETHERNET)
+		return -EINVAL;
+	if (lan->nlive && transport != lan->transport)
+		return -EBUSY;
+	/* HiperSockets Guest LANs are IP or ETHERNET alike; nothing else to check. */
+	lan->transport = transport;
+	lan->lookup = transport == LAN_IP ? lan_lookup_l3 : lan_lookup_l2;
+	if (transport == LAN_ETHERNET)
+		lan->router = LAN_NONROUTER;
+	return 0;
+}
+
+int lan_set_type(struct lanbk *lan, uint8_t type)
+{
+	if (type != LAN_QDIO && type != LAN_HIPERS)
+		return -EINVAL;
+	if (type == LAN_HIPERS && lan->kind == LAN_VSWITCH)
+		return -EINVAL;
+	if (lan->nlive && type != lan->type)
+		return -EBUSY;
+	lan->type = type;
+	return 0;
+}
+
+int lan_set_maxconn(struct lanbk *lan, unsigned maxconn)
+{
+	if (maxconn > LAN_MAXCONN_MAX)
+		return -EINVAL;
+	if (maxconn && maxconn < lan->nguests)
+		return -EBUSY;
+	lan->maxconn = (uint16_t)maxconn;
+	return 0;
+}
+
+void lan_set_restricted(struct lanbk *lan, bool restricted)
+{
+	lan->restricted = restricted;
+}
+
+void lan_set_accounting(struct lanbk *lan, bool on)
+{
+	lan->accounting = on;
+}
+
+int lan_set_isolation(struct lanbk *lan, bool on)
+{
+	lan->isolation = on;
+	return 0;
+}
+
+int lan_set_macprotect(struct lanbk *lan, uint8_t mode)
+{
+	if (mode != LAN_MACPROT_UNSPEC && mode != LAN_MACPROT_ON && mode != LAN_MACPROT_OFF)
+		return -EINVAL;
+	lan->macprotect = mode;
+	return 0;
+}
+
+int lan_set_iptimeout(struct lanbk *lan, unsigned minutes)
+{
+	if (minutes < 1 || minutes > 240)
+		return -EINVAL;
+	lan->iptimeout = (uint16_t)minutes;
+	return 0;
+}
+
+int lan_set_queuestorage(struct lanbk *lan, unsigned mb)
+{
+	if (mb < 1 || mb > 256)
+		return -EINVAL;
+	lan->queuestorage = (uint16_t)mb;
+	return 0;
+}
+
+int lan_set_vlan_unaware(struct lanbk *lan)
+{
+	if (lan->nlive && lan->vlan_aware)
+		return -EBUSY;
+	lan->vlan_aware = false;
+	return 0;
+}
+
+int lan_set_vlan(struct lanbk *lan, uint16_t defvid, uint16_t native_vid, uint8_t porttype)
+{
+	if (defvid < 1 || defvid > LAN_VID_MAX || native_vid > LAN_VID_MAX)
+		return -EINVAL;
+	if (porttype != LAN_ACCESS && porttype != LAN_TRUNK)
+		return -EINVAL;
+	/* Connections keep the authorization computed when they coupled. */
+	if (lan->nlive && !lan->vlan_aware)
+		return -EBUSY;
+	lan->vlan_aware = true;
+	lan->defvid = defvid;
+	lan->native_vid = native_vid;
+	lan->def_porttype = porttype;
+	return 0;
+}
+
+int lan_set_rdevs(struct lanbk *lan, const uint16_t *rdev, const uint8_t *pn, unsigned n)
+{
+	if (lan->kind != LAN_VSWITCH)
+		return -EOPNOTSUPP;
+	if (n > LAN_RDEV_MAX || (n && !rdev))
+		return -EINVAL;
+	for (unsigned i = 0; i < n; i++) {
+		if (pn && pn[i] > 3)
+			return -EINVAL;
+		for (unsigned j = 0; j < i; j++)
+			if (rdev[j] == rdev[i])
+				return -EINVAL;
+	}
+	memset(lan->rdev, 0, sizeof(lan->rdev));
+	memset(lan->rdev_port, 0, sizeof(lan->rdev_port));
+	for (unsigned i = 0; i < n; i++) {
+		lan->rdev[i] = rdev[i];
+		lan->rdev_port[i] = pn ? pn[i] : 0;
+	}
+	lan->nrdev = (uint8_t)n;
+	return 0;
+}
+
+int lan_set_controller(struct lanbk *lan, const char *userid_or_star)
+{
+	char u[LAN_NAME_MAX + 1];
+
+	if (lan->kind != LAN_VSWITCH)
+		return -EOPNOTSUPP;
+	if (userid_or_star && !strcmp(userid_or_star, "*")) {
+		strcpy(lan->controller, "*");
+		return 0;
+	}
+	if (lan_name_canon(userid_or_star, u))
+		return -EINVAL;
+	memcpy(lan->controller, u, sizeof(u));
+	return 0;
+}
+
+int lan_set_connect(struct lanbk *lan, bool connect)
+{
+	if (lan->kind != LAN_VSWITCH)
+		return -EOPNOTSUPP;
+	lan->connect = connect;
+	return 0;
+}
+
+int lan_set_router(struct lanbk *lan, uint8_t router)
+{
+	if (router != LAN_NONROUTER && router != LAN_PRIROUTER)
+		return -EINVAL;
+	if (lan->kind != LAN_VSWITCH)
+		return -EOPNOTSUPP;
+	if (router == LAN_PRIROUTER && lan->transport != LAN_IP)
+		return -EINVAL;
+	lan->router = router;
+	return 0;
+}
+
+/* ---- access list -------------------------------------------------------------------- */
+
+const struct lan_grant *lan_grant_find(const struct lanbk *lan, const char *user)
+{
+	char u[LAN_NAME_MAX + 1];
+
+	if (lan_name_canon(user, u))
+		return NULL;
+	for (unsigned i = 0; i < lan->ngrants; i++)
+		if (!strcmp(lan->grants[i].user, u))
+			return &lan->grants[i];
+	return NULL;
+}
+
+int lan_grant(struct lanbk *lan, const char *user, uint8_t porttype,
+	      const struct lan_vlanset *vlans, bool promisc)
+{
+	char u[LAN_NAME_MAX + 1];
+	struct lan_grant *g = NULL;
+
+	if (lan_name_canon(user, u))
+		return -EINVAL;
+	if (porttype != 0 && porttype != LAN_ACCESS && porttype != LAN_TRUNK)
+		return -EINVAL;
+	if (vlans && (vlans->w[0] & 1))		/* vid 0 is not a VLAN */
+		return -EINVAL;
+	if (vlans && (vlans->w[63] >> (4095 % 64) & 1))
+		return -EINVAL;
+	for (unsigned i = 0; i < lan->ngrants; i++)
+		if (!strcmp(lan->grants[i].user, u))
+			g = &lan->grants[i];
+	if (!g) {
+		if (lan->ngrants == lan->grants_cap) {
+			unsigned nc = lan->grants_cap ? lan->grants_cap * 2 : 8;
+			struct lan_grant *ng = realloc(lan->grants, nc * sizeof(*ng));
+
+			if (!ng)
+				return -ENOMEM;
+			lan->grants = ng;
+			lan->grants_cap = nc;
+		}
+		g = &lan->grants[lan->ngrants++];
+	}
+	memset(g, 0, sizeof(*g));
+	memcpy(g->user, u, sizeof(u));
+	g->porttype = porttype;
+	g->promisc = promisc;
+	if (vlans) {
+		g->has_vlans = true;
+		g->vlans = *vlans;
+	}
+	for (unsigned i = 0; i < lan->nlive; i++) {
+		struct lan_conn *c = &lan->conn[lan->live[i]];
+
+		if (!c->uplink && !strcmp(c->owner, u))
+			lan_conn_authorize(lan, c);
+	}
+	return 0;
+}
+
+int lan_revoke(struct lanbk *lan, const char *user)
+{
+	char u[LAN_NAME_MAX + 1];
+
+	if (lan_name_canon(user, u))
+		return -EINVAL;
+	for (unsigned i = 0; i < lan->ngrants; i++) {
+		if (strcmp(lan->grants[i].user, u))
+			continue;
+		lan->grants[i] = lan->grants[--lan->ngrants];
+		return 0;
+	}
+	return -ENOENT;
+}
+
+struct lan_conn *lan_conn_of(struct lanbk *lan, const struct port *p)
+{
+	struct lan_conn *c;
+
+	if (!p || !p->peer)
+		return NULL;
+	c = p->peer;
+	/* The peer is one of our slots only if it points inside our array. */
+	for (unsigned i = 0; i < lan->nlive; i++)
+		if (&lan->conn[lan->live[i]] == c && c->port == p)
+			return c;
+	return NULL;
+}

@@ -1,0 +1,228 @@
+/* vswitch/lan.h - LANBK (one Guest LAN or VSWITCH) and the System LAN table: the
+ * attributes DEFINE LAN / DEFINE VSWITCH / SET VSWITCH set, and the adapter connections. */
+#ifndef CPNET_VSWITCH_LAN_H
+#define CPNET_VSWITCH_LAN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vnic/port.h"
+#include "vswitch/iptab.h"
+
+#define LAN_NAME_MAX 8			/* LAN, VSWITCH and user names: 1..8 chars */
+#define LAN_MAXCONN_MAX 1024u		/* MAXCONN 1..1024; 0 = INFINITE (up to this) */
+#define LAN_CONN_SLOTS (LAN_MAXCONN_MAX + 1)	/* + the uplink */
+#define LAN_PORTNUM_AUTO 0
+#define LAN_PORTNUM_MAX 2048u		/* COUPLE ... PORTNUMBER 1..2048 */
+#define LAN_RDEV_MAX 3
+#define LAN_VID_MAX 4094
+#define LAN_BATCH 64			/* frames classified together (one bit each) */
+
+/* Registration op for SETRTG (vnic/port.h). */
+#define LAN_PA_SETRTG PA_SETRTG
+
+enum lan_kind { LAN_GUESTLAN = 1, LAN_VSWITCH = 2 };
+enum lan_transport { LAN_IP = 1, LAN_ETHERNET = 2 };
+enum lan_type { LAN_QDIO = 1, LAN_HIPERS = 2 };
+enum lan_porttype { LAN_ACCESS = 1, LAN_TRUNK = 2 };
+enum lan_macprotect { LAN_MACPROT_UNSPEC = 0, LAN_MACPROT_ON = 1, LAN_MACPROT_OFF = 2 };
+enum lan_router { LAN_NONROUTER = 0, LAN_PRIROUTER = 1 };
+
+/* A set of VLAN ids 1..4094 (bit n = vid n). */
+struct lan_vlanset {
+	uint64_t w[64];
+};
+
+static inline bool lan_vlan_has(const struct lan_vlanset *s, uint16_t vid)
+{
+	return vid <= LAN_VID_MAX && (s->w[vid / 64] >> (vid % 64) & 1);
+}
+/* 0, or -EINVAL for vid 0 / > 4094. */
+int lan_vlan_add(struct lan_vlanset *s, uint16_t vid);
+void lan_vlan_del(struct lan_vlanset *s, uint16_t vid);
+
+/* One entry of a RESTRICTED LAN's access list (SET VSWITCH GRANT). */
+struct lan_grant {
+	char user[LAN_NAME_MAX + 1];
+	uint8_t porttype;		/* 0 = the LAN's default */
+	bool promisc;			/* PROMISCUOUS authorized */
+	bool has_vlans;			/* else the LAN's default VLAN */
+	struct lan_vlanset vlans;
+};
+
+/* Forwarding counters of a LAN (per-port counters live in struct port). */
+struct lan_stats {
+	uint64_t frames_in, bytes_in;	/* frames the ports sent to the switch */
+	uint64_t delivered;		/* frame copies handed to receivers */
+	uint64_t unicast, broadcast, multicast, unknown;
+	uint64_t to_uplink, to_router;
+	uint64_t drop[PD_NR];		/* frames the switch discarded, by reason */
+};
+
+struct lanbk;
+
+/* One adapter connection: a port attached to the LAN (slot index = its place in
+ * lanbk.conn[], which is the port index of the IP table and of the lookup). */
+struct lan_conn {
+	struct lanbk *lan;		/* back pointer: port->peer points at the conn */
+	struct port *port;		/* NULL = free slot */
+	char owner[LAN_NAME_MAX + 1];
+	uint16_t vdev;
+	uint16_t portnum;
+	bool uplink;
+	/* authorization, from the access list or the LAN defaults */
+	uint8_t porttype;		/* enum lan_porttype */
+	uint16_t pvid;			/* ACCESS: the port's VLAN */
+	bool promisc_auth;
+	struct lan_vlanset vlans;	/* TRUNK: authorized VLANs */
+	/* what the guest did */
+	uint8_t layer;			/* PA_LAYER: 0 unknown, 2 or 3 */
+	bool mismatch;			/* layer differs from the LAN's transport */
+	bool started;			/* STARTLAN accepted, no STOPLAN since */
+	bool promisc;			/* asked for and authorized */
+	uint8_t rtg4, rtg6;		/* SETRTG indicators */
+	uint8_t mac[6];			/* assigned MAC (MACPROTECT ON allows only this) */
+	bool has_mac;
+	/* forwarding scratch: frames of the current batch for this port */
+	uint64_t fwd_mask;
+};
+
+/* The per-transport lookup: a connection index, LAN_BROADCAST (a set, described in
+ * lan->fwd_set) or LAN_NOPORT (lan->fwd_why says why). */
+#define LAN_BROADCAST (-1)
+#define LAN_NOPORT (-2)
+typedef int (*lan_lookup_fn)(struct lanbk *lan, const struct pframe *f, struct port *from);
+
+/* What a LAN_BROADCAST reaches (bits), set by the lookup for the frame at hand. */
+#define LAN_SET_ALL 0x01u	/* every eligible port */
+#define LAN_SET_MEMBERS 0x02u	/* the ports in fwd_members */
+#define LAN_SET_PROMISC 0x04u	/* promiscuous ports */
+#define LAN_SET_UPLINK 0x08u	/* the uplink */
+#define LAN_SET_MCROUTER 0x10u	/* multicast routers (SETRTG 3) of the family */
+#define LAN_SET_UNKNOWN 0x20u	/* an unknown unicast (nobody reached = PD_NOPORT) */
+#define LAN_SET_V6 0x40u	/* the frame is IPv6 (picks the SETRTG family) */
+
+/* Called after a guest's registration changed the tables (so that the uplink can
+ * register it on the OSA): op is the paddr op, conn the guest's slot. */
+typedef void (*lan_addr_notify_fn)(void *ctx, struct lanbk *lan, unsigned conn,
+				   const struct paddr *a);
+
+struct lanbk {
+	char name[LAN_NAME_MAX + 1];
+	char owner[LAN_NAME_MAX + 1];	/* "SYSTEM" or a userid */
+	uint8_t kind;			/* enum lan_kind */
+	uint8_t transport;		/* enum lan_transport */
+	uint8_t type;			/* enum lan_type */
+	uint16_t maxconn;		/* 0 = INFINITE */
+	bool restricted;
+	bool persistent;		/* owner SYSTEM; else transient */
+	bool accounting;
+	bool isolation;
+	uint8_t macprotect;		/* enum lan_macprotect */
+	bool vlan_aware;
+	uint16_t defvid;		/* default VLAN (aware) */
+	uint16_t native_vid;		/* 0 = NONE */
+	uint8_t def_porttype;		/* enum lan_porttype */
+	uint16_t iptimeout;		/* minutes, 1..240 */
+	uint16_t queuestorage;		/* MB, 1..256 */
+	/* VSWITCH only */
+	uint16_t rdev[LAN_RDEV_MAX];
+	uint8_t rdev_port[LAN_RDEV_MAX];	/* the .Pn suffix */
+	uint8_t nrdev;
+	char controller[LAN_NAME_MAX + 1];	/* "*" = any */
+	bool connect;
+	uint8_t router;			/* enum lan_router (IP VSWITCH) */
+
+	/* access list */
+	struct lan_grant *grants;
+	unsigned ngrants, grants_cap;
+
+	/* adapter connections */
+	struct lan_conn *conn;		/* LAN_CONN_SLOTS */
+	uint16_t *live;			/* indexes of used slots, dense */
+	unsigned nlive;
+	unsigned nguests;		/* connections counted by MAXCONN */
+	struct port *uplink;		/* optional; its slot is uplink_idx */
+	int uplink_idx;
+	int prirouter4, prirouter6;	/* slot of the SETRTG primary router, or -1 */
+	unsigned npromisc;		/* connections in promiscuous mode */
+
+	struct iptab tab;
+	lan_lookup_fn lookup;		/* by transport; tests may replace it */
+	lan_addr_notify_fn notify;
+	void *notify_ctx;
+	struct lan_stats st;
+
+	/* forwarding scratch (one batch at a time; the LAN is single-threaded) */
+	unsigned fwd_set;		/* LAN_SET_* of a LAN_BROADCAST */
+	const uint64_t *fwd_members;
+	uint8_t fwd_why;		/* enum port_drop of a LAN_NOPORT */
+	struct lan_fwd *fwd;
+};
+
+/* The System LAN table. */
+struct lan_table {
+	struct lanbk **lans;
+	unsigned n, cap;
+	uint64_t seed;			/* for the IP tables' hashes */
+};
+
+/* Checks a LAN/VSWITCH or user name (1..8 of A-Z 0-9 @ # $ _ -, any case) and
+ * writes it uppercased into out[9].  0 or -EINVAL. */
+int lan_name_canon(const char *in, char out[LAN_NAME_MAX + 1]);
+
+void lan_table_init(struct lan_table *t, uint64_t seed);
+/* Destroys every LAN (detaching what is still attached). */
+void lan_table_free(struct lan_table *t);
+/*
+ * DEFINE LAN / DEFINE VSWITCH with the defaults: TYPE QDIO, IP for a Guest LAN and
+ * ETHERNET for a VSWITCH, MAXCONN INFINITE, UNRESTRICTED, VLAN UNAWARE, IPTIMEOUT 5,
+ * QUEUESTORAGE 8, MACPROTECT UNSPEC, CONTROLLER *, CONNECT, NONROUTER.  A VSWITCH
+ * is owned by SYSTEM; owner SYSTEM makes the LAN persistent.  0 with *out set; -EINVAL bad name/owner/kind; -EEXIST the owner
+ * already has a LAN of that name; -ENOMEM.
+ */
+int lan_define(struct lan_table *t, const char *owner, const char *name, uint8_t kind,
+	       struct lanbk **out);
+struct lanbk *lan_find(const struct lan_table *t, const char *owner, const char *name);
+/* DETACH LAN / VSWITCH: uncouples every port, then frees the LANBK.  0 or -ENOENT. */
+int lan_destroy(struct lan_table *t, struct lanbk *lan);
+/* At logoff of `user`: destroy its transient LANs that have no connection left.
+ * Returns how many went. */
+unsigned lan_reap_transient(struct lan_table *t, const char *user);
+
+/* ---- validating setters (0 or negative errno) ----------------------------------- */
+/* -EBUSY: changing the transport / type / VLAN mode while ports are attached. */
+int lan_set_transport(struct lanbk *lan, uint8_t transport);
+int lan_set_type(struct lanbk *lan, uint8_t type);
+/* 0 = INFINITE, else 1..1024; -EBUSY if below the current connections. */
+int lan_set_maxconn(struct lanbk *lan, unsigned maxconn);
+void lan_set_restricted(struct lanbk *lan, bool restricted);
+void lan_set_accounting(struct lanbk *lan, bool on);
+int lan_set_isolation(struct lanbk *lan, bool on);
+int lan_set_macprotect(struct lanbk *lan, uint8_t mode);
+int lan_set_iptimeout(struct lanbk *lan, unsigned minutes);
+int lan_set_queuestorage(struct lanbk *lan, unsigned mb);
+int lan_set_vlan_unaware(struct lanbk *lan);
+/* VLAN defvid [NATIVE nvid|NONE (0)] [PORTTYPE ACCESS|TRUNK]. */
+int lan_set_vlan(struct lanbk *lan, uint16_t defvid, uint16_t native_vid, uint8_t porttype);
+/* VSWITCH only (-EOPNOTSUPP on a Guest LAN): 0..3 RDEVs (n 0 = NONE), port .Pn. */
+int lan_set_rdevs(struct lanbk *lan, const uint16_t *rdev, const uint8_t *pn, unsigned n);
+int lan_set_controller(struct lanbk *lan, const char *userid_or_star);
+int lan_set_connect(struct lanbk *lan, bool connect);
+/* IP VSWITCH only. */
+int lan_set_router(struct lanbk *lan, uint8_t router);
+
+/* GRANT user [PORTTYPE pt (0 = default)] [VLAN set (NULL = default)] [PROMISCUOUS].
+ * A new GRANT for a listed user replaces its entry; attached connections of that user
+ * take the new authorization.  0, -EINVAL, -ENOMEM. */
+int lan_grant(struct lanbk *lan, const char *user, uint8_t porttype,
+	      const struct lan_vlanset *vlans, bool promisc);
+/* REVOKE: -ENOENT if not listed.  Coupled connections stay (they keep the
+ * authorization they had). */
+int lan_revoke(struct lanbk *lan, const char *user);
+const struct lan_grant *lan_grant_find(const struct lanbk *lan, const char *user);
+
+/* The connection of a port attached to this LAN, or NULL. */
+struct lan_conn *lan_conn_of(struct lanbk *lan, const struct port *p);
+
+#endif

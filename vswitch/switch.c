@@ -1,0 +1,842 @@
+/* vswitch/switch.c - the frame switch of one LANBK: the port_ops every attached port
+ * uses, registrations into the LAN IP table, and batched copy-once forwarding. */
+#include "vswitch/switch.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "qdio/queue.h"
+#include "qeth/ipa.h"
+
+/*
+ * Forwarding, netmap VALE style, in two passes over a batch of at most LAN_BATCH
+ * frames (bigger batches are cut into chunks):
+ *   1. classify: per frame, the sender's VLAN (ingress rules), then the transport's
+ *      lookup (which also checks the source address) gives one destination slot, a
+ *      set (LAN_BROADCAST + lan->fwd_set) or NOPORT (+ a drop reason).  Each
+ *      destination gets the frame's bit in its conn.fwd_mask; destinations are
+ *      remembered in first-touch order.
+ *   2. deliver: per destination, one port_deliver() with its frames in batch order.
+ *      The pframes still point at the sender's storage; only VLAN tag insertion or
+ *      removal rewrites the span list (around a 4-byte tag kept here), never bytes.
+ * Locking: a LANBK is driven by one thread (cpnetd's event loop); the scratch below
+ * is per LAN, so forwarding neither allocates nor makes a system call.
+ */
+#define LAN_OUT_SPANS 1024
+
+struct lan_fwd {
+	int16_t dst[LAN_BATCH];
+	uint16_t vid[LAN_BATCH];	/* the frame's VLAN inside the switch (0 = unaware) */
+	uint16_t tci[LAN_BATCH];	/* layer 2: the inline 802.1Q TCI */
+	bool tagged[LAN_BATCH];		/* layer 2: the frame carries an inline tag */
+	uint16_t act[LAN_CONN_SLOTS];	/* destinations of the chunk */
+	unsigned nact;
+	struct pframe out[LAN_BATCH];
+	struct qdio_span spans[LAN_OUT_SPANS];
+	uint8_t tags[LAN_BATCH][4];
+};
+
+#define ETH_HLEN 14
+#define ETH_P_IP 0x0800
+#define ETH_P_ARP 0x0806
+#define ETH_P_8021Q 0x8100
+#define ETH_P_IPV6 0x86DD
+
+static const struct port_ops lan_port_ops;
+
+int lan_switch_init(struct lanbk *lan)
+{
+	lan->fwd = calloc(1, sizeof(*lan->fwd));
+	return lan->fwd ? 0 : -ENOMEM;
+}
+
+void lan_switch_fini(struct lanbk *lan)
+{
+	free(lan->fwd);
+	lan->fwd = NULL;
+}
+
+static inline unsigned conn_idx(const struct lanbk *lan, const struct lan_conn *c)
+{
+	return (unsigned)(c - lan->conn);
+}
+
+/* ---- authorization and attachment ----------------------------------------------- */
+
+void lan_conn_authorize(struct lanbk *lan, struct lan_conn *c)
+{
+	const struct lan_grant *g = lan_grant_find(lan, c->owner);
+
+	c->porttype = g && g->porttype ? g->porttype : lan->def_porttype;
+	memset(&c->vlans, 0, sizeof(c->vlans));
+	if (g && g->has_vlans)
+		c->vlans = g->vlans;
+	else
+		lan_vlan_add(&c->vlans, lan->defvid);
+	/* An access port lives in one VLAN: the lowest one granted. */
+	c->pvid = lan->defvid;
+	for (unsigned v = 1; v <= LAN_VID_MAX; v++)
+		if (lan_vlan_has(&c->vlans, (uint16_t)v)) {
+			c->pvid = (uint16_t)v;
+			break;
+		}
+	/* Unrestricted LANs let anyone go promiscuous unless a GRANT says otherwise. */
+	c->promisc_auth = g ? g->promisc : !lan->restricted;
+	if (c->promisc && !c->promisc_auth) {
+		c->promisc = false;
+		lan->npromisc--;
+	}
+}
+
+static struct lan_conn *free_slot(struct lanbk *lan)
+{
+	for (unsigned i = 0; i < LAN_CONN_SLOTS; i++)
+		if (!lan->conn[i].port)
+			return &lan->conn[i];
+	return NULL;
+}
+
+static void live_add(struct lanbk *lan, struct lan_conn *c)
+{
+	lan->live[lan->nlive++] = (uint16_t)conn_idx(lan, c);
+}
+
+static void live_del(struct lanbk *lan, struct lan_conn *c)
+{
+	uint16_t idx = (uint16_t)conn_idx(lan, c);
+
+	for (unsigned i = 0; i < lan->nlive; i++)
+		if (lan->live[i] == idx) {
+			lan->live[i] = lan->live[--lan->nlive];
+			return;
+		}
+}
+
+int lan_attach_port(struct lanbk *lan, struct port *port, const char *owner, uint16_t vdev,
+		    unsigned portnum, const uint8_t *mac)
+{
+	char o[LAN_NAME_MAX + 1];
+	uint8_t used[LAN_PORTNUM_MAX / 8 + 1];
+	struct lan_conn *c;
+
+	if (!port || lan_name_canon(owner, o) || portnum > LAN_PORTNUM_MAX)
+		return -EINVAL;
+	if (port->ops)
+		return -EBUSY;
+	/* The owner of a LAN may always couple to it. */
+	if (lan->restricted && strcmp(o, lan->owner) && !lan_grant_find(lan, o))
+		return -EACCES;
+	if ((lan->maxconn && lan->nguests >= lan->maxconn) || lan->nguests >= LAN_MAXCONN_MAX)
+		return -EUSERS;
+	memset(used, 0, sizeof(used));
+	for (unsigned i = 0; i < lan->nlive; i++) {
+		unsigned pn = lan->conn[lan->live[i]].portnum;
+
+		used[pn / 8] |= (uint8_t)(1u << (pn % 8));
+	}
+	if (portnum == LAN_PORTNUM_AUTO) {
+		for (portnum = 1; portnum <= LAN_PORTNUM_MAX; portnum++)
+			if (!(used[portnum / 8] & (1u << (portnum % 8))))
+				break;
+	} else if (used[portnum / 8] & (1u << (portnum % 8))) {
+		return -EADDRINUSE;
+	}
+	c = free_slot(lan);
+	if (!c)
+		return -EUSERS;
+	memset(c, 0, sizeof(*c));
+	c->lan = lan;
+	c->port = port;
+	memcpy(c->owner, o, sizeof(o));
+	c->vdev = vdev;
+	c->portnum = (uint16_t)portnum;
+	if (mac) {
+		memcpy(c->mac, mac, 6);
+		c->has_mac = true;
+	}
+	lan_conn_authorize(lan, c);
+	live_add(lan, c);
+	lan->nguests++;
+	port->ops = &lan_port_ops;
+	port->peer = c;
+	return (int)portnum;
+}
+
+/* Tell the uplink side that a registration of slot `idx` went away. */
+static void notify_withdrawn(struct lanbk *lan, unsigned idx)
+{
+	uint32_t cur = 0;
+	const struct ipt_uni *e;
+
+	if (!lan->notify)
+		return;
+	while ((e = iptab_next_uni(&lan->tab, &cur)) != NULL) {
+		struct paddr a;
+
+		if (e->port != idx)
+			continue;
+		memset(&a, 0, sizeof(a));
+		if (e->kind == IPT_MAC) {
+			a.op = PA_DELVMAC;
+			memcpy(a.mac, e->addr, 6);
+		} else {
+			a.op = PA_DELIP;
+			a.ipv6 = e->kind == IPT_V6;
+			memcpy(a.ip, e->addr, 16);
+		}
+		lan->notify(lan->notify_ctx, lan, idx, &a);
+	}
+}
+
+static void conn_release(struct lanbk *lan, struct lan_conn *c)
+{
+	unsigned idx = conn_idx(lan, c);
+
+	notify_withdrawn(lan, idx);
+	iptab_withdraw_port(&lan->tab, (uint16_t)idx);
+	if (lan->prirouter4 == (int)idx)
+		lan->prirouter4 = -1;
+	if (lan->prirouter6 == (int)idx)
+		lan->prirouter6 = -1;
+	if (c->promisc)
+		lan->npromisc--;
+	live_del(lan, c);
+	c->port->ops = NULL;
+	c->port->peer = NULL;
+	memset(c, 0, sizeof(*c));
+}
+
+int lan_detach_port(struct lanbk *lan, struct port *port)
+{
+	struct lan_conn *c = lan_conn_of(lan, port);
+
+	if (!c || c->uplink)
+		return -ENOENT;
+	conn_release(lan, c);
+	lan->nguests--;
+	return 0;
+}
+
+int lan_attach_uplink(struct lanbk *lan, struct port *port)
+{
+	struct lan_conn *c;
+
+	if (!port)
+		return -EINVAL;
+	if (lan->uplink || port->ops)
+		return -EBUSY;
+	c = free_slot(lan);
+	if (!c)
+		return -EUSERS;
+	memset(c, 0, sizeof(*c));
+	c->lan = lan;
+	c->port = port;
+	strcpy(c->owner, "SYSTEM");
+	c->uplink = true;
+	c->porttype = LAN_TRUNK;
+	for (unsigned w = 0; w < CPNET_ARRAY_SIZE(c->vlans.w); w++)
+		c->vlans.w[w] = ~0ull;
+	c->vlans.w[0] &= ~1ull;				/* no vid 0 */
+	c->vlans.w[63] &= ~(1ull << 63);		/* no vid 4095 */
+	c->layer = lan->transport == LAN_ETHERNET ? 2 : 3;
+	c->started = true;
+	live_add(lan, c);
+	lan->uplink = port;
+	lan->uplink_idx = (int)conn_idx(lan, c);
+	port->ops = &lan_port_ops;
+	port->peer = c;
+	return 0;
+}
+
+int lan_detach_uplink(struct lanbk *lan)
+{
+	if (!lan->uplink)
+		return -ENOENT;
+	conn_release(lan, &lan->conn[lan->uplink_idx]);
+	lan->uplink = NULL;
+	lan->uplink_idx = -1;
+	return 0;
+}
+
+/* ---- registrations ------------------------------------------------------------------ */
+
+static uint16_t reg_ip(struct lanbk *lan, struct lan_conn *c, const struct paddr *a)
+{
+	uint8_t kind = a->ipv6 ? IPT_V6 : IPT_V4;
+	uint16_t idx = (uint16_t)conn_idx(lan, c);
+	int rc;
+
+	if (lan->transport != LAN_IP)
+		return IPA_RC_LAN_FRAME_MISMATCH;
+	switch (a->op) {
+	case PA_SETIP:
+		/* Local only until the uplink's OSA accepted it (iptab_set_local_only). */
+		rc = iptab_add(&lan->tab, kind, a->ip, idx, true);
+		return rc == 0 ? IPA_RC_SUCCESS
+		       : rc == -EADDRINUSE ? IPA_RC_DUPLICATE_IP_ADDRESS
+		       : rc == -ENOSPC ? IPA_RC_IP_ADDR_TABLE_FULL : IPA_RC_UNKNOWN_ERROR;
+	case PA_DELIP:
+		rc = iptab_del(&lan->tab, kind, a->ip, idx);
+		/* DELIP of an address the port does not own: "IP address not defined". */
+		return rc == 0 ? IPA_RC_SUCCESS : IPA_RC_PRIMARY_ALREADY_DEFINED;
+	case PA_SETIPM:
+		rc = iptab_join(&lan->tab, kind, a->ip, idx);
+		return rc == 0 ? IPA_RC_SUCCESS : IPA_RC_IP_ADDR_TABLE_FULL;
+	default: /* PA_DELIPM */
+		rc = iptab_leave(&lan->tab, kind, a->ip, idx);
+		return rc == 0 ? IPA_RC_SUCCESS : IPA_RC_MC_ADDR_NOT_FOUND;
+	}
+}
+
+static uint16_t reg_mac(struct lanbk *lan, struct lan_conn *c, const struct paddr *a)
+{
+	uint16_t idx = (uint16_t)conn_idx(lan, c);
+	bool group = a->mac[0] & 1;
+	int rc;
+
+	if (lan->transport != LAN_ETHERNET)
+		return IPA_RC_LAN_FRAME_MISMATCH;
+	switch (a->op) {
+	case PA_SETVMAC:
+		if (group)
+			return IPA_RC_L2_MAC_NOT_AUTH_BY_HYP;
+		if (lan->macprotect == LAN_MACPROT_ON && c->has_mac &&
+		    memcmp(a->mac, c->mac, 6))
+			return IPA_RC_L2_MAC_NOT_AUTH_BY_HYP;
+		rc = iptab_add(&lan->tab, IPT_MAC, a->mac, idx, true);
+		return rc == 0 ? IPA_RC_SUCCESS
+		       : rc == -EADDRINUSE ? IPA_RC_L2_DUP_MAC
+		       : rc == -ENOSPC ? IPA_RC_L2_ADDR_TABLE_FULL : IPA_RC_UNKNOWN_ERROR;
+	case PA_DELVMAC:
+		rc = iptab_del(&lan->tab, IPT_MAC, a->mac, idx);
+		return rc == 0 ? IPA_RC_SUCCESS : IPA_RC_L2_MAC_NOT_FOUND;
+	case PA_SETGMAC:
+		if (!group)
+			return IPA_RC_L2_GMAC_NOT_FOUND;
+		rc = iptab_join(&lan->tab, IPT_MAC, a->mac, idx);
+		return rc == 0 ? IPA_RC_SUCCESS : IPA_RC_L2_ADDR_TABLE_FULL;
+	default: /* PA_DELGMAC */
+		rc = iptab_leave(&lan->tab, IPT_MAC, a->mac, idx);
+		return rc == 0 ? IPA_RC_SUCCESS : IPA_RC_L2_GMAC_NOT_FOUND;
+	}
+}
+
+static uint16_t reg_rtg(struct lanbk *lan, struct lan_conn *c, const struct paddr *a)
+{
+	int idx = (int)conn_idx(lan, c);
+	int *pri = a->ipv6 ? &lan->prirouter6 : &lan->prirouter4;
+	uint8_t *mine = a->ipv6 ? &c->rtg6 : &c->rtg4;
+
+	if (lan->transport != LAN_IP)
+		return IPA_RC_LAN_FRAME_MISMATCH;
+	if (a->value > IPA_RTG_SECONDARY_CONNECTOR)
+		return IPA_RC_INVALID_SETRTG_INDICATOR;
+	if (a->value == IPA_RTG_PRIMARY_ROUTER) {
+		if (*pri >= 0 && *pri != idx)
+			return IPA_RC_PRIMARY_ALREADY_DEFINED;
+		*pri = idx;
+	} else if (*pri == idx) {
+		*pri = -1;
+	}
+	*mine = (uint8_t)a->value;
+	return IPA_RC_SUCCESS;
+}
+
+uint16_t lan_register(struct lanbk *lan, struct port *from, const struct paddr *a)
+{
+	struct lan_conn *c = from->peer;
+	uint16_t rc = IPA_RC_SUCCESS;
+	bool notify = false;
+
+	switch (a->op) {
+	case PA_LAYER:
+		if (a->value != 2 && a->value != 3)
+			return IPA_RC_INVALID_FORMAT;
+		c->layer = (uint8_t)a->value;
+		c->mismatch = (a->value == 2) != (lan->transport == LAN_ETHERNET);
+		return IPA_RC_SUCCESS;
+	case PA_STARTLAN:
+		if (c->mismatch)
+			return IPA_RC_LAN_FRAME_MISMATCH;
+		c->started = true;
+		return IPA_RC_SUCCESS;
+	case PA_STOPLAN:
+		if (!c->uplink)
+			c->started = false;
+		return IPA_RC_SUCCESS;
+	case PA_SETIP:
+	case PA_DELIP:
+	case PA_SETIPM:
+	case PA_DELIPM:
+		rc = reg_ip(lan, c, a);
+		notify = true;
+		break;
+	case PA_SETVMAC:
+	case PA_DELVMAC:
+	case PA_SETGMAC:
+	case PA_DELGMAC:
+		rc = reg_mac(lan, c, a);
+		notify = true;
+		break;
+	case PA_SETVLAN:
+	case PA_DELVLAN:
+		if (a->vlan < 1 || a->vlan > LAN_VID_MAX)
+			return IPA_RC_L2_INVALID_VLAN_ID;
+		/* A guest may use a VLAN only where its port is a trunk authorized for it. */
+		if (a->op == PA_SETVLAN && lan->vlan_aware && !c->uplink &&
+		    (c->porttype != LAN_TRUNK || !lan_vlan_has(&c->vlans, a->vlan)))
+			return IPA_RC_L2_VLAN_ID_NOT_ALLOWED;
+		return IPA_RC_SUCCESS;
+	case PA_PROMISC:
+		if (a->value && !c->promisc_auth)
+			return IPA_RC_NOTSUPP;
+		if ((a->value != 0) != c->promisc) {
+			c->promisc = a->value != 0;
+			if (c->promisc)
+				lan->npromisc++;
+			else
+				lan->npromisc--;
+		}
+		return IPA_RC_SUCCESS;
+	case LAN_PA_SETRTG:
+		return reg_rtg(lan, c, a);
+	default:
+		return IPA_RC_UNSUPPORTED_COMMAND;
+	}
+	if (notify && rc == IPA_RC_SUCCESS && lan->notify && !c->uplink)
+		lan->notify(lan->notify_ctx, lan, conn_idx(lan, c), a);
+	return rc;
+}
+
+/* ---- lookups ------------------------------------------------------------------------ */
+
+static bool peek(const struct pframe *f, uint32_t off, void *dst, uint32_t len)
+{
+	if ((uint64_t)off + len > f->len)
+		return false;
+	return qdio_spans_copy(f->spans, f->nspans, off, dst, len) == len;
+}
+
+static int noport(struct lanbk *lan, enum port_drop why)
+{
+	lan->fwd_why = (uint8_t)why;
+	return LAN_NOPORT;
+}
+
+static int group(struct lanbk *lan, const struct lan_conn *fc, uint8_t kind,
+		 const uint8_t *addr, unsigned extra)
+{
+	lan->fwd_members = iptab_members(&lan->tab, kind, addr);
+	lan->fwd_set = LAN_SET_MEMBERS | LAN_SET_PROMISC | extra |
+		       (fc->uplink ? 0 : LAN_SET_UPLINK);
+	return LAN_BROADCAST;
+}
+
+/* Layer 3: by destination IP. */
+int lan_lookup_l3(struct lanbk *lan, const struct pframe *f, struct port *from)
+{
+	const struct lan_conn *fc = from->peer;
+	uint8_t b[40], kind;
+	const uint8_t *src, *dst;
+	uint32_t l3 = 0;
+	int r;
+
+	lan->fwd_set = 0;
+	lan->fwd_members = NULL;
+	if (f->kind == PF_ETH) {
+		/* Passthrough: ARP is for everyone; IP by its header after the link one. */
+		uint16_t et;
+
+		if (!peek(f, 0, b, ETH_HLEN))
+			return noport(lan, PD_BADFRAME);
+		et = (uint16_t)(b[12] << 8 | b[13]);
+		l3 = ETH_HLEN;
+		if (et == ETH_P_8021Q) {
+			if (!peek(f, 16, b, 2))
+				return noport(lan, PD_BADFRAME);
+			et = (uint16_t)(b[0] << 8 | b[1]);
+			l3 += 4;
+		}
+		if (et == ETH_P_ARP) {
+			lan->fwd_set = LAN_SET_ALL;
+			return LAN_BROADCAST;
+		}
+		if (et != ETH_P_IP && et != ETH_P_IPV6)
+			return noport(lan, PD_BADFRAME);
+		if ((et == ETH_P_IPV6) != f->ipv6)
+			return noport(lan, PD_BADFRAME);
+	} else if (f->kind != PF_IP) {
+		return noport(lan, PD_BADFRAME);
+	}
+	if (!peek(f, l3, b, f->ipv6 ? 40 : 20) || (b[0] >> 4) != (f->ipv6 ? 6 : 4))
+		return noport(lan, PD_BADFRAME);
+	kind = f->ipv6 ? IPT_V6 : IPT_V4;
+	src = f->ipv6 ? b + 8 : b + 12;
+	dst = f->ipv6 ? b + 24 : b + 16;
+	/* A guest sends only from addresses it registered (IPv4; IPv6 sources are not
+	 * checked: DAD and MLD go out before SETIP completes). */
+	if (!fc->uplink && kind == IPT_V4 &&
+	    iptab_lookup(&lan->tab, IPT_V4, src) != (int)conn_idx(lan, fc))
+		return noport(lan, PD_SPOOF);
+	if (!f->ipv6 && (f->cast == PF_BROADCAST ||
+			 (dst[0] == 255 && dst[1] == 255 && dst[2] == 255 && dst[3] == 255))) {
+		lan->fwd_set = LAN_SET_ALL;
+		return LAN_BROADCAST;
+	}
+	if (f->ipv6 ? dst[0] == 0xFF : (dst[0] & 0xF0) == 0xE0)
+		return group(lan, fc, kind, dst,
+			     LAN_SET_MCROUTER | (f->ipv6 ? LAN_SET_V6 : 0));
+	r = iptab_lookup(&lan->tab, kind, dst);
+	if (r >= 0)
+		return r;
+	/* Unknown: out through the uplink; a primary router takes what nobody else
+	 * does (on a VSWITCH, inbound only with PRIROUTER). */
+	lan->st.unknown++;
+	if (!fc->uplink && lan->uplink)
+		return lan->uplink_idx;
+	r = f->ipv6 ? lan->prirouter6 : lan->prirouter4;
+	if (r >= 0 && (!fc->uplink || lan->router == LAN_PRIROUTER) &&
+	    r != (int)conn_idx(lan, fc)) {
+		lan->st.to_router++;
+		return r;
+	}
+	return noport(lan, PD_NOPORT);
+}
+
+/* Layer 2: by destination MAC. */
+int lan_lookup_l2(struct lanbk *lan, const struct pframe *f, struct port *from)
+{
+	const struct lan_conn *fc = from->peer;
+	uint8_t b[ETH_HLEN];
+	int r;
+
+	lan->fwd_set = 0;
+	lan->fwd_members = NULL;
+	if (f->kind != PF_ETH || !peek(f, 0, b, ETH_HLEN))
+		return noport(lan, PD_BADFRAME);
+	if (b[6] & 1)				/* a group address is never a source */
+		return noport(lan, PD_BADFRAME);
+	if (!fc->uplink && lan->macprotect == LAN_MACPROT_ON &&
+	    iptab_lookup(&lan->tab, IPT_MAC, b + 6) != (int)conn_idx(lan, fc))
+		return noport(lan, PD_SPOOF);
+	if ((b[0] & b[1] & b[2] & b[3] & b[4] & b[5]) == 0xFF) {
+		lan->fwd_set = LAN_SET_ALL;
+		return LAN_BROADCAST;
+	}
+	if (b[0] & 1)
+		return group(lan, fc, IPT_MAC, b, 0);
+	r = iptab_lookup(&lan->tab, IPT_MAC, b);
+	if (r >= 0)
+		return r;
+	/* Unknown unicast: the uplink (from a guest) and whoever listens promiscuously. */
+	lan->st.unknown++;
+	lan->fwd_set = LAN_SET_UNKNOWN | LAN_SET_PROMISC | (fc->uplink ? 0 : LAN_SET_UPLINK);
+	return LAN_BROADCAST;
+}
+
+/* ---- forwarding --------------------------------------------------------------------- */
+
+static void drop(struct lanbk *lan, struct lan_conn *fc, enum port_drop why)
+{
+	lan->st.drop[why]++;
+	port_count_drop(fc->port, why, false, 1);
+}
+
+/* Ingress VLAN of a frame from `fc` (0 on an UNAWARE LAN); false = not allowed. */
+static bool vlan_in(const struct lanbk *lan, const struct lan_conn *fc, uint16_t tag,
+		    uint16_t *vid)
+{
+	*vid = 0;
+	if (!lan->vlan_aware)
+		return true;
+	if (fc->porttype == LAN_ACCESS) {
+		/* Untagged, priority-tagged or tagged with its own VLAN. */
+		if (tag && tag != fc->pvid)
+			return false;
+		*vid = fc->pvid;
+		return true;
+	}
+	*vid = tag ? tag : lan->native_vid;
+	return *vid && lan_vlan_has(&fc->vlans, *vid);
+}
+
+static bool vlan_member(const struct lanbk *lan, const struct lan_conn *c, uint16_t vid)
+{
+	if (!lan->vlan_aware)
+		return true;
+	if (c->porttype == LAN_ACCESS)
+		return vid == c->pvid;
+	return lan_vlan_has(&c->vlans, vid);
+}
+
+static bool vlan_out_tagged(const struct lanbk *lan, const struct lan_conn *c, uint16_t vid)
+{
+	return c->porttype == LAN_TRUNK && vid != lan->native_vid;
+}
+
+/* Can `q` receive from `fc` at all (isolation, state, VLAN)? */
+static bool reachable(const struct lanbk *lan, const struct lan_conn *fc,
+		      const struct lan_conn *q, uint16_t vid)
+{
+	if (q == fc || q->mismatch)
+		return false;
+	if (!q->started)
+		return false;
+	if (lan->isolation && !fc->uplink && !q->uplink)
+		return false;
+	return vlan_member(lan, q, vid);
+}
+
+static void mark(struct lan_fwd *w, struct lanbk *lan, struct lan_conn *q, unsigned i)
+{
+	if (!q->fwd_mask)
+		w->act[w->nact++] = (uint16_t)conn_idx(lan, q);
+	q->fwd_mask |= 1ull << i;
+}
+
+static bool in_set(const struct lan_conn *q, unsigned set, const uint64_t *members, unsigned idx)
+{
+	if (q->uplink)
+		return set & (LAN_SET_ALL | LAN_SET_UPLINK);
+	if (set & LAN_SET_ALL)
+		return true;
+	if ((set & LAN_SET_MEMBERS) && members && (members[idx / 64] >> (idx % 64) & 1))
+		return true;
+	if ((set & LAN_SET_PROMISC) && q->promisc)
+		return true;
+	if ((set & LAN_SET_MCROUTER) &&
+	    ((set & LAN_SET_V6) ? q->rtg6 : q->rtg4) == IPA_RTG_MULTICAST_ROUTER)
+		return true;
+	return false;
+}
+
+static void classify(struct lanbk *lan, struct lan_conn *fc, const struct pframe *f, unsigned i)
+{
+	struct lan_fwd *w = lan->fwd;
+	uint16_t tag = 0;
+	uint64_t have = 0;
+	int r;
+
+	w->dst[i] = LAN_NOPORT;
+	w->tagged[i] = false;
+	w->tci[i] = 0;
+	lan->st.frames_in++;
+	lan->st.bytes_in += f->len;
+	for (unsigned s = 0; s < f->nspans; s++)
+		have += f->spans[s].len;
+	/* Room for a VLAN tag's two extra spans in the 8-bit span count. */
+	if (fc->mismatch || have < f->len || !f->len || f->nspans > 253) {
+		drop(lan, fc, PD_BADFRAME);
+		return;
+	}
+	if (lan->transport == LAN_ETHERNET) {
+		uint8_t b[4];
+
+		if (peek(f, 12, b, 4) && (b[0] << 8 | b[1]) == ETH_P_8021Q) {
+			w->tagged[i] = true;
+			w->tci[i] = (uint16_t)(b[2] << 8 | b[3]);
+			tag = w->tci[i] & 0x0FFF;
+		}
+	} else {
+		tag = f->vlan & 0x0FFF;
+	}
+	if (!vlan_in(lan, fc, tag, &w->vid[i])) {
+		drop(lan, fc, PD_VLAN);
+		return;
+	}
+	r = lan->lookup(lan, f, fc->port);
+	if (r == LAN_NOPORT) {
+		drop(lan, fc, (enum port_drop)(lan->fwd_why < PD_NR ? lan->fwd_why : PD_NOPORT));
+		return;
+	}
+	if (r >= 0) {
+		struct lan_conn *q;
+
+		if ((unsigned)r >= LAN_CONN_SLOTS || !lan->conn[r].port || &lan->conn[r] == fc) {
+			drop(lan, fc, PD_NOPORT);
+			return;
+		}
+		q = &lan->conn[r];
+		if (lan->isolation && !fc->uplink && !q->uplink) {
+			drop(lan, fc, PD_ISOLATION);
+			return;
+		}
+		if (!vlan_member(lan, q, w->vid[i])) {
+			drop(lan, fc, PD_VLAN);
+			return;
+		}
+		lan->st.unicast++;
+		if (q->uplink)
+			lan->st.to_uplink++;
+		w->dst[i] = (int16_t)r;
+		mark(w, lan, q, i);
+		/* Promiscuous ports see the known unicast of their VLANs too. */
+		if (lan->npromisc)
+			for (unsigned k = 0; k < lan->nlive; k++) {
+				struct lan_conn *p = &lan->conn[lan->live[k]];
+
+				if (p != q && p->promisc && reachable(lan, fc, p, w->vid[i]))
+					mark(w, lan, p, i);
+			}
+		return;
+	}
+	/* A set: broadcast, a group, or an unknown unicast. */
+	{
+		unsigned set = lan->fwd_set, hits = 0;
+		const uint64_t *members = lan->fwd_members;
+
+		if (set & LAN_SET_ALL)
+			lan->st.broadcast++;
+		else if (!(set & LAN_SET_UNKNOWN))
+			lan->st.multicast++;
+		for (unsigned k = 0; k < lan->nlive; k++) {
+			unsigned idx = lan->live[k];
+			struct lan_conn *q = &lan->conn[idx];
+
+			if (!in_set(q, set, members, idx) || !reachable(lan, fc, q, w->vid[i]))
+				continue;
+			if (q->uplink)
+				lan->st.to_uplink++;
+			mark(w, lan, q, i);
+			hits++;
+		}
+		w->dst[i] = LAN_BROADCAST;
+		if (!hits && (set & LAN_SET_UNKNOWN))
+			drop(lan, fc, PD_NOPORT);
+	}
+}
+
+/* Spans covering [off, off + len) of a frame; returns how many (at most nin + 1). */
+static unsigned span_slice(const struct qdio_span *in, unsigned nin, uint32_t off, uint32_t len,
+			   struct qdio_span *out)
+{
+	unsigned n = 0;
+
+	for (unsigned s = 0; s < nin && len; s++) {
+		uint32_t l = in[s].len;
+
+		if (off >= l) {
+			off -= l;
+			continue;
+		}
+		l -= off;
+		if (l > len)
+			l = len;
+		out[n].ptr = in[s].ptr + off;
+		out[n].len = l;
+		n++;
+		len -= l;
+		off = 0;
+	}
+	return n;
+}
+
+/* The frame as `q` must see it: the same spans, or (layer 2, VLAN aware) the spans
+ * around a removed or inserted 802.1Q tag.  Returns false if the span scratch is
+ * full (the caller flushes and retries). */
+static bool egress(struct lanbk *lan, const struct lan_conn *q, const struct pframe *f,
+		   unsigned i, struct pframe *o, unsigned *nsp)
+{
+	struct lan_fwd *w = lan->fwd;
+	uint16_t vid = w->vid[i];
+	bool tag_out;
+	uint32_t rest_off;
+	struct qdio_span *sp;
+	unsigned n;
+
+	*o = *f;
+	if (!lan->vlan_aware)
+		return true;
+	tag_out = vlan_out_tagged(lan, q, vid);
+	o->vlan = tag_out ? vid : 0;
+	if (lan->transport != LAN_ETHERNET)
+		return true;
+	if (w->tagged[i] == tag_out && (!tag_out || (w->tci[i] & 0x0FFF) == vid))
+		return true;
+	if (*nsp + f->nspans + 2u > LAN_OUT_SPANS)
+		return false;
+	sp = &w->spans[*nsp];
+	n = span_slice(f->spans, f->nspans, 0, 12, sp);
+	if (tag_out) {
+		uint8_t *t = w->tags[i];
+		uint16_t tci = (uint16_t)((w->tagged[i] ? w->tci[i] & 0xF000 : 0) | vid);
+
+		t[0] = ETH_P_8021Q >> 8;
+		t[1] = ETH_P_8021Q & 0xFF;
+		t[2] = (uint8_t)(tci >> 8);
+		t[3] = (uint8_t)tci;
+		sp[n].ptr = t;
+		sp[n].len = 4;
+		n++;
+	}
+	rest_off = w->tagged[i] ? 16 : 12;
+	o->len = f->len - rest_off + 12 + (tag_out ? 4 : 0);
+	n += span_slice(f->spans, f->nspans, rest_off, f->len - rest_off, sp + n);
+	o->spans = sp;
+	o->nspans = (uint8_t)n;
+	*nsp += n;
+	return true;
+}
+
+static void deliver(struct lanbk *lan, struct lan_conn *q, const struct pframe *f)
+{
+	struct lan_fwd *w = lan->fwd;
+	uint64_t m = q->fwd_mask;
+	unsigned k = 0, nsp = 0;
+
+	q->fwd_mask = 0;
+	while (m) {
+		unsigned i = (unsigned)__builtin_ctzll(m);
+
+		if (!egress(lan, q, &f[i], i, &w->out[k], &nsp)) {
+			lan->st.delivered += port_deliver(q->port, w->out, k);
+			k = nsp = 0;
+			continue;	/* retry frame i with empty scratch */
+		}
+		k++;
+		m &= m - 1;
+	}
+	lan->st.delivered += port_deliver(q->port, w->out, k);
+}
+
+void lan_forward(struct lanbk *lan, struct port *from, const struct pframe *f, unsigned n)
+{
+	struct lan_conn *fc = from->peer;
+	struct lan_fwd *w = lan->fwd;
+
+	while (n) {
+		unsigned m = n < LAN_BATCH ? n : LAN_BATCH;
+
+		w->nact = 0;
+		for (unsigned i = 0; i < m; i++)
+			classify(lan, fc, &f[i], i);
+		for (unsigned a = 0; a < w->nact; a++) {
+			struct lan_conn *q = &lan->conn[w->act[a]];
+
+			/* The receiver may detach a port from inside rx; skip the dead. */
+			if (q->port)
+				deliver(lan, q, f);
+			else
+				q->fwd_mask = 0;
+		}
+		f += m;
+		n -= m;
+	}
+}
+
+static void ops_tx(void *peer, struct port *from, const struct pframe *f, unsigned n)
+{
+	struct lan_conn *c = peer;
+
+	lan_forward(c->lan, from, f, n);
+}
+
+static uint16_t ops_addr(void *peer, struct port *from, const struct paddr *a)
+{
+	struct lan_conn *c = peer;
+
+	return lan_register(c->lan, from, a);
+}
+
+static const struct port_ops lan_port_ops = { ops_tx, ops_addr };
