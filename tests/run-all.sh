@@ -21,8 +21,8 @@ run_suite() {
 	rc=$?
 	line=$(grep -E '(^|[a-z-]+: )[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
 	if [ -n "$line" ]; then
-		p=$(echo "$line" | sed -E 's/.*[^0-9]?([0-9]+) passed, ([0-9]+) failed.*/\1/')
-		f=$(echo "$line" | sed -E 's/.* passed, ([0-9]+) failed.*/\1/')
+		p=$(echo "$line" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+')
+		f=$(echo "$line" | grep -oE '[0-9]+ failed' | grep -oE '[0-9]+')
 	else
 		p=0
 		f=0
