@@ -101,6 +101,12 @@ static int out_sbal(void *ctx, struct qdio_queue *q, const struct qdio_sbal_view
 	unsigned nfr = 0, nsp = 0;
 
 	(void)q;
+	/* No connection or no STARTLAN: the port is down for this guest (the switch was
+	 * told PA_STOPLAN), so nothing it primes may reach the LAN. */
+	if (nic->state != NC_DM_ACT || !nic->lan_started) {
+		port_count_drop(&nic->port, PD_DOWN, false, v->npkts);
+		return 0;
+	}
 	for (unsigned p = 0; p < v->npkts; p++) {
 		const struct qdio_pkt *pk = &v->pkt[p];
 		const struct qdio_span *in = &v->span[pk->span];
