@@ -1,0 +1,225 @@
+/* cmds/cpnet_main.c - cpnet: the operator's CLI.  Logs on to cpnetd's socket and runs
+ * one CP command (arguments) or reads commands from stdin (interactive or piped). */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define DEFAULT_SOCKET "/run/cpnet/cpnetd.sock"
+#define REPLY_TIMEOUT_MS 60000
+#define LINE_MAX_OUT 8192
+
+struct conn {
+	int fd;
+	char buf[65536];
+	size_t len;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: cpnet [--socket PATH] [--user USERID] [--password PW] [command ...]\n"
+		"  without a command: read commands from stdin, print each result and Ready line\n"
+		"  environment: CPNET_SOCKET, CPNET_USER (default OPERATOR), CPNET_PASSWORD\n"
+		"  exit status: 0 command rc 0, 1 command failed, 2 connection or LOGON failed\n");
+}
+
+static int send_line(struct conn *c, const char *s)
+{
+	size_t n = strlen(s), off = 0;
+
+	while (off < n) {
+		ssize_t w = write(c->fd, s + off, n - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		off += (size_t)w;
+	}
+	return write(c->fd, "\n", 1) == 1 ? 0 : -1;
+}
+
+/* Read one line (without newline) into out; -1 on EOF/timeout. */
+static int read_line(struct conn *c, char *out, size_t cap)
+{
+	for (;;) {
+		char *nl = memchr(c->buf, '\n', c->len);
+		struct pollfd p = { c->fd, POLLIN, 0 };
+		ssize_t r;
+
+		if (nl) {
+			size_t l = (size_t)(nl - c->buf);
+			size_t k = l < cap - 1 ? l : cap - 1;
+
+			memcpy(out, c->buf, k);
+			out[k] = 0;
+			memmove(c->buf, nl + 1, c->len - l - 1);
+			c->len -= l + 1;
+			return 0;
+		}
+		if (c->len == sizeof(c->buf))
+			c->len = 0;	/* an absurd line: drop it */
+		if (poll(&p, 1, REPLY_TIMEOUT_MS) <= 0)
+			return -1;
+		r = read(c->fd, c->buf + c->len, sizeof(c->buf) - c->len);
+		if (r <= 0)
+			return -1;
+		c->len += (size_t)r;
+	}
+}
+
+/* Send a command, print its output; returns its rc (>= 0) or -1. */
+static int run(struct conn *c, const char *cmd, FILE *out, bool show_ready)
+{
+	char line[LINE_MAX_OUT];
+
+	if (send_line(c, cmd) < 0)
+		return -1;
+	for (;;) {
+		if (read_line(c, line, sizeof(line)) < 0)
+			return -1;
+		if (!strncmp(line, "Ready", 5)) {
+			int rc = 0;
+
+			if (show_ready)
+				fprintf(out, "%s\n", line);
+			if (line[5] == '(')
+				rc = atoi(line + 6);
+			fflush(out);
+			return rc;
+		}
+		fprintf(out, "%s\n", line);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "password", required_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *sock = getenv("CPNET_SOCKET"), *user = getenv("CPNET_USER");
+	const char *pw = getenv("CPNET_PASSWORD");
+	struct sockaddr_un sa;
+	struct conn *c;
+	char cmd[LINE_MAX_OUT];
+	int o, rc;
+
+	while ((o = getopt_long(argc, argv, "+s:u:p:h", opts, NULL)) != -1) {
+		switch (o) {
+		case 's': sock = optarg; break;
+		case 'u': user = optarg; break;
+		case 'p': pw = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (!sock || !*sock)
+		sock = DEFAULT_SOCKET;
+	if (!user || !*user)
+		user = "OPERATOR";
+	if (!pw) {
+		fprintf(stderr, "cpnet: no password (--password or CPNET_PASSWORD)\n");
+		return 2;
+	}
+	if (strlen(sock) >= sizeof(sa.sun_path) || strlen(user) > 64 || strlen(pw) > 64) {
+		fprintf(stderr, "cpnet: argument too long\n");
+		return 2;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return 2;
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, sock, strlen(sock) + 1);
+	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c->fd < 0 || connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		fprintf(stderr, "cpnet: %s: %s\n", sock, strerror(errno));
+		if (c->fd >= 0)
+			close(c->fd);
+		free(c);
+		return 2;
+	}
+	snprintf(cmd, sizeof(cmd), "LOGON %s %s", user, pw);
+	{
+		/* LOGON output is shown only when it failed: stdout is the command's own. */
+		FILE *sink = tmpfile();
+
+		rc = run(c, cmd, sink ? sink : stderr, false);
+		if (sink && rc != 0) {
+			char l[512];
+
+			rewind(sink);
+			while (fgets(l, sizeof(l), sink))
+				fputs(l, stderr);
+		}
+		if (sink)
+			fclose(sink);
+		if (rc != 0) {
+			fprintf(stderr, "cpnet: LOGON %s failed (rc %d)\n", user, rc);
+			close(c->fd);
+			free(c);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		size_t n = 0;
+
+		for (int i = optind; i < argc; i++) {
+			size_t l = strlen(argv[i]);
+
+			if (n + l + 2 > sizeof(cmd)) {
+				l = sizeof(cmd) - n - 2;	/* the server answers "too long" */
+			}
+			if (n)
+				cmd[n++] = ' ';
+			memcpy(cmd + n, argv[i], l);
+			n += l;
+		}
+		cmd[n] = 0;
+		rc = run(c, cmd, stdout, false);
+		close(c->fd);
+		free(c);
+		return rc < 0 ? 2 : rc ? 1 : 0;
+	}
+	rc = 0;
+	for (;;) {
+		char *nl;
+
+		if (isatty(0)) {
+			fputs("cpnet> ", stdout);
+			fflush(stdout);
+		}
+		if (!fgets(cmd, sizeof(cmd), stdin))
+			break;
+		nl = strchr(cmd, '\n');
+		if (nl)
+			*nl = 0;
+		else if (!feof(stdin)) {
+			int ch;
+
+			while ((ch = getchar()) != EOF && ch != '\n')
+				;	/* send the cut line: the server says it is too long */
+		}
+		rc = run(c, cmd, stdout, true);
+		if (rc < 0) {
+			fprintf(stderr, "cpnet: connection lost\n");
+			close(c->fd);
+			free(c);
+			return 2;
+		}
+	}
+	close(c->fd);
+	free(c);
+	return rc ? 1 : 0;
+}

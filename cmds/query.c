@@ -1,0 +1,470 @@
+/* cmds/query.c - QUERY NIC / LAN / VSWITCH / VMLAN / CONTROLLER / VIRTUAL / NAMES with
+ * the line shapes of z/VM's output (doc/commands.md shows each). */
+#include "cmds/cmds.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cp/lanops.h"
+
+static const char *macprot_word(uint8_t m)
+{
+	return m == LAN_MACPROT_ON ? "ON" : m == LAN_MACPROT_OFF ? "OFF" : "Unspecified";
+}
+
+static const char *porttype_word(uint8_t pt)
+{
+	return pt == LAN_TRUNK ? "Trunk" : "Access";
+}
+
+static void maxconn_word(char *b, size_t n, const struct lanbk *lan)
+{
+	if (lan->maxconn)
+		snprintf(b, n, "%u", lan->maxconn);
+	else
+		snprintf(b, n, "INFINITE");
+}
+
+static void vidset_text(char *b, size_t n, const struct lan_vlanset *s)
+{
+	size_t o = 0;
+
+	b[0] = 0;
+	for (unsigned v = 1; v <= LAN_VID_MAX && o + 12 < n; v++) {
+		unsigned e = v;
+
+		if (!lan_vlan_has(s, (uint16_t)v))
+			continue;
+		while (e + 1 <= LAN_VID_MAX && lan_vlan_has(s, (uint16_t)(e + 1)))
+			e++;
+		if (e > v)
+			o += (size_t)snprintf(b + o, n - o, "%s%04u-%04u", o ? " " : "", v, e);
+		else
+			o += (size_t)snprintf(b + o, n - o, "%s%04u", o ? " " : "", v);
+		v = e;
+	}
+	if (!o)
+		snprintf(b, n, "NONE");
+}
+
+static void counters(const struct port_stats *st, const char *ind, struct out *o)
+{
+	out_line(o, "%sRX Packets: %-10" PRIu64 " Discarded: %-10" PRIu64 " Errors: %" PRIu64, ind,
+		 st->rx_packets, st->rx_discards, st->rx_errors);
+	out_line(o, "%sTX Packets: %-10" PRIu64 " Discarded: %-10" PRIu64 " Errors: %" PRIu64, ind,
+		 st->tx_packets, st->tx_discards, st->tx_errors);
+	out_line(o, "%sRX Bytes: %-20" PRIu64 " TX Bytes: %" PRIu64, ind, st->rx_bytes, st->tx_bytes);
+	/* Every drop has a reason (STYLE 11). */
+	for (unsigned k = 0; k < PD_NR; k++)
+		if (st->drop[k])
+			out_line(o, "%sDiscarded (%s): %" PRIu64, ind, port_drop_name((enum port_drop)k),
+				 st->drop[k]);
+}
+
+static void ip_text(char *b, size_t n, bool v6, const uint8_t *a)
+{
+	if (!v6) {
+		snprintf(b, n, "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
+		return;
+	}
+	snprintf(b, n, "%x:%x:%x:%x:%x:%x:%x:%x", a[0] << 8 | a[1], a[2] << 8 | a[3],
+		 a[4] << 8 | a[5], a[6] << 8 | a[7], a[8] << 8 | a[9], a[10] << 8 | a[11],
+		 a[12] << 8 | a[13], a[14] << 8 | a[15]);
+}
+
+static void nic_addresses(const struct nicbk *nic, const char *ind, struct out *o)
+{
+	char b[48], m[18];
+
+	if (nic->nips) {
+		out_line(o, "%sUnicast IP Addresses:", ind);
+		for (unsigned k = 0; k < nic->nips; k++) {
+			ip_text(b, sizeof(b), nic->ips[k].v6, nic->ips[k].addr);
+			out_line(o, "%s  %s", ind, b);
+		}
+	}
+	if (nic->nipms) {
+		out_line(o, "%sMulticast IP Addresses:", ind);
+		for (unsigned k = 0; k < nic->nipms; k++) {
+			ip_text(b, sizeof(b), nic->ipms[k].v6, nic->ipms[k].addr);
+			fmt_mac(m, nic->ipms[k].mac);
+			out_line(o, "%s  %-39s MAC: %s", ind, b, m);
+		}
+	}
+	if (nic->nmacs) {
+		out_line(o, "%sUnicast MAC Addresses:", ind);
+		for (unsigned k = 0; k < nic->nmacs; k++)
+			if (!nic->macs[k].group) {
+				fmt_mac(m, nic->macs[k].mac);
+				out_line(o, "%s  %s", ind, m);
+			}
+		out_line(o, "%sMulticast MAC Addresses:", ind);
+		for (unsigned k = 0; k < nic->nmacs; k++)
+			if (nic->macs[k].group) {
+				fmt_mac(m, nic->macs[k].mac);
+				out_line(o, "%s  %s", ind, m);
+			}
+	}
+}
+
+static const char *role_word(enum nid_role r)
+{
+	switch (r) {
+	case NID_READ: return "CTL-READ";
+	case NID_WRITE: return "CTL-WRITE";
+	case NID_DATA: return "DATA";
+	default: return "UNASSIGNED";
+	}
+}
+
+void query_nic_out(const struct vnic *n, bool details, struct out *o)
+{
+	char mac[18];
+
+	fmt_mac(mac, n->nic.cfg.mac);
+	out_line(o, "Adapter %04X.P%02u Type: %-10sName: %-12sDevices: %u", n->vdev, 0u,
+		 n->type == LAN_HIPERS ? "HIPER" : "QDIO", "UNASSIGNED", n->ndev);
+	if (n->lan)
+		out_line(o, "  MAC: %-26s%s: %s %s", mac, lan_kind_word(n->lan), n->lan->owner,
+			 n->lan->name);
+	else
+		out_line(o, "  MAC: %-26sLAN: * None", mac);
+	if (!details)
+		return;
+	counters(&n->nic.port.st, "  ", o);
+	out_line(o, "  Connection Name: %-13sState: %s", "HALLOLE",
+		 n->nic.state == NC_DM_ACT ? "Session Established" :
+		 n->nic.state == NC_IDLE ? "Uninitialized" : nic_state_name(n->nic.state));
+	for (unsigned k = 0; k < n->nic.ndev; k++) {
+		const struct nidbk *d = &n->nic.dev[k];
+
+		if (d->role == NID_DATA && n->lan)
+			out_line(o, "  Device: %04X  Unit: %03u   Role: %-10s vPort: %04u  Index: %04u",
+				 d->devno, k, role_word(d->role), n->portnum, n->portnum);
+		else
+			out_line(o, "  Device: %04X  Unit: %03u   Role: %s", d->devno, k,
+				 role_word(d->role));
+	}
+	nic_addresses(&n->nic, "  ", o);
+}
+
+int cmd_query_nic(struct cmd_ctx *c, char **argv, unsigned argc)
+{
+	bool details = false, all = true;
+	uint16_t vdev = 0;
+	unsigned shown = 0;
+
+	for (unsigned i = 0; i < argc; i++) {
+		if (kw_abbrev(argv[i], "DETAILS", 3)) {
+			if (details)
+				return out_msg(c->o, MSG_DUPLICATE_OPTION, "DETAILS");
+			details = true;
+		} else if (kw_abbrev(argv[i], "ALL", 3) && all && i == 0) {
+			continue;
+		} else if (i == 0 && parse_vdev(argv[i], &vdev) == 0) {
+			all = false;
+		} else {
+			return out_msg(c->o, MSG_INV_OPTION, out_tok(argv[i]));
+		}
+	}
+	if (!all) {
+		struct vnic *n = vm_find_nic(c->vm, vdev);
+		char a[8];
+
+		if (!n) {
+			snprintf(a, sizeof(a), "%04X", vdev);
+			return out_msg(c->o, MSG_DEV_NOT_EXIST, a);
+		}
+		query_nic_out(n, details, c->o);
+		return 0;
+	}
+	for (unsigned k = 0; k < c->vm->nnics; k++, shown++)
+		query_nic_out(c->vm->nics[k], details, c->o);
+	if (!shown)
+		out_msg(c->o, MSG_NO_NICS, c->vm->userid);
+	return 0;
+}
+
+static void adapters(struct cp *cp, const struct lanbk *lan, struct out *o)
+{
+	out_line(o, "  Adapter Connections: Connected: %u", lan->nguests);
+	for (unsigned i = 0; i < lan->nlive; i++) {
+		const struct lan_conn *cn = &lan->conn[lan->live[i]];
+		const struct vm *vm;
+		const struct vnic *n = NULL;
+		char vl[64];
+
+		if (cn->uplink)
+			continue;
+		vm = cp_find_vm(cp, cn->owner);
+		if (vm)
+			n = vm_find_nic(vm, cn->vdev);
+		out_line(o, "    Adapter Owner: %-8s NIC: %04X.P00 Name: UNASSIGNED  Type: %s",
+			 cn->owner, cn->vdev, lan->type == LAN_HIPERS ? "HIPER" : "QDIO");
+		if (lan->vlan_aware) {
+			if (cn->porttype == LAN_TRUNK)
+				vidset_text(vl, sizeof(vl), &cn->vlans);
+			else
+				snprintf(vl, sizeof(vl), "%04u", cn->pvid);
+			out_line(o, "      Porttype: %-8s VLAN: %s", porttype_word(cn->porttype), vl);
+		}
+		out_line(o, "      Port: %04u  Layer: %s  State: %s%s", cn->portnum,
+			 cn->layer == 2 ? "2" : cn->layer == 3 ? "3" : "-",
+			 cn->started ? "Started" : "Not started",
+			 cn->mismatch ? "  (transport mismatch)" : "");
+		if (cn->port)
+			counters(&cn->port->st, "      ", o);
+		if (n)
+			nic_addresses(&n->nic, "      ", o);
+	}
+}
+
+void query_lan_out(struct cp *cp, const struct lanbk *lan, enum q_detail d, struct out *o)
+{
+	char mc[16], mac[18] = "";
+	const uint8_t *m = cp_lan_mac(cp, lan);
+	const char *life = lan->persistent ? "PERSISTENT" : "TRANSIENT";
+	const char *restr = lan->restricted ? "RESTRICTED" : "UNRESTRICTED";
+	const char *type = lan->type == LAN_HIPERS ? "HIPERS" : "QDIO";
+
+	maxconn_word(mc, sizeof(mc), lan);
+	if (m)
+		fmt_mac(mac, m);
+	if (lan->kind == LAN_GUESTLAN) {
+		out_line(o, "LAN %s %-8s     Type: %-7s Connected: %-4u Maxconn: %s", lan->owner,
+			 lan->name, type, lan->nguests, mc);
+		out_line(o, "  %-10s  %-12s  %-26sAccounting: %s", life, restr,
+			 lan->transport == LAN_ETHERNET ? "ETHERNET" : "IP", lan->accounting ? "ON" : "OFF");
+		out_line(o, "  IPTimeout: %-18uMAC Protection: %s", lan->iptimeout,
+			 macprot_word(lan->macprotect));
+		out_line(o, "  Isolation Status: %s", lan->isolation ? "ON" : "OFF");
+	} else {
+		out_line(o, "VSWITCH SYSTEM %-8s   Type: %-7s Connected: %u Maxconn: %s", lan->name,
+			 type, lan->nguests, mc);
+		out_line(o, "  %-10s  %-12s  %s Accounting: %s", life, restr,
+			 lan->transport == LAN_ETHERNET ? "ETHERNET" :
+			 lan->router == LAN_PRIROUTER ? "IP PRIROUTER" : "IP NONROUTER",
+			 lan->accounting ? "ON" : "OFF");
+		out_line(o, "  USERBASED LOCAL");
+		if (lan->vlan_aware) {
+			out_line(o, "  VLAN Aware  Default VLAN: %04u    Default Porttype: %s",
+				 lan->defvid, porttype_word(lan->def_porttype));
+			if (lan->native_vid)
+				out_line(o, "  Native  VLAN: %04u", lan->native_vid);
+			else
+				out_line(o, "  Native  VLAN: NONE");
+		} else {
+			out_line(o, "  VLAN Unaware");
+		}
+		out_line(o, "  MAC address: %s    MAC Protection: %s", mac, macprot_word(lan->macprotect));
+		out_line(o, "  IPTimeout: %-10uQueueStorage: %u", lan->iptimeout, lan->queuestorage);
+		out_line(o, "  Isolation Status: %-11sVEPA Status: OFF", lan->isolation ? "ON" : "OFF");
+		if (d != Q_ACCESSLIST) {
+			out_line(o, " Uplink Port:");
+			out_line(o, "  State: %s", !lan->connect ? "Disconnected" :
+				 (lan->nrdev == 0 || lan->uplink) ? "Ready" : "Device not ready");
+			out_line(o, "  PMTUD setting: EXTERNAL   PMTUD value: 8992     Trace Pages: 8");
+			if (!lan->nrdev)
+				out_line(o, "  RDEV: None");
+			for (unsigned k = 0; k < lan->nrdev; k++)
+				out_line(o, "  RDEV: %04X.P%02u VDEV: NONE Controller: %s %s", lan->rdev[k],
+					 lan->rdev_port[k], lan->controller[0] ? lan->controller : "*",
+					 k == 0 ? "NOT ACTIVE" : "BACKUP");
+		}
+	}
+	if (d == Q_DETAILS) {
+		if (lan->kind == LAN_VSWITCH && lan->uplink)
+			out_line(o, "  Uplink Port Connection:");
+		adapters(cp, lan, o);
+		for (unsigned k = 0; k < PD_NR; k++)
+			if (lan->st.drop[k])
+				out_line(o, "  Switch discarded (%s): %" PRIu64,
+					 port_drop_name((enum port_drop)k), lan->st.drop[k]);
+	}
+	if (d == Q_ACCESSLIST) {
+		out_line(o, "  Authorized userids:");
+		if (!lan->ngrants)
+			out_line(o, "    None");
+		for (unsigned k = 0; k < lan->ngrants; k++) {
+			const struct lan_grant *g = &lan->grants[k];
+			char vl[64];
+
+			if (g->has_vlans)
+				vidset_text(vl, sizeof(vl), &g->vlans);
+			else if (lan->vlan_aware)
+				snprintf(vl, sizeof(vl), "%04u", lan->defvid);
+			else
+				snprintf(vl, sizeof(vl), "NONE");
+			out_line(o, "    %-8s Porttype: %-6s VLAN: %s%s", g->user,
+				 porttype_word(g->porttype ? g->porttype : lan->def_porttype), vl,
+				 g->promisc ? "  Promiscuous" : "");
+		}
+	}
+}
+
+static int query_lans(struct cmd_ctx *c, uint8_t kind, char **argv, unsigned argc)
+{
+	enum q_detail d = Q_BRIEF;
+	char name[9] = "", owner[9] = "";
+	bool active = false, named = false;
+	unsigned shown = 0;
+	const char *word = kind == LAN_VSWITCH ? "VSWITCH" : "LAN";
+
+	for (unsigned i = 0; i < argc; i++) {
+		const char *k = argv[i];
+
+		if (kw_abbrev(k, "DETAILS", 3) || kw_abbrev(k, "ACCESSLIST", 3)) {
+			if (d != Q_BRIEF)
+				return out_msg(c->o, MSG_CONFLICT, out_tok(k));
+			d = kw_abbrev(k, "DETAILS", 3) ? Q_DETAILS : Q_ACCESSLIST;
+		} else if (kind == LAN_VSWITCH && kw_abbrev(k, "ACTIVE", 3)) {
+			active = true;
+		} else if (kind == LAN_GUESTLAN && kw_abbrev(k, "OWNERID", 5)) {
+			if (i + 1 >= argc)
+				return out_msg(c->o, MSG_OPTION_NEEDS, "OWNERID");
+			if (parse_name(argv[++i], owner) < 0)
+				return out_msg(c->o, MSG_INV_USERID, out_tok(argv[i]));
+		} else if (i == 0 && kw_abbrev(k, "ALL", 3)) {
+			continue;
+		} else if (i == 0 && parse_name(k, name) == 0) {
+			named = true;
+		} else {
+			return out_msg(c->o, MSG_INV_OPTION, out_tok(k));
+		}
+	}
+	for (unsigned k = 0; k < c->cp->lans.n; k++) {
+		const struct lanbk *lan = c->cp->lans.lans[k];
+
+		if (lan->kind != kind || (named && strcmp(lan->name, name)) ||
+		    (owner[0] && strcmp(lan->owner, owner)) || (active && !lan->nguests))
+			continue;
+		query_lan_out(c->cp, lan, d, c->o);
+		shown++;
+	}
+	if (!shown && named)
+		return out_msg(c->o, MSG_LAN_NOT_EXIST, word,
+			       owner[0] ? owner : kind == LAN_VSWITCH ? "SYSTEM" : "*", name);
+	if (!shown)
+		out_msg(c->o, MSG_NONE_DEFINED, word);
+	return 0;
+}
+
+int cmd_query_lan(struct cmd_ctx *c, char **argv, unsigned argc)
+{
+	return query_lans(c, LAN_GUESTLAN, argv, argc);
+}
+
+int cmd_query_vswitch(struct cmd_ctx *c, char **argv, unsigned argc)
+{
+	return query_lans(c, LAN_VSWITCH, argv, argc);
+}
+
+int cmd_query_vmlan(struct cmd_ctx *c, char **argv, unsigned argc)
+{
+	const struct vmlan *v = &c->cp->vmlan;
+	unsigned np, nt;
+	char lp[16], lt[16];
+
+	(void)argv;
+	(void)argc;
+	cp_lan_counts(c->cp, &np, &nt);
+	snprintf(lp, sizeof(lp), "%u", v->limit_persistent);
+	snprintf(lt, sizeof(lt), "%u", v->limit_transient);
+	out_line(c->o, "VMLAN MAC address assignment:");
+	out_line(c->o, "  System MAC Protection: %s", v->macprotect ? "ON" : "OFF");
+	out_line(c->o, "  MACADDR Prefix: %02X%02X%02X USER Prefix: %02X%02X%02X", v->prefix[0],
+		 v->prefix[1], v->prefix[2], v->user_prefix[0], v->user_prefix[1], v->user_prefix[2]);
+	out_line(c->o, "  MACIDRANGE SYSTEM: %06X-%06X", v->sys_lo, v->sys_hi);
+	out_line(c->o, "             USER:   %06X-%06X", v->user_lo, v->user_hi);
+	out_line(c->o, "VMLAN general activity:");
+	out_line(c->o, "  PERSISTENT Limit: %-11sCurrent: %u",
+		 v->limit_persistent ? lp : "INFINITE", np);
+	out_line(c->o, "  TRANSIENT  Limit: %-11sCurrent: %u",
+		 v->limit_transient ? lt : "INFINITE", nt);
+	return 0;
+}
+
+int cmd_query_controller(struct cmd_ctx *c, char **argv, unsigned argc)
+{
+	(void)argv;
+	(void)argc;
+	/* Controller virtual machines (controller/) do not exist yet. */
+	return out_msg(c->o, MSG_NO_CONTROLLER);
+}
+
+int cmd_query_virtual(struct cmd_ctx *c, char **argv, unsigned argc)
+{
+	bool osa = kw_abbrev(argv[0], "OSA", 3);
+	bool details = false;
+
+	if (!osa && !kw_abbrev(argv[0], "NIC", 3))
+		return out_msg(c->o, MSG_INV_OPTION, out_tok(argv[0]));
+	if (argc > 1) {
+		if (osa || !kw_abbrev(argv[1], "DETAILS", 3))
+			return out_msg(c->o, MSG_INV_OPTION, out_tok(argv[1]));
+		details = true;
+	}
+	if (!c->vm->nnics)
+		return out_msg(c->o, MSG_NO_NICS, c->vm->userid), 0;
+	for (unsigned k = 0; k < c->vm->nnics; k++) {
+		const struct vnic *n = c->vm->nics[k];
+
+		if (!osa) {
+			query_nic_out(n, details, c->o);
+			continue;
+		}
+		for (unsigned d = 0; d < n->nic.ndev; d++) {
+			const struct nidbk *nd = &n->nic.dev[d];
+
+			out_line(c->o, "OSA  %04X ON NIC  %04X  UNIT %03u SUBCHANNEL = %04X", nd->devno,
+				 n->vdev, d, nd->schno);
+			out_line(c->o, "     %04X DEVTYPE %-11s CHPID %02X %s", nd->devno,
+				 n->type == LAN_HIPERS ? "HIPER" : "OSA", n->nic.cfg.chpid,
+				 n->type == LAN_HIPERS ? "IQD" : "OSD");
+			if (nd->role == NID_DATA)
+				out_line(c->o, "     %04X QDIO %s", nd->devno,
+					 n->nic.qdio_active ? "ACTIVE" : "INACTIVE");
+		}
+	}
+	return 0;
+}
+
+int cmd_query_names(struct cmd_ctx *c, char **argv, unsigned argc)
+{
+	char line[128];
+	size_t len = 0;
+	unsigned on_line = 0;
+
+	(void)argv;
+	(void)argc;
+	/* Sorted by userid: the VM table's order is not meaningful. */
+	for (unsigned k = 0; k < c->cp->nvms; k++) {
+		for (unsigned j = k + 1; j < c->cp->nvms; j++)
+			if (strcmp(c->cp->vms[j]->userid, c->cp->vms[k]->userid) < 0) {
+				struct vm *x = c->cp->vms[k];
+
+				c->cp->vms[k] = c->cp->vms[j];
+				c->cp->vms[j] = x;
+			}
+	}
+	for (unsigned k = 0; k < c->cp->nvms; k++) {
+		const struct vm *vm = c->cp->vms[k];
+		char term[12];
+
+		if (vm->nsessions)
+			snprintf(term, sizeof(term), "L%04u", vm->term % 10000);
+		else
+			snprintf(term, sizeof(term), "DSC");
+		len += (size_t)snprintf(line + len, sizeof(line) - len, "%s%-8s - %s",
+					on_line ? " , " : "", vm->userid, term);
+		if (++on_line == 4) {
+			out_line(c->o, "%s", line);
+			len = 0;
+			on_line = 0;
+		}
+	}
+	if (on_line)
+		out_line(c->o, "%s", line);
+	return 0;
+}

@@ -1,0 +1,413 @@
+/* cp/config.c - SYSTEM CONFIG parser: DEFINE VSWITCH/LAN, MODIFY VSWITCH, VMLAN,
+ * AUTOLOG, RDEVICE; one keyword table, file:line errors, first definition wins. */
+#include "cp/config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cp/lanops.h"
+#include "cp/stmt.h"
+
+enum cfg_stmt { CS_AUTOLOG = 1, CS_DEFINE, CS_IGNORED, CS_MODIFY, CS_RDEVICE, CS_VMLAN };
+
+/* Sorted.  Statements of a real z/VM SYSTEM CONFIG that are not about networking are
+ * accepted and ignored so that one can be used as it is. */
+static const struct kw cfg_kw[] = {
+	{ "AUTOLOG", 0, CS_AUTOLOG },
+	{ "CHARACTER_DEFAULTS", 0, CS_IGNORED },
+	{ "CP_OWNED", 0, CS_IGNORED },
+	{ "DEFINE", 3, CS_DEFINE },
+	{ "FEATURES", 0, CS_IGNORED },
+	{ "MODIFY", 3, CS_MODIFY },
+	{ "OPERATOR_CONSOLES", 0, CS_IGNORED },
+	{ "RDEVICE", 0, CS_RDEVICE },
+	{ "SYSTEM_IDENTIFIER", 0, CS_IGNORED },
+	{ "SYSTEM_RESIDENCE", 0, CS_IGNORED },
+	{ "TIMEZONE_DEFINITION", 0, CS_IGNORED },
+	{ "USER_VOLUME_LIST", 0, CS_IGNORED },
+	{ "VMLAN", 0, CS_VMLAN },
+};
+
+struct cfg_def {
+	char name[9];
+	unsigned line;
+};
+
+struct cfg_ctx {
+	struct cfg_def *defs;
+	unsigned ndefs, cap;
+};
+
+static const struct cfg_def *def_find(const struct cfg_ctx *c, const char *name)
+{
+	for (unsigned k = 0; k < c->ndefs; k++)
+		if (!strcmp(c->defs[k].name, name))
+			return &c->defs[k];
+	return NULL;
+}
+
+static int def_add(struct cfg_ctx *c, const char *name, unsigned line)
+{
+	if (c->ndefs == c->cap) {
+		unsigned nc = c->cap ? c->cap * 2 : 16;
+		struct cfg_def *nd = realloc(c->defs, nc * sizeof(*nd));
+
+		if (!nd)
+			return -ENOMEM;
+		c->defs = nd;
+		c->cap = nc;
+	}
+	snprintf(c->defs[c->ndefs].name, sizeof(c->defs[0].name), "%s", name);
+	c->defs[c->ndefs++].line = line;
+	return 0;
+}
+
+static int st_define(struct cp *cp, struct cfg_ctx *c, struct toks *t, unsigned line,
+		     struct out *o)
+{
+	struct lan_spec s;
+	uint8_t kind;
+	const struct cfg_def *prev;
+	char pl[12];
+	int rc;
+
+	if (t->n < 3)
+		return out_msg(o, MSG_OPERAND_MISSING);
+	if (kw_abbrev(t->v[1], "VSWITCH", 3))
+		kind = LAN_VSWITCH;
+	else if (kw_abbrev(t->v[1], "LAN", 3))
+		kind = LAN_GUESTLAN;
+	else
+		return out_msg(o, MSG_INV_OPTION, out_tok(t->v[1]));
+	if ((rc = lanspec_parse(&s, kind, t->v + 2, t->n - 2, o)))
+		return rc;
+	if (kind == LAN_GUESTLAN && s.owner[0] && strcmp(s.owner, "SYSTEM"))
+		return out_msg(o, MSG_INV_OPERAND, s.owner);	/* only persistent LANs here */
+	prev = def_find(c, s.name);
+	if (prev) {
+		snprintf(pl, sizeof(pl), "%u", prev->line);
+		return out_msg(o, MSG_CFG_DUPLICATE, kind == LAN_VSWITCH ? "VSWITCH" : "LAN", s.name, pl);
+	}
+	if ((rc = lanspec_define(cp, &s, "SYSTEM", NULL, o)))
+		return rc;
+	if (def_add(c, s.name, line) < 0)
+		return out_msg(o, MSG_INTERNAL, "out of storage");
+	return 0;
+}
+
+static int st_modify(struct cp *cp, struct toks *t, struct out *o)
+{
+	char name[9];
+	struct lanbk *lan;
+
+	if (t->n < 4)
+		return out_msg(o, MSG_OPERAND_MISSING);
+	if (!kw_abbrev(t->v[1], "VSWITCH", 3))
+		return out_msg(o, MSG_INV_OPTION, out_tok(t->v[1]));
+	if (parse_name(t->v[2], name) < 0)
+		return out_msg(o, MSG_INV_OPERAND, out_tok(t->v[2]));
+	lan = lan_find(&cp->lans, "SYSTEM", name);
+	if (!lan || lan->kind != LAN_VSWITCH)
+		return out_msg(o, MSG_LAN_NOT_EXIST, "VSWITCH", "SYSTEM", name);
+	return vswitch_set(cp, lan, t->v + 3, t->n - 3, o);
+}
+
+static int st_autolog(struct cp *cp, struct toks *t, unsigned line, struct out *o)
+{
+	if (t->n < 2)
+		return out_msg(o, MSG_USERID_MISSING);
+	for (unsigned i = 1; i < t->n; i++) {
+		char u[9];
+		bool dup = false;
+
+		if (parse_name(t->v[i], u) < 0)
+			return out_msg(o, MSG_INV_USERID, out_tok(t->v[i]));
+		for (unsigned k = 0; k < cp->nautolog; k++)
+			dup |= !strcmp(cp->autolog[k], u);
+		if (dup) {
+			char pl[12];
+
+			for (unsigned k = 0; k < cp->nautolog; k++)
+				if (!strcmp(cp->autolog[k], u))
+					snprintf(pl, sizeof(pl), "%u", cp->autolog_line[k]);
+			out_msg(o, MSG_CFG_DUPLICATE, "AUTOLOG", u, pl);
+			continue;
+		}
+		if (cp->nautolog >= CP_MAX_AUTOLOG)
+			return out_msg(o, MSG_OUT_OF_RANGE, u, "AUTOLOG", "64 users");
+		memcpy(cp->autolog[cp->nautolog], u, sizeof(u));
+		cp->autolog_line[cp->nautolog++] = line;
+	}
+	return 0;
+}
+
+static int st_rdevice(struct cp *cp, struct toks *t, unsigned line, struct out *o)
+{
+	unsigned long a, b;
+	char *dash;
+	char first[8];
+
+	if (t->n < 2)
+		return out_msg(o, MSG_OPERAND_MISSING);
+	dash = strchr(t->v[1], '-');
+	if (dash) {
+		size_t l = (size_t)(dash - t->v[1]);
+
+		if (l == 0 || l > 4 || parse_hex(dash + 1, 4, &b) < 0)
+			return out_msg(o, MSG_INV_OPERAND, out_tok(t->v[1]));
+		memcpy(first, t->v[1], l);
+		first[l] = 0;
+	} else {
+		snprintf(first, sizeof(first), "%.4s", t->v[1]);
+		if (strlen(t->v[1]) > 4)
+			return out_msg(o, MSG_INV_OPERAND, out_tok(t->v[1]));
+	}
+	if (parse_hex(first, 4, &a) < 0)
+		return out_msg(o, MSG_INV_OPERAND, out_tok(t->v[1]));
+	if (!dash)
+		b = a;
+	if (b < a)
+		return out_msg(o, MSG_INV_OPERAND, out_tok(t->v[1]));
+	if (t->n != 4 || !kw_abbrev(t->v[2], "TYPE", 4) || !kw_abbrev(t->v[3], "OSA", 3))
+		return out_msg(o, MSG_INV_OPTION, t->n > 2 ? out_tok(t->v[2]) : "TYPE");
+	if (cp->nrdevs >= CP_MAX_RDEVS)
+		return out_msg(o, MSG_OUT_OF_RANGE, out_tok(t->v[1]), "RDEVICE", "32 statements");
+	cp->rdevs[cp->nrdevs].rdev = (uint16_t)a;
+	cp->rdevs[cp->nrdevs].count = (unsigned)(b - a + 1);
+	cp->rdevs[cp->nrdevs].line = line;
+	if (cp->rdev_hook)
+		return cp->rdev_hook(cp, &cp->rdevs[cp->nrdevs++]);
+	cp->nrdevs++;
+	return out_msg(o, MSG_CFG_RDEV_HOOK, out_tok(t->v[1]));
+}
+
+/* "xxxxxx-yyyyyy" MACID range. */
+static int macid_range(const char *s, uint32_t *lo, uint32_t *hi, struct out *o)
+{
+	const char *dash = strchr(s, '-');
+	char a[8];
+	unsigned long x, y;
+
+	if (!dash || dash - s > 6 || dash == s)
+		return out_msg(o, MSG_INV_OPERAND, out_tok(s));
+	memcpy(a, s, (size_t)(dash - s));
+	a[dash - s] = 0;
+	if (parse_hex(a, 6, &x) < 0 || parse_hex(dash + 1, 6, &y) < 0 || x > y)
+		return out_msg(o, MSG_INV_OPERAND, out_tok(s));
+	*lo = (uint32_t)x;
+	*hi = (uint32_t)y;
+	return 0;
+}
+
+static int limit_value(const char *s, unsigned *v, struct out *o)
+{
+	unsigned long x;
+
+	if (kw_abbrev(s, "INFINITE", 3)) {
+		*v = 0;
+		return 0;
+	}
+	if (parse_dec(s, 0xFFFFFFFFul, &x) == -EINVAL)
+		return out_msg(o, MSG_INV_OPERAND, out_tok(s));
+	if (parse_dec(s, 1024, &x) < 0 || x < 1)
+		return out_msg(o, MSG_OUT_OF_RANGE, out_tok(s), "LIMIT", "1-1024 or INFINITE");
+	*v = (unsigned)x;
+	return 0;
+}
+
+int vmlan_set(struct cp *cp, char **argv, unsigned argc, struct out *o)
+{
+	struct vmlan v = cp->vmlan;	/* all or nothing: work on a copy */
+	unsigned long x;
+	int rc;
+
+	if (argc < 1)
+		return out_msg(o, MSG_OPERAND_MISSING);
+	for (unsigned i = 0; i < argc; i++) {
+		const char *k = argv[i];
+
+		if (kw_abbrev(k, "MACPREFIX", 4) || kw_abbrev(k, "USERPREFIX", 5)) {
+			bool user = kw_abbrev(k, "USERPREFIX", 5);
+			uint8_t *p = user ? v.user_prefix : v.prefix;
+
+			if (i + 1 >= argc)
+				return out_msg(o, MSG_OPTION_NEEDS, user ? "USERPREFIX" : "MACPREFIX");
+			i++;
+			if (strlen(argv[i]) != 6 || parse_hex(argv[i], 6, &x) < 0)
+				return out_msg(o, MSG_INV_OPERAND, out_tok(argv[i]));
+			/* z/VM: a locally administered unicast prefix starting 02. */
+			if ((x >> 16) != 0x02)
+				return out_msg(o, MSG_OUT_OF_RANGE, out_tok(argv[i]),
+					       user ? "USERPREFIX" : "MACPREFIX", "020000-02FFFF");
+			p[0] = (uint8_t)(x >> 16);
+			p[1] = (uint8_t)(x >> 8);
+			p[2] = (uint8_t)x;
+		} else if (kw_abbrev(k, "MACIDRANGE", 5)) {
+			if (i + 2 >= argc || !kw_abbrev(argv[i + 1], "SYSTEM", 3))
+				return out_msg(o, MSG_OPTION_NEEDS, "MACIDRANGE");
+			if ((rc = macid_range(argv[i + 2], &v.sys_lo, &v.sys_hi, o)))
+				return rc;
+			if (v.sys_lo == 0)
+				return out_msg(o, MSG_OUT_OF_RANGE, out_tok(argv[i + 2]), "MACIDRANGE SYSTEM",
+					       "000001-FFFFFF");
+			i += 2;
+			if (i + 1 < argc && kw_abbrev(argv[i + 1], "USER", 4)) {
+				if (i + 2 >= argc)
+					return out_msg(o, MSG_OPTION_NEEDS, "USER");
+				if ((rc = macid_range(argv[i + 2], &v.user_lo, &v.user_hi, o)))
+					return rc;
+				if (v.user_lo < v.sys_lo || v.user_hi > v.sys_hi)
+					return out_msg(o, MSG_OUT_OF_RANGE, out_tok(argv[i + 2]),
+						       "MACIDRANGE USER", "inside the SYSTEM range");
+				i += 2;
+			}
+			v.next = v.sys_lo;
+		} else if (kw_abbrev(k, "LIMIT", 3)) {
+			bool any = false;
+
+			while (i + 2 < argc && (kw_abbrev(argv[i + 1], "PERSISTENT", 4) ||
+						kw_abbrev(argv[i + 1], "TRANSIENT", 5))) {
+				unsigned *lim = kw_abbrev(argv[i + 1], "PERSISTENT", 4) ?
+					&v.limit_persistent : &v.limit_transient;
+
+				if ((rc = limit_value(argv[i + 2], lim, o)))
+					return rc;
+				i += 2;
+				any = true;
+			}
+			if (!any)
+				return out_msg(o, MSG_OPTION_NEEDS, "LIMIT");
+		} else if (kw_abbrev(k, "MACPROTECT", 7)) {
+			if (i + 1 >= argc)
+				return out_msg(o, MSG_OPTION_NEEDS, "MACPROTECT");
+			i++;
+			if (kw_abbrev(argv[i], "ON", 2))
+				v.macprotect = true;
+			else if (kw_abbrev(argv[i], "OFF", 3))
+				v.macprotect = false;
+			else
+				return out_msg(o, MSG_INV_OPERAND, out_tok(argv[i]));
+		} else {
+			return out_msg(o, MSG_INV_OPTION, out_tok(k));
+		}
+	}
+	cp->vmlan = v;
+	return 0;
+}
+
+int config_parse(struct cp *cp, const char *file, const char *text, size_t len, struct out *o)
+{
+	struct stmt_reader r;
+	struct cfg_ctx c;
+	char buf[CMD_LINE_MAX + 1];
+	struct toks *t = malloc(sizeof(*t));
+	const char *ofile = o->file;
+	unsigned errs0 = o->nerr, line = 0;
+	bool quiet = o->quiet;
+	int rc;
+
+	if (!t)
+		return -ENOMEM;
+	memset(&c, 0, sizeof(c));
+	cp->config_file = file;
+	o->file = file;
+	o->quiet = true;	/* "... is created" responses are not for the console here */
+	stmt_init(&r, text, len, true);
+	while ((rc = stmt_next(&r, buf, &line)) != 0) {
+		int k;
+
+		o->line = line;
+		if (rc > 1) {
+			char lim[12];
+
+			snprintf(lim, sizeof(lim), "%d", CMD_LINE_MAX);
+			out_msg(o, (enum msg_id)rc, lim);
+			continue;
+		}
+		if (tok_split(t, buf, strlen(buf)) < 0) {
+			out_msg(o, MSG_CFG_TOO_LONG, "96 tokens or");
+			continue;
+		}
+		if (t->n == 0)
+			continue;
+		k = KW_LOOKUP(cfg_kw, t->v[0]);
+		switch (k) {
+		case KW_AMBIG:
+			out_msg(o, MSG_AMBIGUOUS, out_tok(t->v[0]));
+			break;
+		case KW_NONE:
+			out_msg(o, MSG_CFG_UNKNOWN_STMT, out_tok(t->v[0]));
+			break;
+		case CS_DEFINE:
+			st_define(cp, &c, t, line, o);
+			break;
+		case CS_MODIFY:
+			st_modify(cp, t, o);
+			break;
+		case CS_VMLAN:
+			if (t->n < 2)
+				out_msg(o, MSG_OPERAND_MISSING);
+			else
+				vmlan_set(cp, t->v + 1, t->n - 1, o);
+			break;
+		case CS_AUTOLOG:
+			st_autolog(cp, t, line, o);
+			break;
+		case CS_RDEVICE:
+			st_rdevice(cp, t, line, o);
+			break;
+		default:
+			break;
+		}
+	}
+	free(c.defs);
+	free(t);
+	o->file = ofile;
+	o->quiet = quiet;
+	return (int)(o->nerr - errs0);
+}
+
+int config_load(struct cp *cp, const char *path, struct out *o)
+{
+	char *text;
+	size_t len;
+	int rc = stmt_read_file(path, &text, &len);
+
+	if (rc < 0) {
+		o->file = path;
+		o->line = 0;
+		out_msg(o, MSG_CFG_OPEN, path, strerror(-rc));
+		o->file = NULL;
+		return 1;
+	}
+	rc = config_parse(cp, path, text, len, o);
+	free(text);
+	return rc;
+}
+
+int config_check_users(struct cp *cp, struct out *o)
+{
+	const char *ofile = o->file;
+	unsigned errs0 = o->nerr;
+
+	o->file = cp->config_file ? cp->config_file : "SYSTEM CONFIG";
+	for (unsigned k = 0; k < cp->nautolog; k++)
+		if (!dir_find(&cp->dir, cp->autolog[k])) {
+			o->line = cp->autolog_line[k];
+			out_msg(o, MSG_CFG_UNKNOWN_USER, cp->autolog[k]);
+		}
+	o->file = ofile;
+	return (int)(o->nerr - errs0);
+}
+
+unsigned config_autolog(struct cp *cp, struct out *o)
+{
+	unsigned up = 0;
+
+	for (unsigned k = 0; k < cp->nautolog; k++)
+		if (dir_find(&cp->dir, cp->autolog[k]) && cp_autolog(cp, cp->autolog[k], o) == 0)
+			up++;
+	return up;
+}

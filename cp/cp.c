@@ -1,0 +1,631 @@
+/* cp/cp.c - virtual machines, their NICs, MAC assignment and the LOGON/AUTOLOG/LOGOFF
+ * life cycle: what CP does around the NICBKs and LANBKs when users come and go. */
+#include "cp/cp.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/cpnet.h"
+#include "vswitch/switch.h"
+
+void fmt_mac(char out[18], const uint8_t m[6])
+{
+	snprintf(out, 18, "%02X-%02X-%02X-%02X-%02X-%02X", m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
+static const char *lan_word(const struct lanbk *lan)
+{
+	return lan->kind == LAN_VSWITCH ? "VSWITCH" : "LAN";
+}
+
+void vmlan_init(struct vmlan *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->prefix[0] = 0x02;
+	v->user_prefix[0] = 0x02;
+	v->sys_lo = 0x000001;
+	v->sys_hi = 0xFFFFFF;
+	v->next = v->sys_lo;
+}
+
+int cp_init(struct cp *cp, uint64_t seed)
+{
+	memset(cp, 0, sizeof(*cp));
+	lan_table_init(&cp->lans, seed);
+	dir_init(&cp->dir);
+	vmlan_init(&cp->vmlan);
+	return 0;
+}
+
+void cp_free(struct cp *cp)
+{
+	while (cp->nvms)
+		cp_logoff(cp, cp->vms[cp->nvms - 1]);
+	free(cp->vms);
+	lan_table_free(&cp->lans);
+	free(cp->lanx);
+	dir_free(&cp->dir);
+	memset(cp, 0, sizeof(*cp));
+}
+
+/* ---- MAC addresses -------------------------------------------------------------- */
+
+bool cp_mac_in_use(const struct cp *cp, const uint8_t mac[6])
+{
+	for (unsigned v = 0; v < cp->nvms; v++)
+		for (unsigned k = 0; k < cp->vms[v]->nnics; k++)
+			if (!memcmp(cp->vms[v]->nics[k]->nic.cfg.mac, mac, 6))
+				return true;
+	for (unsigned k = 0; k < cp->nlanx; k++)
+		if (!memcmp(cp->lanx[k].mac, mac, 6))
+			return true;
+	return false;
+}
+
+static void make_mac(uint8_t mac[6], const uint8_t prefix[3], uint32_t id)
+{
+	memcpy(mac, prefix, 3);
+	mac[3] = (uint8_t)(id >> 16);
+	mac[4] = (uint8_t)(id >> 8);
+	mac[5] = (uint8_t)id;
+}
+
+int cp_assign_mac(struct cp *cp, uint8_t mac[6], uint32_t *macid)
+{
+	struct vmlan *v = &cp->vmlan;
+	uint64_t span = (uint64_t)v->sys_hi - v->sys_lo + 1;
+
+	if (v->next < v->sys_lo || v->next > v->sys_hi)
+		v->next = v->sys_lo;
+	/* Bounded: at most one pass over the range (a full range is -ENOSPC). */
+	for (uint64_t k = 0; k < span && k < (1u << 24); k++) {
+		uint32_t id = v->next;
+
+		v->next = id >= v->sys_hi ? v->sys_lo : id + 1;
+		if (v->user_hi && id >= v->user_lo && id <= v->user_hi)
+			continue;	/* reserved for MACIDs from the directory */
+		make_mac(mac, v->prefix, id);
+		if (!cp_mac_in_use(cp, mac)) {
+			if (macid)
+				*macid = id;
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}
+
+int cp_lan_added(struct cp *cp, const struct lanbk *lan)
+{
+	if (lan->kind != LAN_VSWITCH)
+		return 0;
+	if (cp->nlanx == cp->lanx_cap) {
+		unsigned nc = cp->lanx_cap ? cp->lanx_cap * 2 : 8;
+		struct cp_lanx *nx = realloc(cp->lanx, nc * sizeof(*nx));
+
+		if (!nx)
+			return -ENOMEM;
+		cp->lanx = nx;
+		cp->lanx_cap = nc;
+	}
+	cp->lanx[cp->nlanx].lan = lan;
+	if (cp_assign_mac(cp, cp->lanx[cp->nlanx].mac, NULL) < 0)
+		return -ENOSPC;
+	cp->nlanx++;
+	return 0;
+}
+
+const uint8_t *cp_lan_mac(const struct cp *cp, const struct lanbk *lan)
+{
+	for (unsigned k = 0; k < cp->nlanx; k++)
+		if (cp->lanx[k].lan == lan)
+			return cp->lanx[k].mac;
+	return NULL;
+}
+
+static void lanx_remove(struct cp *cp, const struct lanbk *lan)
+{
+	for (unsigned k = 0; k < cp->nlanx; k++)
+		if (cp->lanx[k].lan == lan) {
+			cp->lanx[k] = cp->lanx[--cp->nlanx];
+			return;
+		}
+}
+
+void cp_lan_counts(const struct cp *cp, unsigned *persistent, unsigned *transient)
+{
+	*persistent = *transient = 0;
+	for (unsigned k = 0; k < cp->lans.n; k++) {
+		if (cp->lans.lans[k]->persistent)
+			(*persistent)++;
+		else
+			(*transient)++;
+	}
+}
+
+/* ---- lookups -------------------------------------------------------------------- */
+
+struct vm *cp_find_vm(const struct cp *cp, const char *userid)
+{
+	for (unsigned k = 0; k < cp->nvms; k++)
+		if (!strcmp(cp->vms[k]->userid, userid))
+			return cp->vms[k];
+	return NULL;
+}
+
+struct vnic *vm_find_nic(const struct vm *vm, uint16_t vdev)
+{
+	for (unsigned k = 0; k < vm->nnics; k++)
+		if (vm->nics[k]->vdev == vdev)
+			return vm->nics[k];
+	return NULL;
+}
+
+struct vnic *vm_nic_covering(const struct vm *vm, uint16_t devno)
+{
+	for (unsigned k = 0; k < vm->nnics; k++) {
+		const struct vnic *n = vm->nics[k];
+
+		if (devno >= n->vdev && devno < n->vdev + n->ndev)
+			return vm->nics[k];
+	}
+	return NULL;
+}
+
+/* ---- NICs ----------------------------------------------------------------------- */
+
+int cp_define_nic(struct cp *cp, struct vm *vm, uint16_t vdev, uint8_t type, unsigned ndev,
+		  int chpid, bool macid_given, uint32_t macid, struct out *o,
+		  struct vnic **out)
+{
+	char a[8], b[8], c[8];
+	struct nic_cfg cfg;
+	struct vnic *n;
+	int rc;
+
+	snprintf(a, sizeof(a), "%04X", vdev);
+	if (vm->nnics >= VM_MAX_NICS) {
+		snprintf(b, sizeof(b), "%u", VM_MAX_NICS);
+		return out_msg(o, MSG_NIC_LIMIT, vm->userid, b);
+	}
+	if (ndev < 3 || ndev > NIC_MAX_DEVS) {
+		snprintf(b, sizeof(b), "%u", ndev);
+		snprintf(c, sizeof(c), "3-%u", NIC_MAX_DEVS);
+		return out_msg(o, MSG_OUT_OF_RANGE, b, "DEVICES", c);
+	}
+	if ((uint32_t)vdev + ndev - 1 > 0xFFFF)
+		return out_msg(o, MSG_VDEV_MISSING);
+	for (uint32_t d = vdev; d < (uint32_t)vdev + ndev; d++)
+		if (vm_nic_covering(vm, (uint16_t)d)) {
+			snprintf(b, sizeof(b), "%04X", (unsigned)d);
+			return out_msg(o, MSG_DEV_EXISTS, b);
+		}
+	memset(&cfg, 0, sizeof(cfg));
+	if (macid_given) {
+		if (macid > 0xFFFFFF || (cp->vmlan.user_hi &&
+					 (macid < cp->vmlan.user_lo || macid > cp->vmlan.user_hi))) {
+			snprintf(b, sizeof(b), "%06X", macid & 0xFFFFFFu);
+			return out_msg(o, MSG_INV_OPERAND, b);
+		}
+		make_mac(cfg.mac, cp->vmlan.user_prefix, macid);
+		if (cp_mac_in_use(cp, cfg.mac)) {
+			snprintf(b, sizeof(b), "%06X", macid);
+			return out_msg(o, MSG_CONFLICT, b);
+		}
+	} else if (cp_assign_mac(cp, cfg.mac, &macid) < 0) {
+		return out_msg(o, MSG_NO_MAC);
+	}
+	n = calloc(1, sizeof(*n));
+	if (!n)
+		return out_msg(o, MSG_INTERNAL, "out of storage");
+	cfg.base_devno = vdev;
+	cfg.ndev = ndev;
+	cfg.base_schno = vm->next_schno;
+	cfg.chpid = chpid >= 0 ? (uint8_t)chpid : (uint8_t)vm->nnics;
+	cfg.type = type == LAN_HIPERS ? NIC_HIPERS : NIC_QDIO;
+	cfg.vm_nic = true;
+	snprintf(cfg.owner, sizeof(cfg.owner), "%s", vm->userid);
+	rc = nic_create(&n->nic, &cfg);
+	if (rc < 0) {
+		free(n);
+		return out_msg(o, MSG_INTERNAL, cpnet_strerror(rc));
+	}
+	snprintf(n->nic.port.name, sizeof(n->nic.port.name), "%s.%04X", vm->userid, vdev);
+	nic_set_link(&n->nic, false);	/* no LAN until COUPLE */
+	n->vm = vm;
+	n->vdev = vdev;
+	n->ndev = ndev;
+	n->type = type == LAN_HIPERS ? LAN_HIPERS : LAN_QDIO;
+	n->macid = macid;
+	vm->next_schno = (uint16_t)(vm->next_schno + ndev);
+	vm->nics[vm->nnics++] = n;
+	snprintf(b, sizeof(b), "%04X", vdev);
+	snprintf(c, sizeof(c), "%04X", vdev + ndev - 1);
+	out_msg(o, MSG_R_NIC_CREATED, a, b, c);
+	if (out)
+		*out = n;
+	return 0;
+}
+
+int cp_couple(struct cp *cp, struct vnic *n, struct lanbk *lan, unsigned portnum,
+	      struct out *o)
+{
+	char a[8], b[12];
+	int rc;
+
+	(void)cp;
+	snprintf(a, sizeof(a), "%04X", n->vdev);
+	if (n->lan)
+		return out_msg(o, MSG_NIC_COUPLED, a, lan_word(n->lan), n->lan->owner,
+			       n->lan->name);
+	if (n->type != lan->type)
+		return out_msg(o, MSG_NIC_TYPE_MISMATCH, a, n->type == LAN_HIPERS ? "HIPERS" : "QDIO",
+			       lan_word(lan), lan->owner, lan->name,
+			       lan->type == LAN_HIPERS ? "HIPERS" : "QDIO");
+	rc = lan_attach_port(lan, &n->nic.port, n->vm->userid, n->vdev, portnum, n->nic.cfg.mac);
+	switch (rc) {
+	case -EACCES:
+		return out_msg(o, MSG_LAN_NOT_AUTH, n->vm->userid, lan_word(lan), lan->owner,
+			       lan->name);
+	case -EUSERS:
+		return out_msg(o, MSG_LAN_FULL, lan_word(lan), lan->owner, lan->name);
+	case -EADDRINUSE:
+		snprintf(b, sizeof(b), "%u", portnum);
+		return out_msg(o, MSG_PORT_IN_USE, b, lan_word(lan), lan->owner, lan->name);
+	case -EBUSY:
+		return out_msg(o, MSG_NIC_COUPLED, a, "a", "switch", "port");
+	case -EINVAL:
+		snprintf(b, sizeof(b), "%u", portnum);
+		return out_msg(o, MSG_OUT_OF_RANGE, b, "PORTNUMBER", "1-2048");
+	default:
+		if (rc < 0)
+			return out_msg(o, MSG_INTERNAL, cpnet_strerror(rc));
+	}
+	n->lan = lan;
+	n->portnum = (unsigned)rc;
+	nic_set_link(&n->nic, true);
+	out_msg(o, MSG_R_NIC_CONNECTED, a, lan_word(lan), lan->owner, lan->name);
+	return 0;
+}
+
+void cp_reap_lans(struct cp *cp, const char *owner)
+{
+	if (!strcmp(owner, "SYSTEM") || cp_find_vm(cp, owner))
+		return;
+	lan_reap_transient(&cp->lans, owner);
+}
+
+int cp_uncouple(struct cp *cp, struct vnic *n, struct out *o)
+{
+	char a[8], owner[9];
+	struct lanbk *lan = n->lan;
+
+	snprintf(a, sizeof(a), "%04X", n->vdev);
+	if (!lan)
+		return out_msg(o, MSG_NIC_NOT_COUPLED, a);
+	lan_detach_port(lan, &n->nic.port);
+	nic_set_link(&n->nic, false);
+	n->lan = NULL;
+	n->portnum = 0;
+	out_msg(o, MSG_R_NIC_DISCONNECTED, a, lan_word(lan), lan->owner, lan->name);
+	memcpy(owner, lan->owner, sizeof(owner));
+	cp_reap_lans(cp, owner);
+	return 0;
+}
+
+/*
+ * Take one interface of a synthetic guest away from its NIC.  driver/guest.h has
+ * no per-interface detach (only guest_destroy), so this mirrors what guest_destroy
+ * does for one slot: offline, unbind the NIDBKs, release the subchannels.
+ */
+static void guest_if_release(struct guest_if *i)
+{
+	if (!i || !i->used)
+		return;
+	if (i->drv.state != QDRV_OFFLINE)
+		qdrv_offline(&i->drv);
+	for (int d = 0; d < 3; d++) {
+		nid_bind_channel(i->nid[d], NULL, NULL);
+		subch_destroy(&i->sch[d]);
+	}
+	i->used = false;
+}
+
+int cp_detach_nic(struct cp *cp, struct vnic *n, struct out *o)
+{
+	struct vm *vm = n->vm;
+	char a[8], b[8], c[8];
+	struct out scratch;
+
+	snprintf(a, sizeof(a), "%04X", n->vdev);
+	snprintf(b, sizeof(b), "%04X", n->vdev);
+	snprintf(c, sizeof(c), "%04X", n->vdev + n->ndev - 1);
+	guest_if_release(n->gif);
+	n->gif = NULL;
+	if (n->lan) {
+		out_init(&scratch);
+		scratch.quiet = true;
+		cp_uncouple(cp, n, &scratch);
+		out_free(&scratch);
+	}
+	nic_destroy(&n->nic);
+	for (unsigned k = 0; k < vm->nnics; k++)
+		if (vm->nics[k] == n) {
+			memmove(&vm->nics[k], &vm->nics[k + 1],
+				(vm->nnics - k - 1) * sizeof(vm->nics[0]));
+			vm->nnics--;
+			break;
+		}
+	free(n);
+	out_msg(o, MSG_R_NIC_DESTROYED, a, b, c);
+	return 0;
+}
+
+void cp_destroy_lan(struct cp *cp, struct lanbk *lan)
+{
+	for (unsigned v = 0; v < cp->nvms; v++)
+		for (unsigned k = 0; k < cp->vms[v]->nnics; k++) {
+			struct vnic *n = cp->vms[v]->nics[k];
+
+			if (n->lan != lan)
+				continue;
+			lan_detach_port(lan, &n->nic.port);
+			nic_set_link(&n->nic, false);
+			n->lan = NULL;
+			n->portnum = 0;
+		}
+	lanx_remove(cp, lan);
+	lan_destroy(&cp->lans, lan);
+}
+
+/* ---- virtual machines ----------------------------------------------------------- */
+
+static struct vm *vm_create(struct cp *cp, const struct dir_user *du)
+{
+	struct vm *vm;
+
+	if (cp->nvms >= CP_MAX_VMS)
+		return NULL;
+	if (cp->nvms == cp->cap) {
+		unsigned nc = cp->cap ? cp->cap * 2 : 16;
+		struct vm **nv = realloc(cp->vms, nc * sizeof(*nv));
+
+		if (!nv)
+			return NULL;
+		cp->vms = nv;
+		cp->cap = nc;
+	}
+	vm = calloc(1, sizeof(*vm));
+	if (!vm)
+		return NULL;
+	memcpy(vm->userid, du->userid, sizeof(vm->userid));
+	memcpy(vm->classes, du->classes, sizeof(vm->classes));
+	vm->du = du;
+	cp->vms[cp->nvms++] = vm;
+	return vm;
+}
+
+/* NICDEFs: define each NIC and couple it to its LAN.  A NICDEF with PORTTYPE, VLAN
+ * or PROMISCUOUS for a VSWITCH authorizes the user the way a GRANT would. */
+static void apply_nicdefs(struct cp *cp, struct vm *vm, struct out *o)
+{
+	for (unsigned k = 0; k < vm->du->nnics; k++) {
+		const struct dir_nicdef *d = &vm->du->nics[k];
+		struct lanbk *lan;
+		struct vnic *n;
+
+		if (cp_define_nic(cp, vm, d->vdev, d->type, d->ndev, d->has_chpid ? d->chpid : -1,
+				  d->has_macid, d->macid, o, &n))
+			continue;
+		if (!d->has_lan)
+			continue;
+		lan = lan_find(&cp->lans, d->lan_owner, d->lan_name);
+		if (!lan) {
+			out_msg(o, MSG_LAN_NOT_EXIST, !strcmp(d->lan_owner, "SYSTEM") ? "VSWITCH or LAN" : "LAN",
+				d->lan_owner, d->lan_name);
+			continue;
+		}
+		if (lan->kind == LAN_VSWITCH && (d->porttype || d->has_vlans || d->promisc == 1))
+			lan_grant(lan, vm->userid, d->porttype, d->has_vlans ? &d->vlans : NULL,
+				  d->promisc == 1);
+		cp_couple(cp, n, lan, d->portnum, o);
+	}
+}
+
+static unsigned users_count(const struct cp *cp)
+{
+	return cp->nvms;
+}
+
+int cp_logon(struct cp *cp, const char *userid, const char *password, struct out *o,
+	     struct vm **out)
+{
+	const struct dir_user *du;
+	char u[9], nbuf[12];
+	struct vm *vm;
+	bool quiet = o->quiet;
+
+	if (parse_name(userid, u) < 0)
+		return out_msg(o, MSG_INV_USERID, out_tok(userid));
+	du = dir_find(&cp->dir, u);
+	if (!du)
+		return out_msg(o, MSG_NOT_IN_DIR, u);
+	if (!strcmp(du->password, "NOLOG") || strcmp(du->password, password))
+		return out_msg(o, MSG_LOGON_FAILED);
+	vm = cp_find_vm(cp, u);
+	if (!vm) {
+		vm = vm_create(cp, du);
+		if (!vm)
+			return out_msg(o, MSG_INTERNAL, "no room for another virtual machine");
+		o->quiet = true;
+		apply_nicdefs(cp, vm, o);
+		o->quiet = quiet;
+	}
+	vm->nsessions++;
+	vm->term = ++cp->next_term;
+	snprintf(nbuf, sizeof(nbuf), "%u", users_count(cp));
+	out_msg(o, MSG_R_LOGON, vm->userid, nbuf);
+	*out = vm;
+	return 0;
+}
+
+void cp_session_end(struct cp *cp, struct vm *vm)
+{
+	if (vm->nsessions)
+		vm->nsessions--;
+	if (!vm->nsessions && !vm->autologged)
+		cp_logoff(cp, vm);
+}
+
+int cp_autolog(struct cp *cp, const char *userid, struct out *o)
+{
+	const struct dir_user *du;
+	char u[9], nbuf[12], a[8];
+	struct vm *vm;
+	unsigned nifs;
+	bool quiet = o->quiet;
+	int rc;
+
+	if (parse_name(userid, u) < 0)
+		return out_msg(o, MSG_INV_USERID, out_tok(userid));
+	du = dir_find(&cp->dir, u);
+	if (!du)
+		return out_msg(o, MSG_NOT_IN_DIR, u);
+	if (cp_find_vm(cp, u))
+		return out_msg(o, MSG_ALREADY_ON, u);
+	vm = vm_create(cp, du);
+	if (!vm)
+		return out_msg(o, MSG_INTERNAL, "no room for another virtual machine");
+	vm->autologged = true;
+	o->quiet = true;
+	apply_nicdefs(cp, vm, o);
+	o->quiet = quiet;
+	nifs = vm->nnics < GUEST_MAX_IF ? vm->nnics : GUEST_MAX_IF;
+	if (nifs) {
+		vm->guest = calloc(1, sizeof(*vm->guest));
+		if (!vm->guest || guest_create(vm->guest, guest_mem_size(nifs)) < 0) {
+			free(vm->guest);
+			vm->guest = NULL;
+			out_msg(o, MSG_GUEST_FAILED, u, "*", "no storage for the guest");
+		}
+	}
+	for (unsigned k = 0; vm->guest && k < vm->nnics && k < GUEST_MAX_IF; k++) {
+		struct vnic *n = vm->nics[k];
+		const struct dir_nicdef *d = NULL;
+		uint8_t layer;
+
+		for (unsigned j = 0; j < du->nnics; j++)
+			if (du->nics[j].vdev == n->vdev)
+				d = &du->nics[j];
+		snprintf(a, sizeof(a), "%04X", n->vdev);
+		if (!n->lan)
+			continue;	/* nothing to talk to: the guest leaves it offline */
+		layer = n->lan->transport == LAN_ETHERNET ? 2 : 3;
+		rc = guest_attach_nic(vm->guest, &n->nic, n->vdev, layer, &n->gif);
+		if (rc < 0) {
+			n->gif = NULL;
+			out_msg(o, MSG_GUEST_FAILED, u, a, cpnet_strerror(rc));
+			continue;
+		}
+		rc = guest_if_online(n->gif);
+		if (rc < 0) {
+			out_msg(o, MSG_GUEST_FAILED, u, a, n->gif->drv.last_error[0] ?
+				n->gif->drv.last_error : cpnet_strerror(rc));
+			continue;
+		}
+		if (d && d->has_ip) {
+			rc = guest_if_add_ip4(n->gif, d->ip, d->prefix);
+			if (rc < 0)
+				out_msg(o, MSG_GUEST_FAILED, u, a, cpnet_strerror(rc));
+		}
+	}
+	snprintf(nbuf, sizeof(nbuf), "%u", users_count(cp));
+	out_msg(o, MSG_R_AUTOLOGGED, vm->userid, nbuf);
+	return 0;
+}
+
+void cp_logoff(struct cp *cp, struct vm *vm)
+{
+	struct out scratch;
+	char user[9];
+
+	if (cp->on_logoff)
+		cp->on_logoff(cp->on_logoff_ctx, vm);
+	out_init(&scratch);
+	scratch.quiet = true;
+	while (vm->nnics)
+		cp_detach_nic(cp, vm->nics[vm->nnics - 1], &scratch);
+	out_free(&scratch);
+	if (vm->guest) {
+		guest_destroy(vm->guest);
+		free(vm->guest);
+	}
+	for (unsigned k = 0; k < cp->nvms; k++)
+		if (cp->vms[k] == vm) {
+			cp->vms[k] = cp->vms[--cp->nvms];
+			break;
+		}
+	memcpy(user, vm->userid, sizeof(user));
+	free(vm);
+	cp_reap_lans(cp, user);
+}
+
+/* ---- synthetic guests ----------------------------------------------------------- */
+
+int cp_poll_guests(struct cp *cp)
+{
+	int n = 0;
+
+	for (unsigned k = 0; k < cp->nvms; k++)
+		if (cp->vms[k]->guest)
+			n += guest_poll(cp->vms[k]->guest);
+	return n;
+}
+
+static void pump_guests(void *ctx)
+{
+	cp_poll_guests(ctx);
+}
+
+int cp_ping(struct cp *cp, struct vm *vm, uint16_t vdev, const uint8_t ip[4], unsigned count,
+	    struct out *o)
+{
+	struct vnic *n = NULL;
+	char a[8], ipbuf[20], sb[12], rb[12];
+	int got;
+
+	/* The interface whose IPADDR subnet holds the destination, else the first one
+	 * (like a host's routing table with only connected routes). */
+	for (unsigned k = 0; k < vm->nnics && !n && !vdev; k++) {
+		const struct dir_nicdef *d = NULL;
+		uint32_t dst, mine, mask;
+
+		for (unsigned j = 0; vm->du && j < vm->du->nnics; j++)
+			if (vm->du->nics[j].vdev == vm->nics[k]->vdev && vm->du->nics[j].has_ip)
+				d = &vm->du->nics[j];
+		if (!vm->nics[k]->gif || !d)
+			continue;
+		dst = (uint32_t)ip[0] << 24 | (uint32_t)ip[1] << 16 | (uint32_t)ip[2] << 8 | ip[3];
+		mine = (uint32_t)d->ip[0] << 24 | (uint32_t)d->ip[1] << 16 | (uint32_t)d->ip[2] << 8 |
+		       d->ip[3];
+		mask = d->prefix ? ~0u << (32 - d->prefix) : 0;
+		if ((dst & mask) == (mine & mask))
+			n = vm->nics[k];
+	}
+	for (unsigned k = 0; k < vm->nnics && !n; k++)
+		if (vm->nics[k]->gif && (!vdev || vm->nics[k]->vdev == vdev))
+			n = vm->nics[k];
+	snprintf(a, sizeof(a), "%04X", vdev);
+	if (!n)
+		return out_msg(o, MSG_NO_GUEST, vm->userid, vdev ? a : "*");
+	snprintf(a, sizeof(a), "%04X", n->vdev);
+	got = guest_ping4(n->gif, ip, count, 56, pump_guests, cp);
+	if (got < 0)
+		return out_msg(o, MSG_GUEST_FAILED, vm->userid, a, cpnet_strerror(got));
+	snprintf(ipbuf, sizeof(ipbuf), "%u.%u.%u.%u", ip[0], ip[1], ip[2], ip[3]);
+	snprintf(sb, sizeof(sb), "%u", count);
+	snprintf(rb, sizeof(rb), "%d", got);
+	out_msg(o, MSG_R_PING, ipbuf, vm->userid, a, sb, rb);
+	return 0;
+}

@@ -1,0 +1,164 @@
+/* cp/cp.h - CP's own objects: virtual machines and their NICs, VMLAN settings and MAC
+ * assignment, and `struct cp` that holds them with the System LAN table and directory. */
+#ifndef CPNET_CP_CP_H
+#define CPNET_CP_CP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cp/dir.h"
+#include "cp/parse.h"
+#include "driver/guest.h"
+#include "vnic/nic.h"
+#include "vswitch/lan.h"
+
+/*
+ * Threading: everything here belongs to cpnetd's one event-loop thread (and to the
+ * unit tests' thread).  No locks; frames between in-process NICs move inside the
+ * calls that produce them (SIGA of a synthetic guest), never across threads.
+ */
+
+#define VM_MAX_NICS 16
+#define CP_MAX_VMS 4096
+#define CP_MAX_AUTOLOG 64
+#define CP_MAX_RDEVS 32
+
+/* VMLAN: how CP makes MAC addresses and limits LANs (SET VMLAN / VMLAN statement). */
+struct vmlan {
+	uint8_t prefix[3];		/* MACPREFIX (first byte must be 02) */
+	uint8_t user_prefix[3];		/* USERPREFIX: MACIDs from the directory */
+	uint32_t sys_lo, sys_hi;	/* MACIDRANGE SYSTEM */
+	uint32_t user_lo, user_hi;	/* MACIDRANGE USER (0-0 = none reserved) */
+	unsigned limit_persistent;	/* 0 = INFINITE */
+	unsigned limit_transient;
+	bool macprotect;		/* VMLAN MACPROTECT */
+	uint32_t next;			/* next MACID to try */
+};
+
+struct vm;
+
+/* CP's view of one virtual NIC: the NICBK plus what CP knows around it. */
+struct vnic {
+	struct nicbk nic;
+	struct vm *vm;
+	uint16_t vdev;
+	unsigned ndev;
+	uint8_t type;			/* enum lan_type */
+	uint32_t macid;
+	struct lanbk *lan;		/* coupled to, or NULL */
+	unsigned portnum;
+	struct guest_if *gif;		/* the synthetic guest's interface, or NULL */
+	bool promisc;			/* SET NIC PROMISCUOUS asked for */
+};
+
+struct vm {
+	char userid[9];
+	char classes[DIR_CLASSES_MAX + 1];
+	const struct dir_user *du;	/* directory entry (cp->dir outlives every vm) */
+	struct vnic *nics[VM_MAX_NICS];
+	unsigned nnics;
+	unsigned nsessions;		/* connected terminals (Unix socket clients) */
+	bool autologged;		/* runs disconnected: a session ending leaves it on */
+	struct guest *guest;		/* synthetic guest (AUTOLOG), or NULL */
+	uint16_t next_schno;
+	unsigned term;			/* terminal number of the latest session (QUERY NAMES) */
+};
+
+/* An RDEVICE statement, kept for the uplink (hook: nothing uses it yet). */
+struct cp_rdev {
+	uint16_t rdev;
+	unsigned count;
+	unsigned line;
+};
+
+/* What CP keeps per LAN besides the LANBK: a VSWITCH's own MAC address. */
+struct cp_lanx {
+	const struct lanbk *lan;
+	uint8_t mac[6];
+};
+
+struct cp {
+	struct lan_table lans;
+	struct cp_lanx *lanx;
+	unsigned nlanx, lanx_cap;
+	struct dir dir;
+	struct vmlan vmlan;
+	struct vm **vms;		/* logged-on virtual machines */
+	unsigned nvms, cap;
+	char autolog[CP_MAX_AUTOLOG][9];	/* AUTOLOG statements of SYSTEM CONFIG */
+	unsigned autolog_line[CP_MAX_AUTOLOG];
+	unsigned nautolog;
+	const char *config_file;
+	struct cp_rdev rdevs[CP_MAX_RDEVS];
+	unsigned nrdevs;
+	/* Called for each RDEVICE statement once the uplink exists (NULL = recorded only). */
+	int (*rdev_hook)(struct cp *cp, const struct cp_rdev *r);
+	unsigned next_term;
+	/* Told before a virtual machine goes away (the server drops its sessions). */
+	void (*on_logoff)(void *ctx, struct vm *vm);
+	void *on_logoff_ctx;
+};
+
+int cp_init(struct cp *cp, uint64_t seed);
+/* Logs everybody off and frees every object. */
+void cp_free(struct cp *cp);
+
+void vmlan_init(struct vmlan *v);
+/* A free MAC: MACPREFIX + the next unused MACID of the SYSTEM range.  0 or -ENOSPC. */
+int cp_assign_mac(struct cp *cp, uint8_t mac[6], uint32_t *macid);
+/* Is this MAC used by any NIC or VSWITCH? */
+bool cp_mac_in_use(const struct cp *cp, const uint8_t mac[6]);
+
+struct vm *cp_find_vm(const struct cp *cp, const char *userid);
+struct vnic *vm_find_nic(const struct vm *vm, uint16_t vdev);
+/* The vnic that owns a NIC device number anywhere in vdev..vdev+ndev-1. */
+struct vnic *vm_nic_covering(const struct vm *vm, uint16_t devno);
+
+/*
+ * LOGON of a socket session: checks the directory and the password; logs the user on
+ * (its NICDEFs defined and coupled) or, if it already is, connects to it.  0 with
+ * *out set, or the message rc written to o.
+ */
+int cp_logon(struct cp *cp, const char *userid, const char *password, struct out *o,
+	     struct vm **out);
+/* A session ended (LOGOFF from it, or the connection dropped). */
+void cp_session_end(struct cp *cp, struct vm *vm);
+/* AUTOLOG: log on without a terminal and start a synthetic guest whose NICDEF NICs
+ * come online (layer from the LAN's transport) with their IPADDR addresses. */
+int cp_autolog(struct cp *cp, const char *userid, struct out *o);
+/* LOGOFF / FORCE: uncouple and detach every NIC, end the synthetic guest, reap
+ * the user's transient LANs with nothing coupled.  Frees vm. */
+void cp_logoff(struct cp *cp, struct vm *vm);
+
+/* DEFINE NIC.  macid_given: use user_prefix+macid instead of assigning one. */
+int cp_define_nic(struct cp *cp, struct vm *vm, uint16_t vdev, uint8_t type, unsigned ndev,
+		  int chpid, bool macid_given, uint32_t macid, struct out *o,
+		  struct vnic **out);
+/* COUPLE to a LAN (checks type, authorization, MAXCONN, port number). */
+int cp_couple(struct cp *cp, struct vnic *n, struct lanbk *lan, unsigned portnum,
+	      struct out *o);
+int cp_uncouple(struct cp *cp, struct vnic *n, struct out *o);
+int cp_detach_nic(struct cp *cp, struct vnic *n, struct out *o);
+/* DETACH LAN / VSWITCH: every coupled NIC is uncoupled first. */
+void cp_destroy_lan(struct cp *cp, struct lanbk *lan);
+/* Destroy transient LANs of `owner` that have nothing coupled, if owner is gone. */
+void cp_reap_lans(struct cp *cp, const char *owner);
+
+/* Run every synthetic guest's interrupt and queue processing once. */
+int cp_poll_guests(struct cp *cp);
+/* PING from a synthetic guest's NIC (vdev 0 = its first) to an IPv4 address. */
+int cp_ping(struct cp *cp, struct vm *vm, uint16_t vdev, const uint8_t ip[4], unsigned count,
+	    struct out *o);
+
+/* A LAN was defined: a VSWITCH gets its MAC.  0 or -ENOMEM / -ENOSPC. */
+int cp_lan_added(struct cp *cp, const struct lanbk *lan);
+/* The VSWITCH's MAC, or NULL. */
+const uint8_t *cp_lan_mac(const struct cp *cp, const struct lanbk *lan);
+
+/* Counts for QUERY VMLAN. */
+void cp_lan_counts(const struct cp *cp, unsigned *persistent, unsigned *transient);
+
+/* Formatting helpers shared by QUERY. */
+void fmt_mac(char out[18], const uint8_t mac[6]);
+
+#endif

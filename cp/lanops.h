@@ -1,0 +1,68 @@
+/* cp/lanops.h - the operands of DEFINE LAN / DEFINE VSWITCH / SET VSWITCH / GRANT,
+ * parsed once here for both the commands (cmds/) and SYSTEM CONFIG (cp/config.c). */
+#ifndef CPNET_CP_LANOPS_H
+#define CPNET_CP_LANOPS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cp/cp.h"
+#include "cp/parse.h"
+#include "vswitch/lan.h"
+
+#define GRANT_MAX_USERS 8
+
+/* What DEFINE LAN / DEFINE VSWITCH asked for; "has_" / -1 = not given (default). */
+struct lan_spec {
+	uint8_t kind;			/* LAN_GUESTLAN or LAN_VSWITCH */
+	char name[9];
+	char owner[9];			/* "" = the issuer (LAN) / SYSTEM (VSWITCH) */
+	bool has_maxconn;
+	unsigned maxconn;		/* 0 = INFINITE */
+	int restricted, accounting, connect, isolation;	/* -1 / 0 / 1 */
+	uint8_t type, transport;	/* 0 = default */
+	int router;			/* -1, LAN_NONROUTER, LAN_PRIROUTER */
+	bool has_rdev;
+	unsigned nrdev;			/* 0 with has_rdev = NONE */
+	uint16_t rdev[LAN_RDEV_MAX];
+	uint8_t rdev_port[LAN_RDEV_MAX];
+	bool has_controller;
+	char controller[9];
+	bool has_vlan, vlan_unaware;
+	uint16_t defvid, native;
+	uint8_t porttype;		/* 0 = default */
+	bool has_qs, has_ipt;
+	unsigned qs, ipt;
+	int macprotect;			/* -1 or enum lan_macprotect */
+};
+
+/* Parse the operands after DEFINE LAN / DEFINE VSWITCH (argv[0] is the name).
+ * 0, or the return code of the message written to o. */
+int lanspec_parse(struct lan_spec *s, uint8_t kind, char **argv, unsigned argc, struct out *o);
+/* Create the LAN in cp's System LAN table and apply the spec (nothing is left
+ * behind on failure).  `issuer` owns a LAN defined without OWNERID. */
+int lanspec_define(struct cp *cp, const struct lan_spec *s, const char *issuer,
+		   struct lanbk **out, struct out *o);
+
+/* "vid vid-vid ..." starting at argv[*i]; stops at the first token that is not a VLAN
+ * id or range.  0 (at least one id) or the message rc. */
+int vidset_parse(char **argv, unsigned argc, unsigned *i, struct lan_vlanset *set,
+		 struct out *o);
+
+/*
+ * SET VSWITCH name <op ...> and SYSTEM CONFIG MODIFY VSWITCH name <op ...>:
+ * GRANT userid... [PORTTYPE ACCESS|TRUNK] [VLAN vidset] [PROMISCUOUS|NOPROMISCUOUS],
+ * REVOKE userid..., CONNECT, DISCONNECT, RDEV rdev...|NONE, CONTROLLER *|userid,
+ * ISOLATION ON|OFF, MACPROTECT ON|OFF|UNSPEC, PORTTYPE ACCESS|TRUNK, VLAN ...,
+ * IPTIMEOUT n, QUEUESTORAGE n, UPLINK SWITCHOVER.  argv[0] is the first operand after
+ * the name.  Validates everything before it changes anything.
+ */
+int vswitch_set(struct cp *cp, struct lanbk *lan, char **argv, unsigned argc, struct out *o);
+
+/* The keyword tables (0 DEFINE LAN, 1 DEFINE VSWITCH, 2 SET VSWITCH), for tests. */
+const struct kw *lanops_table(int which, size_t *n);
+
+/* "VSWITCH" / "LAN" for messages. */
+const char *lan_kind_word(const struct lanbk *lan);
+
+#endif

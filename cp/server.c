@@ -1,0 +1,396 @@
+/* cp/server.c - cpnetd's event loop: epoll over the listening socket, the sessions,
+ * a timerfd that polls synthetic guests and a signalfd; everything on one thread. */
+#define _GNU_SOURCE
+#include "cp/server.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "cmds/cmds.h"
+
+#define SESS_IN_MAX (CMD_LINE_MAX + 2)
+#define SESS_OUT_MAX (16u << 20)	/* a client that stops reading is dropped */
+#define TICK_NS 50000000L		/* synthetic guests polled every 50 ms */
+
+struct session {
+	int fd;
+	struct vm *vm;
+	char in[SESS_IN_MAX];
+	size_t inlen;
+	bool discarding;		/* inside an over-long line */
+	char *out;
+	size_t outlen, outoff, outcap;
+	bool want_out;
+};
+
+struct server {
+	struct cp *cp;
+	int ep, lfd, tfd, sfd;
+	char path[108];
+	struct session *sess[SRV_MAX_SESSIONS];
+	bool stop;
+};
+
+void server_line(struct cp *cp, struct vm **vm, const char *line, size_t len, struct out *o)
+{
+	int rc;
+
+	if (len > CMD_LINE_MAX) {
+		char lim[12];
+
+		snprintf(lim, sizeof(lim), "%d", CMD_LINE_MAX);
+		rc = out_msg(o, MSG_LINE_TOO_LONG, lim);
+	} else if (!*vm) {
+		struct toks t;
+
+		rc = tok_split(&t, line, len);
+		if (rc < 0 || t.n == 0) {
+			rc = t.n == 0 && rc == 0 ? 0 : out_msg(o, MSG_NEED_LOGON);
+		} else if (!kw_abbrev(t.v[0], "LOGON", 1) && !kw_abbrev(t.v[0], "LOGIN", 4)) {
+			rc = out_msg(o, MSG_NEED_LOGON);
+		} else if (t.n < 2) {
+			rc = out_msg(o, MSG_USERID_MISSING);
+		} else {
+			char pw[9] = "";
+			size_t pl = t.n > 2 ? strlen(t.v[2]) : 0;
+
+			if (t.n > 3 || pl > 8) {
+				rc = out_msg(o, MSG_LOGON_FAILED);
+			} else {
+				for (size_t i = 0; i < pl; i++)
+					pw[i] = (char)((t.v[2][i] >= 'a' && t.v[2][i] <= 'z') ?
+						       t.v[2][i] - 32 : t.v[2][i]);
+				pw[pl] = 0;
+				rc = cp_logon(cp, t.v[1], pw, o, vm);
+			}
+		}
+	} else {
+		/* A LOGOFF/FORCE of this session's VM clears *vm through on_logoff. */
+		rc = cmd_execute(cp, *vm, line, len, o);
+	}
+	if (rc)
+		out_line(o, SRV_READY_PREFIX "(%05d);", rc);
+	else
+		out_line(o, SRV_READY_PREFIX ";");
+}
+
+static void on_logoff(void *ctx, struct vm *vm)
+{
+	struct server *s = ctx;
+
+	for (unsigned k = 0; k < SRV_MAX_SESSIONS; k++)
+		if (s->sess[k] && s->sess[k]->vm == vm)
+			s->sess[k]->vm = NULL;
+}
+
+static void sess_close(struct server *s, unsigned k)
+{
+	struct session *se = s->sess[k];
+	struct vm *vm = se->vm;
+
+	epoll_ctl(s->ep, EPOLL_CTL_DEL, se->fd, NULL);
+	close(se->fd);
+	free(se->out);
+	free(se);
+	s->sess[k] = NULL;
+	if (vm)
+		cp_session_end(s->cp, vm);	/* a dropped terminal */
+}
+
+static int sess_flush(struct server *s, unsigned k)
+{
+	struct session *se = s->sess[k];
+
+	while (se->outoff < se->outlen) {
+		ssize_t n = write(se->fd, se->out + se->outoff, se->outlen - se->outoff);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (n <= 0)
+			return -EPIPE;
+		se->outoff += (size_t)n;
+	}
+	if (se->outoff == se->outlen)
+		se->outoff = se->outlen = 0;
+	bool want = se->outlen != 0;
+	if (want != se->want_out) {
+		struct epoll_event ev = { .events = EPOLLIN | (want ? EPOLLOUT : 0), .data.u32 = k + 3 };
+
+		epoll_ctl(s->ep, EPOLL_CTL_MOD, se->fd, &ev);
+		se->want_out = want;
+	}
+	return 0;
+}
+
+static int sess_queue(struct session *se, const char *buf, size_t len)
+{
+	if (se->outlen + len > SESS_OUT_MAX)
+		return -ENOBUFS;
+	if (se->outlen + len > se->outcap) {
+		size_t nc = se->outcap ? se->outcap : 4096;
+		char *nb;
+
+		while (nc < se->outlen + len)
+			nc *= 2;
+		nb = realloc(se->out, nc);
+		if (!nb)
+			return -ENOMEM;
+		se->out = nb;
+		se->outcap = nc;
+	}
+	memcpy(se->out + se->outlen, buf, len);
+	se->outlen += len;
+	return 0;
+}
+
+static int sess_line(struct server *s, unsigned k, const char *line, size_t len)
+{
+	struct session *se = s->sess[k];
+	struct out o;
+	int rc;
+
+	out_init(&o);
+	server_line(s->cp, &se->vm, line, len, &o);
+	rc = o.len ? sess_queue(se, o.buf, o.len) : 0;
+	out_free(&o);
+	return rc;
+}
+
+static int sess_read(struct server *s, unsigned k)
+{
+	struct session *se = s->sess[k];
+	char buf[4096];
+	ssize_t n = read(se->fd, buf, sizeof(buf));
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	if (n <= 0)
+		return -EPIPE;
+	for (ssize_t i = 0; i < n; i++) {
+		char c = buf[i];
+
+		if (c == '\n') {
+			if (se->discarding) {
+				se->discarding = false;
+				if (sess_line(s, k, "", CMD_LINE_MAX + 1) < 0)
+					return -ENOBUFS;
+			} else {
+				size_t l = se->inlen;
+
+				if (l && se->in[l - 1] == '\r')
+					l--;
+				if (sess_line(s, k, se->in, l) < 0)
+					return -ENOBUFS;
+			}
+			se->inlen = 0;
+			if (!s->sess[k])
+				return 0;
+			continue;
+		}
+		if (se->discarding)
+			continue;
+		if (se->inlen >= CMD_LINE_MAX + 1) {
+			se->discarding = true;	/* answered when its newline comes */
+			se->inlen = 0;
+			continue;
+		}
+		se->in[se->inlen++] = c;
+	}
+	return sess_flush(s, k);
+}
+
+static void accept_one(struct server *s)
+{
+	int fd = accept4(s->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	struct epoll_event ev = { .events = EPOLLIN };
+	unsigned k;
+
+	if (fd < 0)
+		return;
+	for (k = 0; k < SRV_MAX_SESSIONS && s->sess[k]; k++)
+		;
+	if (k == SRV_MAX_SESSIONS) {
+		close(fd);	/* full: the client sees EOF */
+		return;
+	}
+	s->sess[k] = calloc(1, sizeof(struct session));
+	if (!s->sess[k]) {
+		close(fd);
+		return;
+	}
+	s->sess[k]->fd = fd;
+	ev.data.u32 = k + 3;
+	if (epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		free(s->sess[k]);
+		s->sess[k] = NULL;
+		close(fd);
+	}
+}
+
+int server_create(struct server **out, struct cp *cp, const char *path)
+{
+	struct server *s = calloc(1, sizeof(*s));
+	struct sockaddr_un sa;
+	struct epoll_event ev;
+	struct itimerspec its = { { 0, TICK_NS }, { 0, TICK_NS } };
+	struct stat st;
+	sigset_t mask;
+	int rc;
+
+	if (!s)
+		return -ENOMEM;
+	s->ep = s->lfd = s->tfd = s->sfd = -1;
+	s->cp = cp;
+	if (strlen(path) >= sizeof(sa.sun_path) || strlen(path) >= sizeof(s->path)) {
+		free(s);
+		return -ENAMETOOLONG;
+	}
+	snprintf(s->path, sizeof(s->path), "%s", path);
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	s->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (s->lfd < 0)
+		goto fail_errno;
+	/* Replace a stale socket, but never another kind of file. */
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			rc = -EEXIST;
+			goto fail;
+		}
+		if (connect(s->lfd, (struct sockaddr *)&sa, sizeof(sa)) == 0 || errno == EAGAIN) {
+			rc = -EADDRINUSE;	/* a live cpnetd has it */
+			goto fail;
+		}
+		close(s->lfd);
+		s->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (s->lfd < 0)
+			goto fail_errno;
+		unlink(path);
+	}
+	if (bind(s->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		goto fail_errno;
+	if (chmod(path, 0660) < 0 || listen(s->lfd, 64) < 0)
+		goto fail_unlink;
+	s->ep = epoll_create1(EPOLL_CLOEXEC);
+	s->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	s->sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (s->ep < 0 || s->tfd < 0 || s->sfd < 0 || timerfd_settime(s->tfd, 0, &its, NULL) < 0)
+		goto fail_unlink;
+	ev.events = EPOLLIN;
+	ev.data.u32 = 0;
+	if (epoll_ctl(s->ep, EPOLL_CTL_ADD, s->lfd, &ev) < 0)
+		goto fail_unlink;
+	ev.data.u32 = 1;
+	if (epoll_ctl(s->ep, EPOLL_CTL_ADD, s->tfd, &ev) < 0)
+		goto fail_unlink;
+	ev.data.u32 = 2;
+	if (epoll_ctl(s->ep, EPOLL_CTL_ADD, s->sfd, &ev) < 0)
+		goto fail_unlink;
+	cp->on_logoff = on_logoff;
+	cp->on_logoff_ctx = s;
+	*out = s;
+	return 0;
+
+fail_unlink:
+	rc = -errno;
+	unlink(path);
+	goto fail;
+fail_errno:
+	rc = -errno;
+fail:
+	if (s->sfd >= 0)
+		close(s->sfd);
+	if (s->tfd >= 0)
+		close(s->tfd);
+	if (s->ep >= 0)
+		close(s->ep);
+	if (s->lfd >= 0)
+		close(s->lfd);
+	free(s);
+	return rc;
+}
+
+void server_stop(struct server *s)
+{
+	s->stop = true;
+}
+
+int server_run(struct server *s)
+{
+	struct epoll_event evs[32];
+
+	signal(SIGPIPE, SIG_IGN);
+	while (!s->stop) {
+		int n = epoll_wait(s->ep, evs, 32, -1);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		for (int i = 0; i < n; i++) {
+			uint32_t id = evs[i].data.u32;
+
+			if (id == 0) {
+				accept_one(s);
+			} else if (id == 1) {
+				uint64_t ticks;
+
+				if (read(s->tfd, &ticks, sizeof(ticks)) > 0)
+					cp_poll_guests(s->cp);
+			} else if (id == 2) {
+				struct signalfd_siginfo si;
+
+				if (read(s->sfd, &si, sizeof(si)) > 0)
+					s->stop = true;
+			} else {
+				unsigned k = id - 3;
+
+				if (k >= SRV_MAX_SESSIONS || !s->sess[k])
+					continue;
+				if (evs[i].events & (EPOLLERR | EPOLLHUP) && !(evs[i].events & EPOLLIN)) {
+					sess_close(s, k);
+					continue;
+				}
+				if ((evs[i].events & EPOLLIN) && sess_read(s, k) < 0) {
+					sess_close(s, k);
+					continue;
+				}
+				if ((evs[i].events & EPOLLOUT) && sess_flush(s, k) < 0)
+					sess_close(s, k);
+			}
+		}
+	}
+	return 0;
+}
+
+void server_destroy(struct server *s)
+{
+	for (unsigned k = 0; k < SRV_MAX_SESSIONS; k++)
+		if (s->sess[k])
+			sess_close(s, k);
+	s->cp->on_logoff = NULL;
+	close(s->sfd);
+	close(s->tfd);
+	close(s->ep);
+	close(s->lfd);
+	unlink(s->path);
+	free(s);
+}

@@ -1,0 +1,36 @@
+/* cp/server.h - cpnetd's one event loop: the operator socket (line protocol), the
+ * synthetic guests' polling tick and signals, all on one epoll set. */
+#ifndef CPNET_CP_SERVER_H
+#define CPNET_CP_SERVER_H
+
+#include <stdbool.h>
+
+#include "cp/cp.h"
+
+/*
+ * The line protocol on the Unix socket (one session per connection):
+ *   client: "LOGON userid password"   then one CP command per line
+ *   server: the output lines of each, then one end line:
+ *           "Ready;" (rc 0) or "Ready(nnnnn);" (rc = the message number)
+ * No output line starts with "Ready", so the end line is unambiguous.  A session
+ * that ends (EOF, error) is a dropped terminal: its virtual machine is logged off
+ * unless another session has it or it was AUTOLOGged (runs disconnected).
+ */
+#define SRV_READY_PREFIX "Ready"
+#define SRV_MAX_SESSIONS 256
+
+struct server;
+
+/* Bind `path` (mode 0660; a stale socket file is replaced).  0 or -errno. */
+int server_create(struct server **out, struct cp *cp, const char *path);
+/* Run until SIGINT/SIGTERM (or server_stop).  0 or -errno. */
+int server_run(struct server *s);
+void server_stop(struct server *s);
+void server_destroy(struct server *s);
+
+/* One protocol line for a session state, without the socket (for tests): appends
+ * the output and the end line to o.  *vm is the session's VM (NULL = not logged
+ * on) and is updated by LOGON / LOGOFF. */
+void server_line(struct cp *cp, struct vm **vm, const char *line, size_t len, struct out *o);
+
+#endif

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# tests/scenarios/cp_errors.sh - bad commands through the socket: each gets its message
+# ID and rc, nothing changes; privilege classes; a 100 KB line and binary garbage.
+. "$(dirname "$0")/cpnet-lib.bash"
+CFG=$ROOT/samples/system.config
+DIRF=$ROOT/samples/user.direct
+start_cpnetd "$CFG" "$DIRF"
+
+cp_ q vsw vsw1 details; expect_ok; before=$OUT
+
+cp_ frobnicate;                         expect_id HCPCMD001E
+cp_ de vsw x;                           expect_id HCPCMD001E
+cp_ define vs x;                        expect_id HCPCMD003E
+cp_ define vswitch vsw1;                expect_id HCPLAN9100E
+cp_ define vswitch vsw9 bogus;          expect_id HCPCMD003E
+cp_ define vswitch vsw9 iptimeout 500;  expect_id HCPCMD9010E
+cp_ define vswitch vsw9 iptimeout;      expect_id HCPCMD1001E
+cp_ define vswitch vsw9 ip ethernet;    expect_id HCPCMD013E
+cp_ define vswitch vsw9 isol on isol on; expect_id HCPCMD9011E
+cp_ define lan l1 maxconn 2000;         expect_id HCPCMD9010E
+cp_ set vswitch vsw1 revoke alice;      expect_id HCPLAN9106E
+cp_ set vswitch nosuch grant alice;     expect_id HCPLAN9101E
+cp_ set vswitch vsw1 grant a b c d e f g h i; expect_id HCPLAN9107E
+cp_ force nobody;                       expect_id HCPCMD045E
+cp_ autolog linux01;                    expect_id HCPLGA054E
+cp_ query;                              expect_id HCPCMD026E
+cp_ q controller;                       expect_id HCPSWQ9304E
+cp_ "$(printf 'q\001\002 vsw')";        expect_id HCPCMD001E
+cp_ "$(head -c 300 /dev/urandom | tr -d '\n\000')"
+[ "$RC" -eq 1 ] || fail "garbage rc $RC"
+
+# Class G (ALICE): class-B subcommands are invalid options, class-A commands unknown.
+export CPNET_USER=ALICE CPNET_PASSWORD=ALICEPW
+cp_ define vswitch vswx;   expect_id HCPCMD003E
+cp_ force linux01;         expect_id HCPCMD001E
+cp_ q vswitch;             expect_id HCPCMD003E
+cp_ couple 800 system vsw1; expect_id HCPLAN9103E   # NICDEF 0800 exists, no GRANT
+cp_ define lan his ownerid bob; expect_id HCPLAN9108E
+CPNET_PASSWORD=WRONG cp_ q vmlan
+[ "$RC" -eq 2 ] || fail "bad password rc $RC"
+case $OUT in *HCPLGA050E*) ;; *) fail "bad password: $OUT" ;; esac
+export CPNET_USER=OPERATOR CPNET_PASSWORD=OPERATOR
+
+# A 100 KB line and a binary line in one interactive session; the session survives.
+{
+	head -c 102400 /dev/zero | tr '\0' 'A'; echo
+	printf 'q \377\376\375 vmlan\n'
+	echo "q vmlan"
+} | timeout 30 "$BIN/cpnet" >"$TMP/inter.out" 2>&1 || true
+grep -q "^HCPCMD9002E Command line too long" "$TMP/inter.out" || fail "no 9002E: $(head -c 300 "$TMP/inter.out")"
+grep -qx "Ready(09002);" "$TMP/inter.out" || fail "no Ready(09002);"
+grep -q "^HCPCMD003E Invalid option - \.\.\.$" "$TMP/inter.out" || fail "no 003E for binary operand"
+grep -qx "VMLAN general activity:" "$TMP/inter.out" || fail "session died after bad lines"
+grep -qx "Ready;" "$TMP/inter.out" || fail "no Ready;"
+
+cp_ q vsw vsw1 details; expect_ok
+[ "$OUT" = "$before" ] || fail "state changed: $OUT"
+cp_ q vsw; expect_ok
+[ "$(printf '%s\n' "$OUT" | grep -c '^VSWITCH ')" -eq 1 ] || fail "a VSWITCH appeared"
+echo "cp_errors: ok"

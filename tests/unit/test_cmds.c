@@ -1,0 +1,538 @@
+/* tests/unit/test_cmds.c - CP commands: tables and abbreviations, privilege classes,
+ * hostile operands (message IDs, no change of state), output shapes, life cycle. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmds/cmds.h"
+#include "cp/config.h"
+#include "cp/lanops.h"
+#include "cp/msg.h"
+#include "cp/server.h"
+#include "tests/tcheck.h"
+
+static const char test_dir[] =
+	"USER OPERATOR OPERATOR ABCDEFG\n"
+	"USER ALICE ALICEPW G\n"
+	"  NICDEF 0600 TYPE QDIO LAN SYSTEM VSW1\n"
+	"USER BOB BOBPW G\n"
+	"USER LINUX01 NOLOG G\n"
+	"  NICDEF 0600 TYPE QDIO LAN SYSTEM VSW1\n"
+	"  IPADDR 0600 10.1.0.1/24\n"
+	"  NICDEF 0700 TYPE QDIO LAN SYSTEM GLAN1\n"
+	"  IPADDR 0700 10.2.0.1/24\n"
+	"USER LINUX02 NOLOG G\n"
+	"  NICDEF 0600 TYPE QDIO LAN SYSTEM VSW1\n"
+	"  IPADDR 0600 10.1.0.2/24\n"
+	"  NICDEF 0700 TYPE QDIO LAN SYSTEM GLAN1\n"
+	"  IPADDR 0700 10.2.0.2/24\n";
+
+struct env {
+	struct cp cp;
+	struct out o;
+	struct vm *op, *alice, *bob;
+};
+
+static struct env *env_new(void)
+{
+	struct env *e = calloc(1, sizeof(*e));
+	struct out o;
+
+	if (!e)
+		return NULL;
+	cp_init(&e->cp, 7);
+	out_init(&e->o);
+	out_init(&o);
+	if (dir_parse(&e->cp.dir, "dir", test_dir, strlen(test_dir), &o) != 0 ||
+	    cp_logon(&e->cp, "OPERATOR", "OPERATOR", &o, &e->op) != 0 ||
+	    cp_logon(&e->cp, "ALICE", "ALICEPW", &o, &e->alice) != 0 ||
+	    cp_logon(&e->cp, "BOB", "BOBPW", &o, &e->bob) != 0) {
+		out_free(&o);
+		return NULL;
+	}
+	out_free(&o);
+	return e;
+}
+
+static void env_free(struct env *e)
+{
+	cp_free(&e->cp);
+	out_free(&e->o);
+	free(e);
+}
+
+static int run(struct env *e, struct vm *vm, const char *line)
+{
+	out_reset(&e->o);
+	return cmd_execute(&e->cp, vm, line, strlen(line), &e->o);
+}
+
+static const char *outp(const struct env *e)
+{
+	return e->o.buf ? e->o.buf : "";
+}
+
+#define CHECK_OUT(e, s)                                                              \
+	do {                                                                         \
+		t->checks++;                                                         \
+		if (!strstr(outp(e), (s)))                                           \
+			tc_fail(t, __FILE__, __LINE__, "output lacks \"%s\":\n%s", (s), outp(e)); \
+	} while (0)
+
+/* ---- catalogue and tables --------------------------------------------------------- */
+
+TEST(cmds_catalogue_ids_unique_and_formats_safe)
+{
+	const struct msg_def *m, *n;
+	char buf[256];
+
+	for (unsigned i = 0; (m = msg_at(i)) != NULL; i++) {
+		size_t cl = strlen(m->code);
+
+		CHECK(!strncmp(m->code, "HCP", 3));
+		CHECK(strchr("EWIR", m->code[cl - 1]) != NULL);
+		CHECK(msg_by_code(m->code) == m);
+		for (unsigned j = i + 1; (n = msg_at(j)) != NULL; j++)
+			CHECK(strcmp(m->code, n->code) != 0);
+		/* Only %s (with flags/width) conversions: arguments are always strings. */
+		for (const char *p = m->fmt; (p = strchr(p, '%')) != NULL; p++) {
+			p++;
+			while (*p == '-' || (*p >= '0' && *p <= '9'))
+				p++;
+			CHECK(*p == 's');
+		}
+	}
+	CHECK(msg_at(0) != NULL);
+	CHECK(msg_format(buf, sizeof(buf), MSG_INV_OPTION, "FOO") > 0);
+	CHECK_STR(buf, "HCPCMD003E Invalid option - FOO");
+	CHECK(msg_format(buf, sizeof(buf), MSG_R_COMPLETE) > 0);
+	CHECK_STR(buf, "Command complete");
+	CHECK_EQ(msg_def(MSG_LAN_NOT_AUTH)->rc, 9103);
+	CHECK(msg_format(buf, sizeof(buf), (enum msg_id)9999) < 0);
+	msg_sanitize(buf, 16, "ab\x01\xff" "cdefghijklmnopqrstuvwxyz", 24);
+	CHECK_STR(buf, "ab..cdefghij...");
+}
+
+static void check_table(struct tctx *t, const char *what, const char *const *names,
+			const uint8_t *mins, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned mi = mins[i] ? mins[i] : (unsigned)strlen(names[i]);
+		char ab[32];
+
+		if (i + 1 < n && strcmp(names[i], names[i + 1]) >= 0)
+			tc_fail(t, __FILE__, __LINE__, "%s: %s and %s not sorted", what, names[i],
+				names[i + 1]);
+		/* The minimum abbreviation of one entry must not abbreviate another. */
+		snprintf(ab, sizeof(ab), "%.*s", (int)mi, names[i]);
+		for (size_t j = 0; j < n; j++) {
+			unsigned mj = mins[j] ? mins[j] : (unsigned)strlen(names[j]);
+
+			if (j != i && kw_abbrev(ab, names[j], mj))
+				tc_fail(t, __FILE__, __LINE__, "%s: %s abbreviates %s", what, ab, names[j]);
+		}
+		t->checks++;
+	}
+}
+
+TEST(cmds_tables_sorted_and_abbreviations_unique)
+{
+	size_t n;
+	const struct cmd_def *top = cmd_table(&n);
+	const char *names[64];
+	uint8_t mins[64];
+
+	for (size_t i = 0; i < n; i++) {
+		names[i] = top[i].name;
+		mins[i] = top[i].min;
+		CHECK(top[i].usage && top[i].classes);
+		CHECK((top[i].fn != NULL) != (top[i].sub != NULL));
+		if (top[i].sub) {
+			const char *sn[16];
+			uint8_t sm[16];
+
+			for (size_t k = 0; k < top[i].nsub; k++) {
+				sn[k] = top[i].sub[k].name;
+				sm[k] = top[i].sub[k].min;
+				CHECK(top[i].sub[k].fn != NULL);
+			}
+			check_table(t, top[i].name, sn, sm, top[i].nsub);
+		}
+	}
+	check_table(t, "commands", names, mins, n);
+	for (int w = 0; w < 3; w++) {
+		const struct kw *k = lanops_table(w, &n);
+
+		for (size_t i = 0; i < n; i++) {
+			names[i] = k[i].name;
+			mins[i] = k[i].min;
+		}
+		check_table(t, "lanops", names, mins, n);
+	}
+}
+
+TEST(cmds_kw_lookup_prefix_rules_and_ambiguity)
+{
+	static const struct kw tab[] = {
+		{ "PORTNAME", 4, 1 }, { "PORTNUMBER", 4, 2 }, { "PROMISCUOUS", 3, 3 },
+	};
+
+	CHECK_EQ(KW_LOOKUP(tab, "PORTNA"), 1);
+	CHECK_EQ(KW_LOOKUP(tab, "portnu"), 2);
+	CHECK_EQ(KW_LOOKUP(tab, "PORT"), KW_AMBIG);	/* both names: rejected */
+	CHECK_EQ(KW_LOOKUP(tab, "POR"), KW_NONE);	/* under the minimum */
+	CHECK_EQ(KW_LOOKUP(tab, "PRO"), 3);
+	CHECK_EQ(KW_LOOKUP(tab, "PROMISCUOUSX"), KW_NONE);
+	CHECK_EQ(KW_LOOKUP(tab, ""), KW_NONE);
+	CHECK(kw_abbrev("q", "QUERY", 1));
+	CHECK(!kw_abbrev("QX", "QUERY", 1));
+}
+
+TEST(cmds_abbreviations_select_commands)
+{
+	struct env *e = env_new();
+
+	REQUIRE(e);
+	CHECK_EQ(run(e, e->op, "DEF VSW VSW1"), 0);
+	CHECK_OUT(e, "VSWITCH SYSTEM VSW1 is created");
+	CHECK_EQ(run(e, e->op, "q vsw vsw1"), 0);
+	CHECK_OUT(e, "VSWITCH SYSTEM VSW1");
+	CHECK_EQ(run(e, e->op, "QUERY VSWITCH VSW1 DETAILS"), 0);
+	CHECK_OUT(e, "Adapter Connections: Connected: 0");
+	CHECK_EQ(run(e, e->op, "Query Vswitch"), 0);
+	CHECK_EQ(run(e, e->op, "DE VSW VSW2"), 1);	/* DE: shorter than DEFine/DETach */
+	CHECK_OUT(e, "HCPCMD001E Unknown CP command: DE");
+	CHECK_EQ(run(e, e->op, "DEFINE VS X"), 3);
+	CHECK_OUT(e, "HCPCMD003E Invalid option - VS");
+	CHECK_EQ(run(e, e->op, "QUERYX VSW"), 1);
+	env_free(e);
+}
+
+TEST(cmds_privilege_classes_enforced)
+{
+	struct env *e = env_new();
+	unsigned nlans;
+
+	REQUIRE(e);
+	/* Class G: class-B subcommands look like bad options, class-A commands unknown. */
+	CHECK_EQ(run(e, e->alice, "DEFINE VSWITCH VSWX"), 3);
+	CHECK_OUT(e, "HCPCMD003E Invalid option - VSWITCH");
+	CHECK_EQ(e->cp.lans.n, 0);
+	CHECK_EQ(run(e, e->alice, "FORCE BOB"), 1);
+	CHECK_OUT(e, "HCPCMD001E Unknown CP command: FORCE");
+	CHECK(cp_find_vm(&e->cp, "BOB") != NULL);
+	CHECK_EQ(run(e, e->alice, "SET VSWITCH X GRANT ALICE"), 3);
+	CHECK_EQ(run(e, e->alice, "QUERY VSWITCH"), 3);
+	CHECK_EQ(run(e, e->alice, "AUTOLOG LINUX01"), 1);
+	CHECK(cp_find_vm(&e->cp, "LINUX01") == NULL);
+	/* Class G may define only its own LANs. */
+	CHECK_EQ(run(e, e->alice, "DEFINE LAN MINE"), 0);
+	CHECK_OUT(e, "LAN ALICE MINE is created");
+	nlans = e->cp.lans.n;
+	CHECK_EQ(run(e, e->alice, "DEFINE LAN HIS OWNERID BOB"), 9108);
+	CHECK_EQ(run(e, e->alice, "DETACH LAN MINE OWNERID BOB"), 9108);
+	CHECK_EQ(e->cp.lans.n, nlans);
+	/* Class B may. */
+	CHECK_EQ(run(e, e->op, "DEFINE LAN HIS OWNERID BOB"), 0);
+	CHECK_OUT(e, "LAN BOB HIS is created");
+	/* Everybody may QUERY VMLAN and LOGOFF; only class G DEFINE NIC. */
+	CHECK_EQ(run(e, e->alice, "Q VMLAN"), 0);
+	CHECK_EQ(run(e, e->op, "DEFINE NIC 600"), 0);	/* OPERATOR has G too */
+	env_free(e);
+}
+
+TEST(cmds_hostile_operands_leave_state_unchanged)
+{
+	static const struct {
+		const char *line;
+		const char *id;
+	} cases[] = {
+		{ "DEFINE VSWITCH VSW1 BOGUS", "HCPCMD003E" },
+		{ "DEFINE VSWITCH VSW1 IPTIMEOUT 0", "HCPCMD9010E" },
+		{ "DEFINE VSWITCH VSW1 QUEUESTORAGE 512", "HCPCMD9010E" },
+		{ "DEFINE VSWITCH VSW1 VLAN", "HCPCMD1001E" },
+		{ "DEFINE VSWITCH VSW1 IP IP", "HCPCMD9011E" },
+		{ "DEFINE VSWITCH VSW1 CONNECT DISCONNECT", "HCPCMD013E" },
+		{ "DEFINE VSWITCH VSW1 ETHERNET PRIROUTER", "HCPCMD003E" },
+		{ "DEFINE VSWITCH VSW1 IPTIMEOUT 99999999999", "HCPCMD002E" },
+		{ "DEFINE VSWITCH 1234567890", "HCPCMD002E" },
+		{ "DEFINE VSWITCH", "HCPCMD026E" },
+		{ "DEFINE LAN L1 MAXCONN 0", "HCPCMD9010E" },
+		{ "DEFINE LAN L1 TYPE FOO", "HCPCMD002E" },
+		{ "DEFINE NIC", "HCPCMD026E" },
+		{ "DEFINE NIC 12345", "HCPCMD022E" },
+		{ "DEFINE NIC 600 DEVICES 2", "HCPCMD9010E" },
+		{ "DEFINE NIC 600 DEVICES 100", "HCPCMD9010E" },	/* > NIC_MAX_DEVS */
+		{ "DEFINE NIC FFFE", "HCPCMD022E" },
+		{ "DEFINE NIC 600 QDIO HIPERS", "HCPCMD013E" },
+		{ "DEFINE NIC 600 MACID GGGGGG", "HCPCMD002E" },
+		{ "COUPLE 600 SYSTEM VSW1", "HCPCMD040E" },
+		{ "UNCOUPLE 601", "HCPCMD040E" },
+		{ "SET VSWITCH NOSUCH GRANT ALICE", "HCPLAN9101E" },
+		{ "SET VMLAN MACPREFIX 0200", "HCPCMD002E" },
+		{ "FORCE NOBODY", "HCPCMD045E" },
+		{ "AUTOLOG NOBODY", "HCPLGA053E" },
+		{ "PING LINUX01 300.1.1.1", "HCPCMD002E" },
+		{ "QUERY LAN X Y", "HCPCMD003E" },
+		{ "QUERY", "HCPCMD026E" },
+		{ "Q NIC 600 DETAILS EXTRA", "HCPCMD003E" },
+		{ "\x01\x02\xff\xfe", "HCPCMD001E" },
+		{ "DEFINE VSWITCH V\x01", "HCPCMD002E" },
+	};
+	struct env *e = env_new();
+	struct vnic *n;
+
+	REQUIRE(e);
+	for (size_t i = 0; i < CPNET_ARRAY_SIZE(cases); i++) {
+		int rc = run(e, e->op, cases[i].line);
+
+		if (rc == 0 || strncmp(outp(e), cases[i].id, strlen(cases[i].id)))
+			tc_fail(t, __FILE__, __LINE__, "\"%s\": rc %d, want %s, got %s", cases[i].line,
+				rc, cases[i].id, outp(e));
+		CHECK_EQ(e->cp.lans.n, 0);
+		CHECK_EQ(e->op->nnics, 0);
+	}
+	/* A 100 KB line and a line with NUL bytes. */
+	{
+		size_t big = 100 * 1024;
+		char *l = malloc(big);
+		int rc;
+
+		REQUIRE(l);
+		memset(l, 'A', big);
+		out_reset(&e->o);
+		rc = cmd_execute(&e->cp, e->op, l, big, &e->o);
+		CHECK_EQ(rc, 9002);
+		CHECK_OUT(e, "HCPCMD9002E Command line too long");
+		memcpy(l, "DEF\0VSW X", 9);
+		out_reset(&e->o);
+		rc = cmd_execute(&e->cp, e->op, l, 9, &e->o);
+		CHECK_EQ(rc, 1);
+		free(l);
+	}
+	CHECK_EQ(e->cp.lans.n, 0);
+	/* Duplicates. */
+	CHECK_EQ(run(e, e->op, "DEFINE VSWITCH VSW1"), 0);
+	CHECK_EQ(run(e, e->op, "DEFINE VSWITCH VSW1 IP"), 9100);
+	CHECK_OUT(e, "HCPLAN9100E VSWITCH SYSTEM VSW1 already exists");
+	CHECK_EQ(lan_find(&e->cp.lans, "SYSTEM", "VSW1")->transport, LAN_ETHERNET);
+	CHECK_EQ(run(e, e->op, "DEFINE LAN VSW1 OWNERID SYSTEM"), 9100);
+	CHECK_EQ(run(e, e->alice, "DEFINE NIC 600"), 9200);	/* NICDEF made 0600 */
+	CHECK_OUT(e, "HCPNIC9200E Device 0600 already exists");
+	CHECK_EQ(run(e, e->alice, "DEFINE NIC 5FE"), 9200);	/* 05FE-0600 overlaps */
+	CHECK_EQ(e->alice->nnics, 1);
+	n = vm_find_nic(e->alice, 0x600);
+	REQUIRE(n);
+	CHECK(n->lan == NULL);	/* VSW1 did not exist at its LOGON */
+	/* GRANT: too many userids, REVOKE of one not granted. */
+	CHECK_EQ(run(e, e->op, "SET VSWITCH VSW1 GRANT A B C D E F G H I"), 9107);
+	CHECK_EQ(lan_find(&e->cp.lans, "SYSTEM", "VSW1")->ngrants, 0);
+	CHECK_EQ(run(e, e->op, "SET VSWITCH VSW1 REVOKE ALICE"), 9106);
+	CHECK_OUT(e, "HCPLAN9106E ALICE is not in the access list of VSWITCH SYSTEM VSW1");
+	env_free(e);
+}
+
+TEST(cmds_couple_needs_grant_and_follows_lan)
+{
+	struct env *e = env_new();
+	struct lanbk *v;
+	struct vnic *n;
+
+	REQUIRE(e);
+	REQUIRE(run(e, e->op, "DEFINE VSWITCH VSW1 ETHERNET") == 0);
+	v = lan_find(&e->cp.lans, "SYSTEM", "VSW1");
+	REQUIRE(v);
+	n = vm_find_nic(e->alice, 0x600);
+	REQUIRE(n);
+	/* Missing GRANT. */
+	CHECK_EQ(run(e, e->alice, "COUPLE 600"), 9103);
+	CHECK_OUT(e, "HCPLAN9103E ALICE is not authorized to couple to VSWITCH SYSTEM VSW1");
+	CHECK(n->lan == NULL);
+	CHECK_EQ(run(e, e->op, "SET VSW VSW1 GRANT ALICE"), 0);
+	CHECK_OUT(e, "Command complete");
+	/* No target: the NICDEF's LAN. */
+	CHECK_EQ(run(e, e->alice, "COUPLE 600"), 0);
+	CHECK_OUT(e, "NIC 0600 is connected to VSWITCH SYSTEM VSW1");
+	CHECK(n->lan == v);
+	CHECK_EQ(v->nguests, 1);
+	CHECK_EQ(run(e, e->alice, "COUPLE 600 TO SYSTEM VSW1"), 9202);
+	CHECK_EQ(run(e, e->alice, "QUERY NIC 600"), 0);
+	CHECK_OUT(e, "Adapter 0600.P00 Type: QDIO      Name: UNASSIGNED  Devices: 3\n");
+	CHECK_OUT(e, "VSWITCH: SYSTEM VSW1\n");
+	CHECK_EQ(run(e, e->op, "QUERY VSWITCH VSW1 ACCESSLIST"), 0);
+	CHECK_OUT(e, "  Authorized userids:\n    ALICE    Porttype: Access VLAN: NONE\n");
+	/* Port number in use, HIPERS NIC on a QDIO switch, MAXCONN. */
+	CHECK_EQ(run(e, e->op, "SET VSW VSW1 GRANT BOB"), 0);
+	CHECK_EQ(run(e, e->bob, "DEFINE NIC 700 HIPERS"), 0);
+	CHECK_EQ(run(e, e->bob, "COUPLE 700 SYSTEM VSW1"), 9204);
+	CHECK_EQ(run(e, e->bob, "DEFINE NIC 800"), 0);
+	CHECK_EQ(run(e, e->bob, "COUPLE 800 SYSTEM VSW1 PORTNUMBER 1"), 9105);
+	CHECK_EQ(run(e, e->bob, "COUPLE 800 SYSTEM VSW1 PORTNUMBER 0"), 9010);
+	CHECK_EQ(run(e, e->bob, "COUPLE 800 SYSTEM VSW1 PORTNUMBER 7"), 0);
+	CHECK_EQ(v->nguests, 2);
+	/* DETACH VSWITCH uncouples everyone. */
+	CHECK_EQ(run(e, e->op, "DETACH VSWITCH VSW1"), 0);
+	CHECK_OUT(e, "VSWITCH SYSTEM VSW1 is destroyed");
+	CHECK(n->lan == NULL);
+	CHECK_EQ(run(e, e->alice, "UNCOUPLE 600"), 9203);
+	CHECK_EQ(run(e, e->alice, "DETACH NIC 600"), 0);
+	CHECK_OUT(e, "NIC 0600 is destroyed; devices 0600-0602 detached");
+	CHECK_EQ(e->alice->nnics, 0);
+	env_free(e);
+}
+
+TEST(cmds_logoff_releases_only_its_own)
+{
+	struct env *e = env_new();
+	struct vnic *bn;
+
+	REQUIRE(e);
+	REQUIRE(run(e, e->alice, "DEFINE LAN ALAN") == 0);	/* transient, ALICE's */
+	REQUIRE(run(e, e->alice, "DEFINE LAN KEEP") == 0);
+	REQUIRE(run(e, e->alice, "DEFINE NIC 900") == 0);
+	REQUIRE(run(e, e->alice, "COUPLE 900 ALICE ALAN") == 0);
+	REQUIRE(run(e, e->bob, "DEFINE NIC 900") == 0);
+	REQUIRE(run(e, e->bob, "COUPLE 900 ALICE KEEP") == 0);
+	bn = vm_find_nic(e->bob, 0x900);
+	REQUIRE(bn && bn->lan);
+	CHECK_EQ(e->cp.lans.n, 2);
+	/* ALICE goes: ALAN (nothing coupled after her NIC left) goes, KEEP has BOB. */
+	cp_session_end(&e->cp, e->alice);
+	e->alice = NULL;
+	CHECK(cp_find_vm(&e->cp, "ALICE") == NULL);
+	CHECK(lan_find(&e->cp.lans, "ALICE", "ALAN") == NULL);
+	REQUIRE(lan_find(&e->cp.lans, "ALICE", "KEEP") != NULL);
+	CHECK(bn->lan == lan_find(&e->cp.lans, "ALICE", "KEEP"));
+	/* BOB uncouples: the owner is gone, the transient LAN goes with the last NIC. */
+	CHECK_EQ(run(e, e->bob, "UNCOUPLE 900"), 0);
+	CHECK_OUT(e, "NIC 0900 is disconnected from LAN ALICE KEEP");
+	CHECK(lan_find(&e->cp.lans, "ALICE", "KEEP") == NULL);
+	/* FORCE by the operator; LOGOFF by oneself. */
+	CHECK_EQ(run(e, e->op, "FORCE BOB"), 0);
+	CHECK_OUT(e, "USER DSC   LOGOFF AS  BOB      USERS = 1    FORCED BY OPERATOR");
+	CHECK(cp_find_vm(&e->cp, "BOB") == NULL);
+	CHECK_EQ(run(e, e->op, "FORCE BOB"), 45);
+	CHECK_OUT(e, "HCPCMD045E BOB not logged on");
+	CHECK_EQ(run(e, e->op, "LOGOFF"), 0);
+	CHECK_EQ(e->cp.nvms, 0);
+	env_free(e);
+}
+
+/* The doc's VMLAN and LAN examples, line for line (ZVM-NETWORKING.md section 3). */
+TEST(cmds_output_shapes_match_doc)
+{
+	struct env *e = env_new();
+
+	REQUIRE(e);
+	REQUIRE(run(e, e->op, "DEFINE LAN GLAN1 OWNERID SYSTEM") == 0);
+	REQUIRE(run(e, e->op, "DEFINE LAN GLAN2 OWNERID SYSTEM") == 0);
+	REQUIRE(run(e, e->op, "DEFINE VSWITCH VSW01") == 0);
+	CHECK_EQ(run(e, e->op, "QUERY VMLAN"), 0);
+	CHECK_STR(outp(e), "VMLAN MAC address assignment:\n"
+			   "  System MAC Protection: OFF\n"
+			   "  MACADDR Prefix: 020000 USER Prefix: 020000\n"
+			   "  MACIDRANGE SYSTEM: 000001-FFFFFF\n"
+			   "             USER:   000000-000000\n"
+			   "VMLAN general activity:\n"
+			   "  PERSISTENT Limit: INFINITE   Current: 3\n"
+			   "  TRANSIENT  Limit: INFINITE   Current: 0\n");
+	REQUIRE(run(e, e->op, "DEFINE NIC 600") == 0);
+	REQUIRE(run(e, e->op, "COUPLE 600 SYSTEM GLAN1") == 0);
+	CHECK_EQ(run(e, e->op, "QUERY LAN GLAN1"), 0);
+	CHECK_STR(outp(e), "LAN SYSTEM GLAN1        Type: QDIO    Connected: 1    Maxconn: INFINITE\n"
+			   "  PERSISTENT  UNRESTRICTED  IP                        Accounting: OFF\n"
+			   "  IPTimeout: 5                 MAC Protection: Unspecified\n"
+			   "  Isolation Status: OFF\n");
+	CHECK_EQ(run(e, e->op, "QUERY VSWITCH VSW01"), 0);
+	CHECK_STR(outp(e), "VSWITCH SYSTEM VSW01      Type: QDIO    Connected: 0 Maxconn: INFINITE\n"
+			   "  PERSISTENT  RESTRICTED    ETHERNET Accounting: OFF\n"
+			   "  USERBASED LOCAL\n"
+			   "  VLAN Unaware\n"
+			   "  MAC address: 02-00-00-00-00-02    MAC Protection: Unspecified\n"
+			   "  IPTimeout: 5         QueueStorage: 8\n"
+			   "  Isolation Status: OFF        VEPA Status: OFF\n"
+			   " Uplink Port:\n"
+			   "  State: Ready\n"
+			   "  PMTUD setting: EXTERNAL   PMTUD value: 8992     Trace Pages: 8\n"
+			   "  RDEV: None\n");
+	CHECK_EQ(run(e, e->op, "QUERY NIC 600"), 0);
+	CHECK_STR(outp(e), "Adapter 0600.P00 Type: QDIO      Name: UNASSIGNED  Devices: 3\n"
+			   "  MAC: 02-00-00-00-00-03         LAN: SYSTEM GLAN1\n");
+	CHECK_EQ(run(e, e->op, "QUERY VIRTUAL OSA"), 0);
+	CHECK_OUT(e, "OSA  0600 ON NIC  0600  UNIT 000 SUBCHANNEL = 0000\n"
+		     "     0600 DEVTYPE OSA         CHPID 00 OSD\n");
+	CHECK_EQ(run(e, e->op, "QUERY NAMES"), 0);
+	CHECK_OUT(e, "ALICE    - L0002 , BOB      - L0003 , OPERATOR - L0001\n");
+	env_free(e);
+}
+
+static void pump_env(struct env *e)
+{
+	cp_poll_guests(&e->cp);
+}
+
+TEST(cmds_autolog_synthetic_guests_ping)
+{
+	struct env *e = env_new();
+
+	REQUIRE(e);
+	REQUIRE(run(e, e->op, "DEFINE VSWITCH VSW1 ETHERNET") == 0);
+	REQUIRE(run(e, e->op, "SET VSWITCH VSW1 GRANT LINUX01 LINUX02") == 0);
+	REQUIRE(run(e, e->op, "DEFINE LAN GLAN1 OWNERID SYSTEM IP") == 0);
+	CHECK_EQ(run(e, e->op, "AUTOLOG LINUX01"), 0);
+	CHECK_OUT(e, "AUTO LOGON  ***       LINUX01  USERS = 4");
+	CHECK_EQ(run(e, e->op, "AUTOLOG LINUX02"), 0);
+	CHECK_EQ(run(e, e->op, "AUTOLOG LINUX02"), 54);
+	pump_env(e);
+	CHECK_EQ(run(e, e->op, "PING LINUX01 10.1.0.2 4"), 0);
+	CHECK_OUT(e, "PING 10.1.0.2 from LINUX01 NIC 0600: 4 sent, 4 received");
+	CHECK_EQ(run(e, e->op, "PING LINUX02 10.2.0.1"), 0);	/* layer 3 over GLAN1 */
+	CHECK_OUT(e, "PING 10.2.0.1 from LINUX02 NIC 0700: 3 sent, 3 received");
+	CHECK_EQ(run(e, e->op, "QUERY VSWITCH VSW1 DETAILS"), 0);
+	CHECK_OUT(e, "    Adapter Owner: LINUX01  NIC: 0600.P00 Name: UNASSIGNED  Type: QDIO\n"
+		     "      Port: 0001  Layer: 2  State: Started\n");
+	CHECK_EQ(run(e, e->op, "QUERY LAN GLAN1 DETAILS"), 0);
+	CHECK_OUT(e, "      Unicast IP Addresses:\n        10.2.0.2\n");
+	/* FORCE one guest: the other keeps its NICs and the switch. */
+	CHECK_EQ(run(e, e->op, "FORCE LINUX02"), 0);
+	CHECK_EQ(lan_find(&e->cp.lans, "SYSTEM", "VSW1")->nguests, 1);
+	CHECK_EQ(run(e, e->op, "PING LINUX01 10.1.0.2 1"), 0);
+	CHECK_OUT(e, "1 sent, 0 received");
+	CHECK_EQ(cp_find_vm(&e->cp, "LINUX01")->nnics, 2);
+	env_free(e);
+}
+
+TEST(cmds_server_line_protocol)
+{
+	struct cp *cp = calloc(1, sizeof(*cp));
+	struct vm *vm = NULL;
+	struct out o;
+	struct out tmp;
+
+	REQUIRE(cp);
+	cp_init(cp, 1);
+	out_init(&o);
+	out_init(&tmp);
+	REQUIRE(dir_parse(&cp->dir, "dir", test_dir, strlen(test_dir), &tmp) == 0);
+	server_line(cp, &vm, "Q VMLAN", 7, &o);
+	CHECK_STR(o.buf, "HCPCMD9003E Not logged on; enter LOGON userid password\nReady(09003);\n");
+	out_reset(&o);
+	server_line(cp, &vm, "LOGON ALICE WRONG", 17, &o);
+	CHECK_STR(o.buf, "HCPLGA050E LOGON unsuccessful--incorrect userid and/or password\nReady(00050);\n");
+	out_reset(&o);
+	server_line(cp, &vm, "LOGON LINUX01 NOLOG", 19, &o);
+	CHECK(vm == NULL);
+	out_reset(&o);
+	server_line(cp, &vm, "logon alice alicepw", 19, &o);
+	CHECK(vm != NULL);
+	CHECK(strstr(o.buf, "Ready;\n") != NULL);
+	out_reset(&o);
+	server_line(cp, &vm, "", 0, &o);
+	CHECK_STR(o.buf, "Ready;\n");
+	out_reset(&o);
+	server_line(cp, &vm, "LOGOFF", 6, &o);
+	CHECK(vm == NULL || cp->nvms == 0);
+	cp_free(cp);
+	free(cp);
+	out_free(&o);
+	out_free(&tmp);
+}

@@ -1,0 +1,249 @@
+/* tests/unit/test_vmlink.c - the cpnetd <-> VM-process link: message codecs, bad
+ * messages, and two synthetic guests whose NICs reach each other only over links. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "driver/guest.h"
+#include "qeth/ipa.h"
+#include "vnic/vmlink.h"
+#include "tests/tcheck.h"
+
+TEST(vmlink_codecs_round_trip)
+{
+	uint8_t b[VML_HDR_SIZE + VML_FRAME_META + 64];
+	struct vml_logon lg = { "linux01", "Secret" }, lg2;
+	struct vml_nicdef d = { 0x0600, 3, 0x0A, 0, 2, { 2, 0, 0, 0, 0, 7 }, "VSW1", "SYSTEM" }, d2;
+	struct paddr a = { .op = PA_SETIP, .ipv6 = true, .vlan = 12, .value = 3 }, a2;
+	struct vml_logon_reply r = { 0, "LOGON OK" }, r2;
+	uint8_t payload[20] = "frame-bytes-here";
+	struct qdio_span sp = { payload, sizeof(payload) }, sp2;
+	struct pframe f = { .spans = &sp, .nspans = 1, .kind = PF_ETH, .cast = PF_MULTICAST,
+			    .ipv6 = true, .vlan = 100, .len = sizeof(payload) }, f2;
+	struct vml_hdr h;
+	uint16_t v;
+	int n;
+
+	n = vml_logon_encode(&lg, b, sizeof(b));
+	REQUIRE(n == VML_HDR_SIZE + VML_LOGON_SIZE);
+	CHECK_EQ(vml_logon_decode(b, (size_t)n, &lg2), 0);
+	CHECK_STR(lg2.userid, "LINUX01");
+	CHECK_STR(lg2.password, "Secret");
+
+	n = vml_nicdef_encode(&d, b, sizeof(b));
+	REQUIRE(n > 0);
+	CHECK_EQ(vml_hdr_decode(b, (size_t)n, &h), 0);
+	CHECK_EQ(h.type, VML_NIC_DEFINE);
+	CHECK_EQ(h.vdev, 0x0600);
+	CHECK_EQ(vml_nicdef_decode(b, (size_t)n, &d2), 0);
+	CHECK_EQ(d2.ndev, 3);
+	CHECK_EQ(d2.transport, 2);
+	CHECK_MEM(d2.mac, d.mac, 6);
+	CHECK_STR(d2.lan, "VSW1");
+	CHECK_STR(d2.owner, "SYSTEM");
+
+	a.ip[0] = 0xFD;
+	a.mac[5] = 9;
+	n = vml_addr_encode(0x0600, 77, &a, b, sizeof(b));
+	REQUIRE(n == VML_HDR_SIZE + VML_ADDR_SIZE);
+	CHECK_EQ(vml_hdr_decode(b, (size_t)n, &h), 0);
+	CHECK_EQ(h.seq, 77);
+	CHECK_EQ(vml_addr_decode(b, (size_t)n, &a2), 0);
+	CHECK_EQ(a2.op, PA_SETIP);
+	CHECK(a2.ipv6);
+	CHECK_EQ(a2.vlan, 12);
+	CHECK_EQ(a2.value, 3);
+	CHECK_EQ(a2.ip[0], 0xFD);
+	CHECK_EQ(a2.mac[5], 9);
+
+	n = vml_frame_encode(0x0600, &f, b, sizeof(b));
+	REQUIRE(n == VML_HDR_SIZE + VML_FRAME_META + (int)sizeof(payload));
+	CHECK_EQ(vml_frame_decode(b, (size_t)n, &f2, &sp2), 0);
+	CHECK_EQ(f2.kind, PF_ETH);
+	CHECK_EQ(f2.cast, PF_MULTICAST);
+	CHECK(f2.ipv6);
+	CHECK_EQ(f2.vlan, 100);
+	CHECK_EQ(f2.len, sizeof(payload));
+	CHECK_MEM(sp2.ptr, payload, sizeof(payload));
+
+	n = vml_logon_reply_encode(&r, b, sizeof(b));
+	REQUIRE(n > 0);
+	CHECK_EQ(vml_logon_reply_decode(b, (size_t)n, &r2), 0);
+	CHECK_STR(r2.text, "LOGON OK");
+
+	n = vml_simple_encode(VML_ADDR_RC, 0x600, 5, 0xE005, b, sizeof(b));
+	REQUIRE(n > 0);
+	CHECK_EQ(vml_simple_decode(b, (size_t)n, &v), 0);
+	CHECK_EQ(v, 0xE005);
+}
+
+TEST(vmlink_bad_messages_refused)
+{
+	uint8_t b[VML_HDR_SIZE + VML_FRAME_META + 8] = { 0 };
+	struct vml_nicdef d = { 0x0600, 3, 0x0A, 0, 2, { 2 }, "VSW1", "SYSTEM" }, d2;
+	struct vml_logon lg = { "LINUX01", "pw" }, lg2;
+	struct paddr a;
+	struct pframe f;
+	struct qdio_span sp;
+	struct vml_hdr h;
+	int n;
+
+	CHECK_EQ(vml_hdr_decode(b, 7, &h), -EMSGSIZE);
+	n = vml_nicdef_encode(&d, b, sizeof(b));
+	b[0] = 2;
+	CHECK_EQ(vml_hdr_decode(b, (size_t)n, &h), -EPROTO);
+	b[0] = VML_VERSION;
+	b[1] = VML_TYPE_MAX;
+	CHECK_EQ(vml_hdr_decode(b, (size_t)n, &h), -EPROTO);
+	b[1] = VML_NIC_DEFINE;
+	CHECK_EQ(vml_nicdef_decode(b, (size_t)n - 1, &d2), -EMSGSIZE);
+	b[VML_HDR_SIZE + 3] = 2;			/* ndev 2 */
+	CHECK_EQ(vml_nicdef_decode(b, (size_t)n, &d2), -EBADMSG);
+	b[VML_HDR_SIZE + 3] = 3;
+	b[VML_HDR_SIZE + 16] = 0x01;			/* control character in a name */
+	CHECK_EQ(vml_nicdef_decode(b, (size_t)n, &d2), -EBADMSG);
+	/* A userid longer than 8 characters cannot be encoded. */
+	strcpy(lg.userid, "LINUX01");
+	n = vml_logon_encode(&lg, b, sizeof(b));
+	b[VML_HDR_SIZE] = 0xFF;
+	CHECK_EQ(vml_logon_decode(b, (size_t)n, &lg2), -EBADMSG);
+	/* Frames: unknown kind, no payload, VLAN out of range. */
+	memset(b, 0, sizeof(b));
+	b[0] = VML_VERSION;
+	b[1] = VML_FRAME;
+	b[VML_HDR_SIZE] = 9;
+	CHECK_EQ(vml_frame_decode(b, sizeof(b), &f, &sp), -EBADMSG);
+	b[VML_HDR_SIZE] = PF_ETH;
+	CHECK_EQ(vml_frame_decode(b, VML_HDR_SIZE + VML_FRAME_META, &f, &sp), -EMSGSIZE);
+	b[VML_HDR_SIZE + 4] = 0x10;			/* VLAN 4096 */
+	CHECK_EQ(vml_frame_decode(b, sizeof(b), &f, &sp), -EBADMSG);
+	/* Registrations: op 0. */
+	memset(b, 0, sizeof(b));
+	b[0] = VML_VERSION;
+	b[1] = VML_ADDR;
+	CHECK_EQ(vml_addr_decode(b, VML_HDR_SIZE + VML_ADDR_SIZE, &a), -EBADMSG);
+}
+
+/* Two guests, their NICs on VM-side links; CP side in its own thread joins the two
+ * proxy ports point to point. */
+struct cpside {
+	struct vmlink link[2];
+	struct port_p2p j;
+	volatile int stop;
+	int frames_seen;
+};
+
+static void *cp_thread(void *arg)
+{
+	struct cpside *c = arg;
+
+	while (!c->stop) {
+		for (int k = 0; k < 2; k++)
+			vml_poll(&c->link[k], 1);
+	}
+	return NULL;
+}
+
+struct vmpair {
+	struct nicbk nic[2];
+	struct guest g[2];
+	struct guest_if *i[2];
+	struct vmlink link[2];
+};
+
+static void pump(void *ctx)
+{
+	struct vmpair *p = ctx;
+
+	/* The CP side runs in another thread: give its forwarding a moment. */
+	for (int k = 0; k < 2; k++) {
+		if (vml_poll(&p->link[k], 2) > 0)
+			while (vml_poll(&p->link[k], 0) > 0)
+				;
+		guest_poll(&p->g[k]);
+	}
+}
+
+TEST(vmlink_guests_ping_across_links)
+{
+	static const uint8_t ip[2][4] = { { 10, 2, 0, 1 }, { 10, 2, 0, 2 } };
+	struct vmpair *p = calloc(1, sizeof(*p));
+	struct cpside *c = calloc(1, sizeof(*c));
+	struct port *proxy[2];
+	pthread_t th;
+	int sv[2][2];
+	int n;
+
+	REQUIRE(p && c);
+	for (int k = 0; k < 2; k++) {
+		struct nic_cfg cfg;
+
+		REQUIRE(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv[k]) == 0);
+		REQUIRE(vml_init(&p->link[k], sv[k][0], false) == 0);
+		REQUIRE(vml_init(&c->link[k], sv[k][1], true) == 0);
+		memset(&cfg, 0, sizeof(cfg));
+		cfg.base_devno = 0x0600;
+		cfg.ndev = 3;
+		cfg.chpid = 0x06;
+		cfg.mac[0] = 2;
+		cfg.mac[5] = (uint8_t)(0x20 + k);
+		cfg.vm_nic = true;
+		REQUIRE(nic_create(&p->nic[k], &cfg) == 0);
+		REQUIRE(vml_add_nic(&p->link[k], 0x0600, &p->nic[k].port) != NULL);
+		proxy[k] = vml_add_nic(&c->link[k], 0x0600, NULL);
+		REQUIRE(proxy[k] != NULL);
+		REQUIRE(guest_create(&p->g[k], 0) == 0);
+		REQUIRE(guest_attach_nic(&p->g[k], &p->nic[k], 0x0600, 2, &p->i[k]) == 0);
+	}
+	port_p2p_join(&c->j, proxy[0], proxy[1]);
+	REQUIRE(pthread_create(&th, NULL, cp_thread, c) == 0);
+
+	for (int k = 0; k < 2; k++) {
+		CHECK_EQ(guest_if_online(p->i[k]), 0);
+		CHECK_EQ(guest_if_add_ip4(p->i[k], ip[k], 24), 0);
+	}
+	/* SETVMAC went over the link and CP's answer came back. */
+	REQUIRE(qdrv_ipa_find(&p->i[0]->drv, IPA_CMD_SETVMAC) != NULL);
+	CHECK_EQ(qdrv_ipa_find(&p->i[0]->drv, IPA_CMD_SETVMAC)->rc, 0);
+	n = guest_ping4(p->i[0], ip[1], 5, 56, pump, p);
+	CHECK_EQ(n, 5);
+	CHECK(p->link[0].sent > 5);
+	CHECK(c->link[1].sent > 5);
+	CHECK_EQ(p->link[0].errors, 0);
+
+	c->stop = 1;
+	pthread_join(th, NULL);
+	for (int k = 0; k < 2; k++) {
+		guest_destroy(&p->g[k]);
+		vml_free(&p->link[k]);
+		nic_destroy(&p->nic[k]);
+		vml_free(&c->link[k]);
+		close(sv[k][0]);
+		close(sv[k][1]);
+	}
+	free(p);
+	free(c);
+}
+
+TEST(vmlink_registration_times_out_when_cp_is_silent)
+{
+	struct vmlink l;
+	struct port nicport;
+	struct paddr a = { .op = PA_SETVMAC };
+	int sv[2];
+
+	memset(&nicport, 0, sizeof(nicport));
+	REQUIRE(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) == 0);
+	REQUIRE(vml_init(&l, sv[0], false) == 0);
+	l.rc_timeout_ms = 50;
+	REQUIRE(vml_add_nic(&l, 0x0600, &nicport) != NULL);
+	CHECK_EQ(port_addr(&nicport, &a), IPA_RC_LAN_OFFLINE);
+	close(sv[1]);
+	/* The peer is gone: the next registration fails at once, the link says EPIPE. */
+	CHECK_EQ(port_addr(&nicport, &a), IPA_RC_LAN_OFFLINE);
+	CHECK_EQ(vml_poll(&l, 0), -EPIPE);
+	vml_free(&l);
+	close(sv[0]);
+}

@@ -1,0 +1,629 @@
+/* vnic/vmlink.c - cpnetd <-> virtual-machine process link: message codecs and the
+ * proxy ports that replay frames and registrations on either side (see vmlink.h). */
+#include "vnic/vmlink.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/be.h"
+#include "qeth/ipa.h"
+
+/* Body offsets (relative to VML_HDR_SIZE). */
+#define NICDEF_OFF_VDEV		0
+#define NICDEF_OFF_NDEV		2
+#define NICDEF_OFF_CHPID	4
+#define NICDEF_OFF_TYPE		5
+#define NICDEF_OFF_TRANSPORT	6
+#define NICDEF_OFF_MAC		8
+#define NICDEF_OFF_LAN		16
+#define NICDEF_OFF_OWNER	24
+_Static_assert(NICDEF_OFF_OWNER + 8 == VML_NICDEF_SIZE, "NICDEF layout");
+
+#define FRAME_OFF_KIND		0
+#define FRAME_OFF_CAST		1
+#define FRAME_OFF_FLAGS		2
+#define FRAME_OFF_VLAN		4
+#define FRAME_OFF_NEXTHOP	8
+#define FRAME_OFF_SRCMAC	24
+#define FRAME_OFF_RSVD		30
+_Static_assert(FRAME_OFF_RSVD + 2 == VML_FRAME_META, "FRAME layout");
+#define FRAME_F_IPV6		0x01
+#define FRAME_F_SRCMAC		0x02
+
+#define ADDR_OFF_OP		0
+#define ADDR_OFF_IPV6		1
+#define ADDR_OFF_VLAN		2
+#define ADDR_OFF_VALUE		4
+#define ADDR_OFF_IP		8
+#define ADDR_OFF_MASK		24
+#define ADDR_OFF_MAC		40
+#define ADDR_OFF_RSVD		46
+_Static_assert(ADDR_OFF_RSVD + 2 == VML_ADDR_SIZE, "ADDR layout");
+
+#define LOGON_OFF_USER		0
+#define LOGON_OFF_PASS		8
+_Static_assert(LOGON_OFF_PASS + 8 == VML_LOGON_SIZE, "LOGON layout");
+
+static void put_hdr(uint8_t *buf, uint8_t type, uint16_t vdev, uint32_t seq)
+{
+	buf[0] = VML_VERSION;
+	buf[1] = type;
+	be_put16(buf + 2, vdev);
+	be_put32(buf + 4, seq);
+}
+
+int vml_hdr_decode(const uint8_t *buf, size_t len, struct vml_hdr *h)
+{
+	if (len < VML_HDR_SIZE)
+		return -EMSGSIZE;
+	if (buf[0] != VML_VERSION || buf[1] == 0 || buf[1] >= VML_TYPE_MAX)
+		return -EPROTO;
+	h->type = buf[1];
+	h->vdev = be_get16(buf + 2);
+	h->seq = be_get32(buf + 4);
+	return 0;
+}
+
+/* Blank-padded 8-character name <-> NUL-terminated, uppercased; printable only. */
+static int put_name(uint8_t *p, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n > 8)
+		return -EINVAL;
+	for (size_t i = 0; i < 8; i++) {
+		unsigned char c = i < n ? (unsigned char)s[i] : ' ';
+
+		if (c < 0x20 || c > 0x7E)
+			return -EINVAL;
+		p[i] = (uint8_t)toupper(c);
+	}
+	return 0;
+}
+
+static int get_name(const uint8_t *p, char out[9], bool fold)
+{
+	int n = 8;
+
+	while (n > 0 && p[n - 1] == ' ')
+		n--;
+	for (int i = 0; i < n; i++) {
+		if (p[i] < 0x21 || p[i] > 0x7E)
+			return -EBADMSG;
+		out[i] = (char)(fold ? toupper(p[i]) : p[i]);
+	}
+	out[n] = 0;
+	return 0;
+}
+
+int vml_logon_encode(const struct vml_logon *l, uint8_t *buf, size_t cap)
+{
+	if (cap < VML_HDR_SIZE + VML_LOGON_SIZE)
+		return -ENOSPC;
+	put_hdr(buf, VML_LOGON, 0, 0);
+	if (put_name(buf + VML_HDR_SIZE + LOGON_OFF_USER, l->userid) < 0)
+		return -EINVAL;
+	/* Passwords keep their case: copy as is, blank padded. */
+	if (strlen(l->password) > 8)
+		return -EINVAL;
+	memset(buf + VML_HDR_SIZE + LOGON_OFF_PASS, ' ', 8);
+	memcpy(buf + VML_HDR_SIZE + LOGON_OFF_PASS, l->password, strlen(l->password));
+	return VML_HDR_SIZE + VML_LOGON_SIZE;
+}
+
+int vml_logon_decode(const uint8_t *buf, size_t len, struct vml_logon *l)
+{
+	if (len != VML_HDR_SIZE + VML_LOGON_SIZE)
+		return -EMSGSIZE;
+	if (get_name(buf + VML_HDR_SIZE + LOGON_OFF_USER, l->userid, true) < 0 ||
+	    get_name(buf + VML_HDR_SIZE + LOGON_OFF_PASS, l->password, false) < 0)
+		return -EBADMSG;
+	if (!l->userid[0])
+		return -EBADMSG;
+	return 0;
+}
+
+int vml_logon_reply_encode(const struct vml_logon_reply *r, uint8_t *buf, size_t cap)
+{
+	size_t n = strnlen(r->text, sizeof(r->text) - 1);
+
+	if (cap < VML_HDR_SIZE + 4 + n)
+		return -ENOSPC;
+	put_hdr(buf, VML_LOGON_REPLY, 0, 0);
+	be_put16(buf + VML_HDR_SIZE, r->rc);
+	be_put16(buf + VML_HDR_SIZE + 2, (uint16_t)n);
+	memcpy(buf + VML_HDR_SIZE + 4, r->text, n);
+	return (int)(VML_HDR_SIZE + 4 + n);
+}
+
+int vml_logon_reply_decode(const uint8_t *buf, size_t len, struct vml_logon_reply *r)
+{
+	size_t n;
+
+	if (len < VML_HDR_SIZE + 4)
+		return -EMSGSIZE;
+	n = be_get16(buf + VML_HDR_SIZE + 2);
+	if (n != len - VML_HDR_SIZE - 4 || n >= sizeof(r->text))
+		return -EBADMSG;
+	r->rc = be_get16(buf + VML_HDR_SIZE);
+	memcpy(r->text, buf + VML_HDR_SIZE + 4, n);
+	r->text[n] = 0;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)r->text[i] < 0x20)
+			r->text[i] = '?';
+	return 0;
+}
+
+int vml_nicdef_encode(const struct vml_nicdef *d, uint8_t *buf, size_t cap)
+{
+	uint8_t *b = buf + VML_HDR_SIZE;
+
+	if (cap < VML_HDR_SIZE + VML_NICDEF_SIZE)
+		return -ENOSPC;
+	put_hdr(buf, VML_NIC_DEFINE, d->vdev, 0);
+	memset(b, 0, VML_NICDEF_SIZE);
+	be_put16(b + NICDEF_OFF_VDEV, d->vdev);
+	be_put16(b + NICDEF_OFF_NDEV, d->ndev);
+	b[NICDEF_OFF_CHPID] = d->chpid;
+	b[NICDEF_OFF_TYPE] = d->type;
+	b[NICDEF_OFF_TRANSPORT] = d->transport;
+	memcpy(b + NICDEF_OFF_MAC, d->mac, 6);
+	if (put_name(b + NICDEF_OFF_LAN, d->lan) < 0 || put_name(b + NICDEF_OFF_OWNER, d->owner) < 0)
+		return -EINVAL;
+	return VML_HDR_SIZE + VML_NICDEF_SIZE;
+}
+
+int vml_nicdef_decode(const uint8_t *buf, size_t len, struct vml_nicdef *d)
+{
+	const uint8_t *b = buf + VML_HDR_SIZE;
+
+	if (len != VML_HDR_SIZE + VML_NICDEF_SIZE)
+		return -EMSGSIZE;
+	memset(d, 0, sizeof(*d));
+	d->vdev = be_get16(b + NICDEF_OFF_VDEV);
+	d->ndev = be_get16(b + NICDEF_OFF_NDEV);
+	d->chpid = b[NICDEF_OFF_CHPID];
+	d->type = b[NICDEF_OFF_TYPE];
+	d->transport = b[NICDEF_OFF_TRANSPORT];
+	memcpy(d->mac, b + NICDEF_OFF_MAC, 6);
+	if (d->ndev < 3 || d->transport > 2 || d->type > 1 ||
+	    (uint32_t)d->vdev + d->ndev - 1 > 0xFFFF)
+		return -EBADMSG;
+	if (get_name(b + NICDEF_OFF_LAN, d->lan, true) < 0 ||
+	    get_name(b + NICDEF_OFF_OWNER, d->owner, true) < 0)
+		return -EBADMSG;
+	return 0;
+}
+
+int vml_frame_encode(uint16_t vdev, const struct pframe *f, uint8_t *buf, size_t cap)
+{
+	uint8_t *m = buf + VML_HDR_SIZE;
+	size_t off = VML_HDR_SIZE + VML_FRAME_META;
+
+	if (f->len > 65536 || cap < off + f->len)
+		return -ENOSPC;
+	put_hdr(buf, VML_FRAME, vdev, 0);
+	memset(m, 0, VML_FRAME_META);
+	m[FRAME_OFF_KIND] = f->kind;
+	m[FRAME_OFF_CAST] = f->cast;
+	m[FRAME_OFF_FLAGS] = (f->ipv6 ? FRAME_F_IPV6 : 0) | (f->has_src_mac ? FRAME_F_SRCMAC : 0);
+	be_put16(m + FRAME_OFF_VLAN, f->vlan);
+	memcpy(m + FRAME_OFF_NEXTHOP, f->next_hop, 16);
+	memcpy(m + FRAME_OFF_SRCMAC, f->src_mac, 6);
+	if (qdio_spans_copy(f->spans, f->nspans, 0, buf + off, f->len) != f->len)
+		return -EINVAL;
+	return (int)(off + f->len);
+}
+
+int vml_frame_decode(const uint8_t *buf, size_t len, struct pframe *f, struct qdio_span *span)
+{
+	const uint8_t *m = buf + VML_HDR_SIZE;
+	size_t off = VML_HDR_SIZE + VML_FRAME_META;
+
+	if (len <= off)
+		return -EMSGSIZE;
+	memset(f, 0, sizeof(*f));
+	f->kind = m[FRAME_OFF_KIND];
+	f->cast = m[FRAME_OFF_CAST];
+	if ((f->kind != PF_ETH && f->kind != PF_IP) || f->cast > PF_ANYCAST ||
+	    (m[FRAME_OFF_FLAGS] & ~(FRAME_F_IPV6 | FRAME_F_SRCMAC)))
+		return -EBADMSG;
+	f->ipv6 = m[FRAME_OFF_FLAGS] & FRAME_F_IPV6;
+	f->has_src_mac = m[FRAME_OFF_FLAGS] & FRAME_F_SRCMAC;
+	f->vlan = be_get16(m + FRAME_OFF_VLAN);
+	if (f->vlan > 4095)
+		return -EBADMSG;
+	memcpy(f->next_hop, m + FRAME_OFF_NEXTHOP, 16);
+	memcpy(f->src_mac, m + FRAME_OFF_SRCMAC, 6);
+	span->ptr = buf + off;
+	span->len = (uint32_t)(len - off);
+	f->spans = span;
+	f->nspans = 1;
+	f->len = span->len;
+	return 0;
+}
+
+int vml_addr_encode(uint16_t vdev, uint32_t seq, const struct paddr *a, uint8_t *buf, size_t cap)
+{
+	uint8_t *b = buf + VML_HDR_SIZE;
+
+	if (cap < VML_HDR_SIZE + VML_ADDR_SIZE)
+		return -ENOSPC;
+	put_hdr(buf, VML_ADDR, vdev, seq);
+	memset(b, 0, VML_ADDR_SIZE);
+	b[ADDR_OFF_OP] = a->op;
+	b[ADDR_OFF_IPV6] = a->ipv6;
+	be_put16(b + ADDR_OFF_VLAN, a->vlan);
+	be_put32(b + ADDR_OFF_VALUE, a->value);
+	memcpy(b + ADDR_OFF_IP, a->ip, 16);
+	memcpy(b + ADDR_OFF_MASK, a->mask, 16);
+	memcpy(b + ADDR_OFF_MAC, a->mac, 6);
+	return VML_HDR_SIZE + VML_ADDR_SIZE;
+}
+
+int vml_addr_decode(const uint8_t *buf, size_t len, struct paddr *a)
+{
+	const uint8_t *b = buf + VML_HDR_SIZE;
+
+	if (len != VML_HDR_SIZE + VML_ADDR_SIZE)
+		return -EMSGSIZE;
+	memset(a, 0, sizeof(*a));
+	a->op = b[ADDR_OFF_OP];
+	if (a->op < PA_SETIP || a->op > PA_SETRTG || b[ADDR_OFF_IPV6] > 1)
+		return -EBADMSG;
+	a->ipv6 = b[ADDR_OFF_IPV6];
+	a->vlan = be_get16(b + ADDR_OFF_VLAN);
+	a->value = be_get32(b + ADDR_OFF_VALUE);
+	memcpy(a->ip, b + ADDR_OFF_IP, 16);
+	memcpy(a->mask, b + ADDR_OFF_MASK, 16);
+	memcpy(a->mac, b + ADDR_OFF_MAC, 6);
+	return 0;
+}
+
+int vml_simple_encode(uint8_t type, uint16_t vdev, uint32_t seq, uint16_t value, uint8_t *buf,
+		      size_t cap)
+{
+	if (cap < VML_HDR_SIZE + 2)
+		return -ENOSPC;
+	put_hdr(buf, type, vdev, seq);
+	switch (type) {
+	case VML_ADDR_RC:
+		be_put16(buf + VML_HDR_SIZE, value);
+		return VML_HDR_SIZE + VML_ADDR_RC_SIZE;
+	case VML_LINK:
+		buf[VML_HDR_SIZE] = value ? 1 : 0;
+		return VML_HDR_SIZE + VML_LINK_SIZE;
+	case VML_LOGOFF:
+	case VML_NIC_DETACH:
+		return VML_HDR_SIZE;
+	default:
+		return -EINVAL;
+	}
+}
+
+int vml_simple_decode(const uint8_t *buf, size_t len, uint16_t *value)
+{
+	*value = 0;
+	switch (buf[1]) {
+	case VML_ADDR_RC:
+		if (len != VML_HDR_SIZE + VML_ADDR_RC_SIZE)
+			return -EMSGSIZE;
+		*value = be_get16(buf + VML_HDR_SIZE);
+		return 0;
+	case VML_LINK:
+		if (len != VML_HDR_SIZE + VML_LINK_SIZE || buf[VML_HDR_SIZE] > 1)
+			return -EMSGSIZE;
+		*value = buf[VML_HDR_SIZE];
+		return 0;
+	default:
+		return len == VML_HDR_SIZE ? 0 : -EMSGSIZE;
+	}
+}
+
+/* ---- the link --------------------------------------------------------------------- */
+
+int vml_init(struct vmlink *l, int fd, bool cp_side)
+{
+	memset(l, 0, sizeof(*l));
+	l->buf = malloc(VML_MAX_MSG);
+	l->obuf = malloc(VML_MAX_MSG);
+	if (!l->buf || !l->obuf) {
+		free(l->buf);
+		free(l->obuf);
+		return -ENOMEM;
+	}
+	l->fd = fd;
+	l->cp_side = cp_side;
+	l->rc_timeout_ms = 5000;
+	return 0;
+}
+
+void vml_free(struct vmlink *l)
+{
+	for (unsigned i = 0; i < VML_MAX_NICS; i++)
+		if (l->nics[i].used)
+			vml_del_nic(l, l->nics[i].vdev);
+	free(l->buf);
+	free(l->obuf);
+	l->buf = l->obuf = NULL;
+}
+
+int vml_send(struct vmlink *l, const uint8_t *msg, size_t len)
+{
+	ssize_t n = send(l->fd, msg, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+	if (n == (ssize_t)len) {
+		l->sent++;
+		return 0;
+	}
+	l->errors++;
+	return n < 0 ? -errno : -EIO;
+}
+
+static struct vml_nic *find_nic(struct vmlink *l, uint16_t vdev)
+{
+	for (unsigned i = 0; i < VML_MAX_NICS; i++)
+		if (l->nics[i].used && l->nics[i].vdev == vdev)
+			return &l->nics[i];
+	return NULL;
+}
+
+static int recv_one(struct vmlink *l, int wait_ms, size_t *len)
+{
+	struct pollfd pfd = { l->fd, POLLIN, 0 };
+	ssize_t n;
+	int rc = poll(&pfd, 1, wait_ms);
+
+	if (rc < 0)
+		return errno == EINTR ? 0 : -errno;
+	if (rc == 0)
+		return 0;
+	n = recv(l->fd, l->buf, VML_MAX_MSG, MSG_DONTWAIT | MSG_TRUNC);
+	if (n == 0)
+		return -EPIPE;
+	if (n < 0)
+		return (errno == EAGAIN || errno == EINTR) ? 0 : -EPIPE;
+	if ((size_t)n > VML_MAX_MSG) {
+		l->errors++;
+		return -EMSGSIZE;
+	}
+	*len = (size_t)n;
+	l->received++;
+	return 1;
+}
+
+/* Frames of one side replayed on the other. */
+static void vm_tx(void *peer, struct port *from, const struct pframe *f, unsigned n)
+{
+	struct vml_nic *vn = peer;
+	struct vmlink *l = vn->proxy.owner;
+
+	(void)from;
+	for (unsigned i = 0; i < n; i++) {
+		int len = vml_frame_encode(vn->vdev, &f[i], l->obuf, VML_MAX_MSG);
+
+		if (len < 0 || vml_send(l, l->obuf, (size_t)len) < 0)
+			port_count_drop(vn->nicport, PD_NOT_COUPLED, false, 1);
+	}
+}
+
+static int handle(struct vmlink *l, size_t len, uint32_t want_seq, uint16_t *rc_out);
+
+static uint16_t vm_addr(void *peer, struct port *from, const struct paddr *a)
+{
+	struct vml_nic *vn = peer;
+	struct vmlink *l = vn->proxy.owner;
+	uint32_t seq = ++l->seq;
+	uint16_t rc = IPA_RC_LAN_OFFLINE;
+	struct timespec t0, t1;
+	int len;
+
+	(void)from;
+	len = vml_addr_encode(vn->vdev, seq, a, l->obuf, VML_MAX_MSG);
+	if (len < 0 || vml_send(l, l->obuf, (size_t)len) < 0)
+		return IPA_RC_LAN_OFFLINE;
+	/* Wait for CP's answer, handling what else arrives meanwhile (bounded). */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		size_t mlen = 0;
+		long ms;
+		int r;
+
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+		if (ms >= l->rc_timeout_ms)
+			return IPA_RC_LAN_OFFLINE;
+		r = recv_one(l, (int)(l->rc_timeout_ms - ms), &mlen);
+		if (r < 0 && r != -EMSGSIZE)
+			return IPA_RC_LAN_OFFLINE;
+		if (r <= 0)
+			continue;
+		if (handle(l, mlen, seq, &rc) == 2)
+			return rc;
+	}
+}
+
+static const struct port_ops vm_ops = { vm_tx, vm_addr };
+
+/* CP side: frames the LAN delivers to the proxy go to the VM. */
+static unsigned cp_rx(void *owner, struct port *p, const struct pframe *f, unsigned n)
+{
+	struct vmlink *l = owner;
+	struct vml_nic *vn = (struct vml_nic *)((char *)p - offsetof(struct vml_nic, proxy));
+	unsigned took = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		int len = vml_frame_encode(vn->vdev, &f[i], l->obuf, VML_MAX_MSG);
+
+		if (len < 0 || vml_send(l, l->obuf, (size_t)len) < 0) {
+			port_count_drop(p, PD_NOBUF, true, 1);
+			continue;
+		}
+		took++;
+	}
+	return took;
+}
+
+struct port *vml_add_nic(struct vmlink *l, uint16_t vdev, struct port *nicport)
+{
+	struct vml_nic *vn = find_nic(l, vdev);
+
+	if (vn)
+		return NULL;
+	for (unsigned i = 0; i < VML_MAX_NICS; i++) {
+		if (l->nics[i].used)
+			continue;
+		vn = &l->nics[i];
+		memset(vn, 0, sizeof(*vn));
+		vn->used = true;
+		vn->vdev = vdev;
+		vn->proxy.owner = l;
+		if (l->cp_side) {
+			vn->proxy.rx = cp_rx;
+		} else {
+			vn->nicport = nicport;
+			nicport->ops = &vm_ops;
+			nicport->peer = vn;
+		}
+		return &vn->proxy;
+	}
+	return NULL;
+}
+
+void vml_del_nic(struct vmlink *l, uint16_t vdev)
+{
+	struct vml_nic *vn = find_nic(l, vdev);
+
+	if (!vn)
+		return;
+	if (!l->cp_side && vn->nicport && vn->nicport->peer == vn) {
+		vn->nicport->ops = NULL;
+		vn->nicport->peer = NULL;
+	}
+	memset(vn, 0, sizeof(*vn));
+}
+
+/* Returns 2 when the awaited ADDR_RC arrived, 1 handled, negative on a bad message. */
+static int handle(struct vmlink *l, size_t len, uint32_t want_seq, uint16_t *rc_out)
+{
+	struct vml_hdr h;
+	struct vml_nic *vn;
+	struct pframe f;
+	struct qdio_span sp;
+	struct paddr a;
+	uint16_t v;
+	int rc;
+
+	rc = vml_hdr_decode(l->buf, len, &h);
+	if (rc < 0)
+		goto bad;
+	vn = find_nic(l, h.vdev);
+	switch (h.type) {
+	case VML_FRAME:
+		rc = vml_frame_decode(l->buf, len, &f, &sp);
+		if (rc < 0 || !vn)
+			goto bad;
+		if (l->cp_side)
+			port_tx(&vn->proxy, &f, 1);
+		else
+			port_deliver(vn->nicport, &f, 1);
+		return 1;
+	case VML_ADDR:
+		if (!l->cp_side)
+			goto bad;
+		rc = vml_addr_decode(l->buf, len, &a);
+		if (rc < 0 || !vn)
+			v = IPA_RC_INVALID_FORMAT;
+		else
+			v = port_addr(&vn->proxy, &a);
+		rc = vml_simple_encode(VML_ADDR_RC, h.vdev, h.seq, v, l->obuf, VML_MAX_MSG);
+		if (rc > 0)
+			vml_send(l, l->obuf, (size_t)rc);
+		return 1;
+	case VML_ADDR_RC:
+		if (l->cp_side || vml_simple_decode(l->buf, len, &v) < 0)
+			goto bad;
+		if (want_seq && h.seq == want_seq) {
+			*rc_out = v;
+			return 2;
+		}
+		return 1;	/* a late answer to a registration that timed out */
+	case VML_LINK:
+		if (l->cp_side || vml_simple_decode(l->buf, len, &v) < 0)
+			goto bad;
+		if (l->on_link)
+			l->on_link(l->ctx, h.vdev, v != 0);
+		return 1;
+	case VML_NIC_DEFINE: {
+		struct vml_nicdef d;
+
+		if (l->cp_side || vml_nicdef_decode(l->buf, len, &d) < 0)
+			goto bad;
+		if (l->on_nicdef)
+			l->on_nicdef(l->ctx, &d);
+		return 1;
+	}
+	case VML_NIC_DETACH:
+		if (l->cp_side)
+			goto bad;
+		if (l->on_detach)
+			l->on_detach(l->ctx, h.vdev);
+		return 1;
+	case VML_LOGOFF:
+		return -EPIPE;
+	default:
+		goto bad;
+	}
+bad:
+	l->errors++;
+	return rc < 0 ? rc : -EBADMSG;
+}
+
+int vml_poll(struct vmlink *l, int wait_ms)
+{
+	size_t len = 0;
+	uint16_t dummy;
+	int r = recv_one(l, wait_ms, &len);
+
+	if (r <= 0)
+		return r;
+	r = handle(l, len, 0, &dummy);
+	return r == 2 ? 1 : r;
+}
+
+int vml_logon(struct vmlink *l, const char *userid, const char *password, int wait_ms,
+	      struct vml_logon_reply *reply)
+{
+	struct vml_logon lg;
+	size_t len = 0;
+	int n, r;
+
+	memset(&lg, 0, sizeof(lg));
+	if (strlen(userid) > 8 || strlen(password) > 8)
+		return -EINVAL;
+	strcpy(lg.userid, userid);
+	strcpy(lg.password, password);
+	n = vml_logon_encode(&lg, l->obuf, VML_MAX_MSG);
+	if (n < 0)
+		return n;
+	r = vml_send(l, l->obuf, (size_t)n);
+	if (r < 0)
+		return r;
+	r = recv_one(l, wait_ms, &len);
+	if (r == 0)
+		return -ETIMEDOUT;
+	if (r < 0)
+		return r;
+	if (len < 2 || l->buf[1] != VML_LOGON_REPLY)
+		return -EPROTO;
+	r = vml_logon_reply_decode(l->buf, len, reply);
+	if (r < 0)
+		return r;
+	return reply->rc;
+}

@@ -1,0 +1,156 @@
+/* vnic/vmlink.h - the link between cpnetd and a virtual machine in another process
+ * (Hercules with cpnet's module, cpnet-guest): LOGON, NIC definitions, and the port
+ * interface (frames, registrations, link state) carried over a Unix socket. */
+#ifndef CPNET_VNIC_VMLINK_H
+#define CPNET_VNIC_VMLINK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vnic/port.h"
+
+/*
+ * Wire format: one message per SOCK_SEQPACKET datagram, big-endian, written and read
+ * only through vml_*_encode/decode:
+ *
+ *	0  u8  version (1)        1  u8  type (VML_*)
+ *	2  u16 vdev (base device number of the NIC, 0 when none)
+ *	4  u32 seq  (ADDR/ADDR_RC pairing; 0 otherwise)
+ *	8  ... body, per type
+ *
+ * The VM side owns the NIC (its adapter side runs on the guest's storage); cpnetd owns
+ * the switch.  Each side keeps a proxy `struct port` per NIC: frames and registrations
+ * arriving on the socket are replayed on it (port_tx / port_addr on cpnetd's side,
+ * port_deliver on the VM's side).
+ */
+#define VML_VERSION	1
+#define VML_HDR_SIZE	8
+#define VML_MAX_MSG	(VML_HDR_SIZE + VML_FRAME_META + 65536)
+
+enum vml_type {
+	VML_LOGON = 1,		/* VM -> CP: userid, password */
+	VML_LOGON_REPLY,	/* CP -> VM: rc (0 ok), message text */
+	VML_NIC_DEFINE,		/* CP -> VM: a NIC to create (NICDEF, DEFINE NIC) */
+	VML_NIC_DETACH,		/* CP -> VM: the NIC is gone */
+	VML_FRAME,		/* both: one frame for/from the NIC's port */
+	VML_ADDR,		/* VM -> CP: a registration (IPA command of the guest) */
+	VML_ADDR_RC,		/* CP -> VM: its IPA return code */
+	VML_LINK,		/* CP -> VM: LAN up/down (coupled or not) */
+	VML_LOGOFF,		/* either side: the session ends */
+	VML_TYPE_MAX
+};
+
+/* VML_LOGON body: userid and password, blank padded (not NUL terminated). */
+#define VML_LOGON_SIZE 16
+struct vml_logon {
+	char userid[9];
+	char password[9];
+};
+
+/* VML_LOGON_REPLY body: u16 rc, u16 text length, text. */
+struct vml_logon_reply {
+	uint16_t rc;
+	char text[128];
+};
+
+/* VML_NIC_DEFINE body (32 bytes). */
+#define VML_NICDEF_SIZE 32
+struct vml_nicdef {
+	uint16_t vdev;
+	uint16_t ndev;
+	uint8_t chpid;
+	uint8_t type;		/* enum nic_type */
+	uint8_t transport;	/* 0 unknown, 1 IP, 2 ETHERNET */
+	uint8_t mac[6];
+	char lan[9];		/* coupled LAN name, or empty */
+	char owner[9];		/* LAN owner */
+};
+
+/* VML_FRAME: 32 bytes of metadata, then the payload. */
+#define VML_FRAME_META 32
+/* VML_ADDR body (48 bytes) and VML_ADDR_RC body (u16 rc). */
+#define VML_ADDR_SIZE 48
+#define VML_ADDR_RC_SIZE 2
+/* VML_LINK body: u8 up. */
+#define VML_LINK_SIZE 1
+
+struct vml_hdr {
+	uint8_t type;
+	uint16_t vdev;
+	uint32_t seq;
+};
+
+/* Codecs.  Encoders return the message length or -ENOSPC/-EINVAL; decoders 0 or
+ * -EMSGSIZE (short), -EPROTO (version/type), -EBADMSG (inconsistent body). */
+int vml_hdr_decode(const uint8_t *buf, size_t len, struct vml_hdr *h);
+int vml_logon_encode(const struct vml_logon *l, uint8_t *buf, size_t cap);
+int vml_logon_decode(const uint8_t *buf, size_t len, struct vml_logon *l);
+int vml_logon_reply_encode(const struct vml_logon_reply *r, uint8_t *buf, size_t cap);
+int vml_logon_reply_decode(const uint8_t *buf, size_t len, struct vml_logon_reply *r);
+int vml_nicdef_encode(const struct vml_nicdef *d, uint8_t *buf, size_t cap);
+int vml_nicdef_decode(const uint8_t *buf, size_t len, struct vml_nicdef *d);
+/* FRAME: the metadata of f plus its payload gathered from f->spans. */
+int vml_frame_encode(uint16_t vdev, const struct pframe *f, uint8_t *buf, size_t cap);
+/* FRAME: f's spans point into buf (one span); valid while buf is. */
+int vml_frame_decode(const uint8_t *buf, size_t len, struct pframe *f, struct qdio_span *span);
+int vml_addr_encode(uint16_t vdev, uint32_t seq, const struct paddr *a, uint8_t *buf, size_t cap);
+int vml_addr_decode(const uint8_t *buf, size_t len, struct paddr *a);
+int vml_simple_encode(uint8_t type, uint16_t vdev, uint32_t seq, uint16_t value,
+		      uint8_t *buf, size_t cap);	/* ADDR_RC (u16), LINK (u8), LOGOFF, DETACH */
+int vml_simple_decode(const uint8_t *buf, size_t len, uint16_t *value);
+
+/*
+ * A link endpoint: a connected SOCK_SEQPACKET socket and the NICs on it.
+ * Both sides use the same struct; `cp_side` says which way registrations go.
+ * Thread-safety: one thread at a time (the caller's lock).
+ */
+#define VML_MAX_NICS 16
+
+struct vml_nic {
+	bool used;
+	uint16_t vdev;
+	struct port proxy;	/* CP side: attached to the LAN; VM side: the NIC's peer */
+	struct port *nicport;	/* VM side: the NIC's own port */
+};
+
+struct vmlink {
+	int fd;
+	bool cp_side;
+	uint32_t seq;
+	struct vml_nic nics[VML_MAX_NICS];
+	uint8_t *buf;		/* VML_MAX_MSG bytes: one message in, one out */
+	uint8_t *obuf;
+	int rc_timeout_ms;	/* VM side: how long a registration waits for CP */
+	uint64_t sent, received, errors;
+	/* VM side: CP told us about a NIC / a NIC went away / the session ended. */
+	void (*on_nicdef)(void *ctx, const struct vml_nicdef *d);
+	void (*on_detach)(void *ctx, uint16_t vdev);
+	void (*on_link)(void *ctx, uint16_t vdev, bool up);
+	/* CP side: a registration from the VM; returns the IPA rc. */
+	void *ctx;
+};
+
+int vml_init(struct vmlink *l, int fd, bool cp_side);
+void vml_free(struct vmlink *l);
+
+/* VM side: put NIC `nicport` (vdev) on the link: its frames and registrations go to
+ * CP, CP's frames are delivered to it.  CP side: create the proxy port for vdev (the
+ * caller attaches `*proxy` to a LAN).  Returns the proxy port or NULL (full). */
+struct port *vml_add_nic(struct vmlink *l, uint16_t vdev, struct port *nicport);
+void vml_del_nic(struct vmlink *l, uint16_t vdev);
+
+/* Read and handle one message if one is waiting (non-blocking when `wait_ms` is 0).
+ * Returns 1 handled, 0 nothing waiting, -EPIPE when the peer is gone, or a negative
+ * errno for a bad message (counted, the link survives). */
+int vml_poll(struct vmlink *l, int wait_ms);
+
+/* Send raw messages (LOGON, NICDEF, LINK ...). 0 or -errno. */
+int vml_send(struct vmlink *l, const uint8_t *msg, size_t len);
+
+/* VM side: LOGON and wait for the reply (bounded); 0 ok, positive CP rc, or -errno.
+ * NIC definitions that follow are handed to on_nicdef by vml_poll. */
+int vml_logon(struct vmlink *l, const char *userid, const char *password, int wait_ms,
+	      struct vml_logon_reply *reply);
+
+#endif
