@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# scripts/sample.sh - the README's first command: build cpnet, start cpnetd with the
+# sample SYSTEM CONFIG and directory, and put the operator console in front of you.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/deps.sh
+make -s -j"$(nproc 2>/dev/null || echo 2)" all
+
+dir=build/sample
+mkdir -p "$dir"
+sock=${CPNET_SOCKET:-$PWD/$dir/cpnetd.sock}
+rm -f "$sock"
+build/cpnetd --config samples/system.config --directory samples/user.direct \
+	--socket "$sock" >"$dir/cpnetd.log" 2>&1 &
+pid=$!
+trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true' EXIT
+
+for _ in $(seq 1 100); do
+	[ -S "$sock" ] && break
+	kill -0 "$pid" 2>/dev/null || { cat "$dir/cpnetd.log"; exit 1; }
+	sleep 0.1
+done
+[ -S "$sock" ] || { echo "cpnetd did not start; see $dir/cpnetd.log"; exit 1; }
+
+cat <<MSG
+cpnetd is running (pid $pid, log $dir/cpnetd.log, socket $sock).
+You are logged on as OPERATOR. LINUX01 and LINUX02 are up on VSWITCH VSW1 and
+Guest LAN GLAN1. Try:
+  q vswitch vsw1 det
+  q lan glan1 det
+  q nic
+  ping linux01 10.1.0.2
+  q vmlan
+End with an empty line or Ctrl-D; cpnetd stops with this console.
+MSG
+CPNET_PASSWORD=${CPNET_PASSWORD:-OPERATOR} build/cpnet --socket "$sock" --user OPERATOR
