@@ -1,0 +1,332 @@
+/* hercules/cpnic_port.c - CPNIC back ends (Linux TAP for layer 2, TUN for layer 3) and the
+ * SIGA worker thread; no Hercules headers here, the glue in hdtcpnic.c owns the DEVBLKs. */
+#define _GNU_SOURCE	/* pipe2 */
+#include "hercules/cpnic.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#define ETH_HLEN_ 14
+
+int cpnic_parse_mac(const char *s, uint8_t mac[6])
+{
+	for (int i = 0; i < 6; i++) {
+		char *end;
+		unsigned long v;
+
+		if (!((s[0] >= '0' && s[0] <= '9') || (s[0] >= 'a' && s[0] <= 'f') ||
+		      (s[0] >= 'A' && s[0] <= 'F')))
+			return -EINVAL;
+		v = strtoul(s, &end, 16);
+		if (v > 0xFF || end - s > 2)
+			return -EINVAL;
+		mac[i] = (uint8_t)v;
+		if (i < 5 && *end != ':' && *end != '-')
+			return -EINVAL;
+		if (i == 5 && *end != 0)
+			return -EINVAL;
+		s = end + 1;
+	}
+	return 0;
+}
+
+/* ---- TX: frames the guest sent, written to the TAP/TUN (NIC lock held) --------- */
+
+static void tap_tx(void *peer, struct port *from, const struct pframe *f, unsigned n)
+{
+	struct cpnic *c = peer;
+	struct iovec iov[QDIO_SBALES + 1];
+
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t skip = 0;
+		unsigned k = 0;
+
+		if (c->be == CPNIC_BE_TAP && f[i].kind != PF_ETH) {
+			/* A layer-3 guest on a layer-2 back end: no link header to send. */
+			port_count_drop(from, PD_BADFRAME, false, 1);
+			continue;
+		}
+		if (c->be == CPNIC_BE_TUN && f[i].kind == PF_ETH) {
+			/* Layer 3 passthrough (IPv6, ARP-less) frames carry an Ethernet
+			 * header; a TUN takes bare IP.  Layer 2 guests do not belong here. */
+			if (c->nic.layer != 3 || f[i].len <= ETH_HLEN_) {
+				port_count_drop(from, PD_BADFRAME, false, 1);
+				continue;
+			}
+			skip = ETH_HLEN_;
+		}
+		for (unsigned s = 0; s < f[i].nspans && k < CPNET_ARRAY_SIZE(iov); s++) {
+			const uint8_t *p = f[i].spans[s].ptr;
+			uint32_t len = f[i].spans[s].len;
+
+			if (skip >= len) {
+				skip -= len;
+				continue;
+			}
+			iov[k].iov_base = (void *)(p + skip);
+			iov[k].iov_len = len - skip;
+			skip = 0;
+			k++;
+		}
+		if (k == 0 || writev(c->tapfd, iov, (int)k) < 0) {
+			c->tx_errors++;
+			port_count_drop(from, PD_NOPORT, false, 1);
+		}
+	}
+}
+
+static uint16_t tap_addr(void *peer, struct port *from, const struct paddr *a)
+{
+	(void)peer;
+	(void)from;
+	(void)a;
+	/* The host side is one link: every registration is accepted. */
+	return 0;
+}
+
+static const struct port_ops tap_ops = { tap_tx, tap_addr };
+
+/* ---- RX: frames from the TAP/TUN into the NIC --------------------------------- */
+
+static void classify_eth(struct pframe *f, const uint8_t *b, uint32_t len)
+{
+	static const uint8_t bc[6] = { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF };
+
+	f->kind = PF_ETH;
+	if (len >= 6 && memcmp(b, bc, 6) == 0)
+		f->cast = PF_BROADCAST;
+	else if (len >= 1 && (b[0] & 1))
+		f->cast = PF_MULTICAST;
+	else
+		f->cast = PF_UNICAST;
+}
+
+/* Returns false for what is not IPv4/IPv6. */
+static bool classify_ip(struct pframe *f, const uint8_t *b, uint32_t len)
+{
+	f->kind = PF_IP;
+	f->cast = PF_UNICAST;
+	if (len >= 20 && (b[0] >> 4) == 4) {
+		f->ipv6 = false;
+		if (b[16] == 0xFF && b[17] == 0xFF && b[18] == 0xFF && b[19] == 0xFF)
+			f->cast = PF_BROADCAST;
+		else if ((b[16] & 0xF0) == 0xE0)
+			f->cast = PF_MULTICAST;
+		return true;
+	}
+	if (len >= 40 && (b[0] >> 4) == 6) {
+		f->ipv6 = true;
+		if (b[24] == 0xFF)
+			f->cast = PF_MULTICAST;
+		return true;
+	}
+	return false;
+}
+
+static void *tap_reader(void *arg)
+{
+	struct cpnic *c = arg;
+	struct pframe fr[CPNIC_RX_BATCH];
+	struct qdio_span sp[CPNIC_RX_BATCH];
+
+	for (;;) {
+		struct pollfd pfd[2] = { { c->tapfd, POLLIN, 0 }, { c->wake[0], POLLIN, 0 } };
+		unsigned n = 0;
+
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pfd[1].revents)
+			break;
+		if (pfd[0].revents & (POLLERR | POLLNVAL))
+			break;
+		/* Drain up to a batch, then deliver it under one NIC-lock hold. */
+		while (n < CPNIC_RX_BATCH) {
+			uint8_t *buf = c->rxbuf + (size_t)n * CPNIC_RX_BUF;
+			ssize_t got = read(c->tapfd, buf, CPNIC_RX_BUF);
+
+			if (got <= 0)
+				break;
+			memset(&fr[n], 0, sizeof(fr[n]));
+			sp[n].ptr = buf;
+			sp[n].len = (uint32_t)got;
+			fr[n].spans = &sp[n];
+			fr[n].nspans = 1;
+			fr[n].len = (uint32_t)got;
+			if (c->be == CPNIC_BE_TUN) {
+				if (!classify_ip(&fr[n], buf, (uint32_t)got)) {
+					c->rx_errors++;
+					continue;
+				}
+			} else {
+				classify_eth(&fr[n], buf, (uint32_t)got);
+			}
+			n++;
+		}
+		if (n == 0)
+			continue;
+		pthread_mutex_lock(c->lock);
+		port_deliver(&c->nic.port, fr, n);
+		pthread_mutex_unlock(c->lock);
+	}
+	return NULL;
+}
+
+int cpnic_tap_open(struct cpnic *c, char *err, size_t errlen)
+{
+	struct ifreq ifr;
+	int fd, rc;
+
+	c->rxbuf = malloc((size_t)CPNIC_RX_BATCH * CPNIC_RX_BUF);
+	if (!c->rxbuf) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "/dev/net/tun: %s", strerror(errno));
+		goto fail_buf;
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = (short)((c->be == CPNIC_BE_TUN ? IFF_TUN : IFF_TAP) | IFF_NO_PI);
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", c->ifname);
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "TUNSETIFF %s: %s", c->ifname, strerror(errno));
+		goto fail_fd;
+	}
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0 ||
+	    pipe2(c->wake, O_CLOEXEC) < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "%s: %s", c->ifname, strerror(errno));
+		goto fail_fd;
+	}
+	c->tapfd = fd;
+	c->nic.port.ops = &tap_ops;
+	c->nic.port.peer = c;
+	rc = pthread_create(&c->reader, NULL, tap_reader, c);
+	if (rc) {
+		snprintf(err, errlen, "reader thread: %s", strerror(rc));
+		c->nic.port.ops = NULL;
+		c->nic.port.peer = NULL;
+		close(c->wake[0]);
+		close(c->wake[1]);
+		rc = -rc;
+		goto fail_fd;
+	}
+	c->reader_started = true;
+	return 0;
+
+fail_fd:
+	close(fd);
+	c->tapfd = -1;
+fail_buf:
+	free(c->rxbuf);
+	c->rxbuf = NULL;
+	return rc;
+}
+
+void cpnic_tap_close(struct cpnic *c)
+{
+	if (c->reader_started) {
+		ssize_t w = write(c->wake[1], "x", 1);
+
+		(void)w;
+		pthread_join(c->reader, NULL);
+		c->reader_started = false;
+		close(c->wake[0]);
+		close(c->wake[1]);
+	}
+	pthread_mutex_lock(c->lock);
+	c->nic.port.ops = NULL;
+	c->nic.port.peer = NULL;
+	pthread_mutex_unlock(c->lock);
+	if (c->tapfd >= 0)
+		close(c->tapfd);
+	c->tapfd = -1;
+	free(c->rxbuf);
+	c->rxbuf = NULL;
+}
+
+/* ---- SIGA worker ----------------------------------------------------------------- */
+
+static void *siga_worker(void *arg)
+{
+	struct cpnic *c = arg;
+
+	pthread_mutex_lock(&c->wlock);
+	for (;;) {
+		uint32_t w, r;
+		struct nidbk *nid;
+
+		while (!c->stop && !c->siga_w && !c->siga_r)
+			pthread_cond_wait(&c->wcond, &c->wlock);
+		if (c->stop)
+			break;
+		w = c->siga_w;
+		r = c->siga_r;
+		nid = c->siga_nid;
+		c->siga_w = c->siga_r = 0;
+		pthread_mutex_unlock(&c->wlock);
+
+		/* SIGAs that arrived meanwhile are merged: one scan serves them all. */
+		pthread_mutex_lock(c->lock);
+		if (nid && w)
+			nic_siga(nid, NIC_SIGA_W, w);
+		if (nid && r)
+			nic_siga(nid, NIC_SIGA_R, r);
+		pthread_mutex_unlock(c->lock);
+
+		pthread_mutex_lock(&c->wlock);
+	}
+	pthread_mutex_unlock(&c->wlock);
+	return NULL;
+}
+
+void cpnic_post_siga(struct cpnic *c, struct nidbk *nid, bool write, uint32_t mask)
+{
+	pthread_mutex_lock(&c->wlock);
+	c->siga_nid = nid;
+	if (write)
+		c->siga_w |= mask;
+	else
+		c->siga_r |= mask;
+	pthread_cond_signal(&c->wcond);
+	pthread_mutex_unlock(&c->wlock);
+}
+
+int cpnic_worker_start(struct cpnic *c)
+{
+	int rc;
+
+	c->stop = false;
+	rc = pthread_create(&c->worker, NULL, siga_worker, c);
+	if (rc)
+		return -rc;
+	c->worker_started = true;
+	return 0;
+}
+
+void cpnic_worker_stop(struct cpnic *c)
+{
+	if (!c->worker_started)
+		return;
+	pthread_mutex_lock(&c->wlock);
+	c->stop = true;
+	pthread_cond_signal(&c->wcond);
+	pthread_mutex_unlock(&c->wlock);
+	pthread_join(c->worker, NULL);
+	c->worker_started = false;
+}
