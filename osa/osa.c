@@ -1,0 +1,1005 @@
+/* osa/osa.c - the OSA-Express wire engine: port_ops of the OSA's NICBK over a wire
+ * provider; layer-3 ARP/framing/filtering, layer-2 MAC filtering, link monitoring. */
+#include "osa/osa.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lib/be.h"
+#include "qeth/ipa.h"
+
+#define ETH_HLEN 14u
+#define VLAN_HLEN 4u
+#define ETH_MIN 60u			/* shortest frame on an Ethernet (without FCS) */
+#define ET_IP4 0x0800
+#define ET_ARP 0x0806
+#define ET_IP6 0x86DD
+#define ET_VLAN 0x8100
+#define ARP_PLEN 28u
+#define ARP_OP_REQ 1
+#define ARP_OP_REP 2
+#define IP4_BCAST 0xFFFFFFFFu
+
+static const uint8_t bcast_mac[6] = { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF };
+static const uint8_t zero_mac[6];
+
+/* ---- small helpers --------------------------------------------------------------- */
+
+static uint64_t now_ms(struct osa *o)
+{
+	struct timespec ts;
+
+	if (o->cfg.clock_ms)
+		return o->cfg.clock_ms(o->cfg.clock_ctx);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static bool is_group(const uint8_t *mac) { return (mac[0] & 1) != 0; }
+static bool is_bcast(const uint8_t *mac) { return !memcmp(mac, bcast_mac, 6); }
+
+static void rx_drop(struct osa *o, enum osa_drop why) { o->st.rx_drop[why]++; }
+static void tx_drop(struct osa *o, enum osa_drop why) { o->st.tx_drop[why]++; }
+
+static int find_ip4(const struct osa *o, uint32_t a)
+{
+	for (unsigned i = 0; i < o->nip4; i++)
+		if (o->ip4[i].addr == a)
+			return (int)i;
+	return -1;
+}
+
+/* Subnet-directed broadcast of one of our addresses (host part all ones). */
+static bool directed_bcast(const struct osa *o, uint32_t a)
+{
+	for (unsigned i = 0; i < o->nip4; i++) {
+		uint32_t m = o->ip4[i].mask;
+
+		if (m && m != IP4_BCAST && (a & m) == (o->ip4[i].addr & m) && (a | m) == IP4_BCAST)
+			return true;
+	}
+	return false;
+}
+
+static int find_ip6(const struct osa *o, const uint8_t *a)
+{
+	for (unsigned i = 0; i < o->nip6; i++)
+		if (!memcmp(o->ip6[i], a, 16))
+			return (int)i;
+	return -1;
+}
+
+static int find_ipm4(const struct osa *o, uint32_t a)
+{
+	for (unsigned i = 0; i < o->nipm4; i++)
+		if (o->ipm4[i] == a)
+			return (int)i;
+	return -1;
+}
+
+static int find_ipm6(const struct osa *o, const uint8_t *a)
+{
+	for (unsigned i = 0; i < o->nipm6; i++)
+		if (!memcmp(o->ipm6[i], a, 16))
+			return (int)i;
+	return -1;
+}
+
+/* ff02::1:ffXX:XXXX of a registered unicast address: Neighbor Discovery for the
+ * addresses the OSA owns reaches their owner even if it did not SETIPM the group. */
+static bool solicited_for_ours(const struct osa *o, const uint8_t *a)
+{
+	static const uint8_t pre[13] = { 0xFF, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xFF };
+
+	if (memcmp(a, pre, 13))
+		return false;
+	for (unsigned i = 0; i < o->nip6; i++)
+		if (!memcmp(o->ip6[i] + 13, a + 13, 3))
+			return true;
+	return false;
+}
+
+static int find_mac(const struct osa *o, const uint8_t *mac)
+{
+	for (unsigned i = 0; i < o->nmacs; i++)
+		if (!memcmp(o->macs[i], mac, 6))
+			return (int)i;
+	return -1;
+}
+
+static bool vlan_on(const struct osa *o, uint16_t vid)
+{
+	return (o->vlans[vid / 8] & (1u << (vid % 8))) != 0;
+}
+
+/* Write an Ethernet header (with an 802.1Q tag when vlan != 0); returns its length. */
+static uint32_t eth_hdr(uint8_t *h, const uint8_t *dst, const uint8_t *src, uint16_t vlan,
+			uint16_t type)
+{
+	memcpy(h, dst, 6);
+	memcpy(h + 6, src, 6);
+	if (vlan) {
+		be_put16(h + 12, ET_VLAN);
+		be_put16(h + 14, vlan & 0x0FFF);
+		be_put16(h + 16, type);
+		return ETH_HLEN + VLAN_HLEN;
+	}
+	be_put16(h + 12, type);
+	return ETH_HLEN;
+}
+
+/* ---- transmit ---------------------------------------------------------------------- */
+
+/*
+ * One frame to the wire: an optional header the OSA built, then `plen` bytes of the
+ * span list starting at byte `skip`, in one gather.  0 or a negative errno (counted).
+ */
+static int emit(struct osa *o, const uint8_t *hdr, uint32_t hlen, const struct qdio_span *sp,
+		unsigned nsp, uint32_t skip, uint32_t plen)
+{
+	struct iovec iov[WIRE_IOV_MAX];
+	unsigned k = 0;
+	uint32_t left = plen;
+	int rc;
+
+	if (hlen) {
+		iov[k].iov_base = (void *)(uintptr_t)hdr;
+		iov[k++].iov_len = hlen;
+	}
+	for (unsigned s = 0; s < nsp && left; s++) {
+		uint32_t len = sp[s].len, n;
+
+		if (skip >= len) {
+			skip -= len;
+			continue;
+		}
+		if (k == WIRE_IOV_MAX) {
+			tx_drop(o, OSA_D_BADFRAME);
+			return -EMSGSIZE;
+		}
+		n = len - skip;
+		if (n > left)
+			n = left;
+		iov[k].iov_base = (void *)(uintptr_t)(sp[s].ptr + skip);
+		iov[k++].iov_len = n;
+		left -= n;
+		skip = 0;
+	}
+	if (left) {
+		/* The spans are shorter than the length the frame claims. */
+		tx_drop(o, OSA_D_BADFRAME);
+		return -EBADMSG;
+	}
+	rc = wire_send(&o->wire, iov, k, hlen + plen);
+	if (rc < 0) {
+		tx_drop(o, rc == -ENETDOWN ? OSA_D_LINK : OSA_D_WIRE);
+		return rc;
+	}
+	o->st.tx_frames++;
+	o->st.tx_bytes += hlen + plen;
+	return 0;
+}
+
+/* A whole frame the OSA built itself (ARP), padded to the Ethernet minimum. */
+static int emit_own(struct osa *o, uint8_t *frame, uint32_t len, uint32_t cap)
+{
+	struct qdio_span sp;
+
+	if (len < ETH_MIN && cap >= ETH_MIN) {
+		memset(frame + len, 0, ETH_MIN - len);
+		len = ETH_MIN;
+	}
+	sp.ptr = frame;
+	sp.len = len;
+	return emit(o, NULL, 0, &sp, 1, 0, len);
+}
+
+/* The address we speak from towards `peer`: a registered IPv4 in its subnet, else
+ * the first registered one, else 0 (an ARP probe). */
+static uint32_t source_for(const struct osa *o, uint32_t peer)
+{
+	for (unsigned i = 0; i < o->nip4; i++)
+		if ((o->ip4[i].addr & o->ip4[i].mask) == (peer & o->ip4[i].mask))
+			return o->ip4[i].addr;
+	return o->nip4 ? o->ip4[0].addr : 0;
+}
+
+static int send_arp(struct osa *o, uint16_t op, uint16_t vlan, const uint8_t *eth_dst,
+		    uint32_t spa, const uint8_t *tha, uint32_t tpa)
+{
+	uint8_t f[ETH_MIN + VLAN_HLEN];
+	uint32_t hl = eth_hdr(f, eth_dst, o->mac, vlan, ET_ARP);
+	uint8_t *a = f + hl;
+
+	be_put16(a, 1);			/* Ethernet */
+	be_put16(a + 2, ET_IP4);
+	a[4] = 6;
+	a[5] = 4;
+	be_put16(a + 6, op);
+	memcpy(a + 8, o->mac, 6);
+	be_put32(a + 14, spa);
+	memcpy(a + 18, tha, 6);
+	be_put32(a + 24, tpa);
+	return emit_own(o, f, hl + ARP_PLEN, sizeof(f));
+}
+
+static void arp_request(struct osa *o, struct arp_entry *e, uint64_t now)
+{
+	e->tries++;
+	e->sent = now;
+	if (send_arp(o, ARP_OP_REQ, e->vlan, bcast_mac, source_for(o, e->ip), zero_mac,
+		     e->ip) == 0)
+		o->st.arp_req_tx++;
+}
+
+/* Gratuitous ARP for an address the OSA took over: neighbours and switches relearn. */
+static void garp(struct osa *o, uint32_t ip)
+{
+	if (!o->link_up || !o->started)
+		return;
+	if (send_arp(o, ARP_OP_REQ, 0, bcast_mac, ip, zero_mac, ip) == 0)
+		o->st.arp_garp_tx++;
+}
+
+/* Send (mac known) or drop (why) every packet queued for (ip, vlan). */
+static void release_queue(struct osa *o, uint32_t ip, uint16_t vlan, const uint8_t *mac,
+			  enum osa_drop why)
+{
+	for (unsigned i = 0; i < OSA_ARPQ; i++) {
+		struct osa_q *q = &o->q[i];
+		uint8_t *f = o->qbuf + (size_t)i * WIRE_FRAME_MAX;
+		struct qdio_span sp = { f, q->len };
+
+		if (!q->used || q->nh != ip || q->vlan != vlan)
+			continue;
+		q->used = false;
+		if (!mac) {
+			tx_drop(o, why);
+			continue;
+		}
+		memcpy(f, mac, 6);
+		if (emit(o, NULL, 0, &sp, 1, 0, q->len) == 0)
+			o->st.arp_released++;
+	}
+}
+
+static void drop_queue_all(struct osa *o, enum osa_drop why)
+{
+	for (unsigned i = 0; i < OSA_ARPQ; i++) {
+		if (o->q[i].used) {
+			o->q[i].used = false;
+			tx_drop(o, why);
+		}
+	}
+}
+
+/* Next hop unknown: keep a copy of the frame (header + packet) and ask. */
+static void queue_for_arp(struct osa *o, const struct pframe *f, const uint8_t *hdr,
+			  uint32_t hl, uint32_t nh, uint16_t vlan, uint64_t now)
+{
+	struct arp_entry *e;
+	struct osa_q *q = NULL;
+	unsigned i;
+
+	for (i = 0; i < OSA_ARPQ && !q; i++)
+		if (!o->q[i].used)
+			q = &o->q[i];
+	if (!q || hl + f->len > WIRE_FRAME_MAX) {
+		tx_drop(o, OSA_D_ARPQ_FULL);
+	} else {
+		uint8_t *buf = o->qbuf + (size_t)(q - o->q) * WIRE_FRAME_MAX;
+
+		memcpy(buf, hdr, hl);
+		if (qdio_spans_copy(f->spans, f->nspans, 0, buf + hl, f->len) != f->len) {
+			tx_drop(o, OSA_D_BADFRAME);
+			return;
+		}
+		q->used = true;
+		q->nh = nh;
+		q->vlan = vlan;
+		q->hlen = (uint16_t)hl;
+		q->len = hl + f->len;
+		q->since = now;
+		o->st.arp_queued++;
+	}
+	e = arp_get(&o->arp, nh, vlan, now);
+	/* One request per retry interval however many packets wait. */
+	if (e->tries == 0 || now - e->sent >= ARP_RETRY_MS)
+		if (e->tries < ARP_TRIES)
+			arp_request(o, e, now);
+}
+
+static void tx_l3_ip(struct osa *o, const struct pframe *f, uint64_t *now)
+{
+	uint8_t ih[20], hdr[ETH_HLEN + VLAN_HLEN];
+	uint8_t dmac[6];
+	uint32_t dst, nh, hl;
+	const struct arp_entry *e;
+
+	if (f->ipv6 || f->len < sizeof(ih) ||
+	    qdio_spans_copy(f->spans, f->nspans, 0, ih, sizeof(ih)) != sizeof(ih) ||
+	    (ih[0] >> 4) != 4) {
+		tx_drop(o, OSA_D_BADFRAME);
+		return;
+	}
+	if (f->len > o->mtu) {
+		tx_drop(o, OSA_D_TOOBIG);
+		return;
+	}
+	dst = be_get32(ih + 16);
+	nh = be_get32(f->next_hop + 12);
+	if (!nh)
+		nh = dst;
+	if (f->cast == PF_BROADCAST || nh == IP4_BCAST || dst == IP4_BCAST) {
+		memcpy(dmac, bcast_mac, 6);
+	} else if (f->cast == PF_MULTICAST || (dst >> 28) == 0xE) {
+		dmac[0] = 0x01;
+		dmac[1] = 0x00;
+		dmac[2] = 0x5E;
+		dmac[3] = (uint8_t)((dst >> 16) & 0x7F);
+		dmac[4] = (uint8_t)(dst >> 8);
+		dmac[5] = (uint8_t)dst;
+	} else {
+		if (!*now)
+			*now = now_ms(o);
+		e = arp_lookup(&o->arp, nh, f->vlan, *now);
+		if (!e) {
+			hl = eth_hdr(hdr, zero_mac, o->mac, f->vlan, ET_IP4);
+			queue_for_arp(o, f, hdr, hl, nh, f->vlan, *now);
+			return;
+		}
+		memcpy(dmac, e->mac, 6);
+	}
+	hl = eth_hdr(hdr, dmac, o->mac, f->vlan, ET_IP4);
+	emit(o, hdr, hl, f->spans, f->nspans, 0, f->len);
+}
+
+/* Layer-3 passthrough (IPv6 as Linux sends it): as it is, with the OSA's source MAC. */
+static void tx_l3_eth(struct osa *o, const struct pframe *f)
+{
+	uint8_t hdr[ETH_HLEN];
+
+	if (f->len < ETH_HLEN ||
+	    qdio_spans_copy(f->spans, f->nspans, 0, hdr, ETH_HLEN) != ETH_HLEN) {
+		tx_drop(o, OSA_D_BADFRAME);
+		return;
+	}
+	if (f->len - ETH_HLEN > o->mtu + VLAN_HLEN) {
+		tx_drop(o, OSA_D_TOOBIG);
+		return;
+	}
+	memcpy(hdr + 6, o->mac, 6);
+	emit(o, hdr, ETH_HLEN, f->spans, f->nspans, ETH_HLEN, f->len - ETH_HLEN);
+}
+
+static void tx_l2(struct osa *o, const struct pframe *f)
+{
+	if (f->kind != PF_ETH || f->len < ETH_HLEN) {
+		tx_drop(o, OSA_D_BADFRAME);
+		return;
+	}
+	if (f->len > o->mtu + ETH_HLEN + VLAN_HLEN) {
+		tx_drop(o, OSA_D_TOOBIG);
+		return;
+	}
+	emit(o, NULL, 0, f->spans, f->nspans, 0, f->len);
+}
+
+static void osa_port_tx(void *peer, struct port *from, const struct pframe *f, unsigned n)
+{
+	struct osa *o = peer;
+	uint64_t now = 0;	/* read the clock only when the ARP cache needs it */
+
+	(void)from;
+	for (unsigned i = 0; i < n; i++) {
+		if (!o->layer || !o->started) {
+			tx_drop(o, OSA_D_DOWN);
+			continue;
+		}
+		if (!o->link_up) {
+			tx_drop(o, OSA_D_LINK);
+			continue;
+		}
+		if (o->layer == 2)
+			tx_l2(o, &f[i]);
+		else if (f[i].kind == PF_IP)
+			tx_l3_ip(o, &f[i], &now);
+		else if (f[i].kind == PF_ETH)
+			tx_l3_eth(o, &f[i]);
+		else
+			tx_drop(o, OSA_D_BADFRAME);
+	}
+}
+
+/* ---- registrations ----------------------------------------------------------------- */
+
+static void forget_all(struct osa *o)
+{
+	o->nip4 = o->nip6 = o->nipm4 = o->nipm6 = o->nmacs = o->nvlans = 0;
+	memset(o->vlans, 0, sizeof(o->vlans));
+	o->promisc = false;
+	o->started = false;
+	drop_queue_all(o, OSA_D_DOWN);
+	arp_flush(&o->arp);
+}
+
+static uint16_t reg_ip(struct osa *o, const struct paddr *a, bool set)
+{
+	int i;
+
+	if (o->layer != 3)
+		return IPA_RC_NOTSUPP;
+	if (!a->ipv6) {
+		uint32_t ip = be_get32(a->ip);
+
+		i = find_ip4(o, ip);
+		if (!set) {
+			if (i >= 0)
+				o->ip4[i] = o->ip4[--o->nip4];
+			return IPA_RC_SUCCESS;
+		}
+		if (i >= 0)
+			return IPA_RC_SUCCESS;
+		if (o->nip4 >= NIC_MAX_IPS)
+			return IPA_RC_IP_ADDR_TABLE_FULL;
+		o->ip4[o->nip4].addr = ip;
+		o->ip4[o->nip4++].mask = be_get32(a->mask);
+		if (!(a->value & IPA_SETIP_FLAG_VIPA))
+			garp(o, ip);	/* a VIPA is not on this LAN: no announcement */
+		return IPA_RC_SUCCESS;
+	}
+	i = find_ip6(o, a->ip);
+	if (!set) {
+		if (i >= 0)
+			memcpy(o->ip6[i], o->ip6[--o->nip6], 16);
+		return IPA_RC_SUCCESS;
+	}
+	if (i >= 0)
+		return IPA_RC_SUCCESS;
+	if (o->nip6 >= NIC_MAX_IPS)
+		return IPA_RC_IP_ADDR_TABLE_FULL;
+	memcpy(o->ip6[o->nip6++], a->ip, 16);
+	return IPA_RC_SUCCESS;
+}
+
+static uint16_t reg_ipm(struct osa *o, const struct paddr *a, bool set)
+{
+	int i;
+
+	if (o->layer != 3)
+		return IPA_RC_NOTSUPP;
+	if (!a->ipv6) {
+		/* SETIPM carries an IPv4 group in the last 4 bytes of its address field
+		 * (IPA_SETIPM_V4_IN_ADDR) and vnic passes the field as it is; should
+		 * vnic normalise it to the first 4 bytes (port.h), that works too. */
+		uint32_t g = be_get32(a->ip);
+
+		if (!g)
+			g = be_get32(a->ip + IPA_SETIPM_V4_IN_ADDR);
+
+		i = find_ipm4(o, g);
+		if (!set) {
+			if (i >= 0)
+				o->ipm4[i] = o->ipm4[--o->nipm4];
+			return IPA_RC_SUCCESS;
+		}
+		if (i >= 0)
+			return IPA_RC_SUCCESS;
+		if (o->nipm4 >= NIC_MAX_IPMS)
+			return IPA_RC_IP_ADDR_TABLE_FULL;
+		o->ipm4[o->nipm4++] = g;
+		return IPA_RC_SUCCESS;
+	}
+	i = find_ipm6(o, a->ip);
+	if (!set) {
+		if (i >= 0)
+			memcpy(o->ipm6[i], o->ipm6[--o->nipm6], 16);
+		return IPA_RC_SUCCESS;
+	}
+	if (i >= 0)
+		return IPA_RC_SUCCESS;
+	if (o->nipm6 >= NIC_MAX_IPMS)
+		return IPA_RC_IP_ADDR_TABLE_FULL;
+	memcpy(o->ipm6[o->nipm6++], a->ip, 16);
+	return IPA_RC_SUCCESS;
+}
+
+static uint16_t reg_mac(struct osa *o, const struct paddr *a, bool set)
+{
+	int i;
+
+	if (o->layer != 2)
+		return IPA_RC_L2_UNSUPPORTED_CMD;
+	i = find_mac(o, a->mac);
+	if (!set) {
+		if (i >= 0)
+			memcpy(o->macs[i], o->macs[--o->nmacs], 6);
+		return IPA_RC_SUCCESS;
+	}
+	if (i >= 0)
+		return IPA_RC_SUCCESS;
+	if (o->nmacs >= NIC_MAX_MACS)
+		return IPA_RC_L2_ADDR_TABLE_FULL;
+	memcpy(o->macs[o->nmacs++], a->mac, 6);
+	return IPA_RC_SUCCESS;
+}
+
+static uint16_t osa_port_addr(void *peer, struct port *from, const struct paddr *a)
+{
+	struct osa *o = peer;
+
+	(void)from;
+	switch (a->op) {
+	case PA_LAYER:
+		if (a->value != 2 && a->value != 3)
+			return IPA_RC_INVALID_FORMAT;
+		/* A new connection: what the previous driver registered is gone. */
+		forget_all(o);
+		o->layer = (uint8_t)a->value;
+		return IPA_RC_SUCCESS;
+	case PA_STARTLAN:
+		o->started = true;
+		return IPA_RC_SUCCESS;
+	case PA_STOPLAN:
+		o->started = false;
+		drop_queue_all(o, OSA_D_DOWN);
+		return IPA_RC_SUCCESS;
+	case PA_SETIP:
+	case PA_DELIP:
+		return reg_ip(o, a, a->op == PA_SETIP);
+	case PA_SETIPM:
+	case PA_DELIPM:
+		return reg_ipm(o, a, a->op == PA_SETIPM);
+	case PA_SETVMAC:
+	case PA_DELVMAC:
+	case PA_SETGMAC:
+	case PA_DELGMAC:
+		return reg_mac(o, a, a->op == PA_SETVMAC || a->op == PA_SETGMAC);
+	case PA_SETVLAN:
+	case PA_DELVLAN:
+		if (a->vlan == 0 || a->vlan >= 4095)
+			return IPA_RC_L2_INVALID_VLAN_ID;
+		if (a->op == PA_SETVLAN && !vlan_on(o, a->vlan)) {
+			o->vlans[a->vlan / 8] |= (uint8_t)(1u << (a->vlan % 8));
+			o->nvlans++;
+		} else if (a->op == PA_DELVLAN && vlan_on(o, a->vlan)) {
+			o->vlans[a->vlan / 8] &= (uint8_t)~(1u << (a->vlan % 8));
+			o->nvlans--;
+		}
+		return IPA_RC_SUCCESS;
+	case PA_PROMISC:
+		o->promisc = a->value != 0;
+		return IPA_RC_SUCCESS;
+	case PA_SETRTG:
+		return IPA_RC_SUCCESS;	/* routing roles matter to the switch, not the wire */
+	default:
+		return IPA_RC_NOTSUPP;
+	}
+}
+
+static const struct port_ops osa_port_ops = { osa_port_tx, osa_port_addr };
+
+/* ---- receive ----------------------------------------------------------------------- */
+
+static void rx_arp(struct osa *o, const uint8_t *fr, uint32_t hl, uint32_t len, uint16_t vlan,
+		   uint64_t now)
+{
+	const uint8_t *a = fr + hl, *sha;
+	uint32_t spa, tpa;
+	uint16_t op;
+	bool mine;
+	struct arp_entry *e = NULL, *p;
+
+	if (len - hl < ARP_PLEN || be_get16(a) != 1 || be_get16(a + 2) != ET_IP4 || a[4] != 6 ||
+	    a[5] != 4) {
+		rx_drop(o, OSA_D_BADARP);
+		return;
+	}
+	op = be_get16(a + 6);
+	sha = a + 8;
+	spa = be_get32(a + 14);
+	tpa = be_get32(a + 24);
+	if ((op != ARP_OP_REQ && op != ARP_OP_REP) || is_group(sha) || !memcmp(sha, zero_mac, 6)) {
+		rx_drop(o, OSA_D_BADARP);
+		return;
+	}
+	if (op == ARP_OP_REQ)
+		o->st.arp_req_rx++;
+	else
+		o->st.arp_rep_rx++;
+	if (!memcmp(sha, o->mac, 6)) {
+		rx_drop(o, OSA_D_MAC);		/* our own frame reflected */
+		return;
+	}
+	mine = find_ip4(o, tpa) >= 0;
+	/* Learn the sender if it talks to us or we asked for it; otherwise only refresh
+	 * what we already know (gratuitous ARP, requests among others). */
+	if (spa && spa != IP4_BCAST && find_ip4(o, spa) < 0) {
+		p = arp_find(&o->arp, spa, vlan);
+		e = arp_learn(&o->arp, spa, vlan, sha, now, mine || p != NULL);
+		if (e)
+			release_queue(o, spa, vlan, e->mac, OSA_D_ARP_FAIL);
+	}
+	if (op == ARP_OP_REQ && mine) {
+		/* Straight back to the asker, from the address it asked for. */
+		if (send_arp(o, ARP_OP_REP, vlan, sha, tpa, sha, spa) == 0)
+			o->st.arp_rep_tx++;
+		return;
+	}
+	if (!mine && !e)
+		rx_drop(o, OSA_D_NOT_MINE);
+}
+
+/* Layer 3: returns true when pf describes a packet for the NIC. */
+static bool rx_l3(struct osa *o, const uint8_t *fr, uint32_t len, struct pframe *pf,
+		  struct qdio_span *sp, uint64_t now)
+{
+	uint32_t hl = ETH_HLEN, il, dst;
+	uint16_t et = be_get16(fr + 12), vlan = 0;
+	const uint8_t *ip;
+
+	if (et == ET_VLAN) {
+		if (len < ETH_HLEN + VLAN_HLEN) {
+			rx_drop(o, OSA_D_RUNT);
+			return false;
+		}
+		vlan = be_get16(fr + 14) & 0x0FFF;
+		et = be_get16(fr + 16);
+		hl += VLAN_HLEN;
+	}
+	if (!is_group(fr) && memcmp(fr, o->mac, 6)) {
+		rx_drop(o, OSA_D_MAC);
+		return false;
+	}
+	ip = fr + hl;
+	il = len - hl;
+	switch (et) {
+	case ET_ARP:
+		rx_arp(o, fr, hl, len, vlan, now);
+		return false;
+	case ET_IP4: {
+		uint32_t ihl, tot;
+
+		if (il < 20 || (ip[0] >> 4) != 4 || (ihl = (ip[0] & 0x0Fu) * 4) < 20 ||
+		    (tot = be_get16(ip + 2)) < ihl || tot > il) {
+			rx_drop(o, OSA_D_BADIP);
+			return false;
+		}
+		dst = be_get32(ip + 16);
+		memset(pf, 0, sizeof(*pf));
+		if (find_ip4(o, dst) >= 0) {
+			pf->cast = PF_UNICAST;
+		} else if (dst == IP4_BCAST || directed_bcast(o, dst)) {
+			pf->cast = PF_BROADCAST;
+		} else if ((dst >> 28) == 0xE) {
+			if (find_ipm4(o, dst) < 0) {
+				rx_drop(o, OSA_D_MCAST);
+				return false;
+			}
+			pf->cast = PF_MULTICAST;
+		} else {
+			rx_drop(o, OSA_D_NOT_MINE);
+			return false;
+		}
+		/* Ethernet padding stays behind: the packet is what its header says. */
+		sp->ptr = ip;
+		sp->len = tot;
+		pf->kind = PF_IP;
+		pf->len = tot;
+		memcpy(pf->src_mac, fr + 6, 6);
+		pf->has_src_mac = true;
+		break;
+	}
+	case ET_IP6: {
+		const uint8_t *d6;
+		uint32_t tot;
+
+		if (il < 40 || (ip[0] >> 4) != 6 || (tot = 40u + be_get16(ip + 4)) > il) {
+			rx_drop(o, OSA_D_BADIP);
+			return false;
+		}
+		d6 = ip + 24;
+		memset(pf, 0, sizeof(*pf));
+		if (d6[0] == 0xFF) {
+			if (find_ipm6(o, d6) < 0 && !solicited_for_ours(o, d6)) {
+				rx_drop(o, OSA_D_MCAST);
+				return false;
+			}
+			pf->cast = PF_MULTICAST;
+		} else if (find_ip6(o, d6) >= 0) {
+			pf->cast = PF_UNICAST;
+		} else {
+			rx_drop(o, OSA_D_NOT_MINE);
+			return false;
+		}
+		/* Passthrough: the whole frame, as Linux expects IPv6 on layer 3. */
+		sp->ptr = fr;
+		sp->len = hl + tot;
+		pf->kind = PF_ETH;
+		pf->ipv6 = true;
+		pf->len = hl + tot;
+		break;
+	}
+	default:
+		rx_drop(o, OSA_D_ETHERTYPE);
+		return false;
+	}
+	pf->spans = sp;
+	pf->nspans = 1;
+	pf->vlan = vlan;
+	return true;
+}
+
+static bool rx_l2(struct osa *o, const uint8_t *fr, uint32_t len, struct pframe *pf,
+		  struct qdio_span *sp)
+{
+	uint8_t cast;
+
+	if (be_get16(fr + 12) == ET_VLAN) {
+		uint16_t vid;
+
+		if (len < ETH_HLEN + VLAN_HLEN) {
+			rx_drop(o, OSA_D_RUNT);
+			return false;
+		}
+		vid = be_get16(fr + 14) & 0x0FFF;
+		if (vid && !o->promisc && !vlan_on(o, vid)) {
+			rx_drop(o, OSA_D_VLAN);
+			return false;
+		}
+	}
+	if (is_bcast(fr)) {
+		cast = PF_BROADCAST;
+	} else if (is_group(fr)) {
+		if (!o->promisc && find_mac(o, fr) < 0) {
+			rx_drop(o, OSA_D_MCAST);
+			return false;
+		}
+		cast = PF_MULTICAST;
+	} else {
+		if (!o->promisc && find_mac(o, fr) < 0) {
+			rx_drop(o, OSA_D_MAC);
+			return false;
+		}
+		cast = PF_UNICAST;
+	}
+	memset(pf, 0, sizeof(*pf));
+	sp->ptr = fr;
+	sp->len = len;
+	pf->spans = sp;
+	pf->nspans = 1;
+	pf->kind = PF_ETH;
+	pf->cast = cast;
+	pf->len = len;
+	return true;
+}
+
+static bool classify(struct osa *o, const uint8_t *fr, uint32_t len, struct pframe *pf,
+		     struct qdio_span *sp, uint64_t now)
+{
+	if (len < ETH_HLEN) {
+		rx_drop(o, OSA_D_RUNT);
+		return false;
+	}
+	if (!o->layer || !o->started) {
+		rx_drop(o, OSA_D_DOWN);
+		return false;
+	}
+	return o->layer == 2 ? rx_l2(o, fr, len, pf, sp) : rx_l3(o, fr, len, pf, sp, now);
+}
+
+/* ARP retries and give-ups; runs at most every OSA_TIMER_MS. */
+static void osa_timer(struct osa *o, uint64_t now)
+{
+	if (now < o->next_timer)
+		return;
+	o->next_timer = now + OSA_TIMER_MS;
+	for (unsigned i = 0; i < ARP_ENTRIES; i++) {
+		struct arp_entry *e = &o->arp.e[i];
+
+		if (e->state != ARP_INCOMPLETE || now - e->sent < ARP_RETRY_MS)
+			continue;
+		if (e->tries >= ARP_TRIES) {
+			o->arp.st.failed++;
+			release_queue(o, e->ip, e->vlan, NULL, OSA_D_ARP_FAIL);
+			arp_remove(&o->arp, e);
+		} else if (o->link_up) {
+			arp_request(o, e, now);
+		}
+	}
+	/* Packets whose entry was evicted by others have nobody to wait for. */
+	for (unsigned i = 0; i < OSA_ARPQ; i++) {
+		struct osa_q *q = &o->q[i];
+
+		if (q->used && !arp_find(&o->arp, q->nh, q->vlan)) {
+			q->used = false;
+			tx_drop(o, OSA_D_ARP_FAIL);
+		}
+	}
+}
+
+int osa_poll(struct osa *o, unsigned budget)
+{
+	struct pframe pf[OSA_RX_BATCH];
+	struct qdio_span sp[OSA_RX_BATCH];
+	uint64_t now = now_ms(o);
+	unsigned got = 0;
+	int err = 0;
+
+	osa_timer(o, now);
+	while (got < budget && !err) {
+		unsigned nf = 0, k, batch = budget - got;
+
+		if (batch > OSA_RX_BATCH)
+			batch = OSA_RX_BATCH;
+		for (k = 0; k < batch; k++) {
+			/* A frame the OSA consumed (ARP) or dropped leaves its buffer free. */
+			uint8_t *buf = o->rxbuf + (size_t)nf * WIRE_FRAME_MAX;
+			int rc = wire_recv(&o->wire, buf, WIRE_FRAME_MAX);
+
+			if (rc == -EAGAIN)
+				break;
+			if (rc < 0 && rc != -EMSGSIZE) {
+				err = rc;
+				break;
+			}
+			got++;
+			if (rc < 0) {
+				rx_drop(o, OSA_D_TOOBIG);	/* lost by the wire already */
+				continue;
+			}
+			o->st.rx_frames++;
+			o->st.rx_bytes += (uint32_t)rc;
+			if (classify(o, buf, (uint32_t)rc, &pf[nf], &sp[nf], now))
+				nf++;
+		}
+		if (nf)
+			o->st.rx_delivered += port_deliver(&o->nic.port, pf, nf);
+		if (k < batch)
+			break;
+	}
+	return err && !got ? err : (int)got;
+}
+
+/* ---- link -------------------------------------------------------------------------- */
+
+int osa_check_link(struct osa *o)
+{
+	bool up = wire_link(&o->wire) > 0;
+
+	if (up == o->link_up)
+		return up;
+	o->link_up = up;
+	o->st.link_changes++;
+	if (!up) {
+		drop_queue_all(o, OSA_D_LINK);
+	} else if (o->layer == 3) {
+		for (unsigned i = 0; i < o->nip4; i++)
+			garp(o, o->ip4[i].addr);
+	}
+	/* The driver of the OSA sees STOPLAN / STARTLAN. */
+	nic_set_link(&o->nic, up);
+	if (o->cfg.link_cb)
+		o->cfg.link_cb(o->cfg.link_ctx, o, up);
+	return up;
+}
+
+/* ---- lifecycle --------------------------------------------------------------------- */
+
+int osa_create(struct osa *o, const struct osa_cfg *cfg, const struct wire_class *cls,
+	       const char *wire_name)
+{
+	struct nic_cfg nc;
+	uint32_t mtu = 0;
+	int rc;
+
+	memset(o, 0, sizeof(*o));
+	o->wire.fd = -1;
+	if (!cfg || (uint32_t)cfg->rdev + 2 > 0xFFFF || (uint32_t)cfg->schno + 2 > 0xFFFF)
+		return -EINVAL;
+	o->cfg = *cfg;
+	if (memcmp(cfg->mac, zero_mac, 6)) {
+		if (is_group(cfg->mac))
+			return -EINVAL;
+		memcpy(o->mac, cfg->mac, 6);
+	} else {
+		o->mac[0] = 0x02;
+		o->mac[1] = 0x00;
+		o->mac[2] = 0xC9;
+		o->mac[3] = cfg->chpid;
+		o->mac[4] = (uint8_t)(cfg->rdev >> 8);
+		o->mac[5] = (uint8_t)cfg->rdev;
+	}
+	o->rxbuf = malloc((size_t)OSA_RX_BATCH * WIRE_FRAME_MAX);
+	if (!o->rxbuf)
+		return -ENOMEM;
+	o->qbuf = malloc((size_t)OSA_ARPQ * WIRE_FRAME_MAX);
+	if (!o->qbuf) {
+		rc = -ENOMEM;
+		goto free_rx;
+	}
+	rc = wire_open(&o->wire, cls, wire_name);
+	if (rc < 0)
+		goto free_q;
+	if (wire_mtu(&o->wire, &mtu) < 0 || mtu < 576)
+		mtu = 1500;
+	if (mtu > WIRE_FRAME_MAX - ETH_HLEN - VLAN_HLEN)
+		mtu = WIRE_FRAME_MAX - ETH_HLEN - VLAN_HLEN;
+	o->mtu = mtu;
+
+	memset(&nc, 0, sizeof(nc));
+	nc.base_devno = cfg->rdev;
+	nc.ndev = 3;
+	nc.base_schno = cfg->schno;
+	nc.chpid = cfg->chpid;
+	nc.type = NIC_QDIO;		/* OSD */
+	memcpy(nc.mac, o->mac, 6);
+	nc.max_mtu = (uint16_t)mtu;
+	nc.vm_nic = false;		/* a real adapter, not a z/VM simulated NIC */
+	snprintf(nc.owner, sizeof(nc.owner), "SYSTEM");
+	rc = nic_create(&o->nic, &nc);
+	if (rc < 0)
+		goto close_wire;
+	o->nic.port.ops = &osa_port_ops;
+	o->nic.port.peer = o;
+	snprintf(o->nic.port.name, sizeof(o->nic.port.name), "OSA %04X %.14s", cfg->rdev,
+		 o->wire.name);
+	arp_init(&o->arp, cfg->arp_ttl_ms);
+	/* The initial state is not a change: no callback. */
+	o->link_up = wire_link(&o->wire) > 0;
+	nic_set_link(&o->nic, o->link_up);
+	return 0;
+
+close_wire:
+	wire_close(&o->wire);
+free_q:
+	free(o->qbuf);
+free_rx:
+	free(o->rxbuf);
+	memset(o, 0, sizeof(*o));
+	o->wire.fd = -1;
+	return rc;
+}
+
+void osa_destroy(struct osa *o)
+{
+	if (!o->rxbuf)
+		return;
+	nic_destroy(&o->nic);
+	wire_close(&o->wire);
+	free(o->qbuf);
+	free(o->rxbuf);
+	memset(o, 0, sizeof(*o));
+	o->wire.fd = -1;
+}
+
+int osa_wire_fd(const struct osa *o)
+{
+	return o->wire.fd;
+}
+
+const char *osa_drop_name(enum osa_drop why)
+{
+	static const char *const names[OSA_D_NR] = {
+		[OSA_D_DOWN] = "not started",
+		[OSA_D_LINK] = "link down",
+		[OSA_D_RUNT] = "runt frame",
+		[OSA_D_MAC] = "MAC not ours",
+		[OSA_D_MCAST] = "group not registered",
+		[OSA_D_NOT_MINE] = "IP not registered",
+		[OSA_D_ETHERTYPE] = "unknown ethertype",
+		[OSA_D_BADIP] = "malformed IP",
+		[OSA_D_BADARP] = "malformed ARP",
+		[OSA_D_VLAN] = "VLAN not registered",
+		[OSA_D_BADFRAME] = "malformed frame",
+		[OSA_D_TOOBIG] = "larger than MTU",
+		[OSA_D_ARPQ_FULL] = "ARP queue full",
+		[OSA_D_ARP_FAIL] = "next hop unresolved",
+		[OSA_D_WIRE] = "wire busy or failed",
+	};
+
+	return (unsigned)why < OSA_D_NR && names[why] ? names[why] : "?";
+}

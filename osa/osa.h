@@ -1,0 +1,156 @@
+/* osa/osa.h - the OSA-Express (CHPID type OSD) device model: one real OSA = a NICBK
+ * (the vnic adapter side, unchanged) whose port is attached to a wire engine. */
+#ifndef CPNET_OSA_OSA_H
+#define CPNET_OSA_OSA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "osa/arp.h"
+#include "osa/wire.h"
+#include "vnic/nic.h"
+
+/*
+ * The NICBK answers every CCW, IDX, MPC and IPA command exactly as for a virtual NIC;
+ * what differs is what sits behind its port.  Here that is the "wire engine": it
+ * implements struct port_ops (tx = frames the driver of the OSA primed, addr = the
+ * registrations its IPA commands made) over a wire provider (osa/wire.h).
+ *
+ * Layer 3 (ULP_ENABLE chose IP; PA_LAYER 3): the OSA owns the IPs registered with
+ * SETIP and the groups registered with SETIPM; it answers ARP on the wire for its
+ * registered IPv4 addresses only, keeps an ARP cache for next hops, frames outbound
+ * IPv4 packets, passes IPv6 (passthrough frames) both ways, and strips the Ethernet
+ * header from inbound IPv4.  Layer 2: frames pass as they are, inbound filtered by
+ * the registered MACs (SETVMAC/SETGMAC), broadcast, or everything when promiscuous.
+ *
+ * Copy once: inbound, the wire reads a frame into one of OSA_RX_BATCH buffers that
+ * become the spans the NIC copies into the input SBALs; outbound, the guest's spans
+ * go to the wire in one gather (writev / one memcpy).  Only a packet waiting for ARP
+ * is copied (into a bounded queue).  Nothing is allocated per frame.
+ *
+ * Thread-safety: an OSA, its NICBK and its wire are driven by one thread (cpnetd's
+ * event loop): osa_poll, osa_check_link and the NIC's device calls are serialized.
+ */
+
+#define OSA_RX_BATCH 32u		/* frames read from the wire per delivery batch */
+#define OSA_ARPQ 16u			/* packets that may wait for ARP resolution */
+#define OSA_TIMER_MS 250u		/* granularity of ARP retry/expiry work */
+
+/* Why a frame was discarded by the wire engine (QUERY ... DETAILS). */
+enum osa_drop {
+	OSA_D_DOWN = 0,		/* not started: no layer chosen / no STARTLAN */
+	OSA_D_LINK,		/* wire link down */
+	OSA_D_RUNT,		/* shorter than an Ethernet header */
+	OSA_D_MAC,		/* destination MAC not ours / not registered */
+	OSA_D_MCAST,		/* multicast group not registered */
+	OSA_D_NOT_MINE,		/* layer 3: destination IP not registered */
+	OSA_D_ETHERTYPE,	/* layer 3: neither ARP, IPv4 nor IPv6 */
+	OSA_D_BADIP,		/* malformed IP header or length */
+	OSA_D_BADARP,		/* malformed ARP */
+	OSA_D_VLAN,		/* VLAN not registered */
+	OSA_D_BADFRAME,		/* outbound: frame kind or header unusable */
+	OSA_D_TOOBIG,		/* larger than the wire's MTU */
+	OSA_D_ARPQ_FULL,	/* outbound: next hop unresolved and the ARP queue full */
+	OSA_D_ARP_FAIL,		/* outbound: next hop did not answer ARP */
+	OSA_D_WIRE,		/* the wire refused the frame (busy / error) */
+	OSA_D_NR
+};
+
+struct osa_stats {
+	uint64_t rx_frames, rx_bytes;	/* read from the wire */
+	uint64_t rx_delivered;		/* handed to the NIC */
+	uint64_t tx_frames, tx_bytes;	/* written to the wire (ARP included) */
+	uint64_t arp_req_rx, arp_rep_rx, arp_req_tx, arp_rep_tx, arp_garp_tx;
+	uint64_t arp_queued, arp_released;
+	uint64_t link_changes;
+	uint64_t rx_drop[OSA_D_NR];
+	uint64_t tx_drop[OSA_D_NR];
+};
+
+struct osa;
+/* The OSA's link changed (the failover logic of the owner listens). */
+typedef void (*osa_link_fn)(void *ctx, struct osa *o, bool up);
+
+struct osa_cfg {
+	uint16_t rdev;			/* read = rdev, write = rdev + 1, data = rdev + 2 */
+	uint16_t schno;			/* subchannel number of the read device */
+	uint8_t chpid;
+	uint8_t mac[6];			/* the port's MAC; all zero = 02:00:C9:<chpid>:<rdev> */
+	uint32_t arp_ttl_ms;		/* 0 = ARP_TTL_MS */
+	/* Monotonic milliseconds; NULL = CLOCK_MONOTONIC (tests warp time). */
+	uint64_t (*clock_ms)(void *ctx);
+	void *clock_ctx;
+	osa_link_fn link_cb;
+	void *link_ctx;
+};
+
+struct osa_ip4 {
+	uint32_t addr, mask;
+};
+
+struct osa_q {				/* a packet waiting for ARP */
+	bool used;
+	uint32_t nh;
+	uint16_t vlan;
+	uint16_t hlen;			/* Ethernet (+ VLAN) header bytes at the front */
+	uint32_t len;			/* header + packet */
+	uint64_t since;
+};
+
+struct osa {
+	struct osa_cfg cfg;
+	uint8_t mac[6];
+	struct nicbk nic;		/* the adapter side, 3 devices, OSD */
+	struct wire wire;
+	uint32_t mtu;			/* of the wire (IP bytes per frame) */
+	bool link_up;			/* last state osa_check_link reported */
+
+	/* What the driver of the OSA set up (through the port's addr op). */
+	uint8_t layer;			/* 0 = not yet chosen, 2 or 3 */
+	bool started;			/* STARTLAN */
+	bool promisc;
+	struct osa_ip4 ip4[NIC_MAX_IPS];
+	unsigned nip4;
+	uint8_t ip6[NIC_MAX_IPS][16];
+	unsigned nip6;
+	uint32_t ipm4[NIC_MAX_IPMS];
+	unsigned nipm4;
+	uint8_t ipm6[NIC_MAX_IPMS][16];
+	unsigned nipm6;
+	uint8_t macs[NIC_MAX_MACS][6];	/* layer 2: unicast and group MACs */
+	unsigned nmacs;
+	uint8_t vlans[4096 / 8];
+	unsigned nvlans;
+
+	struct arp_cache arp;
+	struct osa_q q[OSA_ARPQ];
+	uint8_t *qbuf;			/* OSA_ARPQ * WIRE_FRAME_MAX */
+	uint64_t next_timer;
+
+	uint8_t *rxbuf;			/* OSA_RX_BATCH * WIRE_FRAME_MAX */
+	struct osa_stats st;
+};
+
+/*
+ * Create the OSA: its NICBK (3 devices rdev..rdev+2, OSD, real-OSA RCD) with the
+ * port attached to the wire engine, and open the wire (provider cls, device name).
+ * -EINVAL bad config, -ENOMEM, or the wire's open error (nothing left allocated).
+ */
+int osa_create(struct osa *o, const struct osa_cfg *cfg, const struct wire_class *cls,
+	       const char *wire_name);
+void osa_destroy(struct osa *o);
+
+/* Descriptor to poll for readability (-1: the wire has none, poll periodically). */
+int osa_wire_fd(const struct osa *o);
+/* Read up to `budget` frames from the wire and deliver them; run due ARP timers.
+ * Returns frames read (>= 0), or -ENETDOWN when the wire failed (see check_link). */
+int osa_poll(struct osa *o, unsigned budget);
+/* Ask the wire for its link state; on a change set the NIC's link (the driver sees
+ * STOPLAN / STARTLAN) and call cfg.link_cb.  Returns 1 up, 0 down. */
+int osa_check_link(struct osa *o);
+
+const char *osa_drop_name(enum osa_drop why);
+/* The NIC's devices (for attaching them to a channel subsystem). */
+static inline struct nicbk *osa_nic(struct osa *o) { return &o->nic; }
+
+#endif

@@ -1,0 +1,95 @@
+/* osa/wire.h - the wire provider interface of the OSA-Express model: what the OSA's
+ * physical port is plugged into (a Linux TAP, or an in-memory wire for tests). */
+#ifndef CPNET_OSA_WIRE_H
+#define CPNET_OSA_WIRE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+/*
+ * A provider is a struct of callbacks (NULL = unsupported, the wrappers below answer
+ * -EOPNOTSUPP), in the style of Open vSwitch's netdev providers.  A wire carries whole
+ * Ethernet frames (destination MAC first, no preamble, no FCS), one per call.
+ *
+ * Copy once: send gathers the frame from an iovec (the OSA hands it the guest's
+ * spans plus a header it built), recv writes one frame into a caller buffer that
+ * the OSA then hands on as the span the receiving NIC copies from.
+ *
+ * Event loop: `fd` is a descriptor that becomes readable when recv has something
+ * (TAP), or -1 when the wire has none (memory: poll it).  Non-blocking always.
+ *
+ * Thread-safety: a wire is used by one thread (the OSA's).
+ */
+
+#define WIRE_NAME_MAX 16		/* IFNAMSIZ */
+#define WIRE_FRAME_MAX 9216u		/* largest frame on any wire: jumbo 9000 + headers */
+#define WIRE_IOV_MAX 20u		/* header + up to 16 spans + spare */
+
+struct wire;
+
+struct wire_class {
+	const char *type;		/* "TAP", "MEM": the SYSTEM CONFIG keyword */
+	/* Attach to the named device (non-blocking).  -ENODEV, -EPERM, -errno. */
+	int (*open)(struct wire *w, const char *name);
+	void (*close)(struct wire *w);
+	/* One frame of `len` bytes gathered from iov.  0, -EAGAIN (no room now: the
+	 * frame is dropped by the caller), -ENETDOWN (link down / device gone). */
+	int (*send)(struct wire *w, const struct iovec *iov, unsigned niov, uint32_t len);
+	/* One frame into buf.  Its length, -EAGAIN (nothing), -EMSGSIZE (longer than
+	 * cap: dropped), -ENETDOWN. */
+	int (*recv)(struct wire *w, uint8_t *buf, uint32_t cap);
+	/* 1 up (administratively up and carrier), 0 down, -ENODEV gone. */
+	int (*link)(struct wire *w);
+	int (*get_mtu)(struct wire *w, uint32_t *mtu);
+	/* The wire's own (far-side / host-side) MAC: informational. */
+	int (*get_mac)(struct wire *w, uint8_t mac[6]);
+};
+
+struct wire_stats {
+	uint64_t tx_frames, tx_bytes, tx_busy, tx_errors;
+	uint64_t rx_frames, rx_bytes, rx_truncated, rx_errors;
+};
+
+struct wire {
+	const struct wire_class *cls;
+	int fd;				/* readable when frames wait; -1 = none */
+	char name[WIRE_NAME_MAX];
+	void *priv;			/* the provider's state */
+	bool failed;			/* a send/recv saw the device go away */
+	struct wire_stats st;
+};
+
+extern const struct wire_class wire_tap_class;
+extern const struct wire_class wire_mem_class;
+
+/* The provider for a SYSTEM CONFIG keyword ("TAP", "MEM", any case), or NULL. */
+const struct wire_class *wire_class_find(const char *type);
+
+/* Open `name` with provider cls.  On failure the wire is left closed (fd -1). */
+int wire_open(struct wire *w, const struct wire_class *cls, const char *name);
+void wire_close(struct wire *w);
+/* The wrappers count into w->st; unsupported operations give -EOPNOTSUPP. */
+int wire_send(struct wire *w, const struct iovec *iov, unsigned niov, uint32_t len);
+int wire_recv(struct wire *w, uint8_t *buf, uint32_t cap);
+int wire_link(struct wire *w);
+int wire_mtu(struct wire *w, uint32_t *mtu);
+int wire_mac(struct wire *w, uint8_t mac[6]);
+
+/* ---- the in-memory provider (tests, fuzzing, two OSAs back to back) ---- */
+
+#define WIRE_MEM_SLOTS 32		/* frames a memory wire holds each way */
+
+/* Join two open memory wires: what one sends the other receives. */
+int wire_mem_connect(struct wire *a, struct wire *b);
+/* The far end (a test harness) puts a frame on the wire for w to receive.
+ * 0, -ENOSPC (ring full), -EMSGSIZE, -EINVAL (not a memory wire). */
+int wire_mem_inject(struct wire *w, const uint8_t *frame, uint32_t len);
+/* The far end takes the next frame w sent (unconnected wires keep them).
+ * Its length, -EAGAIN none, -EMSGSIZE cap too small (frame kept), -EINVAL. */
+int wire_mem_collect(struct wire *w, uint8_t *buf, uint32_t cap);
+/* Pull the cable (down) or plug it back (up); a deleted device: gone = true. */
+void wire_mem_set_link(struct wire *w, bool up, bool gone);
+void wire_mem_set_mtu(struct wire *w, uint32_t mtu);
+
+#endif

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# tests/scenarios/osa_tap.sh - the OSA model on a real TAP: a synthetic guest on a layer-3
+# OSA pings a host in a network namespace through a bridge, then the TAP link flaps.
+# Needs root (netns, bridge, TAP); skips with exit 0 otherwise.
+set -u
+cd "$(dirname "$0")/../.."
+BUILD=${CPNET_BUILD:-$PWD/build}
+PROG=$BUILD/osa-tap-test
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "osa_tap: SKIP (needs root for a network namespace, bridge and TAP)"
+	exit 0
+fi
+if [ ! -x "$PROG" ]; then
+	echo "osa_tap: FAIL ($PROG not built: make all)"
+	exit 1
+fi
+if [ ! -c /dev/net/tun ] || ! command -v ip >/dev/null; then
+	echo "osa_tap: SKIP (no /dev/net/tun or no ip command)"
+	exit 0
+fi
+
+# Names unique per run so that parallel runs and leftovers do not collide.
+S=$$
+NS=cpnt-ns$S
+BR=cpntbr$S
+TAP=cpnt$S
+VH=cpntvh$S
+VN=cpntvn$S
+
+cleanup() {
+	ip link del "$TAP" 2>/dev/null
+	ip link del "$VH" 2>/dev/null
+	ip link del "$BR" 2>/dev/null
+	ip netns del "$NS" 2>/dev/null
+}
+trap cleanup EXIT
+
+if ! ip netns add "$NS" 2>/dev/null; then
+	echo "osa_tap: SKIP (cannot create a network namespace here)"
+	exit 0
+fi
+set -e
+ip link add "$BR" type bridge
+ip link set "$BR" up
+ip tuntap add dev "$TAP" mode tap
+ip link set "$TAP" master "$BR"
+ip link add "$VH" type veth peer name "$VN"
+ip link set "$VH" master "$BR"
+ip link set "$VH" up
+ip link set "$VN" netns "$NS"
+ip -n "$NS" link set lo up
+ip -n "$NS" addr add 10.9.0.2/24 dev "$VN"
+ip -n "$NS" link set "$VN" up
+set +e
+
+# The guest is 10.9.0.1 behind the OSA; the namespace host is 10.9.0.2.  The guest
+# pings the host (the OSA resolves it by ARP), the TAP flaps, then the host pings the
+# guest (the OSA answers the host's ARP for 10.9.0.1, the guest the echo).
+LOG=$(mktemp)
+trap 'cleanup; rm -f "$LOG"' EXIT
+timeout 60 "$PROG" "$TAP" 10.9.0.1/24 10.9.0.2 5 --flap --serve 4 >"$LOG" 2>&1 &
+pid=$!
+for _ in $(seq 100); do
+	grep -q "serving" "$LOG" && break
+	kill -0 $pid 2>/dev/null || break
+	sleep 0.2
+done
+if grep -q "serving" "$LOG"; then
+	ip -n "$NS" neigh flush dev "$VN"
+	if command -v ping >/dev/null; then
+		ip netns exec "$NS" ping -c 3 -i 0.3 -W 1 10.9.0.1
+	elif command -v python3 >/dev/null; then
+		# No ping here: three ICMP echo requests from a raw socket (we are root).
+		ip netns exec "$NS" python3 - <<'PY'
+import socket, struct, time
+def csum(b):
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    s = (s >> 16) + (s & 0xFFFF)
+    return ~(s + (s >> 16)) & 0xFFFF
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+s.settimeout(0.3)
+got = 0
+for seq in range(3):
+    body = struct.pack("!BBHHH", 8, 0, 0, 0x4321, seq) + b"cpnet-osa"
+    body = body[:2] + struct.pack("!H", csum(body + b"\0")) + body[4:]
+    s.sendto(body, ("10.9.0.1", 0))
+    end = time.time() + 0.6
+    while time.time() < end:
+        try:
+            pkt = s.recv(2048)
+        except socket.timeout:
+            continue
+        if pkt[20] == 0 and struct.unpack("!H", pkt[24:26])[0] == 0x4321:
+            got += 1
+            break
+print("host: %d of 3 echo replies from 10.9.0.1" % got)
+PY
+	fi
+fi
+wait $pid
+rc=$?
+cat "$LOG"
+echo "osa_tap: host's neighbour table:"
+ip -n "$NS" neigh show dev "$VN"
+if [ $rc -ne 0 ]; then
+	echo "osa_tap: FAIL (osa-tap-test exit $rc)"
+	exit 1
+fi
+if ! grep -q "5 of 5 echo replies" "$LOG"; then
+	echo "osa_tap: FAIL (guest -> host ping)"
+	exit 1
+fi
+# The host's pings reached the guest, after the OSA answered the host's ARP.
+if ! grep -Eq "served: [3-9][0-9]* echo requests, [1-9][0-9]* ARP replies" "$LOG"; then
+	echo "osa_tap: FAIL (host -> guest ping or ARP reply missing)"
+	exit 1
+fi
+if ! ip -n "$NS" neigh show 10.9.0.1 dev "$VN" | grep -qi "02:00:c9:0a:0a:00"; then
+	echo "osa_tap: FAIL (host has no ARP entry with the OSA's MAC for 10.9.0.1)"
+	exit 1
+fi
+echo "osa_tap: ok"

@@ -1,0 +1,875 @@
+/* tests/unit/test_osa.c - the OSA-Express model over the in-memory wire, driven by a
+ * synthetic guest exactly like Linux qeth: ARP, ping to a host on the wire, filters, link. */
+#include <stdlib.h>
+
+#include "driver/guest.h"
+#include "lib/be.h"
+#include "osa/osa.h"
+#include "qeth/qhdr.h"
+#include "tests/tcheck.h"
+
+static const uint8_t osa_mac[6] = { 0x02, 0x00, 0xC9, 0x0A, 0x0A, 0x00 };
+static const uint8_t far_mac[6] = { 0x02, 0xEE, 0x00, 0x00, 0x00, 0x02 };
+static const uint8_t other_mac[6] = { 0x02, 0xEE, 0x00, 0x00, 0x00, 0x77 };
+static const uint8_t bcast[6] = { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF };
+static const uint8_t g_ip[4] = { 10, 9, 0, 1 }, far_ip[4] = { 10, 9, 0, 2 };
+
+/* ---- a host on the wire, played by the test ---------------------------------------- */
+
+struct far {
+	struct wire *w;
+	bool answer_arp, answer_echo;
+	unsigned frames, arp_req, garp, echo_req, echo6;
+	uint8_t last_echo_eth[14];	/* Ethernet header of the last echo request */
+	uint8_t last[WIRE_FRAME_MAX];	/* the last frame collected */
+	int last_len;
+};
+
+static uint32_t mk_eth(uint8_t *f, const uint8_t *dst, const uint8_t *src, uint16_t type)
+{
+	memcpy(f, dst, 6);
+	memcpy(f + 6, src, 6);
+	be_put16(f + 12, type);
+	return 14;
+}
+
+static uint32_t mk_arp(uint8_t *f, uint16_t op, const uint8_t *eth_dst, const uint8_t *sha,
+		       const uint8_t *spa, const uint8_t *tha, const uint8_t *tpa)
+{
+	uint8_t *a = f + mk_eth(f, eth_dst, sha, 0x0806);
+
+	be_put16(a, 1);
+	be_put16(a + 2, 0x0800);
+	a[4] = 6;
+	a[5] = 4;
+	be_put16(a + 6, op);
+	memcpy(a + 8, sha, 6);
+	memcpy(a + 14, spa, 4);
+	memcpy(a + 18, tha, 6);
+	memcpy(a + 24, tpa, 4);
+	memset(a + 28, 0, 18);		/* Ethernet padding to 60 bytes */
+	return 60;
+}
+
+/* IPv4 + ICMP echo (type 8 request / 0 reply) with `pad` bytes of Ethernet padding. */
+static uint32_t mk_echo4(uint8_t *f, const uint8_t *dmac, const uint8_t *smac, const uint8_t *src,
+			 const uint8_t *dst, uint8_t type, uint16_t id, uint16_t seq,
+			 const uint8_t *data, uint32_t dlen, uint32_t pad)
+{
+	uint8_t *ip = f + mk_eth(f, dmac, smac, 0x0800), *ic = ip + 20;
+	uint32_t tot = 20 + 8 + dlen;
+
+	memset(ip, 0, 20);
+	ip[0] = 0x45;
+	be_put16(ip + 2, (uint16_t)tot);
+	ip[8] = 64;
+	ip[9] = 1;
+	memcpy(ip + 12, src, 4);
+	memcpy(ip + 16, dst, 4);
+	be_put16(ip + 10, stack_csum(ip, 20, 0));
+	ic[0] = type;
+	ic[1] = 0;
+	be_put16(ic + 2, 0);
+	be_put16(ic + 4, id);
+	be_put16(ic + 6, seq);
+	memcpy(ic + 8, data, dlen);
+	be_put16(ic + 2, stack_csum(ic, 8 + dlen, 0));
+	memset(ip + tot, 0, pad);
+	return 14 + tot + pad;
+}
+
+/* Take everything the OSA sent; answer ARP for far_ip and echo requests to it. */
+static void far_step(struct far *h)
+{
+	uint8_t *f = h->last, out[1600];
+	int n;
+
+	while ((n = wire_mem_collect(h->w, f, sizeof(h->last))) > 0) {
+		uint16_t et = be_get16(f + 12);
+
+		h->frames++;
+		h->last_len = n;
+		if (et == 0x0806 && n >= 42) {
+			const uint8_t *a = f + 14;
+
+			if (be_get16(a + 6) == 1 && !memcmp(a + 14, a + 24, 4))
+				h->garp++;
+			else if (be_get16(a + 6) == 1 && !memcmp(a + 24, far_ip, 4)) {
+				h->arp_req++;
+				if (h->answer_arp)
+					wire_mem_inject(h->w, out,
+							mk_arp(out, 2, a + 8, far_mac, far_ip, a + 8,
+							       a + 14));
+			}
+		} else if (et == 0x0800 && n >= 14 + 28) {
+			const uint8_t *ip = f + 14, *ic = ip + 20;
+			uint32_t tot = be_get16(ip + 2);
+
+			if (!memcmp(ip + 16, far_ip, 4) && ic[0] == 8 && tot >= 28 &&
+			    tot <= (uint32_t)n - 14 && tot - 28 <= 1400) {
+				h->echo_req++;
+				memcpy(h->last_echo_eth, f, 14);
+				if (h->answer_echo)
+					wire_mem_inject(h->w, out,
+							mk_echo4(out, f + 6, far_mac, far_ip, ip + 12,
+								 0, be_get16(ic + 4), be_get16(ic + 6),
+								 ic + 8, tot - 28, 0));
+			}
+		} else if (et == 0x86DD) {
+			h->echo6++;
+		}
+	}
+}
+
+/* ---- the rig: an OSA on a memory wire, a synthetic guest driving it ---------------- */
+
+struct rig {
+	struct osa o;
+	struct guest g;
+	struct guest_if *i;
+	struct far far;
+	uint64_t now;
+	unsigned link_events;
+	bool last_link;
+};
+
+static uint64_t rig_clock(void *ctx)
+{
+	return ((struct rig *)ctx)->now;
+}
+
+static void rig_link(void *ctx, struct osa *o, bool up)
+{
+	struct rig *r = ctx;
+
+	(void)o;
+	r->link_events++;
+	r->last_link = up;
+}
+
+static void rig_pump(void *ctx)
+{
+	struct rig *r = ctx;
+
+	for (int k = 0; k < 3; k++) {
+		far_step(&r->far);
+		osa_poll(&r->o, 64);
+	}
+}
+
+static int rig_create(struct rig *r, uint16_t mtu)
+{
+	struct osa_cfg c;
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	c.rdev = 0x0A00;
+	c.schno = 0x20;
+	c.chpid = 0x0A;
+	c.clock_ms = rig_clock;
+	c.clock_ctx = r;
+	c.link_cb = rig_link;
+	c.link_ctx = r;
+	r->now = 1000;
+	rc = osa_create(&r->o, &c, &wire_mem_class, "mem0");
+	if (rc < 0)
+		return rc;
+	if (mtu) {
+		wire_mem_set_mtu(&r->o.wire, mtu);
+		r->o.mtu = mtu;
+	}
+	r->far.w = &r->o.wire;
+	r->far.answer_arp = r->far.answer_echo = true;
+	return 0;
+}
+
+/* Bring the guest up on the OSA in `layer` and give it 10.9.0.1/24 (as Linux would). */
+static int rig_up(struct tctx *t, struct rig *r, uint8_t layer)
+{
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	if ((rc = rig_create(r, 0)) < 0)
+		return rc;
+	if ((rc = guest_create(&r->g, 0)) < 0)
+		return rc;
+	if ((rc = guest_attach_nic(&r->g, osa_nic(&r->o), 0x0A00, layer, &r->i)) < 0)
+		return rc;
+	rc = guest_if_online(r->i);
+	if (rc == 0)
+		rc = guest_if_add_ip4(r->i, g_ip, 24);
+	if (rc < 0)
+		tc_fail(t, __FILE__, __LINE__, "online: %d %s", rc, r->i->drv.last_error);
+	return rc;
+}
+
+static void rig_down(struct rig *r)
+{
+	guest_destroy(&r->g);
+	osa_destroy(&r->o);
+}
+
+static void inject(struct rig *r, const uint8_t *f, uint32_t len)
+{
+	wire_mem_inject(&r->o.wire, f, len);
+	osa_poll(&r->o, 64);
+	guest_poll(&r->g);
+}
+
+/* ---- layer 3 ----------------------------------------------------------------------- */
+
+TEST(osa_l3_online_like_linux)
+{
+	struct rig *r = calloc(1, sizeof(*r));
+	const struct qdrv_ipa_rec *rec;
+
+	REQUIRE(r);
+	REQUIRE(rig_up(t, r, 3) == 0);
+	CHECK_EQ(r->o.nic.state, NC_DM_ACT);
+	CHECK_EQ(r->o.layer, 3);
+	CHECK(r->o.started);
+	CHECK_MEM(r->i->drv.mac, osa_mac, 6);		/* READ_MAC: the OSA's MAC */
+	rec = qdrv_ipa_find(&r->i->drv, IPA_CMD_SETIP);
+	REQUIRE(rec != NULL);
+	CHECK_EQ(rec->rc, 0);
+	REQUIRE(r->o.nip4 == 1);
+	CHECK_EQ(r->o.ip4[0].addr, 0x0A090001u);
+	CHECK_EQ(r->o.ip4[0].mask, 0xFFFFFF00u);
+	CHECK_EQ(r->o.nipm4, 1);			/* 224.0.0.1 */
+	CHECK_EQ(r->o.ipm4[0], 0xE0000001u);
+	/* SETIP announced the address on the wire (gratuitous ARP from the OSA's MAC). */
+	far_step(&r->far);
+	CHECK_EQ(r->far.garp, 1);
+	CHECK_EQ(r->o.st.arp_garp_tx, 1);
+	CHECK_MEM(r->far.last + 6, osa_mac, 6);
+	CHECK_MEM(r->far.last + 14 + 14, g_ip, 4);
+	rig_down(r);
+	free(r);
+}
+
+TEST(osa_l3_arp_answered_for_registered_ip_only)
+{
+	static const uint8_t unreg[4] = { 10, 9, 0, 77 };
+	struct rig *r = calloc(1, sizeof(*r));
+	uint8_t f[64], got[128];
+	uint64_t before;
+	int n;
+
+	REQUIRE(r);
+	REQUIRE(rig_up(t, r, 3) == 0);
+	far_step(&r->far);				/* the gratuitous ARP */
+	inject(r, f, mk_arp(f, 1, bcast, far_mac, far_ip, (const uint8_t[6]){ 0 }, g_ip));
+	n = wire_mem_collect(&r->o.wire, got, sizeof(got));
+	REQUIRE(n == 60);
+	CHECK_MEM(got, far_mac, 6);			/* straight back to the asker */
+	CHECK_MEM(got + 6, osa_mac, 6);
+	CHECK_EQ(be_get16(got + 12), 0x0806);
+	CHECK_EQ(be_get16(got + 14 + 6), 2);		/* reply */
+	CHECK_MEM(got + 14 + 8, osa_mac, 6);		/* sha: the OSA */
+	CHECK_MEM(got + 14 + 14, g_ip, 4);		/* spa: the asked address */
+	CHECK_MEM(got + 14 + 18, far_mac, 6);
+	CHECK_MEM(got + 14 + 24, far_ip, 4);
+	CHECK_EQ(r->o.st.arp_req_rx, 1);
+	CHECK_EQ(r->o.st.arp_rep_tx, 1);
+	/* The asker went into the cache: no ARP needed to answer it. */
+	CHECK(arp_find(&r->o.arp, 0x0A090002u, 0) != NULL);
+	/* The guest's stack never saw ARP (layer 3: the OSA does it). */
+	CHECK_EQ(r->i->stk.st.arp_req_rx, 0);
+
+	before = r->o.st.rx_drop[OSA_D_NOT_MINE];
+	inject(r, f, mk_arp(f, 1, bcast, other_mac, (const uint8_t[4]){ 10, 9, 0, 3 },
+			    (const uint8_t[6]){ 0 }, unreg));
+	CHECK_EQ(wire_mem_collect(&r->o.wire, got, sizeof(got)), -EAGAIN);
+	CHECK_EQ(r->o.st.arp_rep_tx, 1);
+	CHECK_EQ(r->o.st.rx_drop[OSA_D_NOT_MINE], before + 1);
+	/* A request among others does not fill our cache. */
+	CHECK(arp_find(&r->o.arp, 0x0A090003u, 0) == NULL);
+	rig_down(r);
+	free(r);
+}
+
+TEST(osa_l3_malformed_arp_counted)
+{
+	struct rig *r = calloc(1, sizeof(*r));
+	uint8_t f[64], got[128];
+	uint32_t n;
+
+	REQUIRE(r);
+	REQUIRE(rig_up(t, r, 3) == 0);
+	far_step(&r->far);
+	n = mk_arp(f, 1, bcast, far_mac, far_ip, (const uint8_t[6]){ 0 }, g_ip);
+	f[14 + 4] = 8;					/* hardware length 8 */
+	inject(r, f, n);
+	CHECK_EQ(r->o.st.rx_drop[OSA_D_BADARP], 1);
+	n = mk_arp(f, 7, bcast, far_mac, far_ip, (const uint8_t[6]){ 0 }, g_ip);
+	inject(r, f, n);				/* opcode 7 */
+	CHECK_EQ(r->o.st.rx_drop[OSA_D_BADARP], 2);
+	n = mk_arp(f, 1, bcast, bcast, far_ip, (const uint8_t[6]){ 0 }, g_ip);
+	inject(r, f, n);				/* broadcast sender MAC */
+	CHECK_EQ(r->o.st.rx_drop[OSA_D_BADARP], 3);
+	inject(r, f, 14 + 20);				/* truncated ARP */
+	CHECK_EQ(r->o.st.rx_drop[OSA_D_BADARP], 4);
+	CHECK_EQ(wire_mem_collect(&r->o.wire, got, sizeof(got)), -EAGAIN);
+	CHECK_EQ(r->o.st.arp_rep_tx, 0);
+	rig_down(r);
+	free(r);
+}
+
+TEST(osa_l3_ping_external_host)
+{
+	struct rig *r = calloc(1, sizeof(*r));
+	int n;
+
+	REQUIRE(r);
+	REQUIRE(rig_up(t, r, 3) == 0);
+	n = guest_ping4(r->i, far_ip, 4, 56, rig_pump, r);
+	CHECK_EQ(n, 4);
+	CHECK_EQ(r->far.echo_req, 4);
+	/* One ARP request; the first packet waited for the answer, the rest hit. */
+	CHECK_EQ(r->far.arp_req, 1);
+	CHECK_EQ(r->o.st.arp_req_tx, 1);
+	CHECK_EQ(r->o.st.arp_queued, 1);
+	CHECK_EQ(r->o.st.arp_released, 1);
+	CHECK_EQ(r->o.arp.st.hits, 3);
+	/* The OSA framed the packets: to the host's MAC, from its own. */
+	CHECK_MEM(r->far.last_echo_eth, far_mac, 6);
+	CHECK_MEM(r->far.last_echo_eth + 6, osa_mac, 6);
+	CHECK_EQ(be_get16(r->far.last_echo_eth + 12), 0x0800);
+	CHECK_EQ(r->i->stk.st.arp_req_tx, 0);
+	CHECK_EQ(r->i->stk.st.rx_csum, 0);
+	CHECK_EQ(r->o.st.rx_delivered, 4);
+	/* A full-size ping crosses too (1400 bytes of data). */
+	CHECK_EQ(guest_ping4(r->i, far_ip, 2, 1400, rig_pump, r), 2);
+	rig_down(r);
+	free(r);
+}
+
+TEST(osa_l3_inbound_echo_padding_and_casts)
+{
+	static const uint8_t data[4] = { 1, 2, 3, 4 };
+	static const uint8_t b255[4] = { 255, 255, 255, 255 }, dbc[4] = { 10, 9, 0, 255 };
+	static const uint8_t mc1[4] = { 224, 0, 0, 1 };
+	struct rig *r = calloc(1, sizeof(*r));
+	uint8_t f[256];
+
+	REQUIRE(r);
+	REQUIRE(rig_up(t, r, 3) == 0);
+	/* 32-byte packet padded to the Ethernet minimum: the guest gets the packet
+	 * (checksums hold), not the padding. */
+	inject(r, f, mk_echo4(f, osa_mac, far_mac, far_ip, g_ip, 8, 7, 1, data, 4, 14));
+	CHECK_EQ(r->i->stk.st.echo_req_rx, 1);
+	CHECK_EQ(r->i->stk.st.rx_bad, 0);
+	CHECK_EQ(r->i->stk.st.rx_csum, 0);
+	/* The guest's answer needs the host's MAC: ARP, then out. */
+	rig_pump(r);
+	CHECK_EQ(r->far.arp_req, 1);
+	CHECK_EQ(r->o.st.arp_released, 1);
+	CHECK_EQ(r->o.st.rx_delivered, 1);
+	inject(r, f, mk_echo4(f, bcast, far_mac, far_ip, b255, 8, 7, 2, data, 4, 0));
+	inject(r, f, mk_echo4(f, bcast, far_mac, far_ip, dbc, 8, 7, 3, data, 4, 0));
+	inject(r, f, mk_echo4(f, (const uint8_t[6]){ 1, 0, 0x5E, 0, 0, 1 }, far_mac, far_ip, mc1,
+			      8, 7, 4, data, 4, 0));
+	CHECK_EQ(r->o.st.rx_delivered, 4);
+	CHECK_EQ(r->i->stk.st.rx_bcast, 2);
+	CHECK_EQ(r->o.st.rx_drop[OSA_D_MCAST], 0);
+	rig_down(r);
+	free(r);
+}
+
+TEST(osa_l3_inbound_discards_counted_by_reason)
+{
+	static const uint8_t data[4] = { 1, 2, 3, 4 };
+	struct rig *r = calloc(1, sizeof(*r));
+	uint8_t f[256];
+	uint64_t rx0;
+	uint32_t n;
+
+	REQUIRE(r);
+	REQUIRE(rig_up(t, r, 3) == 0);
+	rx0 = r->o.nic.st.rx_frames;
+	/* Unknown IP, to our MAC. */
+	inject(r, f, mk_echo4(f, osa_mac, far_mac, far_ip, (const uint8_t[4]){ 10, 9, 0, 99 }, 8,
+			      1, 1, data, 4, 0));
+	CHECK_EQ(r->o.st.rx_drop[OSA_D_NOT_MINE], 1);
+	/* Our IP but another station's MAC (flooded unicast). */
+	inject(r, f, mk_echo4(f, other_mac, far_mac, far_ip, g_ip, 8, 1, 1, data, 4, 0));
+	CHECK_EQ(r->o.st.rx_drop[OSA_D_MAC], 1);
+	/* A group nobody registered. */
+	inject(r, f, mk_echo4(f, (const uint8_t[6]){ 1, 0, 0x5E, 1, 1, 1 }, far_mac, far_ip,
+			      (const uint8_t[4]){ 239, 1, 1, 1 }, 8, 1, 1, data, 4, 0));
+	CHECK_EQ(r->o.st.rx_drop[OSA_D_MCAST], 1);
+	/* IPv4 total length beyond the frame; version 5; IHL 4. */
+	n = mk_echo4(f, osa_mac, far_mac, far_ip, g_ip, 8, 1, 1, data, 4, 0);
+	be_put16(f + 14 + 2, 200);
+	inject(r, f, n);
+	n = mk_echo4(f, osa_mac, far_mac, far_ip, g_ip, 8, 1, 1, data, 4, 0);
+	f[14] = 0x55;
+	inject(r, f, n);
+	f[14] = 0x44;
+	inject(r, f, n);
+	CHECK_EQ(r->o.st.rx_drop[OSA_D_BADIP], 3);
+	/* LLDP: not for a layer-3 OSA's host. */
+	n = mk_eth(f, (const uint8_t[6]){ 1, 0x80, 0xC2, 0, 0, 0x0E }, far_mac, 0x88CC);
+	memset(f + n, 0, 46);
+	inject(r, f, n + 46);
+	CHECK_EQ(r->o.st.rx_drop[OSA_D_ETHERTYPE], 1);
+	/* A runt. */
+	inject(r, f, 10);
+	CHECK_EQ(r->o.st.rx_drop[OSA_D_RUNT], 1);
+	CHECK_EQ(r->o.nic.st.rx_frames, rx0);		/* nothing reached the guest */
+	CHECK_EQ(r->o.st.rx_delivered, 0);
+	CHECK_STR(osa_drop_name(OSA_D_NOT_MINE), "IP not registered");
+	rig_down(r);
+	free(r);
+}
+
+TEST(osa_l3_ipv6_passthrough_both_ways)
+{
+	static const uint8_t g6[16] = { 0xFD, 0, [15] = 1 }, far6[16] = { 0xFD, 0, [15] = 2 };
+	static const uint8_t other6[16] = { 0xFD, 0, [15] = 9 };
+	struct rig *r = calloc(1, sizeof(*r));
+	uint8_t f[256], got[256];
+	uint8_t *ip, *ic;
+	int n;
+
+	REQUIRE(r);
+	REQUIRE(rig_up(t, r, 3) == 0);
+	REQUIRE(guest_if_add_ip6(r->i, g6) == 0);
+	CHECK_EQ(r->o.nip6, 1);
+	far_step(&r->far);
+	/* An ICMPv6 echo request from the host to the guest's address. */
+	ip = f + mk_eth(f, osa_mac, far_mac, 0x86DD);
+	memset(ip, 0, 40 + 12);
+	be_put32(ip, 0x60000000u);
+	be_put16(ip + 4, 12);
+	ip[6] = 58;
+	ip[7] = 64;
+	memcpy(ip + 8, far6, 16);
+	memcpy(ip + 24, g6, 16);
+	ic = ip + 40;
+	ic[0] = 128;
+	be_put16(ic + 4, 9);
+	be_put16(ic + 6, 1);
+	memcpy(ic + 8, "abcd", 4);
+	{
+		uint32_t sum = 0;
+
+		for (int k = 0; k < 16; k += 2)
+			sum += be_get16(ip + 8 + k) + be_get16(ip + 24 + k);
+		sum += 12 + 58;
+		be_put16(ic + 2, stack_csum(ic, 12, sum));
+	}
+	inject(r, f, 14 + 52);
+	CHECK_EQ(r->i->stk.st.echo6_req_rx, 1);
+	CHECK_EQ(r->i->stk.st.rx_csum, 0);
+	/* The guest's answer went out as it built it, from the OSA's MAC. */
+	n = wire_mem_collect(&r->o.wire, got, sizeof(got));
+	REQUIRE(n == 14 + 52);
+	CHECK_MEM(got, far_mac, 6);
+	CHECK_MEM(got + 6, osa_mac, 6);
+	CHECK_EQ(be_get16(got + 12), 0x86DD);
+	CHECK_EQ(got[14 + 40], 129);
+	/* To an address the OSA does not own: discarded. */
+	memcpy(ip + 24, other6, 16);
+	inject(r, f, 14 + 52);
+	CHECK_EQ(r->o.st.rx_drop[OSA_D_NOT_MINE], 1);
+	CHECK_EQ(r->i->stk.st.echo6_req_rx, 1);
+	rig_down(r);
+	free(r);
+}
+
+TEST(osa_l3_arp_unresolved_queue_bounded_and_given_up)
+{
+	static const uint8_t dead[4] = { 10, 9, 0, 3 };
+	struct rig *r = calloc(1, sizeof(*r));
+
+	REQUIRE(r);
+	REQUIRE(rig_up(t, r, 3) == 0);
+	far_step(&r->far);
+	/* 20 packets to a host that never answers: 16 wait, 4 find the queue full. */
+	for (unsigned k = 0; k < 20; k++)
+		CHECK_EQ(stack_ping4(&r->i->stk, dead, (uint16_t)k, 16), 0);
+	CHECK_EQ(r->o.st.arp_queued, OSA_ARPQ);
+	CHECK_EQ(r->o.st.tx_drop[OSA_D_ARPQ_FULL], 20 - OSA_ARPQ);
+	CHECK_EQ(r->o.st.arp_req_tx, 1);		/* one request, not one per packet */
+	/* Retries once a second, three requests in all, then the packets are dropped. */
+	for (unsigned s = 0; s < 5; s++) {
+		r->now += ARP_RETRY_MS;
+		osa_poll(&r->o, 8);
+	}
+	CHECK_EQ(r->o.st.arp_req_tx, ARP_TRIES);
+	CHECK_EQ(r->o.st.tx_drop[OSA_D_ARP_FAIL], OSA_ARPQ);
+	CHECK(arp_find(&r->o.arp, 0x0A090003u, 0) == NULL);
+	CHECK_EQ(r->o.arp.st.failed, 1);
+	far_step(&r->far);
+	CHECK_EQ(r->far.echo_req, 0);
+	rig_down(r);
+	free(r);
+}
+
+TEST(osa_l3_arp_cache_ages_and_is_bounded)
+{
+	struct rig *r = calloc(1, sizeof(*r));
+	uint8_t f[64];
+
+	REQUIRE(r);
+	REQUIRE(rig_up(t, r, 3) == 0);
+	CHECK_EQ(guest_ping4(r->i, far_ip, 1, 56, rig_pump, r), 1);
+	CHECK_EQ(r->o.st.arp_req_tx, 1);
+	/* Within the lifetime: no new request. */
+	r->now += ARP_TTL_MS - 1000;
+	CHECK_EQ(guest_ping4(r->i, far_ip, 1, 56, rig_pump, r), 1);
+	CHECK_EQ(r->o.st.arp_req_tx, 1);
+	/* After it: resolved again. */
+	r->now += 2000;
+	CHECK_EQ(guest_ping4(r->i, far_ip, 1, 56, rig_pump, r), 1);
+	CHECK_EQ(r->o.st.arp_req_tx, 2);
+	CHECK_EQ(r->o.arp.st.expired, 1);
+	/* 1000 hosts asking for us: the cache stays within its size. */
+	for (unsigned k = 0; k < 1000; k++) {
+		uint8_t ip[4] = { 10, 9, (uint8_t)(1 + k / 250), (uint8_t)(1 + k % 250) };
+		uint8_t mac[6] = { 0x02, 0xAA, 0, 0, (uint8_t)(k >> 8), (uint8_t)k };
+
+		wire_mem_inject(&r->o.wire, f, mk_arp(f, 1, bcast, mac, ip, (const uint8_t[6]){ 0 },
+						     g_ip));
+		osa_poll(&r->o, 64);
+		while (wire_mem_collect(&r->o.wire, f, sizeof(f)) > 0)
+			;
+	}
+	CHECK_EQ(r->o.st.arp_rep_tx, 1000);
+	CHECK(arp_count(&r->o.arp) <= ARP_ENTRIES);
+	CHECK(r->o.arp.st.evicted > 0);
+	rig_down(r);
+	free(r);
+}
+
+TEST(osa_l3_too_big_for_wire_mtu)
+{
+	struct rig *r = calloc(1, sizeof(*r));
+
+	REQUIRE(r);
+	REQUIRE(rig_up(t, r, 3) == 0);
+	CHECK_EQ(guest_ping4(r->i, far_ip, 1, 56, rig_pump, r), 1);
+	r->o.mtu = 576;
+	CHECK_EQ(guest_ping4(r->i, far_ip, 1, 1000, rig_pump, r), 0);
+	CHECK_EQ(r->o.st.tx_drop[OSA_D_TOOBIG], 1);
+	rig_down(r);
+	free(r);
+}
+
+/* ---- two OSAs on one wire ------------------------------------------------------------ */
+
+struct two {
+	struct rig *a, *b;
+};
+
+static void pump_peer(void *ctx)
+{
+	struct two *p = ctx;
+
+	for (int k = 0; k < 3; k++) {
+		osa_poll(&p->b->o, 64);
+		guest_poll(&p->b->g);
+		osa_poll(&p->a->o, 64);
+	}
+}
+
+TEST(osa_l3_two_osas_back_to_back)
+{
+	struct rig *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
+	static const uint8_t b_ip[4] = { 10, 9, 0, 2 };
+	struct osa_cfg c;
+
+	REQUIRE(a && b);
+	REQUIRE(rig_up(t, a, 3) == 0);
+	memset(b, 0, sizeof(*b));
+	memset(&c, 0, sizeof(c));
+	c.rdev = 0x0B00;
+	c.schno = 0x30;
+	c.chpid = 0x0B;
+	REQUIRE(osa_create(&b->o, &c, &wire_mem_class, "mem1") == 0);
+	REQUIRE(guest_create(&b->g, 0) == 0);
+	REQUIRE(guest_attach_nic(&b->g, osa_nic(&b->o), 0x0B00, 3, &b->i) == 0);
+	REQUIRE(guest_if_online(b->i) == 0);
+	REQUIRE(wire_mem_connect(&a->o.wire, &b->o.wire) == 0);
+	REQUIRE(guest_if_add_ip4(b->i, b_ip, 24) == 0);
+	CHECK_EQ(guest_ping4(a->i, b_ip, 3, 100, pump_peer, &(struct two){ a, b }), 3);
+	CHECK_EQ(a->o.st.arp_req_tx, 1);
+	CHECK_EQ(b->o.st.arp_rep_tx, 1);
+	CHECK_EQ(b->i->stk.st.echo_req_rx, 3);
+	/* b learned a from its request: its replies needed no ARP of their own. */
+	CHECK_EQ(b->o.st.arp_req_tx, 0);
+	guest_destroy(&b->g);
+	osa_destroy(&b->o);
+	rig_down(a);
+	free(a);
+	free(b);
+}
+
+/* ---- layer 2 ----------------------------------------------------------------------- */
+
+static int set_promisc(struct qdrv *q, bool on)
+{
+	struct ipa_cmd c;
+
+	memset(&c, 0, sizeof(c));
+	c.hdr.cmd = IPA_CMD_SETADAPTERPARMS;
+	c.hdr.prot = IPA_PROT_V4;
+	c.u.setadp.subcmd = IPA_SETADP_SET_PROMISC_MODE;
+	c.u.setadp.used_total = 1;
+	c.u.setadp.seq = 1;
+	c.u.setadp.has_data = true;
+	c.u.setadp.data_len = 4;
+	c.u.setadp.d.mode = on ? IPA_ADP_PROMISC_ON : IPA_ADP_PROMISC_OFF;
+	return qdrv_ipa(q, &c, NULL);
+}
+
+TEST(osa_l2_filters_by_registered_mac)
+{
+	struct rig *r = calloc(1, sizeof(*r));
+	uint8_t f[128];
+	uint64_t d0;
+	uint32_t n;
+
+	REQUIRE(r);
+	REQUIRE(rig_up(t, r, 2) == 0);
+	CHECK_EQ(r->o.layer, 2);
+	REQUIRE(r->o.nmacs >= 1);
+	CHECK_MEM(r->o.macs[0], osa_mac, 6);		/* SETVMAC of READ_MAC's answer */
+	d0 = r->o.st.rx_delivered;
+	n = mk_eth(f, osa_mac, far_mac, 0x88B5);
+	memset(f + n, 0xA5, 46);
+	inject(r, f, n + 46);				/* registered unicast */
+	CHECK_EQ(r->o.st.rx_delivered, d0 + 1);
+	mk_eth(f, bcast, far_mac, 0x88B5);
+	inject(r, f, n + 46);				/* broadcast */
+	CHECK_EQ(r->o.st.rx_delivered, d0 + 2);
+	mk_eth(f, (const uint8_t[6]){ 1, 0, 0x5E, 0, 0, 1 }, far_mac, 0x88B5);
+	inject(r, f, n + 46);				/* registered group (SETGMAC) */
+	CHECK_EQ(r->o.st.rx_delivered, d0 + 3);
+	mk_eth(f, other_mac, far_mac, 0x88B5);
+	inject(r, f, n + 46);				/* another station */
+	CHECK_EQ(r->o.st.rx_drop[OSA_D_MAC], 1);
+	mk_eth(f, (const uint8_t[6]){ 1, 0, 0x5E, 7, 7, 7 }, far_mac, 0x88B5);
+	inject(r, f, n + 46);				/* unregistered group */
+	CHECK_EQ(r->o.st.rx_drop[OSA_D_MCAST], 1);
+	/* A tagged frame for a VLAN nobody registered. */
+	mk_eth(f, osa_mac, far_mac, 0x8100);
+	be_put16(f + 14, 100);
+	be_put16(f + 16, 0x88B5);
+	inject(r, f, n + 46);
+	CHECK_EQ(r->o.st.rx_drop[OSA_D_VLAN], 1);
+	CHECK_EQ(r->o.st.rx_delivered, d0 + 3);
+	/* Promiscuous: everything. */
+	REQUIRE(set_promisc(&r->i->drv, true) == 0);
+	CHECK(r->o.promisc);
+	mk_eth(f, other_mac, far_mac, 0x88B5);
+	inject(r, f, n + 46);
+	mk_eth(f, osa_mac, far_mac, 0x8100);
+	inject(r, f, n + 46);
+	CHECK_EQ(r->o.st.rx_delivered, d0 + 5);
+	REQUIRE(set_promisc(&r->i->drv, false) == 0);
+	mk_eth(f, other_mac, far_mac, 0x88B5);
+	inject(r, f, n + 46);
+	CHECK_EQ(r->o.st.rx_drop[OSA_D_MAC], 2);
+	rig_down(r);
+	free(r);
+}
+
+TEST(osa_l2_ping_passes_frames_as_they_are)
+{
+	struct rig *r = calloc(1, sizeof(*r));
+
+	REQUIRE(r);
+	REQUIRE(rig_up(t, r, 2) == 0);
+	CHECK_EQ(guest_ping4(r->i, far_ip, 3, 56, rig_pump, r), 3);
+	/* Layer 2: the guest did ARP itself, the OSA none. */
+	CHECK_EQ(r->i->stk.st.arp_req_tx, 1);
+	CHECK_EQ(r->far.arp_req, 1);
+	CHECK_EQ(r->o.st.arp_req_tx, 0);
+	CHECK_EQ(r->o.st.arp_rep_tx, 0);
+	CHECK_EQ(r->far.echo_req, 3);
+	CHECK_MEM(r->far.last_echo_eth, far_mac, 6);
+	CHECK_MEM(r->far.last_echo_eth + 6, r->i->drv.mac, 6);
+	rig_down(r);
+	free(r);
+}
+
+/* ---- link -------------------------------------------------------------------------- */
+
+TEST(osa_link_down_seen_by_driver_and_owner)
+{
+	struct rig *r = calloc(1, sizeof(*r));
+
+	REQUIRE(r);
+	REQUIRE(rig_up(t, r, 3) == 0);
+	CHECK_EQ(osa_check_link(&r->o), 1);
+	CHECK_EQ(r->link_events, 0);			/* no change, no call */
+	CHECK(r->i->drv.link_up);
+	wire_mem_set_link(&r->o.wire, false, false);
+	CHECK_EQ(osa_check_link(&r->o), 0);
+	CHECK_EQ(r->link_events, 1);
+	CHECK(!r->last_link);
+	CHECK(!r->o.nic.link_up);
+	guest_poll(&r->g);
+	CHECK(!r->i->drv.link_up);			/* the driver saw STOPLAN */
+	/* Frames the driver still primes are dropped and counted. */
+	CHECK_EQ(guest_ping4(r->i, far_ip, 1, 56, rig_pump, r), 0);
+	CHECK(r->o.st.tx_drop[OSA_D_LINK] >= 1);
+	/* Back up: the driver hears STARTLAN, the owner the change, the LAN a GARP. */
+	wire_mem_set_link(&r->o.wire, true, false);
+	CHECK_EQ(osa_check_link(&r->o), 1);
+	CHECK_EQ(r->link_events, 2);
+	CHECK(r->last_link);
+	guest_poll(&r->g);
+	CHECK(r->i->drv.link_up);
+	CHECK_EQ(r->o.st.arp_garp_tx, 2);
+	CHECK_EQ(guest_ping4(r->i, far_ip, 1, 56, rig_pump, r), 1);
+	/* The device vanishes. */
+	wire_mem_set_link(&r->o.wire, true, true);
+	CHECK_EQ(osa_check_link(&r->o), 0);
+	CHECK_EQ(r->link_events, 3);
+	CHECK_EQ(osa_poll(&r->o, 8), -ENETDOWN);
+	CHECK_EQ(r->o.st.link_changes, 3);
+	rig_down(r);
+	free(r);
+}
+
+TEST(osa_startlan_while_link_down_reports_lan_offline)
+{
+	struct rig *r = calloc(1, sizeof(*r));
+	const struct qdrv_ipa_rec *rec;
+
+	REQUIRE(r);
+	REQUIRE(rig_create(r, 0) == 0);
+	wire_mem_set_link(&r->o.wire, false, false);
+	CHECK_EQ(osa_check_link(&r->o), 0);
+	REQUIRE(guest_create(&r->g, 0) == 0);
+	REQUIRE(guest_attach_nic(&r->g, osa_nic(&r->o), 0x0A00, 3, &r->i) == 0);
+	REQUIRE(guest_if_online(r->i) == 0);
+	rec = qdrv_ipa_find(&r->i->drv, IPA_CMD_STARTLAN);
+	REQUIRE(rec != NULL);
+	CHECK_EQ(rec->rc, IPA_RC_LAN_OFFLINE);
+	CHECK(!r->i->drv.link_up);
+	rig_down(r);
+	free(r);
+}
+
+/* ---- lifecycle, providers ------------------------------------------------------------- */
+
+TEST(osa_create_rejects_bad_config)
+{
+	struct osa *o = calloc(1, sizeof(*o));
+	struct osa_cfg c;
+
+	REQUIRE(o);
+	memset(&c, 0, sizeof(c));
+	c.rdev = 0xFFFE;
+	CHECK_EQ(osa_create(o, &c, &wire_mem_class, "m"), -EINVAL);
+	c.rdev = 0x0A00;
+	c.mac[0] = 0x01;				/* a group MAC */
+	CHECK_EQ(osa_create(o, &c, &wire_mem_class, "m"), -EINVAL);
+	c.mac[0] = 0x02;
+	CHECK_EQ(osa_create(o, &c, &wire_mem_class, "a-name-far-too-long"), -EINVAL);
+	CHECK_EQ(osa_create(o, &c, NULL, "m"), -EINVAL);
+	CHECK_EQ(osa_create(o, &c, &wire_mem_class, "m"), 0);
+	CHECK_MEM(o->mac, c.mac, 6);
+	CHECK_EQ(o->nic.ndev, 3);
+	CHECK_EQ(o->nic.cfg.type, NIC_QDIO);
+	CHECK(!o->nic.cfg.vm_nic);
+	CHECK_EQ(osa_wire_fd(o), -1);
+	CHECK_EQ(o->mtu, 1500);
+	osa_destroy(o);
+	osa_destroy(o);					/* twice is harmless */
+	free(o);
+}
+
+TEST(osa_not_started_drops_both_ways)
+{
+	struct rig *r = calloc(1, sizeof(*r));
+	uint8_t f[64];
+
+	REQUIRE(r);
+	REQUIRE(rig_create(r, 0) == 0);
+	/* Nobody drives the OSA yet: an ARP for anything is not answered. */
+	wire_mem_inject(&r->o.wire, f, mk_arp(f, 1, bcast, far_mac, far_ip,
+					      (const uint8_t[6]){ 0 }, g_ip));
+	CHECK_EQ(osa_poll(&r->o, 8), 1);
+	CHECK_EQ(r->o.st.rx_drop[OSA_D_DOWN], 1);
+	CHECK_EQ(wire_mem_collect(&r->o.wire, f, sizeof(f)), -EAGAIN);
+	osa_destroy(&r->o);
+	free(r);
+}
+
+TEST(osa_wire_mem_provider)
+{
+	struct wire a, b;
+	uint8_t f[WIRE_FRAME_MAX + 1], g[64];
+	struct iovec iov[2] = { { f, 10 }, { f + 10, 50 } };
+	uint32_t mtu;
+
+	CHECK(wire_class_find("tap") == &wire_tap_class);
+	CHECK(wire_class_find("MEM") == &wire_mem_class);
+	CHECK(wire_class_find("vde") == NULL);
+	REQUIRE(wire_open(&a, &wire_mem_class, "a") == 0);
+	REQUIRE(wire_open(&b, &wire_mem_class, "b") == 0);
+	memset(f, 0x5A, sizeof(f));
+	/* Unconnected: what a sends the harness collects. */
+	CHECK_EQ(wire_send(&a, iov, 2, 60), 0);
+	CHECK_EQ(wire_mem_collect(&a, g, 10), -EMSGSIZE);
+	CHECK_EQ(wire_mem_collect(&a, g, sizeof(g)), 60);
+	CHECK_EQ(wire_mem_collect(&a, g, sizeof(g)), -EAGAIN);
+	CHECK_EQ(wire_send(&a, iov, 2, 61), -EINVAL);	/* iovec shorter than claimed */
+	/* The ring is bounded. */
+	for (unsigned k = 0; k < WIRE_MEM_SLOTS; k++)
+		CHECK_EQ(wire_mem_inject(&a, f, 60), 0);
+	CHECK_EQ(wire_mem_inject(&a, f, 60), -ENOSPC);
+	CHECK_EQ(wire_mem_inject(&b, f, WIRE_FRAME_MAX + 1), -EMSGSIZE);
+	CHECK_EQ(wire_recv(&a, g, 59), -EMSGSIZE);	/* too long for the buffer: lost */
+	CHECK_EQ(a.st.rx_truncated, 1);
+	/* Connected: a's frames arrive at b. */
+	REQUIRE(wire_mem_connect(&a, &b) == 0);
+	CHECK_EQ(wire_send(&a, iov, 2, 60), 0);
+	CHECK_EQ(wire_recv(&b, g, sizeof(g)), 60);
+	CHECK_EQ(wire_recv(&b, g, sizeof(g)), -EAGAIN);
+	wire_mem_set_link(&b, false, false);
+	CHECK_EQ(wire_send(&a, iov, 2, 60), -ENETDOWN);
+	CHECK_EQ(wire_link(&b), 0);
+	CHECK_EQ(wire_link(&a), 1);
+	CHECK_EQ(wire_mtu(&a, &mtu), 0);
+	CHECK_EQ(mtu, 1500);
+	wire_close(&b);
+	/* The peer is gone: a's frames go to its own harness ring again. */
+	CHECK_EQ(wire_send(&a, iov, 2, 60), 0);
+	CHECK_EQ(wire_mem_inject(&b, f, 60), -EINVAL);	/* closed */
+	wire_close(&a);
+	CHECK_EQ(wire_send(&a, iov, 2, 60), -EOPNOTSUPP);
+	CHECK_EQ(wire_link(&a), -ENODEV);
+}
+
+TEST(osa_arp_cache_unit)
+{
+	struct arp_cache *c = malloc(sizeof(*c));
+	static const uint8_t m1[6] = { 2, 0, 0, 0, 0, 1 }, m2[6] = { 2, 0, 0, 0, 0, 2 };
+	struct arp_entry *e;
+
+	REQUIRE(c);
+	arp_init(c, 1000);
+	CHECK(arp_lookup(c, 0x0A000001u, 0, 0) == NULL);
+	CHECK(arp_learn(c, 0x0A000001u, 0, m1, 0, false) == NULL);	/* no create */
+	REQUIRE(arp_learn(c, 0x0A000001u, 0, m1, 0, true) != NULL);
+	CHECK(arp_lookup(c, 0x0A000001u, 0, 999) != NULL);
+	CHECK(arp_lookup(c, 0x0A000001u, 5, 999) == NULL);		/* other VLAN */
+	e = arp_learn(c, 0x0A000001u, 0, m2, 500, false);		/* refresh */
+	REQUIRE(e != NULL);
+	CHECK_MEM(e->mac, m2, 6);
+	CHECK(arp_lookup(c, 0x0A000001u, 0, 1499) != NULL);
+	CHECK(arp_lookup(c, 0x0A000001u, 0, 1500) == NULL);		/* expired */
+	CHECK_EQ(arp_count(c), 0);
+	/* A set holds ARP_WAYS entries; the cache never grows past its size. */
+	for (uint32_t k = 0; k < 5000; k++)
+		arp_learn(c, 0x0B000000u + k, 0, m1, k, true);
+	CHECK_EQ(arp_count(c), ARP_ENTRIES);
+	CHECK(arp_lookup(c, 0x0B000000u + 4999, 0, 5000) != NULL);	/* newest kept */
+	free(c);
+}
