@@ -118,4 +118,4 @@ install: all
 clean:
 	rm -rf build
 
--include $(LIB_OBJS:.o=.d) $(TEST_OBJS:.o=.d)
+-include $(LIB_OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(PROG_SRCS:%.c=$(BUILD)/%.d)

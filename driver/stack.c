@@ -121,6 +121,50 @@ static void learn(struct stack *s, bool v6, const uint8_t *ip, const uint8_t mac
 	memcpy(n->mac, mac, 6);
 }
 
+int stack_neigh_add(struct stack *s, bool v6, const uint8_t *ip, const uint8_t mac[6])
+{
+	if (mac[0] & 1)
+		return -EINVAL;
+	learn(s, v6, ip, mac);
+	return 0;
+}
+
+static bool ip4_is_mcast(const uint8_t *d)
+{
+	return (d[0] & 0xF0) == 0xE0;
+}
+
+void stack_mcast_mac4(const uint8_t group[4], uint8_t mac[6])
+{
+	mac[0] = 0x01;
+	mac[1] = 0x00;
+	mac[2] = 0x5E;
+	mac[3] = group[1] & 0x7F;
+	mac[4] = group[2];
+	mac[5] = group[3];
+}
+
+int stack_join4(struct stack *s, const uint8_t group[4])
+{
+	if (!ip4_is_mcast(group))
+		return -EINVAL;
+	for (unsigned i = 0; i < s->ngroups4; i++)
+		if (!memcmp(s->groups4[i], group, 4))
+			return 0;
+	if (s->ngroups4 >= STK_GROUPS)
+		return -ENOSPC;
+	memcpy(s->groups4[s->ngroups4++], group, 4);
+	return 0;
+}
+
+static bool joined4(const struct stack *s, const uint8_t *d)
+{
+	for (unsigned i = 0; i < s->ngroups4; i++)
+		if (!memcmp(s->groups4[i], d, 4))
+			return true;
+	return false;
+}
+
 static int emit(struct stack *s, enum stk_tx_kind k, const uint8_t *buf, uint32_t len,
 		const uint8_t *nh4, uint8_t cast)
 {
@@ -240,24 +284,28 @@ static uint32_t build_echo4(struct stack *s, uint8_t *p, const uint8_t dst[4], u
 
 static int send_ip4(struct stack *s, const uint8_t dst[4], const uint8_t *dmac, uint32_t iplen)
 {
-	bool bc = ip4_is_bcast(s, dst);
+	uint8_t cast = ip4_is_bcast(s, dst) ? STK_CAST_BCAST
+		       : ip4_is_mcast(dst) ? STK_CAST_MCAST : STK_CAST_UCAST;
 
 	if (s->layer == 2)
 		return emit(s, STK_TX_ETH, s->txbuf, 14 + iplen, NULL, 0);
 	(void)dmac;
-	return emit(s, STK_TX_IP4, s->txbuf, iplen, dst, bc ? STK_CAST_BCAST : STK_CAST_UCAST);
+	return emit(s, STK_TX_IP4, s->txbuf, iplen, dst, cast);
 }
 
 int stack_ping4(struct stack *s, const uint8_t dst[4], uint16_t seq, uint32_t plen)
 {
 	const uint8_t *dmac = bcast_mac;
-	uint8_t *p = s->txbuf;
+	uint8_t *p = s->txbuf, gmac[6];
 	uint32_t n;
 
 	if (!s->has4 || plen > PING_MAX)
 		return -EINVAL;
 	if (s->layer == 2) {
-		if (!ip4_is_bcast(s, dst)) {
+		if (ip4_is_mcast(dst)) {
+			stack_mcast_mac4(dst, gmac);
+			dmac = gmac;
+		} else if (!ip4_is_bcast(s, dst)) {
 			dmac = stack_neigh(s, false, dst);
 			if (!dmac) {
 				stack_arp_request(s, dst);
@@ -275,7 +323,7 @@ static void rx_ip4(struct stack *s, const uint8_t *smac, const uint8_t *p, uint3
 {
 	uint32_t hl, tot;
 	const uint8_t *ic;
-	bool bc;
+	bool bc, mc;
 
 	if (len < IP4_HLEN || (p[0] >> 4) != 4) {
 		s->st.rx_bad++;
@@ -292,12 +340,15 @@ static void rx_ip4(struct stack *s, const uint8_t *smac, const uint8_t *p, uint3
 		return;
 	}
 	bc = ip4_is_bcast(s, p + 16);
-	if (!s->has4 || (!bc && memcmp(p + 16, s->ip4, 4))) {
+	mc = ip4_is_mcast(p + 16) && joined4(s, p + 16);
+	if (!s->has4 || (!bc && !mc && memcmp(p + 16, s->ip4, 4))) {
 		s->st.rx_not_mine++;
 		return;
 	}
 	if (bc)
 		s->st.rx_bcast++;
+	if (mc)
+		s->st.rx_mcast++;
 	if (p[9] != PROTO_ICMP || (be_get16(p + 6) & 0x3FFF))
 		return;	/* only whole ICMP datagrams */
 	ic = p + hl;
@@ -558,6 +609,13 @@ void stack_rx_eth(struct stack *s, const uint8_t *f, uint32_t len)
 		return;
 	}
 	type = be_get16(f + 12);
+	if (type == 0x8100) {
+		/* A VLAN interface's frame (trunk port): seen, not parsed further. */
+		s->st.rx_tagged++;
+		if (len >= 18)
+			s->st.last_vid = be_get16(f + 14) & 0x0FFF;
+		return;
+	}
 	if (type == ETH_P_ARP)
 		rx_arp(s, f + 14, len - 14);
 	else if (type == ETH_P_IPV4)

@@ -16,6 +16,7 @@
  */
 
 #define STK_NEIGH 16
+#define STK_GROUPS 8		/* IPv4 multicast groups the stack listens to */
 #define STK_MTU 1500
 #define STK_FRAME_MAX (14 + STK_MTU)
 
@@ -51,6 +52,9 @@ struct stk_stats {
 	uint64_t echo6_req_rx, echo6_rep_rx, echo6_req_tx, echo6_rep_tx;
 	uint64_t ns_rx, na_rx, ns_tx, na_tx;
 	uint64_t tx_err;
+	uint64_t rx_mcast;		/* IPv4 datagrams to a group we joined */
+	uint64_t rx_tagged;		/* L2 frames carrying an 802.1Q tag (not ours to parse) */
+	uint16_t last_vid;		/* VLAN id of the last tagged frame */
 };
 
 struct stack {
@@ -65,6 +69,8 @@ struct stack {
 	uint16_t ping_id;		/* identifier of our echo requests */
 	struct stk_neigh nb[STK_NEIGH];
 	unsigned nb_next;
+	uint8_t groups4[STK_GROUPS][4];	/* joined IPv4 groups ("ip maddr add") */
+	unsigned ngroups4;
 	struct stk_stats st;
 	uint8_t txbuf[STK_FRAME_MAX];
 };
@@ -80,11 +86,20 @@ void stack_rx_l3(struct stack *s, const uint8_t *qhdr, const uint8_t *data, uint
 
 /* Echo requests (payload `plen` bytes, <= 1400).  L2 needs the neighbour: when it is
  * unknown an ARP request / neighbour solicitation goes out and -EAGAIN is returned
- * (poll, then try again).  A broadcast IPv4 destination is sent as broadcast. */
+ * (poll, then try again).  A broadcast IPv4 destination is sent as broadcast, a
+ * multicast one (224/4) as multicast to its group MAC / with the multicast cast. */
 int stack_ping4(struct stack *s, const uint8_t dst[4], uint16_t seq, uint32_t plen);
 int stack_ping6(struct stack *s, const uint8_t dst[16], uint16_t seq, uint32_t plen);
 /* Send an ARP request for addr (L2). */
 int stack_arp_request(struct stack *s, const uint8_t addr[4]);
+/* A static neighbour entry ("ip neigh add ... lladdr"): a group MAC is refused. */
+int stack_neigh_add(struct stack *s, bool v6, const uint8_t *ip, const uint8_t mac[6]);
+/* Listen to an IPv4 multicast group (224/4): echo requests to it are counted in
+ * rx_mcast and answered by unicast.  The adapter registration (SETGMAC / SETIPM) is
+ * the caller's.  0, -EINVAL (not a group), -ENOSPC. */
+int stack_join4(struct stack *s, const uint8_t group[4]);
+/* The Ethernet group MAC of an IPv4 group (01:00:5e + the low 23 bits). */
+void stack_mcast_mac4(const uint8_t group[4], uint8_t mac[6]);
 /* The MAC of a known neighbour, or NULL. */
 const uint8_t *stack_neigh(const struct stack *s, bool v6, const uint8_t *ip);
 

@@ -80,6 +80,17 @@ static uint16_t do_setip(struct nicbk *nic, const struct ipa_cmd *c, bool set)
 	return IPA_RC_SUCCESS;
 }
 
+/* The group as the port carries it (vnic/port.h: IPv4 in the first 4 bytes); on the
+ * wire SETIPM puts an IPv4 group in the last 4 bytes of its address field. */
+static void ipm_to_port(bool v6, const uint8_t wire[16], uint8_t ip[16])
+{
+	memset(ip, 0, 16);
+	if (v6)
+		memcpy(ip, wire, 16);
+	else
+		memcpy(ip, wire + IPA_SETIPM_V4_IN_ADDR, 4);
+}
+
 static uint16_t do_setipm(struct nicbk *nic, const struct ipa_cmd *c, bool set)
 {
 	bool v6 = c->hdr.prot == IPA_PROT_V6;
@@ -101,7 +112,7 @@ static uint16_t do_setipm(struct nicbk *nic, const struct ipa_cmd *c, bool set)
 		return IPA_RC_MC_ADDR_NOT_FOUND;
 	if (set && nic->nipms >= NIC_MAX_IPMS)
 		return IPA_RC_IP_ADDR_TABLE_FULL;
-	memcpy(a.ip, addr, 16);
+	ipm_to_port(v6, addr, a.ip);
 	memcpy(a.mac, c->u.setipm.mac, 6);
 	rc = reg(nic, &a);
 	if (rc && set)
@@ -451,7 +462,7 @@ void nic_ipa_forget(struct nicbk *nic)
 		memset(&a, 0, sizeof(a));
 		a.op = PA_DELIPM;
 		a.ipv6 = nic->ipms[i].v6;
-		memcpy(a.ip, nic->ipms[i].addr, 16);
+		ipm_to_port(a.ipv6, nic->ipms[i].addr, a.ip);
 		reg(nic, &a);
 	}
 	for (unsigned i = 0; i < nic->nmacs; i++) {
