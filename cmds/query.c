@@ -108,6 +108,41 @@ static void nic_addresses(const struct nicbk *nic, const char *ind, struct out *
 	}
 }
 
+/* A remote NIC's adapter side (and its address lists) is in the VM's process: show
+ * what its port registered on the LAN instead. */
+static void lan_addresses(const struct lanbk *lan, const struct port *p, const char *ind,
+			  struct out *o)
+{
+	const struct lan_conn *cn = lan ? lan_conn_of((struct lanbk *)lan, p) : NULL;
+	const struct ipt_uni *u;
+	uint16_t idx;
+	uint32_t cur;
+	char b[48], m[18];
+	bool ip_hdr = false, mac_hdr = false;
+
+	if (!cn)
+		return;
+	idx = (uint16_t)(cn - lan->conn);
+	for (cur = 0; (u = iptab_next_uni(&lan->tab, &cur));) {
+		if (u->port != idx || u->kind == IPT_MAC)
+			continue;
+		if (!ip_hdr)
+			out_line(o, "%sUnicast IP Addresses:", ind);
+		ip_hdr = true;
+		ip_text(b, sizeof(b), u->kind == IPT_V6, u->addr);
+		out_line(o, "%s  %s", ind, b);
+	}
+	for (cur = 0; (u = iptab_next_uni(&lan->tab, &cur));) {
+		if (u->port != idx || u->kind != IPT_MAC)
+			continue;
+		if (!mac_hdr)
+			out_line(o, "%sUnicast MAC Addresses:", ind);
+		mac_hdr = true;
+		fmt_mac(m, u->addr);
+		out_line(o, "%s  %s", ind, m);
+	}
+}
+
 static const char *role_word(enum nid_role r)
 {
 	switch (r) {
@@ -122,7 +157,7 @@ void query_nic_out(const struct vnic *n, bool details, struct out *o)
 {
 	char mac[18];
 
-	fmt_mac(mac, n->nic.cfg.mac);
+	fmt_mac(mac, n->mac);
 	out_line(o, "Adapter %04X.P%02u Type: %-10sName: %-12sDevices: %u", n->vdev, 0u,
 		 n->type == LAN_HIPERS ? "HIPER" : "QDIO", "UNASSIGNED", n->ndev);
 	if (n->lan)
@@ -132,12 +167,27 @@ void query_nic_out(const struct vnic *n, bool details, struct out *o)
 		out_line(o, "  MAC: %-26sLAN: * None", mac);
 	if (!details)
 		return;
-	counters(&n->nic.port.st, "  ", o);
+	counters(&n->port->st, "  ", o);
+	if (!n->nic) {
+		const struct lan_conn *cn = n->lan ? lan_conn_of(n->lan, n->port) : NULL;
+
+		out_line(o, "  Connection Name: %-13sState: %s", "HALLOLE",
+			 cn && cn->started ? "Session Established (remote)" : "Remote");
+		for (unsigned k = 0; k < n->ndev; k++) {
+			if (k == 2 && n->lan)
+				out_line(o, "  Device: %04X  Unit: %03u   Role: %-10s vPort: %04u  Index: %04u",
+					 n->vdev + k, k, "REMOTE", n->portnum, n->portnum);
+			else
+				out_line(o, "  Device: %04X  Unit: %03u   Role: REMOTE", n->vdev + k, k);
+		}
+		lan_addresses(n->lan, n->port, "  ", o);
+		return;
+	}
 	out_line(o, "  Connection Name: %-13sState: %s", "HALLOLE",
-		 n->nic.state == NC_DM_ACT ? "Session Established" :
-		 n->nic.state == NC_IDLE ? "Uninitialized" : nic_state_name(n->nic.state));
-	for (unsigned k = 0; k < n->nic.ndev; k++) {
-		const struct nidbk *d = &n->nic.dev[k];
+		 n->nic->state == NC_DM_ACT ? "Session Established" :
+		 n->nic->state == NC_IDLE ? "Uninitialized" : nic_state_name(n->nic->state));
+	for (unsigned k = 0; k < n->nic->ndev; k++) {
+		const struct nidbk *d = &n->nic->dev[k];
 
 		if (d->role == NID_DATA && n->lan)
 			out_line(o, "  Device: %04X  Unit: %03u   Role: %-10s vPort: %04u  Index: %04u",
@@ -146,7 +196,7 @@ void query_nic_out(const struct vnic *n, bool details, struct out *o)
 			out_line(o, "  Device: %04X  Unit: %03u   Role: %s", d->devno, k,
 				 role_word(d->role));
 	}
-	nic_addresses(&n->nic, "  ", o);
+	nic_addresses(n->nic, "  ", o);
 }
 
 int cmd_query_nic(struct cmd_ctx *c, char **argv, unsigned argc)
@@ -215,8 +265,10 @@ static void adapters(struct cp *cp, const struct lanbk *lan, struct out *o)
 			 cn->mismatch ? "  (transport mismatch)" : "");
 		if (cn->port)
 			counters(&cn->port->st, "      ", o);
-		if (n)
-			nic_addresses(&n->nic, "      ", o);
+		if (n && n->nic)
+			nic_addresses(n->nic, "      ", o);
+		else if (n)
+			lan_addresses(lan, n->port, "      ", o);
 	}
 }
 
@@ -414,17 +466,23 @@ int cmd_query_virtual(struct cmd_ctx *c, char **argv, unsigned argc)
 			query_nic_out(n, details, c->o);
 			continue;
 		}
-		for (unsigned d = 0; d < n->nic.ndev; d++) {
-			const struct nidbk *nd = &n->nic.dev[d];
+		for (unsigned d = 0; d < n->ndev; d++) {
+			const struct nidbk *nd = n->nic ? &n->nic->dev[d] : NULL;
+			unsigned devno = n->vdev + d;
 
-			out_line(c->o, "OSA  %04X ON NIC  %04X  UNIT %03u SUBCHANNEL = %04X", nd->devno,
-				 n->vdev, d, nd->schno);
-			out_line(c->o, "     %04X DEVTYPE %-11s CHPID %02X %s", nd->devno,
-				 n->type == LAN_HIPERS ? "HIPER" : "OSA", n->nic.cfg.chpid,
+			/* A remote NIC's subchannels are its process's own. */
+			if (nd)
+				out_line(c->o, "OSA  %04X ON NIC  %04X  UNIT %03u SUBCHANNEL = %04X", devno,
+					 n->vdev, d, nd->schno);
+			else
+				out_line(c->o, "OSA  %04X ON NIC  %04X  UNIT %03u SUBCHANNEL = REMOTE", devno,
+					 n->vdev, d);
+			out_line(c->o, "     %04X DEVTYPE %-11s CHPID %02X %s", devno,
+				 n->type == LAN_HIPERS ? "HIPER" : "OSA", n->chpid,
 				 n->type == LAN_HIPERS ? "IQD" : "OSD");
-			if (nd->role == NID_DATA)
-				out_line(c->o, "     %04X QDIO %s", nd->devno,
-					 n->nic.qdio_active ? "ACTIVE" : "INACTIVE");
+			if (nd && nd->role == NID_DATA)
+				out_line(c->o, "     %04X QDIO %s", devno,
+					 n->nic->qdio_active ? "ACTIVE" : "INACTIVE");
 		}
 	}
 	return 0;

@@ -56,7 +56,7 @@ bool cp_mac_in_use(const struct cp *cp, const uint8_t mac[6])
 {
 	for (unsigned v = 0; v < cp->nvms; v++)
 		for (unsigned k = 0; k < cp->vms[v]->nnics; k++)
-			if (!memcmp(cp->vms[v]->nics[k]->nic.cfg.mac, mac, 6))
+			if (!memcmp(cp->vms[v]->nics[k]->mac, mac, 6))
 				return true;
 	for (unsigned k = 0; k < cp->nlanx; k++)
 		if (!memcmp(cp->lanx[k].mac, mac, 6))
@@ -173,11 +173,54 @@ struct vnic *vm_nic_covering(const struct vm *vm, uint16_t devno)
 	return NULL;
 }
 
+/* ---- remote NICs: what the VM's process is told -------------------------------- */
+
+/* Control messages are small: encoded on the stack, never in the link's frame buffer.
+ * A send that fails (the VM is gone or not reading) is counted by the link; the
+ * dropped connection is noticed by the event loop and logs the VM off. */
+static void remote_simple(struct vnic *n, uint8_t type, uint16_t value)
+{
+	uint8_t b[VML_HDR_SIZE + 8];
+	int len;
+
+	if (!n->vm->link || !n->announced)
+		return;
+	len = vml_simple_encode(type, n->vdev, 0, value, b, sizeof(b));
+	if (len > 0)
+		vml_send(n->vm->link, b, (size_t)len);
+}
+
+/* VML_NIC_DEFINE (with the LAN it is coupled to, if any), then VML_LINK up. */
+static void remote_announce(struct vnic *n)
+{
+	uint8_t b[VML_HDR_SIZE + VML_NICDEF_SIZE];
+	struct vml_nicdef d;
+	int len;
+
+	memset(&d, 0, sizeof(d));
+	d.vdev = n->vdev;
+	d.ndev = (uint16_t)n->ndev;
+	d.chpid = n->chpid;
+	d.type = n->type == LAN_HIPERS ? NIC_HIPERS : NIC_QDIO;
+	memcpy(d.mac, n->mac, 6);
+	if (n->lan) {
+		d.transport = n->lan->transport == LAN_ETHERNET ? 2 : 1;
+		memcpy(d.lan, n->lan->name, sizeof(d.lan));
+		memcpy(d.owner, n->lan->owner, sizeof(d.owner));
+	}
+	len = vml_nicdef_encode(&d, b, sizeof(b));
+	if (len < 0 || vml_send(n->vm->link, b, (size_t)len) < 0)
+		return;
+	n->announced = true;
+	if (n->lan)
+		remote_simple(n, VML_LINK, 1);
+}
+
 /* ---- NICs ----------------------------------------------------------------------- */
 
-int cp_define_nic(struct cp *cp, struct vm *vm, uint16_t vdev, uint8_t type, unsigned ndev,
-		  int chpid, bool macid_given, uint32_t macid, struct out *o,
-		  struct vnic **out)
+static int define_nic(struct cp *cp, struct vm *vm, uint16_t vdev, uint8_t type, unsigned ndev,
+		      int chpid, bool macid_given, uint32_t macid, bool announce, struct out *o,
+		      struct vnic **out)
 {
 	char a[8], b[8], c[8];
 	struct nic_cfg cfg;
@@ -226,26 +269,50 @@ int cp_define_nic(struct cp *cp, struct vm *vm, uint16_t vdev, uint8_t type, uns
 	cfg.type = type == LAN_HIPERS ? NIC_HIPERS : NIC_QDIO;
 	cfg.vm_nic = true;
 	snprintf(cfg.owner, sizeof(cfg.owner), "%s", vm->userid);
-	rc = nic_create(&n->nic, &cfg);
-	if (rc < 0) {
-		free(n);
-		return out_msg(o, MSG_INTERNAL, cpnet_strerror(rc));
+	if (vm->link) {
+		/* The adapter side runs in the VM's process: only the proxy port here. */
+		n->port = vml_add_nic(vm->link, vdev, NULL);
+		if (!n->port) {
+			free(n);
+			return out_msg(o, MSG_INTERNAL, "no room on the virtual machine's link");
+		}
+	} else {
+		n->nic = calloc(1, sizeof(*n->nic));
+		rc = n->nic ? nic_create(n->nic, &cfg) : -ENOMEM;
+		if (rc < 0) {
+			free(n->nic);
+			free(n);
+			return out_msg(o, MSG_INTERNAL, cpnet_strerror(rc));
+		}
+		nic_set_link(n->nic, false);	/* no LAN until COUPLE */
+		n->port = &n->nic->port;
 	}
-	snprintf(n->nic.port.name, sizeof(n->nic.port.name), "%s.%04X", vm->userid, vdev);
-	nic_set_link(&n->nic, false);	/* no LAN until COUPLE */
+	snprintf(n->port->name, sizeof(n->port->name), "%s.%04X", vm->userid, vdev);
 	n->vm = vm;
 	n->vdev = vdev;
 	n->ndev = ndev;
 	n->type = type == LAN_HIPERS ? LAN_HIPERS : LAN_QDIO;
+	n->chpid = cfg.chpid;
+	memcpy(n->mac, cfg.mac, 6);
+	n->base_schno = cfg.base_schno;
 	n->macid = macid;
 	vm->next_schno = (uint16_t)(vm->next_schno + ndev);
 	vm->nics[vm->nnics++] = n;
+	if (vm->link && announce)
+		remote_announce(n);
 	snprintf(b, sizeof(b), "%04X", vdev);
 	snprintf(c, sizeof(c), "%04X", vdev + ndev - 1);
 	out_msg(o, MSG_R_NIC_CREATED, a, b, c);
 	if (out)
 		*out = n;
 	return 0;
+}
+
+int cp_define_nic(struct cp *cp, struct vm *vm, uint16_t vdev, uint8_t type, unsigned ndev,
+		  int chpid, bool macid_given, uint32_t macid, struct out *o,
+		  struct vnic **out)
+{
+	return define_nic(cp, vm, vdev, type, ndev, chpid, macid_given, macid, true, o, out);
 }
 
 int cp_couple(struct cp *cp, struct vnic *n, struct lanbk *lan, unsigned portnum,
@@ -263,7 +330,7 @@ int cp_couple(struct cp *cp, struct vnic *n, struct lanbk *lan, unsigned portnum
 		return out_msg(o, MSG_NIC_TYPE_MISMATCH, a, n->type == LAN_HIPERS ? "HIPERS" : "QDIO",
 			       lan_word(lan), lan->owner, lan->name,
 			       lan->type == LAN_HIPERS ? "HIPERS" : "QDIO");
-	rc = lan_attach_port(lan, &n->nic.port, n->vm->userid, n->vdev, portnum, n->nic.cfg.mac);
+	rc = lan_attach_port(lan, n->port, n->vm->userid, n->vdev, portnum, n->mac);
 	switch (rc) {
 	case -EACCES:
 		return out_msg(o, MSG_LAN_NOT_AUTH, n->vm->userid, lan_word(lan), lan->owner,
@@ -284,7 +351,10 @@ int cp_couple(struct cp *cp, struct vnic *n, struct lanbk *lan, unsigned portnum
 	}
 	n->lan = lan;
 	n->portnum = (unsigned)rc;
-	nic_set_link(&n->nic, true);
+	if (n->nic)
+		nic_set_link(n->nic, true);
+	else
+		remote_simple(n, VML_LINK, 1);
 	out_msg(o, MSG_R_NIC_CONNECTED, a, lan_word(lan), lan->owner, lan->name);
 	return 0;
 }
@@ -304,32 +374,17 @@ int cp_uncouple(struct cp *cp, struct vnic *n, struct out *o)
 	snprintf(a, sizeof(a), "%04X", n->vdev);
 	if (!lan)
 		return out_msg(o, MSG_NIC_NOT_COUPLED, a);
-	lan_detach_port(lan, &n->nic.port);
-	nic_set_link(&n->nic, false);
+	lan_detach_port(lan, n->port);
+	if (n->nic)
+		nic_set_link(n->nic, false);
+	else
+		remote_simple(n, VML_LINK, 0);
 	n->lan = NULL;
 	n->portnum = 0;
 	out_msg(o, MSG_R_NIC_DISCONNECTED, a, lan_word(lan), lan->owner, lan->name);
 	memcpy(owner, lan->owner, sizeof(owner));
 	cp_reap_lans(cp, owner);
 	return 0;
-}
-
-/*
- * Take one interface of a synthetic guest away from its NIC.  driver/guest.h has
- * no per-interface detach (only guest_destroy), so this mirrors what guest_destroy
- * does for one slot: offline, unbind the NIDBKs, release the subchannels.
- */
-static void guest_if_release(struct guest_if *i)
-{
-	if (!i || !i->used)
-		return;
-	if (i->drv.state != QDRV_OFFLINE)
-		qdrv_offline(&i->drv);
-	for (int d = 0; d < 3; d++) {
-		nid_bind_channel(i->nid[d], NULL, NULL);
-		subch_destroy(&i->sch[d]);
-	}
-	i->used = false;
 }
 
 int cp_detach_nic(struct cp *cp, struct vnic *n, struct out *o)
@@ -341,7 +396,7 @@ int cp_detach_nic(struct cp *cp, struct vnic *n, struct out *o)
 	snprintf(a, sizeof(a), "%04X", n->vdev);
 	snprintf(b, sizeof(b), "%04X", n->vdev);
 	snprintf(c, sizeof(c), "%04X", n->vdev + n->ndev - 1);
-	guest_if_release(n->gif);
+	guest_detach_nic(n->gif);
 	n->gif = NULL;
 	if (n->lan) {
 		out_init(&scratch);
@@ -349,7 +404,13 @@ int cp_detach_nic(struct cp *cp, struct vnic *n, struct out *o)
 		cp_uncouple(cp, n, &scratch);
 		out_free(&scratch);
 	}
-	nic_destroy(&n->nic);
+	if (n->nic) {
+		nic_destroy(n->nic);
+		free(n->nic);
+	} else {
+		remote_simple(n, VML_NIC_DETACH, 0);
+		vml_del_nic(vm->link, n->vdev);
+	}
 	for (unsigned k = 0; k < vm->nnics; k++)
 		if (vm->nics[k] == n) {
 			memmove(&vm->nics[k], &vm->nics[k + 1],
@@ -370,8 +431,11 @@ void cp_destroy_lan(struct cp *cp, struct lanbk *lan)
 
 			if (n->lan != lan)
 				continue;
-			lan_detach_port(lan, &n->nic.port);
-			nic_set_link(&n->nic, false);
+			lan_detach_port(lan, n->port);
+			if (n->nic)
+				nic_set_link(n->nic, false);
+			else
+				remote_simple(n, VML_LINK, 0);
 			n->lan = NULL;
 			n->portnum = 0;
 		}
@@ -415,27 +479,42 @@ static void apply_nicdefs(struct cp *cp, struct vm *vm, struct out *o)
 		struct lanbk *lan;
 		struct vnic *n;
 
-		if (cp_define_nic(cp, vm, d->vdev, d->type, d->ndev, d->has_chpid ? d->chpid : -1,
-				  d->has_macid, d->macid, o, &n))
+		/* A remote VM learns of the NIC once it is coupled, so that the NIC
+		 * definition carries the LAN's transport (its layer). */
+		if (define_nic(cp, vm, d->vdev, d->type, d->ndev, d->has_chpid ? d->chpid : -1,
+			       d->has_macid, d->macid, false, o, &n))
 			continue;
-		if (!d->has_lan)
-			continue;
-		lan = lan_find(&cp->lans, d->lan_owner, d->lan_name);
-		if (!lan) {
+		lan = d->has_lan ? lan_find(&cp->lans, d->lan_owner, d->lan_name) : NULL;
+		if (d->has_lan && !lan)
 			out_msg(o, MSG_LAN_NOT_EXIST, !strcmp(d->lan_owner, "SYSTEM") ? "VSWITCH or LAN" : "LAN",
 				d->lan_owner, d->lan_name);
-			continue;
-		}
-		if (lan->kind == LAN_VSWITCH && (d->porttype || d->has_vlans || d->promisc == 1))
+		if (lan && lan->kind == LAN_VSWITCH && (d->porttype || d->has_vlans || d->promisc == 1))
 			lan_grant(lan, vm->userid, d->porttype, d->has_vlans ? &d->vlans : NULL,
 				  d->promisc == 1);
-		cp_couple(cp, n, lan, d->portnum, o);
+		if (lan)
+			cp_couple(cp, n, lan, d->portnum, o);
+		if (vm->link)
+			remote_announce(n);
 	}
 }
 
 static unsigned users_count(const struct cp *cp)
 {
 	return cp->nvms;
+}
+
+/* The directory check of a LOGON: 0 with *du and u[] set, or the message rc. */
+static int logon_check(struct cp *cp, const char *userid, const char *password, struct out *o,
+		       const struct dir_user **du, char u[9])
+{
+	if (parse_name(userid, u) < 0)
+		return out_msg(o, MSG_INV_USERID, out_tok(userid));
+	*du = dir_find(&cp->dir, u);
+	if (!*du)
+		return out_msg(o, MSG_NOT_IN_DIR, u);
+	if (!strcmp((*du)->password, "NOLOG") || strcmp((*du)->password, password))
+		return out_msg(o, MSG_LOGON_FAILED);
+	return 0;
 }
 
 int cp_logon(struct cp *cp, const char *userid, const char *password, struct out *o,
@@ -445,14 +524,10 @@ int cp_logon(struct cp *cp, const char *userid, const char *password, struct out
 	char u[9], nbuf[12];
 	struct vm *vm;
 	bool quiet = o->quiet;
+	int rc = logon_check(cp, userid, password, o, &du, u);
 
-	if (parse_name(userid, u) < 0)
-		return out_msg(o, MSG_INV_USERID, out_tok(userid));
-	du = dir_find(&cp->dir, u);
-	if (!du)
-		return out_msg(o, MSG_NOT_IN_DIR, u);
-	if (!strcmp(du->password, "NOLOG") || strcmp(du->password, password))
-		return out_msg(o, MSG_LOGON_FAILED);
+	if (rc)
+		return rc;
 	vm = cp_find_vm(cp, u);
 	if (!vm) {
 		vm = vm_create(cp, du);
@@ -470,11 +545,67 @@ int cp_logon(struct cp *cp, const char *userid, const char *password, struct out
 	return 0;
 }
 
+/* The LOGON_REPLY: rc and the text of the last message written to o (one line). */
+static void logon_reply(struct vmlink *link, int rc, const struct out *o, size_t from)
+{
+	uint8_t b[VML_HDR_SIZE + 4 + sizeof(((struct vml_logon_reply *)0)->text)];
+	struct vml_logon_reply r;
+	size_t n = 0;
+	int len;
+
+	memset(&r, 0, sizeof(r));
+	r.rc = (uint16_t)(rc < 0 ? 9099 : rc > 0xFFFF ? 0xFFFF : rc);
+	while (from + n < o->len && o->buf[from + n] != '\n' && n < sizeof(r.text) - 1)
+		n++;
+	memcpy(r.text, o->buf + from, n);
+	r.text[n] = 0;
+	len = vml_logon_reply_encode(&r, b, sizeof(b));
+	if (len > 0)
+		vml_send(link, b, (size_t)len);
+}
+
+int cp_logon_remote(struct cp *cp, const char *userid, const char *password,
+		    struct vmlink *link, struct out *o, struct vm **out)
+{
+	const struct dir_user *du;
+	char u[9], nbuf[12];
+	struct vm *vm;
+	size_t mark = o->len;
+	bool quiet = o->quiet;
+	int rc;
+
+	o->quiet = false;	/* the reply carries the message text */
+	rc = logon_check(cp, userid, password, o, &du, u);
+	if (!rc && cp_find_vm(cp, u))
+		rc = out_msg(o, MSG_ALREADY_ON, u);
+	vm = rc ? NULL : vm_create(cp, du);
+	if (!rc && !vm)
+		rc = out_msg(o, MSG_INTERNAL, "no room for another virtual machine");
+	if (rc) {
+		logon_reply(link, rc, o, mark);
+		o->quiet = quiet;
+		return rc;
+	}
+	vm->link = link;
+	vm->term = ++cp->next_term;
+	snprintf(nbuf, sizeof(nbuf), "%u", users_count(cp));
+	mark = o->len;
+	out_msg(o, MSG_R_LOGON, vm->userid, nbuf);
+	/* The reply first: the NIC definitions that follow belong to this session. */
+	logon_reply(link, 0, o, mark);
+	o->quiet = true;
+	apply_nicdefs(cp, vm, o);
+	o->quiet = quiet;
+	*out = vm;
+	return 0;
+}
+
 void cp_session_end(struct cp *cp, struct vm *vm)
 {
 	if (vm->nsessions)
 		vm->nsessions--;
-	if (!vm->nsessions && !vm->autologged)
+	/* A remote VM lives as long as its link, not its terminals. */
+	if (!vm->nsessions && !vm->autologged && !vm->link)
 		cp_logoff(cp, vm);
 }
 
@@ -522,7 +653,7 @@ int cp_autolog(struct cp *cp, const char *userid, struct out *o)
 		if (!n->lan)
 			continue;	/* nothing to talk to: the guest leaves it offline */
 		layer = n->lan->transport == LAN_ETHERNET ? 2 : 3;
-		rc = guest_attach_nic(vm->guest, &n->nic, n->vdev, layer, &n->gif);
+		rc = guest_attach_nic(vm->guest, n->nic, n->vdev, layer, &n->gif);
 		if (rc < 0) {
 			n->gif = NULL;
 			out_msg(o, MSG_GUEST_FAILED, u, a, cpnet_strerror(rc));
@@ -557,6 +688,13 @@ void cp_logoff(struct cp *cp, struct vm *vm)
 	while (vm->nnics)
 		cp_detach_nic(cp, vm->nics[vm->nnics - 1], &scratch);
 	out_free(&scratch);
+	if (vm->link) {
+		uint8_t b[VML_HDR_SIZE + 2];
+		int len = vml_simple_encode(VML_LOGOFF, 0, 0, 0, b, sizeof(b));
+
+		if (len > 0)
+			vml_send(vm->link, b, (size_t)len);	/* fails if the VM is gone */
+	}
 	if (vm->guest) {
 		guest_destroy(vm->guest);
 		free(vm->guest);

@@ -10,6 +10,7 @@
 #include "cp/parse.h"
 #include "driver/guest.h"
 #include "vnic/nic.h"
+#include "vnic/vmlink.h"
 #include "vswitch/lan.h"
 
 /*
@@ -37,14 +38,24 @@ struct vmlan {
 
 struct vm;
 
-/* CP's view of one virtual NIC: the NICBK plus what CP knows around it. */
+/*
+ * CP's view of one virtual NIC.  A local NIC (AUTOLOG's synthetic guest, terminal
+ * users) has its NICBK here; a remote one (the VM runs in another process and
+ * reaches cpnetd over a vmlink) has its adapter side in that process and only a
+ * proxy port here.  `port` is what couples to the LAN in both cases.
+ */
 struct vnic {
-	struct nicbk nic;
+	struct nicbk *nic;		/* local NIC, or NULL when remote */
+	struct port *port;		/* &nic->port, or the vmlink proxy port */
 	struct vm *vm;
 	uint16_t vdev;
 	unsigned ndev;
 	uint8_t type;			/* enum lan_type */
+	uint8_t chpid;
+	uint8_t mac[6];
+	uint16_t base_schno;		/* CP's subchannel numbers (local NICs use them) */
 	uint32_t macid;
+	bool announced;			/* remote: VML_NIC_DEFINE sent */
 	struct lanbk *lan;		/* coupled to, or NULL */
 	unsigned portnum;
 	struct guest_if *gif;		/* the synthetic guest's interface, or NULL */
@@ -60,6 +71,7 @@ struct vm {
 	unsigned nsessions;		/* connected terminals (Unix socket clients) */
 	bool autologged;		/* runs disconnected: a session ending leaves it on */
 	struct guest *guest;		/* synthetic guest (AUTOLOG), or NULL */
+	struct vmlink *link;		/* remote VM: its link (owned by the server), or NULL */
 	uint16_t next_schno;
 	unsigned term;			/* terminal number of the latest session (QUERY NAMES) */
 };
@@ -121,13 +133,24 @@ struct vnic *vm_nic_covering(const struct vm *vm, uint16_t devno);
  */
 int cp_logon(struct cp *cp, const char *userid, const char *password, struct out *o,
 	     struct vm **out);
+/*
+ * LOGON of a virtual machine in another process over `link` (CP side, set up by the
+ * caller): checks the directory like cp_logon (password already uppercased), refuses
+ * a user already logged on, and answers VML_LOGON_REPLY (rc 0 or the message number,
+ * with the message text).  On success the VM is remote: each NICDEF is defined,
+ * coupled and announced (VML_NIC_DEFINE, then VML_LINK up when coupled).  0 with
+ * *out set, or the message rc (the caller closes the connection).
+ */
+int cp_logon_remote(struct cp *cp, const char *userid, const char *password,
+		    struct vmlink *link, struct out *o, struct vm **out);
 /* A session ended (LOGOFF from it, or the connection dropped). */
 void cp_session_end(struct cp *cp, struct vm *vm);
 /* AUTOLOG: log on without a terminal and start a synthetic guest whose NICDEF NICs
  * come online (layer from the LAN's transport) with their IPADDR addresses. */
 int cp_autolog(struct cp *cp, const char *userid, struct out *o);
-/* LOGOFF / FORCE: uncouple and detach every NIC, end the synthetic guest, reap
- * the user's transient LANs with nothing coupled.  Frees vm. */
+/* LOGOFF / FORCE: uncouple and detach every NIC, end the synthetic guest, tell a
+ * remote VM (VML_LOGOFF; on_logoff lets the server close its link), reap the
+ * user's transient LANs with nothing coupled.  Frees vm. */
 void cp_logoff(struct cp *cp, struct vm *vm);
 
 /* DEFINE NIC.  macid_given: use user_prefix+macid instead of assigning one. */

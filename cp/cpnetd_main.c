@@ -1,5 +1,5 @@
 /* cp/cpnetd_main.c - cpnetd: CP's network part as one process.  Reads SYSTEM CONFIG and
- * the user directory, AUTOLOGs, then serves the operator socket (or --check only). */
+ * the user directory, AUTOLOGs, then serves the operator and VM sockets (or --check only). */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -19,10 +19,12 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: cpnetd [--config FILE] [--directory FILE] [--socket PATH] [--check]\n"
+		"usage: cpnetd [--config FILE] [--directory FILE] [--socket PATH] [--vm-socket PATH] [--check]\n"
 		"  --config FILE     SYSTEM CONFIG (DEFINE VSWITCH/LAN, MODIFY VSWITCH, VMLAN, AUTOLOG)\n"
 		"  --directory FILE  user directory (USER, NICDEF, IPADDR)\n"
 		"  --socket PATH     operator socket (default $CPNET_SOCKET or " DEFAULT_SOCKET ")\n"
+		"  --vm-socket PATH  socket for virtual machines in other processes (default: the\n"
+		"                    operator socket's path + \".vm\")\n"
 		"  --check           parse both files, print file:line: errors, exit 1 if any\n");
 }
 
@@ -39,22 +41,25 @@ int main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "directory", required_argument, NULL, 'd' },
 		{ "socket", required_argument, NULL, 's' },
+		{ "vm-socket", required_argument, NULL, 'v' },
 		{ "check", no_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *config = NULL, *directory = NULL, *sock = getenv("CPNET_SOCKET");
+	const char *vmsock = NULL;
 	bool check = false;
 	struct server *srv;
 	struct cp *cp;
 	struct out o;
 	int c, errs = 0, rc;
 
-	while ((c = getopt_long(argc, argv, "c:d:s:kh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:d:s:v:kh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': config = optarg; break;
 		case 'd': directory = optarg; break;
 		case 's': sock = optarg; break;
+		case 'v': vmsock = optarg; break;
 		case 'k': check = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -87,7 +92,7 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(sock, DEFAULT_SOCKET))
 		mkdir("/run/cpnet", 0755);	/* may exist; bind reports real failures */
-	rc = server_create(&srv, cp, sock);
+	rc = server_create(&srv, cp, sock, vmsock);
 	if (rc < 0) {
 		fprintf(stderr, "cpnetd: %s: %s\n", sock, strerror(-rc));
 		cp_free(cp);
@@ -98,6 +103,7 @@ int main(int argc, char **argv)
 	config_autolog(cp, &o);
 	print_out(stdout, &o);
 	out_free(&o);
+	printf("cpnetd: virtual machines connect on %s\n", server_vm_path(srv));
 	printf("cpnetd: ready on %s\n", sock);
 	fflush(stdout);
 	rc = server_run(srv);

@@ -1,5 +1,5 @@
-/* cp/server.c - cpnetd's event loop: epoll over the listening socket, the sessions,
- * a timerfd that polls synthetic guests and a signalfd; everything on one thread. */
+/* cp/server.c - cpnetd's event loop: epoll over the operator socket and its sessions,
+ * the VM socket and its links, a timerfd that polls synthetic guests and a signalfd. */
 #define _GNU_SOURCE
 #include "cp/server.h"
 
@@ -18,10 +18,17 @@
 #include <unistd.h>
 
 #include "cmds/cmds.h"
+#include "lib/cpnet.h"
+#include "vnic/vmlink.h"
 
 #define SESS_IN_MAX (CMD_LINE_MAX + 2)
 #define SESS_OUT_MAX (16u << 20)	/* a client that stops reading is dropped */
 #define TICK_NS 50000000L		/* synthetic guests polled every 50 ms */
+#define VMC_BATCH 64			/* messages of one link handled per wakeup */
+
+/* epoll ids: fixed fds, then the sessions, then the VM connections. */
+enum { ID_LISTEN = 0, ID_TIMER, ID_SIGNAL, ID_VMLISTEN, ID_SESS = 16,
+       ID_VMC = ID_SESS + SRV_MAX_SESSIONS };
 
 struct session {
 	int fd;
@@ -34,11 +41,19 @@ struct session {
 	bool want_out;
 };
 
+/* A virtual machine in another process: its link, and its VM once LOGON succeeded. */
+struct vmconn {
+	struct vmlink link;
+	struct vm *vm;
+	bool dead;			/* logged off elsewhere: closed after this batch */
+};
+
 struct server {
 	struct cp *cp;
-	int ep, lfd, tfd, sfd;
-	char path[108];
+	int ep, lfd, tfd, sfd, vfd;
+	char path[108], vpath[108];
 	struct session *sess[SRV_MAX_SESSIONS];
+	struct vmconn *vmc[SRV_MAX_VMS];
 	bool stop;
 };
 
@@ -92,6 +107,12 @@ static void on_logoff(void *ctx, struct vm *vm)
 	for (unsigned k = 0; k < SRV_MAX_SESSIONS; k++)
 		if (s->sess[k] && s->sess[k]->vm == vm)
 			s->sess[k]->vm = NULL;
+	/* The link stays until the batch ends: cp_logoff still sends on it. */
+	for (unsigned k = 0; k < SRV_MAX_VMS; k++)
+		if (s->vmc[k] && s->vmc[k]->vm == vm) {
+			s->vmc[k]->vm = NULL;
+			s->vmc[k]->dead = true;
+		}
 }
 
 static void sess_close(struct server *s, unsigned k)
@@ -127,7 +148,7 @@ static int sess_flush(struct server *s, unsigned k)
 		se->outoff = se->outlen = 0;
 	bool want = se->outlen != 0;
 	if (want != se->want_out) {
-		struct epoll_event ev = { .events = EPOLLIN | (want ? EPOLLOUT : 0), .data.u32 = k + 3 };
+		struct epoll_event ev = { .events = EPOLLIN | (want ? EPOLLOUT : 0), .data.u32 = ID_SESS + k };
 
 		epoll_ctl(s->ep, EPOLL_CTL_MOD, se->fd, &ev);
 		se->want_out = want;
@@ -232,7 +253,7 @@ static void accept_one(struct server *s)
 		return;
 	}
 	s->sess[k]->fd = fd;
-	ev.data.u32 = k + 3;
+	ev.data.u32 = ID_SESS + k;
 	if (epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
 		free(s->sess[k]);
 		s->sess[k] = NULL;
@@ -240,51 +261,84 @@ static void accept_one(struct server *s)
 	}
 }
 
-int server_create(struct server **out, struct cp *cp, const char *path)
+/*
+ * Bind a Unix socket of `type` at path (mode 0660).  A stale socket file is replaced,
+ * a live one (a running cpnetd answers) is -EADDRINUSE, another kind of file -EEXIST.
+ */
+static int listen_unix(const char *path, int type, int *out)
+{
+	struct sockaddr_un sa;
+	struct stat st;
+	int fd, rc;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			close(fd);
+			return -EEXIST;
+		}
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 || errno == EAGAIN) {
+			close(fd);
+			return -EADDRINUSE;
+		}
+		close(fd);
+		fd = socket(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return -errno;
+		unlink(path);
+	}
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	if (chmod(path, 0660) < 0 || listen(fd, 64) < 0) {
+		rc = -errno;
+		unlink(path);
+		close(fd);
+		return rc;
+	}
+	*out = fd;
+	return 0;
+}
+
+int server_create(struct server **out, struct cp *cp, const char *path, const char *vm_path)
 {
 	struct server *s = calloc(1, sizeof(*s));
-	struct sockaddr_un sa;
 	struct epoll_event ev;
 	struct itimerspec its = { { 0, TICK_NS }, { 0, TICK_NS } };
-	struct stat st;
 	sigset_t mask;
 	int rc;
 
 	if (!s)
 		return -ENOMEM;
-	s->ep = s->lfd = s->tfd = s->sfd = -1;
+	s->ep = s->lfd = s->tfd = s->sfd = s->vfd = -1;
 	s->cp = cp;
-	if (strlen(path) >= sizeof(sa.sun_path) || strlen(path) >= sizeof(s->path)) {
+	if (strlen(path) >= sizeof(s->path) ||
+	    (vm_path ? strlen(vm_path) : strlen(path) + 3) >= sizeof(s->vpath)) {
 		free(s);
 		return -ENAMETOOLONG;
 	}
 	snprintf(s->path, sizeof(s->path), "%s", path);
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	s->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (s->lfd < 0)
-		goto fail_errno;
-	/* Replace a stale socket, but never another kind of file. */
-	if (lstat(path, &st) == 0) {
-		if (!S_ISSOCK(st.st_mode)) {
-			rc = -EEXIST;
-			goto fail;
-		}
-		if (connect(s->lfd, (struct sockaddr *)&sa, sizeof(sa)) == 0 || errno == EAGAIN) {
-			rc = -EADDRINUSE;	/* a live cpnetd has it */
-			goto fail;
-		}
-		close(s->lfd);
-		s->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (s->lfd < 0)
-			goto fail_errno;
-		unlink(path);
+	if (vm_path)
+		snprintf(s->vpath, sizeof(s->vpath), "%s", vm_path);
+	else
+		snprintf(s->vpath, sizeof(s->vpath), "%s" SRV_VM_SUFFIX, path);
+	rc = listen_unix(s->path, SOCK_STREAM, &s->lfd);
+	if (rc < 0)
+		goto fail;
+	rc = listen_unix(s->vpath, SOCK_SEQPACKET, &s->vfd);
+	if (rc < 0) {
+		unlink(s->path);
+		goto fail;
 	}
-	if (bind(s->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		goto fail_errno;
-	if (chmod(path, 0660) < 0 || listen(s->lfd, 64) < 0)
-		goto fail_unlink;
 	s->ep = epoll_create1(EPOLL_CLOEXEC);
 	s->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	sigemptyset(&mask);
@@ -295,14 +349,17 @@ int server_create(struct server **out, struct cp *cp, const char *path)
 	if (s->ep < 0 || s->tfd < 0 || s->sfd < 0 || timerfd_settime(s->tfd, 0, &its, NULL) < 0)
 		goto fail_unlink;
 	ev.events = EPOLLIN;
-	ev.data.u32 = 0;
+	ev.data.u32 = ID_LISTEN;
 	if (epoll_ctl(s->ep, EPOLL_CTL_ADD, s->lfd, &ev) < 0)
 		goto fail_unlink;
-	ev.data.u32 = 1;
+	ev.data.u32 = ID_TIMER;
 	if (epoll_ctl(s->ep, EPOLL_CTL_ADD, s->tfd, &ev) < 0)
 		goto fail_unlink;
-	ev.data.u32 = 2;
+	ev.data.u32 = ID_SIGNAL;
 	if (epoll_ctl(s->ep, EPOLL_CTL_ADD, s->sfd, &ev) < 0)
+		goto fail_unlink;
+	ev.data.u32 = ID_VMLISTEN;
+	if (epoll_ctl(s->ep, EPOLL_CTL_ADD, s->vfd, &ev) < 0)
 		goto fail_unlink;
 	cp->on_logoff = on_logoff;
 	cp->on_logoff_ctx = s;
@@ -311,10 +368,8 @@ int server_create(struct server **out, struct cp *cp, const char *path)
 
 fail_unlink:
 	rc = -errno;
-	unlink(path);
-	goto fail;
-fail_errno:
-	rc = -errno;
+	unlink(s->path);
+	unlink(s->vpath);
 fail:
 	if (s->sfd >= 0)
 		close(s->sfd);
@@ -324,8 +379,143 @@ fail:
 		close(s->ep);
 	if (s->lfd >= 0)
 		close(s->lfd);
+	if (s->vfd >= 0)
+		close(s->vfd);
 	free(s);
 	return rc;
+}
+
+const char *server_vm_path(const struct server *s)
+{
+	return s->vpath;
+}
+
+/* ---- virtual machines in other processes ------------------------------------------ */
+
+static void vmc_free(struct server *s, unsigned k)
+{
+	struct vmconn *c = s->vmc[k];
+
+	epoll_ctl(s->ep, EPOLL_CTL_DEL, c->link.fd, NULL);
+	close(c->link.fd);
+	vml_free(&c->link);
+	free(c);
+	s->vmc[k] = NULL;
+}
+
+/* The connection ends (dropped, LOGOFF from the VM, refused LOGON, shutdown): the
+ * VM's NICs leave their LANs, nobody else is touched. */
+static void vmc_close(struct server *s, unsigned k)
+{
+	struct vmconn *c = s->vmc[k];
+
+	if (c->vm)
+		cp_logoff(s->cp, c->vm);	/* on_logoff clears c->vm */
+	vmc_free(s, k);
+}
+
+static void vmc_accept(struct server *s)
+{
+	int fd = accept4(s->vfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	struct epoll_event ev = { .events = EPOLLIN };
+	struct vmconn *c;
+	unsigned k;
+
+	if (fd < 0)
+		return;
+	for (k = 0; k < SRV_MAX_VMS && s->vmc[k]; k++)
+		;
+	c = k < SRV_MAX_VMS ? calloc(1, sizeof(*c)) : NULL;
+	if (!c || vml_init(&c->link, fd, true) < 0) {
+		free(c);
+		close(fd);	/* full: the VM sees the connection closed */
+		return;
+	}
+	ev.data.u32 = ID_VMC + k;
+	if (epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		vml_free(&c->link);
+		free(c);
+		close(fd);
+		return;
+	}
+	s->vmc[k] = c;
+}
+
+/* The first message must be VML_LOGON.  Returns -EPIPE to close the connection. */
+static int vmc_logon(struct server *s, struct vmconn *c)
+{
+	ssize_t n = recv(c->link.fd, c->link.buf, VML_MAX_MSG, MSG_DONTWAIT | MSG_TRUNC);
+	struct vml_logon lg;
+	struct vml_hdr h;
+	struct out o;
+	int rc;
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	if (n <= 0)
+		return -EPIPE;
+	out_init(&o);
+	if ((size_t)n > VML_MAX_MSG || vml_hdr_decode(c->link.buf, (size_t)n, &h) < 0 ||
+	    h.type != VML_LOGON || vml_logon_decode(c->link.buf, (size_t)n, &lg) < 0) {
+		uint8_t b[VML_HDR_SIZE + 4 + 128];
+		struct vml_logon_reply r;
+		int len;
+
+		memset(&r, 0, sizeof(r));
+		r.rc = (uint16_t)out_msg(&o, MSG_NEED_LOGON);
+		snprintf(r.text, sizeof(r.text), "%.*s", (int)(o.len && o.buf[o.len - 1] == '\n' ?
+							      o.len - 1 : o.len), o.buf);
+		len = vml_logon_reply_encode(&r, b, sizeof(b));
+		if (len > 0)
+			vml_send(&c->link, b, (size_t)len);
+		out_free(&o);
+		return -EPIPE;
+	}
+	/* Passwords are compared uppercased, as on the operator socket. */
+	for (char *p = lg.password; *p; p++)
+		if (*p >= 'a' && *p <= 'z')
+			*p = (char)(*p - 32);
+	rc = cp_logon_remote(s->cp, lg.userid, lg.password, &c->link, &o, &c->vm);
+	out_free(&o);
+	return rc ? -EPIPE : 1;
+}
+
+static void vmc_event(struct server *s, unsigned k, uint32_t events)
+{
+	struct vmconn *c = s->vmc[k];
+
+	if (!c || c->dead)
+		return;
+	if (!(events & EPOLLIN)) {
+		if (events & (EPOLLERR | EPOLLHUP))
+			vmc_close(s, k);
+		return;
+	}
+	if (!c->vm) {
+		if (vmc_logon(s, c) < 0)
+			vmc_close(s, k);
+		return;
+	}
+	/* Frames are forwarded inside vml_poll, straight from the link's buffer. */
+	for (unsigned n = 0; n < VMC_BATCH; n++) {
+		int r = vml_poll(&c->link, 0);
+
+		if (r == 0)
+			break;
+		if (r == -EPIPE) {
+			vmc_close(s, k);
+			return;
+		}
+		/* other errors: a bad message, counted by the link, which survives */
+	}
+}
+
+/* Connections whose VM was logged off by a command (LOGOFF, FORCE). */
+static void vmc_reap(struct server *s)
+{
+	for (unsigned k = 0; k < SRV_MAX_VMS; k++)
+		if (s->vmc[k] && s->vmc[k]->dead)
+			vmc_free(s, k);
 }
 
 void server_stop(struct server *s)
@@ -348,20 +538,25 @@ int server_run(struct server *s)
 		for (int i = 0; i < n; i++) {
 			uint32_t id = evs[i].data.u32;
 
-			if (id == 0) {
+			if (id == ID_LISTEN) {
 				accept_one(s);
-			} else if (id == 1) {
+			} else if (id == ID_VMLISTEN) {
+				vmc_accept(s);
+			} else if (id >= ID_VMC) {
+				if (id - ID_VMC < SRV_MAX_VMS)
+					vmc_event(s, id - ID_VMC, evs[i].events);
+			} else if (id == ID_TIMER) {
 				uint64_t ticks;
 
 				if (read(s->tfd, &ticks, sizeof(ticks)) > 0)
 					cp_poll_guests(s->cp);
-			} else if (id == 2) {
+			} else if (id == ID_SIGNAL) {
 				struct signalfd_siginfo si;
 
 				if (read(s->sfd, &si, sizeof(si)) > 0)
 					s->stop = true;
-			} else {
-				unsigned k = id - 3;
+			} else if (id >= ID_SESS) {
+				unsigned k = id - ID_SESS;
 
 				if (k >= SRV_MAX_SESSIONS || !s->sess[k])
 					continue;
@@ -377,6 +572,7 @@ int server_run(struct server *s)
 					sess_close(s, k);
 			}
 		}
+		vmc_reap(s);
 	}
 	return 0;
 }
@@ -386,11 +582,16 @@ void server_destroy(struct server *s)
 	for (unsigned k = 0; k < SRV_MAX_SESSIONS; k++)
 		if (s->sess[k])
 			sess_close(s, k);
+	for (unsigned k = 0; k < SRV_MAX_VMS; k++)
+		if (s->vmc[k])
+			vmc_close(s, k);	/* the VM is told LOGOFF */
 	s->cp->on_logoff = NULL;
 	close(s->sfd);
 	close(s->tfd);
 	close(s->ep);
 	close(s->lfd);
+	close(s->vfd);
 	unlink(s->path);
+	unlink(s->vpath);
 	free(s);
 }

@@ -1,5 +1,5 @@
-/* cp/server.h - cpnetd's one event loop: the operator socket (line protocol), the
- * synthetic guests' polling tick and signals, all on one epoll set. */
+/* cp/server.h - cpnetd's one event loop: the operator socket (line protocol), the VM
+ * socket (vmlink), the synthetic guests' polling tick and signals, on one epoll set. */
 #ifndef CPNET_CP_SERVER_H
 #define CPNET_CP_SERVER_H
 
@@ -19,10 +19,23 @@
 #define SRV_READY_PREFIX "Ready"
 #define SRV_MAX_SESSIONS 256
 
+/*
+ * The VM socket (SOCK_SEQPACKET, vnic/vmlink.h): a virtual machine in another process
+ * (Hercules with cpnet's module, `cpnet-guest connect`) sends VML_LOGON first; CP
+ * answers VML_LOGON_REPLY (rc 0, or the message number with its text, then closes),
+ * then VML_NIC_DEFINE and VML_LINK per NICDEF.  Frames and registrations of its NICs
+ * are handled as they come (vml_poll); the connection closing logs the VM off.
+ */
+#define SRV_VM_SUFFIX ".vm"
+#define SRV_MAX_VMS 256
+
 struct server;
 
-/* Bind `path` (mode 0660; a stale socket file is replaced).  0 or -errno. */
-int server_create(struct server **out, struct cp *cp, const char *path);
+/* Bind the operator socket `path` and the VM socket `vm_path` (NULL = path + ".vm"),
+ * both mode 0660; a stale socket file is replaced.  0 or -errno. */
+int server_create(struct server **out, struct cp *cp, const char *path, const char *vm_path);
+/* The VM socket's path. */
+const char *server_vm_path(const struct server *s);
 /* Run until SIGINT/SIGTERM (or server_stop).  0 or -errno. */
 int server_run(struct server *s);
 void server_stop(struct server *s);

@@ -1,16 +1,30 @@
 /* driver/cpnet_guest_main.c - the `cpnet-guest` program: synthetic guests driving virtual
- * NICs through the real qeth protocol.  For now: an in-process point-to-point selftest. */
+ * NICs through the real qeth protocol: an in-process selftest, or a VM logged on to cpnetd. */
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "driver/guest.h"
+#include "vnic/vmlink.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: cpnet-guest selftest [--layer2|--layer3] [--count N] [--verbose]\n"
+		   "       cpnet-guest connect --socket PATH --user U --password P [--ip A.B.C.D/len]...\n"
+		   "                   [--layer 2|3] [--ping A.B.C.D]... [--count N] [--stay SECONDS]\n"
 		   "  selftest  two in-process guests on two NICs joined point to point:\n"
-		   "            bring both online, then ping (IPv4, and IPv6 in layer 2)\n");
+		   "            bring both online, then ping (IPv4, and IPv6 in layer 2)\n"
+		   "  connect   a virtual machine in this process: LOGON to cpnetd's VM socket\n"
+		   "            (PATH is the operator socket + \".vm\"); each NIC CP defines is\n"
+		   "            created here, brought online (layer 2 on an ETHERNET LAN, 3 on an IP\n"
+		   "            one, --layer when not coupled) and given the next --ip; then ping\n"
+		   "            each --ping address and answer pings for --stay seconds\n");
 }
 
 static void pump(void *ctx)
@@ -108,12 +122,490 @@ out:
 	return rc;
 }
 
+/* ---- connect: a virtual machine whose CP is cpnetd ---------------------------------- */
+
+#define CONN_MAX_IPS GUEST_MAX_IF
+#define CONN_MAX_PINGS 8
+#define CONN_SETTLE_MS 300		/* NIC definitions follow the LOGON reply at once */
+#define CONN_SETUP_MS 10000
+
+/* One NIC CP defined for us: the NICBK lives here, on our guest's storage. */
+struct rnic {
+	bool used;
+	struct vml_nicdef def;
+	struct nicbk nic;
+	struct guest_if *gif;
+	bool link_up;
+	bool link_applied;		/* nic_set_link matches link_up */
+	bool attached;
+	bool detach;			/* VML_NIC_DETACH came: release in the main loop */
+	bool failed;
+	int ip;				/* index into opts.ips, -1 = none */
+};
+
+struct copts {
+	const char *sock, *user, *pass;
+	uint8_t ips[CONN_MAX_IPS][4];
+	unsigned prefix[CONN_MAX_IPS], nips;
+	uint8_t pings[CONN_MAX_PINGS][4];
+	unsigned npings;
+	unsigned count;
+	unsigned long stay;
+	uint8_t layer;
+	bool verbose;
+};
+
+struct conn {
+	struct copts *opt;
+	struct vmlink link;
+	struct guest g;
+	struct rnic nics[GUEST_MAX_IF];
+	unsigned next_ip;
+	uint16_t next_schno;
+	bool gone;			/* CP logged us off or the link closed */
+	bool changed;			/* something for service() to do */
+};
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+static long now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static struct rnic *rnic_find(struct conn *c, uint16_t vdev)
+{
+	for (unsigned k = 0; k < GUEST_MAX_IF; k++)
+		if (c->nics[k].used && c->nics[k].def.vdev == vdev)
+			return &c->nics[k];
+	return NULL;
+}
+
+/*
+ * The link callbacks can run nested inside a registration's wait for CP's answer
+ * (vmlink handles other messages meanwhile), so they only create the NICBK and put it
+ * on the link; attaching, online, detaching happen in service(), outside any IPA.
+ */
+static void cb_nicdef(void *ctx, const struct vml_nicdef *d)
+{
+	struct conn *c = ctx;
+	struct rnic *r = NULL;
+	struct nic_cfg cfg;
+	int rc;
+
+	if (rnic_find(c, d->vdev)) {
+		fprintf(stderr, "cpnet-guest: NIC %04X defined twice; ignored\n", d->vdev);
+		return;
+	}
+	for (unsigned k = 0; k < GUEST_MAX_IF && !r; k++)
+		if (!c->nics[k].used)
+			r = &c->nics[k];
+	if (!r) {
+		fprintf(stderr, "cpnet-guest: NIC %04X: no room (at most %d NICs)\n", d->vdev,
+			GUEST_MAX_IF);
+		return;
+	}
+	memset(r, 0, sizeof(*r));
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.base_devno = d->vdev;
+	cfg.ndev = d->ndev;
+	cfg.base_schno = c->next_schno;
+	cfg.chpid = d->chpid;
+	cfg.type = d->type == NIC_HIPERS ? NIC_HIPERS : NIC_QDIO;
+	memcpy(cfg.mac, d->mac, 6);
+	cfg.vm_nic = true;
+	snprintf(cfg.owner, sizeof(cfg.owner), "%s", c->opt->user);
+	rc = nic_create(&r->nic, &cfg);
+	if (rc < 0) {
+		fprintf(stderr, "cpnet-guest: NIC %04X: %s\n", d->vdev, cpnet_strerror(rc));
+		return;
+	}
+	nic_set_link(&r->nic, false);	/* until CP says the NIC is coupled */
+	if (!vml_add_nic(&c->link, d->vdev, &r->nic.port)) {
+		fprintf(stderr, "cpnet-guest: NIC %04X: link full\n", d->vdev);
+		nic_destroy(&r->nic);
+		return;
+	}
+	snprintf(r->nic.port.name, sizeof(r->nic.port.name), "%.8s.%04X", c->opt->user, d->vdev);
+	r->def = *d;
+	r->used = true;
+	r->ip = c->next_ip < c->opt->nips ? (int)c->next_ip++ : -1;
+	c->next_schno = (uint16_t)(c->next_schno + d->ndev);
+	c->changed = true;
+	printf("NIC %04X defined: devices %04X-%04X, LAN %s %s\n", d->vdev, d->vdev,
+		       d->vdev + d->ndev - 1, d->owner[0] ? d->owner : "*", d->lan[0] ? d->lan : "none");
+}
+
+static void cb_detach(void *ctx, uint16_t vdev)
+{
+	struct conn *c = ctx;
+	struct rnic *r = rnic_find(c, vdev);
+
+	if (r) {
+		r->detach = true;
+		c->changed = true;
+	}
+}
+
+static void cb_link(void *ctx, uint16_t vdev, bool up)
+{
+	struct conn *c = ctx;
+	struct rnic *r = rnic_find(c, vdev);
+
+	if (r) {
+		r->link_up = up;
+		r->link_applied = false;
+		c->changed = true;
+	}
+}
+
+static void rnic_release(struct conn *c, struct rnic *r)
+{
+	guest_detach_nic(r->gif);
+	vml_del_nic(&c->link, r->def.vdev);
+	nic_destroy(&r->nic);
+	memset(r, 0, sizeof(*r));
+}
+
+/* Bring a coupled NIC online: attach the guest interface, online, its address. */
+static void rnic_setup(struct conn *c, struct rnic *r)
+{
+	uint8_t layer = r->def.transport == 2 ? 2 : r->def.transport == 1 ? 3 : c->opt->layer;
+	const uint8_t *m;
+	int rc;
+
+	r->attached = true;
+	rc = guest_attach_nic(&c->g, &r->nic, r->def.vdev, layer, &r->gif);
+	if (rc < 0) {
+		r->gif = NULL;
+		r->failed = true;
+		fprintf(stderr, "cpnet-guest: NIC %04X: attach: %s\n", r->def.vdev, cpnet_strerror(rc));
+		return;
+	}
+	rc = guest_if_online(r->gif);
+	if (rc < 0) {
+		r->failed = true;
+		fprintf(stderr, "cpnet-guest: NIC %04X: online failed: %s (%s)\n", r->def.vdev,
+			r->gif->drv.last_error, cpnet_strerror(rc));
+		if (c->opt->verbose)
+			dump_ipa(&r->gif->drv, "NIC");
+		return;
+	}
+	if (r->ip >= 0) {
+		rc = guest_if_add_ip4(r->gif, c->opt->ips[r->ip], c->opt->prefix[r->ip]);
+		if (rc < 0) {
+			r->failed = true;
+			fprintf(stderr, "cpnet-guest: NIC %04X: address: %s\n", r->def.vdev,
+				cpnet_strerror(rc));
+			return;
+		}
+	}
+	m = r->gif->drv.mac;
+	printf("NIC %04X online: layer %u, MAC %02X-%02X-%02X-%02X-%02X-%02X", r->def.vdev, layer,
+	       m[0], m[1], m[2], m[3], m[4], m[5]);
+	if (r->def.lan[0])
+		printf(", %s %s %s", r->def.transport == 2 ? "ETHERNET" : "IP", r->def.owner,
+		       r->def.lan);
+	else
+		printf(", coupled by COUPLE");
+	if (r->ip >= 0)
+		printf(", %u.%u.%u.%u/%u", c->opt->ips[r->ip][0], c->opt->ips[r->ip][1],
+		       c->opt->ips[r->ip][2], c->opt->ips[r->ip][3], c->opt->prefix[r->ip]);
+	printf("\n");
+	fflush(stdout);
+}
+
+/* What the callbacks asked for. */
+static void service(struct conn *c)
+{
+	while (c->changed) {
+		c->changed = false;
+		for (unsigned k = 0; k < GUEST_MAX_IF; k++) {
+			struct rnic *r = &c->nics[k];
+
+			if (!r->used)
+				continue;
+			if (r->detach) {
+				printf("NIC %04X detached by CP\n", r->def.vdev);
+				rnic_release(c, r);
+				continue;
+			}
+			if (!r->link_applied) {
+				r->link_applied = true;
+				nic_set_link(&r->nic, r->link_up);
+			}
+			if (r->link_up && !r->attached)
+				rnic_setup(c, r);	/* may run callbacks: loop again */
+		}
+	}
+}
+
+/* Handle what CP sent, waiting at most wait_ms for the first message. */
+static void pump_link(struct conn *c, int wait_ms)
+{
+	int r = vml_poll(&c->link, wait_ms);
+
+	while (r > 0 || (r < 0 && r != -EPIPE))
+		r = vml_poll(&c->link, 0);
+	if (r == -EPIPE)
+		c->gone = true;
+}
+
+static void pump_ping(void *ctx)
+{
+	struct conn *c = ctx;
+
+	pump_link(c, 20);
+	guest_poll(&c->g);
+}
+
+static struct rnic *route(struct conn *c, const uint8_t dst[4])
+{
+	uint32_t d = (uint32_t)dst[0] << 24 | (uint32_t)dst[1] << 16 | (uint32_t)dst[2] << 8 | dst[3];
+	struct rnic *first = NULL;
+
+	for (unsigned k = 0; k < GUEST_MAX_IF; k++) {
+		struct rnic *r = &c->nics[k];
+		uint32_t mine, mask;
+		const uint8_t *a;
+
+		if (!r->used || !r->gif || r->failed)
+			continue;
+		if (!first)
+			first = r;
+		if (r->ip < 0)
+			continue;
+		a = c->opt->ips[r->ip];
+		mine = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
+		mask = c->opt->prefix[r->ip] ? ~0u << (32 - c->opt->prefix[r->ip]) : 0;
+		if ((d & mask) == (mine & mask))
+			return r;
+	}
+	return first;
+}
+
+static int connect_vm(struct copts *opt)
+{
+	struct conn *c = calloc(1, sizeof(*c));
+	struct sockaddr_un sa;
+	struct vml_logon_reply reply;
+	int fd = -1, rc = 1, r;
+	long t0, idle_since;
+	bool all_ok = true;
+
+	if (!c) {
+		fprintf(stderr, "cpnet-guest: out of memory\n");
+		return 1;
+	}
+	c->opt = opt;
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	if (strlen(opt->sock) >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "cpnet-guest: socket path too long\n");
+		goto out;
+	}
+	memcpy(sa.sun_path, opt->sock, strlen(opt->sock) + 1);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		fprintf(stderr, "cpnet-guest: %s: %s\n", opt->sock, strerror(errno));
+		goto out;
+	}
+	if (guest_create(&c->g, guest_mem_size(GUEST_MAX_IF)) < 0 ||
+	    vml_init(&c->link, fd, false) < 0) {
+		fprintf(stderr, "cpnet-guest: out of memory\n");
+		goto out;
+	}
+	c->link.ctx = c;
+	c->link.on_nicdef = cb_nicdef;
+	c->link.on_detach = cb_detach;
+	c->link.on_link = cb_link;
+	r = vml_logon(&c->link, opt->user, opt->pass, 10000, &reply);
+	if (r != 0) {
+		if (r > 0)
+			fprintf(stderr, "%s\n", reply.text);
+		else
+			fprintf(stderr, "cpnet-guest: LOGON: %s\n", cpnet_strerror(r));
+		goto out_link;
+	}
+	printf("%s\n", reply.text);
+	fflush(stdout);
+
+	/* The NIC definitions: until quiet for a moment and every coupled NIC is set up. */
+	t0 = idle_since = now_ms();
+	while (!c->gone && !stop_flag && now_ms() - t0 < CONN_SETUP_MS) {
+		uint64_t before = c->link.received;
+
+		pump_link(c, 50);
+		service(c);
+		guest_poll(&c->g);
+		if (c->link.received != before)
+			idle_since = now_ms();
+		else if (now_ms() - idle_since >= CONN_SETTLE_MS)
+			break;
+	}
+	for (unsigned k = 0; k < GUEST_MAX_IF; k++)
+		if (c->nics[k].used && (c->nics[k].failed || !c->nics[k].gif)) {
+			if (!c->nics[k].failed)
+				printf("NIC %04X not coupled: left offline\n", c->nics[k].def.vdev);
+			all_ok = all_ok && !c->nics[k].failed;
+		}
+	for (unsigned p = 0; p < opt->npings && !c->gone; p++) {
+		const uint8_t *ip = opt->pings[p];
+		struct rnic *rn = route(c, ip);
+		int got;
+
+		if (!rn) {
+			fprintf(stderr, "cpnet-guest: ping %u.%u.%u.%u: no interface online\n", ip[0],
+				ip[1], ip[2], ip[3]);
+			all_ok = false;
+			continue;
+		}
+		got = guest_ping4(rn->gif, ip, opt->count, 56, pump_ping, c);
+		printf("ping %u.%u.%u.%u from NIC %04X: %u sent, %d received\n", ip[0], ip[1], ip[2],
+		       ip[3], rn->def.vdev, opt->count, got);
+		fflush(stdout);
+		if (got != (int)opt->count)
+			all_ok = false;
+	}
+	if (opt->stay) {
+		long end = now_ms() + (long)opt->stay * 1000;
+
+		while (!c->gone && !stop_flag && now_ms() < end) {
+			pump_link(c, 50);
+			service(c);
+			guest_poll(&c->g);
+		}
+	}
+	if (c->gone)
+		printf("LOGOFF by CP (link closed)\n");
+	rc = all_ok ? 0 : 1;
+out_link:
+	guest_destroy(&c->g);
+	for (unsigned k = 0; k < GUEST_MAX_IF; k++)
+		if (c->nics[k].used) {
+			vml_del_nic(&c->link, c->nics[k].def.vdev);
+			nic_destroy(&c->nics[k].nic);
+		}
+	if (!c->gone) {
+		uint8_t b[VML_HDR_SIZE + 2];
+		int len = vml_simple_encode(VML_LOGOFF, 0, 0, 0, b, sizeof(b));
+
+		if (len > 0)
+			vml_send(&c->link, b, (size_t)len);
+	}
+	vml_free(&c->link);
+out:
+	if (fd >= 0)
+		close(fd);
+	free(c);
+	return rc;
+}
+
+static int parse_ip(const char *s, uint8_t ip[4], unsigned *prefix, bool want_prefix)
+{
+	unsigned a[4], p = 32;
+	int n = 0, used = 0;
+
+	if (want_prefix)
+		n = sscanf(s, "%3u.%3u.%3u.%3u/%2u%n", &a[0], &a[1], &a[2], &a[3], &p, &used);
+	else
+		n = sscanf(s, "%3u.%3u.%3u.%3u%n", &a[0], &a[1], &a[2], &a[3], &used);
+	if (n != (want_prefix ? 5 : 4) || s[used] || p > 32)
+		return -EINVAL;
+	for (int k = 0; k < 4; k++) {
+		if (a[k] > 255)
+			return -EINVAL;
+		ip[k] = (uint8_t)a[k];
+	}
+	if (prefix)
+		*prefix = p;
+	return 0;
+}
+
+static int connect_main(int argc, char **argv)
+{
+	struct copts o;
+	struct sigaction sa;
+
+	memset(&o, 0, sizeof(o));
+	o.count = 3;
+	o.layer = 2;
+	for (int k = 2; k < argc; k++) {
+		const char *a = argv[k], *v = k + 1 < argc ? argv[k + 1] : NULL;
+		char *end;
+
+		if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) {
+			o.verbose = true;
+			continue;
+		}
+		if (!v) {
+			usage(stderr);
+			return 2;
+		}
+		k++;
+		if (!strcmp(a, "--socket")) {
+			o.sock = v;
+		} else if (!strcmp(a, "--user")) {
+			o.user = v;
+		} else if (!strcmp(a, "--password")) {
+			o.pass = v;
+		} else if (!strcmp(a, "--ip") && o.nips < CONN_MAX_IPS &&
+			   parse_ip(v, o.ips[o.nips], &o.prefix[o.nips], true) == 0) {
+			o.nips++;
+		} else if (!strcmp(a, "--ping") && o.npings < CONN_MAX_PINGS &&
+			   parse_ip(v, o.pings[o.npings], NULL, false) == 0) {
+			o.npings++;
+		} else if (!strcmp(a, "--count")) {
+			unsigned long n = strtoul(v, &end, 10);
+
+			if (*end || n == 0 || n > 100000) {
+				usage(stderr);
+				return 2;
+			}
+			o.count = (unsigned)n;
+		} else if (!strcmp(a, "--stay")) {
+			o.stay = strtoul(v, &end, 10);
+			if (*end || o.stay > 86400) {
+				usage(stderr);
+				return 2;
+			}
+		} else if (!strcmp(a, "--layer") && (!strcmp(v, "2") || !strcmp(v, "3"))) {
+			o.layer = (uint8_t)(v[0] - '0');
+		} else {
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (!o.sock || !o.user || !o.pass || strlen(o.user) > 8 || strlen(o.pass) > 8) {
+		usage(stderr);
+		return 2;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);	/* progress lines for whoever watches */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	return connect_vm(&o);
+}
+
 int main(int argc, char **argv)
 {
 	uint8_t layer = 2;
 	unsigned long count = 4;
 	bool verbose = false;
 
+	if (argc >= 2 && !strcmp(argv[1], "connect"))
+		return connect_main(argc, argv);
 	if (argc < 2 || strcmp(argv[1], "selftest") != 0) {
 		usage(stderr);
 		return 2;

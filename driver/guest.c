@@ -93,21 +93,23 @@ int guest_create(struct guest *g, uint64_t mem)
 	return 0;
 }
 
+void guest_detach_nic(struct guest_if *i)
+{
+	if (!i || !i->used)
+		return;
+	if (i->drv.state != QDRV_OFFLINE)
+		qdrv_offline(&i->drv);
+	for (int d = 0; d < 3; d++) {
+		nid_bind_channel(i->nid[d], NULL, NULL);
+		subch_destroy(&i->sch[d]);
+	}
+	i->used = false;
+}
+
 void guest_destroy(struct guest *g)
 {
-	for (unsigned k = 0; k < GUEST_MAX_IF; k++) {
-		struct guest_if *i = &g->ifs[k];
-
-		if (!i->used)
-			continue;
-		if (i->drv.state != QDRV_OFFLINE)
-			qdrv_offline(&i->drv);
-		for (int d = 0; d < 3; d++) {
-			nid_bind_channel(i->nid[d], NULL, NULL);
-			subch_destroy(&i->sch[d]);
-		}
-		i->used = false;
-	}
+	for (unsigned k = 0; k < GUEST_MAX_IF; k++)
+		guest_detach_nic(&g->ifs[k]);
 	gs_plain_free(&g->gs);
 	memset(g, 0, sizeof(*g));
 }

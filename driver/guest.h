@@ -51,6 +51,11 @@ void guest_destroy(struct guest *g);
 int guest_attach_nic(struct guest *g, struct nicbk *nic, uint16_t devno, uint8_t layer,
 		     struct guest_if **out);
 
+/* Take one interface away from its NIC (the NIC is going away): offline, unbind the
+ * NIDBKs, release the subchannels; the slot can be attached again.  NULL is a no-op.
+ * Its storage area is not reused (guest storage only grows). */
+void guest_detach_nic(struct guest_if *i);
+
 /* "echo 1 > online" + "ip link set up" (multicast registrations). */
 int guest_if_online(struct guest_if *i);
 void guest_if_offline(struct guest_if *i);

@@ -1,0 +1,180 @@
+#!/usr/bin/env bash
+# tests/scenarios/cp_remote.sh - virtual machines in other processes: two `cpnet-guest
+# connect` VMs LOGON on cpnetd's VM socket and ping over an ETHERNET and an IP VSWITCH.
+. "$(dirname "$0")/cpnet-lib.bash"
+VMSOCK=$CPNET_SOCKET.vm
+GPIDS=()
+
+# Every cpnet-guest we started goes before cpnetd (the lib's cleanup) goes.
+stop_guests() {
+	local p
+	for p in "${GPIDS[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${GPIDS[@]}"; do
+		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+		kill -9 "$p" 2>/dev/null
+	done
+}
+trap 'r=$?; stop_guests; (exit $r); cleanup' EXIT
+
+# guest NAME ARGS...: start `cpnet-guest connect` in the background, output in $TMP/NAME.out.
+# No `timeout` wrapper: $! must be the guest itself (killed below); it is bounded by
+# its own --stay and by stop_guests.
+guest() {
+	local name=$1
+	shift
+	"$BIN/cpnet-guest" connect --socket "$VMSOCK" "$@" >"$TMP/$name.out" 2>&1 &
+	GPIDS+=($!)
+	LASTPID=$!
+}
+# wait_for FILE REGEX [TENTHS]: until a line of FILE matches (default 10 s).
+wait_for() {
+	for _ in $(seq "${3:-100}"); do
+		grep -q -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	cat "$1" >&2
+	fail "no '$2' in $(basename "$1")"
+}
+# adapter_counts OWNER: the RX and TX packet counts of OWNER's adapter in $OUT.
+adapter_counts() {
+	printf '%s\n' "$OUT" | awk -v o="$1" '
+		/Adapter Owner:/ { mine = ($3 == o) }
+		mine && /RX Packets:/ { rx = $3 }
+		mine && /TX Packets:/ { tx = $3 }
+		END { print rx + 0, tx + 0 }'
+}
+expect_traffic() {
+	local rx tx
+	read -r rx tx < <(adapter_counts "$1")
+	[ "$rx" -gt 0 ] && [ "$tx" -gt 0 ] || { printf '%s\n' "$OUT" >&2; fail "$1: RX $rx TX $tx"; }
+}
+
+cat >"$TMP/system.config" <<'CFG'
+DEFINE VSWITCH VSWETH ETHERNET
+DEFINE VSWITCH VSWIP IP
+MODIFY VSWITCH VSWETH GRANT REMOTE1 REMOTE2
+MODIFY VSWITCH VSWIP GRANT REMOTE1 REMOTE2
+CFG
+cat >"$TMP/user.direct" <<'DIR'
+USER OPERATOR OPERATOR ABCDEFG
+USER REMOTE1 PW1 G
+  NICDEF 0600 TYPE QDIO LAN SYSTEM VSWETH
+  NICDEF 0700 TYPE QDIO LAN SYSTEM VSWIP
+USER REMOTE2 PW2 G
+  NICDEF 0600 TYPE QDIO LAN SYSTEM VSWETH
+  NICDEF 0700 TYPE QDIO LAN SYSTEM VSWIP
+DIR
+start_cpnetd "$TMP/system.config" "$TMP/user.direct"
+[ -S "$VMSOCK" ] || fail "no VM socket $VMSOCK"
+grep -qxF "cpnetd: virtual machines connect on $VMSOCK" "$TMP/cpnetd.out" || fail "$(cat "$TMP/cpnetd.out")"
+[ "$(stat -c %a "$VMSOCK")" = 660 ] || fail "VM socket mode $(stat -c %a "$VMSOCK")"
+
+# REMOTE1 answers; REMOTE2 pings it on both switches and stays.
+guest r1 --user remote1 --password pw1 --ip 10.1.0.1/24 --ip 10.2.0.1/24 --stay 100
+R1=$LASTPID
+wait_for "$TMP/r1.out" "^NIC 0700 online: layer 3, MAC .*, IP SYSTEM VSWIP, 10.2.0.1/24$"
+grep -q "^LOGON AS  REMOTE1  USERS = 1$" "$TMP/r1.out" || fail "r1: $(cat "$TMP/r1.out")"
+grep -q "^NIC 0600 online: layer 2, MAC .*, ETHERNET SYSTEM VSWETH, 10.1.0.1/24$" "$TMP/r1.out" ||
+	fail "r1: $(cat "$TMP/r1.out")"
+guest r2 --user REMOTE2 --password PW2 --ip 10.1.0.2/24 --ip 10.2.0.2/24 \
+	--ping 10.1.0.1 --ping 10.2.0.1 --count 3 --stay 100
+R2=$LASTPID
+wait_for "$TMP/r2.out" "^ping 10.2.0.1 "
+grep -qx "ping 10.1.0.1 from NIC 0600: 3 sent, 3 received" "$TMP/r2.out" || fail "r2: $(cat "$TMP/r2.out")"
+grep -qx "ping 10.2.0.1 from NIC 0700: 3 sent, 3 received" "$TMP/r2.out" || fail "r2: $(cat "$TMP/r2.out")"
+
+# CP's view: both adapters, their owners, traffic both ways, the registrations.
+cp_ q vswitch vsweth det; expect_ok
+expect_line "  Adapter Connections: Connected: 2"
+expect_line "    Adapter Owner: REMOTE1  NIC: 0600.P00 Name: UNASSIGNED  Type: QDIO"
+expect_line "    Adapter Owner: REMOTE2  NIC: 0600.P00 Name: UNASSIGNED  Type: QDIO"
+expect_line "      Port: 0001  Layer: 2  State: Started"
+expect_line "      Port: 0002  Layer: 2  State: Started"
+expect_traffic REMOTE1
+expect_traffic REMOTE2
+cp_ q vswitch vswip det; expect_ok
+expect_line "  Adapter Connections: Connected: 2"
+expect_line "    Adapter Owner: REMOTE1  NIC: 0700.P00 Name: UNASSIGNED  Type: QDIO"
+expect_line "    Adapter Owner: REMOTE2  NIC: 0700.P00 Name: UNASSIGNED  Type: QDIO"
+expect_line "      Port: 0001  Layer: 3  State: Started"
+expect_line "        10.2.0.1"
+expect_line "        10.2.0.2"
+expect_traffic REMOTE1
+expect_traffic REMOTE2
+cp_ q names; expect_ok
+printf '%s\n' "$OUT" | grep -q "REMOTE1  - DSC , REMOTE2  - DSC" || fail "q names: $OUT"
+
+# A terminal session to a remote VM: QUERY NIC shows the remote NIC; ending the
+# session leaves the VM running (it lives as long as its link).
+OUT=$(printf 'query nic 600 details\nquery virtual osa\n' |
+	CPNET_USER=REMOTE1 CPNET_PASSWORD=PW1 timeout 30 "$BIN/cpnet" 2>&1)
+expect_line "Adapter 0600.P00 Type: QDIO      Name: UNASSIGNED  Devices: 3"
+printf '%s\n' "$OUT" | grep -q "^  MAC: 02-00-00-00-00-.*VSWITCH: SYSTEM VSWETH$" || fail "q nic: $OUT"
+expect_line "  Connection Name: HALLOLE      State: Session Established (remote)"
+expect_line "  Device: 0602  Unit: 002   Role: REMOTE     vPort: 0001  Index: 0001"
+expect_line "OSA  0600 ON NIC  0600  UNIT 000 SUBCHANNEL = REMOTE"
+printf '%s\n' "$OUT" | grep -q "^  TX Packets: [1-9]" || fail "q nic counters: $OUT"
+cp_ q names; printf '%s\n' "$OUT" | grep -q "REMOTE1  - DSC" || fail "REMOTE1 gone after its terminal: $OUT"
+
+# Commands of the VM's own terminal reach its process: DEFINE NIC, COUPLE, DETACH NIC.
+OUT=$(printf 'define nic 800 type qdio\ncouple 800 to system vsweth\n' |
+	CPNET_USER=REMOTE1 CPNET_PASSWORD=PW1 timeout 30 "$BIN/cpnet" 2>&1)
+expect_line "NIC 0800 is connected to VSWITCH SYSTEM VSWETH"
+wait_for "$TMP/r1.out" "^NIC 0800 defined: devices 0800-0802, LAN \* none$"
+wait_for "$TMP/r1.out" "^NIC 0800 online: layer 2, MAC .*, coupled by COUPLE$"
+cp_ q vswitch vsweth det; expect_line "  Adapter Connections: Connected: 3"
+expect_line "    Adapter Owner: REMOTE1  NIC: 0800.P00 Name: UNASSIGNED  Type: QDIO"
+OUT=$(printf 'detach nic 800\n' | CPNET_USER=REMOTE1 CPNET_PASSWORD=PW1 timeout 30 "$BIN/cpnet" 2>&1)
+expect_line "NIC 0800 is destroyed; devices 0800-0802 detached"
+wait_for "$TMP/r1.out" "^NIC 0800 detached by CP$"
+cp_ q vswitch vsweth det; expect_line "  Adapter Connections: Connected: 2"
+
+# REMOTE2's process dies: its NICs leave both switches, REMOTE1 is untouched.
+{ kill -9 "$R2"; wait "$R2"; } 2>/dev/null
+for _ in $(seq 100); do
+	cp_ q vswitch vsweth det
+	case $OUT in *"Adapter Owner: REMOTE2"*) sleep 0.1 ;; *) break ;; esac
+done
+expect_line "  Adapter Connections: Connected: 1"
+printf '%s\n' "$OUT" | grep -q "REMOTE2" && fail "REMOTE2 still on VSWETH: $OUT"
+cp_ q vswitch vswip det; expect_line "  Adapter Connections: Connected: 1"
+printf '%s\n' "$OUT" | grep -q "REMOTE2" && fail "REMOTE2 still on VSWIP: $OUT"
+cp_ q names; printf '%s\n' "$OUT" | grep -q "REMOTE2" && fail "REMOTE2 still logged on: $OUT"
+printf '%s\n' "$OUT" | grep -q "REMOTE1  - DSC" || fail "REMOTE1 gone: $OUT"
+
+# REMOTE1 still answers: a new REMOTE2 logs on and pings it (and logs off at exit).
+timeout 60 "$BIN/cpnet-guest" connect --socket "$VMSOCK" --user remote2 --password pw2 \
+	--ip 10.1.0.2/24 --ip 10.2.0.2/24 --ping 10.1.0.1 --ping 10.2.0.1 --count 2 \
+	>"$TMP/r2b.out" 2>&1 || fail "second REMOTE2: $(cat "$TMP/r2b.out")"
+grep -qx "ping 10.1.0.1 from NIC 0600: 2 sent, 2 received" "$TMP/r2b.out" || fail "$(cat "$TMP/r2b.out")"
+grep -qx "ping 10.2.0.1 from NIC 0700: 2 sent, 2 received" "$TMP/r2b.out" || fail "$(cat "$TMP/r2b.out")"
+for _ in $(seq 50); do
+	cp_ q names
+	case $OUT in *REMOTE2*) sleep 0.1 ;; *) break ;; esac
+done
+printf '%s\n' "$OUT" | grep -q "REMOTE2" && fail "REMOTE2 not logged off at exit: $OUT"
+
+# Refused LOGONs: the message ID comes back, the process exits 1.
+expect_refused() {
+	local want=$1
+	shift
+	out=$(timeout 30 "$BIN/cpnet-guest" connect --socket "$VMSOCK" "$@" 2>&1)
+	rc=$?
+	[ "$rc" -eq 1 ] || fail "rc $rc for a refused LOGON: $out"
+	case $out in "$want "*) ;; *) fail "want $want, got: $out" ;; esac
+}
+expect_refused HCPLGA050E --user remote2 --password wrong
+expect_refused HCPLGA053E --user nobody --password x
+expect_refused HCPLGA054E --user remote1 --password pw1
+cp_ q vswitch vsweth det; expect_line "  Adapter Connections: Connected: 1"
+
+# FORCE: CP tells the VM LOGOFF; its process ends by itself, status 0.
+cp_ force remote1; expect_ok
+for _ in $(seq 100); do kill -0 "$R1" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$R1" 2>/dev/null && fail "REMOTE1 still running after FORCE"
+wait "$R1"
+rc=$?
+[ "$rc" -eq 0 ] || fail "REMOTE1 exit $rc: $(cat "$TMP/r1.out")"
+grep -qx "LOGOFF by CP (link closed)" "$TMP/r1.out" || fail "r1: $(cat "$TMP/r1.out")"
+cp_ q vswitch vsweth det; expect_line "  Adapter Connections: Connected: 0"
+echo "cp_remote: ok"
