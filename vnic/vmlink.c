@@ -354,16 +354,37 @@ void vml_free(struct vmlink *l)
 	l->buf = l->obuf = NULL;
 }
 
+#define VML_CTL_WAIT_MS 2000	/* how long a control message may wait for room */
+
+/*
+ * Frames never wait: a full socket drops them (counted by the caller).  Control
+ * messages (NIC definitions, link state, registrations, LOGOFF) must not be lost, so
+ * they wait, bounded, for room in the socket.
+ */
 int vml_send(struct vmlink *l, const uint8_t *msg, size_t len)
 {
-	ssize_t n = send(l->fd, msg, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	bool frame = len >= 2 && msg[1] == VML_FRAME;
+	int waited = 0;
 
-	if (n == (ssize_t)len) {
-		l->sent++;
-		return 0;
+	for (;;) {
+		ssize_t n = send(l->fd, msg, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		struct pollfd pfd = { l->fd, POLLOUT, 0 };
+
+		if (n == (ssize_t)len) {
+			l->sent++;
+			return 0;
+		}
+		if (n >= 0 || frame || (errno != EAGAIN && errno != EINTR) ||
+		    waited >= VML_CTL_WAIT_MS) {
+			l->errors++;
+			return n < 0 ? -errno : -EIO;
+		}
+		if (poll(&pfd, 1, 100) < 0 && errno != EINTR) {
+			l->errors++;
+			return -errno;
+		}
+		waited += 100;
 	}
-	l->errors++;
-	return n < 0 ? -errno : -EIO;
 }
 
 static struct vml_nic *find_nic(struct vmlink *l, uint16_t vdev)

@@ -247,3 +247,42 @@ TEST(vmlink_registration_times_out_when_cp_is_silent)
 	vml_free(&l);
 	close(sv[0]);
 }
+
+static void *drain_later(void *arg)
+{
+	int fd = *(int *)arg;
+	uint8_t b[256];
+
+	usleep(300 * 1000);
+	while (recv(fd, b, sizeof(b), MSG_DONTWAIT) > 0)
+		;
+	return NULL;
+}
+
+TEST(vmlink_frames_drop_but_control_messages_wait_for_room)
+{
+	struct vmlink l;
+	uint8_t msg[VML_HDR_SIZE + VML_FRAME_META + 64] = { 0 };
+	uint8_t ctl[VML_HDR_SIZE + 2];
+	pthread_t th;
+	int sv[2], n, rc = 0, frames = 0;
+
+	REQUIRE(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) == 0);
+	REQUIRE(vml_init(&l, sv[0], true) == 0);
+	msg[0] = VML_VERSION;
+	msg[1] = VML_FRAME;
+	/* Fill the socket: frames fail at once when there is no room. */
+	while (frames < 100000 && (rc = vml_send(&l, msg, sizeof(msg))) == 0)
+		frames++;
+	CHECK_EQ(rc, -EAGAIN);
+	CHECK(frames > 0);
+	/* A control message waits until the peer makes room. */
+	n = vml_simple_encode(VML_LINK, 0x600, 0, 1, ctl, sizeof(ctl));
+	REQUIRE(n > 0);
+	REQUIRE(pthread_create(&th, NULL, drain_later, &sv[1]) == 0);
+	CHECK_EQ(vml_send(&l, ctl, (size_t)n), 0);
+	pthread_join(th, NULL);
+	vml_free(&l);
+	close(sv[0]);
+	close(sv[1]);
+}
