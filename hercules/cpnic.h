@@ -18,16 +18,19 @@
  * halt callback with the device lock held on a CPU thread, so those paths never take
  * the NIC lock: SIGA posts work under wlock, halt only signals.  Two NICs joined with
  * port=peer share one NIC lock (a frame from one runs the other's rx), so the lock is
- * a pointer.  The registry lock is taken alone (config thread, CHSC on a CPU thread).
+ * a pointer; so do all NICs on one port=cp link (the link's lock, see below).  The
+ * registry lock is taken alone or before a NIC lock (config thread, close, CHSC).
  */
 
-enum cpnic_be { CPNIC_BE_NONE = 0, CPNIC_BE_PEER, CPNIC_BE_TAP, CPNIC_BE_TUN };
+enum cpnic_be { CPNIC_BE_NONE = 0, CPNIC_BE_PEER, CPNIC_BE_TAP, CPNIC_BE_TUN, CPNIC_BE_CP };
 
 #define CPNIC_ARGS_MAX   256	/* the config line's arguments, the group key */
 #define CPNIC_RX_BATCH   32	/* frames read from the TAP per NIC-lock hold */
 #define CPNIC_RX_BUF     65536	/* one frame buffer (largest TAP/TUN frame) */
+#define CPNIC_PATH_MAX   108	/* sun_path */
 
 struct cpnic;
+struct cpnic_link;
 
 /* One device of the group: the vnic NIDBK's channel context. */
 struct cpnic_dev {
@@ -47,6 +50,11 @@ struct cpnic {
 	char ifname[16];		/* TAP/TUN name */
 	uint16_t peer_devno;
 	bool trace;
+	/* port=cp: cpnetd's VM socket, the user to LOGON as, its password (or file) */
+	char cp_path[CPNIC_PATH_MAX];
+	char cp_user[9];
+	char cp_pass[9];
+	char cp_pwfile[CPNIC_PATH_MAX];
 	/* group assembly */
 	unsigned ndev, nattached;
 	bool created;			/* nic_create done, threads running */
@@ -78,6 +86,9 @@ struct cpnic {
 	bool reader_started;
 	uint8_t *rxbuf;			/* CPNIC_RX_BATCH * CPNIC_RX_BUF */
 	uint64_t tx_errors, rx_errors;
+	/* port=cp: the link shared by every NIC of this user in this process (its lock
+	 * is the NIC lock of all of them); NULL when LOGON or the NICDEF failed. */
+	struct cpnic_link *link;
 };
 
 /* Open the TAP/TUN named in c->ifname, attach the NIC port to it, start the reader.
@@ -91,6 +102,33 @@ int cpnic_worker_start(struct cpnic *c);
 void cpnic_worker_stop(struct cpnic *c);
 /* Post SIGA work (called on a CPU thread with the device lock held: wlock only). */
 void cpnic_post_siga(struct cpnic *c, struct nidbk *nid, bool write, uint32_t mask);
+
+/*
+ * port=cp: the NIC's port is a proxy on a vmlink to cpnetd (hercules/cpnic_cp.c).
+ * One link per (socket, user) in the process, shared by all that user's NICs: CP
+ * allows one LOGON per user and announces every NICDEF on it.  The link's lock is
+ * the NIC lock of all its NICs, because a registration (vm_addr, device thread, in
+ * IPA) reads the socket itself and may deliver frames to any NIC of the link.
+ *
+ * cpnic_cp_open (registry lock held, before nic_create): find or make the link
+ * (connect, LOGON), wait (bounded) for the NICDEF of c's base device, check it,
+ * take its MAC and point c->lock at the link's lock.  0, or a negative errno with
+ * the reason in err (c then has no link and no port).
+ * cpnic_cp_attach (registry lock held, after nic_create): put the NIC's port on the
+ * link, apply the LAN state CP sent, start the link's reader thread.
+ * cpnic_cp_detach (NIC lock held): take the port off the link.
+ * cpnic_cp_put (registry lock held, NIC lock not held): drop c's reference; the
+ * last one stops the reader, sends LOGOFF and closes the socket.
+ */
+int cpnic_cp_open(struct cpnic *c, char *err, size_t errlen);
+int cpnic_cp_attach(struct cpnic *c, char *err, size_t errlen);
+void cpnic_cp_detach(struct cpnic *c);
+void cpnic_cp_put(struct cpnic *c);
+/* For devlist: "up", "down", "detached" (by CP), "gone" (session ended), "unattached". */
+const char *cpnic_cp_state(const struct cpnic *c);
+
+/* A line in the Hercules log (hdtcpnic.c: logmsg), for threads outside the glue. */
+void cpnic_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Parse "02:00:00:00:0a:00"; 0 or -EINVAL. */
 int cpnic_parse_mac(const char *s, uint8_t mac[6]);

@@ -7,7 +7,11 @@
  *   mac=M         the NIC's MAC (default 02:00:00:00:<devno>)
  *   port=...      tap:NAME (layer 2, Ethernet), tun:NAME (layer 3, bare IP),
  *                 peer:DEVNO (point-to-point to the CPNIC group containing DEVNO),
+ *                 cp:SOCKET (a proxy port on cpnetd's VM socket: the NIC is the
+ *                 NICDEF of the same device number of user=, which CP couples),
  *                 none (default: frames are counted and dropped)
+ *   user=U password=P | pwfile=F   port=cp: the user to LOGON as, its password or a
+ *                 file whose first line is the password (keeps it off command lines)
  *   devs=N        devices per NIC (default 3)
  *   vmnic         present a z/VM NIC (RCD plant "VM"): Linux then uses DIAG 0x08 and
  *                 0x26C, which need a CP underneath (not Hercules 3.13 alone)
@@ -164,6 +168,25 @@ static int cp_parse_args(DEVBLK *dev, int argc, char *argv[], struct cpnic *c)
 				goto bad;
 			c->be = CPNIC_BE_PEER;
 			c->peer_devno = (uint16_t)v;
+		} else if (strncasecmp(a, "port=cp:", 8) == 0) {
+			if (!a[8] || strlen(a + 8) >= sizeof(c->cp_path))
+				goto bad;
+			c->be = CPNIC_BE_CP;
+			snprintf(c->cp_path, sizeof(c->cp_path), "%s", a + 8);
+		} else if (strncasecmp(a, "user=", 5) == 0) {
+			if (!a[5] || strlen(a + 5) > 8)
+				goto bad;
+			snprintf(c->cp_user, sizeof(c->cp_user), "%s", a + 5);
+			for (char *u = c->cp_user; *u; u++)	/* CP's user ids are upper case */
+				*u = (char)toupper((unsigned char)*u);
+		} else if (strncasecmp(a, "password=", 9) == 0) {
+			if (!a[9] || strlen(a + 9) > 8)
+				goto bad;
+			snprintf(c->cp_pass, sizeof(c->cp_pass), "%s", a + 9);
+		} else if (strncasecmp(a, "pwfile=", 7) == 0) {
+			if (!a[7] || strlen(a + 7) >= sizeof(c->cp_pwfile))
+				goto bad;
+			snprintf(c->cp_pwfile, sizeof(c->cp_pwfile), "%s", a + 7);
 		} else if (strcasecmp(a, "port=none") == 0) {
 			c->be = CPNIC_BE_NONE;
 		} else if (strcasecmp(a, "vmnic") == 0) {
@@ -175,11 +198,55 @@ static int cp_parse_args(DEVBLK *dev, int argc, char *argv[], struct cpnic *c)
 		}
 		continue;
 bad:
+		/* Never echo a password. */
 		logmsg("CPNIC %1d:%04X refused: bad argument '%s'\n", SSID_TO_LCSS(dev->ssid),
-		       dev->devnum, a);
+		       dev->devnum, strncasecmp(a, "password=", 9) == 0 ? "password=..." : a);
+		return -1;
+	}
+	if (c->be == CPNIC_BE_CP && (!c->cp_user[0] || (!c->cp_pass[0] && !c->cp_pwfile[0]))) {
+		logmsg("CPNIC %1d:%04X refused: port=cp: needs user= and password= or pwfile=\n",
+		       SSID_TO_LCSS(dev->ssid), dev->devnum);
+		return -1;
+	}
+	if (c->be != CPNIC_BE_CP && (c->cp_user[0] || c->cp_pass[0] || c->cp_pwfile[0])) {
+		logmsg("CPNIC %1d:%04X refused: user=, password=, pwfile= go with port=cp: only\n",
+		       SSID_TO_LCSS(dev->ssid), dev->devnum);
 		return -1;
 	}
 	return 0;
+}
+
+/* The port's name for the log and devlist. */
+static const char *cp_port_kind(const struct cpnic *c)
+{
+	switch (c->be) {
+	case CPNIC_BE_TAP:
+		return "tap:";
+	case CPNIC_BE_TUN:
+		return "tun:";
+	case CPNIC_BE_PEER:
+		return "peer";
+	case CPNIC_BE_CP:
+		return "cp:";
+	default:
+		return "none";
+	}
+}
+
+static const char *cp_port_name(const struct cpnic *c)
+{
+	return c->be == CPNIC_BE_CP ? c->cp_user : c->ifname;
+}
+
+void cpnic_msg(const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	logmsg("%s", line);
 }
 
 /* ---- NIC creation when the group is complete (cp_reg_lock held) --------------------- */
@@ -205,7 +272,7 @@ static void cp_join_peer(struct cpnic *c)
 
 static int cp_complete_group(struct cpnic *c)
 {
-	char err[160] = "";
+	char err[320] = "";
 	int rc;
 
 	c->cfg.ndev = c->ndev;
@@ -213,15 +280,36 @@ static int cp_complete_group(struct cpnic *c)
 	/* vm_nic (RCD plant "VM") makes Linux issue DIAG 0x08 (CP command) and 0x26C,
 	 * which Hercules 3.13 answers with a specification exception: off by default. */
 	snprintf(c->cfg.owner, sizeof(c->cfg.owner), "HERCULES");
+	if (c->be == CPNIC_BE_CP) {
+		/* LOGON (or share the user's link) and take CP's NICDEF: its MAC. A
+		 * failure leaves a NIC without a port, so the guest sees LAN offline. */
+		rc = cpnic_cp_open(c, err, sizeof(err));
+		if (rc < 0)
+			logmsg("CPNIC %04X: port cp:%s: %s; the NIC has no port\n", c->cfg.base_devno,
+			       c->cp_path, err);
+		else
+			snprintf(c->cfg.owner, sizeof(c->cfg.owner), "%s", c->cp_user);
+	}
 	rc = nic_create(&c->nic, &c->cfg);
 	if (rc < 0) {
 		logmsg("CPNIC %04X: nic_create failed (%d)\n", c->cfg.base_devno, rc);
-		return rc;
+		goto fail_link;
 	}
 	/* Hercules configures storage after the devices: cp_exec wraps it. */
 	for (unsigned i = 0; i < c->ndev; i++)
 		nid_bind_channel(&c->nic.dev[i], &cp_chan_ops, &c->dev[i]);
 	snprintf(c->nic.port.name, sizeof(c->nic.port.name), "CPNIC %04X", c->cfg.base_devno);
+	if (c->be == CPNIC_BE_CP) {
+		if (!c->link) {
+			nic_set_link(&c->nic, false);	/* STARTLAN: LAN offline */
+		} else if (cpnic_cp_attach(c, err, sizeof(err)) < 0) {
+			logmsg("CPNIC %04X: port cp:%s: %s; the NIC has no port\n", c->cfg.base_devno,
+			       c->cp_path, err);
+			cpnic_cp_put(c);
+			c->lock = &c->own_lock;
+			nic_set_link(&c->nic, false);
+		}
+	}
 	if (c->be == CPNIC_BE_TAP || c->be == CPNIC_BE_TUN) {
 		rc = cpnic_tap_open(c, err, sizeof(err));
 		if (rc < 0) {
@@ -240,16 +328,24 @@ static int cp_complete_group(struct cpnic *c)
 	logmsg("CPNIC %04X-%04X ready: chpid %02X mac %02X:%02X:%02X:%02X:%02X:%02X port %s%s%s\n",
 	       c->cfg.base_devno, c->cfg.base_devno + c->ndev - 1, c->cfg.chpid, c->cfg.mac[0],
 	       c->cfg.mac[1], c->cfg.mac[2], c->cfg.mac[3], c->cfg.mac[4], c->cfg.mac[5],
-	       c->be == CPNIC_BE_TAP ? "tap:" : c->be == CPNIC_BE_TUN ? "tun:"
-	       : c->be == CPNIC_BE_PEER ? "peer" : "none",
-	       c->ifname, c->be == CPNIC_BE_PEER && !c->peer ? " (waiting for the peer)" : "");
+	       cp_port_kind(c), cp_port_name(c),
+	       c->be == CPNIC_BE_PEER && !c->peer ? " (waiting for the peer)"
+	       : c->be == CPNIC_BE_CP && !c->link ? " (no port)" : "");
 	return 0;
 
 fail_tap:
 	if (c->be == CPNIC_BE_TAP || c->be == CPNIC_BE_TUN)
 		cpnic_tap_close(c);
 fail_nic:
+	if (c->be == CPNIC_BE_CP && c->link) {
+		pthread_mutex_lock(c->lock);
+		cpnic_cp_detach(c);
+		pthread_mutex_unlock(c->lock);
+	}
 	nic_destroy(&c->nic);
+fail_link:
+	cpnic_cp_put(c);
+	c->lock = &c->own_lock;
 	return rc;
 }
 
@@ -341,10 +437,10 @@ static void cp_query(DEVBLK *dev, char **class, int buflen, char *buffer)
 		snprintf(buffer, buflen, "CPNIC (group incomplete)");
 		return;
 	}
-	snprintf(buffer, buflen, "CPNIC %04X/%u %s L%u port %s%s tx %llu rx %llu drop %llu",
+	snprintf(buffer, buflen, "CPNIC %04X/%u %s L%u port %s%s%s%s tx %llu rx %llu drop %llu",
 		 c->cfg.base_devno, d->index, nic_state_name(c->nic.state), c->nic.layer,
-		 c->be == CPNIC_BE_TAP ? "tap:" : c->be == CPNIC_BE_TUN ? "tun:"
-		 : c->be == CPNIC_BE_PEER ? "peer" : "none", c->ifname,
+		 cp_port_kind(c), cp_port_name(c), c->be == CPNIC_BE_CP ? " link " : "",
+		 c->be == CPNIC_BE_CP ? cpnic_cp_state(c) : "",
 		 (unsigned long long)c->nic.port.st.tx_packets,
 		 (unsigned long long)c->nic.port.st.rx_packets,
 		 (unsigned long long)(c->nic.port.st.rx_discards + c->nic.port.st.tx_discards));
@@ -500,6 +596,9 @@ static void cp_teardown(struct cpnic *c)
 	if (c->be == CPNIC_BE_TAP || c->be == CPNIC_BE_TUN)
 		cpnic_tap_close(c);
 	pthread_mutex_lock(c->lock);
+	/* Off the link first: CP's frames stop reaching this NIC. */
+	if (c->be == CPNIC_BE_CP)
+		cpnic_cp_detach(c);
 	/* Device threads still in exec see `closing` within one poll period. */
 	for (int i = 0; i < 100 && c->in_exec; i++) {
 		for (unsigned k = 0; k < c->ndev; k++)
@@ -514,6 +613,9 @@ static void cp_teardown(struct cpnic *c)
 	}
 	nic_destroy(&c->nic);
 	pthread_mutex_unlock(c->lock);
+	/* The last NIC of a link ends the session (LOGOFF). */
+	if (c->be == CPNIC_BE_CP)
+		cpnic_cp_put(c);
 }
 
 static int cp_close(DEVBLK *dev)
@@ -529,7 +631,8 @@ static int cp_close(DEVBLK *dev)
 		pthread_mutex_unlock(c->lock);
 		c->nclosed++;
 		if (c->nclosed == c->nattached) {
-			bool peered = c->peer != NULL || c->lock != &c->own_lock;
+			bool peered = c->be == CPNIC_BE_PEER &&
+				      (c->peer != NULL || c->lock != &c->own_lock);
 			struct cpnic **pp;
 
 			logmsg("CPNIC %04X closed: %s, tx %llu rx %llu drops %llu tx-errors %llu\n",

@@ -1,0 +1,115 @@
+#!/bin/bash
+# tests/guests/t_cpnic_cp.sh - CPNIC port=cp: in a guest-less Hercules against a real cpnetd:
+# LOGON, one shared link per user, NICDEF match/mismatch, refused LOGON, FORCE (no guest, ~6 s).
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+T=t_cpnic_cp
+W="$CPNET_GUEST_WORK/$T"
+LOG="$W/hercules.log"
+MODDIR="$CPNET_TOP/build/hercules"
+BIN="$CPNET_TOP/build"
+TMP=$(mktemp -d /tmp/cpnet-$T.XXXXXX)
+export CPNET_SOCKET="$TMP/cpnetd.sock" CPNET_PASSWORD=OPERATOR
+VMSOCK="$CPNET_SOCKET.vm"
+CPNETD_PID=
+HPID=
+
+fail() { echo "FAIL $T: $*"; [ -f "$LOG" ] && tail -n 25 "$LOG" | sed 's/^/  | /'; exit 1; }
+cleanup() {
+	[ -n "$HPID" ] && herc_stop "$HPID"
+	if [ -n "$CPNETD_PID" ]; then
+		kill "$CPNETD_PID" 2>/dev/null
+		for _ in $(seq 50); do kill -0 "$CPNETD_PID" 2>/dev/null || break; sleep 0.1; done
+		kill -9 "$CPNETD_PID" 2>/dev/null
+		wait "$CPNETD_PID" 2>/dev/null
+	fi
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+"$GUESTS_DIR/fetch.sh" || fail "fetch.sh could not provide the Hercules headers"
+[ -x "$BIN/cpnetd" ] && [ -x "$BIN/cpnet" ] || fail "build/cpnetd or build/cpnet missing: make all"
+mkdir -p "$W"
+make -s -C "$CPNET_TOP/hercules" > "$W/make.log" 2>&1 ||
+	{ cat "$W/make.log"; fail "make -C hercules failed"; }
+
+cat > "$TMP/system.config" <<'CFG'
+DEFINE VSWITCH VSWETH ETHERNET
+DEFINE VSWITCH VSWIP IP
+MODIFY VSWITCH VSWETH GRANT LINUX01 LINUX02
+MODIFY VSWITCH VSWIP GRANT LINUX01 LINUX02
+CFG
+cat > "$TMP/user.direct" <<'DIR'
+USER OPERATOR OPERATOR ABCDEFG
+USER LINUX01 PW1 G
+  NICDEF 0600 TYPE QDIO LAN SYSTEM VSWETH
+  NICDEF 0700 TYPE QDIO LAN SYSTEM VSWIP
+USER LINUX02 PW2 G
+  NICDEF 0600 TYPE QDIO LAN SYSTEM VSWETH
+DIR
+printf 'pw1\n' > "$TMP/pw1"
+timeout 120 "$BIN/cpnetd" --config "$TMP/system.config" --directory "$TMP/user.direct" \
+	--socket "$CPNET_SOCKET" > "$TMP/cpnetd.out" 2> "$TMP/cpnetd.err" &
+CPNETD_PID=$!
+for _ in $(seq 100); do [ -S "$VMSOCK" ] && break; sleep 0.1; done
+[ -S "$VMSOCK" ] || fail "cpnetd has no VM socket: $(cat "$TMP/cpnetd.err")"
+
+# 0600 and 0700 share LINUX01's link (password, then pwfile); 0800 is not in the
+# directory; LINUX02's password is wrong; a cp port without a user is refused.
+cat > "$W/hercules.cnf" <<CNF
+MAINSIZE 64
+NUMCPU   1
+ARCHMODE z/Arch
+0600-0602 CPNIC chpid=06 mac=02:00:00:00:99:99 port=cp:$VMSOCK user=linux01 password=pw1
+0700-0702 CPNIC chpid=07 port=cp:$VMSOCK user=LINUX01 pwfile=$TMP/pw1
+0800-0802 CPNIC chpid=08 port=cp:$VMSOCK user=linux01 password=pw1
+0900-0902 CPNIC chpid=09 port=cp:$VMSOCK user=linux02 password=wrong
+0A00 CPNIC port=cp:$VMSOCK
+0A01 CPNIC port=none user=linux01
+CNF
+cat > "$W/hercules.rc" <<'RC'
+devlist
+message T_CPNIC_CP_UP
+RC
+rm -f "$LOG"
+t0=$(date +%s.%N)
+LD_LIBRARY_PATH="$MODDIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" herc_start "$W" "$LOG"
+HPID=$HERC_PID
+wait_for "$LOG" "T_CPNIC_CP_UP" 40 "$HPID" || fail "Hercules did not finish its .rc script"
+sleep 0.3
+
+need() { grep -qE -- "$1" "$LOG" || fail "log lacks /$1/ ($2)"; }
+refuse() { ! grep -qE -- "$1" "$LOG" || fail "log has /$1/ ($2)"; }
+refuse 'HHCHD00[0-9]E|HHCHD01[0-9]E' "an HDL load error"
+refuse 'pw1|wrong' "a password in the log"
+need '^CPNIC 0600: logged on to cpnetd at .*: LOGON AS  LINUX01' "LOGON"
+need '^CPNIC 0600: cpnetd NICDEF 0600 of LINUX01: 3 devices, MAC 02:00:00:.*, ETHERNET SYSTEM VSWETH$' "the NICDEF"
+need '^CPNIC 0600-0602 ready: chpid 06 mac 02:00:00:00:00:.. port cp:LINUX01$' "CP's MAC overrides mac="
+need '^CPNIC 0600: LAN SYSTEM VSWETH is up$' "CP's LINK up applied"
+need '^CPNIC 0700: LAN SYSTEM VSWIP is up$' "LINK up that came before the group was attached"
+need '^CPNIC 0700: cpnetd NICDEF 0700 of LINUX01: 3 devices, MAC .*, IP SYSTEM VSWIP$' "second NIC on the link"
+[ "$(grep -c 'logged on to cpnetd' "$LOG")" = 1 ] || fail "LINUX01 logged on more than once (one link per user)"
+need '^CPNIC 0800: port cp:.*: cpnetd defines no NIC 0800 for LINUX01 \(its NICs: 0600 0700\); the CPNIC device numbers must be the NICDEF.s; the NIC has no port$' "vdev mismatch"
+need '^CPNIC 0800-0802 ready: .* port cp:LINUX01 \(no port\)$' "NIC without port"
+need '^CPNIC 0900: port cp:.*: LOGON LINUX02 refused by cpnetd \(rc [0-9]+\): ' "wrong password"
+need '^CPNIC 0:0A00 refused: port=cp: needs user= and password= or pwfile=' "cp port without user"
+need '^CPNIC 0:0A01 refused: user=, password=, pwfile= go with port=cp: only' "user without cp port"
+need '^0:0601 1732 CPNIC 0600/1 idle L0 port cp:LINUX01 link up ' "devlist: link up"
+need '^0:0801 1732 CPNIC 0800/1 idle L0 port cp:LINUX01 link unattached ' "devlist: no link"
+
+OUT=$(timeout 20 "$BIN/cpnet" q vswitch vsweth det 2>&1)
+printf '%s\n' "$OUT" | grep -qF "Adapter Owner: LINUX01  NIC: 0600.P00" || fail "CP lacks LINUX01's 0600: $OUT"
+OUT=$(timeout 20 "$BIN/cpnet" q names 2>&1)
+printf '%s\n' "$OUT" | grep -q "LINUX01" || fail "LINUX01 not logged on: $OUT"
+printf '%s\n' "$OUT" | grep -q "LINUX02" && fail "LINUX02 logged on with a wrong password: $OUT"
+
+# FORCE ends the session: both NICs of the link lose their port.
+OUT=$(timeout 20 "$BIN/cpnet" force linux01 2>&1) || fail "force: $OUT"
+wait_for "$LOG" "CPNIC 0700: cpnetd ended the session of LINUX01" 10 "$HPID" ||
+	fail "no session-ended message after FORCE"
+need '^CPNIC 0600: cpnetd ended the session of LINUX01 \(LOGOFF, FORCE or shutdown\): link down, no port$' "0600 told"
+herc_stop "$HPID"
+HPID=
+secs=$(echo "$(date +%s.%N) $t0" | awk '{printf "%.1f", $1 - $2}')
+need '^CPNIC 0600 closed: ' "close after FORCE"
+echo "ok $T (${secs}s)"

@@ -1,0 +1,149 @@
+#!/bin/bash
+# tests/guests/t_vsw.sh - two real guests in two Hercules processes on cpnetd's VSWITCHes (CPNIC
+# port=cp:): 0600 layer 2 on an ETHERNET switch, 0700 layer 3 on an IP switch, pinging each other.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+T=t_vsw
+W="$CPNET_GUEST_WORK/$T"
+BIN="$CPNET_TOP/build"
+TMP=$(mktemp -d /tmp/cpnet-$T.XXXXXX)
+export CPNET_SOCKET="$TMP/cpnetd.sock" CPNET_PASSWORD=OPERATOR
+unset CPNET_USER
+VMSOCK="$CPNET_SOCKET.vm"
+TIMEOUT=${CPNET_GUEST_TIMEOUT:-300}
+CPNETD_PID=
+BOOT_PIDS=()
+HERC_PIDS=()
+
+fail() { echo "FAIL $T: $*"; exit 1; }
+cleanup() {
+	local p
+	# A boot.sh still waiting stops its own Hercules on SIGTERM.
+	for p in "${BOOT_PIDS[@]+"${BOOT_PIDS[@]}"}"; do kill -TERM "$p" 2>/dev/null; done
+	for p in "${BOOT_PIDS[@]+"${BOOT_PIDS[@]}"}"; do wait "$p" 2>/dev/null; done
+	for p in "${HERC_PIDS[@]+"${HERC_PIDS[@]}"}"; do herc_stop "$p"; done
+	if [ -n "$CPNETD_PID" ]; then
+		kill "$CPNETD_PID" 2>/dev/null
+		for _ in $(seq 50); do kill -0 "$CPNETD_PID" 2>/dev/null || break; sleep 0.1; done
+		kill -9 "$CPNETD_PID" 2>/dev/null
+		wait "$CPNETD_PID" 2>/dev/null
+	fi
+	[ -f "$TMP/cpnetd.err" ] && cp "$TMP/cpnetd.err" "$W/cpnetd.err" 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+"$GUESTS_DIR/fetch.sh" || fail "fetch.sh could not provide the guest pieces"
+[ -x "$BIN/cpnetd" ] && [ -x "$BIN/cpnet" ] || fail "build/cpnetd or build/cpnet missing: make all"
+rm -rf "$W"
+mkdir -p "$W/g1" "$W/g2"
+make -s -C "$CPNET_TOP/hercules" > "$W/make.log" 2>&1 || { cat "$W/make.log"; fail "make -C hercules failed"; }
+# Guest N: 10.1.0.N on the ETHERNET switch (and fd01::N), 10.2.0.N on the IP switch.
+for n in 1 2; do
+	o=$((3 - n))
+	"$GUESTS_DIR/mkinitrd.sh" -p "cpnet.me=LINUX0$n cpnet.a4=10.1.0.$n/24 cpnet.pa4=10.1.0.$o \
+cpnet.a6=fd01::$n/64 cpnet.pa6=fd01::$o cpnet.b4=10.2.0.$n/24 cpnet.pb4=10.2.0.$o cpnet.wait=$((TIMEOUT - 60))" \
+		"$GUESTS_DIR/init-vsw.sh" "$W/g$n" 2> "$W/g$n/mkinitrd.log" ||
+		{ cat "$W/g$n/mkinitrd.log"; fail "mkinitrd.sh failed"; }
+done
+
+cat > "$TMP/system.config" <<'CFG'
+DEFINE VSWITCH VSWETH ETHERNET
+DEFINE VSWITCH VSWIP IP
+MODIFY VSWITCH VSWETH GRANT LINUX01 LINUX02
+MODIFY VSWITCH VSWIP GRANT LINUX01 LINUX02
+CFG
+cat > "$TMP/user.direct" <<'DIR'
+USER OPERATOR OPERATOR ABCDEFG
+USER LINUX01 PW1 G
+  NICDEF 0600 TYPE QDIO LAN SYSTEM VSWETH
+  NICDEF 0700 TYPE QDIO LAN SYSTEM VSWIP
+USER LINUX02 PW2 G
+  NICDEF 0600 TYPE QDIO LAN SYSTEM VSWETH
+  NICDEF 0700 TYPE QDIO LAN SYSTEM VSWIP
+DIR
+timeout $((TIMEOUT + 120)) "$BIN/cpnetd" --config "$TMP/system.config" --directory "$TMP/user.direct" \
+	--socket "$CPNET_SOCKET" > "$TMP/cpnetd.out" 2> "$TMP/cpnetd.err" &
+CPNETD_PID=$!
+for _ in $(seq 100); do [ -S "$VMSOCK" ] && break; sleep 0.1; done
+[ -S "$VMSOCK" ] || fail "cpnetd has no VM socket $VMSOCK: $(cat "$TMP/cpnetd.err")"
+
+# Both guests at once; boot.sh -k leaves each Hercules running after its marker (the
+# other guest still pings it) and prints its pid.  LINUX02 reads its password from a file.
+printf 'pw2\n' > "$TMP/pw2"
+t0=$(date +%s)
+for n in 1 2; do
+	if [ $n = 1 ]; then pw="password=pw1"; else pw="pwfile=$TMP/pw2"; fi
+	LD_LIBRARY_PATH="$CPNET_TOP/build/hercules${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
+		"$GUESTS_DIR/boot.sh" -k -t "$TIMEOUT" \
+		-c "0600-0602 CPNIC chpid=06 port=cp:$VMSOCK user=linux0$n $pw" \
+		-c "0700-0702 CPNIC chpid=07 port=cp:$VMSOCK user=linux0$n $pw" \
+		"$W/g$n" "$W/g$n/console.log" > "$W/g$n/boot.pid" 2> "$W/g$n/boot.err" &
+	BOOT_PIDS+=($!)
+done
+rcs=()
+for i in 0 1; do
+	wait "${BOOT_PIDS[$i]}"
+	rcs+=($?)
+	p=$(tail -n 1 "$W/g$((i + 1))/boot.pid" 2>/dev/null)
+	[ -n "$p" ] && HERC_PIDS+=("$p")
+done
+BOOT_PIDS=()
+secs=$(($(date +%s) - t0))
+for n in 1 2; do
+	[ "${rcs[$((n - 1))]}" = 0 ] ||
+		fail "guest LINUX0$n did not reach its marker (boot.sh exit ${rcs[$((n - 1))]}, log $W/g$n/console.log): $(tail -n 3 "$W/g$n/boot.err")"
+done
+
+for n in 1 2; do
+	o=$((3 - n))
+	LOG="$W/g$n/console.log"
+	need() { grep -qE -- "$1" "$LOG" || fail "LINUX0$n: log lacks /$1/ ($2)"; }
+	need "^CPNIC 0600: logged on to cpnetd at $VMSOCK: LOGON AS  LINUX0$n " "LOGON"
+	need "^CPNIC 0600-0602 ready: chpid 06 mac 02:00:00:.* port cp:LINUX0$n$" "NIC 0600 on the link"
+	need "^CPNIC 0700-0702 ready: chpid 07 mac 02:00:00:.* port cp:LINUX0$n$" "NIC 0700 on the link"
+	need '^CPNIC 0600: LAN SYSTEM VSWETH is up$' "0600 coupled"
+	need '^CPNIC 0700: LAN SYSTEM VSWIP is up$' "0700 coupled"
+	need '^CPNET-GUEST: online 0600 layer2 1 ' "qeth online in layer 2"
+	need '^CPNET-GUEST: online 0700 layer2 0 ' "qeth online in layer 3"
+	need "^CPNET-GUEST: addr eth0 inet 10\.1\.0\.$n/24 " "IPv4 on the layer-2 interface"
+	need "^CPNET-GUEST: ping4 10\.1\.0\.$o l2: [0-9]+ packets transmitted, [1-9][0-9]* packets received" "IPv4 over the ETHERNET switch"
+	need "^CPNET-GUEST: ping6 fd01::$o l2: [0-9]+ packets transmitted, [1-9][0-9]* packets received" "IPv6 over the ETHERNET switch"
+	need "^CPNET-GUEST: ping4 10\.2\.0\.$o l3: [0-9]+ packets transmitted, [1-9][0-9]* packets received" "IPv4 over the IP switch"
+	need '^CPNET-GUEST: init ok$' "final marker"
+done
+
+# CP's view: both adapters with their owners, traffic both ways, layer-3 registrations.
+counts() { # counts OWNER: RX and TX packets of OWNER's adapter in $OUT
+	printf '%s\n' "$OUT" | awk -v o="$1" '
+		/Adapter Owner:/ { mine = ($3 == o) }
+		mine && /RX Packets:/ { rx = $3 }
+		mine && /TX Packets:/ { tx = $3 }
+		END { print rx + 0, tx + 0 }'
+}
+for sw in VSWETH VSWIP; do
+	OUT=$(timeout 20 "$BIN/cpnet" q vswitch $sw det 2>&1) || fail "q vswitch $sw: $OUT"
+	printf '%s\n' "$OUT" > "$W/q-$sw.txt"
+	line() { printf '%s\n' "$OUT" | grep -qxF -- "$1" || fail "q vswitch $sw lacks '$1' (see $W/q-$sw.txt)"; }
+	line "  Adapter Connections: Connected: 2"
+	vdev=0600 layer=2
+	[ $sw = VSWIP ] && vdev=0700 layer=3
+	for u in LINUX01 LINUX02; do
+		line "    Adapter Owner: $u  NIC: $vdev.P00 Name: UNASSIGNED  Type: QDIO"
+		read -r rx tx < <(counts $u)
+		[ "$rx" -gt 0 ] && [ "$tx" -gt 0 ] || fail "q vswitch $sw: $u RX $rx TX $tx (see $W/q-$sw.txt)"
+	done
+	printf '%s\n' "$OUT" | grep -qE "Port: [0-9]+  Layer: $layer  State: Started" ||
+		fail "q vswitch $sw: no started layer-$layer port (see $W/q-$sw.txt)"
+done
+OUT=$(cat "$W/q-VSWIP.txt")
+for ip in 10.2.0.1 10.2.0.2; do
+	printf '%s\n' "$OUT" | grep -qxF "        $ip" || fail "q vswitch VSWIP lacks registered $ip"
+done
+
+# FORCE ends LINUX02's session: its Hercules hears it, its NICs lose their port.
+OUT=$(timeout 20 "$BIN/cpnet" force linux02 2>&1) || fail "force linux02: $OUT"
+wait_for "$W/g2/console.log" "CPNIC 0600: cpnetd ended the session of LINUX02" 15 "${HERC_PIDS[1]}" ||
+	fail "LINUX02's Hercules did not report the FORCE"
+echo "ok $T (${secs}s)"
