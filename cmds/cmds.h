@@ -62,6 +62,7 @@ int cmd_query_lan(struct cmd_ctx *c, char **argv, unsigned argc);
 int cmd_query_vswitch(struct cmd_ctx *c, char **argv, unsigned argc);
 int cmd_query_vmlan(struct cmd_ctx *c, char **argv, unsigned argc);
 int cmd_query_controller(struct cmd_ctx *c, char **argv, unsigned argc);
+int cmd_query_osa(struct cmd_ctx *c, char **argv, unsigned argc);
 int cmd_query_virtual(struct cmd_ctx *c, char **argv, unsigned argc);
 int cmd_query_names(struct cmd_ctx *c, char **argv, unsigned argc);
 int cmd_logoff(struct cmd_ctx *c, char **argv, unsigned argc);

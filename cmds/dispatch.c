@@ -28,7 +28,7 @@ static const struct cmd_def detach_sub[] = {
 static const struct cmd_def set_sub[] = {
 	{ "NIC", 3, "G", cmd_set_nic, 2, 2, "SET NIC vdev PROMISCUOUS|NOPROMISCUOUS" },
 	{ "VMLAN", 5, "B", cmd_set_vmlan, 1, TOK_MAX, "SET VMLAN MACPREFIX xxxxxx | USERPREFIX xxxxxx | MACIDRANGE SYSTEM a-b [USER c-d] | LIMIT PERSISTENT n TRANSIENT n | MACPROTECT ON|OFF" },
-	{ "VSWITCH", 3, "B", cmd_set_vswitch, 2, TOK_MAX, "SET VSWITCH name GRANT userid... [PORTTYPE pt] [VLAN set] [PROMISCUOUS] | REVOKE userid... | CONNECT | DISCONNECT | RDEV ... | ISOLATION ON|OFF | PORTTYPE pt | VLANID ... | MACPROTECT ... | UPLINK SWITCHOVER" },
+	{ "VSWITCH", 3, "B", cmd_set_vswitch, 2, TOK_MAX, "SET VSWITCH name GRANT userid... [PORTTYPE pt] [VLAN set] [PROMISCUOUS] | REVOKE userid... | CONNECT | DISCONNECT | RDEV ... | ISOLATION ON|OFF | PORTTYPE pt | VLANID ... | MACPROTECT ... | UPLINK SWITCHOVER [rdev]" },
 };
 
 static const struct cmd_def query_sub[] = {
@@ -36,6 +36,7 @@ static const struct cmd_def query_sub[] = {
 	{ "LAN", 3, "BG", cmd_query_lan, 0, 4, "QUERY LAN [name] [OWNERID userid] [DETAILS|ACCESSLIST]" },
 	{ "NAMES", 3, "BEG", cmd_query_names, 0, 0, "QUERY NAMES" },
 	{ "NIC", 3, "BG", cmd_query_nic, 0, 2, "QUERY NIC [vdev|ALL] [DETAILS]" },
+	{ "OSA", 3, "B", cmd_query_osa, 0, 1, "QUERY OSA [ALL]  (the real OSA-Express devices of RDEVICE)" },
 	{ "VIRTUAL", 1, "G", cmd_query_virtual, 1, 2, "QUERY VIRTUAL NIC|OSA [DETAILS]" },
 	{ "VMLAN", 5, "BG", cmd_query_vmlan, 0, 0, "QUERY VMLAN" },
 	{ "VSWITCH", 3, "B", cmd_query_vswitch, 0, 2, "QUERY VSWITCH [name|ALL] [DETAILS|ACCESSLIST|ACTIVE]" },
@@ -49,7 +50,7 @@ static const struct cmd_def commands[] = {
 	{ "FORCE", 5, "A", cmd_force, 1, 2, "FORCE userid [IMMED]" },
 	{ "LOGOFF", 3, "*", cmd_logoff, 0, 1, "LOGOFF [HOLD]" },
 	{ "PING", 4, "B", cmd_ping, 2, 3, "PING userid ipaddr [count]  (cpnet: from a synthetic guest)" },
-	{ "QUERY", 1, "BEG", NULL, 1, TOK_MAX, "QUERY NIC|LAN|VSWITCH|VMLAN|CONTROLLER|VIRTUAL|NAMES ...", SUB(query_sub) },
+	{ "QUERY", 1, "BEG", NULL, 1, TOK_MAX, "QUERY NIC|LAN|VSWITCH|VMLAN|CONTROLLER|OSA|VIRTUAL|NAMES ...", SUB(query_sub) },
 	{ "SET", 3, "BG", NULL, 1, TOK_MAX, "SET VSWITCH|VMLAN|NIC ...", SUB(set_sub) },
 	{ "UNCOUPLE", 8, "G", cmd_uncouple, 1, 1, "UNCOUPLE vdev" },
 };

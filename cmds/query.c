@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cp/lanops.h"
+#include "cp/uplink.h"
 
 static const char *macprot_word(uint8_t m)
 {
@@ -272,6 +273,67 @@ static void adapters(struct cp *cp, const struct lanbk *lan, struct out *o)
 	}
 }
 
+/* "RDEV: 0A00.P00 VDEV: 0600 Controller: DTCVSW2 ACTIVE" (z/VM's shape). */
+static void rdev_line(struct cp *cp, const struct lanbk *lan, unsigned k, struct out *o)
+{
+	const struct up_sw *s = cp->up ? uplink_find_sw(cp->up, lan) : NULL;
+
+	for (unsigned i = 0; s && i < 2; i++) {
+		const struct up_conn *c = &s->c[i];
+
+		if (c->state == UPC_IDLE || c->dev->rdev != lan->rdev[k])
+			continue;
+		out_line(o, "  RDEV: %04X.P%02u VDEV: %04X Controller: %-8s %s", lan->rdev[k],
+			 lan->rdev_port[k], c->vdev, c->ctl, up_state_name(c->state));
+		return;
+	}
+	out_line(o, "  RDEV: %04X.P%02u VDEV: NONE Controller: NONE     NOT ACTIVE", lan->rdev[k],
+		 lan->rdev_port[k]);
+}
+
+/* DETAILS: the uplink port's counters (RX = from the OSA into the switch, discards
+ * include what the OSA itself refused: unknown addresses, not started...). */
+static void uplink_details(struct cp *cp, const struct lanbk *lan, struct out *o)
+{
+	const struct up_sw *s = cp->up ? uplink_find_sw(cp->up, lan) : NULL;
+	const struct up_conn *c;
+	const struct lan_conn *cn;
+	const struct port *p;
+	uint64_t osa_rx = 0, osa_tx = 0;
+
+	out_line(o, "  Uplink Port Connection:");
+	if (!s || s->active < 0)
+		return;
+	c = &s->c[s->active];
+	p = &s->port;
+	cn = lan->uplink_idx >= 0 ? &lan->conn[lan->uplink_idx] : NULL;
+	(void)cn;
+	if (c->dev && c->dev->osa) {
+		osa_rx = uplink_osa_rx_drops(c->dev);
+		for (unsigned k = 0; k < OSA_D_NR; k++)
+			osa_tx += c->dev->osa->st.tx_drop[k];
+	}
+	out_line(o, "    RDEV: %04X.P00 VDEV: %04X Controller: %s  Device: %s %s", c->dev->rdev,
+		 c->vdev, c->ctl, c->dev->backend[0] ? c->dev->backend : "NONE", c->dev->wname);
+	out_line(o, "    RX Packets: %-10" PRIu64 " Discarded: %-10" PRIu64 " Errors: %" PRIu64,
+		 s->st.rx_pkts, s->st.rx_discards + osa_rx + p->st.drop[PD_NOPORT], (uint64_t)0);
+	out_line(o, "    TX Packets: %-10" PRIu64 " Discarded: %-10" PRIu64 " Errors: %" PRIu64,
+		 s->st.tx_pkts, s->st.tx_discards + osa_tx, s->st.tx_errors);
+	out_line(o, "    RX Bytes: %-20" PRIu64 " TX Bytes: %" PRIu64, s->st.rx_bytes, s->st.tx_bytes);
+	if (c->dev && c->dev->osa)
+		for (unsigned k = 0; k < OSA_D_NR; k++)
+			if (c->dev->osa->st.rx_drop[k])
+				out_line(o, "    OSA discarded (%s): %" PRIu64,
+					 osa_drop_name((enum osa_drop)k), c->dev->osa->st.rx_drop[k]);
+	for (unsigned k = 0; k < PD_NR; k++)
+		if (p->st.drop[k])
+			out_line(o, "    Discarded (%s): %" PRIu64, port_drop_name((enum port_drop)k),
+				 p->st.drop[k]);
+	out_line(o, "    Registrations: %" PRIu64 " sent  %" PRIu64 " accepted  %" PRIu64
+		 " refused   Failovers: %" PRIu64 "  Switchovers: %" PRIu64, s->st.regs_sent,
+		 s->st.regs_ok, s->st.regs_failed, s->st.failovers, s->st.switchovers);
+}
+
 void query_lan_out(struct cp *cp, const struct lanbk *lan, enum q_detail d, struct out *o)
 {
 	char mc[16], mac[18] = "";
@@ -320,14 +382,12 @@ void query_lan_out(struct cp *cp, const struct lanbk *lan, enum q_detail d, stru
 			if (!lan->nrdev)
 				out_line(o, "  RDEV: None");
 			for (unsigned k = 0; k < lan->nrdev; k++)
-				out_line(o, "  RDEV: %04X.P%02u VDEV: NONE Controller: %s %s", lan->rdev[k],
-					 lan->rdev_port[k], lan->controller[0] ? lan->controller : "*",
-					 k == 0 ? "NOT ACTIVE" : "BACKUP");
+				rdev_line(cp, lan, k, o);
 		}
 	}
 	if (d == Q_DETAILS) {
 		if (lan->kind == LAN_VSWITCH && lan->uplink)
-			out_line(o, "  Uplink Port Connection:");
+			uplink_details(cp, lan, o);
 		adapters(cp, lan, o);
 		for (unsigned k = 0; k < PD_NR; k++)
 			if (lan->st.drop[k])
@@ -439,10 +499,64 @@ int cmd_query_vmlan(struct cmd_ctx *c, char **argv, unsigned argc)
 
 int cmd_query_controller(struct cmd_ctx *c, char **argv, unsigned argc)
 {
+	struct cp *cp = c->cp;
+	char want[9] = "";
+	unsigned shown = 0;
+
+	if (argc && parse_name(argv[0], want) < 0)
+		return out_msg(c->o, MSG_INV_USERID, out_tok(argv[0]));
+	for (unsigned v = 0; v < cp->nvms; v++) {
+		const struct vm *vm = cp->vms[v];
+
+		if (!vm->ctl || (want[0] && strcmp(want, vm->userid)))
+			continue;
+		shown++;
+		out_line(c->o, "Controller %-8s Available: %-3s   VDEV Range: *          Level 100",
+			 vm->userid, vm->ctl_stalled ? "NO" : "YES");
+		out_line(c->o, "  Capability: IP ETHERNET VLAN_ARP ISOLATION");
+		for (unsigned k = 0; cp->up && k < cp->up->nsw; k++) {
+			const struct up_sw *s = cp->up->sw[k];
+
+			for (unsigned i = 0; i < 2; i++)
+				if (s->c[i].state != UPC_IDLE && !strcmp(s->c[i].ctl, vm->userid))
+					out_line(c->o, "    SYSTEM   %-8s          %-10s Controller: %-8s VDEV:  %04X",
+						 s->lan->name, (int)i == s->active ? "Primary" : "Backup",
+						 s->lan->controller[0] ? s->lan->controller : "*",
+						 s->c[i].vdev);
+		}
+	}
+	if (!shown)
+		return out_msg(c->o, MSG_NO_CONTROLLER);
+	return 0;
+}
+
+/* QUERY OSA: the real OSA-Express devices (RDEVICE) and who they are attached to:
+ * "OSA  0A00 ATTACHED TO DTCVSW2  0600 DEVTYPE OSA CHPID 0A OSD". */
+int cmd_query_osa(struct cmd_ctx *c, char **argv, unsigned argc)
+{
+	struct uplinks *u = c->cp->up;
+
 	(void)argv;
 	(void)argc;
-	/* Controller virtual machines (controller/) do not exist yet. */
-	return out_msg(c->o, MSG_NO_CONTROLLER);
+	if (!u || !u->nosas)
+		return out_msg(c->o, MSG_NONE_DEFINED, "OSA");
+	for (unsigned k = 0; k < u->nosas; k++) {
+		const struct up_osa *d = &u->osas[k];
+		const struct up_conn *cn = NULL;
+
+		for (unsigned i = 0; d->sw && i < 2; i++)
+			if (d->sw->c[i].state != UPC_IDLE && d->sw->c[i].dev == d)
+				cn = &d->sw->c[i];
+		for (unsigned j = 0; j < 3; j++) {
+			if (cn)
+				out_line(c->o, "OSA  %04X ATTACHED TO %-8s %04X DEVTYPE OSA CHPID %02X OSD",
+					 d->rdev + j, cn->ctl, cn->vdev + j, d->chpid);
+			else
+				out_line(c->o, "OSA  %04X %-20s DEVTYPE OSA CHPID %02X OSD", d->rdev + j,
+					 !d->osa ? "OFFLINE" : d->link ? "FREE" : "NOT READY", d->chpid);
+		}
+	}
+	return 0;
 }
 
 int cmd_query_virtual(struct cmd_ctx *c, char **argv, unsigned argc)

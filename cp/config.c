@@ -9,6 +9,8 @@
 
 #include "cp/lanops.h"
 #include "cp/stmt.h"
+#include "cp/uplink.h"
+#include "lib/cpnet.h"
 
 enum cfg_stmt { CS_AUTOLOG = 1, CS_DEFINE, CS_IGNORED, CS_MODIFY, CS_RDEVICE, CS_VMLAN };
 
@@ -143,11 +145,45 @@ static int st_autolog(struct cp *cp, struct toks *t, unsigned line, struct out *
 	return 0;
 }
 
+/* MAC "02-00-C9-0A-0A-00" or "0200C90A0A00". */
+static int parse_mac6(const char *s, uint8_t mac[6])
+{
+	char hex[13];
+	size_t n = 0;
+	unsigned long v;
+
+	for (const char *p = s; *p; p++) {
+		if (*p == '-' || *p == ':')
+			continue;
+		if (n >= 12)
+			return -EINVAL;
+		hex[n++] = *p;
+	}
+	hex[n] = 0;
+	if (n != 12)
+		return -EINVAL;
+	for (int i = 0; i < 6; i++) {
+		char b[3] = { hex[2 * i], hex[2 * i + 1], 0 };
+
+		if (parse_hex(b, 2, &v) < 0)
+			return -EINVAL;
+		mac[i] = (uint8_t)v;
+	}
+	return 0;
+}
+
+/* RDEVICE rdev[-rdev] TYPE OSA [BACKEND TAP|MEM name] [MAC mac] [CHPID xx]: each group
+ * of three devices (read, write, data) is one OSA-Express port; a range of 3n devices
+ * makes n of them, "%d" in the name numbering their wires 0..n-1. */
 static int st_rdevice(struct cp *cp, struct toks *t, unsigned line, struct out *o)
 {
-	unsigned long a, b;
+	unsigned long a, b, x;
 	char *dash;
-	char first[8];
+	char first[8], backend[8] = "", wname[WIRE_NAME_MAX] = "";
+	uint8_t mac[6];
+	bool has_mac = false;
+	int chpid = -1;
+	unsigned nosa;
 
 	if (t->n < 2)
 		return out_msg(o, MSG_OPERAND_MISSING);
@@ -170,8 +206,43 @@ static int st_rdevice(struct cp *cp, struct toks *t, unsigned line, struct out *
 		b = a;
 	if (b < a)
 		return out_msg(o, MSG_INV_OPERAND, out_tok(t->v[1]));
-	if (t->n != 4 || !kw_abbrev(t->v[2], "TYPE", 4) || !kw_abbrev(t->v[3], "OSA", 3))
+	if (t->n < 4 || !kw_abbrev(t->v[2], "TYPE", 4) || !kw_abbrev(t->v[3], "OSA", 3))
 		return out_msg(o, MSG_INV_OPTION, t->n > 2 ? out_tok(t->v[2]) : "TYPE");
+	for (unsigned i = 4; i < t->n; i++) {
+		if (kw_abbrev(t->v[i], "BACKEND", 4)) {
+			if (i + 2 >= t->n)
+				return out_msg(o, MSG_OPTION_NEEDS, "BACKEND");
+			if (!wire_class_find(t->v[i + 1]))
+				return out_msg(o, MSG_INV_OPERAND, out_tok(t->v[i + 1]));
+			snprintf(backend, sizeof(backend), "%s", wire_class_find(t->v[i + 1])->type);
+			if (strlen(t->v[i + 2]) >= sizeof(wname) - 1)
+				return out_msg(o, MSG_INV_OPERAND, out_tok(t->v[i + 2]));
+			snprintf(wname, sizeof(wname), "%s", t->v[i + 2]);
+			i += 2;
+		} else if (kw_abbrev(t->v[i], "MAC", 3)) {
+			if (i + 1 >= t->n)
+				return out_msg(o, MSG_OPTION_NEEDS, "MAC");
+			if (parse_mac6(t->v[++i], mac) < 0 || (mac[0] & 1))
+				return out_msg(o, MSG_INV_OPERAND, out_tok(t->v[i]));
+			has_mac = true;
+		} else if (kw_abbrev(t->v[i], "CHPID", 5)) {
+			if (i + 1 >= t->n)
+				return out_msg(o, MSG_OPTION_NEEDS, "CHPID");
+			if (parse_hex(t->v[++i], 2, &x) < 0)
+				return out_msg(o, MSG_INV_OPERAND, out_tok(t->v[i]));
+			chpid = (int)x;
+		} else {
+			return out_msg(o, MSG_INV_OPTION, out_tok(t->v[i]));
+		}
+	}
+	/* One device names the triplet it starts; otherwise whole triplets. */
+	nosa = b == a ? 1 : (unsigned)(b - a + 1) / 3;
+	if (b != a && (b - a + 1) % 3)
+		return out_msg(o, MSG_INV_OPERAND, out_tok(t->v[1]));
+	if (nosa > 1 && backend[0] && !strstr(wname, "%d"))
+		return out_msg(o, MSG_INV_OPERAND, out_tok(wname));
+	if (nosa > 1 && has_mac)
+		return out_msg(o, MSG_CONFLICT, "MAC");
 	if (cp->nrdevs >= CP_MAX_RDEVS)
 		return out_msg(o, MSG_OUT_OF_RANGE, out_tok(t->v[1]), "RDEVICE", "32 statements");
 	cp->rdevs[cp->nrdevs].rdev = (uint16_t)a;
@@ -180,7 +251,37 @@ static int st_rdevice(struct cp *cp, struct toks *t, unsigned line, struct out *
 	if (cp->rdev_hook)
 		return cp->rdev_hook(cp, &cp->rdevs[cp->nrdevs++]);
 	cp->nrdevs++;
-	return out_msg(o, MSG_CFG_RDEV_HOOK, out_tok(t->v[1]));
+	if (!cp->up)
+		return out_msg(o, MSG_CFG_RDEV_HOOK, out_tok(t->v[1]));
+	for (unsigned k = 0; k < nosa; k++) {
+		uint16_t rdev = (uint16_t)(a + 3 * k);
+		char nm[WIRE_NAME_MAX + 8], rd[8];
+		int err = 0, rc;
+
+		snprintf(nm, sizeof(nm), "%s", wname);
+		if (strstr(wname, "%d")) {
+			char *p = strstr(wname, "%d");
+
+			snprintf(nm, sizeof(nm), "%.*s%u%s", (int)(p - wname), wname, k, p + 2);
+		}
+		rc = uplink_add_osa(cp->up, rdev, chpid >= 0 ? (uint8_t)chpid : (uint8_t)(rdev >> 8),
+				    backend, nm, has_mac ? mac : NULL, line, &err);
+		snprintf(rd, sizeof(rd), "%04X", rdev);
+		if (rc == -EEXIST)
+			return out_msg(o, MSG_DEV_EXISTS, rd);
+		if (rc < 0)
+			return out_msg(o, MSG_OUT_OF_RANGE, rd, "RDEVICE", "32 OSAs");
+		if (err < 0) {
+			/* Not an error of the file: e.g. no TAP without root.  The device
+			 * stays not ready; the VSWITCH works locally (see doc/uplink.md). */
+			bool q = o->quiet;
+
+			o->quiet = false;
+			out_msg(o, MSG_CFG_RDEV_OPEN, rd, backend, nm, cpnet_strerror(err));
+			o->quiet = q;
+		}
+	}
+	return 0;
 }
 
 /* "xxxxxx-yyyyyy" MACID range. */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cp/uplink.h"
 #include "lib/cpnet.h"
 #include "vswitch/switch.h"
 
@@ -36,17 +37,25 @@ int cp_init(struct cp *cp, uint64_t seed)
 	lan_table_init(&cp->lans, seed);
 	dir_init(&cp->dir);
 	vmlan_init(&cp->vmlan);
+	cp->up = calloc(1, sizeof(*cp->up));
+	if (!cp->up)
+		return -ENOMEM;
+	uplinks_init(cp->up, cp);
 	return 0;
 }
 
 void cp_free(struct cp *cp)
 {
+	/* Uplinks first: their OSAs are attached to controllers about to log off. */
+	if (cp->up)
+		uplinks_free(cp->up);
 	while (cp->nvms)
 		cp_logoff(cp, cp->vms[cp->nvms - 1]);
 	free(cp->vms);
 	lan_table_free(&cp->lans);
 	free(cp->lanx);
 	dir_free(&cp->dir);
+	free(cp->up);
 	memset(cp, 0, sizeof(*cp));
 }
 
@@ -439,6 +448,8 @@ void cp_destroy_lan(struct cp *cp, struct lanbk *lan)
 			n->lan = NULL;
 			n->portnum = 0;
 		}
+	if (cp->up)
+		uplink_lan_gone(cp->up, lan);
 	lanx_remove(cp, lan);
 	lan_destroy(&cp->lans, lan);
 }
@@ -629,6 +640,15 @@ int cp_autolog(struct cp *cp, const char *userid, struct out *o)
 	if (!vm)
 		return out_msg(o, MSG_INTERNAL, "no room for another virtual machine");
 	vm->autologged = true;
+	if (du->controller && cp->up) {
+		/* A controller virtual machine: it waits for CP's ControlSwitch. */
+		vm->ctl = calloc(1, sizeof(*vm->ctl));
+		if (!vm->ctl || ctl_create(vm->ctl, vm->userid, &cp->up->inbox) < 0) {
+			free(vm->ctl);
+			vm->ctl = NULL;
+			out_msg(o, MSG_GUEST_FAILED, u, "*", "no storage for the controller");
+		}
+	}
 	o->quiet = true;
 	apply_nicdefs(cp, vm, o);
 	o->quiet = quiet;
@@ -683,6 +703,14 @@ void cp_logoff(struct cp *cp, struct vm *vm)
 
 	if (cp->on_logoff)
 		cp->on_logoff(cp->on_logoff_ctx, vm);
+	if (vm->ctl) {
+		/* Its switches fail over before its devices go away with it. */
+		if (cp->up)
+			uplink_vm_gone(cp->up, vm, true);
+		ctl_destroy(vm->ctl);
+		free(vm->ctl);
+		vm->ctl = NULL;
+	}
 	out_init(&scratch);
 	scratch.quiet = true;
 	while (vm->nnics)
@@ -723,7 +751,12 @@ int cp_poll_guests(struct cp *cp)
 
 static void pump_guests(void *ctx)
 {
-	cp_poll_guests(ctx);
+	struct cp *cp = ctx;
+
+	/* A ping may go out through an uplink: let its OSAs' wires answer. */
+	if (cp->up && cp->up->nsw)
+		uplink_pump(cp->up, 5);
+	cp_poll_guests(cp);
 }
 
 int cp_ping(struct cp *cp, struct vm *vm, uint16_t vdev, const uint8_t ip[4], unsigned count,

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "controller/controller.h"
 #include "cp/dir.h"
 #include "cp/parse.h"
 #include "driver/guest.h"
@@ -74,14 +75,18 @@ struct vm {
 	struct vmlink *link;		/* remote VM: its link (owned by the server), or NULL */
 	uint16_t next_schno;
 	unsigned term;			/* terminal number of the latest session (QUERY NAMES) */
+	struct ctlr *ctl;		/* a VSWITCH controller (CONTROLLER in the directory) */
+	bool ctl_stalled;		/* CP saw it stall: not selected again */
 };
 
-/* An RDEVICE statement, kept for the uplink (hook: nothing uses it yet). */
+/* An RDEVICE statement (the OSAs it made live in cp->up). */
 struct cp_rdev {
 	uint16_t rdev;
 	unsigned count;
 	unsigned line;
 };
+
+struct uplinks;
 
 /* What CP keeps per LAN besides the LANBK: a VSWITCH's own MAC address. */
 struct cp_lanx {
@@ -103,8 +108,9 @@ struct cp {
 	const char *config_file;
 	struct cp_rdev rdevs[CP_MAX_RDEVS];
 	unsigned nrdevs;
-	/* Called for each RDEVICE statement once the uplink exists (NULL = recorded only). */
+	/* Called for each RDEVICE statement (NULL = the OSAs are made in cp->up). */
 	int (*rdev_hook)(struct cp *cp, const struct cp_rdev *r);
+	struct uplinks *up;		/* VSWITCH uplinks: OSAs, controllers, failover */
 	unsigned next_term;
 	/* Told before a virtual machine goes away (the server drops its sessions). */
 	void (*on_logoff)(void *ctx, struct vm *vm);
@@ -146,7 +152,8 @@ int cp_logon_remote(struct cp *cp, const char *userid, const char *password,
 /* A session ended (LOGOFF from it, or the connection dropped). */
 void cp_session_end(struct cp *cp, struct vm *vm);
 /* AUTOLOG: log on without a terminal and start a synthetic guest whose NICDEF NICs
- * come online (layer from the LAN's transport) with their IPADDR addresses. */
+ * come online (layer from the LAN's transport) with their IPADDR addresses.  A user
+ * marked CONTROLLER in the directory becomes a VSWITCH controller virtual machine. */
 int cp_autolog(struct cp *cp, const char *userid, struct out *o);
 /* LOGOFF / FORCE: uncouple and detach every NIC, end the synthetic guest, tell a
  * remote VM (VML_LOGOFF; on_logoff lets the server close its link), reap the

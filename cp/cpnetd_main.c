@@ -12,6 +12,7 @@
 #include "cp/config.h"
 #include "cp/cp.h"
 #include "cp/server.h"
+#include "cp/uplink.h"
 #include "lib/cpnet.h"
 
 #define DEFAULT_SOCKET "/run/cpnet/cpnetd.sock"
@@ -26,6 +27,14 @@ static void usage(FILE *f)
 		"  --vm-socket PATH  socket for virtual machines in other processes (default: the\n"
 		"                    operator socket's path + \".vm\")\n"
 		"  --check           parse both files, print file:line: errors, exit 1 if any\n");
+}
+
+/* The operator console: uplink messages (HCPSWU...) go to cpnetd's output. */
+static void console(void *ctx, const char *line)
+{
+	(void)ctx;
+	printf("%s\n", line);
+	fflush(stdout);
 }
 
 static void print_out(FILE *f, const struct out *o)
@@ -100,8 +109,12 @@ int main(int argc, char **argv)
 		out_free(&o);
 		return 1;
 	}
+	cp->up->console = console;
 	config_autolog(cp, &o);
 	print_out(stdout, &o);
+	/* Controllers are up: connect the uplinks before the first client comes. */
+	for (int k = 0; k < 4; k++)
+		uplink_tick(cp->up);
 	out_free(&o);
 	printf("cpnetd: virtual machines connect on %s\n", server_vm_path(srv));
 	printf("cpnetd: ready on %s\n", sock);

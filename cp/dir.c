@@ -39,12 +39,13 @@ bool dir_has_class(const char *classes, const char *need)
 	return false;
 }
 
-enum dir_stmt { DS_USER = 1, DS_NICDEF, DS_IPADDR, DS_IGNORED, DS_IDENTITY };
+enum dir_stmt { DS_USER = 1, DS_NICDEF, DS_IPADDR, DS_IGNORED, DS_IDENTITY, DS_CONTROLLER };
 
 /* Sorted.  The ignored ones are z/VM directory statements that do not concern
  * networking; accepting them lets a real directory be used as it is. */
 static const struct kw dir_kw[] = {
 	{ "ACCOUNT", 0, DS_IGNORED },	{ "CONSOLE", 0, DS_IGNORED },
+	{ "CONTROLLER", 0, DS_CONTROLLER },
 	{ "CPU", 0, DS_IGNORED },	{ "DEDICATE", 0, DS_IGNORED },
 	{ "DIRECTORY", 0, DS_IGNORED },	{ "IDENTITY", 0, DS_IDENTITY },
 	{ "INCLUDE", 0, DS_IGNORED },	{ "IPADDR", 0, DS_IPADDR },
@@ -337,6 +338,13 @@ int dir_parse(struct dir *d, const char *file, const char *text, size_t len, str
 				continue;
 			}
 			cur->nics[cur->nnics++] = nd;
+		} else if (k == DS_CONTROLLER) {
+			/* cpnet: this user may be a VSWITCH controller (z/VM: a TCP/IP stack
+			 * with VSWITCH CONTROLLER ON in its profile). */
+			if (t->n != 1)
+				out_msg(o, MSG_INV_OPERAND, out_tok(t->v[1]));
+			else
+				cur->controller = true;
 		} else if (k == DS_IPADDR) {
 			uint16_t vdev;
 			struct dir_nicdef *e = NULL;

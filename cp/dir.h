@@ -40,6 +40,7 @@ struct dir_user {
 	char userid[9];
 	char password[9];		/* "NOLOG": cannot log on, only be AUTOLOGged */
 	char classes[DIR_CLASSES_MAX + 1];
+	bool controller;		/* CONTROLLER: may be a VSWITCH controller */
 	struct dir_nicdef nics[DIR_MAX_NICS];
 	unsigned nnics;
 	unsigned line;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cp/uplink.h"
 #include "lib/cpnet.h"
 #include "vswitch/switch.h"
 
@@ -593,9 +594,20 @@ int vswitch_set(struct cp *cp, struct lanbk *lan, char **argv, unsigned argc, st
 	case LO_UPLINK:
 		if (argc < 2 || !kw_abbrev(argv[1], "SWITCHOVER", 6))
 			return out_msg(o, MSG_OPTION_NEEDS, "UPLINK");
-		/* No backup uplink exists yet: the switchover has nowhere to go. */
-		return out_msg(o, MSG_NOT_VSWITCH_OP, "UPLINK SWITCHOVER",
-			       "VSWITCH with a backup RDEV and a connected uplink");
+		if (lan->kind != LAN_VSWITCH)
+			return out_msg(o, MSG_NOT_VSWITCH_OP, "UPLINK SWITCHOVER", "VSWITCH");
+		if (argc > 3)
+			return out_msg(o, MSG_INV_OPTION, out_tok(argv[3]));
+		{
+			uint16_t rd = 0;
+			uint8_t pn = 0;
+
+			if (argc == 3 && parse_rdev(argv[2], &rd, &pn) < 0)
+				return out_msg(o, MSG_INV_OPERAND, out_tok(argv[2]));
+			if (!cp->up)
+				return out_msg(o, MSG_SWU_NO_SWITCHOVER, lan->name, "no uplinks");
+			return uplink_switchover(cp->up, lan, argc == 3, rd, o);
+		}
 	case LO_VLANID: {
 		unsigned j = 1;
 

@@ -47,6 +47,13 @@ static const struct msg_def catalogue[MSG_COUNT] = {
 	M(MSG_LAN_LIMIT, "HCPLAN9109E", 9109, "The %s LAN limit of %s has been reached"),
 	M(MSG_NOT_VSWITCH_OP, "HCPLAN9110E", 9110, "Option %s is valid only for a %s"),
 	M(MSG_SWU_STATUS, "HCPSWU2830I", 0, "VSWITCH SYSTEM %s status is %s."),
+	M(MSG_SWU_NO_RDEV, "HCPSWU2832E", 2832, "Connection for VSWITCH SYSTEM %s is not active. None of the RDEVs are available working OSA-Express devices."),
+	M(MSG_SWU_STALL, "HCPSWU2843E", 2843, "A stall was detected for TCP/IP Controller %s. It was managing device %s.P00 for VSWITCH SYSTEM %s."),
+	M(MSG_SWU_CTL_GONE, "HCPSWU9320E", 9320, "TCP/IP Controller %s was logged off. It was managing device %s.P00 for VSWITCH SYSTEM %s."),
+	M(MSG_SWU_RDEV_FAIL, "HCPSWU9321E", 9321, "Device %s.P00 of VSWITCH SYSTEM %s failed: %s."),
+	M(MSG_SWU_CONTROLLER, "HCPSWU9322I", 0, "%s is VSWITCH controller for device %s.P00 of VSWITCH SYSTEM %s."),
+	M(MSG_SWU_INIT_FAIL, "HCPSWU9323E", 9323, "TCP/IP Controller %s could not initialize device %s.P00 for VSWITCH SYSTEM %s: %s"),
+	M(MSG_SWU_NO_SWITCHOVER, "HCPSWU9324E", 9324, "UPLINK SWITCHOVER of VSWITCH SYSTEM %s is not possible: %s"),
 	M(MSG_NONE_DEFINED, "HCPLAN9111I", 0, "No %s is defined"),
 	M(MSG_NO_NICS, "HCPNIC9209I", 0, "No NICs are defined for %s"),
 
@@ -74,6 +81,7 @@ static const struct msg_def catalogue[MSG_COUNT] = {
 	M(MSG_CFG_DUP_NICDEF, "HCPDIR9412E", 9412, "NICDEF %s was already defined for %s"),
 	M(MSG_CFG_UNKNOWN_USER, "HCPCFG9413E", 9413, "%s is not in the user directory"),
 	M(MSG_CFG_RDEV_HOOK, "HCPCFG9414W", 0, "RDEVICE %s recorded; the uplink is not connected yet"),
+	M(MSG_CFG_RDEV_OPEN, "HCPCFG9415W", 0, "RDEVICE %s: back end %s %s cannot be opened (%s); the device is not ready"),
 
 	R(MSG_R_NIC_CREATED, "HCPNIC9900R", "NIC %s is created; devices %s-%s defined"),
 	R(MSG_R_NIC_DESTROYED, "HCPNIC9901R", "NIC %s is destroyed; devices %s-%s detached"),

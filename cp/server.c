@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cmds/cmds.h"
+#include "cp/uplink.h"
 #include "lib/cpnet.h"
 #include "vnic/vmlink.h"
 
@@ -28,7 +29,7 @@
 
 /* epoll ids: fixed fds, then the sessions, then the VM connections. */
 enum { ID_LISTEN = 0, ID_TIMER, ID_SIGNAL, ID_VMLISTEN, ID_SESS = 16,
-       ID_VMC = ID_SESS + SRV_MAX_SESSIONS };
+       ID_VMC = ID_SESS + SRV_MAX_SESSIONS, ID_WIRE = ID_VMC + SRV_MAX_VMS };
 
 struct session {
 	int fd;
@@ -54,8 +55,44 @@ struct server {
 	char path[108], vpath[108];
 	struct session *sess[SRV_MAX_SESSIONS];
 	struct vmconn *vmc[SRV_MAX_VMS];
+	/* The OSAs' wire descriptors in the epoll set (re-registered when an OSA's wire
+	 * is closed and opened again). */
+	int wfd[UPLINK_MAX_OSAS];
+	const struct osa *wosa[UPLINK_MAX_OSAS];
 	bool stop;
 };
+
+static void wires_sync(struct server *s)
+{
+	struct uplinks *u = s->cp->up;
+
+	for (unsigned k = 0; u && k < u->nosas; k++) {
+		const struct osa *o = u->osas[k].osa;
+		int fd = o ? osa_wire_fd(o) : -1;
+		struct epoll_event ev = { .events = EPOLLIN, .data.u32 = ID_WIRE + k };
+
+		if (fd == s->wfd[k] && o == s->wosa[k])
+			continue;
+		if (s->wfd[k] >= 0)
+			epoll_ctl(s->ep, EPOLL_CTL_DEL, s->wfd[k], NULL);	/* may be closed */
+		s->wfd[k] = -1;
+		s->wosa[k] = o;
+		if (fd >= 0 && epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev) == 0)
+			s->wfd[k] = fd;
+	}
+}
+
+/* Timer: guests, controllers, failure detection, then what that made arrive. */
+static void tick(struct server *s)
+{
+	cp_poll_guests(s->cp);
+	if (!s->cp->up)
+		return;
+	uplink_tick(s->cp->up);
+	if (uplink_poll(s->cp->up) > 0)
+		cp_poll_guests(s->cp);
+	wires_sync(s);
+}
 
 void server_line(struct cp *cp, struct vm **vm, const char *line, size_t len, struct out *o)
 {
@@ -320,6 +357,8 @@ int server_create(struct server **out, struct cp *cp, const char *path, const ch
 	if (!s)
 		return -ENOMEM;
 	s->ep = s->lfd = s->tfd = s->sfd = s->vfd = -1;
+	for (unsigned k = 0; k < UPLINK_MAX_OSAS; k++)
+		s->wfd[k] = -1;
 	s->cp = cp;
 	if (strlen(path) >= sizeof(s->path) ||
 	    (vm_path ? strlen(vm_path) : strlen(path) + 3) >= sizeof(s->vpath)) {
@@ -363,6 +402,7 @@ int server_create(struct server **out, struct cp *cp, const char *path, const ch
 		goto fail_unlink;
 	cp->on_logoff = on_logoff;
 	cp->on_logoff_ctx = s;
+	wires_sync(s);
 	*out = s;
 	return 0;
 
@@ -542,6 +582,11 @@ int server_run(struct server *s)
 				accept_one(s);
 			} else if (id == ID_VMLISTEN) {
 				vmc_accept(s);
+			} else if (id >= ID_WIRE) {
+				/* Frames from an OSA: into the switch, and let the guests
+				 * that got them answer at once. */
+				if (s->cp->up && uplink_poll(s->cp->up) > 0)
+					cp_poll_guests(s->cp);
 			} else if (id >= ID_VMC) {
 				if (id - ID_VMC < SRV_MAX_VMS)
 					vmc_event(s, id - ID_VMC, evs[i].events);
@@ -549,7 +594,7 @@ int server_run(struct server *s)
 				uint64_t ticks;
 
 				if (read(s->tfd, &ticks, sizeof(ticks)) > 0)
-					cp_poll_guests(s->cp);
+					tick(s);
 			} else if (id == ID_SIGNAL) {
 				struct signalfd_siginfo si;
 

@@ -11,7 +11,17 @@ dir=build/sample
 mkdir -p "$dir"
 sock=${CPNET_SOCKET:-$PWD/$dir/cpnetd.sock}
 rm -f "$sock"
-build/cpnetd --config samples/system.config --directory samples/user.direct \
+# As root, VSW1 gets an uplink: an OSA on the TAP cpnt0 (attach it to a bridge to
+# reach the outside).  Without root it stays RDEV NONE: guests talk locally.
+config=samples/system.config
+uplink="none (not root: RDEV NONE)"
+if [ "$(id -u)" -eq 0 ] && [ -c /dev/net/tun ] && command -v ip >/dev/null; then
+	ip link show cpnt0 >/dev/null 2>&1 || ip tuntap add dev cpnt0 mode tap
+	cat samples/system.config samples/uplink.config >"$dir/system.config"
+	config=$dir/system.config
+	uplink="OSA 0A00 on TAP cpnt0 (controllers DTCVSW1, DTCVSW2)"
+fi
+build/cpnetd --config "$config" --directory samples/user.direct \
 	--socket "$sock" >"$dir/cpnetd.log" 2>&1 &
 pid=$!
 trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true' EXIT
@@ -26,12 +36,13 @@ done
 cat <<MSG
 cpnetd is running (pid $pid, log $dir/cpnetd.log, socket $sock).
 You are logged on as OPERATOR. LINUX01 and LINUX02 are up on VSWITCH VSW1 and
-Guest LAN GLAN1. Try:
+Guest LAN GLAN1. VSW1 uplink: $uplink. Try:
   q vswitch vsw1 det
   q lan glan1 det
   q nic
   ping linux01 10.1.0.2
   q vmlan
+  q controller          q osa
 End with an empty line or Ctrl-D; cpnetd stops with this console.
 MSG
 CPNET_PASSWORD=${CPNET_PASSWORD:-OPERATOR} build/cpnet --socket "$sock" --user OPERATOR || true

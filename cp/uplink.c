@@ -1,0 +1,881 @@
+/* cp/uplink.c - VSWITCH uplinks as z/VM runs them: RDEVs attached to controller virtual
+ * machines, ControlSwitch / InitializationComplete, registrations, data path, failover. */
+#define _GNU_SOURCE
+#include "cp/uplink.h"
+
+#include <errno.h>
+#include <net/if.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cp/cp.h"
+#include "cp/msg.h"
+#include "cp/parse.h"
+#include "lib/cpnet.h"
+#include "qeth/qhdr.h"
+#include "vswitch/switch.h"
+
+#define REOPEN_MS 2000			/* retry a wire that could not be opened */
+#define INIT_RETRY_MS 2000		/* after a failed initialization of an RDEV */
+
+static uint64_t now_ms(const struct uplinks *u)
+{
+	struct timespec ts;
+
+	if (u->clock_ms)
+		return u->clock_ms(u->clock_ctx);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* An operator message (the console of cpnetd: its log). */
+static void say(struct uplinks *u, enum msg_id id, ...)
+{
+	char line[512];
+	va_list ap;
+
+	va_start(ap, id);
+	msg_vformat(line, sizeof(line), id, ap);
+	va_end(ap);
+	if (u->console)
+		u->console(u->console_ctx, line);
+}
+
+static void hex4(char b[8], uint16_t v)
+{
+	snprintf(b, 8, "%04X", v);
+}
+
+const char *up_state_name(enum up_state s)
+{
+	switch (s) {
+	case UPC_INIT: return "INITIALIZING";
+	case UPC_READY: return "BACKUP";
+	case UPC_ACTIVE: return "ACTIVE";
+	default: return "NOT ACTIVE";
+	}
+}
+
+/* ---- OSAs ------------------------------------------------------------------------ */
+
+int uplinks_init(struct uplinks *u, struct cp *cp)
+{
+	memset(u, 0, sizeof(*u));
+	u->cp = cp;
+	ctlq_init(&u->inbox);
+	u->next_token = 1;
+	return 0;
+}
+
+struct up_osa *uplink_find_osa(struct uplinks *u, uint16_t rdev)
+{
+	for (unsigned k = 0; k < u->nosas; k++)
+		if (u->osas[k].rdev == rdev)
+			return &u->osas[k];
+	return NULL;
+}
+
+static int open_osa(struct uplinks *u, struct up_osa *d)
+{
+	const struct wire_class *cls = wire_class_find(d->backend);
+	struct osa_cfg cfg;
+	struct osa *o;
+	int rc;
+
+	if (!cls)
+		return d->open_err = -EINVAL;
+	o = calloc(1, sizeof(*o));
+	if (!o)
+		return d->open_err = -ENOMEM;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.rdev = d->rdev;
+	/* Each OSA's subchannels are unique, so one controller can hold several. */
+	cfg.schno = (uint16_t)(0x0100 + 3 * (unsigned)(d - u->osas));
+	cfg.chpid = d->chpid;
+	if (d->has_mac)
+		memcpy(cfg.mac, d->mac, 6);
+	cfg.clock_ms = u->clock_ms;
+	cfg.clock_ctx = u->clock_ctx;
+	rc = osa_create(o, &cfg, cls, d->wname);
+	if (rc < 0) {
+		free(o);
+		return d->open_err = rc;
+	}
+	d->osa = o;
+	d->open_err = 0;
+	d->link = o->link_up;
+	return 0;
+}
+
+static void close_osa(struct up_osa *d)
+{
+	if (!d->osa)
+		return;
+	osa_destroy(d->osa);
+	free(d->osa);
+	d->osa = NULL;
+	d->link = false;
+}
+
+int uplink_add_osa(struct uplinks *u, uint16_t rdev, uint8_t chpid, const char *backend,
+		   const char *wname, const uint8_t *mac, unsigned line, int *open_err)
+{
+	struct up_osa *d;
+
+	if (open_err)
+		*open_err = 0;
+	for (unsigned k = 0; k < u->nosas; k++)
+		if (rdev < u->osas[k].rdev + 3 && u->osas[k].rdev < rdev + 3)
+			return -EEXIST;
+	if (u->nosas >= UPLINK_MAX_OSAS || (uint32_t)rdev + 2 > 0xFFFF)
+		return -ENOSPC;
+	d = &u->osas[u->nosas++];
+	memset(d, 0, sizeof(*d));
+	d->rdev = rdev;
+	d->chpid = chpid;
+	d->line = line;
+	snprintf(d->backend, sizeof(d->backend), "%s", backend ? backend : "");
+	snprintf(d->wname, sizeof(d->wname), "%s", wname ? wname : "");
+	if (mac) {
+		memcpy(d->mac, mac, 6);
+		d->has_mac = true;
+	}
+	if (d->backend[0]) {
+		int rc = open_osa(u, d);
+
+		if (open_err)
+			*open_err = rc;
+	}
+	return 0;
+}
+
+uint64_t uplink_osa_rx_drops(const struct up_osa *d)
+{
+	uint64_t n = 0;
+
+	if (d && d->osa)
+		for (unsigned k = 0; k < OSA_D_NR; k++)
+			n += d->osa->st.rx_drop[k];
+	return n;
+}
+
+/* ---- the data path ----------------------------------------------------------------- */
+
+/* Frames the LAN sends to the uplink: out through CP's data device of the OSA. */
+static unsigned port_rx(void *owner, struct port *p, const struct pframe *f, unsigned n)
+{
+	struct up_sw *s = owner;
+	struct qdrv *q = s->active >= 0 ? s->c[s->active].data : NULL;
+	unsigned took = 0;
+
+	(void)p;
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t len = f[i].len;
+		int rc;
+
+		if (!q || len == 0 || len > sizeof(s->txbuf)) {
+			s->st.tx_discards++;
+			continue;
+		}
+		qdio_spans_copy(f[i].spans, f[i].nspans, 0, s->txbuf, len);
+		if (q->cfg.layer == 2) {
+			rc = qdrv_send_l2(q, s->txbuf, len);
+		} else if (f[i].kind == PF_IP && !f[i].ipv6) {
+			uint8_t cast = f[i].cast == PF_BROADCAST ? QHDR_L3_CAST_BCAST
+				       : f[i].cast == PF_MULTICAST ? QHDR_L3_CAST_MCAST
+				       : f[i].cast == PF_ANYCAST ? QHDR_L3_CAST_ANYCAST
+				       : QHDR_L3_CAST_UCAST;
+
+			rc = qdrv_send_l3_v4(q, s->txbuf, len, f[i].next_hop + QHDR_L3_ADDR_V4, cast);
+		} else if (f[i].kind == PF_ETH && f[i].ipv6) {
+			rc = qdrv_send_l3_v6(q, s->txbuf, len,
+					     f[i].cast == PF_MULTICAST ? QHDR_L3_CAST_MCAST
+								      : QHDR_L3_CAST_UCAST);
+		} else {
+			rc = -EINVAL;	/* ARP and other link frames stay on the LAN */
+		}
+		if (rc < 0) {
+			if (rc == -EAGAIN)
+				s->st.tx_discards++;
+			else
+				s->st.tx_errors++;
+			continue;
+		}
+		s->st.tx_pkts++;
+		s->st.tx_bytes += len;
+		took++;
+	}
+	if (q && took)
+		qdrv_flush(q);
+	return took;
+}
+
+/* A packet CP's data device received from the OSA: into the switch. */
+static void data_rx(void *ctx, const uint8_t *qh, const uint8_t *data, uint32_t len)
+{
+	struct up_sw *s = ctx;
+	struct qdio_span sp = { data, len };
+	struct pframe f;
+	struct qhdr h;
+
+	memset(&h, 0, sizeof(h));
+	if (qhdr_decode(qh, QHDR_SIZE, &h) < 0) {
+		s->st.rx_discards++;
+		return;
+	}
+	memset(&f, 0, sizeof(f));
+	f.spans = &sp;
+	f.nspans = 1;
+	f.len = len;
+	if (qhdr_id_is_l2(h.id)) {
+		uint8_t cast = h.l2.flags2 & QHDR_L2_CAST_MASK;
+
+		f.kind = PF_ETH;
+		f.cast = cast == QHDR_L2_BCAST ? PF_BROADCAST
+			 : cast == QHDR_L2_MCAST ? PF_MULTICAST : PF_UNICAST;
+		if (h.l2.flags2 & QHDR_L2_VLAN)
+			f.vlan = h.l2.vlan_tci & 0x0FFF;
+	} else {
+		uint8_t cast = h.l3.flags & QHDR_L3_CAST_MASK;
+
+		f.kind = (h.l3.flags & QHDR_L3_PASSTHRU) ? PF_ETH : PF_IP;
+		f.ipv6 = (h.l3.flags & QHDR_L3_IPV6) != 0;
+		f.cast = cast == QHDR_L3_CAST_BCAST ? PF_BROADCAST
+			 : cast == QHDR_L3_CAST_MCAST ? PF_MULTICAST
+			 : cast == QHDR_L3_CAST_ANYCAST ? PF_ANYCAST : PF_UNICAST;
+		if (h.l3.ext_flags & QHDR_L3_EXT_SRC_MAC) {
+			memcpy(f.src_mac, qhdr_l3_rx_src_mac(&h.l3), 6);
+			f.has_src_mac = true;
+		}
+		if (h.l3.ext_flags & QHDR_L3_EXT_INCL_VLAN)
+			f.vlan = qhdr_l3_rx_vlan(&h.l3) & 0x0FFF;
+	}
+	s->st.rx_pkts++;
+	s->st.rx_bytes += len;
+	port_tx(&s->port, &f, 1);
+}
+
+/* ---- switches and connections --------------------------------------------------- */
+
+static struct ctlr *ctl_of(const struct uplinks *u, const char *userid)
+{
+	struct vm *vm = userid[0] ? cp_find_vm(u->cp, userid) : NULL;
+
+	return vm ? vm->ctl : NULL;
+}
+
+struct up_sw *uplink_find_sw(struct uplinks *u, const struct lanbk *lan)
+{
+	for (unsigned k = 0; k < u->nsw; k++)
+		if (u->sw[k]->lan == lan)
+			return u->sw[k];
+	return NULL;
+}
+
+unsigned uplink_managing(const struct uplinks *u, const char *userid)
+{
+	unsigned n = 0;
+
+	for (unsigned k = 0; k < u->nsw; k++)
+		for (unsigned i = 0; i < 2; i++)
+			if (u->sw[k]->c[i].state != UPC_IDLE && !strcmp(u->sw[k]->c[i].ctl, userid))
+				n++;
+	return n;
+}
+
+static void mark_local_only(struct lanbk *lan)
+{
+	uint32_t cur = 0;
+	const struct ipt_uni *e;
+
+	while ((e = iptab_next_uni(&lan->tab, &cur)) != NULL)
+		if (!e->local_only)
+			iptab_set_local_only(&lan->tab, e->kind, e->addr, true);
+}
+
+/* Tear a connection down: the uplink port leaves the LAN if it was the active one,
+ * CP gives the data device back and DETACHes the devices from the controller (a CP
+ * action on the virtual machine's configuration: no cooperation needed). */
+static void conn_drop(struct up_sw *s, int i)
+{
+	struct up_conn *c = &s->c[i];
+	struct ctlr *ctl;
+
+	if (c->state == UPC_IDLE)
+		return;
+	if (s->active == i) {
+		lan_detach_uplink(s->lan);
+		s->active = -1;
+		mark_local_only(s->lan);	/* the OSA that accepted them is gone */
+	}
+	if (c->data) {
+		c->data->cfg.rx = NULL;
+		c->data->cfg.rx_ctx = NULL;
+	}
+	ctl = ctl_of(s->u, c->ctl);
+	if (ctl && c->dev)
+		ctl_detach(ctl, c->dev->rdev);
+	if (c->dev)
+		c->dev->sw = NULL;
+	memset(c, 0, sizeof(*c));
+}
+
+static int post(struct up_sw *s, struct up_conn *c, struct ctl_msg *m)
+{
+	struct ctlr *ctl = ctl_of(s->u, c->ctl);
+
+	m->token = c->token;
+	return ctl ? ctl_post(ctl, m) : -ENOTCONN;
+}
+
+static void send_addr(struct up_sw *s, const struct paddr *a)
+{
+	struct up_conn *c;
+	struct ctl_msg m;
+
+	if (s->active < 0)
+		return;
+	c = &s->c[s->active];
+	memset(&m, 0, sizeof(m));
+	m.type = (a->op == PA_SETIP || a->op == PA_SETIPM || a->op == PA_SETVMAC ||
+		  a->op == PA_SETGMAC) ? CTLM_REGISTER : CTLM_DEREGISTER;
+	m.rdev = c->dev->rdev;
+	m.a = *a;
+	if (post(s, c, &m) == 0)
+		s->st.regs_sent++;
+	else
+		s->st.regs_failed++;
+}
+
+/* Every address guests registered goes to the controller of a newly active OSA. */
+static void send_all(struct up_sw *s)
+{
+	struct lanbk *lan = s->lan;
+	const struct ipt_uni *e;
+	const struct ipt_grp *g;
+	uint32_t cur = 0;
+	struct paddr a;
+
+	while ((e = iptab_next_uni(&lan->tab, &cur)) != NULL) {
+		if ((int)e->port == lan->uplink_idx)
+			continue;
+		memset(&a, 0, sizeof(a));
+		if (e->kind == IPT_MAC) {
+			a.op = PA_SETVMAC;
+			memcpy(a.mac, e->addr, 6);
+		} else {
+			/* The table keeps no mask: a host route (the OSA uses the mask only
+			 * for subnet-directed broadcast). */
+			a.op = PA_SETIP;
+			a.ipv6 = e->kind == IPT_V6;
+			memcpy(a.ip, e->addr, 16);
+			memset(a.mask, 0xFF, a.ipv6 ? 16 : 4);
+		}
+		send_addr(s, &a);
+	}
+	cur = 0;
+	while ((g = iptab_next_grp(&lan->tab, &cur)) != NULL) {
+		memset(&a, 0, sizeof(a));
+		if (g->kind == IPT_MAC) {
+			a.op = PA_SETGMAC;
+			memcpy(a.mac, g->addr, 6);
+		} else {
+			a.op = PA_SETIPM;
+			a.ipv6 = g->kind == IPT_V6;
+			memcpy(a.ip, g->addr, 16);
+		}
+		send_addr(s, &a);
+	}
+}
+
+static void activate(struct up_sw *s, int i)
+{
+	struct up_conn *c = &s->c[i];
+	char rd[8];
+
+	if (lan_attach_uplink(s->lan, &s->port) < 0)
+		return;
+	c->data->cfg.rx = data_rx;
+	c->data->cfg.rx_ctx = s;
+	c->state = UPC_ACTIVE;
+	c->since = now_ms(s->u);
+	s->active = i;
+	s->down_reported = false;
+	mark_local_only(s->lan);
+	send_all(s);
+	hex4(rd, c->dev->rdev);
+	say(s->u, MSG_SWU_STATUS, s->lan->name, "ready");
+	say(s->u, MSG_SWU_CONTROLLER, c->ctl, rd, s->lan->name);
+}
+
+/* The registration notices of the LAN (every guest SETIP/SETVMAC/... and withdrawal). */
+static void lan_notify(void *ctx, struct lanbk *lan, unsigned conn, const struct paddr *a)
+{
+	struct up_sw *s = ctx;
+
+	if ((int)conn == lan->uplink_idx)
+		return;
+	send_addr(s, a);
+}
+
+static struct up_sw *sw_create(struct uplinks *u, struct lanbk *lan)
+{
+	struct up_sw *s;
+
+	if (u->nsw >= UPLINK_MAX_SW)
+		return NULL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->lan = lan;
+	s->u = u;
+	s->active = -1;
+	s->port.rx = port_rx;
+	s->port.owner = s;
+	snprintf(s->port.name, sizeof(s->port.name), "UPLINK %s", lan->name);
+	lan->notify = lan_notify;
+	lan->notify_ctx = s;
+	u->sw[u->nsw++] = s;
+	return s;
+}
+
+static void sw_destroy(struct uplinks *u, struct up_sw *s)
+{
+	conn_drop(s, 0);
+	conn_drop(s, 1);
+	if (s->lan->notify_ctx == s) {
+		s->lan->notify = NULL;
+		s->lan->notify_ctx = NULL;
+	}
+	for (unsigned k = 0; k < u->nsw; k++)
+		if (u->sw[k] == s) {
+			u->sw[k] = u->sw[--u->nsw];
+			break;
+		}
+	free(s);
+}
+
+void uplink_lan_gone(struct uplinks *u, struct lanbk *lan)
+{
+	struct up_sw *s = uplink_find_sw(u, lan);
+
+	if (s)
+		sw_destroy(u, s);
+}
+
+void uplinks_free(struct uplinks *u)
+{
+	while (u->nsw)
+		sw_destroy(u, u->sw[u->nsw - 1]);
+	for (unsigned k = 0; k < u->nosas; k++)
+		close_osa(&u->osas[k]);
+	u->nosas = 0;
+}
+
+static bool rdev_named(const struct lanbk *lan, uint16_t rdev)
+{
+	for (unsigned k = 0; k < lan->nrdev; k++)
+		if (lan->rdev[k] == rdev)
+			return true;
+	return false;
+}
+
+static bool usable(const struct up_osa *d, uint64_t now)
+{
+	return d && d->osa && d->link && !d->osa->wire.failed && !d->sw && now >= d->retry_at;
+}
+
+/* Start a connection on slot i: ATTACH the RDEV's devices to a controller and send
+ * ControlSwitch.  The first usable RDEV in the VSWITCH's order other than not_rdev
+ * (only_rdev: that one or none); avoid: a controller to pass over if possible. */
+static bool conn_start(struct up_sw *s, int i, uint16_t not_rdev, uint16_t only_rdev,
+		       const char *avoid)
+{
+	struct uplinks *u = s->u;
+	struct ctl_cand cand[CP_MAX_AUTOLOG];
+	struct vm *vms[CP_MAX_AUTOLOG];
+	struct up_conn *c = &s->c[i];
+	struct up_osa *d = NULL;
+	uint64_t now = now_ms(u);
+	unsigned n = 0;
+	struct ctl_msg m;
+	uint8_t layer = s->lan->transport == LAN_ETHERNET ? 2 : 3;
+	struct ctlr *ctl;
+	int k;
+
+	for (unsigned r = 0; r < s->lan->nrdev && !d; r++) {
+		struct up_osa *x = uplink_find_osa(u, s->lan->rdev[r]);
+
+		if (x && x->rdev != not_rdev && (!only_rdev || x->rdev == only_rdev) &&
+		    usable(x, now))
+			d = x;
+	}
+	if (!d)
+		return false;
+	for (unsigned v = 0; v < u->cp->nvms && n < CP_MAX_AUTOLOG; v++) {
+		struct vm *vm = u->cp->vms[v];
+
+		if (!vm->ctl)
+			continue;
+		vms[n] = vm;
+		cand[n].userid = vm->userid;
+		cand[n].eligible = !vm->ctl_stalled;
+		cand[n].managing = uplink_managing(u, vm->userid);
+		n++;
+	}
+	k = ctl_select(cand, n, s->lan->controller, avoid);
+	if (k < 0)
+		return false;
+	ctl = vms[k]->ctl;
+	memset(c, 0, sizeof(*c));
+	if (ctl_attach(ctl, osa_nic(d->osa), d->rdev, layer, &c->vdev) < 0)
+		return false;
+	c->dev = d;
+	d->sw = s;
+	snprintf(c->ctl, sizeof(c->ctl), "%s", vms[k]->userid);
+	c->token = u->next_token++;
+	if (!u->next_token)
+		u->next_token = 1;
+	c->state = UPC_INIT;
+	c->since = now;
+	memset(&m, 0, sizeof(m));
+	m.type = CTLM_CONTROL_SWITCH;
+	m.rdev = d->rdev;
+	m.layer = layer;
+	if (post(s, c, &m) < 0) {
+		conn_drop(s, i);
+		return false;
+	}
+	/* ControlSwitch is the first thing the controller must take off its queue. */
+	c->probe_tail = ctl->in.tail;
+	c->probe_at = now;
+	return true;
+}
+
+enum fail_why { FAIL_GONE, FAIL_STALL, FAIL_RDEV };
+
+static void conn_fail(struct up_sw *s, int i, enum fail_why why, const char *detail)
+{
+	struct up_conn *c = &s->c[i];
+	bool was_active = s->active == i;
+	char rd[8];
+	int j = 1 - i;
+
+	hex4(rd, c->dev ? c->dev->rdev : 0);
+	if (why == FAIL_STALL)
+		say(s->u, MSG_SWU_STALL, c->ctl, rd, s->lan->name);
+	else if (why == FAIL_GONE)
+		say(s->u, MSG_SWU_CTL_GONE, c->ctl, rd, s->lan->name);
+	else
+		say(s->u, MSG_SWU_RDEV_FAIL, rd, s->lan->name, detail);
+	conn_drop(s, i);
+	if (!was_active)
+		return;
+	s->st.failovers++;
+	if (s->c[j].state == UPC_READY)
+		activate(s, j);
+}
+
+/* ---- messages from controllers ------------------------------------------------------ */
+
+static struct up_sw *by_token(struct uplinks *u, uint32_t token, int *idx)
+{
+	for (unsigned k = 0; k < u->nsw; k++)
+		for (int i = 0; i < 2; i++)
+			if (u->sw[k]->c[i].state != UPC_IDLE && u->sw[k]->c[i].token == token) {
+				*idx = i;
+				return u->sw[k];
+			}
+	return NULL;
+}
+
+static void on_message(struct uplinks *u, const struct ctl_msg *m)
+{
+	struct up_sw *s;
+	struct up_conn *c;
+	int i = 0;
+
+	s = by_token(u, m->token, &i);
+	if (!s)
+		return;		/* a connection CP already abandoned */
+	c = &s->c[i];
+	switch (m->type) {
+	case CTLM_INIT_COMPLETE:
+		if (c->state != UPC_INIT) {
+			s->st.stale++;
+			return;
+		}
+		if (m->rc < 0 || !m->data) {
+			char rd[8];
+
+			hex4(rd, c->dev->rdev);
+			say(u, MSG_SWU_INIT_FAIL, c->ctl, rd, s->lan->name,
+			    m->text[0] ? m->text : cpnet_strerror(m->rc));
+			c->dev->retry_at = now_ms(u) + INIT_RETRY_MS;
+			conn_drop(s, i);
+			return;
+		}
+		/* CP takes the data device: inbound stays dropped until it is active. */
+		c->data = m->data;
+		c->data->cfg.rx = NULL;
+		c->state = UPC_READY;
+		c->since = now_ms(u);
+		if (s->active < 0)
+			activate(s, i);
+		return;
+	case CTLM_RESULT:
+		if (s->active != i) {
+			s->st.stale++;
+			return;
+		}
+		if (m->rc != 0) {
+			s->st.regs_failed++;
+			return;
+		}
+		s->st.regs_ok++;
+		if (m->a.op == PA_SETIP)
+			iptab_set_local_only(&s->lan->tab, m->a.ipv6 ? IPT_V6 : IPT_V4, m->a.ip, false);
+		else if (m->a.op == PA_SETVMAC)
+			iptab_set_local_only(&s->lan->tab, IPT_MAC, m->a.mac, false);
+		return;
+	default:
+		return;
+	}
+}
+
+/* ---- the tick ----------------------------------------------------------------------- */
+
+static void check_osas(struct uplinks *u, uint64_t now)
+{
+	for (unsigned k = 0; k < u->nosas; k++) {
+		struct up_osa *d = &u->osas[k];
+
+		if (d->osa) {
+			int up = osa_check_link(d->osa);
+
+			d->link = up > 0 && !d->osa->wire.failed;
+			/* A deleted device: let go of it once nobody uses it; it is opened
+			 * again when the operator re-creates it. */
+			if (d->osa->wire.failed && !d->sw)
+				close_osa(d);
+		}
+		if (!d->osa && d->backend[0] && now >= d->reopen_at) {
+			d->reopen_at = now + REOPEN_MS;
+			if (!strcmp(d->backend, "TAP") && !if_nametoindex(d->wname))
+				continue;
+			open_osa(u, d);
+		}
+	}
+}
+
+static void check_conn(struct up_sw *s, int i, uint64_t now)
+{
+	struct up_conn *c = &s->c[i];
+	struct ctlr *ctl;
+	struct vm *vm;
+
+	if (c->state == UPC_IDLE)
+		return;
+	vm = cp_find_vm(s->u->cp, c->ctl);
+	ctl = vm ? vm->ctl : NULL;
+	if (!ctl) {
+		conn_fail(s, i, FAIL_GONE, NULL);
+		return;
+	}
+	if (!rdev_named(s->lan, c->dev->rdev) || !s->lan->connect) {
+		conn_drop(s, i);
+		return;
+	}
+	if (!c->dev->osa || !c->dev->link || c->dev->osa->wire.failed) {
+		conn_fail(s, i, FAIL_RDEV, !c->dev->osa || c->dev->osa->wire.failed ?
+			  "the device is gone" : "link down");
+		return;
+	}
+	/* Liveness: the controller must take its messages off the queue; the last probe
+	 * (or ControlSwitch) still queued after UPLINK_STALL_MS is a stall. */
+	if (c->probe_at && (int32_t)(ctl->in.head - c->probe_tail) < 0) {
+		if (now - c->probe_at > UPLINK_STALL_MS) {
+			vm->ctl_stalled = true;
+			conn_fail(s, i, FAIL_STALL, NULL);
+		}
+		return;
+	}
+	if (now - c->probe_at >= UPLINK_PROBE_MS) {
+		struct ctl_msg m;
+
+		memset(&m, 0, sizeof(m));
+		m.type = CTLM_PROBE;
+		if (post(s, c, &m) == 0) {
+			c->probe_tail = ctl->in.tail;
+			c->probe_at = now;
+		}
+	}
+}
+
+static void sw_tick(struct up_sw *s, uint64_t now)
+{
+	int a;
+
+	check_conn(s, 0, now);
+	check_conn(s, 1, now);
+	if (!s->lan->connect || !s->lan->nrdev)
+		return;
+	a = s->active;
+	if (a < 0) {
+		int i = s->c[0].state == UPC_READY ? 0 : s->c[1].state == UPC_READY ? 1 : -1;
+
+		if (i >= 0) {
+			activate(s, i);
+		} else if (s->c[0].state != UPC_INIT && s->c[1].state != UPC_INIT) {
+			int f = s->c[0].state == UPC_IDLE ? 0 : 1;
+
+			if (!conn_start(s, f, 0, 0, NULL) && !s->down_reported) {
+				s->down_reported = true;
+				say(s->u, MSG_SWU_STATUS, s->lan->name, "disconnected following error");
+				say(s->u, MSG_SWU_NO_RDEV, s->lan->name);
+			}
+		}
+		return;
+	}
+	/* A backup: another RDEV, pre-initialized, preferably by another controller. */
+	if (s->c[1 - a].state == UPC_IDLE)
+		conn_start(s, 1 - a, s->c[a].dev->rdev, 0, s->c[a].ctl);
+}
+
+int uplink_tick(struct uplinks *u)
+{
+	struct ctl_msg m;
+	uint64_t now = now_ms(u);
+	int work = 0;
+
+	if (u->in_tick)
+		return 0;
+	u->in_tick = true;
+	/* New VSWITCHes with RDEVs get their uplink state. */
+	for (unsigned k = 0; k < u->cp->lans.n; k++) {
+		struct lanbk *lan = u->cp->lans.lans[k];
+
+		if (lan->kind == LAN_VSWITCH && lan->nrdev && !uplink_find_sw(u, lan))
+			sw_create(u, lan);
+	}
+	check_osas(u, now);
+	/* The controllers run (CP dispatches their virtual machines) ... */
+	for (unsigned v = 0; v < u->cp->nvms; v++)
+		if (u->cp->vms[v]->ctl)
+			work += (int)ctl_run(u->cp->vms[v]->ctl, UPLINK_BUDGET);
+	/* ... and CP reads what they answered. */
+	for (unsigned n = 0; n < UPLINK_BUDGET && ctlq_get(&u->inbox, &m); n++, work++)
+		on_message(u, &m);
+	for (unsigned k = 0; k < u->nsw; k++)
+		sw_tick(u->sw[k], now);
+	/* Messages the new connections caused (a second round keeps bring-up quick). */
+	for (unsigned v = 0; v < u->cp->nvms; v++)
+		if (u->cp->vms[v]->ctl)
+			work += (int)ctl_run(u->cp->vms[v]->ctl, UPLINK_BUDGET);
+	for (unsigned n = 0; n < UPLINK_BUDGET && ctlq_get(&u->inbox, &m); n++, work++)
+		on_message(u, &m);
+	u->in_tick = false;
+	return work;
+}
+
+int uplink_poll(struct uplinks *u)
+{
+	int n = 0;
+
+	for (unsigned k = 0; k < u->nosas; k++) {
+		struct up_osa *d = &u->osas[k];
+		int r;
+
+		if (!d->osa)
+			continue;
+		r = osa_poll(d->osa, UPLINK_BUDGET);
+		if (r > 0)
+			n += r;
+		else if (r == -ENETDOWN)
+			d->link = false;
+	}
+	for (unsigned k = 0; k < u->nsw; k++)
+		for (int i = 0; i < 2; i++) {
+			struct up_conn *c = &u->sw[k]->c[i];
+
+			if ((c->state == UPC_READY || c->state == UPC_ACTIVE) && c->data)
+				n += qdrv_poll(c->data);
+		}
+	return n;
+}
+
+int uplink_pump(struct uplinks *u, int ms)
+{
+	struct pollfd p[UPLINK_MAX_OSAS];
+	unsigned n = 0;
+
+	for (unsigned k = 0; k < u->nosas; k++)
+		if (u->osas[k].osa && osa_wire_fd(u->osas[k].osa) >= 0) {
+			p[n].fd = osa_wire_fd(u->osas[k].osa);
+			p[n].events = POLLIN;
+			n++;
+		}
+	if (n && ms > 0)
+		poll(p, n, ms);
+	return uplink_poll(u);
+}
+
+void uplink_vm_gone(struct uplinks *u, struct vm *vm, bool forced)
+{
+	(void)forced;
+	if (!vm->ctl)
+		return;
+	for (unsigned k = 0; k < u->nsw; k++)
+		for (int i = 0; i < 2; i++) {
+			struct up_sw *s = u->sw[k];
+
+			if (s->c[i].state != UPC_IDLE && !strcmp(s->c[i].ctl, vm->userid))
+				conn_fail(s, i, FAIL_GONE, NULL);
+		}
+}
+
+int uplink_switchover(struct uplinks *u, struct lanbk *lan, bool has_rdev, uint16_t rdev,
+		      struct out *o)
+{
+	struct up_sw *s = uplink_find_sw(u, lan);
+	int a, b;
+	char rd[8];
+
+	hex4(rd, rdev);
+	if (!s || s->active < 0)
+		return out_msg(o, MSG_SWU_NO_SWITCHOVER, lan->name, "the uplink is not active");
+	a = s->active;
+	b = 1 - a;
+	if (has_rdev && s->c[a].dev->rdev == rdev)
+		return out_msg(o, MSG_SWU_NO_SWITCHOVER, lan->name, "that RDEV is already active");
+	if (has_rdev && (s->c[b].state == UPC_IDLE || s->c[b].dev->rdev != rdev)) {
+		if (!rdev_named(lan, rdev))
+			return out_msg(o, MSG_SWU_NO_SWITCHOVER, lan->name, "the RDEV is not one of its RDEVs");
+		/* Re-aim the backup at the requested RDEV. */
+		conn_drop(s, b);
+		{
+			struct up_osa *d = uplink_find_osa(u, rdev);
+
+			if (!d || !usable(d, now_ms(u)))
+				return out_msg(o, MSG_SWU_NO_SWITCHOVER, lan->name,
+					       "the RDEV is not a working OSA-Express device");
+		}
+		conn_start(s, b, s->c[a].dev->rdev, rdev, s->c[a].ctl);
+		uplink_tick(u);
+	}
+	if (s->c[b].state == UPC_INIT)
+		uplink_tick(u);
+	if (s->c[b].state != UPC_READY)
+		return out_msg(o, MSG_SWU_NO_SWITCHOVER, lan->name,
+			       "no backup RDEV is initialized");
+	if (has_rdev && s->c[b].dev->rdev != rdev)
+		return out_msg(o, MSG_SWU_NO_SWITCHOVER, lan->name, "the RDEV could not be initialized");
+	conn_drop(s, a);
+	s->st.switchovers++;
+	activate(s, b);
+	return out_msg(o, MSG_R_COMPLETE);
+}

@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# tests/scenarios/uplink_tap.sh - cpnetd with TAP-backed RDEVs: controllers bring the OSAs
+# up, AUTOLOG'd guests on an IP and an ETHERNET VSWITCH reach a namespace host and back.
+# Needs root (netns, bridge, TAP); skips with exit 0 otherwise.
+set -u
+if [ "$(id -u)" -ne 0 ]; then
+	echo "uplink_tap: SKIP (needs root for a network namespace, bridge and TAP)"
+	exit 0
+fi
+if [ ! -c /dev/net/tun ] || ! command -v ip >/dev/null; then
+	echo "uplink_tap: SKIP (no /dev/net/tun or no ip command)"
+	exit 0
+fi
+. "$(dirname "$0")/cpnet-lib.bash"
+
+S=$$
+NS=cpup-ns$S
+BR=cpupbr$S
+TA=cpupa$S
+TC=cpupc$S
+VH=cpupvh$S
+VN=cpupvn$S
+net_cleanup() {
+	ip link del "$TA" 2>/dev/null
+	ip link del "$TC" 2>/dev/null
+	ip link del "$VH" 2>/dev/null
+	ip link del "$BR" 2>/dev/null
+	ip netns del "$NS" 2>/dev/null
+}
+trap 'net_cleanup; cleanup' EXIT
+if ! ip netns add "$NS" 2>/dev/null; then
+	echo "uplink_tap: SKIP (cannot create a network namespace here)"
+	exit 0
+fi
+set -e
+ip link add "$BR" type bridge
+ip link set "$BR" up
+for t in "$TA" "$TC"; do
+	ip tuntap add dev "$t" mode tap
+	ip link set "$t" master "$BR"
+done
+ip link add "$VH" type veth peer name "$VN"
+ip link set "$VH" master "$BR"
+ip link set "$VH" up
+ip link set "$VN" netns "$NS"
+ip -n "$NS" link set lo up
+ip -n "$NS" addr add 10.9.0.2/24 dev "$VN"
+ip -n "$NS" addr add 10.8.0.2/24 dev "$VN"
+ip -n "$NS" link set "$VN" up
+set +e
+
+cat >"$TMP/system.config" <<CFG
+RDEVICE 0A00-0A02 TYPE OSA BACKEND TAP $TA
+RDEVICE 0C00-0C02 TYPE OSA BACKEND TAP $TC
+DEFINE VSWITCH VSWIP RDEV 0A00 CONTROLLER * IP
+DEFINE VSWITCH VSWL2 RDEV 0C00 CONTROLLER * ETHERNET
+MODIFY VSWITCH VSWIP GRANT LINUX01
+MODIFY VSWITCH VSWL2 GRANT LINUX02
+AUTOLOG DTCVSW1 DTCVSW2 LINUX01 LINUX02
+CFG
+cat >"$TMP/user.direct" <<DIR
+USER OPERATOR OPERATOR 64M 1G ABCDEFG
+USER DTCVSW1 NOLOG 64M 64M BG
+  CONTROLLER
+USER DTCVSW2 NOLOG 64M 64M BG
+  CONTROLLER
+USER LINUX01 NOLOG 1G 1G G
+  NICDEF 0600 TYPE QDIO LAN SYSTEM VSWIP
+  IPADDR 0600 10.9.0.1/24
+USER LINUX02 NOLOG 1G 1G G
+  NICDEF 0600 TYPE QDIO LAN SYSTEM VSWL2
+  IPADDR 0600 10.8.0.1/24
+DIR
+start_cpnetd "$TMP/system.config" "$TMP/user.direct"
+for _ in $(seq 50); do
+	[ "$(grep -c HCPSWU9322I "$TMP/cpnetd.out")" -ge 2 ] && break
+	sleep 0.1
+done
+grep HCPSWU "$TMP/cpnetd.out"
+[ "$(grep -c HCPSWU9322I "$TMP/cpnetd.out")" -ge 2 ] || fail "uplinks did not come up"
+# A bridge forwards to a TAP only once its operstate is up.
+for _ in $(seq 50); do
+	ip link show "$TA" | grep -q LOWER_UP && ip link show "$TC" | grep -q LOWER_UP && break
+	sleep 0.1
+done
+
+cp_ query controller
+echo "$OUT"
+expect_ok
+printf '%s\n' "$OUT" | grep -q "SYSTEM   VSWIP" || fail "QUERY CONTROLLER lacks VSWIP"
+cp_ query osa
+echo "$OUT"
+printf '%s\n' "$OUT" | grep -Eq "^OSA  0A00 ATTACHED TO DTCVSW[12] +0600 DEVTYPE OSA CHPID 0A OSD" ||
+	fail "QUERY OSA shape"
+
+# Guests -> namespace host (the IP switch's OSA resolves the host by ARP).
+cp_ ping linux01 10.9.0.2 3
+echo "$OUT"
+printf '%s\n' "$OUT" | grep -Eq "3 sent, [23] received" || fail "LINUX01 -> host"
+cp_ ping linux02 10.8.0.2 3
+echo "$OUT"
+printf '%s\n' "$OUT" | grep -Eq "3 sent, [23] received" || fail "LINUX02 -> host"
+
+# hostping IP COUNT: ICMP echo from the namespace host (raw socket: no ping binary
+# needed); prints "replies N", succeeds when at least one came back.
+hostping() {
+	ip netns exec "$NS" python3 - "$1" "$2" <<'PY'
+import socket, struct, sys, time
+def csum(b):
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    s = (s >> 16) + (s & 0xFFFF)
+    return ~(s + (s >> 16)) & 0xFFFF
+dst, count = sys.argv[1], int(sys.argv[2])
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+s.settimeout(0.2)
+got = 0
+for seq in range(count):
+    body = struct.pack("!BBHHH", 8, 0, 0, 0x4322, seq) + b"cpnet-uplink"
+    body = body[:2] + struct.pack("!H", csum(body)) + body[4:]
+    s.sendto(body, (dst, 0))
+    end = time.time() + 1.0
+    while time.time() < end:
+        try:
+            pkt, src = s.recvfrom(2048)
+        except socket.timeout:
+            continue
+        if src[0] == dst and pkt[20] == 0 and struct.unpack("!H", pkt[24:26])[0] == 0x4322:
+            got += 1
+            break
+print("replies %d" % got)
+sys.exit(0 if got else 1)
+PY
+}
+
+# Host -> guests.
+hostping 10.9.0.1 3 || fail "host -> LINUX01 (IP VSWITCH)"
+hostping 10.8.0.1 3 || fail "host -> LINUX02 (ETHERNET VSWITCH)"
+
+# ARP for an address nobody registered is not answered.
+hostping 10.9.0.98 1 && fail "10.9.0.98 answered"
+if ip -n "$NS" neigh show 10.9.0.98 | grep -q lladdr; then
+	fail "ARP for an unregistered IP was answered: $(ip -n "$NS" neigh show 10.9.0.98)"
+fi
+# Inbound for an unknown IP (the host is told the OSA's MAC): discarded and counted.
+OSAMAC=$(ip -n "$NS" neigh show 10.9.0.1 | sed -n 's/.*lladdr \([0-9a-f:]*\).*/\1/p')
+[ -n "$OSAMAC" ] || fail "host has no ARP entry for 10.9.0.1"
+ip -n "$NS" neigh replace 10.9.0.99 lladdr "$OSAMAC" dev "$VN"
+hostping 10.9.0.99 3 && fail "10.9.0.99 answered"
+
+cp_ query vswitch vswip details
+echo "$OUT"
+expect_ok
+expect_line "  RDEV: 0A00.P00 VDEV: 0600 Controller: DTCVSW1  ACTIVE"
+n=$(printf '%s\n' "$OUT" | sed -n 's/.*OSA discarded (IP not registered): \([0-9]*\).*/\1/p')
+[ "${n:-0}" -ge 3 ] || fail "unknown inbound IP not counted (got '${n:-}')"
+rx=$(printf '%s\n' "$OUT" | sed -n '/Uplink Port Connection/,$p' | sed -n 's/^    RX Packets: *\([0-9]*\).*/\1/p' | head -1)
+tx=$(printf '%s\n' "$OUT" | sed -n '/Uplink Port Connection/,$p' | sed -n 's/^    TX Packets: *\([0-9]*\).*/\1/p' | head -1)
+# 3 echo replies + 3 echo requests from the host at least; the same out.
+[ "${rx:-0}" -ge 5 ] && [ "${tx:-0}" -ge 5 ] || fail "uplink counters rx=${rx:-} tx=${tx:-}"
+cp_ query vswitch vswl2 details
+echo "$OUT"
+expect_line "  RDEV: 0C00.P00 VDEV: 0600 Controller: DTCVSW2  ACTIVE"
+echo "uplink_tap: ok"

@@ -1,0 +1,709 @@
+/* tests/unit/test_controller.c - VSWITCH uplinks with controller virtual machines over
+ * memory-wire OSAs: selection, registration flow, traffic to a simulated host, failover. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "controller/controller.h"
+#include "cp/config.h"
+#include "cp/cp.h"
+#include "cp/lanops.h"
+#include "cp/uplink.h"
+#include "osa/wire.h"
+#include "vswitch/switch.h"
+#include "tests/tcheck.h"
+
+/*
+ * The fixture is cpnetd without sockets: SYSTEM CONFIG and directory text, AUTOLOG,
+ * then "ticks" (uplink_tick + uplink_poll + guests, 50 ms of a fake clock each).
+ * The far end of each OSA's memory wire is the test playing a host 10.9.0.2 (IP
+ * switch VSWIP on 0A00 / 0B00) or 10.8.0.2 (ETHERNET switch VSWL2 on 0C00).
+ */
+static const char cfg_text[] =
+	"RDEVICE 0A00-0A02 TYPE OSA BACKEND MEM upa\n"
+	"RDEVICE 0B00-0B02 TYPE OSA BACKEND MEM upb CHPID 0B\n"
+	"RDEVICE 0C00 TYPE OSA BACKEND MEM upc\n"
+	"DEFINE VSWITCH VSWIP RDEV 0A00 0B00 CONTROLLER * IP\n"
+	"DEFINE VSWITCH VSWL2 RDEV 0C00 CONTROLLER DTCVSW2 ETHERNET\n"
+	"MODIFY VSWITCH VSWIP GRANT LINUX01\n"
+	"MODIFY VSWITCH VSWIP GRANT LINUX03\n"
+	"MODIFY VSWITCH VSWL2 GRANT LINUX02\n"
+	"AUTOLOG DTCVSW1 DTCVSW2 LINUX01 LINUX02 LINUX03\n";
+
+static const char dir_text[] =
+	"USER DTCVSW1 NOLOG 64M 64M BG\n"
+	"  CONTROLLER\n"
+	"USER DTCVSW2 NOLOG 64M 64M BG\n"
+	"  CONTROLLER\n"
+	"USER LINUX01 NOLOG 1G 1G G\n"
+	"  NICDEF 0600 TYPE QDIO LAN SYSTEM VSWIP\n"
+	"  IPADDR 0600 10.9.0.1/24\n"
+	"USER LINUX02 NOLOG 1G 1G G\n"
+	"  NICDEF 0600 TYPE QDIO LAN SYSTEM VSWL2\n"
+	"  IPADDR 0600 10.8.0.1/24\n"
+	"USER LINUX03 NOLOG 1G 1G G\n"
+	"  NICDEF 0600 TYPE QDIO LAN SYSTEM VSWIP\n"
+	"  IPADDR 0600 10.9.0.3/24\n";
+
+static const uint8_t HOST_MAC[6] = { 0x02, 0xAA, 0, 0, 0, 0x02 };
+
+struct fx {
+	struct cp cp;
+	uint64_t now;
+	char console[4096];
+	size_t clen;
+};
+
+static uint64_t fx_clock(void *ctx)
+{
+	return ((struct fx *)ctx)->now;
+}
+
+static void fx_console(void *ctx, const char *line)
+{
+	struct fx *f = ctx;
+	int n = snprintf(f->console + f->clen, sizeof(f->console) - f->clen, "%s\n", line);
+
+	if (n > 0 && f->clen + (size_t)n < sizeof(f->console))
+		f->clen += (size_t)n;
+}
+
+static void ticks(struct fx *f, unsigned n)
+{
+	for (unsigned k = 0; k < n; k++) {
+		f->now += 50;
+		uplink_tick(f->cp.up);
+		uplink_poll(f->cp.up);
+		cp_poll_guests(&f->cp);
+		uplink_poll(f->cp.up);
+	}
+}
+
+static struct fx *fx_new(void)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct out o;
+
+	if (!f)
+		return NULL;
+	f->now = 1000000;
+	cp_init(&f->cp, 42);
+	f->cp.up->clock_ms = fx_clock;
+	f->cp.up->clock_ctx = f;
+	f->cp.up->console = fx_console;
+	f->cp.up->console_ctx = f;
+	out_init(&o);
+	if (config_parse(&f->cp, "sys.cfg", cfg_text, sizeof(cfg_text) - 1, &o) ||
+	    dir_parse(&f->cp.dir, "user.direct", dir_text, sizeof(dir_text) - 1, &o)) {
+		fprintf(stderr, "%.*s", (int)o.len, o.buf);
+		out_free(&o);
+		cp_free(&f->cp);
+		free(f);
+		return NULL;
+	}
+	config_autolog(&f->cp, &o);
+	out_free(&o);
+	ticks(f, 4);
+	return f;
+}
+
+static void fx_free(struct fx *f)
+{
+	cp_free(&f->cp);
+	free(f);
+}
+
+static struct lanbk *sw_lan(struct fx *f, const char *name)
+{
+	return lan_find(&f->cp.lans, "SYSTEM", name);
+}
+
+static struct up_sw *sw_of(struct fx *f, const char *name)
+{
+	return uplink_find_sw(f->cp.up, sw_lan(f, name));
+}
+
+static struct wire *wire_of(struct fx *f, uint16_t rdev)
+{
+	struct up_osa *d = uplink_find_osa(f->cp.up, rdev);
+
+	return d && d->osa ? &d->osa->wire : NULL;
+}
+
+static struct guest_if *gif_of(struct fx *f, const char *user)
+{
+	struct vm *vm = cp_find_vm(&f->cp, user);
+
+	return vm && vm->nnics ? vm->nics[0]->gif : NULL;
+}
+
+/* ---- the host on the wire ---------------------------------------------------------- */
+
+static uint16_t csum(const uint8_t *b, size_t n)
+{
+	uint32_t s = 0;
+
+	for (size_t i = 0; i + 1 < n; i += 2)
+		s += (uint32_t)(b[i] << 8 | b[i + 1]);
+	if (n & 1)
+		s += (uint32_t)b[n - 1] << 8;
+	while (s >> 16)
+		s = (s & 0xFFFF) + (s >> 16);
+	return (uint16_t)~s;
+}
+
+static size_t eth(uint8_t *f, const uint8_t dst[6], const uint8_t src[6], uint16_t type)
+{
+	memcpy(f, dst, 6);
+	memcpy(f + 6, src, 6);
+	f[12] = (uint8_t)(type >> 8);
+	f[13] = (uint8_t)type;
+	return 14;
+}
+
+static size_t arp(uint8_t *f, uint16_t op, const uint8_t sha[6], const uint8_t spa[4],
+		  const uint8_t tha[6], const uint8_t tpa[4])
+{
+	static const uint8_t bc[6] = { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF };
+	size_t n = eth(f, op == 1 ? bc : tha, sha, 0x0806);
+	uint8_t *a = f + n;
+
+	memset(a, 0, 28);
+	a[1] = 1;
+	a[2] = 0x08;
+	a[4] = 6;
+	a[5] = 4;
+	a[7] = (uint8_t)op;
+	memcpy(a + 8, sha, 6);
+	memcpy(a + 14, spa, 4);
+	memcpy(a + 18, tha, 6);
+	memcpy(a + 24, tpa, 4);
+	return n + 28;
+}
+
+static size_t icmp(uint8_t *f, const uint8_t dmac[6], const uint8_t src[4], const uint8_t dst[4],
+		   uint8_t type, uint16_t id, uint16_t seq)
+{
+	size_t n = eth(f, dmac, HOST_MAC, 0x0800);
+	uint8_t *ip = f + n, *ic = ip + 20;
+	uint16_t c;
+
+	memset(ip, 0, 20 + 8 + 16);
+	ip[0] = 0x45;
+	ip[3] = 20 + 8 + 16;
+	ip[8] = 64;
+	ip[9] = 1;
+	memcpy(ip + 12, src, 4);
+	memcpy(ip + 16, dst, 4);
+	c = csum(ip, 20);
+	ip[10] = (uint8_t)(c >> 8);
+	ip[11] = (uint8_t)c;
+	ic[0] = type;
+	ic[4] = (uint8_t)(id >> 8);
+	ic[5] = (uint8_t)id;
+	ic[6] = (uint8_t)(seq >> 8);
+	ic[7] = (uint8_t)seq;
+	memset(ic + 8, 0x5A, 16);
+	c = csum(ic, 8 + 16);
+	ic[2] = (uint8_t)(c >> 8);
+	ic[3] = (uint8_t)c;
+	return n + 20 + 8 + 16;
+}
+
+/* What the host saw: counts of ARP requests/replies and echo requests/replies. */
+struct seen {
+	unsigned arp_req, arp_rep, echo_req, echo_rep, other;
+	uint8_t arp_rep_sha[6];
+	uint8_t last_src_mac[6];
+	uint8_t echo_req_src[4];
+	uint16_t echo_id, echo_seq;
+};
+
+static void collect(struct wire *w, struct seen *s)
+{
+	uint8_t b[2048];
+	int n;
+
+	while ((n = wire_mem_collect(w, b, sizeof(b))) > 0) {
+		uint16_t et = (uint16_t)(b[12] << 8 | b[13]);
+
+		memcpy(s->last_src_mac, b + 6, 6);
+		if (et == 0x0806 && n >= 42) {
+			if (b[21] == 1) {
+				s->arp_req++;
+			} else {
+				s->arp_rep++;
+				memcpy(s->arp_rep_sha, b + 22, 6);
+			}
+		} else if (et == 0x0800 && n >= 42 && b[23] == 1) {
+			if (b[34] == 8) {
+				s->echo_req++;
+				memcpy(s->echo_req_src, b + 26, 4);
+				s->echo_id = (uint16_t)(b[38] << 8 | b[39]);
+				s->echo_seq = (uint16_t)(b[40] << 8 | b[41]);
+			} else if (b[34] == 0) {
+				s->echo_rep++;
+			}
+		} else {
+			s->other++;
+		}
+	}
+}
+
+static const uint8_t G1[4] = { 10, 9, 0, 1 }, G3[4] = { 10, 9, 0, 3 }, H9[4] = { 10, 9, 0, 2 };
+static const uint8_t G2[4] = { 10, 8, 0, 1 }, H8[4] = { 10, 8, 0, 2 };
+
+/* A guest pings the host on the wire of `rdev`; the test answers ARP and echo.
+ * Returns the echo replies the guest counted. */
+static int ping_host(struct fx *f, const char *user, uint16_t rdev, const uint8_t gip[4],
+		     const uint8_t hip[4], unsigned count)
+{
+	struct guest_if *gi = gif_of(f, user);
+	struct wire *w = wire_of(f, rdev);
+	uint64_t before;
+	uint8_t fr[128];
+	int got = 0;
+
+	if (!gi || !w)
+		return -1;
+	before = gi->stk.st.echo_rep_rx;
+	for (unsigned k = 0; k < count; k++) {
+		struct seen s;
+
+		int rc;
+
+		memset(&s, 0, sizeof(s));
+		rc = stack_ping4(&gi->stk, hip, (uint16_t)k, 16);
+		for (unsigned t = 0; t < 6 && !s.echo_req; t++) {
+			ticks(f, 1);
+			if (rc == -EAGAIN)	/* a layer-2 guest resolving the host first */
+				rc = stack_ping4(&gi->stk, hip, (uint16_t)k, 16);
+			collect(w, &s);
+			if (s.arp_req) {
+				/* who-has hip: the host answers the asker (OSA, or the guest on L2) */
+				size_t n = arp(fr, 2, HOST_MAC, hip, s.last_src_mac, gip);
+
+				wire_mem_inject(w, fr, (uint32_t)n);
+				s.arp_req = 0;
+			}
+		}
+		if (s.echo_req) {
+			size_t n = icmp(fr, s.last_src_mac, hip, gip, 0, s.echo_id, s.echo_seq);
+
+			wire_mem_inject(w, fr, (uint32_t)n);
+			ticks(f, 2);
+		}
+	}
+	got = (int)(gi->stk.st.echo_rep_rx - before);
+	return got;
+}
+
+/* ---- tests -------------------------------------------------------------------------- */
+
+TEST(controller_select_fewest_and_named)
+{
+	struct ctl_cand c[3] = {
+		{ "DTCVSW1", true, 2 }, { "DTCVSW2", true, 1 }, { "DTCVSW3", false, 0 },
+	};
+
+	CHECK_EQ(ctl_select(c, 3, "*", NULL), 1);		/* fewest switches */
+	CHECK_EQ(ctl_select(c, 3, "DTCVSW1", NULL), 0);	/* named */
+	CHECK_EQ(ctl_select(c, 3, "DTCVSW3", NULL), -ENOENT);	/* not eligible */
+	CHECK_EQ(ctl_select(c, 3, "NOBODY", NULL), -ENOENT);
+	CHECK_EQ(ctl_select(c, 3, "*", "DTCVSW2"), 0);		/* backup: another one */
+	CHECK_EQ(ctl_select(c, 1, "*", "DTCVSW1"), 0);		/* ... or the same */
+	c[0].eligible = c[1].eligible = false;
+	CHECK_EQ(ctl_select(c, 3, "*", NULL), -ENOENT);
+	c[0].eligible = true;
+	c[0].managing = c[1].managing = 0;
+	c[1].eligible = true;
+	CHECK_EQ(ctl_select(c, 3, "*", NULL), 0);		/* tie: the first */
+}
+
+TEST(controller_queue_bounded)
+{
+	struct ctl_queue *q = malloc(sizeof(*q));
+	struct ctl_msg m, r;
+
+	CHECK(q != NULL);
+	ctlq_init(q);
+	memset(&m, 0, sizeof(m));
+	for (unsigned k = 0; k < CTLQ_SLOTS; k++) {
+		m.token = k + 1;
+		CHECK_EQ(ctlq_put(q, &m), 0);
+	}
+	CHECK_EQ(ctlq_put(q, &m), -ENOSPC);
+	CHECK_EQ(q->refused, 1u);
+	CHECK_EQ(ctlq_get(q, &r), 1);
+	CHECK_EQ(r.token, 1u);
+	CHECK_EQ(ctlq_len(q), CTLQ_SLOTS - 1);
+	while (ctlq_get(q, &r))
+		;
+	CHECK_EQ(r.token, CTLQ_SLOTS);
+	CHECK_EQ(ctlq_get(q, &r), 0);
+	CHECK(strcmp(ctlm_name(CTLM_CONTROL_SWITCH), "ControlSwitch") == 0);
+	CHECK(strcmp(ctlm_name(200), "?") == 0);
+	free(q);
+}
+
+TEST(controller_unknown_rdev_and_bad_messages)
+{
+	struct ctl_queue *cpq = malloc(sizeof(*cpq));
+	struct ctlr *c = malloc(sizeof(*c));
+	struct ctl_msg m, r;
+
+	CHECK(cpq && c);
+	ctlq_init(cpq);
+	CHECK_EQ(ctl_create(c, "DTCVSW9", cpq), 0);
+	memset(&m, 0, sizeof(m));
+	m.type = CTLM_CONTROL_SWITCH;	/* for devices nobody attached */
+	m.rdev = 0x0D00;
+	m.layer = 3;
+	m.token = 7;
+	ctl_post(c, &m);
+	m.type = CTLM_REGISTER;		/* for a connection it does not have */
+	m.a.op = PA_SETIP;
+	ctl_post(c, &m);
+	m.type = CTLM_RESULT;		/* not a request: ignored */
+	ctl_post(c, &m);
+	ctl_stall(c, true);
+	CHECK_EQ(ctl_run(c, 10), 0u);	/* a stalled VM does nothing */
+	ctl_stall(c, false);
+	CHECK_EQ(ctl_run(c, 10), 3u);
+	CHECK_EQ(ctlq_get(cpq, &r), 1);
+	CHECK_EQ(r.type, CTLM_INIT_COMPLETE);
+	CHECK_EQ(r.rc, -ENODEV);
+	CHECK(r.data == NULL);
+	CHECK_EQ(ctlq_get(cpq, &r), 1);
+	CHECK_EQ(r.type, CTLM_RESULT);
+	CHECK_EQ(r.rc, -ENOTCONN);
+	CHECK_EQ(ctlq_get(cpq, &r), 0);
+	CHECK_EQ(ctl_detach(c, 0x0D00), -ENOENT);
+	ctl_destroy(c);
+	free(c);
+	free(cpq);
+}
+
+TEST(controller_uplink_comes_up_and_clears_local_only)
+{
+	struct fx *f = fx_new();
+	struct up_sw *s;
+	struct lanbk *lan;
+
+	CHECK(f != NULL);
+	s = sw_of(f, "VSWIP");
+	lan = sw_lan(f, "VSWIP");
+	CHECK(s != NULL);
+	CHECK(s->active >= 0);
+	/* '*': the first controller managing nothing; the backup: the other one on the
+	 * other RDEV, pre-initialized. */
+	CHECK(strcmp(s->c[s->active].ctl, "DTCVSW1") == 0);
+	CHECK_EQ(s->c[s->active].dev->rdev, 0x0A00);
+	CHECK_EQ(s->c[1 - s->active].state, UPC_READY);
+	CHECK(strcmp(s->c[1 - s->active].ctl, "DTCVSW2") == 0);
+	CHECK_EQ(s->c[1 - s->active].dev->rdev, 0x0B00);
+	CHECK(lan->uplink == &s->port);
+	/* The guests' IPs went to the OSA through the controller: no longer local only. */
+	CHECK_EQ(iptab_local_only(&lan->tab, IPT_V4, G1), 0);
+	CHECK_EQ(iptab_local_only(&lan->tab, IPT_V4, G3), 0);
+	CHECK(s->st.regs_ok >= 2);
+	/* The OSA itself knows them now. */
+	CHECK(uplink_find_osa(f->cp.up, 0x0A00)->osa->nip4 >= 2);
+	CHECK(uplink_find_osa(f->cp.up, 0x0B00)->osa->nip4 == 0);	/* backup: none yet */
+	/* Named controller for the ETHERNET switch; its guest MAC accepted. */
+	s = sw_of(f, "VSWL2");
+	CHECK(s && s->active >= 0);
+	CHECK(strcmp(s->c[s->active].ctl, "DTCVSW2") == 0);
+	{
+		struct vm *vm = cp_find_vm(&f->cp, "LINUX02");
+
+		CHECK_EQ(iptab_local_only(&sw_lan(f, "VSWL2")->tab, IPT_MAC, vm->nics[0]->mac), 0);
+	}
+	CHECK(strstr(f->console, "HCPSWU2830I VSWITCH SYSTEM VSWIP status is ready.") != NULL);
+	CHECK(strstr(f->console, "HCPSWU9322I DTCVSW1 is VSWITCH controller for device 0A00.P00") != NULL);
+	fx_free(f);
+}
+
+TEST(controller_later_registration_travels_the_same_way)
+{
+	struct fx *f = fx_new();
+	struct guest_if *gi;
+	struct lanbk *lan;
+	static const uint8_t extra[4] = { 10, 9, 0, 77 };
+
+	CHECK(f != NULL);
+	lan = sw_lan(f, "VSWIP");
+	gi = gif_of(f, "LINUX01");
+	CHECK_EQ(qdrv_setip(&gi->drv, false, extra, 24), 0);
+	/* Registered on the LAN at once, local only until the OSA accepted it. */
+	CHECK_EQ(iptab_local_only(&lan->tab, IPT_V4, extra), 1);
+	ticks(f, 2);
+	CHECK_EQ(iptab_local_only(&lan->tab, IPT_V4, extra), 0);
+	/* Withdrawn: DELIP reaches the OSA too. */
+	{
+		struct osa *o = uplink_find_osa(f->cp.up, 0x0A00)->osa;
+		unsigned n = o->nip4;
+
+		CHECK_EQ(qdrv_delip(&gi->drv, false, extra, 24), 0);
+		ticks(f, 2);
+		CHECK_EQ(o->nip4, n - 1);
+	}
+	fx_free(f);
+}
+
+TEST(controller_ip_switch_traffic_to_host)
+{
+	struct fx *f = fx_new();
+	struct wire *w;
+	struct seen s;
+	uint8_t fr[128];
+	size_t n;
+	struct up_sw *sw;
+	struct guest_if *gi;
+	uint64_t req0;
+	static const uint8_t unknown[4] = { 10, 9, 0, 99 };
+
+	CHECK(f != NULL);
+	sw = sw_of(f, "VSWIP");
+	w = wire_of(f, 0x0A00);
+	/* guest -> host: the OSA resolves the host by ARP, the echo goes out. */
+	CHECK_EQ(ping_host(f, "LINUX01", 0x0A00, G1, H9, 3), 3);
+	CHECK(sw->st.tx_pkts >= 3);
+	CHECK(sw->st.rx_pkts >= 3);
+	/* host -> guest: ARP for a registered IP is answered with the OSA's MAC. */
+	memset(&s, 0, sizeof(s));
+	n = arp(fr, 1, HOST_MAC, H9, (const uint8_t[6]){ 0 }, G3);
+	wire_mem_inject(w, fr, (uint32_t)n);
+	ticks(f, 1);
+	collect(w, &s);
+	CHECK_EQ(s.arp_rep, 1u);
+	CHECK_MEM(s.arp_rep_sha, uplink_find_osa(f->cp.up, 0x0A00)->osa->mac, 6);
+	gi = gif_of(f, "LINUX03");
+	req0 = gi->stk.st.echo_req_rx;
+	n = icmp(fr, s.arp_rep_sha, H9, G3, 8, 0x77, 1);
+	wire_mem_inject(w, fr, (uint32_t)n);
+	ticks(f, 2);
+	collect(w, &s);
+	CHECK_EQ(gi->stk.st.echo_req_rx, req0 + 1);
+	CHECK_EQ(s.echo_rep, 1u);
+	/* ARP for an IP nobody registered: no answer. */
+	memset(&s, 0, sizeof(s));
+	n = arp(fr, 1, HOST_MAC, H9, (const uint8_t[6]){ 0 }, unknown);
+	wire_mem_inject(w, fr, (uint32_t)n);
+	ticks(f, 1);
+	collect(w, &s);
+	CHECK_EQ(s.arp_rep, 0u);
+	/* Inbound for an unknown IP: discarded and counted, nobody gets it. */
+	{
+		struct osa *o = uplink_find_osa(f->cp.up, 0x0A00)->osa;
+		uint64_t d0 = o->st.rx_drop[OSA_D_NOT_MINE], rx0 = sw->st.rx_pkts;
+
+		n = icmp(fr, o->mac, H9, unknown, 8, 0x78, 1);
+		wire_mem_inject(w, fr, (uint32_t)n);
+		ticks(f, 1);
+		CHECK_EQ(o->st.rx_drop[OSA_D_NOT_MINE], d0 + 1);
+		CHECK_EQ(sw->st.rx_pkts, rx0);
+		CHECK(uplink_osa_rx_drops(uplink_find_osa(f->cp.up, 0x0A00)) >= 1);
+	}
+	fx_free(f);
+}
+
+TEST(controller_ethernet_switch_traffic_to_host)
+{
+	struct fx *f = fx_new();
+	struct wire *w;
+	struct seen s;
+	uint8_t fr[128];
+	size_t n;
+	struct vm *vm;
+	static const uint8_t other[6] = { 0x02, 0xBB, 0, 0, 0, 9 };
+
+	CHECK(f != NULL);
+	w = wire_of(f, 0x0C00);
+	vm = cp_find_vm(&f->cp, "LINUX02");
+	/* The guest resolves the host itself (layer 2) and pings it. */
+	CHECK_EQ(ping_host(f, "LINUX02", 0x0C00, G2, H8, 2), 2);
+	/* The host asks for the guest: the guest (not the OSA) answers with its MAC. */
+	memset(&s, 0, sizeof(s));
+	n = arp(fr, 1, HOST_MAC, H8, (const uint8_t[6]){ 0 }, G2);
+	wire_mem_inject(w, fr, (uint32_t)n);
+	ticks(f, 2);
+	collect(w, &s);
+	CHECK_EQ(s.arp_rep, 1u);
+	CHECK_MEM(s.arp_rep_sha, vm->nics[0]->mac, 6);
+	/* A frame for a MAC nobody registered stays outside. */
+	{
+		struct osa *o = uplink_find_osa(f->cp.up, 0x0C00)->osa;
+		uint64_t d0 = o->st.rx_drop[OSA_D_MAC];
+
+		n = icmp(fr, other, H8, G2, 8, 1, 1);
+		wire_mem_inject(w, fr, (uint32_t)n);
+		ticks(f, 1);
+		CHECK_EQ(o->st.rx_drop[OSA_D_MAC], d0 + 1);
+	}
+	fx_free(f);
+}
+
+/* Guest-to-guest pings on VSWIP (LINUX01 -> LINUX03): each answered. */
+static int g2g(struct fx *f, unsigned count)
+{
+	struct guest_if *a = gif_of(f, "LINUX01");
+	uint64_t before = a->stk.st.echo_rep_rx;
+
+	for (unsigned k = 0; k < count; k++) {
+		stack_ping4(&a->stk, G3, (uint16_t)(100 + k), 16);
+		cp_poll_guests(&f->cp);
+		cp_poll_guests(&f->cp);
+		cp_poll_guests(&f->cp);
+	}
+	return (int)(a->stk.st.echo_rep_rx - before);
+}
+
+TEST(controller_force_fails_over_to_backup)
+{
+	struct fx *f = fx_new();
+	struct up_sw *s;
+	struct lanbk *lan;
+
+	CHECK(f != NULL);
+	s = sw_of(f, "VSWIP");
+	lan = sw_lan(f, "VSWIP");
+	CHECK_EQ(g2g(f, 3), 3);
+	cp_logoff(&f->cp, cp_find_vm(&f->cp, "DTCVSW1"));	/* FORCE DTCVSW1 */
+	/* The pre-initialized backup took over at once. */
+	CHECK(s->active >= 0);
+	CHECK(strcmp(s->c[s->active].ctl, "DTCVSW2") == 0);
+	CHECK_EQ(s->c[s->active].dev->rdev, 0x0B00);
+	CHECK_EQ(s->st.failovers, 1u);
+	CHECK(strstr(f->console, "HCPSWU9320E TCP/IP Controller DTCVSW1 was logged off. It was "
+			 "managing device 0A00.P00 for VSWITCH SYSTEM VSWIP.") != NULL);
+	/* Local only again until the new OSA accepted the addresses. */
+	CHECK_EQ(iptab_local_only(&lan->tab, IPT_V4, G1), 1);
+	CHECK_EQ(g2g(f, 3), 3);		/* guests never noticed */
+	ticks(f, 2);
+	CHECK_EQ(iptab_local_only(&lan->tab, IPT_V4, G1), 0);
+	CHECK_EQ(ping_host(f, "LINUX01", 0x0B00, G1, H9, 2), 2);
+	fx_free(f);
+}
+
+TEST(controller_stall_detected_and_failed_over)
+{
+	struct fx *f = fx_new();
+	struct up_sw *s;
+	struct vm *v1;
+
+	CHECK(f != NULL);
+	s = sw_of(f, "VSWIP");
+	v1 = cp_find_vm(&f->cp, "DTCVSW1");
+	ctl_stall(v1->ctl, true);	/* the virtual machine hangs */
+	ticks(f, 10);			/* 0.5 s: not yet a stall */
+	CHECK(strcmp(s->c[s->active].ctl, "DTCVSW1") == 0);
+	CHECK_EQ(g2g(f, 2), 2);
+	ticks(f, 40);
+	CHECK(strstr(f->console, "HCPSWU2843E A stall was detected for TCP/IP Controller DTCVSW1. "
+			 "It was managing device 0A00.P00 for VSWITCH SYSTEM VSWIP.") != NULL);
+	CHECK(s->active >= 0);
+	CHECK(strcmp(s->c[s->active].ctl, "DTCVSW2") == 0);
+	CHECK(v1->ctl_stalled);
+	CHECK_EQ(g2g(f, 2), 2);
+	CHECK_EQ(ping_host(f, "LINUX01", 0x0B00, G1, H9, 1), 1);
+	fx_free(f);
+}
+
+TEST(controller_rdev_failure_and_no_rdev_left)
+{
+	struct fx *f = fx_new();
+	struct up_sw *s;
+
+	CHECK(f != NULL);
+	s = sw_of(f, "VSWIP");
+	wire_mem_set_link(wire_of(f, 0x0A00), false, true);	/* the device is gone */
+	ticks(f, 2);
+	CHECK(strstr(f->console, "HCPSWU9321E Device 0A00.P00 of VSWITCH SYSTEM VSWIP failed") != NULL);
+	CHECK(s->active >= 0);
+	CHECK_EQ(s->c[s->active].dev->rdev, 0x0B00);
+	CHECK_EQ(g2g(f, 2), 2);
+	CHECK_EQ(ping_host(f, "LINUX01", 0x0B00, G1, H9, 1), 1);
+	/* The last RDEV's cable pulled: nothing left. */
+	wire_mem_set_link(wire_of(f, 0x0B00), false, false);
+	ticks(f, 2);
+	CHECK(s->active < 0);
+	CHECK(strstr(f->console, "HCPSWU2830I VSWITCH SYSTEM VSWIP status is disconnected following error.") != NULL);
+	CHECK(strstr(f->console, "HCPSWU2832E Connection for VSWITCH SYSTEM VSWIP is not active.") != NULL);
+	CHECK_EQ(g2g(f, 2), 2);		/* local traffic goes on */
+	/* Plugged back in: the uplink returns by itself. */
+	wire_mem_set_link(wire_of(f, 0x0B00), true, false);
+	ticks(f, 3);
+	CHECK(s->active >= 0);
+	CHECK_EQ(ping_host(f, "LINUX01", 0x0B00, G1, H9, 1), 1);
+	fx_free(f);
+}
+
+TEST(controller_switchover_command)
+{
+	struct fx *f = fx_new();
+	struct up_sw *s;
+	struct out o;
+	char *argv[3] = { "UPLINK", "SWITCHOVER", NULL };
+	char bad[] = "0C00";
+
+	CHECK(f != NULL);
+	s = sw_of(f, "VSWIP");
+	out_init(&o);
+	CHECK_EQ(vswitch_set(&f->cp, sw_lan(f, "VSWIP"), argv, 2, &o), 0);
+	CHECK_EQ(s->c[s->active].dev->rdev, 0x0B00);
+	CHECK_EQ(s->st.switchovers, 1u);
+	ticks(f, 4);	/* the old RDEV becomes the backup again */
+	CHECK_EQ(s->c[1 - s->active].state, UPC_READY);
+	CHECK_EQ(s->c[1 - s->active].dev->rdev, 0x0A00);
+	argv[2] = bad;	/* not one of VSWIP's RDEVs */
+	CHECK_EQ(vswitch_set(&f->cp, sw_lan(f, "VSWIP"), argv, 3, &o), 9324);
+	/* ETHERNET switch: one RDEV, no backup. */
+	CHECK_EQ(vswitch_set(&f->cp, sw_lan(f, "VSWL2"), argv, 2, &o), 9324);
+	out_free(&o);
+	CHECK_EQ(ping_host(f, "LINUX01", 0x0B00, G1, H9, 1), 1);
+	fx_free(f);
+}
+
+TEST(controller_config_rdevice_errors)
+{
+	static const struct { const char *in, *want; } cases[] = {
+		{ "RDEVICE 0A00-0A03 TYPE OSA\n", "HCPCMD002E Invalid operand - 0A00-0A03" },
+		{ "RDEVICE 0A00 TYPE OSA BACKEND FOO x\n", "HCPCMD002E Invalid operand - FOO" },
+		{ "RDEVICE 0A00 TYPE OSA BACKEND MEM\n", "HCPCMD1001E An operand is missing for BACKEND." },
+		{ "RDEVICE 0A00 TYPE OSA MAC 03-00-00-00-00-01\n", "HCPCMD002E Invalid operand - 03-00-00-00-00-01" },
+		{ "RDEVICE 0A00 TYPE OSA CHPID XYZ\n", "HCPCMD002E Invalid operand - XYZ" },
+		{ "RDEVICE 0A00-0A05 TYPE OSA BACKEND MEM one\n", "HCPCMD002E Invalid operand - one" },
+		{ "RDEVICE 0A00 TYPE OSA\nRDEVICE 0A01 TYPE OSA\n", "HCPNIC9200E Device 0A01 already exists" },
+		{ "RDEVICE 0A00 TYPE OSA BACKEND MEM a BOGUS\n", "HCPCMD003E Invalid option - BOGUS" },
+	};
+
+	for (unsigned k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		struct cp cp;
+		struct out o;
+
+		cp_init(&cp, 1);
+		out_init(&o);
+		config_parse(&cp, "s", cases[k].in, strlen(cases[k].in), &o);
+		if (!o.len || !strstr(o.buf, cases[k].want))
+			fprintf(stderr, "case %u: %.*s\n", k, (int)o.len, o.buf);
+		CHECK(o.len && strstr(o.buf, cases[k].want) != NULL);
+		out_free(&o);
+		cp_free(&cp);
+	}
+	/* A range of triplets with a name pattern makes one OSA each. */
+	{
+		struct cp cp;
+		struct out o;
+		static const char txt[] = "RDEVICE 0E00-0E05 TYPE OSA BACKEND MEM m%d\n";
+
+		cp_init(&cp, 1);
+		out_init(&o);
+		CHECK_EQ(config_parse(&cp, "s", txt, sizeof(txt) - 1, &o), 0);
+		CHECK_EQ(cp.up->nosas, 2u);
+		CHECK(strcmp(uplink_find_osa(cp.up, 0x0E03)->wname, "m1") == 0);
+		CHECK(uplink_find_osa(cp.up, 0x0E03)->osa != NULL);
+		out_free(&o);
+		cp_free(&cp);
+	}
+}
