@@ -470,22 +470,14 @@ int config_parse(struct cp *cp, const char *file, const char *text, size_t len, 
 	return (int)(o->nerr - errs0);
 }
 
+static int config_parse_cb(void *ctx, const char *file, const char *text, size_t len, struct out *o)
+{
+	return config_parse(ctx, file, text, len, o);
+}
+
 int config_load(struct cp *cp, const char *path, struct out *o)
 {
-	char *text;
-	size_t len;
-	int rc = stmt_read_file(path, &text, &len);
-
-	if (rc < 0) {
-		o->file = path;
-		o->line = 0;
-		out_msg(o, MSG_CFG_OPEN, path, strerror(-rc));
-		o->file = NULL;
-		return 1;
-	}
-	rc = config_parse(cp, path, text, len, o);
-	free(text);
-	return rc;
+	return stmt_load(path, o, config_parse_cb, cp);
 }
 
 int config_check_users(struct cp *cp, struct out *o)

@@ -373,20 +373,12 @@ next:;
 	return (int)(o->nerr - errs0);
 }
 
+static int dir_parse_cb(void *ctx, const char *file, const char *text, size_t len, struct out *o)
+{
+	return dir_parse(ctx, file, text, len, o);
+}
+
 int dir_load(struct dir *d, const char *path, struct out *o)
 {
-	char *text;
-	size_t len;
-	int rc = stmt_read_file(path, &text, &len);
-
-	if (rc < 0) {
-		o->file = path;
-		o->line = 0;
-		out_msg(o, MSG_CFG_OPEN, path, strerror(-rc));
-		o->file = NULL;
-		return 1;
-	}
-	rc = dir_parse(d, path, text, len, o);
-	free(text);
-	return rc;
+	return stmt_load(path, o, dir_parse_cb, d);
 }

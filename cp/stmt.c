@@ -2,6 +2,8 @@
  * comments, joins continued lines, counts lines, refuses what it cannot hold. */
 #include "cp/stmt.h"
 
+#include "cp/msg.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -177,4 +179,22 @@ int stmt_read_file(const char *path, char **text, size_t *len)
 	*text = b;
 	*len = n;
 	return 0;
+}
+
+int stmt_load(const char *path, struct out *o, stmt_parse_fn parse, void *ctx)
+{
+	char *text;
+	size_t len;
+	int rc = stmt_read_file(path, &text, &len);
+
+	if (rc < 0) {
+		o->file = path;
+		o->line = 0;
+		out_msg(o, MSG_CFG_OPEN, path, strerror(-rc));
+		o->file = NULL;
+		return 1;
+	}
+	rc = parse(ctx, path, text, len, o);
+	free(text);
+	return rc;
 }

@@ -38,4 +38,10 @@ int stmt_next(struct stmt_reader *r, char buf[CMD_LINE_MAX + 1], unsigned *line)
 /* Read a whole file (at most 16 MiB) into a NUL-terminated buffer. 0 or -errno. */
 int stmt_read_file(const char *path, char **text, size_t *len);
 
+/* Read `path` and hand its text to `parse` (SYSTEM CONFIG, the directory).  A file
+ * that cannot be read is one error, MSG_CFG_OPEN at path:0.  Returns the error count. */
+typedef int (*stmt_parse_fn)(void *ctx, const char *file, const char *text, size_t len,
+			     struct out *o);
+int stmt_load(const char *path, struct out *o, stmt_parse_fn parse, void *ctx);
+
 #endif
