@@ -1,0 +1,111 @@
+#!/bin/sh
+# tests/guests/init-uplink.sh - /init of t_uplink's guest: NIC 0700 layer 3 on an IP VSWITCH and
+# NIC 0600 layer 2 on an ETHERNET VSWITCH whose uplinks (OSA on a TAP) lead to a namespace host.
+# Pings the host on both subnets, sends TCP to the host's listeners and then listens for the host.
+# Kernel command line: cpnet.l3=ADDR/LEN cpnet.h3=HOST cpnet.l2=ADDR/LEN cpnet.h2=HOST
+#   cpnet.hp=PORT (host listener) cpnet.g3=PORT cpnet.g2=PORT (our listeners) cpnet.tok=TOKEN
+#   cpnet.wait=SECONDS (bound of each wait for the host)
+. /etc/cpnet-guest.sh
+guest_setup
+arg() { sed -n "s/.*cpnet\.$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
+L3=$(arg l3)
+H3=$(arg h3)
+L2=$(arg l2)
+H2=$(arg h2)
+HP=$(arg hp)
+G3=$(arg g3)
+G2=$(arg g2)
+TOK=$(arg tok)
+WAIT=$(arg wait)
+WAIT=${WAIT:-90}
+say "CPNET-GUEST: init started, kernel $(uname -r)"
+if ! load_modules > /tmp/insmod.log; then
+	cat /tmp/insmod.log
+	guest_done "FAIL insmod"
+fi
+
+# online BASE LAYER2: group BASE..BASE+2, online in that layer; sets IF.
+online() {
+	b=/sys/bus/ccwgroup/devices/0.0.$1
+	d1=$(printf '%04x' $((0x$1 + 1)))
+	d2=$(printf '%04x' $((0x$1 + 2)))
+	echo "0.0.$1,0.0.$d1,0.0.$d2" > /sys/bus/ccwgroup/drivers/qeth/group ||
+		{ dump_dmesg 10; guest_done "FAIL group $1"; }
+	echo "$2" > $b/layer2 || guest_done "FAIL $1 layer2=$2"
+	if ! echo 1 > $b/online; then
+		dump_dmesg 25
+		guest_done "FAIL online $1"
+	fi
+	IF=$(ls $b/net/ 2>/dev/null)
+	[ -n "$IF" ] || { dump_dmesg 10; guest_done "FAIL $1: no net device"; }
+	say "CPNET-GUEST: online $1 layer2 $(cat $b/layer2) state $(cat $b/state) if $IF"
+}
+
+online 0700 0
+IF3=$IF
+ip addr add "$L3" dev "$IF3" || guest_done "FAIL ip addr add $L3"
+ip link set "$IF3" up || { dump_dmesg 10; guest_done "FAIL link up $IF3"; }
+online 0600 1
+IF2=$IF
+ip addr add "$L2" dev "$IF2" || guest_done "FAIL ip addr add $L2"
+ip link set "$IF2" up || { dump_dmesg 10; guest_done "FAIL link up $IF2"; }
+for i in "$IF3" "$IF2"; do
+	ip -4 addr show dev "$i" | grep 'inet ' | while read -r l; do say "CPNET-GUEST: addr $i $l"; done
+done
+
+# The uplinks are up before the IPL, but the registrations of our addresses travel
+# through the controllers: wait (bounded) for the first answer on each switch.
+for h in "$H3" "$H2"; do
+	t0=$(date +%s)
+	while ! ping -c 1 -W 1 "$h" > /dev/null 2>&1; do
+		t=$(($(date +%s) - t0))
+		[ "$t" -lt "$WAIT" ] || { dump_dmesg 10; guest_done "FAIL host $h silent for ${t}s"; }
+		sleep 0.5
+	done
+	say "CPNET-GUEST: host $h answers after $(($(date +%s) - t0))s"
+done
+
+fails=0
+p() { # p TAG HOST: one bounded ping, its summary line on the console
+	out=$(ping -c 3 -W 3 -w 20 "$2" 2>&1)
+	say "CPNET-GUEST: $1: $(echo "$out" | grep 'packets transmitted')"
+	echo "$out" | grep -q ' [1-9][0-9]* packets received' || fails=$((fails + 1))
+}
+p "ping $H3 l3" "$H3"
+p "ping $H2 l2" "$H2"
+
+# TCP out: one line to the host's listener, which answers one line (busybox nc
+# half-closes after our stdin ends and exits when the host closes).
+o() { # o TAG HOST
+	echo "cpnet-guest-to-host $1 $TOK" | timeout 30 nc -w 10 "$2" "$HP" > /tmp/reply.$1 2>&1
+	say "CPNET-GUEST: tcp-out $1 reply: $(head -n 1 /tmp/reply.$1 | tr -cd 'a-zA-Z0-9 ._:-')"
+	grep -q "^cpnet-host-ack " /tmp/reply.$1 || fails=$((fails + 1))
+}
+o l3 "$H3"
+o l2 "$H2"
+
+# TCP in: the host connects to each listener once it reads the marker below.
+nc -l -p "$G3" < /dev/null > /tmp/in.l3 2>&1 &
+N3=$!
+nc -l -p "$G2" < /dev/null > /tmp/in.l2 2>&1 &
+N2=$!
+sleep 0.5
+say "CPNET-GUEST: tcp listening $G3 $G2"
+t0=$(date +%s)
+while :; do
+	# Both done when both nc have ended (the host closed) or both files hold a line.
+	if [ -s /tmp/in.l3 ] && [ -s /tmp/in.l2 ]; then break; fi
+	[ $(($(date +%s) - t0)) -lt "$WAIT" ] || break
+	sleep 0.5
+done
+sleep 0.5
+kill "$N3" "$N2" 2>/dev/null
+for t in l3 l2; do
+	say "CPNET-GUEST: tcp-in $t: $(head -n 1 /tmp/in.$t | tr -cd 'a-zA-Z0-9 ._:-')"
+	[ -s /tmp/in.$t ] || fails=$((fails + 1))
+done
+if [ $fails != 0 ]; then
+	dump_dmesg 15
+	guest_done "FAIL $fails check(s) failed"
+fi
+guest_done "init ok"

@@ -1,0 +1,334 @@
+#!/bin/bash
+# tests/guests/t_uplink.sh - a real guest reaches the host's network through VSWITCH uplinks: one
+# Debian guest (CPNIC port=cp:) on an IP and an ETHERNET VSWITCH whose OSAs sit on TAPs (root only).
+# The host is a network namespace behind two bridges (one per switch and subnet): ping, TCP both
+# ways, uplink counters, and an unregistered IP on the IP switch's subnet left unanswered.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+T=t_uplink
+if [ "$(id -u)" -ne 0 ]; then
+	echo "ok $T (SKIP: needs root for TAPs, bridges and a network namespace)"
+	exit 0
+fi
+for c in ip python3 timeout; do
+	command -v $c > /dev/null || { echo "ok $T (SKIP: no $c command)"; exit 0; }
+done
+[ -c /dev/net/tun ] || { echo "ok $T (SKIP: no /dev/net/tun)"; exit 0; }
+
+W="$CPNET_GUEST_WORK/$T"
+BIN="$CPNET_TOP/build"
+TMP=$(mktemp -d /tmp/cpnet-$T.XXXXXX)
+export CPNET_SOCKET="$TMP/cpnetd.sock" CPNET_PASSWORD=OPERATOR
+unset CPNET_USER
+VMSOCK="$CPNET_SOCKET.vm"
+TIMEOUT=${CPNET_GUEST_TIMEOUT:-300}
+# The real interpreter, not a version-manager shim: it runs in the namespace too.
+PY=$(python3 -c 'import sys; print(sys.executable)')
+CPNETD_PID=
+BOOT_PID=
+HERC_PID=
+LISTEN_PID=
+counts=
+
+# Names carry our pid so parallel runs do not collide (IFNAMSIZ: at most 15 chars).
+S=$$
+NS=cpgu-ns$S
+B3=cpgub3$S # bridge of the IP switch: TAP T3 + veth V3H, namespace end V3N
+B2=cpgub2$S # bridge of the ETHERNET switch
+T3=cpgut3$S
+T2=cpgut2$S
+V3H=cpguh3$S
+V3N=cpgun3$S
+V2H=cpguh2$S
+V2N=cpgun2$S
+# Subnets: 10.73.0.0/24 behind the IP switch, 10.72.0.0/24 behind the ETHERNET switch.
+HOST3=10.73.0.2 GUEST3=10.73.0.10 HOST2=10.72.0.2 GUEST2=10.72.0.10
+HPORT=5017 GPORT3=6013 GPORT2=6012
+TOK=tok$S$RANDOM
+
+fail() { echo "FAIL $T: $*"; exit 1; }
+cleanup() {
+	[ -n "$LISTEN_PID" ] && { kill "$LISTEN_PID" 2>/dev/null; wait "$LISTEN_PID" 2>/dev/null; }
+	# A boot.sh still waiting stops its own Hercules on SIGTERM.
+	[ -n "$BOOT_PID" ] && { kill -TERM "$BOOT_PID" 2>/dev/null; wait "$BOOT_PID" 2>/dev/null; }
+	[ -n "$HERC_PID" ] && herc_stop "$HERC_PID"
+	if [ -n "$CPNETD_PID" ]; then
+		kill "$CPNETD_PID" 2>/dev/null
+		for _ in $(seq 50); do kill -0 "$CPNETD_PID" 2>/dev/null || break; sleep 0.1; done
+		kill -9 "$CPNETD_PID" 2>/dev/null
+		wait "$CPNETD_PID" 2>/dev/null
+	fi
+	for l in "$T3" "$T2" "$V3H" "$V2H" "$B3" "$B2"; do ip link del "$l" 2>/dev/null; done
+	ip netns del "$NS" 2>/dev/null
+	for f in cpnetd.out cpnetd.err listen.log; do [ -f "$TMP/$f" ] && cp "$TMP/$f" "$W/" 2>/dev/null; done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+"$GUESTS_DIR/fetch.sh" || fail "fetch.sh could not provide the guest pieces"
+{ [ -x "$BIN/cpnetd" ] && [ -x "$BIN/cpnet" ]; } || fail "build/cpnetd or build/cpnet missing: make all"
+rm -rf "$W"
+mkdir -p "$W/g"
+make -s -C "$CPNET_TOP/hercules" > "$W/make.log" 2>&1 || { cat "$W/make.log"; fail "make -C hercules failed"; }
+"$GUESTS_DIR/mkinitrd.sh" -p "cpnet.l3=$GUEST3/24 cpnet.h3=$HOST3 cpnet.l2=$GUEST2/24 cpnet.h2=$HOST2 \
+cpnet.hp=$HPORT cpnet.g3=$GPORT3 cpnet.g2=$GPORT2 cpnet.tok=$TOK cpnet.wait=90" \
+	"$GUESTS_DIR/init-uplink.sh" "$W/g" 2> "$W/g/mkinitrd.log" ||
+	{ cat "$W/g/mkinitrd.log"; fail "mkinitrd.sh failed"; }
+
+# --- the host's network: namespace NS with one leg on each bridge ----------------------
+# Two bridges rather than one: the guest answers ARP for any of its addresses on any
+# interface, so on a shared segment the IP switch's subnet could be served through the
+# ETHERNET switch and the test would not prove which uplink carried what.
+ip netns add "$NS" || fail "cannot create network namespace $NS"
+ip -n "$NS" link set lo up || fail "lo up in $NS"
+while read -r br tap vh vn host; do
+	{ ip link add "$br" type bridge && ip link set "$br" up &&
+		ip tuntap add dev "$tap" mode tap && ip link set "$tap" master "$br" &&
+		ip link add "$vh" type veth peer name "$vn" && ip link set "$vh" master "$br" &&
+		ip link set "$vh" up && ip link set "$vn" netns "$NS" &&
+		ip -n "$NS" addr add "$host/24" dev "$vn" && ip -n "$NS" link set "$vn" up; } ||
+		fail "cannot build bridge $br with $tap and $vh"
+done <<NET
+$B3 $T3 $V3H $V3N $HOST3
+$B2 $T2 $V2H $V2N $HOST2
+NET
+
+# Python helpers run in the namespace (the host may lack nc and ping).
+# listen.py PORT ADDR...: one TCP connection per ADDR: the peer's bytes until EOF (or 20 s) go to
+# TMP/in-ADDR as "PEER DATA", answered by "cpnet-host-ack ADDR"; ends after all or 250 s.
+cat > "$TMP/listen.py" <<'PY'
+import select, socket, sys, time
+port, addrs, out = int(sys.argv[1]), sys.argv[2:-1], sys.argv[-1]
+ls = {}
+for a in addrs:
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((a, port))
+    s.listen(2)
+    ls[s] = a
+print("listening", flush=True)
+end = time.time() + 250
+while ls and time.time() < end:
+    r, _, _ = select.select(list(ls), [], [], 1.0)
+    for s in r:
+        c, peer = s.accept()
+        c.settimeout(20)
+        data = b""
+        try:
+            while True:
+                b = c.recv(4096)
+                if not b:
+                    break
+                data += b
+            c.sendall(b"cpnet-host-ack " + ls[s].encode() + b"\n")
+            c.shutdown(socket.SHUT_WR)
+        except OSError as e:
+            print("error", ls[s], e, flush=True)
+        c.close()
+        with open("%s/in-%s" % (out, ls[s]), "w") as f:
+            f.write("%s %s\n" % (peer[0], data.decode(errors="replace").strip()))
+        print("got", ls[s], peer[0], flush=True)
+        s.close()
+        del ls[s]
+PY
+# send.py ADDR PORT LINE: connect (retrying while refused, 20 s), send LINE, half-close, print the
+# answer; exit 0 when connected and sent.
+cat > "$TMP/send.py" <<'PY'
+import socket, sys, time
+dst, port, line = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+end = time.time() + 20
+while True:
+    try:
+        c = socket.create_connection((dst, port), timeout=5)
+        break
+    except OSError as e:
+        if time.time() > end:
+            print("connect failed:", e)
+            sys.exit(1)
+        time.sleep(0.5)
+c.settimeout(10)
+c.sendall(line.encode() + b"\n")
+c.shutdown(socket.SHUT_WR)
+try:
+    while c.recv(4096):
+        pass
+except OSError:
+    pass
+c.close()
+print("sent")
+PY
+# ping.py DST COUNT: ICMP echo from a raw socket; prints "replies N"; exit 0 if any came back.
+cat > "$TMP/ping.py" <<'PY'
+import socket, struct, sys, time
+def csum(b):
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    s = (s >> 16) + (s & 0xFFFF)
+    return ~(s + (s >> 16)) & 0xFFFF
+dst, count = sys.argv[1], int(sys.argv[2])
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+s.settimeout(0.2)
+got = 0
+for seq in range(count):
+    body = struct.pack("!BBHHH", 8, 0, 0, 0x4323, seq) + b"cpnet-t-uplink"
+    body = body[:2] + struct.pack("!H", csum(body)) + body[4:]
+    s.sendto(body, (dst, 0))
+    end = time.time() + 1.0
+    while time.time() < end:
+        try:
+            pkt, src = s.recvfrom(2048)
+        except socket.timeout:
+            continue
+        if src[0] == dst and pkt[20] == 0 and struct.unpack("!HH", pkt[24:28]) == (0x4323, seq):
+            got += 1
+            break
+print("replies %d" % got)
+sys.exit(0 if got else 1)
+PY
+nsx() { timeout 60 ip netns exec "$NS" "$PY" "$@"; }
+
+timeout 280 ip netns exec "$NS" "$PY" "$TMP/listen.py" $HPORT $HOST3 $HOST2 "$TMP" > "$TMP/listen.log" 2>&1 &
+LISTEN_PID=$!
+for _ in $(seq 50); do grep -q listening "$TMP/listen.log" && break; sleep 0.1; done
+grep -q listening "$TMP/listen.log" || fail "namespace listener did not start: $(cat "$TMP/listen.log")"
+
+# --- cpnetd: two uplinked switches, their controllers, one real guest ------------------
+cat > "$TMP/system.config" <<CFG
+RDEVICE 0A00-0A02 TYPE OSA BACKEND TAP $T3
+RDEVICE 0C00-0C02 TYPE OSA BACKEND TAP $T2
+DEFINE VSWITCH VSWIP RDEV 0A00 CONTROLLER DTCVSW1 IP
+DEFINE VSWITCH VSWETH RDEV 0C00 CONTROLLER DTCVSW2 ETHERNET
+MODIFY VSWITCH VSWIP GRANT LINUX01
+MODIFY VSWITCH VSWETH GRANT LINUX01
+AUTOLOG DTCVSW1 DTCVSW2
+CFG
+cat > "$TMP/user.direct" <<'DIR'
+USER OPERATOR OPERATOR ABCDEFG
+USER DTCVSW1 NOLOG 64M 64M BG
+  CONTROLLER
+USER DTCVSW2 NOLOG 64M 64M BG
+  CONTROLLER
+USER LINUX01 PW1 G
+  NICDEF 0600 TYPE QDIO LAN SYSTEM VSWETH
+  NICDEF 0700 TYPE QDIO LAN SYSTEM VSWIP
+DIR
+timeout $((TIMEOUT + 120)) "$BIN/cpnetd" --config "$TMP/system.config" --directory "$TMP/user.direct" \
+	--socket "$CPNET_SOCKET" > "$TMP/cpnetd.out" 2> "$TMP/cpnetd.err" &
+CPNETD_PID=$!
+for _ in $(seq 100); do
+	[ -S "$VMSOCK" ] && [ "$(grep -c HCPSWU9322I "$TMP/cpnetd.out")" -ge 2 ] && break
+	kill -0 "$CPNETD_PID" 2>/dev/null || break
+	sleep 0.1
+done
+[ -S "$VMSOCK" ] || fail "cpnetd has no VM socket $VMSOCK: $(cat "$TMP/cpnetd.err")"
+[ "$(grep -c HCPSWU9322I "$TMP/cpnetd.out")" -ge 2 ] ||
+	fail "the uplinks did not come up: $(grep HCP "$TMP/cpnetd.out" "$TMP/cpnetd.err" | tail -n 5)"
+# A bridge forwards to a TAP only once its carrier is up (cpnetd holds it open).
+for _ in $(seq 50); do
+	ip link show "$T3" | grep -q LOWER_UP && ip link show "$T2" | grep -q LOWER_UP && break
+	sleep 0.1
+done
+
+t0=$(date +%s)
+LD_LIBRARY_PATH="$CPNET_TOP/build/hercules${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
+	"$GUESTS_DIR/boot.sh" -k -t "$TIMEOUT" -m "CPNET-GUEST: tcp listening" \
+	-c "0600-0602 CPNIC chpid=06 port=cp:$VMSOCK user=linux01 password=pw1" \
+	-c "0700-0702 CPNIC chpid=07 port=cp:$VMSOCK user=linux01 password=pw1" \
+	"$W/g" "$W/g/console.log" > "$W/g/boot.pid" 2> "$W/g/boot.err" &
+BOOT_PID=$!
+wait "$BOOT_PID"
+rc=$?
+BOOT_PID=
+HERC_PID=$(tail -n 1 "$W/g/boot.pid" 2>/dev/null)
+LOG="$W/g/console.log"
+[ $rc = 0 ] || fail "guest did not reach its listening marker (boot.sh exit $rc, log $LOG): \
+$(grep 'CPNET-GUEST: FAIL' "$LOG" | head -n 1) $(tail -n 3 "$W/g/boot.err")"
+secs_boot=$(($(date +%s) - t0))
+
+# TCP in: the host connects to each of the guest's listeners and sends one line.
+for x in "3 $GUEST3 $GPORT3" "2 $GUEST2 $GPORT2"; do
+	read -r sw g port <<< "$x"
+	out=$(nsx "$TMP/send.py" "$g" "$port" "cpnet-host-to-guest l$sw $TOK") ||
+		fail "host -> guest $g:$port over TCP: $out"
+done
+# The guest prints what it got, then its final marker (or FAIL).
+end=$(($(date +%s) + 60))
+while [ "$(date +%s)" -lt "$end" ]; do
+	grep -qE 'CPNET-GUEST: (init ok|FAIL)' "$LOG" && break
+	kill -0 "$HERC_PID" 2>/dev/null || break
+	sleep 0.3
+done
+grep -q 'CPNET-GUEST: init ok' "$LOG" ||
+	fail "guest did not finish: $(grep 'CPNET-GUEST: FAIL' "$LOG" | head -n 1) (log $LOG)"
+secs=$(($(date +%s) - t0))
+
+need() { grep -qE -- "$1" "$LOG" || fail "guest log lacks /$1/ ($2; log $LOG)"; }
+need "^CPNIC 0600: logged on to cpnetd at $VMSOCK: LOGON AS  LINUX01 " "LOGON"
+need '^CPNIC 0600: LAN SYSTEM VSWETH is up$' "0600 coupled to the ETHERNET switch"
+need '^CPNIC 0700: LAN SYSTEM VSWIP is up$' "0700 coupled to the IP switch"
+need '^CPNET-GUEST: online 0700 layer2 0 ' "qeth online in layer 3"
+need '^CPNET-GUEST: online 0600 layer2 1 ' "qeth online in layer 2"
+need "^CPNET-GUEST: ping ${HOST3//./\\.} l3: [0-9]+ packets transmitted, [1-9][0-9]* packets received" \
+	"guest -> host over the IP switch's uplink"
+need "^CPNET-GUEST: ping ${HOST2//./\\.} l2: [0-9]+ packets transmitted, [1-9][0-9]* packets received" \
+	"guest -> host over the ETHERNET switch's uplink"
+need "^CPNET-GUEST: tcp-out l3 reply: cpnet-host-ack ${HOST3//./\\.}$" "TCP reply from the host (IP switch)"
+need "^CPNET-GUEST: tcp-out l2 reply: cpnet-host-ack ${HOST2//./\\.}$" "TCP reply from the host (ETHERNET switch)"
+need "^CPNET-GUEST: tcp-in l3: cpnet-host-to-guest l3 $TOK$" "TCP host -> guest (IP switch)"
+need "^CPNET-GUEST: tcp-in l2: cpnet-host-to-guest l2 $TOK$" "TCP host -> guest (ETHERNET switch)"
+# What the host's listener got, and from whom (the guest's address on that subnet).
+for x in "3 $HOST3 $GUEST3" "2 $HOST2 $GUEST2"; do
+	read -r sw h g <<< "$x"
+	got=$(cat "$TMP/in-$h" 2>/dev/null)
+	[ "$got" = "$g cpnet-guest-to-host l$sw $TOK" ] ||
+		fail "host listener $h:$HPORT got '$got' (want '$g cpnet-guest-to-host l$sw $TOK')"
+done
+
+# Host -> guest ICMP on both subnets.
+for g in "$GUEST3" "$GUEST2"; do
+	out=$(nsx "$TMP/ping.py" "$g" 3) || fail "host -> guest $g: $out"
+done
+
+# An unregistered IP on the IP switch's subnet: its ARP goes unanswered, and an echo sent
+# straight to the OSA's MAC (learned for the guest's address) is dropped by the OSA.
+# osa_unreg: the IP switch's "OSA discarded (IP not registered)" count now.
+osa_unreg() {
+	timeout 20 "$BIN/cpnet" q vswitch vswip det 2>/dev/null |
+		sed -n 's/^    OSA discarded (IP not registered): \([0-9]*\)$/\1/p' | grep . || echo 0
+}
+unreg0=$(osa_unreg)
+out=$(nsx "$TMP/ping.py" 10.73.0.98 1) && fail "unregistered 10.73.0.98 answered: $out"
+ip -n "$NS" neigh show 10.73.0.98 | grep -q lladdr &&
+	fail "ARP for unregistered 10.73.0.98 answered: $(ip -n "$NS" neigh show 10.73.0.98)"
+OSAMAC=$(ip -n "$NS" neigh show "$GUEST3" | sed -n 's/.*lladdr \([0-9a-f:]*\).*/\1/p')
+[ -n "$OSAMAC" ] || fail "the host has no ARP entry for $GUEST3"
+ip -n "$NS" neigh replace 10.73.0.99 lladdr "$OSAMAC" dev "$V3N" || fail "neigh replace"
+out=$(nsx "$TMP/ping.py" 10.73.0.99 3) && fail "unregistered 10.73.0.99 answered: $out"
+
+# CP's view: each uplink ACTIVE with its controller and traffic both ways; the IP
+# switch counted the OSA's discards of the unregistered address.
+uplink() { # uplink RX|TX: that counter of the Uplink Port Connection section of $OUT
+	printf '%s\n' "$OUT" | sed -n '/Uplink Port Connection/,$p' |
+		sed -n "s/^    $1 Packets: *\([0-9]*\).*/\1/p" | head -n 1
+}
+for sw in VSWIP VSWETH; do
+	OUT=$(timeout 20 "$BIN/cpnet" q vswitch $sw det 2>&1) || fail "q vswitch $sw det: $OUT"
+	printf '%s\n' "$OUT" > "$W/q-$sw.txt"
+	rdev=0A00 ctl=DTCVSW1
+	[ $sw = VSWETH ] && rdev=0C00 ctl=DTCVSW2
+	printf '%s\n' "$OUT" | grep -qE "^  RDEV: $rdev\.P00 VDEV: [0-9A-F]{4} Controller: $ctl +ACTIVE$" ||
+		fail "q vswitch $sw: $rdev not ACTIVE with $ctl (see $W/q-$sw.txt)"
+	printf '%s\n' "$OUT" | grep -qxF "    Adapter Owner: LINUX01  NIC: $([ $sw = VSWIP ] && echo 0700 || echo 0600).P00 Name: UNASSIGNED  Type: QDIO" ||
+		fail "q vswitch $sw: LINUX01's NIC missing (see $W/q-$sw.txt)"
+	rx=$(uplink RX)
+	tx=$(uplink TX)
+	# At least: 3+3 pings, the TCP exchanges, the host's pings (some dozen frames).
+	[ "${rx:-0}" -ge 10 ] && [ "${tx:-0}" -ge 10 ] ||
+		fail "q vswitch $sw: uplink RX '${rx:-}' TX '${tx:-}' (see $W/q-$sw.txt)"
+	counts="${counts:+$counts, }$sw rx $rx tx $tx"
+done
+n=$(sed -n 's/^    OSA discarded (IP not registered): \([0-9]*\)$/\1/p' "$W/q-VSWIP.txt")
+n=$((${n:-0} - unreg0))
+[ "$n" -ge 3 ] || fail "q vswitch VSWIP: 3 echoes to an unregistered IP, $n more OSA discards (IP not registered)"
+grep -qxF "        $GUEST3" "$W/q-VSWIP.txt" || fail "q vswitch VSWIP lacks the guest's $GUEST3"
+echo "ok $T (${secs}s, boot to listening ${secs_boot}s; uplink packets $counts; unregistered IP discards $n)"
