@@ -1,5 +1,8 @@
 /* vnic/vmlink.c - cpnetd <-> virtual-machine process link: message codecs and the
  * proxy ports that replay frames and registrations on either side (see vmlink.h). */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* recvmmsg */
+#endif
 #include "vnic/vmlink.h"
 
 #include <ctype.h>
@@ -331,7 +334,7 @@ int vml_simple_decode(const uint8_t *buf, size_t len, uint16_t *value)
 int vml_init(struct vmlink *l, int fd, bool cp_side)
 {
 	memset(l, 0, sizeof(*l));
-	l->buf = malloc(VML_MAX_MSG);
+	l->buf = malloc((size_t)VML_RX_BATCH * VML_MAX_MSG);
 	l->obuf = malloc(VML_MAX_MSG);
 	if (!l->buf || !l->obuf) {
 		free(l->buf);
@@ -434,7 +437,8 @@ static void vm_tx(void *peer, struct port *from, const struct pframe *f, unsigne
 	}
 }
 
-static int handle(struct vmlink *l, size_t len, uint32_t want_seq, uint16_t *rc_out);
+static int handle(struct vmlink *l, const uint8_t *m, size_t len, uint32_t want_seq,
+		  uint16_t *rc_out);
 
 static uint16_t vm_addr(void *peer, struct port *from, const struct paddr *a)
 {
@@ -465,7 +469,7 @@ static uint16_t vm_addr(void *peer, struct port *from, const struct paddr *a)
 			return IPA_RC_LAN_OFFLINE;
 		if (r <= 0)
 			continue;
-		if (handle(l, mlen, seq, &rc) == 2)
+		if (handle(l, l->buf, mlen, seq, &rc) == 2)
 			return rc;
 	}
 }
@@ -531,7 +535,8 @@ void vml_del_nic(struct vmlink *l, uint16_t vdev)
 }
 
 /* Returns 2 when the awaited ADDR_RC arrived, 1 handled, negative on a bad message. */
-static int handle(struct vmlink *l, size_t len, uint32_t want_seq, uint16_t *rc_out)
+static int handle(struct vmlink *l, const uint8_t *m, size_t len, uint32_t want_seq,
+		  uint16_t *rc_out)
 {
 	struct vml_hdr h;
 	struct vml_nic *vn;
@@ -541,13 +546,13 @@ static int handle(struct vmlink *l, size_t len, uint32_t want_seq, uint16_t *rc_
 	uint16_t v;
 	int rc;
 
-	rc = vml_hdr_decode(l->buf, len, &h);
+	rc = vml_hdr_decode(m, len, &h);
 	if (rc < 0)
 		goto bad;
 	vn = find_nic(l, h.vdev);
 	switch (h.type) {
 	case VML_FRAME:
-		rc = vml_frame_decode(l->buf, len, &f, &sp);
+		rc = vml_frame_decode(m, len, &f, &sp);
 		if (rc < 0 || !vn)
 			goto bad;
 		if (l->cp_side)
@@ -558,7 +563,7 @@ static int handle(struct vmlink *l, size_t len, uint32_t want_seq, uint16_t *rc_
 	case VML_ADDR:
 		if (!l->cp_side)
 			goto bad;
-		rc = vml_addr_decode(l->buf, len, &a);
+		rc = vml_addr_decode(m, len, &a);
 		if (rc < 0 || !vn)
 			v = IPA_RC_INVALID_FORMAT;
 		else
@@ -568,7 +573,7 @@ static int handle(struct vmlink *l, size_t len, uint32_t want_seq, uint16_t *rc_
 			vml_send(l, l->obuf, (size_t)rc);
 		return 1;
 	case VML_ADDR_RC:
-		if (l->cp_side || vml_simple_decode(l->buf, len, &v) < 0)
+		if (l->cp_side || vml_simple_decode(m, len, &v) < 0)
 			goto bad;
 		if (want_seq && h.seq == want_seq) {
 			*rc_out = v;
@@ -576,7 +581,7 @@ static int handle(struct vmlink *l, size_t len, uint32_t want_seq, uint16_t *rc_
 		}
 		return 1;	/* a late answer to a registration that timed out */
 	case VML_LINK:
-		if (l->cp_side || vml_simple_decode(l->buf, len, &v) < 0)
+		if (l->cp_side || vml_simple_decode(m, len, &v) < 0)
 			goto bad;
 		if (l->on_link)
 			l->on_link(l->ctx, h.vdev, v != 0);
@@ -584,7 +589,7 @@ static int handle(struct vmlink *l, size_t len, uint32_t want_seq, uint16_t *rc_
 	case VML_NIC_DEFINE: {
 		struct vml_nicdef d;
 
-		if (l->cp_side || vml_nicdef_decode(l->buf, len, &d) < 0)
+		if (l->cp_side || vml_nicdef_decode(m, len, &d) < 0)
 			goto bad;
 		if (l->on_nicdef)
 			l->on_nicdef(l->ctx, &d);
@@ -606,16 +611,86 @@ bad:
 	return rc < 0 ? rc : -EBADMSG;
 }
 
+/* Frames of consecutive messages for one NIC go to the port as one batch. */
+struct rx_batch {
+	struct vml_nic *vn;
+	unsigned n;
+	struct pframe f[VML_RX_BATCH];
+	struct qdio_span sp[VML_RX_BATCH];
+};
+
+static void rx_flush(struct vmlink *l, struct rx_batch *b)
+{
+	if (!b->n)
+		return;
+	if (l->cp_side)
+		port_tx(&b->vn->proxy, b->f, b->n);
+	else
+		port_deliver(b->vn->nicport, b->f, b->n);
+	b->n = 0;
+	b->vn = NULL;
+}
+
 int vml_poll(struct vmlink *l, int wait_ms)
 {
-	size_t len = 0;
+	struct mmsghdr mm[VML_RX_BATCH];
+	struct iovec iov[VML_RX_BATCH];
+	struct pollfd pfd = { l->fd, POLLIN, 0 };
+	struct rx_batch b;
 	uint16_t dummy;
-	int r = recv_one(l, wait_ms, &len);
+	int n, rc;
 
-	if (r <= 0)
-		return r;
-	r = handle(l, len, 0, &dummy);
-	return r == 2 ? 1 : r;
+	rc = poll(&pfd, 1, wait_ms);
+	if (rc < 0)
+		return errno == EINTR ? 0 : -errno;
+	if (rc == 0)
+		return 0;
+	memset(mm, 0, sizeof(mm));
+	for (unsigned i = 0; i < VML_RX_BATCH; i++) {
+		iov[i].iov_base = l->buf + (size_t)i * VML_MAX_MSG;
+		iov[i].iov_len = VML_MAX_MSG;
+		mm[i].msg_hdr.msg_iov = &iov[i];
+		mm[i].msg_hdr.msg_iovlen = 1;
+	}
+	n = recvmmsg(l->fd, mm, VML_RX_BATCH, MSG_DONTWAIT, NULL);
+	if (n < 0)
+		return (errno == EAGAIN || errno == EINTR) ? 0 : -EPIPE;
+	b.n = 0;
+	b.vn = NULL;
+	for (int i = 0; i < n; i++) {
+		const uint8_t *m = iov[i].iov_base;
+		size_t len = mm[i].msg_len;
+		struct vml_nic *vn;
+
+		if (len == 0) {		/* end of file: the peer closed */
+			rx_flush(l, &b);
+			return -EPIPE;
+		}
+		l->received++;
+		if (mm[i].msg_hdr.msg_flags & MSG_TRUNC) {
+			l->errors++;
+			continue;
+		}
+		if (len > VML_HDR_SIZE && m[0] == VML_VERSION && m[1] == VML_FRAME &&
+		    (vn = find_nic(l, be_get16(m + 2))) != NULL) {
+			if (b.vn != vn)
+				rx_flush(l, &b);
+			if (vml_frame_decode(m, len, &b.f[b.n], &b.sp[b.n]) < 0) {
+				l->errors++;
+				continue;
+			}
+			b.f[b.n].spans = &b.sp[b.n];
+			b.vn = vn;
+			b.n++;
+			continue;
+		}
+		rx_flush(l, &b);
+		rc = handle(l, m, len, 0, &dummy);
+		if (rc == -EPIPE)
+			return -EPIPE;
+	}
+	rx_flush(l, &b);
+	return n > 0 ? 1 : 0;
 }
 
 int vml_logon(struct vmlink *l, const char *userid, const char *password, int wait_ms,

@@ -27,6 +27,7 @@
 #define VML_VERSION	1
 #define VML_HDR_SIZE	8
 #define VML_MAX_MSG	(VML_HDR_SIZE + VML_FRAME_META + 65536)
+#define VML_RX_BATCH	16	/* messages read per vml_poll (one recvmmsg) */
 
 enum vml_type {
 	VML_LOGON = 1,		/* VM -> CP: userid, password */
@@ -119,7 +120,7 @@ struct vmlink {
 	bool cp_side;
 	uint32_t seq;
 	struct vml_nic nics[VML_MAX_NICS];
-	uint8_t *buf;		/* VML_MAX_MSG bytes: one message in, one out */
+	uint8_t *buf;		/* VML_RX_BATCH * VML_MAX_MSG: messages in */
 	uint8_t *obuf;
 	int rc_timeout_ms;	/* VM side: how long a registration waits for CP */
 	uint64_t sent, received, errors;
@@ -140,9 +141,10 @@ void vml_free(struct vmlink *l);
 struct port *vml_add_nic(struct vmlink *l, uint16_t vdev, struct port *nicport);
 void vml_del_nic(struct vmlink *l, uint16_t vdev);
 
-/* Read and handle one message if one is waiting (non-blocking when `wait_ms` is 0).
- * Returns 1 handled, 0 nothing waiting, -EPIPE when the peer is gone, or a negative
- * errno for a bad message (counted, the link survives). */
+/* Read and handle the messages waiting (up to VML_RX_BATCH in one recvmmsg; frames for
+ * one NIC are handed over as one batch), waiting up to `wait_ms` for the first.
+ * Returns 1 handled, 0 nothing waiting, -EPIPE when the peer is gone or logged off;
+ * bad messages are counted in `errors` and skipped (the link survives). */
 int vml_poll(struct vmlink *l, int wait_ms);
 
 /* Send raw messages (LOGON, NICDEF, LINK ...). 0 or -errno. */

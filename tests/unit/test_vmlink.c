@@ -286,3 +286,55 @@ TEST(vmlink_frames_drop_but_control_messages_wait_for_room)
 	close(sv[0]);
 	close(sv[1]);
 }
+
+struct rx_rec {
+	unsigned calls, frames;
+};
+
+static unsigned rec_rx(void *owner, struct port *p, const struct pframe *f, unsigned n)
+{
+	struct rx_rec *r = owner;
+
+	(void)p;
+	(void)f;
+	r->calls++;
+	r->frames += n;
+	return n;
+}
+
+TEST(vmlink_frames_for_one_nic_arrive_as_one_batch)
+{
+	struct vmlink vm, cp;
+	struct port nicport, *proxy;
+	struct rx_rec rec = { 0, 0 };
+	uint8_t payload[60] = { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF };
+	struct qdio_span sp = { payload, sizeof(payload) };
+	struct pframe f[5];
+	int sv[2];
+
+	REQUIRE(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) == 0);
+	REQUIRE(vml_init(&vm, sv[0], false) == 0);
+	REQUIRE(vml_init(&cp, sv[1], true) == 0);
+	memset(&nicport, 0, sizeof(nicport));
+	nicport.rx = rec_rx;
+	nicport.owner = &rec;
+	REQUIRE(vml_add_nic(&vm, 0x0600, &nicport) != NULL);
+	proxy = vml_add_nic(&cp, 0x0600, NULL);
+	REQUIRE(proxy != NULL);
+	for (int i = 0; i < 5; i++)
+		f[i] = (struct pframe){ .spans = &sp, .nspans = 1, .kind = PF_ETH,
+					.cast = PF_BROADCAST, .len = sizeof(payload) };
+	/* CP delivers five frames to the proxy: five messages on the socket ... */
+	CHECK_EQ(port_deliver(proxy, f, 5), 5);
+	/* ... and the VM side hands them to the NIC's port in one call. */
+	CHECK_EQ(vml_poll(&vm, 100), 1);
+	CHECK_EQ(rec.frames, 5);
+	CHECK_EQ(rec.calls, 1);
+	CHECK_EQ(nicport.st.rx_packets, 5);
+	/* A closed peer is seen as EPIPE. */
+	vml_free(&cp);
+	close(sv[1]);
+	CHECK_EQ(vml_poll(&vm, 100), -EPIPE);
+	vml_free(&vm);
+	close(sv[0]);
+}
