@@ -432,8 +432,9 @@ static void vm_tx(void *peer, struct port *from, const struct pframe *f, unsigne
 	for (unsigned i = 0; i < n; i++) {
 		int len = vml_frame_encode(vn->vdev, &f[i], l->obuf, VML_MAX_MSG);
 
+		/* A full socket: CP is not keeping up, like a receiver out of buffers. */
 		if (len < 0 || vml_send(l, l->obuf, (size_t)len) < 0)
-			port_count_drop(vn->nicport, PD_NOT_COUPLED, false, 1);
+			port_count_drop(vn->nicport, PD_NOBUF, false, 1);
 	}
 }
 
