@@ -22,15 +22,19 @@
  * registry lock is taken alone or before a NIC lock (config thread, close, CHSC).
  */
 
-enum cpnic_be { CPNIC_BE_NONE = 0, CPNIC_BE_PEER, CPNIC_BE_TAP, CPNIC_BE_TUN, CPNIC_BE_CP };
+enum cpnic_be { CPNIC_BE_NONE = 0, CPNIC_BE_PEER, CPNIC_BE_TAP, CPNIC_BE_TUN, CPNIC_BE_CP,
+		CPNIC_BE_OSA };
 
 #define CPNIC_ARGS_MAX   256	/* the config line's arguments, the group key */
 #define CPNIC_RX_BATCH   32	/* frames read from the TAP per NIC-lock hold */
 #define CPNIC_RX_BUF     65536	/* one frame buffer (largest TAP/TUN frame) */
 #define CPNIC_PATH_MAX   108	/* sun_path */
+#define CPNIC_OSA_BUDGET 64	/* frames osa_poll reads per NIC-lock hold */
+#define CPNIC_OSA_LINK_MS 1000	/* period of osa_check_link (TAP set down -> STOPLAN) */
 
 struct cpnic;
 struct cpnic_link;
+struct osa;
 
 /* One device of the group: the vnic NIDBK's channel context. */
 struct cpnic_dev {
@@ -65,7 +69,10 @@ struct cpnic {
 
 	pthread_mutex_t own_lock;
 	pthread_mutex_t *lock;		/* the NIC lock (own_lock or a peer's) */
-	struct nicbk nic;
+	struct nicbk nic;		/* the NIC of every back end but osa */
+	/* The NICBK the devices drive: &nic, or osa_nic(osa) for port=osa (the OSA
+	 * model owns its NICBK).  Set before the NIC exists; the glue uses only this. */
+	struct nicbk *np;
 	struct gstor gs;
 
 	/* SIGA worker: the CPU thread posts queue masks, the worker runs nic_siga. */
@@ -89,6 +96,10 @@ struct cpnic {
 	/* port=cp: the link shared by every NIC of this user in this process (its lock
 	 * is the NIC lock of all of them); NULL when LOGON or the NICDEF failed. */
 	struct cpnic_link *link;
+	/* port=osa: the OSA-Express model on the TAP in ifname (allocated: it holds its
+	 * own NICBK); driven under the NIC lock by the reader thread and the SIGA worker. */
+	struct osa *osa;
+	bool osa_link;			/* last link state the reader logged */
 };
 
 /* Open the TAP/TUN named in c->ifname, attach the NIC port to it, start the reader.
@@ -96,6 +107,24 @@ struct cpnic {
 int cpnic_tap_open(struct cpnic *c, char *err, size_t errlen);
 /* Stop the reader and close the TAP/TUN (NIC lock not held). */
 void cpnic_tap_close(struct cpnic *c);
+
+/*
+ * port=osa: the OSA-Express model (osa/) on the TAP c->ifname (hercules/cpnic_osa.c).
+ * cpnic_osa_open (registry lock held, instead of nic_create): osa_create with the
+ * group's devices, chpid and MAC; c->np becomes the OSA's NICBK.  After the channel
+ * is bound, cpnic_osa_start starts the reader thread: it polls the wire descriptor
+ * (and a wake pipe) without any lock, then under the NIC lock runs osa_poll (frames,
+ * ARP timers; at least every OSA_TIMER_MS) and osa_check_link (every
+ * CPNIC_OSA_LINK_MS).  cpnic_osa_stop (no lock held) stops and joins the reader;
+ * cpnic_osa_destroy (NIC lock held, after the reader and worker are stopped) destroys
+ * the OSA and its NICBK.
+ */
+int cpnic_osa_open(struct cpnic *c, char *err, size_t errlen);
+int cpnic_osa_start(struct cpnic *c, char *err, size_t errlen);
+void cpnic_osa_stop(struct cpnic *c);
+void cpnic_osa_destroy(struct cpnic *c);
+/* For devlist and the close line: a few OSA counters ("" unless port=osa). */
+void cpnic_osa_counters(const struct cpnic *c, char *buf, size_t len);
 
 /* Start/stop the SIGA worker thread. */
 int cpnic_worker_start(struct cpnic *c);

@@ -6,6 +6,8 @@
  *   chpid=XX      channel path id (hex) shown in the PMCW and answered by CHSC SCPD
  *   mac=M         the NIC's MAC (default 02:00:00:00:<devno>)
  *   port=...      tap:NAME (layer 2, Ethernet), tun:NAME (layer 3, bare IP),
+ *                 osa:NAME (a dedicated OSA-Express, osa/ model, on the TAP NAME:
+ *                 layer 3 with ARP and framing done by the OSA, or layer 2 filtered),
  *                 peer:DEVNO (point-to-point to the CPNIC group containing DEVNO),
  *                 cp:SOCKET (a proxy port on cpnetd's VM socket: the NIC is the
  *                 NICDEF of the same device number of user=, which CP couples),
@@ -161,6 +163,11 @@ static int cp_parse_args(DEVBLK *dev, int argc, char *argv[], struct cpnic *c)
 				goto bad;
 			c->be = (a[7] == 'p' || a[7] == 'P') ? CPNIC_BE_TAP : CPNIC_BE_TUN;
 			snprintf(c->ifname, sizeof(c->ifname), "%s", a + 9);
+		} else if (strncasecmp(a, "port=osa:", 9) == 0) {
+			if (!a[9] || strlen(a + 9) >= sizeof(c->ifname))
+				goto bad;
+			c->be = CPNIC_BE_OSA;
+			snprintf(c->ifname, sizeof(c->ifname), "%s", a + 9);
 		} else if (strncasecmp(a, "port=peer:", 10) == 0) {
 			unsigned long v = strtoul(a + 10, &end, 16);
 
@@ -208,6 +215,12 @@ bad:
 		       SSID_TO_LCSS(dev->ssid), dev->devnum);
 		return -1;
 	}
+	if (c->be == CPNIC_BE_OSA && (c->ndev != 3 || c->cfg.vm_nic)) {
+		/* An OSD has read, write and data devices and is a real adapter. */
+		logmsg("CPNIC %1d:%04X refused: port=osa: is an OSA-Express: 3 devices, no vmnic\n",
+		       SSID_TO_LCSS(dev->ssid), dev->devnum);
+		return -1;
+	}
 	if (c->be != CPNIC_BE_CP && (c->cp_user[0] || c->cp_pass[0] || c->cp_pwfile[0])) {
 		logmsg("CPNIC %1d:%04X refused: user=, password=, pwfile= go with port=cp: only\n",
 		       SSID_TO_LCSS(dev->ssid), dev->devnum);
@@ -228,6 +241,8 @@ static const char *cp_port_kind(const struct cpnic *c)
 		return "peer";
 	case CPNIC_BE_CP:
 		return "cp:";
+	case CPNIC_BE_OSA:
+		return "osa:";
 	default:
 		return "none";
 	}
@@ -290,15 +305,25 @@ static int cp_complete_group(struct cpnic *c)
 		else
 			snprintf(c->cfg.owner, sizeof(c->cfg.owner), "%s", c->cp_user);
 	}
-	rc = nic_create(&c->nic, &c->cfg);
-	if (rc < 0) {
-		logmsg("CPNIC %04X: nic_create failed (%d)\n", c->cfg.base_devno, rc);
-		goto fail_link;
+	if (c->be == CPNIC_BE_OSA) {
+		/* The OSA model owns its NICBK (OSD, real-OSA RCD) and the port. */
+		rc = cpnic_osa_open(c, err, sizeof(err));
+		if (rc < 0) {
+			logmsg("CPNIC %04X: port osa:%s: %s\n", c->cfg.base_devno, c->ifname, err);
+			return rc;
+		}
+	} else {
+		rc = nic_create(&c->nic, &c->cfg);
+		if (rc < 0) {
+			logmsg("CPNIC %04X: nic_create failed (%d)\n", c->cfg.base_devno, rc);
+			goto fail_link;
+		}
+		snprintf(c->nic.port.name, sizeof(c->nic.port.name), "CPNIC %04X",
+			 c->cfg.base_devno);
 	}
 	/* Hercules configures storage after the devices: cp_exec wraps it. */
 	for (unsigned i = 0; i < c->ndev; i++)
-		nid_bind_channel(&c->nic.dev[i], &cp_chan_ops, &c->dev[i]);
-	snprintf(c->nic.port.name, sizeof(c->nic.port.name), "CPNIC %04X", c->cfg.base_devno);
+		nid_bind_channel(&c->np->dev[i], &cp_chan_ops, &c->dev[i]);
 	if (c->be == CPNIC_BE_CP) {
 		if (!c->link) {
 			nic_set_link(&c->nic, false);	/* STARTLAN: LAN offline */
@@ -317,6 +342,13 @@ static int cp_complete_group(struct cpnic *c)
 			goto fail_nic;
 		}
 	}
+	if (c->be == CPNIC_BE_OSA) {
+		rc = cpnic_osa_start(c, err, sizeof(err));
+		if (rc < 0) {
+			logmsg("CPNIC %04X: port osa:%s: %s\n", c->cfg.base_devno, c->ifname, err);
+			goto fail_nic;
+		}
+	}
 	rc = cpnic_worker_start(c);
 	if (rc < 0) {
 		logmsg("CPNIC %04X: worker thread: %s\n", c->cfg.base_devno, strerror(-rc));
@@ -325,18 +357,27 @@ static int cp_complete_group(struct cpnic *c)
 	c->created = true;
 	if (c->be == CPNIC_BE_PEER)
 		cp_join_peer(c);
-	logmsg("CPNIC %04X-%04X ready: chpid %02X mac %02X:%02X:%02X:%02X:%02X:%02X port %s%s%s\n",
+	logmsg("CPNIC %04X-%04X ready: chpid %02X mac %02X:%02X:%02X:%02X:%02X:%02X port %s%s%s%s\n",
 	       c->cfg.base_devno, c->cfg.base_devno + c->ndev - 1, c->cfg.chpid, c->cfg.mac[0],
 	       c->cfg.mac[1], c->cfg.mac[2], c->cfg.mac[3], c->cfg.mac[4], c->cfg.mac[5],
 	       cp_port_kind(c), cp_port_name(c),
 	       c->be == CPNIC_BE_PEER && !c->peer ? " (waiting for the peer)"
-	       : c->be == CPNIC_BE_CP && !c->link ? " (no port)" : "");
+	       : c->be == CPNIC_BE_CP && !c->link ? " (no port)" : "",
+	       c->be != CPNIC_BE_OSA ? "" : c->osa_link ? " (OSA-Express, link up)"
+	       : " (OSA-Express, link down)");
 	return 0;
 
 fail_tap:
 	if (c->be == CPNIC_BE_TAP || c->be == CPNIC_BE_TUN)
 		cpnic_tap_close(c);
+	cpnic_osa_stop(c);
 fail_nic:
+	if (c->be == CPNIC_BE_OSA) {
+		pthread_mutex_lock(c->lock);
+		cpnic_osa_destroy(c);
+		pthread_mutex_unlock(c->lock);
+		return rc;
+	}
 	if (c->be == CPNIC_BE_CP && c->link) {
 		pthread_mutex_lock(c->lock);
 		cpnic_cp_detach(c);
@@ -393,6 +434,7 @@ static int cp_init(DEVBLK *dev, int argc, char *argv[])
 		c->cfg.base_devno = dev->devnum;
 		c->cfg.base_schno = dev->subchan;
 		c->tapfd = -1;
+		c->np = &c->nic;
 		c->lock = &c->own_lock;
 		pthread_mutex_init(&c->own_lock, NULL);
 		pthread_mutex_init(&c->wlock, NULL);
@@ -432,18 +474,20 @@ static void cp_query(DEVBLK *dev, char **class, int buflen, char *buffer)
 	BEGIN_DEVICE_CLASS_QUERY("OSA", dev, class, buflen, buffer);
 	struct cpnic_dev *d = dev->dev_data;
 	struct cpnic *c = d ? d->c : NULL;
+	char osa[128];
 
 	if (!c || !c->created) {
 		snprintf(buffer, buflen, "CPNIC (group incomplete)");
 		return;
 	}
-	snprintf(buffer, buflen, "CPNIC %04X/%u %s L%u port %s%s%s%s tx %llu rx %llu drop %llu",
-		 c->cfg.base_devno, d->index, nic_state_name(c->nic.state), c->nic.layer,
+	cpnic_osa_counters(c, osa, sizeof(osa));
+	snprintf(buffer, buflen, "CPNIC %04X/%u %s L%u port %s%s%s%s tx %llu rx %llu drop %llu%s",
+		 c->cfg.base_devno, d->index, nic_state_name(c->np->state), c->np->layer,
 		 cp_port_kind(c), cp_port_name(c), c->be == CPNIC_BE_CP ? " link " : "",
 		 c->be == CPNIC_BE_CP ? cpnic_cp_state(c) : "",
-		 (unsigned long long)c->nic.port.st.tx_packets,
-		 (unsigned long long)c->nic.port.st.rx_packets,
-		 (unsigned long long)(c->nic.port.st.rx_discards + c->nic.port.st.tx_discards));
+		 (unsigned long long)c->np->port.st.tx_packets,
+		 (unsigned long long)c->np->port.st.rx_packets,
+		 (unsigned long long)(c->np->port.st.rx_discards + c->np->port.st.tx_discards), osa);
 }
 
 /* HSCH on a busy device: called on the CPU thread with the device lock held, so
@@ -519,9 +563,9 @@ static void cp_exec(DEVBLK *dev, BYTE code, BYTE flags, BYTE chained, U16 count,
 	if (c->gs.base != sysblk.mainstor || c->gs.size != sysblk.mainsize) {
 		gs_wrap(&c->gs, sysblk.mainstor, sysblk.mainsize);
 		c->gs.touch = cp_storage_touch;
-		nic_attach_storage(&c->nic, &c->gs);
+		nic_attach_storage(c->np, &c->gs);
 	}
-	nid = &c->nic.dev[d->index];
+	nid = &c->np->dev[d->index];
 	c->in_exec++;
 	for (;;) {
 		BYTE hf = 0;
@@ -595,6 +639,7 @@ static void cp_teardown(struct cpnic *c)
 	cpnic_worker_stop(c);
 	if (c->be == CPNIC_BE_TAP || c->be == CPNIC_BE_TUN)
 		cpnic_tap_close(c);
+	cpnic_osa_stop(c);
 	pthread_mutex_lock(c->lock);
 	/* Off the link first: CP's frames stop reaching this NIC. */
 	if (c->be == CPNIC_BE_CP)
@@ -611,7 +656,10 @@ static void cp_teardown(struct cpnic *c)
 		port_p2p_split(c->peer->peer == c && c->peer->p2p.a ? &c->peer->p2p : &c->p2p);
 		c->peer->peer = NULL;
 	}
-	nic_destroy(&c->nic);
+	if (c->be == CPNIC_BE_OSA)
+		cpnic_osa_destroy(c);	/* the OSA's NICBK with it */
+	else
+		nic_destroy(&c->nic);
 	pthread_mutex_unlock(c->lock);
 	/* The last NIC of a link ends the session (LOGOFF). */
 	if (c->be == CPNIC_BE_CP)
@@ -635,13 +683,16 @@ static int cp_close(DEVBLK *dev)
 				      (c->peer != NULL || c->lock != &c->own_lock);
 			struct cpnic **pp;
 
-			logmsg("CPNIC %04X closed: %s, tx %llu rx %llu drops %llu tx-errors %llu\n",
-			       c->cfg.base_devno, nic_state_name(c->nic.state),
-			       (unsigned long long)c->nic.port.st.tx_packets,
-			       (unsigned long long)c->nic.port.st.rx_packets,
-			       (unsigned long long)(c->nic.port.st.rx_discards +
-						    c->nic.port.st.tx_discards),
-			       (unsigned long long)c->tx_errors);
+			char osa[128];
+
+			cpnic_osa_counters(c, osa, sizeof(osa));
+			logmsg("CPNIC %04X closed: %s, tx %llu rx %llu drops %llu tx-errors %llu%s\n",
+			       c->cfg.base_devno, nic_state_name(c->np->state),
+			       (unsigned long long)c->np->port.st.tx_packets,
+			       (unsigned long long)c->np->port.st.rx_packets,
+			       (unsigned long long)(c->np->port.st.rx_discards +
+						    c->np->port.st.tx_discards),
+			       (unsigned long long)c->tx_errors, osa);
 			if (c->created)
 				cp_teardown(c);
 			for (pp = &cp_reg_head; *pp; pp = &(*pp)->next)
@@ -669,7 +720,7 @@ static int cp_siga_w(DEVBLK *dev, U32 qmask)
 
 	if (!d || !d->c->created)
 		return 3;
-	cpnic_post_siga(d->c, &d->c->nic.dev[d->index], true, qmask);
+	cpnic_post_siga(d->c, &d->c->np->dev[d->index], true, qmask);
 	return 0;
 }
 
@@ -679,7 +730,7 @@ static int cp_siga_r(DEVBLK *dev, U32 qmask)
 
 	if (!d || !d->c->created)
 		return 3;
-	cpnic_post_siga(d->c, &d->c->nic.dev[d->index], false, qmask);
+	cpnic_post_siga(d->c, &d->c->np->dev[d->index], false, qmask);
 	return 0;
 }
 

@@ -101,6 +101,10 @@ static int tap_send(struct wire *w, const struct iovec *iov, unsigned niov, uint
 		return 0;
 	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)
 		return -EAGAIN;
+	/* A TAP that is merely set down answers writes with EIO (a deleted one with
+	 * EBADFD): link down until it is set up again, not a failed device. */
+	if (errno == EIO)
+		return -ENETDOWN;
 	if (fatal(errno)) {
 		w->failed = true;
 		return -ENETDOWN;
