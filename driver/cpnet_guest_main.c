@@ -1,5 +1,6 @@
 /* driver/cpnet_guest_main.c - the `cpnet-guest` program: synthetic guests driving virtual
  * NICs through the real qeth protocol: an in-process selftest, or a VM logged on to cpnetd. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,14 +18,24 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: cpnet-guest selftest [--layer2|--layer3] [--count N] [--verbose]\n"
 		   "       cpnet-guest connect --socket PATH --user U --password P [--ip A.B.C.D/len]...\n"
-		   "                   [--layer 2|3] [--ping A.B.C.D]... [--count N] [--stay SECONDS]\n"
+		   "                   [--ip6 X:Y::Z]... [--join GROUP[%%vdev]]... [--layer 2|3]\n"
+		   "                   [--ping A.B.C.D[%%vdev]]... [--ping6 X:Y::Z]... [--count N]\n"
+		   "                   [--go FILE] [--stay SECONDS] [--verbose]\n"
 		   "  selftest  two in-process guests on two NICs joined point to point:\n"
 		   "            bring both online, then ping (IPv4, and IPv6 in layer 2)\n"
 		   "  connect   a virtual machine in this process: LOGON to cpnetd's VM socket\n"
 		   "            (PATH is the operator socket + \".vm\"); each NIC CP defines is\n"
 		   "            created here, brought online (layer 2 on an ETHERNET LAN, 3 on an IP\n"
 		   "            one, --layer when not coupled) and given the next --ip; then ping\n"
-		   "            each --ping address and answer pings for --stay seconds\n");
+		   "            each --ping address and answer pings for --stay seconds\n"
+		   "  --ip6     the next NIC's IPv6 address (/64; NICs in order, like --ip); layer 3\n"
+		   "            also registers the link-local address and the solicited-node group\n"
+		   "  --join    listen to an IPv4 group (224/4) on NIC vdev (default: every NIC):\n"
+		   "            SETGMAC in layer 2, SETIPM in layer 3\n"
+		   "  --ping    a subnet broadcast or a group address is pinged too; its answerers\n"
+		   "            are listed (`ping A answered by B C`); %%vdev picks the NIC\n"
+		   "  --go      ping not at once but each time FILE appears (it is removed, then\n"
+		   "            `ping round N done` is printed), until --stay ends\n");
 }
 
 static void pump(void *ctx)
@@ -125,7 +136,10 @@ out:
 /* ---- connect: a virtual machine whose CP is cpnetd ---------------------------------- */
 
 #define CONN_MAX_IPS GUEST_MAX_IF
-#define CONN_MAX_PINGS 8
+#define CONN_MAX_PINGS 32
+#define CONN_MAX_JOINS 8
+#define CONN_PUMP_MS 25			/* one ping wait round (guest.c waits 16) */
+#define CONN_MULTI_MS 300		/* late answers to a broadcast / group ping */
 #define CONN_SETTLE_MS 300		/* NIC definitions follow the LOGON reply at once */
 #define CONN_SETUP_MS 10000
 
@@ -140,15 +154,31 @@ struct rnic {
 	bool attached;
 	bool detach;			/* VML_NIC_DETACH came: release in the main loop */
 	bool failed;
+	bool went_down;			/* CP said link down since service() last looked */
+	bool lan_lost;			/* uncoupled while online: recover at STARTLAN */
 	int ip;				/* index into opts.ips, -1 = none */
+	int ip6;			/* index into opts.ip6s, -1 = none */
+};
+
+/* A ping target: IPv4 or IPv6, optionally from a given NIC (vdev 0 = by subnet). */
+struct cping {
+	bool v6;
+	uint8_t a[16];
+	uint16_t via;
 };
 
 struct copts {
 	const char *sock, *user, *pass;
 	uint8_t ips[CONN_MAX_IPS][4];
 	unsigned prefix[CONN_MAX_IPS], nips;
-	uint8_t pings[CONN_MAX_PINGS][4];
+	uint8_t ip6s[CONN_MAX_IPS][16];
+	unsigned nip6s;
+	struct cping pings[CONN_MAX_PINGS];
 	unsigned npings;
+	uint8_t joins[CONN_MAX_JOINS][4];
+	uint16_t join_via[CONN_MAX_JOINS];
+	unsigned njoins;
+	const char *go;
 	unsigned count;
 	unsigned long stay;
 	uint8_t layer;
@@ -160,7 +190,7 @@ struct conn {
 	struct vmlink link;
 	struct guest g;
 	struct rnic nics[GUEST_MAX_IF];
-	unsigned next_ip;
+	unsigned next_ip, next_ip6;
 	uint16_t next_schno;
 	bool gone;			/* CP logged us off or the link closed */
 	bool changed;			/* something for service() to do */
@@ -239,6 +269,7 @@ static void cb_nicdef(void *ctx, const struct vml_nicdef *d)
 	r->def = *d;
 	r->used = true;
 	r->ip = c->next_ip < c->opt->nips ? (int)c->next_ip++ : -1;
+	r->ip6 = c->next_ip6 < c->opt->nip6s ? (int)c->next_ip6++ : -1;
 	c->next_schno = (uint16_t)(c->next_schno + d->ndev);
 	c->changed = true;
 	printf("NIC %04X defined: devices %04X-%04X, LAN %s %s\n", d->vdev, d->vdev,
@@ -263,6 +294,7 @@ static void cb_link(void *ctx, uint16_t vdev, bool up)
 
 	if (r) {
 		r->link_up = up;
+		r->went_down = r->went_down || !up;
 		r->link_applied = false;
 		c->changed = true;
 	}
@@ -276,11 +308,56 @@ static void rnic_release(struct conn *c, struct rnic *r)
 	memset(r, 0, sizeof(*r));
 }
 
+/*
+ * "ip -6 addr add": in layer 2 the solicited-node group MAC comes with the address
+ * (guest_if_add_ip6).  In layer 3 Linux also registers its link-local address (the
+ * neighbour solicitation goes out from it, the advertisement comes back to it) and
+ * joins the address's solicited-node group, so that another guest's NS reaches it.
+ */
+static int rnic_add_ip6(struct rnic *r, const uint8_t a[16])
+{
+	uint8_t sn[16] = { 0xFF, 0x02, [11] = 1, [12] = 0xFF };
+	int rc;
+
+	if (r->gif->drv.cfg.layer == 3) {
+		if (!(r->gif->drv.ipa4_supported & IPA_IPV6))
+			return -EOPNOTSUPP;
+		rc = qdrv_setip(&r->gif->drv, true, r->gif->stk.ll6, 64);
+		if (rc < 0)
+			return rc;
+		if (rc != 0 && rc != IPA_RC_DUPLICATE_IP_ADDRESS)
+			return -EADDRNOTAVAIL;
+		memcpy(sn + 13, a + 13, 3);
+		rc = qdrv_setipm(&r->gif->drv, true, sn);
+		if (rc < 0)
+			return rc;
+	}
+	return guest_if_add_ip6(r->gif, a);
+}
+
+/* "ip maddr add": the adapter registration (group MAC or group IP), then the stack. */
+static int rnic_join(struct rnic *r, const uint8_t g[4])
+{
+	uint8_t mac[6];
+	int rc;
+
+	if (r->gif->drv.cfg.layer == 2) {
+		stack_mcast_mac4(g, mac);
+		rc = qdrv_setgmac(&r->gif->drv, mac);
+	} else {
+		rc = qdrv_setipm(&r->gif->drv, false, g);
+	}
+	if (rc < 0)
+		return rc;
+	return stack_join4(&r->gif->stk, g);
+}
+
 /* Bring a coupled NIC online: attach the guest interface, online, its address. */
+static void rnic_up(struct conn *c, struct rnic *r);
+
 static void rnic_setup(struct conn *c, struct rnic *r)
 {
 	uint8_t layer = r->def.transport == 2 ? 2 : r->def.transport == 1 ? 3 : c->opt->layer;
-	const uint8_t *m;
 	int rc;
 
 	r->attached = true;
@@ -291,6 +368,16 @@ static void rnic_setup(struct conn *c, struct rnic *r)
 		fprintf(stderr, "cpnet-guest: NIC %04X: attach: %s\n", r->def.vdev, cpnet_strerror(rc));
 		return;
 	}
+	rnic_up(c, r);
+}
+
+/* online, addresses, groups: at setup and again in a recovery. */
+static void rnic_up(struct conn *c, struct rnic *r)
+{
+	uint8_t layer = r->gif->drv.cfg.layer;
+	const uint8_t *m;
+	int rc;
+
 	rc = guest_if_online(r->gif);
 	if (rc < 0) {
 		r->failed = true;
@@ -309,6 +396,26 @@ static void rnic_setup(struct conn *c, struct rnic *r)
 			return;
 		}
 	}
+	if (r->ip6 >= 0) {
+		rc = rnic_add_ip6(r, c->opt->ip6s[r->ip6]);
+		if (rc < 0) {
+			r->failed = true;
+			fprintf(stderr, "cpnet-guest: NIC %04X: IPv6 address: %s (%s)\n", r->def.vdev,
+				r->gif->drv.last_error, cpnet_strerror(rc));
+			return;
+		}
+	}
+	for (unsigned k = 0; k < c->opt->njoins; k++) {
+		if (c->opt->join_via[k] && c->opt->join_via[k] != r->def.vdev)
+			continue;
+		rc = rnic_join(r, c->opt->joins[k]);
+		if (rc < 0) {
+			r->failed = true;
+			fprintf(stderr, "cpnet-guest: NIC %04X: join: %s\n", r->def.vdev,
+				cpnet_strerror(rc));
+			return;
+		}
+	}
 	m = r->gif->drv.mac;
 	printf("NIC %04X online: layer %u, MAC %02X-%02X-%02X-%02X-%02X-%02X", r->def.vdev, layer,
 	       m[0], m[1], m[2], m[3], m[4], m[5]);
@@ -320,7 +427,18 @@ static void rnic_setup(struct conn *c, struct rnic *r)
 	if (r->ip >= 0)
 		printf(", %u.%u.%u.%u/%u", c->opt->ips[r->ip][0], c->opt->ips[r->ip][1],
 		       c->opt->ips[r->ip][2], c->opt->ips[r->ip][3], c->opt->prefix[r->ip]);
+	if (r->ip6 >= 0) {
+		char t[INET6_ADDRSTRLEN];
+
+		inet_ntop(AF_INET6, c->opt->ip6s[r->ip6], t, sizeof(t));
+		printf(", %s/64", t);
+	}
 	printf("\n");
+	for (unsigned k = 0; k < r->gif->stk.ngroups4; k++) {
+		const uint8_t *g = r->gif->stk.groups4[k];
+
+		printf("NIC %04X joined %u.%u.%u.%u\n", r->def.vdev, g[0], g[1], g[2], g[3]);
+	}
 	fflush(stdout);
 }
 
@@ -341,10 +459,40 @@ static void service(struct conn *c)
 			}
 			if (!r->link_applied) {
 				r->link_applied = true;
+				/* UNCOUPLE + COUPLE between two looks: STOPLAN, then STARTLAN. */
+				if (r->went_down && r->link_up)
+					nic_set_link(&r->nic, false);
 				nic_set_link(&r->nic, r->link_up);
+				if (r->went_down && r->gif && !r->failed)
+					r->lan_lost = true;
+				r->went_down = false;
 			}
 			if (r->link_up && !r->attached)
 				rnic_setup(c, r);	/* may run callbacks: loop again */
+		}
+	}
+}
+
+/*
+ * The adapter's unsolicited STOPLAN (UNCOUPLE) and STARTLAN (COUPLE again): like
+ * Linux, the STARTLAN after a lost LAN makes the driver recover the connection
+ * (offline, online, every address and group registered again), since the LAN
+ * forgot the port's registrations when it was uncoupled.
+ */
+static void watch_links(struct conn *c)
+{
+	for (unsigned k = 0; k < GUEST_MAX_IF; k++) {
+		struct rnic *r = &c->nics[k];
+
+		if (!r->used || !r->gif || r->failed || r->gif->drv.state != QDRV_ONLINE)
+			continue;
+		if (!r->gif->drv.link_up) {
+			r->lan_lost = true;
+		} else if (r->lan_lost && r->link_up) {
+			r->lan_lost = false;
+			printf("NIC %04X LAN restored: recovery\n", r->def.vdev);
+			guest_if_offline(r->gif);
+			rnic_up(c, r);
 		}
 	}
 }
@@ -360,12 +508,46 @@ static void pump_link(struct conn *c, int wait_ms)
 		c->gone = true;
 }
 
+/*
+ * One wait round of a ping (guest_ping4/6 wait a bounded number of rounds): a round
+ * lasts CONN_PUMP_MS even when other guests' traffic keeps arriving, so the bound is
+ * in time and a busy LAN does not cut the wait for an ARP or echo reply short.
+ */
 static void pump_ping(void *ctx)
 {
 	struct conn *c = ctx;
+	long until = now_ms() + CONN_PUMP_MS, left;
 
-	pump_link(c, 20);
-	guest_poll(&c->g);
+	do {
+		left = until - now_ms();
+		pump_link(c, left > 0 ? (int)left : 0);
+		guest_poll(&c->g);
+	} while (now_ms() < until && !c->gone);
+}
+
+static struct rnic *route_via(struct conn *c, uint16_t vdev)
+{
+	struct rnic *r = rnic_find(c, vdev);
+
+	return r && r->gif && !r->failed ? r : NULL;
+}
+
+/* The NIC whose /64 holds dst (otherwise the first NIC with IPv6). */
+static struct rnic *route6(struct conn *c, const uint8_t dst[16])
+{
+	struct rnic *first = NULL;
+
+	for (unsigned k = 0; k < GUEST_MAX_IF; k++) {
+		struct rnic *r = &c->nics[k];
+
+		if (!r->used || !r->gif || r->failed || r->ip6 < 0)
+			continue;
+		if (!first)
+			first = r;
+		if (!memcmp(c->opt->ip6s[r->ip6], dst, 8))
+			return r;
+	}
+	return first;
 }
 
 static struct rnic *route(struct conn *c, const uint8_t dst[4])
@@ -391,6 +573,72 @@ static struct rnic *route(struct conn *c, const uint8_t dst[4])
 			return r;
 	}
 	return first;
+}
+
+static bool ip4_multi(const struct conn *c, const struct rnic *r, const uint8_t a[4])
+{
+	uint32_t d = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
+	unsigned p;
+
+	if ((a[0] & 0xF0) == 0xE0 || d == 0xFFFFFFFFu)
+		return true;
+	if (r->ip < 0 || (p = c->opt->prefix[r->ip]) >= 31 || p == 0)
+		return false;
+	return (d & ~(~0u << (32 - p))) == ~(~0u << (32 - p));	/* host part all ones */
+}
+
+static int cmp4(const void *a, const void *b)
+{
+	return memcmp(a, b, 4);
+}
+
+/* Ping every --ping / --ping6 target once; false when one was not answered. */
+static bool do_pings(struct conn *c)
+{
+	const struct copts *opt = c->opt;
+	bool ok = true;
+
+	for (unsigned p = 0; p < opt->npings && !c->gone; p++) {
+		const struct cping *cp = &opt->pings[p];
+		struct rnic *rn = cp->via ? route_via(c, cp->via) : cp->v6 ? route6(c, cp->a)
+								 : route(c, cp->a);
+		char t[INET6_ADDRSTRLEN];
+		bool multi;
+		int got;
+
+		inet_ntop(cp->v6 ? AF_INET6 : AF_INET, cp->a, t, sizeof(t));
+		if (!rn) {
+			fprintf(stderr, "cpnet-guest: ping %s: no interface online\n", t);
+			ok = false;
+			continue;
+		}
+		multi = !cp->v6 && ip4_multi(c, rn, cp->a);
+		rn->gif->stk.nrepl4 = 0;
+		if (cp->v6)
+			got = guest_ping6(rn->gif, cp->a, opt->count, 56, pump_ping, c);
+		else
+			got = guest_ping4(rn->gif, cp->a, opt->count, 56, pump_ping, c);
+		printf("ping %s from NIC %04X: %u sent, %d received\n", t, rn->def.vdev, opt->count,
+		       got);
+		if (multi) {
+			/* Every answerer, sorted: what a broadcast or group ping reached. */
+			struct stack *st = &rn->gif->stk;
+			long until = now_ms() + CONN_MULTI_MS;
+
+			while (now_ms() < until && !c->gone)
+				pump_ping(c);
+			qsort(st->repl4, st->nrepl4, 4, cmp4);
+			printf("ping %s answered by", t);
+			for (unsigned k = 0; k < st->nrepl4; k++)
+				printf(" %u.%u.%u.%u", st->repl4[k][0], st->repl4[k][1], st->repl4[k][2],
+				       st->repl4[k][3]);
+			printf("%s\n", st->nrepl4 ? "" : " nobody");
+		}
+		fflush(stdout);
+		if (got != (int)opt->count)
+			ok = false;
+	}
+	return ok;
 }
 
 static int connect_vm(struct copts *opt)
@@ -458,31 +706,25 @@ static int connect_vm(struct copts *opt)
 				printf("NIC %04X not coupled: left offline\n", c->nics[k].def.vdev);
 			all_ok = all_ok && !c->nics[k].failed;
 		}
-	for (unsigned p = 0; p < opt->npings && !c->gone; p++) {
-		const uint8_t *ip = opt->pings[p];
-		struct rnic *rn = route(c, ip);
-		int got;
-
-		if (!rn) {
-			fprintf(stderr, "cpnet-guest: ping %u.%u.%u.%u: no interface online\n", ip[0],
-				ip[1], ip[2], ip[3]);
-			all_ok = false;
-			continue;
-		}
-		got = guest_ping4(rn->gif, ip, opt->count, 56, pump_ping, c);
-		printf("ping %u.%u.%u.%u from NIC %04X: %u sent, %d received\n", ip[0], ip[1], ip[2],
-		       ip[3], rn->def.vdev, opt->count, got);
-		fflush(stdout);
-		if (got != (int)opt->count)
-			all_ok = false;
-	}
+	if (!opt->go && !do_pings(c))
+		all_ok = false;
 	if (opt->stay) {
 		long end = now_ms() + (long)opt->stay * 1000;
+
+		unsigned round = 0;
 
 		while (!c->gone && !stop_flag && now_ms() < end) {
 			pump_link(c, 50);
 			service(c);
 			guest_poll(&c->g);
+			watch_links(c);
+			if (opt->go && access(opt->go, F_OK) == 0) {
+				unlink(opt->go);
+				if (!do_pings(c))
+					all_ok = false;
+				printf("ping round %u done\n", ++round);
+				fflush(stdout);
+			}
 		}
 	}
 	if (c->gone)
@@ -531,6 +773,29 @@ static int parse_ip(const char *s, uint8_t ip[4], unsigned *prefix, bool want_pr
 	return 0;
 }
 
+/* A.B.C.D or A.B.C.D%vdev (hex device number, as in a zone index: "from this NIC"). */
+static int parse_ip_via(const char *s, uint8_t ip[4], uint16_t *via)
+{
+	char buf[32];
+	const char *pct = strchr(s, '%');
+	size_t n = pct ? (size_t)(pct - s) : strlen(s);
+
+	*via = 0;
+	if (n >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, s, n);
+	buf[n] = 0;
+	if (pct) {
+		char *end;
+		unsigned long d = strtoul(pct + 1, &end, 16);
+
+		if (!pct[1] || *end || d == 0 || d > 0xFFFF)
+			return -EINVAL;
+		*via = (uint16_t)d;
+	}
+	return parse_ip(buf, ip, NULL, false);
+}
+
 static int connect_main(int argc, char **argv)
 {
 	struct copts o;
@@ -561,9 +826,21 @@ static int connect_main(int argc, char **argv)
 		} else if (!strcmp(a, "--ip") && o.nips < CONN_MAX_IPS &&
 			   parse_ip(v, o.ips[o.nips], &o.prefix[o.nips], true) == 0) {
 			o.nips++;
+		} else if (!strcmp(a, "--ip6") && o.nip6s < CONN_MAX_IPS &&
+			   inet_pton(AF_INET6, v, o.ip6s[o.nip6s]) == 1) {
+			o.nip6s++;
 		} else if (!strcmp(a, "--ping") && o.npings < CONN_MAX_PINGS &&
-			   parse_ip(v, o.pings[o.npings], NULL, false) == 0) {
+			   parse_ip_via(v, o.pings[o.npings].a, &o.pings[o.npings].via) == 0) {
 			o.npings++;
+		} else if (!strcmp(a, "--ping6") && o.npings < CONN_MAX_PINGS &&
+			   inet_pton(AF_INET6, v, o.pings[o.npings].a) == 1) {
+			o.pings[o.npings++].v6 = true;
+		} else if (!strcmp(a, "--join") && o.njoins < CONN_MAX_JOINS &&
+			   parse_ip_via(v, o.joins[o.njoins], &o.join_via[o.njoins]) == 0 &&
+			   (o.joins[o.njoins][0] & 0xF0) == 0xE0) {
+			o.njoins++;
+		} else if (!strcmp(a, "--go")) {
+			o.go = v;
 		} else if (!strcmp(a, "--count")) {
 			unsigned long n = strtoul(v, &end, 10);
 

@@ -319,6 +319,15 @@ int stack_ping4(struct stack *s, const uint8_t dst[4], uint16_t seq, uint32_t pl
 	return send_ip4(s, dst, dmac, n);
 }
 
+static void note_replier(struct stack *s, const uint8_t src[4])
+{
+	for (unsigned i = 0; i < s->nrepl4 && i < STK_REPLIERS; i++)
+		if (!memcmp(s->repl4[i], src, 4))
+			return;
+	if (s->nrepl4 < STK_REPLIERS)
+		memcpy(s->repl4[s->nrepl4++], src, 4);
+}
+
 static void rx_ip4(struct stack *s, const uint8_t *smac, const uint8_t *p, uint32_t len)
 {
 	uint32_t hl, tot;
@@ -361,8 +370,10 @@ static void rx_ip4(struct stack *s, const uint8_t *smac, const uint8_t *p, uint3
 		return;
 	}
 	if (ic[0] == ICMP_ECHO_REP) {
-		if (be_get16(ic + 4) == s->ping_id)
+		if (be_get16(ic + 4) == s->ping_id) {
 			s->st.echo_rep_rx++;
+			note_replier(s, p + 12);
+		}
 		return;
 	}
 	if (ic[0] != ICMP_ECHO_REQ || tot - hl - 8 > PING_MAX)

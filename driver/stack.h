@@ -17,6 +17,7 @@
 
 #define STK_NEIGH 16
 #define STK_GROUPS 8		/* IPv4 multicast groups the stack listens to */
+#define STK_REPLIERS 8		/* distinct sources of echo replies remembered */
 #define STK_MTU 1500
 #define STK_FRAME_MAX (14 + STK_MTU)
 
@@ -71,6 +72,10 @@ struct stack {
 	unsigned nb_next;
 	uint8_t groups4[STK_GROUPS][4];	/* joined IPv4 groups ("ip maddr add") */
 	unsigned ngroups4;
+	/* Who answered our IPv4 echo requests (distinct sources, first STK_REPLIERS):
+	 * a broadcast or group ping has several answers.  The caller resets nrepl4. */
+	uint8_t repl4[STK_REPLIERS][4];
+	unsigned nrepl4;
 	struct stk_stats st;
 	uint8_t txbuf[STK_FRAME_MAX];
 };
