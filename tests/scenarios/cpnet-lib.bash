@@ -17,6 +17,8 @@ cleanup() {
 		kill "$CPNETD_PID" 2>/dev/null
 		for _ in $(seq 50); do kill -0 "$CPNETD_PID" 2>/dev/null || break; sleep 0.1; done
 		kill -9 "$CPNETD_PID" 2>/dev/null
+		# CPNETD_PID is timeout's; make sure the daemon behind it is gone too.
+		pkill -9 -f -- "--socket $CPNET_SOCKET" 2>/dev/null
 	fi
 	rm -rf "$TMP"
 	exit $rc
