@@ -142,6 +142,27 @@ static void lan_addresses(const struct lanbk *lan, const struct port *p, const c
 		fmt_mac(m, u->addr);
 		out_line(o, "%s  %s", ind, m);
 	}
+	/* Groups the port joined (SETIPM / SETGMAC), as QUERY shows them for local NICs. */
+	for (int pass = 0; pass < 2; pass++) {
+		const struct ipt_grp *g;
+		bool hdr = false;
+
+		for (cur = 0; (g = iptab_next_grp(&lan->tab, &cur));) {
+			if (!(g->members[idx / 64] & (1ull << (idx % 64))) ||
+			    (g->kind == IPT_MAC) != (pass == 1))
+				continue;
+			if (!hdr)
+				out_line(o, "%sMulticast %s Addresses:", ind, pass ? "MAC" : "IP");
+			hdr = true;
+			if (pass) {
+				fmt_mac(m, g->addr);
+				out_line(o, "%s  %s", ind, m);
+			} else {
+				ip_text(b, sizeof(b), g->kind == IPT_V6, g->addr);
+				out_line(o, "%s  %s", ind, b);
+			}
+		}
+	}
 }
 
 static const char *role_word(enum nid_role r)

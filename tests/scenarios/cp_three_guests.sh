@@ -44,11 +44,14 @@ ip_args() {
 	local s
 	for s in 1 2 3 4; do printf -- '--ip 10.%s.0.%s/24 --ip6 fd00:%s::%s ' "$s" "$1" "$s" "$1"; done
 }
-# block OWNER: OWNER's adapter lines of $OUT without the counters, sorted (the LAN
-# lists registered addresses in hash order).
+# block OWNER: OWNER's adapter lines of $OUT without the counters and the multicast
+# groups (checked on their own), sorted (the LAN lists addresses in hash order).
 block() {
 	printf '%s\n' "$OUT" | awk -v o="$1" '
 		/Adapter Owner:/ { mine = ($3 == o) }
+		/Multicast .* Addresses:/ { mc = 1; next }
+		/Addresses:|Port:|Adapter Owner:/ { mc = 0 }
+		mc { next }
 		mine && !/RX Packets:|TX Packets:|RX Bytes:/' | sort
 }
 # expect_block OWNER LINES: OWNER's adapter is exactly LINES (in any order).
@@ -217,6 +220,19 @@ for k in 1 2 3; do
         $(mac $((3 + 4 * (k - 1))))"
 	expect_counters G$k
 done
+# The groups each adapter joined are listed: G1 and G2 joined 239.1.1.1, G3 did not.
+mcast() {
+	printf '%s\n' "$OUT" | awk -v o="$1" '
+		/Adapter Owner:/ { mine = ($3 == o) }
+		/Multicast MAC Addresses:/ { mc = mine; next }
+		/Addresses:|Port:|Adapter Owner:/ { mc = 0 }
+		mc { print $1 }'
+}
+for k in 1 2; do
+	mcast G$k | grep -qx 01-00-5E-01-01-01 || fail "G$k: group 239.1.1.1 not listed: $OUT"
+done
+mcast G3 | grep -qx 01-00-5E-01-01-01 && fail "G3 listed in a group it did not join: $OUT"
+mcast G3 | grep -qx 01-00-5E-00-00-01 || fail "G3: all-hosts group not listed: $OUT"
 cp_ q vswitch vswip det; expect_ok
 [ "$(head_of)" = "VSWITCH SYSTEM VSWIP      Type: QDIO    Connected: 3 Maxconn: INFINITE
   PERSISTENT  RESTRICTED    IP NONROUTER Accounting: OFF

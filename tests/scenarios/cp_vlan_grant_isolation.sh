@@ -63,6 +63,9 @@ as() {
 block() {
 	printf '%s\n' "$OUT" | awk -v o="$1" '
 		/Adapter Owner:/ { mine = ($3 == o) }
+		/Multicast .* Addresses:/ { mc = 1; next }
+		/Addresses:|Port:|Adapter Owner:/ { mc = 0 }
+		mc { next }
 		mine && !/RX Packets:|TX Packets:|RX Bytes:/'
 }
 rx_of() {
