@@ -34,7 +34,7 @@ FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 
 .PHONY: hercules
 .PHONY: all test check-unit check-asan check-s390x check-guests check-scenarios \
-        fuzz fuzz-smoke bench install deps clean
+        fuzz fuzz-smoke bench bench-guests install deps clean
 
 all: $(LIBCPNET) $(PROGS) $(TESTBIN)
 
@@ -101,6 +101,10 @@ fuzz-smoke: fuzz
 
 bench: all
 	@bench/run.sh
+
+# Real-guest throughput: CPNIC vs Hercules' own LCS in one boot (root; minutes).
+bench-guests: all
+	@bench/guest_stream.sh
 
 deps:
 	@scripts/deps.sh
