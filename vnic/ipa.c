@@ -479,6 +479,23 @@ void nic_ipa_forget(struct nicbk *nic)
 			reg(nic, &a);
 		}
 	}
+	/* Promiscuous mode and the router role live in the port too (the LAN's
+	 * promiscuous count, its primary router slot): give them back as well. */
+	if (nic->promisc) {
+		memset(&a, 0, sizeof(a));
+		a.op = PA_PROMISC;
+		a.value = IPA_ADP_PROMISC_OFF;
+		reg(nic, &a);
+	}
+	for (int v6 = 0; v6 < 2; v6++) {
+		if (!(v6 ? nic->routing6 : nic->routing4))
+			continue;
+		memset(&a, 0, sizeof(a));
+		a.op = PA_SETRTG;
+		a.ipv6 = v6 != 0;
+		a.value = IPA_RTG_NONE;
+		reg(nic, &a);
+	}
 	if (nic->lan_started) {
 		memset(&a, 0, sizeof(a));
 		a.op = PA_STOPLAN;

@@ -792,6 +792,10 @@ static void deliver(struct lanbk *lan, struct lan_conn *q, const struct pframe *
 		if (!egress(lan, q, &f[i], i, &w->out[k], &nsp)) {
 			lan->st.delivered += port_deliver(q->port, w->out, k);
 			k = nsp = 0;
+			/* The receiver may have detached from inside rx (its slot is
+			 * zeroed): the rest of its frames have nowhere to go. */
+			if (!q->port)
+				return;
 			continue;	/* retry frame i with empty scratch */
 		}
 		k++;
