@@ -8,6 +8,7 @@
 
 #include "controller/controller.h"
 #include "controller/ctlmsg.h"
+#include "driver/qdrv.h"
 #include "osa/osa.h"
 #include "vnic/port.h"
 #include "vswitch/lan.h"
@@ -30,6 +31,12 @@
  * READY) becomes ACTIVE at once, else a new connection is started; with nothing left
  * the switch reports HCPSWU2830I / HCPSWU2832E and retries every tick.  Frames between
  * guests never pass through any of this.
+ *
+ * Data path, copy-once and batched both ways: a batch the LAN hands the uplink port
+ * is written from the sender's spans straight into the data device's output SBAL
+ * pages, then one flush (at most one SIGA); what the data device's input queue holds
+ * goes into the switch as pframes whose spans point into the input SBAL pages, one
+ * port_tx per poll (up to QDRV_RX_BATCH frames), before the buffers are given back.
  */
 
 #define UPLINK_MAX_OSAS 32
@@ -72,7 +79,9 @@ struct up_conn {
 
 struct up_stats {
 	uint64_t rx_pkts, rx_bytes, rx_discards;	/* from the OSA into the switch */
+	uint64_t rx_batches;				/* port_tx calls into the switch */
 	uint64_t tx_pkts, tx_bytes, tx_discards, tx_errors;	/* to the OSA */
+	uint64_t tx_batches;				/* flushes (one SIGA at most each) */
 	uint64_t regs_sent, regs_ok, regs_failed, stale;
 	uint64_t failovers, switchovers;
 };
@@ -85,7 +94,9 @@ struct up_sw {
 	int active;			/* index into c[] of the ACTIVE connection, -1 none */
 	bool down_reported;		/* HCPSWU2832E said since the last ACTIVE */
 	struct up_stats st;
-	uint8_t txbuf[65536];
+	/* Inbound: one batch of frames for the switch, payload in place in CP's input
+	 * SBAL pages (no staging buffer either way). */
+	struct pframe rxf[QDRV_RX_BATCH];
 };
 
 struct cp;

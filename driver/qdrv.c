@@ -1057,17 +1057,34 @@ int qdrv_setvmac(struct qdrv *q, const uint8_t mac[6])
 
 /* ---- data path ------------------------------------------------------------- */
 
-static int out_put(struct qdrv *q, const uint8_t *hdr, const uint8_t *data, uint32_t len)
+/* Header + the first `len` bytes of a span list into the output SBAL pages. */
+static int out_putv(struct qdrv *q, const uint8_t *hdr, const struct qdio_span *sp,
+		    unsigned nsp, uint32_t len)
 {
-	struct qdio_span sp = { data, len };
+	struct qdio_span cut[QDRV_TX_SPANS];
+	uint32_t have = 0;
+	unsigned k;
 	int rc;
 
 	if (q->state != QDRV_ONLINE)
 		return -ENETDOWN;
-	rc = qdio_pg_out_put(&q->outq[0], hdr, QHDR_SIZE, &sp, 1);
+	for (k = 0; k < nsp && have < len; k++)
+		have += sp[k].len;
+	if (have < len)
+		return -EINVAL;
+	if (have > len) {
+		/* Bytes past the length (padding, a longer buffer): send exactly len. */
+		if (k > QDRV_TX_SPANS)
+			return -EMSGSIZE;
+		memcpy(cut, sp, k * sizeof(*sp));
+		cut[k - 1].len -= have - len;
+		sp = cut;
+	}
+	nsp = k;
+	rc = qdio_pg_out_put(&q->outq[0], hdr, QHDR_SIZE, sp, nsp);
 	if (rc == -EAGAIN) {
 		qdio_pg_out_reap(&q->outq[0], QDIO_BUFS);
-		rc = qdio_pg_out_put(&q->outq[0], hdr, QHDR_SIZE, &sp, 1);
+		rc = qdio_pg_out_put(&q->outq[0], hdr, QHDR_SIZE, sp, nsp);
 	}
 	if (rc < 0) {
 		if (rc == -EAGAIN)
@@ -1079,23 +1096,25 @@ static int out_put(struct qdrv *q, const uint8_t *hdr, const uint8_t *data, uint
 	return 0;
 }
 
-int qdrv_send_l2(struct qdrv *q, const uint8_t *frame, uint32_t len)
+int qdrv_sendv_l2(struct qdrv *q, const struct qdio_span *sp, unsigned nsp, uint32_t len)
 {
 	struct qhdr h;
-	uint8_t raw[QHDR_SIZE];
+	uint8_t raw[QHDR_SIZE], dst[6];
 
 	if (q->cfg.layer != 2 || len < QHDR_ETH_HLEN || len > QHDR_MAX_DATA)
 		return -EINVAL;
+	if (qdio_spans_copy(sp, nsp, 0, dst, sizeof(dst)) != sizeof(dst))
+		return -EINVAL;
 	memset(&h, 0, sizeof(h));
 	h.id = QHDR_ID_L2;
-	h.l2.flags2 = qhdr_l2_cast_for_mac(frame);
+	h.l2.flags2 = qhdr_l2_cast_for_mac(dst);
 	h.l2.pkt_len = (uint16_t)len;
 	qhdr_encode(&h, raw, sizeof(raw));
-	return out_put(q, raw, frame, len);
+	return out_putv(q, raw, sp, nsp, len);
 }
 
-int qdrv_send_l3_v4(struct qdrv *q, const uint8_t *pkt, uint32_t len, const uint8_t nh[4],
-		    uint8_t cast)
+int qdrv_sendv_l3_v4(struct qdrv *q, const struct qdio_span *sp, unsigned nsp, uint32_t len,
+		     const uint8_t nh[4], uint8_t cast)
 {
 	struct qhdr h;
 	uint8_t raw[QHDR_SIZE];
@@ -1108,10 +1127,11 @@ int qdrv_send_l3_v4(struct qdrv *q, const uint8_t *pkt, uint32_t len, const uint
 	h.l3.length = (uint16_t)len;
 	memcpy(h.l3.addr + QHDR_L3_ADDR_V4, nh, 4);
 	qhdr_encode(&h, raw, sizeof(raw));
-	return out_put(q, raw, pkt, len);
+	return out_putv(q, raw, sp, nsp, len);
 }
 
-int qdrv_send_l3_v6(struct qdrv *q, const uint8_t *frame, uint32_t len, uint8_t cast)
+int qdrv_sendv_l3_v6(struct qdrv *q, const struct qdio_span *sp, unsigned nsp, uint32_t len,
+		     uint8_t cast)
 {
 	struct qhdr h;
 	uint8_t raw[QHDR_SIZE];
@@ -1122,9 +1142,33 @@ int qdrv_send_l3_v6(struct qdrv *q, const uint8_t *frame, uint32_t len, uint8_t 
 	h.id = QHDR_ID_L3;
 	h.l3.flags = (uint8_t)(QHDR_L3_IPV6 | QHDR_L3_PASSTHRU | (cast & QHDR_L3_CAST_MASK));
 	h.l3.length = (uint16_t)len;
-	memcpy(h.l3.addr, frame + QHDR_ETH_HLEN + 24, 16);	/* destination as next hop */
+	/* The destination address as next hop. */
+	if (qdio_spans_copy(sp, nsp, QHDR_ETH_HLEN + 24, h.l3.addr, 16) != 16)
+		return -EINVAL;
 	qhdr_encode(&h, raw, sizeof(raw));
-	return out_put(q, raw, frame, len);
+	return out_putv(q, raw, sp, nsp, len);
+}
+
+int qdrv_send_l2(struct qdrv *q, const uint8_t *frame, uint32_t len)
+{
+	struct qdio_span sp = { frame, len };
+
+	return qdrv_sendv_l2(q, &sp, 1, len);
+}
+
+int qdrv_send_l3_v4(struct qdrv *q, const uint8_t *pkt, uint32_t len, const uint8_t nh[4],
+		    uint8_t cast)
+{
+	struct qdio_span sp = { pkt, len };
+
+	return qdrv_sendv_l3_v4(q, &sp, 1, len, nh, cast);
+}
+
+int qdrv_send_l3_v6(struct qdrv *q, const uint8_t *frame, uint32_t len, uint8_t cast)
+{
+	struct qdio_span sp = { frame, len };
+
+	return qdrv_sendv_l3_v6(q, &sp, 1, len, cast);
 }
 
 int qdrv_flush(struct qdrv *q)
@@ -1151,6 +1195,18 @@ struct rx_ctx {
 	int pkts;
 };
 
+/* cfg.rxv: hand the gathered batch over (the buffers are still ours). */
+static void rx_flush(struct qdrv *q)
+{
+	unsigned n = q->rxn;
+
+	q->rxn = q->rxns = 0;
+	if (!n || !q->cfg.rxv)
+		return;
+	q->st.rx_batches++;
+	q->cfg.rxv(q->cfg.rx_ctx, q->rxb, n);
+}
+
 static void rx_one(void *ctx, const uint8_t *hdr, const struct qdio_span *data, unsigned nspans,
 		   uint32_t len)
 {
@@ -1158,6 +1214,25 @@ static void rx_one(void *ctx, const uint8_t *hdr, const struct qdio_span *data, 
 	struct qdrv *q = rc->q;
 	uint32_t n;
 
+	if (q->cfg.rxv) {
+		struct qdrv_rxpkt *p;
+
+		if (nspans > QDIO_SBALES)
+			return;
+		if (q->rxn == QDRV_RX_BATCH || q->rxns + nspans > QDRV_RX_SPANS)
+			rx_flush(q);
+		p = &q->rxb[q->rxn++];
+		memcpy(p->qhdr, hdr, QDIO_QETH_HDR);
+		memcpy(&q->rxsp[q->rxns], data, nspans * sizeof(*data));
+		p->spans = &q->rxsp[q->rxns];
+		p->nspans = (uint8_t)nspans;
+		p->len = len;
+		q->rxns += nspans;
+		q->st.rx_pkts++;
+		q->st.rx_bytes += len;
+		rc->pkts++;
+		return;
+	}
 	if (len > sizeof(q->rxbuf))
 		return;
 	n = qdio_spans_copy(data, nspans, 0, q->rxbuf, len);
@@ -1179,6 +1254,7 @@ int qdrv_poll(struct qdrv *q)
 	for (unsigned i = 0; i < QDRV_OUT_QUEUES; i++)
 		qdio_pg_out_reap(&q->outq[i], QDIO_BUFS);
 	n = qdio_pg_in_take(&q->inq, QDIO_BUFS, rx_one, &rc);
+	rx_flush(q);	/* before the pages its spans point into are given back */
 	if (n > 0)
 		q->in_taken += (unsigned)n;
 	if (q->in_taken >= QDRV_IN_REFILL) {

@@ -57,6 +57,21 @@ enum qdrv_state {
 typedef void (*qdrv_rx_fn)(void *ctx, const uint8_t *qhdr, const uint8_t *data,
 			   uint32_t len);
 
+/* Batched, copy-free receive (cfg.rxv): up to QDRV_RX_BATCH packets per call, the
+ * payload left in the input SBAL pages.  The spans stay valid until the callback
+ * returns (the buffers are given back to the adapter only after it). */
+#define QDRV_RX_BATCH 256
+#define QDRV_RX_SPANS (QDRV_RX_BATCH * 2)	/* span pool; a full pool delivers early */
+#define QDRV_TX_SPANS 32			/* spans qdrv_sendv_* trims to a length */
+
+struct qdrv_rxpkt {
+	uint8_t qhdr[QDIO_QETH_HDR];		/* the qeth header (copied: validated once) */
+	const struct qdio_span *spans;		/* payload in the input SBAL pages */
+	uint8_t nspans;
+	uint32_t len;
+};
+typedef void (*qdrv_rxv_fn)(void *ctx, const struct qdrv_rxpkt *p, unsigned n);
+
 struct qdrv_cfg {
 	uint8_t layer;			/* 2 or 3 */
 	uint8_t portno;
@@ -75,6 +90,9 @@ struct qdrv_cfg {
 	/* Received packets (qeth header + frame/packet, copied once to `data`). */
 	qdrv_rx_fn rx;
 	void *rx_ctx;
+	/* Or, when set (rx is then not called): received packets in batches, in place;
+	 * called with rx_ctx. */
+	qdrv_rxv_fn rxv;
 };
 
 struct qdrv_ipa_rec {
@@ -97,6 +115,7 @@ struct qdrv_stats {
 	uint64_t irqs, pcis, reads, mpc_replies, ipa_replies, unsolicited, stray;
 	uint64_t tx_pkts, tx_bytes, tx_busy, tx_sigas, rx_pkts, rx_bytes, rx_sigas;
 	uint64_t siga_errors;
+	uint64_t rx_batches;		/* cfg.rxv calls */
 };
 
 struct qdrv {
@@ -154,6 +173,10 @@ struct qdrv {
 	unsigned in_taken;		/* consumed since the last give */
 	struct qdrv_stats st;
 	uint8_t rxbuf[65536];		/* the one copy of an inbound packet */
+	/* cfg.rxv: the batch being gathered during one qdrv_poll. */
+	unsigned rxn, rxns;
+	struct qdrv_rxpkt rxb[QDRV_RX_BATCH];
+	struct qdio_span rxsp[QDRV_RX_SPANS];
 };
 
 /* Bytes the engine needs in guest storage for cfg (control pages + QDIO blocks). */
@@ -209,9 +232,20 @@ int qdrv_send_l2(struct qdrv *q, const uint8_t *frame, uint32_t len);
 int qdrv_send_l3_v4(struct qdrv *q, const uint8_t *pkt, uint32_t len, const uint8_t nh[4],
 		    uint8_t cast);
 int qdrv_send_l3_v6(struct qdrv *q, const uint8_t *frame, uint32_t len, uint8_t cast);
+/* The same from a span list (a frame left where its sender put it): the qeth header
+ * and the spans are written straight into the output SBAL pages, the frame's only
+ * copy.  `len` bytes are sent; spans beyond it are ignored, spans shorter than it
+ * are -EINVAL, a tail needing more than QDRV_TX_SPANS spans -EMSGSIZE. */
+int qdrv_sendv_l2(struct qdrv *q, const struct qdio_span *sp, unsigned nsp, uint32_t len);
+int qdrv_sendv_l3_v4(struct qdrv *q, const struct qdio_span *sp, unsigned nsp, uint32_t len,
+		     const uint8_t nh[4], uint8_t cast);
+int qdrv_sendv_l3_v6(struct qdrv *q, const struct qdio_span *sp, unsigned nsp, uint32_t len,
+		     uint8_t cast);
 /* Prime what was queued and SIGA-w if needed.  Returns buffers primed or -errno. */
 int qdrv_flush(struct qdrv *q);
-/* Interrupts, reaping and receiving: returns packets delivered to cfg.rx (>= 0). */
+/* Interrupts, reaping and receiving: returns packets delivered to cfg.rx or cfg.rxv
+ * (>= 0); with cfg.rxv one call per QDRV_RX_BATCH packets, before any buffer is
+ * given back. */
 int qdrv_poll(struct qdrv *q);
 /* Handle one interrupting subchannel (for embedders that drain css_next_irq):
  * returns 1 if it was one of ours, 0 otherwise. */

@@ -1,0 +1,442 @@
+/* tests/unit/test_uplink.c - the VSWITCH uplink's data path (cp/uplink.c over the driver
+ * side's span sends and batched receive): copy-once, one port_tx / one flush per batch. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "controller/controller.h"
+#include "cp/config.h"
+#include "cp/cp.h"
+#include "cp/uplink.h"
+#include "osa/wire.h"
+#include "qeth/qhdr.h"
+#include "tests/tcheck.h"
+
+/*
+ * cpnetd without sockets: an ETHERNET VSWITCH with two RDEVs (memory wires whose far
+ * end is the test), two controllers, two guests.  A spy sits between the uplink port
+ * and the switch and records every port_tx: how many calls, how many frames, and
+ * whether each frame's bytes are still in the controller's storage (the input SBAL
+ * pages CP's data device owns) rather than in a staging copy.
+ */
+static const char cfg_text[] =
+	"RDEVICE 0C00 TYPE OSA BACKEND MEM upc\n"
+	"RDEVICE 0D00 TYPE OSA BACKEND MEM upd\n"
+	"DEFINE VSWITCH VSWE RDEV 0C00 0D00 CONTROLLER * ETHERNET\n"
+	"MODIFY VSWITCH VSWE GRANT LINUX01\n"
+	"MODIFY VSWITCH VSWE GRANT LINUX02\n"
+	"AUTOLOG DTCVSW1 DTCVSW2 LINUX01 LINUX02\n";
+
+static const char dir_text[] =
+	"USER DTCVSW1 NOLOG 64M 64M BG\n"
+	"  CONTROLLER\n"
+	"USER DTCVSW2 NOLOG 64M 64M BG\n"
+	"  CONTROLLER\n"
+	"USER LINUX01 NOLOG 1G 1G G\n"
+	"  NICDEF 0600 TYPE QDIO LAN SYSTEM VSWE\n"
+	"  IPADDR 0600 10.8.0.1/24\n"
+	"USER LINUX02 NOLOG 1G 1G G\n"
+	"  NICDEF 0600 TYPE QDIO LAN SYSTEM VSWE\n"
+	"  IPADDR 0600 10.8.0.2/24\n";
+
+static const uint8_t HOST_MAC[6] = { 0x02, 0xAA, 0, 0, 0, 0x02 };
+
+struct ufx {
+	struct cp cp;
+	uint64_t now;
+	struct up_sw *sw;
+	/* What LINUX01's driver received (its stack is bypassed). */
+	unsigned rx;
+	uint8_t last[256];
+	uint32_t last_len;
+};
+
+static uint64_t ufx_clock(void *ctx)
+{
+	return ((struct ufx *)ctx)->now;
+}
+
+static void ufx_ticks(struct ufx *f, unsigned n)
+{
+	for (unsigned k = 0; k < n; k++) {
+		f->now += 50;
+		uplink_tick(f->cp.up);
+		uplink_poll(f->cp.up);
+		cp_poll_guests(&f->cp);
+		uplink_poll(f->cp.up);
+	}
+}
+
+static void g1_rx(void *ctx, const uint8_t *qh, const uint8_t *data, uint32_t len)
+{
+	struct ufx *f = ctx;
+
+	(void)qh;
+	f->rx++;
+	f->last_len = len;
+	memcpy(f->last, data, len < sizeof(f->last) ? len : sizeof(f->last));
+}
+
+static struct vm *vm_of(struct ufx *f, const char *user)
+{
+	return cp_find_vm(&f->cp, user);
+}
+
+static struct qdrv *drv_of(struct ufx *f, const char *user)
+{
+	struct vm *vm = vm_of(f, user);
+
+	return vm && vm->nnics ? &vm->nics[0]->gif->drv : NULL;
+}
+
+static struct wire *uwire(struct ufx *f, uint16_t rdev)
+{
+	struct up_osa *d = uplink_find_osa(f->cp.up, rdev);
+
+	return d && d->osa ? &d->osa->wire : NULL;
+}
+
+static struct ufx *ufx_new(void)
+{
+	struct ufx *f = calloc(1, sizeof(*f));
+	struct out o;
+	struct qdrv *g1;
+
+	if (!f)
+		return NULL;
+	f->now = 1000000;
+	cp_init(&f->cp, 11);
+	f->cp.up->clock_ms = ufx_clock;
+	f->cp.up->clock_ctx = f;
+	out_init(&o);
+	if (config_parse(&f->cp, "sys.cfg", cfg_text, sizeof(cfg_text) - 1, &o) ||
+	    dir_parse(&f->cp.dir, "user.direct", dir_text, sizeof(dir_text) - 1, &o)) {
+		fprintf(stderr, "%.*s", (int)o.len, o.buf);
+		out_free(&o);
+		cp_free(&f->cp);
+		free(f);
+		return NULL;
+	}
+	config_autolog(&f->cp, &o);
+	out_free(&o);
+	ufx_ticks(f, 6);
+	f->sw = uplink_find_sw(f->cp.up, lan_find(&f->cp.lans, "SYSTEM", "VSWE"));
+	g1 = drv_of(f, "LINUX01");
+	if (!f->sw || f->sw->active < 0 || !g1) {
+		cp_free(&f->cp);
+		free(f);
+		return NULL;
+	}
+	g1->cfg.rx = g1_rx;
+	g1->cfg.rx_ctx = f;
+	return f;
+}
+
+static void ufx_free(struct ufx *f)
+{
+	cp_free(&f->cp);
+	free(f);
+}
+
+/* ---- the spy on the uplink port ------------------------------------------------------- */
+
+struct spy {
+	const struct port_ops *ops;	/* the switch's, called after recording */
+	const struct gstor *gs;		/* the active controller's storage */
+	unsigned calls, frames, in_place, max_n;
+};
+
+static struct spy the_spy;
+
+static bool in_storage(const struct gstor *gs, const struct qdio_span *sp, unsigned n)
+{
+	for (unsigned k = 0; k < n; k++)
+		if (sp[k].ptr < gs->base || sp[k].ptr + sp[k].len > gs->base + gs->size)
+			return false;
+	return n > 0;
+}
+
+static void spy_tx(void *peer, struct port *from, const struct pframe *f, unsigned n)
+{
+	the_spy.calls++;
+	the_spy.frames += n;
+	if (n > the_spy.max_n)
+		the_spy.max_n = n;
+	for (unsigned i = 0; i < n; i++)
+		if (in_storage(the_spy.gs, f[i].spans, f[i].nspans))
+			the_spy.in_place++;
+	the_spy.ops->tx(peer, from, f, n);
+}
+
+static uint16_t spy_addr(void *peer, struct port *from, const struct paddr *a)
+{
+	return the_spy.ops->addr(peer, from, a);
+}
+
+static const struct port_ops spy_ops = { spy_tx, spy_addr };
+
+static void spy_on(struct ufx *f)
+{
+	struct vm *ctl = vm_of(f, f->sw->c[f->sw->active].ctl);
+
+	memset(&the_spy, 0, sizeof(the_spy));
+	the_spy.ops = f->sw->port.ops;
+	the_spy.gs = &ctl->ctl->g.gs;
+	f->sw->port.ops = &spy_ops;
+}
+
+static void spy_off(struct ufx *f)
+{
+	if (f->sw->port.ops == &spy_ops)
+		f->sw->port.ops = the_spy.ops;
+}
+
+static uint32_t mkframe(uint8_t *b, const uint8_t dst[6], const uint8_t src[6], uint32_t len,
+			uint8_t seed)
+{
+	memcpy(b, dst, 6);
+	memcpy(b + 6, src, 6);
+	b[12] = 0x88;
+	b[13] = 0xB5;
+	for (uint32_t k = 14; k < len; k++)
+		b[k] = (uint8_t)(seed + k);
+	return len;
+}
+
+/* ---- tests ------------------------------------------------------------------------------ */
+
+TEST(uplink_inbound_one_port_tx_per_poll_in_place)
+{
+	struct ufx *f = ufx_new();
+	struct vm *g1;
+	struct wire *w;
+	uint8_t fr[128];
+	uint64_t b0, p0;
+
+	CHECK(f != NULL);
+	g1 = vm_of(f, "LINUX01");
+	w = uwire(f, f->sw->c[f->sw->active].dev->rdev);
+	CHECK(w != NULL);
+	for (unsigned k = 0; k < 20; k++)
+		CHECK_EQ(wire_mem_inject(w, fr, mkframe(fr, g1->nics[0]->mac, HOST_MAC, 60 + k,
+							(uint8_t)k)), 0);
+	b0 = f->sw->st.rx_batches;
+	p0 = f->sw->st.rx_pkts;
+	spy_on(f);
+	uplink_poll(f->cp.up);
+	spy_off(f);
+	/* 20 frames from the wire: one port_tx into the switch, every payload still in
+	 * the input SBAL pages of CP's data device (the controller's storage). */
+	CHECK_EQ(the_spy.calls, 1u);
+	CHECK_EQ(the_spy.frames, 20u);
+	CHECK_EQ(the_spy.in_place, 20u);
+	CHECK_EQ(f->sw->st.rx_batches, b0 + 1);
+	CHECK_EQ(f->sw->st.rx_pkts, p0 + 20);
+	/* And the guest got all of them, byte for byte (the switch's one copy). */
+	cp_poll_guests(&f->cp);
+	CHECK_EQ(f->rx, 20u);
+	CHECK_EQ(f->last_len, 79u);
+	mkframe(fr, g1->nics[0]->mac, HOST_MAC, 79, 19);
+	CHECK_MEM(f->last, fr, 79);
+	/* Nothing more arrives: no empty batch is handed to the switch. */
+	spy_on(f);
+	uplink_poll(f->cp.up);
+	spy_off(f);
+	CHECK_EQ(the_spy.calls, 0u);
+	ufx_free(f);
+}
+
+TEST(uplink_inbound_bad_header_discarded_rest_delivered)
+{
+	/* The batch decoder drops only the packet whose qeth header is bad. */
+	struct ufx *f = ufx_new();
+	struct qdrv *d;
+	struct qdrv_rxpkt p[3];
+	uint8_t a[64], b[64];
+	struct qdio_span sa = { a, 64 }, sb = { b, 64 };
+	struct vm *g1;
+	uint64_t disc0, pk0;
+
+	CHECK(f != NULL);
+	g1 = vm_of(f, "LINUX01");
+	d = f->sw->c[f->sw->active].data;
+	CHECK(d->cfg.rxv != NULL);
+	CHECK(d->cfg.rx == NULL);
+	memset(p, 0, sizeof(p));
+	mkframe(a, g1->nics[0]->mac, HOST_MAC, 64, 1);
+	mkframe(b, g1->nics[0]->mac, HOST_MAC, 64, 2);
+	for (int k = 0; k < 3; k++) {
+		struct qhdr h;
+
+		memset(&h, 0, sizeof(h));
+		h.id = QHDR_ID_L2;
+		h.l2.flags2 = QHDR_L2_UCAST;
+		h.l2.pkt_len = 64;
+		CHECK_EQ(qhdr_encode(&h, p[k].qhdr, sizeof(p[k].qhdr)), QHDR_SIZE);
+		p[k].len = 64;
+		p[k].nspans = 1;
+		p[k].spans = k == 2 ? &sb : &sa;
+	}
+	p[1].qhdr[0] = 0x7E;			/* no such header id */
+	disc0 = f->sw->st.rx_discards;
+	pk0 = f->sw->st.rx_pkts;
+	memset(&the_spy, 0, sizeof(the_spy));
+	the_spy.ops = f->sw->port.ops;
+	the_spy.gs = &vm_of(f, "LINUX01")->guest->gs;	/* not in place: test memory */
+	f->sw->port.ops = &spy_ops;
+	d->cfg.rxv(d->cfg.rx_ctx, p, 3);
+	spy_off(f);
+	CHECK_EQ(the_spy.calls, 1u);
+	CHECK_EQ(the_spy.frames, 2u);
+	CHECK_EQ(f->sw->st.rx_discards, disc0 + 1);
+	CHECK_EQ(f->sw->st.rx_pkts, pk0 + 2);
+	cp_poll_guests(&f->cp);
+	CHECK_EQ(f->rx, 2u);
+	CHECK_MEM(f->last, b, 64);
+	ufx_free(f);
+}
+
+TEST(uplink_outbound_batch_one_flush_exact_bytes)
+{
+	struct ufx *f = ufx_new();
+	struct qdrv *g1d, *d;
+	struct vm *g1;
+	struct wire *w;
+	uint8_t fr[16][128], got[256];
+	uint64_t fl0, tx0, sg0;
+	int n;
+
+	CHECK(f != NULL);
+	g1 = vm_of(f, "LINUX01");
+	g1d = drv_of(f, "LINUX01");
+	d = f->sw->c[f->sw->active].data;
+	w = uwire(f, f->sw->c[f->sw->active].dev->rdev);
+	while (wire_mem_collect(w, got, sizeof(got)) > 0)
+		;
+	fl0 = f->sw->st.tx_batches;
+	tx0 = f->sw->st.tx_pkts;
+	sg0 = d->st.tx_sigas;
+	/* 12 frames for a host on the wire, primed by the guest with one SIGA (one SBAL). */
+	for (unsigned k = 0; k < 12; k++)
+		CHECK_EQ(qdrv_send_l2(g1d, fr[k], mkframe(fr[k], HOST_MAC, g1->nics[0]->mac,
+							  64 + 4 * k, (uint8_t)(0x40 + k))), 0);
+	CHECK(qdrv_flush(g1d) > 0);
+	uplink_poll(f->cp.up);
+	/* One flush of CP's data device for the batch, at most one SIGA. */
+	CHECK_EQ(f->sw->st.tx_batches, fl0 + 1);
+	CHECK_EQ(f->sw->st.tx_pkts, tx0 + 12);
+	CHECK(d->st.tx_sigas - sg0 <= 1);
+	for (unsigned k = 0; k < 12; k++) {
+		n = wire_mem_collect(w, got, sizeof(got));
+		CHECK_EQ(n, (int)(64 + 4 * k));
+		CHECK_MEM(got, fr[k], (size_t)n);
+	}
+	CHECK(wire_mem_collect(w, got, sizeof(got)) < 0);
+	ufx_free(f);
+}
+
+TEST(uplink_outbound_spans_sent_as_is_trimmed_or_refused)
+{
+	/* Frames the switch hands the uplink port as span lists (a VLAN tag insertion or
+	 * a multi-element guest buffer looks like this): the bytes reach the wire in
+	 * order, extra bytes past `len` are not sent, short or empty frames are not. */
+	struct ufx *f = ufx_new();
+	struct wire *w;
+	uint8_t whole[128], got[256], pad[90], many[80];
+	struct qdio_span s3[3], s2[2], sshort[1], s40[40];
+	struct pframe pf[5];
+	uint64_t err0, disc0;
+	int n;
+
+	CHECK(f != NULL);
+	w = uwire(f, f->sw->c[f->sw->active].dev->rdev);
+	while (wire_mem_collect(w, got, sizeof(got)) > 0)
+		;
+	mkframe(whole, HOST_MAC, HOST_MAC, 100, 7);
+	/* A: 100 bytes in three pieces. */
+	s3[0] = (struct qdio_span){ whole, 14 };
+	s3[1] = (struct qdio_span){ whole + 14, 36 };
+	s3[2] = (struct qdio_span){ whole + 50, 50 };
+	/* B: 70 bytes wanted from spans holding 100 (60 + 40): the tail is cut. */
+	s2[0] = (struct qdio_span){ whole, 60 };
+	s2[1] = (struct qdio_span){ whole + 60, 40 };
+	/* C: claims 90 bytes, has 50. */
+	memcpy(pad, whole, sizeof(pad));
+	sshort[0] = (struct qdio_span){ pad, 50 };
+	/* E: 40 two-byte spans, 79 bytes wanted: the cut needs more than QDRV_TX_SPANS. */
+	mkframe(many, HOST_MAC, HOST_MAC, 80, 9);
+	for (unsigned k = 0; k < 40; k++)
+		s40[k] = (struct qdio_span){ many + 2 * k, 2 };
+	memset(pf, 0, sizeof(pf));
+	for (int k = 0; k < 5; k++)
+		pf[k].kind = PF_ETH;
+	pf[0].spans = s3, pf[0].nspans = 3, pf[0].len = 100;
+	pf[1].spans = s2, pf[1].nspans = 2, pf[1].len = 70;
+	pf[2].spans = sshort, pf[2].nspans = 1, pf[2].len = 90;
+	pf[3].spans = s3, pf[3].nspans = 3, pf[3].len = 0;
+	pf[4].spans = s40, pf[4].nspans = 40, pf[4].len = 79;
+	err0 = f->sw->st.tx_errors;
+	disc0 = f->sw->st.tx_discards;
+	CHECK_EQ(port_deliver(&f->sw->port, pf, 5), 2u);
+	CHECK_EQ(f->sw->st.tx_errors, err0 + 2);	/* C and E */
+	CHECK_EQ(f->sw->st.tx_discards, disc0 + 1);	/* D */
+	n = wire_mem_collect(w, got, sizeof(got));
+	CHECK_EQ(n, 100);
+	CHECK_MEM(got, whole, 100);
+	n = wire_mem_collect(w, got, sizeof(got));
+	CHECK_EQ(n, 70);
+	CHECK_MEM(got, whole, 70);
+	CHECK(wire_mem_collect(w, got, sizeof(got)) < 0);
+	/* The same 80 bytes in 40 spans, sent whole, need no cut and go out. */
+	pf[4].len = 80;
+	CHECK_EQ(port_deliver(&f->sw->port, &pf[4], 1), 1u);
+	n = wire_mem_collect(w, got, sizeof(got));
+	CHECK_EQ(n, 80);
+	CHECK_MEM(got, many, 80);
+	ufx_free(f);
+}
+
+TEST(uplink_failover_keeps_batched_copy_free_path)
+{
+	struct ufx *f = ufx_new();
+	struct vm *g1;
+	struct wire *w;
+	uint8_t fr[128], got[256];
+	struct qdrv *d;
+	const char *old_ctl;
+
+	CHECK(f != NULL);
+	g1 = vm_of(f, "LINUX01");
+	old_ctl = f->sw->c[f->sw->active].ctl;
+	CHECK(strcmp(old_ctl, "DTCVSW1") == 0);
+	ufx_ticks(f, 2);			/* the backup is READY */
+	cp_logoff(&f->cp, vm_of(f, "DTCVSW1"));
+	CHECK(f->sw->active >= 0);
+	CHECK(strcmp(f->sw->c[f->sw->active].ctl, "DTCVSW2") == 0);
+	d = f->sw->c[f->sw->active].data;
+	CHECK(d->cfg.rxv != NULL && d->cfg.rx_ctx == f->sw);
+	ufx_ticks(f, 3);			/* the guest's MAC registered at the new OSA */
+	w = uwire(f, f->sw->c[f->sw->active].dev->rdev);
+	for (unsigned k = 0; k < 5; k++)
+		CHECK_EQ(wire_mem_inject(w, fr, mkframe(fr, g1->nics[0]->mac, HOST_MAC, 64,
+							(uint8_t)k)), 0);
+	f->rx = 0;
+	spy_on(f);
+	uplink_poll(f->cp.up);
+	spy_off(f);
+	CHECK_EQ(the_spy.calls, 1u);
+	CHECK_EQ(the_spy.frames, 5u);
+	CHECK_EQ(the_spy.in_place, 5u);
+	cp_poll_guests(&f->cp);
+	CHECK_EQ(f->rx, 5u);
+	/* Outbound through the new OSA too. */
+	while (wire_mem_collect(w, got, sizeof(got)) > 0)
+		;
+	CHECK_EQ(qdrv_send_l2(drv_of(f, "LINUX01"), fr,
+			      mkframe(fr, HOST_MAC, g1->nics[0]->mac, 64, 3)), 0);
+	CHECK(qdrv_flush(drv_of(f, "LINUX01")) > 0);
+	uplink_poll(f->cp.up);
+	CHECK_EQ(wire_mem_collect(w, got, sizeof(got)), 64);
+	CHECK_MEM(got, fr, 64);
+	ufx_free(f);
+}
