@@ -135,6 +135,9 @@ static int mpc_setup(struct nicbk *nic, const uint8_t *buf, uint32_t len)
 	uint8_t out[NIC_MSG_MAX];
 	struct mpc_req req;
 	struct mpc_hdr h;
+	enum nic_conn_state next;
+	uint32_t *save = NULL;		/* where the host's token goes on success */
+	uint32_t token = 0;
 	int n, rc;
 
 	rc = mpc_req_decode(buf, len, &req);
@@ -148,10 +151,9 @@ static int mpc_setup(struct nicbk *nic, const uint8_t *buf, uint32_t len)
 		reply_hdr(nic, &req, nic->host_issuer, &h);
 		n = mpc_cm_enable_reply_encode(&h, &req, NIC_TOK_CM_FILTER(nic), out,
 					       sizeof(out));
-		if (n < 0)
-			return n;
-		nic->host_cm_filter = req.filter_token;
-		nic->state = NC_CM_ENABLED;
+		save = &nic->host_cm_filter;
+		token = req.filter_token;
+		next = NC_CM_ENABLED;
 		break;
 	case MPC_CM_SETUP:
 		if (nic->state != NC_CM_ENABLED || req.peer_filter != NIC_TOK_CM_FILTER(nic) ||
@@ -159,10 +161,9 @@ static int mpc_setup(struct nicbk *nic, const uint8_t *buf, uint32_t len)
 			return -EPROTO;
 		reply_hdr(nic, &req, nic->host_issuer, &h);
 		n = mpc_cm_setup_reply_encode(&h, &req, NIC_TOK_CM_CONN(nic), out, sizeof(out));
-		if (n < 0)
-			return n;
-		nic->host_cm_conn = req.conn_token;
-		nic->state = NC_CM_SETUP;
+		save = &nic->host_cm_conn;
+		token = req.conn_token;
+		next = NC_CM_SETUP;
 		break;
 	case MPC_ULP_ENABLE:
 		if (nic->state != NC_CM_SETUP || req.msg.dest_token != NIC_TOK_CM_CONN(nic))
@@ -175,16 +176,9 @@ static int mpc_setup(struct nicbk *nic, const uint8_t *buf, uint32_t len)
 		n = mpc_ulp_enable_reply_encode(&h, &req, NIC_TOK_ULP_FILTER(nic),
 						nic->cfg.max_mtu, nic->cfg.link_type, out,
 						sizeof(out));
-		if (n < 0)
-			return n;
-		nic->host_ulp_filter = req.filter_token;
-		nic->layer = req.filter_proto == IPA_PDU_PROT_L2 ? 2 : 3;
-		nic->state = NC_ULP_ENABLED;
-		{
-			struct paddr a = { .op = PA_LAYER, .value = nic->layer };
-
-			port_addr(&nic->port, &a);
-		}
+		save = &nic->host_ulp_filter;
+		token = req.filter_token;
+		next = NC_ULP_ENABLED;
 		break;
 	case MPC_ULP_SETUP:
 		if (nic->state != NC_ULP_ENABLED || req.peer_filter != NIC_TOK_ULP_FILTER(nic) ||
@@ -193,10 +187,9 @@ static int mpc_setup(struct nicbk *nic, const uint8_t *buf, uint32_t len)
 		reply_hdr(nic, &req, nic->host_cm_conn, &h);
 		n = mpc_ulp_setup_reply_encode(&h, &req, NIC_TOK_ULP_CONN(nic), out,
 					       sizeof(out));
-		if (n < 0)
-			return n;
-		nic->host_ulp_conn = req.conn_token;
-		nic->state = NC_ULP_SETUP;
+		save = &nic->host_ulp_conn;
+		token = req.conn_token;
+		next = NC_ULP_SETUP;
 		break;
 	case MPC_DM_ACT:
 		if (nic->state != NC_ULP_SETUP || req.conn_token != NIC_TOK_ULP_CONN(nic) ||
@@ -204,14 +197,29 @@ static int mpc_setup(struct nicbk *nic, const uint8_t *buf, uint32_t len)
 			return -EPROTO;
 		reply_hdr(nic, &req, nic->host_cm_conn, &h);
 		n = mpc_dm_act_reply_encode(&h, &req, out, sizeof(out));
-		if (n < 0)
-			return n;
-		nic->state = NC_DM_ACT;
+		next = NC_DM_ACT;
 		break;
 	default:
 		return -EPROTO;
 	}
-	return nic_post_msg(nic, out, (uint32_t)n);
+	if (n < 0)
+		return n;
+	/* The connection moves on only once the reply is on its way: a guest that
+	 * stopped reading gets a unit check and finds the state as it was. */
+	rc = nic_post_msg(nic, out, (uint32_t)n);
+	if (rc < 0)
+		return rc;
+	if (save)
+		*save = token;
+	nic->state = next;
+	if (req.cmd == MPC_ULP_ENABLE) {
+		struct paddr a = { .op = PA_LAYER };
+
+		nic->layer = req.filter_proto == IPA_PDU_PROT_L2 ? 2 : 3;
+		a.value = nic->layer;
+		port_addr(&nic->port, &a);
+	}
+	return 0;
 }
 
 int nic_ctl_write(struct nidbk *d, const uint8_t *buf, uint32_t len)
