@@ -788,26 +788,26 @@ static int drv_field(const uint8_t *buf, size_t len, size_t off, size_t n, const
 	return 0;
 }
 
-int mpc_drv_cm_enable_reply(const uint8_t *buf, size_t len, uint32_t *cm_filter_r)
+/* The 4-byte token a reply carries at PDU+off. */
+static int drv_token(const uint8_t *buf, size_t len, size_t off, uint32_t *token)
 {
 	const uint8_t *f;
-	int rc = drv_field(buf, len, MPC_REPLY_OFF_FILTER, 4, &f);
+	int rc = drv_field(buf, len, off, 4, &f);
 
 	if (rc < 0)
 		return rc;
-	*cm_filter_r = be_get32(f);
+	*token = be_get32(f);
 	return 0;
+}
+
+int mpc_drv_cm_enable_reply(const uint8_t *buf, size_t len, uint32_t *cm_filter_r)
+{
+	return drv_token(buf, len, MPC_REPLY_OFF_FILTER, cm_filter_r);
 }
 
 int mpc_drv_cm_setup_reply(const uint8_t *buf, size_t len, uint32_t *cm_conn_r)
 {
-	const uint8_t *f;
-	int rc = drv_field(buf, len, MPC_REPLY_OFF_CONN, 4, &f);
-
-	if (rc < 0)
-		return rc;
-	*cm_conn_r = be_get32(f);
-	return 0;
+	return drv_token(buf, len, MPC_REPLY_OFF_CONN, cm_conn_r);
 }
 
 int mpc_drv_ulp_enable_reply(const uint8_t *buf, size_t len, struct mpc_ulp_info *out)
@@ -836,15 +836,15 @@ int mpc_drv_ulp_enable_reply(const uint8_t *buf, size_t len, struct mpc_ulp_info
 
 int mpc_drv_ulp_setup_reply(const uint8_t *buf, size_t len, uint32_t *ulp_conn_r)
 {
-	const uint8_t *f;
-	int rc = drv_field(buf, len, MPC_REPLY_OFF_CONN, 4, &f);
+	uint32_t t;
+	int rc = drv_token(buf, len, MPC_REPLY_OFF_CONN, &t);
 
 	if (rc < 0)
 		return rc;
 	/* ASCII "00S": the adapter's OLM sharing limit (§2.4). */
-	if (f[0] == 0x30 && f[1] == 0x30 && f[2] == 0x53)
+	if ((t >> 8) == 0x303053u)
 		return -EMLINK;
-	*ulp_conn_r = be_get32(f);
+	*ulp_conn_r = t;
 	return 0;
 }
 
