@@ -637,29 +637,35 @@ int mpc_seq_ack(struct mpc_seq *s, const uint8_t *buf, size_t len)
 	return 0;
 }
 
-/* Copy the caller's sequence/addressing and impose the command's own type fields. */
-static void cmd_hdr(const struct mpc_hdr *h, uint8_t type, uint8_t proto, uint32_t all_len,
-		    struct mpc_hdr *out)
+/*
+ * Start a setup command: the caller's sequence/addressing with the command's own RRH
+ * type and all-PH length, the framing, and the PUK for `total` bytes of PUS items.
+ * Returns where the PUS items go, or NULL with *rc set.
+ */
+static uint8_t *begin_cmd(const struct mpc_hdr *h, uint8_t rrh_type, uint32_t all_len,
+			  uint8_t what, uint8_t puk_type, uint16_t total, uint8_t *buf,
+			  size_t cap, int *rc)
 {
-	*out = *h;
-	out->rrh_type = type;
-	out->proto = proto;
-	out->all_len = all_len;
+	struct mpc_hdr ch = *h;
+	uint8_t *p;
+
+	ch.rrh_type = rrh_type;
+	ch.proto = MPC_PROTO_SETUP;
+	ch.all_len = all_len;
+	p = frame(&ch, MPC_PUK_SIZE + total, buf, cap, rc);
+	return p ? put_puk(p, what, puk_type, total) : NULL;
 }
 
 int mpc_cm_enable_encode(const struct mpc_hdr *h, uint32_t cm_filter_w, uint8_t *buf, size_t cap)
 {
 	static const uint8_t user_data[8] = { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF };
 	const uint16_t total = MPC_PUS_01_LEN + MPC_PUS_02_LEN;
-	struct mpc_hdr ch;
 	uint8_t *p;
 	int rc;
 
-	cmd_hdr(h, MPC_RRH_CM, MPC_PROTO_SETUP, 0, &ch);
-	p = frame(&ch, MPC_PUK_SIZE + total, buf, cap, &rc);
+	p = begin_cmd(h, MPC_RRH_CM, 0, MPC_PUK_WHAT, MPC_PUK_ENABLE, total, buf, cap, &rc);
 	if (!p)
 		return rc;
-	p = put_puk(p, MPC_PUK_WHAT, MPC_PUK_ENABLE, total);
 	p = put_pus_filter(p, MPC_PROTO_SETUP, cm_filter_w);
 	put_pus_raw(p, MPC_PUS_USER, user_data, sizeof(user_data));
 	return MPC_CM_ENABLE_SIZE;
@@ -670,15 +676,12 @@ int mpc_cm_setup_encode(const struct mpc_hdr *h, uint32_t cm_conn_w, uint32_t cm
 {
 	static const uint8_t b6[2] = { 0xC8, 0x00 };
 	const uint16_t total = 2 * MPC_PUS_TOK_LEN + MPC_PUS_06_LEN;
-	struct mpc_hdr ch;
 	uint8_t *p;
 	int rc;
 
-	cmd_hdr(h, MPC_RRH_CM, MPC_PROTO_SETUP, 0, &ch);
-	p = frame(&ch, MPC_PUK_SIZE + total, buf, cap, &rc);
+	p = begin_cmd(h, MPC_RRH_CM, 0, MPC_PUK_WHAT, MPC_PUK_SETUP, total, buf, cap, &rc);
 	if (!p)
 		return rc;
-	p = put_puk(p, MPC_PUK_WHAT, MPC_PUK_SETUP, total);
 	p = put_pus_token(p, MPC_PUS_CONN, cm_conn_w);
 	p = put_pus_token(p, MPC_PUS_FILTER_R, cm_filter_r);
 	put_pus_raw(p, MPC_PUS_06, b6, sizeof(b6));
@@ -697,15 +700,12 @@ int mpc_ulp_enable_encode(const struct mpc_hdr *h, uint8_t proto, uint8_t linknu
 		.pname = { 0xC8, 0xE8, 0xC4, 0xF1, 0xC7, 0xF1, 0x00, 0x00 },
 	};
 	const uint16_t total = MPC_PUS_01_LEN + MPC_PUS_0A_LEN;
-	struct mpc_hdr ch;
 	uint8_t *p;
 	int rc;
 
-	cmd_hdr(h, MPC_RRH_ULP, MPC_PROTO_SETUP, 0, &ch);
-	p = frame(&ch, MPC_PUK_SIZE + total, buf, cap, &rc);
+	p = begin_cmd(h, MPC_RRH_ULP, 0, MPC_PUK_WHAT, MPC_PUK_ENABLE, total, buf, cap, &rc);
 	if (!p)
 		return rc;
-	p = put_puk(p, MPC_PUK_WHAT, MPC_PUK_ENABLE, total);
 	p = put_pus_filter(p, proto, ulp_filter_w);
 	put_pus_ulp(p, MPC_PUS_0A_LEN, &u);
 	return MPC_ULP_ENABLE_SIZE;
@@ -716,15 +716,12 @@ int mpc_ulp_setup_encode(const struct mpc_hdr *h, uint32_t ulp_conn_w, uint32_t 
 {
 	static const uint8_t b6[2] = { 0x40, 0x00 };
 	const uint16_t total = 2 * MPC_PUS_TOK_LEN + MPC_PUS_06_LEN + MPC_PUS_0B_LEN;
-	struct mpc_hdr ch;
 	uint8_t *p;
 	int rc;
 
-	cmd_hdr(h, MPC_RRH_ULP, MPC_PROTO_SETUP, 0, &ch);
-	p = frame(&ch, MPC_PUK_SIZE + total, buf, cap, &rc);
+	p = begin_cmd(h, MPC_RRH_ULP, 0, MPC_PUK_WHAT, MPC_PUK_SETUP, total, buf, cap, &rc);
 	if (!p)
 		return rc;
-	p = put_puk(p, MPC_PUK_WHAT, MPC_PUK_SETUP, total);
 	p = put_pus_token(p, MPC_PUS_CONN, ulp_conn_w);
 	p = put_pus_token(p, MPC_PUS_FILTER_R, ulp_filter_r);
 	p = put_pus_raw(p, MPC_PUS_06, b6, sizeof(b6));
@@ -735,15 +732,12 @@ int mpc_ulp_setup_encode(const struct mpc_hdr *h, uint32_t ulp_conn_w, uint32_t 
 int mpc_dm_act_encode(const struct mpc_hdr *h, uint32_t ulp_conn_r, uint8_t *buf, size_t cap)
 {
 	const uint16_t total = MPC_PUS_TOK_LEN;
-	struct mpc_hdr ch;
 	uint8_t *p;
 	int rc;
 
-	cmd_hdr(h, MPC_RRH_ULP, MPC_PROTO_SETUP, MPC_DM_ACT_ALLLEN, &ch);
-	p = frame(&ch, MPC_PUK_SIZE + total, buf, cap, &rc);
+	p = begin_cmd(h, MPC_RRH_ULP, MPC_DM_ACT_ALLLEN, MPC_PUK_WHAT_DM, MPC_PUK_ACTIVE, total, buf, cap, &rc);
 	if (!p)
 		return rc;
-	p = put_puk(p, MPC_PUK_WHAT_DM, MPC_PUK_ACTIVE, total);
 	put_pus_token(p, MPC_PUS_CONN, ulp_conn_r);
 	return MPC_DM_ACT_SIZE;
 }
