@@ -17,6 +17,7 @@
 #include "cp/parse.h"
 #include "lib/cpnet.h"
 #include "qeth/qhdr.h"
+#include "vnic/qframe.h"
 #include "vswitch/switch.h"
 
 #define REOPEN_MS 2000			/* retry a wire that could not be opened */
@@ -185,13 +186,9 @@ static unsigned port_rx(void *owner, struct port *p, const struct pframe *f, uns
 		if (q->cfg.layer == 2) {
 			rc = qdrv_sendv_l2(q, f[i].spans, f[i].nspans, len);
 		} else if (f[i].kind == PF_IP && !f[i].ipv6) {
-			uint8_t cast = f[i].cast == PF_BROADCAST ? QHDR_L3_CAST_BCAST
-				       : f[i].cast == PF_MULTICAST ? QHDR_L3_CAST_MCAST
-				       : f[i].cast == PF_ANYCAST ? QHDR_L3_CAST_ANYCAST
-				       : QHDR_L3_CAST_UCAST;
-
 			rc = qdrv_sendv_l3_v4(q, f[i].spans, f[i].nspans, len,
-					      f[i].next_hop + QHDR_L3_ADDR_V4, cast);
+					      f[i].next_hop + QHDR_L3_ADDR_V4,
+					      qframe_l3_cast(f[i].cast));
 		} else if (f[i].kind == PF_ETH && f[i].ipv6) {
 			rc = qdrv_sendv_l3_v6(q, f[i].spans, f[i].nspans, len,
 					      f[i].cast == PF_MULTICAST ? QHDR_L3_CAST_MCAST
@@ -229,29 +226,7 @@ static bool rx_frame(const struct qdrv_rxpkt *p, struct pframe *f)
 	f->spans = p->spans;
 	f->nspans = p->nspans;
 	f->len = p->len;
-	if (qhdr_id_is_l2(h.id)) {
-		uint8_t cast = h.l2.flags2 & QHDR_L2_CAST_MASK;
-
-		f->kind = PF_ETH;
-		f->cast = cast == QHDR_L2_BCAST ? PF_BROADCAST
-			  : cast == QHDR_L2_MCAST ? PF_MULTICAST : PF_UNICAST;
-		if (h.l2.flags2 & QHDR_L2_VLAN)
-			f->vlan = h.l2.vlan_tci & 0x0FFF;
-	} else {
-		uint8_t cast = h.l3.flags & QHDR_L3_CAST_MASK;
-
-		f->kind = (h.l3.flags & QHDR_L3_PASSTHRU) ? PF_ETH : PF_IP;
-		f->ipv6 = (h.l3.flags & QHDR_L3_IPV6) != 0;
-		f->cast = cast == QHDR_L3_CAST_BCAST ? PF_BROADCAST
-			  : cast == QHDR_L3_CAST_MCAST ? PF_MULTICAST
-			  : cast == QHDR_L3_CAST_ANYCAST ? PF_ANYCAST : PF_UNICAST;
-		if (h.l3.ext_flags & QHDR_L3_EXT_SRC_MAC) {
-			memcpy(f->src_mac, qhdr_l3_rx_src_mac(&h.l3), 6);
-			f->has_src_mac = true;
-		}
-		if (h.l3.ext_flags & QHDR_L3_EXT_INCL_VLAN)
-			f->vlan = qhdr_l3_rx_vlan(&h.l3) & 0x0FFF;
-	}
+	qframe_meta(&h, QF_INBOUND, f);
 	return true;
 }
 

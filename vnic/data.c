@@ -6,6 +6,7 @@
 #include "qdio/blocks.h"
 #include "qeth/qhdr.h"
 #include "vnic/nic_int.h"
+#include "vnic/qframe.h"
 
 #define SIGA_ROUNDS 8		/* scan rounds per SIGA-w (128 buffers each) */
 
@@ -155,26 +156,7 @@ static int out_sbal(void *ctx, struct qdio_queue *q, const struct qdio_sbal_view
 		f->spans = &sp[first];
 		f->nspans = (uint8_t)(nsp - first);
 		f->len = qhdr_data_len(&h);
-		if (h.id == QHDR_ID_L2) {
-			uint8_t cast = h.l2.flags2 & QHDR_L2_CAST_MASK;
-
-			f->kind = PF_ETH;
-			f->cast = cast == QHDR_L2_BCAST ? PF_BROADCAST
-				  : cast == QHDR_L2_MCAST ? PF_MULTICAST : PF_UNICAST;
-			if (h.l2.flags2 & QHDR_L2_VLAN)
-				f->vlan = h.l2.vlan_tci & 0x0FFF;
-		} else {
-			uint8_t cast = h.l3.flags & QHDR_L3_CAST_MASK;
-
-			f->kind = (h.l3.flags & QHDR_L3_PASSTHRU) ? PF_ETH : PF_IP;
-			f->ipv6 = (h.l3.flags & QHDR_L3_IPV6) != 0;
-			f->cast = cast == QHDR_L3_CAST_BCAST ? PF_BROADCAST
-				  : cast == QHDR_L3_CAST_MCAST ? PF_MULTICAST
-				  : cast == QHDR_L3_CAST_ANYCAST ? PF_ANYCAST : PF_UNICAST;
-			if (h.l3.ext_flags & QHDR_L3_EXT_VLAN)
-				f->vlan = h.l3.vlan_id & 0x0FFF;
-			memcpy(f->next_hop, h.l3.addr, 16);
-		}
+		qframe_meta(&h, QF_OUTBOUND, f);
 		nfr++;
 	}
 	nic->st.tx_frames += nfr;
@@ -243,35 +225,9 @@ unsigned nic_port_rx(void *owner, struct port *p, const struct pframe *f, unsign
 		struct qhdr h;
 		int rc;
 
-		memset(&h, 0, sizeof(h));
-		if (nic->layer == 2) {
-			if (f[i].kind != PF_ETH) {
-				port_count_drop(p, PD_BADFRAME, true, 1);
-				continue;
-			}
-			h.id = QHDR_ID_L2;
-			h.l2.flags2 = f[i].cast == PF_BROADCAST ? QHDR_L2_BCAST
-				      : f[i].cast == PF_MULTICAST ? QHDR_L2_MCAST : QHDR_L2_UCAST;
-			if (f[i].vlan) {
-				h.l2.flags2 |= QHDR_L2_VLAN;
-				h.l2.vlan_tci = f[i].vlan;
-			}
-			h.l2.pkt_len = (uint16_t)f[i].len;
-		} else {
-			h.id = QHDR_ID_L3;
-			h.l3.flags = f[i].cast == PF_BROADCAST ? QHDR_L3_CAST_BCAST
-				     : f[i].cast == PF_MULTICAST ? QHDR_L3_CAST_MCAST
-				     : f[i].cast == PF_ANYCAST ? QHDR_L3_CAST_ANYCAST
-				     : QHDR_L3_CAST_UCAST;
-			if (f[i].ipv6)
-				h.l3.flags |= QHDR_L3_IPV6;
-			if (f[i].kind == PF_ETH)
-				h.l3.flags |= QHDR_L3_PASSTHRU;
-			h.l3.length = (uint16_t)f[i].len;
-			if (f[i].has_src_mac)
-				qhdr_l3_set_rx_src_mac(&h.l3, f[i].src_mac);
-			if (f[i].vlan)
-				qhdr_l3_set_rx_vlan(&h.l3, f[i].vlan);
+		if (qframe_inbound_hdr(&f[i], nic->layer, &h) < 0) {
+			port_count_drop(p, PD_BADFRAME, true, 1);
+			continue;
 		}
 		if (f[i].len == 0 || f[i].len > QHDR_MAX_DATA) {
 			port_count_drop(p, PD_TOOBIG, true, 1);
