@@ -3,6 +3,8 @@
 
 GUESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CPNET_TOP=$(cd "$GUESTS_DIR/../.." && pwd)
+# skip (exit 77), tname (unique interface and namespace names), poll, link_up.
+. "$CPNET_TOP/tests/testlib.sh"
 # Downloaded, unpacked Debian s390x kernel and busybox (reused across runs).
 CPNET_GUEST_CACHE=${CPNET_GUEST_CACHE:-$CPNET_TOP/build/guests/cache}
 # Configured Hercules 3.13 source tree: only its headers and config.h are used.

@@ -76,7 +76,10 @@ t0=$(date +%s.%N)
 LD_LIBRARY_PATH="$MODDIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" herc_start "$W" "$LOG"
 HPID=$HERC_PID
 wait_for "$LOG" "T_CPNIC_CP_UP" 40 "$HPID" || fail "Hercules did not finish its .rc script"
-sleep 0.3
+# Each NIC's reader thread applies CP's LINK state on its own time: wait for both.
+for v in "0600: LAN SYSTEM VSWETH" "0700: LAN SYSTEM VSWIP"; do
+	wait_for "$LOG" "CPNIC $v is up" 20 "$HPID" || fail "no 'CPNIC $v is up'"
+done
 
 need() { grep -qE -- "$1" "$LOG" || fail "log lacks /$1/ ($2)"; }
 refuse() { ! grep -qE -- "$1" "$LOG" || fail "log has /$1/ ($2)"; }
@@ -98,10 +101,10 @@ need '^0:0601 1732 CPNIC 0600/1 idle L0 port cp:LINUX01 link up ' "devlist: link
 need '^0:0801 1732 CPNIC 0800/1 idle L0 port cp:LINUX01 link unattached ' "devlist: no link"
 
 OUT=$(timeout 20 "$BIN/cpnet" q vswitch vsweth det 2>&1)
-printf '%s\n' "$OUT" | grep -qF "Adapter Owner: LINUX01  NIC: 0600.P00" || fail "CP lacks LINUX01's 0600: $OUT"
+grep -qF "Adapter Owner: LINUX01  NIC: 0600.P00" <<<"$OUT" || fail "CP lacks LINUX01's 0600: $OUT"
 OUT=$(timeout 20 "$BIN/cpnet" q names 2>&1)
-printf '%s\n' "$OUT" | grep -q "LINUX01" || fail "LINUX01 not logged on: $OUT"
-printf '%s\n' "$OUT" | grep -q "LINUX02" && fail "LINUX02 logged on with a wrong password: $OUT"
+grep -q "LINUX01" <<<"$OUT" || fail "LINUX01 not logged on: $OUT"
+grep -q "LINUX02" <<<"$OUT" && fail "LINUX02 logged on with a wrong password: $OUT"
 
 # FORCE ends the session: both NICs of the link lose their port.
 OUT=$(timeout 20 "$BIN/cpnet" force linux01 2>&1) || fail "force: $OUT"

@@ -6,14 +6,14 @@ set -uo pipefail
 T=t_l3
 W="$CPNET_GUEST_WORK/$T"
 LOG="$W/console.log"
-NS=cpnet-$T-$$
-TUN=cpl3$$
-TUN=${TUN:0:15}
+# Names unique to this process: guest tests run side by side.
+NS=$(tname luns)
+TUN=$(tname lu)
 
 fail() { echo "FAIL $T: $*"; exit 1; }
 cleanup() { ip netns del "$NS" 2>/dev/null; }
 
-[ "$(id -u)" = 0 ] || fail "needs root (network namespace, TUN)"
+need_net
 "$GUESTS_DIR/fetch.sh" || fail "fetch.sh could not provide the guest pieces"
 mkdir -p "$W"
 make -s -C "$CPNET_TOP/hercules" > "$W/make.log" 2>&1 || { cat "$W/make.log"; fail "make -C hercules failed"; }

@@ -125,7 +125,7 @@ counts() { # counts OWNER: RX and TX packets of OWNER's adapter in $OUT
 for sw in VSWETH VSWIP; do
 	OUT=$(timeout 20 "$BIN/cpnet" q vswitch $sw det 2>&1) || fail "q vswitch $sw: $OUT"
 	printf '%s\n' "$OUT" > "$W/q-$sw.txt"
-	line() { printf '%s\n' "$OUT" | grep -qxF -- "$1" || fail "q vswitch $sw lacks '$1' (see $W/q-$sw.txt)"; }
+	line() { grep -qxF -- "$1" <<<"$OUT" || fail "q vswitch $sw lacks '$1' (see $W/q-$sw.txt)"; }
 	line "  Adapter Connections: Connected: 2"
 	vdev=0600 layer=2
 	[ $sw = VSWIP ] && vdev=0700 layer=3
@@ -134,12 +134,12 @@ for sw in VSWETH VSWIP; do
 		read -r rx tx < <(counts $u)
 		[ "$rx" -gt 0 ] && [ "$tx" -gt 0 ] || fail "q vswitch $sw: $u RX $rx TX $tx (see $W/q-$sw.txt)"
 	done
-	printf '%s\n' "$OUT" | grep -qE "Port: [0-9]+  Layer: $layer  State: Started" ||
+	grep -qE "Port: [0-9]+  Layer: $layer  State: Started" <<<"$OUT" ||
 		fail "q vswitch $sw: no started layer-$layer port (see $W/q-$sw.txt)"
 done
 OUT=$(cat "$W/q-VSWIP.txt")
 for ip in 10.2.0.1 10.2.0.2; do
-	printf '%s\n' "$OUT" | grep -qxF "        $ip" || fail "q vswitch VSWIP lacks registered $ip"
+	grep -qxF "        $ip" <<<"$OUT" || fail "q vswitch VSWIP lacks registered $ip"
 done
 
 # FORCE ends LINUX02's session: its Hercules hears it, its NICs lose their port.

@@ -2,6 +2,7 @@
 # a temporary socket with bounded waits, run cpnet, compare output; always clean up.
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+. "$ROOT/tests/testlib.sh"
 BIN=${CPNET_BUILD:-$ROOT/build}
 case $BIN in /*) ;; *) BIN=$ROOT/$BIN ;; esac
 TMP=$(mktemp -d /tmp/cpnet-scn.XXXXXX)
@@ -53,7 +54,7 @@ expect_out() {
 }
 # expect_line TEXT: some output line equals TEXT.
 expect_line() {
-	printf '%s\n' "$OUT" | grep -qxF -- "$1" || { printf 'got:\n%s\n' "$OUT" >&2; fail "no line '$1'"; }
+	grep -qxF -- "$1" <<<"$OUT" || { printf 'got:\n%s\n' "$OUT" >&2; fail "no line '$1'"; }
 }
 # expect_id ID: the command failed and its first line starts with the message ID.
 expect_id() {

@@ -1,32 +1,25 @@
 #!/usr/bin/env bash
 # tests/scenarios/osa_tap.sh - the OSA model on a real TAP: a synthetic guest on a layer-3
 # OSA pings a host in a network namespace through a bridge, then the TAP link flaps.
-# Needs root (netns, bridge, TAP); skips with exit 0 otherwise.
+# Needs root (netns, bridge, TAP); skips (exit 77) otherwise.
 set -u
 cd "$(dirname "$0")/../.."
+. tests/testlib.sh
 BUILD=${CPNET_BUILD:-$PWD/build}
 PROG=$BUILD/osa-tap-test
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "osa_tap: SKIP (needs root for a network namespace, bridge and TAP)"
-	exit 0
-fi
+need_net
 if [ ! -x "$PROG" ]; then
 	echo "osa_tap: FAIL ($PROG not built: make all)"
 	exit 1
 fi
-if [ ! -c /dev/net/tun ] || ! command -v ip >/dev/null; then
-	echo "osa_tap: SKIP (no /dev/net/tun or no ip command)"
-	exit 0
-fi
 
-# Names unique per run so that parallel runs and leftovers do not collide.
-S=$$
-NS=cpnt-ns$S
-BR=cpntbr$S
-TAP=cpnt$S
-VH=cpntvh$S
-VN=cpntvn$S
+# Names unique to this process: tests run side by side.
+NS=$(tname ntns)
+BR=$(tname ntbr)
+TAP=$(tname nt)
+VH=$(tname ntvh)
+VN=$(tname ntvn)
 
 cleanup() {
 	ip link del "$TAP" 2>/dev/null
@@ -36,10 +29,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if ! ip netns add "$NS" 2>/dev/null; then
-	echo "osa_tap: SKIP (cannot create a network namespace here)"
-	exit 0
-fi
+ip netns add "$NS" 2>/dev/null || skip "cannot create a network namespace here"
 set -e
 ip link add "$BR" type bridge
 ip link set "$BR" up
@@ -116,7 +106,7 @@ if ! grep -Eq "served: [3-9][0-9]* echo requests, [1-9][0-9]* ARP replies" "$LOG
 	echo "osa_tap: FAIL (host -> guest ping or ARP reply missing)"
 	exit 1
 fi
-if ! ip -n "$NS" neigh show 10.9.0.1 dev "$VN" | grep -qi "02:00:c9:0a:0a:00"; then
+if ! grep -qi "02:00:c9:0a:0a:00" <<<"$(ip -n "$NS" neigh show 10.9.0.1 dev "$VN")"; then
 	echo "osa_tap: FAIL (host has no ARP entry with the OSA's MAC for 10.9.0.1)"
 	exit 1
 fi
