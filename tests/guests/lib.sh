@@ -11,6 +11,10 @@ CPNET_GUEST_CACHE=${CPNET_GUEST_CACHE:-$CPNET_TOP/build/guests/cache}
 CPNET_HERCULES_SRC=${CPNET_HERCULES_SRC:-$CPNET_TOP/build/guests/hercules-src}
 # Per-test boot directories (vmlinuz, initrd.gz, .ins, Hercules config, logs).
 CPNET_GUEST_WORK=${CPNET_GUEST_WORK:-$CPNET_TOP/build/guests/work}
+# Bound of one boot to its marker. A boot is ~35 s of CPU: 37 s on an idle machine, but
+# 230 s was seen with the 2 CPUs shared by builds and a second guest; the bound is for
+# a hung guest, not a slow one.
+CPNET_GUEST_TIMEOUT=${CPNET_GUEST_TIMEOUT:-600}
 
 die() {
 	echo "$(basename "$0"): error: $*" >&2

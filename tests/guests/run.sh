@@ -30,4 +30,4 @@ if ! make -s -C "$CPNET_TOP/hercules" > "$CPNET_TOP/build/test-logs/hercules-mak
 fi
 # A test's own "ok NAME (...)" line carries its measurements (boot time, counters).
 RUNNER_DETAIL='^ok ' RUNNER_TAIL=40 \
-	runner_run guests "${CPNET_GUEST_JOBS:-2}" "$CPNET_TOP/build/test-logs/guests" 1200 "${tests[@]}"
+	runner_run guests "${CPNET_GUEST_JOBS:-2}" "$CPNET_TOP/build/test-logs/guests" $((CPNET_GUEST_TIMEOUT * 2 + 300)) "${tests[@]}"

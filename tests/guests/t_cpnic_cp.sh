@@ -51,7 +51,7 @@ printf 'pw1\n' > "$TMP/pw1"
 timeout 120 "$BIN/cpnetd" --config "$TMP/system.config" --directory "$TMP/user.direct" \
 	--socket "$CPNET_SOCKET" > "$TMP/cpnetd.out" 2> "$TMP/cpnetd.err" &
 CPNETD_PID=$!
-for _ in $(seq 100); do [ -S "$VMSOCK" ] && break; sleep 0.1; done
+poll 30 test -S "$VMSOCK"
 [ -S "$VMSOCK" ] || fail "cpnetd has no VM socket: $(cat "$TMP/cpnetd.err")"
 
 # 0600 and 0700 share LINUX01's link (password, then pwfile); 0800 is not in the
@@ -75,10 +75,10 @@ rm -f "$LOG"
 t0=$(date +%s.%N)
 LD_LIBRARY_PATH="$MODDIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" herc_start "$W" "$LOG"
 HPID=$HERC_PID
-wait_for "$LOG" "T_CPNIC_CP_UP" 40 "$HPID" || fail "Hercules did not finish its .rc script"
+wait_for "$LOG" "T_CPNIC_CP_UP" 60 "$HPID" || fail "Hercules did not finish its .rc script"
 # Each NIC's reader thread applies CP's LINK state on its own time: wait for both.
 for v in "0600: LAN SYSTEM VSWETH" "0700: LAN SYSTEM VSWIP"; do
-	wait_for "$LOG" "CPNIC $v is up" 20 "$HPID" || fail "no 'CPNIC $v is up'"
+	wait_for "$LOG" "CPNIC $v is up" 30 "$HPID" || fail "no 'CPNIC $v is up'"
 done
 
 need() { grep -qE -- "$1" "$LOG" || fail "log lacks /$1/ ($2)"; }
@@ -108,7 +108,7 @@ grep -q "LINUX02" <<<"$OUT" && fail "LINUX02 logged on with a wrong password: $O
 
 # FORCE ends the session: both NICs of the link lose their port.
 OUT=$(timeout 20 "$BIN/cpnet" force linux01 2>&1) || fail "force: $OUT"
-wait_for "$LOG" "CPNIC 0700: cpnetd ended the session of LINUX01" 10 "$HPID" ||
+wait_for "$LOG" "CPNIC 0700: cpnetd ended the session of LINUX01" 30 "$HPID" ||
 	fail "no session-ended message after FORCE"
 need '^CPNIC 0600: cpnetd ended the session of LINUX01 \(LOGOFF, FORCE or shutdown\): link down, no port$' "0600 told"
 herc_stop "$HPID"

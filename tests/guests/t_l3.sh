@@ -33,7 +33,7 @@ chmod +x "$W/hercules-ns"
 t0=$(date +%s)
 CPNET_HERCULES="$W/hercules-ns" \
 LD_LIBRARY_PATH="$CPNET_TOP/build/hercules${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
-	"$GUESTS_DIR/boot.sh" -t "${CPNET_GUEST_TIMEOUT:-300}" \
+	"$GUESTS_DIR/boot.sh" -t "$CPNET_GUEST_TIMEOUT" \
 	-c "0A00-0A02 CPNIC chpid=0A mac=02:00:00:00:0a:00 port=tun:$TUN" "$W" "$LOG"
 rc=$?
 secs=$(($(date +%s) - t0))

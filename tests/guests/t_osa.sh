@@ -13,7 +13,7 @@ T=t_osa
 need_net python3 timeout
 
 W="$CPNET_GUEST_WORK/$T"
-TIMEOUT=${CPNET_GUEST_TIMEOUT:-300}
+TIMEOUT=$CPNET_GUEST_TIMEOUT
 PY=$(python3 -c 'import sys; print(sys.executable)')	# not a shim: it runs in the namespace
 BOOT_PID=
 HERC_PID=
@@ -124,17 +124,17 @@ mac=$(lladdr "$UNREG")
 # Link: the TAP set down is a cable pulled (STOPLAN to the guest), set up plugs it back
 # (STARTLAN; qeth recovers and registers its address again).
 ip link set "$TAP" down || fail "ip link set $TAP down"
-wait_for "$LOG" "CPNIC 0A00: OSA port TAP $TAP link down (STOPLAN)" 10 "$HERC_PID" ||
-	fail "no link-down line within 10 s after the TAP went down"
-wait_for "$LOG" "CPNET-GUEST: carrier 0" 20 "$HERC_PID" ||
-	fail "the guest did not see its carrier go off (STOPLAN) within 20 s"
+wait_for "$LOG" "CPNIC 0A00: OSA port TAP $TAP link down (STOPLAN)" 30 "$HERC_PID" ||
+	fail "no link-down line within 30 s after the TAP went down"
+wait_for "$LOG" "CPNET-GUEST: carrier 0" 60 "$HERC_PID" ||
+	fail "the guest did not see its carrier go off (STOPLAN) within 60 s"
 ip link set "$TAP" up || fail "ip link set $TAP up"
-wait_for "$LOG" "CPNIC 0A00: OSA port TAP $TAP link up (STARTLAN)" 10 "$HERC_PID" ||
-	fail "no link-up line within 10 s after the TAP came up"
+wait_for "$LOG" "CPNIC 0A00: OSA port TAP $TAP link up (STARTLAN)" 30 "$HERC_PID" ||
+	fail "no link-up line within 30 s after the TAP came up"
 t1=$(date +%s)
-wait_for "$LOG" "CPNET-GUEST: carrier 1" 20 "$HERC_PID" ||
-	fail "the guest did not see its carrier come back (STARTLAN) within 20 s"
-wait_for "$LOG" "CPNET-GUEST: relink ping4" 40 "$HERC_PID" || fail "no ping from the guest after STARTLAN"
+wait_for "$LOG" "CPNET-GUEST: carrier 1" 60 "$HERC_PID" ||
+	fail "the guest did not see its carrier come back (STARTLAN) within 60 s"
+wait_for "$LOG" "CPNET-GUEST: relink ping4" 90 "$HERC_PID" || fail "no ping from the guest after STARTLAN"
 need "^CPNET-GUEST: relink ping4 ${HOST//./\\.}: [0-9]+ packets transmitted, [1-9][0-9]* packets received" \
 	"guest -> host after STARTLAN"
 until out=$(nsping "$GUEST" 1); do

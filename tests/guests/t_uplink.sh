@@ -14,7 +14,7 @@ TMP=$(mktemp -d /tmp/cpnet-$T.XXXXXX)
 export CPNET_SOCKET="$TMP/cpnetd.sock" CPNET_PASSWORD=OPERATOR
 unset CPNET_USER
 VMSOCK="$CPNET_SOCKET.vm"
-TIMEOUT=${CPNET_GUEST_TIMEOUT:-300}
+TIMEOUT=$CPNET_GUEST_TIMEOUT
 # The real interpreter, not a version-manager shim: it runs in the namespace too.
 PY=$(python3 -c 'import sys; print(sys.executable)')
 CPNETD_PID=
@@ -87,11 +87,12 @@ $B2 $T2 $V2H $V2N $HOST2
 NET
 
 # Python helpers run in the namespace (the host may lack nc and ping).
-# listen.py PORT ADDR...: one TCP connection per ADDR: the peer's bytes until EOF (or 20 s) go to
-# TMP/in-ADDR as "PEER DATA", answered by "cpnet-host-ack ADDR"; ends after all or 250 s.
+# listen.py PORT SECS ADDR... DIR: one TCP connection per ADDR: the peer's bytes until EOF (or
+# 20 s) go to DIR/in-ADDR as "PEER DATA", answered by "cpnet-host-ack ADDR"; ends after all or
+# SECS (it must outlive the guest's boot, however slow the machine).
 cat > "$TMP/listen.py" <<'PY'
 import select, socket, sys, time
-port, addrs, out = int(sys.argv[1]), sys.argv[2:-1], sys.argv[-1]
+port, secs, addrs, out = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3:-1], sys.argv[-1]
 ls = {}
 for a in addrs:
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -100,7 +101,7 @@ for a in addrs:
     s.listen(2)
     ls[s] = a
 print("listening", flush=True)
-end = time.time() + 250
+end = time.time() + secs
 while ls and time.time() < end:
     r, _, _ = select.select(list(ls), [], [], 1.0)
     for s in r:
@@ -179,9 +180,10 @@ sys.exit(0 if got else 1)
 PY
 nsx() { timeout 60 ip netns exec "$NS" "$PY" "$@"; }
 
-timeout 280 ip netns exec "$NS" "$PY" "$TMP/listen.py" $HPORT $HOST3 $HOST2 "$TMP" > "$TMP/listen.log" 2>&1 &
+timeout $((TIMEOUT + 150)) ip netns exec "$NS" "$PY" "$TMP/listen.py" $HPORT $((TIMEOUT + 120)) \
+	$HOST3 $HOST2 "$TMP" > "$TMP/listen.log" 2>&1 &
 LISTEN_PID=$!
-for _ in $(seq 50); do grep -q listening "$TMP/listen.log" && break; sleep 0.1; done
+poll 30 grep -q listening "$TMP/listen.log"
 grep -q listening "$TMP/listen.log" || fail "namespace listener did not start: $(cat "$TMP/listen.log")"
 
 # --- cpnetd: two uplinked switches, their controllers, one real guest ------------------
@@ -207,11 +209,12 @@ DIR
 timeout $((TIMEOUT + 120)) "$BIN/cpnetd" --config "$TMP/system.config" --directory "$TMP/user.direct" \
 	--socket "$CPNET_SOCKET" > "$TMP/cpnetd.out" 2> "$TMP/cpnetd.err" &
 CPNETD_PID=$!
-for _ in $(seq 100); do
-	[ -S "$VMSOCK" ] && [ "$(grep -c HCPSWU9322I "$TMP/cpnetd.out")" -ge 2 ] && break
-	kill -0 "$CPNETD_PID" 2>/dev/null || break
-	sleep 0.1
-done
+cpnetd_ready() {
+	[ -S "$VMSOCK" ] && [ "$(grep -c HCPSWU9322I "$TMP/cpnetd.out")" -ge 2 ] && return 0
+	kill -0 "$CPNETD_PID" 2>/dev/null || return 0 # gone: the checks below say why
+	return 1
+}
+poll 30 cpnetd_ready
 [ -S "$VMSOCK" ] || fail "cpnetd has no VM socket $VMSOCK: $(cat "$TMP/cpnetd.err")"
 [ "$(grep -c HCPSWU9322I "$TMP/cpnetd.out")" -ge 2 ] ||
 	fail "the uplinks did not come up: $(grep HCP "$TMP/cpnetd.out" "$TMP/cpnetd.err" | tail -n 5)"

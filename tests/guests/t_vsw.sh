@@ -10,7 +10,7 @@ TMP=$(mktemp -d /tmp/cpnet-$T.XXXXXX)
 export CPNET_SOCKET="$TMP/cpnetd.sock" CPNET_PASSWORD=OPERATOR
 unset CPNET_USER
 VMSOCK="$CPNET_SOCKET.vm"
-TIMEOUT=${CPNET_GUEST_TIMEOUT:-300}
+TIMEOUT=$CPNET_GUEST_TIMEOUT
 CPNETD_PID=
 BOOT_PIDS=()
 HERC_PIDS=()
@@ -66,7 +66,7 @@ DIR
 timeout $((TIMEOUT + 120)) "$BIN/cpnetd" --config "$TMP/system.config" --directory "$TMP/user.direct" \
 	--socket "$CPNET_SOCKET" > "$TMP/cpnetd.out" 2> "$TMP/cpnetd.err" &
 CPNETD_PID=$!
-for _ in $(seq 100); do [ -S "$VMSOCK" ] && break; sleep 0.1; done
+poll 30 test -S "$VMSOCK"
 [ -S "$VMSOCK" ] || fail "cpnetd has no VM socket $VMSOCK: $(cat "$TMP/cpnetd.err")"
 
 # Both guests at once; boot.sh -k leaves each Hercules running after its marker (the
@@ -144,6 +144,6 @@ done
 
 # FORCE ends LINUX02's session: its Hercules hears it, its NICs lose their port.
 OUT=$(timeout 20 "$BIN/cpnet" force linux02 2>&1) || fail "force linux02: $OUT"
-wait_for "$W/g2/console.log" "CPNIC 0600: cpnetd ended the session of LINUX02" 15 "${HERC_PIDS[1]}" ||
+wait_for "$W/g2/console.log" "CPNIC 0600: cpnetd ended the session of LINUX02" 30 "${HERC_PIDS[1]}" ||
 	fail "LINUX02's Hercules did not report the FORCE"
 echo "ok $T (${secs}s)"

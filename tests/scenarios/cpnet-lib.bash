@@ -28,18 +28,19 @@ trap cleanup EXIT
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-# start_cpnetd CONFIG DIRECTORY: starts it and waits (at most 10 s) for the socket.
+# start_cpnetd CONFIG DIRECTORY: starts it and waits (at most 30 s) for the socket.
 start_cpnetd() {
 	timeout 240 "$BIN/cpnetd" --config "$1" --directory "$2" --socket "$CPNET_SOCKET" \
 		>"$TMP/cpnetd.out" 2>"$TMP/cpnetd.err" &
 	CPNETD_PID=$!
-	for _ in $(seq 100); do
-		[ -S "$CPNET_SOCKET" ] && grep -q "ready on" "$TMP/cpnetd.out" && return 0
-		kill -0 "$CPNETD_PID" 2>/dev/null || break
-		sleep 0.1
-	done
+	poll 30 cpnetd_up && kill -0 "$CPNETD_PID" 2>/dev/null && return 0
 	cat "$TMP/cpnetd.err" >&2
 	fail "cpnetd did not come up"
+}
+# cpnetd_up: cpnetd said it is ready, or it is gone (no use waiting).
+cpnetd_up() {
+	[ -S "$CPNET_SOCKET" ] && grep -q "ready on" "$TMP/cpnetd.out" && return 0
+	! kill -0 "$CPNETD_PID" 2>/dev/null
 }
 
 # cp CMD...: one command as $CPNET_USER (default OPERATOR); output in $OUT, status in $RC.
