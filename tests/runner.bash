@@ -31,7 +31,7 @@ runner_run() {
 	for s in "${order[@]}"; do
 		while [ "${#RUNNER_NAME[@]}" -ge "$jobs" ]; do runner_reap; done
 		name=$(basename "$s" .sh)
-		timeout -k 20 "$secs" bash "$s" > "$RUNNER_LOGDIR/$name.log" 2>&1 < /dev/null &
+		runner_exec "$secs" "$s" > "$RUNNER_LOGDIR/$name.log" 2>&1 < /dev/null &
 		RUNNER_NAME[$!]=$name
 		RUNNER_START[$!]=$SECONDS
 	done
@@ -40,6 +40,18 @@ runner_run() {
 	echo "$suite: ran in $((SECONDS - t0))s ($jobs at a time)"
 	echo "$suite: $RUNNER_PASSED passed, $RUNNER_FAILED failed, $RUNNER_SKIPPED skipped"
 	[ "$RUNNER_FAILED" = 0 ]
+}
+
+# runner_exec SECS SCRIPT: becomes `timeout SECS bash SCRIPT`, with no file descriptor
+# above 2 left open: a daemon the test forgets must not keep what this runner inherited
+# (`flock /tmp/cpnet-net.lock make test`: the lock stays held while such an orphan lives).
+runner_exec() {
+	local fd
+	for fd in /proc/"$BASHPID"/fd/*; do
+		fd=${fd##*/}
+		[ "$fd" -gt 2 ] 2>/dev/null && eval "exec $fd>&-"
+	done
+	exec timeout -k 20 "$1" bash "$2"
 }
 
 # runner_reap: waits for one running test to end and reports it.

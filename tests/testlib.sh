@@ -47,6 +47,29 @@ poll() {
 	done
 }
 
+# stop_daemon PID: stop a daemon started as `timeout SECS PROGRAM ... &` (PID is timeout's):
+# SIGTERM to timeout and to the program behind it, SIGKILL to what is left after 5 s.
+# Killing only timeout would orphan the program, and with it every file descriptor it
+# inherited (the shared lock's included: an orphan blocks everyone's tests).
+stop_daemon() {
+	local pid=$1 kids
+	[ -n "$pid" ] || return 0
+	kids=$(pgrep -P "$pid" 2>/dev/null)
+	# shellcheck disable=SC2086 # kids: zero or more PIDs
+	kill -TERM "$pid" $kids 2>/dev/null
+	# shellcheck disable=SC2086
+	poll 5 gone "$pid" $kids || kill -KILL "$pid" $kids 2>/dev/null
+	wait "$pid" 2>/dev/null
+	return 0
+}
+
+# gone PID...: none of the processes exists any more.
+gone() {
+	local p
+	for p; do kill -0 "$p" 2>/dev/null && return 1; done
+	return 0
+}
+
 # link_up IFNAME: the interface has carrier (a TAP: someone holds it open and it is up).
 link_up() {
 	local s

@@ -17,12 +17,7 @@ HPID=
 fail() { echo "FAIL $T: $*"; [ -f "$LOG" ] && tail -n 25 "$LOG" | sed 's/^/  | /'; exit 1; }
 cleanup() {
 	[ -n "$HPID" ] && herc_stop "$HPID"
-	if [ -n "$CPNETD_PID" ]; then
-		kill "$CPNETD_PID" 2>/dev/null
-		for _ in $(seq 50); do kill -0 "$CPNETD_PID" 2>/dev/null || break; sleep 0.1; done
-		kill -9 "$CPNETD_PID" 2>/dev/null
-		wait "$CPNETD_PID" 2>/dev/null
-	fi
+	stop_daemon "$CPNETD_PID"
 	rm -rf "$TMP"
 }
 trap cleanup EXIT

@@ -44,12 +44,7 @@ cleanup() {
 	# A boot.sh still waiting stops its own Hercules on SIGTERM.
 	[ -n "$BOOT_PID" ] && { kill -TERM "$BOOT_PID" 2>/dev/null; wait "$BOOT_PID" 2>/dev/null; }
 	[ -n "$HERC_PID" ] && herc_stop "$HERC_PID"
-	if [ -n "$CPNETD_PID" ]; then
-		kill "$CPNETD_PID" 2>/dev/null
-		for _ in $(seq 50); do kill -0 "$CPNETD_PID" 2>/dev/null || break; sleep 0.1; done
-		kill -9 "$CPNETD_PID" 2>/dev/null
-		wait "$CPNETD_PID" 2>/dev/null
-	fi
+	stop_daemon "$CPNETD_PID"
 	for l in "$T3" "$T2" "$V3H" "$V2H" "$B3" "$B2"; do ip link del "$l" 2>/dev/null; done
 	ip netns del "$NS" 2>/dev/null
 	for f in cpnetd.out cpnetd.err listen.log; do [ -f "$TMP/$f" ] && cp "$TMP/$f" "$W/" 2>/dev/null; done

@@ -22,12 +22,7 @@ cleanup() {
 	for p in "${BOOT_PIDS[@]+"${BOOT_PIDS[@]}"}"; do kill -TERM "$p" 2>/dev/null; done
 	for p in "${BOOT_PIDS[@]+"${BOOT_PIDS[@]}"}"; do wait "$p" 2>/dev/null; done
 	for p in "${HERC_PIDS[@]+"${HERC_PIDS[@]}"}"; do herc_stop "$p"; done
-	if [ -n "$CPNETD_PID" ]; then
-		kill "$CPNETD_PID" 2>/dev/null
-		for _ in $(seq 50); do kill -0 "$CPNETD_PID" 2>/dev/null || break; sleep 0.1; done
-		kill -9 "$CPNETD_PID" 2>/dev/null
-		wait "$CPNETD_PID" 2>/dev/null
-	fi
+	stop_daemon "$CPNETD_PID"
 	[ -f "$TMP/cpnetd.err" ] && cp "$TMP/cpnetd.err" "$W/cpnetd.err" 2>/dev/null
 	rm -rf "$TMP"
 }

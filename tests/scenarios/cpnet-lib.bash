@@ -14,13 +14,7 @@ CPNETD_PID=
 cleanup() {
 	local rc=$?
 	set +e
-	if [ -n "$CPNETD_PID" ] && kill -0 "$CPNETD_PID" 2>/dev/null; then
-		kill "$CPNETD_PID" 2>/dev/null
-		for _ in $(seq 50); do kill -0 "$CPNETD_PID" 2>/dev/null || break; sleep 0.1; done
-		kill -9 "$CPNETD_PID" 2>/dev/null
-		# CPNETD_PID is timeout's; make sure the daemon behind it is gone too.
-		pkill -9 -f -- "--socket $CPNET_SOCKET" 2>/dev/null
-	fi
+	stop_daemon "$CPNETD_PID"
 	rm -rf "$TMP"
 	exit $rc
 }
