@@ -6,12 +6,7 @@ set -u
 cd "$(dirname "$0")/.."
 . tests/runner.bash
 export CPNET_BUILD=${CPNET_BUILD:-$PWD/build}
-scripts=()
-for s in tests/scenarios/*.sh; do
-	[ -e "$s" ] || continue
-	if [ $# -gt 0 ]; then # optional filter: run-scenarios.sh cp_remote ...
-		case " $* " in *" $(basename "$s" .sh) "*) ;; *) continue ;; esac
-	fi
-	scripts+=("$s")
-done
+# optional filter: run-scenarios.sh cp_remote ...
+scripts=$(runner_pick tests/scenarios '*.sh' "$@") || exit 2
+mapfile -t scripts <<<"$scripts"
 runner_run scenarios "${CPNET_SCENARIO_JOBS:-2}" build/test-logs/scenario 300 "${scripts[@]}"

@@ -29,6 +29,7 @@ runner_run() {
 	trap 'runner_stop; exit 130' INT TERM
 	mapfile -t order < <(runner_order "$@")
 	for s in "${order[@]}"; do
+		[ -n "$s" ] || continue
 		while [ "${#RUNNER_NAME[@]}" -ge "$jobs" ]; do runner_reap; done
 		name=$(basename "$s" .sh)
 		runner_exec "$secs" "$s" > "$RUNNER_LOGDIR/$name.log" 2>&1 < /dev/null &
@@ -40,6 +41,23 @@ runner_run() {
 	echo "$suite: ran in $((SECONDS - t0))s ($jobs at a time)"
 	echo "$suite: $RUNNER_PASSED passed, $RUNNER_FAILED failed, $RUNNER_SKIPPED skipped"
 	[ "$RUNNER_FAILED" = 0 ]
+}
+
+# runner_pick DIR PATTERN [NAME...]: the scripts DIR/PATTERN (a glob), or only the NAMEd
+# ones, one per line; a NAME without a script is an error (a typo must not pass).
+runner_pick() {
+	local dir=$1 pat=$2 s n
+	shift 2
+	for n in "$@"; do
+		[ -e "$dir/$n.sh" ] || { echo "no test $dir/$n.sh" >&2; return 1; }
+	done
+	for s in "$dir"/$pat; do
+		[ -e "$s" ] || continue
+		if [ $# -gt 0 ]; then
+			case " $* " in *" $(basename "$s" .sh) "*) ;; *) continue ;; esac
+		fi
+		printf '%s\n' "$s"
+	done
 }
 
 # runner_exec SECS SCRIPT: becomes `timeout SECS bash SCRIPT`, with no file descriptor
@@ -97,6 +115,7 @@ runner_stop() {
 runner_order() {
 	local s name t
 	for s in "$@"; do
+		[ -n "$s" ] || continue
 		name=$(basename "$s" .sh)
 		t=$(sed -n "s/^$name \([0-9]*\)$/\1/p" "$RUNNER_LOGDIR/.durations" 2>/dev/null)
 		printf '%s %s\n' "${t:-999999}" "$s"

@@ -5,14 +5,9 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$CPNET_TOP/tests/runner.bash"
 
-tests=()
-for t in "$GUESTS_DIR"/t_*.sh; do
-	[ -e "$t" ] || continue
-	if [ $# -gt 0 ]; then # optional filter: run.sh t_boot ...
-		case " $* " in *" $(basename "$t" .sh) "*) ;; *) continue ;; esac
-	fi
-	tests+=("$t")
-done
+# optional filter: run.sh t_boot ...
+tests=$(runner_pick "$GUESTS_DIR" 't_*.sh' "$@") || exit 2
+mapfile -t tests <<<"$tests"
 # Once, before the tests run side by side: fetch (a missing network or root shows as one
 # clear error) and the Hercules modules (each test's own `make -C hercules` is then a
 # no-op instead of two compilers writing the same .so).
