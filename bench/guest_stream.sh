@@ -174,7 +174,7 @@ SRV_PID=$!
 	end=$(($(date +%s) + TMO + 30))
 	while [ "$(date +%s)" -lt "$end" ]; do
 		for t in $(nsx ip -o link show 2> /dev/null | sed -n 's/^[0-9]*: \(tap[0-9]*\):.*[<,]UP[,>].*/\1/p'); do
-			nsx ip -4 -o addr show dev "$t" | grep -q 10.77.0.1 ||
+			grep -q 10.77.0.1 <<<"$(nsx ip -4 -o addr show dev "$t")" ||
 				nsx ip addr add 10.77.0.1/24 dev "$t" 2> /dev/null
 		done
 		sleep 0.3

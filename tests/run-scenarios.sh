@@ -1,24 +1,12 @@
 #!/usr/bin/env bash
-# tests/run-scenarios.sh - runs every tests/scenarios/*.sh against the built programs.
-# A scenario exits 0 on success; its last lines are shown when it fails.
+# tests/run-scenarios.sh - runs every tests/scenarios/*.sh (or the named ones) against the built
+# programs, CPNET_SCENARIO_JOBS (default 2) at a time; logs in build/test-logs/scenario/.
+# A scenario exits 0 (passed), 77 (skipped, after "SKIP NAME: reason") or else (failed).
 set -u
 cd "$(dirname "$0")/.."
+. tests/runner.bash
 export CPNET_BUILD=${CPNET_BUILD:-$PWD/build}
-pass=0
-fail=0
-for s in tests/scenarios/*.sh; do
-	[ -e "$s" ] || continue
-	name=$(basename "$s" .sh)
-	log=build/test-logs/scenario-$name.log
-	mkdir -p build/test-logs
-	if timeout 300 bash "$s" >"$log" 2>&1; then
-		pass=$((pass + 1))
-		echo "ok   $name"
-	else
-		fail=$((fail + 1))
-		echo "FAIL $name"
-		tail -n 20 "$log"
-	fi
-done
-echo "scenarios: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+# optional filter: run-scenarios.sh cp_remote ...
+scripts=$(runner_pick tests/scenarios '*.sh' "$@") || exit 2
+mapfile -t scripts <<<"$scripts"
+runner_run scenarios "${CPNET_SCENARIO_JOBS:-2}" build/test-logs/scenario 300 "${scripts[@]}"

@@ -19,5 +19,5 @@ for bin in "$@"; do
 		tail -n 30 build/fuzz/"$name".log
 	fi
 done
-echo "fuzz: $pass passed, $fail failed"
+echo "fuzz: $pass passed, $fail failed, 0 skipped"
 [ "$fail" -eq 0 ]

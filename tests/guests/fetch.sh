@@ -59,7 +59,7 @@ if [ -n "$missing" ]; then
 fi
 
 # --- s390x foreign architecture -----------------------------------------------------
-if ! dpkg --print-foreign-architectures | grep -qx s390x; then
+if ! grep -qx s390x <<<"$(dpkg --print-foreign-architectures)"; then
 	note "adding the s390x architecture"
 	dpkg --add-architecture s390x || die "dpkg --add-architecture s390x failed"
 	apt_update
@@ -82,7 +82,7 @@ if ! cache_complete; then
 	# The newest 6.1 flavour apt offers: the s390x meta package names it; fall back
 	# to the highest-numbered linux-image-6.1.0-N-s390x (s390x has no -unsigned twin).
 	kpkg=$(apt-cache depends linux-image-s390x:s390x 2>/dev/null |
-		sed -n 's/^ *Depends: \(linux-image-6\.1\.0-[0-9]*-s390x\)\(:s390x\)\{0,1\}$/\1/p' | head -n1)
+		sed -n 's/^ *Depends: \(linux-image-6\.1\.0-[0-9]*-s390x\)\(:s390x\)\{0,1\}$/\1/p' | sed -n 1p)
 	if [ -z "$kpkg" ]; then
 		kpkg=$(apt-cache pkgnames linux-image-6.1.0- | grep -E '^linux-image-6\.1\.0-[0-9]+-s390x$' |
 			sort -V | tail -n1)
@@ -133,7 +133,7 @@ if ! hsrc_complete; then
 	# Only the upstream .orig tarball matters; the Debian part may fail to download.
 	(cd "$srcdl" && apt-get source -q --download-only -o APT::Sandbox::User=root hercules) ||
 		note "apt-get source reported an error; continuing if the .orig tarball arrived"
-	orig=$(find "$srcdl" -maxdepth 1 -name 'hercules_3.13*.orig.tar.*' | head -n1)
+	orig=$(find "$srcdl" -maxdepth 1 -name 'hercules_3.13*.orig.tar.*' -print -quit)
 	[ -n "$orig" ] || die "hercules 3.13 .orig tarball not downloaded (see apt-get source output above)"
 	mkdir -p "$CPNET_HERCULES_SRC"
 	tar -xf "$orig" -C "$CPNET_HERCULES_SRC" --strip-components=1 || die "cannot unpack $orig"

@@ -42,6 +42,16 @@ load_modules() {
 	return $_lm_fails
 }
 
+# answered PINGOUTPUT: ping's summary says at least one reply came back
+# ("N packets transmitted, M packets received" with M > 0).
+answered() {
+	case $1 in
+	*" 0 packets received"*) return 1 ;;
+	*" packets received"*) return 0 ;;
+	esac
+	return 1
+}
+
 # Show the last kernel messages, paced (for failures).
 dump_dmesg() {
 	dmesg | tail -n "${1:-20}" | while read -r l; do say "dmesg: $l"; done

@@ -40,11 +40,11 @@ ip addr show dev "$IF" | grep -E 'state|inet' | while read -r l; do say "CPNET-G
 fails=0
 out=$(ping -c 4 -W 3 -w 20 "$PEER4" 2>&1)
 say "CPNET-GUEST: ping4 $PEER4: $(echo "$out" | grep 'packets transmitted')"
-echo "$out" | grep -q ' [1-9][0-9]* packets received' || fails=$((fails + 1))
+answered "$out" || fails=$((fails + 1))
 if [ -n "$PEER6" ]; then
 	out=$(ping -6 -c 4 -W 3 -w 20 "$PEER6" 2>&1)
 	say "CPNET-GUEST: ping6 $PEER6: $(echo "$out" | grep 'packets transmitted')"
-	echo "$out" | grep -q ' [1-9][0-9]* packets received' || fails=$((fails + 1))
+	answered "$out" || fails=$((fails + 1))
 fi
 dmesg | grep -i 'qeth' | tail -n 6 | while read -r l; do say "dmesg: $l"; done
 if [ $fails != 0 ]; then

@@ -69,7 +69,7 @@ fails=0
 p() { # p TAG HOST: one bounded ping, its summary line on the console
 	out=$(ping -c 3 -W 3 -w 20 "$2" 2>&1)
 	say "CPNET-GUEST: $1: $(echo "$out" | grep 'packets transmitted')"
-	echo "$out" | grep -q ' [1-9][0-9]* packets received' || fails=$((fails + 1))
+	answered "$out" || fails=$((fails + 1))
 }
 p "ping $H3 l3" "$H3"
 p "ping $H2 l2" "$H2"

@@ -67,7 +67,7 @@ p() { # p TAG ARGS... : one bounded ping, its summary line on the console
 	shift
 	out=$(ping -c 3 -W 3 -w 20 "$@" 2>&1)
 	say "CPNET-GUEST: $tag: $(echo "$out" | grep 'packets transmitted')"
-	echo "$out" | grep -q ' [1-9][0-9]* packets received' || fails=$((fails + 1))
+	answered "$out" || fails=$((fails + 1))
 }
 p "ping4 $PA4 l2" "$PA4"
 p "ping6 $PA6 l2" -6 "$PA6"

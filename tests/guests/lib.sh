@@ -3,12 +3,18 @@
 
 GUESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CPNET_TOP=$(cd "$GUESTS_DIR/../.." && pwd)
+# skip (exit 77), tname (unique interface and namespace names), poll, link_up.
+. "$CPNET_TOP/tests/testlib.sh"
 # Downloaded, unpacked Debian s390x kernel and busybox (reused across runs).
 CPNET_GUEST_CACHE=${CPNET_GUEST_CACHE:-$CPNET_TOP/build/guests/cache}
 # Configured Hercules 3.13 source tree: only its headers and config.h are used.
 CPNET_HERCULES_SRC=${CPNET_HERCULES_SRC:-$CPNET_TOP/build/guests/hercules-src}
 # Per-test boot directories (vmlinuz, initrd.gz, .ins, Hercules config, logs).
 CPNET_GUEST_WORK=${CPNET_GUEST_WORK:-$CPNET_TOP/build/guests/work}
+# Bound of one boot to its marker. A boot is ~35 s of CPU: 37 s on an idle machine, but
+# 230 s was seen with the 2 CPUs shared by builds and a second guest; the bound is for
+# a hung guest, not a slow one.
+CPNET_GUEST_TIMEOUT=${CPNET_GUEST_TIMEOUT:-600}
 
 die() {
 	echo "$(basename "$0"): error: $*" >&2

@@ -35,7 +35,8 @@ shift $((OPTIND - 1))
 INIT=$1
 OUT=$2
 [ -f "$INIT" ] || die "init script $INIT not found"
-head -n1 "$INIT" | grep -q '^#!/bin/sh' || die "$INIT must start with #!/bin/sh (busybox sh is the only shell)"
+IFS= read -r first < "$INIT" || true
+[[ $first == '#!/bin/sh'* ]] || die "$INIT must start with #!/bin/sh (busybox sh is the only shell)"
 
 KVER=$(guest_kver)
 KDIR="$CPNET_GUEST_CACHE/kernel"
@@ -56,7 +57,7 @@ mkdir -p "$STAGE"/{bin,sbin,etc,proc,sys,tmp,root,lib/modules,usr/bin,usr/sbin}
 # backwards, then the module, is the order modprobe uses.
 dep_line() {
 	# the modules.dep line of module $1 (file name NAME.ko[.xz|.zst|.gz])
-	grep -E "(^|/)$1\.ko(\.xz|\.zst|\.gz)?:" "$DEPS" | head -n1
+	grep -m 1 -E "(^|/)$1\.ko(\.xz|\.zst|\.gz)?:" "$DEPS"
 }
 ORDER=()
 have() {

@@ -18,7 +18,7 @@ t0=$(date +%s)
 # The probe device type from hercules/ rides along: its module's SENSE ID answer
 # must reach the guest's channel subsystem.
 LD_LIBRARY_PATH="$CPNET_TOP/build/hercules${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
-	"$GUESTS_DIR/boot.sh" -t "${CPNET_GUEST_TIMEOUT:-300}" -c "0A00 CPNETNOP trace" "$W" "$LOG"
+	"$GUESTS_DIR/boot.sh" -t "$CPNET_GUEST_TIMEOUT" -c "0A00 CPNETNOP trace" "$W" "$LOG"
 rc=$?
 secs=$(($(date +%s) - t0))
 [ $rc = 0 ] || fail "guest did not reach its marker (boot.sh exit $rc, log $LOG)"

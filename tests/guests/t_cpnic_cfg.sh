@@ -38,7 +38,7 @@ RC
 t0=$(date +%s.%N)
 LD_LIBRARY_PATH="$MODDIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" herc_start "$W" "$LOG"
 pid=$HERC_PID
-wait_for "$LOG" "HHCPN013I" 30 "$pid"
+wait_for "$LOG" "HHCPN013I" 60 "$pid"
 rc=$?
 sleep 0.5
 herc_stop "$pid"

@@ -17,12 +17,7 @@ HPID=
 fail() { echo "FAIL $T: $*"; [ -f "$LOG" ] && tail -n 25 "$LOG" | sed 's/^/  | /'; exit 1; }
 cleanup() {
 	[ -n "$HPID" ] && herc_stop "$HPID"
-	if [ -n "$CPNETD_PID" ]; then
-		kill "$CPNETD_PID" 2>/dev/null
-		for _ in $(seq 50); do kill -0 "$CPNETD_PID" 2>/dev/null || break; sleep 0.1; done
-		kill -9 "$CPNETD_PID" 2>/dev/null
-		wait "$CPNETD_PID" 2>/dev/null
-	fi
+	stop_daemon "$CPNETD_PID"
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -51,7 +46,7 @@ printf 'pw1\n' > "$TMP/pw1"
 timeout 120 "$BIN/cpnetd" --config "$TMP/system.config" --directory "$TMP/user.direct" \
 	--socket "$CPNET_SOCKET" > "$TMP/cpnetd.out" 2> "$TMP/cpnetd.err" &
 CPNETD_PID=$!
-for _ in $(seq 100); do [ -S "$VMSOCK" ] && break; sleep 0.1; done
+poll 30 test -S "$VMSOCK"
 [ -S "$VMSOCK" ] || fail "cpnetd has no VM socket: $(cat "$TMP/cpnetd.err")"
 
 # 0600 and 0700 share LINUX01's link (password, then pwfile); 0800 is not in the
@@ -75,8 +70,11 @@ rm -f "$LOG"
 t0=$(date +%s.%N)
 LD_LIBRARY_PATH="$MODDIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" herc_start "$W" "$LOG"
 HPID=$HERC_PID
-wait_for "$LOG" "T_CPNIC_CP_UP" 40 "$HPID" || fail "Hercules did not finish its .rc script"
-sleep 0.3
+wait_for "$LOG" "T_CPNIC_CP_UP" 60 "$HPID" || fail "Hercules did not finish its .rc script"
+# Each NIC's reader thread applies CP's LINK state on its own time: wait for both.
+for v in "0600: LAN SYSTEM VSWETH" "0700: LAN SYSTEM VSWIP"; do
+	wait_for "$LOG" "CPNIC $v is up" 30 "$HPID" || fail "no 'CPNIC $v is up'"
+done
 
 need() { grep -qE -- "$1" "$LOG" || fail "log lacks /$1/ ($2)"; }
 refuse() { ! grep -qE -- "$1" "$LOG" || fail "log has /$1/ ($2)"; }
@@ -98,14 +96,14 @@ need '^0:0601 1732 CPNIC 0600/1 idle L0 port cp:LINUX01 link up ' "devlist: link
 need '^0:0801 1732 CPNIC 0800/1 idle L0 port cp:LINUX01 link unattached ' "devlist: no link"
 
 OUT=$(timeout 20 "$BIN/cpnet" q vswitch vsweth det 2>&1)
-printf '%s\n' "$OUT" | grep -qF "Adapter Owner: LINUX01  NIC: 0600.P00" || fail "CP lacks LINUX01's 0600: $OUT"
+grep -qF "Adapter Owner: LINUX01  NIC: 0600.P00" <<<"$OUT" || fail "CP lacks LINUX01's 0600: $OUT"
 OUT=$(timeout 20 "$BIN/cpnet" q names 2>&1)
-printf '%s\n' "$OUT" | grep -q "LINUX01" || fail "LINUX01 not logged on: $OUT"
-printf '%s\n' "$OUT" | grep -q "LINUX02" && fail "LINUX02 logged on with a wrong password: $OUT"
+grep -q "LINUX01" <<<"$OUT" || fail "LINUX01 not logged on: $OUT"
+grep -q "LINUX02" <<<"$OUT" && fail "LINUX02 logged on with a wrong password: $OUT"
 
 # FORCE ends the session: both NICs of the link lose their port.
 OUT=$(timeout 20 "$BIN/cpnet" force linux01 2>&1) || fail "force: $OUT"
-wait_for "$LOG" "CPNIC 0700: cpnetd ended the session of LINUX01" 10 "$HPID" ||
+wait_for "$LOG" "CPNIC 0700: cpnetd ended the session of LINUX01" 30 "$HPID" ||
 	fail "no session-ended message after FORCE"
 need '^CPNIC 0600: cpnetd ended the session of LINUX01 \(LOGOFF, FORCE or shutdown\): link down, no port$' "0600 told"
 herc_stop "$HPID"

@@ -6,14 +6,14 @@ set -uo pipefail
 T=t_l3
 W="$CPNET_GUEST_WORK/$T"
 LOG="$W/console.log"
-NS=cpnet-$T-$$
-TUN=cpl3$$
-TUN=${TUN:0:15}
+# Names unique to this process: guest tests run side by side.
+NS=$(tname luns)
+TUN=$(tname lu)
 
 fail() { echo "FAIL $T: $*"; exit 1; }
 cleanup() { ip netns del "$NS" 2>/dev/null; }
 
-[ "$(id -u)" = 0 ] || fail "needs root (network namespace, TUN)"
+need_net
 "$GUESTS_DIR/fetch.sh" || fail "fetch.sh could not provide the guest pieces"
 mkdir -p "$W"
 make -s -C "$CPNET_TOP/hercules" > "$W/make.log" 2>&1 || { cat "$W/make.log"; fail "make -C hercules failed"; }
@@ -33,7 +33,7 @@ chmod +x "$W/hercules-ns"
 t0=$(date +%s)
 CPNET_HERCULES="$W/hercules-ns" \
 LD_LIBRARY_PATH="$CPNET_TOP/build/hercules${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
-	"$GUESTS_DIR/boot.sh" -t "${CPNET_GUEST_TIMEOUT:-300}" \
+	"$GUESTS_DIR/boot.sh" -t "$CPNET_GUEST_TIMEOUT" \
 	-c "0A00-0A02 CPNIC chpid=0A mac=02:00:00:00:0a:00 port=tun:$TUN" "$W" "$LOG"
 rc=$?
 secs=$(($(date +%s) - t0))

@@ -10,27 +10,19 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 T=t_osa
-if [ "$(id -u)" -ne 0 ]; then
-	echo "ok $T (SKIP: needs root for a TAP, a bridge and a network namespace)"
-	exit 0
-fi
-for c in ip python3 timeout; do
-	command -v $c > /dev/null || { echo "ok $T (SKIP: no $c command)"; exit 0; }
-done
-[ -c /dev/net/tun ] || { echo "ok $T (SKIP: no /dev/net/tun)"; exit 0; }
+need_net python3 timeout
 
 W="$CPNET_GUEST_WORK/$T"
-TIMEOUT=${CPNET_GUEST_TIMEOUT:-300}
+TIMEOUT=$CPNET_GUEST_TIMEOUT
 PY=$(python3 -c 'import sys; print(sys.executable)')	# not a shim: it runs in the namespace
 BOOT_PID=
 HERC_PID=
-# Names carry our pid so parallel runs do not collide (IFNAMSIZ: at most 15 chars).
-S=$$
-NS=cpos-ns$S
-BR=cposb$S
-TAP=cpost$S
-VH=cposh$S
-VN=cposn$S
+# Names unique to this process: guest tests run side by side.
+NS=$(tname osns)
+BR=$(tname osb)
+TAP=$(tname ost)
+VH=$(tname osh)
+VN=$(tname osn)
 HOST=10.74.0.1 GUEST=10.74.0.2 UNREG=10.74.0.99
 OSAMAC=02:00:00:00:0a:00
 
@@ -104,7 +96,7 @@ BOOT_PID=
 HERC_PID=$(tail -n 1 "$W/boot.pid" 2>/dev/null)
 LOG="$W/console.log"
 [ $rc = 0 ] || fail "guest did not reach its marker (boot.sh exit $rc, log $LOG): \
-$(grep 'CPNET-GUEST: FAIL' "$LOG" | head -n 1) $(tail -n 3 "$W/boot.err")"
+$(grep -m 1 'CPNET-GUEST: FAIL' "$LOG") $(tail -n 3 "$W/boot.err")"
 secs_boot=$(($(date +%s) - t0))
 
 need() { grep -qE -- "$1" "$LOG" || fail "log lacks /$1/ ($2; log $LOG)"; }
@@ -132,17 +124,17 @@ mac=$(lladdr "$UNREG")
 # Link: the TAP set down is a cable pulled (STOPLAN to the guest), set up plugs it back
 # (STARTLAN; qeth recovers and registers its address again).
 ip link set "$TAP" down || fail "ip link set $TAP down"
-wait_for "$LOG" "CPNIC 0A00: OSA port TAP $TAP link down (STOPLAN)" 10 "$HERC_PID" ||
-	fail "no link-down line within 10 s after the TAP went down"
-wait_for "$LOG" "CPNET-GUEST: carrier 0" 20 "$HERC_PID" ||
-	fail "the guest did not see its carrier go off (STOPLAN) within 20 s"
+wait_for "$LOG" "CPNIC 0A00: OSA port TAP $TAP link down (STOPLAN)" 30 "$HERC_PID" ||
+	fail "no link-down line within 30 s after the TAP went down"
+wait_for "$LOG" "CPNET-GUEST: carrier 0" 60 "$HERC_PID" ||
+	fail "the guest did not see its carrier go off (STOPLAN) within 60 s"
 ip link set "$TAP" up || fail "ip link set $TAP up"
-wait_for "$LOG" "CPNIC 0A00: OSA port TAP $TAP link up (STARTLAN)" 10 "$HERC_PID" ||
-	fail "no link-up line within 10 s after the TAP came up"
+wait_for "$LOG" "CPNIC 0A00: OSA port TAP $TAP link up (STARTLAN)" 30 "$HERC_PID" ||
+	fail "no link-up line within 30 s after the TAP came up"
 t1=$(date +%s)
-wait_for "$LOG" "CPNET-GUEST: carrier 1" 20 "$HERC_PID" ||
-	fail "the guest did not see its carrier come back (STARTLAN) within 20 s"
-wait_for "$LOG" "CPNET-GUEST: relink ping4" 40 "$HERC_PID" || fail "no ping from the guest after STARTLAN"
+wait_for "$LOG" "CPNET-GUEST: carrier 1" 60 "$HERC_PID" ||
+	fail "the guest did not see its carrier come back (STARTLAN) within 60 s"
+wait_for "$LOG" "CPNET-GUEST: relink ping4" 90 "$HERC_PID" || fail "no ping from the guest after STARTLAN"
 need "^CPNET-GUEST: relink ping4 ${HOST//./\\.}: [0-9]+ packets transmitted, [1-9][0-9]* packets received" \
 	"guest -> host after STARTLAN"
 until out=$(nsping "$GUEST" 1); do

@@ -6,14 +6,7 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 T=t_uplink
-if [ "$(id -u)" -ne 0 ]; then
-	echo "ok $T (SKIP: needs root for TAPs, bridges and a network namespace)"
-	exit 0
-fi
-for c in ip python3 timeout; do
-	command -v $c > /dev/null || { echo "ok $T (SKIP: no $c command)"; exit 0; }
-done
-[ -c /dev/net/tun ] || { echo "ok $T (SKIP: no /dev/net/tun)"; exit 0; }
+need_net python3 timeout
 
 W="$CPNET_GUEST_WORK/$T"
 BIN="$CPNET_TOP/build"
@@ -21,7 +14,7 @@ TMP=$(mktemp -d /tmp/cpnet-$T.XXXXXX)
 export CPNET_SOCKET="$TMP/cpnetd.sock" CPNET_PASSWORD=OPERATOR
 unset CPNET_USER
 VMSOCK="$CPNET_SOCKET.vm"
-TIMEOUT=${CPNET_GUEST_TIMEOUT:-300}
+TIMEOUT=$CPNET_GUEST_TIMEOUT
 # The real interpreter, not a version-manager shim: it runs in the namespace too.
 PY=$(python3 -c 'import sys; print(sys.executable)')
 CPNETD_PID=
@@ -30,21 +23,20 @@ HERC_PID=
 LISTEN_PID=
 counts=
 
-# Names carry our pid so parallel runs do not collide (IFNAMSIZ: at most 15 chars).
-S=$$
-NS=cpgu-ns$S
-B3=cpgub3$S # bridge of the IP switch: TAP T3 + veth V3H, namespace end V3N
-B2=cpgub2$S # bridge of the ETHERNET switch
-T3=cpgut3$S
-T2=cpgut2$S
-V3H=cpguh3$S
-V3N=cpgun3$S
-V2H=cpguh2$S
-V2N=cpgun2$S
+# Names unique to this process: guest tests run side by side.
+NS=$(tname guns)
+B3=$(tname gubi) # bridge of the IP switch: TAP T3 + veth V3H, namespace end V3N
+B2=$(tname gube) # bridge of the ETHERNET switch
+T3=$(tname guti)
+T2=$(tname gute)
+V3H=$(tname guhi)
+V3N=$(tname guni)
+V2H=$(tname guhe)
+V2N=$(tname gune)
 # Subnets: 10.73.0.0/24 behind the IP switch, 10.72.0.0/24 behind the ETHERNET switch.
 HOST3=10.73.0.2 GUEST3=10.73.0.10 HOST2=10.72.0.2 GUEST2=10.72.0.10
 HPORT=5017 GPORT3=6013 GPORT2=6012
-TOK=tok$S$RANDOM
+TOK=tok$$$RANDOM
 
 fail() { echo "FAIL $T: $*"; exit 1; }
 cleanup() {
@@ -52,12 +44,7 @@ cleanup() {
 	# A boot.sh still waiting stops its own Hercules on SIGTERM.
 	[ -n "$BOOT_PID" ] && { kill -TERM "$BOOT_PID" 2>/dev/null; wait "$BOOT_PID" 2>/dev/null; }
 	[ -n "$HERC_PID" ] && herc_stop "$HERC_PID"
-	if [ -n "$CPNETD_PID" ]; then
-		kill "$CPNETD_PID" 2>/dev/null
-		for _ in $(seq 50); do kill -0 "$CPNETD_PID" 2>/dev/null || break; sleep 0.1; done
-		kill -9 "$CPNETD_PID" 2>/dev/null
-		wait "$CPNETD_PID" 2>/dev/null
-	fi
+	stop_daemon "$CPNETD_PID"
 	for l in "$T3" "$T2" "$V3H" "$V2H" "$B3" "$B2"; do ip link del "$l" 2>/dev/null; done
 	ip netns del "$NS" 2>/dev/null
 	for f in cpnetd.out cpnetd.err listen.log; do [ -f "$TMP/$f" ] && cp "$TMP/$f" "$W/" 2>/dev/null; done
@@ -95,11 +82,12 @@ $B2 $T2 $V2H $V2N $HOST2
 NET
 
 # Python helpers run in the namespace (the host may lack nc and ping).
-# listen.py PORT ADDR...: one TCP connection per ADDR: the peer's bytes until EOF (or 20 s) go to
-# TMP/in-ADDR as "PEER DATA", answered by "cpnet-host-ack ADDR"; ends after all or 250 s.
+# listen.py PORT SECS ADDR... DIR: one TCP connection per ADDR: the peer's bytes until EOF (or
+# 20 s) go to DIR/in-ADDR as "PEER DATA", answered by "cpnet-host-ack ADDR"; ends after all or
+# SECS (it must outlive the guest's boot, however slow the machine).
 cat > "$TMP/listen.py" <<'PY'
 import select, socket, sys, time
-port, addrs, out = int(sys.argv[1]), sys.argv[2:-1], sys.argv[-1]
+port, secs, addrs, out = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3:-1], sys.argv[-1]
 ls = {}
 for a in addrs:
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -108,7 +96,7 @@ for a in addrs:
     s.listen(2)
     ls[s] = a
 print("listening", flush=True)
-end = time.time() + 250
+end = time.time() + secs
 while ls and time.time() < end:
     r, _, _ = select.select(list(ls), [], [], 1.0)
     for s in r:
@@ -187,9 +175,10 @@ sys.exit(0 if got else 1)
 PY
 nsx() { timeout 60 ip netns exec "$NS" "$PY" "$@"; }
 
-timeout 280 ip netns exec "$NS" "$PY" "$TMP/listen.py" $HPORT $HOST3 $HOST2 "$TMP" > "$TMP/listen.log" 2>&1 &
+timeout $((TIMEOUT + 150)) ip netns exec "$NS" "$PY" "$TMP/listen.py" $HPORT $((TIMEOUT + 120)) \
+	$HOST3 $HOST2 "$TMP" > "$TMP/listen.log" 2>&1 &
 LISTEN_PID=$!
-for _ in $(seq 50); do grep -q listening "$TMP/listen.log" && break; sleep 0.1; done
+poll 30 grep -q listening "$TMP/listen.log"
 grep -q listening "$TMP/listen.log" || fail "namespace listener did not start: $(cat "$TMP/listen.log")"
 
 # --- cpnetd: two uplinked switches, their controllers, one real guest ------------------
@@ -215,19 +204,17 @@ DIR
 timeout $((TIMEOUT + 120)) "$BIN/cpnetd" --config "$TMP/system.config" --directory "$TMP/user.direct" \
 	--socket "$CPNET_SOCKET" > "$TMP/cpnetd.out" 2> "$TMP/cpnetd.err" &
 CPNETD_PID=$!
-for _ in $(seq 100); do
-	[ -S "$VMSOCK" ] && [ "$(grep -c HCPSWU9322I "$TMP/cpnetd.out")" -ge 2 ] && break
-	kill -0 "$CPNETD_PID" 2>/dev/null || break
-	sleep 0.1
-done
+cpnetd_ready() {
+	[ -S "$VMSOCK" ] && [ "$(grep -c HCPSWU9322I "$TMP/cpnetd.out")" -ge 2 ] && return 0
+	kill -0 "$CPNETD_PID" 2>/dev/null || return 0 # gone: the checks below say why
+	return 1
+}
+poll 30 cpnetd_ready
 [ -S "$VMSOCK" ] || fail "cpnetd has no VM socket $VMSOCK: $(cat "$TMP/cpnetd.err")"
 [ "$(grep -c HCPSWU9322I "$TMP/cpnetd.out")" -ge 2 ] ||
 	fail "the uplinks did not come up: $(grep HCP "$TMP/cpnetd.out" "$TMP/cpnetd.err" | tail -n 5)"
 # A bridge forwards to a TAP only once its carrier is up (cpnetd holds it open).
-for _ in $(seq 50); do
-	ip link show "$T3" | grep -q LOWER_UP && ip link show "$T2" | grep -q LOWER_UP && break
-	sleep 0.1
-done
+poll 10 link_up "$T3" && poll 10 link_up "$T2" || fail "the uplink TAPs have no carrier"
 
 t0=$(date +%s)
 LD_LIBRARY_PATH="$CPNET_TOP/build/hercules${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
@@ -242,7 +229,7 @@ BOOT_PID=
 HERC_PID=$(tail -n 1 "$W/g/boot.pid" 2>/dev/null)
 LOG="$W/g/console.log"
 [ $rc = 0 ] || fail "guest did not reach its listening marker (boot.sh exit $rc, log $LOG): \
-$(grep 'CPNET-GUEST: FAIL' "$LOG" | head -n 1) $(tail -n 3 "$W/g/boot.err")"
+$(grep -m 1 'CPNET-GUEST: FAIL' "$LOG") $(tail -n 3 "$W/g/boot.err")"
 secs_boot=$(($(date +%s) - t0))
 
 # TCP in: the host connects to each of the guest's listeners and sends one line.
@@ -259,7 +246,7 @@ while [ "$(date +%s)" -lt "$end" ]; do
 	sleep 0.3
 done
 grep -q 'CPNET-GUEST: init ok' "$LOG" ||
-	fail "guest did not finish: $(grep 'CPNET-GUEST: FAIL' "$LOG" | head -n 1) (log $LOG)"
+	fail "guest did not finish: $(grep -m 1 'CPNET-GUEST: FAIL' "$LOG") (log $LOG)"
 secs=$(($(date +%s) - t0))
 
 need() { grep -qE -- "$1" "$LOG" || fail "guest log lacks /$1/ ($2; log $LOG)"; }
@@ -298,8 +285,8 @@ osa_unreg() {
 }
 unreg0=$(osa_unreg)
 out=$(nsx "$TMP/ping.py" 10.73.0.98 1) && fail "unregistered 10.73.0.98 answered: $out"
-ip -n "$NS" neigh show 10.73.0.98 | grep -q lladdr &&
-	fail "ARP for unregistered 10.73.0.98 answered: $(ip -n "$NS" neigh show 10.73.0.98)"
+neigh=$(ip -n "$NS" neigh show 10.73.0.98)
+[[ $neigh != *lladdr* ]] || fail "ARP for unregistered 10.73.0.98 answered: $neigh"
 OSAMAC=$(ip -n "$NS" neigh show "$GUEST3" | sed -n 's/.*lladdr \([0-9a-f:]*\).*/\1/p')
 [ -n "$OSAMAC" ] || fail "the host has no ARP entry for $GUEST3"
 ip -n "$NS" neigh replace 10.73.0.99 lladdr "$OSAMAC" dev "$V3N" || fail "neigh replace"
@@ -307,21 +294,17 @@ out=$(nsx "$TMP/ping.py" 10.73.0.99 3) && fail "unregistered 10.73.0.99 answered
 
 # CP's view: each uplink ACTIVE with its controller and traffic both ways; the IP
 # switch counted the OSA's discards of the unregistered address.
-uplink() { # uplink RX|TX: that counter of the Uplink Port Connection section of $OUT
-	printf '%s\n' "$OUT" | sed -n '/Uplink Port Connection/,$p' |
-		sed -n "s/^    $1 Packets: *\([0-9]*\).*/\1/p" | head -n 1
-}
 for sw in VSWIP VSWETH; do
 	OUT=$(timeout 20 "$BIN/cpnet" q vswitch $sw det 2>&1) || fail "q vswitch $sw det: $OUT"
 	printf '%s\n' "$OUT" > "$W/q-$sw.txt"
 	rdev=0A00 ctl=DTCVSW1
 	[ $sw = VSWETH ] && rdev=0C00 ctl=DTCVSW2
-	printf '%s\n' "$OUT" | grep -qE "^  RDEV: $rdev\.P00 VDEV: [0-9A-F]{4} Controller: $ctl +ACTIVE$" ||
+	grep -qE "^  RDEV: $rdev\.P00 VDEV: [0-9A-F]{4} Controller: $ctl +ACTIVE$" <<<"$OUT" ||
 		fail "q vswitch $sw: $rdev not ACTIVE with $ctl (see $W/q-$sw.txt)"
-	printf '%s\n' "$OUT" | grep -qxF "    Adapter Owner: LINUX01  NIC: $([ $sw = VSWIP ] && echo 0700 || echo 0600).P00 Name: UNASSIGNED  Type: QDIO" ||
+	grep -qxF "    Adapter Owner: LINUX01  NIC: $([ $sw = VSWIP ] && echo 0700 || echo 0600).P00 Name: UNASSIGNED  Type: QDIO" <<<"$OUT" ||
 		fail "q vswitch $sw: LINUX01's NIC missing (see $W/q-$sw.txt)"
-	rx=$(uplink RX)
-	tx=$(uplink TX)
+	rx=$(uplink_packets RX "$OUT")
+	tx=$(uplink_packets TX "$OUT")
 	# At least: 3+3 pings, the TCP exchanges, the host's pings (some dozen frames).
 	[ "${rx:-0}" -ge 10 ] && [ "${tx:-0}" -ge 10 ] ||
 		fail "q vswitch $sw: uplink RX '${rx:-}' TX '${tx:-}' (see $W/q-$sw.txt)"

@@ -10,7 +10,7 @@ TMP=$(mktemp -d /tmp/cpnet-$T.XXXXXX)
 export CPNET_SOCKET="$TMP/cpnetd.sock" CPNET_PASSWORD=OPERATOR
 unset CPNET_USER
 VMSOCK="$CPNET_SOCKET.vm"
-TIMEOUT=${CPNET_GUEST_TIMEOUT:-300}
+TIMEOUT=$CPNET_GUEST_TIMEOUT
 CPNETD_PID=
 BOOT_PIDS=()
 HERC_PIDS=()
@@ -22,12 +22,7 @@ cleanup() {
 	for p in "${BOOT_PIDS[@]+"${BOOT_PIDS[@]}"}"; do kill -TERM "$p" 2>/dev/null; done
 	for p in "${BOOT_PIDS[@]+"${BOOT_PIDS[@]}"}"; do wait "$p" 2>/dev/null; done
 	for p in "${HERC_PIDS[@]+"${HERC_PIDS[@]}"}"; do herc_stop "$p"; done
-	if [ -n "$CPNETD_PID" ]; then
-		kill "$CPNETD_PID" 2>/dev/null
-		for _ in $(seq 50); do kill -0 "$CPNETD_PID" 2>/dev/null || break; sleep 0.1; done
-		kill -9 "$CPNETD_PID" 2>/dev/null
-		wait "$CPNETD_PID" 2>/dev/null
-	fi
+	stop_daemon "$CPNETD_PID"
 	[ -f "$TMP/cpnetd.err" ] && cp "$TMP/cpnetd.err" "$W/cpnetd.err" 2>/dev/null
 	rm -rf "$TMP"
 }
@@ -66,7 +61,7 @@ DIR
 timeout $((TIMEOUT + 120)) "$BIN/cpnetd" --config "$TMP/system.config" --directory "$TMP/user.direct" \
 	--socket "$CPNET_SOCKET" > "$TMP/cpnetd.out" 2> "$TMP/cpnetd.err" &
 CPNETD_PID=$!
-for _ in $(seq 100); do [ -S "$VMSOCK" ] && break; sleep 0.1; done
+poll 30 test -S "$VMSOCK"
 [ -S "$VMSOCK" ] || fail "cpnetd has no VM socket $VMSOCK: $(cat "$TMP/cpnetd.err")"
 
 # Both guests at once; boot.sh -k leaves each Hercules running after its marker (the
@@ -125,7 +120,7 @@ counts() { # counts OWNER: RX and TX packets of OWNER's adapter in $OUT
 for sw in VSWETH VSWIP; do
 	OUT=$(timeout 20 "$BIN/cpnet" q vswitch $sw det 2>&1) || fail "q vswitch $sw: $OUT"
 	printf '%s\n' "$OUT" > "$W/q-$sw.txt"
-	line() { printf '%s\n' "$OUT" | grep -qxF -- "$1" || fail "q vswitch $sw lacks '$1' (see $W/q-$sw.txt)"; }
+	line() { grep -qxF -- "$1" <<<"$OUT" || fail "q vswitch $sw lacks '$1' (see $W/q-$sw.txt)"; }
 	line "  Adapter Connections: Connected: 2"
 	vdev=0600 layer=2
 	[ $sw = VSWIP ] && vdev=0700 layer=3
@@ -134,16 +129,16 @@ for sw in VSWETH VSWIP; do
 		read -r rx tx < <(counts $u)
 		[ "$rx" -gt 0 ] && [ "$tx" -gt 0 ] || fail "q vswitch $sw: $u RX $rx TX $tx (see $W/q-$sw.txt)"
 	done
-	printf '%s\n' "$OUT" | grep -qE "Port: [0-9]+  Layer: $layer  State: Started" ||
+	grep -qE "Port: [0-9]+  Layer: $layer  State: Started" <<<"$OUT" ||
 		fail "q vswitch $sw: no started layer-$layer port (see $W/q-$sw.txt)"
 done
 OUT=$(cat "$W/q-VSWIP.txt")
 for ip in 10.2.0.1 10.2.0.2; do
-	printf '%s\n' "$OUT" | grep -qxF "        $ip" || fail "q vswitch VSWIP lacks registered $ip"
+	grep -qxF "        $ip" <<<"$OUT" || fail "q vswitch VSWIP lacks registered $ip"
 done
 
 # FORCE ends LINUX02's session: its Hercules hears it, its NICs lose their port.
 OUT=$(timeout 20 "$BIN/cpnet" force linux02 2>&1) || fail "force linux02: $OUT"
-wait_for "$W/g2/console.log" "CPNIC 0600: cpnetd ended the session of LINUX02" 15 "${HERC_PIDS[1]}" ||
+wait_for "$W/g2/console.log" "CPNIC 0600: cpnetd ended the session of LINUX02" 30 "${HERC_PIDS[1]}" ||
 	fail "LINUX02's Hercules did not report the FORCE"
 echo "ok $T (${secs}s)"

@@ -56,5 +56,5 @@ grep -qx "Ready;" "$TMP/inter.out" || fail "no Ready;"
 cp_ q vsw vsw1 details; expect_ok
 [ "$OUT" = "$before" ] || fail "state changed: $OUT"
 cp_ q vsw; expect_ok
-[ "$(printf '%s\n' "$OUT" | grep -c '^VSWITCH ')" -eq 1 ] || fail "a VSWITCH appeared"
+[ "$(grep -c '^VSWITCH ' <<<"$OUT")" -eq 1 ] || fail "a VSWITCH appeared"
 echo "cp_errors: ok"

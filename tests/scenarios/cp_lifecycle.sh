@@ -36,14 +36,14 @@ grep -qx "NIC 0700 is connected to VSWITCH SYSTEM VSW1" "$TMP/bob.out" || fail "
 grep -qx "LAN BOB BOBNET is created" "$TMP/bob.out" || fail "bob lan"
 grep -q "^  MAC: 02-00-00-00-00-.*VSWITCH: SYSTEM VSW1$" "$TMP/bob.out" || fail "bob q nic"
 for _ in $(seq 50); do cp_ q names; case $OUT in *BOB*) sleep 0.1 ;; *) break ;; esac; done
-printf '%s\n' "$OUT" | grep -qx "OPERATOR - L[0-9]\{4\}" || fail "BOB still logged on: $OUT"
+grep -qx "OPERATOR - L[0-9]\{4\}" <<<"$OUT" || fail "BOB still logged on: $OUT"
 cp_ q lan; expect_out "HCPLAN9111I No LAN is defined"
 cp_ q vsw vsw1; expect_line "VSWITCH SYSTEM VSW1       Type: QDIO    Connected: 0 Maxconn: INFINITE"
 
 # ALICE logs on: her NICDEF couples to VSW2 with the granted VLANs.
 export CPNET_USER=ALICE CPNET_PASSWORD=ALICEPW
 cp_ q nic 600; expect_ok
-printf '%s\n' "$OUT" | grep -qx "  MAC: 02-00-00-00-00-0[0-9A-F]         VSWITCH: SYSTEM VSW2" || fail "q nic: $OUT"
+grep -qx "  MAC: 02-00-00-00-00-0[0-9A-F]         VSWITCH: SYSTEM VSW2" <<<"$OUT" || fail "q nic: $OUT"
 cp_ q virtual osa; expect_ok; expect_line "     0600 DEVTYPE OSA         CHPID 00 OSD"
 cp_ uncouple 600; expect_out "NIC 0600 is disconnected from VSWITCH SYSTEM VSW2"
 cp_ detach nic 600; expect_out "NIC 0600 is destroyed; devices 0600-0602 detached"
@@ -62,9 +62,9 @@ CFG
 out=$("$BIN/cpnetd" --check --config "$TMP/bad.config" --directory "$TMP/user.direct" 2>&1)
 rc=$?
 [ "$rc" -eq 1 ] || fail "--check rc $rc"
-printf '%s\n' "$out" | grep -qxF "$TMP/bad.config:2: HCPCFG9401E VSWITCH VSW1 was already defined at line 1; this statement is ignored" || fail "$out"
-printf '%s\n' "$out" | grep -qxF "$TMP/bad.config:3: HCPCMD9010E Value 999 for IPTIMEOUT is out of range (1-240)" || fail "$out"
-printf '%s\n' "$out" | grep -qxF "$TMP/bad.config:4: HCPCFG9400E Unknown statement - FROB" || fail "$out"
-printf '%s\n' "$out" | grep -qxF "$TMP/bad.config:5: HCPCFG9413E NOSUCH is not in the user directory" || fail "$out"
-printf '%s\n' "$out" | grep -qxF "cpnetd --check: 4 errors" || fail "$out"
+grep -qxF "$TMP/bad.config:2: HCPCFG9401E VSWITCH VSW1 was already defined at line 1; this statement is ignored" <<<"$out" || fail "$out"
+grep -qxF "$TMP/bad.config:3: HCPCMD9010E Value 999 for IPTIMEOUT is out of range (1-240)" <<<"$out" || fail "$out"
+grep -qxF "$TMP/bad.config:4: HCPCFG9400E Unknown statement - FROB" <<<"$out" || fail "$out"
+grep -qxF "$TMP/bad.config:5: HCPCFG9413E NOSUCH is not in the user directory" <<<"$out" || fail "$out"
+grep -qxF "cpnetd --check: 4 errors" <<<"$out" || fail "$out"
 echo "cp_lifecycle: ok"

@@ -102,19 +102,19 @@ expect_line "        10.2.0.2"
 expect_traffic REMOTE1
 expect_traffic REMOTE2
 cp_ q names; expect_ok
-printf '%s\n' "$OUT" | grep -q "REMOTE1  - DSC , REMOTE2  - DSC" || fail "q names: $OUT"
+grep -q "REMOTE1  - DSC , REMOTE2  - DSC" <<<"$OUT" || fail "q names: $OUT"
 
 # A terminal session to a remote VM: QUERY NIC shows the remote NIC; ending the
 # session leaves the VM running (it lives as long as its link).
 OUT=$(printf 'query nic 600 details\nquery virtual osa\n' |
 	CPNET_USER=REMOTE1 CPNET_PASSWORD=PW1 timeout 30 "$BIN/cpnet" 2>&1)
 expect_line "Adapter 0600.P00 Type: QDIO      Name: UNASSIGNED  Devices: 3"
-printf '%s\n' "$OUT" | grep -q "^  MAC: 02-00-00-00-00-.*VSWITCH: SYSTEM VSWETH$" || fail "q nic: $OUT"
+grep -q "^  MAC: 02-00-00-00-00-.*VSWITCH: SYSTEM VSWETH$" <<<"$OUT" || fail "q nic: $OUT"
 expect_line "  Connection Name: HALLOLE      State: Session Established (remote)"
 expect_line "  Device: 0602  Unit: 002   Role: REMOTE     vPort: 0001  Index: 0001"
 expect_line "OSA  0600 ON NIC  0600  UNIT 000 SUBCHANNEL = REMOTE"
-printf '%s\n' "$OUT" | grep -q "^  TX Packets: [1-9]" || fail "q nic counters: $OUT"
-cp_ q names; printf '%s\n' "$OUT" | grep -q "REMOTE1  - DSC" || fail "REMOTE1 gone after its terminal: $OUT"
+grep -q "^  TX Packets: [1-9]" <<<"$OUT" || fail "q nic counters: $OUT"
+cp_ q names; grep -q "REMOTE1  - DSC" <<<"$OUT" || fail "REMOTE1 gone after its terminal: $OUT"
 
 # Commands of the VM's own terminal reach its process: DEFINE NIC, COUPLE, DETACH NIC.
 OUT=$(printf 'define nic 800 type qdio\ncouple 800 to system vsweth\n' |
@@ -136,11 +136,11 @@ for _ in $(seq 100); do
 	case $OUT in *"Adapter Owner: REMOTE2"*) sleep 0.1 ;; *) break ;; esac
 done
 expect_line "  Adapter Connections: Connected: 1"
-printf '%s\n' "$OUT" | grep -q "REMOTE2" && fail "REMOTE2 still on VSWETH: $OUT"
+grep -q "REMOTE2" <<<"$OUT" && fail "REMOTE2 still on VSWETH: $OUT"
 cp_ q vswitch vswip det; expect_line "  Adapter Connections: Connected: 1"
-printf '%s\n' "$OUT" | grep -q "REMOTE2" && fail "REMOTE2 still on VSWIP: $OUT"
-cp_ q names; printf '%s\n' "$OUT" | grep -q "REMOTE2" && fail "REMOTE2 still logged on: $OUT"
-printf '%s\n' "$OUT" | grep -q "REMOTE1  - DSC" || fail "REMOTE1 gone: $OUT"
+grep -q "REMOTE2" <<<"$OUT" && fail "REMOTE2 still on VSWIP: $OUT"
+cp_ q names; grep -q "REMOTE2" <<<"$OUT" && fail "REMOTE2 still logged on: $OUT"
+grep -q "REMOTE1  - DSC" <<<"$OUT" || fail "REMOTE1 gone: $OUT"
 
 # REMOTE1 still answers: a new REMOTE2 logs on and pings it (and logs off at exit).
 timeout 60 "$BIN/cpnet-guest" connect --socket "$VMSOCK" --user remote2 --password pw2 \
@@ -152,7 +152,7 @@ for _ in $(seq 50); do
 	cp_ q names
 	case $OUT in *REMOTE2*) sleep 0.1 ;; *) break ;; esac
 done
-printf '%s\n' "$OUT" | grep -q "REMOTE2" && fail "REMOTE2 not logged off at exit: $OUT"
+grep -q "REMOTE2" <<<"$OUT" && fail "REMOTE2 not logged off at exit: $OUT"
 
 # Refused LOGONs: the message ID comes back, the process exits 1.
 expect_refused() {

@@ -57,7 +57,7 @@ expect_line "             USER:   00F000-00FFFF"
 expect_line "  PERSISTENT Limit: INFINITE   Current: 2"
 
 cp_ q names; expect_ok
-printf '%s\n' "$OUT" | grep -qx "LINUX01  - DSC , LINUX02  - DSC , OPERATOR - L[0-9]\{4\}" || fail "q names: $OUT"
+grep -qx "LINUX01  - DSC , LINUX02  - DSC , OPERATOR - L[0-9]\{4\}" <<<"$OUT" || fail "q names: $OUT"
 
 # A guest is forced: the other keeps running, its pings go unanswered.
 cp_ force linux02; expect_ok

@@ -229,10 +229,10 @@ mcast() {
 		mc { print $1 }'
 }
 for k in 1 2; do
-	mcast G$k | grep -qx 01-00-5E-01-01-01 || fail "G$k: group 239.1.1.1 not listed: $OUT"
+	grep -qx 01-00-5E-01-01-01 <<<"$(mcast G$k)" || fail "G$k: group 239.1.1.1 not listed: $OUT"
 done
-mcast G3 | grep -qx 01-00-5E-01-01-01 && fail "G3 listed in a group it did not join: $OUT"
-mcast G3 | grep -qx 01-00-5E-00-00-01 || fail "G3: all-hosts group not listed: $OUT"
+grep -qx 01-00-5E-01-01-01 <<<"$(mcast G3)" && fail "G3 listed in a group it did not join: $OUT"
+grep -qx 01-00-5E-00-00-01 <<<"$(mcast G3)" || fail "G3: all-hosts group not listed: $OUT"
 cp_ q vswitch vswip det; expect_ok
 [ "$(head_of)" = "VSWITCH SYSTEM VSWIP      Type: QDIO    Connected: 3 Maxconn: INFINITE
   PERSISTENT  RESTRICTED    IP NONROUTER Accounting: OFF
@@ -292,7 +292,7 @@ for v in 0600:VSWITCH:VSWETH 0700:LAN:GLANIP 0800:VSWITCH:VSWIP 0900:LAN:GLANETH
 	expect_line "  Device: ${d%00}01  Unit: 001   Role: REMOTE"
 	n=$((n + 1))
 done
-[ "$(printf '%s\n' "$OUT" | grep -c '^  Connection Name: HALLOLE      State: Session Established (remote)$')" = 4 ] ||
+[ "$(grep -c '^  Connection Name: HALLOLE      State: Session Established (remote)$' <<<"$OUT")" = 4 ] ||
 	fail "q nic det: $OUT"
 expect_line "    fd00:2:0:0:0:0:0:3"
 expect_line "    10.3.0.3"
@@ -333,7 +333,7 @@ for k in 1 2 3 4; do
 	[ "$rc" -eq 0 ] || fail "G$k exit $rc: $(cat "$TMP/g$k.out")"
 done
 for _ in $(seq 50); do cp_ q names; case $OUT in *G1*|*G2*|*G3*|*G4*) sleep 0.1 ;; *) break ;; esac; done
-printf '%s\n' "$OUT" | grep -q "G[1-4] " && fail "guests still logged on: $OUT"
+grep -q "G[1-4] " <<<"$OUT" && fail "guests still logged on: $OUT"
 cp_ q vswitch vsweth; expect_line "VSWITCH SYSTEM VSWETH     Type: QDIO    Connected: 0 Maxconn: INFINITE"
 cp_ q lan glaneth; expect_line "LAN SYSTEM GLANETH      Type: QDIO    Connected: 0    Maxconn: INFINITE"
 echo "cp_three_guests: ok"

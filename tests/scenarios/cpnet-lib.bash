@@ -2,6 +2,7 @@
 # a temporary socket with bounded waits, run cpnet, compare output; always clean up.
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+. "$ROOT/tests/testlib.sh"
 BIN=${CPNET_BUILD:-$ROOT/build}
 case $BIN in /*) ;; *) BIN=$ROOT/$BIN ;; esac
 TMP=$(mktemp -d /tmp/cpnet-scn.XXXXXX)
@@ -13,13 +14,7 @@ CPNETD_PID=
 cleanup() {
 	local rc=$?
 	set +e
-	if [ -n "$CPNETD_PID" ] && kill -0 "$CPNETD_PID" 2>/dev/null; then
-		kill "$CPNETD_PID" 2>/dev/null
-		for _ in $(seq 50); do kill -0 "$CPNETD_PID" 2>/dev/null || break; sleep 0.1; done
-		kill -9 "$CPNETD_PID" 2>/dev/null
-		# CPNETD_PID is timeout's; make sure the daemon behind it is gone too.
-		pkill -9 -f -- "--socket $CPNET_SOCKET" 2>/dev/null
-	fi
+	stop_daemon "$CPNETD_PID"
 	rm -rf "$TMP"
 	exit $rc
 }
@@ -27,18 +22,19 @@ trap cleanup EXIT
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-# start_cpnetd CONFIG DIRECTORY: starts it and waits (at most 10 s) for the socket.
+# start_cpnetd CONFIG DIRECTORY: starts it and waits (at most 30 s) for the socket.
 start_cpnetd() {
 	timeout 240 "$BIN/cpnetd" --config "$1" --directory "$2" --socket "$CPNET_SOCKET" \
 		>"$TMP/cpnetd.out" 2>"$TMP/cpnetd.err" &
 	CPNETD_PID=$!
-	for _ in $(seq 100); do
-		[ -S "$CPNET_SOCKET" ] && grep -q "ready on" "$TMP/cpnetd.out" && return 0
-		kill -0 "$CPNETD_PID" 2>/dev/null || break
-		sleep 0.1
-	done
+	poll 30 cpnetd_up && kill -0 "$CPNETD_PID" 2>/dev/null && return 0
 	cat "$TMP/cpnetd.err" >&2
 	fail "cpnetd did not come up"
+}
+# cpnetd_up: cpnetd said it is ready, or it is gone (no use waiting).
+cpnetd_up() {
+	[ -S "$CPNET_SOCKET" ] && grep -q "ready on" "$TMP/cpnetd.out" && return 0
+	! kill -0 "$CPNETD_PID" 2>/dev/null
 }
 
 # cp CMD...: one command as $CPNET_USER (default OPERATOR); output in $OUT, status in $RC.
@@ -53,7 +49,7 @@ expect_out() {
 }
 # expect_line TEXT: some output line equals TEXT.
 expect_line() {
-	printf '%s\n' "$OUT" | grep -qxF -- "$1" || { printf 'got:\n%s\n' "$OUT" >&2; fail "no line '$1'"; }
+	grep -qxF -- "$1" <<<"$OUT" || { printf 'got:\n%s\n' "$OUT" >&2; fail "no line '$1'"; }
 }
 # expect_id ID: the command failed and its first line starts with the message ID.
 expect_id() {

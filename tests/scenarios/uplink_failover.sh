@@ -1,25 +1,16 @@
 #!/usr/bin/env bash
 # tests/scenarios/uplink_failover.sh - VSWITCH uplink failover on TAPs: the active controller
 # is FORCEd, then the active TAP deleted, under continuous traffic; uplink resumes < 5 s.
-# Needs root (netns, bridge, TAP); skips with exit 0 otherwise.
-set -u
-if [ "$(id -u)" -ne 0 ]; then
-	echo "uplink_failover: SKIP (needs root for a network namespace, bridge and TAP)"
-	exit 0
-fi
-if [ ! -c /dev/net/tun ] || ! command -v ip >/dev/null || ! command -v python3 >/dev/null; then
-	echo "uplink_failover: SKIP (no /dev/net/tun, ip or python3)"
-	exit 0
-fi
+# Needs root (netns, bridge, TAP); skips (exit 77) otherwise.
 . "$(dirname "$0")/cpnet-lib.bash"
+need_net python3
 
-S=$$
-NS=cpfo-ns$S
-BR=cpfobr$S
-TA=cpfoa$S
-TB=cpfob$S
-VH=cpfovh$S
-VN=cpfovn$S
+NS=$(tname fons)
+BR=$(tname fobr)
+TA=$(tname foa)
+TB=$(tname fob)
+VH=$(tname fovh)
+VN=$(tname fovn)
 net_cleanup() {
 	ip link del "$TA" 2>/dev/null
 	ip link del "$TB" 2>/dev/null
@@ -28,10 +19,7 @@ net_cleanup() {
 	ip netns del "$NS" 2>/dev/null
 }
 trap 'net_cleanup; cleanup' EXIT
-if ! ip netns add "$NS" 2>/dev/null; then
-	echo "uplink_failover: SKIP (cannot create a network namespace here)"
-	exit 0
-fi
+ip netns add "$NS" 2>/dev/null || skip "cannot create a network namespace here"
 set -e
 ip link add "$BR" type bridge
 ip link set "$BR" up
@@ -70,17 +58,15 @@ USER LINUX03 NOLOG 1G 1G G
   IPADDR 0600 10.9.0.3/24
 DIR
 start_cpnetd "$TMP/system.config" "$TMP/user.direct"
-for _ in $(seq 50); do
-	grep -q HCPSWU9322I "$TMP/cpnetd.out" && ip link show "$TA" | grep -q LOWER_UP &&
-		ip link show "$TB" | grep -q LOWER_UP && break
-	sleep 0.1
-done
+# The active uplink is up and both TAPs have carrier (a bridge forwards only then).
+poll 20 grep -q HCPSWU9322I "$TMP/cpnetd.out" || fail "no uplink came up: $(grep HCP "$TMP/cpnetd.out")"
+poll 10 link_up "$TA" && poll 10 link_up "$TB" || fail "the TAPs have no carrier"
 cp_ query vswitch vswip
 echo "$OUT"
 expect_line "  RDEV: 0A00.P00 VDEV: 0600 Controller: DTCVSW1  ACTIVE"
 expect_line "  RDEV: 0B00.P00 VDEV: 0600 Controller: DTCVSW2  BACKUP"
 cp_ ping linux01 10.9.0.2 2
-printf '%s\n' "$OUT" | grep -Eq "2 sent, [12] received" || fail "no uplink before the test: $OUT"
+grep -Eq "2 sent, [12] received" <<<"$OUT" || fail "no uplink before the test: $OUT"
 
 # The host pings LINUX01 every 0.1 s for 16 s and reports the longest gap.
 ip netns exec "$NS" python3 - 10.9.0.1 16 >"$TMP/host.txt" <<'PY' &
@@ -144,5 +130,5 @@ gap=$(sed -n 's/.*maxgap \([0-9.]*\).*/\1/p' "$TMP/host.txt")
 [ -n "$gap" ] || fail "host pinger gave no result"
 python3 -c "import sys; sys.exit(0 if float('$gap') < 5.0 else 1)" || fail "uplink gap ${gap}s >= 5 s"
 cp_ ping linux01 10.9.0.2 2
-printf '%s\n' "$OUT" | grep -Eq "2 sent, [12] received" || fail "no uplink after the failovers: $OUT"
+grep -Eq "2 sent, [12] received" <<<"$OUT" || fail "no uplink after the failovers: $OUT"
 echo "uplink_failover: ok"

@@ -1,25 +1,16 @@
 #!/usr/bin/env bash
 # tests/scenarios/uplink_tap.sh - cpnetd with TAP-backed RDEVs: controllers bring the OSAs
 # up, AUTOLOG'd guests on an IP and an ETHERNET VSWITCH reach a namespace host and back.
-# Needs root (netns, bridge, TAP); skips with exit 0 otherwise.
-set -u
-if [ "$(id -u)" -ne 0 ]; then
-	echo "uplink_tap: SKIP (needs root for a network namespace, bridge and TAP)"
-	exit 0
-fi
-if [ ! -c /dev/net/tun ] || ! command -v ip >/dev/null; then
-	echo "uplink_tap: SKIP (no /dev/net/tun or no ip command)"
-	exit 0
-fi
+# Needs root (netns, bridge, TAP); skips (exit 77) otherwise.
 . "$(dirname "$0")/cpnet-lib.bash"
+need_net python3
 
-S=$$
-NS=cpup-ns$S
-BR=cpupbr$S
-TA=cpupa$S
-TC=cpupc$S
-VH=cpupvh$S
-VN=cpupvn$S
+NS=$(tname upns)
+BR=$(tname upbr)
+TA=$(tname upa)
+TC=$(tname upc)
+VH=$(tname upvh)
+VN=$(tname upvn)
 net_cleanup() {
 	ip link del "$TA" 2>/dev/null
 	ip link del "$TC" 2>/dev/null
@@ -28,10 +19,7 @@ net_cleanup() {
 	ip netns del "$NS" 2>/dev/null
 }
 trap 'net_cleanup; cleanup' EXIT
-if ! ip netns add "$NS" 2>/dev/null; then
-	echo "uplink_tap: SKIP (cannot create a network namespace here)"
-	exit 0
-fi
+ip netns add "$NS" 2>/dev/null || skip "cannot create a network namespace here"
 set -e
 ip link add "$BR" type bridge
 ip link set "$BR" up
@@ -72,34 +60,29 @@ USER LINUX02 NOLOG 1G 1G G
   IPADDR 0600 10.8.0.1/24
 DIR
 start_cpnetd "$TMP/system.config" "$TMP/user.direct"
-for _ in $(seq 50); do
-	[ "$(grep -c HCPSWU9322I "$TMP/cpnetd.out")" -ge 2 ] && break
-	sleep 0.1
-done
+uplinks_up() { [ "$(grep -c HCPSWU9322I "$TMP/cpnetd.out")" -ge 2 ]; }
+poll 20 uplinks_up
 grep HCPSWU "$TMP/cpnetd.out"
-[ "$(grep -c HCPSWU9322I "$TMP/cpnetd.out")" -ge 2 ] || fail "uplinks did not come up"
+uplinks_up || fail "uplinks did not come up"
 # A bridge forwards to a TAP only once its operstate is up.
-for _ in $(seq 50); do
-	ip link show "$TA" | grep -q LOWER_UP && ip link show "$TC" | grep -q LOWER_UP && break
-	sleep 0.1
-done
+poll 10 link_up "$TA" && poll 10 link_up "$TC" || fail "the TAPs have no carrier"
 
 cp_ query controller
 echo "$OUT"
 expect_ok
-printf '%s\n' "$OUT" | grep -q "SYSTEM   VSWIP" || fail "QUERY CONTROLLER lacks VSWIP"
+grep -q "SYSTEM   VSWIP" <<<"$OUT" || fail "QUERY CONTROLLER lacks VSWIP"
 cp_ query osa
 echo "$OUT"
-printf '%s\n' "$OUT" | grep -Eq "^OSA  0A00 ATTACHED TO DTCVSW[12] +0600 DEVTYPE OSA CHPID 0A OSD" ||
+grep -Eq "^OSA  0A00 ATTACHED TO DTCVSW[12] +0600 DEVTYPE OSA CHPID 0A OSD" <<<"$OUT" ||
 	fail "QUERY OSA shape"
 
 # Guests -> namespace host (the IP switch's OSA resolves the host by ARP).
 cp_ ping linux01 10.9.0.2 3
 echo "$OUT"
-printf '%s\n' "$OUT" | grep -Eq "3 sent, [23] received" || fail "LINUX01 -> host"
+grep -Eq "3 sent, [23] received" <<<"$OUT" || fail "LINUX01 -> host"
 cp_ ping linux02 10.8.0.2 3
 echo "$OUT"
-printf '%s\n' "$OUT" | grep -Eq "3 sent, [23] received" || fail "LINUX02 -> host"
+grep -Eq "3 sent, [23] received" <<<"$OUT" || fail "LINUX02 -> host"
 
 # hostping IP COUNT: ICMP echo from the namespace host (raw socket: no ping binary
 # needed); prints "replies N", succeeds when at least one came back.
@@ -138,9 +121,8 @@ hostping 10.8.0.1 3 || fail "host -> LINUX02 (ETHERNET VSWITCH)"
 
 # ARP for an address nobody registered is not answered.
 hostping 10.9.0.98 1 && fail "10.9.0.98 answered"
-if ip -n "$NS" neigh show 10.9.0.98 | grep -q lladdr; then
-	fail "ARP for an unregistered IP was answered: $(ip -n "$NS" neigh show 10.9.0.98)"
-fi
+neigh=$(ip -n "$NS" neigh show 10.9.0.98)
+[[ $neigh != *lladdr* ]] || fail "ARP for an unregistered IP was answered: $neigh"
 # Inbound for an unknown IP (the host is told the OSA's MAC): discarded and counted.
 OSAMAC=$(ip -n "$NS" neigh show 10.9.0.1 | sed -n 's/.*lladdr \([0-9a-f:]*\).*/\1/p')
 [ -n "$OSAMAC" ] || fail "host has no ARP entry for 10.9.0.1"
@@ -153,8 +135,8 @@ expect_ok
 expect_line "  RDEV: 0A00.P00 VDEV: 0600 Controller: DTCVSW1  ACTIVE"
 n=$(printf '%s\n' "$OUT" | sed -n 's/.*OSA discarded (IP not registered): \([0-9]*\).*/\1/p')
 [ "${n:-0}" -ge 3 ] || fail "unknown inbound IP not counted (got '${n:-}')"
-rx=$(printf '%s\n' "$OUT" | sed -n '/Uplink Port Connection/,$p' | sed -n 's/^    RX Packets: *\([0-9]*\).*/\1/p' | head -1)
-tx=$(printf '%s\n' "$OUT" | sed -n '/Uplink Port Connection/,$p' | sed -n 's/^    TX Packets: *\([0-9]*\).*/\1/p' | head -1)
+rx=$(uplink_packets RX "$OUT")
+tx=$(uplink_packets TX "$OUT")
 # 3 echo replies + 3 echo requests from the host at least; the same out.
 [ "${rx:-0}" -ge 5 ] && [ "${tx:-0}" -ge 5 ] || fail "uplink counters rx=${rx:-} tx=${tx:-}"
 cp_ query vswitch vswl2 details
