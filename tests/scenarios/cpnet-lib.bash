@@ -27,10 +27,11 @@ trap cleanup EXIT
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-# start_cpnetd CONFIG DIRECTORY: starts it and waits (at most 10 s) for the socket.
+# start_cpnetd CONFIG DIRECTORY [OPTION...]: starts it and waits (at most 10 s) for the
+# socket.
 start_cpnetd() {
 	timeout 240 "$BIN/cpnetd" --config "$1" --directory "$2" --socket "$CPNET_SOCKET" \
-		>"$TMP/cpnetd.out" 2>"$TMP/cpnetd.err" &
+		"${@:3}" >"$TMP/cpnetd.out" 2>"$TMP/cpnetd.err" &
 	CPNETD_PID=$!
 	for _ in $(seq 100); do
 		[ -S "$CPNET_SOCKET" ] && grep -q "ready on" "$TMP/cpnetd.out" && return 0
