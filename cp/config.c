@@ -169,7 +169,9 @@ static int st_define(struct cp *cp, struct cfg_ctx *c, struct toks *t, unsigned 
 		return rc;
 	if (kind == LAN_GUESTLAN && s.owner[0] && strcmp(s.owner, "SYSTEM"))
 		return out_msg(o, MSG_INV_OPERAND, s.owner);	/* only persistent LANs here */
-	prev = def_find(c, s.name);
+	/* The defining line is looked up only for a name already in the LAN table (a
+	 * duplicate is rare; a big file of distinct LANs stays linear). */
+	prev = lan_find(&cp->lans, "SYSTEM", s.name) ? def_find(c, s.name) : NULL;
 	if (prev) {
 		snprintf(pl, sizeof(pl), "%u", prev->line);
 		return out_msg(o, MSG_CFG_DUPLICATE, kind == LAN_VSWITCH ? "VSWITCH" : "LAN", s.name, pl);
