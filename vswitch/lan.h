@@ -192,7 +192,8 @@ void lan_table_free(struct lan_table *t);
 int lan_define(struct lan_table *t, const char *owner, const char *name, uint8_t kind,
 	       struct lanbk **out);
 struct lanbk *lan_find(const struct lan_table *t, const char *owner, const char *name);
-/* DETACH LAN / VSWITCH: uncouples every port, then frees the LANBK.  0 or -ENOENT. */
+/* DETACH LAN / VSWITCH: uncouples every port, then frees the LANBK.  0, or -ENOENT
+ * for a LANBK of another table (lan must not have been destroyed already). */
 int lan_destroy(struct lan_table *t, struct lanbk *lan);
 /* At logoff of `user`: destroy its transient LANs that have no connection left.
  * Returns how many went. */

@@ -834,7 +834,17 @@ TEST(vsw_lan_table_many_lans_hashed)
 	for (unsigned k = 0; k < tb.n; k++)
 		CHECK_EQ(tb.lans[k]->tidx, k);
 	CHECK_EQ(tb.npersistent + (tb.n - tb.npersistent), tb.n);
-	CHECK_EQ(lan_destroy(&tb, made[0]), -ENOENT);
+	/* A LAN of another table is not this table's to destroy. */
+	{
+		struct lan_table other;
+		struct lanbk *x;
+
+		lan_table_init(&other, 8);
+		REQUIRE(lan_define(&other, "SYSTEM", "L1", LAN_GUESTLAN, &x) == 0);
+		CHECK_EQ(lan_destroy(&tb, x), -ENOENT);
+		CHECK(lan_find(&other, "SYSTEM", "L1") == x);
+		lan_table_free(&other);
+	}
 	lan_table_free(&tb);
 }
 
