@@ -1,6 +1,8 @@
 #!/bin/sh
 # bench/run.sh - build the benchmarks against $BUILD/libcpnet.a and run them (`make bench`).
-# Every line is a rate with its ratio against a baseline measured in the same process.
+# Every data-path line is a rate with its ratio against a baseline measured in the same
+# process; the control-plane lines (cp_*) are times for 1k and 10k LANs with their ratio
+# (linear: ~10) and cpnetd's resident size with the sample (bench/cp_scale.sh).
 set -eu
 
 cd "$(dirname "$0")/.."
@@ -34,11 +36,18 @@ for bin in "$OUT"/bench_*; do
 	fi
 done
 
+echo "== cp_scale"
+if ! BUILD=$BUILD bench/cp_scale.sh | tee -a "$log"; then
+	echo "FAIL cp_scale"
+	fail=1
+fi
+
 echo "== summary (host: $(uname -m), $(getconf _NPROCESSORS_ONLN 2>/dev/null || echo ?) cpus; ratios are the point, rates vary with load)"
 awk -F': ' '
 	/ vs / {
 		split($2, a, " ")
 		r = $2; sub(/.*ratio /, "", r); sub(/ \(.*/, "", r)
 		printf "  %-22s %10s Mpps  ratio %s\n", $1, a[1], r
-	}' "$log"
+	}
+	/^cp_/ { print "  " $0 }' "$log"
 [ "$fail" -eq 0 ] || { echo "bench: some benchmarks failed" >&2; exit 1; }

@@ -2,34 +2,111 @@
  * AUTOLOG, RDEVICE; one keyword table, file:line errors, first definition wins. */
 #include "cp/config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/utsname.h>
 
 #include "cp/lanops.h"
 #include "cp/stmt.h"
 #include "cp/uplink.h"
 #include "lib/cpnet.h"
 
-enum cfg_stmt { CS_AUTOLOG = 1, CS_DEFINE, CS_IGNORED, CS_MODIFY, CS_RDEVICE, CS_VMLAN };
+enum cfg_stmt {
+	CS_AUTOLOG = 1, CS_BEGIN, CS_DEFINE, CS_END, CS_IGNORED, CS_MODIFY, CS_RDEVICE, CS_SYSID,
+	CS_SYSID_DEFAULT, CS_VMLAN
+};
 
-/* Sorted.  Statements of a real z/VM SYSTEM CONFIG that are not about networking are
- * accepted and ignored so that one can be used as it is. */
+/* Sorted.  The statements of a real z/VM SYSTEM CONFIG that have no network meaning
+ * (CS_IGNORED) are accepted and ignored so that one can be used as it is; they must be
+ * spelled out (no abbreviations), as z/VM wants them. */
 static const struct kw cfg_kw[] = {
+	{ "ALTERNATE_OPERATORS", 0, CS_IGNORED },
+	{ "ASSOCIATE", 0, CS_IGNORED },
 	{ "AUTOLOG", 0, CS_AUTOLOG },
+	{ "BEGIN", 0, CS_BEGIN },
 	{ "CHARACTER_DEFAULTS", 0, CS_IGNORED },
+	{ "CPXLOAD", 0, CS_IGNORED },
+	{ "CP_ACCESS", 0, CS_IGNORED },
+	{ "CP_ADDON_INITIALIZE_ROUTINES", 0, CS_IGNORED },
 	{ "CP_OWNED", 0, CS_IGNORED },
+	{ "CRYPTO", 0, CS_IGNORED },
+	{ "CU", 0, CS_IGNORED },
 	{ "DEFINE", 3, CS_DEFINE },
+	{ "DEVICES", 0, CS_IGNORED },
+	{ "DISABLE", 0, CS_IGNORED },
+	{ "DRAIN", 0, CS_IGNORED },
+	{ "EDEVICE", 0, CS_IGNORED },
+	{ "EMERGENCY_MESSAGE_CONSOLES", 0, CS_IGNORED },
+	{ "ENABLE", 0, CS_IGNORED },
+	{ "END", 0, CS_END },
+	{ "ENFORCE_BY_VOLID", 0, CS_IGNORED },
+	{ "EQUATE", 0, CS_IGNORED },
+	{ "EXTERNAL_SYNTAX", 0, CS_IGNORED },
 	{ "FEATURES", 0, CS_IGNORED },
+	{ "FORM_DEFAULT", 0, CS_IGNORED },
+	{ "HOT_IO_RATE", 0, CS_IGNORED },
+	{ "IODF", 0, CS_IGNORED },
+	{ "JOURNALING", 0, CS_IGNORED },
+	{ "LOGO_CONFIG", 0, CS_IGNORED },
 	{ "MODIFY", 3, CS_MODIFY },
+	{ "MULTITHREADING", 0, CS_IGNORED },
 	{ "OPERATOR_CONSOLES", 0, CS_IGNORED },
+	{ "PAGING63", 0, CS_IGNORED },
+	{ "PRINTER_TITLE", 0, CS_IGNORED },
+	{ "PRIV_CLASSES", 0, CS_IGNORED },
+	{ "PRODUCT", 0, CS_IGNORED },
 	{ "RDEVICE", 0, CS_RDEVICE },
-	{ "SYSTEM_IDENTIFIER", 0, CS_IGNORED },
+	{ "RELOCATION_DOMAIN", 0, CS_IGNORED },
+	{ "SAY", 0, CS_IGNORED },
+	{ "SET_DUMP_RDEV", 0, CS_IGNORED },
+	{ "SRM", 0, CS_IGNORED },
+	{ "SSI", 0, CS_IGNORED },
+	{ "START", 0, CS_IGNORED },
+	{ "STORAGE", 0, CS_IGNORED },
+	{ "STP_TIMESTAMPING", 0, CS_IGNORED },
+	{ "STP_TZ", 0, CS_IGNORED },
+	{ "SYSTEM_ALIAS", 0, CS_IGNORED },
+	{ "SYSTEM_DATEFORMAT", 0, CS_IGNORED },
+	{ "SYSTEM_IDENTIFIER", 0, CS_SYSID },
+	{ "SYSTEM_IDENTIFIER_DEFAULT", 0, CS_SYSID_DEFAULT },
 	{ "SYSTEM_RESIDENCE", 0, CS_IGNORED },
+	{ "SYSTEM_USERIDS", 0, CS_IGNORED },
+	{ "THROTTLE", 0, CS_IGNORED },
+	{ "TIMEZONE_BOUNDARY", 0, CS_IGNORED },
 	{ "TIMEZONE_DEFINITION", 0, CS_IGNORED },
+	{ "TRANSLATE_TABLE", 0, CS_IGNORED },
+	{ "USER_DEFAULTS", 0, CS_IGNORED },
+	{ "USER_VOLUME_EXCLUDE", 0, CS_IGNORED },
+	{ "USER_VOLUME_INCLUDE", 0, CS_IGNORED },
 	{ "USER_VOLUME_LIST", 0, CS_IGNORED },
+	{ "USER_VOLUME_RDEV", 0, CS_IGNORED },
 	{ "VMLAN", 0, CS_VMLAN },
+	{ "XLINK_DEVICE_DEFAULTS", 0, CS_IGNORED },
+	{ "XLINK_SYSTEM_EXCLUDE", 0, CS_IGNORED },
+	{ "XLINK_SYSTEM_INCLUDE", 0, CS_IGNORED },
+	{ "XLINK_VOLUME_EXCLUDE", 0, CS_IGNORED },
+	{ "XLINK_VOLUME_INCLUDE", 0, CS_IGNORED },
+};
+
+const struct kw *config_table(size_t *n)
+{
+	*n = sizeof(cfg_kw) / sizeof(cfg_kw[0]);
+	return cfg_kw;
+}
+
+/* DEFINE and MODIFY subjects of z/VM without network meaning (sorted; ignored). */
+static const struct kw cfg_define_other[] = {
+	{ "ALIAS", 0, 1 },
+	{ "CMD", 0, 1 },
+	{ "COMMAND", 0, 1 },
+	{ "CPUPOOL", 0, 1 },
+	{ "DIAGNOSE", 0, 1 },
+	{ "EXIT", 0, 1 },
+	{ "PRIV_CLASSES", 0, 1 },
 };
 
 struct cfg_def {
@@ -40,6 +117,9 @@ struct cfg_def {
 struct cfg_ctx {
 	struct cfg_def *defs;
 	unsigned ndefs, cap;
+	char block[9];			/* inside "name: BEGIN" ... "name: END", else "" */
+	unsigned block_line;
+	unsigned default_line;		/* the SYSTEM_IDENTIFIER_DEFAULT that counts, 0 none */
 };
 
 static const struct cfg_def *def_find(const struct cfg_ctx *c, const char *name)
@@ -81,13 +161,17 @@ static int st_define(struct cp *cp, struct cfg_ctx *c, struct toks *t, unsigned 
 		kind = LAN_VSWITCH;
 	else if (kw_abbrev(t->v[1], "LAN", 3))
 		kind = LAN_GUESTLAN;
+	else if (KW_LOOKUP(cfg_define_other, t->v[1]) == 1)
+		return 0;	/* DEFINE ALIAS, COMMAND, ...: not about networking */
 	else
 		return out_msg(o, MSG_INV_OPTION, out_tok(t->v[1]));
 	if ((rc = lanspec_parse(&s, kind, t->v + 2, t->n - 2, o)))
 		return rc;
 	if (kind == LAN_GUESTLAN && s.owner[0] && strcmp(s.owner, "SYSTEM"))
 		return out_msg(o, MSG_INV_OPERAND, s.owner);	/* only persistent LANs here */
-	prev = def_find(c, s.name);
+	/* The defining line is looked up only for a name already in the LAN table (a
+	 * duplicate is rare; a big file of distinct LANs stays linear). */
+	prev = lan_find(&cp->lans, "SYSTEM", s.name) ? def_find(c, s.name) : NULL;
 	if (prev) {
 		snprintf(pl, sizeof(pl), "%u", prev->line);
 		return out_msg(o, MSG_CFG_DUPLICATE, kind == LAN_VSWITCH ? "VSWITCH" : "LAN", s.name, pl);
@@ -104,6 +188,8 @@ static int st_modify(struct cp *cp, struct toks *t, struct out *o)
 	char name[9];
 	struct lanbk *lan;
 
+	if (t->n >= 2 && KW_LOOKUP(cfg_define_other, t->v[1]) == 1)
+		return 0;	/* MODIFY COMMAND, PRIV_CLASSES, ...: not about networking */
 	if (t->n < 4)
 		return out_msg(o, MSG_OPERAND_MISSING);
 	if (!kw_abbrev(t->v[1], "VSWITCH", 3))
@@ -398,11 +484,241 @@ int vmlan_set(struct cp *cp, char **argv, unsigned argc, struct out *o)
 	return 0;
 }
 
+/* ---- system identity and record qualifiers --------------------------------------- */
+
+void config_sysid_host(struct cp_sysid *id)
+{
+	FILE *f = fopen("/proc/sysinfo", "r");	/* s390x only */
+	char l[256];
+	struct utsname u;
+
+	id->lpar[0] = id->type[0] = id->cpuid[0] = 0;
+	while (f && fgets(l, sizeof(l), f)) {
+		char *v = strchr(l, ':');
+		size_t n;
+
+		if (!v)
+			continue;
+		for (*v++ = 0; *v == ' ' || *v == '\t'; v++)
+			;
+		n = strcspn(v, " \t\n");
+		v[n] = 0;
+		if (!strcmp(l, "LPAR Name") && !id->lpar[0])
+			snprintf(id->lpar, sizeof(id->lpar), "%s", v);
+		else if (!strcmp(l, "Type") && !id->type[0])
+			snprintf(id->type, sizeof(id->type), "%s", v);
+		else if (!strcmp(l, "Sequence Code") && !id->cpuid[0])
+			snprintf(id->cpuid, sizeof(id->cpuid), "%s", n > 6 ? v + n - 6 : v);
+	}
+	if (f)
+		fclose(f);
+	if (!id->lpar[0] && uname(&u) == 0)
+		snprintf(id->lpar, sizeof(id->lpar), "%s", u.nodename);
+	for (char *c = id->lpar; *c; c++)
+		*c = (char)toupper((unsigned char)*c);
+}
+
+/* A machine type or CPU id of SYSTEM_IDENTIFIER: "*" matches anything, else each '*'
+ * matches one character and the others must be equal. */
+static bool id_match(const char *pat, const char *val)
+{
+	if (!strcmp(pat, "*"))
+		return true;
+	if (strlen(pat) != strlen(val))
+		return false;
+	for (; *pat; pat++, val++)
+		if (*pat != '*' && toupper((unsigned char)*pat) != toupper((unsigned char)*val))
+			return false;
+	return true;
+}
+
+static bool id_pattern_ok(const char *pat, unsigned maxlen)
+{
+	size_t n = strlen(pat);
+
+	if (n == 0 || n > maxlen)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (pat[i] != '*' && !isxdigit((unsigned char)pat[i]))
+			return false;
+	return true;
+}
+
+/* SYSTEM_IDENTIFIER LPAR lparname sysname | SYSTEM_IDENTIFIER type cpuid sysname:
+ * 0 with name[] and *match (does it describe this host?) set, or the message rc. */
+static int sysid_stmt(const struct cp_sysid *id, const struct toks *t, char name[9],
+		      bool *match, struct out *o)
+{
+	if (t->n < 4)
+		return out_msg(o, MSG_OPERAND_MISSING);
+	if (t->n > 4)
+		return out_msg(o, MSG_INV_OPERAND, out_tok(t->v[4]));
+	if (parse_name(t->v[3], name) < 0)
+		return out_msg(o, MSG_INV_OPERAND, out_tok(t->v[3]));
+	if (kw_abbrev(t->v[1], "LPAR", 4)) {
+		if (strlen(t->v[2]) >= sizeof(id->lpar))
+			return out_msg(o, MSG_INV_OPERAND, out_tok(t->v[2]));
+		*match = id->lpar[0] && !strcasecmp(t->v[2], id->lpar);
+		return 0;
+	}
+	if (!id_pattern_ok(t->v[1], 4))
+		return out_msg(o, MSG_INV_OPERAND, out_tok(t->v[1]));
+	if (!id_pattern_ok(t->v[2], 6))
+		return out_msg(o, MSG_INV_OPERAND, out_tok(t->v[2]));
+	*match = id_match(t->v[1], id->type) && id_match(t->v[2], id->cpuid);
+	return 0;
+}
+
+/* "NAME:DEFINE ...": a blank after the qualifier's colon, so that the qualifier is a
+ * token of its own.  buf holds at least CMD_LINE_MAX + 2 bytes. */
+static void qualifier_space(char *buf)
+{
+	char *p = buf + strspn(buf, " "), *end = p + strcspn(p, " "), *colon;
+
+	colon = memchr(p, ':', (size_t)(end - p));
+	if (!colon || colon + 1 == end || strlen(buf) > CMD_LINE_MAX)
+		return;
+	memmove(colon + 2, colon + 1, strlen(colon + 1) + 1);
+	colon[1] = ' ';
+}
+
+/* Takes a record qualifier "NAME:" off the front of the statement: 1 with q set,
+ * 0 when there is none, -EINVAL for a bad one. */
+static int qualifier_take(struct toks *t, char q[9])
+{
+	size_t l;
+
+	q[0] = 0;
+	if (!t->n)
+		return 0;
+	l = strlen(t->v[0]);
+	if (l < 1 || t->v[0][l - 1] != ':')
+		return 0;
+	t->v[0][l - 1] = 0;
+	if (parse_name(t->v[0], q) < 0) {
+		t->v[0][l - 1] = ':';
+		return -EINVAL;
+	}
+	memmove(t->v, t->v + 1, (t->n - 1) * sizeof(t->v[0]));
+	t->n--;
+	return 1;
+}
+
+/* The system name, before any statement is applied: --system-name, else the first
+ * SYSTEM_IDENTIFIER that describes this host, else the first SYSTEM_IDENTIFIER_DEFAULT
+ * (wherever they are in the file, as in z/VM).  Errors are the main pass's to report. */
+static void sysid_resolve(struct cp *cp, const char *text, size_t len, struct toks *t,
+			  char *buf)
+{
+	struct cp_sysid *id = &cp->sysid;
+	struct stmt_reader r;
+	struct out scratch;
+	char name[9], dflt[9] = "", q[9];
+	bool found = false, inblock = false, match;
+	unsigned line;
+	int rc;
+
+	if (id->forced[0]) {
+		memcpy(id->name, id->forced, sizeof(id->name));
+		return;
+	}
+	out_init(&scratch);
+	scratch.quiet = true;
+	stmt_init(&r, text, len, true);
+	while (!found && (rc = stmt_next(&r, buf, &line)) != 0) {
+		if (rc != 1)
+			continue;
+		qualifier_space(buf);
+		if (tok_split(t, buf, strlen(buf)) < 0 || qualifier_take(t, q) < 0 || !t->n)
+			continue;
+		rc = KW_LOOKUP(cfg_kw, t->v[0]);
+		if (q[0]) {
+			if (rc == CS_BEGIN || rc == CS_END)
+				inblock = rc == CS_BEGIN;
+			continue;
+		}
+		if (inblock)
+			continue;
+		if (rc == CS_SYSID && sysid_stmt(id, t, name, &match, &scratch) == 0 && match)
+			found = true;
+		else if (rc == CS_SYSID_DEFAULT && !dflt[0] && t->n == 2 && parse_name(t->v[1], name) == 0)
+			memcpy(dflt, name, sizeof(dflt));
+	}
+	out_free(&scratch);
+	memcpy(id->name, found ? name : dflt, sizeof(id->name));
+}
+
+/* "name: BEGIN" / "name: END". */
+static void st_block(struct cfg_ctx *c, int k, const char *q, const struct toks *t,
+		     unsigned line, struct out *o)
+{
+	char pl[12];
+
+	if (!q[0]) {
+		out_msg(o, MSG_CFG_NEEDS_QUALIFIER, t->v[0], t->v[0]);
+		return;
+	}
+	if (t->n > 1) {
+		out_msg(o, MSG_INV_OPERAND, out_tok(t->v[1]));
+		return;
+	}
+	if (k == CS_END) {
+		if (!c->block[0] || strcmp(c->block, q))
+			out_msg(o, MSG_CFG_END_UNMATCHED, q);
+		else
+			c->block[0] = 0;
+		return;
+	}
+	if (c->block[0]) {
+		snprintf(pl, sizeof(pl), "%u", c->block_line);
+		out_msg(o, MSG_CFG_BLOCK_OPEN, c->block, pl);
+	}
+	/* A BEGIN inside a block starts the new one: statements go by the latest. */
+	memcpy(c->block, q, sizeof(c->block));
+	c->block_line = line;
+}
+
+/* Does a statement with qualifier q (maybe "") in the current block apply here? */
+static bool applies(const struct cp *cp, const struct cfg_ctx *c, const char *q)
+{
+	const char *me = cp->sysid.name;
+
+	if (c->block[0] && (!me[0] || strcmp(c->block, me)))
+		return false;
+	return !q[0] || (me[0] && !strcmp(q, me));
+}
+
+static void st_sysid(struct cp *cp, struct cfg_ctx *c, int k, struct toks *t, unsigned line,
+		     struct out *o)
+{
+	char name[9], pl[12];
+	bool match;
+
+	if (k == CS_SYSID) {
+		sysid_stmt(&cp->sysid, t, name, &match, o);
+		return;
+	}
+	if (t->n < 2) {
+		out_msg(o, MSG_OPERAND_MISSING);
+		return;
+	}
+	if (t->n > 2 || parse_name(t->v[1], name) < 0) {
+		out_msg(o, MSG_INV_OPERAND, out_tok(t->v[t->n > 2 ? 2 : 1]));
+		return;
+	}
+	if (c->default_line) {
+		snprintf(pl, sizeof(pl), "%u", c->default_line);
+		out_msg(o, MSG_CFG_DUPLICATE, "SYSTEM_IDENTIFIER_DEFAULT", name, pl);
+		return;
+	}
+	c->default_line = line;
+}
+
 int config_parse(struct cp *cp, const char *file, const char *text, size_t len, struct out *o)
 {
 	struct stmt_reader r;
 	struct cfg_ctx c;
-	char buf[CMD_LINE_MAX + 1];
+	char buf[CMD_LINE_MAX + 2], q[9];
 	struct toks *t = malloc(sizeof(*t));
 	const char *ofile = o->file;
 	unsigned errs0 = o->nerr, line = 0;
@@ -412,6 +728,7 @@ int config_parse(struct cp *cp, const char *file, const char *text, size_t len, 
 	if (!t)
 		return -ENOMEM;
 	memset(&c, 0, sizeof(c));
+	sysid_resolve(cp, text, len, t, buf);
 	cp->config_file = file;
 	o->file = file;
 	o->quiet = true;	/* "... is created" responses are not for the console here */
@@ -427,13 +744,34 @@ int config_parse(struct cp *cp, const char *file, const char *text, size_t len, 
 			out_msg(o, (enum msg_id)rc, lim);
 			continue;
 		}
+		qualifier_space(buf);
 		if (tok_split(t, buf, strlen(buf)) < 0) {
 			out_msg(o, MSG_CFG_TOO_LONG, "96 tokens or");
 			continue;
 		}
 		if (t->n == 0)
 			continue;
+		if (qualifier_take(t, q) < 0) {
+			out_msg(o, MSG_CFG_QUALIFIER, out_tok(t->v[0]));
+			continue;
+		}
+		if (t->n == 0) {
+			out_msg(o, MSG_OPERAND_MISSING);
+			continue;
+		}
 		k = KW_LOOKUP(cfg_kw, t->v[0]);
+		if (k == CS_BEGIN || k == CS_END) {
+			st_block(&c, k, q, t, line, o);
+			continue;
+		}
+		if ((k == CS_SYSID || k == CS_SYSID_DEFAULT) && (q[0] || c.block[0])) {
+			out_msg(o, MSG_CFG_QUALIFIED, k == CS_SYSID ? "SYSTEM_IDENTIFIER" :
+				"SYSTEM_IDENTIFIER_DEFAULT");
+			continue;
+		}
+		/* Another system's statement: only its name is checked. */
+		if (!applies(cp, &c, q) && k != KW_AMBIG && k != KW_NONE)
+			continue;
 		switch (k) {
 		case KW_AMBIG:
 			out_msg(o, MSG_AMBIGUOUS, out_tok(t->v[0]));
@@ -459,9 +797,20 @@ int config_parse(struct cp *cp, const char *file, const char *text, size_t len, 
 		case CS_RDEVICE:
 			st_rdevice(cp, t, line, o);
 			break;
+		case CS_SYSID:
+		case CS_SYSID_DEFAULT:
+			st_sysid(cp, &c, k, t, line, o);
+			break;
 		default:
 			break;
 		}
+	}
+	if (c.block[0]) {
+		char pl[12];
+
+		snprintf(pl, sizeof(pl), "%u", c.block_line);
+		o->line = c.block_line;
+		out_msg(o, MSG_CFG_BLOCK_OPEN, c.block, pl);
 	}
 	free(c.defs);
 	free(t);

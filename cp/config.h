@@ -15,8 +15,19 @@
  *         | LIMIT PERSISTENT n|INFINITE [TRANSIENT n|INFINITE] | MACPROTECT ON|OFF
  *   AUTOLOG userid...            (cpnet: users started at IPL with synthetic guests)
  *   RDEVICE rdev[-rdev] TYPE OSA (recorded for the uplink; the hook is cp->rdev_hook)
+ *   SYSTEM_IDENTIFIER LPAR lparname sysname | type cpuid sysname
+ *   SYSTEM_IDENTIFIER_DEFAULT sysname
+ *   sysname: BEGIN ... sysname: END, and "sysname: statement" (record qualifiers):
+ *         applied only when sysname is this system (cp->sysid)
+ *   z/VM statements without network meaning (CP_OWNED, FEATURES, ...): ignored
  * The first statement for a name wins; a later one is reported and ignored.
  */
+
+/* The host's identity for SYSTEM_IDENTIFIER: s390x /proc/sysinfo (LPAR Name, Type,
+ * Sequence Code), else the host name as the LPAR name.  Leaves id->forced alone. */
+void config_sysid_host(struct cp_sysid *id);
+/* The statement keyword table (for the test that it is sorted). */
+const struct kw *config_table(size_t *n);
 
 /* Parse and apply a whole SYSTEM CONFIG text.  Returns the number of errors. */
 int config_parse(struct cp *cp, const char *file, const char *text, size_t len, struct out *o);

@@ -144,13 +144,8 @@ static void lanx_remove(struct cp *cp, const struct lanbk *lan)
 
 void cp_lan_counts(const struct cp *cp, unsigned *persistent, unsigned *transient)
 {
-	*persistent = *transient = 0;
-	for (unsigned k = 0; k < cp->lans.n; k++) {
-		if (cp->lans.lans[k]->persistent)
-			(*persistent)++;
-		else
-			(*transient)++;
-	}
+	*persistent = cp->lans.npersistent;
+	*transient = cp->lans.n - cp->lans.npersistent;
 }
 
 /* ---- lookups -------------------------------------------------------------------- */

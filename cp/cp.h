@@ -88,6 +88,20 @@ struct cp_rdev {
 
 struct uplinks;
 
+/*
+ * Which system this cpnetd is, for SYSTEM CONFIG record qualifiers ("ZVMTEST: ...").
+ * cpnetd fills the host's identity before reading SYSTEM CONFIG (config_sysid_host);
+ * config_parse resolves `name` from --system-name, SYSTEM_IDENTIFIER or
+ * SYSTEM_IDENTIFIER_DEFAULT (doc/config.md).
+ */
+struct cp_sysid {
+	char forced[9];			/* --system-name, "" = not given */
+	char lpar[65];			/* LPAR name (s390x sysinfo) or host name, uppercased */
+	char type[5];			/* machine type (s390x sysinfo), "" elsewhere */
+	char cpuid[7];			/* CPU serial, last 6 digits (s390x sysinfo), or "" */
+	char name[9];			/* the resolved system name, "" = none */
+};
+
 /* What CP keeps per LAN besides the LANBK: a VSWITCH's own MAC address. */
 struct cp_lanx {
 	const struct lanbk *lan;
@@ -106,6 +120,7 @@ struct cp {
 	unsigned autolog_line[CP_MAX_AUTOLOG];
 	unsigned nautolog;
 	const char *config_file;
+	struct cp_sysid sysid;
 	struct cp_rdev rdevs[CP_MAX_RDEVS];
 	unsigned nrdevs;
 	/* Called for each RDEVICE statement (NULL = the OSAs are made in cp->up). */

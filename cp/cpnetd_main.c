@@ -20,12 +20,15 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: cpnetd [--config FILE] [--directory FILE] [--socket PATH] [--vm-socket PATH] [--check]\n"
+		"usage: cpnetd [--config FILE] [--directory FILE] [--socket PATH] [--vm-socket PATH]\n"
+		"              [--system-name NAME] [--check]\n"
 		"  --config FILE     SYSTEM CONFIG (DEFINE VSWITCH/LAN, MODIFY VSWITCH, VMLAN, AUTOLOG)\n"
 		"  --directory FILE  user directory (USER, NICDEF, IPADDR)\n"
 		"  --socket PATH     operator socket (default $CPNET_SOCKET or " DEFAULT_SOCKET ")\n"
 		"  --vm-socket PATH  socket for virtual machines in other processes (default: the\n"
 		"                    operator socket's path + \".vm\")\n"
+		"  --system-name NAME  this system's name for SYSTEM CONFIG record qualifiers\n"
+		"                    (NAME: statements, NAME: BEGIN/END); default: SYSTEM_IDENTIFIER\n"
 		"  --check           parse both files, print file:line: errors, exit 1 if any\n");
 }
 
@@ -52,24 +55,26 @@ int main(int argc, char **argv)
 		{ "socket", required_argument, NULL, 's' },
 		{ "vm-socket", required_argument, NULL, 'v' },
 		{ "check", no_argument, NULL, 'k' },
+		{ "system-name", required_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *config = NULL, *directory = NULL, *sock = getenv("CPNET_SOCKET");
-	const char *vmsock = NULL;
+	const char *vmsock = NULL, *sysname = NULL;
 	bool check = false;
 	struct server *srv;
 	struct cp *cp;
 	struct out o;
 	int c, errs = 0, rc;
 
-	while ((c = getopt_long(argc, argv, "c:d:s:v:kh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:d:s:v:n:kh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': config = optarg; break;
 		case 'd': directory = optarg; break;
 		case 's': sock = optarg; break;
 		case 'v': vmsock = optarg; break;
 		case 'k': check = true; break;
+		case 'n': sysname = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -84,6 +89,13 @@ int main(int argc, char **argv)
 	if (!cp)
 		return 1;
 	cp_init(cp, (uint64_t)time(NULL) ^ (uint64_t)getpid() << 32);
+	if (sysname && parse_name(sysname, cp->sysid.forced) < 0) {
+		fprintf(stderr, "cpnetd: --system-name %s: 1 to 8 of A-Z 0-9 @ # $ _ -\n", sysname);
+		cp_free(cp);
+		free(cp);
+		return 2;
+	}
+	config_sysid_host(&cp->sysid);
 	out_init(&o);
 	if (config)
 		errs += config_load(cp, config, &o);
@@ -91,6 +103,8 @@ int main(int argc, char **argv)
 		errs += dir_load(&cp->dir, directory, &o);
 	errs += config_check_users(cp, &o);
 	print_out(stderr, &o);
+	if (cp->sysid.name[0])
+		printf("cpnetd: system name %s\n", cp->sysid.name);
 	out_reset(&o);
 	if (check) {
 		printf("%s: %d error%s\n", "cpnetd --check", errs, errs == 1 ? "" : "s");

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cp/lanops.h"
 #include "cp/stmt.h"
+#include "cp/vidset.h"
 
 void dir_init(struct dir *d)
 {

@@ -44,11 +44,6 @@ int lanspec_parse(struct lan_spec *s, uint8_t kind, char **argv, unsigned argc, 
 int lanspec_define(struct cp *cp, const struct lan_spec *s, const char *issuer,
 		   struct lanbk **out, struct out *o);
 
-/* "vid vid-vid ..." starting at argv[*i]; stops at the first token that is not a VLAN
- * id or range.  0 (at least one id) or the message rc. */
-int vidset_parse(char **argv, unsigned argc, unsigned *i, struct lan_vlanset *set,
-		 struct out *o);
-
 /*
  * SET VSWITCH name <op ...> and SYSTEM CONFIG MODIFY VSWITCH name <op ...>:
  * GRANT userid... [PORTTYPE ACCESS|TRUNK] [VLAN vidset] [PROMISCUOUS|NOPROMISCUOUS],

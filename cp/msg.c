@@ -82,6 +82,11 @@ static const struct msg_def catalogue[MSG_COUNT] = {
 	M(MSG_CFG_UNKNOWN_USER, "HCPCFG9413E", 9413, "%s is not in the user directory"),
 	M(MSG_CFG_RDEV_HOOK, "HCPCFG9414W", 0, "RDEVICE %s recorded; the uplink is not connected yet"),
 	M(MSG_CFG_RDEV_OPEN, "HCPCFG9415W", 0, "RDEVICE %s: back end %s %s cannot be opened (%s); the device is not ready"),
+	M(MSG_CFG_QUALIFIER, "HCPCFG9416E", 9416, "Invalid record qualifier - %s"),
+	M(MSG_CFG_BLOCK_OPEN, "HCPCFG9417E", 9417, "%s: BEGIN at line %s has no matching END"),
+	M(MSG_CFG_END_UNMATCHED, "HCPCFG9418E", 9418, "%s: END has no matching BEGIN"),
+	M(MSG_CFG_NEEDS_QUALIFIER, "HCPCFG9419E", 9419, "%s needs a record qualifier (sysname: %s)"),
+	M(MSG_CFG_QUALIFIED, "HCPCFG9420E", 9420, "%s cannot have a record qualifier or be in a BEGIN block"),
 
 	R(MSG_R_NIC_CREATED, "HCPNIC9900R", "NIC %s is created; devices %s-%s defined"),
 	R(MSG_R_NIC_DESTROYED, "HCPNIC9901R", "NIC %s is destroyed; devices %s-%s detached"),

@@ -5,21 +5,26 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "lib/be.h"
 
 #define GS_PAGE 4096u
 
+/* Anonymous pages, never written here: the kernel hands out zero pages on first
+ * touch, so storage nobody uses is not resident (a guest of many MB that only ever
+ * touches its QDIO areas costs those pages). */
 int gs_plain_init(struct gstor *gs, uint64_t size)
 {
-	void *p = NULL;
+	void *p;
 
 	memset(gs, 0, sizeof(*gs));
 	if (size == 0 || size > ((uint64_t)1 << 40))
 		return -EINVAL;
-	if (posix_memalign(&p, GS_PAGE, (size_t)size) != 0)
+	p = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
 		return -ENOMEM;
-	memset(p, 0, (size_t)size);
 	gs->base = p;
 	gs->size = size;
 	return 0;
@@ -27,7 +32,8 @@ int gs_plain_init(struct gstor *gs, uint64_t size)
 
 void gs_plain_free(struct gstor *gs)
 {
-	free(gs->base);
+	if (gs->base)
+		munmap(gs->base, (size_t)gs->size);
 	memset(gs, 0, sizeof(*gs));
 }
 

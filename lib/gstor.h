@@ -28,7 +28,8 @@ struct gstor {
 	uint64_t faults;	/* accesses refused (outside storage / boundary rule) */
 };
 
-/* Plain memory back end: `size` bytes, zero-filled, page aligned. Returns 0 or -ENOMEM. */
+/* Plain memory back end: `size` bytes, zero-filled, page aligned (anonymous pages:
+ * resident only once touched).  Returns 0, -EINVAL or -ENOMEM. */
 int gs_plain_init(struct gstor *gs, uint64_t size);
 void gs_plain_free(struct gstor *gs);
 /* Wrap memory the caller owns (Hercules mainstor, a test array). */

@@ -950,7 +950,13 @@ int qdio_pg_build(struct gstor *gs, uint64_t base, const struct qdio_pg_cfg *cfg
 	rc = gs_check_block(gs, base, size, QDIO_PAGE);
 	if (rc < 0)
 		return rc;
-	rc = gs_zero(gs, base, (size_t)size);
+	/* The control blocks start zeroed; the data pages are left as they are (their
+	 * content is the program's, written before a buffer is handed over), so that a
+	 * driver's buffer pool costs storage only as far as traffic touches it. */
+	rc = gs_zero(gs, base, 2 * QDIO_PAGE);
+	for (i = 0; rc == 0 && i < cfg->nin + cfg->nout; i++)
+		rc = gs_zero(gs, base + 2 * QDIO_PAGE + (uint64_t)i * QDIO_PAGE * PG_QUEUE_PAGES(cfg->nelem),
+			     QDIO_PAGE * (2 + SBAL_SIZE * QDIO_BUFS / QDIO_PAGE));
 	if (rc < 0)
 		return rc;
 	memset(out, 0, sizeof(*out));

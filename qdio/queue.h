@@ -252,7 +252,8 @@ struct qdio_pg_layout {
 };
 
 /* Build QDR, QIB, SLIB/SL/SLSB and 128 SBALs plus data pages per queue at `base`
- * (4K aligned), the way a driver would before Establish Queues.  -EINVAL bad cfg,
+ * (4K aligned), the way a driver would before Establish Queues.  The blocks are
+ * zeroed first, the data pages are not touched.  -EINVAL bad cfg,
  * -EXDEV misaligned base, -EFAULT storage too small. */
 int qdio_pg_build(struct gstor *gs, uint64_t base, const struct qdio_pg_cfg *cfg,
 		  struct qdio_pg_layout *out);

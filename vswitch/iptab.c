@@ -37,20 +37,23 @@ int iptab_init(struct iptab *t, unsigned nuni, unsigned ngrp, uint64_t seed)
 	/* Room for `n` entries below the 3/4 load limit. */
 	t->ucap = pow2_at_least(nuni + nuni / 3 + 1);
 	t->gcap = pow2_at_least(ngrp + ngrp / 3 + 1);
-	t->uni = calloc(t->ucap, sizeof(*t->uni));
-	if (!t->uni)
-		return -ENOMEM;
-	t->grp = calloc(t->gcap, sizeof(*t->grp));
-	if (!t->grp)
-		goto free_uni;
 	t->ulimit = t->ucap / 4 * 3;
 	t->glimit = t->gcap / 4 * 3;
 	t->seed = seed;
 	return 0;
-free_uni:
-	free(t->uni);
-	t->uni = NULL;
-	return -ENOMEM;
+}
+
+/* The tables come with the first entry: most LANs of a big SYSTEM CONFIG never see
+ * a registration, and an empty table reads as "not found" everywhere. */
+static int tables_alloc(struct iptab *t, bool grp)
+{
+	if (!t->ucap || !t->gcap)
+		return -EINVAL;	/* not initialized, or freed */
+	if (!grp && !t->uni)
+		t->uni = calloc(t->ucap, sizeof(*t->uni));
+	if (grp && !t->grp)
+		t->grp = calloc(t->gcap, sizeof(*t->grp));
+	return (grp ? (void *)t->grp : (void *)t->uni) ? 0 : -ENOMEM;
 }
 
 void iptab_free(struct iptab *t)
@@ -113,9 +116,12 @@ int iptab_add(struct iptab *t, uint8_t kind, const uint8_t *addr, uint16_t port,
 {
 	unsigned n = iptab_addr_len(kind);
 	struct ipt_uni *e;
+	int rc;
 
-	if (!n || port >= IPT_MAX_PORTS || !t->uni)
+	if (!n || port >= IPT_MAX_PORTS)
 		return -EINVAL;
+	if ((rc = tables_alloc(t, false)))
+		return rc;
 	e = &t->uni[uni_slot(t, kind, addr)];
 	if (e->kind)
 		return e->port == port ? 0 : -EADDRINUSE;
@@ -218,9 +224,12 @@ int iptab_join(struct iptab *t, uint8_t kind, const uint8_t *addr, uint16_t port
 	unsigned n = iptab_addr_len(kind);
 	struct ipt_grp *g;
 	uint64_t bit = 1ull << (port % 64);
+	int rc;
 
-	if (!n || port >= IPT_MAX_PORTS || !t->grp)
+	if (!n || port >= IPT_MAX_PORTS)
 		return -EINVAL;
+	if ((rc = tables_alloc(t, true)))
+		return rc;
 	g = &t->grp[grp_slot(t, kind, addr)];
 	if (!g->kind) {
 		if (t->gcount >= t->glimit)

@@ -50,8 +50,9 @@ struct iptab {
 	uint64_t seed;
 };
 
-/* Allocate tables for at least `nuni` unicast entries and `ngrp` groups (each 1..65536).
- * 0, -EINVAL, -ENOMEM. */
+/* Size the tables for at least `nuni` unicast entries and `ngrp` groups (each
+ * 1..65536); each table is allocated at its first entry (iptab_add / iptab_join then
+ * may fail with -ENOMEM).  0 or -EINVAL. */
 int iptab_init(struct iptab *t, unsigned nuni, unsigned ngrp, uint64_t seed);
 void iptab_free(struct iptab *t);
 

@@ -67,8 +67,6 @@ static void lan_free(struct lanbk *lan)
 	lan_switch_fini(lan);
 	iptab_free(&lan->tab);
 	free(lan->grants);
-	free(lan->live);
-	free(lan->conn);
 	free(lan);
 }
 
@@ -77,7 +75,52 @@ void lan_table_free(struct lan_table *t)
 	for (unsigned i = 0; i < t->n; i++)
 		lan_free(t->lans[i]);
 	free(t->lans);
+	free(t->hash);
 	memset(t, 0, sizeof(*t));
+}
+
+/* FNV-1a of "owner.name" (canonical names), seeded. */
+static uint32_t name_hash(const struct lan_table *t, const char *owner, const char *name)
+{
+	uint64_t h = 0xCBF29CE484222325ull ^ t->seed;
+
+	for (const char *p = owner; *p; p++)
+		h = (h ^ (uint8_t)*p) * 0x100000001B3ull;
+	h = (h ^ '.') * 0x100000001B3ull;
+	for (const char *p = name; *p; p++)
+		h = (h ^ (uint8_t)*p) * 0x100000001B3ull;
+	return (uint32_t)(h ^ h >> 32);
+}
+
+/* Buckets: at least one per LAN, so that a lookup is O(1) for any number of them. */
+static int hash_grow(struct lan_table *t)
+{
+	unsigned nc = t->hcap ? t->hcap * 2 : 64;
+	struct lanbk **nh = calloc(nc, sizeof(*nh));
+
+	if (!nh)
+		return -ENOMEM;
+	for (unsigned i = 0; i < t->n; i++) {
+		struct lanbk *l = t->lans[i];
+		uint32_t b = name_hash(t, l->owner, l->name) & (nc - 1);
+
+		l->hnext = nh[b];
+		nh[b] = l;
+	}
+	free(t->hash);
+	t->hash = nh;
+	t->hcap = nc;
+	return 0;
+}
+
+static struct lanbk *find_canon(const struct lan_table *t, const char *o, const char *n)
+{
+	if (!t->hcap)
+		return NULL;
+	for (struct lanbk *l = t->hash[name_hash(t, o, n) & (t->hcap - 1)]; l; l = l->hnext)
+		if (!strcmp(l->owner, o) && !strcmp(l->name, n))
+			return l;
+	return NULL;
 }
 
 struct lanbk *lan_find(const struct lan_table *t, const char *owner, const char *name)
@@ -86,10 +129,7 @@ struct lanbk *lan_find(const struct lan_table *t, const char *owner, const char 
 
 	if (lan_name_canon(owner, o) || lan_name_canon(name, n))
 		return NULL;
-	for (unsigned i = 0; i < t->n; i++)
-		if (!strcmp(t->lans[i]->owner, o) && !strcmp(t->lans[i]->name, n))
-			return t->lans[i];
-	return NULL;
+	return find_canon(t, o, n);
 }
 
 int lan_define(struct lan_table *t, const char *owner, const char *name, uint8_t kind,
@@ -97,7 +137,7 @@ int lan_define(struct lan_table *t, const char *owner, const char *name, uint8_t
 {
 	char o[LAN_NAME_MAX + 1], n[LAN_NAME_MAX + 1];
 	struct lanbk *lan;
-	int rc;
+	uint32_t b;
 
 	*out = NULL;
 	if (kind != LAN_GUESTLAN && kind != LAN_VSWITCH)
@@ -107,7 +147,7 @@ int lan_define(struct lan_table *t, const char *owner, const char *name, uint8_t
 	if (kind == LAN_VSWITCH && strcmp(o, "SYSTEM"))
 		return -EINVAL;
 	/* A VSWITCH and a SYSTEM Guest LAN share the owner SYSTEM and so one name space. */
-	if (lan_find(t, o, n))
+	if (find_canon(t, o, n))
 		return -EEXIST;
 	if (t->n == t->cap) {
 		unsigned nc = t->cap ? t->cap * 2 : 8;
@@ -118,21 +158,18 @@ int lan_define(struct lan_table *t, const char *owner, const char *name, uint8_t
 		t->lans = nl;
 		t->cap = nc;
 	}
+	if (t->n >= t->hcap && hash_grow(t) < 0)
+		return -ENOMEM;
+	/* The connection table, the IP tables and the forwarding scratch come with the
+	 * first connection / registration (switch.c, iptab.c). */
 	lan = calloc(1, sizeof(*lan));
 	if (!lan)
 		return -ENOMEM;
-	lan->conn = calloc(LAN_CONN_SLOTS, sizeof(*lan->conn));
-	if (!lan->conn)
-		goto free_lan;
-	lan->live = calloc(LAN_CONN_SLOTS, sizeof(*lan->live));
-	if (!lan->live)
-		goto free_conn;
-	rc = iptab_init(&lan->tab, LAN_IPTAB_UNI, LAN_IPTAB_GRP,
-			t->seed ^ ((uint64_t)t->n * 0x9E3779B97F4A7C15ull));
-	if (rc)
-		goto free_live;
-	if (lan_switch_init(lan))
-		goto free_tab;
+	if (iptab_init(&lan->tab, LAN_IPTAB_UNI, LAN_IPTAB_GRP,
+		       t->seed ^ ((uint64_t)t->n * 0x9E3779B97F4A7C15ull))) {
+		free(lan);
+		return -ENOMEM;
+	}
 	memcpy(lan->name, n, sizeof(n));
 	memcpy(lan->owner, o, sizeof(o));
 	lan->kind = kind;
@@ -150,30 +187,33 @@ int lan_define(struct lan_table *t, const char *owner, const char *name, uint8_t
 	lan->uplink_idx = -1;
 	lan->prirouter4 = lan->prirouter6 = -1;
 	lan_set_transport(lan, kind == LAN_VSWITCH ? LAN_ETHERNET : LAN_IP);
+	lan->tidx = t->n;
 	t->lans[t->n++] = lan;
+	b = name_hash(t, o, n) & (t->hcap - 1);
+	lan->hnext = t->hash[b];
+	t->hash[b] = lan;
+	if (lan->persistent)
+		t->npersistent++;
 	*out = lan;
 	return 0;
-free_tab:
-	iptab_free(&lan->tab);
-free_live:
-	free(lan->live);
-free_conn:
-	free(lan->conn);
-free_lan:
-	free(lan);
-	return -ENOMEM;
 }
 
 int lan_destroy(struct lan_table *t, struct lanbk *lan)
 {
-	for (unsigned i = 0; i < t->n; i++) {
-		if (t->lans[i] != lan)
-			continue;
-		t->lans[i] = t->lans[--t->n];
-		lan_free(lan);
-		return 0;
-	}
-	return -ENOENT;
+	struct lanbk **pp;
+
+	if (!lan || lan->tidx >= t->n || t->lans[lan->tidx] != lan)
+		return -ENOENT;
+	for (pp = &t->hash[name_hash(t, lan->owner, lan->name) & (t->hcap - 1)]; *pp != lan;
+	     pp = &(*pp)->hnext)
+		;
+	*pp = lan->hnext;
+	t->lans[lan->tidx] = t->lans[--t->n];
+	t->lans[lan->tidx]->tidx = lan->tidx;
+	if (lan->persistent)
+		t->npersistent--;
+	lan_free(lan);
+	return 0;
 }
 
 unsigned lan_reap_transient(struct lan_table *t, const char *user)

@@ -137,7 +137,11 @@ struct lanbk {
 	struct lan_grant *grants;
 	unsigned ngrants, grants_cap;
 
-	/* adapter connections */
+	/* the System LAN table's links */
+	struct lanbk *hnext;		/* next in its hash bucket */
+	unsigned tidx;			/* index in lan_table.lans */
+
+	/* adapter connections (allocated at the first attach; NULL before) */
 	struct lan_conn *conn;		/* LAN_CONN_SLOTS */
 	uint16_t *live;			/* indexes of used slots, dense */
 	unsigned nlive;
@@ -160,11 +164,15 @@ struct lanbk {
 	struct lan_fwd *fwd;
 };
 
-/* The System LAN table. */
+/* The System LAN table: an array (QUERY order) and a hash of owner and name, so that
+ * DEFINE and lookups cost the same for ten LANs or ten thousand. */
 struct lan_table {
 	struct lanbk **lans;
 	unsigned n, cap;
-	uint64_t seed;			/* for the IP tables' hashes */
+	struct lanbk **hash;		/* hcap buckets (a power of two, >= n), chained */
+	unsigned hcap;
+	unsigned npersistent;		/* owner SYSTEM; the rest are transient */
+	uint64_t seed;			/* for the IP tables' and the name hashes */
 };
 
 /* Checks a LAN/VSWITCH or user name (1..8 of A-Z 0-9 @ # $ _ -, any case) and
@@ -184,7 +192,8 @@ void lan_table_free(struct lan_table *t);
 int lan_define(struct lan_table *t, const char *owner, const char *name, uint8_t kind,
 	       struct lanbk **out);
 struct lanbk *lan_find(const struct lan_table *t, const char *owner, const char *name);
-/* DETACH LAN / VSWITCH: uncouples every port, then frees the LANBK.  0 or -ENOENT. */
+/* DETACH LAN / VSWITCH: uncouples every port, then frees the LANBK.  0, or -ENOENT
+ * for a LANBK of another table (lan must not have been destroyed already). */
 int lan_destroy(struct lan_table *t, struct lanbk *lan);
 /* At logoff of `user`: destroy its transient LANs that have no connection left.
  * Returns how many went. */

@@ -45,16 +45,30 @@ struct lan_fwd {
 
 static const struct port_ops lan_port_ops;
 
-int lan_switch_init(struct lanbk *lan)
+/* The connection table, the live list and the forwarding scratch come with the first
+ * connection: a LAN nobody couples to costs its LANBK only (a SYSTEM CONFIG may define
+ * thousands).  0 or -ENOMEM. */
+static int ports_alloc(struct lanbk *lan)
 {
+	if (lan->conn)
+		return 0;
+	lan->conn = calloc(LAN_CONN_SLOTS, sizeof(*lan->conn));
+	lan->live = calloc(LAN_CONN_SLOTS, sizeof(*lan->live));
 	lan->fwd = calloc(1, sizeof(*lan->fwd));
-	return lan->fwd ? 0 : -ENOMEM;
+	if (lan->conn && lan->live && lan->fwd)
+		return 0;
+	lan_switch_fini(lan);
+	return -ENOMEM;
 }
 
 void lan_switch_fini(struct lanbk *lan)
 {
 	free(lan->fwd);
+	free(lan->live);
+	free(lan->conn);
 	lan->fwd = NULL;
+	lan->live = NULL;
+	lan->conn = NULL;
 }
 
 static inline unsigned conn_idx(const struct lanbk *lan, const struct lan_conn *c)
@@ -119,6 +133,7 @@ int lan_attach_port(struct lanbk *lan, struct port *port, const char *owner, uin
 	char o[LAN_NAME_MAX + 1];
 	uint8_t used[LAN_PORTNUM_MAX / 8 + 1];
 	struct lan_conn *c;
+	int rc;
 
 	if (!port || lan_name_canon(owner, o) || portnum > LAN_PORTNUM_MAX)
 		return -EINVAL;
@@ -129,6 +144,8 @@ int lan_attach_port(struct lanbk *lan, struct port *port, const char *owner, uin
 		return -EACCES;
 	if ((lan->maxconn && lan->nguests >= lan->maxconn) || lan->nguests >= LAN_MAXCONN_MAX)
 		return -EUSERS;
+	if ((rc = ports_alloc(lan)))
+		return rc;
 	memset(used, 0, sizeof(used));
 	for (unsigned i = 0; i < lan->nlive; i++) {
 		unsigned pn = lan->conn[lan->live[i]].portnum;
@@ -221,11 +238,14 @@ int lan_detach_port(struct lanbk *lan, struct port *port)
 int lan_attach_uplink(struct lanbk *lan, struct port *port)
 {
 	struct lan_conn *c;
+	int rc;
 
 	if (!port)
 		return -EINVAL;
 	if (lan->uplink || port->ops)
 		return -EBUSY;
+	if ((rc = ports_alloc(lan)))
+		return rc;
 	c = free_slot(lan);
 	if (!c)
 		return -EUSERS;

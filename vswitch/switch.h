@@ -44,8 +44,8 @@ uint16_t lan_register(struct lanbk *lan, struct port *from, const struct paddr *
  * the access list and the LAN defaults (at COUPLE and after GRANT). */
 void lan_conn_authorize(struct lanbk *lan, struct lan_conn *c);
 
-/* Set up / release a LAN's forwarding scratch (lan.c calls these). */
-int lan_switch_init(struct lanbk *lan);
+/* Release a LAN's connection table and forwarding scratch (lan.c, at destroy; they
+ * are allocated at the first attach). */
 void lan_switch_fini(struct lanbk *lan);
 
 #endif

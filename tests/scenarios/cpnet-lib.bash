@@ -22,10 +22,11 @@ trap cleanup EXIT
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-# start_cpnetd CONFIG DIRECTORY: starts it and waits (at most 30 s) for the socket.
+# start_cpnetd CONFIG DIRECTORY [OPTION...]: starts it and waits (at most 30 s) for the
+# socket.
 start_cpnetd() {
 	timeout 240 "$BIN/cpnetd" --config "$1" --directory "$2" --socket "$CPNET_SOCKET" \
-		>"$TMP/cpnetd.out" 2>"$TMP/cpnetd.err" &
+		"${@:3}" >"$TMP/cpnetd.out" 2>"$TMP/cpnetd.err" &
 	CPNETD_PID=$!
 	poll 30 cpnetd_up && kill -0 "$CPNETD_PID" 2>/dev/null && return 0
 	cat "$TMP/cpnetd.err" >&2

@@ -168,6 +168,18 @@ TEST(cmds_tables_sorted_and_abbreviations_unique)
 		}
 		check_table(t, "lanops", names, mins, n);
 	}
+	{
+		const struct kw *k = config_table(&n);
+		const char *cn[128];
+		uint8_t cm[128];
+
+		REQUIRE(n <= 128);
+		for (size_t i = 0; i < n; i++) {
+			cn[i] = k[i].name;
+			cm[i] = k[i].min;
+		}
+		check_table(t, "SYSTEM CONFIG", cn, cm, n);
+	}
 }
 
 TEST(cmds_kw_lookup_prefix_rules_and_ambiguity)

@@ -128,6 +128,31 @@ TEST(config_every_error_kind_has_file_line_and_id)
 		{ "VMLAN BOGUS\n", "sys.cfg:1: HCPCMD003E Invalid option - BOGUS" },
 		{ "AUTOLOG TOOLONGUSER\n", "sys.cfg:1: HCPCMD007E Invalid userid - TOOLONGUSER" },
 		{ "RDEVICE 0A00-0A02 TYPE DASD\n", "sys.cfg:1: HCPCMD003E Invalid option - TYPE" },
+		{ "BEGIN\n", "sys.cfg:1: HCPCFG9419E BEGIN needs a record qualifier (sysname: BEGIN)" },
+		{ "ZVMA: END\n", "sys.cfg:1: HCPCFG9418E ZVMA: END has no matching BEGIN" },
+		{ "ZVMA: BEGIN\nZVMB: BEGIN\nZVMB: END\n",
+		  "sys.cfg:2: HCPCFG9417E ZVMA: BEGIN at line 1 has no matching END" },
+		{ "\nZVMA: BEGIN\nDEFINE LAN X\n",
+		  "sys.cfg:2: HCPCFG9417E ZVMA: BEGIN at line 2 has no matching END" },
+		{ "ZVMA: BEGIN ZVMB\nZVMA: END\n", "sys.cfg:1: HCPCMD002E Invalid operand - ZVMB" },
+		{ "TOOLONGNAME: DEFINE LAN X\n",
+		  "sys.cfg:1: HCPCFG9416E Invalid record qualifier - TOOLONGNAME:" },
+		{ "ZVMA:\n", "sys.cfg:1: HCPCMD026E" },
+		{ "ZVMA: SYSTEM_IDENTIFIER LPAR X ZVMA\n",
+		  "sys.cfg:1: HCPCFG9420E SYSTEM_IDENTIFIER cannot have a record qualifier" },
+		{ "ZVMA: BEGIN\nSYSTEM_IDENTIFIER_DEFAULT ZVMA\nZVMA: END\n",
+		  "sys.cfg:2: HCPCFG9420E SYSTEM_IDENTIFIER_DEFAULT cannot have a record qualifier" },
+		/* Another system's statement: its name is still checked. */
+		{ "ZVMA: FROB\n", "sys.cfg:1: HCPCFG9400E Unknown statement - FROB" },
+		{ "SYSTEM_IDENTIFIER LPAR X\n", "sys.cfg:1: HCPCMD026E" },
+		{ "SYSTEM_IDENTIFIER 2964 12345G ZVMA\n", "sys.cfg:1: HCPCMD002E Invalid operand - 12345G" },
+		{ "SYSTEM_IDENTIFIER 29640 * ZVMA\n", "sys.cfg:1: HCPCMD002E Invalid operand - 29640" },
+		{ "SYSTEM_IDENTIFIER LPAR X TOOLONGNAME\n", "sys.cfg:1: HCPCMD002E Invalid operand - TOOLONGNAME" },
+		{ "SYSTEM_IDENTIFIER_DEFAULT A\nSYSTEM_IDENTIFIER_DEFAULT B\n",
+		  "sys.cfg:2: HCPCFG9401E SYSTEM_IDENTIFIER_DEFAULT B was already defined at line 1" },
+		/* The ignored z/VM statements are spelled out, never abbreviated. */
+		{ "FEAT ENABLE X\n", "sys.cfg:1: HCPCFG9400E Unknown statement - FEAT" },
+		{ "DEFINE FROB X\n", "sys.cfg:1: HCPCMD003E Invalid option - FROB" },
 	};
 
 	for (size_t i = 0; i < CPNET_ARRAY_SIZE(cases); i++) {
@@ -288,5 +313,106 @@ TEST(config_check_mode_missing_file)
 	REQUIRE(e);
 	CHECK_EQ(config_load(&e->cp, "/nonexistent/system.config", &e->o), 1);
 	CHECK(has(e, "HCPCFG9406E Cannot read /nonexistent/system.config"));
+	env_free(e);
+}
+
+static struct lanbk *sys_lan(struct env *e, const char *name)
+{
+	return lan_find(&e->cp.lans, "SYSTEM", name);
+}
+
+/* samples/ssi.config, as z/VM installations write them: two systems, qualified
+ * records, BEGIN/END blocks, continuation lines, comments, non-network statements. */
+static int ssi_sample(struct env *e)
+{
+	char *text;
+	size_t len;
+	int rc;
+
+	if (stmt_read_file("samples/ssi.config", &text, &len) < 0)
+		return -1;
+	out_reset(&e->o);
+	rc = config_parse(&e->cp, "ssi.config", text, len, &e->o);
+	free(text);
+	return rc;
+}
+
+TEST(config_multi_system_sample_applies_only_this_systems_records)
+{
+	struct {
+		const char *forced, *lpar, *name;
+		bool prod, test;
+	} cases[] = {
+		{ "ZVMPROD", "", "ZVMPROD", true, false },	/* --system-name */
+		{ "ZVMTEST", "VMPROD1", "ZVMTEST", false, true },	/* it beats SYSTEM_IDENTIFIER */
+		{ "", "VMPROD1", "ZVMPROD", true, false },	/* SYSTEM_IDENTIFIER LPAR */
+		{ "", "vmtest1", "ZVMTEST", false, true },
+		{ "", "ELSEWHERE", "ZVMTEST", false, true },	/* SYSTEM_IDENTIFIER_DEFAULT */
+		{ "OTHER", "", "OTHER", false, false },		/* a third system: common only */
+	};
+
+	for (size_t i = 0; i < CPNET_ARRAY_SIZE(cases); i++) {
+		struct env *e = env_new();
+		struct lanbk *p1;
+
+		REQUIRE(e);
+		snprintf(e->cp.sysid.forced, sizeof(e->cp.sysid.forced), "%s", cases[i].forced);
+		snprintf(e->cp.sysid.lpar, sizeof(e->cp.sysid.lpar), "%s", cases[i].lpar);
+		CHECK_EQ(ssi_sample(e), 0);
+		if (e->o.nerr)
+			tc_fail(t, __FILE__, __LINE__, "case %zu: %s", i, e->o.buf);
+		CHECK_STR(e->cp.sysid.name, cases[i].name);
+		CHECK(sys_lan(e, "GLAN1") != NULL);
+		CHECK_EQ(sys_lan(e, "PRODSW1") != NULL, cases[i].prod);
+		CHECK_EQ(sys_lan(e, "PRODSW2") != NULL, cases[i].prod);
+		CHECK_EQ(sys_lan(e, "TESTSW1") != NULL, cases[i].test);
+		CHECK_EQ(sys_lan(e, "TESTSW2") != NULL, cases[i].test);
+		CHECK_EQ(e->cp.lans.n, 1u + 2u * (cases[i].prod + cases[i].test));
+		p1 = sys_lan(e, "PRODSW1");
+		if (p1) {	/* the continued DEFINE and the block's MODIFY applied */
+			CHECK(p1->vlan_aware);
+			CHECK_EQ(p1->defvid, 100);
+			CHECK(lan_grant_find(p1, "LINUX01") != NULL);
+		}
+		if (sys_lan(e, "TESTSW1"))
+			CHECK(lan_grant_find(sys_lan(e, "TESTSW1"), "LINUX02") != NULL);
+		env_free(e);
+	}
+}
+
+TEST(config_system_identifier_forms_and_qualifier_spellings)
+{
+	struct env *e = env_new();
+
+	REQUIRE(e);
+	/* type and cpuid: '*' for any, one '*' per digit. */
+	snprintf(e->cp.sysid.type, sizeof(e->cp.sysid.type), "3931");
+	snprintf(e->cp.sysid.cpuid, sizeof(e->cp.sysid.cpuid), "0A1B2C");
+	CHECK_EQ(cfg(e, "SYSTEM_IDENTIFIER 2964 * ZVMOLD\n"
+			"SYSTEM_IDENTIFIER 3931 0A1B** ZVMNEW\n"
+			"SYSTEM_IDENTIFIER * * ZVMANY\n"
+			"ZVMNEW:DEFINE VSWITCH NEW1\n"		/* no blank after the colon */
+			"zvmnew: DEFINE VSWITCH NEW2\n"		/* any case */
+			"ZVMANY: DEFINE VSWITCH ANY1\n"
+			"ZVMOLD: DEFINE VSWITCH OLD1 FROB\n"),	/* not ours: not parsed */
+		 0);
+	CHECK_STR(e->cp.sysid.name, "ZVMNEW");
+	CHECK(sys_lan(e, "NEW1") && sys_lan(e, "NEW2"));
+	CHECK(!sys_lan(e, "ANY1") && !sys_lan(e, "OLD1"));
+	/* A SYSTEM_IDENTIFIER after the qualified records still counts; without a
+	 * SYSTEM_IDENTIFIER_DEFAULT an unmatched host has no name: common records only. */
+	env_free(e);
+	e = env_new();
+	REQUIRE(e);
+	snprintf(e->cp.sysid.lpar, sizeof(e->cp.sysid.lpar), "LP1");
+	CHECK_EQ(cfg(e, "ZVMA: DEFINE VSWITCH A1\nDEFINE VSWITCH C1\nSYSTEM_IDENTIFIER LPAR LP1 ZVMA\n"), 0);
+	CHECK(sys_lan(e, "A1") && sys_lan(e, "C1"));
+	CHECK_EQ(cfg(e, "SYSTEM_IDENTIFIER LPAR LP2 ZVMB\nZVMB: DEFINE VSWITCH B1\n"), 0);
+	CHECK_STR(e->cp.sysid.name, "");
+	CHECK(!sys_lan(e, "B1"));
+	/* z/VM statements without network meaning, DEFINE/MODIFY of other objects. */
+	CHECK_EQ(cfg(e, "CP_OWNED SLOT 1 M01RES\nDEVICES ONLINE_AT_IPL 0000-FFFF\n"
+			"DEFINE ALIAS FOO BAR\nMODIFY COMMAND SET PRIVCLASS IBMCLASS A\n"
+			"Operator_Consoles 0009 System_Console\n"), 0);
 	env_free(e);
 }

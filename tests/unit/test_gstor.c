@@ -2,6 +2,7 @@
  * the SBALE 4 KiB rule and block alignment, on a plain back end. */
 #include <errno.h>
 #include <stdint.h>
+#include <sys/mman.h>
 
 #include "lib/gstor.h"
 #include "tests/tcheck.h"
@@ -93,4 +94,32 @@ TEST(gstor_touch_hook_sees_every_access)
 	CHECK_EQ(touched_write, 3);
 	CHECK_EQ(touched_read, 1);
 	CHECK_EQ(gs_state_load(&gs, 512, &st), -EFAULT);
+}
+
+/* Guest storage is resident only where it is touched: a 64 MiB guest that uses a few
+ * pages costs a few pages (cpnetd's footprint with synthetic guests). */
+TEST(gstor_plain_is_zero_and_not_resident_until_touched)
+{
+	enum { SIZE = 64u << 20, PAGES = SIZE / 4096 };
+	static unsigned char vec[PAGES];
+	struct gstor gs;
+	unsigned resident = 0;
+	uint64_t v = 1;
+
+	REQUIRE(gs_plain_init(&gs, SIZE) == 0);
+	REQUIRE(mincore(gs.base, SIZE, vec) == 0);
+	for (unsigned i = 0; i < PAGES; i++)
+		resident += vec[i] & 1;
+	CHECK_EQ(resident, 0);
+	CHECK_EQ(gs_fetch64(&gs, SIZE - 8, &v), 0);
+	CHECK_EQ(v, 0);
+	CHECK_EQ(gs_store32(&gs, 0x10000, 0xC0FFEE), 0);
+	REQUIRE(mincore(gs.base, SIZE, vec) == 0);
+	resident = 0;
+	for (unsigned i = 0; i < PAGES; i++)
+		resident += vec[i] & 1;
+	CHECK(resident >= 1 && resident <= 2);	/* the stored page (+ the read zero page) */
+	CHECK(vec[0x10000 / 4096] & 1);
+	gs_plain_free(&gs);
+	CHECK(gs.base == NULL);
 }

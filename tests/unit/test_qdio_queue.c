@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "lib/be.h"
 #include "lib/gstor.h"
@@ -1092,4 +1093,36 @@ TEST(qdio_queue_build_lays_out_blocks_like_linux)
 	CHECK_EQ(qdio_pg_size(&cfg), 0);
 	CHECK_EQ(qdio_pg_build(&gs, 0, &cfg, &lay), -EINVAL);
 	gs_plain_free(&gs);
+}
+
+/* Building the queues writes the blocks, not the data pages: a driver's buffer pool
+ * becomes resident only as far as traffic uses it. */
+TEST(qdio_pg_build_leaves_data_pages_untouched)
+{
+	struct qdio_pg_cfg cfg = { .qfmt = 0, .nin = 1, .nout = 1, .nelem = 16 };
+	struct qdio_pg_layout lay;
+	struct gstor gs;
+	uint64_t size = qdio_pg_size(&cfg), npages = QDIO_BUFS * 16u;
+	unsigned char *vec = calloc(npages, 1);
+	unsigned resident = 0;
+	uint8_t slsb[QDIO_BUFS];
+
+	REQUIRE(vec);
+	REQUIRE(gs_plain_init(&gs, RIG_BASE + size) == 0);
+	/* Stale bytes in the control blocks' place are cleared. */
+	CHECK_EQ(gs_store32(&gs, RIG_BASE + 2 * 4096 + 4096, 0xFFFFFFFF), 0);
+	REQUIRE(qdio_pg_build(&gs, RIG_BASE, &cfg, &lay) == 0);
+	CHECK_EQ(gs_fetch(&gs, RIG_BASE + 2 * 4096 + 4096, slsb, sizeof(slsb)), 0);
+	for (unsigned i = 0; i < QDIO_BUFS; i++)
+		CHECK_EQ(slsb[i], 0);
+	REQUIRE(mincore(gs.base + lay.in_pages[0], npages * 4096, vec) == 0);
+	for (uint64_t i = 0; i < npages; i++)
+		resident += vec[i] & 1;
+	CHECK_EQ(resident, 0);
+	REQUIRE(mincore(gs.base + lay.out_pages[0], npages * 4096, vec) == 0);
+	for (uint64_t i = 0; i < npages; i++)
+		resident += vec[i] & 1;
+	CHECK_EQ(resident, 0);
+	gs_plain_free(&gs);
+	free(vec);
 }

@@ -2,6 +2,7 @@
  * rx records what arrived: forwarding by IP and MAC, VLANs, isolation, registrations. */
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "qdio/queue.h"
@@ -791,5 +792,79 @@ TEST(vsw_ip_table_full_answers_ipa_rc)
 	}
 	CHECK_EQ(rc, IPA_RC_IP_ADDR_TABLE_FULL);
 	CHECK_EQ(i - 1, lan->tab.ulimit);
+	lan_table_free(&tb);
+}
+
+/* Thousands of LANs: every one found by owner and name in any case, destroys keep
+ * the others findable, the persistent/transient counts follow. */
+TEST(vsw_lan_table_many_lans_hashed)
+{
+	enum { N = 3000 };
+	static struct lanbk *made[N];
+	struct lanbk *dup;
+	struct lan_table tb;
+	char name[9], owner[9];
+	unsigned gone = 0;
+
+	lan_table_init(&tb, 7);
+	for (unsigned i = 0; i < N; i++) {
+		snprintf(name, sizeof(name), "L%u", i);
+		snprintf(owner, sizeof(owner), i % 3 ? "SYSTEM" : "USER%u", i % 7);
+		REQUIRE(lan_define(&tb, owner, name, LAN_GUESTLAN, &made[i]) == 0);
+	}
+	CHECK_EQ(tb.n, N);
+	CHECK_EQ(tb.npersistent, N - N / 3);
+	CHECK(tb.hcap >= tb.n);
+	CHECK_EQ(lan_define(&tb, "system", "l1", LAN_VSWITCH, &dup), -EEXIST);
+	for (unsigned i = 0; i < N; i += 3) {
+		snprintf(name, sizeof(name), "l%u", i);
+		snprintf(owner, sizeof(owner), "user%u", i % 7);
+		CHECK(lan_find(&tb, owner, name) == made[i]);
+		CHECK(lan_find(&tb, "SYSTEM", name) == NULL);
+	}
+	/* Destroy every fifth: the rest stay, with consistent indexes. */
+	for (unsigned i = 0; i < N; i += 5, gone++)
+		CHECK_EQ(lan_destroy(&tb, made[i]), 0);
+	CHECK_EQ(tb.n, N - gone);
+	for (unsigned i = 0; i < N; i++) {
+		snprintf(name, sizeof(name), "L%u", i);
+		snprintf(owner, sizeof(owner), i % 3 ? "SYSTEM" : "USER%u", i % 7);
+		CHECK(lan_find(&tb, owner, name) == (i % 5 ? made[i] : NULL));
+	}
+	for (unsigned k = 0; k < tb.n; k++)
+		CHECK_EQ(tb.lans[k]->tidx, k);
+	CHECK_EQ(tb.npersistent + (tb.n - tb.npersistent), tb.n);
+	/* A LAN of another table is not this table's to destroy. */
+	{
+		struct lan_table other;
+		struct lanbk *x;
+
+		lan_table_init(&other, 8);
+		REQUIRE(lan_define(&other, "SYSTEM", "L1", LAN_GUESTLAN, &x) == 0);
+		CHECK_EQ(lan_destroy(&tb, x), -ENOENT);
+		CHECK(lan_find(&other, "SYSTEM", "L1") == x);
+		lan_table_free(&other);
+	}
+	lan_table_free(&tb);
+}
+
+/* A LAN nobody couples to has no connection or IP tables: thousands of them in a
+ * SYSTEM CONFIG cost their LANBKs only.  The first attach brings them. */
+TEST(vsw_lan_tables_come_with_first_attach)
+{
+	struct lan_table tb;
+	struct lanbk *lan = mklan(&tb, LAN_GUESTLAN, LAN_IP);
+	struct fake a;
+	static const uint8_t ip[4] = { 10, 0, 0, 1 };
+
+	REQUIRE(lan);
+	CHECK(lan->conn == NULL && lan->live == NULL && lan->tab.uni == NULL);
+	CHECK_EQ(iptab_lookup(&lan->tab, IPT_V4, ip), -ENOENT);
+	REQUIRE(up(lan, &a, "ALICE", 3) == 0);
+	CHECK(lan->conn != NULL && lan->live != NULL);
+	CHECK_EQ(reg(&a, PA_SETIP, ip, false, 0), IPA_RC_SUCCESS);
+	CHECK(lan->tab.uni != NULL);
+	CHECK_EQ(iptab_lookup(&lan->tab, IPT_V4, ip), (int)lan->live[0]);
+	CHECK_EQ(lan_detach_port(lan, &a.p), 0);
 	lan_table_free(&tb);
 }
