@@ -627,9 +627,11 @@ void server_destroy(struct server *s)
 	for (unsigned k = 0; k < SRV_MAX_SESSIONS; k++)
 		if (s->sess[k])
 			sess_close(s, k);
+	/* A stop (SIGTERM, upgrade) is not a FORCE: the VMs may come back. */
+	s->cp->stopping = true;
 	for (unsigned k = 0; k < SRV_MAX_VMS; k++)
 		if (s->vmc[k])
-			vmc_close(s, k);	/* the VM is told LOGOFF */
+			vmc_close(s, k);	/* the VM is told LOGOFF (shutdown) */
 	s->cp->on_logoff = NULL;
 	close(s->sfd);
 	close(s->tfd);
