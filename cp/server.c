@@ -98,11 +98,19 @@ void server_line(struct cp *cp, struct vm **vm, const char *line, size_t len, st
 {
 	int rc;
 
+	const char *nul = memchr(line, 0, len);
+
 	if (len > CMD_LINE_MAX) {
 		char lim[12];
 
 		snprintf(lim, sizeof(lim), "%d", CMD_LINE_MAX);
 		rc = out_msg(o, MSG_LINE_TOO_LONG, lim);
+	} else if (nul) {
+		/* Never run what comes before it: "Q VSW \0 X" is not "Q VSW". */
+		char col[24];
+
+		snprintf(col, sizeof(col), "%zu", (size_t)(nul - line) + 1);
+		rc = out_msg(o, MSG_LINE_NUL, col);
 	} else if (!*vm) {
 		struct toks t;
 
