@@ -112,7 +112,9 @@ printf '%s\n' "$OUT" | grep -q "LINUX02" && fail "LINUX02 logged on with a wrong
 for sig in TERM KILL; do
 	n0=$(grep -c 'logged on again' "$LOG")
 	up0=$(grep -c '^CPNIC 0700: LAN SYSTEM VSWIP is up$' "$LOG")
-	kill -$sig "$CPNETD_PID"
+	# CPNETD_PID is timeout's: it passes SIGTERM on; SIGKILL must hit cpnetd itself.
+	child=$(pgrep -P "$CPNETD_PID" -x cpnetd) || fail "SIG$sig: no cpnetd under timeout $CPNETD_PID"
+	kill -$sig "$child"
 	wait "$CPNETD_PID" 2>/dev/null
 	CPNETD_PID=
 	why="cpnetd stopped"

@@ -20,8 +20,11 @@ HERC_PIDS=()
 
 fail() { echo "FAIL $T: $*"; exit 1; }
 stop_cpnetd() { # stop_cpnetd SIGNAL
+	local child
 	[ -n "$CPNETD_PID" ] || return 0
-	kill "-$1" "$CPNETD_PID" 2>/dev/null
+	# CPNETD_PID is timeout's: it passes SIGTERM on; SIGKILL must hit cpnetd itself.
+	child=$(pgrep -P "$CPNETD_PID" -x cpnetd)
+	kill "-$1" "${child:-$CPNETD_PID}" 2>/dev/null
 	for _ in $(seq 50); do kill -0 "$CPNETD_PID" 2>/dev/null || break; sleep 0.1; done
 	kill -9 "$CPNETD_PID" 2>/dev/null
 	wait "$CPNETD_PID" 2>/dev/null
