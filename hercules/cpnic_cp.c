@@ -334,7 +334,12 @@ static void *cp_reader(void *arg)
 					 { k->wake[0], POLLIN, 0 } };
 		int timeout = -1;
 
-		if (st == LINK_RETRY && k->l.fd < 0) {
+		/* Lost: the old socket is closed at once (another thread may have found
+		 * the loss), then the next attempt is waited for.  Only this thread
+		 * changes l.fd, so reading it here without the lock is safe. */
+		if (st == LINK_RETRY && k->l.fd >= 0) {
+			timeout = 0;
+		} else if (st == LINK_RETRY) {
 			uint64_t w = vml_retry_wait(&k->retry, now_ms());
 
 			timeout = w > VML_RETRY_MAX_MS ? VML_RETRY_MAX_MS : (int)w;
