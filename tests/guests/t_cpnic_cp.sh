@@ -17,10 +17,14 @@ HPID=
 
 fail() { echo "FAIL $T: $*"; [ -f "$LOG" ] && tail -n 25 "$LOG" | sed 's/^/  | /'; exit 1; }
 cleanup() {
+	local child
 	[ -n "$HPID" ] && herc_stop "$HPID"
 	if [ -n "$CPNETD_PID" ]; then
+		child=$(pgrep -P "$CPNETD_PID" -x cpnetd)
 		kill "$CPNETD_PID" 2>/dev/null
 		for _ in $(seq 50); do kill -0 "$CPNETD_PID" 2>/dev/null || break; sleep 0.1; done
+		# Never leave cpnetd behind: it would hold the test lock it inherited.
+		[ -n "$child" ] && kill -9 "$child" 2>/dev/null
 		kill -9 "$CPNETD_PID" 2>/dev/null
 		wait "$CPNETD_PID" 2>/dev/null
 	fi

@@ -26,6 +26,8 @@ stop_cpnetd() { # stop_cpnetd SIGNAL
 	child=$(pgrep -P "$CPNETD_PID" -x cpnetd)
 	kill "-$1" "${child:-$CPNETD_PID}" 2>/dev/null
 	for _ in $(seq 50); do kill -0 "$CPNETD_PID" 2>/dev/null || break; sleep 0.1; done
+	# Never leave cpnetd behind: it would hold the test lock it inherited.
+	[ -n "$child" ] && kill -9 "$child" 2>/dev/null
 	kill -9 "$CPNETD_PID" 2>/dev/null
 	wait "$CPNETD_PID" 2>/dev/null
 	CPNETD_PID=
