@@ -111,8 +111,8 @@ LOGS=("$W/g1/console.log" "$W/g2/console.log")
 GOOD='^CPNET-GUEST: reach [0-9]+ l2 ok l3 ok carrier 1 1$'
 
 # first_after LOG OFFSET REGEX: the first line after byte OFFSET of LOG matching REGEX.
-first_after() {
-	tail -c +"$(($2 + 1))" "$1" | grep -m 1 -E -- "$3"
+first_after() { # (no pipe: grep -m 1 ending first would fail the pipeline under pipefail)
+	grep -m 1 -E -- "$3" < <(tail -c +"$(($2 + 1))" "$1")
 }
 # wait_after OFFSETS... : until every log has a line matching $RE after its offset, or
 # $LIMIT seconds; sets WHEN[i] (seconds since $T0) for each log.
