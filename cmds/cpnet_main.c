@@ -27,7 +27,8 @@ static void usage(FILE *f)
 		"usage: cpnet [--socket PATH] [--user USERID] [--password PW] [command ...]\n"
 		"  without a command: read commands from stdin, print each result and Ready line\n"
 		"  environment: CPNET_SOCKET, CPNET_USER (default OPERATOR), CPNET_PASSWORD\n"
-		"  exit status: 0 command rc 0, 1 command failed, 2 connection or LOGON failed\n");
+		"  exit status: 0 command rc 0, 1 command failed (or a line with a NUL byte, not\n"
+		"  sent), 2 connection or LOGON failed\n");
 }
 
 static int send_line(struct conn *c, const char *s)
@@ -75,6 +76,32 @@ static int read_line(struct conn *c, char *out, size_t cap)
 	}
 }
 
+/*
+ * One line of stdin into cmd (NUL terminated, without the newline).  Returns its
+ * length, or -1 at the end of input.  A line longer than cap-1 is cut (the server
+ * answers the cut line "too long"); *nul_col is the 1-based column of the first NUL
+ * byte in the line, 0 when there is none: such a line is not a command, and must not
+ * be sent cut short at the NUL.
+ */
+static long read_cmd(FILE *in, char *cmd, size_t cap, size_t *nul_col)
+{
+	size_t n = 0, col = 0;
+	int ch = EOF;
+
+	*nul_col = 0;
+	while ((ch = getc(in)) != EOF && ch != '\n') {
+		col++;
+		if (ch == 0 && !*nul_col)
+			*nul_col = col;
+		if (n < cap - 1)
+			cmd[n++] = (char)ch;
+	}
+	cmd[n] = 0;
+	if (ch == EOF && col == 0)
+		return -1;
+	return (long)n;
+}
+
 /* Send a command, print its output; returns its rc (>= 0) or -1. */
 static int run(struct conn *c, const char *cmd, FILE *out, bool show_ready)
 {
@@ -113,6 +140,7 @@ int main(int argc, char **argv)
 	struct sockaddr_un sa;
 	struct conn *c;
 	char cmd[LINE_MAX_OUT];
+	bool bad_input = false;
 	int o, rc;
 
 	while ((o = getopt_long(argc, argv, "+s:u:p:h", opts, NULL)) != -1) {
@@ -193,23 +221,20 @@ int main(int argc, char **argv)
 		return rc < 0 ? 2 : rc ? 1 : 0;
 	}
 	rc = 0;
-	for (;;) {
-		char *nl;
+	for (unsigned lineno = 1;; lineno++) {
+		size_t nul_col;
 
 		if (isatty(0)) {
 			fputs("cpnet> ", stdout);
 			fflush(stdout);
 		}
-		if (!fgets(cmd, sizeof(cmd), stdin))
+		if (read_cmd(stdin, cmd, sizeof(cmd), &nul_col) < 0)
 			break;
-		nl = strchr(cmd, '\n');
-		if (nl)
-			*nl = 0;
-		else if (!feof(stdin)) {
-			int ch;
-
-			while ((ch = getchar()) != EOF && ch != '\n')
-				;	/* send the cut line: the server says it is too long */
+		if (nul_col) {
+			fprintf(stderr, "cpnet: line %u: a NUL byte at column %zu; not sent\n", lineno,
+				nul_col);
+			bad_input = true;
+			continue;
 		}
 		rc = run(c, cmd, stdout, true);
 		if (rc < 0) {
@@ -221,5 +246,5 @@ int main(int argc, char **argv)
 	}
 	close(c->fd);
 	free(c);
-	return rc ? 1 : 0;
+	return rc || bad_input ? 1 : 0;
 }

@@ -49,6 +49,7 @@ void cp_free(struct cp *cp)
 	/* Uplinks first: their OSAs are attached to controllers about to log off. */
 	if (cp->up)
 		uplinks_free(cp->up);
+	cp->stopping = true;
 	while (cp->nvms)
 		cp_logoff(cp, cp->vms[cp->nvms - 1]);
 	free(cp->vms);
@@ -713,7 +714,8 @@ void cp_logoff(struct cp *cp, struct vm *vm)
 	out_free(&scratch);
 	if (vm->link) {
 		uint8_t b[VML_HDR_SIZE + 2];
-		int len = vml_simple_encode(VML_LOGOFF, 0, 0, 0, b, sizeof(b));
+		int len = vml_simple_encode(VML_LOGOFF, 0, 0, cp->stopping ? VML_LOGOFF_SHUTDOWN :
+					    VML_LOGOFF_ENDED, b, sizeof(b));
 
 		if (len > 0)
 			vml_send(vm->link, b, (size_t)len);	/* fails if the VM is gone */

@@ -130,6 +130,9 @@ struct cp {
 	/* Told before a virtual machine goes away (the server drops its sessions). */
 	void (*on_logoff)(void *ctx, struct vm *vm);
 	void *on_logoff_ctx;
+	/* cpnetd is stopping: remote VMs are told so in their LOGOFF and log on again
+	 * when it is back (vmlink VML_LOGOFF_SHUTDOWN); set by the server's shutdown. */
+	bool stopping;
 };
 
 int cp_init(struct cp *cp, uint64_t seed);

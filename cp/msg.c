@@ -27,6 +27,8 @@ static const struct msg_def catalogue[MSG_COUNT] = {
 	M(MSG_AMBIGUOUS, "HCPCMD9001E", 9001, "Ambiguous abbreviation - %s"),
 	M(MSG_LINE_TOO_LONG, "HCPCMD9002E", 9002, "Command line too long (more than %s characters)"),
 	M(MSG_NEED_LOGON, "HCPCMD9003E", 9003, "Not logged on; enter LOGON userid password"),
+	M(MSG_LINE_NUL, "HCPCMD9004E", 9004,
+	  "Command line contains a NUL character (column %s); not executed"),
 	M(MSG_OUT_OF_RANGE, "HCPCMD9010E", 9010, "Value %s for %s is out of range (%s)"),
 	M(MSG_DUPLICATE_OPTION, "HCPCMD9011E", 9011, "Option %s was specified more than once"),
 	M(MSG_INTERNAL, "HCPCMD9099E", 9099, "Internal error: %s"),

@@ -98,11 +98,19 @@ void server_line(struct cp *cp, struct vm **vm, const char *line, size_t len, st
 {
 	int rc;
 
+	const char *nul = memchr(line, 0, len);
+
 	if (len > CMD_LINE_MAX) {
 		char lim[12];
 
 		snprintf(lim, sizeof(lim), "%d", CMD_LINE_MAX);
 		rc = out_msg(o, MSG_LINE_TOO_LONG, lim);
+	} else if (nul) {
+		/* Never run what comes before it: "Q VSW \0 X" is not "Q VSW". */
+		char col[24];
+
+		snprintf(col, sizeof(col), "%zu", (size_t)(nul - line) + 1);
+		rc = out_msg(o, MSG_LINE_NUL, col);
 	} else if (!*vm) {
 		struct toks t;
 
@@ -627,9 +635,11 @@ void server_destroy(struct server *s)
 	for (unsigned k = 0; k < SRV_MAX_SESSIONS; k++)
 		if (s->sess[k])
 			sess_close(s, k);
+	/* A stop (SIGTERM, upgrade) is not a FORCE: the VMs may come back. */
+	s->cp->stopping = true;
 	for (unsigned k = 0; k < SRV_MAX_VMS; k++)
 		if (s->vmc[k])
-			vmc_close(s, k);	/* the VM is told LOGOFF */
+			vmc_close(s, k);	/* the VM is told LOGOFF (shutdown) */
 	s->cp->on_logoff = NULL;
 	close(s->sfd);
 	close(s->tfd);

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -644,7 +643,6 @@ static bool do_pings(struct conn *c)
 static int connect_vm(struct copts *opt)
 {
 	struct conn *c = calloc(1, sizeof(*c));
-	struct sockaddr_un sa;
 	struct vml_logon_reply reply;
 	int fd = -1, rc = 1, r;
 	long t0, idle_since;
@@ -655,16 +653,9 @@ static int connect_vm(struct copts *opt)
 		return 1;
 	}
 	c->opt = opt;
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	if (strlen(opt->sock) >= sizeof(sa.sun_path)) {
-		fprintf(stderr, "cpnet-guest: socket path too long\n");
-		goto out;
-	}
-	memcpy(sa.sun_path, opt->sock, strlen(opt->sock) + 1);
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		fprintf(stderr, "cpnet-guest: %s: %s\n", opt->sock, strerror(errno));
+	fd = vml_connect(opt->sock);
+	if (fd < 0) {
+		fprintf(stderr, "cpnet-guest: %s: %s\n", opt->sock, strerror(-fd));
 		goto out;
 	}
 	if (guest_create(&c->g, guest_mem_size(GUEST_MAX_IF)) < 0 ||

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -32,13 +31,23 @@
  * The link callbacks can thus run nested inside a NIC's IPA processing: they only
  * record what CP said; the reader applies it (nic_set_link, detach) outside any IPA.
  * The link list itself is guarded by the registry lock (configuration and close).
+ *
+ * cpnetd going away: a LOGOFF saying "ended" (LOGOFF, FORCE) is final (LINK_GONE).
+ * A LOGOFF saying "shutdown", or the socket closing without one (a crash), makes the
+ * link LINK_RETRY: every NIC loses its port and sees STOPLAN, and the reader connects
+ * and LOGONs again with backoff (vml_retry).  The LOGON runs on the new socket WITHOUT
+ * the lock (nobody else knows that socket yet); the socket then becomes the link's
+ * under the lock, and CP's NICDEFs and LINKs re-attach the NICs (apply): the guest
+ * sees STARTLAN and re-registers its addresses, as qeth does after any STARTLAN.
+ * Only the reader changes l.fd (under the lock), so its lock-free poll is safe.
  */
 
 #define CP_NICDEF_WAIT_MS 3000	/* LOGON -> the NICDEF of a group (CP sends them at once) */
 #define CP_LOGON_WAIT_MS  5000
+#define CP_RELOGON_WAIT_MS 2000	/* a LOGON again (the reader waits; Hercules may be stopping) */
 #define CP_READ_BATCH     64	/* messages handled per lock hold */
 
-enum { LINK_UP = 0, LINK_GONE };
+enum { LINK_UP = 0, LINK_RETRY, LINK_GONE };
 
 /* One device number CP told us about, or a group attached to it. */
 struct cpnic_lnic {
@@ -50,12 +59,15 @@ struct cpnic_lnic {
 	bool applied_up;	/* what the NIC was last told */
 	struct cpnic *c;	/* the CPNIC group on it, or NULL */
 	bool attached;		/* c's port is on the link */
+	bool refused;		/* CP's new definition does not fit c: said so once */
 };
 
 struct cpnic_link {
 	struct cpnic_link *next;	/* registry lock */
 	char path[CPNIC_PATH_MAX];
 	char user[9];
+	char pass[9];			/* password= or (re-read at each LOGON) pwfile= */
+	char pwfile[CPNIC_PATH_MAX];
 	unsigned refs;			/* registry lock */
 	pthread_mutex_t lock;		/* the NIC lock of every NIC on the link */
 	struct vmlink l;
@@ -65,6 +77,7 @@ struct cpnic_link {
 	int wake[2];			/* kicks the reader (stop, dirty) */
 	pthread_t reader;
 	bool reader_started;
+	struct vml_retry retry;		/* LINK_RETRY: when to LOGON again (reader only) */
 	struct cpnic_lnic nics[VML_MAX_NICS];
 };
 
@@ -144,19 +157,63 @@ static void cb_link(void *ctx, uint16_t vdev, bool up)
 
 /* ---- applying what CP said (lock held, outside any IPA) -------------------------- */
 
+static void mac_str(const uint8_t m[6], char out[18])
+{
+	snprintf(out, 18, "%02X:%02X:%02X:%02X:%02X:%02X", m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
+/* CP defines a NIC again (LOGON after cpnetd came back, DEFINE NIC after DETACH NIC):
+ * put the group's port back on the link if the definition still fits the device the
+ * guest already drives.  Its MAC cannot change under the guest's qeth. */
+static void reattach(struct cpnic_link *k, struct cpnic_lnic *n)
+{
+	struct cpnic *c = n->c;
+	char have[18], now[18];
+
+	if (n->refused)
+		return;
+	mac_str(c->cfg.mac, have);
+	mac_str(n->def.mac, now);
+	if (n->def.ndev != c->ndev || n->def.type != NIC_QDIO || memcmp(n->def.mac, c->cfg.mac, 6)) {
+		n->refused = true;
+		cpnic_msg("CPNIC %04X: cpnetd defines NIC %04X of %s again with %u devices, MAC %s; "
+			  "the group has %u devices, MAC %s: not attached (a NICDEF with MACID "
+			  "keeps its MAC across restarts)\n", c->cfg.base_devno, n->vdev, k->user,
+			  n->def.ndev, now, c->ndev, have);
+		return;
+	}
+	if (!vml_add_nic(&k->l, n->vdev, &c->nic.port)) {
+		n->refused = true;
+		cpnic_msg("CPNIC %04X: no room on the link of %s (at most %d NICs)\n",
+			  c->cfg.base_devno, k->user, VML_MAX_NICS);
+		return;
+	}
+	n->attached = true;
+	n->applied_up = false;	/* CP's LINK decides; until then down */
+	cpnic_msg("CPNIC %04X: NIC %04X of %s is on cpnetd again (MAC %s)\n", c->cfg.base_devno,
+		  n->vdev, k->user, have);
+}
+
 static void apply(struct cpnic_link *k)
 {
+	bool up = __atomic_load_n(&k->state, __ATOMIC_ACQUIRE) == LINK_UP;
+
 	k->dirty = false;
 	for (unsigned i = 0; i < VML_MAX_NICS; i++) {
 		struct cpnic_lnic *n = &k->nics[i];
 		struct cpnic *c = n->c;
 
-		if (!n->used || !c || !n->attached)
+		if (!n->used || !c)
+			continue;
+		if (!n->attached && n->defined && up)
+			reattach(k, n);
+		if (!n->attached)
 			continue;
 		if (!n->defined) {
 			vml_del_nic(&k->l, n->vdev);
 			nic_set_link(&c->nic, false);
 			n->attached = false;
+			n->refused = false;
 			cpnic_msg("CPNIC %04X: cpnetd detached NIC %04X of %s: link down, no port\n",
 				  c->cfg.base_devno, n->vdev, k->user);
 			continue;
@@ -171,25 +228,99 @@ static void apply(struct cpnic_link *k)
 	}
 }
 
-/* CP closed the session (LOGOFF, FORCE, cpnetd ended): every NIC loses its port. */
-static void link_gone(struct cpnic_link *k)
+static uint64_t now_ms(void)
 {
-	__atomic_store_n(&k->state, LINK_GONE, __ATOMIC_RELEASE);
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
+/*
+ * The session ended (lock held): every NIC loses its port and sees STOPLAN; its
+ * frames are dropped and counted (port_tx without ops) until it is back.  CP's LOGOFF
+ * "ended" (LOGOFF, FORCE) is final; a shutdown or a dropped socket is a cpnetd that
+ * may come back: the reader closes the socket and LOGONs again (only the reader
+ * may close the socket it polls).
+ */
+static void link_lost(struct cpnic_link *k)
+{
+	bool final = k->l.peer_logoff == VML_LOGOFF_ENDED;
+	const char *why = final ? "LOGOFF or FORCE" :
+			  k->l.peer_logoff == VML_LOGOFF_SHUTDOWN ? "cpnetd stopped" :
+			  "the connection to cpnetd broke";
+
+	if (__atomic_load_n(&k->state, __ATOMIC_ACQUIRE) != LINK_UP)
+		return;
+	__atomic_store_n(&k->state, final ? LINK_GONE : LINK_RETRY, __ATOMIC_RELEASE);
 	for (unsigned i = 0; i < VML_MAX_NICS; i++) {
 		struct cpnic_lnic *n = &k->nics[i];
 		struct cpnic *c = n->c;
 
-		if (!n->used || !c)
+		n->link_up = false;
+		n->refused = false;
+		if (!n->used || !c) {
+			n->defined = false;
 			continue;
+		}
 		if (n->attached) {
 			vml_del_nic(&k->l, n->vdev);
 			nic_set_link(&c->nic, false);
 			n->attached = false;
 		}
 		n->defined = false;
-		cpnic_msg("CPNIC %04X: cpnetd ended the session of %s (LOGOFF, FORCE or "
-			  "shutdown): link down, no port\n", c->cfg.base_devno, k->user);
+		if (final)
+			cpnic_msg("CPNIC %04X: cpnetd ended the session of %s (%s): link down, "
+				  "no port\n", c->cfg.base_devno, k->user, why);
+		else
+			cpnic_msg("CPNIC %04X: session of %s lost (%s): link down (STOPLAN), "
+				  "logging on again\n", c->cfg.base_devno, k->user, why);
 	}
+}
+
+static int read_password(const char *pass, const char *pwfile, char pw[9], char *err,
+			 size_t errlen);
+
+/* LINK_RETRY, reader thread, no lock held: one attempt to connect and LOGON again. */
+static void relogon(struct cpnic_link *k)
+{
+	struct vml_logon_reply reply;
+	char err[200] = "", pw[9];
+	uint64_t t;
+	int fd, rc;
+
+	fd = vml_connect(k->path);
+	if (fd < 0) {
+		snprintf(err, sizeof(err), "cannot reach cpnetd at %s: %s", k->path, strerror(-fd));
+	} else if (read_password(k->pass, k->pwfile, pw, err, sizeof(err)) == 0) {
+		rc = vml_logon_fd(fd, k->user, pw, CP_RELOGON_WAIT_MS, &reply);
+		memset(pw, 0, sizeof(pw));
+		if (rc == 0) {
+			pthread_mutex_lock(&k->lock);
+			k->l.fd = fd;
+			k->l.peer_logoff = -1;
+			__atomic_store_n(&k->state, LINK_UP, __ATOMIC_RELEASE);
+			pthread_mutex_unlock(&k->lock);
+			t = now_ms() - k->retry.since_ms;
+			cpnic_msg("CPNIC cp:%s: logged on again to cpnetd at %s after %u failed "
+				  "attempt(s), %llu.%03llu s without CP: %s\n", k->user, k->path,
+				  k->retry.attempts, (unsigned long long)(t / 1000),
+				  (unsigned long long)(t % 1000), reply.text);
+			return;	/* CP's NICDEFs and LINKs follow on the socket */
+		}
+		if (rc > 0)
+			snprintf(err, sizeof(err), "LOGON refused (rc %d): %s", rc, reply.text);
+		else
+			snprintf(err, sizeof(err), "LOGON: %s", rc == -ETIMEDOUT ?
+				 "no answer from cpnetd" : cpnet_strerror(rc));
+	}
+	if (fd >= 0)
+		close(fd);
+	t = now_ms();
+	if (vml_retry_failed(&k->retry, t))
+		cpnic_msg("CPNIC cp:%s: LOGON again, attempt %u: %s; next in %u ms (%llu s "
+			  "without CP)\n", k->user, k->retry.attempts, err, k->retry.delay_ms,
+			  (unsigned long long)((t - k->retry.since_ms) / 1000));
 }
 
 static void *cp_reader(void *arg)
@@ -198,12 +329,23 @@ static void *cp_reader(void *arg)
 	char drain[64];
 
 	for (;;) {
-		bool gone = __atomic_load_n(&k->state, __ATOMIC_ACQUIRE) == LINK_GONE;
-		struct pollfd pfd[2] = { { gone ? -1 : k->l.fd, POLLIN, 0 },
+		int st = __atomic_load_n(&k->state, __ATOMIC_ACQUIRE);
+		struct pollfd pfd[2] = { { st == LINK_UP ? k->l.fd : -1, POLLIN, 0 },
 					 { k->wake[0], POLLIN, 0 } };
+		int timeout = -1;
 
+		/* Lost: the old socket is closed at once (another thread may have found
+		 * the loss), then the next attempt is waited for.  Only this thread
+		 * changes l.fd, so reading it here without the lock is safe. */
+		if (st == LINK_RETRY && k->l.fd >= 0) {
+			timeout = 0;
+		} else if (st == LINK_RETRY) {
+			uint64_t w = vml_retry_wait(&k->retry, now_ms());
+
+			timeout = w > VML_RETRY_MAX_MS ? VML_RETRY_MAX_MS : (int)w;
+		}
 		/* No lock while waiting: a device thread may be registering. */
-		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
+		if (poll(pfd, 2, timeout) < 0 && errno != EINTR)
 			break;
 		if (pfd[1].revents)
 			while (read(k->wake[0], drain, sizeof(drain)) > 0)
@@ -213,20 +355,29 @@ static void *cp_reader(void *arg)
 			pthread_mutex_unlock(&k->lock);
 			break;
 		}
-		for (unsigned n = 0; !gone && n < CP_READ_BATCH; n++) {
+		st = __atomic_load_n(&k->state, __ATOMIC_ACQUIRE);
+		for (unsigned n = 0; st == LINK_UP && n < CP_READ_BATCH; n++) {
 			int r = vml_poll(&k->l, 0);
 
 			if (r == 0)
 				break;
 			if (r == -EPIPE) {
-				link_gone(k);
-				gone = true;
+				link_lost(k);
+				st = __atomic_load_n(&k->state, __ATOMIC_ACQUIRE);
 			}
 			/* other errors: a bad message, counted by the link */
+		}
+		if (st == LINK_RETRY && k->l.fd >= 0) {
+			/* Lost (here or by another thread): the old socket goes. */
+			close(k->l.fd);
+			k->l.fd = -1;
+			vml_retry_start(&k->retry, now_ms());
 		}
 		if (k->dirty)
 			apply(k);
 		pthread_mutex_unlock(&k->lock);
+		if (st == LINK_RETRY && vml_retry_wait(&k->retry, now_ms()) == 0)
+			relogon(k);
 	}
 	return NULL;
 }
@@ -242,20 +393,23 @@ static long ms_since(const struct timespec *t0)
 }
 
 /* The password: password= or the first line of pwfile= (1-8 characters). */
-static int read_password(const struct cpnic *c, char pw[9], char *err, size_t errlen)
+static int read_password(const char *pass, const char *pwfile, char pw[9], char *err,
+			 size_t errlen)
 {
 	char line[64];
 	size_t n;
 	FILE *f;
 
-	if (!c->cp_pwfile[0]) {
-		snprintf(pw, 9, "%s", c->cp_pass);
+	if (!pwfile[0]) {
+		snprintf(pw, 9, "%s", pass);
 		return 0;
 	}
-	f = fopen(c->cp_pwfile, "re");
+	f = fopen(pwfile, "re");
 	if (!f) {
-		snprintf(err, errlen, "pwfile %s: %s", c->cp_pwfile, strerror(errno));
-		return -errno;
+		int e = errno;
+
+		snprintf(err, errlen, "pwfile %s: %s", pwfile, strerror(e));
+		return -e;
 	}
 	if (!fgets(line, sizeof(line), f))
 		line[0] = 0;
@@ -266,7 +420,7 @@ static int read_password(const struct cpnic *c, char pw[9], char *err, size_t er
 	line[n] = 0;
 	if (n < 1 || n > 8) {
 		snprintf(err, errlen, "pwfile %s: the first line must be a password of 1-8 "
-			 "characters", c->cp_pwfile);
+			 "characters", pwfile);
 		return -EINVAL;
 	}
 	memcpy(pw, line, n + 1);
@@ -293,7 +447,8 @@ static void link_free(struct cpnic_link *k)
 		if (len > 0)
 			vml_send(&k->l, b, (size_t)len);
 	}
-	close(k->l.fd);
+	if (k->l.fd >= 0)
+		close(k->l.fd);
 	vml_free(&k->l);
 	close(k->wake[0]);
 	close(k->wake[1]);
@@ -304,25 +459,21 @@ static void link_free(struct cpnic_link *k)
 /* Connect and LOGON; the new link, or NULL with the reason in err. */
 static struct cpnic_link *link_open(const struct cpnic *c, char *err, size_t errlen)
 {
-	struct sockaddr_un sa;
 	struct vml_logon_reply reply;
 	struct cpnic_link *k;
 	char pw[9];
 	int fd, rc;
 
-	if (read_password(c, pw, err, errlen) < 0)
+	if (read_password(c->cp_pass, c->cp_pwfile, pw, err, errlen) < 0)
 		return NULL;
 	k = calloc(1, sizeof(*k));
 	if (!k) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", c->cp_path);
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		snprintf(err, errlen, "cannot reach cpnetd at %s: %s", c->cp_path, strerror(errno));
+	fd = vml_connect(c->cp_path);
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot reach cpnetd at %s: %s", c->cp_path, strerror(-fd));
 		goto fail_fd;
 	}
 	if (pipe2(k->wake, O_CLOEXEC | O_NONBLOCK) < 0) {
@@ -354,6 +505,8 @@ static struct cpnic_link *link_open(const struct cpnic *c, char *err, size_t err
 	pthread_mutex_init(&k->lock, NULL);
 	snprintf(k->path, sizeof(k->path), "%s", c->cp_path);
 	snprintf(k->user, sizeof(k->user), "%s", c->cp_user);
+	snprintf(k->pass, sizeof(k->pass), "%s", c->cp_pass);
+	snprintf(k->pwfile, sizeof(k->pwfile), "%s", c->cp_pwfile);
 	for (char *p = k->user; *p; p++)
 		if (*p >= 'a' && *p <= 'z')
 			*p = (char)(*p - 32);
@@ -386,9 +539,10 @@ int cpnic_cp_open(struct cpnic *c, char *err, size_t errlen)
 	bool fresh = false;
 	int rc = 0;
 
+	/* A link logging on again is still the user's: a second LOGON would clash. */
 	for (k = links; k; k = k->next)
 		if (strcmp(k->path, c->cp_path) == 0 && same_user(k->user, c->cp_user) &&
-		    __atomic_load_n(&k->state, __ATOMIC_ACQUIRE) == LINK_UP)
+		    __atomic_load_n(&k->state, __ATOMIC_ACQUIRE) != LINK_GONE)
 			break;
 	if (!k) {
 		k = link_open(c, err, errlen);
@@ -416,7 +570,10 @@ int cpnic_cp_open(struct cpnic *c, char *err, size_t errlen)
 					used += (size_t)snprintf(have + used, sizeof(have) - used,
 								 "%s%04X", used ? " " : "",
 								 k->nics[i].vdev);
-			if (__atomic_load_n(&k->state, __ATOMIC_ACQUIRE) != LINK_UP)
+			if (__atomic_load_n(&k->state, __ATOMIC_ACQUIRE) == LINK_RETRY)
+				snprintf(err, errlen, "the session of %s is lost; its link is "
+					 "logging on again", k->user);
+			else if (__atomic_load_n(&k->state, __ATOMIC_ACQUIRE) != LINK_UP)
 				snprintf(err, errlen, "cpnetd ended the session of %s", k->user);
 			else
 				snprintf(err, errlen, "cpnetd defines no NIC %04X for %s (its NICs: %s); "
@@ -427,7 +584,7 @@ int cpnic_cp_open(struct cpnic *c, char *err, size_t errlen)
 		}
 		r = vml_poll(&k->l, (int)(left < 100 ? left : 100));
 		if (r == -EPIPE)
-			link_gone(k);
+			link_lost(k);
 	}
 	if (n->c) {
 		snprintf(err, errlen, "NIC %04X of %s is already served by another CPNIC group",
@@ -557,7 +714,11 @@ const char *cpnic_cp_state(const struct cpnic *c)
 
 	if (!k)
 		return "unattached";
-	if (__atomic_load_n(&k->state, __ATOMIC_ACQUIRE) != LINK_UP)
+	switch (__atomic_load_n(&k->state, __ATOMIC_ACQUIRE)) {
+	case LINK_RETRY:
+		return "reconnecting";
+	case LINK_GONE:
 		return "gone";
+	}
 	return c->nic.port.ops ? (c->nic.link_up ? "up" : "down") : "detached";
 }

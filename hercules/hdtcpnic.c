@@ -67,6 +67,19 @@ static void cp_storage_touch(void *ctx, uint64_t addr, uint64_t len, bool write)
 		sysblk.storkeys[u] |= bits;
 }
 
+/* Hercules's main storage as a gstor (bounds, reference and change bits): the only
+ * way this module reaches guest memory.  Storage is configured after the devices and
+ * may be reconfigured, so it is (re)wrapped when used; true when it changed.  CPU
+ * threads (SERVC, CHSC) wrap their own copy on the stack: nothing shared to race on. */
+static bool cp_guest_storage(struct gstor *gs)
+{
+	if (gs->base == sysblk.mainstor && gs->size == sysblk.mainsize && gs->touch)
+		return false;
+	gs_wrap(gs, sysblk.mainstor, sysblk.mainsize);
+	gs->touch = cp_storage_touch;
+	return true;
+}
+
 /* ---- channel callbacks from vnic (NIC lock held) -------------------------------- */
 
 static void cp_chan_ready(void *ctx)
@@ -560,11 +573,8 @@ static void cp_exec(DEVBLK *dev, BYTE code, BYTE flags, BYTE chained, U16 count,
 		logmsg("CPNIC %04X CCW %02X count %u\n", dev->devnum, code, count);
 
 	pthread_mutex_lock(c->lock);
-	if (c->gs.base != sysblk.mainstor || c->gs.size != sysblk.mainsize) {
-		gs_wrap(&c->gs, sysblk.mainstor, sysblk.mainsize);
-		c->gs.touch = cp_storage_touch;
+	if (cp_guest_storage(&c->gs))
 		nic_attach_storage(c->np, &c->gs);
-	}
 	nid = &c->np->dev[d->index];
 	c->in_exec++;
 	for (;;) {
@@ -783,11 +793,21 @@ static void *cp_chsc(void *rsp, void *req, REGS *regs)
 	static const struct chsc_ops ops = { cp_chsc_chp, cp_chsc_ssqd, NULL };
 	uint8_t blk[CHSC_BLOCK_SIZE];
 	uint16_t len, code, rc;
+	struct gstor gs = { 0 };
+	uintptr_t host = (uintptr_t)req, base;
+	uint64_t abs;
 	bool ours;
 
 	(void)rsp;
-	/* Hercules checked the block is a page (4K-aligned, inside storage). */
-	memcpy(blk, req, sizeof(blk));
+	/* Hercules hands over a host pointer to the 4K-aligned block (MADDR into main
+	 * storage); take it back to an absolute address and go through the accessor. */
+	cp_guest_storage(&gs);
+	base = (uintptr_t)gs.base;
+	if (!gs.base || host < base)
+		return NULL;
+	abs = host - base;
+	if (gs_fetch(&gs, abs, blk, sizeof(blk)) < 0)
+		return NULL;
 	if (chsc_hdr_decode(blk, sizeof(blk), &len, &code) < 0)
 		return NULL;
 	if (code != CHSC_CODE_SCPD && code != CHSC_CODE_SSQD)
@@ -797,9 +817,8 @@ static void *cp_chsc(void *rsp, void *req, REGS *regs)
 	if (ours && chsc_handle(blk, sizeof(blk), &ops, &rc) < 0)
 		ours = false;
 	pthread_mutex_unlock(&cp_reg_lock);
-	if (!ours)
+	if (!ours || gs_store(&gs, abs, blk, sizeof(blk)) < 0)
 		return NULL;
-	memcpy(req, blk, sizeof(blk));
 	regs->psw.cc = 0;
 	return req;
 }
@@ -812,11 +831,14 @@ static void *cp_chsc(void *rsp, void *req, REGS *regs)
 #define OBJ_HDR_LEN    4
 #define MTO_HDR_LEN    6
 
-/* Hercules prints the first event buffer of an SCCB; print the others, in order. */
+/* Hercules prints the first event buffer of an SCCB; print the others, in order.
+ * The SCCB (at most 4K, Hercules checked it) is copied out through the accessor and
+ * the "processed" flags go back the same way. */
 static void cp_servc_rest(U32 cmd, U32 real, REGS *regs, U32 psa_size)
 {
+	uint8_t s[4096];
+	struct gstor gs = { 0 };
 	U64 abs = real;
-	BYTE *s;
 	uint32_t len, off;
 	bool first = true;
 
@@ -826,11 +848,12 @@ static void cp_servc_rest(U32 cmd, U32 real, REGS *regs, U32 psa_size)
 		abs += regs->PX;
 	else if (abs >= regs->PX && abs < (U64)regs->PX + psa_size)
 		abs -= regs->PX;
-	if (abs + SCCB_HDR_LEN > sysblk.mainsize)
+	cp_guest_storage(&gs);
+	if (gs_fetch(&gs, abs, s, SCCB_HDR_LEN) < 0)
 		return;
-	s = sysblk.mainstor + abs;
 	len = be_get16(s);
-	if (len > 4096 || abs + len > sysblk.mainsize || s[7] != 0x20)
+	if (len < SCCB_HDR_LEN || len > sizeof(s) || s[7] != 0x20 ||
+	    gs_fetch(&gs, abs + SCCB_HDR_LEN, s + SCCB_HDR_LEN, len - SCCB_HDR_LEN) < 0)
 		return;
 	for (off = SCCB_HDR_LEN; off + EVD_HDR_LEN <= len;) {
 		uint32_t evlen = be_get16(s + off), mlen, o;
@@ -867,8 +890,9 @@ static void cp_servc_rest(U32 cmd, U32 real, REGS *regs, U32 psa_size)
 				}
 				o += olen;
 			}
-			s[off + 3] |= 0x80;	/* event processed */
-			cp_storage_touch(NULL, abs + off + 3, 1, true);
+			/* Event processed: only the flag byte goes back (the guest may be
+			 * looking at the rest; we never write what we did not change). */
+			gs_store8(&gs, abs + off + 3, (uint8_t)(s[off + 3] | 0x80));
 		}
 		first = false;
 		off += evlen;

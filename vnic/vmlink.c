@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -303,6 +304,10 @@ int vml_simple_encode(uint8_t type, uint16_t vdev, uint32_t seq, uint16_t value,
 		buf[VML_HDR_SIZE] = value ? 1 : 0;
 		return VML_HDR_SIZE + VML_LINK_SIZE;
 	case VML_LOGOFF:
+		if (value >= VML_LOGOFF_REASON_MAX)
+			return -EINVAL;
+		be_put16(buf + VML_HDR_SIZE, value);
+		return VML_HDR_SIZE + VML_LOGOFF_SIZE;
 	case VML_NIC_DETACH:
 		return VML_HDR_SIZE;
 	default:
@@ -324,6 +329,14 @@ int vml_simple_decode(const uint8_t *buf, size_t len, uint16_t *value)
 			return -EMSGSIZE;
 		*value = buf[VML_HDR_SIZE];
 		return 0;
+	case VML_LOGOFF:
+		/* No body: a peer that gives no reason ends the session. */
+		if (len == VML_HDR_SIZE)
+			return 0;
+		if (len != VML_HDR_SIZE + VML_LOGOFF_SIZE)
+			return -EMSGSIZE;
+		*value = be_get16(buf + VML_HDR_SIZE);
+		return *value < VML_LOGOFF_REASON_MAX ? 0 : -EBADMSG;
 	default:
 		return len == VML_HDR_SIZE ? 0 : -EMSGSIZE;
 	}
@@ -344,6 +357,7 @@ int vml_init(struct vmlink *l, int fd, bool cp_side)
 	l->fd = fd;
 	l->cp_side = cp_side;
 	l->rc_timeout_ms = 5000;
+	l->peer_logoff = -1;
 	return 0;
 }
 
@@ -603,6 +617,8 @@ static int handle(struct vmlink *l, const uint8_t *m, size_t len, uint32_t want_
 			l->on_detach(l->ctx, h.vdev);
 		return 1;
 	case VML_LOGOFF:
+		/* A malformed LOGOFF still ends the session, for no stated reason. */
+		l->peer_logoff = vml_simple_decode(m, len, &v) < 0 ? VML_LOGOFF_ENDED : v;
 		return -EPIPE;
 	default:
 		goto bad;
@@ -694,11 +710,14 @@ int vml_poll(struct vmlink *l, int wait_ms)
 	return n > 0 ? 1 : 0;
 }
 
-int vml_logon(struct vmlink *l, const char *userid, const char *password, int wait_ms,
-	      struct vml_logon_reply *reply)
+int vml_logon_fd(int fd, const char *userid, const char *password, int wait_ms,
+		 struct vml_logon_reply *reply)
 {
+	uint8_t out[VML_HDR_SIZE + VML_LOGON_SIZE];
+	uint8_t in[VML_HDR_SIZE + 4 + sizeof(reply->text)];
+	struct pollfd pfd = { fd, POLLIN, 0 };
 	struct vml_logon lg;
-	size_t len = 0;
+	ssize_t got;
 	int n, r;
 
 	memset(&lg, 0, sizeof(lg));
@@ -706,21 +725,93 @@ int vml_logon(struct vmlink *l, const char *userid, const char *password, int wa
 		return -EINVAL;
 	strcpy(lg.userid, userid);
 	strcpy(lg.password, password);
-	n = vml_logon_encode(&lg, l->obuf, VML_MAX_MSG);
+	n = vml_logon_encode(&lg, out, sizeof(out));
+	memset(&lg, 0, sizeof(lg));
 	if (n < 0)
 		return n;
-	r = vml_send(l, l->obuf, (size_t)n);
+	got = send(fd, out, (size_t)n, MSG_NOSIGNAL);
+	memset(out, 0, sizeof(out));
+	if (got != n)
+		return got < 0 ? -errno : -EIO;
+	r = poll(&pfd, 1, wait_ms);
 	if (r < 0)
-		return r;
-	r = recv_one(l, wait_ms, &len);
+		return -errno;
 	if (r == 0)
 		return -ETIMEDOUT;
-	if (r < 0)
-		return r;
-	if (len < 2 || l->buf[1] != VML_LOGON_REPLY)
+	got = recv(fd, in, sizeof(in), MSG_DONTWAIT | MSG_TRUNC);
+	if (got == 0)
+		return -EPIPE;
+	if (got < 0)
+		return errno == EAGAIN ? -ETIMEDOUT : -errno;
+	/* CP's first message answers the LOGON; anything else (or too long) is not CP. */
+	if ((size_t)got > sizeof(in) || got < 2 || in[1] != VML_LOGON_REPLY)
 		return -EPROTO;
-	r = vml_logon_reply_decode(l->buf, len, reply);
+	r = vml_logon_reply_decode(in, (size_t)got, reply);
 	if (r < 0)
 		return r;
 	return reply->rc;
+}
+
+int vml_logon(struct vmlink *l, const char *userid, const char *password, int wait_ms,
+	      struct vml_logon_reply *reply)
+{
+	int r = vml_logon_fd(l->fd, userid, password, wait_ms, reply);
+
+	if (r == -EPROTO || r == -EBADMSG || r == -EMSGSIZE)
+		l->errors++;
+	if (r >= 0) {
+		l->sent++;
+		l->received++;
+	}
+	return r;
+}
+
+int vml_connect(const char *path)
+{
+	struct sockaddr_un sa;
+	int fd, rc;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
+/* ---- VM side: logging on again ------------------------------------------------------ */
+
+void vml_retry_start(struct vml_retry *r, uint64_t now_ms)
+{
+	memset(r, 0, sizeof(*r));
+	r->since_ms = now_ms;
+	r->delay_ms = VML_RETRY_MIN_MS;
+	r->next_ms = now_ms + VML_RETRY_MIN_MS;
+}
+
+uint64_t vml_retry_wait(const struct vml_retry *r, uint64_t now_ms)
+{
+	return r->next_ms > now_ms ? r->next_ms - now_ms : 0;
+}
+
+bool vml_retry_failed(struct vml_retry *r, uint64_t now_ms)
+{
+	bool growing = r->delay_ms < VML_RETRY_MAX_MS;
+	bool log;
+
+	r->attempts++;
+	log = growing || now_ms - r->logged_ms >= VML_RETRY_LOG_MS;
+	if (log)
+		r->logged_ms = now_ms;
+	r->delay_ms = r->delay_ms * 2 > VML_RETRY_MAX_MS ? VML_RETRY_MAX_MS : r->delay_ms * 2;
+	r->next_ms = now_ms + r->delay_ms;
+	return log;
 }

@@ -75,6 +75,15 @@ struct vml_nicdef {
 #define VML_ADDR_RC_SIZE 2
 /* VML_LINK body: u8 up. */
 #define VML_LINK_SIZE 1
+/* VML_LOGOFF body: u16 reason (an empty body is VML_LOGOFF_ENDED).  CP says why the
+ * session ends, so that a VM can tell "logged off" (final) from "CP is stopping" (it
+ * may LOGON again when CP is back). */
+#define VML_LOGOFF_SIZE 2
+enum vml_logoff_reason {
+	VML_LOGOFF_ENDED = 0,		/* LOGOFF, FORCE, a refused session: final */
+	VML_LOGOFF_SHUTDOWN = 1,	/* cpnetd is stopping (restart, upgrade) */
+	VML_LOGOFF_REASON_MAX
+};
 
 struct vml_hdr {
 	uint8_t type;
@@ -98,7 +107,7 @@ int vml_frame_decode(const uint8_t *buf, size_t len, struct pframe *f, struct qd
 int vml_addr_encode(uint16_t vdev, uint32_t seq, const struct paddr *a, uint8_t *buf, size_t cap);
 int vml_addr_decode(const uint8_t *buf, size_t len, struct paddr *a);
 int vml_simple_encode(uint8_t type, uint16_t vdev, uint32_t seq, uint16_t value,
-		      uint8_t *buf, size_t cap);	/* ADDR_RC (u16), LINK (u8), LOGOFF, DETACH */
+		      uint8_t *buf, size_t cap);	/* ADDR_RC (u16), LINK (u8), LOGOFF (u16 reason), DETACH */
 int vml_simple_decode(const uint8_t *buf, size_t len, uint16_t *value);
 
 /*
@@ -124,6 +133,7 @@ struct vmlink {
 	uint8_t *obuf;
 	int rc_timeout_ms;	/* VM side: how long a registration waits for CP */
 	uint64_t sent, received, errors;
+	int peer_logoff;	/* the reason of a LOGOFF the peer sent, -1 while none came */
 	/* VM side: CP told us about a NIC / a NIC went away / the session ended. */
 	void (*on_nicdef)(void *ctx, const struct vml_nicdef *d);
 	void (*on_detach)(void *ctx, uint16_t vdev);
@@ -154,5 +164,41 @@ int vml_send(struct vmlink *l, const uint8_t *msg, size_t len);
  * NIC definitions that follow are handed to on_nicdef by vml_poll. */
 int vml_logon(struct vmlink *l, const char *userid, const char *password, int wait_ms,
 	      struct vml_logon_reply *reply);
+/* The same on a connected socket that is not (yet) a link's: a VM logging on again
+ * while its link's buffers are in use.  Reads only the reply. */
+int vml_logon_fd(int fd, const char *userid, const char *password, int wait_ms,
+		 struct vml_logon_reply *reply);
+
+/* VM side: a SOCK_SEQPACKET connection to CP's VM socket `path`: the descriptor
+ * (close-on-exec) or -errno (-ENAMETOOLONG, -ENOENT, -ECONNREFUSED ...). */
+int vml_connect(const char *path);
+
+/*
+ * VM side: when to LOGON again after CP went away without logging the VM off (cpnetd
+ * stopping for a restart or upgrade, or crashing).  Attempts start VML_RETRY_MIN_MS
+ * after the loss and the delay doubles up to VML_RETRY_MAX_MS, then stays there:
+ * forever, because a guest cannot do anything useful with a NIC whose CP is gone but
+ * wait for it.  The attempts worth a log line (vml_retry_failed): every one while the
+ * delay grows, then one per VML_RETRY_LOG_MS, so an outage is visible in the log
+ * without filling it.  Pure arithmetic on the caller's clock (tests use a fake one).
+ */
+#define VML_RETRY_MIN_MS 100
+#define VML_RETRY_MAX_MS 2000
+#define VML_RETRY_LOG_MS 30000
+
+struct vml_retry {
+	uint64_t since_ms;	/* the link was lost */
+	uint64_t next_ms;	/* the next attempt is due */
+	uint64_t logged_ms;	/* the last attempt that was logged */
+	uint32_t delay_ms;	/* from the last attempt to the next */
+	unsigned attempts;	/* failed so far */
+};
+
+void vml_retry_start(struct vml_retry *r, uint64_t now_ms);
+/* Milliseconds until the next attempt (0: due now). */
+uint64_t vml_retry_wait(const struct vml_retry *r, uint64_t now_ms);
+/* The attempt made at now_ms failed: schedule the next.  True when this failure
+ * should be logged. */
+bool vml_retry_failed(struct vml_retry *r, uint64_t now_ms);
 
 #endif

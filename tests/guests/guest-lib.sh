@@ -57,6 +57,25 @@ dump_dmesg() {
 	dmesg | tail -n "${1:-20}" | while read -r l; do say "dmesg: $l"; done
 }
 
+# online BASE LAYER2: group qeth devices BASE..BASE+2, set them online in that layer
+# (1 layer 2, 0 layer 3) and set IF to the new interface; any failure ends the init
+# (guest_done "FAIL ...").  Prints "CPNET-GUEST: online BASE layer2 L state S if IF".
+online() {
+	_on_b=/sys/bus/ccwgroup/devices/0.0.$1
+	_on_d1=$(printf '%04x' $((0x$1 + 1)))
+	_on_d2=$(printf '%04x' $((0x$1 + 2)))
+	echo "0.0.$1,0.0.$_on_d1,0.0.$_on_d2" > /sys/bus/ccwgroup/drivers/qeth/group ||
+		{ dump_dmesg 10; guest_done "FAIL group $1"; }
+	echo "$2" > $_on_b/layer2 || guest_done "FAIL $1 layer2=$2"
+	if ! echo 1 > $_on_b/online; then
+		dump_dmesg 25
+		guest_done "FAIL online $1"
+	fi
+	IF=$(ls $_on_b/net/ 2>/dev/null)
+	[ -n "$IF" ] || { dump_dmesg 10; guest_done "FAIL $1: no net device"; }
+	say "CPNET-GUEST: online $1 layer2 $(cat $_on_b/layer2) state $(cat $_on_b/state) if $IF"
+}
+
 # The end of every test init: the marker boot.sh waits for, then idle forever
 # (boot.sh stops Hercules; a guest that exits init would panic).
 guest_done() {

@@ -1,6 +1,7 @@
 #!/bin/bash
 # tests/guests/t_cpnic_cp.sh - CPNIC port=cp: in a guest-less Hercules against a real cpnetd:
-# LOGON, one shared link per user, NICDEF match/mismatch, refused LOGON, FORCE (no guest, ~6 s).
+# LOGON, one shared link per user, NICDEF match/mismatch, refused LOGON, LOGON again after cpnetd
+# restarts (SIGTERM, SIGKILL), FORCE (no guest, ~10 s).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 T=t_cpnic_cp
@@ -43,11 +44,14 @@ USER LINUX02 PW2 G
   NICDEF 0600 TYPE QDIO LAN SYSTEM VSWETH
 DIR
 printf 'pw1\n' > "$TMP/pw1"
-timeout 120 "$BIN/cpnetd" --config "$TMP/system.config" --directory "$TMP/user.direct" \
-	--socket "$CPNET_SOCKET" > "$TMP/cpnetd.out" 2> "$TMP/cpnetd.err" &
-CPNETD_PID=$!
-poll 30 test -S "$VMSOCK"
-[ -S "$VMSOCK" ] || fail "cpnetd has no VM socket: $(cat "$TMP/cpnetd.err")"
+start_cpnetd() {
+	timeout 120 "$BIN/cpnetd" --config "$TMP/system.config" --directory "$TMP/user.direct" \
+		--socket "$CPNET_SOCKET" > "$TMP/cpnetd.out" 2>> "$TMP/cpnetd.err" &
+	CPNETD_PID=$!
+	poll 30 test -S "$VMSOCK"
+	[ -S "$VMSOCK" ] || fail "cpnetd has no VM socket: $(cat "$TMP/cpnetd.err")"
+}
+start_cpnetd
 
 # 0600 and 0700 share LINUX01's link (password, then pwfile); 0800 is not in the
 # directory; LINUX02's password is wrong; a cp port without a user is refused.
@@ -101,11 +105,51 @@ OUT=$(timeout 20 "$BIN/cpnet" q names 2>&1)
 grep -q "LINUX01" <<<"$OUT" || fail "LINUX01 not logged on: $OUT"
 grep -q "LINUX02" <<<"$OUT" && fail "LINUX02 logged on with a wrong password: $OUT"
 
-# FORCE ends the session: both NICs of the link lose their port.
+# cpnetd restarts under the running Hercules (SIGTERM: it says LOGOFF "shutdown"; SIGKILL:
+# the socket just closes): the link logs on again by itself and both NICs are back.
+for sig in TERM KILL; do
+	n0=$(grep -c 'logged on again' "$LOG")
+	up0=$(grep -c '^CPNIC 0700: LAN SYSTEM VSWIP is up$' "$LOG")
+	# CPNETD_PID is timeout's: it passes SIGTERM on; SIGKILL must hit cpnetd itself.
+	child=$(pgrep -P "$CPNETD_PID" -x cpnetd) || fail "SIG$sig: no cpnetd under timeout $CPNETD_PID"
+	kill -$sig "$child"
+	wait "$CPNETD_PID" 2>/dev/null
+	CPNETD_PID=
+	why="cpnetd stopped"
+	[ $sig = KILL ] && why="the connection to cpnetd broke"
+	wait_for "$LOG" "CPNIC 0700: session of LINUX01 lost ($why): link down (STOPLAN), logging on again" 10 "$HPID" ||
+		fail "SIG$sig: no session-lost message"
+	[ $sig = KILL ] && rm -f "$CPNET_SOCKET" "$VMSOCK"	# what a killed cpnetd leaves
+	sleep 1		# a few attempts fail while cpnetd is away
+	start_cpnetd
+	for _ in $(seq 50); do
+		[ "$(grep -c 'logged on again' "$LOG")" -gt "$n0" ] &&
+			[ "$(grep -c '^CPNIC 0700: LAN SYSTEM VSWIP is up$' "$LOG")" -gt "$up0" ] && break
+		sleep 0.1
+	done
+	[ "$(grep -c 'logged on again' "$LOG")" = $((n0 + 1)) ] || fail "SIG$sig: LINUX01 did not log on again (once)"
+	[ "$(grep -c '^CPNIC 0700: LAN SYSTEM VSWIP is up$' "$LOG")" -gt "$up0" ] || fail "SIG$sig: 0700 not coupled again"
+	need "^CPNIC cp:LINUX01: LOGON again, attempt 1: cannot reach cpnetd at $VMSOCK: " "SIG$sig: failed attempts logged"
+	need "^CPNIC cp:LINUX01: logged on again to cpnetd at $VMSOCK after [1-9][0-9]* failed attempt\(s\), [0-9.]+ s without CP: LOGON AS  LINUX01 " "SIG$sig: LOGON again logged"
+	need '^CPNIC 0600: NIC 0600 of LINUX01 is on cpnetd again \(MAC 02:00:00:' "SIG$sig: 0600 attached again"
+	OUT=$(timeout 20 "$BIN/cpnet" q vswitch vsweth det 2>&1)
+	grep -qF "Adapter Owner: LINUX01  NIC: 0600.P00" <<<"$OUT" || fail "SIG$sig: CP lacks LINUX01's 0600 again: $OUT"
+	OUT=$(timeout 20 "$BIN/cpnet" q vswitch vswip det 2>&1)
+	grep -qF "Adapter Owner: LINUX01  NIC: 0700.P00" <<<"$OUT" || fail "SIG$sig: CP lacks LINUX01's 0700 again: $OUT"
+done
+# The group that had no NICDEF stays without a port; nothing was refused on the way.
+refuse 'defines NIC 0[67]00 of LINUX01 again' "a NIC refused after the restart"
+
+# FORCE ends the session for good: both NICs of the link lose their port, no LOGON again.
+n0=$(grep -c 'logged on again' "$LOG")
 OUT=$(timeout 20 "$BIN/cpnet" force linux01 2>&1) || fail "force: $OUT"
 wait_for "$LOG" "CPNIC 0700: cpnetd ended the session of LINUX01" 30 "$HPID" ||
 	fail "no session-ended message after FORCE"
-need '^CPNIC 0600: cpnetd ended the session of LINUX01 \(LOGOFF, FORCE or shutdown\): link down, no port$' "0600 told"
+need '^CPNIC 0600: cpnetd ended the session of LINUX01 \(LOGOFF or FORCE\): link down, no port$' "0600 told"
+sleep 1
+[ "$(grep -c 'logged on again' "$LOG")" = "$n0" ] || fail "LINUX01 logged on again after FORCE"
+OUT=$(timeout 20 "$BIN/cpnet" q names 2>&1)
+! grep -q "LINUX01" <<<"$OUT" || fail "LINUX01 logged on after FORCE: $OUT"
 herc_stop "$HPID"
 HPID=
 secs=$(echo "$(date +%s.%N) $t0" | awk '{printf "%.1f", $1 - $2}')

@@ -53,6 +53,40 @@ grep -q "^HCPCMD003E Invalid option - \.\.\.$" "$TMP/inter.out" || fail "no 003E
 grep -qx "VMLAN general activity:" "$TMP/inter.out" || fail "session died after bad lines"
 grep -qx "Ready;" "$TMP/inter.out" || fail "no Ready;"
 
+# A NUL byte inside a line: the client sends nothing of it (not "q vsw"), says so and
+# goes on with the next line; exit status 1.
+printf 'q vsw \0 nosuch\nq vmlan\n' | timeout 30 "$BIN/cpnet" >"$TMP/nul.out" 2>"$TMP/nul.err"
+rc=$?
+[ "$rc" -eq 1 ] || fail "NUL line: rc $rc"
+grep -qx "cpnet: line 1: a NUL byte at column 7; not sent" "$TMP/nul.err" ||
+	fail "NUL line: no client error: $(cat "$TMP/nul.err")"
+! grep -q "^VSWITCH " "$TMP/nul.out" || fail "NUL line ran as Q VSW: $(cat "$TMP/nul.out")"
+grep -qx "VMLAN general activity:" "$TMP/nul.out" || fail "NUL line: the next line did not run"
+# The server refuses such a line from a client that does send it (peers are hostile).
+if command -v python3 >/dev/null; then
+	python3 - "$CPNET_SOCKET" >"$TMP/nulraw.out" 2>&1 <<'PY'
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+s.sendall(b"LOGON OPERATOR OPERATOR\nq vsw \0 nosuch\nq vmlan\n")
+s.settimeout(10)
+data, end = b"", time.time() + 10
+while data.count(b"Ready") < 3 and time.time() < end:
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    data += chunk
+sys.stdout.write(data.decode("latin-1"))
+PY
+	grep -qx "HCPCMD9004E Command line contains a NUL character (column 7); not executed" "$TMP/nulraw.out" ||
+		fail "server ran a NUL line: $(cat "$TMP/nulraw.out")"
+	grep -qx "Ready(09004);" "$TMP/nulraw.out" || fail "NUL line: no Ready(09004);"
+	! grep -q "^VSWITCH " "$TMP/nulraw.out" || fail "server ran the NUL line as Q VSW"
+	grep -qx "VMLAN general activity:" "$TMP/nulraw.out" || fail "session died after the NUL line"
+else
+	echo "SKIP cp_errors: raw NUL line to the server (no python3)"
+fi
+
 cp_ q vsw vsw1 details; expect_ok
 [ "$OUT" = "$before" ] || fail "state changed: $OUT"
 cp_ q vsw; expect_ok

@@ -541,6 +541,14 @@ TEST(cmds_server_line_protocol)
 	server_line(cp, &vm, "", 0, &o);
 	CHECK_STR(o.buf, "Ready;\n");
 	out_reset(&o);
+	/* A NUL inside the line: refused whole, never run as the part before it. */
+	server_line(cp, &vm, "Q VMLAN\0 X", 10, &o);
+	CHECK_STR(o.buf, "HCPCMD9004E Command line contains a NUL character (column 8); not "
+		  "executed\nReady(09004);\n");
+	out_reset(&o);
+	server_line(cp, &vm, "\0", 1, &o);
+	CHECK(strstr(o.buf, "HCPCMD9004E") == o.buf);
+	out_reset(&o);
 	server_line(cp, &vm, "LOGOFF", 6, &o);
 	CHECK(vm == NULL || cp->nvms == 0);
 	cp_free(cp);

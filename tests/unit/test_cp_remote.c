@@ -210,5 +210,34 @@ TEST(cp_remote_logon_defines_couples_and_logoff_releases)
 	for (unsigned guard = 0; guard < 16 && (n = next_msg(e, &h)) && h.type != VML_LOGOFF; guard++)
 		;
 	CHECK(n > 0 && h.type == VML_LOGOFF);
+	/* A LOGOFF (or FORCE) is final: the VM must not log on again by itself. */
+	{
+		uint16_t why = 99;
+
+		CHECK_EQ(vml_simple_decode(e->buf, n, &why), 0);
+		CHECK_EQ(why, VML_LOGOFF_ENDED);
+	}
+	renv_free(e);
+}
+
+TEST(cp_remote_stopping_cp_tells_vms_it_may_come_back)
+{
+	struct renv *e = renv_new();
+	struct vml_hdr h;
+	struct vm *vm = NULL;
+	uint16_t why = 99;
+	size_t n = 0;
+
+	REQUIRE(e);
+	REQUIRE(cp_logon_remote(&e->cp, "REMOTE1", "PW1", &e->link, &e->o, &vm) == 0);
+	/* What the server's shutdown does before it closes the VM connections. */
+	e->cp.stopping = true;
+	cp_logoff(&e->cp, vm);
+	for (unsigned guard = 0; guard < 16 && (n = next_msg(e, &h)) && h.type != VML_LOGOFF; guard++)
+		;
+	REQUIRE(n > 0 && h.type == VML_LOGOFF);
+	CHECK_EQ(n, VML_HDR_SIZE + VML_LOGOFF_SIZE);
+	CHECK_EQ(vml_simple_decode(e->buf, n, &why), 0);
+	CHECK_EQ(why, VML_LOGOFF_SHUTDOWN);
 	renv_free(e);
 }

@@ -3,7 +3,9 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "driver/guest.h"
@@ -337,4 +339,190 @@ TEST(vmlink_frames_for_one_nic_arrive_as_one_batch)
 	CHECK_EQ(vml_poll(&vm, 100), -EPIPE);
 	vml_free(&vm);
 	close(sv[0]);
+}
+
+/* The re-LOGON schedule after cpnetd went away, on a fake clock: 100 ms doubling to
+ * 2 s, then 2 s forever; every attempt logged while the delay grows, then one per 30 s. */
+TEST(vmlink_retry_backs_off_and_rate_limits_its_log)
+{
+	static const uint32_t delays[] = { 200, 400, 800, 1600, 2000, 2000, 2000 };
+	struct vml_retry r;
+	uint64_t now = 50000, logged = 0;
+
+	vml_retry_start(&r, now);
+	CHECK_EQ(vml_retry_wait(&r, now), VML_RETRY_MIN_MS);
+	CHECK_EQ(vml_retry_wait(&r, now + 99), 1);
+	now += VML_RETRY_MIN_MS;
+	CHECK_EQ(vml_retry_wait(&r, now), 0);
+	for (unsigned i = 0; i < sizeof(delays) / sizeof(delays[0]); i++) {
+		bool log = vml_retry_failed(&r, now);
+
+		CHECK_EQ(r.attempts, i + 1);
+		CHECK_EQ(r.delay_ms, delays[i]);
+		CHECK_EQ(vml_retry_wait(&r, now), delays[i]);
+		/* Growing delays (the first five attempts) are all logged; then quiet. */
+		CHECK_EQ(log, i < 5);
+		logged += log;
+		now += delays[i];
+	}
+	CHECK_EQ(logged, 5);
+	/* An hour of failures at 2 s: one line per 30 s, never a longer gap. */
+	{
+		uint64_t last = now, lines = 0, longest = 0;
+
+		for (unsigned i = 0; i < 1800; i++) {
+			if (vml_retry_failed(&r, now)) {
+				lines++;
+				if (now - last > longest)
+					longest = now - last;
+				last = now;
+			}
+			CHECK(r.delay_ms == VML_RETRY_MAX_MS);
+			now += r.delay_ms;
+		}
+		CHECK(lines >= 110 && lines <= 125);
+		CHECK(longest <= VML_RETRY_LOG_MS + VML_RETRY_MAX_MS);
+	}
+	/* A new outage starts the schedule over. */
+	vml_retry_start(&r, now);
+	CHECK_EQ(r.attempts, 0);
+	CHECK_EQ(vml_retry_wait(&r, now), VML_RETRY_MIN_MS);
+}
+
+/* Why the session ended, as the VM's link sees it: the reason of CP's LOGOFF, or none
+ * when the socket just closed (cpnetd killed). */
+TEST(vmlink_logoff_reason_tells_final_from_restart)
+{
+	uint8_t b[VML_HDR_SIZE + VML_LOGOFF_SIZE + 2];
+	struct vmlink l;
+	uint16_t v = 9;
+	int sv[2], n;
+
+	n = vml_simple_encode(VML_LOGOFF, 0, 0, VML_LOGOFF_SHUTDOWN, b, sizeof(b));
+	REQUIRE(n == VML_HDR_SIZE + VML_LOGOFF_SIZE);
+	CHECK_EQ(vml_simple_decode(b, (size_t)n, &v), 0);
+	CHECK_EQ(v, VML_LOGOFF_SHUTDOWN);
+	CHECK_EQ(vml_simple_decode(b, VML_HDR_SIZE, &v), 0);	/* no body: ended */
+	CHECK_EQ(v, VML_LOGOFF_ENDED);
+	CHECK(vml_simple_encode(VML_LOGOFF, 0, 0, VML_LOGOFF_REASON_MAX, b, sizeof(b)) < 0);
+
+	for (unsigned round = 0; round < 4; round++) {
+		REQUIRE(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) == 0);
+		REQUIRE(vml_init(&l, sv[0], false) == 0);
+		CHECK_EQ(l.peer_logoff, -1);
+		if (round == 0) {
+			n = vml_simple_encode(VML_LOGOFF, 0, 0, VML_LOGOFF_SHUTDOWN, b, sizeof(b));
+		} else if (round == 1) {
+			n = vml_simple_encode(VML_LOGOFF, 0, 0, VML_LOGOFF_ENDED, b, sizeof(b));
+		} else if (round == 2) {
+			/* A reason CP does not define: still the end, and final. */
+			n = vml_simple_encode(VML_LOGOFF, 0, 0, VML_LOGOFF_SHUTDOWN, b, sizeof(b));
+			b[VML_HDR_SIZE + 1] = 0x77;
+		} else {
+			n = 0;	/* no LOGOFF: the peer just goes */
+		}
+		if (n > 0)
+			REQUIRE(send(sv[1], b, (size_t)n, 0) == n);
+		close(sv[1]);
+		CHECK_EQ(vml_poll(&l, 1000), -EPIPE);
+		CHECK_EQ(l.peer_logoff, round == 0 ? VML_LOGOFF_SHUTDOWN :
+					round == 3 ? -1 : VML_LOGOFF_ENDED);
+		vml_free(&l);
+		close(sv[0]);
+	}
+}
+
+struct nicdef_seen {
+	unsigned n;
+	uint16_t vdev;
+};
+
+static void seen_nicdef(void *ctx, const struct vml_nicdef *d)
+{
+	struct nicdef_seen *s = ctx;
+
+	s->n++;
+	s->vdev = d->vdev;
+}
+
+/* LOGON again on a fresh socket that is no link's yet: only the reply is read; the
+ * NICDEFs behind it wait for the link that takes the socket over. */
+TEST(vmlink_logon_on_a_bare_socket_leaves_the_nicdefs)
+{
+	struct vml_logon_reply r = { 0, "LOGON AS LINUX01" }, got;
+	struct vml_nicdef d = { 0x0600, 3, 6, 0, 2, { 2, 0, 0, 0, 0, 1 }, "VSWETH", "SYSTEM" };
+	struct nicdef_seen seen = { 0, 0 };
+	uint8_t b[VML_MAX_MSG > 512 ? 512 : VML_MAX_MSG];
+	struct vml_logon lg;
+	struct vmlink l;
+	int sv[2], n;
+	ssize_t m;
+
+	REQUIRE(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) == 0);
+	n = vml_logon_reply_encode(&r, b, sizeof(b));
+	REQUIRE(n > 0 && send(sv[1], b, (size_t)n, 0) == n);
+	n = vml_nicdef_encode(&d, b, sizeof(b));
+	REQUIRE(n > 0 && send(sv[1], b, (size_t)n, 0) == n);
+	CHECK_EQ(vml_logon_fd(sv[0], "linux01", "pw1", 1000, &got), 0);
+	CHECK_STR(got.text, "LOGON AS LINUX01");
+	m = recv(sv[1], b, sizeof(b), MSG_DONTWAIT);	/* what the VM sent */
+	REQUIRE(m == VML_HDR_SIZE + VML_LOGON_SIZE);
+	CHECK_EQ(vml_logon_decode(b, (size_t)m, &lg), 0);
+	CHECK_STR(lg.userid, "LINUX01");
+	CHECK_STR(lg.password, "pw1");
+
+	REQUIRE(vml_init(&l, sv[0], false) == 0);
+	l.ctx = &seen;
+	l.on_nicdef = seen_nicdef;
+	CHECK_EQ(vml_poll(&l, 1000), 1);
+	CHECK_EQ(seen.n, 1);
+	CHECK_EQ(seen.vdev, 0x0600);
+
+	/* Refused: CP's rc; silence: a timeout; not a LOGON reply: not CP. */
+	r.rc = 54;
+	n = vml_logon_reply_encode(&r, b, sizeof(b));
+	REQUIRE(n > 0 && send(sv[1], b, (size_t)n, 0) == n);
+	CHECK_EQ(vml_logon_fd(sv[0], "linux01", "pw1", 1000, &got), 54);
+	CHECK_EQ(vml_logon_fd(sv[0], "linux01", "pw1", 50, &got), -ETIMEDOUT);
+	n = vml_nicdef_encode(&d, b, sizeof(b));
+	REQUIRE(n > 0 && send(sv[1], b, (size_t)n, 0) == n);
+	CHECK_EQ(vml_logon_fd(sv[0], "linux01", "pw1", 1000, &got), -EPROTO);
+	CHECK_EQ(vml_logon_fd(sv[0], "toolonguser", "pw1", 1000, &got), -EINVAL);
+	/* CP goes away (having read what the VM sent: unread data would be a reset). */
+	for (unsigned i = 0; i < 8 && recv(sv[1], b, sizeof(b), MSG_DONTWAIT) > 0; i++)
+		;
+	close(sv[1]);
+	CHECK_EQ(vml_logon_fd(sv[0], "linux01", "pw1", 1000, &got), -EPIPE);
+	vml_free(&l);
+	close(sv[0]);
+}
+
+TEST(vmlink_connect_reports_why)
+{
+	char path[108], lpath[200];
+	struct sockaddr_un sa;
+	int lfd, fd;
+
+	snprintf(path, sizeof(path), "/tmp/cpnet-test-vml.%d", (int)getpid());
+	unlink(path);
+	CHECK_EQ(vml_connect(path), -ENOENT);
+	memset(lpath, 'x', sizeof(lpath) - 1);
+	lpath[sizeof(lpath) - 1] = 0;
+	CHECK_EQ(vml_connect(lpath), -ENAMETOOLONG);
+
+	lfd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+	REQUIRE(lfd >= 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	REQUIRE(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) == 0);
+	/* Bound but not listening: what a starting cpnetd looks like. */
+	CHECK_EQ(vml_connect(path), -ECONNREFUSED);
+	REQUIRE(listen(lfd, 1) == 0);
+	fd = vml_connect(path);
+	CHECK(fd >= 0);
+	if (fd >= 0)
+		close(fd);
+	close(lfd);
+	unlink(path);
 }
