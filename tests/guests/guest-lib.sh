@@ -42,6 +42,24 @@ load_modules() {
 	return $_lm_fails
 }
 
+# qeth device group BASE..BASE+2 online in layer 2 (LAYER2=1) or 3 (0); sets IF to its
+# interface and prints "CPNET-GUEST: online BASE layer2 N state S if IF".
+online() {
+	b=/sys/bus/ccwgroup/devices/0.0.$1
+	d1=$(printf '%04x' $((0x$1 + 1)))
+	d2=$(printf '%04x' $((0x$1 + 2)))
+	echo "0.0.$1,0.0.$d1,0.0.$d2" > /sys/bus/ccwgroup/drivers/qeth/group ||
+		{ dump_dmesg 10; guest_done "FAIL group $1"; }
+	echo "$2" > $b/layer2 || guest_done "FAIL $1 layer2=$2"
+	if ! echo 1 > $b/online; then
+		dump_dmesg 25
+		guest_done "FAIL online $1"
+	fi
+	IF=$(ls $b/net/ 2>/dev/null)
+	[ -n "$IF" ] || { dump_dmesg 10; guest_done "FAIL $1: no net device"; }
+	say "CPNET-GUEST: online $1 layer2 $(cat $b/layer2) state $(cat $b/state) if $IF"
+}
+
 # Show the last kernel messages, paced (for failures).
 dump_dmesg() {
 	dmesg | tail -n "${1:-20}" | while read -r l; do say "dmesg: $l"; done

@@ -24,23 +24,6 @@ if ! load_modules > /tmp/insmod.log; then
 	guest_done "FAIL insmod"
 fi
 
-# online BASE LAYER2: group BASE..BASE+2, online in that layer; sets IF.
-online() {
-	b=/sys/bus/ccwgroup/devices/0.0.$1
-	d1=$(printf '%04x' $((0x$1 + 1)))
-	d2=$(printf '%04x' $((0x$1 + 2)))
-	echo "0.0.$1,0.0.$d1,0.0.$d2" > /sys/bus/ccwgroup/drivers/qeth/group ||
-		{ dump_dmesg 10; guest_done "FAIL group $1"; }
-	echo "$2" > $b/layer2 || guest_done "FAIL $1 layer2=$2"
-	if ! echo 1 > $b/online; then
-		dump_dmesg 25
-		guest_done "FAIL online $1"
-	fi
-	IF=$(ls $b/net/ 2>/dev/null)
-	[ -n "$IF" ] || { dump_dmesg 10; guest_done "FAIL $1: no net device"; }
-	say "CPNET-GUEST: online $1 layer2 $(cat $b/layer2) state $(cat $b/state) if $IF"
-}
-
 online 0700 0
 IF3=$IF
 ip addr add "$L3" dev "$IF3" || guest_done "FAIL ip addr add $L3"
