@@ -78,7 +78,15 @@ check-s390x:
 check-scenarios: all
 	@tests/run-scenarios.sh
 
-check-guests: all
+# The hostile guest's helper (t_hostile): a static s390x program for the initramfs; only
+# when the cross compiler is installed (t_hostile prints SKIP without it).
+S390X_CC ?= s390x-linux-gnu-gcc
+GUEST_TOOLS := $(if $(shell command -v $(S390X_CC)),$(BUILD)/guests/hostile)
+$(BUILD)/guests/hostile: tests/guests/hostile.c
+	@mkdir -p $(dir $@)
+	$(S390X_CC) -std=gnu11 $(WARN) -O2 -static -o $@ $<
+
+check-guests: all $(GUEST_TOOLS)
 	@tests/guests/run.sh
 
 # libFuzzer targets, built with clang against an instrumented copy of the library.

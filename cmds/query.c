@@ -399,7 +399,8 @@ void query_lan_out(struct cp *cp, const struct lanbk *lan, enum q_detail d, stru
 			out_line(o, " Uplink Port:");
 			out_line(o, "  State: %s", !lan->connect ? "Disconnected" :
 				 (lan->nrdev == 0 || lan->uplink) ? "Ready" : "Device not ready");
-			out_line(o, "  PMTUD setting: EXTERNAL   PMTUD value: 8992     Trace Pages: 8");
+			out_line(o, "  PMTUD setting: EXTERNAL   PMTUD value: %-8u Trace Pages: 8",
+				 PORT_MAX_MTU);
 			if (!lan->nrdev)
 				out_line(o, "  RDEV: None");
 			for (unsigned k = 0; k < lan->nrdev; k++)

@@ -33,7 +33,7 @@ int nic_create(struct nicbk *nic, const struct nic_cfg *cfg)
 	nic->cfg = *cfg;
 	nic->cfg.owner[sizeof(nic->cfg.owner) - 1] = 0;
 	if (!nic->cfg.max_mtu)
-		nic->cfg.max_mtu = 8992;
+		nic->cfg.max_mtu = PORT_MAX_MTU;
 	if (!nic->cfg.link_type)
 		nic->cfg.link_type = 0x03;	/* GbE */
 	nic->dev = calloc(cfg->ndev, sizeof(*nic->dev));

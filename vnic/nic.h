@@ -95,7 +95,7 @@ struct nic_cfg {
 	uint8_t chpid;
 	enum nic_type type;
 	uint8_t mac[6];		/* assigned MAC */
-	uint16_t max_mtu;	/* reported in ULP_ENABLE (0 = 8992) */
+	uint16_t max_mtu;	/* reported in ULP_ENABLE (0 = PORT_MAX_MTU) */
 	uint8_t link_type;	/* reported in ULP_ENABLE (0 = GbE) */
 	bool vm_nic;		/* RCD plant "VM": Linux treats it as a z/VM NIC */
 	char owner[9];		/* user id, for messages and QUERY */

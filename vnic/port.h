@@ -73,6 +73,12 @@ struct port_ops {
 	uint16_t (*addr)(void *peer, struct port *from, const struct paddr *a);
 };
 
+/* The MTU every NIC reports in ULP_ENABLE (QUERY VSWITCH's PMTUD value), and so the
+ * largest IP packet a LAN carries from a guest; Ethernet frames may add a header and a
+ * VLAN tag (PORT_MAX_ETH). */
+#define PORT_MAX_MTU 8992
+#define PORT_MAX_ETH (PORT_MAX_MTU + 14 + 4)
+
 /* Drop reasons, counted per port and shown by QUERY ... DETAILS. */
 enum port_drop {
 	PD_NOBUF = 0,		/* receiver had no empty input buffer */

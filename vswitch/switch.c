@@ -453,6 +453,21 @@ static int group(struct lanbk *lan, const struct lan_conn *fc, uint8_t kind,
 	return LAN_BROADCAST;
 }
 
+/*
+ * IPv6 sources a guest uses before (or without) registering them: the unspecified
+ * address (DAD's Neighbor Solicitations) and link-local ones (MLD reports and Router
+ * Solicitations go out while qeth's SETIP of fe80:: is still queued).  Link-local
+ * traffic stays on this LAN, and nothing forwards it beyond.
+ */
+static bool src_unchecked(bool v6, const uint8_t *src)
+{
+	static const uint8_t zero[16];
+
+	if (!v6)
+		return false;
+	return !memcmp(src, zero, 16) || (src[0] == 0xFE && (src[1] & 0xC0) == 0x80);
+}
+
 /* Layer 3: by destination IP. */
 int lan_lookup_l3(struct lanbk *lan, const struct pframe *f, struct port *from)
 {
@@ -494,10 +509,9 @@ int lan_lookup_l3(struct lanbk *lan, const struct pframe *f, struct port *from)
 	kind = f->ipv6 ? IPT_V6 : IPT_V4;
 	src = f->ipv6 ? b + 8 : b + 12;
 	dst = f->ipv6 ? b + 24 : b + 16;
-	/* A guest sends only from addresses it registered (IPv4; IPv6 sources are not
-	 * checked: DAD and MLD go out before SETIP completes). */
-	if (!fc->uplink && kind == IPT_V4 &&
-	    iptab_lookup(&lan->tab, IPT_V4, src) != (int)conn_idx(lan, fc))
+	/* A guest sends only from addresses it registered. */
+	if (!fc->uplink && !src_unchecked(f->ipv6, src) &&
+	    iptab_lookup(&lan->tab, kind, src) != (int)conn_idx(lan, fc))
 		return noport(lan, PD_SPOOF);
 	if (!f->ipv6 && (f->cast == PF_BROADCAST ||
 			 (dst[0] == 255 && dst[1] == 255 && dst[2] == 255 && dst[3] == 255))) {
@@ -648,6 +662,12 @@ static void classify(struct lanbk *lan, struct lan_conn *fc, const struct pframe
 	/* Room for a VLAN tag's two extra spans in the 8-bit span count. */
 	if (fc->mismatch || have < f->len || !f->len || f->nspans > 253) {
 		drop(lan, fc, PD_BADFRAME);
+		return;
+	}
+	/* Past the MTU the guest's NIC reported: Linux's stack never builds such a frame,
+	 * but a packet socket's software GSO does (segments of any size, no MTU check). */
+	if (!fc->uplink && f->len > (f->kind == PF_ETH ? PORT_MAX_ETH : PORT_MAX_MTU)) {
+		drop(lan, fc, PD_TOOBIG);
 		return;
 	}
 	if (lan->transport == LAN_ETHERNET) {

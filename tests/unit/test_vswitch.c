@@ -594,6 +594,97 @@ TEST(vsw_l3_spoofed_source_dropped)
 	lan_table_free(&tb);
 }
 
+/* IPv6 too: a source the guest did not register is dropped, in passthrough and bare;
+ * the unspecified address (DAD) and link-local ones (MLD, RS before SETIP) pass. */
+TEST(vsw_l3_spoofed_v6_source_dropped_except_unspecified_and_link_local)
+{
+	struct lan_table tb;
+	struct lanbk *lan = mklan(&tb, LAN_VSWITCH, LAN_IP);
+	struct fake a, b;
+	uint8_t v6a[16] = { 0xfd, 2, [15] = 1 }, v6b[16] = { 0xfd, 2, [15] = 2 };
+	uint8_t v6x[16] = { 0xfd, 2, [15] = 0x77 }, ll[16] = { 0xfe, 0x80, [15] = 9 };
+	uint8_t any[16] = { 0 }, fr[80];
+
+	REQUIRE(lan);
+	REQUIRE(up(lan, &a, "LINUX1", 3) == 0);
+	REQUIRE(up(lan, &b, "LINUX2", 3) == 0);
+	CHECK_EQ(reg(&a, PA_SETIP, v6a, true, 0), 0);
+	CHECK_EQ(reg(&b, PA_SETIP, v6b, true, 0), 0);
+	memset(fr, 0, sizeof(fr));
+	fr[12] = 0x86;
+	fr[13] = 0xDD;
+	fr[14] = 0x60;
+	memcpy(fr + 14 + 24, v6b, 16);
+	/* Unregistered, then the other guest's own address: both refused, nothing arrives. */
+	memcpy(fr + 14 + 8, v6x, 16);
+	send1(&a, PF_ETH, true, PF_UNICAST, fr, 70);
+	send1(&a, PF_IP, true, PF_UNICAST, fr + 14, 56);
+	memcpy(fr + 14 + 8, v6b, 16);
+	send1(&a, PF_ETH, true, PF_UNICAST, fr, 70);
+	CHECK_EQ(b.frames, 0);
+	CHECK_EQ(a.p.st.drop[PD_SPOOF], 3);
+	CHECK_EQ(a.p.st.tx_discards, 3);
+	CHECK_EQ(lan->st.drop[PD_SPOOF], 3);
+	/* Its own address, the unspecified one and a link-local one pass. */
+	memcpy(fr + 14 + 8, v6a, 16);
+	send1(&a, PF_ETH, true, PF_UNICAST, fr, 70);
+	memcpy(fr + 14 + 8, any, 16);
+	send1(&a, PF_ETH, true, PF_UNICAST, fr, 70);
+	memcpy(fr + 14 + 8, ll, 16);
+	send1(&a, PF_ETH, true, PF_UNICAST, fr, 70);
+	CHECK_EQ(b.frames, 3);
+	CHECK_EQ(a.p.st.drop[PD_SPOOF], 3);
+	/* fec0:: (site-local, not link-local) is checked. */
+	memcpy(fr + 14 + 8, ll, 16);
+	fr[14 + 9] = 0xc0;
+	send1(&a, PF_ETH, true, PF_UNICAST, fr, 70);
+	CHECK_EQ(a.p.st.drop[PD_SPOOF], 4);
+	CHECK_EQ(b.frames, 3);
+	lan_table_free(&tb);
+}
+
+/* A guest's frame past the MTU its NIC reported (plus Ethernet header and VLAN tag) is
+ * dropped as too large, on both transports; the largest legal one passes.  The uplink
+ * is not held to it. */
+TEST(vsw_frame_past_mtu_dropped_too_big)
+{
+	static uint8_t big[PORT_MAX_ETH + 1];
+	struct lan_table tb;
+	struct lanbk *lan = mklan(&tb, LAN_VSWITCH, LAN_ETHERNET);
+	struct lan_table tb3;
+	struct lanbk *l3 = mklan(&tb3, LAN_VSWITCH, LAN_IP);
+	struct fake a, b, c, d;
+
+	REQUIRE(lan && l3);
+	REQUIRE(up(lan, &a, "LINUX1", 2) == 0);
+	REQUIRE(up(lan, &b, "LINUX2", 2) == 0);
+	CHECK_EQ(reg(&b, PA_SETVMAC, MB, false, 0), 0);
+	eth(big, MB, MA, 0, 0x0800);
+	send1(&a, PF_ETH, false, PF_UNICAST, big, PORT_MAX_ETH + 1);
+	CHECK_EQ(b.frames, 0);
+	CHECK_EQ(a.p.st.drop[PD_TOOBIG], 1);
+	CHECK_EQ(lan->st.drop[PD_TOOBIG], 1);
+	CHECK_EQ(a.p.st.tx_discards, 1);
+	send1(&a, PF_ETH, false, PF_UNICAST, big, PORT_MAX_ETH);
+	CHECK_EQ(b.frames, 1);
+	CHECK_EQ(b.len[0], PORT_MAX_ETH);
+
+	/* Layer 3: a bare IP packet may be PORT_MAX_MTU, a passthrough frame 18 more. */
+	REQUIRE(up(l3, &c, "LINUX1", 3) == 0);
+	REQUIRE(up(l3, &d, "LINUX2", 3) == 0);
+	CHECK_EQ(reg(&c, PA_SETIP, IPA, false, 0), 0);
+	CHECK_EQ(reg(&d, PA_SETIP, IPB, false, 0), 0);
+	ip4(big, IPA, IPB);
+	send1(&c, PF_IP, false, PF_UNICAST, big, PORT_MAX_MTU + 1);
+	CHECK_EQ(d.frames, 0);
+	CHECK_EQ(c.p.st.drop[PD_TOOBIG], 1);
+	send1(&c, PF_IP, false, PF_UNICAST, big, PORT_MAX_MTU);
+	CHECK_EQ(d.frames, 1);
+	CHECK_EQ(l3->st.drop[PD_TOOBIG], 1);
+	lan_table_free(&tb);
+	lan_table_free(&tb3);
+}
+
 TEST(vsw_registration_return_codes)
 {
 	struct lan_table tb;
