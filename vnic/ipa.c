@@ -228,6 +228,33 @@ static uint16_t do_setass(struct nicbk *nic, struct ipa_cmd *c)
 	return IPA_RC_SUCCESS;
 }
 
+/*
+ * SET_ACCESS_CONTROL (Linux's "isolation" attribute).  DROP: the switch keeps every
+ * frame between this port and the other guests (either way), the uplink still
+ * reaches it.  FORWARD needs an adapter in VEPA mode whose adjacent switch reflects
+ * frames back (reflective relay); neither the NIC nor the switch does that, so it is
+ * refused with the code Linux reports as "the adjacent switch port does not support
+ * reflective relay mode".  Not coupled: recorded, and given to the port at COUPLE.
+ */
+static uint16_t set_isolation(struct nicbk *nic, uint32_t mode)
+{
+	struct paddr pa = { .op = PA_ISOLATION, .value = mode };
+	uint16_t rc;
+
+	if (mode == IPA_ADP_ISOLATION_FWD)
+		return IPA_ADP_ACCESS_RC_REFLREL_UNSUPPORTED;
+	if (mode != IPA_ADP_ISOLATION_NONE && mode != IPA_ADP_ISOLATION_DROP)
+		return IPA_ADP_ACCESS_RC_NOT_SUPPORTED;
+	if (mode == nic->adp_isolation)
+		return mode ? IPA_ADP_ACCESS_RC_ALREADY_ISOLATED
+			    : IPA_ADP_ACCESS_RC_ALREADY_NOT_ISOLATED;
+	rc = reg(nic, &pa);
+	if (rc && !(rc == IPA_RC_LAN_OFFLINE && !nic->link_up))
+		return IPA_ADP_ACCESS_RC_NOT_SUPPORTED;
+	nic->adp_isolation = mode;
+	return IPA_ADP_ACCESS_RC_OK;
+}
+
 /* QUERY_CARD_INFO's port speed for the link type ULP_ENABLE reported (0 = unknown). */
 static uint32_t card_speed(uint8_t link_type)
 {
@@ -289,13 +316,7 @@ static uint16_t do_setadp(struct nicbk *nic, struct ipa_cmd *c)
 			nic->promisc = a->d.mode == IPA_ADP_PROMISC_ON;
 		break;
 	case IPA_SETADP_SET_ACCESS_CONTROL:
-		if (a->d.mode > IPA_ADP_ISOLATION_DROP)
-			a->sub_rc = IPA_ADP_ACCESS_RC_NOT_SUPPORTED;
-		else if (a->d.mode == nic->adp_isolation)
-			a->sub_rc = a->d.mode ? IPA_ADP_ACCESS_RC_ALREADY_ISOLATED
-					      : IPA_ADP_ACCESS_RC_ALREADY_NOT_ISOLATED;
-		else
-			nic->adp_isolation = a->d.mode;
+		a->sub_rc = set_isolation(nic, a->d.mode);
 		break;
 	case IPA_SETADP_QUERY_CARD_INFO:
 		/* Linux (up to 5.19, from ethtool) asks with no data and reads the answer
@@ -530,6 +551,12 @@ void nic_ipa_forget(struct nicbk *nic)
 		a.op = PA_SETRTG;
 		a.ipv6 = v6 != 0;
 		a.value = IPA_RTG_NONE;
+		reg(nic, &a);
+	}
+	if (nic->adp_isolation) {
+		memset(&a, 0, sizeof(a));
+		a.op = PA_ISOLATION;
+		a.value = IPA_ADP_ISOLATION_NONE;
 		reg(nic, &a);
 	}
 	if (nic->lan_started) {
