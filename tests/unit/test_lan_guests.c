@@ -686,24 +686,6 @@ TEST(lan_guests_isolation_uplink_only)
 
 /* ---- 5b. a guest's own isolation (SET_ACCESS_CONTROL) ------------------------------ */
 
-/* "echo drop > isolation": SETADAPTERPARMS SET_ACCESS_CONTROL with Linux's 12 bytes
- * of data (u32 mode, 8 reserved); returns the IPA rc, or the sub-rc when that is 0. */
-static int lg_isolation(struct lg *l, unsigned k, uint32_t mode)
-{
-	struct ipa_cmd c;
-
-	memset(&c, 0, sizeof(c));
-	c.hdr.cmd = IPA_CMD_SETADAPTERPARMS;
-	c.hdr.prot = IPA_PROT_V4;
-	c.u.setadp.subcmd = IPA_SETADP_SET_ACCESS_CONTROL;
-	c.u.setadp.used_total = 1;
-	c.u.setadp.seq = 1;
-	c.u.setadp.has_data = true;
-	c.u.setadp.data_len = IPA_ADP_ACCESS_SIZE;
-	c.u.setadp.d.mode = mode;
-	return qdrv_ipa(&l->i[k]->drv, &c, NULL);
-}
-
 TEST(lan_guests_port_isolation_drop)
 {
 	struct lg *l = lg_new(LAN_VSWITCH, LAN_ETHERNET);
@@ -722,14 +704,14 @@ TEST(lan_guests_port_isolation_drop)
 	CHECK_EQ(ping4_to(l, 0, 1, 1), 1);
 
 	/* Guest 0 asks for DROP: the LAN stays unisolated, its port does not. */
-	CHECK_EQ(lg_isolation(l, 0, IPA_ADP_ISOLATION_DROP), 0);
+	CHECK_EQ(qdrv_set_isolation(&l->i[0]->drv, IPA_ADP_ISOLATION_DROP), 0);
 	CHECK_EQ(lan_conn_of(l->lan, P(l, 0))->isolation, IPA_ADP_ISOLATION_DROP);
 	CHECK(!l->lan->isolation);
-	CHECK_EQ(lg_isolation(l, 0, IPA_ADP_ISOLATION_DROP), IPA_ADP_ACCESS_RC_ALREADY_ISOLATED);
+	CHECK_EQ(qdrv_set_isolation(&l->i[0]->drv, IPA_ADP_ISOLATION_DROP), IPA_ADP_ACCESS_RC_ALREADY_ISOLATED);
 	/* FORWARD needs reflective relay at the adjacent switch; an unknown mode is
 	 * not supported.  Neither changes what is in force. */
-	CHECK_EQ(lg_isolation(l, 0, IPA_ADP_ISOLATION_FWD), IPA_ADP_ACCESS_RC_REFLREL_UNSUPPORTED);
-	CHECK_EQ(lg_isolation(l, 0, 7), IPA_ADP_ACCESS_RC_NOT_SUPPORTED);
+	CHECK_EQ(qdrv_set_isolation(&l->i[0]->drv, IPA_ADP_ISOLATION_FWD), IPA_ADP_ACCESS_RC_REFLREL_UNSUPPORTED);
+	CHECK_EQ(qdrv_set_isolation(&l->i[0]->drv, 7), IPA_ADP_ACCESS_RC_NOT_SUPPORTED);
 	CHECK_EQ(lan_conn_of(l->lan, P(l, 0))->isolation, IPA_ADP_ISOLATION_DROP);
 
 	/* A broadcast for it (guest 2's ARP) reaches the uplink and guest 1 only;
@@ -756,11 +738,11 @@ TEST(lan_guests_port_isolation_drop)
 	CHECK_EQ(lan_conn_of(l->lan, P(l, 0))->isolation, IPA_ADP_ISOLATION_DROP);
 
 	/* NONE lifts it. */
-	CHECK_EQ(lg_isolation(l, 0, IPA_ADP_ISOLATION_NONE), 0);
+	CHECK_EQ(qdrv_set_isolation(&l->i[0]->drv, IPA_ADP_ISOLATION_NONE), 0);
 	CHECK_EQ(lan_conn_of(l->lan, P(l, 0))->isolation, IPA_ADP_ISOLATION_NONE);
-	CHECK_EQ(lg_isolation(l, 0, IPA_ADP_ISOLATION_NONE),
+	CHECK_EQ(qdrv_set_isolation(&l->i[0]->drv, IPA_ADP_ISOLATION_NONE),
 		 IPA_ADP_ACCESS_RC_ALREADY_NOT_ISOLATED);
-	CHECK_EQ(lg_isolation(l, 0, IPA_ADP_ISOLATION_DROP), 0);
+	CHECK_EQ(qdrv_set_isolation(&l->i[0]->drv, IPA_ADP_ISOLATION_DROP), 0);
 
 	/* A connection reset (offline, online) forgets it, in the NIC and the switch. */
 	guest_if_offline(l->i[0]);
@@ -784,7 +766,7 @@ TEST(lan_guests_port_isolation_before_couple)
 	REQUIRE(lg_add(l, 2) == 1);
 	REQUIRE(lg_couple(l, 1) > 0);
 	REQUIRE(guest_if_online(l->i[0]) == 0);	/* carrier off: no LAN yet */
-	CHECK_EQ(lg_isolation(l, 0, IPA_ADP_ISOLATION_DROP), 0);
+	CHECK_EQ(qdrv_set_isolation(&l->i[0]->drv, IPA_ADP_ISOLATION_DROP), 0);
 	CHECK_EQ(l->nic[0].adp_isolation, IPA_ADP_ISOLATION_DROP);
 	REQUIRE(lg_couple(l, 0) > 0);
 	CHECK_EQ(lan_conn_of(l->lan, P(l, 0))->isolation, IPA_ADP_ISOLATION_DROP);
