@@ -130,7 +130,7 @@ static int destroy(struct cmd_ctx *c, struct lanbk *lan)
 	snprintf(word, sizeof(word), "%s", lan_kind_word(lan));
 	memcpy(owner, lan->owner, sizeof(owner));
 	memcpy(name, lan->name, sizeof(name));
-	cp_destroy_lan(c->cp, lan);
+	cp_destroy_lan(c->cp, lan, c->o);
 	return out_msg(c->o, MSG_R_LAN_DESTROYED, word, owner, name);
 }
 

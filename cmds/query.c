@@ -281,10 +281,11 @@ static void adapters(struct cp *cp, const struct lanbk *lan, struct out *o)
 				snprintf(vl, sizeof(vl), "%04u", cn->pvid);
 			out_line(o, "      Porttype: %-8s VLAN: %s", porttype_word(cn->porttype), vl);
 		}
-		out_line(o, "      Port: %04u  Layer: %s  State: %s%s", cn->portnum,
+		out_line(o, "      Port: %04u  Layer: %s  State: %s%s%s", cn->portnum,
 			 cn->layer == 2 ? "2" : cn->layer == 3 ? "3" : "-",
 			 cn->started ? "Started" : "Not started",
-			 cn->mismatch ? "  (transport mismatch)" : "");
+			 cn->mismatch ? "  (transport mismatch)" : "",
+			 cn->isolation ? "  Isolation: DROP" : "");
 		if (cn->port)
 			counters(&cn->port->st, "      ", o);
 		if (n && n->nic)
@@ -394,13 +395,14 @@ void query_lan_out(struct cp *cp, const struct lanbk *lan, enum q_detail d, stru
 		}
 		out_line(o, "  MAC address: %s    MAC Protection: %s", mac, macprot_word(lan->macprotect));
 		out_line(o, "  IPTimeout: %-10uQueueStorage: %u", lan->iptimeout, lan->queuestorage);
-		out_line(o, "  Isolation Status: %-11sVEPA Status: OFF", lan->isolation ? "ON" : "OFF");
+		/* z/VM adds "VEPA Status:" here; cpnet has no VEPA mode, so no such line. */
+		out_line(o, "  Isolation Status: %s", lan->isolation ? "ON" : "OFF");
 		if (d != Q_ACCESSLIST) {
 			out_line(o, " Uplink Port:");
 			out_line(o, "  State: %s", !lan->connect ? "Disconnected" :
 				 (lan->nrdev == 0 || lan->uplink) ? "Ready" : "Device not ready");
-			out_line(o, "  PMTUD setting: EXTERNAL   PMTUD value: %-8u Trace Pages: 8",
-				 PORT_MAX_MTU);
+			/* z/VM's "PMTUD setting/value ... Trace Pages" line has no state
+			 * behind it here (no path MTU discovery, no uplink trace). */
 			if (!lan->nrdev)
 				out_line(o, "  RDEV: None");
 			for (unsigned k = 0; k < lan->nrdev; k++)
@@ -533,9 +535,10 @@ int cmd_query_controller(struct cmd_ctx *c, char **argv, unsigned argc)
 		if (!vm->ctl || (want[0] && strcmp(want, vm->userid)))
 			continue;
 		shown++;
-		out_line(c->o, "Controller %-8s Available: %-3s   VDEV Range: *          Level 100",
-			 vm->userid, vm->ctl_stalled ? "NO" : "YES");
-		out_line(c->o, "  Capability: IP ETHERNET VLAN_ARP ISOLATION");
+		/* z/VM also shows the controller's TCP/IP level and a capability list;
+		 * every cpnet controller runs the same code, so neither says anything. */
+		out_line(c->o, "Controller %-8s Available: %-3s   VDEV Range: *", vm->userid,
+			 vm->ctl_stalled ? "NO" : "YES");
 		for (unsigned k = 0; cp->up && k < cp->up->nsw; k++) {
 			const struct up_sw *s = cp->up->sw[k];
 

@@ -428,14 +428,16 @@ int cp_detach_nic(struct cp *cp, struct vnic *n, struct out *o)
 	return 0;
 }
 
-void cp_destroy_lan(struct cp *cp, struct lanbk *lan)
+void cp_destroy_lan(struct cp *cp, struct lanbk *lan, struct out *o)
 {
 	for (unsigned v = 0; v < cp->nvms; v++)
 		for (unsigned k = 0; k < cp->vms[v]->nnics; k++) {
 			struct vnic *n = cp->vms[v]->nics[k];
+			char a[8];
 
 			if (n->lan != lan)
 				continue;
+			/* As UNCOUPLE: the guest sees the LAN go (STOPLAN), its NIC stays. */
 			lan_detach_port(lan, n->port);
 			if (n->nic)
 				nic_set_link(n->nic, false);
@@ -443,6 +445,9 @@ void cp_destroy_lan(struct cp *cp, struct lanbk *lan)
 				remote_simple(n, VML_LINK, 0);
 			n->lan = NULL;
 			n->portnum = 0;
+			snprintf(a, sizeof(a), "%04X", n->vdev);
+			out_msg(o, MSG_R_NIC_LAN_GONE, a, n->vm->userid, lan_word(lan), lan->owner,
+				lan->name);
 		}
 	if (cp->up)
 		uplink_lan_gone(cp->up, lan);

@@ -188,7 +188,9 @@ int cp_couple(struct cp *cp, struct vnic *n, struct lanbk *lan, unsigned portnum
 int cp_uncouple(struct cp *cp, struct vnic *n, struct out *o);
 int cp_detach_nic(struct cp *cp, struct vnic *n, struct out *o);
 /* DETACH LAN / VSWITCH: every coupled NIC is uncoupled first. */
-void cp_destroy_lan(struct cp *cp, struct lanbk *lan);
+/* DETACH LAN / VSWITCH: every coupled NIC is uncoupled first (its guest gets an
+ * unsolicited STOPLAN; one HCPNIC9912R line each on `o`), then the LAN goes. */
+void cp_destroy_lan(struct cp *cp, struct lanbk *lan, struct out *o);
 /* Destroy transient LANs of `owner` that have nothing coupled, if owner is gone. */
 void cp_reap_lans(struct cp *cp, const char *owner);
 

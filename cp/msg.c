@@ -102,6 +102,7 @@ static const struct msg_def catalogue[MSG_COUNT] = {
 	R(MSG_R_LOGOFF, "HCPVMX9909R", "LOGOFF AS  %-8s USERS = %s"),
 	R(MSG_R_LOGON, "HCPVMX9910R", "LOGON AS  %-8s USERS = %s"),
 	R(MSG_R_PING, "HCPVMX9911R", "PING %s from %s NIC %s: %s sent, %s received"),
+	R(MSG_R_NIC_LAN_GONE, "HCPNIC9912R", "NIC %s of %s is disconnected from %s %s %s"),
 };
 
 const struct msg_def *msg_def(enum msg_id id)

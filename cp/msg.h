@@ -105,6 +105,7 @@ enum msg_id {
 	MSG_R_LOGOFF,
 	MSG_R_LOGON,
 	MSG_R_PING,
+	MSG_R_NIC_LAN_GONE,
 	MSG_COUNT
 };
 

@@ -727,17 +727,23 @@ static int setass(struct qdrv *q, uint32_t assist, uint16_t cmd, uint16_t prot, 
 	return qdrv_ipa(q, &c, NULL);
 }
 
+/* A SETADAPTERPARMS request as Linux builds one: one part, `len` bytes of data. */
+static void setadp_new(struct ipa_cmd *c, uint32_t subcmd, uint16_t len)
+{
+	ipa_new(c, IPA_CMD_SETADAPTERPARMS, IPA_PROT_V4);
+	c->u.setadp.subcmd = subcmd;
+	c->u.setadp.used_total = 1;
+	c->u.setadp.seq = 1;
+	c->u.setadp.has_data = true;
+	c->u.setadp.data_len = len;
+}
+
 static int read_mac(struct qdrv *q)
 {
 	struct ipa_cmd c, r;
 	int rc;
 
-	ipa_new(&c, IPA_CMD_SETADAPTERPARMS, IPA_PROT_V4);
-	c.u.setadp.subcmd = IPA_SETADP_ALTER_MAC_ADDRESS;
-	c.u.setadp.used_total = 1;
-	c.u.setadp.seq = 1;
-	c.u.setadp.has_data = true;
-	c.u.setadp.data_len = IPA_ADP_MAC_SIZE;
+	setadp_new(&c, IPA_SETADP_ALTER_MAC_ADDRESS, IPA_ADP_MAC_SIZE);
 	c.u.setadp.d.mac.op = IPA_ADP_MAC_READ;
 	c.u.setadp.d.mac.addr_size = 6;
 	c.u.setadp.d.mac.count = 1;
@@ -745,6 +751,15 @@ static int read_mac(struct qdrv *q)
 	if (rc == 0 && r.u.setadp.has_data && !(r.u.setadp.d.mac.mac[0] & 1))
 		memcpy(q->mac, r.u.setadp.d.mac.mac, 6);
 	return rc;
+}
+
+int qdrv_set_isolation(struct qdrv *q, uint32_t mode)
+{
+	struct ipa_cmd c;
+
+	setadp_new(&c, IPA_SETADP_SET_ACCESS_CONTROL, IPA_ADP_ACCESS_SIZE);
+	c.u.setadp.d.mode = mode;
+	return qdrv_ipa(q, &c, NULL);
 }
 
 static int give_input(struct qdrv *q, unsigned n)
@@ -894,12 +909,7 @@ int qdrv_ipa_bringup(struct qdrv *q)
 		}
 	}
 	if (q->ipa4_supported & IPA_SETADAPTERPARMS) {
-		ipa_new(&c, IPA_CMD_SETADAPTERPARMS, IPA_PROT_V4);
-		c.u.setadp.subcmd = IPA_SETADP_QUERY_COMMANDS_SUPPORTED;
-		c.u.setadp.used_total = 1;
-		c.u.setadp.seq = 1;
-		c.u.setadp.has_data = true;
-		c.u.setadp.data_len = IPA_ADP_QCS_SIZE;
+		setadp_new(&c, IPA_SETADP_QUERY_COMMANDS_SUPPORTED, IPA_ADP_QCS_SIZE);
 		rc = qdrv_ipa(q, &c, &r);
 		if (rc < 0)
 			return rc;

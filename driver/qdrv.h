@@ -221,6 +221,10 @@ int qdrv_setipm(struct qdrv *q, bool v6, const uint8_t *addr);
 int qdrv_setgmac(struct qdrv *q, const uint8_t mac[6]);
 int qdrv_setvmac(struct qdrv *q, const uint8_t mac[6]);
 
+/* "echo none|forward|drop > isolation": SETADAPTERPARMS SET_ACCESS_CONTROL with
+ * mode IPA_ADP_ISOLATION_* (Linux's 12 bytes of data).  The IPA rc, else the sub-rc. */
+int qdrv_set_isolation(struct qdrv *q, uint32_t mode);
+
 /* The last IPA record for command `cmd` (NULL if none was sent). */
 const struct qdrv_ipa_rec *qdrv_ipa_find(const struct qdrv *q, uint8_t cmd);
 

@@ -157,6 +157,17 @@ int ipa_pdu_payload(const uint8_t *buf, size_t len, size_t *off, size_t *cmdlen)
 	return 0;
 }
 
+int ipa_pdu_set_len(uint8_t *buf, size_t cmdlen)
+{
+	if (cmdlen < IPA_HDR_SIZE || cmdlen > UINT16_MAX - IPA_PDU_HDR_SIZE)
+		return -EINVAL;
+	be_put16(buf + IPA_PDU_OFF_LEN1, (uint16_t)cmdlen);
+	be_put24(buf + IPA_PDU_OFF_LEN2, (uint32_t)cmdlen);
+	be_put24(buf + IPA_PDU_OFF_LEN3, (uint32_t)cmdlen);
+	be_put32(buf + IPA_PDU_OFF_TOTAL, (uint32_t)(IPA_PDU_HDR_SIZE + cmdlen));
+	return 0;
+}
+
 /* ---- header ------------------------------------------------------------------------- */
 
 int ipa_hdr_decode(const uint8_t *buf, size_t len, struct ipa_hdr *out)

@@ -39,6 +39,9 @@ CPNET_LAYOUT(IPA_PDU_HDR, IPA_PDU_OFF_DATA + 4);
  * message, or an MPC setup message rather than IPA); -EBADMSG (geometry not the
  * fixed host layout, or the three command lengths and the total disagree). */
 int ipa_pdu_payload(const uint8_t *buf, size_t len, size_t *off, size_t *cmdlen);
+/* Set the command length in a PDU of that geometry (the three length fields and the
+ * total), for a reply longer than its request.  -EINVAL if it does not fit 16 bits. */
+int ipa_pdu_set_len(uint8_t *buf, size_t cmdlen);
 
 /* ---- IPA command header (§3.2) --------------------------------------------------- */
 #define IPA_OFF_CMD 0x00
@@ -423,6 +426,9 @@ CPNET_LAYOUT(IPA_ADP_CARD, IPA_ADP_CARD_OFF_RSVD + 4);
 #define IPA_ADP_SWA_RTE 0x04u
 #define IPA_ADP_SWA_ECP 0x08u
 #define IPA_ADP_SWA_VDP 0x10u
+/* Card types are OSA feature codes (0x61 1G copper ... 0xC1 10G fibre); a virtual
+ * NIC has none, and 0 is none of them. */
+#define IPA_ADP_CARD_TYPE_VIRTUAL 0x00
 #define IPA_ADP_CARD_HALF_DUPLEX 2
 #define IPA_ADP_CARD_FULL_DUPLEX 3
 #define IPA_ADP_CARD_SPEED_10M 5

@@ -228,6 +228,51 @@ static uint16_t do_setass(struct nicbk *nic, struct ipa_cmd *c)
 	return IPA_RC_SUCCESS;
 }
 
+/*
+ * SET_ACCESS_CONTROL (Linux's "isolation" attribute).  DROP: the switch keeps every
+ * frame between this port and the other guests (either way), the uplink still
+ * reaches it.  FORWARD needs an adapter in VEPA mode whose adjacent switch reflects
+ * frames back (reflective relay); neither the NIC nor the switch does that, so it is
+ * refused with the code Linux reports as "the adjacent switch port does not support
+ * reflective relay mode".  Not coupled: recorded, and given to the port at COUPLE.
+ */
+static uint16_t set_isolation(struct nicbk *nic, uint32_t mode)
+{
+	struct paddr pa = { .op = PA_ISOLATION, .value = mode };
+	uint16_t rc;
+
+	if (mode == IPA_ADP_ISOLATION_FWD)
+		return IPA_ADP_ACCESS_RC_REFLREL_UNSUPPORTED;
+	if (mode != IPA_ADP_ISOLATION_NONE && mode != IPA_ADP_ISOLATION_DROP)
+		return IPA_ADP_ACCESS_RC_NOT_SUPPORTED;
+	if (mode == nic->adp_isolation)
+		return mode ? IPA_ADP_ACCESS_RC_ALREADY_ISOLATED
+			    : IPA_ADP_ACCESS_RC_ALREADY_NOT_ISOLATED;
+	rc = reg(nic, &pa);
+	if (rc && !(rc == IPA_RC_LAN_OFFLINE && !nic->link_up))
+		return IPA_ADP_ACCESS_RC_NOT_SUPPORTED;
+	nic->adp_isolation = mode;
+	return IPA_ADP_ACCESS_RC_OK;
+}
+
+/* QUERY_CARD_INFO's port speed for the link type ULP_ENABLE reported (0 = unknown). */
+static uint32_t card_speed(uint8_t link_type)
+{
+	switch (link_type) {
+	case MPC_LINK_FAST_ETH:
+	case MPC_LINK_LANE_ETH:
+		return IPA_ADP_CARD_SPEED_100M;
+	case MPC_LINK_GBE:
+		return IPA_ADP_CARD_SPEED_1G;
+	case MPC_LINK_10GBE:
+		return IPA_ADP_CARD_SPEED_10G;
+	case MPC_LINK_25GBE:
+		return IPA_ADP_CARD_SPEED_25G;
+	default:
+		return 0;
+	}
+}
+
 static uint16_t do_setadp(struct nicbk *nic, struct ipa_cmd *c)
 {
 	struct ipa_setadp *a = &c->u.setadp;
@@ -236,7 +281,8 @@ static uint16_t do_setadp(struct nicbk *nic, struct ipa_cmd *c)
 
 	a->supported = NIC_ADP_CMDS;
 	a->sub_rc = 0;
-	if (!(a->subcmd & NIC_ADP_CMDS) || !a->has_data)
+	if (!(a->subcmd & NIC_ADP_CMDS) ||
+	    (!a->has_data && a->subcmd != IPA_SETADP_QUERY_CARD_INFO))
 		return IPA_RC_NOTSUPP;
 	switch (a->subcmd) {
 	case IPA_SETADP_QUERY_COMMANDS_SUPPORTED:
@@ -270,18 +316,21 @@ static uint16_t do_setadp(struct nicbk *nic, struct ipa_cmd *c)
 			nic->promisc = a->d.mode == IPA_ADP_PROMISC_ON;
 		break;
 	case IPA_SETADP_SET_ACCESS_CONTROL:
-		if (a->d.mode > IPA_ADP_ISOLATION_DROP)
-			a->sub_rc = IPA_ADP_ACCESS_RC_NOT_SUPPORTED;
-		else if (a->d.mode == nic->adp_isolation)
-			a->sub_rc = a->d.mode ? IPA_ADP_ACCESS_RC_ALREADY_ISOLATED
-					      : IPA_ADP_ACCESS_RC_ALREADY_NOT_ISOLATED;
-		else
-			nic->adp_isolation = a->d.mode;
+		a->sub_rc = set_isolation(nic, a->d.mode);
 		break;
 	case IPA_SETADP_QUERY_CARD_INFO:
-		a->d.card.card_type = nic->cfg.type == NIC_HIPERS ? 5 : 1;
+		/* Linux (up to 5.19, from ethtool) asks with no data and reads the answer
+		 * after the sub-header: the reply grows by the card-info block. */
+		if (!a->has_data) {
+			a->has_data = true;
+			a->data_len = IPA_ADP_CARD_SIZE;
+			a->data = NULL;
+		}
+		/* No physical card: a type outside the OSA feature codes makes the driver
+		 * take the speed below, which is the link type ULP_ENABLE reported. */
+		a->d.card.card_type = IPA_ADP_CARD_TYPE_VIRTUAL;
 		a->d.card.port_mode = IPA_ADP_CARD_FULL_DUPLEX;
-		a->d.card.port_speed = IPA_ADP_CARD_SPEED_1G;
+		a->d.card.port_speed = card_speed(nic->cfg.link_type);
 		break;
 	default:
 		return IPA_RC_NOTSUPP;
@@ -412,13 +461,21 @@ int nic_ipa(struct nicbk *nic, const uint8_t *buf, uint32_t len)
 	if (rc)
 		nic->st.ipa_errors++;
 	ipa_cmd_make_reply(&c, IPA_INIT_HOST, rc);
-	n = ipa_cmd_encode(&c, out + off, cmdlen);
+	n = ipa_cmd_encode(&c, out + off, sizeof(out) - off);
 	if (n < 0) {
-		/* The reply does not fit the request's room: answer with the code only. */
+		/* The reply cannot be encoded: answer with the code only. */
 		n = ipa_reply_build(buf + off, cmdlen, IPA_INIT_HOST, rc ? rc : IPA_RC_NOTSUPP,
 				    out + off, sizeof(out) - off);
 		if (n < 0)
 			return n;
+	}
+	/* A reply longer than its request (QUERY_CARD_INFO asked without data) says so
+	 * in the PDU; a shorter one keeps the request's length and tail. */
+	if ((size_t)n > cmdlen) {
+		drc = ipa_pdu_set_len(out, (size_t)n);
+		if (drc < 0)
+			return drc;
+		cmdlen = (size_t)n;
 	}
 	return nic_post_msg(nic, out, (uint32_t)(off + cmdlen));
 }
@@ -494,6 +551,12 @@ void nic_ipa_forget(struct nicbk *nic)
 		a.op = PA_SETRTG;
 		a.ipv6 = v6 != 0;
 		a.value = IPA_RTG_NONE;
+		reg(nic, &a);
+	}
+	if (nic->adp_isolation) {
+		memset(&a, 0, sizeof(a));
+		a.op = PA_ISOLATION;
+		a.value = IPA_ADP_ISOLATION_NONE;
 		reg(nic, &a);
 	}
 	if (nic->lan_started) {

@@ -101,6 +101,12 @@ void nic_set_link(struct nicbk *nic, bool up)
 	if (nic->link_up == up)
 		return;
 	nic->link_up = up;
+	/* Isolation the guest asked for holds on every LAN the NIC is coupled to. */
+	if (up && nic->adp_isolation) {
+		struct paddr a = { .op = PA_ISOLATION, .value = nic->adp_isolation };
+
+		port_addr(&nic->port, &a);
+	}
 	/* Only an online connection hears about it; an unsolicited STARTLAN makes
 	 * Linux recover the whole connection, so it follows a STOPLAN only. */
 	if (nic->state == NC_DM_ACT && nic->lan_started)

@@ -51,6 +51,7 @@ enum paddr_op {
 	PA_STARTLAN, PA_STOPLAN,	/* the guest's link comes up / goes down */
 	PA_LAYER,			/* ULP_ENABLE chose the layer: value 2 or 3 */
 	PA_SETRTG,			/* routing role: value = IPA_RTG_*, ipv6 = family */
+	PA_ISOLATION,			/* SET_ACCESS_CONTROL: value = IPA_ADP_ISOLATION_* */
 };
 
 struct paddr {

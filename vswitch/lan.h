@@ -81,6 +81,7 @@ struct lan_conn {
 	bool started;			/* STARTLAN accepted, no STOPLAN since */
 	bool promisc;			/* asked for and authorized */
 	uint8_t rtg4, rtg6;		/* SETRTG indicators */
+	uint8_t isolation;		/* SET_ACCESS_CONTROL: IPA_ADP_ISOLATION_NONE/DROP */
 	uint8_t mac[6];			/* assigned MAC (MACPROTECT ON allows only this) */
 	bool has_mac;
 	/* forwarding scratch: frames of the current batch for this port */

@@ -421,6 +421,13 @@ uint16_t lan_register(struct lanbk *lan, struct port *from, const struct paddr *
 		return IPA_RC_SUCCESS;
 	case LAN_PA_SETRTG:
 		return reg_rtg(lan, c, a);
+	case PA_ISOLATION:
+		/* DROP only: FORWARD would need reflective relay outside (VEPA). */
+		if (c->uplink || (a->value != IPA_ADP_ISOLATION_NONE &&
+				  a->value != IPA_ADP_ISOLATION_DROP))
+			return IPA_RC_NOTSUPP;
+		c->isolation = (uint8_t)a->value;
+		return IPA_RC_SUCCESS;
 	default:
 		return IPA_RC_UNSUPPORTED_COMMAND;
 	}
@@ -609,6 +616,16 @@ static bool vlan_out_tagged(const struct lanbk *lan, const struct lan_conn *c, u
 	return c->porttype == LAN_TRUNK && vid != lan->native_vid;
 }
 
+/* Isolation keeps guests apart: the LAN's ISOLATION ON, or either port's own
+ * SET_ACCESS_CONTROL DROP.  The uplink is never isolated from a guest. */
+static bool isolated(const struct lanbk *lan, const struct lan_conn *fc,
+		     const struct lan_conn *q)
+{
+	if (fc->uplink || q->uplink)
+		return false;
+	return lan->isolation || fc->isolation || q->isolation;
+}
+
 /* Can `q` receive from `fc` at all (isolation, state, VLAN)? */
 static bool reachable(const struct lanbk *lan, const struct lan_conn *fc,
 		      const struct lan_conn *q, uint16_t vid)
@@ -617,7 +634,7 @@ static bool reachable(const struct lanbk *lan, const struct lan_conn *fc,
 		return false;
 	if (!q->started)
 		return false;
-	if (lan->isolation && !fc->uplink && !q->uplink)
+	if (isolated(lan, fc, q))
 		return false;
 	return vlan_member(lan, q, vid);
 }
@@ -698,7 +715,7 @@ static void classify(struct lanbk *lan, struct lan_conn *fc, const struct pframe
 			return;
 		}
 		q = &lan->conn[r];
-		if (lan->isolation && !fc->uplink && !q->uplink) {
+		if (isolated(lan, fc, q)) {
 			drop(lan, fc, PD_ISOLATION);
 			return;
 		}

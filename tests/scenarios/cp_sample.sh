@@ -19,10 +19,9 @@ expect_out "VSWITCH SYSTEM VSW1       Type: QDIO    Connected: 2 Maxconn: INFINI
   VLAN Unaware
   MAC address: 02-00-00-00-00-01    MAC Protection: Unspecified
   IPTimeout: 5         QueueStorage: 8
-  Isolation Status: OFF        VEPA Status: OFF
+  Isolation Status: OFF
  Uplink Port:
   State: Ready
-  PMTUD setting: EXTERNAL   PMTUD value: 8992     Trace Pages: 8
   RDEV: None"
 
 cp_ q lan glan1; expect_ok

@@ -207,10 +207,9 @@ cp_ q vswitch vsweth det; expect_ok
   VLAN Unaware
   MAC address: 02-00-00-00-00-01    MAC Protection: Unspecified
   IPTimeout: 5         QueueStorage: 8
-  Isolation Status: OFF        VEPA Status: OFF
+  Isolation Status: OFF
  Uplink Port:
   State: Ready
-  PMTUD setting: EXTERNAL   PMTUD value: 8992     Trace Pages: 8
   RDEV: None" ] || fail "q vswitch vsweth: $OUT"
 expect_line "  Adapter Connections: Connected: 3"
 for k in 1 2 3; do
@@ -240,10 +239,9 @@ cp_ q vswitch vswip det; expect_ok
   VLAN Unaware
   MAC address: 02-00-00-00-00-02    MAC Protection: Unspecified
   IPTimeout: 5         QueueStorage: 8
-  Isolation Status: OFF        VEPA Status: OFF
+  Isolation Status: OFF
  Uplink Port:
   State: Ready
-  PMTUD setting: EXTERNAL   PMTUD value: 8992     Trace Pages: 8
   RDEV: None" ] || fail "q vswitch vswip: $OUT"
 for k in 1 2 3; do
 	expect_block G$k "    Adapter Owner: G$k       NIC: 0800.P00 Name: UNASSIGNED  Type: QDIO

@@ -8,6 +8,8 @@
 #include "cp/lanops.h"
 #include "cp/msg.h"
 #include "cp/server.h"
+#include "driver/guest.h"
+#include "qeth/ipa.h"
 #include "tests/tcheck.h"
 
 static const char test_dir[] =
@@ -461,10 +463,9 @@ TEST(cmds_output_shapes_match_doc)
 			   "  VLAN Unaware\n"
 			   "  MAC address: 02-00-00-00-00-02    MAC Protection: Unspecified\n"
 			   "  IPTimeout: 5         QueueStorage: 8\n"
-			   "  Isolation Status: OFF        VEPA Status: OFF\n"
+			   "  Isolation Status: OFF\n"
 			   " Uplink Port:\n"
 			   "  State: Ready\n"
-			   "  PMTUD setting: EXTERNAL   PMTUD value: 8992     Trace Pages: 8\n"
 			   "  RDEV: None\n");
 	CHECK_EQ(run(e, e->op, "QUERY NIC 600"), 0);
 	CHECK_STR(outp(e), "Adapter 0600.P00 Type: QDIO      Name: UNASSIGNED  Devices: 3\n"
@@ -510,6 +511,124 @@ TEST(cmds_autolog_synthetic_guests_ping)
 	CHECK_EQ(run(e, e->op, "PING LINUX01 10.1.0.2 1"), 0);
 	CHECK_OUT(e, "1 sent, 0 received");
 	CHECK_EQ(cp_find_vm(&e->cp, "LINUX01")->nnics, 2);
+	env_free(e);
+}
+
+/* Both guests of the directory AUTOLOGged onto VSW1 (layer 2) and GLAN1 (layer 3). */
+static int two_guests(struct env *e)
+{
+	if (run(e, e->op, "DEFINE VSWITCH VSW1 ETHERNET") ||
+	    run(e, e->op, "SET VSWITCH VSW1 GRANT LINUX01 LINUX02") ||
+	    run(e, e->op, "DEFINE LAN GLAN1 OWNERID SYSTEM IP") ||
+	    run(e, e->op, "AUTOLOG LINUX01") || run(e, e->op, "AUTOLOG LINUX02"))
+		return -1;
+	pump_env(e);
+	return 0;
+}
+
+TEST(cmds_guest_isolation_drops_shown_in_details)
+{
+	struct env *e = env_new();
+	struct vnic *n;
+
+	REQUIRE(e);
+	REQUIRE(two_guests(e) == 0);
+	n = vm_find_nic(cp_find_vm(&e->cp, "LINUX01"), 0x600);
+	REQUIRE(n && n->gif);
+	CHECK_EQ(run(e, e->op, "PING LINUX01 10.1.0.2 1"), 0);
+	CHECK_OUT(e, "1 sent, 1 received");
+	CHECK_EQ(qdrv_set_isolation(&n->gif->drv, IPA_ADP_ISOLATION_DROP), 0);
+	/* LINUX01 knows LINUX02's MAC from the first ping: its echoes are dropped. */
+	CHECK_EQ(run(e, e->op, "PING LINUX01 10.1.0.2 2"), 0);
+	CHECK_OUT(e, "2 sent, 0 received");
+	CHECK_EQ(run(e, e->op, "QUERY VSWITCH VSW1 DETAILS"), 0);
+	CHECK_OUT(e, "    Adapter Owner: LINUX01  NIC: 0600.P00 Name: UNASSIGNED  Type: QDIO\n"
+		     "      Port: 0001  Layer: 2  State: Started  Isolation: DROP\n");
+	CHECK_OUT(e, "      Discarded (isolation): 2\n");
+	CHECK_OUT(e, "  Switch discarded (isolation): 2\n");
+	CHECK_OUT(e, "      Port: 0002  Layer: 2  State: Started\n");
+	/* The Guest LAN of the same guests is not affected. */
+	CHECK_EQ(run(e, e->op, "PING LINUX01 10.2.0.2 1"), 0);
+	CHECK_OUT(e, "1 sent, 1 received");
+	env_free(e);
+}
+
+/* The guests' recovery after a lost LAN came back (what Linux does on STARTLAN). */
+static void recover(struct tctx *t, struct vnic *n, uint8_t last)
+{
+	const uint8_t ip[4] = { 10, 1, 0, last };
+
+	guest_if_offline(n->gif);
+	CHECK_EQ(guest_if_online(n->gif), 0);
+	CHECK_EQ(guest_if_add_ip4(n->gif, ip, 24), 0);
+}
+
+TEST(cmds_detach_vswitch_and_lan_uncouple_coupled_guests)
+{
+	struct env *e = env_new();
+	struct vm *l1, *l2;
+	struct vnic *n1, *n2, *g1;
+	uint64_t unsol;
+
+	REQUIRE(e);
+	REQUIRE(two_guests(e) == 0);
+	l1 = cp_find_vm(&e->cp, "LINUX01");
+	l2 = cp_find_vm(&e->cp, "LINUX02");
+	REQUIRE(l1 && l2);
+	n1 = vm_find_nic(l1, 0x600);
+	n2 = vm_find_nic(l2, 0x600);
+	g1 = vm_find_nic(l1, 0x700);
+	REQUIRE(n1 && n1->gif && n2 && n2->gif && g1 && g1->gif);
+	CHECK(n1->gif->drv.link_up);
+	unsol = n1->gif->drv.st.unsolicited;
+
+	CHECK_EQ(run(e, e->op, "DETACH VSWITCH VSW1"), 0);
+	CHECK_STR(outp(e), "NIC 0600 of LINUX01 is disconnected from VSWITCH SYSTEM VSW1\n"
+			   "NIC 0600 of LINUX02 is disconnected from VSWITCH SYSTEM VSW1\n"
+			   "VSWITCH SYSTEM VSW1 is destroyed\n");
+	CHECK(lan_find(&e->cp.lans, "SYSTEM", "VSW1") == NULL);
+	/* The guests saw the LAN go: one unsolicited STOPLAN, carrier off. */
+	pump_env(e);
+	CHECK_EQ(n1->gif->drv.st.unsolicited, unsol + 1);
+	CHECK(!n1->gif->drv.link_up);
+	CHECK(!n2->gif->drv.link_up);
+	CHECK(n1->lan == NULL && n2->lan == NULL);
+	CHECK_EQ(run(e, l1, "QUERY NIC 600"), 0);
+	CHECK_OUT(e, "  MAC: ");
+	CHECK_OUT(e, "LAN: * None\n");
+	CHECK_EQ(run(e, l1, "UNCOUPLE 600"), 9203);
+	/* The guest's other NIC, on GLAN1, is untouched. */
+	CHECK(g1->gif->drv.link_up);
+	CHECK_EQ(run(e, e->op, "PING LINUX01 10.2.0.2 1"), 0);
+	CHECK_OUT(e, "1 sent, 1 received");
+
+	/* A new VSWITCH of the same name: COUPLE again, STARTLAN, recovery, ping. */
+	REQUIRE(run(e, e->op, "DEFINE VSWITCH VSW1 ETHERNET") == 0);
+	REQUIRE(run(e, e->op, "SET VSWITCH VSW1 GRANT LINUX01 LINUX02") == 0);
+	CHECK_EQ(run(e, l1, "COUPLE 600 SYSTEM VSW1"), 0);
+	CHECK_STR(outp(e), "NIC 0600 is connected to VSWITCH SYSTEM VSW1\n");
+	CHECK_EQ(run(e, l2, "COUPLE 600 SYSTEM VSW1"), 0);
+	pump_env(e);
+	CHECK(n1->gif->drv.link_up);
+	CHECK(n2->gif->drv.link_up);
+	recover(t, n1, 1);
+	recover(t, n2, 2);
+	CHECK_EQ(run(e, e->op, "PING LINUX01 10.1.0.2 2"), 0);
+	CHECK_OUT(e, "2 sent, 2 received");
+
+	/* DETACH LAN: the same for a Guest LAN. */
+	CHECK_EQ(run(e, e->op, "DETACH LAN GLAN1 OWNERID SYSTEM"), 0);
+	CHECK_STR(outp(e), "NIC 0700 of LINUX01 is disconnected from LAN SYSTEM GLAN1\n"
+			   "NIC 0700 of LINUX02 is disconnected from LAN SYSTEM GLAN1\n"
+			   "LAN SYSTEM GLAN1 is destroyed\n");
+	pump_env(e);
+	CHECK(!g1->gif->drv.link_up);
+	CHECK(g1->lan == NULL);
+	CHECK_EQ(run(e, e->op, "PING LINUX01 10.2.0.2 1"), 0);
+	CHECK_OUT(e, "1 sent, 0 received");
+	/* ... and VSW1 carries on. */
+	CHECK_EQ(run(e, e->op, "PING LINUX02 10.1.0.1 1"), 0);
+	CHECK_OUT(e, "1 sent, 1 received");
 	env_free(e);
 }
 

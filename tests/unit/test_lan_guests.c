@@ -684,6 +684,96 @@ TEST(lan_guests_isolation_uplink_only)
 	free(u);
 }
 
+/* ---- 5b. a guest's own isolation (SET_ACCESS_CONTROL) ------------------------------ */
+
+TEST(lan_guests_port_isolation_drop)
+{
+	struct lg *l = lg_new(LAN_VSWITCH, LAN_ETHERNET);
+	struct fake_uplink *u = calloc(1, sizeof(*u));
+	uint8_t ip0[4], ip1[4];
+	uint64_t arp0;
+	unsigned up0;
+
+	REQUIRE(l && u);
+	u->p.rx = uplink_rx;
+	u->p.owner = u;
+	REQUIRE(lan_attach_uplink(l->lan, &u->p) == 0);
+	REQUIRE(lg_start(t, l, 3, 2) == 0);
+	lg_ip(0, ip0);
+	lg_ip(1, ip1);
+	CHECK_EQ(ping4_to(l, 0, 1, 1), 1);
+
+	/* Guest 0 asks for DROP: the LAN stays unisolated, its port does not. */
+	CHECK_EQ(qdrv_set_isolation(&l->i[0]->drv, IPA_ADP_ISOLATION_DROP), 0);
+	CHECK_EQ(lan_conn_of(l->lan, P(l, 0))->isolation, IPA_ADP_ISOLATION_DROP);
+	CHECK(!l->lan->isolation);
+	CHECK_EQ(qdrv_set_isolation(&l->i[0]->drv, IPA_ADP_ISOLATION_DROP), IPA_ADP_ACCESS_RC_ALREADY_ISOLATED);
+	/* FORWARD needs reflective relay at the adjacent switch; an unknown mode is
+	 * not supported.  Neither changes what is in force. */
+	CHECK_EQ(qdrv_set_isolation(&l->i[0]->drv, IPA_ADP_ISOLATION_FWD), IPA_ADP_ACCESS_RC_REFLREL_UNSUPPORTED);
+	CHECK_EQ(qdrv_set_isolation(&l->i[0]->drv, 7), IPA_ADP_ACCESS_RC_NOT_SUPPORTED);
+	CHECK_EQ(lan_conn_of(l->lan, P(l, 0))->isolation, IPA_ADP_ISOLATION_DROP);
+
+	/* A broadcast for it (guest 2's ARP) reaches the uplink and guest 1 only;
+	 * guests 1 and 2 still talk. */
+	up0 = u->frames;
+	arp0 = l->i[0]->stk.st.arp_req_rx;
+	CHECK_EQ(ping4_to(l, 2, 0, 1), 0);
+	CHECK(u->frames > up0);
+	CHECK_EQ(l->i[0]->stk.st.arp_req_rx, arp0);
+	CHECK_EQ(ping4_to(l, 1, 2, 2), 2);
+	/* Known unicast, either way, is dropped and counted as isolation (guest 0
+	 * knows guest 1 from the first ping). */
+	CHECK_EQ(stack_neigh_add(&l->i[1]->stk, false, ip0, l->nic[0].cfg.mac), 0);
+	CHECK_EQ(ping4_to(l, 0, 1, 2), 0);
+	CHECK_EQ(P(l, 0)->st.drop[PD_ISOLATION], 2);
+	CHECK_EQ(ping4_to(l, 1, 0, 3), 0);
+	CHECK_EQ(P(l, 1)->st.drop[PD_ISOLATION], 3);
+	CHECK_EQ(l->lan->st.drop[PD_ISOLATION], 5);
+	CHECK_EQ(l->i[0]->stk.st.echo_req_rx, 0);
+
+	/* UNCOUPLE + COUPLE: the NIC gives its isolation to the new connection. */
+	lg_uncouple(l, 0);
+	REQUIRE(lg_couple(l, 0) > 0);
+	CHECK_EQ(lan_conn_of(l->lan, P(l, 0))->isolation, IPA_ADP_ISOLATION_DROP);
+
+	/* NONE lifts it. */
+	CHECK_EQ(qdrv_set_isolation(&l->i[0]->drv, IPA_ADP_ISOLATION_NONE), 0);
+	CHECK_EQ(lan_conn_of(l->lan, P(l, 0))->isolation, IPA_ADP_ISOLATION_NONE);
+	CHECK_EQ(qdrv_set_isolation(&l->i[0]->drv, IPA_ADP_ISOLATION_NONE),
+		 IPA_ADP_ACCESS_RC_ALREADY_NOT_ISOLATED);
+	CHECK_EQ(qdrv_set_isolation(&l->i[0]->drv, IPA_ADP_ISOLATION_DROP), 0);
+
+	/* A connection reset (offline, online) forgets it, in the NIC and the switch. */
+	guest_if_offline(l->i[0]);
+	CHECK_EQ(lan_conn_of(l->lan, P(l, 0))->isolation, IPA_ADP_ISOLATION_NONE);
+	CHECK_EQ(l->nic[0].adp_isolation, IPA_ADP_ISOLATION_NONE);
+	REQUIRE(lg_online(t, l, 0) == 0);
+	CHECK_EQ(stack_neigh_add(&l->i[0]->stk, false, ip1, l->nic[1].cfg.mac), 0);
+	CHECK_EQ(ping4_to(l, 0, 1, 2), 2);
+	CHECK_EQ(P(l, 0)->st.drop[PD_ISOLATION], 2);
+	lg_free(l);
+	free(u);
+}
+
+/* Not coupled: the guest's isolation is accepted and holds once it couples. */
+TEST(lan_guests_port_isolation_before_couple)
+{
+	struct lg *l = lg_new(LAN_GUESTLAN, LAN_ETHERNET);
+
+	REQUIRE(l);
+	REQUIRE(lg_add(l, 2) == 0);
+	REQUIRE(lg_add(l, 2) == 1);
+	REQUIRE(lg_couple(l, 1) > 0);
+	REQUIRE(guest_if_online(l->i[0]) == 0);	/* carrier off: no LAN yet */
+	CHECK_EQ(qdrv_set_isolation(&l->i[0]->drv, IPA_ADP_ISOLATION_DROP), 0);
+	CHECK_EQ(l->nic[0].adp_isolation, IPA_ADP_ISOLATION_DROP);
+	REQUIRE(lg_couple(l, 0) > 0);
+	CHECK_EQ(lan_conn_of(l->lan, P(l, 0))->isolation, IPA_ADP_ISOLATION_DROP);
+	CHECK_EQ(lan_conn_of(l->lan, P(l, 1))->isolation, IPA_ADP_ISOLATION_NONE);
+	lg_free(l);
+}
+
 /* ---- 6. layer mismatch on the LAN ----------------------------------------------------- */
 
 TEST(lan_guests_layer3_on_ethernet_lan_refused)

@@ -128,6 +128,24 @@ TEST(vmlink_bad_messages_refused)
 	CHECK_EQ(vml_addr_decode(b, VML_HDR_SIZE + VML_ADDR_SIZE, &a), -EBADMSG);
 }
 
+/* The last registration op (a guest's isolation) crosses the link; one past it does not. */
+TEST(vmlink_isolation_registration_is_carried)
+{
+	uint8_t b[VML_HDR_SIZE + VML_ADDR_SIZE];
+	struct paddr a;
+
+	memset(&a, 0, sizeof(a));
+	a.op = PA_ISOLATION;
+	a.value = 2;
+	REQUIRE(vml_addr_encode(0x0600, 78, &a, b, sizeof(b)) == (int)sizeof(b));
+	CHECK_EQ(vml_addr_decode(b, sizeof(b), &a), 0);
+	CHECK_EQ(a.op, PA_ISOLATION);
+	CHECK_EQ(a.value, 2);
+	a.op = PA_ISOLATION + 1;
+	REQUIRE(vml_addr_encode(0x0600, 79, &a, b, sizeof(b)) == (int)sizeof(b));
+	CHECK_EQ(vml_addr_decode(b, sizeof(b), &a), -EBADMSG);
+}
+
 /* Two guests, their NICs on VM-side links; CP side in its own thread joins the two
  * proxy ports point to point. */
 struct cpside {

@@ -927,6 +927,62 @@ TEST(vnic_ipa_setvlan_4095_2015)
 	world_free(w);
 }
 
+/* QUERY_CARD_INFO as Linux up to 5.19 sends it from ethtool (qeth_get_adapter_cmd with
+ * no data: the command ends after the 16-byte sub-header); the reply carries the
+ * card-info block after it, and every length in the PDU says so. */
+TEST(vnic_ipa_query_card_info_without_data_bytes)
+{
+	struct world *w = world_new(t, 2);
+	uint8_t cmd[IPA_SETADP_OFF_DATA], buf[4096];
+	const uint8_t *m, *r;
+	struct scsw st;
+	size_t off, cl;
+	uint32_t len;
+	int n;
+
+	REQUIRE(w);
+	REQUIRE(victim_online(t, w) == 0);
+	for (int speed = 0; speed < 2; speed++) {
+		/* The speed follows the link type ULP_ENABLE reported: GbE, then 10GbE. */
+		w->nic[NV].cfg.link_type = speed ? MPC_LINK_10GBE : MPC_LINK_GBE;
+		memset(cmd, 0, sizeof(cmd));
+		REQUIRE(ipa_hdr_bytes(IPA_CMD_SETADAPTERPARMS, (uint16_t)(0x5150 + speed),
+				      IPA_PROT_V4, 2, cmd) == IPA_HDR_SIZE);
+		be_put16(cmd + IPA_SETADP_OFF_CMDLEN, IPA_SETADP_CMDLEN_BASE);
+		be_put32(cmd + IPA_SETADP_OFF_SUBCMD, IPA_SETADP_QUERY_CARD_INFO);
+		cmd[IPA_SETADP_OFF_USED_TOTAL] = 1;
+		cmd[IPA_SETADP_OFF_SEQ] = 1;
+		n = mk_ipa(cmd, sizeof(cmd), 2, NIC_TOK_ULP_CONN(&w->nic[NV]), buf, sizeof(buf));
+		REQUIRE(n > 0);
+		REQUIRE(hand_write(w, &w->vi->sch[1], buf, (uint32_t)n, &st) == 0);
+		m = victim_msg(w, &len);
+		REQUIRE(m != NULL);
+		CHECK_EQ(len, IPA_PDU_HDR_SIZE + IPA_SETADP_OFF_DATA + IPA_ADP_CARD_SIZE);
+		REQUIRE(ipa_pdu_payload(m, len, &off, &cl) == 0);
+		CHECK_EQ(cl, IPA_SETADP_OFF_DATA + IPA_ADP_CARD_SIZE);
+		r = m + off;
+		CHECK_EQ(r[IPA_OFF_CMD], IPA_CMD_SETADAPTERPARMS);
+		CHECK(ipa_initiator_is_reply(r[IPA_OFF_INITIATOR]));
+		CHECK_EQ(be_get16(r + IPA_OFF_SEQNO), 0x5150 + speed);
+		CHECK_EQ(be_get16(r + IPA_OFF_RC), 0);
+		CHECK_EQ(be_get16(r + IPA_SETADP_OFF_CMDLEN),
+			 IPA_SETADP_CMDLEN_BASE + IPA_ADP_CARD_SIZE);
+		CHECK_EQ(be_get32(r + IPA_SETADP_OFF_SUBCMD), IPA_SETADP_QUERY_CARD_INFO);
+		CHECK_EQ(be_get16(r + IPA_SETADP_OFF_SUBRC), 0);
+		CHECK(be_get32(r + IPA_SETADP_OFF_SUPPORTED) & IPA_SETADP_QUERY_CARD_INFO);
+		/* card type (none of the OSA feature codes), reserved, port mode full
+		 * duplex, port speed, 4 reserved bytes. */
+		CHECK_MEM(r + IPA_SETADP_OFF_DATA,
+			  ((const uint8_t[IPA_ADP_CARD_SIZE]){ 0x00, 0x00, 0x00, 0x03, 0x00, 0x00,
+							       0x00, speed ? 0x08 : 0x07,
+							       0, 0, 0, 0 }),
+			  IPA_ADP_CARD_SIZE);
+	}
+	CHECK_EQ(guest_ping4(w->vi, p_ip, 1, 56, pump, &w->g[1]), 1);
+	BYSTANDER_OK(w);
+	world_free(w);
+}
+
 /* ---- Establish / Activate Queues ---------------------------------------------------- */
 
 /* The victim after MPC with the driver's QDIO blocks built but not established. */
