@@ -38,7 +38,7 @@ int bench_measure(struct bench_run *r, unsigned n, double secs)
 		/* Warm up: caches, and the first touch of every buffer page (QDIO data pages
 		 * are not pre-faulted, as in a real guest): two laps of a 128-buffer ring
 		 * even at one buffer per run. */
-		for (int w = 0; w < 2 * QDIO_BUFS; w++)
+		for (unsigned w = 0; w < 2 * QDIO_BUFS; w++)
 			if (!r[i].run(r[i].ctx))
 				return -1;
 	}
