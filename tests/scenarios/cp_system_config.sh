@@ -14,6 +14,11 @@ for sys in "" ZVMPROD ZVMTEST; do
 	grep -qxF "cpnetd: system name ${sys:-ZVMTEST}" <<<"$out" || fail "$out"
 done
 
+# A system name is 1-8 characters like a userid.
+out=$("$BIN/cpnetd" --check --config "$SSI" --system-name TOOLONGNAME 2>&1)
+[ $? -eq 2 ] || fail "--system-name TOOLONGNAME accepted: $out"
+grep -q "^cpnetd: --system-name TOOLONGNAME: 1 to 8 of" <<<"$out" || fail "$out"
+
 # SYSTEM_IDENTIFIER LPAR matches this host by its name.
 host=$(uname -n | tr '[:lower:]' '[:upper:]')
 { echo "System_Identifier LPAR $host ZVMPROD"; grep -v "^ *System_Identifier " "$SSI"; } >"$TMP/ssi.config"
