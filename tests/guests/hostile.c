@@ -162,10 +162,12 @@ static int packet_socket(const char *ifname, struct sockaddr_ll *to, uint8_t *ma
 
 /*
  * Send `count` copies of frame f; a full driver queue (ENOBUFS/EAGAIN) is retried after a
- * pause, bounded, so that the guest's own traffic (ping replies) is not starved.
+ * pause, bounded, so that the guest's own traffic (ping replies) is not starved.  `gap_us`
+ * paces every send (0: a short pause after each 32): what the driver takes must also fit
+ * Hercules' socket to cpnetd, which drops (and counts) what does not.
  */
 static void send_n(const char *tag, int fd, const void *f, size_t len, const struct sockaddr *to,
-		   socklen_t tolen, unsigned count)
+		   socklen_t tolen, unsigned count, unsigned gap_us)
 {
 	unsigned sent = 0, failed = 0;
 	int last = 0;
@@ -183,7 +185,9 @@ static void send_n(const char *tag, int fd, const void *f, size_t len, const str
 		}
 		sent++;
 next:
-		if (i % 32 == 31)
+		if (gap_us)
+			usleep(gap_us);
+		else if (i % 32 == 31)
 			usleep(5000);	/* leave room in the queue for the guest's own frames */
 	}
 	printf("HOSTILE %s sent %u failed %u%s%s\n", tag, sent, failed, failed ? " last " : "",
@@ -208,7 +212,7 @@ static int cmd_mac(char **av)
 	ip4_hdr(f + 14, 46, IPPROTO_UDP, &a, &b);
 	udp_hdr(f + 34, 18);
 	memcpy(to.sll_addr, dst, 6);
-	send_n("mac", fd, f, sizeof(f), (struct sockaddr *)&to, sizeof(to), num(av[3], 1000000));
+	send_n("mac", fd, f, sizeof(f), (struct sockaddr *)&to, sizeof(to), num(av[3], 1000000), 0);
 	return 0;
 }
 
@@ -228,7 +232,7 @@ static int cmd_ip4(char **av)
 	memset(p, 0, sizeof(p));
 	ip4_hdr(p, sizeof(p), IPPROTO_UDP, &src, &to.sin_addr);
 	udp_hdr(p + 20, 32);
-	send_n("ip4", fd, p, sizeof(p), (struct sockaddr *)&to, sizeof(to), num(av[2], 1000000));
+	send_n("ip4", fd, p, sizeof(p), (struct sockaddr *)&to, sizeof(to), num(av[2], 1000000), 0);
 	return 0;
 }
 
@@ -253,7 +257,7 @@ static int cmd_ip6(char **av)
 	memcpy(p + 8, &src, 16);
 	memcpy(p + 24, &to.sin6_addr, 16);
 	udp_hdr(p + 40, 32);
-	send_n("ip6", fd, p, sizeof(p), (struct sockaddr *)&to, sizeof(to), num(av[2], 1000000));
+	send_n("ip6", fd, p, sizeof(p), (struct sockaddr *)&to, sizeof(to), num(av[2], 1000000), 0);
 	return 0;
 }
 
@@ -313,7 +317,8 @@ static int cmd_big(char **av)
 	vh->gso_size = (uint16_t)mss;
 	vh->csum_start = 34;
 	vh->csum_offset = 16;
-	send_n("big gso", fd, f, sizeof(*vh) + len, (struct sockaddr *)&to, sizeof(to), count);
+	send_n("big gso", fd, f, sizeof(*vh) + len, (struct sockaddr *)&to, sizeof(to), count,
+	       100000);
 	printf("HOSTILE big gso frames of %u bytes, 2 per send\n", size);
 	return 0;
 }

@@ -147,18 +147,28 @@ query() { # query SWITCH: QUERY VSWITCH SWITCH DETAILS into $OUT and a file
 expect() { # expect WHAT GOT WANT
 	[ "$2" = "$3" ] || fail "$1: $2, expected $3 (see $W/q-*.txt, $W/nic-*.txt)"
 }
-at_least() { # at_least WHAT GOT MIN
-	[ "$2" -ge "$3" ] || fail "$1: $2, expected at least $3 (see $W/q-*.txt)"
+within() { # within WHAT GOT MIN MAX
+	[ "$2" -ge "$3" ] && [ "$2" -le "$4" ] || fail "$1: $2, expected $3..$4 (see $W/q-*.txt)"
+}
+# reasons: every discard of the adapter section on stdin has a reason (RX + TX Discarded
+# equals the sum of its "Discarded (reason)" lines).
+reasons() {
+	awk '/RX Packets:/ { d += $5 } /TX Packets:/ { d += $5 } /Discarded \(/ { r += $NF }
+		END { if (d != r) { print d " discarded, " r " with a reason"; exit 1 } }'
 }
 SPOOF="source address not owned"
 query HSTETH
 expect "HSTETH switch spoof drops" "$(count "Switch discarded" "$SPOOF" <<<"$OUT")" "$MACS"
 expect "HSTETH switch too-large drops" "$(count "Switch discarded" "frame too large" <<<"$OUT")" "$BIG"
-at_least "HSTETH switch no-destination drops" "$(count "Switch discarded" "no destination" <<<"$OUT")" "$FLOOD"
+# The flood outruns Hercules' socket to cpnetd: CPNIC drops (and counts, in Hercules)
+# what does not fit, so the switch sees part of it (65-96% measured), never more.
+NOPORT=$(count "Switch discarded" "no destination" <<<"$OUT")
+within "HSTETH switch no-destination drops" "$NOPORT" $((FLOOD / 4)) "$FLOOD"
 B=$(block HSTEVIL)
 expect "HSTEVIL 0600 spoof drops" "$(count Discarded "$SPOOF" <<<"$B")" "$MACS"
 expect "HSTEVIL 0600 too-large drops" "$(count Discarded "frame too large" <<<"$B")" "$BIG"
-at_least "HSTEVIL 0600 no-destination drops" "$(count Discarded "no destination" <<<"$B")" "$FLOOD"
+expect "HSTEVIL 0600 no-destination drops" "$(count Discarded "no destination" <<<"$B")" "$NOPORT"
+r=$(reasons <<<"$B") || fail "HSTEVIL 0600: $r"
 B=$(block HSTBYST)
 [ -n "$B" ] || fail "q vswitch HSTETH lacks HSTBYST's adapter"
 for r in "$SPOOF" "frame too large" "no destination" "no receive buffer"; do
@@ -168,6 +178,7 @@ query HSTIP
 expect "HSTIP switch spoof drops" "$(count "Switch discarded" "$SPOOF" <<<"$OUT")" "$((IP4 + IP6))"
 B=$(block HSTEVIL)
 expect "HSTEVIL 0700 spoof drops" "$(count Discarded "$SPOOF" <<<"$B")" "$((IP4 + IP6))"
+r=$(reasons <<<"$B") || fail "HSTEVIL 0700: $r"
 B=$(block HSTBYST)
 expect "HSTBYST 0700 spoof drops" "$(count Discarded "$SPOOF" <<<"$B")" 0
 # The owner's own view: QUERY NIC DETAILS (another session of the logged-on user).
@@ -186,4 +197,4 @@ OUT=$(timeout 20 "$BIN/cpnet" q names 2>&1) || fail "q names after the attack: $
 for u in "${USERS[@]}"; do grep -q "$u" <<<"$OUT" || fail "$u no longer logged on: $OUT"; done
 kill -0 "$CPNETD_PID" 2>/dev/null || fail "cpnetd died (see $W/cpnetd.err)"
 for p in "${HERC_PIDS[@]}"; do kill -0 "$p" 2>/dev/null || fail "Hercules $p died"; done
-echo "ok $T (${secs}s: mac $MACS ip4 $IP4 ip6 $IP6 big $BIG flood $FLOOD; $(sed -n 's/.*HOSTILE flood sent [0-9]* .*(\(.*\)).*/\1/p' "$EVIL"))"
+echo "ok $T (${secs}s: mac $MACS ip4 $IP4 ip6 $IP6 big $BIG flood $FLOOD, $NOPORT reached the switch; $(sed -n 's/.*HOSTILE flood sent [0-9]* .*(\(.*\)).*/\1/p' "$EVIL"))"
