@@ -168,6 +168,27 @@ expect_refused HCPLGA053E --user nobody --password x
 expect_refused HCPLGA054E --user remote1 --password pw1
 cp_ q vswitch vsweth det; expect_line "  Adapter Connections: Connected: 1"
 
+# DETACH VSWITCH with REMOTE1 coupled: z/VM does not refuse; the NIC is uncoupled (the
+# VM's NIC gives its guest an unsolicited STOPLAN) and stays defined. A new VSWETH and
+# COUPLE again: STARTLAN, and the guest recovers and registers its MAC again.
+cp_ detach vswitch vsweth; expect_ok
+expect_out "NIC 0600 of REMOTE1 is disconnected from VSWITCH SYSTEM VSWETH
+VSWITCH SYSTEM VSWETH is destroyed"
+OUT=$(printf 'query nic 600\n' | CPNET_USER=REMOTE1 CPNET_PASSWORD=PW1 timeout 30 "$BIN/cpnet" 2>&1)
+grep -q "LAN: \* None$" <<<"$OUT" || fail "q nic after DETACH VSWITCH: $OUT"
+cp_ define vswitch vsweth ethernet; expect_ok
+cp_ set vswitch vsweth grant remote1; expect_ok
+OUT=$(printf 'couple 600 to system vsweth\n' | CPNET_USER=REMOTE1 CPNET_PASSWORD=PW1 timeout 30 "$BIN/cpnet" 2>&1)
+expect_line "NIC 0600 is connected to VSWITCH SYSTEM VSWETH"
+wait_for "$TMP/r1.out" "^NIC 0600 LAN restored: recovery$"
+for _ in $(seq 100); do
+	cp_ q vswitch vsweth det
+	grep -q "Unicast MAC Addresses:" <<<"$OUT" && break
+	sleep 0.1
+done
+expect_line "      Port: 0001  Layer: 2  State: Started"
+expect_line "      Unicast MAC Addresses:"
+
 # FORCE: CP tells the VM LOGOFF; its process ends by itself, status 0.
 cp_ force remote1; expect_ok
 for _ in $(seq 100); do kill -0 "$R1" 2>/dev/null || break; sleep 0.1; done
