@@ -567,7 +567,8 @@ static void tx_ip6(struct osa *o, const struct qdio_span *sp, unsigned nsp, uint
 	if (dst[0] == 0xFF) {
 		mcast6_mac(dst, dmac);
 	} else {
-		nh = nh_hint && memcmp(nh_hint, zero6, 16) && nh_hint[0] != 0xFF ? nh_hint : dst;
+		nh = nh_hint && memcmp(nh_hint, zero6, 16) && nh_hint[0] != 0xFF &&
+		     !key_is_v4(nh_hint) ? nh_hint : dst;
 		if (key_is_v4(nh) || !memcmp(nh, zero6, 16)) {
 			tx_drop(o, OSA_D_BADFRAME);	/* nothing ND could resolve */
 			return;
@@ -925,6 +926,9 @@ static bool rx_nd(struct osa *o, const uint8_t *fr, const uint8_t *ip, uint32_t 
 	}
 	if (lla && (is_group(lla) || !memcmp(lla, zero_mac, 6)))
 		goto bad;
+	/* ::ffff:a.b.c.d is never on the wire (and would alias an ARP cache key). */
+	if (key_is_v4(src) || ((type == ND_NS || type == ND_NA) && key_is_v4(tgt)))
+		goto bad;
 	if (src[0] == 0xFF || !memcmp(fr + 6, o->mac, 6)) {
 		rx_drop(o, OSA_D_MAC);		/* our own frame reflected, or a bogus sender */
 		return false;
@@ -941,7 +945,7 @@ static bool rx_nd(struct osa *o, const uint8_t *fr, const uint8_t *ip, uint32_t 
 			goto bad;
 		o->st.nd_ns_rx++;
 		mine = find_ip6(o, tgt) >= 0;
-		if (!dad && lla)
+		if (!dad && lla && find_ip6(o, src) < 0)
 			learn(o, src, vlan, lla, now, mine);
 		if (!mine) {
 			rx_drop(o, OSA_D_NOT_MINE);

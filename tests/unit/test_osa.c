@@ -711,7 +711,11 @@ TEST(osa_l3_ipv6_malformed_nd_dropped)
 	/* A solicited NA to a multicast destination. */
 	inject(r, f, mk_icmp6(f, snmac, far_mac, far6, all_nodes, 255, b,
 			      nd_body(b, 136, 0x60, far6, 2, far_mac)));
-	CHECK_EQ(r->o.st.rx_drop[OSA_D_BADND], 8);
+	/* A v4-mapped sender must not reach the caches (it would alias an ARP key). */
+	inject(r, f, mk_icmp6(f, snmac, far_mac, k4(0x0A090002u), sn, 255, b,
+			      nd_body(b, 135, 0, g6, 1, other_mac)));
+	CHECK(arp_find(&r->o.arp, k4(0x0A090002u), 0) == NULL);
+	CHECK_EQ(r->o.st.rx_drop[OSA_D_BADND], 9);
 	CHECK_EQ(wire_mem_collect(&r->o.wire, got, sizeof(got)), -EAGAIN);
 	CHECK_EQ(r->o.st.nd_na_tx, 0);
 	CHECK_EQ(r->o.st.rx_delivered, 0);
