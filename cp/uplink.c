@@ -190,7 +190,7 @@ static unsigned port_rx(void *owner, struct port *p, const struct pframe *f, uns
 					      f[i].next_hop + QHDR_L3_ADDR_V4,
 					      qframe_l3_cast(f[i].cast));
 		} else if (f[i].kind == PF_ETH && f[i].ipv6) {
-			rc = qdrv_sendv_l3_v6(q, f[i].spans, f[i].nspans, len,
+			rc = qdrv_sendv_l3_v6(q, f[i].spans, f[i].nspans, len, f[i].next_hop,
 					      f[i].cast == PF_MULTICAST ? QHDR_L3_CAST_MCAST
 								       : QHDR_L3_CAST_UCAST);
 		} else {

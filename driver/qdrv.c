@@ -1141,8 +1141,10 @@ int qdrv_sendv_l3_v4(struct qdrv *q, const struct qdio_span *sp, unsigned nsp, u
 }
 
 int qdrv_sendv_l3_v6(struct qdrv *q, const struct qdio_span *sp, unsigned nsp, uint32_t len,
-		     uint8_t cast)
+		     const uint8_t *nh, uint8_t cast)
 {
+	static const uint8_t none[16];
+
 	struct qhdr h;
 	uint8_t raw[QHDR_SIZE];
 
@@ -1152,9 +1154,10 @@ int qdrv_sendv_l3_v6(struct qdrv *q, const struct qdio_span *sp, unsigned nsp, u
 	h.id = QHDR_ID_L3;
 	h.l3.flags = (uint8_t)(QHDR_L3_IPV6 | QHDR_L3_PASSTHRU | (cast & QHDR_L3_CAST_MASK));
 	h.l3.length = (uint16_t)len;
-	/* The destination address as next hop. */
-	if (qdio_spans_copy(sp, nsp, QHDR_ETH_HLEN + 24, h.l3.addr, 16) != 16)
-		return -EINVAL;
+	if (nh && memcmp(nh, none, 16))
+		memcpy(h.l3.addr, nh, 16);
+	else if (qdio_spans_copy(sp, nsp, QHDR_ETH_HLEN + 24, h.l3.addr, 16) != 16)
+		return -EINVAL;		/* the destination address as next hop */
 	qhdr_encode(&h, raw, sizeof(raw));
 	return out_putv(q, raw, sp, nsp, len);
 }
@@ -1178,7 +1181,7 @@ int qdrv_send_l3_v6(struct qdrv *q, const uint8_t *frame, uint32_t len, uint8_t 
 {
 	struct qdio_span sp = { frame, len };
 
-	return qdrv_sendv_l3_v6(q, &sp, 1, len, cast);
+	return qdrv_sendv_l3_v6(q, &sp, 1, len, NULL, cast);
 }
 
 int qdrv_flush(struct qdrv *q)

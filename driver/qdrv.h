@@ -243,8 +243,10 @@ int qdrv_send_l3_v6(struct qdrv *q, const uint8_t *frame, uint32_t len, uint8_t 
 int qdrv_sendv_l2(struct qdrv *q, const struct qdio_span *sp, unsigned nsp, uint32_t len);
 int qdrv_sendv_l3_v4(struct qdrv *q, const struct qdio_span *sp, unsigned nsp, uint32_t len,
 		     const uint8_t nh[4], uint8_t cast);
+/* nh: the IPv6 next hop for the header (a router's address for an off-link
+ * destination); NULL or all zero = the packet's destination. */
 int qdrv_sendv_l3_v6(struct qdrv *q, const struct qdio_span *sp, unsigned nsp, uint32_t len,
-		     uint8_t cast);
+		     const uint8_t *nh, uint8_t cast);
 /* Prime what was queued and SIGA-w if needed.  Returns buffers primed or -errno. */
 int qdrv_flush(struct qdrv *q);
 /* Interrupts, reaping and receiving: returns packets delivered to cfg.rx or cfg.rxv

@@ -22,6 +22,7 @@
 /* qeth L3 header bits the receive side looks at. */
 #define QH_L3_PASSTHRU 0x10
 #define QH_L3_IPV6 0x80
+#define QH_L3_EXT_SRC_MAC 0x08	/* ext_flags (byte 0x0B): sender's MAC at 0x12 */
 
 static const uint8_t bcast_mac[6] = { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF };
 
@@ -648,8 +649,10 @@ void stack_rx_l3(struct stack *s, const uint8_t *qh, const uint8_t *data, uint32
 		s->st.rx_bad++;
 		return;
 	}
+	/* Like Linux, the link header rebuilt for an unframed IPv6 packet carries the
+	 * sender's MAC when the adapter gave one; replies go back to it. */
 	if ((flags & QH_L3_IPV6) || (data[0] >> 4) == 6)
-		rx_ip6(s, NULL, data, len);
+		rx_ip6(s, (qh[0x0B] & QH_L3_EXT_SRC_MAC) ? qh + 0x12 : NULL, data, len);
 	else
 		rx_ip4(s, NULL, data, len);
 }

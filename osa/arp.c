@@ -1,14 +1,29 @@
-/* osa/arp.c - the OSA's bounded ARP cache: set-associative table, least recently
- * confirmed eviction, expiry by age.  Used by osa/osa.c on the layer-3 path. */
+/* osa/arp.c - the OSA's bounded neighbour cache (ARP and ND): set-associative table,
+ * least recently confirmed eviction, expiry by age.  Used by osa/osa.c on layer 3. */
 #include "osa/arp.h"
 
 #include <string.h>
 
-static unsigned set_of(uint32_t ip, uint16_t vlan)
+static unsigned set_of(const uint8_t ip[16], uint16_t vlan)
 {
-	uint32_t h = (ip ^ ((uint32_t)vlan << 16)) * 0x9E3779B1u;
+	uint32_t h = (uint32_t)vlan << 16;
 
+	/* The low bytes vary most (host part / interface id); fold all four words. */
+	for (unsigned i = 0; i < 16; i += 4)
+		h ^= (uint32_t)ip[i] << 24 | (uint32_t)ip[i + 1] << 16 |
+		     (uint32_t)ip[i + 2] << 8 | ip[i + 3];
+	h *= 0x9E3779B1u;
 	return (h >> 26) % ARP_SETS;
+}
+
+void arp_key4(uint32_t ip, uint8_t key[16])
+{
+	memset(key, 0, 10);
+	key[10] = key[11] = 0xFF;
+	key[12] = (uint8_t)(ip >> 24);
+	key[13] = (uint8_t)(ip >> 16);
+	key[14] = (uint8_t)(ip >> 8);
+	key[15] = (uint8_t)ip;
 }
 
 /* When an entry was last useful: confirmed (resolved) or last asked for (incomplete). */
@@ -28,17 +43,17 @@ void arp_flush(struct arp_cache *c)
 	memset(c->e, 0, sizeof(c->e));
 }
 
-struct arp_entry *arp_find(struct arp_cache *c, uint32_t ip, uint16_t vlan)
+struct arp_entry *arp_find(struct arp_cache *c, const uint8_t ip[16], uint16_t vlan)
 {
 	struct arp_entry *s = &c->e[set_of(ip, vlan) * ARP_WAYS];
 
 	for (unsigned w = 0; w < ARP_WAYS; w++)
-		if (s[w].state != ARP_FREE && s[w].ip == ip && s[w].vlan == vlan)
+		if (s[w].state != ARP_FREE && !memcmp(s[w].ip, ip, 16) && s[w].vlan == vlan)
 			return &s[w];
 	return NULL;
 }
 
-const struct arp_entry *arp_lookup(struct arp_cache *c, uint32_t ip, uint16_t vlan,
+const struct arp_entry *arp_lookup(struct arp_cache *c, const uint8_t ip[16], uint16_t vlan,
 				   uint64_t now)
 {
 	struct arp_entry *e = arp_find(c, ip, vlan);
@@ -56,7 +71,7 @@ const struct arp_entry *arp_lookup(struct arp_cache *c, uint32_t ip, uint16_t vl
 	return NULL;
 }
 
-struct arp_entry *arp_get(struct arp_cache *c, uint32_t ip, uint16_t vlan, uint64_t now)
+struct arp_entry *arp_get(struct arp_cache *c, const uint8_t ip[16], uint16_t vlan, uint64_t now)
 {
 	struct arp_entry *s, *victim = NULL;
 
@@ -80,13 +95,13 @@ struct arp_entry *arp_get(struct arp_cache *c, uint32_t ip, uint16_t vlan, uint6
 		c->st.evicted++;
 	}
 	memset(victim, 0, sizeof(*victim));
-	victim->ip = ip;
+	memcpy(victim->ip, ip, 16);
 	victim->vlan = vlan;
 	victim->state = ARP_INCOMPLETE;
 	return victim;
 }
 
-struct arp_entry *arp_learn(struct arp_cache *c, uint32_t ip, uint16_t vlan,
+struct arp_entry *arp_learn(struct arp_cache *c, const uint8_t ip[16], uint16_t vlan,
 			    const uint8_t mac[6], uint64_t now, bool create)
 {
 	struct arp_entry *e = arp_find(c, ip, vlan);

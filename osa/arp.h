@@ -1,5 +1,6 @@
-/* osa/arp.h - the OSA's internal ARP cache (the seed's "internal cache table"): IPv4
- * next hop + VLAN -> MAC, bounded (set-associative, no allocation), with aging. */
+/* osa/arp.h - the OSA's neighbour caches (the seed's "internal cache table"): next hop
+ * + VLAN -> MAC, bounded (set-associative, no allocation), with aging; one for ARP
+ * (IPv4), one for Neighbor Discovery (IPv6). */
 #ifndef CPNET_OSA_ARP_H
 #define CPNET_OSA_ARP_H
 
@@ -7,6 +8,9 @@
 #include <stdint.h>
 
 /*
+ * Keys are 16-byte addresses: IPv6 as it is, IPv4 as ::ffff:a.b.c.d (arp_key4), so one
+ * implementation serves both families (the OSA keeps one cache per family).
+ *
  * 64 sets of 4 ways: a lookup touches one set (constant time on the per-frame path),
  * a new entry evicts the least recently confirmed one of its set.  Times are
  * milliseconds of a monotonic clock the OSA passes in (tests warp it).
@@ -26,7 +30,7 @@
 enum arp_state { ARP_FREE = 0, ARP_INCOMPLETE, ARP_REACHABLE };
 
 struct arp_entry {
-	uint32_t ip;
+	uint8_t ip[16];			/* the key (arp_key4 for IPv4) */
 	uint16_t vlan;
 	uint8_t state;			/* enum arp_state */
 	uint8_t tries;			/* requests sent while incomplete */
@@ -45,18 +49,21 @@ struct arp_cache {
 	struct arp_stats st;
 };
 
+/* The key of an IPv4 address: ::ffff:a.b.c.d. */
+void arp_key4(uint32_t ip, uint8_t key[16]);
+
 void arp_init(struct arp_cache *c, uint32_t ttl_ms);
 void arp_flush(struct arp_cache *c);
 /* A REACHABLE, unexpired entry for (ip, vlan), or NULL (counted as a miss). */
-const struct arp_entry *arp_lookup(struct arp_cache *c, uint32_t ip, uint16_t vlan,
+const struct arp_entry *arp_lookup(struct arp_cache *c, const uint8_t ip[16], uint16_t vlan,
 				   uint64_t now);
 /* The entry for (ip, vlan) in any state, or NULL. */
-struct arp_entry *arp_find(struct arp_cache *c, uint32_t ip, uint16_t vlan);
+struct arp_entry *arp_find(struct arp_cache *c, const uint8_t ip[16], uint16_t vlan);
 /* Find or make an entry (evicting in its set); a new one is INCOMPLETE, tries 0. */
-struct arp_entry *arp_get(struct arp_cache *c, uint32_t ip, uint16_t vlan, uint64_t now);
+struct arp_entry *arp_get(struct arp_cache *c, const uint8_t ip[16], uint16_t vlan, uint64_t now);
 /* A MAC heard for (ip, vlan).  create = false only refreshes an existing entry.
  * Returns the entry (now REACHABLE) or NULL when nothing was stored. */
-struct arp_entry *arp_learn(struct arp_cache *c, uint32_t ip, uint16_t vlan,
+struct arp_entry *arp_learn(struct arp_cache *c, const uint8_t ip[16], uint16_t vlan,
 			    const uint8_t mac[6], uint64_t now, bool create);
 void arp_remove(struct arp_cache *c, struct arp_entry *e);
 /* Entries in use (for QUERY and tests). */

@@ -1,5 +1,5 @@
 /* osa/osa.c - the OSA-Express wire engine: port_ops of the OSA's NICBK over a wire
- * provider; layer-3 ARP/framing/filtering, layer-2 MAC filtering, link monitoring. */
+ * provider; layer-3 ARP/ND/framing/filtering, layer-2 MAC filtering, link monitoring. */
 #include "osa/osa.h"
 
 #include <errno.h>
@@ -22,9 +22,23 @@
 #define ARP_OP_REQ 1
 #define ARP_OP_REP 2
 #define IP4_BCAST 0xFFFFFFFFu
+#define IP6_HLEN 40u
+#define PROTO_ICMP6 58
+#define ND_RS 133
+#define ND_RA 134
+#define ND_NS 135
+#define ND_NA 136
+#define ND_OPT_SLLA 1
+#define ND_OPT_TLLA 2
+#define NA_SOLICITED 0x40		/* NA flags byte: R 0x80, S 0x40, O 0x20 */
+#define NA_OVERRIDE 0x20
+#define ND_LEN 32u			/* NS/NA with one link-layer address option */
+#define ND_MAX 1280u			/* largest guest ND message rewritten (IPv6 minimum MTU) */
 
 static const uint8_t bcast_mac[6] = { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF };
 static const uint8_t zero_mac[6];
+static const uint8_t all_nodes6[16] = { 0xFF, 0x02, [15] = 1 };
+static const uint8_t zero6[16];
 
 /* ---- small helpers --------------------------------------------------------------- */
 
@@ -100,6 +114,57 @@ static bool solicited_for_ours(const struct osa *o, const uint8_t *a)
 		if (!memcmp(o->ip6[i] + 13, a + 13, 3))
 			return true;
 	return false;
+}
+
+/* ff02::1:ffXX:XXXX of `target` and its 33:33:ff:XX:XX:XX. */
+static void solicited_node(const uint8_t *target, uint8_t ip[16], uint8_t mac[6])
+{
+	static const uint8_t pre[13] = { 0xFF, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xFF };
+
+	memcpy(ip, pre, 13);
+	memcpy(ip + 13, target + 13, 3);
+	mac[0] = 0x33;
+	mac[1] = 0x33;
+	memcpy(mac + 2, ip + 12, 4);
+}
+
+/* RFC 2464: an IPv6 multicast address goes to 33:33 and its low 32 bits. */
+static void mcast6_mac(const uint8_t *ip, uint8_t mac[6])
+{
+	mac[0] = 0x33;
+	mac[1] = 0x33;
+	memcpy(mac + 2, ip + 12, 4);
+}
+
+/* Cache keys: IPv4 next hops are ::ffff:a.b.c.d (arp_key4), never an IPv6 next hop. */
+static bool key_is_v4(const uint8_t *k)
+{
+	static const uint8_t pre[12] = { [10] = 0xFF, [11] = 0xFF };
+
+	return !memcmp(k, pre, 12);
+}
+
+static struct arp_cache *cache_of(struct osa *o, const uint8_t *key)
+{
+	return key_is_v4(key) ? &o->arp : &o->nd;
+}
+
+/* The ICMPv6 checksum of `len` bytes at `ic` (checksum field included) with the
+ * pseudo header; a received message is intact when this is 0. */
+static uint16_t icmp6_csum(const uint8_t *src, const uint8_t *dst, const uint8_t *ic,
+			   uint32_t len)
+{
+	uint32_t sum = PROTO_ICMP6 + (len >> 16) + (len & 0xFFFF), i;
+
+	for (i = 0; i < 16; i += 2)
+		sum += be_get16(src + i) + be_get16(dst + i);
+	for (i = 0; i + 1 < len; i += 2)
+		sum += be_get16(ic + i);
+	if (i < len)
+		sum += (uint32_t)ic[i] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xFFFF) + (sum >> 16);
+	return (uint16_t)~sum;
 }
 
 static int find_mac(const struct osa *o, const uint8_t *mac)
@@ -226,15 +291,6 @@ static int send_arp(struct osa *o, uint16_t op, uint16_t vlan, const uint8_t *et
 	return emit_own(o, f, hl + ARP_PLEN, sizeof(f));
 }
 
-static void arp_request(struct osa *o, struct arp_entry *e, uint64_t now)
-{
-	e->tries++;
-	e->sent = now;
-	if (send_arp(o, ARP_OP_REQ, e->vlan, bcast_mac, source_for(o, e->ip), zero_mac,
-		     e->ip) == 0)
-		o->st.arp_req_tx++;
-}
-
 /* Gratuitous ARP for an address the OSA took over: neighbours and switches relearn. */
 static void garp(struct osa *o, uint32_t ip)
 {
@@ -244,8 +300,79 @@ static void garp(struct osa *o, uint32_t ip)
 		o->st.arp_garp_tx++;
 }
 
-/* Send (mac known) or drop (why) every packet queued for (ip, vlan). */
-static void release_queue(struct osa *o, uint32_t ip, uint16_t vlan, const uint8_t *mac,
+/* One NS or NA (type) the OSA built: IPv6 + ICMPv6 with one link-layer address option
+ * carrying the OSA's MAC, hop limit 255 as RFC 4861 requires. */
+static int send_nd(struct osa *o, uint8_t type, uint8_t flags, uint16_t vlan,
+		   const uint8_t *eth_dst, const uint8_t *src, const uint8_t *dst,
+		   const uint8_t *target)
+{
+	uint8_t f[ETH_HLEN + VLAN_HLEN + IP6_HLEN + ND_LEN];
+	uint32_t hl = eth_hdr(f, eth_dst, o->mac, vlan, ET_IP6);
+	uint8_t *ip = f + hl, *ic = ip + IP6_HLEN;
+
+	be_put32(ip, 0x60000000u);
+	be_put16(ip + 4, ND_LEN);
+	ip[6] = PROTO_ICMP6;
+	ip[7] = 255;
+	memcpy(ip + 8, src, 16);
+	memcpy(ip + 24, dst, 16);
+	memset(ic, 0, ND_LEN);
+	ic[0] = type;
+	ic[4] = flags;
+	memcpy(ic + 8, target, 16);
+	ic[24] = type == ND_NS ? ND_OPT_SLLA : ND_OPT_TLLA;
+	ic[25] = 1;			/* 8 bytes */
+	memcpy(ic + 26, o->mac, 6);
+	be_put16(ic + 2, icmp6_csum(src, dst, ic, ND_LEN));
+	return emit_own(o, f, hl + IP6_HLEN + ND_LEN, sizeof(f));
+}
+
+/* The address we solicit from: a registered one in the target's /64 (link-local
+ * included), else the first registered one; NULL when none is (we cannot be answered). */
+static const uint8_t *source6_for(const struct osa *o, const uint8_t *target)
+{
+	for (unsigned i = 0; i < o->nip6; i++)
+		if (!memcmp(o->ip6[i], target, 8))
+			return o->ip6[i];
+	return o->nip6 ? o->ip6[0] : NULL;
+}
+
+/* Ask for a next hop: an ARP request (IPv4) or a Neighbor Solicitation (IPv6). */
+static void resolve_ask(struct osa *o, struct arp_entry *e, uint64_t now)
+{
+	e->tries++;
+	e->sent = now;
+	if (key_is_v4(e->ip)) {
+		uint32_t ip = be_get32(e->ip + 12);
+
+		if (send_arp(o, ARP_OP_REQ, e->vlan, bcast_mac, source_for(o, ip), zero_mac,
+			     ip) == 0)
+			o->st.arp_req_tx++;
+	} else {
+		const uint8_t *src = source6_for(o, e->ip);
+		uint8_t sn[16], mac[6];
+
+		solicited_node(e->ip, sn, mac);
+		if (src && send_nd(o, ND_NS, 0, e->vlan, mac, src, sn, e->ip) == 0)
+			o->st.nd_ns_tx++;
+	}
+}
+
+/* Unsolicited NA (override) to all nodes for an address the OSA took over: the IPv6
+ * counterpart of the gratuitous ARP, so neighbours replace a MAC they cached. */
+static void unsolicited_na(struct osa *o, const uint8_t *ip)
+{
+	uint8_t mac[6];
+
+	if (!o->link_up || !o->started)
+		return;
+	mcast6_mac(all_nodes6, mac);
+	if (send_nd(o, ND_NA, NA_OVERRIDE, 0, mac, ip, all_nodes6, ip) == 0)
+		o->st.nd_unsol_tx++;
+}
+
+/* Send (mac known) or drop (why) every packet queued for (key, vlan). */
+static void release_queue(struct osa *o, const uint8_t *key, uint16_t vlan, const uint8_t *mac,
 			  enum osa_drop why)
 {
 	for (unsigned i = 0; i < OSA_ARPQ; i++) {
@@ -253,7 +380,7 @@ static void release_queue(struct osa *o, uint32_t ip, uint16_t vlan, const uint8
 		uint8_t *f = o->qbuf + (size_t)i * WIRE_FRAME_MAX;
 		struct qdio_span sp = { f, q->len };
 
-		if (!q->used || q->nh != ip || q->vlan != vlan)
+		if (!q->used || memcmp(q->nh, key, 16) || q->vlan != vlan)
 			continue;
 		q->used = false;
 		if (!mac) {
@@ -276,9 +403,11 @@ static void drop_queue_all(struct osa *o, enum osa_drop why)
 	}
 }
 
-/* Next hop unknown: keep a copy of the frame (header + packet) and ask. */
-static void queue_for_arp(struct osa *o, const struct pframe *f, const uint8_t *hdr,
-			  uint32_t hl, uint32_t nh, uint16_t vlan, uint64_t now)
+/* Next hop (cache key nh) unknown: keep a copy of the frame (header + `plen` bytes of
+ * the spans from `skip`) and ask. */
+static void queue_frame(struct osa *o, const uint8_t *hdr, uint32_t hl, const struct qdio_span *sp,
+			unsigned nsp, uint32_t skip, uint32_t plen, const uint8_t *nh,
+			uint16_t vlan, uint64_t now)
 {
 	struct arp_entry *e;
 	struct osa_q *q = NULL;
@@ -287,35 +416,35 @@ static void queue_for_arp(struct osa *o, const struct pframe *f, const uint8_t *
 	for (i = 0; i < OSA_ARPQ && !q; i++)
 		if (!o->q[i].used)
 			q = &o->q[i];
-	if (!q || hl + f->len > WIRE_FRAME_MAX) {
+	if (!q || hl + plen > WIRE_FRAME_MAX) {
 		tx_drop(o, OSA_D_ARPQ_FULL);
 	} else {
 		uint8_t *buf = o->qbuf + (size_t)(q - o->q) * WIRE_FRAME_MAX;
 
 		memcpy(buf, hdr, hl);
-		if (qdio_spans_copy(f->spans, f->nspans, 0, buf + hl, f->len) != f->len) {
+		if (qdio_spans_copy(sp, nsp, skip, buf + hl, plen) != plen) {
 			tx_drop(o, OSA_D_BADFRAME);
 			return;
 		}
 		q->used = true;
-		q->nh = nh;
+		memcpy(q->nh, nh, 16);
 		q->vlan = vlan;
 		q->hlen = (uint16_t)hl;
-		q->len = hl + f->len;
+		q->len = hl + plen;
 		q->since = now;
 		o->st.arp_queued++;
 	}
-	e = arp_get(&o->arp, nh, vlan, now);
+	e = arp_get(cache_of(o, nh), nh, vlan, now);
 	/* One request per retry interval however many packets wait. */
 	if (e->tries == 0 || now - e->sent >= ARP_RETRY_MS)
 		if (e->tries < ARP_TRIES)
-			arp_request(o, e, now);
+			resolve_ask(o, e, now);
 }
 
 static void tx_l3_ip(struct osa *o, const struct pframe *f, uint64_t *now)
 {
 	uint8_t ih[20], hdr[ETH_HLEN + VLAN_HLEN];
-	uint8_t dmac[6];
+	uint8_t dmac[6], key[16];
 	uint32_t dst, nh, hl;
 	const struct arp_entry *e;
 
@@ -345,10 +474,11 @@ static void tx_l3_ip(struct osa *o, const struct pframe *f, uint64_t *now)
 	} else {
 		if (!*now)
 			*now = now_ms(o);
-		e = arp_lookup(&o->arp, nh, f->vlan, *now);
+		arp_key4(nh, key);
+		e = arp_lookup(&o->arp, key, f->vlan, *now);
 		if (!e) {
 			hl = eth_hdr(hdr, zero_mac, o->mac, f->vlan, ET_IP4);
-			queue_for_arp(o, f, hdr, hl, nh, f->vlan, *now);
+			queue_frame(o, hdr, hl, f->spans, f->nspans, 0, f->len, key, f->vlan, *now);
 			return;
 		}
 		memcpy(dmac, e->mac, 6);
@@ -357,14 +487,130 @@ static void tx_l3_ip(struct osa *o, const struct pframe *f, uint64_t *now)
 	emit(o, hdr, hl, f->spans, f->nspans, 0, f->len);
 }
 
-/* Layer-3 passthrough (IPv6 as Linux sends it): as it is, with the OSA's source MAC. */
-static void tx_l3_eth(struct osa *o, const struct pframe *f)
+/*
+ * The guest's own Neighbor Discovery (RS, RA, NS, NA) goes out with the OSA's MAC in
+ * its link-layer address option (the guest's NIC MAC is nobody's on this LAN; hosts
+ * must resolve the guest's addresses to the OSA).  p is a private copy of the packet;
+ * the checksum is recomputed.  0, or -EBADMSG for options RFC 4861 calls malformed.
+ */
+static int nd_rewrite(struct osa *o, uint8_t *p, uint32_t plen)
 {
-	uint8_t hdr[ETH_HLEN];
+	uint8_t *ic = p + IP6_HLEN;
+	uint32_t il = plen - IP6_HLEN;
+	uint32_t off = ic[0] == ND_RS ? 8 : ic[0] == ND_RA ? 16 : 24;
+	uint8_t mine = ic[0] == ND_NA ? ND_OPT_TLLA : ND_OPT_SLLA;
+	bool changed = false;
+
+	if (il < off)
+		return -EBADMSG;
+	while (off < il) {
+		uint32_t olen;
+
+		if (il - off < 2 || ic[off + 1] == 0 || (olen = ic[off + 1] * 8u) > il - off)
+			return -EBADMSG;
+		if (ic[off] == mine && olen == 8) {
+			memcpy(ic + off + 2, o->mac, 6);
+			changed = true;
+		}
+		off += olen;
+	}
+	if (changed) {
+		be_put16(ic + 2, 0);
+		be_put16(ic + 2, icmp6_csum(p + 8, p + 24, ic, il));
+		o->st.nd_rewritten++;
+	}
+	return 0;
+}
+
+/*
+ * One outbound IPv6 packet (`avail` bytes of the spans from `skip`): the OSA frames it.
+ * Multicast goes to 33:33 + the group's low 32 bits; unicast to the MAC of the next hop
+ * (the header's, or the destination) from the ND cache, resolved by the OSA's own
+ * Neighbor Solicitations while the packet waits in the queue shared with ARP.
+ */
+static void tx_ip6(struct osa *o, const struct qdio_span *sp, unsigned nsp, uint32_t skip,
+		   uint32_t avail, const uint8_t *nh_hint, uint16_t vlan, uint64_t *now)
+{
+	uint8_t ih[IP6_HLEN + 1], hdr[ETH_HLEN + VLAN_HLEN], dmac[6], nb[ND_MAX];
+	struct qdio_span one;
+	const uint8_t *dst = ih + 24, *nh;
+	const struct arp_entry *e;
+	uint32_t plen, hl;
+
+	if (avail < IP6_HLEN ||
+	    qdio_spans_copy(sp, nsp, skip, ih, avail > IP6_HLEN ? IP6_HLEN + 1 : IP6_HLEN) <
+		    IP6_HLEN ||
+	    (ih[0] >> 4) != 6 || (plen = IP6_HLEN + be_get16(ih + 4)) > avail) {
+		tx_drop(o, OSA_D_BADFRAME);
+		return;
+	}
+	if (plen > o->mtu) {
+		tx_drop(o, OSA_D_TOOBIG);
+		return;
+	}
+	if (ih[6] == PROTO_ICMP6 && plen > IP6_HLEN && ih[IP6_HLEN] >= ND_RS &&
+	    ih[IP6_HLEN] <= ND_NA) {
+		if (plen > sizeof(nb) || qdio_spans_copy(sp, nsp, skip, nb, plen) != plen) {
+			tx_drop(o, OSA_D_BADFRAME);
+			return;
+		}
+		if (nd_rewrite(o, nb, plen) < 0) {
+			tx_drop(o, OSA_D_BADND);
+			return;
+		}
+		one.ptr = nb;
+		one.len = plen;
+		sp = &one;
+		nsp = 1;
+		skip = 0;
+	}
+	if (dst[0] == 0xFF) {
+		mcast6_mac(dst, dmac);
+	} else {
+		nh = nh_hint && memcmp(nh_hint, zero6, 16) && nh_hint[0] != 0xFF &&
+		     !key_is_v4(nh_hint) ? nh_hint : dst;
+		if (key_is_v4(nh) || !memcmp(nh, zero6, 16)) {
+			tx_drop(o, OSA_D_BADFRAME);	/* nothing ND could resolve */
+			return;
+		}
+		if (!*now)
+			*now = now_ms(o);
+		e = arp_lookup(&o->nd, nh, vlan, *now);
+		if (!e) {
+			hl = eth_hdr(hdr, zero_mac, o->mac, vlan, ET_IP6);
+			queue_frame(o, hdr, hl, sp, nsp, skip, plen, nh, vlan, *now);
+			return;
+		}
+		memcpy(dmac, e->mac, 6);
+	}
+	hl = eth_hdr(hdr, dmac, o->mac, vlan, ET_IP6);
+	emit(o, hdr, hl, sp, nsp, skip, plen);
+}
+
+/* Layer-3 passthrough: IPv6 (as Linux sends it, with a link header the OSA replaces),
+ * anything else as it is with the OSA's source MAC. */
+static void tx_l3_eth(struct osa *o, const struct pframe *f, uint64_t *now)
+{
+	uint8_t hdr[ETH_HLEN + VLAN_HLEN];
+	uint16_t et;
 
 	if (f->len < ETH_HLEN ||
 	    qdio_spans_copy(f->spans, f->nspans, 0, hdr, ETH_HLEN) != ETH_HLEN) {
 		tx_drop(o, OSA_D_BADFRAME);
+		return;
+	}
+	et = be_get16(hdr + 12);
+	if (et == ET_IP6) {
+		tx_ip6(o, f->spans, f->nspans, ETH_HLEN, f->len - ETH_HLEN, f->next_hop, f->vlan,
+		       now);
+		return;
+	}
+	if (et == ET_VLAN && f->len >= ETH_HLEN + VLAN_HLEN &&
+	    qdio_spans_copy(f->spans, f->nspans, 0, hdr, sizeof(hdr)) == sizeof(hdr) &&
+	    be_get16(hdr + 16) == ET_IP6) {
+		tx_ip6(o, f->spans, f->nspans, ETH_HLEN + VLAN_HLEN,
+		       f->len - ETH_HLEN - VLAN_HLEN, f->next_hop, be_get16(hdr + 14) & 0x0FFF,
+		       now);
 		return;
 	}
 	if (f->len - ETH_HLEN > o->mtu + VLAN_HLEN) {
@@ -405,10 +651,13 @@ static void osa_port_tx(void *peer, struct port *from, const struct pframe *f, u
 		}
 		if (o->layer == 2)
 			tx_l2(o, &f[i]);
+		else if (f[i].kind == PF_IP && f[i].ipv6)
+			tx_ip6(o, f[i].spans, f[i].nspans, 0, f[i].len, f[i].next_hop, f[i].vlan,
+			       &now);
 		else if (f[i].kind == PF_IP)
 			tx_l3_ip(o, &f[i], &now);
 		else if (f[i].kind == PF_ETH)
-			tx_l3_eth(o, &f[i]);
+			tx_l3_eth(o, &f[i], &now);
 		else
 			tx_drop(o, OSA_D_BADFRAME);
 	}
@@ -424,6 +673,7 @@ static void forget_all(struct osa *o)
 	o->started = false;
 	drop_queue_all(o, OSA_D_DOWN);
 	arp_flush(&o->arp);
+	arp_flush(&o->nd);
 }
 
 static uint16_t reg_ip(struct osa *o, const struct paddr *a, bool set)
@@ -462,6 +712,8 @@ static uint16_t reg_ip(struct osa *o, const struct paddr *a, bool set)
 	if (o->nip6 >= NIC_MAX_IPS)
 		return IPA_RC_IP_ADDR_TABLE_FULL;
 	memcpy(o->ip6[o->nip6++], a->ip, 16);
+	if (!(a->value & IPA_SETIP_FLAG_VIPA))
+		unsolicited_na(o, a->ip);
 	return IPA_RC_SUCCESS;
 }
 
@@ -584,14 +836,29 @@ static const struct port_ops osa_port_ops = { osa_port_tx, osa_port_addr };
 
 /* ---- receive ----------------------------------------------------------------------- */
 
+/* A neighbour's MAC heard (ARP or ND): store it (create = false only refreshes an
+ * entry we have) and send what waited for it.  Returns whether it was stored. */
+static bool learn(struct osa *o, const uint8_t *key, uint16_t vlan, const uint8_t *mac,
+		  uint64_t now, bool create)
+{
+	struct arp_cache *c = cache_of(o, key);
+	struct arp_entry *e;
+
+	create = create || arp_find(c, key, vlan) != NULL;
+	e = arp_learn(c, key, vlan, mac, now, create);
+	if (e)
+		release_queue(o, key, vlan, e->mac, OSA_D_ARP_FAIL);
+	return e != NULL;
+}
+
 static void rx_arp(struct osa *o, const uint8_t *fr, uint32_t hl, uint32_t len, uint16_t vlan,
 		   uint64_t now)
 {
 	const uint8_t *a = fr + hl, *sha;
 	uint32_t spa, tpa;
 	uint16_t op;
-	bool mine;
-	struct arp_entry *e = NULL, *p;
+	bool mine, known = false;
+	uint8_t key[16];
 
 	if (len - hl < ARP_PLEN || be_get16(a) != 1 || be_get16(a + 2) != ET_IP4 || a[4] != 6 ||
 	    a[5] != 4) {
@@ -618,10 +885,8 @@ static void rx_arp(struct osa *o, const uint8_t *fr, uint32_t hl, uint32_t len, 
 	/* Learn the sender if it talks to us or we asked for it; otherwise only refresh
 	 * what we already know (gratuitous ARP, requests among others). */
 	if (spa && spa != IP4_BCAST && find_ip4(o, spa) < 0) {
-		p = arp_find(&o->arp, spa, vlan);
-		e = arp_learn(&o->arp, spa, vlan, sha, now, mine || p != NULL);
-		if (e)
-			release_queue(o, spa, vlan, e->mac, OSA_D_ARP_FAIL);
+		arp_key4(spa, key);
+		known = learn(o, key, vlan, sha, now, mine);
 	}
 	if (op == ARP_OP_REQ && mine) {
 		/* Straight back to the asker, from the address it asked for. */
@@ -629,8 +894,98 @@ static void rx_arp(struct osa *o, const uint8_t *fr, uint32_t hl, uint32_t len, 
 			o->st.arp_rep_tx++;
 		return;
 	}
-	if (!mine && !e)
+	if (!mine && !known)
 		rx_drop(o, OSA_D_NOT_MINE);
+}
+
+/*
+ * Neighbor Discovery from the wire (RFC 4861 validation first: hop limit 255, code 0,
+ * length, checksum, option lengths, no multicast target).  NS for a registered address
+ * is answered by the OSA with its own MAC (solicited + override; a DAD probe from ::
+ * gets the answer on all-nodes) and consumed; NS for anything else is dropped.  NA and
+ * RA update the ND cache and continue to the guest (its own ND may wait on them).
+ * Returns true when the packet is still to be delivered.
+ */
+static bool rx_nd(struct osa *o, const uint8_t *fr, const uint8_t *ip, uint32_t tot,
+		  uint16_t vlan, uint64_t now)
+{
+	const uint8_t *ic = ip + IP6_HLEN, *src = ip + 8, *dst = ip + 24, *tgt = ic + 8;
+	const uint8_t *lla = NULL;
+	uint32_t il = tot - IP6_HLEN, off;
+	uint8_t type = ic[0], want = type == ND_NA ? ND_OPT_TLLA : ND_OPT_SLLA;
+	bool dad = !memcmp(src, zero6, 16);
+
+	off = type == ND_RS ? 8 : type == ND_RA ? 16 : 24;
+	if (ip[7] != 255 || ic[1] != 0 || il < off || icmp6_csum(src, dst, ic, il) != 0)
+		goto bad;
+	for (; off < il; off += ic[off + 1] * 8u) {
+		if (il - off < 2 || ic[off + 1] == 0 || ic[off + 1] * 8u > il - off)
+			goto bad;
+		if (ic[off] == want && ic[off + 1] == 1)
+			lla = ic + off + 2;
+	}
+	if (lla && (is_group(lla) || !memcmp(lla, zero_mac, 6)))
+		goto bad;
+	/* ::ffff:a.b.c.d is never on the wire (and would alias an ARP cache key). */
+	if (key_is_v4(src) || ((type == ND_NS || type == ND_NA) && key_is_v4(tgt)))
+		goto bad;
+	if (src[0] == 0xFF || !memcmp(fr + 6, o->mac, 6)) {
+		rx_drop(o, OSA_D_MAC);		/* our own frame reflected, or a bogus sender */
+		return false;
+	}
+	switch (type) {
+	case ND_NS: {
+		uint8_t sn[16], mac[6];
+		bool mine;
+
+		if (tgt[0] == 0xFF)
+			goto bad;
+		solicited_node(tgt, sn, mac);
+		if (dad && (lla || memcmp(dst, sn, 16)))
+			goto bad;
+		o->st.nd_ns_rx++;
+		mine = find_ip6(o, tgt) >= 0;
+		if (!dad && lla && find_ip6(o, src) < 0)
+			learn(o, src, vlan, lla, now, mine);
+		if (!mine) {
+			rx_drop(o, OSA_D_NOT_MINE);
+			return false;
+		}
+		if (dad) {
+			/* Someone probes an address we own: defend it on all-nodes. */
+			mcast6_mac(all_nodes6, mac);
+			if (send_nd(o, ND_NA, NA_OVERRIDE, vlan, mac, tgt, all_nodes6, tgt) == 0)
+				o->st.nd_na_tx++;
+		} else if (send_nd(o, ND_NA, NA_SOLICITED | NA_OVERRIDE, vlan,
+				   lla ? lla : fr + 6, tgt, src, tgt) == 0) {
+			o->st.nd_na_tx++;
+		}
+		return false;
+	}
+	case ND_NA:
+		if (tgt[0] == 0xFF || (dst[0] == 0xFF && (ic[4] & NA_SOLICITED)))
+			goto bad;
+		o->st.nd_na_rx++;
+		/* An answer to us (or to the guest's own NS) is learned; other NAs only
+		 * refresh.  Never learn a MAC for an address we own: the guest's DAD sees
+		 * the NA and decides. */
+		if (find_ip6(o, tgt) < 0)
+			learn(o, tgt, vlan, lla ? lla : fr + 6, now,
+			      (ic[4] & NA_SOLICITED) && find_ip6(o, dst) >= 0);
+		return true;
+	case ND_RA:
+		if (src[0] != 0xFE || (src[1] & 0xC0) != 0x80)
+			goto bad;		/* routers speak from link-local addresses */
+		o->st.nd_ra_rx++;
+		if (lla)
+			learn(o, src, vlan, lla, now, true);	/* a likely next hop */
+		return true;
+	default:
+		return true;
+	}
+bad:
+	rx_drop(o, OSA_D_BADND);
+	return false;
 }
 
 /* Layer 3: returns true when pf describes a packet for the NIC. */
@@ -697,14 +1052,19 @@ static bool rx_l3(struct osa *o, const uint8_t *fr, uint32_t len, struct pframe 
 		const uint8_t *d6;
 		uint32_t tot;
 
-		if (il < 40 || (ip[0] >> 4) != 6 || (tot = 40u + be_get16(ip + 4)) > il) {
+		if (il < IP6_HLEN || (ip[0] >> 4) != 6 ||
+		    (tot = IP6_HLEN + be_get16(ip + 4)) > il) {
 			rx_drop(o, OSA_D_BADIP);
 			return false;
 		}
+		if (ip[6] == PROTO_ICMP6 && tot > IP6_HLEN && ip[IP6_HLEN] >= ND_RS &&
+		    ip[IP6_HLEN] <= ND_NA && !rx_nd(o, fr, ip, tot, vlan, now))
+			return false;
 		d6 = ip + 24;
 		memset(pf, 0, sizeof(*pf));
 		if (d6[0] == 0xFF) {
-			if (find_ipm6(o, d6) < 0 && !solicited_for_ours(o, d6)) {
+			if (find_ipm6(o, d6) < 0 && !solicited_for_ours(o, d6) &&
+			    memcmp(d6, all_nodes6, 16)) {
 				rx_drop(o, OSA_D_MCAST);
 				return false;
 			}
@@ -715,12 +1075,16 @@ static bool rx_l3(struct osa *o, const uint8_t *fr, uint32_t len, struct pframe 
 			rx_drop(o, OSA_D_NOT_MINE);
 			return false;
 		}
-		/* Passthrough: the whole frame, as Linux expects IPv6 on layer 3. */
-		sp->ptr = fr;
-		sp->len = hl + tot;
-		pf->kind = PF_ETH;
+		/* Unframed like IPv4: the driver builds its own link header (its MAC, or
+		 * the group's) with the sender's MAC from the qeth header, so the guest's
+		 * NIC MAC never has to match the OSA's. */
+		sp->ptr = ip;
+		sp->len = tot;
+		pf->kind = PF_IP;
 		pf->ipv6 = true;
-		pf->len = hl + tot;
+		pf->len = tot;
+		memcpy(pf->src_mac, fr + 6, 6);
+		pf->has_src_mac = true;
 		break;
 	}
 	default:
@@ -791,30 +1155,37 @@ static bool classify(struct osa *o, const uint8_t *fr, uint32_t len, struct pfra
 	return o->layer == 2 ? rx_l2(o, fr, len, pf, sp) : rx_l3(o, fr, len, pf, sp, now);
 }
 
-/* ARP retries and give-ups; runs at most every OSA_TIMER_MS. */
+/* Retries and give-ups of one cache's unresolved entries. */
+static void resolve_timer(struct osa *o, struct arp_cache *c, uint64_t now)
+{
+	for (unsigned i = 0; i < ARP_ENTRIES; i++) {
+		struct arp_entry *e = &c->e[i];
+
+		if (e->state != ARP_INCOMPLETE || now - e->sent < ARP_RETRY_MS)
+			continue;
+		if (e->tries >= ARP_TRIES) {
+			c->st.failed++;
+			release_queue(o, e->ip, e->vlan, NULL, OSA_D_ARP_FAIL);
+			arp_remove(c, e);
+		} else if (o->link_up) {
+			resolve_ask(o, e, now);
+		}
+	}
+}
+
+/* ARP and ND retries and give-ups; runs at most every OSA_TIMER_MS. */
 static void osa_timer(struct osa *o, uint64_t now)
 {
 	if (now < o->next_timer)
 		return;
 	o->next_timer = now + OSA_TIMER_MS;
-	for (unsigned i = 0; i < ARP_ENTRIES; i++) {
-		struct arp_entry *e = &o->arp.e[i];
-
-		if (e->state != ARP_INCOMPLETE || now - e->sent < ARP_RETRY_MS)
-			continue;
-		if (e->tries >= ARP_TRIES) {
-			o->arp.st.failed++;
-			release_queue(o, e->ip, e->vlan, NULL, OSA_D_ARP_FAIL);
-			arp_remove(&o->arp, e);
-		} else if (o->link_up) {
-			arp_request(o, e, now);
-		}
-	}
+	resolve_timer(o, &o->arp, now);
+	resolve_timer(o, &o->nd, now);
 	/* Packets whose entry was evicted by others have nobody to wait for. */
 	for (unsigned i = 0; i < OSA_ARPQ; i++) {
 		struct osa_q *q = &o->q[i];
 
-		if (q->used && !arp_find(&o->arp, q->nh, q->vlan)) {
+		if (q->used && !arp_find(cache_of(o, q->nh), q->nh, q->vlan)) {
 			q->used = false;
 			tx_drop(o, OSA_D_ARP_FAIL);
 		}
@@ -879,6 +1250,8 @@ int osa_check_link(struct osa *o)
 	} else if (o->layer == 3) {
 		for (unsigned i = 0; i < o->nip4; i++)
 			garp(o, o->ip4[i].addr);
+		for (unsigned i = 0; i < o->nip6; i++)
+			unsolicited_na(o, o->ip6[i]);
 	}
 	/* The driver of the OSA sees STOPLAN / STARTLAN. */
 	nic_set_link(&o->nic, up);
@@ -948,6 +1321,7 @@ int osa_create(struct osa *o, const struct osa_cfg *cfg, const struct wire_class
 	snprintf(o->nic.port.name, sizeof(o->nic.port.name), "OSA %04X %.14s", cfg->rdev,
 		 o->wire.name);
 	arp_init(&o->arp, cfg->arp_ttl_ms);
+	arp_init(&o->nd, cfg->arp_ttl_ms);
 	/* The initial state is not a change: no callback. */
 	o->link_up = wire_link(&o->wire) > 0;
 	nic_set_link(&o->nic, o->link_up);
@@ -999,6 +1373,7 @@ const char *osa_drop_name(enum osa_drop why)
 		[OSA_D_ARPQ_FULL] = "ARP queue full",
 		[OSA_D_ARP_FAIL] = "next hop unresolved",
 		[OSA_D_WIRE] = "wire busy or failed",
+		[OSA_D_BADND] = "malformed ND",
 	};
 
 	return (unsigned)why < OSA_D_NR && names[why] ? names[why] : "?";

@@ -17,23 +17,24 @@
  * registrations its IPA commands made) over a wire provider (osa/wire.h).
  *
  * Layer 3 (ULP_ENABLE chose IP; PA_LAYER 3): the OSA owns the IPs registered with
- * SETIP and the groups registered with SETIPM; it answers ARP on the wire for its
- * registered IPv4 addresses only, keeps an ARP cache for next hops, frames outbound
- * IPv4 packets, passes IPv6 (passthrough frames) both ways, and strips the Ethernet
- * header from inbound IPv4.  Layer 2: frames pass as they are, inbound filtered by
+ * SETIP and the groups registered with SETIPM; it answers ARP (IPv4) and Neighbor
+ * Solicitations (IPv6) on the wire for its registered addresses only, keeps an ARP
+ * and an ND cache for next hops, frames outbound packets (IPv6 comes as a passthrough
+ * frame whose link header it replaces, ND options carrying the guest's MAC rewritten to
+ * its own), and strips the Ethernet header from inbound IPv4 and IPv6.  Layer 2: frames pass as they are, inbound filtered by
  * the registered MACs (SETVMAC/SETGMAC), broadcast, or everything when promiscuous.
  *
  * Copy once: inbound, the wire reads a frame into one of OSA_RX_BATCH buffers that
  * become the spans the NIC copies into the input SBALs; outbound, the guest's spans
- * go to the wire in one gather (writev / one memcpy).  Only a packet waiting for ARP
- * is copied (into a bounded queue).  Nothing is allocated per frame.
+ * go to the wire in one gather (writev / one memcpy).  Only a packet waiting for ARP/ND
+ * and an outbound ND message whose options are rewritten are copied (into a bounded queue).  Nothing is allocated per frame.
  *
  * Thread-safety: an OSA, its NICBK and its wire are driven by one thread (cpnetd's
  * event loop): osa_poll, osa_check_link and the NIC's device calls are serialized.
  */
 
 #define OSA_RX_BATCH 32u		/* frames read from the wire per delivery batch */
-#define OSA_ARPQ 16u			/* packets that may wait for ARP resolution */
+#define OSA_ARPQ 16u			/* packets that may wait for ARP/ND resolution */
 #define OSA_TIMER_MS 250u		/* granularity of ARP retry/expiry work */
 
 /* Why a frame was discarded by the wire engine (QUERY ... DETAILS). */
@@ -53,6 +54,7 @@ enum osa_drop {
 	OSA_D_ARPQ_FULL,	/* outbound: next hop unresolved and the ARP queue full */
 	OSA_D_ARP_FAIL,		/* outbound: next hop did not answer ARP */
 	OSA_D_WIRE,		/* the wire refused the frame (busy / error) */
+	OSA_D_BADND,		/* malformed Neighbor Discovery message (RFC 4861 checks) */
 	OSA_D_NR
 };
 
@@ -61,7 +63,9 @@ struct osa_stats {
 	uint64_t rx_delivered;		/* handed to the NIC */
 	uint64_t tx_frames, tx_bytes;	/* written to the wire (ARP included) */
 	uint64_t arp_req_rx, arp_rep_rx, arp_req_tx, arp_rep_tx, arp_garp_tx;
-	uint64_t arp_queued, arp_released;
+	uint64_t arp_queued, arp_released;	/* waiting for ARP or ND, both families */
+	uint64_t nd_ns_rx, nd_na_rx, nd_ra_rx, nd_ns_tx, nd_na_tx, nd_unsol_tx;
+	uint64_t nd_rewritten;		/* guest ND messages sent with the OSA's MAC */
 	uint64_t link_changes;
 	uint64_t rx_drop[OSA_D_NR];
 	uint64_t tx_drop[OSA_D_NR];
@@ -88,9 +92,9 @@ struct osa_ip4 {
 	uint32_t addr, mask;
 };
 
-struct osa_q {				/* a packet waiting for ARP */
+struct osa_q {				/* a packet waiting for ARP or ND */
 	bool used;
-	uint32_t nh;
+	uint8_t nh[16];			/* cache key (arp_key4 for IPv4) */
 	uint16_t vlan;
 	uint16_t hlen;			/* Ethernet (+ VLAN) header bytes at the front */
 	uint32_t len;			/* header + packet */
@@ -122,7 +126,8 @@ struct osa {
 	uint8_t vlans[4096 / 8];
 	unsigned nvlans;
 
-	struct arp_cache arp;
+	struct arp_cache arp;		/* IPv4 next hops */
+	struct arp_cache nd;		/* IPv6 next hops (Neighbor Discovery) */
 	struct osa_q q[OSA_ARPQ];
 	uint8_t *qbuf;			/* OSA_ARPQ * WIRE_FRAME_MAX */
 	uint64_t next_timer;
@@ -142,7 +147,7 @@ void osa_destroy(struct osa *o);
 
 /* Descriptor to poll for readability (-1: the wire has none, poll periodically). */
 int osa_wire_fd(const struct osa *o);
-/* Read up to `budget` frames from the wire and deliver them; run due ARP timers.
+/* Read up to `budget` frames from the wire and deliver them; run due ARP/ND timers.
  * Returns frames read (>= 0), or -ENETDOWN when the wire failed (see check_link). */
 int osa_poll(struct osa *o, unsigned budget);
 /* Ask the wire for its link state; on a change set the NIC's link (the driver sees

@@ -1,5 +1,6 @@
 /* tests/fuzz/fuzz_osa_wire.c - libFuzzer target: random bytes as frames arriving on the
- * wire of a layer-3 and a layer-2 OSA, and as frames their driver sends out. */
+ * wire of a layer-3 and a layer-2 OSA, and as frames their driver sends out (ICMPv6
+ * checksums optionally made valid so Neighbor Discovery reaches past the checksum). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,9 +39,13 @@ static unsigned sink_rx(void *owner, struct port *p, const struct pframe *f, uns
 		got = qdio_spans_copy(f[i].spans, f[i].nspans, 0, buf, f[i].len);
 		if (got != f[i].len)
 			__builtin_trap();
-		/* Layer 3 IPv4 is delivered bare and must be a well-formed header. */
-		if (f[i].kind == PF_IP && (got < 20 || (buf[0] >> 4) != 4 ||
-					   be_get16(buf + 2) != got))
+		/* Layer 3 IP is delivered bare and must be a well-formed header. */
+		if (f[i].kind == PF_IP && !f[i].ipv6 &&
+		    (got < 20 || (buf[0] >> 4) != 4 || be_get16(buf + 2) != got))
+			__builtin_trap();
+		if (f[i].kind == PF_IP && f[i].ipv6 &&
+		    (got < 40 || (buf[0] >> 4) != 6 || 40u + be_get16(buf + 4) != got ||
+		     !f[i].has_src_mac))
 			__builtin_trap();
 		for (uint32_t k = 0; k < got; k++)
 			snk.sum += buf[k];
@@ -107,8 +112,56 @@ static void setup(struct osa *o, uint8_t layer, uint8_t cfg)
 	osa_check_link(o);
 }
 
-/* Everything the OSA put on the wire: layer 3 frames carry its MAC as source, and its
- * ARP replies answer for a registered address only. */
+/* ICMPv6 of an IPv6 packet at ip (avail bytes): where the link-layer option an ND
+ * message of this type names its sender by is, or NULL.  Stops at a malformed option. */
+static const uint8_t *nd_own_lla(const uint8_t *ip, uint32_t avail)
+{
+	const uint8_t *ic = ip + 40;
+	uint32_t il, off;
+
+	if (avail < 44 || ip[6] != 58 || (il = be_get16(ip + 4)) > avail - 40 || il < 4 ||
+	    ic[0] < 133 || ic[0] > 136)
+		return NULL;
+	off = ic[0] == 133 ? 8 : ic[0] == 134 ? 16 : 24;
+	while (off + 8 <= il && ic[off + 1] && ic[off + 1] * 8u <= il - off) {
+		if (ic[off] == (ic[0] == 136 ? 2 : 1) && ic[off + 1] == 1)
+			return ic + off + 2;
+		off += ic[off + 1] * 8u;
+	}
+	return NULL;
+}
+
+/* Make the ICMPv6 checksum of an IPv6-in-Ethernet frame valid (random bytes never are). */
+static void fix_icmp6(uint8_t *f, uint32_t n)
+{
+	uint32_t hl = 14, il, sum, k;
+	uint8_t *ip, *ic;
+
+	if (n >= 18 && be_get16(f + 12) == 0x8100)
+		hl = 18;
+	if (n < hl + 44 || be_get16(f + hl - 2) != 0x86DD)
+		return;
+	ip = f + hl;
+	ic = ip + 40;
+	il = be_get16(ip + 4);
+	if (ip[6] != 58 || il < 4 || il > n - hl - 40)
+		return;
+	be_put16(ic + 2, 0);
+	sum = 58 + il;
+	for (k = 0; k < 16; k += 2)
+		sum += be_get16(ip + 8 + k) + be_get16(ip + 24 + k);
+	for (k = 0; k + 1 < il; k += 2)
+		sum += be_get16(ic + k);
+	if (k < il)
+		sum += (uint32_t)ic[k] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xFFFF) + (sum >> 16);
+	be_put16(ic + 2, (uint16_t)~sum);
+}
+
+/* Everything the OSA put on the wire: layer 3 frames carry its MAC as source, its
+ * ARP replies answer for a registered address only, and every ND message names the
+ * OSA's MAC in its link-layer option (its own, and the guest's rewritten). */
 static void drain(struct osa *o)
 {
 	uint8_t f[WIRE_FRAME_MAX];
@@ -123,6 +176,12 @@ static void drain(struct osa *o)
 		    be_get16(f + 20) == 2) {
 			if (memcmp(f + 22, o->mac, 6) || be_get32(f + 28) != 0x0A090001u ||
 			    memcmp(f, f + 32, 6))
+				__builtin_trap();
+		}
+		if (o->layer == 3 && be_get16(f + 12) == 0x86DD) {
+			const uint8_t *lla = nd_own_lla(f + 14, (uint32_t)n - 14);
+
+			if (lla && memcmp(lla, o->mac, 6))
 				__builtin_trap();
 		}
 		snk.sum += (uint64_t)n;
@@ -186,10 +245,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		pos += 3;
 		if (len > size - pos)
 			len = size - pos;
-		if (sel & 2)
+		if (sel & 2) {
 			send_some(o, data + pos, len);
-		else
+		} else if ((data[0] & 4) && len <= WIRE_FRAME_MAX) {
+			uint8_t fr[WIRE_FRAME_MAX];
+
+			memcpy(fr, data + pos, len);
+			fix_icmp6(fr, (uint32_t)len);
+			wire_mem_inject(&o->wire, fr, (uint32_t)len);
+		} else {
 			wire_mem_inject(&o->wire, data + pos, (uint32_t)len);
+		}
 		if (sel & 4)
 			clk += 1000u * (sel >> 3);
 		osa_poll(o, (sel & 8) ? 1 : 64);

@@ -2,12 +2,14 @@
 # tests/guests/init-osa.sh - /init of t_osa's guest: qeth layer 3 on a dedicated OSA (CPNIC port=osa:),
 # address, ping the host, then keep pinging it in the background and report carrier changes (the
 # OSA's STOPLAN / STARTLAN), pinging the host once more when the carrier is back.
-# Kernel command line: cpnet.ip4=ADDR/LEN cpnet.peer4=HOST
+# Kernel command line: cpnet.ip4=ADDR/LEN cpnet.peer4=HOST [cpnet.ip6=ADDR/LEN cpnet.peer6=HOST]
 . /etc/cpnet-guest.sh
 guest_setup
 arg() { sed -n "s/.*cpnet\.$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
 IP4=$(arg ip4)
 PEER4=$(arg peer4)
+IP6=$(arg ip6)
+PEER6=$(arg peer6)
 say "CPNET-GUEST: init started, kernel $(uname -r)"
 if ! load_modules > /tmp/insmod.log; then
 	cat /tmp/insmod.log
@@ -25,12 +27,22 @@ say "CPNET-GUEST: online $(cat $B/online) layer2 $(cat $B/layer2) state $(cat $B
 IF=$(ls $B/net/ 2>/dev/null)
 [ -n "$IF" ] || { dump_dmesg 10; guest_done "FAIL no net device"; }
 ip addr add "$IP4" dev "$IF" || guest_done "FAIL ip addr add $IP4"
+# No DAD: the address is usable at once (busybox ip has no nodad).
+[ -n "$IP6" ] && echo 0 > /proc/sys/net/ipv6/conf/$IF/accept_dad
 ip link set "$IF" up || { dump_dmesg 10; guest_done "FAIL link up"; }
+if [ -n "$IP6" ]; then
+	ip -6 addr add "$IP6" dev "$IF" || guest_done "FAIL ip addr add $IP6"
+fi
 sleep 1
 ip -4 addr show dev "$IF" | grep 'inet ' | while read -r l; do say "CPNET-GUEST: addr $l"; done
 out=$(ping -c 3 -W 3 -w 20 "$PEER4" 2>&1)
 say "CPNET-GUEST: ping4 $PEER4: $(echo "$out" | grep 'packets transmitted')"
 answered "$out" || { dump_dmesg 10; guest_done "FAIL ping"; }
+if [ -n "$PEER6" ]; then
+	out=$(ping -6 -c 3 -W 3 -w 20 "$PEER6" 2>&1)
+	say "CPNET-GUEST: ping6 $PEER6: $(echo "$out" | grep 'packets transmitted')"
+	answered "$out" || { dump_dmesg 10; guest_done "FAIL ping6"; }
+fi
 # Keep sending to the host (every ~0.2 s): the guest transmits in the moment the TAP goes
 # down, before STOPLAN reaches it (the wire then answers EIO: link down, not a dead device).
 ( while :; do ping -c 1 -W 1 "$PEER4" > /dev/null 2>&1; sleep 0.2; done ) &

@@ -5,6 +5,7 @@
 # Kernel command line: cpnet.l3=ADDR/LEN cpnet.h3=HOST cpnet.l2=ADDR/LEN cpnet.h2=HOST
 #   cpnet.hp=PORT (host listener) cpnet.g3=PORT cpnet.g2=PORT (our listeners) cpnet.tok=TOKEN
 #   cpnet.wait=SECONDS (bound of each wait for the host)
+#   cpnet.l6=ADDR/LEN cpnet.h6=HOST cpnet.g6=PORT: IPv6 on the layer-3 NIC too (optional)
 . /etc/cpnet-guest.sh
 guest_setup
 arg() { sed -n "s/.*cpnet\.$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
@@ -18,6 +19,9 @@ G2=$(arg g2)
 TOK=$(arg tok)
 WAIT=$(arg wait)
 WAIT=${WAIT:-90}
+L6=$(arg l6)
+H6=$(arg h6)
+G6=$(arg g6)
 say "CPNET-GUEST: init started, kernel $(uname -r)"
 if ! load_modules > /tmp/insmod.log; then
 	cat /tmp/insmod.log
@@ -27,7 +31,12 @@ fi
 online 0700 0
 IF3=$IF
 ip addr add "$L3" dev "$IF3" || guest_done "FAIL ip addr add $L3"
+# No DAD: the address is usable at once (busybox ip has no nodad).
+[ -n "$L6" ] && echo 0 > /proc/sys/net/ipv6/conf/$IF3/accept_dad
 ip link set "$IF3" up || { dump_dmesg 10; guest_done "FAIL link up $IF3"; }
+if [ -n "$L6" ]; then
+	ip -6 addr add "$L6" dev "$IF3" || guest_done "FAIL ip addr add $L6"
+fi
 online 0600 1
 IF2=$IF
 ip addr add "$L2" dev "$IF2" || guest_done "FAIL ip addr add $L2"
@@ -47,6 +56,15 @@ for h in "$H3" "$H2"; do
 	done
 	say "CPNET-GUEST: host $h answers after $(($(date +%s) - t0))s"
 done
+if [ -n "$H6" ]; then
+	t0=$(date +%s)
+	while ! ping -6 -c 1 -W 1 "$H6" > /dev/null 2>&1; do
+		t=$(($(date +%s) - t0))
+		[ "$t" -lt "$WAIT" ] || { dump_dmesg 10; guest_done "FAIL host $H6 silent for ${t}s"; }
+		sleep 0.5
+	done
+	say "CPNET-GUEST: host $H6 answers after $(($(date +%s) - t0))s"
+fi
 
 fails=0
 p() { # p TAG HOST: one bounded ping, its summary line on the console
@@ -56,6 +74,12 @@ p() { # p TAG HOST: one bounded ping, its summary line on the console
 }
 p "ping $H3 l3" "$H3"
 p "ping $H2 l2" "$H2"
+p6() { # p6 TAG HOST
+	out=$(ping -6 -c 3 -W 3 -w 20 "$2" 2>&1)
+	say "CPNET-GUEST: $1: $(echo "$out" | grep 'packets transmitted')"
+	echo "$out" | grep -q ' [1-9][0-9]* packets received' || fails=$((fails + 1))
+}
+[ -n "$H6" ] && p6 "ping $H6 l6" "$H6"
 
 # TCP out: one line to the host's listener, which answers one line (busybox nc
 # half-closes after our stdin ends and exits when the host closes).
@@ -66,24 +90,34 @@ o() { # o TAG HOST
 }
 o l3 "$H3"
 o l2 "$H2"
+[ -n "$H6" ] && o l6 "$H6"
 
 # TCP in: the host connects to each listener once it reads the marker below.
 nc -l -p "$G3" < /dev/null > /tmp/in.l3 2>&1 &
 N3=$!
 nc -l -p "$G2" < /dev/null > /tmp/in.l2 2>&1 &
 N2=$!
+TAGS="l3 l2"
+N6=
+if [ -n "$G6" ]; then
+	nc -l -p "$G6" < /dev/null > /tmp/in.l6 2>&1 &
+	N6=$!
+	TAGS="l3 l2 l6"
+fi
 sleep 0.5
-say "CPNET-GUEST: tcp listening $G3 $G2"
+say "CPNET-GUEST: tcp listening $G3 $G2 $G6"
 t0=$(date +%s)
 while :; do
-	# Both done when both nc have ended (the host closed) or both files hold a line.
-	if [ -s /tmp/in.l3 ] && [ -s /tmp/in.l2 ]; then break; fi
+	# All done when every file holds a line (each nc ended when the host closed).
+	n=0
+	for t in $TAGS; do [ -s /tmp/in.$t ] || n=$((n + 1)); done
+	[ $n = 0 ] && break
 	[ $(($(date +%s) - t0)) -lt "$WAIT" ] || break
 	sleep 0.5
 done
 sleep 0.5
-kill "$N3" "$N2" 2>/dev/null
-for t in l3 l2; do
+kill "$N3" "$N2" $N6 2>/dev/null
+for t in $TAGS; do
 	say "CPNET-GUEST: tcp-in $t: $(head -n 1 /tmp/in.$t | tr -cd 'a-zA-Z0-9 ._:-')"
 	[ -s /tmp/in.$t ] || fails=$((fails + 1))
 done

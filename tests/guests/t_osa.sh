@@ -6,7 +6,8 @@
 # whose ARP entry for the guest is flushed first, pings the guest and must have learnt the OSA's
 # MAC from the OSA's ARP reply; an unregistered address on the subnet gets no ARP answer; the TAP
 # set down and up again gives STOPLAN / STARTLAN (the guest reports its carrier going off and on),
-# after which the guest reaches the host and the host the guest again.
+# after which the guest reaches the host and the host the guest again. IPv6: the guest pings the
+# host, and the host (neighbour cache flushed) pings the guest and must have the OSA's MAC for it.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 T=t_osa
@@ -24,6 +25,7 @@ TAP=$(tname ost)
 VH=$(tname osh)
 VN=$(tname osn)
 HOST=10.74.0.1 GUEST=10.74.0.2 UNREG=10.74.0.99
+HOST6=fd74::1 GUEST6=fd74::2
 OSAMAC=02:00:00:00:0a:00
 
 fail() { echo "FAIL $T: $*"; exit 1; }
@@ -40,7 +42,7 @@ trap 'exit 130' INT TERM
 rm -rf "$W"
 mkdir -p "$W"
 make -s -C "$CPNET_TOP/hercules" > "$W/make.log" 2>&1 || { cat "$W/make.log"; fail "make -C hercules failed"; }
-"$GUESTS_DIR/mkinitrd.sh" -p "cpnet.ip4=$GUEST/24 cpnet.peer4=$HOST" \
+"$GUESTS_DIR/mkinitrd.sh" -p "cpnet.ip4=$GUEST/24 cpnet.peer4=$HOST cpnet.ip6=$GUEST6/64 cpnet.peer6=$HOST6" \
 	"$GUESTS_DIR/init-osa.sh" "$W" 2> "$W/mkinitrd.log" || { cat "$W/mkinitrd.log"; fail "mkinitrd.sh failed"; }
 
 # The wire: bridge BR joins the OSA's TAP (Hercules attaches to it by name) and a veth whose
@@ -52,8 +54,9 @@ ip netns add "$NS" || fail "cannot create network namespace $NS"
 	ip link set "$VH" up && ip link set "$VN" netns "$NS" &&
 	ip -n "$NS" addr add "$HOST/24" dev "$VN" && ip -n "$NS" link set "$VN" up; } ||
 	fail "cannot build bridge $BR with $TAP and $VH"
+ip -n "$NS" addr add "$HOST6/64" dev "$VN" nodad || fail "cannot add $HOST6 in $NS"
 
-# ping.py DST COUNT: ICMP echo from a raw socket (the host may lack ping); prints "replies N",
+# ping.py DST COUNT: ICMP (ICMPv6 for an IPv6 DST) echo from a raw socket (the host may lack ping); prints "replies N",
 # exit 0 if any came back.
 cat > "$W/ping.py" <<'PY'
 import socket, struct, sys, time
@@ -62,12 +65,15 @@ def csum(b):
     s = (s >> 16) + (s & 0xFFFF)
     return ~(s + (s >> 16)) & 0xFFFF
 dst, count = sys.argv[1], int(sys.argv[2])
-s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+v6 = ":" in dst  # ICMPv6: the kernel fills the checksum, replies come without the IP header
+s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6) if v6 else \
+    socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
 s.settimeout(0.2)
 got = 0
 for seq in range(count):
-    body = struct.pack("!BBHHH", 8, 0, 0, 0x4f53, seq) + b"cpnet-t-osa."  # even length: 16-bit checksum words
-    body = body[:2] + struct.pack("!H", csum(body)) + body[4:]
+    body = struct.pack("!BBHHH", 128 if v6 else 8, 0, 0, 0x4f53, seq) + b"cpnet-t-osa."  # even length: 16-bit checksum words
+    if not v6:
+        body = body[:2] + struct.pack("!H", csum(body)) + body[4:]
     s.sendto(body, (dst, 0))
     end = time.time() + 1.0
     while time.time() < end:
@@ -75,7 +81,9 @@ for seq in range(count):
             pkt, src = s.recvfrom(2048)
         except socket.timeout:
             continue
-        if src[0] == dst and pkt[20] == 0 and struct.unpack("!HH", pkt[24:28]) == (0x4f53, seq):
+        h = 0 if v6 else 20
+        if src[0] == dst and pkt[h] == (129 if v6 else 0) and \
+                struct.unpack("!HH", pkt[h + 4:h + 8]) == (0x4f53, seq):
             got += 1
             break
 print("replies %d" % got)
@@ -115,6 +123,15 @@ ip -n "$NS" neigh flush dev "$VN" || fail "neigh flush"
 out=$(nsping "$GUEST" 3) || fail "host -> guest $GUEST: $out"
 mac=$(lladdr "$GUEST")
 [ "$mac" = "$OSAMAC" ] || fail "after the host's ping, $GUEST is at '$mac' (want the OSA's $OSAMAC)"
+
+# IPv6: the guest reached the host; the host, its neighbour cache flushed, reaches the
+# guest through the OSA's Neighbor Advertisement: the entry is the OSA's MAC.
+need "^CPNET-GUEST: ping6 $HOST6: [0-9]+ packets transmitted, [1-9][0-9]* packets received" \
+	"guest -> host over IPv6: the OSA solicited the host and framed the packets"
+ip -n "$NS" -6 neigh flush dev "$VN" || fail "neigh flush -6"
+out=$(nsping "$GUEST6" 3) || fail "host -> guest $GUEST6: $out"
+mac=$(lladdr "$GUEST6")
+[ "$mac" = "$OSAMAC" ] || fail "after the host's ping6, $GUEST6 is at '$mac' (want the OSA's $OSAMAC)"
 
 # An address the guest did not register: the OSA stays silent.
 out=$(nsping "$UNREG" 1) && fail "unregistered $UNREG answered: $out"

@@ -2,7 +2,8 @@
 # tests/guests/t_uplink.sh - a real guest reaches the host's network through VSWITCH uplinks: one
 # Debian guest (CPNIC port=cp:) on an IP and an ETHERNET VSWITCH whose OSAs sit on TAPs (root only).
 # The host is a network namespace behind two bridges (one per switch and subnet): ping, TCP both
-# ways, uplink counters, and an unregistered IP on the IP switch's subnet left unanswered.
+# ways, uplink counters, and an unregistered IP on the IP switch's subnet left unanswered. IPv6 on
+# the IP switch too: ping6 and TCP both ways, the host's neighbour entry is the OSA's MAC.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 T=t_uplink
@@ -36,6 +37,8 @@ V2N=$(tname gune)
 # Subnets: 10.73.0.0/24 behind the IP switch, 10.72.0.0/24 behind the ETHERNET switch.
 HOST3=10.73.0.2 GUEST3=10.73.0.10 HOST2=10.72.0.2 GUEST2=10.72.0.10
 HPORT=5017 GPORT3=6013 GPORT2=6012
+# IPv6 behind the IP switch; the OSA's MAC (RDEVICE default 02-00-C9-<chpid>-<rdev>).
+HOST6=fd73::2 GUEST6=fd73::10 GPORT6=6016 OSAMAC3=02:00:c9:0a:0a:00
 TOK=tok$$$RANDOM
 
 fail() { echo "FAIL $T: $*"; exit 1; }
@@ -59,7 +62,8 @@ rm -rf "$W"
 mkdir -p "$W/g"
 make -s -C "$CPNET_TOP/hercules" > "$W/make.log" 2>&1 || { cat "$W/make.log"; fail "make -C hercules failed"; }
 "$GUESTS_DIR/mkinitrd.sh" -p "cpnet.l3=$GUEST3/24 cpnet.h3=$HOST3 cpnet.l2=$GUEST2/24 cpnet.h2=$HOST2 \
-cpnet.hp=$HPORT cpnet.g3=$GPORT3 cpnet.g2=$GPORT2 cpnet.tok=$TOK cpnet.wait=90" \
+cpnet.hp=$HPORT cpnet.g3=$GPORT3 cpnet.g2=$GPORT2 cpnet.tok=$TOK cpnet.wait=90 \
+cpnet.l6=$GUEST6/64 cpnet.h6=$HOST6 cpnet.g6=$GPORT6" \
 	"$GUESTS_DIR/init-uplink.sh" "$W/g" 2> "$W/g/mkinitrd.log" ||
 	{ cat "$W/g/mkinitrd.log"; fail "mkinitrd.sh failed"; }
 
@@ -80,6 +84,7 @@ done <<NET
 $B3 $T3 $V3H $V3N $HOST3
 $B2 $T2 $V2H $V2N $HOST2
 NET
+ip -n "$NS" addr add "$HOST6/64" dev "$V3N" nodad || fail "cannot add $HOST6 in $NS"
 
 # Python helpers run in the namespace (the host may lack nc and ping).
 # listen.py PORT SECS ADDR... DIR: one TCP connection per ADDR: the peer's bytes until EOF (or
@@ -90,7 +95,7 @@ import select, socket, sys, time
 port, secs, addrs, out = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3:-1], sys.argv[-1]
 ls = {}
 for a in addrs:
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s = socket.socket(socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind((a, port))
     s.listen(2)
@@ -146,7 +151,7 @@ except OSError:
 c.close()
 print("sent")
 PY
-# ping.py DST COUNT: ICMP echo from a raw socket; prints "replies N"; exit 0 if any came back.
+# ping.py DST COUNT: ICMP (ICMPv6 for an IPv6 DST) echo from a raw socket; prints "replies N"; exit 0 if any came back.
 cat > "$TMP/ping.py" <<'PY'
 import socket, struct, sys, time
 def csum(b):
@@ -154,12 +159,15 @@ def csum(b):
     s = (s >> 16) + (s & 0xFFFF)
     return ~(s + (s >> 16)) & 0xFFFF
 dst, count = sys.argv[1], int(sys.argv[2])
-s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+v6 = ":" in dst  # ICMPv6: the kernel fills the checksum, replies come without the IP header
+s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6) if v6 else \
+    socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
 s.settimeout(0.2)
 got = 0
 for seq in range(count):
-    body = struct.pack("!BBHHH", 8, 0, 0, 0x4323, seq) + b"cpnet-t-uplink"
-    body = body[:2] + struct.pack("!H", csum(body)) + body[4:]
+    body = struct.pack("!BBHHH", 128 if v6 else 8, 0, 0, 0x4323, seq) + b"cpnet-t-uplink"
+    if not v6:
+        body = body[:2] + struct.pack("!H", csum(body)) + body[4:]
     s.sendto(body, (dst, 0))
     end = time.time() + 1.0
     while time.time() < end:
@@ -167,7 +175,9 @@ for seq in range(count):
             pkt, src = s.recvfrom(2048)
         except socket.timeout:
             continue
-        if src[0] == dst and pkt[20] == 0 and struct.unpack("!HH", pkt[24:28]) == (0x4323, seq):
+        h = 0 if v6 else 20
+        if src[0] == dst and pkt[h] == (129 if v6 else 0) and \
+                struct.unpack("!HH", pkt[h + 4:h + 8]) == (0x4323, seq):
             got += 1
             break
 print("replies %d" % got)
@@ -176,7 +186,7 @@ PY
 nsx() { timeout 60 ip netns exec "$NS" "$PY" "$@"; }
 
 timeout $((TIMEOUT + 150)) ip netns exec "$NS" "$PY" "$TMP/listen.py" $HPORT $((TIMEOUT + 120)) \
-	$HOST3 $HOST2 "$TMP" > "$TMP/listen.log" 2>&1 &
+	$HOST3 $HOST2 $HOST6 "$TMP" > "$TMP/listen.log" 2>&1 &
 LISTEN_PID=$!
 poll 30 grep -q listening "$TMP/listen.log"
 grep -q listening "$TMP/listen.log" || fail "namespace listener did not start: $(cat "$TMP/listen.log")"
@@ -233,7 +243,7 @@ $(grep -m 1 'CPNET-GUEST: FAIL' "$LOG") $(tail -n 3 "$W/g/boot.err")"
 secs_boot=$(($(date +%s) - t0))
 
 # TCP in: the host connects to each of the guest's listeners and sends one line.
-for x in "3 $GUEST3 $GPORT3" "2 $GUEST2 $GPORT2"; do
+for x in "3 $GUEST3 $GPORT3" "2 $GUEST2 $GPORT2" "6 $GUEST6 $GPORT6"; do
 	read -r sw g port <<< "$x"
 	out=$(nsx "$TMP/send.py" "$g" "$port" "cpnet-host-to-guest l$sw $TOK") ||
 		fail "host -> guest $g:$port over TCP: $out"
@@ -263,8 +273,12 @@ need "^CPNET-GUEST: tcp-out l3 reply: cpnet-host-ack ${HOST3//./\\.}$" "TCP repl
 need "^CPNET-GUEST: tcp-out l2 reply: cpnet-host-ack ${HOST2//./\\.}$" "TCP reply from the host (ETHERNET switch)"
 need "^CPNET-GUEST: tcp-in l3: cpnet-host-to-guest l3 $TOK$" "TCP host -> guest (IP switch)"
 need "^CPNET-GUEST: tcp-in l2: cpnet-host-to-guest l2 $TOK$" "TCP host -> guest (ETHERNET switch)"
+need "^CPNET-GUEST: ping $HOST6 l6: [0-9]+ packets transmitted, [1-9][0-9]* packets received" \
+	"guest -> host IPv6 over the IP switch's uplink"
+need "^CPNET-GUEST: tcp-out l6 reply: cpnet-host-ack $HOST6$" "TCP reply from the host over IPv6"
+need "^CPNET-GUEST: tcp-in l6: cpnet-host-to-guest l6 $TOK$" "TCP host -> guest over IPv6"
 # What the host's listener got, and from whom (the guest's address on that subnet).
-for x in "3 $HOST3 $GUEST3" "2 $HOST2 $GUEST2"; do
+for x in "3 $HOST3 $GUEST3" "2 $HOST2 $GUEST2" "6 $HOST6 $GUEST6"; do
 	read -r sw h g <<< "$x"
 	got=$(cat "$TMP/in-$h" 2>/dev/null)
 	[ "$got" = "$g cpnet-guest-to-host l$sw $TOK" ] ||
@@ -275,6 +289,13 @@ done
 for g in "$GUEST3" "$GUEST2"; do
 	out=$(nsx "$TMP/ping.py" "$g" 3) || fail "host -> guest $g: $out"
 done
+# Host -> guest ICMPv6 from a cold neighbour cache: the OSA answers the solicitation, and
+# the host's entry for the guest's IPv6 address is the OSA's MAC (not the guest NIC's).
+ip -n "$NS" -6 neigh flush dev "$V3N"
+out=$(nsx "$TMP/ping.py" "$GUEST6" 3) || fail "host -> guest $GUEST6: $out"
+N6=$(ip -n "$NS" -6 neigh show "$GUEST6" dev "$V3N")
+[ "$(sed -n 's/.*lladdr \([0-9a-f:]*\).*/\1/p' <<< "$N6")" = "$OSAMAC3" ] ||
+	fail "host's neighbour entry for $GUEST6 is '$N6', not the OSA's MAC $OSAMAC3"
 
 # An unregistered IP on the IP switch's subnet: its ARP goes unanswered, and an echo sent
 # straight to the OSA's MAC (learned for the guest's address) is dropped by the OSA.

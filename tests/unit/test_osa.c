@@ -13,6 +13,20 @@ static const uint8_t far_mac[6] = { 0x02, 0xEE, 0x00, 0x00, 0x00, 0x02 };
 static const uint8_t other_mac[6] = { 0x02, 0xEE, 0x00, 0x00, 0x00, 0x77 };
 static const uint8_t bcast[6] = { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF };
 static const uint8_t g_ip[4] = { 10, 9, 0, 1 }, far_ip[4] = { 10, 9, 0, 2 };
+static const uint8_t g6[16] = { 0xFD, 0, [15] = 1 }, far6[16] = { 0xFD, 0, [15] = 2 };
+static const uint8_t all_nodes[16] = { 0xFF, 0x02, [15] = 1 };
+static const uint8_t unspec6[16];
+
+/* The neighbour cache key of an IPv4 address (a few live at once in one CHECK). */
+static const uint8_t *k4(uint32_t ip)
+{
+	static uint8_t b[4][16];
+	static unsigned n;
+	uint8_t *k = b[n++ % 4];
+
+	arp_key4(ip, k);
+	return k;
+}
 
 /* ---- a host on the wire, played by the test ---------------------------------------- */
 
@@ -20,6 +34,7 @@ struct far {
 	struct wire *w;
 	bool answer_arp, answer_echo;
 	unsigned frames, arp_req, garp, echo_req, echo6;
+	unsigned ns6, ns6_bad_lla, na6;	/* NS for far6 (with a SLLA not the OSA's), NAs */
 	uint8_t last_echo_eth[14];	/* Ethernet header of the last echo request */
 	uint8_t last[WIRE_FRAME_MAX];	/* the last frame collected */
 	int last_len;
@@ -78,6 +93,100 @@ static uint32_t mk_echo4(uint8_t *f, const uint8_t *dmac, const uint8_t *smac, c
 	return 14 + tot + pad;
 }
 
+/* IPv6 + ICMPv6 (body of blen bytes, checksum computed) in an Ethernet frame. */
+static uint32_t mk_icmp6(uint8_t *f, const uint8_t *dmac, const uint8_t *smac,
+			 const uint8_t *src, const uint8_t *dst, uint8_t hops,
+			 const uint8_t *body, uint32_t blen)
+{
+	uint8_t *ip = f + mk_eth(f, dmac, smac, 0x86DD), *ic = ip + 40;
+	uint32_t sum = blen + 58;
+
+	memset(ip, 0, 40);
+	be_put32(ip, 0x60000000u);
+	be_put16(ip + 4, (uint16_t)blen);
+	ip[6] = 58;
+	ip[7] = hops;
+	memcpy(ip + 8, src, 16);
+	memcpy(ip + 24, dst, 16);
+	memcpy(ic, body, blen);
+	be_put16(ic + 2, 0);
+	for (int k = 0; k < 16; k += 2)
+		sum += be_get16(ip + 8 + k) + be_get16(ip + 24 + k);
+	be_put16(ic + 2, stack_csum(ic, blen, sum));
+	return 14 + 40 + blen;
+}
+
+/* Whether the ICMPv6 message of the IPv6 packet at ip has a valid checksum. */
+static bool icmp6_ok(const uint8_t *ip)
+{
+	uint32_t blen = be_get16(ip + 4), sum = blen + 58;
+
+	for (int k = 0; k < 16; k += 2)
+		sum += be_get16(ip + 8 + k) + be_get16(ip + 24 + k);
+	return stack_csum(ip + 40, blen, sum) == 0;
+}
+
+/* An NS or NA body: type, flags byte, target, optional link-layer option (opt, mac). */
+static uint32_t nd_body(uint8_t *b, uint8_t type, uint8_t flags, const uint8_t *target,
+			uint8_t opt, const uint8_t *mac)
+{
+	memset(b, 0, 32);
+	b[0] = type;
+	b[4] = flags;
+	memcpy(b + 8, target, 16);
+	if (!mac)
+		return 24;
+	b[24] = opt;
+	b[25] = 1;
+	memcpy(b + 26, mac, 6);
+	return 32;
+}
+
+static void sn_of(const uint8_t *target, uint8_t ip[16], uint8_t mac[6])
+{
+	static const uint8_t pre[13] = { 0xFF, 0x02, [11] = 1, [12] = 0xFF };
+
+	memcpy(ip, pre, 13);
+	memcpy(ip + 13, target + 13, 3);
+	mac[0] = mac[1] = 0x33;
+	memcpy(mac + 2, ip + 12, 4);
+}
+
+/* The host's IPv6 side: answer NS for far6 (when answer_arp) and echo requests to it. */
+static void far_ip6(struct far *h, const uint8_t *f, int n)
+{
+	const uint8_t *ip = f + 14, *ic = ip + 40;
+	uint8_t out[1600], b[32];
+
+	if (n < 14 + 48 || 40u + be_get16(ip + 4) > (uint32_t)n - 14 || ip[6] != 58 ||
+	    !icmp6_ok(ip))
+		return;
+	if (ic[0] == 135 && !memcmp(ic + 8, far6, 16)) {
+		h->ns6++;
+		if (n >= 14 + 72 && ic[24] == 1 && memcmp(ic + 26, f + 6, 6))
+			h->ns6_bad_lla++;
+		if (h->answer_arp && memcmp(ip + 8, unspec6, 16))
+			wire_mem_inject(h->w, out,
+					mk_icmp6(out, f + 6, far_mac, far6, ip + 8, 255, b,
+						 nd_body(b, 136, 0x60, far6, 2, far_mac)));
+	} else if (ic[0] == 136) {
+		h->na6++;
+	} else if (ic[0] == 128 && !memcmp(ip + 24, far6, 16)) {
+		uint32_t blen = be_get16(ip + 4);
+
+		h->echo6++;
+		memcpy(h->last_echo_eth, f, 14);
+		if (h->answer_echo && blen <= 1400) {
+			uint8_t body[1400];
+
+			memcpy(body, ic, blen);
+			body[0] = 129;
+			wire_mem_inject(h->w, out, mk_icmp6(out, f + 6, far_mac, far6, ip + 8, 64,
+							    body, blen));
+		}
+	}
+}
+
 /* Take everything the OSA sent; answer ARP for far_ip and echo requests to it. */
 static void far_step(struct far *h)
 {
@@ -116,7 +225,7 @@ static void far_step(struct far *h)
 								 ic + 8, tot - 28, 0));
 			}
 		} else if (et == 0x86DD) {
-			h->echo6++;
+			far_ip6(h, f, n);
 		}
 	}
 }
@@ -272,7 +381,7 @@ TEST(osa_l3_arp_answered_for_registered_ip_only)
 	CHECK_EQ(r->o.st.arp_req_rx, 1);
 	CHECK_EQ(r->o.st.arp_rep_tx, 1);
 	/* The asker went into the cache: no ARP needed to answer it. */
-	CHECK(arp_find(&r->o.arp, 0x0A090002u, 0) != NULL);
+	CHECK(arp_find(&r->o.arp, k4(0x0A090002u), 0) != NULL);
 	/* The guest's stack never saw ARP (layer 3: the OSA does it). */
 	CHECK_EQ(r->i->stk.st.arp_req_rx, 0);
 
@@ -283,7 +392,7 @@ TEST(osa_l3_arp_answered_for_registered_ip_only)
 	CHECK_EQ(r->o.st.arp_rep_tx, 1);
 	CHECK_EQ(r->o.st.rx_drop[OSA_D_NOT_MINE], before + 1);
 	/* A request among others does not fill our cache. */
-	CHECK(arp_find(&r->o.arp, 0x0A090003u, 0) == NULL);
+	CHECK(arp_find(&r->o.arp, k4(0x0A090003u), 0) == NULL);
 	rig_down(r);
 	free(r);
 }
@@ -423,57 +532,320 @@ TEST(osa_l3_inbound_discards_counted_by_reason)
 	free(r);
 }
 
-TEST(osa_l3_ipv6_passthrough_both_ways)
+/* The guest up with g6 (and its link-local) registered; the SETIP announcements taken. */
+static int rig_up6(struct tctx *t, struct rig *r)
 {
-	static const uint8_t g6[16] = { 0xFD, 0, [15] = 1 }, far6[16] = { 0xFD, 0, [15] = 2 };
+	int rc = rig_up(t, r, 3);
+
+	if (rc == 0)
+		rc = guest_if_add_ip6(r->i, g6);
+	if (rc == 0)
+		rc = qdrv_setip(&r->i->drv, true, r->i->stk.ll6, 64);
+	far_step(&r->far);
+	return rc;
+}
+
+TEST(osa_l3_ipv6_both_ways_unframed_and_resolved)
+{
 	static const uint8_t other6[16] = { 0xFD, 0, [15] = 9 };
 	struct rig *r = calloc(1, sizeof(*r));
-	uint8_t f[256], got[256];
-	uint8_t *ip, *ic;
+	uint8_t f[256], got[256], b[32] = { 128, 0, 0, 0, 0, 9, 0, 1, 'a', 'b', 'c', 'd' };
 	int n;
 
 	REQUIRE(r);
-	REQUIRE(rig_up(t, r, 3) == 0);
-	REQUIRE(guest_if_add_ip6(r->i, g6) == 0);
-	CHECK_EQ(r->o.nip6, 1);
-	far_step(&r->far);
+	REQUIRE(rig_up6(t, r) == 0);
+	CHECK_EQ(r->o.nip6, 2);
+	/* SETIP announced g6: an unsolicited NA (override) from the OSA's MAC to all nodes. */
+	CHECK_EQ(r->o.st.nd_unsol_tx, 2);
+	CHECK_EQ(r->far.na6, 2);
 	/* An ICMPv6 echo request from the host to the guest's address. */
-	ip = f + mk_eth(f, osa_mac, far_mac, 0x86DD);
-	memset(ip, 0, 40 + 12);
-	be_put32(ip, 0x60000000u);
-	be_put16(ip + 4, 12);
-	ip[6] = 58;
-	ip[7] = 64;
-	memcpy(ip + 8, far6, 16);
-	memcpy(ip + 24, g6, 16);
-	ic = ip + 40;
-	ic[0] = 128;
-	be_put16(ic + 4, 9);
-	be_put16(ic + 6, 1);
-	memcpy(ic + 8, "abcd", 4);
-	{
-		uint32_t sum = 0;
-
-		for (int k = 0; k < 16; k += 2)
-			sum += be_get16(ip + 8 + k) + be_get16(ip + 24 + k);
-		sum += 12 + 58;
-		be_put16(ic + 2, stack_csum(ic, 12, sum));
-	}
-	inject(r, f, 14 + 52);
+	r->far.answer_arp = false;
+	inject(r, f, mk_icmp6(f, osa_mac, far_mac, far6, g6, 64, b, 12));
 	CHECK_EQ(r->i->stk.st.echo6_req_rx, 1);
 	CHECK_EQ(r->i->stk.st.rx_csum, 0);
-	/* The guest's answer went out as it built it, from the OSA's MAC. */
+	CHECK_EQ(r->o.st.rx_delivered, 1);
+	/* The guest's answer waits: the OSA solicits the host itself (its own MAC inside). */
+	far_step(&r->far);
+	CHECK_EQ(r->far.ns6, 1);
+	CHECK_EQ(r->far.ns6_bad_lla, 0);
+	CHECK_EQ(r->o.st.nd_ns_tx, 1);
+	CHECK_EQ(r->o.st.arp_queued, 1);
+	CHECK_EQ(r->far.echo6, 0);
+	/* The host's NA (solicited, to the address the OSA asked from) releases it. */
+	inject(r, f, mk_icmp6(f, osa_mac, far_mac, far6, g6, 255, b,
+			      nd_body(b, 136, 0x60, far6, 2, far_mac)));
 	n = wire_mem_collect(&r->o.wire, got, sizeof(got));
 	REQUIRE(n == 14 + 52);
 	CHECK_MEM(got, far_mac, 6);
 	CHECK_MEM(got + 6, osa_mac, 6);
 	CHECK_EQ(be_get16(got + 12), 0x86DD);
 	CHECK_EQ(got[14 + 40], 129);
+	CHECK(icmp6_ok(got + 14));
+	CHECK_EQ(r->o.st.arp_released, 1);
+	CHECK(arp_find(&r->o.nd, far6, 0) != NULL);
 	/* To an address the OSA does not own: discarded. */
-	memcpy(ip + 24, other6, 16);
-	inject(r, f, 14 + 52);
+	memset(b, 0, sizeof(b));
+	b[0] = 128;
+	inject(r, f, mk_icmp6(f, osa_mac, far_mac, far6, other6, 64, b, 12));
 	CHECK_EQ(r->o.st.rx_drop[OSA_D_NOT_MINE], 1);
 	CHECK_EQ(r->i->stk.st.echo6_req_rx, 1);
+	/* A guest ping: its own NS goes out with the OSA's MAC, the echoes from the cache. */
+	r->far.answer_arp = true;
+	r->far.echo6 = 0;
+	r->far.ns6 = 0;
+	memset(r->i->stk.nb, 0, sizeof(r->i->stk.nb));	/* the guest forgets the host */
+	CHECK_EQ(guest_ping6(r->i, far6, 3, 56, rig_pump, r), 3);
+	CHECK_EQ(r->far.echo6, 3);
+	CHECK_MEM(r->far.last_echo_eth, far_mac, 6);
+	CHECK_MEM(r->far.last_echo_eth + 6, osa_mac, 6);
+	CHECK_EQ(r->far.ns6, 1);
+	CHECK_EQ(r->far.ns6_bad_lla, 0);
+	CHECK_EQ(r->o.st.nd_rewritten, 1);
+	CHECK_EQ(r->o.st.nd_ns_tx, 1);			/* the OSA knew the host already */
+	rig_down(r);
+	free(r);
+}
+
+TEST(osa_l3_ipv6_ns_answered_with_osa_mac)
+{
+	struct rig *r = calloc(1, sizeof(*r));
+	uint8_t f[256], got[256], b[32], sn[16], snmac[6];
+	const uint8_t *ip, *ic;
+	int n;
+
+	REQUIRE(r);
+	REQUIRE(rig_up6(t, r) == 0);
+	sn_of(g6, sn, snmac);
+	inject(r, f, mk_icmp6(f, snmac, far_mac, far6, sn, 255, b,
+			      nd_body(b, 135, 0, g6, 1, far_mac)));
+	n = wire_mem_collect(&r->o.wire, got, sizeof(got));
+	REQUIRE(n == 14 + 40 + 32);
+	ip = got + 14;
+	ic = ip + 40;
+	CHECK_MEM(got, far_mac, 6);			/* straight back to the asker */
+	CHECK_MEM(got + 6, osa_mac, 6);
+	CHECK_EQ(be_get16(got + 12), 0x86DD);
+	CHECK_EQ(ip[6], 58);
+	CHECK_EQ(ip[7], 255);				/* hop limit */
+	CHECK_MEM(ip + 8, g6, 16);			/* from the asked address */
+	CHECK_MEM(ip + 24, far6, 16);
+	CHECK_EQ(ic[0], 136);
+	CHECK_EQ(ic[1], 0);
+	CHECK_EQ(ic[4], 0x60);				/* solicited + override, not router */
+	CHECK_MEM(ic + 8, g6, 16);
+	CHECK_EQ(ic[24], 2);				/* target link-layer address */
+	CHECK_EQ(ic[25], 1);
+	CHECK_MEM(ic + 26, osa_mac, 6);
+	CHECK(icmp6_ok(ip));
+	CHECK_EQ(r->o.st.nd_ns_rx, 1);
+	CHECK_EQ(r->o.st.nd_na_tx, 1);
+	/* The asker went into the ND cache; the guest never saw the NS. */
+	CHECK(arp_find(&r->o.nd, far6, 0) != NULL);
+	CHECK_EQ(r->i->stk.st.ns_rx, 0);
+	/* A DAD probe (from ::, no SLLA) for our address is answered to all nodes. */
+	inject(r, f, mk_icmp6(f, snmac, other_mac, unspec6, sn, 255, b,
+			      nd_body(b, 135, 0, g6, 0, NULL)));
+	n = wire_mem_collect(&r->o.wire, got, sizeof(got));
+	REQUIRE(n == 14 + 40 + 32);
+	CHECK_MEM(got, ((const uint8_t[6]){ 0x33, 0x33, 0, 0, 0, 1 }), 6);
+	CHECK_MEM(got + 14 + 24, all_nodes, 16);
+	CHECK_EQ(got[14 + 40 + 4], 0x20);		/* override only */
+	CHECK(icmp6_ok(got + 14));
+	CHECK_EQ(r->o.st.nd_na_tx, 2);
+	rig_down(r);
+	free(r);
+}
+
+TEST(osa_l3_ipv6_ns_for_unregistered_ignored_and_counted)
+{
+	static const uint8_t unreg[16] = { 0xFD, 0, [15] = 0x77 };
+	struct rig *r = calloc(1, sizeof(*r));
+	uint8_t f[256], got[256], b[32], sn[16], snmac[6];
+
+	REQUIRE(r);
+	REQUIRE(rig_up6(t, r) == 0);
+	sn_of(unreg, sn, snmac);
+	inject(r, f, mk_icmp6(f, snmac, far_mac, far6, sn, 255, b,
+			      nd_body(b, 135, 0, unreg, 1, far_mac)));
+	CHECK_EQ(wire_mem_collect(&r->o.wire, got, sizeof(got)), -EAGAIN);
+	CHECK_EQ(r->o.st.rx_drop[OSA_D_NOT_MINE], 1);
+	CHECK_EQ(r->o.st.nd_na_tx, 0);
+	CHECK_EQ(r->o.st.rx_delivered, 0);
+	/* Someone else's question does not fill our cache. */
+	CHECK(arp_find(&r->o.nd, far6, 0) == NULL);
+	rig_down(r);
+	free(r);
+}
+
+TEST(osa_l3_ipv6_malformed_nd_dropped)
+{
+	struct rig *r = calloc(1, sizeof(*r));
+	uint8_t f[256], got[256], b[40], sn[16], snmac[6];
+	uint32_t n, bl;
+
+	REQUIRE(r);
+	REQUIRE(rig_up6(t, r) == 0);
+	sn_of(g6, sn, snmac);
+	/* Hop limit not 255 (routed from elsewhere). */
+	inject(r, f, mk_icmp6(f, snmac, far_mac, far6, sn, 64, b, nd_body(b, 135, 0, g6, 1, far_mac)));
+	/* Code not 0. */
+	bl = nd_body(b, 135, 0, g6, 1, far_mac);
+	b[1] = 1;
+	inject(r, f, mk_icmp6(f, snmac, far_mac, far6, sn, 255, b, bl));
+	/* Bad checksum. */
+	n = mk_icmp6(f, snmac, far_mac, far6, sn, 255, b, nd_body(b, 135, 0, g6, 1, far_mac));
+	f[14 + 40 + 2] ^= 0x55;
+	inject(r, f, n);
+	/* Too short for an NS. */
+	inject(r, f, mk_icmp6(f, snmac, far_mac, far6, sn, 255, b, 16));
+	/* Multicast target. */
+	inject(r, f, mk_icmp6(f, snmac, far_mac, far6, sn, 255, b,
+			      nd_body(b, 135, 0, all_nodes, 1, far_mac)));
+	/* An option of length 0. */
+	bl = nd_body(b, 135, 0, g6, 1, far_mac);
+	b[25] = 0;
+	inject(r, f, mk_icmp6(f, snmac, far_mac, far6, sn, 255, b, bl));
+	/* DAD probe with a source link-layer address. */
+	inject(r, f, mk_icmp6(f, snmac, far_mac, unspec6, sn, 255, b,
+			      nd_body(b, 135, 0, g6, 1, far_mac)));
+	/* A solicited NA to a multicast destination. */
+	inject(r, f, mk_icmp6(f, snmac, far_mac, far6, all_nodes, 255, b,
+			      nd_body(b, 136, 0x60, far6, 2, far_mac)));
+	/* A v4-mapped sender must not reach the caches (it would alias an ARP key). */
+	inject(r, f, mk_icmp6(f, snmac, far_mac, k4(0x0A090002u), sn, 255, b,
+			      nd_body(b, 135, 0, g6, 1, other_mac)));
+	CHECK(arp_find(&r->o.arp, k4(0x0A090002u), 0) == NULL);
+	CHECK_EQ(r->o.st.rx_drop[OSA_D_BADND], 9);
+	CHECK_EQ(wire_mem_collect(&r->o.wire, got, sizeof(got)), -EAGAIN);
+	CHECK_EQ(r->o.st.nd_na_tx, 0);
+	CHECK_EQ(r->o.st.rx_delivered, 0);
+	CHECK(arp_find(&r->o.nd, far6, 0) == NULL);
+	CHECK_STR(osa_drop_name(OSA_D_BADND), "malformed ND");
+	/* The guest's own malformed ND does not leave either. */
+	{
+		uint8_t fr[128];
+		struct qdio_span sp;
+		struct pframe pf;
+
+		memset(&pf, 0, sizeof(pf));
+		bl = nd_body(b, 135, 0, far6, 1, far_mac);
+		b[25] = 0;
+		sp.ptr = fr;
+		sp.len = mk_icmp6(fr, snmac, far_mac, g6, sn, 255, b, bl);
+		pf.spans = &sp;
+		pf.nspans = 1;
+		pf.kind = PF_ETH;
+		pf.ipv6 = true;
+		pf.len = sp.len;
+		port_tx(&r->o.nic.port, &pf, 1);
+		CHECK_EQ(r->o.st.tx_drop[OSA_D_BADND], 1);
+		CHECK_EQ(wire_mem_collect(&r->o.wire, got, sizeof(got)), -EAGAIN);
+	}
+	rig_down(r);
+	free(r);
+}
+
+TEST(osa_l3_ipv6_unresolved_held_bounded_then_given_up)
+{
+	static const uint8_t gone6[16] = { 0xFD, 0, [15] = 0x66 };
+	struct rig *r = calloc(1, sizeof(*r));
+	uint8_t f[256], b[32];
+
+	REQUIRE(r);
+	REQUIRE(rig_up6(t, r) == 0);
+	r->far.answer_arp = false;
+	/* The guest knows a MAC (any): the OSA still resolves the next hop itself. */
+	REQUIRE(stack_neigh_add(&r->i->stk, true, far6, other_mac) == 0);
+	REQUIRE(stack_neigh_add(&r->i->stk, true, gone6, other_mac) == 0);
+	for (uint16_t k = 0; k < 3; k++)
+		CHECK_EQ(stack_ping6(&r->i->stk, far6, k, 32), 0);
+	guest_poll(&r->g);
+	far_step(&r->far);
+	CHECK_EQ(r->o.st.arp_queued, 3);
+	CHECK_EQ(r->far.ns6, 1);			/* one NS however many wait */
+	CHECK_EQ(r->far.echo6, 0);
+	/* The NA delivers what waited, to the MAC it names. */
+	inject(r, f, mk_icmp6(f, osa_mac, far_mac, far6, g6, 255, b,
+			      nd_body(b, 136, 0x60, far6, 2, far_mac)));
+	r->far.answer_echo = false;
+	far_step(&r->far);
+	CHECK_EQ(r->far.echo6, 3);
+	CHECK_MEM(r->far.last_echo_eth, far_mac, 6);
+	CHECK_EQ(r->o.st.arp_released, 3);
+	/* Nobody answers for gone6: 16 wait, the rest is dropped, then three NS, give up. */
+	for (uint16_t k = 0; k < 20; k++)
+		stack_ping6(&r->i->stk, gone6, k, 32);
+	guest_poll(&r->g);
+	CHECK_EQ(r->o.st.arp_queued, 3 + OSA_ARPQ);
+	CHECK_EQ(r->o.st.tx_drop[OSA_D_ARPQ_FULL], 20 - OSA_ARPQ);
+	for (int k = 0; k < 4; k++) {
+		r->now += ARP_RETRY_MS;
+		osa_poll(&r->o, 64);
+	}
+	far_step(&r->far);
+	CHECK_EQ(r->o.st.nd_ns_tx, 1 + ARP_TRIES);
+	CHECK_EQ(r->o.st.tx_drop[OSA_D_ARP_FAIL], OSA_ARPQ);
+	CHECK_EQ(r->o.nd.st.failed, 1);
+	CHECK(arp_find(&r->o.nd, gone6, 0) == NULL);
+	rig_down(r);
+	free(r);
+}
+
+TEST(osa_l3_ipv6_multicast_mapping_and_groups)
+{
+	static const uint8_t grp[16] = { 0xFF, 0x05, [13] = 1, [15] = 3 };
+	static const uint8_t unreg_grp[16] = { 0xFF, 0x05, [15] = 9 };
+	struct rig *r = calloc(1, sizeof(*r));
+	uint8_t f[256], got[256], b[16] = { 128 };
+	int n;
+
+	REQUIRE(r);
+	REQUIRE(rig_up6(t, r) == 0);
+	/* Out: the group's MAC, whatever the guest put in its link header. */
+	REQUIRE(stack_neigh_add(&r->i->stk, true, grp, other_mac) == 0);
+	CHECK_EQ(stack_ping6(&r->i->stk, grp, 1, 8), 0);
+	guest_poll(&r->g);
+	n = wire_mem_collect(&r->o.wire, got, sizeof(got));
+	REQUIRE(n == 14 + 40 + 16);
+	CHECK_MEM(got, ((const uint8_t[6]){ 0x33, 0x33, 0x00, 0x01, 0x00, 0x03 }), 6);
+	CHECK_MEM(got + 6, osa_mac, 6);
+	CHECK_EQ(r->o.st.nd_ns_tx, 0);
+	/* In: all-nodes reaches the guest, an unregistered group does not. */
+	inject(r, f, mk_icmp6(f, ((const uint8_t[6]){ 0x33, 0x33, 0, 0, 0, 1 }), far_mac, far6,
+			      all_nodes, 64, b, 12));
+	CHECK_EQ(r->i->stk.st.echo6_req_rx, 1);
+	inject(r, f, mk_icmp6(f, ((const uint8_t[6]){ 0x33, 0x33, 0, 0, 0, 9 }), far_mac, far6,
+			      unreg_grp, 64, b, 12));
+	CHECK_EQ(r->o.st.rx_drop[OSA_D_MCAST], 1);
+	CHECK_EQ(r->i->stk.st.echo6_req_rx, 1);
+	rig_down(r);
+	free(r);
+}
+
+TEST(osa_l3_ipv6_router_advertisement_updates_cache)
+{
+	static const uint8_t rtr[16] = { 0xFE, 0x80, [15] = 1 };
+	struct rig *r = calloc(1, sizeof(*r));
+	uint8_t f[256], b[24];
+
+	REQUIRE(r);
+	REQUIRE(rig_up6(t, r) == 0);
+	memset(b, 0, sizeof(b));
+	b[0] = 134;
+	b[4] = 64;				/* cur hop limit */
+	b[16] = 1;				/* source link-layer address */
+	b[17] = 1;
+	memcpy(b + 18, far_mac, 6);
+	inject(r, f, mk_icmp6(f, ((const uint8_t[6]){ 0x33, 0x33, 0, 0, 0, 1 }), far_mac, rtr,
+			      all_nodes, 255, b, 24));
+	CHECK_EQ(r->o.st.nd_ra_rx, 1);
+	REQUIRE(arp_find(&r->o.nd, rtr, 0) != NULL);
+	CHECK_MEM(arp_find(&r->o.nd, rtr, 0)->mac, far_mac, 6);
+	CHECK_EQ(r->o.st.rx_delivered, 1);	/* the guest gets it too */
+	/* From a global source it is not a router's: dropped. */
+	inject(r, f, mk_icmp6(f, ((const uint8_t[6]){ 0x33, 0x33, 0, 0, 0, 1 }), far_mac, far6,
+			      all_nodes, 255, b, 24));
+	CHECK_EQ(r->o.st.rx_drop[OSA_D_BADND], 1);
 	rig_down(r);
 	free(r);
 }
@@ -499,7 +871,7 @@ TEST(osa_l3_arp_unresolved_queue_bounded_and_given_up)
 	}
 	CHECK_EQ(r->o.st.arp_req_tx, ARP_TRIES);
 	CHECK_EQ(r->o.st.tx_drop[OSA_D_ARP_FAIL], OSA_ARPQ);
-	CHECK(arp_find(&r->o.arp, 0x0A090003u, 0) == NULL);
+	CHECK(arp_find(&r->o.arp, k4(0x0A090003u), 0) == NULL);
 	CHECK_EQ(r->o.arp.st.failed, 1);
 	far_step(&r->far);
 	CHECK_EQ(r->far.echo_req, 0);
@@ -855,21 +1227,21 @@ TEST(osa_arp_cache_unit)
 
 	REQUIRE(c);
 	arp_init(c, 1000);
-	CHECK(arp_lookup(c, 0x0A000001u, 0, 0) == NULL);
-	CHECK(arp_learn(c, 0x0A000001u, 0, m1, 0, false) == NULL);	/* no create */
-	REQUIRE(arp_learn(c, 0x0A000001u, 0, m1, 0, true) != NULL);
-	CHECK(arp_lookup(c, 0x0A000001u, 0, 999) != NULL);
-	CHECK(arp_lookup(c, 0x0A000001u, 5, 999) == NULL);		/* other VLAN */
-	e = arp_learn(c, 0x0A000001u, 0, m2, 500, false);		/* refresh */
+	CHECK(arp_lookup(c, k4(0x0A000001u), 0, 0) == NULL);
+	CHECK(arp_learn(c, k4(0x0A000001u), 0, m1, 0, false) == NULL);	/* no create */
+	REQUIRE(arp_learn(c, k4(0x0A000001u), 0, m1, 0, true) != NULL);
+	CHECK(arp_lookup(c, k4(0x0A000001u), 0, 999) != NULL);
+	CHECK(arp_lookup(c, k4(0x0A000001u), 5, 999) == NULL);		/* other VLAN */
+	e = arp_learn(c, k4(0x0A000001u), 0, m2, 500, false);		/* refresh */
 	REQUIRE(e != NULL);
 	CHECK_MEM(e->mac, m2, 6);
-	CHECK(arp_lookup(c, 0x0A000001u, 0, 1499) != NULL);
-	CHECK(arp_lookup(c, 0x0A000001u, 0, 1500) == NULL);		/* expired */
+	CHECK(arp_lookup(c, k4(0x0A000001u), 0, 1499) != NULL);
+	CHECK(arp_lookup(c, k4(0x0A000001u), 0, 1500) == NULL);		/* expired */
 	CHECK_EQ(arp_count(c), 0);
 	/* A set holds ARP_WAYS entries; the cache never grows past its size. */
 	for (uint32_t k = 0; k < 5000; k++)
-		arp_learn(c, 0x0B000000u + k, 0, m1, k, true);
+		arp_learn(c, k4(0x0B000000u + k), 0, m1, k, true);
 	CHECK_EQ(arp_count(c), ARP_ENTRIES);
-	CHECK(arp_lookup(c, 0x0B000000u + 4999, 0, 5000) != NULL);	/* newest kept */
+	CHECK(arp_lookup(c, k4(0x0B000000u + 4999), 0, 5000) != NULL);	/* newest kept */
 	free(c);
 }
