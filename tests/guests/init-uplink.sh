@@ -77,7 +77,7 @@ p "ping $H2 l2" "$H2"
 p6() { # p6 TAG HOST
 	out=$(ping -6 -c 3 -W 3 -w 20 "$2" 2>&1)
 	say "CPNET-GUEST: $1: $(echo "$out" | grep 'packets transmitted')"
-	echo "$out" | grep -q ' [1-9][0-9]* packets received' || fails=$((fails + 1))
+	answered "$out" || fails=$((fails + 1))
 }
 [ -n "$H6" ] && p6 "ping $H6 l6" "$H6"
 
