@@ -204,7 +204,8 @@ done
 HERC_PIDS=()
 for i in 0 1; do
 	l=$(grep -m 1 -E '^CPNIC 0600 closed: ' "${LOGS[$i]}") || { echo "  (LINUX0$((i + 1)): Hercules ended without the close line)"; continue; }
-	grep -qE ' drops [1-9][0-9]* ' <<<"$l" || fail "LINUX0$((i + 1)): no dropped frames counted: $l"
+	# Frames sent while cpnetd was away are dropped and counted, but whether the guest
+	# sent any in that gap (its LAN was down) is up to its timing: reported, not required.
 	echo "  LINUX0$((i + 1)): ${l#CPNIC }"
 done
 echo "ok $T"
