@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "lib/cpnet.h"
+
 #include "lib/be.h"
 
 #define IP4_HLEN 20
@@ -412,17 +414,6 @@ static bool ip6_mine(const struct stack *s, const uint8_t *a)
 	return !memcmp(a, s->ll6, 16) || (s->has6 && !memcmp(a, s->ip6, 16));
 }
 
-static void solicited_node(const uint8_t *target, uint8_t ip[16], uint8_t mac[6])
-{
-	static const uint8_t pre[13] = { 0xFF, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xFF };
-
-	memcpy(ip, pre, 13);
-	memcpy(ip + 13, target + 13, 3);
-	mac[0] = 0x33;
-	mac[1] = 0x33;
-	memcpy(mac + 2, ip + 12, 4);
-}
-
 /* Write IPv6 + ICMPv6 (body already at p + 40, blen bytes) and send it. */
 static int send_icmp6(struct stack *s, uint8_t *p, const uint8_t dmac[6], const uint8_t *src,
 		      const uint8_t dst[16], uint32_t blen, uint8_t hops)
@@ -448,7 +439,7 @@ static int send_ns(struct stack *s, const uint8_t target[16])
 	uint8_t ip[16], mac[6];
 	uint8_t *p, *ic;
 
-	solicited_node(target, ip, mac);
+	ip6_solicited_node(target, ip, mac);
 	p = eth_hdr(s, mac, ETH_P_IPV6);
 	ic = p + IP6_HLEN;
 	ic[0] = ICMP6_NS;
@@ -512,11 +503,11 @@ static void rx_ip6(struct stack *s, const uint8_t *smac, const uint8_t *p, uint3
 	}
 	if (p[6] != PROTO_ICMP6)
 		return;
-	solicited_node(s->ll6, sn_ip, sn_mac);
+	ip6_solicited_node(s->ll6, sn_ip, sn_mac);
 	if (!ip6_mine(s, dst) && memcmp(dst, all_nodes, 16) && memcmp(dst, sn_ip, 16)) {
 		uint8_t g_ip[16], g_mac[6];
 
-		solicited_node(s->ip6, g_ip, g_mac);
+		ip6_solicited_node(s->ip6, g_ip, g_mac);
 		if (!s->has6 || memcmp(dst, g_ip, 16)) {
 			s->st.rx_not_mine++;
 			return;

@@ -29,4 +29,21 @@
 
 const char *cpnet_strerror(int err);
 
+/* The solicited-node group ff02::1:ffXX:XXXX of an IPv6 `target` and its MAC
+ * 33:33:ff:XX:XX:XX (RFC 4291 2.7.1, RFC 2464 7): one mapping for the OSA model and the
+ * synthetic guest's stack. */
+static inline void ip6_solicited_node(const uint8_t *target, uint8_t ip[16], uint8_t mac[6])
+{
+	static const uint8_t pre[13] = { 0xFF, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xFF };
+
+	for (unsigned i = 0; i < 13; i++)
+		ip[i] = pre[i];
+	for (unsigned i = 13; i < 16; i++)
+		ip[i] = target[i];
+	mac[0] = 0x33;
+	mac[1] = 0x33;
+	for (unsigned i = 0; i < 4; i++)
+		mac[2 + i] = ip[12 + i];
+}
+
 #endif

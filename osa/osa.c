@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "lib/cpnet.h"
 #include <time.h>
 
 #include "lib/be.h"
@@ -114,18 +116,6 @@ static bool solicited_for_ours(const struct osa *o, const uint8_t *a)
 		if (!memcmp(o->ip6[i] + 13, a + 13, 3))
 			return true;
 	return false;
-}
-
-/* ff02::1:ffXX:XXXX of `target` and its 33:33:ff:XX:XX:XX. */
-static void solicited_node(const uint8_t *target, uint8_t ip[16], uint8_t mac[6])
-{
-	static const uint8_t pre[13] = { 0xFF, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xFF };
-
-	memcpy(ip, pre, 13);
-	memcpy(ip + 13, target + 13, 3);
-	mac[0] = 0x33;
-	mac[1] = 0x33;
-	memcpy(mac + 2, ip + 12, 4);
 }
 
 /* RFC 2464: an IPv6 multicast address goes to 33:33 and its low 32 bits. */
@@ -352,7 +342,7 @@ static void resolve_ask(struct osa *o, struct arp_entry *e, uint64_t now)
 		const uint8_t *src = source6_for(o, e->ip);
 		uint8_t sn[16], mac[6];
 
-		solicited_node(e->ip, sn, mac);
+		ip6_solicited_node(e->ip, sn, mac);
 		if (src && send_nd(o, ND_NS, 0, e->vlan, mac, src, sn, e->ip) == 0)
 			o->st.nd_ns_tx++;
 	}
@@ -940,7 +930,7 @@ static bool rx_nd(struct osa *o, const uint8_t *fr, const uint8_t *ip, uint32_t 
 
 		if (tgt[0] == 0xFF)
 			goto bad;
-		solicited_node(tgt, sn, mac);
+		ip6_solicited_node(tgt, sn, mac);
 		if (dad && (lla || memcmp(dst, sn, 16)))
 			goto bad;
 		o->st.nd_ns_rx++;
