@@ -355,6 +355,32 @@ static void uplink_details(struct cp *cp, const struct lanbk *lan, struct out *o
 		 s->st.regs_ok, s->st.regs_failed, s->st.failovers, s->st.switchovers);
 }
 
+/* The access list (SET VSWITCH / SET LAN GRANT); a Guest LAN's is userids only. */
+static void access_list(const struct lanbk *lan, struct out *o)
+{
+	out_line(o, "  Authorized userids:");
+	if (!lan->ngrants)
+		out_line(o, "    None");
+	for (unsigned k = 0; k < lan->ngrants; k++) {
+		const struct lan_grant *g = &lan->grants[k];
+		char vl[64];
+
+		if (lan->kind == LAN_GUESTLAN) {
+			out_line(o, "    %s", g->user);
+			continue;
+		}
+		if (g->has_vlans)
+			vidset_text(vl, sizeof(vl), &g->vlans);
+		else if (lan->vlan_aware)
+			snprintf(vl, sizeof(vl), "%04u", lan->defvid);
+		else
+			snprintf(vl, sizeof(vl), "NONE");
+		out_line(o, "    %-8s Porttype: %-6s VLAN: %s%s", g->user,
+			 porttype_word(g->porttype ? g->porttype : lan->def_porttype), vl,
+			 g->promisc ? "  Promiscuous" : "");
+	}
+}
+
 void query_lan_out(struct cp *cp, const struct lanbk *lan, enum q_detail d, struct out *o)
 {
 	char mc[16], mac[18] = "";
@@ -415,25 +441,8 @@ void query_lan_out(struct cp *cp, const struct lanbk *lan, enum q_detail d, stru
 				out_line(o, "  Switch discarded (%s): %" PRIu64,
 					 port_drop_name((enum port_drop)k), lan->st.drop[k]);
 	}
-	if (d == Q_ACCESSLIST) {
-		out_line(o, "  Authorized userids:");
-		if (!lan->ngrants)
-			out_line(o, "    None");
-		for (unsigned k = 0; k < lan->ngrants; k++) {
-			const struct lan_grant *g = &lan->grants[k];
-			char vl[64];
-
-			if (g->has_vlans)
-				vidset_text(vl, sizeof(vl), &g->vlans);
-			else if (lan->vlan_aware)
-				snprintf(vl, sizeof(vl), "%04u", lan->defvid);
-			else
-				snprintf(vl, sizeof(vl), "NONE");
-			out_line(o, "    %-8s Porttype: %-6s VLAN: %s%s", g->user,
-				 porttype_word(g->porttype ? g->porttype : lan->def_porttype), vl,
-				 g->promisc ? "  Promiscuous" : "");
-		}
-	}
+	if (d == Q_ACCESSLIST || (d == Q_DETAILS && lan->kind == LAN_GUESTLAN && lan->restricted))
+		access_list(lan, o);
 }
 
 static int query_lans(struct cmd_ctx *c, uint8_t kind, char **argv, unsigned argc)
