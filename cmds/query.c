@@ -334,8 +334,8 @@ static void uplink_details(struct cp *cp, const struct lanbk *lan, struct out *o
 		for (unsigned k = 0; k < OSA_D_NR; k++)
 			osa_tx += c->dev->osa->st.tx_drop[k];
 	}
-	out_line(o, "    RDEV: %04X.P00 VDEV: %04X Controller: %s  Device: %s %s", c->dev->rdev,
-		 c->vdev, c->ctl, c->dev->backend[0] ? c->dev->backend : "NONE", c->dev->wname);
+	out_line(o, "    RDEV: %04X.P%02u VDEV: %04X Controller: %s  Device: %s %s", c->dev->rdev,
+		 c->port, c->vdev, c->ctl, c->dev->backend[0] ? c->dev->backend : "NONE", c->dev->wname);
 	out_line(o, "    RX Packets: %-10" PRIu64 " Discarded: %-10" PRIu64 " Errors: %" PRIu64,
 		 s->st.rx_pkts, s->st.rx_discards + osa_rx + p->st.drop[PD_NOPORT], (uint64_t)0);
 	out_line(o, "    TX Packets: %-10" PRIu64 " Discarded: %-10" PRIu64 " Errors: %" PRIu64,
@@ -579,11 +579,12 @@ int cmd_query_osa(struct cmd_ctx *c, char **argv, unsigned argc)
 				cn = &d->sw->c[i];
 		for (unsigned j = 0; j < 3; j++) {
 			if (cn)
-				out_line(c->o, "OSA  %04X ATTACHED TO %-8s %04X DEVTYPE OSA CHPID %02X OSD",
-					 d->rdev + j, cn->ctl, cn->vdev + j, d->chpid);
+				out_line(c->o, "OSA  %04X ATTACHED TO %-8s %04X DEVTYPE OSA CHPID %02X OSD PORT %02u",
+					 d->rdev + j, cn->ctl, cn->vdev + j, d->chpid, d->portno);
 			else
-				out_line(c->o, "OSA  %04X %-20s DEVTYPE OSA CHPID %02X OSD", d->rdev + j,
-					 !d->osa ? "OFFLINE" : d->link ? "FREE" : "NOT READY", d->chpid);
+				out_line(c->o, "OSA  %04X %-20s DEVTYPE OSA CHPID %02X OSD PORT %02u",
+					 d->rdev + j, !d->osa ? "OFFLINE" : d->link ? "FREE" : "NOT READY",
+					 d->chpid, d->portno);
 		}
 	}
 	return 0;

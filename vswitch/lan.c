@@ -305,7 +305,7 @@ int lan_set_rdevs(struct lanbk *lan, const uint16_t *rdev, const uint8_t *pn, un
 	if (n > LAN_RDEV_MAX || (n && !rdev))
 		return -EINVAL;
 	for (unsigned i = 0; i < n; i++) {
-		if (pn && pn[i] > 3)
+		if (pn && pn[i] > LAN_RDEV_PORT_MAX)
 			return -EINVAL;
 		for (unsigned j = 0; j < i; j++)
 			if (rdev[j] == rdev[i])

@@ -15,6 +15,7 @@
 #define LAN_PORTNUM_AUTO 0
 #define LAN_PORTNUM_MAX 2048u		/* COUPLE ... PORTNUMBER 1..2048 */
 #define LAN_RDEV_MAX 3
+#define LAN_RDEV_PORT_MAX 1		/* RDEV rdev.P0 / .P1 (z/VM: .Pn, n the OSA port) */
 #define LAN_VID_MAX 4094
 #define LAN_BATCH 64			/* frames classified together (one bit each) */
 
