@@ -285,8 +285,13 @@ static void adapters(struct cp *cp, const struct lanbk *lan, struct out *o)
 			 cn->layer == 2 ? "2" : cn->layer == 3 ? "3" : "-",
 			 cn->started ? "Started" : "Not started",
 			 cn->mismatch ? "  (transport mismatch)" : "");
-		if (cn->port)
+		if (cn->port) {
 			counters(&cn->port->st, "      ", o);
+			/* Input queued toward the NIC (a VM in another process). */
+			if (cn->port->rxq_peak)
+				out_line(o, "      Queued: %u bytes  Peak: %u bytes  QueueStorage: %u MB",
+					 cn->port->rxq_used, cn->port->rxq_peak, lan->queuestorage);
+		}
 		if (n && n->nic)
 			nic_addresses(n->nic, "      ", o);
 		else if (n)

@@ -271,7 +271,18 @@ int lan_set_queuestorage(struct lanbk *lan, unsigned mb)
 	if (mb < 1 || mb > 256)
 		return -EINVAL;
 	lan->queuestorage = (uint16_t)mb;
+	for (unsigned i = 0; i < lan->nlive; i++) {
+		struct lan_conn *c = &lan->conn[lan->live[i]];
+
+		if (c->port && !c->uplink)
+			c->port->rxq_limit = lan_queue_bytes(lan);
+	}
 	return 0;
+}
+
+uint32_t lan_queue_bytes(const struct lanbk *lan)
+{
+	return (uint32_t)lan->queuestorage << 20;
 }
 
 int lan_set_vlan_unaware(struct lanbk *lan)

@@ -202,7 +202,10 @@ void lan_set_accounting(struct lanbk *lan, bool on);
 int lan_set_isolation(struct lanbk *lan, bool on);
 int lan_set_macprotect(struct lanbk *lan, uint8_t mode);
 int lan_set_iptimeout(struct lanbk *lan, unsigned minutes);
+/* QUEUESTORAGE: the bytes that may wait toward each port whose receiver is not taking
+ * frames (port.rxq_limit of every attached port, now and at COUPLE). */
 int lan_set_queuestorage(struct lanbk *lan, unsigned mb);
+uint32_t lan_queue_bytes(const struct lanbk *lan);
 int lan_set_vlan_unaware(struct lanbk *lan);
 /* VLAN defvid [NATIVE nvid|NONE (0)] [PORTTYPE ACCESS|TRUNK]. */
 int lan_set_vlan(struct lanbk *lan, uint16_t defvid, uint16_t native_vid, uint8_t porttype);

@@ -160,6 +160,7 @@ int lan_attach_port(struct lanbk *lan, struct port *port, const char *owner, uin
 	lan->nguests++;
 	port->ops = &lan_port_ops;
 	port->peer = c;
+	port->rxq_limit = lan_queue_bytes(lan);
 	return (int)portnum;
 }
 
