@@ -386,6 +386,27 @@ static void access_list(const struct lanbk *lan, struct out *o)
 	}
 }
 
+/* IPTIMEOUT at work: the remote addresses the uplink brought in, when each was last
+ * seen, and what came and went. */
+static void remote_ips(const struct lanbk *lan, struct out *o)
+{
+	const struct ipt_uni *e;
+	uint32_t cur = 0, now = (uint32_t)(lan->now_ms / 1000u);
+
+	out_line(o, "  Remote IP Addresses: %u  IPTimeout: %u  Learned: %" PRIu64 "  Aged out: %"
+		 PRIu64 "  Taken by guests: %" PRIu64 "  Not learned (table): %" PRIu64,
+		 lan->tab.rcount, lan->iptimeout, lan->st.remote_learned, lan->st.remote_aged,
+		 lan->st.remote_taken, lan->st.remote_full);
+	while ((e = iptab_next_uni(&lan->tab, &cur)) != NULL) {
+		char ip[48];
+
+		if (!e->remote)
+			continue;
+		ip_text(ip, sizeof(ip), e->kind == IPT_V6, e->addr);
+		out_line(o, "    %-39s Last seen: %u seconds ago", ip, now - e->seen);
+	}
+}
+
 void query_lan_out(struct cp *cp, const struct lanbk *lan, enum q_detail d, struct out *o)
 {
 	char mc[16], mac[18] = "";
@@ -440,6 +461,8 @@ void query_lan_out(struct cp *cp, const struct lanbk *lan, enum q_detail d, stru
 	if (d == Q_DETAILS) {
 		if (lan->kind == LAN_VSWITCH && lan->uplink)
 			uplink_details(cp, lan, o);
+		if (lan->kind == LAN_VSWITCH && lan->transport == LAN_IP)
+			remote_ips(lan, o);
 		adapters(cp, lan, o);
 		for (unsigned k = 0; k < PD_NR; k++)
 			if (lan->st.drop[k])

@@ -318,7 +318,7 @@ static void mark_local_only(struct lanbk *lan)
 	const struct ipt_uni *e;
 
 	while ((e = iptab_next_uni(&lan->tab, &cur)) != NULL)
-		if (!e->local_only)
+		if (!e->local_only && !e->remote)
 			iptab_set_local_only(&lan->tab, e->kind, e->addr, true);
 }
 
@@ -803,8 +803,10 @@ int uplink_tick(struct uplinks *u)
 	/* ... and CP reads what they answered. */
 	for (unsigned n = 0; n < UPLINK_BUDGET && ctlq_get(&u->inbox, &m); n++, work++)
 		on_message(u, &m);
-	for (unsigned k = 0; k < u->nsw; k++)
+	for (unsigned k = 0; k < u->nsw; k++) {
 		sw_tick(u->sw[k], now);
+		lan_age(u->sw[k]->lan, now);	/* IPTIMEOUT: remote IPs not seen lately */
+	}
 	/* Messages the new connections caused (a second round keeps bring-up quick). */
 	for (unsigned v = 0; v < u->cp->nvms; v++)
 		if (u->cp->vms[v]->ctl)

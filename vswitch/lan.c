@@ -266,6 +266,16 @@ int lan_set_iptimeout(struct lanbk *lan, unsigned minutes)
 	return 0;
 }
 
+unsigned lan_age(struct lanbk *lan, uint64_t now_ms)
+{
+	unsigned gone;
+
+	lan->now_ms = now_ms;
+	gone = iptab_age(&lan->tab, (uint32_t)(now_ms / 1000u), (uint32_t)lan->iptimeout * 60u);
+	lan->st.remote_aged += gone;
+	return gone;
+}
+
 int lan_set_queuestorage(struct lanbk *lan, unsigned mb)
 {
 	if (mb < 1 || mb > 256)

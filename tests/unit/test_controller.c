@@ -772,3 +772,45 @@ TEST(controller_rdev_port_one)
 	out_free(&o);
 	fx_free(f);
 }
+
+/* IPTIMEOUT end to end: the host on the wire talks to a guest of the IP switch; its
+ * address shows in QUERY VSWITCH DETAILS as remote, and cpnetd's timer (uplink_tick,
+ * the clock warped) ages it out IPTIMEOUT minutes after it was last seen. */
+TEST(controller_iptimeout_ages_remote_ip)
+{
+	struct fx *f = fx_new();
+	struct lanbk *lan;
+	struct vm *op;
+	struct out o;
+
+	REQUIRE(f);
+	lan = sw_lan(f, "VSWIP");
+	CHECK_EQ(ping_host(f, "LINUX01", 0x0A00, G1, H9, 1), 1);
+	CHECK(iptab_entry(&lan->tab, IPT_V4, H9) != NULL);
+	CHECK(iptab_entry(&lan->tab, IPT_V4, H9)->remote);
+	op = cp_find_vm(&f->cp, "DTCVSW1");
+	REQUIRE(op);
+	out_init(&o);
+	CHECK_EQ(cmd_execute(&f->cp, op, "SET VSWITCH VSWIP IPTIMEOUT 2", 29, &o), 0);
+	out_reset(&o);
+	CHECK_EQ(cmd_execute(&f->cp, op, "QUERY VSWITCH VSWIP DETAILS", 27, &o), 0);
+	CHECK(o.buf && strstr(o.buf, "IPTimeout: 2 ") != NULL);
+	CHECK(o.buf && strstr(o.buf, "Remote IP Addresses: 1  IPTimeout: 2  Learned: 1  Aged out: 0") != NULL);
+	CHECK(o.buf && strstr(o.buf, "    10.9.0.2 ") != NULL);
+	/* A minute and a half later: still there. */
+	f->now += 90000;
+	ticks(f, 1);
+	CHECK(iptab_entry(&lan->tab, IPT_V4, H9) != NULL);
+	/* Two minutes after the host was last heard from: gone. */
+	f->now += 30000;
+	ticks(f, 1);
+	CHECK(iptab_entry(&lan->tab, IPT_V4, H9) == NULL);
+	out_reset(&o);
+	CHECK_EQ(cmd_execute(&f->cp, op, "QUERY VSWITCH VSWIP DETAILS", 27, &o), 0);
+	CHECK(o.buf && strstr(o.buf, "Remote IP Addresses: 0  IPTimeout: 2  Learned: 1  Aged out: 1") != NULL);
+	/* The host talks again: learned again; traffic still flows. */
+	CHECK_EQ(ping_host(f, "LINUX01", 0x0A00, G1, H9, 1), 1);
+	CHECK_EQ(lan->st.remote_learned, 2u);
+	out_free(&o);
+	fx_free(f);
+}
