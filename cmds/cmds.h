@@ -54,6 +54,7 @@ int cmd_detach_lan(struct cmd_ctx *c, char **argv, unsigned argc);
 int cmd_detach_vswitch(struct cmd_ctx *c, char **argv, unsigned argc);
 int cmd_couple(struct cmd_ctx *c, char **argv, unsigned argc);
 int cmd_uncouple(struct cmd_ctx *c, char **argv, unsigned argc);
+int cmd_set_lan(struct cmd_ctx *c, char **argv, unsigned argc);
 int cmd_set_vswitch(struct cmd_ctx *c, char **argv, unsigned argc);
 int cmd_set_vmlan(struct cmd_ctx *c, char **argv, unsigned argc);
 int cmd_set_nic(struct cmd_ctx *c, char **argv, unsigned argc);

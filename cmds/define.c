@@ -134,28 +134,54 @@ static int destroy(struct cmd_ctx *c, struct lanbk *lan)
 	return out_msg(c->o, MSG_R_LAN_DESTROYED, word, owner, name);
 }
 
-int cmd_detach_lan(struct cmd_ctx *c, char **argv, unsigned argc)
+/* "name [OWNERID SYSTEM|userid]" naming a Guest LAN the issuer may change (its own, or
+ * any with class B); *used = the tokens taken.  0 or the message rc. */
+static int find_guest_lan(struct cmd_ctx *c, char **argv, unsigned argc, unsigned *used,
+			  struct lanbk **lan)
 {
 	char name[9], owner[9];
-	struct lanbk *lan;
 
+	*used = 1;
 	if (parse_name(argv[0], name) < 0)
 		return out_msg(c->o, MSG_INV_OPERAND, out_tok(argv[0]));
 	memcpy(owner, c->vm->userid, sizeof(owner));
-	if (argc > 1) {
-		if (!kw_abbrev(argv[1], "OWNERID", 5))
-			return out_msg(c->o, MSG_INV_OPTION, out_tok(argv[1]));
+	if (argc > 1 && kw_abbrev(argv[1], "OWNERID", 5)) {
 		if (argc < 3)
 			return out_msg(c->o, MSG_OPTION_NEEDS, "OWNERID");
 		if (parse_name(argv[2], owner) < 0)
 			return out_msg(c->o, MSG_INV_USERID, out_tok(argv[2]));
+		*used = 3;
 	}
 	if (strcmp(owner, c->vm->userid) && !is_class_b(c))
 		return out_msg(c->o, MSG_LAN_OWNER, c->vm->userid, owner);
-	lan = lan_find(&c->cp->lans, owner, name);
-	if (!lan || lan->kind != LAN_GUESTLAN)
+	*lan = lan_find(&c->cp->lans, owner, name);
+	if (!*lan || (*lan)->kind != LAN_GUESTLAN)
 		return out_msg(c->o, MSG_LAN_NOT_EXIST, "LAN", owner, name);
+	return 0;
+}
+
+int cmd_detach_lan(struct cmd_ctx *c, char **argv, unsigned argc)
+{
+	struct lanbk *lan;
+	unsigned used;
+	int rc;
+
+	if ((rc = find_guest_lan(c, argv, argc, &used, &lan)))
+		return rc;
+	if (argc > used)
+		return out_msg(c->o, MSG_INV_OPTION, out_tok(argv[used]));
 	return destroy(c, lan);
+}
+
+int cmd_set_lan(struct cmd_ctx *c, char **argv, unsigned argc)
+{
+	struct lanbk *lan;
+	unsigned used;
+	int rc;
+
+	if ((rc = find_guest_lan(c, argv, argc, &used, &lan)))
+		return rc;
+	return lan_set(c->cp, lan, argv + used, argc - used, c->o);
 }
 
 static int find_vswitch(struct cmd_ctx *c, const char *tok, struct lanbk **lan)

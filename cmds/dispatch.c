@@ -26,6 +26,7 @@ static const struct cmd_def detach_sub[] = {
 };
 
 static const struct cmd_def set_sub[] = {
+	{ "LAN", 3, "BG", cmd_set_lan, 2, TOK_MAX, "SET LAN name [OWNERID SYSTEM|userid] GRANT userid... | REVOKE userid..." },
 	{ "NIC", 3, "G", cmd_set_nic, 2, 2, "SET NIC vdev PROMISCUOUS|NOPROMISCUOUS" },
 	{ "VMLAN", 5, "B", cmd_set_vmlan, 1, TOK_MAX, "SET VMLAN MACPREFIX xxxxxx | USERPREFIX xxxxxx | MACIDRANGE SYSTEM a-b [USER c-d] | LIMIT PERSISTENT n TRANSIENT n | MACPROTECT ON|OFF" },
 	{ "VSWITCH", 3, "B", cmd_set_vswitch, 2, TOK_MAX, "SET VSWITCH name GRANT userid... [PORTTYPE pt] [VLAN set] [PROMISCUOUS] | REVOKE userid... | CONNECT | DISCONNECT | RDEV ... | ISOLATION ON|OFF | PORTTYPE pt | VLANID ... | MACPROTECT ... | UPLINK SWITCHOVER [rdev]" },
@@ -51,7 +52,7 @@ static const struct cmd_def commands[] = {
 	{ "LOGOFF", 3, "*", cmd_logoff, 0, 1, "LOGOFF [HOLD]" },
 	{ "PING", 4, "B", cmd_ping, 2, 3, "PING userid ipaddr [count]  (cpnet: from a synthetic guest)" },
 	{ "QUERY", 1, "BEG", NULL, 1, TOK_MAX, "QUERY NIC|LAN|VSWITCH|VMLAN|CONTROLLER|OSA|VIRTUAL|NAMES ...", SUB(query_sub) },
-	{ "SET", 3, "BG", NULL, 1, TOK_MAX, "SET VSWITCH|VMLAN|NIC ...", SUB(set_sub) },
+	{ "SET", 3, "BG", NULL, 1, TOK_MAX, "SET LAN|VSWITCH|VMLAN|NIC ...", SUB(set_sub) },
 	{ "UNCOUPLE", 8, "G", cmd_uncouple, 1, 1, "UNCOUPLE vdev" },
 };
 

@@ -286,8 +286,13 @@ static void adapters(struct cp *cp, const struct lanbk *lan, struct out *o)
 			 cn->started ? "Started" : "Not started",
 			 cn->mismatch ? "  (transport mismatch)" : "",
 			 cn->isolation ? "  Isolation: DROP" : "");
-		if (cn->port)
+		if (cn->port) {
 			counters(&cn->port->st, "      ", o);
+			/* Input queued toward the NIC (a VM in another process). */
+			if (cn->port->rxq_peak)
+				out_line(o, "      Queued: %u bytes  Peak: %u bytes  QueueStorage: %u MB",
+					 cn->port->rxq_used, cn->port->rxq_peak, lan->queuestorage);
+		}
 		if (n && n->nic)
 			nic_addresses(n->nic, "      ", o);
 		else if (n)
@@ -335,8 +340,8 @@ static void uplink_details(struct cp *cp, const struct lanbk *lan, struct out *o
 		for (unsigned k = 0; k < OSA_D_NR; k++)
 			osa_tx += c->dev->osa->st.tx_drop[k];
 	}
-	out_line(o, "    RDEV: %04X.P00 VDEV: %04X Controller: %s  Device: %s %s", c->dev->rdev,
-		 c->vdev, c->ctl, c->dev->backend[0] ? c->dev->backend : "NONE", c->dev->wname);
+	out_line(o, "    RDEV: %04X.P%02u VDEV: %04X Controller: %s  Device: %s %s", c->dev->rdev,
+		 c->port, c->vdev, c->ctl, c->dev->backend[0] ? c->dev->backend : "NONE", c->dev->wname);
 	out_line(o, "    RX Packets: %-10" PRIu64 " Discarded: %-10" PRIu64 " Errors: %" PRIu64,
 		 s->st.rx_pkts, s->st.rx_discards + osa_rx + p->st.drop[PD_NOPORT], (uint64_t)0);
 	out_line(o, "    TX Packets: %-10" PRIu64 " Discarded: %-10" PRIu64 " Errors: %" PRIu64,
@@ -354,6 +359,53 @@ static void uplink_details(struct cp *cp, const struct lanbk *lan, struct out *o
 	out_line(o, "    Registrations: %" PRIu64 " sent  %" PRIu64 " accepted  %" PRIu64
 		 " refused   Failovers: %" PRIu64 "  Switchovers: %" PRIu64, s->st.regs_sent,
 		 s->st.regs_ok, s->st.regs_failed, s->st.failovers, s->st.switchovers);
+}
+
+/* The access list (SET VSWITCH / SET LAN GRANT); a Guest LAN's is userids only. */
+static void access_list(const struct lanbk *lan, struct out *o)
+{
+	out_line(o, "  Authorized userids:");
+	if (!lan->ngrants)
+		out_line(o, "    None");
+	for (unsigned k = 0; k < lan->ngrants; k++) {
+		const struct lan_grant *g = &lan->grants[k];
+		char vl[64];
+
+		if (lan->kind == LAN_GUESTLAN) {
+			out_line(o, "    %s", g->user);
+			continue;
+		}
+		if (g->has_vlans)
+			vidset_text(vl, sizeof(vl), &g->vlans);
+		else if (lan->vlan_aware)
+			snprintf(vl, sizeof(vl), "%04u", lan->defvid);
+		else
+			snprintf(vl, sizeof(vl), "NONE");
+		out_line(o, "    %-8s Porttype: %-6s VLAN: %s%s", g->user,
+			 porttype_word(g->porttype ? g->porttype : lan->def_porttype), vl,
+			 g->promisc ? "  Promiscuous" : "");
+	}
+}
+
+/* IPTIMEOUT at work: the remote addresses the uplink brought in, when each was last
+ * seen, and what came and went. */
+static void remote_ips(const struct lanbk *lan, struct out *o)
+{
+	const struct ipt_uni *e;
+	uint32_t cur = 0, now = (uint32_t)(lan->now_ms / 1000u);
+
+	out_line(o, "  Remote IP Addresses: %u  IPTimeout: %u  Learned: %" PRIu64 "  Aged out: %"
+		 PRIu64 "  Taken by guests: %" PRIu64 "  Not learned (table): %" PRIu64,
+		 lan->tab.rcount, lan->iptimeout, lan->st.remote_learned, lan->st.remote_aged,
+		 lan->st.remote_taken, lan->st.remote_full);
+	while ((e = iptab_next_uni(&lan->tab, &cur)) != NULL) {
+		char ip[48];
+
+		if (!e->remote)
+			continue;
+		ip_text(ip, sizeof(ip), e->kind == IPT_V6, e->addr);
+		out_line(o, "    %-39s Last seen: %u seconds ago", ip, now - e->seen);
+	}
 }
 
 void query_lan_out(struct cp *cp, const struct lanbk *lan, enum q_detail d, struct out *o)
@@ -412,31 +464,16 @@ void query_lan_out(struct cp *cp, const struct lanbk *lan, enum q_detail d, stru
 	if (d == Q_DETAILS) {
 		if (lan->kind == LAN_VSWITCH && lan->uplink)
 			uplink_details(cp, lan, o);
+		if (lan->kind == LAN_VSWITCH && lan->transport == LAN_IP)
+			remote_ips(lan, o);
 		adapters(cp, lan, o);
 		for (unsigned k = 0; k < PD_NR; k++)
 			if (lan->st.drop[k])
 				out_line(o, "  Switch discarded (%s): %" PRIu64,
 					 port_drop_name((enum port_drop)k), lan->st.drop[k]);
 	}
-	if (d == Q_ACCESSLIST) {
-		out_line(o, "  Authorized userids:");
-		if (!lan->ngrants)
-			out_line(o, "    None");
-		for (unsigned k = 0; k < lan->ngrants; k++) {
-			const struct lan_grant *g = &lan->grants[k];
-			char vl[64];
-
-			if (g->has_vlans)
-				vidset_text(vl, sizeof(vl), &g->vlans);
-			else if (lan->vlan_aware)
-				snprintf(vl, sizeof(vl), "%04u", lan->defvid);
-			else
-				snprintf(vl, sizeof(vl), "NONE");
-			out_line(o, "    %-8s Porttype: %-6s VLAN: %s%s", g->user,
-				 porttype_word(g->porttype ? g->porttype : lan->def_porttype), vl,
-				 g->promisc ? "  Promiscuous" : "");
-		}
-	}
+	if (d == Q_ACCESSLIST || (d == Q_DETAILS && lan->kind == LAN_GUESTLAN && lan->restricted))
+		access_list(lan, o);
 }
 
 static int query_lans(struct cmd_ctx *c, uint8_t kind, char **argv, unsigned argc)
@@ -574,11 +611,12 @@ int cmd_query_osa(struct cmd_ctx *c, char **argv, unsigned argc)
 				cn = &d->sw->c[i];
 		for (unsigned j = 0; j < 3; j++) {
 			if (cn)
-				out_line(c->o, "OSA  %04X ATTACHED TO %-8s %04X DEVTYPE OSA CHPID %02X OSD",
-					 d->rdev + j, cn->ctl, cn->vdev + j, d->chpid);
+				out_line(c->o, "OSA  %04X ATTACHED TO %-8s %04X DEVTYPE OSA CHPID %02X OSD PORT %02u",
+					 d->rdev + j, cn->ctl, cn->vdev + j, d->chpid, d->portno);
 			else
-				out_line(c->o, "OSA  %04X %-20s DEVTYPE OSA CHPID %02X OSD", d->rdev + j,
-					 !d->osa ? "OFFLINE" : d->link ? "FREE" : "NOT READY", d->chpid);
+				out_line(c->o, "OSA  %04X %-20s DEVTYPE OSA CHPID %02X OSD PORT %02u",
+					 d->rdev + j, !d->osa ? "OFFLINE" : d->link ? "FREE" : "NOT READY",
+					 d->chpid, d->portno);
 		}
 	}
 	return 0;

@@ -191,6 +191,8 @@ static void control_switch(struct ctlr *c, const struct ctl_msg *m)
 	if (o->gif->drv.state != QDRV_OFFLINE)
 		qdrv_offline(&o->gif->drv);
 	o->token = 0;
+	/* IDX ACTIVATE, ULP_ENABLE and the IPA headers name the port CP asked for. */
+	o->gif->drv.cfg.portno = m->port;
 	rc = qdrv_online(&o->gif->drv);
 	r.rc = rc;
 	if (rc < 0) {

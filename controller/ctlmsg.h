@@ -16,7 +16,7 @@
  * for a connection CP has already abandoned is recognised and dropped.
  *
  *   CP -> controller                     controller -> CP
- *   CTLM_CONTROL_SWITCH (rdev, layer)     CTLM_INIT_COMPLETE (rc, the data device)
+ *   CTLM_CONTROL_SWITCH (rdev.port, layer) CTLM_INIT_COMPLETE (rc, the data device)
  *   CTLM_REGISTER (paddr SET*)            CTLM_RESULT (paddr, IPA return code)
  *   CTLM_DEREGISTER (paddr DEL*)          CTLM_RESULT
  *   CTLM_RELEASE                          CTLM_RELEASED
@@ -39,6 +39,7 @@ struct qdrv;
 struct ctl_msg {
 	uint8_t type;			/* enum ctl_msg_type */
 	uint8_t layer;			/* CONTROL_SWITCH: 2 ETHERNET, 3 IP */
+	uint8_t port;			/* CONTROL_SWITCH: the OSA port (RDEV rdev.Pn) */
 	uint16_t rdev;			/* the OSA's first device number */
 	uint32_t token;			/* CP's connection token */
 	int32_t rc;			/* INIT_COMPLETE: 0 or -errno; RESULT: IPA rc or -errno */

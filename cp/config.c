@@ -258,9 +258,10 @@ static int parse_mac6(const char *s, uint8_t mac[6])
 	return 0;
 }
 
-/* RDEVICE rdev[-rdev] TYPE OSA [BACKEND TAP|MEM name] [MAC mac] [CHPID xx]: each group
- * of three devices (read, write, data) is one OSA-Express port; a range of 3n devices
- * makes n of them, "%d" in the name numbering their wires 0..n-1. */
+/* RDEVICE rdev[-rdev] TYPE OSA [PORT n] [BACKEND TAP|MEM name] [MAC mac] [CHPID xx]:
+ * each group of three devices (read, write, data) is one OSA-Express port (PORT 0 or 1
+ * of a two-port CHPID: the wire is that port); a range of 3n devices makes n of them,
+ * "%d" in the name numbering their wires 0..n-1. */
 static int st_rdevice(struct cp *cp, struct toks *t, unsigned line, struct out *o)
 {
 	unsigned long a, b, x;
@@ -269,6 +270,7 @@ static int st_rdevice(struct cp *cp, struct toks *t, unsigned line, struct out *
 	uint8_t mac[6];
 	bool has_mac = false;
 	int chpid = -1;
+	unsigned long portno = 0;
 	unsigned nosa;
 
 	if (t->n < 2)
@@ -311,6 +313,13 @@ static int st_rdevice(struct cp *cp, struct toks *t, unsigned line, struct out *
 			if (parse_mac6(t->v[++i], mac) < 0 || (mac[0] & 1))
 				return out_msg(o, MSG_INV_OPERAND, out_tok(t->v[i]));
 			has_mac = true;
+		} else if (kw_abbrev(t->v[i], "PORT", 4)) {
+			if (i + 1 >= t->n)
+				return out_msg(o, MSG_OPTION_NEEDS, "PORT");
+			if (parse_dec(t->v[++i], 0xFFFFFFFFul, &portno) == -EINVAL)
+				return out_msg(o, MSG_INV_OPERAND, out_tok(t->v[i]));
+			if (parse_dec(t->v[i], OSA_PORT_MAX, &portno) < 0)
+				return out_msg(o, MSG_OUT_OF_RANGE, out_tok(t->v[i]), "PORT", "0-1");
 		} else if (kw_abbrev(t->v[i], "CHPID", 5)) {
 			if (i + 1 >= t->n)
 				return out_msg(o, MSG_OPTION_NEEDS, "CHPID");
@@ -351,7 +360,7 @@ static int st_rdevice(struct cp *cp, struct toks *t, unsigned line, struct out *
 			snprintf(nm, sizeof(nm), "%.*s%u%s", (int)(p - wname), wname, k, p + 2);
 		}
 		rc = uplink_add_osa(cp->up, rdev, chpid >= 0 ? (uint8_t)chpid : (uint8_t)(rdev >> 8),
-				    backend, nm, has_mac ? mac : NULL, line, &err);
+				    (uint8_t)portno, backend, nm, has_mac ? mac : NULL, line, &err);
 		snprintf(rd, sizeof(rd), "%04X", rdev);
 		if (rc == -EEXIST)
 			return out_msg(o, MSG_DEV_EXISTS, rd);

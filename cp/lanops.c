@@ -504,14 +504,76 @@ static int grant_parse(struct grant_spec *g, bool grant, char **argv, unsigned a
 	return 0;
 }
 
+/* Uncouple every NIC of `user` from `lan` (a REVOKE on a Guest LAN). */
+static void uncouple_user(struct cp *cp, struct lanbk *lan, const char *user, struct out *o)
+{
+	struct vm *vm = cp_find_vm(cp, user);
+
+	for (unsigned k = 0; vm && k < vm->nnics; k++)
+		if (vm->nics[k]->lan == lan)
+			cp_uncouple(cp, vm->nics[k], o);
+}
+
+int lan_access_set(struct cp *cp, struct lanbk *lan, bool grant, char **argv, unsigned argc,
+		   struct out *o)
+{
+	struct grant_spec g;
+	int rc;
+
+	if ((rc = grant_parse(&g, grant, argv, argc, o)))
+		return rc;
+	/* A Guest LAN's access list is userids only: no VLANs or port types there. */
+	if (lan->kind != LAN_VSWITCH && (g.porttype || g.has_vlans || g.promisc >= 0))
+		return out_msg(o, MSG_NOT_VSWITCH_OP,
+			       g.porttype ? "PORTTYPE" : g.has_vlans ? "VLAN" : "PROMISCUOUS",
+			       "VSWITCH");
+	if (!grant) {
+		for (unsigned i = 0; i < g.n; i++)
+			if (!lan_grant_find(lan, g.users[i]))
+				return out_msg(o, MSG_NOT_IN_ACCESSLIST, g.users[i],
+					       lan_kind_word(lan), lan->owner, lan->name);
+		for (unsigned i = 0; i < g.n; i++) {
+			lan_revoke(lan, g.users[i]);
+			/* On a RESTRICTED Guest LAN the revoked user loses its connection
+			 * (a VSWITCH keeps it: doc/vswitch.md). */
+			if (lan->kind == LAN_GUESTLAN && lan->restricted)
+				uncouple_user(cp, lan, g.users[i], o);
+		}
+		return out_msg(o, MSG_R_COMPLETE);
+	}
+	for (unsigned i = 0; i < g.n; i++) {
+		rc = lan_grant(lan, g.users[i], g.porttype, g.has_vlans ? &g.vlans : NULL,
+			       g.promisc == 1);
+		if (rc < 0)
+			return set_failed(lan, "GRANT", rc, o);
+	}
+	return out_msg(o, MSG_R_COMPLETE);
+}
+
+static const struct kw setlan_kw[] = {
+	{ "GRANT", 3, LO_GRANT }, { "REVOKE", 3, LO_REVOKE },
+};
+
+int lan_set(struct cp *cp, struct lanbk *lan, char **argv, unsigned argc, struct out *o)
+{
+	int k;
+
+	if (argc < 1)
+		return out_msg(o, MSG_OPERAND_MISSING);
+	k = KW_LOOKUP(setlan_kw, argv[0]);
+	if (k == KW_AMBIG)
+		return out_msg(o, MSG_AMBIGUOUS, out_tok(argv[0]));
+	if (k == KW_NONE)
+		return out_msg(o, MSG_INV_OPTION, out_tok(argv[0]));
+	return lan_access_set(cp, lan, k == LO_GRANT, argv + 1, argc - 1, o);
+}
+
 int vswitch_set(struct cp *cp, struct lanbk *lan, char **argv, unsigned argc, struct out *o)
 {
 	struct lan_spec s;
-	struct grant_spec g;
 	unsigned long v;
 	int k, rc;
 
-	(void)cp;
 	if (argc < 1)
 		return out_msg(o, MSG_OPERAND_MISSING);
 	k = KW_LOOKUP(setvsw_kw, argv[0]);
@@ -525,24 +587,7 @@ int vswitch_set(struct cp *cp, struct lanbk *lan, char **argv, unsigned argc, st
 	switch (k) {
 	case LO_GRANT:
 	case LO_REVOKE:
-		if ((rc = grant_parse(&g, k == LO_GRANT, argv + 1, argc - 1, o)))
-			return rc;
-		if (k == LO_REVOKE) {
-			for (unsigned i = 0; i < g.n; i++)
-				if (!lan_grant_find(lan, g.users[i]))
-					return out_msg(o, MSG_NOT_IN_ACCESSLIST, g.users[i],
-						       lan_kind_word(lan), lan->owner, lan->name);
-			for (unsigned i = 0; i < g.n; i++)
-				lan_revoke(lan, g.users[i]);
-		} else {
-			for (unsigned i = 0; i < g.n; i++) {
-				rc = lan_grant(lan, g.users[i], g.porttype,
-					       g.has_vlans ? &g.vlans : NULL, g.promisc == 1);
-				if (rc < 0)
-					return set_failed(lan, "GRANT", rc, o);
-			}
-		}
-		return out_msg(o, MSG_R_COMPLETE);
+		return lan_access_set(cp, lan, k == LO_GRANT, argv + 1, argc - 1, o);
 	case LO_CONNECT:
 	case LO_DISCONNECT:
 		if (argc > 1)

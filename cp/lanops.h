@@ -54,6 +54,18 @@ int lanspec_define(struct cp *cp, const struct lan_spec *s, const char *issuer,
  */
 int vswitch_set(struct cp *cp, struct lanbk *lan, char **argv, unsigned argc, struct out *o);
 
+/*
+ * The access list of a RESTRICTED LAN or VSWITCH, one path for SET VSWITCH and SET LAN:
+ * GRANT userid... (VSWITCH also [PORTTYPE pt] [VLAN vidset] [PROMISCUOUS|NOPROM...]) or
+ * REVOKE userid... (every one must be listed; a revoked user's NICs on a RESTRICTED
+ * Guest LAN are uncoupled).  argv[0] is the first userid.  0 or the message rc.
+ */
+int lan_access_set(struct cp *cp, struct lanbk *lan, bool grant, char **argv, unsigned argc,
+		   struct out *o);
+/* SET LAN name [OWNERID owner] GRANT userid... | REVOKE userid...: argv[0] is GRANT or
+ * REVOKE. */
+int lan_set(struct cp *cp, struct lanbk *lan, char **argv, unsigned argc, struct out *o);
+
 /* The keyword tables (0 DEFINE LAN, 1 DEFINE VSWITCH, 2 SET VSWITCH), for tests. */
 const struct kw *lanops_table(int which, size_t *n);
 

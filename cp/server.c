@@ -47,6 +47,7 @@ struct vmconn {
 	struct vmlink link;
 	struct vm *vm;
 	bool dead;			/* logged off elsewhere: closed after this batch */
+	bool want_out;			/* frames wait for room: EPOLLOUT is on */
 };
 
 struct server {
@@ -534,6 +535,8 @@ static void vmc_event(struct server *s, unsigned k, uint32_t events)
 
 	if (!c || c->dead)
 		return;
+	if (events & EPOLLOUT)
+		vml_flush(&c->link);	/* the VM reads again: what waited goes first */
 	if (!(events & EPOLLIN)) {
 		if (events & (EPOLLERR | EPOLLHUP))
 			vmc_close(s, k);
@@ -558,12 +561,29 @@ static void vmc_event(struct server *s, unsigned k, uint32_t events)
 	}
 }
 
-/* Connections whose VM was logged off by a command (LOGOFF, FORCE). */
+/* Connections whose VM was logged off by a command (LOGOFF, FORCE); and for the
+ * others, EPOLLOUT exactly while frames wait for the VM (QUEUESTORAGE). */
 static void vmc_reap(struct server *s)
 {
-	for (unsigned k = 0; k < SRV_MAX_VMS; k++)
-		if (s->vmc[k] && s->vmc[k]->dead)
+	for (unsigned k = 0; k < SRV_MAX_VMS; k++) {
+		struct vmconn *c = s->vmc[k];
+		bool want;
+
+		if (c && c->dead) {
 			vmc_free(s, k);
+			continue;
+		}
+		if (!c)
+			continue;
+		want = vml_flush(&c->link) != 0;
+		if (want != c->want_out) {
+			struct epoll_event ev = { .events = EPOLLIN | (want ? EPOLLOUT : 0),
+						  .data.u32 = ID_VMC + k };
+
+			epoll_ctl(s->ep, EPOLL_CTL_MOD, c->link.fd, &ev);
+			c->want_out = want;
+		}
+	}
 }
 
 void server_stop(struct server *s)

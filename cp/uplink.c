@@ -46,9 +46,9 @@ static void say(struct uplinks *u, enum msg_id id, ...)
 		u->console(u->console_ctx, line);
 }
 
-static void hex4(char b[8], uint16_t v)
+void uplink_rdev_text(char out[12], uint16_t rdev, uint8_t port)
 {
-	snprintf(b, 8, "%04X", v);
+	snprintf(out, 12, "%04X.P%02u", rdev, port);
 }
 
 const char *up_state_name(enum up_state s)
@@ -97,6 +97,7 @@ static int open_osa(struct uplinks *u, struct up_osa *d)
 	/* Each OSA's subchannels are unique, so one controller can hold several. */
 	cfg.schno = (uint16_t)(0x0100 + 3 * (unsigned)(d - u->osas));
 	cfg.chpid = d->chpid;
+	cfg.portno = d->portno;
 	if (d->has_mac)
 		memcpy(cfg.mac, d->mac, 6);
 	cfg.clock_ms = u->clock_ms;
@@ -122,7 +123,8 @@ static void close_osa(struct up_osa *d)
 	d->link = false;
 }
 
-int uplink_add_osa(struct uplinks *u, uint16_t rdev, uint8_t chpid, const char *backend,
+int uplink_add_osa(struct uplinks *u, uint16_t rdev, uint8_t chpid, uint8_t portno,
+		   const char *backend,
 		   const char *wname, const uint8_t *mac, unsigned line, int *open_err)
 {
 	struct up_osa *d;
@@ -134,10 +136,13 @@ int uplink_add_osa(struct uplinks *u, uint16_t rdev, uint8_t chpid, const char *
 			return -EEXIST;
 	if (u->nosas >= UPLINK_MAX_OSAS || (uint32_t)rdev + 2 > 0xFFFF)
 		return -ENOSPC;
+	if (portno > OSA_PORT_MAX)
+		return -EINVAL;
 	d = &u->osas[u->nosas++];
 	memset(d, 0, sizeof(*d));
 	d->rdev = rdev;
 	d->chpid = chpid;
+	d->portno = portno;
 	d->line = line;
 	snprintf(d->backend, sizeof(d->backend), "%s", backend ? backend : "");
 	snprintf(d->wname, sizeof(d->wname), "%s", wname ? wname : "");
@@ -288,7 +293,7 @@ static void mark_local_only(struct lanbk *lan)
 	const struct ipt_uni *e;
 
 	while ((e = iptab_next_uni(&lan->tab, &cur)) != NULL)
-		if (!e->local_only)
+		if (!e->local_only && !e->remote)
 			iptab_set_local_only(&lan->tab, e->kind, e->addr, true);
 }
 
@@ -391,7 +396,7 @@ static void send_all(struct up_sw *s)
 static void activate(struct up_sw *s, int i)
 {
 	struct up_conn *c = &s->c[i];
-	char rd[8];
+	char rd[12];
 
 	if (lan_attach_uplink(s->lan, &s->port) < 0)
 		return;
@@ -404,7 +409,7 @@ static void activate(struct up_sw *s, int i)
 	s->down_reported = false;
 	mark_local_only(s->lan);
 	send_all(s);
-	hex4(rd, c->dev->rdev);
+	uplink_rdev_text(rd, c->dev->rdev, c->port);
 	say(s->u, MSG_SWU_STATUS, s->lan->name, "ready");
 	say(s->u, MSG_SWU_CONTROLLER, c->ctl, rd, s->lan->name);
 }
@@ -497,6 +502,7 @@ static bool conn_start(struct up_sw *s, int i, uint16_t not_rdev, uint16_t only_
 	struct vm *vms[CP_MAX_AUTOLOG];
 	struct up_conn *c = &s->c[i];
 	struct up_osa *d = NULL;
+	uint8_t port = 0;
 	uint64_t now = now_ms(u);
 	unsigned n = 0;
 	struct ctl_msg m;
@@ -508,8 +514,10 @@ static bool conn_start(struct up_sw *s, int i, uint16_t not_rdev, uint16_t only_
 		struct up_osa *x = uplink_find_osa(u, s->lan->rdev[r]);
 
 		if (x && x->rdev != not_rdev && (!only_rdev || x->rdev == only_rdev) &&
-		    usable(x, now))
+		    usable(x, now)) {
 			d = x;
+			port = s->lan->rdev_port[r];
+		}
 	}
 	if (!d)
 		return false;
@@ -532,6 +540,7 @@ static bool conn_start(struct up_sw *s, int i, uint16_t not_rdev, uint16_t only_
 	if (ctl_attach(ctl, osa_nic(d->osa), d->rdev, layer, &c->vdev) < 0)
 		return false;
 	c->dev = d;
+	c->port = port;
 	d->sw = s;
 	snprintf(c->ctl, sizeof(c->ctl), "%s", vms[k]->userid);
 	c->token = u->next_token++;
@@ -542,6 +551,7 @@ static bool conn_start(struct up_sw *s, int i, uint16_t not_rdev, uint16_t only_
 	memset(&m, 0, sizeof(m));
 	m.type = CTLM_CONTROL_SWITCH;
 	m.rdev = d->rdev;
+	m.port = port;
 	m.layer = layer;
 	if (post(s, c, &m) < 0) {
 		conn_drop(s, i);
@@ -559,10 +569,10 @@ static void conn_fail(struct up_sw *s, int i, enum fail_why why, const char *det
 {
 	struct up_conn *c = &s->c[i];
 	bool was_active = s->active == i;
-	char rd[8];
+	char rd[12];
 	int j = 1 - i;
 
-	hex4(rd, c->dev ? c->dev->rdev : 0);
+	uplink_rdev_text(rd, c->dev ? c->dev->rdev : 0, c->port);
 	if (why == FAIL_STALL)
 		say(s->u, MSG_SWU_STALL, c->ctl, rd, s->lan->name);
 	else if (why == FAIL_GONE)
@@ -607,9 +617,9 @@ static void on_message(struct uplinks *u, const struct ctl_msg *m)
 			return;
 		}
 		if (m->rc < 0 || !m->data) {
-			char rd[8];
+			char rd[12];
 
-			hex4(rd, c->dev->rdev);
+			uplink_rdev_text(rd, c->dev->rdev, c->port);
 			say(u, MSG_SWU_INIT_FAIL, c->ctl, rd, s->lan->name,
 			    m->text[0] ? m->text : cpnet_strerror(m->rc));
 			c->dev->retry_at = now_ms(u) + INIT_RETRY_MS;
@@ -768,8 +778,10 @@ int uplink_tick(struct uplinks *u)
 	/* ... and CP reads what they answered. */
 	for (unsigned n = 0; n < UPLINK_BUDGET && ctlq_get(&u->inbox, &m); n++, work++)
 		on_message(u, &m);
-	for (unsigned k = 0; k < u->nsw; k++)
+	for (unsigned k = 0; k < u->nsw; k++) {
 		sw_tick(u->sw[k], now);
+		lan_age(u->sw[k]->lan, now);	/* IPTIMEOUT: remote IPs not seen lately */
+	}
 	/* Messages the new connections caused (a second round keeps bring-up quick). */
 	for (unsigned v = 0; v < u->cp->nvms; v++)
 		if (u->cp->vms[v]->ctl)
@@ -841,9 +853,7 @@ int uplink_switchover(struct uplinks *u, struct lanbk *lan, bool has_rdev, uint1
 {
 	struct up_sw *s = uplink_find_sw(u, lan);
 	int a, b;
-	char rd[8];
 
-	hex4(rd, rdev);
 	if (!s || s->active < 0)
 		return out_msg(o, MSG_SWU_NO_SWITCHOVER, lan->name, "the uplink is not active");
 	a = s->active;

@@ -52,6 +52,7 @@ struct up_sw;
 struct up_osa {
 	uint16_t rdev;
 	uint8_t chpid;
+	uint8_t portno;			/* the OSA port its wire is (RDEVICE ... PORT n) */
 	char backend[8];		/* "TAP", "MEM", "" = no wire */
 	char wname[16];
 	uint8_t mac[6];
@@ -68,6 +69,7 @@ struct up_osa {
 struct up_conn {
 	enum up_state state;
 	struct up_osa *dev;
+	uint8_t port;			/* the port the VSWITCH names (RDEV rdev.Pn) */
 	char ctl[9];			/* controller userid */
 	uint16_t vdev;			/* the devices' number at the controller */
 	uint32_t token;
@@ -123,10 +125,11 @@ int uplinks_init(struct uplinks *u, struct cp *cp);
 /* Release every connection and destroy the OSAs (before the controllers go). */
 void uplinks_free(struct uplinks *u);
 
-/* RDEVICE rdev TYPE OSA [BACKEND TAP|MEM name] [MAC m] [CHPID xx]: one OSA.
- * 0, -EEXIST (overlaps one), -ENOSPC.  A wire that cannot be opened (not root) is
+/* RDEVICE rdev TYPE OSA [PORT n] [BACKEND TAP|MEM name] [MAC m] [CHPID xx]: one OSA
+ * port (portno 0 or 1).  0, -EEXIST (overlaps one), -ENOSPC, -EINVAL (port).  A wire that cannot be opened (not root) is
  * retried by uplink_tick; *open_err tells the caller why (0 = open). */
-int uplink_add_osa(struct uplinks *u, uint16_t rdev, uint8_t chpid, const char *backend,
+int uplink_add_osa(struct uplinks *u, uint16_t rdev, uint8_t chpid, uint8_t portno,
+		   const char *backend,
 		   const char *wname, const uint8_t *mac, unsigned line, int *open_err);
 struct up_osa *uplink_find_osa(struct uplinks *u, uint16_t rdev);
 struct up_sw *uplink_find_sw(struct uplinks *u, const struct lanbk *lan);
@@ -154,5 +157,7 @@ unsigned uplink_managing(const struct uplinks *u, const char *userid);
 /* Sum of the OSA's receive discards (what never reached the switch). */
 uint64_t uplink_osa_rx_drops(const struct up_osa *d);
 const char *up_state_name(enum up_state s);
+/* "0A00.P01": an RDEV and port the way z/VM's messages and QUERY show them. */
+void uplink_rdev_text(char out[12], uint16_t rdev, uint8_t port);
 
 #endif

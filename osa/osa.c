@@ -1261,7 +1261,8 @@ int osa_create(struct osa *o, const struct osa_cfg *cfg, const struct wire_class
 
 	memset(o, 0, sizeof(*o));
 	o->wire.fd = -1;
-	if (!cfg || (uint32_t)cfg->rdev + 2 > 0xFFFF || (uint32_t)cfg->schno + 2 > 0xFFFF)
+	if (!cfg || (uint32_t)cfg->rdev + 2 > 0xFFFF || (uint32_t)cfg->schno + 2 > 0xFFFF ||
+	    cfg->portno > OSA_PORT_MAX)
 		return -EINVAL;
 	o->cfg = *cfg;
 	if (memcmp(cfg->mac, zero_mac, 6)) {
@@ -1302,6 +1303,7 @@ int osa_create(struct osa *o, const struct osa_cfg *cfg, const struct wire_class
 	memcpy(nc.mac, o->mac, 6);
 	nc.max_mtu = (uint16_t)mtu;
 	nc.vm_nic = false;		/* a real adapter, not a z/VM simulated NIC */
+	nc.portno = cfg->portno;
 	snprintf(nc.owner, sizeof(nc.owner), "SYSTEM");
 	rc = nic_create(&o->nic, &nc);
 	if (rc < 0)

@@ -75,10 +75,14 @@ struct osa;
 /* The OSA's link changed (the failover logic of the owner listens). */
 typedef void (*osa_link_fn)(void *ctx, struct osa *o, bool up);
 
+#define OSA_PORT_MAX 1			/* ports 0 and 1 per CHPID (z/VM's .P0 / .P1) */
+
 struct osa_cfg {
 	uint16_t rdev;			/* read = rdev, write = rdev + 1, data = rdev + 2 */
 	uint16_t schno;			/* subchannel number of the read device */
 	uint8_t chpid;
+	uint8_t portno;			/* the OSA port the wire is (0 or 1; a two-port CHPID):
+					 * IDX and ULP_ENABLE must name it */
 	uint8_t mac[6];			/* the port's MAC; all zero = 02:00:C9:<chpid>:<rdev> */
 	uint32_t arp_ttl_ms;		/* 0 = ARP_TTL_MS */
 	/* Monotonic milliseconds; NULL = CLOCK_MONOTONIC (tests warp time). */

@@ -94,8 +94,8 @@ int nic_ctl_idx(struct nidbk *d, const uint8_t *buf, uint32_t len)
 	} else if (!rd && (nic->state != NC_IDX_READ || nic->wdev)) {
 		p.verdict = IDX_NEGATIVE;
 		p.cause = IDX_CAUSE_BUSY;
-	} else if (req.portno != 0) {
-		p.verdict = IDX_NEGATIVE;	/* a virtual NIC has one port */
+	} else if (req.portno != nic->cfg.portno) {
+		p.verdict = IDX_NEGATIVE;	/* not the port these devices reach */
 		p.cause = IDX_CAUSE_NOAUTH;
 	} else if (nic_find_dev(nic, req.datadev) == NULL) {
 		p.verdict = IDX_NEGATIVE;	/* data device not part of this NIC */
@@ -170,7 +170,7 @@ static int mpc_setup(struct nicbk *nic, const uint8_t *buf, uint32_t len)
 			return -EPROTO;
 		if (req.filter_proto != IPA_PDU_PROT_L2 && req.filter_proto != IPA_PDU_PROT_L3)
 			return -EBADMSG;
-		if (req.ulp.linknum != 0)
+		if (req.ulp.linknum != nic->cfg.portno)
 			return -EBADMSG;
 		reply_hdr(nic, &req, nic->host_cm_conn, &h);
 		n = mpc_ulp_enable_reply_encode(&h, &req, NIC_TOK_ULP_FILTER(nic),

@@ -98,6 +98,8 @@ struct nic_cfg {
 	uint16_t max_mtu;	/* reported in ULP_ENABLE (0 = PORT_MAX_MTU) */
 	uint8_t link_type;	/* reported in ULP_ENABLE (0 = GbE) */
 	bool vm_nic;		/* RCD plant "VM": Linux treats it as a z/VM NIC */
+	uint8_t portno;		/* the port IDX / ULP_ENABLE must name: an OSA's PORT (0 or 1
+				 * of a two-port CHPID); 0 for a virtual NIC (one port) */
 	char owner[9];		/* user id, for messages and QUERY */
 };
 

@@ -75,6 +75,7 @@ const char *port_drop_name(enum port_drop why)
 		[PD_SPOOF] = "source address not owned",
 		[PD_VLAN] = "VLAN not authorized",
 		[PD_ISOLATION] = "isolation",
+		[PD_QSTORAGE] = "queue storage",
 	};
 
 	return (unsigned)why < PD_NR ? names[why] : "?";

@@ -91,6 +91,7 @@ enum port_drop {
 	PD_SPOOF,		/* source address not the sender's */
 	PD_VLAN,		/* VLAN not authorized */
 	PD_ISOLATION,		/* isolation forbids guest to guest */
+	PD_QSTORAGE,		/* the receiver's input queue storage (QUEUESTORAGE) full */
 	PD_NR
 };
 
@@ -112,6 +113,13 @@ struct port {
 	unsigned (*rx)(void *owner, struct port *p, const struct pframe *f, unsigned n);
 	void *owner;
 	struct port_stats st;
+	/* Input buffering toward the owner, for an owner that queues frames its receiver
+	 * is not taking yet (a VM in another process): the attachment sets the bound
+	 * (the LAN's QUEUESTORAGE), the owner keeps `rxq_used` and drops beyond the bound
+	 * as PD_QSTORAGE.  0 = nothing may wait. */
+	uint32_t rxq_limit;		/* bytes */
+	uint32_t rxq_used;		/* bytes waiting now */
+	uint32_t rxq_peak;		/* the most that ever waited */
 	char name[24];
 };
 

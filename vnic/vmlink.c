@@ -374,7 +374,8 @@ void vml_free(struct vmlink *l)
 #define VML_CTL_WAIT_MS 2000	/* how long a control message may wait for room */
 
 /*
- * Frames never wait: a full socket drops them (counted by the caller).  Control
+ * Frames never wait: a full socket answers -EAGAIN at once (not a link error: the
+ * caller queues the frame within QUEUESTORAGE or drops and counts it).  Control
  * messages (NIC definitions, link state, registrations, LOGOFF) must not be lost, so
  * they wait, bounded, for room in the socket.
  */
@@ -391,6 +392,8 @@ int vml_send(struct vmlink *l, const uint8_t *msg, size_t len)
 			l->sent++;
 			return 0;
 		}
+		if (frame && n < 0 && (errno == EAGAIN || errno == EINTR))
+			return -EAGAIN;
 		if (n >= 0 || frame || (errno != EAGAIN && errno != EINTR) ||
 		    waited >= VML_CTL_WAIT_MS) {
 			l->errors++;
@@ -491,23 +494,124 @@ static uint16_t vm_addr(void *peer, struct port *from, const struct paddr *a)
 
 static const struct port_ops vm_ops = { vm_tx, vm_addr };
 
-/* CP side: frames the LAN delivers to the proxy go to the VM. */
+/* Send a NIC's waiting frames in order until the socket is full; true when none wait. */
+static bool flush_nic(struct vmlink *l, struct vml_nic *vn)
+{
+	struct vml_qmsg *q;
+
+	while ((q = vn->qhead) != NULL) {
+		int rc = vml_send(l, q->msg, q->len);
+
+		if (rc == -EAGAIN)
+			return false;
+		if (rc < 0)	/* the VM is gone: what waited is lost with it (counted) */
+			port_count_drop(&vn->proxy, PD_DOWN, true, 1);
+		vn->qhead = q->next;
+		if (!vn->qhead)
+			vn->qtail = NULL;
+		vn->qframes--;
+		vn->proxy.rxq_used -= q->len;
+		free(q);
+	}
+	return true;
+}
+
+static void drop_queue(struct vml_nic *vn)
+{
+	struct vml_qmsg *q;
+
+	while ((q = vn->qhead) != NULL) {
+		vn->qhead = q->next;
+		free(q);
+	}
+	vn->qtail = NULL;
+	vn->qframes = 0;
+	vn->proxy.rxq_used = 0;
+}
+
+/* Keep one encoded frame (l->obuf) for later: within the port's queue storage, else
+ * dropped as PD_QSTORAGE.  true if it was kept. */
+static bool enqueue(struct vml_nic *vn, const uint8_t *msg, uint32_t len)
+{
+	struct port *p = &vn->proxy;
+	struct vml_qmsg *q;
+
+	if (len > p->rxq_limit || p->rxq_used > p->rxq_limit - len) {
+		port_count_drop(p, PD_QSTORAGE, true, 1);
+		return false;
+	}
+	q = malloc(sizeof(*q) + len);
+	if (!q) {
+		port_count_drop(p, PD_QSTORAGE, true, 1);
+		return false;
+	}
+	q->next = NULL;
+	q->len = len;
+	memcpy(q->msg, msg, len);
+	if (vn->qtail)
+		vn->qtail->next = q;
+	else
+		vn->qhead = q;
+	vn->qtail = q;
+	vn->qframes++;
+	p->rxq_used += len;
+	if (p->rxq_used > p->rxq_peak)
+		p->rxq_peak = p->rxq_used;
+	return true;
+}
+
+/*
+ * CP side: frames the LAN delivers to the proxy go to the VM.  The socket holds what
+ * the kernel buffers; when it is full (the VM is not reading) frames wait in the NIC's
+ * queue, in order, up to the LAN's QUEUESTORAGE; beyond that they are dropped and
+ * counted.  Other NICs and VMs never wait for this one.
+ */
 static unsigned cp_rx(void *owner, struct port *p, const struct pframe *f, unsigned n)
 {
 	struct vmlink *l = owner;
 	struct vml_nic *vn = (struct vml_nic *)((char *)p - offsetof(struct vml_nic, proxy));
+	bool direct = flush_nic(l, vn);
 	unsigned took = 0;
 
 	for (unsigned i = 0; i < n; i++) {
 		int len = vml_frame_encode(vn->vdev, &f[i], l->obuf, VML_MAX_MSG);
+		int rc;
 
-		if (len < 0 || vml_send(l, l->obuf, (size_t)len) < 0) {
-			port_count_drop(p, PD_NOBUF, true, 1);
+		if (len < 0) {
+			port_count_drop(p, PD_TOOBIG, true, 1);
 			continue;
 		}
-		took++;
+		if (direct) {
+			rc = vml_send(l, l->obuf, (size_t)len);
+			if (rc == 0) {
+				took++;
+				continue;
+			}
+			if (rc != -EAGAIN) {
+				port_count_drop(p, PD_DOWN, true, 1);
+				continue;
+			}
+			direct = false;	/* full: this and what follows wait, in order */
+		}
+		if (enqueue(vn, l->obuf, (uint32_t)len))
+			took++;
 	}
 	return took;
+}
+
+unsigned vml_flush(struct vmlink *l)
+{
+	unsigned waiting = 0;
+
+	for (unsigned i = 0; i < VML_MAX_NICS; i++) {
+		struct vml_nic *vn = &l->nics[i];
+
+		if (!vn->used || !vn->qhead)
+			continue;
+		flush_nic(l, vn);
+		waiting += vn->qframes;
+	}
+	return waiting;
 }
 
 struct port *vml_add_nic(struct vmlink *l, uint16_t vdev, struct port *nicport)
@@ -546,6 +650,7 @@ void vml_del_nic(struct vmlink *l, uint16_t vdev)
 		vn->nicport->ops = NULL;
 		vn->nicport->peer = NULL;
 	}
+	drop_queue(vn);
 	memset(vn, 0, sizeof(*vn));
 }
 

@@ -117,11 +117,22 @@ int vml_simple_decode(const uint8_t *buf, size_t len, uint16_t *value);
  */
 #define VML_MAX_NICS 16
 
+/* CP side: a frame for the VM waiting for room in the socket (its encoded message). */
+struct vml_qmsg {
+	struct vml_qmsg *next;
+	uint32_t len;
+	uint8_t msg[];
+};
+
 struct vml_nic {
 	bool used;
 	uint16_t vdev;
 	struct port proxy;	/* CP side: attached to the LAN; VM side: the NIC's peer */
 	struct port *nicport;	/* VM side: the NIC's own port */
+	/* CP side: frames the VM has not taken yet beyond what the socket holds, in
+	 * order, at most proxy.rxq_limit bytes (proxy.rxq_used counts them). */
+	struct vml_qmsg *qhead, *qtail;
+	unsigned qframes;
 };
 
 struct vmlink {
@@ -156,6 +167,10 @@ void vml_del_nic(struct vmlink *l, uint16_t vdev);
  * Returns 1 handled, 0 nothing waiting, -EPIPE when the peer is gone or logged off;
  * bad messages are counted in `errors` and skipped (the link survives). */
 int vml_poll(struct vmlink *l, int wait_ms);
+
+/* CP side: send the frames waiting for the VM (each NIC's in order) until the socket
+ * is full again.  Returns the frames still waiting (cpnetd then waits for POLLOUT). */
+unsigned vml_flush(struct vmlink *l);
 
 /* Send raw messages (LOGON, NICDEF, LINK ...). 0 or -errno. */
 int vml_send(struct vmlink *l, const uint8_t *msg, size_t len);

@@ -38,6 +38,7 @@ int iptab_init(struct iptab *t, unsigned nuni, unsigned ngrp, uint64_t seed)
 	t->ucap = pow2_at_least(nuni + nuni / 3 + 1);
 	t->gcap = pow2_at_least(ngrp + ngrp / 3 + 1);
 	t->ulimit = t->ucap / 4 * 3;
+	t->rlimit = t->ulimit > nuni ? t->ulimit - nuni : 0;
 	t->glimit = t->gcap / 4 * 3;
 	t->seed = seed;
 	return 0;
@@ -112,28 +113,85 @@ int iptab_lookup(const struct iptab *t, uint8_t kind, const uint8_t *addr)
 	return t->uni[i].kind ? t->uni[i].port : -ENOENT;
 }
 
-int iptab_add(struct iptab *t, uint8_t kind, const uint8_t *addr, uint16_t port, bool local_only)
+/* The slot of (kind, addr) for `port`, or NULL with *rc set (-EINVAL). */
+static struct ipt_uni *uni_at(struct iptab *t, uint8_t kind, const uint8_t *addr,
+			      uint16_t port, int *rc)
 {
-	unsigned n = iptab_addr_len(kind);
-	struct ipt_uni *e;
-	int rc;
+	*rc = -EINVAL;
+	if (!iptab_addr_len(kind) || port >= IPT_MAX_PORTS)
+		return NULL;
+	if ((*rc = tables_alloc(t, false)))
+		return NULL;
+	return &t->uni[uni_slot(t, kind, addr)];
+}
 
-	if (!n || port >= IPT_MAX_PORTS)
-		return -EINVAL;
-	if ((rc = tables_alloc(t, false)))
-		return rc;
-	e = &t->uni[uni_slot(t, kind, addr)];
-	if (e->kind)
-		return e->port == port ? 0 : -EADDRINUSE;
-	if (t->ucount >= t->ulimit)
-		return -ENOSPC;
+/* Fill the free slot e with a new entry (room checked by the caller). */
+static void uni_fill(struct iptab *t, struct ipt_uni *e, uint8_t kind, const uint8_t *addr,
+		     uint16_t port)
+{
 	memset(e, 0, sizeof(*e));
 	e->kind = kind;
 	e->port = port;
-	e->local_only = local_only;
-	memcpy(e->addr, addr, n);
+	memcpy(e->addr, addr, iptab_addr_len(kind));
 	t->ucount++;
+}
+
+int iptab_add(struct iptab *t, uint8_t kind, const uint8_t *addr, uint16_t port, bool local_only)
+{
+	int rc;
+	struct ipt_uni *e = uni_at(t, kind, addr, port, &rc);
+
+	if (!e)
+		return rc;
+	if (e->kind && e->remote) {
+		/* A guest registering an address seen on the far side: the registration
+		 * is what the LAN knows for sure. */
+		e->remote = false;
+		e->seen = 0;
+		t->rcount--;
+		e->port = port;
+	} else if (e->kind) {
+		return e->port == port ? 0 : -EADDRINUSE;
+	} else {
+		if (t->ucount >= t->ulimit)
+			return -ENOSPC;
+		uni_fill(t, e, kind, addr, port);
+	}
+	e->local_only = local_only;
 	return 0;
+}
+
+int iptab_learn(struct iptab *t, uint8_t kind, const uint8_t *addr, uint16_t port, uint32_t now)
+{
+	int rc;
+	struct ipt_uni *e = uni_at(t, kind, addr, port, &rc);
+
+	if (!e)
+		return rc;
+	if (e->kind && !e->remote)
+		return -EADDRINUSE;
+	if (e->kind) {
+		e->port = port;
+		e->seen = now;
+		return 0;
+	}
+	if (t->ucount >= t->ulimit || t->rcount >= t->rlimit)
+		return -ENOSPC;
+	uni_fill(t, e, kind, addr, port);
+	e->remote = true;
+	e->seen = now;
+	t->rcount++;
+	return 1;
+}
+
+const struct ipt_uni *iptab_entry(const struct iptab *t, uint8_t kind, const uint8_t *addr)
+{
+	uint32_t i;
+
+	if (!iptab_addr_len(kind) || !t->uni)
+		return NULL;
+	i = uni_slot(t, kind, addr);
+	return t->uni[i].kind ? &t->uni[i] : NULL;
 }
 
 /* Backward-shift deletion: move later members of the cluster into the hole when
@@ -158,6 +216,8 @@ int iptab_add(struct iptab *t, uint8_t kind, const uint8_t *addr, uint16_t port,
 
 static void uni_remove_at(struct iptab *t, uint32_t i)
 {
+	if (t->uni[i].remote)
+		t->rcount--;
 	SHIFT_DELETE(t->uni, t->ucap, i, t->seed);
 	t->ucount--;
 }
@@ -276,25 +336,48 @@ const uint64_t *iptab_members(const struct iptab *t, uint8_t kind, const uint8_t
 
 /* ---- bulk and walks ----------------------------------------------------------------- */
 
-unsigned iptab_withdraw_port(struct iptab *t, uint16_t port)
+/* Remove every unicast entry `pick` chooses.  A backward shift may move a not-yet-
+ * visited entry into slot i, so slot i is looked at again after removing there;
+ * entries that wrap past the end into slots already visited are caught by a second
+ * pass. */
+struct uni_pick {
+	uint16_t port;		/* PICK_PORT */
+	uint32_t now, ttl;	/* PICK_AGED */
+};
+enum { PICK_PORT, PICK_AGED };
+
+static bool picked(const struct ipt_uni *e, int how, const struct uni_pick *p)
+{
+	if (how == PICK_PORT)
+		return e->port == p->port;
+	return e->remote && p->now - e->seen >= p->ttl;
+}
+
+static unsigned uni_remove_picked(struct iptab *t, int how, const struct uni_pick *p)
 {
 	unsigned gone = 0;
-	uint64_t bit = 1ull << (port % 64);
 
-	if (port >= IPT_MAX_PORTS)
-		return 0;
-	/* A backward shift may move a not-yet-visited entry into slot i, so look at
-	 * slot i again after removing there.  Entries that wrap past the end into
-	 * slots already visited are caught by a second pass. */
 	for (int pass = 0; pass < 2 && t->uni; pass++)
 		for (uint32_t i = 0; i < t->ucap;) {
-			if (t->uni[i].kind && t->uni[i].port == port) {
+			if (t->uni[i].kind && picked(&t->uni[i], how, p)) {
 				uni_remove_at(t, i);
 				gone++;
 			} else {
 				i++;
 			}
 		}
+	return gone;
+}
+
+unsigned iptab_withdraw_port(struct iptab *t, uint16_t port)
+{
+	struct uni_pick p = { .port = port };
+	uint64_t bit = 1ull << (port % 64);
+	unsigned gone;
+
+	if (port >= IPT_MAX_PORTS)
+		return 0;
+	gone = uni_remove_picked(t, PICK_PORT, &p);
 	for (int pass = 0; pass < 2 && t->grp; pass++)
 		for (uint32_t i = 0; i < t->gcap;) {
 			struct ipt_grp *g = &t->grp[i];
@@ -310,6 +393,13 @@ unsigned iptab_withdraw_port(struct iptab *t, uint16_t port)
 			i++;
 		}
 	return gone;
+}
+
+unsigned iptab_age(struct iptab *t, uint32_t now, uint32_t ttl)
+{
+	struct uni_pick p = { .now = now, .ttl = ttl };
+
+	return uni_remove_picked(t, PICK_AGED, &p);
 }
 
 const struct ipt_uni *iptab_next_uni(const struct iptab *t, uint32_t *cursor)

@@ -30,7 +30,10 @@ enum ipt_kind {
 struct ipt_uni {
 	uint8_t kind;		/* 0 = free slot */
 	bool local_only;	/* not (yet) accepted by the uplink (SETIP on the OSA) */
+	bool remote;		/* learned from traffic the uplink brought in (iptab_learn),
+				 * not registered by a guest; aged out by iptab_age */
 	uint16_t port;
+	uint32_t seen;		/* remote: when it was last seen (seconds, caller's clock) */
 	uint8_t addr[16];	/* IPv4 in the first 4 bytes, MAC in the first 6 */
 };
 
@@ -47,6 +50,8 @@ struct iptab {
 	uint32_t ucap, gcap;	/* powers of two */
 	uint32_t ucount, gcount;
 	uint32_t ulimit, glimit; /* 3/4 of the capacity */
+	uint32_t rcount, rlimit; /* remote entries: at most what leaves `nuni` for ports,
+				  * so traffic from outside can never fill the table */
 	uint64_t seed;
 };
 
@@ -59,11 +64,20 @@ void iptab_free(struct iptab *t);
 /* Address length of a kind (4, 16, 6; 0 for an invalid kind). */
 unsigned iptab_addr_len(uint8_t kind);
 
-/* Unicast.  add: 0 (added, or already this port's: local_only then unchanged);
- * -EADDRINUSE another port has it; -ENOSPC table full; -EINVAL bad kind/port. */
+/* Unicast.  add: 0 (added, or already this port's: local_only then unchanged; a
+ * remote entry becomes this port's registration); -EADDRINUSE another port registered
+ * it; -ENOSPC table full; -EINVAL bad kind/port. */
 int iptab_add(struct iptab *t, uint8_t kind, const uint8_t *addr, uint16_t port, bool local_only);
 /* del: 0; -ENOENT not registered; -EPERM registered by another port. */
 int iptab_del(struct iptab *t, uint8_t kind, const uint8_t *addr, uint16_t port);
+/* Remote addresses (IPTIMEOUT): `port` (the uplink's) saw `addr` at `now`.  1 a new
+ * remote entry, 0 an entry refreshed, -EADDRINUSE registered by a port (untouched),
+ * -ENOSPC table full or rlimit remote entries, -EINVAL. */
+int iptab_learn(struct iptab *t, uint8_t kind, const uint8_t *addr, uint16_t port, uint32_t now);
+/* Remove the remote entries not seen for `ttl` seconds at `now`.  Returns how many. */
+unsigned iptab_age(struct iptab *t, uint32_t now, uint32_t ttl);
+/* The entry of an address, or NULL. */
+const struct ipt_uni *iptab_entry(const struct iptab *t, uint8_t kind, const uint8_t *addr);
 /* The owning port index, or -ENOENT. */
 int iptab_lookup(const struct iptab *t, uint8_t kind, const uint8_t *addr);
 /* The uplink accepted (local_only false) or lost (true) the address.  0 or -ENOENT. */

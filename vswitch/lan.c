@@ -306,12 +306,33 @@ int lan_set_iptimeout(struct lanbk *lan, unsigned minutes)
 	return 0;
 }
 
+unsigned lan_age(struct lanbk *lan, uint64_t now_ms)
+{
+	unsigned gone;
+
+	lan->now_ms = now_ms;
+	gone = iptab_age(&lan->tab, (uint32_t)(now_ms / 1000u), (uint32_t)lan->iptimeout * 60u);
+	lan->st.remote_aged += gone;
+	return gone;
+}
+
 int lan_set_queuestorage(struct lanbk *lan, unsigned mb)
 {
 	if (mb < 1 || mb > 256)
 		return -EINVAL;
 	lan->queuestorage = (uint16_t)mb;
+	for (unsigned i = 0; i < lan->nlive; i++) {
+		struct lan_conn *c = &lan->conn[lan->live[i]];
+
+		if (c->port && !c->uplink)
+			c->port->rxq_limit = lan_queue_bytes(lan);
+	}
 	return 0;
+}
+
+uint32_t lan_queue_bytes(const struct lanbk *lan)
+{
+	return (uint32_t)lan->queuestorage << 20;
 }
 
 int lan_set_vlan_unaware(struct lanbk *lan)
@@ -345,7 +366,7 @@ int lan_set_rdevs(struct lanbk *lan, const uint16_t *rdev, const uint8_t *pn, un
 	if (n > LAN_RDEV_MAX || (n && !rdev))
 		return -EINVAL;
 	for (unsigned i = 0; i < n; i++) {
-		if (pn && pn[i] > 3)
+		if (pn && pn[i] > LAN_RDEV_PORT_MAX)
 			return -EINVAL;
 		for (unsigned j = 0; j < i; j++)
 			if (rdev[j] == rdev[i])

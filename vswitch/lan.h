@@ -15,6 +15,7 @@
 #define LAN_PORTNUM_AUTO 0
 #define LAN_PORTNUM_MAX 2048u		/* COUPLE ... PORTNUMBER 1..2048 */
 #define LAN_RDEV_MAX 3
+#define LAN_RDEV_PORT_MAX 1		/* RDEV rdev.P0 / .P1 (z/VM: .Pn, n the OSA port) */
 #define LAN_VID_MAX 4094
 #define LAN_BATCH 64			/* frames classified together (one bit each) */
 
@@ -57,6 +58,11 @@ struct lan_stats {
 	uint64_t unicast, broadcast, multicast, unknown;
 	uint64_t to_uplink, to_router;
 	uint64_t drop[PD_NR];		/* frames the switch discarded, by reason */
+	/* Remote IP addresses (IP VSWITCH, IPTIMEOUT): */
+	uint64_t remote_learned;	/* new entries from traffic the uplink brought in */
+	uint64_t remote_aged;		/* removed after IPTIMEOUT minutes unseen */
+	uint64_t remote_taken;		/* a guest registered (SETIP) a remote address */
+	uint64_t remote_full;		/* not learned: the IP table was full */
 };
 
 struct lanbk;
@@ -124,7 +130,7 @@ struct lanbk {
 	uint16_t defvid;		/* default VLAN (aware) */
 	uint16_t native_vid;		/* 0 = NONE */
 	uint8_t def_porttype;		/* enum lan_porttype */
-	uint16_t iptimeout;		/* minutes, 1..240 */
+	uint16_t iptimeout;		/* minutes, 1..240: how long a remote IP stays */
 	uint16_t queuestorage;		/* MB, 1..256 */
 	/* VSWITCH only */
 	uint16_t rdev[LAN_RDEV_MAX];
@@ -153,6 +159,7 @@ struct lanbk {
 	unsigned npromisc;		/* connections in promiscuous mode */
 
 	struct iptab tab;
+	uint64_t now_ms;		/* the LAN's clock (monotonic ms): set by lan_age */
 	lan_lookup_fn lookup;		/* by transport; tests may replace it */
 	lan_addr_notify_fn notify;
 	void *notify_ctx;
@@ -210,8 +217,18 @@ void lan_set_restricted(struct lanbk *lan, bool restricted);
 void lan_set_accounting(struct lanbk *lan, bool on);
 int lan_set_isolation(struct lanbk *lan, bool on);
 int lan_set_macprotect(struct lanbk *lan, uint8_t mode);
+/* IPTIMEOUT: on an IP VSWITCH the source addresses of what the uplink brings in are
+ * learned into the IP table as remote entries (to the uplink; a guest's registration
+ * always wins) and removed `minutes` after they were last seen, by lan_age. */
 int lan_set_iptimeout(struct lanbk *lan, unsigned minutes);
+/* The aging pass (cpnetd's timer: uplink_tick; tests pass their own time): sets the
+ * LAN's clock to now_ms and removes the remote entries unseen for IPTIMEOUT.
+ * Returns how many went (also counted in st.remote_aged). */
+unsigned lan_age(struct lanbk *lan, uint64_t now_ms);
+/* QUEUESTORAGE: the bytes that may wait toward each port whose receiver is not taking
+ * frames (port.rxq_limit of every attached port, now and at COUPLE). */
 int lan_set_queuestorage(struct lanbk *lan, unsigned mb);
+uint32_t lan_queue_bytes(const struct lanbk *lan);
 int lan_set_vlan_unaware(struct lanbk *lan);
 /* VLAN defvid [NATIVE nvid|NONE (0)] [PORTTYPE ACCESS|TRUNK]. */
 int lan_set_vlan(struct lanbk *lan, uint16_t defvid, uint16_t native_vid, uint8_t porttype);

@@ -177,6 +177,7 @@ int lan_attach_port(struct lanbk *lan, struct port *port, const char *owner, uin
 	lan->nguests++;
 	port->ops = &lan_port_ops;
 	port->peer = c;
+	port->rxq_limit = lan_queue_bytes(lan);
 	return (int)portnum;
 }
 
@@ -290,12 +291,18 @@ static uint16_t reg_ip(struct lanbk *lan, struct lan_conn *c, const struct paddr
 	if (lan->transport != LAN_IP)
 		return IPA_RC_LAN_FRAME_MISMATCH;
 	switch (a->op) {
-	case PA_SETIP:
+	case PA_SETIP: {
+		const struct ipt_uni *e = iptab_entry(&lan->tab, kind, a->ip);
+		bool remote = e && e->remote;
+
 		/* Local only until the uplink's OSA accepted it (iptab_set_local_only). */
 		rc = iptab_add(&lan->tab, kind, a->ip, idx, true);
+		if (rc == 0 && remote)
+			lan->st.remote_taken++;
 		return rc == 0 ? IPA_RC_SUCCESS
 		       : rc == -EADDRINUSE ? IPA_RC_DUPLICATE_IP_ADDRESS
 		       : rc == -ENOSPC ? IPA_RC_IP_ADDR_TABLE_FULL : IPA_RC_UNKNOWN_ERROR;
+	}
 	case PA_DELIP:
 		rc = iptab_del(&lan->tab, kind, a->ip, idx);
 		/* DELIP of an address the port does not own: "IP address not defined". */
@@ -476,6 +483,25 @@ static bool src_unchecked(bool v6, const uint8_t *src)
 }
 
 /* Layer 3: by destination IP. */
+/* IPTIMEOUT: the source of what the uplink brought in is on the far side.  Only
+ * unicast sources (not unspecified, loopback, broadcast or multicast). */
+static void learn_remote(struct lanbk *lan, const struct lan_conn *up, uint8_t kind,
+			 const uint8_t *src)
+{
+	static const uint8_t zero[16];
+	int rc;
+
+	if (kind == IPT_V4 ? (src[0] == 0 || src[0] == 127 || src[0] >= 0xE0)
+			   : (src[0] == 0xFF || !memcmp(src, zero, 16)))
+		return;
+	rc = iptab_learn(&lan->tab, kind, src, (uint16_t)conn_idx(lan, up),
+			 (uint32_t)(lan->now_ms / 1000u));
+	if (rc == 1)
+		lan->st.remote_learned++;
+	else if (rc == -ENOSPC)
+		lan->st.remote_full++;
+}
+
 int lan_lookup_l3(struct lanbk *lan, const struct pframe *f, struct port *from)
 {
 	const struct lan_conn *fc = from->peer;
@@ -520,6 +546,8 @@ int lan_lookup_l3(struct lanbk *lan, const struct pframe *f, struct port *from)
 	if (!fc->uplink && !src_unchecked(f->ipv6, src) &&
 	    iptab_lookup(&lan->tab, kind, src) != (int)conn_idx(lan, fc))
 		return noport(lan, PD_SPOOF);
+	if (fc->uplink)
+		learn_remote(lan, fc, kind, src);
 	if (!f->ipv6 && (f->cast == PF_BROADCAST ||
 			 (dst[0] == 255 && dst[1] == 255 && dst[2] == 255 && dst[3] == 255))) {
 		lan->fwd_set = LAN_SET_ALL;
@@ -529,8 +557,8 @@ int lan_lookup_l3(struct lanbk *lan, const struct pframe *f, struct port *from)
 		return group(lan, fc, kind, dst,
 			     LAN_SET_MCROUTER | (f->ipv6 ? LAN_SET_V6 : 0));
 	r = iptab_lookup(&lan->tab, kind, dst);
-	if (r >= 0)
-		return r;
+	if (r >= 0 && !(fc->uplink && r == lan->uplink_idx))
+		return r;	/* a guest's address, or a remote one (to the uplink) */
 	/* Unknown: out through the uplink; a primary router takes what nobody else
 	 * does (on a VSWITCH, inbound only with PRIROUTER). */
 	lan->st.unknown++;

@@ -242,7 +242,8 @@ cp_ q vswitch vswip det; expect_ok
   Isolation Status: OFF
  Uplink Port:
   State: Ready
-  RDEV: None" ] || fail "q vswitch vswip: $OUT"
+  RDEV: None
+  Remote IP Addresses: 0  IPTimeout: 5  Learned: 0  Aged out: 0  Taken by guests: 0  Not learned (table): 0" ] || fail "q vswitch vswip: $OUT"
 for k in 1 2 3; do
 	expect_block G$k "    Adapter Owner: G$k       NIC: 0800.P00 Name: UNASSIGNED  Type: QDIO
       Port: 000$k  Layer: 3  State: Started

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # tests/scenarios/cp_vlan_grant_isolation.sh - a VLAN-aware ETHERNET VSWITCH with remote
-# `cpnet-guest connect` VMs: VLAN separation by GRANT, COUPLE refused after REVOKE, ISOLATION.
+# `cpnet-guest connect` VMs: VLAN separation by GRANT, COUPLE refused after REVOKE, ISOLATION;
+# a RESTRICTED Guest LAN's access list (SET LAN GRANT / REVOKE).
 . "$(dirname "$0")/cpnet-lib.bash"
 VMSOCK=$CPNET_SOCKET.vm
 GPIDS=()
@@ -213,4 +214,33 @@ in_round v10b 2 "ping 10.5.0.1 from NIC 0600: 2 sent, 2 received"
 cp_ q vswitch vswv det
 expect_line "  Adapter Connections: Connected: 4"
 for u in V10A V10B V20 NOGR; do expect_line "$(printf '    Adapter Owner: %-8s NIC: 0600.P00 Name: UNASSIGNED  Type: QDIO' "$u")"; done
+
+# 4. A RESTRICTED Guest LAN: NOGR owns it, V20 needs a SET LAN GRANT to couple, and a
+# REVOKE uncouples it.
+as NOGR "define lan priv restricted"
+expect_line "LAN NOGR PRIV is created"
+as V20 "define nic 800" "couple 800 nogr priv"
+expect_line "NIC 0800 is created; devices 0800-0802 defined"
+expect_line "HCPLAN9103E V20 is not authorized to couple to LAN NOGR PRIV"
+as V20 "set lan priv ownerid nogr grant v20"
+expect_line "HCPLAN9108E V20 is not authorized for LANs owned by NOGR"
+as NOGR "set lan priv grant v20 vlan 5" "set lan priv revoke v20" "set lan priv grant v20" "q lan priv details"
+expect_line "HCPLAN9110E Option VLAN is valid only for a VSWITCH"
+expect_line "HCPLAN9106E V20 is not in the access list of LAN NOGR PRIV"
+expect_line "Command complete"
+expect_line "  Authorized userids:"
+expect_line "    V20"
+as V20 "couple 800 nogr priv"
+expect_line "NIC 0800 is connected to LAN NOGR PRIV"
+as NOGR "q lan priv details"
+expect_line "LAN NOGR PRIV         Type: QDIO    Connected: 1    Maxconn: INFINITE"
+printf '%s\n' "$OUT" | grep -q "Adapter Owner: V20" || fail "V20 not coupled: $OUT"
+cp_ set lan priv ownerid nogr revoke v20; expect_ok
+expect_line "NIC 0800 is disconnected from LAN NOGR PRIV"
+expect_line "Command complete"
+as NOGR "q lan priv details"
+expect_line "LAN NOGR PRIV         Type: QDIO    Connected: 0    Maxconn: INFINITE"
+expect_line "    None"
+as V20 "couple 800 nogr priv"
+expect_line "HCPLAN9103E V20 is not authorized to couple to LAN NOGR PRIV"
 echo "cp_vlan_grant_isolation: ok"

@@ -675,3 +675,58 @@ TEST(cmds_server_line_protocol)
 	out_free(&o);
 	out_free(&tmp);
 }
+
+/* SET LAN GRANT / REVOKE: a RESTRICTED Guest LAN's access list, shared with SET VSWITCH. */
+TEST(cmds_set_lan_grant_revoke_restricted_guest_lan)
+{
+	struct env *e = env_new();
+	struct lanbk *l;
+	struct vnic *n;
+
+	REQUIRE(e);
+	REQUIRE(run(e, e->alice, "DEFINE LAN PRIV RESTRICTED") == 0);
+	l = lan_find(&e->cp.lans, "ALICE", "PRIV");
+	REQUIRE(l);
+	CHECK(l->restricted);
+	REQUIRE(run(e, e->bob, "DEFINE NIC 800") == 0);
+	n = vm_find_nic(e->bob, 0x800);
+	REQUIRE(n);
+	/* Not granted: refused with the VSWITCH's message, nothing coupled. */
+	CHECK_EQ(run(e, e->bob, "COUPLE 800 ALICE PRIV"), 9103);
+	CHECK_OUT(e, "HCPLAN9103E BOB is not authorized to couple to LAN ALICE PRIV");
+	CHECK(n->lan == NULL);
+	/* Only the owner (or class B) changes the access list. */
+	CHECK_EQ(run(e, e->bob, "SET LAN PRIV OWNERID ALICE GRANT BOB"), 9108);
+	CHECK_EQ(l->ngrants, 0);
+	/* A Guest LAN's GRANT has no VSWITCH options. */
+	CHECK_EQ(run(e, e->alice, "SET LAN PRIV GRANT BOB VLAN 5"), 9110);
+	CHECK_EQ(run(e, e->alice, "SET LAN PRIV GRANT BOB PROMISCUOUS"), 9110);
+	CHECK_EQ(l->ngrants, 0);
+	CHECK_EQ(run(e, e->alice, "SET LAN PRIV REVOKE BOB"), 9106);
+	CHECK_OUT(e, "HCPLAN9106E BOB is not in the access list of LAN ALICE PRIV");
+	CHECK_EQ(run(e, e->alice, "SET LAN PRIV FOO BOB"), 3);
+	CHECK_EQ(run(e, e->alice, "SET LAN NOPE GRANT BOB"), 9101);
+	CHECK_EQ(run(e, e->alice, "SET LAN PRIV GRANT"), 20);
+	CHECK_EQ(run(e, e->alice, "SET LAN PRIV GRANT BOB"), 0);
+	CHECK_OUT(e, "Command complete");
+	CHECK(lan_grant_find(l, "BOB") != NULL);
+	CHECK_EQ(run(e, e->alice, "QUERY LAN PRIV DETAILS"), 0);
+	CHECK_OUT(e, "RESTRICTED");
+	CHECK_OUT(e, "Authorized userids:\n    BOB\n");
+	CHECK_EQ(run(e, e->bob, "COUPLE 800 ALICE PRIV"), 0);
+	CHECK(n->lan == l);
+	/* Class B works on another user's LAN; REVOKE uncouples the revoked user. */
+	CHECK_EQ(run(e, e->op, "SET LAN PRIV OWNERID ALICE REVOKE BOB"), 0);
+	CHECK_OUT(e, "NIC 0800 is disconnected from LAN ALICE PRIV");
+	CHECK(n->lan == NULL);
+	CHECK(lan_grant_find(l, "BOB") == NULL);
+	CHECK_EQ(run(e, e->alice, "QUERY LAN PRIV DETAILS"), 0);
+	CHECK_OUT(e, "Authorized userids:\n    None");
+	CHECK_EQ(run(e, e->bob, "COUPLE 800 ALICE PRIV"), 9103);
+	/* UNRESTRICTED: anyone couples; the list is kept but not shown in DETAILS. */
+	CHECK_EQ(run(e, e->alice, "DEFINE LAN OPEN"), 0);
+	CHECK_EQ(run(e, e->bob, "COUPLE 800 ALICE OPEN"), 0);
+	CHECK_EQ(run(e, e->alice, "QUERY LAN OPEN DETAILS"), 0);
+	CHECK(strstr(outp(e), "Authorized userids") == NULL);
+	env_free(e);
+}

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmds/cmds.h"
 #include "controller/controller.h"
 #include "cp/config.h"
 #include "cp/cp.h"
@@ -79,7 +80,7 @@ static void ticks(struct fx *f, unsigned n)
 	}
 }
 
-static struct fx *fx_new(void)
+static struct fx *fx_new_cfg(const char *cfg, size_t cfglen)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 	struct out o;
@@ -93,7 +94,7 @@ static struct fx *fx_new(void)
 	f->cp.up->console = fx_console;
 	f->cp.up->console_ctx = f;
 	out_init(&o);
-	if (config_parse(&f->cp, "sys.cfg", cfg_text, sizeof(cfg_text) - 1, &o) ||
+	if (config_parse(&f->cp, "sys.cfg", cfg, cfglen, &o) ||
 	    dir_parse(&f->cp.dir, "user.direct", dir_text, sizeof(dir_text) - 1, &o)) {
 		fprintf(stderr, "%.*s", (int)o.len, o.buf);
 		out_free(&o);
@@ -105,6 +106,11 @@ static struct fx *fx_new(void)
 	out_free(&o);
 	ticks(f, 4);
 	return f;
+}
+
+static struct fx *fx_new(void)
+{
+	return fx_new_cfg(cfg_text, sizeof(cfg_text) - 1);
 }
 
 static void fx_free(struct fx *f)
@@ -676,6 +682,13 @@ TEST(controller_config_rdevice_errors)
 		{ "RDEVICE 0A00-0A05 TYPE OSA BACKEND MEM one\n", "HCPCMD002E Invalid operand - one" },
 		{ "RDEVICE 0A00 TYPE OSA\nRDEVICE 0A01 TYPE OSA\n", "HCPNIC9200E Device 0A01 already exists" },
 		{ "RDEVICE 0A00 TYPE OSA BACKEND MEM a BOGUS\n", "HCPCMD003E Invalid option - BOGUS" },
+		{ "RDEVICE 0A00 TYPE OSA PORT 2\n", "HCPCMD9010E Value 2 for PORT is out of range (0-1)" },
+		{ "RDEVICE 0A00 TYPE OSA PORT X\n", "HCPCMD002E Invalid operand - X" },
+		{ "RDEVICE 0A00 TYPE OSA PORT\n", "HCPCMD1001E An operand is missing for PORT." },
+		{ "DEFINE VSWITCH V RDEV 0A00.P2\n", "HCPCMD002E Invalid operand - 0A00.P2" },
+		{ "DEFINE VSWITCH V RDEV 0A00.P001\n", "HCPCMD002E Invalid operand - 0A00.P001" },
+		{ "DEFINE VSWITCH V RDEV 0A00.Q1\n", "HCPCMD002E Invalid operand - 0A00.Q1" },
+		{ "DEFINE VSWITCH V RDEV 0A00.P\n", "HCPCMD002E Invalid operand - 0A00.P" },
 	};
 
 	for (unsigned k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
@@ -706,4 +719,98 @@ TEST(controller_config_rdevice_errors)
 		out_free(&o);
 		cp_free(&cp);
 	}
+}
+
+/* Port 1 of a two-port OSA: RDEV 0A00.P1 drives the OSA whose wire is its PORT 1 (IDX,
+ * ULP_ENABLE and the IPA headers name port 1); RDEV 0B00.P01 on a port-0 OSA is refused
+ * by the OSA's IDX, and the messages name the port. */
+TEST(controller_rdev_port_one)
+{
+	static const char txt[] =
+		"RDEVICE 0A00 TYPE OSA PORT 1 BACKEND MEM upp1\n"
+		"RDEVICE 0C00 TYPE OSA BACKEND MEM upp0\n"
+		"DEFINE VSWITCH VSWIP RDEV 0A00.P1 CONTROLLER DTCVSW1 IP\n"
+		"DEFINE VSWITCH VSWL2 RDEV 0C00.P01 CONTROLLER DTCVSW2 ETHERNET\n"
+		"MODIFY VSWITCH VSWIP GRANT LINUX01\n"
+		"MODIFY VSWITCH VSWL2 GRANT LINUX02\n"
+		"AUTOLOG DTCVSW1 DTCVSW2 LINUX01 LINUX02\n";
+	struct fx *f = fx_new_cfg(txt, sizeof(txt) - 1);
+	struct up_sw *s;
+	struct out o;
+	struct vm *op;
+
+	REQUIRE(f);
+	ticks(f, 4);
+	s = sw_of(f, "VSWIP");
+	REQUIRE(s);
+	CHECK(s->active >= 0);
+	CHECK_EQ(s->c[s->active].port, 1);
+	CHECK_EQ(uplink_find_osa(f->cp.up, 0x0A00)->osa->nic.cfg.portno, 1);
+	CHECK(strstr(f->console, "HCPSWU9322I DTCVSW1 is VSWITCH controller for device 0A00.P01 "
+			     "of VSWITCH SYSTEM VSWIP.") != NULL);
+	/* It carries traffic: the guest reaches the host on port 1's wire. */
+	CHECK_EQ(ping_host(f, "LINUX01", 0x0A00, G1, H9, 2), 2);
+	CHECK(uplink_find_osa(f->cp.up, 0x0A00)->osa->nip4 >= 1);
+	/* Port 1 named on a port-0 OSA: its IDX is refused, the switch stays down. */
+	s = sw_of(f, "VSWL2");
+	REQUIRE(s);
+	CHECK(s->active < 0);
+	CHECK(strstr(f->console, "HCPSWU9323E TCP/IP Controller DTCVSW2 could not initialize "
+			     "device 0C00.P01 for VSWITCH SYSTEM VSWL2") != NULL);
+	CHECK(strstr(f->console, ".P00") == NULL);
+	/* QUERY shows the ports. */
+	op = cp_find_vm(&f->cp, "DTCVSW1");
+	REQUIRE(op);
+	out_init(&o);
+	CHECK_EQ(cmd_execute(&f->cp, op, "QUERY VSWITCH VSWIP DETAILS", 27, &o), 0);
+	CHECK(o.buf && strstr(o.buf, "RDEV: 0A00.P01 VDEV:") != NULL);
+	out_reset(&o);
+	CHECK_EQ(cmd_execute(&f->cp, op, "QUERY OSA", 9, &o), 0);
+	CHECK(o.buf && strstr(o.buf, "OSA  0A00 ATTACHED TO DTCVSW1 ") != NULL);
+	CHECK(o.buf && strstr(o.buf, "CHPID 0A OSD PORT 01") != NULL);
+	CHECK(o.buf && strstr(o.buf, "CHPID 0C OSD PORT 00") != NULL);
+	out_free(&o);
+	fx_free(f);
+}
+
+/* IPTIMEOUT end to end: the host on the wire talks to a guest of the IP switch; its
+ * address shows in QUERY VSWITCH DETAILS as remote, and cpnetd's timer (uplink_tick,
+ * the clock warped) ages it out IPTIMEOUT minutes after it was last seen. */
+TEST(controller_iptimeout_ages_remote_ip)
+{
+	struct fx *f = fx_new();
+	struct lanbk *lan;
+	struct vm *op;
+	struct out o;
+
+	REQUIRE(f);
+	lan = sw_lan(f, "VSWIP");
+	CHECK_EQ(ping_host(f, "LINUX01", 0x0A00, G1, H9, 1), 1);
+	CHECK(iptab_entry(&lan->tab, IPT_V4, H9) != NULL);
+	CHECK(iptab_entry(&lan->tab, IPT_V4, H9)->remote);
+	op = cp_find_vm(&f->cp, "DTCVSW1");
+	REQUIRE(op);
+	out_init(&o);
+	CHECK_EQ(cmd_execute(&f->cp, op, "SET VSWITCH VSWIP IPTIMEOUT 2", 29, &o), 0);
+	out_reset(&o);
+	CHECK_EQ(cmd_execute(&f->cp, op, "QUERY VSWITCH VSWIP DETAILS", 27, &o), 0);
+	CHECK(o.buf && strstr(o.buf, "IPTimeout: 2 ") != NULL);
+	CHECK(o.buf && strstr(o.buf, "Remote IP Addresses: 1  IPTimeout: 2  Learned: 1  Aged out: 0") != NULL);
+	CHECK(o.buf && strstr(o.buf, "    10.9.0.2 ") != NULL);
+	/* A minute and a half later: still there. */
+	f->now += 90000;
+	ticks(f, 1);
+	CHECK(iptab_entry(&lan->tab, IPT_V4, H9) != NULL);
+	/* Two minutes after the host was last heard from: gone. */
+	f->now += 30000;
+	ticks(f, 1);
+	CHECK(iptab_entry(&lan->tab, IPT_V4, H9) == NULL);
+	out_reset(&o);
+	CHECK_EQ(cmd_execute(&f->cp, op, "QUERY VSWITCH VSWIP DETAILS", 27, &o), 0);
+	CHECK(o.buf && strstr(o.buf, "Remote IP Addresses: 0  IPTimeout: 2  Learned: 1  Aged out: 1") != NULL);
+	/* The host talks again: learned again; traffic still flows. */
+	CHECK_EQ(ping_host(f, "LINUX01", 0x0A00, G1, H9, 1), 1);
+	CHECK_EQ(lan->st.remote_learned, 2u);
+	out_free(&o);
+	fx_free(f);
 }

@@ -11,6 +11,7 @@
 #include "driver/guest.h"
 #include "qeth/ipa.h"
 #include "vnic/vmlink.h"
+#include "vswitch/switch.h"
 #include "tests/tcheck.h"
 
 TEST(vmlink_codecs_round_trip)
@@ -543,4 +544,146 @@ TEST(vmlink_connect_reports_why)
 		close(fd);
 	close(lfd);
 	unlink(path);
+}
+
+/* ---- QUEUESTORAGE: what waits toward a VM that is not reading ------------------------ */
+
+static uint16_t qs_reg(struct port *p, uint8_t op, uint32_t value)
+{
+	struct paddr a;
+
+	memset(&a, 0, sizeof(a));
+	a.op = op;
+	a.value = value;
+	return port_addr(p, &a);
+}
+
+/* Read every frame waiting on a VM's socket; returns how many, counting those whose
+ * sequence number (payload bytes 14..17) does not follow on from *next. */
+static unsigned qs_drain(int fd, uint32_t *next, unsigned *out_of_order)
+{
+	static uint8_t b[VML_MAX_MSG];
+	unsigned n = 0;
+	ssize_t r;
+
+	while ((r = recv(fd, b, sizeof(b), MSG_DONTWAIT)) > 0) {
+		struct pframe f;
+		struct qdio_span sp;
+		uint32_t seq;
+
+		if (vml_frame_decode(b, (size_t)r, &f, &sp) < 0 || f.len < 18)
+			continue;
+		seq = (uint32_t)sp.ptr[14] << 24 | (uint32_t)sp.ptr[15] << 16 |
+		      (uint32_t)sp.ptr[16] << 8 | sp.ptr[17];
+		if (seq != *next)
+			(*out_of_order)++;
+		*next = seq + 1;
+		n++;
+	}
+	return n;
+}
+
+/*
+ * Two VMs (CP side of two links) on a VSWITCH with QUEUESTORAGE 1M; a local sender
+ * broadcasts 4000 frames of 1000 bytes.  VM A never reads: its socket fills, then up
+ * to 1 MB waits in CP, the rest is dropped as "queue storage".  VM B reads as it goes
+ * and loses nothing.  When A reads again everything that waited arrives, in order.
+ */
+TEST(vmlink_queuestorage_bounds_what_waits_for_a_vm)
+{
+	enum { NF = 4000, FL = 1000 };
+	struct lan_table tb;
+	struct lanbk *lan = NULL;
+	struct vmlink cpa, cpb;
+	struct port *pa, *pb, snd;
+	struct port *all[3];
+	int sa[2], sb[2];
+	static uint8_t fr[FL];
+	struct qdio_span sp = { fr, FL };
+	struct pframe f;
+	uint32_t next_a = 0, next_b = 0;
+	unsigned got_a = 0, got_b = 0, ooo = 0, socket_a;
+	uint64_t dropped, waited;
+
+	REQUIRE(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sa) == 0);
+	REQUIRE(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sb) == 0);
+	REQUIRE(vml_init(&cpa, sa[0], true) == 0);
+	REQUIRE(vml_init(&cpb, sb[0], true) == 0);
+	pa = vml_add_nic(&cpa, 0x600, NULL);
+	pb = vml_add_nic(&cpb, 0x600, NULL);
+	REQUIRE(pa && pb);
+	lan_table_init(&tb, 5);
+	REQUIRE(lan_define(&tb, "SYSTEM", "VSWQ", LAN_VSWITCH, &lan) == 0);
+	lan_set_restricted(lan, false);
+	CHECK_EQ(lan_set_queuestorage(lan, 1), 0);
+	memset(&snd, 0, sizeof(snd));
+	REQUIRE(lan_attach_port(lan, pa, "VMA", 0x600, LAN_PORTNUM_AUTO, NULL) > 0);
+	REQUIRE(lan_attach_port(lan, pb, "VMB", 0x600, LAN_PORTNUM_AUTO, NULL) > 0);
+	REQUIRE(lan_attach_port(lan, &snd, "SENDER", 0x600, LAN_PORTNUM_AUTO, NULL) > 0);
+	CHECK_EQ(pa->rxq_limit, 1u << 20);
+	CHECK_EQ(lan_set_queuestorage(lan, 2), 0);	/* SET VSWITCH reaches coupled ports */
+	CHECK_EQ(pa->rxq_limit, 2u << 20);
+	CHECK_EQ(lan_set_queuestorage(lan, 1), 0);
+	CHECK_EQ(pb->rxq_limit, 1u << 20);
+	all[0] = pa;
+	all[1] = pb;
+	all[2] = &snd;
+	for (unsigned k = 0; k < 3; k++) {
+		CHECK_EQ(qs_reg(all[k], PA_LAYER, 2), 0);
+		CHECK_EQ(qs_reg(all[k], PA_STARTLAN, 0), 0);
+	}
+	memset(fr, 0xFF, 6);			/* broadcast */
+	fr[6] = 0x02;
+	fr[11] = 0x09;
+	fr[12] = 0x88;
+	fr[13] = 0xB5;
+	memset(&f, 0, sizeof(f));
+	f.spans = &sp;
+	f.nspans = 1;
+	f.kind = PF_ETH;
+	f.cast = PF_BROADCAST;
+	f.len = FL;
+	for (uint32_t i = 0; i < NF; i++) {
+		fr[14] = (uint8_t)(i >> 24);
+		fr[15] = (uint8_t)(i >> 16);
+		fr[16] = (uint8_t)(i >> 8);
+		fr[17] = (uint8_t)i;
+		port_tx(&snd, &f, 1);
+		got_b += qs_drain(sb[1], &next_b, &ooo);	/* B keeps up */
+	}
+	/* B: everything, in order, nothing waited or dropped. */
+	CHECK_EQ(got_b, (unsigned)NF);
+	CHECK_EQ(ooo, 0u);
+	CHECK_EQ(pb->st.drop[PD_QSTORAGE], 0u);
+	CHECK_EQ(pb->rxq_peak, 0u);
+	/* A: its queue storage is full, not more; the excess dropped with its reason. */
+	dropped = pa->st.drop[PD_QSTORAGE];
+	waited = pa->rxq_used;
+	CHECK(dropped > 0);
+	CHECK(waited <= 1u << 20);
+	CHECK(waited > (1u << 20) - (VML_HDR_SIZE + VML_FRAME_META + FL));
+	CHECK_EQ(pa->rxq_peak, (uint32_t)waited);
+	CHECK_EQ(pa->st.rx_packets + dropped, (uint64_t)NF);
+	CHECK_EQ(pa->st.rx_discards, dropped);
+	CHECK_STR(port_drop_name(PD_QSTORAGE), "queue storage");
+	/* A reads again: the socket's frames, then (flushed as room appears) what waited. */
+	for (unsigned round = 0; round < 1000 && (pa->rxq_used || round == 0); round++) {
+		got_a += qs_drain(sa[1], &next_a, &ooo);
+		vml_flush(&cpa);
+	}
+	got_a += qs_drain(sa[1], &next_a, &ooo);
+	socket_a = got_a - (unsigned)(waited / (VML_HDR_SIZE + VML_FRAME_META + FL));
+	CHECK(socket_a > 0);
+	CHECK_EQ(pa->rxq_used, 0u);
+	CHECK_EQ(vml_flush(&cpa), 0u);
+	CHECK_EQ((uint64_t)got_a, pa->st.rx_packets);
+	CHECK_EQ(ooo, 0u);
+	CHECK_EQ(next_a, (uint32_t)got_a);	/* a prefix of the stream: drops were at the end */
+	lan_table_free(&tb);
+	vml_free(&cpa);
+	vml_free(&cpb);
+	close(sa[0]);
+	close(sa[1]);
+	close(sb[0]);
+	close(sb[1]);
 }

@@ -959,3 +959,98 @@ TEST(vsw_lan_tables_come_with_first_attach)
 	CHECK_EQ(lan_detach_port(lan, &a.p), 0);
 	lan_table_free(&tb);
 }
+
+/* IPTIMEOUT: sources the uplink brings in become remote entries of the IP table (to
+ * the uplink), refreshed by traffic, removed IPTIMEOUT minutes after last seen; a
+ * guest's registration wins; hostile sources cannot fill the table. */
+TEST(vsw_l3_iptimeout_ages_remote_addresses)
+{
+	struct lan_table tb;
+	struct lanbk *lan = mklan(&tb, LAN_VSWITCH, LAN_IP);
+	struct fake a, b, u;
+	uint8_t pkt[64], src[4];
+	const struct ipt_uni *e;
+	const uint64_t t0 = 5000000;	/* ms */
+	unsigned full0;
+
+	REQUIRE(lan);
+	lan_set_restricted(lan, false);
+	REQUIRE(up(lan, &a, "LINUX1", 3) == 0);
+	fake_init(&u);
+	REQUIRE(lan_attach_uplink(lan, &u.p) == 0);
+	CHECK_EQ(reg(&a, PA_SETIP, IPA, false, 0), 0);
+	CHECK_EQ(lan_age(lan, t0), 0u);
+	/* In from the uplink: delivered, and its source learned as remote. */
+	send1(&u, PF_IP, false, PF_UNICAST, pkt, ip4(pkt, IPX, IPA));
+	CHECK_EQ(a.frames, 1);
+	e = iptab_entry(&lan->tab, IPT_V4, IPX);
+	REQUIRE(e);
+	CHECK(e->remote);
+	CHECK_EQ(e->port, (uint16_t)lan->uplink_idx);
+	CHECK_EQ(lan->st.remote_learned, 1u);
+	CHECK_EQ(lan->tab.rcount, 1u);
+	/* A guest's frame to it is known unicast to the uplink, not an unknown flood. */
+	send1(&a, PF_IP, false, PF_UNICAST, pkt, ip4(pkt, IPA, IPX));
+	CHECK_EQ(u.frames, 1);
+	CHECK_EQ(lan->st.unknown, 0u);
+	/* Not seen for 4 of the 5 minutes: kept; seen again at 4 minutes: refreshed. */
+	CHECK_EQ(lan_age(lan, t0 + 4 * 60000), 0u);
+	send1(&u, PF_IP, false, PF_UNICAST, pkt, ip4(pkt, IPX, IPA));
+	CHECK_EQ(lan->st.remote_learned, 1u);
+	CHECK_EQ(lan_age(lan, t0 + 8 * 60000), 0u);
+	CHECK(iptab_entry(&lan->tab, IPT_V4, IPX) != NULL);
+	/* 5 minutes after it was last seen: gone, counted. */
+	CHECK_EQ(lan_age(lan, t0 + 9 * 60000), 1u);
+	CHECK(iptab_entry(&lan->tab, IPT_V4, IPX) == NULL);
+	CHECK_EQ(lan->st.remote_aged, 1u);
+	CHECK_EQ(lan->tab.rcount, 0u);
+	/* A shorter IPTIMEOUT takes effect at the next pass. */
+	send1(&u, PF_IP, false, PF_UNICAST, pkt, ip4(pkt, IPX, IPA));
+	CHECK_EQ(lan_set_iptimeout(lan, 1), 0);
+	CHECK_EQ(lan_age(lan, t0 + 9 * 60000 + 59999), 0u);
+	CHECK_EQ(lan_age(lan, t0 + 10 * 60000), 1u);
+	/* Multicast, broadcast, loopback and 0.0.0.0 sources are not addresses. */
+	{
+		static const uint8_t bad[4][4] = { { 224, 0, 0, 1 }, { 255, 255, 255, 255 },
+						   { 127, 0, 0, 1 }, { 0, 0, 0, 0 } };
+
+		for (unsigned k = 0; k < 4; k++)
+			send1(&u, PF_IP, false, PF_UNICAST, pkt, ip4(pkt, bad[k], IPA));
+		CHECK_EQ(lan->tab.rcount, 0u);
+	}
+	/* A guest registering an address seen remotely: the registration wins. */
+	send1(&u, PF_IP, false, PF_UNICAST, pkt, ip4(pkt, IPB, IPA));
+	CHECK_EQ(lan->tab.rcount, 1u);
+	{
+		REQUIRE(up(lan, &b, "LINUX2", 3) == 0);
+		CHECK_EQ(reg(&b, PA_SETIP, IPB, false, 0), 0);
+		e = iptab_entry(&lan->tab, IPT_V4, IPB);
+		REQUIRE(e);
+		CHECK(!e->remote);
+		CHECK_EQ(lan->st.remote_taken, 1u);
+		CHECK_EQ(lan->tab.rcount, 0u);
+		/* ... and is never aged or re-learned from outside. */
+		send1(&u, PF_IP, false, PF_UNICAST, pkt, ip4(pkt, IPB, IPA));
+		CHECK(!iptab_entry(&lan->tab, IPT_V4, IPB)->remote);
+		CHECK_EQ(lan_age(lan, t0 + 60 * 60000), 0u);
+		CHECK(iptab_entry(&lan->tab, IPT_V4, IPB) != NULL);
+		/* A spoofed flood of sources stops at the remote limit; guests still
+		 * register. */
+		for (unsigned k = 0; k < 3000; k++) {
+			src[0] = 11;
+			src[1] = (uint8_t)(k >> 8);
+			src[2] = (uint8_t)k;
+			src[3] = 1;
+			send1(&u, PF_IP, false, PF_UNICAST, pkt, ip4(pkt, src, IPA));
+		}
+		CHECK_EQ(lan->tab.rcount, lan->tab.rlimit);
+		full0 = (unsigned)lan->st.remote_full;
+		CHECK_EQ(full0, 3000u - lan->tab.rlimit);
+		CHECK_EQ(reg(&b, PA_SETIP, IPC, false, 0), 0);
+		/* The uplink leaving takes its remote entries with it. */
+		CHECK_EQ(lan_detach_uplink(lan), 0);
+		CHECK_EQ(lan->tab.rcount, 0u);
+		CHECK(iptab_entry(&lan->tab, IPT_V4, IPC) != NULL);
+	}
+	lan_table_free(&tb);
+}
