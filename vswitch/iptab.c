@@ -127,6 +127,7 @@ int iptab_add(struct iptab *t, uint8_t kind, const uint8_t *addr, uint16_t port,
 	e->local_only = local_only;
 	memcpy(e->addr, addr, n);
 	t->ucount++;
+	t->owners[port / 64] |= 1ull << (port % 64);
 	return 0;
 }
 
@@ -234,6 +235,7 @@ int iptab_join(struct iptab *t, uint8_t kind, const uint8_t *addr, uint16_t port
 		g->members[port / 64] |= bit;
 		g->nmembers++;
 	}
+	t->owners[port / 64] |= bit;
 	return 0;
 }
 
@@ -272,8 +274,9 @@ unsigned iptab_withdraw_port(struct iptab *t, uint16_t port)
 	unsigned gone = 0;
 	uint64_t bit = 1ull << (port % 64);
 
-	if (port >= IPT_MAX_PORTS)
+	if (port >= IPT_MAX_PORTS || !(t->owners[port / 64] & bit))
 		return 0;
+	t->owners[port / 64] &= ~bit;
 	/* A backward shift may move a not-yet-visited entry into slot i, so look at
 	 * slot i again after removing there.  Entries that wrap past the end into
 	 * slots already visited are caught by a second pass. */

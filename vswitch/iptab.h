@@ -48,6 +48,9 @@ struct iptab {
 	uint32_t ucount, gcount;
 	uint32_t ulimit, glimit; /* 3/4 of the capacity */
 	uint64_t seed;
+	/* Ports that added or joined since their last withdraw: withdrawing any other
+	 * port (a guest that never registered) costs no walk over the tables. */
+	uint64_t owners[IPT_PORT_WORDS];
 };
 
 /* Allocate tables for at least `nuni` unicast entries and `ngrp` groups (each 1..65536).
