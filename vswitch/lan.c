@@ -97,7 +97,6 @@ int lan_define(struct lan_table *t, const char *owner, const char *name, uint8_t
 {
 	char o[LAN_NAME_MAX + 1], n[LAN_NAME_MAX + 1];
 	struct lanbk *lan;
-	int rc;
 
 	*out = NULL;
 	if (kind != LAN_GUESTLAN && kind != LAN_VSWITCH)
@@ -121,18 +120,8 @@ int lan_define(struct lan_table *t, const char *owner, const char *name, uint8_t
 	lan = calloc(1, sizeof(*lan));
 	if (!lan)
 		return -ENOMEM;
-	lan->conn = calloc(LAN_CONN_SLOTS, sizeof(*lan->conn));
-	if (!lan->conn)
-		goto free_lan;
-	lan->live = calloc(LAN_CONN_SLOTS, sizeof(*lan->live));
-	if (!lan->live)
-		goto free_conn;
-	rc = iptab_init(&lan->tab, LAN_IPTAB_UNI, LAN_IPTAB_GRP,
-			t->seed ^ ((uint64_t)t->n * 0x9E3779B97F4A7C15ull));
-	if (rc)
-		goto free_live;
-	if (lan_switch_init(lan))
-		goto free_tab;
+	/* The tables come with the first connection (lan_tables). */
+	lan->tab_seed = t->seed ^ ((uint64_t)t->n * 0x9E3779B97F4A7C15ull);
 	memcpy(lan->name, n, sizeof(n));
 	memcpy(lan->owner, o, sizeof(o));
 	lan->kind = kind;
@@ -153,14 +142,26 @@ int lan_define(struct lan_table *t, const char *owner, const char *name, uint8_t
 	t->lans[t->n++] = lan;
 	*out = lan;
 	return 0;
-free_tab:
+}
+
+int lan_tables(struct lanbk *lan)
+{
+	if (lan->conn)
+		return 0;
+	lan->conn = calloc(LAN_CONN_SLOTS, sizeof(*lan->conn));
+	lan->live = calloc(LAN_CONN_SLOTS, sizeof(*lan->live));
+	if (!lan->conn || !lan->live ||
+	    iptab_init(&lan->tab, LAN_IPTAB_UNI, LAN_IPTAB_GRP, lan->tab_seed))
+		goto fail;
+	if (lan_switch_init(lan))
+		goto fail;
+	return 0;
+fail:
 	iptab_free(&lan->tab);
-free_live:
 	free(lan->live);
-free_conn:
 	free(lan->conn);
-free_lan:
-	free(lan);
+	lan->live = NULL;
+	lan->conn = NULL;
 	return -ENOMEM;
 }
 

@@ -138,7 +138,7 @@ struct lanbk {
 	unsigned ngrants, grants_cap;
 
 	/* adapter connections */
-	struct lan_conn *conn;		/* LAN_CONN_SLOTS */
+	struct lan_conn *conn;		/* LAN_CONN_SLOTS, NULL until lan_tables */
 	uint16_t *live;			/* indexes of used slots, dense */
 	unsigned nlive;
 	unsigned nguests;		/* connections counted by MAXCONN */
@@ -147,7 +147,8 @@ struct lanbk {
 	int prirouter4, prirouter6;	/* slot of the SETRTG primary router, or -1 */
 	unsigned npromisc;		/* connections in promiscuous mode */
 
-	struct iptab tab;
+	struct iptab tab;		/* empty until lan_tables */
+	uint64_t tab_seed;
 	lan_lookup_fn lookup;		/* by transport; tests may replace it */
 	lan_addr_notify_fn notify;
 	void *notify_ctx;
@@ -181,6 +182,10 @@ void lan_table_free(struct lan_table *t);
  * is owned by SYSTEM; owner SYSTEM makes the LAN persistent.  0 with *out set; -EINVAL bad name/owner/kind; -EEXIST the owner
  * already has a LAN of that name; -ENOMEM.
  */
+/* The connection slots, IP table and forwarding scratch of a LAN (about a megabyte)
+ * are made when the first port couples, so that a LAN nobody uses (SYSTEM CONFIG,
+ * DEFINE) costs little.  0 or -ENOMEM; the attach functions call it. */
+int lan_tables(struct lanbk *lan);
 int lan_define(struct lan_table *t, const char *owner, const char *name, uint8_t kind,
 	       struct lanbk **out);
 struct lanbk *lan_find(const struct lan_table *t, const char *owner, const char *name);

@@ -142,6 +142,8 @@ int lan_attach_port(struct lanbk *lan, struct port *port, const char *owner, uin
 	} else if (used[portnum / 8] & (1u << (portnum % 8))) {
 		return -EADDRINUSE;
 	}
+	if (lan_tables(lan))
+		return -ENOMEM;
 	c = free_slot(lan);
 	if (!c)
 		return -EUSERS;
@@ -226,6 +228,8 @@ int lan_attach_uplink(struct lanbk *lan, struct port *port)
 		return -EINVAL;
 	if (lan->uplink || port->ops)
 		return -EBUSY;
+	if (lan_tables(lan))
+		return -ENOMEM;
 	c = free_slot(lan);
 	if (!c)
 		return -EUSERS;

@@ -42,7 +42,7 @@ for bin in "$@"; do
 	cp "$work/$name.min"/* "$seeds"/ 2>/dev/null
 	pass=$((pass + 1))
 	printf '%-18s %12s %9s %8s %s\n' "$name" "$execs" "$secs" "$((execs / (secs ? secs : 1)))" \
-		"$(find "$seeds" -type f | wc -l) files, $(du -sk "$seeds" | cut -f1) KiB"
+		"$(find "$seeds" -type f | wc -l) files, $(du -sb --apparent-size "$seeds" | cut -f1) bytes"
 done
 echo "fuzz-long: $pass passed, $fail failed (FUZZ_RUNS=$runs)"
 [ "$fail" -eq 0 ]
