@@ -950,7 +950,10 @@ int qdio_pg_build(struct gstor *gs, uint64_t base, const struct qdio_pg_cfg *cfg
 	rc = gs_check_block(gs, base, size, QDIO_PAGE);
 	if (rc < 0)
 		return rc;
-	rc = gs_zero(gs, base, (size_t)size);
+	/* The QDR and QIB pages; each queue's control pages are zeroed below.  The data
+	 * pages (most of the block: tens of MB) are not: a side only ever reads what the
+	 * other wrote there, as far as the SBAL element's length says. */
+	rc = gs_zero(gs, base, 2 * QDIO_PAGE);
 	if (rc < 0)
 		return rc;
 	memset(out, 0, sizeof(*out));
@@ -971,6 +974,9 @@ int qdio_pg_build(struct gstor *gs, uint64_t base, const struct qdio_pg_cfg *cfg
 		struct slib slib;
 		uint64_t sbal0 = at + 2 * QDIO_PAGE;
 
+		rc = gs_zero(gs, at, 2 * QDIO_PAGE + (size_t)SBAL_SIZE * QDIO_BUFS);
+		if (rc < 0)
+			return rc;
 		d->slib = at;
 		d->sl = at + SLIB_SIZE;
 		d->slsb = at + QDIO_PAGE;

@@ -1093,3 +1093,40 @@ TEST(qdio_queue_build_lays_out_blocks_like_linux)
 	CHECK_EQ(qdio_pg_build(&gs, 0, &cfg, &lay), -EINVAL);
 	gs_plain_free(&gs);
 }
+
+/* Built again over used storage (an interface set offline and online): every control
+ * block is clean (SLSBs, SBALs), the data pages are left as they were. */
+TEST(qdio_pg_build_over_used_storage)
+{
+	struct qdio_pg_cfg cfg = { .nin = 1, .nout = 2, .nelem = 2 };
+	struct qdio_pg_layout lay;
+	struct gstor gs;
+	struct qdr qdr;
+	uint64_t size = qdio_pg_size(&cfg);
+	uint8_t b;
+
+	REQUIRE(gs_plain_init(&gs, size) == 0);
+	memset(gs.base, 0xA5, size);
+	REQUIRE(qdio_pg_build(&gs, 0, &cfg, &lay) == 0);
+	REQUIRE(qdr_fetch(&gs, lay.qdr, &qdr) == 0);
+	for (unsigned q = 0; q < 3; q++) {
+		const struct qdesfmt0 *d = q ? &qdr.out[q - 1] : &qdr.in[0];
+		uint64_t sbal0 = d->slsb + QDIO_PAGE;
+
+		for (unsigned k = 0; k < QDIO_BUFS; k++) {
+			uint64_t sbal;
+
+			REQUIRE(gs_fetch8(&gs, d->slsb + k, &b) == 0);
+			CHECK_EQ(b, 0);
+			REQUIRE(gs_fetch64(&gs, d->sl + 8 * k, &sbal) == 0);
+			CHECK_EQ(sbal, sbal0 + (uint64_t)k * SBAL_SIZE);
+			for (unsigned o = 0; o < SBAL_SIZE; o += 37) {
+				REQUIRE(gs_fetch8(&gs, sbal + o, &b) == 0);
+				CHECK_EQ(b, 0);
+			}
+		}
+	}
+	REQUIRE(gs_fetch8(&gs, lay.in_pages[0], &b) == 0);
+	CHECK_EQ(b, 0xA5);
+	gs_plain_free(&gs);
+}
