@@ -102,8 +102,9 @@ fuzz-smoke: fuzz
 # finds is minimized into tests/fuzz/corpus/. Hours on a shared 2-core box (doc/hacking.md).
 FUZZ_RUNS ?= 10000000
 FUZZ_TARGETS ?= $(notdir $(FUZZ_BINS))
+FUZZ_MAX_TIME ?= 0
 fuzz-long: fuzz
-	@FUZZ_RUNS=$(FUZZ_RUNS) tests/fuzz/long.sh $(addprefix $(FUZZ_BUILD)/,$(FUZZ_TARGETS))
+	@FUZZ_RUNS=$(FUZZ_RUNS) FUZZ_MAX_TIME=$(FUZZ_MAX_TIME) tests/fuzz/long.sh $(addprefix $(FUZZ_BUILD)/,$(FUZZ_TARGETS))
 
 bench: all
 	@bench/run.sh

@@ -20,10 +20,10 @@ for bin in "$@"; do
 		nseed=$(find "$seeds" -type f | wc -l)
 		if [ "$nseed" -gt 0 ] &&
 		   ! find "$seeds" -type f -print0 |
-		     xargs -0 "$bin" -rss_limit_mb=1024 -timeout=10 >"$log" 2>&1; then
+		     xargs -0 "$bin" -rss_limit_mb=1024 -timeout=10 >"$log.replay" 2>&1; then
 			fail=$((fail + 1))
 			echo "FAIL $name (replay of $seeds)"
-			tail -n 30 "$log"
+			tail -n 30 "$log.replay"
 			continue
 		fi
 		cp -r "$seeds"/. "$scratch/$name"/
