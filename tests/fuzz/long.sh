@@ -18,6 +18,7 @@ for bin in "$@"; do
 	rm -rf "${work:?}/$name" "${work:?}/$name.min"
 	mkdir -p "$work/$name" "$work/$name.min" "$seeds"
 	cp -r "$seeds"/. "$work/$name"/
+	rm -f "$work/$name"/repro-*
 	t0=$(date +%s)
 	nice -n 10 "$bin" -runs="$runs" -max_total_time="$maxt" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
 		-artifact_prefix="$work/$name"- "$work/$name" >"$log" 2>&1
@@ -40,7 +41,8 @@ for bin in "$@"; do
 		echo "FAIL $name (merge, see $work/$name.merge.log)"
 		continue
 	}
-	find "$seeds" -type f -delete
+	# Reproducers of fixed bugs (repro-*) stay under their names whatever the merge kept.
+	find "$seeds" -type f ! -name 'repro-*' -delete
 	cp "$work/$name.min"/* "$seeds"/ 2>/dev/null
 	pass=$((pass + 1))
 	printf '%-18s %12s %9s %8s %s\n' "$name" "$execs" "$secs" "$((execs / (secs ? secs : 1)))" \
