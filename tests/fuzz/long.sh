@@ -18,7 +18,6 @@ for bin in "$@"; do
 	rm -rf "${work:?}/$name" "${work:?}/$name.min"
 	mkdir -p "$work/$name" "$work/$name.min" "$seeds"
 	cp -r "$seeds"/. "$work/$name"/
-	rm -f "$work/$name"/repro-*
 	t0=$(date +%s)
 	nice -n 10 "$bin" -runs="$runs" -max_total_time="$maxt" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
 		-artifact_prefix="$work/$name"- "$work/$name" >"$log" 2>&1
