@@ -34,7 +34,7 @@ FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 
 .PHONY: hercules
 .PHONY: all test check-unit check-asan check-s390x check-guests check-scenarios \
-        fuzz fuzz-smoke bench bench-guests install deps clean
+        fuzz fuzz-smoke fuzz-long bench bench-guests install deps clean
 
 all: $(LIBCPNET) $(PROGS) $(TESTBIN)
 
@@ -103,9 +103,16 @@ $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c fuzz-lib
 	@mkdir -p $(dir $@)
 	clang -std=gnu11 -g -O1 -I. -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	  -o $@ $< $(FUZZ_LIB)
-# A short bounded run of every target (CI).
+# CI: replay the committed corpus (tests/fuzz/corpus/<target>), then a short bounded run.
 fuzz-smoke: fuzz
 	@tests/fuzz/smoke.sh $(FUZZ_BINS)
+# The campaign: FUZZ_RUNS executions per target (FUZZ_TARGETS=fuzz_x to pick some); what it
+# finds is minimized into tests/fuzz/corpus/. Hours on a shared 2-core box (doc/hacking.md).
+FUZZ_RUNS ?= 10000000
+FUZZ_TARGETS ?= $(notdir $(FUZZ_BINS))
+FUZZ_MAX_TIME ?= 0
+fuzz-long: fuzz
+	@FUZZ_RUNS=$(FUZZ_RUNS) FUZZ_MAX_TIME=$(FUZZ_MAX_TIME) tests/fuzz/long.sh $(addprefix $(FUZZ_BUILD)/,$(FUZZ_TARGETS))
 
 bench: all
 	@bench/run.sh

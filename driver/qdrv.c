@@ -688,12 +688,25 @@ int qdrv_ipa(struct qdrv *q, struct ipa_cmd *cmd, struct ipa_cmd *reply)
 		log_ipa(q, cmd, NULL, rc);
 		return rc;
 	}
+	/* Cleared: the decoder fills only what the command carries, and callers read
+	 * the reply's body. */
+	memset(r, 0, sizeof(*r));
 	rc = ipa_pdu_payload(q->reply, q->reply_len, &off, &cl);
 	if (rc == 0)
 		rc = ipa_cmd_decode(q->reply + off, cl, r);
 	if (rc < 0) {
 		log_ipa(q, cmd, NULL, rc);
 		return fail(q, rc, "ipa %s: undecodable reply (%d)", name, rc);
+	}
+	/* The sequence number matched; a reply for another (sub)command is the adapter's
+	 * error, never read as the answer to this one. */
+	if (r->hdr.cmd != cmd->hdr.cmd ||
+	    (cmd->hdr.cmd == IPA_CMD_SETADAPTERPARMS && r->u.setadp.subcmd != cmd->u.setadp.subcmd) ||
+	    (cmd->hdr.cmd == IPA_CMD_SETASSPARMS && (r->u.setass.assist != cmd->u.setass.assist ||
+						   r->u.setass.cmd != cmd->u.setass.cmd))) {
+		log_ipa(q, cmd, NULL, -EPROTO);
+		return fail(q, -EPROTO, "ipa %s: the reply is for %s", name,
+			    ipa_cmd_name(r->hdr.cmd));
 	}
 	log_ipa(q, cmd, r, 0);
 	if (r->hdr.rc)

@@ -53,6 +53,9 @@ struct iptab {
 	uint32_t rcount, rlimit; /* remote entries: at most what leaves `nuni` for ports,
 				  * so traffic from outside can never fill the table */
 	uint64_t seed;
+	/* Ports that added or joined since their last withdraw: withdrawing any other
+	 * port (a guest that never registered) costs no walk over the tables. */
+	uint64_t owners[IPT_PORT_WORDS];
 };
 
 /* Size the tables for at least `nuni` unicast entries and `ngrp` groups (each

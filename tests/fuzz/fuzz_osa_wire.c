@@ -1,6 +1,6 @@
-/* tests/fuzz/fuzz_osa_wire.c - libFuzzer target: random bytes as frames arriving on the
- * wire of a layer-3 and a layer-2 OSA, and as frames their driver sends out (ICMPv6
- * checksums optionally made valid so Neighbor Discovery reaches past the checksum). */
+/* tests/fuzz/fuzz_osa_wire.c - libFuzzer target: hostile frames (raw, or ARP/IPv4/IPv6/ND
+ * shapes with fuzzed fields, VLAN tagged or not) on the wire of a layer-3 and a layer-2
+ * OSA, frames their driver sends, and the inbound path on into a LAN with a guest. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +8,7 @@
 #include "lib/be.h"
 #include "osa/osa.h"
 #include "qeth/ipa.h"
+#include "vswitch/switch.h"
 
 /* The NIC's side is replaced by a sink that reads every byte it is given, as the
  * NIC copying into input buffers would, and checks what the OSA promised. */
@@ -18,6 +19,34 @@ struct sink {
 static struct sink snk;
 static struct osa *osa3, *osa2;
 static uint64_t clk;
+
+/*
+ * The inbound path on: each OSA is the uplink of a LAN (of its layer) with one guest,
+ * joined by a bridge port as cp/uplink.c joins them through the controller: frames
+ * from the wire enter the LAN, frames of the LAN for the uplink leave on the wire.
+ */
+struct bridge {
+	struct port lanside;	/* the LAN's uplink connection */
+	struct osa *o;
+	bool on;		/* this input bridges (config bit) */
+};
+static struct lan_table tb;
+static struct lanbk *lan3, *lan2;
+static struct bridge br3, br2;
+static struct sink guest3, guest2;
+static struct port gport3, gport2;
+
+static unsigned guest_rx(void *owner, struct port *p, const struct pframe *f, unsigned n);
+
+/* The LAN hands the uplink frames: out on the OSA's wire. */
+static unsigned bridge_out(void *owner, struct port *p, const struct pframe *f, unsigned n)
+{
+	struct bridge *b = owner;
+
+	(void)p;
+	port_tx(&b->o->nic.port, f, n);
+	return n;
+}
 
 static uint64_t fz_clock(void *ctx)
 {
@@ -49,6 +78,32 @@ static unsigned sink_rx(void *owner, struct port *p, const struct pframe *f, uns
 			__builtin_trap();
 		for (uint32_t k = 0; k < got; k++)
 			snk.sum += buf[k];
+	}
+	/* Bridged: the same frames go on into the LAN, to its guest. */
+	if (p == &osa3->nic.port && br3.on)
+		port_tx(&br3.lanside, f, n);
+	else if (p == &osa2->nic.port && br2.on)
+		port_tx(&br2.lanside, f, n);
+	return n;
+}
+
+/* The guest on the LAN reads what it is given, like sink_rx, and checks its shape. */
+static unsigned guest_rx(void *owner, struct port *p, const struct pframe *f, unsigned n)
+{
+	struct sink *g = owner;
+	uint8_t buf[WIRE_FRAME_MAX + 4];
+
+	(void)p;
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t got;
+
+		if (f[i].len > sizeof(buf))
+			__builtin_trap();
+		got = qdio_spans_copy(f[i].spans, f[i].nspans, 0, buf, f[i].len);
+		if (got != f[i].len)
+			__builtin_trap();
+		for (uint32_t k = 0; k < got; k++)
+			g->sum += buf[k];
 	}
 	return n;
 }
@@ -94,6 +149,9 @@ static void setup(struct osa *o, uint8_t layer, uint8_t cfg)
 	static const uint8_t ip4[4] = { 10, 9, 0, 1 }, mc4[4] = { 224, 0, 0, 1 };
 	static const uint8_t ip6[16] = { 0xFD, 0, [15] = 1 }, mc6[16] = { 0xFF, 2, [15] = 1 };
 	static const uint8_t gmac[6] = { 1, 0, 0x5E, 0, 0, 1 };
+	/* The LAN guest's addresses, so that the OSA takes its traffic in (as the
+	 * uplink registers every guest's address on the OSA). */
+	static const uint8_t guest_ip[4] = { 10, 9, 0, 7 }, guest_mac[6] = { 2, 0, 0, 0, 0, 7 };
 
 	reg(o, PA_LAYER, false, NULL, 0, 0, NULL, layer);
 	reg(o, PA_STARTLAN, false, NULL, 0, 0, NULL, 0);
@@ -102,14 +160,157 @@ static void setup(struct osa *o, uint8_t layer, uint8_t cfg)
 		reg(o, PA_SETIPM, false, mc4, IPA_SETIPM_V4_IN_ADDR, 0, NULL, 0);
 		reg(o, PA_SETIP, true, ip6, 0, 0, NULL, 0);
 		reg(o, PA_SETIPM, true, mc6, 0, 0, NULL, 0);
+		reg(o, PA_SETIP, false, guest_ip, 0, 0xFFFFFFFFu, NULL, 0);
 	} else {
 		reg(o, PA_SETVMAC, false, NULL, 0, 0, o->mac, 0);
 		reg(o, PA_SETGMAC, false, NULL, 0, 0, gmac, 0);
+		reg(o, PA_SETVMAC, false, NULL, 0, 0, guest_mac, 0);
 		reg(o, PA_SETVLAN, false, NULL, 0, 0, NULL, 100);
 		reg(o, PA_PROMISC, false, NULL, 0, 0, NULL, cfg & 1);
 	}
 	wire_mem_set_link(&o->wire, !(cfg & 2), false);
 	osa_check_link(o);
+}
+
+static void lan_setup(void)
+{
+	static const uint8_t gip[4] = { 10, 9, 0, 7 }, gmac[6] = { 2, 0, 0, 0, 0, 7 };
+	struct lanbk **lp[2] = { &lan3, &lan2 };
+	struct port *gp[2] = { &gport3, &gport2 };
+	struct sink *gs[2] = { &guest3, &guest2 };
+	struct bridge *bs[2] = { &br3, &br2 };
+
+	lan_table_init(&tb, 5);
+	br3.o = osa3;
+	br2.o = osa2;
+	for (unsigned k = 0; k < 2; k++) {
+		struct paddr a;
+
+		if (lan_define(&tb, "SYSTEM", k ? "FZL2" : "FZL3", LAN_VSWITCH, lp[k]) ||
+		    lan_set_transport(*lp[k], k ? LAN_ETHERNET : LAN_IP))
+			abort();
+		bs[k]->lanside.rx = bridge_out;
+		bs[k]->lanside.owner = bs[k];
+		if (lan_attach_uplink(*lp[k], &bs[k]->lanside) < 0)
+			abort();
+		gp[k]->rx = guest_rx;
+		gp[k]->owner = gs[k];
+		if (lan_attach_port(*lp[k], gp[k], "GUEST", 0x600, 0, NULL) < 0)
+			abort();
+		memset(&a, 0, sizeof(a));
+		a.op = PA_LAYER;
+		a.value = k ? 2 : 3;
+		port_addr(gp[k], &a);
+		a.op = PA_STARTLAN;
+		port_addr(gp[k], &a);
+		if (k) {
+			a.op = PA_SETVMAC;
+			memcpy(a.mac, gmac, 6);
+		} else {
+			a.op = PA_SETIP;
+			memcpy(a.ip, gip, 4);
+		}
+		if (port_addr(gp[k], &a) != 0)
+			abort();
+	}
+}
+
+/* A well-formed frame of a kind the OSAs must understand, addressed to them or to the
+ * guests, with the fuzzer's bytes laid over it from a chosen offset: every field of
+ * ARP, IPv4, IPv6 and Neighbor Discovery gets mutated without being found first. */
+static size_t shape(uint8_t *f, size_t cap, const uint8_t *d, size_t n, bool l2)
+{
+	static const uint8_t bc[6] = { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF };
+	static const uint8_t peer[6] = { 2, 0, 0, 0, 0, 0x99 };
+	uint8_t kind, *p;
+	size_t h = 14, len, over;
+
+	if (n < 3)
+		return 0;
+	kind = d[0];
+	memset(f, 0, cap);
+	/* Destination: the OSA (the guest's MAC on layer 2), broadcast, or multicast. */
+	switch ((kind >> 3) & 3) {
+	case 0:
+		memcpy(f, l2 ? (const uint8_t[6]){ 2, 0, 0, 0, 0, 7 } : osa3->mac, 6);
+		break;
+	case 1:
+		memcpy(f, bc, 6);
+		break;
+	case 2:
+		memcpy(f, (const uint8_t[6]){ 0x33, 0x33, 0xFF, 0, 0, 1 }, 6);
+		break;
+	default:
+		memcpy(f, (const uint8_t[6]){ 1, 0, 0x5E, 0, 0, 1 }, 6);
+		break;
+	}
+	memcpy(f + 6, peer, 6);
+	if (kind & 0x20) {		/* 802.1Q: VLAN 100 (registered) or another */
+		be_put16(f + 12, 0x8100);
+		be_put16(f + 14, (kind & 0x40) ? 100 : d[1] & 0x0F);
+		h = 18;
+	}
+	p = f + h;
+	switch (kind % 5) {
+	case 0:				/* ARP request for the OSA's (guest's) address */
+		be_put16(p - 2, 0x0806);
+		be_put16(p, 1);
+		be_put16(p + 2, 0x0800);
+		p[4] = 6;
+		p[5] = 4;
+		be_put16(p + 6, 1);
+		memcpy(p + 8, peer, 6);
+		be_put32(p + 14, 0x0A090063u);
+		be_put32(p + 24, (kind & 0x80) ? 0x0A090007u : 0x0A090001u);
+		len = h + 28;
+		break;
+	case 1:				/* IPv4 UDP, unicast to the OSA/guest */
+	case 2:				/* IPv4 to the broadcast/multicast */
+		be_put16(p - 2, 0x0800);
+		p[0] = 0x45;
+		be_put16(p + 2, 28);
+		p[8] = 64;
+		p[9] = 17;
+		be_put32(p + 12, 0x0A090063u);
+		be_put32(p + 16, kind % 5 == 2 ? 0xE0000001u
+				 : (kind & 0x80) ? 0x0A090007u : 0x0A090001u);
+		be_put16(p + 24, 8);
+		len = h + 28;
+		break;
+	case 3:				/* IPv6 Neighbor Solicitation for fd00::1 */
+		be_put16(p - 2, 0x86DD);
+		p[0] = 0x60;
+		be_put16(p + 4, 32);
+		p[6] = 58;
+		p[7] = 255;
+		p[8] = 0xFE;
+		p[9] = 0x80;
+		p[23] = 0x99;
+		memcpy(p + 24, (const uint8_t[16]){ 0xFF, 2, [11] = 1, 0xFF, 0, 0, 1 }, 16);
+		p[40] = 135;
+		memcpy(p + 48, (const uint8_t[16]){ 0xFD, 0, [15] = 1 }, 16);
+		p[64] = 1;
+		p[65] = 1;
+		memcpy(p + 66, peer, 6);
+		len = h + 72;
+		break;
+	default:			/* IPv6 unicast to fd00::1 */
+		be_put16(p - 2, 0x86DD);
+		p[0] = 0x60;
+		be_put16(p + 4, 8);
+		p[6] = 17;
+		p[7] = 64;
+		memcpy(p + 24, (const uint8_t[16]){ 0xFD, 0, [15] = 1 }, 16);
+		len = h + 48;
+		break;
+	}
+	/* The fuzzer's bytes over the frame, from the offset it picks; may lengthen it. */
+	over = d[2] % (len + 1);
+	n -= 3;
+	if (n > cap - over)
+		n = cap - over;
+	memcpy(f + over, d + 3, n);
+	return over + n > len ? over + n : len;
 }
 
 /* ICMPv6 of an IPv6 packet at ip (avail bytes): where the link-layer option an ND
@@ -159,9 +360,9 @@ static void fix_icmp6(uint8_t *f, uint32_t n)
 	be_put16(ic + 2, (uint16_t)~sum);
 }
 
-/* Everything the OSA put on the wire: layer 3 frames carry its MAC as source, its
- * ARP replies answer for a registered address only, and every ND message names the
- * OSA's MAC in its link-layer option (its own, and the guest's rewritten). */
+/* Everything the OSA put on the wire: layer 3 frames carry its MAC as source, its ARP
+ * replies answer for a registered address only (its own, the LAN guest's), and every ND
+ * message names the OSA's MAC in its link-layer option (its own, and the guest's rewritten). */
 static void drain(struct osa *o)
 {
 	uint8_t f[WIRE_FRAME_MAX];
@@ -174,7 +375,9 @@ static void drain(struct osa *o)
 			__builtin_trap();
 		if (o->layer == 3 && be_get16(f + 12) == 0x0806 && n >= 42 &&
 		    be_get16(f + 20) == 2) {
-			if (memcmp(f + 22, o->mac, 6) || be_get32(f + 28) != 0x0A090001u ||
+			uint32_t sip = be_get32(f + 28);
+
+			if (memcmp(f + 22, o->mac, 6) || (sip != 0x0A090001u && sip != 0x0A090007u) ||
 			    memcmp(f, f + 32, 6))
 				__builtin_trap();
 		}
@@ -226,17 +429,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static uint8_t frame[WIRE_FRAME_MAX];
 	size_t pos = 1;
 
 	if (!osa3) {
 		osa3 = make(0x0A00, "fz3");
 		osa2 = make(0x0B00, "fz2");
+		lan_setup();
 	}
 	if (size < 1)
 		return 0;
 	setup(osa3, 3, data[0]);
 	setup(osa2, 2, data[0]);
-	/* Records: 1 byte selector, 2 bytes length, the bytes. */
+	br3.on = br2.on = data[0] & 4;
+	/* Records: 1 byte selector, 2 bytes length, the bytes (sel bit 4: a shaped frame,
+	 * bit 1: sent by the driver, bit 0: the layer-2 OSA). */
 	while (pos + 3 <= size) {
 		uint8_t sel = data[pos];
 		size_t len = be_get16(data + pos + 1);
@@ -247,12 +454,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			len = size - pos;
 		if (sel & 2) {
 			send_some(o, data + pos, len);
-		} else if ((data[0] & 4) && len <= WIRE_FRAME_MAX) {
-			uint8_t fr[WIRE_FRAME_MAX];
+		} else if (sel & 0x10) {
+			size_t fl = shape(frame, sizeof(frame), data + pos, len, o == osa2);
 
-			memcpy(fr, data + pos, len);
-			fix_icmp6(fr, (uint32_t)len);
-			wire_mem_inject(&o->wire, fr, (uint32_t)len);
+			/* sel bit 7 clear: ICMPv6 checksum made valid so ND gets past it. */
+			if (fl && !(sel & 0x80))
+				fix_icmp6(frame, (uint32_t)fl);
+			if (fl)
+				wire_mem_inject(&o->wire, frame, (uint32_t)fl);
 		} else {
 			wire_mem_inject(&o->wire, data + pos, (uint32_t)len);
 		}

@@ -1,6 +1,7 @@
 /* tests/fuzz/fuzz_switch.c - libFuzzer target: random registrations and frames (cut
  * into random spans) through a LAN with four guests and an uplink, both transports. */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "qdio/queue.h"
@@ -30,40 +31,61 @@ static unsigned sink_rx(void *owner, struct port *p, const struct pframe *f, uns
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static const char *const users[4] = { "A", "B", "C", "D" };
+static struct lan_table tb;
+static struct lanbk *lan;
+static struct sink s[5];
+
+/* One LAN for the whole run (defining one allocates a megabyte of tables, which would
+ * make each input cost milliseconds): every input starts by emptying it and setting all
+ * of its settings, so it behaves as a freshly defined one. */
+static void reset(uint8_t cfg)
+{
+	struct lan_vlanset vs;
+
+	if (!lan) {
+		lan_table_init(&tb, 7);
+		if (lan_define(&tb, "SYSTEM", "FUZZ", LAN_VSWITCH, &lan))
+			abort();
+	}
+	for (unsigned i = 0; i < 4; i++)
+		lan_detach_port(lan, &s[i].p);
+	lan_detach_uplink(lan);
+	/* Detaching everything leaves no connection, registration or router behind. */
+	if (lan->nlive || lan->nguests || lan->uplink || lan->tab.ucount || lan->tab.gcount ||
+	    lan->npromisc || lan->prirouter4 != -1 || lan->prirouter6 != -1)
+		abort();
+	lan_revoke(lan, "C");
+	if (lan_set_transport(lan, (cfg & 1) ? LAN_ETHERNET : LAN_IP) ||
+	    lan_set_isolation(lan, cfg & 2) ||
+	    lan_set_macprotect(lan, (cfg & 4) ? LAN_MACPROT_ON : LAN_MACPROT_UNSPEC))
+		abort();
+	if (cfg & 8) {
+		memset(&vs, 0, sizeof(vs));
+		lan_vlan_add(&vs, 1);
+		lan_vlan_add(&vs, 2);
+		lan_set_vlan(lan, 1, (cfg & 16) ? 1 : 0, LAN_ACCESS);
+		lan_grant(lan, "C", LAN_TRUNK, &vs, true);
+	} else if (lan_set_vlan(lan, 1, 1, LAN_ACCESS) || lan_set_vlan_unaware(lan)) {
+		abort();	/* the defaults of a new VSWITCH */
+	}
+	lan_set_router(lan, (cfg & 32) ? LAN_PRIROUTER : LAN_NONROUTER);
+	memset(s, 0, sizeof(s));
+	for (unsigned i = 0; i < 5; i++) {
+		s[i].p.rx = sink_rx;
+		s[i].p.owner = &s[i];
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *const users[4] = { "A", "B", "C", "D" };
-	struct lan_table tb;
-	struct lanbk *lan;
-	struct sink s[5];
 	size_t pos = 0;
 	uint8_t cfg;
 
 	if (size < 2)
 		return 0;
 	cfg = data[pos++];
-	lan_table_init(&tb, 7);
-	if (lan_define(&tb, "SYSTEM", "FUZZ", LAN_VSWITCH, &lan))
-		return 0;
-	lan_set_transport(lan, (cfg & 1) ? LAN_ETHERNET : LAN_IP);
-	lan_set_isolation(lan, cfg & 2);
-	lan_set_macprotect(lan, (cfg & 4) ? LAN_MACPROT_ON : LAN_MACPROT_UNSPEC);
-	if (cfg & 8) {
-		struct lan_vlanset vs;
-
-		memset(&vs, 0, sizeof(vs));
-		lan_vlan_add(&vs, 1);
-		lan_vlan_add(&vs, 2);
-		lan_set_vlan(lan, 1, (cfg & 16) ? 1 : 0, LAN_ACCESS);
-		lan_grant(lan, "C", LAN_TRUNK, &vs, true);
-	}
-	if (cfg & 32)
-		lan_set_router(lan, LAN_PRIROUTER);
-	memset(s, 0, sizeof(s));
-	for (unsigned i = 0; i < 5; i++) {
-		s[i].p.rx = sink_rx;
-		s[i].p.owner = &s[i];
-	}
+	reset(cfg);
 	for (unsigned i = 0; i < 4; i++) {
 		struct paddr a = { .op = PA_LAYER, .value = (cfg & 1) ? 2 : 3 };
 
@@ -131,6 +153,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		pos += len;
 	}
-	lan_table_free(&tb);
 	return 0;
 }

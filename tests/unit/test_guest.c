@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "driver/guest.h"
+#include "qeth/ipa.h"
 #include "tests/tcheck.h"
 
 struct pair {
@@ -105,6 +106,45 @@ TEST(guest_l2_online_sequence)
 	CHECK_EQ(qdrv_ipa_find(&p->i[0]->drv, IPA_CMD_SETVMAC)->rc, 0);
 	CHECK_MEM(p->i[0]->drv.mac, p->nic[0].cfg.mac, 6);
 	CHECK_EQ(p->i[0]->drv.inq.busy, QDRV_IN_BUFS);
+	pair_down(p);
+	free(p);
+}
+
+/* An adapter that answers SETADAPTERPARMS with a reply carrying another command code
+ * (found by fuzz_drv_reply: the driver then read the MAC out of a body nobody had
+ * decoded).  The bring-up fails at that step and says so; the interface stays offline. */
+static const struct css_devops *real_read_ops;
+
+static int swap_reply_cmd(void *dev, struct css_io *io)
+{
+	int rc = real_read_ops->exec(dev, io);
+	size_t off, cl;
+
+	if (rc == 0 && io->inlen && ipa_pdu_payload(io->in, io->inlen, &off, &cl) == 0 &&
+	    ipa_is_reply(io->in + off, cl) == 1 &&
+	    io->in[off + IPA_OFF_CMD] == IPA_CMD_SETADAPTERPARMS)
+		io->in[off + IPA_OFF_CMD] = IPA_CMD_QIPASSIST;
+	return rc;
+}
+
+TEST(guest_reply_for_another_command_fails_bringup)
+{
+	struct pair *p = calloc(1, sizeof(*p));
+	struct css_devops ops;
+
+	REQUIRE(p);
+	REQUIRE(pair_up(p, 2) == 0);
+	real_read_ops = p->i[0]->sch[0].ops;
+	ops = *real_read_ops;
+	ops.exec = swap_reply_cmd;
+	p->i[0]->sch[0].ops = &ops;
+	CHECK_EQ(guest_if_online(p->i[0]), -EPROTO);
+	CHECK_EQ(p->i[0]->drv.state, QDRV_OFFLINE);
+	CHECK(strstr(p->i[0]->drv.last_error, "the reply is for QIPASSIST") != NULL);
+	/* The same adapter, answering properly again: the interface comes up. */
+	p->i[0]->sch[0].ops = real_read_ops;
+	CHECK_EQ(guest_if_online(p->i[0]), 0);
+	CHECK_EQ(p->i[0]->drv.state, QDRV_ONLINE);
 	pair_down(p);
 	free(p);
 }

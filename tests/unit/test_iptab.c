@@ -137,6 +137,29 @@ TEST(iptab_withdraw_port_removes_all_of_it)
 	iptab_free(&tab);
 }
 
+/* Withdraw skips ports that never registered, but one that registers again after a
+ * withdraw (or owns only a group membership) is withdrawn again. */
+TEST(iptab_withdraw_port_again_after_reregistering)
+{
+	struct iptab tab;
+	uint8_t ip[4] = { 10, 3, 0, 1 }, g[4] = { 239, 1, 1, 2 };
+
+	REQUIRE(iptab_init(&tab, 64, 8, 9) == 0);
+	CHECK_EQ(iptab_add(&tab, IPT_V4, ip, 700, false), 0);
+	CHECK_EQ(iptab_withdraw_port(&tab, 3), 0);
+	CHECK_EQ(iptab_withdraw_port(&tab, 700), 1);
+	CHECK_EQ(iptab_withdraw_port(&tab, 700), 0);
+	CHECK_EQ(iptab_add(&tab, IPT_V4, ip, 700, false), 0);
+	CHECK_EQ(iptab_join(&tab, IPT_V4, g, 3), 0);
+	CHECK_EQ(iptab_withdraw_port(&tab, 700), 1);
+	CHECK_EQ(iptab_lookup(&tab, IPT_V4, ip), -ENOENT);
+	CHECK_EQ(iptab_withdraw_port(&tab, 3), 1);
+	CHECK(iptab_members(&tab, IPT_V4, g) == NULL);
+	CHECK_EQ(tab.ucount, 0);
+	CHECK_EQ(tab.gcount, 0);
+	iptab_free(&tab);
+}
+
 /* Random add/del against a plain array: backward-shift deletion must keep every
  * surviving key reachable even in long collision clusters (tiny table). */
 TEST(iptab_random_ops_match_reference)

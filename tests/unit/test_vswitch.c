@@ -733,6 +733,29 @@ static void note(void *ctx, struct lanbk *lan, unsigned conn, const struct paddr
 	last_op = a->op;
 }
 
+/* A LAN nobody couples to holds no tables (SYSTEM CONFIG may define many); the first
+ * coupling makes them, and the LAN then works as any other. */
+TEST(vsw_tables_come_when_first_used)
+{
+	struct lan_table tb;
+	struct lanbk *lan = mklan(&tb, LAN_GUESTLAN, LAN_IP);
+	struct fake a, b;
+	uint8_t pkt[64];
+
+	REQUIRE(lan);
+	CHECK(lan->conn == NULL && lan->tab.uni == NULL);
+	CHECK_EQ(iptab_lookup(&lan->tab, IPT_V4, IPA), -ENOENT);
+	REQUIRE(up(lan, &a, "LINUX1", 3) == 0);
+	CHECK(lan->conn != NULL);
+	REQUIRE(up(lan, &b, "LINUX2", 3) == 0);
+	CHECK_EQ(reg(&a, PA_SETIP, IPA, false, 0), 0);
+	CHECK(lan->tab.uni != NULL);
+	CHECK_EQ(reg(&b, PA_SETIP, IPB, false, 0), 0);
+	send1(&a, PF_IP, false, PF_UNICAST, pkt, ip4(pkt, IPA, IPB));
+	CHECK_EQ(b.frames, 1);
+	lan_table_free(&tb);
+}
+
 TEST(vsw_detach_withdraws_addresses)
 {
 	struct lan_table tb;
