@@ -123,7 +123,7 @@ static void lan_addresses(const struct lanbk *lan, const struct port *p, const c
 
 	if (!cn)
 		return;
-	idx = (uint16_t)(cn - lan->conn);
+	idx = cn->idx;
 	for (cur = 0; (u = iptab_next_uni(&lan->tab, &cur));) {
 		if (u->port != idx || u->kind == IPT_MAC)
 			continue;
@@ -262,7 +262,7 @@ static void adapters(struct cp *cp, const struct lanbk *lan, struct out *o)
 {
 	out_line(o, "  Adapter Connections: Connected: %u", lan->nguests);
 	for (unsigned i = 0; i < lan->nlive; i++) {
-		const struct lan_conn *cn = &lan->conn[lan->live[i]];
+		const struct lan_conn *cn = lan_conn_at(lan, lan->live[i]);
 		const struct vm *vm;
 		const struct vnic *n = NULL;
 		char vl[64];
@@ -333,7 +333,7 @@ static void uplink_details(struct cp *cp, const struct lanbk *lan, struct out *o
 		return;
 	c = &s->c[s->active];
 	p = &s->port;
-	cn = lan->uplink_idx >= 0 ? &lan->conn[lan->uplink_idx] : NULL;
+	cn = lan->uplink_idx >= 0 ? lan_conn_at(lan, (unsigned)lan->uplink_idx) : NULL;
 	(void)cn;
 	if (c->dev && c->dev->osa) {
 		osa_rx = uplink_osa_rx_drops(c->dev);

@@ -125,6 +125,13 @@ static struct ipt_uni *uni_at(struct iptab *t, uint8_t kind, const uint8_t *addr
 	return &t->uni[uni_slot(t, kind, addr)];
 }
 
+/* Port may hold entries from now on (a superset: cleared by its withdraw only). */
+static inline void owner_mark(struct iptab *t, uint16_t port)
+{
+	if (port < IPT_MAX_PORTS)
+		t->owners[port / 64] |= 1ull << (port % 64);
+}
+
 /* Fill the free slot e with a new entry (room checked by the caller). */
 static void uni_fill(struct iptab *t, struct ipt_uni *e, uint8_t kind, const uint8_t *addr,
 		     uint16_t port)
@@ -132,6 +139,7 @@ static void uni_fill(struct iptab *t, struct ipt_uni *e, uint8_t kind, const uin
 	memset(e, 0, sizeof(*e));
 	e->kind = kind;
 	e->port = port;
+	owner_mark(t, port);
 	memcpy(e->addr, addr, iptab_addr_len(kind));
 	t->ucount++;
 }
@@ -150,6 +158,7 @@ int iptab_add(struct iptab *t, uint8_t kind, const uint8_t *addr, uint16_t port,
 		e->seen = 0;
 		t->rcount--;
 		e->port = port;
+		owner_mark(t, port);
 	} else if (e->kind) {
 		return e->port == port ? 0 : -EADDRINUSE;
 	} else {
@@ -172,6 +181,7 @@ int iptab_learn(struct iptab *t, uint8_t kind, const uint8_t *addr, uint16_t por
 		return -EADDRINUSE;
 	if (e->kind) {
 		e->port = port;
+		owner_mark(t, port);
 		e->seen = now;
 		return 0;
 	}
@@ -303,6 +313,7 @@ int iptab_join(struct iptab *t, uint8_t kind, const uint8_t *addr, uint16_t port
 		g->members[port / 64] |= bit;
 		g->nmembers++;
 	}
+	owner_mark(t, port);
 	return 0;
 }
 
@@ -375,8 +386,11 @@ unsigned iptab_withdraw_port(struct iptab *t, uint16_t port)
 	uint64_t bit = 1ull << (port % 64);
 	unsigned gone;
 
-	if (port >= IPT_MAX_PORTS)
+	/* A port that never added or joined (most guests at LOGOFF of a big LAN) costs
+	 * no walk over the tables. */
+	if (port >= IPT_MAX_PORTS || !(t->owners[port / 64] & bit))
 		return 0;
+	t->owners[port / 64] &= ~bit;
 	gone = uni_remove_picked(t, PICK_PORT, &p);
 	for (int pass = 0; pass < 2 && t->grp; pass++)
 		for (uint32_t i = 0; i < t->gcap;) {

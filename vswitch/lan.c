@@ -57,7 +57,7 @@ void lan_table_init(struct lan_table *t, uint64_t seed)
 static void lan_free(struct lanbk *lan)
 {
 	for (unsigned i = lan->nlive; i-- > 0;) {
-		struct lan_conn *c = &lan->conn[lan->live[i]];
+		struct lan_conn *c = lan_conn_at(lan, lan->live[i]);
 
 		if (c->uplink)
 			lan_detach_uplink(lan);
@@ -322,7 +322,7 @@ int lan_set_queuestorage(struct lanbk *lan, unsigned mb)
 		return -EINVAL;
 	lan->queuestorage = (uint16_t)mb;
 	for (unsigned i = 0; i < lan->nlive; i++) {
-		struct lan_conn *c = &lan->conn[lan->live[i]];
+		struct lan_conn *c = lan_conn_at(lan, lan->live[i]);
 
 		if (c->port && !c->uplink)
 			c->port->rxq_limit = lan_queue_bytes(lan);
@@ -470,7 +470,7 @@ int lan_grant(struct lanbk *lan, const char *user, uint8_t porttype,
 		g->vlans = *vlans;
 	}
 	for (unsigned i = 0; i < lan->nlive; i++) {
-		struct lan_conn *c = &lan->conn[lan->live[i]];
+		struct lan_conn *c = lan_conn_at(lan, lan->live[i]);
 
 		if (!c->uplink && !strcmp(c->owner, u))
 			lan_conn_authorize(lan, c);
@@ -502,7 +502,7 @@ struct lan_conn *lan_conn_of(struct lanbk *lan, const struct port *p)
 	c = p->peer;
 	/* The peer is one of our slots only if it points inside our array. */
 	for (unsigned i = 0; i < lan->nlive; i++)
-		if (&lan->conn[lan->live[i]] == c && c->port == p)
+		if (lan_conn_at(lan, lan->live[i]) == c && c->port == p)
 			return c;
 	return NULL;
 }

@@ -12,6 +12,8 @@
 #define LAN_NAME_MAX 8			/* LAN, VSWITCH and user names: 1..8 chars */
 #define LAN_MAXCONN_MAX 1024u		/* MAXCONN 1..1024; 0 = INFINITE (up to this) */
 #define LAN_CONN_SLOTS (LAN_MAXCONN_MAX + 1)	/* + the uplink */
+#define LAN_CONN_CHUNK 32u
+#define LAN_CONN_CHUNKS ((LAN_CONN_SLOTS + LAN_CONN_CHUNK - 1) / LAN_CONN_CHUNK)
 #define LAN_PORTNUM_AUTO 0
 #define LAN_PORTNUM_MAX 2048u		/* COUPLE ... PORTNUMBER 1..2048 */
 #define LAN_RDEV_MAX 3
@@ -92,6 +94,7 @@ struct lan_conn {
 	bool has_mac;
 	/* forwarding scratch: frames of the current batch for this port */
 	uint64_t fwd_mask;
+	uint16_t idx;			/* its slot: place in lanbk.conn[] */
 };
 
 /* The per-transport lookup: a connection index, LAN_BROADCAST (a set, described in
@@ -149,7 +152,9 @@ struct lanbk {
 	unsigned tidx;			/* index in lan_table.lans */
 
 	/* adapter connections (allocated at the first attach; NULL before) */
-	struct lan_conn *conn;		/* LAN_CONN_SLOTS */
+	/* LAN_CONN_SLOTS slots in chunks of LAN_CONN_CHUNK, made as ports come (a slot
+	 * never moves: port->peer points at it); lan_conn_at() reads it. */
+	struct lan_conn **conn;
 	uint16_t *live;			/* indexes of used slots, dense */
 	unsigned nlive;
 	unsigned nguests;		/* connections counted by MAXCONN */
@@ -251,5 +256,15 @@ const struct lan_grant *lan_grant_find(const struct lanbk *lan, const char *user
 
 /* The connection of a port attached to this LAN, or NULL. */
 struct lan_conn *lan_conn_of(struct lanbk *lan, const struct port *p);
+
+/* Slot idx of the LAN's connection table, or NULL if that slot was never made. */
+static inline struct lan_conn *lan_conn_at(const struct lanbk *lan, unsigned idx)
+{
+	struct lan_conn *ch;
+
+	if (!lan->conn || idx >= LAN_CONN_SLOTS || !(ch = lan->conn[idx / LAN_CONN_CHUNK]))
+		return NULL;
+	return ch + idx % LAN_CONN_CHUNK;
+}
 
 #endif

@@ -46,13 +46,14 @@ struct lan_fwd {
 static const struct port_ops lan_port_ops;
 
 /* The connection table, the live list and the forwarding scratch come with the first
- * connection: a LAN nobody couples to costs its LANBK only (a SYSTEM CONFIG may define
- * thousands).  0 or -ENOMEM. */
+ * connection, and connection slots a chunk at a time as ports come: a LAN nobody
+ * couples to costs its LANBK only (a SYSTEM CONFIG may define thousands), one with a
+ * few guests a chunk, not 1025 slots.  0 or -ENOMEM. */
 static int ports_alloc(struct lanbk *lan)
 {
 	if (lan->conn)
 		return 0;
-	lan->conn = calloc(LAN_CONN_SLOTS, sizeof(*lan->conn));
+	lan->conn = calloc(LAN_CONN_CHUNKS, sizeof(*lan->conn));
 	lan->live = calloc(LAN_CONN_SLOTS, sizeof(*lan->live));
 	lan->fwd = calloc(1, sizeof(*lan->fwd));
 	if (lan->conn && lan->live && lan->fwd)
@@ -65,6 +66,8 @@ void lan_switch_fini(struct lanbk *lan)
 {
 	free(lan->fwd);
 	free(lan->live);
+	for (unsigned k = 0; lan->conn && k < LAN_CONN_CHUNKS; k++)
+		free(lan->conn[k]);
 	free(lan->conn);
 	lan->fwd = NULL;
 	lan->live = NULL;
@@ -73,7 +76,8 @@ void lan_switch_fini(struct lanbk *lan)
 
 static inline unsigned conn_idx(const struct lanbk *lan, const struct lan_conn *c)
 {
-	return (unsigned)(c - lan->conn);
+	(void)lan;
+	return c->idx;
 }
 
 /* ---- authorization and attachment ----------------------------------------------- */
@@ -103,11 +107,33 @@ void lan_conn_authorize(struct lanbk *lan, struct lan_conn *c)
 	}
 }
 
+/* A slot to its empty state; it keeps its place. */
+static void conn_clear(struct lan_conn *c)
+{
+	uint16_t idx = c->idx;
+
+	memset(c, 0, sizeof(*c));
+	c->idx = idx;
+}
+
+/* The lowest free slot, making its chunk if none of the made ones has one. */
 static struct lan_conn *free_slot(struct lanbk *lan)
 {
-	for (unsigned i = 0; i < LAN_CONN_SLOTS; i++)
-		if (!lan->conn[i].port)
-			return &lan->conn[i];
+	for (unsigned k = 0; k < LAN_CONN_CHUNKS; k++) {
+		struct lan_conn *ch = lan->conn[k];
+
+		if (!ch) {
+			ch = calloc(LAN_CONN_CHUNK, sizeof(*ch));
+			if (!ch)
+				return NULL;
+			for (unsigned j = 0; j < LAN_CONN_CHUNK; j++)
+				ch[j].idx = (uint16_t)(k * LAN_CONN_CHUNK + j);
+			lan->conn[k] = ch;
+		}
+		for (unsigned j = 0; j < LAN_CONN_CHUNK; j++)
+			if (!ch[j].port && ch[j].idx < LAN_CONN_SLOTS)
+				return &ch[j];
+	}
 	return NULL;
 }
 
@@ -148,7 +174,7 @@ int lan_attach_port(struct lanbk *lan, struct port *port, const char *owner, uin
 		return rc;
 	memset(used, 0, sizeof(used));
 	for (unsigned i = 0; i < lan->nlive; i++) {
-		unsigned pn = lan->conn[lan->live[i]].portnum;
+		unsigned pn = lan_conn_at(lan, lan->live[i])->portnum;
 
 		used[pn / 8] |= (uint8_t)(1u << (pn % 8));
 	}
@@ -162,7 +188,7 @@ int lan_attach_port(struct lanbk *lan, struct port *port, const char *owner, uin
 	c = free_slot(lan);
 	if (!c)
 		return -EUSERS;
-	memset(c, 0, sizeof(*c));
+	conn_clear(c);
 	c->lan = lan;
 	c->port = port;
 	memcpy(c->owner, o, sizeof(o));
@@ -222,7 +248,7 @@ static void conn_release(struct lanbk *lan, struct lan_conn *c)
 	live_del(lan, c);
 	c->port->ops = NULL;
 	c->port->peer = NULL;
-	memset(c, 0, sizeof(*c));
+	conn_clear(c);
 }
 
 int lan_detach_port(struct lanbk *lan, struct port *port)
@@ -250,7 +276,7 @@ int lan_attach_uplink(struct lanbk *lan, struct port *port)
 	c = free_slot(lan);
 	if (!c)
 		return -EUSERS;
-	memset(c, 0, sizeof(*c));
+	conn_clear(c);
 	c->lan = lan;
 	c->port = port;
 	strcpy(c->owner, "SYSTEM");
@@ -274,7 +300,7 @@ int lan_detach_uplink(struct lanbk *lan)
 {
 	if (!lan->uplink)
 		return -ENOENT;
-	conn_release(lan, &lan->conn[lan->uplink_idx]);
+	conn_release(lan, lan_conn_at(lan, (unsigned)lan->uplink_idx));
 	lan->uplink = NULL;
 	lan->uplink_idx = -1;
 	return 0;
@@ -738,11 +764,11 @@ static void classify(struct lanbk *lan, struct lan_conn *fc, const struct pframe
 	if (r >= 0) {
 		struct lan_conn *q;
 
-		if ((unsigned)r >= LAN_CONN_SLOTS || !lan->conn[r].port || &lan->conn[r] == fc) {
+		q = lan_conn_at(lan, (unsigned)r);
+		if (!q || !q->port || q == fc) {
 			drop(lan, fc, PD_NOPORT);
 			return;
 		}
-		q = &lan->conn[r];
 		if (isolated(lan, fc, q)) {
 			drop(lan, fc, PD_ISOLATION);
 			return;
@@ -759,7 +785,7 @@ static void classify(struct lanbk *lan, struct lan_conn *fc, const struct pframe
 		/* Promiscuous ports see the known unicast of their VLANs too. */
 		if (lan->npromisc)
 			for (unsigned k = 0; k < lan->nlive; k++) {
-				struct lan_conn *p = &lan->conn[lan->live[k]];
+				struct lan_conn *p = lan_conn_at(lan, lan->live[k]);
 
 				if (p != q && p->promisc && reachable(lan, fc, p, w->vid[i]))
 					mark(w, lan, p, i);
@@ -777,7 +803,7 @@ static void classify(struct lanbk *lan, struct lan_conn *fc, const struct pframe
 			lan->st.multicast++;
 		for (unsigned k = 0; k < lan->nlive; k++) {
 			unsigned idx = lan->live[k];
-			struct lan_conn *q = &lan->conn[idx];
+			struct lan_conn *q = lan_conn_at(lan, idx);
 
 			if (!in_set(q, set, members, idx) || !reachable(lan, fc, q, w->vid[i]))
 				continue;
@@ -901,7 +927,7 @@ void lan_forward(struct lanbk *lan, struct port *from, const struct pframe *f, u
 		for (unsigned i = 0; i < m; i++)
 			classify(lan, fc, &f[i], i);
 		for (unsigned a = 0; a < w->nact; a++) {
-			struct lan_conn *q = &lan->conn[w->act[a]];
+			struct lan_conn *q = lan_conn_at(lan, w->act[a]);
 
 			/* The receiver may detach a port from inside rx; skip the dead. */
 			if (q->port)

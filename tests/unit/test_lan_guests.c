@@ -237,7 +237,7 @@ static int slot_of(struct lg *l, unsigned k)
 {
 	struct lan_conn *c = lan_conn_of(l->lan, P(l, k));
 
-	return c ? (int)(c - l->lan->conn) : -1;
+	return c ? (int)c->idx : -1;
 }
 
 static uint64_t drops_total(const struct port *p)

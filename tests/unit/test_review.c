@@ -61,7 +61,7 @@ TEST(review_nic_reset_withdraws_promisc_and_router)
 	nic.promisc = true;
 	nic.routing4 = IPA_RTG_PRIMARY_ROUTER;
 	CHECK_EQ(lan->npromisc, 1);
-	CHECK_EQ(lan->prirouter4, (int)(c - lan->conn));
+	CHECK_EQ(lan->prirouter4, (int)c->idx);
 
 	/* The guest goes offline (halt/clear of its control devices). */
 	nic_reset(&nic);

@@ -699,7 +699,7 @@ TEST(vsw_registration_return_codes)
 	CHECK_EQ(reg(&a, PA_SETIP, IPA, false, 0), 0);
 	CHECK_EQ(reg(&b, PA_SETIP, IPA, false, 0), IPA_RC_DUPLICATE_IP_ADDRESS);
 	CHECK_EQ(reg(&b, PA_DELIP, IPA, false, 0), IPA_RC_PRIMARY_ALREADY_DEFINED);
-	CHECK_EQ(iptab_lookup(&ip->tab, IPT_V4, IPA), (int)(lan_conn_of(ip, &a.p) - ip->conn));
+	CHECK_EQ(iptab_lookup(&ip->tab, IPT_V4, IPA), (int)lan_conn_of(ip, &a.p)->idx);
 	CHECK_EQ(reg(&a, PA_SETVMAC, MA, false, 0), IPA_RC_LAN_FRAME_MISMATCH);
 	/* Registrations start "local only"; the uplink's acceptance clears it. */
 	CHECK_EQ(iptab_local_only(&ip->tab, IPT_V4, IPA), 1);
@@ -980,6 +980,43 @@ TEST(vsw_lan_tables_come_with_first_attach)
 	CHECK(lan->tab.uni != NULL);
 	CHECK_EQ(iptab_lookup(&lan->tab, IPT_V4, ip), (int)lan->live[0]);
 	CHECK_EQ(lan_detach_port(lan, &a.p), 0);
+	lan_table_free(&tb);
+}
+
+/* Connection slots come a chunk at a time: 100 guests span four chunks, each keeps
+ * its slot while others come and go, traffic reaches across chunks, and a freed slot
+ * is the next one given. */
+TEST(vsw_conn_slots_span_chunks)
+{
+	struct lan_table tb;
+	struct lanbk *lan = mklan(&tb, LAN_GUESTLAN, LAN_IP);
+	static struct fake g[100];
+	char user[16];
+	uint8_t pkt[64], ip[4] = { 10, 0, 0, 0 }, first[4] = { 10, 0, 0, 1 };
+
+	REQUIRE(lan);
+	REQUIRE(lan_set_maxconn(lan, 200) == 0);
+	for (unsigned k = 0; k < 100; k++) {
+		snprintf(user, sizeof(user), "U%u", k);
+		REQUIRE(up(lan, &g[k], user, 3) == 0);
+		REQUIRE(lan_conn_of(lan, &g[k].p)->idx == k);
+		ip[3] = (uint8_t)(k + 1);
+		REQUIRE(reg(&g[k], PA_SETIP, ip, false, 0) == IPA_RC_SUCCESS);
+	}
+	CHECK(lan->conn[3] != NULL && lan->conn[4] == NULL);
+	ip[3] = 100;
+	send1(&g[99], PF_IP, false, PF_UNICAST, pkt, ip4(pkt, ip, first));
+	CHECK_EQ(g[0].frames, 1);
+	CHECK_EQ(lan_detach_port(lan, &g[40].p), 0);
+	CHECK_EQ(lan_detach_port(lan, &g[70].p), 0);
+	CHECK_EQ(lan_conn_of(lan, &g[99].p)->idx, 99);
+	send1(&g[0], PF_IP, false, PF_UNICAST, pkt, ip4(pkt, first, ip));
+	CHECK_EQ(g[99].frames, 1);
+	memset(&g[40], 0, sizeof(g[40]));
+	REQUIRE(up(lan, &g[40], "AGAIN", 3) == 0);
+	CHECK_EQ(lan_conn_of(lan, &g[40].p)->idx, 40);
+	CHECK(lan_conn_at(lan, 70) != NULL && lan_conn_at(lan, 70)->port == NULL);
+	CHECK(lan_conn_at(lan, 200) == NULL && lan_conn_at(lan, LAN_CONN_SLOTS) == NULL);
 	lan_table_free(&tb);
 }
 
