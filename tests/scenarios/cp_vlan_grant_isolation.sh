@@ -234,7 +234,7 @@ as V20 "couple 800 nogr priv"
 expect_line "NIC 0800 is connected to LAN NOGR PRIV"
 as NOGR "q lan priv details"
 expect_line "LAN NOGR PRIV         Type: QDIO    Connected: 1    Maxconn: INFINITE"
-printf '%s\n' "$OUT" | grep -q "Adapter Owner: V20" || fail "V20 not coupled: $OUT"
+grep -q "Adapter Owner: V20" <<<"$OUT" || fail "V20 not coupled: $OUT"
 cp_ set lan priv ownerid nogr revoke v20; expect_ok
 expect_line "NIC 0800 is disconnected from LAN NOGR PRIV"
 expect_line "Command complete"
