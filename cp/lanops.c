@@ -609,6 +609,16 @@ int vswitch_set(struct cp *cp, struct lanbk *lan, char **argv, unsigned argc, st
 
 			if (argc == 3 && parse_rdev(argv[2], &rd, &pn) < 0)
 				return out_msg(o, MSG_INV_OPERAND, out_tok(argv[2]));
+			/* rdev.Pn names the port too: it must be the port the VSWITCH's
+			 * RDEV list gives that device (the uplink drives that one). */
+			for (unsigned r = 0; argc == 3 && strchr(argv[2], '.') && r < lan->nrdev; r++)
+				if (lan->rdev[r] == rd && lan->rdev_port[r] != pn) {
+					char why[64];
+
+					snprintf(why, sizeof(why), "RDEV %04X uses port %u, not %u",
+						 rd, lan->rdev_port[r], pn);
+					return out_msg(o, MSG_SWU_NO_SWITCHOVER, lan->name, why);
+				}
 			if (!cp->up)
 				return out_msg(o, MSG_SWU_NO_SWITCHOVER, lan->name, "no uplinks");
 			return uplink_switchover(cp->up, lan, argc == 3, rd, o);

@@ -651,7 +651,7 @@ TEST(controller_switchover_command)
 	struct up_sw *s;
 	struct out o;
 	char *argv[3] = { "UPLINK", "SWITCHOVER", NULL };
-	char bad[] = "0C00";
+	char bad[] = "0C00", p1[] = "0A00.P1", p0[] = "0A00.P0";
 
 	CHECK(f != NULL);
 	s = sw_of(f, "VSWIP");
@@ -664,10 +664,20 @@ TEST(controller_switchover_command)
 	CHECK_EQ(s->c[1 - s->active].dev->rdev, 0x0A00);
 	argv[2] = bad;	/* not one of VSWIP's RDEVs */
 	CHECK_EQ(vswitch_set(&f->cp, sw_lan(f, "VSWIP"), argv, 3, &o), 9324);
+	/* rdev.Pn: VSWIP drives port 0 of 0A00, so port 1 is refused, saying why. */
+	out_reset(&o);
+	argv[2] = p1;
+	CHECK_EQ(vswitch_set(&f->cp, sw_lan(f, "VSWIP"), argv, 3, &o), 9324);
+	CHECK(o.buf && strstr(o.buf, "RDEV 0A00 uses port 0, not 1") != NULL);
+	CHECK_EQ(s->c[s->active].dev->rdev, 0x0B00);
+	argv[2] = p0;
+	CHECK_EQ(vswitch_set(&f->cp, sw_lan(f, "VSWIP"), argv, 3, &o), 0);
+	CHECK_EQ(s->c[s->active].dev->rdev, 0x0A00);
+	CHECK_EQ(s->st.switchovers, 2u);
 	/* ETHERNET switch: one RDEV, no backup. */
 	CHECK_EQ(vswitch_set(&f->cp, sw_lan(f, "VSWL2"), argv, 2, &o), 9324);
 	out_free(&o);
-	CHECK_EQ(ping_host(f, "LINUX01", 0x0B00, G1, H9, 1), 1);
+	CHECK_EQ(ping_host(f, "LINUX01", 0x0A00, G1, H9, 1), 1);
 	fx_free(f);
 }
 
