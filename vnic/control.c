@@ -1,6 +1,7 @@
 /* vnic/control.c - the control path of a virtual NIC: IDX ACTIVATE on the read and
  * write devices, the MPC connection (CM/ULP/DM), and the read device's message ring. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "qeth/idx.h"
@@ -24,6 +25,10 @@ int nic_post_msg(struct nicbk *nic, const uint8_t *msg, uint32_t len)
 		nic->st.msg_overflow++;
 		return -ENOSPC;
 	}
+	/* The ring comes with the first message: a NIC that is never brought online
+	 * (most of a big directory's) costs no 128 KiB. */
+	if (!nic->msgbuf && !(nic->msgbuf = malloc((size_t)NIC_MSG_RING * NIC_MSG_MAX)))
+		return -ENOMEM;
 	slot = (nic->msg_head + nic->msg_count) % NIC_MSG_RING;
 	memcpy(nic->msgbuf + (size_t)slot * NIC_MSG_MAX, msg, len);
 	nic->msglen[slot] = (uint16_t)len;

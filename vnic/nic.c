@@ -39,9 +39,6 @@ int nic_create(struct nicbk *nic, const struct nic_cfg *cfg)
 	nic->dev = calloc(cfg->ndev, sizeof(*nic->dev));
 	if (!nic->dev)
 		goto fail;
-	nic->msgbuf = malloc((size_t)NIC_MSG_RING * NIC_MSG_MAX);
-	if (!nic->msgbuf)
-		goto fail_dev;
 	nic->ndev = cfg->ndev;
 	for (unsigned i = 0; i < nic->ndev; i++) {
 		nic->dev[i].nic = nic;
@@ -55,8 +52,6 @@ int nic_create(struct nicbk *nic, const struct nic_cfg *cfg)
 	nic->port.owner = nic;
 	return 0;
 
-fail_dev:
-	free(nic->dev);
 fail:
 	memset(nic, 0, sizeof(*nic));
 	return -ENOMEM;
