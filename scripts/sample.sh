@@ -15,8 +15,13 @@ rm -f "$sock"
 # reach the outside).  Without root it stays RDEV NONE: guests talk locally.
 config=samples/system.config
 uplink="none (not root: RDEV NONE)"
+made_tap=
 if [ "$(id -u)" -eq 0 ] && [ -c /dev/net/tun ] && command -v ip >/dev/null; then
-	ip link show cpnt0 >/dev/null 2>&1 || ip tuntap add dev cpnt0 mode tap
+	# The TAP is the sample's own when it made it: it goes when the sample ends.
+	if ! ip link show cpnt0 >/dev/null 2>&1; then
+		ip tuntap add dev cpnt0 mode tap
+		made_tap=1
+	fi
 	cat samples/system.config samples/uplink.config >"$dir/system.config"
 	config=$dir/system.config
 	uplink="OSA 0A00 on TAP cpnt0 (controllers DTCVSW1, DTCVSW2)"
@@ -24,7 +29,8 @@ fi
 build/cpnetd --config "$config" --directory samples/user.direct \
 	--socket "$sock" >"$dir/cpnetd.log" 2>&1 &
 pid=$!
-trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true' EXIT
+trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
+      [ -z "$made_tap" ] || ip link del cpnt0 2>/dev/null || true' EXIT
 
 for _ in $(seq 1 100); do
 	[ -S "$sock" ] && break
