@@ -441,6 +441,11 @@ fail:
 	return rc;
 }
 
+unsigned long long server_ring_drops(const struct server *s, enum shr_break why)
+{
+	return (unsigned)why < SHR_BREAK_MAX ? s->ring_drops[why] : 0;
+}
+
 const char *server_vm_path(const struct server *s)
 {
 	return s->vpath;
