@@ -144,6 +144,13 @@ static void cb_detach(void *ctx, uint16_t vdev)
 	kick(k);
 }
 
+/* The ring was taken, maybe by a device thread inside a registration: the reader must
+ * start waiting on its doorbell, so wake it to look (under the lock). */
+static void cb_ring(void *ctx)
+{
+	kick(ctx);
+}
+
 static void cb_link(void *ctx, uint16_t vdev, bool up)
 {
 	struct cpnic_link *k = ctx;
@@ -497,6 +504,7 @@ static struct cpnic_link *link_open(const struct cpnic *c, char *err, size_t err
 	k->l.on_nicdef = cb_nicdef;
 	k->l.on_detach = cb_detach;
 	k->l.on_link = cb_link;
+	k->l.on_ring = cb_ring;
 	rc = vml_logon(&k->l, c->cp_user, pw, CP_LOGON_WAIT_MS, &reply);
 	memset(pw, 0, sizeof(pw));
 	if (rc != 0) {

@@ -918,6 +918,8 @@ static void ring_offered(struct vmlink *l, const uint8_t *m, size_t len, int *fd
 	if (n > 0 && vml_send(l, b, (size_t)n) == 0 && ack == VML_RING_TAKEN) {
 		l->ring_on = true;
 		l->ring_tx = true;
+		if (l->on_ring)
+			l->on_ring(l->ctx);
 	} else if (ack == VML_RING_TAKEN) {
 		shr_free(&l->ring);
 	}

@@ -196,6 +196,9 @@ struct vmlink {
 	void (*on_nicdef)(void *ctx, const struct vml_nicdef *d);
 	void (*on_detach)(void *ctx, uint16_t vdev);
 	void (*on_link)(void *ctx, uint16_t vdev, bool up);
+	/* VM side: frames now go through the ring; whoever waits for the link must now
+	 * wait on vml_bell_fd too (a registration may have read the offer). */
+	void (*on_ring)(void *ctx);
 	/* CP side: a registration from the VM; returns the IPA rc. */
 	void *ctx;
 };
