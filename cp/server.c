@@ -67,7 +67,6 @@ struct server {
 	const struct osa *wosa[UPLINK_MAX_OSAS];
 	bool stop;
 	uint64_t ring_drops[SHR_BREAK_MAX];	/* links dropped for a broken ring, by reason */
-	uint64_t waits;				/* epoll_wait calls (syscalls of the loop) */
 };
 
 static void wires_sync(struct server *s)
@@ -714,7 +713,6 @@ int server_run(struct server *s)
 	while (!s->stop) {
 		int n = epoll_wait(s->ep, evs, 32, busy ? 0 : -1);
 
-		s->waits++;
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
