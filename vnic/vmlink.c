@@ -392,6 +392,7 @@ int vml_ring_decode(const uint8_t *buf, size_t len, struct vml_ring_offer *r)
 int vml_init(struct vmlink *l, int fd, bool cp_side)
 {
 	memset(l, 0, sizeof(*l));
+	l->ring.memfd = l->ring.bell_me = l->ring.bell_peer = -1;	/* no ring yet */
 	l->buf = malloc((size_t)VML_RX_BATCH * VML_MAX_MSG);
 	l->obuf = malloc(VML_MAX_MSG);
 	if (!l->buf || !l->obuf) {
@@ -404,7 +405,6 @@ int vml_init(struct vmlink *l, int fd, bool cp_side)
 	l->rc_timeout_ms = 5000;
 	l->peer_logoff = -1;
 	l->ring_ack = -1;
-	l->ring.memfd = l->ring.bell_me = l->ring.bell_peer = -1;
 	return 0;
 }
 
