@@ -2,7 +2,8 @@
 # bench/run.sh - build the benchmarks against $BUILD/libcpnet.a and run them (`make bench`).
 # Every data-path line is a rate with its ratio against a baseline measured in the same
 # process; the control-plane lines (cp_*) are times for 1k and 10k LANs with their ratio
-# (linear: ~10) and cpnetd's resident size with the sample (bench/cp_scale.sh).
+# (linear: ~10) and cpnetd's resident size with the sample (bench/cp_scale.sh); frames/s
+# between two cpnet-guest processes through cpnetd, rings vs socket (bench/vmlink_rings.sh).
 set -eu
 
 cd "$(dirname "$0")/.."
@@ -39,6 +40,12 @@ done
 echo "== cp_scale"
 if ! BUILD=$BUILD bench/cp_scale.sh | tee -a "$log"; then
 	echo "FAIL cp_scale"
+	fail=1
+fi
+
+echo "== vmlink_rings"
+if ! BUILD=$BUILD bench/vmlink_rings.sh | tee -a "$log"; then
+	echo "FAIL vmlink_rings"
 	fail=1
 fi
 

@@ -29,7 +29,8 @@
 
 /* epoll ids: fixed fds, then the sessions, then the VM connections. */
 enum { ID_LISTEN = 0, ID_TIMER, ID_SIGNAL, ID_VMLISTEN, ID_SESS = 16,
-       ID_VMC = ID_SESS + SRV_MAX_SESSIONS, ID_WIRE = ID_VMC + SRV_MAX_VMS };
+       ID_VMC = ID_SESS + SRV_MAX_SESSIONS, ID_WIRE = ID_VMC + SRV_MAX_VMS,
+       ID_VMBELL = ID_WIRE + UPLINK_MAX_OSAS };
 
 struct session {
 	int fd;
@@ -48,6 +49,10 @@ struct vmconn {
 	struct vm *vm;
 	bool dead;			/* logged off elsewhere: closed after this batch */
 	bool want_out;			/* frames wait for room: EPOLLOUT is on */
+	/* The ring's doorbell as cpnetd's own descriptor in the epoll set: a dup, so
+	 * that it can leave the set even if the VM keeps the eventfd open. */
+	int bellfd;
+	char user[9];
 };
 
 struct server {
@@ -61,6 +66,7 @@ struct server {
 	int wfd[UPLINK_MAX_OSAS];
 	const struct osa *wosa[UPLINK_MAX_OSAS];
 	bool stop;
+	uint64_t ring_drops[SHR_BREAK_MAX];	/* links dropped for a broken ring, by reason */
 };
 
 static void wires_sync(struct server *s)
@@ -434,6 +440,11 @@ fail:
 	return rc;
 }
 
+unsigned long long server_ring_drops(const struct server *s, enum shr_break why)
+{
+	return (unsigned)why < SHR_BREAK_MAX ? s->ring_drops[why] : 0;
+}
+
 const char *server_vm_path(const struct server *s)
 {
 	return s->vpath;
@@ -441,10 +452,28 @@ const char *server_vm_path(const struct server *s)
 
 /* ---- virtual machines in other processes ------------------------------------------ */
 
+static void bell_off(struct server *s, struct vmconn *c)
+{
+	if (c->bellfd < 0)
+		return;
+	epoll_ctl(s->ep, EPOLL_CTL_DEL, c->bellfd, NULL);
+	close(c->bellfd);
+	c->bellfd = -1;
+}
+
 static void vmc_free(struct server *s, unsigned k)
 {
 	struct vmconn *c = s->vmc[k];
 
+	/* What the link carried, for the operator (and bench/vmlink_rings.sh). */
+	if (c->user[0])
+		fprintf(stderr, "cpnetd: link of %s closed: frames on the %s, %llu messages "
+			"in, %llu out, %llu syscalls\n", c->user,
+			c->link.ring_tx ? "ring" : "socket",
+			(unsigned long long)c->link.received,
+			(unsigned long long)(c->link.sent + c->link.ring.tx_frames),
+			(unsigned long long)vml_syscalls(&c->link));
+	bell_off(s, c);
 	epoll_ctl(s->ep, EPOLL_CTL_DEL, c->link.fd, NULL);
 	close(c->link.fd);
 	vml_free(&c->link);
@@ -475,6 +504,8 @@ static void vmc_accept(struct server *s)
 	for (k = 0; k < SRV_MAX_VMS && s->vmc[k]; k++)
 		;
 	c = k < SRV_MAX_VMS ? calloc(1, sizeof(*c)) : NULL;
+	if (c)
+		c->bellfd = -1;
 	if (!c || vml_init(&c->link, fd, true) < 0) {
 		free(c);
 		close(fd);	/* full: the VM sees the connection closed */
@@ -490,8 +521,40 @@ static void vmc_accept(struct server *s)
 	s->vmc[k] = c;
 }
 
+/* Offer the VM a ring for its frames; without one (no memory, an old VM that never
+ * answers) they stay on the socket. */
+static void ring_offer(struct server *s, struct vmconn *c, unsigned k)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = ID_VMBELL + k };
+
+	if (vml_ring_offer(&c->link) < 0)
+		return;
+	c->bellfd = fcntl(vml_bell_fd(&c->link), F_DUPFD_CLOEXEC, 0);
+	if (c->bellfd < 0 || epoll_ctl(s->ep, EPOLL_CTL_ADD, c->bellfd, &ev) < 0) {
+		if (c->bellfd >= 0)
+			close(c->bellfd);
+		c->bellfd = -1;
+		vml_ring_close(&c->link);
+	}
+}
+
+/* The link ended with -EPIPE: a peer that broke its ring is counted (by reason). */
+static void vmc_lost(struct server *s, unsigned k)
+{
+	struct vmconn *c = s->vmc[k];
+	enum shr_break why = c->link.ring.broken;
+
+	if (why) {
+		s->ring_drops[why]++;
+		fprintf(stderr, "cpnetd: link of %s dropped: its ring is broken (%s); %llu "
+			"link(s) dropped so far for that\n", c->user[0] ? c->user : "?",
+			shr_break_name(why), (unsigned long long)s->ring_drops[why]);
+	}
+	vmc_close(s, k);
+}
+
 /* The first message must be VML_LOGON.  Returns -EPIPE to close the connection. */
-static int vmc_logon(struct server *s, struct vmconn *c)
+static int vmc_logon(struct server *s, struct vmconn *c, unsigned k)
 {
 	ssize_t n = recv(c->link.fd, c->link.buf, VML_MAX_MSG, MSG_DONTWAIT | MSG_TRUNC);
 	struct vml_logon lg;
@@ -526,7 +589,11 @@ static int vmc_logon(struct server *s, struct vmconn *c)
 			*p = (char)(*p - 32);
 	rc = cp_logon_remote(s->cp, lg.userid, lg.password, &c->link, &o, &c->vm);
 	out_free(&o);
-	return rc ? -EPIPE : 1;
+	if (rc)
+		return -EPIPE;
+	snprintf(c->user, sizeof(c->user), "%s", lg.userid);
+	ring_offer(s, c, k);
+	return 1;
 }
 
 static void vmc_event(struct server *s, unsigned k, uint32_t events)
@@ -543,7 +610,7 @@ static void vmc_event(struct server *s, unsigned k, uint32_t events)
 		return;
 	}
 	if (!c->vm) {
-		if (vmc_logon(s, c) < 0)
+		if (vmc_logon(s, c, k) < 0)
 			vmc_close(s, k);
 		return;
 	}
@@ -554,17 +621,52 @@ static void vmc_event(struct server *s, unsigned k, uint32_t events)
 		if (r == 0)
 			break;
 		if (r == -EPIPE) {
-			vmc_close(s, k);
+			vmc_lost(s, k);
 			return;
 		}
 		/* other errors: a bad message, counted by the link, which survives */
 	}
 }
 
-/* Connections whose VM was logged off by a command (LOGOFF, FORCE); and for the
- * others, EPOLLOUT exactly while frames wait for the VM (QUEUESTORAGE). */
-static void vmc_reap(struct server *s)
+/* Take what the VM put in its ring (bounded).  False when the link was dropped. */
+static bool vmc_ring(struct server *s, unsigned k)
 {
+	struct vmconn *c = s->vmc[k];
+
+	for (unsigned n = 0; n < VMC_BATCH; n++) {
+		int r = vml_poll_ring(&c->link);
+
+		if (r == 0)
+			break;
+		if (r < 0) {
+			vmc_lost(s, k);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* The VM rang: frames came, or room for frames that waited. */
+static void vmc_bell(struct server *s, unsigned k)
+{
+	struct vmconn *c = s->vmc[k];
+
+	if (!c || c->dead || !c->link.ring_on)
+		return;
+	shr_bell_drain(&c->link.ring);
+	c->link.syscalls++;
+	if (vmc_ring(s, k))
+		vml_flush(&c->link);
+}
+
+/* Connections whose VM was logged off by a command (LOGOFF, FORCE); and for the
+ * others, EPOLLOUT exactly while frames wait for the VM on the socket (QUEUESTORAGE).
+ * Rings are emptied and armed (the VM rings only once told we sleep); true when one
+ * got work meanwhile, so that the loop must not sleep. */
+static bool vmc_reap(struct server *s)
+{
+	bool busy = false;
+
 	for (unsigned k = 0; k < SRV_MAX_VMS; k++) {
 		struct vmconn *c = s->vmc[k];
 		bool want;
@@ -575,7 +677,17 @@ static void vmc_reap(struct server *s)
 		}
 		if (!c)
 			continue;
-		want = vml_flush(&c->link) != 0;
+		if (c->bellfd >= 0 && !c->link.ring_on)
+			bell_off(s, c);	/* the VM declined the ring */
+		if (c->link.ring_on && c->vm) {
+			if (!vmc_ring(s, k))
+				continue;
+			if (vml_arm(&c->link))
+				busy = true;
+		}
+		want = !c->link.ring_tx && vml_flush(&c->link) != 0;
+		if (c->link.ring_tx)
+			vml_flush(&c->link);
 		if (want != c->want_out) {
 			struct epoll_event ev = { .events = EPOLLIN | (want ? EPOLLOUT : 0),
 						  .data.u32 = ID_VMC + k };
@@ -584,6 +696,7 @@ static void vmc_reap(struct server *s)
 			c->want_out = want;
 		}
 	}
+	return busy;
 }
 
 void server_stop(struct server *s)
@@ -594,10 +707,11 @@ void server_stop(struct server *s)
 int server_run(struct server *s)
 {
 	struct epoll_event evs[32];
+	bool busy = false;
 
 	signal(SIGPIPE, SIG_IGN);
 	while (!s->stop) {
-		int n = epoll_wait(s->ep, evs, 32, -1);
+		int n = epoll_wait(s->ep, evs, 32, busy ? 0 : -1);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -606,7 +720,14 @@ int server_run(struct server *s)
 		for (int i = 0; i < n; i++) {
 			uint32_t id = evs[i].data.u32;
 
-			if (id == ID_LISTEN) {
+			if (id >= ID_VMC && id < ID_WIRE && s->vmc[id - ID_VMC])
+				s->vmc[id - ID_VMC]->link.syscalls++;	/* its share of the wait */
+			if (id >= ID_VMBELL && id - ID_VMBELL < SRV_MAX_VMS && s->vmc[id - ID_VMBELL])
+				s->vmc[id - ID_VMBELL]->link.syscalls++;
+			if (id >= ID_VMBELL) {
+				if (id - ID_VMBELL < SRV_MAX_VMS)
+					vmc_bell(s, id - ID_VMBELL);
+			} else if (id == ID_LISTEN) {
 				accept_one(s);
 			} else if (id == ID_VMLISTEN) {
 				vmc_accept(s);
@@ -645,7 +766,7 @@ int server_run(struct server *s)
 					sess_close(s, k);
 			}
 		}
-		vmc_reap(s);
+		busy = vmc_reap(s);
 	}
 	return 0;
 }

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "cp/cp.h"
+#include "lib/shmring.h"
 
 /*
  * The line protocol on the Unix socket (one session per connection):
@@ -40,6 +41,8 @@ const char *server_vm_path(const struct server *s);
 int server_run(struct server *s);
 void server_stop(struct server *s);
 void server_destroy(struct server *s);
+/* Links dropped because the VM broke its ring (lib/shmring.h), for that reason. */
+unsigned long long server_ring_drops(const struct server *s, enum shr_break why);
 
 /* One protocol line for a session state, without the socket (for tests): appends
  * the output and the end line to o.  *vm is the session's VM (NULL = not logged

@@ -2,6 +2,7 @@
  * NICs through the real qeth protocol: an in-process selftest, or a VM logged on to cpnetd. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "driver/guest.h"
+#include "lib/be.h"
 #include "vnic/vmlink.h"
 
 static void usage(FILE *f)
@@ -20,6 +22,8 @@ static void usage(FILE *f)
 		   "                   [--ip6 X:Y::Z]... [--join GROUP[%%vdev]]... [--layer 2|3]\n"
 		   "                   [--ping A.B.C.D[%%vdev]]... [--ping6 X:Y::Z]... [--count N]\n"
 		   "                   [--go FILE] [--stay SECONDS] [--verbose]\n"
+		   "                   [--transport ring|socket] [--flood A.B.C.D --size BYTES\n"
+		   "                   --seconds S] [--stats]\n"
 		   "  selftest  two in-process guests on two NICs joined point to point:\n"
 		   "            bring both online, then ping (IPv4, and IPv6 in layer 2)\n"
 		   "  connect   a virtual machine in this process: LOGON to cpnetd's VM socket\n"
@@ -34,7 +38,14 @@ static void usage(FILE *f)
 		   "  --ping    a subnet broadcast or a group address is pinged too; its answerers\n"
 		   "            are listed (`ping A answered by B C`); %%vdev picks the NIC\n"
 		   "  --go      ping not at once but each time FILE appears (it is removed, then\n"
-		   "            `ping round N done` is printed), until --stay ends\n");
+		   "            `ping round N done` is printed), until --stay ends\n"
+		   "  --transport  how frames cross to cpnetd: `ring` (shared-memory rings, when\n"
+		   "            cpnetd offers them; the default) or `socket` (a message each)\n"
+		   "  --flood   after the pings, send UDP frames of --size bytes (60-1514) to\n"
+		   "            A.B.C.D (first pinged, layer 2) for --seconds, as fast as the link\n"
+		   "            takes them; prints what was sent (bench/vmlink_rings.sh)\n"
+		   "  --stats   at the end print each NIC's frame counters and the link's\n"
+		   "            transport and syscalls (the link's own count)\n");
 }
 
 static void pump(void *ctx)
@@ -182,6 +193,10 @@ struct copts {
 	unsigned long stay;
 	uint8_t layer;
 	bool verbose;
+	enum vml_transport transport;
+	bool flood, stats;
+	uint8_t flood_dst[4];
+	unsigned flood_size, flood_secs;
 };
 
 struct conn {
@@ -501,7 +516,8 @@ static void pump_link(struct conn *c, int wait_ms)
 {
 	int r = vml_poll(&c->link, wait_ms);
 
-	while (r > 0 || (r < 0 && r != -EPIPE))
+	/* Bounded: the guest must get to its input buffers before they all fill. */
+	for (unsigned n = 0; n < 8 && (r > 0 || (r < 0 && r != -EPIPE)); n++)
 		r = vml_poll(&c->link, 0);
 	if (r == -EPIPE)
 		c->gone = true;
@@ -640,6 +656,93 @@ static bool do_pings(struct conn *c)
 	return ok;
 }
 
+/* The Ethernet + IPv4 + UDP (discard port) frame of --flood, len bytes. */
+static void flood_frame(const struct stack *st, const uint8_t dmac[6], const uint8_t dst[4],
+			uint8_t *f, unsigned len)
+{
+	uint8_t *ip = f + 14, *udp = ip + 20;
+	unsigned iplen = len - 14;
+
+	memset(f, 0, len);
+	memcpy(f, dmac, 6);
+	memcpy(f + 6, st->mac, 6);
+	be_put16(f + 12, ETH_P_IPV4);
+	ip[0] = 0x45;
+	be_put16(ip + 2, (uint16_t)iplen);
+	ip[8] = 64;
+	ip[9] = 17;
+	memcpy(ip + 12, st->ip4, 4);
+	memcpy(ip + 16, dst, 4);
+	be_put16(ip + 10, (uint16_t)~stack_csum(ip, 20, 0));
+	be_put16(udp, 9);
+	be_put16(udp + 2, 9);
+	be_put16(udp + 4, (uint16_t)(iplen - 20));
+}
+
+/*
+ * --flood: frames as fast as the NIC's output queue and the link take them, for
+ * --seconds.  The link is looked at (control messages) every few milliseconds, not
+ * per frame; a sender whose frames the link dropped (full) gives the CPU away for a
+ * moment, as a guest's qeth would stop its queue.
+ */
+static bool do_flood(struct conn *c)
+{
+	const struct copts *o = c->opt;
+	struct rnic *rn = route(c, o->flood_dst);
+	uint8_t frame[1514];
+	const uint8_t *dmac;
+	uint64_t sent = 0, drops0;
+	long t0, last_pump;
+	struct port *p;
+
+	if (!rn || rn->gif->stk.layer != 2 || !(dmac = stack_neigh(&rn->gif->stk, false, o->flood_dst))) {
+		fprintf(stderr, "cpnet-guest: flood: no layer-2 NIC knows the destination (ping it first)\n");
+		return false;
+	}
+	flood_frame(&rn->gif->stk, dmac, o->flood_dst, frame, o->flood_size);
+	p = &rn->nic.port;
+	drops0 = p->st.drop[PD_NOBUF];
+	t0 = last_pump = now_ms();
+	while (!c->gone && !stop_flag && now_ms() - t0 < (long)o->flood_secs * 1000) {
+		uint64_t d = p->st.drop[PD_NOBUF];
+		unsigned n = 0;
+
+		while (n < 64 && qdrv_send_l2(&rn->gif->drv, frame, o->flood_size) == 0)
+			n++;
+		qdrv_flush(&rn->gif->drv);
+		sent += n;
+		guest_poll(&c->g);
+		if (now_ms() - last_pump >= 5) {
+			pump_link(c, 0);
+			last_pump = now_ms();
+		}
+		if (p->st.drop[PD_NOBUF] != d)
+			sched_yield();
+	}
+	printf("flood: %llu frames of %u bytes in %u s, %llu dropped by the link (full)\n",
+	       (unsigned long long)sent, o->flood_size, o->flood_secs,
+	       (unsigned long long)(p->st.drop[PD_NOBUF] - drops0));
+	return true;
+}
+
+static void print_stats(const struct conn *c)
+{
+	for (unsigned k = 0; k < GUEST_MAX_IF; k++) {
+		const struct rnic *r = &c->nics[k];
+		uint64_t drops = 0;
+
+		if (!r->used)
+			continue;
+		for (unsigned d = 0; d < PD_NR; d++)
+			drops += r->nic.port.st.drop[d];
+		printf("NIC %04X: %llu frames received, %llu sent, %llu dropped\n", r->def.vdev,
+		       (unsigned long long)r->nic.port.st.rx_packets,
+		       (unsigned long long)r->nic.port.st.tx_packets, (unsigned long long)drops);
+	}
+	printf("link: frames on the %s, %llu syscalls\n", c->link.ring_tx ? "ring" : "socket",
+	       (unsigned long long)vml_syscalls(&c->link));
+}
+
 static int connect_vm(struct copts *opt)
 {
 	struct conn *c = calloc(1, sizeof(*c));
@@ -667,6 +770,7 @@ static int connect_vm(struct copts *opt)
 	c->link.on_nicdef = cb_nicdef;
 	c->link.on_detach = cb_detach;
 	c->link.on_link = cb_link;
+	c->link.transport = opt->transport;
 	r = vml_logon(&c->link, opt->user, opt->pass, 10000, &reply);
 	if (r != 0) {
 		if (r > 0)
@@ -699,6 +803,8 @@ static int connect_vm(struct copts *opt)
 		}
 	if (!opt->go && !do_pings(c))
 		all_ok = false;
+	if (opt->flood && all_ok && !do_flood(c))
+		all_ok = false;
 	if (opt->stay) {
 		long end = now_ms() + (long)opt->stay * 1000;
 
@@ -720,6 +826,8 @@ static int connect_vm(struct copts *opt)
 	}
 	if (c->gone)
 		printf("LOGOFF by CP (link closed)\n");
+	if (opt->stats)
+		print_stats(c);
 	rc = all_ok ? 0 : 1;
 out_link:
 	guest_destroy(&c->g);
@@ -803,6 +911,10 @@ static int connect_main(int argc, char **argv)
 			o.verbose = true;
 			continue;
 		}
+		if (!strcmp(a, "--stats")) {
+			o.stats = true;
+			continue;
+		}
 		if (!v) {
 			usage(stderr);
 			return 2;
@@ -848,12 +960,35 @@ static int connect_main(int argc, char **argv)
 			}
 		} else if (!strcmp(a, "--layer") && (!strcmp(v, "2") || !strcmp(v, "3"))) {
 			o.layer = (uint8_t)(v[0] - '0');
+		} else if (!strcmp(a, "--transport") && !strcmp(v, "ring")) {
+			o.transport = VML_TRANSPORT_RING;
+		} else if (!strcmp(a, "--transport") && !strcmp(v, "socket")) {
+			o.transport = VML_TRANSPORT_SOCKET;
+		} else if (!strcmp(a, "--flood") && parse_ip(v, o.flood_dst, NULL, false) == 0) {
+			o.flood = true;
+		} else if (!strcmp(a, "--size")) {
+			unsigned long n = strtoul(v, &end, 10);
+
+			if (*end || n < 60 || n > 1514) {
+				usage(stderr);
+				return 2;
+			}
+			o.flood_size = (unsigned)n;
+		} else if (!strcmp(a, "--seconds")) {
+			unsigned long n = strtoul(v, &end, 10);
+
+			if (*end || n == 0 || n > 3600) {
+				usage(stderr);
+				return 2;
+			}
+			o.flood_secs = (unsigned)n;
 		} else {
 			usage(stderr);
 			return 2;
 		}
 	}
-	if (!o.sock || !o.user || !o.pass || strlen(o.user) > 8 || strlen(o.pass) > 8) {
+	if (!o.sock || !o.user || !o.pass || strlen(o.user) > 8 || strlen(o.pass) > 8 ||
+	    o.flood != (o.flood_size && o.flood_secs)) {
 		usage(stderr);
 		return 2;
 	}

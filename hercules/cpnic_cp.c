@@ -144,6 +144,13 @@ static void cb_detach(void *ctx, uint16_t vdev)
 	kick(k);
 }
 
+/* The ring was taken, maybe by a device thread inside a registration: the reader must
+ * start waiting on its doorbell, so wake it to look (under the lock). */
+static void cb_ring(void *ctx)
+{
+	kick(ctx);
+}
+
 static void cb_link(void *ctx, uint16_t vdev, bool up)
 {
 	struct cpnic_link *k = ctx;
@@ -253,6 +260,8 @@ static void link_lost(struct cpnic_link *k)
 	if (__atomic_load_n(&k->state, __ATOMIC_ACQUIRE) != LINK_UP)
 		return;
 	__atomic_store_n(&k->state, final ? LINK_GONE : LINK_RETRY, __ATOMIC_RELEASE);
+	/* The ring belonged to that connection: a new LOGON negotiates its own. */
+	vml_ring_close(&k->l);
 	for (unsigned i = 0; i < VML_MAX_NICS; i++) {
 		struct cpnic_lnic *n = &k->nics[i];
 		struct cpnic *c = n->c;
@@ -327,12 +336,15 @@ static void *cp_reader(void *arg)
 {
 	struct cpnic_link *k = arg;
 	char drain[64];
+	int bell = -1;		/* the ring's doorbell, as last seen under the lock */
+	bool busy = false;	/* the ring had work when we armed it */
 
 	for (;;) {
 		int st = __atomic_load_n(&k->state, __ATOMIC_ACQUIRE);
-		struct pollfd pfd[2] = { { st == LINK_UP ? k->l.fd : -1, POLLIN, 0 },
-					 { k->wake[0], POLLIN, 0 } };
-		int timeout = -1;
+		struct pollfd pfd[3] = { { st == LINK_UP ? k->l.fd : -1, POLLIN, 0 },
+					 { k->wake[0], POLLIN, 0 },
+					 { st == LINK_UP ? bell : -1, POLLIN, 0 } };
+		int timeout = busy ? 0 : -1;
 
 		/* Lost: the old socket is closed at once (another thread may have found
 		 * the loss), then the next attempt is waited for.  Only this thread
@@ -345,7 +357,7 @@ static void *cp_reader(void *arg)
 			timeout = w > VML_RETRY_MAX_MS ? VML_RETRY_MAX_MS : (int)w;
 		}
 		/* No lock while waiting: a device thread may be registering. */
-		if (poll(pfd, 2, timeout) < 0 && errno != EINTR)
+		if (poll(pfd, 3, timeout) < 0 && errno != EINTR)
 			break;
 		if (pfd[1].revents)
 			while (read(k->wake[0], drain, sizeof(drain)) > 0)
@@ -375,6 +387,10 @@ static void *cp_reader(void *arg)
 		}
 		if (k->dirty)
 			apply(k);
+		/* Frames through the ring: CP rings `bell` only once told we sleep (the
+		 * ring and its doorbell change only under the lock: read them here). */
+		bell = st == LINK_UP ? vml_bell_fd(&k->l) : -1;
+		busy = bell >= 0 && vml_arm(&k->l);
 		pthread_mutex_unlock(&k->lock);
 		if (st == LINK_RETRY && vml_retry_wait(&k->retry, now_ms()) == 0)
 			relogon(k);
@@ -488,6 +504,7 @@ static struct cpnic_link *link_open(const struct cpnic *c, char *err, size_t err
 	k->l.on_nicdef = cb_nicdef;
 	k->l.on_detach = cb_detach;
 	k->l.on_link = cb_link;
+	k->l.on_ring = cb_ring;
 	rc = vml_logon(&k->l, c->cp_user, pw, CP_LOGON_WAIT_MS, &reply);
 	memset(pw, 0, sizeof(pw));
 	if (rc != 0) {

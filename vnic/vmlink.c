@@ -50,6 +50,13 @@ _Static_assert(FRAME_OFF_RSVD + 2 == VML_FRAME_META, "FRAME layout");
 #define ADDR_OFF_RSVD		46
 _Static_assert(ADDR_OFF_RSVD + 2 == VML_ADDR_SIZE, "ADDR layout");
 
+#define RING_OFF_VERSION	0
+#define RING_OFF_RSVD		2
+#define RING_OFF_NSLOTS		4
+#define RING_OFF_SLOTSIZE	8
+_Static_assert(RING_OFF_SLOTSIZE + 4 == VML_RING_SIZE, "RING layout");
+#define VML_MAX_FDS		3	/* descriptors one message may carry (VML_RING) */
+
 #define LOGON_OFF_USER		0
 #define LOGON_OFF_PASS		8
 _Static_assert(LOGON_OFF_PASS + 8 == VML_LOGON_SIZE, "LOGON layout");
@@ -310,6 +317,11 @@ int vml_simple_encode(uint8_t type, uint16_t vdev, uint32_t seq, uint16_t value,
 		return VML_HDR_SIZE + VML_LOGOFF_SIZE;
 	case VML_NIC_DETACH:
 		return VML_HDR_SIZE;
+	case VML_RING_ACK:
+		if (value >= VML_RING_RC_MAX)
+			return -EINVAL;
+		be_put16(buf + VML_HDR_SIZE, value);
+		return VML_HDR_SIZE + VML_RING_ACK_SIZE;
 	default:
 		return -EINVAL;
 	}
@@ -337,9 +349,42 @@ int vml_simple_decode(const uint8_t *buf, size_t len, uint16_t *value)
 			return -EMSGSIZE;
 		*value = be_get16(buf + VML_HDR_SIZE);
 		return *value < VML_LOGOFF_REASON_MAX ? 0 : -EBADMSG;
+	case VML_RING_ACK:
+		if (len != VML_HDR_SIZE + VML_RING_ACK_SIZE)
+			return -EMSGSIZE;
+		*value = be_get16(buf + VML_HDR_SIZE);
+		return *value < VML_RING_RC_MAX ? 0 : -EBADMSG;
 	default:
 		return len == VML_HDR_SIZE ? 0 : -EMSGSIZE;
 	}
+}
+
+int vml_ring_encode(const struct vml_ring_offer *r, uint8_t *buf, size_t cap)
+{
+	uint8_t *b = buf + VML_HDR_SIZE;
+
+	if (cap < VML_HDR_SIZE + VML_RING_SIZE)
+		return -ENOSPC;
+	put_hdr(buf, VML_RING, 0, 0);
+	memset(b, 0, VML_RING_SIZE);
+	be_put16(b + RING_OFF_VERSION, r->version);
+	be_put32(b + RING_OFF_NSLOTS, r->nslots);
+	be_put32(b + RING_OFF_SLOTSIZE, r->slot_size);
+	return VML_HDR_SIZE + VML_RING_SIZE;
+}
+
+int vml_ring_decode(const uint8_t *buf, size_t len, struct vml_ring_offer *r)
+{
+	const uint8_t *b = buf + VML_HDR_SIZE;
+
+	if (len != VML_HDR_SIZE + VML_RING_SIZE)
+		return -EMSGSIZE;
+	if (be_get16(b + RING_OFF_RSVD))
+		return -EBADMSG;
+	r->version = be_get16(b + RING_OFF_VERSION);
+	r->nslots = be_get32(b + RING_OFF_NSLOTS);
+	r->slot_size = be_get32(b + RING_OFF_SLOTSIZE);
+	return 0;
 }
 
 /* ---- the link --------------------------------------------------------------------- */
@@ -347,6 +392,7 @@ int vml_simple_decode(const uint8_t *buf, size_t len, uint16_t *value)
 int vml_init(struct vmlink *l, int fd, bool cp_side)
 {
 	memset(l, 0, sizeof(*l));
+	l->ring.memfd = l->ring.bell_me = l->ring.bell_peer = -1;	/* no ring yet */
 	l->buf = malloc((size_t)VML_RX_BATCH * VML_MAX_MSG);
 	l->obuf = malloc(VML_MAX_MSG);
 	if (!l->buf || !l->obuf) {
@@ -358,6 +404,7 @@ int vml_init(struct vmlink *l, int fd, bool cp_side)
 	l->cp_side = cp_side;
 	l->rc_timeout_ms = 5000;
 	l->peer_logoff = -1;
+	l->ring_ack = -1;
 	return 0;
 }
 
@@ -366,6 +413,7 @@ void vml_free(struct vmlink *l)
 	for (unsigned i = 0; i < VML_MAX_NICS; i++)
 		if (l->nics[i].used)
 			vml_del_nic(l, l->nics[i].vdev);
+	vml_ring_close(l);
 	free(l->buf);
 	free(l->obuf);
 	l->buf = l->obuf = NULL;
@@ -387,6 +435,8 @@ int vml_send(struct vmlink *l, const uint8_t *msg, size_t len)
 	for (;;) {
 		ssize_t n = send(l->fd, msg, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 		struct pollfd pfd = { l->fd, POLLOUT, 0 };
+
+		l->syscalls++;
 
 		if (n == (ssize_t)len) {
 			l->sent++;
@@ -415,28 +465,97 @@ static struct vml_nic *find_nic(struct vmlink *l, uint16_t vdev)
 	return NULL;
 }
 
-static int recv_one(struct vmlink *l, int wait_ms, size_t *len)
+/* The descriptors a message carried (SCM_RIGHTS), at most VML_MAX_FDS (the kernel
+ * closes what did not fit).  Only the VM side gives the kernel room for any: a VM
+ * cannot put descriptors into cpnetd. */
+static int take_fds(struct msghdr *mh, int fds[VML_MAX_FDS])
+{
+	int n = 0;
+
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+		size_t cnt;
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		cnt = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < cnt; i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (n < VML_MAX_FDS)
+				fds[n++] = fd;
+			else
+				close(fd);
+		}
+	}
+	return n;
+}
+
+static void close_fds(int *fds, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+}
+
+union vml_cmsg {
+	struct cmsghdr h;
+	char b[CMSG_SPACE(VML_MAX_FDS * sizeof(int))];
+};
+
+static int recv_one(struct vmlink *l, int wait_ms, size_t *len, int fds[VML_MAX_FDS],
+		    int *nfds)
 {
 	struct pollfd pfd = { l->fd, POLLIN, 0 };
+	union vml_cmsg cm;
+	struct iovec iov = { l->buf, VML_MAX_MSG };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	ssize_t n;
 	int rc = poll(&pfd, 1, wait_ms);
 
+	l->syscalls++;
+	*nfds = 0;
 	if (rc < 0)
 		return errno == EINTR ? 0 : -errno;
 	if (rc == 0)
 		return 0;
-	n = recv(l->fd, l->buf, VML_MAX_MSG, MSG_DONTWAIT | MSG_TRUNC);
+	if (!l->cp_side) {
+		mh.msg_control = cm.b;
+		mh.msg_controllen = sizeof(cm.b);
+	}
+	n = recvmsg(l->fd, &mh, MSG_DONTWAIT | MSG_TRUNC | MSG_CMSG_CLOEXEC);
+	l->syscalls++;
+	if (n > 0 && !l->cp_side)
+		*nfds = take_fds(&mh, fds);
 	if (n == 0)
 		return -EPIPE;
 	if (n < 0)
 		return (errno == EAGAIN || errno == EINTR) ? 0 : -EPIPE;
 	if ((size_t)n > VML_MAX_MSG) {
 		l->errors++;
+		close_fds(fds, *nfds);
+		*nfds = 0;
 		return -EMSGSIZE;
 	}
 	*len = (size_t)n;
 	l->received++;
 	return 1;
+}
+
+/* Put one frame in the ring, encoded as a VML_FRAME message straight from its spans
+ * (this side's one copy).  0, -EAGAIN (full), -EPIPE (broken), -ENOSPC (too big). */
+static int ring_put(struct vmlink *l, uint16_t vdev, const struct pframe *f)
+{
+	uint8_t *slot = shr_tx_slot(&l->ring);
+	int len;
+
+	if (!slot)
+		return l->ring.broken ? -EPIPE : -EAGAIN;
+	len = vml_frame_encode(vdev, f, slot, l->ring.slot_size);
+	if (len < 0)
+		return len;
+	shr_tx_put(&l->ring, (uint32_t)len);
+	return 0;
 }
 
 /* Frames of one side replayed on the other. */
@@ -446,6 +565,14 @@ static void vm_tx(void *peer, struct port *from, const struct pframe *f, unsigne
 	struct vmlink *l = vn->proxy.owner;
 
 	(void)from;
+	if (l->ring_tx) {
+		/* n descriptors, one publish, at most one doorbell. */
+		for (unsigned i = 0; i < n; i++)
+			if (ring_put(l, vn->vdev, &f[i]) < 0)
+				port_count_drop(vn->nicport, PD_NOBUF, false, 1);
+		shr_tx_publish(&l->ring);
+		return;
+	}
 	for (unsigned i = 0; i < n; i++) {
 		int len = vml_frame_encode(vn->vdev, &f[i], l->obuf, VML_MAX_MSG);
 
@@ -456,7 +583,7 @@ static void vm_tx(void *peer, struct port *from, const struct pframe *f, unsigne
 }
 
 static int handle(struct vmlink *l, const uint8_t *m, size_t len, uint32_t want_seq,
-		  uint16_t *rc_out);
+		  uint16_t *rc_out, int *fds, int nfds);
 
 static uint16_t vm_addr(void *peer, struct port *from, const struct paddr *a)
 {
@@ -471,9 +598,11 @@ static uint16_t vm_addr(void *peer, struct port *from, const struct paddr *a)
 	len = vml_addr_encode(vn->vdev, seq, a, l->obuf, VML_MAX_MSG);
 	if (len < 0 || vml_send(l, l->obuf, (size_t)len) < 0)
 		return IPA_RC_LAN_OFFLINE;
-	/* Wait for CP's answer, handling what else arrives meanwhile (bounded). */
+	/* Wait for CP's answer, handling what else arrives meanwhile (bounded).  Frames in
+	 * the ring wait: they are the reader's, and this may run inside a delivery. */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
+		int fds[VML_MAX_FDS], nfds = 0;
 		size_t mlen = 0;
 		long ms;
 		int r;
@@ -482,28 +611,46 @@ static uint16_t vm_addr(void *peer, struct port *from, const struct paddr *a)
 		ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
 		if (ms >= l->rc_timeout_ms)
 			return IPA_RC_LAN_OFFLINE;
-		r = recv_one(l, (int)(l->rc_timeout_ms - ms), &mlen);
+		r = recv_one(l, (int)(l->rc_timeout_ms - ms), &mlen, fds, &nfds);
 		if (r < 0 && r != -EMSGSIZE)
 			return IPA_RC_LAN_OFFLINE;
 		if (r <= 0)
 			continue;
-		if (handle(l, l->buf, mlen, seq, &rc) == 2)
+		r = handle(l, l->buf, mlen, seq, &rc, fds, nfds);
+		close_fds(fds, nfds);
+		if (r == 2)
 			return rc;
 	}
 }
 
 static const struct port_ops vm_ops = { vm_tx, vm_addr };
 
-/* Send a NIC's waiting frames in order until the socket is full; true when none wait. */
+/* Send a NIC's waiting frames in order until the socket (or the ring) is full; true
+ * when none wait. */
 static bool flush_nic(struct vmlink *l, struct vml_nic *vn)
 {
 	struct vml_qmsg *q;
+	bool all = true;
 
 	while ((q = vn->qhead) != NULL) {
-		int rc = vml_send(l, q->msg, q->len);
+		int rc;
 
-		if (rc == -EAGAIN)
-			return false;
+		if (l->ring_tx) {
+			uint8_t *slot = shr_tx_slot(&l->ring);
+
+			rc = slot ? 0 : l->ring.broken ? -EPIPE : -EAGAIN;
+			if (slot) {
+				/* Encoded by the same vml_frame_encode, <= VML_MAX_MSG. */
+				memcpy(slot, q->msg, q->len);
+				shr_tx_put(&l->ring, q->len);
+			}
+		} else {
+			rc = vml_send(l, q->msg, q->len);
+		}
+		if (rc == -EAGAIN) {
+			all = false;
+			break;
+		}
 		if (rc < 0)	/* the VM is gone: what waited is lost with it (counted) */
 			port_count_drop(&vn->proxy, PD_DOWN, true, 1);
 		vn->qhead = q->next;
@@ -513,7 +660,9 @@ static bool flush_nic(struct vmlink *l, struct vml_nic *vn)
 		vn->proxy.rxq_used -= q->len;
 		free(q);
 	}
-	return true;
+	if (l->ring_tx)
+		shr_tx_publish(&l->ring);
+	return all;
 }
 
 static void drop_queue(struct vml_nic *vn)
@@ -561,10 +710,10 @@ static bool enqueue(struct vml_nic *vn, const uint8_t *msg, uint32_t len)
 }
 
 /*
- * CP side: frames the LAN delivers to the proxy go to the VM.  The socket holds what
- * the kernel buffers; when it is full (the VM is not reading) frames wait in the NIC's
- * queue, in order, up to the LAN's QUEUESTORAGE; beyond that they are dropped and
- * counted.  Other NICs and VMs never wait for this one.
+ * CP side: frames the LAN delivers to the proxy go to the VM.  The socket (or the
+ * ring) holds what it holds; when it is full (the VM is not reading) frames wait in
+ * the NIC's queue, in order, up to the LAN's QUEUESTORAGE; beyond that they are
+ * dropped and counted.  Other NICs and VMs never wait for this one.
  */
 static unsigned cp_rx(void *owner, struct port *p, const struct pframe *f, unsigned n)
 {
@@ -574,9 +723,25 @@ static unsigned cp_rx(void *owner, struct port *p, const struct pframe *f, unsig
 	unsigned took = 0;
 
 	for (unsigned i = 0; i < n; i++) {
-		int len = vml_frame_encode(vn->vdev, &f[i], l->obuf, VML_MAX_MSG);
-		int rc;
+		int len, rc;
 
+		if (direct && l->ring_tx) {
+			rc = ring_put(l, vn->vdev, &f[i]);
+			if (rc == 0) {
+				took++;
+				continue;
+			}
+			if (rc == -ENOSPC || rc == -EINVAL) {
+				port_count_drop(p, PD_TOOBIG, true, 1);
+				continue;
+			}
+			if (rc != -EAGAIN) {
+				port_count_drop(p, PD_DOWN, true, 1);
+				continue;
+			}
+			direct = false;	/* full: this and what follows wait, in order */
+		}
+		len = vml_frame_encode(vn->vdev, &f[i], l->obuf, VML_MAX_MSG);
 		if (len < 0) {
 			port_count_drop(p, PD_TOOBIG, true, 1);
 			continue;
@@ -591,11 +756,13 @@ static unsigned cp_rx(void *owner, struct port *p, const struct pframe *f, unsig
 				port_count_drop(p, PD_DOWN, true, 1);
 				continue;
 			}
-			direct = false;	/* full: this and what follows wait, in order */
+			direct = false;
 		}
 		if (enqueue(vn, l->obuf, (uint32_t)len))
 			took++;
 	}
+	if (l->ring_tx)
+		shr_tx_publish(&l->ring);
 	return took;
 }
 
@@ -654,9 +821,114 @@ void vml_del_nic(struct vmlink *l, uint16_t vdev)
 	memset(vn, 0, sizeof(*vn));
 }
 
-/* Returns 2 when the awaited ADDR_RC arrived, 1 handled, negative on a bad message. */
+/* ---- the ring ---------------------------------------------------------------------- */
+
+int vml_ring_offer(struct vmlink *l)
+{
+	uint8_t b[VML_HDR_SIZE + VML_RING_SIZE];
+	struct vml_ring_offer o = { SHR_VERSION, VML_RING_SLOTS, VML_RING_SLOT };
+	union vml_cmsg cm;
+	struct iovec iov = { b, 0 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.b,
+			     .msg_controllen = CMSG_SPACE(VML_MAX_FDS * sizeof(int)) };
+	struct cmsghdr *c;
+	int fds[VML_MAX_FDS], len, rc;
+	ssize_t n;
+
+	if (!l->cp_side || l->ring_on)
+		return -EINVAL;
+	len = vml_ring_encode(&o, b, sizeof(b));
+	if (len < 0)
+		return len;
+	rc = shr_create(&l->ring, o.nslots, o.slot_size);
+	if (rc < 0)
+		return rc;
+	iov.iov_len = (size_t)len;
+	memset(&cm, 0, sizeof(cm));
+	c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(VML_MAX_FDS * sizeof(int));
+	shr_fds(&l->ring, fds);
+	memcpy(CMSG_DATA(c), fds, sizeof(fds));
+	n = sendmsg(l->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+	l->syscalls++;
+	if (n != len) {
+		rc = n < 0 ? -errno : -EIO;
+		shr_free(&l->ring);
+		return rc;
+	}
+	l->sent++;
+	/* What the VM puts in may be read now; what CP puts in waits for the ACK. */
+	l->ring_on = true;
+	l->ring_ack = -1;
+	return 0;
+}
+
+void vml_ring_close(struct vmlink *l)
+{
+	l->syscalls += l->ring.bells;
+	if (l->ring.map || l->ring.memfd >= 0 || l->ring.bell_me >= 0)
+		shr_free(&l->ring);
+	l->ring_on = l->ring_tx = false;
+}
+
+int vml_bell_fd(const struct vmlink *l)
+{
+	return l->ring_on ? l->ring.bell_me : -1;
+}
+
+uint64_t vml_syscalls(const struct vmlink *l)
+{
+	return l->syscalls + l->ring.bells;
+}
+
+bool vml_arm(struct vmlink *l)
+{
+	if (!l->ring_on)
+		return false;
+	return shr_arm(&l->ring);
+}
+
+/* VM side: CP offers a ring.  Take it unless told to keep to the socket; answer. */
+static void ring_offered(struct vmlink *l, const uint8_t *m, size_t len, int *fds, int nfds)
+{
+	struct vml_ring_offer o;
+	uint16_t ack = VML_RING_FAILED;
+	uint8_t b[VML_HDR_SIZE + VML_RING_ACK_SIZE];
+	int n;
+
+	if (l->transport == VML_TRANSPORT_SOCKET) {
+		ack = VML_RING_DECLINED;
+	} else if (!l->ring_on && nfds == VML_MAX_FDS && vml_ring_decode(m, len, &o) == 0 &&
+		   o.version == SHR_VERSION && o.slot_size >= VML_MAX_MSG) {
+		int own[VML_MAX_FDS];
+
+		memcpy(own, fds, sizeof(own));
+		for (int i = 0; i < VML_MAX_FDS; i++)
+			fds[i] = -1;	/* the ring's now, attached or closed */
+		if (shr_attach(&l->ring, own) == 0 && l->ring.nslots == o.nslots &&
+		    l->ring.slot_size == o.slot_size) {
+			ack = VML_RING_TAKEN;
+		} else {
+			shr_free(&l->ring);
+		}
+	}
+	n = vml_simple_encode(VML_RING_ACK, 0, 0, ack, b, sizeof(b));
+	if (n > 0 && vml_send(l, b, (size_t)n) == 0 && ack == VML_RING_TAKEN) {
+		l->ring_on = true;
+		l->ring_tx = true;
+		if (l->on_ring)
+			l->on_ring(l->ctx);
+	} else if (ack == VML_RING_TAKEN) {
+		shr_free(&l->ring);
+	}
+}
+
+/* Returns 2 when the awaited ADDR_RC arrived, 1 handled, negative on a bad message.
+ * fds: descriptors the message carried; what handle keeps it sets to -1. */
 static int handle(struct vmlink *l, const uint8_t *m, size_t len, uint32_t want_seq,
-		  uint16_t *rc_out)
+		  uint16_t *rc_out, int *fds, int nfds)
 {
 	struct vml_hdr h;
 	struct vml_nic *vn;
@@ -721,6 +993,22 @@ static int handle(struct vmlink *l, const uint8_t *m, size_t len, uint32_t want_
 		if (l->on_detach)
 			l->on_detach(l->ctx, h.vdev);
 		return 1;
+	case VML_RING:
+		if (l->cp_side)
+			goto bad;
+		ring_offered(l, m, len, fds, nfds);
+		return 1;
+	case VML_RING_ACK:
+		/* Only the answer to our offer, once: a later one changes nothing. */
+		if (!l->cp_side || vml_simple_decode(m, len, &v) < 0 || !l->ring_on ||
+		    l->ring_ack >= 0)
+			goto bad;
+		l->ring_ack = v;
+		if (v == VML_RING_TAKEN)
+			l->ring_tx = true;
+		else
+			vml_ring_close(l);	/* frames stay on the socket */
+		return 1;
 	case VML_LOGOFF:
 		/* A malformed LOGOFF still ends the session, for no stated reason. */
 		l->peer_logoff = vml_simple_decode(m, len, &v) < 0 ? VML_LOGOFF_ENDED : v;
@@ -733,12 +1021,14 @@ bad:
 	return rc < 0 ? rc : -EBADMSG;
 }
 
-/* Frames of consecutive messages for one NIC go to the port as one batch. */
+/* Frames of consecutive messages (or ring entries) for one NIC go to the port as one
+ * batch. */
+#define BATCH_MAX (VML_RING_BATCH > VML_RX_BATCH ? VML_RING_BATCH : VML_RX_BATCH)
 struct rx_batch {
 	struct vml_nic *vn;
 	unsigned n;
-	struct pframe f[VML_RX_BATCH];
-	struct qdio_span sp[VML_RX_BATCH];
+	struct pframe f[BATCH_MAX];
+	struct qdio_span sp[BATCH_MAX];
 };
 
 static void rx_flush(struct vmlink *l, struct rx_batch *b)
@@ -753,48 +1043,178 @@ static void rx_flush(struct vmlink *l, struct rx_batch *b)
 	b->vn = NULL;
 }
 
+/*
+ * Entries are copied out of the shared area into the link's buffer (packed, 8-byte
+ * aligned) before anything looks at them: the peer may rewrite a slot at any time,
+ * and what the switch checks (addresses, VLAN) must be what it forwards.  Only
+ * VML_FRAME messages may be in the ring, with metadata vml_frame_decode accepts;
+ * anything else breaks the ring (SHR_BAD_MSG).
+ */
+int vml_poll_ring(struct vmlink *l)
+{
+	const size_t cap = (size_t)VML_RX_BATCH * VML_MAX_MSG;
+	struct rx_batch b;
+	size_t off = 0;
+	int taken = 0;
+
+	if (!l->ring_on)
+		return 0;
+	if (l->ring.broken)
+		return -EPIPE;
+	b.n = 0;
+	b.vn = NULL;
+	while (taken < VML_RING_BATCH && off + VML_MAX_MSG <= cap) {
+		uint8_t *m = l->buf + off;
+		int len = shr_rx_get(&l->ring, m, VML_MAX_MSG);
+		struct vml_nic *vn;
+
+		if (len == 0)
+			break;
+		if (len < 0)
+			goto broken;
+		taken++;
+		if ((size_t)len <= VML_HDR_SIZE || m[0] != VML_VERSION || m[1] != VML_FRAME ||
+		    vml_frame_decode(m, (size_t)len, &b.f[b.n], &b.sp[b.n]) < 0) {
+			shr_break(&l->ring, SHR_BAD_MSG);
+			goto broken;
+		}
+		l->received++;
+		vn = find_nic(l, be_get16(m + 2));
+		if (!vn) {	/* a NIC that just left the link: not the peer's fault */
+			l->errors++;
+			continue;
+		}
+		if (b.vn != vn && b.n) {
+			/* The decoded frame moves to the front of the next batch. */
+			struct pframe f = b.f[b.n];
+			struct qdio_span sp = b.sp[b.n];
+
+			rx_flush(l, &b);
+			b.f[0] = f;
+			b.sp[0] = sp;
+		}
+		b.f[b.n].spans = &b.sp[b.n];
+		b.vn = vn;
+		b.n++;
+		off += ((size_t)len + 7) & ~(size_t)7;
+	}
+	/* Copied: the slots go back before the frames travel on. */
+	shr_rx_done(&l->ring);
+	rx_flush(l, &b);
+	if (l->ring_tx && l->cp_side)
+		vml_flush(l);	/* room may have come for frames that waited */
+	return l->ring.broken ? -EPIPE : taken;
+
+broken:
+	rx_flush(l, &b);	/* what was checked before the fault still goes */
+	return -EPIPE;
+}
+
+/* The session ended inside a batch: descriptors the rest carried are closed. */
+static void drop_rest(struct vmlink *l, struct mmsghdr *mm, int from, int n)
+{
+	for (int j = from; j < n && !l->cp_side; j++) {
+		int more[VML_MAX_FDS];
+
+		close_fds(more, take_fds(&mm[j].msg_hdr, more));
+	}
+}
+
+/* Nanoseconds, monotonic (vDSO: no syscall). */
+static uint64_t now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
+#define SOCK_BUSY_NS 1000000ull	/* while the ring is busy, the socket once per ms */
+
 int vml_poll(struct vmlink *l, int wait_ms)
 {
 	struct mmsghdr mm[VML_RX_BATCH];
 	struct iovec iov[VML_RX_BATCH];
-	struct pollfd pfd = { l->fd, POLLIN, 0 };
+	union vml_cmsg cm[VML_RX_BATCH];
+	struct pollfd pfd[2] = { { l->fd, POLLIN, 0 }, { vml_bell_fd(l), POLLIN, 0 } };
 	struct rx_batch b;
 	uint16_t dummy;
-	int n, rc;
+	int n, rc, got = 0;
 
-	rc = poll(&pfd, 1, wait_ms);
+	if (l->ring_on) {
+		rc = vml_poll_ring(l);
+		if (rc < 0)
+			return -EPIPE;
+		if (rc > 0) {
+			/* Busy: control messages are rare, the socket is looked at once
+			 * per SOCK_BUSY_NS -- no syscall per frame or per batch. */
+			uint64_t t = now_ns();
+
+			if (t - l->sock_check_ns < SOCK_BUSY_NS)
+				return 1;
+			l->sock_check_ns = t;
+			got = 1;
+			wait_ms = 0;
+		} else if (wait_ms != 0 && vml_arm(l)) {
+			wait_ms = 0;
+		}
+	}
+	rc = poll(pfd, l->ring_on ? 2 : 1, wait_ms);
+	l->syscalls++;
 	if (rc < 0)
-		return errno == EINTR ? 0 : -errno;
+		return errno == EINTR ? got : -errno;
 	if (rc == 0)
-		return 0;
+		return got;
+	if (l->ring_on && pfd[1].revents) {
+		shr_bell_drain(&l->ring);
+		l->syscalls++;
+		rc = vml_poll_ring(l);
+		if (rc < 0)
+			return -EPIPE;
+		got |= rc > 0;
+	}
+	if (!pfd[0].revents)
+		return got;
 	memset(mm, 0, sizeof(mm));
 	for (unsigned i = 0; i < VML_RX_BATCH; i++) {
 		iov[i].iov_base = l->buf + (size_t)i * VML_MAX_MSG;
 		iov[i].iov_len = VML_MAX_MSG;
 		mm[i].msg_hdr.msg_iov = &iov[i];
 		mm[i].msg_hdr.msg_iovlen = 1;
+		if (!l->cp_side) {
+			mm[i].msg_hdr.msg_control = cm[i].b;
+			mm[i].msg_hdr.msg_controllen = sizeof(cm[i].b);
+		}
 	}
-	n = recvmmsg(l->fd, mm, VML_RX_BATCH, MSG_DONTWAIT, NULL);
+	n = recvmmsg(l->fd, mm, VML_RX_BATCH, MSG_DONTWAIT | MSG_CMSG_CLOEXEC, NULL);
+	l->syscalls++;
 	if (n < 0)
-		return (errno == EAGAIN || errno == EINTR) ? 0 : -EPIPE;
+		return (errno == EAGAIN || errno == EINTR) ? got : -EPIPE;
 	b.n = 0;
 	b.vn = NULL;
 	for (int i = 0; i < n; i++) {
 		const uint8_t *m = iov[i].iov_base;
 		size_t len = mm[i].msg_len;
+		int fds[VML_MAX_FDS], nfds = 0;
 		struct vml_nic *vn;
 
+		if (!l->cp_side)
+			nfds = take_fds(&mm[i].msg_hdr, fds);
 		if (len == 0) {		/* end of file: the peer closed */
+			close_fds(fds, nfds);
+			drop_rest(l, mm, i + 1, n);
 			rx_flush(l, &b);
 			return -EPIPE;
 		}
 		l->received++;
 		if (mm[i].msg_hdr.msg_flags & MSG_TRUNC) {
+			close_fds(fds, nfds);
 			l->errors++;
 			continue;
 		}
 		if (len > VML_HDR_SIZE && m[0] == VML_VERSION && m[1] == VML_FRAME &&
 		    (vn = find_nic(l, be_get16(m + 2))) != NULL) {
+			close_fds(fds, nfds);
 			if (b.vn != vn)
 				rx_flush(l, &b);
 			if (vml_frame_decode(m, len, &b.f[b.n], &b.sp[b.n]) < 0) {
@@ -807,12 +1227,15 @@ int vml_poll(struct vmlink *l, int wait_ms)
 			continue;
 		}
 		rx_flush(l, &b);
-		rc = handle(l, m, len, 0, &dummy);
-		if (rc == -EPIPE)
+		rc = handle(l, m, len, 0, &dummy, fds, nfds);
+		close_fds(fds, nfds);
+		if (rc == -EPIPE) {
+			drop_rest(l, mm, i + 1, n);
 			return -EPIPE;
+		}
 	}
 	rx_flush(l, &b);
-	return n > 0 ? 1 : 0;
+	return (n > 0 || got) ? 1 : 0;
 }
 
 int vml_logon_fd(int fd, const char *userid, const char *password, int wait_ms,

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/shmring.h"
 #include "vnic/port.h"
 
 /*
@@ -39,6 +40,8 @@ enum vml_type {
 	VML_ADDR_RC,		/* CP -> VM: its IPA return code */
 	VML_LINK,		/* CP -> VM: LAN up/down (coupled or not) */
 	VML_LOGOFF,		/* either side: the session ends */
+	VML_RING,		/* CP -> VM: frames may go through shared rings (3 fds) */
+	VML_RING_ACK,		/* VM -> CP: u16 VML_RING_* (ring taken, or why not) */
 	VML_TYPE_MAX
 };
 
@@ -83,6 +86,41 @@ enum vml_logoff_reason {
 	VML_LOGOFF_ENDED = 0,		/* LOGOFF, FORCE, a refused session: final */
 	VML_LOGOFF_SHUTDOWN = 1,	/* cpnetd is stopping (restart, upgrade) */
 	VML_LOGOFF_REASON_MAX
+};
+
+/*
+ * VML_RING body (12 bytes): u16 ring layout version (SHR_VERSION), u16 0, u32 slots,
+ * u32 slot size; with SCM_RIGHTS: the memfd, CP's doorbell, the VM's doorbell (in
+ * that order, lib/shmring.h).  Sent by CP after a successful LOGON.  A VM that takes
+ * it answers VML_RING_ACK 0 and from then on sends its frames only through the ring;
+ * CP sends through the ring once the ACK came.  A VM that does not know VML_RING
+ * ignores it (an unknown type) and never answers: the link keeps frames on the socket.
+ * Only VML_FRAME messages travel in the ring's slots (the same encoding); everything
+ * else stays on the socket.  doc/rings.md.
+ */
+#define VML_RING_SIZE 12
+#define VML_RING_ACK_SIZE 2
+enum vml_ring_rc {
+	VML_RING_TAKEN = 0,	/* frames go through the ring both ways */
+	VML_RING_DECLINED = 1,	/* the VM chose the socket (cpnet-guest --transport socket) */
+	VML_RING_FAILED = 2,	/* the VM could not map it (version, sizes, resources) */
+	VML_RING_RC_MAX
+};
+#define VML_RING_SLOTS 128
+#define VML_RING_SLOT ((VML_MAX_MSG + 63) / 64 * 64)
+#define VML_RING_BATCH 64	/* ring entries taken per pass (one batch per NIC) */
+
+struct vml_ring_offer {
+	uint16_t version;
+	uint32_t nslots, slot_size;
+};
+int vml_ring_encode(const struct vml_ring_offer *r, uint8_t *buf, size_t cap);
+int vml_ring_decode(const uint8_t *buf, size_t len, struct vml_ring_offer *r);
+
+/* Which transport a VM side accepts for frames. */
+enum vml_transport {
+	VML_TRANSPORT_RING = 0,	/* the ring when CP offers one (default) */
+	VML_TRANSPORT_SOCKET,	/* frames on the socket, always */
 };
 
 struct vml_hdr {
@@ -144,11 +182,23 @@ struct vmlink {
 	uint8_t *obuf;
 	int rc_timeout_ms;	/* VM side: how long a registration waits for CP */
 	uint64_t sent, received, errors;
+	/* Frames through the shared ring (lib/shmring.h): `ring_on` once the ring is
+	 * mapped (CP: offered; VM: taken), `ring_tx` once this side sends through it.
+	 * ring.broken says why a peer's ring was given up (the link is then dropped). */
+	struct shring ring;
+	bool ring_on, ring_tx;
+	enum vml_transport transport;	/* VM side: what it accepts */
+	int ring_ack;			/* CP side: the VM's VML_RING_ACK, -1 while none */
+	uint64_t syscalls;		/* made by the link (socket, doorbells): bench */
+	uint64_t sock_check_ns;		/* VM side: the socket last looked at while busy */
 	int peer_logoff;	/* the reason of a LOGOFF the peer sent, -1 while none came */
 	/* VM side: CP told us about a NIC / a NIC went away / the session ended. */
 	void (*on_nicdef)(void *ctx, const struct vml_nicdef *d);
 	void (*on_detach)(void *ctx, uint16_t vdev);
 	void (*on_link)(void *ctx, uint16_t vdev, bool up);
+	/* VM side: frames now go through the ring; whoever waits for the link must now
+	 * wait on vml_bell_fd too (a registration may have read the offer). */
+	void (*on_ring)(void *ctx);
 	/* CP side: a registration from the VM; returns the IPA rc. */
 	void *ctx;
 };
@@ -167,6 +217,23 @@ void vml_del_nic(struct vmlink *l, uint16_t vdev);
  * Returns 1 handled, 0 nothing waiting, -EPIPE when the peer is gone or logged off;
  * bad messages are counted in `errors` and skipped (the link survives). */
 int vml_poll(struct vmlink *l, int wait_ms);
+
+/* Ring only: take what the peer put in the ring (up to VML_RING_BATCH entries,
+ * delivered per NIC as batches) and send what waited for room.  No syscall unless the
+ * peer sleeps.  Returns entries taken, 0 none, -EPIPE when the peer broke the ring
+ * (l->ring.broken says how; the caller drops the link). */
+int vml_poll_ring(struct vmlink *l);
+/* About to sleep (ring on): true when the ring has work now (do not sleep); else the
+ * peer rings l->ring.bell_me when it puts something in. */
+bool vml_arm(struct vmlink *l);
+/* The descriptor to wait on besides l->fd (-1 without a ring). */
+int vml_bell_fd(const struct vmlink *l);
+/* CP side, after LOGON: offer a ring (VML_RING).  0, or -errno (then the socket it is). */
+int vml_ring_offer(struct vmlink *l);
+/* Give the ring up (a lost connection: a new one negotiates its own). */
+void vml_ring_close(struct vmlink *l);
+/* Syscalls the link made (socket, doorbells), for benchmarks. */
+uint64_t vml_syscalls(const struct vmlink *l);
 
 /* CP side: send the frames waiting for the VM (each NIC's in order) until the socket
  * is full again.  Returns the frames still waiting (cpnetd then waits for POLLOUT). */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "driver/guest.h"
@@ -686,4 +687,278 @@ TEST(vmlink_queuestorage_bounds_what_waits_for_a_vm)
 	close(sa[1]);
 	close(sb[0]);
 	close(sb[1]);
+}
+
+/* ---- frames through the shared-memory ring ------------------------------------------ */
+
+/* A link pair over a socketpair; CP offers a ring and the VM answers per its transport. */
+static int ring_pair(struct vmlink *vm, struct vmlink *cp, int sv[2], enum vml_transport tr)
+{
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) != 0 || vml_init(vm, sv[0], false) != 0 ||
+	    vml_init(cp, sv[1], true) != 0)
+		return -1;
+	vm->transport = tr;
+	if (vml_ring_offer(cp) != 0 || vml_poll(vm, 100) != 1 || vml_poll(cp, 100) != 1)
+		return -1;
+	return 0;
+}
+
+static void ring_unpair(struct vmlink *vm, struct vmlink *cp, int sv[2])
+{
+	vml_free(vm);
+	vml_free(cp);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+struct tx_rec {
+	unsigned calls, frames;
+	uint8_t first[4];
+};
+
+static void rec_tx(void *peer, struct port *from, const struct pframe *f, unsigned n)
+{
+	struct tx_rec *r = peer;
+
+	(void)from;
+	r->calls++;
+	r->frames += n;
+	if (n)
+		qdio_spans_copy(f[0].spans, f[0].nspans, 0, r->first, sizeof(r->first));
+}
+
+static uint16_t rec_addr(void *peer, struct port *from, const struct paddr *a)
+{
+	(void)peer;
+	(void)from;
+	(void)a;
+	return 0;
+}
+
+static const struct port_ops rec_ops = { rec_tx, rec_addr };
+
+/* Something waits on the socket (MSG_PEEK: left there). */
+static bool sock_has_msg(int fd)
+{
+	uint8_t b[8];
+
+	return recv(fd, b, sizeof(b), MSG_PEEK | MSG_DONTWAIT) > 0;
+}
+
+TEST(vmlink_ring_carries_frames_both_ways_off_the_socket)
+{
+	struct vmlink vm, cp;
+	struct port nicport, *proxy;
+	struct rx_rec rec = { 0, 0 };
+	struct tx_rec txr;
+	uint8_t payload[60] = { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 2, 0, 0, 0, 0, 9 };
+	struct qdio_span sp = { payload, sizeof(payload) };
+	struct pframe f[5];
+	int sv[2];
+
+	REQUIRE(ring_pair(&vm, &cp, sv, VML_TRANSPORT_RING) == 0);
+	CHECK(vm.ring_tx);
+	CHECK(cp.ring_tx);
+	CHECK_EQ(cp.ring_ack, VML_RING_TAKEN);
+	memset(&nicport, 0, sizeof(nicport));
+	memset(&txr, 0, sizeof(txr));
+	nicport.rx = rec_rx;
+	nicport.owner = &rec;
+	REQUIRE(vml_add_nic(&vm, 0x0600, &nicport) != NULL);
+	proxy = vml_add_nic(&cp, 0x0600, NULL);
+	REQUIRE(proxy != NULL);
+	proxy->ops = &rec_ops;
+	proxy->peer = &txr;
+	for (int i = 0; i < 5; i++)
+		f[i] = (struct pframe){ .spans = &sp, .nspans = 1, .kind = PF_ETH,
+					.cast = PF_BROADCAST, .len = sizeof(payload) };
+	/* VM -> CP: five descriptors, nothing on the socket, one batch at CP. */
+	port_tx(&nicport, f, 5);
+	CHECK(!sock_has_msg(sv[1]));
+	CHECK_EQ(vml_poll_ring(&cp), 5);
+	CHECK_EQ(txr.frames, 5);
+	CHECK_EQ(txr.calls, 1);
+	CHECK_MEM(txr.first, payload, 4);
+	CHECK_EQ(proxy->st.tx_packets, 5);
+	/* CP -> VM the same way. */
+	CHECK_EQ(port_deliver(proxy, f, 5), 5);
+	CHECK(!sock_has_msg(sv[0]));
+	CHECK_EQ(vml_poll(&vm, 100), 1);
+	CHECK_EQ(rec.frames, 5);
+	CHECK_EQ(rec.calls, 1);
+	CHECK_EQ(nicport.st.rx_packets, 5);
+	CHECK_EQ(cp.errors, 0);
+	CHECK_EQ(vm.errors, 0);
+	/* A VM that sleeps is rung once for a batch; a busy one not at all. */
+	CHECK(!vml_arm(&vm));
+	CHECK_EQ(port_deliver(proxy, f, 5), 5);
+	CHECK_EQ(cp.ring.bells, 1);
+	CHECK_EQ(port_deliver(proxy, f, 5), 5);
+	CHECK_EQ(cp.ring.bells, 1);
+	CHECK_EQ(vml_poll(&vm, 100), 1);
+	CHECK_EQ(rec.frames, 15);
+	ring_unpair(&vm, &cp, sv);
+}
+
+TEST(vmlink_ring_declined_or_unanswered_keeps_frames_on_the_socket)
+{
+	struct vmlink vm, cp;
+	struct port nicport, *proxy;
+	struct rx_rec rec = { 0, 0 };
+	uint8_t payload[60] = { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF };
+	struct qdio_span sp = { payload, sizeof(payload) };
+	struct pframe f = { .spans = &sp, .nspans = 1, .kind = PF_ETH, .cast = PF_BROADCAST,
+			    .len = sizeof(payload) };
+	uint8_t raw[VML_MAX_MSG];
+	int sv[2];
+
+	/* --transport socket: the VM declines; CP gives the ring up. */
+	REQUIRE(ring_pair(&vm, &cp, sv, VML_TRANSPORT_SOCKET) == 0);
+	CHECK_EQ(cp.ring_ack, VML_RING_DECLINED);
+	CHECK(!cp.ring_on);
+	CHECK(!vm.ring_on);
+	CHECK_EQ(vml_bell_fd(&cp), -1);
+	memset(&nicport, 0, sizeof(nicport));
+	nicport.rx = rec_rx;
+	nicport.owner = &rec;
+	REQUIRE(vml_add_nic(&vm, 0x0600, &nicport) != NULL);
+	proxy = vml_add_nic(&cp, 0x0600, NULL);
+	REQUIRE(proxy != NULL);
+	CHECK_EQ(port_deliver(proxy, &f, 1), 1);
+	CHECK(sock_has_msg(sv[0]));
+	CHECK_EQ(vml_poll(&vm, 100), 1);
+	CHECK_EQ(rec.frames, 1);
+	ring_unpair(&vm, &cp, sv);
+
+	/* A VM from before rings reads the offer as an unknown message (its descriptors
+	 * discarded by the kernel) and never answers: CP keeps to the socket. */
+	REQUIRE(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) == 0);
+	REQUIRE(vml_init(&cp, sv[1], true) == 0);
+	REQUIRE(vml_ring_offer(&cp) == 0);
+	CHECK(recv(sv[0], raw, sizeof(raw), 0) == VML_HDR_SIZE + VML_RING_SIZE);
+	CHECK_EQ(raw[1], VML_RING);
+	proxy = vml_add_nic(&cp, 0x0600, NULL);
+	REQUIRE(proxy != NULL);
+	CHECK_EQ(port_deliver(proxy, &f, 1), 1);
+	CHECK(recv(sv[0], raw, sizeof(raw), MSG_DONTWAIT) == VML_HDR_SIZE + VML_FRAME_META + 60);
+	CHECK_EQ(raw[1], VML_FRAME);
+	CHECK(!cp.ring_tx);
+	vml_free(&cp);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/* The VM side writes into its ring what a hostile VM could: CP drops the link (the
+ * caller closes it; cpnetd counts why) after delivering what was good before. */
+enum garbage { G_PROD_JUMP, G_LEN, G_META, G_TYPE, G_NR };
+
+TEST(vmlink_ring_garbage_from_the_vm_breaks_the_link)
+{
+	static const enum shr_break want[G_NR] = { SHR_BAD_PROD, SHR_BAD_LEN, SHR_BAD_MSG,
+						   SHR_BAD_MSG };
+
+	for (int g = 0; g < G_NR; g++) {
+		struct vmlink vm, cp;
+		struct port nicport, *proxy;
+		struct tx_rec txr;
+		uint8_t payload[60] = { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF };
+		struct qdio_span sp = { payload, sizeof(payload) };
+		struct pframe f = { .spans = &sp, .nspans = 1, .kind = PF_ETH,
+				    .cast = PF_BROADCAST, .len = sizeof(payload) };
+		uint8_t *slot;
+		int sv[2], len;
+
+		REQUIRE(ring_pair(&vm, &cp, sv, VML_TRANSPORT_RING) == 0);
+		memset(&nicport, 0, sizeof(nicport));
+		memset(&txr, 0, sizeof(txr));
+		REQUIRE(vml_add_nic(&vm, 0x0600, &nicport) != NULL);
+		proxy = vml_add_nic(&cp, 0x0600, NULL);
+		REQUIRE(proxy != NULL);
+		proxy->ops = &rec_ops;
+		proxy->peer = &txr;
+		port_tx(&nicport, &f, 1);	/* one good frame first */
+		slot = shr_tx_slot(&vm.ring);
+		REQUIRE(slot != NULL);
+		len = vml_frame_encode(0x0600, &f, slot, vm.ring.slot_size);
+		REQUIRE(len > 0);
+		switch (g) {
+		case G_PROD_JUMP:
+			break;
+		case G_LEN:
+			len = (int)vm.ring.slot_size + 1;
+			break;
+		case G_META:
+			slot[VML_HDR_SIZE] = 9;		/* kind */
+			break;
+		case G_TYPE:
+			slot[1] = VML_LOGON;		/* control messages stay on the socket */
+			break;
+		}
+		shr_tx_put(&vm.ring, (uint32_t)len);
+		shr_tx_publish(&vm.ring);
+		if (g == G_PROD_JUMP)
+			__atomic_store_n(shr_peer_prod(&vm.ring, 1), 1000, __ATOMIC_RELEASE);
+		CHECK_EQ(vml_poll_ring(&cp), -EPIPE);
+		CHECK_EQ(cp.ring.broken, want[g]);
+		CHECK_EQ(txr.frames, g == G_PROD_JUMP ? 0 : 1);
+		/* For good: the next look says the same, and vml_poll too. */
+		CHECK_EQ(vml_poll_ring(&cp), -EPIPE);
+		CHECK_EQ(vml_poll(&cp, 0), -EPIPE);
+		ring_unpair(&vm, &cp, sv);
+	}
+}
+
+/* The VM process dies in the middle of its stream: CP gets what it published, then
+ * the socket's end; the ring was not broken. */
+TEST(vmlink_ring_peer_dying_mid_stream)
+{
+	struct vmlink cp;
+	struct port *proxy;
+	struct tx_rec txr;
+	int sv[2], r = 0, status;
+	pid_t pid;
+
+	REQUIRE(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) == 0);
+	REQUIRE(vml_init(&cp, sv[1], true) == 0);
+	REQUIRE(vml_ring_offer(&cp) == 0);
+	proxy = vml_add_nic(&cp, 0x0600, NULL);
+	REQUIRE(proxy != NULL);
+	memset(&txr, 0, sizeof(txr));
+	proxy->ops = &rec_ops;
+	proxy->peer = &txr;
+	pid = fork();
+	REQUIRE(pid >= 0);
+	if (pid == 0) {
+		struct vmlink vm;
+		struct port nicport;
+		uint8_t payload[60] = { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF };
+		struct qdio_span sp = { payload, sizeof(payload) };
+		struct pframe f = { .spans = &sp, .nspans = 1, .kind = PF_ETH,
+				    .cast = PF_BROADCAST, .len = sizeof(payload) };
+
+		close(sv[1]);
+		if (vml_init(&vm, sv[0], false) != 0 || vml_poll(&vm, 1000) != 1 || !vm.ring_tx)
+			_exit(1);
+		memset(&nicport, 0, sizeof(nicport));
+		vml_add_nic(&vm, 0x0600, &nicport);
+		for (int i = 0; i < 7; i++)
+			port_tx(&nicport, &f, 1);
+		/* An entry half written, never published, then gone without LOGOFF. */
+		memset(shr_tx_slot(&vm.ring), 0xEE, 20);
+		_exit(0);
+	}
+	close(sv[0]);
+	REQUIRE(waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	for (int n = 0; n < 50; n++) {
+		r = vml_poll(&cp, 100);
+		if (r < 0)
+			break;
+	}
+	CHECK_EQ(r, -EPIPE);
+	CHECK_EQ(txr.frames, 7);
+	CHECK_EQ(cp.ring.broken, SHR_OK);
+	CHECK_EQ(cp.ring_ack, VML_RING_TAKEN);
+	vml_free(&cp);
+	close(sv[1]);
 }

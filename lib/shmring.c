@@ -1,0 +1,408 @@
+/* lib/shmring.c - the shared-memory ring pair (see shmring.h): layout, the producer
+ * and consumer halves with their ordering, doorbells, and the checks on the peer. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* memfd_create, F_ADD_SEALS */
+#endif
+#include "lib/shmring.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define HDR_MAGIC	0
+#define HDR_VERSION	4
+#define HDR_NSLOTS	8
+#define HDR_SLOTSIZE	12
+#define HDR_SIZE	16
+#define CTL_OFF		256	/* queue q's control at CTL_OFF + q * CTL_SIZE */
+#define CTL_SIZE	256
+#define DESC_OFF	4096
+#define DESC_SIZE	8
+#define PAGE		4096u
+
+/* A queue's control block: each word on its own cache line (two writers never share
+ * one).  Accessed only with __atomic builtins. */
+struct shr_q {
+	uint32_t prod;
+	uint8_t pad0[60];
+	uint32_t cons;
+	uint8_t pad1[60];
+	uint32_t sleeps;
+	uint8_t pad2[60];
+	uint32_t waits;
+	uint8_t pad3[60];
+};
+_Static_assert(sizeof(struct shr_q) == CTL_SIZE, "queue control is 4 cache lines");
+_Static_assert(CTL_OFF + 2 * CTL_SIZE <= DESC_OFF, "control fits the first page");
+
+static size_t round_page(size_t n)
+{
+	return (n + PAGE - 1) & ~(size_t)(PAGE - 1);
+}
+
+static size_t area_size(uint32_t nslots, uint32_t slot_size, size_t *slots_off)
+{
+	size_t d = round_page((size_t)2 * nslots * DESC_SIZE);
+
+	*slots_off = DESC_OFF + d;
+	return *slots_off + round_page((size_t)2 * nslots * slot_size);
+}
+
+static bool sizes_ok(uint32_t nslots, uint32_t slot_size)
+{
+	return nslots >= 2 && nslots <= SHR_MAX_SLOTS && !(nslots & (nslots - 1)) &&
+	       slot_size >= 64 && slot_size <= SHR_MAX_SLOT && !(slot_size % 64);
+}
+
+/* Point the queue pointers into the map; A sends on queue 0, B on queue 1. */
+static void layout(struct shring *r, size_t slots_off)
+{
+	uint8_t *q0 = r->map + CTL_OFF, *q1 = q0 + CTL_SIZE;
+	uint8_t *d0 = r->map + DESC_OFF, *d1 = d0 + (size_t)r->nslots * DESC_SIZE;
+	uint8_t *s0 = r->map + slots_off, *s1 = s0 + (size_t)r->nslots * r->slot_size;
+
+	r->txq = (struct shr_q *)(r->side_b ? q1 : q0);
+	r->rxq = (struct shr_q *)(r->side_b ? q0 : q1);
+	r->txd = r->side_b ? d1 : d0;
+	r->rxd = r->side_b ? d0 : d1;
+	r->txs = r->side_b ? s1 : s0;
+	r->rxs = r->side_b ? s0 : s1;
+}
+
+int shr_create(struct shring *r, uint32_t nslots, uint32_t slot_size)
+{
+	size_t slots_off, size;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	r->memfd = r->bell_me = r->bell_peer = -1;
+	if (!sizes_ok(nslots, slot_size))
+		return -EINVAL;
+	size = area_size(nslots, slot_size, &slots_off);
+	r->memfd = memfd_create("cpnet-ring", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (r->memfd < 0)
+		return -errno;
+	/* Sealed before anyone else sees it: the peer cannot truncate the area under our
+	 * mapping (which would turn our next access into SIGBUS). */
+	if (ftruncate(r->memfd, (off_t)size) < 0 ||
+	    fcntl(r->memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0)
+		goto fail_errno;
+	r->bell_me = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	r->bell_peer = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (r->bell_me < 0 || r->bell_peer < 0)
+		goto fail_errno;
+	r->map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, r->memfd, 0);
+	if (r->map == MAP_FAILED) {
+		r->map = NULL;
+		goto fail_errno;
+	}
+	r->size = size;
+	r->nslots = nslots;
+	r->slot_size = slot_size;
+	memcpy(r->map + HDR_MAGIC, &(uint32_t){ SHR_MAGIC }, 4);
+	memcpy(r->map + HDR_VERSION, &(uint32_t){ SHR_VERSION }, 4);
+	memcpy(r->map + HDR_NSLOTS, &nslots, 4);
+	memcpy(r->map + HDR_SLOTSIZE, &slot_size, 4);
+	memcpy(r->map + HDR_SIZE, &(uint64_t){ size }, 8);
+	layout(r, slots_off);
+	return 0;
+
+fail_errno:
+	rc = -errno;
+	shr_free(r);
+	return rc;
+}
+
+void shr_fds(const struct shring *r, int fds[3])
+{
+	fds[0] = r->memfd;
+	fds[1] = r->side_b ? r->bell_peer : r->bell_me;
+	fds[2] = r->side_b ? r->bell_me : r->bell_peer;
+}
+
+int shr_attach(struct shring *r, const int fds[3])
+{
+	uint32_t magic, version, nslots, slot_size;
+	uint64_t hsize;
+	size_t slots_off, size;
+	struct stat st;
+	uint8_t hdr[24];
+	int seals, rc;
+
+	memset(r, 0, sizeof(*r));
+	r->side_b = true;
+	r->memfd = fds[0];
+	r->bell_peer = fds[1];
+	r->bell_me = fds[2];
+	if (fstat(r->memfd, &st) < 0)
+		goto fail_errno;
+	seals = fcntl(r->memfd, F_GET_SEALS);
+	if (!S_ISREG(st.st_mode) || seals < 0 || !(seals & F_SEAL_SHRINK) ||
+	    (size_t)st.st_size < DESC_OFF) {
+		rc = -EPROTO;
+		goto fail;
+	}
+	if (pread(r->memfd, hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr))
+		goto fail_errno;
+	memcpy(&magic, hdr + HDR_MAGIC, 4);
+	memcpy(&version, hdr + HDR_VERSION, 4);
+	memcpy(&nslots, hdr + HDR_NSLOTS, 4);
+	memcpy(&slot_size, hdr + HDR_SLOTSIZE, 4);
+	memcpy(&hsize, hdr + HDR_SIZE, 8);
+	if (magic != SHR_MAGIC || version != SHR_VERSION) {
+		rc = -EPROTO;
+		goto fail;
+	}
+	if (!sizes_ok(nslots, slot_size)) {
+		rc = -EINVAL;
+		goto fail;
+	}
+	size = area_size(nslots, slot_size, &slots_off);
+	if (hsize != size || (uint64_t)st.st_size != size) {
+		rc = -EINVAL;
+		goto fail;
+	}
+	r->map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, r->memfd, 0);
+	if (r->map == MAP_FAILED) {
+		r->map = NULL;
+		goto fail_errno;
+	}
+	r->size = size;
+	r->nslots = nslots;
+	r->slot_size = slot_size;
+	layout(r, slots_off);
+	/* Start where A's side is now (a fresh area: 0; never trusted beyond a check). */
+	r->tx_prod = r->tx_pub = r->tx_cons = __atomic_load_n(&r->txq->prod, __ATOMIC_ACQUIRE);
+	r->rx_cons = r->rx_pub = r->rx_prod = __atomic_load_n(&r->rxq->cons, __ATOMIC_ACQUIRE);
+	if (__atomic_load_n(&r->txq->cons, __ATOMIC_ACQUIRE) != r->tx_prod ||
+	    __atomic_load_n(&r->rxq->prod, __ATOMIC_ACQUIRE) != r->rx_cons) {
+		rc = -EPROTO;	/* not a fresh area */
+		goto fail;
+	}
+	return 0;
+
+fail_errno:
+	rc = -errno;
+fail:
+	shr_free(r);
+	return rc;
+}
+
+void shr_free(struct shring *r)
+{
+	if (r->map)
+		munmap(r->map, r->size);
+	if (r->memfd >= 0)
+		close(r->memfd);
+	if (r->bell_me >= 0)
+		close(r->bell_me);
+	if (r->bell_peer >= 0)
+		close(r->bell_peer);
+	memset(r, 0, sizeof(*r));
+	r->memfd = r->bell_me = r->bell_peer = -1;
+	r->broken = SHR_OK;
+}
+
+void shr_break(struct shring *r, enum shr_break why)
+{
+	if (!r->broken)
+		r->broken = why;
+}
+
+static void ring_peer(struct shring *r)
+{
+	uint64_t one = 1;
+	ssize_t w = write(r->bell_peer, &one, sizeof(one));
+
+	/* EAGAIN: the counter is already near its top, so the peer wakes anyway. */
+	(void)w;
+	r->bells++;
+}
+
+/* ---- producer ---------------------------------------------------------------------- */
+
+/* The peer's consumer index, checked: between what we saw last and what we produced
+ * (a peer cannot take what we did not publish, nor give back twice). */
+static bool load_tx_cons(struct shring *r)
+{
+	uint32_t c = __atomic_load_n(&r->txq->cons, __ATOMIC_ACQUIRE);
+
+	if ((uint32_t)(c - r->tx_cons) > (uint32_t)(r->tx_pub - r->tx_cons)) {
+		shr_break(r, SHR_BAD_CONS);
+		return false;
+	}
+	r->tx_cons = c;
+	return true;
+}
+
+uint8_t *shr_tx_slot(struct shring *r)
+{
+	if (r->broken)
+		return NULL;
+	if (r->tx_prod - r->tx_cons >= r->nslots) {
+		if (!load_tx_cons(r))
+			return NULL;
+		if (r->tx_prod - r->tx_cons >= r->nslots) {
+			/* Full: ask for a doorbell, then look once more (it may have
+			 * emptied between the look and the flag). */
+			__atomic_store_n(&r->txq->waits, 1, __ATOMIC_RELAXED);
+			__atomic_thread_fence(__ATOMIC_SEQ_CST);
+			if (!load_tx_cons(r))
+				return NULL;
+			if (r->tx_prod - r->tx_cons >= r->nslots) {
+				r->tx_full++;
+				return NULL;
+			}
+			__atomic_store_n(&r->txq->waits, 0, __ATOMIC_RELAXED);
+		}
+	}
+	return r->txs + (size_t)(r->tx_prod & (r->nslots - 1)) * r->slot_size;
+}
+
+void shr_tx_put(struct shring *r, uint32_t len)
+{
+	uint8_t *d = r->txd + (size_t)(r->tx_prod & (r->nslots - 1)) * DESC_SIZE;
+
+	__atomic_store_n((uint32_t *)d, len, __ATOMIC_RELAXED);
+	r->tx_prod++;
+	r->tx_frames++;
+}
+
+int shr_tx_publish(struct shring *r)
+{
+	if (r->broken)
+		return -EPIPE;
+	if (r->tx_pub == r->tx_prod)
+		return 0;
+	r->tx_pub = r->tx_prod;
+	__atomic_store_n(&r->txq->prod, r->tx_pub, __ATOMIC_RELEASE);
+	/* Pairs with the consumer's fence between setting `sleeps` and its re-check. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&r->txq->sleeps, __ATOMIC_RELAXED) &&
+	    __atomic_exchange_n(&r->txq->sleeps, 0, __ATOMIC_RELAXED))
+		ring_peer(r);
+	return 0;
+}
+
+/* ---- consumer ---------------------------------------------------------------------- */
+
+/* The peer's producer index, checked: never back, never more than a ring ahead of
+ * what we have taken. */
+static bool load_rx_prod(struct shring *r)
+{
+	uint32_t p = __atomic_load_n(&r->rxq->prod, __ATOMIC_ACQUIRE);
+
+	if ((uint32_t)(p - r->rx_cons) > r->nslots ||
+	    (uint32_t)(p - r->rx_cons) < (uint32_t)(r->rx_prod - r->rx_cons)) {
+		shr_break(r, SHR_BAD_PROD);
+		return false;
+	}
+	r->rx_prod = p;
+	return true;
+}
+
+int shr_rx_get(struct shring *r, uint8_t *buf, uint32_t cap)
+{
+	uint32_t i, len;
+
+	if (r->broken)
+		return -EPIPE;
+	if (r->rx_cons == r->rx_prod && (!load_rx_prod(r) || r->rx_cons == r->rx_prod))
+		return r->broken ? -EPIPE : 0;
+	i = r->rx_cons & (r->nslots - 1);
+	/* Read once: the copy below uses this value, whatever the peer writes next. */
+	len = __atomic_load_n((uint32_t *)(r->rxd + (size_t)i * DESC_SIZE), __ATOMIC_RELAXED);
+	if (len > r->slot_size || len > cap || len > INT32_MAX) {
+		shr_break(r, SHR_BAD_LEN);
+		return -EPIPE;
+	}
+	memcpy(buf, r->rxs + (size_t)i * r->slot_size, len);
+	r->rx_cons++;
+	r->rx_frames++;
+	return (int)len;
+}
+
+void shr_rx_done(struct shring *r)
+{
+	if (r->rx_pub == r->rx_cons || r->broken)
+		return;
+	r->rx_pub = r->rx_cons;
+	__atomic_store_n(&r->rxq->cons, r->rx_pub, __ATOMIC_RELEASE);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&r->rxq->waits, __ATOMIC_RELAXED) &&
+	    __atomic_exchange_n(&r->rxq->waits, 0, __ATOMIC_RELAXED))
+		ring_peer(r);
+}
+
+bool shr_arm(struct shring *r)
+{
+	if (r->broken)
+		return true;	/* let the caller find it and drop the link */
+	if (r->rx_cons != r->rx_prod)
+		return true;
+	r->arms++;
+	__atomic_store_n(&r->rxq->sleeps, 1, __ATOMIC_RELAXED);
+	/* Pairs with the producer's fence between publishing and reading `sleeps`. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (!load_rx_prod(r) || r->rx_cons != r->rx_prod) {
+		__atomic_store_n(&r->rxq->sleeps, 0, __ATOMIC_RELAXED);
+		return true;
+	}
+	return false;
+}
+
+void shr_bell_drain(struct shring *r)
+{
+	uint64_t v;
+	ssize_t n = read(r->bell_me, &v, sizeof(v));
+
+	(void)n;	/* EAGAIN: a spurious wakeup (the peer may ring at will) */
+}
+
+const char *shr_break_name(enum shr_break why)
+{
+	static const char *const names[SHR_BREAK_MAX] = {
+		[SHR_OK] = "none",
+		[SHR_BAD_PROD] = "producer index out of range",
+		[SHR_BAD_CONS] = "consumer index out of range",
+		[SHR_BAD_LEN] = "descriptor length beyond the slot",
+		[SHR_BAD_MSG] = "malformed entry",
+	};
+
+	return (unsigned)why < SHR_BREAK_MAX ? names[why] : "?";
+}
+
+/* ---- test and fuzz access ---------------------------------------------------------- */
+
+static struct shr_q *queue(struct shring *r, unsigned q)
+{
+	return (struct shr_q *)(r->map + CTL_OFF + (size_t)(q & 1) * CTL_SIZE);
+}
+
+uint32_t *shr_peer_prod(struct shring *r, unsigned q)
+{
+	return &queue(r, q)->prod;
+}
+
+uint32_t *shr_peer_cons(struct shring *r, unsigned q)
+{
+	return &queue(r, q)->cons;
+}
+
+uint32_t *shr_peer_len(struct shring *r, unsigned q, uint32_t i)
+{
+	uint8_t *d = r->map + DESC_OFF + (size_t)(q & 1) * r->nslots * DESC_SIZE;
+
+	return (uint32_t *)(d + (size_t)(i & (r->nslots - 1)) * DESC_SIZE);
+}
+
+uint8_t *shr_peer_slot(struct shring *r, unsigned q, uint32_t i)
+{
+	uint8_t *base = (q & 1) ? (r->side_b ? r->txs : r->rxs) : (r->side_b ? r->rxs : r->txs);
+
+	return base + (size_t)(i & (r->nslots - 1)) * r->slot_size;
+}

@@ -1,0 +1,121 @@
+/* lib/shmring.h - frames between two processes without a syscall per frame: a memfd
+ * both map, a single-producer ring each way, eventfd doorbells rung only on sleepers. */
+#ifndef CPNET_LIB_SHMRING_H
+#define CPNET_LIB_SHMRING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * One shared area per pair of processes, created by side A (the more trusted one: it
+ * seals the memfd so that the peer can neither shrink it under A's mapping nor grow
+ * it) and attached by side B from the three descriptors A passes (shr_fds order).
+ * Queue 0 carries A -> B, queue 1 B -> A.  The payload of a slot is opaque here: the
+ * user (vnic/vmlink for frames, application ports later) puts its own message in it.
+ *
+ * Layout (host byte order: both processes run on one host), doc/rings.md:
+ *	0	header: u32 magic, u32 version, u32 nslots, u32 slot_size, u64 size
+ *	256	queue 0 control, 512 queue 1 control: four 64-byte lines each --
+ *		+0 prod (producer's), +64 cons (consumer's), +128 sleeps (consumer: "ring
+ *		me"), +192 waits (producer: "ring me when there is room")
+ *	4096	queue 0 descriptors, then queue 1's: nslots x {u32 len, u32 rsvd},
+ *		page aligned
+ *	...	queue 0 slots, then queue 1's: nslots x slot_size each, page aligned
+ * Indices run free (u32, wrapping); entry i is descriptor/slot i % nslots.
+ *
+ * Ordering: the producer fills slots and descriptors, then stores prod with release;
+ * the consumer loads prod with acquire, copies what it takes, then stores cons with
+ * release.  A side about to sleep sets its flag, then (full fence) reads the index
+ * again: a peer that published meanwhile either sees the flag (and rings) or was
+ * seen by the re-check -- no lost wakeup.  The ringing side takes the flag with an
+ * exchange, so one sleep costs at most one doorbell.
+ *
+ * The peer is hostile: every index or length read from the area is read once, checked
+ * (prod - cons <= nslots and never backwards, len <= slot_size) and the slot copied
+ * before use.  A violation breaks the ring for good (`broken` says why): the user
+ * drops the link.  Nothing A reads depends on the header, which B could rewrite.
+ */
+
+#define SHR_MAGIC	0x43505247u	/* "CPRG" */
+#define SHR_VERSION	1
+#define SHR_MAX_SLOTS	4096
+#define SHR_MAX_SLOT	(1u << 20)
+
+enum shr_break {
+	SHR_OK = 0,
+	SHR_BAD_PROD,		/* the producer index jumped beyond the ring or went back */
+	SHR_BAD_CONS,		/* the consumer index passed the producer or went back */
+	SHR_BAD_LEN,		/* a descriptor's length beyond the slot (or the reader's cap) */
+	SHR_BAD_MSG,		/* the user found the slot's content malformed (shr_break) */
+	SHR_BREAK_MAX
+};
+
+struct shr_q;
+
+struct shring {
+	uint8_t *map;
+	size_t size;
+	int memfd;		/* kept by A to pass (and by B to keep); closed by shr_free */
+	int bell_me;		/* readable when the peer rang for us */
+	int bell_peer;		/* written to wake the peer */
+	bool side_b;
+	uint32_t nslots, slot_size;
+	struct shr_q *txq, *rxq;
+	uint8_t *txd, *rxd, *txs, *rxs;
+	/* The truth of each index is private; the shared copies are only published. */
+	uint32_t tx_prod;	/* next entry to fill */
+	uint32_t tx_pub;	/* what the peer has been shown */
+	uint32_t tx_cons;	/* the peer's consumer index as last validated */
+	uint32_t rx_cons;	/* next entry to take */
+	uint32_t rx_pub;	/* what the peer has been given back */
+	uint32_t rx_prod;	/* the peer's producer index as last validated */
+	enum shr_break broken;
+	/* Counters: doorbells rung, wakeups asked, frames each way, ring-full events. */
+	uint64_t bells, arms, tx_frames, rx_frames, tx_full;
+};
+
+/* Side A: a new area with nslots (power of two, <= SHR_MAX_SLOTS) slots of slot_size
+ * bytes (<= SHR_MAX_SLOT) each way.  0 or -errno (-EINVAL, -ENOMEM, ...). */
+int shr_create(struct shring *r, uint32_t nslots, uint32_t slot_size);
+/* The descriptors A passes to B: memfd, A's bell, B's bell (A keeps its own). */
+void shr_fds(const struct shring *r, int fds[3]);
+/* Side B: attach to what A passed (takes the descriptors, even on failure).  Checks
+ * the header against the memfd's size and its seals.  0, -EPROTO (not a ring of this
+ * version), -EINVAL (sizes), -errno. */
+int shr_attach(struct shring *r, const int fds[3]);
+void shr_free(struct shring *r);
+
+/* ---- producer ---- */
+/* The next free slot (slot_size bytes to fill), or NULL when the ring is full or
+ * broken; a full ring asks the peer to ring when it takes something. */
+uint8_t *shr_tx_slot(struct shring *r);
+/* The slot from shr_tx_slot holds len bytes: it is the next entry, not yet visible. */
+void shr_tx_put(struct shring *r, uint32_t len);
+/* Make every put entry visible (one release store) and ring the peer if it sleeps:
+ * a batch costs at most one syscall.  0, or -EPIPE when the ring is broken. */
+int shr_tx_publish(struct shring *r);
+
+/* ---- consumer ---- */
+/* The next entry copied into buf (cap bytes): its length, 0 when none waits, -EPIPE
+ * when the ring is (or is now) broken. */
+int shr_rx_get(struct shring *r, uint8_t *buf, uint32_t cap);
+/* Give the taken entries back (one release store); rings a producer waiting for room. */
+void shr_rx_done(struct shring *r);
+/* About to sleep on bell_me: say so.  True when something arrived (or room came) since
+ * the last look -- then do not sleep (the flag is taken back). */
+bool shr_arm(struct shring *r);
+/* bell_me was readable: empty it. */
+void shr_bell_drain(struct shring *r);
+/* The user found an entry malformed: the ring is broken with SHR_BAD_MSG. */
+void shr_break(struct shring *r, enum shr_break why);
+const char *shr_break_name(enum shr_break why);
+
+/* Test and fuzz access: the shared control words of queue q (0 = A -> B), and the
+ * descriptor length word of entry i, as the peer would write them. */
+uint32_t *shr_peer_prod(struct shring *r, unsigned q);
+uint32_t *shr_peer_cons(struct shring *r, unsigned q);
+uint32_t *shr_peer_len(struct shring *r, unsigned q, uint32_t i);
+uint8_t *shr_peer_slot(struct shring *r, unsigned q, uint32_t i);
+
+#endif

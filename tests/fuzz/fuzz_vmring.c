@@ -1,0 +1,161 @@
+/* tests/fuzz/fuzz_vmring.c - libFuzzer target: cpnetd's side of a vmlink ring while the
+ * "VM" (this harness, attached as side B) writes arbitrary indices, lengths and slots. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "lib/shmring.h"
+#include "qdio/queue.h"
+#include "vnic/vmlink.h"
+
+/*
+ * Each input runs on a fresh link: cpnetd's vmlink (CP side) offers its ring, the
+ * harness attaches to it as the VM would and answers the ACK.  Then records:
+ *	u8 op, u16 a, u32 b, then for op 3 and 4 up to 255 bytes (u8 length first)
+ *	0: the VM's producer index := b		1: cpnetd's consumer index seen := b
+ *	2: descriptor a's length := b		3: bytes into slot a at offset b % 256
+ *	4: a well-formed frame of the given bytes (as a VM would put it), published
+ *	5: cpnetd sends a frames to the VM (fills the CP -> VM queue)
+ *	6: publish the harness's puts as they are
+ * After each record cpnetd takes what is there (vml_poll_ring).  Invariants: no crash,
+ * every frame delivered is <= 65536 bytes, a broken ring stays broken with a reason.
+ */
+#define VDEV 0x0600
+
+static uint64_t delivered;
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void must(int cond)
+{
+	if (!cond)
+		__builtin_trap();
+}
+
+static void sink_tx(void *peer, struct port *from, const struct pframe *f, unsigned n)
+{
+	uint8_t buf[64];
+
+	(void)peer;
+	(void)from;
+	for (unsigned i = 0; i < n; i++) {
+		must(f[i].len <= 65536);
+		must(qdio_spans_copy(f[i].spans, f[i].nspans, 0, buf,
+				     f[i].len < sizeof(buf) ? f[i].len : sizeof(buf)) ==
+		     (f[i].len < sizeof(buf) ? f[i].len : sizeof(buf)));
+		delivered++;
+	}
+}
+
+static uint16_t sink_addr(void *peer, struct port *from, const struct paddr *a)
+{
+	(void)peer;
+	(void)from;
+	(void)a;
+	return 0;
+}
+
+static const struct port_ops sink_ops = { sink_tx, sink_addr };
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct vmlink cpl;
+	struct shring vm;
+	struct port *proxy;
+	uint8_t ack[VML_HDR_SIZE + VML_RING_ACK_SIZE], frame[300];
+	int sv[2], fds[3], dups[3], n;
+	size_t off = 0;
+	enum shr_break was = SHR_OK;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) != 0)
+		return 0;
+	must(vml_init(&cpl, sv[1], true) == 0);
+	proxy = vml_add_nic(&cpl, VDEV, NULL);
+	must(proxy != NULL);
+	proxy->ops = &sink_ops;
+	proxy->rxq_limit = 1 << 20;
+	must(vml_ring_offer(&cpl) == 0);
+	shr_fds(&cpl.ring, fds);
+	for (int i = 0; i < 3; i++)
+		dups[i] = dup(fds[i]);
+	must(shr_attach(&vm, dups) == 0);
+	n = vml_simple_encode(VML_RING_ACK, 0, 0, VML_RING_TAKEN, ack, sizeof(ack));
+	must(n > 0 && write(sv[0], ack, (size_t)n) == n);
+	must(vml_poll(&cpl, 0) == 1 && cpl.ring_tx);
+
+	while (off + 7 <= size) {
+		uint8_t op = data[off] % 7;
+		uint16_t a = (uint16_t)(data[off + 1] << 8 | data[off + 2]);
+		uint32_t b = (uint32_t)data[off + 3] << 24 | (uint32_t)data[off + 4] << 16 |
+			     (uint32_t)data[off + 5] << 8 | data[off + 6];
+		const uint8_t *bytes = NULL;
+		size_t blen = 0;
+		int r;
+
+		off += 7;
+		if (op == 3 || op == 4) {
+			if (off >= size)
+				break;
+			blen = data[off++];
+			if (blen > size - off)
+				blen = size - off;
+			bytes = data + off;
+			off += blen;
+		}
+		switch (op) {
+		case 0:
+			__atomic_store_n(shr_peer_prod(&vm, 1), b, __ATOMIC_RELEASE);
+			break;
+		case 1:
+			__atomic_store_n(shr_peer_cons(&vm, 0), b, __ATOMIC_RELEASE);
+			break;
+		case 2:
+			__atomic_store_n(shr_peer_len(&vm, 1, a), b, __ATOMIC_RELAXED);
+			break;
+		case 3:
+			memcpy(shr_peer_slot(&vm, 1, a) + b % 256, bytes, blen);
+			break;
+		case 4: {
+			uint8_t *slot = shr_tx_slot(&vm);
+			struct qdio_span sp = { bytes, (uint32_t)blen };
+			struct pframe f = { .spans = &sp, .nspans = 1, .kind = PF_ETH,
+					    .len = (uint32_t)blen };
+
+			if (slot && blen) {
+				r = vml_frame_encode(VDEV, &f, slot, vm.slot_size);
+				must(r > 0);
+				shr_tx_put(&vm, (uint32_t)r);
+				shr_tx_publish(&vm);
+			}
+			break;
+		}
+		case 5: {
+			struct qdio_span sp = { frame, 60 };
+			struct pframe f = { .spans = &sp, .nspans = 1, .kind = PF_ETH, .len = 60 };
+
+			memset(frame, 0xFF, sizeof(frame));
+			for (unsigned i = 0; i < (a & 0xFF); i++)
+				port_deliver(proxy, &f, 1);
+			break;
+		}
+		case 6:
+			shr_tx_publish(&vm);
+			break;
+		}
+		r = vml_poll_ring(&cpl);
+		if (was) {
+			must(r == -EPIPE && cpl.ring.broken == was);	/* broken for good */
+		} else if (r < 0) {
+			must(r == -EPIPE && cpl.ring.broken > SHR_OK &&
+			     cpl.ring.broken < SHR_BREAK_MAX);
+			was = cpl.ring.broken;
+		}
+	}
+	shr_free(&vm);
+	vml_free(&cpl);
+	close(sv[0]);
+	close(sv[1]);
+	return 0;
+}

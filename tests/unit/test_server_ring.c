@@ -1,0 +1,169 @@
+/* tests/unit/test_server_ring.c - cpnetd's event loop with VMs whose frames come through
+ * rings: one VM writes garbage into its ring, is dropped and counted; the others go on. */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cp/config.h"
+#include "cp/server.h"
+#include "vnic/vmlink.h"
+#include "tests/tcheck.h"
+
+static const char sdir[] =
+	"USER OPERATOR OPERATOR ABCDEFG\n"
+	"USER GOOD1 PW G\n  NICDEF 0600 TYPE QDIO LAN SYSTEM RLAN\n"
+	"USER GOOD2 PW G\n  NICDEF 0600 TYPE QDIO LAN SYSTEM RLAN\n"
+	"USER BAD PW G\n  NICDEF 0600 TYPE QDIO LAN SYSTEM RLAN\n";
+static const char scfg[] = "DEFINE LAN RLAN OWNERID SYSTEM TYPE QDIO ETHERNET\n";
+
+struct rvm {
+	struct vmlink l;
+	struct port port;
+	struct vml_nicdef def;
+	bool defined;
+	unsigned frames;
+};
+
+static void rvm_nicdef(void *ctx, const struct vml_nicdef *d)
+{
+	struct rvm *v = ctx;
+
+	v->def = *d;
+	v->defined = true;
+}
+
+static unsigned rvm_rx(void *owner, struct port *p, const struct pframe *f, unsigned n)
+{
+	struct rvm *v = owner;
+
+	(void)p;
+	(void)f;
+	v->frames += n;
+	return n;
+}
+
+static void *run(void *arg)
+{
+	server_run(arg);
+	return NULL;
+}
+
+/* LOGON, the NIC definition and the ring, the NIC on the LAN (layer 2, MAC, STARTLAN). */
+static int rvm_up(struct rvm *v, const char *path, const char *user)
+{
+	struct vml_logon_reply reply;
+	struct paddr a;
+	int fd = vml_connect(path);
+
+	if (fd < 0 || vml_init(&v->l, fd, false) < 0)
+		return -1;
+	v->l.ctx = v;
+	v->l.on_nicdef = rvm_nicdef;
+	if (vml_logon(&v->l, user, "PW", 5000, &reply) != 0)
+		return -2;
+	for (int n = 0; n < 100 && !(v->defined && v->l.ring_tx); n++)
+		vml_poll(&v->l, 50);
+	if (!v->defined || !v->l.ring_tx)
+		return -3;
+	v->port.rx = rvm_rx;
+	v->port.owner = v;
+	if (!vml_add_nic(&v->l, v->def.vdev, &v->port))
+		return -4;
+	memset(&a, 0, sizeof(a));
+	a.op = PA_LAYER;
+	a.value = 2;
+	if (port_addr(&v->port, &a) != 0)
+		return -5;
+	a.op = PA_SETVMAC;
+	memcpy(a.mac, v->def.mac, 6);
+	if (port_addr(&v->port, &a) != 0)
+		return -6;
+	a.op = PA_STARTLAN;
+	return port_addr(&v->port, &a) == 0 ? 0 : -7;
+}
+
+static void rvm_down(struct rvm *v)
+{
+	int fd = v->l.fd;
+
+	vml_free(&v->l);
+	if (fd >= 0)
+		close(fd);
+}
+
+TEST(server_ring_garbage_drops_that_vm_only_and_counts_it)
+{
+	static struct rvm vms[3];
+	static const char *const users[3] = { "GOOD1", "GOOD2", "BAD" };
+	uint8_t payload[60] = { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 2, 0, 0, 0, 0, 1 };
+	struct qdio_span sp = { payload, sizeof(payload) };
+	struct pframe f = { .spans = &sp, .nspans = 1, .kind = PF_ETH, .cast = PF_BROADCAST,
+			    .len = sizeof(payload) }, fs[3];
+	struct cp *cp = calloc(1, sizeof(*cp));
+	struct server *s = NULL;
+	char path[64];
+	struct out o;
+	pthread_t th;
+	sigset_t mask;
+	uint8_t *slot;
+	int r = 0;
+
+	REQUIRE(cp);
+	memset(vms, 0, sizeof(vms));
+	cp_init(cp, 3);
+	out_init(&o);
+	REQUIRE(dir_parse(&cp->dir, "dir", sdir, strlen(sdir), &o) == 0);
+	REQUIRE(config_parse(cp, "cfg", scfg, strlen(scfg), &o) == 0);
+	out_free(&o);
+	snprintf(path, sizeof(path), "/tmp/cpnet-srvring.%d", (int)getpid());
+	sigprocmask(SIG_BLOCK, NULL, &mask);	/* server_create blocks INT and TERM */
+	REQUIRE(server_create(&s, cp, path, NULL) == 0);
+	REQUIRE(pthread_create(&th, NULL, run, s) == 0);
+	for (int k = 0; k < 3; k++)
+		CHECK_EQ(rvm_up(&vms[k], server_vm_path(s), users[k]), 0);
+	memcpy(payload + 6, vms[0].def.mac, 6);
+
+	/* Frames flow: GOOD1's broadcast reaches GOOD2 and BAD through their rings. */
+	port_tx(&vms[0].port, &f, 1);
+	for (int n = 0; n < 100 && (vms[1].frames < 1 || vms[2].frames < 1); n++)
+		for (int k = 1; k < 3; k++)
+			vml_poll(&vms[k].l, 10);
+	CHECK_EQ(vms[1].frames, 1);
+	CHECK_EQ(vms[2].frames, 1);
+
+	/* BAD puts an entry longer than a slot in its ring and rings cpnetd. */
+	slot = shr_tx_slot(&vms[2].l.ring);
+	REQUIRE(slot != NULL);
+	shr_tx_put(&vms[2].l.ring, vms[2].l.ring.slot_size + 64);
+	shr_tx_publish(&vms[2].l.ring);
+	/* cpnetd logs BAD off: its link ends. */
+	for (int n = 0; n < 100 && r != -EPIPE; n++)
+		r = vml_poll(&vms[2].l, 20);
+	CHECK_EQ(r, -EPIPE);
+	CHECK_EQ(vms[2].l.peer_logoff, VML_LOGOFF_ENDED);
+
+	/* The others go on. */
+	memcpy(payload + 6, vms[1].def.mac, 6);
+	for (int k = 0; k < 3; k++)
+		fs[k] = f;
+	port_tx(&vms[1].port, fs, 3);
+	for (int n = 0; n < 100 && vms[0].frames < 3; n++)
+		vml_poll(&vms[0].l, 10);
+	CHECK_EQ(vms[0].frames, 3);
+	CHECK_EQ(vms[2].frames, 1);
+
+	server_stop(s);
+	pthread_join(th, NULL);
+	CHECK_EQ(server_ring_drops(s, SHR_BAD_LEN), 1);
+	CHECK_EQ(server_ring_drops(s, SHR_BAD_PROD), 0);
+	for (int k = 0; k < 3; k++)
+		rvm_down(&vms[k]);
+	server_destroy(s);
+	sigprocmask(SIG_SETMASK, &mask, NULL);
+	cp_free(cp);
+	free(cp);
+}

@@ -1,0 +1,269 @@
+/* tests/unit/test_shmring.c - the shared-memory ring pair (lib/shmring): order, batches
+ * and doorbells, and a hostile peer writing garbage into indices and lengths. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lib/shmring.h"
+#include "tests/tcheck.h"
+
+#define NS 8
+#define SS 256
+
+/* A and B in one process: B attached to duplicates of what A would pass. */
+static int pair(struct shring *a, struct shring *b)
+{
+	int fds[3], dups[3];
+
+	if (shr_create(a, NS, SS) < 0)
+		return -1;
+	shr_fds(a, fds);
+	for (int i = 0; i < 3; i++)
+		dups[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 0);
+	return shr_attach(b, dups);
+}
+
+static bool readable(int fd)
+{
+	struct pollfd p = { fd, POLLIN, 0 };
+
+	return poll(&p, 1, 0) == 1;
+}
+
+static void put(struct shring *r, uint8_t tag, uint32_t len)
+{
+	uint8_t *s = shr_tx_slot(r);
+
+	if (!s)
+		return;
+	memset(s, tag, len);
+	shr_tx_put(r, len);
+}
+
+TEST(shmring_batch_in_order_rings_a_sleeper_once)
+{
+	struct shring a, b;
+	uint8_t buf[SS];
+
+	REQUIRE(pair(&a, &b) == 0);
+	/* Nothing waits: B may sleep; it says so. */
+	CHECK(!shr_arm(&b));
+	for (int i = 0; i < 5; i++)
+		put(&a, (uint8_t)(0x10 + i), 10 + (uint32_t)i);
+	/* Not yet published: B sees nothing. */
+	CHECK_EQ(shr_rx_get(&b, buf, sizeof(buf)), 0);
+	CHECK_EQ(shr_tx_publish(&a), 0);
+	CHECK_EQ(a.bells, 1);		/* five entries, one doorbell */
+	CHECK(readable(b.bell_me));
+	shr_bell_drain(&b);
+	CHECK(!readable(b.bell_me));
+	for (int i = 0; i < 5; i++) {
+		CHECK_EQ(shr_rx_get(&b, buf, sizeof(buf)), 10 + i);
+		CHECK_EQ(buf[0], 0x10 + i);
+		CHECK_EQ(buf[9 + i], 0x10 + i);
+	}
+	CHECK_EQ(shr_rx_get(&b, buf, sizeof(buf)), 0);
+	shr_rx_done(&b);
+	/* B busy (not armed): A publishes without a syscall. */
+	put(&a, 1, 1);
+	CHECK_EQ(shr_tx_publish(&a), 0);
+	CHECK_EQ(a.bells, 1);
+	/* Armed while something waits: B must not sleep (and is not rung for it). */
+	CHECK(shr_arm(&b));
+	CHECK_EQ(shr_rx_get(&b, buf, sizeof(buf)), 1);
+	/* B -> A the same way. */
+	CHECK(!shr_arm(&a));
+	put(&b, 0x77, 3);
+	CHECK_EQ(shr_tx_publish(&b), 0);
+	CHECK_EQ(b.bells, 1);
+	CHECK(readable(a.bell_me));
+	CHECK_EQ(shr_rx_get(&a, buf, sizeof(buf)), 3);
+	CHECK_EQ(buf[2], 0x77);
+	CHECK_EQ(a.broken, SHR_OK);
+	CHECK_EQ(b.broken, SHR_OK);
+	shr_free(&a);
+	shr_free(&b);
+}
+
+TEST(shmring_full_ring_waits_and_is_rung_when_room_comes)
+{
+	struct shring a, b;
+	uint8_t buf[SS];
+	unsigned n = 0;
+
+	REQUIRE(pair(&a, &b) == 0);
+	while (shr_tx_slot(&a) && n < 100) {
+		put(&a, 2, 8);
+		n++;
+	}
+	CHECK_EQ(n, NS);
+	CHECK_EQ(a.tx_full, 1);
+	CHECK_EQ(shr_tx_publish(&a), 0);
+	CHECK(!readable(a.bell_me));
+	/* B takes one and gives it back: A asked for room, so A is rung. */
+	CHECK_EQ(shr_rx_get(&b, buf, sizeof(buf)), 8);
+	shr_rx_done(&b);
+	CHECK_EQ(b.bells, 1);
+	CHECK(readable(a.bell_me));
+	CHECK(shr_tx_slot(&a) != NULL);
+	shr_free(&a);
+	shr_free(&b);
+}
+
+TEST(shmring_index_jump_from_the_peer_breaks_the_ring)
+{
+	struct shring a, b;
+	uint8_t buf[SS];
+
+	/* B's producer index jumps past a whole ring. */
+	REQUIRE(pair(&a, &b) == 0);
+	__atomic_store_n(shr_peer_prod(&b, 1), NS + 1, __ATOMIC_RELEASE);
+	CHECK_EQ(shr_rx_get(&a, buf, sizeof(buf)), -EPIPE);
+	CHECK_EQ(a.broken, SHR_BAD_PROD);
+	CHECK(shr_arm(&a));	/* broken: never sleep on it */
+	CHECK_EQ(shr_rx_get(&a, buf, sizeof(buf)), -EPIPE);
+	shr_free(&a);
+	shr_free(&b);
+
+	/* ... or goes back after A saw it. */
+	REQUIRE(pair(&a, &b) == 0);
+	put(&b, 1, 4);
+	put(&b, 1, 4);
+	shr_tx_publish(&b);
+	CHECK_EQ(shr_rx_get(&a, buf, sizeof(buf)), 4);
+	__atomic_store_n(shr_peer_prod(&b, 1), 1, __ATOMIC_RELEASE);
+	/* The second entry was seen published: A takes it, then sees the index back. */
+	CHECK_EQ(shr_rx_get(&a, buf, sizeof(buf)), 4);
+	CHECK_EQ(shr_rx_get(&a, buf, sizeof(buf)), -EPIPE);
+	CHECK_EQ(a.broken, SHR_BAD_PROD);
+	shr_free(&a);
+	shr_free(&b);
+
+	/* A consumer index beyond what A produced. */
+	REQUIRE(pair(&a, &b) == 0);
+	for (int i = 0; i < NS; i++)
+		put(&a, 1, 4);
+	shr_tx_publish(&a);
+	__atomic_store_n(shr_peer_cons(&b, 0), NS + 3, __ATOMIC_RELEASE);
+	CHECK(shr_tx_slot(&a) == NULL);
+	CHECK_EQ(a.broken, SHR_BAD_CONS);
+	CHECK_EQ(shr_tx_publish(&a), -EPIPE);
+	CHECK_STR(shr_break_name(a.broken), "consumer index out of range");
+	shr_free(&a);
+	shr_free(&b);
+}
+
+TEST(shmring_length_beyond_the_slot_breaks_the_ring)
+{
+	struct shring a, b;
+	uint8_t buf[SS];
+
+	REQUIRE(pair(&a, &b) == 0);
+	put(&b, 1, 4);
+	put(&b, 1, 4);
+	shr_tx_publish(&b);
+	*shr_peer_len(&b, 1, 1) = SS + 1;
+	CHECK_EQ(shr_rx_get(&a, buf, sizeof(buf)), 4);
+	CHECK_EQ(shr_rx_get(&a, buf, sizeof(buf)), -EPIPE);
+	CHECK_EQ(a.broken, SHR_BAD_LEN);
+	shr_free(&a);
+	shr_free(&b);
+
+	/* Within the slot but beyond what the reader gave room for. */
+	REQUIRE(pair(&a, &b) == 0);
+	put(&b, 1, 100);
+	shr_tx_publish(&b);
+	CHECK_EQ(shr_rx_get(&a, buf, 50), -EPIPE);
+	CHECK_EQ(a.broken, SHR_BAD_LEN);
+	shr_free(&a);
+	shr_free(&b);
+}
+
+TEST(shmring_the_copy_is_what_was_checked)
+{
+	struct shring a, b;
+	uint8_t buf[SS];
+
+	REQUIRE(pair(&a, &b) == 0);
+	put(&b, 0x5A, 16);
+	shr_tx_publish(&b);
+	CHECK_EQ(shr_rx_get(&a, buf, sizeof(buf)), 16);
+	/* The peer rewrites the slot afterwards: A's copy does not change. */
+	memset(shr_peer_slot(&b, 1, 0), 0xEE, 16);
+	CHECK_EQ(buf[0], 0x5A);
+	CHECK_EQ(buf[15], 0x5A);
+	shr_free(&a);
+	shr_free(&b);
+}
+
+TEST(shmring_attach_refuses_what_is_not_a_sealed_ring)
+{
+	struct shring a, b;
+	int fds[3], bad[3];
+
+	/* A memfd without seals: its owner could shrink it under our mapping. */
+	bad[0] = memfd_create("x", MFD_CLOEXEC);
+	REQUIRE(bad[0] >= 0);
+	REQUIRE(ftruncate(bad[0], 1 << 20) == 0);
+	bad[1] = dup(bad[0]);
+	bad[2] = dup(bad[0]);
+	CHECK_EQ(shr_attach(&b, bad), -EPROTO);
+
+	/* A sealed one whose header says another version. */
+	REQUIRE(shr_create(&a, NS, SS) == 0);
+	shr_fds(&a, fds);
+	for (int i = 0; i < 3; i++)
+		bad[i] = dup(fds[i]);
+	a.map[4] ^= 0xFF;	/* version */
+	CHECK_EQ(shr_attach(&b, bad), -EPROTO);
+	a.map[4] ^= 0xFF;
+	/* Sizes that do not match the file. */
+	for (int i = 0; i < 3; i++)
+		bad[i] = dup(fds[i]);
+	a.map[8] = 16;		/* nslots */
+	CHECK_EQ(shr_attach(&b, bad), -EINVAL);
+	/* The creator refuses sizes it cannot lay out. */
+	shr_free(&a);
+	CHECK_EQ(shr_create(&a, 3, SS), -EINVAL);
+	CHECK_EQ(shr_create(&a, NS, 100), -EINVAL);
+	shr_free(&a);
+}
+
+/* The peer is another process that dies in the middle of a batch: what it published
+ * arrives, what it was writing does not, and the area stays mapped for us. */
+TEST(shmring_peer_dying_mid_stream_leaves_what_it_published)
+{
+	struct shring a, b;
+	uint8_t buf[SS];
+	int got = 0, r, status;
+	pid_t pid;
+
+	REQUIRE(pair(&a, &b) == 0);
+	pid = fork();
+	REQUIRE(pid >= 0);
+	if (pid == 0) {
+		for (int i = 0; i < 3; i++)
+			put(&b, (uint8_t)i, 32);
+		shr_tx_publish(&b);
+		/* Half-written entry, never published. */
+		memset(shr_tx_slot(&b), 0xAB, 10);
+		_exit(0);
+	}
+	shr_free(&b);
+	REQUIRE(waitpid(pid, &status, 0) == pid);
+	while ((r = shr_rx_get(&a, buf, sizeof(buf))) > 0) {
+		CHECK_EQ(r, 32);
+		CHECK_EQ(buf[31], got);
+		got++;
+	}
+	CHECK_EQ(r, 0);
+	CHECK_EQ(got, 3);
+	CHECK_EQ(a.broken, SHR_OK);
+	shr_free(&a);
+}
