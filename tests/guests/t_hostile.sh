@@ -56,7 +56,8 @@ for n in 1 2; do
 	[ $n = 2 ] && role=bystander
 	"$GUESTS_DIR/mkinitrd.sh" -a "$HELPER:/bin/hostile" -p "cpnet.role=$role cpnet.me=${USERS[$((n - 1))]} \
 cpnet.a4=10.1.0.$n/24 cpnet.pa4=10.1.0.$o cpnet.a6=fd01::$n/64 cpnet.pa6=fd01::$o \
-cpnet.b4=10.2.0.$n/24 cpnet.pb4=10.2.0.$o cpnet.b6=fd02::$n/64 cpnet.pb6=fd02::$o cpnet.wait=$((TIMEOUT - 90))" \
+cpnet.b4=10.2.0.$n/24 cpnet.pb4=10.2.0.$o cpnet.b6=fd02::$n/64 cpnet.pb6=fd02::$o cpnet.wait=$((TIMEOUT - 90)) \
+cpnet.qa4=10.1.0.9 cpnet.qb4=10.2.0.9" \
 		"$GUESTS_DIR/init-hostile.sh" "$W/g$n" 2> "$W/g$n/mkinitrd.log" ||
 		{ cat "$W/g$n/mkinitrd.log"; fail "mkinitrd.sh failed"; }
 done
@@ -64,8 +65,8 @@ done
 cat > "$TMP/system.config" <<'CFG'
 DEFINE VSWITCH HSTETH ETHERNET MACPROTECT ON
 DEFINE VSWITCH HSTIP IP
-MODIFY VSWITCH HSTETH GRANT HSTEVIL HSTBYST
-MODIFY VSWITCH HSTIP GRANT HSTEVIL HSTBYST
+MODIFY VSWITCH HSTETH GRANT HSTEVIL HSTBYST HSTPEER
+MODIFY VSWITCH HSTIP GRANT HSTEVIL HSTBYST HSTPEER
 CFG
 cat > "$TMP/user.direct" <<'DIR'
 USER OPERATOR OPERATOR ABCDEFG
@@ -75,6 +76,13 @@ USER HSTEVIL PW1 G
 USER HSTBYST PW2 G
   NICDEF 0600 TYPE QDIO LAN SYSTEM HSTETH
   NICDEF 0700 TYPE QDIO LAN SYSTEM HSTIP
+* The bystander's ping partner: a synthetic guest inside cpnetd, so that what the
+* series measure is the switch, not the attacker's own (flooded) link.
+USER HSTPEER NOLOG G
+  NICDEF 0600 TYPE QDIO LAN SYSTEM HSTETH
+  IPADDR 0600 10.1.0.9/24
+  NICDEF 0700 TYPE QDIO LAN SYSTEM HSTIP
+  IPADDR 0700 10.2.0.9/24
 DIR
 timeout $((TIMEOUT + 120)) "$BIN/cpnetd" --config "$TMP/system.config" --directory "$TMP/user.direct" \
 	--socket "$CPNET_SOCKET" > "$TMP/cpnetd.out" 2> "$TMP/cpnetd.err" &
