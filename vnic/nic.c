@@ -42,6 +42,9 @@ int nic_create(struct nicbk *nic, const struct nic_cfg *cfg)
 	nic->msgbuf = malloc((size_t)NIC_MSG_RING * NIC_MSG_MAX);
 	if (!nic->msgbuf)
 		goto fail_dev;
+	nic->txb = malloc(sizeof(*nic->txb));
+	if (!nic->txb)
+		goto fail_msg;
 	nic->ndev = cfg->ndev;
 	for (unsigned i = 0; i < nic->ndev; i++) {
 		nic->dev[i].nic = nic;
@@ -55,6 +58,8 @@ int nic_create(struct nicbk *nic, const struct nic_cfg *cfg)
 	nic->port.owner = nic;
 	return 0;
 
+fail_msg:
+	free(nic->msgbuf);
 fail_dev:
 	free(nic->dev);
 fail:
@@ -67,6 +72,7 @@ void nic_destroy(struct nicbk *nic)
 	if (!nic->dev)
 		return;
 	nic_reset(nic);
+	free(nic->txb);
 	free(nic->msgbuf);
 	free(nic->dev);
 	memset(nic, 0, sizeof(*nic));
