@@ -54,6 +54,11 @@ struct wire_class {
 	/* One frame into buf.  Its length, -EAGAIN (nothing), -EMSGSIZE (longer than
 	 * cap: dropped), -ENETDOWN. */
 	int (*recv)(struct wire *w, uint8_t *buf, uint32_t cap);
+	/* 1 up (administratively up and carrier), 0 down, -ENODEV gone. */
+	int (*link)(struct wire *w);
+	int (*get_mtu)(struct wire *w, uint32_t *mtu);
+	/* The wire's own (far-side / host-side) MAC: informational. */
+	int (*get_mac)(struct wire *w, uint8_t mac[6]);
 	/* Up to WIRE_BATCH_MAX frames in order; sets each f[i].rc as send would. */
 	void (*send_batch)(struct wire *w, struct wire_txf *f, unsigned n);
 	/* Up to n (<= WIRE_BATCH_MAX) frames, in order, into bufs[0..n) (cap bytes each):
@@ -62,11 +67,6 @@ struct wire_class {
 	 * -ENETDOWN / -errno when the first read failed. */
 	int (*recv_batch)(struct wire *w, uint8_t *const *bufs, uint32_t cap, unsigned n,
 			  int *lens);
-	/* 1 up (administratively up and carrier), 0 down, -ENODEV gone. */
-	int (*link)(struct wire *w);
-	int (*get_mtu)(struct wire *w, uint32_t *mtu);
-	/* The wire's own (far-side / host-side) MAC: informational. */
-	int (*get_mac)(struct wire *w, uint8_t mac[6]);
 };
 
 struct wire_stats {
