@@ -8,7 +8,9 @@
 #include "vnic/nic_int.h"
 #include "vnic/qframe.h"
 
-#define SIGA_ROUNDS 8		/* batches per SIGA-w while the guest keeps priming */
+/* Buffers one SIGA-w may process while the guest keeps priming (fast requeue: it
+ * signals no more while it sees us busy), in batches of what is primed each time. */
+#define SIGA_MAX_BUFS (8u * QDIO_BUFS)
 
 int nic_qdio_establish(struct nidbk *d, const uint8_t *buf, uint32_t len)
 {
@@ -160,7 +162,7 @@ static void out_sbal(struct nicbk *nic, const struct qdio_sbal_view *v, unsigned
  * in the middle completes as ERROR; the frames of the others still go, in order.
  * Returns whether an interrupt was asked for; *more says the guest primed again.
  */
-static bool out_round(struct nicbk *nic, struct qdio_queue *q, bool *more)
+static bool out_round(struct nicbk *nic, struct qdio_queue *q, bool *more, unsigned *bufs)
 {
 	struct nic_txbatch *t = nic->txb;
 	struct qdio_scan res;
@@ -172,6 +174,7 @@ static bool out_round(struct nicbk *nic, struct qdio_queue *q, bool *more)
 	n = qdio_ad_out_gather(q, t->buf, QDIO_BUFS);
 	if (n <= 0)
 		return false;
+	*bufs += (unsigned)n;
 	/* No connection or no STARTLAN: the port is down for this guest (the switch was
 	 * told PA_STOPLAN), so nothing it primes may reach the LAN. */
 	up = nic->state == NC_DM_ACT && nic->lan_started;
@@ -218,12 +221,13 @@ int nic_qdio_siga(struct nidbk *d, unsigned fc, uint32_t mask)
 		if (nic->tx_active)
 			return 0;
 		for (unsigned qn = 0; qn < nic->nout; qn++) {
+			unsigned done = 0;
 			bool more = true;
 
 			if (!(mask & (0x80000000u >> qn)))
 				continue;
-			for (int round = 0; round < SIGA_ROUNDS && more; round++)
-				want_pci |= out_round(nic, &nic->outq[qn], &more);
+			while (more && done < SIGA_MAX_BUFS)
+				want_pci |= out_round(nic, &nic->outq[qn], &more, &done);
 		}
 		if (want_pci)
 			pci(nic);

@@ -1580,7 +1580,16 @@ TEST(vnic_tx_after_stoplan_dropped)
 struct txrec {
 	unsigned calls, frames;
 	uint8_t seq[256];
+	/* Prime one more SBAL and SIGA from inside the first port_tx (a guest that
+	 * sends again from its interrupt handler while the adapter is busy). */
+	struct world *requeue;
+	unsigned requeue_buf;
+	int requeue_cc;
 };
+
+static void seq_sbal(struct world *w, struct sbal *sb, unsigned page, unsigned nf, uint8_t seq,
+		     bool pci);
+static int plant_sbal(struct world *w, const struct sbal *sb, unsigned *bufnr);
 
 static void rec_tx(void *peer, struct port *from, const struct pframe *f, unsigned n)
 {
@@ -1588,6 +1597,16 @@ static void rec_tx(void *peer, struct port *from, const struct pframe *f, unsign
 
 	(void)from;
 	r->calls++;
+	if (r->requeue) {
+		struct world *w = r->requeue;
+		struct sbal sb;
+
+		r->requeue = NULL;
+		seq_sbal(w, &sb, 40, 2, 100, false);
+		r->requeue_cc = plant_sbal(w, &sb, &r->requeue_buf);
+		if (r->requeue_cc == 0)
+			r->requeue_cc = nic_siga(w->vi->nid[2], NIC_SIGA_W, 0x80000000u);
+	}
 	for (unsigned i = 0; i < n && r->frames < sizeof(r->seq); i++) {
 		uint8_t b = 0xEE;
 
@@ -1762,5 +1781,41 @@ TEST(vnic_rx_batch_fills_buffers_one_pci)
 	CHECK(w->nic[NP].inq[0].st.buffers - bufs >= 3);
 	CHECK_EQ(w->nic[NP].st.pcis, pcis + 1);
 	BYSTANDER_OK(w);
+	world_free(w);
+}
+
+TEST(vnic_siga_buffers_primed_during_forwarding_are_not_stranded)
+{
+	struct world *w = world_new(t, 2);
+	struct txrec rec;
+	struct sbal sb;
+	unsigned b0;
+	uint8_t state;
+
+	REQUIRE(w);
+	REQUIRE(victim_online(t, w) == 0);
+	memset(&rec, 0, sizeof(rec));
+	rec.requeue = w;
+	w->nic[NV].port.ops = &rec_ops;
+	w->nic[NV].port.peer = &rec;
+	seq_sbal(w, &sb, 0, 3, 0, false);
+	REQUIRE(plant_sbal(w, &sb, &b0) == 0);
+	CHECK_EQ(nic_siga(w->vi->nid[2], NIC_SIGA_W, 0x80000000u), 0);
+	/* The inner SIGA found the adapter busy (cc 0, nothing done then); the outer
+	 * one saw the new buffer primed after completing its batch and sent it too. */
+	CHECK_EQ(rec.requeue_cc, 0);
+	CHECK_EQ(rec.calls, 2);
+	CHECK_EQ(rec.frames, 5);
+	CHECK_EQ(rec.seq[2], 2);
+	CHECK_EQ(rec.seq[3], 100);
+	CHECK_EQ(rec.seq[4], 101);
+	REQUIRE(qdio_get_state(&w->vi->drv.outq[0], b0, &state) == 0);
+	CHECK_EQ(state, SLSB_P_OUTPUT_EMPTY);
+	REQUIRE(qdio_get_state(&w->vi->drv.outq[0], rec.requeue_buf, &state) == 0);
+	CHECK_EQ(state, SLSB_P_OUTPUT_EMPTY);
+	qdrv_poll(&w->vi->drv);
+	CHECK_EQ(w->vi->drv.outq[0].busy, 0);
+	port_p2p_join(&w->j[0], &w->nic[NV].port, &w->nic[NP].port);
+	CHECK_EQ(guest_ping4(w->vi, p_ip, 2, 56, pump, &w->g[1]), 2);
 	world_free(w);
 }
