@@ -312,16 +312,21 @@ static void tap_send_batch(struct wire *w, struct wire_txf *f, unsigned n)
 		for (i = 0; i < n; i++)
 			prep_rw(&t->u->sqes[i], IORING_OP_WRITEV, w->fd, f[i].iov, f[i].niov, i);
 		w->st.tx_syscalls++;
-		if (uring_run(t->u, n, res) == 0) {
+		if (uring_run(t->u, n, res) < 0) {
+			/* Nothing is known about which went out: count them as not sent. */
+			uring_lost(t);
+			for (i = 0; i < n; i++)
+				f[i].rc = -EAGAIN;
+			return;
+		}
+		if (res[0] != -EOPNOTSUPP) {
 			for (i = 0; i < n; i++)
 				f[i].rc = tx_result(w, res[i]);
 			return;
 		}
-		/* Nothing is known about which went out: count them as not sent. */
+		/* A kernel whose TAP cannot do RWF_NOWAIT refused them all: nothing was
+		 * written, so send them the old way, now and from now on. */
 		uring_lost(t);
-		for (i = 0; i < n; i++)
-			f[i].rc = -EAGAIN;
-		return;
 	}
 	for (i = 0; i < n; i++)
 		f[i].rc = tap_send(w, f[i].iov, f[i].niov, f[i].len);
@@ -331,30 +336,29 @@ static int tap_recv_batch(struct wire *w, uint8_t *const *bufs, uint32_t cap, un
 			  int *lens)
 {
 	struct wtap *t = w->priv;
+	struct iovec iov[WIRE_BATCH_MAX];
 	int res[WIRE_BATCH_MAX];
 	unsigned done = 0, m, i, got;
 
-	if (!t->u) {
-		/* The old path: one read per frame until the TAP is empty. */
-		for (i = 0; i < n; i++) {
-			lens[i] = tap_recv(w, bufs[i], cap);
-			if (lens[i] == -EAGAIN)
-				break;
-			if (lens[i] < 0 && lens[i] != -EMSGSIZE)
-				return i ? (int)i : lens[i];
-		}
-		return (int)i;
-	}
 	/* Post as many reads as came last time (doubling while the TAP keeps them
 	 * coming): reads past the last frame only answer -EAGAIN. */
-	while (done < n) {
+	while (t->u && done < n) {
 		m = t->rx_want < n - done ? t->rx_want : n - done;
-		for (i = 0; i < m; i++)
-			prep_rw(&t->u->sqes[i], IORING_OP_READ, w->fd, bufs[done + i], cap, i);
+		for (i = 0; i < m; i++) {
+			iov[i].iov_base = bufs[done + i];
+			iov[i].iov_len = cap;
+			prep_rw(&t->u->sqes[i], IORING_OP_READV, w->fd, &iov[i], 1, i);
+		}
 		w->st.rx_syscalls++;
 		if (uring_run(t->u, m, res) < 0) {
 			uring_lost(t);
 			return (int)done;
+		}
+		if (res[0] == -EOPNOTSUPP) {
+			/* A kernel whose TAP cannot do RWF_NOWAIT refused every read:
+			 * nothing was read; the old path takes over for good. */
+			uring_lost(t);
+			break;
 		}
 		/* Reads run in slot order, so frames are in order; a frame that came
 		 * while an earlier read found the TAP empty leaves an -EAGAIN hole. */
@@ -371,11 +375,19 @@ static int tap_recv_batch(struct wire *w, uint8_t *const *bufs, uint32_t cap, un
 		done += got;
 		if (got < m) {
 			t->rx_want = got + 1 > 2 ? got + 1 : 2;
-			break;
+			return (int)done;
 		}
 		t->rx_want = m * 2 < WIRE_BATCH_MAX ? m * 2 : WIRE_BATCH_MAX;
 	}
-	return (int)done;
+	/* The old path: one read per frame until the TAP is empty. */
+	for (i = done; i < n; i++) {
+		lens[i] = tap_recv(w, bufs[i], cap);
+		if (lens[i] == -EAGAIN)
+			break;
+		if (lens[i] < 0 && lens[i] != -EMSGSIZE)
+			return i ? (int)i : lens[i];
+	}
+	return (int)i;
 }
 
 static int tap_link(struct wire *w)
