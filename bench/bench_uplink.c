@@ -331,6 +331,15 @@ static int one(uint32_t len, double secs)
 			 (unsigned long long)f->sw->st.rx_batches,
 			 (unsigned long long)f->sw->st.rx_pkts);
 		bench_report(name, &r[1], &r[2], note);
+		/* The whole path, both ways, must not allocate per frame. */
+		{
+			uint64_t a0 = bench_allocs();
+
+			if (run_out(f) && run_in(f))
+				printf("  uplink_%u allocations: %llu for %u frames out and %u in\n",
+				       len, (unsigned long long)(bench_allocs() - a0), BATCH,
+				       BATCH);
+		}
 	} else {
 		fprintf(stderr, "bench_uplink: %u-byte run failed (%d)\n", len, rc);
 	}

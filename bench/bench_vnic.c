@@ -1,5 +1,6 @@
 /* bench/bench_vnic.c - guest to guest through the whole stack in one process: qdrv output
- * queue, SIGA-w, vnic scan, port p2p, vnic input put, PCI, qdrv input; vs memcpy and qdio. */
+ * queue, SIGA-w, vnic scan, port p2p, vnic input put, PCI, qdrv input; vs memcpy and qdio,
+ * and one SIGA for 16 SBALs vs a SIGA per SBAL (port batches and PCIs per MB). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include "driver/guest.h"
 
 #define BATCH 256
+#define PER_SBAL 16		/* frames qdrv packs into one output SBAL */
 
 struct pair {
 	struct nicbk nic[2];
@@ -109,12 +111,52 @@ static uint64_t pair_run(void *ctx)
 	return BATCH;
 }
 
+/* The same frames with a flush (SIGA-w) after every SBAL: the vnic then forwards one
+ * SBAL per port_tx and the receiver gets a PCI per SBAL, which is what every SIGA cost
+ * before the vnic gathered a SIGA's SBALs into one batch. */
+static uint64_t pair_run_sbal(void *ctx)
+{
+	struct pair *p = ctx;
+	struct qdrv *a = &p->i[0]->drv;
+	uint64_t rx0 = p->rx;
+
+	for (unsigned n = 0; n < BATCH; n++) {
+		if (qdrv_send_l2(a, p->frame, p->len) < 0)
+			return 0;
+		if ((n + 1) % PER_SBAL == 0 && qdrv_flush(a) < 0)
+			return 0;
+	}
+	guest_poll(&p->g[1]);
+	guest_poll(&p->g[0]);
+	if (p->rx - rx0 != BATCH)
+		return 0;
+	return BATCH;
+}
+
+/* One run of `run`: SIGA-ws, port batches, receiver PCIs per MB and allocations. */
+static void per_mb(struct pair *p, uint64_t (*run)(void *), const char *what)
+{
+	uint64_t s0 = p->nic[0].st.sigas_w, b0 = p->nic[0].st.tx_batches;
+	uint64_t i0 = p->nic[1].st.pcis, a0 = bench_allocs();
+	double mb;
+
+	if (!run(p))
+		return;
+	mb = (double)BATCH * p->len / 1e6;
+	printf("  %-14s per MB: %.0f SIGA-w, %.0f port batches, %.0f receiver PCIs; "
+	       "%llu allocations for %u frames\n", what,
+	       (double)(p->nic[0].st.sigas_w - s0) / mb,
+	       (double)(p->nic[0].st.tx_batches - b0) / mb,
+	       (double)(p->nic[1].st.pcis - i0) / mb,
+	       (unsigned long long)(bench_allocs() - a0), BATCH);
+}
+
 static int one(uint32_t len, double secs)
 {
 	struct pair *p = calloc(1, sizeof(*p));
 	struct qloop l;
 	struct memcpy_base m;
-	struct bench_run r[3];
+	struct bench_run r[4];
 	char name[32], note[128];
 	int rc;
 
@@ -135,7 +177,8 @@ static int one(uint32_t len, double secs)
 	r[0] = (struct bench_run){ .name = "vnic", .run = pair_run, .ctx = p };
 	r[1] = (struct bench_run){ .name = "memcpy x3", .run = memcpy_base_run, .ctx = &m };
 	r[2] = (struct bench_run){ .name = "qdio-only", .run = qloop_run, .ctx = &l };
-	rc = bench_measure(r, 3, secs);
+	r[3] = (struct bench_run){ .name = "siga-per-sbal", .run = pair_run_sbal, .ctx = p };
+	rc = bench_measure(r, 4, secs);
 	if (rc == 0) {
 		snprintf(name, sizeof(name), "vnic_%u", len);
 		snprintf(note, sizeof(note), "(%.0f MB/s; memcpy x3 %.2f Mpps)",
@@ -144,6 +187,12 @@ static int one(uint32_t len, double secs)
 		snprintf(name, sizeof(name), "vnic_%u", len);
 		snprintf(note, sizeof(note), "(qdio-only %.2f Mpps)", r[2].rate / 1e6);
 		bench_report(name, &r[0], &r[2], note);
+		snprintf(name, sizeof(name), "vnic_batch_%u", len);
+		snprintf(note, sizeof(note), "(%u SBALs per SIGA; SIGA per SBAL %.2f Mpps)",
+			 BATCH / PER_SBAL, r[3].rate / 1e6);
+		bench_report(name, &r[0], &r[3], note);
+		per_mb(p, pair_run, "batched");
+		per_mb(p, pair_run_sbal, "siga-per-sbal");
 	} else {
 		fprintf(stderr, "bench_vnic: %u-byte run failed: sent %llu received %llu, "
 			"B drops nobuf %llu down %llu toobig %llu; %s\n", len,

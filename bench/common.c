@@ -12,6 +12,42 @@
 
 #define SLICES 10
 
+/* ---- allocation counter: the benchmark binaries interpose the allocator (glibc's
+ * own entry points do the work) and count calls. ---------------------------------- */
+
+extern void *__libc_malloc(size_t n);
+extern void *__libc_calloc(size_t n, size_t m);
+extern void *__libc_realloc(void *p, size_t n);
+
+static uint64_t n_allocs;
+
+void *malloc(size_t n);
+void *calloc(size_t n, size_t m);
+void *realloc(void *p, size_t n);
+
+void *malloc(size_t n)
+{
+	__atomic_add_fetch(&n_allocs, 1, __ATOMIC_RELAXED);
+	return __libc_malloc(n);
+}
+
+void *calloc(size_t n, size_t m)
+{
+	__atomic_add_fetch(&n_allocs, 1, __ATOMIC_RELAXED);
+	return __libc_calloc(n, m);
+}
+
+void *realloc(void *p, size_t n)
+{
+	__atomic_add_fetch(&n_allocs, 1, __ATOMIC_RELAXED);
+	return __libc_realloc(p, n);
+}
+
+uint64_t bench_allocs(void)
+{
+	return __atomic_load_n(&n_allocs, __ATOMIC_RELAXED);
+}
+
 double bench_now(void)
 {
 	struct timespec ts;

@@ -36,6 +36,9 @@ void bench_report(const char *name, const struct bench_run *r, const struct benc
 		  const char *note);
 /* Seconds per case: CPNET_BENCH_SECS or `dflt`. */
 double bench_secs(double dflt);
+/* Calls to malloc/calloc/realloc in this process so far (the benchmarks count the
+ * allocations a run makes: the data path must make none per frame). */
+uint64_t bench_allocs(void);
 
 /* The memcpy baseline: each frame copied `copies` times through buffers laid out
  * like the path's (4 KiB slots, then packed), the same bytes the path moves. */

@@ -188,20 +188,63 @@ static uint32_t eth_hdr(uint8_t *h, const uint8_t *dst, const uint8_t *src, uint
 
 /* ---- transmit ---------------------------------------------------------------------- */
 
+/* Frames gathered for one wire_send_batch: each frame's iovecs point at the sender's
+ * spans (valid until port_tx returns, when the batch is sent) and at its own copy of
+ * the link header the OSA built. */
+struct osa_txb {
+	unsigned n, niov;
+	struct wire_txf f[OSA_TX_BATCH];
+	struct iovec iov[OSA_TX_BATCH * WIRE_IOV_MAX];
+	uint8_t hdr[OSA_TX_BATCH][OSA_TX_HDR];
+};
+
+/* Send what is gathered, count each frame's outcome; returns the last frame's rc. */
+static int tx_flush(struct osa *o)
+{
+	struct osa_txb *t = o->txb;
+	int rc = 0;
+
+	if (!t->n)
+		return 0;
+	wire_send_batch(&o->wire, t->f, t->n);
+	for (unsigned i = 0; i < t->n; i++) {
+		rc = t->f[i].rc;
+		if (rc < 0) {
+			tx_drop(o, rc == -ENETDOWN ? OSA_D_LINK : OSA_D_WIRE);
+			continue;
+		}
+		o->st.tx_frames++;
+		o->st.tx_bytes += t->f[i].len;
+	}
+	t->n = t->niov = 0;
+	return rc;
+}
+
 /*
- * One frame to the wire: an optional header the OSA built, then `plen` bytes of the
- * span list starting at byte `skip`, in one gather.  0 or a negative errno (counted).
+ * One frame to the wire: an optional header the OSA built (copied, at most
+ * OSA_TX_HDR), then `plen` bytes of the span list starting at byte `skip`, as one
+ * gather added to the send batch.  The spans must stay valid until tx_flush (the end
+ * of osa_port_tx); frames the OSA keeps only on its stack go out with emit_now.
+ * 0 or a negative errno (counted).
  */
 static int emit(struct osa *o, const uint8_t *hdr, uint32_t hlen, const struct qdio_span *sp,
 		unsigned nsp, uint32_t skip, uint32_t plen)
 {
-	struct iovec iov[WIRE_IOV_MAX];
+	struct osa_txb *t = o->txb;
+	struct iovec *iov;
 	unsigned k = 0;
 	uint32_t left = plen;
-	int rc;
 
+	if (hlen > OSA_TX_HDR) {
+		tx_drop(o, OSA_D_BADFRAME);
+		return -EMSGSIZE;
+	}
+	if (t->n == OSA_TX_BATCH)
+		tx_flush(o);
+	iov = &t->iov[t->niov];
 	if (hlen) {
-		iov[k].iov_base = (void *)(uintptr_t)hdr;
+		memcpy(t->hdr[t->n], hdr, hlen);
+		iov[k].iov_base = t->hdr[t->n];
 		iov[k++].iov_len = hlen;
 	}
 	for (unsigned s = 0; s < nsp && left; s++) {
@@ -228,14 +271,23 @@ static int emit(struct osa *o, const uint8_t *hdr, uint32_t hlen, const struct q
 		tx_drop(o, OSA_D_BADFRAME);
 		return -EBADMSG;
 	}
-	rc = wire_send(&o->wire, iov, k, hlen + plen);
-	if (rc < 0) {
-		tx_drop(o, rc == -ENETDOWN ? OSA_D_LINK : OSA_D_WIRE);
-		return rc;
-	}
-	o->st.tx_frames++;
-	o->st.tx_bytes += hlen + plen;
+	t->f[t->n].iov = iov;
+	t->f[t->n].niov = k;
+	t->f[t->n].len = hlen + plen;
+	t->f[t->n].rc = 0;
+	t->n++;
+	t->niov += k;
 	return 0;
+}
+
+/* A frame whose bytes live only until the caller returns: send it (and what was
+ * gathered before it, keeping the order) now.  Its rc. */
+static int emit_now(struct osa *o, const uint8_t *hdr, uint32_t hlen, const struct qdio_span *sp,
+		    unsigned nsp, uint32_t skip, uint32_t plen)
+{
+	int rc = emit(o, hdr, hlen, sp, nsp, skip, plen);
+
+	return rc < 0 ? rc : tx_flush(o);
 }
 
 /* A whole frame the OSA built itself (ARP), padded to the Ethernet minimum. */
@@ -249,7 +301,7 @@ static int emit_own(struct osa *o, uint8_t *frame, uint32_t len, uint32_t cap)
 	}
 	sp.ptr = frame;
 	sp.len = len;
-	return emit(o, NULL, 0, &sp, 1, 0, len);
+	return emit_now(o, NULL, 0, &sp, 1, 0, len);
 }
 
 /* The address we speak from towards `peer`: a registered IPv4 in its subnet, else
@@ -378,7 +430,7 @@ static void release_queue(struct osa *o, const uint8_t *key, uint16_t vlan, cons
 			continue;
 		}
 		memcpy(f, mac, 6);
-		if (emit(o, NULL, 0, &sp, 1, 0, q->len) == 0)
+		if (emit_now(o, NULL, 0, &sp, 1, 0, q->len) == 0)
 			o->st.arp_released++;
 	}
 }
@@ -574,7 +626,10 @@ static void tx_ip6(struct osa *o, const struct qdio_span *sp, unsigned nsp, uint
 		memcpy(dmac, e->mac, 6);
 	}
 	hl = eth_hdr(hdr, dmac, o->mac, vlan, ET_IP6);
-	emit(o, hdr, hl, sp, nsp, skip, plen);
+	if (sp == &one)
+		emit_now(o, hdr, hl, sp, nsp, skip, plen);	/* the rewritten ND message */
+	else
+		emit(o, hdr, hl, sp, nsp, skip, plen);
 }
 
 /* Layer-3 passthrough: IPv6 (as Linux sends it, with a link header the OSA replaces),
@@ -651,6 +706,8 @@ static void osa_port_tx(void *peer, struct port *from, const struct pframe *f, u
 		else
 			tx_drop(o, OSA_D_BADFRAME);
 	}
+	/* The spans point into the sender's buffers: out before they go back. */
+	tx_flush(o);
 }
 
 /* ---- registrations ----------------------------------------------------------------- */
@@ -1186,40 +1243,43 @@ int osa_poll(struct osa *o, unsigned budget)
 {
 	struct pframe pf[OSA_RX_BATCH];
 	struct qdio_span sp[OSA_RX_BATCH];
+	uint8_t *bufs[OSA_RX_BATCH];
+	int lens[OSA_RX_BATCH];
 	uint64_t now = now_ms(o);
 	unsigned got = 0;
 	int err = 0;
 
+	for (unsigned k = 0; k < OSA_RX_BATCH; k++)
+		bufs[k] = o->rxbuf + (size_t)k * WIRE_FRAME_MAX;
 	osa_timer(o, now);
 	while (got < budget && !err) {
 		unsigned nf = 0, k, batch = budget - got;
+		int n;
 
 		if (batch > OSA_RX_BATCH)
 			batch = OSA_RX_BATCH;
-		for (k = 0; k < batch; k++) {
-			/* A frame the OSA consumed (ARP) or dropped leaves its buffer free. */
-			uint8_t *buf = o->rxbuf + (size_t)nf * WIRE_FRAME_MAX;
-			int rc = wire_recv(&o->wire, buf, WIRE_FRAME_MAX);
-
-			if (rc == -EAGAIN)
-				break;
-			if (rc < 0 && rc != -EMSGSIZE) {
-				err = rc;
-				break;
-			}
+		/* One batch from the wire (a TAP: one io_uring_enter), one delivery. */
+		n = wire_recv_batch(&o->wire, bufs, WIRE_FRAME_MAX, batch, lens);
+		if (n < 0) {
+			err = n;
+			break;
+		}
+		for (k = 0; k < (unsigned)n; k++) {
+			if (lens[k] == -EAGAIN)
+				continue;	/* a slot the wire left empty */
 			got++;
-			if (rc < 0) {
+			if (lens[k] < 0) {
 				rx_drop(o, OSA_D_TOOBIG);	/* lost by the wire already */
 				continue;
 			}
 			o->st.rx_frames++;
-			o->st.rx_bytes += (uint32_t)rc;
-			if (classify(o, buf, (uint32_t)rc, &pf[nf], &sp[nf], now))
+			o->st.rx_bytes += (uint32_t)lens[k];
+			if (classify(o, bufs[k], (uint32_t)lens[k], &pf[nf], &sp[nf], now))
 				nf++;
 		}
 		if (nf)
 			o->st.rx_delivered += port_deliver(&o->nic.port, pf, nf);
-		if (k < batch)
+		if ((unsigned)n < batch)
 			break;
 	}
 	return err && !got ? err : (int)got;
@@ -1285,9 +1345,14 @@ int osa_create(struct osa *o, const struct osa_cfg *cfg, const struct wire_class
 		rc = -ENOMEM;
 		goto free_rx;
 	}
+	o->txb = calloc(1, sizeof(*o->txb));
+	if (!o->txb) {
+		rc = -ENOMEM;
+		goto free_q;
+	}
 	rc = wire_open(&o->wire, cls, wire_name);
 	if (rc < 0)
-		goto free_q;
+		goto free_tx;
 	if (wire_mtu(&o->wire, &mtu) < 0 || mtu < 576)
 		mtu = 1500;
 	if (mtu > WIRE_FRAME_MAX - ETH_HLEN - VLAN_HLEN)
@@ -1321,6 +1386,8 @@ int osa_create(struct osa *o, const struct osa_cfg *cfg, const struct wire_class
 
 close_wire:
 	wire_close(&o->wire);
+free_tx:
+	free(o->txb);
 free_q:
 	free(o->qbuf);
 free_rx:
@@ -1336,6 +1403,7 @@ void osa_destroy(struct osa *o)
 		return;
 	nic_destroy(&o->nic);
 	wire_close(&o->wire);
+	free(o->txb);
 	free(o->qbuf);
 	free(o->rxbuf);
 	memset(o, 0, sizeof(*o));

@@ -26,7 +26,8 @@
  *
  * Copy once: inbound, the wire reads a frame into one of OSA_RX_BATCH buffers that
  * become the spans the NIC copies into the input SBALs; outbound, the guest's spans
- * go to the wire in one gather (writev / one memcpy).  Only a packet waiting for ARP/ND
+ * go to the wire in one gather per frame, the frames of a port_tx batch in one
+ * wire_send_batch (a TAP: one io_uring_enter) before port_tx returns.  Only a packet waiting for ARP/ND
  * and an outbound ND message whose options are rewritten are copied (into a bounded queue).  Nothing is allocated per frame.
  *
  * Thread-safety: an OSA, its NICBK and its wire are driven by one thread (cpnetd's
@@ -34,6 +35,8 @@
  */
 
 #define OSA_RX_BATCH 32u		/* frames read from the wire per delivery batch */
+#define OSA_TX_BATCH 32u		/* frames handed to the wire per send batch */
+#define OSA_TX_HDR 32u			/* room for a link header the OSA builds */
 #define OSA_ARPQ 16u			/* packets that may wait for ARP/ND resolution */
 #define OSA_TIMER_MS 250u		/* granularity of ARP retry/expiry work */
 
@@ -137,6 +140,7 @@ struct osa {
 	uint64_t next_timer;
 
 	uint8_t *rxbuf;			/* OSA_RX_BATCH * WIRE_FRAME_MAX */
+	struct osa_txb *txb;		/* frames gathered for the next wire_send_batch */
 	struct osa_stats st;
 };
 

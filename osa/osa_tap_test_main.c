@@ -1,5 +1,6 @@
 /* osa/osa_tap_test_main.c - osa-tap-test: a synthetic guest brings a layer-3 OSA up on a
- * real TAP and pings a host on it (tests/scenarios/osa_tap.sh); optionally flaps the link. */
+ * real TAP and pings a host on it (tests/scenarios/osa_tap.sh); optionally flaps the link
+ * and exchanges a burst of numbered UDP datagrams with the host (order and loss). */
 #include <errno.h>
 #include <net/if.h>
 #include <poll.h>
@@ -11,13 +12,25 @@
 #include <unistd.h>
 
 #include "driver/guest.h"
+#include "lib/be.h"
 #include "osa/osa.h"
+#include "qeth/qhdr.h"
+
+#define BURST_PORT_HOST 9999	/* the host listens here for the guest's burst */
+#define BURST_PORT_GUEST 9998	/* and sends its own burst here */
+#define BURST_MAX 1000u
+#define BURST_PAYLOAD 1000u	/* bytes after the sequence number: 16 per SBAL */
 
 struct ctx {
 	struct osa o;
 	struct guest g;
 	struct guest_if *i;
 	unsigned link_events;
+	/* The host's burst as the guest received it. */
+	qdrv_rx_fn stack_rx;
+	void *stack_ctx;
+	uint8_t gip[4];
+	unsigned burst_got, burst_next, burst_misordered;
 };
 
 static void on_link(void *c, struct osa *o, bool up)
@@ -37,6 +50,67 @@ static void pump(void *c)
 	if (poll(&p, 1, 50) > 0)
 		osa_poll(&x->o, 64);
 	osa_check_link(&x->o);
+}
+
+/* UDP datagrams to BURST_PORT_GUEST: check the sequence numbers; the rest goes to the
+ * guest's stack as before. */
+static void burst_rx(void *c, const uint8_t *qh, const uint8_t *data, uint32_t len)
+{
+	struct ctx *x = c;
+	uint32_t hl;
+
+	if (len >= 20 + 8 + 4 && (data[0] >> 4) == 4 && data[9] == 17 &&
+	    !memcmp(data + 16, x->gip, 4) &&
+	    (hl = (data[0] & 15u) * 4u) + 8 + 4 <= len &&
+	    be_get16(data + hl + 2) == BURST_PORT_GUEST) {
+		uint32_t seq = be_get32(data + hl + 8);
+
+		if (seq != x->burst_next)
+			x->burst_misordered++;
+		x->burst_next = seq + 1;
+		x->burst_got++;
+		return;
+	}
+	x->stack_rx(x->stack_ctx, qh, data, len);
+}
+
+/* n numbered UDP datagrams to the peer, all queued before one flush: one SIGA-w for
+ * several SBALs, so the OSA gets them as one batch (and the TAP as few). */
+static int burst_send(struct ctx *x, const uint8_t pip[4], unsigned n)
+{
+	static uint8_t pkt[20 + 8 + 4 + BURST_PAYLOAD];
+	uint64_t siga0 = osa_nic(&x->o)->st.sigas_w, b0 = osa_nic(&x->o)->st.tx_batches;
+	int rc;
+
+	for (unsigned k = 0; k < n; k++) {
+		memset(pkt, 0, sizeof(pkt));
+		pkt[0] = 0x45;
+		be_put16(pkt + 2, sizeof(pkt));
+		be_put16(pkt + 4, (uint16_t)k);
+		pkt[8] = 64;
+		pkt[9] = 17;
+		memcpy(pkt + 12, x->gip, 4);
+		memcpy(pkt + 16, pip, 4);
+		be_put16(pkt + 10, stack_csum(pkt, 20, 0));
+		be_put16(pkt + 20, BURST_PORT_GUEST);
+		be_put16(pkt + 22, BURST_PORT_HOST);
+		be_put16(pkt + 24, sizeof(pkt) - 20);	/* checksum 0: none (IPv4) */
+		be_put32(pkt + 28, k);
+		memset(pkt + 32, (int)(k & 0xFF), BURST_PAYLOAD);
+		rc = qdrv_send_l3_v4(&x->i->drv, pkt, sizeof(pkt), pip, QHDR_L3_CAST_UCAST);
+		if (rc < 0) {
+			fprintf(stderr, "osa-tap-test: burst datagram %u: %s\n", k, strerror(-rc));
+			return rc;
+		}
+	}
+	rc = qdrv_flush(&x->i->drv);
+	if (rc < 0)
+		return rc;
+	printf("osa-tap-test: burst: %u datagrams sent in %d buffers, %llu SIGA-w, %llu "
+	       "port batches\n", n, rc,
+	       (unsigned long long)(osa_nic(&x->o)->st.sigas_w - siga0),
+	       (unsigned long long)(osa_nic(&x->o)->st.tx_batches - b0));
+	return 0;
 }
 
 static int parse_ip4(const char *s, uint8_t ip[4], unsigned *prefix)
@@ -116,11 +190,13 @@ static int await_link(struct ctx *x, bool up)
 static void usage(void)
 {
 	fprintf(stderr, "usage: osa-tap-test TAPNAME GUEST-IP[/PREFIX] PEER-IP [COUNT] [--flap]"
-			" [--serve SECONDS]\n"
+			" [--serve SECONDS] [--burst N]\n"
 			"  brings a synthetic guest up on a layer-3 OSA whose port is the TAP,\n"
 			"  pings PEER-IP COUNT times (default 3); --flap then sets the TAP down\n"
 			"  and up and checks that the guest sees STOPLAN and STARTLAN; --serve\n"
-			"  keeps the guest answering for SECONDS (the host pings it).\n");
+			"  keeps the guest answering for SECONDS (the host pings it); --burst\n"
+			"  sends N numbered UDP datagrams to PEER-IP port 9999 in one flush and\n"
+			"  waits for N from the host to port 9998, complete and in order.\n");
 }
 
 int main(int argc, char **argv)
@@ -130,7 +206,7 @@ int main(int argc, char **argv)
 	uint8_t gip[4], pip[4];
 	unsigned prefix, count = 3;
 	bool flap = false;
-	unsigned serve = 0;
+	unsigned serve = 0, burst = 0;
 	int rc, n, ret = 1;
 
 	if (argc < 4 || parse_ip4(argv[2], gip, &prefix) < 0 || parse_ip4(argv[3], pip, NULL) < 0) {
@@ -142,10 +218,12 @@ int main(int argc, char **argv)
 			flap = true;
 		else if (!strcmp(argv[a], "--serve") && a + 1 < argc)
 			serve = (unsigned)strtoul(argv[++a], NULL, 10);
+		else if (!strcmp(argv[a], "--burst") && a + 1 < argc)
+			burst = (unsigned)strtoul(argv[++a], NULL, 10);
 		else
 			count = (unsigned)strtoul(argv[a], NULL, 10);
 	}
-	if (count == 0 || count > 1000 || serve > 600) {
+	if (count == 0 || count > 1000 || serve > 600 || burst > BURST_MAX) {
 		usage();
 		return 2;
 	}
@@ -184,6 +262,28 @@ int main(int argc, char **argv)
 	       (unsigned long long)x->o.st.arp_rep_tx);
 	if (n != (int)count)
 		goto out;
+	if (burst) {
+		/* The host (tests/scenarios/osa_tap.sh) takes our burst, then sends its
+		 * own: wait for it up to 20 s in 50 ms rounds. */
+		memcpy(x->gip, gip, 4);
+		x->stack_rx = x->i->drv.cfg.rx;
+		x->stack_ctx = x->i->drv.cfg.rx_ctx;
+		x->i->drv.cfg.rx = burst_rx;
+		x->i->drv.cfg.rx_ctx = x;
+		if (burst_send(x, pip, burst) < 0)
+			goto out;
+		fflush(stdout);
+		for (unsigned k = 0; k < 400 && x->burst_got < burst; k++) {
+			pump(x);
+			guest_poll(&x->g);
+		}
+		x->i->drv.cfg.rx = x->stack_rx;
+		x->i->drv.cfg.rx_ctx = x->stack_ctx;
+		printf("osa-tap-test: burst: %u of %u datagrams from the host, %u out of order\n",
+		       x->burst_got, burst, x->burst_misordered);
+		if (x->burst_got != burst || x->burst_misordered)
+			goto out;
+	}
 	if (flap) {
 		if (set_if_up(x->o.wire.name, false) < 0 || await_link(x, false) < 0)
 			goto out;

@@ -49,13 +49,8 @@ void wire_close(struct wire *w)
 	w->fd = -1;
 }
 
-int wire_send(struct wire *w, const struct iovec *iov, unsigned niov, uint32_t len)
+static int count_tx(struct wire *w, int rc, uint32_t len)
 {
-	int rc;
-
-	if (!w->cls || !w->cls->send)
-		return -EOPNOTSUPP;
-	rc = w->cls->send(w, iov, niov, len);
 	if (rc == 0) {
 		w->st.tx_frames++;
 		w->st.tx_bytes += len;
@@ -67,13 +62,8 @@ int wire_send(struct wire *w, const struct iovec *iov, unsigned niov, uint32_t l
 	return rc;
 }
 
-int wire_recv(struct wire *w, uint8_t *buf, uint32_t cap)
+static int count_rx(struct wire *w, int rc)
 {
-	int rc;
-
-	if (!w->cls || !w->cls->recv)
-		return -EOPNOTSUPP;
-	rc = w->cls->recv(w, buf, cap);
 	if (rc >= 0) {
 		w->st.rx_frames++;
 		w->st.rx_bytes += (uint64_t)rc;
@@ -82,6 +72,77 @@ int wire_recv(struct wire *w, uint8_t *buf, uint32_t cap)
 	} else if (rc != -EAGAIN) {
 		w->st.rx_errors++;
 	}
+	return rc;
+}
+
+int wire_send(struct wire *w, const struct iovec *iov, unsigned niov, uint32_t len)
+{
+	if (!w->cls || !w->cls->send)
+		return -EOPNOTSUPP;
+	return count_tx(w, w->cls->send(w, iov, niov, len), len);
+}
+
+int wire_recv(struct wire *w, uint8_t *buf, uint32_t cap)
+{
+	if (!w->cls || !w->cls->recv)
+		return -EOPNOTSUPP;
+	return count_rx(w, w->cls->recv(w, buf, cap));
+}
+
+void wire_send_batch(struct wire *w, struct wire_txf *f, unsigned n)
+{
+	unsigned i;
+
+	if (!w->cls || (!w->cls->send_batch && !w->cls->send)) {
+		for (i = 0; i < n; i++)
+			f[i].rc = -EOPNOTSUPP;
+		return;
+	}
+	if (n > WIRE_BATCH_MAX) {
+		wire_send_batch(w, f, WIRE_BATCH_MAX);
+		wire_send_batch(w, f + WIRE_BATCH_MAX, n - WIRE_BATCH_MAX);
+		return;
+	}
+	if (w->cls->send_batch)
+		w->cls->send_batch(w, f, n);
+	else
+		for (i = 0; i < n; i++)
+			f[i].rc = w->cls->send(w, f[i].iov, f[i].niov, f[i].len);
+	for (i = 0; i < n; i++)
+		count_tx(w, f[i].rc, f[i].len);
+}
+
+int wire_recv_batch(struct wire *w, uint8_t *const *bufs, uint32_t cap, unsigned n, int *lens)
+{
+	unsigned i;
+	int rc = 0;
+
+	if (!w->cls || (!w->cls->recv_batch && !w->cls->recv))
+		return -EOPNOTSUPP;
+	if (n > WIRE_BATCH_MAX)
+		n = WIRE_BATCH_MAX;
+	if (w->cls->recv_batch) {
+		rc = w->cls->recv_batch(w, bufs, cap, n, lens);
+	} else {
+		/* One frame per call until the wire is empty or fails. */
+		for (i = 0; i < n; i++) {
+			lens[i] = w->cls->recv(w, bufs[i], cap);
+			if (lens[i] == -EAGAIN)
+				break;
+			if (lens[i] < 0 && lens[i] != -EMSGSIZE) {
+				if (i == 0) {
+					w->st.rx_errors++;
+					return lens[0];
+				}
+				break;	/* the next poll sees the error again */
+			}
+		}
+		rc = (int)i;
+	}
+	for (i = 0; rc > 0 && i < (unsigned)rc; i++)
+		count_rx(w, lens[i]);
+	if (rc < 0)
+		w->st.rx_errors++;
 	return rc;
 }
 

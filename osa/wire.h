@@ -16,6 +16,11 @@
  * spans plus a header it built), recv writes one frame into a caller buffer that
  * the OSA then hands on as the span the receiving NIC copies from.
  *
+ * Batches: send_batch and recv_batch move several frames per call where the device
+ * allows it (the TAP provider: one io_uring_enter for the whole batch, see
+ * doc/osa.md); a provider without them is driven one frame per call by the wrappers,
+ * so the OSA has one path.  Either way frames keep their order.
+ *
  * Event loop: `fd` is a descriptor that becomes readable when recv has something
  * (TAP), or -1 when the wire has none (memory: poll it).  Non-blocking always.
  *
@@ -26,7 +31,17 @@
 #define WIRE_FRAME_MAX 9216u		/* largest frame on any wire: jumbo 9000 + headers */
 #define WIRE_IOV_MAX 20u		/* header + up to 16 spans + spare */
 
+#define WIRE_BATCH_MAX 64u		/* frames per send_batch / recv_batch call */
+
 struct wire;
+
+/* One frame of a send batch: gathered from iov like send; rc is send's answer. */
+struct wire_txf {
+	const struct iovec *iov;
+	unsigned niov;
+	uint32_t len;
+	int rc;
+};
 
 struct wire_class {
 	const char *type;		/* "TAP", "MEM": the SYSTEM CONFIG keyword */
@@ -44,11 +59,22 @@ struct wire_class {
 	int (*get_mtu)(struct wire *w, uint32_t *mtu);
 	/* The wire's own (far-side / host-side) MAC: informational. */
 	int (*get_mac)(struct wire *w, uint8_t mac[6]);
+	/* Up to WIRE_BATCH_MAX frames in order; sets each f[i].rc as send would. */
+	void (*send_batch)(struct wire *w, struct wire_txf *f, unsigned n);
+	/* Up to n (<= WIRE_BATCH_MAX) frames, in order, into bufs[0..n) (cap bytes each):
+	 * lens[i] is a frame's length, -EMSGSIZE (lost: too long) or -EAGAIN (slot left
+	 * empty).  Returns the number of slots looked at (0 = nothing waiting), or
+	 * -ENETDOWN / -errno when the first read failed. */
+	int (*recv_batch)(struct wire *w, uint8_t *const *bufs, uint32_t cap, unsigned n,
+			  int *lens);
 };
 
 struct wire_stats {
 	uint64_t tx_frames, tx_bytes, tx_busy, tx_errors;
 	uint64_t rx_frames, rx_bytes, rx_truncated, rx_errors;
+	/* System calls the provider made to move frames (reads/writes, or io_uring
+	 * submissions), for the frames-per-syscall figures of the benchmarks. */
+	uint64_t tx_syscalls, rx_syscalls;
 };
 
 struct wire {
@@ -72,6 +98,9 @@ void wire_close(struct wire *w);
 /* The wrappers count into w->st; unsupported operations give -EOPNOTSUPP. */
 int wire_send(struct wire *w, const struct iovec *iov, unsigned niov, uint32_t len);
 int wire_recv(struct wire *w, uint8_t *buf, uint32_t cap);
+/* Batches (the provider's, else one call per frame); same counting as above. */
+void wire_send_batch(struct wire *w, struct wire_txf *f, unsigned n);
+int wire_recv_batch(struct wire *w, uint8_t *const *bufs, uint32_t cap, unsigned n, int *lens);
 int wire_link(struct wire *w);
 int wire_mtu(struct wire *w, uint32_t *mtu);
 int wire_mac(struct wire *w, uint8_t mac[6]);

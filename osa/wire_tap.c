@@ -1,5 +1,8 @@
 /* osa/wire_tap.c - the Linux TAP wire provider: the OSA's port is a TAP interface
- * (IFF_TAP | IFF_NO_PI, non-blocking), opened by name; link from IFF_UP and I/O errors. */
+ * (IFF_TAP | IFF_NO_PI, non-blocking), opened by name; link from IFF_UP and I/O errors.
+ * Batches go through an io_uring (one io_uring_enter per batch, RWF_NOWAIT reads and
+ * writes), or one read/writev per frame when io_uring is unavailable or
+ * CPNET_TAP_IO=syscall (doc/osa.md). */
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
@@ -7,15 +10,33 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <linux/if_tun.h>
+#include <linux/io_uring.h>
 
 #include "osa/wire.h"
 
+/* The io_uring of a TAP: WIRE_BATCH_MAX entries, drained completely by every batch
+ * (each submission waits for all its completions), so SQE i is always slot i. */
+struct tap_uring {
+	int fd;
+	void *sq_map, *cq_map;
+	size_t sq_len, cq_len;
+	struct io_uring_sqe *sqes;
+	size_t sqes_len;
+	unsigned *sq_tail, *sq_mask, *sq_array;
+	unsigned *cq_head, *cq_tail, *cq_mask;
+	struct io_uring_cqe *cqes;
+};
+
 struct wtap {
 	int ctl;			/* AF_INET datagram socket for the interface ioctls */
+	struct tap_uring *u;		/* NULL: one read/writev per frame */
+	unsigned rx_want;		/* reads to post per batch (follows what came) */
 };
 
 static void ifreq_for(struct ifreq *ifr, const struct wire *w)
@@ -29,6 +50,127 @@ static bool fatal(int e)
 {
 	return e == EBADFD || e == ENODEV || e == ENXIO || e == EIO || e == EPIPE ||
 	       e == ENETDOWN;
+}
+
+static void uring_free(struct tap_uring *u)
+{
+	if (!u)
+		return;
+	if (u->sqes && u->sqes != MAP_FAILED)
+		munmap(u->sqes, u->sqes_len);
+	if (u->cq_map && u->cq_map != MAP_FAILED && u->cq_map != u->sq_map)
+		munmap(u->cq_map, u->cq_len);
+	if (u->sq_map && u->sq_map != MAP_FAILED)
+		munmap(u->sq_map, u->sq_len);
+	if (u->fd >= 0)
+		close(u->fd);
+	free(u);
+}
+
+/* An io_uring for the batches, or NULL (kernel without it, seccomp, io_uring_disabled,
+ * CPNET_TAP_IO=syscall): the provider then makes one system call per frame. */
+static struct tap_uring *uring_new(void)
+{
+	const char *mode = getenv("CPNET_TAP_IO");
+	struct io_uring_params p;
+	struct tap_uring *u;
+
+	if (mode && !strcmp(mode, "syscall"))
+		return NULL;
+	u = calloc(1, sizeof(*u));
+	if (!u)
+		return NULL;
+	memset(&p, 0, sizeof(p));
+	u->fd = (int)syscall(__NR_io_uring_setup, WIRE_BATCH_MAX, &p);
+	if (u->fd < 0 || p.sq_entries < WIRE_BATCH_MAX || p.cq_entries < WIRE_BATCH_MAX)
+		goto fail;
+	u->sq_len = p.sq_off.array + p.sq_entries * sizeof(unsigned);
+	u->cq_len = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
+	if (p.features & IORING_FEAT_SINGLE_MMAP) {
+		if (u->cq_len > u->sq_len)
+			u->sq_len = u->cq_len;
+		u->cq_len = u->sq_len;
+	}
+	u->sq_map = mmap(NULL, u->sq_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
+			 u->fd, IORING_OFF_SQ_RING);
+	if (u->sq_map == MAP_FAILED)
+		goto fail;
+	if (p.features & IORING_FEAT_SINGLE_MMAP)
+		u->cq_map = u->sq_map;
+	else
+		u->cq_map = mmap(NULL, u->cq_len, PROT_READ | PROT_WRITE,
+				 MAP_SHARED | MAP_POPULATE, u->fd, IORING_OFF_CQ_RING);
+	if (u->cq_map == MAP_FAILED)
+		goto fail;
+	u->sqes_len = p.sq_entries * sizeof(struct io_uring_sqe);
+	u->sqes = mmap(NULL, u->sqes_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
+		       u->fd, IORING_OFF_SQES);
+	if (u->sqes == MAP_FAILED)
+		goto fail;
+	u->sq_tail = (unsigned *)((uint8_t *)u->sq_map + p.sq_off.tail);
+	u->sq_mask = (unsigned *)((uint8_t *)u->sq_map + p.sq_off.ring_mask);
+	u->sq_array = (unsigned *)((uint8_t *)u->sq_map + p.sq_off.array);
+	u->cq_head = (unsigned *)((uint8_t *)u->cq_map + p.cq_off.head);
+	u->cq_tail = (unsigned *)((uint8_t *)u->cq_map + p.cq_off.tail);
+	u->cq_mask = (unsigned *)((uint8_t *)u->cq_map + p.cq_off.ring_mask);
+	u->cqes = (struct io_uring_cqe *)((uint8_t *)u->cq_map + p.cq_off.cqes);
+	return u;
+fail:
+	uring_free(u);
+	return NULL;
+}
+
+/*
+ * Run sqes[0..n) (prepared by the caller, user_data = slot) and wait for all their
+ * completions: with RWF_NOWAIT none of them ever waits for the TAP, so this is one
+ * system call.  res[slot] gets each result (-errno on failure).  -errno when the ring
+ * itself failed (the caller falls back to plain system calls for good).
+ */
+static int uring_run(struct tap_uring *u, unsigned n, int *res)
+{
+	unsigned tail = *u->sq_tail, got = 0;
+	long rc;
+
+	for (unsigned i = 0; i < n; i++)
+		u->sq_array[(tail + i) & *u->sq_mask] = i;
+	__atomic_store_n(u->sq_tail, tail + n, __ATOMIC_RELEASE);
+	rc = syscall(__NR_io_uring_enter, u->fd, n, n, IORING_ENTER_GETEVENTS, NULL, 0);
+	if (rc < 0 || (unsigned long)rc != n)
+		return rc < 0 ? -errno : -EIO;
+	/* A signal may end the wait early (the submissions stand): wait again, bounded. */
+	for (unsigned tries = 0;; tries++) {
+		unsigned head = *u->cq_head;
+		unsigned ctail = __atomic_load_n(u->cq_tail, __ATOMIC_ACQUIRE);
+
+		for (; head != ctail; head++) {
+			const struct io_uring_cqe *c = &u->cqes[head & *u->cq_mask];
+
+			if (c->user_data < n) {
+				res[c->user_data] = c->res;
+				got++;
+			}
+		}
+		__atomic_store_n(u->cq_head, head, __ATOMIC_RELEASE);
+		if (got >= n)
+			return 0;
+		if (tries == 8)
+			return -EIO;
+		if (syscall(__NR_io_uring_enter, u->fd, 0, n - got, IORING_ENTER_GETEVENTS, NULL,
+			    0) < 0 && errno != EINTR)
+			return -errno;
+	}
+}
+
+static void prep_rw(struct io_uring_sqe *q, uint8_t op, int fd, const void *addr,
+		    uint32_t len, unsigned slot)
+{
+	memset(q, 0, sizeof(*q));
+	q->opcode = op;
+	q->fd = fd;
+	q->addr = (uint64_t)(uintptr_t)addr;
+	q->len = len;
+	q->rw_flags = RWF_NOWAIT;	/* an empty/full TAP answers -EAGAIN, never waits */
+	q->user_data = slot;
 }
 
 static int tap_open(struct wire *w, const char *name)
@@ -66,6 +208,8 @@ static int tap_open(struct wire *w, const char *name)
 		ifr.ifr_flags |= IFF_UP;
 		(void)ioctl(t->ctl, SIOCSIFFLAGS, &ifr);
 	}
+	t->u = uring_new();
+	t->rx_want = 8;
 	w->priv = t;
 	return 0;
 
@@ -85,10 +229,51 @@ static void tap_close(struct wire *w)
 		close(w->fd);
 	w->fd = -1;
 	if (t) {
+		uring_free(t->u);
 		close(t->ctl);
 		free(t);
 	}
 	w->priv = NULL;
+}
+
+/* A write's result (bytes or -errno, from writev or a completion) as send's answer. */
+static int tx_result(struct wire *w, long n)
+{
+	int e = (int)-n;
+
+	if (n >= 0)
+		return 0;
+	if (e == EAGAIN || e == EWOULDBLOCK || e == ENOBUFS)
+		return -EAGAIN;
+	/* A TAP that is merely set down answers writes with EIO (a deleted one with
+	 * EBADFD): link down until it is set up again, not a failed device. */
+	if (e == EIO)
+		return -ENETDOWN;
+	if (fatal(e)) {
+		w->failed = true;
+		return -ENETDOWN;
+	}
+	return -e;
+}
+
+/* A read's result as recv's answer. */
+static int rx_result(struct wire *w, long n)
+{
+	int e = (int)-n;
+
+	if (n > 0)
+		return (int)n;
+	if (n == 0)
+		return -EAGAIN;
+	if (e == EAGAIN || e == EWOULDBLOCK || e == EINTR)
+		return -EAGAIN;
+	if (e == EINVAL || e == EMSGSIZE)
+		return -EMSGSIZE;	/* the frame did not fit: the kernel dropped it */
+	if (fatal(e)) {
+		w->failed = true;
+		return -ENETDOWN;
+	}
+	return -e;
 }
 
 static int tap_send(struct wire *w, const struct iovec *iov, unsigned niov, uint32_t len)
@@ -96,39 +281,113 @@ static int tap_send(struct wire *w, const struct iovec *iov, unsigned niov, uint
 	ssize_t n;
 
 	(void)len;
+	w->st.tx_syscalls++;
 	n = writev(w->fd, iov, (int)niov);
-	if (n >= 0)
-		return 0;
-	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)
-		return -EAGAIN;
-	/* A TAP that is merely set down answers writes with EIO (a deleted one with
-	 * EBADFD): link down until it is set up again, not a failed device. */
-	if (errno == EIO)
-		return -ENETDOWN;
-	if (fatal(errno)) {
-		w->failed = true;
-		return -ENETDOWN;
-	}
-	return -errno;
+	return tx_result(w, n >= 0 ? (long)n : -(long)errno);
 }
 
 static int tap_recv(struct wire *w, uint8_t *buf, uint32_t cap)
 {
-	ssize_t n = read(w->fd, buf, cap);
+	ssize_t n;
 
-	if (n > 0)
-		return (int)n;
-	if (n == 0)
-		return -EAGAIN;
-	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
-		return -EAGAIN;
-	if (errno == EINVAL || errno == EMSGSIZE)
-		return -EMSGSIZE;	/* the frame did not fit: the kernel dropped it */
-	if (fatal(errno)) {
-		w->failed = true;
-		return -ENETDOWN;
+	w->st.rx_syscalls++;
+	n = read(w->fd, buf, cap);
+	return rx_result(w, n >= 0 ? (long)n : -(long)errno);
+}
+
+/* The ring failed (it should not): plain system calls from now on. */
+static void uring_lost(struct wtap *t)
+{
+	uring_free(t->u);
+	t->u = NULL;
+}
+
+static void tap_send_batch(struct wire *w, struct wire_txf *f, unsigned n)
+{
+	struct wtap *t = w->priv;
+	int res[WIRE_BATCH_MAX];
+	unsigned i;
+
+	if (t->u && n > 1) {
+		for (i = 0; i < n; i++)
+			prep_rw(&t->u->sqes[i], IORING_OP_WRITEV, w->fd, f[i].iov, f[i].niov, i);
+		w->st.tx_syscalls++;
+		if (uring_run(t->u, n, res) < 0) {
+			/* Nothing is known about which went out: count them as not sent. */
+			uring_lost(t);
+			for (i = 0; i < n; i++)
+				f[i].rc = -EAGAIN;
+			return;
+		}
+		if (res[0] != -EOPNOTSUPP) {
+			for (i = 0; i < n; i++)
+				f[i].rc = tx_result(w, res[i]);
+			return;
+		}
+		/* A kernel whose TAP cannot do RWF_NOWAIT refused them all: nothing was
+		 * written, so send them the old way, now and from now on. */
+		uring_lost(t);
 	}
-	return -errno;
+	for (i = 0; i < n; i++)
+		f[i].rc = tap_send(w, f[i].iov, f[i].niov, f[i].len);
+}
+
+static int tap_recv_batch(struct wire *w, uint8_t *const *bufs, uint32_t cap, unsigned n,
+			  int *lens)
+{
+	struct wtap *t = w->priv;
+	struct iovec iov[WIRE_BATCH_MAX];
+	int res[WIRE_BATCH_MAX];
+	unsigned done = 0, m, i, got;
+
+	/* Post as many reads as came last time (doubling while the TAP keeps them
+	 * coming): reads past the last frame only answer -EAGAIN. */
+	while (t->u && done < n) {
+		m = t->rx_want < n - done ? t->rx_want : n - done;
+		for (i = 0; i < m; i++) {
+			iov[i].iov_base = bufs[done + i];
+			iov[i].iov_len = cap;
+			prep_rw(&t->u->sqes[i], IORING_OP_READV, w->fd, &iov[i], 1, i);
+		}
+		w->st.rx_syscalls++;
+		if (uring_run(t->u, m, res) < 0) {
+			uring_lost(t);
+			return (int)done;
+		}
+		if (res[0] == -EOPNOTSUPP) {
+			/* A kernel whose TAP cannot do RWF_NOWAIT refused every read:
+			 * nothing was read; the old path takes over for good. */
+			uring_lost(t);
+			break;
+		}
+		/* Reads run in slot order, so frames are in order; a frame that came
+		 * while an earlier read found the TAP empty leaves an -EAGAIN hole. */
+		got = 0;
+		for (i = 0; i < m; i++) {
+			int r = rx_result(w, res[i]);
+
+			lens[done + i] = r;
+			if (r < 0 && r != -EMSGSIZE && r != -EAGAIN)
+				return done + i ? (int)(done + i) : r;	/* seen again next poll */
+			if (r != -EAGAIN)
+				got = i + 1;
+		}
+		done += got;
+		if (got < m) {
+			t->rx_want = got + 1 > 2 ? got + 1 : 2;
+			return (int)done;
+		}
+		t->rx_want = m * 2 < WIRE_BATCH_MAX ? m * 2 : WIRE_BATCH_MAX;
+	}
+	/* The old path: one read per frame until the TAP is empty. */
+	for (i = done; i < n; i++) {
+		lens[i] = tap_recv(w, bufs[i], cap);
+		if (lens[i] == -EAGAIN)
+			break;
+		if (lens[i] < 0 && lens[i] != -EMSGSIZE)
+			return i ? (int)i : lens[i];
+	}
+	return (int)i;
 }
 
 static int tap_link(struct wire *w)
@@ -180,6 +439,8 @@ const struct wire_class wire_tap_class = {
 	.close = tap_close,
 	.send = tap_send,
 	.recv = tap_recv,
+	.send_batch = tap_send_batch,
+	.recv_batch = tap_recv_batch,
 	.link = tap_link,
 	.get_mtu = tap_get_mtu,
 	.get_mac = tap_get_mac,

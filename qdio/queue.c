@@ -178,84 +178,121 @@ static enum qdio_err out_view(struct qdio_queue *q, const uint8_t *raw,
 	return QDIO_E_NO_LAST;
 }
 
-int qdio_ad_out_scan(struct qdio_queue *q, unsigned max, qdio_out_cb cb, void *ctx,
-		     struct qdio_scan *res)
+int qdio_ad_out_gather(struct qdio_queue *q, struct qdio_out_buf *bufs, unsigned max)
 {
-	struct qdio_sbal_view view;
 	uint8_t raw[SBAL_SIZE];
 	unsigned i;
 	uint8_t st;
 	int rc;
 
-	memset(res, 0, sizeof(*res));
 	if (!q->output)
 		return -EPROTO;
+	if (max > QDIO_BUFS)
+		max = QDIO_BUFS;
 	for (i = 0; i < max; i++) {
-		unsigned b = q->next;
-		enum qdio_err why = QDIO_E_NONE;
-		uint8_t newst = SLSB_P_OUTPUT_EMPTY;
-		bool pci = false;
-		uint64_t sbal = 0;
+		unsigned b = qdio_add_buf(q->next, i);
+		struct qdio_out_buf *o = &bufs[i];
 
 		rc = qdio_get_state(q, b, &st);
 		if (rc < 0)
-			return rc;
+			return i ? (int)i : rc;
 		if (st != SLSB_CU_OUTPUT_PRIMED) {
 			if (!slsb_state_valid(st, true))
 				count_err(q, QDIO_E_STATE);
-			return 0;
+			break;
 		}
-		view.bufnr = (uint8_t)b;
-		rc = qdio_sbal_addr(q, b, &sbal);
-		if (rc < 0) {
-			why = QDIO_E_SL;
-			pci = true;	/* no element 0 to read: tell the guest anyway */
-		} else if (gs_fetch(q->gs, sbal, raw, sizeof(raw)) < 0) {
-			why = QDIO_E_SL;
-			pci = true;
-		} else {
-			pci = (raw[SBALE_OFF_SFLAGS] & SBALE_SF0_PCI_REQ) != 0;
-			why = out_view(q, raw, &view);
-			if (why == QDIO_E_NONE) {
-				rc = cb ? cb(ctx, q, &view) : 0;
-				if (rc == QDIO_CB_STOP) {
-					res->stopped = true;
-					return 0;
-				}
-				if (rc < 0)
-					why = QDIO_E_CONSUMER;
-				else {
-					q->st.packets += view.npkts;
-					q->st.bytes += view.bytes;
-				}
-			}
-			if (why != QDIO_E_NONE)
-				store_reason(q, sbal, why);
+		o->v.bufnr = (uint8_t)b;
+		o->v.npkts = 0;
+		o->v.bytes = 0;
+		o->sbal = 0;
+		o->sbal_ok = false;
+		if (qdio_sbal_addr(q, b, &o->sbal) < 0 ||
+		    gs_fetch(q->gs, o->sbal, raw, sizeof(raw)) < 0) {
+			o->why = QDIO_E_SL;
+			o->pci = true;	/* no element 0 to read: tell the guest anyway */
+			continue;
 		}
-		if (why != QDIO_E_NONE) {
-			count_err(q, why);
+		o->sbal_ok = true;
+		o->pci = (raw[SBALE_OFF_SFLAGS] & SBALE_SF0_PCI_REQ) != 0;
+		o->why = (uint8_t)out_view(q, raw, &o->v);
+	}
+	return (int)i;
+}
+
+int qdio_ad_out_complete(struct qdio_queue *q, const struct qdio_out_buf *bufs, unsigned n,
+			 struct qdio_scan *res)
+{
+	uint8_t st;
+	int rc;
+
+	for (unsigned i = 0; i < n; i++) {
+		const struct qdio_out_buf *o = &bufs[i];
+		uint8_t newst = SLSB_P_OUTPUT_EMPTY;
+
+		if (o->why != QDIO_E_NONE) {
+			if (o->sbal_ok)
+				store_reason(q, o->sbal, (enum qdio_err)o->why);
+			count_err(q, (enum qdio_err)o->why);
 			newst = SLSB_P_OUTPUT_ERROR;
 			res->errors++;
+		} else {
+			q->st.packets += o->v.npkts;
+			q->st.bytes += o->v.bytes;
 		}
-		rc = qdio_set_state(q, b, newst);
+		rc = qdio_set_state(q, q->next, newst);
 		if (rc < 0)
 			return rc;
 		q->st.buffers++;
 		res->buffers++;
-		if (pci) {
+		if (o->pci) {
 			res->pci = true;
 			owe_irq(q);
 		}
-		q->next = qdio_next_buf(b);
-		/* Completing b and then looking at b+1 races with the program priming
-		 * b+1 and then looking at b (fast requeue): store->load, so a full
-		 * fence on both sides is what guarantees one of us sees the other. */
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		q->next = qdio_next_buf(q->next);
 	}
+	/* Completing b and then looking at b+1 races with the program priming b+1 and
+	 * then looking at b (fast requeue): store->load, so a full fence on both sides
+	 * is what guarantees one of us sees the other. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	rc = qdio_get_state(q, q->next, &st);
 	if (rc < 0)
 		return rc;
 	res->more = st == SLSB_CU_OUTPUT_PRIMED;
+	return 0;
+}
+
+int qdio_ad_out_scan(struct qdio_queue *q, unsigned max, qdio_out_cb cb, void *ctx,
+		     struct qdio_scan *res)
+{
+	struct qdio_out_buf o;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	if (!q->output)
+		return -EPROTO;
+	/* One buffer at a time: each completes right after its callback. */
+	for (unsigned i = 0; i < max; i++) {
+		rc = qdio_ad_out_gather(q, &o, 1);
+		if (rc < 0)
+			return rc;
+		if (rc == 0) {
+			res->more = false;
+			return 0;
+		}
+		if (o.why == QDIO_E_NONE && cb) {
+			rc = cb(ctx, q, &o.v);
+			if (rc == QDIO_CB_STOP) {
+				res->stopped = true;
+				res->more = false;
+				return 0;
+			}
+			if (rc < 0)
+				o.why = QDIO_E_CONSUMER;
+		}
+		rc = qdio_ad_out_complete(q, &o, 1, res);
+		if (rc < 0)
+			return rc;
+	}
 	return 0;
 }
 

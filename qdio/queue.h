@@ -169,6 +169,35 @@ struct qdio_scan {
 };
 
 void qdio_ad_start(struct qdio_queue *q);
+
+/* One primed output buffer looked at by qdio_ad_out_gather and not yet completed:
+ * its validated view (spans mapped in place) or the reason it is bad. */
+struct qdio_out_buf {
+	struct qdio_sbal_view v;
+	uint64_t sbal;
+	uint8_t why;		/* enum qdio_err: QDIO_E_NONE = valid, else completes ERROR */
+	bool sbal_ok;		/* the SBAL was reachable (a reason can be stored in it) */
+	bool pci;		/* element 0 asked for an interrupt (or no SBAL to read) */
+};
+
+/*
+ * Output queue, in two steps, so that a consumer can forward the packets of every
+ * buffer the program primed in one batch and only then give the buffers back:
+ * gather looks at up to `max` primed (0x62) buffers in ring order from `next`,
+ * validating each into bufs[] (a bad one gets its reason in `why`), and stops at the
+ * first buffer that is not primed; it completes nothing and does not move `next`.
+ * Returns the number gathered or a negative errno (SLSB unreachable).
+ */
+int qdio_ad_out_gather(struct qdio_queue *q, struct qdio_out_buf *bufs, unsigned max);
+/*
+ * Complete the first n gathered buffers in ring order: 0xA1, or 0xAF with the reason
+ * in element 15 for the ones whose `why` is set (a consumer that rejects a buffer
+ * sets QDIO_E_CONSUMER).  Adds to *res (buffers, errors, pci) and sets res->more to
+ * whether the buffer after them is primed again (fence first: fast requeue).
+ * Returns 0 or a negative errno.
+ */
+int qdio_ad_out_complete(struct qdio_queue *q, const struct qdio_out_buf *bufs, unsigned n,
+			 struct qdio_scan *res);
 /*
  * Output queue: process up to `max` primed (0x62) buffers in ring order from the
  * adapter's next index, continuing until a buffer that is not primed (fast requeue).

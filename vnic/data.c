@@ -8,7 +8,9 @@
 #include "vnic/nic_int.h"
 #include "vnic/qframe.h"
 
-#define SIGA_ROUNDS 8		/* scan rounds per SIGA-w (128 buffers each) */
+/* Buffers one SIGA-w may process while the guest keeps priming (fast requeue: it
+ * signals no more while it sees us busy), in batches of what is primed each time. */
+#define SIGA_MAX_BUFS (8u * QDIO_BUFS)
 
 int nic_qdio_establish(struct nidbk *d, const uint8_t *buf, uint32_t len)
 {
@@ -93,29 +95,21 @@ static void pci(struct nicbk *nic)
 	}
 }
 
-/* Frames from one outbound SBAL: validate each qeth header, describe the payload. */
-static int out_sbal(void *ctx, struct qdio_queue *q, const struct qdio_sbal_view *v)
+/* Frames from one outbound SBAL appended to the round's batch: validate each qeth
+ * header, describe the payload (spans into the guest's buffer, header cut off). */
+static void out_sbal(struct nicbk *nic, const struct qdio_sbal_view *v, unsigned *nfr,
+		     unsigned *nsp)
 {
-	struct nicbk *nic = ctx;
-	struct pframe fr[QDIO_SBALES];
-	struct qdio_span sp[QDIO_SBALES];
-	unsigned nfr = 0, nsp = 0;
+	struct nic_txbatch *t = nic->txb;
 
-	(void)q;
-	/* No connection or no STARTLAN: the port is down for this guest (the switch was
-	 * told PA_STOPLAN), so nothing it primes may reach the LAN. */
-	if (nic->state != NC_DM_ACT || !nic->lan_started) {
-		port_count_drop(&nic->port, PD_DOWN, false, v->npkts);
-		return 0;
-	}
 	for (unsigned p = 0; p < v->npkts; p++) {
 		const struct qdio_pkt *pk = &v->pkt[p];
 		const struct qdio_span *in = &v->span[pk->span];
 		uint8_t hb[QHDR_TSO_HDR_SIZE];
-		struct pframe *f = &fr[nfr];
+		struct pframe *f = &t->fr[*nfr];
 		struct qhdr h;
 		uint32_t got, hl, skip, dl;
-		unsigned first = nsp;
+		unsigned first = *nsp;
 
 		memset(&h, 0, sizeof(h));
 		got = qdio_spans_copy(in, pk->nspans, 0, hb, sizeof(hb));
@@ -147,22 +141,63 @@ static int out_sbal(void *ctx, struct qdio_queue *q, const struct qdio_sbal_view
 			skip = 0;
 			if (len > dl)
 				len = dl;
-			sp[nsp].ptr = ptr;
-			sp[nsp].len = len;
-			nsp++;
+			t->sp[*nsp].ptr = ptr;
+			t->sp[*nsp].len = len;
+			(*nsp)++;
 			dl -= len;
 		}
 		memset(f, 0, sizeof(*f));
-		f->spans = &sp[first];
-		f->nspans = (uint8_t)(nsp - first);
+		f->spans = &t->sp[first];
+		f->nspans = (uint8_t)(*nsp - first);
 		f->len = qhdr_data_len(&h);
 		qframe_meta(&h, QF_OUTBOUND, f);
-		nfr++;
+		(*nfr)++;
 	}
-	nic->st.tx_frames += nfr;
-	/* Forward before the buffer goes back to the guest: the spans point into it. */
-	port_tx(&nic->port, fr, nfr);
-	return 0;
+}
+
+/*
+ * One SIGA-w round on an output queue: every buffer the guest primed, from the last
+ * one processed up to the last primed, goes to the port in ONE batch in ring order,
+ * and only then are the buffers completed (the spans point into them).  A bad SBAL
+ * in the middle completes as ERROR; the frames of the others still go, in order.
+ * Returns whether an interrupt was asked for; *more says the guest primed again.
+ */
+static bool out_round(struct nicbk *nic, struct qdio_queue *q, bool *more, unsigned *bufs)
+{
+	struct nic_txbatch *t = nic->txb;
+	struct qdio_scan res;
+	unsigned nfr = 0, nsp = 0;
+	bool up;
+	int n;
+
+	*more = false;
+	n = qdio_ad_out_gather(q, t->buf, QDIO_BUFS);
+	if (n <= 0)
+		return false;
+	*bufs += (unsigned)n;
+	/* No connection or no STARTLAN: the port is down for this guest (the switch was
+	 * told PA_STOPLAN), so nothing it primes may reach the LAN. */
+	up = nic->state == NC_DM_ACT && nic->lan_started;
+	for (int i = 0; i < n; i++) {
+		if (t->buf[i].why != QDIO_E_NONE)
+			continue;
+		if (up)
+			out_sbal(nic, &t->buf[i].v, &nfr, &nsp);
+		else
+			port_count_drop(&nic->port, PD_DOWN, false, t->buf[i].v.npkts);
+	}
+	if (nfr) {
+		nic->st.tx_frames += nfr;
+		nic->st.tx_batches++;
+		nic->tx_active = true;
+		port_tx(&nic->port, t->fr, nfr);
+		nic->tx_active = false;
+	}
+	memset(&res, 0, sizeof(res));
+	if (qdio_ad_out_complete(q, t->buf, (unsigned)n, &res) < 0)
+		return res.pci;
+	*more = res.more;
+	return res.pci;
 }
 
 int nic_qdio_siga(struct nidbk *d, unsigned fc, uint32_t mask)
@@ -181,20 +216,18 @@ int nic_qdio_siga(struct nidbk *d, unsigned fc, uint32_t mask)
 			nic->st.sigas_w++;
 		else
 			nic->st.sigas_s++;
+		/* A SIGA from inside our own port_tx (a receiver's interrupt handler that
+		 * sends at once): the round under way sees the new buffers as `more`. */
+		if (nic->tx_active)
+			return 0;
 		for (unsigned qn = 0; qn < nic->nout; qn++) {
-			struct qdio_scan res;
+			unsigned done = 0;
+			bool more = true;
 
 			if (!(mask & (0x80000000u >> qn)))
 				continue;
-			for (int round = 0; round < SIGA_ROUNDS; round++) {
-				memset(&res, 0, sizeof(res));
-				if (qdio_ad_out_scan(&nic->outq[qn], QDIO_BUFS, out_sbal, nic,
-						     &res) < 0)
-					break;
-				want_pci |= res.pci;
-				if (!res.more)
-					break;
-			}
+			while (more && done < SIGA_MAX_BUFS)
+				want_pci |= out_round(nic, &nic->outq[qn], &more, &done);
 		}
 		if (want_pci)
 			pci(nic);

@@ -39,6 +39,9 @@ int nic_create(struct nicbk *nic, const struct nic_cfg *cfg)
 	nic->dev = calloc(cfg->ndev, sizeof(*nic->dev));
 	if (!nic->dev)
 		goto fail;
+	nic->txb = malloc(sizeof(*nic->txb));
+	if (!nic->txb)
+		goto fail_dev;
 	nic->ndev = cfg->ndev;
 	for (unsigned i = 0; i < nic->ndev; i++) {
 		nic->dev[i].nic = nic;
@@ -52,6 +55,8 @@ int nic_create(struct nicbk *nic, const struct nic_cfg *cfg)
 	nic->port.owner = nic;
 	return 0;
 
+fail_dev:
+	free(nic->dev);
 fail:
 	memset(nic, 0, sizeof(*nic));
 	return -ENOMEM;
@@ -62,6 +67,7 @@ void nic_destroy(struct nicbk *nic)
 	if (!nic->dev)
 		return;
 	nic_reset(nic);
+	free(nic->txb);
 	free(nic->msgbuf);
 	free(nic->dev);
 	memset(nic, 0, sizeof(*nic));

@@ -108,6 +108,7 @@ struct nic_stats {
 	uint64_t ipa_cmds, ipa_errors, mpc_cmds, control_rejects, msg_overflow;
 	uint64_t sigas_w, sigas_r, sigas_s, pcis;
 	uint64_t tx_frames, rx_frames;
+	uint64_t tx_batches;		/* port_tx calls: one per SIGA-w round, all its SBALs */
 	uint64_t tx_bad_frames;		/* malformed qeth header / frame from the guest */
 };
 
@@ -156,6 +157,11 @@ struct nicbk {
 
 	struct port port;
 	struct nic_stats st;
+	/* SIGA-w scratch: the primed SBALs of one round and their frames, handed to
+	 * the port in one batch (vnic/data.c).  Allocated with the NIC, never per frame;
+	 * pages nobody touches stay unbacked. */
+	struct nic_txbatch *txb;
+	bool tx_active;			/* a SIGA-w round is forwarding (re-entry guard) */
 };
 
 /* Create a NIC per cfg (devices, message ring).  -EINVAL for a bad config, -ENOMEM. */

@@ -31,6 +31,14 @@ int nic_ipa_unsolicited(struct nicbk *nic, uint8_t cmd);
 void nic_ipa_forget(struct nicbk *nic);
 
 /* data.c */
+/* Everything one SIGA-w round forwards: every primed buffer of the queue (at most
+ * 128), up to 16 frames each, their payload spans (headers cut off). */
+struct nic_txbatch {
+	struct qdio_out_buf buf[QDIO_BUFS];
+	struct pframe fr[QDIO_BUFS * QDIO_SBALES];
+	struct qdio_span sp[QDIO_BUFS * QDIO_SBALES];
+};
+
 int nic_qdio_establish(struct nidbk *d, const uint8_t *qdr, uint32_t len);
 int nic_qdio_activate(struct nidbk *d);
 void nic_qdio_stop(struct nicbk *nic);

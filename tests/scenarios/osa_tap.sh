@@ -50,8 +50,55 @@ set +e
 # serves for 12 s: room for a loaded machine to start the host's pings, which run until
 # 3 replies or 8 s.
 LOG=$(mktemp)
-trap 'cleanup; rm -f "$LOG"' EXIT
-timeout 60 "$PROG" "$TAP" 10.9.0.1/24 10.9.0.2 5 --flap --serve 12 >"$LOG" 2>&1 &
+BLOG=$(mktemp)
+trap 'cleanup; rm -f "$LOG" "$BLOG"' EXIT
+# A burst each way after the pings: the guest queues BURST numbered UDP datagrams and
+# flushes once (one SIGA-w over several SBALs, batches to the TAP); the host checks
+# they all came in order, then sends BURST back as fast as it can (the OSA reads them
+# in batches) and the guest checks the same.
+BURST=200
+BURST_ARGS=()
+bpid=
+if command -v python3 >/dev/null; then
+	BURST_ARGS=(--burst "$BURST")
+	ip netns exec "$NS" python3 - "$BURST" >"$BLOG" 2>&1 <<'PY' &
+import socket, struct, sys, time
+n = int(sys.argv[1])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, 33, 8 << 20)   # SO_RCVBUFFORCE: the whole burst fits
+s.bind(("10.9.0.2", 9999))
+print("host: burst: listening")
+sys.stdout.flush()
+s.settimeout(40)
+got, nxt, bad, first = 0, 0, 0, True
+while got < n:
+    try:
+        d = s.recv(4096)
+    except socket.timeout:
+        break
+    if first:
+        s.settimeout(3)
+        first = False
+    seq = struct.unpack("!I", d[:4])[0]
+    if seq != nxt or len(d) != 1004 or d[4:] != bytes([seq & 0xFF]) * 1000:
+        bad += 1
+    nxt, got = seq + 1, got + 1
+print("host: burst: %d of %d datagrams from the guest, %d out of order or damaged" % (got, n, bad))
+sys.stdout.flush()
+for k in range(n):
+    s.sendto(struct.pack("!I", k) + bytes([k & 0xFF]) * 100, ("10.9.0.1", 9998))
+    if k == 0:
+        time.sleep(0.2)   # let the first one settle the neighbour entry
+print("host: burst: %d datagrams sent" % n)
+PY
+	bpid=$!
+	# The guest sends its burst right after its pings: the host must listen by then.
+	host_ready() { grep -q "listening" "$BLOG" || ! kill -0 "$bpid" 2>/dev/null; }
+	poll 30 host_ready
+else
+	echo "osa_tap: no python3: the burst check is left out"
+fi
+timeout 60 "$PROG" "$TAP" 10.9.0.1/24 10.9.0.2 5 "${BURST_ARGS[@]}" --flap --serve 12 >"$LOG" 2>&1 &
 pid=$!
 serving() { grep -q "serving" "$LOG" || ! kill -0 $pid 2>/dev/null; }
 poll 30 serving
@@ -93,6 +140,10 @@ fi
 wait $pid
 rc=$?
 cat "$LOG"
+if [ -n "$bpid" ]; then
+	wait "$bpid"
+	cat "$BLOG"
+fi
 echo "osa_tap: host's neighbour table:"
 ip -n "$NS" neigh show dev "$VN"
 if [ $rc -ne 0 ]; then
@@ -111,5 +162,15 @@ fi
 if ! grep -qi "02:00:c9:0a:0a:00" <<<"$(ip -n "$NS" neigh show 10.9.0.1 dev "$VN")"; then
 	echo "osa_tap: FAIL (host has no ARP entry with the OSA's MAC for 10.9.0.1)"
 	exit 1
+fi
+if [ -n "$bpid" ]; then
+	if ! grep -q "host: burst: $BURST of $BURST datagrams from the guest, 0 out of order" "$BLOG"; then
+		echo "osa_tap: FAIL (the guest's burst did not reach the host complete and in order)"
+		exit 1
+	fi
+	if ! grep -q "burst: $BURST of $BURST datagrams from the host, 0 out of order" "$LOG"; then
+		echo "osa_tap: FAIL (the host's burst did not reach the guest complete and in order)"
+		exit 1
+	fi
 fi
 echo "osa_tap: ok"

@@ -1270,7 +1270,7 @@ TEST(vnic_offline_online_cycles_with_bystander)
 
 /* Hand the adapter an output SBAL of our own on the victim's queue 0, keeping the
  * driver's ring in step (as if its own code had filled buffer b).  Returns the SIGA cc. */
-static int inject_sbal(struct world *w, const struct sbal *sb, unsigned *bufnr)
+static int plant_sbal(struct world *w, const struct sbal *sb, unsigned *bufnr)
 {
 	struct qdio_queue *q = &w->vi->drv.outq[0];
 	uint8_t raw[SBAL_SIZE];
@@ -1287,7 +1287,14 @@ static int inject_sbal(struct world *w, const struct sbal *sb, unsigned *bufnr)
 	if (qdio_set_state(q, b, SLSB_CU_OUTPUT_PRIMED) < 0)
 		return -EFAULT;
 	*bufnr = b;
-	return nic_siga(w->vi->nid[2], NIC_SIGA_W, 0x80000000u);
+	return 0;
+}
+
+static int inject_sbal(struct world *w, const struct sbal *sb, unsigned *bufnr)
+{
+	int rc = plant_sbal(w, sb, bufnr);
+
+	return rc < 0 ? rc : nic_siga(w->vi->nid[2], NIC_SIGA_W, 0x80000000u);
 }
 
 /* A broadcast frame with an L2 qeth header at addr: hdr pkt_len `claim`, `real` bytes. */
@@ -1563,5 +1570,252 @@ TEST(vnic_tx_after_stoplan_dropped)
 	CHECK_EQ(qdrv_ipa(&w->vi->drv, &c, NULL), 0);
 	CHECK_EQ(guest_ping4(w->vi, p_ip, 2, 56, pump, &w->g[1]), 2);
 	BYSTANDER_OK(w);
+	world_free(w);
+}
+
+/* ---- SIGA per batch ----------------------------------------------------------------- */
+
+/* What the victim's port hands its attachment: each port_tx call and its frames'
+ * sequence bytes (the first payload byte after the Ethernet header), in order. */
+struct txrec {
+	unsigned calls, frames;
+	uint8_t seq[256];
+	/* Prime one more SBAL and SIGA from inside the first port_tx (a guest that
+	 * sends again from its interrupt handler while the adapter is busy). */
+	struct world *requeue;
+	unsigned requeue_buf;
+	int requeue_cc;
+};
+
+static void seq_sbal(struct world *w, struct sbal *sb, unsigned page, unsigned nf, uint8_t seq,
+		     bool pci);
+static int plant_sbal(struct world *w, const struct sbal *sb, unsigned *bufnr);
+
+static void rec_tx(void *peer, struct port *from, const struct pframe *f, unsigned n)
+{
+	struct txrec *r = peer;
+
+	(void)from;
+	r->calls++;
+	if (r->requeue) {
+		struct world *w = r->requeue;
+		struct sbal sb;
+
+		r->requeue = NULL;
+		seq_sbal(w, &sb, 40, 2, 100, false);
+		r->requeue_cc = plant_sbal(w, &sb, &r->requeue_buf);
+		if (r->requeue_cc == 0)
+			r->requeue_cc = nic_siga(w->vi->nid[2], NIC_SIGA_W, 0x80000000u);
+	}
+	for (unsigned i = 0; i < n && r->frames < sizeof(r->seq); i++) {
+		uint8_t b = 0xEE;
+
+		qdio_spans_copy(f[i].spans, f[i].nspans, 14, &b, 1);
+		r->seq[r->frames++] = b;
+	}
+}
+
+static uint16_t rec_addr(void *peer, struct port *from, const struct paddr *a)
+{
+	(void)peer;
+	(void)from;
+	(void)a;
+	return 0;
+}
+
+static const struct port_ops rec_ops = { rec_tx, rec_addr };
+
+/* An SBAL of `nf` one-element frames with sequence bytes seq, seq+1, ... at page
+ * `page` (a page per frame); `pci` asks for an interrupt in element 0. */
+static void seq_sbal(struct world *w, struct sbal *sb, unsigned page, unsigned nf, uint8_t seq,
+		     bool pci)
+{
+	memset(sb, 0, sizeof(*sb));
+	for (unsigned e = 0; e < nf; e++) {
+		uint64_t a = H_FRM + 0x1000ull * (page + e);
+
+		sb->e[e].len = put_l2_frame(w, a, 60, 60);
+		sb->e[e].addr = a;
+		gs_store8(&w->g[0].gs, a + QHDR_SIZE + 14, (uint8_t)(seq + e));
+	}
+	sb->e[nf - 1].eflags = SBALE_EF_LAST;
+	if (pci)
+		sb->e[0].sflags = SBALE_SF0_PCI_REQ;
+}
+
+TEST(vnic_siga_forwards_every_primed_sbal_in_one_batch)
+{
+	struct world *w = world_new(t, 2);
+	struct txrec rec;
+	struct sbal sb;
+	unsigned b[6], nf = 0, bad = 0;
+	uint64_t pcis, sigas;
+	uint8_t state;
+
+	REQUIRE(w);
+	REQUIRE(victim_online(t, w) == 0);
+	memset(&rec, 0, sizeof(rec));
+	w->nic[NV].port.ops = &rec_ops;
+	w->nic[NV].port.peer = &rec;
+	pcis = w->nic[NV].st.pcis;
+	sigas = w->nic[NV].st.sigas_w;
+	/* Six buffers primed with no SIGA between them (1, 2, 3, 1, 2, 3 frames), three
+	 * of them asking for a PCI; then one SIGA-w. */
+	for (unsigned k = 0; k < 6; k++) {
+		unsigned n = k % 3 + 1;
+
+		seq_sbal(w, &sb, 4 * k, n, (uint8_t)nf, k % 2 == 0);
+		REQUIRE(plant_sbal(w, &sb, &b[k]) == 0);
+		nf += n;
+	}
+	CHECK_EQ(rec.calls, 0);
+	CHECK_EQ(nic_siga(w->vi->nid[2], NIC_SIGA_W, 0x80000000u), 0);
+	CHECK_EQ(w->nic[NV].st.sigas_w, sigas + 1);
+	CHECK_EQ(rec.calls, 1);
+	CHECK_EQ(rec.frames, nf);
+	for (unsigned i = 0; i < rec.frames; i++)
+		bad += rec.seq[i] != i;
+	CHECK_EQ(bad, 0);
+	for (unsigned k = 0; k < 6; k++) {
+		REQUIRE(qdio_get_state(&w->vi->drv.outq[0], b[k], &state) == 0);
+		CHECK_EQ(state, SLSB_P_OUTPUT_EMPTY);
+	}
+	CHECK_EQ(w->nic[NV].st.pcis, pcis + 1);		/* one per batch, not per buffer */
+	CHECK_EQ(w->nic[NV].st.tx_frames, nf);
+	CHECK_EQ(w->nic[NV].port.st.tx_packets, nf);
+	/* The driver reaps all six without an error. */
+	qdrv_poll(&w->vi->drv);
+	CHECK_EQ(w->vi->drv.outq[0].st.err[QDIO_E_PEER], 0);
+	CHECK_EQ(w->vi->drv.outq[0].busy, 0);
+	port_p2p_join(&w->j[0], &w->nic[NV].port, &w->nic[NP].port);
+	CHECK_EQ(guest_ping4(w->vi, p_ip, 2, 56, pump, &w->g[1]), 2);
+	BYSTANDER_OK(w);
+	world_free(w);
+}
+
+TEST(vnic_siga_bad_sbal_mid_batch_others_complete)
+{
+	struct world *w = world_new(t, 2);
+	struct txrec rec;
+	struct sbal sb;
+	unsigned b[5], bad = 0;
+	uint8_t state, sf = 0, want[8] = { 0, 1, 5, 6, 7, 8 };
+	uint64_t sbal;
+
+	REQUIRE(w);
+	REQUIRE(victim_online(t, w) == 0);
+	memset(&rec, 0, sizeof(rec));
+	w->nic[NV].port.ops = &rec_ops;
+	w->nic[NV].port.peer = &rec;
+	/* Buffers 0,1: good (frames 0, 1); 2: an element outside storage (2, 3); 3:
+	 * frames 4-6, 4 with a bad qeth header; 4: good (7, 8). */
+	seq_sbal(w, &sb, 0, 1, 0, false);
+	REQUIRE(plant_sbal(w, &sb, &b[0]) == 0);
+	seq_sbal(w, &sb, 4, 1, 1, false);
+	REQUIRE(plant_sbal(w, &sb, &b[1]) == 0);
+	seq_sbal(w, &sb, 8, 2, 2, false);
+	sb.e[1].addr = guest_mem_size(4) + 0x10000;
+	REQUIRE(plant_sbal(w, &sb, &b[2]) == 0);
+	seq_sbal(w, &sb, 12, 3, 4, false);
+	gs_store8(&w->g[0].gs, H_FRM + 0x1000ull * 12, QHDR_ID_L3);	/* frame 4: bad */
+	REQUIRE(plant_sbal(w, &sb, &b[3]) == 0);
+	seq_sbal(w, &sb, 16, 2, 7, false);
+	REQUIRE(plant_sbal(w, &sb, &b[4]) == 0);
+	CHECK_EQ(nic_siga(w->vi->nid[2], NIC_SIGA_W, 0x80000000u), 0);
+	CHECK_EQ(rec.calls, 1);
+	CHECK_EQ(rec.frames, 6);
+	for (unsigned i = 0; i < rec.frames && i < 6; i++)
+		bad += rec.seq[i] != want[i];
+	CHECK_EQ(bad, 0);
+	for (unsigned k = 0; k < 5; k++) {
+		REQUIRE(qdio_get_state(&w->vi->drv.outq[0], b[k], &state) == 0);
+		CHECK_EQ(state, k == 2 ? SLSB_P_OUTPUT_ERROR : SLSB_P_OUTPUT_EMPTY);
+	}
+	REQUIRE(qdio_sbal_addr(&w->vi->drv.outq[0], b[2], &sbal) == 0);
+	gs_fetch8(&w->g[0].gs, sbal + SBAL_OFF_ELEM(SBAL_STATUS_ELEM) + SBALE_OFF_SFLAGS, &sf);
+	CHECK_EQ(sf, QDIO_SF15_REASON(QDIO_E_SBALE_FAULT));
+	CHECK_EQ(w->nic[NV].outq[0].st.err[QDIO_E_SBALE_FAULT], 1);
+	CHECK_EQ(w->nic[NV].st.tx_bad_frames, 1);
+	CHECK_EQ(w->nic[NV].port.st.drop[PD_BADFRAME], 1);
+	CHECK_EQ(w->nic[NV].port.st.tx_packets, 6);
+	qdrv_poll(&w->vi->drv);
+	CHECK_EQ(w->vi->drv.outq[0].st.err[QDIO_E_PEER], 1);
+	CHECK_EQ(w->vi->drv.outq[0].busy, 0);
+	port_p2p_join(&w->j[0], &w->nic[NV].port, &w->nic[NP].port);
+	CHECK_EQ(guest_ping4(w->vi, p_ip, 2, 56, pump, &w->g[1]), 2);
+	BYSTANDER_OK(w);
+	world_free(w);
+}
+
+#define NRXB 120
+TEST(vnic_rx_batch_fills_buffers_one_pci)
+{
+	struct world *w = world_new(t, 2);
+	static uint8_t fr[NRXB][1500];
+	static struct qdio_span sp[NRXB];
+	static struct pframe pf[NRXB];
+	uint64_t pcis, bufs;
+	unsigned took;
+
+	REQUIRE(w);
+	REQUIRE(victim_online(t, w) == 0);
+	for (unsigned i = 0; i < NRXB; i++) {
+		memset(fr[i], (int)i, sizeof(fr[i]));
+		memcpy(fr[i], w->nic[NP].cfg.mac, 6);
+		memcpy(fr[i] + 6, w->nic[NV].cfg.mac, 6);
+		be_put16(fr[i] + 12, 0x88B5);
+		sp[i].ptr = fr[i];
+		sp[i].len = sizeof(fr[i]);
+		memset(&pf[i], 0, sizeof(pf[i]));
+		pf[i].spans = &sp[i];
+		pf[i].nspans = 1;
+		pf[i].kind = PF_ETH;
+		pf[i].len = sizeof(fr[i]);
+	}
+	pcis = w->nic[NP].st.pcis;
+	bufs = w->nic[NP].inq[0].st.buffers;
+	/* 120 frames of 1500 bytes fill three input buffers (16 pages each): one
+	 * delivery, one interrupt. */
+	took = port_deliver(&w->nic[NP].port, pf, NRXB);
+	CHECK_EQ(took, NRXB);
+	CHECK(w->nic[NP].inq[0].st.buffers - bufs >= 3);
+	CHECK_EQ(w->nic[NP].st.pcis, pcis + 1);
+	BYSTANDER_OK(w);
+	world_free(w);
+}
+
+TEST(vnic_siga_buffers_primed_during_forwarding_are_not_stranded)
+{
+	struct world *w = world_new(t, 2);
+	struct txrec rec;
+	struct sbal sb;
+	unsigned b0;
+	uint8_t state;
+
+	REQUIRE(w);
+	REQUIRE(victim_online(t, w) == 0);
+	memset(&rec, 0, sizeof(rec));
+	rec.requeue = w;
+	w->nic[NV].port.ops = &rec_ops;
+	w->nic[NV].port.peer = &rec;
+	seq_sbal(w, &sb, 0, 3, 0, false);
+	REQUIRE(plant_sbal(w, &sb, &b0) == 0);
+	CHECK_EQ(nic_siga(w->vi->nid[2], NIC_SIGA_W, 0x80000000u), 0);
+	/* The inner SIGA found the adapter busy (cc 0, nothing done then); the outer
+	 * one saw the new buffer primed after completing its batch and sent it too. */
+	CHECK_EQ(rec.requeue_cc, 0);
+	CHECK_EQ(rec.calls, 2);
+	CHECK_EQ(rec.frames, 5);
+	CHECK_EQ(rec.seq[2], 2);
+	CHECK_EQ(rec.seq[3], 100);
+	CHECK_EQ(rec.seq[4], 101);
+	REQUIRE(qdio_get_state(&w->vi->drv.outq[0], b0, &state) == 0);
+	CHECK_EQ(state, SLSB_P_OUTPUT_EMPTY);
+	REQUIRE(qdio_get_state(&w->vi->drv.outq[0], rec.requeue_buf, &state) == 0);
+	CHECK_EQ(state, SLSB_P_OUTPUT_EMPTY);
+	qdrv_poll(&w->vi->drv);
+	CHECK_EQ(w->vi->drv.outq[0].busy, 0);
+	port_p2p_join(&w->j[0], &w->nic[NV].port, &w->nic[NP].port);
+	CHECK_EQ(guest_ping4(w->vi, p_ip, 2, 56, pump, &w->g[1]), 2);
 	world_free(w);
 }
