@@ -103,6 +103,11 @@ struct nic_cfg {
 	char owner[9];		/* user id, for messages and QUERY */
 };
 
+/* Offload bits of nicbk.offl4 / offl6. */
+#define NIC_OFL_RXCSUM 0x01	/* inbound checksum */
+#define NIC_OFL_TXCSUM 0x02	/* outbound checksum */
+#define NIC_OFL_TSO 0x04	/* outbound TCP large send */
+
 /* Statistics a NIC keeps besides its port's. */
 struct nic_stats {
 	uint64_t ipa_cmds, ipa_errors, mpc_cmds, control_rejects, msg_overflow;
@@ -136,6 +141,9 @@ struct nicbk {
 	bool lan_started;		/* STARTLAN received */
 	bool link_up;			/* the port's LAN is up (else STARTLAN gets 0xE080) */
 	uint32_t assists_enabled4, assists_enabled6;
+	/* Offloads the guest turned on (SETASSPARMS ENABLE), per IPv4 / IPv6: inbound
+	 * checksum = it takes frames marked verified (NIC_OFL_*). */
+	uint8_t offl4, offl6;
 	bool promisc;
 	uint8_t routing4, routing6;
 	uint32_t adp_isolation;
