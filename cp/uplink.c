@@ -16,6 +16,8 @@
 #include "cp/msg.h"
 #include "cp/parse.h"
 #include "lib/cpnet.h"
+#include "lib/csum.h"
+#include "lib/tso.h"
 #include "qeth/qhdr.h"
 #include "vnic/qframe.h"
 #include "vswitch/switch.h"
@@ -171,48 +173,109 @@ uint64_t uplink_osa_rx_drops(const struct up_osa *d)
 
 /* ---- the data path ----------------------------------------------------------------- */
 
+/* One wire frame out through CP's data device: 0 or the qdrv's -errno. */
+static int send_one(struct qdrv *q, const struct pframe *f, const struct qdio_span *sp,
+		    unsigned nsp, uint32_t len)
+{
+	if (q->cfg.layer == 2)
+		return qdrv_sendv_l2(q, sp, nsp, len);
+	if (f->kind == PF_IP && !f->ipv6)
+		return qdrv_sendv_l3_v4(q, sp, nsp, len, f->next_hop + QHDR_L3_ADDR_V4,
+					qframe_l3_cast(f->cast));
+	if (f->kind == PF_ETH && f->ipv6)
+		return qdrv_sendv_l3_v6(q, sp, nsp, len, f->next_hop,
+					f->cast == PF_MULTICAST ? QHDR_L3_CAST_MCAST
+								: QHDR_L3_CAST_UCAST);
+	return -EINVAL;	/* ARP and other link frames stay on the LAN */
+}
+
+#define OFL_HALF 65536u
+
+static void count_tx(struct up_sw *s, int rc, uint32_t len, unsigned *sent)
+{
+	if (rc == 0) {
+		s->st.tx_pkts++;
+		s->st.tx_bytes += len;
+		(*sent)++;
+	} else if (rc == -EAGAIN) {
+		s->st.tx_discards++;
+	} else {
+		s->st.tx_errors++;
+	}
+}
+
+/*
+ * A frame whose checksum a guest left out, or a large send: nothing on the wire
+ * completes them, so the host does - checksums written, the large send cut into
+ * segments of its MSS - before the OSA.  How many wire frames went out.
+ */
+static unsigned send_offloaded(struct up_sw *s, struct qdrv *q, const struct pframe *f)
+{
+	struct qdio_span sp;
+	struct csum_pkt cp;
+	struct tso t;
+	unsigned sent = 0;
+	int n;
+
+	if (!s->ofl_buf)
+		s->ofl_buf = malloc(2 * OFL_HALF);
+	if (!s->ofl_buf) {
+		s->st.tx_discards++;
+		return 0;
+	}
+	if (f->len > OFL_HALF ||
+	    qdio_spans_copy(f->spans, f->nspans, 0, s->ofl_buf, f->len) != f->len) {
+		s->st.tx_errors++;
+		return 0;
+	}
+	if (!f->gso_size) {
+		if (csum_parse(s->ofl_buf, f->len, f->kind == PF_ETH, &cp) < 0) {
+			s->st.tx_errors++;
+			return 0;
+		}
+		csum_complete(s->ofl_buf, &cp, f->csum_ip_hdr);
+		s->st.tx_completed++;
+		sp = (struct qdio_span){ s->ofl_buf, f->len };
+		count_tx(s, send_one(q, f, &sp, 1, f->len), f->len, &sent);
+		return sent;
+	}
+	if (tso_init(&t, s->ofl_buf, f->len, f->kind == PF_ETH, f->gso_size, true) < 0) {
+		s->st.tx_errors++;
+		return 0;
+	}
+	s->st.tx_segmented++;
+	while ((n = tso_next(&t, s->ofl_buf + OFL_HALF, OFL_HALF)) > 0) {
+		sp = (struct qdio_span){ s->ofl_buf + OFL_HALF, (uint32_t)n };
+		count_tx(s, send_one(q, f, &sp, 1, (uint32_t)n), (uint32_t)n, &sent);
+	}
+	return sent;
+}
+
 /* Frames the LAN sends to the uplink: out through CP's data device of the OSA, each
  * written once from the sender's spans into the output SBALs, one flush per batch. */
 static unsigned port_rx(void *owner, struct port *p, const struct pframe *f, unsigned n)
 {
 	struct up_sw *s = owner;
 	struct qdrv *q = s->active >= 0 ? s->c[s->active].data : NULL;
-	unsigned took = 0;
+	unsigned took = 0, wire = 0;
 
 	(void)p;
 	for (unsigned i = 0; i < n; i++) {
-		uint32_t len = f[i].len;
-		int rc;
+		unsigned sent = 0;
 
-		if (!q || len == 0) {
+		if (!q || f[i].len == 0) {
 			s->st.tx_discards++;
 			continue;
 		}
-		if (q->cfg.layer == 2) {
-			rc = qdrv_sendv_l2(q, f[i].spans, f[i].nspans, len);
-		} else if (f[i].kind == PF_IP && !f[i].ipv6) {
-			rc = qdrv_sendv_l3_v4(q, f[i].spans, f[i].nspans, len,
-					      f[i].next_hop + QHDR_L3_ADDR_V4,
-					      qframe_l3_cast(f[i].cast));
-		} else if (f[i].kind == PF_ETH && f[i].ipv6) {
-			rc = qdrv_sendv_l3_v6(q, f[i].spans, f[i].nspans, len, f[i].next_hop,
-					      f[i].cast == PF_MULTICAST ? QHDR_L3_CAST_MCAST
-								       : QHDR_L3_CAST_UCAST);
-		} else {
-			rc = -EINVAL;	/* ARP and other link frames stay on the LAN */
-		}
-		if (rc < 0) {
-			if (rc == -EAGAIN)
-				s->st.tx_discards++;
-			else
-				s->st.tx_errors++;
-			continue;
-		}
-		s->st.tx_pkts++;
-		s->st.tx_bytes += len;
-		took++;
+		if (f[i].gso_size || f[i].csum == PF_CSUM_PARTIAL)
+			sent = send_offloaded(s, q, &f[i]);
+		else
+			count_tx(s, send_one(q, &f[i], f[i].spans, f[i].nspans, f[i].len),
+				 f[i].len, &sent);
+		took += sent > 0;
+		wire += sent;
 	}
-	if (q && took) {
+	if (q && wire) {
 		s->st.tx_batches++;
 		qdrv_flush(q);
 	}
@@ -458,6 +521,7 @@ static void sw_destroy(struct uplinks *u, struct up_sw *s)
 			u->sw[k] = u->sw[--u->nsw];
 			break;
 		}
+	free(s->ofl_buf);
 	free(s);
 }
 

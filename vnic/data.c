@@ -1,8 +1,11 @@
 /* vnic/data.c - the data device of a virtual NIC: Establish/Activate Queues, SIGA,
  * outbound SBALs to the port and frames from the port into input SBALs (copy once). */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "lib/csum.h"
+#include "lib/tso.h"
 #include "qdio/blocks.h"
 #include "qeth/qhdr.h"
 #include "vnic/nic_int.h"
@@ -119,8 +122,11 @@ static int out_sbal(void *ctx, struct qdio_queue *q, const struct qdio_sbal_view
 
 		memset(&h, 0, sizeof(h));
 		got = qdio_spans_copy(in, pk->nspans, 0, hb, sizeof(hb));
-		if (qhdr_decode(hb, got, &h) < 0 || qhdr_id_is_tso(h.id) ||
-		    qhdr_id_is_l2(h.id) != (nic->layer == 2)) {
+		/* A large send (TSO header) says how its frame splits into protocol
+		 * headers and payload; both must add up to the frame. */
+		if (qhdr_decode(hb, got, &h) < 0 || qhdr_id_is_l2(h.id) != (nic->layer == 2) ||
+		    (qhdr_id_is_tso(h.id) &&
+		     h.tso.proto_hlen + h.tso.payload_len != qhdr_data_len(&h))) {
 			nic->st.tx_bad_frames++;
 			port_count_drop(&nic->port, PD_BADFRAME, false, 1);
 			continue;
@@ -209,11 +215,131 @@ int nic_qdio_siga(struct nidbk *d, unsigned fc, uint32_t mask)
 	}
 }
 
-/* Frames the port delivers: one qeth header each, into the input queue. */
+/* One frame into the input queue with its inbound header: true if it went in (else
+ * counted as a drop). */
+static bool put_frame(struct nicbk *nic, struct qdio_queue *q, struct port *p,
+		      const struct pframe *f, bool verified)
+{
+	uint8_t hb[QHDR_SIZE];
+	struct qhdr h;
+	int rc;
+
+	if (qframe_inbound_hdr(f, nic->layer, verified, &h) < 0) {
+		port_count_drop(p, PD_BADFRAME, true, 1);
+		return false;
+	}
+	if (f->len == 0 || f->len > QHDR_MAX_DATA) {
+		port_count_drop(p, PD_TOOBIG, true, 1);
+		return false;
+	}
+	qhdr_encode(&h, hb, sizeof(hb));
+	rc = qdio_ad_in_put(q, hb, QHDR_SIZE, f->spans, f->nspans);
+	if (rc == -EAGAIN) {
+		port_count_drop(p, PD_NOBUF, true, 1);
+		return false;
+	}
+	if (rc < 0) {
+		port_count_drop(p, PD_TOOBIG, true, 1);
+		return false;
+	}
+	return true;
+}
+
+/* Scratch for what a receiver needs done to a frame: the frame made linear (first
+ * half) and one segment of a large send (second half).  Once per NIC, on first use. */
+#define OFL_HALF 65536u
+
+/* The frame made linear in the scratch (allocated on first use); NULL = counted drop. */
+static uint8_t *linear(struct nicbk *nic, struct port *p, const struct pframe *f)
+{
+	if (!nic->ofl_buf)
+		nic->ofl_buf = malloc(2 * OFL_HALF);
+	if (!nic->ofl_buf) {
+		port_count_drop(p, PD_NOBUF, true, 1);
+		return NULL;
+	}
+	if (f->len > OFL_HALF ||
+	    qdio_spans_copy(f->spans, f->nspans, 0, nic->ofl_buf, f->len) != f->len) {
+		port_count_drop(p, PD_BADFRAME, true, 1);
+		return NULL;
+	}
+	return nic->ofl_buf;
+}
+
+/* A large send to this guest: the segments one by one (qeth has no inbound large
+ * send), their checksums written only if the guest does not take them as verified.
+ * True if any segment went in. */
+static bool put_segments(struct nicbk *nic, struct qdio_queue *q, struct port *p,
+			 const struct pframe *f, bool rx_csum)
+{
+	uint8_t *buf = linear(nic, p, f);
+	struct qdio_span sp;
+	struct pframe g;
+	struct tso t;
+	bool any = false;
+	int n;
+
+	if (!buf)
+		return false;
+	if (tso_init(&t, buf, f->len, f->kind == PF_ETH, f->gso_size, !rx_csum) < 0) {
+		port_count_drop(p, PD_BADFRAME, true, 1);
+		return false;
+	}
+	g = *f;
+	g.gso_size = 0;
+	g.csum = rx_csum ? PF_CSUM_PARTIAL : PF_CSUM_NONE;
+	g.spans = &sp;
+	g.nspans = 1;
+	sp.ptr = buf + OFL_HALF;
+	while ((n = tso_next(&t, buf + OFL_HALF, OFL_HALF)) > 0) {
+		sp.len = g.len = (uint32_t)n;
+		any |= put_frame(nic, q, p, &g, rx_csum);
+	}
+	if (n < 0)
+		port_count_drop(p, PD_TOOBIG, true, 1);
+	nic->st.rx_segmented++;
+	return any;
+}
+
+/* A frame whose checksum the sender left out, to a guest that needs it written (or
+ * needs the IPv4 header checksum Linux's layer 3 leaves out). */
+static bool put_completed(struct nicbk *nic, struct qdio_queue *q, struct port *p,
+			  const struct pframe *f, bool rx_csum)
+{
+	uint8_t *buf = linear(nic, p, f);
+	struct qdio_span sp;
+	struct csum_pkt cp;
+	struct pframe g;
+
+	if (!buf)
+		return false;
+	if (csum_parse(buf, f->len, f->kind == PF_ETH, &cp) < 0) {
+		port_count_drop(p, PD_BADFRAME, true, 1);
+		return false;
+	}
+	if (rx_csum)
+		csum_ip4_hdr(buf, &cp);
+	else
+		csum_complete(buf, &cp, f->csum_ip_hdr);
+	g = *f;
+	g.csum = rx_csum ? PF_CSUM_PARTIAL : PF_CSUM_NONE;
+	g.csum_ip_hdr = false;
+	sp.ptr = buf;
+	sp.len = f->len;
+	g.spans = &sp;
+	g.nspans = 1;
+	nic->st.rx_completed++;
+	return put_frame(nic, q, p, &g, rx_csum);
+}
+
+/* Frames the port delivers: one qeth header each, into the input queue.  What the
+ * sender left to the adapter is done here, for this receiver only: a guest with
+ * inbound checksum on gets such frames marked verified and nothing computed. */
 unsigned nic_port_rx(void *owner, struct port *p, const struct pframe *f, unsigned n)
 {
 	struct nicbk *nic = owner;
 	struct qdio_queue *q = &nic->inq[0];
+	bool rx_csum = ((nic->offl4 | nic->offl6) & NIC_OFL_RXCSUM) != 0;
 	unsigned took = 0;
 
 	if (!nic->qdio_active || !nic->lan_started || nic->nin == 0) {
@@ -221,29 +347,15 @@ unsigned nic_port_rx(void *owner, struct port *p, const struct pframe *f, unsign
 		return 0;
 	}
 	for (unsigned i = 0; i < n; i++) {
-		uint8_t hb[QHDR_SIZE];
-		struct qhdr h;
-		int rc;
+		bool ok;
 
-		if (qframe_inbound_hdr(&f[i], nic->layer, &h) < 0) {
-			port_count_drop(p, PD_BADFRAME, true, 1);
-			continue;
-		}
-		if (f[i].len == 0 || f[i].len > QHDR_MAX_DATA) {
-			port_count_drop(p, PD_TOOBIG, true, 1);
-			continue;
-		}
-		qhdr_encode(&h, hb, sizeof(hb));
-		rc = qdio_ad_in_put(q, hb, QHDR_SIZE, f[i].spans, f[i].nspans);
-		if (rc == -EAGAIN) {
-			port_count_drop(p, PD_NOBUF, true, 1);
-			continue;
-		}
-		if (rc < 0) {
-			port_count_drop(p, PD_TOOBIG, true, 1);
-			continue;
-		}
-		took++;
+		if (f[i].gso_size)
+			ok = put_segments(nic, q, p, &f[i], rx_csum);
+		else if (f[i].csum == PF_CSUM_PARTIAL && (!rx_csum || f[i].csum_ip_hdr))
+			ok = put_completed(nic, q, p, &f[i], rx_csum);
+		else
+			ok = put_frame(nic, q, p, &f[i], rx_csum);
+		took += ok;
 	}
 	nic->st.rx_frames += took;
 	qdio_ad_in_flush(q);

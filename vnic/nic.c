@@ -68,6 +68,7 @@ void nic_destroy(struct nicbk *nic)
 		return;
 	nic_reset(nic);
 	free(nic->msgbuf);
+	free(nic->ofl_buf);
 	free(nic->dev);
 	memset(nic, 0, sizeof(*nic));
 }

@@ -114,6 +114,8 @@ struct nic_stats {
 	uint64_t sigas_w, sigas_r, sigas_s, pcis;
 	uint64_t tx_frames, rx_frames;
 	uint64_t tx_bad_frames;		/* malformed qeth header / frame from the guest */
+	uint64_t rx_completed;		/* frames whose checksum was written for this guest */
+	uint64_t rx_segmented;		/* large sends cut into segments for this guest */
 };
 
 /* NICBK: one virtual NIC. */
@@ -164,6 +166,7 @@ struct nicbk {
 
 	struct port port;
 	struct nic_stats st;
+	uint8_t *ofl_buf;		/* offload scratch (vnic/data.c), allocated on first use */
 };
 
 /* Create a NIC per cfg (devices, message ring).  -EINVAL for a bad config, -ENOMEM. */
