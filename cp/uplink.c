@@ -16,9 +16,8 @@
 #include "cp/msg.h"
 #include "cp/parse.h"
 #include "lib/cpnet.h"
-#include "lib/csum.h"
-#include "lib/tso.h"
 #include "qeth/qhdr.h"
+#include "vnic/offload.h"
 #include "vnic/qframe.h"
 #include "vswitch/switch.h"
 
@@ -189,8 +188,6 @@ static int send_one(struct qdrv *q, const struct pframe *f, const struct qdio_sp
 	return -EINVAL;	/* ARP and other link frames stay on the LAN */
 }
 
-#define OFL_HALF 65536u
-
 static void count_tx(struct up_sw *s, int rc, uint32_t len, unsigned *sent)
 {
 	if (rc == 0) {
@@ -204,51 +201,19 @@ static void count_tx(struct up_sw *s, int rc, uint32_t len, unsigned *sent)
 	}
 }
 
-/*
- * A frame whose checksum a guest left out, or a large send: nothing on the wire
- * completes them, so the host does - checksums written, the large send cut into
- * segments of its MSS - before the OSA.  How many wire frames went out.
- */
-static unsigned send_offloaded(struct up_sw *s, struct qdrv *q, const struct pframe *f)
-{
-	struct qdio_span sp;
-	struct csum_pkt cp;
-	struct tso t;
-	unsigned sent = 0;
-	int n;
+struct tx_ctx {
+	struct up_sw *s;
+	struct qdrv *q;
+	unsigned sent;
+};
 
-	if (!s->ofl_buf)
-		s->ofl_buf = malloc(2 * OFL_HALF);
-	if (!s->ofl_buf) {
-		s->st.tx_discards++;
-		return 0;
-	}
-	if (f->len > OFL_HALF ||
-	    qdio_spans_copy(f->spans, f->nspans, 0, s->ofl_buf, f->len) != f->len) {
-		s->st.tx_errors++;
-		return 0;
-	}
-	if (!f->gso_size) {
-		if (csum_parse(s->ofl_buf, f->len, f->kind == PF_ETH, &cp) < 0) {
-			s->st.tx_errors++;
-			return 0;
-		}
-		csum_complete(s->ofl_buf, &cp, f->csum_ip_hdr);
-		s->st.tx_completed++;
-		sp = (struct qdio_span){ s->ofl_buf, f->len };
-		count_tx(s, send_one(q, f, &sp, 1, f->len), f->len, &sent);
-		return sent;
-	}
-	if (tso_init(&t, s->ofl_buf, f->len, f->kind == PF_ETH, f->gso_size, true) < 0) {
-		s->st.tx_errors++;
-		return 0;
-	}
-	s->st.tx_segmented++;
-	while ((n = tso_next(&t, s->ofl_buf + OFL_HALF, OFL_HALF)) > 0) {
-		sp = (struct qdio_span){ s->ofl_buf + OFL_HALF, (uint32_t)n };
-		count_tx(s, send_one(q, f, &sp, 1, (uint32_t)n), (uint32_t)n, &sent);
-	}
-	return sent;
+static bool tx_emit(void *ctx, const struct pframe *f)
+{
+	struct tx_ctx *c = ctx;
+	unsigned before = c->sent;
+
+	count_tx(c->s, send_one(c->q, f, f->spans, f->nspans, f->len), f->len, &c->sent);
+	return c->sent > before;
 }
 
 /* Frames the LAN sends to the uplink: out through CP's data device of the OSA, each
@@ -267,11 +232,22 @@ static unsigned port_rx(void *owner, struct port *p, const struct pframe *f, uns
 			s->st.tx_discards++;
 			continue;
 		}
-		if (f[i].gso_size || f[i].csum == PF_CSUM_PARTIAL)
-			sent = send_offloaded(s, q, &f[i]);
-		else
+		if (ofl_needed(&f[i], false)) {
+			/* Nothing on the wire finishes what a guest left to the adapter:
+			 * checksums written, a large send cut into segments, here. */
+			struct tx_ctx c = { s, q, 0 };
+			struct ofl_result r;
+
+			ofl_finish(&f[i], false, &s->ofl_buf, tx_emit, &c, &r);
+			if (r.err)
+				s->st.tx_errors++;
+			s->st.tx_completed += r.completed;
+			s->st.tx_segmented += r.segmented;
+			sent = c.sent;
+		} else {
 			count_tx(s, send_one(q, &f[i], f[i].spans, f[i].nspans, f[i].len),
 				 f[i].len, &sent);
+		}
 		took += sent > 0;
 		wire += sent;
 	}

@@ -1,14 +1,12 @@
 /* vnic/data.c - the data device of a virtual NIC: Establish/Activate Queues, SIGA,
  * outbound SBALs to the port and frames from the port into input SBALs (copy once). */
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "lib/csum.h"
-#include "lib/tso.h"
 #include "qdio/blocks.h"
 #include "qeth/qhdr.h"
 #include "vnic/nic_int.h"
+#include "vnic/offload.h"
 #include "vnic/qframe.h"
 
 #define SIGA_ROUNDS 8		/* scan rounds per SIGA-w (128 buffers each) */
@@ -245,91 +243,18 @@ static bool put_frame(struct nicbk *nic, struct qdio_queue *q, struct port *p,
 	return true;
 }
 
-/* Scratch for what a receiver needs done to a frame: the frame made linear (first
- * half) and one segment of a large send (second half).  Once per NIC, on first use. */
-#define OFL_HALF 65536u
+struct rx_ctx {
+	struct nicbk *nic;
+	struct qdio_queue *q;
+	struct port *p;
+	bool rx_csum;
+};
 
-/* The frame made linear in the scratch (allocated on first use); NULL = counted drop. */
-static uint8_t *linear(struct nicbk *nic, struct port *p, const struct pframe *f)
+static bool rx_emit(void *ctx, const struct pframe *f)
 {
-	if (!nic->ofl_buf)
-		nic->ofl_buf = malloc(2 * OFL_HALF);
-	if (!nic->ofl_buf) {
-		port_count_drop(p, PD_NOBUF, true, 1);
-		return NULL;
-	}
-	if (f->len > OFL_HALF ||
-	    qdio_spans_copy(f->spans, f->nspans, 0, nic->ofl_buf, f->len) != f->len) {
-		port_count_drop(p, PD_BADFRAME, true, 1);
-		return NULL;
-	}
-	return nic->ofl_buf;
-}
+	struct rx_ctx *c = ctx;
 
-/* A large send to this guest: the segments one by one (qeth has no inbound large
- * send), their checksums written only if the guest does not take them as verified.
- * True if any segment went in. */
-static bool put_segments(struct nicbk *nic, struct qdio_queue *q, struct port *p,
-			 const struct pframe *f, bool rx_csum)
-{
-	uint8_t *buf = linear(nic, p, f);
-	struct qdio_span sp;
-	struct pframe g;
-	struct tso t;
-	bool any = false;
-	int n;
-
-	if (!buf)
-		return false;
-	if (tso_init(&t, buf, f->len, f->kind == PF_ETH, f->gso_size, !rx_csum) < 0) {
-		port_count_drop(p, PD_BADFRAME, true, 1);
-		return false;
-	}
-	g = *f;
-	g.gso_size = 0;
-	g.csum = rx_csum ? PF_CSUM_PARTIAL : PF_CSUM_NONE;
-	g.spans = &sp;
-	g.nspans = 1;
-	sp.ptr = buf + OFL_HALF;
-	while ((n = tso_next(&t, buf + OFL_HALF, OFL_HALF)) > 0) {
-		sp.len = g.len = (uint32_t)n;
-		any |= put_frame(nic, q, p, &g, rx_csum);
-	}
-	if (n < 0)
-		port_count_drop(p, PD_TOOBIG, true, 1);
-	nic->st.rx_segmented++;
-	return any;
-}
-
-/* A frame whose checksum the sender left out, to a guest that needs it written (or
- * needs the IPv4 header checksum Linux's layer 3 leaves out). */
-static bool put_completed(struct nicbk *nic, struct qdio_queue *q, struct port *p,
-			  const struct pframe *f, bool rx_csum)
-{
-	uint8_t *buf = linear(nic, p, f);
-	struct qdio_span sp;
-	struct csum_pkt cp;
-	struct pframe g;
-
-	if (!buf)
-		return false;
-	if (csum_parse(buf, f->len, f->kind == PF_ETH, &cp) < 0) {
-		port_count_drop(p, PD_BADFRAME, true, 1);
-		return false;
-	}
-	if (rx_csum)
-		csum_ip4_hdr(buf, &cp);
-	else
-		csum_complete(buf, &cp, f->csum_ip_hdr);
-	g = *f;
-	g.csum = rx_csum ? PF_CSUM_PARTIAL : PF_CSUM_NONE;
-	g.csum_ip_hdr = false;
-	sp.ptr = buf;
-	sp.len = f->len;
-	g.spans = &sp;
-	g.nspans = 1;
-	nic->st.rx_completed++;
-	return put_frame(nic, q, p, &g, rx_csum);
+	return put_frame(c->nic, c->q, c->p, f, c->rx_csum);
 }
 
 /* Frames the port delivers: one qeth header each, into the input queue.  What the
@@ -340,22 +265,27 @@ unsigned nic_port_rx(void *owner, struct port *p, const struct pframe *f, unsign
 	struct nicbk *nic = owner;
 	struct qdio_queue *q = &nic->inq[0];
 	bool rx_csum = ((nic->offl4 | nic->offl6) & NIC_OFL_RXCSUM) != 0;
+	struct rx_ctx c = { nic, q, p, rx_csum };
 	unsigned took = 0;
 
 	if (!nic->qdio_active || !nic->lan_started || nic->nin == 0) {
 		port_count_drop(p, PD_DOWN, true, n);
 		return 0;
 	}
-	for (unsigned i = 0; i < n; i++) {
-		bool ok;
 
-		if (f[i].gso_size)
-			ok = put_segments(nic, q, p, &f[i], rx_csum);
-		else if (f[i].csum == PF_CSUM_PARTIAL && (!rx_csum || f[i].csum_ip_hdr))
-			ok = put_completed(nic, q, p, &f[i], rx_csum);
-		else
-			ok = put_frame(nic, q, p, &f[i], rx_csum);
-		took += ok;
+	for (unsigned i = 0; i < n; i++) {
+		struct ofl_result r;
+
+		if (!ofl_needed(&f[i], rx_csum)) {
+			took += put_frame(nic, q, p, &f[i], rx_csum);
+			continue;
+		}
+		ofl_finish(&f[i], rx_csum, &nic->ofl_buf, rx_emit, &c, &r);
+		if (r.err)
+			port_count_drop(p, r.err == -ENOMEM ? PD_NOBUF : PD_BADFRAME, true, 1);
+		nic->st.rx_completed += r.completed;
+		nic->st.rx_segmented += r.segmented;
+		took += r.emitted > 0;
 	}
 	nic->st.rx_frames += took;
 	qdio_ad_in_flush(q);

@@ -6,6 +6,9 @@
 #   cpnet.hp=PORT (host listener) cpnet.g3=PORT cpnet.g2=PORT (our listeners) cpnet.tok=TOKEN
 #   cpnet.wait=SECONDS (bound of each wait for the host)
 #   cpnet.l6=ADDR/LEN cpnet.h6=HOST cpnet.g6=PORT: IPv6 on the layer-3 NIC too (optional)
+#   cpnet.mb=MB cpnet.l26=ADDR/LEN cpnet.h26=HOST cpnet.bp=PORT: with /bin/ofl, offloads on, MTU
+#   8992, then MB of random data each way over IPv6 on both NICs (host listens on bp+2 for the
+#   layer-2 NIC and bp+3 for layer 3, we on bp+12 / bp+13); md5 of both on the console
 . /etc/cpnet-guest.sh
 guest_setup
 arg() { sed -n "s/.*cpnet\.$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
@@ -22,6 +25,10 @@ WAIT=${WAIT:-90}
 L6=$(arg l6)
 H6=$(arg h6)
 G6=$(arg g6)
+MB=$(arg mb)
+L26=$(arg l26)
+H26=$(arg h26)
+BP=$(arg bp)
 say "CPNET-GUEST: init started, kernel $(uname -r)"
 if ! load_modules > /tmp/insmod.log; then
 	cat /tmp/insmod.log
@@ -125,4 +132,46 @@ if [ $fails != 0 ]; then
 	dump_dmesg 15
 	guest_done "FAIL $fails check(s) failed"
 fi
+[ -x /bin/ofl ] && [ -n "$MB" ] || guest_done "init ok"
+
+# ---- offloads and bulk data to and from the host -------------------------------------------
+for i in "$IF3" "$IF2"; do
+	ip link set "$i" mtu 8992 || guest_done "FAIL mtu 8992 on $i"
+	/bin/ofl "$i" on | while read -r l; do say "CPNET-GUEST: $l"; done
+done
+echo 0 > /proc/sys/net/ipv6/conf/$IF2/accept_dad
+ip -6 addr add "$L26" dev "$IF2" || guest_done "FAIL ip addr add $L26"
+dd if=/dev/urandom of=/tmp/data bs=1M count="$MB" 2> /dev/null || guest_done "FAIL dd"
+say "CPNET-GUEST: data md5 $(md5sum < /tmp/data | cut -d' ' -f1) bytes $(wc -c < /tmp/data)"
+# Receivers' stdin: a FIFO a silent writer holds (see init-vsw.sh).
+mkfifo /tmp/hold
+sleep 900 > /tmp/hold &
+HOLD=$!
+timeout 900 nc -l -p $((BP + 12)) < /tmp/hold > /tmp/rx.l2 &
+R2=$!
+timeout 900 nc -l -p $((BP + 13)) < /tmp/hold > /tmp/rx.l3 &
+R3=$!
+sleep 0.5
+say "CPNET-GUEST: bulk listening"
+send() { # send TAG ADDR PORT
+	t0=$(date +%s)
+	tries=0
+	until timeout 600 nc "$2" "$3" < /tmp/data; do
+		tries=$((tries + 1))
+		[ $tries -lt 60 ] || guest_done "FAIL send $1: no receiver at $2 port $3"
+		sleep 1
+	done
+	say "CPNET-GUEST: sent $1 in $(($(date +%s) - t0))s"
+}
+send l2 "$H26" $((BP + 2))
+send l3 "$H6" $((BP + 3))
+wait $R2
+wait $R3
+kill $HOLD 2> /dev/null
+for l in l2 l3; do
+	say "CPNET-GUEST: got $l md5 $(md5sum < /tmp/rx.$l | cut -d' ' -f1) bytes $(wc -c < /tmp/rx.$l)"
+done
+for i in "$IF3" "$IF2"; do
+	/bin/ofl "$i" | while read -r l; do say "CPNET-GUEST: $l"; done
+done
 guest_done "init ok"

@@ -70,8 +70,8 @@ fi
 [ -x /bin/ofl ] && [ -n "$MB" ] || guest_done "init ok"
 
 # ---- offloads and bulk data ---------------------------------------------------------------
-# Linux 6.1 offers a z/VM NIC IPv6 transmit checksum and TSO6 in both layers and receive
-# checksum in layer 2 (qeth_l2/l3_setup_netdev), all off until asked for (ethtool -K).
+# Linux 6.1 offers checksum (IPv4, IPv6, both ways) and TSO in both layers on a NIC that is
+# not a z/VM NIC (CPNIC's default), all off until asked for (ethtool -K).
 for i in "$IFA" "$IFB"; do
 	ip link set "$i" mtu 8992 || guest_done "FAIL mtu 8992 on $i"
 	/bin/ofl "$i" on | while read -r l; do say "CPNET-GUEST: $l"; done
