@@ -135,42 +135,17 @@ fi
 [ -x /bin/ofl ] && [ -n "$MB" ] || guest_done "init ok"
 
 # ---- offloads and bulk data to and from the host -------------------------------------------
-for i in "$IF3" "$IF2"; do
-	ip link set "$i" mtu 8992 || guest_done "FAIL mtu 8992 on $i"
-	/bin/ofl "$i" on | while read -r l; do say "CPNET-GUEST: $l"; done
-done
+offloads_on "$IF3" "$IF2"
 echo 0 > /proc/sys/net/ipv6/conf/$IF2/accept_dad
 ip -6 addr add "$L26" dev "$IF2" || guest_done "FAIL ip addr add $L26"
-dd if=/dev/urandom of=/tmp/data bs=1M count="$MB" 2> /dev/null || guest_done "FAIL dd"
-say "CPNET-GUEST: data md5 $(md5sum < /tmp/data | cut -d' ' -f1) bytes $(wc -c < /tmp/data)"
-# Receivers' stdin: a FIFO a silent writer holds (see init-vsw.sh).
-mkfifo /tmp/hold
-sleep 900 > /tmp/hold &
-HOLD=$!
-timeout 900 nc -l -p $((BP + 12)) < /tmp/hold > /tmp/rx.l2 &
-R2=$!
-timeout 900 nc -l -p $((BP + 13)) < /tmp/hold > /tmp/rx.l3 &
-R3=$!
+bulk_prepare "$MB"
+bulk_listen $((BP + 12)) l2
+bulk_listen $((BP + 13)) l3
 sleep 0.5
 say "CPNET-GUEST: bulk listening"
-send() { # send TAG ADDR PORT
-	t0=$(date +%s)
-	tries=0
-	until timeout 600 nc "$2" "$3" < /tmp/data; do
-		tries=$((tries + 1))
-		[ $tries -lt 60 ] || guest_done "FAIL send $1: no receiver at $2 port $3"
-		sleep 1
-	done
-	say "CPNET-GUEST: sent $1 in $(($(date +%s) - t0))s"
-}
-send l2 "$H26" $((BP + 2))
-send l3 "$H6" $((BP + 3))
-wait $R2
-wait $R3
-kill $HOLD 2> /dev/null
-for l in l2 l3; do
-	say "CPNET-GUEST: got $l md5 $(md5sum < /tmp/rx.$l | cut -d' ' -f1) bytes $(wc -c < /tmp/rx.$l)"
-done
+bulk_send l2 "$H26" $((BP + 2))
+bulk_send l3 "$H6" $((BP + 3))
+bulk_finish l2 l3
 for i in "$IF3" "$IF2"; do
 	/bin/ofl "$i" | while read -r l; do say "CPNET-GUEST: $l"; done
 done

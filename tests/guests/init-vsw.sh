@@ -72,43 +72,16 @@ fi
 # ---- offloads and bulk data ---------------------------------------------------------------
 # Linux 6.1 offers checksum (IPv4, IPv6, both ways) and TSO in both layers on a NIC that is
 # not a z/VM NIC (CPNIC's default), all off until asked for (ethtool -K).
-for i in "$IFA" "$IFB"; do
-	ip link set "$i" mtu 8992 || guest_done "FAIL mtu 8992 on $i"
-	/bin/ofl "$i" on | while read -r l; do say "CPNET-GUEST: $l"; done
-done
+offloads_on "$IFA" "$IFB"
 ip -6 addr add "$B6" dev "$IFB" || guest_done "FAIL ip addr add $B6"
 dmesg | grep -E 'HW Checksumming|TSOv' | while read -r l; do say "CPNET-GUEST: dmesg $l"; done
-dd if=/dev/urandom of=/tmp/data bs=1M count="$MB" 2> /dev/null || guest_done "FAIL dd"
-say "CPNET-GUEST: data md5 $(md5sum < /tmp/data | cut -d' ' -f1) bytes $(wc -c < /tmp/data)"
-# Receivers first; their stdin is a FIFO a silent writer holds open (busybox nc would
-# half-close on stdin EOF and the sender stop at the peer's EOF), so each nc ends only
-# when the sender closes, after the last byte.
-mkfifo /tmp/hold
-sleep 900 > /tmp/hold &
-HOLD=$!
-timeout 900 nc -l -p 5001 < /tmp/hold > /tmp/rx.l2 &
-R2=$!
-timeout 900 nc -l -p 5002 < /tmp/hold > /tmp/rx.l3 &
-R3=$!
-send() { # send TAG ADDR PORT: the data to the peer, retried until its receiver listens
-	t0=$(date +%s)
-	tries=0
-	until timeout 600 nc "$2" "$3" < /tmp/data; do
-		tries=$((tries + 1))
-		[ $tries -lt 60 ] || guest_done "FAIL send $1: no receiver at $2 port $3"
-		sleep 1
-	done
-	say "CPNET-GUEST: sent $1 in $(($(date +%s) - t0))s"
-}
+bulk_prepare "$MB"
+bulk_listen 5001 l2
+bulk_listen 5002 l3
 sleep 2
-send l2 "$PA6" 5001
-send l3 "$PB6" 5002
-wait $R2
-wait $R3
-kill $HOLD 2> /dev/null
-for l in l2 l3; do
-	say "CPNET-GUEST: got $l md5 $(md5sum < /tmp/rx.$l | cut -d' ' -f1) bytes $(wc -c < /tmp/rx.$l)"
-done
+bulk_send l2 "$PA6" 5001
+bulk_send l3 "$PB6" 5002
+bulk_finish l2 l3
 for i in "$IFA" "$IFB"; do
 	/bin/ofl "$i" | while read -r l; do say "CPNET-GUEST: $l"; done
 done

@@ -40,10 +40,12 @@ make -s -C "$CPNET_TOP/hercules" > "$W/make.log" 2>&1 || { cat "$W/make.log"; fa
 OFL="$BIN/guests/ofl"
 MB=${CPNET_OFFLOAD_MB:-50}
 ADD=()
+EXTRA=0 # seconds the offload part may add (boot.sh's wait, cpnetd's life): ~10 s per MB here
 if command -v "${S390X_CC:-s390x-linux-gnu-gcc}" > /dev/null || [ -x "$OFL" ]; then
 	make -s -C "$CPNET_TOP" "build/guests/ofl" >> "$W/make.log" 2>&1 ||
 		{ cat "$W/make.log"; fail "building the offload helper failed"; }
 	ADD=(-a "$OFL:/bin/ofl")
+	EXTRA=$((MB * 10))
 else
 	echo "note $T: no s390x cross compiler: offloads and the ${MB} MB transfers are not tested"
 fi
@@ -72,7 +74,7 @@ USER LINUX02 PW2 G
   NICDEF 0600 TYPE QDIO LAN SYSTEM VSWETH
   NICDEF 0700 TYPE QDIO LAN SYSTEM VSWIP
 DIR
-timeout $((TIMEOUT + 120)) "$BIN/cpnetd" --config "$TMP/system.config" --directory "$TMP/user.direct" \
+timeout $((TIMEOUT + EXTRA + 120)) "$BIN/cpnetd" --config "$TMP/system.config" --directory "$TMP/user.direct" \
 	--socket "$CPNET_SOCKET" > "$TMP/cpnetd.out" 2> "$TMP/cpnetd.err" &
 CPNETD_PID=$!
 poll 30 test -S "$VMSOCK"
@@ -85,7 +87,7 @@ t0=$(date +%s)
 for n in 1 2; do
 	if [ $n = 1 ]; then pw="password=pw1"; else pw="pwfile=$TMP/pw2"; fi
 	LD_LIBRARY_PATH="$CPNET_TOP/build/hercules${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
-		"$GUESTS_DIR/boot.sh" -k -t "$TIMEOUT" \
+		"$GUESTS_DIR/boot.sh" -k -t "$((TIMEOUT + EXTRA))" \
 		-c "0600-0602 CPNIC chpid=06 port=cp:$VMSOCK user=linux0$n $pw" \
 		-c "0700-0702 CPNIC chpid=07 port=cp:$VMSOCK user=linux0$n $pw" \
 		"$W/g$n" "$W/g$n/console.log" > "$W/g$n/boot.pid" 2> "$W/g$n/boot.err" &
