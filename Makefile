@@ -81,8 +81,12 @@ check-scenarios: all
 # The hostile guest's helper (t_hostile): a static s390x program for the initramfs; only
 # when the cross compiler is installed (t_hostile prints SKIP without it).
 S390X_CC ?= s390x-linux-gnu-gcc
-GUEST_TOOLS := $(if $(shell command -v $(S390X_CC)),$(BUILD)/guests/hostile)
+# t_vsw's offload switch (ofl: ethtool -K/-k for busybox) likewise.
+GUEST_TOOLS := $(if $(shell command -v $(S390X_CC)),$(BUILD)/guests/hostile $(BUILD)/guests/ofl)
 $(BUILD)/guests/hostile: tests/guests/hostile.c
+	@mkdir -p $(dir $@)
+	$(S390X_CC) -std=gnu11 $(WARN) -O2 -static -o $@ $<
+$(BUILD)/guests/ofl: tests/guests/ofl.c
 	@mkdir -p $(dir $@)
 	$(S390X_CC) -std=gnu11 $(WARN) -O2 -static -o $@ $<
 

@@ -17,6 +17,7 @@
 #include "cp/parse.h"
 #include "lib/cpnet.h"
 #include "qeth/qhdr.h"
+#include "vnic/offload.h"
 #include "vnic/qframe.h"
 #include "vswitch/switch.h"
 
@@ -171,48 +172,86 @@ uint64_t uplink_osa_rx_drops(const struct up_osa *d)
 
 /* ---- the data path ----------------------------------------------------------------- */
 
+/* One wire frame out through CP's data device: 0 or the qdrv's -errno. */
+static int send_one(struct qdrv *q, const struct pframe *f, const struct qdio_span *sp,
+		    unsigned nsp, uint32_t len)
+{
+	if (q->cfg.layer == 2)
+		return qdrv_sendv_l2(q, sp, nsp, len);
+	if (f->kind == PF_IP && !f->ipv6)
+		return qdrv_sendv_l3_v4(q, sp, nsp, len, f->next_hop + QHDR_L3_ADDR_V4,
+					qframe_l3_cast(f->cast));
+	if (f->kind == PF_ETH && f->ipv6)
+		return qdrv_sendv_l3_v6(q, sp, nsp, len, f->next_hop,
+					f->cast == PF_MULTICAST ? QHDR_L3_CAST_MCAST
+								: QHDR_L3_CAST_UCAST);
+	return -EINVAL;	/* ARP and other link frames stay on the LAN */
+}
+
+static void count_tx(struct up_sw *s, int rc, uint32_t len, unsigned *sent)
+{
+	if (rc == 0) {
+		s->st.tx_pkts++;
+		s->st.tx_bytes += len;
+		(*sent)++;
+	} else if (rc == -EAGAIN) {
+		s->st.tx_discards++;
+	} else {
+		s->st.tx_errors++;
+	}
+}
+
+struct tx_ctx {
+	struct up_sw *s;
+	struct qdrv *q;
+	unsigned sent;
+};
+
+static bool tx_emit(void *ctx, const struct pframe *f)
+{
+	struct tx_ctx *c = ctx;
+	unsigned before = c->sent;
+
+	count_tx(c->s, send_one(c->q, f, f->spans, f->nspans, f->len), f->len, &c->sent);
+	return c->sent > before;
+}
+
 /* Frames the LAN sends to the uplink: out through CP's data device of the OSA, each
  * written once from the sender's spans into the output SBALs, one flush per batch. */
 static unsigned port_rx(void *owner, struct port *p, const struct pframe *f, unsigned n)
 {
 	struct up_sw *s = owner;
 	struct qdrv *q = s->active >= 0 ? s->c[s->active].data : NULL;
-	unsigned took = 0;
+	unsigned took = 0, wire = 0;
 
 	(void)p;
 	for (unsigned i = 0; i < n; i++) {
-		uint32_t len = f[i].len;
-		int rc;
+		unsigned sent = 0;
 
-		if (!q || len == 0) {
+		if (!q || f[i].len == 0) {
 			s->st.tx_discards++;
 			continue;
 		}
-		if (q->cfg.layer == 2) {
-			rc = qdrv_sendv_l2(q, f[i].spans, f[i].nspans, len);
-		} else if (f[i].kind == PF_IP && !f[i].ipv6) {
-			rc = qdrv_sendv_l3_v4(q, f[i].spans, f[i].nspans, len,
-					      f[i].next_hop + QHDR_L3_ADDR_V4,
-					      qframe_l3_cast(f[i].cast));
-		} else if (f[i].kind == PF_ETH && f[i].ipv6) {
-			rc = qdrv_sendv_l3_v6(q, f[i].spans, f[i].nspans, len, f[i].next_hop,
-					      f[i].cast == PF_MULTICAST ? QHDR_L3_CAST_MCAST
-								       : QHDR_L3_CAST_UCAST);
-		} else {
-			rc = -EINVAL;	/* ARP and other link frames stay on the LAN */
-		}
-		if (rc < 0) {
-			if (rc == -EAGAIN)
-				s->st.tx_discards++;
-			else
+		if (ofl_needed(&f[i], false)) {
+			/* Nothing on the wire finishes what a guest left to the adapter:
+			 * checksums written, a large send cut into segments, here. */
+			struct tx_ctx c = { s, q, 0 };
+			struct ofl_result r;
+
+			ofl_finish(&f[i], false, &s->ofl_buf, tx_emit, &c, &r);
+			if (r.err)
 				s->st.tx_errors++;
-			continue;
+			s->st.tx_completed += r.completed;
+			s->st.tx_segmented += r.segmented;
+			sent = c.sent;
+		} else {
+			count_tx(s, send_one(q, &f[i], f[i].spans, f[i].nspans, f[i].len),
+				 f[i].len, &sent);
 		}
-		s->st.tx_pkts++;
-		s->st.tx_bytes += len;
-		took++;
+		took += sent > 0;
+		wire += sent;
 	}
-	if (q && took) {
+	if (q && wire) {
 		s->st.tx_batches++;
 		qdrv_flush(q);
 	}
@@ -458,6 +497,7 @@ static void sw_destroy(struct uplinks *u, struct up_sw *s)
 			u->sw[k] = u->sw[--u->nsw];
 			break;
 		}
+	free(s->ofl_buf);
 	free(s);
 }
 

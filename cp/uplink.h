@@ -84,6 +84,7 @@ struct up_stats {
 	uint64_t rx_batches;				/* port_tx calls into the switch */
 	uint64_t tx_pkts, tx_bytes, tx_discards, tx_errors;	/* to the OSA */
 	uint64_t tx_batches;				/* flushes (one SIGA at most each) */
+	uint64_t tx_completed, tx_segmented;	/* checksums written / large sends cut */
 	uint64_t regs_sent, regs_ok, regs_failed, stale;
 	uint64_t failovers, switchovers;
 };
@@ -99,6 +100,9 @@ struct up_sw {
 	/* Inbound: one batch of frames for the switch, payload in place in CP's input
 	 * SBAL pages (no staging buffer either way). */
 	struct pframe rxf[QDRV_RX_BATCH];
+	/* Outbound offloads the guests left to the adapter, done before the wire:
+	 * the frame made linear, and one segment (allocated on first use). */
+	uint8_t *ofl_buf;
 };
 
 struct cp;

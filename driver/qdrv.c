@@ -1081,8 +1081,8 @@ int qdrv_setvmac(struct qdrv *q, const uint8_t mac[6])
 /* ---- data path ------------------------------------------------------------- */
 
 /* Header + the first `len` bytes of a span list into the output SBAL pages. */
-static int out_putv(struct qdrv *q, const uint8_t *hdr, const struct qdio_span *sp,
-		    unsigned nsp, uint32_t len)
+static int out_putv_h(struct qdrv *q, const uint8_t *hdr, uint32_t hlen,
+		      const struct qdio_span *sp, unsigned nsp, uint32_t len)
 {
 	struct qdio_span cut[QDRV_TX_SPANS];
 	uint32_t have = 0;
@@ -1104,10 +1104,10 @@ static int out_putv(struct qdrv *q, const uint8_t *hdr, const struct qdio_span *
 		sp = cut;
 	}
 	nsp = k;
-	rc = qdio_pg_out_put(&q->outq[0], hdr, QHDR_SIZE, sp, nsp);
+	rc = qdio_pg_out_put(&q->outq[0], hdr, hlen, sp, nsp);
 	if (rc == -EAGAIN) {
 		qdio_pg_out_reap(&q->outq[0], QDIO_BUFS);
-		rc = qdio_pg_out_put(&q->outq[0], hdr, QHDR_SIZE, sp, nsp);
+		rc = qdio_pg_out_put(&q->outq[0], hdr, hlen, sp, nsp);
 	}
 	if (rc < 0) {
 		if (rc == -EAGAIN)
@@ -1117,6 +1117,20 @@ static int out_putv(struct qdrv *q, const uint8_t *hdr, const struct qdio_span *
 	q->st.tx_pkts++;
 	q->st.tx_bytes += len;
 	return 0;
+}
+
+static int out_putv(struct qdrv *q, const uint8_t *hdr, const struct qdio_span *sp,
+		    unsigned nsp, uint32_t len)
+{
+	return out_putv_h(q, hdr, QHDR_SIZE, sp, nsp, len);
+}
+
+int qdrv_sendv_hdr(struct qdrv *q, const uint8_t *hdr, uint32_t hlen, const struct qdio_span *sp,
+		   unsigned nsp, uint32_t len)
+{
+	if (hlen != QHDR_SIZE && hlen != QHDR_TSO_HDR_SIZE)
+		return -EINVAL;
+	return out_putv_h(q, hdr, hlen, sp, nsp, len);
 }
 
 int qdrv_sendv_l2(struct qdrv *q, const struct qdio_span *sp, unsigned nsp, uint32_t len)

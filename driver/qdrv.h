@@ -248,6 +248,10 @@ int qdrv_sendv_l3_v4(struct qdrv *q, const struct qdio_span *sp, unsigned nsp, u
 int qdrv_sendv_l3_v6(struct qdrv *q, const struct qdio_span *sp, unsigned nsp, uint32_t len,
 		     const uint8_t *nh, uint8_t cast);
 /* Prime what was queued and SIGA-w if needed.  Returns buffers primed or -errno. */
+/* One packet behind a qeth header the caller built (32 bytes, or 64 with the TSO
+ * extension): what Linux writes for checksum and large-send offloads. */
+int qdrv_sendv_hdr(struct qdrv *q, const uint8_t *hdr, uint32_t hlen, const struct qdio_span *sp,
+		   unsigned nsp, uint32_t len);
 int qdrv_flush(struct qdrv *q);
 /* Interrupts, reaping and receiving: returns packets delivered to cfg.rx or cfg.rxv
  * (>= 0); with cfg.rxv one call per QDRV_RX_BATCH packets, before any buffer is

@@ -92,6 +92,7 @@ struct cpnic {
 	pthread_t reader;
 	bool reader_started;
 	uint8_t *rxbuf;			/* CPNIC_RX_BATCH * CPNIC_RX_BUF */
+	uint8_t *ofl_buf;		/* the guest's offloads finished for the TAP */
 	uint64_t tx_errors, rx_errors;
 	/* port=cp: the link shared by every NIC of this user in this process (its lock
 	 * is the NIC lock of all of them); NULL when LOGON or the NICDEF failed. */

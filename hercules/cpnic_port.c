@@ -15,6 +15,8 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "vnic/offload.h"
+
 #define ETH_HLEN_ 14
 
 int cpnic_parse_mac(const char *s, uint8_t mac[6])
@@ -41,46 +43,70 @@ int cpnic_parse_mac(const char *s, uint8_t mac[6])
 
 /* ---- TX: frames the guest sent, written to the TAP/TUN (NIC lock held) --------- */
 
-static void tap_tx(void *peer, struct port *from, const struct pframe *f, unsigned n)
+struct tap_ctx {
+	struct cpnic *c;
+	struct port *from;
+};
+
+/* One finished frame to the TAP/TUN: true if written. */
+static bool tap_write(void *ctx, const struct pframe *f)
 {
-	struct cpnic *c = peer;
+	struct tap_ctx *t = ctx;
+	struct cpnic *c = t->c;
 	struct iovec iov[QDIO_SBALES + 1];
+	uint32_t skip = 0;
+	unsigned k = 0;
 
-	for (unsigned i = 0; i < n; i++) {
-		uint32_t skip = 0;
-		unsigned k = 0;
+	if (c->be == CPNIC_BE_TAP && f->kind != PF_ETH) {
+		/* A layer-3 guest on a layer-2 back end: no link header to send. */
+		port_count_drop(t->from, PD_BADFRAME, false, 1);
+		return false;
+	}
+	if (c->be == CPNIC_BE_TUN && f->kind == PF_ETH) {
+		/* Layer 3 passthrough (IPv6, ARP-less) frames carry an Ethernet
+		 * header; a TUN takes bare IP.  Layer 2 guests do not belong here. */
+		if (c->nic.layer != 3 || f->len <= ETH_HLEN_) {
+			port_count_drop(t->from, PD_BADFRAME, false, 1);
+			return false;
+		}
+		skip = ETH_HLEN_;
+	}
+	for (unsigned s = 0; s < f->nspans && k < CPNET_ARRAY_SIZE(iov); s++) {
+		const uint8_t *p = f->spans[s].ptr;
+		uint32_t len = f->spans[s].len;
 
-		if (c->be == CPNIC_BE_TAP && f[i].kind != PF_ETH) {
-			/* A layer-3 guest on a layer-2 back end: no link header to send. */
-			port_count_drop(from, PD_BADFRAME, false, 1);
+		if (skip >= len) {
+			skip -= len;
 			continue;
 		}
-		if (c->be == CPNIC_BE_TUN && f[i].kind == PF_ETH) {
-			/* Layer 3 passthrough (IPv6, ARP-less) frames carry an Ethernet
-			 * header; a TUN takes bare IP.  Layer 2 guests do not belong here. */
-			if (c->nic.layer != 3 || f[i].len <= ETH_HLEN_) {
-				port_count_drop(from, PD_BADFRAME, false, 1);
-				continue;
-			}
-			skip = ETH_HLEN_;
-		}
-		for (unsigned s = 0; s < f[i].nspans && k < CPNET_ARRAY_SIZE(iov); s++) {
-			const uint8_t *p = f[i].spans[s].ptr;
-			uint32_t len = f[i].spans[s].len;
+		iov[k].iov_base = (void *)(p + skip);
+		iov[k].iov_len = len - skip;
+		skip = 0;
+		k++;
+	}
+	if (k == 0 || writev(c->tapfd, iov, (int)k) < 0) {
+		c->tx_errors++;
+		port_count_drop(t->from, PD_NOPORT, false, 1);
+		return false;
+	}
+	return true;
+}
 
-			if (skip >= len) {
-				skip -= len;
-				continue;
-			}
-			iov[k].iov_base = (void *)(p + skip);
-			iov[k].iov_len = len - skip;
-			skip = 0;
-			k++;
+static void tap_tx(void *peer, struct port *from, const struct pframe *f, unsigned n)
+{
+	struct tap_ctx t = { peer, from };
+
+	for (unsigned i = 0; i < n; i++) {
+		struct ofl_result r;
+
+		if (!ofl_needed(&f[i], false)) {
+			tap_write(&t, &f[i]);
+			continue;
 		}
-		if (k == 0 || writev(c->tapfd, iov, (int)k) < 0) {
-			c->tx_errors++;
-			port_count_drop(from, PD_NOPORT, false, 1);
-		}
+		/* The TAP takes finished frames only: the guest's offloads are done here. */
+		ofl_finish(&f[i], false, &t.c->ofl_buf, tap_write, &t, &r);
+		if (r.err)
+			port_count_drop(from, PD_BADFRAME, false, 1);
 	}
 }
 
@@ -258,6 +284,8 @@ void cpnic_tap_close(struct cpnic *c)
 	c->tapfd = -1;
 	free(c->rxbuf);
 	c->rxbuf = NULL;
+	free(c->ofl_buf);
+	c->ofl_buf = NULL;
 }
 
 /* ---- SIGA worker ----------------------------------------------------------------- */

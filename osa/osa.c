@@ -12,6 +12,7 @@
 
 #include "lib/be.h"
 #include "qeth/ipa.h"
+#include "vnic/offload.h"
 
 #define ETH_HLEN 14u
 #define VLAN_HLEN 4u
@@ -679,13 +680,51 @@ static void tx_l2(struct osa *o, const struct pframe *f)
 	emit(o, NULL, 0, f->spans, f->nspans, 0, f->len);
 }
 
+struct tx_ctx {
+	struct osa *o;
+	uint64_t *now;
+};
+
+/* One finished frame to the wire (the frame's checks and the ARP cache as it needs). */
+static bool tx_one(void *ctx, const struct pframe *f)
+{
+	struct tx_ctx *c = ctx;
+	struct osa *o = c->o;
+
+	if (o->layer == 2)
+		tx_l2(o, f);
+	else if (f->kind == PF_IP && f->ipv6)
+		tx_ip6(o, f->spans, f->nspans, 0, f->len, f->next_hop, f->vlan, c->now);
+	else if (f->kind == PF_IP)
+		tx_l3_ip(o, f, c->now);
+	else if (f->kind == PF_ETH)
+		tx_l3_eth(o, f, c->now);
+	else
+		tx_drop(o, OSA_D_BADFRAME);
+	return true;
+}
+
+/* A frame ofl_finish made in its one scratch buffer: out before the next overwrites
+ * it (the batch holds pointers, not copies). */
+static bool tx_one_now(void *ctx, const struct pframe *f)
+{
+	struct tx_ctx *c = ctx;
+	bool rc = tx_one(ctx, f);
+
+	tx_flush(c->o);
+	return rc;
+}
+
 static void osa_port_tx(void *peer, struct port *from, const struct pframe *f, unsigned n)
 {
 	struct osa *o = peer;
 	uint64_t now = 0;	/* read the clock only when the ARP cache needs it */
+	struct tx_ctx c = { o, &now };
 
 	(void)from;
 	for (unsigned i = 0; i < n; i++) {
+		struct ofl_result r;
+
 		if (!o->layer || !o->started) {
 			tx_drop(o, OSA_D_DOWN);
 			continue;
@@ -694,16 +733,14 @@ static void osa_port_tx(void *peer, struct port *from, const struct pframe *f, u
 			tx_drop(o, OSA_D_LINK);
 			continue;
 		}
-		if (o->layer == 2)
-			tx_l2(o, &f[i]);
-		else if (f[i].kind == PF_IP && f[i].ipv6)
-			tx_ip6(o, f[i].spans, f[i].nspans, 0, f[i].len, f[i].next_hop, f[i].vlan,
-			       &now);
-		else if (f[i].kind == PF_IP)
-			tx_l3_ip(o, &f[i], &now);
-		else if (f[i].kind == PF_ETH)
-			tx_l3_eth(o, &f[i], &now);
-		else
+		if (!ofl_needed(&f[i], false)) {
+			tx_one(&c, &f[i]);
+			continue;
+		}
+		/* The host's offloads (checksum, large send) finished before the wire. */
+		tx_flush(o);	/* keep the order of what was gathered before */
+		ofl_finish(&f[i], false, &o->ofl_buf, tx_one_now, &c, &r);
+		if (r.err)
 			tx_drop(o, OSA_D_BADFRAME);
 	}
 	/* The spans point into the sender's buffers: out before they go back. */
@@ -1406,6 +1443,7 @@ void osa_destroy(struct osa *o)
 	free(o->txb);
 	free(o->qbuf);
 	free(o->rxbuf);
+	free(o->ofl_buf);
 	memset(o, 0, sizeof(*o));
 	o->wire.fd = -1;
 }

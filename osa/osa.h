@@ -114,6 +114,7 @@ struct osa {
 	struct nicbk nic;		/* the adapter side, 3 devices, OSD */
 	struct wire wire;
 	uint32_t mtu;			/* of the wire (IP bytes per frame) */
+	uint8_t *ofl_buf;		/* host offloads finished for the wire (vnic/offload) */
 	bool link_up;			/* last state osa_check_link reported */
 
 	/* What the driver of the OSA set up (through the port's addr op). */

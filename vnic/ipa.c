@@ -8,23 +8,32 @@
 #include "qeth/mpc.h"
 #include "vnic/nic_int.h"
 
-/* What the NIC offers (QIPASSIST).  No checksum or TSO offload: frames cross the
- * switch as they are, so nobody would compute what the guest left out. */
+/* What the NIC offers (QIPASSIST), per layer and protocol.  Checksum and large send
+ * are offered in both layers: the switch completes what a guest left out only for a
+ * receiver that did not enable the same assist (vnic/data.c, cp/uplink.c).  Layer 2
+ * names IPv6 on its IPv4 query because that is what makes Linux ask the IPv6 one
+ * (qeth_core_hardsetup_card), where the IPv6 offload bits live. */
+#define NIC_OFFLOAD_V4 (IPA_INBOUND_CHECKSUM | IPA_OUTBOUND_CHECKSUM | IPA_OUTBOUND_TSO)
+#define NIC_OFFLOAD_V6 (IPA_INBOUND_CHECKSUM_V6 | IPA_OUTBOUND_CHECKSUM_V6 | IPA_OUTBOUND_TSO)
 #define NIC_ASSISTS_L3_V4 (IPA_ARP_PROCESSING | IPA_FILTERING | IPA_IPV6 | \
 			   IPA_MULTICASTING | IPA_SETADAPTERPARMS | IPA_SOURCE_MAC | \
 			   IPA_PASSTHRU | IPA_INBOUND_PASSTHRU | IPA_FULL_VLAN | \
-			   IPA_VLAN_PRIO)
+			   IPA_VLAN_PRIO | NIC_OFFLOAD_V4)
 #define NIC_ASSISTS_L3_V6 (IPA_IPV6 | IPA_PASSTHRU | IPA_INBOUND_PASSTHRU | \
-			   IPA_MULTICASTING | IPA_SETADAPTERPARMS)
-#define NIC_ASSISTS_L2 (IPA_SETADAPTERPARMS)
+			   IPA_MULTICASTING | IPA_SETADAPTERPARMS | NIC_OFFLOAD_V6)
+#define NIC_ASSISTS_L2_V4 (IPA_SETADAPTERPARMS | IPA_IPV6 | NIC_OFFLOAD_V4)
+#define NIC_ASSISTS_L2_V6 (IPA_IPV6 | NIC_OFFLOAD_V6)
 #define NIC_ADP_CMDS (IPA_SETADP_QUERY_COMMANDS_SUPPORTED | IPA_SETADP_ALTER_MAC_ADDRESS | \
 		      IPA_SETADP_SET_PROMISC_MODE | IPA_SETADP_SET_ACCESS_CONTROL | \
 		      IPA_SETADP_QUERY_CARD_INFO)
+/* Checksum flags the NIC does (START reply) and needs (ENABLE): IP header, UDP, TCP,
+ * and LP2LP - guests on one LAN reach each other with the offload still on. */
+#define NIC_CSUM_FLAGS (IPA_CSUM_IP_HDR | IPA_CSUM_UDP | IPA_CSUM_TCP | IPA_CSUM_LP2LP)
 
 static uint32_t assists(const struct nicbk *nic, uint16_t prot)
 {
 	if (nic->layer == 2)
-		return NIC_ASSISTS_L2;
+		return prot == IPA_PROT_V6 ? NIC_ASSISTS_L2_V6 : NIC_ASSISTS_L2_V4;
 	return prot == IPA_PROT_V6 ? NIC_ASSISTS_L3_V6 : NIC_ASSISTS_L3_V4;
 }
 
@@ -195,18 +204,115 @@ static uint16_t do_vlan(struct nicbk *nic, const struct ipa_cmd *c)
 	return IPA_RC_SUCCESS;
 }
 
+/* The QIPASSIST bit an assist number stands for on protocol prot: Linux starts the
+ * IPv6 checksum assists with the IPv4 numbers on an IPv6 SETASSPARMS and looks for
+ * the _V6 bits in the IPv6 query (qeth_set_ipa_rx_csum, qeth_fix_features). */
+static uint32_t assist_bit(uint32_t assist, uint16_t prot)
+{
+	if (prot != IPA_PROT_V6)
+		return assist;
+	if (assist == IPA_INBOUND_CHECKSUM)
+		return IPA_INBOUND_CHECKSUM_V6;
+	if (assist == IPA_OUTBOUND_CHECKSUM)
+		return IPA_OUTBOUND_CHECKSUM_V6;
+	return assist;
+}
+
+static uint8_t offload_bit(uint32_t assist)
+{
+	switch (assist) {
+	case IPA_INBOUND_CHECKSUM:
+		return NIC_OFL_RXCSUM;
+	case IPA_OUTBOUND_CHECKSUM:
+		return NIC_OFL_TXCSUM;
+	case IPA_OUTBOUND_TSO:
+		return NIC_OFL_TSO;
+	default:
+		return 0;
+	}
+}
+
+/* The largest TCP payload of one segment on this LAN (the TSO START reply's MSS). */
+static uint32_t tso_mss(uint16_t prot)
+{
+	return PORT_MAX_MTU - (prot == IPA_PROT_V6 ? 40 : 20) - 20;
+}
+
+/*
+ * Checksum and large-send assists, as Linux 6.1 drives them (qeth_set_csum_on,
+ * qeth_set_tso_on): START answers what the NIC can do (checksum: the flag word;
+ * TSO: {MSS, capabilities}); ENABLE names what the guest wants and the reply gives
+ * {supported, enabled}; STOP turns it off.  Both replies are longer than their
+ * requests (START has no data, checksum ENABLE 4 bytes): the data is ours.
+ */
+static uint16_t do_offload(struct nicbk *nic, struct ipa_cmd *c, uint8_t bit, uint32_t *en)
+{
+	struct ipa_setass *s = &c->u.setass;
+	uint8_t *on = c->hdr.prot == IPA_PROT_V6 ? &nic->offl6 : &nic->offl4;
+	bool tso = bit == NIC_OFL_TSO;
+	uint32_t want;
+
+	switch (s->cmd) {
+	case IPA_SETASS_START:
+		*en |= s->assist;
+		s->data = NULL;
+		if (tso) {
+			s->data_len = 8;
+			s->d.tso.mss = tso_mss(c->hdr.prot);
+			s->d.tso.supported = IPA_LARGE_SEND_TCP;
+		} else {
+			s->data_len = 4;
+			s->d.flags = NIC_CSUM_FLAGS;
+		}
+		break;
+	case IPA_SETASS_ENABLE:
+		/* Checksum names its flags in the one word it sends, TSO in the
+		 * "enabled" half of its pair. */
+		if (s->data_len < (tso ? 8 : 4)) {
+			s->rc = IPA_RC_INVALID_FORMAT;
+			return IPA_RC_INVALID_FORMAT;
+		}
+		want = tso ? s->d.caps.enabled : s->d.flags;
+		s->data = NULL;
+		s->data_len = 8;
+		s->d.caps.supported = tso ? IPA_LARGE_SEND_TCP : NIC_CSUM_FLAGS;
+		s->d.caps.enabled = want & s->d.caps.supported;
+		if (tso ? !s->d.caps.enabled : !(s->d.caps.enabled & (IPA_CSUM_TCP | IPA_CSUM_UDP)))
+			*on &= (uint8_t)~bit;
+		else
+			*on |= bit;
+		*en |= s->assist;
+		break;
+	case IPA_SETASS_STOP:
+		*on &= (uint8_t)~bit;
+		*en &= ~s->assist;
+		break;
+	default:
+		s->rc = IPA_RC_UNSUPPORTED_SUBCMD;
+		c->hdr.enabled = *en;
+		return IPA_RC_UNSUPPORTED_SUBCMD;
+	}
+	s->rc = 0;
+	c->hdr.enabled = *en;
+	return IPA_RC_SUCCESS;
+}
+
 static uint16_t do_setass(struct nicbk *nic, struct ipa_cmd *c)
 {
 	struct ipa_setass *s = &c->u.setass;
 	uint32_t sup = assists(nic, c->hdr.prot);
 	uint32_t *en = c->hdr.prot == IPA_PROT_V6 ? &nic->assists_enabled6
 						  : &nic->assists_enabled4;
+	uint8_t bit = offload_bit(s->assist);
 
 	c->hdr.supported = sup;
-	if (!(sup & s->assist) || __builtin_popcount(s->assist) != 1) {
+	if (__builtin_popcount(s->assist) != 1 || !(sup & assist_bit(s->assist, c->hdr.prot)) ||
+	    (bit && c->hdr.prot != IPA_PROT_V4 && c->hdr.prot != IPA_PROT_V6)) {
 		s->rc = IPA_RC_NOTSUPP;
 		return IPA_RC_NOTSUPP;
 	}
+	if (bit)
+		return do_offload(nic, c, bit, en);
 	switch (s->cmd) {
 	case IPA_SETASS_START:
 	case IPA_SETASS_ENABLE:
@@ -569,6 +675,7 @@ void nic_ipa_forget(struct nicbk *nic)
 	nic->lan_started = false;
 	nic->promisc = false;
 	nic->assists_enabled4 = nic->assists_enabled6 = 0;
+	nic->offl4 = nic->offl6 = 0;
 	nic->routing4 = nic->routing6 = 0;
 	nic->adp_isolation = 0;
 	memcpy(nic->cur_mac, nic->cfg.mac, 6);

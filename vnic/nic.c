@@ -69,6 +69,7 @@ void nic_destroy(struct nicbk *nic)
 	nic_reset(nic);
 	free(nic->txb);
 	free(nic->msgbuf);
+	free(nic->ofl_buf);
 	free(nic->dev);
 	memset(nic, 0, sizeof(*nic));
 }

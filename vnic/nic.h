@@ -103,6 +103,11 @@ struct nic_cfg {
 	char owner[9];		/* user id, for messages and QUERY */
 };
 
+/* Offload bits of nicbk.offl4 / offl6. */
+#define NIC_OFL_RXCSUM 0x01	/* inbound checksum */
+#define NIC_OFL_TXCSUM 0x02	/* outbound checksum */
+#define NIC_OFL_TSO 0x04	/* outbound TCP large send */
+
 /* Statistics a NIC keeps besides its port's. */
 struct nic_stats {
 	uint64_t ipa_cmds, ipa_errors, mpc_cmds, control_rejects, msg_overflow;
@@ -110,6 +115,8 @@ struct nic_stats {
 	uint64_t tx_frames, rx_frames;
 	uint64_t tx_batches;		/* port_tx calls: one per SIGA-w round, all its SBALs */
 	uint64_t tx_bad_frames;		/* malformed qeth header / frame from the guest */
+	uint64_t rx_completed;		/* frames whose checksum was written for this guest */
+	uint64_t rx_segmented;		/* large sends cut into segments for this guest */
 };
 
 /* NICBK: one virtual NIC. */
@@ -137,6 +144,9 @@ struct nicbk {
 	bool lan_started;		/* STARTLAN received */
 	bool link_up;			/* the port's LAN is up (else STARTLAN gets 0xE080) */
 	uint32_t assists_enabled4, assists_enabled6;
+	/* Offloads the guest turned on (SETASSPARMS ENABLE), per IPv4 / IPv6: inbound
+	 * checksum = it takes frames marked verified (NIC_OFL_*). */
+	uint8_t offl4, offl6;
 	bool promisc;
 	uint8_t routing4, routing6;
 	uint32_t adp_isolation;
@@ -162,6 +172,7 @@ struct nicbk {
 	 * pages nobody touches stay unbacked. */
 	struct nic_txbatch *txb;
 	bool tx_active;			/* a SIGA-w round is forwarding (re-entry guard) */
+	uint8_t *ofl_buf;		/* offload scratch (vnic/data.c), allocated on first use */
 };
 
 /* Create a NIC per cfg (devices, message ring).  -EINVAL for a bad config, -ENOMEM. */

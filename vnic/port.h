@@ -14,6 +14,13 @@ enum pframe_kind {
 	PF_IP = 2,	/* a bare IP packet (layer 3, IPv4 without link header) */
 };
 
+/* What the frame's TCP/UDP checksum is (the offloads of the sending NIC). */
+enum pframe_csum {
+	PF_CSUM_NONE = 0,	/* as the sender wrote it: whoever cares verifies it */
+	PF_CSUM_PARTIAL = 1,	/* left out by the sender (outbound checksum assist) */
+	PF_CSUM_VERIFIED = 2,	/* right, and checked by the adapter it came in on */
+};
+
 enum pframe_cast {
 	PF_UNICAST = 0,
 	PF_MULTICAST = 1,
@@ -37,6 +44,11 @@ struct pframe {
 	uint8_t next_hop[16];	/* layer 3 TX: next hop (IPv4 in the last 4 bytes) */
 	uint8_t src_mac[6];	/* layer 3 RX: source MAC for the receiver's header */
 	bool has_src_mac;
+	uint8_t csum;		/* enum pframe_csum */
+	bool csum_ip_hdr;	/* PARTIAL: the IPv4 header checksum is left out too */
+	uint16_t gso_size;	/* large send: cut the TCP payload into segments of this
+				 * many bytes before a receiver without the assist;
+				 * 0 = one frame (then len <= the LAN's MTU + headers) */
 };
 
 /* Address registrations a guest makes through IPA; the port answers with an IPA

@@ -45,6 +45,24 @@ static uint8_t pf_cast_l2(uint8_t flags2)
 	}
 }
 
+/* The checksum flags of either layer (L2 flags[1], L3 ext_flags: the same bits): the
+ * driver's request on the way out, the adapter's "verified" on the way in.  A large
+ * send leaves every checksum to the adapter, the IPv4 header's included (Linux's
+ * layer 3 zeroes it). */
+static void csum_meta(const struct qhdr *h, uint8_t flags, enum qframe_dir dir, struct pframe *f)
+{
+	if (qhdr_id_is_tso(h->id)) {
+		f->gso_size = h->tso.mss;
+		f->csum = PF_CSUM_PARTIAL;
+		f->csum_ip_hdr = true;
+		return;
+	}
+	if (!(flags & QHDR_L2_CSUM_TRANSP))
+		return;
+	f->csum = dir == QF_OUTBOUND ? PF_CSUM_PARTIAL : PF_CSUM_VERIFIED;
+	f->csum_ip_hdr = dir == QF_OUTBOUND && (flags & QHDR_L2_CSUM_HDR);
+}
+
 void qframe_meta(const struct qhdr *h, enum qframe_dir dir, struct pframe *f)
 {
 	if (qhdr_id_is_l2(h->id)) {
@@ -52,8 +70,10 @@ void qframe_meta(const struct qhdr *h, enum qframe_dir dir, struct pframe *f)
 		f->cast = pf_cast_l2(h->l2.flags2);
 		if (h->l2.flags2 & QHDR_L2_VLAN)
 			f->vlan = h->l2.vlan_tci & 0x0FFF;
+		csum_meta(h, h->l2.flags1, dir, f);
 		return;
 	}
+	csum_meta(h, h->l3.ext_flags, dir, f);
 	f->kind = (h->l3.flags & QHDR_L3_PASSTHRU) ? PF_ETH : PF_IP;
 	f->ipv6 = (h->l3.flags & QHDR_L3_IPV6) != 0;
 	f->cast = pf_cast_l3(h->l3.flags);
@@ -71,8 +91,13 @@ void qframe_meta(const struct qhdr *h, enum qframe_dir dir, struct pframe *f)
 		f->vlan = qhdr_l3_rx_vlan(&h->l3) & 0x0FFF;
 }
 
-int qframe_inbound_hdr(const struct pframe *f, unsigned layer, struct qhdr *h)
+int qframe_inbound_hdr(const struct pframe *f, unsigned layer, bool verified, struct qhdr *h)
 {
+	/* The one "verified" bit of either layer; never for a large send (the
+	 * receiver gets its segments, each with its own header). */
+	uint8_t cs = verified && f->csum != PF_CSUM_NONE && !f->gso_size ? QHDR_L2_CSUM_TRANSP : 0;
+
+	_Static_assert(QHDR_L2_CSUM_TRANSP == QHDR_L3_EXT_CSUM_TRANSP, "one checksum bit");
 	memset(h, 0, sizeof(*h));
 	if (layer == 2) {
 		if (f->kind != PF_ETH)
@@ -85,6 +110,7 @@ int qframe_inbound_hdr(const struct pframe *f, unsigned layer, struct qhdr *h)
 			h->l2.vlan_tci = f->vlan;
 		}
 		h->l2.pkt_len = (uint16_t)f->len;
+		h->l2.flags1 = cs;
 		return 0;
 	}
 	h->id = QHDR_ID_L3;
@@ -94,6 +120,7 @@ int qframe_inbound_hdr(const struct pframe *f, unsigned layer, struct qhdr *h)
 	if (f->kind == PF_ETH)
 		h->l3.flags |= QHDR_L3_PASSTHRU;
 	h->l3.length = (uint16_t)f->len;
+	h->l3.ext_flags = cs;
 	if (f->has_src_mac)
 		qhdr_l3_set_rx_src_mac(&h->l3, f->src_mac);
 	if (f->vlan)

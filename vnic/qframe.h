@@ -3,6 +3,7 @@
 #ifndef CPNET_VNIC_QFRAME_H
 #define CPNET_VNIC_QFRAME_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "qeth/qhdr.h"
@@ -19,13 +20,17 @@ enum qframe_dir {
 	QF_INBOUND,	/* written by the adapter (adapter -> driver) */
 };
 
-/* Fill kind, cast, ipv6, vlan, next_hop (outbound layer 3) and src_mac (inbound layer 3)
+/* Fill kind, cast, ipv6, vlan, next_hop (outbound layer 3), src_mac (inbound layer 3)
+ * and the offload state (csum, csum_ip_hdr, gso_size: a TSO header is a large send)
  * of *f from a decoded header; spans and len are the caller's. */
 void qframe_meta(const struct qhdr *h, enum qframe_dir dir, struct pframe *f);
 
-/* The inbound header an adapter writes for frame f on a NIC of the given layer.
+/* The inbound header an adapter writes for frame f on a NIC of the given layer;
+ * verified: the receiver enabled inbound checksum, so a frame whose checksum was left
+ * out or checked (csum != NONE) is marked "transport checksum verified" (its field
+ * is then not looked at).  The caller completes what it does not mark.
  * -EINVAL when the frame cannot travel on that layer (bare IP to a layer-2 NIC). */
-int qframe_inbound_hdr(const struct pframe *f, unsigned layer, struct qhdr *h);
+int qframe_inbound_hdr(const struct pframe *f, unsigned layer, bool verified, struct qhdr *h);
 
 /* The layer-3 cast flag for a frame's cast. */
 uint8_t qframe_l3_cast(uint8_t pf_cast);

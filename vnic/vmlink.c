@@ -35,10 +35,14 @@ _Static_assert(NICDEF_OFF_OWNER + 8 == VML_NICDEF_SIZE, "NICDEF layout");
 #define FRAME_OFF_VLAN		4
 #define FRAME_OFF_NEXTHOP	8
 #define FRAME_OFF_SRCMAC	24
-#define FRAME_OFF_RSVD		30
-_Static_assert(FRAME_OFF_RSVD + 2 == VML_FRAME_META, "FRAME layout");
+#define FRAME_OFF_GSO		30	/* large send: segment size, 0 = one frame */
+_Static_assert(FRAME_OFF_GSO + 2 == VML_FRAME_META, "FRAME layout");
 #define FRAME_F_IPV6		0x01
 #define FRAME_F_SRCMAC		0x02
+#define FRAME_F_CSUM_PARTIAL	0x04	/* pframe.csum: exclusive with VERIFIED */
+#define FRAME_F_CSUM_VERIFIED	0x08
+#define FRAME_F_CSUM_IPHDR	0x10	/* pframe.csum_ip_hdr, only with PARTIAL */
+#define FRAME_F_ALL		0x1F
 
 #define ADDR_OFF_OP		0
 #define ADDR_OFF_IPV6		1
@@ -223,8 +227,12 @@ int vml_frame_encode(uint16_t vdev, const struct pframe *f, uint8_t *buf, size_t
 	memset(m, 0, VML_FRAME_META);
 	m[FRAME_OFF_KIND] = f->kind;
 	m[FRAME_OFF_CAST] = f->cast;
-	m[FRAME_OFF_FLAGS] = (f->ipv6 ? FRAME_F_IPV6 : 0) | (f->has_src_mac ? FRAME_F_SRCMAC : 0);
+	m[FRAME_OFF_FLAGS] = (f->ipv6 ? FRAME_F_IPV6 : 0) | (f->has_src_mac ? FRAME_F_SRCMAC : 0) |
+			     (f->csum == PF_CSUM_PARTIAL ? FRAME_F_CSUM_PARTIAL : 0) |
+			     (f->csum == PF_CSUM_VERIFIED ? FRAME_F_CSUM_VERIFIED : 0) |
+			     (f->csum == PF_CSUM_PARTIAL && f->csum_ip_hdr ? FRAME_F_CSUM_IPHDR : 0);
 	be_put16(m + FRAME_OFF_VLAN, f->vlan);
+	be_put16(m + FRAME_OFF_GSO, f->gso_size);
 	memcpy(m + FRAME_OFF_NEXTHOP, f->next_hop, 16);
 	memcpy(m + FRAME_OFF_SRCMAC, f->src_mac, 6);
 	if (qdio_spans_copy(f->spans, f->nspans, 0, buf + off, f->len) != f->len)
@@ -236,17 +244,30 @@ int vml_frame_decode(const uint8_t *buf, size_t len, struct pframe *f, struct qd
 {
 	const uint8_t *m = buf + VML_HDR_SIZE;
 	size_t off = VML_HDR_SIZE + VML_FRAME_META;
+	uint8_t fl;
 
 	if (len <= off)
 		return -EMSGSIZE;
 	memset(f, 0, sizeof(*f));
 	f->kind = m[FRAME_OFF_KIND];
 	f->cast = m[FRAME_OFF_CAST];
+	fl = m[FRAME_OFF_FLAGS];
 	if ((f->kind != PF_ETH && f->kind != PF_IP) || f->cast > PF_ANYCAST ||
-	    (m[FRAME_OFF_FLAGS] & ~(FRAME_F_IPV6 | FRAME_F_SRCMAC)))
+	    (fl & ~FRAME_F_ALL) ||
+	    (fl & (FRAME_F_CSUM_PARTIAL | FRAME_F_CSUM_VERIFIED)) ==
+		    (FRAME_F_CSUM_PARTIAL | FRAME_F_CSUM_VERIFIED) ||
+	    ((fl & FRAME_F_CSUM_IPHDR) && !(fl & FRAME_F_CSUM_PARTIAL)))
 		return -EBADMSG;
-	f->ipv6 = m[FRAME_OFF_FLAGS] & FRAME_F_IPV6;
-	f->has_src_mac = m[FRAME_OFF_FLAGS] & FRAME_F_SRCMAC;
+	f->ipv6 = fl & FRAME_F_IPV6;
+	f->has_src_mac = fl & FRAME_F_SRCMAC;
+	f->csum = (fl & FRAME_F_CSUM_PARTIAL) ? PF_CSUM_PARTIAL
+		  : (fl & FRAME_F_CSUM_VERIFIED) ? PF_CSUM_VERIFIED : PF_CSUM_NONE;
+	f->csum_ip_hdr = fl & FRAME_F_CSUM_IPHDR;
+	/* A large send is a TCP frame whose checksums the receiver completes: a
+	 * segment size on anything else is a peer's garbage. */
+	f->gso_size = be_get16(m + FRAME_OFF_GSO);
+	if (f->gso_size && f->csum != PF_CSUM_PARTIAL)
+		return -EBADMSG;
 	f->vlan = be_get16(m + FRAME_OFF_VLAN);
 	if (f->vlan > 4095)
 		return -EBADMSG;

@@ -736,8 +736,10 @@ static void classify(struct lanbk *lan, struct lan_conn *fc, const struct pframe
 		return;
 	}
 	/* Past the MTU the guest's NIC reported: Linux's stack never builds such a frame,
-	 * but a packet socket's software GSO does (segments of any size, no MTU check). */
-	if (!fc->uplink && f->len > (f->kind == PF_ETH ? PORT_MAX_ETH : PORT_MAX_MTU)) {
+	 * but a packet socket's software GSO does (segments of any size, no MTU check).
+	 * A large send may be longer; the segments it is cut into may not. */
+	if (!fc->uplink && (f->gso_size ? f->gso_size > PORT_MAX_MTU - 40
+			    : f->len > (f->kind == PF_ETH ? PORT_MAX_ETH : PORT_MAX_MTU))) {
 		drop(lan, fc, PD_TOOBIG);
 		return;
 	}

@@ -82,3 +82,48 @@ guest_done() {
 	say "CPNET-GUEST: $*"
 	while :; do sleep 3600; done
 }
+
+# ---- bulk data (the offload tests) -------------------------------------------------------
+# bulk_prepare MB: /tmp/data of MB random MiB ("CPNET-GUEST: data md5 M bytes N"), and the
+# receivers' stdin: a FIFO a silent writer holds open (busybox nc half-closes on stdin EOF
+# and a sender stops at its peer's EOF), so a receiver ends only after the sender's last byte.
+bulk_prepare() {
+	dd if=/dev/urandom of=/tmp/data bs=1M count="$1" 2> /dev/null || guest_done "FAIL dd"
+	say "CPNET-GUEST: data md5 $(md5sum < /tmp/data | cut -d' ' -f1) bytes $(wc -c < /tmp/data)"
+	mkfifo /tmp/hold
+	sleep 900 > /tmp/hold &
+	_bk_hold=$!
+	_bk_rx=
+}
+# bulk_listen PORT TAG: receive one connection into /tmp/rx.TAG.
+bulk_listen() {
+	timeout 900 nc -l -p "$1" < /tmp/hold > "/tmp/rx.$2" &
+	_bk_rx="$_bk_rx $!"
+}
+# bulk_send TAG ADDR PORT: /tmp/data to ADDR, retried until its receiver listens (60 s);
+# "CPNET-GUEST: sent TAG in Ns".
+bulk_send() {
+	_bk_t0=$(date +%s)
+	_bk_n=0
+	until timeout 600 nc "$2" "$3" < /tmp/data; do
+		_bk_n=$((_bk_n + 1))
+		[ $_bk_n -lt 60 ] || guest_done "FAIL send $1: no receiver at $2 port $3"
+		sleep 1
+	done
+	say "CPNET-GUEST: sent $1 in $(($(date +%s) - _bk_t0))s"
+}
+# bulk_finish TAG...: wait for the receivers, then "CPNET-GUEST: got TAG md5 M bytes N".
+bulk_finish() {
+	for _bk_p in $_bk_rx; do wait "$_bk_p"; done
+	kill "$_bk_hold" 2> /dev/null
+	for _bk_t in "$@"; do
+		say "CPNET-GUEST: got $_bk_t md5 $(md5sum < "/tmp/rx.$_bk_t" | cut -d' ' -f1) bytes $(wc -c < "/tmp/rx.$_bk_t")"
+	done
+}
+# offloads_on IF...: MTU 8992 and ethtool -K rx tx sg tso on (/bin/ofl), the result shown.
+offloads_on() {
+	for _of_i in "$@"; do
+		ip link set "$_of_i" mtu 8992 || guest_done "FAIL mtu 8992 on $_of_i"
+		/bin/ofl "$_of_i" on | while read -r _of_l; do say "CPNET-GUEST: $_of_l"; done
+	done
+}

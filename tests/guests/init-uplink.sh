@@ -6,6 +6,9 @@
 #   cpnet.hp=PORT (host listener) cpnet.g3=PORT cpnet.g2=PORT (our listeners) cpnet.tok=TOKEN
 #   cpnet.wait=SECONDS (bound of each wait for the host)
 #   cpnet.l6=ADDR/LEN cpnet.h6=HOST cpnet.g6=PORT: IPv6 on the layer-3 NIC too (optional)
+#   cpnet.mb=MB cpnet.l26=ADDR/LEN cpnet.h26=HOST cpnet.bp=PORT: with /bin/ofl, offloads on, MTU
+#   8992, then MB of random data each way over IPv6 on both NICs (host listens on bp+2 for the
+#   layer-2 NIC and bp+3 for layer 3, we on bp+12 / bp+13); md5 of both on the console
 . /etc/cpnet-guest.sh
 guest_setup
 arg() { sed -n "s/.*cpnet\.$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
@@ -22,6 +25,10 @@ WAIT=${WAIT:-90}
 L6=$(arg l6)
 H6=$(arg h6)
 G6=$(arg g6)
+MB=$(arg mb)
+L26=$(arg l26)
+H26=$(arg h26)
+BP=$(arg bp)
 say "CPNET-GUEST: init started, kernel $(uname -r)"
 if ! load_modules > /tmp/insmod.log; then
 	cat /tmp/insmod.log
@@ -125,4 +132,21 @@ if [ $fails != 0 ]; then
 	dump_dmesg 15
 	guest_done "FAIL $fails check(s) failed"
 fi
+[ -x /bin/ofl ] && [ -n "$MB" ] || guest_done "init ok"
+
+# ---- offloads and bulk data to and from the host -------------------------------------------
+offloads_on "$IF3" "$IF2"
+echo 0 > /proc/sys/net/ipv6/conf/$IF2/accept_dad
+ip -6 addr add "$L26" dev "$IF2" || guest_done "FAIL ip addr add $L26"
+bulk_prepare "$MB"
+bulk_listen $((BP + 12)) l2
+bulk_listen $((BP + 13)) l3
+sleep 0.5
+say "CPNET-GUEST: bulk listening"
+bulk_send l2 "$H26" $((BP + 2))
+bulk_send l3 "$H6" $((BP + 3))
+bulk_finish l2 l3
+for i in "$IF3" "$IF2"; do
+	/bin/ofl "$i" | while read -r l; do say "CPNET-GUEST: $l"; done
+done
 guest_done "init ok"

@@ -4,6 +4,8 @@
 # The host is a network namespace behind two bridges (one per switch and subnet): ping, TCP both
 # ways, uplink counters, and an unregistered IP on the IP switch's subnet left unanswered. IPv6 on
 # the IP switch too: ping6 and TCP both ways, the host's neighbour entry is the OSA's MAC.
+# Then (with the s390x cross compiler for tests/guests/ofl.c) the guest turns its checksum/TSO
+# offloads on (MTU 8992) and 50 MB go each way over IPv6 through both uplinks, md5 equal.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 T=t_uplink
@@ -39,11 +41,14 @@ HOST3=10.73.0.2 GUEST3=10.73.0.10 HOST2=10.72.0.2 GUEST2=10.72.0.10
 HPORT=5017 GPORT3=6013 GPORT2=6012
 # IPv6 behind the IP switch; the OSA's MAC (RDEVICE default 02-00-C9-<chpid>-<rdev>).
 HOST6=fd73::2 GUEST6=fd73::10 GPORT6=6016 OSAMAC3=02:00:c9:0a:0a:00
+# Bulk data (offloads): IPv6 behind the ETHERNET switch too; host ports BP+2/3, guest BP+12/13.
+HOST26=fd72::2 GUEST26=fd72::10 BP=7000 MB=${CPNET_OFFLOAD_MB:-50}
 TOK=tok$$$RANDOM
 
 fail() { echo "FAIL $T: $*"; exit 1; }
 cleanup() {
 	[ -n "$LISTEN_PID" ] && { kill "$LISTEN_PID" 2>/dev/null; wait "$LISTEN_PID" 2>/dev/null; }
+	for p in "${BULK_PIDS[@]+"${BULK_PIDS[@]}"}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
 	# A boot.sh still waiting stops its own Hercules on SIGTERM.
 	[ -n "$BOOT_PID" ] && { kill -TERM "$BOOT_PID" 2>/dev/null; wait "$BOOT_PID" 2>/dev/null; }
 	[ -n "$HERC_PID" ] && herc_stop "$HERC_PID"
@@ -61,9 +66,21 @@ trap 'exit 130' INT TERM
 rm -rf "$W"
 mkdir -p "$W/g"
 make -s -C "$CPNET_TOP/hercules" > "$W/make.log" 2>&1 || { cat "$W/make.log"; fail "make -C hercules failed"; }
-"$GUESTS_DIR/mkinitrd.sh" -p "cpnet.l3=$GUEST3/24 cpnet.h3=$HOST3 cpnet.l2=$GUEST2/24 cpnet.h2=$HOST2 \
+OFL="$BIN/guests/ofl"
+ADD=()
+EXTRA=0 # seconds the offload part may add (cpnetd's life, the final wait): ~10 s per MB here
+if command -v "${S390X_CC:-s390x-linux-gnu-gcc}" > /dev/null || [ -x "$OFL" ]; then
+	make -s -C "$CPNET_TOP" "build/guests/ofl" >> "$W/make.log" 2>&1 ||
+		{ cat "$W/make.log"; fail "building the offload helper failed"; }
+	ADD=(-a "$OFL:/bin/ofl")
+	EXTRA=$((MB * 10))
+else
+	echo "note $T: no s390x cross compiler: offloads and the ${MB} MB transfers are not tested"
+fi
+"$GUESTS_DIR/mkinitrd.sh" "${ADD[@]+"${ADD[@]}"}" -p "cpnet.l3=$GUEST3/24 cpnet.h3=$HOST3 cpnet.l2=$GUEST2/24 cpnet.h2=$HOST2 \
 cpnet.hp=$HPORT cpnet.g3=$GPORT3 cpnet.g2=$GPORT2 cpnet.tok=$TOK cpnet.wait=90 \
-cpnet.l6=$GUEST6/64 cpnet.h6=$HOST6 cpnet.g6=$GPORT6" \
+cpnet.l6=$GUEST6/64 cpnet.h6=$HOST6 cpnet.g6=$GPORT6 \
+cpnet.mb=$MB cpnet.l26=$GUEST26/64 cpnet.h26=$HOST26 cpnet.bp=$BP" \
 	"$GUESTS_DIR/init-uplink.sh" "$W/g" 2> "$W/g/mkinitrd.log" ||
 	{ cat "$W/g/mkinitrd.log"; fail "mkinitrd.sh failed"; }
 
@@ -85,6 +102,7 @@ $B3 $T3 $V3H $V3N $HOST3
 $B2 $T2 $V2H $V2N $HOST2
 NET
 ip -n "$NS" addr add "$HOST6/64" dev "$V3N" nodad || fail "cannot add $HOST6 in $NS"
+ip -n "$NS" addr add "$HOST26/64" dev "$V2N" nodad || fail "cannot add $HOST26 in $NS"
 
 # Python helpers run in the namespace (the host may lack nc and ping).
 # listen.py PORT SECS ADDR... DIR: one TCP connection per ADDR: the peer's bytes until EOF (or
@@ -184,6 +202,66 @@ print("replies %d" % got)
 sys.exit(0 if got else 1)
 PY
 nsx() { timeout 60 ip netns exec "$NS" "$PY" "$@"; }
+# bulk.py recv ADDR PORT SECS OUT: one connection's bytes until EOF; "MD5 BYTES" into OUT.
+# bulk.py send ADDR PORT FILE: connect (retrying 60 s), the file, half-close, wait for EOF.
+cat > "$TMP/bulk.py" <<'PY'
+import hashlib, socket, sys, time
+mode, addr, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+if mode == "recv":
+    secs, out = float(sys.argv[4]), sys.argv[5]
+    s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((addr, port))
+    s.listen(1)
+    s.settimeout(secs)
+    c, _ = s.accept()
+    c.settimeout(120)
+    h, n = hashlib.md5(), 0
+    while True:
+        b = c.recv(1 << 16)
+        if not b:
+            break
+        h.update(b)
+        n += len(b)
+    c.close()
+    with open(out, "w") as f:
+        f.write("%s %d\n" % (h.hexdigest(), n))
+else:
+    end = time.time() + 60
+    while True:
+        try:
+            c = socket.create_connection((addr, port), timeout=5)
+            break
+        except OSError as e:
+            if time.time() > end:
+                print("connect failed:", e)
+                sys.exit(1)
+            time.sleep(0.5)
+    c.settimeout(120)
+    t0 = time.time()
+    with open(sys.argv[4], "rb") as f:
+        while True:
+            b = f.read(1 << 16)
+            if not b:
+                break
+            c.sendall(b)
+    c.shutdown(socket.SHUT_WR)
+    while c.recv(4096):
+        pass
+    c.close()
+    print("sent in %.1fs" % (time.time() - t0))
+PY
+BULK_PIDS=()
+if [ ${#ADD[@]} -gt 0 ]; then
+	head -c $((MB * 1048576)) /dev/urandom > "$TMP/bulk.data" || fail "no bulk data"
+	BULK_MD5=$(md5sum < "$TMP/bulk.data" | cut -d' ' -f1)
+	for x in "2 $HOST26" "3 $HOST6"; do
+		read -r l h <<< "$x"
+		timeout $((TIMEOUT + EXTRA + 120)) ip netns exec "$NS" "$PY" "$TMP/bulk.py" recv "$h" $((BP + l)) \
+			$((TIMEOUT + EXTRA)) "$TMP/bulk-in.l$l" > "$TMP/bulk-recv.l$l" 2>&1 &
+		BULK_PIDS+=($!)
+	done
+fi
 
 timeout $((TIMEOUT + 150)) ip netns exec "$NS" "$PY" "$TMP/listen.py" $HPORT $((TIMEOUT + 120)) \
 	$HOST3 $HOST2 $HOST6 "$TMP" > "$TMP/listen.log" 2>&1 &
@@ -211,7 +289,7 @@ USER LINUX01 PW1 G
   NICDEF 0600 TYPE QDIO LAN SYSTEM VSWETH
   NICDEF 0700 TYPE QDIO LAN SYSTEM VSWIP
 DIR
-timeout $((TIMEOUT + 120)) "$BIN/cpnetd" --config "$TMP/system.config" --directory "$TMP/user.direct" \
+timeout $((TIMEOUT + EXTRA + 120)) "$BIN/cpnetd" --config "$TMP/system.config" --directory "$TMP/user.direct" \
 	--socket "$CPNET_SOCKET" > "$TMP/cpnetd.out" 2> "$TMP/cpnetd.err" &
 CPNETD_PID=$!
 cpnetd_ready() {
@@ -248,8 +326,20 @@ for x in "3 $GUEST3 $GPORT3" "2 $GUEST2 $GPORT2" "6 $GUEST6 $GPORT6"; do
 	out=$(nsx "$TMP/send.py" "$g" "$port" "cpnet-host-to-guest l$sw $TOK") ||
 		fail "host -> guest $g:$port over TCP: $out"
 done
-# The guest prints what it got, then its final marker (or FAIL).
-end=$(($(date +%s) + 60))
+# The guest prints what it got, then (offloads) sends its data to the host and listens for
+# the host's, then its final marker (or FAIL).
+bulk=
+if [ ${#ADD[@]} -gt 0 ]; then
+	wait_for "$LOG" "CPNET-GUEST: bulk listening" $((TIMEOUT / 2)) "$HERC_PID" ||
+		fail "guest did not start its bulk receivers: $(grep -m 1 'CPNET-GUEST: FAIL' "$LOG") (log $LOG)"
+	for x in "2 $GUEST26" "3 $GUEST6"; do
+		read -r l g <<< "$x"
+		out=$(timeout $((EXTRA + 60)) ip netns exec "$NS" "$PY" "$TMP/bulk.py" send "$g" $((BP + 10 + l)) "$TMP/bulk.data") ||
+			fail "host -> guest $g bulk: $out"
+		bulk="$bulk host->l$l ${out#sent in }"
+	done
+fi
+end=$(($(date +%s) + 60 + EXTRA))
 while [ "$(date +%s)" -lt "$end" ]; do
 	grep -qE 'CPNET-GUEST: (init ok|FAIL)' "$LOG" && break
 	kill -0 "$HERC_PID" 2>/dev/null || break
@@ -284,6 +374,22 @@ for x in "3 $HOST3 $GUEST3" "2 $HOST2 $GUEST2" "6 $HOST6 $GUEST6"; do
 	[ "$got" = "$g cpnet-guest-to-host l$sw $TOK" ] ||
 		fail "host listener $h:$HPORT got '$got' (want '$g cpnet-guest-to-host l$sw $TOK')"
 done
+
+# Bulk data both ways, both uplinks, with the guest's offloads on.
+if [ ${#ADD[@]} -gt 0 ]; then
+	need '^CPNET-GUEST: OFL eth1 rx=1 tx=1 sg=1 tso=1$' "layer 2: checksums both ways and TSO on"
+	need '^CPNET-GUEST: OFL eth0 rx=1 tx=1 sg=1 tso=1$' "layer 3: checksums both ways and TSO on"
+	gmd5=$(sed -n 's/^CPNET-GUEST: data md5 \([0-9a-f]*\) bytes.*/\1/p' "$LOG")
+	for p in "${BULK_PIDS[@]}"; do wait "$p"; done
+	BULK_PIDS=()
+	for l in 2 3; do
+		need "^CPNET-GUEST: got l$l md5 $BULK_MD5 bytes $((MB * 1048576))\$" "host -> guest l$l whole"
+		got=$(cat "$TMP/bulk-in.l$l" 2>/dev/null)
+		[ -n "$gmd5" ] && [ "$got" = "$gmd5 $((MB * 1048576))" ] ||
+			fail "guest -> host l$l: host got '$got', guest sent md5 '$gmd5' ($(cat "$TMP/bulk-recv.l$l"))"
+	done
+	bulk=", ${MB} MB each way with offloads:$bulk $(sed -n 's/^CPNET-GUEST: sent \(l[23]\) in \([0-9]*s\)$/\1->host \2/p' "$LOG" | tr '\n' ' ')"
+fi
 
 # Host -> guest ICMP on both subnets.
 for g in "$GUEST3" "$GUEST2"; do
@@ -335,4 +441,4 @@ n=$(sed -n 's/^    OSA discarded (IP not registered): \([0-9]*\)$/\1/p' "$W/q-VS
 n=$((${n:-0} - unreg0))
 [ "$n" -ge 3 ] || fail "q vswitch VSWIP: 3 echoes to an unregistered IP, $n more OSA discards (IP not registered)"
 grep -qxF "        $GUEST3" "$W/q-VSWIP.txt" || fail "q vswitch VSWIP lacks the guest's $GUEST3"
-echo "ok $T (${secs}s, boot to listening ${secs_boot}s; uplink packets $counts; unregistered IP discards $n)"
+echo "ok $T (${secs}s, boot to listening ${secs_boot}s; uplink packets $counts; unregistered IP discards $n${bulk% })"

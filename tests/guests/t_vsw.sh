@@ -1,6 +1,8 @@
 #!/bin/bash
 # tests/guests/t_vsw.sh - two real guests in two Hercules processes on cpnetd's VSWITCHes (CPNIC
 # port=cp:): 0600 layer 2 on an ETHERNET switch, 0700 layer 3 on an IP switch, pinging each other.
+# Then (with the s390x cross compiler for tests/guests/ofl.c) MTU 8992, checksum/TSO offloads on,
+# and 50 MB each way over IPv6 on both switches at once, md5 equal on both ends.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 T=t_vsw
@@ -34,11 +36,25 @@ trap 'exit 130' INT TERM
 rm -rf "$W"
 mkdir -p "$W/g1" "$W/g2"
 make -s -C "$CPNET_TOP/hercules" > "$W/make.log" 2>&1 || { cat "$W/make.log"; fail "make -C hercules failed"; }
-# Guest N: 10.1.0.N on the ETHERNET switch (and fd01::N), 10.2.0.N on the IP switch.
+# The offload helper (ethtool -K/-k for busybox) needs the s390x cross compiler.
+OFL="$BIN/guests/ofl"
+MB=${CPNET_OFFLOAD_MB:-50}
+ADD=()
+EXTRA=0 # seconds the offload part may add (boot.sh's wait, cpnetd's life): ~10 s per MB here
+if command -v "${S390X_CC:-s390x-linux-gnu-gcc}" > /dev/null || [ -x "$OFL" ]; then
+	make -s -C "$CPNET_TOP" "build/guests/ofl" >> "$W/make.log" 2>&1 ||
+		{ cat "$W/make.log"; fail "building the offload helper failed"; }
+	ADD=(-a "$OFL:/bin/ofl")
+	EXTRA=$((MB * 10))
+else
+	echo "note $T: no s390x cross compiler: offloads and the ${MB} MB transfers are not tested"
+fi
+# Guest N: 10.1.0.N on the ETHERNET switch (and fd01::N), 10.2.0.N and fd02::N on the IP switch.
 for n in 1 2; do
 	o=$((3 - n))
-	"$GUESTS_DIR/mkinitrd.sh" -p "cpnet.me=LINUX0$n cpnet.a4=10.1.0.$n/24 cpnet.pa4=10.1.0.$o \
-cpnet.a6=fd01::$n/64 cpnet.pa6=fd01::$o cpnet.b4=10.2.0.$n/24 cpnet.pb4=10.2.0.$o cpnet.wait=$((TIMEOUT - 60))" \
+	"$GUESTS_DIR/mkinitrd.sh" "${ADD[@]+"${ADD[@]}"}" -p "cpnet.me=LINUX0$n cpnet.a4=10.1.0.$n/24 cpnet.pa4=10.1.0.$o \
+cpnet.a6=fd01::$n/64 cpnet.pa6=fd01::$o cpnet.b4=10.2.0.$n/24 cpnet.pb4=10.2.0.$o \
+cpnet.b6=fd02::$n/64 cpnet.pb6=fd02::$o cpnet.mb=$MB cpnet.wait=$((TIMEOUT - 60))" \
 		"$GUESTS_DIR/init-vsw.sh" "$W/g$n" 2> "$W/g$n/mkinitrd.log" ||
 		{ cat "$W/g$n/mkinitrd.log"; fail "mkinitrd.sh failed"; }
 done
@@ -58,7 +74,7 @@ USER LINUX02 PW2 G
   NICDEF 0600 TYPE QDIO LAN SYSTEM VSWETH
   NICDEF 0700 TYPE QDIO LAN SYSTEM VSWIP
 DIR
-timeout $((TIMEOUT + 120)) "$BIN/cpnetd" --config "$TMP/system.config" --directory "$TMP/user.direct" \
+timeout $((TIMEOUT + EXTRA + 120)) "$BIN/cpnetd" --config "$TMP/system.config" --directory "$TMP/user.direct" \
 	--socket "$CPNET_SOCKET" > "$TMP/cpnetd.out" 2> "$TMP/cpnetd.err" &
 CPNETD_PID=$!
 poll 30 test -S "$VMSOCK"
@@ -71,7 +87,7 @@ t0=$(date +%s)
 for n in 1 2; do
 	if [ $n = 1 ]; then pw="password=pw1"; else pw="pwfile=$TMP/pw2"; fi
 	LD_LIBRARY_PATH="$CPNET_TOP/build/hercules${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
-		"$GUESTS_DIR/boot.sh" -k -t "$TIMEOUT" \
+		"$GUESTS_DIR/boot.sh" -k -t "$((TIMEOUT + EXTRA))" \
 		-c "0600-0602 CPNIC chpid=06 port=cp:$VMSOCK user=linux0$n $pw" \
 		-c "0700-0702 CPNIC chpid=07 port=cp:$VMSOCK user=linux0$n $pw" \
 		"$W/g$n" "$W/g$n/console.log" > "$W/g$n/boot.pid" 2> "$W/g$n/boot.err" &
@@ -109,6 +125,37 @@ for n in 1 2; do
 	need '^CPNET-GUEST: init ok$' "final marker"
 done
 
+# Offloads: all of them on in both layers (CPNIC is no z/VM NIC by default, so Linux offers
+# IPv4 and IPv6 checksums and TSO), the assists it started (its own dmesg lines), and every
+# byte across, both ways, both layers.
+xfer=
+if [ ${#ADD[@]} -gt 0 ]; then
+	val() { sed -n "s/^CPNET-GUEST: $2 \([0-9a-f]*\).*/\1/p" "$W/g$1/console.log" | tail -n 1; }
+	for n in 1 2; do
+		o=$((3 - n))
+		LOG="$W/g$n/console.log"
+		need() { grep -qE -- "$1" "$LOG" || fail "LINUX0$n: log lacks /$1/ ($2)"; }
+		need '^CPNET-GUEST: OFL eth0 rx=1 tx=1 sg=1 tso=1$' "layer 2: checksums both ways and TSO on"
+		need '^CPNET-GUEST: OFL eth1 rx=1 tx=1 sg=1 tso=1$' "layer 3: checksums both ways and TSO on"
+		for d in 0600 0700; do
+			for v in 4 6; do
+				need "^CPNET-GUEST: dmesg .*qeth 0\.0\.$d: HW Checksumming \(inbound IPv$v\) enabled" "$d inbound checksum IPv$v"
+				need "^CPNET-GUEST: dmesg .*qeth 0\.0\.$d: HW Checksumming \(outbound IPv$v\) enabled" "$d outbound checksum IPv$v"
+			done
+			need "^CPNET-GUEST: dmesg .*qeth 0\.0\.$d: TSOv4 enabled \(MSS: 8952\)" "$d TSO IPv4"
+			need "^CPNET-GUEST: dmesg .*qeth 0\.0\.$d: TSOv6 enabled \(MSS: 8932\)" "$d TSO IPv6"
+		done
+		need "^CPNET-GUEST: data md5 [0-9a-f]{32} bytes $((MB * 1048576))\$" "test data"
+		for l in l2 l3; do
+			need "^CPNET-GUEST: sent $l in [0-9]+s$" "$l sent"
+			need "^CPNET-GUEST: got $l md5 [0-9a-f]{32} bytes $((MB * 1048576))\$" "$l received whole"
+			[ "$(val $n "got $l md5")" = "$(val $o "data md5")" ] ||
+				fail "LINUX0$n received on $l md5 $(val $n "got $l md5"), LINUX0$o sent $(val $o "data md5")"
+		done
+	done
+	xfer=", ${MB} MB each way in both layers with offloads: $(sed -n 's/^CPNET-GUEST: sent \(l[23] in [0-9]*s\)$/\1/p' "$W/g1/console.log" | tr '\n' ' ')"
+fi
+
 # CP's view: both adapters with their owners, traffic both ways, layer-3 registrations.
 counts() { # counts OWNER: RX and TX packets of OWNER's adapter in $OUT
 	printf '%s\n' "$OUT" | awk -v o="$1" '
@@ -141,4 +188,4 @@ done
 OUT=$(timeout 20 "$BIN/cpnet" force linux02 2>&1) || fail "force linux02: $OUT"
 wait_for "$W/g2/console.log" "CPNIC 0600: cpnetd ended the session of LINUX02" 30 "${HERC_PIDS[1]}" ||
 	fail "LINUX02's Hercules did not report the FORCE"
-echo "ok $T (${secs}s)"
+echo "ok $T (${secs}s${xfer% })"

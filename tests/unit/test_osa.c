@@ -4,6 +4,7 @@
 
 #include "driver/guest.h"
 #include "lib/be.h"
+#include "lib/csum.h"
 #include "osa/osa.h"
 #include "qeth/qhdr.h"
 #include "tests/tcheck.h"
@@ -1293,4 +1294,78 @@ TEST(osa_arp_cache_unit)
 	CHECK_EQ(arp_count(c), ARP_ENTRIES);
 	CHECK(arp_lookup(c, k4(0x0B000000u + 4999), 0, 5000) != NULL);	/* newest kept */
 	free(c);
+}
+
+/* A guest's offloads on the OSA itself (CPNIC port=osa): the adapter finishes them before
+ * the wire - a large send leaves as MSS segments, a left-out checksum written. */
+TEST(osa_l2_guest_offloads_finished_before_the_wire)
+{
+	struct rig *r = calloc(1, sizeof(*r));
+	static uint8_t fr[12000], got[2048];
+	uint8_t raw[QHDR_TSO_HDR_SIZE];
+	uint32_t len = 14 + 20 + 20 + 6000, off = 0;
+	struct qdio_span sp = { fr, len };
+	struct csum_pkt cp;
+	struct qhdr h;
+	int n, segs = 0;
+
+	REQUIRE(r);
+	REQUIRE(rig_up(t, r, 2) == 0);
+	while (wire_mem_collect(&r->o.wire, got, sizeof(got)) > 0)
+		;
+	memset(fr, 0, 54);
+	memcpy(fr, far_mac, 6);
+	memcpy(fr + 6, osa_mac, 6);
+	be_put16(fr + 12, 0x0800);
+	fr[14] = 0x45;
+	be_put16(fr + 16, (uint16_t)(len - 14));
+	fr[22] = 64;
+	fr[23] = 6;
+	memcpy(fr + 26, g_ip, 4);
+	memcpy(fr + 30, far_ip, 4);
+	fr[46] = 0x50;
+	fr[47] = 0x10;
+	for (uint32_t k = 54; k < len; k++)
+		fr[k] = (uint8_t)(k * 13);
+	memset(&h, 0, sizeof(h));
+	h.id = QHDR_ID_L2_TSO;
+	h.l2.flags2 = QHDR_L2_UCAST;
+	h.l2.pkt_len = (uint16_t)len;
+	h.tso.type = QHDR_TSO_TYPE;
+	h.tso.version = QHDR_TSO_VERSION;
+	h.tso.mss = 1460;
+	h.tso.proto_hlen = 54;
+	h.tso.payload_len = len - 54;
+	REQUIRE(qhdr_encode(&h, raw, sizeof(raw)) == QHDR_TSO_HDR_SIZE);
+	REQUIRE(qdrv_sendv_hdr(&r->i->drv, raw, QHDR_TSO_HDR_SIZE, &sp, 1, len) == 0);
+	REQUIRE(qdrv_flush(&r->i->drv) >= 0);
+	while ((n = wire_mem_collect(&r->o.wire, got, sizeof(got))) > 0) {
+		REQUIRE(csum_parse(got, (uint32_t)n, true, &cp) == 0);
+		CHECK(csum_verify(got, &cp));
+		CHECK(n <= 1514);
+		CHECK_MEM(got + 54, fr + 54 + off, (size_t)n - 54);
+		off += (uint32_t)n - 54;
+		segs++;
+	}
+	CHECK_EQ(segs, 5);		/* 6000 = 4 * 1460 + 160 */
+	CHECK_EQ(off, 6000);
+	/* The same frame, short, with its TCP checksum left out (flags[1] 0x20). */
+	len = 54 + 100;
+	be_put16(fr + 16, (uint16_t)(len - 14));
+	be_put16(fr + 50, 0xBEEF);
+	memset(&h, 0, sizeof(h));
+	h.id = QHDR_ID_L2;
+	h.l2.flags2 = QHDR_L2_UCAST;
+	h.l2.flags1 = QHDR_L2_CSUM_TRANSP;
+	h.l2.pkt_len = (uint16_t)len;
+	REQUIRE(qhdr_encode(&h, raw, sizeof(raw)) == QHDR_SIZE);
+	sp.len = len;
+	REQUIRE(qdrv_sendv_hdr(&r->i->drv, raw, QHDR_SIZE, &sp, 1, len) == 0);
+	REQUIRE(qdrv_flush(&r->i->drv) >= 0);
+	n = wire_mem_collect(&r->o.wire, got, sizeof(got));
+	REQUIRE(n == (int)len);
+	REQUIRE(csum_parse(got, (uint32_t)n, true, &cp) == 0);
+	CHECK(csum_verify(got, &cp));
+	rig_down(r);
+	free(r);
 }

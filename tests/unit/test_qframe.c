@@ -26,7 +26,7 @@ TEST(qframe_inbound_roundtrip_every_cast_both_layers)
 				memcpy(f.src_mac, "\x02\x00\x00\x00\x00\x07", 6);
 				f.has_src_mac = true;
 			}
-			REQUIRE(qframe_inbound_hdr(&f, layer, &h) == 0);
+			REQUIRE(qframe_inbound_hdr(&f, layer, false, &h) == 0);
 			REQUIRE(qhdr_encode(&h, raw, sizeof(raw)) > 0);
 			REQUIRE(qhdr_decode(raw, sizeof(raw), &d) == 0);
 			CHECK_EQ(qhdr_data_len(&d), 1514);
@@ -48,8 +48,8 @@ TEST(qframe_bare_ip_cannot_go_to_a_layer2_nic)
 	struct pframe f = { .kind = PF_IP, .len = 60 };
 	struct qhdr h;
 
-	CHECK_EQ(qframe_inbound_hdr(&f, 2, &h), -EINVAL);
-	CHECK_EQ(qframe_inbound_hdr(&f, 3, &h), 0);
+	CHECK_EQ(qframe_inbound_hdr(&f, 2, false, &h), -EINVAL);
+	CHECK_EQ(qframe_inbound_hdr(&f, 3, false, &h), 0);
 	CHECK_EQ(h.l3.flags & QHDR_L3_PASSTHRU, 0);
 	CHECK_EQ(h.l3.flags & QHDR_L3_CAST_MASK, QHDR_L3_CAST_UCAST);
 }

@@ -8,6 +8,8 @@
 #include "cp/config.h"
 #include "cp/cp.h"
 #include "cp/uplink.h"
+#include "lib/be.h"
+#include "lib/csum.h"
 #include "osa/wire.h"
 #include "qeth/qhdr.h"
 #include "tests/tcheck.h"
@@ -438,5 +440,116 @@ TEST(uplink_failover_keeps_batched_copy_free_path)
 	uplink_poll(f->cp.up);
 	CHECK_EQ(wire_mem_collect(w, got, sizeof(got)), 64);
 	CHECK_MEM(got, fr, 64);
+	ufx_free(f);
+}
+
+/* An IPv4/TCP frame from LINUX01 to the host (12 option bytes), pay payload bytes;
+ * the checksum fields are what a sender leaves when the adapter is to write them. */
+static uint32_t mk_tcp(uint8_t *b, const uint8_t src[6], uint32_t pay, bool udp)
+{
+	uint32_t hl = udp ? 8 : 32, len = 14 + 20 + hl + pay;
+
+	memset(b, 0, 14 + 20 + hl);
+	memcpy(b, HOST_MAC, 6);
+	memcpy(b + 6, src, 6);
+	be_put16(b + 12, 0x0800);
+	b[14] = 0x45;
+	be_put16(b + 16, (uint16_t)(len - 14));
+	be_put16(b + 18, 0x0777);
+	b[22] = 64;
+	b[23] = udp ? 17 : 6;
+	memcpy(b + 26, "\x0a\x08\x00\x01\x0a\x08\x00\x63", 8);
+	be_put16(b + 34, 33000);
+	be_put16(b + 36, 5001);
+	if (udp) {
+		be_put16(b + 38, (uint16_t)(8 + pay));
+	} else {
+		be_put32(b + 38, 77);
+		b[46] = 0x80;
+		b[47] = 0x18;
+		memcpy(b + 54, "\x01\x01\x08\x0a\x00\x00\x00\x01\x00\x00\x00\x02", 12);
+	}
+	for (uint32_t k = 0; k < pay; k++)
+		b[14 + 20 + hl + k] = (uint8_t)(k ^ 0x5A);
+	return len;
+}
+
+/* What guests leave to the adapter is done before the wire: a large send leaves as
+ * MSS-sized segments with every checksum right, a left-out checksum is written. */
+TEST(uplink_outbound_large_send_segmented_checksums_completed)
+{
+	struct ufx *f = ufx_new();
+	static uint8_t fr[20000], got[2048];
+	uint8_t raw[QHDR_TSO_HDR_SIZE];
+	struct qdio_span sp;
+	struct qdrv *g1d;
+	struct wire *w;
+	struct qhdr h;
+	struct vm *g1;
+	uint32_t len, off = 0, seq = 77;
+	int n, segs = 0;
+
+	REQUIRE(f != NULL);
+	g1 = vm_of(f, "LINUX01");
+	g1d = drv_of(f, "LINUX01");
+	w = uwire(f, f->sw->c[f->sw->active].dev->rdev);
+	while (wire_mem_collect(w, got, sizeof(got)) > 0)
+		;
+	len = mk_tcp(fr, g1->nics[0]->mac, 10000, false);
+	memset(&h, 0, sizeof(h));
+	h.id = QHDR_ID_L2_TSO;
+	h.l2.flags2 = QHDR_L2_UCAST;
+	h.l2.pkt_len = (uint16_t)len;
+	h.tso.type = QHDR_TSO_TYPE;
+	h.tso.version = QHDR_TSO_VERSION;
+	h.tso.mss = 1448;
+	h.tso.proto_hlen = 66;
+	h.tso.payload_len = len - 66;
+	REQUIRE(qhdr_encode(&h, raw, sizeof(raw)) == QHDR_TSO_HDR_SIZE);
+	sp = (struct qdio_span){ fr, len };
+	REQUIRE(qdrv_sendv_hdr(g1d, raw, QHDR_TSO_HDR_SIZE, &sp, 1, len) == 0);
+	REQUIRE(qdrv_flush(g1d) > 0);
+	uplink_poll(f->cp.up);
+	while ((n = wire_mem_collect(w, got, sizeof(got))) > 0) {
+		struct csum_pkt cp;
+
+		REQUIRE(csum_parse(got, (uint32_t)n, true, &cp) == 0);
+		CHECK(csum_verify(got, &cp));
+		CHECK_EQ(be_get32(got + 38), seq);
+		CHECK_EQ(be_get16(got + 16), n - 14);
+		CHECK_EQ(be_get16(got + 18), 0x0777 + segs);
+		CHECK(n <= 1514);
+		CHECK_MEM(got + 66, fr + 66 + off, (size_t)n - 66);
+		seq += (uint32_t)n - 66;
+		off += (uint32_t)n - 66;
+		segs++;
+	}
+	CHECK_EQ(segs, 7);		/* 10000 = 6 * 1448 + 1312 */
+	CHECK_EQ(off, 10000);
+	CHECK_EQ(f->sw->st.tx_segmented, 1);
+
+	/* UDP with the checksum left out (flags[1] 0x20|0x40): written on the way out. */
+	len = mk_tcp(fr, g1->nics[0]->mac, 501, true);
+	be_put16(fr + 40, 0xBEEF);
+	memset(&h, 0, sizeof(h));
+	h.id = QHDR_ID_L2;
+	h.l2.flags2 = QHDR_L2_UCAST;
+	h.l2.flags1 = QHDR_L2_CSUM_TRANSP | QHDR_L2_CSUM_UDP;
+	h.l2.pkt_len = (uint16_t)len;
+	REQUIRE(qhdr_encode(&h, raw, sizeof(raw)) == QHDR_SIZE);
+	sp = (struct qdio_span){ fr, len };
+	REQUIRE(qdrv_sendv_hdr(g1d, raw, QHDR_SIZE, &sp, 1, len) == 0);
+	REQUIRE(qdrv_flush(g1d) > 0);
+	uplink_poll(f->cp.up);
+	n = wire_mem_collect(w, got, sizeof(got));
+	REQUIRE(n == (int)len);
+	{
+		struct csum_pkt cp;
+
+		REQUIRE(csum_parse(got, (uint32_t)n, true, &cp) == 0);
+		CHECK(csum_verify(got, &cp));
+		CHECK(be_get16(got + 40) != 0xBEEF);
+	}
+	CHECK_EQ(f->sw->st.tx_completed, 1);
 	ufx_free(f);
 }

@@ -71,6 +71,25 @@ TEST(vmlink_codecs_round_trip)
 	CHECK_EQ(f2.vlan, 100);
 	CHECK_EQ(f2.len, sizeof(payload));
 	CHECK_MEM(sp2.ptr, payload, sizeof(payload));
+	CHECK_EQ(f2.csum, PF_CSUM_NONE);
+	CHECK_EQ(f2.gso_size, 0);
+	/* The offload state crosses too: a large send whose checksums are left out. */
+	f.csum = PF_CSUM_PARTIAL;
+	f.csum_ip_hdr = true;
+	f.gso_size = 1448;
+	n = vml_frame_encode(0x0600, &f, b, sizeof(b));
+	REQUIRE(n > 0);
+	CHECK_EQ(vml_frame_decode(b, (size_t)n, &f2, &sp2), 0);
+	CHECK_EQ(f2.csum, PF_CSUM_PARTIAL);
+	CHECK(f2.csum_ip_hdr);
+	CHECK_EQ(f2.gso_size, 1448);
+	f.csum = PF_CSUM_VERIFIED;
+	f.csum_ip_hdr = false;
+	f.gso_size = 0;
+	n = vml_frame_encode(0x0600, &f, b, sizeof(b));
+	REQUIRE(n > 0);
+	CHECK_EQ(vml_frame_decode(b, (size_t)n, &f2, &sp2), 0);
+	CHECK_EQ(f2.csum, PF_CSUM_VERIFIED);
 
 	n = vml_logon_reply_encode(&r, b, sizeof(b));
 	REQUIRE(n > 0);
@@ -123,6 +142,22 @@ TEST(vmlink_bad_messages_refused)
 	CHECK_EQ(vml_frame_decode(b, VML_HDR_SIZE + VML_FRAME_META, &f, &sp), -EMSGSIZE);
 	b[VML_HDR_SIZE + 4] = 0x10;			/* VLAN 4096 */
 	CHECK_EQ(vml_frame_decode(b, sizeof(b), &f, &sp), -EBADMSG);
+	b[VML_HDR_SIZE + 4] = 0;
+	CHECK_EQ(vml_frame_decode(b, sizeof(b), &f, &sp), 0);
+	b[VML_HDR_SIZE + 2] = 0x0C;			/* partial and verified at once */
+	CHECK_EQ(vml_frame_decode(b, sizeof(b), &f, &sp), -EBADMSG);
+	b[VML_HDR_SIZE + 2] = 0x10;			/* IPv4 header left out, L4 not */
+	CHECK_EQ(vml_frame_decode(b, sizeof(b), &f, &sp), -EBADMSG);
+	b[VML_HDR_SIZE + 2] = 0x20;			/* an unknown flag */
+	CHECK_EQ(vml_frame_decode(b, sizeof(b), &f, &sp), -EBADMSG);
+	b[VML_HDR_SIZE + 2] = 0x08;			/* a segment size on a verified frame */
+	b[VML_HDR_SIZE + 31] = 100;
+	CHECK_EQ(vml_frame_decode(b, sizeof(b), &f, &sp), -EBADMSG);
+	b[VML_HDR_SIZE + 2] = 0x04;
+	CHECK_EQ(vml_frame_decode(b, sizeof(b), &f, &sp), 0);
+	CHECK_EQ(f.gso_size, 100);
+	b[VML_HDR_SIZE + 2] = 0;
+	b[VML_HDR_SIZE + 31] = 0;
 	/* Registrations: op 0. */
 	memset(b, 0, sizeof(b));
 	b[0] = VML_VERSION;

@@ -1819,3 +1819,179 @@ TEST(vnic_siga_buffers_primed_during_forwarding_are_not_stranded)
 	CHECK_EQ(guest_ping4(w->vi, p_ip, 2, 56, pump, &w->g[1]), 2);
 	world_free(w);
 }
+
+/* ---- checksum and large-send assists (SETASSPARMS as Linux 6.1 sends them) -------- */
+
+/* Send raw IPA bytes, copy the reply's IPA command into out; its length, or < 0. */
+static int victim_ipa_bytes(struct world *w, const uint8_t *cmd, size_t cmdlen, uint8_t *out,
+			    size_t cap)
+{
+	uint8_t buf[4096];
+	const uint8_t *m;
+	struct scsw st;
+	size_t off, cl;
+	uint32_t len;
+	int n, rc;
+
+	n = mk_ipa(cmd, cmdlen, w->layer, NIC_TOK_ULP_CONN(&w->nic[NV]), buf, sizeof(buf));
+	if (n < 0)
+		return n;
+	rc = hand_write(w, &w->vi->sch[1], buf, (uint32_t)n, &st);
+	if (rc != 0)
+		return rc < 0 ? rc : -EIO;
+	m = victim_msg(w, &len);
+	if (!m)
+		return -ENOMSG;
+	rc = ipa_pdu_payload(m, len, &off, &cl);
+	if (rc < 0)
+		return rc;
+	if (cl > cap)
+		return -ENOSPC;
+	memcpy(out, m + off, cl);
+	return (int)cl;
+}
+
+/* A SETASSPARMS request byte for byte as qeth_get_setassparms_cmd builds it: the IPA
+ * header, assist number, length 8 + data, command, rc 0, 0 replies, seq 0, data. */
+static size_t setass_bytes(uint8_t *b, uint16_t seq, uint8_t layer, uint16_t prot,
+			   uint32_t assist, uint16_t subcmd, const uint32_t *data, unsigned nw)
+{
+	memset(b, 0, IPA_SETASS_OFF_DATA + 4 * nw);
+	b[IPA_OFF_CMD] = IPA_CMD_SETASSPARMS;
+	be_put16(b + IPA_OFF_SEQNO, seq);
+	b[IPA_OFF_ADP_TYPE] = IPA_ADAPTER_TYPE;
+	b[IPA_OFF_PRIM_VERSION] = layer == 2 ? IPA_PRIM_L2 : IPA_PRIM_L3;
+	b[IPA_OFF_PARAM_COUNT] = 1;
+	be_put16(b + IPA_OFF_PROT, prot);
+	be_put32(b + IPA_SETASS_OFF_ASSIST, assist);
+	be_put16(b + IPA_SETASS_OFF_LEN, (uint16_t)(8 + 4 * nw));
+	be_put16(b + IPA_SETASS_OFF_CMD, subcmd);
+	for (unsigned i = 0; i < nw; i++)
+		be_put32(b + IPA_SETASS_OFF_DATA + 4 * i, data[i]);
+	return IPA_SETASS_OFF_DATA + 4 * nw;
+}
+
+/* The reply: the request's header with initiator/rc and the NIC's supported/enabled
+ * masks, the sub-header with the assist's rc, and exactly `nw` data words. */
+static void check_setass_reply(struct tctx *t, const uint8_t *r, int n, const uint8_t *req,
+			       uint16_t rc, uint32_t sup, const uint32_t *data, unsigned nw,
+			       int line)
+{
+	uint8_t want[IPA_SETASS_OFF_DATA + 16];
+
+	if (n != (int)(IPA_SETASS_OFF_DATA + 4 * nw)) {
+		tc_fail(t, __FILE__, line, "reply length %d, want %u", n,
+			(unsigned)(IPA_SETASS_OFF_DATA + 4 * nw));
+		return;
+	}
+	memcpy(want, req, IPA_SETASS_OFF_DATA);
+	want[IPA_OFF_INITIATOR] = r[IPA_OFF_INITIATOR];
+	be_put16(want + IPA_OFF_RC, rc);
+	be_put32(want + IPA_OFF_SUPPORTED, sup);
+	memcpy(want + IPA_OFF_ENABLED, r + IPA_OFF_ENABLED, 4);
+	be_put16(want + IPA_SETASS_OFF_LEN, (uint16_t)(8 + 4 * nw));
+	be_put16(want + IPA_SETASS_OFF_RC, rc);
+	for (unsigned i = 0; i < nw; i++)
+		be_put32(want + IPA_SETASS_OFF_DATA + 4 * i, data[i]);
+	if (!ipa_initiator_is_reply(r[IPA_OFF_INITIATOR]) || memcmp(r, want, (size_t)n) != 0)
+		tc_fail(t, __FILE__, line, "SETASSPARMS reply bytes differ (rc %04x)",
+			be_get16(r + IPA_OFF_RC));
+}
+
+TEST(vnic_ipa_offload_assists_bytes)
+{
+	for (uint8_t layer = 2; layer <= 3; layer++) {
+		struct world *w = world_new(t, layer);
+		uint8_t req[64], rep[256], q[IPA_HDR_SIZE];
+		uint16_t seq = 0x100;
+		int n;
+
+		REQUIRE(w);
+		REQUIRE(victim_online(t, w) == 0);
+		/* QIPASSIST: IPv4 names IPv6 (so Linux asks that one too) and the IPv4
+		 * offloads, IPv6 its own offload bits. */
+		for (uint16_t prot = 4; prot <= 6; prot += 2) {
+			REQUIRE(ipa_hdr_bytes(IPA_CMD_QIPASSIST, seq++, prot, layer, q) == IPA_HDR_SIZE);
+			n = victim_ipa_bytes(w, q, sizeof(q), rep, sizeof(rep));
+			REQUIRE(n >= IPA_HDR_SIZE);
+			uint32_t sup = be_get32(rep + IPA_OFF_SUPPORTED);
+			uint32_t want = prot == 4 ? (IPA_IPV6 | IPA_INBOUND_CHECKSUM |
+						     IPA_OUTBOUND_CHECKSUM | IPA_OUTBOUND_TSO)
+						  : (IPA_INBOUND_CHECKSUM_V6 |
+						     IPA_OUTBOUND_CHECKSUM_V6 | IPA_OUTBOUND_TSO);
+			CHECK_EQ(sup & want, want);
+			CHECK_EQ(sup & (IPA_INBOUND_TSO | IPA_IP_FRAGMENTATION), 0);
+		}
+		for (uint16_t prot = 4; prot <= 6; prot += 2) {
+			uint32_t sup = be_get32(rep + IPA_OFF_SUPPORTED);
+			uint8_t *offl = prot == 6 ? &w->nic[NV].offl6 : &w->nic[NV].offl4;
+			size_t rl;
+
+			/* Supported mask of this protocol, from a QIPASSIST. */
+			REQUIRE(ipa_hdr_bytes(IPA_CMD_QIPASSIST, seq++, prot, layer, q) == IPA_HDR_SIZE);
+			REQUIRE(victim_ipa_bytes(w, q, sizeof(q), rep, sizeof(rep)) >= IPA_HDR_SIZE);
+			sup = be_get32(rep + IPA_OFF_SUPPORTED);
+
+			/* Checksum, inbound then outbound: START (no data) answers the
+			 * flags IP header | UDP | TCP | LP2LP; ENABLE with the flags Linux
+			 * needs answers {supported, enabled}. */
+			for (uint32_t as = IPA_INBOUND_CHECKSUM; as <= IPA_OUTBOUND_CHECKSUM; as <<= 1) {
+				uint8_t bit = as == IPA_INBOUND_CHECKSUM ? NIC_OFL_RXCSUM : NIC_OFL_TXCSUM;
+				uint32_t flags = 0x3A, need = 0x18 | (prot == 4 && layer == 3 &&
+							      as == IPA_OUTBOUND_CHECKSUM ? 0x02 : 0);
+
+				rl = setass_bytes(req, seq++, layer, prot, as, IPA_SETASS_START, NULL, 0);
+				n = victim_ipa_bytes(w, req, rl, rep, sizeof(rep));
+				check_setass_reply(t, rep, n, req, 0, sup, &flags, 1, __LINE__);
+				CHECK_EQ(*offl & bit, 0);
+				need |= 0x20;	/* LP2LP offered: Linux asks for it */
+				rl = setass_bytes(req, seq++, layer, prot, as, IPA_SETASS_ENABLE, &need, 1);
+				n = victim_ipa_bytes(w, req, rl, rep, sizeof(rep));
+				check_setass_reply(t, rep, n, req, 0, sup,
+						   (const uint32_t[]){ 0x3A, need }, 2, __LINE__);
+				CHECK(be_get32(rep + IPA_OFF_ENABLED) & as);
+				CHECK(*offl & bit);
+			}
+			/* TSO: START answers {MSS, TCP large send}; ENABLE names TCP large
+			 * send in its second word. */
+			rl = setass_bytes(req, seq++, layer, prot, IPA_OUTBOUND_TSO, IPA_SETASS_START,
+					  NULL, 0);
+			n = victim_ipa_bytes(w, req, rl, rep, sizeof(rep));
+			check_setass_reply(t, rep, n, req, 0, sup,
+					   (const uint32_t[]){ prot == 4 ? 8952 : 8932, 1 }, 2,
+					   __LINE__);
+			rl = setass_bytes(req, seq++, layer, prot, IPA_OUTBOUND_TSO, IPA_SETASS_ENABLE,
+					  (const uint32_t[]){ 0, 1 }, 2);
+			n = victim_ipa_bytes(w, req, rl, rep, sizeof(rep));
+			check_setass_reply(t, rep, n, req, 0, sup, (const uint32_t[]){ 1, 1 }, 2,
+					   __LINE__);
+			CHECK_EQ(*offl, NIC_OFL_RXCSUM | NIC_OFL_TXCSUM | NIC_OFL_TSO);
+			/* STOP (qeth_set_csum_off): off again, no data. */
+			rl = setass_bytes(req, seq++, layer, prot, IPA_INBOUND_CHECKSUM,
+					  IPA_SETASS_STOP, NULL, 0);
+			n = victim_ipa_bytes(w, req, rl, rep, sizeof(rep));
+			check_setass_reply(t, rep, n, req, 0, sup, NULL, 0, __LINE__);
+			CHECK_EQ(*offl, NIC_OFL_TXCSUM | NIC_OFL_TSO);
+			/* Refused: inbound TSO (not offered) 0x0001; ENABLE without its
+			 * data 0x0006; CONFIGURE of a checksum assist 0xE00E. */
+			rl = setass_bytes(req, seq++, layer, prot, IPA_INBOUND_TSO, IPA_SETASS_START,
+					  NULL, 0);
+			n = victim_ipa_bytes(w, req, rl, rep, sizeof(rep));
+			check_setass_reply(t, rep, n, req, IPA_RC_NOTSUPP, sup, NULL, 0, __LINE__);
+			rl = setass_bytes(req, seq++, layer, prot, IPA_OUTBOUND_TSO, IPA_SETASS_ENABLE,
+					  (const uint32_t[]){ 1 }, 1);
+			n = victim_ipa_bytes(w, req, rl, rep, sizeof(rep));
+			check_setass_reply(t, rep, n, req, IPA_RC_INVALID_FORMAT, sup,
+					   (const uint32_t[]){ 1 }, 1, __LINE__);
+			rl = setass_bytes(req, seq++, layer, prot, IPA_OUTBOUND_CHECKSUM,
+					  IPA_SETASS_CONFIGURE, NULL, 0);
+			n = victim_ipa_bytes(w, req, rl, rep, sizeof(rep));
+			check_setass_reply(t, rep, n, req, IPA_RC_UNSUPPORTED_SUBCMD, sup, NULL, 0,
+					   __LINE__);
+			CHECK_EQ(*offl, NIC_OFL_TXCSUM | NIC_OFL_TSO);
+		}
+		CHECK_EQ(guest_ping4(w->vi, p_ip, 1, 56, pump, &w->g[1]), 1);
+		BYSTANDER_OK(w);
+		world_free(w);
+	}
+}

@@ -1,0 +1,408 @@
+/* tests/unit/test_csum.c - checksum completion, verification and TCP segmentation
+ * (lib/csum, lib/tso) against a plain reference written here, frame by frame. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/csum.h"
+#include "lib/tso.h"
+#include "tests/tcheck.h"
+
+/* ---- the reference: byte-by-byte, no shared code with lib/ ------------------------ */
+
+static uint16_t ref_sum(const uint8_t *b, size_t n, uint32_t acc)
+{
+	for (size_t i = 0; i < n; i += 2) {
+		acc += (uint32_t)b[i] << 8;
+		if (i + 1 < n)
+			acc += b[i + 1];
+		while (acc > 0xFFFF)
+			acc = (acc & 0xFFFF) + (acc >> 16);
+	}
+	return (uint16_t)acc;
+}
+
+/* The L4 checksum of a datagram: pseudo header (src, final dst, proto, length) then
+ * the L4 bytes with the checksum field taken as 0. */
+static uint16_t ref_l4(const uint8_t *l4, size_t l4len, bool v6, const uint8_t *src,
+		       const uint8_t *dst, uint8_t proto)
+{
+	uint8_t ph[40], *copy = malloc(l4len + 1);
+	size_t pl;
+	uint16_t s;
+
+	memset(ph, 0, sizeof(ph));
+	if (v6) {
+		memcpy(ph, src, 16);
+		memcpy(ph + 16, dst, 16);
+		ph[32] = (uint8_t)(l4len >> 24);
+		ph[33] = (uint8_t)(l4len >> 16);
+		ph[34] = (uint8_t)(l4len >> 8);
+		ph[35] = (uint8_t)l4len;
+		ph[39] = proto;
+		pl = 40;
+	} else {
+		memcpy(ph, src, 4);
+		memcpy(ph + 4, dst, 4);
+		ph[9] = proto;
+		ph[10] = (uint8_t)(l4len >> 8);
+		ph[11] = (uint8_t)l4len;
+		pl = 12;
+	}
+	memcpy(copy, l4, l4len);
+	copy[proto == 6 ? 16 : 6] = 0;
+	copy[proto == 6 ? 17 : 7] = 0;
+	s = (uint16_t)~ref_sum(copy, l4len, ref_sum(ph, pl, 0));
+	free(copy);
+	if (s == 0 && proto == 17)
+		s = 0xFFFF;
+	return s;
+}
+
+/* ---- frames ---------------------------------------------------------------------- */
+
+struct shape {
+	bool v6, eth;
+	unsigned vlans;		/* 0..2 tags */
+	unsigned ext;		/* IPv6: hop-by-hop + destination options + routing (type 2,
+				 * one segment left) when set */
+	unsigned opts;		/* TCP option bytes (multiple of 4) */
+	uint8_t proto;
+	uint32_t pay;		/* L4 payload bytes */
+};
+
+static const uint8_t SRC6[16] = { 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 };
+static const uint8_t DST6[16] = { 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2 };
+static const uint8_t HOME6[16] = { 0xfd, 0x99, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x77, 9 };
+static const uint8_t SRC4[4] = { 10, 1, 2, 3 }, DST4[4] = { 10, 4, 5, 6 };
+
+struct built {
+	uint8_t *f;
+	uint32_t len, l3, l4, l4hlen;
+	const uint8_t *final_dst;
+};
+
+/* A frame of shape s with payload bytes from seed, checksum fields garbage. */
+static void build(const struct shape *s, unsigned seed, struct built *b)
+{
+	uint32_t off = 0, ip_len_at, l4len;
+	uint8_t *f = calloc(1, 70000);
+
+	srand(seed);
+	b->final_dst = s->v6 ? (s->ext ? HOME6 : DST6) : DST4;
+	if (s->eth) {
+		memcpy(f, "\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01", 12);
+		off = 12;
+		for (unsigned i = 0; i < s->vlans; i++) {
+			f[off] = i == 0 && s->vlans == 2 ? 0x88 : 0x81;
+			f[off + 1] = i == 0 && s->vlans == 2 ? 0xA8 : 0x00;
+			f[off + 3] = (uint8_t)(10 + i);
+			off += 4;
+		}
+		f[off] = s->v6 ? 0x86 : 0x08;
+		f[off + 1] = s->v6 ? 0xDD : 0x00;
+		off += 2;
+	}
+	b->l3 = off;
+	if (s->v6) {
+		uint8_t *nh = f + off + 6;
+
+		f[off] = 0x60;
+		ip_len_at = off + 4;
+		f[off + 7] = 64;
+		memcpy(f + off + 8, SRC6, 16);
+		memcpy(f + off + 24, DST6, 16);
+		off += 40;
+		if (s->ext) {
+			*nh = 0;			/* hop-by-hop, 8 bytes, PadN */
+			f[off + 2] = 1;
+			f[off + 3] = 4;
+			nh = f + off;
+			off += 8;
+			*nh = 60;			/* destination options, 16 bytes */
+			f[off + 1] = 1;
+			f[off + 2] = 1;
+			f[off + 3] = 12;
+			nh = f + off;
+			off += 16;
+			*nh = 43;			/* routing type 2, segments left 1 */
+			f[off + 1] = 2;
+			f[off + 2] = 2;
+			f[off + 3] = 1;
+			memcpy(f + off + 8, HOME6, 16);
+			nh = f + off;
+			off += 24;
+		}
+		*nh = s->proto;
+	} else {
+		f[off] = 0x45;
+		ip_len_at = off + 2;
+		f[off + 4] = 0x12;
+		f[off + 5] = 0x34;
+		f[off + 6] = 0x40;			/* DF */
+		f[off + 8] = 64;
+		f[off + 9] = s->proto;
+		memcpy(f + off + 12, SRC4, 4);
+		memcpy(f + off + 16, DST4, 4);
+		off += 20;
+	}
+	b->l4 = off;
+	b->l4hlen = s->proto == 6 ? 20 + s->opts : 8;
+	f[off] = 0x9c;
+	f[off + 1] = 0x40;
+	f[off + 2] = 0x00;
+	f[off + 3] = 0x50;
+	if (s->proto == 6) {
+		f[off + 4] = 0xFF;			/* sequence near the wrap */
+		f[off + 5] = 0xFF;
+		f[off + 6] = 0xF0;
+		f[off + 7] = 0x01;
+		f[off + 12] = (uint8_t)((b->l4hlen / 4) << 4);
+		f[off + 13] = 0x80 | 0x10 | 0x08 | 0x01;	/* CWR ACK PSH FIN */
+		f[off + 14] = 0x20;
+		for (unsigned i = 0; i < s->opts; i++)
+			f[off + 20 + i] = i < 2 ? (i ? 10 : 8) : (uint8_t)(0x30 + i);
+		f[off + 16] = 0xde;			/* garbage checksum */
+		f[off + 17] = 0xad;
+	} else {
+		f[off + 6] = 0xbe;
+		f[off + 7] = 0xef;
+	}
+	for (uint32_t i = 0; i < s->pay; i++)
+		f[off + b->l4hlen + i] = (uint8_t)rand();
+	l4len = b->l4hlen + s->pay;
+	if (s->proto == 17) {
+		f[off + 4] = (uint8_t)(l4len >> 8);
+		f[off + 5] = (uint8_t)l4len;
+	}
+	b->len = off + l4len;
+	if (s->v6) {
+		uint32_t pl = b->len - b->l3 - 40;
+
+		f[ip_len_at] = (uint8_t)(pl >> 8);
+		f[ip_len_at + 1] = (uint8_t)pl;
+	} else {
+		uint32_t tl = b->len - b->l3;
+
+		f[ip_len_at] = (uint8_t)(tl >> 8);
+		f[ip_len_at + 1] = (uint8_t)tl;
+	}
+	b->f = f;
+}
+
+static const struct shape shapes[] = {
+	{ .v6 = false, .eth = true, .proto = 6, .pay = 1 },
+	{ .v6 = false, .eth = true, .vlans = 1, .opts = 12, .proto = 6, .pay = 1447 },
+	{ .v6 = false, .eth = false, .proto = 17, .pay = 333 },
+	{ .v6 = false, .eth = false, .opts = 12, .proto = 6, .pay = 100 },
+	{ .v6 = false, .eth = true, .vlans = 2, .proto = 17, .pay = 0 },
+	{ .v6 = true, .eth = true, .proto = 6, .pay = 8951 },
+	{ .v6 = true, .eth = true, .vlans = 1, .ext = 1, .opts = 12, .proto = 6, .pay = 777 },
+	{ .v6 = true, .eth = false, .ext = 1, .proto = 17, .pay = 65 },
+	{ .v6 = true, .eth = true, .vlans = 2, .proto = 17, .pay = 4 },
+	{ .v6 = true, .eth = true, .opts = 40, .proto = 6, .pay = 0 },
+};
+
+TEST(csum_complete_matches_reference)
+{
+	for (unsigned i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
+		const struct shape *s = &shapes[i];
+		struct built b;
+		struct csum_pkt p;
+		uint16_t want;
+		uint32_t co;
+
+		build(s, i + 1, &b);
+		REQUIRE(csum_parse(b.f, b.len, s->eth, &p) == 0);
+		CHECK_EQ(p.l3, b.l3);
+		CHECK_EQ(p.l4, b.l4);
+		CHECK_EQ(p.l4hlen, b.l4hlen);
+		CHECK_EQ(p.proto, s->proto);
+		CHECK_EQ(p.end, b.len);
+		want = ref_l4(b.f + b.l4, b.len - b.l4, s->v6, s->v6 ? SRC6 : SRC4, b.final_dst,
+			      s->proto);
+		co = b.l4 + (s->proto == 6 ? 16 : 6);
+		CHECK(!csum_verify(b.f, &p) || (b.f[co] << 8 | b.f[co + 1]) == want);
+		csum_complete(b.f, &p, true);
+		CHECK_EQ(b.f[co] << 8 | b.f[co + 1], want);
+		CHECK(csum_verify(b.f, &p));
+		if (!s->v6) {
+			uint8_t ih[20];
+
+			memcpy(ih, b.f + b.l3, 20);
+			ih[10] = ih[11] = 0;
+			CHECK_EQ(b.f[b.l3 + 10] << 8 | b.f[b.l3 + 11], (uint16_t)~ref_sum(ih, 20, 0));
+		}
+		/* One flipped bit anywhere in the L4 part is caught. */
+		b.f[b.len - 1] ^= 0x04;
+		CHECK(!csum_verify(b.f, &p));
+		free(b.f);
+	}
+}
+
+/* Ethernet padding after the datagram is not summed; IPv4 UDP checksum 0 means none. */
+TEST(csum_padding_and_udp_zero)
+{
+	struct shape s = { .eth = true, .proto = 17, .pay = 3 };
+	struct built b;
+	struct csum_pkt p;
+
+	build(&s, 7, &b);
+	REQUIRE(b.len < 60);
+	memset(b.f + b.len, 0xEE, 60 - b.len);
+	REQUIRE(csum_parse(b.f, 60, true, &p) == 0);
+	CHECK_EQ(p.end, b.len);
+	csum_complete(b.f, &p, false);
+	CHECK_EQ(b.f[b.l4 + 6] << 8 | b.f[b.l4 + 7],
+		 ref_l4(b.f + b.l4, b.len - b.l4, false, SRC4, DST4, 17));
+	b.f[b.l4 + 6] = b.f[b.l4 + 7] = 0;
+	CHECK(csum_verify(b.f, &p));
+	free(b.f);
+}
+
+TEST(csum_parse_refuses)
+{
+	struct shape s4 = { .eth = true, .proto = 6, .pay = 10 };
+	struct shape s6 = { .v6 = true, .eth = true, .proto = 6, .pay = 10 };
+	struct csum_pkt p;
+	struct built b;
+
+	build(&s4, 1, &b);
+	for (uint32_t n = 0; n < b.len; n++)	/* every truncation inside the headers */
+		if (n < b.l4 + 20)
+			CHECK_EQ(csum_parse(b.f, n, true, &p), -EBADMSG);
+	b.f[b.l3 + 6] |= 0x20;			/* more fragments */
+	CHECK_EQ(csum_parse(b.f, b.len, true, &p), -EPROTONOSUPPORT);
+	b.f[b.l3 + 6] = 0x40;
+	b.f[b.l3 + 9] = 1;			/* ICMP */
+	CHECK_EQ(csum_parse(b.f, b.len, true, &p), -EPROTONOSUPPORT);
+	b.f[b.l3 + 9] = 6;
+	b.f[b.l3 + 2] = 0xFF;			/* total length past the frame */
+	CHECK_EQ(csum_parse(b.f, b.len, true, &p), -EBADMSG);
+	b.f[b.l3 + 2] = 0;
+	b.f[b.l4 + 12] = 0x40;			/* TCP data offset 16 < 20 */
+	CHECK_EQ(csum_parse(b.f, b.len, true, &p), -EBADMSG);
+	b.f[12] = 0x08;
+	b.f[13] = 0x06;				/* ARP */
+	CHECK_EQ(csum_parse(b.f, b.len, true, &p), -EPROTONOSUPPORT);
+	free(b.f);
+	build(&s6, 1, &b);
+	b.f[b.l3 + 6] = 44;			/* fragment header */
+	CHECK_EQ(csum_parse(b.f, b.len, true, &p), -EPROTONOSUPPORT);
+	b.f[b.l3 + 6] = 0;			/* hop-by-hop claiming 2 KiB */
+	CHECK_EQ(csum_parse(b.f, b.len, true, &p), -EBADMSG);
+	free(b.f);
+}
+
+/* ---- segmentation ----------------------------------------------------------------- */
+
+/* Segment k of a large send as the reference expects it. */
+static uint32_t ref_segment(const struct built *b, const struct shape *s, uint32_t mss,
+			    unsigned k, unsigned nseg, bool csum, uint8_t *out)
+{
+	uint32_t hl = b->l4 + b->l4hlen, pay = b->len - hl;
+	uint32_t from = k * mss, chunk = pay - from < mss ? pay - from : mss;
+	uint32_t len = hl + chunk, seq;
+	uint8_t fl;
+
+	memcpy(out, b->f, hl);
+	memcpy(out + hl, b->f + hl + from, chunk);
+	if (s->v6) {
+		out[b->l3 + 4] = (uint8_t)((len - b->l3 - 40) >> 8);
+		out[b->l3 + 5] = (uint8_t)(len - b->l3 - 40);
+	} else {
+		uint16_t id = (uint16_t)(0x1234 + k);
+
+		out[b->l3 + 2] = (uint8_t)((len - b->l3) >> 8);
+		out[b->l3 + 3] = (uint8_t)(len - b->l3);
+		out[b->l3 + 4] = (uint8_t)(id >> 8);
+		out[b->l3 + 5] = (uint8_t)id;
+		out[b->l3 + 10] = out[b->l3 + 11] = 0;
+		uint16_t ic = (uint16_t)~ref_sum(out + b->l3, 20, 0);
+		out[b->l3 + 10] = (uint8_t)(ic >> 8);
+		out[b->l3 + 11] = (uint8_t)ic;
+	}
+	seq = 0xFFFFF001u + from;
+	out[b->l4 + 4] = (uint8_t)(seq >> 24);
+	out[b->l4 + 5] = (uint8_t)(seq >> 16);
+	out[b->l4 + 6] = (uint8_t)(seq >> 8);
+	out[b->l4 + 7] = (uint8_t)seq;
+	fl = 0x10;				/* ACK everywhere */
+	if (k == 0)
+		fl |= 0x80;			/* CWR: first */
+	if (k == nseg - 1)
+		fl |= 0x08 | 0x01;		/* PSH FIN: last */
+	out[b->l4 + 13] = fl;
+	if (csum) {
+		uint16_t c = ref_l4(out + b->l4, len - b->l4, s->v6, s->v6 ? SRC6 : SRC4,
+				    b->final_dst, 6);
+
+		out[b->l4 + 16] = (uint8_t)(c >> 8);
+		out[b->l4 + 17] = (uint8_t)c;
+	} else {
+		out[b->l4 + 16] = out[b->l4 + 17] = 0;
+	}
+	return len;
+}
+
+TEST(tso_segments_match_reference)
+{
+	static const uint32_t msss[] = { 1, 536, 1448, 1460, 8940 };
+	uint8_t *got = malloc(70000), *want = malloc(70000);
+
+	REQUIRE(got && want);
+	for (unsigned i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
+		struct shape s = shapes[i];
+
+		if (s.proto != 6)
+			continue;
+		s.pay = s.pay * 7 + 13;		/* large, and not a multiple of any MSS */
+		for (unsigned m = 0; m < sizeof(msss) / sizeof(msss[0]); m++) {
+			for (int csum = 0; csum < 2; csum++) {
+				struct built b;
+				struct tso ts;
+				unsigned nseg, k = 0;
+				int n;
+
+				build(&s, 100 + i, &b);
+				if (!s.v6 && !s.eth && m == 2)
+					b.f[b.l3 + 2] = b.f[b.l3 + 3] = 0;	/* L3 large send */
+				REQUIRE(tso_init(&ts, b.f, b.len, s.eth, msss[m], csum) == 0);
+				nseg = (s.pay + msss[m] - 1) / msss[m];
+				CHECK_EQ(tso_count(&ts), nseg);
+				CHECK_EQ(tso_next(&ts, got, b.l4 + b.l4hlen), -ENOSPC);
+				while ((n = tso_next(&ts, got, 70000)) > 0) {
+					uint32_t wl = ref_segment(&b, &s, msss[m], k, nseg,
+								  csum, want);
+
+					CHECK_EQ(n, wl);
+					if ((uint32_t)n == wl && memcmp(got, want, wl) != 0)
+						tc_fail(t, __FILE__, __LINE__,
+							"shape %u mss %u seg %u differs", i,
+							msss[m], k);
+					k++;
+				}
+				CHECK_EQ(k, nseg);
+				CHECK_EQ(tso_next(&ts, got, 70000), 0);
+				free(b.f);
+			}
+		}
+	}
+	free(got);
+	free(want);
+}
+
+TEST(tso_refuses_udp_and_zero_mss)
+{
+	struct shape su = { .eth = true, .proto = 17, .pay = 100 };
+	struct shape st = { .eth = true, .proto = 6, .pay = 100 };
+	struct built b;
+	struct tso ts;
+
+	build(&su, 3, &b);
+	CHECK_EQ(tso_init(&ts, b.f, b.len, true, 1460, true), -EPROTONOSUPPORT);
+	free(b.f);
+	build(&st, 3, &b);
+	CHECK_EQ(tso_init(&ts, b.f, b.len, true, 0, true), -EBADMSG);
+	free(b.f);
+}
