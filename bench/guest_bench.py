@@ -200,7 +200,7 @@ class Bench:
         for g0, g1 in zip(s0[1], s1[1]):
             dt = g1.get("total", 0) - g0.get("total", 0)
             busy.append(round(100 * (1 - (g1.get("idle", 0) - g0.get("idle", 0)) / dt)) if dt > 0 else None)
-            gi.append({k: g1.get(k, 0) - g0.get(k, 0) for k in ("io", "qai", "qdi", "lcs", "rxp", "txp")})
+            gi.append({k: g1[k] - g0.get(k, 0) for k in g1 if k not in ("idle", "total")})
         r["busy"], r["guest"] = busy, gi
         return r
 
@@ -260,40 +260,93 @@ class Bench:
                             log("  error: " + r["error"])
         return out
 
-    def profile(self, path, mtu, pdir):
-        """perf record of Hercules (and perf stat of Hercules and cpnetd) while a stream runs."""
+    def probes(self, so, on):
+        """uprobes on the CPNIC module: SIGA instructions (write, read), the worker's
+        queue scans, PCIs raised to the guest. Names of this run's own group; [] if
+        the kernel or perf cannot."""
+        grp = "cpbench%d" % os.getpid()
+        if not on:
+            subprocess.run(["perf", "probe", "-q", "-d", grp + ":*"], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, timeout=60)
+            return []
+        ev = []
+        for name, fn in (("siga_w", "cp_siga_w"), ("siga_r", "cp_siga_r"), ("scan", "nic_siga"),
+                         ("pci", "cp_chan_pci")):
+            p = subprocess.run(["perf", "probe", "-q", "-x", so, "-a", "%s:%s=%s" % (grp, name, fn)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=60)
+            if p.returncode == 0:
+                ev.append("%s:%s" % (grp, name))
+            else:
+                log("perf probe %s: %s" % (fn, p.stderr.decode(errors="replace").strip()[:200]))
+        return ev
+
+    def profile(self, paths, mtu, pdir, so):
+        """perf record of Hercules, perf stat (CPU, wake-ups, syscalls, CPNIC uprobes) of
+        Hercules and cpnetd, while a stream runs each way on each of paths."""
         res = {}
         mtus = self.set_mtu(mtu)
         herc = self.procs["herc1"]
-        for kind in ("tx", "rx"):
-            data = os.path.join(pdir, "perf-%s-%s.data" % (path, kind))
-            stats = {}
-            rec = subprocess.Popen(["perf", "record", "-q", "-g", "-F", "499", "-p", str(herc), "-o", data,
-                                    "--", "sleep", str(self.a.secs)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-            pst = {}
-            for label in self.uses(path):
-                pst[label] = subprocess.Popen(["perf", "stat", "-x", ",", "-e",
-                                               "task-clock,context-switches,raw_syscalls:sys_enter",
-                                               "-p", str(self.procs[label]), "--", "sleep", str(self.a.secs)],
-                                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-            r = self.step(0, mtu, path, kind, mtus)
-            rec.wait(self.a.secs + 60)
-            for label, p in pst.items():
-                _, err = p.communicate(timeout=60)
-                for line in err.decode(errors="replace").splitlines():
-                    w = line.split(",")
-                    if len(w) > 3 and w[0].replace(".", "").isdigit():
-                        stats.setdefault(label, {})[w[2]] = float(w[0])
-            rep = subprocess.run(["perf", "report", "-i", data, "--stdio", "--no-children", "-g", "none",
-                                  "--sort", "dso,symbol", "--percent-limit", "0.7"],
-                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, timeout=300)
-            top = []
-            for line in rep.stdout.decode(errors="replace").splitlines():
-                w = line.split()
-                if len(w) >= 4 and w[0].endswith("%") and w[2] in ("[.]", "[k]"):
-                    top.append((float(w[0][:-1]), w[1], " ".join(w[3:])))
-            res[kind] = {"step": r, "perf_stat": stats, "top": top[:25]}
+        ev = self.probes(so, True)
+        try:
+            for path, kind in ((p, k) for p in paths for k in ("tx", "rx")):
+                data = os.path.join(pdir, "perf-%s-%s.data" % (path, kind))
+                stats = {}
+                rec = subprocess.Popen(["perf", "record", "-q", "-g", "-F", "499", "-p", str(herc), "-o", data,
+                                        "--", "sleep", str(self.a.secs)],
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                pst = {}
+                for label in self.uses(path):
+                    e = ["task-clock", "context-switches", "raw_syscalls:sys_enter"] + (ev if label == "herc1" else [])
+                    pst[label] = subprocess.Popen(["perf", "stat", "-x", ",", "-e", ",".join(e),
+                                                   "-p", str(self.procs[label]), "--", "sleep", str(self.a.secs)],
+                                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                r = self.step(0, mtu, path, kind, mtus)
+                rec.wait(self.a.secs + 60)
+                for label, p in pst.items():
+                    _, err = p.communicate(timeout=60)
+                    for line in err.decode(errors="replace").splitlines():
+                        w = line.split(",")
+                        if len(w) > 3 and w[0].replace(".", "").isdigit():
+                            stats.setdefault(label, {})[w[2].split(":")[-1]] = float(w[0])
+                rep = subprocess.run(["perf", "report", "-i", data, "--stdio", "--no-children", "-g", "none",
+                                      "--sort", "dso,symbol", "--percent-limit", "0.7"],
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, timeout=300)
+                top = []
+                for line in rep.stdout.decode(errors="replace").splitlines():
+                    w = line.split()
+                    if len(w) >= 4 and w[0].endswith("%") and w[2] in ("[.]", "[k]"):
+                        sym = " ".join(w[3:])
+                        top.append((float(w[0][:-1]), w[1], sym[:-4] if sym.endswith(" - -") else sym))
+                res[path + " " + kind] = {"step": r, "perf_stat": stats, "top": top[:25]}
+        finally:
+            self.probes(so, False)
         return res
+
+
+def profile_report(mtu, res):
+    """Lines of the profile: rates, what cpnet causes per MB and per frame, top functions."""
+    out = []
+    for pk, x in res.items():
+        path, kind = pk.split()
+        st = x["step"]
+        mb = (st.get("bytes") or 0) / 1e6
+        g = (st.get("guest") or [{}])[0]
+        frames = g.get("rxp", 0) + g.get("txp", 0)
+        hs = st.get("cpu", {}).get("herc1", 0)
+        out.append("profile %s %s mtu %s: %.2f MB/s, %.1f MB, %d guest frames (%.0f/MB), guest busy %s%%, "
+                   "Hercules %.2f CPU s (%.1f ms/MB)" % (
+                       path, kind, mtu, st.get("value") or 0, mb, frames, frames / mb if mb else 0,
+                       (st.get("busy") or ["-"])[0], hs, 1000 * hs / mb if mb else 0))
+        out.append("  guest interrupts: %s (I/O: %.2f per frame)" % (", ".join(
+            "%s %d" % (k, v) for k, v in sorted(g.items()) if k not in ("rxp", "txp") and v),
+            g.get("io", 0) / frames if frames else 0))
+        for label, s in x["perf_stat"].items():
+            out.append("  perf stat %s: %s" % (label, ", ".join(
+                "%s %.0f (%.1f/MB, %.2f/frame)" % (k, v, v / mb if mb else 0, v / frames if frames else 0)
+                for k, v in s.items())))
+        for pct, dso, sym in x["top"]:
+            out.append("  %6.2f%% %7.2f ms/MB  %-22s %s" % (pct, pct / 100 * 1000 * hs / mb if mb else 0, dso, sym))
+    return out
 
 
 def med(xs):
@@ -356,7 +409,7 @@ def main():
     ap.add_argument("--proc", action="append", default=[], help="LABEL=PID (herc1, herc2, cpnetd)")
     ap.add_argument("--out", required=True)
     ap.add_argument("--ready", type=int, default=180)
-    ap.add_argument("--profile", default="", help="PATH:MTU:DIR: perf while PATH streams at MTU")
+    ap.add_argument("--profile", default="", help="PATHS:MTU:DIR:MODULE: perf while each of PATHS streams at MTU")
     a = ap.parse_args()
     b = Bench(a)
     if not b.wait_ready(a.ready):
@@ -369,21 +422,11 @@ def main():
     for f in fails:
         print("FAIL " + f)
     if a.profile:
-        path, mtu, pdir = a.profile.split(":", 2)
-        res = b.profile(path, int(mtu), pdir)
+        paths, mtu, pdir, so = a.profile.split(":", 3)
+        res = b.profile(paths.split(","), int(mtu), pdir, so)
         with open(os.path.join(pdir, "profile.json"), "w") as f:
             json.dump(res, f, indent=1)
-        for kind, x in res.items():
-            st = x["step"]
-            mb = (st.get("bytes") or 0) / 1e6
-            hs = st.get("cpu", {}).get("herc1", 0)
-            print("profile %s %s mtu %s: %.2f MB/s, %.1f MB, Hercules %.2f CPU s (%.1f ms/MB), guest %s" % (
-                path, kind, mtu, st.get("value") or 0, mb, hs, 1000 * hs / mb if mb else 0, st.get("guest")))
-            for label, s in x["perf_stat"].items():
-                print("  perf stat %s: %s" % (label, ", ".join(
-                    "%s %.0f (%.1f/MB)" % (k, v, v / mb if mb else 0) for k, v in s.items())))
-            for pct, dso, sym in x["top"]:
-                print("  %6.2f%% %6.2f ms/MB  %-22s %s" % (pct, pct / 100 * 1000 * hs / mb if mb else 0, dso, sym))
+        print("\n".join(profile_report(mtu, res)))
     return 1 if fails else 0
 
 

@@ -21,9 +21,11 @@
 #   BENCH_ROUNDS=3        interleaved rounds; the table shows medians
 #   BENCH_PATHS=...       the paths above to run (lcs is needed for the ratios)
 #   BENCH_MTUS=1500,8992  guest MTUs on the CPNICs, one group each
-#   BENCH_PROFILE=0       1: afterwards perf-record Hercules (and perf-stat Hercules and
-#                         cpnetd) while vswip streams each way at the last MTU; top functions
-#                         in ms per MB, files in build/guests/work/bench/profile/
+#   BENCH_PROFILE=0       1: afterwards perf-record Hercules and perf-stat Hercules and cpnetd
+#                         (CPU, context switches, syscalls; uprobes on the CPNIC module count
+#                         SIGAs, queue scans, PCIs) while vswip, then lcs, stream each way at
+#                         the last MTU; top functions in ms per MB, counts per MB and per frame;
+#                         perf data in build/guests/work/bench/profile/
 #   BENCH_TIMEOUT         bound of the measuring (default from the knobs above, printed)
 #   CPNET_GUEST_TIMEOUT   bound of the boots (tests/guests/lib.sh)
 # Needs root (namespace, TUN/TAP), python3, and for lcs /usr/libexec/hercules/hercifc.
@@ -54,7 +56,7 @@ done
 NPATHS=$(tr ',' '\n' <<<"$PATHS" | sort -u | grep -c .)
 NMTUS=$(tr ',' '\n' <<<"$MTUS" | grep -c .)
 # Per step: a stream, its drain (up to 15 s) and the agents' counters; an RTT is 20 echoes.
-BUDGET=${BENCH_TIMEOUT:-$((180 + ROUNDS * NMTUS * NPATHS * (2 * SECS + 45) + PROFILE * (2 * SECS + 400)))}
+BUDGET=${BENCH_TIMEOUT:-$((180 + ROUNDS * NMTUS * NPATHS * (2 * SECS + 45) + PROFILE * (4 * SECS + 500)))}
 [[ $BUDGET =~ ^[1-9][0-9]*$ ]] || knob "BENCH_TIMEOUT=$BUDGET: seconds"
 
 if [ "$(id -u)" != 0 ]; then
@@ -230,7 +232,9 @@ has vsweth && ARGS+=(--path vsweth=10.72.0.10)
 has g2g && ARGS+=(--path g2g=10.72.0.10,10.72.0.11)
 if [ "$PROFILE" = 1 ]; then
 	mkdir -p "$W/profile"
-	ARGS+=(--profile "vswip:${MTUS##*,}:$W/profile")
+	pp=vswip
+	has lcs && pp=vswip,lcs
+	ARGS+=(--profile "$pp:${MTUS##*,}:$W/profile:$TOP/build/hercules/hdtcpnic.so")
 fi
 timeout "$BUDGET" ip netns exec "$NS" "$PY" "$TOP/bench/guest_bench.py" "${ARGS[@]}" > "$W/table.txt" 2> "$W/bench.log"
 rc=$?

@@ -4,8 +4,8 @@
 #
 # The host measures; the guest only moves bytes and reports its own counters. Requests
 # (one line; the connection ends with the answer):
-#   stat PATH          "idle I total T io N qai N qdi N lcs N rxp N txp N": /proc/stat jiffies,
-#                      /proc/interrupts (all I/O, QDIO adapter, QDIO, LCS) and PATH's packets
+#   stat PATH          "idle I total T io N CLASS N ... rxp N txp N": /proc/stat jiffies,
+#                      /proc/interrupts (all I/O, each I/O class) and PATH's packets
 #   mtu M              set MTU M on every CPNIC interface; "PATH MTU" per interface after it
 #   source             zeros to the connection until the host closes it (guest -> host stream)
 #   sink ID            read the connection to EOF; bytes and seconds kept for `result ID`
@@ -20,8 +20,9 @@ case $cmd in
 stat)
 	ifc=$(cat "/tmp/if.$a" 2> /dev/null)
 	awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; printf "idle %d total %d ", $5 + $6, t }' /proc/stat
-	awk '$1 == "I/O:" { io = $2 } $1 == "QAI:" { qai = $2 } $1 == "QDI:" { qdi = $2 } $1 == "LCS:" { lcs = $2 }
-		END { printf "io %d qai %d qdi %d lcs %d ", io, qai, qdi, lcs }' /proc/interrupts
+	# all I/O interrupts, then each class (QET qeth, LCS, CIO, ...), one CPU
+	awk '$1 == "I/O:" { printf "io %d ", $2 }
+		/\[I\/O\]/ { n = $1; sub(":", "", n); printf "%s %d ", tolower(n), $2 }' /proc/interrupts
 	s=/sys/class/net/$ifc/statistics
 	echo "rxp $(cat "$s/rx_packets" 2> /dev/null || echo 0) txp $(cat "$s/tx_packets" 2> /dev/null || echo 0)"
 	;;
