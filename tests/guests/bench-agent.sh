@@ -46,7 +46,11 @@ sink)
 	mv "/tmp/sink.$a.tmp" "/tmp/sink.$a"
 	;;
 send)
-	{ echo "sink $c"; dd if=/dev/zero bs=65536; } | timeout "$b" nc "$a" 7000 > /dev/null
+	# nc -e hands the connection to dd itself, as `source` does: no pipe, no small copies
+	# (nc takes no dashed arguments for PROG: a script, then)
+	printf 'echo sink %s\nexec dd if=/dev/zero bs=65536\n' "$c" > "/tmp/send.$c"
+	timeout "$b" nc "$a" 7000 -e /bin/sh "/tmp/send.$c" > /dev/null
+	rm -f "/tmp/send.$c"
 	echo "sent"
 	;;
 result)
