@@ -1,232 +1,246 @@
 #!/bin/bash
-# bench/guest_stream.sh - real-guest throughput and RTT of a CPNIC against Hercules's own LCS (`make bench-guests`).
-# One Debian s390x guest under Hercules 3.13 with three NICs, each on its own subnet to a host in a netns.
+# bench/guest_stream.sh - `make bench-guests`: real guests' TCP through each way cpnet offers, against Hercules's LCS.
+# One run, one guest kernel, interleaved rounds; bench/guest_bench.py measures and prints the one table.
 #
-#   LCS       0E20-0E21 LCS on a TAP, 10.77.0.0/24   the baseline (FINDINGS §5)
-#   CPNIC L2  0A00-0A02 port=tap:, 10.78.0.0/24      the fair comparison: Ethernet frames on
-#                                                   a TAP, guest ARP, exactly like the LCS
-#   CPNIC L3  0B00-0B02 port=tun:, 10.79.0.0/24      shown too: what a layer-3 qeth guest gets
-#
-# The guest (tests/guests/init-bench.sh) opens connections to a Python server in the
-# namespace, which measures: bytes a guest `nc </dev/zero` delivers in BENCH_SECS
-# (tx), bytes the host gets acknowledged by a guest `nc >/dev/null` in BENCH_SECS
-# plus drain (rx), and the mean RTT of 20 ICMP echoes 0.2 s apart from the host (rtt). For every kind the
-# NICs run back to back (LCS, L2, L3), so machine load hits them alike. Round 2 repeats
-# everything with MTU BENCH_MTU2 (default 8992, the NIC's max MTU) on the CPNICs; the LCS
-# stays at 1500 (Hercules forces it) and is re-measured as that round's baseline.
-# Output: `guest_<kind>[_l3][_mtuM]: CPNIC X, LCS Y, ratio X/Y` lines (rtt: lower is better).
-# Knobs: BENCH_SECS (8), BENCH_MTU2 (8992, 0 = one round), BENCH_TIMEOUT (boot+run, 270 s),
-# CPNET_HERCULES. Needs root (netns, TUN/TAP); skips with exit 0 otherwise.
+# Paths (BENCH_PATHS, comma list, default all), each to a host in one network namespace:
+#   lcs     Hercules's LCS on a TAP (0E20, 10.77.0.0/24): the baseline every ratio divides by
+#   tap     CPNIC port=tap: layer 2 (0A00, 10.78.0.0/24): the NIC alone
+#   vswip   CPNIC port=cp: on cpnetd's IP VSWITCH whose uplink is an OSA on a TAP, bridged to
+#           the host (0700, 10.73.0.0/24, layer 3): the product path
+#   vsweth  the same on an ETHERNET VSWITCH (0600, 10.72.0.0/24, layer 2)
+#   g2g     guest <-> guest: a second guest in a second Hercules on the ETHERNET VSWITCH
+#           (10.72.0.11); the guests stream to each other, the receiver counts
+# Guest 1 carries every NIC (LINUX01), guest 2 only its VSWETH NIC (LINUX02); both boot once,
+# side by side, and serve the host's requests (tests/guests/init-bench.sh, bench-agent.sh).
+# Per path and MTU: TCP MB/s guest->host (tx) and host->guest (rx) (g2g: guest 1 -> 2 and
+# 2 -> 1), echo RTT, the guest's CPU busy share (/proc/stat), host CPU ms per MB of each
+# Hercules and of cpnetd (/proc/PID/stat utime+stime), and the ratio to the LCS of the same
+# run (Hercules fixes the LCS at MTU 1500: it is the baseline of every MTU group).
+# Knobs (all optional):
+#   BENCH_SECS=8          seconds per stream
+#   BENCH_ROUNDS=3        interleaved rounds; the table shows medians
+#   BENCH_PATHS=...       the paths above to run (lcs is needed for the ratios)
+#   BENCH_MTUS=1500,8992  guest MTUs on the CPNICs, one group each
+#   BENCH_PROFILE=0       1: afterwards perf-record Hercules and perf-stat Hercules and cpnetd
+#                         (CPU, context switches, syscalls; uprobes on the CPNIC module count
+#                         SIGAs, queue scans, PCIs) while vswip, then lcs, stream each way at
+#                         the last MTU; top functions in ms per MB, counts per MB and per frame;
+#                         perf data in build/guests/work/bench/profile/
+#   BENCH_TIMEOUT         bound of the measuring (default from the knobs above, printed)
+#   CPNET_GUEST_TIMEOUT   bound of the boots (tests/guests/lib.sh)
+# Needs root (namespace, TUN/TAP), python3, and for lcs /usr/libexec/hercules/hercifc.
+# Exit: 0 every path carried traffic, 1 one did not (or set-up failed), 2 bad knob.
 set -uo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 GD=$TOP/tests/guests
 . "$GD/lib.sh"
 
 SECS=${BENCH_SECS:-8}
-MTU2=${BENCH_MTU2:-8992}
-TMO=${BENCH_TIMEOUT:-270}
+ROUNDS=${BENCH_ROUNDS:-3}
+PATHS=${BENCH_PATHS:-lcs,tap,vswip,vsweth,g2g}
+MTUS=${BENCH_MTUS:-1500,8992}
+PROFILE=${BENCH_PROFILE:-0}
+knob() { echo "guest_stream: $*" >&2; exit 2; }
+[[ $SECS =~ ^[1-9][0-9]*$ ]] || knob "BENCH_SECS=$SECS: a whole number of seconds"
+[[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || knob "BENCH_ROUNDS=$ROUNDS: a positive count"
+[[ $MTUS =~ ^[0-9]+(,[0-9]+)*$ ]] || knob "BENCH_MTUS=$MTUS: comma list of MTUs"
+for m in ${MTUS//,/ }; do
+	[ "$m" -ge 576 ] && [ "$m" -le 8992 ] || knob "BENCH_MTUS: $m outside 576..8992"
+done
+[[ $PROFILE =~ ^[01]$ ]] || knob "BENCH_PROFILE=$PROFILE: 0 or 1"
+has() { [[ ,$PATHS, == *,$1,* ]]; }
+for p in ${PATHS//,/ }; do
+	case $p in lcs | tap | vswip | vsweth | g2g) ;; *) knob "BENCH_PATHS: unknown path '$p' (lcs,tap,vswip,vsweth,g2g)" ;; esac
+done
+[ "$PROFILE" = 0 ] || has vswip || knob "BENCH_PROFILE=1 profiles vswip: put it in BENCH_PATHS"
+NPATHS=$(tr ',' '\n' <<<"$PATHS" | sort -u | grep -c .)
+NMTUS=$(tr ',' '\n' <<<"$MTUS" | grep -c .)
+# Per step: a stream, its drain (up to 15 s) and the agents' counters; an RTT is 20 echoes.
+BUDGET=${BENCH_TIMEOUT:-$((180 + ROUNDS * NMTUS * NPATHS * (2 * SECS + 45) + PROFILE * (4 * SECS + 500)))}
+[[ $BUDGET =~ ^[1-9][0-9]*$ ]] || knob "BENCH_TIMEOUT=$BUDGET: seconds"
+
 if [ "$(id -u)" != 0 ]; then
 	echo "guest_stream: SKIP (needs root: network namespace, TUN/TAP)"
 	exit 0
 fi
-for c in python3 ip; do
+for c in python3 ip timeout; do
 	command -v $c > /dev/null || { echo "guest_stream: SKIP ($c not found)"; exit 0; }
 done
-[ -x /usr/libexec/hercules/hercifc ] ||
-	{ echo "guest_stream: SKIP (no /usr/libexec/hercules/hercifc: Hercules's LCS cannot open a TAP)"; exit 0; }
+if has lcs && [ ! -x /usr/libexec/hercules/hercifc ]; then
+	echo "guest_stream: FAIL: no /usr/libexec/hercules/hercifc: Hercules's LCS cannot open a TAP (drop lcs from BENCH_PATHS)"
+	exit 1
+fi
+[ "$PROFILE" = 0 ] || command -v perf > /dev/null || knob "BENCH_PROFILE=1 needs perf"
 
 W=$CPNET_GUEST_WORK/bench
-LOG=$W/console.log
-RES=$W/results.txt
-NS=cpnet-bench-$$
-L2=cpbl2$$
-L2=${L2:0:15}
-L3=cpbl3$$
-L3=${L3:0:15}
-SRV_PID=
+BIN=$TOP/build
+TMP=$(mktemp -d /tmp/cpnet-bench.XXXXXX)
+export CPNET_SOCKET="$TMP/cpnetd.sock" CPNET_PASSWORD=OPERATOR
+unset CPNET_USER
+VMSOCK=$CPNET_SOCKET.vm
+PY=$(python3 -c 'import sys; print(sys.executable)')
+NS=$(tname bns)
+TP=$(tname btap)   # CPNIC port=tap:
+B3=$(tname bbri)   # IP VSWITCH's LAN: bridge, OSA's TAP
+T3=$(tname btai)
+B2=$(tname bbre)   # ETHERNET VSWITCH's LAN
+T2=$(tname btae)
+CPNETD_PID=
 WATCH_PID=
+BOOT_PIDS=()
+HERC_PIDS=()
 
 fail() { echo "guest_stream: FAIL: $*"; exit 1; }
 cleanup() {
+	local p
 	[ -n "$WATCH_PID" ] && kill "$WATCH_PID" 2> /dev/null
-	[ -n "$SRV_PID" ] && kill "$SRV_PID" 2> /dev/null
+	for p in "${BOOT_PIDS[@]+"${BOOT_PIDS[@]}"}"; do kill -TERM "$p" 2> /dev/null; done
+	for p in "${BOOT_PIDS[@]+"${BOOT_PIDS[@]}"}"; do wait "$p" 2> /dev/null; done
+	for p in "${HERC_PIDS[@]+"${HERC_PIDS[@]}"}"; do herc_stop "$p"; done
+	stop_daemon "$CPNETD_PID"
 	wait 2> /dev/null
 	ip netns del "$NS" 2> /dev/null
+	for f in cpnetd.out cpnetd.err; do [ -f "$TMP/$f" ] && cp "$TMP/$f" "$W/"; done
+	rm -rf "$TMP"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+T0=$(date +%s)
 "$GD/fetch.sh" > /dev/null || fail "fetch.sh could not provide the guest pieces"
-mkdir -p "$W"
-rm -f "$RES"
+{ [ -x "$BIN/cpnetd" ] && [ -x "$BIN/cpnet" ]; } || fail "build/cpnetd or build/cpnet missing: make all"
+rm -rf "$W"
+mkdir -p "$W/g1" "$W/g2"
 make -s -C "$TOP/hercules" > "$W/make.log" 2>&1 || { cat "$W/make.log"; fail "make -C hercules failed"; }
-"$GD/mkinitrd.sh" -m lcs -p "cpnet.secs=$SECS cpnet.mtu2=$MTU2" "$GD/init-bench.sh" "$W" \
-	2> "$W/mkinitrd.log" || { cat "$W/mkinitrd.log"; fail "mkinitrd.sh failed"; }
 
-# --- host side: one namespace holding Hercules, both CPNIC ports and the LCS TAP -------
+# --- guest 1 (every NIC) and guest 2 (g2g's peer): NICs, addresses, Hercules devices -------
+NICS1=() CFG1=() CFG2=()
+has lcs && NICS1+=(lcs:10.77.0.2/24) CFG1+=("0E20-0E21 LCS -n /dev/net/tun 10.77.0.2")
+has tap && NICS1+=(tap:10.78.0.2/24) CFG1+=("0A00-0A02 CPNIC chpid=0A mac=02:00:00:00:0a:00 port=tap:$TP")
+has vswip && NICS1+=(vswip:10.73.0.10/24) CFG1+=("0700-0702 CPNIC chpid=07 port=cp:$VMSOCK user=linux01 password=pw1")
+if has vsweth || has g2g; then
+	NICS1+=(vsweth:10.72.0.10/24) CFG1+=("0600-0602 CPNIC chpid=06 port=cp:$VMSOCK user=linux01 password=pw1")
+fi
+has g2g && CFG2+=("0600-0602 CPNIC chpid=06 port=cp:$VMSOCK user=linux02 password=pw2")
+nics() { local IFS=,; echo "$*"; }
+for g in 1 2; do
+	[ $g = 2 ] && ! has g2g && continue
+	n=$(nics "${NICS1[@]}")
+	[ $g = 2 ] && n=vsweth:10.72.0.11/24
+	"$GD/mkinitrd.sh" -m lcs -a "$GD/bench-agent.sh:/etc/bench-agent.sh" -p "cpnet.nics=$n" \
+		"$GD/init-bench.sh" "$W/g$g" 2> "$W/g$g/mkinitrd.log" || { cat "$W/g$g/mkinitrd.log"; fail "mkinitrd.sh failed"; }
+done
+
+# --- the host: one namespace with the TAPs, the uplinks' bridges, cpnetd and Hercules ------
 ip netns add "$NS" || fail "ip netns add failed"
-nsx() { ip netns exec "$NS" "$@"; }
-nsx ip link set lo up &&
-	nsx ip tuntap add dev "$L2" mode tap && nsx ip link set "$L2" mtu 8992 &&
-	nsx ip addr add 10.78.0.1/24 dev "$L2" && nsx ip link set "$L2" up &&
-	nsx ip tuntap add dev "$L3" mode tun && nsx ip link set "$L3" mtu 8992 &&
-	nsx ip addr add 10.79.0.1/24 dev "$L3" && nsx ip link set "$L3" up ||
-	fail "could not set up $L2/$L3 in $NS"
-
-# The measuring server: ports R1 sink, R2 source, R3 ping (R = round); the NIC is the
-# local address the guest reached. One connection at a time: the guest runs them in turn.
-cat > "$W/server.py" << 'EOF'
-import fcntl, os, select, socket, struct, sys, termios, time
-secs, out = float(sys.argv[1]), sys.argv[2]
-nic = {"10.77.0.1": "lcs", "10.78.0.1": "l2", "10.79.0.1": "l3"}
-ls = []
-for r in (1, 2):
-    for k in (1, 2, 3):
-        s = socket.socket()
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind(("0.0.0.0", 5000 + 10 * r + k))
-        s.listen(4)
-        ls.append(s)
-def rec(line):
-    with open(out, "a") as f:
-        f.write(line + "\n")
-def csum(b):
-    t = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    t = (t >> 16) + (t & 0xFFFF)
-    return ~(t + (t >> 16)) & 0xFFFF
-def icmp_rtt(dst, count=20, gap=0.2):  # echo RTTs in ms (no ping binary needed)
-    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
-    ident, rtts = os.getpid() & 0xFFFF, []
-    for seq in range(count):
-        body = struct.pack("!BBHHH", 8, 0, 0, ident, seq) + b"cpnet-bench!" * 4
-        body = body[:2] + struct.pack("!H", csum(body)) + body[4:]
-        t0 = time.monotonic()
-        s.sendto(body, (dst, 0))
-        while True:
-            left = t0 + 2 - time.monotonic()
-            if left <= 0 or not select.select([s], [], [], left)[0]:
-                break
-            pkt, src = s.recvfrom(2048)
-            h = (pkt[0] & 15) * 4
-            if src[0] == dst and pkt[h] == 0 and struct.unpack("!HH", pkt[h + 4:h + 8]) == (ident, seq):
-                rtts.append((time.monotonic() - t0) * 1000)
-                break
-        time.sleep(max(0, t0 + gap - time.monotonic()))
-    s.close()
-    return rtts
-def outq(c):
-    return struct.unpack("i", fcntl.ioctl(c, termios.TIOCOUTQ, b"\0\0\0\0"))[0]
-while True:
-    rd, _, _ = select.select(ls, [], [])
-    for s in rd:
-        c, peer = s.accept()
-        port = s.getsockname()[1]
-        rnd, kind = (port - 5000) // 10, port % 10
-        n = nic.get(c.getsockname()[0], "?")
-        tag = "%s %d %s" % (("tx", "rx", "rtt")[kind - 1], rnd, n)
-        try:
-            if kind == 1:  # guest -> host: bytes received in `secs`
-                c.settimeout(1.0)
-                got, t0, t1 = 0, None, None
-                end = time.monotonic() + secs + 5
-                while time.monotonic() < end:
-                    try:
-                        b = c.recv(1 << 20)
-                    except socket.timeout:
-                        continue
-                    if not b:
-                        break
-                    now = time.monotonic()
-                    if t0 is None:
-                        t0, end = now, now + secs
-                    got, t1 = got + len(b), now
-                if t0 is not None and t1 > t0:
-                    rec("%s %.0f %.3f" % (tag, got, t1 - t0))
-            elif kind == 2:  # host -> guest: bytes acknowledged, sent for `secs` then drained
-                buf = b"\0" * (1 << 16)
-                c.settimeout(1.0)
-                sent, t0 = 0, time.monotonic()
-                while time.monotonic() - t0 < secs:
-                    try:
-                        sent += c.send(buf)
-                    except socket.timeout:
-                        pass
-                dl = time.monotonic() + 15
-                while outq(c) > 0 and time.monotonic() < dl:
-                    time.sleep(0.002)
-                t1 = time.monotonic()
-                rec("%s %.0f %.3f" % (tag, sent - outq(c), t1 - t0))
-            else:  # RTT from the host
-                r = icmp_rtt(peer[0])
-                if r:
-                    rec("%s %.3f %d" % (tag, sum(r) / len(r), len(r)))
-        except Exception as e:
-            rec("# %s error %r" % (tag, e))
-        finally:
-            c.close()
-EOF
-ip netns exec "$NS" python3 "$W/server.py" "$SECS" "$RES" 2> "$W/server.log" &  # no function: $! is python
-SRV_PID=$!
+ip -n "$NS" link set lo up || fail "lo up in $NS"
+if has tap; then
+	{ ip -n "$NS" tuntap add dev "$TP" mode tap && ip -n "$NS" link set "$TP" mtu 8992 &&
+		ip -n "$NS" addr add 10.78.0.1/24 dev "$TP" && ip -n "$NS" link set "$TP" up; } ||
+		fail "could not set up $TP in $NS"
+fi
+NUP=0
+SYSCFG=
+if has vswip; then
+	uplink_lan "$NS" "$B3" "$T3" 10.73.0.1/24 8992 || fail "could not build $B3 with $T3 in $NS"
+	NUP=$((NUP + 1))
+	SYSCFG+="RDEVICE 0A00-0A02 TYPE OSA BACKEND TAP $T3
+DEFINE VSWITCH VSWIP RDEV 0A00 CONTROLLER DTCVSW1 IP
+MODIFY VSWITCH VSWIP GRANT LINUX01
+"
+fi
+if has vsweth || has g2g; then
+	uplink_lan "$NS" "$B2" "$T2" 10.72.0.1/24 8992 || fail "could not build $B2 with $T2 in $NS"
+	NUP=$((NUP + 1))
+	SYSCFG+="RDEVICE 0C00-0C02 TYPE OSA BACKEND TAP $T2
+DEFINE VSWITCH VSWETH RDEV 0C00 CONTROLLER DTCVSW2 ETHERNET
+MODIFY VSWITCH VSWETH GRANT LINUX01 LINUX02
+"
+fi
+PROCS=()
+if [ $NUP -gt 0 ]; then
+	printf '%sAUTOLOG DTCVSW1 DTCVSW2\n' "$SYSCFG" > "$TMP/system.config"
+	{
+		printf 'USER OPERATOR OPERATOR ABCDEFG\n'
+		printf 'USER %s NOLOG 64M 64M BG\n  CONTROLLER\n' DTCVSW1 DTCVSW2
+		printf 'USER LINUX01 PW1 G\n'
+		has vswip && printf '  NICDEF 0700 TYPE QDIO LAN SYSTEM VSWIP\n'
+		{ has vsweth || has g2g; } && printf '  NICDEF 0600 TYPE QDIO LAN SYSTEM VSWETH\n'
+		has g2g && printf 'USER LINUX02 PW2 G\n  NICDEF 0600 TYPE QDIO LAN SYSTEM VSWETH\n'
+	} > "$TMP/user.direct"
+	# cpnetd in the namespace: its OSAs open the TAPs there.
+	cpnetd_up "$TMP" "$NUP" $((CPNET_GUEST_TIMEOUT + BUDGET + 120)) ip netns exec "$NS" "$BIN/cpnetd" \
+		--config "$TMP/system.config" --directory "$TMP/user.direct" --socket "$CPNET_SOCKET" ||
+		fail "cpnetd or its $NUP uplink(s) did not come up: $(grep HCP "$TMP/cpnetd.out" "$TMP/cpnetd.err" | tail -n 5)"
+	p=$(pgrep -P "$CPNETD_PID")
+	p=${p%%$'\n'*}
+	[ "$(cat "/proc/$p/comm" 2> /dev/null)" = cpnetd ] || fail "no cpnetd process under $CPNETD_PID"
+	PROCS+=(--proc "cpnetd=$p")
+fi
 
 # Hercules's LCS creates its TAP (tapN) itself and zeroes its address at LCS STARTUP;
 # give it the host address once the LCS has started it (IFF_UP), and again if cleared.
-(
-	end=$(($(date +%s) + TMO + 30))
-	while [ "$(date +%s)" -lt "$end" ]; do
-		for t in $(nsx ip -o link show 2> /dev/null | sed -n 's/^[0-9]*: \(tap[0-9]*\):.*[<,]UP[,>].*/\1/p'); do
-			grep -q 10.77.0.1 <<<"$(nsx ip -4 -o addr show dev "$t")" ||
-				nsx ip addr add 10.77.0.1/24 dev "$t" 2> /dev/null
+if has lcs; then
+	(
+		end=$(($(date +%s) + CPNET_GUEST_TIMEOUT + BUDGET))
+		while [ "$(date +%s)" -lt "$end" ]; do
+			for t in $(ip -n "$NS" -o link show 2> /dev/null | sed -n 's/^[0-9]*: \(tap[0-9]*\):.*[<,]UP[,>].*/\1/p'); do
+				grep -q 10.77.0.1 <<<"$(ip -n "$NS" -4 -o addr show dev "$t")" ||
+					ip -n "$NS" addr add 10.77.0.1/24 dev "$t" 2> /dev/null
+			done
+			sleep 0.3
 		done
-		sleep 0.3
-	done
-) &
-WATCH_PID=$!
+	) &
+	WATCH_PID=$!
+fi
 
-# Hercules runs inside the namespace (TUNSETIFF finds the ports there; hercifc, which
+# Hercules runs in the namespace (TUNSETIFF finds the TAPs there; hercifc, which
 # configures the LCS TAP, must be on PATH).
 printf '#!/bin/sh\nPATH=/usr/libexec/hercules:$PATH exec ip netns exec %s %s "$@"\n' \
-	"$NS" "${CPNET_HERCULES:-hercules}" > "$W/hercules-ns"
-chmod +x "$W/hercules-ns"
-
+	"$NS" "${CPNET_HERCULES:-hercules}" > "$TMP/hercules-ns"
+chmod +x "$TMP/hercules-ns"
+export CPNET_HERCULES="$TMP/hercules-ns"
 t0=$(date +%s)
-CPNET_HERCULES="$W/hercules-ns" \
-LD_LIBRARY_PATH="$TOP/build/hercules${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
-	"$GD/boot.sh" -t "$TMO" -m "CPNET-GUEST: bench done" \
-	-c "0E20-0E21 LCS -n /dev/net/tun 10.77.0.2" \
-	-c "0A00-0A02 CPNIC chpid=0A mac=02:00:00:00:0a:00 port=tap:$L2" \
-	-c "0B00-0B02 CPNIC chpid=0B mac=02:00:00:00:0b:00 port=tun:$L3" \
-	"$W" "$LOG" 2> "$W/boot.err"
-rc=$?
-echo "guest_stream: guest ran $(($(date +%s) - t0))s (boot.sh exit $rc; log $LOG)"
-grep '^CPNET-GUEST: \(up\|round\|l[23] mtu\|FAIL\)' "$LOG" | sed 's/^/  /'
-[ $rc = 0 ] || { cat "$W/boot.err"; echo "guest_stream: incomplete run, partial results follow"; }
-[ -s "$RES" ] || fail "no measurements (see $LOG, $W/server.log)"
-grep '^#' "$RES" | sed 's/^/  server: /'
+guest_boot_bg "$W/g1" "CPNET-GUEST: agent ready" "${CFG1[@]}"
+BOOT_PIDS+=("$BOOT_PID")
+if has g2g; then
+	guest_boot_bg "$W/g2" "CPNET-GUEST: agent ready" "${CFG2[@]}"
+	BOOT_PIDS+=("$BOOT_PID")
+fi
+g=0
+for b in "${BOOT_PIDS[@]}"; do
+	g=$((g + 1))
+	guest_boot_wait "$b" "$W/g$g"
+	rc=$?
+	h=$HERC_PID
+	[ -n "$h" ] && HERC_PIDS+=("$h")
+	[ $rc = 0 ] || fail "guest $g did not get its NICs up (boot.sh exit $rc, log $W/g$g/console.log): \
+$(grep -m 1 'CPNET-GUEST: FAIL' "$W/g$g/console.log") $(tail -n 3 "$W/g$g/boot.err")"
+	# the process the statistics come from: Hercules itself (the wrappers exec it)
+	[ "$(cat "/proc/$h/comm" 2> /dev/null)" = hercules ] || fail "pid $h of guest $g is not Hercules"
+	PROCS+=(--proc "herc$g=$h")
+done
+BOOT_PIDS=()
+echo "guest_stream: guests up in $(($(date +%s) - t0))s; measuring: $ROUNDS round(s) x MTU $MTUS x $PATHS, ${SECS}s streams, budget ${BUDGET}s"
+grep -h '^CPNET-GUEST: up ' "$W"/g*/console.log | sed 's/^/  /'
 
-# --- report ------------------------------------------------------------------------------
-# The guest's own view of each step ("stat ROUND KIND NIC busy ..."), keyed like RES.
-sed -n 's/^CPNET-GUEST: stat \([12]\) \([123]\) \([a-z0-9]*\) \(.*\)$/\1 \2 \3 \4/p' "$LOG" > "$W/gueststat.txt"
-awk -v mtu2="$MTU2" '
-	FILENAME ~ /gueststat/ { g[($2 == 1 ? "tx" : $2 == 2 ? "rx" : "rtt") " " $1 " " $3] = substr($0, index($0, "busy")); next }
-	/^#/ { next }
-	{
-		k = $1 " " $2 " " $3
-		v[k] = ($1 == "rtt") ? $4 : $4 / $5 / 1e6
-		printf "  raw %-4s round %d %-3s %-38s guest: %s\n", $1, $2, $3, ($1 == "rtt") ? $4 " ms avg" : sprintf("%.2f MB/s (%d B, %.2f s)", $4 / $5 / 1e6, $4, $5), g[k]
-	}
-	END {
-		split("tx rx rtt", kinds, " ")
-		for (r = 1; r <= 2; r++) for (i = 1; i <= 3; i++) for (j = 1; j <= 2; j++) {
-			kind = kinds[i]; n = (j == 1) ? "l2" : "l3"
-			a = kind " " r " " n; b = kind " " r " lcs"
-			if (!(a in v) || !(b in v) || v[b] == 0) continue
-			name = (kind == "rtt") ? "guest_rtt" : "guest_stream_" kind
-			if (n == "l3") name = name "_l3"
-			if (r == 2) name = name "_mtu" mtu2
-			unit = (kind == "rtt") ? "ms" : "MB/s"
-			fmt = (kind == "rtt") ? "%.3f" : "%.2f"
-			printf "%s: CPNIC-%s " fmt " %s, LCS " fmt " %s, ratio %.2f\n", name, toupper(n), v[a], unit, v[b], unit, v[a] / v[b]
-		}
-	}' "$W/gueststat.txt" "$RES"
-grep '^CPNIC ....* closed:' "$LOG" | sed 's/^/  hercules: /'
-[ $rc = 0 ] || exit 1
+ARGS=(--secs "$SECS" --rounds "$ROUNDS" --mtus "$MTUS" --out "$W/records.jsonl" "${PROCS[@]}")
+has lcs && ARGS+=(--path lcs=10.77.0.2)
+has tap && ARGS+=(--path tap=10.78.0.2)
+has vswip && ARGS+=(--path vswip=10.73.0.10)
+has vsweth && ARGS+=(--path vsweth=10.72.0.10)
+has g2g && ARGS+=(--path g2g=10.72.0.10,10.72.0.11)
+if [ "$PROFILE" = 1 ]; then
+	mkdir -p "$W/profile"
+	pp=vswip
+	has lcs && pp=vswip,lcs
+	ARGS+=(--profile "$pp:${MTUS##*,}:$W/profile:$TOP/build/hercules/hdtcpnic.so")
+fi
+timeout "$BUDGET" ip netns exec "$NS" "$PY" "$TOP/bench/guest_bench.py" "${ARGS[@]}" > "$W/table.txt" 2> "$W/bench.log"
+rc=$?
+[ $rc = 124 ] && echo "guest_stream: the measuring took longer than its budget (${BUDGET}s, BENCH_TIMEOUT)"
+sed 's/^/  /' "$W/bench.log"
+echo "guest_stream: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), ran $(($(date +%s) - T0))s"
+cat "$W/table.txt"
+[ -s "$W/table.txt" ] || fail "no table (see $W/bench.log)"
+exit $((rc != 0))

@@ -74,3 +74,55 @@ wait_for() {
 	done
 	return 2
 }
+
+# guest_boot_bg BOOTDIR MARKER CONFIGLINE...: boot.sh -k of BOOTDIR in the background (log
+# BOOTDIR/console.log, the Hercules pid it prints in BOOTDIR/boot.pid) with the CPNIC
+# module on the library path; sets BOOT_PID. guest_boot_wait collects it.
+guest_boot_bg() {
+	local dir=$1 marker=$2 a=()
+	shift 2
+	for l in "$@"; do a+=(-c "$l"); done
+	LD_LIBRARY_PATH="$CPNET_TOP/build/hercules${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
+		"$GUESTS_DIR/boot.sh" -k -t "$CPNET_GUEST_TIMEOUT" -m "$marker" "${a[@]}" \
+		"$dir" "$dir/console.log" > "$dir/boot.pid" 2> "$dir/boot.err" &
+	BOOT_PID=$!
+}
+
+# guest_boot_wait BOOTPID BOOTDIR: wait for a guest_boot_bg; sets HERC_PID to the pid boot.sh
+# printed (empty when it printed none). 0 when the marker came, boot.sh's status otherwise.
+guest_boot_wait() {
+	local rc
+	wait "$1"
+	rc=$?
+	HERC_PID=$(tail -n 1 "$2/boot.pid" 2>/dev/null)
+	return $rc
+}
+
+# uplink_lan NS BRIDGE TAP HOSTADDR/LEN MTU: in namespace NS, a bridge holding the TAP that
+# an OSA (RDEVICE ... BACKEND TAP) opens, with the namespace host's address on the bridge.
+uplink_lan() {
+	local ns=$1 br=$2 tap=$3 addr=$4 mtu=$5
+	ip -n "$ns" link add "$br" type bridge && ip -n "$ns" link set "$br" mtu "$mtu" &&
+		ip -n "$ns" tuntap add dev "$tap" mode tap && ip -n "$ns" link set "$tap" mtu "$mtu" &&
+		ip -n "$ns" link set "$tap" master "$br" && ip -n "$ns" link set "$tap" up &&
+		ip -n "$ns" addr add "$addr" dev "$br" && ip -n "$ns" link set "$br" up
+}
+
+# cpnetd_up OUTDIR NUPLINKS SECS ARGS...: start `timeout SECS cpnetd ARGS...` (ARGS may begin
+# with `ip netns exec NS`: the program is then the last word before the cpnetd arguments),
+# output in OUTDIR/cpnetd.out and .err; sets CPNETD_PID (timeout's, for stop_daemon). Waits
+# up to 30 s for the VM socket ($CPNET_SOCKET.vm) and NUPLINKS "uplink up" messages
+# (HCPSWU9322I). 0 when both came.
+cpnetd_up() {
+	local out=$1 n=$2 secs=$3
+	shift 3
+	timeout "$secs" "$@" > "$out/cpnetd.out" 2> "$out/cpnetd.err" &
+	CPNETD_PID=$!
+	cpnetd_ready_n() {
+		[ -S "$CPNET_SOCKET.vm" ] && [ "$(grep -c HCPSWU9322I "$out/cpnetd.out")" -ge "$n" ] && return 0
+		kill -0 "$CPNETD_PID" 2>/dev/null || return 0 # gone: the caller's checks say why
+		return 1
+	}
+	poll 30 cpnetd_ready_n
+	[ -S "$CPNET_SOCKET.vm" ] && [ "$(grep -c HCPSWU9322I "$out/cpnetd.out")" -ge "$n" ]
+}

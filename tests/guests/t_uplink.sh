@@ -289,15 +289,8 @@ USER LINUX01 PW1 G
   NICDEF 0600 TYPE QDIO LAN SYSTEM VSWETH
   NICDEF 0700 TYPE QDIO LAN SYSTEM VSWIP
 DIR
-timeout $((TIMEOUT + EXTRA + 120)) "$BIN/cpnetd" --config "$TMP/system.config" --directory "$TMP/user.direct" \
-	--socket "$CPNET_SOCKET" > "$TMP/cpnetd.out" 2> "$TMP/cpnetd.err" &
-CPNETD_PID=$!
-cpnetd_ready() {
-	[ -S "$VMSOCK" ] && [ "$(grep -c HCPSWU9322I "$TMP/cpnetd.out")" -ge 2 ] && return 0
-	kill -0 "$CPNETD_PID" 2>/dev/null || return 0 # gone: the checks below say why
-	return 1
-}
-poll 30 cpnetd_ready
+cpnetd_up "$TMP" 2 $((TIMEOUT + EXTRA + 120)) "$BIN/cpnetd" --config "$TMP/system.config" \
+	--directory "$TMP/user.direct" --socket "$CPNET_SOCKET"
 [ -S "$VMSOCK" ] || fail "cpnetd has no VM socket $VMSOCK: $(cat "$TMP/cpnetd.err")"
 [ "$(grep -c HCPSWU9322I "$TMP/cpnetd.out")" -ge 2 ] ||
 	fail "the uplinks did not come up: $(grep HCP "$TMP/cpnetd.out" "$TMP/cpnetd.err" | tail -n 5)"
@@ -305,16 +298,12 @@ poll 30 cpnetd_ready
 poll 10 link_up "$T3" && poll 10 link_up "$T2" || fail "the uplink TAPs have no carrier"
 
 t0=$(date +%s)
-LD_LIBRARY_PATH="$CPNET_TOP/build/hercules${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
-	"$GUESTS_DIR/boot.sh" -k -t "$TIMEOUT" -m "CPNET-GUEST: tcp listening" \
-	-c "0600-0602 CPNIC chpid=06 port=cp:$VMSOCK user=linux01 password=pw1" \
-	-c "0700-0702 CPNIC chpid=07 port=cp:$VMSOCK user=linux01 password=pw1" \
-	"$W/g" "$W/g/console.log" > "$W/g/boot.pid" 2> "$W/g/boot.err" &
-BOOT_PID=$!
-wait "$BOOT_PID"
+guest_boot_bg "$W/g" "CPNET-GUEST: tcp listening" \
+	"0600-0602 CPNIC chpid=06 port=cp:$VMSOCK user=linux01 password=pw1" \
+	"0700-0702 CPNIC chpid=07 port=cp:$VMSOCK user=linux01 password=pw1"
+guest_boot_wait "$BOOT_PID" "$W/g"
 rc=$?
 BOOT_PID=
-HERC_PID=$(tail -n 1 "$W/g/boot.pid" 2>/dev/null)
 LOG="$W/g/console.log"
 [ $rc = 0 ] || fail "guest did not reach its listening marker (boot.sh exit $rc, log $LOG): \
 $(grep -m 1 'CPNET-GUEST: FAIL' "$LOG") $(tail -n 3 "$W/g/boot.err")"

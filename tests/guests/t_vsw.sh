@@ -86,19 +86,16 @@ printf 'pw2\n' > "$TMP/pw2"
 t0=$(date +%s)
 for n in 1 2; do
 	if [ $n = 1 ]; then pw="password=pw1"; else pw="pwfile=$TMP/pw2"; fi
-	LD_LIBRARY_PATH="$CPNET_TOP/build/hercules${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
-		"$GUESTS_DIR/boot.sh" -k -t "$((TIMEOUT + EXTRA))" \
-		-c "0600-0602 CPNIC chpid=06 port=cp:$VMSOCK user=linux0$n $pw" \
-		-c "0700-0702 CPNIC chpid=07 port=cp:$VMSOCK user=linux0$n $pw" \
-		"$W/g$n" "$W/g$n/console.log" > "$W/g$n/boot.pid" 2> "$W/g$n/boot.err" &
-	BOOT_PIDS+=($!)
+	CPNET_GUEST_TIMEOUT=$((TIMEOUT + EXTRA)) guest_boot_bg "$W/g$n" "CPNET-GUEST: init ok" \
+		"0600-0602 CPNIC chpid=06 port=cp:$VMSOCK user=linux0$n $pw" \
+		"0700-0702 CPNIC chpid=07 port=cp:$VMSOCK user=linux0$n $pw"
+	BOOT_PIDS+=("$BOOT_PID")
 done
 rcs=()
 for i in 0 1; do
-	wait "${BOOT_PIDS[$i]}"
+	guest_boot_wait "${BOOT_PIDS[$i]}" "$W/g$((i + 1))"
 	rcs+=($?)
-	p=$(tail -n 1 "$W/g$((i + 1))/boot.pid" 2>/dev/null)
-	[ -n "$p" ] && HERC_PIDS+=("$p")
+	[ -n "$HERC_PID" ] && HERC_PIDS+=("$HERC_PID")
 done
 BOOT_PIDS=()
 secs=$(($(date +%s) - t0))
