@@ -563,6 +563,9 @@ static int recv_one(struct vmlink *l, int wait_ms, size_t *len, int fds[VML_MAX_
 	return 1;
 }
 
+/* How long (µs) one port_tx of the VM's side may wait for room in a full ring. */
+#define VML_TX_WAIT_US 20000u
+
 /* Put one frame in the ring, encoded as a VML_FRAME message straight from its spans
  * (this side's one copy).  0, -EAGAIN (full), -EPIPE (broken), -ENOSPC (too big). */
 static int ring_put(struct vmlink *l, uint16_t vdev, const struct pframe *f)
@@ -587,10 +590,28 @@ static void vm_tx(void *peer, struct port *from, const struct pframe *f, unsigne
 
 	(void)from;
 	if (l->ring_tx) {
+		unsigned waited_us = 0;
+
 		/* n descriptors, one publish, at most one doorbell. */
-		for (unsigned i = 0; i < n; i++)
-			if (ring_put(l, vn->vdev, &f[i]) < 0)
+		for (unsigned i = 0; i < n; i++) {
+			int rc = ring_put(l, vn->vdev, &f[i]);
+
+			/* The VM's side only: a full ring holds the guest's SIGA a while
+			 * (what a real adapter's backpressure does to a burst) instead of
+			 * dropping at once; cpnetd was rung by the publish.  Bounded, so a
+			 * stuck cpnetd costs a port_tx VML_TX_WAIT_US at most, then drops.
+			 * cpnetd's side never waits: its one thread serves every VM. */
+			while (rc == -EAGAIN && !l->cp_side && waited_us < VML_TX_WAIT_US) {
+				struct timespec ts = { 0, 100 * 1000 };
+
+				shr_tx_publish(&l->ring);
+				nanosleep(&ts, NULL);
+				waited_us += 100;
+				rc = ring_put(l, vn->vdev, &f[i]);
+			}
+			if (rc < 0)
 				port_count_drop(vn->nicport, PD_NOBUF, false, 1);
+		}
 		shr_tx_publish(&l->ring);
 		return;
 	}
