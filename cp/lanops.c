@@ -611,7 +611,9 @@ int vswitch_set(struct cp *cp, struct lanbk *lan, char **argv, unsigned argc, st
 				return out_msg(o, MSG_INV_OPERAND, out_tok(argv[2]));
 			/* rdev.Pn names the port too: it must be the port the VSWITCH's
 			 * RDEV list gives that device (the uplink drives that one). */
-			for (unsigned r = 0; argc == 3 && strchr(argv[2], '.') && r < lan->nrdev; r++)
+			bool named_port = argc == 3 && strchr(argv[2], '.');
+
+			for (unsigned r = 0; named_port && r < lan->nrdev; r++)
 				if (lan->rdev[r] == rd && lan->rdev_port[r] != pn) {
 					char why[64];
 

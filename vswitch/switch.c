@@ -74,12 +74,6 @@ void lan_switch_fini(struct lanbk *lan)
 	lan->conn = NULL;
 }
 
-static inline unsigned conn_idx(const struct lanbk *lan, const struct lan_conn *c)
-{
-	(void)lan;
-	return c->idx;
-}
-
 /* ---- authorization and attachment ----------------------------------------------- */
 
 void lan_conn_authorize(struct lanbk *lan, struct lan_conn *c)
@@ -139,12 +133,12 @@ static struct lan_conn *free_slot(struct lanbk *lan)
 
 static void live_add(struct lanbk *lan, struct lan_conn *c)
 {
-	lan->live[lan->nlive++] = (uint16_t)conn_idx(lan, c);
+	lan->live[lan->nlive++] = (uint16_t)c->idx;
 }
 
 static void live_del(struct lanbk *lan, struct lan_conn *c)
 {
-	uint16_t idx = (uint16_t)conn_idx(lan, c);
+	uint16_t idx = (uint16_t)c->idx;
 
 	for (unsigned i = 0; i < lan->nlive; i++)
 		if (lan->live[i] == idx) {
@@ -235,7 +229,7 @@ static void notify_withdrawn(struct lanbk *lan, unsigned idx)
 
 static void conn_release(struct lanbk *lan, struct lan_conn *c)
 {
-	unsigned idx = conn_idx(lan, c);
+	unsigned idx = c->idx;
 
 	notify_withdrawn(lan, idx);
 	iptab_withdraw_port(&lan->tab, (uint16_t)idx);
@@ -290,7 +284,7 @@ int lan_attach_uplink(struct lanbk *lan, struct port *port)
 	c->started = true;
 	live_add(lan, c);
 	lan->uplink = port;
-	lan->uplink_idx = (int)conn_idx(lan, c);
+	lan->uplink_idx = (int)c->idx;
 	port->ops = &lan_port_ops;
 	port->peer = c;
 	return 0;
@@ -311,7 +305,7 @@ int lan_detach_uplink(struct lanbk *lan)
 static uint16_t reg_ip(struct lanbk *lan, struct lan_conn *c, const struct paddr *a)
 {
 	uint8_t kind = a->ipv6 ? IPT_V6 : IPT_V4;
-	uint16_t idx = (uint16_t)conn_idx(lan, c);
+	uint16_t idx = (uint16_t)c->idx;
 	int rc;
 
 	if (lan->transport != LAN_IP)
@@ -344,7 +338,7 @@ static uint16_t reg_ip(struct lanbk *lan, struct lan_conn *c, const struct paddr
 
 static uint16_t reg_mac(struct lanbk *lan, struct lan_conn *c, const struct paddr *a)
 {
-	uint16_t idx = (uint16_t)conn_idx(lan, c);
+	uint16_t idx = (uint16_t)c->idx;
 	bool group = a->mac[0] & 1;
 	int rc;
 
@@ -377,7 +371,7 @@ static uint16_t reg_mac(struct lanbk *lan, struct lan_conn *c, const struct padd
 
 static uint16_t reg_rtg(struct lanbk *lan, struct lan_conn *c, const struct paddr *a)
 {
-	int idx = (int)conn_idx(lan, c);
+	int idx = (int)c->idx;
 	int *pri = a->ipv6 ? &lan->prirouter6 : &lan->prirouter4;
 	uint8_t *mine = a->ipv6 ? &c->rtg6 : &c->rtg4;
 
@@ -465,7 +459,7 @@ uint16_t lan_register(struct lanbk *lan, struct port *from, const struct paddr *
 		return IPA_RC_UNSUPPORTED_COMMAND;
 	}
 	if (notify && rc == IPA_RC_SUCCESS && lan->notify && !c->uplink)
-		lan->notify(lan->notify_ctx, lan, conn_idx(lan, c), a);
+		lan->notify(lan->notify_ctx, lan, c->idx, a);
 	return rc;
 }
 
@@ -520,7 +514,7 @@ static void learn_remote(struct lanbk *lan, const struct lan_conn *up, uint8_t k
 	if (kind == IPT_V4 ? (src[0] == 0 || src[0] == 127 || src[0] >= 0xE0)
 			   : (src[0] == 0xFF || !memcmp(src, zero, 16)))
 		return;
-	rc = iptab_learn(&lan->tab, kind, src, (uint16_t)conn_idx(lan, up),
+	rc = iptab_learn(&lan->tab, kind, src, (uint16_t)up->idx,
 			 (uint32_t)(lan->now_ms / 1000u));
 	if (rc == 1)
 		lan->st.remote_learned++;
@@ -570,7 +564,7 @@ int lan_lookup_l3(struct lanbk *lan, const struct pframe *f, struct port *from)
 	dst = f->ipv6 ? b + 24 : b + 16;
 	/* A guest sends only from addresses it registered. */
 	if (!fc->uplink && !src_unchecked(f->ipv6, src) &&
-	    iptab_lookup(&lan->tab, kind, src) != (int)conn_idx(lan, fc))
+	    iptab_lookup(&lan->tab, kind, src) != (int)fc->idx)
 		return noport(lan, PD_SPOOF);
 	if (fc->uplink)
 		learn_remote(lan, fc, kind, src);
@@ -592,7 +586,7 @@ int lan_lookup_l3(struct lanbk *lan, const struct pframe *f, struct port *from)
 		return lan->uplink_idx;
 	r = f->ipv6 ? lan->prirouter6 : lan->prirouter4;
 	if (r >= 0 && (!fc->uplink || lan->router == LAN_PRIROUTER) &&
-	    r != (int)conn_idx(lan, fc)) {
+	    r != (int)fc->idx) {
 		lan->st.to_router++;
 		return r;
 	}
@@ -613,7 +607,7 @@ int lan_lookup_l2(struct lanbk *lan, const struct pframe *f, struct port *from)
 	if (b[6] & 1)				/* a group address is never a source */
 		return noport(lan, PD_BADFRAME);
 	if (!fc->uplink && lan->macprotect == LAN_MACPROT_ON &&
-	    iptab_lookup(&lan->tab, IPT_MAC, b + 6) != (int)conn_idx(lan, fc))
+	    iptab_lookup(&lan->tab, IPT_MAC, b + 6) != (int)fc->idx)
 		return noport(lan, PD_SPOOF);
 	if ((b[0] & b[1] & b[2] & b[3] & b[4] & b[5]) == 0xFF) {
 		lan->fwd_set = LAN_SET_ALL;
@@ -693,10 +687,10 @@ static bool reachable(const struct lanbk *lan, const struct lan_conn *fc,
 	return vlan_member(lan, q, vid);
 }
 
-static void mark(struct lan_fwd *w, struct lanbk *lan, struct lan_conn *q, unsigned i)
+static void mark(struct lan_fwd *w, struct lan_conn *q, unsigned i)
 {
 	if (!q->fwd_mask)
-		w->act[w->nact++] = (uint16_t)conn_idx(lan, q);
+		w->act[w->nact++] = (uint16_t)q->idx;
 	q->fwd_mask |= 1ull << i;
 }
 
@@ -783,14 +777,14 @@ static void classify(struct lanbk *lan, struct lan_conn *fc, const struct pframe
 		if (q->uplink)
 			lan->st.to_uplink++;
 		w->dst[i] = (int16_t)r;
-		mark(w, lan, q, i);
+		mark(w, q, i);
 		/* Promiscuous ports see the known unicast of their VLANs too. */
 		if (lan->npromisc)
 			for (unsigned k = 0; k < lan->nlive; k++) {
 				struct lan_conn *p = lan_conn_at(lan, lan->live[k]);
 
 				if (p != q && p->promisc && reachable(lan, fc, p, w->vid[i]))
-					mark(w, lan, p, i);
+					mark(w, p, i);
 			}
 		return;
 	}
@@ -811,7 +805,7 @@ static void classify(struct lanbk *lan, struct lan_conn *fc, const struct pframe
 				continue;
 			if (q->uplink)
 				lan->st.to_uplink++;
-			mark(w, lan, q, i);
+			mark(w, q, i);
 			hits++;
 		}
 		w->dst[i] = LAN_BROADCAST;
