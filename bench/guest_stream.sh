@@ -21,6 +21,9 @@
 #   BENCH_ROUNDS=3        interleaved rounds; the table shows medians
 #   BENCH_PATHS=...       the paths above to run (lcs is needed for the ratios)
 #   BENCH_MTUS=1500,8992  guest MTUs on the CPNICs, one group each
+#   BENCH_OFFLOADS=1      1: the guests turn their CPNICs' checksum, scatter-gather and TSO
+#                         offloads on (ethtool -K through tests/guests/ofl.c, built with the
+#                         s390x cross compiler); 0: off, as Linux brings a qeth device up
 #   BENCH_PROFILE=0       1: afterwards perf-record Hercules and perf-stat Hercules and cpnetd
 #                         (CPU, context switches, syscalls; uprobes on the CPNIC module count
 #                         SIGAs, queue scans, PCIs) while vswip, then lcs, stream each way at
@@ -40,6 +43,7 @@ ROUNDS=${BENCH_ROUNDS:-3}
 PATHS=${BENCH_PATHS:-lcs,tap,vswip,vsweth,g2g}
 MTUS=${BENCH_MTUS:-1500,8992}
 PROFILE=${BENCH_PROFILE:-0}
+OFFLOADS=${BENCH_OFFLOADS:-1}
 knob() { echo "guest_stream: $*" >&2; exit 2; }
 [[ $SECS =~ ^[1-9][0-9]*$ ]] || knob "BENCH_SECS=$SECS: a whole number of seconds"
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || knob "BENCH_ROUNDS=$ROUNDS: a positive count"
@@ -48,6 +52,7 @@ for m in ${MTUS//,/ }; do
 	[ "$m" -ge 576 ] && [ "$m" -le 8992 ] || knob "BENCH_MTUS: $m outside 576..8992"
 done
 [[ $PROFILE =~ ^[01]$ ]] || knob "BENCH_PROFILE=$PROFILE: 0 or 1"
+[[ $OFFLOADS =~ ^[01]$ ]] || knob "BENCH_OFFLOADS=$OFFLOADS: 0 or 1"
 has() { [[ ,$PATHS, == *,$1,* ]]; }
 for p in ${PATHS//,/ }; do
 	case $p in lcs | tap | vswip | vsweth | g2g) ;; *) knob "BENCH_PATHS: unknown path '$p' (lcs,tap,vswip,vsweth,g2g)" ;; esac
@@ -112,6 +117,13 @@ T0=$(date +%s)
 rm -rf "$W"
 mkdir -p "$W/g1" "$W/g2"
 make -s -C "$TOP/hercules" > "$W/make.log" 2>&1 || { cat "$W/make.log"; fail "make -C hercules failed"; }
+# The offload helper (ethtool -K for busybox): tests/guests/ofl.c, s390x cross compiler.
+ADD=()
+if [ "$OFFLOADS" = 1 ]; then
+	make -s -C "$TOP" build/guests/ofl >> "$W/make.log" 2>&1 ||
+		{ cat "$W/make.log"; fail "building the offload helper failed (BENCH_OFFLOADS=0 runs without)"; }
+	ADD=(-a "$BIN/guests/ofl:/bin/ofl" -p cpnet.ofl=1)
+fi
 
 # --- guest 1 (every NIC) and guest 2 (g2g's peer): NICs, addresses, Hercules devices -------
 NICS1=() CFG1=() CFG2=()
@@ -127,7 +139,7 @@ for g in 1 2; do
 	[ $g = 2 ] && ! has g2g && continue
 	n=$(nics "${NICS1[@]}")
 	[ $g = 2 ] && n=vsweth:10.72.0.11/24
-	"$GD/mkinitrd.sh" -m lcs -a "$GD/bench-agent.sh:/etc/bench-agent.sh" -p "cpnet.nics=$n" \
+	"$GD/mkinitrd.sh" -m lcs -a "$GD/bench-agent.sh:/etc/bench-agent.sh" "${ADD[@]}" -p "cpnet.nics=$n" \
 		"$GD/init-bench.sh" "$W/g$g" 2> "$W/g$g/mkinitrd.log" || { cat "$W/g$g/mkinitrd.log"; fail "mkinitrd.sh failed"; }
 done
 

@@ -199,6 +199,11 @@ static void control_switch(struct ctlr *c, const struct ctl_msg *m)
 		snprintf(r.text, sizeof(r.text), "%.63s", o->gif->drv.last_error);
 		c->st.init_failed++;
 	} else {
+		/* As Linux brings an OSA up with its transmit assists on: checksums and
+		 * large sends of the VSWITCH's guests are then the adapter's to finish
+		 * (the OSA model hands them to a TAP whole).  An adapter without them
+		 * leaves them to CP's uplink (cp/uplink.c), so this cannot fail it. */
+		(void)qdrv_tx_offloads_on(&o->gif->drv);
 		o->token = m->token;
 		r.data = &o->gif->drv;
 		c->st.inits++;

@@ -16,6 +16,7 @@
 #include "cp/msg.h"
 #include "cp/parse.h"
 #include "lib/cpnet.h"
+#include "lib/csum.h"
 #include "qeth/qhdr.h"
 #include "vnic/offload.h"
 #include "vnic/qframe.h"
@@ -173,19 +174,59 @@ uint64_t uplink_osa_rx_drops(const struct up_osa *d)
 /* ---- the data path ----------------------------------------------------------------- */
 
 /* One wire frame out through CP's data device: 0 or the qdrv's -errno. */
+/* One frame into the OSA's output buffers; o: what it leaves to the adapter (NULL:
+ * nothing). */
+static int send_txo(struct qdrv *q, const struct pframe *f, const struct qdio_span *sp,
+		    unsigned nsp, uint32_t len, const struct qdrv_txo *o)
+{
+	if (q->cfg.layer == 2)
+		return qdrv_sendv_txo(q, o, sp, nsp, len, false, NULL, 0);
+	if (f->kind == PF_IP && !f->ipv6)
+		return qdrv_sendv_txo(q, o, sp, nsp, len, false, f->next_hop + QHDR_L3_ADDR_V4,
+				      qframe_l3_cast(f->cast));
+	if (f->kind == PF_ETH && f->ipv6)
+		return qdrv_sendv_txo(q, o, sp, nsp, len, true, f->next_hop,
+				      f->cast == PF_MULTICAST ? QHDR_L3_CAST_MCAST
+							      : QHDR_L3_CAST_UCAST);
+	return -EINVAL;	/* ARP and other link frames stay on the LAN */
+}
+
 static int send_one(struct qdrv *q, const struct pframe *f, const struct qdio_span *sp,
 		    unsigned nsp, uint32_t len)
 {
-	if (q->cfg.layer == 2)
-		return qdrv_sendv_l2(q, sp, nsp, len);
-	if (f->kind == PF_IP && !f->ipv6)
-		return qdrv_sendv_l3_v4(q, sp, nsp, len, f->next_hop + QHDR_L3_ADDR_V4,
-					qframe_l3_cast(f->cast));
-	if (f->kind == PF_ETH && f->ipv6)
-		return qdrv_sendv_l3_v6(q, sp, nsp, len, f->next_hop,
-					f->cast == PF_MULTICAST ? QHDR_L3_CAST_MCAST
-								: QHDR_L3_CAST_UCAST);
-	return -EINVAL;	/* ARP and other link frames stay on the LAN */
+	return send_txo(q, f, sp, nsp, len, NULL);
+}
+
+/*
+ * A frame with its checksum or large send left to the adapter, handed to the OSA the
+ * same way when CP's data device has that assist on (the OSA finishes it, or lets the
+ * host kernel do it: osa.c tx_offload).  The headers' lengths come from the frame.
+ * 0 sent; < 0: not offered or not fitting (the caller finishes it in software).
+ */
+static int send_offloaded(struct qdrv *q, const struct pframe *f)
+{
+	uint8_t hb[256];
+	uint32_t hl = f->len < sizeof(hb) ? f->len : sizeof(hb);
+	struct qdrv_txo o = { 0 };
+	struct csum_pkt cp;
+
+	if (!(q->tx_ofl4 | q->tx_ofl6) || f->csum != PF_CSUM_PARTIAL)
+		return -EOPNOTSUPP;
+	/* The headers (a large send's are well inside its first 256 bytes; one that is
+	 * not is finished in software). */
+	if (qdio_spans_copy(f->spans, f->nspans, 0, hb, hl) != hl ||
+	    csum_parse_prefix(hb, hl, f->len, f->kind == PF_ETH, &cp) < 0)
+		return -EBADMSG;
+	o.csum = true;
+	o.udp = cp.proto == CSUM_PROTO_UDP;
+	o.ip_hdr = f->csum_ip_hdr;
+	if (f->gso_size) {
+		if (cp.proto != CSUM_PROTO_TCP)
+			return -EBADMSG;
+		o.mss = f->gso_size;
+		o.hdr_len = (uint16_t)(cp.l4 + cp.l4hlen);
+	}
+	return send_txo(q, f, f->spans, f->nspans, f->len, &o);
 }
 
 static void count_tx(struct up_sw *s, int rc, uint32_t len, unsigned *sent)
@@ -232,9 +273,12 @@ static unsigned port_rx(void *owner, struct port *p, const struct pframe *f, uns
 			s->st.tx_discards++;
 			continue;
 		}
-		if (ofl_needed(&f[i], false)) {
-			/* Nothing on the wire finishes what a guest left to the adapter:
-			 * checksums written, a large send cut into segments, here. */
+		if (ofl_needed(&f[i], false) && send_offloaded(q, &f[i]) == 0) {
+			count_tx(s, 0, f[i].len, &sent);
+			s->st.tx_offloaded++;
+		} else if (ofl_needed(&f[i], false)) {
+			/* An adapter without the assist: checksums written, a large send
+			 * cut into segments, here. */
 			struct tx_ctx c = { s, q, 0 };
 			struct ofl_result r;
 

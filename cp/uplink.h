@@ -85,6 +85,7 @@ struct up_stats {
 	uint64_t tx_pkts, tx_bytes, tx_discards, tx_errors;	/* to the OSA */
 	uint64_t tx_batches;				/* flushes (one SIGA at most each) */
 	uint64_t tx_completed, tx_segmented;	/* checksums written / large sends cut */
+	uint64_t tx_offloaded;		/* handed to the OSA for it to finish */
 	uint64_t regs_sent, regs_ok, regs_failed, stale;
 	uint64_t failovers, switchovers;
 };

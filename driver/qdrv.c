@@ -740,6 +740,56 @@ static int setass(struct qdrv *q, uint32_t assist, uint16_t cmd, uint16_t prot, 
 	return qdrv_ipa(q, &c, NULL);
 }
 
+/* START then ENABLE one transmit assist on prot; true when the reply enabled it. */
+static bool tx_assist_on(struct qdrv *q, uint32_t assist, uint16_t prot)
+{
+	bool tso = assist == IPA_OUTBOUND_TSO;
+	struct ipa_cmd c, r;
+
+	ipa_new(&c, IPA_CMD_SETASSPARMS, prot);
+	c.u.setass.assist = assist;
+	c.u.setass.cmd = IPA_SETASS_START;
+	if (qdrv_ipa(q, &c, NULL) != 0)
+		return false;
+	ipa_new(&c, IPA_CMD_SETASSPARMS, prot);
+	c.u.setass.assist = assist;
+	c.u.setass.cmd = IPA_SETASS_ENABLE;
+	c.u.setass.data_len = tso ? 8 : 4;
+	if (tso)
+		c.u.setass.d.caps.enabled = IPA_LARGE_SEND_TCP;
+	else
+		c.u.setass.d.flags = IPA_CSUM_TCP | IPA_CSUM_UDP | IPA_CSUM_IP_HDR;
+	if (qdrv_ipa(q, &c, &r) != 0 || r.u.setass.data_len < 8)
+		return false;
+	return tso ? (r.u.setass.d.caps.enabled & IPA_LARGE_SEND_TCP) != 0
+		   : (r.u.setass.d.caps.enabled & (IPA_CSUM_TCP | IPA_CSUM_UDP)) ==
+			     (IPA_CSUM_TCP | IPA_CSUM_UDP);
+}
+
+int qdrv_tx_offloads_on(struct qdrv *q)
+{
+	if (q->state != QDRV_ONLINE)
+		return -ENETDOWN;
+	q->tx_ofl4 = q->tx_ofl6 = 0;
+	/* Checksum first: a large send leaves the checksums to the adapter too. */
+	if ((q->ipa4_supported & IPA_OUTBOUND_CHECKSUM) &&
+	    tx_assist_on(q, IPA_OUTBOUND_CHECKSUM, IPA_PROT_V4)) {
+		q->tx_ofl4 |= QDRV_OFL_CSUM;
+		if ((q->ipa4_supported & IPA_OUTBOUND_TSO) &&
+		    tx_assist_on(q, IPA_OUTBOUND_TSO, IPA_PROT_V4))
+			q->tx_ofl4 |= QDRV_OFL_TSO;
+	}
+	/* IPv6: Linux starts the checksum with the IPv4 assist number (vnic/ipa.c). */
+	if ((q->ipa6_supported & IPA_OUTBOUND_CHECKSUM_V6) &&
+	    tx_assist_on(q, IPA_OUTBOUND_CHECKSUM, IPA_PROT_V6)) {
+		q->tx_ofl6 |= QDRV_OFL_CSUM;
+		if ((q->ipa6_supported & IPA_OUTBOUND_TSO) &&
+		    tx_assist_on(q, IPA_OUTBOUND_TSO, IPA_PROT_V6))
+			q->tx_ofl6 |= QDRV_OFL_TSO;
+	}
+	return 0;
+}
+
 /* A SETADAPTERPARMS request as Linux builds one: one part, `len` bytes of data. */
 static void setadp_new(struct ipa_cmd *c, uint32_t subcmd, uint16_t len)
 {
@@ -1133,60 +1183,106 @@ int qdrv_sendv_hdr(struct qdrv *q, const uint8_t *hdr, uint32_t hlen, const stru
 	return out_putv_h(q, hdr, hlen, sp, nsp, len);
 }
 
+/* The qeth header of one outbound packet: layer 2; layer 3 IPv4 (bare, nh the next
+ * hop) or IPv6 (an Ethernet frame with the passthrough flag; nh NULL/zero: the
+ * destination).  0 or -EINVAL. */
+static int hdr_for(struct qdrv *q, struct qhdr *h, const struct qdio_span *sp, unsigned nsp,
+		   uint32_t len, bool v6, const uint8_t *nh, uint8_t cast)
+{
+	static const uint8_t none[16];
+	uint8_t dst[6];
+
+	memset(h, 0, sizeof(*h));
+	if (q->cfg.layer == 2) {
+		if (len < QHDR_ETH_HLEN || len > QHDR_MAX_DATA ||
+		    qdio_spans_copy(sp, nsp, 0, dst, sizeof(dst)) != sizeof(dst))
+			return -EINVAL;
+		h->id = QHDR_ID_L2;
+		h->l2.flags2 = qhdr_l2_cast_for_mac(dst);
+		h->l2.pkt_len = (uint16_t)len;
+		return 0;
+	}
+	if (q->cfg.layer != 3 || len > QHDR_MAX_DATA || len < (v6 ? QHDR_ETH_HLEN + 40 : 20))
+		return -EINVAL;
+	h->id = QHDR_ID_L3;
+	h->l3.length = (uint16_t)len;
+	if (!v6) {
+		h->l3.flags = cast & QHDR_L3_CAST_MASK;
+		memcpy(h->l3.addr + QHDR_L3_ADDR_V4, nh, 4);
+		return 0;
+	}
+	h->l3.flags = (uint8_t)(QHDR_L3_IPV6 | QHDR_L3_PASSTHRU | (cast & QHDR_L3_CAST_MASK));
+	if (nh && memcmp(nh, none, 16))
+		memcpy(h->l3.addr, nh, 16);
+	else if (qdio_spans_copy(sp, nsp, QHDR_ETH_HLEN + 24, h->l3.addr, 16) != 16)
+		return -EINVAL;		/* the destination address as next hop */
+	return 0;
+}
+
+int qdrv_sendv_txo(struct qdrv *q, const struct qdrv_txo *o, const struct qdio_span *sp,
+		   unsigned nsp, uint32_t len, bool v6, const uint8_t *nh, uint8_t cast)
+{
+	uint8_t raw[QHDR_TSO_HDR_SIZE], have;
+	struct qhdr h;
+	uint8_t cs;
+	int rc;
+
+	rc = hdr_for(q, &h, sp, nsp, len, v6, nh, cast);
+	if (rc < 0)
+		return rc;
+	if (!o || (!o->csum && !o->mss)) {
+		qhdr_encode(&h, raw, sizeof(raw));
+		return out_putv(q, raw, sp, nsp, len);
+	}
+	/* Layer 2 knows the family from the frame, the adapter from the assist it enabled
+	 * per family: either family's is enough (Linux sets both together). */
+	have = q->cfg.layer == 2 ? (uint8_t)(q->tx_ofl4 | q->tx_ofl6) : v6 ? q->tx_ofl6 : q->tx_ofl4;
+	if (!(have & (o->mss ? QDRV_OFL_TSO : QDRV_OFL_CSUM)))
+		return -EOPNOTSUPP;
+	if (o->mss) {
+		if (o->hdr_len == 0 || o->hdr_len >= len)
+			return -EINVAL;
+		h.id = q->cfg.layer == 2 ? QHDR_ID_L2_TSO : QHDR_ID_L3_TSO;
+		h.tso.type = QHDR_TSO_TYPE;
+		h.tso.version = QHDR_TSO_VERSION;
+		h.tso.mss = o->mss;
+		h.tso.proto_hlen = o->hdr_len;
+		h.tso.payload_len = len - o->hdr_len;
+	} else {
+		cs = (uint8_t)(QHDR_L2_CSUM_TRANSP | (o->udp ? QHDR_L2_CSUM_UDP : 0) |
+			       (o->ip_hdr ? QHDR_L2_CSUM_HDR : 0));
+		if (q->cfg.layer == 2)
+			h.l2.flags1 = cs;
+		else
+			h.l3.ext_flags = cs;	/* the same bits in layer 3 */
+	}
+	rc = qhdr_encode(&h, raw, sizeof(raw));
+	if (rc < 0)
+		return rc;
+	return out_putv_h(q, raw, (uint32_t)rc, sp, nsp, len);
+}
+
 int qdrv_sendv_l2(struct qdrv *q, const struct qdio_span *sp, unsigned nsp, uint32_t len)
 {
-	struct qhdr h;
-	uint8_t raw[QHDR_SIZE], dst[6];
-
-	if (q->cfg.layer != 2 || len < QHDR_ETH_HLEN || len > QHDR_MAX_DATA)
+	if (q->cfg.layer != 2)
 		return -EINVAL;
-	if (qdio_spans_copy(sp, nsp, 0, dst, sizeof(dst)) != sizeof(dst))
-		return -EINVAL;
-	memset(&h, 0, sizeof(h));
-	h.id = QHDR_ID_L2;
-	h.l2.flags2 = qhdr_l2_cast_for_mac(dst);
-	h.l2.pkt_len = (uint16_t)len;
-	qhdr_encode(&h, raw, sizeof(raw));
-	return out_putv(q, raw, sp, nsp, len);
+	return qdrv_sendv_txo(q, NULL, sp, nsp, len, false, NULL, 0);
 }
 
 int qdrv_sendv_l3_v4(struct qdrv *q, const struct qdio_span *sp, unsigned nsp, uint32_t len,
 		     const uint8_t nh[4], uint8_t cast)
 {
-	struct qhdr h;
-	uint8_t raw[QHDR_SIZE];
-
-	if (q->cfg.layer != 3 || len < 20 || len > QHDR_MAX_DATA)
+	if (q->cfg.layer != 3)
 		return -EINVAL;
-	memset(&h, 0, sizeof(h));
-	h.id = QHDR_ID_L3;
-	h.l3.flags = cast & QHDR_L3_CAST_MASK;
-	h.l3.length = (uint16_t)len;
-	memcpy(h.l3.addr + QHDR_L3_ADDR_V4, nh, 4);
-	qhdr_encode(&h, raw, sizeof(raw));
-	return out_putv(q, raw, sp, nsp, len);
+	return qdrv_sendv_txo(q, NULL, sp, nsp, len, false, nh, cast);
 }
 
 int qdrv_sendv_l3_v6(struct qdrv *q, const struct qdio_span *sp, unsigned nsp, uint32_t len,
 		     const uint8_t *nh, uint8_t cast)
 {
-	static const uint8_t none[16];
-
-	struct qhdr h;
-	uint8_t raw[QHDR_SIZE];
-
-	if (q->cfg.layer != 3 || len < QHDR_ETH_HLEN + 40 || len > QHDR_MAX_DATA)
+	if (q->cfg.layer != 3)
 		return -EINVAL;
-	memset(&h, 0, sizeof(h));
-	h.id = QHDR_ID_L3;
-	h.l3.flags = (uint8_t)(QHDR_L3_IPV6 | QHDR_L3_PASSTHRU | (cast & QHDR_L3_CAST_MASK));
-	h.l3.length = (uint16_t)len;
-	if (nh && memcmp(nh, none, 16))
-		memcpy(h.l3.addr, nh, 16);
-	else if (qdio_spans_copy(sp, nsp, QHDR_ETH_HLEN + 24, h.l3.addr, 16) != 16)
-		return -EINVAL;		/* the destination address as next hop */
-	qhdr_encode(&h, raw, sizeof(raw));
-	return out_putv(q, raw, sp, nsp, len);
+	return qdrv_sendv_txo(q, NULL, sp, nsp, len, true, nh, cast);
 }
 
 int qdrv_send_l2(struct qdrv *q, const uint8_t *frame, uint32_t len)

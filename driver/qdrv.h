@@ -118,6 +118,19 @@ struct qdrv_stats {
 	uint64_t rx_batches;		/* cfg.rxv calls */
 };
 
+/* What one packet leaves to the adapter (after qdrv_tx_offloads_on), as Linux's qeth
+ * asks an OSA: the checksum, and for a TCP large send the cutting into segments. */
+struct qdrv_txo {
+	uint16_t mss;		/* large send: TCP payload bytes per segment; 0: none */
+	uint16_t hdr_len;	/* large send: bytes of headers from the packet's first byte */
+	bool csum;		/* the TCP/UDP checksum left out (implied by a large send) */
+	bool udp;		/* ...and it is UDP's */
+	bool ip_hdr;		/* the IPv4 header checksum left out too */
+};
+
+#define QDRV_OFL_CSUM 0x01	/* qdrv.tx_ofl4/6: outbound checksum enabled */
+#define QDRV_OFL_TSO 0x02	/* TCP large send enabled */
+
 struct qdrv {
 	struct css *css;
 	struct gstor *gs;
@@ -156,6 +169,7 @@ struct qdrv {
 
 	/* Capabilities from the IPA bring-up. */
 	uint32_t ipa4_supported, ipa4_enabled, ipa6_supported, ipa6_enabled;
+	uint8_t tx_ofl4, tx_ofl6;	/* QDRV_OFL_*: what qdrv_tx_offloads_on got */
 	uint32_t adp_supported;
 	uint8_t lan_type;
 	uint8_t mac[6];
@@ -247,6 +261,20 @@ int qdrv_sendv_l3_v4(struct qdrv *q, const struct qdio_span *sp, unsigned nsp, u
  * destination); NULL or all zero = the packet's destination. */
 int qdrv_sendv_l3_v6(struct qdrv *q, const struct qdio_span *sp, unsigned nsp, uint32_t len,
 		     const uint8_t *nh, uint8_t cast);
+/*
+ * One packet as qdrv_sendv_l2 (layer 2), qdrv_sendv_l3_v4 (layer 3, v6 false: nh the
+ * IPv4 next hop) or qdrv_sendv_l3_v6 (v6: nh as there) send it, with what it leaves to
+ * the adapter (o, NULL: nothing): a large send gets the TSO header extension.
+ * -EOPNOTSUPP: the adapter did not enable that offload for the packet's family;
+ * -EMSGSIZE: it does not fit one output buffer (the caller cuts it itself).
+ */
+int qdrv_sendv_txo(struct qdrv *q, const struct qdrv_txo *o, const struct qdio_span *sp,
+		   unsigned nsp, uint32_t len, bool v6, const uint8_t *nh, uint8_t cast);
+/* Outbound checksum and TCP large send on the adapter, for each family it has
+ * (SETASSPARMS START then ENABLE of OUTBOUND_CHECKSUM and OUTBOUND_TSO, as Linux's
+ * qeth_set_csum_on / qeth_set_tso_on): tx_ofl4 / tx_ofl6 say what it enabled.
+ * 0 (what an adapter does not offer stays off), or -errno if it could not be asked. */
+int qdrv_tx_offloads_on(struct qdrv *q);
 /* Prime what was queued and SIGA-w if needed.  Returns buffers primed or -errno. */
 /* One packet behind a qeth header the caller built (32 bytes, or 64 with the TSO
  * extension): what Linux writes for checksum and large-send offloads. */

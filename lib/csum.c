@@ -58,16 +58,17 @@ uint64_t csum_pseudo(const struct csum_pkt *p, uint32_t l4len)
 	return sum + l4len + p->proto;
 }
 
-static int parse_v4(const uint8_t *f, uint32_t len, struct csum_pkt *p)
+/* have: bytes of f present (the headers must lie in them); len: the frame's length. */
+static int parse_v4(const uint8_t *f, uint32_t have, uint32_t len, struct csum_pkt *p)
 {
 	const uint8_t *ip = f + p->l3;
 	uint32_t ihl, tot;
 
-	if (len - p->l3 < 20 || (ip[0] >> 4) != 4)
+	if (have - p->l3 < 20 || (ip[0] >> 4) != 4)
 		return -EBADMSG;
 	ihl = (uint32_t)(ip[0] & 0x0F) * 4;
 	tot = be_get16(ip + 2);
-	if (ihl < 20 || ihl > len - p->l3)
+	if (ihl < 20 || ihl > have - p->l3)
 		return -EBADMSG;
 	if (tot == 0) {
 		p->end = len;
@@ -109,14 +110,14 @@ static int route_final(const uint8_t *h, uint32_t hl, struct csum_pkt *p)
 	}
 }
 
-static int parse_v6(const uint8_t *f, uint32_t len, struct csum_pkt *p)
+static int parse_v6(const uint8_t *f, uint32_t have, uint32_t len, struct csum_pkt *p)
 {
 	const uint8_t *ip = f + p->l3;
 	uint32_t plen, off;
 	uint8_t nh;
 	int rc;
 
-	if (len - p->l3 < IP6_HLEN || (ip[0] >> 4) != 6)
+	if (have - p->l3 < IP6_HLEN || (ip[0] >> 4) != 6)
 		return -EBADMSG;
 	plen = be_get16(ip + 4);
 	if (plen == 0) {
@@ -144,10 +145,10 @@ static int parse_v6(const uint8_t *f, uint32_t len, struct csum_pkt *p)
 		case NH_DSTOPTS:
 		case NH_ROUTING:
 		case NH_AH:
-			if (p->end - off < 8)
+			if (p->end - off < 8 || have - off < 8)
 				return -EBADMSG;
 			hl = nh == NH_AH ? ((uint32_t)h[1] + 2) * 4 : ((uint32_t)h[1] + 1) * 8;
-			if (hl > p->end - off)
+			if (hl > p->end - off || hl > have - off)
 				return -EBADMSG;
 			if (nh == NH_ROUTING && (rc = route_final(h, hl, p)) < 0)
 				return rc;
@@ -163,21 +164,29 @@ static int parse_v6(const uint8_t *f, uint32_t len, struct csum_pkt *p)
 
 int csum_parse(const uint8_t *f, uint32_t len, bool eth, struct csum_pkt *p)
 {
+	return csum_parse_prefix(f, len, len, eth, p);
+}
+
+int csum_parse_prefix(const uint8_t *f, uint32_t have, uint32_t len, bool eth,
+		      struct csum_pkt *p)
+{
 	const uint8_t *l4;
 	uint16_t type;
 	int rc;
 
 	memset(p, 0, sizeof(*p));
+	if (have > len)
+		have = len;
 	if (eth) {
 		uint32_t off = 12;
 
-		if (len < ETH_HLEN)
+		if (have < ETH_HLEN)
 			return -EBADMSG;
 		type = be_get16(f + off);
 		for (int i = 0; i < MAX_VLAN_TAGS &&
 				(type == ETH_P_8021Q || type == ETH_P_8021AD); i++) {
 			off += 4;
-			if (len < off + 2)
+			if (have < off + 2)
 				return -EBADMSG;
 			type = be_get16(f + off);
 		}
@@ -189,24 +198,24 @@ int csum_parse(const uint8_t *f, uint32_t len, bool eth, struct csum_pkt *p)
 		else
 			return -EPROTONOSUPPORT;
 	} else {
-		if (len < 1)
+		if (have < 1)
 			return -EBADMSG;
 		p->v6 = (f[0] >> 4) == 6;
 	}
-	if (p->l3 >= len)
+	if (p->l3 >= have)
 		return -EBADMSG;
-	rc = p->v6 ? parse_v6(f, len, p) : parse_v4(f, len, p);
+	rc = p->v6 ? parse_v6(f, have, len, p) : parse_v4(f, have, len, p);
 	if (rc < 0)
 		return rc;
 	l4 = f + p->l4;
 	if (p->proto == CSUM_PROTO_TCP) {
-		if (p->end - p->l4 < 20)
+		if (p->end - p->l4 < 20 || have - p->l4 < 20)
 			return -EBADMSG;
 		p->l4hlen = (uint16_t)((l4[12] >> 4) * 4);
-		if (p->l4hlen < 20 || p->l4hlen > p->end - p->l4)
+		if (p->l4hlen < 20 || p->l4hlen > p->end - p->l4 || p->l4hlen > have - p->l4)
 			return -EBADMSG;
 	} else if (p->proto == CSUM_PROTO_UDP) {
-		if (p->end - p->l4 < 8)
+		if (p->end - p->l4 < 8 || have - p->l4 < 8)
 			return -EBADMSG;
 		p->l4hlen = 8;
 	} else {

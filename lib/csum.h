@@ -31,6 +31,11 @@ struct csum_pkt {
  */
 int csum_parse(const uint8_t *f, uint32_t len, bool eth, struct csum_pkt *p);
 
+/* The same when only the first `have` bytes of the len-byte frame are at f (a copy of
+ * its headers): -EBADMSG also when the headers do not lie wholly in them. */
+int csum_parse_prefix(const uint8_t *f, uint32_t have, uint32_t len, bool eth,
+		      struct csum_pkt *p);
+
 /* Ones'-complement sum of len bytes added to sum (not folded, not inverted). */
 uint64_t csum_add(uint64_t sum, const uint8_t *b, uint32_t len);
 /* Fold a sum to 16 bits (not inverted). */

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "lib/be.h"
+#include "lib/csum.h"
 #include "qeth/ipa.h"
 #include "vnic/offload.h"
 
@@ -276,6 +277,18 @@ static int emit(struct osa *o, const uint8_t *hdr, uint32_t hlen, const struct q
 	t->f[t->n].niov = k;
 	t->f[t->n].len = hlen + plen;
 	t->f[t->n].rc = 0;
+	t->f[t->n].ofl = (struct wire_ofl){ 0 };
+	if (o->tx_ofl) {
+		/* Offsets of the frame tx_offload handed in, now behind the link header
+		 * the OSA put in place of its first `skip` bytes. */
+		struct wire_ofl w = *o->tx_ofl;
+
+		w.csum_start = (uint16_t)(w.csum_start - skip + hlen);
+		if (w.gso)
+			w.hdr_len = (uint16_t)(w.hdr_len - skip + hlen);
+		t->f[t->n].ofl = w;
+		o->st.tx_offloaded++;
+	}
 	t->n++;
 	t->niov += k;
 	return 0;
@@ -456,6 +469,12 @@ static void queue_frame(struct osa *o, const uint8_t *hdr, uint32_t hl, const st
 	struct osa_q *q = NULL;
 	unsigned i;
 
+	if (o->tx_ofl) {
+		/* A frame the wire would finish does not fit the queue: osa_port_tx cuts
+		 * it (ofl_finish) and its segments wait here one by one. */
+		o->tx_ofl_wait = true;
+		return;
+	}
 	for (i = 0; i < OSA_ARPQ && !q; i++)
 		if (!o->q[i].used)
 			q = &o->q[i];
@@ -484,6 +503,19 @@ static void queue_frame(struct osa *o, const uint8_t *hdr, uint32_t hl, const st
 			resolve_ask(o, e, now);
 }
 
+/* The largest frame the wire puts out for `len` bytes counted from byte `from` of the
+ * frame tx_one has: a large send the wire cuts leaves as segments (headers + MSS). */
+static uint32_t tx_size(const struct osa *o, uint32_t len, uint32_t from)
+{
+	const struct wire_ofl *w = o->tx_ofl;
+	uint32_t seg;
+
+	if (!w || !w->gso || w->hdr_len < from)
+		return len;
+	seg = w->hdr_len - from + w->gso_size;
+	return seg < len ? seg : len;
+}
+
 static void tx_l3_ip(struct osa *o, const struct pframe *f, uint64_t *now)
 {
 	uint8_t ih[20], hdr[ETH_HLEN + VLAN_HLEN];
@@ -497,7 +529,7 @@ static void tx_l3_ip(struct osa *o, const struct pframe *f, uint64_t *now)
 		tx_drop(o, OSA_D_BADFRAME);
 		return;
 	}
-	if (f->len > o->mtu) {
+	if (tx_size(o, f->len, 0) > o->mtu) {
 		tx_drop(o, OSA_D_TOOBIG);
 		return;
 	}
@@ -587,7 +619,7 @@ static void tx_ip6(struct osa *o, const struct qdio_span *sp, unsigned nsp, uint
 		tx_drop(o, OSA_D_BADFRAME);
 		return;
 	}
-	if (plen > o->mtu) {
+	if (tx_size(o, plen, skip) > o->mtu) {
 		tx_drop(o, OSA_D_TOOBIG);
 		return;
 	}
@@ -659,7 +691,7 @@ static void tx_l3_eth(struct osa *o, const struct pframe *f, uint64_t *now)
 		       now);
 		return;
 	}
-	if (f->len - ETH_HLEN > o->mtu + VLAN_HLEN) {
+	if (tx_size(o, f->len - ETH_HLEN, ETH_HLEN) > o->mtu + VLAN_HLEN) {
 		tx_drop(o, OSA_D_TOOBIG);
 		return;
 	}
@@ -673,7 +705,7 @@ static void tx_l2(struct osa *o, const struct pframe *f)
 		tx_drop(o, OSA_D_BADFRAME);
 		return;
 	}
-	if (f->len > o->mtu + ETH_HLEN + VLAN_HLEN) {
+	if (tx_size(o, f->len, 0) > o->mtu + ETH_HLEN + VLAN_HLEN) {
 		tx_drop(o, OSA_D_TOOBIG);
 		return;
 	}
@@ -715,6 +747,64 @@ static bool tx_one_now(void *ctx, const struct pframe *f)
 	return rc;
 }
 
+/*
+ * A frame with a checksum or large send left to the adapter, to a wire that finishes
+ * them itself (a TAP with IFF_VNET_HDR): one frame, not segments.  The headers are
+ * made those of the whole frame (Linux's layer-3 large send leaves the IP length 0,
+ * a guest may leave the IPv4 header checksum out), the checksum field the pseudo-header
+ * sum the wire expects.  It goes from o->ofl_buf, so out before the next.  0 when it
+ * was handled (sent or dropped and counted); < 0: finish it in software instead
+ * (headers we do not read, or its next hop is being resolved).
+ */
+static int tx_offload(struct osa *o, struct tx_ctx *c, const struct pframe *f)
+{
+	struct wire_ofl w = { 0 };
+	struct csum_pkt cp;
+	struct qdio_span sp;
+	struct pframe g;
+	uint32_t l4len;
+	uint8_t *buf;
+
+	if (!o->ofl_buf)
+		o->ofl_buf = malloc(OFL_SCRATCH);
+	buf = o->ofl_buf;
+	if (!buf || f->len > OFL_SCRATCH / 2 ||
+	    qdio_spans_copy(f->spans, f->nspans, 0, buf, f->len) != f->len ||
+	    csum_parse(buf, f->len, f->kind == PF_ETH, &cp) < 0 ||
+	    (f->gso_size && cp.proto != CSUM_PROTO_TCP) || cp.end > WIRE_OFL_FRAME_MAX - 32)
+		return -EBADMSG;
+	l4len = cp.end - cp.l4;
+	if (cp.v6) {
+		be_put16(buf + cp.l3 + 4, (uint16_t)(cp.end - cp.l3 - 40));
+	} else {
+		be_put16(buf + cp.l3 + 2, (uint16_t)(cp.end - cp.l3));
+		csum_ip4_hdr(buf, &cp);
+	}
+	w.csum_start = (uint16_t)cp.l4;
+	w.csum_offset = cp.proto == CSUM_PROTO_TCP ? 16 : 6;
+	be_put16(buf + cp.l4 + w.csum_offset, csum_fold(csum_pseudo(&cp, l4len)));
+	if (f->gso_size) {
+		w.gso = cp.v6 ? WIRE_GSO_TCP6 : WIRE_GSO_TCP4;
+		w.gso_size = (uint16_t)f->gso_size;
+		w.hdr_len = (uint16_t)(cp.l4 + cp.l4hlen);
+		w.ecn = (buf[cp.l4 + 13] & 0x80) != 0;	/* CWR */
+	}
+	g = *f;
+	sp = (struct qdio_span){ buf, cp.end };	/* without Ethernet padding */
+	g.spans = &sp;
+	g.nspans = 1;
+	g.len = cp.end;
+	tx_flush(o);		/* keep the order of what was gathered before */
+	o->tx_ofl = &w;
+	o->tx_ofl_wait = false;
+	tx_one(c, &g);
+	o->tx_ofl = NULL;
+	if (o->tx_ofl_wait)
+		return -EAGAIN;
+	tx_flush(o);
+	return 0;
+}
+
 static void osa_port_tx(void *peer, struct port *from, const struct pframe *f, unsigned n)
 {
 	struct osa *o = peer;
@@ -737,6 +827,8 @@ static void osa_port_tx(void *peer, struct port *from, const struct pframe *f, u
 			tx_one(&c, &f[i]);
 			continue;
 		}
+		if (o->wire.offloads && tx_offload(o, &c, &f[i]) == 0)
+			continue;
 		/* The host's offloads (checksum, large send) finished before the wire. */
 		tx_flush(o);	/* keep the order of what was gathered before */
 		ofl_finish(&f[i], false, &o->ofl_buf, tx_one_now, &c, &r);

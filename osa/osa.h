@@ -69,6 +69,7 @@ struct osa_stats {
 	uint64_t arp_queued, arp_released;	/* waiting for ARP or ND, both families */
 	uint64_t nd_ns_rx, nd_na_rx, nd_ra_rx, nd_ns_tx, nd_na_tx, nd_unsol_tx;
 	uint64_t nd_rewritten;		/* guest ND messages sent with the OSA's MAC */
+	uint64_t tx_offloaded;		/* frames whose checksum / large send the wire finished */
 	uint64_t link_changes;
 	uint64_t rx_drop[OSA_D_NR];
 	uint64_t tx_drop[OSA_D_NR];
@@ -114,7 +115,10 @@ struct osa {
 	struct nicbk nic;		/* the adapter side, 3 devices, OSD */
 	struct wire wire;
 	uint32_t mtu;			/* of the wire (IP bytes per frame) */
-	uint8_t *ofl_buf;		/* host offloads finished for the wire (vnic/offload) */
+	uint8_t *ofl_buf;		/* host offloads finished for the wire (vnic/offload), or
+					 * the frame handed whole to a wire with offloads */
+	const struct wire_ofl *tx_ofl;	/* set while that frame goes through tx_one */
+	bool tx_ofl_wait;		/* ...and it had to wait for ARP/ND: cut it instead */
 	bool link_up;			/* last state osa_check_link reported */
 
 	/* What the driver of the OSA set up (through the port's addr op). */

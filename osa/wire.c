@@ -103,6 +103,19 @@ void wire_send_batch(struct wire *w, struct wire_txf *f, unsigned n)
 		wire_send_batch(w, f + WIRE_BATCH_MAX, n - WIRE_BATCH_MAX);
 		return;
 	}
+	for (i = 0; !w->offloads && i < n; i++) {
+		if (!f[i].ofl.csum_start && !f[i].ofl.gso)
+			continue;
+		/* Only a wire with offloads is handed unfinished frames (a caller's bug):
+		 * refuse those, send the others in order. */
+		for (unsigned k = 0; k < n; k++) {
+			if (f[k].ofl.csum_start || f[k].ofl.gso)
+				count_tx(w, f[k].rc = -EINVAL, f[k].len);
+			else
+				wire_send_batch(w, &f[k], 1);
+		}
+		return;
+	}
 	if (w->cls->send_batch)
 		w->cls->send_batch(w, f, n);
 	else

@@ -32,15 +32,36 @@
 #define WIRE_IOV_MAX 20u		/* header + up to 16 spans + spare */
 
 #define WIRE_BATCH_MAX 64u		/* frames per send_batch / recv_batch call */
+#define WIRE_OFL_FRAME_MAX 65600u	/* a large send a wire finishes: 64 KiB + headers */
 
 struct wire;
 
-/* One frame of a send batch: gathered from iov like send; rc is send's answer. */
+/*
+ * What a frame leaves to a wire that finishes it (struct wire.offloads; the TAP with
+ * IFF_VNET_HDR: the host kernel, which segments only where it must).  The checksum
+ * field holds the pseudo-header sum, as Linux's CHECKSUM_PARTIAL; IP lengths and the
+ * IPv4 header checksum are those of the whole frame.  Offsets count from the frame's
+ * first byte.  All zero: a finished frame.
+ */
+enum { WIRE_GSO_NONE = 0, WIRE_GSO_TCP4, WIRE_GSO_TCP6 };
+
+struct wire_ofl {
+	uint16_t csum_start;		/* 0: no checksum left; else it covers from here on */
+	uint16_t csum_offset;		/* the checksum field, counted from csum_start */
+	uint16_t hdr_len;		/* gso: the headers every segment repeats */
+	uint16_t gso_size;		/* gso: TCP payload bytes per segment */
+	uint8_t gso;			/* WIRE_GSO_*: a TCP large send to cut */
+	bool ecn;			/* gso: CWR set, only the first segment keeps it */
+};
+
+/* One frame of a send batch: gathered from iov like send; rc is send's answer.  ofl:
+ * only on a wire with offloads (up to WIRE_OFL_FRAME_MAX bytes then). */
 struct wire_txf {
 	const struct iovec *iov;
 	unsigned niov;
 	uint32_t len;
 	int rc;
+	struct wire_ofl ofl;
 };
 
 struct wire_class {
@@ -83,6 +104,7 @@ struct wire {
 	char name[WIRE_NAME_MAX];
 	void *priv;			/* the provider's state */
 	bool failed;			/* a send/recv saw the device go away */
+	bool offloads;			/* send_batch takes wire_txf.ofl (set by open) */
 	struct wire_stats st;
 };
 
@@ -117,6 +139,12 @@ int wire_mem_inject(struct wire *w, const uint8_t *frame, uint32_t len);
 /* The far end takes the next frame w sent (unconnected wires keep them).
  * Its length, -EAGAIN none, -EMSGSIZE cap too small (frame kept), -EINVAL. */
 int wire_mem_collect(struct wire *w, uint8_t *buf, uint32_t cap);
+/* The harness's end takes frames with what they left to the wire (struct wire_ofl),
+ * up to WIRE_OFL_FRAME_MAX bytes: an unconnected wire with nothing sent yet.
+ * 0, -EINVAL, -ENOMEM. */
+int wire_mem_set_offloads(struct wire *w);
+/* wire_mem_collect, and what the frame left to the wire (all zero: nothing). */
+int wire_mem_collect_ofl(struct wire *w, uint8_t *buf, uint32_t cap, struct wire_ofl *ofl);
 /* Pull the cable (down) or plug it back (up); a deleted device: gone = true. */
 void wire_mem_set_link(struct wire *w, bool up, bool gone);
 void wire_mem_set_mtu(struct wire *w, uint32_t mtu);

@@ -6,11 +6,14 @@
 
 #include "osa/wire.h"
 
-/* A bounded ring of whole frames; storage allocated once at open. */
+/* A bounded ring of whole frames; storage allocated once at open (and once more when
+ * the harness asks for offloads: slots of WIRE_OFL_FRAME_MAX). */
 struct mring {
 	unsigned head, count;
 	uint32_t len[WIRE_MEM_SLOTS];
-	uint8_t *data;			/* WIRE_MEM_SLOTS * WIRE_FRAME_MAX */
+	struct wire_ofl ofl[WIRE_MEM_SLOTS];	/* what each frame left to the wire */
+	uint32_t slot_size;
+	uint8_t *data;			/* WIRE_MEM_SLOTS * slot_size */
 };
 
 struct wmem {
@@ -29,7 +32,7 @@ static struct wmem *wm(struct wire *w)
 
 static uint8_t *slot(struct mring *r, unsigned i)
 {
-	return r->data + (size_t)i * WIRE_FRAME_MAX;
+	return r->data + (size_t)i * r->slot_size;
 }
 
 /* Append a frame gathered from iov; -ENOSPC when the ring is full. */
@@ -39,7 +42,7 @@ static int ring_put(struct mring *r, const struct iovec *iov, unsigned niov, uin
 	uint8_t *d;
 	uint32_t off = 0;
 
-	if (len > WIRE_FRAME_MAX)
+	if (len > r->slot_size)
 		return -EMSGSIZE;
 	if (r->count == WIRE_MEM_SLOTS)
 		return -ENOSPC;
@@ -56,11 +59,12 @@ static int ring_put(struct mring *r, const struct iovec *iov, unsigned niov, uin
 	if (off != len)
 		return -EINVAL;		/* the iovec is shorter than the frame it claims */
 	r->len[i] = len;
+	memset(&r->ofl[i], 0, sizeof(r->ofl[i]));
 	r->count++;
 	return 0;
 }
 
-static int ring_get(struct mring *r, uint8_t *buf, uint32_t cap)
+static int ring_get(struct mring *r, uint8_t *buf, uint32_t cap, struct wire_ofl *ofl)
 {
 	uint32_t len;
 
@@ -70,6 +74,8 @@ static int ring_get(struct mring *r, uint8_t *buf, uint32_t cap)
 	if (len > cap)
 		return -EMSGSIZE;
 	memcpy(buf, slot(r, r->head), len);
+	if (ofl)
+		*ofl = r->ofl[r->head];
 	r->head = (r->head + 1) % WIRE_MEM_SLOTS;
 	r->count--;
 	return (int)len;
@@ -82,6 +88,7 @@ static int mem_open(struct wire *w, const char *name)
 	(void)name;
 	if (!m)
 		return -ENOMEM;
+	m->rx.slot_size = m->tx.slot_size = WIRE_FRAME_MAX;
 	m->rx.data = malloc((size_t)WIRE_MEM_SLOTS * WIRE_FRAME_MAX);
 	m->tx.data = malloc((size_t)WIRE_MEM_SLOTS * WIRE_FRAME_MAX);
 	if (!m->rx.data || !m->tx.data) {
@@ -148,13 +155,29 @@ static int mem_recv(struct wire *w, uint8_t *buf, uint32_t cap)
 		return -ENETDOWN;
 	if (!m->up)
 		return -EAGAIN;		/* cable pulled: nothing arrives */
-	rc = ring_get(&m->rx, buf, cap);
+	rc = ring_get(&m->rx, buf, cap, NULL);
 	if (rc == -EMSGSIZE) {
 		/* Like a TAP read into a short buffer: the frame is lost. */
 		m->rx.head = (m->rx.head + 1) % WIRE_MEM_SLOTS;
 		m->rx.count--;
 	}
 	return rc;
+}
+
+/* With offloads (the harness's end only): what each frame left to the wire is kept
+ * for wire_mem_collect_ofl, as a TAP with IFF_VNET_HDR hands it to the kernel. */
+static void mem_send_batch(struct wire *w, struct wire_txf *f, unsigned n)
+{
+	struct wmem *m = w->priv;
+
+	for (unsigned i = 0; i < n; i++) {
+		f[i].rc = mem_send(w, f[i].iov, f[i].niov, f[i].len);
+		if (f[i].rc == 0 && !m->peer && w->offloads) {
+			unsigned last = (m->tx.head + m->tx.count - 1) % WIRE_MEM_SLOTS;
+
+			m->tx.ofl[last] = f[i].ofl;
+		}
+	}
 }
 
 static int mem_link(struct wire *w)
@@ -184,6 +207,7 @@ const struct wire_class wire_mem_class = {
 	.close = mem_close,
 	.send = mem_send,
 	.recv = mem_recv,
+	.send_batch = mem_send_batch,
 	.link = mem_link,
 	.get_mtu = mem_get_mtu,
 	.get_mac = mem_get_mac,
@@ -216,7 +240,35 @@ int wire_mem_collect(struct wire *w, uint8_t *buf, uint32_t cap)
 
 	if (!m)
 		return -EINVAL;
-	return ring_get(&m->tx, buf, cap);
+	return ring_get(&m->tx, buf, cap, NULL);
+}
+
+int wire_mem_collect_ofl(struct wire *w, uint8_t *buf, uint32_t cap, struct wire_ofl *ofl)
+{
+	struct wmem *m = wm(w);
+
+	if (!m)
+		return -EINVAL;
+	return ring_get(&m->tx, buf, cap, ofl);
+}
+
+int wire_mem_set_offloads(struct wire *w)
+{
+	struct wmem *m = wm(w);
+	uint8_t *d;
+
+	if (!m || m->peer || m->tx.count)
+		return -EINVAL;
+	if (w->offloads)
+		return 0;
+	d = malloc((size_t)WIRE_MEM_SLOTS * WIRE_OFL_FRAME_MAX);
+	if (!d)
+		return -ENOMEM;
+	free(m->tx.data);
+	m->tx.data = d;
+	m->tx.slot_size = WIRE_OFL_FRAME_MAX;
+	w->offloads = true;
+	return 0;
 }
 
 void wire_mem_set_link(struct wire *w, bool up, bool gone)

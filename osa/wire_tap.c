@@ -2,7 +2,9 @@
  * (IFF_TAP | IFF_NO_PI, non-blocking), opened by name; link from IFF_UP and I/O errors.
  * Batches go through an io_uring (one io_uring_enter per batch, RWF_NOWAIT reads and
  * writes), or one read/writev per frame when io_uring is unavailable or
- * CPNET_TAP_IO=syscall (doc/osa.md). */
+ * CPNET_TAP_IO=syscall.  With IFF_VNET_HDR (unless CPNET_TAP_OFFLOAD=0) every frame
+ * carries a virtio-net header, so a large send or a checksum a guest left out goes to
+ * the host kernel unfinished (doc/osa.md). */
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
@@ -18,7 +20,28 @@
 #include <linux/if_tun.h>
 #include <linux/io_uring.h>
 
+#include "lib/be.h"
+#include "lib/csum.h"
 #include "osa/wire.h"
+
+/* The virtio-net header (legacy layout, the host's byte order) that prefixes every
+ * frame on a TAP with IFF_VNET_HDR. */
+#define VNET_HLEN 10u
+#define VNET_F_NEEDS_CSUM 1u
+#define VNET_GSO_NONE 0u
+#define VNET_GSO_TCPV4 1u
+#define VNET_GSO_TCPV6 4u
+#define VNET_GSO_ECN 0x80u
+
+struct vnet_hdr {
+	uint8_t flags;
+	uint8_t gso_type;
+	uint16_t hdr_len;
+	uint16_t gso_size;
+	uint16_t csum_start;
+	uint16_t csum_offset;
+};
+_Static_assert(sizeof(struct vnet_hdr) == VNET_HLEN, "virtio_net_hdr is 10 bytes");
 
 /* The io_uring of a TAP: WIRE_BATCH_MAX entries, drained completely by every batch
  * (each submission waits for all its completions), so SQE i is always slot i. */
@@ -37,6 +60,10 @@ struct wtap {
 	int ctl;			/* AF_INET datagram socket for the interface ioctls */
 	struct tap_uring *u;		/* NULL: one read/writev per frame */
 	unsigned rx_want;		/* reads to post per batch (follows what came) */
+	/* With a virtio-net header (w->offloads): each frame's header and its iovec with
+	 * the header in front, for a batch. */
+	struct vnet_hdr vh[WIRE_BATCH_MAX];
+	struct iovec viov[WIRE_BATCH_MAX][WIRE_IOV_MAX + 1];
 };
 
 static void ifreq_for(struct ifreq *ifr, const struct wire *w)
@@ -173,6 +200,13 @@ static void prep_rw(struct io_uring_sqe *q, uint8_t op, int fd, const void *addr
 	q->user_data = slot;
 }
 
+static bool vnet_wanted(void)
+{
+	const char *v = getenv("CPNET_TAP_OFFLOAD");
+
+	return !v || strcmp(v, "0");
+}
+
 static int tap_open(struct wire *w, const char *name)
 {
 	struct wtap *t;
@@ -190,7 +224,27 @@ static int tap_open(struct wire *w, const char *name)
 	memset(&ifr, 0, sizeof(ifr));
 	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	if (ioctl(w->fd, TUNSETIFF, &ifr) < 0) {
+	if (vnet_wanted()) {
+		/* Large sends and checksums to the kernel: it cuts and sums only where it
+		 * must (a local receiver takes a 64 KiB send whole and acknowledges it once).
+		 * What the kernel hands us stays finished (no TUNSETOFFLOAD features). */
+		ifr.ifr_flags |= IFF_VNET_HDR;
+		if (ioctl(w->fd, TUNSETIFF, &ifr) == 0 &&
+		    ioctl(w->fd, TUNSETVNETHDRSZ, &(int){ VNET_HLEN }) == 0 &&
+		    ioctl(w->fd, TUNSETOFFLOAD, 0UL) == 0) {
+			w->offloads = true;
+		} else {
+			/* A kernel or a TAP that refuses it: plain frames on a fresh fd. */
+			close(w->fd);
+			w->fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+			if (w->fd < 0) {
+				rc = -errno;
+				goto free_t;
+			}
+			ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+		}
+	}
+	if (!w->offloads && ioctl(w->fd, TUNSETIFF, &ifr) < 0) {
 		rc = -errno;
 		goto close_fd;
 	}
@@ -276,23 +330,96 @@ static int rx_result(struct wire *w, long n)
 	return -e;
 }
 
-static int tap_send(struct wire *w, const struct iovec *iov, unsigned niov, uint32_t len)
+/* The virtio-net header for what a frame left to the wire. */
+static void vnet_put(struct vnet_hdr *h, const struct wire_ofl *o)
+{
+	memset(h, 0, sizeof(*h));
+	if (o->csum_start) {
+		h->flags = VNET_F_NEEDS_CSUM;
+		h->csum_start = o->csum_start;
+		h->csum_offset = o->csum_offset;
+	}
+	if (o->gso) {
+		h->gso_type = (uint8_t)(o->gso == WIRE_GSO_TCP6 ? VNET_GSO_TCPV6 : VNET_GSO_TCPV4);
+		if (o->ecn)
+			h->gso_type |= VNET_GSO_ECN;
+		h->hdr_len = o->hdr_len;
+		h->gso_size = o->gso_size;
+	}
+}
+
+/* The iovec to write for frame i of a batch: with a virtio-net header, that in front. */
+static const struct iovec *tx_iov(struct wire *w, unsigned i, const struct iovec *iov,
+				  unsigned *niov, const struct wire_ofl *o)
+{
+	struct wtap *t = w->priv;
+
+	if (!w->offloads)
+		return iov;
+	if (*niov > WIRE_IOV_MAX)
+		*niov = WIRE_IOV_MAX;	/* the OSA never gathers more */
+	vnet_put(&t->vh[i], o);
+	t->viov[i][0] = (struct iovec){ &t->vh[i], VNET_HLEN };
+	memcpy(&t->viov[i][1], iov, *niov * sizeof(*iov));
+	++*niov;
+	return t->viov[i];
+}
+
+static int send_one(struct wire *w, const struct iovec *iov, unsigned niov,
+		    const struct wire_ofl *o)
 {
 	ssize_t n;
 
-	(void)len;
+	iov = tx_iov(w, 0, iov, &niov, o);
 	w->st.tx_syscalls++;
 	n = writev(w->fd, iov, (int)niov);
 	return tx_result(w, n >= 0 ? (long)n : -(long)errno);
 }
 
+static int tap_send(struct wire *w, const struct iovec *iov, unsigned niov, uint32_t len)
+{
+	(void)len;
+	return send_one(w, iov, niov, &(struct wire_ofl){ 0 });
+}
+
+/*
+ * A frame read behind a virtio-net header (n bytes in all): its length.  The kernel
+ * hands us finished frames (we asked for no offloads); a checksum it left to us
+ * anyway is written, a large receive (which it cannot send) is dropped as lost.
+ */
+static int vnet_strip(const struct vnet_hdr *h, uint8_t *buf, long n)
+{
+	uint32_t len, at;
+
+	if (n < (long)VNET_HLEN || h->gso_type != VNET_GSO_NONE)
+		return -EMSGSIZE;
+	len = (uint32_t)(n - VNET_HLEN);
+	if (h->flags & VNET_F_NEEDS_CSUM) {
+		at = (uint32_t)h->csum_start + h->csum_offset;
+		if (h->csum_start >= len || at + 2 > len)
+			return -EMSGSIZE;
+		be_put16(buf + at, 0);
+		be_put16(buf + at, (uint16_t)~csum_fold(csum_add(0, buf + h->csum_start,
+								 len - h->csum_start)));
+	}
+	return (int)len;
+}
+
 static int tap_recv(struct wire *w, uint8_t *buf, uint32_t cap)
 {
+	struct vnet_hdr h;
+	struct iovec iov[2] = { { &h, VNET_HLEN }, { buf, cap } };
 	ssize_t n;
+	int r;
 
 	w->st.rx_syscalls++;
-	n = read(w->fd, buf, cap);
-	return rx_result(w, n >= 0 ? (long)n : -(long)errno);
+	if (!w->offloads) {
+		n = read(w->fd, buf, cap);
+		return rx_result(w, n >= 0 ? (long)n : -(long)errno);
+	}
+	n = readv(w->fd, iov, 2);
+	r = rx_result(w, n >= 0 ? (long)n : -(long)errno);
+	return r < 0 ? r : vnet_strip(&h, buf, n);
 }
 
 /* The ring failed (it should not): plain system calls from now on. */
@@ -309,8 +436,12 @@ static void tap_send_batch(struct wire *w, struct wire_txf *f, unsigned n)
 	unsigned i;
 
 	if (t->u && n > 1) {
-		for (i = 0; i < n; i++)
-			prep_rw(&t->u->sqes[i], IORING_OP_WRITEV, w->fd, f[i].iov, f[i].niov, i);
+		for (i = 0; i < n; i++) {
+			unsigned niov = f[i].niov;
+			const struct iovec *iov = tx_iov(w, i, f[i].iov, &niov, &f[i].ofl);
+
+			prep_rw(&t->u->sqes[i], IORING_OP_WRITEV, w->fd, iov, niov, i);
+		}
 		w->st.tx_syscalls++;
 		if (uring_run(t->u, n, res) < 0) {
 			/* Nothing is known about which went out: count them as not sent. */
@@ -329,14 +460,14 @@ static void tap_send_batch(struct wire *w, struct wire_txf *f, unsigned n)
 		uring_lost(t);
 	}
 	for (i = 0; i < n; i++)
-		f[i].rc = tap_send(w, f[i].iov, f[i].niov, f[i].len);
+		f[i].rc = send_one(w, f[i].iov, f[i].niov, &f[i].ofl);
 }
 
 static int tap_recv_batch(struct wire *w, uint8_t *const *bufs, uint32_t cap, unsigned n,
 			  int *lens)
 {
 	struct wtap *t = w->priv;
-	struct iovec iov[WIRE_BATCH_MAX];
+	struct iovec iov[WIRE_BATCH_MAX][2];
 	int res[WIRE_BATCH_MAX];
 	unsigned done = 0, m, i, got;
 
@@ -345,9 +476,12 @@ static int tap_recv_batch(struct wire *w, uint8_t *const *bufs, uint32_t cap, un
 	while (t->u && done < n) {
 		m = t->rx_want < n - done ? t->rx_want : n - done;
 		for (i = 0; i < m; i++) {
-			iov[i].iov_base = bufs[done + i];
-			iov[i].iov_len = cap;
-			prep_rw(&t->u->sqes[i], IORING_OP_READV, w->fd, &iov[i], 1, i);
+			unsigned k = 0;
+
+			if (w->offloads)
+				iov[i][k++] = (struct iovec){ &t->vh[i], VNET_HLEN };
+			iov[i][k++] = (struct iovec){ bufs[done + i], cap };
+			prep_rw(&t->u->sqes[i], IORING_OP_READV, w->fd, iov[i], k, i);
 		}
 		w->st.rx_syscalls++;
 		if (uring_run(t->u, m, res) < 0) {
@@ -366,6 +500,8 @@ static int tap_recv_batch(struct wire *w, uint8_t *const *bufs, uint32_t cap, un
 		for (i = 0; i < m; i++) {
 			int r = rx_result(w, res[i]);
 
+			if (r >= 0 && w->offloads)
+				r = vnet_strip(&t->vh[i], bufs[done + i], r);
 			lens[done + i] = r;
 			if (r < 0 && r != -EMSGSIZE && r != -EAGAIN)
 				return done + i ? (int)(done + i) : r;	/* seen again next poll */

@@ -7,11 +7,14 @@
 #   tap     0A00-0A02 CPNIC port=tap:, layer 2
 #   vswip   0700-0702 CPNIC on cpnetd's IP VSWITCH, layer 3
 #   vsweth  0600-0602 CPNIC on cpnetd's ETHERNET VSWITCH, layer 2
+#   cpnet.ofl=1: the CPNICs' checksum, scatter-gather and TSO offloads on (/bin/ofl); the
+#   state each interface ends with is printed ("OFL IF rx=1 tx=1 sg=1 tso=1").
 # The host drives every measurement (bench/guest_bench.py); this init only prints
 # "CPNET-GUEST: agent ready" once all NICs are up and the agent listens.
 . /etc/cpnet-guest.sh
 guest_setup
 NICS=$(sed -n 's/.*cpnet\.nics=\([^ ]*\).*/\1/p' /proc/cmdline | tr ',' ' ')
+OFL=$(sed -n 's/.*cpnet\.ofl=\([01]\).*/\1/p' /proc/cmdline)
 say "CPNET-GUEST: bench init, kernel $(uname -r), nics $NICS"
 if ! load_modules > /tmp/insmod.log; then
 	cat /tmp/insmod.log
@@ -37,6 +40,11 @@ for n in $NICS; do
 	echo "$IF" > "/tmp/if.$p"
 	ip addr add "$addr" dev "$IF" || guest_done "FAIL ip addr add $addr on $p"
 	ip link set "$IF" up || { dump_dmesg 10; guest_done "FAIL link up $p"; }
+	if [ "$OFL" = 1 ] && [ "$p" != lcs ]; then
+		/bin/ofl "$IF" on > /tmp/ofl.log 2>&1
+		/bin/ofl "$IF" > /tmp/ofl.log 2>&1 || guest_done "FAIL ofl $IF: $(cat /tmp/ofl.log)"
+		say "CPNET-GUEST: $p $(cat /tmp/ofl.log)"
+	fi
 	say "CPNET-GUEST: up $p $IF $addr mtu $(cat "/sys/class/net/$IF/mtu")"
 done
 nc -ll -p 7000 -e /bin/sh /etc/bench-agent.sh &

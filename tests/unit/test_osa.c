@@ -5,6 +5,7 @@
 #include "driver/guest.h"
 #include "lib/be.h"
 #include "lib/csum.h"
+#include "lib/tso.h"
 #include "osa/osa.h"
 #include "qeth/qhdr.h"
 #include "tests/tcheck.h"
@@ -1366,6 +1367,120 @@ TEST(osa_l2_guest_offloads_finished_before_the_wire)
 	REQUIRE(n == (int)len);
 	REQUIRE(csum_parse(got, (uint32_t)n, true, &cp) == 0);
 	CHECK(csum_verify(got, &cp));
+	rig_down(r);
+	free(r);
+}
+
+/* Send a layer-3 large send as Linux's qeth does (IPv4 total length and header checksum
+ * 0, TCP checksum field not the adapter's business): pay payload bytes, MSS 1400. */
+static bool l3_large_send(struct rig *r, uint8_t *fr, uint32_t pay, uint32_t seq)
+{
+	uint8_t raw[QHDR_TSO_HDR_SIZE];
+	uint32_t len = 20 + 32 + pay;
+	struct qdio_span sp = { fr, len };
+	struct qhdr h;
+
+	memset(fr, 0, 52);
+	fr[0] = 0x45;
+	fr[8] = 64;
+	fr[9] = 6;
+	memcpy(fr + 12, g_ip, 4);
+	memcpy(fr + 16, far_ip, 4);
+	be_put16(fr + 20, 33000);
+	be_put16(fr + 22, 5001);
+	be_put32(fr + 24, seq);
+	fr[32] = 0x80;			/* 32-byte TCP header: 12 bytes of options */
+	fr[33] = 0x18;
+	be_put16(fr + 36, 0xBEEF);
+	memcpy(fr + 40, "\x01\x01\x08\x0a\x00\x00\x00\x01\x00\x00\x00\x02", 12);
+	for (uint32_t k = 52; k < len; k++)
+		fr[k] = (uint8_t)(k * 7 + seq);
+	memset(&h, 0, sizeof(h));
+	h.id = QHDR_ID_L3_TSO;
+	h.l3.flags = QHDR_L3_CAST_UCAST;
+	h.l3.length = (uint16_t)len;
+	memcpy(h.l3.addr + QHDR_L3_ADDR_V4, far_ip, 4);
+	h.tso.type = QHDR_TSO_TYPE;
+	h.tso.version = QHDR_TSO_VERSION;
+	h.tso.mss = 1400;
+	h.tso.proto_hlen = 52;
+	h.tso.payload_len = pay;
+	return qhdr_encode(&h, raw, sizeof(raw)) == QHDR_TSO_HDR_SIZE &&
+	       qdrv_sendv_hdr(&r->i->drv, raw, QHDR_TSO_HDR_SIZE, &sp, 1, len) == 0 &&
+	       qdrv_flush(&r->i->drv) >= 0;
+}
+
+/* A wire that finishes offloads itself (a TAP with IFF_VNET_HDR: the host kernel) gets
+ * a large send whole: one frame with the headers of the whole frame and the checksum
+ * field holding the pseudo-header sum; cut the way the kernel cuts it, every segment is
+ * right.  One whose next hop is still being resolved waits as ordinary segments. */
+TEST(osa_l3_large_send_goes_whole_to_a_wire_with_offloads)
+{
+	struct rig *r = calloc(1, sizeof(*r));
+	static uint8_t fr[8000], got[WIRE_OFL_FRAME_MAX], seg[2048];
+	struct wire_ofl ofl;
+	struct csum_pkt cp;
+	struct tso ts;
+	uint32_t off = 0;
+	int n, segs = 0, frames = 0;
+
+	REQUIRE(r);
+	REQUIRE(rig_up(t, r, 3) == 0);
+	while (wire_mem_collect(&r->o.wire, got, sizeof(got)) > 0)
+		;
+	REQUIRE(wire_mem_set_offloads(&r->o.wire) == 0);
+
+	/* Next hop unknown: an ARP request goes out, the send waits as 5 segments. */
+	REQUIRE(l3_large_send(r, fr, 6000, 1000));
+	CHECK_EQ(r->o.st.tx_offloaded, 0);
+	CHECK_EQ(r->o.st.arp_queued, 5);
+	n = wire_mem_collect_ofl(&r->o.wire, got, sizeof(got), &ofl);
+	REQUIRE(n >= 42);
+	CHECK_EQ(be_get16(got + 12), 0x0806);
+	CHECK_EQ(ofl.csum_start, 0);
+	REQUIRE(wire_mem_inject(&r->o.wire, seg,
+				mk_arp(seg, 2, osa_mac, far_mac, far_ip, osa_mac, g_ip)) == 0);
+	osa_poll(&r->o, 64);
+	while ((n = wire_mem_collect_ofl(&r->o.wire, got, sizeof(got), &ofl)) > 0) {
+		REQUIRE(csum_parse(got, (uint32_t)n, true, &cp) == 0);
+		CHECK(csum_verify(got, &cp));
+		CHECK_EQ(ofl.csum_start, 0);
+		CHECK(n <= 14 + 1500);
+		segs++;
+	}
+	CHECK_EQ(segs, 5);		/* 6000 = 4 * 1400 + 400 */
+
+	/* Resolved: the next one goes whole. */
+	REQUIRE(l3_large_send(r, fr, 6000, 7000));
+	while ((n = wire_mem_collect_ofl(&r->o.wire, got, sizeof(got), &ofl)) > 0) {
+		frames++;
+		REQUIRE(n == 14 + 52 + 6000);
+		CHECK_MEM(got, far_mac, 6);
+		CHECK_EQ(be_get16(got + 14 + 2), 52 + 6000);	/* the IPv4 length, set */
+		REQUIRE(csum_parse(got, (uint32_t)n, true, &cp) == 0);
+		CHECK_EQ(csum_fold(csum_add(0, got + 14, 20)), 0xFFFF);	/* header checksum */
+		CHECK_EQ(ofl.gso, WIRE_GSO_TCP4);
+		CHECK_EQ(ofl.gso_size, 1400);
+		CHECK_EQ(ofl.hdr_len, 14 + 52);
+		CHECK_EQ(ofl.csum_start, 14 + 20);
+		CHECK_EQ(ofl.csum_offset, 16);
+		CHECK_EQ(be_get16(got + 14 + 20 + 16), csum_fold(csum_pseudo(&cp, 32 + 6000)));
+		CHECK_MEM(got + 14 + 52, fr + 52, 6000);
+		/* Cut it as the kernel would: every segment's checksums right. */
+		REQUIRE(tso_init(&ts, got, (uint32_t)n, true, ofl.gso_size, true) == 0);
+		segs = 0;
+		while ((n = tso_next(&ts, seg, sizeof(seg))) > 0) {
+			REQUIRE(csum_parse(seg, (uint32_t)n, true, &cp) == 0);
+			CHECK(csum_verify(seg, &cp));
+			CHECK_MEM(seg + 66, fr + 52 + off, (size_t)n - 66);
+			off += (uint32_t)n - 66;
+			segs++;
+		}
+	}
+	CHECK_EQ(frames, 1);
+	CHECK_EQ(segs, 5);
+	CHECK_EQ(off, 6000);
+	CHECK_EQ(r->o.st.tx_offloaded, 1);
 	rig_down(r);
 	free(r);
 }

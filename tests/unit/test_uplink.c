@@ -475,8 +475,10 @@ static uint32_t mk_tcp(uint8_t *b, const uint8_t src[6], uint32_t pay, bool udp)
 }
 
 /* What guests leave to the adapter is done before the wire: a large send leaves as
- * MSS-sized segments with every checksum right, a left-out checksum is written. */
-TEST(uplink_outbound_large_send_segmented_checksums_completed)
+ * MSS-sized segments with every checksum right, a left-out checksum is written.  With
+ * the OSA's transmit assists on (the controller starts them) CP hands the frame to the
+ * OSA as it came and the OSA finishes it; without them CP's uplink finishes it. */
+static void large_send_case(struct tctx *t, bool assists)
 {
 	struct ufx *f = ufx_new();
 	static uint8_t fr[20000], got[2048];
@@ -495,6 +497,9 @@ TEST(uplink_outbound_large_send_segmented_checksums_completed)
 	w = uwire(f, f->sw->c[f->sw->active].dev->rdev);
 	while (wire_mem_collect(w, got, sizeof(got)) > 0)
 		;
+	REQUIRE(f->sw->c[f->sw->active].data->tx_ofl4 == (QDRV_OFL_CSUM | QDRV_OFL_TSO));
+	if (!assists)
+		f->sw->c[f->sw->active].data->tx_ofl4 = f->sw->c[f->sw->active].data->tx_ofl6 = 0;
 	len = mk_tcp(fr, g1->nics[0]->mac, 10000, false);
 	memset(&h, 0, sizeof(h));
 	h.id = QHDR_ID_L2_TSO;
@@ -526,7 +531,8 @@ TEST(uplink_outbound_large_send_segmented_checksums_completed)
 	}
 	CHECK_EQ(segs, 7);		/* 10000 = 6 * 1448 + 1312 */
 	CHECK_EQ(off, 10000);
-	CHECK_EQ(f->sw->st.tx_segmented, 1);
+	CHECK_EQ(f->sw->st.tx_segmented, assists ? 0 : 1);
+	CHECK_EQ(f->sw->st.tx_offloaded, assists ? 1 : 0);
 
 	/* UDP with the checksum left out (flags[1] 0x20|0x40): written on the way out. */
 	len = mk_tcp(fr, g1->nics[0]->mac, 501, true);
@@ -550,6 +556,68 @@ TEST(uplink_outbound_large_send_segmented_checksums_completed)
 		CHECK(csum_verify(got, &cp));
 		CHECK(be_get16(got + 40) != 0xBEEF);
 	}
-	CHECK_EQ(f->sw->st.tx_completed, 1);
+	CHECK_EQ(f->sw->st.tx_completed, assists ? 0 : 1);
+	CHECK_EQ(f->sw->st.tx_offloaded, assists ? 2 : 0);
+	ufx_free(f);
+}
+
+TEST(uplink_outbound_large_send_segmented_checksums_completed)
+{
+	large_send_case(t, false);
+}
+
+TEST(uplink_outbound_large_send_finished_by_the_osa_with_assists)
+{
+	large_send_case(t, true);
+}
+
+/* An OSA whose wire finishes offloads itself (a TAP with IFF_VNET_HDR) gets the large
+ * send from CP whole and puts it on the wire whole, for the host kernel to cut. */
+TEST(uplink_outbound_large_send_whole_to_a_wire_with_offloads)
+{
+	struct ufx *f = ufx_new();
+	static uint8_t fr[20000], got[WIRE_OFL_FRAME_MAX];
+	uint8_t raw[QHDR_TSO_HDR_SIZE];
+	struct wire_ofl ofl;
+	struct qdio_span sp;
+	struct csum_pkt cp;
+	struct wire *w;
+	struct qhdr h;
+	struct vm *g1;
+	uint32_t len;
+	int n;
+
+	REQUIRE(f != NULL);
+	g1 = vm_of(f, "LINUX01");
+	w = uwire(f, f->sw->c[f->sw->active].dev->rdev);
+	while (wire_mem_collect(w, got, sizeof(got)) > 0)
+		;
+	REQUIRE(wire_mem_set_offloads(w) == 0);
+	len = mk_tcp(fr, g1->nics[0]->mac, 10000, false);
+	memset(&h, 0, sizeof(h));
+	h.id = QHDR_ID_L2_TSO;
+	h.l2.flags2 = QHDR_L2_UCAST;
+	h.l2.pkt_len = (uint16_t)len;
+	h.tso.type = QHDR_TSO_TYPE;
+	h.tso.version = QHDR_TSO_VERSION;
+	h.tso.mss = 1448;
+	h.tso.proto_hlen = 66;
+	h.tso.payload_len = len - 66;
+	REQUIRE(qhdr_encode(&h, raw, sizeof(raw)) == QHDR_TSO_HDR_SIZE);
+	sp = (struct qdio_span){ fr, len };
+	REQUIRE(qdrv_sendv_hdr(drv_of(f, "LINUX01"), raw, QHDR_TSO_HDR_SIZE, &sp, 1, len) == 0);
+	REQUIRE(qdrv_flush(drv_of(f, "LINUX01")) > 0);
+	uplink_poll(f->cp.up);
+	n = wire_mem_collect_ofl(w, got, sizeof(got), &ofl);
+	REQUIRE(n == (int)len);
+	CHECK_MEM(got + 66, fr + 66, 10000);
+	CHECK_EQ(ofl.gso, WIRE_GSO_TCP4);
+	CHECK_EQ(ofl.gso_size, 1448);
+	CHECK_EQ(ofl.hdr_len, 66);
+	CHECK_EQ(ofl.csum_start, 34);
+	REQUIRE(csum_parse(got, (uint32_t)n, true, &cp) == 0);
+	CHECK_EQ(be_get16(got + 50), csum_fold(csum_pseudo(&cp, 32 + 10000)));
+	CHECK_EQ(wire_mem_collect(w, got, sizeof(got)), -EAGAIN);	/* nothing else */
+	CHECK_EQ(f->sw->st.tx_offloaded, 1);
 	ufx_free(f);
 }
