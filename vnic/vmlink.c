@@ -563,8 +563,17 @@ static int recv_one(struct vmlink *l, int wait_ms, size_t *len, int fds[VML_MAX_
 	return 1;
 }
 
-/* How long (µs) one port_tx of the VM's side may wait for room in a full ring. */
-#define VML_TX_WAIT_US 20000u
+/* Nanoseconds, monotonic (vDSO: no syscall). */
+static uint64_t now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
+/* How long (ms) the VM's side waits for room in a full ring while cpnetd frees none. */
+#define VML_TX_STALL_MS 100u
 
 /* Put one frame in the ring, encoded as a VML_FRAME message straight from its spans
  * (this side's one copy).  0, -EAGAIN (full), -EPIPE (broken), -ENOSPC (too big). */
@@ -590,27 +599,35 @@ static void vm_tx(void *peer, struct port *from, const struct pframe *f, unsigne
 
 	(void)from;
 	if (l->ring_tx) {
-		unsigned waited_us = 0;
+		uint64_t stall_since = 0;
 
 		/* n descriptors, one publish, at most one doorbell. */
 		for (unsigned i = 0; i < n; i++) {
 			int rc = ring_put(l, vn->vdev, &f[i]);
 
-			/* The VM's side only: a full ring holds the guest's SIGA a while
-			 * (what a real adapter's backpressure does to a burst) instead of
-			 * dropping at once; cpnetd was rung by the publish.  Bounded, so a
-			 * stuck cpnetd costs a port_tx VML_TX_WAIT_US at most, then drops.
+			/* The VM's side only: a full ring holds the guest's SIGA (what a
+			 * real adapter's backpressure does to a burst) instead of dropping;
+			 * cpnetd was rung by the publish.  As long as cpnetd frees slots the
+			 * wait goes on, however slowly it drains (a loaded machine); one
+			 * that frees none for VML_TX_STALL_MS (stuck, stopped) costs a
+			 * port_tx that long, then the rest is dropped and counted.
 			 * cpnetd's side never waits: its one thread serves every VM. */
-			while (rc == -EAGAIN && !l->cp_side && waited_us < VML_TX_WAIT_US) {
+			while (rc == -EAGAIN && !l->cp_side) {
 				struct timespec ts = { 0, 100 * 1000 };
+				uint64_t now = now_ns() / 1000000u;
 
+				if (!stall_since)
+					stall_since = now;
+				else if (now - stall_since >= VML_TX_STALL_MS)
+					break;
 				shr_tx_publish(&l->ring);
 				nanosleep(&ts, NULL);
-				waited_us += 100;
 				rc = ring_put(l, vn->vdev, &f[i]);
 			}
 			if (rc < 0)
 				port_count_drop(vn->nicport, PD_NOBUF, false, 1);
+			else if (stall_since)
+				stall_since = 0;	/* progress: a new stall starts afresh */
 		}
 		shr_tx_publish(&l->ring);
 		return;
@@ -1160,15 +1177,6 @@ static void drop_rest(struct vmlink *l, struct mmsghdr *mm, int from, int n)
 
 		close_fds(more, take_fds(&mm[j].msg_hdr, more));
 	}
-}
-
-/* Nanoseconds, monotonic (vDSO: no syscall). */
-static uint64_t now_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
 }
 
 #define SOCK_BUSY_NS 1000000ull	/* while the ring is busy, the socket once per ms */
