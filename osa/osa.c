@@ -235,7 +235,7 @@ static int emit(struct osa *o, const uint8_t *hdr, uint32_t hlen, const struct q
 	struct osa_txb *t = o->txb;
 	struct iovec *iov;
 	unsigned k = 0;
-	uint32_t left = plen;
+	uint32_t left = plen, skipped = skip;
 
 	if (hlen > OSA_TX_HDR) {
 		tx_drop(o, OSA_D_BADFRAME);
@@ -283,9 +283,9 @@ static int emit(struct osa *o, const uint8_t *hdr, uint32_t hlen, const struct q
 		 * the OSA put in place of its first `skip` bytes. */
 		struct wire_ofl w = *o->tx_ofl;
 
-		w.csum_start = (uint16_t)(w.csum_start - skip + hlen);
+		w.csum_start = (uint16_t)(w.csum_start - skipped + hlen);
 		if (w.gso)
-			w.hdr_len = (uint16_t)(w.hdr_len - skip + hlen);
+			w.hdr_len = (uint16_t)(w.hdr_len - skipped + hlen);
 		t->f[t->n].ofl = w;
 		o->st.tx_offloaded++;
 	}

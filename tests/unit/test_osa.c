@@ -1484,3 +1484,105 @@ TEST(osa_l3_large_send_goes_whole_to_a_wire_with_offloads)
 	rig_down(r);
 	free(r);
 }
+
+/* The same for IPv6 in layer 3 (Linux sends it as a passthrough frame, its own Ethernet
+ * header first, which the OSA replaces): whole to the wire once the host is resolved. */
+TEST(osa_l3_ipv6_large_send_goes_whole_to_a_wire_with_offloads)
+{
+	struct rig *r = calloc(1, sizeof(*r));
+	static uint8_t fr[8000], got[WIRE_OFL_FRAME_MAX], seg[2048];
+	uint8_t raw[QHDR_TSO_HDR_SIZE];
+	uint32_t pay = 5000, len = 14 + 40 + 20 + pay, off = 0;
+	struct qdio_span sp = { fr, len };
+	struct wire_ofl ofl;
+	struct csum_pkt cp;
+	struct qhdr h;
+	struct tso ts;
+	int n, segs = 0, frames = 0;
+
+	REQUIRE(r);
+	REQUIRE(rig_up6(t, r) == 0);
+	while (wire_mem_collect(&r->o.wire, got, sizeof(got)) > 0)
+		;
+	REQUIRE(wire_mem_set_offloads(&r->o.wire) == 0);
+	r->far.w = NULL;	/* this test reads the wire itself */
+	memset(fr, 0, 74);
+	memcpy(fr, far_mac, 6);
+	memcpy(fr + 6, r->i->drv.mac, 6);
+	be_put16(fr + 12, 0x86DD);
+	fr[14] = 0x60;
+	be_put16(fr + 18, (uint16_t)(20 + pay));
+	fr[20] = 6;
+	fr[21] = 64;
+	memcpy(fr + 22, g6, 16);
+	memcpy(fr + 38, far6, 16);
+	be_put16(fr + 54, 33000);
+	be_put16(fr + 56, 5001);
+	be_put32(fr + 58, 500);
+	fr[66] = 0x50;
+	fr[67] = 0x10;
+	for (uint32_t k = 74; k < len; k++)
+		fr[k] = (uint8_t)(k * 5);
+	memset(&h, 0, sizeof(h));
+	h.id = QHDR_ID_L3_TSO;
+	h.l3.flags = QHDR_L3_IPV6 | QHDR_L3_PASSTHRU | QHDR_L3_CAST_UCAST;
+	h.l3.length = (uint16_t)len;
+	memcpy(h.l3.addr, far6, 16);
+	h.tso.type = QHDR_TSO_TYPE;
+	h.tso.version = QHDR_TSO_VERSION;
+	h.tso.mss = 1200;
+	h.tso.proto_hlen = 74;
+	h.tso.payload_len = pay;
+	REQUIRE(qhdr_encode(&h, raw, sizeof(raw)) == QHDR_TSO_HDR_SIZE);
+	/* Unresolved: the OSA solicits the host, the send waits as segments. */
+	REQUIRE(qdrv_sendv_hdr(&r->i->drv, raw, QHDR_TSO_HDR_SIZE, &sp, 1, len) == 0);
+	REQUIRE(qdrv_flush(&r->i->drv) >= 0);
+	CHECK_EQ(r->o.st.arp_queued, 5);
+	CHECK_EQ(r->o.st.nd_ns_tx, 1);
+	while (wire_mem_collect(&r->o.wire, got, sizeof(got)) > 0)
+		;
+	{
+		uint8_t b[32], na[128];
+
+		REQUIRE(wire_mem_inject(&r->o.wire, na,
+					mk_icmp6(na, osa_mac, far_mac, far6, g6, 255, b,
+						 nd_body(b, 136, 0x60, far6, 2, far_mac))) == 0);
+	}
+	osa_poll(&r->o, 64);
+	while ((n = wire_mem_collect_ofl(&r->o.wire, got, sizeof(got), &ofl)) > 0) {
+		CHECK_EQ(ofl.gso, WIRE_GSO_NONE);
+		segs++;
+	}
+	CHECK_EQ(segs, 5);
+	segs = 0;
+	/* Resolved: whole. */
+	REQUIRE(qdrv_sendv_hdr(&r->i->drv, raw, QHDR_TSO_HDR_SIZE, &sp, 1, len) == 0);
+	REQUIRE(qdrv_flush(&r->i->drv) >= 0);
+	while ((n = wire_mem_collect_ofl(&r->o.wire, got, sizeof(got), &ofl)) > 0) {
+		frames++;
+		REQUIRE(n == (int)len);
+		CHECK_MEM(got, far_mac, 6);
+		CHECK_MEM(got + 6, osa_mac, 6);
+		CHECK_EQ(be_get16(got + 18), 20 + pay);
+		CHECK_EQ(ofl.gso, WIRE_GSO_TCP6);
+		CHECK_EQ(ofl.gso_size, 1200);
+		CHECK_EQ(ofl.hdr_len, 74);
+		CHECK_EQ(ofl.csum_start, 54);
+		CHECK_EQ(ofl.csum_offset, 16);
+		REQUIRE(csum_parse(got, (uint32_t)n, true, &cp) == 0);
+		CHECK_EQ(be_get16(got + 70), csum_fold(csum_pseudo(&cp, 20 + pay)));
+		REQUIRE(tso_init(&ts, got, (uint32_t)n, true, ofl.gso_size, true) == 0);
+		while ((n = tso_next(&ts, seg, sizeof(seg))) > 0) {
+			REQUIRE(csum_parse(seg, (uint32_t)n, true, &cp) == 0);
+			CHECK(csum_verify(seg, &cp));
+			CHECK_MEM(seg + 74, fr + 74 + off, (size_t)n - 74);
+			off += (uint32_t)n - 74;
+			segs++;
+		}
+	}
+	CHECK_EQ(frames, 1);
+	CHECK_EQ(segs, 5);		/* 5000 = 4 * 1200 + 200 */
+	CHECK_EQ(off, pay);
+	rig_down(r);
+	free(r);
+}
