@@ -347,6 +347,10 @@ static void uplink_details(struct cp *cp, const struct lanbk *lan, struct out *o
 	out_line(o, "    TX Packets: %-10" PRIu64 " Discarded: %-10" PRIu64 " Errors: %" PRIu64,
 		 s->st.tx_pkts, s->st.tx_discards + osa_tx, s->st.tx_errors);
 	out_line(o, "    RX Bytes: %-20" PRIu64 " TX Bytes: %" PRIu64, s->st.rx_bytes, s->st.tx_bytes);
+	/* What guests left to the adapter: handed to the OSA (its assists on), or done
+	 * by CP (checksums written, large sends cut). */
+	out_line(o, "    TX Offloads: %" PRIu64 " to the OSA  %" PRIu64 " checksummed  %" PRIu64
+		 " cut by CP", s->st.tx_offloaded, s->st.tx_completed, s->st.tx_segmented);
 	if (c->dev && c->dev->osa)
 		for (unsigned k = 0; k < OSA_D_NR; k++)
 			if (c->dev->osa->st.rx_drop[k])

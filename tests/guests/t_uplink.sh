@@ -425,6 +425,14 @@ for sw in VSWIP VSWETH; do
 	[ "${rx:-0}" -ge 10 ] && [ "${tx:-0}" -ge 10 ] ||
 		fail "q vswitch $sw: uplink RX '${rx:-}' TX '${tx:-}' (see $W/q-$sw.txt)"
 	counts="${counts:+$counts, }$sw rx $rx tx $tx"
+	if [ ${#ADD[@]} -gt 0 ]; then
+		# Offloads on: the guest's large sends and checksums went to the OSA as they
+		# came (its assists on), for the host kernel to finish (IFF_VNET_HDR).
+		ofl=$(sed -n 's/^    TX Offloads: \([0-9]*\) to the OSA .*/\1/p' <<<"$OUT")
+		[ "${ofl:-0}" -gt 0 ] ||
+			fail "q vswitch $sw: nothing handed to the OSA with offloads on (see $W/q-$sw.txt)"
+		counts="$counts offloaded $ofl"
+	fi
 done
 n=$(sed -n 's/^    OSA discarded (IP not registered): \([0-9]*\)$/\1/p' "$W/q-VSWIP.txt")
 n=$((${n:-0} - unreg0))
