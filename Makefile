@@ -13,9 +13,9 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototyp
 CFLAGS  ?= -O2 -g
 ALL_CFLAGS  = -std=gnu11 $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) -I. -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(EXTRA_LDFLAGS)
-LIBS    := -lpthread
+LIBS    := -lpthread -lz
 
-MODULES := lib css qeth qdio vnic driver vswitch controller osa cmds cp
+MODULES := lib css qeth qdio vnic driver vswitch controller osa cmds cp apps
 LIB_SRCS ?= $(filter-out %_main.c,$(wildcard $(addsuffix /*.c,$(MODULES))))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIBCPNET := $(BUILD)/libcpnet.a
@@ -106,7 +106,7 @@ fuzz-lib:
 $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c fuzz-lib
 	@mkdir -p $(dir $@)
 	clang -std=gnu11 -g -O1 -I. -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	  -o $@ $< $(FUZZ_LIB)
+	  -o $@ $< $(FUZZ_LIB) -lz
 # CI: replay the committed corpus (tests/fuzz/corpus/<target>), then a short bounded run.
 fuzz-smoke: fuzz
 	@tests/fuzz/smoke.sh $(FUZZ_BINS)

@@ -10,6 +10,7 @@
 #include "cp/uplink.h"
 #include "lib/cpnet.h"
 #include "vswitch/switch.h"
+#include "vswitch/trace.h"
 
 void fmt_mac(char out[18], const uint8_t m[6])
 {
@@ -50,6 +51,13 @@ void cp_free(struct cp *cp)
 	if (cp->up)
 		uplinks_free(cp->up);
 	cp->stopping = true;
+	/* Traces first: their files get their last frames and trailers. */
+	while (cp->traces) {
+		struct trace *t = cp->traces;
+
+		cp->traces = t->next;
+		trace_free(t);
+	}
 	while (cp->nvms)
 		cp_logoff(cp, cp->vms[cp->nvms - 1]);
 	free(cp->vms);

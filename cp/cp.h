@@ -87,6 +87,7 @@ struct cp_rdev {
 };
 
 struct uplinks;
+struct trace;
 
 /*
  * Which system this cpnetd is, for SYSTEM CONFIG record qualifiers ("ZVMTEST: ...").
@@ -133,6 +134,12 @@ struct cp {
 	/* cpnetd is stopping: remote VMs are told so in their LOGOFF and log on again
 	 * when it is back (vmlink VML_LOGOFF_SHUTDOWN); set by the server's shutdown. */
 	bool stopping;
+	/* TRACE START / STOP (cmds/trace.c): the operator's LAN traces, newest first;
+	 * their files go into trace_dir (cpnetd --trace-dir, default its working
+	 * directory; NULL: TRACE START refused, so that a CP in a fuzzer writes no files). */
+	struct trace *traces;
+	unsigned ntraces, next_trace;
+	const char *trace_dir;
 };
 
 int cp_init(struct cp *cp, uint64_t seed);
