@@ -9,7 +9,11 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
+#if CPNET_HAVE_ZLIB
 #include <zlib.h>
+#else
+typedef void *gzFile;
+#endif
 
 #include "lib/be.h"
 #include "lib/cpnet.h"
@@ -149,6 +153,7 @@ static int out(struct pcapw *w, const void *p, size_t n)
 	if (w->err)
 		return w->err;
 	w->file_bytes += n;
+#if CPNET_HAVE_ZLIB
 	if (w->gz) {
 		/* gzwrite takes an unsigned length; frames are far below that. */
 		if (n && gzwrite(w->gz, p, (unsigned)n) != (int)n) {
@@ -159,6 +164,7 @@ static int out(struct pcapw *w, const void *p, size_t n)
 		}
 		return w->err;
 	}
+#endif
 	if (w->nbuf + n > BUF_SIZE) {
 		w->err = flush_plain(w);
 		if (w->err)
@@ -187,6 +193,7 @@ static int file_close(struct pcapw *w)
 {
 	int rc = 0;
 
+#if CPNET_HAVE_ZLIB
 	if (w->gz) {
 		int zr = gzclose(w->gz);
 
@@ -195,6 +202,7 @@ static int file_close(struct pcapw *w)
 			w->err = zr == Z_ERRNO && errno ? -errno : -EIO;
 		return w->err;
 	}
+#endif
 	if (w->fd >= 0) {
 		if (!w->err)
 			w->err = flush_plain(w);
@@ -296,6 +304,7 @@ static int file_open(struct pcapw *w)
 	w->fd = open(name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (w->fd < 0)
 		return -errno;
+#if CPNET_HAVE_ZLIB
 	if (w->o.gzip) {
 		/* gzdopen owns the fd from here (gzclose closes it). */
 		w->gz = gzdopen(w->fd, "wb1");
@@ -311,6 +320,7 @@ static int file_open(struct pcapw *w)
 			return -ENOMEM;
 		}
 	}
+#endif
 	w->file_bytes = 0;
 	w->file_packets = 0;
 	w->st.files++;
@@ -339,6 +349,8 @@ int pcapw_open(struct pcapw **outp, const struct pcapw_opts *o)
 		return -EINVAL;
 	if (o->rotate_bytes && ending_of(o->path) < 0)
 		return -EINVAL;
+	if (o->gzip && !CPNET_HAVE_ZLIB)
+		return -EOPNOTSUPP;
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		return -ENOMEM;
@@ -466,10 +478,14 @@ int pcapw_flush(struct pcapw *w)
 {
 	if (w->err)
 		return w->err;
+#if CPNET_HAVE_ZLIB
 	if (w->gz) {
 		if (gzflush(w->gz, Z_SYNC_FLUSH) != Z_OK)
 			w->err = -EIO;
-	} else if (w->fd >= 0) {
+		return w->err;
+	}
+#endif
+	if (w->fd >= 0) {
 		w->err = flush_plain(w);
 	}
 	return w->err;

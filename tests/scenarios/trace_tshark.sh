@@ -76,12 +76,12 @@ grep -q "^Trace 2 stopped: [1-9][0-9]* frames" <<<"$OUT" || fail "trace 2 stop: 
 [ "$(grep -c "^Trace [1-4] stopped" <<<"$OUT")" -eq 4 ] || fail "stop all: $OUT"
 cp_ q trace; expect_out "HCPTRC9604I No traces are defined"
 
-# fields FILE FILTER FIELD...: tshark's decode, one line per frame, fields by '/'.
+# fields FILE FILTER FIELD...: tshark's decode, one line per frame, fields by ','.
 fields() {
 	local f=$1 flt=$2 a=() x
 	shift 2
 	for x in "$@"; do a+=(-e "$x"); done
-	OUT=$(tshark -n -r "$TMP/traces/$f" -Y "$flt" -T fields -E separator=/ "${a[@]}" 2>"$TMP/tshark.err") ||
+	OUT=$(tshark -n -r "$TMP/traces/$f" -Y "$flt" -T fields -E separator=, "${a[@]}" 2>"$TMP/tshark.err") ||
 		{ cat "$TMP/tshark.err" >&2; fail "tshark -r $f"; }
 }
 # count N: $OUT has N lines.
@@ -95,11 +95,11 @@ count() {
 fields eth.pcapng.gz "arp.opcode == 1 && arp.dst.proto_ipv4 == 10.1.0.2" arp.src.proto_ipv4
 count 1; expect_out "10.1.0.1"
 fields eth.pcapng.gz "arp.opcode == 2" arp.src.proto_ipv4 arp.dst.proto_ipv4
-count 1; expect_out "10.1.0.2/10.1.0.1"
+count 1; expect_out "10.1.0.2,10.1.0.1"
 fields eth.pcapng.gz "icmp" icmp.type ip.src ip.dst
 count 6
-[ "$(grep -c "^8/10.1.0.1/10.1.0.2$" <<<"$OUT")" -eq 3 ] || fail "echo requests: $OUT"
-[ "$(grep -c "^0/10.1.0.2/10.1.0.1$" <<<"$OUT")" -eq 3 ] || fail "echo replies: $OUT"
+[ "$(grep -c "^8,10.1.0.1,10.1.0.2$" <<<"$OUT")" -eq 3 ] || fail "echo requests: $OUT"
+[ "$(grep -c "^0,10.1.0.2,10.1.0.1$" <<<"$OUT")" -eq 3 ] || fail "echo replies: $OUT"
 fields eth.pcapng.gz "frame" frame.interface_name
 grep -qx "VSWITCH SYSTEM VSW1" <<<"$OUT" || fail "interface name: $OUT"
 # The IP LAN: raw IP packets, no link layer: the same 6 ICMP, nothing else.
