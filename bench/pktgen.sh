@@ -138,7 +138,7 @@ for size in $SIZES; do
 		fps=$(cut -d' ' -f1 "$TMP/$c.$size" | median)
 		loss=$(cut -d' ' -f2 "$TMP/$c.$size" | median)
 		# Below capacity: half the rate the sink took, one round.
-		round "$c" "$size" "$(awk -v f="$fps" 'BEGIN { printf "%.0f", f / 2 > 1 ? f / 2 : 1 }')" \
+		round "$c" "$size" "$(awk -v f="$fps" 'BEGIN { printf "%.0f", (f / 2 > 1 ? f / 2 : 1) }')" \
 			>"$TMP/$c.$size.half"
 		hloss=$(cut -d' ' -f2 "$TMP/$c.$size.half")
 		echo "$c $size $fps $loss $hloss" >>"$TMP/results"
