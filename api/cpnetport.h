@@ -132,6 +132,8 @@ struct cpnp_frame {
 #define CPNP_F_BCAST	0x04u	/* recv: broadcast */
 #define CPNP_F_TOOBIG	0x08u	/* recv: a frame longer than this buffer was dropped;
 				 * the buffer comes back empty (len 0) */
+#define CPNP_F_ETH	0x10u	/* recv on an IP LAN: an Ethernet frame (layer-3
+				 * passthrough, e.g. IPv6 of a layer-3 guest) */
 
 /* Up to n filled buffers (data, len, vlan, flags), oldest first: their count, 0 none.
  * A buffer is the program's again until it posts it anew. */
