@@ -30,6 +30,8 @@ static const char acfg[] =
 	"MODIFY VSWITCH VSW GRANT APP1 APP2 GUEST1\n"
 	"DEFINE VSWITCH RSW ETHERNET\n"
 	"MODIFY VSWITCH RSW GRANT APP2\n"
+	"DEFINE VSWITCH PSW ETHERNET\n"
+	"MODIFY VSWITCH PSW GRANT APP1 PROMISCUOUS\n"
 	"DEFINE VSWITCH VVSW ETHERNET VLAN 10\n"
 	"MODIFY VSWITCH VVSW GRANT APP1 VLAN 20\n"
 	"DEFINE LAN FULL OWNERID SYSTEM MAXCONN 1 TYPE QDIO ETHERNET\n"
@@ -161,6 +163,15 @@ TEST(appl_register_refuses_like_couple_and_says_why)
 	pair_down(&q);
 	pair_down(&p);
 
+	/* PROMISCUOUS where GRANT authorized it: the port sees the LAN's traffic. */
+	REQUIRE(pair_up(&p) == 0);
+	CHECK_EQ(reg_direct(cp, &p, "APP1", "PW", "SYSTEM", "PSW", 0, VML_APPL_PROMISC, &ap, &rep),
+		 0);
+	CHECK_EQ(lan_find(&cp->lans, "SYSTEM", "PSW")->npromisc, 1);
+	appl_free(cp, ap);
+	CHECK_EQ(lan_find(&cp->lans, "SYSTEM", "PSW")->npromisc, 0);
+	pair_down(&p);
+
 	/* REVOKE on a RESTRICTED Guest LAN ends the user's port there, as it uncouples
 	 * the user's NICs; the program is told why. */
 	{
@@ -189,6 +200,53 @@ TEST(appl_register_refuses_like_couple_and_says_why)
 		out_free(&o);
 	}
 	cp_down(cp);
+}
+
+TEST(appl_link_messages_round_trip_and_refuse_garbage)
+{
+	struct vml_appl_logon a = { "APP1", "Secret", "SYSTEM", "VSW", 20, VML_APPL_PROMISC,
+				    1 << 20 }, d;
+	struct vml_appl_reply r = { 0, APPL_VDEV, 0x2A, 2, { 2, 0, 0, 0, 0, 9 }, 9010,
+				    "HCPAPL9503I ok" }, e;
+	struct vml_handle_reply h = { 0, 3, 256, 64 }, hh;
+	uint8_t b[256];
+	int n = vml_appl_logon_encode(&a, b, sizeof(b));
+
+	CHECK_EQ(n, VML_HDR_SIZE + VML_APPL_LOGON_SIZE);
+	CHECK_EQ(vml_appl_logon_decode(b, (size_t)n, &d), 0);
+	CHECK(!strcmp(d.userid, "APP1") && !strcmp(d.password, "Secret") &&
+	      !strcmp(d.owner, "SYSTEM") && !strcmp(d.lan, "VSW"));
+	CHECK_EQ(d.vlan, 20);
+	CHECK_EQ(d.flags, VML_APPL_PROMISC);
+	CHECK_EQ(d.region, 1 << 20);
+	CHECK_EQ(vml_appl_logon_decode(b, (size_t)n - 1, &d), -EMSGSIZE);
+	b[VML_HDR_SIZE + 47] = 1;		/* reserved */
+	CHECK_EQ(vml_appl_logon_decode(b, (size_t)n, &d), -EBADMSG);
+	b[VML_HDR_SIZE + 47] = 0;
+	b[VML_HDR_SIZE + 35] = 0x80;		/* an unknown flag */
+	CHECK_EQ(vml_appl_logon_decode(b, (size_t)n, &d), -EBADMSG);
+	b[VML_HDR_SIZE + 35] = 1;
+	b[VML_HDR_SIZE + 32] = 0x10;		/* VLAN 4116 */
+	CHECK_EQ(vml_appl_logon_decode(b, (size_t)n, &d), -EBADMSG);
+	b[VML_HDR_SIZE + 32] = 0;
+	b[VML_HDR_SIZE + 24] = 0x01;		/* a control character in the LAN name */
+	CHECK_EQ(vml_appl_logon_decode(b, (size_t)n, &d), -EBADMSG);
+
+	n = vml_appl_reply_encode(&r, b, sizeof(b));
+	CHECK_EQ(n, VML_HDR_SIZE + VML_APPL_REPLY_FIXED + 14);
+	CHECK_EQ(vml_appl_reply_decode(b, (size_t)n, &e), 0);
+	CHECK_EQ(e.port_id, 0x2A);
+	CHECK_EQ(e.max_frame, 9010);
+	CHECK_MEM(e.mac, r.mac, 6);
+	CHECK(!strcmp(e.text, "HCPAPL9503I ok"));
+	CHECK_EQ(vml_appl_reply_decode(b, (size_t)n + 1, &e), -EBADMSG);
+	b[VML_HDR_SIZE + 8] = 7;		/* transport */
+	CHECK_EQ(vml_appl_reply_decode(b, (size_t)n, &e), -EBADMSG);
+
+	n = vml_handle_reply_encode(APPL_VDEV, 9, &h, b, sizeof(b));
+	CHECK_EQ(vml_handle_reply_decode(b, (size_t)n, &hh), 0);
+	CHECK(hh.id == 3 && hh.nslots == 256 && hh.slot_size == 64 && hh.rc == 0);
+	CHECK_EQ(vml_handle_reply_decode(b, (size_t)n - 2, &hh), -EMSGSIZE);
 }
 
 /* The program's side of the handshake by hand: the ring with the region, one handle. */
