@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cp/appl.h"
 #include "cp/config.h"
 #include "lib/cpnet.h"
 
@@ -187,6 +188,10 @@ int cmd_force(struct cmd_ctx *c, char **argv, unsigned argc)
 	if (parse_name(argv[0], u) < 0)
 		return out_msg(c->o, MSG_INV_USERID, out_tok(argv[0]));
 	vm = cp_find_vm(c->cp, u);
+	/* The user's application ports end too (one HCPAPL9502I each); a user with
+	 * ports only is not logged on, and that is no error. */
+	if (appl_force(c->cp, u, c->o) && !vm)
+		return 0;
 	if (!vm)
 		return out_msg(c->o, MSG_NOT_LOGGED_ON, u);
 	memcpy(by, c->vm->userid, sizeof(by));

@@ -33,6 +33,12 @@ static const struct msg_def catalogue[MSG_COUNT] = {
 	M(MSG_DUPLICATE_OPTION, "HCPCMD9011E", 9011, "Option %s was specified more than once"),
 	M(MSG_INTERNAL, "HCPCMD9099E", 9099, "Internal error: %s"),
 
+	M(MSG_APPL_VLAN, "HCPAPL9500E", 9500, "VLAN %s is not authorized for %s on %s %s %s"),
+	M(MSG_APPL_PROMISC, "HCPAPL9501E", 9501,
+	  "%s is not authorized for promiscuous mode on %s %s %s"),
+	M(MSG_APPL_ENDED, "HCPAPL9502I", 0, "Application port %s of %s on %s %s %s ended"),
+	M(MSG_APPL_CONNECTED, "HCPAPL9503I", 0, "Application port %s of %s connected to %s %s %s"),
+
 	M(MSG_LOGON_FAILED, "HCPLGA050E", 50, "LOGON unsuccessful--incorrect userid and/or password"),
 	M(MSG_NOT_IN_DIR, "HCPLGA053E", 53, "%s not in CP directory"),
 	M(MSG_ALREADY_ON, "HCPLGA054E", 54, "%s is already logged on"),
