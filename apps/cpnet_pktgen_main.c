@@ -1,5 +1,6 @@
 /* apps/cpnet_pktgen_main.c - cpnet-pktgen: generator or sink of numbered frames, over a
  * cpnet port (the port API) or a Linux interface (AF_PACKET rings, the baseline). */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 
 #include "apps/afpkt.h"
+#include "apps/pgport.h"
 #include "apps/pktgen.h"
 #include "lib/cpnet.h"
 
@@ -15,7 +17,13 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: cpnet-pktgen gen|sink --if IFNAME [options]\n"
+		"       cpnet-pktgen gen|sink --user U (--password P|--pwfile F) (--vswitch NAME |\n"
+		"                    --lan NAME [--owner O]) [--socket PATH] [--ip A] [--dst-ip B] [options]\n"
 		"  --if IFNAME      a Linux interface, AF_PACKET rings (the baseline)\n"
+		"  --user ...       a port of a cpnet LAN through the port API (socket: cpnetd's VM\n"
+		"                   socket, default $CPNET_VM_SOCKET); the source MAC is the port's;\n"
+		"                   on an IP LAN --ip registers the port's address and --dst-ip\n"
+		"                   is where the generator sends\n"
 		"  --size N         frame bytes, link header included (default 64)\n"
 		"  --batch N        frames per send, 1..1024 (default 64)\n"
 		"  --seconds S      stop after S seconds\n"
@@ -75,9 +83,23 @@ int main(int argc, char **argv)
 		{ "stream", required_argument, 0, 'S' },
 		{ "dst", required_argument, 0, 'd' },
 		{ "src", required_argument, 0, 'a' },
+		{ "socket", required_argument, 0, 'K' },
+		{ "user", required_argument, 0, 'u' },
+		{ "password", required_argument, 0, 'p' },
+		{ "pwfile", required_argument, 0, 'P' },
+		{ "vswitch", required_argument, 0, 'V' },
+		{ "lan", required_argument, 0, 'L' },
+		{ "owner", required_argument, 0, 'O' },
+		{ "ip", required_argument, 0, 'A' },
+		{ "dst-ip", required_argument, 0, 'B' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 }
 	};
+	struct cpnp_reg reg = { 0 };
+	struct cpnp_port *port = NULL;
+	static struct pgport pg;
+	const char *ip = NULL, *dst_ip = NULL;
+	bool src_given = false;
 	struct pktgen_cfg cfg;
 	struct pktgen_run run = { .batch = 64, .idle_ms = 1000 };
 	struct pktgen_result res;
@@ -145,7 +167,17 @@ int main(int argc, char **argv)
 				fprintf(stderr, "cpnet-pktgen: bad MAC address %s\n", optarg);
 				return 2;
 			}
+			src_given |= c == 'a';
 			break;
+		case 'K': reg.socket = optarg; break;
+		case 'u': reg.user = optarg; break;
+		case 'p': reg.password = optarg; break;
+		case 'P': reg.pwfile = optarg; break;
+		case 'V': reg.vswitch = optarg; break;
+		case 'L': reg.lan = optarg; break;
+		case 'O': reg.lan_owner = optarg; break;
+		case 'A': ip = optarg; break;
+		case 'B': dst_ip = optarg; break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -154,7 +186,8 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc || !ifname) {
+	if (optind != argc || !ifname == !reg.user ||
+	    (reg.user && (!reg.vswitch == !reg.lan || !reg.password == !reg.pwfile))) {
 		usage(stderr);
 		return 2;
 	}
@@ -163,12 +196,50 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	rc = afpkt_open(&af.a, ifname, gen, !gen, PKTGEN_ETHERTYPE, cfg.size);
-	if (rc < 0) {
-		fprintf(stderr, "cpnet-pktgen: %s: %s\n", ifname, cpnet_strerror(rc));
-		return 1;
+	if (ifname) {
+		rc = afpkt_open(&af.a, ifname, gen, !gen, PKTGEN_ETHERTYPE, cfg.size);
+		if (rc < 0) {
+			fprintf(stderr, "cpnet-pktgen: %s: %s\n", ifname, cpnet_strerror(rc));
+			return 1;
+		}
+		io = (struct pktgen_io){ &af, af_send, af_recv, af_drops };
+	} else {
+		rc = cpnp_register(&reg, &port);
+		if (rc < 0) {
+			fprintf(stderr, "cpnet-pktgen: register: %s (%s)\n", cpnp_strerror(rc),
+				cpnp_last_error(NULL) ? cpnp_last_error(NULL) : "");
+			return 1;
+		}
+		cfg.l3 = cpnp_transport(port) == CPNP_IP;
+		if (!src_given)
+			cpnp_port_mac(port, cfg.src_mac);
+		if (cfg.l3 && (!ip || (gen && !dst_ip) ||
+			       inet_pton(AF_INET, ip, cfg.src_ip) != 1 ||
+			       (dst_ip && inet_pton(AF_INET, dst_ip, cfg.dst_ip) != 1))) {
+			fprintf(stderr, "cpnet-pktgen: an IP LAN needs --ip A.B.C.D (and --dst-ip for gen)\n");
+			cpnp_deregister(port);
+			return 2;
+		}
+		if (cfg.l3 && (rc = cpnp_add_ip(port, ip)) < 0) {
+			fprintf(stderr, "cpnet-pktgen: --ip %s: %s (%s)\n", ip, cpnp_strerror(rc),
+				cpnp_last_error(port) ? cpnp_last_error(port) : "");
+			cpnp_deregister(port);
+			return 1;
+		}
+		rc = pgport_open(&pg, port, !gen, cfg.size);
+		if (rc < 0) {
+			fprintf(stderr, "cpnet-pktgen: port: %s (%s)\n", cpnp_strerror(rc),
+				cpnp_last_error(port) ? cpnp_last_error(port) : "");
+			pgport_close(&pg);
+			cpnp_deregister(port);
+			return 1;
+		}
+		io = (struct pktgen_io){ &pg, pgport_send, pgport_recv, NULL };
+		printf("port: %08X MAC %02x:%02x:%02x:%02x:%02x:%02x\n", cpnp_port_id(port),
+		       cfg.src_mac[0], cfg.src_mac[1], cfg.src_mac[2], cfg.src_mac[3],
+		       cfg.src_mac[4], cfg.src_mac[5]);
+		fflush(stdout);
 	}
-	io = (struct pktgen_io){ &af, af_send, af_recv, af_drops };
 	if (gen) {
 		static struct pktgen_gen g;
 
@@ -195,6 +266,10 @@ int main(int argc, char **argv)
 		       (unsigned long long)s.c.foreign, (unsigned long long)res.drops);
 	}
 	afpkt_close(af.a);
+	if (port) {
+		pgport_close(&pg);
+		cpnp_deregister(port);
+	}
 	if (rc < 0) {
 		fprintf(stderr, "cpnet-pktgen: %s\n", cpnet_strerror(rc));
 		return 1;

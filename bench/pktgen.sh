@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# bench/pktgen.sh - frames/s between two cpnet-pktgen processes (make bench): the Linux
-# bridge baseline (veth pairs in namespaces this script makes, AF_PACKET mmap rings) and
+# bench/pktgen.sh - frames/s between two cpnet-pktgen processes (make bench): two ports of
+# the port API through cpnetd, on an ETHERNET VSWITCH and on an ETHERNET Guest LAN, against
+# the Linux bridge (veth pairs in namespaces this script makes, AF_PACKET mmap rings) and
 # Open vSwitch's kernel datapath when it is installed, at 64 and 1500 bytes.
 #
 # Per case and size: a sink, then a generator at full speed for SECS s; frames/s = what
@@ -81,12 +82,32 @@ else
 	echo "pktgen: SKIP Open vSwitch ($why)"
 fi
 
+# cpnetd with the two LANs and the two users of the pktgen ports.
+cat >"$TMP/system.config" <<'CFG'
+DEFINE VSWITCH PGVSW RDEV NONE ETHERNET
+MODIFY VSWITCH PGVSW GRANT PGA PGB
+DEFINE LAN PGLAN OWNERID SYSTEM TYPE QDIO ETHERNET
+CFG
+cat >"$TMP/user.direct" <<'DIR'
+USER OPERATOR OPERATOR ABCDEFG
+USER PGA PW G
+USER PGB PW G
+DIR
+"$BUILD/cpnetd" --config "$TMP/system.config" --directory "$TMP/user.direct" \
+	--socket "$TMP/sock" >"$TMP/cpnetd.out" 2>"$TMP/cpnetd.err" &
+PIDS+=($!)
+poll 30 grep -q "ready on" "$TMP/cpnetd.out" ||
+	{ cat "$TMP/cpnetd.err" >&2; echo "pktgen: cpnetd did not start" >&2; exit 1; }
+CPN=(--socket "$TMP/sock.vm" --password pw)
+
 # sink CASE / gen CASE ARGS...: the sink and the generator of a case (background / fore).
 sink() {
 	local o=(--idle 1000 --seconds $((SECS + 20)))
 	case $1 in
 	bridge) ip netns exec "$NSS" timeout $((SECS + 30)) "$PG" sink --if sx "${o[@]}" ;;
 	ovs) ip netns exec "$NSS" timeout $((SECS + 30)) "$PG" sink --if osx "${o[@]}" ;;
+	vswitch) timeout $((SECS + 30)) "$PG" sink "${CPN[@]}" --user pgb --vswitch pgvsw "${o[@]}" ;;
+	glan) timeout $((SECS + 30)) "$PG" sink "${CPN[@]}" --user pgb --lan pglan --owner system "${o[@]}" ;;
 	esac
 }
 gen() {
@@ -95,10 +116,18 @@ gen() {
 	case $c in
 	bridge) ip netns exec "$NSG" timeout $((SECS + 30)) "$PG" gen --if gx --src "$GMAC" "$@" ;;
 	ovs) ip netns exec "$NSG" timeout $((SECS + 30)) "$PG" gen --if ogx --src "$GMAC" "$@" ;;
+	vswitch) timeout $((SECS + 30)) "$PG" gen "${CPN[@]}" --user pga --vswitch pgvsw "$@" ;;
+	glan) timeout $((SECS + 30)) "$PG" gen "${CPN[@]}" --user pga --lan pglan --owner system "$@" ;;
 	esac
 }
-# sink_ready CASE: the sink is taking frames.
-sink_ready() { sleep 0.3; }
+# sink_ready CASE: the sink is taking frames (a port: registered, buffers posted).
+sink_ready() {
+	case $1 in
+	bridge | ovs) sleep 0.3 ;;
+	*) poll 20 grep -q "^port: " "$TMP/sink.out" ||
+		{ cat "$TMP/sink.out" >&2; echo "pktgen: $1 sink did not register" >&2; exit 1; } ;;
+	esac
+}
 
 # round CASE SIZE RATE: one generator run into a fresh sink; prints
 # "SINK_FPS LOSS_FRACTION SENT". RATE 0 = full speed.
@@ -125,7 +154,7 @@ round() {
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
-CASES=(bridge)
+CASES=(bridge vswitch glan)
 [ -z "$OVS" ] || CASES+=(ovs)
 for size in $SIZES; do
 	for c in "${CASES[@]}"; do : >"$TMP/$c.$size"; : >"$TMP/$c.$size.half"; done
@@ -154,7 +183,12 @@ while read -r c size fps loss hloss; do
 			printf "%s: %.3f Mpps (Linux bridge, veth, AF_PACKET rings; loss %.2f%% at full speed, %.2f%% at half)\n",
 				n, f / 1e6, l * 100, h * 100 }'
 	else
-		awk -v n="$name" -v f="$fps" -v b="$b" -v l="$loss" -v h="$hloss" -v c="$c" 'BEGIN {
+		case $c in
+		vswitch) what="cpnet ETHERNET VSWITCH, two port-API ports" ;;
+		glan) what="cpnet ETHERNET Guest LAN, two port-API ports" ;;
+		*) what="Open vSwitch kernel datapath, veth, AF_PACKET rings" ;;
+		esac
+		awk -v n="$name" -v f="$fps" -v b="$b" -v l="$loss" -v h="$hloss" -v c="$what" 'BEGIN {
 			printf "%s: %.3f Mpps, ratio %.2f vs linux bridge %.3f Mpps (%s; loss %.2f%% at full speed, %.2f%% at half)\n",
 				n, f / 1e6, (b > 0 ? f / b : 0), b / 1e6, c, l * 100, h * 100 }'
 	fi
