@@ -204,6 +204,9 @@ int main(int argc, char **argv)
 		}
 		io = (struct pktgen_io){ &af, af_send, af_recv, af_drops };
 	} else {
+		/* Room for every buffer a handle may hold (pgport_open): one handle, so that
+		 * the sink sees the switch's order (handles taking turns would interleave). */
+		reg.region = (size_t)CPNP_HANDLE_SLOTS * PKTGEN_MAX_FRAME + (1u << 20);
 		rc = cpnp_register(&reg, &port);
 		if (rc < 0) {
 			fprintf(stderr, "cpnet-pktgen: register: %s (%s)\n", cpnp_strerror(rc),

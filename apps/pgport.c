@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PG_NBUF 256u
+#define PG_NBUF CPNP_HANDLE_SLOTS
 #define PG_BATCH 64u
 
 int pgport_open(struct pgport *g, struct cpnp_port *port, bool rx, uint32_t frame_max)

@@ -63,6 +63,7 @@ ip -n "$NSB" link set br0 up
 bridge -n "$NSB" fdb add "$SMAC" dev sb master static
 
 # Open vSwitch: its kernel datapath between two more veth pairs to the same namespaces.
+: >"$TMP/ovs.err"
 if command -v ovs-vsctl >/dev/null && ovs-vsctl --timeout=5 show >/dev/null 2>&1 &&
 	ovs-vsctl --timeout=10 add-br "$OVSBR" 2>"$TMP/ovs.err"; then
 	OVS=1
@@ -77,8 +78,17 @@ if command -v ovs-vsctl >/dev/null && ovs-vsctl --timeout=5 show >/dev/null 2>&1
 	# A flow like the bridge's static entry: frames to the sink's MAC out of its port.
 	ovs-ofctl add-flow "$OVSBR" "dl_dst=$SMAC,actions=output:$OS"
 else
-	why="ovs-vsctl not installed"
-	command -v ovs-vsctl >/dev/null && why="ovs-vswitchd not running or no datapath: $(tr '\n' ' ' <"$TMP/ovs.err" 2>/dev/null)"
+	why="ovs-vsctl not installed; Debian's openvswitch-switch"
+	if command -v ovs-vsctl >/dev/null; then
+		why="ovs-vswitchd not running (ovs-ctl start)"
+		if [ -s "$TMP/ovs.err" ]; then
+			# The bridge is in OVS's database but has no datapath: take it out again.
+			ovs-vsctl --timeout=10 --if-exists del-br "$OVSBR" >/dev/null 2>&1 || true
+			why="no kernel datapath: $(tr '\n' ' ' <"$TMP/ovs.err")"
+			grep -q "failed to create datapath" /var/log/openvswitch/ovs-vswitchd.log 2>/dev/null &&
+				why="no kernel datapath (the openvswitch module is not in this kernel)"
+		fi
+	fi
 	echo "pktgen: SKIP Open vSwitch ($why)"
 fi
 
