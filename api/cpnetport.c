@@ -208,7 +208,8 @@ int cpnp_register(const struct cpnp_reg *r, struct cpnp_port **out)
 
 	reg_err[0] = 0;
 	if (!r || !out || !r->user || (!r->lan == !r->vswitch) || (!r->password && !r->pwfile) ||
-	    r->region > CPNP_REGION_MAX || (r->flags & ~CPNP_REG_PROMISC) || r->vlan > 4094) {
+	    r->region > CPNP_REGION_MAX || (r->flags & ~(CPNP_REG_PROMISC | CPNP_REG_TRACE)) ||
+	    r->vlan > 4094) {
 		fail(reg_err, "a registration needs user, password or pwfile, and one of lan "
 		     "or vswitch (vlan <= 4094, region <= %u MB)", CPNP_REGION_MAX >> 20);
 		return -EINVAL;
@@ -238,6 +239,30 @@ int cpnp_register(const struct cpnp_reg *r, struct cpnp_port **out)
 	strcpy(a.lan, r->vswitch ? r->vswitch : r->lan);
 	a.vlan = r->vlan;
 	a.flags = (r->flags & CPNP_REG_PROMISC) ? VML_APPL_PROMISC : 0;
+	if (r->flags & CPNP_REG_TRACE) {
+		unsigned nf = !!r->trace_port + !!r->trace_user + !!r->trace_vlan;
+
+		if (nf > 1 || r->trace_port > 2048 || r->trace_vlan > 4094 ||
+		    (r->trace_user && (!*r->trace_user || strlen(r->trace_user) > 8))) {
+			fail(reg_err, "a trace takes one of trace_port (1-2048), trace_user (1 to 8 "
+			     "characters), trace_vlan (1-4094)");
+			return -EINVAL;
+		}
+		a.flags |= VML_APPL_TRACE;
+		if (r->trace_port) {
+			a.flags |= VML_APPL_TRACE_PORT;
+			a.trace_num = r->trace_port;
+		} else if (r->trace_vlan) {
+			a.flags |= VML_APPL_TRACE_VLAN;
+			a.trace_num = r->trace_vlan;
+		} else if (r->trace_user) {
+			a.flags |= VML_APPL_TRACE_USER;
+			strcpy(a.trace_user, r->trace_user);
+		}
+	} else if (r->trace_port || r->trace_user || r->trace_vlan) {
+		fail(reg_err, "trace_port, trace_user and trace_vlan are for CPNP_REG_TRACE");
+		return -EINVAL;
+	}
 	a.region = (uint32_t)r->region;
 	tmo = r->timeout_ms > 0 ? r->timeout_ms : 5000;
 

@@ -51,8 +51,16 @@ struct cpnp_reg {
 	unsigned flags;		/* CPNP_REG_* */
 	size_t region;		/* bytes of buffer memory (0 = CPNP_REGION_DEFAULT) */
 	int timeout_ms;		/* for cpnetd's answers (0 = 5000) */
+	/* CPNP_REG_TRACE: at most one of these narrows the trace (0 / NULL: the LAN). */
+	uint16_t trace_port;	/* frames port number n sends or receives */
+	const char *trace_user;	/* ... the connections of this user send or receive */
+	uint16_t trace_vlan;	/* frames of this VLAN */
 };
 #define CPNP_REG_PROMISC 0x1u		/* see every frame of the LAN (needs authorization) */
+/* A trace port: every frame any port sends into the LAN (also those the switch then
+ * drops), from the switch's tap (vswitch/trace), nothing else; authorized like
+ * PROMISC.  Receive-only: the port does not take part in forwarding. */
+#define CPNP_REG_TRACE 0x2u
 #define CPNP_REGION_DEFAULT (4u << 20)
 #define CPNP_REGION_MAX (256u << 20)
 

@@ -27,12 +27,16 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: cpnet-trace --user U (--password P | --pwfile F) (--vswitch NAME | --lan NAME\n"
-		"                   [--owner O]) -w FILE [--vlan VID] [--snaplen N] [--count N]\n"
-		"                   [--bytes N] [--filesize MB [--files N]] [--seconds S] [--socket PATH]\n"
-		"  A port of the LAN that sees every frame (CPNP_REG_PROMISC: the user needs\n"
-		"  PROMISCUOUS authorization, SET VSWITCH name GRANT user PROMISCUOUS on a\n"
-		"  RESTRICTED LAN).  FILE ends in .pcap, .pcapng, .pcap.gz or .pcapng.gz.\n"
-		"  --vlan VID  keep only frames of that VLAN (the VLAN cpnetd saw them on)\n"
+		"                   [--owner O]) -w FILE [--trace-port N | --trace-user U | --trace-vlan V]\n"
+		"                   [--snaplen N] [--count N] [--bytes N] [--filesize MB [--files N]]\n"
+		"                   [--seconds S] [--socket PATH]\n"
+		"  A trace port of the LAN (CPNP_REG_TRACE: every frame a port sends into the LAN,\n"
+		"  from the switch's tap; the user needs PROMISCUOUS authorization, SET VSWITCH\n"
+		"  name GRANT user PROMISCUOUS on a RESTRICTED LAN).  FILE ends in .pcap,\n"
+		"  .pcapng, .pcap.gz or .pcapng.gz.\n"
+		"  --trace-port N  only what port number N sends or receives\n"
+		"  --trace-user U  only what the connections of user U send or receive\n"
+		"  --trace-vlan V  only frames of VLAN V\n"
 		"  Stops after --count frames, --bytes bytes, --seconds, or at SIGINT/SIGTERM;\n"
 		"  prints 'cpnet-trace: N frames (B bytes) written to FILE'.\n");
 }
@@ -68,7 +72,9 @@ int main(int argc, char **argv)
 		{ "vswitch", required_argument, 0, 'V' },
 		{ "lan", required_argument, 0, 'L' },
 		{ "owner", required_argument, 0, 'O' },
-		{ "vlan", required_argument, 0, 'v' },
+		{ "trace-vlan", required_argument, 0, 'v' },
+		{ "trace-port", required_argument, 0, 'N' },
+		{ "trace-user", required_argument, 0, 'U' },
 		{ "snaplen", required_argument, 0, 's' },
 		{ "count", required_argument, 0, 'c' },
 		{ "bytes", required_argument, 0, 'b' },
@@ -84,8 +90,8 @@ int main(int argc, char **argv)
 	struct cpnp_handle *h = NULL;
 	struct pcapw *w = NULL;
 	struct cpnp_frame fr[BATCH];
-	unsigned long long v, vlan = 0, seconds = 0;
-	uint64_t end_ns = 0, toobig = 0, other_vlan = 0, not_ip = 0;
+	unsigned long long v, seconds = 0;
+	uint64_t end_ns = 0, toobig = 0;
 	uint32_t bufsz;
 	int c, rc, ret = 1;
 
@@ -100,9 +106,16 @@ int main(int argc, char **argv)
 		case 'O': reg.lan_owner = optarg; break;
 		case 'w': po.path = optarg; break;
 		case 'v':
-			if (num("--vlan", optarg, 4094, &vlan))
+			if (num("--trace-vlan", optarg, 4094, &v))
 				return 2;
+			reg.trace_vlan = (uint16_t)v;
 			break;
+		case 'N':
+			if (num("--trace-port", optarg, 2048, &v))
+				return 2;
+			reg.trace_port = (uint16_t)v;
+			break;
+		case 'U': reg.trace_user = optarg; break;
 		case 's':
 			if (num("--snaplen", optarg, PCAPW_SNAP_DEFAULT, &v))
 				return 2;
@@ -150,7 +163,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "cpnet-trace: --files needs --filesize\n");
 		return 2;
 	}
-	reg.flags = CPNP_REG_PROMISC;
+	reg.flags = CPNP_REG_TRACE;
 	rc = cpnp_register(&reg, &port);
 	if (rc < 0) {
 		fprintf(stderr, "cpnet-trace: register: %s (%s)\n", cpnp_strerror(rc),
@@ -199,13 +212,9 @@ int main(int argc, char **argv)
 			uint64_t ts = wall_ns();
 			int wr = 0;
 
+			/* The tap gives what the file takes (an IP LAN: IP packets only). */
 			if (fr[i].flags & CPNP_F_TOOBIG)
 				toobig++;
-			else if (vlan && fr[i].vlan != vlan)
-				other_vlan++;
-			else if (po.linktype == PCAPW_LINK_RAW && (fr[i].flags & CPNP_F_ETH))
-				/* An IP LAN's link-layer frame: the raw-IP file takes IP only. */
-				not_ip++;
 			else
 				wr = pcapw_write(w, ts, &sp, 1, fr[i].len);
 			if (cpnp_post(h, fr[i].data, bufsz) < 0 && !rc)
@@ -227,11 +236,9 @@ out:
 	if (w) {
 		const struct pcapw_stats *st = pcapw_stats(w);
 
-		printf("cpnet-trace: %llu frames (%llu bytes) written to %s; %llu too big, "
-		       "%llu of other VLANs, %llu not IP\n",
+		printf("cpnet-trace: %llu frames (%llu bytes) written to %s; %llu too big for a buffer\n",
 		       (unsigned long long)st->packets, (unsigned long long)st->bytes, po.path,
-		       (unsigned long long)toobig, (unsigned long long)other_vlan,
-		       (unsigned long long)not_ip);
+		       (unsigned long long)toobig);
 		if (pcapw_close(w) < 0)
 			ret = 1;
 	}

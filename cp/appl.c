@@ -13,6 +13,7 @@
 #include "lib/tso.h"
 #include "qeth/ipa.h"
 #include "vswitch/switch.h"
+#include "vswitch/trace.h"
 
 #define SEG_MAX (65536 + 256)	/* one segment of a large send, headers included */
 
@@ -144,6 +145,9 @@ static void detach(struct cp *cp, struct appl_port *ap, bool reap)
 {
 	char owner[9];
 
+	/* A trace port's tap first, while its LAN is there (trace_free copes if not). */
+	trace_free(ap->trace);
+	ap->trace = NULL;
 	if (!ap->lan)
 		return;
 	memcpy(owner, ap->lan->owner, sizeof(owner));
@@ -218,7 +222,32 @@ int appl_register(struct cp *cp, struct vmlink *link, const struct vml_appl_logo
 	}
 	/* What a guest's qeth driver would register, on the program's behalf. */
 	reg(ap, PA_LAYER, lan->transport == LAN_ETHERNET ? 2 : 3, NULL);
-	reg(ap, PA_STARTLAN, 0, NULL);
+	if (a->flags & VML_APPL_TRACE) {
+		/* A trace port: authorized like PROMISCUOUS, fed by the switch's tap only
+		 * (never started: forwarding delivers nothing else to it). */
+		struct trace_filter flt = { 0 };
+
+		if (!lan_conn_of(lan, ap->port)->promisc_auth) {
+			rc = out_msg(&o, MSG_APPL_PROMISC, u, lan_kind_word(lan), lan->owner, lan->name);
+			goto refuse;
+		}
+		if (a->flags & VML_APPL_TRACE_PORT) {
+			flt.scope = TRACE_PORT;
+			flt.portnum = a->trace_num;
+		} else if (a->flags & VML_APPL_TRACE_VLAN) {
+			flt.scope = TRACE_VLAN;
+			flt.vid = a->trace_num;
+		} else if (a->flags & VML_APPL_TRACE_USER) {
+			flt.scope = TRACE_USER;
+			memcpy(flt.user, a->trace_user, sizeof(flt.user));
+		}
+		if (trace_start_port(&ap->trace, lan, &flt, ap->port, ap->id) < 0) {
+			rc = out_msg(&o, MSG_INTERNAL, "out of storage");
+			goto refuse;
+		}
+	} else {
+		reg(ap, PA_STARTLAN, 0, NULL);
+	}
 	if ((a->flags & VML_APPL_PROMISC) && reg(ap, PA_PROMISC, 1, NULL) != IPA_RC_SUCCESS) {
 		rc = out_msg(&o, MSG_APPL_PROMISC, u, lan_kind_word(lan), lan->owner, lan->name);
 		goto refuse;

@@ -67,6 +67,7 @@ struct appl_port {
 	uint8_t state;			/* enum appl_state */
 	uint64_t bad[APPL_BAD_MAX];
 	uint8_t *seg;			/* scratch for a large send cut into segments */
+	struct trace *trace;		/* a trace port (VML_APPL_TRACE): the switch's tap */
 };
 
 struct appl_table {

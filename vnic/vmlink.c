@@ -459,6 +459,12 @@ int vml_appl_logon_encode(const struct vml_appl_logon *a, uint8_t *buf, size_t c
 	be_put16(b + APL_OFF_VLAN, a->vlan);
 	be_put16(b + APL_OFF_FLAGS, a->flags);
 	be_put32(b + APL_OFF_REGION, a->region);
+	if (a->flags & VML_APPL_TRACE_USER) {
+		if (put_name(b + APL_OFF_RSVD, a->trace_user) < 0)
+			return -EINVAL;
+	} else if (a->flags & (VML_APPL_TRACE_PORT | VML_APPL_TRACE_VLAN)) {
+		be_put16(b + APL_OFF_RSVD, a->trace_num);
+	}
 	return VML_HDR_SIZE + VML_APPL_LOGON_SIZE;
 }
 
@@ -476,9 +482,30 @@ int vml_appl_logon_decode(const uint8_t *buf, size_t len, struct vml_appl_logon 
 	a->vlan = be_get16(b + APL_OFF_VLAN);
 	a->flags = be_get16(b + APL_OFF_FLAGS);
 	a->region = be_get32(b + APL_OFF_REGION);
+	a->trace_num = 0;
+	a->trace_user[0] = 0;
 	if (!a->userid[0] || !a->lan[0] || !a->owner[0] || a->vlan > 4095 ||
-	    (a->flags & ~VML_APPL_PROMISC) || be_get64(b + APL_OFF_RSVD))
+	    (a->flags & ~VML_APPL_FLAGS))
 		return -EBADMSG;
+	/* At most one trace filter, only on a trace; the reserved bytes hold it, or 0. */
+	{
+		unsigned f = a->flags & (VML_APPL_TRACE_PORT | VML_APPL_TRACE_USER |
+					 VML_APPL_TRACE_VLAN);
+
+		if ((f && !(a->flags & VML_APPL_TRACE)) || (f & (f - 1)))
+			return -EBADMSG;
+		if (f == VML_APPL_TRACE_USER) {
+			if (get_name(b + APL_OFF_RSVD, a->trace_user, true) < 0 || !a->trace_user[0])
+				return -EBADMSG;
+		} else if (f) {
+			a->trace_num = be_get16(b + APL_OFF_RSVD);
+			if (!a->trace_num || be_get16(b + APL_OFF_RSVD + 2) || be_get32(b + APL_OFF_RSVD + 4) ||
+			    a->trace_num > (f == VML_APPL_TRACE_PORT ? 2048 : 4094))
+				return -EBADMSG;
+		} else if (be_get64(b + APL_OFF_RSVD)) {
+			return -EBADMSG;
+		}
+	}
 	return 0;
 }
 

@@ -148,6 +148,14 @@ int vml_ring_decode(const uint8_t *buf, size_t len, struct vml_ring_offer *r);
 #define VML_APPL_LOGON_SIZE 48
 #define VML_APPL_REPLY_FIXED 24
 #define VML_APPL_PROMISC 0x0001u
+/* A trace port (vswitch/trace: the switch's tap, frames to the port): TRACE alone is
+ * the whole LAN; with PORT or VLAN the reserved bytes start with a u16 port number /
+ * VLAN id, with USER they hold the userid (8, blank-padded). */
+#define VML_APPL_TRACE 0x0002u
+#define VML_APPL_TRACE_PORT 0x0004u
+#define VML_APPL_TRACE_USER 0x0008u
+#define VML_APPL_TRACE_VLAN 0x0010u
+#define VML_APPL_FLAGS 0x001Fu
 #define VML_HANDLE_OPEN_SIZE 4
 #define VML_HANDLE_SIZE 12
 #define VML_HANDLE_CLOSE_SIZE 2
@@ -160,6 +168,8 @@ struct vml_appl_logon {
 	uint16_t vlan;
 	uint16_t flags;
 	uint32_t region;
+	uint16_t trace_num;		/* TRACE_PORT / TRACE_VLAN */
+	char trace_user[9];		/* TRACE_USER */
 };
 
 struct vml_appl_reply {
