@@ -3,7 +3,8 @@
 # Every data-path line is a rate with its ratio against a baseline measured in the same
 # process; the control-plane lines (cp_*) are times for 1k and 10k LANs with their ratio
 # (linear: ~10) and cpnetd's resident size with the sample (bench/cp_scale.sh); frames/s
-# between two cpnet-guest processes through cpnetd, rings vs socket (bench/vmlink_rings.sh).
+# between two cpnet-guest processes through cpnetd, rings vs socket (bench/vmlink_rings.sh);
+# frames/s between two cpnet-pktgen processes, Linux bridge and Open vSwitch (bench/pktgen.sh).
 set -eu
 
 cd "$(dirname "$0")/.."
@@ -21,7 +22,7 @@ mkdir -p "$OUT"
 for src in bench/bench_*.c; do
 	name=$(basename "$src" .c)
 	# shellcheck disable=SC2086
-	$CC $CFLAGS -I. -o "$OUT/$name" "$src" bench/common.c "$LIB" -lpthread
+	$CC $CFLAGS -I. -o "$OUT/$name" "$src" bench/common.c "$LIB" -lpthread -lz
 done
 
 log=$OUT/results.txt
@@ -49,6 +50,12 @@ if ! BUILD=$BUILD bench/vmlink_rings.sh | tee -a "$log"; then
 	fail=1
 fi
 
+echo "== pktgen"
+if ! BUILD=$BUILD bench/pktgen.sh | tee -a "$log"; then
+	echo "FAIL pktgen"
+	fail=1
+fi
+
 echo "== summary (host: $(uname -m), $(getconf _NPROCESSORS_ONLN 2>/dev/null || echo ?) cpus; ratios are the point, rates vary with load)"
 awk -F': ' '
 	/ vs / {
@@ -56,5 +63,6 @@ awk -F': ' '
 		r = $2; sub(/.*ratio /, "", r); sub(/ \(.*/, "", r)
 		printf "  %-22s %10s Mpps  ratio %s\n", $1, a[1], r
 	}
-	/^cp_/ { print "  " $0 }' "$log"
+	/^cp_/ { print "  " $0 }
+	/^pktgen_/ && !/ vs / { print "  " $0 }' "$log"
 [ "$fail" -eq 0 ] || { echo "bench: some benchmarks failed" >&2; exit 1; }

@@ -71,6 +71,17 @@ int cmd_force(struct cmd_ctx *c, char **argv, unsigned argc);
 int cmd_autolog(struct cmd_ctx *c, char **argv, unsigned argc);
 int cmd_ping(struct cmd_ctx *c, char **argv, unsigned argc);
 
+/* "name [OWNERID SYSTEM|userid]" naming a Guest LAN the issuer may change (its own, or
+ * any with class B); *used = the tokens taken.  "name" of a VSWITCH.  0 or the rc of the
+ * message written (cmds/define.c). */
+int cmd_find_guest_lan(struct cmd_ctx *c, char **argv, unsigned argc, unsigned *used,
+		       struct lanbk **lan);
+int cmd_find_vswitch(struct cmd_ctx *c, const char *tok, struct lanbk **lan);
+/* TRACE START / STOP and QUERY TRACE (cmds/trace.c). */
+int cmd_trace_start(struct cmd_ctx *c, char **argv, unsigned argc);
+int cmd_trace_stop(struct cmd_ctx *c, char **argv, unsigned argc);
+int cmd_query_trace(struct cmd_ctx *c, char **argv, unsigned argc);
+
 /* QUERY output of one LAN / VSWITCH (also used by tests on doc shapes). */
 enum q_detail { Q_BRIEF = 0, Q_DETAILS, Q_ACCESSLIST };
 void query_lan_out(struct cp *cp, const struct lanbk *lan, enum q_detail d, struct out *o);

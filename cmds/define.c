@@ -136,8 +136,8 @@ static int destroy(struct cmd_ctx *c, struct lanbk *lan)
 
 /* "name [OWNERID SYSTEM|userid]" naming a Guest LAN the issuer may change (its own, or
  * any with class B); *used = the tokens taken.  0 or the message rc. */
-static int find_guest_lan(struct cmd_ctx *c, char **argv, unsigned argc, unsigned *used,
-			  struct lanbk **lan)
+int cmd_find_guest_lan(struct cmd_ctx *c, char **argv, unsigned argc, unsigned *used,
+		       struct lanbk **lan)
 {
 	char name[9], owner[9];
 
@@ -166,7 +166,7 @@ int cmd_detach_lan(struct cmd_ctx *c, char **argv, unsigned argc)
 	unsigned used;
 	int rc;
 
-	if ((rc = find_guest_lan(c, argv, argc, &used, &lan)))
+	if ((rc = cmd_find_guest_lan(c, argv, argc, &used, &lan)))
 		return rc;
 	if (argc > used)
 		return out_msg(c->o, MSG_INV_OPTION, out_tok(argv[used]));
@@ -179,12 +179,12 @@ int cmd_set_lan(struct cmd_ctx *c, char **argv, unsigned argc)
 	unsigned used;
 	int rc;
 
-	if ((rc = find_guest_lan(c, argv, argc, &used, &lan)))
+	if ((rc = cmd_find_guest_lan(c, argv, argc, &used, &lan)))
 		return rc;
 	return lan_set(c->cp, lan, argv + used, argc - used, c->o);
 }
 
-static int find_vswitch(struct cmd_ctx *c, const char *tok, struct lanbk **lan)
+int cmd_find_vswitch(struct cmd_ctx *c, const char *tok, struct lanbk **lan)
 {
 	char name[9];
 
@@ -202,7 +202,7 @@ int cmd_detach_vswitch(struct cmd_ctx *c, char **argv, unsigned argc)
 	int rc;
 
 	(void)argc;
-	if ((rc = find_vswitch(c, argv[0], &lan)))
+	if ((rc = cmd_find_vswitch(c, argv[0], &lan)))
 		return rc;
 	return destroy(c, lan);
 }
@@ -280,7 +280,7 @@ int cmd_set_vswitch(struct cmd_ctx *c, char **argv, unsigned argc)
 	struct lanbk *lan;
 	int rc;
 
-	if ((rc = find_vswitch(c, argv[0], &lan)))
+	if ((rc = cmd_find_vswitch(c, argv[0], &lan)))
 		return rc;
 	return vswitch_set(c->cp, lan, argv + 1, argc - 1, c->o);
 }

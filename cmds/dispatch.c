@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cp/appl.h"
 #include "cp/config.h"
 #include "lib/cpnet.h"
 
@@ -38,9 +39,15 @@ static const struct cmd_def query_sub[] = {
 	{ "NAMES", 3, "BEG", cmd_query_names, 0, 0, "QUERY NAMES" },
 	{ "NIC", 3, "BG", cmd_query_nic, 0, 2, "QUERY NIC [vdev|ALL] [DETAILS]" },
 	{ "OSA", 3, "B", cmd_query_osa, 0, 1, "QUERY OSA [ALL]  (the real OSA-Express devices of RDEVICE)" },
+	{ "TRACE", 2, "B", cmd_query_trace, 0, 0, "QUERY TRACE  (the LAN traces of TRACE START)" },
 	{ "VIRTUAL", 1, "G", cmd_query_virtual, 1, 2, "QUERY VIRTUAL NIC|OSA [DETAILS]" },
 	{ "VMLAN", 5, "BG", cmd_query_vmlan, 0, 0, "QUERY VMLAN" },
 	{ "VSWITCH", 3, "B", cmd_query_vswitch, 0, 2, "QUERY VSWITCH [name|ALL] [DETAILS|ACCESSLIST|ACTIVE]" },
+};
+
+static const struct cmd_def trace_sub[] = {
+	{ "START", 3, "B", cmd_trace_start, 4, TOK_MAX, "TRACE START LAN name [OWNERID userid] | VSWITCH name FILE name [PORT n|USER userid|VLAN vid] [SNAPLEN n] [COUNT n] [BYTES n] [FILESIZE mb [FILES n]]" },
+	{ "STOP", 3, "B", cmd_trace_stop, 1, 1, "TRACE STOP id|ALL" },
 };
 
 static const struct cmd_def commands[] = {
@@ -51,8 +58,9 @@ static const struct cmd_def commands[] = {
 	{ "FORCE", 5, "A", cmd_force, 1, 2, "FORCE userid [IMMED]" },
 	{ "LOGOFF", 3, "*", cmd_logoff, 0, 1, "LOGOFF [HOLD]" },
 	{ "PING", 4, "B", cmd_ping, 2, 3, "PING userid ipaddr [count]  (cpnet: from a synthetic guest)" },
-	{ "QUERY", 1, "BEG", NULL, 1, TOK_MAX, "QUERY NIC|LAN|VSWITCH|VMLAN|CONTROLLER|OSA|VIRTUAL|NAMES ...", SUB(query_sub) },
+	{ "QUERY", 1, "BEG", NULL, 1, TOK_MAX, "QUERY NIC|LAN|VSWITCH|VMLAN|CONTROLLER|OSA|VIRTUAL|NAMES|TRACE ...", SUB(query_sub) },
 	{ "SET", 3, "BG", NULL, 1, TOK_MAX, "SET LAN|VSWITCH|VMLAN|NIC ...", SUB(set_sub) },
+	{ "TRACE", 2, "B", NULL, 1, TOK_MAX, "TRACE START|STOP ...  (LAN traces to pcap files)", SUB(trace_sub) },
 	{ "UNCOUPLE", 8, "G", cmd_uncouple, 1, 1, "UNCOUPLE vdev" },
 };
 
@@ -180,6 +188,10 @@ int cmd_force(struct cmd_ctx *c, char **argv, unsigned argc)
 	if (parse_name(argv[0], u) < 0)
 		return out_msg(c->o, MSG_INV_USERID, out_tok(argv[0]));
 	vm = cp_find_vm(c->cp, u);
+	/* The user's application ports end too (one HCPAPL9502I each); a user with
+	 * ports only is not logged on, and that is no error. */
+	if (appl_force(c->cp, u, c->o) && !vm)
+		return 0;
 	if (!vm)
 		return out_msg(c->o, MSG_NOT_LOGGED_ON, u);
 	memcpy(by, c->vm->userid, sizeof(by));

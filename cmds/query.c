@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cp/appl.h"
 #include "cp/lanops.h"
 #include "cp/uplink.h"
 
@@ -258,6 +259,26 @@ int cmd_query_nic(struct cmd_ctx *c, char **argv, unsigned argc)
 	return 0;
 }
 
+/* An application port's own lines: its addresses, its handles, what its program did
+ * wrong (counted, by reason). */
+static void appl_details(struct cp *cp, const struct lanbk *lan, const struct lan_conn *cn,
+			 struct out *o)
+{
+	const struct appl_port *ap = appl_find(cp, cn->appl_id);
+	unsigned nh = 0;
+
+	if (!ap)
+		return;
+	lan_addresses(lan, cn->port, "      ", o);
+	for (unsigned k = 0; k < APPL_MAX_HANDLES; k++)
+		nh += ap->h[k].used;
+	out_line(o, "      Handles: %u  Region: %zu KB", nh, ap->region_size / 1024);
+	for (unsigned k = 0; k < APPL_BAD_MAX; k++)
+		if (ap->bad[k])
+			out_line(o, "      Refused (%s): %" PRIu64, appl_bad_name((enum appl_bad)k),
+				 ap->bad[k]);
+}
+
 static void adapters(struct cp *cp, const struct lanbk *lan, struct out *o)
 {
 	out_line(o, "  Adapter Connections: Connected: %u", lan->nguests);
@@ -269,11 +290,15 @@ static void adapters(struct cp *cp, const struct lanbk *lan, struct out *o)
 
 		if (cn->uplink)
 			continue;
-		vm = cp_find_vm(cp, cn->owner);
+		vm = cn->appl_id ? NULL : cp_find_vm(cp, cn->owner);
 		if (vm)
 			n = vm_find_nic(vm, cn->vdev);
-		out_line(o, "    Adapter Owner: %-8s NIC: %04X.P00 Name: UNASSIGNED  Type: %s",
-			 cn->owner, cn->vdev, lan->type == LAN_HIPERS ? "HIPER" : "QDIO");
+		if (cn->appl_id)	/* an application port (api/cpnetport.h) */
+			out_line(o, "    Adapter Owner: %-8s APPL: %08X Name: UNASSIGNED  Type: APPL",
+				 cn->owner, cn->appl_id);
+		else
+			out_line(o, "    Adapter Owner: %-8s NIC: %04X.P00 Name: UNASSIGNED  Type: %s",
+				 cn->owner, cn->vdev, lan->type == LAN_HIPERS ? "HIPER" : "QDIO");
 		if (lan->vlan_aware) {
 			if (cn->porttype == LAN_TRUNK)
 				vidset_text(vl, sizeof(vl), &cn->vlans);
@@ -297,6 +322,8 @@ static void adapters(struct cp *cp, const struct lanbk *lan, struct out *o)
 			nic_addresses(n->nic, "      ", o);
 		else if (n)
 			lan_addresses(lan, n->port, "      ", o);
+		else if (cn->appl_id)
+			appl_details(cp, lan, cn, o);
 	}
 }
 

@@ -7,9 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cp/appl.h"
 #include "cp/uplink.h"
 #include "lib/cpnet.h"
 #include "vswitch/switch.h"
+#include "vswitch/trace.h"
 
 void fmt_mac(char out[18], const uint8_t m[6])
 {
@@ -50,6 +52,14 @@ void cp_free(struct cp *cp)
 	if (cp->up)
 		uplinks_free(cp->up);
 	cp->stopping = true;
+	/* Traces first: their files get their last frames and trailers. */
+	while (cp->traces) {
+		struct trace *t = cp->traces;
+
+		cp->traces = t->next;
+		trace_free(t);
+	}
+	appl_table_free(cp);
 	while (cp->nvms)
 		cp_logoff(cp, cp->vms[cp->nvms - 1]);
 	free(cp->vms);
@@ -71,7 +81,7 @@ bool cp_mac_in_use(const struct cp *cp, const uint8_t mac[6])
 	for (unsigned k = 0; k < cp->nlanx; k++)
 		if (!memcmp(cp->lanx[k].mac, mac, 6))
 			return true;
-	return false;
+	return appl_mac_in_use(cp, mac);
 }
 
 static void make_mac(uint8_t mac[6], const uint8_t prefix[3], uint32_t id)
@@ -449,6 +459,7 @@ void cp_destroy_lan(struct cp *cp, struct lanbk *lan, struct out *o)
 			out_msg(o, MSG_R_NIC_LAN_GONE, a, n->vm->userid, lan_word(lan), lan->owner,
 				lan->name);
 		}
+	appl_lan_gone(cp, lan);
 	if (cp->up)
 		uplink_lan_gone(cp->up, lan);
 	lanx_remove(cp, lan);
@@ -515,9 +526,8 @@ static unsigned users_count(const struct cp *cp)
 	return cp->nvms;
 }
 
-/* The directory check of a LOGON: 0 with *du and u[] set, or the message rc. */
-static int logon_check(struct cp *cp, const char *userid, const char *password, struct out *o,
-		       const struct dir_user **du, char u[9])
+int cp_logon_check(struct cp *cp, const char *userid, const char *password, struct out *o,
+		   const struct dir_user **du, char u[9])
 {
 	if (parse_name(userid, u) < 0)
 		return out_msg(o, MSG_INV_USERID, out_tok(userid));
@@ -536,7 +546,7 @@ int cp_logon(struct cp *cp, const char *userid, const char *password, struct out
 	char u[9], nbuf[12];
 	struct vm *vm;
 	bool quiet = o->quiet;
-	int rc = logon_check(cp, userid, password, o, &du, u);
+	int rc = cp_logon_check(cp, userid, password, o, &du, u);
 
 	if (rc)
 		return rc;
@@ -587,7 +597,7 @@ int cp_logon_remote(struct cp *cp, const char *userid, const char *password,
 	int rc;
 
 	o->quiet = false;	/* the reply carries the message text */
-	rc = logon_check(cp, userid, password, o, &du, u);
+	rc = cp_logon_check(cp, userid, password, o, &du, u);
 	if (!rc && cp_find_vm(cp, u))
 		rc = out_msg(o, MSG_ALREADY_ON, u);
 	vm = rc ? NULL : vm_create(cp, du);

@@ -87,6 +87,8 @@ struct cp_rdev {
 };
 
 struct uplinks;
+struct trace;
+struct appl_table;
 
 /*
  * Which system this cpnetd is, for SYSTEM CONFIG record qualifiers ("ZVMTEST: ...").
@@ -126,6 +128,7 @@ struct cp {
 	/* Called for each RDEVICE statement (NULL = the OSAs are made in cp->up). */
 	int (*rdev_hook)(struct cp *cp, const struct cp_rdev *r);
 	struct uplinks *up;		/* VSWITCH uplinks: OSAs, controllers, failover */
+	struct appl_table *appl;	/* application ports (cp/appl.h), or NULL */
 	unsigned next_term;
 	/* Told before a virtual machine goes away (the server drops its sessions). */
 	void (*on_logoff)(void *ctx, struct vm *vm);
@@ -133,6 +136,12 @@ struct cp {
 	/* cpnetd is stopping: remote VMs are told so in their LOGOFF and log on again
 	 * when it is back (vmlink VML_LOGOFF_SHUTDOWN); set by the server's shutdown. */
 	bool stopping;
+	/* TRACE START / STOP (cmds/trace.c): the operator's LAN traces, newest first;
+	 * their files go into trace_dir (cpnetd --trace-dir, default its working
+	 * directory; NULL: TRACE START refused, so that a CP in a fuzzer writes no files). */
+	struct trace *traces;
+	unsigned ntraces, next_trace;
+	const char *trace_dir;
 };
 
 int cp_init(struct cp *cp, uint64_t seed);
@@ -149,6 +158,11 @@ struct vm *cp_find_vm(const struct cp *cp, const char *userid);
 struct vnic *vm_find_nic(const struct vm *vm, uint16_t vdev);
 /* The vnic that owns a NIC device number anywhere in vdev..vdev+ndev-1. */
 struct vnic *vm_nic_covering(const struct vm *vm, uint16_t devno);
+
+/* The directory check of a LOGON (user, password already uppercased): 0 with *du and
+ * u[] (the canonical userid) set, or the message rc written to o. */
+int cp_logon_check(struct cp *cp, const char *userid, const char *password, struct out *o,
+		   const struct dir_user **du, char u[9]);
 
 /*
  * LOGON of a socket session: checks the directory and the password; logs the user on

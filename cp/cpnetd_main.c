@@ -21,7 +21,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: cpnetd [--config FILE] [--directory FILE] [--socket PATH] [--vm-socket PATH]\n"
-		"              [--system-name NAME] [--check]\n"
+		"              [--system-name NAME] [--trace-dir DIR] [--check]\n"
 		"  --config FILE     SYSTEM CONFIG (DEFINE VSWITCH/LAN, MODIFY VSWITCH, VMLAN, AUTOLOG)\n"
 		"  --directory FILE  user directory (USER, NICDEF, IPADDR)\n"
 		"  --socket PATH     operator socket (default $CPNET_SOCKET or " DEFAULT_SOCKET ")\n"
@@ -29,6 +29,7 @@ static void usage(FILE *f)
 		"                    operator socket's path + \".vm\")\n"
 		"  --system-name NAME  this system's name for SYSTEM CONFIG record qualifiers\n"
 		"                    (NAME: statements, NAME: BEGIN/END); default: SYSTEM_IDENTIFIER\n"
+		"  --trace-dir DIR   where TRACE START writes its files (default: the working directory)\n"
 		"  --check           parse both files, print file:line: errors, exit 1 if any\n");
 }
 
@@ -56,18 +57,19 @@ int main(int argc, char **argv)
 		{ "vm-socket", required_argument, NULL, 'v' },
 		{ "check", no_argument, NULL, 'k' },
 		{ "system-name", required_argument, NULL, 'n' },
+		{ "trace-dir", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *config = NULL, *directory = NULL, *sock = getenv("CPNET_SOCKET");
-	const char *vmsock = NULL, *sysname = NULL;
+	const char *vmsock = NULL, *sysname = NULL, *trace_dir = ".";
 	bool check = false;
 	struct server *srv;
 	struct cp *cp;
 	struct out o;
 	int c, errs = 0, rc;
 
-	while ((c = getopt_long(argc, argv, "c:d:s:v:n:kh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:d:s:v:n:t:kh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': config = optarg; break;
 		case 'd': directory = optarg; break;
@@ -75,6 +77,7 @@ int main(int argc, char **argv)
 		case 'v': vmsock = optarg; break;
 		case 'k': check = true; break;
 		case 'n': sysname = optarg; break;
+		case 't': trace_dir = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -95,6 +98,7 @@ int main(int argc, char **argv)
 		free(cp);
 		return 2;
 	}
+	cp->trace_dir = trace_dir;
 	config_sysid_host(&cp->sysid);
 	out_init(&o);
 	if (config)

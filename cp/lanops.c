@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cp/appl.h"
 #include "cp/uplink.h"
 #include "cp/vidset.h"
 #include "lib/cpnet.h"
@@ -512,6 +513,7 @@ static void uncouple_user(struct cp *cp, struct lanbk *lan, const char *user, st
 	for (unsigned k = 0; vm && k < vm->nnics; k++)
 		if (vm->nics[k]->lan == lan)
 			cp_uncouple(cp, vm->nics[k], o);
+	appl_revoked(cp, lan, user, o);	/* and its application ports there */
 }
 
 int lan_access_set(struct cp *cp, struct lanbk *lan, bool grant, char **argv, unsigned argc,

@@ -33,6 +33,12 @@ static const struct msg_def catalogue[MSG_COUNT] = {
 	M(MSG_DUPLICATE_OPTION, "HCPCMD9011E", 9011, "Option %s was specified more than once"),
 	M(MSG_INTERNAL, "HCPCMD9099E", 9099, "Internal error: %s"),
 
+	M(MSG_APPL_VLAN, "HCPAPL9500E", 9500, "VLAN %s is not authorized for %s on %s %s %s"),
+	M(MSG_APPL_PROMISC, "HCPAPL9501E", 9501,
+	  "%s is not authorized for promiscuous mode on %s %s %s"),
+	M(MSG_APPL_ENDED, "HCPAPL9502I", 0, "Application port %s of %s on %s %s %s ended"),
+	M(MSG_APPL_CONNECTED, "HCPAPL9503I", 0, "Application port %s of %s connected to %s %s %s"),
+
 	M(MSG_LOGON_FAILED, "HCPLGA050E", 50, "LOGON unsuccessful--incorrect userid and/or password"),
 	M(MSG_NOT_IN_DIR, "HCPLGA053E", 53, "%s not in CP directory"),
 	M(MSG_ALREADY_ON, "HCPLGA054E", 54, "%s is already logged on"),
@@ -90,6 +96,12 @@ static const struct msg_def catalogue[MSG_COUNT] = {
 	M(MSG_CFG_NEEDS_QUALIFIER, "HCPCFG9419E", 9419, "%s needs a record qualifier (sysname: %s)"),
 	M(MSG_CFG_QUALIFIED, "HCPCFG9420E", 9420, "%s cannot have a record qualifier or be in a BEGIN block"),
 
+	M(MSG_TRACE_NOT_EXIST, "HCPTRC9600E", 9600, "Trace %s does not exist"),
+	M(MSG_TRACE_FILE, "HCPTRC9601E", 9601, "Trace file %s cannot be written: %s"),
+	M(MSG_TRACE_NAME, "HCPTRC9602E", 9602, "Invalid trace file name - %s (a name without / ending in .pcap, .pcapng, .pcap.gz or .pcapng.gz)"),
+	M(MSG_TRACE_LIMIT, "HCPTRC9603E", 9603, "The maximum of %s traces is reached; stop one first"),
+	M(MSG_NO_TRACES, "HCPTRC9604I", 0, "No traces are defined"),
+
 	R(MSG_R_NIC_CREATED, "HCPNIC9900R", "NIC %s is created; devices %s-%s defined"),
 	R(MSG_R_NIC_DESTROYED, "HCPNIC9901R", "NIC %s is destroyed; devices %s-%s detached"),
 	R(MSG_R_NIC_CONNECTED, "HCPNIC9902R", "NIC %s is connected to %s %s %s"),
@@ -103,6 +115,8 @@ static const struct msg_def catalogue[MSG_COUNT] = {
 	R(MSG_R_LOGON, "HCPVMX9910R", "LOGON AS  %-8s USERS = %s"),
 	R(MSG_R_PING, "HCPVMX9911R", "PING %s from %s NIC %s: %s sent, %s received"),
 	R(MSG_R_NIC_LAN_GONE, "HCPNIC9912R", "NIC %s of %s is disconnected from %s %s %s"),
+	R(MSG_R_TRACE_STARTED, "HCPTRC9913R", "Trace %s started on %s %s %s (%s) to %s"),
+	R(MSG_R_TRACE_STOPPED, "HCPTRC9914R", "Trace %s stopped: %s frames (%s bytes) written to %s; %s"),
 };
 
 const struct msg_def *msg_def(enum msg_id id)

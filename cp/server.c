@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cmds/cmds.h"
+#include "cp/appl.h"
 #include "cp/uplink.h"
 #include "lib/cpnet.h"
 #include "vnic/vmlink.h"
@@ -47,6 +48,7 @@ struct session {
 struct vmconn {
 	struct vmlink link;
 	struct vm *vm;
+	struct appl_port *appl;		/* an application's link: its port (cp/appl.h) */
 	bool dead;			/* logged off elsewhere: closed after this batch */
 	bool want_out;			/* frames wait for room: EPOLLOUT is on */
 	/* The ring's doorbell as cpnetd's own descriptor in the epoll set: a dup, so
@@ -489,6 +491,10 @@ static void vmc_close(struct server *s, unsigned k)
 
 	if (c->vm)
 		cp_logoff(s->cp, c->vm);	/* on_logoff clears c->vm */
+	if (c->appl) {
+		appl_free(s->cp, c->appl);	/* the port leaves its LAN, handles go */
+		c->appl = NULL;
+	}
 	vmc_free(s, k);
 }
 
@@ -553,6 +559,48 @@ static void vmc_lost(struct server *s, unsigned k)
 	vmc_close(s, k);
 }
 
+/* An application's first message: a port on a LAN (cp/appl.c answers).  Its ring
+ * carries the port's buffer region. */
+static int vmc_appl_logon(struct server *s, struct vmconn *c, unsigned k, size_t n)
+{
+	struct vml_appl_logon a;
+	int rc;
+
+	if (vml_appl_logon_decode(c->link.buf, n, &a) < 0) {
+		struct out o;
+		struct vml_appl_reply r;
+		uint8_t b[VML_HDR_SIZE + VML_APPL_REPLY_FIXED + sizeof(r.text)];
+		int len;
+
+		out_init(&o);
+		memset(&r, 0, sizeof(r));
+		r.rc = (uint16_t)out_msg(&o, MSG_NEED_LOGON);
+		snprintf(r.text, sizeof(r.text), "%.*s", (int)(o.len && o.buf[o.len - 1] == '\n' ?
+							      o.len - 1 : o.len), o.buf);
+		len = vml_appl_reply_encode(&r, b, sizeof(b));
+		if (len > 0)
+			vml_send(&c->link, b, (size_t)len);
+		out_free(&o);
+		return -EPIPE;
+	}
+	for (char *p = a.password; *p; p++)
+		if (*p >= 'a' && *p <= 'z')
+			*p = (char)(*p - 32);
+	rc = appl_register(s->cp, &c->link, &a, &c->appl);
+	memset(&a, 0, sizeof(a));
+	if (rc)
+		return -EPIPE;
+	snprintf(c->user, sizeof(c->user), "%s", c->appl->user);
+	ring_offer(s, c, k);	/* appl_region_ready comes with it (on_ring_made) */
+	if (!c->link.ring_on) {
+		c->appl->region = NULL;	/* the offer failed: its area is gone */
+		/* No ring, no region: nothing could be received; the program is told. */
+		appl_end(s->cp, c->appl, APPL_DEREGISTERED);
+		return -EPIPE;
+	}
+	return 1;
+}
+
 /* The first message must be VML_LOGON.  Returns -EPIPE to close the connection. */
 static int vmc_logon(struct server *s, struct vmconn *c, unsigned k)
 {
@@ -566,6 +614,9 @@ static int vmc_logon(struct server *s, struct vmconn *c, unsigned k)
 		return 0;
 	if (n <= 0)
 		return -EPIPE;
+	if ((size_t)n <= VML_MAX_MSG && vml_hdr_decode(c->link.buf, (size_t)n, &h) == 0 &&
+	    h.type == VML_APPL_LOGON)
+		return vmc_appl_logon(s, c, k, (size_t)n);
 	out_init(&o);
 	if ((size_t)n > VML_MAX_MSG || vml_hdr_decode(c->link.buf, (size_t)n, &h) < 0 ||
 	    h.type != VML_LOGON || vml_logon_decode(c->link.buf, (size_t)n, &lg) < 0) {
@@ -609,7 +660,7 @@ static void vmc_event(struct server *s, unsigned k, uint32_t events)
 			vmc_close(s, k);
 		return;
 	}
-	if (!c->vm) {
+	if (!c->vm && !c->appl) {
 		if (vmc_logon(s, c, k) < 0)
 			vmc_close(s, k);
 		return;
@@ -675,11 +726,15 @@ static bool vmc_reap(struct server *s)
 			vmc_free(s, k);
 			continue;
 		}
+		if (c && c->appl && c->appl->state != APPL_ACTIVE) {
+			vmc_close(s, k);	/* ended by FORCE or DETACH: the program was told */
+			continue;
+		}
 		if (!c)
 			continue;
 		if (c->bellfd >= 0 && !c->link.ring_on)
 			bell_off(s, c);	/* the VM declined the ring */
-		if (c->link.ring_on && c->vm) {
+		if (c->link.ring_on && (c->vm || c->appl)) {
 			if (!vmc_ring(s, k))
 				continue;
 			if (vml_arm(&c->link))

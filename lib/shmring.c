@@ -75,14 +75,21 @@ static void layout(struct shring *r, size_t slots_off)
 
 int shr_create(struct shring *r, uint32_t nslots, uint32_t slot_size)
 {
+	return shr_create_extra(r, nslots, slot_size, 0);
+}
+
+int shr_create_extra(struct shring *r, uint32_t nslots, uint32_t slot_size, size_t extra)
+{
 	size_t slots_off, size;
 	int rc;
 
 	memset(r, 0, sizeof(*r));
 	r->memfd = r->bell_me = r->bell_peer = -1;
-	if (!sizes_ok(nslots, slot_size))
+	if (!sizes_ok(nslots, slot_size) || extra > SHR_MAX_EXTRA)
 		return -EINVAL;
 	size = area_size(nslots, slot_size, &slots_off);
+	r->extra_size = round_page(extra);
+	size += r->extra_size;
 	r->memfd = memfd_create("cpnet-ring", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (r->memfd < 0)
 		return -errno;
@@ -109,6 +116,7 @@ int shr_create(struct shring *r, uint32_t nslots, uint32_t slot_size)
 	memcpy(r->map + HDR_SLOTSIZE, &slot_size, 4);
 	memcpy(r->map + HDR_SIZE, &(uint64_t){ size }, 8);
 	layout(r, slots_off);
+	r->extra = r->extra_size ? r->map + size - r->extra_size : NULL;
 	return 0;
 
 fail_errno:
@@ -162,10 +170,14 @@ int shr_attach(struct shring *r, const int fds[3])
 		goto fail;
 	}
 	size = area_size(nslots, slot_size, &slots_off);
-	if (hsize != size || (uint64_t)st.st_size != size) {
+	/* Beyond the rings: the user's extra area, whole pages, bounded. */
+	if (hsize != (uint64_t)st.st_size || hsize < size || (hsize - size) % PAGE ||
+	    hsize - size > SHR_MAX_EXTRA) {
 		rc = -EINVAL;
 		goto fail;
 	}
+	r->extra_size = (size_t)(hsize - size);
+	size = (size_t)hsize;
 	r->map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, r->memfd, 0);
 	if (r->map == MAP_FAILED) {
 		r->map = NULL;
@@ -175,6 +187,7 @@ int shr_attach(struct shring *r, const int fds[3])
 	r->nslots = nslots;
 	r->slot_size = slot_size;
 	layout(r, slots_off);
+	r->extra = r->extra_size ? r->map + size - r->extra_size : NULL;
 	/* Start where A's side is now (a fresh area: 0; never trusted beyond a check). */
 	r->tx_prod = r->tx_pub = r->tx_cons = __atomic_load_n(&r->txq->prod, __ATOMIC_ACQUIRE);
 	r->rx_cons = r->rx_pub = r->rx_prod = __atomic_load_n(&r->rxq->cons, __ATOMIC_ACQUIRE);
@@ -353,6 +366,14 @@ bool shr_arm(struct shring *r)
 		return true;
 	}
 	return false;
+}
+
+bool shr_rx_pending(const struct shring *r)
+{
+	if (r->broken)
+		return false;
+	return r->rx_cons != r->rx_prod ||
+	       __atomic_load_n(&r->rxq->prod, __ATOMIC_ACQUIRE) != r->rx_cons;
 }
 
 void shr_bell_drain(struct shring *r)

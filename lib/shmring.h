@@ -22,6 +22,7 @@
  *	4096	queue 0 descriptors, then queue 1's: nslots x {u32 len, u32 rsvd},
  *		page aligned
  *	...	queue 0 slots, then queue 1's: nslots x slot_size each, page aligned
+ *	...	the user's extra area (shr_create_extra), whole pages, to the end
  * Indices run free (u32, wrapping); entry i is descriptor/slot i % nslots.
  *
  * Ordering: the producer fills slots and descriptors, then stores prod with release;
@@ -41,6 +42,7 @@
 #define SHR_VERSION	1
 #define SHR_MAX_SLOTS	4096
 #define SHR_MAX_SLOT	(1u << 20)
+#define SHR_MAX_EXTRA	((size_t)256 << 20)
 
 enum shr_break {
 	SHR_OK = 0,
@@ -71,6 +73,10 @@ struct shring {
 	uint32_t rx_pub;	/* what the peer has been given back */
 	uint32_t rx_prod;	/* the peer's producer index as last validated */
 	enum shr_break broken;
+	/* The user's own area after the rings (shr_create_extra), whole pages; NULL /
+	 * 0 without one.  Nothing here reads it: its user decides who writes what. */
+	uint8_t *extra;
+	size_t extra_size;
 	/* Counters: doorbells rung, wakeups asked, frames each way, ring-full events. */
 	uint64_t bells, arms, tx_frames, rx_frames, tx_full;
 };
@@ -78,6 +84,10 @@ struct shring {
 /* Side A: a new area with nslots (power of two, <= SHR_MAX_SLOTS) slots of slot_size
  * bytes (<= SHR_MAX_SLOT) each way.  0 or -errno (-EINVAL, -ENOMEM, ...). */
 int shr_create(struct shring *r, uint32_t nslots, uint32_t slot_size);
+/* The same with `extra` bytes (rounded up to pages, <= SHR_MAX_EXTRA) of the user's
+ * own after the rings (r->extra): application ports keep their buffers there.  B
+ * finds its size from the header (shr_attach). */
+int shr_create_extra(struct shring *r, uint32_t nslots, uint32_t slot_size, size_t extra);
 /* The descriptors A passes to B: memfd, A's bell, B's bell (A keeps its own). */
 void shr_fds(const struct shring *r, int fds[3]);
 /* Side B: attach to what A passed (takes the descriptors, even on failure).  Checks
@@ -102,6 +112,9 @@ int shr_tx_publish(struct shring *r);
 int shr_rx_get(struct shring *r, uint8_t *buf, uint32_t cap);
 /* Give the taken entries back (one release store); rings a producer waiting for room. */
 void shr_rx_done(struct shring *r);
+/* Whether an entry waits, from the shared index alone (no system call, nothing
+ * taken, nothing checked: shr_rx_get checks what it takes). */
+bool shr_rx_pending(const struct shring *r);
 /* About to sleep on bell_me: say so.  True when something arrived (or room came) since
  * the last look -- then do not sleep (the flag is taken back). */
 bool shr_arm(struct shring *r);

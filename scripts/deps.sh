@@ -14,11 +14,13 @@ need=(
 	"cpio cpio"
 	"ip iproute2"
 	"python3 python3"
+	"tshark tshark"
 )
 # files that come with packages that have no command
 need_files=(
 	"/usr/s390x-linux-gnu/lib/libc.a libc6-dev-s390x-cross"
 	"/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a libclang-rt-14-dev"
+	"/usr/include/zlib.h zlib1g-dev"
 )
 
 missing=()

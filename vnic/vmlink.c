@@ -65,6 +65,30 @@ _Static_assert(RING_OFF_SLOTSIZE + 4 == VML_RING_SIZE, "RING layout");
 #define LOGON_OFF_PASS		8
 _Static_assert(LOGON_OFF_PASS + 8 == VML_LOGON_SIZE, "LOGON layout");
 
+#define APL_OFF_USER		0
+#define APL_OFF_PASS		8
+#define APL_OFF_OWNER		16
+#define APL_OFF_LAN		24
+#define APL_OFF_VLAN		32
+#define APL_OFF_FLAGS		34
+#define APL_OFF_REGION		36
+#define APL_OFF_RSVD		40
+_Static_assert(APL_OFF_RSVD + 8 == VML_APPL_LOGON_SIZE, "APPL_LOGON layout");
+#define APR_OFF_RC		0
+#define APR_OFF_VDEV		2
+#define APR_OFF_ID		4
+#define APR_OFF_TRANSPORT	8
+#define APR_OFF_MAC		10
+#define APR_OFF_MAXF		16
+#define APR_OFF_TLEN		20
+#define APR_OFF_RSVD		22
+_Static_assert(APR_OFF_RSVD + 2 == VML_APPL_REPLY_FIXED, "APPL_REPLY layout");
+#define HDL_OFF_RC		0
+#define HDL_OFF_ID		2
+#define HDL_OFF_NSLOTS		4
+#define HDL_OFF_SLOTSIZE	8
+_Static_assert(HDL_OFF_SLOTSIZE + 4 == VML_HANDLE_SIZE, "HANDLE layout");
+
 static void put_hdr(uint8_t *buf, uint8_t type, uint16_t vdev, uint32_t seq)
 {
 	buf[0] = VML_VERSION;
@@ -338,6 +362,9 @@ int vml_simple_encode(uint8_t type, uint16_t vdev, uint32_t seq, uint16_t value,
 		return VML_HDR_SIZE + VML_LOGOFF_SIZE;
 	case VML_NIC_DETACH:
 		return VML_HDR_SIZE;
+	case VML_HANDLE_CLOSE:
+		be_put16(buf + VML_HDR_SIZE, value);
+		return VML_HDR_SIZE + VML_HANDLE_CLOSE_SIZE;
 	case VML_RING_ACK:
 		if (value >= VML_RING_RC_MAX)
 			return -EINVAL;
@@ -375,6 +402,11 @@ int vml_simple_decode(const uint8_t *buf, size_t len, uint16_t *value)
 			return -EMSGSIZE;
 		*value = be_get16(buf + VML_HDR_SIZE);
 		return *value < VML_RING_RC_MAX ? 0 : -EBADMSG;
+	case VML_HANDLE_CLOSE:
+		if (len != VML_HDR_SIZE + VML_HANDLE_CLOSE_SIZE)
+			return -EMSGSIZE;
+		*value = be_get16(buf + VML_HDR_SIZE);
+		return 0;
 	default:
 		return len == VML_HDR_SIZE ? 0 : -EMSGSIZE;
 	}
@@ -408,6 +440,166 @@ int vml_ring_decode(const uint8_t *buf, size_t len, struct vml_ring_offer *r)
 	return 0;
 }
 
+/* ---- application ports ------------------------------------------------------------ */
+
+int vml_appl_logon_encode(const struct vml_appl_logon *a, uint8_t *buf, size_t cap)
+{
+	uint8_t *b = buf + VML_HDR_SIZE;
+
+	if (cap < VML_HDR_SIZE + VML_APPL_LOGON_SIZE)
+		return -ENOSPC;
+	put_hdr(buf, VML_APPL_LOGON, 0, 0);
+	memset(b, 0, VML_APPL_LOGON_SIZE);
+	if (put_name(b + APL_OFF_USER, a->userid) < 0 || put_name(b + APL_OFF_OWNER, a->owner) < 0 ||
+	    put_name(b + APL_OFF_LAN, a->lan) < 0 || strlen(a->password) > 8)
+		return -EINVAL;
+	/* Passwords keep their case (as in LOGON). */
+	memset(b + APL_OFF_PASS, ' ', 8);
+	memcpy(b + APL_OFF_PASS, a->password, strlen(a->password));
+	be_put16(b + APL_OFF_VLAN, a->vlan);
+	be_put16(b + APL_OFF_FLAGS, a->flags);
+	be_put32(b + APL_OFF_REGION, a->region);
+	if (a->flags & VML_APPL_TRACE_USER) {
+		if (put_name(b + APL_OFF_RSVD, a->trace_user) < 0)
+			return -EINVAL;
+	} else if (a->flags & (VML_APPL_TRACE_PORT | VML_APPL_TRACE_VLAN)) {
+		be_put16(b + APL_OFF_RSVD, a->trace_num);
+	}
+	return VML_HDR_SIZE + VML_APPL_LOGON_SIZE;
+}
+
+int vml_appl_logon_decode(const uint8_t *buf, size_t len, struct vml_appl_logon *a)
+{
+	const uint8_t *b = buf + VML_HDR_SIZE;
+
+	if (len != VML_HDR_SIZE + VML_APPL_LOGON_SIZE)
+		return -EMSGSIZE;
+	if (get_name(b + APL_OFF_USER, a->userid, true) < 0 ||
+	    get_name(b + APL_OFF_PASS, a->password, false) < 0 ||
+	    get_name(b + APL_OFF_OWNER, a->owner, true) < 0 ||
+	    get_name(b + APL_OFF_LAN, a->lan, true) < 0)
+		return -EBADMSG;
+	a->vlan = be_get16(b + APL_OFF_VLAN);
+	a->flags = be_get16(b + APL_OFF_FLAGS);
+	a->region = be_get32(b + APL_OFF_REGION);
+	a->trace_num = 0;
+	a->trace_user[0] = 0;
+	if (!a->userid[0] || !a->lan[0] || !a->owner[0] || a->vlan > 4095 ||
+	    (a->flags & ~VML_APPL_FLAGS))
+		return -EBADMSG;
+	/* At most one trace filter, only on a trace; the reserved bytes hold it, or 0. */
+	{
+		unsigned f = a->flags & (VML_APPL_TRACE_PORT | VML_APPL_TRACE_USER |
+					 VML_APPL_TRACE_VLAN);
+
+		if ((f && !(a->flags & VML_APPL_TRACE)) || (f & (f - 1)))
+			return -EBADMSG;
+		if (f == VML_APPL_TRACE_USER) {
+			if (get_name(b + APL_OFF_RSVD, a->trace_user, true) < 0 || !a->trace_user[0])
+				return -EBADMSG;
+		} else if (f) {
+			a->trace_num = be_get16(b + APL_OFF_RSVD);
+			if (!a->trace_num || be_get16(b + APL_OFF_RSVD + 2) || be_get32(b + APL_OFF_RSVD + 4) ||
+			    a->trace_num > (f == VML_APPL_TRACE_PORT ? 2048 : 4094))
+				return -EBADMSG;
+		} else if (be_get64(b + APL_OFF_RSVD)) {
+			return -EBADMSG;
+		}
+	}
+	return 0;
+}
+
+int vml_appl_reply_encode(const struct vml_appl_reply *r, uint8_t *buf, size_t cap)
+{
+	size_t n = strnlen(r->text, sizeof(r->text) - 1);
+	uint8_t *b = buf + VML_HDR_SIZE;
+
+	if (cap < VML_HDR_SIZE + VML_APPL_REPLY_FIXED + n)
+		return -ENOSPC;
+	put_hdr(buf, VML_APPL_REPLY, 0, 0);
+	memset(b, 0, VML_APPL_REPLY_FIXED);
+	be_put16(b + APR_OFF_RC, r->rc);
+	be_put16(b + APR_OFF_VDEV, r->vdev);
+	be_put32(b + APR_OFF_ID, r->port_id);
+	b[APR_OFF_TRANSPORT] = r->transport;
+	memcpy(b + APR_OFF_MAC, r->mac, 6);
+	be_put32(b + APR_OFF_MAXF, r->max_frame);
+	be_put16(b + APR_OFF_TLEN, (uint16_t)n);
+	memcpy(b + VML_APPL_REPLY_FIXED, r->text, n);
+	return (int)(VML_HDR_SIZE + VML_APPL_REPLY_FIXED + n);
+}
+
+int vml_appl_reply_decode(const uint8_t *buf, size_t len, struct vml_appl_reply *r)
+{
+	const uint8_t *b = buf + VML_HDR_SIZE;
+	size_t n;
+
+	if (len < VML_HDR_SIZE + VML_APPL_REPLY_FIXED)
+		return -EMSGSIZE;
+	n = be_get16(b + APR_OFF_TLEN);
+	if (n != len - VML_HDR_SIZE - VML_APPL_REPLY_FIXED || n >= sizeof(r->text))
+		return -EBADMSG;
+	r->rc = be_get16(b + APR_OFF_RC);
+	r->vdev = be_get16(b + APR_OFF_VDEV);
+	r->port_id = be_get32(b + APR_OFF_ID);
+	r->transport = b[APR_OFF_TRANSPORT];
+	memcpy(r->mac, b + APR_OFF_MAC, 6);
+	r->max_frame = be_get32(b + APR_OFF_MAXF);
+	memcpy(r->text, b + VML_APPL_REPLY_FIXED, n);
+	r->text[n] = 0;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)r->text[i] < 0x20 || (unsigned char)r->text[i] > 0x7E)
+			r->text[i] = '?';
+	if (r->rc == 0 && r->transport != 1 && r->transport != 2)
+		return -EBADMSG;
+	return 0;
+}
+
+int vml_handle_open_encode(uint16_t vdev, uint32_t seq, uint32_t nslots, uint8_t *buf, size_t cap)
+{
+	if (cap < VML_HDR_SIZE + VML_HANDLE_OPEN_SIZE)
+		return -ENOSPC;
+	put_hdr(buf, VML_HANDLE_OPEN, vdev, seq);
+	be_put32(buf + VML_HDR_SIZE, nslots);
+	return VML_HDR_SIZE + VML_HANDLE_OPEN_SIZE;
+}
+
+int vml_handle_open_decode(const uint8_t *buf, size_t len, uint32_t *nslots)
+{
+	if (len != VML_HDR_SIZE + VML_HANDLE_OPEN_SIZE)
+		return -EMSGSIZE;
+	*nslots = be_get32(buf + VML_HDR_SIZE);
+	return 0;
+}
+
+int vml_handle_reply_encode(uint16_t vdev, uint32_t seq, const struct vml_handle_reply *r,
+			    uint8_t *buf, size_t cap)
+{
+	uint8_t *b = buf + VML_HDR_SIZE;
+
+	if (cap < VML_HDR_SIZE + VML_HANDLE_SIZE)
+		return -ENOSPC;
+	put_hdr(buf, VML_HANDLE, vdev, seq);
+	be_put16(b + HDL_OFF_RC, r->rc);
+	be_put16(b + HDL_OFF_ID, r->id);
+	be_put32(b + HDL_OFF_NSLOTS, r->nslots);
+	be_put32(b + HDL_OFF_SLOTSIZE, r->slot_size);
+	return VML_HDR_SIZE + VML_HANDLE_SIZE;
+}
+
+int vml_handle_reply_decode(const uint8_t *buf, size_t len, struct vml_handle_reply *r)
+{
+	const uint8_t *b = buf + VML_HDR_SIZE;
+
+	if (len != VML_HDR_SIZE + VML_HANDLE_SIZE)
+		return -EMSGSIZE;
+	r->rc = be_get16(b + HDL_OFF_RC);
+	r->id = be_get16(b + HDL_OFF_ID);
+	r->nslots = be_get32(b + HDL_OFF_NSLOTS);
+	r->slot_size = be_get32(b + HDL_OFF_SLOTSIZE);
+	return 0;
+}
+
 /* ---- the link --------------------------------------------------------------------- */
 
 int vml_init(struct vmlink *l, int fd, bool cp_side)
@@ -426,6 +618,7 @@ int vml_init(struct vmlink *l, int fd, bool cp_side)
 	l->rc_timeout_ms = 5000;
 	l->peer_logoff = -1;
 	l->ring_ack = -1;
+	l->hfds[0] = l->hfds[1] = l->hfds[2] = -1;
 	return 0;
 }
 
@@ -435,6 +628,9 @@ void vml_free(struct vmlink *l)
 		if (l->nics[i].used)
 			vml_del_nic(l, l->nics[i].vdev);
 	vml_ring_close(l);
+	for (int i = 0; i < 3; i++)
+		if (l->hfds[i] >= 0)
+			close(l->hfds[i]);
 	free(l->buf);
 	free(l->obuf);
 	l->buf = l->obuf = NULL;
@@ -591,6 +787,45 @@ static int ring_put(struct vmlink *l, uint16_t vdev, const struct pframe *f)
 	return 0;
 }
 
+unsigned vml_ring_tx(struct vmlink *l, uint16_t vdev, const struct pframe *f, unsigned n,
+		     unsigned stall_ms, bool in_order)
+{
+	uint64_t stall_since = 0;
+	unsigned sent = 0;
+
+	/* n descriptors, one publish, at most one doorbell. */
+	for (unsigned i = 0; i < n; i++) {
+		int rc = ring_put(l, vdev, &f[i]);
+
+		/* The VM's side only: a full ring holds the guest's SIGA (what a real
+		 * adapter's backpressure does to a burst) instead of dropping; cpnetd was
+		 * rung by the publish.  As long as cpnetd frees slots the wait goes on,
+		 * however slowly it drains (a loaded machine); one that frees none for
+		 * stall_ms (stuck, stopped) costs that long, then the rest does not go.
+		 * cpnetd's side never waits: its one thread serves every VM. */
+		while (rc == -EAGAIN && !l->cp_side) {
+			struct timespec ts = { 0, 100 * 1000 };
+			uint64_t now = now_ns() / 1000000u;
+
+			if (!stall_since)
+				stall_since = now;
+			else if (now - stall_since >= stall_ms)
+				break;
+			shr_tx_publish(&l->ring);
+			nanosleep(&ts, NULL);
+			rc = ring_put(l, vdev, &f[i]);
+		}
+		if (rc == 0) {
+			sent++;
+			stall_since = 0;	/* progress: a new stall starts afresh */
+		} else if (in_order) {
+			break;
+		}
+	}
+	shr_tx_publish(&l->ring);
+	return sent;
+}
+
 /* Frames of one side replayed on the other. */
 static void vm_tx(void *peer, struct port *from, const struct pframe *f, unsigned n)
 {
@@ -599,37 +834,10 @@ static void vm_tx(void *peer, struct port *from, const struct pframe *f, unsigne
 
 	(void)from;
 	if (l->ring_tx) {
-		uint64_t stall_since = 0;
+		unsigned sent = vml_ring_tx(l, vn->vdev, f, n, VML_TX_STALL_MS, false);
 
-		/* n descriptors, one publish, at most one doorbell. */
-		for (unsigned i = 0; i < n; i++) {
-			int rc = ring_put(l, vn->vdev, &f[i]);
-
-			/* The VM's side only: a full ring holds the guest's SIGA (what a
-			 * real adapter's backpressure does to a burst) instead of dropping;
-			 * cpnetd was rung by the publish.  As long as cpnetd frees slots the
-			 * wait goes on, however slowly it drains (a loaded machine); one
-			 * that frees none for VML_TX_STALL_MS (stuck, stopped) costs a
-			 * port_tx that long, then the rest is dropped and counted.
-			 * cpnetd's side never waits: its one thread serves every VM. */
-			while (rc == -EAGAIN && !l->cp_side) {
-				struct timespec ts = { 0, 100 * 1000 };
-				uint64_t now = now_ns() / 1000000u;
-
-				if (!stall_since)
-					stall_since = now;
-				else if (now - stall_since >= VML_TX_STALL_MS)
-					break;
-				shr_tx_publish(&l->ring);
-				nanosleep(&ts, NULL);
-				rc = ring_put(l, vn->vdev, &f[i]);
-			}
-			if (rc < 0)
-				port_count_drop(vn->nicport, PD_NOBUF, false, 1);
-			else if (stall_since)
-				stall_since = 0;	/* progress: a new stall starts afresh */
-		}
-		shr_tx_publish(&l->ring);
+		if (sent < n)
+			port_count_drop(vn->nicport, PD_NOBUF, false, n - sent);
 		return;
 	}
 	for (unsigned i = 0; i < n; i++) {
@@ -644,21 +852,12 @@ static void vm_tx(void *peer, struct port *from, const struct pframe *f, unsigne
 static int handle(struct vmlink *l, const uint8_t *m, size_t len, uint32_t want_seq,
 		  uint16_t *rc_out, int *fds, int nfds);
 
-static uint16_t vm_addr(void *peer, struct port *from, const struct paddr *a)
+/* Frames in the ring wait while an answer is awaited: they are the reader's, and this
+ * may run inside a delivery. */
+int vml_await(struct vmlink *l, uint32_t seq, uint16_t *rc)
 {
-	struct vml_nic *vn = peer;
-	struct vmlink *l = vn->proxy.owner;
-	uint32_t seq = ++l->seq;
-	uint16_t rc = IPA_RC_LAN_OFFLINE;
 	struct timespec t0, t1;
-	int len;
 
-	(void)from;
-	len = vml_addr_encode(vn->vdev, seq, a, l->obuf, VML_MAX_MSG);
-	if (len < 0 || vml_send(l, l->obuf, (size_t)len) < 0)
-		return IPA_RC_LAN_OFFLINE;
-	/* Wait for CP's answer, handling what else arrives meanwhile (bounded).  Frames in
-	 * the ring wait: they are the reader's, and this may run inside a delivery. */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
 		int fds[VML_MAX_FDS], nfds = 0;
@@ -669,17 +868,47 @@ static uint16_t vm_addr(void *peer, struct port *from, const struct paddr *a)
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
 		if (ms >= l->rc_timeout_ms)
-			return IPA_RC_LAN_OFFLINE;
+			return -ETIMEDOUT;
 		r = recv_one(l, (int)(l->rc_timeout_ms - ms), &mlen, fds, &nfds);
 		if (r < 0 && r != -EMSGSIZE)
-			return IPA_RC_LAN_OFFLINE;
+			return r;
 		if (r <= 0)
 			continue;
-		r = handle(l, l->buf, mlen, seq, &rc, fds, nfds);
+		r = handle(l, l->buf, mlen, seq, rc, fds, nfds);
 		close_fds(fds, nfds);
 		if (r == 2)
-			return rc;
+			return 0;
+		if (r == -EPIPE)
+			return -EPIPE;
 	}
+}
+
+int vml_handle_call(struct vmlink *l, const uint8_t *msg, size_t len, uint32_t seq)
+{
+	uint16_t rc;
+	int r;
+
+	if (l->cp_side)
+		return -EINVAL;
+	r = vml_send(l, msg, len);
+	if (r < 0)
+		return r;
+	return vml_await(l, seq, &rc);
+}
+
+static uint16_t vm_addr(void *peer, struct port *from, const struct paddr *a)
+{
+	struct vml_nic *vn = peer;
+	struct vmlink *l = vn->proxy.owner;
+	uint32_t seq = ++l->seq;
+	uint16_t rc = IPA_RC_LAN_OFFLINE;
+	int len;
+
+	(void)from;
+	len = vml_addr_encode(vn->vdev, seq, a, l->obuf, VML_MAX_MSG);
+	if (len < 0 || vml_send(l, l->obuf, (size_t)len) < 0)
+		return IPA_RC_LAN_OFFLINE;
+	return vml_await(l, seq, &rc) == 0 ? rc : IPA_RC_LAN_OFFLINE;
 }
 
 static const struct port_ops vm_ops = { vm_tx, vm_addr };
@@ -882,42 +1111,57 @@ void vml_del_nic(struct vmlink *l, uint16_t vdev)
 
 /* ---- the ring ---------------------------------------------------------------------- */
 
+int vml_send_fds(struct vmlink *l, const uint8_t *msg, size_t len, const int *fds, unsigned nfds)
+{
+	union vml_cmsg cm;
+	struct iovec iov = { (void *)msg, len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.b,
+			     .msg_controllen = CMSG_SPACE(nfds * sizeof(int)) };
+	struct cmsghdr *c;
+	ssize_t n;
+
+	if (!nfds || nfds > VML_MAX_FDS)
+		return -EINVAL;
+	memset(&cm, 0, sizeof(cm));
+	c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+	memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
+	n = sendmsg(l->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+	l->syscalls++;
+	if (n != (ssize_t)len) {
+		l->errors++;
+		return n < 0 ? -errno : -EIO;
+	}
+	l->sent++;
+	return 0;
+}
+
 int vml_ring_offer(struct vmlink *l)
 {
 	uint8_t b[VML_HDR_SIZE + VML_RING_SIZE];
 	struct vml_ring_offer o = { SHR_VERSION, VML_RING_SLOTS, VML_RING_SLOT };
-	union vml_cmsg cm;
-	struct iovec iov = { b, 0 };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.b,
-			     .msg_controllen = CMSG_SPACE(VML_MAX_FDS * sizeof(int)) };
-	struct cmsghdr *c;
 	int fds[VML_MAX_FDS], len, rc;
-	ssize_t n;
 
 	if (!l->cp_side || l->ring_on)
 		return -EINVAL;
 	len = vml_ring_encode(&o, b, sizeof(b));
 	if (len < 0)
 		return len;
-	rc = shr_create(&l->ring, o.nslots, o.slot_size);
+	rc = shr_create_extra(&l->ring, o.nslots, o.slot_size, l->ring_extra);
 	if (rc < 0)
 		return rc;
-	iov.iov_len = (size_t)len;
-	memset(&cm, 0, sizeof(cm));
-	c = CMSG_FIRSTHDR(&mh);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(VML_MAX_FDS * sizeof(int));
+	l->ring_on = true;	/* for on_ring_made; undone below if the offer fails */
+	if (l->on_ring_made)
+		l->on_ring_made(l->ctx);
+	l->ring_on = false;
 	shr_fds(&l->ring, fds);
-	memcpy(CMSG_DATA(c), fds, sizeof(fds));
-	n = sendmsg(l->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
-	l->syscalls++;
-	if (n != len) {
-		rc = n < 0 ? -errno : -EIO;
+	rc = vml_send_fds(l, b, (size_t)len, fds, VML_MAX_FDS);
+	if (rc < 0) {
 		shr_free(&l->ring);
 		return rc;
 	}
-	l->sent++;
 	/* What the VM puts in may be read now; what CP puts in waits for the ACK. */
 	l->ring_on = true;
 	l->ring_ack = -1;
@@ -1068,6 +1312,32 @@ static int handle(struct vmlink *l, const uint8_t *m, size_t len, uint32_t want_
 		else
 			vml_ring_close(l);	/* frames stay on the socket */
 		return 1;
+	case VML_HANDLE_OPEN:
+	case VML_HANDLE_CLOSE:
+		if (!l->cp_side || !l->on_ctl)
+			goto bad;
+		rc = l->on_ctl(l->ctx, &h, m, len);
+		if (rc < 0)
+			goto bad;
+		return 1;
+	case VML_HANDLE: {
+		struct vml_handle_reply hr;
+
+		if (l->cp_side || vml_handle_reply_decode(m, len, &hr) < 0)
+			goto bad;
+		if (!want_seq || h.seq != want_seq)
+			return 1;	/* a late answer: its descriptors are closed */
+		l->hreply = hr;
+		for (int i = 0; i < 3; i++) {
+			if (l->hfds[i] >= 0)
+				close(l->hfds[i]);
+			l->hfds[i] = i < nfds ? fds[i] : -1;
+			if (i < nfds)
+				fds[i] = -1;
+		}
+		*rc_out = hr.rc;
+		return 2;
+	}
 	case VML_LOGOFF:
 		/* A malformed LOGOFF still ends the session, for no stated reason. */
 		l->peer_logoff = vml_simple_decode(m, len, &v) < 0 ? VML_LOGOFF_ENDED : v;
@@ -1342,6 +1612,51 @@ int vml_logon(struct vmlink *l, const char *userid, const char *password, int wa
 		l->received++;
 	}
 	return r;
+}
+
+int vml_appl_logon_fd(int fd, const struct vml_appl_logon *a, int wait_ms,
+		      struct vml_appl_reply *reply)
+{
+	uint8_t out[VML_HDR_SIZE + VML_APPL_LOGON_SIZE];
+	uint8_t in[VML_HDR_SIZE + VML_APPL_REPLY_FIXED + sizeof(reply->text)];
+	struct pollfd pfd = { fd, POLLIN, 0 };
+	ssize_t got;
+	int n, r;
+
+	n = vml_appl_logon_encode(a, out, sizeof(out));
+	if (n < 0)
+		return n;
+	got = send(fd, out, (size_t)n, MSG_NOSIGNAL);
+	memset(out, 0, sizeof(out));	/* the password */
+	if (got != n)
+		return got < 0 ? -errno : -EIO;
+	r = poll(&pfd, 1, wait_ms);
+	if (r < 0)
+		return -errno;
+	if (r == 0)
+		return -ETIMEDOUT;
+	got = recv(fd, in, sizeof(in), MSG_DONTWAIT | MSG_TRUNC);
+	if (got == 0)
+		return -EPIPE;
+	if (got < 0)
+		return errno == EAGAIN ? -ETIMEDOUT : -errno;
+	/* CP's first message answers; a LOGON_REPLY is a refusal before the port. */
+	if ((size_t)got > sizeof(in) || got < 2)
+		return -EPROTO;
+	if (in[1] == VML_LOGON_REPLY) {
+		struct vml_logon_reply lr;
+
+		r = vml_logon_reply_decode(in, (size_t)got, &lr);
+		if (r < 0)
+			return r;
+		memset(reply, 0, sizeof(*reply));
+		reply->rc = lr.rc ? lr.rc : 9099;
+		memcpy(reply->text, lr.text, sizeof(reply->text));
+		return 0;
+	}
+	if (in[1] != VML_APPL_REPLY)
+		return -EPROTO;
+	return vml_appl_reply_decode(in, (size_t)got, reply);
 }
 
 int vml_connect(const char *path)

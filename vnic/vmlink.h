@@ -42,6 +42,11 @@ enum vml_type {
 	VML_LOGOFF,		/* either side: the session ends */
 	VML_RING,		/* CP -> VM: frames may go through shared rings (3 fds) */
 	VML_RING_ACK,		/* VM -> CP: u16 VML_RING_* (ring taken, or why not) */
+	VML_APPL_LOGON,		/* app -> CP, instead of LOGON: user, password, LAN: a port */
+	VML_APPL_REPLY,		/* CP -> app: rc, port id, transport, MAC, message text */
+	VML_HANDLE_OPEN,	/* app -> CP: a receive handle on the port (vdev) */
+	VML_HANDLE,		/* CP -> app: its rc; with 3 fds: the handle's ring */
+	VML_HANDLE_CLOSE,	/* app -> CP: u16 handle id */
 	VML_TYPE_MAX
 };
 
@@ -85,6 +90,9 @@ struct vml_nicdef {
 enum vml_logoff_reason {
 	VML_LOGOFF_ENDED = 0,		/* LOGOFF, FORCE, a refused session: final */
 	VML_LOGOFF_SHUTDOWN = 1,	/* cpnetd is stopping (restart, upgrade) */
+	VML_LOGOFF_FORCED = 2,		/* application port: ended by FORCE of its user */
+	VML_LOGOFF_LAN_GONE = 3,	/* application port: its LAN was detached */
+	VML_LOGOFF_REVOKED = 4,		/* application port: its user's access was revoked */
 	VML_LOGOFF_REASON_MAX
 };
 
@@ -116,6 +124,79 @@ struct vml_ring_offer {
 };
 int vml_ring_encode(const struct vml_ring_offer *r, uint8_t *buf, size_t cap);
 int vml_ring_decode(const uint8_t *buf, size_t len, struct vml_ring_offer *r);
+
+/*
+ * Application ports (api/cpnetport.h, doc/ports.md).  An application's connection
+ * starts with VML_APPL_LOGON instead of VML_LOGON: it authenticates a directory user
+ * (who need not be logged on, and may be: its guest keeps running) and asks for one
+ * port on a LAN.  CP answers VML_APPL_REPLY; on success the port is the link's one
+ * "NIC" (vdev in the reply), CP offers the ring (VML_RING, with the port's buffer
+ * region as the area's extra part, lib/shmring.h), and from then on it is a link
+ * like a VM's: VML_FRAME through the ring (app -> CP), VML_ADDR / VML_ADDR_RC for
+ * its addresses, VML_LOGOFF to end.  Frames for the port do not use the link's ring:
+ * CP writes them into buffers the app posted on a receive handle (VML_HANDLE_OPEN ->
+ * VML_HANDLE with a small ring of post and completion entries, cp/appl.h).
+ *
+ * VML_APPL_LOGON body (48): user 8, password 8, LAN owner 8 (SYSTEM: a VSWITCH),
+ * LAN name 8, u16 VLAN, u16 flags (VML_APPL_PROMISC), u32 region bytes, 8 zero.
+ * VML_APPL_REPLY body: u16 rc (0 or the message number), u16 vdev, u32 port id,
+ * u8 transport (1 IP, 2 ETHERNET), u8 0, MAC 6, u32 largest frame, u16 text length,
+ * u16 0, text.  VML_HANDLE_OPEN body: u32 slots.  VML_HANDLE body (12): u16 rc
+ * (0 or a positive errno), u16 handle id, u32 slots, u32 slot size.
+ * VML_HANDLE_CLOSE body: u16 handle id.
+ */
+#define VML_APPL_LOGON_SIZE 48
+#define VML_APPL_REPLY_FIXED 24
+#define VML_APPL_PROMISC 0x0001u
+/* A trace port (vswitch/trace: the switch's tap, frames to the port): TRACE alone is
+ * the whole LAN; with PORT or VLAN the reserved bytes start with a u16 port number /
+ * VLAN id, with USER they hold the userid (8, blank-padded). */
+#define VML_APPL_TRACE 0x0002u
+#define VML_APPL_TRACE_PORT 0x0004u
+#define VML_APPL_TRACE_USER 0x0008u
+#define VML_APPL_TRACE_VLAN 0x0010u
+#define VML_APPL_FLAGS 0x001Fu
+#define VML_HANDLE_OPEN_SIZE 4
+#define VML_HANDLE_SIZE 12
+#define VML_HANDLE_CLOSE_SIZE 2
+
+struct vml_appl_logon {
+	char userid[9];
+	char password[9];
+	char owner[9];
+	char lan[9];
+	uint16_t vlan;
+	uint16_t flags;
+	uint32_t region;
+	uint16_t trace_num;		/* TRACE_PORT / TRACE_VLAN */
+	char trace_user[9];		/* TRACE_USER */
+};
+
+struct vml_appl_reply {
+	uint16_t rc;
+	uint16_t vdev;
+	uint32_t port_id;
+	uint8_t transport;
+	uint8_t mac[6];
+	uint32_t max_frame;
+	char text[128];
+};
+
+struct vml_handle_reply {
+	uint16_t rc;
+	uint16_t id;
+	uint32_t nslots, slot_size;
+};
+
+int vml_appl_logon_encode(const struct vml_appl_logon *a, uint8_t *buf, size_t cap);
+int vml_appl_logon_decode(const uint8_t *buf, size_t len, struct vml_appl_logon *a);
+int vml_appl_reply_encode(const struct vml_appl_reply *r, uint8_t *buf, size_t cap);
+int vml_appl_reply_decode(const uint8_t *buf, size_t len, struct vml_appl_reply *r);
+int vml_handle_open_encode(uint16_t vdev, uint32_t seq, uint32_t nslots, uint8_t *buf, size_t cap);
+int vml_handle_open_decode(const uint8_t *buf, size_t len, uint32_t *nslots);
+int vml_handle_reply_encode(uint16_t vdev, uint32_t seq, const struct vml_handle_reply *r,
+			    uint8_t *buf, size_t cap);
+int vml_handle_reply_decode(const uint8_t *buf, size_t len, struct vml_handle_reply *r);
 
 /* Which transport a VM side accepts for frames. */
 enum vml_transport {
@@ -189,6 +270,8 @@ struct vmlink {
 	bool ring_on, ring_tx;
 	enum vml_transport transport;	/* VM side: what it accepts */
 	int ring_ack;			/* CP side: the VM's VML_RING_ACK, -1 while none */
+	size_t ring_extra;		/* CP side: extra area of the offered ring (an
+					 * application port's buffer region), bytes */
 	uint64_t syscalls;		/* made by the link (socket, doorbells): bench */
 	uint64_t sock_check_ns;		/* VM side: the socket last looked at while busy */
 	int peer_logoff;	/* the reason of a LOGOFF the peer sent, -1 while none came */
@@ -199,7 +282,15 @@ struct vmlink {
 	/* VM side: frames now go through the ring; whoever waits for the link must now
 	 * wait on vml_bell_fd too (a registration may have read the offer). */
 	void (*on_ring)(void *ctx);
-	/* CP side: a registration from the VM; returns the IPA rc. */
+	/* CP side: an application's control message (VML_HANDLE_OPEN/CLOSE); returns
+	 * 1 handled or a negative errno (counted as a bad message). */
+	int (*on_ctl)(void *ctx, const struct vml_hdr *h, const uint8_t *m, size_t len);
+	/* CP side: the offered ring is made and not yet sent (an application port
+	 * writes its region's info page, which the program checks on arrival). */
+	void (*on_ring_made)(void *ctx);
+	/* VM side: the answer to vml_handle_call (VML_HANDLE), its descriptors taken. */
+	struct vml_handle_reply hreply;
+	int hfds[3];
 	void *ctx;
 };
 
@@ -235,9 +326,35 @@ void vml_ring_close(struct vmlink *l);
 /* Syscalls the link made (socket, doorbells), for benchmarks. */
 uint64_t vml_syscalls(const struct vmlink *l);
 
+/* Frames for `vdev` into the ring (this side's one copy each), one publish.  The
+ * VM's side waits for room in a full ring while cpnetd frees slots, and gives up
+ * after stall_ms without a free one; cpnetd's side never waits.
+ * in_order: stop at the first frame that does not go (the rest is not sent).
+ * Returns how many went; a frame too big for a slot or a broken ring does not. */
+unsigned vml_ring_tx(struct vmlink *l, uint16_t vdev, const struct pframe *f, unsigned n,
+		     unsigned stall_ms, bool in_order);
+
+/* VM / app side: wait for CP's answer to message `seq` (VML_ADDR_RC, VML_HANDLE),
+ * handling what else arrives meanwhile (bounded by rc_timeout_ms).  0 with *rc set
+ * (VML_HANDLE: also l->hreply, l->hfds), -ETIMEDOUT, -EPIPE (the session ended). */
+int vml_await(struct vmlink *l, uint32_t seq, uint16_t *rc);
+/* App side: send a message that CP answers with VML_HANDLE (seq pairs them) and wait
+ * for the answer (bounded by rc_timeout_ms), handling what else comes.  0 with
+ * l->hreply / l->hfds set (the caller takes the descriptors), or -errno. */
+int vml_handle_call(struct vmlink *l, const uint8_t *msg, size_t len, uint32_t seq);
+
+/* App side: VML_APPL_LOGON on a connected socket and CP's VML_APPL_REPLY (bounded).
+ * 0 with *reply set (reply->rc 0 = registered), or -errno. */
+int vml_appl_logon_fd(int fd, const struct vml_appl_logon *a, int wait_ms,
+		      struct vml_appl_reply *reply);
+
 /* CP side: send the frames waiting for the VM (each NIC's in order) until the socket
  * is full again.  Returns the frames still waiting (cpnetd then waits for POLLOUT). */
 unsigned vml_flush(struct vmlink *l);
+
+/* CP side: a message with descriptors (SCM_RIGHTS: VML_RING, VML_HANDLE), at once
+ * (no waiting for room).  0 or -errno. */
+int vml_send_fds(struct vmlink *l, const uint8_t *msg, size_t len, const int *fds, unsigned nfds);
 
 /* Send raw messages (LOGON, NICDEF, LINK ...). 0 or -errno. */
 int vml_send(struct vmlink *l, const uint8_t *msg, size_t len);

@@ -56,6 +56,15 @@ void lan_table_init(struct lan_table *t, uint64_t seed)
 
 static void lan_free(struct lanbk *lan)
 {
+	/* Traces end first: each learns its LAN is going while it can still read it. */
+	while (lan->taps) {
+		struct lan_tap *t = lan->taps;
+
+		lan->taps = t->next;
+		t->next = NULL;
+		if (t->gone)
+			t->gone(t->ctx, lan);
+	}
 	for (unsigned i = lan->nlive; i-- > 0;) {
 		struct lan_conn *c = lan_conn_at(lan, lan->live[i]);
 
@@ -234,6 +243,23 @@ unsigned lan_reap_transient(struct lan_table *t, const char *user)
 		i++;
 	}
 	return gone;
+}
+
+void lan_tap_add(struct lanbk *lan, struct lan_tap *t)
+{
+	t->next = lan->taps;
+	lan->taps = t;
+}
+
+int lan_tap_del(struct lanbk *lan, struct lan_tap *t)
+{
+	for (struct lan_tap **pp = &lan->taps; *pp; pp = &(*pp)->next)
+		if (*pp == t) {
+			*pp = t->next;
+			t->next = NULL;
+			return 0;
+		}
+	return -ENOENT;
 }
 
 /* ---- setters ------------------------------------------------------------------------ */

@@ -78,6 +78,7 @@ struct lan_conn {
 	uint16_t vdev;
 	uint16_t portnum;
 	bool uplink;
+	uint32_t appl_id;		/* an application port (type APPL): its id; 0 = a NIC */
 	/* authorization, from the access list or the LAN defaults */
 	uint8_t porttype;		/* enum lan_porttype */
 	uint16_t pvid;			/* ACCESS: the port's VLAN */
@@ -116,6 +117,22 @@ typedef int (*lan_lookup_fn)(struct lanbk *lan, const struct pframe *f, struct p
  * register it on the OSA): op is the paddr op, conn the guest's slot. */
 typedef void (*lan_addr_notify_fn)(void *ctx, struct lanbk *lan, unsigned conn,
 				   const struct paddr *a);
+
+/*
+ * A tap: sees every frame a port sends into the LAN, with the switch's verdict, before
+ * it is delivered (the one tap point of every trace: the operator's TRACE and the
+ * trace port of the port API).  `frame` gets frame i of the batch from `from`, its
+ * ingress VLAN (0 on a VLAN-unaware LAN or when the switch dropped it before knowing);
+ * lan_tap_reaches tells which connections receive it.  `gone` is called when the LAN
+ * is destroyed (the tap is already off the LAN then).  Called on the LAN's thread.
+ */
+struct lan_tap {
+	struct lan_tap *next;
+	void (*frame)(void *ctx, const struct lanbk *lan, const struct lan_conn *from,
+		      const struct pframe *f, unsigned i, uint16_t vid);
+	void (*gone)(void *ctx, struct lanbk *lan);
+	void *ctx;
+};
 
 struct lanbk {
 	char name[LAN_NAME_MAX + 1];
@@ -169,6 +186,7 @@ struct lanbk {
 	lan_addr_notify_fn notify;
 	void *notify_ctx;
 	struct lan_stats st;
+	struct lan_tap *taps;		/* traces of this LAN, NULL = none */
 
 	/* forwarding scratch (one batch at a time; the LAN is single-threaded) */
 	unsigned fwd_set;		/* LAN_SET_* of a LAN_BROADCAST */
@@ -256,6 +274,15 @@ const struct lan_grant *lan_grant_find(const struct lanbk *lan, const char *user
 
 /* The connection of a port attached to this LAN, or NULL. */
 struct lan_conn *lan_conn_of(struct lanbk *lan, const struct port *p);
+
+/* Add / remove a tap (lan_tap_del: 0 or -ENOENT if it is not on this LAN). */
+void lan_tap_add(struct lanbk *lan, struct lan_tap *t);
+int lan_tap_del(struct lanbk *lan, struct lan_tap *t);
+/* Inside a tap's frame(): does connection c receive frame i of the batch? */
+static inline bool lan_tap_reaches(const struct lan_conn *c, unsigned i)
+{
+	return c->fwd_mask >> i & 1;
+}
 
 /* Slot idx of the LAN's connection table, or NULL if that slot was never made. */
 static inline struct lan_conn *lan_conn_at(const struct lanbk *lan, unsigned idx)

@@ -718,6 +718,7 @@ static void classify(struct lanbk *lan, struct lan_conn *fc, const struct pframe
 	int r;
 
 	w->dst[i] = LAN_NOPORT;
+	w->vid[i] = 0;
 	w->tagged[i] = false;
 	w->tci[i] = 0;
 	lan->st.frames_in++;
@@ -922,6 +923,12 @@ void lan_forward(struct lanbk *lan, struct port *from, const struct pframe *f, u
 		w->nact = 0;
 		for (unsigned i = 0; i < m; i++)
 			classify(lan, fc, &f[i], i);
+		/* Traces see the batch with its verdicts, before the receivers get it. */
+		for (struct lan_tap *t = lan->taps, *nx; t; t = nx) {
+			nx = t->next;
+			for (unsigned i = 0; i < m; i++)
+				t->frame(t->ctx, lan, fc, &f[i], i, w->vid[i]);
+		}
 		for (unsigned a = 0; a < w->nact; a++) {
 			struct lan_conn *q = lan_conn_at(lan, w->act[a]);
 

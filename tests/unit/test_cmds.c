@@ -1,7 +1,9 @@
 /* tests/unit/test_cmds.c - CP commands: tables and abbreviations, privilege classes,
  * hostile operands (message IDs, no change of state), output shapes, life cycle. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmds/cmds.h"
 #include "cp/config.h"
@@ -728,5 +730,68 @@ TEST(cmds_set_lan_grant_revoke_restricted_guest_lan)
 	CHECK_EQ(run(e, e->bob, "COUPLE 800 ALICE OPEN"), 0);
 	CHECK_EQ(run(e, e->alice, "QUERY LAN OPEN DETAILS"), 0);
 	CHECK(strstr(outp(e), "Authorized userids") == NULL);
+	env_free(e);
+}
+
+/* ---- TRACE START / STOP, QUERY TRACE ------------------------------------------------ */
+
+TEST(cmds_trace_start_query_stop)
+{
+	struct env *e = env_new();
+	char dir[] = "/tmp/cpnet-cmdtrace.XXXXXX", want[256], path[128];
+	FILE *f;
+
+	REQUIRE(e);
+	REQUIRE(mkdtemp(dir) != NULL);
+	REQUIRE(run(e, e->op, "DEFINE VSWITCH VSW1 RDEV NONE ETHERNET") == 0);
+	/* No trace directory (a CP outside cpnetd): nothing is written. */
+	CHECK_EQ(run(e, e->op, "TRACE START VSWITCH VSW1 FILE a.pcap"), 9601);
+	CHECK_OUT(e, "HCPTRC9601E");
+	e->cp.trace_dir = dir;
+	CHECK_EQ(run(e, e->op, "TRACE START VSWITCH VSW1 FILE ../a.pcap"), 9602);
+	CHECK_EQ(run(e, e->op, "TRACE START VSWITCH VSW1 FILE .a.pcap"), 9602);
+	CHECK_EQ(run(e, e->op, "TRACE START VSWITCH VSW1 FILE a.txt"), 9602);
+	CHECK_EQ(run(e, e->op, "TRACE START VSWITCH VSW1 FILE a.pcap USER ALICE PORT 1"), 13);
+	CHECK_EQ(run(e, e->op, "TRACE START VSWITCH VSW1 FILE a.pcap FILE b.pcap"), 9011);
+	CHECK_EQ(run(e, e->op, "TRACE START VSWITCH VSW1 FILE a.pcap VLAN 4095"), 9010);
+	CHECK_EQ(run(e, e->op, "TRACE START VSWITCH VSW1 FILE a.pcap FILES 3"), 1001);
+	CHECK_EQ(run(e, e->op, "TRACE START VSWITCH VSW1 SNAPLEN 100 COUNT 5"), 1001);
+	CHECK_EQ(run(e, e->op, "TRACE START VSWITCH NOSUCH FILE a.pcap"), 9101);
+	CHECK_EQ(run(e, e->op, "TRACE START LAN GLAN1 OWNERID SYSTEM FILE a.pcap"), 9101);
+	CHECK_EQ(run(e, e->op, "QUERY TRACE"), 0);
+	CHECK_OUT(e, "HCPTRC9604I No traces are defined");
+	/* Class G does not see the command. */
+	CHECK_EQ(run(e, e->alice, "TRACE START VSWITCH VSW1 FILE a.pcap"), 1);
+
+	CHECK_EQ(run(e, e->op, "trace start vswitch vsw1 file a.pcapng user alice snaplen 96"), 0);
+	snprintf(want, sizeof(want),
+		 "Trace 1 started on VSWITCH SYSTEM VSW1 (USER ALICE) to %s/a.pcapng", dir);
+	CHECK_OUT(e, want);
+	CHECK_EQ(run(e, e->op, "QUERY TRACE"), 0);
+	snprintf(want, sizeof(want), "TRACE 1 VSWITCH SYSTEM VSW1 USER ALICE FILE %s/a.pcapng ACTIVE",
+		 dir);
+	CHECK_OUT(e, want);
+	/* The VSWITCH goes: the trace ends with a complete file and stays listed. */
+	CHECK_EQ(run(e, e->op, "DETACH VSWITCH VSW1"), 0);
+	CHECK_EQ(run(e, e->op, "QUERY TRACE"), 0);
+	CHECK_OUT(e, "ENDED (LAN destroyed)");
+	CHECK_EQ(run(e, e->op, "TRACE STOP 1"), 0);
+	snprintf(want, sizeof(want),
+		 "Trace 1 stopped: 0 frames (0 bytes) written to %s/a.pcapng; ENDED (LAN destroyed)",
+		 dir);
+	CHECK_OUT(e, want);
+	CHECK_EQ(run(e, e->op, "TRACE STOP 1"), 9600);
+	CHECK_EQ(run(e, e->op, "TRACE STOP ALL"), 0);
+	CHECK_OUT(e, "HCPTRC9604I");
+	snprintf(path, sizeof(path), "%s/a.pcapng", dir);
+	f = fopen(path, "rb");
+	CHECK(f != NULL);
+	if (f) {
+		/* A complete pcapng file: the section header block's type first. */
+		CHECK(fgetc(f) == 0x0A && fgetc(f) == 0x0D);
+		fclose(f);
+	}
+	unlink(path);
+	rmdir(dir);
 	env_free(e);
 }

@@ -1,0 +1,774 @@
+/* api/cpnetport.c - libcpnetport: the program's side of an application port, over the
+ * VM link (vnic/vmlink) and its shared rings (lib/shmring); layout in vnic/applmem.h. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include "api/cpnetport.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/shmring.h"
+#include "qeth/ipa.h"
+#include "vnic/applmem.h"
+#include "vnic/vmlink.h"
+
+#define ERR_MAX 160
+#define TX_STALL_MS 20u	/* a full ring that cpnetd does not drain holds cpnp_send this long */
+#define TX_CHUNK 64
+
+_Static_assert(CPNP_F_IPV6 == APPL_DONE_IPV6 && CPNP_F_MCAST == APPL_DONE_MCAST &&
+	       CPNP_F_BCAST == APPL_DONE_BCAST && CPNP_F_TOOBIG == APPL_DONE_TOOBIG &&
+	       CPNP_F_ETH == APPL_DONE_ETH, "completion flags are the API's");
+_Static_assert(CPNP_MAX_HANDLES == APPL_MAX_HANDLES, "handles per port");
+_Static_assert(CPNP_REGION_MAX == APPL_REGION_MAX, "region bound");
+
+struct cpnp_handle {
+	struct cpnp_port *port;
+	struct cpnp_handle *next;	/* every handle of the port, closed ones too */
+	struct shring ring;		/* side B: posts out (queue 1), completions in */
+	uint16_t id;
+	bool closed;
+};
+
+struct cpnp_port {
+	struct vmlink link;
+	struct port nic;		/* registrations go through the link (VML_ADDR) */
+	uint16_t vdev;
+	uint32_t id;
+	uint8_t transport;
+	uint8_t mac[6];
+	uint32_t max_frame;
+	uint8_t *region;
+	size_t region_size, alloc_off;
+	struct cpnp_handle *handles;
+	unsigned nopen;
+	int ended;			/* 0, or the error every call returns now */
+	char err[ERR_MAX];
+};
+
+static __thread char reg_err[ERR_MAX];
+
+__attribute__((format(printf, 2, 3)))
+static int fail(char *buf, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, ERR_MAX, fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+const char *cpnp_strerror(int err)
+{
+	switch (err < 0 ? -err : err) {
+	case 0: return "success";
+	case ENOENT: return "no such LAN or VSWITCH";
+	case EACCES: return "not authorized";
+	case EPERM: return "LOGON refused (userid or password)";
+	case EUSERS: return "the LAN has its maximum number of connections";
+	case EFAULT: return "buffer outside the port's region";
+	case EMSGSIZE: return "frame larger than the LAN carries";
+	case EBADF: return "the handle is closed";
+	case ESHUTDOWN: return "the port was ended by cpnetd";
+	case EPIPE: return "cpnetd is gone";
+	case ENOBUFS: return "no room (region or ring full)";
+	case EADDRINUSE: return "address registered by another port";
+	case EADDRNOTAVAIL: return "address not registered by this port";
+	case EINVAL: return "invalid argument";
+	case ETIMEDOUT: return "cpnetd did not answer in time";
+	case ECONNREFUSED: return "cpnetd is not running at that socket";
+	case EPROTO: return "protocol error between the library and cpnetd";
+	case EMFILE: return "too many handles on the port";
+	default: return strerror(err < 0 ? -err : err);
+	}
+}
+
+const char *cpnp_last_error(const struct cpnp_port *p)
+{
+	return p ? p->err : reg_err;
+}
+
+/* The port ended (FORCE, its LAN detached): cpnetd says so in the region's info
+ * page, read without a system call. */
+static int live(struct cpnp_port *p)
+{
+	uint32_t st;
+
+	if (p->ended)
+		return p->ended;
+	st = __atomic_load_n((uint32_t *)(p->region + APPL_INFO_STATE_OFF), __ATOMIC_ACQUIRE);
+	if (st == APPL_ACTIVE)
+		return 0;
+	p->ended = -ESHUTDOWN;
+	fail(p->err, "port %08X was ended by cpnetd: %s", p->id,
+	     st == APPL_FORCED ? "FORCE of its user" :
+	     st == APPL_LAN_GONE ? "its LAN was detached" :
+	     st == APPL_REVOKED ? "its user's access was revoked" : "deregistered");
+	return p->ended;
+}
+
+/* The socket said the session ended (LOGOFF or EOF). */
+static int gone(struct cpnp_port *p)
+{
+	int why = p->link.peer_logoff;
+
+	if (p->ended)
+		return p->ended;
+	if (why == VML_LOGOFF_FORCED || why == VML_LOGOFF_LAN_GONE || why == VML_LOGOFF_REVOKED) {
+		p->ended = -ESHUTDOWN;
+		fail(p->err, "port %08X was ended by cpnetd: %s", p->id,
+		     why == VML_LOGOFF_FORCED ? "FORCE of its user" :
+		     why == VML_LOGOFF_REVOKED ? "its user's access was revoked" :
+		     "its LAN was detached");
+	} else {
+		p->ended = -EPIPE;
+		fail(p->err, "the connection to cpnetd ended");
+	}
+	return p->ended;
+}
+
+static int read_pwfile(const char *path, char pw[9])
+{
+	char line[64];
+	FILE *f = fopen(path, "re");
+	size_t n;
+
+	if (!f)
+		return -errno;
+	if (!fgets(line, sizeof(line), f)) {
+		fclose(f);
+		return -EINVAL;
+	}
+	fclose(f);
+	n = strcspn(line, "\r\n");
+	line[n] = 0;
+	if (n == 0 || n > 8)
+		return -EINVAL;
+	memcpy(pw, line, n + 1);
+	memset(line, 0, sizeof(line));
+	return 0;
+}
+
+static int refusal(uint16_t rc)
+{
+	switch (rc) {
+	case 50: case 53: case 7: return -EPERM;	/* LOGON, not in directory, bad userid */
+	case 9101: return -ENOENT;
+	case 9103: case 9500: case 9501: return -EACCES;
+	case 9104: return -EUSERS;
+	case 9205: return -ENOSPC;			/* no MAC left */
+	case 9003: return -EPROTO;
+	default: return -EIO;
+	}
+}
+
+static int now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int)(t.tv_sec * 1000 + t.tv_nsec / 1000000);
+}
+
+static void port_free(struct cpnp_port *p)
+{
+	int fd = p->link.fd;
+
+	while (p->handles) {
+		struct cpnp_handle *h = p->handles;
+
+		p->handles = h->next;
+		if (!h->closed)
+			shr_free(&h->ring);
+		free(h);
+	}
+	if (p->link.buf)
+		vml_free(&p->link);
+	if (fd >= 0)
+		close(fd);
+	free(p);
+}
+
+int cpnp_register(const struct cpnp_reg *r, struct cpnp_port **out)
+{
+	struct vml_appl_logon a;
+	struct vml_appl_reply rep;
+	struct cpnp_port *p;
+	const char *sock;
+	int fd, rc, t0, tmo;
+
+	reg_err[0] = 0;
+	if (!r || !out || !r->user || (!r->lan == !r->vswitch) || (!r->password && !r->pwfile) ||
+	    r->region > CPNP_REGION_MAX || (r->flags & ~(CPNP_REG_PROMISC | CPNP_REG_TRACE)) ||
+	    r->vlan > 4094) {
+		fail(reg_err, "a registration needs user, password or pwfile, and one of lan "
+		     "or vswitch (vlan <= 4094, region <= %u MB)", CPNP_REGION_MAX >> 20);
+		return -EINVAL;
+	}
+	sock = r->socket ? r->socket : getenv("CPNET_VM_SOCKET");
+	if (!sock) {
+		fail(reg_err, "no socket given and CPNET_VM_SOCKET is not set");
+		return -EINVAL;
+	}
+	memset(&a, 0, sizeof(a));
+	if (strlen(r->user) > 8 || (r->lan && strlen(r->lan) > 8) ||
+	    (r->vswitch && strlen(r->vswitch) > 8) || (r->lan_owner && strlen(r->lan_owner) > 8) ||
+	    (r->password && strlen(r->password) > 8)) {
+		fail(reg_err, "user, LAN, owner and password are 1 to 8 characters");
+		return -EINVAL;
+	}
+	strcpy(a.userid, r->user);
+	if (r->password) {
+		strcpy(a.password, r->password);
+	} else if ((rc = read_pwfile(r->pwfile, a.password)) < 0) {
+		fail(reg_err, "password file %s: %s", r->pwfile,
+		     rc == -EINVAL ? "no password of 1 to 8 characters on its first line"
+				   : strerror(-rc));
+		return rc == -EINVAL ? -EINVAL : rc;
+	}
+	strcpy(a.owner, r->vswitch ? "SYSTEM" : r->lan_owner ? r->lan_owner : r->user);
+	strcpy(a.lan, r->vswitch ? r->vswitch : r->lan);
+	a.vlan = r->vlan;
+	a.flags = (r->flags & CPNP_REG_PROMISC) ? VML_APPL_PROMISC : 0;
+	if (r->flags & CPNP_REG_TRACE) {
+		unsigned nf = !!r->trace_port + !!r->trace_user + !!r->trace_vlan;
+
+		if (nf > 1 || r->trace_port > 2048 || r->trace_vlan > 4094 ||
+		    (r->trace_user && (!*r->trace_user || strlen(r->trace_user) > 8))) {
+			fail(reg_err, "a trace takes one of trace_port (1-2048), trace_user (1 to 8 "
+			     "characters), trace_vlan (1-4094)");
+			return -EINVAL;
+		}
+		a.flags |= VML_APPL_TRACE;
+		if (r->trace_port) {
+			a.flags |= VML_APPL_TRACE_PORT;
+			a.trace_num = r->trace_port;
+		} else if (r->trace_vlan) {
+			a.flags |= VML_APPL_TRACE_VLAN;
+			a.trace_num = r->trace_vlan;
+		} else if (r->trace_user) {
+			a.flags |= VML_APPL_TRACE_USER;
+			strcpy(a.trace_user, r->trace_user);
+		}
+	} else if (r->trace_port || r->trace_user || r->trace_vlan) {
+		fail(reg_err, "trace_port, trace_user and trace_vlan are for CPNP_REG_TRACE");
+		return -EINVAL;
+	}
+	a.region = (uint32_t)r->region;
+	tmo = r->timeout_ms > 0 ? r->timeout_ms : 5000;
+
+	fd = vml_connect(sock);
+	if (fd < 0) {
+		memset(&a, 0, sizeof(a));
+		fail(reg_err, "cannot connect to cpnetd at %s: %s", sock, strerror(-fd));
+		return fd == -ENOENT ? -ECONNREFUSED : fd;
+	}
+	rc = vml_appl_logon_fd(fd, &a, tmo, &rep);
+	memset(&a, 0, sizeof(a));
+	if (rc < 0 || rep.rc) {
+		if (rc < 0)
+			fail(reg_err, "no answer from cpnetd: %s", strerror(-rc));
+		else
+			fail(reg_err, "%s", rep.text);
+		close(fd);
+		return rc < 0 ? rc : refusal(rep.rc);
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p || vml_init(&p->link, fd, false) < 0) {
+		free(p);
+		close(fd);
+		fail(reg_err, "out of memory");
+		return -ENOMEM;
+	}
+	p->link.rc_timeout_ms = tmo;
+	p->vdev = rep.vdev;
+	p->id = rep.port_id;
+	p->transport = rep.transport;
+	memcpy(p->mac, rep.mac, 6);
+	p->max_frame = rep.max_frame;
+	snprintf(p->nic.name, sizeof(p->nic.name), "APPL%08X", p->id);
+	/* The ring (and in it the region) follows the reply. */
+	t0 = now_ms();
+	while (!p->link.ring_tx) {
+		int left = tmo - (now_ms() - t0);
+
+		if (left <= 0 || vml_poll(&p->link, left) < 0)
+			break;
+	}
+	if (!p->link.ring_tx || !p->link.ring.extra ||
+	    p->link.ring.extra_size <= APPL_INFO_SIZE || !vml_add_nic(&p->link, p->vdev, &p->nic)) {
+		fail(reg_err, "cpnetd offered no usable shared region for port %08X", rep.port_id);
+		port_free(p);
+		return -EPROTO;
+	}
+	p->region = p->link.ring.extra;
+	p->region_size = p->link.ring.extra_size;
+	p->alloc_off = APPL_INFO_SIZE;
+	if (*(uint32_t *)(p->region + APPL_INFO_MAGIC_OFF) != APPL_INFO_MAGIC ||
+	    *(uint32_t *)(p->region + APPL_INFO_ID_OFF) != p->id) {
+		fail(reg_err, "the shared region is not port %08X's", p->id);
+		port_free(p);
+		return -EPROTO;
+	}
+	fail(p->err, "%s", rep.text);
+	*out = p;
+	return 0;
+}
+
+int cpnp_deregister(struct cpnp_port *p)
+{
+	uint8_t b[VML_HDR_SIZE + VML_LOGOFF_SIZE];
+	int len;
+
+	if (!p)
+		return -EINVAL;
+	if (!p->ended) {
+		/* cpnetd releases the port when the socket closes; the LOGOFF says it was
+		 * meant. */
+		len = vml_simple_encode(VML_LOGOFF, 0, 0, VML_LOGOFF_ENDED, b, sizeof(b));
+		if (len > 0)
+			vml_send(&p->link, b, (size_t)len);
+	}
+	port_free(p);
+	return 0;
+}
+
+uint32_t cpnp_port_id(const struct cpnp_port *p)
+{
+	return p->id;
+}
+
+enum cpnp_transport cpnp_transport(const struct cpnp_port *p)
+{
+	return p->transport == 2 ? CPNP_ETHERNET : CPNP_IP;
+}
+
+void cpnp_port_mac(const struct cpnp_port *p, uint8_t mac[6])
+{
+	memcpy(mac, p->mac, 6);
+}
+
+uint32_t cpnp_max_frame(const struct cpnp_port *p)
+{
+	return p->max_frame;
+}
+
+/* ---- addresses ---------------------------------------------------------------------- */
+
+static int ipa_errno(uint16_t rc)
+{
+	switch (rc) {
+	case IPA_RC_SUCCESS: return 0;
+	case IPA_RC_DUPLICATE_IP_ADDRESS: case IPA_RC_L2_DUP_MAC: return -EADDRINUSE;
+	case IPA_RC_IP_ADDR_TABLE_FULL: case IPA_RC_L2_ADDR_TABLE_FULL: return -ENOSPC;
+	case IPA_RC_L2_MAC_NOT_AUTH_BY_HYP: return -EACCES;
+	case IPA_RC_PRIMARY_ALREADY_DEFINED: case IPA_RC_MC_ADDR_NOT_FOUND:
+	case IPA_RC_L2_MAC_NOT_FOUND: case IPA_RC_L2_GMAC_NOT_FOUND: return -EADDRNOTAVAIL;
+	case IPA_RC_LAN_FRAME_MISMATCH: return -EINVAL;
+	case IPA_RC_LAN_OFFLINE: return -EPIPE;
+	default: return -EIO;
+	}
+}
+
+static int do_reg(struct cpnp_port *p, const struct paddr *a, const char *what)
+{
+	uint16_t rc;
+	int e = live(p);
+
+	if (e)
+		return e;
+	rc = port_addr(&p->nic, a);
+	if (rc == IPA_RC_LAN_OFFLINE && p->link.peer_logoff >= 0)
+		return gone(p);
+	e = ipa_errno(rc);
+	if (e)
+		fail(p->err, "%s refused by the switch (IPA return code 0x%04X: %s)", what, rc,
+		     cpnp_strerror(e));
+	return e;
+}
+
+static int ip_op(struct cpnp_port *p, const char *addr, bool add)
+{
+	char buf[64];
+	const char *slash;
+	struct paddr a;
+	unsigned plen;
+
+	if (!addr || strlen(addr) >= sizeof(buf))
+		return fail(p->err, "no address"), -EINVAL;
+	if (p->transport != CPNP_IP) {
+		fail(p->err, "an ETHERNET port registers MACs, not IP addresses");
+		return -EINVAL;
+	}
+	strcpy(buf, addr);
+	slash = strchr(addr, '/');
+	if (slash)
+		buf[slash - addr] = 0;
+	memset(&a, 0, sizeof(a));
+	if (inet_pton(AF_INET, buf, a.ip) == 1) {
+		plen = 32;
+	} else if (inet_pton(AF_INET6, buf, a.ip) == 1) {
+		a.ipv6 = true;
+		plen = 128;
+	} else {
+		fail(p->err, "not an IPv4 or IPv6 address: %s", addr);
+		return -EINVAL;
+	}
+	if (slash) {
+		char *end;
+		unsigned long l = strtoul(slash + 1, &end, 10);
+
+		if (*end || end == slash + 1 || l > plen) {
+			fail(p->err, "bad prefix length in %s", addr);
+			return -EINVAL;
+		}
+		plen = (unsigned)l;
+	}
+	for (unsigned i = 0; i < plen; i++)
+		a.mask[i / 8] |= (uint8_t)(0x80u >> (i % 8));
+	if (a.ipv6 ? a.ip[0] == 0xFF : (a.ip[0] & 0xF0) == 0xE0)
+		a.op = add ? PA_SETIPM : PA_DELIPM;	/* a group */
+	else
+		a.op = add ? PA_SETIP : PA_DELIP;
+	return do_reg(p, &a, addr);
+}
+
+int cpnp_add_ip(struct cpnp_port *p, const char *addr)
+{
+	return ip_op(p, addr, true);
+}
+
+int cpnp_del_ip(struct cpnp_port *p, const char *addr)
+{
+	return ip_op(p, addr, false);
+}
+
+static int mac_op(struct cpnp_port *p, const uint8_t mac[6], bool add)
+{
+	struct paddr a;
+	char what[32];
+
+	if (!mac)
+		return -EINVAL;
+	if (p->transport != CPNP_ETHERNET) {
+		fail(p->err, "an IP LAN port registers IP addresses, not MACs");
+		return -EINVAL;
+	}
+	memset(&a, 0, sizeof(a));
+	memcpy(a.mac, mac, 6);
+	a.op = (mac[0] & 1) ? (add ? PA_SETGMAC : PA_DELGMAC) : (add ? PA_SETVMAC : PA_DELVMAC);
+	snprintf(what, sizeof(what), "MAC %02X-%02X-%02X-%02X-%02X-%02X", mac[0], mac[1], mac[2],
+		 mac[3], mac[4], mac[5]);
+	return do_reg(p, &a, what);
+}
+
+int cpnp_add_mac(struct cpnp_port *p, const uint8_t mac[6])
+{
+	return mac_op(p, mac, true);
+}
+
+int cpnp_del_mac(struct cpnp_port *p, const uint8_t mac[6])
+{
+	return mac_op(p, mac, false);
+}
+
+void *cpnp_alloc(struct cpnp_port *p, size_t len)
+{
+	size_t off = (p->alloc_off + 63) & ~(size_t)63;
+
+	if (!len || off > p->region_size || len > p->region_size - off) {
+		fail(p->err, "the region has %zu bytes left, %zu asked", p->region_size - p->alloc_off,
+		     len);
+		return NULL;
+	}
+	p->alloc_off = off + len;
+	return p->region + off;
+}
+
+/* ---- receive handles ---------------------------------------------------------------- */
+
+int cpnp_handle_open(struct cpnp_port *p, struct cpnp_handle **out)
+{
+	struct cpnp_handle *h;
+	uint32_t seq;
+	int rc, len;
+
+	if ((rc = live(p)))
+		return rc;
+	if (p->nopen >= CPNP_MAX_HANDLES) {
+		fail(p->err, "a port has at most %u handles open", CPNP_MAX_HANDLES);
+		return -EMFILE;
+	}
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	seq = ++p->link.seq;
+	len = vml_handle_open_encode(p->vdev, seq, CPNP_HANDLE_SLOTS, p->link.obuf, VML_MAX_MSG);
+	rc = len < 0 ? len : vml_handle_call(&p->link, p->link.obuf, (size_t)len, seq);
+	if (rc == -EPIPE) {
+		free(h);
+		return gone(p);
+	}
+	if (rc == 0 && p->link.hreply.rc)
+		rc = -(int)p->link.hreply.rc;
+	if (rc < 0) {
+		free(h);
+		fail(p->err, "cpnetd refused the handle: %s", cpnp_strerror(rc));
+		return rc;
+	}
+	rc = shr_attach(&h->ring, p->link.hfds);	/* takes the descriptors */
+	p->link.hfds[0] = p->link.hfds[1] = p->link.hfds[2] = -1;
+	h->id = p->link.hreply.id;
+	h->port = p;
+	if (rc == 0 && (h->ring.slot_size != APPL_ENTRY || h->ring.nslots != CPNP_HANDLE_SLOTS))
+		rc = -EPROTO;
+	if (rc < 0) {
+		len = vml_simple_encode(VML_HANDLE_CLOSE, p->vdev, 0, h->id, p->link.obuf,
+					VML_MAX_MSG);
+		if (len > 0)
+			vml_send(&p->link, p->link.obuf, (size_t)len);
+		shr_free(&h->ring);
+		free(h);
+		fail(p->err, "the handle's ring from cpnetd is not usable: %s", cpnp_strerror(rc));
+		return -EPROTO;
+	}
+	h->next = p->handles;
+	p->handles = h;
+	p->nopen++;
+	*out = h;
+	return 0;
+}
+
+int cpnp_handle_close(struct cpnp_handle *h)
+{
+	struct cpnp_port *p = h->port;
+	int len;
+
+	if (h->closed) {
+		fail(p->err, "handle %u is already closed", h->id);
+		return -EBADF;
+	}
+	if (!p->ended) {
+		len = vml_simple_encode(VML_HANDLE_CLOSE, p->vdev, 0, h->id, p->link.obuf,
+					VML_MAX_MSG);
+		if (len > 0)
+			vml_send(&p->link, p->link.obuf, (size_t)len);
+	}
+	shr_free(&h->ring);
+	h->closed = true;
+	p->nopen--;
+	return 0;
+}
+
+static int usable(struct cpnp_handle *h)
+{
+	if (h->closed) {
+		fail(h->port->err, "handle %u is closed", h->id);
+		return -EBADF;
+	}
+	return live(h->port);
+}
+
+int cpnp_post(struct cpnp_handle *h, void *buf, size_t len)
+{
+	struct cpnp_port *p = h->port;
+	uint8_t *b = buf, *slot;
+	uint64_t off;
+	uint32_t l32;
+	int rc;
+
+	if ((rc = usable(h)))
+		return rc;
+	if (!b || b < p->region + APPL_INFO_SIZE || b >= p->region + p->region_size ||
+	    len < APPL_BUF_MIN || len > (size_t)(p->region + p->region_size - b) ||
+	    len > UINT32_MAX) {
+		fail(p->err, "a buffer must lie in the port's region (cpnp_alloc) and hold at "
+		     "least %u bytes", APPL_BUF_MIN);
+		return -EFAULT;
+	}
+	slot = shr_tx_slot(&h->ring);
+	if (!slot) {
+		fail(p->err, "handle %u has %u buffers posted already", h->id, CPNP_HANDLE_SLOTS);
+		return -ENOBUFS;
+	}
+	off = (uint64_t)(b - p->region);
+	l32 = (uint32_t)len;
+	memset(slot, 0, APPL_POST_SIZE);
+	memcpy(slot + APPL_POST_OFF, &off, 8);
+	memcpy(slot + APPL_POST_LEN, &l32, 4);
+	shr_tx_put(&h->ring, APPL_POST_SIZE);
+	shr_tx_publish(&h->ring);	/* cpnetd never sleeps on it: no doorbell */
+	return 0;
+}
+
+enum cpnp_state cpnp_state(const struct cpnp_handle *h)
+{
+	const uint8_t *st = h->port->region + APPL_INFO_STATE_OFF;
+
+	if (h->closed || h->port->ended ||
+	    __atomic_load_n((const uint32_t *)st, __ATOMIC_ACQUIRE) != APPL_ACTIVE)
+		return CPNP_CLOSED;
+	return shr_rx_pending(&h->ring) ? CPNP_DATA : CPNP_NO_DATA;
+}
+
+int cpnp_wait_fd(const struct cpnp_handle *h)
+{
+	return h->closed ? -EBADF : h->ring.bell_me;
+}
+
+int cpnp_ready(struct cpnp_handle *h)
+{
+	int rc = usable(h);
+
+	if (rc)
+		return rc;
+	return shr_arm(&h->ring) ? 1 : 0;
+}
+
+int cpnp_wait(struct cpnp_handle *h, int timeout_ms)
+{
+	struct cpnp_port *p = h->port;
+	int t0 = now_ms();
+
+	for (;;) {
+		struct pollfd pfd[2] = { { h->ring.bell_me, POLLIN, 0 }, { p->link.fd, POLLIN, 0 } };
+		int left = timeout_ms < 0 ? -1 : timeout_ms - (now_ms() - t0);
+		int rc = cpnp_ready(h);
+
+		if (rc)
+			return rc;
+		if (timeout_ms >= 0 && left <= 0)
+			return 0;
+		rc = poll(pfd, 2, left);
+		if (rc < 0 && errno != EINTR)
+			return -errno;
+		if (rc > 0 && pfd[0].revents)
+			shr_bell_drain(&h->ring);
+		/* The socket: the session ending (FORCE, cpnetd gone) or a late answer. */
+		if (rc > 0 && pfd[1].revents && vml_poll(&p->link, 0) < 0)
+			return gone(p);
+		if (shr_rx_pending(&h->ring))
+			return 1;
+	}
+}
+
+int cpnp_recv(struct cpnp_handle *h, struct cpnp_frame *f, unsigned n)
+{
+	struct cpnp_port *p = h->port;
+	unsigned got = 0;
+	int rc;
+
+	if ((rc = usable(h)))
+		return rc;
+	while (got < n) {
+		uint8_t ent[APPL_ENTRY];
+		uint64_t off;
+		uint32_t len;
+		uint16_t vlan, flags;
+		int l = shr_rx_get(&h->ring, ent, sizeof(ent));
+
+		if (l == 0)
+			break;
+		if (l != APPL_DONE_SIZE) {
+			fail(p->err, "handle %u: cpnetd's completion ring is broken", h->id);
+			return -EPROTO;
+		}
+		memcpy(&off, ent + APPL_DONE_OFF, 8);
+		memcpy(&len, ent + APPL_DONE_LEN, 4);
+		memcpy(&vlan, ent + APPL_DONE_VLAN, 2);
+		memcpy(&flags, ent + APPL_DONE_FLAGS, 2);
+		if (off < APPL_INFO_SIZE || off > p->region_size || len > p->region_size - off) {
+			fail(p->err, "handle %u: a completion outside the region", h->id);
+			return -EPROTO;
+		}
+		f[got].data = p->region + off;
+		f[got].len = len;
+		f[got].vlan = vlan;
+		f[got].flags = flags;
+		got++;
+	}
+	shr_rx_done(&h->ring);
+	return (int)got;
+}
+
+/* ---- sending ------------------------------------------------------------------------ */
+
+static void frame_meta(const struct cpnp_port *p, const struct cpnp_frame *in, struct pframe *f,
+		       struct qdio_span *sp)
+{
+	const uint8_t *d = in->data;
+
+	memset(f, 0, sizeof(*f));
+	sp->ptr = d;
+	sp->len = in->len;
+	f->spans = sp;
+	f->nspans = 1;
+	f->len = in->len;
+	f->vlan = in->vlan;
+	if (p->transport == CPNP_ETHERNET) {
+		f->kind = PF_ETH;
+		f->cast = !memcmp(d, "\xff\xff\xff\xff\xff\xff", 6) ? PF_BROADCAST
+			  : (d[0] & 1) ? PF_MULTICAST : PF_UNICAST;
+		return;
+	}
+	f->kind = PF_IP;
+	f->ipv6 = (d[0] >> 4) == 6;
+	if (f->ipv6) {
+		memcpy(f->next_hop, d + 24, 16);
+		f->cast = d[24] == 0xFF ? PF_MULTICAST : PF_UNICAST;
+	} else {
+		memcpy(f->next_hop + 12, d + 16, 4);
+		f->cast = !memcmp(d + 16, "\xff\xff\xff\xff", 4) ? PF_BROADCAST
+			  : (d[16] & 0xF0) == 0xE0 ? PF_MULTICAST : PF_UNICAST;
+	}
+}
+
+int cpnp_send(struct cpnp_port *p, const struct cpnp_frame *f, unsigned n)
+{
+	struct pframe pf[TX_CHUNK];
+	struct qdio_span sp[TX_CHUNK];
+	unsigned sent = 0;
+	int rc;
+
+	if ((rc = live(p)))
+		return rc;
+	for (unsigned i = 0; i < n; i++) {
+		const uint8_t *d = f[i].data;
+		bool eth = p->transport == CPNP_ETHERNET;
+
+		if (f[i].len > p->max_frame) {
+			fail(p->err, "frame %u: %u bytes, the LAN carries at most %u", i, f[i].len,
+			     p->max_frame);
+			return -EMSGSIZE;
+		}
+		if (!d || f[i].len < (eth ? 14u : 20u) || f[i].vlan > 4094 ||
+		    (!eth && (d[0] >> 4) != 4 && ((d[0] >> 4) != 6 || f[i].len < 40))) {
+			fail(p->err, "frame %u is not %s", i, eth ? "an Ethernet frame" :
+			     "an IPv4 or IPv6 packet");
+			return -EINVAL;
+		}
+	}
+	while (sent < n) {
+		unsigned k = n - sent < TX_CHUNK ? n - sent : TX_CHUNK, went;
+
+		for (unsigned i = 0; i < k; i++)
+			frame_meta(p, &f[sent + i], &pf[i], &sp[i]);
+		went = vml_ring_tx(&p->link, p->vdev, pf, k, TX_STALL_MS, true);
+		sent += went;
+		if (went < k) {
+			if (p->link.ring.broken)
+				return gone(p);
+			break;
+		}
+	}
+	return (int)sent;
+}

@@ -1,0 +1,162 @@
+/* api/cpnetport.h - the port API (libcpnetport): a program on the host becomes a port
+ * of a cpnet Guest LAN or VSWITCH, with the switch's rules applied as to a NIC. */
+#ifndef CPNETPORT_H
+#define CPNETPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * A port is registered by a directory user on one LAN; cpnetd authorizes it like a
+ * NIC of that user (GRANT/REVOKE, RESTRICTED, VLAN and PORTTYPE, MAXCONN, ISOLATION,
+ * MACPROTECT, source checks) and shows it in QUERY VSWITCH/LAN DETAILS as type APPL.
+ * Frames go to cpnetd through a shared-memory ring; cpnetd writes received frames
+ * straight into buffers the program posted on a receive handle (memory of the port's
+ * shared region, from cpnp_alloc).  doc/ports.md has the model and an example.
+ *
+ * Errors: every call returns 0 (or a count) or a negative errno; cpnp_strerror says
+ * what the number means here, cpnp_last_error(port) gives cpnetd's message for the
+ * last failure of that port (NULL: of the last cpnp_register of this thread):
+ *   -ENOENT     no such LAN / VSWITCH           -EACCES   not authorized (RESTRICTED
+ *   -EPERM      LOGON refused (user, password)             LAN, VLAN, PROMISCUOUS, MAC)
+ *   -EUSERS     the LAN is full (MAXCONN)       -EFAULT   buffer outside the region
+ *   -EMSGSIZE   frame larger than the LAN takes -EBADF    handle already closed
+ *   -ESHUTDOWN  the port was ended by cpnetd (FORCE, the LAN went away)
+ *   -EPIPE      cpnetd is gone                  -ENOBUFS  region or ring full
+ *   -EADDRINUSE address registered by another   -EINVAL   malformed argument
+ * A port and its handles are used by one thread at a time.  All shared structures
+ * are in the host's byte order: both processes run on one host (big-endian s390x
+ * included).
+ */
+
+#define CPNP_API_VERSION 1
+
+struct cpnp_port;
+struct cpnp_handle;
+
+/* What cpnp_register asks for.  Zero what you do not set. */
+struct cpnp_reg {
+	const char *socket;	/* cpnetd's VM socket; NULL: $CPNET_VM_SOCKET */
+	const char *user;	/* directory user the port belongs to */
+	const char *password;	/* its password, or NULL with pwfile */
+	const char *pwfile;	/* a file whose first line is the password */
+	const char *lan_owner;	/* Guest LAN: its owner (NULL = user) */
+	const char *lan;	/* Guest LAN name, or NULL with vswitch */
+	const char *vswitch;	/* VSWITCH name, or NULL with lan */
+	uint16_t vlan;		/* 0 = the port's authorized default; else it must be granted */
+	unsigned flags;		/* CPNP_REG_* */
+	size_t region;		/* bytes of buffer memory (0 = CPNP_REGION_DEFAULT) */
+	int timeout_ms;		/* for cpnetd's answers (0 = 5000) */
+	/* CPNP_REG_TRACE: at most one of these narrows the trace (0 / NULL: the LAN). */
+	uint16_t trace_port;	/* frames port number n sends or receives */
+	const char *trace_user;	/* ... the connections of this user send or receive */
+	uint16_t trace_vlan;	/* frames of this VLAN */
+};
+#define CPNP_REG_PROMISC 0x1u		/* see every frame of the LAN (needs authorization) */
+/* A trace port: every frame any port sends into the LAN (also those the switch then
+ * drops), from the switch's tap (vswitch/trace), nothing else; authorized like
+ * PROMISC.  Receive-only: the port does not take part in forwarding. */
+#define CPNP_REG_TRACE 0x2u
+#define CPNP_REGION_DEFAULT (4u << 20)
+#define CPNP_REGION_MAX (256u << 20)
+
+/* Connect, LOG ON as r->user and register a port on the LAN.  0 with *out set. */
+int cpnp_register(const struct cpnp_reg *r, struct cpnp_port **out);
+/* Release the port and everything it holds (handles, region); frees *p. */
+int cpnp_deregister(struct cpnp_port *p);
+
+/* A short text for an error number of this API. */
+const char *cpnp_strerror(int err);
+/* cpnetd's message (HCP... text) or the library's reason for the last failure. */
+const char *cpnp_last_error(const struct cpnp_port *p);
+
+enum cpnp_transport { CPNP_IP = 1, CPNP_ETHERNET = 2 };
+
+/* The port's unique id (QUERY shows it as "APPL: id" in hex), the LAN's transport
+ * (IP LAN: frames are IP packets; ETHERNET: Ethernet frames), the MAC cpnetd assigned
+ * (ETHERNET: registered already), the largest frame cpnp_send takes. */
+uint32_t cpnp_port_id(const struct cpnp_port *p);
+enum cpnp_transport cpnp_transport(const struct cpnp_port *p);
+void cpnp_port_mac(const struct cpnp_port *p, uint8_t mac[6]);
+uint32_t cpnp_max_frame(const struct cpnp_port *p);
+
+/* Addresses (the registrations a NIC's guest makes).  IP LAN: "10.1.0.5" or
+ * "fd00::5" (a "/len" suffix is accepted); a multicast address joins that group.
+ * ETHERNET: a unicast MAC (MACPROTECT applies) or a group MAC to join. */
+int cpnp_add_ip(struct cpnp_port *p, const char *addr);
+int cpnp_del_ip(struct cpnp_port *p, const char *addr);
+int cpnp_add_mac(struct cpnp_port *p, const uint8_t mac[6]);
+int cpnp_del_mac(struct cpnp_port *p, const uint8_t mac[6]);
+
+/* Buffer memory in the port's shared region (64-byte aligned, for the port's life).
+ * NULL when the region is used up (cpnp_last_error says so). */
+void *cpnp_alloc(struct cpnp_port *p, size_t len);
+
+/* ---- receiving --------------------------------------------------------------------- */
+
+#define CPNP_MAX_HANDLES 4
+#define CPNP_HANDLE_SLOTS 256		/* buffers a handle can have posted */
+
+enum cpnp_state {
+	CPNP_NO_DATA = 0,	/* no filled buffer waits */
+	CPNP_DATA = 1,		/* cpnp_recv returns at least one */
+	CPNP_CLOSED = 2,	/* the handle was closed (or the port ended) */
+};
+
+/* A receive handle: frames for the port go to its handles' posted buffers (several
+ * handles take turns).  A frame arriving while no buffer is posted is dropped and
+ * counted (QUERY: "no buffer"), as for a NIC without empty input buffers. */
+int cpnp_handle_open(struct cpnp_port *p, struct cpnp_handle **h);
+/* The handle is gone; posted buffers return to the program.  A later call on it gets
+ * -EBADF (its memory is freed with the port). */
+int cpnp_handle_close(struct cpnp_handle *h);
+
+/* Post one empty buffer of len bytes (at least 64); it must lie in the port's region
+ * (-EFAULT otherwise).  -ENOBUFS when CPNP_HANDLE_SLOTS are posted. */
+int cpnp_post(struct cpnp_handle *h, void *buf, size_t len);
+/* Read from shared memory, no system call. */
+enum cpnp_state cpnp_state(const struct cpnp_handle *h);
+/* An eventfd that becomes readable on the no-data -> data transition after
+ * cpnp_ready (wait for POLLIN, then call cpnp_recv). */
+int cpnp_wait_fd(const struct cpnp_handle *h);
+/* Tell the switch the handle is ready and waits: it rings the eventfd with the next
+ * frame.  1 when data is already there (do not sleep), 0 armed, or -errno. */
+int cpnp_ready(struct cpnp_handle *h);
+/* cpnp_ready, then wait up to timeout_ms (-1 forever) for data.  1 data, 0 timeout. */
+int cpnp_wait(struct cpnp_handle *h, int timeout_ms);
+
+struct cpnp_frame {
+	void *data;		/* recv: the filled buffer (posted before); send: the frame */
+	uint32_t len;		/* frame bytes */
+	uint16_t vlan;		/* recv: VLAN id cpnetd saw it on (0 = none) */
+	uint16_t flags;		/* CPNP_F_* */
+};
+#define CPNP_F_IPV6	0x01u	/* IP LAN: an IPv6 packet */
+#define CPNP_F_MCAST	0x02u	/* recv: multicast */
+#define CPNP_F_BCAST	0x04u	/* recv: broadcast */
+#define CPNP_F_TOOBIG	0x08u	/* recv: a frame longer than this buffer was dropped;
+				 * the buffer comes back empty (len 0) */
+#define CPNP_F_ETH	0x10u	/* recv on an IP LAN: an Ethernet frame (layer-3
+				 * passthrough, e.g. IPv6 of a layer-3 guest) */
+
+/* Up to n filled buffers (data, len, vlan, flags), oldest first: their count, 0 none.
+ * A buffer is the program's again until it posts it anew. */
+int cpnp_recv(struct cpnp_handle *h, struct cpnp_frame *f, unsigned n);
+
+/* ---- sending ----------------------------------------------------------------------- */
+
+/* A batch through the switch (to NICs, other ports, the uplink).  Every frame is
+ * checked first (-EMSGSIZE / -EINVAL and nothing sent); returns how many went into
+ * the ring (fewer when cpnetd does not keep up for 20 ms; the rest is not sent).
+ * The switch's rules (VLAN, source checks, isolation) count their drops on the port. */
+int cpnp_send(struct cpnp_port *p, const struct cpnp_frame *f, unsigned n);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

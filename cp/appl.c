@@ -1,0 +1,644 @@
+/* cp/appl.c - application ports on cpnetd's side: registration and authorization as a
+ * NIC of the user, receive handles, delivery into posted buffers, FORCE and teardown. */
+#include "cp/appl.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cp/lanops.h"
+#include "lib/cpnet.h"
+#include "lib/csum.h"
+#include "lib/tso.h"
+#include "qeth/ipa.h"
+#include "vswitch/switch.h"
+#include "vswitch/trace.h"
+
+#define SEG_MAX (65536 + 256)	/* one segment of a large send, headers included */
+
+static struct appl_table *table(struct cp *cp)
+{
+	if (!cp->appl)
+		cp->appl = calloc(1, sizeof(*cp->appl));
+	return cp->appl;
+}
+
+struct appl_port *appl_find(const struct cp *cp, uint32_t id)
+{
+	for (unsigned k = 0; cp->appl && k < cp->appl->n; k++)
+		if (cp->appl->v[k]->id == id)
+			return cp->appl->v[k];
+	return NULL;
+}
+
+bool appl_mac_in_use(const struct cp *cp, const uint8_t mac[6])
+{
+	for (unsigned k = 0; cp->appl && k < cp->appl->n; k++)
+		if (cp->appl->v[k]->has_mac && !memcmp(cp->appl->v[k]->mac, mac, 6))
+			return true;
+	return false;
+}
+
+const char *appl_bad_name(enum appl_bad why)
+{
+	static const char *const names[APPL_BAD_MAX] = {
+		[APPL_BAD_POST] = "buffer outside the region",
+		[APPL_BAD_RING] = "handle ring broken",
+		[APPL_BAD_CTL] = "malformed control message",
+	};
+
+	return (unsigned)why < APPL_BAD_MAX ? names[why] : "?";
+}
+
+/* The VML_APPL_REPLY: rc and the first line written to o from `from`. */
+static void reply(struct vmlink *link, int rc, const struct appl_port *ap, const struct out *o,
+		  size_t from)
+{
+	uint8_t b[VML_HDR_SIZE + VML_APPL_REPLY_FIXED + sizeof(((struct vml_appl_reply *)0)->text)];
+	struct vml_appl_reply r;
+	size_t n = 0;
+	int len;
+
+	memset(&r, 0, sizeof(r));
+	r.rc = (uint16_t)(rc < 0 ? 9099 : rc > 0xFFFF ? 0xFFFF : rc);
+	if (!rc && ap) {
+		r.vdev = APPL_VDEV;
+		r.port_id = ap->id;
+		r.transport = ap->lan->transport;
+		memcpy(r.mac, ap->mac, 6);
+		r.max_frame = ap->lan->transport == LAN_ETHERNET ? PORT_MAX_ETH : PORT_MAX_MTU;
+	}
+	while (from + n < o->len && o->buf[from + n] != '\n' && n < sizeof(r.text) - 1)
+		n++;
+	memcpy(r.text, o->buf + from, n);
+	r.text[n] = 0;
+	len = vml_appl_reply_encode(&r, b, sizeof(b));
+	if (len > 0)
+		vml_send(link, b, (size_t)len);
+}
+
+static size_t region_bytes(uint32_t asked)
+{
+	size_t r = asked ? asked : APPL_REGION_DEF;
+
+	if (r < APPL_REGION_MIN)
+		r = APPL_REGION_MIN;
+	/* The info page comes on top, within the bound (lib/shmring SHR_MAX_EXTRA). */
+	return r < APPL_REGION_MAX ? r + APPL_INFO_SIZE : APPL_REGION_MAX;
+}
+
+static uint16_t reg(struct appl_port *ap, uint8_t op, uint32_t value, const uint8_t *mac)
+{
+	struct paddr a;
+
+	memset(&a, 0, sizeof(a));
+	a.op = op;
+	a.value = value;
+	if (mac)
+		memcpy(a.mac, mac, 6);
+	return port_addr(ap->port, &a);
+}
+
+/* The attach of cp_couple's, with its messages; 0 or the message rc. */
+static int attach(struct cp *cp, struct appl_port *ap, struct lanbk *lan, const char *u,
+		  struct out *o)
+{
+	const char *kind = lan_kind_word(lan);
+	int rc;
+
+	if (lan->transport == LAN_ETHERNET) {
+		uint32_t macid;
+
+		if (cp_assign_mac(cp, ap->mac, &macid) < 0)
+			return out_msg(o, MSG_NO_MAC);
+		ap->has_mac = true;
+	}
+	rc = lan_attach_port(lan, ap->port, u, 0, LAN_PORTNUM_AUTO, ap->has_mac ? ap->mac : NULL);
+	switch (rc) {
+	case -EACCES:
+		return out_msg(o, MSG_LAN_NOT_AUTH, u, kind, lan->owner, lan->name);
+	case -EUSERS:
+		return out_msg(o, MSG_LAN_FULL, kind, lan->owner, lan->name);
+	default:
+		if (rc < 0)
+			return out_msg(o, MSG_INTERNAL, cpnet_strerror(rc));
+	}
+	ap->lan = lan;
+	lan_conn_of(lan, ap->port)->appl_id = ap->id;
+	return 0;
+}
+
+/* The VLAN asked for must be one the user's connection is authorized for. */
+static bool vlan_ok(const struct lanbk *lan, const struct lan_conn *c, uint16_t vid)
+{
+	if (!vid)
+		return true;
+	if (!lan->vlan_aware)
+		return false;
+	return c->porttype == LAN_TRUNK ? lan_vlan_has(&c->vlans, vid) : vid == c->pvid;
+}
+
+/* Off the LAN; a transient LAN left empty by a gone owner goes too (reap), unless
+ * the LAN is being destroyed anyway (DETACH LAN: its caller still holds it). */
+static void detach(struct cp *cp, struct appl_port *ap, bool reap)
+{
+	char owner[9];
+
+	/* A trace port's tap first, while its LAN is there (trace_free copes if not). */
+	trace_free(ap->trace);
+	ap->trace = NULL;
+	if (!ap->lan)
+		return;
+	memcpy(owner, ap->lan->owner, sizeof(owner));
+	lan_detach_port(ap->lan, ap->port);
+	ap->lan = NULL;
+	if (reap)
+		cp_reap_lans(cp, owner);
+}
+
+static unsigned appl_rx(void *owner, struct port *p, const struct pframe *f, unsigned n);
+
+/* The info page is written before the program can see the region. */
+static void ring_made(void *ctx)
+{
+	appl_region_ready(ctx);
+}
+
+int appl_register(struct cp *cp, struct vmlink *link, const struct vml_appl_logon *a,
+		  struct appl_port **out)
+{
+	struct appl_table *t = table(cp);
+	const struct dir_user *du;
+	struct appl_port *ap = NULL;
+	struct lanbk *lan;
+	struct out o;
+	char u[9], vb[8];
+	int rc;
+
+	out_init(&o);
+	if (!t) {
+		rc = out_msg(&o, MSG_INTERNAL, "out of storage");
+		goto refuse;
+	}
+	rc = cp_logon_check(cp, a->userid, a->password, &o, &du, u);
+	if (rc)
+		goto refuse;
+	lan = lan_find(&cp->lans, a->owner, a->lan);
+	if (!lan) {
+		rc = out_msg(&o, MSG_LAN_NOT_EXIST, strcmp(a->owner, "SYSTEM") ? "LAN" : "VSWITCH",
+			     a->owner, a->lan);
+		goto refuse;
+	}
+	if (t->n == t->cap) {
+		unsigned nc = t->cap ? t->cap * 2 : 8;
+		struct appl_port **nv = realloc(t->v, nc * sizeof(*nv));
+
+		if (!nv) {
+			rc = out_msg(&o, MSG_INTERNAL, "out of storage");
+			goto refuse;
+		}
+		t->v = nv;
+		t->cap = nc;
+	}
+	ap = calloc(1, sizeof(*ap));
+	if (!ap || !(ap->port = vml_add_nic(link, APPL_VDEV, NULL))) {
+		rc = out_msg(&o, MSG_INTERNAL, ap ? "no room on the link" : "out of storage");
+		goto refuse;
+	}
+	if (++t->next_id == 0)
+		t->next_id = 1;
+	ap->id = t->next_id;
+	ap->link = link;
+	memcpy(ap->user, u, sizeof(ap->user));
+	snprintf(ap->port->name, sizeof(ap->port->name), "%s.APPL%08X", u, ap->id);
+	rc = attach(cp, ap, lan, u, &o);
+	if (rc)
+		goto refuse;
+	if (!vlan_ok(lan, lan_conn_of(lan, ap->port), a->vlan)) {
+		snprintf(vb, sizeof(vb), "%u", a->vlan);
+		rc = out_msg(&o, MSG_APPL_VLAN, vb, u, lan_kind_word(lan), lan->owner, lan->name);
+		goto refuse;
+	}
+	/* What a guest's qeth driver would register, on the program's behalf. */
+	reg(ap, PA_LAYER, lan->transport == LAN_ETHERNET ? 2 : 3, NULL);
+	if (a->flags & VML_APPL_TRACE) {
+		/* A trace port: authorized like PROMISCUOUS, fed by the switch's tap only
+		 * (never started: forwarding delivers nothing else to it). */
+		struct trace_filter flt = { 0 };
+
+		if (!lan_conn_of(lan, ap->port)->promisc_auth) {
+			rc = out_msg(&o, MSG_APPL_PROMISC, u, lan_kind_word(lan), lan->owner, lan->name);
+			goto refuse;
+		}
+		if (a->flags & VML_APPL_TRACE_PORT) {
+			flt.scope = TRACE_PORT;
+			flt.portnum = a->trace_num;
+		} else if (a->flags & VML_APPL_TRACE_VLAN) {
+			flt.scope = TRACE_VLAN;
+			flt.vid = a->trace_num;
+		} else if (a->flags & VML_APPL_TRACE_USER) {
+			flt.scope = TRACE_USER;
+			memcpy(flt.user, a->trace_user, sizeof(flt.user));
+		}
+		if (trace_start_port(&ap->trace, lan, &flt, ap->port, ap->id) < 0) {
+			rc = out_msg(&o, MSG_INTERNAL, "out of storage");
+			goto refuse;
+		}
+	} else {
+		reg(ap, PA_STARTLAN, 0, NULL);
+	}
+	if ((a->flags & VML_APPL_PROMISC) && reg(ap, PA_PROMISC, 1, NULL) != IPA_RC_SUCCESS) {
+		rc = out_msg(&o, MSG_APPL_PROMISC, u, lan_kind_word(lan), lan->owner, lan->name);
+		goto refuse;
+	}
+	if (ap->has_mac && reg(ap, PA_SETVMAC, 0, ap->mac) != IPA_RC_SUCCESS) {
+		rc = out_msg(&o, MSG_INTERNAL, "the port's MAC could not be registered");
+		goto refuse;
+	}
+	ap->port->rx = appl_rx;
+	ap->port->owner = ap;
+	ap->state = APPL_ACTIVE;
+	link->ring_extra = region_bytes(a->region);
+	link->on_ctl = appl_ctl;
+	link->on_ring_made = ring_made;
+	link->ctx = ap;
+	t->v[t->n++] = ap;
+	{
+		char id[12];
+		size_t mark = o.len;
+
+		snprintf(id, sizeof(id), "%08X", ap->id);
+		out_msg(&o, MSG_APPL_CONNECTED, id, u, lan_kind_word(lan), lan->owner, lan->name);
+		reply(link, 0, ap, &o, mark);
+	}
+	out_free(&o);
+	*out = ap;
+	return 0;
+
+refuse:
+	reply(link, rc, NULL, &o, 0);
+	if (ap) {
+		detach(cp, ap, true);
+		if (ap->port)
+			vml_del_nic(link, APPL_VDEV);
+		free(ap);
+	}
+	out_free(&o);
+	return rc;
+}
+
+static void info_state(struct appl_port *ap)
+{
+	uint32_t v;
+
+	if (!ap->region)
+		return;
+	v = APPL_INFO_MAGIC;
+	memcpy(ap->region + APPL_INFO_MAGIC_OFF, &v, 4);
+	memcpy(ap->region + APPL_INFO_ID_OFF, &ap->id, 4);
+	v = ap->state;
+	__atomic_store_n((uint32_t *)(ap->region + APPL_INFO_STATE_OFF), v, __ATOMIC_RELEASE);
+}
+
+void appl_region_ready(struct appl_port *ap)
+{
+	if (!ap->link->ring_on || !ap->link->ring.extra)
+		return;
+	ap->region = ap->link->ring.extra;
+	ap->region_size = ap->link->ring.extra_size;
+	info_state(ap);
+}
+
+/* ---- receive handles -------------------------------------------------------------- */
+
+static void handle_close(struct appl_handle *hd)
+{
+	shr_free(&hd->ring);
+	memset(hd, 0, sizeof(*hd));
+	hd->ring.memfd = hd->ring.bell_me = hd->ring.bell_peer = -1;
+}
+
+static int handle_reply(struct appl_port *ap, const struct vml_hdr *h, uint16_t err,
+			struct appl_handle *hd)
+{
+	uint8_t b[VML_HDR_SIZE + VML_HANDLE_SIZE];
+	struct vml_handle_reply r = { err, hd ? hd->id : 0, hd ? hd->ring.nslots : 0,
+				      hd ? hd->ring.slot_size : 0 };
+	int fds[3], len = vml_handle_reply_encode(h->vdev, h->seq, &r, b, sizeof(b));
+
+	if (len < 0)
+		return len;
+	if (!hd)
+		return vml_send(ap->link, b, (size_t)len);
+	shr_fds(&hd->ring, fds);
+	return vml_send_fds(ap->link, b, (size_t)len, fds, 3);
+}
+
+static int handle_open(struct appl_port *ap, const struct vml_hdr *h, const uint8_t *m, size_t len)
+{
+	struct appl_handle *hd = NULL;
+	uint32_t nslots;
+	int rc;
+
+	if (vml_handle_open_decode(m, len, &nslots) < 0 || h->vdev != APPL_VDEV) {
+		ap->bad[APPL_BAD_CTL]++;
+		return handle_reply(ap, h, EINVAL, NULL);
+	}
+	if (ap->state != APPL_ACTIVE)
+		return handle_reply(ap, h, ESHUTDOWN, NULL);
+	if (nslots < APPL_SLOTS_MIN || nslots > APPL_SLOTS_MAX || (nslots & (nslots - 1)))
+		return handle_reply(ap, h, EINVAL, NULL);
+	for (unsigned k = 0; k < APPL_MAX_HANDLES && !hd; k++)
+		if (!ap->h[k].used)
+			hd = &ap->h[k];
+	if (!hd)
+		return handle_reply(ap, h, EMFILE, NULL);
+	rc = shr_create(&hd->ring, nslots, APPL_ENTRY);
+	if (rc < 0)
+		return handle_reply(ap, h, (uint16_t)-rc, NULL);
+	hd->used = true;
+	hd->id = ++ap->next_hid ? ap->next_hid : ++ap->next_hid;
+	if (handle_reply(ap, h, 0, hd) < 0)
+		handle_close(hd);	/* the program never got it */
+	return 1;
+}
+
+int appl_ctl(void *ctx, const struct vml_hdr *h, const uint8_t *m, size_t len)
+{
+	struct appl_port *ap = ctx;
+
+	if (h->type == VML_HANDLE_OPEN)
+		return handle_open(ap, h, m, len) < 0 ? -EPIPE : 1;
+	uint16_t id;
+
+	if (vml_simple_decode(m, len, &id) == 0) {
+		for (unsigned k = 0; k < APPL_MAX_HANDLES; k++)
+			if (ap->h[k].used && ap->h[k].id == id) {
+				handle_close(&ap->h[k]);
+				return 1;
+			}
+	}
+	ap->bad[APPL_BAD_CTL]++;	/* an unknown handle: counted, the link stays */
+	return 1;
+}
+
+/* A handle whose ring the program broke: closed, counted; the port keeps the others. */
+static void handle_broken(struct appl_port *ap, struct appl_handle *hd)
+{
+	ap->bad[APPL_BAD_RING]++;
+	fprintf(stderr, "cpnetd: application port %08X of %s: handle %u closed, its ring is "
+		"broken (%s)\n", ap->id, ap->user, hd->id, shr_break_name(hd->ring.broken));
+	handle_close(hd);
+}
+
+/* The next posted buffer of any handle (round robin) with room for its completion:
+ * the handle, the completion slot, and the buffer (validated: inside the region,
+ * after the info page, at least APPL_BUF_MIN).  NULL when none is posted. */
+static struct appl_handle *take_buffer(struct appl_port *ap, uint8_t **done, uint64_t *off,
+				       uint32_t *blen)
+{
+	for (unsigned k = 0; k < APPL_MAX_HANDLES; k++) {
+		struct appl_handle *hd = &ap->h[(ap->rr + k) % APPL_MAX_HANDLES];
+
+		if (!hd->used)
+			continue;
+		for (unsigned tries = 0; tries <= hd->ring.nslots; tries++) {
+			uint8_t ent[APPL_ENTRY];
+			uint8_t *slot = shr_tx_slot(&hd->ring);
+			int len;
+
+			if (!slot)
+				break;	/* completions full (or the ring broke: below) */
+			len = shr_rx_get(&hd->ring, ent, sizeof(ent));
+			if (len == 0)
+				break;
+			if (len != APPL_POST_SIZE) {
+				if (len > 0)
+					shr_break(&hd->ring, SHR_BAD_MSG);
+				break;
+			}
+			memcpy(off, ent + APPL_POST_OFF, 8);
+			memcpy(blen, ent + APPL_POST_LEN, 4);
+			if (*off < APPL_INFO_SIZE || *off > ap->region_size ||
+			    *blen < APPL_BUF_MIN || *blen > ap->region_size - *off) {
+				ap->bad[APPL_BAD_POST]++;
+				continue;	/* skipped: the program gets no completion */
+			}
+			*done = slot;
+			ap->rr = (ap->rr + k + 1) % APPL_MAX_HANDLES;
+			return hd;
+		}
+		if (hd->ring.broken)
+			handle_broken(ap, hd);
+	}
+	return NULL;
+}
+
+static void complete(struct appl_handle *hd, uint8_t *slot, uint64_t off, uint32_t len,
+		     uint16_t vlan, uint16_t flags)
+{
+	memcpy(slot + APPL_DONE_OFF, &off, 8);
+	memcpy(slot + APPL_DONE_LEN, &len, 4);
+	memcpy(slot + APPL_DONE_VLAN, &vlan, 2);
+	memcpy(slot + APPL_DONE_FLAGS, &flags, 2);
+	shr_tx_put(&hd->ring, APPL_DONE_SIZE);
+	hd->frames++;
+}
+
+static uint16_t done_flags(const struct appl_port *ap, const struct pframe *f)
+{
+	uint16_t fl = 0;
+
+	if (f->ipv6)
+		fl |= APPL_DONE_IPV6;
+	if (f->cast == PF_MULTICAST)
+		fl |= APPL_DONE_MCAST;
+	if (f->cast == PF_BROADCAST)
+		fl |= APPL_DONE_BCAST;
+	if (f->kind == PF_ETH && ap->lan && ap->lan->transport == LAN_IP)
+		fl |= APPL_DONE_ETH;
+	return fl;
+}
+
+/* One frame (flat at src, or f's spans when src is NULL) into the next buffer.  The
+ * checksum a sender left out is written: a program has no offload. */
+static bool put_one(struct appl_port *ap, struct port *p, const struct pframe *f,
+		    const uint8_t *src, uint32_t len)
+{
+	uint8_t *slot, *dst;
+	uint64_t off;
+	uint32_t blen;
+	struct appl_handle *hd = take_buffer(ap, &slot, &off, &blen);
+
+	if (!hd) {
+		port_count_drop(p, PD_NOBUF, true, 1);
+		return false;
+	}
+	if (len > blen) {
+		complete(hd, slot, off, 0, f->vlan, APPL_DONE_TOOBIG);
+		port_count_drop(p, PD_TOOBIG, true, 1);
+		return false;
+	}
+	dst = ap->region + off;
+	if (src)
+		memcpy(dst, src, len);
+	else
+		qdio_spans_copy(f->spans, f->nspans, 0, dst, len);
+	if (!src && f->csum == PF_CSUM_PARTIAL) {
+		struct csum_pkt cp;
+
+		if (csum_parse(dst, len, f->kind == PF_ETH, &cp) == 0)
+			csum_complete(dst, &cp, f->csum_ip_hdr);
+	}
+	complete(hd, slot, off, len, f->vlan, done_flags(ap, f));
+	return true;
+}
+
+/* A large send: cut into segments (checksums written), each its own buffer. */
+static bool put_large(struct appl_port *ap, struct port *p, const struct pframe *f)
+{
+	struct tso t;
+	unsigned made = 0;
+	bool all = true;
+	int len;
+
+	if (!ap->seg && !(ap->seg = malloc(2 * SEG_MAX))) {
+		port_count_drop(p, PD_NOBUF, true, 1);
+		return false;
+	}
+	if (f->len > SEG_MAX ||
+	    qdio_spans_copy(f->spans, f->nspans, 0, ap->seg, f->len) != f->len ||
+	    tso_init(&t, ap->seg, f->len, f->kind == PF_ETH, f->gso_size, true) < 0) {
+		port_count_drop(p, PD_BADFRAME, true, 1);
+		return false;
+	}
+	while (made < 1024 && (len = tso_next(&t, ap->seg + SEG_MAX, SEG_MAX)) > 0) {
+		made++;
+		all &= put_one(ap, p, f, ap->seg + SEG_MAX, (uint32_t)len);
+	}
+	return all;
+}
+
+static unsigned appl_rx(void *owner, struct port *p, const struct pframe *f, unsigned n)
+{
+	struct appl_port *ap = owner;
+	unsigned took = 0;
+
+	if (!ap->region || ap->state != APPL_ACTIVE) {
+		port_count_drop(p, PD_DOWN, true, n);
+		return 0;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		bool ok = f[i].gso_size ? put_large(ap, p, &f[i])
+					: put_one(ap, p, &f[i], NULL, f[i].len);
+
+		took += ok;
+	}
+	/* One publish per handle for the batch, a doorbell only to a handle that waits. */
+	for (unsigned k = 0; k < APPL_MAX_HANDLES; k++)
+		if (ap->h[k].used) {
+			shr_rx_done(&ap->h[k].ring);
+			shr_tx_publish(&ap->h[k].ring);
+		}
+	return took;
+}
+
+/* ---- the end ------------------------------------------------------------------------ */
+
+void appl_end(struct cp *cp, struct appl_port *ap, enum appl_state why)
+{
+	uint8_t b[VML_HDR_SIZE + VML_LOGOFF_SIZE];
+	int len;
+
+	if (ap->state != APPL_ACTIVE)
+		return;
+	detach(cp, ap, why != APPL_LAN_GONE);
+	ap->state = (uint8_t)why;
+	info_state(ap);
+	len = vml_simple_encode(VML_LOGOFF, 0, 0, why == APPL_FORCED ? VML_LOGOFF_FORCED :
+				why == APPL_LAN_GONE ? VML_LOGOFF_LAN_GONE :
+				why == APPL_REVOKED ? VML_LOGOFF_REVOKED : VML_LOGOFF_ENDED,
+				b, sizeof(b));
+	if (len > 0)
+		vml_send(ap->link, b, (size_t)len);	/* fails if the program is gone */
+}
+
+void appl_free(struct cp *cp, struct appl_port *ap)
+{
+	struct appl_table *t = cp->appl;
+
+	detach(cp, ap, true);
+	if (ap->state == APPL_ACTIVE) {
+		ap->state = APPL_DEREGISTERED;
+		info_state(ap);
+	}
+	for (unsigned k = 0; k < APPL_MAX_HANDLES; k++)
+		if (ap->h[k].used)
+			handle_close(&ap->h[k]);
+	if (ap->link && ap->link->ctx == ap) {
+		ap->link->on_ctl = NULL;
+		ap->link->on_ring_made = NULL;
+		ap->link->ctx = NULL;
+	}
+	if (ap->port && ap->port->owner == ap) {
+		ap->port->rx = NULL;
+		ap->port->owner = NULL;
+	}
+	for (unsigned k = 0; t && k < t->n; k++)
+		if (t->v[k] == ap) {
+			t->v[k] = t->v[--t->n];
+			break;
+		}
+	free(ap->seg);
+	free(ap);
+}
+
+/* End `user`'s ports (on `lan` only, when given), one HCPAPL9502I each. */
+static unsigned end_user(struct cp *cp, const struct lanbk *lan, const char *user,
+			 enum appl_state why, struct out *o)
+{
+	unsigned n = 0;
+
+	for (unsigned k = 0; cp->appl && k < cp->appl->n; k++) {
+		struct appl_port *ap = cp->appl->v[k];
+		char id[12];
+
+		if (ap->state != APPL_ACTIVE || strcmp(ap->user, user) || (lan && ap->lan != lan))
+			continue;
+		snprintf(id, sizeof(id), "%08X", ap->id);
+		out_msg(o, MSG_APPL_ENDED, id, ap->user, lan_kind_word(ap->lan), ap->lan->owner,
+			ap->lan->name);
+		appl_end(cp, ap, why);
+		n++;
+	}
+	return n;
+}
+
+unsigned appl_force(struct cp *cp, const char *user, struct out *o)
+{
+	return end_user(cp, NULL, user, APPL_FORCED, o);
+}
+
+void appl_revoked(struct cp *cp, const struct lanbk *lan, const char *user, struct out *o)
+{
+	end_user(cp, lan, user, APPL_REVOKED, o);
+}
+
+void appl_lan_gone(struct cp *cp, const struct lanbk *lan)
+{
+	for (unsigned k = 0; cp->appl && k < cp->appl->n; k++)
+		if (cp->appl->v[k]->lan == lan)
+			appl_end(cp, cp->appl->v[k], APPL_LAN_GONE);
+}
+
+void appl_table_free(struct cp *cp)
+{
+	if (!cp->appl)
+		return;
+	while (cp->appl->n)
+		appl_free(cp, cp->appl->v[cp->appl->n - 1]);
+	free(cp->appl->v);
+	free(cp->appl);
+	cp->appl = NULL;
+}

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# tests/scenarios/port_api.sh - application ports (api/cpnetport.h) through the example
+# program port-echo: on a VSWITCH and an IP Guest LAN, with a `cpnet-guest connect` VM
+# and with each other; refusals, QUERY's type APPL, FORCE ending them.
+. "$(dirname "$0")/cpnet-lib.bash"
+VMSOCK=$CPNET_SOCKET.vm
+PIDS=()
+
+stop_all() {
+	local p
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${PIDS[@]}"; do
+		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+		kill -9 "$p" 2>/dev/null
+	done
+}
+trap 'r=$?; stop_all; (exit $r); cleanup' EXIT
+
+# app NAME ARGS...: port-echo in the background, output in $TMP/NAME.out.
+app() {
+	local name=$1
+	shift
+	"$BIN/port-echo" --socket "$VMSOCK" "$@" >"$TMP/$name.out" 2>&1 &
+	PIDS+=($!)
+}
+wait_for() {
+	for _ in $(seq "${3:-150}"); do
+		grep -q -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	cat "$1" >&2
+	fail "no '$2' in $(basename "$1")"
+}
+
+cat >"$TMP/system.config" <<'CFG'
+DEFINE VSWITCH PVSW RDEV NONE ETHERNET
+MODIFY VSWITCH PVSW GRANT G1 APP1 APP2
+DEFINE VSWITCH RSW RDEV NONE ETHERNET
+DEFINE LAN PLAN OWNERID SYSTEM TYPE QDIO IP
+CFG
+cat >"$TMP/user.direct" <<'DIR'
+USER OPERATOR OPERATOR ABCDEFG
+USER G1 PW1 G
+  NICDEF 0600 TYPE QDIO LAN SYSTEM PVSW
+  NICDEF 0700 TYPE QDIO LAN SYSTEM PLAN
+USER APP1 APW1 G
+USER APP2 APW2 G
+DIR
+printf 'APW2\n' >"$TMP/app2.pw"
+start_cpnetd "$TMP/system.config" "$TMP/user.direct"
+
+# Refusals: clear codes and cpnetd's message, nothing left behind.
+OUT=$(timeout 20 "$BIN/port-echo" --socket "$VMSOCK" --user app1 --password apw1 \
+	--vswitch rsw --ip 10.9.0.1 --seconds 1 2>&1) && fail "a port on RSW without GRANT"
+grep -q "register: not authorized: HCPLAN9103E APP1 is not authorized" <<<"$OUT" || fail "RSW: $OUT"
+OUT=$(timeout 20 "$BIN/port-echo" --socket "$VMSOCK" --user app1 --password apw1 \
+	--vswitch nosuch --ip 10.9.0.1 --seconds 1 2>&1) && fail "a port on an unknown VSWITCH"
+grep -q "register: no such LAN or VSWITCH: HCPLAN9101E VSWITCH SYSTEM NOSUCH does not exist" \
+	<<<"$OUT" || fail "NOSUCH: $OUT"
+OUT=$(timeout 20 "$BIN/port-echo" --socket "$VMSOCK" --user app1 --password wrong \
+	--vswitch pvsw --ip 10.9.0.1 --seconds 1 2>&1) && fail "a wrong password"
+grep -q "HCPLGA050E" <<<"$OUT" || fail "password: $OUT"
+
+# Two ports: APP1 on the VSWITCH, APP2 (password from a file) on the IP Guest LAN.
+app a1 --user app1 --password apw1 --vswitch pvsw --ip 10.1.0.21/24 --seconds 60
+app a2 --user app2 --pwfile "$TMP/app2.pw" --lan plan --owner system --ip 10.2.0.22/24 --seconds 60
+wait_for "$TMP/a1.out" "^port-echo: port [0-9A-F]* on VSWITCH pvsw (ETHERNET)"
+wait_for "$TMP/a2.out" "^port-echo: port [0-9A-F]* on LAN plan (IP)"
+
+# Port to port: a third port on the VSWITCH pings APP1's (ARP, then ICMP).
+OUT=$(timeout 30 "$BIN/port-echo" --socket "$VMSOCK" --user app2 --password apw2 \
+	--vswitch pvsw --ip 10.1.0.23 --ping 10.1.0.21 --count 3 --seconds 4 2>&1)
+grep -q "^port-echo: 3 pings answered" <<<"$OUT" || fail "port to port: $OUT"
+
+# A VM and the ports: G1 pings both, on the VSWITCH (layer 2) and the IP LAN (layer 3).
+"$BIN/cpnet-guest" connect --socket "$VMSOCK" --user g1 --password pw1 \
+	--ip 10.1.0.1/24 --ip 10.2.0.1/24 --ping 10.1.0.21 --ping 10.2.0.22 --count 3 \
+	--stay 1 >"$TMP/g1.out" 2>&1 || { cat "$TMP/g1.out" >&2; fail "cpnet-guest"; }
+grep -qxF "ping 10.1.0.21 from NIC 0600: 3 sent, 3 received" "$TMP/g1.out" ||
+	{ cat "$TMP/g1.out" >&2; fail "G1 -> APP1 on the VSWITCH"; }
+grep -qxF "ping 10.2.0.22 from NIC 0700: 3 sent, 3 received" "$TMP/g1.out" ||
+	{ cat "$TMP/g1.out" >&2; fail "G1 -> APP2 on the IP LAN"; }
+
+# QUERY lists the ports like adapters: owner, APPL id, type, counters, addresses.
+cp_ q vswitch pvsw details; expect_ok
+grep -q "^    Adapter Owner: APP1     APPL: [0-9A-F]\{8\} Name: UNASSIGNED  Type: APPL$" <<<"$OUT" ||
+	{ printf '%s\n' "$OUT" >&2; fail "no APPL adapter on PVSW"; }
+cp_ q lan plan details; expect_ok
+grep -q "^    Adapter Owner: APP2     APPL: [0-9A-F]\{8\} Name: UNASSIGNED  Type: APPL$" <<<"$OUT" ||
+	{ printf '%s\n' "$OUT" >&2; fail "no APPL adapter on PLAN"; }
+grep -q "10.2.0.22" <<<"$OUT" || { printf '%s\n' "$OUT" >&2; fail "APP2's address not listed"; }
+
+# FORCE ends the ports; their programs get a clear error.
+cp_ force app1; expect_ok
+grep -q "^HCPAPL9502I Application port [0-9A-F]\{8\} of APP1 on VSWITCH SYSTEM PVSW ended$" <<<"$OUT" ||
+	fail "FORCE APP1: $OUT"
+cp_ force app2; expect_ok
+wait_for "$TMP/a1.out" "the port was ended by cpnetd (port .* was ended by cpnetd: FORCE of its user)"
+wait_for "$TMP/a2.out" "the port was ended by cpnetd"
+cp_ q vswitch pvsw details; expect_ok
+grep -q "Type: APPL" <<<"$OUT" && fail "APP1's port still listed after FORCE: $OUT"
+cp_ force app1; expect_id HCPCMD045E
+exit 0

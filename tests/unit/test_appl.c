@@ -1,0 +1,667 @@
+/* tests/unit/test_appl.c - application ports (cp/appl.c, api/cpnetport.c): refusals,
+ * hostile posts and rings, the API end to end through cpnetd's loop, FORCE, a dying app. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "api/cpnetport.h"
+#include "cmds/cmds.h"
+#include "cp/appl.h"
+#include "cp/config.h"
+#include "cp/server.h"
+#include "vswitch/switch.h"
+#include "tests/tcheck.h"
+
+static const char adir[] =
+	"USER OPERATOR OPERATOR ABCDEFG\n"
+	"USER APP1 PW G\n"
+	"USER APP2 PW G\n"
+	"USER GUEST1 PW G\n  NICDEF 0600 TYPE QDIO LAN SYSTEM VSW\n";
+static const char acfg[] =
+	"DEFINE VSWITCH VSW ETHERNET MACPROTECT ON\n"
+	"MODIFY VSWITCH VSW GRANT APP1 APP2 GUEST1\n"
+	"DEFINE VSWITCH RSW ETHERNET\n"
+	"MODIFY VSWITCH RSW GRANT APP2\n"
+	"DEFINE VSWITCH PSW ETHERNET\n"
+	"MODIFY VSWITCH PSW GRANT APP1 PROMISCUOUS\n"
+	"DEFINE VSWITCH VVSW ETHERNET VLAN 10\n"
+	"MODIFY VSWITCH VVSW GRANT APP1 VLAN 20\n"
+	"DEFINE LAN FULL OWNERID SYSTEM MAXCONN 1 TYPE QDIO ETHERNET\n"
+	"DEFINE LAN IPLAN OWNERID SYSTEM TYPE QDIO IP\n"
+	"DEFINE LAN RLAN OWNERID SYSTEM TYPE QDIO ETHERNET RESTRICTED\n";
+
+static struct cp *cp_up(struct tctx *t)
+{
+	struct cp *cp = calloc(1, sizeof(*cp));
+	struct out o;
+
+	if (!cp)
+		return NULL;
+	cp_init(cp, 7);
+	out_init(&o);
+	CHECK(dir_parse(&cp->dir, "dir", adir, strlen(adir), &o) == 0);
+	CHECK(config_parse(cp, "cfg", acfg, strlen(acfg), &o) == 0);
+	if (o.len)
+		fprintf(stderr, "%.*s", (int)o.len, o.buf);
+	out_free(&o);
+	return cp;
+}
+
+static void cp_down(struct cp *cp)
+{
+	cp_free(cp);
+	free(cp);
+}
+
+/* A link pair: cpnetd's side on sv[0], the program's on sv[1]. */
+struct pair {
+	struct vmlink cpl, apl;
+	int sv[2];
+};
+
+static int pair_up(struct pair *p)
+{
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, p->sv) < 0)
+		return -errno;
+	if (vml_init(&p->cpl, p->sv[0], true) < 0 || vml_init(&p->apl, p->sv[1], false) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+static void pair_down(struct pair *p)
+{
+	vml_free(&p->cpl);
+	vml_free(&p->apl);
+	close(p->sv[0]);
+	close(p->sv[1]);
+}
+
+/* appl_register straight, and cpnetd's answer as the program reads it. */
+static int reg_direct(struct cp *cp, struct pair *p, const char *user, const char *pw,
+		      const char *owner, const char *lan, uint16_t vlan, uint16_t flags,
+		      struct appl_port **ap, struct vml_appl_reply *rep)
+{
+	struct vml_appl_logon a;
+	uint8_t b[VML_HDR_SIZE + VML_APPL_REPLY_FIXED + 128];
+	ssize_t n;
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	strcpy(a.userid, user);
+	strcpy(a.password, pw);
+	strcpy(a.owner, owner);
+	strcpy(a.lan, lan);
+	a.vlan = vlan;
+	a.flags = flags;
+	rc = appl_register(cp, &p->cpl, &a, ap);
+	n = recv(p->sv[1], b, sizeof(b), MSG_DONTWAIT);
+	memset(rep, 0, sizeof(*rep));
+	if (n <= 0 || vml_appl_reply_decode(b, (size_t)n, rep) < 0)
+		return -1000;
+	return rc;
+}
+
+TEST(appl_register_refuses_like_couple_and_says_why)
+{
+	static const struct {
+		const char *user, *pw, *owner, *lan;
+		uint16_t vlan, flags;
+		int rc;
+		const char *text;
+	} cases[] = {
+		{ "APP1", "WRONG", "SYSTEM", "VSW", 0, 0, 50, "LOGON unsuccessful" },
+		{ "NOSUCH", "PW", "SYSTEM", "VSW", 0, 0, 53, "NOSUCH not in CP directory" },
+		{ "APP1", "PW", "SYSTEM", "NOVSW", 0, 0, 9101, "VSWITCH SYSTEM NOVSW does not exist" },
+		{ "APP1", "PW", "SYSTEM", "RSW", 0, 0, 9103, "APP1 is not authorized to couple" },
+		{ "APP1", "PW", "SYSTEM", "VVSW", 10, 0, 9500, "VLAN 10 is not authorized for APP1" },
+		{ "APP1", "PW", "SYSTEM", "VSW", 7, 0, 9500, "VLAN 7 is not authorized" },
+		{ "OPERATOR", "OPERATOR", "SYSTEM", "VSW", 0, 0, 9103, "not authorized" },
+		{ "APP2", "PW", "SYSTEM", "RSW", 0, VML_APPL_PROMISC, 9501, "promiscuous" },
+	};
+	struct cp *cp = cp_up(t);
+	struct appl_port *ap = NULL, *ap2 = NULL;
+	struct vml_appl_reply rep;
+	struct pair p, q;
+
+	REQUIRE(cp);
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		REQUIRE(pair_up(&p) == 0);
+		CHECK_EQ(reg_direct(cp, &p, cases[k].user, cases[k].pw, cases[k].owner, cases[k].lan,
+				    cases[k].vlan, cases[k].flags, &ap, &rep), cases[k].rc);
+		CHECK_EQ(rep.rc, cases[k].rc);
+		if (!strstr(rep.text, cases[k].text))
+			tc_fail(t, __FILE__, __LINE__, "case %zu: '%s' lacks '%s'", k, rep.text,
+				cases[k].text);
+		pair_down(&p);
+	}
+	/* Nothing was left attached by the refusals. */
+	CHECK_EQ(lan_find(&cp->lans, "SYSTEM", "RSW")->nguests, 0);
+	CHECK_EQ(lan_find(&cp->lans, "SYSTEM", "VVSW")->nguests, 0);
+
+	/* The granted VLAN, and MAXCONN: the second port on FULL is refused. */
+	REQUIRE(pair_up(&p) == 0);
+	CHECK_EQ(reg_direct(cp, &p, "APP1", "PW", "SYSTEM", "VVSW", 20, 0, &ap, &rep), 0);
+	CHECK_EQ(rep.transport, LAN_ETHERNET);
+	CHECK(rep.port_id != 0);
+	CHECK(strstr(rep.text, "HCPAPL9503I") != NULL);
+	appl_free(cp, ap);
+	pair_down(&p);
+	REQUIRE(pair_up(&p) == 0);
+	REQUIRE(pair_up(&q) == 0);
+	CHECK_EQ(reg_direct(cp, &p, "APP1", "PW", "SYSTEM", "FULL", 0, 0, &ap, &rep), 0);
+	CHECK_EQ(reg_direct(cp, &q, "APP2", "PW", "SYSTEM", "FULL", 0, 0, &ap2, &rep), 9104);
+	CHECK(strstr(rep.text, "maximum number of connections") != NULL);
+	appl_free(cp, ap);
+	pair_down(&q);
+	pair_down(&p);
+
+	/* PROMISCUOUS where GRANT authorized it: the port sees the LAN's traffic. */
+	REQUIRE(pair_up(&p) == 0);
+	CHECK_EQ(reg_direct(cp, &p, "APP1", "PW", "SYSTEM", "PSW", 0, VML_APPL_PROMISC, &ap, &rep),
+		 0);
+	CHECK_EQ(lan_find(&cp->lans, "SYSTEM", "PSW")->npromisc, 1);
+	appl_free(cp, ap);
+	CHECK_EQ(lan_find(&cp->lans, "SYSTEM", "PSW")->npromisc, 0);
+	pair_down(&p);
+
+	/* REVOKE on a RESTRICTED Guest LAN ends the user's port there, as it uncouples
+	 * the user's NICs; the program is told why. */
+	{
+		struct vm *op = NULL;
+		struct out o;
+		uint8_t b[64];
+		uint16_t why = 0;
+		ssize_t nb;
+
+		out_init(&o);
+		REQUIRE(cp_logon(cp, "OPERATOR", "OPERATOR", &o, &op) == 0);
+		CHECK_EQ(cmd_execute(cp, op, "SET LAN RLAN OWNERID SYSTEM GRANT APP2", 38, &o), 0);
+		REQUIRE(pair_up(&p) == 0);
+		CHECK_EQ(reg_direct(cp, &p, "APP2", "PW", "SYSTEM", "RLAN", 0, 0, &ap, &rep), 0);
+		CHECK_EQ(lan_find(&cp->lans, "SYSTEM", "RLAN")->nguests, 1);
+		out_reset(&o);
+		CHECK_EQ(cmd_execute(cp, op, "SET LAN RLAN OWNERID SYSTEM REVOKE APP2", 39, &o), 0);
+		CHECK(memmem(o.buf, o.len, "HCPAPL9502I Application port", 28) != NULL);
+		CHECK_EQ(ap->state, APPL_REVOKED);
+		CHECK_EQ(lan_find(&cp->lans, "SYSTEM", "RLAN")->nguests, 0);
+		nb = recv(p.sv[1], b, sizeof(b), MSG_DONTWAIT);
+		CHECK(nb > 1 && b[1] == VML_LOGOFF && vml_simple_decode(b, (size_t)nb, &why) == 0);
+		CHECK_EQ(why, VML_LOGOFF_REVOKED);
+		appl_free(cp, ap);
+		pair_down(&p);
+		out_free(&o);
+	}
+	cp_down(cp);
+}
+
+TEST(appl_link_messages_round_trip_and_refuse_garbage)
+{
+	struct vml_appl_logon a = { "APP1", "Secret", "SYSTEM", "VSW", 20, VML_APPL_PROMISC,
+				    1 << 20 }, d;
+	struct vml_appl_reply r = { 0, APPL_VDEV, 0x2A, 2, { 2, 0, 0, 0, 0, 9 }, 9010,
+				    "HCPAPL9503I ok" }, e;
+	struct vml_handle_reply h = { 0, 3, 256, 64 }, hh;
+	uint8_t b[256];
+	int n = vml_appl_logon_encode(&a, b, sizeof(b));
+
+	CHECK_EQ(n, VML_HDR_SIZE + VML_APPL_LOGON_SIZE);
+	CHECK_EQ(vml_appl_logon_decode(b, (size_t)n, &d), 0);
+	CHECK(!strcmp(d.userid, "APP1") && !strcmp(d.password, "Secret") &&
+	      !strcmp(d.owner, "SYSTEM") && !strcmp(d.lan, "VSW"));
+	CHECK_EQ(d.vlan, 20);
+	CHECK_EQ(d.flags, VML_APPL_PROMISC);
+	CHECK_EQ(d.region, 1 << 20);
+	CHECK_EQ(vml_appl_logon_decode(b, (size_t)n - 1, &d), -EMSGSIZE);
+	b[VML_HDR_SIZE + 47] = 1;		/* reserved */
+	CHECK_EQ(vml_appl_logon_decode(b, (size_t)n, &d), -EBADMSG);
+	b[VML_HDR_SIZE + 47] = 0;
+	b[VML_HDR_SIZE + 35] = 0x80;		/* an unknown flag */
+	CHECK_EQ(vml_appl_logon_decode(b, (size_t)n, &d), -EBADMSG);
+	b[VML_HDR_SIZE + 35] = 1;
+	b[VML_HDR_SIZE + 32] = 0x10;		/* VLAN 4116 */
+	CHECK_EQ(vml_appl_logon_decode(b, (size_t)n, &d), -EBADMSG);
+	b[VML_HDR_SIZE + 32] = 0;
+	b[VML_HDR_SIZE + 24] = 0x01;		/* a control character in the LAN name */
+	CHECK_EQ(vml_appl_logon_decode(b, (size_t)n, &d), -EBADMSG);
+
+	n = vml_appl_reply_encode(&r, b, sizeof(b));
+	CHECK_EQ(n, VML_HDR_SIZE + VML_APPL_REPLY_FIXED + 14);
+	CHECK_EQ(vml_appl_reply_decode(b, (size_t)n, &e), 0);
+	CHECK_EQ(e.port_id, 0x2A);
+	CHECK_EQ(e.max_frame, 9010);
+	CHECK_MEM(e.mac, r.mac, 6);
+	CHECK(!strcmp(e.text, "HCPAPL9503I ok"));
+	CHECK_EQ(vml_appl_reply_decode(b, (size_t)n + 1, &e), -EBADMSG);
+	b[VML_HDR_SIZE + 8] = 7;		/* transport */
+	CHECK_EQ(vml_appl_reply_decode(b, (size_t)n, &e), -EBADMSG);
+
+	n = vml_handle_reply_encode(APPL_VDEV, 9, &h, b, sizeof(b));
+	CHECK_EQ(vml_handle_reply_decode(b, (size_t)n, &hh), 0);
+	CHECK(hh.id == 3 && hh.nslots == 256 && hh.slot_size == 64 && hh.rc == 0);
+	CHECK_EQ(vml_handle_reply_decode(b, (size_t)n - 2, &hh), -EMSGSIZE);
+}
+
+/* The program's side of the handshake by hand: the ring with the region, one handle. */
+static int handshake(struct pair *p, struct appl_port *ap, struct shring *hr)
+{
+	uint8_t m[VML_HDR_SIZE + VML_HANDLE_OPEN_SIZE];
+	uint16_t rc;
+	int len;
+
+	if (vml_ring_offer(&p->cpl) < 0)
+		return -1;
+	appl_region_ready(ap);
+	for (int n = 0; n < 20 && !p->apl.ring_tx; n++)
+		vml_poll(&p->apl, 50);
+	if (!p->apl.ring_tx || !p->apl.ring.extra)
+		return -2;
+	p->apl.on_ring = NULL;
+	len = vml_handle_open_encode(APPL_VDEV, 77, 64, m, sizeof(m));
+	if (len < 0 || vml_send(&p->apl, m, (size_t)len) < 0)
+		return -3;
+	for (int n = 0; n < 5; n++)
+		vml_poll(&p->cpl, 20);	/* the ACK, then the open: appl_ctl answers */
+	if (vml_await(&p->apl, 77, &rc) < 0 || rc)
+		return -4;
+	if (shr_attach(hr, p->apl.hfds) < 0)
+		return -5;
+	p->apl.hfds[0] = p->apl.hfds[1] = p->apl.hfds[2] = -1;
+	return 0;
+}
+
+static void post(struct shring *hr, uint64_t off, uint32_t len)
+{
+	uint8_t *s = shr_tx_slot(hr);
+
+	if (!s)
+		return;
+	memset(s, 0, APPL_POST_SIZE);
+	memcpy(s + APPL_POST_OFF, &off, 8);
+	memcpy(s + APPL_POST_LEN, &len, 4);
+	shr_tx_put(hr, APPL_POST_SIZE);
+	shr_tx_publish(hr);
+}
+
+static int done(struct shring *hr, uint64_t *off, uint32_t *len, uint16_t *flags)
+{
+	uint8_t e[APPL_ENTRY];
+	int n = shr_rx_get(hr, e, sizeof(e));
+
+	if (n != APPL_DONE_SIZE)
+		return n;
+	memcpy(off, e + APPL_DONE_OFF, 8);
+	memcpy(len, e + APPL_DONE_LEN, 4);
+	memcpy(flags, e + APPL_DONE_FLAGS, 2);
+	shr_rx_done(hr);
+	return 1;
+}
+
+TEST(appl_hostile_posts_are_counted_and_nothing_is_written_outside)
+{
+	struct cp *cp = cp_up(t);
+	struct appl_port *ap = NULL;
+	struct vml_appl_reply rep;
+	struct shring hr;
+	struct pair p;
+	uint8_t frame[100];
+	struct qdio_span sp = { frame, sizeof(frame) };
+	struct pframe f = { .spans = &sp, .nspans = 1, .kind = PF_ETH, .cast = PF_BROADCAST,
+			    .len = sizeof(frame) };
+	uint64_t off = 0;
+	uint32_t len = 0;
+	uint16_t flags = 0;
+	size_t rs;
+	uint8_t *region;
+
+	REQUIRE(cp);
+	memset(frame, 0xA5, sizeof(frame));
+	REQUIRE(pair_up(&p) == 0);
+	REQUIRE(reg_direct(cp, &p, "APP1", "PW", "SYSTEM", "VSW", 0, 0, &ap, &rep) == 0);
+	CHECK_EQ(handshake(&p, ap, &hr), 0);
+	REQUIRE(ap->region != NULL);
+	region = p.apl.ring.extra;
+	rs = p.apl.ring.extra_size;
+	CHECK_EQ(rs, ap->region_size);
+	/* The info page says who and how the port is, in host order. */
+	CHECK_EQ(*(uint32_t *)(region + APPL_INFO_MAGIC_OFF), APPL_INFO_MAGIC);
+	CHECK_EQ(*(uint32_t *)(region + APPL_INFO_ID_OFF), ap->id);
+	CHECK_EQ(*(uint32_t *)(region + APPL_INFO_STATE_OFF), APPL_ACTIVE);
+
+	/* No buffer posted: dropped as "no receive buffer". */
+	CHECK_EQ(port_deliver(ap->port, &f, 1), 0);
+	CHECK_EQ(ap->port->st.drop[PD_NOBUF], 1);
+
+	/* Posts into the info page, past the end, wrapping, too short: skipped, counted;
+	 * the good one after them gets the frame. */
+	post(&hr, 0, 2048);
+	post(&hr, rs - 64, 128);
+	post(&hr, UINT64_MAX - 10, 2048);
+	post(&hr, 8192, 16);
+	post(&hr, 8192, 2048);
+	CHECK_EQ(port_deliver(ap->port, &f, 1), 1);
+	CHECK_EQ(ap->bad[APPL_BAD_POST], 4);
+	CHECK_EQ(done(&hr, &off, &len, &flags), 1);
+	CHECK_EQ(off, 8192);
+	CHECK_EQ(len, sizeof(frame));
+	CHECK_EQ(flags, APPL_DONE_BCAST);
+	CHECK_MEM(region + 8192, frame, sizeof(frame));
+	CHECK_EQ(*(uint32_t *)(region + APPL_INFO_STATE_OFF), APPL_ACTIVE);
+
+	/* A buffer smaller than the frame comes back empty, flagged; counted too big. */
+	post(&hr, 16384, 64);
+	CHECK_EQ(port_deliver(ap->port, &f, 1), 0);
+	CHECK_EQ(done(&hr, &off, &len, &flags), 1);
+	CHECK_EQ(off, 16384);
+	CHECK_EQ(len, 0);
+	CHECK_EQ(flags, APPL_DONE_TOOBIG);
+	CHECK_EQ(ap->port->st.drop[PD_TOOBIG], 1);
+
+	/* The producer index jumps: the handle is closed and counted, cpnetd goes on. */
+	post(&hr, 8192, 2048);
+	*shr_peer_prod(&hr, 1) += 5000;
+	CHECK_EQ(port_deliver(ap->port, &f, 1), 0);
+	CHECK_EQ(ap->bad[APPL_BAD_RING], 1);
+	CHECK(!ap->h[0].used);
+	CHECK_EQ(ap->port->st.drop[PD_NOBUF], 2);
+
+	/* QUERY shows the port like an adapter, with what it did wrong. */
+	{
+		struct out o;
+		struct vm *op = NULL;
+
+		out_init(&o);
+		REQUIRE(cp_logon(cp, "OPERATOR", "OPERATOR", &o, &op) == 0);
+		out_reset(&o);
+		CHECK_EQ(cmd_execute(cp, op, "QUERY VSWITCH VSW DETAILS", 25, &o), 0);
+		CHECK(memmem(o.buf, o.len, "Adapter Owner: APP1     APPL: ", 30) != NULL);
+		CHECK(memmem(o.buf, o.len, "Type: APPL", 10) != NULL);
+		CHECK(memmem(o.buf, o.len, "Discarded (no receive buffer): 2", 32) != NULL);
+		CHECK(memmem(o.buf, o.len, "Refused (buffer outside the region): 4", 38) != NULL);
+		CHECK(memmem(o.buf, o.len, "Refused (handle ring broken): 1", 31) != NULL);
+		out_free(&o);
+	}
+
+	shr_free(&hr);
+	appl_free(cp, ap);
+	CHECK_EQ(lan_find(&cp->lans, "SYSTEM", "VSW")->nguests, 0);
+	pair_down(&p);
+	cp_down(cp);
+}
+
+/* ---- through cpnetd's loop, with the library ------------------------------------- */
+
+static void *run(void *arg)
+{
+	server_run(arg);
+	return NULL;
+}
+
+/* One operator command on the line socket: its output (up to the second Ready). */
+static int op_cmd(const char *path, const char *cmd, char *out, size_t cap)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char line[256];
+	size_t got = 0;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), readies = 0;
+
+	if (fd < 0)
+		return -1;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	snprintf(line, sizeof(line), "LOGON OPERATOR OPERATOR\n%s\n", cmd);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    write(fd, line, strlen(line)) != (ssize_t)strlen(line)) {
+		close(fd);
+		return -1;
+	}
+	while (readies < 2 && got + 1 < cap) {
+		ssize_t n = read(fd, out + got, cap - got - 1);
+
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+		out[got] = 0;
+		readies = 0;
+		for (char *s = out; (s = strstr(s, "Ready")); s++)
+			readies++;
+	}
+	out[got] = 0;
+	close(fd);
+	return 0;
+}
+
+/* The guest of test_server_ring's shape: a VM in this process with one NIC. */
+struct gvm {
+	struct vmlink l;
+	struct port port;
+	struct vml_nicdef def;
+	bool defined;
+	unsigned frames;
+	uint8_t last[128];
+};
+
+static void g_nicdef(void *ctx, const struct vml_nicdef *d)
+{
+	struct gvm *v = ctx;
+
+	v->def = *d;
+	v->defined = true;
+}
+
+static unsigned g_rx(void *owner, struct port *p, const struct pframe *f, unsigned n)
+{
+	struct gvm *v = owner;
+
+	(void)p;
+	v->frames += n;
+	qdio_spans_copy(f[n - 1].spans, f[n - 1].nspans, 0, v->last, sizeof(v->last));
+	return n;
+}
+
+static int g_up(struct gvm *v, const char *path)
+{
+	struct vml_logon_reply reply;
+	struct paddr a;
+	int fd = vml_connect(path);
+
+	if (fd < 0 || vml_init(&v->l, fd, false) < 0)
+		return -1;
+	v->l.ctx = v;
+	v->l.on_nicdef = g_nicdef;
+	if (vml_logon(&v->l, "GUEST1", "PW", 5000, &reply) != 0)
+		return -2;
+	for (int n = 0; n < 100 && !(v->defined && v->l.ring_tx); n++)
+		vml_poll(&v->l, 50);
+	v->port.rx = g_rx;
+	v->port.owner = v;
+	if (!v->defined || !vml_add_nic(&v->l, v->def.vdev, &v->port))
+		return -3;
+	memset(&a, 0, sizeof(a));
+	a.op = PA_LAYER;
+	a.value = 2;
+	port_addr(&v->port, &a);
+	a.op = PA_SETVMAC;
+	memcpy(a.mac, v->def.mac, 6);
+	port_addr(&v->port, &a);
+	a.op = PA_STARTLAN;
+	return port_addr(&v->port, &a) == 0 ? 0 : -4;
+}
+
+static void g_down(struct gvm *v)
+{
+	int fd = v->l.fd;
+
+	vml_free(&v->l);
+	close(fd);
+}
+
+TEST(appl_api_exchanges_frames_with_a_vm_and_ends_cleanly)
+{
+	static struct gvm g;
+	struct cp *cp = cp_up(t);
+	struct server *s = NULL;
+	struct cpnp_reg r = { .user = "APP1", .password = "pw", .vswitch = "VSW",
+			      .region = 1 << 20 };
+	struct cpnp_port *p = NULL, *p2 = NULL;
+	struct cpnp_handle *h = NULL;
+	struct cpnp_frame fr[4];
+	uint8_t bcast[60] = { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF };
+	uint8_t big[PORT_MAX_ETH + 1];
+	uint8_t mac[6], outside[256];
+	char path[64], out[8192];
+	pthread_t th;
+	sigset_t mask;
+	pid_t pid;
+	int status, n = 0;
+	void *buf[8];
+
+	REQUIRE(cp);
+	memset(&g, 0, sizeof(g));
+	snprintf(path, sizeof(path), "/tmp/cpnet-appl.%d", (int)getpid());
+	sigprocmask(SIG_BLOCK, NULL, &mask);
+	REQUIRE(server_create(&s, cp, path, NULL) == 0);
+	REQUIRE(pthread_create(&th, NULL, run, s) == 0);
+	r.socket = server_vm_path(s);
+
+	/* Refusals through the library: clear codes and cpnetd's message. */
+	r.vswitch = "NOVSW";
+	CHECK_EQ(cpnp_register(&r, &p), -ENOENT);
+	CHECK(strstr(cpnp_last_error(NULL), "HCPLAN9101E") != NULL);
+	r.vswitch = "RSW";
+	CHECK_EQ(cpnp_register(&r, &p), -EACCES);
+	CHECK(strstr(cpnp_last_error(NULL), "not authorized") != NULL);
+	r.vswitch = "VSW";
+	r.password = "nope";
+	CHECK_EQ(cpnp_register(&r, &p), -EPERM);
+	r.password = "pw";
+
+	n = cpnp_register(&r, &p);
+	if (n)
+		fprintf(stderr, "register: %d %s\n", n, cpnp_last_error(NULL));
+	REQUIRE(n == 0);
+	CHECK(cpnp_port_id(p) != 0);
+	CHECK_EQ(cpnp_transport(p), CPNP_ETHERNET);
+	cpnp_port_mac(p, mac);
+	CHECK_EQ(g_up(&g, server_vm_path(s)), 0);
+
+	REQUIRE(cpnp_handle_open(p, &h) == 0);
+	CHECK_EQ(cpnp_state(h), CPNP_NO_DATA);
+	for (int k = 0; k < 8; k++) {
+		buf[k] = cpnp_alloc(p, 2048);
+		REQUIRE(buf[k] != NULL);
+		CHECK_EQ(cpnp_post(h, buf[k], 2048), 0);
+	}
+	/* Bad use: a buffer outside the region, a frame larger than the LAN carries. */
+	CHECK_EQ(cpnp_post(h, outside, sizeof(outside)), -EFAULT);
+	CHECK(strstr(cpnp_last_error(p), "region") != NULL);
+	memset(big, 0, sizeof(big));
+	fr[0] = (struct cpnp_frame){ .data = big, .len = sizeof(big) };
+	CHECK_EQ(cpnp_send(p, fr, 1), -EMSGSIZE);
+
+	/* The guest broadcasts: the frame lands in a posted buffer; state says so with no
+	 * system call, the eventfd after cpnp_ready. */
+	{
+		struct qdio_span sp = { bcast, sizeof(bcast) };
+		struct pframe f = { .spans = &sp, .nspans = 1, .kind = PF_ETH,
+				    .cast = PF_BROADCAST, .len = sizeof(bcast) };
+
+		memcpy(bcast + 6, g.def.mac, 6);
+		bcast[12] = 0x08;
+		bcast[13] = 0x06;
+		port_tx(&g.port, &f, 1);
+	}
+	CHECK_EQ(cpnp_wait(h, 2000), 1);
+	CHECK_EQ(cpnp_state(h), CPNP_DATA);
+	n = cpnp_recv(h, fr, 4);
+	CHECK_EQ(n, 1);
+	if (n == 1) {
+		CHECK_EQ(fr[0].len, sizeof(bcast));
+		CHECK_MEM(fr[0].data, bcast, sizeof(bcast));
+		CHECK(fr[0].flags & CPNP_F_BCAST);
+		CHECK_EQ(cpnp_post(h, fr[0].data, 2048), 0);
+	}
+	CHECK_EQ(cpnp_state(h), CPNP_NO_DATA);
+
+	/* The port sends to the guest's MAC; a forged source MAC is dropped by the switch. */
+	{
+		uint8_t uf[60] = { 0 }, forged[60] = { 0 };
+
+		memcpy(uf, g.def.mac, 6);
+		memcpy(uf + 6, mac, 6);
+		uf[12] = 0x08;
+		uf[13] = 0x06;
+		uf[20] = 0x77;
+		memcpy(forged, uf, sizeof(forged));
+		forged[6] = 0x02;
+		forged[11] ^= 0x5A;
+		fr[0] = (struct cpnp_frame){ .data = uf, .len = sizeof(uf) };
+		fr[1] = (struct cpnp_frame){ .data = forged, .len = sizeof(forged) };
+		CHECK_EQ(cpnp_send(p, fr, 2), 2);
+		for (int k = 0; k < 100 && g.frames < 1; k++)
+			vml_poll(&g.l, 10);
+		CHECK_EQ(g.frames, 1);
+		CHECK_EQ(g.last[20], 0x77);
+	}
+
+	/* Use after close. */
+	CHECK_EQ(cpnp_handle_close(h), 0);
+	CHECK_EQ(cpnp_recv(h, fr, 1), -EBADF);
+	CHECK_EQ(cpnp_post(h, buf[0], 2048), -EBADF);
+	CHECK_EQ(cpnp_state(h), CPNP_CLOSED);
+	CHECK_EQ(cpnp_handle_close(h), -EBADF);
+
+	/* QUERY: type APPL with the owner and the id; the forged frame counted. */
+	CHECK_EQ(op_cmd(path, "QUERY VSWITCH VSW DETAILS", out, sizeof(out)), 0);
+	{
+		char want[64];
+
+		snprintf(want, sizeof(want), "Adapter Owner: APP1     APPL: %08X", cpnp_port_id(p));
+		CHECK(strstr(out, want) != NULL);
+		CHECK(strstr(out, "Discarded (source address not owned): 1") != NULL);
+	}
+
+	/* FORCE APP1: the port ends; the next call says so. */
+	CHECK_EQ(op_cmd(path, "FORCE APP1", out, sizeof(out)), 0);
+	CHECK(strstr(out, "HCPAPL9502I") != NULL);
+	CHECK_EQ(cpnp_send(p, fr, 1), -ESHUTDOWN);
+	CHECK(strstr(cpnp_last_error(p), "FORCE") != NULL);
+	CHECK_EQ(cpnp_deregister(p), 0);
+
+	/* A program that dies without deregistering: cpnetd ends its port. */
+	pid = fork();
+	if (pid == 0) {
+		struct cpnp_port *c = NULL;
+
+		_exit(cpnp_register(&r, &c) == 0 ? 0 : 1);
+	}
+	REQUIRE(pid > 0);
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* A second port of the same user still works after all that. */
+	n = cpnp_register(&r, &p2);
+	if (n)
+		fprintf(stderr, "register after the fork: %d %s\n", n, cpnp_last_error(NULL));
+	REQUIRE(n == 0);
+	CHECK_EQ(cpnp_deregister(p2), 0);
+	for (int k = 0; k < 50; k++) {
+		op_cmd(path, "QUERY VSWITCH VSW DETAILS", out, sizeof(out));
+		if (!strstr(out, "Type: APPL"))
+			break;
+		usleep(20000);
+	}
+	CHECK(strstr(out, "Type: APPL") == NULL);
+
+	server_stop(s);
+	pthread_join(th, NULL);
+	CHECK_EQ(lan_find(&cp->lans, "SYSTEM", "VSW")->nguests, 1);	/* the guest's NIC */
+	g_down(&g);
+	server_destroy(s);
+	sigprocmask(SIG_SETMASK, &mask, NULL);
+	cp_down(cp);
+}

@@ -1,0 +1,55 @@
+/* vnic/applmem.h - the shared memory of an application port (api/cpnetport.h): the
+ * layout both cpnetd (cp/appl.c) and libcpnetport read and write; no code. */
+#ifndef CPNET_VNIC_APPLMEM_H
+#define CPNET_VNIC_APPLMEM_H
+
+/*
+ * region	the extra area of the link's ring (lib/shmring.h shr_create_extra): the
+ *		program's buffer memory.  Its first APPL_INFO_SIZE bytes are cpnetd's
+ *		(the port's state, which the program reads without a system call).
+ * handle	a ring of its own per receive handle (cpnetd is side A): queue 1 carries
+ *		posts (program -> cpnetd), queue 0 completions (cpnetd -> program), one
+ *		entry per APPL_ENTRY-byte slot.
+ * Host byte order throughout: both processes run on one host (s390x included).
+ */
+#define APPL_VDEV 0x0001		/* the port's device number on its link */
+#define APPL_MAX_HANDLES 4
+#define APPL_ENTRY 64			/* a post or completion slot */
+#define APPL_SLOTS_MIN 16
+#define APPL_SLOTS_MAX 4096
+#define APPL_INFO_SIZE 4096
+#define APPL_REGION_MIN (64u << 10)
+#define APPL_REGION_DEF (4u << 20)
+#define APPL_REGION_MAX (256u << 20)
+#define APPL_BUF_MIN 64			/* the smallest buffer a post may name */
+
+/* Entry layouts (host order), offsets in the slot. */
+#define APPL_POST_OFF 0			/* u64 */
+#define APPL_POST_LEN 8			/* u32 */
+#define APPL_POST_SIZE 16
+#define APPL_DONE_OFF 0			/* u64 */
+#define APPL_DONE_LEN 8			/* u32 */
+#define APPL_DONE_VLAN 12		/* u16 */
+#define APPL_DONE_FLAGS 14		/* u16 */
+#define APPL_DONE_SIZE 16
+#define APPL_DONE_IPV6 0x01u
+#define APPL_DONE_MCAST 0x02u
+#define APPL_DONE_BCAST 0x04u
+#define APPL_DONE_TOOBIG 0x08u
+#define APPL_DONE_ETH 0x10u		/* IP LAN: an Ethernet frame (layer-3 passthrough) */
+
+/* The region's info page: u32 magic, u32 state, u32 port id (host order). */
+#define APPL_INFO_MAGIC_OFF 0
+#define APPL_INFO_STATE_OFF 4
+#define APPL_INFO_ID_OFF 8
+#define APPL_INFO_MAGIC 0x43504150u	/* "CPAP" */
+enum appl_state {
+	APPL_ACTIVE = 1,
+	APPL_FORCED = 2,		/* FORCE of its user */
+	APPL_LAN_GONE = 3,		/* DETACH LAN / VSWITCH */
+	APPL_DEREGISTERED = 4,		/* the program ended it, or its link closed */
+	APPL_REVOKED = 5,		/* REVOKE on a RESTRICTED Guest LAN (as NICs are
+					 * uncoupled) */
+};
+
+#endif
