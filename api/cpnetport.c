@@ -108,11 +108,16 @@ static int live(struct cpnp_port *p)
 	st = __atomic_load_n((uint32_t *)(p->region + APPL_INFO_STATE_OFF), __ATOMIC_ACQUIRE);
 	if (st == APPL_ACTIVE)
 		return 0;
+	if (st == APPL_STOPPED || st == APPL_DEREGISTERED) {
+		p->ended = -EPIPE;
+		fail(p->err, "port %08X: %s", p->id, st == APPL_STOPPED ? "cpnetd stopped" :
+		     "its connection to cpnetd ended");
+		return p->ended;
+	}
 	p->ended = -ESHUTDOWN;
 	fail(p->err, "port %08X was ended by cpnetd: %s", p->id,
 	     st == APPL_FORCED ? "FORCE of its user" :
-	     st == APPL_LAN_GONE ? "its LAN was detached" :
-	     st == APPL_REVOKED ? "its user's access was revoked" : "deregistered");
+	     st == APPL_REVOKED ? "its user's access was revoked" : "its LAN was detached");
 	return p->ended;
 }
 
@@ -131,7 +136,8 @@ static int gone(struct cpnp_port *p)
 		     "its LAN was detached");
 	} else {
 		p->ended = -EPIPE;
-		fail(p->err, "the connection to cpnetd ended");
+		fail(p->err, "port %08X: %s", p->id, why == VML_LOGOFF_SHUTDOWN ? "cpnetd stopped" :
+		     "its connection to cpnetd ended");
 	}
 	return p->ended;
 }

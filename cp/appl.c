@@ -539,10 +539,15 @@ void appl_free(struct cp *cp, struct appl_port *ap)
 {
 	struct appl_table *t = cp->appl;
 
-	detach(cp, ap, true);
+	detach(cp, ap, !cp->stopping);
 	if (ap->state == APPL_ACTIVE) {
-		ap->state = APPL_DEREGISTERED;
+		uint8_t b[VML_HDR_SIZE + VML_LOGOFF_SIZE];
+		int len = vml_simple_encode(VML_LOGOFF, 0, 0, VML_LOGOFF_SHUTDOWN, b, sizeof(b));
+
+		ap->state = cp->stopping ? APPL_STOPPED : APPL_DEREGISTERED;
 		info_state(ap);
+		if (cp->stopping && len > 0 && ap->link)
+			vml_send(ap->link, b, (size_t)len);	/* the program is told why */
 	}
 	for (unsigned k = 0; k < APPL_MAX_HANDLES; k++)
 		if (ap->h[k].used)

@@ -50,6 +50,7 @@ enum appl_state {
 	APPL_DEREGISTERED = 4,		/* the program ended it, or its link closed */
 	APPL_REVOKED = 5,		/* REVOKE on a RESTRICTED Guest LAN (as NICs are
 					 * uncoupled) */
+	APPL_STOPPED = 6,		/* cpnetd stopped (restart, upgrade) */
 };
 
 #endif

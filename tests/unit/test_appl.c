@@ -657,11 +657,17 @@ TEST(appl_api_exchanges_frames_with_a_vm_and_ends_cleanly)
 	}
 	CHECK(strstr(out, "Type: APPL") == NULL);
 
+	/* A port alive when cpnetd stops is told so. */
+	REQUIRE(cpnp_register(&r, &p2) == 0);
 	server_stop(s);
 	pthread_join(th, NULL);
-	CHECK_EQ(lan_find(&cp->lans, "SYSTEM", "VSW")->nguests, 1);	/* the guest's NIC */
+	CHECK_EQ(lan_find(&cp->lans, "SYSTEM", "VSW")->nguests, 2);	/* the NIC, p2 */
 	g_down(&g);
 	server_destroy(s);
+	fr[0] = (struct cpnp_frame){ .data = bcast, .len = sizeof(bcast) };
+	CHECK_EQ(cpnp_send(p2, fr, 1), -EPIPE);
+	CHECK(strstr(cpnp_last_error(p2), "cpnetd stopped") != NULL);
+	CHECK_EQ(cpnp_deregister(p2), 0);
 	sigprocmask(SIG_SETMASK, &mask, NULL);
 	cp_down(cp);
 }
