@@ -37,6 +37,7 @@ DEFINE VSWITCH PVSW RDEV NONE ETHERNET
 MODIFY VSWITCH PVSW GRANT G1 APP1 APP2
 DEFINE VSWITCH RSW RDEV NONE ETHERNET
 DEFINE LAN PLAN OWNERID SYSTEM TYPE QDIO IP
+DEFINE LAN RLAN OWNERID SYSTEM TYPE QDIO ETHERNET RESTRICTED
 CFG
 cat >"$TMP/user.direct" <<'DIR'
 USER OPERATOR OPERATOR ABCDEFG
@@ -53,6 +54,9 @@ start_cpnetd "$TMP/system.config" "$TMP/user.direct"
 OUT=$(timeout 20 "$BIN/port-echo" --socket "$VMSOCK" --user app1 --password apw1 \
 	--vswitch rsw --ip 10.9.0.1 --seconds 1 2>&1) && fail "a port on RSW without GRANT"
 grep -q "register: not authorized: HCPLAN9103E APP1 is not authorized" <<<"$OUT" || fail "RSW: $OUT"
+OUT=$(timeout 20 "$BIN/port-echo" --socket "$VMSOCK" --user app1 --password apw1 \
+	--lan rlan --owner system --ip 10.9.0.1 --seconds 1 2>&1) && fail "a port on RESTRICTED RLAN"
+grep -q "HCPLAN9103E APP1 is not authorized to couple to LAN SYSTEM RLAN" <<<"$OUT" || fail "RLAN: $OUT"
 OUT=$(timeout 20 "$BIN/port-echo" --socket "$VMSOCK" --user app1 --password apw1 \
 	--vswitch nosuch --ip 10.9.0.1 --seconds 1 2>&1) && fail "a port on an unknown VSWITCH"
 grep -q "register: no such LAN or VSWITCH: HCPLAN9101E VSWITCH SYSTEM NOSUCH does not exist" \
