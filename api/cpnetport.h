@@ -28,6 +28,7 @@ extern "C" {
  *   -ESHUTDOWN  the port was ended by cpnetd (FORCE, the LAN went away)
  *   -EPIPE      cpnetd is gone                  -ENOBUFS  region or ring full
  *   -EADDRINUSE address registered by another   -EINVAL   malformed argument
+ *   -EPROTO     cpnetd closed the handle: its ring broke the rules (or a protocol error)
  * A port and its handles are used by one thread at a time.  All shared structures
  * are in the host's byte order: both processes run on one host (big-endian s390x
  * included).

@@ -334,6 +334,7 @@ TEST(appl_hostile_posts_are_counted_and_nothing_is_written_outside)
 	CHECK_EQ(*(uint32_t *)(region + APPL_INFO_MAGIC_OFF), APPL_INFO_MAGIC);
 	CHECK_EQ(*(uint32_t *)(region + APPL_INFO_ID_OFF), ap->id);
 	CHECK_EQ(*(uint32_t *)(region + APPL_INFO_STATE_OFF), APPL_ACTIVE);
+	CHECK_EQ(*(uint32_t *)(region + APPL_INFO_HANDLES_OFF), ap->h[0].id);
 
 	/* No buffer posted: dropped as "no receive buffer". */
 	CHECK_EQ(port_deliver(ap->port, &f, 1), 0);
@@ -370,6 +371,7 @@ TEST(appl_hostile_posts_are_counted_and_nothing_is_written_outside)
 	CHECK_EQ(port_deliver(ap->port, &f, 1), 0);
 	CHECK_EQ(ap->bad[APPL_BAD_RING], 1);
 	CHECK(!ap->h[0].used);
+	CHECK_EQ(*(uint32_t *)(region + APPL_INFO_HANDLES_OFF), 0);	/* the program sees it */
 	CHECK_EQ(ap->port->st.drop[PD_NOBUF], 2);
 
 	/* QUERY shows the port like an adapter, with what it did wrong. */
