@@ -17,6 +17,7 @@
 #include "cp/appl.h"
 #include "cp/config.h"
 #include "cp/server.h"
+#include "lib/csum.h"
 #include "vswitch/switch.h"
 #include "tests/tcheck.h"
 
@@ -364,6 +365,40 @@ TEST(appl_hostile_posts_are_counted_and_nothing_is_written_outside)
 	CHECK_EQ(len, 0);
 	CHECK_EQ(flags, APPL_DONE_TOOBIG);
 	CHECK_EQ(ap->port->st.drop[PD_TOOBIG], 1);
+
+	/* A guest's large send with its checksum left out: cut into segments, each in a
+	 * buffer of its own with a right checksum (a program has no offloads). */
+	{
+		static uint8_t big[14 + 20 + 20 + 3000];
+		struct qdio_span bs = { big, sizeof(big) };
+		struct pframe lf = { .spans = &bs, .nspans = 1, .kind = PF_ETH,
+				     .cast = PF_UNICAST, .len = sizeof(big),
+				     .csum = PF_CSUM_PARTIAL, .gso_size = 1000 };
+		struct csum_pkt cp4;
+		unsigned segs = 0;
+
+		memset(big, 0x11, sizeof(big));
+		memcpy(big, "\x02\0\0\0\0\x09\x02\0\0\0\0\x08\x08\x00", 14);
+		memcpy(big + 14, "\x45\0\x0b\xe0\0\x01\x40\0\x40\x06\0\0\x0a\0\0\x01"
+				 "\x0a\0\0\x02", 20);
+		memset(big + 34, 0, 20);
+		big[34 + 12] = 0x50;	/* TCP header length 20 */
+		big[34 + 13] = 0x18;	/* PSH ACK */
+		for (unsigned k = 0; k < 4; k++)
+			post(&hr, 32768 + 2048 * k, 2048);
+		CHECK_EQ(port_deliver(ap->port, &lf, 1), 1);
+		while (done(&hr, &off, &len, &flags) == 1) {
+			segs++;
+			CHECK(len == 14 + 20 + 20 + 1000);
+			CHECK(csum_parse(region + off, len, true, &cp4) == 0 &&
+			      csum_verify(region + off, &cp4));
+		}
+		CHECK_EQ(segs, 3);
+		/* The fourth buffer stays posted: the next frame takes it. */
+		CHECK_EQ(port_deliver(ap->port, &f, 1), 1);
+		CHECK_EQ(done(&hr, &off, &len, &flags), 1);
+		CHECK_EQ(off, 32768 + 3 * 2048);
+	}
 
 	/* The producer index jumps: the handle is closed and counted, cpnetd goes on. */
 	post(&hr, 8192, 2048);
