@@ -614,7 +614,7 @@ TEST(appl_api_exchanges_frames_with_a_vm_and_ends_cleanly)
 		bcast[13] = 0x06;
 		port_tx(&g.port, &f, 1);
 	}
-	CHECK_EQ(cpnp_wait(h, 2000), 1);
+	CHECK_EQ(cpnp_wait(h, 5000), 1);
 	CHECK_EQ(cpnp_state(h), CPNP_DATA);
 	n = cpnp_recv(h, fr, 4);
 	CHECK_EQ(n, 1);
@@ -641,7 +641,7 @@ TEST(appl_api_exchanges_frames_with_a_vm_and_ends_cleanly)
 		fr[0] = (struct cpnp_frame){ .data = uf, .len = sizeof(uf) };
 		fr[1] = (struct cpnp_frame){ .data = forged, .len = sizeof(forged) };
 		CHECK_EQ(cpnp_send(p, fr, 2), 2);
-		for (int k = 0; k < 100 && g.frames < 1; k++)
+		for (int k = 0; k < 500 && g.frames < 1; k++)
 			vml_poll(&g.l, 10);
 		CHECK_EQ(g.frames, 1);
 		CHECK_EQ(g.last[20], 0x77);
