@@ -708,3 +708,73 @@ TEST(appl_api_exchanges_frames_with_a_vm_and_ends_cleanly)
 	sigprocmask(SIG_SETMASK, &mask, NULL);
 	cp_down(cp);
 }
+
+TEST(appl_ip_lan_ports_register_addresses_and_forged_sources_are_dropped)
+{
+	struct cp *cp = cp_up(t);
+	struct server *s = NULL;
+	struct cpnp_reg r = { .user = "APP1", .password = "pw", .lan = "IPLAN",
+			      .lan_owner = "SYSTEM", .region = 256 << 10 };
+	struct cpnp_port *a = NULL, *b = NULL;
+	struct cpnp_handle *h = NULL;
+	struct cpnp_frame fr[2];
+	uint8_t pkt[2][40], mac[6] = { 2, 0, 0, 0, 0, 0x42 };
+	char path[64], out[8192];
+	pthread_t th;
+	sigset_t mask;
+	int n = 0;
+
+	REQUIRE(cp);
+	snprintf(path, sizeof(path), "/tmp/cpnet-appl-ip.%d", (int)getpid());
+	sigprocmask(SIG_BLOCK, NULL, &mask);
+	REQUIRE(server_create(&s, cp, path, NULL) == 0);
+	REQUIRE(pthread_create(&th, NULL, run, s) == 0);
+	r.socket = server_vm_path(s);
+	REQUIRE(cpnp_register(&r, &a) == 0);
+	r.user = "APP2";
+	REQUIRE(cpnp_register(&r, &b) == 0);
+	CHECK_EQ(cpnp_transport(a), CPNP_IP);
+
+	/* Addresses: IP only on an IP LAN; one owner per address. */
+	CHECK_EQ(cpnp_add_ip(a, "10.5.0.9/24"), 0);
+	CHECK_EQ(cpnp_add_ip(b, "10.5.0.10"), 0);
+	CHECK_EQ(cpnp_add_ip(b, "10.5.0.9"), -EADDRINUSE);
+	CHECK(strstr(cpnp_last_error(b), "IPA return code") != NULL);
+	CHECK_EQ(cpnp_add_ip(b, "10.5.0.300"), -EINVAL);
+	CHECK_EQ(cpnp_add_mac(b, mac), -EINVAL);
+	CHECK_EQ(cpnp_del_ip(b, "10.5.0.77"), -EADDRNOTAVAIL);
+
+	/* b receives; a sends one packet from its address and one from another's. */
+	REQUIRE(cpnp_handle_open(b, &h) == 0);
+	for (int k = 0; k < 4; k++)
+		CHECK_EQ(cpnp_post(h, cpnp_alloc(b, 256), 256), 0);
+	for (int k = 0; k < 2; k++) {
+		memset(pkt[k], 0, sizeof(pkt[k]));
+		memcpy(pkt[k], "\x45\0\0\x28\0\0\0\0\x40\x11\0\0\x0a\x05\0\x09\x0a\x05\0\x0a", 20);
+		pkt[k][39] = (uint8_t)(0xA0 + k);
+		fr[k] = (struct cpnp_frame){ .data = pkt[k], .len = sizeof(pkt[k]) };
+	}
+	pkt[1][15] = 0x42;	/* 10.5.0.66: not a's */
+	CHECK_EQ(cpnp_send(a, fr, 2), 2);
+	CHECK_EQ(cpnp_wait(h, 5000), 1);
+	usleep(100000);		/* the forged one would come right after */
+	n = cpnp_recv(h, fr, 2);
+	CHECK_EQ(n, 1);
+	if (n == 1) {
+		CHECK_EQ(fr[0].len, 40);
+		CHECK_EQ(((uint8_t *)fr[0].data)[39], 0xA0);
+		CHECK(!(fr[0].flags & CPNP_F_IPV6));
+	}
+	CHECK_EQ(op_cmd(path, "QUERY LAN IPLAN OWNERID SYSTEM DETAILS", out, sizeof(out)), 0);
+	CHECK(strstr(out, "Discarded (source address not owned): 1") != NULL);
+	CHECK(strstr(out, "10.5.0.9") != NULL);
+
+	CHECK_EQ(cpnp_deregister(a), 0);
+	CHECK_EQ(cpnp_deregister(b), 0);
+	server_stop(s);
+	pthread_join(th, NULL);
+	server_destroy(s);	/* links it had not read to their end close here */
+	CHECK_EQ(lan_find(&cp->lans, "SYSTEM", "IPLAN")->nguests, 0);
+	sigprocmask(SIG_SETMASK, &mask, NULL);
+	cp_down(cp);
+}
