@@ -36,13 +36,20 @@ FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 # against it with nothing but the public header.
 LIBPORT := $(BUILD)/libcpnetport.a
 PORT_EXAMPLES := $(BUILD)/port-echo
+# The shared library: only the objects the API needs, position independent, and only
+# the API's symbols exported (CPNP_API in cpnetport.h).
+PORT_SO_SRCS := api/cpnetport.c vnic/vmlink.c lib/shmring.c vnic/port.c qdio/queue.c \
+                qdio/blocks.c lib/gstor.c lib/cpnet.c
+PORT_SO_OBJS := $(PORT_SO_SRCS:%.c=$(BUILD)/pic/%.o)
+LIBPORT_SO := $(BUILD)/libcpnetport.so
 
 
 .PHONY: hercules
 .PHONY: all test check-unit check-asan check-s390x check-guests check-scenarios \
         fuzz fuzz-smoke fuzz-long bench bench-guests install deps clean
 
-all: $(LIBCPNET) $(PROGS) $(TESTBIN) $(LIBPORT) $(PORT_EXAMPLES)
+all: $(LIBCPNET) $(PROGS) $(TESTBIN) $(LIBPORT) $(LIBPORT_SO) $(PORT_EXAMPLES) \
+     $(BUILD)/port-echo-shared
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -57,6 +64,19 @@ $(LIBPORT): $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@
 	ar rcs $@ $^
+
+$(BUILD)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
+
+$(LIBPORT_SO): $(PORT_SO_OBJS)
+	$(CC) -shared -Wl,--no-undefined -Wl,-soname,libcpnetport.so.1 -o $@ $^ $(ALL_LDFLAGS) $(LIBS)
+
+# The same example against the shared library (tests/scenarios/port_api.sh runs it with
+# LD_LIBRARY_PATH=build; not installed).
+$(BUILD)/port-echo-shared: samples/port_echo.c api/cpnetport.h $(LIBPORT_SO)
+	ln -sf libcpnetport.so $(BUILD)/libcpnetport.so.1
+	$(CC) -std=gnu11 $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) -Iapi -o $@ $< -L$(BUILD) -lcpnetport $(ALL_LDFLAGS)
 
 $(BUILD)/port-echo: samples/port_echo.c api/cpnetport.h $(LIBPORT)
 	$(CC) -std=gnu11 $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) -Iapi -o $@ $< $(LIBPORT) $(ALL_LDFLAGS) $(LIBS)
@@ -157,10 +177,12 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/share/man/man3
 	install -m 0644 api/cpnetport.h $(DESTDIR)$(PREFIX)/include/
 	install -m 0644 $(LIBPORT) $(DESTDIR)$(PREFIX)/lib/
+	install -m 0755 $(LIBPORT_SO) $(DESTDIR)$(PREFIX)/lib/libcpnetport.so.1
+	ln -sf libcpnetport.so.1 $(DESTDIR)$(PREFIX)/lib/libcpnetport.so
 	install -m 0644 doc/man/cpnetport.3 $(DESTDIR)$(PREFIX)/share/man/man3/
 	install -m 0755 $(PORT_EXAMPLES) $(DESTDIR)$(PREFIX)/bin/
 
 clean:
 	rm -rf build
 
--include $(LIB_OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(PROG_SRCS:%.c=$(BUILD)/%.d)
+-include $(LIB_OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(PROG_SRCS:%.c=$(BUILD)/%.d) $(PORT_SO_OBJS:.o=.d)

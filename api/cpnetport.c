@@ -108,11 +108,16 @@ static int live(struct cpnp_port *p)
 	st = __atomic_load_n((uint32_t *)(p->region + APPL_INFO_STATE_OFF), __ATOMIC_ACQUIRE);
 	if (st == APPL_ACTIVE)
 		return 0;
+	if (st == APPL_STOPPED || st == APPL_DEREGISTERED) {
+		p->ended = -EPIPE;
+		fail(p->err, "port %08X: %s", p->id, st == APPL_STOPPED ? "cpnetd stopped" :
+		     "its connection to cpnetd ended");
+		return p->ended;
+	}
 	p->ended = -ESHUTDOWN;
 	fail(p->err, "port %08X was ended by cpnetd: %s", p->id,
 	     st == APPL_FORCED ? "FORCE of its user" :
-	     st == APPL_LAN_GONE ? "its LAN was detached" :
-	     st == APPL_REVOKED ? "its user's access was revoked" : "deregistered");
+	     st == APPL_REVOKED ? "its user's access was revoked" : "its LAN was detached");
 	return p->ended;
 }
 
@@ -131,7 +136,8 @@ static int gone(struct cpnp_port *p)
 		     "its LAN was detached");
 	} else {
 		p->ended = -EPIPE;
-		fail(p->err, "the connection to cpnetd ended");
+		fail(p->err, "port %08X: %s", p->id, why == VML_LOGOFF_SHUTDOWN ? "cpnetd stopped" :
+		     "its connection to cpnetd ended");
 	}
 	return p->ended;
 }
@@ -548,6 +554,17 @@ int cpnp_handle_open(struct cpnp_port *p, struct cpnp_handle **out)
 	return 0;
 }
 
+/* cpnetd lists the handles it keeps open in the info page: one it closed because its
+ * ring broke is gone (a memory read per call, no system call). */
+static bool listed(const struct cpnp_handle *h)
+{
+	for (unsigned k = 0; k < CPNP_MAX_HANDLES; k++)
+		if (__atomic_load_n((const uint32_t *)(h->port->region + APPL_INFO_HANDLES_OFF + 4 * k),
+				    __ATOMIC_ACQUIRE) == h->id)
+			return true;
+	return false;
+}
+
 int cpnp_handle_close(struct cpnp_handle *h)
 {
 	struct cpnp_port *p = h->port;
@@ -557,7 +574,7 @@ int cpnp_handle_close(struct cpnp_handle *h)
 		fail(p->err, "handle %u is already closed", h->id);
 		return -EBADF;
 	}
-	if (!p->ended) {
+	if (!p->ended && listed(h)) {
 		len = vml_simple_encode(VML_HANDLE_CLOSE, p->vdev, 0, h->id, p->link.obuf,
 					VML_MAX_MSG);
 		if (len > 0)
@@ -571,11 +588,19 @@ int cpnp_handle_close(struct cpnp_handle *h)
 
 static int usable(struct cpnp_handle *h)
 {
+	int rc;
+
 	if (h->closed) {
 		fail(h->port->err, "handle %u is closed", h->id);
 		return -EBADF;
 	}
-	return live(h->port);
+	if ((rc = live(h->port)))
+		return rc;
+	if (!listed(h)) {
+		fail(h->port->err, "cpnetd closed handle %u: its ring broke the rules", h->id);
+		return -EPROTO;
+	}
+	return 0;
 }
 
 int cpnp_post(struct cpnp_handle *h, void *buf, size_t len)
@@ -615,7 +640,7 @@ enum cpnp_state cpnp_state(const struct cpnp_handle *h)
 	const uint8_t *st = h->port->region + APPL_INFO_STATE_OFF;
 
 	if (h->closed || h->port->ended ||
-	    __atomic_load_n((const uint32_t *)st, __ATOMIC_ACQUIRE) != APPL_ACTIVE)
+	    __atomic_load_n((const uint32_t *)st, __ATOMIC_ACQUIRE) != APPL_ACTIVE || !listed(h))
 		return CPNP_CLOSED;
 	return shr_rx_pending(&h->ring) ? CPNP_DATA : CPNP_NO_DATA;
 }

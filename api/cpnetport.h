@@ -28,12 +28,16 @@ extern "C" {
  *   -ESHUTDOWN  the port was ended by cpnetd (FORCE, the LAN went away)
  *   -EPIPE      cpnetd is gone                  -ENOBUFS  region or ring full
  *   -EADDRINUSE address registered by another   -EINVAL   malformed argument
+ *   -EPROTO     cpnetd closed the handle: its ring broke the rules (or a protocol error)
  * A port and its handles are used by one thread at a time.  All shared structures
  * are in the host's byte order: both processes run on one host (big-endian s390x
  * included).
  */
 
 #define CPNP_API_VERSION 1
+
+/* What libcpnetport.so exports: these functions and nothing else. */
+#define CPNP_API __attribute__((visibility("default")))
 
 struct cpnp_port;
 struct cpnp_handle;
@@ -65,36 +69,36 @@ struct cpnp_reg {
 #define CPNP_REGION_MAX (256u << 20)
 
 /* Connect, LOG ON as r->user and register a port on the LAN.  0 with *out set. */
-int cpnp_register(const struct cpnp_reg *r, struct cpnp_port **out);
+CPNP_API int cpnp_register(const struct cpnp_reg *r, struct cpnp_port **out);
 /* Release the port and everything it holds (handles, region); frees *p. */
-int cpnp_deregister(struct cpnp_port *p);
+CPNP_API int cpnp_deregister(struct cpnp_port *p);
 
 /* A short text for an error number of this API. */
-const char *cpnp_strerror(int err);
+CPNP_API const char *cpnp_strerror(int err);
 /* cpnetd's message (HCP... text) or the library's reason for the last failure. */
-const char *cpnp_last_error(const struct cpnp_port *p);
+CPNP_API const char *cpnp_last_error(const struct cpnp_port *p);
 
 enum cpnp_transport { CPNP_IP = 1, CPNP_ETHERNET = 2 };
 
 /* The port's unique id (QUERY shows it as "APPL: id" in hex), the LAN's transport
  * (IP LAN: frames are IP packets; ETHERNET: Ethernet frames), the MAC cpnetd assigned
  * (ETHERNET: registered already), the largest frame cpnp_send takes. */
-uint32_t cpnp_port_id(const struct cpnp_port *p);
-enum cpnp_transport cpnp_transport(const struct cpnp_port *p);
-void cpnp_port_mac(const struct cpnp_port *p, uint8_t mac[6]);
-uint32_t cpnp_max_frame(const struct cpnp_port *p);
+CPNP_API uint32_t cpnp_port_id(const struct cpnp_port *p);
+CPNP_API enum cpnp_transport cpnp_transport(const struct cpnp_port *p);
+CPNP_API void cpnp_port_mac(const struct cpnp_port *p, uint8_t mac[6]);
+CPNP_API uint32_t cpnp_max_frame(const struct cpnp_port *p);
 
 /* Addresses (the registrations a NIC's guest makes).  IP LAN: "10.1.0.5" or
  * "fd00::5" (a "/len" suffix is accepted); a multicast address joins that group.
  * ETHERNET: a unicast MAC (MACPROTECT applies) or a group MAC to join. */
-int cpnp_add_ip(struct cpnp_port *p, const char *addr);
-int cpnp_del_ip(struct cpnp_port *p, const char *addr);
-int cpnp_add_mac(struct cpnp_port *p, const uint8_t mac[6]);
-int cpnp_del_mac(struct cpnp_port *p, const uint8_t mac[6]);
+CPNP_API int cpnp_add_ip(struct cpnp_port *p, const char *addr);
+CPNP_API int cpnp_del_ip(struct cpnp_port *p, const char *addr);
+CPNP_API int cpnp_add_mac(struct cpnp_port *p, const uint8_t mac[6]);
+CPNP_API int cpnp_del_mac(struct cpnp_port *p, const uint8_t mac[6]);
 
 /* Buffer memory in the port's shared region (64-byte aligned, for the port's life).
  * NULL when the region is used up (cpnp_last_error says so). */
-void *cpnp_alloc(struct cpnp_port *p, size_t len);
+CPNP_API void *cpnp_alloc(struct cpnp_port *p, size_t len);
 
 /* ---- receiving --------------------------------------------------------------------- */
 
@@ -110,24 +114,24 @@ enum cpnp_state {
 /* A receive handle: frames for the port go to its handles' posted buffers (several
  * handles take turns).  A frame arriving while no buffer is posted is dropped and
  * counted (QUERY: "no buffer"), as for a NIC without empty input buffers. */
-int cpnp_handle_open(struct cpnp_port *p, struct cpnp_handle **h);
+CPNP_API int cpnp_handle_open(struct cpnp_port *p, struct cpnp_handle **h);
 /* The handle is gone; posted buffers return to the program.  A later call on it gets
  * -EBADF (its memory is freed with the port). */
-int cpnp_handle_close(struct cpnp_handle *h);
+CPNP_API int cpnp_handle_close(struct cpnp_handle *h);
 
 /* Post one empty buffer of len bytes (at least 64); it must lie in the port's region
  * (-EFAULT otherwise).  -ENOBUFS when CPNP_HANDLE_SLOTS are posted. */
-int cpnp_post(struct cpnp_handle *h, void *buf, size_t len);
+CPNP_API int cpnp_post(struct cpnp_handle *h, void *buf, size_t len);
 /* Read from shared memory, no system call. */
-enum cpnp_state cpnp_state(const struct cpnp_handle *h);
+CPNP_API enum cpnp_state cpnp_state(const struct cpnp_handle *h);
 /* An eventfd that becomes readable on the no-data -> data transition after
  * cpnp_ready (wait for POLLIN, then call cpnp_recv). */
-int cpnp_wait_fd(const struct cpnp_handle *h);
+CPNP_API int cpnp_wait_fd(const struct cpnp_handle *h);
 /* Tell the switch the handle is ready and waits: it rings the eventfd with the next
  * frame.  1 when data is already there (do not sleep), 0 armed, or -errno. */
-int cpnp_ready(struct cpnp_handle *h);
+CPNP_API int cpnp_ready(struct cpnp_handle *h);
 /* cpnp_ready, then wait up to timeout_ms (-1 forever) for data.  1 data, 0 timeout. */
-int cpnp_wait(struct cpnp_handle *h, int timeout_ms);
+CPNP_API int cpnp_wait(struct cpnp_handle *h, int timeout_ms);
 
 struct cpnp_frame {
 	void *data;		/* recv: the filled buffer (posted before); send: the frame */
@@ -145,7 +149,7 @@ struct cpnp_frame {
 
 /* Up to n filled buffers (data, len, vlan, flags), oldest first: their count, 0 none.
  * A buffer is the program's again until it posts it anew. */
-int cpnp_recv(struct cpnp_handle *h, struct cpnp_frame *f, unsigned n);
+CPNP_API int cpnp_recv(struct cpnp_handle *h, struct cpnp_frame *f, unsigned n);
 
 /* ---- sending ----------------------------------------------------------------------- */
 
@@ -153,7 +157,7 @@ int cpnp_recv(struct cpnp_handle *h, struct cpnp_frame *f, unsigned n);
  * checked first (-EMSGSIZE / -EINVAL and nothing sent); returns how many went into
  * the ring (fewer when cpnetd does not keep up for 20 ms; the rest is not sent).
  * The switch's rules (VLAN, source checks, isolation) count their drops on the port. */
-int cpnp_send(struct cpnp_port *p, const struct cpnp_frame *f, unsigned n);
+CPNP_API int cpnp_send(struct cpnp_port *p, const struct cpnp_frame *f, unsigned n);
 
 #ifdef __cplusplus
 }

@@ -312,6 +312,19 @@ void appl_region_ready(struct appl_port *ap)
 
 /* ---- receive handles -------------------------------------------------------------- */
 
+/* The handle ids in the info page (the program sees a handle cpnetd closed). */
+static void info_handles(struct appl_port *ap)
+{
+	if (!ap->region)
+		return;
+	for (unsigned k = 0; k < APPL_MAX_HANDLES; k++) {
+		uint32_t id = ap->h[k].used ? ap->h[k].id : 0;
+
+		__atomic_store_n((uint32_t *)(ap->region + APPL_INFO_HANDLES_OFF + 4 * k), id,
+				 __ATOMIC_RELEASE);
+	}
+}
+
 static void handle_close(struct appl_handle *hd)
 {
 	shr_free(&hd->ring);
@@ -359,8 +372,11 @@ static int handle_open(struct appl_port *ap, const struct vml_hdr *h, const uint
 		return handle_reply(ap, h, (uint16_t)-rc, NULL);
 	hd->used = true;
 	hd->id = ++ap->next_hid ? ap->next_hid : ++ap->next_hid;
-	if (handle_reply(ap, h, 0, hd) < 0)
+	info_handles(ap);	/* listed before the program can use it */
+	if (handle_reply(ap, h, 0, hd) < 0) {
 		handle_close(hd);	/* the program never got it */
+		info_handles(ap);
+	}
 	return 1;
 }
 
@@ -376,6 +392,7 @@ int appl_ctl(void *ctx, const struct vml_hdr *h, const uint8_t *m, size_t len)
 		for (unsigned k = 0; k < APPL_MAX_HANDLES; k++)
 			if (ap->h[k].used && ap->h[k].id == id) {
 				handle_close(&ap->h[k]);
+				info_handles(ap);
 				return 1;
 			}
 	}
@@ -390,6 +407,7 @@ static void handle_broken(struct appl_port *ap, struct appl_handle *hd)
 	fprintf(stderr, "cpnetd: application port %08X of %s: handle %u closed, its ring is "
 		"broken (%s)\n", ap->id, ap->user, hd->id, shr_break_name(hd->ring.broken));
 	handle_close(hd);
+	info_handles(ap);
 }
 
 /* The next posted buffer of any handle (round robin) with room for its completion:
@@ -568,10 +586,15 @@ void appl_free(struct cp *cp, struct appl_port *ap)
 {
 	struct appl_table *t = cp->appl;
 
-	detach(cp, ap, true);
+	detach(cp, ap, !cp->stopping);
 	if (ap->state == APPL_ACTIVE) {
-		ap->state = APPL_DEREGISTERED;
+		uint8_t b[VML_HDR_SIZE + VML_LOGOFF_SIZE];
+		int len = vml_simple_encode(VML_LOGOFF, 0, 0, VML_LOGOFF_SHUTDOWN, b, sizeof(b));
+
+		ap->state = cp->stopping ? APPL_STOPPED : APPL_DEREGISTERED;
 		info_state(ap);
+		if (cp->stopping && len > 0 && ap->link)
+			vml_send(ap->link, b, (size_t)len);	/* the program is told why */
 	}
 	for (unsigned k = 0; k < APPL_MAX_HANDLES; k++)
 		if (ap->h[k].used)

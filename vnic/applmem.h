@@ -38,10 +38,13 @@
 #define APPL_DONE_TOOBIG 0x08u
 #define APPL_DONE_ETH 0x10u		/* IP LAN: an Ethernet frame (layer-3 passthrough) */
 
-/* The region's info page: u32 magic, u32 state, u32 port id (host order). */
+/* The region's info page: u32 magic, u32 state, u32 port id, u32 0, then the ids of
+ * the open handles, one u32 per handle slot (0 = none): a handle cpnetd closed (its
+ * ring broken) is no longer listed (host order). */
 #define APPL_INFO_MAGIC_OFF 0
 #define APPL_INFO_STATE_OFF 4
 #define APPL_INFO_ID_OFF 8
+#define APPL_INFO_HANDLES_OFF 16
 #define APPL_INFO_MAGIC 0x43504150u	/* "CPAP" */
 enum appl_state {
 	APPL_ACTIVE = 1,
@@ -50,6 +53,7 @@ enum appl_state {
 	APPL_DEREGISTERED = 4,		/* the program ended it, or its link closed */
 	APPL_REVOKED = 5,		/* REVOKE on a RESTRICTED Guest LAN (as NICs are
 					 * uncoupled) */
+	APPL_STOPPED = 6,		/* cpnetd stopped (restart, upgrade) */
 };
 
 #endif

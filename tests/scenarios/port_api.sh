@@ -16,11 +16,12 @@ stop_all() {
 }
 trap 'r=$?; stop_all; (exit $r); cleanup' EXIT
 
-# app NAME ARGS...: port-echo in the background, output in $TMP/NAME.out.
+# app NAME PROG ARGS...: port-echo (PROG: port-echo, or port-echo-shared on
+# libcpnetport.so) in the background, output in $TMP/NAME.out.
 app() {
-	local name=$1
-	shift
-	"$BIN/port-echo" --socket "$VMSOCK" "$@" >"$TMP/$name.out" 2>&1 &
+	local name=$1 prog=$2
+	shift 2
+	LD_LIBRARY_PATH=$BIN "$BIN/$prog" --socket "$VMSOCK" "$@" >"$TMP/$name.out" 2>&1 &
 	PIDS+=($!)
 }
 wait_for() {
@@ -37,6 +38,7 @@ DEFINE VSWITCH PVSW RDEV NONE ETHERNET
 MODIFY VSWITCH PVSW GRANT G1 APP1 APP2
 DEFINE VSWITCH RSW RDEV NONE ETHERNET
 DEFINE LAN PLAN OWNERID SYSTEM TYPE QDIO IP
+DEFINE LAN RLAN OWNERID SYSTEM TYPE QDIO ETHERNET RESTRICTED
 CFG
 cat >"$TMP/user.direct" <<'DIR'
 USER OPERATOR OPERATOR ABCDEFG
@@ -49,10 +51,18 @@ DIR
 printf 'APW2\n' >"$TMP/app2.pw"
 start_cpnetd "$TMP/system.config" "$TMP/user.direct"
 
+# The shared library exports the API and nothing else.
+SYMS=$(nm -D --defined-only "$BIN/libcpnetport.so" | awk '{ print $3 }')
+grep -qv '^cpnp_' <<<"$SYMS" && fail "libcpnetport.so exports more than cpnp_*: $SYMS"
+grep -qx 'cpnp_register' <<<"$SYMS" || fail "libcpnetport.so does not export cpnp_register"
+
 # Refusals: clear codes and cpnetd's message, nothing left behind.
 OUT=$(timeout 20 "$BIN/port-echo" --socket "$VMSOCK" --user app1 --password apw1 \
 	--vswitch rsw --ip 10.9.0.1 --seconds 1 2>&1) && fail "a port on RSW without GRANT"
 grep -q "register: not authorized: HCPLAN9103E APP1 is not authorized" <<<"$OUT" || fail "RSW: $OUT"
+OUT=$(timeout 20 "$BIN/port-echo" --socket "$VMSOCK" --user app1 --password apw1 \
+	--lan rlan --owner system --ip 10.9.0.1 --seconds 1 2>&1) && fail "a port on RESTRICTED RLAN"
+grep -q "HCPLAN9103E APP1 is not authorized to couple to LAN SYSTEM RLAN" <<<"$OUT" || fail "RLAN: $OUT"
 OUT=$(timeout 20 "$BIN/port-echo" --socket "$VMSOCK" --user app1 --password apw1 \
 	--vswitch nosuch --ip 10.9.0.1 --seconds 1 2>&1) && fail "a port on an unknown VSWITCH"
 grep -q "register: no such LAN or VSWITCH: HCPLAN9101E VSWITCH SYSTEM NOSUCH does not exist" \
@@ -61,9 +71,10 @@ OUT=$(timeout 20 "$BIN/port-echo" --socket "$VMSOCK" --user app1 --password wron
 	--vswitch pvsw --ip 10.9.0.1 --seconds 1 2>&1) && fail "a wrong password"
 grep -q "HCPLGA050E" <<<"$OUT" || fail "password: $OUT"
 
-# Two ports: APP1 on the VSWITCH, APP2 (password from a file) on the IP Guest LAN.
-app a1 --user app1 --password apw1 --vswitch pvsw --ip 10.1.0.21/24 --seconds 60
-app a2 --user app2 --pwfile "$TMP/app2.pw" --lan plan --owner system --ip 10.2.0.22/24 --seconds 60
+# Two ports: APP1 on the VSWITCH, APP2 (password from a file, the shared library) on
+# the IP Guest LAN.
+app a1 port-echo --user app1 --password apw1 --vswitch pvsw --ip 10.1.0.21/24 --seconds 60
+app a2 port-echo-shared --user app2 --pwfile "$TMP/app2.pw" --lan plan --owner system --ip 10.2.0.22/24 --seconds 60
 wait_for "$TMP/a1.out" "^port-echo: port [0-9A-F]* on VSWITCH pvsw (ETHERNET)"
 wait_for "$TMP/a2.out" "^port-echo: port [0-9A-F]* on LAN plan (IP)"
 

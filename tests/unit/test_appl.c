@@ -17,6 +17,7 @@
 #include "cp/appl.h"
 #include "cp/config.h"
 #include "cp/server.h"
+#include "lib/csum.h"
 #include "vswitch/switch.h"
 #include "tests/tcheck.h"
 
@@ -334,6 +335,7 @@ TEST(appl_hostile_posts_are_counted_and_nothing_is_written_outside)
 	CHECK_EQ(*(uint32_t *)(region + APPL_INFO_MAGIC_OFF), APPL_INFO_MAGIC);
 	CHECK_EQ(*(uint32_t *)(region + APPL_INFO_ID_OFF), ap->id);
 	CHECK_EQ(*(uint32_t *)(region + APPL_INFO_STATE_OFF), APPL_ACTIVE);
+	CHECK_EQ(*(uint32_t *)(region + APPL_INFO_HANDLES_OFF), ap->h[0].id);
 
 	/* No buffer posted: dropped as "no receive buffer". */
 	CHECK_EQ(port_deliver(ap->port, &f, 1), 0);
@@ -364,12 +366,47 @@ TEST(appl_hostile_posts_are_counted_and_nothing_is_written_outside)
 	CHECK_EQ(flags, APPL_DONE_TOOBIG);
 	CHECK_EQ(ap->port->st.drop[PD_TOOBIG], 1);
 
+	/* A guest's large send with its checksum left out: cut into segments, each in a
+	 * buffer of its own with a right checksum (a program has no offloads). */
+	{
+		static uint8_t big[14 + 20 + 20 + 3000];
+		struct qdio_span bs = { big, sizeof(big) };
+		struct pframe lf = { .spans = &bs, .nspans = 1, .kind = PF_ETH,
+				     .cast = PF_UNICAST, .len = sizeof(big),
+				     .csum = PF_CSUM_PARTIAL, .gso_size = 1000 };
+		struct csum_pkt cp4;
+		unsigned segs = 0;
+
+		memset(big, 0x11, sizeof(big));
+		memcpy(big, "\x02\0\0\0\0\x09\x02\0\0\0\0\x08\x08\x00", 14);
+		memcpy(big + 14, "\x45\0\x0b\xe0\0\x01\x40\0\x40\x06\0\0\x0a\0\0\x01"
+				 "\x0a\0\0\x02", 20);
+		memset(big + 34, 0, 20);
+		big[34 + 12] = 0x50;	/* TCP header length 20 */
+		big[34 + 13] = 0x18;	/* PSH ACK */
+		for (unsigned k = 0; k < 4; k++)
+			post(&hr, 32768 + 2048 * k, 2048);
+		CHECK_EQ(port_deliver(ap->port, &lf, 1), 1);
+		while (done(&hr, &off, &len, &flags) == 1) {
+			segs++;
+			CHECK(len == 14 + 20 + 20 + 1000);
+			CHECK(csum_parse(region + off, len, true, &cp4) == 0 &&
+			      csum_verify(region + off, &cp4));
+		}
+		CHECK_EQ(segs, 3);
+		/* The fourth buffer stays posted: the next frame takes it. */
+		CHECK_EQ(port_deliver(ap->port, &f, 1), 1);
+		CHECK_EQ(done(&hr, &off, &len, &flags), 1);
+		CHECK_EQ(off, 32768 + 3 * 2048);
+	}
+
 	/* The producer index jumps: the handle is closed and counted, cpnetd goes on. */
 	post(&hr, 8192, 2048);
 	*shr_peer_prod(&hr, 1) += 5000;
 	CHECK_EQ(port_deliver(ap->port, &f, 1), 0);
 	CHECK_EQ(ap->bad[APPL_BAD_RING], 1);
 	CHECK(!ap->h[0].used);
+	CHECK_EQ(*(uint32_t *)(region + APPL_INFO_HANDLES_OFF), 0);	/* the program sees it */
 	CHECK_EQ(ap->port->st.drop[PD_NOBUF], 2);
 
 	/* QUERY shows the port like an adapter, with what it did wrong. */
@@ -577,7 +614,7 @@ TEST(appl_api_exchanges_frames_with_a_vm_and_ends_cleanly)
 		bcast[13] = 0x06;
 		port_tx(&g.port, &f, 1);
 	}
-	CHECK_EQ(cpnp_wait(h, 2000), 1);
+	CHECK_EQ(cpnp_wait(h, 5000), 1);
 	CHECK_EQ(cpnp_state(h), CPNP_DATA);
 	n = cpnp_recv(h, fr, 4);
 	CHECK_EQ(n, 1);
@@ -604,7 +641,7 @@ TEST(appl_api_exchanges_frames_with_a_vm_and_ends_cleanly)
 		fr[0] = (struct cpnp_frame){ .data = uf, .len = sizeof(uf) };
 		fr[1] = (struct cpnp_frame){ .data = forged, .len = sizeof(forged) };
 		CHECK_EQ(cpnp_send(p, fr, 2), 2);
-		for (int k = 0; k < 100 && g.frames < 1; k++)
+		for (int k = 0; k < 500 && g.frames < 1; k++)
 			vml_poll(&g.l, 10);
 		CHECK_EQ(g.frames, 1);
 		CHECK_EQ(g.last[20], 0x77);
@@ -657,11 +694,87 @@ TEST(appl_api_exchanges_frames_with_a_vm_and_ends_cleanly)
 	}
 	CHECK(strstr(out, "Type: APPL") == NULL);
 
+	/* A port alive when cpnetd stops is told so. */
+	REQUIRE(cpnp_register(&r, &p2) == 0);
 	server_stop(s);
 	pthread_join(th, NULL);
-	CHECK_EQ(lan_find(&cp->lans, "SYSTEM", "VSW")->nguests, 1);	/* the guest's NIC */
+	CHECK_EQ(lan_find(&cp->lans, "SYSTEM", "VSW")->nguests, 2);	/* the NIC, p2 */
 	g_down(&g);
 	server_destroy(s);
+	fr[0] = (struct cpnp_frame){ .data = bcast, .len = sizeof(bcast) };
+	CHECK_EQ(cpnp_send(p2, fr, 1), -EPIPE);
+	CHECK(strstr(cpnp_last_error(p2), "cpnetd stopped") != NULL);
+	CHECK_EQ(cpnp_deregister(p2), 0);
+	sigprocmask(SIG_SETMASK, &mask, NULL);
+	cp_down(cp);
+}
+
+TEST(appl_ip_lan_ports_register_addresses_and_forged_sources_are_dropped)
+{
+	struct cp *cp = cp_up(t);
+	struct server *s = NULL;
+	struct cpnp_reg r = { .user = "APP1", .password = "pw", .lan = "IPLAN",
+			      .lan_owner = "SYSTEM", .region = 256 << 10 };
+	struct cpnp_port *a = NULL, *b = NULL;
+	struct cpnp_handle *h = NULL;
+	struct cpnp_frame fr[2];
+	uint8_t pkt[2][40], mac[6] = { 2, 0, 0, 0, 0, 0x42 };
+	char path[64], out[8192];
+	pthread_t th;
+	sigset_t mask;
+	int n = 0;
+
+	REQUIRE(cp);
+	snprintf(path, sizeof(path), "/tmp/cpnet-appl-ip.%d", (int)getpid());
+	sigprocmask(SIG_BLOCK, NULL, &mask);
+	REQUIRE(server_create(&s, cp, path, NULL) == 0);
+	REQUIRE(pthread_create(&th, NULL, run, s) == 0);
+	r.socket = server_vm_path(s);
+	REQUIRE(cpnp_register(&r, &a) == 0);
+	r.user = "APP2";
+	REQUIRE(cpnp_register(&r, &b) == 0);
+	CHECK_EQ(cpnp_transport(a), CPNP_IP);
+
+	/* Addresses: IP only on an IP LAN; one owner per address. */
+	CHECK_EQ(cpnp_add_ip(a, "10.5.0.9/24"), 0);
+	CHECK_EQ(cpnp_add_ip(b, "10.5.0.10"), 0);
+	CHECK_EQ(cpnp_add_ip(b, "10.5.0.9"), -EADDRINUSE);
+	CHECK(strstr(cpnp_last_error(b), "IPA return code") != NULL);
+	CHECK_EQ(cpnp_add_ip(b, "10.5.0.300"), -EINVAL);
+	CHECK_EQ(cpnp_add_mac(b, mac), -EINVAL);
+	CHECK_EQ(cpnp_del_ip(b, "10.5.0.77"), -EADDRNOTAVAIL);
+
+	/* b receives; a sends one packet from its address and one from another's. */
+	REQUIRE(cpnp_handle_open(b, &h) == 0);
+	for (int k = 0; k < 4; k++)
+		CHECK_EQ(cpnp_post(h, cpnp_alloc(b, 256), 256), 0);
+	for (int k = 0; k < 2; k++) {
+		memset(pkt[k], 0, sizeof(pkt[k]));
+		memcpy(pkt[k], "\x45\0\0\x28\0\0\0\0\x40\x11\0\0\x0a\x05\0\x09\x0a\x05\0\x0a", 20);
+		pkt[k][39] = (uint8_t)(0xA0 + k);
+		fr[k] = (struct cpnp_frame){ .data = pkt[k], .len = sizeof(pkt[k]) };
+	}
+	pkt[1][15] = 0x42;	/* 10.5.0.66: not a's */
+	CHECK_EQ(cpnp_send(a, fr, 2), 2);
+	CHECK_EQ(cpnp_wait(h, 5000), 1);
+	usleep(100000);		/* the forged one would come right after */
+	n = cpnp_recv(h, fr, 2);
+	CHECK_EQ(n, 1);
+	if (n == 1) {
+		CHECK_EQ(fr[0].len, 40);
+		CHECK_EQ(((uint8_t *)fr[0].data)[39], 0xA0);
+		CHECK(!(fr[0].flags & CPNP_F_IPV6));
+	}
+	CHECK_EQ(op_cmd(path, "QUERY LAN IPLAN OWNERID SYSTEM DETAILS", out, sizeof(out)), 0);
+	CHECK(strstr(out, "Discarded (source address not owned): 1") != NULL);
+	CHECK(strstr(out, "10.5.0.9") != NULL);
+
+	CHECK_EQ(cpnp_deregister(a), 0);
+	CHECK_EQ(cpnp_deregister(b), 0);
+	server_stop(s);
+	pthread_join(th, NULL);
+	server_destroy(s);	/* links it had not read to their end close here */
+	CHECK_EQ(lan_find(&cp->lans, "SYSTEM", "IPLAN")->nguests, 0);
 	sigprocmask(SIG_SETMASK, &mask, NULL);
 	cp_down(cp);
 }
