@@ -11,8 +11,9 @@
 #include "vnic/vmlink.h"
 
 /*
- * Each input runs on a fresh link: cpnetd's vmlink (CP side) offers its ring, the
- * harness attaches to it as the VM would and answers the ACK.  Then records:
+ * Each input runs on a fresh ring of one link kept across inputs (making the link and
+ * its buffers per input cost more than the input): cpnetd's vmlink (CP side) offers a
+ * new ring, the harness attaches to it as the VM would and answers the ACK.  Then records:
  *	u8 op, u16 a, u32 b, then for op 3 and 4 up to 255 bytes (u8 length first)
  *	0: the VM's producer index := b		1: cpnetd's consumer index seen := b
  *	2: descriptor a's length := b		3: bytes into slot a at offset b % 256
@@ -59,19 +60,46 @@ static uint16_t sink_addr(void *peer, struct port *from, const struct paddr *a)
 
 static const struct port_ops sink_ops = { sink_tx, sink_addr };
 
+/* What cpnetd sent the "VM" (the ring offer with its descriptors): read and let go. */
+static void drain(int fd)
+{
+	union {
+		struct cmsghdr c;
+		char b[CMSG_SPACE(8 * sizeof(int))];
+	} cm;
+	uint8_t buf[256];
+
+	for (;;) {
+		struct iovec iov = { buf, sizeof(buf) };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.b,
+				     .msg_controllen = sizeof(cm.b) };
+		struct cmsghdr *c;
+
+		if (recvmsg(fd, &mh, MSG_DONTWAIT) < 0)
+			return;
+		for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+				for (size_t k = 0; k < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); k++)
+					close(((int *)CMSG_DATA(c))[k]);
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct vmlink cpl;
+	static struct vmlink cpl;
+	static int sv[2] = { -1, -1 };
 	struct shring vm;
 	struct port *proxy;
 	uint8_t ack[VML_HDR_SIZE + VML_RING_ACK_SIZE], frame[300];
-	int sv[2], fds[3], dups[3], n;
+	int fds[3], dups[3], n;
 	size_t off = 0;
 	enum shr_break was = SHR_OK;
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) != 0)
-		return 0;
-	must(vml_init(&cpl, sv[1], true) == 0);
+	if (sv[0] < 0) {
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) != 0)
+			return 0;
+		must(vml_init(&cpl, sv[1], true) == 0);
+	}
 	proxy = vml_add_nic(&cpl, VDEV, NULL);
 	must(proxy != NULL);
 	proxy->ops = &sink_ops;
@@ -154,8 +182,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 	shr_free(&vm);
-	vml_free(&cpl);
-	close(sv[0]);
-	close(sv[1]);
+	vml_del_nic(&cpl, VDEV);
+	vml_ring_close(&cpl);
+	drain(sv[0]);
 	return 0;
 }
