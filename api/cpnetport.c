@@ -171,6 +171,7 @@ static int refusal(uint16_t rc)
 	case 9101: return -ENOENT;
 	case 9103: case 9500: case 9501: return -EACCES;
 	case 9104: return -EUSERS;
+	case 9504: return -EINVAL;			/* a VLAN chosen on a trunk port */
 	case 9205: return -ENOSPC;			/* no MAC left */
 	case 9003: return -EPROTO;
 	default: return -EIO;

@@ -216,6 +216,12 @@ int main(int argc, char **argv)
 		cfg.l3 = cpnp_transport(port) == CPNP_IP;
 		if (!src_given)
 			cpnp_port_mac(port, cfg.src_mac);
+		if (!cfg.l3 && (ip || dst_ip)) {
+			fprintf(stderr, "cpnet-pktgen: --ip / --dst-ip are for a port on an IP LAN;"
+				" this LAN carries Ethernet frames\n");
+			cpnp_deregister(port);
+			return 2;
+		}
 		if (cfg.l3 && (!ip || (gen && !dst_ip) ||
 			       inet_pton(AF_INET, ip, cfg.src_ip) != 1 ||
 			       (dst_ip && inet_pton(AF_INET, dst_ip, cfg.dst_ip) != 1))) {
@@ -263,7 +269,7 @@ int main(int argc, char **argv)
 		printf("sink: received=%llu secs=%.3f fps=%.0f lost=%llu reordered=%llu "
 		       "duplicates=%llu late=%llu foreign=%llu drops=%llu\n",
 		       (unsigned long long)res.frames, res.secs,
-		       res.secs > 0 ? (double)(res.frames - 1) / res.secs : 0,
+		       res.secs > 0 && res.frames > 1 ? (double)(res.frames - 1) / res.secs : 0,
 		       (unsigned long long)s.c.lost, (unsigned long long)s.c.reordered,
 		       (unsigned long long)s.c.duplicates, (unsigned long long)s.c.late,
 		       (unsigned long long)s.c.foreign, (unsigned long long)res.drops);

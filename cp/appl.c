@@ -85,7 +85,8 @@ static size_t region_bytes(uint32_t asked)
 	if (r < APPL_REGION_MIN)
 		r = APPL_REGION_MIN;
 	/* The info page comes on top, within the bound (lib/shmring SHR_MAX_EXTRA). */
-	return r < APPL_REGION_MAX ? r + APPL_INFO_SIZE : APPL_REGION_MAX;
+	r += APPL_INFO_SIZE;
+	return r < APPL_REGION_MAX ? r : APPL_REGION_MAX;
 }
 
 static uint16_t reg(struct appl_port *ap, uint8_t op, uint32_t value, const uint8_t *mac)
@@ -220,6 +221,13 @@ int appl_register(struct cp *cp, struct vmlink *link, const struct vml_appl_logo
 		rc = out_msg(&o, MSG_APPL_VLAN, vb, u, lan_kind_word(lan), lan->owner, lan->name);
 		goto refuse;
 	}
+	if (a->vlan && lan_conn_of(lan, ap->port)->porttype == LAN_TRUNK) {
+		/* A trunk port sends and receives tagged frames of every VLAN it is granted
+		 * (cpnp_recv says which); one VLAN of them cannot be its own. */
+		snprintf(vb, sizeof(vb), "%u", a->vlan);
+		rc = out_msg(&o, MSG_APPL_TRUNK, u, lan_kind_word(lan), lan->owner, lan->name, vb);
+		goto refuse;
+	}
 	/* What a guest's qeth driver would register, on the program's behalf. */
 	reg(ap, PA_LAYER, lan->transport == LAN_ETHERNET ? 2 : 3, NULL);
 	if (a->flags & VML_APPL_TRACE) {
@@ -235,6 +243,12 @@ int appl_register(struct cp *cp, struct vmlink *link, const struct vml_appl_logo
 			flt.scope = TRACE_PORT;
 			flt.portnum = a->trace_num;
 		} else if (a->flags & VML_APPL_TRACE_VLAN) {
+			if (!vlan_ok(lan, lan_conn_of(lan, ap->port), a->trace_num)) {
+				snprintf(vb, sizeof(vb), "%u", a->trace_num);
+				rc = out_msg(&o, MSG_APPL_VLAN, vb, u, lan_kind_word(lan), lan->owner,
+					     lan->name);
+				goto refuse;
+			}
 			flt.scope = TRACE_VLAN;
 			flt.vid = a->trace_num;
 		} else if (a->flags & VML_APPL_TRACE_USER) {
@@ -288,11 +302,33 @@ refuse:
 	return rc;
 }
 
+/* The region lives in the link's ring mapping: gone once the ring closed (a program
+ * that declined or failed it), whatever ap->region still says. */
+static bool region_live(const struct appl_port *ap)
+{
+	return ap->region && ap->link->ring_on && ap->link->ring.extra == ap->region;
+}
+
+/* A handle id no open handle has (ids wrap after 65535 opens). */
+static uint16_t next_handle_id(struct appl_port *ap)
+{
+	for (;;) {
+		bool taken = false;
+
+		if (!++ap->next_hid)
+			continue;
+		for (unsigned k = 0; k < APPL_MAX_HANDLES; k++)
+			taken |= ap->h[k].used && ap->h[k].id == ap->next_hid;
+		if (!taken)
+			return ap->next_hid;
+	}
+}
+
 static void info_state(struct appl_port *ap)
 {
 	uint32_t v;
 
-	if (!ap->region)
+	if (!region_live(ap))
 		return;
 	v = APPL_INFO_MAGIC;
 	memcpy(ap->region + APPL_INFO_MAGIC_OFF, &v, 4);
@@ -315,7 +351,7 @@ void appl_region_ready(struct appl_port *ap)
 /* The handle ids in the info page (the program sees a handle cpnetd closed). */
 static void info_handles(struct appl_port *ap)
 {
-	if (!ap->region)
+	if (!region_live(ap))
 		return;
 	for (unsigned k = 0; k < APPL_MAX_HANDLES; k++) {
 		uint32_t id = ap->h[k].used ? ap->h[k].id : 0;
@@ -371,7 +407,7 @@ static int handle_open(struct appl_port *ap, const struct vml_hdr *h, const uint
 	if (rc < 0)
 		return handle_reply(ap, h, (uint16_t)-rc, NULL);
 	hd->used = true;
-	hd->id = ++ap->next_hid ? ap->next_hid : ++ap->next_hid;
+	hd->id = next_handle_id(ap);
 	info_handles(ap);	/* listed before the program can use it */
 	if (handle_reply(ap, h, 0, hd) < 0) {
 		handle_close(hd);	/* the program never got it */
@@ -499,16 +535,21 @@ static bool put_one(struct appl_port *ap, struct port *p, const struct pframe *f
 		return false;
 	}
 	dst = ap->region + off;
+	if (!src && f->csum == PF_CSUM_PARTIAL && len <= SEG_MAX &&
+	    (ap->seg || (ap->seg = malloc(2 * SEG_MAX)))) {
+		/* The checksum is written in our own copy, never in the region: the
+		 * program can change its buffer under us while we parse and sum it. */
+		struct csum_pkt cp;
+
+		qdio_spans_copy(f->spans, f->nspans, 0, ap->seg, len);
+		if (csum_parse(ap->seg, len, f->kind == PF_ETH, &cp) == 0)
+			csum_complete(ap->seg, &cp, f->csum_ip_hdr);
+		src = ap->seg;
+	}
 	if (src)
 		memcpy(dst, src, len);
 	else
 		qdio_spans_copy(f->spans, f->nspans, 0, dst, len);
-	if (!src && f->csum == PF_CSUM_PARTIAL) {
-		struct csum_pkt cp;
-
-		if (csum_parse(dst, len, f->kind == PF_ETH, &cp) == 0)
-			csum_complete(dst, &cp, f->csum_ip_hdr);
-	}
 	complete(hd, slot, off, len, f->vlan, done_flags(ap, f));
 	return true;
 }
@@ -543,7 +584,7 @@ static unsigned appl_rx(void *owner, struct port *p, const struct pframe *f, uns
 	struct appl_port *ap = owner;
 	unsigned took = 0;
 
-	if (!ap->region || ap->state != APPL_ACTIVE) {
+	if (!region_live(ap) || ap->state != APPL_ACTIVE) {
 		port_count_drop(p, PD_DOWN, true, n);
 		return 0;
 	}

@@ -38,6 +38,8 @@ static const struct msg_def catalogue[MSG_COUNT] = {
 	  "%s is not authorized for promiscuous mode on %s %s %s"),
 	M(MSG_APPL_ENDED, "HCPAPL9502I", 0, "Application port %s of %s on %s %s %s ended"),
 	M(MSG_APPL_CONNECTED, "HCPAPL9503I", 0, "Application port %s of %s connected to %s %s %s"),
+	M(MSG_APPL_TRUNK, "HCPAPL9504E", 9504,
+	  "%s is a trunk port on %s %s %s: its frames carry their VLAN tags; VLAN %s cannot be chosen"),
 
 	M(MSG_LOGON_FAILED, "HCPLGA050E", 50, "LOGON unsuccessful--incorrect userid and/or password"),
 	M(MSG_NOT_IN_DIR, "HCPLGA053E", 53, "%s not in CP directory"),

@@ -732,6 +732,16 @@ static bool vmc_reap(struct server *s)
 		}
 		if (!c)
 			continue;
+		if (c->appl && c->appl->region && !c->link.ring_on) {
+			/* The program declined or failed the ring: its region went with the
+			 * mapping.  A port cannot work without it; forget the region before
+			 * anything writes there, end the port. */
+			c->appl->region = NULL;
+			c->appl->region_size = 0;
+			appl_end(s->cp, c->appl, APPL_DEREGISTERED);
+			vmc_close(s, k);
+			continue;
+		}
 		if (c->bellfd >= 0 && !c->link.ring_on)
 			bell_off(s, c);	/* the VM declined the ring */
 		if (c->link.ring_on && (c->vm || c->appl)) {

@@ -395,12 +395,16 @@ static int vnet_strip(const struct vnet_hdr *h, uint8_t *buf, long n)
 		return -EMSGSIZE;
 	len = (uint32_t)(n - VNET_HLEN);
 	if (h->flags & VNET_F_NEEDS_CSUM) {
+		uint16_t c;
+
 		at = (uint32_t)h->csum_start + h->csum_offset;
 		if (h->csum_start >= len || at + 2 > len)
 			return -EMSGSIZE;
-		be_put16(buf + at, 0);
-		be_put16(buf + at, (uint16_t)~csum_fold(csum_add(0, buf + h->csum_start,
-								 len - h->csum_start)));
+		/* The field holds the pseudo-header sum (CHECKSUM_PARTIAL): summed with
+		 * the rest, as a device does; a UDP result of 0 is sent as 0xFFFF (0 means
+		 * "no checksum"), which is the same sum for TCP. */
+		c = (uint16_t)~csum_fold(csum_add(0, buf + h->csum_start, len - h->csum_start));
+		be_put16(buf + at, c ? c : 0xFFFF);
 	}
 	return (int)len;
 }

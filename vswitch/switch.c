@@ -687,6 +687,14 @@ static bool reachable(const struct lanbk *lan, const struct lan_conn *fc,
 	return vlan_member(lan, q, vid);
 }
 
+bool lan_may_see(const struct lanbk *lan, const struct lan_conn *fc, const struct lan_conn *q,
+		 uint16_t vid)
+{
+	if (fc && isolated(lan, fc, q))
+		return false;
+	return vlan_member(lan, q, vid);
+}
+
 static void mark(struct lan_fwd *w, struct lan_conn *q, unsigned i)
 {
 	if (!q->fwd_mask)

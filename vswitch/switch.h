@@ -48,4 +48,10 @@ void lan_conn_authorize(struct lanbk *lan, struct lan_conn *c);
  * are allocated at the first attach). */
 void lan_switch_fini(struct lanbk *lan);
 
+/* What the switch lets connection q see of a frame from fc (NULL: not from a port) on
+ * VLAN vid: q's VLAN authorization and isolation, as forwarding applies them (not
+ * whether q is started).  For taps that deliver outside forwarding (trace ports). */
+bool lan_may_see(const struct lanbk *lan, const struct lan_conn *fc, const struct lan_conn *q,
+		 uint16_t vid);
+
 #endif

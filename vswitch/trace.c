@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "lib/be.h"
+#include "vswitch/switch.h"
 
 #define ETH_HLEN 14
 #define ETH_P_IP 0x0800
@@ -100,6 +101,10 @@ static void tap_frame(void *ctx, const struct lanbk *lan, const struct lan_conn 
 	int rc;
 
 	if (t->end || !trace_match(&t->flt, lan, from, f, i, vid))
+		return;
+	/* A trace port sees what its user may see (VLANs, isolation), no more: the
+	 * PROMISCUOUS authorization widens what reaches it, not what it is granted. */
+	if (t->port && (!t->conn || !lan_may_see(lan, from, t->conn, vid)))
 		return;
 	t->matched++;
 	if (lan->transport != LAN_ETHERNET && f->kind == PF_ETH) {
@@ -203,6 +208,7 @@ int trace_start_port(struct trace **out, struct lanbk *lan, const struct trace_f
 	if (!t)
 		return -ENOMEM;
 	t->port = port;
+	t->conn = lan_conn_of(lan, port);
 	trace_attach(t, lan, flt, id);
 	*out = t;
 	return 0;

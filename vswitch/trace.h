@@ -35,6 +35,7 @@ struct trace {
 	struct trace_filter flt;
 	struct pcapw *w;		/* the file; NULL once ended, or for a port */
 	struct port *port;		/* or: a trace port the frames go to (port API) */
+	const struct lan_conn *conn;	/* ...its connection (slots never move) */
 	char file[PCAPW_NAME_MAX];	/* the file (pattern) asked for */
 	uint8_t end;			/* enum trace_end */
 	int err;			/* TRACE_WRITE_ERROR: the errno */

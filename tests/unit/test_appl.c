@@ -35,6 +35,7 @@ static const char acfg[] =
 	"MODIFY VSWITCH PSW GRANT APP1 PROMISCUOUS\n"
 	"DEFINE VSWITCH VVSW ETHERNET VLAN 10\n"
 	"MODIFY VSWITCH VVSW GRANT APP1 VLAN 20\n"
+	"MODIFY VSWITCH VVSW GRANT APP2 PORTTYPE TRUNK VLAN 20-30\n"
 	"DEFINE LAN FULL OWNERID SYSTEM MAXCONN 1 TYPE QDIO ETHERNET\n"
 	"DEFINE LAN IPLAN OWNERID SYSTEM TYPE QDIO IP\n"
 	"DEFINE LAN RLAN OWNERID SYSTEM TYPE QDIO ETHERNET RESTRICTED\n";
@@ -126,6 +127,7 @@ TEST(appl_register_refuses_like_couple_and_says_why)
 		{ "APP1", "PW", "SYSTEM", "VSW", 7, 0, 9500, "VLAN 7 is not authorized" },
 		{ "OPERATOR", "OPERATOR", "SYSTEM", "VSW", 0, 0, 9103, "not authorized" },
 		{ "APP2", "PW", "SYSTEM", "RSW", 0, VML_APPL_PROMISC, 9501, "promiscuous" },
+		{ "APP2", "PW", "SYSTEM", "VVSW", 25, 0, 9504, "APP2 is a trunk port" },
 	};
 	struct cp *cp = cp_up(t);
 	struct appl_port *ap = NULL, *ap2 = NULL;

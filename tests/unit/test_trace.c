@@ -156,10 +156,12 @@ TEST(trace_filters_ethernet)
 	REQUIRE(start(&user_b, lan, p[1], TRACE_USER, 0, "USERB", 0, 0) == 0);
 	REQUIRE(start(&port_a, lan, p[2], TRACE_PORT, (uint16_t)pa, NULL, 0, 0) == 0);
 	REQUIRE(start(&vlan20, lan, p[3], TRACE_VLAN, 0, NULL, 20, 0) == 0);
-	/* A trace port (the port API's): the same frames, delivered to a port. */
+	/* A trace port (the port API's): a connection of the LAN, never started (so
+	 * forwarding gives it nothing), the same frames delivered by the tap. */
 	memset(&sink, 0, sizeof(sink));
 	sink.p.rx = tport_rx;
 	sink.p.owner = &sink;
+	REQUIRE(lan_attach_port(lan, &sink.p, "USERT", 0x700, LAN_PORTNUM_AUTO, NULL) > 0);
 	REQUIRE(trace_start_port(&to_port, lan, &fb, &sink.p, 5) == 0);
 
 	send_frame(&a, PF_ETH, f, ethf(f, MB, MA, 0, 1));	/* A -> B */
