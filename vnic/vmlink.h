@@ -382,7 +382,8 @@ int vml_connect(const char *path);
  * without filling it.  Pure arithmetic on the caller's clock (tests use a fake one).
  */
 #define VML_RETRY_MIN_MS 100
-#define VML_RETRY_MAX_MS 2000
+#define VML_RETRY_MAX_MS 500	/* a cpnetd back is found within 0.5 s; a connect() to
+				 * an absent socket twice a second costs nothing */
 #define VML_RETRY_LOG_MS 30000
 
 struct vml_retry {
