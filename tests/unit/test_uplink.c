@@ -474,6 +474,26 @@ static uint32_t mk_tcp(uint8_t *b, const uint8_t src[6], uint32_t pay, bool udp)
 	return len;
 }
 
+/* A large send of mk_tcp's frame (66 header bytes) as Linux's qeth puts it, MSS 1448. */
+static bool send_tso(struct qdrv *d, const uint8_t *fr, uint32_t len)
+{
+	uint8_t raw[QHDR_TSO_HDR_SIZE];
+	struct qdio_span sp = { fr, len };
+	struct qhdr h;
+
+	memset(&h, 0, sizeof(h));
+	h.id = QHDR_ID_L2_TSO;
+	h.l2.flags2 = QHDR_L2_UCAST;
+	h.l2.pkt_len = (uint16_t)len;
+	h.tso.type = QHDR_TSO_TYPE;
+	h.tso.version = QHDR_TSO_VERSION;
+	h.tso.mss = 1448;
+	h.tso.proto_hlen = 66;
+	h.tso.payload_len = len - 66;
+	return qhdr_encode(&h, raw, sizeof(raw)) == QHDR_TSO_HDR_SIZE &&
+	       qdrv_sendv_hdr(d, raw, QHDR_TSO_HDR_SIZE, &sp, 1, len) == 0 && qdrv_flush(d) > 0;
+}
+
 /* What guests leave to the adapter is done before the wire: a large send leaves as
  * MSS-sized segments with every checksum right, a left-out checksum is written.  With
  * the OSA's transmit assists on (the controller starts them) CP hands the frame to the
@@ -501,19 +521,7 @@ static void large_send_case(struct tctx *t, bool assists)
 	if (!assists)
 		f->sw->c[f->sw->active].data->tx_ofl4 = f->sw->c[f->sw->active].data->tx_ofl6 = 0;
 	len = mk_tcp(fr, g1->nics[0]->mac, 10000, false);
-	memset(&h, 0, sizeof(h));
-	h.id = QHDR_ID_L2_TSO;
-	h.l2.flags2 = QHDR_L2_UCAST;
-	h.l2.pkt_len = (uint16_t)len;
-	h.tso.type = QHDR_TSO_TYPE;
-	h.tso.version = QHDR_TSO_VERSION;
-	h.tso.mss = 1448;
-	h.tso.proto_hlen = 66;
-	h.tso.payload_len = len - 66;
-	REQUIRE(qhdr_encode(&h, raw, sizeof(raw)) == QHDR_TSO_HDR_SIZE);
-	sp = (struct qdio_span){ fr, len };
-	REQUIRE(qdrv_sendv_hdr(g1d, raw, QHDR_TSO_HDR_SIZE, &sp, 1, len) == 0);
-	REQUIRE(qdrv_flush(g1d) > 0);
+	REQUIRE(send_tso(g1d, fr, len));
 	uplink_poll(f->cp.up);
 	while ((n = wire_mem_collect(w, got, sizeof(got))) > 0) {
 		struct csum_pkt cp;
@@ -577,12 +585,9 @@ TEST(uplink_outbound_large_send_whole_to_a_wire_with_offloads)
 {
 	struct ufx *f = ufx_new();
 	static uint8_t fr[20000], got[WIRE_OFL_FRAME_MAX];
-	uint8_t raw[QHDR_TSO_HDR_SIZE];
 	struct wire_ofl ofl;
-	struct qdio_span sp;
 	struct csum_pkt cp;
 	struct wire *w;
-	struct qhdr h;
 	struct vm *g1;
 	uint32_t len;
 	int n;
@@ -594,19 +599,7 @@ TEST(uplink_outbound_large_send_whole_to_a_wire_with_offloads)
 		;
 	REQUIRE(wire_mem_set_offloads(w) == 0);
 	len = mk_tcp(fr, g1->nics[0]->mac, 10000, false);
-	memset(&h, 0, sizeof(h));
-	h.id = QHDR_ID_L2_TSO;
-	h.l2.flags2 = QHDR_L2_UCAST;
-	h.l2.pkt_len = (uint16_t)len;
-	h.tso.type = QHDR_TSO_TYPE;
-	h.tso.version = QHDR_TSO_VERSION;
-	h.tso.mss = 1448;
-	h.tso.proto_hlen = 66;
-	h.tso.payload_len = len - 66;
-	REQUIRE(qhdr_encode(&h, raw, sizeof(raw)) == QHDR_TSO_HDR_SIZE);
-	sp = (struct qdio_span){ fr, len };
-	REQUIRE(qdrv_sendv_hdr(drv_of(f, "LINUX01"), raw, QHDR_TSO_HDR_SIZE, &sp, 1, len) == 0);
-	REQUIRE(qdrv_flush(drv_of(f, "LINUX01")) > 0);
+	REQUIRE(send_tso(drv_of(f, "LINUX01"), fr, len));
 	uplink_poll(f->cp.up);
 	n = wire_mem_collect_ofl(w, got, sizeof(got), &ofl);
 	REQUIRE(n == (int)len);
