@@ -54,6 +54,9 @@ struct cpnic {
 	char ifname[16];		/* TAP/TUN name */
 	uint16_t peer_devno;
 	bool trace;
+	uint8_t pci_mode;		/* pci= (enum pcim_mode) */
+	bool pci_mode_set;
+	uint32_t pci_hold_us;		/* pcihold= */
 	/* port=cp: cpnetd's VM socket, the user to LOGON as, its password (or file) */
 	char cp_path[CPNIC_PATH_MAX];
 	char cp_user[9];
@@ -127,6 +130,9 @@ void cpnic_osa_destroy(struct cpnic *c);
 /* For devlist and the close line: a few OSA counters ("" unless port=osa). */
 void cpnic_osa_counters(const struct cpnic *c, char *buf, size_t len);
 
+/* A reader thread's poll timeout (ms) that keeps the owed PCI of `nic` on time:
+ * min(base_ms, time to nic_pci_due rounded up); base_ms -1 = none.  NIC lock held. */
+int cpnic_pci_timeout(struct nicbk *nic, int base_ms);
 /* Start/stop the SIGA worker thread. */
 int cpnic_worker_start(struct cpnic *c);
 void cpnic_worker_stop(struct cpnic *c);

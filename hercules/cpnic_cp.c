@@ -332,19 +332,38 @@ static void relogon(struct cpnic_link *k)
 			  (unsigned long long)((t - k->retry.since_ms) / 1000));
 }
 
+/* Owed PCIs of the link's NICs that are due; returns the ms until the next (-1 none).
+ * Lock held. */
+static int pci_poll_all(struct cpnic_link *k)
+{
+	int wait = -1;
+
+	for (unsigned i = 0; i < VML_MAX_NICS; i++) {
+		struct cpnic *c = k->nics[i].used ? k->nics[i].c : NULL;
+
+		/* n->c is set once the NIC exists (cpnic_cp_attach), as apply() relies on. */
+		if (!c)
+			continue;
+		nic_pci_poll(&c->nic);
+		wait = cpnic_pci_timeout(&c->nic, wait);
+	}
+	return wait;
+}
+
 static void *cp_reader(void *arg)
 {
 	struct cpnic_link *k = arg;
 	char drain[64];
 	int bell = -1;		/* the ring's doorbell, as last seen under the lock */
 	bool busy = false;	/* the ring had work when we armed it */
+	int pci_wait = -1;	/* ms until an owed PCI of a NIC on the link is due */
 
 	for (;;) {
 		int st = __atomic_load_n(&k->state, __ATOMIC_ACQUIRE);
 		struct pollfd pfd[3] = { { st == LINK_UP ? k->l.fd : -1, POLLIN, 0 },
 					 { k->wake[0], POLLIN, 0 },
 					 { st == LINK_UP ? bell : -1, POLLIN, 0 } };
-		int timeout = busy ? 0 : -1;
+		int timeout = busy ? 0 : pci_wait;
 
 		/* Lost: the old socket is closed at once (another thread may have found
 		 * the loss), then the next attempt is waited for.  Only this thread
@@ -387,6 +406,7 @@ static void *cp_reader(void *arg)
 		}
 		if (k->dirty)
 			apply(k);
+		pci_wait = pci_poll_all(k);
 		/* Frames through the ring: CP rings `bell` only once told we sleep (the
 		 * ring and its doorbell change only under the lock: read them here). */
 		bell = st == LINK_UP ? vml_bell_fd(&k->l) : -1;

@@ -158,17 +158,29 @@ static bool classify_ip(struct pframe *f, const uint8_t *b, uint32_t len)
 	return false;
 }
 
+int cpnic_pci_timeout(struct nicbk *nic, int base_ms)
+{
+	int64_t us = nic_pci_wait_us(nic);
+	int ms;
+
+	if (us < 0)
+		return base_ms;
+	ms = (int)((us + 999) / 1000);
+	return base_ms < 0 || ms < base_ms ? ms : base_ms;
+}
+
 static void *tap_reader(void *arg)
 {
 	struct cpnic *c = arg;
 	struct pframe fr[CPNIC_RX_BATCH];
 	struct qdio_span sp[CPNIC_RX_BATCH];
+	int timeout = -1;	/* the NIC's owed PCI, as last seen under the lock */
 
 	for (;;) {
 		struct pollfd pfd[2] = { { c->tapfd, POLLIN, 0 }, { c->wake[0], POLLIN, 0 } };
 		unsigned n = 0;
 
-		if (poll(pfd, 2, -1) < 0) {
+		if (poll(pfd, 2, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
@@ -200,10 +212,11 @@ static void *tap_reader(void *arg)
 			}
 			n++;
 		}
-		if (n == 0)
-			continue;
 		pthread_mutex_lock(c->lock);
-		port_deliver(&c->nic.port, fr, n);
+		if (n)
+			port_deliver(&c->nic.port, fr, n);
+		nic_pci_poll(&c->nic);
+		timeout = cpnic_pci_timeout(&c->nic, -1);
 		pthread_mutex_unlock(c->lock);
 	}
 	return NULL;

@@ -17,6 +17,11 @@
  *   devs=N        devices per NIC (default 3)
  *   vmnic         present a z/VM NIC (RCD plant "VM"): Linux then uses DIAG 0x08 and
  *                 0x26C, which need a CP underneath (not Hercules 3.13 alone)
+ *   pci=MODE      when input interrupts the guest (vnic/pcimod.h): adaptive (default
+ *                 for tap, tun, osa and cp: at once for an idle guest, coalesced while
+ *                 it is busy with input) or every (one PCI per batch; the only mode of
+ *                 port=peer and none, which have no reader thread to time an owed PCI)
+ *   pcihold=US    adaptive: the longest an owed PCI waits, 1..100000 us (default 500)
  *   trace         log control-path CCWs
  * Hercules calls init once per device with the same arguments; consecutive devices
  * with equal arguments form one NIC, created when its last device arrives.
@@ -211,6 +216,16 @@ static int cp_parse_args(DEVBLK *dev, int argc, char *argv[], struct cpnic *c)
 			c->be = CPNIC_BE_NONE;
 		} else if (strcasecmp(a, "vmnic") == 0) {
 			c->cfg.vm_nic = true;
+		} else if (strncasecmp(a, "pci=", 4) == 0) {
+			if (pcim_mode_parse(a + 4, &c->pci_mode) < 0)
+				goto bad;
+			c->pci_mode_set = true;
+		} else if (strncasecmp(a, "pcihold=", 8) == 0) {
+			unsigned long v = strtoul(a + 8, &end, 10);
+
+			if (end == a + 8 || *end || v == 0 || v > PCIM_HOLDOFF_MAX_US)
+				goto bad;
+			c->pci_hold_us = (uint32_t)v;
 		} else if (strcasecmp(a, "trace") == 0) {
 			c->trace = true;
 		} else {
@@ -234,6 +249,21 @@ bad:
 		       SSID_TO_LCSS(dev->ssid), dev->devnum);
 		return -1;
 	}
+	if (!c->pci_mode_set)
+		c->pci_mode = c->be == CPNIC_BE_PEER || c->be == CPNIC_BE_NONE ? PCIM_EVERY
+										: PCIM_ADAPTIVE;
+	if (c->pci_mode == PCIM_ADAPTIVE && (c->be == CPNIC_BE_PEER || c->be == CPNIC_BE_NONE)) {
+		logmsg("CPNIC %1d:%04X refused: pci=adaptive needs a port with a reader thread "
+		       "(tap, tun, osa, cp)\n", SSID_TO_LCSS(dev->ssid), dev->devnum);
+		return -1;
+	}
+	if (c->pci_hold_us && c->pci_mode != PCIM_ADAPTIVE) {
+		logmsg("CPNIC %1d:%04X refused: pcihold= goes with pci=adaptive only\n",
+		       SSID_TO_LCSS(dev->ssid), dev->devnum);
+		return -1;
+	}
+	if (!c->pci_hold_us)
+		c->pci_hold_us = PCIM_HOLDOFF_US;
 	if (c->be != CPNIC_BE_CP && (c->cp_user[0] || c->cp_pass[0] || c->cp_pwfile[0])) {
 		logmsg("CPNIC %1d:%04X refused: user=, password=, pwfile= go with port=cp: only\n",
 		       SSID_TO_LCSS(dev->ssid), dev->devnum);
@@ -334,6 +364,8 @@ static int cp_complete_group(struct cpnic *c)
 		snprintf(c->nic.port.name, sizeof(c->nic.port.name), "CPNIC %04X",
 			 c->cfg.base_devno);
 	}
+	/* Validated with the arguments: cannot fail here. */
+	(void)nic_set_pci_mode(c->np, c->pci_mode, c->pci_hold_us, NULL, NULL);
 	/* Hercules configures storage after the devices: cp_exec wraps it. */
 	for (unsigned i = 0; i < c->ndev; i++)
 		nid_bind_channel(&c->np->dev[i], &cp_chan_ops, &c->dev[i]);
@@ -493,14 +525,21 @@ static void cp_query(DEVBLK *dev, char **class, int buflen, char *buffer)
 		snprintf(buffer, buflen, "CPNIC (group incomplete)");
 		return;
 	}
+	const struct pcim_stats *ps = &c->np->pcim.st;
+
 	cpnic_osa_counters(c, osa, sizeof(osa));
-	snprintf(buffer, buflen, "CPNIC %04X/%u %s L%u port %s%s%s%s tx %llu rx %llu drop %llu%s",
+	/* PCIs raised for how many input batches (found: the guest polled them itself). */
+	snprintf(buffer, buflen, "CPNIC %04X/%u %s L%u port %s%s%s%s tx %llu rx %llu drop %llu "
+		 "pci %s %llu/%llu found %llu%s",
 		 c->cfg.base_devno, d->index, nic_state_name(c->np->state), c->np->layer,
 		 cp_port_kind(c), cp_port_name(c), c->be == CPNIC_BE_CP ? " link " : "",
 		 c->be == CPNIC_BE_CP ? cpnic_cp_state(c) : "",
 		 (unsigned long long)c->np->port.st.tx_packets,
 		 (unsigned long long)c->np->port.st.rx_packets,
-		 (unsigned long long)(c->np->port.st.rx_discards + c->np->port.st.tx_discards), osa);
+		 (unsigned long long)(c->np->port.st.rx_discards + c->np->port.st.tx_discards),
+		 c->np->pcim.mode == PCIM_ADAPTIVE ? "adaptive" : "every",
+		 (unsigned long long)(ps->at_once + ps->late), (unsigned long long)ps->batches,
+		 (unsigned long long)ps->found, osa);
 }
 
 /* HSCH on a busy device: called on the CPU thread with the device lock held, so
@@ -694,15 +733,21 @@ static int cp_close(DEVBLK *dev)
 			struct cpnic **pp;
 
 			char osa[128];
+			const struct pcim_stats *ps = &c->np->pcim.st;
 
 			cpnic_osa_counters(c, osa, sizeof(osa));
-			logmsg("CPNIC %04X closed: %s, tx %llu rx %llu drops %llu tx-errors %llu%s\n",
+			logmsg("CPNIC %04X closed: %s, tx %llu rx %llu drops %llu tx-errors %llu "
+			       "pci %s %llu for %llu batches (%llu late, %llu found)%s\n",
 			       c->cfg.base_devno, nic_state_name(c->np->state),
 			       (unsigned long long)c->np->port.st.tx_packets,
 			       (unsigned long long)c->np->port.st.rx_packets,
 			       (unsigned long long)(c->np->port.st.rx_discards +
 						    c->np->port.st.tx_discards),
-			       (unsigned long long)c->tx_errors, osa);
+			       (unsigned long long)c->tx_errors,
+			       c->np->pcim.mode == PCIM_ADAPTIVE ? "adaptive" : "every",
+			       (unsigned long long)(ps->at_once + ps->late),
+			       (unsigned long long)ps->batches, (unsigned long long)ps->late,
+			       (unsigned long long)ps->found, osa);
 			if (c->created)
 				cp_teardown(c);
 			for (pp = &cp_reg_head; *pp; pp = &(*pp)->next)

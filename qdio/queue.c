@@ -121,6 +121,8 @@ void qdio_ad_start(struct qdio_queue *q)
 {
 	q->next = 0;
 	q->irq = false;
+	q->ad_handed = false;
+	q->ad_last = 0;
 	memset(&q->fill, 0, sizeof(q->fill));
 }
 
@@ -307,6 +309,8 @@ static void in_reject(struct qdio_queue *q, unsigned b, uint64_t sbal, bool sbal
 	count_err(q, why);
 	(void)qdio_set_state(q, b, SLSB_P_INPUT_ERROR);
 	owe_irq(q);
+	q->ad_handed = true;
+	q->ad_last = (uint8_t)b;
 	q->next = qdio_next_buf(b);
 }
 
@@ -449,8 +453,24 @@ static int in_prime(struct qdio_queue *q)
 	f->open = false;
 	q->next = qdio_next_buf(f->bufnr);
 	q->st.buffers++;
+	q->ad_handed = true;
+	q->ad_last = f->bufnr;
 	owe_irq(q);
 	return 1;
+}
+
+bool qdio_ad_in_taken_buf(struct qdio_queue *q, unsigned b)
+{
+	uint8_t st;
+
+	if (q->output || qdio_get_state(q, b, &st) < 0)
+		return true;
+	return st != SLSB_P_INPUT_PRIMED && st != SLSB_P_INPUT_ERROR;
+}
+
+bool qdio_ad_in_taken(struct qdio_queue *q)
+{
+	return !q->ad_handed || qdio_ad_in_taken_buf(q, q->ad_last);
 }
 
 int qdio_ad_in_flush(struct qdio_queue *q)

@@ -127,6 +127,8 @@ struct qdio_queue {
 	uint16_t run;		/* program output: filled, not yet primed (tail of busy) */
 	uint8_t ac1;		/* program: QDIO_AC1_* of the device */
 	bool irq;		/* adapter: an interrupt is owed (see qdio_ad_take_irq) */
+	bool ad_handed;		/* adapter input: a buffer was handed to the program... */
+	uint8_t ad_last;	/* ...and this is the last one (primed or errored) */
 	bool pci_req;		/* program output: ask for PCI on the buffers it fills */
 	uint8_t pg_nelem;	/* program: 4K data pages per SBAL */
 	uint64_t pg_pages;	/* program: base of 128 * pg_nelem data pages */
@@ -220,6 +222,17 @@ int qdio_ad_in_put(struct qdio_queue *q, const uint8_t *hdr, uint32_t hdrlen,
 /* End of a batch: prime the open buffer if it holds packets.  Returns 1 if a
  * buffer was primed (an interrupt is owed), 0 if nothing to do, or -errno. */
 int qdio_ad_in_flush(struct qdio_queue *q);
+/*
+ * Input: has the program taken the last buffer the adapter handed it (primed or
+ * errored)?  True when its SLSB byte no longer says PRIMED/ERROR: Linux marks the
+ * newest buffer it found ACK (0x81), a program that returned it wrote EMPTY (0x41),
+ * ours resets taken buffers to NOT_INIT.  Also true when nothing was handed yet or the
+ * SLSB is unreachable.  A hint for interrupt moderation only (the program may write
+ * anything there); never a reason to lose an interrupt by itself.
+ */
+bool qdio_ad_in_taken(struct qdio_queue *q);
+/* The same for input buffer b (taken modulo 128). */
+bool qdio_ad_in_taken_buf(struct qdio_queue *q, unsigned b);
 /* True once after any input buffer was primed/errored or a PCI was requested. */
 static inline bool qdio_ad_take_irq(struct qdio_queue *q)
 {

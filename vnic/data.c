@@ -2,6 +2,7 @@
  * outbound SBALs to the port and frames from the port into input SBALs (copy once). */
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 
 #include "qdio/blocks.h"
 #include "qeth/qhdr.h"
@@ -84,6 +85,7 @@ void nic_qdio_stop(struct nicbk *nic)
 	nic->qdio_active = false;
 	nic->qdio_established = false;
 	nic->nin = nic->nout = 0;
+	nic->pcim.owed = false;
 }
 
 static void pci(struct nicbk *nic)
@@ -235,11 +237,14 @@ int nic_qdio_siga(struct nidbk *d, unsigned fc, uint32_t mask)
 		}
 		if (want_pci)
 			pci(nic);
+		nic_pci_poll(nic);
 		return 0;
 	case NIC_SIGA_R:
 		/* New empty input buffers: frames are delivered as they come, nothing
-		 * waits here (what found no buffer was dropped and counted). */
+		 * waits here (what found no buffer was dropped and counted).  The guest
+		 * is at work: a good moment to settle an owed PCI. */
 		nic->st.sigas_r++;
+		nic_pci_poll(nic);
 		return 0;
 	default:
 		return 3;
@@ -290,6 +295,19 @@ static bool rx_emit(void *ctx, const struct pframe *f)
 	return put_frame(c->nic, c->q, c->p, f, c->rx_csum);
 }
 
+static uint64_t mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static uint64_t now_us(struct nicbk *nic)
+{
+	return nic->clock_us ? nic->clock_us(nic->clock_ctx) : mono_us();
+}
+
 /* Frames the port delivers: one qeth header each, into the input queue.  What the
  * sender left to the adapter is done here, for this receiver only: a guest with
  * inbound checksum on gets such frames marked verified and nothing computed. */
@@ -300,6 +318,8 @@ unsigned nic_port_rx(void *owner, struct port *p, const struct pframe *f, unsign
 	bool rx_csum = ((nic->offl4 | nic->offl6) & NIC_OFL_RXCSUM) != 0;
 	struct rx_ctx c = { nic, q, p, rx_csum };
 	unsigned took = 0;
+	bool had = q->ad_handed;
+	uint8_t prev = q->ad_last;
 
 	if (!nic->qdio_active || !nic->lan_started || nic->nin == 0) {
 		port_count_drop(p, PD_DOWN, true, n);
@@ -322,7 +342,47 @@ unsigned nic_port_rx(void *owner, struct port *p, const struct pframe *f, unsign
 	}
 	nic->st.rx_frames += took;
 	qdio_ad_in_flush(q);
-	if (qdio_ad_take_irq(q))
-		pci(nic);
+	if (qdio_ad_take_irq(q)) {
+		/* Had the guest reached the last buffer before this batch?  Looked at
+		 * after priming, so a guest that went idle meanwhile is seen as idle. */
+		bool caught_up = !had || qdio_ad_in_taken_buf(q, prev);
+
+		if (pcim_batch(&nic->pcim, caught_up, now_us(nic)))
+			pci(nic);
+	}
 	return took;
+}
+
+int nic_set_pci_mode(struct nicbk *nic, uint8_t mode, uint32_t holdoff_us,
+		     uint64_t (*clock_us)(void *ctx), void *clock_ctx)
+{
+	int rc = pcim_set(&nic->pcim, mode, holdoff_us);
+
+	if (rc < 0)
+		return rc;
+	nic->clock_us = clock_us;
+	nic->clock_ctx = clock_ctx;
+	return 0;
+}
+
+int64_t nic_pci_wait_us(struct nicbk *nic)
+{
+	uint64_t due = nic_pci_due(nic), now;
+
+	if (!due)
+		return -1;
+	now = now_us(nic);
+	return due > now ? (int64_t)(due - now) : 0;
+}
+
+void nic_pci_poll(struct nicbk *nic)
+{
+	if (!nic->pcim.owed)
+		return;
+	if (!nic->qdio_active || nic->nin == 0) {
+		nic->pcim.owed = false;		/* queues gone: nobody to tell */
+		return;
+	}
+	if (pcim_poll(&nic->pcim, qdio_ad_in_taken(&nic->inq[0]), now_us(nic)))
+		pci(nic);
 }

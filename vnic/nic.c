@@ -53,6 +53,7 @@ int nic_create(struct nicbk *nic, const struct nic_cfg *cfg)
 	nic->link_up = true;
 	nic->port.rx = nic_port_rx;
 	nic->port.owner = nic;
+	pcim_init(&nic->pcim);
 	return 0;
 
 fail_dev:

@@ -9,6 +9,7 @@
 #include "css/device.h"
 #include "lib/gstor.h"
 #include "qdio/queue.h"
+#include "vnic/pcimod.h"
 #include "vnic/port.h"
 
 /*
@@ -173,6 +174,11 @@ struct nicbk {
 	struct nic_txbatch *txb;
 	bool tx_active;			/* a SIGA-w round is forwarding (re-entry guard) */
 	uint8_t *ofl_buf;		/* offload scratch (vnic/data.c), allocated on first use */
+	/* When input interrupts the guest (vnic/pcimod.h); EVERY unless the host, which
+	 * then runs nic_pci_poll by nic_pci_due, chose ADAPTIVE. */
+	struct pcim pcim;
+	uint64_t (*clock_us)(void *ctx);	/* NULL = CLOCK_MONOTONIC */
+	void *clock_ctx;
 };
 
 /* Create a NIC per cfg (devices, message ring).  -EINVAL for a bad config, -ENOMEM. */
@@ -193,6 +199,23 @@ struct nidbk *nic_find_dev(struct nicbk *nic, uint16_t devno);
 #define NIC_SIGA_R 1
 #define NIC_SIGA_S 2
 int nic_siga(struct nidbk *d, unsigned fc, uint32_t mask);
+
+/*
+ * PCI moderation of input (vnic/pcimod.h).  A host that chooses ADAPTIVE promises to
+ * call nic_pci_poll (NIC serialization held) no later than nic_pci_due says; clock
+ * NULL = CLOCK_MONOTONIC in microseconds (tests inject theirs).  0 or -EINVAL.
+ */
+int nic_set_pci_mode(struct nicbk *nic, uint8_t mode, uint32_t holdoff_us,
+		     uint64_t (*clock_us)(void *ctx), void *clock_ctx);
+/* Absolute time (us, the NIC's clock) by which nic_pci_poll must run; 0 = never. */
+static inline uint64_t nic_pci_due(const struct nicbk *nic)
+{
+	return pcim_due(&nic->pcim);
+}
+/* Microseconds from now until nic_pci_due (0 = due now), or -1 if nothing is owed. */
+int64_t nic_pci_wait_us(struct nicbk *nic);
+/* Raise an owed PCI whose hold-off ran out, forget one the guest found by itself. */
+void nic_pci_poll(struct nicbk *nic);
 
 /* Link state of the LAN the port is attached to (unsolicited STOPLAN/STARTLAN). */
 void nic_set_link(struct nicbk *nic, bool up);

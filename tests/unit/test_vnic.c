@@ -1995,3 +1995,170 @@ TEST(vnic_ipa_offload_assists_bytes)
 		world_free(w);
 	}
 }
+
+/*
+ * PCI moderation against a guest that behaves like Linux's qdio: interrupt -> poll
+ * (NAPI) until nothing is left, with random pauses in between (other work), re-enable,
+ * look once more, sleep.  100 000 frames of random sizes in random batches from the
+ * port, on a simulated clock; the host runs nic_pci_poll when nic_pci_due says.  A
+ * lost wake-up would leave the guest asleep over primed buffers: the longest such
+ * sleep must stay within the hold-off (+ one clock step).  `noack` plays a guest that
+ * does not mark what it took (the SLSB says PRIMED until it gives buffers back), so
+ * only the hold-off can wake it.
+ */
+#define SIM_FRAMES 100000u
+#define SIM_HOLD_US 500u
+#define SIM_STEP_US 20u
+
+struct simres {
+	uint64_t received, pcis, batches, found, late, steps;
+	uint64_t max_sleep_us;		/* asleep with primed buffers and no PCI */
+};
+
+static uint64_t sim_clock(void *ctx)
+{
+	return *(uint64_t *)ctx;
+}
+
+static uint32_t sim_rand(uint32_t *s)
+{
+	*s = *s * 1103515245u + 12345u;
+	return *s >> 8;
+}
+
+static bool sim_primed_at_guest(struct qdio_queue *q)
+{
+	uint8_t st;
+
+	return qdio_get_state(q, q->next, &st) == 0 && st == SLSB_P_INPUT_PRIMED;
+}
+
+static void sim_run(struct tctx *t, uint8_t mode, bool noack, uint32_t seed, struct simres *r)
+{
+	struct world *w = world_new(t, 2);
+	static uint8_t fr[8][1500];
+	struct qdio_span sp[8];
+	struct pframe pf[8];
+	struct nicbk *nic;
+	struct qdrv *drv;
+	uint64_t now = 1000, seen_pcis, rx0, sleep_since = 0;
+	bool polling = false, asleep_over_work = false, hidden[QDIO_BUFS] = { false };
+	unsigned pause = 0, sent = 0;
+
+	memset(r, 0, sizeof(*r));
+	REQUIRE(w);
+	REQUIRE(victim_online(t, w) == 0);
+	nic = &w->nic[NP];
+	drv = &w->pi->drv;
+	REQUIRE(nic_set_pci_mode(nic, mode, SIM_HOLD_US, sim_clock, &now) == 0);
+	for (unsigned i = 0; i < 8; i++) {
+		memset(fr[i], (int)i, sizeof(fr[i]));
+		memcpy(fr[i], nic->cfg.mac, 6);
+		memcpy(fr[i] + 6, w->nic[NV].cfg.mac, 6);
+		be_put16(fr[i] + 12, 0x88B5);
+		sp[i].ptr = fr[i];
+		memset(&pf[i], 0, sizeof(pf[i]));
+		pf[i].spans = &sp[i];
+		pf[i].nspans = 1;
+		pf[i].kind = PF_ETH;
+	}
+	seen_pcis = nic->st.pcis;
+	rx0 = drv->st.rx_pkts;
+	while (drv->st.rx_pkts - rx0 < SIM_FRAMES && r->steps < 40u * SIM_FRAMES) {
+		uint32_t a = sim_rand(&seed) % 10;
+
+		r->steps++;
+		now += sim_rand(&seed) % (SIM_STEP_US + 1);
+		if (a < 4 && sent < SIM_FRAMES) {
+			unsigned k = 1 + sim_rand(&seed) % 8;
+
+			if (k > SIM_FRAMES - sent)
+				k = SIM_FRAMES - sent;
+			for (unsigned i = 0; i < k; i++) {
+				sp[i].len = 60 + sim_rand(&seed) % 1440;
+				pf[i].len = sp[i].len;
+			}
+			sent += port_deliver(&nic->port, pf, k);
+		} else if (a < 9 && !polling) {
+			if (nic->st.pcis != seen_pcis) {	/* the interruption */
+				seen_pcis = nic->st.pcis;
+				polling = true;
+			}
+		} else if (a < 9 && pause) {
+			pause--;
+		} else if (a < 9) {
+			uint8_t first = drv->inq.next;
+
+			if (sim_rand(&seed) % 8 == 0) {
+				pause = sim_rand(&seed) % 50;	/* busy elsewhere */
+				continue;
+			}
+			/* A no-ACK guest: what it took looks primed to the adapter until
+			 * it gives it back (its own bookkeeping knows better). */
+			for (unsigned b = 0; noack && b < QDIO_BUFS; b++)
+				if (hidden[b])
+					qdio_set_state(&drv->inq, b, SLSB_P_INPUT_NOT_INIT);
+			qdrv_poll(drv);
+			for (unsigned b = 0; noack && b < QDIO_BUFS; b++) {
+				uint8_t st;
+
+				hidden[b] = qdio_get_state(&drv->inq, b, &st) == 0 &&
+					    st == SLSB_P_INPUT_NOT_INIT;
+				if (hidden[b])
+					qdio_set_state(&drv->inq, b, SLSB_P_INPUT_PRIMED);
+			}
+			if (drv->inq.next == first) {
+				/* Nothing left: re-enable, look once more, sleep. */
+				polling = sim_primed_at_guest(&drv->inq);
+			}
+		}
+		/* The host's timer. */
+		if (nic_pci_due(nic) && now >= nic_pci_due(nic))
+			nic_pci_poll(nic);
+		/* Asleep over primed buffers with no interruption coming? */
+		if (!polling && nic->st.pcis == seen_pcis && sim_primed_at_guest(&drv->inq)) {
+			if (!asleep_over_work)
+				sleep_since = now;
+			asleep_over_work = true;
+			if (now - sleep_since > r->max_sleep_us)
+				r->max_sleep_us = now - sleep_since;
+		} else {
+			asleep_over_work = false;
+		}
+	}
+	r->received = drv->st.rx_pkts - rx0;
+	r->pcis = nic->pcim.st.at_once + nic->pcim.st.late;
+	r->batches = nic->pcim.st.batches;
+	r->found = nic->pcim.st.found;
+	r->late = nic->pcim.st.late;
+	world_free(w);
+}
+
+TEST(vnic_pci_adaptive_no_lost_wakeup_100k_frames_random_pauses)
+{
+	struct simres ev, ad, na;
+
+	sim_run(t, PCIM_EVERY, false, 1, &ev);
+	sim_run(t, PCIM_ADAPTIVE, false, 1, &ad);
+	sim_run(t, PCIM_ADAPTIVE, true, 7, &na);
+	if (getenv("CPNET_TEST_VERBOSE"))
+		fprintf(stderr, "every: %llu PCIs / %llu batches; adaptive: %llu PCIs (%llu late, %llu found) "
+	       "/ %llu batches, longest sleep over work %llu us; no-ACK guest: %llu PCIs "
+	       "(%llu late), longest sleep %llu us\n",
+	       (unsigned long long)ev.pcis, (unsigned long long)ev.batches,
+	       (unsigned long long)ad.pcis, (unsigned long long)ad.late,
+	       (unsigned long long)ad.found, (unsigned long long)ad.batches,
+	       (unsigned long long)ad.max_sleep_us, (unsigned long long)na.pcis,
+	       (unsigned long long)na.late, (unsigned long long)na.max_sleep_us);
+	CHECK_EQ(ev.received, SIM_FRAMES);
+	CHECK_EQ(ad.received, SIM_FRAMES);
+	CHECK_EQ(na.received, SIM_FRAMES);
+	CHECK_EQ(ev.pcis, ev.batches);
+	/* Coalesced: well under one PCI per batch, and some found by the guest itself. */
+	CHECK(ad.pcis * 2 < ad.batches);
+	CHECK(ad.found > 0);
+	/* Never asleep over work longer than the hold-off (+ one clock step). */
+	CHECK(ad.max_sleep_us <= SIM_HOLD_US + SIM_STEP_US);
+	CHECK(na.max_sleep_us <= SIM_HOLD_US + SIM_STEP_US);
+	CHECK(na.late > 0);
+}
