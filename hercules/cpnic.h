@@ -3,6 +3,7 @@
 #ifndef CPNET_HERCULES_CPNIC_H
 #define CPNET_HERCULES_CPNIC_H
 
+#include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -130,9 +131,11 @@ void cpnic_osa_destroy(struct cpnic *c);
 /* For devlist and the close line: a few OSA counters ("" unless port=osa). */
 void cpnic_osa_counters(const struct cpnic *c, char *buf, size_t len);
 
-/* A reader thread's poll timeout (ms) that keeps the owed PCI of `nic` on time:
- * min(base_ms, time to nic_pci_due rounded up); base_ms -1 = none.  NIC lock held. */
-int cpnic_pci_timeout(struct nicbk *nic, int base_ms);
+/* A reader thread's wait (us) that keeps the owed PCI of `nic` on time: the smaller of
+ * wait_us and the time to nic_pci_due; -1 = none.  NIC lock held. */
+int64_t cpnic_pci_wait(struct nicbk *nic, int64_t wait_us);
+/* poll() with a wait in microseconds (-1 = none): an owed PCI may be due in 200 us. */
+int cpnic_poll_us(struct pollfd *pfd, unsigned n, int64_t wait_us);
 /* Start/stop the SIGA worker thread. */
 int cpnic_worker_start(struct cpnic *c);
 void cpnic_worker_stop(struct cpnic *c);

@@ -332,11 +332,11 @@ static void relogon(struct cpnic_link *k)
 			  (unsigned long long)((t - k->retry.since_ms) / 1000));
 }
 
-/* Owed PCIs of the link's NICs that are due; returns the ms until the next (-1 none).
+/* Owed PCIs of the link's NICs that are due; returns the us until the next (-1 none).
  * Lock held. */
-static int pci_poll_all(struct cpnic_link *k)
+static int64_t pci_poll_all(struct cpnic_link *k)
 {
-	int wait = -1;
+	int64_t wait = -1;
 
 	for (unsigned i = 0; i < VML_MAX_NICS; i++) {
 		struct cpnic *c = k->nics[i].used ? k->nics[i].c : NULL;
@@ -345,7 +345,7 @@ static int pci_poll_all(struct cpnic_link *k)
 		if (!c)
 			continue;
 		nic_pci_poll(&c->nic);
-		wait = cpnic_pci_timeout(&c->nic, wait);
+		wait = cpnic_pci_wait(&c->nic, wait);
 	}
 	return wait;
 }
@@ -356,14 +356,14 @@ static void *cp_reader(void *arg)
 	char drain[64];
 	int bell = -1;		/* the ring's doorbell, as last seen under the lock */
 	bool busy = false;	/* the ring had work when we armed it */
-	int pci_wait = -1;	/* ms until an owed PCI of a NIC on the link is due */
+	int64_t pci_wait = -1;	/* us until an owed PCI of a NIC on the link is due */
 
 	for (;;) {
 		int st = __atomic_load_n(&k->state, __ATOMIC_ACQUIRE);
 		struct pollfd pfd[3] = { { st == LINK_UP ? k->l.fd : -1, POLLIN, 0 },
 					 { k->wake[0], POLLIN, 0 },
 					 { st == LINK_UP ? bell : -1, POLLIN, 0 } };
-		int timeout = busy ? 0 : pci_wait;
+		int64_t timeout = busy ? 0 : pci_wait;
 
 		/* Lost: the old socket is closed at once (another thread may have found
 		 * the loss), then the next attempt is waited for.  Only this thread
@@ -373,10 +373,10 @@ static void *cp_reader(void *arg)
 		} else if (st == LINK_RETRY) {
 			uint64_t w = vml_retry_wait(&k->retry, now_ms());
 
-			timeout = w > VML_RETRY_MAX_MS ? VML_RETRY_MAX_MS : (int)w;
+			timeout = (int64_t)(w > VML_RETRY_MAX_MS ? VML_RETRY_MAX_MS : w) * 1000;
 		}
 		/* No lock while waiting: a device thread may be registering. */
-		if (poll(pfd, 3, timeout) < 0 && errno != EINTR)
+		if (cpnic_poll_us(pfd, 3, timeout) < 0 && errno != EINTR)
 			break;
 		if (pfd[1].revents)
 			while (read(k->wake[0], drain, sizeof(drain)) > 0)

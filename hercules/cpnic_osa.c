@@ -64,7 +64,7 @@ static void *osa_reader(void *arg)
 	struct cpnic *c = arg;
 	struct osa *o = c->osa;
 	uint64_t next_link = mono_ms() + CPNIC_OSA_LINK_MS;
-	int timeout = (int)OSA_TIMER_MS;	/* or sooner: the NIC's owed PCI */
+	int64_t wait = OSA_TIMER_MS * 1000;	/* us; or sooner: the NIC's owed PCI */
 
 	for (;;) {
 		/* A wire that failed (TAP deleted) may stay readable with errors for ever:
@@ -76,7 +76,7 @@ static void *osa_reader(void *arg)
 		uint64_t now;
 		int n;
 
-		if (poll(pfd, fd >= 0 ? 2 : 1, timeout) < 0 && errno != EINTR)
+		if (cpnic_poll_us(pfd, fd >= 0 ? 2 : 1, wait) < 0 && errno != EINTR)
 			break;
 		if (pfd[0].revents)
 			break;
@@ -92,7 +92,7 @@ static void *osa_reader(void *arg)
 		}
 		up = c->osa_link;
 		nic_pci_poll(osa_nic(o));
-		timeout = cpnic_pci_timeout(osa_nic(o), (int)OSA_TIMER_MS);
+		wait = cpnic_pci_wait(osa_nic(o), OSA_TIMER_MS * 1000);
 		pthread_mutex_unlock(c->lock);
 		if (changed)
 			cpnic_msg("CPNIC %04X: OSA port TAP %s link %s%s\n", c->cfg.base_devno,

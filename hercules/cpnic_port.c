@@ -158,15 +158,20 @@ static bool classify_ip(struct pframe *f, const uint8_t *b, uint32_t len)
 	return false;
 }
 
-int cpnic_pci_timeout(struct nicbk *nic, int base_ms)
+int64_t cpnic_pci_wait(struct nicbk *nic, int64_t wait_us)
 {
 	int64_t us = nic_pci_wait_us(nic);
-	int ms;
 
 	if (us < 0)
-		return base_ms;
-	ms = (int)((us + 999) / 1000);
-	return base_ms < 0 || ms < base_ms ? ms : base_ms;
+		return wait_us;
+	return wait_us < 0 || us < wait_us ? us : wait_us;
+}
+
+int cpnic_poll_us(struct pollfd *pfd, unsigned n, int64_t wait_us)
+{
+	struct timespec ts = { (time_t)(wait_us / 1000000), (long)(wait_us % 1000000) * 1000 };
+
+	return ppoll(pfd, n, wait_us < 0 ? NULL : &ts, NULL);
 }
 
 static void *tap_reader(void *arg)
@@ -174,13 +179,13 @@ static void *tap_reader(void *arg)
 	struct cpnic *c = arg;
 	struct pframe fr[CPNIC_RX_BATCH];
 	struct qdio_span sp[CPNIC_RX_BATCH];
-	int timeout = -1;	/* the NIC's owed PCI, as last seen under the lock */
+	int64_t wait = -1;	/* us to the NIC's owed PCI, as last seen under the lock */
 
 	for (;;) {
 		struct pollfd pfd[2] = { { c->tapfd, POLLIN, 0 }, { c->wake[0], POLLIN, 0 } };
 		unsigned n = 0;
 
-		if (poll(pfd, 2, timeout) < 0) {
+		if (cpnic_poll_us(pfd, 2, wait) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
@@ -216,7 +221,7 @@ static void *tap_reader(void *arg)
 		if (n)
 			port_deliver(&c->nic.port, fr, n);
 		nic_pci_poll(&c->nic);
-		timeout = cpnic_pci_timeout(&c->nic, -1);
+		wait = cpnic_pci_wait(&c->nic, -1);
 		pthread_mutex_unlock(c->lock);
 	}
 	return NULL;

@@ -3,11 +3,13 @@
 #include "vnic/pcimod.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <strings.h>
 
 void pcim_init(struct pcim *m)
 {
-	*m = (struct pcim){ .mode = PCIM_EVERY, .holdoff_us = PCIM_HOLDOFF_US };
+	*m = (struct pcim){ .mode = PCIM_EVERY, .holdoff_us = PCIM_HOLDOFF_US,
+			    .gap_us = UINT32_MAX };
 }
 
 int pcim_set(struct pcim *m, uint8_t mode, uint32_t holdoff_us)
@@ -30,10 +32,30 @@ static void set_coalescing(struct pcim *m, bool on)
 	m->coalescing = on;
 }
 
+/* Owe the PCI for at most `wait` us from now (an earlier deadline stays). */
+static void owe(struct pcim *m, uint64_t now_us, uint32_t wait)
+{
+	if (!m->owed || m->deadline > now_us + wait)
+		m->deadline = now_us + wait;
+	m->owed = true;
+	m->st.coalesced++;
+}
+
 bool pcim_batch(struct pcim *m, bool caught_up, uint64_t now_us)
 {
+	uint64_t gap = now_us - m->last_batch;
+	uint32_t fast = m->holdoff_us < PCIM_COALESCE_US ? m->holdoff_us : PCIM_COALESCE_US;
+
+	/* Moving average (1/4 weight) of the time between batches.  A gap counts at
+	 * most 4x the threshold: one pause is enough to be slow again, five fast batches
+	 * to be fast; the first batch counts as slow. */
+	if (m->st.batches == 0 || gap > 4u * fast)
+		gap = 4u * fast;
+	m->gap_us = m->gap_us == UINT32_MAX ? (uint32_t)gap
+					    : (uint32_t)(((uint64_t)m->gap_us * 3 + gap) / 4);
+	m->last_batch = now_us;
 	m->st.batches++;
-	if (m->mode == PCIM_EVERY || caught_up) {
+	if (m->mode == PCIM_EVERY || (caught_up && m->gap_us >= fast)) {
 		/* An owed PCI is covered by this one (the guest hears of everything). */
 		m->owed = false;
 		set_coalescing(m, false);
@@ -41,10 +63,7 @@ bool pcim_batch(struct pcim *m, bool caught_up, uint64_t now_us)
 		return true;
 	}
 	set_coalescing(m, true);
-	if (!m->owed) {
-		m->owed = true;
-		m->deadline = now_us + m->holdoff_us;
-	}
+	owe(m, now_us, caught_up ? fast : m->holdoff_us);
 	return false;
 }
 

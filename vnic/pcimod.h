@@ -16,9 +16,12 @@
  * the SLSB: the guest marks the newest buffer it found (ACK) or gives it back.
  *
  * ADAPTIVE: a batch that handed buffers interrupts at once when the guest had taken
- * the last buffer handed before it (it may be idle now: prompt); otherwise the guest
- * has not even reached that buffer, so it is busy or has a PCI pending, and the
- * interrupt is owed, not raised.  An owed interrupt is dropped when the guest takes
+ * the last buffer handed before it (it may be idle now: prompt) and input is slow
+ * (batches further apart than PCIM_COALESCE_US on average); when input is fast, the
+ * interrupt is owed for PCIM_COALESCE_US so that the batches behind it share it (the
+ * classic adaptive coalescing: no delay at low load, fewer interrupts at high load).
+ * When the guest has not even reached that buffer, it is busy or has a PCI pending,
+ * and the interrupt is owed for up to the hold-off.  An owed interrupt is dropped when the guest takes
  * the newest buffer (it found them: checked at its next SIGA, our next batch, or the
  * host's timer), and raised when the hold-off runs out first (never a lost wake-up:
  * whatever the guest does, it hears of every buffer within the hold-off; the host
@@ -29,13 +32,15 @@ enum pcim_mode { PCIM_EVERY = 0, PCIM_ADAPTIVE = 1 };
 
 #define PCIM_HOLDOFF_US 500u		/* default: like a real OSA's blocking time order */
 #define PCIM_HOLDOFF_MAX_US 100000u
+#define PCIM_COALESCE_US 200u		/* fast input: how long a PCI waits for company */
 
 struct pcim_stats {
 	uint64_t batches;	/* input batches that handed buffers to the guest */
 	uint64_t at_once;	/* PCIs raised when the batch was handed */
-	uint64_t late;		/* owed PCIs raised when the hold-off ran out */
+	uint64_t late;		/* owed PCIs raised when their time ran out */
 	uint64_t found;		/* owed PCIs dropped: the guest took the buffers itself */
 	uint64_t switches;	/* prompt <-> coalescing changes */
+	uint64_t coalesced;	/* batches whose PCI was owed, not raised at once */
 };
 
 struct pcim {
@@ -44,6 +49,8 @@ struct pcim {
 	bool owed;
 	uint32_t holdoff_us;
 	uint64_t deadline;	/* owed: raise by then (us, the NIC's clock) */
+	uint64_t last_batch;	/* when the last batch came (us) */
+	uint32_t gap_us;	/* moving average of the time between batches */
 	struct pcim_stats st;
 };
 

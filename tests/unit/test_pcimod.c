@@ -1,6 +1,7 @@
 /* tests/unit/test_pcimod.c - PCI moderation's decisions (vnic/pcimod): prompt for an idle
  * guest, coalesced for a busy one, owed interrupts found or raised by the hold-off. */
 #include <errno.h>
+#include <stdlib.h>
 
 #include "tests/tcheck.h"
 #include "vnic/pcimod.h"
@@ -85,4 +86,42 @@ TEST(pcim_bad_settings_refused_and_parse)
 	CHECK_EQ(mode, PCIM_EVERY);
 	CHECK_EQ(pcim_mode_parse("sometimes", &mode), -EINVAL);
 	CHECK_STR(pcim_mode_name(PCIM_ADAPTIVE), "ADAPTIVE");
+}
+
+TEST(pcim_adaptive_fast_input_waits_for_company_slow_input_does_not)
+{
+	struct pcim m;
+	uint64_t now = 10000;
+	unsigned raised = 0;
+
+	pcim_init(&m);
+	REQUIRE(pcim_set(&m, PCIM_ADAPTIVE, 500) == 0);
+	/* Slow input (a batch every 5 ms), guest always caught up: every PCI at once. */
+	for (unsigned i = 0; i < 10; i++, now += 5000)
+		raised += pcim_batch(&m, true, now);
+	CHECK_EQ(raised, 10);
+	CHECK(!m.owed);
+	/* Fast input (every 20 us): after the average catches up, a caught-up guest's
+	 * PCI waits PCIM_COALESCE_US for the batches behind it. */
+	raised = 0;
+	for (unsigned i = 0; i < 100; i++, now += 20) {
+		raised += pcim_batch(&m, true, now);
+		raised += pcim_poll(&m, false, now);
+	}
+	if (getenv("CPNET_TEST_VERBOSE"))
+		fprintf(stderr, "raised %u coalesced %llu at_once %llu\n", raised,
+			(unsigned long long)m.st.coalesced, (unsigned long long)m.st.at_once);
+	CHECK(raised < 20);
+	CHECK(m.coalescing);
+	CHECK(m.st.coalesced > 80);
+	/* An owed PCI of fast input is due within PCIM_COALESCE_US, not the hold-off. */
+	CHECK(m.owed);
+	CHECK(pcim_due(&m) <= now + PCIM_COALESCE_US);
+	/* Input stops: the owed PCI comes when due, and the next slow batch is prompt. */
+	CHECK(pcim_poll(&m, false, now + PCIM_COALESCE_US));
+	now += 20000;
+	CHECK(pcim_batch(&m, true, now));
+	now += 20000;
+	CHECK(pcim_batch(&m, true, now));
+	CHECK(!m.coalescing);
 }
