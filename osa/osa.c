@@ -1392,11 +1392,15 @@ static unsigned put_nic(void *ctx, const struct pframe *f, unsigned n, bool *ful
 	return used;
 }
 
-/* One round of the rings into the NIC; its input buffer primed at the end. */
-static void rx_drain(struct osa *o)
+/* Up to max frames of the rings into the NIC, its input buffer primed at the end.
+ * Returns the frames consumed. */
+static unsigned rx_drain(struct osa *o, unsigned max)
 {
-	if (o->rx.waiting && rxr_drain(&o->rx, put_nic, o))
+	unsigned n = o->rx.waiting && max ? rxr_drain(&o->rx, max, put_nic, o) : 0;
+
+	if (n)
 		nic_rx_push(&o->nic);
+	return n;
 }
 
 int osa_poll(struct osa *o, unsigned budget)
@@ -1405,13 +1409,14 @@ int osa_poll(struct osa *o, unsigned budget)
 	uint16_t ids[OSA_RX_BATCH];
 	int lens[OSA_RX_BATCH];
 	uint64_t now = now_ms(o);
-	unsigned got = 0;
+	unsigned got = 0, left = budget, limit = budget * OSA_READ_AHEAD;
+	bool quiet = false;
 	int err = 0;
 
 	osa_timer(o, now);
-	rx_drain(o);			/* what waited for input buffers goes first */
-	while (got < budget && !err) {
-		unsigned k, batch = budget - got;
+	left -= rx_drain(o, left);	/* what waited for input buffers goes first */
+	while (got < limit && !err) {
+		unsigned k, batch = limit - got;
 		int n;
 
 		if (batch > OSA_RX_BATCH)
@@ -1443,10 +1448,16 @@ int osa_poll(struct osa *o, unsigned budget)
 			else if (!rxr_queue(&o->rx, ids[k], key.family ? &key : NULL, (uint32_t)lens[k]))
 				rx_drop(o, OSA_D_RING);
 		}
-		rx_drain(o);
-		if (n < (int)batch || !batch)
+		left -= rx_drain(o, left);
+		if (n < (int)batch || !batch) {
+			quiet = true;
 			break;
+		}
 	}
+	/* Reading ahead of delivery only while the wire is busy: once it is quiet (or
+	 * failed), nothing is kept waiting that the NIC could take now. */
+	if (quiet || err)
+		rx_drain(o, UINT32_MAX);
 	return err && !got ? err : (int)got;
 }
 

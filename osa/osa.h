@@ -38,6 +38,7 @@
  */
 
 #define OSA_RX_BATCH 32u		/* frames read from the wire per delivery batch */
+#define OSA_READ_AHEAD 4u		/* osa_poll reads up to this times its budget */
 #define OSA_TX_BATCH 32u		/* frames handed to the wire per send batch */
 #define OSA_TX_HDR 32u			/* room for a link header the OSA builds */
 #define OSA_ARPQ 16u			/* packets that may wait for ARP/ND resolution */
@@ -165,10 +166,12 @@ void osa_destroy(struct osa *o);
 
 /* Descriptor to poll for readability (-1: the wire has none, poll periodically). */
 int osa_wire_fd(const struct osa *o);
-/* Read up to `budget` frames from the wire into the receive rings and hand the rings'
- * frames to the NIC as its input buffers allow (what waited first); run due ARP/ND and
- * ring-binding timers.  Returns frames read (>= 0), or -ENETDOWN when the wire failed
- * (see check_link). */
+/* Read the wire into the receive rings and hand the rings' frames to the NIC as its
+ * input buffers allow (what waited first); run due ARP/ND and ring-binding timers.
+ * While the wire keeps frames coming, up to OSA_READ_AHEAD * budget are read and
+ * `budget` handed on (a flood overflows its own ring, not the device's queue); once the
+ * wire is empty, everything the NIC takes.  Returns frames read (>= 0), or -ENETDOWN
+ * when the wire failed (see check_link). */
 int osa_poll(struct osa *o, unsigned budget);
 /* Ask the wire for its link state; on a change set the NIC's link (the driver sees
  * STOPLAN / STARTLAN) and call cfg.link_cb.  Returns 1 up, 0 down. */

@@ -223,12 +223,12 @@ static void next_turn(struct rxr *r, struct rxr_ring *g)
 	r->cur = (r->cur + 1) % r->nrings;
 }
 
-unsigned rxr_drain(struct rxr *r, rxr_put_fn put, void *ctx)
+unsigned rxr_drain(struct rxr *r, unsigned max, rxr_put_fn put, void *ctx)
 {
 	struct pframe pf[RXR_BATCH];
 	unsigned total = 0;
 
-	while (r->waiting) {
+	while (r->waiting && total < max) {
 		struct rxr_ring *g = &r->rings[r->cur];
 		unsigned k = 0, used;
 		uint32_t bytes = 0;
@@ -242,7 +242,7 @@ unsigned rxr_drain(struct rxr *r, rxr_put_fn put, void *ctx)
 			g->deficit += r->quantum;
 			g->in_turn = true;
 		}
-		while (k < RXR_BATCH && k < g->n) {
+		while (k < RXR_BATCH && k < g->n && total + k < max) {
 			const struct rxr_slot *s = &r->slots[g->q[(g->head + k) % RXR_FRAMES]];
 
 			if (bytes + s->wire_len > g->deficit)
@@ -269,7 +269,7 @@ unsigned rxr_drain(struct rxr *r, rxr_put_fn put, void *ctx)
 			rxr_put_slot(r, id);
 		}
 		total += used;
-		if (full || used < k)
+		if (full || used < k || total == max)
 			break;		/* no room: this ring resumes its turn next time */
 		if (!g->n || r->slots[g->q[g->head]].wire_len > g->deficit)
 			next_turn(r, g);

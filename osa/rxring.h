@@ -143,11 +143,12 @@ static inline struct rxr_slot *rxr_slot(struct rxr *r, uint16_t id) { return &r-
  * false: dropped and counted on its ring (the slot is back in the pool). */
 bool rxr_queue(struct rxr *r, uint16_t id, const struct rxr_key *key, uint32_t wire_len);
 
-/* Hand the queued frames over by deficit round robin.  put() takes frames in order
- * and returns how many it consumed, setting *full when it stopped for lack of room.
- * Returns frames consumed. */
+/* Hand up to max queued frames over by deficit round robin.  put() takes frames in
+ * order and returns how many it consumed, setting *full when it stopped for lack of
+ * room; the ring it stopped in (or at max) resumes its turn next time.  Returns frames
+ * consumed. */
 typedef unsigned (*rxr_put_fn)(void *ctx, const struct pframe *f, unsigned n, bool *full);
-unsigned rxr_drain(struct rxr *r, rxr_put_fn put, void *ctx);
+unsigned rxr_drain(struct rxr *r, unsigned max, rxr_put_fn put, void *ctx);
 /* Drop every queued frame (the NIC went away); returns how many. */
 unsigned rxr_flush(struct rxr *r);
 /* Loads and binding; called once per timer period. */

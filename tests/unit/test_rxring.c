@@ -90,7 +90,7 @@ TEST(rxring_binding_follows_load_with_hysteresis)
 	CHECK_EQ(r->rings[RXR_HW0].n, 40);
 	CHECK_EQ(r->rings[RXR_HW0].dest, r->last);
 	s->room = 1000;
-	CHECK_EQ(rxr_drain(r, sink_put, s), 41);
+	CHECK_EQ(rxr_drain(r, UINT32_MAX, sink_put, s), 41);
 	/* Each destination's frames in the order they came. */
 	for (unsigned k = 0, nb = 0; k < s->n; k++)
 		if (s->who[k] == 2)
@@ -102,7 +102,7 @@ TEST(rxring_binding_follows_load_with_hysteresis)
 		for (unsigned k = 0; k < 40; k++)
 			CHECK(put_one(r, &b, 100, 0));
 		s->room = 1000;
-		rxr_drain(r, sink_put, s);
+		rxr_drain(r, UINT32_MAX, sink_put, s);
 		rxr_tick(r);
 	}
 	CHECK_EQ(ring_of(r, &b), (int)RXR_HW0);
@@ -112,7 +112,7 @@ TEST(rxring_binding_follows_load_with_hysteresis)
 		for (unsigned k = 0; k < 100; k++)
 			CHECK(put_one(r, &c, 100, 0));
 		s->room = 1000;
-		rxr_drain(r, sink_put, s);
+		rxr_drain(r, UINT32_MAX, sink_put, s);
 		rxr_tick(r);
 	}
 	CHECK_EQ(ring_of(r, &c), (int)RXR_HW0);
@@ -136,7 +136,7 @@ TEST(rxring_binding_follows_load_with_hysteresis)
 		CHECK(ring_of(r, &a) <= (int)RXR_HW0);
 		CHECK(ring_of(r, &c) <= (int)RXR_HW0);
 		s->room = 1000;
-		CHECK_EQ(rxr_drain(r, sink_put, s), before + 5);
+		CHECK_EQ(rxr_drain(r, UINT32_MAX, sink_put, s), before + 5);
 	}
 	rxr_free(r);
 	free(r);
@@ -175,7 +175,7 @@ TEST(rxring_bounds_drop_on_the_full_ring_only)
 	 * jumbo frame of B a turn, two turns. */
 	CHECK_EQ(r->quantum, 9216);
 	s->room = 131;
-	rxr_drain(r, sink_put, s);
+	rxr_drain(r, UINT32_MAX, sink_put, s);
 	{
 		unsigned na = 0, nb = 0, nd = 0;
 
