@@ -38,7 +38,7 @@
  */
 
 #define OSA_RX_BATCH 32u		/* frames read from the wire per delivery batch */
-#define OSA_READ_AHEAD 16u		/* osa_poll reads up to this times its budget */
+#define OSA_READ_AHEAD 2u		/* osa_poll reads up to this times its budget */
 #define OSA_TX_BATCH 32u		/* frames handed to the wire per send batch */
 #define OSA_TX_HDR 32u			/* room for a link header the OSA builds */
 #define OSA_ARPQ 16u			/* packets that may wait for ARP/ND resolution */

@@ -41,8 +41,8 @@
 #define RXR_HW_DEFAULT 4u		/* hardware rings when RDEVICE names none */
 #define RXR_HW_MAX 16u			/* RDEVICE ... RINGS 1-16 */
 #define RXR_SW_RINGS 4u			/* software rings the unbound destinations share */
-#define RXR_FRAMES 128u			/* frames one ring holds */
-#define RXR_BYTES (256u * 1024u)	/* bytes one ring holds */
+#define RXR_FRAMES 512u			/* frames one ring holds */
+#define RXR_BYTES (1024u * 1024u)	/* bytes one ring holds */
 #define RXR_DESTS 64u			/* destinations tracked */
 #define RXR_HYST 2u			/* a challenger needs this times the bound load ... */
 #define RXR_BIND_MIN 8u			/* ... plus this many frames per period */
