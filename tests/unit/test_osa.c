@@ -1736,3 +1736,41 @@ TEST(osa_rings_l2_flood_to_one_mac_does_not_starve_another)
 {
 	flood_layer(t, 2);
 }
+
+/* The destination of a layer-3 frame is its IP address with its VLAN: an IPv6 echo to
+ * the guest's address has a destination of its own beside the IPv4 one, each on a
+ * hardware ring; a multicast packet goes to the DEFAULT ring. */
+TEST(osa_rings_l3_ipv6_and_ipv4_are_destinations_of_their_own)
+{
+	struct rig *r = calloc(1, sizeof(*r));
+	uint8_t f[256], b[32] = { 128, 0, 0, 0, 0, 9, 0, 1, 'a', 'b', 'c', 'd' };
+	static uint8_t pay[64];
+	const struct rxr *x;
+	int d4 = -1, d6 = -1;
+
+	REQUIRE(r);
+	REQUIRE(rig_up6(t, r) == 0);
+	x = &r->o.rx;
+	inject(r, f, mk_icmp6(f, osa_mac, far_mac, far6, g6, 64, b, 12));
+	inject(r, f, mk_echo4(f, osa_mac, far_mac, far_ip, g_ip, 8, 1, 1, pay, 16, 0));
+	inject(r, f, mk_icmp6(f, (const uint8_t[6]){ 0x33, 0x33, 0, 0, 0, 1 }, far_mac, far6,
+			      all_nodes, 64, b, 12));
+	CHECK_EQ(r->o.st.rx_delivered, 3);
+	for (unsigned d = 0; d < RXR_DESTS; d++) {
+		if (!x->dest[d].used)
+			continue;
+		if (x->dest[d].key.family == '6' && !memcmp(x->dest[d].key.addr, g6, 16))
+			d6 = (int)d;
+		if (x->dest[d].key.family == '4' && !memcmp(x->dest[d].key.addr, g_ip, 4))
+			d4 = (int)d;
+	}
+	REQUIRE(d4 >= 0 && d6 >= 0);
+	CHECK(x->dest[d6].ring >= RXR_HW0 && x->dest[d4].ring >= RXR_HW0);
+	CHECK(x->dest[d6].ring != x->dest[d4].ring);
+	CHECK_EQ(x->dest[d6].frames, 1);
+	CHECK_EQ(x->dest[d4].frames, 1);
+	CHECK_EQ(x->dest[d4].key.vlan, 0);
+	CHECK_EQ(x->rings[0].frames, 1);		/* all-nodes: the DEFAULT ring */
+	rig_down(r);
+	free(r);
+}
