@@ -38,7 +38,7 @@ static const struct cmd_def query_sub[] = {
 	{ "LAN", 3, "BG", cmd_query_lan, 0, 4, "QUERY LAN [name] [OWNERID userid] [DETAILS|ACCESSLIST]" },
 	{ "NAMES", 3, "BEG", cmd_query_names, 0, 0, "QUERY NAMES" },
 	{ "NIC", 3, "BG", cmd_query_nic, 0, 2, "QUERY NIC [vdev|ALL] [DETAILS]" },
-	{ "OSA", 3, "B", cmd_query_osa, 0, 1, "QUERY OSA [ALL]  (the real OSA-Express devices of RDEVICE)" },
+	{ "OSA", 3, "B", cmd_query_osa, 0, 2, "QUERY OSA [ALL] [DETAILS]  (the real OSA-Express devices of RDEVICE; DETAILS: their receive rings)" },
 	{ "TRACE", 2, "B", cmd_query_trace, 0, 0, "QUERY TRACE  (the LAN traces of TRACE START)" },
 	{ "VIRTUAL", 1, "G", cmd_query_virtual, 1, 2, "QUERY VIRTUAL NIC|OSA [DETAILS]" },
 	{ "VMLAN", 5, "BG", cmd_query_vmlan, 0, 0, "QUERY VMLAN" },

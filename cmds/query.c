@@ -623,14 +623,66 @@ int cmd_query_controller(struct cmd_ctx *c, char **argv, unsigned argc)
 	return 0;
 }
 
-/* QUERY OSA: the real OSA-Express devices (RDEVICE) and who they are attached to:
- * "OSA  0A00 ATTACHED TO DTCVSW2  0600 DEVTYPE OSA CHPID 0A OSD". */
+/* QUERY OSA DETAILS: an OSA's classified receive rings (osa/rxring.h, doc/rings.md):
+ * one line a ring in use (kind, bound destination, counters), one line a destination. */
+static void osa_rings_out(const struct up_osa *d, struct out *o)
+{
+	const struct rxr *r = &d->osa->rx;
+	char a[48];
+
+	out_line(o, "     %04X RX RINGS: HARDWARE %u SOFTWARE %u QUANTUM %u BINDS %" PRIu64
+		 " REBINDS %" PRIu64 " UNTRACKED %" PRIu64, d->rdev + 2, r->nhw, RXR_SW_RINGS,
+		 r->quantum, r->st.binds, r->st.rebinds, r->st.untracked);
+	for (unsigned i = 0; i < r->nrings; i++) {
+		const struct rxr_ring *g = &r->rings[i];
+		char bound[64];
+
+		if (g->kind == RXR_DEFAULT) {
+			snprintf(bound, sizeof(bound), "BROADCAST/MULTICAST");
+		} else if (g->kind == RXR_SOFTWARE) {
+			unsigned n = 0;
+
+			for (unsigned k = 0; k < RXR_DESTS; k++)
+				n += r->dest[k].used && r->dest[k].ring == i;
+			snprintf(bound, sizeof(bound), "SHARED BY %u", n);
+		} else if (g->dest == RXR_NONE) {
+			snprintf(bound, sizeof(bound), "NONE");
+		} else {
+			rxr_key_text(&r->dest[g->dest].key, a, sizeof(a));
+			snprintf(bound, sizeof(bound), "%s VLAN %u", a, r->dest[g->dest].key.vlan);
+		}
+		out_line(o, "     %04X RING %02u %-8s BOUND %-28s FRAMES %" PRIu64 " BYTES %" PRIu64
+			 " QUEUED %u DROPS %" PRIu64 " (FRAMES %" PRIu64 " BYTES %" PRIu64 ")",
+			 d->rdev + 2, i, rxr_kind_name((enum rxr_kind)g->kind), bound, g->frames,
+			 g->fbytes, g->n, g->drops[RXR_D_FRAMES] + g->drops[RXR_D_BYTES],
+			 g->drops[RXR_D_FRAMES], g->drops[RXR_D_BYTES]);
+	}
+	for (unsigned k = 0; k < RXR_DESTS; k++) {
+		const struct rxr_dest *e = &r->dest[k];
+
+		if (!e->used)
+			continue;
+		rxr_key_text(&e->key, a, sizeof(a));
+		out_line(o, "     %04X DEST %s VLAN %u RING %02u LOAD %u FRAMES %" PRIu64 " BYTES %" PRIu64
+			 " DROPS %" PRIu64, d->rdev + 2, a, e->key.vlan, e->ring, e->load, e->frames,
+			 e->bytes, e->drops);
+	}
+}
+
+/* QUERY OSA [ALL] [DETAILS]: the real OSA-Express devices (RDEVICE) and who they are
+ * attached to: "OSA  0A00 ATTACHED TO DTCVSW2  0600 DEVTYPE OSA CHPID 0A OSD"; DETAILS
+ * adds each open OSA's receive rings. */
 int cmd_query_osa(struct cmd_ctx *c, char **argv, unsigned argc)
 {
 	struct uplinks *u = c->cp->up;
+	bool details = false;
 
-	(void)argv;
-	(void)argc;
+	for (unsigned i = 0; i < argc; i++) {
+		if (kw_abbrev(argv[i], "DETAILS", 3))
+			details = true;
+		else if (!kw_abbrev(argv[i], "ALL", 3))
+			return out_msg(c->o, MSG_INV_OPTION, out_tok(argv[i]));
+	}
 	if (!u || !u->nosas)
 		return out_msg(c->o, MSG_NONE_DEFINED, "OSA");
 	for (unsigned k = 0; k < u->nosas; k++) {
@@ -649,6 +701,8 @@ int cmd_query_osa(struct cmd_ctx *c, char **argv, unsigned argc)
 					 d->rdev + j, !d->osa ? "OFFLINE" : d->link ? "FREE" : "NOT READY",
 					 d->chpid, d->portno);
 		}
+		if (details && d->osa)
+			osa_rings_out(d, c->o);
 	}
 	return 0;
 }

@@ -258,10 +258,11 @@ static int parse_mac6(const char *s, uint8_t mac[6])
 	return 0;
 }
 
-/* RDEVICE rdev[-rdev] TYPE OSA [PORT n] [BACKEND TAP|MEM name] [MAC mac] [CHPID xx]:
- * each group of three devices (read, write, data) is one OSA-Express port (PORT 0 or 1
- * of a two-port CHPID: the wire is that port); a range of 3n devices makes n of them,
- * "%d" in the name numbering their wires 0..n-1. */
+/* RDEVICE rdev[-rdev] TYPE OSA [PORT n] [BACKEND TAP|MEM name] [MAC mac] [CHPID xx]
+ * [RINGS n]: each group of three devices (read, write, data) is one OSA-Express port
+ * (PORT 0 or 1 of a two-port CHPID: the wire is that port); a range of 3n devices makes
+ * n of them, "%d" in the name numbering their wires 0..n-1; RINGS: its hardware receive
+ * rings (osa/rxring.h). */
 static int st_rdevice(struct cp *cp, struct toks *t, unsigned line, struct out *o)
 {
 	unsigned long a, b, x;
@@ -270,7 +271,7 @@ static int st_rdevice(struct cp *cp, struct toks *t, unsigned line, struct out *
 	uint8_t mac[6];
 	bool has_mac = false;
 	int chpid = -1;
-	unsigned long portno = 0;
+	unsigned long portno = 0, rings = RXR_HW_DEFAULT;
 	unsigned nosa;
 
 	if (t->n < 2)
@@ -320,6 +321,13 @@ static int st_rdevice(struct cp *cp, struct toks *t, unsigned line, struct out *
 				return out_msg(o, MSG_INV_OPERAND, out_tok(t->v[i]));
 			if (parse_dec(t->v[i], OSA_PORT_MAX, &portno) < 0)
 				return out_msg(o, MSG_OUT_OF_RANGE, out_tok(t->v[i]), "PORT", "0-1");
+		} else if (kw_abbrev(t->v[i], "RINGS", 5)) {
+			if (i + 1 >= t->n)
+				return out_msg(o, MSG_OPTION_NEEDS, "RINGS");
+			if (parse_dec(t->v[++i], 0xFFFFFFFFul, &rings) == -EINVAL)
+				return out_msg(o, MSG_INV_OPERAND, out_tok(t->v[i]));
+			if (parse_dec(t->v[i], RXR_HW_MAX, &rings) < 0 || rings < 1)
+				return out_msg(o, MSG_OUT_OF_RANGE, out_tok(t->v[i]), "RINGS", "1-16");
 		} else if (kw_abbrev(t->v[i], "CHPID", 5)) {
 			if (i + 1 >= t->n)
 				return out_msg(o, MSG_OPTION_NEEDS, "CHPID");
@@ -343,6 +351,7 @@ static int st_rdevice(struct cp *cp, struct toks *t, unsigned line, struct out *
 	cp->rdevs[cp->nrdevs].rdev = (uint16_t)a;
 	cp->rdevs[cp->nrdevs].count = (unsigned)(b - a + 1);
 	cp->rdevs[cp->nrdevs].line = line;
+	cp->rdevs[cp->nrdevs].rings = (unsigned)rings;
 	if (cp->rdev_hook)
 		return cp->rdev_hook(cp, &cp->rdevs[cp->nrdevs++]);
 	cp->nrdevs++;
@@ -366,6 +375,7 @@ static int st_rdevice(struct cp *cp, struct toks *t, unsigned line, struct out *
 			return out_msg(o, MSG_DEV_EXISTS, rd);
 		if (rc < 0)
 			return out_msg(o, MSG_OUT_OF_RANGE, rd, "RDEVICE", "32 OSAs");
+		uplink_set_rings(uplink_find_osa(cp->up, rdev), (unsigned)rings);
 		if (err < 0) {
 			/* Not an error of the file: e.g. no TAP without root.  The device
 			 * stays not ready; the VSWITCH works locally (see doc/uplink.md). */

@@ -84,6 +84,7 @@ struct cp_rdev {
 	uint16_t rdev;
 	unsigned count;
 	unsigned line;
+	unsigned rings;			/* RINGS n: hardware receive rings of each OSA */
 };
 
 struct uplinks;

@@ -102,6 +102,7 @@ static int open_osa(struct uplinks *u, struct up_osa *d)
 	cfg.portno = d->portno;
 	if (d->has_mac)
 		memcpy(cfg.mac, d->mac, 6);
+	cfg.rings = d->rings;
 	cfg.clock_ms = u->clock_ms;
 	cfg.clock_ctx = u->clock_ctx;
 	rc = osa_create(o, &cfg, cls, d->wname);
@@ -159,6 +160,15 @@ int uplink_add_osa(struct uplinks *u, uint16_t rdev, uint8_t chpid, uint8_t port
 			*open_err = rc;
 	}
 	return 0;
+}
+
+void uplink_set_rings(struct up_osa *d, unsigned rings)
+{
+	if (!d)
+		return;
+	d->rings = rings;
+	if (d->osa)
+		osa_set_rings(d->osa, rings);
 }
 
 uint64_t uplink_osa_rx_drops(const struct up_osa *d)

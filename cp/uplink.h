@@ -57,6 +57,7 @@ struct up_osa {
 	char wname[16];
 	uint8_t mac[6];
 	bool has_mac;
+	unsigned rings;			/* RDEVICE ... RINGS n (0: the OSA's default) */
 	struct osa *osa;		/* NULL: the wire could not be opened (retried) */
 	int open_err;
 	bool link;			/* last osa_check_link result */
@@ -137,6 +138,8 @@ int uplink_add_osa(struct uplinks *u, uint16_t rdev, uint8_t chpid, uint8_t port
 		   const char *backend,
 		   const char *wname, const uint8_t *mac, unsigned line, int *open_err);
 struct up_osa *uplink_find_osa(struct uplinks *u, uint16_t rdev);
+/* RDEVICE ... RINGS n (validated by the caller): now and whenever the wire reopens. */
+void uplink_set_rings(struct up_osa *d, unsigned rings);
 struct up_sw *uplink_find_sw(struct uplinks *u, const struct lanbk *lan);
 
 /* Drive everything: messages from controllers, controllers' runs, link checks,

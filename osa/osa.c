@@ -1164,9 +1164,10 @@ bad:
 	return false;
 }
 
-/* Layer 3: returns true when pf describes a packet for the NIC. */
+/* Layer 3: returns true when pf describes a packet for the NIC; a unicast one's
+ * destination (IP + VLAN) in *key, else key->family 0 (the DEFAULT ring). */
 static bool rx_l3(struct osa *o, const uint8_t *fr, uint32_t len, struct pframe *pf,
-		  struct qdio_span *sp, uint64_t now)
+		  struct qdio_span *sp, struct rxr_key *key, uint64_t now)
 {
 	uint32_t hl = ETH_HLEN, il, dst;
 	uint16_t et = be_get16(fr + 12), vlan = 0;
@@ -1203,6 +1204,8 @@ static bool rx_l3(struct osa *o, const uint8_t *fr, uint32_t len, struct pframe 
 		memset(pf, 0, sizeof(*pf));
 		if (find_ip4(o, dst) >= 0) {
 			pf->cast = PF_UNICAST;
+			key->family = '4';
+			memcpy(key->addr, ip + 16, 4);
 		} else if (dst == IP4_BCAST || directed_bcast(o, dst)) {
 			pf->cast = PF_BROADCAST;
 		} else if ((dst >> 28) == 0xE) {
@@ -1247,6 +1250,8 @@ static bool rx_l3(struct osa *o, const uint8_t *fr, uint32_t len, struct pframe 
 			pf->cast = PF_MULTICAST;
 		} else if (find_ip6(o, d6) >= 0) {
 			pf->cast = PF_UNICAST;
+			key->family = '6';
+			memcpy(key->addr, d6, 16);
 		} else {
 			rx_drop(o, OSA_D_NOT_MINE);
 			return false;
@@ -1270,17 +1275,18 @@ static bool rx_l3(struct osa *o, const uint8_t *fr, uint32_t len, struct pframe 
 	pf->spans = sp;
 	pf->nspans = 1;
 	pf->vlan = vlan;
+	key->vlan = vlan;
 	return true;
 }
 
+/* Layer 2: as rx_l3; a unicast frame's destination is its MAC + VLAN. */
 static bool rx_l2(struct osa *o, const uint8_t *fr, uint32_t len, struct pframe *pf,
-		  struct qdio_span *sp)
+		  struct qdio_span *sp, struct rxr_key *key)
 {
+	uint16_t vid = 0;
 	uint8_t cast;
 
 	if (be_get16(fr + 12) == ET_VLAN) {
-		uint16_t vid;
-
 		if (len < ETH_HLEN + VLAN_HLEN) {
 			rx_drop(o, OSA_D_RUNT);
 			return false;
@@ -1305,6 +1311,9 @@ static bool rx_l2(struct osa *o, const uint8_t *fr, uint32_t len, struct pframe 
 			return false;
 		}
 		cast = PF_UNICAST;
+		key->family = 'M';
+		memcpy(key->addr, fr, 6);
+		key->vlan = vid;
 	}
 	memset(pf, 0, sizeof(*pf));
 	sp->ptr = fr;
@@ -1317,9 +1326,12 @@ static bool rx_l2(struct osa *o, const uint8_t *fr, uint32_t len, struct pframe 
 	return true;
 }
 
+/* Filter and classify one frame from the wire: true when it is for the NIC, pf and
+ * sp describing it and *key its destination (family 0: the DEFAULT ring). */
 static bool classify(struct osa *o, const uint8_t *fr, uint32_t len, struct pframe *pf,
-		     struct qdio_span *sp, uint64_t now)
+		     struct qdio_span *sp, struct rxr_key *key, uint64_t now)
 {
+	memset(key, 0, sizeof(*key));
 	if (len < ETH_HLEN) {
 		rx_drop(o, OSA_D_RUNT);
 		return false;
@@ -1328,7 +1340,7 @@ static bool classify(struct osa *o, const uint8_t *fr, uint32_t len, struct pfra
 		rx_drop(o, OSA_D_DOWN);
 		return false;
 	}
-	return o->layer == 2 ? rx_l2(o, fr, len, pf, sp) : rx_l3(o, fr, len, pf, sp, now);
+	return o->layer == 2 ? rx_l2(o, fr, len, pf, sp, key) : rx_l3(o, fr, len, pf, sp, key, now);
 }
 
 /* Retries and give-ups of one cache's unresolved entries. */
@@ -1355,6 +1367,7 @@ static void osa_timer(struct osa *o, uint64_t now)
 	if (now < o->next_timer)
 		return;
 	o->next_timer = now + OSA_TIMER_MS;
+	rxr_tick(&o->rx);		/* ring binding follows the period's load */
 	resolve_timer(o, &o->arp, now);
 	resolve_timer(o, &o->nd, now);
 	/* Packets whose entry was evicted by others have nobody to wait for. */
@@ -1368,50 +1381,89 @@ static void osa_timer(struct osa *o, uint64_t now)
 	}
 }
 
+/* The NIC takes frames from the rings until its input buffers are full. */
+static unsigned put_nic(void *ctx, const struct pframe *f, unsigned n, bool *full)
+{
+	struct osa *o = ctx;
+	uint64_t before = o->nic.port.st.rx_packets;
+	unsigned used = nic_rx_fill(&o->nic, f, n, full);
+
+	o->st.rx_delivered += o->nic.port.st.rx_packets - before;
+	return used;
+}
+
+/* Up to max frames of the rings into the NIC, its input buffer primed at the end.
+ * Returns the frames consumed. */
+static unsigned rx_drain(struct osa *o, unsigned max)
+{
+	unsigned n = o->rx.waiting && max ? rxr_drain(&o->rx, max, put_nic, o) : 0;
+
+	if (n)
+		nic_rx_push(&o->nic);
+	return n;
+}
+
 int osa_poll(struct osa *o, unsigned budget)
 {
-	struct pframe pf[OSA_RX_BATCH];
-	struct qdio_span sp[OSA_RX_BATCH];
 	uint8_t *bufs[OSA_RX_BATCH];
+	uint16_t ids[OSA_RX_BATCH];
 	int lens[OSA_RX_BATCH];
 	uint64_t now = now_ms(o);
-	unsigned got = 0;
+	unsigned got = 0, left = budget, limit = budget * OSA_READ_AHEAD;
+	bool quiet = false;
 	int err = 0;
 
-	for (unsigned k = 0; k < OSA_RX_BATCH; k++)
-		bufs[k] = o->rxbuf + (size_t)k * WIRE_FRAME_MAX;
 	osa_timer(o, now);
-	while (got < budget && !err) {
-		unsigned nf = 0, k, batch = budget - got;
+	left -= rx_drain(o, left);	/* what waited for input buffers goes first */
+	while (got < limit && !err) {
+		unsigned k, batch = limit - got;
 		int n;
 
 		if (batch > OSA_RX_BATCH)
 			batch = OSA_RX_BATCH;
-		/* One batch from the wire (a TAP: one io_uring_enter), one delivery. */
-		n = wire_recv_batch(&o->wire, bufs, WIRE_FRAME_MAX, batch, lens);
-		if (n < 0) {
+		/* Straight into ring slots (the pool always has a read's worth: see
+		 * rxr_init), one batch from the wire (a TAP: one io_uring_enter). */
+		batch = rxr_take_slots(&o->rx, bufs, ids, batch);
+		n = batch ? wire_recv_batch(&o->wire, bufs, o->rx.slot_size, batch, lens) : 0;
+		if (n < 0)
 			err = n;
-			break;
-		}
-		for (k = 0; k < (unsigned)n; k++) {
-			if (lens[k] == -EAGAIN)
-				continue;	/* a slot the wire left empty */
+		for (k = 0; k < batch; k++) {
+			struct rxr_slot *s = rxr_slot(&o->rx, ids[k]);
+			struct rxr_key key;
+
+			if ((int)k >= n || lens[k] == -EAGAIN) {
+				rxr_put_slot(&o->rx, ids[k]);	/* a slot the wire left empty */
+				continue;
+			}
 			got++;
 			if (lens[k] < 0) {
 				rx_drop(o, OSA_D_TOOBIG);	/* lost by the wire already */
+				rxr_put_slot(&o->rx, ids[k]);
 				continue;
 			}
 			o->st.rx_frames++;
 			o->st.rx_bytes += (uint32_t)lens[k];
-			if (classify(o, bufs[k], (uint32_t)lens[k], &pf[nf], &sp[nf], now))
-				nf++;
+			if (!classify(o, bufs[k], (uint32_t)lens[k], &s->pf, &s->sp, &key, now))
+				rxr_put_slot(&o->rx, ids[k]);
+			else if (!rxr_queue(&o->rx, ids[k], key.family ? &key : NULL, (uint32_t)lens[k]))
+				rx_drop(o, OSA_D_RING);
 		}
-		if (nf)
-			o->st.rx_delivered += port_deliver(&o->nic.port, pf, nf);
-		if ((unsigned)n < batch)
+		left -= rx_drain(o, left);
+		if (n < (int)batch || !batch) {
+			quiet = true;
 			break;
+		}
 	}
+	/* Reading ahead of delivery only while the wire is busy: once it is quiet (or
+	 * failed), nothing is kept waiting that the NIC could take now. */
+	if (quiet || err)
+		rx_drain(o, UINT32_MAX);
 	return err && !got ? err : (int)got;
+}
+
+int osa_set_rings(struct osa *o, unsigned n)
+{
+	return rxr_set_hw(&o->rx, n);
 }
 
 /* ---- link -------------------------------------------------------------------------- */
@@ -1466,14 +1518,11 @@ int osa_create(struct osa *o, const struct osa_cfg *cfg, const struct wire_class
 		o->mac[4] = (uint8_t)(cfg->rdev >> 8);
 		o->mac[5] = (uint8_t)cfg->rdev;
 	}
-	o->rxbuf = malloc((size_t)OSA_RX_BATCH * WIRE_FRAME_MAX);
-	if (!o->rxbuf)
-		return -ENOMEM;
+	if (cfg->rings > RXR_HW_MAX)
+		return -EINVAL;
 	o->qbuf = malloc((size_t)OSA_ARPQ * WIRE_FRAME_MAX);
-	if (!o->qbuf) {
-		rc = -ENOMEM;
-		goto free_rx;
-	}
+	if (!o->qbuf)
+		return -ENOMEM;
 	o->txb = calloc(1, sizeof(*o->txb));
 	if (!o->txb) {
 		rc = -ENOMEM;
@@ -1487,6 +1536,11 @@ int osa_create(struct osa *o, const struct osa_cfg *cfg, const struct wire_class
 	if (mtu > WIRE_FRAME_MAX - ETH_HLEN - VLAN_HLEN)
 		mtu = WIRE_FRAME_MAX - ETH_HLEN - VLAN_HLEN;
 	o->mtu = mtu;
+	/* A slot holds the largest frame of this wire (tagged), cache-line rounded. */
+	rc = rxr_init(&o->rx, cfg->rings ? cfg->rings : RXR_HW_DEFAULT,
+		      (mtu + ETH_HLEN + VLAN_HLEN + 63u) & ~63u);
+	if (rc < 0)
+		goto close_wire;
 
 	memset(&nc, 0, sizeof(nc));
 	nc.base_devno = cfg->rdev;
@@ -1501,7 +1555,7 @@ int osa_create(struct osa *o, const struct osa_cfg *cfg, const struct wire_class
 	snprintf(nc.owner, sizeof(nc.owner), "SYSTEM");
 	rc = nic_create(&o->nic, &nc);
 	if (rc < 0)
-		goto close_wire;
+		goto free_rings;
 	o->nic.port.ops = &osa_port_ops;
 	o->nic.port.peer = o;
 	snprintf(o->nic.port.name, sizeof(o->nic.port.name), "OSA %04X %.14s", cfg->rdev,
@@ -1513,14 +1567,14 @@ int osa_create(struct osa *o, const struct osa_cfg *cfg, const struct wire_class
 	nic_set_link(&o->nic, o->link_up);
 	return 0;
 
+free_rings:
+	rxr_free(&o->rx);
 close_wire:
 	wire_close(&o->wire);
 free_tx:
 	free(o->txb);
 free_q:
 	free(o->qbuf);
-free_rx:
-	free(o->rxbuf);
 	memset(o, 0, sizeof(*o));
 	o->wire.fd = -1;
 	return rc;
@@ -1528,13 +1582,13 @@ free_rx:
 
 void osa_destroy(struct osa *o)
 {
-	if (!o->rxbuf)
+	if (!o->qbuf)
 		return;
 	nic_destroy(&o->nic);
 	wire_close(&o->wire);
+	rxr_free(&o->rx);
 	free(o->txb);
 	free(o->qbuf);
-	free(o->rxbuf);
 	free(o->ofl_buf);
 	memset(o, 0, sizeof(*o));
 	o->wire.fd = -1;
@@ -1564,6 +1618,7 @@ const char *osa_drop_name(enum osa_drop why)
 		[OSA_D_ARP_FAIL] = "next hop unresolved",
 		[OSA_D_WIRE] = "wire busy or failed",
 		[OSA_D_BADND] = "malformed ND",
+		[OSA_D_RING] = "receive ring full",
 	};
 
 	return (unsigned)why < OSA_D_NR && names[why] ? names[why] : "?";

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "osa/arp.h"
+#include "osa/rxring.h"
 #include "osa/wire.h"
 #include "vnic/nic.h"
 
@@ -24,8 +25,10 @@
  * its own), and strips the Ethernet header from inbound IPv4 and IPv6.  Layer 2: frames pass as they are, inbound filtered by
  * the registered MACs (SETVMAC/SETGMAC), broadcast, or everything when promiscuous.
  *
- * Copy once: inbound, the wire reads a frame into one of OSA_RX_BATCH buffers that
- * become the spans the NIC copies into the input SBALs; outbound, the guest's spans
+ * Copy once: inbound, the wire reads a frame into a slot of the OSA's receive rings
+ * (osa/rxring.h: classified by destination, bounded per ring, handed to the NIC by
+ * deficit round robin when it has input buffers), and the slot becomes the span the
+ * NIC copies into an input SBAL; outbound, the guest's spans
  * go to the wire in one gather per frame, the frames of a port_tx batch in one
  * wire_send_batch (a TAP: one io_uring_enter) before port_tx returns.  Only a packet waiting for ARP/ND
  * and an outbound ND message whose options are rewritten are copied (into a bounded queue).  Nothing is allocated per frame.
@@ -35,6 +38,7 @@
  */
 
 #define OSA_RX_BATCH 32u		/* frames read from the wire per delivery batch */
+#define OSA_READ_AHEAD 2u		/* osa_poll reads up to this times its budget */
 #define OSA_TX_BATCH 32u		/* frames handed to the wire per send batch */
 #define OSA_TX_HDR 32u			/* room for a link header the OSA builds */
 #define OSA_ARPQ 16u			/* packets that may wait for ARP/ND resolution */
@@ -58,12 +62,13 @@ enum osa_drop {
 	OSA_D_ARP_FAIL,		/* outbound: next hop did not answer ARP */
 	OSA_D_WIRE,		/* the wire refused the frame (busy / error) */
 	OSA_D_BADND,		/* malformed Neighbor Discovery message (RFC 4861 checks) */
+	OSA_D_RING,		/* its destination's receive ring was full (rxr_drop says why) */
 	OSA_D_NR
 };
 
 struct osa_stats {
 	uint64_t rx_frames, rx_bytes;	/* read from the wire */
-	uint64_t rx_delivered;		/* handed to the NIC */
+	uint64_t rx_delivered;		/* taken by the NIC (its input buffers) */
 	uint64_t tx_frames, tx_bytes;	/* written to the wire (ARP included) */
 	uint64_t arp_req_rx, arp_rep_rx, arp_req_tx, arp_rep_tx, arp_garp_tx;
 	uint64_t arp_queued, arp_released;	/* waiting for ARP or ND, both families */
@@ -89,6 +94,7 @@ struct osa_cfg {
 					 * IDX and ULP_ENABLE must name it */
 	uint8_t mac[6];			/* the port's MAC; all zero = 02:00:C9:<chpid>:<rdev> */
 	uint32_t arp_ttl_ms;		/* 0 = ARP_TTL_MS */
+	unsigned rings;			/* hardware receive rings, 0 = RXR_HW_DEFAULT */
 	/* Monotonic milliseconds; NULL = CLOCK_MONOTONIC (tests warp time). */
 	uint64_t (*clock_ms)(void *ctx);
 	void *clock_ctx;
@@ -144,7 +150,7 @@ struct osa {
 	uint8_t *qbuf;			/* OSA_ARPQ * WIRE_FRAME_MAX */
 	uint64_t next_timer;
 
-	uint8_t *rxbuf;			/* OSA_RX_BATCH * WIRE_FRAME_MAX */
+	struct rxr rx;			/* the classified receive rings (own the frames read) */
 	struct osa_txb *txb;		/* frames gathered for the next wire_send_batch */
 	struct osa_stats st;
 };
@@ -160,12 +166,19 @@ void osa_destroy(struct osa *o);
 
 /* Descriptor to poll for readability (-1: the wire has none, poll periodically). */
 int osa_wire_fd(const struct osa *o);
-/* Read up to `budget` frames from the wire and deliver them; run due ARP/ND timers.
- * Returns frames read (>= 0), or -ENETDOWN when the wire failed (see check_link). */
+/* Read the wire into the receive rings and hand the rings' frames to the NIC as its
+ * input buffers allow (what waited first); run due ARP/ND and ring-binding timers.
+ * While the wire keeps frames coming, up to OSA_READ_AHEAD * budget are read and
+ * `budget` handed on (a flood overflows its own ring, not the device's queue); once the
+ * wire is empty, everything the NIC takes.  Returns frames read (>= 0), or -ENETDOWN
+ * when the wire failed (see check_link). */
 int osa_poll(struct osa *o, unsigned budget);
 /* Ask the wire for its link state; on a change set the NIC's link (the driver sees
  * STOPLAN / STARTLAN) and call cfg.link_cb.  Returns 1 up, 0 down. */
 int osa_check_link(struct osa *o);
+
+/* RDEVICE ... RINGS n: hardware receive rings 1..RXR_HW_MAX.  0 or -EINVAL. */
+int osa_set_rings(struct osa *o, unsigned n);
 
 const char *osa_drop_name(enum osa_drop why);
 /* The NIC's devices (for attaching them to a channel subsystem). */

@@ -86,6 +86,7 @@ void nic_qdio_stop(struct nicbk *nic)
 	nic->qdio_established = false;
 	nic->nin = nic->nout = 0;
 	nic->pcim.owed = false;
+	nic->rx_round = false;
 }
 
 static void pci(struct nicbk *nic)
@@ -251,10 +252,11 @@ int nic_qdio_siga(struct nidbk *d, unsigned fc, uint32_t mask)
 	}
 }
 
-/* One frame into the input queue with its inbound header: true if it went in (else
- * counted as a drop). */
-static bool put_frame(struct nicbk *nic, struct qdio_queue *q, struct port *p,
-		      const struct pframe *f, bool verified)
+/* One frame into the input queue with its inbound header: 1 if it went in, 0 if it
+ * was dropped (counted), -EAGAIN when no input buffer was empty (counted as a drop
+ * unless `hold`: then the caller keeps the frame). */
+static int put_frame(struct nicbk *nic, struct qdio_queue *q, struct port *p,
+		     const struct pframe *f, bool verified, bool hold)
 {
 	uint8_t hb[QHDR_SIZE];
 	struct qhdr h;
@@ -262,23 +264,24 @@ static bool put_frame(struct nicbk *nic, struct qdio_queue *q, struct port *p,
 
 	if (qframe_inbound_hdr(f, nic->layer, verified, &h) < 0) {
 		port_count_drop(p, PD_BADFRAME, true, 1);
-		return false;
+		return 0;
 	}
 	if (f->len == 0 || f->len > QHDR_MAX_DATA) {
 		port_count_drop(p, PD_TOOBIG, true, 1);
-		return false;
+		return 0;
 	}
 	qhdr_encode(&h, hb, sizeof(hb));
 	rc = qdio_ad_in_put(q, hb, QHDR_SIZE, f->spans, f->nspans);
 	if (rc == -EAGAIN) {
-		port_count_drop(p, PD_NOBUF, true, 1);
-		return false;
+		if (!hold)
+			port_count_drop(p, PD_NOBUF, true, 1);
+		return -EAGAIN;
 	}
 	if (rc < 0) {
 		port_count_drop(p, PD_TOOBIG, true, 1);
-		return false;
+		return 0;
 	}
-	return true;
+	return 1;
 }
 
 struct rx_ctx {
@@ -292,7 +295,7 @@ static bool rx_emit(void *ctx, const struct pframe *f)
 {
 	struct rx_ctx *c = ctx;
 
-	return put_frame(c->nic, c->q, c->p, f, c->rx_csum);
+	return put_frame(c->nic, c->q, c->p, f, c->rx_csum, false) > 0;
 }
 
 static uint64_t mono_us(void)
@@ -308,29 +311,67 @@ static uint64_t now_us(struct nicbk *nic)
 	return nic->clock_us ? nic->clock_us(nic->clock_ctx) : mono_us();
 }
 
-/* Frames the port delivers: one qeth header each, into the input queue.  What the
- * sender left to the adapter is done here, for this receiver only: a guest with
- * inbound checksum on gets such frames marked verified and nothing computed. */
-unsigned nic_port_rx(void *owner, struct port *p, const struct pframe *f, unsigned n)
+/* End of a delivery round: prime the open input buffer and decide on the PCI
+ * (vnic/pcimod.h): had the guest reached the last buffer handed before this round?
+ * Looked at after priming, so a guest that went idle meanwhile is seen as idle. */
+static void rx_push(struct nicbk *nic)
 {
-	struct nicbk *nic = owner;
+	struct qdio_queue *q = &nic->inq[0];
+	bool had = nic->rx_had, round = nic->rx_round;
+
+	nic->rx_round = false;
+	if (!nic->qdio_active || nic->nin == 0)
+		return;
+	qdio_ad_in_flush(q);
+	if (qdio_ad_take_irq(q)) {
+		bool caught_up = !round || !had || qdio_ad_in_taken_buf(q, nic->rx_prev);
+
+		if (pcim_batch(&nic->pcim, caught_up, now_us(nic)))
+			pci(nic);
+	}
+}
+
+/* Frames into the input queue, one qeth header each.  What the sender left to the
+ * adapter is done here, for this receiver only: a guest with inbound checksum on gets
+ * such frames marked verified and nothing computed.  `hold`: stop at the first frame
+ * that finds no buffer (*full) without counting it.  Returns frames consumed; *took
+ * how many of them went in, *bytes theirs. */
+static unsigned rx_frames(struct nicbk *nic, struct port *p, const struct pframe *f, unsigned n,
+			  bool hold, bool *full, unsigned *took, uint64_t *bytes)
+{
 	struct qdio_queue *q = &nic->inq[0];
 	bool rx_csum = ((nic->offl4 | nic->offl6) & NIC_OFL_RXCSUM) != 0;
 	struct rx_ctx c = { nic, q, p, rx_csum };
-	unsigned took = 0;
-	bool had = q->ad_handed;
-	uint8_t prev = q->ad_last;
+	unsigned i;
 
-	if (!nic->qdio_active || !nic->lan_started || nic->nin == 0) {
-		port_count_drop(p, PD_DOWN, true, n);
-		return 0;
+	/* The first call of a round remembers where the guest's buffers stood. */
+	if (!nic->rx_round) {
+		nic->rx_round = true;
+		nic->rx_had = q->ad_handed;
+		nic->rx_prev = q->ad_last;
 	}
 
-	for (unsigned i = 0; i < n; i++) {
+	*took = 0;
+	*bytes = 0;
+	*full = false;
+	if (!nic->qdio_active || !nic->lan_started || nic->nin == 0) {
+		port_count_drop(p, PD_DOWN, true, n);
+		return n;
+	}
+	for (i = 0; i < n; i++) {
 		struct ofl_result r;
 
 		if (!ofl_needed(&f[i], rx_csum)) {
-			took += put_frame(nic, q, p, &f[i], rx_csum);
+			int rc = put_frame(nic, q, p, &f[i], rx_csum, hold);
+
+			if (rc == -EAGAIN && hold) {
+				*full = true;
+				break;
+			}
+			if (rc > 0) {
+				(*took)++;
+				*bytes += f[i].len;
+			}
 			continue;
 		}
 		ofl_finish(&f[i], rx_csum, &nic->ofl_buf, rx_emit, &c, &r);
@@ -338,19 +379,47 @@ unsigned nic_port_rx(void *owner, struct port *p, const struct pframe *f, unsign
 			port_count_drop(p, r.err == -ENOMEM ? PD_NOBUF : PD_BADFRAME, true, 1);
 		nic->st.rx_completed += r.completed;
 		nic->st.rx_segmented += r.segmented;
-		took += r.emitted > 0;
+		if (r.emitted > 0) {
+			(*took)++;
+			*bytes += f[i].len;
+		}
 	}
-	nic->st.rx_frames += took;
-	qdio_ad_in_flush(q);
-	if (qdio_ad_take_irq(q)) {
-		/* Had the guest reached the last buffer before this batch?  Looked at
-		 * after priming, so a guest that went idle meanwhile is seen as idle. */
-		bool caught_up = !had || qdio_ad_in_taken_buf(q, prev);
+	nic->st.rx_frames += *took;
+	return i;
+}
 
-		if (pcim_batch(&nic->pcim, caught_up, now_us(nic)))
-			pci(nic);
-	}
+/* Frames the port delivers: what finds no buffer is dropped (PD_NOBUF). */
+unsigned nic_port_rx(void *owner, struct port *p, const struct pframe *f, unsigned n)
+{
+	struct nicbk *nic = owner;
+	uint64_t bytes;
+	unsigned took;
+	bool full;
+
+	rx_frames(nic, p, f, n, false, &full, &took, &bytes);
+	rx_push(nic);
 	return took;
+}
+
+unsigned nic_rx_fill(struct nicbk *nic, const struct pframe *f, unsigned n, bool *full)
+{
+	struct port *p = &nic->port;
+	unsigned took, used;
+	uint64_t bytes;
+
+	*full = false;
+	if (!n)
+		return 0;
+	used = rx_frames(nic, p, f, n, true, full, &took, &bytes);
+	/* port_deliver's accounting, for what went in. */
+	p->st.rx_packets += took;
+	p->st.rx_bytes += bytes;
+	return used;
+}
+
+void nic_rx_push(struct nicbk *nic)
+{
+	rx_push(nic);
 }
 
 int nic_set_pci_mode(struct nicbk *nic, uint8_t mode, uint32_t holdoff_us,

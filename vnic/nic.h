@@ -179,6 +179,10 @@ struct nicbk {
 	struct pcim pcim;
 	uint64_t (*clock_us)(void *ctx);	/* NULL = CLOCK_MONOTONIC */
 	void *clock_ctx;
+	/* A delivery round (nic_rx_fill ... nic_rx_push, or one nic_port_rx): where the
+	 * guest's input buffers stood when it began (the last buffer handed then). */
+	bool rx_round, rx_had;
+	uint8_t rx_prev;
 };
 
 /* Create a NIC per cfg (devices, message ring).  -EINVAL for a bad config, -ENOMEM. */
@@ -219,6 +223,18 @@ void nic_pci_poll(struct nicbk *nic);
 
 /* Link state of the LAN the port is attached to (unsolicited STOPLAN/STARTLAN). */
 void nic_set_link(struct nicbk *nic, bool up);
+
+/*
+ * Delivery for an owner that keeps what does not fit (the OSA model's receive rings,
+ * osa/rxring.h), instead of port_deliver's "what finds no buffer is dropped": frames go
+ * into the input queue in order until one finds no empty input buffer; that frame and
+ * the ones after it are neither taken nor counted (they wait with the caller), and
+ * *full says so.  Counted on the port like port_deliver.  The open buffer is not
+ * primed: nic_rx_push ends the caller's round (prime, PCI owed).  Returns the frames
+ * consumed: taken, or dropped for a reason of their own (counted: down, too big ...).
+ */
+unsigned nic_rx_fill(struct nicbk *nic, const struct pframe *f, unsigned n, bool *full);
+void nic_rx_push(struct nicbk *nic);
 /* Drop everything the guest set up (device reset, detach): queues, connection. */
 void nic_reset(struct nicbk *nic);
 

@@ -824,3 +824,41 @@ TEST(controller_iptimeout_ages_remote_ip)
 	out_free(&o);
 	fx_free(f);
 }
+
+/* RDEVICE ... RINGS n reaches the OSA, and QUERY OSA DETAILS shows its receive rings:
+ * after the host pinged LINUX01, its address is a destination bound to a hardware ring
+ * and the echo replies are counted there. */
+TEST(controller_query_osa_details_shows_receive_rings)
+{
+	static const char txt[] =
+		"RDEVICE 0A00 TYPE OSA BACKEND MEM upr0 RINGS 2\n"
+		"DEFINE VSWITCH VSWIP RDEV 0A00 CONTROLLER DTCVSW1 IP\n"
+		"MODIFY VSWITCH VSWIP GRANT LINUX01\n"
+		"AUTOLOG DTCVSW1 LINUX01\n";
+	struct fx *f = fx_new_cfg(txt, sizeof(txt) - 1);
+	struct vm *op;
+	struct out o;
+
+	REQUIRE(f);
+	ticks(f, 4);
+	CHECK_EQ(uplink_find_osa(f->cp.up, 0x0A00)->osa->rx.nhw, 2);
+	CHECK_EQ(ping_host(f, "LINUX01", 0x0A00, G1, H9, 3), 3);
+	op = cp_find_vm(&f->cp, "DTCVSW1");
+	REQUIRE(op);
+	out_init(&o);
+	CHECK_EQ(cmd_execute(&f->cp, op, "QUERY OSA DETAILS", 17, &o), 0);
+	CHECK(o.buf && strstr(o.buf, "OSA  0A00 ATTACHED TO DTCVSW1 ") != NULL);
+	CHECK(o.buf && strstr(o.buf, "     0A02 RX RINGS: HARDWARE 2 SOFTWARE 4 QUANTUM 1536 BINDS 1 "
+			      "REBINDS 0 UNTRACKED 0") != NULL);
+	CHECK(o.buf && strstr(o.buf, "     0A02 RING 00 DEFAULT  BOUND BROADCAST/MULTICAST") != NULL);
+	CHECK(o.buf && strstr(o.buf, "     0A02 RING 05 HARDWARE BOUND 10.9.0.1 VLAN 0") != NULL);
+	CHECK(o.buf && strstr(o.buf, "     0A02 RING 06 HARDWARE BOUND NONE") != NULL);
+	CHECK(o.buf && strstr(o.buf, "     0A02 RING 07") == NULL);	/* only 2 in use */
+	CHECK(o.buf && strstr(o.buf, "     0A02 DEST 10.9.0.1 VLAN 0 RING 05 LOAD ") != NULL);
+	CHECK(o.buf && strstr(o.buf, " FRAMES 3 BYTES 174 DROPS 0") != NULL);
+	out_reset(&o);
+	CHECK_EQ(cmd_execute(&f->cp, op, "QUERY OSA BOGUS", 15, &o), 3);
+	CHECK(o.buf && strstr(o.buf, "HCPCMD003E Invalid option - BOGUS") != NULL);
+	out_free(&o);
+	fx_free(f);
+}

@@ -1586,3 +1586,191 @@ TEST(osa_l3_ipv6_large_send_goes_whole_to_a_wire_with_offloads)
 	rig_down(r);
 	free(r);
 }
+
+/* ---- classified receive rings ------------------------------------------------------- */
+
+/* What the guest's driver received, by destination; B's frames carry their number in
+ * the ICMP sequence and the guest poll they were sent before. */
+struct flood_rx {
+	uint8_t layer;
+	uint8_t b_mac[6], b_ip[4];
+	unsigned gpolls;		/* guest polls so far */
+	unsigned a, b;			/* frames received for A / B */
+	unsigned b_sent_at[128];	/* gpolls when B frame n went on the wire */
+	unsigned b_late;		/* most guest polls a B frame waited */
+	bool b_order_ok;
+	unsigned b_next;
+};
+
+static void flood_count(void *ctx, const uint8_t *qh, const uint8_t *data, uint32_t len)
+{
+	struct flood_rx *c = ctx;
+	const uint8_t *ip = c->layer == 2 ? data + 14 : data;
+	bool for_b;
+	unsigned seq, late;
+
+	(void)qh;
+	if (len < (c->layer == 2 ? 14u : 0u) + 28u)
+		return;
+	for_b = c->layer == 2 ? !memcmp(data, c->b_mac, 6) : !memcmp(ip + 16, c->b_ip, 4);
+	if (!for_b) {
+		c->a++;
+		return;
+	}
+	seq = be_get16(ip + 26);
+	if (seq >= CPNET_ARRAY_SIZE(c->b_sent_at))
+		return;
+	c->b++;
+	if (seq != c->b_next)
+		c->b_order_ok = false;
+	c->b_next = seq + 1;
+	late = c->gpolls - c->b_sent_at[seq];
+	if (late > c->b_late)
+		c->b_late = late;
+}
+
+/*
+ * A flood of 1400-byte frames to destination A (31 of every 32 frames on the wire,
+ * 22320 in all) with a small frame to B every tenth wire batch (72 in all), while the
+ * guest returns its 64 input buffers only once per 120 wire batches: far less room than
+ * the flood needs.  Every B frame arrives, in order, at the first or second guest poll
+ * after it was sent; A's excess is dropped on A's ring (counted with its reason), and
+ * nothing is dropped for lack of an input buffer.
+ */
+static void flood_run(struct tctx *t, struct rig *r, struct flood_rx *c, const uint8_t *a_mac,
+		      const uint8_t *a_ip, const uint8_t *b_mac, const uint8_t *b_ip)
+{
+	static uint8_t pay[1400];
+	uint8_t fa[1500], fb[128];
+	uint32_t la = mk_echo4(fa, a_mac, far_mac, far_ip, a_ip, 8, 1, 0, pay, sizeof(pay) - 28, 0);
+	unsigned nb = 0, sent_a = 0;
+	const struct rxr *x = &r->o.rx;
+	uint64_t a_drops = 0, queued = 0;
+
+	c->b_order_ok = true;
+	r->i->drv.cfg.rx = flood_count;
+	r->i->drv.cfg.rx_ctx = c;
+	for (unsigned outer = 0; outer < 6; outer++) {
+		for (unsigned inner = 0; inner < 120; inner++) {
+			for (unsigned k = 0; k < 31; k++, sent_a++)
+				CHECK_EQ(wire_mem_inject(&r->o.wire, fa, la), 0);
+			if (inner % 10 == 5) {
+				uint32_t lb = mk_echo4(fb, b_mac, far_mac, far_ip, b_ip, 8, 2,
+						       (uint16_t)nb, pay, 16, 0);
+
+				c->b_sent_at[nb++] = c->gpolls;
+				CHECK_EQ(wire_mem_inject(&r->o.wire, fb, lb), 0);
+			}
+			osa_poll(&r->o, 64);
+		}
+		qdrv_poll(&r->i->drv);
+		c->gpolls++;
+	}
+	for (unsigned k = 0; k < 3; k++) {
+		osa_poll(&r->o, 64);
+		qdrv_poll(&r->i->drv);
+		c->gpolls++;
+	}
+	CHECK_EQ(nb, 72u);
+	CHECK_EQ(c->b, nb);				/* every B frame delivered ... */
+	CHECK(c->b_order_ok);				/* ... in order ... */
+	CHECK(c->b_late <= 1);				/* ... by the next guest poll */
+	/* The input buffers really were scarce: the NIC was found full, A lost frames. */
+	CHECK(r->o.nic.inq[0].st.err[QDIO_E_NOBUF] > 0);
+	CHECK(c->a > 5000 && c->a < sent_a);
+	for (unsigned i = 0; i < x->nrings; i++) {
+		a_drops += x->rings[i].drops[RXR_D_FRAMES] + x->rings[i].drops[RXR_D_BYTES];
+		queued += x->rings[i].n;
+	}
+	/* Every A frame is accounted for: delivered, dropped on its ring, or waiting. */
+	CHECK_EQ(c->a + a_drops + queued, (uint64_t)sent_a);
+	CHECK_EQ(r->o.st.rx_drop[OSA_D_RING], a_drops);
+	CHECK_EQ(osa_nic(&r->o)->port.st.drop[PD_NOBUF], 0);
+	/* The drops are A's ring's, and A and B each hold a hardware ring. */
+	for (unsigned d = 0; d < RXR_DESTS; d++) {
+		const struct rxr_dest *e = &x->dest[d];
+
+		if (!e->used)
+			continue;
+		CHECK(e->ring >= RXR_HW0);
+		if (c->layer == 2 ? !memcmp(e->key.addr, b_mac, 6) : !memcmp(e->key.addr, b_ip, 4)) {
+			CHECK_EQ(e->drops, 0);
+			CHECK_EQ(e->frames, nb);
+			CHECK_EQ(x->rings[e->ring].drops[RXR_D_FRAMES], 0);
+		} else {
+			CHECK_EQ(e->drops, a_drops);
+			CHECK_EQ(x->rings[e->ring].drops[RXR_D_FRAMES], a_drops);
+		}
+	}
+}
+
+/* The rig in `layer`, B registered beside A (a second IP, or a second MAC), flooded. */
+static void flood_layer(struct tctx *t, uint8_t layer)
+{
+	static const uint8_t b_ip[4] = { 10, 9, 0, 5 };
+	static const uint8_t b_mac[6] = { 0x02, 0x00, 0x00, 0x00, 0x0B, 0x0B };
+	struct rig *r = calloc(1, sizeof(*r));
+	struct flood_rx *c = calloc(1, sizeof(*c));
+
+	REQUIRE(r && c);
+	REQUIRE(rig_up(t, r, layer) == 0);
+	c->layer = layer;
+	memcpy(c->b_ip, b_ip, 4);
+	memcpy(c->b_mac, layer == 2 ? b_mac : osa_mac, 6);
+	if (layer == 3)
+		REQUIRE(guest_if_add_ip4(r->i, b_ip, 24) == 0);
+	else
+		REQUIRE(qdrv_setvmac(&r->i->drv, b_mac) == 0);
+	flood_run(t, r, c, osa_mac, g_ip, c->b_mac, layer == 3 ? b_ip : far_ip);
+	rig_down(r);
+	free(c);
+	free(r);
+}
+
+TEST(osa_rings_l3_flood_to_one_ip_does_not_starve_another)
+{
+	flood_layer(t, 3);
+}
+
+TEST(osa_rings_l2_flood_to_one_mac_does_not_starve_another)
+{
+	flood_layer(t, 2);
+}
+
+/* The destination of a layer-3 frame is its IP address with its VLAN: an IPv6 echo to
+ * the guest's address has a destination of its own beside the IPv4 one, each on a
+ * hardware ring; a multicast packet goes to the DEFAULT ring. */
+TEST(osa_rings_l3_ipv6_and_ipv4_are_destinations_of_their_own)
+{
+	struct rig *r = calloc(1, sizeof(*r));
+	uint8_t f[256], b[32] = { 128, 0, 0, 0, 0, 9, 0, 1, 'a', 'b', 'c', 'd' };
+	static uint8_t pay[64];
+	const struct rxr *x;
+	int d4 = -1, d6 = -1;
+
+	REQUIRE(r);
+	REQUIRE(rig_up6(t, r) == 0);
+	x = &r->o.rx;
+	inject(r, f, mk_icmp6(f, osa_mac, far_mac, far6, g6, 64, b, 12));
+	inject(r, f, mk_echo4(f, osa_mac, far_mac, far_ip, g_ip, 8, 1, 1, pay, 16, 0));
+	inject(r, f, mk_icmp6(f, (const uint8_t[6]){ 0x33, 0x33, 0, 0, 0, 1 }, far_mac, far6,
+			      all_nodes, 64, b, 12));
+	CHECK_EQ(r->o.st.rx_delivered, 3);
+	for (unsigned d = 0; d < RXR_DESTS; d++) {
+		if (!x->dest[d].used)
+			continue;
+		if (x->dest[d].key.family == '6' && !memcmp(x->dest[d].key.addr, g6, 16))
+			d6 = (int)d;
+		if (x->dest[d].key.family == '4' && !memcmp(x->dest[d].key.addr, g_ip, 4))
+			d4 = (int)d;
+	}
+	REQUIRE(d4 >= 0 && d6 >= 0);
+	CHECK(x->dest[d6].ring >= RXR_HW0 && x->dest[d4].ring >= RXR_HW0);
+	CHECK(x->dest[d6].ring != x->dest[d4].ring);
+	CHECK_EQ(x->dest[d6].frames, 1);
+	CHECK_EQ(x->dest[d4].frames, 1);
+	CHECK_EQ(x->dest[d4].key.vlan, 0);
+	CHECK_EQ(x->rings[0].frames, 1);		/* all-nodes: the DEFAULT ring */
+	rig_down(r);
+	free(r);
+}

@@ -1,0 +1,450 @@
+/* osa/rxring.c - the OSA model's classified receive rings: slot pool, destinations,
+ * load-following binding of hardware rings, deficit round robin towards the NIC. */
+#include "osa/rxring.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool key_eq(const struct rxr_key *a, const struct rxr_key *b)
+{
+	return a->family == b->family && a->vlan == b->vlan && !memcmp(a->addr, b->addr, 16);
+}
+
+/* The software ring a destination shares (FNV-1a of its key). */
+static uint16_t sw_ring(const struct rxr_key *k)
+{
+	uint32_t h = 2166136261u;
+
+	for (unsigned i = 0; i < 16; i++)
+		h = (h ^ k->addr[i]) * 16777619u;
+	h = (h ^ (k->vlan & 0xFF)) * 16777619u;
+	h = (h ^ (k->vlan >> 8)) * 16777619u;
+	h = (h ^ k->family) * 16777619u;
+	return (uint16_t)(1u + h % RXR_SW_RINGS);
+}
+
+static bool is_hw(const struct rxr *r, unsigned ring)
+{
+	return ring >= RXR_HW0 && ring < r->nrings;
+}
+
+/* ---- pool ---------------------------------------------------------------------------- */
+
+unsigned rxr_take_slots(struct rxr *r, uint8_t **bufs, uint16_t *ids, unsigned n)
+{
+	unsigned k;
+
+	for (k = 0; k < n && r->nfree; k++) {
+		ids[k] = r->free[--r->nfree];
+		bufs[k] = r->mem + (size_t)ids[k] * r->slot_size;
+	}
+	return k;
+}
+
+void rxr_put_slot(struct rxr *r, uint16_t id)
+{
+	r->free[r->nfree++] = id;
+}
+
+/* ---- rings --------------------------------------------------------------------------- */
+
+static uint16_t ring_pop(struct rxr *r, struct rxr_ring *g)
+{
+	uint16_t id = g->q[g->head];
+
+	g->head = (g->head + 1) % RXR_FRAMES;
+	g->n--;
+	g->bytes -= r->slots[id].wire_len;
+	r->waiting--;
+	return id;
+}
+
+static bool ring_push(struct rxr *r, struct rxr_ring *g, uint16_t id)
+{
+	uint32_t len = r->slots[id].wire_len;
+
+	if (g->n >= RXR_FRAMES) {
+		g->drops[RXR_D_FRAMES]++;
+		return false;
+	}
+	if (g->bytes + len > RXR_BYTES) {
+		g->drops[RXR_D_BYTES]++;
+		return false;
+	}
+	g->q[(g->head + g->n) % RXR_FRAMES] = id;
+	g->n++;
+	g->bytes += len;
+	r->waiting++;
+	return true;
+}
+
+/* A queued frame the ring `g` cannot take after all: back to the pool, counted on
+ * its destination (the ring counted the reason). */
+static void lose(struct rxr *r, uint16_t id)
+{
+	uint16_t d = r->slots[id].dest;
+
+	if (d != RXR_NONE) {
+		r->dest[d].queued--;
+		r->dest[d].drops++;
+	}
+	rxr_put_slot(r, id);
+}
+
+/* Move destination d's queued frames from ring `from` to ring `to`, in order; the
+ * others stay in `from`, in order. */
+static void ring_move(struct rxr *r, unsigned from, unsigned to, uint16_t d)
+{
+	struct rxr_ring *f = &r->rings[from], *t = &r->rings[to];
+	unsigned n = f->n;
+
+	if (from == to)
+		return;
+	for (unsigned k = 0; k < n; k++) {
+		uint16_t id = ring_pop(r, f);
+		struct rxr_ring *g = r->slots[id].dest == d ? t : f;
+
+		if (!ring_push(r, g, id))
+			lose(r, id);
+	}
+}
+
+/* Give hardware ring h to destination d (its previous owner goes to its software
+ * ring), frames following their destination. */
+static void ring_bind(struct rxr *r, unsigned h, uint16_t d)
+{
+	struct rxr_ring *g = &r->rings[h];
+	uint16_t old = g->dest;
+
+	if (old != RXR_NONE) {
+		uint16_t s = sw_ring(&r->dest[old].key);
+
+		ring_move(r, h, s, old);
+		r->dest[old].ring = s;
+		r->st.rebinds++;
+	}
+	g->dest = d;
+	if (d != RXR_NONE) {
+		ring_move(r, r->dest[d].ring, h, d);
+		r->dest[d].ring = (uint16_t)h;
+		r->st.binds++;
+	}
+}
+
+static int free_hw(const struct rxr *r)
+{
+	for (unsigned h = RXR_HW0; h < r->nrings; h++)
+		if (r->rings[h].dest == RXR_NONE)
+			return (int)h;
+	return -1;
+}
+
+/* The destination entry for key, created when missing (evicting an idle unbound one
+ * with nothing queued); RXR_NONE when every entry is in use. */
+static uint16_t dest_get(struct rxr *r, const struct rxr_key *key)
+{
+	uint16_t best = RXR_NONE;
+	int h;
+
+	if (r->last != RXR_NONE && r->dest[r->last].used && key_eq(&r->dest[r->last].key, key))
+		return r->last;
+	for (unsigned i = 0; i < RXR_DESTS; i++) {
+		const struct rxr_dest *e = &r->dest[i];
+
+		if (e->used && key_eq(&e->key, key))
+			return r->last = (uint16_t)i;
+		if (!e->used) {
+			if (best == RXR_NONE || r->dest[best].used)
+				best = (uint16_t)i;
+		} else if (!e->queued && !is_hw(r, e->ring) &&
+			   (best == RXR_NONE || (r->dest[best].used && e->load < r->dest[best].load))) {
+			best = (uint16_t)i;
+		}
+	}
+	if (best == RXR_NONE)
+		return RXR_NONE;
+	memset(&r->dest[best], 0, sizeof(r->dest[best]));
+	r->dest[best].used = true;
+	r->dest[best].key = *key;
+	r->dest[best].ring = sw_ring(key);
+	/* A hardware ring nobody holds is taken at once (nothing queued to move). */
+	h = free_hw(r);
+	if (h >= 0)
+		ring_bind(r, (unsigned)h, best);
+	return r->last = best;
+}
+
+bool rxr_queue(struct rxr *r, uint16_t id, const struct rxr_key *key, uint32_t wire_len)
+{
+	struct rxr_slot *s = &r->slots[id];
+	uint16_t d = RXR_NONE;
+	unsigned ring = 0;
+
+	s->wire_len = wire_len;
+	if (key) {
+		d = dest_get(r, key);
+		if (d == RXR_NONE) {
+			r->st.untracked++;
+			ring = sw_ring(key);
+		} else {
+			ring = r->dest[d].ring;
+		}
+	}
+	s->dest = d;
+	if (!ring_push(r, &r->rings[ring], id)) {
+		if (d != RXR_NONE)
+			r->dest[d].drops++;
+		rxr_put_slot(r, id);
+		return false;
+	}
+	r->rings[ring].frames++;
+	r->rings[ring].fbytes += wire_len;
+	if (d != RXR_NONE) {
+		struct rxr_dest *e = &r->dest[d];
+
+		e->queued++;
+		e->win++;
+		e->frames++;
+		e->bytes += wire_len;
+	}
+	return true;
+}
+
+/* ---- draining ------------------------------------------------------------------------ */
+
+static void next_turn(struct rxr *r, struct rxr_ring *g)
+{
+	g->in_turn = false;
+	if (!g->n)
+		g->deficit = 0;		/* an idle ring saves no credit */
+	r->cur = (r->cur + 1) % r->nrings;
+}
+
+unsigned rxr_drain(struct rxr *r, unsigned max, rxr_put_fn put, void *ctx)
+{
+	struct pframe pf[RXR_BATCH];
+	unsigned total = 0;
+
+	while (r->waiting && total < max) {
+		struct rxr_ring *g = &r->rings[r->cur];
+		unsigned k = 0, used;
+		uint32_t bytes = 0;
+		bool full = false;
+
+		if (!g->n) {
+			next_turn(r, g);
+			continue;
+		}
+		if (!g->in_turn) {
+			g->deficit += r->quantum;
+			g->in_turn = true;
+		}
+		while (k < RXR_BATCH && k < g->n && total + k < max) {
+			const struct rxr_slot *s = &r->slots[g->q[(g->head + k) % RXR_FRAMES]];
+
+			if (bytes + s->wire_len > g->deficit)
+				break;
+			bytes += s->wire_len;
+			pf[k++] = s->pf;
+		}
+		if (!k) {
+			/* The head is larger than what is left of this turn: next turn. */
+			next_turn(r, g);
+			continue;
+		}
+		used = put(ctx, pf, k, &full);
+		if (used > k)
+			used = k;
+		for (unsigned i = 0; i < used; i++) {
+			uint16_t id = ring_pop(r, g);
+			uint16_t d = r->slots[id].dest;
+
+			g->deficit -= r->slots[id].wire_len;
+			g->delivered++;
+			if (d != RXR_NONE)
+				r->dest[d].queued--;
+			rxr_put_slot(r, id);
+		}
+		total += used;
+		if (full || used < k || total == max)
+			break;		/* no room: this ring resumes its turn next time */
+		if (!g->n || r->slots[g->q[g->head]].wire_len > g->deficit)
+			next_turn(r, g);
+	}
+	return total;
+}
+
+unsigned rxr_flush(struct rxr *r)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < r->nrings; i++) {
+		struct rxr_ring *g = &r->rings[i];
+
+		while (g->n) {
+			uint16_t id = ring_pop(r, g);
+
+			if (r->slots[id].dest != RXR_NONE)
+				r->dest[r->slots[id].dest].queued--;
+			rxr_put_slot(r, id);
+			n++;
+		}
+		g->deficit = 0;
+		g->in_turn = false;
+	}
+	return n;
+}
+
+/* ---- binding ------------------------------------------------------------------------- */
+
+void rxr_tick(struct rxr *r)
+{
+	for (unsigned i = 0; i < RXR_DESTS; i++) {
+		struct rxr_dest *e = &r->dest[i];
+
+		if (!e->used)
+			continue;
+		e->load = e->load - e->load / 4 + e->win;
+		e->win = 0;
+	}
+	/* At most one change per hardware ring and tick. */
+	for (unsigned round = 0; round < r->nhw; round++) {
+		uint16_t u = RXR_NONE;
+		int h = free_hw(r);
+
+		for (unsigned i = 0; i < RXR_DESTS; i++) {
+			const struct rxr_dest *e = &r->dest[i];
+
+			if (e->used && e->load && !is_hw(r, e->ring) &&
+			    (u == RXR_NONE || e->load > r->dest[u].load))
+				u = (uint16_t)i;
+		}
+		if (u == RXR_NONE)
+			return;
+		if (h < 0) {
+			/* The least loaded bound destination, if the challenger beats it
+			 * by the hysteresis margin. */
+			uint32_t least = UINT32_MAX;
+
+			for (unsigned g = RXR_HW0; g < r->nrings; g++) {
+				uint32_t l = r->dest[r->rings[g].dest].load;
+
+				if (l < least) {
+					least = l;
+					h = (int)g;
+				}
+			}
+			if ((uint64_t)r->dest[u].load <= (uint64_t)least * RXR_HYST + RXR_BIND_MIN)
+				return;
+		}
+		ring_bind(r, (unsigned)h, u);
+	}
+}
+
+int rxr_set_hw(struct rxr *r, unsigned nhw)
+{
+	if (nhw < 1 || nhw > RXR_HW_MAX)
+		return -EINVAL;
+	/* Rings that go away give their destination back to its software ring. */
+	for (unsigned h = RXR_HW0 + nhw; h < r->nrings; h++) {
+		ring_bind(r, h, RXR_NONE);
+		r->rings[h].deficit = 0;
+		r->rings[h].in_turn = false;
+	}
+	r->nhw = nhw;
+	r->nrings = RXR_HW0 + nhw;
+	if (r->cur >= r->nrings)
+		r->cur = 0;
+	/* New rings are taken by the next tick. */
+	return 0;
+}
+
+/* ---- lifecycle ----------------------------------------------------------------------- */
+
+int rxr_init(struct rxr *r, unsigned nhw, uint32_t slot_size)
+{
+	memset(r, 0, sizeof(*r));
+	if (nhw < 1 || nhw > RXR_HW_MAX || slot_size < 64 || slot_size > 65536)
+		return -EINVAL;
+	/* Every ring full and a wire read in progress still leave slots: reading the wire
+	 * never waits for the NIC, drops happen in the rings. */
+	r->nslots = RXR_RINGS_MAX * RXR_FRAMES + RXR_READ_MAX;
+	r->slot_size = slot_size;
+	r->quantum = slot_size;
+	r->mem = malloc((size_t)r->nslots * slot_size);	/* touched as frames come */
+	r->slots = calloc(r->nslots, sizeof(*r->slots));
+	r->free = calloc(r->nslots, sizeof(*r->free));
+	r->rings = calloc(RXR_RINGS_MAX, sizeof(*r->rings));
+	if (!r->mem || !r->slots || !r->free || !r->rings)
+		goto free_all;
+	for (unsigned i = 0; i < RXR_RINGS_MAX; i++) {
+		r->rings[i].q = calloc(RXR_FRAMES, sizeof(uint16_t));
+		if (!r->rings[i].q)
+			goto free_all;
+		r->rings[i].kind = i == 0 ? RXR_DEFAULT : i < RXR_HW0 ? RXR_SOFTWARE : RXR_HARDWARE;
+		r->rings[i].dest = RXR_NONE;
+	}
+	for (unsigned i = 0; i < r->nslots; i++) {
+		r->slots[i].sp.ptr = r->mem + (size_t)i * slot_size;
+		r->free[i] = (uint16_t)(r->nslots - 1 - i);
+	}
+	r->nfree = r->nslots;
+	r->nhw = nhw;
+	r->nrings = RXR_HW0 + nhw;
+	r->last = RXR_NONE;
+	return 0;
+
+free_all:
+	rxr_free(r);
+	return -ENOMEM;
+}
+
+void rxr_free(struct rxr *r)
+{
+	if (r->rings)
+		for (unsigned i = 0; i < RXR_RINGS_MAX; i++)
+			free(r->rings[i].q);
+	free(r->rings);
+	free(r->free);
+	free(r->slots);
+	free(r->mem);
+	memset(r, 0, sizeof(*r));
+}
+
+/* ---- names --------------------------------------------------------------------------- */
+
+const char *rxr_kind_name(enum rxr_kind k)
+{
+	switch (k) {
+	case RXR_DEFAULT: return "DEFAULT";
+	case RXR_HARDWARE: return "HARDWARE";
+	case RXR_SOFTWARE: return "SOFTWARE";
+	}
+	return "?";
+}
+
+const char *rxr_drop_name(enum rxr_drop why)
+{
+	static const char *const names[RXR_D_NR] = {
+		[RXR_D_FRAMES] = "ring full (frames)",
+		[RXR_D_BYTES] = "ring full (bytes)",
+	};
+
+	return (unsigned)why < RXR_D_NR ? names[why] : "?";
+}
+
+void rxr_key_text(const struct rxr_key *k, char *buf, unsigned len)
+{
+	const uint8_t *a = k->addr;
+
+	if (k->family == 'M')
+		snprintf(buf, len, "%02X:%02X:%02X:%02X:%02X:%02X", a[0], a[1], a[2], a[3], a[4],
+			 a[5]);
+	else if (k->family == '4')
+		snprintf(buf, len, "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
+	else if (!inet_ntop(AF_INET6, a, buf, len))
+		snprintf(buf, len, "?");
+}

@@ -1,0 +1,208 @@
+/* tests/unit/test_rxring.c - the OSA's classified receive rings on their own: binding
+ * that follows load (with hysteresis), ring bounds, frames following a rebinding, DRR. */
+#include <stdlib.h>
+
+#include "osa/rxring.h"
+#include "tests/tcheck.h"
+
+static struct rxr_key ip_key(uint8_t last)
+{
+	struct rxr_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.family = '4';
+	k.addr[0] = 10;
+	k.addr[3] = last;
+	return k;
+}
+
+/* One frame of len bytes for key (NULL: the DEFAULT ring); its first byte says which
+ * destination it is for and the next two its number.  true if queued. */
+static bool put_one(struct rxr *r, const struct rxr_key *k, uint32_t len, uint16_t nr)
+{
+	uint8_t *buf;
+	uint16_t id;
+
+	if (rxr_take_slots(r, &buf, &id, 1) != 1)
+		return false;
+	buf[0] = k ? k->addr[3] : 0;
+	buf[1] = (uint8_t)(nr >> 8);
+	buf[2] = (uint8_t)nr;
+	memset(&rxr_slot(r, id)->pf, 0, sizeof(struct pframe));
+	rxr_slot(r, id)->sp.ptr = buf;
+	rxr_slot(r, id)->sp.len = len;
+	rxr_slot(r, id)->pf.spans = &rxr_slot(r, id)->sp;
+	rxr_slot(r, id)->pf.nspans = 1;
+	rxr_slot(r, id)->pf.len = len;
+	return rxr_queue(r, id, k, len);
+}
+
+static int ring_of(const struct rxr *r, const struct rxr_key *k)
+{
+	for (unsigned d = 0; d < RXR_DESTS; d++)
+		if (r->dest[d].used && !memcmp(&r->dest[d].key, k, sizeof(*k)))
+			return r->dest[d].ring;
+	return -1;
+}
+
+/* A NIC with room for `room` frames; records who got them, in order. */
+struct sink {
+	unsigned room, n;
+	uint8_t who[4096];
+	uint16_t nr[4096];
+};
+
+static unsigned sink_put(void *ctx, const struct pframe *f, unsigned n, bool *full)
+{
+	struct sink *s = ctx;
+	unsigned k;
+
+	for (k = 0; k < n && s->room; k++, s->room--, s->n++) {
+		s->who[s->n] = f[k].spans[0].ptr[0];
+		s->nr[s->n] = (uint16_t)(f[k].spans[0].ptr[1] << 8 | f[k].spans[0].ptr[2]);
+	}
+	*full = k < n;
+	return k;
+}
+
+TEST(rxring_binding_follows_load_with_hysteresis)
+{
+	struct rxr *r = calloc(1, sizeof(*r));
+	struct rxr_key a = ip_key(1), b = ip_key(2), c = ip_key(3);
+	struct sink *s = calloc(1, sizeof(*s));
+
+	REQUIRE(r && s);
+	REQUIRE(rxr_init(r, 1, 1536) == 0);
+	/* The first destination seen takes the free hardware ring at once. */
+	CHECK(put_one(r, &a, 100, 0));
+	CHECK_EQ(ring_of(r, &a), (int)RXR_HW0);
+	CHECK(put_one(r, &b, 100, 0));
+	CHECK(ring_of(r, &b) >= 1 && ring_of(r, &b) < (int)RXR_HW0);
+	CHECK_EQ(r->st.binds, 1);
+	/* B gets busy, A quiet: after a tick B holds the hardware ring, and its frame
+	 * queued on the software ring moved with it (A's went the other way). */
+	for (unsigned k = 1; k < 40; k++)
+		CHECK(put_one(r, &b, 100, (uint16_t)k));
+	rxr_tick(r);
+	CHECK_EQ(ring_of(r, &b), (int)RXR_HW0);
+	CHECK(ring_of(r, &a) >= 1 && ring_of(r, &a) < (int)RXR_HW0);
+	CHECK_EQ(r->st.rebinds, 1);
+	CHECK_EQ(r->rings[RXR_HW0].n, 40);
+	CHECK_EQ(r->rings[RXR_HW0].dest, r->last);
+	s->room = 1000;
+	CHECK_EQ(rxr_drain(r, UINT32_MAX, sink_put, s), 41);
+	/* Each destination's frames in the order they came. */
+	for (unsigned k = 0, nb = 0; k < s->n; k++)
+		if (s->who[k] == 2)
+			CHECK_EQ(s->nr[k], nb++);
+	/* Hysteresis: A now a little busier than B (not RXR_HYST times): no change. */
+	for (unsigned tick = 0; tick < 8; tick++) {
+		for (unsigned k = 0; k < 50; k++)
+			CHECK(put_one(r, &a, 100, 0));
+		for (unsigned k = 0; k < 40; k++)
+			CHECK(put_one(r, &b, 100, 0));
+		s->room = 1000;
+		rxr_drain(r, UINT32_MAX, sink_put, s);
+		rxr_tick(r);
+	}
+	CHECK_EQ(ring_of(r, &b), (int)RXR_HW0);
+	CHECK_EQ(r->st.rebinds, 1);
+	/* B stops, C floods: C takes the ring from B (A's load is decaying too). */
+	for (unsigned tick = 0; tick < 4; tick++) {
+		for (unsigned k = 0; k < 100; k++)
+			CHECK(put_one(r, &c, 100, 0));
+		s->room = 1000;
+		rxr_drain(r, UINT32_MAX, sink_put, s);
+		rxr_tick(r);
+	}
+	CHECK_EQ(ring_of(r, &c), (int)RXR_HW0);
+	CHECK(r->st.rebinds >= 2);
+	/* More hardware rings: the next tick binds the busiest unbound ones. */
+	CHECK_EQ(rxr_set_hw(r, 3), 0);
+	CHECK_EQ(rxr_set_hw(r, 0), -EINVAL);
+	CHECK_EQ(rxr_set_hw(r, RXR_HW_MAX + 1), -EINVAL);
+	for (unsigned k = 0; k < 20; k++)
+		CHECK(put_one(r, &a, 100, 0));
+	rxr_tick(r);
+	CHECK(ring_of(r, &a) >= (int)RXR_HW0);
+	/* Fewer: a destination whose ring goes away takes its frames to its software ring. */
+	{
+		unsigned before = r->waiting;
+
+		for (unsigned k = 0; k < 5; k++)
+			CHECK(put_one(r, &a, 100, 0));
+		CHECK_EQ(rxr_set_hw(r, 1), 0);
+		CHECK_EQ(r->waiting, before + 5);
+		CHECK(ring_of(r, &a) <= (int)RXR_HW0);
+		CHECK(ring_of(r, &c) <= (int)RXR_HW0);
+		s->room = 1000;
+		CHECK_EQ(rxr_drain(r, UINT32_MAX, sink_put, s), before + 5);
+	}
+	rxr_free(r);
+	free(r);
+	free(s);
+}
+
+TEST(rxring_bounds_drop_on_the_full_ring_only)
+{
+	struct rxr *r = calloc(1, sizeof(*r));
+	struct rxr_key a = ip_key(1), b = ip_key(2);
+	struct sink *s = calloc(1, sizeof(*s));
+	unsigned ok = 0;
+
+	REQUIRE(r && s);
+	REQUIRE(rxr_init(r, 2, 9216) == 0);
+	/* Small frames: the frame bound. */
+	for (unsigned k = 0; k < RXR_FRAMES + 10; k++)
+		ok += put_one(r, &a, 60, 0);
+	CHECK_EQ(ok, RXR_FRAMES);
+	CHECK_EQ(r->rings[ring_of(r, &a)].drops[RXR_D_FRAMES], 10);
+	/* Jumbo frames: the byte bound (116 of 9000 bytes fit 1 MiB). */
+	ok = 0;
+	for (unsigned k = 0; k < RXR_BYTES / 9000 + 10; k++)
+		ok += put_one(r, &b, 9000, 0);
+	CHECK_EQ(ok, RXR_BYTES / 9000);
+	CHECK_EQ(r->rings[ring_of(r, &b)].drops[RXR_D_BYTES], 10);
+	CHECK_EQ(r->rings[ring_of(r, &b)].drops[RXR_D_FRAMES], 0);
+	CHECK_EQ(r->rings[ring_of(r, &a)].drops[RXR_D_BYTES], 0);
+	/* The DEFAULT ring takes what has no destination, within its own bounds. */
+	CHECK(put_one(r, NULL, 60, 0));
+	CHECK_EQ(r->rings[0].n, 1);
+	/* Every ring full: slots are left for a wire read. */
+	CHECK(r->nfree >= RXR_READ_MAX);
+	/* Deficit round robin by bytes (quantum 9216): with room for 155 frames, one
+	 * turn each: the DEFAULT ring's frame, 153 of A's 60-byte frames (9180 bytes) and
+	 * one jumbo frame of B. */
+	CHECK_EQ(r->quantum, 9216);
+	s->room = 155;
+	rxr_drain(r, UINT32_MAX, sink_put, s);
+	{
+		unsigned na = 0, nb = 0, nd = 0;
+
+		for (unsigned k = 0; k < s->n; k++) {
+			na += s->who[k] == 1;
+			nb += s->who[k] == 2;
+			nd += s->who[k] == 0;
+		}
+		CHECK_EQ(nd, 1);
+		CHECK_EQ(na, 9216 / 60);
+		CHECK_EQ(nb, 1);
+	}
+	CHECK_EQ(rxr_flush(r), RXR_FRAMES + RXR_BYTES / 9000 + 1 - 155);
+	CHECK_EQ(r->waiting, 0);
+	CHECK_EQ(r->nfree, r->nslots);
+	rxr_free(r);
+	free(r);
+	free(s);
+}
+
+TEST(rxring_init_rejects_bad_arguments)
+{
+	struct rxr r;
+
+	CHECK_EQ(rxr_init(&r, 0, 1536), -EINVAL);
+	CHECK_EQ(rxr_init(&r, RXR_HW_MAX + 1, 1536), -EINVAL);
+	CHECK_EQ(rxr_init(&r, 4, 10), -EINVAL);
+	CHECK_EQ(rxr_init(&r, 4, 1536), 0);
+	rxr_free(&r);
+}
