@@ -512,11 +512,17 @@ static void vmc_free(struct server *s, unsigned k)
 	/* What the link carried, for the operator (and bench/vmlink_rings.sh). */
 	if (c->user[0])
 		fprintf(stderr, "cpnetd: link of %s closed: frames on the %s, %llu messages "
-			"in, %llu out, %llu syscalls\n", c->user,
+			"in, %llu out, %llu syscalls; ring reader %s: %llu switches, %llu "
+			"interrupts, %llu polls, %llu empty\n", c->user,
 			c->link.ring_tx ? "ring" : "socket",
 			(unsigned long long)c->link.received,
 			(unsigned long long)(c->link.sent + c->link.ring.tx_frames),
-			(unsigned long long)vml_syscalls(&c->link));
+			(unsigned long long)vml_syscalls(&c->link),
+			adapt_policy_name(c->link.rxa.policy),
+			(unsigned long long)c->link.rxa.switches,
+			(unsigned long long)c->link.rxa.interrupts,
+			(unsigned long long)c->link.rxa.polls,
+			(unsigned long long)c->link.rxa.empty_polls);
 	bell_off(s, c);
 	epoll_ctl(s->ep, EPOLL_CTL_DEL, c->link.fd, NULL);
 	close(c->link.fd);

@@ -707,6 +707,8 @@ static bool do_flood(struct conn *c)
 	flood_frame(&rn->gif->stk, dmac, o->flood_dst, frame, o->flood_size);
 	p = &rn->nic.port;
 	drops0 = p->st.drop[PD_NOBUF];
+	printf("flood: start\n");	/* bench/adapt_rings.sh samples CPU times here */
+	fflush(stdout);
 	t0 = last_pump = now_ms();
 	while (!c->gone && !stop_flag && now_ms() - t0 < (long)o->flood_secs * 1000) {
 		uint64_t d = p->st.drop[PD_NOBUF];
@@ -727,6 +729,7 @@ static bool do_flood(struct conn *c)
 	printf("flood: %llu frames of %u bytes in %u s, %llu dropped by the link (full)\n",
 	       (unsigned long long)sent, o->flood_size, o->flood_secs,
 	       (unsigned long long)(p->st.drop[PD_NOBUF] - drops0));
+	fflush(stdout);
 	return true;
 }
 
