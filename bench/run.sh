@@ -66,7 +66,7 @@ fi
 
 echo "== summary (host: $(uname -m), $(getconf _NPROCESSORS_ONLN 2>/dev/null || echo ?) cpus; ratios are the point, rates vary with load)"
 awk -F': ' '
-	/^adapt_idle_latency_/ { print "  " $1 " " $2 " us, ratio " $5 " vs eventfd"; next }
+	/^adapt_idle_latency_/ { split($2, a, " "); printf "  %-22s %10s us    ratio %s vs eventfd\n", $1, a[1], a[5]; next }
 	/ vs / {
 		split($2, a, " ")
 		r = $2; sub(/.*ratio /, "", r); sub(/ \(.*/, "", r)
