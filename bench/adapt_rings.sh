@@ -19,7 +19,7 @@ BUILD=${BUILD:-build}
 SECS=${ADAPT_BENCH_SECS:-3}
 ROUNDS=${ADAPT_BENCH_ROUNDS:-2}
 SIZE=${ADAPT_BENCH_SIZE:-1500}
-MODES="adaptive interrupt poll"
+MODES=${ADAPT_BENCH_MODES:-adaptive interrupt poll}
 TMP=$(mktemp -d /tmp/cpnet-adb.XXXXXX)
 PIDS=()
 cleanup() {
