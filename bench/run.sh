@@ -4,6 +4,8 @@
 # process; the control-plane lines (cp_*) are times for 1k and 10k LANs with their ratio
 # (linear: ~10) and cpnetd's resident size with the sample (bench/cp_scale.sh); frames/s
 # between two cpnet-guest processes through cpnetd, rings vs socket (bench/vmlink_rings.sh);
+# the ring consumers' modes, adaptive vs interrupt-only vs poll-only, and their idle
+# latency against an eventfd wake-up (bench/adapt_rings.sh, bench/bench_adapt.c);
 # frames/s between two cpnet-pktgen processes, Linux bridge and Open vSwitch (bench/pktgen.sh).
 set -eu
 
@@ -50,6 +52,12 @@ if ! BUILD=$BUILD bench/vmlink_rings.sh | tee -a "$log"; then
 	fail=1
 fi
 
+echo "== adapt_rings"
+if ! BUILD=$BUILD bench/adapt_rings.sh | tee -a "$log"; then
+	echo "FAIL adapt_rings"
+	fail=1
+fi
+
 echo "== pktgen"
 if ! BUILD=$BUILD bench/pktgen.sh | tee -a "$log"; then
 	echo "FAIL pktgen"
@@ -58,6 +66,7 @@ fi
 
 echo "== summary (host: $(uname -m), $(getconf _NPROCESSORS_ONLN 2>/dev/null || echo ?) cpus; ratios are the point, rates vary with load)"
 awk -F': ' '
+	/^adapt_idle_latency_/ { split($2, a, " "); printf "  %-22s %10s us    ratio %s vs eventfd\n", $1, a[1], a[5]; next }
 	/ vs / {
 		split($2, a, " ")
 		r = $2; sub(/.*ratio /, "", r); sub(/ \(.*/, "", r)

@@ -86,8 +86,10 @@ round() {
 	done
 	rx=$(awk '/^NIC 0600:/ { print $3 }' "$TMP/recv.out")
 	sys_g=$(awk '/^link: frames/ { s += $(NF - 1) } END { print s + 0 }' "$TMP/send.out" "$TMP/recv.out")
+	# cpnetd's line: "... N syscalls; ring reader ..."
 	sys_d=$(tail -n +"$((n + 1))" "$TMP/cpnetd.err" |
-		awk '/^cpnetd: link of/ { s += $(NF - 1) } END { print s + 0 }')
+		awk '/^cpnetd: link of/ { for (i = 1; i < NF; i++) if ($(i + 1) ~ /^syscalls/) s += $i }
+		     END { print s + 0 }')
 	awk -v rx="$rx" -v s="$SECS" -v sy=$((sys_g + sys_d)) \
 		'BEGIN { printf "%.0f %.4f\n", rx / s, (rx > 0 ? sy / rx : 0) }'
 	[ -z "${VMLINK_BENCH_VERBOSE:-}" ] ||

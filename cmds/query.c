@@ -176,6 +176,22 @@ static const char *role_word(enum nid_role r)
 	}
 }
 
+/* How a consumer in cpnetd waits for its source (lib/adapt.h): the policy, the mode
+ * now, and the counters. */
+static void adapt_line(const char *ind, const char *what, const struct adapt *a, struct out *o)
+{
+	out_line(o, "%s%s: %-9s Mode: %-9s Switches: %" PRIu64 "  Interrupts: %" PRIu64
+		 "  Polls: %" PRIu64 "  Empty: %" PRIu64, ind, what, adapt_policy_name(a->policy),
+		 adapt_mode_name(a->mode), a->switches, a->interrupts, a->polls, a->empty_polls);
+}
+
+/* A VM in another process: how cpnetd reads the ring of its link (one per VM). */
+static void ring_reader(const struct vm *vm, const char *ind, struct out *o)
+{
+	if (vm && vm->link && vm->link->ring_on)
+		adapt_line(ind, "Ring Reader", &vm->link->rxa, o);
+}
+
 void query_nic_out(const struct vnic *n, bool details, struct out *o)
 {
 	char mac[18];
@@ -204,6 +220,7 @@ void query_nic_out(const struct vnic *n, bool details, struct out *o)
 				out_line(o, "  Device: %04X  Unit: %03u   Role: REMOTE", n->vdev + k, k);
 		}
 		lan_addresses(n->lan, n->port, "  ", o);
+		ring_reader(n->vm, "  ", o);
 		return;
 	}
 	out_line(o, "  Connection Name: %-13sState: %s", "HALLOLE",
@@ -322,6 +339,8 @@ static void adapters(struct cp *cp, const struct lanbk *lan, struct out *o)
 			nic_addresses(n->nic, "      ", o);
 		else if (n)
 			lan_addresses(lan, n->port, "      ", o);
+		if (n && !n->nic)
+			ring_reader(vm, "      ", o);
 		else if (cn->appl_id)
 			appl_details(cp, lan, cn, o);
 	}
@@ -387,6 +406,7 @@ static void uplink_details(struct cp *cp, const struct lanbk *lan, struct out *o
 		if (p->st.drop[k])
 			out_line(o, "    Discarded (%s): %" PRIu64, port_drop_name((enum port_drop)k),
 				 p->st.drop[k]);
+	adapt_line("    ", "Wire Reader", &c->dev->rxa, o);
 	out_line(o, "    Registrations: %" PRIu64 " sent  %" PRIu64 " accepted  %" PRIu64
 		 " refused   Failovers: %" PRIu64 "  Switchovers: %" PRIu64, s->st.regs_sent,
 		 s->st.regs_ok, s->st.regs_failed, s->st.failovers, s->st.switchovers);

@@ -11,6 +11,7 @@
 #include "cp/parse.h"
 #include "driver/guest.h"
 #include "vnic/nic.h"
+#include "lib/adapt.h"
 #include "vnic/vmlink.h"
 #include "vswitch/lan.h"
 
@@ -137,6 +138,9 @@ struct cp {
 	/* cpnetd is stopping: remote VMs are told so in their LOGOFF and log on again
 	 * when it is back (vmlink VML_LOGOFF_SHUTDOWN); set by the server's shutdown. */
 	bool stopping;
+	/* How cpnetd's consumers wait for work (cpnetd --poll-mode, lib/adapt.h): the
+	 * VMs' rings and the OSAs' wires; adaptive unless told. */
+	enum adapt_policy poll_policy;
 	/* TRACE START / STOP (cmds/trace.c): the operator's LAN traces, newest first;
 	 * their files go into trace_dir (cpnetd --trace-dir, default its working
 	 * directory; NULL: TRACE START refused, so that a CP in a fuzzer writes no files). */

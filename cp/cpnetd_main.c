@@ -21,7 +21,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: cpnetd [--config FILE] [--directory FILE] [--socket PATH] [--vm-socket PATH]\n"
-		"              [--system-name NAME] [--trace-dir DIR] [--check]\n"
+		"              [--system-name NAME] [--trace-dir DIR] [--poll-mode MODE] [--check]\n"
 		"  --config FILE     SYSTEM CONFIG (DEFINE VSWITCH/LAN, MODIFY VSWITCH, VMLAN, AUTOLOG)\n"
 		"  --directory FILE  user directory (USER, NICDEF, IPADDR)\n"
 		"  --socket PATH     operator socket (default $CPNET_SOCKET or " DEFAULT_SOCKET ")\n"
@@ -30,6 +30,9 @@ static void usage(FILE *f)
 		"  --system-name NAME  this system's name for SYSTEM CONFIG record qualifiers\n"
 		"                    (NAME: statements, NAME: BEGIN/END); default: SYSTEM_IDENTIFIER\n"
 		"  --trace-dir DIR   where TRACE START writes its files (default: the working directory)\n"
+		"  --poll-mode MODE  how cpnetd waits for frames from VMs' rings and OSAs' wires:\n"
+		"                    adaptive (default: sleeps at a low rate, polls at a high one),\n"
+		"                    interrupt (always sleeps), poll (never sleeps: measurement only)\n"
 		"  --check           parse both files, print file:line: errors, exit 1 if any\n");
 }
 
@@ -58,18 +61,20 @@ int main(int argc, char **argv)
 		{ "check", no_argument, NULL, 'k' },
 		{ "system-name", required_argument, NULL, 'n' },
 		{ "trace-dir", required_argument, NULL, 't' },
+		{ "poll-mode", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *config = NULL, *directory = NULL, *sock = getenv("CPNET_SOCKET");
 	const char *vmsock = NULL, *sysname = NULL, *trace_dir = ".";
+	enum adapt_policy policy = ADAPT_ADAPTIVE;
 	bool check = false;
 	struct server *srv;
 	struct cp *cp;
 	struct out o;
 	int c, errs = 0, rc;
 
-	while ((c = getopt_long(argc, argv, "c:d:s:v:n:t:kh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:d:s:v:n:t:p:kh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': config = optarg; break;
 		case 'd': directory = optarg; break;
@@ -78,6 +83,13 @@ int main(int argc, char **argv)
 		case 'k': check = true; break;
 		case 'n': sysname = optarg; break;
 		case 't': trace_dir = optarg; break;
+		case 'p':
+			if (adapt_policy_parse(optarg, &policy) < 0) {
+				fprintf(stderr, "cpnetd: --poll-mode %s: adaptive, interrupt or "
+					"poll\n", optarg);
+				return 2;
+			}
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -99,6 +111,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	cp->trace_dir = trace_dir;
+	cp->poll_policy = policy;	/* before RDEVICE statements make OSAs */
 	config_sysid_host(&cp->sysid);
 	out_init(&o);
 	if (config)

@@ -63,13 +63,28 @@ struct server {
 	char path[108], vpath[108];
 	struct session *sess[SRV_MAX_SESSIONS];
 	struct vmconn *vmc[SRV_MAX_VMS];
-	/* The OSAs' wire descriptors in the epoll set (re-registered when an OSA's wire
-	 * is closed and opened again). */
+	/* The OSAs' wire descriptors (re-registered when an OSA's wire is closed and
+	 * opened again); in the epoll set while the wire reader is in interrupt mode
+	 * (wset), out of it while it polls (lib/adapt.h: up_osa.rxa). */
 	int wfd[UPLINK_MAX_OSAS];
+	bool wset[UPLINK_MAX_OSAS];
 	const struct osa *wosa[UPLINK_MAX_OSAS];
 	bool stop;
 	uint64_t ring_drops[SHR_BREAK_MAX];	/* links dropped for a broken ring, by reason */
 };
+
+/* Wire k's descriptor in the epoll set (the reader sleeps on it) or out of it (the
+ * reader polls).  Level-triggered: frames that came while it was out are reported as
+ * soon as it is back in, so no wake-up is lost. */
+static void wire_epoll(struct server *s, unsigned k, bool in)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = ID_WIRE + k };
+
+	if (s->wfd[k] < 0 || s->wset[k] == in)
+		return;
+	if (epoll_ctl(s->ep, in ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, s->wfd[k], &ev) == 0)
+		s->wset[k] = in;
+}
 
 static void wires_sync(struct server *s)
 {
@@ -78,17 +93,44 @@ static void wires_sync(struct server *s)
 	for (unsigned k = 0; u && k < u->nosas; k++) {
 		const struct osa *o = u->osas[k].osa;
 		int fd = o ? osa_wire_fd(o) : -1;
-		struct epoll_event ev = { .events = EPOLLIN, .data.u32 = ID_WIRE + k };
 
 		if (fd == s->wfd[k] && o == s->wosa[k])
 			continue;
-		if (s->wfd[k] >= 0)
+		if (s->wfd[k] >= 0 && s->wset[k])
 			epoll_ctl(s->ep, EPOLL_CTL_DEL, s->wfd[k], NULL);	/* may be closed */
-		s->wfd[k] = -1;
+		s->wset[k] = false;
+		s->wfd[k] = fd;
 		s->wosa[k] = o;
-		if (fd >= 0 && epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev) == 0)
-			s->wfd[k] = fd;
+		wire_epoll(s, k, !adapt_polling(&u->osas[k].rxa));
 	}
+}
+
+/* The wire reader of OSA k looks at its wire (`woken`: its descriptor was readable),
+ * feeds the frames to the switch and its mode with what it found.  True while it
+ * polls (the loop must not sleep). */
+static bool wire_look(struct server *s, unsigned k, bool woken)
+{
+	struct up_osa *d = &s->cp->up->osas[k];
+	int n = uplink_poll_wire(s->cp->up, k);
+	bool polling;
+
+	if (n > 0)
+		cp_poll_guests(s->cp);	/* the guests that got frames answer at once */
+	polling = d->osa && adapt_look(&d->rxa, (unsigned)n, woken, adapt_now_ns());
+	wire_epoll(s, k, !polling);
+	return polling;
+}
+
+/* Every wire reader that polls: one look each.  True while one still polls. */
+static bool wires_poll(struct server *s)
+{
+	struct uplinks *u = s->cp->up;
+	bool busy = false;
+
+	for (unsigned k = 0; u && k < u->nosas; k++)
+		if (u->osas[k].osa && adapt_polling(&u->osas[k].rxa))
+			busy |= wire_look(s, k, false);
+	return busy;
 }
 
 /* Timer: guests, controllers, failure detection, then what that made arrive. */
@@ -470,11 +512,17 @@ static void vmc_free(struct server *s, unsigned k)
 	/* What the link carried, for the operator (and bench/vmlink_rings.sh). */
 	if (c->user[0])
 		fprintf(stderr, "cpnetd: link of %s closed: frames on the %s, %llu messages "
-			"in, %llu out, %llu syscalls\n", c->user,
+			"in, %llu out, %llu syscalls; ring reader %s: %llu switches, %llu "
+			"interrupts, %llu polls, %llu empty\n", c->user,
 			c->link.ring_tx ? "ring" : "socket",
 			(unsigned long long)c->link.received,
 			(unsigned long long)(c->link.sent + c->link.ring.tx_frames),
-			(unsigned long long)vml_syscalls(&c->link));
+			(unsigned long long)vml_syscalls(&c->link),
+			adapt_policy_name(c->link.rxa.policy),
+			(unsigned long long)c->link.rxa.switches,
+			(unsigned long long)c->link.rxa.interrupts,
+			(unsigned long long)c->link.rxa.polls,
+			(unsigned long long)c->link.rxa.empty_polls);
 	bell_off(s, c);
 	epoll_ctl(s->ep, EPOLL_CTL_DEL, c->link.fd, NULL);
 	close(c->link.fd);
@@ -517,6 +565,7 @@ static void vmc_accept(struct server *s)
 		close(fd);	/* full: the VM sees the connection closed */
 		return;
 	}
+	vml_poll_policy(&c->link, s->cp->poll_policy);
 	ev.data.u32 = ID_VMC + k;
 	if (epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
 		vml_free(&c->link);
@@ -679,10 +728,12 @@ static void vmc_event(struct server *s, unsigned k, uint32_t events)
 	}
 }
 
-/* Take what the VM put in its ring (bounded).  False when the link was dropped. */
-static bool vmc_ring(struct server *s, unsigned k)
+/* Take what the VM put in its ring (bounded) and tell the link's consumer mode what
+ * this look found (`woken`: after its doorbell).  False when the link was dropped. */
+static bool vmc_ring(struct server *s, unsigned k, bool woken)
 {
 	struct vmconn *c = s->vmc[k];
+	unsigned taken = 0;
 
 	for (unsigned n = 0; n < VMC_BATCH; n++) {
 		int r = vml_poll_ring(&c->link);
@@ -693,7 +744,9 @@ static bool vmc_ring(struct server *s, unsigned k)
 			vmc_lost(s, k);
 			return false;
 		}
+		taken += (unsigned)r;
 	}
+	vml_ring_note(&c->link, taken, woken);
 	return true;
 }
 
@@ -706,7 +759,7 @@ static void vmc_bell(struct server *s, unsigned k)
 		return;
 	shr_bell_drain(&c->link.ring);
 	c->link.syscalls++;
-	if (vmc_ring(s, k))
+	if (vmc_ring(s, k, true))
 		vml_flush(&c->link);
 }
 
@@ -745,9 +798,10 @@ static bool vmc_reap(struct server *s)
 		if (c->bellfd >= 0 && !c->link.ring_on)
 			bell_off(s, c);	/* the VM declined the ring */
 		if (c->link.ring_on && (c->vm || c->appl)) {
-			if (!vmc_ring(s, k))
+			/* Polling: no doorbell, look again at once; else arm it. */
+			if (!vmc_ring(s, k, false))
 				continue;
-			if (vml_arm(&c->link))
+			if (vml_ring_busy(&c->link))
 				busy = true;
 		}
 		want = !c->link.ring_tx && vml_flush(&c->link) != 0;
@@ -797,10 +851,9 @@ int server_run(struct server *s)
 			} else if (id == ID_VMLISTEN) {
 				vmc_accept(s);
 			} else if (id >= ID_WIRE) {
-				/* Frames from an OSA: into the switch, and let the guests
-				 * that got them answer at once. */
-				if (s->cp->up && uplink_poll(s->cp->up) > 0)
-					cp_poll_guests(s->cp);
+				/* Frames from an OSA (its reader was asleep on the wire). */
+				if (s->cp->up && id - ID_WIRE < s->cp->up->nosas)
+					wire_look(s, id - ID_WIRE, true);
 			} else if (id >= ID_VMC) {
 				if (id - ID_VMC < SRV_MAX_VMS)
 					vmc_event(s, id - ID_VMC, evs[i].events);
@@ -832,6 +885,7 @@ int server_run(struct server *s)
 			}
 		}
 		busy = vmc_reap(s);
+		busy |= wires_poll(s);
 	}
 	return 0;
 }

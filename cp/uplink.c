@@ -147,6 +147,7 @@ int uplink_add_osa(struct uplinks *u, uint16_t rdev, uint8_t chpid, uint8_t port
 	d->chpid = chpid;
 	d->portno = portno;
 	d->line = line;
+	adapt_init(&d->rxa, u->cp ? u->cp->poll_policy : ADAPT_ADAPTIVE, NULL);
 	snprintf(d->backend, sizeof(d->backend), "%s", backend ? backend : "");
 	snprintf(d->wname, sizeof(d->wname), "%s", wname ? wname : "");
 	if (mac) {
@@ -886,22 +887,24 @@ int uplink_tick(struct uplinks *u)
 	return work;
 }
 
-int uplink_poll(struct uplinks *u)
+/* One OSA's wire: frames read (into its NIC port, toward CP's data device). */
+static int poll_osa(struct up_osa *d)
+{
+	int r;
+
+	if (!d->osa)
+		return 0;
+	r = osa_poll(d->osa, UPLINK_BUDGET);
+	if (r == -ENETDOWN)
+		d->link = false;
+	return r > 0 ? r : 0;
+}
+
+/* CP's data devices: what the OSAs gave them, into the switches. */
+static int poll_data(struct uplinks *u)
 {
 	int n = 0;
 
-	for (unsigned k = 0; k < u->nosas; k++) {
-		struct up_osa *d = &u->osas[k];
-		int r;
-
-		if (!d->osa)
-			continue;
-		r = osa_poll(d->osa, UPLINK_BUDGET);
-		if (r > 0)
-			n += r;
-		else if (r == -ENETDOWN)
-			d->link = false;
-	}
 	for (unsigned k = 0; k < u->nsw; k++)
 		for (int i = 0; i < 2; i++) {
 			struct up_conn *c = &u->sw[k]->c[i];
@@ -909,6 +912,23 @@ int uplink_poll(struct uplinks *u)
 			if ((c->state == UPC_READY || c->state == UPC_ACTIVE) && c->data)
 				n += qdrv_poll(c->data);
 		}
+	return n;
+}
+
+int uplink_poll(struct uplinks *u)
+{
+	int n = 0;
+
+	for (unsigned k = 0; k < u->nosas; k++)
+		n += poll_osa(&u->osas[k]);
+	return n + poll_data(u);
+}
+
+int uplink_poll_wire(struct uplinks *u, unsigned k)
+{
+	int n = k < u->nosas ? poll_osa(&u->osas[k]) : 0;
+
+	poll_data(u);
 	return n;
 }
 

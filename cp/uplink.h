@@ -9,6 +9,7 @@
 #include "controller/controller.h"
 #include "controller/ctlmsg.h"
 #include "driver/qdrv.h"
+#include "lib/adapt.h"
 #include "osa/osa.h"
 #include "vnic/port.h"
 #include "vswitch/lan.h"
@@ -65,6 +66,9 @@ struct up_osa {
 	uint64_t retry_at;		/* not used for a connection before (ms) */
 	struct up_sw *sw;		/* the switch using it, or NULL */
 	unsigned line;
+	/* The wire reader's mode (cpnetd: epoll on the wire at a low rate, polling at
+	 * a high one; lib/adapt.h), its counters for QUERY ... DETAILS. */
+	struct adapt rxa;
 };
 
 struct up_conn {
@@ -147,6 +151,9 @@ struct up_sw *uplink_find_sw(struct uplinks *u, const struct lanbk *lan);
 int uplink_tick(struct uplinks *u);
 /* Data: poll the OSAs' wires and CP's data devices (frames into the switches). */
 int uplink_poll(struct uplinks *u);
+/* Data from the wire of OSA number k (u->osas[k]) and CP's data devices: frames the
+ * wire gave (what cpnetd's wire reader feeds its mode with), or 0. */
+int uplink_poll_wire(struct uplinks *u, unsigned k);
 /* Like uplink_poll, but waits up to `ms` for a wire to become readable first. */
 int uplink_pump(struct uplinks *u, int ms);
 

@@ -23,7 +23,7 @@ static void usage(FILE *f)
 		   "                   [--ping A.B.C.D[%%vdev]]... [--ping6 X:Y::Z]... [--count N]\n"
 		   "                   [--go FILE] [--stay SECONDS] [--verbose]\n"
 		   "                   [--transport ring|socket] [--flood A.B.C.D --size BYTES\n"
-		   "                   --seconds S] [--stats]\n"
+		   "                   --seconds S] [--stats] [--poll-mode MODE]\n"
 		   "  selftest  two in-process guests on two NICs joined point to point:\n"
 		   "            bring both online, then ping (IPv4, and IPv6 in layer 2)\n"
 		   "  connect   a virtual machine in this process: LOGON to cpnetd's VM socket\n"
@@ -45,7 +45,11 @@ static void usage(FILE *f)
 		   "            A.B.C.D (first pinged, layer 2) for --seconds, as fast as the link\n"
 		   "            takes them; prints what was sent (bench/vmlink_rings.sh)\n"
 		   "  --stats   at the end print each NIC's frame counters and the link's\n"
-		   "            transport and syscalls (the link's own count)\n");
+		   "            transport and syscalls (the link's own count), and how its\n"
+		   "            ring was read (mode, switches, interrupts, polls)\n"
+		   "  --poll-mode  how the link waits for cpnetd's frames in the ring: adaptive\n"
+		   "            (default: sleeps at a low rate, polls at a high one), interrupt\n"
+		   "            (always sleeps on the doorbell), poll (never sleeps: measurement)\n");
 }
 
 static void pump(void *ctx)
@@ -194,6 +198,7 @@ struct copts {
 	uint8_t layer;
 	bool verbose;
 	enum vml_transport transport;
+	enum adapt_policy poll_policy;	/* --poll-mode: how the link reads its ring */
 	bool flood, stats;
 	uint8_t flood_dst[4];
 	unsigned flood_size, flood_secs;
@@ -702,6 +707,8 @@ static bool do_flood(struct conn *c)
 	flood_frame(&rn->gif->stk, dmac, o->flood_dst, frame, o->flood_size);
 	p = &rn->nic.port;
 	drops0 = p->st.drop[PD_NOBUF];
+	printf("flood: start\n");	/* bench/adapt_rings.sh samples CPU times here */
+	fflush(stdout);
 	t0 = last_pump = now_ms();
 	while (!c->gone && !stop_flag && now_ms() - t0 < (long)o->flood_secs * 1000) {
 		uint64_t d = p->st.drop[PD_NOBUF];
@@ -722,6 +729,7 @@ static bool do_flood(struct conn *c)
 	printf("flood: %llu frames of %u bytes in %u s, %llu dropped by the link (full)\n",
 	       (unsigned long long)sent, o->flood_size, o->flood_secs,
 	       (unsigned long long)(p->st.drop[PD_NOBUF] - drops0));
+	fflush(stdout);
 	return true;
 }
 
@@ -741,6 +749,11 @@ static void print_stats(const struct conn *c)
 	}
 	printf("link: frames on the %s, %llu syscalls\n", c->link.ring_tx ? "ring" : "socket",
 	       (unsigned long long)vml_syscalls(&c->link));
+	printf("ring reader: %s %s, %llu switches, %llu interrupts, %llu polls, %llu empty\n",
+	       adapt_policy_name(c->link.rxa.policy), adapt_mode_name(c->link.rxa.mode),
+	       (unsigned long long)c->link.rxa.switches,
+	       (unsigned long long)c->link.rxa.interrupts, (unsigned long long)c->link.rxa.polls,
+	       (unsigned long long)c->link.rxa.empty_polls);
 }
 
 static int connect_vm(struct copts *opt)
@@ -771,6 +784,7 @@ static int connect_vm(struct copts *opt)
 	c->link.on_detach = cb_detach;
 	c->link.on_link = cb_link;
 	c->link.transport = opt->transport;
+	vml_poll_policy(&c->link, opt->poll_policy);
 	r = vml_logon(&c->link, opt->user, opt->pass, 10000, &reply);
 	if (r != 0) {
 		if (r > 0)
@@ -964,6 +978,11 @@ static int connect_main(int argc, char **argv)
 			o.transport = VML_TRANSPORT_RING;
 		} else if (!strcmp(a, "--transport") && !strcmp(v, "socket")) {
 			o.transport = VML_TRANSPORT_SOCKET;
+		} else if (!strcmp(a, "--poll-mode")) {
+			if (adapt_policy_parse(v, &o.poll_policy) < 0) {
+				usage(stderr);
+				return 2;
+			}
 		} else if (!strcmp(a, "--flood") && parse_ip(v, o.flood_dst, NULL, false) == 0) {
 			o.flood = true;
 		} else if (!strcmp(a, "--size")) {

@@ -410,7 +410,7 @@ static void *cp_reader(void *arg)
 		/* Frames through the ring: CP rings `bell` only once told we sleep (the
 		 * ring and its doorbell change only under the lock: read them here). */
 		bell = st == LINK_UP ? vml_bell_fd(&k->l) : -1;
-		busy = bell >= 0 && vml_arm(&k->l);
+		busy = bell >= 0 && vml_ring_busy(&k->l);	/* polls, or armed */
 		pthread_mutex_unlock(&k->lock);
 		if (st == LINK_RETRY && vml_retry_wait(&k->retry, now_ms()) == 0)
 			relogon(k);

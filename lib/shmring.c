@@ -368,6 +368,14 @@ bool shr_arm(struct shring *r)
 	return false;
 }
 
+void shr_disarm(struct shring *r)
+{
+	/* Load first: a polling consumer must not write the producer's cache line on
+	 * every look. */
+	if (!r->broken && __atomic_load_n(&r->rxq->sleeps, __ATOMIC_RELAXED))
+		__atomic_store_n(&r->rxq->sleeps, 0, __ATOMIC_RELAXED);
+}
+
 bool shr_rx_pending(const struct shring *r)
 {
 	if (r->broken)

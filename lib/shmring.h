@@ -118,6 +118,9 @@ bool shr_rx_pending(const struct shring *r);
 /* About to sleep on bell_me: say so.  True when something arrived (or room came) since
  * the last look -- then do not sleep (the flag is taken back). */
 bool shr_arm(struct shring *r);
+/* Awake again (or deciding to poll): take back a flag still set, so that the peer
+ * does not ring a consumer that is not asleep.  The next sleep arms again. */
+void shr_disarm(struct shring *r);
 /* bell_me was readable: empty it. */
 void shr_bell_drain(struct shring *r);
 /* The user found an entry malformed: the ring is broken with SHR_BAD_MSG. */

@@ -619,6 +619,7 @@ int vml_init(struct vmlink *l, int fd, bool cp_side)
 	l->peer_logoff = -1;
 	l->ring_ack = -1;
 	l->hfds[0] = l->hfds[1] = l->hfds[2] = -1;
+	adapt_init(&l->rxa, ADAPT_ADAPTIVE, NULL);
 	return 0;
 }
 
@@ -1193,6 +1194,26 @@ bool vml_arm(struct vmlink *l)
 	return shr_arm(&l->ring);
 }
 
+void vml_ring_note(struct vmlink *l, unsigned taken, bool woken)
+{
+	if (!l->ring_on)
+		return;
+	if (adapt_look(&l->rxa, taken, woken, adapt_now_ns()))
+		shr_disarm(&l->ring);
+}
+
+bool vml_ring_busy(struct vmlink *l)
+{
+	if (!l->ring_on)
+		return false;
+	return adapt_polling(&l->rxa) || vml_arm(l);
+}
+
+void vml_poll_policy(struct vmlink *l, enum adapt_policy p)
+{
+	adapt_init(&l->rxa, p, NULL);
+}
+
 /* VM side: CP offers a ring.  Take it unless told to keep to the socket; answer. */
 static void ring_offered(struct vmlink *l, const uint8_t *m, size_t len, int *fds, int nfds)
 {
@@ -1451,6 +1472,41 @@ static void drop_rest(struct vmlink *l, struct mmsghdr *mm, int from, int n)
 
 #define SOCK_BUSY_NS 1000000ull	/* while the ring is busy, the socket once per ms */
 
+/*
+ * Poll mode (lib/adapt.h): look at the ring without sleeping until work comes, the
+ * poll phase ends (adapt bounds it: an idle consumer goes back to sleeping), the
+ * caller's wait is over, or the socket is due its look (SOCK_BUSY_NS).  Entries taken,
+ * 0, or -EPIPE; *wait_ms becomes what is left of the wait (0: over, or the socket).
+ */
+static int ring_spin(struct vmlink *l, int *wait_ms)
+{
+	uint64_t t0 = now_ns(), t = t0;
+
+	while (adapt_polling(&l->rxa)) {
+		if (shr_rx_pending(&l->ring) || l->ring.broken) {
+			int rc = vml_poll_ring(l);
+
+			if (rc < 0)
+				return -EPIPE;
+			vml_ring_note(l, (unsigned)rc, false);
+			if (rc > 0)
+				return rc;
+			continue;
+		}
+		vml_ring_note(l, 0, false);	/* an empty poll */
+		t = now_ns();
+		if ((*wait_ms > 0 && t - t0 >= (uint64_t)*wait_ms * 1000000u) ||
+		    t - l->sock_check_ns >= SOCK_BUSY_NS) {
+			l->sock_check_ns = t;
+			*wait_ms = 0;
+			return 0;
+		}
+	}
+	if (*wait_ms > 0)	/* the phase ended inside the wait: sleep what is left */
+		*wait_ms -= (int)((t - t0) / 1000000u);
+	return 0;
+}
+
 int vml_poll(struct vmlink *l, int wait_ms)
 {
 	struct mmsghdr mm[VML_RX_BATCH];
@@ -1465,6 +1521,11 @@ int vml_poll(struct vmlink *l, int wait_ms)
 		rc = vml_poll_ring(l);
 		if (rc < 0)
 			return -EPIPE;
+		vml_ring_note(l, (unsigned)rc, false);
+		if (rc == 0 && wait_ms != 0 && adapt_polling(&l->rxa))
+			rc = ring_spin(l, &wait_ms);
+		if (rc < 0)
+			return -EPIPE;
 		if (rc > 0) {
 			/* Busy: control messages are rare, the socket is looked at once
 			 * per SOCK_BUSY_NS -- no syscall per frame or per batch. */
@@ -1475,12 +1536,14 @@ int vml_poll(struct vmlink *l, int wait_ms)
 			l->sock_check_ns = t;
 			got = 1;
 			wait_ms = 0;
-		} else if (wait_ms != 0 && vml_arm(l)) {
+		} else if (wait_ms != 0 && vml_ring_busy(l)) {
 			wait_ms = 0;
 		}
 	}
 	rc = poll(pfd, l->ring_on ? 2 : 1, wait_ms);
 	l->syscalls++;
+	if (l->ring_on && wait_ms != 0)
+		shr_disarm(&l->ring);	/* awake: the next sleep arms again */
 	if (rc < 0)
 		return errno == EINTR ? got : -errno;
 	if (rc == 0)
@@ -1491,6 +1554,7 @@ int vml_poll(struct vmlink *l, int wait_ms)
 		rc = vml_poll_ring(l);
 		if (rc < 0)
 			return -EPIPE;
+		vml_ring_note(l, (unsigned)rc, true);
 		got |= rc > 0;
 	}
 	if (!pfd[0].revents)

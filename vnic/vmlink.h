@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/adapt.h"
 #include "lib/shmring.h"
 #include "vnic/port.h"
 
@@ -273,6 +274,9 @@ struct vmlink {
 	size_t ring_extra;		/* CP side: extra area of the offered ring (an
 					 * application port's buffer region), bytes */
 	uint64_t syscalls;		/* made by the link (socket, doorbells): bench */
+	/* This side's consumer of the ring: sleeping on the doorbell or polling
+	 * (lib/adapt.h; vml_ring_note / vml_ring_busy; adaptive unless told). */
+	struct adapt rxa;
 	uint64_t sock_check_ns;		/* VM side: the socket last looked at while busy */
 	int peer_logoff;	/* the reason of a LOGOFF the peer sent, -1 while none came */
 	/* VM side: CP told us about a NIC / a NIC went away / the session ended. */
@@ -317,6 +321,17 @@ int vml_poll_ring(struct vmlink *l);
 /* About to sleep (ring on): true when the ring has work now (do not sleep); else the
  * peer rings l->ring.bell_me when it puts something in. */
 bool vml_arm(struct vmlink *l);
+/* The consumer's mode (lib/adapt.h), one code path for every consumer of a link's
+ * ring -- vml_poll here, cpnetd's loop, the CPNIC's reader:
+ *   vml_ring_note: a look at the ring took `taken` entries (`woken`: the look followed
+ *     the doorbell, an interrupt); a consumer that now polls takes its doorbell
+ *     flag back (the peer stops ringing).
+ *   vml_ring_busy: about to wait: true when the consumer must not sleep -- it polls,
+ *     or work came while it armed the doorbell (vml_arm); false: armed, sleep.
+ * vml_poll_policy: adaptive (default), interrupt-only or poll-only (measurement). */
+void vml_ring_note(struct vmlink *l, unsigned taken, bool woken);
+bool vml_ring_busy(struct vmlink *l);
+void vml_poll_policy(struct vmlink *l, enum adapt_policy p);
 /* The descriptor to wait on besides l->fd (-1 without a ring). */
 int vml_bell_fd(const struct vmlink *l);
 /* CP side, after LOGON: offer a ring (VML_RING).  0, or -errno (then the socket it is). */

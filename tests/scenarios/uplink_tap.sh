@@ -139,6 +139,13 @@ rx=$(uplink_packets RX "$OUT")
 tx=$(uplink_packets TX "$OUT")
 # 3 echo replies + 3 echo requests from the host at least; the same out.
 [ "${rx:-0}" -ge 5 ] && [ "${tx:-0}" -ge 5 ] || fail "uplink counters rx=${rx:-} tx=${tx:-}"
+# The wire reader (cpnetd's, of OSA 0A00): woken by the host's frames, and asleep
+# again (interrupt mode) once they stop: every poll phase it entered has ended.
+wr=$(printf '%s\n' "$OUT" | grep "Wire Reader:" || true)
+[[ $wr =~ Wire\ Reader:\ ADAPTIVE\ +Mode:\ INTERRUPT\ +Switches:\ ([0-9]+)\ +Interrupts:\ ([0-9]+) ]] ||
+	fail "no idle Wire Reader line: '$wr'"
+[ $((BASH_REMATCH[1] % 2)) -eq 0 ] || fail "a poll phase did not end: $wr"
+[ "${BASH_REMATCH[2]}" -ge 3 ] || fail "the wire reader was not woken by the host's frames: $wr"
 cp_ query vswitch vswl2 details
 echo "$OUT"
 expect_line "  RDEV: 0C00.P00 VDEV: 0600 Controller: DTCVSW2  ACTIVE"

@@ -167,3 +167,111 @@ TEST(server_ring_garbage_drops_that_vm_only_and_counts_it)
 	cp_free(cp);
 	free(cp);
 }
+
+/* ---- how cpnetd's loop reads the rings (cpnetd --poll-mode, lib/adapt.h) ---------- */
+
+/* cpnetd with policy p: GOOD1 sends bursts to GOOD2, then nothing; cpnetd stops.
+ * *a: how cpnetd read GOOD1's ring; q: GOOD1's QUERY VIRTUAL NIC DETAILS. */
+static void burst_then_idle(struct tctx *t, enum adapt_policy p, struct adapt *a, struct out *q)
+{
+	static struct rvm vms[2];
+	static const char *const users[2] = { "GOOD1", "GOOD2" };
+	uint8_t payload[60] = { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 2, 0, 0, 0, 0, 1 };
+	struct qdio_span sp = { payload, sizeof(payload) };
+	struct pframe fs[8];
+	struct cp *cp = calloc(1, sizeof(*cp));
+	struct server *s = NULL;
+	struct vm *vm;
+	char path[64];
+	struct out o;
+	pthread_t th;
+	sigset_t mask;
+
+	memset(a, 0, sizeof(*a));
+	REQUIRE(cp);
+	memset(vms, 0, sizeof(vms));
+	cp_init(cp, 3);
+	cp->poll_policy = p;
+	out_init(&o);
+	REQUIRE(dir_parse(&cp->dir, "dir", sdir, strlen(sdir), &o) == 0);
+	REQUIRE(config_parse(cp, "cfg", scfg, strlen(scfg), &o) == 0);
+	out_free(&o);
+	snprintf(path, sizeof(path), "/tmp/cpnet-srvadapt.%d", (int)getpid());
+	sigprocmask(SIG_BLOCK, NULL, &mask);
+	REQUIRE(server_create(&s, cp, path, NULL) == 0);
+	REQUIRE(pthread_create(&th, NULL, run, s) == 0);
+	for (int k = 0; k < 2; k++)
+		CHECK_EQ(rvm_up(&vms[k], server_vm_path(s), users[k]), 0);
+	memcpy(payload + 6, vms[0].def.mac, 6);
+	for (int k = 0; k < 8; k++)
+		fs[k] = (struct pframe){ .spans = &sp, .nspans = 1, .kind = PF_ETH,
+					 .cast = PF_BROADCAST, .len = sizeof(payload) };
+	for (int n = 0; n < 2000; n++) {
+		port_tx(&vms[0].port, fs, 8);
+		while (vml_poll(&vms[1].l, 0) > 0)
+			;
+	}
+	/* Everything arrives (bounded wait), then the link is idle. */
+	for (int n = 0; n < 500 && vms[1].frames < 16000; n++)
+		vml_poll(&vms[1].l, 10);
+	CHECK_EQ(vms[1].frames, 16000);
+	/* Stopping runs the loop once more: an adaptive reader that was still polling
+	 * looks, finds its poll phase over (idle beyond its bound) and sleeps. */
+	server_stop(s);
+	pthread_join(th, NULL);
+	vm = cp_find_vm(cp, "GOOD1");
+	REQUIRE(vm && vm->link);
+	*a = vm->link->rxa;
+	server_line(cp, &vm, "QUERY VIRTUAL NIC DETAILS", 25, q);
+	for (int k = 0; k < 2; k++)
+		rvm_down(&vms[k]);
+	server_destroy(s);
+	sigprocmask(SIG_SETMASK, &mask, NULL);
+	cp_free(cp);
+	free(cp);
+}
+
+TEST(server_ring_idle_cpnetd_goes_back_to_interrupt_mode)
+{
+	struct adapt a;
+	struct out q;
+	char want[160];
+
+	out_init(&q);
+	burst_then_idle(t, ADAPT_ADAPTIVE, &a, &q);
+	CHECK(a.mode == ADAPT_M_INTERRUPT);
+	CHECK_EQ(a.switches % 2, 0);	/* every poll phase it entered ended */
+	CHECK(a.interrupts > 0);
+	/* The operator sees the same counters. */
+	snprintf(want, sizeof(want), "Ring Reader: ADAPTIVE  Mode: INTERRUPT Switches: %llu  "
+		 "Interrupts: %llu  Polls: %llu  Empty: %llu", (unsigned long long)a.switches,
+		 (unsigned long long)a.interrupts, (unsigned long long)a.polls,
+		 (unsigned long long)a.empty_polls);
+	CHECK(q.len && strstr(q.buf, want));
+	if (!q.len || !strstr(q.buf, want))
+		fprintf(stderr, "want: %s\ngot:\n%.*s", want, (int)q.len, q.buf);
+	out_free(&q);
+}
+
+TEST(server_ring_poll_mode_knob_changes_how_cpnetd_waits)
+{
+	struct adapt a;
+	struct out q;
+
+	out_init(&q);
+	burst_then_idle(t, ADAPT_INTERRUPT, &a, &q);
+	CHECK(a.mode == ADAPT_M_INTERRUPT);
+	CHECK_EQ(a.switches, 0);
+	CHECK_EQ(a.polls, 0);
+	CHECK(a.interrupts > 0);
+	CHECK(q.len && strstr(q.buf, "Ring Reader: INTERRUPT Mode: INTERRUPT Switches: 0  "));
+	out_reset(&q);
+	/* Poll-only: cpnetd never sleeps on the ring, idle or not. */
+	burst_then_idle(t, ADAPT_POLL, &a, &q);
+	CHECK(a.mode == ADAPT_M_POLL);
+	CHECK_EQ(a.switches, 0);
+	CHECK_EQ(a.interrupts, 0);
+	CHECK(a.polls > a.empty_polls);
+	CHECK(q.len && strstr(q.buf, "Ring Reader: POLL      Mode: POLL      Switches: 0  Interrupts: 0"));
+	out_free(&q);
+}

@@ -4,9 +4,11 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <stdio.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "driver/guest.h"
@@ -997,4 +999,177 @@ TEST(vmlink_ring_peer_dying_mid_stream)
 	CHECK_EQ(cp.ring_ack, VML_RING_TAKEN);
 	vml_free(&cp);
 	close(sv[1]);
+}
+
+/* ---- the consumer's mode (lib/adapt.h) under a producer in another process ---------- */
+
+#define AD_FRAMES 20000u
+#define AD_INFLIGHT 64u		/* the producer keeps at most this many in the ring */
+#define AD_WAIT_MS 2000		/* a vml_poll that waits this long for pending frames
+				 * slept through a doorbell: a lost wake-up */
+
+struct ad_shared {
+	volatile uint32_t published;	/* producer: frames put in the ring */
+	volatile uint32_t received;	/* consumer: frames in order so far */
+	volatile uint32_t bad_order;
+};
+
+struct ad_rx {
+	struct ad_shared *sh;
+};
+
+static unsigned ad_rx(void *owner, struct port *p, const struct pframe *f, unsigned n)
+{
+	struct ad_shared *sh = ((struct ad_rx *)owner)->sh;
+
+	(void)p;
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t seq;
+
+		qdio_spans_copy(f[i].spans, f[i].nspans, 14, (uint8_t *)&seq, 4);
+		if (seq != sh->received)
+			sh->bad_order++;
+		sh->received++;
+	}
+	return n;
+}
+
+/* CP's side in a child: batches of 1-8 frames with random pauses (none, a yield, or
+ * up to 300 us of sleep), a fixed seed: the same schedule every run. */
+static void ad_producer(struct vmlink *cp, struct port *proxy, struct ad_shared *sh)
+{
+	uint8_t payload[64] = { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 2 };
+	struct qdio_span sp[8];
+	struct pframe f[8];
+	uint8_t pl[8][64];
+	unsigned seed = 11;
+
+	(void)cp;
+	while (sh->published < AD_FRAMES) {
+		unsigned n = 1 + rand_r(&seed) % 8, r = rand_r(&seed) % 4;
+
+		if (n > AD_FRAMES - sh->published)
+			n = AD_FRAMES - sh->published;
+		for (int k = 0; k < 200000 && sh->published + n - sh->received > AD_INFLIGHT; k++)
+			usleep(10);
+		for (unsigned i = 0; i < n; i++) {
+			uint32_t seq = sh->published + i;
+
+			memcpy(pl[i], payload, sizeof(payload));
+			memcpy(pl[i] + 14, &seq, 4);
+			sp[i] = (struct qdio_span){ pl[i], sizeof(pl[i]) };
+			f[i] = (struct pframe){ .spans = &sp[i], .nspans = 1, .kind = PF_ETH,
+						.cast = PF_BROADCAST, .len = sizeof(pl[i]) };
+		}
+		if (port_deliver(proxy, f, n) != n)
+			_exit(3);
+		sh->published += n;
+		if (r == 1)
+			sched_yield();
+		else if (r == 2)
+			usleep(rand_r(&seed) % 300);
+	}
+	_exit(0);
+}
+
+static long ad_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/* The VM side consumes through vml_poll with policy p (thresholds small enough that
+ * the adaptive consumer changes modes many times).  *nstalls: stalls seen (all ones
+ * when the run could not be set up). */
+static void ad_run(struct tctx *t, enum adapt_policy p, struct adapt *out, unsigned *nstalls)
+{
+	static const struct adapt_cfg quick = { .enter_looks = 2, .enter_gap_ns = 100000,
+						.exit_empty = 50, .exit_idle_ns = 20000 };
+	struct ad_shared *sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
+				    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct vmlink vm, cp;
+	struct port nicport, *proxy;
+	struct ad_rx rx;
+	unsigned stalls = 0;
+	int sv[2], status;
+	long t_end;
+	pid_t pid;
+
+	*nstalls = ~0u;
+	memset(out, 0, sizeof(*out));
+	REQUIRE(sh != MAP_FAILED);
+	memset(sh, 0, sizeof(*sh));
+	rx.sh = sh;
+	REQUIRE(ring_pair(&vm, &cp, sv, VML_TRANSPORT_RING) == 0);
+	memset(&nicport, 0, sizeof(nicport));
+	nicport.rx = ad_rx;
+	nicport.owner = &rx;
+	REQUIRE(vml_add_nic(&vm, 0x0600, &nicport) != NULL);
+	proxy = vml_add_nic(&cp, 0x0600, NULL);
+	REQUIRE(proxy != NULL);
+	adapt_init(&vm.rxa, p, &quick);
+	pid = fork();
+	REQUIRE(pid >= 0);
+	if (pid == 0)
+		ad_producer(&cp, proxy, sh);
+	t_end = ad_ms() + 60000;
+	while (sh->received < AD_FRAMES && ad_ms() < t_end && !stalls) {
+		uint32_t before = sh->received;
+		long t0 = ad_ms();
+		int r = vml_poll(&vm, AD_WAIT_MS);
+
+		CHECK(r >= 0);
+		if (r < 0)
+			break;
+		/* Slept the whole wait with frames published before it began: the doorbell
+		 * was lost (the producer is never idle for more than 300 us). */
+		if (r == 0 && ad_ms() - t0 >= AD_WAIT_MS - 100 && sh->published > before)
+			stalls++;
+	}
+	if (stalls || sh->received < AD_FRAMES)
+		kill(pid, SIGKILL);
+	REQUIRE(waitpid(pid, &status, 0) == pid);
+	CHECK_EQ(sh->received, AD_FRAMES);
+	CHECK_EQ(sh->bad_order, 0);
+	*out = vm.rxa;
+	ring_unpair(&vm, &cp, sv);
+	munmap(sh, sizeof(*sh));
+	*nstalls = stalls;
+}
+
+TEST(vmlink_ring_consumer_changing_modes_loses_no_wakeup)
+{
+	struct adapt a;
+	unsigned stalls;
+
+	ad_run(t, ADAPT_ADAPTIVE, &a, &stalls);
+	CHECK_EQ(stalls, 0);
+	/* It did change modes, both ways, many times: slept on the doorbell and polled. */
+	CHECK(a.switches >= 20);
+	CHECK(a.interrupts > 0);
+	CHECK(a.polls > 0);
+	CHECK(a.empty_polls > 0);
+}
+
+TEST(vmlink_ring_poll_mode_knob_changes_how_the_consumer_waits)
+{
+	struct adapt irq, poll;
+	unsigned stalls;
+
+	/* interrupt: every wait is a sleep on the doorbell, never a poll. */
+	ad_run(t, ADAPT_INTERRUPT, &irq, &stalls);
+	CHECK_EQ(stalls, 0);
+	CHECK_EQ(irq.switches, 0);
+	CHECK_EQ(irq.polls, 0);
+	CHECK(irq.interrupts > 0);
+	CHECK(irq.mode == ADAPT_M_INTERRUPT);
+	/* poll: never asleep, so never woken by the doorbell. */
+	ad_run(t, ADAPT_POLL, &poll, &stalls);
+	CHECK_EQ(stalls, 0);
+	CHECK_EQ(poll.switches, 0);
+	CHECK_EQ(poll.interrupts, 0);
+	CHECK(poll.polls >= AD_FRAMES / 8);
+	CHECK(poll.mode == ADAPT_M_POLL);
 }

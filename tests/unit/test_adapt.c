@@ -1,0 +1,129 @@
+/* tests/unit/test_adapt.c - the interrupt/poll state machine (lib/adapt) on an injected
+ * clock: hysteresis both ways, bounded poll phases, counters, the fixed policies. */
+#include <errno.h>
+
+#include "lib/adapt.h"
+#include "tests/tcheck.h"
+
+#define US 1000ull
+
+static const struct adapt_cfg cfg = {
+	.enter_looks = 3, .enter_gap_ns = 100 * US, .exit_empty = 10, .exit_idle_ns = 500 * US,
+};
+
+TEST(adapt_busy_wakeups_switch_to_poll_only_in_a_close_series)
+{
+	struct adapt a;
+	uint64_t now = 1000 * US;
+
+	adapt_init(&a, ADAPT_ADAPTIVE, &cfg);
+	CHECK(!adapt_polling(&a));
+	/* Work, but far apart: a low rate stays on interrupts however long it lasts. */
+	for (int i = 0; i < 20; i++, now += 150 * US)
+		CHECK(!adapt_look(&a, 1, true, now));
+	CHECK_EQ(a.interrupts, 20);
+	CHECK_EQ(a.switches, 0);
+	/* Two close ones, then a wake-up for nothing: the series starts again. */
+	CHECK(!adapt_look(&a, 1, true, now += 10 * US));
+	CHECK(!adapt_look(&a, 1, true, now += 10 * US));
+	CHECK(!adapt_look(&a, 0, true, now += 10 * US));
+	CHECK(!adapt_look(&a, 1, true, now += 10 * US));
+	/* An empty look that was not a wake-up (another source woke the consumer)
+	 * neither counts nor breaks the series. */
+	CHECK(!adapt_look(&a, 0, false, now += 1 * US));
+	CHECK(!adapt_look(&a, 1, true, now += 10 * US));
+	CHECK_EQ(a.polls, 0);
+	CHECK(adapt_look(&a, 1, false, now += 10 * US));	/* the third close one */
+	CHECK_EQ(a.switches, 1);
+	CHECK_EQ(a.polls, 0);
+	CHECK_EQ(a.interrupts, 25);
+}
+
+TEST(adapt_poll_phase_ends_after_bounded_empty_polls_or_idle_time)
+{
+	struct adapt a;
+	uint64_t now = 0;
+
+	adapt_init(&a, ADAPT_ADAPTIVE, &cfg);
+	for (int i = 0; i < 3; i++)
+		adapt_look(&a, 4, true, now += 5 * US);
+	REQUIRE(adapt_polling(&a));
+	/* Empty polls that come fast: the count ends the phase (10). */
+	for (int i = 0; i < 9; i++)
+		CHECK(adapt_look(&a, 0, false, now += 1));
+	/* Work resets the count. */
+	CHECK(adapt_look(&a, 2, false, now += 1));
+	for (int i = 0; i < 9; i++)
+		CHECK(adapt_look(&a, 0, false, now += 1));
+	CHECK(!adapt_look(&a, 0, false, now += 1));
+	CHECK_EQ(a.switches, 2);
+	CHECK_EQ(a.polls, 20);
+	CHECK_EQ(a.empty_polls, 19);
+	/* Slow empty polls (a loaded machine): the time ends the phase after 500 us
+	 * without work, long before ten of them. */
+	for (int i = 0; i < 3; i++)
+		adapt_look(&a, 1, true, now += 5 * US);
+	REQUIRE(adapt_polling(&a));
+	CHECK(adapt_look(&a, 0, false, now += 300 * US));
+	CHECK(!adapt_look(&a, 0, false, now += 200 * US));
+	CHECK_EQ(a.switches, 4);
+	/* Back on interrupts: hysteresis -- one busy wake-up does not switch again. */
+	CHECK(!adapt_look(&a, 1, true, now += 1 * US));
+	CHECK(!adapt_look(&a, 1, true, now += 1 * US));
+	CHECK(adapt_look(&a, 1, true, now += 1 * US));
+}
+
+TEST(adapt_idle_consumer_always_ends_up_sleeping)
+{
+	struct adapt a;
+	uint64_t now = 0;
+	unsigned polls = 0;
+
+	adapt_init(&a, ADAPT_ADAPTIVE, NULL);
+	while (!adapt_polling(&a) && now < 1000000 * US)
+		adapt_look(&a, 8, true, now += 10 * US);
+	REQUIRE(adapt_polling(&a));
+	/* The load stops: whatever the poll rate, the phase is over within the default
+	 * bounds (ADAPT_EXIT_EMPTY polls or ADAPT_EXIT_IDLE_NS). */
+	while (adapt_look(&a, 0, false, now += 100) && polls < 100000)
+		polls++;
+	CHECK(!adapt_polling(&a));
+	CHECK(polls + 1 <= ADAPT_EXIT_EMPTY);
+	CHECK((uint64_t)(polls + 1) * 100 <= ADAPT_EXIT_IDLE_NS + 100);
+}
+
+TEST(adapt_fixed_policies_never_switch)
+{
+	struct adapt a, b;
+	uint64_t now = 0;
+
+	adapt_init(&a, ADAPT_INTERRUPT, &cfg);
+	adapt_init(&b, ADAPT_POLL, &cfg);
+	CHECK(!adapt_polling(&a));
+	CHECK(adapt_polling(&b));
+	for (int i = 0; i < 100; i++, now += 1 * US) {
+		CHECK(!adapt_look(&a, 5, true, now));
+		CHECK(adapt_look(&b, 0, false, now + 1000 * US));
+	}
+	CHECK_EQ(a.switches + b.switches, 0);
+	CHECK_EQ(a.interrupts, 100);
+	CHECK_EQ(a.polls, 0);
+	CHECK_EQ(b.polls, 100);
+	CHECK_EQ(b.empty_polls, 100);
+}
+
+TEST(adapt_policy_words)
+{
+	enum adapt_policy p = ADAPT_POLL;
+
+	CHECK_EQ(adapt_policy_parse("adaptive", &p), 0);
+	CHECK_EQ(p, ADAPT_ADAPTIVE);
+	CHECK_EQ(adapt_policy_parse("INT", &p), 0);
+	CHECK_EQ(p, ADAPT_INTERRUPT);
+	CHECK_EQ(adapt_policy_parse("Poll", &p), 0);
+	CHECK_EQ(p, ADAPT_POLL);
+	CHECK_EQ(adapt_policy_parse("polling", &p), -EINVAL);
+	CHECK_EQ(adapt_policy_parse("", &p), -EINVAL);
+	CHECK_EQ(adapt_policy_parse("x", &p), -EINVAL);
+	CHECK_EQ(p, ADAPT_POLL);
+}
