@@ -104,6 +104,8 @@ enum port_drop {
 	PD_VLAN,		/* VLAN not authorized */
 	PD_ISOLATION,		/* isolation forbids guest to guest */
 	PD_QSTORAGE,		/* the receiver's input queue storage (QUEUESTORAGE) full */
+	PD_CAP_TX,		/* over the port's bandwidth cap: what it sent into the LAN */
+	PD_CAP_RX,		/* over the port's bandwidth cap: what the LAN had for it */
 	PD_NR
 };
 
