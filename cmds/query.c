@@ -66,7 +66,8 @@ static void counters(const struct port_stats *st, const char *ind, struct out *o
 }
 
 /* A connection's bandwidth cap (doc/rings.md "Bandwidth caps"): the rate it runs at,
- * its burst, the two caps it is the lower of, and what each direction dropped. */
+ * its burst, the two caps it is the lower of (the port number's, the NIC's or the
+ * application port's own), and what each direction dropped. */
 static void cap_lines(const struct lanbk *lan, const struct lan_conn *cn, const char *ind,
 		      struct out *o)
 {
@@ -81,8 +82,9 @@ static void cap_lines(const struct lanbk *lan, const struct lan_conn *cn, const 
 	shaper_rate_text(pr, sizeof(pr), pn);
 	shaper_rate_text(nr, sizeof(nr), cn->own_cap);
 	if (shaper_on(tx))
-		out_line(o, "%sBandwidth: %s bit/s  Burst: %" PRIu64 " bytes  Port cap: %s  NIC cap: %s",
-			 ind, r, tx->burst, pn ? pr : "OFF", cn->own_cap ? nr : "OFF");
+		out_line(o, "%sBandwidth: %s bit/s  Burst: %" PRIu64 " bytes  (PORTNUMBER %s, %s %s)",
+			 ind, r, tx->burst, pn ? pr : "OFF", cn->appl_id ? "APPL" : "NIC",
+			 cn->own_cap ? nr : "OFF");
 	else
 		out_line(o, "%sBandwidth: OFF", ind);
 	out_line(o, "%sCapped: TX %" PRIu64 " frames %" PRIu64 " bytes  RX %" PRIu64 " frames %"

@@ -64,6 +64,8 @@ enum paddr_op {
 	PA_LAYER,			/* ULP_ENABLE chose the layer: value 2 or 3 */
 	PA_SETRTG,			/* routing role: value = IPA_RTG_*, ipv6 = family */
 	PA_ISOLATION,			/* SET_ACCESS_CONTROL: value = IPA_ADP_ISOLATION_* */
+	PA_BANDWIDTH,			/* an application port's own bandwidth cap:
+					 * value = kbit/s, 0 = none (cpnp_set_bandwidth) */
 };
 
 struct paddr {

@@ -71,6 +71,17 @@ bool shaper_take(struct shaper *s, uint32_t len, uint64_t now_ns)
 	return true;
 }
 
+void shaper_refund(struct shaper *s, uint32_t len)
+{
+	uint64_t back = (uint64_t)len * UNITS_PER_BYTE, cap = s->burst * UNITS_PER_BYTE;
+
+	if (!s->rate || !s->pass_frames || s->pass_bytes < len)
+		return;
+	s->tokens = cap - s->tokens < back ? cap : s->tokens + back;
+	s->pass_frames--;
+	s->pass_bytes -= len;
+}
+
 int shaper_parse_rate(const char *tok, uint64_t *rate)
 {
 	uint64_t v = 0, mul = 1;

@@ -551,6 +551,13 @@ uint16_t lan_register(struct lanbk *lan, struct port *from, const struct paddr *
 			return IPA_RC_NOTSUPP;
 		c->isolation = (uint8_t)a->value;
 		return IPA_RC_SUCCESS;
+	case PA_BANDWIDTH:
+		/* A program caps its own port (a NIC's cap is CP's: SET NIC, NICDEF). */
+		if (!c->appl_id)
+			return IPA_RC_NOTSUPP;
+		if (lan_set_own_cap(lan, from, (uint64_t)a->value * 1000u) < 0)
+			return IPA_RC_INVALID_FORMAT;
+		return IPA_RC_SUCCESS;
 	default:
 		return IPA_RC_UNSUPPORTED_COMMAND;
 	}
@@ -998,6 +1005,18 @@ static bool egress(struct lanbk *lan, const struct lan_conn *q, const struct pfr
 	return true;
 }
 
+/* Hand q the k frames in w->out.  A capped receiver's cap charged them all; what it
+ * did not take (no buffer...: counted by the receiver, the first `took` are counted as
+ * taken, as port_deliver counts bytes) goes back into its bucket. */
+static void flush(struct lanbk *lan, struct lan_conn *q, struct shaper *cap, unsigned k)
+{
+	unsigned took = port_deliver(q->port, lan->fwd->out, k);
+
+	lan->st.delivered += took;
+	for (unsigned i = took; cap && i < k; i++)
+		shaper_refund(cap, lan->fwd->out[i].len);
+}
+
 static void deliver(struct lanbk *lan, struct lan_conn *q, const struct pframe *f)
 {
 	struct lan_fwd *w = lan->fwd;
@@ -1011,7 +1030,7 @@ static void deliver(struct lanbk *lan, struct lan_conn *q, const struct pframe *
 
 		nsp0 = nsp;
 		if (!egress(lan, q, &f[i], i, &w->out[k], &nsp)) {
-			lan->st.delivered += port_deliver(q->port, w->out, k);
+			flush(lan, q, cap, k);
 			k = nsp = 0;
 			/* The receiver may have detached from inside rx (its slot is
 			 * zeroed): the rest of its frames have nowhere to go. */
@@ -1029,7 +1048,7 @@ static void deliver(struct lanbk *lan, struct lan_conn *q, const struct pframe *
 		}
 		k++;
 	}
-	lan->st.delivered += port_deliver(q->port, w->out, k);
+	flush(lan, q, cap, k);
 }
 
 void lan_forward(struct lanbk *lan, struct port *from, const struct pframe *f, unsigned n)

@@ -59,15 +59,16 @@ TEST(shaper_burst_bound)
 	struct shaper s = { 0 };
 	unsigned n = 0;
 
-	/* The rule: rate x 10 ms, at least a 64 KiB large send with headers. */
-	CHECK_EQ(shaper_burst_for(20000000ull), SHAPER_BURST_MIN);
-	CHECK_EQ(shaper_burst_for(1000000000ull), 1250000u);
+	/* The rule: rate x 50 ms, at least a 64 KiB large send with headers. */
+	CHECK_EQ(shaper_burst_for(10000000ull), SHAPER_BURST_MIN);
+	CHECK_EQ(shaper_burst_for(20000000ull), 125000u);
+	CHECK_EQ(shaper_burst_for(1000000000ull), 6250000u);
 	CHECK_EQ(shaper_burst_for(1000ull), SHAPER_BURST_MIN);
 	shaper_set(&s, 1000000000ull, 0);
 	/* Idle for a second: the bucket holds the burst, not a second's worth. */
 	while (shaper_take(&s, 1000, NS) && n < 100000)
 		n++;
-	CHECK_EQ(n, 1250u);
+	CHECK_EQ(n, 6250u);
 	CHECK_EQ(s.drop_frames, 1);
 	/* 8 us later at 1 Gbit/s: exactly one more 1000-byte frame. */
 	CHECK(shaper_take(&s, 1000, NS + 8000));
@@ -151,4 +152,30 @@ TEST(shaper_parse_and_show_rates)
 	CHECK_STR(b, "2G");
 	shaper_rate_text(b, sizeof(b), 64001ull);
 	CHECK_STR(b, "64001");
+}
+
+TEST(shaper_refund_gives_back_what_was_not_taken)
+{
+	struct shaper s = { 0 };
+	unsigned n = 0;
+
+	shaper_set(&s, 1000000ull, 0);		/* burst: SHAPER_BURST_MIN */
+	while (shaper_take(&s, 1000, 0))
+		n++;
+	CHECK_EQ(n, SHAPER_BURST_MIN / 1000);
+	/* Two of them found no buffer: two more pass, at the same instant. */
+	shaper_refund(&s, 1000);
+	shaper_refund(&s, 1000);
+	CHECK_EQ(s.pass_frames, n - 2);
+	CHECK(shaper_take(&s, 1000, 0));
+	CHECK(shaper_take(&s, 1000, 0));
+	CHECK(!shaper_take(&s, 1000, 0));
+	CHECK_EQ(s.pass_bytes, (uint64_t)n * 1000);
+	/* Never past the burst; nothing back on an uncapped bucket. */
+	shaper_set(&s, 1000000ull, 0);
+	shaper_refund(&s, 1000);
+	CHECK_EQ(s.tokens, (uint64_t)SHAPER_BURST_MIN * 8000000000ull);
+	shaper_set(&s, 0, 0);
+	shaper_refund(&s, 1000);
+	CHECK_EQ(s.tokens, 0);
 }

@@ -13,6 +13,7 @@
 /* A port that records the frames it is given (bytes copied out, as a NIC would). */
 struct fake {
 	struct port p;
+	bool refuse;			/* no buffers: takes nothing (counted PD_NOBUF) */
 	unsigned calls, frames;
 	uint8_t data[8][128];
 	uint32_t len[8];
@@ -23,8 +24,11 @@ static unsigned fake_rx(void *owner, struct port *p, const struct pframe *f, uns
 {
 	struct fake *k = owner;
 
-	(void)p;
 	k->calls++;
+	if (k->refuse) {
+		port_count_drop(p, PD_NOBUF, true, n);
+		return 0;
+	}
 	for (unsigned i = 0; i < n; i++, k->frames++) {
 		unsigned s = k->frames % 8;
 
@@ -1234,13 +1238,24 @@ TEST(vsw_cap_own_and_portnum_lower_wins)
 	CHECK_EQ(lan_set_own_cap(lan, &a.p, 0), 0);
 	CHECK_EQ(lan_conn_cap(ca), 10000000ull);
 	CHECK_EQ(ca->cap[LAN_CAP_RX].rate, 10000000ull);
-	CHECK_EQ(ca->cap[LAN_CAP_RX].burst, SHAPER_BURST_MIN);
+	CHECK_EQ(ca->cap[LAN_CAP_RX].burst, SHAPER_BURST_MIN);	/* > 10M x 50 ms */
 	/* Bad input changes nothing. */
 	CHECK_EQ(lan_set_portnum_cap(lan, 0, 10000000ull), -EINVAL);
 	CHECK_EQ(lan_set_portnum_cap(lan, LAN_PORTNUM_MAX + 1, 10000000ull), -EINVAL);
 	CHECK_EQ(lan_set_portnum_cap(lan, 7, 999), -EINVAL);
 	CHECK_EQ(lan_set_portnum_cap(lan, 7, SHAPER_RATE_MAX + 1), -EINVAL);
 	CHECK_EQ(lan_set_own_cap(lan, &a.p, 5), -EINVAL);
+	/* A NIC's guest cannot set its own cap through a registration (CP's job). */
+	CHECK_EQ(reg(&a, PA_BANDWIDTH, NULL, false, 1000), IPA_RC_NOTSUPP);
+	/* An application port may (kbit/s); a rate out of range is refused, unchanged. */
+	ca->appl_id = 7;
+	CHECK_EQ(reg(&a, PA_BANDWIDTH, NULL, false, 0xFFFFFFFFu), IPA_RC_INVALID_FORMAT);
+	CHECK_EQ(lan_conn_cap(ca), 10000000ull);
+	CHECK_EQ(reg(&a, PA_BANDWIDTH, NULL, false, 2000), IPA_RC_SUCCESS);
+	CHECK_EQ(lan_conn_cap(ca), 2000000ull);
+	CHECK_EQ(reg(&a, PA_BANDWIDTH, NULL, false, 0), IPA_RC_SUCCESS);
+	CHECK_EQ(lan_conn_cap(ca), 10000000ull);
+	ca->appl_id = 0;
 	fake_init(&b);
 	CHECK_EQ(lan_set_own_cap(lan, &b.p, 10000000ull), -ENOENT);
 	CHECK_EQ(lan_conn_cap(ca), 10000000ull);
@@ -1251,5 +1266,36 @@ TEST(vsw_cap_own_and_portnum_lower_wins)
 	ca = lan_conn_of(lan, &b.p);
 	REQUIRE(ca && ca->portnum == 1);
 	CHECK_EQ(lan_conn_cap(ca), 10000000ull);
+	lan_table_free(&tb);
+}
+
+TEST(vsw_cap_charges_only_what_the_receiver_takes)
+{
+	struct lan_table tb;
+	struct lanbk *lan = mklan(&tb, LAN_VSWITCH, LAN_ETHERNET);
+	struct fake a, b;
+	static uint8_t fr[1000];
+
+	REQUIRE(lan);
+	lan->clock = fake_clock;
+	fake_now = 5000000000ull;
+	REQUIRE(up(lan, &a, "LINUX1", 2) == 0);
+	REQUIRE(up(lan, &b, "LINUX2", 2) == 0);
+	CHECK_EQ(reg(&b, PA_SETVMAC, MB, false, 0), 0);
+	CHECK_EQ(lan_set_portnum_cap(lan, lan_conn_of(lan, &b.p)->portnum, 1000000ull), 0);
+	eth(fr, MB, MA, 0, 0x0800);
+	/* B has no buffers: its 100 frames are its drops, not its cap's. */
+	b.refuse = true;
+	for (unsigned i = 0; i < 100; i++)
+		send1(&a, PF_ETH, false, PF_UNICAST, fr, sizeof(fr));
+	CHECK_EQ(b.p.st.drop[PD_NOBUF], 100);
+	CHECK_EQ(b.p.st.drop[PD_CAP_RX], 0);
+	/* At the same instant, with buffers: a full bucket's worth passes. */
+	b.refuse = false;
+	for (unsigned i = 0; i < 100; i++)
+		send1(&a, PF_ETH, false, PF_UNICAST, fr, sizeof(fr));
+	CHECK_EQ(b.frames, SHAPER_BURST_MIN / 1000);
+	CHECK_EQ(b.p.st.drop[PD_CAP_RX], 100 - SHAPER_BURST_MIN / 1000);
+	CHECK_EQ(lan_conn_of(lan, &b.p)->cap[LAN_CAP_RX].pass_frames, SHAPER_BURST_MIN / 1000);
 	lan_table_free(&tb);
 }
