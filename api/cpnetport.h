@@ -98,7 +98,7 @@ CPNP_API int cpnp_del_mac(struct cpnp_port *p, const uint8_t mac[6]);
 
 /* The port's own bandwidth cap, in kbit/s (1 .. CPNP_BANDWIDTH_MAX, 0 = none): what it sends
  * into the LAN and what the LAN delivers to it each pass a token bucket of that rate
- * (burst: 50 ms of it, at least 64 KiB), the excess is dropped and counted (QUERY:
+ * (burst: 100 ms of it, at least 64 KiB), the excess is dropped and counted (QUERY:
  * "Discarded (bandwidth cap, sent|received)").  An operator's cap on the port number
  * (SET VSWITCH ... PORTNUMBER n BANDWIDTH) still applies: the lower one wins.
  * -EINVAL for a rate out of range. */

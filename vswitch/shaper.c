@@ -32,7 +32,7 @@ void shaper_set(struct shaper *s, uint64_t rate, uint64_t now_ns)
 		rate = SHAPER_RATE_MAX;
 	s->rate = rate;
 	s->burst = rate ? shaper_burst_for(rate) : 0;
-	s->tokens = s->burst * UNITS_PER_BYTE;
+	s->tokens = 0;
 	s->last_ns = now_ns;
 }
 

@@ -11,13 +11,14 @@
 #define SHAPER_RATE_MAX 400000000000ull
 /* The burst rule: the bucket holds rate x SHAPER_BURST_MS of bytes, at least the
  * largest frame a port hands the switch (a 64 KiB large send with its link and VLAN
- * headers), so that every frame the LAN carries can pass a capped port.  50 ms: the
+ * headers), so that every frame the LAN carries can pass a capped port.  100 ms (Open
+ * vSwitch's advice for ingress policing: a burst of at least 10% of the rate): the
  * switch sees a port's frames in the bursts its scheduling makes (a sender or cpnetd
  * off the CPU for tens of milliseconds hands over a backlog at once), and a bucket
- * smaller than such a gap's worth loses the tokens of the gap: a capped port then gets
- * less than its cap (measured: 11% less with 10 ms on a loaded 2-core machine).  Over
- * a 10 s average the burst is 0.5% of the rate. */
-#define SHAPER_BURST_MS 50u
+ * smaller than such a gap's worth loses the tokens of the gap, so that a capped port
+ * gets less than its cap (measured at load 11-15 on 2 cores, 20M cap: 10 ms 17.8M,
+ * 50 ms 17.1-18.9M, 100 ms 19.5-19.9M; doc/rings.md). */
+#define SHAPER_BURST_MS 100u
 #define SHAPER_BURST_MIN (65536u + 18u)
 
 /* The clock the buckets run on: monotonic nanoseconds.  A LAN reads it through a
@@ -39,7 +40,8 @@ struct shaper {
 /* The burst of a rate by the rule above. */
 uint64_t shaper_burst_for(uint64_t rate);
 /* Set (or change, mid-flow) the cap; rate 0 = OFF.  A new or changed cap starts with
- * a full bucket; the counters stay. */
+ * an empty bucket (setting a cap grants no burst: it fills at the rate); the counters
+ * stay. */
 void shaper_set(struct shaper *s, uint64_t rate, uint64_t now_ns);
 /* May a frame of len bytes pass at now_ns?  Counts it either way (when capped). */
 bool shaper_take(struct shaper *s, uint32_t len, uint64_t now_ns);

@@ -120,8 +120,8 @@ uint64_t lan_portnum_cap(const struct lanbk *lan, unsigned portnum)
 	return pc ? pc->rate : 0;
 }
 
-/* The lower of the port number's cap and the NIC's own; the buckets restart full only
- * when the rate changes (a cap set again to the same rate changes nothing). */
+/* The lower of the port number's cap and the NIC's own; the buckets restart (empty)
+ * only when the rate changes (a cap set again to the same rate changes nothing). */
 static void conn_caps(struct lanbk *lan, struct lan_conn *c)
 {
 	uint64_t pn = c->uplink ? 0 : lan_portnum_cap(lan, c->portnum), rate = pn;

@@ -89,7 +89,8 @@ C_CAP=$(bps "$TMP/cap-cap.out")
 C_FREE=$(bps "$TMP/cap-free.out")
 echo "offered: $((SIZE * FPS * 8)) bit/s; no cap: $B_CAP / $B_FREE bit/s;" \
 	"cap $CAP: capped $C_CAP bit/s, neighbour $C_FREE bit/s"
-within "$C_CAP" "$CAP" 5 || { cat "$TMP"/cap-*.out >&2; fail "capped sink at $C_CAP bit/s, cap $CAP"; }
+within "$C_CAP" "$CAP" 5 ||
+	{ cat "$TMP"/cap-*.out >&2; printf '%s\n' "$QOUT" >&2; fail "capped sink at $C_CAP bit/s, cap $CAP"; }
 within "$C_FREE" "$B_FREE" 5 ||
 	{ cat "$TMP"/cap-*.out "$TMP"/base-*.out >&2; fail "neighbour at $C_FREE bit/s, $B_FREE without the cap"; }
 # Without the cap the same sink took more than the cap: the cap did the limiting.
@@ -98,7 +99,7 @@ within "$B_CAP" "$CAP" 5 && fail "baseline $B_CAP bit/s already at the cap: offe
 # QUERY showed the cap and what it dropped, with the reason; the port number keeps
 # its cap after the sink went.
 OUT=$QOUT
-grep -qE "^      Bandwidth: 20M bit/s  Burst: 125000 bytes  \(PORTNUMBER 20M, APPL OFF\)$" <<<"$OUT" ||
+grep -qE "^      Bandwidth: 20M bit/s  Burst: 250000 bytes  \(PORTNUMBER 20M, APPL OFF\)$" <<<"$OUT" ||
 	{ printf '%s\n' "$OUT" >&2; fail "no Bandwidth line"; }
 grep -qE "^      Discarded \(bandwidth cap, received\): [1-9][0-9]*$" <<<"$OUT" ||
 	{ printf '%s\n' "$OUT" >&2; fail "no capped drops counted"; }

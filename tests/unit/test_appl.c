@@ -777,7 +777,7 @@ TEST(appl_ip_lan_ports_register_addresses_and_forged_sources_are_dropped)
 	CHECK_EQ(cpnp_set_bandwidth(b, CPNP_BANDWIDTH_MAX + 1), -EINVAL);
 	CHECK(strstr(cpnp_last_error(b), "kbit/s") != NULL);
 	CHECK_EQ(op_cmd(path, "QUERY LAN IPLAN OWNERID SYSTEM DETAILS", out, sizeof(out)), 0);
-	CHECK(strstr(out, "      Bandwidth: 20M bit/s  Burst: 125000 bytes  (PORTNUMBER OFF, APPL 20M)\n")
+	CHECK(strstr(out, "      Bandwidth: 20M bit/s  Burst: 250000 bytes  (PORTNUMBER OFF, APPL 20M)\n")
 	      != NULL);
 	CHECK_EQ(cpnp_set_bandwidth(b, 0), 0);
 	CHECK_EQ(op_cmd(path, "QUERY LAN IPLAN OWNERID SYSTEM DETAILS", out, sizeof(out)), 0);

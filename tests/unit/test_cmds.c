@@ -875,11 +875,11 @@ TEST(cmds_bandwidth_operands_and_query)
 	REQUIRE(cn);
 	CHECK_EQ(lan_conn_cap(cn), 20000000ull);
 	CHECK_EQ(run(e, e->bob, "QUERY NIC 700 DETAILS"), 0);
-	CHECK_OUT(e, "  Bandwidth: 20M bit/s  Burst: 125000 bytes  (PORTNUMBER 20M, NIC 50M)\n"
+	CHECK_OUT(e, "  Bandwidth: 20M bit/s  Burst: 250000 bytes  (PORTNUMBER 20M, NIC 50M)\n"
 		     "  Capped: TX 0 frames 0 bytes  RX 0 frames 0 bytes\n");
 	CHECK_EQ(run(e, e->op, "QUERY VSWITCH VSW1 DETAILS"), 0);
 	CHECK_OUT(e, "      Port: 0005  Layer: -  State: Not started\n");
-	CHECK_OUT(e, "      Bandwidth: 20M bit/s  Burst: 125000 bytes  (PORTNUMBER 20M, NIC 50M)\n");
+	CHECK_OUT(e, "      Bandwidth: 20M bit/s  Burst: 250000 bytes  (PORTNUMBER 20M, NIC 50M)\n");
 	CHECK_OUT(e, "  Port caps:  0005 20M\n");
 	/* OFF on the port number: the NIC's own cap remains; then OFF on the NIC too. */
 	CHECK_EQ(run(e, e->op, "SET VSWITCH VSW1 PORTNUMBER 5 BANDWIDTH OFF"), 0);

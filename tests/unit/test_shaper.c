@@ -46,7 +46,7 @@ TEST(shaper_rate_over_10s_within_1pct)
 	CHECK(s.drop_frames > offered / 3);	/* about half was over the cap */
 	/* Offered below the cap: everything passes (10 Mbit/s). */
 	shaper_set(&s, 0, 0);
-	shaper_set(&s, 20000000ull, 100 * NS);
+	shaper_set(&s, 20000000ull, 99 * NS);
 	offered = 0;
 	s.drop_frames = 0;
 	bytes = offer(&s, 100 * NS, 10 * NS, 1200000, 1500, &offered);
@@ -59,24 +59,26 @@ TEST(shaper_burst_bound)
 	struct shaper s = { 0 };
 	unsigned n = 0;
 
-	/* The rule: rate x 50 ms, at least a 64 KiB large send with headers. */
-	CHECK_EQ(shaper_burst_for(10000000ull), SHAPER_BURST_MIN);
-	CHECK_EQ(shaper_burst_for(20000000ull), 125000u);
-	CHECK_EQ(shaper_burst_for(1000000000ull), 6250000u);
+	/* The rule: rate x 100 ms, at least a 64 KiB large send with headers. */
+	CHECK_EQ(shaper_burst_for(5000000ull), SHAPER_BURST_MIN);
+	CHECK_EQ(shaper_burst_for(20000000ull), 250000u);
+	CHECK_EQ(shaper_burst_for(1000000000ull), 12500000u);
 	CHECK_EQ(shaper_burst_for(1000ull), SHAPER_BURST_MIN);
 	shaper_set(&s, 1000000000ull, 0);
+	/* A new cap grants nothing at once. */
+	CHECK(!shaper_take(&s, 64, 0));
 	/* Idle for a second: the bucket holds the burst, not a second's worth. */
 	while (shaper_take(&s, 1000, NS) && n < 100000)
 		n++;
-	CHECK_EQ(n, 6250u);
-	CHECK_EQ(s.drop_frames, 1);
+	CHECK_EQ(n, 12500u);
+	CHECK_EQ(s.drop_frames, 2);
 	/* 8 us later at 1 Gbit/s: exactly one more 1000-byte frame. */
 	CHECK(shaper_take(&s, 1000, NS + 8000));
 	CHECK(!shaper_take(&s, 1000, NS + 8000));
 	/* The largest frame passes a full bucket of the smallest cap; one larger never. */
 	shaper_set(&s, SHAPER_RATE_MIN, 0);
-	CHECK(shaper_take(&s, SHAPER_BURST_MIN, 0));
-	CHECK(!shaper_take(&s, SHAPER_BURST_MIN + 1, 3600 * NS));
+	CHECK(shaper_take(&s, SHAPER_BURST_MIN, 3600 * NS));
+	CHECK(!shaper_take(&s, SHAPER_BURST_MIN + 1, 7200 * NS));
 }
 
 TEST(shaper_off_passes_everything_uncounted)
@@ -107,10 +109,10 @@ TEST(shaper_rate_change_mid_flow)
 	a = offer(&s, 0, 5 * NS, 100000, 1500, NULL);		/* 120 Mbit/s offered */
 	shaper_set(&s, 5000000ull, 5 * NS);
 	b = offer(&s, 5 * NS, 5 * NS, 100000, 1500, NULL);
-	/* Each part: a full bucket at its start plus its rate's bytes, to two frames (the
-	 * part of the bucket smaller than a frame, the last frame's part of the time). */
-	CHECK(absdiff(a, shaper_burst_for(40000000ull) + 40000000ull / 8 * 5) <= 3000);
-	CHECK(absdiff(b, shaper_burst_for(5000000ull) + 5000000ull / 8 * 5) <= 3000);
+	/* Each part: its rate's bytes (a new rate starts with an empty bucket), to two
+	 * frames (the last frame's part of the time, what is left under a frame). */
+	CHECK(absdiff(a, 40000000ull / 8 * 5) <= 3000);
+	CHECK(absdiff(b, 5000000ull / 8 * 5) <= 3000);
 	CHECK(absdiff(a * 8 / 5, 40000000ull) <= 40000000ull / 100);
 	/* A clock that goes back adds nothing (and takes nothing away). */
 	shaper_set(&s, 8000000ull, 10 * NS);
@@ -160,21 +162,23 @@ TEST(shaper_refund_gives_back_what_was_not_taken)
 	unsigned n = 0;
 
 	shaper_set(&s, 1000000ull, 0);		/* burst: SHAPER_BURST_MIN */
-	while (shaper_take(&s, 1000, 0))
+	while (shaper_take(&s, 1000, NS))	/* full after a second */
 		n++;
 	CHECK_EQ(n, SHAPER_BURST_MIN / 1000);
 	/* Two of them found no buffer: two more pass, at the same instant. */
 	shaper_refund(&s, 1000);
 	shaper_refund(&s, 1000);
 	CHECK_EQ(s.pass_frames, n - 2);
-	CHECK(shaper_take(&s, 1000, 0));
-	CHECK(shaper_take(&s, 1000, 0));
-	CHECK(!shaper_take(&s, 1000, 0));
+	CHECK(shaper_take(&s, 1000, NS));
+	CHECK(shaper_take(&s, 1000, NS));
+	CHECK(!shaper_take(&s, 1000, NS));
 	CHECK_EQ(s.pass_bytes, (uint64_t)n * 1000);
-	/* Never past the burst; nothing back on an uncapped bucket. */
-	shaper_set(&s, 1000000ull, 0);
+	/* Never past the burst. */
+	CHECK(shaper_take(&s, 1000, 10 * NS));
+	shaper_refund(&s, 1000);
 	shaper_refund(&s, 1000);
 	CHECK_EQ(s.tokens, (uint64_t)SHAPER_BURST_MIN * 8000000000ull);
+	/* Nothing back on an uncapped bucket. */
 	shaper_set(&s, 0, 0);
 	shaper_refund(&s, 1000);
 	CHECK_EQ(s.tokens, 0);

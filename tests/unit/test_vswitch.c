@@ -1238,7 +1238,7 @@ TEST(vsw_cap_own_and_portnum_lower_wins)
 	CHECK_EQ(lan_set_own_cap(lan, &a.p, 0), 0);
 	CHECK_EQ(lan_conn_cap(ca), 10000000ull);
 	CHECK_EQ(ca->cap[LAN_CAP_RX].rate, 10000000ull);
-	CHECK_EQ(ca->cap[LAN_CAP_RX].burst, SHAPER_BURST_MIN);	/* > 10M x 50 ms */
+	CHECK_EQ(ca->cap[LAN_CAP_RX].burst, 125000u);	/* 10M x 100 ms */
 	/* Bad input changes nothing. */
 	CHECK_EQ(lan_set_portnum_cap(lan, 0, 10000000ull), -EINVAL);
 	CHECK_EQ(lan_set_portnum_cap(lan, LAN_PORTNUM_MAX + 1, 10000000ull), -EINVAL);
@@ -1284,6 +1284,7 @@ TEST(vsw_cap_charges_only_what_the_receiver_takes)
 	CHECK_EQ(reg(&b, PA_SETVMAC, MB, false, 0), 0);
 	CHECK_EQ(lan_set_portnum_cap(lan, lan_conn_of(lan, &b.p)->portnum, 1000000ull), 0);
 	eth(fr, MB, MA, 0, 0x0800);
+	fake_now += 1000000000ull;		/* a second: B's bucket is full */
 	/* B has no buffers: its 100 frames are its drops, not its cap's. */
 	b.refuse = true;
 	for (unsigned i = 0; i < 100; i++)
