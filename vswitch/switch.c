@@ -139,14 +139,18 @@ static void conn_caps(struct lanbk *lan, struct lan_conn *c)
 int lan_set_portnum_cap(struct lanbk *lan, unsigned portnum, uint64_t rate)
 {
 	struct lan_pcap *pc;
+	unsigned at = 0;
 
 	if (!portnum || portnum > LAN_PORTNUM_MAX ||
 	    (rate && (rate < SHAPER_RATE_MIN || rate > SHAPER_RATE_MAX)))
 		return -EINVAL;
 	pc = pcap_find(lan, portnum);
-	if (!rate && pc) {
-		*pc = lan->pcaps[--lan->npcaps];
-	} else if (rate && pc) {
+	if (pc && !rate) {
+		/* Kept in port number order (QUERY lists them so). */
+		at = (unsigned)(pc - lan->pcaps);
+		memmove(pc, pc + 1, (lan->npcaps - at - 1) * sizeof(*pc));
+		lan->npcaps--;
+	} else if (pc) {
 		pc->rate = rate;
 	} else if (rate) {
 		if (lan->npcaps == lan->pcaps_cap) {
@@ -158,8 +162,12 @@ int lan_set_portnum_cap(struct lanbk *lan, unsigned portnum, uint64_t rate)
 			lan->pcaps = np;
 			lan->pcaps_cap = nc;
 		}
-		lan->pcaps[lan->npcaps].portnum = (uint16_t)portnum;
-		lan->pcaps[lan->npcaps].rate = rate;
+		while (at < lan->npcaps && lan->pcaps[at].portnum < portnum)
+			at++;
+		memmove(&lan->pcaps[at + 1], &lan->pcaps[at],
+			(lan->npcaps - at) * sizeof(*lan->pcaps));
+		lan->pcaps[at].portnum = (uint16_t)portnum;
+		lan->pcaps[at].rate = rate;
 		lan->npcaps++;
 	}
 	for (unsigned i = 0; i < lan->nlive; i++) {

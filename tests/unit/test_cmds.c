@@ -881,6 +881,22 @@ TEST(cmds_bandwidth_operands_and_query)
 	CHECK_OUT(e, "      Port: 0005  Layer: -  State: Not started\n");
 	CHECK_OUT(e, "      Bandwidth: 20M bit/s  Burst: 250000 bytes  (PORTNUMBER 20M, NIC 50M)\n");
 	CHECK_OUT(e, "  Port caps:  0005 20M\n");
+	/* Listed in port number order, eight a line. */
+	for (unsigned k = 12; k >= 1; k--) {
+		char line[64];
+
+		snprintf(line, sizeof(line), "SET VSWITCH VSW1 PORTNUMBER %u BANDWIDTH %uK", k + 100, k);
+		CHECK_EQ(run(e, e->op, line), 0);
+	}
+	CHECK_EQ(run(e, e->op, "QUERY VSWITCH VSW1 DETAILS"), 0);
+	CHECK_OUT(e, "  Port caps:  0005 20M  0101 1K  0102 2K  0103 3K  0104 4K  0105 5K  0106 6K"
+		     "  0107 7K\n  Port caps:  0108 8K  0109 9K  0110 10K  0111 11K  0112 12K\n");
+	for (unsigned k = 1; k <= 12; k++) {
+		char line[64];
+
+		snprintf(line, sizeof(line), "SET VSWITCH VSW1 PORTNUMBER %u BANDWIDTH OFF", k + 100);
+		CHECK_EQ(run(e, e->op, line), 0);
+	}
 	/* OFF on the port number: the NIC's own cap remains; then OFF on the NIC too. */
 	CHECK_EQ(run(e, e->op, "SET VSWITCH VSW1 PORTNUMBER 5 BANDWIDTH OFF"), 0);
 	CHECK_EQ(lan_conn_cap(cn), 50000000ull);
