@@ -8,6 +8,7 @@
 #include "cp/lanops.h"
 #include "cp/stmt.h"
 #include "tests/tcheck.h"
+#include "vswitch/switch.h"
 
 struct env {
 	struct cp cp;
@@ -441,5 +442,24 @@ TEST(dir_nicdef_bandwidth)
 	CHECK_EQ(u->nics[0].bandwidth, 25000000ull);
 	CHECK_EQ(u->nics[1].vdev, 0xB00);
 	CHECK_EQ(u->nics[1].bandwidth, 0);
+	env_free(e);
+}
+
+TEST(config_modify_vswitch_portnumber_bandwidth)
+{
+	struct env *e = env_new();
+	struct lanbk *lan;
+
+	REQUIRE(e);
+	CHECK_EQ(cfg(e, "DEFINE VSWITCH V1 ETHERNET\n"
+			"MODIFY VSWITCH V1 PORTNUMBER 3 BANDWIDTH 1G\n"
+			"MODIFY VSWITCH V1 PORTNUMBER 3 BANDWIDTH 1X\n"
+			"MODIFY VSWITCH V1 PORTNUMBER 9999 BANDWIDTH 1M\n"), 2);
+	CHECK(has(e, "sys.cfg:3: HCPCMD002E Invalid operand - 1X"));
+	CHECK(has(e, "sys.cfg:4: HCPCMD9010E Value 9999 for PORTNUMBER is out of range (1-2048)"));
+	lan = lan_find(&e->cp.lans, "SYSTEM", "V1");
+	REQUIRE(lan);
+	CHECK_EQ(lan_portnum_cap(lan, 3), 1000000000ull);
+	CHECK_EQ(lan->npcaps, 1);
 	env_free(e);
 }
