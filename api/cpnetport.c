@@ -380,7 +380,7 @@ static int ipa_errno(uint16_t rc)
 	case IPA_RC_L2_MAC_NOT_AUTH_BY_HYP: return -EACCES;
 	case IPA_RC_PRIMARY_ALREADY_DEFINED: case IPA_RC_MC_ADDR_NOT_FOUND:
 	case IPA_RC_L2_MAC_NOT_FOUND: case IPA_RC_L2_GMAC_NOT_FOUND: return -EADDRNOTAVAIL;
-	case IPA_RC_LAN_FRAME_MISMATCH: return -EINVAL;
+	case IPA_RC_LAN_FRAME_MISMATCH: case IPA_RC_INVALID_FORMAT: return -EINVAL;
 	case IPA_RC_LAN_OFFLINE: return -EPIPE;
 	default: return -EIO;
 	}
@@ -486,6 +486,23 @@ int cpnp_add_mac(struct cpnp_port *p, const uint8_t mac[6])
 int cpnp_del_mac(struct cpnp_port *p, const uint8_t mac[6])
 {
 	return mac_op(p, mac, false);
+}
+
+int cpnp_set_bandwidth(struct cpnp_port *p, uint32_t kbps)
+{
+	struct paddr a;
+	char what[48];
+
+	if (kbps > CPNP_BANDWIDTH_MAX) {
+		fail(p->err, "%u kbit/s: the cap is 1 to %u kbit/s (0 = none)", kbps,
+		     CPNP_BANDWIDTH_MAX);
+		return -EINVAL;
+	}
+	memset(&a, 0, sizeof(a));
+	a.op = PA_BANDWIDTH;
+	a.value = kbps;
+	snprintf(what, sizeof(what), "bandwidth cap %u kbit/s", kbps);
+	return do_reg(p, &a, what);
 }
 
 void *cpnp_alloc(struct cpnp_port *p, size_t len)

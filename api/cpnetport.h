@@ -96,6 +96,15 @@ CPNP_API int cpnp_del_ip(struct cpnp_port *p, const char *addr);
 CPNP_API int cpnp_add_mac(struct cpnp_port *p, const uint8_t mac[6]);
 CPNP_API int cpnp_del_mac(struct cpnp_port *p, const uint8_t mac[6]);
 
+/* The port's own bandwidth cap, in kbit/s (1 .. CPNP_BANDWIDTH_MAX, 0 = none): what it sends
+ * into the LAN and what the LAN delivers to it each pass a token bucket of that rate
+ * (burst: 100 ms of it, at least 64 KiB), the excess is dropped and counted (QUERY:
+ * "Discarded (bandwidth cap, sent|received)").  An operator's cap on the port number
+ * (SET VSWITCH ... PORTNUMBER n BANDWIDTH) still applies: the lower one wins.
+ * -EINVAL for a rate out of range. */
+CPNP_API int cpnp_set_bandwidth(struct cpnp_port *p, uint32_t kbps);
+#define CPNP_BANDWIDTH_MAX 400000000u	/* kbit/s: 400 Gbit/s */
+
 /* Buffer memory in the port's shared region (64-byte aligned, for the port's life).
  * NULL when the region is used up (cpnp_last_error says so). */
 CPNP_API void *cpnp_alloc(struct cpnp_port *p, size_t len);

@@ -185,6 +185,9 @@ uint64_t pktgen_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* A paced generator sleeps for gaps longer than this, spins for shorter ones. */
+#define PACE_SLEEP_MIN_NS 100000u
+
 struct gen_fill {
 	struct pktgen_gen *g;
 	uint64_t ts;
@@ -225,6 +228,17 @@ int pktgen_run_gen(struct pktgen_gen *g, const struct pktgen_io *io, const struc
 			uint64_t allowed = (uint64_t)((double)(now - t0) * 1e-9 * (double)r->rate) + 1;
 
 			if (allowed <= sent) {
+				/* Ahead of the schedule: sleep until the next frame is due
+				 * when that is more than a timer's slack away (a spinning
+				 * generator takes a core from the switch it measures). */
+				uint64_t due = t0 + (uint64_t)((double)sent / (double)r->rate * 1e9);
+
+				if (due > now + PACE_SLEEP_MIN_NS) {
+					struct timespec ts = { (time_t)(due / 1000000000u),
+							       (long)(due % 1000000000u) };
+
+					clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+				}
 				now = pktgen_now_ns();
 				continue;
 			}

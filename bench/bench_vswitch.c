@@ -1,5 +1,6 @@
 /* bench/bench_vswitch.c - guest to guest through a VSWITCH (LANBK, MAC lookup, batch
- * classification) vs the same two guests joined point to point, in one process. */
+ * classification) vs the same two guests joined point to point, in one process; and
+ * the cost of bandwidth caps that never bind (both ports capped at 400G) vs none. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,21 +123,41 @@ static uint64_t pair_run(void *ctx)
 	return p->rx - rx0 == BATCH ? BATCH : 0;
 }
 
+/* Both ports of a switched pair capped at the highest rate: every frame passes both
+ * buckets (the sender's and the receiver's) and none is dropped (pair_run checks). */
+static int cap_both(struct pair *p)
+{
+	for (int k = 0; k < 2; k++) {
+		const struct lan_conn *c = lan_conn_of(p->lan, &p->nic[k].port);
+		int rc = c ? lan_set_portnum_cap(p->lan, c->portnum, SHAPER_RATE_MAX) : -ENOENT;
+
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 static int one(uint32_t len, double secs)
 {
 	struct pair *sw = calloc(1, sizeof(*sw)), *pp = calloc(1, sizeof(*pp));
-	struct bench_run r[2];
+	struct pair *cap = calloc(1, sizeof(*cap));
+	struct bench_run r[3];
 	char name[32], note[96];
 	int rc = -ENOMEM;
 
-	if (sw && pp)
+	if (sw && pp && cap)
 		rc = pair_up(sw, len, true);
 	if (rc == 0)
 		rc = pair_up(pp, len, false);
+	if (rc == 0)
+		rc = pair_up(cap, len, true);
+	if (rc == 0)
+		rc = cap_both(cap);
 	if (rc == 0) {
 		r[0] = (struct bench_run){ .name = "vswitch", .run = pair_run, .ctx = sw };
 		r[1] = (struct bench_run){ .name = "point-to-point", .run = pair_run, .ctx = pp };
-		rc = bench_measure(r, 2, secs);
+		r[2] = (struct bench_run){ .name = "vswitch capped", .run = pair_run, .ctx = cap };
+		rc = bench_measure(r, 3, secs);
 	}
 	if (rc == 0) {
 		snprintf(name, sizeof(name), "vswitch_%u", len);
@@ -144,6 +165,9 @@ static int one(uint32_t len, double secs)
 			 r[0].rate * len / 1e6,
 			 (unsigned long long)sw->nic[1].port.st.rx_packets);
 		bench_report(name, &r[0], &r[1], note);
+		snprintf(name, sizeof(name), "vswitch_cap_%u", len);
+		snprintf(note, sizeof(note), "(both ports capped at 400G, never binding)");
+		bench_report(name, &r[2], &r[0], note);
 	} else {
 		fprintf(stderr, "bench_vswitch: %u-byte run failed (%d)\n", len, rc);
 	}
@@ -151,8 +175,11 @@ static int one(uint32_t len, double secs)
 		pair_down(sw);
 	if (pp)
 		pair_down(pp);
+	if (cap)
+		pair_down(cap);
 	free(sw);
 	free(pp);
+	free(cap);
 	return rc ? 1 : 0;
 }
 

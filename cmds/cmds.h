@@ -58,6 +58,8 @@ int cmd_set_lan(struct cmd_ctx *c, char **argv, unsigned argc);
 int cmd_set_vswitch(struct cmd_ctx *c, char **argv, unsigned argc);
 int cmd_set_vmlan(struct cmd_ctx *c, char **argv, unsigned argc);
 int cmd_set_nic(struct cmd_ctx *c, char **argv, unsigned argc);
+/* SET NIC's operand table, for the unit test of the tables. */
+const struct kw *setnic_table(size_t *n);
 int cmd_query_nic(struct cmd_ctx *c, char **argv, unsigned argc);
 int cmd_query_lan(struct cmd_ctx *c, char **argv, unsigned argc);
 int cmd_query_vswitch(struct cmd_ctx *c, char **argv, unsigned argc);

@@ -292,19 +292,47 @@ int cmd_set_vmlan(struct cmd_ctx *c, char **argv, unsigned argc)
 	return rc ? rc : out_msg(c->o, MSG_R_COMPLETE);
 }
 
+/* SET NIC's operands (sorted; the unit test of the tables reads setnic_table). */
+enum { SN_BANDWIDTH = 1, SN_NOPROMISC, SN_PROMISC };
+static const struct kw setnic_kw[] = {
+	{ "BANDWIDTH", 4, SN_BANDWIDTH }, { "NOPROMISCUOUS", 5, SN_NOPROMISC },
+	{ "PROMISCUOUS", 3, SN_PROMISC },
+};
+
+const struct kw *setnic_table(size_t *n)
+{
+	*n = CPNET_ARRAY_SIZE(setnic_kw);
+	return setnic_kw;
+}
+
 int cmd_set_nic(struct cmd_ctx *c, char **argv, unsigned argc)
 {
 	struct vnic *n;
-	int rc;
+	uint64_t rate;
+	int k, rc;
 
-	(void)argc;
 	if ((rc = nic_of(c, argv[0], &n)))
 		return rc;
-	if (kw_abbrev(argv[1], "PROMISCUOUS", 3))
-		n->promisc = true;
-	else if (kw_abbrev(argv[1], "NOPROMISCUOUS", 5))
-		n->promisc = false;
-	else
+	k = KW_LOOKUP(setnic_kw, argv[1]);
+	if (k == KW_AMBIG)
+		return out_msg(c->o, MSG_AMBIGUOUS, out_tok(argv[1]));
+	if (k == KW_NONE)
 		return out_msg(c->o, MSG_INV_OPTION, out_tok(argv[1]));
+	if (k != SN_BANDWIDTH && argc > 2)
+		return out_msg(c->o, MSG_INV_OPTION, out_tok(argv[2]));
+	switch (k) {
+	case SN_PROMISC:
+	case SN_NOPROMISC:
+		n->promisc = k == SN_PROMISC;
+		break;
+	default: /* SN_BANDWIDTH: the NIC's own cap, kept across COUPLE */
+		if (argc < 3)
+			return out_msg(c->o, MSG_OPTION_NEEDS, "BANDWIDTH");
+		if ((rc = bandwidth_parse(argv[2], &rate, c->o)))
+			return rc;
+		if ((rc = cp_nic_bandwidth(n, rate)) < 0)
+			return out_msg(c->o, MSG_INTERNAL, cpnet_strerror(rc));
+		break;
+	}
 	return out_msg(c->o, MSG_R_COMPLETE);
 }

@@ -9,6 +9,7 @@
 #include "cp/appl.h"
 #include "cp/lanops.h"
 #include "cp/uplink.h"
+#include "vswitch/switch.h"
 
 static const char *macprot_word(uint8_t m)
 {
@@ -62,6 +63,33 @@ static void counters(const struct port_stats *st, const char *ind, struct out *o
 		if (st->drop[k])
 			out_line(o, "%sDiscarded (%s): %" PRIu64, ind, port_drop_name((enum port_drop)k),
 				 st->drop[k]);
+}
+
+/* A connection's bandwidth cap (doc/rings.md "Bandwidth caps"): the rate it runs at,
+ * its burst, the two caps it is the lower of (the port number's, the NIC's or the
+ * application port's own), and what each direction dropped. */
+static void cap_lines(const struct lanbk *lan, const struct lan_conn *cn, const char *ind,
+		      struct out *o)
+{
+	const struct shaper *tx = &cn->cap[LAN_CAP_TX], *rx = &cn->cap[LAN_CAP_RX];
+	char r[24], pr[24], nr[24];
+	uint64_t pn = lan_portnum_cap(lan, cn->portnum);
+
+	if (!shaper_on(tx) && !tx->drop_frames && !rx->drop_frames)
+		return;
+	if (shaper_on(tx))
+		shaper_rate_text(r, sizeof(r), tx->rate);
+	shaper_rate_text(pr, sizeof(pr), pn);
+	shaper_rate_text(nr, sizeof(nr), cn->own_cap);
+	if (shaper_on(tx))
+		out_line(o, "%sBandwidth: %s bit/s  Burst: %" PRIu64 " bytes  (PORTNUMBER %s, %s %s)",
+			 ind, r, tx->burst, pn ? pr : "OFF", cn->appl_id ? "APPL" : "NIC",
+			 cn->own_cap ? nr : "OFF");
+	else
+		out_line(o, "%sBandwidth: OFF", ind);
+	out_line(o, "%sCapped: TX %" PRIu64 " frames %" PRIu64 " bytes  RX %" PRIu64 " frames %"
+		 PRIu64 " bytes", ind, tx->drop_frames, tx->drop_bytes, rx->drop_frames,
+		 rx->drop_bytes);
 }
 
 static void ip_text(char *b, size_t n, bool v6, const uint8_t *a)
@@ -207,6 +235,17 @@ void query_nic_out(const struct vnic *n, bool details, struct out *o)
 	if (!details)
 		return;
 	counters(&n->port->st, "  ", o);
+	if (n->lan) {
+		const struct lan_conn *cn = lan_conn_of(n->lan, n->port);
+
+		if (cn)
+			cap_lines(n->lan, cn, "  ", o);
+	} else if (n->bandwidth) {
+		char r[24];
+
+		shaper_rate_text(r, sizeof(r), n->bandwidth);
+		out_line(o, "  Bandwidth: OFF  NIC cap: %s (from COUPLE)", r);
+	}
 	if (!n->nic) {
 		const struct lan_conn *cn = n->lan ? lan_conn_of(n->lan, n->port) : NULL;
 
@@ -330,6 +369,7 @@ static void adapters(struct cp *cp, const struct lanbk *lan, struct out *o)
 			 cn->isolation ? "  Isolation: DROP" : "");
 		if (cn->port) {
 			counters(&cn->port->st, "      ", o);
+			cap_lines(lan, cn, "      ", o);
 			/* Input queued toward the NIC (a VM in another process). */
 			if (cn->port->rxq_peak)
 				out_line(o, "      Queued: %u bytes  Peak: %u bytes  QueueStorage: %u MB",
@@ -343,6 +383,24 @@ static void adapters(struct cp *cp, const struct lanbk *lan, struct out *o)
 			ring_reader(vm, "      ", o);
 		else if (cn->appl_id)
 			appl_details(cp, lan, cn, o);
+	}
+}
+
+/* The caps set on port numbers (SET VSWITCH ... PORTNUMBER n BANDWIDTH), coupled or
+ * waiting for a port: "  Port caps: 0001 20M  0005 1G", eight a line. */
+static void portnum_caps(const struct lanbk *lan, struct out *o)
+{
+	char line[160], r[24];
+	size_t len = 0;
+
+	for (unsigned k = 0; k < lan->npcaps; k++) {
+		shaper_rate_text(r, sizeof(r), lan->pcaps[k].rate);
+		len += (size_t)snprintf(line + len, sizeof(line) - len, "  %04u %s",
+					lan->pcaps[k].portnum, r);
+		if (k % 8 == 7 || k + 1 == lan->npcaps) {
+			out_line(o, "  Port caps:%s", line);
+			len = 0;
+		}
 	}
 }
 
@@ -518,6 +576,7 @@ void query_lan_out(struct cp *cp, const struct lanbk *lan, enum q_detail d, stru
 		if (lan->kind == LAN_VSWITCH && lan->transport == LAN_IP)
 			remote_ips(lan, o);
 		adapters(cp, lan, o);
+		portnum_caps(lan, o);
 		for (unsigned k = 0; k < PD_NR; k++)
 			if (lan->st.drop[k])
 				out_line(o, "  Switch discarded (%s): %" PRIu64,

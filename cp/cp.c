@@ -330,6 +330,12 @@ int cp_define_nic(struct cp *cp, struct vm *vm, uint16_t vdev, uint8_t type, uns
 	return define_nic(cp, vm, vdev, type, ndev, chpid, macid_given, macid, true, o, out);
 }
 
+int cp_nic_bandwidth(struct vnic *n, uint64_t rate)
+{
+	n->bandwidth = rate;
+	return n->lan ? lan_set_own_cap(n->lan, n->port, rate) : 0;
+}
+
 int cp_couple(struct cp *cp, struct vnic *n, struct lanbk *lan, unsigned portnum,
 	      struct out *o)
 {
@@ -364,8 +370,14 @@ int cp_couple(struct cp *cp, struct vnic *n, struct lanbk *lan, unsigned portnum
 		if (rc < 0)
 			return out_msg(o, MSG_INTERNAL, cpnet_strerror(rc));
 	}
+	/* The NIC's own cap (SET NIC / NICDEF BANDWIDTH) goes with it to every LAN. */
+	portnum = (unsigned)rc;
+	if (n->bandwidth && (rc = lan_set_own_cap(lan, n->port, n->bandwidth)) < 0) {
+		lan_detach_port(lan, n->port);
+		return out_msg(o, MSG_INTERNAL, cpnet_strerror(rc));
+	}
 	n->lan = lan;
-	n->portnum = (unsigned)rc;
+	n->portnum = portnum;
 	if (n->nic)
 		nic_set_link(n->nic, true);
 	else
@@ -514,6 +526,7 @@ static void apply_nicdefs(struct cp *cp, struct vm *vm, struct out *o)
 		if (lan && lan->kind == LAN_VSWITCH && (d->porttype || d->has_vlans || d->promisc == 1))
 			lan_grant(lan, vm->userid, d->porttype, d->has_vlans ? &d->vlans : NULL,
 				  d->promisc == 1);
+		n->bandwidth = d->bandwidth;
 		if (lan)
 			cp_couple(cp, n, lan, d->portnum, o);
 		if (vm->link)

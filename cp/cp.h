@@ -62,6 +62,8 @@ struct vnic {
 	unsigned portnum;
 	struct guest_if *gif;		/* the synthetic guest's interface, or NULL */
 	bool promisc;			/* SET NIC PROMISCUOUS asked for */
+	uint64_t bandwidth;		/* its own cap, bits/s (SET NIC / NICDEF BANDWIDTH);
+					 * 0 = none; applied at every COUPLE */
 };
 
 struct vm {
@@ -202,6 +204,9 @@ int cp_define_nic(struct cp *cp, struct vm *vm, uint16_t vdev, uint8_t type, uns
 		  int chpid, bool macid_given, uint32_t macid, struct out *o,
 		  struct vnic **out);
 /* COUPLE to a LAN (checks type, authorization, MAXCONN, port number). */
+/* SET NIC vdev BANDWIDTH: the NIC's own cap (0 = OFF), now if it is coupled and at
+ * every later COUPLE.  0 or negative errno. */
+int cp_nic_bandwidth(struct vnic *n, uint64_t rate);
 int cp_couple(struct cp *cp, struct vnic *n, struct lanbk *lan, unsigned portnum,
 	      struct out *o);
 int cp_uncouple(struct cp *cp, struct vnic *n, struct out *o);

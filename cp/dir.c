@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cp/lanops.h"
 #include "cp/stmt.h"
 #include "cp/vidset.h"
 
@@ -57,10 +58,10 @@ static const struct kw dir_kw[] = {
 	{ "STORAGE", 0, DS_IGNORED },	{ "USER", 0, DS_USER },
 };
 
-enum nd_op { ND_CHPID = 1, ND_DEVICES, ND_LAN, ND_MACID, ND_NOPROMISC, ND_PORTNUM,
+enum nd_op { ND_BANDWIDTH = 1, ND_CHPID, ND_DEVICES, ND_LAN, ND_MACID, ND_NOPROMISC, ND_PORTNUM,
 	     ND_PORTTYPE, ND_PROMISC, ND_TYPE, ND_VLAN };
 static const struct kw nicdef_kw[] = {
-	{ "CHPID", 0, ND_CHPID },	{ "DEVICES", 3, ND_DEVICES },
+	{ "BANDWIDTH", 4, ND_BANDWIDTH }, { "CHPID", 0, ND_CHPID },	{ "DEVICES", 3, ND_DEVICES },
 	{ "LAN", 0, ND_LAN },		{ "MACID", 0, ND_MACID },
 	{ "NOPROMISCUOUS", 5, ND_NOPROMISC }, { "PORTNUMBER", 8, ND_PORTNUM },
 	{ "PORTTYPE", 5, ND_PORTTYPE },	{ "PROMISCUOUS", 3, ND_PROMISC },
@@ -227,6 +228,14 @@ static int parse_nicdef(struct dir_nicdef *d, struct toks *t, struct out *o)
 				return rc;
 			d->has_vlans = true;
 			i = j - 1;
+			break;
+		}
+		case ND_BANDWIDTH: {
+			int rc;
+
+			NEED_VALUE("BANDWIDTH");
+			if ((rc = bandwidth_parse(t->v[++i], &d->bandwidth, o)))
+				return rc;
 			break;
 		}
 		case ND_PROMISC:

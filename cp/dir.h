@@ -14,7 +14,8 @@
 
 /* NICDEF vdev TYPE QDIO|HIPERS [DEVICES n] [LAN SYSTEM name | LAN owner name]
  * [CHPID xx] [MACID xxxxxx] [PORTNUMBER n] [PORTTYPE ACCESS|TRUNK] [VLAN vidset]
- * [PROMISCUOUS|NOPROMISCUOUS], plus cpnet's IPADDR vdev a.b.c.d/len. */
+ * [PROMISCUOUS|NOPROMISCUOUS] [BANDWIDTH rate] (cpnet: the NIC's own cap, bits/s
+ * with K/M/G), plus cpnet's IPADDR vdev a.b.c.d/len. */
 struct dir_nicdef {
 	uint16_t vdev;
 	uint8_t type;			/* enum lan_type */
@@ -30,6 +31,7 @@ struct dir_nicdef {
 	bool has_vlans;
 	struct lan_vlanset vlans;
 	int8_t promisc;			/* -1 unspecified, 0 NOPROMISCUOUS, 1 PROMISCUOUS */
+	uint64_t bandwidth;		/* BANDWIDTH: bits/s, 0 = none */
 	bool has_ip;			/* IPADDR (synthetic guests only) */
 	uint8_t ip[4];
 	unsigned prefix;

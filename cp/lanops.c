@@ -24,6 +24,8 @@ enum lop {
 	LO_VLAN,
 	/* SET VSWITCH only */
 	LO_GRANT, LO_REVOKE, LO_UPLINK, LO_VLANID,
+	/* SET VSWITCH / SET LAN ... PORTNUMBER n <op> */
+	LO_PORTNUMBER, LO_BANDWIDTH,
 };
 
 /* Sorted keyword tables (a unit test checks the order and the abbreviations). */
@@ -48,10 +50,19 @@ static const struct kw setvsw_kw[] = {
 	{ "CONNECT", 3, LO_CONNECT },	    { "CONTROLLER", 5, LO_CONTROLLER },
 	{ "DISCONNECT", 6, LO_DISCONNECT }, { "GRANT", 3, LO_GRANT },
 	{ "IPTIMEOUT", 3, LO_IPTIMEOUT },   { "ISOLATION", 4, LO_ISOLATION },
-	{ "MACPROTECT", 7, LO_MACPROTECT }, { "PORTTYPE", 5, LO_PORTTYPE },
-	{ "QUEUESTORAGE", 3, LO_QUEUESTORAGE }, { "RDEV", 4, LO_RDEV },
-	{ "REVOKE", 3, LO_REVOKE },	    { "UPLINK", 6, LO_UPLINK },
-	{ "VLANID", 5, LO_VLANID },
+	{ "MACPROTECT", 7, LO_MACPROTECT }, { "PORTNUMBER", 8, LO_PORTNUMBER },
+	{ "PORTTYPE", 5, LO_PORTTYPE },	    { "QUEUESTORAGE", 3, LO_QUEUESTORAGE },
+	{ "RDEV", 4, LO_RDEV },		    { "REVOKE", 3, LO_REVOKE },
+	{ "UPLINK", 6, LO_UPLINK },	    { "VLANID", 5, LO_VLANID },
+};
+
+/* What may follow PORTNUMBER n. */
+static const struct kw portnum_kw[] = {
+	{ "BANDWIDTH", 4, LO_BANDWIDTH },
+};
+
+static const struct kw setlan_kw[] = {
+	{ "GRANT", 3, LO_GRANT }, { "PORTNUMBER", 8, LO_PORTNUMBER }, { "REVOKE", 3, LO_REVOKE },
 };
 
 const struct kw *lanops_table(int which, size_t *n)
@@ -59,8 +70,26 @@ const struct kw *lanops_table(int which, size_t *n)
 	switch (which) {
 	case 0: *n = CPNET_ARRAY_SIZE(deflan_kw); return deflan_kw;
 	case 1: *n = CPNET_ARRAY_SIZE(defvsw_kw); return defvsw_kw;
+	case 3: *n = CPNET_ARRAY_SIZE(setlan_kw); return setlan_kw;
+	case 4: *n = CPNET_ARRAY_SIZE(portnum_kw); return portnum_kw;
 	default: *n = CPNET_ARRAY_SIZE(setvsw_kw); return setvsw_kw;
 	}
+}
+
+int bandwidth_parse(const char *tok, uint64_t *rate, struct out *o)
+{
+	int rc;
+
+	if (kw_abbrev(tok, "OFF", 3)) {
+		*rate = 0;
+		return 0;
+	}
+	rc = shaper_parse_rate(tok, rate);
+	if (rc == -ERANGE)
+		return out_msg(o, MSG_OUT_OF_RANGE, out_tok(tok), "BANDWIDTH", "1K-400G");
+	if (rc < 0)
+		return out_msg(o, MSG_INV_OPERAND, out_tok(tok));
+	return 0;
 }
 
 static int need(char **argv, unsigned argc, unsigned i, const char *kw, struct out *o)
@@ -552,9 +581,35 @@ int lan_access_set(struct cp *cp, struct lanbk *lan, bool grant, char **argv, un
 	return out_msg(o, MSG_R_COMPLETE);
 }
 
-static const struct kw setlan_kw[] = {
-	{ "GRANT", 3, LO_GRANT }, { "REVOKE", 3, LO_REVOKE },
-};
+/* PORTNUMBER n BANDWIDTH rate|OFF (argv[0] is PORTNUMBER): the cap on that port
+ * number of the LAN, now and for a port that couples there later. */
+static int portnum_set(struct lanbk *lan, char **argv, unsigned argc, struct out *o)
+{
+	unsigned long pn;
+	uint64_t rate;
+	int k, rc;
+
+	if (argc < 2)
+		return out_msg(o, MSG_OPTION_NEEDS, "PORTNUMBER");
+	if ((rc = range(argv[1], 1, LAN_PORTNUM_MAX, "PORTNUMBER", &pn, o)))
+		return rc;
+	if (argc < 3)
+		return out_msg(o, MSG_OPERAND_MISSING);
+	k = KW_LOOKUP(portnum_kw, argv[2]);
+	if (k == KW_AMBIG)
+		return out_msg(o, MSG_AMBIGUOUS, out_tok(argv[2]));
+	if (k == KW_NONE)
+		return out_msg(o, MSG_INV_OPTION, out_tok(argv[2]));
+	if (argc < 4)
+		return out_msg(o, MSG_OPTION_NEEDS, "BANDWIDTH");
+	if ((rc = bandwidth_parse(argv[3], &rate, o)))
+		return rc;
+	if (argc > 4)
+		return out_msg(o, MSG_INV_OPTION, out_tok(argv[4]));
+	if ((rc = lan_set_portnum_cap(lan, (unsigned)pn, rate)))
+		return set_failed(lan, "BANDWIDTH", rc, o);
+	return out_msg(o, MSG_R_COMPLETE);
+}
 
 int lan_set(struct cp *cp, struct lanbk *lan, char **argv, unsigned argc, struct out *o)
 {
@@ -567,6 +622,8 @@ int lan_set(struct cp *cp, struct lanbk *lan, char **argv, unsigned argc, struct
 		return out_msg(o, MSG_AMBIGUOUS, out_tok(argv[0]));
 	if (k == KW_NONE)
 		return out_msg(o, MSG_INV_OPTION, out_tok(argv[0]));
+	if (k == LO_PORTNUMBER)
+		return portnum_set(lan, argv, argc, o);
 	return lan_access_set(cp, lan, k == LO_GRANT, argv + 1, argc - 1, o);
 }
 
@@ -590,6 +647,8 @@ int vswitch_set(struct cp *cp, struct lanbk *lan, char **argv, unsigned argc, st
 	case LO_GRANT:
 	case LO_REVOKE:
 		return lan_access_set(cp, lan, k == LO_GRANT, argv + 1, argc - 1, o);
+	case LO_PORTNUMBER:
+		return portnum_set(lan, argv, argc, o);
 	case LO_CONNECT:
 	case LO_DISCONNECT:
 		if (argc > 1)

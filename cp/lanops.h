@@ -49,7 +49,7 @@ int lanspec_define(struct cp *cp, const struct lan_spec *s, const char *issuer,
  * GRANT userid... [PORTTYPE ACCESS|TRUNK] [VLAN vidset] [PROMISCUOUS|NOPROMISCUOUS],
  * REVOKE userid..., CONNECT, DISCONNECT, RDEV rdev...|NONE, CONTROLLER *|userid,
  * ISOLATION ON|OFF, MACPROTECT ON|OFF|UNSPEC, PORTTYPE ACCESS|TRUNK, VLAN ...,
- * IPTIMEOUT n, QUEUESTORAGE n, UPLINK SWITCHOVER.  argv[0] is the first operand after
+ * IPTIMEOUT n, QUEUESTORAGE n, UPLINK SWITCHOVER, PORTNUMBER n BANDWIDTH rate|OFF.  argv[0] is the first operand after
  * the name.  Validates everything before it changes anything.
  */
 int vswitch_set(struct cp *cp, struct lanbk *lan, char **argv, unsigned argc, struct out *o);
@@ -62,11 +62,17 @@ int vswitch_set(struct cp *cp, struct lanbk *lan, char **argv, unsigned argc, st
  */
 int lan_access_set(struct cp *cp, struct lanbk *lan, bool grant, char **argv, unsigned argc,
 		   struct out *o);
-/* SET LAN name [OWNERID owner] GRANT userid... | REVOKE userid...: argv[0] is GRANT or
- * REVOKE. */
+/* SET LAN name [OWNERID owner] GRANT userid... | REVOKE userid... | PORTNUMBER n
+ * BANDWIDTH rate|OFF: argv[0] is GRANT, REVOKE or PORTNUMBER. */
 int lan_set(struct cp *cp, struct lanbk *lan, char **argv, unsigned argc, struct out *o);
 
-/* The keyword tables (0 DEFINE LAN, 1 DEFINE VSWITCH, 2 SET VSWITCH), for tests. */
+/* BANDWIDTH's operand (SET VSWITCH/SET LAN ... PORTNUMBER n BANDWIDTH, SET NIC, NICDEF):
+ * a rate in bits per second with K/M/G (vswitch/shaper.h), or OFF (*rate = 0).
+ * 0, or the rc of HCPCMD002E (not a rate) / HCPCMD9010E (outside 1K-400G). */
+int bandwidth_parse(const char *tok, uint64_t *rate, struct out *o);
+
+/* The keyword tables (0 DEFINE LAN, 1 DEFINE VSWITCH, 2 SET VSWITCH, 3 SET LAN,
+ * 4 after PORTNUMBER n), for tests. */
 const struct kw *lanops_table(int which, size_t *n);
 
 /* "VSWITCH" / "LAN" for messages. */

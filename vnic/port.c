@@ -76,6 +76,8 @@ const char *port_drop_name(enum port_drop why)
 		[PD_VLAN] = "VLAN not authorized",
 		[PD_ISOLATION] = "isolation",
 		[PD_QSTORAGE] = "queue storage",
+		[PD_CAP_TX] = "bandwidth cap, sent",
+		[PD_CAP_RX] = "bandwidth cap, received",
 	};
 
 	return (unsigned)why < PD_NR ? names[why] : "?";

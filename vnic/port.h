@@ -64,6 +64,8 @@ enum paddr_op {
 	PA_LAYER,			/* ULP_ENABLE chose the layer: value 2 or 3 */
 	PA_SETRTG,			/* routing role: value = IPA_RTG_*, ipv6 = family */
 	PA_ISOLATION,			/* SET_ACCESS_CONTROL: value = IPA_ADP_ISOLATION_* */
+	PA_BANDWIDTH,			/* an application port's own bandwidth cap:
+					 * value = kbit/s, 0 = none (cpnp_set_bandwidth) */
 };
 
 struct paddr {
@@ -104,6 +106,8 @@ enum port_drop {
 	PD_VLAN,		/* VLAN not authorized */
 	PD_ISOLATION,		/* isolation forbids guest to guest */
 	PD_QSTORAGE,		/* the receiver's input queue storage (QUEUESTORAGE) full */
+	PD_CAP_TX,		/* over the port's bandwidth cap: what it sent into the LAN */
+	PD_CAP_RX,		/* over the port's bandwidth cap: what the LAN had for it */
 	PD_NR
 };
 

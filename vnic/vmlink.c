@@ -331,7 +331,7 @@ int vml_addr_decode(const uint8_t *buf, size_t len, struct paddr *a)
 		return -EMSGSIZE;
 	memset(a, 0, sizeof(*a));
 	a->op = b[ADDR_OFF_OP];
-	if (a->op < PA_SETIP || a->op > PA_ISOLATION || b[ADDR_OFF_IPV6] > 1)
+	if (a->op < PA_SETIP || a->op > PA_BANDWIDTH || b[ADDR_OFF_IPV6] > 1)
 		return -EBADMSG;
 	a->ipv6 = b[ADDR_OFF_IPV6];
 	a->vlan = be_get16(b + ADDR_OFF_VLAN);

@@ -76,6 +76,7 @@ static void lan_free(struct lanbk *lan)
 	lan_switch_fini(lan);
 	iptab_free(&lan->tab);
 	free(lan->grants);
+	free(lan->pcaps);
 	free(lan);
 }
 
@@ -194,6 +195,7 @@ int lan_define(struct lan_table *t, const char *owner, const char *name, uint8_t
 	lan->connect = true;
 	lan->router = LAN_NONROUTER;
 	lan->uplink_idx = -1;
+	lan->clock = shaper_mono_ns;
 	lan->prirouter4 = lan->prirouter6 = -1;
 	lan_set_transport(lan, kind == LAN_VSWITCH ? LAN_ETHERNET : LAN_IP);
 	lan->tidx = t->n;

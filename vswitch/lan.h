@@ -8,6 +8,7 @@
 
 #include "vnic/port.h"
 #include "vswitch/iptab.h"
+#include "vswitch/shaper.h"
 
 #define LAN_NAME_MAX 8			/* LAN, VSWITCH and user names: 1..8 chars */
 #define LAN_MAXCONN_MAX 1024u		/* MAXCONN 1..1024; 0 = INFINITE (up to this) */
@@ -93,9 +94,24 @@ struct lan_conn {
 	uint8_t isolation;		/* SET_ACCESS_CONTROL: IPA_ADP_ISOLATION_NONE/DROP */
 	uint8_t mac[6];			/* assigned MAC (MACPROTECT ON allows only this) */
 	bool has_mac;
+	/* bandwidth caps (switch.c): cap[LAN_CAP_TX] charges what the port sends into
+	 * the LAN, cap[LAN_CAP_RX] what the LAN delivers to it; both run at the lower of
+	 * the port number's cap (lanbk.pcaps) and the NIC's own (own_cap), 0 = none */
+	uint64_t own_cap;		/* bits/s: SET NIC / NICDEF BANDWIDTH */
+	struct shaper cap[2];
 	/* forwarding scratch: frames of the current batch for this port */
 	uint64_t fwd_mask;
 	uint16_t idx;			/* its slot: place in lanbk.conn[] */
+};
+
+#define LAN_CAP_TX 0		/* port -> LAN */
+#define LAN_CAP_RX 1		/* LAN -> port */
+
+/* A cap on a port number (SET VSWITCH ... PORTNUMBER n BANDWIDTH rate): kept whether
+ * or not a port has that number now, and applied when one couples with it. */
+struct lan_pcap {
+	uint16_t portnum;
+	uint64_t rate;			/* bits/s */
 };
 
 /* The per-transport lookup: a connection index, LAN_BROADCAST (a set, described in
@@ -159,6 +175,13 @@ struct lanbk {
 	char controller[LAN_NAME_MAX + 1];	/* "*" = any */
 	bool connect;
 	uint8_t router;			/* enum lan_router (IP VSWITCH) */
+
+	/* bandwidth caps by port number (switch.c: lan_set_portnum_cap) and the clock
+	 * their buckets run on (shaper_mono_ns; tests inject theirs) */
+	struct lan_pcap *pcaps;
+	unsigned npcaps, pcaps_cap;
+	shaper_clock_fn clock;
+	void *clock_ctx;
 
 	/* access list */
 	struct lan_grant *grants;

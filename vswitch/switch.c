@@ -35,6 +35,8 @@ struct lan_fwd {
 	struct pframe out[LAN_BATCH];
 	struct qdio_span spans[LAN_OUT_SPANS];
 	uint8_t tags[LAN_BATCH][4];
+	uint64_t now;			/* the LAN's clock for this batch's caps ... */
+	bool have_now;			/* ... read at the first capped frame */
 };
 
 #define ETH_HLEN 14
@@ -99,6 +101,107 @@ void lan_conn_authorize(struct lanbk *lan, struct lan_conn *c)
 		c->promisc = false;
 		lan->npromisc--;
 	}
+}
+
+/* ---- bandwidth caps ---------------------------------------------------------------- */
+
+static struct lan_pcap *pcap_find(const struct lanbk *lan, unsigned portnum)
+{
+	for (unsigned k = 0; k < lan->npcaps; k++)
+		if (lan->pcaps[k].portnum == portnum)
+			return &lan->pcaps[k];
+	return NULL;
+}
+
+uint64_t lan_portnum_cap(const struct lanbk *lan, unsigned portnum)
+{
+	const struct lan_pcap *pc = pcap_find(lan, portnum);
+
+	return pc ? pc->rate : 0;
+}
+
+/* The lower of the port number's cap and the NIC's own; the buckets restart (empty)
+ * only when the rate changes (a cap set again to the same rate changes nothing). */
+static void conn_caps(struct lanbk *lan, struct lan_conn *c)
+{
+	uint64_t pn = c->uplink ? 0 : lan_portnum_cap(lan, c->portnum), rate = pn;
+	uint64_t now;
+
+	if (c->own_cap && (!rate || c->own_cap < rate))
+		rate = c->own_cap;
+	if (rate == c->cap[LAN_CAP_TX].rate)
+		return;
+	now = lan->clock(lan->clock_ctx);
+	shaper_set(&c->cap[LAN_CAP_TX], rate, now);
+	shaper_set(&c->cap[LAN_CAP_RX], rate, now);
+}
+
+int lan_set_portnum_cap(struct lanbk *lan, unsigned portnum, uint64_t rate)
+{
+	struct lan_pcap *pc;
+	unsigned at = 0;
+
+	if (!portnum || portnum > LAN_PORTNUM_MAX ||
+	    (rate && (rate < SHAPER_RATE_MIN || rate > SHAPER_RATE_MAX)))
+		return -EINVAL;
+	pc = pcap_find(lan, portnum);
+	if (pc && !rate) {
+		/* Kept in port number order (QUERY lists them so). */
+		at = (unsigned)(pc - lan->pcaps);
+		memmove(pc, pc + 1, (lan->npcaps - at - 1) * sizeof(*pc));
+		lan->npcaps--;
+	} else if (pc) {
+		pc->rate = rate;
+	} else if (rate) {
+		if (lan->npcaps == lan->pcaps_cap) {
+			unsigned nc = lan->pcaps_cap ? lan->pcaps_cap * 2 : 8;
+			struct lan_pcap *np = realloc(lan->pcaps, nc * sizeof(*np));
+
+			if (!np)
+				return -ENOMEM;
+			lan->pcaps = np;
+			lan->pcaps_cap = nc;
+		}
+		while (at < lan->npcaps && lan->pcaps[at].portnum < portnum)
+			at++;
+		memmove(&lan->pcaps[at + 1], &lan->pcaps[at],
+			(lan->npcaps - at) * sizeof(*lan->pcaps));
+		lan->pcaps[at].portnum = (uint16_t)portnum;
+		lan->pcaps[at].rate = rate;
+		lan->npcaps++;
+	}
+	for (unsigned i = 0; i < lan->nlive; i++) {
+		struct lan_conn *c = lan_conn_at(lan, lan->live[i]);
+
+		if (!c->uplink && c->portnum == portnum)
+			conn_caps(lan, c);
+	}
+	return 0;
+}
+
+int lan_set_own_cap(struct lanbk *lan, struct port *port, uint64_t rate)
+{
+	struct lan_conn *c = lan_conn_of(lan, port);
+
+	if (rate && (rate < SHAPER_RATE_MIN || rate > SHAPER_RATE_MAX))
+		return -EINVAL;
+	if (!c || c->uplink)
+		return -ENOENT;
+	c->own_cap = rate;
+	conn_caps(lan, c);
+	return 0;
+}
+
+/* The LAN's clock, read once per batch and only when a capped port is involved. */
+static uint64_t fwd_now(struct lanbk *lan)
+{
+	struct lan_fwd *w = lan->fwd;
+
+	if (!w->have_now) {
+		w->now = lan->clock(lan->clock_ctx);
+		w->have_now = true;
+	}
+	return w->now;
 }
 
 /* A slot to its empty state; it keeps its place. */
@@ -193,6 +296,7 @@ int lan_attach_port(struct lanbk *lan, struct port *port, const char *owner, uin
 		c->has_mac = true;
 	}
 	lan_conn_authorize(lan, c);
+	conn_caps(lan, c);
 	live_add(lan, c);
 	lan->nguests++;
 	port->ops = &lan_port_ops;
@@ -454,6 +558,13 @@ uint16_t lan_register(struct lanbk *lan, struct port *from, const struct paddr *
 				  a->value != IPA_ADP_ISOLATION_DROP))
 			return IPA_RC_NOTSUPP;
 		c->isolation = (uint8_t)a->value;
+		return IPA_RC_SUCCESS;
+	case PA_BANDWIDTH:
+		/* A program caps its own port (a NIC's cap is CP's: SET NIC, NICDEF). */
+		if (!c->appl_id)
+			return IPA_RC_NOTSUPP;
+		if (lan_set_own_cap(lan, from, (uint64_t)a->value * 1000u) < 0)
+			return IPA_RC_INVALID_FORMAT;
 		return IPA_RC_SUCCESS;
 	default:
 		return IPA_RC_UNSUPPORTED_COMMAND;
@@ -746,6 +857,13 @@ static void classify(struct lanbk *lan, struct lan_conn *fc, const struct pframe
 		drop(lan, fc, PD_TOOBIG);
 		return;
 	}
+	/* The cap on what the port sends charges every well-formed frame, whatever the
+	 * switch then does with it (as a real port's line rate would). */
+	if (shaper_on(&fc->cap[LAN_CAP_TX]) &&
+	    !shaper_take(&fc->cap[LAN_CAP_TX], f->len, fwd_now(lan))) {
+		drop(lan, fc, PD_CAP_TX);
+		return;
+	}
 	if (lan->transport == LAN_ETHERNET) {
 		uint8_t b[4];
 
@@ -895,18 +1013,32 @@ static bool egress(struct lanbk *lan, const struct lan_conn *q, const struct pfr
 	return true;
 }
 
+/* Hand q the k frames in w->out.  A capped receiver's cap charged them all; what it
+ * did not take (no buffer...: counted by the receiver, the first `took` are counted as
+ * taken, as port_deliver counts bytes) goes back into its bucket. */
+static void flush(struct lanbk *lan, struct lan_conn *q, struct shaper *cap, unsigned k)
+{
+	unsigned took = port_deliver(q->port, lan->fwd->out, k);
+
+	lan->st.delivered += took;
+	for (unsigned i = took; cap && i < k; i++)
+		shaper_refund(cap, lan->fwd->out[i].len);
+}
+
 static void deliver(struct lanbk *lan, struct lan_conn *q, const struct pframe *f)
 {
 	struct lan_fwd *w = lan->fwd;
+	struct shaper *cap = shaper_on(&q->cap[LAN_CAP_RX]) ? &q->cap[LAN_CAP_RX] : NULL;
 	uint64_t m = q->fwd_mask;
-	unsigned k = 0, nsp = 0;
+	unsigned k = 0, nsp = 0, nsp0;
 
 	q->fwd_mask = 0;
 	while (m) {
 		unsigned i = (unsigned)__builtin_ctzll(m);
 
+		nsp0 = nsp;
 		if (!egress(lan, q, &f[i], i, &w->out[k], &nsp)) {
-			lan->st.delivered += port_deliver(q->port, w->out, k);
+			flush(lan, q, cap, k);
 			k = nsp = 0;
 			/* The receiver may have detached from inside rx (its slot is
 			 * zeroed): the rest of its frames have nowhere to go. */
@@ -914,10 +1046,17 @@ static void deliver(struct lanbk *lan, struct lan_conn *q, const struct pframe *
 				return;
 			continue;	/* retry frame i with empty scratch */
 		}
-		k++;
 		m &= m - 1;
+		/* The cap on what the port receives charges the frame as it gets it. */
+		if (cap && !shaper_take(cap, w->out[k].len, fwd_now(lan))) {
+			nsp = nsp0;
+			lan->st.drop[PD_CAP_RX]++;
+			port_count_drop(q->port, PD_CAP_RX, true, 1);
+			continue;
+		}
+		k++;
 	}
-	lan->st.delivered += port_deliver(q->port, w->out, k);
+	flush(lan, q, cap, k);
 }
 
 void lan_forward(struct lanbk *lan, struct port *from, const struct pframe *f, unsigned n)
@@ -929,6 +1068,7 @@ void lan_forward(struct lanbk *lan, struct port *from, const struct pframe *f, u
 		unsigned m = n < LAN_BATCH ? n : LAN_BATCH;
 
 		w->nact = 0;
+		w->have_now = false;
 		for (unsigned i = 0; i < m; i++)
 			classify(lan, fc, &f[i], i);
 		/* Traces see the batch with its verdicts, before the receivers get it. */

@@ -44,6 +44,26 @@ uint16_t lan_register(struct lanbk *lan, struct port *from, const struct paddr *
  * the access list and the LAN defaults (at COUPLE and after GRANT). */
 void lan_conn_authorize(struct lanbk *lan, struct lan_conn *c);
 
+/*
+ * Bandwidth caps (vswitch/shaper.h, doc/rings.md "Bandwidth caps"): a port's frames
+ * into the LAN and the LAN's frames to it each pass a token bucket of `rate` bits/s
+ * (burst: shaper_burst_for); what is over it is dropped and counted (PD_CAP_TX /
+ * PD_CAP_RX on the port and the LAN, bytes in the conn's shapers).  A connection
+ * runs at the lower of two caps, 0 = none:
+ *   lan_set_portnum_cap: the operator's, on port number 1..2048, whether a port has
+ *     it now or couples later (SET VSWITCH name PORTNUMBER n BANDWIDTH);
+ *   lan_set_own_cap: the NIC's own, on its attached port (SET NIC, NICDEF).
+ * 0, -EINVAL (port number / rate out of range), -ENOMEM, -ENOENT (port not attached).
+ */
+int lan_set_portnum_cap(struct lanbk *lan, unsigned portnum, uint64_t rate);
+uint64_t lan_portnum_cap(const struct lanbk *lan, unsigned portnum);
+int lan_set_own_cap(struct lanbk *lan, struct port *port, uint64_t rate);
+/* The cap a connection runs at (bits/s, 0 = none). */
+static inline uint64_t lan_conn_cap(const struct lan_conn *c)
+{
+	return c->cap[LAN_CAP_TX].rate;
+}
+
 /* Release a LAN's connection table and forwarding scratch (lan.c, at destroy; they
  * are allocated at the first attach). */
 void lan_switch_fini(struct lanbk *lan);

@@ -1,5 +1,6 @@
 /* tests/fuzz/fuzz_switch.c - libFuzzer target: random registrations and frames (cut
- * into random spans) through a LAN with four guests and an uplink, both transports. */
+ * into random spans) through a LAN with four guests and an uplink, both transports,
+ * some ports bandwidth-capped on a clock the input moves. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,14 @@ static unsigned sink_rx(void *owner, struct port *p, const struct pframe *f, uns
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char *const users[4] = { "A", "B", "C", "D" };
+static uint64_t fuzz_now;
+
+/* The caps' clock: moved by the input (each step by its length x 100 us). */
+static uint64_t fuzz_clock(void *ctx)
+{
+	(void)ctx;
+	return fuzz_now;
+}
 static struct lan_table tb;
 static struct lanbk *lan;
 static struct sink s[5];
@@ -70,6 +79,12 @@ static void reset(uint8_t cfg)
 		abort();	/* the defaults of a new VSWITCH */
 	}
 	lan_set_router(lan, (cfg & 32) ? LAN_PRIROUTER : LAN_NONROUTER);
+	/* Caps (1 Mbit/s, burst 64 KiB) on port numbers 1 and 2, or none. */
+	lan->clock = fuzz_clock;
+	fuzz_now = 0;
+	if (lan_set_portnum_cap(lan, 1, (cfg & 128) ? 1000000u : 0) ||
+	    lan_set_portnum_cap(lan, 2, (cfg & 128) ? 1000000u : 0))
+		abort();
 	memset(s, 0, sizeof(s));
 	for (unsigned i = 0; i < 5; i++) {
 		s[i].p.rx = sink_rx;
@@ -103,6 +118,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		if (len > size - pos)
 			len = (uint8_t)(size - pos);
+		fuzz_now += (uint64_t)len * 100000u;
 		if (op & 0x80) {
 			/* A registration: op, then up to 16 address bytes. */
 			struct paddr a;
@@ -121,6 +137,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				lan_detach_port(lan, from);
 				lan_attach_port(lan, from, users[who], 0x600, 0, NULL);
 			}
+			/* The port's own cap too (the NIC's SET NIC BANDWIDTH). */
+			if ((op & 0x70) == 0x50 && who < 4)
+				lan_set_own_cap(lan, from, len ? (uint64_t)data[pos] * 100000u : 0);
 		} else {
 			/* A batch of up to 4 copies of one frame, cut into up to 4 spans each. */
 			struct qdio_span sp[4][4];

@@ -770,6 +770,18 @@ TEST(appl_ip_lan_ports_register_addresses_and_forged_sources_are_dropped)
 	CHECK_EQ(op_cmd(path, "QUERY LAN IPLAN OWNERID SYSTEM DETAILS", out, sizeof(out)), 0);
 	CHECK(strstr(out, "Discarded (source address not owned): 1") != NULL);
 	CHECK(strstr(out, "10.5.0.9") != NULL);
+	CHECK(strstr(out, "Bandwidth") == NULL);
+
+	/* A program caps its own port; the switch shows it as the APPL's cap. */
+	CHECK_EQ(cpnp_set_bandwidth(b, 20000), 0);
+	CHECK_EQ(cpnp_set_bandwidth(b, CPNP_BANDWIDTH_MAX + 1), -EINVAL);
+	CHECK(strstr(cpnp_last_error(b), "kbit/s") != NULL);
+	CHECK_EQ(op_cmd(path, "QUERY LAN IPLAN OWNERID SYSTEM DETAILS", out, sizeof(out)), 0);
+	CHECK(strstr(out, "      Bandwidth: 20M bit/s  Burst: 250000 bytes  (PORTNUMBER OFF, APPL 20M)\n")
+	      != NULL);
+	CHECK_EQ(cpnp_set_bandwidth(b, 0), 0);
+	CHECK_EQ(op_cmd(path, "QUERY LAN IPLAN OWNERID SYSTEM DETAILS", out, sizeof(out)), 0);
+	CHECK(strstr(out, "Bandwidth") == NULL);
 
 	CHECK_EQ(cpnp_deregister(a), 0);
 	CHECK_EQ(cpnp_deregister(b), 0);

@@ -13,6 +13,7 @@
 #include "driver/guest.h"
 #include "qeth/ipa.h"
 #include "tests/tcheck.h"
+#include "vswitch/switch.h"
 
 static const char test_dir[] =
 	"USER OPERATOR OPERATOR ABCDEFG\n"
@@ -163,7 +164,7 @@ TEST(cmds_tables_sorted_and_abbreviations_unique)
 		}
 	}
 	check_table(t, "commands", names, mins, n);
-	for (int w = 0; w < 3; w++) {
+	for (int w = 0; w < 5; w++) {
 		const struct kw *k = lanops_table(w, &n);
 
 		for (size_t i = 0; i < n; i++) {
@@ -171,6 +172,15 @@ TEST(cmds_tables_sorted_and_abbreviations_unique)
 			mins[i] = k[i].min;
 		}
 		check_table(t, "lanops", names, mins, n);
+	}
+	{
+		const struct kw *k = setnic_table(&n);
+
+		for (size_t i = 0; i < n; i++) {
+			names[i] = k[i].name;
+			mins[i] = k[i].min;
+		}
+		check_table(t, "SET NIC", names, mins, n);
 	}
 	{
 		const struct kw *k = config_table(&n);
@@ -793,5 +803,122 @@ TEST(cmds_trace_start_query_stop)
 	}
 	unlink(path);
 	rmdir(dir);
+	env_free(e);
+}
+
+TEST(cmds_bandwidth_operands_and_query)
+{
+	static const struct {
+		const char *line;
+		const char *id;
+	} bad[] = {
+		{ "SET VSWITCH VSW1 PORTNUMBER 0 BANDWIDTH 20M", "HCPCMD9010E" },
+		{ "SET VSWITCH VSW1 PORTNUMBER 2049 BANDWIDTH 20M", "HCPCMD9010E" },
+		{ "SET VSWITCH VSW1 PORTNUMBER X BANDWIDTH 20M", "HCPCMD002E" },
+		{ "SET VSWITCH VSW1 PORTNUMBER 5 BANDWIDTH 20MB", "HCPCMD002E Invalid operand - 20MB" },
+		{ "SET VSWITCH VSW1 PORTNUMBER 5 BANDWIDTH 401G",
+		  "HCPCMD9010E Value 401G for BANDWIDTH is out of range (1K-400G)" },
+		{ "SET VSWITCH VSW1 PORTNUMBER 5 BANDWIDTH -1", "HCPCMD002E" },
+		{ "SET VSWITCH VSW1 PORTNUMBER 5 BANDWIDTH", "HCPCMD1001E" },
+		{ "SET VSWITCH VSW1 PORTNUMBER 5", "HCPCMD026E" },
+		{ "SET VSWITCH VSW1 PORTNUMBER", "HCPCMD1001E" },
+		{ "SET VSWITCH VSW1 PORTNUMBER 5 BURST 1", "HCPCMD003E" },
+		{ "SET VSWITCH VSW1 PORTNUMBER 5 BANDWIDTH 1M EXTRA", "HCPCMD003E" },
+	};
+	struct env *e = env_new();
+	struct lanbk *vsw;
+	struct vnic *n;
+	const struct lan_conn *cn;
+
+	REQUIRE(e);
+	REQUIRE(run(e, e->op, "DEFINE VSWITCH VSW1 ETHERNET") == 0);
+	REQUIRE(run(e, e->op, "SET VSWITCH VSW1 GRANT BOB") == 0);
+	vsw = lan_find(&e->cp.lans, "SYSTEM", "VSW1");
+	REQUIRE(vsw);
+	/* A cap on a port number nobody has yet. */
+	CHECK_EQ(run(e, e->op, "SET VSWITCH VSW1 PORTNUMB 5 BANDW 20M"), 0);
+	CHECK_OUT(e, "Command complete");
+	CHECK_EQ(lan_portnum_cap(vsw, 5), 20000000ull);
+	for (size_t i = 0; i < CPNET_ARRAY_SIZE(bad); i++) {
+		CHECK(run(e, e->op, bad[i].line) != 0);
+		if (!strstr(outp(e), bad[i].id))
+			tc_fail(t, __FILE__, __LINE__, "%s: expected %s, got %s", bad[i].line,
+				bad[i].id, outp(e));
+	}
+	CHECK_EQ(lan_portnum_cap(vsw, 5), 20000000ull);
+	CHECK_EQ(vsw->npcaps, 1);
+	/* Class G: not the operator's command. */
+	CHECK(run(e, e->bob, "SET VSWITCH VSW1 PORTNUMBER 5 BANDWIDTH OFF") != 0);
+	CHECK_EQ(lan_portnum_cap(vsw, 5), 20000000ull);
+	/* The NIC's own cap, before COUPLE; bad forms change nothing. */
+	REQUIRE(run(e, e->bob, "DEFINE NIC 700 TYPE QDIO") == 0);
+	n = vm_find_nic(e->bob, 0x700);
+	REQUIRE(n);
+	CHECK_EQ(run(e, e->bob, "SET NIC 700 BANDWIDTH 50M"), 0);
+	CHECK_OUT(e, "Command complete");
+	CHECK(run(e, e->bob, "SET NIC 700 BANDWIDTH") != 0);
+	CHECK_OUT(e, "HCPCMD1001E");
+	CHECK(run(e, e->bob, "SET NIC 700 BANDWIDTH fast") != 0);
+	CHECK_OUT(e, "HCPCMD002E Invalid operand - fast");
+	CHECK(run(e, e->bob, "SET NIC 700 BANDWIDTH 0") != 0);
+	CHECK_OUT(e, "HCPCMD9010E");
+	CHECK(run(e, e->bob, "SET NIC 700 PROMISCUOUS 5M") != 0);
+	CHECK_OUT(e, "HCPCMD003E");
+	CHECK(run(e, e->bob, "SET NIC 701 BANDWIDTH 5M") != 0);
+	CHECK_OUT(e, "HCPCMD040E");
+	CHECK_EQ(n->bandwidth, 50000000ull);
+	CHECK_EQ(run(e, e->bob, "QUERY NIC 700 DETAILS"), 0);
+	CHECK_OUT(e, "  Bandwidth: OFF  NIC cap: 50M (from COUPLE)\n");
+	/* COUPLE to the capped port number: the lower cap wins. */
+	REQUIRE(run(e, e->bob, "COUPLE 700 TO SYSTEM VSW1 PORTNUMBER 5") == 0);
+	cn = lan_conn_of(vsw, n->port);
+	REQUIRE(cn);
+	CHECK_EQ(lan_conn_cap(cn), 20000000ull);
+	CHECK_EQ(run(e, e->bob, "QUERY NIC 700 DETAILS"), 0);
+	CHECK_OUT(e, "  Bandwidth: 20M bit/s  Burst: 250000 bytes  (PORTNUMBER 20M, NIC 50M)\n"
+		     "  Capped: TX 0 frames 0 bytes  RX 0 frames 0 bytes\n");
+	CHECK_EQ(run(e, e->op, "QUERY VSWITCH VSW1 DETAILS"), 0);
+	CHECK_OUT(e, "      Port: 0005  Layer: -  State: Not started\n");
+	CHECK_OUT(e, "      Bandwidth: 20M bit/s  Burst: 250000 bytes  (PORTNUMBER 20M, NIC 50M)\n");
+	CHECK_OUT(e, "  Port caps:  0005 20M\n");
+	/* Listed in port number order, eight a line. */
+	for (unsigned k = 12; k >= 1; k--) {
+		char line[64];
+
+		snprintf(line, sizeof(line), "SET VSWITCH VSW1 PORTNUMBER %u BANDWIDTH %uK", k + 100, k);
+		CHECK_EQ(run(e, e->op, line), 0);
+	}
+	CHECK_EQ(run(e, e->op, "QUERY VSWITCH VSW1 DETAILS"), 0);
+	CHECK_OUT(e, "  Port caps:  0005 20M  0101 1K  0102 2K  0103 3K  0104 4K  0105 5K  0106 6K"
+		     "  0107 7K\n  Port caps:  0108 8K  0109 9K  0110 10K  0111 11K  0112 12K\n");
+	for (unsigned k = 1; k <= 12; k++) {
+		char line[64];
+
+		snprintf(line, sizeof(line), "SET VSWITCH VSW1 PORTNUMBER %u BANDWIDTH OFF", k + 100);
+		CHECK_EQ(run(e, e->op, line), 0);
+	}
+	/* OFF on the port number: the NIC's own cap remains; then OFF on the NIC too. */
+	CHECK_EQ(run(e, e->op, "SET VSWITCH VSW1 PORTNUMBER 5 BANDWIDTH OFF"), 0);
+	CHECK_EQ(lan_conn_cap(cn), 50000000ull);
+	CHECK_EQ(vsw->npcaps, 0);
+	CHECK_EQ(run(e, e->bob, "SET NIC 700 BANDWIDTH 1G"), 0);
+	CHECK_EQ(lan_conn_cap(cn), 1000000000ull);
+	CHECK_EQ(run(e, e->bob, "SET NIC 700 BANDWIDTH OFF"), 0);
+	CHECK_EQ(lan_conn_cap(cn), 0);
+	CHECK_EQ(run(e, e->bob, "QUERY NIC 700 DETAILS"), 0);
+	CHECK(!strstr(outp(e), "Bandwidth"));
+	/* The NIC keeps its own cap across UNCOUPLE / COUPLE. */
+	CHECK_EQ(run(e, e->bob, "SET NIC 700 BANDWIDTH 30M"), 0);
+	CHECK_EQ(run(e, e->bob, "UNCOUPLE 700"), 0);
+	CHECK_EQ(run(e, e->bob, "COUPLE 700 TO SYSTEM VSW1"), 0);
+	cn = lan_conn_of(vsw, n->port);
+	REQUIRE(cn);
+	CHECK_EQ(lan_conn_cap(cn), 30000000ull);
+	/* A Guest LAN's owner caps its ports with SET LAN. */
+	REQUIRE(run(e, e->bob, "DEFINE LAN BLAN") == 0);
+	CHECK_EQ(run(e, e->bob, "SET LAN BLAN PORTNUMBER 3 BANDWIDTH 5M"), 0);
+	CHECK_EQ(lan_portnum_cap(lan_find(&e->cp.lans, "BOB", "BLAN"), 3), 5000000ull);
+	CHECK(run(e, e->bob, "SET LAN BLAN PORTNUMBER 3 BANDWIDTH 5Q") != 0);
+	CHECK_OUT(e, "HCPCMD002E");
 	env_free(e);
 }

@@ -8,6 +8,7 @@
 #include "cp/lanops.h"
 #include "cp/stmt.h"
 #include "tests/tcheck.h"
+#include "vswitch/switch.h"
 
 struct env {
 	struct cp cp;
@@ -419,5 +420,51 @@ TEST(config_system_identifier_forms_and_qualifier_spellings)
 	CHECK_EQ(cfg(e, "CP_OWNED SLOT 1 M01RES\nDEVICES ONLINE_AT_IPL 0000-FFFF\n"
 			"DEFINE ALIAS FOO BAR\nMODIFY COMMAND SET PRIVCLASS IBMCLASS A\n"
 			"Operator_Consoles 0009 System_Console\n"), 0);
+	env_free(e);
+}
+
+TEST(dir_nicdef_bandwidth)
+{
+	struct env *e = env_new();
+	const struct dir_user *u;
+	static const char text[] =
+		"USER LINUX01 SECRET G\n"
+		"  NICDEF 0600 TYPE QDIO LAN SYSTEM VSW1 BANDWIDTH 25M\n"
+		"  NICDEF 0700 TYPE QDIO BANDWIDTH 25MB\n"		/* 3: not a rate */
+		"  NICDEF 0800 TYPE QDIO BANDWIDTH 900\n"		/* 4: under 1K */
+		"  NICDEF 0900 TYPE QDIO BANDWIDTH\n"			/* 5: no value */
+		"  NICDEF 0A00 TYPE QDIO BANDW 1G BANDWIDTH 2G\n"	/* 6: twice */
+		"  NICDEF 0B00 TYPE QDIO BANDWIDTH OFF\n";
+
+	REQUIRE(e);
+	CHECK_EQ(dir_parse(&e->cp.dir, "user.direct", text, strlen(text), &e->o), 4);
+	CHECK(has(e, "user.direct:3: HCPCMD002E Invalid operand - 25MB"));
+	CHECK(has(e, "user.direct:4: HCPCMD9010E Value 900 for BANDWIDTH is out of range (1K-400G)"));
+	CHECK(has(e, "user.direct:5: HCPCMD1001E An operand is missing for BANDWIDTH."));
+	CHECK(has(e, "user.direct:6: HCPCMD9011E Option BANDWIDTH was specified more than once"));
+	u = dir_find(&e->cp.dir, "LINUX01");
+	REQUIRE(u && u->nnics == 2);
+	CHECK_EQ(u->nics[0].bandwidth, 25000000ull);
+	CHECK_EQ(u->nics[1].vdev, 0xB00);
+	CHECK_EQ(u->nics[1].bandwidth, 0);
+	env_free(e);
+}
+
+TEST(config_modify_vswitch_portnumber_bandwidth)
+{
+	struct env *e = env_new();
+	struct lanbk *lan;
+
+	REQUIRE(e);
+	CHECK_EQ(cfg(e, "DEFINE VSWITCH V1 ETHERNET\n"
+			"MODIFY VSWITCH V1 PORTNUMBER 3 BANDWIDTH 1G\n"
+			"MODIFY VSWITCH V1 PORTNUMBER 3 BANDWIDTH 1X\n"
+			"MODIFY VSWITCH V1 PORTNUMBER 9999 BANDWIDTH 1M\n"), 2);
+	CHECK(has(e, "sys.cfg:3: HCPCMD002E Invalid operand - 1X"));
+	CHECK(has(e, "sys.cfg:4: HCPCMD9010E Value 9999 for PORTNUMBER is out of range (1-2048)"));
+	lan = lan_find(&e->cp.lans, "SYSTEM", "V1");
+	REQUIRE(lan);
+	CHECK_EQ(lan_portnum_cap(lan, 3), 1000000000ull);
+	CHECK_EQ(lan->npcaps, 1);
 	env_free(e);
 }

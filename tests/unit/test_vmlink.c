@@ -180,8 +180,14 @@ TEST(vmlink_isolation_registration_is_carried)
 	CHECK_EQ(vml_addr_decode(b, sizeof(b), &a), 0);
 	CHECK_EQ(a.op, PA_ISOLATION);
 	CHECK_EQ(a.value, 2);
-	a.op = PA_ISOLATION + 1;
+	/* An application port's own cap (cpnp_set_bandwidth) is the last op there is. */
+	a.op = PA_BANDWIDTH;
+	a.value = 20000;
 	REQUIRE(vml_addr_encode(0x0600, 79, &a, b, sizeof(b)) == (int)sizeof(b));
+	CHECK_EQ(vml_addr_decode(b, sizeof(b), &a), 0);
+	CHECK_EQ(a.value, 20000);
+	a.op = PA_BANDWIDTH + 1;
+	REQUIRE(vml_addr_encode(0x0600, 80, &a, b, sizeof(b)) == (int)sizeof(b));
 	CHECK_EQ(vml_addr_decode(b, sizeof(b), &a), -EBADMSG);
 }
 

@@ -13,6 +13,7 @@
 /* A port that records the frames it is given (bytes copied out, as a NIC would). */
 struct fake {
 	struct port p;
+	bool refuse;			/* no buffers: takes nothing (counted PD_NOBUF) */
 	unsigned calls, frames;
 	uint8_t data[8][128];
 	uint32_t len[8];
@@ -23,8 +24,11 @@ static unsigned fake_rx(void *owner, struct port *p, const struct pframe *f, uns
 {
 	struct fake *k = owner;
 
-	(void)p;
 	k->calls++;
+	if (k->refuse) {
+		port_count_drop(p, PD_NOBUF, true, n);
+		return 0;
+	}
 	for (unsigned i = 0; i < n; i++, k->frames++) {
 		unsigned s = k->frames % 8;
 
@@ -1112,5 +1116,185 @@ TEST(vsw_l3_iptimeout_ages_remote_addresses)
 		CHECK_EQ(lan->tab.rcount, 0u);
 		CHECK(iptab_entry(&lan->tab, IPT_V4, IPC) != NULL);
 	}
+	lan_table_free(&tb);
+}
+
+/* ---- bandwidth caps ------------------------------------------------------------- */
+
+static uint64_t fake_now;
+static uint64_t fake_clock(void *ctx)
+{
+	(void)ctx;
+	return fake_now;
+}
+
+/* 10 s of simulated time: every 100 us A sends a 1000-byte frame to B and one to C
+ * (160 Mbit/s), and the uplink sends one to A (80 Mbit/s); the ports count. */
+static void cap_traffic(struct fake *a, struct fake *up)
+{
+	static uint8_t fb[1000], fc[1000], fa[1000];
+
+	eth(fb, MB, MA, 0, 0x0800);
+	eth(fc, MC, MA, 0, 0x0800);
+	eth(fa, MA, MX, 0, 0x0800);
+	for (unsigned i = 0; i < 100000; i++) {
+		fake_now += 100000;
+		send1(a, PF_ETH, false, PF_UNICAST, fb, sizeof(fb));
+		send1(a, PF_ETH, false, PF_UNICAST, fc, sizeof(fc));
+		send1(up, PF_ETH, false, PF_UNICAST, fa, sizeof(fa));
+	}
+}
+
+TEST(vsw_cap_both_directions_neighbour_unaffected)
+{
+	struct lan_table tb;
+	struct lanbk *lan = mklan(&tb, LAN_VSWITCH, LAN_ETHERNET);
+	struct fake a, b, c, u;
+	struct lan_conn *ca;
+	uint64_t rx_bytes_c;
+
+	REQUIRE(lan);
+	lan->clock = fake_clock;
+	fake_now = 1000000000ull;
+	/* The cap waits on port number 1 before anybody couples. */
+	CHECK_EQ(lan_set_portnum_cap(lan, 1, 20000000ull), 0);
+	CHECK_EQ(lan_portnum_cap(lan, 1), 20000000ull);
+	REQUIRE(up(lan, &a, "LINUX1", 2) == 0);		/* port 1: capped */
+	REQUIRE(up(lan, &b, "LINUX2", 2) == 0);		/* port 2 */
+	REQUIRE(up(lan, &c, "LINUX3", 2) == 0);		/* port 3: uncapped neighbour */
+	fake_init(&u);
+	REQUIRE(lan_attach_uplink(lan, &u.p) == 0);
+	CHECK_EQ(reg(&a, PA_SETVMAC, MA, false, 0), 0);
+	CHECK_EQ(reg(&b, PA_SETVMAC, MB, false, 0), 0);
+	CHECK_EQ(reg(&c, PA_SETVMAC, MC, false, 0), 0);
+	ca = lan_conn_of(lan, &a.p);
+	REQUIRE(ca && ca->portnum == 1);
+	CHECK_EQ(lan_conn_cap(ca), 20000000ull);
+	cap_traffic(&a, &u);
+	/* A sent 160 Mbit/s into the LAN: 20 of it reached B and C together. */
+	CHECK(b.p.st.rx_bytes + c.p.st.rx_bytes >= 20000000ull / 8 * 10 * 99 / 100);
+	CHECK(b.p.st.rx_bytes + c.p.st.rx_bytes <= 20000000ull / 8 * 10 + ca->cap[LAN_CAP_TX].burst);
+	CHECK_EQ(a.p.st.drop[PD_CAP_TX], ca->cap[LAN_CAP_TX].drop_frames);
+	CHECK_EQ(a.p.st.drop[PD_CAP_TX] + b.p.st.rx_packets + c.p.st.rx_packets, 200000u);
+	CHECK_EQ(lan->st.drop[PD_CAP_TX], a.p.st.drop[PD_CAP_TX]);
+	/* The uplink offered A 80 Mbit/s: 20 got through. */
+	CHECK(a.p.st.rx_bytes >= 20000000ull / 8 * 10 * 99 / 100);
+	CHECK(a.p.st.rx_bytes <= 20000000ull / 8 * 10 + ca->cap[LAN_CAP_RX].burst);
+	CHECK_EQ(a.p.st.drop[PD_CAP_RX] + a.p.st.rx_packets, 100000u);
+	CHECK_EQ(ca->cap[LAN_CAP_RX].drop_bytes, a.p.st.drop[PD_CAP_RX] * 1000);
+	CHECK_EQ(lan->st.drop[PD_CAP_RX], a.p.st.drop[PD_CAP_RX]);
+	CHECK_EQ(b.p.st.drop[PD_CAP_RX] + c.p.st.drop[PD_CAP_RX] + u.p.st.drop[PD_CAP_RX], 0);
+	/* The neighbour alone, uncapped: C sends to B at 80 Mbit/s, all of it arrives. */
+	{
+		static uint8_t fr[1000];
+		uint64_t before = b.p.st.rx_packets;
+
+		eth(fr, MB, MC, 0, 0x0800);
+		for (unsigned i = 0; i < 10000; i++) {
+			fake_now += 100000;
+			send1(&c, PF_ETH, false, PF_UNICAST, fr, sizeof(fr));
+		}
+		CHECK_EQ(b.p.st.rx_packets - before, 10000u);
+		CHECK_EQ(c.p.st.drop[PD_CAP_TX], 0);
+	}
+	/* OFF: A's frames pass again, its drop counts stay. */
+	rx_bytes_c = c.p.st.rx_bytes;
+	CHECK_EQ(lan_set_portnum_cap(lan, 1, 0), 0);
+	CHECK_EQ(lan_conn_cap(ca), 0);
+	{
+		uint64_t d = a.p.st.drop[PD_CAP_TX];
+		static uint8_t fr[1000];
+
+		eth(fr, MC, MA, 0, 0x0800);
+		for (unsigned i = 0; i < 1000; i++)
+			send1(&a, PF_ETH, false, PF_UNICAST, fr, sizeof(fr));
+		CHECK_EQ(c.p.st.rx_bytes - rx_bytes_c, 1000u * 1000);
+		CHECK_EQ(a.p.st.drop[PD_CAP_TX], d);
+	}
+	lan_table_free(&tb);
+}
+
+TEST(vsw_cap_own_and_portnum_lower_wins)
+{
+	struct lan_table tb;
+	struct lanbk *lan = mklan(&tb, LAN_VSWITCH, LAN_ETHERNET);
+	struct fake a, b;
+	struct lan_conn *ca;
+
+	REQUIRE(lan);
+	lan->clock = fake_clock;
+	REQUIRE(up(lan, &a, "LINUX1", 2) == 0);
+	ca = lan_conn_of(lan, &a.p);
+	REQUIRE(ca);
+	CHECK_EQ(lan_set_own_cap(lan, &a.p, 50000000ull), 0);
+	CHECK_EQ(lan_conn_cap(ca), 50000000ull);
+	/* Set on its port number now: applies at once, the lower wins. */
+	CHECK_EQ(lan_set_portnum_cap(lan, ca->portnum, 10000000ull), 0);
+	CHECK_EQ(lan_conn_cap(ca), 10000000ull);
+	CHECK_EQ(lan_set_own_cap(lan, &a.p, 5000000ull), 0);
+	CHECK_EQ(lan_conn_cap(ca), 5000000ull);
+	CHECK_EQ(lan_set_own_cap(lan, &a.p, 0), 0);
+	CHECK_EQ(lan_conn_cap(ca), 10000000ull);
+	CHECK_EQ(ca->cap[LAN_CAP_RX].rate, 10000000ull);
+	CHECK_EQ(ca->cap[LAN_CAP_RX].burst, 125000u);	/* 10M x 100 ms */
+	/* Bad input changes nothing. */
+	CHECK_EQ(lan_set_portnum_cap(lan, 0, 10000000ull), -EINVAL);
+	CHECK_EQ(lan_set_portnum_cap(lan, LAN_PORTNUM_MAX + 1, 10000000ull), -EINVAL);
+	CHECK_EQ(lan_set_portnum_cap(lan, 7, 999), -EINVAL);
+	CHECK_EQ(lan_set_portnum_cap(lan, 7, SHAPER_RATE_MAX + 1), -EINVAL);
+	CHECK_EQ(lan_set_own_cap(lan, &a.p, 5), -EINVAL);
+	/* A NIC's guest cannot set its own cap through a registration (CP's job). */
+	CHECK_EQ(reg(&a, PA_BANDWIDTH, NULL, false, 1000), IPA_RC_NOTSUPP);
+	/* An application port may (kbit/s); a rate out of range is refused, unchanged. */
+	ca->appl_id = 7;
+	CHECK_EQ(reg(&a, PA_BANDWIDTH, NULL, false, 0xFFFFFFFFu), IPA_RC_INVALID_FORMAT);
+	CHECK_EQ(lan_conn_cap(ca), 10000000ull);
+	CHECK_EQ(reg(&a, PA_BANDWIDTH, NULL, false, 2000), IPA_RC_SUCCESS);
+	CHECK_EQ(lan_conn_cap(ca), 2000000ull);
+	CHECK_EQ(reg(&a, PA_BANDWIDTH, NULL, false, 0), IPA_RC_SUCCESS);
+	CHECK_EQ(lan_conn_cap(ca), 10000000ull);
+	ca->appl_id = 0;
+	fake_init(&b);
+	CHECK_EQ(lan_set_own_cap(lan, &b.p, 10000000ull), -ENOENT);
+	CHECK_EQ(lan_conn_cap(ca), 10000000ull);
+	CHECK_EQ(lan->npcaps, 1);
+	/* The cap stays with the port number: a port coupling there later gets it. */
+	CHECK_EQ(lan_detach_port(lan, &a.p), 0);
+	REQUIRE(up(lan, &b, "LINUX2", 2) == 0);
+	ca = lan_conn_of(lan, &b.p);
+	REQUIRE(ca && ca->portnum == 1);
+	CHECK_EQ(lan_conn_cap(ca), 10000000ull);
+	lan_table_free(&tb);
+}
+
+TEST(vsw_cap_charges_only_what_the_receiver_takes)
+{
+	struct lan_table tb;
+	struct lanbk *lan = mklan(&tb, LAN_VSWITCH, LAN_ETHERNET);
+	struct fake a, b;
+	static uint8_t fr[1000];
+
+	REQUIRE(lan);
+	lan->clock = fake_clock;
+	fake_now = 5000000000ull;
+	REQUIRE(up(lan, &a, "LINUX1", 2) == 0);
+	REQUIRE(up(lan, &b, "LINUX2", 2) == 0);
+	CHECK_EQ(reg(&b, PA_SETVMAC, MB, false, 0), 0);
+	CHECK_EQ(lan_set_portnum_cap(lan, lan_conn_of(lan, &b.p)->portnum, 1000000ull), 0);
+	eth(fr, MB, MA, 0, 0x0800);
+	fake_now += 1000000000ull;		/* a second: B's bucket is full */
+	/* B has no buffers: its 100 frames are its drops, not its cap's. */
+	b.refuse = true;
+	for (unsigned i = 0; i < 100; i++)
+		send1(&a, PF_ETH, false, PF_UNICAST, fr, sizeof(fr));
+	CHECK_EQ(b.p.st.drop[PD_NOBUF], 100);
+	CHECK_EQ(b.p.st.drop[PD_CAP_RX], 0);
+	/* At the same instant, with buffers: a full bucket's worth passes. */
+	b.refuse = false;
+	for (unsigned i = 0; i < 100; i++)
+		send1(&a, PF_ETH, false, PF_UNICAST, fr, sizeof(fr));
+	CHECK_EQ(b.frames, SHAPER_BURST_MIN / 1000);
+	CHECK_EQ(b.p.st.drop[PD_CAP_RX], 100 - SHAPER_BURST_MIN / 1000);
+	CHECK_EQ(lan_conn_of(lan, &b.p)->cap[LAN_CAP_RX].pass_frames, SHAPER_BURST_MIN / 1000);
 	lan_table_free(&tb);
 }
