@@ -118,7 +118,9 @@ static bool wire_look(struct server *s, unsigned k, bool woken)
 		cp_poll_guests(s->cp);	/* the guests that got frames answer at once */
 	polling = d->osa && adapt_look(&d->rxa, (unsigned)n, woken, adapt_now_ns());
 	wire_epoll(s, k, !polling);
-	return polling;
+	/* Frames a budget left in the OSA's receive rings while CP has buffers for them:
+	 * the loop comes back at once, whatever the wire does. */
+	return polling || (d->osa && osa_rx_pending(d->osa));
 }
 
 /* Every wire reader that polls: one look each.  True while one still polls. */
@@ -128,7 +130,8 @@ static bool wires_poll(struct server *s)
 	bool busy = false;
 
 	for (unsigned k = 0; u && k < u->nosas; k++)
-		if (u->osas[k].osa && adapt_polling(&u->osas[k].rxa))
+		if (u->osas[k].osa && (adapt_polling(&u->osas[k].rxa) ||
+				       osa_rx_pending(u->osas[k].osa)))
 			busy |= wire_look(s, k, false);
 	return busy;
 }

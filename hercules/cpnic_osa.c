@@ -92,7 +92,8 @@ static void *osa_reader(void *arg)
 		}
 		up = c->osa_link;
 		nic_pci_poll(osa_nic(o));
-		wait = cpnic_pci_wait(osa_nic(o), OSA_TIMER_MS * 1000);
+		/* Frames a budget left in the rings with room in the NIC: at once. */
+		wait = osa_rx_pending(o) ? 0 : cpnic_pci_wait(osa_nic(o), OSA_TIMER_MS * 1000);
 		pthread_mutex_unlock(c->lock);
 		if (changed)
 			cpnic_msg("CPNIC %04X: OSA port TAP %s link %s%s\n", c->cfg.base_devno,

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "lib/cpnet.h"
+#include <sys/random.h>
 #include <time.h>
 
 #include "lib/be.h"
@@ -1275,7 +1276,9 @@ static bool rx_l3(struct osa *o, const uint8_t *fr, uint32_t len, struct pframe 
 	pf->spans = sp;
 	pf->nspans = 1;
 	pf->vlan = vlan;
-	key->vlan = vlan;
+	/* A tag the OSA has not registered does not make a destination of its own: a
+	 * sender cycling through 4094 tags gets one key per address, not 4094. */
+	key->vlan = vlan && vlan_on(o, vlan) ? vlan : 0;
 	return true;
 }
 
@@ -1311,9 +1314,14 @@ static bool rx_l2(struct osa *o, const uint8_t *fr, uint32_t len, struct pframe 
 			return false;
 		}
 		cast = PF_UNICAST;
-		key->family = 'M';
-		memcpy(key->addr, fr, 6);
-		key->vlan = vid;
+		/* Only a registered MAC is a destination; what a promiscuous OSA takes for
+		 * anybody else shares the DEFAULT ring (a flood of invented MACs cannot
+		 * fill the destination table). */
+		if (find_mac(o, fr) >= 0) {
+			key->family = 'M';
+			memcpy(key->addr, fr, 6);
+			key->vlan = vid;
+		}
 	}
 	memset(pf, 0, sizeof(*pf));
 	sp->ptr = fr;
@@ -1461,6 +1469,19 @@ int osa_poll(struct osa *o, unsigned budget)
 	return err && !got ? err : (int)got;
 }
 
+/* The driver of the OSA gave input buffers back: what waited in the rings goes in. */
+static void osa_in_room(void *ctx)
+{
+	struct osa *o = ctx;
+
+	rx_drain(o, UINT32_MAX);
+}
+
+bool osa_rx_pending(struct osa *o)
+{
+	return o->rx.waiting && nic_rx_room(&o->nic);
+}
+
 int osa_set_rings(struct osa *o, unsigned n)
 {
 	return rxr_set_hw(&o->rx, n);
@@ -1558,6 +1579,11 @@ int osa_create(struct osa *o, const struct osa_cfg *cfg, const struct wire_class
 		goto free_rings;
 	o->nic.port.ops = &osa_port_ops;
 	o->nic.port.peer = o;
+	o->nic.in_room = osa_in_room;
+	o->nic.in_room_ctx = o;
+	/* The software rings' hash, unknown to senders on the wire. */
+	if (getrandom(&o->rx.seed, sizeof(o->rx.seed), GRND_NONBLOCK) != sizeof(o->rx.seed))
+		o->rx.seed = (uint32_t)now_ms(o) ^ ((uint32_t)cfg->rdev << 16);
 	snprintf(o->nic.port.name, sizeof(o->nic.port.name), "OSA %04X %.14s", cfg->rdev,
 		 o->wire.name);
 	arp_init(&o->arp, cfg->arp_ttl_ms);

@@ -179,6 +179,9 @@ int osa_check_link(struct osa *o);
 
 /* RDEVICE ... RINGS n: hardware receive rings 1..RXR_HW_MAX.  0 or -EINVAL. */
 int osa_set_rings(struct osa *o, unsigned n);
+/* Frames wait in the receive rings and the NIC has room for them now: the reader must
+ * call osa_poll again without waiting for the wire (a budget left them behind). */
+bool osa_rx_pending(struct osa *o);
 
 const char *osa_drop_name(enum osa_drop why);
 /* The NIC's devices (for attaching them to a channel subsystem). */

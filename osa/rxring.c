@@ -13,10 +13,10 @@ static bool key_eq(const struct rxr_key *a, const struct rxr_key *b)
 	return a->family == b->family && a->vlan == b->vlan && !memcmp(a->addr, b->addr, 16);
 }
 
-/* The software ring a destination shares (FNV-1a of its key). */
-static uint16_t sw_ring(const struct rxr_key *k)
+/* The software ring a destination shares (FNV-1a of its key, seeded per OSA). */
+static uint16_t sw_ring(const struct rxr *r, const struct rxr_key *k)
 {
-	uint32_t h = 2166136261u;
+	uint32_t h = 2166136261u ^ r->seed;
 
 	for (unsigned i = 0; i < 16; i++)
 		h = (h ^ k->addr[i]) * 16777619u;
@@ -112,15 +112,38 @@ static void ring_move(struct rxr *r, unsigned from, unsigned to, uint16_t d)
 	}
 }
 
+/* Can ring `to` take every frame of destination d queued on ring `from`? */
+static bool ring_room_for(const struct rxr *r, unsigned from, unsigned to, uint16_t d)
+{
+	const struct rxr_ring *f = &r->rings[from], *t = &r->rings[to];
+	uint64_t bytes = 0;
+	unsigned n = 0;
+
+	for (unsigned k = 0; k < f->n; k++) {
+		uint16_t id = f->q[(f->head + k) % RXR_FRAMES];
+
+		if (r->slots[id].dest == d) {
+			n++;
+			bytes += r->slots[id].wire_len;
+		}
+	}
+	return t->n + n <= RXR_FRAMES && t->bytes + bytes <= RXR_BYTES;
+}
+
 /* Give hardware ring h to destination d (its previous owner goes to its software
- * ring), frames following their destination. */
-static void ring_bind(struct rxr *r, unsigned h, uint16_t d)
+ * ring), frames following their destination.  Refused (false) when the previous
+ * owner's frames would not fit its software ring, unless forced: a rebinding that
+ * follows load never drops a frame. */
+static bool ring_bind(struct rxr *r, unsigned h, uint16_t d, bool force)
 {
 	struct rxr_ring *g = &r->rings[h];
 	uint16_t old = g->dest;
 
+	if (!force && old != RXR_NONE &&
+	    !ring_room_for(r, h, sw_ring(r, &r->dest[old].key), old))
+		return false;
 	if (old != RXR_NONE) {
-		uint16_t s = sw_ring(&r->dest[old].key);
+		uint16_t s = sw_ring(r, &r->dest[old].key);
 
 		ring_move(r, h, s, old);
 		r->dest[old].ring = s;
@@ -132,6 +155,7 @@ static void ring_bind(struct rxr *r, unsigned h, uint16_t d)
 		r->dest[d].ring = (uint16_t)h;
 		r->st.binds++;
 	}
+	return true;
 }
 
 static int free_hw(const struct rxr *r)
@@ -169,11 +193,11 @@ static uint16_t dest_get(struct rxr *r, const struct rxr_key *key)
 	memset(&r->dest[best], 0, sizeof(r->dest[best]));
 	r->dest[best].used = true;
 	r->dest[best].key = *key;
-	r->dest[best].ring = sw_ring(key);
+	r->dest[best].ring = sw_ring(r, key);
 	/* A hardware ring nobody holds is taken at once (nothing queued to move). */
 	h = free_hw(r);
 	if (h >= 0)
-		ring_bind(r, (unsigned)h, best);
+		(void)ring_bind(r, (unsigned)h, best, false);	/* a free ring: nothing to move out */
 	return r->last = best;
 }
 
@@ -188,7 +212,7 @@ bool rxr_queue(struct rxr *r, uint16_t id, const struct rxr_key *key, uint32_t w
 		d = dest_get(r, key);
 		if (d == RXR_NONE) {
 			r->st.untracked++;
-			ring = sw_ring(key);
+			ring = sw_ring(r, key);
 		} else {
 			ring = r->dest[d].ring;
 		}
@@ -340,7 +364,8 @@ void rxr_tick(struct rxr *r)
 			if ((uint64_t)r->dest[u].load <= (uint64_t)least * RXR_HYST + RXR_BIND_MIN)
 				return;
 		}
-		ring_bind(r, (unsigned)h, u);
+		if (!ring_bind(r, (unsigned)h, u, false))
+			return;		/* next tick, when the owner's frames have drained */
 	}
 }
 
@@ -350,7 +375,9 @@ int rxr_set_hw(struct rxr *r, unsigned nhw)
 		return -EINVAL;
 	/* Rings that go away give their destination back to its software ring. */
 	for (unsigned h = RXR_HW0 + nhw; h < r->nrings; h++) {
-		ring_bind(r, h, RXR_NONE);
+		/* The operator took the ring away: what its software ring cannot hold
+		 * is dropped and counted on the destination. */
+		(void)ring_bind(r, h, RXR_NONE, true);
 		r->rings[h].deficit = 0;
 		r->rings[h].in_turn = false;
 	}

@@ -122,6 +122,8 @@ struct rxr {
 	unsigned waiting;		/* frames queued in all rings */
 	struct rxr_dest dest[RXR_DESTS];
 	uint16_t last;			/* the destination found last (a flood hits it) */
+	uint32_t seed;			/* of the software-ring hash: chosen per OSA, so that
+					 * a sender cannot pick keys that share a victim's ring */
 	struct rxr_stats st;
 };
 

@@ -468,6 +468,17 @@ bool qdio_ad_in_taken_buf(struct qdio_queue *q, unsigned b)
 	return st != SLSB_P_INPUT_PRIMED && st != SLSB_P_INPUT_ERROR;
 }
 
+bool qdio_ad_in_room(struct qdio_queue *q)
+{
+	uint8_t st;
+
+	if (q->output)
+		return false;
+	if (q->fill.open)
+		return true;
+	return qdio_get_state(q, q->next, &st) == 0 && st == SLSB_CU_INPUT_EMPTY;
+}
+
 bool qdio_ad_in_taken(struct qdio_queue *q)
 {
 	return !q->ad_handed || qdio_ad_in_taken_buf(q, q->ad_last);

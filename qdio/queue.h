@@ -233,6 +233,8 @@ int qdio_ad_in_flush(struct qdio_queue *q);
 bool qdio_ad_in_taken(struct qdio_queue *q);
 /* The same for input buffer b (taken modulo 128). */
 bool qdio_ad_in_taken_buf(struct qdio_queue *q, unsigned b);
+/* Input: may a packet go in now (a buffer is open, or the next one is EMPTY)? */
+bool qdio_ad_in_room(struct qdio_queue *q);
 /* True once after any input buffer was primed/errored or a PCI was requested. */
 static inline bool qdio_ad_take_irq(struct qdio_queue *q)
 {

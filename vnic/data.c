@@ -241,10 +241,13 @@ int nic_qdio_siga(struct nidbk *d, unsigned fc, uint32_t mask)
 		nic_pci_poll(nic);
 		return 0;
 	case NIC_SIGA_R:
-		/* New empty input buffers: frames are delivered as they come, nothing
-		 * waits here (what found no buffer was dropped and counted).  The guest
-		 * is at work: a good moment to settle an owed PCI. */
+		/* New empty input buffers: what waits for them with the port's owner
+		 * (the OSA's receive rings) goes in now; everything else was delivered
+		 * or dropped as it came.  The guest is at work: a good moment to settle
+		 * an owed PCI. */
 		nic->st.sigas_r++;
+		if (nic->in_room)
+			nic->in_room(nic->in_room_ctx);
 		nic_pci_poll(nic);
 		return 0;
 	default:
@@ -411,6 +414,8 @@ unsigned nic_rx_fill(struct nicbk *nic, const struct pframe *f, unsigned n, bool
 	if (!n)
 		return 0;
 	used = rx_frames(nic, p, f, n, true, full, &took, &bytes);
+	if (used == 0)
+		nic->rx_round = false;	/* nothing went in: no round to push */
 	/* port_deliver's accounting, for what went in. */
 	p->st.rx_packets += took;
 	p->st.rx_bytes += bytes;
@@ -420,6 +425,11 @@ unsigned nic_rx_fill(struct nicbk *nic, const struct pframe *f, unsigned n, bool
 void nic_rx_push(struct nicbk *nic)
 {
 	rx_push(nic);
+}
+
+bool nic_rx_room(struct nicbk *nic)
+{
+	return nic->qdio_active && nic->nin && qdio_ad_in_room(&nic->inq[0]);
 }
 
 int nic_set_pci_mode(struct nicbk *nic, uint8_t mode, uint32_t holdoff_us,

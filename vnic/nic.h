@@ -183,6 +183,10 @@ struct nicbk {
 	 * guest's input buffers stood when it began (the last buffer handed then). */
 	bool rx_round, rx_had;
 	uint8_t rx_prev;
+	/* The guest gave input buffers back (SIGA-r): an owner that keeps frames waiting
+	 * for buffers (the OSA model's receive rings) delivers them now.  NULL = none. */
+	void (*in_room)(void *ctx);
+	void *in_room_ctx;
 };
 
 /* Create a NIC per cfg (devices, message ring).  -EINVAL for a bad config, -ENOMEM. */
@@ -235,6 +239,8 @@ void nic_set_link(struct nicbk *nic, bool up);
  */
 unsigned nic_rx_fill(struct nicbk *nic, const struct pframe *f, unsigned n, bool *full);
 void nic_rx_push(struct nicbk *nic);
+/* May a frame go in now: queues active and an empty (or open) input buffer? */
+bool nic_rx_room(struct nicbk *nic);
 /* Drop everything the guest set up (device reset, detach): queues, connection. */
 void nic_reset(struct nicbk *nic);
 

@@ -1666,6 +1666,20 @@ static void flood_run(struct tctx *t, struct rig *r, struct flood_rx *c, const u
 		qdrv_poll(&r->i->drv);
 		c->gpolls++;
 	}
+	/* A last burst fills the NIC and leaves frames waiting in the rings; then the wire
+	 * is quiet and nobody calls osa_poll: the guest giving its buffers back (SIGA-r)
+	 * is what delivers them. */
+	for (unsigned k = 0; k < 100; k++) {
+		for (unsigned j = 0; j < 31; j++, sent_a++)
+			CHECK_EQ(wire_mem_inject(&r->o.wire, fa, la), 0);
+		osa_poll(&r->o, 64);
+	}
+	CHECK(x->waiting > 0);
+	for (unsigned k = 0; k < 40 && x->waiting; k++) {
+		qdrv_poll(&r->i->drv);
+		c->gpolls++;
+	}
+	CHECK_EQ(x->waiting, 0u);
 	for (unsigned k = 0; k < 3; k++) {
 		osa_poll(&r->o, 64);
 		qdrv_poll(&r->i->drv);
