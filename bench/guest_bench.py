@@ -151,7 +151,7 @@ class Bench:
 
     def uses(self, path):
         """Host processes whose CPU a path's frames cost."""
-        want = {"lcs": ["herc1"], "tap": ["herc1"], "vswip": ["herc1", "cpnetd"], "vswipe": ["herc1", "cpnetd"],
+        want = {"lcs": ["herc1"], "tap": ["herc1"], "vswip": ["herc1", "cpnetd"], "vswipa": ["herc1", "cpnetd"],
                 "vsweth": ["herc1", "cpnetd"], "g2g": ["herc1", "herc2", "cpnetd"]}[path]
         return [w for w in want if w in self.procs]
 

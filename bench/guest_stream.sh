@@ -7,8 +7,8 @@
 #   tap     CPNIC port=tap: layer 2 (0A00, 10.78.0.0/24): the NIC alone
 #   vswip   CPNIC port=cp: on cpnetd's IP VSWITCH whose uplink is an OSA on a TAP, bridged to
 #           the host (0700, 10.73.0.0/24, layer 3): the product path
-#   vswipe  vswip's twin NIC with pci=every (0710, 10.74.0.0/24 on the same VSWITCH and bridge):
-#           one PCI per input batch, the baseline of PCI moderation (pci=adaptive, vswip)
+#   vswipa  vswip's twin NIC with pci=adaptive (0710, 10.74.0.0/24 on the same VSWITCH and
+#           bridge): PCI moderation against vswip's default one PCI per input batch
 #   vsweth  the same on an ETHERNET VSWITCH (0600, 10.72.0.0/24, layer 2)
 #   g2g     guest <-> guest: a second guest in a second Hercules on the ETHERNET VSWITCH
 #           (10.72.0.11); the guests stream to each other, the receiver counts
@@ -42,7 +42,7 @@ GD=$TOP/tests/guests
 
 SECS=${BENCH_SECS:-8}
 ROUNDS=${BENCH_ROUNDS:-3}
-PATHS=${BENCH_PATHS:-lcs,tap,vswip,vswipe,vsweth,g2g}
+PATHS=${BENCH_PATHS:-lcs,tap,vswip,vswipa,vsweth,g2g}
 MTUS=${BENCH_MTUS:-1500,8992}
 PROFILE=${BENCH_PROFILE:-0}
 OFFLOADS=${BENCH_OFFLOADS:-1}
@@ -57,7 +57,7 @@ done
 [[ $OFFLOADS =~ ^[01]$ ]] || knob "BENCH_OFFLOADS=$OFFLOADS: 0 or 1"
 has() { [[ ,$PATHS, == *,$1,* ]]; }
 for p in ${PATHS//,/ }; do
-	case $p in lcs | tap | vswip | vswipe | vsweth | g2g) ;; *) knob "BENCH_PATHS: unknown path '$p' (lcs,tap,vswip,vswipe,vsweth,g2g)" ;; esac
+	case $p in lcs | tap | vswip | vswipa | vsweth | g2g) ;; *) knob "BENCH_PATHS: unknown path '$p' (lcs,tap,vswip,vswipa,vsweth,g2g)" ;; esac
 done
 [ "$PROFILE" = 0 ] || has vswip || knob "BENCH_PROFILE=1 profiles vswip: put it in BENCH_PATHS"
 NPATHS=$(tr ',' '\n' <<<"$PATHS" | sort -u | grep -c .)
@@ -132,7 +132,7 @@ NICS1=() CFG1=() CFG2=()
 has lcs && NICS1+=(lcs:10.77.0.2/24) CFG1+=("0E20-0E21 LCS -n /dev/net/tun 10.77.0.2")
 has tap && NICS1+=(tap:10.78.0.2/24) CFG1+=("0A00-0A02 CPNIC chpid=0A mac=02:00:00:00:0a:00 port=tap:$TP")
 has vswip && NICS1+=(vswip:10.73.0.10/24) CFG1+=("0700-0702 CPNIC chpid=07 port=cp:$VMSOCK user=linux01 password=pw1")
-has vswipe && NICS1+=(vswipe:10.74.0.10/24) CFG1+=("0710-0712 CPNIC chpid=07 port=cp:$VMSOCK user=linux01 password=pw1 pci=every")
+has vswipa && NICS1+=(vswipa:10.74.0.10/24) CFG1+=("0710-0712 CPNIC chpid=07 port=cp:$VMSOCK user=linux01 password=pw1 pci=adaptive")
 if has vsweth || has g2g; then
 	NICS1+=(vsweth:10.72.0.10/24) CFG1+=("0600-0602 CPNIC chpid=06 port=cp:$VMSOCK user=linux01 password=pw1")
 fi
@@ -156,7 +156,7 @@ if has tap; then
 fi
 NUP=0
 SYSCFG=
-if has vswip || has vswipe; then
+if has vswip || has vswipa; then
 	uplink_lan "$NS" "$B3" "$T3" 10.73.0.1/24 8992 || fail "could not build $B3 with $T3 in $NS"
 	ip -n "$NS" addr add 10.74.0.1/24 dev "$B3" || fail "could not add 10.74.0.1 to $B3"
 	NUP=$((NUP + 1))
@@ -181,7 +181,7 @@ if [ $NUP -gt 0 ]; then
 		printf 'USER %s NOLOG 64M 64M BG\n  CONTROLLER\n' DTCVSW1 DTCVSW2
 		printf 'USER LINUX01 PW1 G\n'
 		has vswip && printf '  NICDEF 0700 TYPE QDIO LAN SYSTEM VSWIP\n'
-		has vswipe && printf '  NICDEF 0710 TYPE QDIO LAN SYSTEM VSWIP\n'
+		has vswipa && printf '  NICDEF 0710 TYPE QDIO LAN SYSTEM VSWIP\n'
 		{ has vsweth || has g2g; } && printf '  NICDEF 0600 TYPE QDIO LAN SYSTEM VSWETH\n'
 		has g2g && printf 'USER LINUX02 PW2 G\n  NICDEF 0600 TYPE QDIO LAN SYSTEM VSWETH\n'
 	} > "$TMP/user.direct"
@@ -245,7 +245,7 @@ ARGS=(--secs "$SECS" --rounds "$ROUNDS" --mtus "$MTUS" --out "$W/records.jsonl" 
 has lcs && ARGS+=(--path lcs=10.77.0.2)
 has tap && ARGS+=(--path tap=10.78.0.2)
 has vswip && ARGS+=(--path vswip=10.73.0.10)
-has vswipe && ARGS+=(--path vswipe=10.74.0.10)
+has vswipa && ARGS+=(--path vswipa=10.74.0.10)
 has vsweth && ARGS+=(--path vsweth=10.72.0.10)
 has g2g && ARGS+=(--path g2g=10.72.0.10,10.72.0.11)
 if [ "$PROFILE" = 1 ]; then

@@ -17,10 +17,10 @@
  *   devs=N        devices per NIC (default 3)
  *   vmnic         present a z/VM NIC (RCD plant "VM"): Linux then uses DIAG 0x08 and
  *                 0x26C, which need a CP underneath (not Hercules 3.13 alone)
- *   pci=MODE      when input interrupts the guest (vnic/pcimod.h): adaptive (default
- *                 for tap, tun, osa and cp: at once for an idle guest, coalesced while
- *                 it is busy with input) or every (one PCI per batch; the only mode of
- *                 port=peer and none, which have no reader thread to time an owed PCI)
+ *   pci=MODE      when input interrupts the guest (vnic/pcimod.h): every (default: one
+ *                 PCI per input batch) or adaptive (tap, tun, osa, cp: at once for an idle
+ *                 guest, coalesced while it is busy with input or input is fast; port=peer
+ *                 and none have no reader thread to time an owed PCI)
  *   pcihold=US    adaptive: the longest an owed PCI waits, 1..100000 us (default 500)
  *   trace         log control-path CCWs
  * Hercules calls init once per device with the same arguments; consecutive devices
@@ -249,9 +249,10 @@ bad:
 		       SSID_TO_LCSS(dev->ssid), dev->devnum);
 		return -1;
 	}
+	/* EVERY by default: adaptive raised 9% fewer PCIs in the real-guest bench and
+	 * did not stream faster (doc/rings.md, "Guest interrupts"). */
 	if (!c->pci_mode_set)
-		c->pci_mode = c->be == CPNIC_BE_PEER || c->be == CPNIC_BE_NONE ? PCIM_EVERY
-										: PCIM_ADAPTIVE;
+		c->pci_mode = PCIM_EVERY;
 	if (c->pci_mode == PCIM_ADAPTIVE && (c->be == CPNIC_BE_PEER || c->be == CPNIC_BE_NONE)) {
 		logmsg("CPNIC %1d:%04X refused: pci=adaptive needs a port with a reader thread "
 		       "(tap, tun, osa, cp)\n", SSID_TO_LCSS(dev->ssid), dev->devnum);

@@ -6,7 +6,7 @@
 #   lcs     0E20-0E21 Hercules's LCS                (the baseline)
 #   tap     0A00-0A02 CPNIC port=tap:, layer 2
 #   vswip   0700-0702 CPNIC on cpnetd's IP VSWITCH, layer 3
-#   vswipe  0710-0712 CPNIC on the same IP VSWITCH with pci=every (the PCI baseline)
+#   vswipa  0710-0712 CPNIC on the same IP VSWITCH with pci=adaptive (PCI moderation)
 #   vsweth  0600-0602 CPNIC on cpnetd's ETHERNET VSWITCH, layer 2
 #   cpnet.ofl=1: the CPNICs' checksum, scatter-gather and TSO offloads on (/bin/ofl); the
 #   state each interface ends with is printed ("OFL IF rx=1 tx=1 sg=1 tso=1").
@@ -35,7 +35,7 @@ for n in $NICS; do
 		;;
 	tap) online 0a00 1 ;;
 	vswip) online 0700 0 ;;
-	vswipe) online 0710 0 ;;
+	vswipa) online 0710 0 ;;
 	vsweth) online 0600 1 ;;
 	*) guest_done "FAIL unknown path $p" ;;
 	esac
