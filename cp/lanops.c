@@ -205,12 +205,10 @@ int lanspec_parse(struct lan_spec *s, uint8_t kind, char **argv, unsigned argc, 
 	if (parse_name(argv[0], s->name) < 0)
 		return out_msg(o, MSG_INV_OPERAND, out_tok(argv[0]));
 	for (unsigned i = 1; i < argc; i++) {
-		int k = kw_lookup(tab, ntab, argv[i]);
+		int k;
 
-		if (k == KW_AMBIG)
-			return out_msg(o, MSG_AMBIGUOUS, out_tok(argv[i]));
-		if (k == KW_NONE)
-			return out_msg(o, MSG_INV_OPTION, out_tok(argv[i]));
+		if ((rc = kw_need(tab, ntab, argv[i], o, &k)))
+			return rc;
 		if (seen & (1u << k))
 			return out_msg(o, MSG_DUPLICATE_OPTION, out_tok(argv[i]));
 		seen |= 1u << k;
@@ -595,11 +593,8 @@ static int portnum_set(struct lanbk *lan, char **argv, unsigned argc, struct out
 		return rc;
 	if (argc < 3)
 		return out_msg(o, MSG_OPERAND_MISSING);
-	k = KW_LOOKUP(portnum_kw, argv[2]);
-	if (k == KW_AMBIG)
-		return out_msg(o, MSG_AMBIGUOUS, out_tok(argv[2]));
-	if (k == KW_NONE)
-		return out_msg(o, MSG_INV_OPTION, out_tok(argv[2]));
+	if ((rc = KW_NEED(portnum_kw, argv[2], o, &k)))
+		return rc;
 	if (argc < 4)
 		return out_msg(o, MSG_OPTION_NEEDS, "BANDWIDTH");
 	if ((rc = bandwidth_parse(argv[3], &rate, o)))
@@ -613,15 +608,12 @@ static int portnum_set(struct lanbk *lan, char **argv, unsigned argc, struct out
 
 int lan_set(struct cp *cp, struct lanbk *lan, char **argv, unsigned argc, struct out *o)
 {
-	int k;
+	int k, rc;
 
 	if (argc < 1)
 		return out_msg(o, MSG_OPERAND_MISSING);
-	k = KW_LOOKUP(setlan_kw, argv[0]);
-	if (k == KW_AMBIG)
-		return out_msg(o, MSG_AMBIGUOUS, out_tok(argv[0]));
-	if (k == KW_NONE)
-		return out_msg(o, MSG_INV_OPTION, out_tok(argv[0]));
+	if ((rc = KW_NEED(setlan_kw, argv[0], o, &k)))
+		return rc;
 	if (k == LO_PORTNUMBER)
 		return portnum_set(lan, argv, argc, o);
 	return lan_access_set(cp, lan, k == LO_GRANT, argv + 1, argc - 1, o);
@@ -635,11 +627,8 @@ int vswitch_set(struct cp *cp, struct lanbk *lan, char **argv, unsigned argc, st
 
 	if (argc < 1)
 		return out_msg(o, MSG_OPERAND_MISSING);
-	k = KW_LOOKUP(setvsw_kw, argv[0]);
-	if (k == KW_AMBIG)
-		return out_msg(o, MSG_AMBIGUOUS, out_tok(argv[0]));
-	if (k == KW_NONE)
-		return out_msg(o, MSG_INV_OPTION, out_tok(argv[0]));
+	if ((rc = KW_NEED(setvsw_kw, argv[0], o, &k)))
+		return rc;
 	memset(&s, 0, sizeof(s));
 	s.restricted = s.accounting = s.connect = s.isolation = s.router = s.macprotect = -1;
 

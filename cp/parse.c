@@ -59,6 +59,16 @@ bool kw_abbrev(const char *tok, const char *name, unsigned min)
 	return true;
 }
 
+int kw_need(const struct kw *tab, size_t n, const char *tok, struct out *o, int *k)
+{
+	*k = kw_lookup(tab, n, tok);
+	if (*k == KW_AMBIG)
+		return out_msg(o, MSG_AMBIGUOUS, out_tok(tok));
+	if (*k == KW_NONE)
+		return out_msg(o, MSG_INV_OPTION, out_tok(tok));
+	return 0;
+}
+
 int kw_lookup(const struct kw *tab, size_t n, const char *tok)
 {
 	int found = KW_NONE;

@@ -80,6 +80,10 @@ void out_line(struct out *o, const char *fmt, ...) __attribute__((format(printf,
 /* Append a catalogue message; returns its return code (0 for responses and
  * informational messages) so handlers can `return out_msg(...)`. */
 int out_msg(struct out *o, enum msg_id id, ...);
+/* The keyword tok of tab (*k its value), or the operator's message for an ambiguous
+ * (HCP...AMBIGUOUS) or unknown (invalid option) word, whose return code it returns. */
+int kw_need(const struct kw *tab, size_t n, const char *tok, struct out *o, int *k);
+#define KW_NEED(tab, tok, o, k) kw_need(tab, sizeof(tab) / sizeof((tab)[0]), tok, o, k)
 /* Echo-safe copy of an operator token for a message argument (static ring). */
 const char *out_tok(const char *tok);
 

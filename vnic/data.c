@@ -327,9 +327,14 @@ static void rx_push(struct nicbk *nic)
 		return;
 	qdio_ad_in_flush(q);
 	if (qdio_ad_take_irq(q)) {
-		bool caught_up = !round || !had || qdio_ad_in_taken_buf(q, nic->rx_prev);
+		/* The SLSB and the clock only where they decide (EVERY, the default,
+		 * needs neither). */
+		bool adaptive = nic->pcim.mode == PCIM_ADAPTIVE;
+		bool caught_up = !adaptive || !round || !had ||
+				 qdio_ad_in_taken_buf(q, nic->rx_prev);
+		uint64_t now = adaptive ? now_us(nic) : 0;
 
-		if (pcim_batch(&nic->pcim, caught_up, now_us(nic)))
+		if (pcim_batch(&nic->pcim, caught_up, now))
 			pci(nic);
 	}
 }
