@@ -3,23 +3,30 @@
 # interrupt-only vs poll-only (cpnetd and cpnet-guest --poll-mode), frames/s, wake-ups
 # and host CPU per MB, then bench_adapt's idle latencies; one table (make bench).
 #
-# Per round and mode: one cpnetd --poll-mode MODE, a receiver and a sender (--flood of
-# SIZE-byte UDP frames for SECS s) with the same --poll-mode, rounds interleaved
-# (adaptive interrupt poll adaptive ...), the median of ROUNDS per mode.
+# Two loads: `flood` (the sender as fast as the ring takes frames: every consumer is
+# behind, batches are big in any mode) and a steady high rate (--rate RATE frames/s, a
+# busy guest's pattern: the consumers keep up, so interrupt-only wakes per small batch).
+# Per round, load and mode: one cpnetd --poll-mode MODE, a receiver and a sender (SIZE-
+# byte UDP frames for SECS s) with the same --poll-mode, rounds interleaved (adaptive
+# interrupt poll adaptive ...), the median of ROUNDS per load and mode.
 #   frames/s     frames the receiver's NIC took / SECS
-#   wake-ups/MB  the consumers' interrupts (a sleep ended by the ring's doorbell: the
-#                "ring reader" counters of cpnetd's links and of both guests) per MB
-#                the receiver took
+#   wake-ups/MB  the consumers' interrupts (a sleep ended by the ring's doorbell) and
+#                naps (a timed sleep while polling, lib/adapt.h) -- the "ring reader"
+#                counters of cpnetd's links and of both guests -- per MB the receiver
+#                took
 #   CPU s/MB     utime + stime from /proc/PID/stat of cpnetd, sender and receiver,
-#                sampled when the flood starts and when it ends, per MB
+#                sampled when the flood starts and when it ends, per MB; and cpnetd's
+#                alone (the switch: the consumer of the sender's ring, the producer of
+#                the receiver's)
 # Ratios are against interrupt-only measured in the same run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 SECS=${ADAPT_BENCH_SECS:-3}
-ROUNDS=${ADAPT_BENCH_ROUNDS:-2}
+ROUNDS=${ADAPT_BENCH_ROUNDS:-3}
 SIZE=${ADAPT_BENCH_SIZE:-1500}
 MODES=${ADAPT_BENCH_MODES:-adaptive interrupt poll}
+LOADS="flood ${ADAPT_BENCH_RATE:-100000}"
 TMP=$(mktemp -d /tmp/cpnet-adb.XXXXXX)
 PIDS=()
 cleanup() {
@@ -61,9 +68,9 @@ cpu() {
 	echo "$s"
 }
 
-# round MODE: prints "FRAMES_PER_S WAKEUPS_PER_MB CPU_S_PER_MB".
+# round MODE LOAD: prints "FRAMES_PER_S WAKEUPS_PER_MB CPU_S_PER_MB CPNETD_CPU_S_PER_MB".
 round() {
-	local m=$1 d r s c0 c1 rx wk mb
+	local m=$1 rate=${2#flood} d r s c0 c1 d0 d1 rx wk mb
 	"$BUILD/cpnetd" --config "$TMP/system.config" --directory "$TMP/user.direct" \
 		--socket "$TMP/sock" --poll-mode "$m" >"$TMP/cpnetd.out" 2>"$TMP/cpnetd.err" &
 	d=$!
@@ -76,13 +83,16 @@ round() {
 	wait_line "$TMP/recv.out" "^NIC 0600 online"
 	"$BUILD/cpnet-guest" connect --socket "$TMP/sock.vm" --user send --password pw \
 		--ip 10.9.0.1/24 --ping 10.9.0.2 --count 1 --poll-mode "$m" --stay 1 \
-		--flood 10.9.0.2 --size "$SIZE" --seconds "$SECS" --stats >"$TMP/send.out" 2>&1 &
+		--flood 10.9.0.2 --size "$SIZE" --seconds "$SECS" ${rate:+--rate "$rate"} \
+		--stats >"$TMP/send.out" 2>&1 &
 	s=$!
 	PIDS+=("$s")
 	wait_line "$TMP/send.out" "^flood: start"
 	c0=$(cpu "$d" "$r" "$s")
+	d0=$(cpu "$d")
 	wait_line "$TMP/send.out" "^flood: [0-9]"
 	c1=$(cpu "$d" "$r" "$s")
+	d1=$(cpu "$d")
 	wait "$s" || { cat "$TMP/send.out" >&2; echo "adapt_rings: sender failed" >&2; exit 1; }
 	kill "$r"
 	wait "$r" 2>/dev/null || true
@@ -96,47 +106,63 @@ round() {
 			{ cat "$TMP/$f.out" >&2; echo "adapt_rings: $f not in mode $m" >&2; exit 1; }
 	done
 	rx=$(awk '/^NIC 0600:/ { print $3 }' "$TMP/recv.out")
-	wk=$(awk '/ring reader/ { for (i = 1; i < NF; i++) if ($(i + 1) ~ /^interrupts/) s += $i }
+	wk=$(awk '/ring reader/ { for (i = 1; i < NF; i++) if ($(i + 1) ~ /^(interrupts|naps)/) s += $i }
 		  END { print s + 0 }' "$TMP/send.out" "$TMP/recv.out" "$TMP/cpnetd.err")
 	mb=$(awk -v rx="$rx" -v sz="$SIZE" 'BEGIN { print rx * sz / 1e6 }')
 	awk -v rx="$rx" -v s="$SECS" -v wk="$wk" -v mb="$mb" -v c=$((c1 - c0)) \
-		-v hz="$(getconf CLK_TCK)" \
+		-v cd=$((d1 - d0)) -v hz="$(getconf CLK_TCK)" \
 		'BEGIN { if (mb <= 0) exit 1
-			 printf "%.0f %.1f %.5f\n", rx / s, wk / mb, c / hz / mb }'
+			 printf "%.0f %.1f %.5f %.5f\n", rx / s, wk / mb, c / hz / mb, cd / hz / mb }'
 	[ -z "${ADAPT_BENCH_VERBOSE:-}" ] ||
 		tail -n 3 "$TMP/send.out" "$TMP/recv.out" "$TMP/cpnetd.err" >&2
 }
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
-for m in $MODES; do : >"$TMP/$m"; done
-for _ in $(seq "$ROUNDS"); do
-	for m in $MODES; do round "$m" >>"$TMP/$m"; done
+for l in $LOADS; do
+	for m in $MODES; do : >"$TMP/$l.$m"; done
 done
-for m in $MODES; do
-	for k in 1 2 3; do
-		cut -d' ' -f"$k" "$TMP/$m" | median
-	done | paste -sd' ' >"$TMP/$m.med"
+for _ in $(seq "$ROUNDS"); do
+	for l in $LOADS; do
+		for m in $MODES; do round "$m" "$l" >>"$TMP/$l.$m"; done
+	done
+done
+for l in $LOADS; do
+	for m in $MODES; do
+		for k in 1 2 3 4; do
+			cut -d' ' -f"$k" "$TMP/$l.$m" | median
+		done | paste -sd' ' >"$TMP/$l.$m.med"
+	done
 done
 [ -x "$BUILD/bench/bench_adapt" ] ||
 	{ echo "adapt_rings: $BUILD/bench/bench_adapt missing (bench/run.sh builds it)" >&2; exit 1; }
 lat=$("$BUILD/bench/bench_adapt")
 echo "$lat"
-read -r fi wi ci <"$TMP/interrupt.med"
-printf "adapt table (%s-byte frames, %s s x %s rounds; ratios vs interrupt-only, same run):\n" \
+printf "adapt table (%s-byte frames, %s s x %s rounds; ratios vs interrupt-only, same run and load):\n" \
 	"$SIZE" "$SECS" "$ROUNDS"
-printf "  %-10s %12s %14s %14s %18s\n" mode frames/s wake-ups/MB "CPU s/MB" "idle latency"
-for m in $MODES; do
-	read -r f w c <"$TMP/$m.med"
-	l=$(echo "$lat" | awk -v m="$m" '$1 == "adapt_idle_latency_" m ":" { print $2 }')
-	awk -v m="$m" -v f="$f" -v w="$w" -v c="$c" -v fi="$fi" -v wi="$wi" -v ci="$ci" -v l="$l" \
-		'BEGIN { printf "  %-10s %12.0f %7.1f (%4.2f) %7.4f (%4.2f) %9s us\n", m, f, w,
-			 (wi > 0 ? w / wi : 0), c, (ci > 0 ? c / ci : 0), l }'
+printf "  %-8s %-10s %10s %14s %14s %16s %14s\n" load mode frames/s wake-ups/MB "CPU s/MB" \
+	"cpnetd CPU s/MB" "idle latency"
+for l in $LOADS; do
+	read -r fi wi ci di <"$TMP/$l.interrupt.med"
+	for m in $MODES; do
+		read -r f w c dc <"$TMP/$l.$m.med"
+		lt=$(echo "$lat" | awk -v m="$m" '$1 == "adapt_idle_latency_" m ":" { print $2 }')
+		awk -v l="$l" -v m="$m" -v f="$f" -v w="$w" -v c="$c" -v dc="$dc" -v fi="$fi" \
+			-v wi="$wi" -v ci="$ci" -v di="$di" -v lt="$lt" \
+			'BEGIN { printf "  %-8s %-10s %10.0f %7.1f (%4.2f) %7.4f (%4.2f) %8.4f (%4.2f) %9s us\n",
+				 l, m, f, w, (wi > 0 ? w / wi : 0), c, (ci > 0 ? c / ci : 0), dc,
+				 (di > 0 ? dc / di : 0), lt }'
+	done
 done
 echo "$lat" | awk '$1 == "adapt_idle_latency_adaptive:" { sub(/.* vs /, ""); sub(/ \(.*/, "");
 	print "  (baseline: " $0 ", two processes, same run)" }'
-awk -v w="$(cut -d' ' -f2 "$TMP/adaptive.med")" -v c="$(cut -d' ' -f3 "$TMP/adaptive.med")" \
-	-v f="$(cut -d' ' -f1 "$TMP/adaptive.med")" -v fi="$fi" -v wi="$wi" -v ci="$ci" \
-	'BEGIN { printf "adapt_rings_%s: %.3f Mpps, ratio %.2f vs interrupt-only %.3f Mpps " \
-		 "(wake-ups/MB ratio %.2f, CPU s/MB ratio %.2f)\n", "'"$SIZE"'", f / 1e6,
-		 (fi > 0 ? f / fi : 0), fi / 1e6, (wi > 0 ? w / wi : 0), (ci > 0 ? c / ci : 0) }'
+for l in $LOADS; do
+	read -r fi wi ci di <"$TMP/$l.interrupt.med"
+	read -r f w c dc <"$TMP/$l.adaptive.med"
+	awk -v l="$l" -v f="$f" -v w="$w" -v c="$c" -v dc="$dc" -v fi="$fi" -v wi="$wi" \
+		-v ci="$ci" -v di="$di" \
+		'BEGIN { printf "adapt_rings_%s_%s: %.3f Mpps, ratio %.2f vs interrupt-only %.3f Mpps " \
+			 "(wake-ups/MB ratio %.2f, CPU s/MB ratio %.2f, cpnetd CPU s/MB ratio %.2f)\n",
+			 "'"$SIZE"'", l, f / 1e6, (fi > 0 ? f / fi : 0), fi / 1e6, (wi > 0 ? w / wi : 0),
+			 (ci > 0 ? c / ci : 0), (di > 0 ? dc / di : 0) }'
+done

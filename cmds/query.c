@@ -209,8 +209,9 @@ static const char *role_word(enum nid_role r)
 static void adapt_line(const char *ind, const char *what, const struct adapt *a, struct out *o)
 {
 	out_line(o, "%s%s: %-9s Mode: %-9s Switches: %" PRIu64 "  Interrupts: %" PRIu64
-		 "  Polls: %" PRIu64 "  Empty: %" PRIu64, ind, what, adapt_policy_name(a->policy),
-		 adapt_mode_name(a->mode), a->switches, a->interrupts, a->polls, a->empty_polls);
+		 "  Polls: %" PRIu64 "  Empty: %" PRIu64 "  Naps: %" PRIu64, ind, what,
+		 adapt_policy_name(a->policy), adapt_mode_name(a->mode), a->switches,
+		 a->interrupts, a->polls, a->empty_polls, a->naps);
 }
 
 /* A VM in another process: how cpnetd reads the ring of its link (one per VM). */

@@ -105,10 +105,18 @@ static void wires_sync(struct server *s)
 	}
 }
 
+/* The loop's next wait (ns; -1: until an event, 0: none), made shorter by `w`. */
+static void wait_less(int64_t *wait, int64_t w)
+{
+	if (w >= 0 && (*wait < 0 || w < *wait))
+		*wait = w;
+}
+
 /* The wire reader of OSA k looks at its wire (`woken`: its descriptor was readable),
- * feeds the frames to the switch and its mode with what it found.  True while it
- * polls (the loop must not sleep). */
-static bool wire_look(struct server *s, unsigned k, bool woken)
+ * feeds the frames to the switch and its mode with what it found.  The loop's wait
+ * that this reader allows: -1 (asleep on the wire), 0 (look again at once) or a nap
+ * (polling, the look found nothing; lib/adapt.h). */
+static int64_t wire_look(struct server *s, unsigned k, bool woken)
 {
 	struct up_osa *d = &s->cp->up->osas[k];
 	int n = uplink_poll_wire(s->cp->up, k);
@@ -120,20 +128,22 @@ static bool wire_look(struct server *s, unsigned k, bool woken)
 	wire_epoll(s, k, !polling);
 	/* Frames a budget left in the OSA's receive rings while CP has buffers for them:
 	 * the loop comes back at once, whatever the wire does. */
-	return polling || (d->osa && osa_rx_pending(d->osa));
+	if (d->osa && osa_rx_pending(d->osa))
+		return 0;
+	return polling ? (int64_t)adapt_nap(&d->rxa) : -1;
 }
 
-/* Every wire reader that polls: one look each.  True while one still polls. */
-static bool wires_poll(struct server *s)
+/* Every wire reader that polls: one look each.  The loop's wait they allow. */
+static int64_t wires_poll(struct server *s)
 {
 	struct uplinks *u = s->cp->up;
-	bool busy = false;
+	int64_t wait = -1;
 
 	for (unsigned k = 0; u && k < u->nosas; k++)
 		if (u->osas[k].osa && (adapt_polling(&u->osas[k].rxa) ||
 				       osa_rx_pending(u->osas[k].osa)))
-			busy |= wire_look(s, k, false);
-	return busy;
+			wait_less(&wait, wire_look(s, k, false));
+	return wait;
 }
 
 /* Timer: guests, controllers, failure detection, then what that made arrive. */
@@ -516,7 +526,7 @@ static void vmc_free(struct server *s, unsigned k)
 	if (c->user[0])
 		fprintf(stderr, "cpnetd: link of %s closed: frames on the %s, %llu messages "
 			"in, %llu out, %llu syscalls; ring reader %s: %llu switches, %llu "
-			"interrupts, %llu polls, %llu empty\n", c->user,
+			"interrupts, %llu polls, %llu empty, %llu naps\n", c->user,
 			c->link.ring_tx ? "ring" : "socket",
 			(unsigned long long)c->link.received,
 			(unsigned long long)(c->link.sent + c->link.ring.tx_frames),
@@ -525,7 +535,8 @@ static void vmc_free(struct server *s, unsigned k)
 			(unsigned long long)c->link.rxa.switches,
 			(unsigned long long)c->link.rxa.interrupts,
 			(unsigned long long)c->link.rxa.polls,
-			(unsigned long long)c->link.rxa.empty_polls);
+			(unsigned long long)c->link.rxa.empty_polls,
+			(unsigned long long)c->link.rxa.naps);
 	bell_off(s, c);
 	epoll_ctl(s->ep, EPOLL_CTL_DEL, c->link.fd, NULL);
 	close(c->link.fd);
@@ -768,11 +779,11 @@ static void vmc_bell(struct server *s, unsigned k)
 
 /* Connections whose VM was logged off by a command (LOGOFF, FORCE); and for the
  * others, EPOLLOUT exactly while frames wait for the VM on the socket (QUEUESTORAGE).
- * Rings are emptied and armed (the VM rings only once told we sleep); true when one
- * got work meanwhile, so that the loop must not sleep. */
-static bool vmc_reap(struct server *s)
+ * Rings are emptied and armed (the VM rings only once told we sleep), or, while their
+ * reader polls, left unarmed.  The loop's wait the rings allow (wire_look). */
+static int64_t vmc_reap(struct server *s)
 {
-	bool busy = false;
+	int64_t wait = -1;
 
 	for (unsigned k = 0; k < SRV_MAX_VMS; k++) {
 		struct vmconn *c = s->vmc[k];
@@ -801,11 +812,10 @@ static bool vmc_reap(struct server *s)
 		if (c->bellfd >= 0 && !c->link.ring_on)
 			bell_off(s, c);	/* the VM declined the ring */
 		if (c->link.ring_on && (c->vm || c->appl)) {
-			/* Polling: no doorbell, look again at once; else arm it. */
+			/* Polling: no doorbell, look again soon; else arm it. */
 			if (!vmc_ring(s, k, false))
 				continue;
-			if (vml_ring_busy(&c->link))
-				busy = true;
+			wait_less(&wait, vml_ring_wait_ns(&c->link));
 		}
 		want = !c->link.ring_tx && vml_flush(&c->link) != 0;
 		if (c->link.ring_tx)
@@ -818,7 +828,23 @@ static bool vmc_reap(struct server *s)
 			c->want_out = want;
 		}
 	}
-	return busy;
+	return wait;
+}
+
+/* epoll_wait for `wait_ns` (-1: until an event); a nap shorter than a millisecond
+ * needs epoll_pwait2 (Linux 5.11); without it the nap becomes a look at once. */
+static int loop_wait(int ep, struct epoll_event *evs, int max, int64_t wait_ns)
+{
+	if (wait_ns > 0) {
+		struct timespec ts = { .tv_sec = wait_ns / 1000000000,
+				       .tv_nsec = wait_ns % 1000000000 };
+		int n = epoll_pwait2(ep, evs, max, &ts, NULL);
+
+		if (n >= 0 || errno != ENOSYS)
+			return n;
+		wait_ns = 0;
+	}
+	return epoll_wait(ep, evs, max, wait_ns < 0 ? -1 : 0);
 }
 
 void server_stop(struct server *s)
@@ -829,11 +855,11 @@ void server_stop(struct server *s)
 int server_run(struct server *s)
 {
 	struct epoll_event evs[32];
-	bool busy = false;
+	int64_t wait = -1;
 
 	signal(SIGPIPE, SIG_IGN);
 	while (!s->stop) {
-		int n = epoll_wait(s->ep, evs, 32, busy ? 0 : -1);
+		int n = loop_wait(s->ep, evs, 32, wait);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -887,8 +913,8 @@ int server_run(struct server *s)
 					sess_close(s, k);
 			}
 		}
-		busy = vmc_reap(s);
-		busy |= wires_poll(s);
+		wait = vmc_reap(s);
+		wait_less(&wait, wires_poll(s));
 	}
 	return 0;
 }

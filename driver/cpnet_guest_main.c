@@ -23,7 +23,7 @@ static void usage(FILE *f)
 		   "                   [--ping A.B.C.D[%%vdev]]... [--ping6 X:Y::Z]... [--count N]\n"
 		   "                   [--go FILE] [--stay SECONDS] [--verbose]\n"
 		   "                   [--transport ring|socket] [--flood A.B.C.D --size BYTES\n"
-		   "                   --seconds S] [--stats] [--poll-mode MODE]\n"
+		   "                   --seconds S [--rate FPS]] [--stats] [--poll-mode MODE]\n"
 		   "  selftest  two in-process guests on two NICs joined point to point:\n"
 		   "            bring both online, then ping (IPv4, and IPv6 in layer 2)\n"
 		   "  connect   a virtual machine in this process: LOGON to cpnetd's VM socket\n"
@@ -44,6 +44,8 @@ static void usage(FILE *f)
 		   "  --flood   after the pings, send UDP frames of --size bytes (60-1514) to\n"
 		   "            A.B.C.D (first pinged, layer 2) for --seconds, as fast as the link\n"
 		   "            takes them; prints what was sent (bench/vmlink_rings.sh)\n"
+		   "  --rate    the flood at FPS frames a second (1-10000000) instead, in the\n"
+		   "            batches the clock allows (bench/adapt_rings.sh: a steady load)\n"
 		   "  --stats   at the end print each NIC's frame counters and the link's\n"
 		   "            transport and syscalls (the link's own count), and how its\n"
 		   "            ring was read (mode, switches, interrupts, polls)\n"
@@ -202,6 +204,7 @@ struct copts {
 	bool flood, stats;
 	uint8_t flood_dst[4];
 	unsigned flood_size, flood_secs;
+	unsigned long flood_rate;	/* frames/s, 0: as fast as the link takes them */
 };
 
 struct conn {
@@ -684,9 +687,29 @@ static void flood_frame(const struct stack *st, const uint8_t dmac[6], const uin
 	be_put16(udp + 4, (uint16_t)(iplen - 20));
 }
 
+/* --rate: how many frames are due by now (at most `max`), or 0 after sleeping until
+ * the next one is (the sleep's own lateness makes the next batch bigger, as a busy
+ * guest's would be). */
+static unsigned flood_due(unsigned long rate, struct timespec t0, uint64_t sent, unsigned max)
+{
+	struct timespec t;
+	uint64_t ns, due;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	ns = (uint64_t)(t.tv_sec - t0.tv_sec) * 1000000000u + (uint64_t)t.tv_nsec - (uint64_t)t0.tv_nsec;
+	due = (uint64_t)((unsigned __int128)ns * rate / 1000000000u);
+	if (due > sent)
+		return due - sent > max ? max : (unsigned)(due - sent);
+	ns = (uint64_t)((unsigned __int128)(sent + 1) * 1000000000u / rate) - ns;
+	t.tv_sec = (time_t)(ns / 1000000000u);
+	t.tv_nsec = (long)(ns % 1000000000u);
+	nanosleep(&t, NULL);
+	return 0;
+}
+
 /*
- * --flood: frames as fast as the NIC's output queue and the link take them, for
- * --seconds.  The link is looked at (control messages) every few milliseconds, not
+ * --flood: frames as fast as the NIC's output queue and the link take them (or at
+ * --rate), for --seconds.  The link is looked at (control messages) every few milliseconds, not
  * per frame; a sender whose frames the link dropped (full) gives the CPU away for a
  * moment, as a guest's qeth would stop its queue.
  */
@@ -698,6 +721,7 @@ static bool do_flood(struct conn *c)
 	const uint8_t *dmac;
 	uint64_t sent = 0, drops0;
 	long t0, last_pump;
+	struct timespec ts0;
 	struct port *p;
 
 	if (!rn || rn->gif->stk.layer != 2 || !(dmac = stack_neigh(&rn->gif->stk, false, o->flood_dst))) {
@@ -710,11 +734,12 @@ static bool do_flood(struct conn *c)
 	printf("flood: start\n");	/* bench/adapt_rings.sh samples CPU times here */
 	fflush(stdout);
 	t0 = last_pump = now_ms();
+	clock_gettime(CLOCK_MONOTONIC, &ts0);
 	while (!c->gone && !stop_flag && now_ms() - t0 < (long)o->flood_secs * 1000) {
 		uint64_t d = p->st.drop[PD_NOBUF];
-		unsigned n = 0;
+		unsigned n = 0, max = o->flood_rate ? flood_due(o->flood_rate, ts0, sent, 64) : 64;
 
-		while (n < 64 && qdrv_send_l2(&rn->gif->drv, frame, o->flood_size) == 0)
+		while (n < max && qdrv_send_l2(&rn->gif->drv, frame, o->flood_size) == 0)
 			n++;
 		qdrv_flush(&rn->gif->drv);
 		sent += n;
@@ -749,11 +774,12 @@ static void print_stats(const struct conn *c)
 	}
 	printf("link: frames on the %s, %llu syscalls\n", c->link.ring_tx ? "ring" : "socket",
 	       (unsigned long long)vml_syscalls(&c->link));
-	printf("ring reader: %s %s, %llu switches, %llu interrupts, %llu polls, %llu empty\n",
+	printf("ring reader: %s %s, %llu switches, %llu interrupts, %llu polls, %llu empty, "
+	       "%llu naps\n",
 	       adapt_policy_name(c->link.rxa.policy), adapt_mode_name(c->link.rxa.mode),
 	       (unsigned long long)c->link.rxa.switches,
 	       (unsigned long long)c->link.rxa.interrupts, (unsigned long long)c->link.rxa.polls,
-	       (unsigned long long)c->link.rxa.empty_polls);
+	       (unsigned long long)c->link.rxa.empty_polls, (unsigned long long)c->link.rxa.naps);
 }
 
 static int connect_vm(struct copts *opt)
@@ -1001,13 +1027,21 @@ static int connect_main(int argc, char **argv)
 				return 2;
 			}
 			o.flood_secs = (unsigned)n;
+		} else if (!strcmp(a, "--rate")) {
+			unsigned long n = strtoul(v, &end, 10);
+
+			if (*end || n == 0 || n > 10000000) {
+				usage(stderr);
+				return 2;
+			}
+			o.flood_rate = n;
 		} else {
 			usage(stderr);
 			return 2;
 		}
 	}
 	if (!o.sock || !o.user || !o.pass || strlen(o.user) > 8 || strlen(o.pass) > 8 ||
-	    o.flood != (o.flood_size && o.flood_secs)) {
+	    o.flood != (o.flood_size && o.flood_secs) || (o.flood_rate && !o.flood)) {
 		usage(stderr);
 		return 2;
 	}

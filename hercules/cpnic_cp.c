@@ -355,7 +355,7 @@ static void *cp_reader(void *arg)
 	struct cpnic_link *k = arg;
 	char drain[64];
 	int bell = -1;		/* the ring's doorbell, as last seen under the lock */
-	bool busy = false;	/* the ring had work when we armed it */
+	int64_t ring_wait = -1;	/* ns the ring allows us to sleep (vml_ring_wait_ns) */
 	int64_t pci_wait = -1;	/* us until an owed PCI of a NIC on the link is due */
 
 	for (;;) {
@@ -363,8 +363,13 @@ static void *cp_reader(void *arg)
 		struct pollfd pfd[3] = { { st == LINK_UP ? k->l.fd : -1, POLLIN, 0 },
 					 { k->wake[0], POLLIN, 0 },
 					 { st == LINK_UP ? bell : -1, POLLIN, 0 } };
-		int64_t timeout = busy ? 0 : pci_wait;
+		int64_t timeout = pci_wait;
 
+		if (ring_wait >= 0) {	/* a nap (us, rounded up) or none */
+			int64_t us = (ring_wait + 999) / 1000;
+
+			timeout = timeout < 0 || us < timeout ? us : timeout;
+		}
 		/* Lost: the old socket is closed at once (another thread may have found
 		 * the loss), then the next attempt is waited for.  Only this thread
 		 * changes l.fd, so reading it here without the lock is safe. */
@@ -410,7 +415,7 @@ static void *cp_reader(void *arg)
 		/* Frames through the ring: CP rings `bell` only once told we sleep (the
 		 * ring and its doorbell change only under the lock: read them here). */
 		bell = st == LINK_UP ? vml_bell_fd(&k->l) : -1;
-		busy = bell >= 0 && vml_ring_busy(&k->l);	/* polls, or armed */
+		ring_wait = bell >= 0 ? vml_ring_wait_ns(&k->l) : -1;	/* polls, or armed */
 		pthread_mutex_unlock(&k->lock);
 		if (st == LINK_RETRY && vml_retry_wait(&k->retry, now_ms()) == 0)
 			relogon(k);

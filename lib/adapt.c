@@ -13,6 +13,7 @@ static const struct adapt_cfg defaults = {
 	.enter_gap_ns = ADAPT_ENTER_GAP_NS,
 	.exit_empty = ADAPT_EXIT_EMPTY,
 	.exit_idle_ns = ADAPT_EXIT_IDLE_NS,
+	.nap_ns = ADAPT_NAP_NS,
 };
 
 void adapt_init(struct adapt *a, enum adapt_policy p, const struct adapt_cfg *cfg)
@@ -68,6 +69,15 @@ bool adapt_look(struct adapt *a, unsigned work, bool woken, uint64_t now_ns)
 		set_mode(a, ADAPT_M_INTERRUPT);
 	}
 	return adapt_polling(a);
+}
+
+uint64_t adapt_nap(struct adapt *a)
+{
+	if (a->policy != ADAPT_ADAPTIVE || a->mode != ADAPT_M_POLL || !a->empty ||
+	    !a->cfg.nap_ns)
+		return 0;
+	a->naps++;
+	return a->cfg.nap_ns;
 }
 
 int adapt_policy_parse(const char *s, enum adapt_policy *p)

@@ -23,6 +23,15 @@
  *                      since the last poll that found work, whichever comes first:
  *                      a poll phase is bounded, an idle consumer sleeps.
  *
+ * A poll that found nothing is followed by a nap (adapt_nap): a timed sleep of
+ * `nap_ns` with the doorbell still unarmed, so the producer keeps not ringing and the
+ * next look takes what came meanwhile as one batch.  Spinning instead would take the
+ * CPU from the producer on a host with fewer CPUs than busy processes (this one has
+ * two) and make the producer's gaps, and so the poll phases, end sooner; a nap costs a
+ * timer wake-up per `nap_ns`, never one per frame.  The nap is interrupt moderation
+ * done by the consumer (NAPI's deferred interrupts with a flush timer); it adds at most
+ * `nap_ns` (plus the kernel's timer slack) to a frame's latency, only while polling.
+ *
  * The policy fixes the mode for measurement: ADAPT_INTERRUPT never polls, ADAPT_POLL
  * never sleeps (a consumer that polls for ever: benchmarks only).  The caller owns the
  * clock (tests inject one) and says after each look what it found; it never sleeps
@@ -36,13 +45,15 @@ struct adapt_cfg {
 	uint64_t enter_gap_ns;
 	unsigned exit_empty;
 	uint64_t exit_idle_ns;
+	uint64_t nap_ns;	/* 0: spin (look again at once) */
 };
 
 /* The defaults (doc/rings.md, "Adaptive interrupt and polling", says why these). */
 #define ADAPT_ENTER_LOOKS	4
 #define ADAPT_ENTER_GAP_NS	200000ull	/* 200 us: 5000 batches/s and more */
 #define ADAPT_EXIT_EMPTY	2000
-#define ADAPT_EXIT_IDLE_NS	200000ull	/* 200 us without work: sleep */
+#define ADAPT_EXIT_IDLE_NS	500000ull	/* 500 us without work: sleep */
+#define ADAPT_NAP_NS		100000ull	/* 100 us between empty polls */
 
 struct adapt {
 	enum adapt_policy policy;
@@ -54,7 +65,7 @@ struct adapt {
 	bool seen_work;
 	/* Counters (QUERY ... DETAILS): mode switches, wake-ups from sleep, polls and
 	 * the empty ones among them. */
-	uint64_t switches, interrupts, polls, empty_polls;
+	uint64_t switches, interrupts, polls, empty_polls, naps;
 };
 
 /* cfg NULL: the defaults. */
@@ -67,6 +78,12 @@ static inline bool adapt_polling(const struct adapt *a)
 {
 	return a->mode == ADAPT_M_POLL;
 }
+
+/* The consumer polls and its last look found nothing: it may sleep up to the returned
+ * time, doorbell unarmed, before its next look (counted as a nap; woken earlier by
+ * something else is fine).  0: look again at once (not polling, the last look found
+ * work, or ADAPT_POLL, which spins: benchmarks only). */
+uint64_t adapt_nap(struct adapt *a);
 
 /* "adaptive" | "interrupt" | "poll" (any case, abbreviations from one letter): 0 with
  * *p set, or -EINVAL. */

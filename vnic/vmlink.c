@@ -1202,11 +1202,13 @@ void vml_ring_note(struct vmlink *l, unsigned taken, bool woken)
 		shr_disarm(&l->ring);
 }
 
-bool vml_ring_busy(struct vmlink *l)
+int64_t vml_ring_wait_ns(struct vmlink *l)
 {
 	if (!l->ring_on)
-		return false;
-	return adapt_polling(&l->rxa) || vml_arm(l);
+		return -1;
+	if (adapt_polling(&l->rxa))
+		return (int64_t)adapt_nap(&l->rxa);
+	return vml_arm(l) ? 0 : -1;
 }
 
 void vml_poll_policy(struct vmlink *l, enum adapt_policy p)
@@ -1473,8 +1475,9 @@ static void drop_rest(struct vmlink *l, struct mmsghdr *mm, int from, int n)
 #define SOCK_BUSY_NS 1000000ull	/* while the ring is busy, the socket once per ms */
 
 /*
- * Poll mode (lib/adapt.h): look at the ring without sleeping until work comes, the
- * poll phase ends (adapt bounds it: an idle consumer goes back to sleeping), the
+ * Poll mode (lib/adapt.h): look at the ring, doorbell unarmed, napping between empty
+ * looks (adapt_nap; a nap ends early when the socket has a message), until work comes,
+ * the poll phase ends (adapt bounds it: an idle consumer goes back to sleeping), the
  * caller's wait is over, or the socket is due its look (SOCK_BUSY_NS).  Entries taken,
  * 0, or -EPIPE; *wait_ms becomes what is left of the wait (0: over, or the socket).
  */
@@ -1483,6 +1486,9 @@ static int ring_spin(struct vmlink *l, int *wait_ms)
 	uint64_t t0 = now_ns(), t = t0;
 
 	while (adapt_polling(&l->rxa)) {
+		struct pollfd sock = { l->fd, POLLIN, 0 };
+		uint64_t nap;
+
 		if (shr_rx_pending(&l->ring) || l->ring.broken) {
 			int rc = vml_poll_ring(l);
 
@@ -1500,6 +1506,22 @@ static int ring_spin(struct vmlink *l, int *wait_ms)
 			l->sock_check_ns = t;
 			*wait_ms = 0;
 			return 0;
+		}
+		nap = adapt_nap(&l->rxa);
+		if (nap) {
+			struct timespec ts;
+
+			if (*wait_ms > 0 && nap > (uint64_t)*wait_ms * 1000000u - (t - t0))
+				nap = (uint64_t)*wait_ms * 1000000u - (t - t0);
+			ts.tv_sec = (time_t)(nap / 1000000000u);
+			ts.tv_nsec = (long)(nap % 1000000000u);
+			l->syscalls++;
+			if (ppoll(&sock, 1, &ts, NULL) > 0) {
+				/* A message: vml_poll reads the socket now. */
+				l->sock_check_ns = now_ns();
+				*wait_ms = 0;
+				return 0;
+			}
 		}
 	}
 	if (*wait_ms > 0)	/* the phase ended inside the wait: sleep what is left */
@@ -1536,8 +1558,8 @@ int vml_poll(struct vmlink *l, int wait_ms)
 			l->sock_check_ns = t;
 			got = 1;
 			wait_ms = 0;
-		} else if (wait_ms != 0 && vml_ring_busy(l)) {
-			wait_ms = 0;
+		} else if (wait_ms != 0 && vml_ring_wait_ns(l) == 0) {
+			wait_ms = 0;	/* work came while arming */
 		}
 	}
 	rc = poll(pfd, l->ring_on ? 2 : 1, wait_ms);

@@ -275,7 +275,7 @@ struct vmlink {
 					 * application port's buffer region), bytes */
 	uint64_t syscalls;		/* made by the link (socket, doorbells): bench */
 	/* This side's consumer of the ring: sleeping on the doorbell or polling
-	 * (lib/adapt.h; vml_ring_note / vml_ring_busy; adaptive unless told). */
+	 * (lib/adapt.h; vml_ring_note / vml_ring_wait_ns; adaptive unless told). */
 	struct adapt rxa;
 	uint64_t sock_check_ns;		/* VM side: the socket last looked at while busy */
 	int peer_logoff;	/* the reason of a LOGOFF the peer sent, -1 while none came */
@@ -326,11 +326,14 @@ bool vml_arm(struct vmlink *l);
  *   vml_ring_note: a look at the ring took `taken` entries (`woken`: the look followed
  *     the doorbell, an interrupt); a consumer that now polls takes its doorbell
  *     flag back (the peer stops ringing).
- *   vml_ring_busy: about to wait: true when the consumer must not sleep -- it polls,
- *     or work came while it armed the doorbell (vml_arm); false: armed, sleep.
+ *   vml_ring_wait_ns: about to wait: how long the consumer may sleep.  0: not at
+ *     all (it polls and its last look found work, or work came while it armed the
+ *     doorbell, vml_arm); > 0: a nap of at most that many ns, doorbell unarmed (it
+ *     polls, the last look found nothing: adapt_nap); -1: armed, sleep until the
+ *     doorbell (or anything else) wakes it.
  * vml_poll_policy: adaptive (default), interrupt-only or poll-only (measurement). */
 void vml_ring_note(struct vmlink *l, unsigned taken, bool woken);
-bool vml_ring_busy(struct vmlink *l);
+int64_t vml_ring_wait_ns(struct vmlink *l);
 void vml_poll_policy(struct vmlink *l, enum adapt_policy p);
 /* The descriptor to wait on besides l->fd (-1 without a ring). */
 int vml_bell_fd(const struct vmlink *l);

@@ -127,3 +127,45 @@ TEST(adapt_policy_words)
 	CHECK_EQ(adapt_policy_parse("x", &p), -EINVAL);
 	CHECK_EQ(p, ADAPT_POLL);
 }
+
+TEST(adapt_naps_only_after_an_empty_poll_and_only_when_adaptive)
+{
+	struct adapt_cfg c = cfg;
+	struct adapt a, b;
+	uint64_t now = 0;
+
+	c.nap_ns = 40 * US;
+	adapt_init(&a, ADAPT_ADAPTIVE, &c);
+	CHECK_EQ(adapt_nap(&a), 0);	/* on interrupts: it arms and sleeps instead */
+	for (int i = 0; i < 3; i++)
+		adapt_look(&a, 4, true, now += 5 * US);
+	REQUIRE(adapt_polling(&a));
+	CHECK_EQ(adapt_nap(&a), 0);	/* the last look found work: look again at once */
+	CHECK(adapt_look(&a, 0, false, now += 1 * US));
+	CHECK_EQ(adapt_nap(&a), 40 * US);
+	CHECK(adapt_look(&a, 0, false, now += 45 * US));
+	CHECK_EQ(adapt_nap(&a), 40 * US);
+	CHECK(adapt_look(&a, 3, false, now += 45 * US));	/* the nap's batch */
+	CHECK_EQ(adapt_nap(&a), 0);
+	CHECK_EQ(a.naps, 2);
+	/* Naps do not keep an idle consumer polling: the idle bound (500 us) ends it. */
+	while (adapt_polling(&a) && now < 10000 * US) {
+		adapt_look(&a, 0, false, now += 45 * US);
+		adapt_nap(&a);
+	}
+	CHECK(!adapt_polling(&a));
+	CHECK(now - a.last_work_ns <= 500 * US + 45 * US);
+	CHECK_EQ(adapt_nap(&a), 0);
+	/* Poll-only spins (never a nap); nap_ns 0 spins too. */
+	adapt_init(&b, ADAPT_POLL, &c);
+	adapt_look(&b, 0, false, now);
+	CHECK_EQ(adapt_nap(&b), 0);
+	c.nap_ns = 0;
+	adapt_init(&b, ADAPT_ADAPTIVE, &c);
+	for (int i = 0; i < 3; i++)
+		adapt_look(&b, 4, true, now += 5 * US);
+	adapt_look(&b, 0, false, now += 1 * US);
+	CHECK(adapt_polling(&b));
+	CHECK_EQ(adapt_nap(&b), 0);
+	CHECK_EQ(b.naps, 0);
+}

@@ -1086,13 +1086,19 @@ static long ad_ms(void)
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
-/* The VM side consumes through vml_poll with policy p (thresholds small enough that
- * the adaptive consumer changes modes many times).  *nstalls: stalls seen (all ones
- * when the run could not be set up). */
-static void ad_run(struct tctx *t, enum adapt_policy p, struct adapt *out, unsigned *nstalls)
+/* Thresholds small enough that the adaptive consumer changes modes many times; it
+ * spins between empty polls (nap 0) or naps (lib/adapt.h). */
+static const struct adapt_cfg ad_quick = { .enter_looks = 2, .enter_gap_ns = 100000,
+					   .exit_empty = 50, .exit_idle_ns = 20000 };
+static const struct adapt_cfg ad_napping = { .enter_looks = 2, .enter_gap_ns = 100000,
+					     .exit_empty = 50, .exit_idle_ns = 400000,
+					     .nap_ns = 50000 };
+
+/* The VM side consumes through vml_poll with policy p and thresholds q.  *nstalls:
+ * stalls seen (all ones when the run could not be set up). */
+static void ad_run(struct tctx *t, enum adapt_policy p, const struct adapt_cfg *q,
+		   struct adapt *out, unsigned *nstalls)
 {
-	static const struct adapt_cfg quick = { .enter_looks = 2, .enter_gap_ns = 100000,
-						.exit_empty = 50, .exit_idle_ns = 20000 };
 	struct ad_shared *sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
 				    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	struct vmlink vm, cp;
@@ -1115,7 +1121,7 @@ static void ad_run(struct tctx *t, enum adapt_policy p, struct adapt *out, unsig
 	REQUIRE(vml_add_nic(&vm, 0x0600, &nicport) != NULL);
 	proxy = vml_add_nic(&cp, 0x0600, NULL);
 	REQUIRE(proxy != NULL);
-	adapt_init(&vm.rxa, p, &quick);
+	adapt_init(&vm.rxa, p, q);
 	pid = fork();
 	REQUIRE(pid >= 0);
 	if (pid == 0)
@@ -1150,7 +1156,7 @@ TEST(vmlink_ring_consumer_changing_modes_loses_no_wakeup)
 	struct adapt a;
 	unsigned stalls;
 
-	ad_run(t, ADAPT_ADAPTIVE, &a, &stalls);
+	ad_run(t, ADAPT_ADAPTIVE, &ad_quick, &a, &stalls);
 	CHECK_EQ(stalls, 0);
 	/* It did change modes, both ways, many times: slept on the doorbell and polled. */
 	CHECK(a.switches >= 20);
@@ -1159,20 +1165,36 @@ TEST(vmlink_ring_consumer_changing_modes_loses_no_wakeup)
 	CHECK(a.empty_polls > 0);
 }
 
+/* Polling with naps (the default shape): between empty polls the consumer sleeps a
+ * timed nap with its doorbell unarmed, so the producer does not ring -- a frame put in
+ * meanwhile waits for the nap's end, never for the whole 2 s wait. */
+TEST(vmlink_ring_consumer_napping_between_polls_loses_no_wakeup)
+{
+	struct adapt a;
+	unsigned stalls;
+
+	ad_run(t, ADAPT_ADAPTIVE, &ad_napping, &a, &stalls);
+	CHECK_EQ(stalls, 0);
+	CHECK(a.switches >= 2);
+	CHECK(a.polls > 0);
+	CHECK(a.naps > 0);
+	CHECK(a.naps <= a.empty_polls);
+}
+
 TEST(vmlink_ring_poll_mode_knob_changes_how_the_consumer_waits)
 {
 	struct adapt irq, poll;
 	unsigned stalls;
 
 	/* interrupt: every wait is a sleep on the doorbell, never a poll. */
-	ad_run(t, ADAPT_INTERRUPT, &irq, &stalls);
+	ad_run(t, ADAPT_INTERRUPT, &ad_quick, &irq, &stalls);
 	CHECK_EQ(stalls, 0);
 	CHECK_EQ(irq.switches, 0);
 	CHECK_EQ(irq.polls, 0);
 	CHECK(irq.interrupts > 0);
 	CHECK(irq.mode == ADAPT_M_INTERRUPT);
 	/* poll: never asleep, so never woken by the doorbell. */
-	ad_run(t, ADAPT_POLL, &poll, &stalls);
+	ad_run(t, ADAPT_POLL, &ad_quick, &poll, &stalls);
 	CHECK_EQ(stalls, 0);
 	CHECK_EQ(poll.switches, 0);
 	CHECK_EQ(poll.interrupts, 0);
