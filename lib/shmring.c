@@ -285,6 +285,17 @@ void shr_tx_put(struct shring *r, uint32_t len)
 	r->tx_frames++;
 }
 
+/* The consumer's `sleeps`: 0 awake, 1 asleep (ring at the first entry), n > 1 napping
+ * (ring once n entries wait; shr_nap).  The consumer's index is the peer's word: a
+ * wrong one only makes us ring, or not, before its nap ends by itself. */
+static bool want_bell(struct shring *r)
+{
+	uint32_t s = __atomic_load_n(&r->txq->sleeps, __ATOMIC_RELAXED);
+
+	return s == 1 ||
+	       (s > 1 && r->tx_pub - __atomic_load_n(&r->txq->cons, __ATOMIC_RELAXED) >= s);
+}
+
 int shr_tx_publish(struct shring *r)
 {
 	if (r->broken)
@@ -295,8 +306,7 @@ int shr_tx_publish(struct shring *r)
 	__atomic_store_n(&r->txq->prod, r->tx_pub, __ATOMIC_RELEASE);
 	/* Pairs with the consumer's fence between setting `sleeps` and its re-check. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&r->txq->sleeps, __ATOMIC_RELAXED) &&
-	    __atomic_exchange_n(&r->txq->sleeps, 0, __ATOMIC_RELAXED))
+	if (want_bell(r) && __atomic_exchange_n(&r->txq->sleeps, 0, __ATOMIC_RELAXED))
 		ring_peer(r);
 	return 0;
 }
@@ -362,6 +372,27 @@ bool shr_arm(struct shring *r)
 	/* Pairs with the producer's fence between publishing and reading `sleeps`. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (!load_rx_prod(r) || r->rx_cons != r->rx_prod) {
+		__atomic_store_n(&r->rxq->sleeps, 0, __ATOMIC_RELAXED);
+		return true;
+	}
+	return false;
+}
+
+bool shr_nap(struct shring *r, uint32_t fill)
+{
+	if (r->broken)
+		return true;
+	if (fill < 2)
+		fill = 2;
+	if (fill > r->nslots)
+		fill = r->nslots;
+	if (!load_rx_prod(r) || r->rx_prod - r->rx_cons >= fill)
+		return true;
+	__atomic_store_n(&r->rxq->sleeps, fill, __ATOMIC_RELAXED);
+	/* Pairs with the producer's fence: it either sees the threshold or published
+	 * before our re-check.  (A miss here costs only the nap's timeout.) */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (!load_rx_prod(r) || r->rx_prod - r->rx_cons >= fill) {
 		__atomic_store_n(&r->rxq->sleeps, 0, __ATOMIC_RELAXED);
 		return true;
 	}

@@ -17,8 +17,9 @@
  * Layout (host byte order: both processes run on one host), doc/rings.md:
  *	0	header: u32 magic, u32 version, u32 nslots, u32 slot_size, u64 size
  *	256	queue 0 control, 512 queue 1 control: four 64-byte lines each --
- *		+0 prod (producer's), +64 cons (consumer's), +128 sleeps (consumer: "ring
- *		me"), +192 waits (producer: "ring me when there is room")
+ *		+0 prod (producer's), +64 cons (consumer's), +128 sleeps (consumer: 1
+ *		"ring me", n > 1 "ring me once n entries wait", a nap), +192 waits
+ *		(producer: "ring me when there is room")
  *	4096	queue 0 descriptors, then queue 1's: nslots x {u32 len, u32 rsvd},
  *		page aligned
  *	...	queue 0 slots, then queue 1's: nslots x slot_size each, page aligned
@@ -121,6 +122,11 @@ bool shr_arm(struct shring *r);
 /* Awake again (or deciding to poll): take back a flag still set, so that the peer
  * does not ring a consumer that is not asleep.  The next sleep arms again. */
 void shr_disarm(struct shring *r);
+/* About to nap (a timed sleep on bell_me while polling, lib/adapt.h): ask the peer to
+ * ring only once `fill` entries wait (2..nslots), so that a long nap cannot let the ring
+ * fill up; the next look takes the flag back (shr_disarm).  True when `fill` entries
+ * already wait (do not nap). */
+bool shr_nap(struct shring *r, uint32_t fill);
 /* bell_me was readable: empty it. */
 void shr_bell_drain(struct shring *r);
 /* The user found an entry malformed: the ring is broken with SHR_BAD_MSG. */

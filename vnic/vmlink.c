@@ -1206,8 +1206,15 @@ int64_t vml_ring_wait_ns(struct vmlink *l)
 {
 	if (!l->ring_on)
 		return -1;
-	if (adapt_polling(&l->rxa))
-		return (int64_t)adapt_nap(&l->rxa);
+	if (adapt_polling(&l->rxa)) {
+		uint64_t nap = adapt_nap(&l->rxa);
+
+		/* The nap ends early once half the ring waits: at a high rate a whole nap
+		 * would fill it and stop the producer. */
+		if (nap && shr_nap(&l->ring, l->ring.nslots / 2))
+			nap = 0;
+		return (int64_t)nap;
+	}
 	return vml_arm(l) ? 0 : -1;
 }
 
@@ -1476,7 +1483,8 @@ static void drop_rest(struct vmlink *l, struct mmsghdr *mm, int from, int n)
 
 /*
  * Poll mode (lib/adapt.h): look at the ring, doorbell unarmed, napping between empty
- * looks (adapt_nap; a nap ends early when the socket has a message), until work comes,
+ * looks (adapt_nap; a nap ends early when the socket has a message or half the ring
+ * waits, shr_nap), until work comes,
  * the poll phase ends (adapt bounds it: an idle consumer goes back to sleeping), the
  * caller's wait is over, or the socket is due its look (SOCK_BUSY_NS).  Entries taken,
  * 0, or -EPIPE; *wait_ms becomes what is left of the wait (0: over, or the socket).
@@ -1486,7 +1494,6 @@ static int ring_spin(struct vmlink *l, int *wait_ms)
 	uint64_t t0 = now_ns(), t = t0;
 
 	while (adapt_polling(&l->rxa)) {
-		struct pollfd sock = { l->fd, POLLIN, 0 };
 		uint64_t nap;
 
 		if (shr_rx_pending(&l->ring) || l->ring.broken) {
@@ -1507,8 +1514,11 @@ static int ring_spin(struct vmlink *l, int *wait_ms)
 			*wait_ms = 0;
 			return 0;
 		}
-		nap = adapt_nap(&l->rxa);
+		if (!adapt_polling(&l->rxa))
+			break;	/* that poll ended the phase */
+		nap = (uint64_t)vml_ring_wait_ns(l);	/* polling: a nap or none */
 		if (nap) {
+			struct pollfd pfd[2] = { { l->fd, POLLIN, 0 }, { vml_bell_fd(l), POLLIN, 0 } };
 			struct timespec ts;
 
 			if (*wait_ms > 0 && nap > (uint64_t)*wait_ms * 1000000u - (t - t0))
@@ -1516,11 +1526,26 @@ static int ring_spin(struct vmlink *l, int *wait_ms)
 			ts.tv_sec = (time_t)(nap / 1000000000u);
 			ts.tv_nsec = (long)(nap % 1000000000u);
 			l->syscalls++;
-			if (ppoll(&sock, 1, &ts, NULL) > 0) {
-				/* A message: vml_poll reads the socket now. */
-				l->sock_check_ns = now_ns();
-				*wait_ms = 0;
-				return 0;
+			if (ppoll(pfd, 2, &ts, NULL) > 0) {
+				if (pfd[1].revents) {
+					/* Half the ring waits (shr_nap): look now. */
+					int rc;
+
+					shr_bell_drain(&l->ring);
+					l->syscalls++;
+					rc = vml_poll_ring(l);
+					if (rc < 0)
+						return -EPIPE;
+					vml_ring_note(l, (unsigned)rc, true);
+					if (rc > 0)
+						return rc;
+				}
+				if (pfd[0].revents) {
+					/* A message: vml_poll reads the socket now. */
+					l->sock_check_ns = now_ns();
+					*wait_ms = 0;
+					return 0;
+				}
 			}
 		}
 	}

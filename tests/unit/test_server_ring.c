@@ -216,15 +216,16 @@ static void burst_then_idle(struct tctx *t, enum adapt_policy p, struct adapt *a
 		vml_poll(&vms[1].l, 10);
 	CHECK_EQ(vms[1].frames, 16000);
 	/* Idle: cpnetd's reader of GOOD1's ring ends its poll phase and sleeps, which it
-	 * says in the ring itself (queue 1's `sleeps` line, doc/rings.md).  Waited for,
+	 * says in the ring itself (queue 1's `sleeps` line is 1; a nap while polling sets
+	 * it to a fill threshold, doc/rings.md).  Waited for,
 	 * bounded, not assumed after a fixed time: a loaded machine may not run cpnetd's
 	 * thread for a while, and stopping a loop that polls would end it mid-phase. */
 	if (p == ADAPT_ADAPTIVE) {
 		const uint32_t *sleeps = (const uint32_t *)(vms[0].l.ring.map + 512 + 128);
 
-		for (int n = 0; n < 10000 && !__atomic_load_n(sleeps, __ATOMIC_ACQUIRE); n++)
+		for (int n = 0; n < 10000 && __atomic_load_n(sleeps, __ATOMIC_ACQUIRE) != 1; n++)
 			usleep(1000);
-		CHECK(__atomic_load_n(sleeps, __ATOMIC_ACQUIRE) != 0);
+		CHECK_EQ(__atomic_load_n(sleeps, __ATOMIC_ACQUIRE), 1);
 	}
 	server_stop(s);
 	pthread_join(th, NULL);

@@ -91,6 +91,71 @@ TEST(shmring_batch_in_order_rings_a_sleeper_once)
 	shr_free(&b);
 }
 
+/* A consumer that naps (polling, lib/adapt.h) is rung only once `fill` entries wait:
+ * the producer publishes small batches without a syscall until then. */
+TEST(shmring_napping_consumer_is_rung_only_at_its_fill_threshold)
+{
+	struct shring a, b;
+	uint8_t buf[SS];
+
+	REQUIRE(pair(&a, &b) == 0);
+	CHECK(!shr_nap(&b, 4));
+	put(&a, 1, 1);
+	put(&a, 2, 1);
+	CHECK_EQ(shr_tx_publish(&a), 0);
+	put(&a, 3, 1);
+	CHECK_EQ(shr_tx_publish(&a), 0);
+	CHECK_EQ(a.bells, 0);		/* three wait: below the threshold */
+	CHECK(!readable(b.bell_me));
+	put(&a, 4, 1);
+	CHECK_EQ(shr_tx_publish(&a), 0);
+	CHECK_EQ(a.bells, 1);		/* the fourth: rung once */
+	CHECK(readable(b.bell_me));
+	put(&a, 5, 1);
+	CHECK_EQ(shr_tx_publish(&a), 0);
+	CHECK_EQ(a.bells, 1);		/* the flag went with the doorbell */
+	shr_bell_drain(&b);
+	for (int i = 1; i <= 5; i++) {
+		CHECK_EQ(shr_rx_get(&b, buf, sizeof(buf)), 1);
+		CHECK_EQ(buf[0], i);
+	}
+	shr_rx_done(&b);
+	/* Already as full as asked: no nap (and no flag left for the producer). */
+	for (int i = 0; i < 3; i++)
+		put(&a, 9, 1);
+	CHECK_EQ(shr_tx_publish(&a), 0);
+	CHECK(shr_nap(&b, 3));
+	put(&a, 9, 1);
+	CHECK_EQ(shr_tx_publish(&a), 0);
+	CHECK_EQ(a.bells, 1);
+	/* A threshold beyond the ring is the ring: a full ring rings. */
+	for (int i = 0; i < 4; i++)
+		CHECK_EQ(shr_rx_get(&b, buf, sizeof(buf)), 1);
+	shr_rx_done(&b);
+	CHECK(!shr_nap(&b, 1000));
+	for (int i = 0; i < NS - 1; i++)
+		put(&a, 7, 1);
+	CHECK_EQ(shr_tx_publish(&a), 0);
+	CHECK_EQ(a.bells, 1);
+	put(&a, 7, 1);
+	CHECK_EQ(shr_tx_publish(&a), 0);
+	CHECK_EQ(a.bells, 2);
+	/* A nap the next look took back (shr_disarm): no doorbell for later frames. */
+	for (int i = 0; i < NS; i++)
+		CHECK_EQ(shr_rx_get(&b, buf, sizeof(buf)), 1);
+	shr_rx_done(&b);
+	CHECK(!shr_nap(&b, 2));
+	shr_disarm(&b);
+	put(&a, 7, 1);
+	put(&a, 7, 1);
+	CHECK_EQ(shr_tx_publish(&a), 0);
+	CHECK_EQ(a.bells, 2);
+	CHECK_EQ(a.broken, SHR_OK);
+	CHECK_EQ(b.broken, SHR_OK);
+	shr_free(&a);
+	shr_free(&b);
+}
+
 TEST(shmring_full_ring_waits_and_is_rung_when_room_comes)
 {
 	struct shring a, b;
