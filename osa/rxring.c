@@ -166,6 +166,24 @@ static int free_hw(const struct rxr *r)
 	return -1;
 }
 
+/* A new entry d adopts the frames of its key queued UNTRACKED (on its software ring,
+ * where the entry starts): from now on they move with it, so a binding cannot leave
+ * them behind newer frames of the same key. */
+static void adopt(struct rxr *r, uint16_t d)
+{
+	struct rxr_dest *e = &r->dest[d];
+	const struct rxr_ring *g = &r->rings[e->ring];
+
+	for (unsigned k = 0; k < g->n; k++) {
+		struct rxr_slot *s = &r->slots[g->q[(g->head + k) % RXR_FRAMES]];
+
+		if (s->dest == RXR_NONE && key_eq(&s->key, &e->key)) {
+			s->dest = d;
+			e->queued++;
+		}
+	}
+}
+
 /* The destination entry for key, created when missing (evicting an idle unbound one
  * with nothing queued); RXR_NONE when every entry is in use. */
 static uint16_t dest_get(struct rxr *r, const struct rxr_key *key)
@@ -194,6 +212,7 @@ static uint16_t dest_get(struct rxr *r, const struct rxr_key *key)
 	r->dest[best].used = true;
 	r->dest[best].key = *key;
 	r->dest[best].ring = sw_ring(r, key);
+	adopt(r, best);
 	/* A hardware ring nobody holds is taken at once (nothing queued to move). */
 	h = free_hw(r);
 	if (h >= 0)
@@ -213,6 +232,7 @@ bool rxr_queue(struct rxr *r, uint16_t id, const struct rxr_key *key, uint32_t w
 		if (d == RXR_NONE) {
 			r->st.untracked++;
 			ring = sw_ring(r, key);
+			s->key = *key;	/* for the entry it may get while it waits */
 		} else {
 			ring = r->dest[d].ring;
 		}

@@ -27,6 +27,8 @@
  *     (hysteresis: two destinations of about equal load do not trade places every
  *     tick).  A rebinding moves the queued frames with their destination (slot indices,
  *     in order), so a destination's frames are always in one ring and never reordered;
+ *     frames queued UNTRACKED (the table was full) are adopted by the entry their key
+ *     gets later, before it can be bound, so that holds for them too;
  *   - each ring holds at most RXR_FRAMES frames and RXR_BYTES bytes; a frame that does
  *     not fit is dropped and counted on that ring, with the reason;
  *   - rxr_drain hands the rings' frames to the NIC by deficit round robin: each ring
@@ -95,6 +97,8 @@ struct rxr_slot {
 	struct qdio_span sp;
 	uint16_t dest;			/* RXR_NONE: default ring or untracked */
 	uint32_t wire_len;		/* bytes as read (what the ring's bounds count) */
+	struct rxr_key key;		/* an untracked frame's destination: the entry its
+					 * key gets later adopts it (order across binding) */
 };
 
 struct rxr_stats {

@@ -206,3 +206,83 @@ TEST(rxring_init_rejects_bad_arguments)
 	CHECK_EQ(rxr_init(&r, 4, 1536), 0);
 	rxr_free(&r);
 }
+
+/* Drain everything; count X's (key 200) frames and how many came in order 0, 1, 2... */
+static void drain_x(struct rxr *r, struct sink *s, unsigned *nx, unsigned *seen)
+{
+	s->room = 4096;
+	s->n = 0;
+	rxr_drain(r, UINT32_MAX, sink_put, s);
+	for (unsigned k = 0; k < s->n; k++) {
+		if (s->who[k] != 200)
+			continue;
+		(*nx)++;
+		if (s->nr[k] == *seen)
+			(*seen)++;
+	}
+}
+
+/* A destination's frames reach the NIC in the order they came, whatever ring they
+ * waited in: here frames of X queued while the destination table was full (so on a
+ * software ring, UNTRACKED), then X gets an entry and at once a free hardware ring,
+ * then more frames.  The drain hands over a quantum per ring and turn, so frames left
+ * behind on the software ring would come after newer ones from the hardware ring.
+ * Then X loses its ring (RINGS 1) and wins one back by load, frames waiting each time. */
+TEST(rxring_frames_keep_their_order_when_the_destination_is_bound_later)
+{
+	struct rxr *r = calloc(1, sizeof(*r));
+	struct sink *s = calloc(1, sizeof(*s));
+	struct rxr_key x = ip_key(200);
+	unsigned nx = 0, seen = 0;
+	uint16_t nr = 0;
+
+	REQUIRE(r && s);
+	REQUIRE(rxr_init(r, 1, 1536) == 0);
+	r->seed = 12345;		/* a fixed hash: the same rings every run */
+	/* 64 destinations with a frame each: the table is full, nothing evictable. */
+	for (unsigned k = 0; k < RXR_DESTS; k++) {
+		struct rxr_key kk = ip_key((uint8_t)(k + 1));
+
+		CHECK(put_one(r, &kk, 100, 0));
+	}
+	for (unsigned g = 1; g < RXR_HW0; g++)
+		REQUIRE(r->rings[g].n > 0);	/* every software ring starts with another's */
+	/* 40 frames of X: no entry for it, they wait on its software ring. */
+	for (unsigned k = 0; k < 40; k++)
+		CHECK(put_one(r, &x, 100, nr++));
+	CHECK_EQ(r->st.untracked, 40);
+	CHECK_EQ(ring_of(r, &x), -1);
+	/* One frame goes to the NIC (another destination's: every software ring has one
+	 * ahead of X's), so its entry may be reused; a second hardware ring is free. */
+	s->room = 1;
+	CHECK_EQ(rxr_drain(r, UINT32_MAX, sink_put, s), 1);
+	CHECK(s->who[0] != 200);
+	CHECK_EQ(rxr_set_hw(r, 2), 0);
+	/* X's next frames: it gets an entry and the free hardware ring at once. */
+	for (unsigned k = 0; k < 40; k++)
+		CHECK(put_one(r, &x, 100, nr++));
+	CHECK_EQ(ring_of(r, &x), (int)RXR_HW0 + 1);
+	drain_x(r, s, &nx, &seen);
+	CHECK_EQ(r->waiting, 0);
+	CHECK_EQ(nx, nr);
+	CHECK_EQ(seen, nr);		/* 0, 1, 2, ... with no gap or step back */
+	/* X gives its ring back while frames wait in it (RINGS 1), more come on the
+	 * software ring, and by load it takes the remaining hardware ring. */
+	for (unsigned k = 0; k < 10; k++)
+		CHECK(put_one(r, &x, 100, nr++));
+	CHECK_EQ(rxr_set_hw(r, 1), 0);
+	CHECK(ring_of(r, &x) < (int)RXR_HW0);
+	for (unsigned k = 0; k < 60; k++)
+		CHECK(put_one(r, &x, 100, nr++));
+	rxr_tick(r);
+	CHECK_EQ(ring_of(r, &x), (int)RXR_HW0);
+	for (unsigned k = 0; k < 10; k++)
+		CHECK(put_one(r, &x, 100, nr++));
+	drain_x(r, s, &nx, &seen);
+	CHECK_EQ(r->waiting, 0);
+	CHECK_EQ(nx, nr);
+	CHECK_EQ(seen, nr);
+	rxr_free(r);
+	free(r);
+	free(s);
+}
