@@ -731,10 +731,12 @@ static void osa_rings_out(const struct up_osa *d, struct out *o)
 			snprintf(bound, sizeof(bound), "%s VLAN %u", a, r->dest[g->dest].key.vlan);
 		}
 		out_line(o, "     %04X RING %02u %-8s BOUND %-28s FRAMES %" PRIu64 " BYTES %" PRIu64
-			 " QUEUED %u DROPS %" PRIu64 " (FRAMES %" PRIu64 " BYTES %" PRIu64 ")",
+			 " QUEUED %u DROPS %" PRIu64 " (FRAMES %" PRIu64 " BYTES %" PRIu64
+			 " GONE %" PRIu64 ")",
 			 d->rdev + 2, i, rxr_kind_name((enum rxr_kind)g->kind), bound, g->frames,
-			 g->fbytes, g->n, g->drops[RXR_D_FRAMES] + g->drops[RXR_D_BYTES],
-			 g->drops[RXR_D_FRAMES], g->drops[RXR_D_BYTES]);
+			 g->fbytes, g->n,
+			 g->drops[RXR_D_FRAMES] + g->drops[RXR_D_BYTES] + g->drops[RXR_D_GONE],
+			 g->drops[RXR_D_FRAMES], g->drops[RXR_D_BYTES], g->drops[RXR_D_GONE]);
 	}
 	for (unsigned k = 0; k < RXR_DESTS; k++) {
 		const struct rxr_dest *e = &r->dest[k];

@@ -842,6 +842,20 @@ static void osa_port_tx(void *peer, struct port *from, const struct pframe *f, u
 
 /* ---- registrations ----------------------------------------------------------------- */
 
+/* Frames waiting in the receive rings for an address that is no longer registered
+ * (DELIP, DELVMAC: the guest behind it uncoupled or was reset) go: the next owner of
+ * the address must not get them. */
+static void rx_forget(struct osa *o, uint8_t family, const uint8_t *addr)
+{
+	o->st.rx_drop[OSA_D_GONE] += rxr_forget(&o->rx, family, addr);
+}
+
+/* ... and all of them when the NIC stops taking input (STOPLAN, reset, new connection). */
+static void rx_flush(struct osa *o)
+{
+	o->st.rx_drop[OSA_D_GONE] += rxr_flush(&o->rx);
+}
+
 static void forget_all(struct osa *o)
 {
 	o->nip4 = o->nip6 = o->nipm4 = o->nipm6 = o->nmacs = o->nvlans = 0;
@@ -849,6 +863,7 @@ static void forget_all(struct osa *o)
 	o->promisc = false;
 	o->started = false;
 	drop_queue_all(o, OSA_D_DOWN);
+	rx_flush(o);
 	arp_flush(&o->arp);
 	arp_flush(&o->nd);
 }
@@ -864,8 +879,10 @@ static uint16_t reg_ip(struct osa *o, const struct paddr *a, bool set)
 
 		i = find_ip4(o, ip);
 		if (!set) {
-			if (i >= 0)
+			if (i >= 0) {
 				o->ip4[i] = o->ip4[--o->nip4];
+				rx_forget(o, '4', a->ip);
+			}
 			return IPA_RC_SUCCESS;
 		}
 		if (i >= 0)
@@ -880,8 +897,10 @@ static uint16_t reg_ip(struct osa *o, const struct paddr *a, bool set)
 	}
 	i = find_ip6(o, a->ip);
 	if (!set) {
-		if (i >= 0)
+		if (i >= 0) {
 			memcpy(o->ip6[i], o->ip6[--o->nip6], 16);
+			rx_forget(o, '6', a->ip);
+		}
 		return IPA_RC_SUCCESS;
 	}
 	if (i >= 0)
@@ -944,8 +963,11 @@ static uint16_t reg_mac(struct osa *o, const struct paddr *a, bool set)
 		return IPA_RC_L2_UNSUPPORTED_CMD;
 	i = find_mac(o, a->mac);
 	if (!set) {
-		if (i >= 0)
+		if (i >= 0) {
 			memcpy(o->macs[i], o->macs[--o->nmacs], 6);
+			if (!is_group(a->mac))
+				rx_forget(o, 'M', a->mac);
+		}
 		return IPA_RC_SUCCESS;
 	}
 	if (i >= 0)
@@ -975,6 +997,7 @@ static uint16_t osa_port_addr(void *peer, struct port *from, const struct paddr 
 	case PA_STOPLAN:
 		o->started = false;
 		drop_queue_all(o, OSA_D_DOWN);
+		rx_flush(o);
 		return IPA_RC_SUCCESS;
 	case PA_SETIP:
 	case PA_DELIP:
@@ -1645,6 +1668,7 @@ const char *osa_drop_name(enum osa_drop why)
 		[OSA_D_WIRE] = "wire busy or failed",
 		[OSA_D_BADND] = "malformed ND",
 		[OSA_D_RING] = "receive ring full",
+		[OSA_D_GONE] = "destination gone",
 	};
 
 	return (unsigned)why < OSA_D_NR && names[why] ? names[why] : "?";

@@ -321,23 +321,79 @@ unsigned rxr_drain(struct rxr *r, unsigned max, rxr_put_fn put, void *ctx)
 	return total;
 }
 
+/* Drop the frames of ring g that gone() names (NULL: all), counted RXR_D_GONE; the
+ * others stay, in order.  Returns how many went. */
+static unsigned ring_purge(struct rxr *r, struct rxr_ring *g,
+			   bool (*gone)(const struct rxr *r, const struct rxr_slot *s, const void *ctx),
+			   const void *ctx)
+{
+	unsigned n = g->n, dropped = 0;
+
+	for (unsigned k = 0; k < n; k++) {
+		uint16_t id = ring_pop(r, g);
+		const struct rxr_slot *s = &r->slots[id];
+
+		if (gone && !gone(r, s, ctx)) {
+			(void)ring_push(r, g, id);	/* fits: it was there */
+			continue;
+		}
+		if (s->dest != RXR_NONE) {
+			r->dest[s->dest].queued--;
+			r->dest[s->dest].drops++;
+		}
+		g->drops[RXR_D_GONE]++;
+		rxr_put_slot(r, id);
+		dropped++;
+	}
+	if (!g->n) {
+		g->deficit = 0;
+		g->in_turn = false;
+	}
+	return dropped;
+}
+
 unsigned rxr_flush(struct rxr *r)
 {
 	unsigned n = 0;
 
-	for (unsigned i = 0; i < r->nrings; i++) {
-		struct rxr_ring *g = &r->rings[i];
+	for (unsigned i = 0; i < r->nrings; i++)
+		n += ring_purge(r, &r->rings[i], NULL, NULL);
+	return n;
+}
 
-		while (g->n) {
-			uint16_t id = ring_pop(r, g);
+/* Has key k the address of `want` (its family and address; the VLAN is not looked at)? */
+static bool same_addr(const struct rxr_key *k, const struct rxr_key *want)
+{
+	return k->family == want->family && !memcmp(k->addr, want->addr, sizeof(k->addr));
+}
 
-			if (r->slots[id].dest != RXR_NONE)
-				r->dest[r->slots[id].dest].queued--;
-			rxr_put_slot(r, id);
-			n++;
-		}
-		g->deficit = 0;
-		g->in_turn = false;
+static bool slot_gone(const struct rxr *r, const struct rxr_slot *s, const void *ctx)
+{
+	/* An untracked frame (only software rings hold them) carries its key. */
+	return s->dest != RXR_NONE ? same_addr(&r->dest[s->dest].key, ctx) : same_addr(&s->key, ctx);
+}
+
+unsigned rxr_forget(struct rxr *r, uint8_t family, const uint8_t *addr)
+{
+	struct rxr_key want;
+	unsigned n = 0;
+
+	memset(&want, 0, sizeof(want));
+	want.family = family;
+	memcpy(want.addr, addr, family == 'M' ? 6 : family == '4' ? 4 : 16);
+	/* The DEFAULT ring holds no destination's frames. */
+	for (unsigned i = 1; i < r->nrings; i++)
+		n += ring_purge(r, &r->rings[i], slot_gone, &want);
+	for (unsigned d = 0; d < RXR_DESTS; d++) {
+		struct rxr_dest *e = &r->dest[d];
+
+		if (!e->used || !same_addr(&e->key, &want))
+			continue;
+		if (is_hw(r, e->ring))
+			r->rings[e->ring].dest = RXR_NONE;
+		memset(e, 0, sizeof(*e));
+		if (r->last == d)
+			r->last = RXR_NONE;
 	}
 	return n;
 }
@@ -478,6 +534,7 @@ const char *rxr_drop_name(enum rxr_drop why)
 	static const char *const names[RXR_D_NR] = {
 		[RXR_D_FRAMES] = "ring full (frames)",
 		[RXR_D_BYTES] = "ring full (bytes)",
+		[RXR_D_GONE] = "destination gone",
 	};
 
 	return (unsigned)why < RXR_D_NR ? names[why] : "?";

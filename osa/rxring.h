@@ -58,6 +58,8 @@ enum rxr_kind { RXR_DEFAULT = 0, RXR_HARDWARE, RXR_SOFTWARE };
 enum rxr_drop {
 	RXR_D_FRAMES = 0,	/* the ring held RXR_FRAMES frames */
 	RXR_D_BYTES,		/* the ring held RXR_BYTES bytes */
+	RXR_D_GONE,		/* its destination went away while it waited (the address
+				 * was deregistered, the NIC reset or stopped) */
 	RXR_D_NR
 };
 
@@ -155,8 +157,15 @@ bool rxr_queue(struct rxr *r, uint16_t id, const struct rxr_key *key, uint32_t w
  * consumed. */
 typedef unsigned (*rxr_put_fn)(void *ctx, const struct pframe *f, unsigned n, bool *full);
 unsigned rxr_drain(struct rxr *r, unsigned max, rxr_put_fn put, void *ctx);
-/* Drop every queued frame (the NIC went away); returns how many. */
+/* Drop every queued frame (the NIC was reset or stopped), counted RXR_D_GONE on
+ * its ring; returns how many. */
 unsigned rxr_flush(struct rxr *r);
+/* The address (family 'M' addr[0..5], '4' addr[0..3], '6' addr[0..15]) is no longer
+ * a destination: its queued frames (any VLAN, untracked ones too) are dropped, counted
+ * RXR_D_GONE on their ring, and its entries freed (a hardware ring it held is free for
+ * the next tick).  Frames that wait for an address must not reach whoever registers
+ * it next.  Returns the frames dropped. */
+unsigned rxr_forget(struct rxr *r, uint8_t family, const uint8_t *addr);
 /* Loads and binding; called once per timer period. */
 void rxr_tick(struct rxr *r);
 

@@ -286,3 +286,54 @@ TEST(rxring_frames_keep_their_order_when_the_destination_is_bound_later)
 	free(r);
 	free(s);
 }
+
+/* An address that is deregistered takes its waiting frames with it (every VLAN, its
+ * hardware ring freed), counted as "destination gone"; the others' stay, in order.
+ * rxr_flush (the NIC reset or stopped) counts the same way. */
+TEST(rxring_forget_drops_that_address_only_and_frees_its_ring)
+{
+	struct rxr *r = calloc(1, sizeof(*r));
+	struct sink *s = calloc(1, sizeof(*s));
+	struct rxr_key a = ip_key(1), a5 = ip_key(1), b = ip_key(2);
+	unsigned nb = 0;
+
+	REQUIRE(r && s);
+	REQUIRE(rxr_init(r, 1, 1536) == 0);
+	a5.vlan = 5;
+	for (unsigned k = 0; k < 10; k++) {
+		CHECK(put_one(r, &a, 100, (uint16_t)k));
+		CHECK(put_one(r, &a5, 100, (uint16_t)k));
+		CHECK(put_one(r, &b, 100, (uint16_t)k));
+	}
+	CHECK(put_one(r, NULL, 60, 0));
+	CHECK_EQ(ring_of(r, &a), (int)RXR_HW0);
+	CHECK_EQ(rxr_forget(r, '4', a.addr), 20);
+	CHECK_EQ(ring_of(r, &a), -1);
+	CHECK_EQ(ring_of(r, &a5), -1);
+	CHECK_EQ(r->rings[RXR_HW0].dest, RXR_NONE);	/* free for the next busiest */
+	CHECK_EQ(r->rings[RXR_HW0].drops[RXR_D_GONE], 10);
+	CHECK_EQ(r->rings[ring_of(r, &b)].n, 10);
+	CHECK_EQ(r->waiting, 11);
+	CHECK_STR(rxr_drop_name(RXR_D_GONE), "destination gone");
+	/* B's and the DEFAULT ring's frames are all there, B's in order. */
+	s->room = 100;
+	CHECK_EQ(rxr_drain(r, UINT32_MAX, sink_put, s), 11);
+	for (unsigned k = 0; k < s->n; k++) {
+		CHECK(s->who[k] != 1);
+		if (s->who[k] == 2)
+			CHECK_EQ(s->nr[k], nb++);
+	}
+	CHECK_EQ(nb, 10);
+	/* A comes back: a new entry, no old frame. */
+	CHECK(put_one(r, &a, 100, 99));
+	CHECK_EQ(r->waiting, 1);
+	rxr_tick(r);
+	CHECK(ring_of(r, &a) >= 0);
+	CHECK_EQ(rxr_flush(r), 1);
+	CHECK_EQ(r->rings[RXR_HW0].drops[RXR_D_GONE], 11);	/* A took the free ring */
+	CHECK_EQ(r->waiting, 0);
+	CHECK_EQ(r->nfree, r->nslots);
+	rxr_free(r);
+	free(r);
+	free(s);
+}
