@@ -712,6 +712,9 @@ static void osa_rings_out(const struct up_osa *d, struct out *o)
 	out_line(o, "     %04X RX RINGS: HARDWARE %u SOFTWARE %u QUANTUM %u BINDS %" PRIu64
 		 " REBINDS %" PRIu64 " UNTRACKED %" PRIu64, d->rdev + 2, r->nhw, RXR_SW_RINGS,
 		 r->quantum, r->st.binds, r->st.rebinds, r->st.untracked);
+	out_line(o, "     %04X RX STORAGE: %" PRIu64 "K SLOTS IN USE %u FRAME %u COPIED %" PRIu64
+		 " NO STORAGE %" PRIu64, d->rdev + 2, (r->storage + 1023) / 1024,
+		 r->nslots - r->nfree, r->frame_max, r->st.copied, r->st.nomem);
 	for (unsigned i = 0; i < r->nrings; i++) {
 		const struct rxr_ring *g = &r->rings[i];
 		char bound[64];

@@ -1392,12 +1392,37 @@ static void resolve_timer(struct osa *o, struct arp_cache *c, uint64_t now)
 	}
 }
 
-/* ARP and ND retries and give-ups; runs at most every OSA_TIMER_MS. */
+/* The largest frame the wire carries at `mtu`, tagged, cache-line rounded: the size
+ * of a receive ring's READ slot. */
+static uint32_t frame_for(uint32_t mtu)
+{
+	return (mtu + ETH_HLEN + VLAN_HLEN + 63u) & ~63u;
+}
+
+/* The wire's MTU as it is now (an operator may change a TAP's at any time): outbound
+ * checks and the receive rings' READ slots follow.  A wire that cannot say keeps what
+ * it had. */
+static void follow_mtu(struct osa *o)
+{
+	uint32_t mtu;
+
+	if (wire_mtu(&o->wire, &mtu) < 0 || mtu < 576)
+		return;
+	if (mtu > WIRE_FRAME_MAX - ETH_HLEN - VLAN_HLEN)
+		mtu = WIRE_FRAME_MAX - ETH_HLEN - VLAN_HLEN;
+	if (mtu == o->mtu)
+		return;
+	o->mtu = mtu;
+	(void)rxr_set_frame_max(&o->rx, frame_for(mtu));	/* in range: clamped above */
+}
+
+/* ARP and ND retries and give-ups, the MTU, ring binding; at most every OSA_TIMER_MS. */
 static void osa_timer(struct osa *o, uint64_t now)
 {
 	if (now < o->next_timer)
 		return;
 	o->next_timer = now + OSA_TIMER_MS;
+	follow_mtu(o);
 	rxr_tick(&o->rx);		/* ring binding follows the period's load */
 	resolve_timer(o, &o->arp, now);
 	resolve_timer(o, &o->nd, now);
@@ -1455,7 +1480,7 @@ int osa_poll(struct osa *o, unsigned budget)
 		/* Straight into ring slots (the pool always has a read's worth: see
 		 * rxr_init), one batch from the wire (a TAP: one io_uring_enter). */
 		batch = rxr_take_slots(&o->rx, bufs, ids, batch);
-		n = batch ? wire_recv_batch(&o->wire, bufs, o->rx.slot_size, batch, lens) : 0;
+		n = batch ? wire_recv_batch(&o->wire, bufs, o->rx.frame_max, batch, lens) : 0;
 		if (n < 0)
 			err = n;
 		for (k = 0; k < batch; k++) {
@@ -1580,9 +1605,8 @@ int osa_create(struct osa *o, const struct osa_cfg *cfg, const struct wire_class
 	if (mtu > WIRE_FRAME_MAX - ETH_HLEN - VLAN_HLEN)
 		mtu = WIRE_FRAME_MAX - ETH_HLEN - VLAN_HLEN;
 	o->mtu = mtu;
-	/* A slot holds the largest frame of this wire (tagged), cache-line rounded. */
-	rc = rxr_init(&o->rx, cfg->rings ? cfg->rings : RXR_HW_DEFAULT,
-		      (mtu + ETH_HLEN + VLAN_HLEN + 63u) & ~63u);
+	/* A READ slot holds the largest frame of this wire (follow_mtu keeps it so). */
+	rc = rxr_init(&o->rx, cfg->rings ? cfg->rings : RXR_HW_DEFAULT, frame_for(mtu));
 	if (rc < 0)
 		goto close_wire;
 

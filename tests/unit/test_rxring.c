@@ -337,3 +337,69 @@ TEST(rxring_forget_drops_that_address_only_and_frees_its_ring)
 	free(r);
 	free(s);
 }
+
+/* Slot storage follows use: nothing before the first frame; at a jumbo frame size small
+ * frames sit in 2 KiB slots, not in READ slots; what stayed free through a tick goes
+ * back; a new frame size (the MTU changed) gives READ slots of that size, and those
+ * of the old size go when they come back. */
+TEST(rxring_storage_follows_use_and_the_frame_size)
+{
+	struct rxr *r = calloc(1, sizeof(*r));
+	struct sink *s = calloc(1, sizeof(*s));
+	struct rxr_key a = ip_key(1), b = ip_key(2);
+	unsigned ok = 0;
+	uint8_t *buf;
+	uint16_t id;
+
+	REQUIRE(r && s);
+	REQUIRE(rxr_init(r, 2, 9024) == 0);
+	CHECK_EQ(r->storage, 0);		/* was nslots x 9024: 97 MB */
+	CHECK_EQ(r->nfree, r->nslots);
+	/* 512 small frames: 512 slots of 2 KiB and the one READ slot they came through. */
+	for (unsigned k = 0; k < RXR_FRAMES; k++)
+		ok += put_one(r, &a, 100, (uint16_t)k);
+	CHECK_EQ(ok, RXR_FRAMES);
+	CHECK_EQ(r->st.copied, RXR_FRAMES);
+	CHECK_EQ(r->storage, RXR_FRAMES * 2048u + 9024u);
+	/* Jumbo frames keep their READ slot, up to the ring's byte bound. */
+	ok = 0;
+	for (unsigned k = 0; k < RXR_BYTES / 9000 + 5; k++)
+		ok += put_one(r, &b, 9000, (uint16_t)k);
+	CHECK_EQ(ok, RXR_BYTES / 9000);
+	CHECK_EQ(r->storage, RXR_FRAMES * 2048u + (RXR_BYTES / 9000 + 1) * 9024u);
+	/* Everything delivered, in order, from the slots it was copied to. */
+	s->room = 4096;
+	CHECK_EQ(rxr_drain(r, UINT32_MAX, sink_put, s), RXR_FRAMES + RXR_BYTES / 9000);
+	for (unsigned k = 0, na = 0; k < s->n; k++)
+		if (s->who[k] == 1)
+			CHECK_EQ(s->nr[k], na++);
+	/* Idle for two ticks: a wire read's worth of READ slots is kept, nothing else. */
+	rxr_tick(r);
+	rxr_tick(r);
+	CHECK(r->storage <= RXR_READ_MAX * 9024u);
+	CHECK_EQ(r->nfree, r->nslots);
+	/* The MTU goes down: READ slots are small, no copy. */
+	CHECK_EQ(rxr_set_frame_max(r, 1536), 0);
+	CHECK_EQ(r->storage, 0);
+	CHECK_EQ(r->quantum, 1536);
+	REQUIRE(rxr_take_slots(r, &buf, &id, 1) == 1);
+	CHECK_EQ(rxr_slot(r, id)->cap, 1536);
+	rxr_put_slot(r, id);
+	CHECK(put_one(r, &a, 1500, 0));
+	CHECK_EQ(r->storage, 1536);
+	/* ... and up again while that frame waits: its slot goes when it comes back. */
+	CHECK_EQ(rxr_set_frame_max(r, 9216), 0);
+	CHECK_EQ(r->storage, 1536);
+	REQUIRE(rxr_take_slots(r, &buf, &id, 1) == 1);
+	CHECK_EQ(rxr_slot(r, id)->cap, 9216);
+	rxr_put_slot(r, id);
+	s->room = 4096;
+	s->n = 0;
+	CHECK_EQ(rxr_drain(r, UINT32_MAX, sink_put, s), 1);
+	CHECK_EQ(r->storage, 9216);
+	CHECK_EQ(rxr_set_frame_max(r, 63), -EINVAL);
+	CHECK_EQ(rxr_set_frame_max(r, RXR_FRAME_MAX + 1), -EINVAL);
+	rxr_free(r);
+	free(r);
+	free(s);
+}
