@@ -465,6 +465,9 @@ static void uplink_details(struct cp *cp, const struct lanbk *lan, struct out *o
 			out_line(o, "    Discarded (%s): %" PRIu64, port_drop_name((enum port_drop)k),
 				 p->st.drop[k]);
 	adapt_line("    ", "Wire Reader", &c->dev->rxa, o);
+	if (c->dev->rearm_fails)
+		out_line(o, "    Wire Reader: epoll add failed %" PRIu64 " times (polled meanwhile)",
+			 c->dev->rearm_fails);
 	out_line(o, "    Registrations: %" PRIu64 " sent  %" PRIu64 " accepted  %" PRIu64
 		 " refused   Failovers: %" PRIu64 "  Switchovers: %" PRIu64, s->st.regs_sent,
 		 s->st.regs_ok, s->st.regs_failed, s->st.failovers, s->st.switchovers);

@@ -2,6 +2,8 @@
  * rings: one VM writes garbage into its ring, is dropped and counted; the others go on. */
 #include <errno.h>
 #include <pthread.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +12,8 @@
 
 #include "cp/config.h"
 #include "cp/server.h"
+#include "cp/uplink.h"
+#include "osa/osa.h"
 #include "vnic/vmlink.h"
 #include "tests/tcheck.h"
 
@@ -283,4 +287,80 @@ TEST(server_ring_poll_mode_knob_changes_how_cpnetd_waits)
 	CHECK(a.polls > a.empty_polls);
 	CHECK(q.len && strstr(q.buf, "Ring Reader: POLL      Mode: POLL      Switches: 0  Interrupts: 0"));
 	out_free(&q);
+}
+
+/* ---- the OSA's wire reader and its place in the epoll set -------------------------- */
+
+/* epoll_ctl for the wires that refuses the first `wire_add_fails` ADDs (ENOMEM). */
+static int wire_add_fails;
+static int wire_adds;
+
+static int failing_ctl(int epfd, int op, int fd, struct epoll_event *ev)
+{
+	if (op == EPOLL_CTL_ADD) {
+		__atomic_add_fetch(&wire_adds, 1, __ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&wire_add_fails, __ATOMIC_SEQ_CST) > 0) {
+			__atomic_sub_fetch(&wire_add_fails, 1, __ATOMIC_SEQ_CST);
+			errno = ENOMEM;
+			return -1;
+		}
+	}
+	return epoll_ctl(epfd, op, fd, ev);
+}
+
+/* Adding the wire's descriptor to the epoll set fails three times: cpnetd keeps
+ * looking at the wire and tries again until it is in, counted; then a readable wire
+ * wakes the reader (an interrupt), which a wire left out of the set never would.  The
+ * memory wire stands in for a TAP with an eventfd as its descriptor. */
+TEST(server_wire_reader_retries_a_failed_epoll_add)
+{
+	static const char wcfg[] = "RDEVICE 0C00 TYPE OSA BACKEND MEM srvw\n";
+	struct cp *cp = calloc(1, sizeof(*cp));
+	struct server *s = NULL;
+	struct up_osa *d;
+	uint64_t one = 1, ints = 0;
+	char path[64];
+	struct out o;
+	pthread_t th;
+	sigset_t mask;
+	int efd;
+
+	REQUIRE(cp);
+	cp_init(cp, 3);
+	out_init(&o);
+	REQUIRE(dir_parse(&cp->dir, "dir", sdir, strlen(sdir), &o) == 0);
+	REQUIRE(config_parse(cp, "cfg", wcfg, strlen(wcfg), &o) == 0);
+	out_free(&o);
+	REQUIRE(cp->up && cp->up->nosas == 1 && cp->up->osas[0].osa);
+	d = &cp->up->osas[0];
+	snprintf(path, sizeof(path), "/tmp/cpnet-srvwire.%d", (int)getpid());
+	sigprocmask(SIG_BLOCK, NULL, &mask);
+	REQUIRE(server_create(&s, cp, path, NULL) == 0);
+	efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	REQUIRE(efd >= 0);
+	wire_add_fails = 3;
+	wire_adds = 0;
+	server_set_wire_epoll_ctl(s, failing_ctl);
+	d->osa->wire.fd = efd;		/* the loop's next tick takes it up */
+	REQUIRE(pthread_create(&th, NULL, run, s) == 0);
+	/* Bounded waits: for the fourth ADD, then for a wake-up from the wire. */
+	for (int n = 0; n < 5000 && __atomic_load_n(&wire_adds, __ATOMIC_SEQ_CST) < 4; n++)
+		usleep(1000);
+	CHECK(__atomic_load_n(&wire_adds, __ATOMIC_SEQ_CST) >= 4);
+	CHECK(write(efd, &one, sizeof(one)) == sizeof(one));
+	for (int n = 0; n < 5000 && !ints; n++) {
+		usleep(1000);
+		ints = __atomic_load_n(&d->rxa.interrupts, __ATOMIC_RELAXED);
+	}
+	CHECK(ints > 0);
+	server_stop(s);
+	pthread_join(th, NULL);
+	CHECK_EQ(d->rearm_fails, 3);
+	CHECK_EQ(wire_adds, 4);			/* in the set at the fourth: no more tries */
+	d->osa->wire.fd = -1;
+	close(efd);
+	server_destroy(s);
+	sigprocmask(SIG_SETMASK, &mask, NULL);
+	cp_free(cp);
+	free(cp);
 }
