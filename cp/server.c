@@ -583,7 +583,7 @@ static void vmc_accept(struct server *s)
 		close(fd);	/* full: the VM sees the connection closed */
 		return;
 	}
-	vml_poll_policy(&c->link, s->cp->poll_policy);
+	vml_poll_policy(&c->link, s->cp->poll_policy, s->cp->poll_cfg);
 	ev.data.u32 = ID_VMC + k;
 	if (epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
 		vml_free(&c->link);

@@ -1209,9 +1209,9 @@ bool vml_ring_busy(struct vmlink *l)
 	return adapt_polling(&l->rxa) || vml_arm(l);
 }
 
-void vml_poll_policy(struct vmlink *l, enum adapt_policy p)
+void vml_poll_policy(struct vmlink *l, enum adapt_policy p, const struct adapt_cfg *cfg)
 {
-	adapt_init(&l->rxa, p, NULL);
+	adapt_init(&l->rxa, p, cfg);
 }
 
 /* VM side: CP offers a ring.  Take it unless told to keep to the socket; answer. */

@@ -328,10 +328,11 @@ bool vml_arm(struct vmlink *l);
  *     flag back (the peer stops ringing).
  *   vml_ring_busy: about to wait: true when the consumer must not sleep -- it polls,
  *     or work came while it armed the doorbell (vml_arm); false: armed, sleep.
- * vml_poll_policy: adaptive (default), interrupt-only or poll-only (measurement). */
+ * vml_poll_policy: adaptive (default), interrupt-only or poll-only (measurement), with
+ *   the thresholds cfg (NULL: lib/adapt.h's defaults; tests choose their own). */
 void vml_ring_note(struct vmlink *l, unsigned taken, bool woken);
 bool vml_ring_busy(struct vmlink *l);
-void vml_poll_policy(struct vmlink *l, enum adapt_policy p);
+void vml_poll_policy(struct vmlink *l, enum adapt_policy p, const struct adapt_cfg *cfg);
 /* The descriptor to wait on besides l->fd (-1 without a ring). */
 int vml_bell_fd(const struct vmlink *l);
 /* CP side, after LOGON: offer a ring (VML_RING).  0, or -errno (then the socket it is). */
