@@ -1191,7 +1191,10 @@ bool vml_arm(struct vmlink *l)
 {
 	if (!l->ring_on)
 		return false;
-	return shr_arm(&l->ring);
+	if (shr_arm(&l->ring))
+		return true;
+	adapt_sleep(&l->rxa);	/* armed: it sleeps until the doorbell */
+	return false;
 }
 
 void vml_ring_note(struct vmlink *l, unsigned taken, bool woken)
