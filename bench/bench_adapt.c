@@ -105,7 +105,7 @@ static void vm_child(struct shared *sh, int fd, enum adapt_policy p, unsigned n)
 
 	if (vml_init(&vm, fd, false) < 0)
 		_exit(1);
-	vml_poll_policy(&vm, p);
+	vml_poll_policy(&vm, p, NULL);
 	memset(&nicport, 0, sizeof(nicport));
 	nicport.rx = lat_rx;
 	nicport.owner = &rc;

@@ -466,6 +466,9 @@ static void uplink_details(struct cp *cp, const struct lanbk *lan, struct out *o
 			out_line(o, "    Discarded (%s): %" PRIu64, port_drop_name((enum port_drop)k),
 				 p->st.drop[k]);
 	adapt_line("    ", "Wire Reader", &c->dev->rxa, o);
+	if (c->dev->rearm_fails)
+		out_line(o, "    Wire Reader: epoll add failed %" PRIu64 " times (polled meanwhile)",
+			 c->dev->rearm_fails);
 	out_line(o, "    Registrations: %" PRIu64 " sent  %" PRIu64 " accepted  %" PRIu64
 		 " refused   Failovers: %" PRIu64 "  Switchovers: %" PRIu64, s->st.regs_sent,
 		 s->st.regs_ok, s->st.regs_failed, s->st.failovers, s->st.switchovers);
@@ -713,6 +716,9 @@ static void osa_rings_out(const struct up_osa *d, struct out *o)
 	out_line(o, "     %04X RX RINGS: HARDWARE %u SOFTWARE %u QUANTUM %u BINDS %" PRIu64
 		 " REBINDS %" PRIu64 " UNTRACKED %" PRIu64, d->rdev + 2, r->nhw, RXR_SW_RINGS,
 		 r->quantum, r->st.binds, r->st.rebinds, r->st.untracked);
+	out_line(o, "     %04X RX STORAGE: %" PRIu64 "K SLOTS IN USE %u FRAME %u COPIED %" PRIu64
+		 " NO STORAGE %" PRIu64, d->rdev + 2, (r->storage + 1023) / 1024,
+		 r->nslots - r->nfree, r->frame_max, r->st.copied, r->st.nomem);
 	for (unsigned i = 0; i < r->nrings; i++) {
 		const struct rxr_ring *g = &r->rings[i];
 		char bound[64];
@@ -732,10 +738,12 @@ static void osa_rings_out(const struct up_osa *d, struct out *o)
 			snprintf(bound, sizeof(bound), "%s VLAN %u", a, r->dest[g->dest].key.vlan);
 		}
 		out_line(o, "     %04X RING %02u %-8s BOUND %-28s FRAMES %" PRIu64 " BYTES %" PRIu64
-			 " QUEUED %u DROPS %" PRIu64 " (FRAMES %" PRIu64 " BYTES %" PRIu64 ")",
+			 " QUEUED %u DROPS %" PRIu64 " (FRAMES %" PRIu64 " BYTES %" PRIu64
+			 " GONE %" PRIu64 ")",
 			 d->rdev + 2, i, rxr_kind_name((enum rxr_kind)g->kind), bound, g->frames,
-			 g->fbytes, g->n, g->drops[RXR_D_FRAMES] + g->drops[RXR_D_BYTES],
-			 g->drops[RXR_D_FRAMES], g->drops[RXR_D_BYTES]);
+			 g->fbytes, g->n,
+			 g->drops[RXR_D_FRAMES] + g->drops[RXR_D_BYTES] + g->drops[RXR_D_GONE],
+			 g->drops[RXR_D_FRAMES], g->drops[RXR_D_BYTES], g->drops[RXR_D_GONE]);
 	}
 	for (unsigned k = 0; k < RXR_DESTS; k++) {
 		const struct rxr_dest *e = &r->dest[k];

@@ -143,6 +143,9 @@ struct cp {
 	/* How cpnetd's consumers wait for work (cpnetd --poll-mode, lib/adapt.h): the
 	 * VMs' rings and the OSAs' wires; adaptive unless told. */
 	enum adapt_policy poll_policy;
+	/* ...and the VM rings' thresholds (NULL: lib/adapt.h's defaults; tests set
+	 * their own so that what they check does not depend on the machine's speed). */
+	const struct adapt_cfg *poll_cfg;
 	/* TRACE START / STOP (cmds/trace.c): the operator's LAN traces, newest first;
 	 * their files go into trace_dir (cpnetd --trace-dir, default its working
 	 * directory; NULL: TRACE START refused, so that a CP in a fuzzer writes no files). */

@@ -69,21 +69,34 @@ struct server {
 	int wfd[UPLINK_MAX_OSAS];
 	bool wset[UPLINK_MAX_OSAS];
 	const struct osa *wosa[UPLINK_MAX_OSAS];
+	/* epoll_ctl for the wires (tests inject failures: server_set_wire_epoll_ctl). */
+	int (*wire_ctl)(int epfd, int op, int fd, struct epoll_event *ev);
 	bool stop;
 	uint64_t ring_drops[SHR_BREAK_MAX];	/* links dropped for a broken ring, by reason */
 };
 
 /* Wire k's descriptor in the epoll set (the reader sleeps on it) or out of it (the
  * reader polls).  Level-triggered: frames that came while it was out are reported as
- * soon as it is back in, so no wake-up is lost. */
+ * soon as it is back in, so no wake-up is lost.  An ADD that fails (ENOMEM, the
+ * user's epoll watch limit) is counted and leaves the wire out: wire_asleep says so,
+ * and the loop keeps looking at it every turn and tries again, as if it polled. */
 static void wire_epoll(struct server *s, unsigned k, bool in)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = ID_WIRE + k };
 
 	if (s->wfd[k] < 0 || s->wset[k] == in)
 		return;
-	if (epoll_ctl(s->ep, in ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, s->wfd[k], &ev) == 0)
+	if (s->wire_ctl(s->ep, in ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, s->wfd[k], &ev) == 0)
 		s->wset[k] = in;
+	else if (in)
+		s->cp->up->osas[k].rearm_fails++;
+}
+
+/* Can wire k's reader sleep: its descriptor is in the epoll set (or it has none: the
+ * timer polls it)?  False while it polls, and while an ADD failed. */
+static bool wire_asleep(const struct server *s, unsigned k)
+{
+	return s->wfd[k] < 0 || s->wset[k];
 }
 
 static void wires_sync(struct server *s)
@@ -130,7 +143,11 @@ static int64_t wire_look(struct server *s, unsigned k, bool woken)
 	 * the loop comes back at once, whatever the wire does. */
 	if (d->osa && osa_rx_pending(d->osa))
 		return 0;
-	return polling ? (int64_t)adapt_nap(&d->rxa) : -1;
+	if (polling)
+		return (int64_t)adapt_nap(&d->rxa);
+	/* Not polling, yet out of the epoll set (the add failed): looked at again after
+	 * a nap, when the next turn also tries the add again -- not a busy loop. */
+	return wire_asleep(s, k) ? -1 : (int64_t)ADAPT_NAP_NS;
 }
 
 /* Every wire reader that polls: one look each.  The loop's wait they allow. */
@@ -140,7 +157,7 @@ static int64_t wires_poll(struct server *s)
 	int64_t wait = -1;
 
 	for (unsigned k = 0; u && k < u->nosas; k++)
-		if (u->osas[k].osa && (adapt_polling(&u->osas[k].rxa) ||
+		if (u->osas[k].osa && (adapt_polling(&u->osas[k].rxa) || !wire_asleep(s, k) ||
 				       osa_rx_pending(u->osas[k].osa)))
 			wait_less(&wait, wire_look(s, k, false));
 	return wait;
@@ -429,6 +446,7 @@ int server_create(struct server **out, struct cp *cp, const char *path, const ch
 	if (!s)
 		return -ENOMEM;
 	s->ep = s->lfd = s->tfd = s->sfd = s->vfd = -1;
+	s->wire_ctl = epoll_ctl;
 	for (unsigned k = 0; k < UPLINK_MAX_OSAS; k++)
 		s->wfd[k] = -1;
 	s->cp = cp;
@@ -579,7 +597,7 @@ static void vmc_accept(struct server *s)
 		close(fd);	/* full: the VM sees the connection closed */
 		return;
 	}
-	vml_poll_policy(&c->link, s->cp->poll_policy);
+	vml_poll_policy(&c->link, s->cp->poll_policy, s->cp->poll_cfg);
 	ev.data.u32 = ID_VMC + k;
 	if (epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
 		vml_free(&c->link);
@@ -845,6 +863,12 @@ static int loop_wait(int ep, struct epoll_event *evs, int max, int64_t wait_ns)
 		wait_ns = 0;
 	}
 	return epoll_wait(ep, evs, max, wait_ns < 0 ? -1 : 0);
+}
+
+void server_set_wire_epoll_ctl(struct server *s,
+				int (*fn)(int epfd, int op, int fd, struct epoll_event *ev))
+{
+	s->wire_ctl = fn ? fn : epoll_ctl;
 }
 
 void server_stop(struct server *s)

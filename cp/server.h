@@ -41,6 +41,11 @@ const char *server_vm_path(const struct server *s);
 int server_run(struct server *s);
 void server_stop(struct server *s);
 void server_destroy(struct server *s);
+/* Tests: the epoll_ctl the loop uses for the OSAs' wire descriptors (NULL: the real
+ * one), to make adding a wire to the epoll set fail.  Before server_run. */
+struct epoll_event;
+void server_set_wire_epoll_ctl(struct server *s,
+				int (*fn)(int epfd, int op, int fd, struct epoll_event *ev));
 /* Links dropped because the VM broke its ring (lib/shmring.h), for that reason. */
 unsigned long long server_ring_drops(const struct server *s, enum shr_break why);
 

@@ -69,6 +69,9 @@ struct up_osa {
 	/* The wire reader's mode (cpnetd: epoll on the wire at a low rate, polling at
 	 * a high one; lib/adapt.h), its counters for QUERY ... DETAILS. */
 	struct adapt rxa;
+	/* Its descriptor could not go (back) into cpnetd's epoll set: the reader looked
+	 * at the wire every loop turn meanwhile and tried again (cp/server.c). */
+	uint64_t rearm_fails;
 };
 
 struct up_conn {

@@ -810,7 +810,7 @@ static int connect_vm(struct copts *opt)
 	c->link.on_detach = cb_detach;
 	c->link.on_link = cb_link;
 	c->link.transport = opt->transport;
-	vml_poll_policy(&c->link, opt->poll_policy);
+	vml_poll_policy(&c->link, opt->poll_policy, NULL);
 	r = vml_logon(&c->link, opt->user, opt->pass, 10000, &reply);
 	if (r != 0) {
 		if (r > 0)

@@ -36,10 +36,18 @@ static void set_mode(struct adapt *a, enum adapt_mode m)
 	a->empty = 0;
 }
 
+void adapt_sleep(struct adapt *a)
+{
+	a->took_asleep = false;
+}
+
 bool adapt_look(struct adapt *a, unsigned work, bool woken, uint64_t now_ns)
 {
 	bool close = a->seen_work && now_ns - a->last_work_ns <= a->cfg.enter_gap_ns;
+	/* The doorbell's work was taken by an earlier look of this wake-up. */
+	bool taken_before = a->took_asleep;
 
+	a->took_asleep = woken ? false : a->took_asleep || work;
 	if (woken)
 		a->interrupts++;
 	if (a->mode == ADAPT_M_POLL) {
@@ -60,7 +68,7 @@ bool adapt_look(struct adapt *a, unsigned work, bool woken, uint64_t now_ns)
 	if (a->mode == ADAPT_M_INTERRUPT) {
 		if (work)
 			a->streak = close ? a->streak + 1 : 1;
-		else if (woken)
+		else if (woken && !taken_before)
 			a->streak = 0;	/* a wake-up for nothing: not busy */
 		if (a->streak >= a->cfg.enter_looks)
 			set_mode(a, ADAPT_M_POLL);

@@ -16,9 +16,13 @@
  *
  *   INTERRUPT -> POLL  after `enter_looks` looks in a row that found work, each within
  *                      `enter_gap_ns` of the previous one that did (a wake-up that
- *                      finds nothing breaks the series; a look that found nothing
- *                      and was not a wake-up does not count either way: the consumer
- *                      looked because something else woke it);
+ *                      finds nothing breaks the series -- unless a look that was not
+ *                      a wake-up already took the work since the consumer went to
+ *                      sleep (adapt_sleep): a consumer that looks at its source
+ *                      before its doorbell finds the doorbell's work gone; a look
+ *                      that found nothing and was not a wake-up does not count
+ *                      either way: the consumer looked because something else woke
+ *                      it);
  *   POLL -> INTERRUPT  after `exit_empty` empty polls in a row, or `exit_idle_ns`
  *                      since the last poll that found work, whichever comes first:
  *                      a poll phase is bounded, an idle consumer sleeps.
@@ -63,6 +67,8 @@ struct adapt {
 	unsigned empty;		/* POLL: empty polls in a row */
 	uint64_t last_work_ns;	/* the last look that found work */
 	bool seen_work;
+	bool took_asleep;	/* a look that was not a wake-up found work since the
+				 * consumer last went to sleep: the next wake-up's work */
 	/* Counters (QUERY ... DETAILS): mode switches, wake-ups from sleep, polls and
 	 * the empty ones among them. */
 	uint64_t switches, interrupts, polls, empty_polls, naps;
@@ -74,6 +80,9 @@ void adapt_init(struct adapt *a, enum adapt_policy p, const struct adapt_cfg *cf
  * followed a wake-up from sleep on this source's doorbell (counted as an interrupt).
  * In POLL mode every look is a poll.  Returns adapt_polling() after the look. */
 bool adapt_look(struct adapt *a, unsigned work, bool woken, uint64_t now_ns);
+/* The consumer is going to sleep on its doorbell (armed it): the next wake-up is for
+ * what comes from now on. */
+void adapt_sleep(struct adapt *a);
 static inline bool adapt_polling(const struct adapt *a)
 {
 	return a->mode == ADAPT_M_POLL;

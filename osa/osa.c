@@ -842,6 +842,20 @@ static void osa_port_tx(void *peer, struct port *from, const struct pframe *f, u
 
 /* ---- registrations ----------------------------------------------------------------- */
 
+/* Frames waiting in the receive rings for an address that is no longer registered
+ * (DELIP, DELVMAC: the guest behind it uncoupled or was reset) go: the next owner of
+ * the address must not get them. */
+static void rx_forget(struct osa *o, uint8_t family, const uint8_t *addr)
+{
+	o->st.rx_drop[OSA_D_GONE] += rxr_forget(&o->rx, family, addr);
+}
+
+/* ... and all of them when the NIC stops taking input (STOPLAN, reset, new connection). */
+static void rx_flush(struct osa *o)
+{
+	o->st.rx_drop[OSA_D_GONE] += rxr_flush(&o->rx);
+}
+
 static void forget_all(struct osa *o)
 {
 	o->nip4 = o->nip6 = o->nipm4 = o->nipm6 = o->nmacs = o->nvlans = 0;
@@ -849,6 +863,7 @@ static void forget_all(struct osa *o)
 	o->promisc = false;
 	o->started = false;
 	drop_queue_all(o, OSA_D_DOWN);
+	rx_flush(o);
 	arp_flush(&o->arp);
 	arp_flush(&o->nd);
 }
@@ -864,8 +879,10 @@ static uint16_t reg_ip(struct osa *o, const struct paddr *a, bool set)
 
 		i = find_ip4(o, ip);
 		if (!set) {
-			if (i >= 0)
+			if (i >= 0) {
 				o->ip4[i] = o->ip4[--o->nip4];
+				rx_forget(o, '4', a->ip);
+			}
 			return IPA_RC_SUCCESS;
 		}
 		if (i >= 0)
@@ -880,8 +897,10 @@ static uint16_t reg_ip(struct osa *o, const struct paddr *a, bool set)
 	}
 	i = find_ip6(o, a->ip);
 	if (!set) {
-		if (i >= 0)
+		if (i >= 0) {
 			memcpy(o->ip6[i], o->ip6[--o->nip6], 16);
+			rx_forget(o, '6', a->ip);
+		}
 		return IPA_RC_SUCCESS;
 	}
 	if (i >= 0)
@@ -944,8 +963,11 @@ static uint16_t reg_mac(struct osa *o, const struct paddr *a, bool set)
 		return IPA_RC_L2_UNSUPPORTED_CMD;
 	i = find_mac(o, a->mac);
 	if (!set) {
-		if (i >= 0)
+		if (i >= 0) {
 			memcpy(o->macs[i], o->macs[--o->nmacs], 6);
+			if (!is_group(a->mac))
+				rx_forget(o, 'M', a->mac);
+		}
 		return IPA_RC_SUCCESS;
 	}
 	if (i >= 0)
@@ -975,6 +997,7 @@ static uint16_t osa_port_addr(void *peer, struct port *from, const struct paddr 
 	case PA_STOPLAN:
 		o->started = false;
 		drop_queue_all(o, OSA_D_DOWN);
+		rx_flush(o);
 		return IPA_RC_SUCCESS;
 	case PA_SETIP:
 	case PA_DELIP:
@@ -1369,12 +1392,37 @@ static void resolve_timer(struct osa *o, struct arp_cache *c, uint64_t now)
 	}
 }
 
-/* ARP and ND retries and give-ups; runs at most every OSA_TIMER_MS. */
+/* The largest frame the wire carries at `mtu`, tagged, cache-line rounded: the size
+ * of a receive ring's READ slot. */
+static uint32_t frame_for(uint32_t mtu)
+{
+	return (mtu + ETH_HLEN + VLAN_HLEN + 63u) & ~63u;
+}
+
+/* The wire's MTU as it is now (an operator may change a TAP's at any time): outbound
+ * checks and the receive rings' READ slots follow.  A wire that cannot say keeps what
+ * it had. */
+static void follow_mtu(struct osa *o)
+{
+	uint32_t mtu;
+
+	if (wire_mtu(&o->wire, &mtu) < 0 || mtu < 576)
+		return;
+	if (mtu > WIRE_FRAME_MAX - ETH_HLEN - VLAN_HLEN)
+		mtu = WIRE_FRAME_MAX - ETH_HLEN - VLAN_HLEN;
+	if (mtu == o->mtu)
+		return;
+	o->mtu = mtu;
+	(void)rxr_set_frame_max(&o->rx, frame_for(mtu));	/* in range: clamped above */
+}
+
+/* ARP and ND retries and give-ups, the MTU, ring binding; at most every OSA_TIMER_MS. */
 static void osa_timer(struct osa *o, uint64_t now)
 {
 	if (now < o->next_timer)
 		return;
 	o->next_timer = now + OSA_TIMER_MS;
+	follow_mtu(o);
 	rxr_tick(&o->rx);		/* ring binding follows the period's load */
 	resolve_timer(o, &o->arp, now);
 	resolve_timer(o, &o->nd, now);
@@ -1432,7 +1480,7 @@ int osa_poll(struct osa *o, unsigned budget)
 		/* Straight into ring slots (the pool always has a read's worth: see
 		 * rxr_init), one batch from the wire (a TAP: one io_uring_enter). */
 		batch = rxr_take_slots(&o->rx, bufs, ids, batch);
-		n = batch ? wire_recv_batch(&o->wire, bufs, o->rx.slot_size, batch, lens) : 0;
+		n = batch ? wire_recv_batch(&o->wire, bufs, o->rx.frame_max, batch, lens) : 0;
 		if (n < 0)
 			err = n;
 		for (k = 0; k < batch; k++) {
@@ -1557,9 +1605,8 @@ int osa_create(struct osa *o, const struct osa_cfg *cfg, const struct wire_class
 	if (mtu > WIRE_FRAME_MAX - ETH_HLEN - VLAN_HLEN)
 		mtu = WIRE_FRAME_MAX - ETH_HLEN - VLAN_HLEN;
 	o->mtu = mtu;
-	/* A slot holds the largest frame of this wire (tagged), cache-line rounded. */
-	rc = rxr_init(&o->rx, cfg->rings ? cfg->rings : RXR_HW_DEFAULT,
-		      (mtu + ETH_HLEN + VLAN_HLEN + 63u) & ~63u);
+	/* A READ slot holds the largest frame of this wire (follow_mtu keeps it so). */
+	rc = rxr_init(&o->rx, cfg->rings ? cfg->rings : RXR_HW_DEFAULT, frame_for(mtu));
 	if (rc < 0)
 		goto close_wire;
 
@@ -1645,6 +1692,7 @@ const char *osa_drop_name(enum osa_drop why)
 		[OSA_D_WIRE] = "wire busy or failed",
 		[OSA_D_BADND] = "malformed ND",
 		[OSA_D_RING] = "receive ring full",
+		[OSA_D_GONE] = "destination gone",
 	};
 
 	return (unsigned)why < OSA_D_NR && names[why] ? names[why] : "?";

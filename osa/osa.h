@@ -63,6 +63,8 @@ enum osa_drop {
 	OSA_D_WIRE,		/* the wire refused the frame (busy / error) */
 	OSA_D_BADND,		/* malformed Neighbor Discovery message (RFC 4861 checks) */
 	OSA_D_RING,		/* its destination's receive ring was full (rxr_drop says why) */
+	OSA_D_GONE,		/* waited in a receive ring for an address deregistered meanwhile,
+				 * or the NIC was reset / stopped (STOPLAN) */
 	OSA_D_NR
 };
 

@@ -33,20 +33,164 @@ static bool is_hw(const struct rxr *r, unsigned ring)
 
 /* ---- pool ---------------------------------------------------------------------------- */
 
+/* Bytes of a slot of class c: 2 KiB, 4 KiB, or the READ size. */
+static uint32_t class_size(const struct rxr *r, unsigned c)
+{
+	return c == RXR_C_READ ? r->frame_max : 2048u << c;
+}
+
+/* The class whose size cap is (the small ones first: frame_max may be one of them);
+ * -1 for a size no class has now (a READ slot of an older MTU). */
+static int class_of(const struct rxr *r, uint32_t cap)
+{
+	for (unsigned c = 0; c < RXR_CLASSES; c++)
+		if (cap == class_size(r, c))
+			return (int)c;
+	return -1;
+}
+
+static void push(struct rxr *r, unsigned c, uint16_t id)
+{
+	r->stk[c][r->nstk[c]++] = id;
+	r->nfree++;
+}
+
+static void drop_storage(struct rxr *r, struct rxr_slot *s)
+{
+	r->storage -= s->cap;
+	free(s->buf);
+	s->buf = NULL;
+	s->cap = 0;
+}
+
+/* A free slot of class c: one that has its storage, else an id that gets it now.
+ * RXR_NONE when there is no id left or no memory. */
+static uint16_t take_class(struct rxr *r, unsigned c)
+{
+	struct rxr_slot *s;
+	uint16_t id;
+
+	if (r->nstk[c]) {
+		id = r->stk[c][--r->nstk[c]];
+		if (r->nstk[c] < r->low[c])
+			r->low[c] = r->nstk[c];
+		r->nfree--;
+		return id;
+	}
+	if (!r->nstk[RXR_C_NONE])
+		return RXR_NONE;
+	id = r->stk[RXR_C_NONE][r->nstk[RXR_C_NONE] - 1];
+	s = &r->slots[id];
+	s->buf = malloc(class_size(r, c));
+	if (!s->buf) {
+		r->st.nomem++;
+		return RXR_NONE;
+	}
+	s->cap = class_size(r, c);
+	r->storage += s->cap;
+	r->nstk[RXR_C_NONE]--;
+	r->nfree--;
+	return id;
+}
+
 unsigned rxr_take_slots(struct rxr *r, uint8_t **bufs, uint16_t *ids, unsigned n)
 {
 	unsigned k;
+	int c = class_of(r, r->frame_max);
 
-	for (k = 0; k < n && r->nfree; k++) {
-		ids[k] = r->free[--r->nfree];
-		bufs[k] = r->mem + (size_t)ids[k] * r->slot_size;
+	for (k = 0; k < n; k++) {
+		uint16_t id = take_class(r, (unsigned)c);
+
+		if (id == RXR_NONE)
+			break;
+		ids[k] = id;
+		bufs[k] = r->slots[id].buf;
 	}
 	return k;
 }
 
 void rxr_put_slot(struct rxr *r, uint16_t id)
 {
-	r->free[r->nfree++] = id;
+	struct rxr_slot *s = &r->slots[id];
+	int c = class_of(r, s->cap);
+
+	if (c < 0) {
+		drop_storage(r, s);	/* the MTU changed while it was in use */
+		c = RXR_C_NONE;
+	}
+	push(r, (unsigned)c, id);
+}
+
+/* A frame of len bytes in slot id that fits a class of at most half the READ size
+ * moves there (its span rebased), the READ slot goes back: what a ring of small frames
+ * holds is proportional to its bytes, not to the MTU.  Returns the slot it is in. */
+static uint16_t copy_down(struct rxr *r, uint16_t id, uint32_t len)
+{
+	struct rxr_slot *s = &r->slots[id], *t;
+	size_t off;
+	uint16_t nid;
+	unsigned c;
+
+	for (c = 0; c < RXR_C_READ; c++)
+		if (len <= class_size(r, c) && 2 * class_size(r, c) <= r->frame_max)
+			break;
+	if (c == RXR_C_READ || s->cap <= class_size(r, c) || s->pf.nspans != 1 ||
+	    s->pf.spans != &s->sp || s->sp.ptr < s->buf)
+		return id;
+	off = (size_t)(s->sp.ptr - s->buf);
+	if (off + s->sp.len > len)
+		return id;
+	nid = take_class(r, c);
+	if (nid == RXR_NONE)
+		return id;		/* no memory: it stays where it is */
+	t = &r->slots[nid];
+	memcpy(t->buf, s->buf, len);
+	t->pf = s->pf;
+	t->sp = s->sp;
+	t->sp.ptr = t->buf + off;
+	t->pf.spans = &t->sp;
+	r->st.copied++;
+	rxr_put_slot(r, id);
+	return nid;
+}
+
+/* Storage that stayed free through a whole period goes back, beyond a wire read's
+ * worth of READ slots. */
+static void pool_trim(struct rxr *r)
+{
+	for (unsigned c = 0; c < RXR_CLASSES; c++) {
+		unsigned keep = (int)c == class_of(r, r->frame_max) ? RXR_READ_MAX : 0;
+
+		while (r->low[c] > keep && r->nstk[c]) {
+			uint16_t id = r->stk[c][--r->nstk[c]];
+
+			drop_storage(r, &r->slots[id]);
+			r->stk[RXR_C_NONE][r->nstk[RXR_C_NONE]++] = id;
+			r->low[c]--;
+		}
+		r->low[c] = r->nstk[c];
+	}
+}
+
+int rxr_set_frame_max(struct rxr *r, uint32_t frame_max)
+{
+	unsigned c = RXR_C_READ;
+
+	if (frame_max < 64 || frame_max > RXR_FRAME_MAX)
+		return -EINVAL;
+	if (frame_max == r->frame_max)
+		return 0;
+	/* Free READ slots of the old size go now. */
+	while (r->nstk[c]) {
+		uint16_t id = r->stk[c][--r->nstk[c]];
+
+		drop_storage(r, &r->slots[id]);
+		r->stk[RXR_C_NONE][r->nstk[RXR_C_NONE]++] = id;
+	}
+	r->low[c] = 0;
+	r->frame_max = frame_max;
+	r->quantum = frame_max;
+	return 0;
 }
 
 /* ---- rings --------------------------------------------------------------------------- */
@@ -166,6 +310,24 @@ static int free_hw(const struct rxr *r)
 	return -1;
 }
 
+/* A new entry d adopts the frames of its key queued UNTRACKED (on its software ring,
+ * where the entry starts): from now on they move with it, so a binding cannot leave
+ * them behind newer frames of the same key. */
+static void adopt(struct rxr *r, uint16_t d)
+{
+	struct rxr_dest *e = &r->dest[d];
+	const struct rxr_ring *g = &r->rings[e->ring];
+
+	for (unsigned k = 0; k < g->n; k++) {
+		struct rxr_slot *s = &r->slots[g->q[(g->head + k) % RXR_FRAMES]];
+
+		if (s->dest == RXR_NONE && key_eq(&s->key, &e->key)) {
+			s->dest = d;
+			e->queued++;
+		}
+	}
+}
+
 /* The destination entry for key, created when missing (evicting an idle unbound one
  * with nothing queued); RXR_NONE when every entry is in use. */
 static uint16_t dest_get(struct rxr *r, const struct rxr_key *key)
@@ -194,6 +356,7 @@ static uint16_t dest_get(struct rxr *r, const struct rxr_key *key)
 	r->dest[best].used = true;
 	r->dest[best].key = *key;
 	r->dest[best].ring = sw_ring(r, key);
+	adopt(r, best);
 	/* A hardware ring nobody holds is taken at once (nothing queued to move). */
 	h = free_hw(r);
 	if (h >= 0)
@@ -203,16 +366,19 @@ static uint16_t dest_get(struct rxr *r, const struct rxr_key *key)
 
 bool rxr_queue(struct rxr *r, uint16_t id, const struct rxr_key *key, uint32_t wire_len)
 {
-	struct rxr_slot *s = &r->slots[id];
+	struct rxr_slot *s;
 	uint16_t d = RXR_NONE;
 	unsigned ring = 0;
 
+	id = copy_down(r, id, wire_len);
+	s = &r->slots[id];
 	s->wire_len = wire_len;
 	if (key) {
 		d = dest_get(r, key);
 		if (d == RXR_NONE) {
 			r->st.untracked++;
 			ring = sw_ring(r, key);
+			s->key = *key;	/* for the entry it may get while it waits */
 		} else {
 			ring = r->dest[d].ring;
 		}
@@ -301,23 +467,79 @@ unsigned rxr_drain(struct rxr *r, unsigned max, rxr_put_fn put, void *ctx)
 	return total;
 }
 
+/* Drop the frames of ring g that gone() names (NULL: all), counted RXR_D_GONE; the
+ * others stay, in order.  Returns how many went. */
+static unsigned ring_purge(struct rxr *r, struct rxr_ring *g,
+			   bool (*gone)(const struct rxr *r, const struct rxr_slot *s, const void *ctx),
+			   const void *ctx)
+{
+	unsigned n = g->n, dropped = 0;
+
+	for (unsigned k = 0; k < n; k++) {
+		uint16_t id = ring_pop(r, g);
+		const struct rxr_slot *s = &r->slots[id];
+
+		if (gone && !gone(r, s, ctx)) {
+			(void)ring_push(r, g, id);	/* fits: it was there */
+			continue;
+		}
+		if (s->dest != RXR_NONE) {
+			r->dest[s->dest].queued--;
+			r->dest[s->dest].drops++;
+		}
+		g->drops[RXR_D_GONE]++;
+		rxr_put_slot(r, id);
+		dropped++;
+	}
+	if (!g->n) {
+		g->deficit = 0;
+		g->in_turn = false;
+	}
+	return dropped;
+}
+
 unsigned rxr_flush(struct rxr *r)
 {
 	unsigned n = 0;
 
-	for (unsigned i = 0; i < r->nrings; i++) {
-		struct rxr_ring *g = &r->rings[i];
+	for (unsigned i = 0; i < r->nrings; i++)
+		n += ring_purge(r, &r->rings[i], NULL, NULL);
+	return n;
+}
 
-		while (g->n) {
-			uint16_t id = ring_pop(r, g);
+/* Has key k the address of `want` (its family and address; the VLAN is not looked at)? */
+static bool same_addr(const struct rxr_key *k, const struct rxr_key *want)
+{
+	return k->family == want->family && !memcmp(k->addr, want->addr, sizeof(k->addr));
+}
 
-			if (r->slots[id].dest != RXR_NONE)
-				r->dest[r->slots[id].dest].queued--;
-			rxr_put_slot(r, id);
-			n++;
-		}
-		g->deficit = 0;
-		g->in_turn = false;
+static bool slot_gone(const struct rxr *r, const struct rxr_slot *s, const void *ctx)
+{
+	/* An untracked frame (only software rings hold them) carries its key. */
+	return s->dest != RXR_NONE ? same_addr(&r->dest[s->dest].key, ctx) : same_addr(&s->key, ctx);
+}
+
+unsigned rxr_forget(struct rxr *r, uint8_t family, const uint8_t *addr)
+{
+	struct rxr_key want;
+	unsigned n = 0;
+
+	memset(&want, 0, sizeof(want));
+	want.family = family;
+	memcpy(want.addr, addr, family == 'M' ? 6 : family == '4' ? 4 : 16);
+	/* The DEFAULT ring holds no destination's frames. */
+	for (unsigned i = 1; i < r->nrings; i++)
+		n += ring_purge(r, &r->rings[i], slot_gone, &want);
+	for (unsigned d = 0; d < RXR_DESTS; d++) {
+		struct rxr_dest *e = &r->dest[d];
+
+		if (!e->used || !same_addr(&e->key, &want))
+			continue;
+		if (is_hw(r, e->ring))
+			r->rings[e->ring].dest = RXR_NONE;
+		memset(e, 0, sizeof(*e));
+		if (r->last == d)
+			r->last = RXR_NONE;
 	}
 	return n;
 }
@@ -326,6 +548,7 @@ unsigned rxr_flush(struct rxr *r)
 
 void rxr_tick(struct rxr *r)
 {
+	pool_trim(r);
 	for (unsigned i = 0; i < RXR_DESTS; i++) {
 		struct rxr_dest *e = &r->dest[i];
 
@@ -391,22 +614,26 @@ int rxr_set_hw(struct rxr *r, unsigned nhw)
 
 /* ---- lifecycle ----------------------------------------------------------------------- */
 
-int rxr_init(struct rxr *r, unsigned nhw, uint32_t slot_size)
+int rxr_init(struct rxr *r, unsigned nhw, uint32_t frame_max)
 {
 	memset(r, 0, sizeof(*r));
-	if (nhw < 1 || nhw > RXR_HW_MAX || slot_size < 64 || slot_size > 65536)
+	if (nhw < 1 || nhw > RXR_HW_MAX || frame_max < 64 || frame_max > RXR_FRAME_MAX)
 		return -EINVAL;
-	/* Every ring full and a wire read in progress still leave slots: reading the wire
-	 * never waits for the NIC, drops happen in the rings. */
+	/* Every ring full and a wire read in progress still leave slot ids: reading the
+	 * wire never waits for the NIC, drops happen in the rings.  Their storage comes
+	 * as they are used. */
 	r->nslots = RXR_RINGS_MAX * RXR_FRAMES + RXR_READ_MAX;
-	r->slot_size = slot_size;
-	r->quantum = slot_size;
-	r->mem = malloc((size_t)r->nslots * slot_size);	/* touched as frames come */
+	r->frame_max = frame_max;
+	r->quantum = frame_max;
 	r->slots = calloc(r->nslots, sizeof(*r->slots));
-	r->free = calloc(r->nslots, sizeof(*r->free));
 	r->rings = calloc(RXR_RINGS_MAX, sizeof(*r->rings));
-	if (!r->mem || !r->slots || !r->free || !r->rings)
+	if (!r->slots || !r->rings)
 		goto free_all;
+	for (unsigned c = 0; c <= RXR_C_NONE; c++) {
+		r->stk[c] = calloc(r->nslots, sizeof(uint16_t));
+		if (!r->stk[c])
+			goto free_all;
+	}
 	for (unsigned i = 0; i < RXR_RINGS_MAX; i++) {
 		r->rings[i].q = calloc(RXR_FRAMES, sizeof(uint16_t));
 		if (!r->rings[i].q)
@@ -414,11 +641,9 @@ int rxr_init(struct rxr *r, unsigned nhw, uint32_t slot_size)
 		r->rings[i].kind = i == 0 ? RXR_DEFAULT : i < RXR_HW0 ? RXR_SOFTWARE : RXR_HARDWARE;
 		r->rings[i].dest = RXR_NONE;
 	}
-	for (unsigned i = 0; i < r->nslots; i++) {
-		r->slots[i].sp.ptr = r->mem + (size_t)i * slot_size;
-		r->free[i] = (uint16_t)(r->nslots - 1 - i);
-	}
-	r->nfree = r->nslots;
+	for (unsigned i = 0; i < r->nslots; i++)
+		r->stk[RXR_C_NONE][i] = (uint16_t)(r->nslots - 1 - i);
+	r->nstk[RXR_C_NONE] = r->nfree = r->nslots;
 	r->nhw = nhw;
 	r->nrings = RXR_HW0 + nhw;
 	r->last = RXR_NONE;
@@ -435,9 +660,11 @@ void rxr_free(struct rxr *r)
 		for (unsigned i = 0; i < RXR_RINGS_MAX; i++)
 			free(r->rings[i].q);
 	free(r->rings);
-	free(r->free);
+	for (unsigned c = 0; c <= RXR_C_NONE; c++)
+		free(r->stk[c]);
+	for (unsigned i = 0; r->slots && i < r->nslots; i++)
+		free(r->slots[i].buf);
 	free(r->slots);
-	free(r->mem);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -458,6 +685,7 @@ const char *rxr_drop_name(enum rxr_drop why)
 	static const char *const names[RXR_D_NR] = {
 		[RXR_D_FRAMES] = "ring full (frames)",
 		[RXR_D_BYTES] = "ring full (bytes)",
+		[RXR_D_GONE] = "destination gone",
 	};
 
 	return (unsigned)why < RXR_D_NR ? names[why] : "?";

@@ -27,6 +27,8 @@
  *     (hysteresis: two destinations of about equal load do not trade places every
  *     tick).  A rebinding moves the queued frames with their destination (slot indices,
  *     in order), so a destination's frames are always in one ring and never reordered;
+ *     frames queued UNTRACKED (the table was full) are adopted by the entry their key
+ *     gets later, before it can be bound, so that holds for them too;
  *   - each ring holds at most RXR_FRAMES frames and RXR_BYTES bytes; a frame that does
  *     not fit is dropped and counted on that ring, with the reason;
  *   - rxr_drain hands the rings' frames to the NIC by deficit round robin: each ring
@@ -34,8 +36,14 @@
  *     buffer the drain stops where it is and the frames wait in their rings, so a
  *     flooded destination fills (and overflows) only its own ring.
  *
- * Nothing is allocated per frame: the pool, the rings and the destination table are
- * allocated by rxr_init.  Thread-safety: one thread (the OSA's).
+ * Storage follows use (doc/rings.md, "Storage"): the slot descriptors, the rings and
+ * the destination table are allocated by rxr_init, a slot's bytes only when the pool
+ * has no free slot of the class needed.  The wire reads into READ slots of `frame_max`
+ * bytes (the wire's MTU + 18, followed when it changes: rxr_set_frame_max); a frame
+ * that fits a class of at most half that size (2 KiB, 4 KiB) is copied into one and
+ * its READ slot goes back, so a ring of small frames does not hold jumbo slots.  What
+ * stayed free through a whole tick beyond a read's worth is given back (rxr_tick).
+ * A steady flow allocates nothing.  Thread-safety: one thread (the OSA's).
  */
 
 #define RXR_HW_DEFAULT 4u		/* hardware rings when RDEVICE names none */
@@ -49,6 +57,11 @@
 #define RXR_BATCH 32u			/* frames per hand-over to the NIC */
 #define RXR_READ_MAX 32u		/* slots a wire read may hold beyond full rings */
 #define RXR_NONE 0xFFFFu
+#define RXR_FRAME_MAX 65536u		/* largest frame_max */
+/* Slot classes: two small sizes a frame is copied down to, and the READ size. */
+#define RXR_CLASSES 3u
+#define RXR_C_READ 2u
+#define RXR_C_NONE RXR_CLASSES		/* free ids with no storage */
 
 enum rxr_kind { RXR_DEFAULT = 0, RXR_HARDWARE, RXR_SOFTWARE };
 
@@ -56,6 +69,8 @@ enum rxr_kind { RXR_DEFAULT = 0, RXR_HARDWARE, RXR_SOFTWARE };
 enum rxr_drop {
 	RXR_D_FRAMES = 0,	/* the ring held RXR_FRAMES frames */
 	RXR_D_BYTES,		/* the ring held RXR_BYTES bytes */
+	RXR_D_GONE,		/* its destination went away while it waited (the address
+				 * was deregistered, the NIC reset or stopped) */
 	RXR_D_NR
 };
 
@@ -91,16 +106,23 @@ struct rxr_ring {
 
 /* One pool slot: the frame's bytes and what the classifier said of it. */
 struct rxr_slot {
+	uint8_t *buf;			/* its storage (NULL: none yet) */
+	uint32_t cap;			/* bytes at buf: a class's size */
 	struct pframe pf;		/* pf.spans = &sp */
 	struct qdio_span sp;
 	uint16_t dest;			/* RXR_NONE: default ring or untracked */
 	uint32_t wire_len;		/* bytes as read (what the ring's bounds count) */
+	struct rxr_key key;		/* an untracked frame's destination: the entry its
+					 * key gets later adopts it (order across binding) */
 };
 
 struct rxr_stats {
 	uint64_t binds;			/* a destination got a hardware ring */
 	uint64_t rebinds;		/* ...that another destination held */
 	uint64_t untracked;		/* unicast frames with no destination entry free */
+	uint64_t copied;		/* frames copied from a READ slot to a small one */
+	uint64_t nomem;			/* slot storage that could not be allocated (the
+					 * wire read waits, or the frame keeps its READ slot) */
 };
 
 /* Ring layout: 0 DEFAULT, 1..RXR_SW_RINGS SOFTWARE, then the HARDWARE rings (storage
@@ -110,13 +132,17 @@ struct rxr_stats {
 
 struct rxr {
 	unsigned nhw, nrings;		/* rings in use: RXR_HW0 + nhw */
-	uint32_t slot_size;		/* bytes per slot (the largest frame read) */
-	uint32_t quantum;		/* DRR bytes per turn (>= slot_size: a turn moves one) */
-	unsigned nslots;
-	uint8_t *mem;			/* nslots * slot_size */
+	uint32_t frame_max;		/* bytes of a READ slot (the largest frame read) */
+	uint32_t quantum;		/* DRR bytes per turn (>= frame_max: a turn moves one) */
+	unsigned nslots;		/* slot ids: every ring full plus a wire read */
 	struct rxr_slot *slots;
-	uint16_t *free;			/* stack of free slot indices */
-	unsigned nfree;
+	/* Free slot ids by class of their storage, and those with none (RXR_C_NONE):
+	 * stacks, the most recently used on top. */
+	uint16_t *stk[RXR_CLASSES + 1];
+	unsigned nstk[RXR_CLASSES + 1];
+	unsigned low[RXR_CLASSES];	/* the fewest free of a class since the last tick */
+	unsigned nfree;			/* ids not in use (all stacks) */
+	uint64_t storage;		/* bytes of slot storage allocated now */
 	struct rxr_ring *rings;
 	unsigned cur;			/* DRR: the ring whose turn it is */
 	unsigned waiting;		/* frames queued in all rings */
@@ -127,22 +153,28 @@ struct rxr {
 	struct rxr_stats st;
 };
 
-/* Rings for a NIC whose largest frame is slot_size bytes; nhw 1..RXR_HW_MAX.
- * 0, -EINVAL, -ENOMEM (nothing left allocated). */
-int rxr_init(struct rxr *r, unsigned nhw, uint32_t slot_size);
+/* Rings for a NIC whose largest frame is frame_max (64..RXR_FRAME_MAX) bytes; nhw
+ * 1..RXR_HW_MAX.  No frame storage yet.  0, -EINVAL, -ENOMEM (nothing left allocated). */
+int rxr_init(struct rxr *r, unsigned nhw, uint32_t frame_max);
+/* The wire's largest frame changed (its MTU): READ slots from now on have frame_max
+ * bytes; free ones of the old size are given back, those in use when they come back.
+ * 0 or -EINVAL. */
+int rxr_set_frame_max(struct rxr *r, uint32_t frame_max);
 void rxr_free(struct rxr *r);
 /* Change the number of hardware rings 1..RXR_HW_MAX (the frames of a destination
  * whose ring goes away move to its software ring).  0 or -EINVAL. */
 int rxr_set_hw(struct rxr *r, unsigned nhw);
 
-/* Slots for the wire to read into: up to n free ones, taken off the pool (bufs[i] is
- * slot ids[i]'s storage).  Returns how many. */
+/* Slots for the wire to read into: up to n free READ slots (frame_max bytes each),
+ * taken off the pool (bufs[i] is slot ids[i]'s storage).  Returns how many (fewer
+ * when storage cannot be allocated: counted in st.nomem). */
 unsigned rxr_take_slots(struct rxr *r, uint8_t **bufs, uint16_t *ids, unsigned n);
 /* A slot not queued after all (nothing read, or the classifier dropped the frame). */
 void rxr_put_slot(struct rxr *r, uint16_t id);
 static inline struct rxr_slot *rxr_slot(struct rxr *r, uint16_t id) { return &r->slots[id]; }
-/* Queue slot id (its pf filled in) for key (NULL: the DEFAULT ring).  true if queued;
- * false: dropped and counted on its ring (the slot is back in the pool). */
+/* Queue slot id (its pf filled in, one span inside the wire_len bytes read) for key
+ * (NULL: the DEFAULT ring); a small frame may move to a smaller slot first.  true if
+ * queued; false: dropped and counted on its ring (the slot is back in the pool). */
 bool rxr_queue(struct rxr *r, uint16_t id, const struct rxr_key *key, uint32_t wire_len);
 
 /* Hand up to max queued frames over by deficit round robin.  put() takes frames in
@@ -151,9 +183,16 @@ bool rxr_queue(struct rxr *r, uint16_t id, const struct rxr_key *key, uint32_t w
  * consumed. */
 typedef unsigned (*rxr_put_fn)(void *ctx, const struct pframe *f, unsigned n, bool *full);
 unsigned rxr_drain(struct rxr *r, unsigned max, rxr_put_fn put, void *ctx);
-/* Drop every queued frame (the NIC went away); returns how many. */
+/* Drop every queued frame (the NIC was reset or stopped), counted RXR_D_GONE on
+ * its ring; returns how many. */
 unsigned rxr_flush(struct rxr *r);
-/* Loads and binding; called once per timer period. */
+/* The address (family 'M' addr[0..5], '4' addr[0..3], '6' addr[0..15]) is no longer
+ * a destination: its queued frames (any VLAN, untracked ones too) are dropped, counted
+ * RXR_D_GONE on their ring, and its entries freed (a hardware ring it held is free for
+ * the next tick).  Frames that wait for an address must not reach whoever registers
+ * it next.  Returns the frames dropped. */
+unsigned rxr_forget(struct rxr *r, uint8_t family, const uint8_t *addr);
+/* Loads and binding, and free storage given back; called once per timer period. */
 void rxr_tick(struct rxr *r);
 
 const char *rxr_kind_name(enum rxr_kind k);

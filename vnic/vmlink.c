@@ -1191,7 +1191,10 @@ bool vml_arm(struct vmlink *l)
 {
 	if (!l->ring_on)
 		return false;
-	return shr_arm(&l->ring);
+	if (shr_arm(&l->ring))
+		return true;
+	adapt_sleep(&l->rxa);	/* armed: it sleeps until the doorbell */
+	return false;
 }
 
 void vml_ring_note(struct vmlink *l, unsigned taken, bool woken)
@@ -1218,9 +1221,9 @@ int64_t vml_ring_wait_ns(struct vmlink *l)
 	return vml_arm(l) ? 0 : -1;
 }
 
-void vml_poll_policy(struct vmlink *l, enum adapt_policy p)
+void vml_poll_policy(struct vmlink *l, enum adapt_policy p, const struct adapt_cfg *cfg)
 {
-	adapt_init(&l->rxa, p, NULL);
+	adapt_init(&l->rxa, p, cfg);
 }
 
 /* VM side: CP offers a ring.  Take it unless told to keep to the socket; answer. */

@@ -331,10 +331,11 @@ bool vml_arm(struct vmlink *l);
  *     doorbell, vml_arm); > 0: a nap of at most that many ns, doorbell unarmed (it
  *     polls, the last look found nothing: adapt_nap); -1: armed, sleep until the
  *     doorbell (or anything else) wakes it.
- * vml_poll_policy: adaptive (default), interrupt-only or poll-only (measurement). */
+ * vml_poll_policy: adaptive (default), interrupt-only or poll-only (measurement), with
+ *   the thresholds cfg (NULL: lib/adapt.h's defaults; tests choose their own). */
 void vml_ring_note(struct vmlink *l, unsigned taken, bool woken);
 int64_t vml_ring_wait_ns(struct vmlink *l);
-void vml_poll_policy(struct vmlink *l, enum adapt_policy p);
+void vml_poll_policy(struct vmlink *l, enum adapt_policy p, const struct adapt_cfg *cfg);
 /* The descriptor to wait on besides l->fd (-1 without a ring). */
 int vml_bell_fd(const struct vmlink *l);
 /* CP side, after LOGON: offer a ring (VML_RING).  0, or -errno (then the socket it is). */

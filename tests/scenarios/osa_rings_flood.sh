@@ -125,21 +125,47 @@ MAC1=$(ip -n "$NS" neigh show 10.8.0.1 | sed -n 's/.*lladdr \([0-9a-f:]*\).*/\1/
 MAC3=$(ip -n "$NS" neigh show 10.8.0.3 | sed -n 's/.*lladdr \([0-9a-f:]*\).*/\1/p')
 echo "LINUX01 $MAC1  LINUX03 $MAC3"
 
+# dest_frames MAC: QUERY OSA DETAILS into $OUT, and in $FRAMES the frames queued ever
+# for that destination (empty if it has none).
+dest_frames() {
+	cp_ query osa details
+	FRAMES=$(sed -n "s/^ *[0-9A-F]* DEST $1 VLAN .* FRAMES \([0-9]*\) BYTES.*/\1/p" <<<"$OUT" |
+		head -n 1)
+}
+# flood_arrives: LINUX01's ring has taken 1000 frames more than before the flood.
+flood_arrives() {
+	dest_frames "${MAC1^^}"
+	[ -n "$FRAMES" ] && [ "$FRAMES" -ge $((FRAMES_BEFORE + 1000)) ]
+}
+# osa_settled: nothing waits in any receive ring and LINUX01's count stopped moving
+# since the last look (the flood's tail has been read from the TAP and handed on).
+osa_settled() {
+	local was=$LAST_FRAMES
+	dest_frames "${MAC1^^}"
+	LAST_FRAMES=$FRAMES
+	! grep -E " RING [0-9]+ .* QUEUED [1-9]" <<<"$OUT" >/dev/null && [ "$FRAMES" = "$was" ]
+}
+
 # Baseline in the same run: the ping series without a flood.
 base=$(hostping 10.8.0.3 "$PINGS" 0.02)
 echo "no flood:   $base"
+dest_frames "${MAC1^^}"
+FRAMES_BEFORE=${FRAMES:-0}
 
 # The flood: AF_PACKET rings in the namespace, as fast as they go, to LINUX01's MAC.
 ip netns exec "$NS" "$BIN/cpnet-pktgen" gen --if "$VN" --dst "$MAC1" --size 128 \
 	--batch 256 --rate "$FLOOD_FPS" --seconds "$FLOOD_SECS" >"$TMP/gen.out" 2>&1 &
 GEN_PID=$!
-sleep 0.5
+# The pings start once the flood is seen arriving in LINUX01's ring (bounded wait).
+poll 10 flood_arrives || fail "the flood did not reach LINUX01's ring within 10 s"
 during=$(hostping 10.8.0.3 "$PINGS" 0.07)
 echo "with flood: $during"
 wait "$GEN_PID"
 GEN_PID=
 cat "$TMP/gen.out"
-sleep 0.3
+# The counters are read once cpnetd has read and handed on the flood's tail.
+LAST_FRAMES=
+poll 20 osa_settled || fail "the OSA's receive rings did not settle within 20 s"
 # Frames the kernel could not queue on the TAP for cpnetd (lost before classification).
 kdrop=$(ip -s link show "$TC" | awk '/TX:/ { getline; print $4 }')
 cp_ query vswitch vswl2 details

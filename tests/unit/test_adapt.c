@@ -169,3 +169,44 @@ TEST(adapt_naps_only_after_an_empty_poll_and_only_when_adaptive)
 	CHECK_EQ(adapt_nap(&b), 0);
 	CHECK_EQ(b.naps, 0);
 }
+
+/* A consumer that looks at its source before its doorbell (the CPNIC's reader: its own
+ * poll wakes on the doorbell, then vml_poll looks at the ring, then finds the doorbell
+ * rung) finds the doorbell's work already taken: that wake-up was not for nothing.  But
+ * work taken before it went to sleep does not excuse a wake-up that finds nothing. */
+TEST(adapt_wakeup_whose_work_an_earlier_look_took_is_not_for_nothing)
+{
+	struct adapt a;
+	uint64_t now = 1000 * US;
+
+	adapt_init(&a, ADAPT_ADAPTIVE, &cfg);
+	for (int i = 0; i < 3; i++) {
+		adapt_sleep(&a);
+		CHECK_EQ(adapt_polling(&a), false);
+		adapt_look(&a, 4, false, now += 10 * US);	/* the ring, emptied */
+		adapt_look(&a, 0, true, now += 1 * US);		/* then the doorbell */
+	}
+	CHECK(adapt_polling(&a));
+	CHECK_EQ(a.interrupts, 3);
+	CHECK_EQ(a.switches, 1);
+	/* Work before the sleep, then a wake-up for nothing: the series starts again. */
+	adapt_init(&a, ADAPT_ADAPTIVE, &cfg);
+	adapt_sleep(&a);
+	adapt_look(&a, 4, false, now += 10 * US);
+	adapt_look(&a, 0, true, now += 1 * US);
+	adapt_look(&a, 4, false, now += 10 * US);
+	adapt_sleep(&a);
+	adapt_look(&a, 0, true, now += 10 * US);		/* nothing came */
+	adapt_sleep(&a);
+	adapt_look(&a, 4, false, now += 10 * US);
+	adapt_look(&a, 0, true, now += 1 * US);
+	CHECK(!adapt_polling(&a));				/* 1 in the series, not 3 */
+	/* One wake-up excuses one empty look after it, not the next wake-up. */
+	adapt_look(&a, 0, true, now += 10 * US);
+	adapt_sleep(&a);
+	adapt_look(&a, 4, false, now += 10 * US);
+	adapt_look(&a, 0, true, now += 1 * US);
+	adapt_sleep(&a);
+	adapt_look(&a, 4, false, now += 10 * US);
+	CHECK(!adapt_polling(&a));				/* 2 after the reset */
+}

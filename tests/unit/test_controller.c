@@ -850,9 +850,12 @@ TEST(controller_query_osa_details_shows_receive_rings)
 	CHECK(o.buf && strstr(o.buf, "OSA  0A00 ATTACHED TO DTCVSW1 ") != NULL);
 	CHECK(o.buf && strstr(o.buf, "     0A02 RX RINGS: HARDWARE 2 SOFTWARE 4 QUANTUM 1536 BINDS 1 "
 			      "REBINDS 0 UNTRACKED 0") != NULL);
+	CHECK(o.buf && strstr(o.buf, "     0A02 RX STORAGE: ") != NULL);
+	CHECK(o.buf && strstr(o.buf, " FRAME 1536 COPIED 0 NO STORAGE 0") != NULL);
 	CHECK(o.buf && strstr(o.buf, "     0A02 RING 00 DEFAULT  BOUND BROADCAST/MULTICAST") != NULL);
 	CHECK(o.buf && strstr(o.buf, "     0A02 RING 05 HARDWARE BOUND 10.9.0.1 VLAN 0") != NULL);
 	CHECK(o.buf && strstr(o.buf, "     0A02 RING 06 HARDWARE BOUND NONE") != NULL);
+	CHECK(o.buf && strstr(o.buf, " QUEUED 0 DROPS 0 (FRAMES 0 BYTES 0 GONE 0)") != NULL);
 	CHECK(o.buf && strstr(o.buf, "     0A02 RING 07") == NULL);	/* only 2 in use */
 	CHECK(o.buf && strstr(o.buf, "     0A02 DEST 10.9.0.1 VLAN 0 RING 05 LOAD ") != NULL);
 	CHECK(o.buf && strstr(o.buf, " FRAMES 3 BYTES 174 DROPS 0") != NULL);

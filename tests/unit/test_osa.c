@@ -1788,3 +1788,110 @@ TEST(osa_rings_l3_ipv6_and_ipv4_are_destinations_of_their_own)
 	rig_down(r);
 	free(r);
 }
+
+/* Frames that wait in the receive rings for an address belong to whoever had it then:
+ * when the address is deregistered (the guest behind it uncoupled: DELIP) they are
+ * dropped, counted "destination gone", and a guest that registers it next gets none of
+ * them; a NIC reset (its driver gone) drops everything that waits. */
+TEST(osa_rings_frames_of_a_deregistered_address_or_a_reset_nic_are_dropped)
+{
+	static const uint8_t b_ip[4] = { 10, 9, 0, 5 };
+	static uint8_t pay[1400];
+	struct rig *r = calloc(1, sizeof(*r));
+	struct flood_rx *c = calloc(1, sizeof(*c));
+	uint8_t fa[1500], fb[128];
+	const struct rxr *x;
+	uint32_t la, lb;
+	unsigned b_before, waiting_b = 0;
+	uint64_t gone = 0;
+
+	REQUIRE(r && c);
+	REQUIRE(rig_up(t, r, 3) == 0);
+	x = &r->o.rx;
+	c->layer = 3;
+	memcpy(c->b_ip, b_ip, 4);
+	c->b_order_ok = true;
+	r->i->drv.cfg.rx = flood_count;
+	r->i->drv.cfg.rx_ctx = c;
+	REQUIRE(guest_if_add_ip4(r->i, b_ip, 24) == 0);
+	la = mk_echo4(fa, osa_mac, far_mac, far_ip, g_ip, 8, 1, 0, pay, sizeof(pay) - 28, 0);
+	/* A fills the guest's input buffers (it does not poll), then B's frames wait. */
+	for (unsigned k = 0; k < 400 && !x->waiting; k++) {
+		for (unsigned j = 0; j < 31; j++)
+			CHECK_EQ(wire_mem_inject(&r->o.wire, fa, la), 0);
+		osa_poll(&r->o, 64);
+	}
+	REQUIRE(x->waiting > 0);
+	for (uint16_t n = 0; n < 20; n++) {
+		lb = mk_echo4(fb, osa_mac, far_mac, far_ip, b_ip, 8, 2, n, pay, 16, 0);
+		CHECK_EQ(wire_mem_inject(&r->o.wire, fb, lb), 0);
+	}
+	osa_poll(&r->o, 64);
+	for (unsigned d = 0; d < RXR_DESTS; d++)
+		if (x->dest[d].used && !memcmp(x->dest[d].key.addr, b_ip, 4))
+			waiting_b = x->dest[d].queued;
+	CHECK_EQ(waiting_b, 20);
+	/* B's guest goes (its IP deregistered), another registers the same IP. */
+	REQUIRE(qdrv_delip(&r->i->drv, false, b_ip, 24) == 0);
+	b_before = c->b;
+	CHECK_EQ(r->o.st.rx_drop[OSA_D_GONE] + b_before, 20);
+	CHECK(r->o.st.rx_drop[OSA_D_GONE] > 0);
+	for (unsigned i = 0; i < x->nrings; i++)
+		gone += x->rings[i].drops[RXR_D_GONE];
+	CHECK_EQ(gone, r->o.st.rx_drop[OSA_D_GONE]);
+	CHECK_STR(osa_drop_name(OSA_D_GONE), "destination gone");
+	REQUIRE(guest_if_add_ip4(r->i, b_ip, 24) == 0);
+	for (unsigned k = 0; k < 40 && x->waiting; k++) {
+		qdrv_poll(&r->i->drv);
+		osa_poll(&r->o, 64);
+	}
+	CHECK_EQ(x->waiting, 0);
+	for (unsigned k = 0; k < 3; k++) {	/* the guest reads what its buffers hold */
+		qdrv_poll(&r->i->drv);
+		osa_poll(&r->o, 64);
+	}
+	CHECK_EQ(c->a + c->b, r->o.st.rx_delivered);
+	CHECK_EQ(c->b, b_before);		/* none of the old B frames reached the new B */
+	/* Frames wait again; the OSA's NIC is reset: they go, counted the same way. */
+	for (unsigned k = 0; k < 400 && !x->waiting; k++) {
+		for (unsigned j = 0; j < 31; j++)
+			CHECK_EQ(wire_mem_inject(&r->o.wire, fa, la), 0);
+		osa_poll(&r->o, 64);
+	}
+	REQUIRE(x->waiting > 0);
+	gone = r->o.st.rx_drop[OSA_D_GONE] + x->waiting;
+	nic_reset(osa_nic(&r->o));
+	CHECK_EQ(x->waiting, 0);
+	CHECK_EQ(r->o.st.rx_drop[OSA_D_GONE], gone);
+	CHECK_EQ(x->nfree, x->nslots);
+	rig_down(r);
+	free(c);
+	free(r);
+}
+
+/* The wire's MTU is raised after the OSA opened it: within a timer period the OSA
+ * follows (outbound checks, receive slots), so larger frames are read and delivered
+ * instead of being lost as too big. */
+TEST(osa_rings_follow_a_raised_wire_mtu)
+{
+	struct rig *r = calloc(1, sizeof(*r));
+	static uint8_t pay[4000], f[4100];
+	uint32_t len;
+	uint64_t before;
+
+	REQUIRE(r);
+	REQUIRE(rig_up(t, r, 3) == 0);
+	len = mk_echo4(f, osa_mac, far_mac, far_ip, g_ip, 8, 1, 1, pay, 3000, 0);
+	inject(r, f, len);
+	CHECK_EQ(r->o.st.rx_drop[OSA_D_TOOBIG], 1);	/* 3046 bytes on a 1500 wire */
+	wire_mem_set_mtu(&r->o.wire, 9000);
+	r->now += OSA_TIMER_MS;
+	before = r->o.st.rx_delivered;
+	inject(r, f, len);
+	CHECK_EQ(r->o.mtu, 9000);
+	CHECK_EQ(r->o.rx.frame_max, 9024);
+	CHECK_EQ(r->o.st.rx_drop[OSA_D_TOOBIG], 1);
+	CHECK_EQ(r->o.st.rx_delivered, before + 1);
+	rig_down(r);
+	free(r);
+}

@@ -206,3 +206,200 @@ TEST(rxring_init_rejects_bad_arguments)
 	CHECK_EQ(rxr_init(&r, 4, 1536), 0);
 	rxr_free(&r);
 }
+
+/* Drain everything; count X's (key 200) frames and how many came in order 0, 1, 2... */
+static void drain_x(struct rxr *r, struct sink *s, unsigned *nx, unsigned *seen)
+{
+	s->room = 4096;
+	s->n = 0;
+	rxr_drain(r, UINT32_MAX, sink_put, s);
+	for (unsigned k = 0; k < s->n; k++) {
+		if (s->who[k] != 200)
+			continue;
+		(*nx)++;
+		if (s->nr[k] == *seen)
+			(*seen)++;
+	}
+}
+
+/* A destination's frames reach the NIC in the order they came, whatever ring they
+ * waited in: here frames of X queued while the destination table was full (so on a
+ * software ring, UNTRACKED), then X gets an entry and at once a free hardware ring,
+ * then more frames.  The drain hands over a quantum per ring and turn, so frames left
+ * behind on the software ring would come after newer ones from the hardware ring.
+ * Then X loses its ring (RINGS 1) and wins one back by load, frames waiting each time. */
+TEST(rxring_frames_keep_their_order_when_the_destination_is_bound_later)
+{
+	struct rxr *r = calloc(1, sizeof(*r));
+	struct sink *s = calloc(1, sizeof(*s));
+	struct rxr_key x = ip_key(200);
+	unsigned nx = 0, seen = 0;
+	uint16_t nr = 0;
+
+	REQUIRE(r && s);
+	REQUIRE(rxr_init(r, 1, 1536) == 0);
+	r->seed = 12345;		/* a fixed hash: the same rings every run */
+	/* 64 destinations with a frame each: the table is full, nothing evictable. */
+	for (unsigned k = 0; k < RXR_DESTS; k++) {
+		struct rxr_key kk = ip_key((uint8_t)(k + 1));
+
+		CHECK(put_one(r, &kk, 100, 0));
+	}
+	for (unsigned g = 1; g < RXR_HW0; g++)
+		REQUIRE(r->rings[g].n > 0);	/* every software ring starts with another's */
+	/* 40 frames of X: no entry for it, they wait on its software ring. */
+	for (unsigned k = 0; k < 40; k++)
+		CHECK(put_one(r, &x, 100, nr++));
+	CHECK_EQ(r->st.untracked, 40);
+	CHECK_EQ(ring_of(r, &x), -1);
+	/* One frame goes to the NIC (another destination's: every software ring has one
+	 * ahead of X's), so its entry may be reused; a second hardware ring is free. */
+	s->room = 1;
+	CHECK_EQ(rxr_drain(r, UINT32_MAX, sink_put, s), 1);
+	CHECK(s->who[0] != 200);
+	CHECK_EQ(rxr_set_hw(r, 2), 0);
+	/* X's next frames: it gets an entry and the free hardware ring at once. */
+	for (unsigned k = 0; k < 40; k++)
+		CHECK(put_one(r, &x, 100, nr++));
+	CHECK_EQ(ring_of(r, &x), (int)RXR_HW0 + 1);
+	drain_x(r, s, &nx, &seen);
+	CHECK_EQ(r->waiting, 0);
+	CHECK_EQ(nx, nr);
+	CHECK_EQ(seen, nr);		/* 0, 1, 2, ... with no gap or step back */
+	/* X gives its ring back while frames wait in it (RINGS 1), more come on the
+	 * software ring, and by load it takes the remaining hardware ring. */
+	for (unsigned k = 0; k < 10; k++)
+		CHECK(put_one(r, &x, 100, nr++));
+	CHECK_EQ(rxr_set_hw(r, 1), 0);
+	CHECK(ring_of(r, &x) < (int)RXR_HW0);
+	for (unsigned k = 0; k < 60; k++)
+		CHECK(put_one(r, &x, 100, nr++));
+	rxr_tick(r);
+	CHECK_EQ(ring_of(r, &x), (int)RXR_HW0);
+	for (unsigned k = 0; k < 10; k++)
+		CHECK(put_one(r, &x, 100, nr++));
+	drain_x(r, s, &nx, &seen);
+	CHECK_EQ(r->waiting, 0);
+	CHECK_EQ(nx, nr);
+	CHECK_EQ(seen, nr);
+	rxr_free(r);
+	free(r);
+	free(s);
+}
+
+/* An address that is deregistered takes its waiting frames with it (every VLAN, its
+ * hardware ring freed), counted as "destination gone"; the others' stay, in order.
+ * rxr_flush (the NIC reset or stopped) counts the same way. */
+TEST(rxring_forget_drops_that_address_only_and_frees_its_ring)
+{
+	struct rxr *r = calloc(1, sizeof(*r));
+	struct sink *s = calloc(1, sizeof(*s));
+	struct rxr_key a = ip_key(1), a5 = ip_key(1), b = ip_key(2);
+	unsigned nb = 0;
+
+	REQUIRE(r && s);
+	REQUIRE(rxr_init(r, 1, 1536) == 0);
+	a5.vlan = 5;
+	for (unsigned k = 0; k < 10; k++) {
+		CHECK(put_one(r, &a, 100, (uint16_t)k));
+		CHECK(put_one(r, &a5, 100, (uint16_t)k));
+		CHECK(put_one(r, &b, 100, (uint16_t)k));
+	}
+	CHECK(put_one(r, NULL, 60, 0));
+	CHECK_EQ(ring_of(r, &a), (int)RXR_HW0);
+	CHECK_EQ(rxr_forget(r, '4', a.addr), 20);
+	CHECK_EQ(ring_of(r, &a), -1);
+	CHECK_EQ(ring_of(r, &a5), -1);
+	CHECK_EQ(r->rings[RXR_HW0].dest, RXR_NONE);	/* free for the next busiest */
+	CHECK_EQ(r->rings[RXR_HW0].drops[RXR_D_GONE], 10);
+	CHECK_EQ(r->rings[ring_of(r, &b)].n, 10);
+	CHECK_EQ(r->waiting, 11);
+	CHECK_STR(rxr_drop_name(RXR_D_GONE), "destination gone");
+	/* B's and the DEFAULT ring's frames are all there, B's in order. */
+	s->room = 100;
+	CHECK_EQ(rxr_drain(r, UINT32_MAX, sink_put, s), 11);
+	for (unsigned k = 0; k < s->n; k++) {
+		CHECK(s->who[k] != 1);
+		if (s->who[k] == 2)
+			CHECK_EQ(s->nr[k], nb++);
+	}
+	CHECK_EQ(nb, 10);
+	/* A comes back: a new entry, no old frame. */
+	CHECK(put_one(r, &a, 100, 99));
+	CHECK_EQ(r->waiting, 1);
+	rxr_tick(r);
+	CHECK(ring_of(r, &a) >= 0);
+	CHECK_EQ(rxr_flush(r), 1);
+	CHECK_EQ(r->rings[RXR_HW0].drops[RXR_D_GONE], 11);	/* A took the free ring */
+	CHECK_EQ(r->waiting, 0);
+	CHECK_EQ(r->nfree, r->nslots);
+	rxr_free(r);
+	free(r);
+	free(s);
+}
+
+/* Slot storage follows use: nothing before the first frame; at a jumbo frame size small
+ * frames sit in 2 KiB slots, not in READ slots; what stayed free through a tick goes
+ * back; a new frame size (the MTU changed) gives READ slots of that size, and those
+ * of the old size go when they come back. */
+TEST(rxring_storage_follows_use_and_the_frame_size)
+{
+	struct rxr *r = calloc(1, sizeof(*r));
+	struct sink *s = calloc(1, sizeof(*s));
+	struct rxr_key a = ip_key(1), b = ip_key(2);
+	unsigned ok = 0;
+	uint8_t *buf;
+	uint16_t id;
+
+	REQUIRE(r && s);
+	REQUIRE(rxr_init(r, 2, 9024) == 0);
+	CHECK_EQ(r->storage, 0);		/* was nslots x 9024: 97 MB */
+	CHECK_EQ(r->nfree, r->nslots);
+	/* 512 small frames: 512 slots of 2 KiB and the one READ slot they came through. */
+	for (unsigned k = 0; k < RXR_FRAMES; k++)
+		ok += put_one(r, &a, 100, (uint16_t)k);
+	CHECK_EQ(ok, RXR_FRAMES);
+	CHECK_EQ(r->st.copied, RXR_FRAMES);
+	CHECK_EQ(r->storage, RXR_FRAMES * 2048u + 9024u);
+	/* Jumbo frames keep their READ slot, up to the ring's byte bound. */
+	ok = 0;
+	for (unsigned k = 0; k < RXR_BYTES / 9000 + 5; k++)
+		ok += put_one(r, &b, 9000, (uint16_t)k);
+	CHECK_EQ(ok, RXR_BYTES / 9000);
+	CHECK_EQ(r->storage, RXR_FRAMES * 2048u + (RXR_BYTES / 9000 + 1) * 9024u);
+	/* Everything delivered, in order, from the slots it was copied to. */
+	s->room = 4096;
+	CHECK_EQ(rxr_drain(r, UINT32_MAX, sink_put, s), RXR_FRAMES + RXR_BYTES / 9000);
+	for (unsigned k = 0, na = 0; k < s->n; k++)
+		if (s->who[k] == 1)
+			CHECK_EQ(s->nr[k], na++);
+	/* Idle for two ticks: a wire read's worth of READ slots is kept, nothing else. */
+	rxr_tick(r);
+	rxr_tick(r);
+	CHECK(r->storage <= RXR_READ_MAX * 9024u);
+	CHECK_EQ(r->nfree, r->nslots);
+	/* The MTU goes down: READ slots are small, no copy. */
+	CHECK_EQ(rxr_set_frame_max(r, 1536), 0);
+	CHECK_EQ(r->storage, 0);
+	CHECK_EQ(r->quantum, 1536);
+	REQUIRE(rxr_take_slots(r, &buf, &id, 1) == 1);
+	CHECK_EQ(rxr_slot(r, id)->cap, 1536);
+	rxr_put_slot(r, id);
+	CHECK(put_one(r, &a, 1500, 0));
+	CHECK_EQ(r->storage, 1536);
+	/* ... and up again while that frame waits: its slot goes when it comes back. */
+	CHECK_EQ(rxr_set_frame_max(r, 9216), 0);
+	CHECK_EQ(r->storage, 1536);
+	REQUIRE(rxr_take_slots(r, &buf, &id, 1) == 1);
+	CHECK_EQ(rxr_slot(r, id)->cap, 9216);
+	rxr_put_slot(r, id);
+	s->room = 4096;
+	s->n = 0;
+	CHECK_EQ(rxr_drain(r, UINT32_MAX, sink_put, s), 1);
+	CHECK_EQ(r->storage, 9216);
+	CHECK_EQ(rxr_set_frame_max(r, 63), -EINVAL);
+	CHECK_EQ(rxr_set_frame_max(r, RXR_FRAME_MAX + 1), -EINVAL);
+	rxr_free(r);
+	free(r);
+	free(s);
+}
