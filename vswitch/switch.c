@@ -136,39 +136,60 @@ static void conn_caps(struct lanbk *lan, struct lan_conn *c)
 	shaper_set(&c->cap[LAN_CAP_RX], rate, now);
 }
 
+/* The entry of a port number, made (in port number order: QUERY lists them so) when
+ * `make`; NULL if there is none (or no storage: -ENOMEM in *err). */
+static struct lan_pcap *pcap_get(struct lanbk *lan, unsigned portnum, bool make, int *err)
+{
+	struct lan_pcap *pc = pcap_find(lan, portnum);
+	unsigned at = 0;
+
+	if (pc || !make)
+		return pc;
+	if (lan->npcaps == lan->pcaps_cap) {
+		unsigned nc = lan->pcaps_cap ? lan->pcaps_cap * 2 : 8;
+		struct lan_pcap *np = realloc(lan->pcaps, nc * sizeof(*np));
+
+		if (!np) {
+			*err = -ENOMEM;
+			return NULL;
+		}
+		lan->pcaps = np;
+		lan->pcaps_cap = nc;
+	}
+	while (at < lan->npcaps && lan->pcaps[at].portnum < portnum)
+		at++;
+	memmove(&lan->pcaps[at + 1], &lan->pcaps[at], (lan->npcaps - at) * sizeof(*lan->pcaps));
+	memset(&lan->pcaps[at], 0, sizeof(lan->pcaps[at]));
+	lan->pcaps[at].portnum = (uint16_t)portnum;
+	lan->npcaps++;
+	return &lan->pcaps[at];
+}
+
+/* An entry with neither a cap nor a user goes. */
+static void pcap_tidy(struct lanbk *lan, struct lan_pcap *pc)
+{
+	unsigned at = (unsigned)(pc - lan->pcaps);
+
+	if (pc->rate || pc->user[0])
+		return;
+	memmove(pc, pc + 1, (lan->npcaps - at - 1) * sizeof(*pc));
+	lan->npcaps--;
+}
+
 int lan_set_portnum_cap(struct lanbk *lan, unsigned portnum, uint64_t rate)
 {
 	struct lan_pcap *pc;
-	unsigned at = 0;
+	int err = 0;
 
 	if (!portnum || portnum > LAN_PORTNUM_MAX ||
 	    (rate && (rate < SHAPER_RATE_MIN || rate > SHAPER_RATE_MAX)))
 		return -EINVAL;
-	pc = pcap_find(lan, portnum);
-	if (pc && !rate) {
-		/* Kept in port number order (QUERY lists them so). */
-		at = (unsigned)(pc - lan->pcaps);
-		memmove(pc, pc + 1, (lan->npcaps - at - 1) * sizeof(*pc));
-		lan->npcaps--;
-	} else if (pc) {
+	pc = pcap_get(lan, portnum, rate != 0, &err);
+	if (err)
+		return err;
+	if (pc) {
 		pc->rate = rate;
-	} else if (rate) {
-		if (lan->npcaps == lan->pcaps_cap) {
-			unsigned nc = lan->pcaps_cap ? lan->pcaps_cap * 2 : 8;
-			struct lan_pcap *np = realloc(lan->pcaps, nc * sizeof(*np));
-
-			if (!np)
-				return -ENOMEM;
-			lan->pcaps = np;
-			lan->pcaps_cap = nc;
-		}
-		while (at < lan->npcaps && lan->pcaps[at].portnum < portnum)
-			at++;
-		memmove(&lan->pcaps[at + 1], &lan->pcaps[at],
-			(lan->npcaps - at) * sizeof(*lan->pcaps));
-		lan->pcaps[at].portnum = (uint16_t)portnum;
-		lan->pcaps[at].rate = rate;
-		lan->npcaps++;
+		pcap_tidy(lan, pc);
 	}
 	for (unsigned i = 0; i < lan->nlive; i++) {
 		struct lan_conn *c = lan_conn_at(lan, lan->live[i]);
@@ -177,6 +198,48 @@ int lan_set_portnum_cap(struct lanbk *lan, unsigned portnum, uint64_t rate)
 			conn_caps(lan, c);
 	}
 	return 0;
+}
+
+/* The connection that has port number `portnum` now, or NULL. */
+static struct lan_conn *conn_with_portnum(struct lanbk *lan, unsigned portnum)
+{
+	for (unsigned i = 0; i < lan->nlive; i++) {
+		struct lan_conn *c = lan_conn_at(lan, lan->live[i]);
+
+		if (!c->uplink && c->portnum == portnum)
+			return c;
+	}
+	return NULL;
+}
+
+int lan_set_portnum_user(struct lanbk *lan, unsigned portnum, const char *user)
+{
+	char u[LAN_NAME_MAX + 1] = "";
+	struct lan_conn *c;
+	struct lan_pcap *pc;
+	int err = 0;
+
+	if (!portnum || portnum > LAN_PORTNUM_MAX || (user && lan_name_canon(user, u)))
+		return -EINVAL;
+	/* A port another user holds now keeps its number: refused, not taken away. */
+	c = conn_with_portnum(lan, portnum);
+	if (c && u[0] && strcmp(c->owner, u))
+		return -EADDRINUSE;
+	pc = pcap_get(lan, portnum, u[0] != 0, &err);
+	if (err)
+		return err;
+	if (pc) {
+		memcpy(pc->user, u, sizeof(pc->user));
+		pcap_tidy(lan, pc);
+	}
+	return 0;
+}
+
+const char *lan_portnum_user(const struct lanbk *lan, unsigned portnum)
+{
+	const struct lan_pcap *pc = pcap_find(lan, portnum);
+
+	return pc && pc->user[0] ? pc->user : NULL;
 }
 
 int lan_set_own_cap(struct lanbk *lan, struct port *port, uint64_t rate)
@@ -250,6 +313,27 @@ static void live_del(struct lanbk *lan, struct lan_conn *c)
 		}
 }
 
+/* The number COUPLE without PORTNUMBER gets: the lowest free one defined for this
+ * user (SET VSWITCH ... PORTNUMBER n USERID), else the lowest free one defined for
+ * nobody.  -EUSERS when none is left. */
+static int auto_portnum(const struct lanbk *lan, const uint8_t *used, const char *owner)
+{
+	unsigned any = 0;
+
+	for (unsigned pn = 1; pn <= LAN_PORTNUM_MAX; pn++) {
+		const char *u;
+
+		if (used[pn / 8] & (1u << (pn % 8)))
+			continue;
+		u = lan_portnum_user(lan, pn);
+		if (u && !strcmp(u, owner))
+			return (int)pn;
+		if (!u && !any)
+			any = pn;
+	}
+	return any ? (int)any : -EUSERS;
+}
+
 int lan_attach_port(struct lanbk *lan, struct port *port, const char *owner, uint16_t vdev,
 		    unsigned portnum, const uint8_t *mac)
 {
@@ -276,11 +360,14 @@ int lan_attach_port(struct lanbk *lan, struct port *port, const char *owner, uin
 		used[pn / 8] |= (uint8_t)(1u << (pn % 8));
 	}
 	if (portnum == LAN_PORTNUM_AUTO) {
-		for (portnum = 1; portnum <= LAN_PORTNUM_MAX; portnum++)
-			if (!(used[portnum / 8] & (1u << (portnum % 8))))
-				break;
+		rc = auto_portnum(lan, used, o);
+		if (rc < 0)
+			return rc;
+		portnum = (unsigned)rc;
 	} else if (used[portnum / 8] & (1u << (portnum % 8))) {
 		return -EADDRINUSE;
+	} else if (lan_portnum_user(lan, portnum) && strcmp(lan_portnum_user(lan, portnum), o)) {
+		return -EPERM;
 	}
 	c = free_slot(lan);
 	if (!c)
