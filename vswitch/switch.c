@@ -1053,6 +1053,37 @@ static unsigned span_slice(const struct qdio_span *in, unsigned nin, uint32_t of
 	return n;
 }
 
+/* Frame f, whose inline tag is `tagged` (with `tci`), as a receiver must get it with
+ * VLAN vid: tagged (tag_out) or not.  0 when f is as it must be (o is f); else the
+ * spans around a removed or inserted 802.1Q tag (written to t), in sp (room for
+ * f->nspans + 13), and their count.  The one place tags are put on and taken off. */
+static unsigned retag(const struct pframe *f, bool tagged, uint16_t tci, bool tag_out,
+		      uint16_t vid, uint8_t t[4], struct qdio_span *sp, struct pframe *o)
+{
+	uint32_t rest_off = tagged ? 16 : 12;
+	unsigned n;
+
+	if (tagged == tag_out && (!tag_out || (tci & 0x0FFF) == vid))
+		return 0;
+	n = span_slice(f->spans, f->nspans, 0, 12, sp);
+	if (tag_out) {
+		uint16_t tc = (uint16_t)((tagged ? tci & 0xF000 : 0) | vid);
+
+		t[0] = ETH_P_8021Q >> 8;
+		t[1] = ETH_P_8021Q & 0xFF;
+		t[2] = (uint8_t)(tc >> 8);
+		t[3] = (uint8_t)tc;
+		sp[n].ptr = t;
+		sp[n].len = 4;
+		n++;
+	}
+	o->len = f->len - rest_off + 12 + (tag_out ? 4 : 0);
+	n += span_slice(f->spans, f->nspans, rest_off, f->len - rest_off, sp + n);
+	o->spans = sp;
+	o->nspans = (uint8_t)n;
+	return n;
+}
+
 /* The frame as `q` must see it: the same spans, or (layer 2, VLAN aware) the spans
  * around a removed or inserted 802.1Q tag.  Returns false if the span scratch is
  * full (the caller flushes and retries). */
@@ -1062,9 +1093,6 @@ static bool egress(struct lanbk *lan, const struct lan_conn *q, const struct pfr
 	struct lan_fwd *w = lan->fwd;
 	uint16_t vid = w->vid[i];
 	bool tag_out;
-	uint32_t rest_off;
-	struct qdio_span *sp;
-	unsigned n;
 
 	*o = *f;
 	if (!lan->vlan_aware)
@@ -1073,31 +1101,25 @@ static bool egress(struct lanbk *lan, const struct lan_conn *q, const struct pfr
 	o->vlan = tag_out ? vid : 0;
 	if (lan->transport != LAN_ETHERNET)
 		return true;
-	if (w->tagged[i] == tag_out && (!tag_out || (w->tci[i] & 0x0FFF) == vid))
-		return true;
-	if (*nsp + f->nspans + 2u > LAN_OUT_SPANS)
+	if (*nsp + f->nspans + 13u > LAN_OUT_SPANS)
 		return false;
-	sp = &w->spans[*nsp];
-	n = span_slice(f->spans, f->nspans, 0, 12, sp);
-	if (tag_out) {
-		uint8_t *t = w->tags[i];
-		uint16_t tci = (uint16_t)((w->tagged[i] ? w->tci[i] & 0xF000 : 0) | vid);
-
-		t[0] = ETH_P_8021Q >> 8;
-		t[1] = ETH_P_8021Q & 0xFF;
-		t[2] = (uint8_t)(tci >> 8);
-		t[3] = (uint8_t)tci;
-		sp[n].ptr = t;
-		sp[n].len = 4;
-		n++;
-	}
-	rest_off = w->tagged[i] ? 16 : 12;
-	o->len = f->len - rest_off + 12 + (tag_out ? 4 : 0);
-	n += span_slice(f->spans, f->nspans, rest_off, f->len - rest_off, sp + n);
-	o->spans = sp;
-	o->nspans = (uint8_t)n;
-	*nsp += n;
+	*nsp += retag(f, w->tagged[i], w->tci[i], tag_out, vid, w->tags[i], &w->spans[*nsp], o);
 	return true;
+}
+
+void lan_tap_view(const struct lanbk *lan, const struct pframe *f, unsigned i, bool tag_out,
+		  uint8_t t[4], struct qdio_span *sp, struct pframe *o)
+{
+	const struct lan_fwd *w = lan->fwd;
+	uint16_t vid;
+
+	*o = *f;
+	if (!lan->vlan_aware || lan->transport != LAN_ETHERNET)
+		return;
+	vid = w->vid[i];
+	tag_out &= vid != 0;
+	o->vlan = tag_out ? vid : 0;
+	retag(f, w->tagged[i], w->tci[i], tag_out, vid, t, sp, o);
 }
 
 /* Hand q the k frames in w->out.  A capped receiver's cap charged them all; what it

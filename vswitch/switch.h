@@ -81,5 +81,12 @@ void lan_switch_fini(struct lanbk *lan);
  * whether q is started).  For taps that deliver outside forwarding (trace ports). */
 bool lan_may_see(const struct lanbk *lan, const struct lan_conn *fc, const struct lan_conn *q,
 		 uint16_t vid);
+/* For a tap, inside its frame callback (frame i of the batch): f as a receiver gets it
+ * that has the frame's VLAN tagged (tag_out) or untagged, on a layer-2 VLAN-aware LAN
+ * (elsewhere, and for a frame of no VLAN, f as it is): the same spans, or in sp (room
+ * for f->nspans + 13) the spans around an inserted or removed 802.1Q tag written to
+ * t.  o->vlan says the VLAN when tagged. */
+void lan_tap_view(const struct lanbk *lan, const struct pframe *f, unsigned i, bool tag_out,
+		  uint8_t t[4], struct qdio_span *sp, struct pframe *o);
 
 #endif
