@@ -630,7 +630,7 @@ TEST(appl_api_exchanges_frames_with_a_vm_and_ends_cleanly)
 
 	REQUIRE(cp);
 	memset(&g, 0, sizeof(g));
-	snprintf(path, sizeof(path), "/tmp/cpnet-appl.%d", (int)getpid());
+	tc_path(t, path, sizeof(path), "cpnetd.sock");
 	sigprocmask(SIG_BLOCK, NULL, &mask);
 	REQUIRE(server_create(&s, cp, path, NULL) == 0);
 	REQUIRE(pthread_create(&th, NULL, run, s) == 0);
@@ -807,7 +807,7 @@ TEST(appl_ip_lan_ports_register_addresses_and_forged_sources_are_dropped)
 	int n = 0;
 
 	REQUIRE(cp);
-	snprintf(path, sizeof(path), "/tmp/cpnet-appl-ip.%d", (int)getpid());
+	tc_path(t, path, sizeof(path), "cpnetd.sock");
 	sigprocmask(SIG_BLOCK, NULL, &mask);
 	REQUIRE(server_create(&s, cp, path, NULL) == 0);
 	REQUIRE(pthread_create(&th, NULL, run, s) == 0);

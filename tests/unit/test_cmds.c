@@ -753,11 +753,12 @@ TEST(cmds_set_lan_grant_revoke_restricted_guest_lan)
 TEST(cmds_trace_start_query_stop)
 {
 	struct env *e = env_new();
-	char dir[] = "/tmp/cpnet-cmdtrace.XXXXXX", want[256], path[128];
+	const char *dir = tc_tmpdir(t);
+	char want[256], path[128];
 	FILE *f;
 
 	REQUIRE(e);
-	REQUIRE(mkdtemp(dir) != NULL);
+	REQUIRE(dir != NULL);
 	REQUIRE(run(e, e->op, "DEFINE VSWITCH VSW1 RDEV NONE ETHERNET") == 0);
 	/* No trace directory (a CP outside cpnetd): nothing is written. */
 	CHECK_EQ(run(e, e->op, "TRACE START VSWITCH VSW1 FILE a.pcap"), 9601);
@@ -806,8 +807,6 @@ TEST(cmds_trace_start_query_stop)
 		CHECK(fgetc(f) == 0x0A && fgetc(f) == 0x0D);
 		fclose(f);
 	}
-	unlink(path);
-	rmdir(dir);
 	env_free(e);
 }
 

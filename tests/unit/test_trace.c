@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "lib/be.h"
 #include "tests/tcheck.h"
@@ -160,8 +159,9 @@ TEST(trace_filters_ethernet)
 	REQUIRE(pa > 0);
 	REQUIRE(attach(lan, &b, "USERB", 2, MB) > 0);
 	REQUIRE(attach(lan, &c, "USERC", 2, MC) > 0);
+	REQUIRE(tc_tmpdir(t));
 	for (int i = 0; i < 4; i++)
-		snprintf(p[i], sizeof(p[i]), "/tmp/cpnet-trace.%d.%d.pcap", (int)getpid(), i);
+		snprintf(p[i], sizeof(p[i]), "%s/%d.pcap", tc_tmpdir(t), i);
 	REQUIRE(start(&all, lan, p[0], TRACE_ALL, 0, NULL, 0, 0) == 0);
 	REQUIRE(start(&user_b, lan, p[1], TRACE_USER, 0, "USERB", 0, 0) == 0);
 	REQUIRE(start(&port_a, lan, p[2], TRACE_PORT, (uint16_t)pa, NULL, 0, 0) == 0);
@@ -201,8 +201,6 @@ TEST(trace_filters_ethernet)
 	CHECK(marks[0] == 1 && marks[1] == 2);
 	CHECK_EQ(records(p[3], &link, marks, 8), 1);
 	CHECK_EQ(marks[0], 3);
-	for (int i = 0; i < 4; i++)
-		unlink(p[i]);
 	lan_table_free(&tb);
 }
 
@@ -235,8 +233,9 @@ TEST(trace_vlan_aware_frames_carry_their_vlan_tag)
 	REQUIRE(attach(lan, &a, "USERA", 2, MA) > 0);	/* access, VLAN 10 (default) */
 	REQUIRE(attach(lan, &b, "USERB", 2, MB) > 0);	/* access, VLAN 20 */
 	REQUIRE(attach(lan, &tr, "USERT", 2, MC) > 0);	/* trunk 10, 20 */
+	REQUIRE(tc_tmpdir(t));
 	for (int i = 0; i < 3; i++)
-		snprintf(p[i], sizeof(p[i]), "/tmp/cpnet-trace.%d.v%d.pcap", (int)getpid(), i);
+		snprintf(p[i], sizeof(p[i]), "%s/v%d.pcap", tc_tmpdir(t), i);
 	REQUIRE(start(&all, lan, p[0], TRACE_ALL, 0, NULL, 0, 0) == 0);
 	REQUIRE(start(&v20t, lan, p[1], TRACE_VLAN, 0, NULL, 20, 0) == 0);
 	REQUIRE(start(&user_a, lan, p[2], TRACE_USER, 0, "USERA", 0, 0) == 0);
@@ -265,8 +264,6 @@ TEST(trace_vlan_aware_frames_carry_their_vlan_tag)
 	CHECK_EQ(records_tci(p[2], &link, marks, tci, 8), 2);
 	CHECK(marks[0] == 1 && marks[1] == 4);
 	CHECK(tci[0] == 10 && tci[1] == 10);
-	for (int i = 0; i < 3; i++)
-		unlink(p[i]);
 	lan_table_free(&tb);
 }
 
@@ -285,8 +282,8 @@ TEST(trace_ip_lan_limit_and_lan_gone)
 	REQUIRE(lan->transport == LAN_IP);
 	REQUIRE(attach(lan, &a, "USERA", 3, NULL) > 0);
 	REQUIRE(attach(lan, &b, "USERB", 3, NULL) > 0);
-	snprintf(p[0], sizeof(p[0]), "/tmp/cpnet-trace.%d.ip.pcap", (int)getpid());
-	snprintf(p[1], sizeof(p[1]), "/tmp/cpnet-trace.%d.lim.pcap", (int)getpid());
+	tc_path(t, p[0], sizeof(p[0]), "ip.pcap");
+	tc_path(t, p[1], sizeof(p[1]), "lim.pcap");
 	REQUIRE(start(&tr, lan, p[0], TRACE_ALL, 0, NULL, 0, 0) == 0);
 	REQUIRE(start(&lim, lan, p[1], TRACE_ALL, 0, NULL, 0, 1) == 0);
 	/* A bare IPv4 packet, an Ethernet-framed IPv6 one (written without its link
@@ -321,6 +318,4 @@ TEST(trace_ip_lan_limit_and_lan_gone)
 	CHECK(marks[0] == 7 && marks[1] == 8);
 	trace_free(tr);
 	trace_free(lim);
-	unlink(p[0]);
-	unlink(p[1]);
 }
