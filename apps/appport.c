@@ -47,12 +47,42 @@ int appport_option(const char *prog, int c, const char *arg, struct cpnp_reg *r)
 	}
 }
 
+int appport_getopt(const char *prog, int argc, char **argv, const char *so,
+		   const struct option *lo, struct cpnp_reg *r)
+{
+	int c;
+
+	while ((c = getopt_long(argc, argv, so, lo, NULL)) != -1) {
+		int k = appport_option(prog, c, optarg, r);
+
+		if (k < 0)
+			return APPOPT_BAD;
+		if (!k)
+			return c;
+	}
+	return -1;
+}
+
 bool appport_complete(const struct cpnp_reg *r, bool optional)
 {
 	if (optional && !r->user && !r->password && !r->pwfile && !r->vswitch && !r->lan &&
 	    !r->lan_owner && !r->socket && !r->portnum)
 		return true;
 	return r->user && !r->vswitch != !r->lan && !r->password != !r->pwfile;
+}
+
+volatile sig_atomic_t app_stop;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	app_stop = 1;
+}
+
+void app_stop_on_signals(void)
+{
+	signal(SIGINT, on_stop);
+	signal(SIGTERM, on_stop);
 }
 
 void appport_say(const char *prog, const char *what, const struct cpnp_port *p, int rc)
@@ -81,7 +111,7 @@ int appport_handle(const char *prog, struct cpnp_port *p, unsigned n, uint32_t b
 
 		rc = b ? cpnp_post(*h, b, bufsz) : -ENOBUFS;
 	}
-	if (rc < 0)
+	if (rc < 0 && prog)
 		appport_say(prog, "receive buffers", p, rc);
 	return rc;
 }

@@ -22,14 +22,6 @@
 #define BATCH 32u
 #define TAP_FRAME 9018u		/* the largest frame an ETHERNET LAN carries, and some */
 
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
-
 #define PROG "cpnet-tap"
 
 static void usage(FILE *f)
@@ -109,12 +101,10 @@ int main(int argc, char **argv)
 	double end = 0;
 	int c, rc, fd = -1, ret = 1;
 
-	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
-		switch (appport_option(PROG, c, optarg, &reg)) {
-		case 1: continue;
-		case -1: return 2;
-		}
+	while ((c = appport_getopt(PROG, argc, argv, "h", lo, &reg)) != -1) {
 		switch (c) {
+		case APPOPT_BAD:
+			return 2;
 		case 'T': tap = optarg; break;
 		case 'v':
 			if (app_num(PROG, "--vlan", optarg, 1, 4094, false, &v))
@@ -153,8 +143,7 @@ int main(int argc, char **argv)
 	bufsz = cpnp_max_frame(port);
 	if (appport_handle(PROG, port, NBUF, bufsz, &h) < 0)
 		goto out;
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	app_stop_on_signals();
 	if (seconds)
 		end = now_s() + seconds;
 	printf("cpnet-tap: port %08X on %s %s, port number %u, MAC %02X-%02X-%02X-%02X-%02X-%02X, "
@@ -163,7 +152,7 @@ int main(int argc, char **argv)
 	       mac[3], mac[4], mac[5], tap);
 	fflush(stdout);
 	rc = 0;
-	while (!stop && (!end || now_s() < end)) {
+	while (!app_stop && (!end || now_s() < end)) {
 		struct pollfd pf[2] = { { fd, POLLIN, 0 }, { cpnp_wait_fd(h), POLLIN, 0 } };
 		int n, ready = cpnp_ready(h);
 		uint64_t ev;

@@ -39,6 +39,16 @@ stop_bg() {
 	BG_PIDS=()
 	return 0
 }
+# guest NAME ARGS...: a `cpnet-guest connect` VM on cpnetd's VM socket, in the
+# background, output in $TMP/NAME.out, its PID in LASTPID (tracked: $! is the guest
+# itself, no `timeout` in between; bounded by its own --stay and by cleanup).
+guest() {
+	local name=$1
+	shift
+	"$BIN/cpnet-guest" connect --socket "$CPNET_SOCKET.vm" "$@" >"$TMP/$name.out" 2>&1 &
+	LASTPID=$!
+	bg_track "$LASTPID"
+}
 # wait_for FILE TEXT [SECS]: FILE gets a line matching TEXT (grep) within SECS seconds
 # (default 20), or the test fails showing FILE.
 wait_for() {

@@ -4,17 +4,6 @@
 # and with each other; refusals, QUERY's type APPL, FORCE ending them.
 . "$(dirname "$0")/cpnet-lib.bash"
 VMSOCK=$CPNET_SOCKET.vm
-PIDS=()
-
-stop_all() {
-	local p
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${PIDS[@]}"; do
-		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-		kill -9 "$p" 2>/dev/null
-	done
-}
-trap 'r=$?; stop_all; (exit $r); cleanup' EXIT
 
 # app NAME PROG ARGS...: port-echo (PROG: port-echo, or port-echo-shared on
 # libcpnetport.so) in the background, output in $TMP/NAME.out.
@@ -22,15 +11,7 @@ app() {
 	local name=$1 prog=$2
 	shift 2
 	LD_LIBRARY_PATH=$BIN "$BIN/$prog" --socket "$VMSOCK" "$@" >"$TMP/$name.out" 2>&1 &
-	PIDS+=($!)
-}
-wait_for() {
-	for _ in $(seq "${3:-150}"); do
-		grep -q -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	cat "$1" >&2
-	fail "no '$2' in $(basename "$1")"
+	bg_track $!
 }
 
 cat >"$TMP/system.config" <<'CFG'
