@@ -161,9 +161,16 @@ int main(int argc, char **argv)
 			rc = ready;
 			break;
 		}
-		if (!ready && poll(pf, 2, 200) < 0 && errno != EINTR) {
-			rc = -errno;
-			break;
+		if (!ready && (n = poll(pf, 2, 200)) <= 0) {
+			if (n < 0 && errno != EINTR) {
+				rc = -errno;
+				break;
+			}
+			/* Quiet for 200 ms: cpnp_wait also reads the link, where cpnetd's
+			 * end shows (FORCE, cpnetd gone). */
+			if (n == 0 && (rc = cpnp_wait(h, 1)) < 0)
+				break;
+			rc = 0;
 		}
 		if (pf[1].revents & POLLIN)
 			(void)!read(pf[1].fd, &ev, sizeof(ev));

@@ -123,4 +123,8 @@ for f in op.pcapng api.pcap.gz; do
 	tshark_fields "$TMP/traces/$f" "_ws.malformed || _ws.expert.severity == error" frame.number
 	expect_count 0
 done
+# cpnet-tap ends with its port (FORCE of its user), saying why.
+cp_ force ha; expect_ok
+wait_for "$TMP/ha.out" "^cpnet-tap: port: the port was ended by cpnetd (.*FORCE"
+wait_for "$TMP/ha.out" "^cpnet-tap: [0-9]* frames in, [0-9]* out"
 echo "PASS trace_tcp"
