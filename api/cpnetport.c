@@ -46,6 +46,7 @@ struct cpnp_port {
 	uint8_t transport;
 	uint8_t mac[6];
 	uint32_t max_frame;
+	uint16_t portnum;
 	uint8_t *region;
 	size_t region_size, alloc_off;
 	struct cpnp_handle *handles;
@@ -81,7 +82,8 @@ const char *cpnp_strerror(int err)
 	case ESHUTDOWN: return "the port was ended by cpnetd";
 	case EPIPE: return "cpnetd is gone";
 	case ENOBUFS: return "no room (region or ring full)";
-	case EADDRINUSE: return "address registered by another port";
+	case EADDRINUSE: return "address or port number in use by another port";
+	case ERANGE: return "port number out of range (1-2048)";
 	case EADDRNOTAVAIL: return "address not registered by this port";
 	case EINVAL: return "invalid argument";
 	case ETIMEDOUT: return "cpnetd did not answer in time";
@@ -169,7 +171,9 @@ static int refusal(uint16_t rc)
 	switch (rc) {
 	case 50: case 53: case 7: return -EPERM;	/* LOGON, not in directory, bad userid */
 	case 9101: return -ENOENT;
-	case 9103: case 9500: case 9501: return -EACCES;
+	case 9103: case 9500: case 9501: case 9112: return -EACCES;	/* 9112: port number */
+	case 9105: return -EADDRINUSE;			/* port number in use */
+	case 9010: return -ERANGE;			/* port number out of range */
 	case 9104: return -EUSERS;
 	case 9504: return -EINVAL;			/* a VLAN chosen on a trunk port */
 	case 9205: return -ENOSPC;			/* no MAC left */
@@ -245,6 +249,7 @@ int cpnp_register(const struct cpnp_reg *r, struct cpnp_port **out)
 	strcpy(a.owner, r->vswitch ? "SYSTEM" : r->lan_owner ? r->lan_owner : r->user);
 	strcpy(a.lan, r->vswitch ? r->vswitch : r->lan);
 	a.vlan = r->vlan;
+	a.portnum = r->portnum;
 	a.flags = (r->flags & CPNP_REG_PROMISC) ? VML_APPL_PROMISC : 0;
 	if (r->flags & CPNP_REG_TRACE) {
 		unsigned nf = !!r->trace_port + !!r->trace_user + !!r->trace_vlan;
@@ -302,6 +307,7 @@ int cpnp_register(const struct cpnp_reg *r, struct cpnp_port **out)
 	p->transport = rep.transport;
 	memcpy(p->mac, rep.mac, 6);
 	p->max_frame = rep.max_frame;
+	p->portnum = rep.portnum;
 	snprintf(p->nic.name, sizeof(p->nic.name), "APPL%08X", p->id);
 	/* The ring (and in it the region) follows the reply. */
 	t0 = now_ms();
@@ -367,6 +373,11 @@ void cpnp_port_mac(const struct cpnp_port *p, uint8_t mac[6])
 uint32_t cpnp_max_frame(const struct cpnp_port *p)
 {
 	return p->max_frame;
+}
+
+unsigned cpnp_port_number(const struct cpnp_port *p)
+{
+	return p->portnum;
 }
 
 /* ---- addresses ---------------------------------------------------------------------- */

@@ -22,12 +22,14 @@ extern "C" {
  * what the number means here, cpnp_last_error(port) gives cpnetd's message for the
  * last failure of that port (NULL: of the last cpnp_register of this thread):
  *   -ENOENT     no such LAN / VSWITCH           -EACCES   not authorized (RESTRICTED
- *   -EPERM      LOGON refused (user, password)             LAN, VLAN, PROMISCUOUS, MAC)
+ *   -EPERM      LOGON refused (user, password)             LAN, VLAN, PROMISCUOUS, MAC,
+ *                                                          a port number another user's)
  *   -EUSERS     the LAN is full (MAXCONN)       -EFAULT   buffer outside the region
  *   -EMSGSIZE   frame larger than the LAN takes -EBADF    handle already closed
  *   -ESHUTDOWN  the port was ended by cpnetd (FORCE, the LAN went away)
  *   -EPIPE      cpnetd is gone                  -ENOBUFS  region or ring full
- *   -EADDRINUSE address registered by another   -EINVAL   malformed argument
+ *   -EADDRINUSE address (or the port number     -EINVAL   malformed argument
+ *               asked for) in use by another    -ERANGE   port number not 1..2048
  *   -EPROTO     cpnetd closed the handle: its ring broke the rules (or a protocol error)
  * A port and its handles are used by one thread at a time.  All shared structures
  * are in the host's byte order: both processes run on one host (big-endian s390x
@@ -52,6 +54,10 @@ struct cpnp_reg {
 	const char *lan;	/* Guest LAN name, or NULL with vswitch */
 	const char *vswitch;	/* VSWITCH name, or NULL with lan */
 	uint16_t vlan;		/* 0 = the port's authorized default; else it must be granted */
+	/* The port number on the LAN (QUERY's "Port:"), as COUPLE ... PORTNUMBER n: 0 =
+	 * any (the lowest free one defined for the user by SET VSWITCH ... PORTNUMBER n
+	 * USERID, else the lowest free one); 1..2048 that one or a refusal. */
+	uint16_t portnum;
 	unsigned flags;		/* CPNP_REG_* */
 	size_t region;		/* bytes of buffer memory (0 = CPNP_REGION_DEFAULT) */
 	int timeout_ms;		/* for cpnetd's answers (0 = 5000) */
@@ -87,6 +93,9 @@ CPNP_API uint32_t cpnp_port_id(const struct cpnp_port *p);
 CPNP_API enum cpnp_transport cpnp_transport(const struct cpnp_port *p);
 CPNP_API void cpnp_port_mac(const struct cpnp_port *p, uint8_t mac[6]);
 CPNP_API uint32_t cpnp_max_frame(const struct cpnp_port *p);
+/* The port's number on the LAN (QUERY's "Port:"; what cpnp_reg.portnum asked for,
+ * or the one cpnetd chose): 1..2048. */
+CPNP_API unsigned cpnp_port_number(const struct cpnp_port *p);
 
 /* Addresses (the registrations a NIC's guest makes).  IP LAN: "10.1.0.5" or
  * "fd00::5" (a "/len" suffix is accepted); a multicast address joins that group.

@@ -9,9 +9,12 @@
 #include <string.h>
 
 #include "apps/afpkt.h"
+#include "apps/appport.h"
 #include "apps/pgport.h"
 #include "apps/pktgen.h"
 #include "lib/cpnet.h"
+
+#define PROG "cpnet-pktgen"
 
 static void usage(FILE *f)
 {
@@ -24,6 +27,7 @@ static void usage(FILE *f)
 		"                   socket, default $CPNET_VM_SOCKET); the source MAC is the port's;\n"
 		"                   on an IP LAN --ip registers the port's address and --dst-ip\n"
 		"                   is where the generator sends\n"
+		APPPORT_USAGE
 		"  --size N         frame bytes, link header included (default 64)\n"
 		"  --batch N        frames per send, 1..1024 (default 64)\n"
 		"  --seconds S      stop after S seconds\n"
@@ -57,17 +61,10 @@ static uint64_t af_drops(void *ctx)
 	return afpkt_rx_drops(((struct afio *)ctx)->a);
 }
 
+/* A whole number of option opt in lo..hi (--seconds: a fraction too). */
 static int num(const char *opt, const char *s, double lo, double hi, double *v)
 {
-	char *end;
-
-	errno = 0;
-	*v = strtod(s, &end);
-	if (errno || end == s || *end || *v < lo || *v > hi) {
-		fprintf(stderr, "cpnet-pktgen: %s %s: not a number in %.0f..%.0f\n", opt, s, lo, hi);
-		return -1;
-	}
-	return 0;
+	return app_num(PROG, opt, s, lo, hi, !strcmp(opt, "--seconds"), v);
 }
 
 int main(int argc, char **argv)
@@ -83,13 +80,7 @@ int main(int argc, char **argv)
 		{ "stream", required_argument, 0, 'S' },
 		{ "dst", required_argument, 0, 'd' },
 		{ "src", required_argument, 0, 'a' },
-		{ "socket", required_argument, 0, 'K' },
-		{ "user", required_argument, 0, 'u' },
-		{ "password", required_argument, 0, 'p' },
-		{ "pwfile", required_argument, 0, 'P' },
-		{ "vswitch", required_argument, 0, 'V' },
-		{ "lan", required_argument, 0, 'L' },
-		{ "owner", required_argument, 0, 'O' },
+		APPPORT_OPTIONS,
 		{ "ip", required_argument, 0, 'A' },
 		{ "dst-ip", required_argument, 0, 'B' },
 		{ "help", no_argument, 0, 'h' },
@@ -121,8 +112,10 @@ int main(int argc, char **argv)
 	}
 	gen = !strcmp(argv[1], "gen");
 	optind = 2;
-	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+	while ((c = appport_getopt(PROG, argc, argv, "", lo, &reg)) != -1) {
 		switch (c) {
+		case APPOPT_BAD:
+			return 2;
 		case 'i':
 			ifname = optarg;
 			break;
@@ -169,13 +162,6 @@ int main(int argc, char **argv)
 			}
 			src_given |= c == 'a';
 			break;
-		case 'K': reg.socket = optarg; break;
-		case 'u': reg.user = optarg; break;
-		case 'p': reg.password = optarg; break;
-		case 'P': reg.pwfile = optarg; break;
-		case 'V': reg.vswitch = optarg; break;
-		case 'L': reg.lan = optarg; break;
-		case 'O': reg.lan_owner = optarg; break;
 		case 'A': ip = optarg; break;
 		case 'B': dst_ip = optarg; break;
 		case 'h':
@@ -186,8 +172,8 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc || !ifname == !reg.user ||
-	    (reg.user && (!reg.vswitch == !reg.lan || !reg.password == !reg.pwfile))) {
+	/* A Linux interface or a port of a LAN, not both. */
+	if (optind != argc || !ifname == !reg.user || !appport_complete(&reg, ifname != NULL)) {
 		usage(stderr);
 		return 2;
 	}
@@ -207,12 +193,8 @@ int main(int argc, char **argv)
 		/* Room for every buffer a handle may hold (pgport_open): one handle, so that
 		 * the sink sees the switch's order (handles taking turns would interleave). */
 		reg.region = (size_t)CPNP_HANDLE_SLOTS * PKTGEN_MAX_FRAME + (1u << 20);
-		rc = cpnp_register(&reg, &port);
-		if (rc < 0) {
-			fprintf(stderr, "cpnet-pktgen: register: %s (%s)\n", cpnp_strerror(rc),
-				cpnp_last_error(NULL) ? cpnp_last_error(NULL) : "");
+		if (appport_register(PROG, &reg, &port) < 0)
 			return 1;
-		}
 		cfg.l3 = cpnp_transport(port) == CPNP_IP;
 		if (!src_given)
 			cpnp_port_mac(port, cfg.src_mac);
@@ -230,15 +212,16 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		if (cfg.l3 && (rc = cpnp_add_ip(port, ip)) < 0) {
-			fprintf(stderr, "cpnet-pktgen: --ip %s: %s (%s)\n", ip, cpnp_strerror(rc),
-				cpnp_last_error(port) ? cpnp_last_error(port) : "");
+			char what[64];
+
+			snprintf(what, sizeof(what), "--ip %s", ip);
+			appport_say(PROG, what, port, rc);
 			cpnp_deregister(port);
 			return 1;
 		}
 		rc = pgport_open(&pg, port, !gen, cfg.size);
 		if (rc < 0) {
-			fprintf(stderr, "cpnet-pktgen: port: %s (%s)\n", cpnp_strerror(rc),
-				cpnp_last_error(port) ? cpnp_last_error(port) : "");
+			appport_say(PROG, "port", port, rc);
 			pgport_close(&pg);
 			cpnp_deregister(port);
 			return 1;

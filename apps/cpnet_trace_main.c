@@ -8,20 +8,13 @@
 #include <string.h>
 #include <time.h>
 
-#include "api/cpnetport.h"
+#include "apps/appport.h"
 #include "lib/cpnet.h"
 #include "lib/pcapw.h"
 
 #define NBUF 256u
 #define BATCH 64u
-
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
+#define PROG "cpnet-trace"
 
 static void usage(FILE *f)
 {
@@ -29,7 +22,8 @@ static void usage(FILE *f)
 		"usage: cpnet-trace --user U (--password P | --pwfile F) (--vswitch NAME | --lan NAME\n"
 		"                   [--owner O]) -w FILE [--trace-port N | --trace-user U | --trace-vlan V]\n"
 		"                   [--snaplen N] [--count N] [--bytes N] [--filesize MB [--files N]]\n"
-		"                   [--seconds S] [--socket PATH]\n"
+		"                   [--seconds S] [--socket PATH] [--portnumber N]\n"
+		APPPORT_USAGE
 		"  A trace port of the LAN (CPNP_REG_TRACE: every frame a port sends into the LAN,\n"
 		"  from the switch's tap; the user needs PROMISCUOUS authorization, SET VSWITCH\n"
 		"  name GRANT user PROMISCUOUS on a RESTRICTED LAN).  FILE ends in .pcap,\n"
@@ -41,16 +35,14 @@ static void usage(FILE *f)
 		"  prints 'cpnet-trace: N frames (B bytes) written to FILE'.\n");
 }
 
-static int num(const char *opt, const char *s, unsigned long long max, unsigned long long *v)
+/* A whole number in 1..max of option opt into *v: 0, or -1 (said). */
+static int num(const char *opt, const char *s, double max, unsigned long long *v)
 {
-	char *end;
+	double d;
 
-	errno = 0;
-	*v = strtoull(s, &end, 10);
-	if (errno || end == s || *end || *v < 1 || *v > max) {
-		fprintf(stderr, "cpnet-trace: %s %s: not a number in 1..%llu\n", opt, s, max);
+	if (app_num(PROG, opt, s, 1, max, false, &d))
 		return -1;
-	}
+	*v = (unsigned long long)d;
 	return 0;
 }
 
@@ -65,13 +57,7 @@ static uint64_t wall_ns(void)
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{ "socket", required_argument, 0, 'S' },
-		{ "user", required_argument, 0, 'u' },
-		{ "password", required_argument, 0, 'p' },
-		{ "pwfile", required_argument, 0, 'P' },
-		{ "vswitch", required_argument, 0, 'V' },
-		{ "lan", required_argument, 0, 'L' },
-		{ "owner", required_argument, 0, 'O' },
+		APPPORT_OPTIONS,
 		{ "trace-vlan", required_argument, 0, 'v' },
 		{ "trace-port", required_argument, 0, 'N' },
 		{ "trace-user", required_argument, 0, 'U' },
@@ -95,15 +81,10 @@ int main(int argc, char **argv)
 	uint32_t bufsz;
 	int c, rc, ret = 1;
 
-	while ((c = getopt_long(argc, argv, "w:h", lo, NULL)) != -1) {
+	while ((c = appport_getopt(PROG, argc, argv, "w:h", lo, &reg)) != -1) {
 		switch (c) {
-		case 'S': reg.socket = optarg; break;
-		case 'u': reg.user = optarg; break;
-		case 'p': reg.password = optarg; break;
-		case 'P': reg.pwfile = optarg; break;
-		case 'V': reg.vswitch = optarg; break;
-		case 'L': reg.lan = optarg; break;
-		case 'O': reg.lan_owner = optarg; break;
+		case APPOPT_BAD:
+			return 2;
 		case 'w': po.path = optarg; break;
 		case 'v':
 			if (num("--trace-vlan", optarg, 4094, &v))
@@ -122,12 +103,12 @@ int main(int argc, char **argv)
 			po.snaplen = (uint32_t)v;
 			break;
 		case 'c':
-			if (num("--count", optarg, 1ull << 48, &v))
+			if (num("--count", optarg, 0x1p48, &v))
 				return 2;
 			po.max_packets = v;
 			break;
 		case 'b':
-			if (num("--bytes", optarg, 1ull << 48, &v))
+			if (num("--bytes", optarg, 0x1p48, &v))
 				return 2;
 			po.max_bytes = v;
 			break;
@@ -149,8 +130,7 @@ int main(int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 	}
-	if (optind != argc || !reg.user || !po.path || (!reg.vswitch == !reg.lan) ||
-	    (!reg.password == !reg.pwfile)) {
+	if (optind != argc || !po.path || !appport_complete(&reg, false)) {
 		usage(stderr);
 		return 2;
 	}
@@ -164,12 +144,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	reg.flags = CPNP_REG_TRACE;
-	rc = cpnp_register(&reg, &port);
-	if (rc < 0) {
-		fprintf(stderr, "cpnet-trace: register: %s (%s)\n", cpnp_strerror(rc),
-			cpnp_last_error(NULL) ? cpnp_last_error(NULL) : "");
+	if (appport_register(PROG, &reg, &port) < 0)
 		return 1;
-	}
 	po.linktype = cpnp_transport(port) == CPNP_ETHERNET ? PCAPW_LINK_ETHERNET : PCAPW_LINK_RAW;
 	po.ifname = reg.vswitch ? reg.vswitch : reg.lan;
 	rc = pcapw_open(&w, &po);
@@ -177,26 +153,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "cpnet-trace: %s: %s\n", po.path, cpnet_strerror(rc));
 		goto out;
 	}
-	rc = cpnp_handle_open(port, &h);
 	bufsz = cpnp_max_frame(port);
-	for (unsigned i = 0; rc == 0 && i < NBUF; i++) {
-		void *b = cpnp_alloc(port, bufsz);
-
-		rc = b ? cpnp_post(h, b, bufsz) : -ENOBUFS;
-	}
-	if (rc < 0) {
-		fprintf(stderr, "cpnet-trace: receive buffers: %s (%s)\n", cpnp_strerror(rc),
-			cpnp_last_error(port) ? cpnp_last_error(port) : "");
+	if (appport_handle(PROG, port, NBUF, bufsz, &h) < 0)
 		goto out;
-	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	app_stop_on_signals();
 	if (seconds)
 		end_ns = wall_ns() + seconds * 1000000000ull;
 	printf("cpnet-trace: port %08X tracing %s %s to %s\n", cpnp_port_id(port),
 	       reg.vswitch ? "VSWITCH" : "LAN", po.ifname, po.path);
 	fflush(stdout);
-	while (!stop && (!end_ns || wall_ns() < end_ns)) {
+	while (!app_stop && (!end_ns || wall_ns() < end_ns)) {
 		int n;
 
 		rc = cpnp_wait(h, 200);
@@ -220,7 +186,7 @@ int main(int argc, char **argv)
 			if (cpnp_post(h, fr[i].data, bufsz) < 0 && !rc)
 				rc = -ENOBUFS;
 			if (wr == 1)
-				stop = 1;
+				app_stop = 1;
 			else if (wr < 0)
 				rc = wr;
 		}
@@ -228,8 +194,7 @@ int main(int argc, char **argv)
 			break;
 	}
 	if (rc < 0)
-		fprintf(stderr, "cpnet-trace: %s (%s)\n", cpnp_strerror(rc),
-			cpnp_last_error(port) ? cpnp_last_error(port) : "");
+		appport_say(PROG, "port", port, rc);
 	else
 		ret = 0;
 out:

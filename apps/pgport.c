@@ -6,13 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "apps/appport.h"
+
 #define PG_NBUF CPNP_HANDLE_SLOTS
 #define PG_BATCH 64u
 
 int pgport_open(struct pgport *g, struct cpnp_port *port, bool rx, uint32_t frame_max)
 {
-	int rc = 0;
-
 	memset(g, 0, sizeof(*g));
 	g->port = port;
 	g->fmax = frame_max;
@@ -22,13 +22,7 @@ int pgport_open(struct pgport *g, struct cpnp_port *port, bool rx, uint32_t fram
 	if (!rx)
 		return 0;
 	g->bufsz = cpnp_max_frame(port);
-	rc = cpnp_handle_open(port, &g->h);
-	for (unsigned i = 0; rc == 0 && i < PG_NBUF; i++) {
-		void *b = cpnp_alloc(port, g->bufsz);
-
-		rc = b ? cpnp_post(g->h, b, g->bufsz) : -ENOBUFS;
-	}
-	return rc;
+	return appport_handle(NULL, port, PG_NBUF, g->bufsz, &g->h);
 }
 
 void pgport_close(struct pgport *g)

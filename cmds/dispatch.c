@@ -27,10 +27,10 @@ static const struct cmd_def detach_sub[] = {
 };
 
 static const struct cmd_def set_sub[] = {
-	{ "LAN", 3, "BG", cmd_set_lan, 2, TOK_MAX, "SET LAN name [OWNERID SYSTEM|userid] GRANT userid... | REVOKE userid... | PORTNUMBER n BANDWIDTH rate|OFF" },
+	{ "LAN", 3, "BG", cmd_set_lan, 2, TOK_MAX, "SET LAN name [OWNERID SYSTEM|userid] GRANT userid... | REVOKE userid... | PORTNUMBER n BANDWIDTH rate|OFF | PORTNUMBER n USERID userid | PORTNUMBER n REMOVE" },
 	{ "NIC", 3, "G", cmd_set_nic, 2, 3, "SET NIC vdev PROMISCUOUS|NOPROMISCUOUS | BANDWIDTH rate|OFF" },
 	{ "VMLAN", 5, "B", cmd_set_vmlan, 1, TOK_MAX, "SET VMLAN MACPREFIX xxxxxx | USERPREFIX xxxxxx | MACIDRANGE SYSTEM a-b [USER c-d] | LIMIT PERSISTENT n TRANSIENT n | MACPROTECT ON|OFF" },
-	{ "VSWITCH", 3, "B", cmd_set_vswitch, 2, TOK_MAX, "SET VSWITCH name GRANT userid... [PORTTYPE pt] [VLAN set] [PROMISCUOUS] | REVOKE userid... | CONNECT | DISCONNECT | RDEV ... | ISOLATION ON|OFF | PORTTYPE pt | VLANID ... | MACPROTECT ... | UPLINK SWITCHOVER [rdev] | PORTNUMBER n BANDWIDTH rate|OFF" },
+	{ "VSWITCH", 3, "B", cmd_set_vswitch, 2, TOK_MAX, "SET VSWITCH name GRANT userid... [PORTTYPE pt] [VLAN set] [PROMISCUOUS] | REVOKE userid... | CONNECT | DISCONNECT | RDEV ... | ISOLATION ON|OFF | PORTTYPE pt | VLANID ... | MACPROTECT ... | UPLINK SWITCHOVER [rdev] | PORTNUMBER n BANDWIDTH rate|OFF | PORTNUMBER n USERID userid | PORTNUMBER n REMOVE" },
 };
 
 static const struct cmd_def query_sub[] = {

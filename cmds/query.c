@@ -387,21 +387,32 @@ static void adapters(struct cp *cp, const struct lanbk *lan, struct out *o)
 	}
 }
 
-/* The caps set on port numbers (SET VSWITCH ... PORTNUMBER n BANDWIDTH), coupled or
- * waiting for a port: "  Port caps: 0001 20M  0005 1G", eight a line. */
-static void portnum_caps(const struct lanbk *lan, struct out *o)
+/* What the operator set on port numbers, coupled or waiting for a port, eight a line:
+ * the caps (PORTNUMBER n BANDWIDTH) "  Port caps: 0001 20M  0005 1G" and the users
+ * (PORTNUMBER n USERID) "  Port users: 0007 APP1  0010 G1". */
+static void portnum_defs(const struct lanbk *lan, struct out *o)
 {
-	char line[160], r[24];
-	size_t len = 0;
+	for (int users = 0; users < 2; users++) {
+		char line[160], r[24];
+		size_t len = 0;
+		unsigned n = 0;
 
-	for (unsigned k = 0; k < lan->npcaps; k++) {
-		shaper_rate_text(r, sizeof(r), lan->pcaps[k].rate);
-		len += (size_t)snprintf(line + len, sizeof(line) - len, "  %04u %s",
-					lan->pcaps[k].portnum, r);
-		if (k % 8 == 7 || k + 1 == lan->npcaps) {
-			out_line(o, "  Port caps:%s", line);
-			len = 0;
+		for (unsigned k = 0; k < lan->npcaps; k++) {
+			const struct lan_pcap *pc = &lan->pcaps[k];
+
+			if (users ? !pc->user[0] : !pc->rate)
+				continue;
+			if (!users)
+				shaper_rate_text(r, sizeof(r), pc->rate);
+			len += (size_t)snprintf(line + len, sizeof(line) - len, "  %04u %s",
+						pc->portnum, users ? pc->user : r);
+			if (++n % 8 == 0) {
+				out_line(o, "  Port %s:%s", users ? "users" : "caps", line);
+				len = 0;
+			}
 		}
+		if (len)
+			out_line(o, "  Port %s:%s", users ? "users" : "caps", line);
 	}
 }
 
@@ -580,7 +591,7 @@ void query_lan_out(struct cp *cp, const struct lanbk *lan, enum q_detail d, stru
 		if (lan->kind == LAN_VSWITCH && lan->transport == LAN_IP)
 			remote_ips(lan, o);
 		adapters(cp, lan, o);
-		portnum_caps(lan, o);
+		portnum_defs(lan, o);
 		for (unsigned k = 0; k < PD_NR; k++)
 			if (lan->st.drop[k])
 				out_line(o, "  Switch discarded (%s): %" PRIu64,

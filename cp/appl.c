@@ -68,6 +68,7 @@ static void reply(struct vmlink *link, int rc, const struct appl_port *ap, const
 		r.transport = ap->lan->transport;
 		memcpy(r.mac, ap->mac, 6);
 		r.max_frame = ap->lan->transport == LAN_ETHERNET ? PORT_MAX_ETH : PORT_MAX_MTU;
+		r.portnum = lan_conn_of(ap->lan, ap->port)->portnum;
 	}
 	while (from + n < o->len && o->buf[from + n] != '\n' && n < sizeof(r.text) - 1)
 		n++;
@@ -103,9 +104,8 @@ static uint16_t reg(struct appl_port *ap, uint8_t op, uint32_t value, const uint
 
 /* The attach of cp_couple's, with its messages; 0 or the message rc. */
 static int attach(struct cp *cp, struct appl_port *ap, struct lanbk *lan, const char *u,
-		  struct out *o)
+		  unsigned portnum, struct out *o)
 {
-	const char *kind = lan_kind_word(lan);
 	int rc;
 
 	if (lan->transport == LAN_ETHERNET) {
@@ -115,16 +115,10 @@ static int attach(struct cp *cp, struct appl_port *ap, struct lanbk *lan, const 
 			return out_msg(o, MSG_NO_MAC);
 		ap->has_mac = true;
 	}
-	rc = lan_attach_port(lan, ap->port, u, 0, LAN_PORTNUM_AUTO, ap->has_mac ? ap->mac : NULL);
-	switch (rc) {
-	case -EACCES:
-		return out_msg(o, MSG_LAN_NOT_AUTH, u, kind, lan->owner, lan->name);
-	case -EUSERS:
-		return out_msg(o, MSG_LAN_FULL, kind, lan->owner, lan->name);
-	default:
-		if (rc < 0)
-			return out_msg(o, MSG_INTERNAL, cpnet_strerror(rc));
-	}
+	/* The port number asked for (0 = AUTO) is checked as COUPLE ... PORTNUMBER's. */
+	rc = lan_attach_port(lan, ap->port, u, 0, portnum, ap->has_mac ? ap->mac : NULL);
+	if (rc < 0)
+		return cp_attach_refused(lan, rc, u, portnum, o);
 	ap->lan = lan;
 	lan_conn_of(lan, ap->port)->appl_id = ap->id;
 	return 0;
@@ -213,7 +207,7 @@ int appl_register(struct cp *cp, struct vmlink *link, const struct vml_appl_logo
 	ap->link = link;
 	memcpy(ap->user, u, sizeof(ap->user));
 	snprintf(ap->port->name, sizeof(ap->port->name), "%s.APPL%08X", u, ap->id);
-	rc = attach(cp, ap, lan, u, &o);
+	rc = attach(cp, ap, lan, u, a->portnum, &o);
 	if (rc)
 		goto refuse;
 	if (!vlan_ok(lan, lan_conn_of(lan, ap->port), a->vlan)) {

@@ -336,10 +336,33 @@ int cp_nic_bandwidth(struct vnic *n, uint64_t rate)
 	return n->lan ? lan_set_own_cap(n->lan, n->port, rate) : 0;
 }
 
+int cp_attach_refused(const struct lanbk *lan, int rc, const char *user, unsigned portnum,
+		      struct out *o)
+{
+	char b[12];
+
+	snprintf(b, sizeof(b), "%u", portnum);
+	switch (rc) {
+	case -EACCES:
+		return out_msg(o, MSG_LAN_NOT_AUTH, user, lan_word(lan), lan->owner, lan->name);
+	case -EUSERS:
+		return out_msg(o, MSG_LAN_FULL, lan_word(lan), lan->owner, lan->name);
+	case -EADDRINUSE:
+		return out_msg(o, MSG_PORT_IN_USE, b, lan_word(lan), lan->owner, lan->name);
+	case -EPERM:
+		return out_msg(o, MSG_PORT_NOT_AUTH, b, lan_word(lan), lan->owner, lan->name,
+			       lan_portnum_user(lan, portnum), user);
+	case -EINVAL:
+		return out_msg(o, MSG_OUT_OF_RANGE, b, "PORTNUMBER", "1-2048");
+	default:
+		return out_msg(o, MSG_INTERNAL, cpnet_strerror(rc));
+	}
+}
+
 int cp_couple(struct cp *cp, struct vnic *n, struct lanbk *lan, unsigned portnum,
 	      struct out *o)
 {
-	char a[8], b[12];
+	char a[8];
 	int rc;
 
 	(void)cp;
@@ -352,24 +375,10 @@ int cp_couple(struct cp *cp, struct vnic *n, struct lanbk *lan, unsigned portnum
 			       lan_word(lan), lan->owner, lan->name,
 			       lan->type == LAN_HIPERS ? "HIPERS" : "QDIO");
 	rc = lan_attach_port(lan, n->port, n->vm->userid, n->vdev, portnum, n->mac);
-	switch (rc) {
-	case -EACCES:
-		return out_msg(o, MSG_LAN_NOT_AUTH, n->vm->userid, lan_word(lan), lan->owner,
-			       lan->name);
-	case -EUSERS:
-		return out_msg(o, MSG_LAN_FULL, lan_word(lan), lan->owner, lan->name);
-	case -EADDRINUSE:
-		snprintf(b, sizeof(b), "%u", portnum);
-		return out_msg(o, MSG_PORT_IN_USE, b, lan_word(lan), lan->owner, lan->name);
-	case -EBUSY:
+	if (rc == -EBUSY)
 		return out_msg(o, MSG_NIC_COUPLED, a, "a", "switch", "port");
-	case -EINVAL:
-		snprintf(b, sizeof(b), "%u", portnum);
-		return out_msg(o, MSG_OUT_OF_RANGE, b, "PORTNUMBER", "1-2048");
-	default:
-		if (rc < 0)
-			return out_msg(o, MSG_INTERNAL, cpnet_strerror(rc));
-	}
+	if (rc < 0)
+		return cp_attach_refused(lan, rc, n->vm->userid, portnum, o);
 	/* The NIC's own cap (SET NIC / NICDEF BANDWIDTH) goes with it to every LAN. */
 	portnum = (unsigned)rc;
 	if (n->bandwidth && (rc = lan_set_own_cap(lan, n->port, n->bandwidth)) < 0) {

@@ -212,6 +212,10 @@ int cp_define_nic(struct cp *cp, struct vm *vm, uint16_t vdev, uint8_t type, uns
 int cp_nic_bandwidth(struct vnic *n, uint64_t rate);
 int cp_couple(struct cp *cp, struct vnic *n, struct lanbk *lan, unsigned portnum,
 	      struct out *o);
+/* The message for lan_attach_port's refusal rc (< 0) of `user`'s port asking for
+ * `portnum` (COUPLE, an application port's registration): its message rc. */
+int cp_attach_refused(const struct lanbk *lan, int rc, const char *user, unsigned portnum,
+		      struct out *o);
 int cp_uncouple(struct cp *cp, struct vnic *n, struct out *o);
 int cp_detach_nic(struct cp *cp, struct vnic *n, struct out *o);
 /* DETACH LAN / VSWITCH: every coupled NIC is uncoupled first. */

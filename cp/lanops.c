@@ -25,7 +25,7 @@ enum lop {
 	/* SET VSWITCH only */
 	LO_GRANT, LO_REVOKE, LO_UPLINK, LO_VLANID,
 	/* SET VSWITCH / SET LAN ... PORTNUMBER n <op> */
-	LO_PORTNUMBER, LO_BANDWIDTH,
+	LO_PORTNUMBER, LO_BANDWIDTH, LO_REMOVE, LO_USERID,
 };
 
 /* Sorted keyword tables (a unit test checks the order and the abbreviations). */
@@ -58,7 +58,7 @@ static const struct kw setvsw_kw[] = {
 
 /* What may follow PORTNUMBER n. */
 static const struct kw portnum_kw[] = {
-	{ "BANDWIDTH", 4, LO_BANDWIDTH },
+	{ "BANDWIDTH", 4, LO_BANDWIDTH }, { "REMOVE", 3, LO_REMOVE }, { "USERID", 4, LO_USERID },
 };
 
 static const struct kw setlan_kw[] = {
@@ -579,8 +579,10 @@ int lan_access_set(struct cp *cp, struct lanbk *lan, bool grant, char **argv, un
 	return out_msg(o, MSG_R_COMPLETE);
 }
 
-/* PORTNUMBER n BANDWIDTH rate|OFF (argv[0] is PORTNUMBER): the cap on that port
- * number of the LAN, now and for a port that couples there later. */
+/* PORTNUMBER n BANDWIDTH rate|OFF | USERID userid | REMOVE (argv[0] is PORTNUMBER):
+ * what the operator sets on that port number of the LAN, now and for a port that
+ * couples there later: its cap, the user it is defined for (only that user's ports
+ * may take it), or neither (REMOVE). */
 static int portnum_set(struct lanbk *lan, char **argv, unsigned argc, struct out *o)
 {
 	unsigned long pn;
@@ -595,12 +597,35 @@ static int portnum_set(struct lanbk *lan, char **argv, unsigned argc, struct out
 		return out_msg(o, MSG_OPERAND_MISSING);
 	if ((rc = KW_NEED(portnum_kw, argv[2], o, &k)))
 		return rc;
+	if (k == LO_REMOVE) {
+		if (argc > 3)
+			return out_msg(o, MSG_INV_OPTION, out_tok(argv[3]));
+		if ((rc = lan_set_portnum_user(lan, (unsigned)pn, NULL)) ||
+		    (rc = lan_set_portnum_cap(lan, (unsigned)pn, 0)))
+			return set_failed(lan, "REMOVE", rc, o);
+		return out_msg(o, MSG_R_COMPLETE);
+	}
 	if (argc < 4)
-		return out_msg(o, MSG_OPTION_NEEDS, "BANDWIDTH");
-	if ((rc = bandwidth_parse(argv[3], &rate, o)))
-		return rc;
+		return out_msg(o, MSG_OPTION_NEEDS, k == LO_USERID ? "USERID" : "BANDWIDTH");
 	if (argc > 4)
 		return out_msg(o, MSG_INV_OPTION, out_tok(argv[4]));
+	if (k == LO_USERID) {
+		char b[12];
+
+		rc = lan_set_portnum_user(lan, (unsigned)pn, argv[3]);
+		if (rc == -EINVAL)
+			return out_msg(o, MSG_INV_USERID, out_tok(argv[3]));
+		if (rc == -EADDRINUSE) {
+			snprintf(b, sizeof(b), "%lu", pn);
+			return out_msg(o, MSG_PORT_IN_USE, b, lan_kind_word(lan), lan->owner,
+				       lan->name);
+		}
+		if (rc)
+			return set_failed(lan, "USERID", rc, o);
+		return out_msg(o, MSG_R_COMPLETE);
+	}
+	if ((rc = bandwidth_parse(argv[3], &rate, o)))
+		return rc;
 	if ((rc = lan_set_portnum_cap(lan, (unsigned)pn, rate)))
 		return set_failed(lan, "BANDWIDTH", rc, o);
 	return out_msg(o, MSG_R_COMPLETE);

@@ -49,8 +49,8 @@ int lanspec_define(struct cp *cp, const struct lan_spec *s, const char *issuer,
  * GRANT userid... [PORTTYPE ACCESS|TRUNK] [VLAN vidset] [PROMISCUOUS|NOPROMISCUOUS],
  * REVOKE userid..., CONNECT, DISCONNECT, RDEV rdev...|NONE, CONTROLLER *|userid,
  * ISOLATION ON|OFF, MACPROTECT ON|OFF|UNSPEC, PORTTYPE ACCESS|TRUNK, VLAN ...,
- * IPTIMEOUT n, QUEUESTORAGE n, UPLINK SWITCHOVER, PORTNUMBER n BANDWIDTH rate|OFF.  argv[0] is the first operand after
- * the name.  Validates everything before it changes anything.
+ * IPTIMEOUT n, QUEUESTORAGE n, UPLINK SWITCHOVER, PORTNUMBER n BANDWIDTH rate|OFF |
+ * USERID userid | REMOVE.  argv[0] is the first operand after the name.  Validates everything before it changes anything.
  */
 int vswitch_set(struct cp *cp, struct lanbk *lan, char **argv, unsigned argc, struct out *o);
 
@@ -63,7 +63,7 @@ int vswitch_set(struct cp *cp, struct lanbk *lan, char **argv, unsigned argc, st
 int lan_access_set(struct cp *cp, struct lanbk *lan, bool grant, char **argv, unsigned argc,
 		   struct out *o);
 /* SET LAN name [OWNERID owner] GRANT userid... | REVOKE userid... | PORTNUMBER n
- * BANDWIDTH rate|OFF: argv[0] is GRANT, REVOKE or PORTNUMBER. */
+ * BANDWIDTH rate|OFF | USERID userid | REMOVE: argv[0] is GRANT, REVOKE or PORTNUMBER. */
 int lan_set(struct cp *cp, struct lanbk *lan, char **argv, unsigned argc, struct out *o);
 
 /* BANDWIDTH's operand (SET VSWITCH/SET LAN ... PORTNUMBER n BANDWIDTH, SET NIC, NICDEF):

@@ -65,6 +65,8 @@ static const struct msg_def catalogue[MSG_COUNT] = {
 	M(MSG_SWU_INIT_FAIL, "HCPSWU9323E", 9323, "TCP/IP Controller %s could not initialize device %s for VSWITCH SYSTEM %s: %s"),
 	M(MSG_SWU_NO_SWITCHOVER, "HCPSWU9324E", 9324, "UPLINK SWITCHOVER of VSWITCH SYSTEM %s is not possible: %s"),
 	M(MSG_NONE_DEFINED, "HCPLAN9111I", 0, "No %s is defined"),
+	M(MSG_PORT_NOT_AUTH, "HCPLAN9112E", 9112,
+	  "Port number %s on %s %s %s is defined for %s, not for %s"),
 	M(MSG_NO_NICS, "HCPNIC9209I", 0, "No NICs are defined for %s"),
 
 	M(MSG_DEV_EXISTS, "HCPNIC9200E", 9200, "Device %s already exists"),

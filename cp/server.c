@@ -473,6 +473,8 @@ int server_create(struct server **out, struct cp *cp, const char *path, const ch
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
+	/* The terminal gone (SIGHUP) stops cpnetd like SIGTERM: its sockets unlinked. */
+	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	s->sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (s->ep < 0 || s->tfd < 0 || s->sfd < 0 || timerfd_settime(s->tfd, 0, &its, NULL) < 0)

@@ -14,7 +14,7 @@
  *   cc -o port-echo port_echo.c -lcpnetport -lpthread
  * Run: port-echo --socket /run/cpnet.sock.vm --user APP1 --password PW \
  *        (--lan NAME [--owner USER] | --vswitch NAME) --ip 10.1.0.9/24 \
- *        [--ping 10.1.0.1] [--count N] [--seconds S]
+ *        [--portnumber N] [--ping 10.1.0.1] [--count N] [--seconds S]
  * Prints "port-echo: port ID on ..." once registered, "reply from A" per answered
  * ping, and at the end "port-echo: N pings answered, M requests echoed". */
 
@@ -215,7 +215,17 @@ int main(int argc, char **argv)
 		else if (!strcmp(k, "--lan")) r.lan = v;
 		else if (!strcmp(k, "--owner")) r.lan_owner = v;
 		else if (!strcmp(k, "--vswitch")) r.vswitch = v;
-		else if (!strcmp(k, "--ip")) ipa = v;
+		else if (!strcmp(k, "--portnumber")) {
+			/* cpnetd checks the number (1..2048, free, not another user's). */
+			char *e;
+			unsigned long n = strtoul(v, &e, 10);
+
+			if (!*v || *e || n > 0xFFFF) {
+				fprintf(stderr, "port-echo: --portnumber wants a number\n");
+				return 2;
+			}
+			r.portnum = (uint16_t)n;
+		} else if (!strcmp(k, "--ip")) ipa = v;
 		else if (!strcmp(k, "--ping")) peer = v;
 		else if (!strcmp(k, "--count")) count = (unsigned)atoi(v);
 		else if (!strcmp(k, "--seconds")) seconds = (unsigned)atoi(v);
@@ -265,9 +275,9 @@ int main(int argc, char **argv)
 			cpnp_last_error(a.p));
 		goto out;
 	}
-	printf("port-echo: port %08X on %s %s (%s)\n", cpnp_port_id(a.p),
+	printf("port-echo: port %08X on %s %s (%s), port number %u\n", cpnp_port_id(a.p),
 	       r.vswitch ? "VSWITCH" : "LAN", r.vswitch ? r.vswitch : r.lan,
-	       a.eth ? "ETHERNET" : "IP");
+	       a.eth ? "ETHERNET" : "IP", cpnp_port_number(a.p));
 	fflush(stdout);
 	/* 4. Serve: sleep on the eventfd only when the handle has no data. */
 	end = now() + seconds;

@@ -11,6 +11,7 @@ struct tctx {
 	const char *name;
 	int failures;
 	int checks;
+	char tmp[32];		/* tc_tmpdir's directory, "" until asked for */
 };
 
 struct tcase {
@@ -26,6 +27,12 @@ void tc_fail(struct tctx *t, const char *file, int line, const char *fmt, ...)
 /* Parse a hex dump ("00E00000 0000 0001 ..." spaces and newlines ignored) into buf.
  * Returns the number of bytes, or -1 if the text is not hex or does not fit. */
 int tc_hex(const char *text, uint8_t *buf, size_t cap);
+/* The case's scratch directory (/tmp/cpnet-test.XXXXXX), made at the first call and
+ * removed with all it holds when the case ends, passed, failed or stopped by REQUIRE:
+ * sockets and files a case makes go there, and nothing is left behind.  NULL (and a
+ * failure) if it cannot be made.  tc_path: a name in it, "" if there is none. */
+const char *tc_tmpdir(struct tctx *t);
+const char *tc_path(struct tctx *t, char *buf, size_t cap, const char *name);
 
 #define TEST(tname)                                                            \
 	static void test_##tname(struct tctx *t);                              \

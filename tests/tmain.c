@@ -1,6 +1,8 @@
 /* tests/tmain.c - runner of the unit-test binary: list, select by name or glob, report.
  * Ends with "unit: N passed, N failed, 0 skipped" (a unit test cannot skip), read by CI. */
+#define _XOPEN_SOURCE 700
 #include <fnmatch.h>
+#include <ftw.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +62,45 @@ int tc_hex(const char *text, uint8_t *buf, size_t cap)
 	return hi < 0 ? (int)n : -1;
 }
 
+const char *tc_tmpdir(struct tctx *t)
+{
+	if (!t->tmp[0]) {
+		snprintf(t->tmp, sizeof(t->tmp), "/tmp/cpnet-test.XXXXXX");
+		if (!mkdtemp(t->tmp)) {
+			t->tmp[0] = 0;
+			tc_fail(t, __FILE__, __LINE__, "cannot make a scratch directory in /tmp");
+			return NULL;
+		}
+	}
+	return t->tmp;
+}
+
+const char *tc_path(struct tctx *t, char *buf, size_t cap, const char *name)
+{
+	const char *d = tc_tmpdir(t);
+
+	if (!d || (size_t)snprintf(buf, cap, "%s/%s", d, name) >= cap)
+		buf[0] = 0;
+	return buf;
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+/* The case's scratch directory goes with everything in it (depth first, no links
+ * followed). */
+static void tmp_remove(struct tctx *t)
+{
+	if (t->tmp[0])
+		nftw(t->tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 static int cmp_case(const void *a, const void *b)
 {
 	return strcmp((*(struct tcase *const *)a)->name, (*(struct tcase *const *)b)->name);
@@ -100,7 +141,7 @@ int main(int argc, char **argv)
 	}
 
 	for (i = 0; i < ncases; i++) {
-		struct tctx t = { v[i]->name, 0, 0 };
+		struct tctx t = { v[i]->name, 0, 0, "" };
 
 		if (!selected(v[i]->name, argc, argv, first))
 			continue;
@@ -109,6 +150,7 @@ int main(int argc, char **argv)
 			continue;
 		}
 		v[i]->fn(&t);
+		tmp_remove(&t);
 		if (t.failures) {
 			failed++;
 			printf("FAIL %s (%d of %d checks)\n", t.name, t.failures, t.checks);

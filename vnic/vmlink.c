@@ -73,7 +73,9 @@ _Static_assert(LOGON_OFF_PASS + 8 == VML_LOGON_SIZE, "LOGON layout");
 #define APL_OFF_FLAGS		34
 #define APL_OFF_REGION		36
 #define APL_OFF_RSVD		40
-_Static_assert(APL_OFF_RSVD + 8 == VML_APPL_LOGON_SIZE, "APPL_LOGON layout");
+#define APL_OFF_PORTNUM		48
+_Static_assert(APL_OFF_RSVD + 8 == VML_APPL_LOGON_SIZE_V1, "APPL_LOGON layout");
+_Static_assert(APL_OFF_PORTNUM + 8 == VML_APPL_LOGON_SIZE, "APPL_LOGON layout");
 #define APR_OFF_RC		0
 #define APR_OFF_VDEV		2
 #define APR_OFF_ID		4
@@ -81,8 +83,8 @@ _Static_assert(APL_OFF_RSVD + 8 == VML_APPL_LOGON_SIZE, "APPL_LOGON layout");
 #define APR_OFF_MAC		10
 #define APR_OFF_MAXF		16
 #define APR_OFF_TLEN		20
-#define APR_OFF_RSVD		22
-_Static_assert(APR_OFF_RSVD + 2 == VML_APPL_REPLY_FIXED, "APPL_REPLY layout");
+#define APR_OFF_PORTNUM		22
+_Static_assert(APR_OFF_PORTNUM + 2 == VML_APPL_REPLY_FIXED, "APPL_REPLY layout");
 #define HDL_OFF_RC		0
 #define HDL_OFF_ID		2
 #define HDL_OFF_NSLOTS		4
@@ -459,6 +461,7 @@ int vml_appl_logon_encode(const struct vml_appl_logon *a, uint8_t *buf, size_t c
 	be_put16(b + APL_OFF_VLAN, a->vlan);
 	be_put16(b + APL_OFF_FLAGS, a->flags);
 	be_put32(b + APL_OFF_REGION, a->region);
+	be_put16(b + APL_OFF_PORTNUM, a->portnum);
 	if (a->flags & VML_APPL_TRACE_USER) {
 		if (put_name(b + APL_OFF_RSVD, a->trace_user) < 0)
 			return -EINVAL;
@@ -472,8 +475,16 @@ int vml_appl_logon_decode(const uint8_t *buf, size_t len, struct vml_appl_logon 
 {
 	const uint8_t *b = buf + VML_HDR_SIZE;
 
-	if (len != VML_HDR_SIZE + VML_APPL_LOGON_SIZE)
+	if (len != VML_HDR_SIZE + VML_APPL_LOGON_SIZE && len != VML_HDR_SIZE + VML_APPL_LOGON_SIZE_V1)
 		return -EMSGSIZE;
+	a->portnum = 0;
+	if (len == VML_HDR_SIZE + VML_APPL_LOGON_SIZE) {
+		/* The port number is range-checked by the switch (HCPCMD9010E, as for
+		 * COUPLE); the rest of the field is reserved. */
+		a->portnum = be_get16(b + APL_OFF_PORTNUM);
+		if (be_get16(b + APL_OFF_PORTNUM + 2) || be_get32(b + APL_OFF_PORTNUM + 4))
+			return -EBADMSG;
+	}
 	if (get_name(b + APL_OFF_USER, a->userid, true) < 0 ||
 	    get_name(b + APL_OFF_PASS, a->password, false) < 0 ||
 	    get_name(b + APL_OFF_OWNER, a->owner, true) < 0 ||
@@ -525,6 +536,7 @@ int vml_appl_reply_encode(const struct vml_appl_reply *r, uint8_t *buf, size_t c
 	memcpy(b + APR_OFF_MAC, r->mac, 6);
 	be_put32(b + APR_OFF_MAXF, r->max_frame);
 	be_put16(b + APR_OFF_TLEN, (uint16_t)n);
+	be_put16(b + APR_OFF_PORTNUM, r->portnum);
 	memcpy(b + VML_APPL_REPLY_FIXED, r->text, n);
 	return (int)(VML_HDR_SIZE + VML_APPL_REPLY_FIXED + n);
 }
@@ -545,6 +557,7 @@ int vml_appl_reply_decode(const uint8_t *buf, size_t len, struct vml_appl_reply 
 	r->transport = b[APR_OFF_TRANSPORT];
 	memcpy(r->mac, b + APR_OFF_MAC, 6);
 	r->max_frame = be_get32(b + APR_OFF_MAXF);
+	r->portnum = be_get16(b + APR_OFF_PORTNUM);
 	memcpy(r->text, b + VML_APPL_REPLY_FIXED, n);
 	r->text[n] = 0;
 	for (size_t i = 0; i < n; i++)

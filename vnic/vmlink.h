@@ -138,15 +138,19 @@ int vml_ring_decode(const uint8_t *buf, size_t len, struct vml_ring_offer *r);
  * CP writes them into buffers the app posted on a receive handle (VML_HANDLE_OPEN ->
  * VML_HANDLE with a small ring of post and completion entries, cp/appl.h).
  *
- * VML_APPL_LOGON body (48): user 8, password 8, LAN owner 8 (SYSTEM: a VSWITCH),
- * LAN name 8, u16 VLAN, u16 flags (VML_APPL_PROMISC), u32 region bytes, 8 zero.
+ * VML_APPL_LOGON body (56): user 8, password 8, LAN owner 8 (SYSTEM: a VSWITCH),
+ * LAN name 8, u16 VLAN, u16 flags (VML_APPL_PROMISC), u32 region bytes, 8 reserved
+ * (the trace filter), u16 port number (0 = any, else 1..2048), 6 zero.  The 48 bytes
+ * of a program built before the port number are taken too (port number 0).
  * VML_APPL_REPLY body: u16 rc (0 or the message number), u16 vdev, u32 port id,
  * u8 transport (1 IP, 2 ETHERNET), u8 0, MAC 6, u32 largest frame, u16 text length,
- * u16 0, text.  VML_HANDLE_OPEN body: u32 slots.  VML_HANDLE body (12): u16 rc
- * (0 or a positive errno), u16 handle id, u32 slots, u32 slot size.
+ * u16 port number (QUERY's "Port:"), text.  VML_HANDLE_OPEN body: u32 slots.
+ * VML_HANDLE body (12): u16 rc (0 or a positive errno), u16 handle id, u32 slots,
+ * u32 slot size.
  * VML_HANDLE_CLOSE body: u16 handle id.
  */
-#define VML_APPL_LOGON_SIZE 48
+#define VML_APPL_LOGON_SIZE 56
+#define VML_APPL_LOGON_SIZE_V1 48	/* without the port number */
 #define VML_APPL_REPLY_FIXED 24
 #define VML_APPL_PROMISC 0x0001u
 /* A trace port (vswitch/trace: the switch's tap, frames to the port): TRACE alone is
@@ -171,6 +175,7 @@ struct vml_appl_logon {
 	uint32_t region;
 	uint16_t trace_num;		/* TRACE_PORT / TRACE_VLAN */
 	char trace_user[9];		/* TRACE_USER */
+	uint16_t portnum;		/* the port number asked for, 0 = any */
 };
 
 struct vml_appl_reply {
@@ -181,6 +186,7 @@ struct vml_appl_reply {
 	uint8_t mac[6];
 	uint32_t max_frame;
 	char text[128];
+	uint16_t portnum;		/* the port's number on the LAN */
 };
 
 struct vml_handle_reply {

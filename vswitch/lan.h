@@ -107,11 +107,14 @@ struct lan_conn {
 #define LAN_CAP_TX 0		/* port -> LAN */
 #define LAN_CAP_RX 1		/* LAN -> port */
 
-/* A cap on a port number (SET VSWITCH ... PORTNUMBER n BANDWIDTH rate): kept whether
- * or not a port has that number now, and applied when one couples with it. */
+/* What the operator set on a port number, kept whether or not a port has that number
+ * now and applied when one couples with it: a cap (SET VSWITCH ... PORTNUMBER n
+ * BANDWIDTH rate) and the user it is defined for (PORTNUMBER n USERID u: no other
+ * user's port may take it).  An entry with neither goes. */
 struct lan_pcap {
 	uint16_t portnum;
-	uint64_t rate;			/* bits/s */
+	uint64_t rate;			/* bits/s, 0 = none */
+	char user[LAN_NAME_MAX + 1];	/* "" = any user */
 };
 
 /* The per-transport lookup: a connection index, LAN_BROADCAST (a set, described in

@@ -136,39 +136,60 @@ static void conn_caps(struct lanbk *lan, struct lan_conn *c)
 	shaper_set(&c->cap[LAN_CAP_RX], rate, now);
 }
 
+/* The entry of a port number, made (in port number order: QUERY lists them so) when
+ * `make`; NULL if there is none (or no storage: -ENOMEM in *err). */
+static struct lan_pcap *pcap_get(struct lanbk *lan, unsigned portnum, bool make, int *err)
+{
+	struct lan_pcap *pc = pcap_find(lan, portnum);
+	unsigned at = 0;
+
+	if (pc || !make)
+		return pc;
+	if (lan->npcaps == lan->pcaps_cap) {
+		unsigned nc = lan->pcaps_cap ? lan->pcaps_cap * 2 : 8;
+		struct lan_pcap *np = realloc(lan->pcaps, nc * sizeof(*np));
+
+		if (!np) {
+			*err = -ENOMEM;
+			return NULL;
+		}
+		lan->pcaps = np;
+		lan->pcaps_cap = nc;
+	}
+	while (at < lan->npcaps && lan->pcaps[at].portnum < portnum)
+		at++;
+	memmove(&lan->pcaps[at + 1], &lan->pcaps[at], (lan->npcaps - at) * sizeof(*lan->pcaps));
+	memset(&lan->pcaps[at], 0, sizeof(lan->pcaps[at]));
+	lan->pcaps[at].portnum = (uint16_t)portnum;
+	lan->npcaps++;
+	return &lan->pcaps[at];
+}
+
+/* An entry with neither a cap nor a user goes. */
+static void pcap_tidy(struct lanbk *lan, struct lan_pcap *pc)
+{
+	unsigned at = (unsigned)(pc - lan->pcaps);
+
+	if (pc->rate || pc->user[0])
+		return;
+	memmove(pc, pc + 1, (lan->npcaps - at - 1) * sizeof(*pc));
+	lan->npcaps--;
+}
+
 int lan_set_portnum_cap(struct lanbk *lan, unsigned portnum, uint64_t rate)
 {
 	struct lan_pcap *pc;
-	unsigned at = 0;
+	int err = 0;
 
 	if (!portnum || portnum > LAN_PORTNUM_MAX ||
 	    (rate && (rate < SHAPER_RATE_MIN || rate > SHAPER_RATE_MAX)))
 		return -EINVAL;
-	pc = pcap_find(lan, portnum);
-	if (pc && !rate) {
-		/* Kept in port number order (QUERY lists them so). */
-		at = (unsigned)(pc - lan->pcaps);
-		memmove(pc, pc + 1, (lan->npcaps - at - 1) * sizeof(*pc));
-		lan->npcaps--;
-	} else if (pc) {
+	pc = pcap_get(lan, portnum, rate != 0, &err);
+	if (err)
+		return err;
+	if (pc) {
 		pc->rate = rate;
-	} else if (rate) {
-		if (lan->npcaps == lan->pcaps_cap) {
-			unsigned nc = lan->pcaps_cap ? lan->pcaps_cap * 2 : 8;
-			struct lan_pcap *np = realloc(lan->pcaps, nc * sizeof(*np));
-
-			if (!np)
-				return -ENOMEM;
-			lan->pcaps = np;
-			lan->pcaps_cap = nc;
-		}
-		while (at < lan->npcaps && lan->pcaps[at].portnum < portnum)
-			at++;
-		memmove(&lan->pcaps[at + 1], &lan->pcaps[at],
-			(lan->npcaps - at) * sizeof(*lan->pcaps));
-		lan->pcaps[at].portnum = (uint16_t)portnum;
-		lan->pcaps[at].rate = rate;
-		lan->npcaps++;
+		pcap_tidy(lan, pc);
 	}
 	for (unsigned i = 0; i < lan->nlive; i++) {
 		struct lan_conn *c = lan_conn_at(lan, lan->live[i]);
@@ -177,6 +198,48 @@ int lan_set_portnum_cap(struct lanbk *lan, unsigned portnum, uint64_t rate)
 			conn_caps(lan, c);
 	}
 	return 0;
+}
+
+/* The connection that has port number `portnum` now, or NULL. */
+static struct lan_conn *conn_with_portnum(struct lanbk *lan, unsigned portnum)
+{
+	for (unsigned i = 0; i < lan->nlive; i++) {
+		struct lan_conn *c = lan_conn_at(lan, lan->live[i]);
+
+		if (!c->uplink && c->portnum == portnum)
+			return c;
+	}
+	return NULL;
+}
+
+int lan_set_portnum_user(struct lanbk *lan, unsigned portnum, const char *user)
+{
+	char u[LAN_NAME_MAX + 1] = "";
+	struct lan_conn *c;
+	struct lan_pcap *pc;
+	int err = 0;
+
+	if (!portnum || portnum > LAN_PORTNUM_MAX || (user && lan_name_canon(user, u)))
+		return -EINVAL;
+	/* A port another user holds now keeps its number: refused, not taken away. */
+	c = conn_with_portnum(lan, portnum);
+	if (c && u[0] && strcmp(c->owner, u))
+		return -EADDRINUSE;
+	pc = pcap_get(lan, portnum, u[0] != 0, &err);
+	if (err)
+		return err;
+	if (pc) {
+		memcpy(pc->user, u, sizeof(pc->user));
+		pcap_tidy(lan, pc);
+	}
+	return 0;
+}
+
+const char *lan_portnum_user(const struct lanbk *lan, unsigned portnum)
+{
+	const struct lan_pcap *pc = pcap_find(lan, portnum);
+
+	return pc && pc->user[0] ? pc->user : NULL;
 }
 
 int lan_set_own_cap(struct lanbk *lan, struct port *port, uint64_t rate)
@@ -250,6 +313,27 @@ static void live_del(struct lanbk *lan, struct lan_conn *c)
 		}
 }
 
+/* The number COUPLE without PORTNUMBER gets: the lowest free one defined for this
+ * user (SET VSWITCH ... PORTNUMBER n USERID), else the lowest free one defined for
+ * nobody.  -EUSERS when none is left. */
+static int auto_portnum(const struct lanbk *lan, const uint8_t *used, const char *owner)
+{
+	unsigned any = 0;
+
+	for (unsigned pn = 1; pn <= LAN_PORTNUM_MAX; pn++) {
+		const char *u;
+
+		if (used[pn / 8] & (1u << (pn % 8)))
+			continue;
+		u = lan_portnum_user(lan, pn);
+		if (u && !strcmp(u, owner))
+			return (int)pn;
+		if (!u && !any)
+			any = pn;
+	}
+	return any ? (int)any : -EUSERS;
+}
+
 int lan_attach_port(struct lanbk *lan, struct port *port, const char *owner, uint16_t vdev,
 		    unsigned portnum, const uint8_t *mac)
 {
@@ -276,11 +360,14 @@ int lan_attach_port(struct lanbk *lan, struct port *port, const char *owner, uin
 		used[pn / 8] |= (uint8_t)(1u << (pn % 8));
 	}
 	if (portnum == LAN_PORTNUM_AUTO) {
-		for (portnum = 1; portnum <= LAN_PORTNUM_MAX; portnum++)
-			if (!(used[portnum / 8] & (1u << (portnum % 8))))
-				break;
+		rc = auto_portnum(lan, used, o);
+		if (rc < 0)
+			return rc;
+		portnum = (unsigned)rc;
 	} else if (used[portnum / 8] & (1u << (portnum % 8))) {
 		return -EADDRINUSE;
+	} else if (lan_portnum_user(lan, portnum) && strcmp(lan_portnum_user(lan, portnum), o)) {
+		return -EPERM;
 	}
 	c = free_slot(lan);
 	if (!c)
@@ -966,6 +1053,37 @@ static unsigned span_slice(const struct qdio_span *in, unsigned nin, uint32_t of
 	return n;
 }
 
+/* Frame f, whose inline tag is `tagged` (with `tci`), as a receiver must get it with
+ * VLAN vid: tagged (tag_out) or not.  0 when f is as it must be (o is f); else the
+ * spans around a removed or inserted 802.1Q tag (written to t), in sp (room for
+ * f->nspans + 13), and their count.  The one place tags are put on and taken off. */
+static unsigned retag(const struct pframe *f, bool tagged, uint16_t tci, bool tag_out,
+		      uint16_t vid, uint8_t t[4], struct qdio_span *sp, struct pframe *o)
+{
+	uint32_t rest_off = tagged ? 16 : 12;
+	unsigned n;
+
+	if (tagged == tag_out && (!tag_out || (tci & 0x0FFF) == vid))
+		return 0;
+	n = span_slice(f->spans, f->nspans, 0, 12, sp);
+	if (tag_out) {
+		uint16_t tc = (uint16_t)((tagged ? tci & 0xF000 : 0) | vid);
+
+		t[0] = ETH_P_8021Q >> 8;
+		t[1] = ETH_P_8021Q & 0xFF;
+		t[2] = (uint8_t)(tc >> 8);
+		t[3] = (uint8_t)tc;
+		sp[n].ptr = t;
+		sp[n].len = 4;
+		n++;
+	}
+	o->len = f->len - rest_off + 12 + (tag_out ? 4 : 0);
+	n += span_slice(f->spans, f->nspans, rest_off, f->len - rest_off, sp + n);
+	o->spans = sp;
+	o->nspans = (uint8_t)n;
+	return n;
+}
+
 /* The frame as `q` must see it: the same spans, or (layer 2, VLAN aware) the spans
  * around a removed or inserted 802.1Q tag.  Returns false if the span scratch is
  * full (the caller flushes and retries). */
@@ -975,9 +1093,6 @@ static bool egress(struct lanbk *lan, const struct lan_conn *q, const struct pfr
 	struct lan_fwd *w = lan->fwd;
 	uint16_t vid = w->vid[i];
 	bool tag_out;
-	uint32_t rest_off;
-	struct qdio_span *sp;
-	unsigned n;
 
 	*o = *f;
 	if (!lan->vlan_aware)
@@ -986,31 +1101,25 @@ static bool egress(struct lanbk *lan, const struct lan_conn *q, const struct pfr
 	o->vlan = tag_out ? vid : 0;
 	if (lan->transport != LAN_ETHERNET)
 		return true;
-	if (w->tagged[i] == tag_out && (!tag_out || (w->tci[i] & 0x0FFF) == vid))
-		return true;
-	if (*nsp + f->nspans + 2u > LAN_OUT_SPANS)
+	if (*nsp + f->nspans + 13u > LAN_OUT_SPANS)
 		return false;
-	sp = &w->spans[*nsp];
-	n = span_slice(f->spans, f->nspans, 0, 12, sp);
-	if (tag_out) {
-		uint8_t *t = w->tags[i];
-		uint16_t tci = (uint16_t)((w->tagged[i] ? w->tci[i] & 0xF000 : 0) | vid);
-
-		t[0] = ETH_P_8021Q >> 8;
-		t[1] = ETH_P_8021Q & 0xFF;
-		t[2] = (uint8_t)(tci >> 8);
-		t[3] = (uint8_t)tci;
-		sp[n].ptr = t;
-		sp[n].len = 4;
-		n++;
-	}
-	rest_off = w->tagged[i] ? 16 : 12;
-	o->len = f->len - rest_off + 12 + (tag_out ? 4 : 0);
-	n += span_slice(f->spans, f->nspans, rest_off, f->len - rest_off, sp + n);
-	o->spans = sp;
-	o->nspans = (uint8_t)n;
-	*nsp += n;
+	*nsp += retag(f, w->tagged[i], w->tci[i], tag_out, vid, w->tags[i], &w->spans[*nsp], o);
 	return true;
+}
+
+void lan_tap_view(const struct lanbk *lan, const struct pframe *f, unsigned i, bool tag_out,
+		  uint8_t t[4], struct qdio_span *sp, struct pframe *o)
+{
+	const struct lan_fwd *w = lan->fwd;
+	uint16_t vid;
+
+	*o = *f;
+	if (!lan->vlan_aware || lan->transport != LAN_ETHERNET)
+		return;
+	vid = w->vid[i];
+	tag_out &= vid != 0;
+	o->vlan = tag_out ? vid : 0;
+	retag(f, w->tagged[i], w->tci[i], tag_out, vid, t, sp, o);
 }
 
 /* Hand q the k frames in w->out.  A capped receiver's cap charged them all; what it

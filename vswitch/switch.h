@@ -11,12 +11,14 @@
 
 /*
  * COUPLE: attach `port` (a NIC's port) to the LAN as an adapter connection of
- * `owner`'s NIC `vdev`, port number `portnum` (LAN_PORTNUM_AUTO = lowest free).
- * `mac` is the NIC's assigned MAC (MACPROTECT ON allows only it; may be NULL).
- * Sets port->ops/peer.  Returns the port number (> 0), or
+ * `owner`'s NIC `vdev`, port number `portnum` (LAN_PORTNUM_AUTO = the lowest free one
+ * defined for `owner` by lan_set_portnum_user, else the lowest free one defined for
+ * nobody).  `mac` is the NIC's assigned MAC (MACPROTECT ON allows only it; may be
+ * NULL).  Sets port->ops/peer.  Returns the port number (> 0), or
  *   -EINVAL  bad owner or port number, -EBUSY the port is attached somewhere,
  *   -EACCES  RESTRICTED LAN and `owner` not granted,
- *   -EUSERS  MAXCONN connections already, -EADDRINUSE port number taken.
+ *   -EUSERS  MAXCONN connections already (or no number left),
+ *   -EADDRINUSE port number taken, -EPERM port number defined for another user.
  */
 int lan_attach_port(struct lanbk *lan, struct port *port, const char *owner, uint16_t vdev,
 		    unsigned portnum, const uint8_t *mac);
@@ -57,6 +59,12 @@ void lan_conn_authorize(struct lanbk *lan, struct lan_conn *c);
  */
 int lan_set_portnum_cap(struct lanbk *lan, unsigned portnum, uint64_t rate);
 uint64_t lan_portnum_cap(const struct lanbk *lan, unsigned portnum);
+/* Port number 1..2048 defined for `user` (SET VSWITCH name PORTNUMBER n USERID u;
+ * NULL: for anybody again): only u's ports may couple with it, and u's ports without
+ * a number take it first.  0, -EINVAL, -ENOMEM, -EADDRINUSE (another user's port has
+ * the number now).  lan_portnum_user: the user, or NULL. */
+int lan_set_portnum_user(struct lanbk *lan, unsigned portnum, const char *user);
+const char *lan_portnum_user(const struct lanbk *lan, unsigned portnum);
 int lan_set_own_cap(struct lanbk *lan, struct port *port, uint64_t rate);
 /* The cap a connection runs at (bits/s, 0 = none). */
 static inline uint64_t lan_conn_cap(const struct lan_conn *c)
@@ -73,5 +81,12 @@ void lan_switch_fini(struct lanbk *lan);
  * whether q is started).  For taps that deliver outside forwarding (trace ports). */
 bool lan_may_see(const struct lanbk *lan, const struct lan_conn *fc, const struct lan_conn *q,
 		 uint16_t vid);
+/* For a tap, inside its frame callback (frame i of the batch): f as a receiver gets it
+ * that has the frame's VLAN tagged (tag_out) or untagged, on a layer-2 VLAN-aware LAN
+ * (elsewhere, and for a frame of no VLAN, f as it is): the same spans, or in sp (room
+ * for f->nspans + 13) the spans around an inserted or removed 802.1Q tag written to
+ * t.  o->vlan says the VLAN when tagged. */
+void lan_tap_view(const struct lanbk *lan, const struct pframe *f, unsigned i, bool tag_out,
+		  uint8_t t[4], struct qdio_span *sp, struct pframe *o);
 
 #endif

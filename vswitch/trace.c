@@ -92,12 +92,25 @@ static uint64_t wall_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* Does the trace write its frames tagged with their VLAN?  When it covers more than
+ * one VLAN of a layer-2 VLAN-aware LAN: the file alone then says each frame's VLAN, as
+ * a trunk port with every VLAN sees it (the native VLAN's frames too).  A VLAN
+ * filter, or a trace port whose user has one VLAN (ACCESS), covers one: its frames
+ * are written untagged, as an access port of that VLAN gets them. */
+static bool writes_tags(const struct trace *t)
+{
+	if (t->flt.scope == TRACE_VLAN)
+		return false;
+	return !t->port || (t->conn && t->conn->porttype == LAN_TRUNK);
+}
+
 static void tap_frame(void *ctx, const struct lanbk *lan, const struct lan_conn *from,
 		      const struct pframe *f, unsigned i, uint16_t vid)
 {
 	struct trace *t = ctx;
-	struct qdio_span sp[256];
-	struct pframe o = *f;
+	struct qdio_span sp[256 + 16];
+	uint8_t tag[4];
+	struct pframe o;
 	int rc;
 
 	if (t->end || !trace_match(&t->flt, lan, from, f, i, vid))
@@ -107,6 +120,8 @@ static void tap_frame(void *ctx, const struct lanbk *lan, const struct lan_conn 
 	if (t->port && (!t->conn || !lan_may_see(lan, from, t->conn, vid)))
 		return;
 	t->matched++;
+	/* Layer 2, VLAN aware: the frame with or without its VLAN's tag (above). */
+	lan_tap_view(lan, f, i, writes_tags(t), tag, sp, &o);
 	if (lan->transport != LAN_ETHERNET && f->kind == PF_ETH) {
 		/* An IP LAN's link-layer frame (IPv6, passthrough): the raw-IP link type
 		 * takes its IP packet; anything else it cannot show. */

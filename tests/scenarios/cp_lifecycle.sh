@@ -67,4 +67,18 @@ grep -qxF "$TMP/bad.config:3: HCPCMD9010E Value 999 for IPTIMEOUT is out of rang
 grep -qxF "$TMP/bad.config:4: HCPCFG9400E Unknown statement - FROB" <<<"$out" || fail "$out"
 grep -qxF "$TMP/bad.config:5: HCPCFG9413E NOSUCH is not in the user directory" <<<"$out" || fail "$out"
 grep -qxF "cpnetd --check: 4 errors" <<<"$out" || fail "$out"
+
+# cpnetd leaves none of its sockets behind when it stops: SIGTERM, and SIGHUP (its
+# terminal closed).
+for sig in TERM HUP; do
+	sock=$TMP/stop-$sig.sock
+	"$BIN/cpnetd" --config "$TMP/system.config" --directory "$TMP/user.direct" \
+		--socket "$sock" >"$TMP/stop.out" 2>&1 &
+	pid=$!
+	poll 30 test -S "$sock.vm" || { stop_daemon "$pid"; fail "cpnetd ($sig) did not come up"; }
+	kill -"$sig" "$pid"
+	poll 10 gone "$pid" || { stop_daemon "$pid"; fail "cpnetd did not stop on SIG$sig"; }
+	wait "$pid" || fail "cpnetd exited with $? on SIG$sig: $(cat "$TMP/stop.out")"
+	[ ! -e "$sock" ] && [ ! -e "$sock.vm" ] || fail "SIG$sig left $(ls "$TMP"/stop-*)"
+done
 echo "cp_lifecycle: ok"

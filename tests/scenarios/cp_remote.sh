@@ -3,38 +3,6 @@
 # connect` VMs LOGON on cpnetd's VM socket and ping over an ETHERNET and an IP VSWITCH.
 . "$(dirname "$0")/cpnet-lib.bash"
 VMSOCK=$CPNET_SOCKET.vm
-GPIDS=()
-
-# Every cpnet-guest we started goes before cpnetd (the lib's cleanup) goes.
-stop_guests() {
-	local p
-	for p in "${GPIDS[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${GPIDS[@]}"; do
-		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-		kill -9 "$p" 2>/dev/null
-	done
-}
-trap 'r=$?; stop_guests; (exit $r); cleanup' EXIT
-
-# guest NAME ARGS...: start `cpnet-guest connect` in the background, output in $TMP/NAME.out.
-# No `timeout` wrapper: $! must be the guest itself (killed below); it is bounded by
-# its own --stay and by stop_guests.
-guest() {
-	local name=$1
-	shift
-	"$BIN/cpnet-guest" connect --socket "$VMSOCK" "$@" >"$TMP/$name.out" 2>&1 &
-	GPIDS+=($!)
-	LASTPID=$!
-}
-# wait_for FILE REGEX [TENTHS]: until a line of FILE matches (default 10 s).
-wait_for() {
-	for _ in $(seq "${3:-100}"); do
-		grep -q -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	cat "$1" >&2
-	fail "no '$2' in $(basename "$1")"
-}
 # adapter_counts OWNER: the RX and TX packet counts of OWNER's adapter in $OUT.
 adapter_counts() {
 	printf '%s\n' "$OUT" | awk -v o="$1" '

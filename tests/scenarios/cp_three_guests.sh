@@ -3,38 +3,7 @@
 # Guest LAN; half from SYSTEM CONFIG, half by command) and `cpnet-guest connect` VMs
 # exchanging IPv4, IPv6, ARP/ND, broadcast and multicast on each; QUERY checked line by line.
 . "$(dirname "$0")/cpnet-lib.bash"
-VMSOCK=$CPNET_SOCKET.vm
-GPIDS=()
-
-# Every cpnet-guest we started goes before cpnetd (the lib's cleanup) goes.
-stop_guests() {
-	local p
-	for p in "${GPIDS[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${GPIDS[@]}"; do
-		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-		kill -9 "$p" 2>/dev/null
-	done
-}
-trap 'r=$?; stop_guests; (exit $r); cleanup' EXIT
-
-# guest NAME ARGS...: `cpnet-guest connect` in the background, output in $TMP/NAME.out;
-# bounded by its own --stay and by stop_guests ($! must be the guest itself).
-guest() {
-	local name=$1
-	shift
-	"$BIN/cpnet-guest" connect --socket "$VMSOCK" "$@" >"$TMP/$name.out" 2>&1 &
-	GPIDS+=($!)
-	LASTPID=$!
-}
-# wait_for FILE REGEX [TENTHS]: until a line of FILE matches (default 15 s).
-wait_for() {
-	for _ in $(seq "${3:-150}"); do
-		grep -q -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	cat "$1" >&2
-	fail "no '$2' in $(basename "$1")"
-}
+GP=()	# the guests' PIDs, by number
 # has NAME LINE: guest NAME printed exactly LINE.
 has() {
 	grep -qxF -- "$2" "$TMP/$1.out" || { cat "$TMP/$1.out" >&2; fail "$1: no line '$2'"; }
@@ -137,15 +106,18 @@ peers() {
 # shellcheck disable=SC2046
 guest g1 --user g1 --password pw1 $(ip_args 1) --join 239.1.1.1 $(peers 1) \
 	--ping 239.1.1.1%600 --count 2 --go "$TMP/go1" --stay 200
+GP[1]=$LASTPID
 wait_for "$TMP/g1.out" "^NIC 0900 online"
 # shellcheck disable=SC2046
 guest g2 --user g2 --password pw2 $(ip_args 2) --join 239.1.1.1 $(peers 2) \
 	--count 2 --go "$TMP/go2" --stay 200
+GP[2]=$LASTPID
 wait_for "$TMP/g2.out" "^NIC 0900 online"
 # shellcheck disable=SC2046
 guest g3 --user g3 --password pw3 $(ip_args 3) $(peers 3) --ping 239.1.1.1%600 \
 	--ping 239.1.1.1%700 --ping 239.1.1.1%800 --ping 239.1.1.1%900 \
 	--count 2 --go "$TMP/go3" --stay 200
+GP[3]=$LASTPID
 wait_for "$TMP/g3.out" "^NIC 0800 online"
 wait_for "$TMP/g3.out" "^NIC 0900 not coupled: left offline$"
 OUT=$(printf 'couple 900 to system glaneth\n' | CPNET_USER=G3 CPNET_PASSWORD=PW3 timeout 30 "$BIN/cpnet" 2>&1)
@@ -172,7 +144,7 @@ grep -q "joined" "$TMP/g3.out" && fail "g3 joined a group: $(cat "$TMP/g3.out")"
 
 # Round 1: everybody pings at the same time.
 touch "$TMP/go1" "$TMP/go2" "$TMP/go3"
-for k in 1 2 3; do wait_for "$TMP/g$k.out" "^ping round 1 done$" 600; done
+for k in 1 2 3; do wait_for "$TMP/g$k.out" "^ping round 1 done$" 60; done
 for k in 1 2 3; do
 	others=$(for j in 1 2 3; do [ "$j" != "$k" ] && printf '%s ' "$j"; done)
 	for s in 1 2 3 4; do
@@ -306,6 +278,7 @@ for q in "vswitch vsweth" "lan glanip" "vswitch vswip" "lan glaneth"; do
 done
 guest g4 --user g4 --password pw4 $(ip_args 4) --ping 239.1.1.1%600 --ping 239.1.1.1%700 \
 	--ping 239.1.1.1%800 --ping 239.1.1.1%900 --count 3 --stay 200
+GP[4]=$LASTPID
 for _ in $(seq 200); do
 	[ "$(grep -c "answered by" "$TMP/g4.out")" -ge 4 ] && break
 	sleep 0.1
@@ -324,7 +297,7 @@ done
 # Every guest logs off cleanly and exits 0: every NIC came online, every ping of
 # its rounds was answered.
 for k in 1 2 3 4; do
-	p=${GPIDS[$((k - 1))]}
+	p=${GP[$k]}
 	kill "$p"
 	for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
 	wait "$p"

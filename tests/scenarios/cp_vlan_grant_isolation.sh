@@ -3,33 +3,6 @@
 # `cpnet-guest connect` VMs: VLAN separation by GRANT, COUPLE refused after REVOKE, ISOLATION;
 # a RESTRICTED Guest LAN's access list (SET LAN GRANT / REVOKE).
 . "$(dirname "$0")/cpnet-lib.bash"
-VMSOCK=$CPNET_SOCKET.vm
-GPIDS=()
-
-stop_guests() {
-	local p
-	for p in "${GPIDS[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${GPIDS[@]}"; do
-		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-		kill -9 "$p" 2>/dev/null
-	done
-}
-trap 'r=$?; stop_guests; (exit $r); cleanup' EXIT
-
-guest() {
-	local name=$1
-	shift
-	"$BIN/cpnet-guest" connect --socket "$VMSOCK" "$@" >"$TMP/$name.out" 2>&1 &
-	GPIDS+=($!)
-}
-wait_for() {
-	for _ in $(seq "${3:-150}"); do
-		grep -q -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	cat "$1" >&2
-	fail "no '$2' in $(basename "$1")"
-}
 # wait_count FILE REGEX N: until N lines of FILE match (at most 15 s).
 wait_count() {
 	for _ in $(seq 150); do
@@ -46,7 +19,7 @@ round() {
 	round_end "$1" "$2"
 }
 round_end() {
-	wait_for "$TMP/$1.out" "^ping round $2 done$" 600
+	wait_for "$TMP/$1.out" "^ping round $2 done$" 60
 	[ "$(grep -c "^ping round" "$TMP/$1.out")" = "$2" ] || fail "$1: rounds: $(cat "$TMP/$1.out")"
 	sed -n "/^ping round $(($2 - 1)) done$/,\$p" "$TMP/$1.out" >"$TMP/$1.r$2"
 	[ "$2" -gt 1 ] || cp "$TMP/$1.out" "$TMP/$1.r$2"

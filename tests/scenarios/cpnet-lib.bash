@@ -11,9 +11,15 @@ export CPNET_PASSWORD=OPERATOR
 unset CPNET_USER
 CPNETD_PID=
 
+BG_PIDS=()
+
+# cleanup (the EXIT trap): the test's background programs (bg_track), its networks
+# (net_cleanup, when the test defines it), cpnetd, the temporary directory.
 cleanup() {
 	local rc=$?
 	set +e
+	stop_bg
+	declare -F net_cleanup >/dev/null && net_cleanup
 	stop_daemon "$CPNETD_PID"
 	rm -rf "$TMP"
 	exit $rc
@@ -21,6 +27,35 @@ cleanup() {
 trap cleanup EXIT
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# bg_track PID...: programs this test started in the background (guests, ports,
+# traces); cleanup ends them.
+bg_track() { BG_PIDS+=("$@"); }
+# stop_bg: SIGTERM to every tracked program, SIGKILL to what is left after 5 s.
+stop_bg() {
+	[ ${#BG_PIDS[@]} -gt 0 ] || return 0
+	kill -TERM "${BG_PIDS[@]}" 2>/dev/null
+	poll 5 gone "${BG_PIDS[@]}" || kill -KILL "${BG_PIDS[@]}" 2>/dev/null
+	BG_PIDS=()
+	return 0
+}
+# guest NAME ARGS...: a `cpnet-guest connect` VM on cpnetd's VM socket, in the
+# background, output in $TMP/NAME.out, its PID in LASTPID (tracked: $! is the guest
+# itself, no `timeout` in between; bounded by its own --stay and by cleanup).
+guest() {
+	local name=$1
+	shift
+	"$BIN/cpnet-guest" connect --socket "$CPNET_SOCKET.vm" "$@" >"$TMP/$name.out" 2>&1 &
+	LASTPID=$!
+	bg_track "$LASTPID"
+}
+# wait_for FILE TEXT [SECS]: FILE gets a line matching TEXT (grep) within SECS seconds
+# (default 20), or the test fails showing FILE.
+wait_for() {
+	poll "${3:-20}" grep -q -- "$2" "$1" && return 0
+	cat "$1" >&2
+	fail "no '$2' in $(basename "$1")"
+}
 
 # start_cpnetd CONFIG DIRECTORY [OPTION...]: starts it and waits (at most 30 s) for the
 # socket.
@@ -58,3 +93,19 @@ expect_id() {
 	case $OUT in "$1 "*) ;; *) fail "want $1, got: $OUT" ;; esac
 }
 expect_ok() { [ "$RC" -eq 0 ] || fail "rc $RC: $OUT"; }
+
+# tshark_fields FILE FILTER FIELD...: tshark's decode of FILE, the frames FILTER keeps,
+# one line each with the FIELDs separated by ',', in $OUT.
+tshark_fields() {
+	local f=$1 flt=$2 a=() x
+	shift 2
+	for x in "$@"; do a+=(-e "$x"); done
+	OUT=$(tshark -n -r "$f" -Y "$flt" -T fields -E separator=, "${a[@]}" 2>"$TMP/tshark.err") ||
+		{ cat "$TMP/tshark.err" >&2; fail "tshark -r $f"; }
+}
+# expect_count N: $OUT has N (non-empty) lines.
+expect_count() {
+	local n
+	n=$(grep -c . <<<"$OUT" || true)
+	[ "$n" -eq "$1" ] || { printf '%s\n' "$OUT" >&2; fail "want $1 lines, got $n"; }
+}

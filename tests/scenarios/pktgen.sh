@@ -7,13 +7,10 @@
 need_net
 NSG=$(tname pgtg)
 NSS=$(tname pgts)
-SPID=
-cleanup_ns() {
-	[ -z "$SPID" ] || { kill "$SPID" 2>/dev/null; wait "$SPID" 2>/dev/null; }
+net_cleanup() {
 	ip netns del "$NSG" 2>/dev/null
 	ip netns del "$NSS" 2>/dev/null
 }
-trap 'r=$?; cleanup_ns; (exit $r); cleanup' EXIT
 PG=$BIN/cpnet-pktgen
 
 # expect_clean FILE N: the sink took N frames, nothing lost, reordered, doubled.
@@ -27,7 +24,7 @@ expect_clean() {
 "$PG" gen --if lo --user x --password y --vswitch v --count 1 >"$TMP/bad.out" 2>&1 &&
 	fail "gen with two transports ran"
 "$PG" gen --if lo --size 20 --count 1 >"$TMP/bad.out" 2>&1 && fail "gen took --size 20"
-grep -q "not a number in 38" "$TMP/bad.out" || fail "no clear --size message: $(cat "$TMP/bad.out")"
+grep -q "not a whole number in 38" "$TMP/bad.out" || fail "no clear --size message: $(cat "$TMP/bad.out")"
 
 # (1) AF_PACKET over a veth pair.
 ip netns add "$NSG"
@@ -38,12 +35,12 @@ ip -n "$NSS" link set sx address 02:00:00:00:00:02 up
 ip netns exec "$NSS" timeout 60 "$PG" sink --if sx --count 20000 --idle 3000 --seconds 50 \
 	>"$TMP/sink1.out" 2>&1 &
 SPID=$!
+bg_track "$SPID"
 sleep 0.5
 ip netns exec "$NSG" timeout 60 "$PG" gen --if gx --count 20000 --rate 20000 --size 100 \
 	--dst 02:00:00:00:00:02 >"$TMP/gen1.out" 2>&1 || { cat "$TMP/gen1.out" >&2; fail "gen over veth"; }
 grep -q "^gen: sent=20000 " "$TMP/gen1.out" || { cat "$TMP/gen1.out" >&2; fail "gen sent"; }
 wait "$SPID" || { cat "$TMP/sink1.out" >&2; fail "sink over veth"; }
-SPID=
 expect_clean "$TMP/sink1.out" 20000
 
 # (2) Two ports of the port API on a VSWITCH.
@@ -68,12 +65,12 @@ grep -q "register:.*HCP" "$TMP/c.out" || { cat "$TMP/c.out" >&2; fail "no HCP me
 timeout 60 "$PG" sink --socket "$VMS" --user pgb --password pwb --vswitch pgvsw --count 8000 \
 	--idle 3000 --seconds 50 >"$TMP/sink2.out" 2>&1 &
 SPID=$!
+bg_track "$SPID"
 poll 20 grep -q "^port: " "$TMP/sink2.out" || { cat "$TMP/sink2.out" >&2; fail "sink port"; }
 DST=$(sed -n 's/^port: [0-9A-F]* MAC //p' "$TMP/sink2.out")
 timeout 60 "$PG" gen --socket "$VMS" --user pga --password pwa --vswitch pgvsw --count 8000 \
 	--rate 4000 --size 64 --dst "$DST" >"$TMP/gen2.out" 2>&1 || { cat "$TMP/gen2.out" >&2; fail "gen port"; }
 grep -q "^gen: sent=8000 " "$TMP/gen2.out" || { cat "$TMP/gen2.out" >&2; fail "gen sent"; }
 wait "$SPID" || { cat "$TMP/sink2.out" >&2; fail "sink port"; }
-SPID=
 expect_clean "$TMP/sink2.out" 8000
 echo "PASS pktgen"

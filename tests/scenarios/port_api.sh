@@ -4,17 +4,6 @@
 # and with each other; refusals, QUERY's type APPL, FORCE ending them.
 . "$(dirname "$0")/cpnet-lib.bash"
 VMSOCK=$CPNET_SOCKET.vm
-PIDS=()
-
-stop_all() {
-	local p
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${PIDS[@]}"; do
-		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-		kill -9 "$p" 2>/dev/null
-	done
-}
-trap 'r=$?; stop_all; (exit $r); cleanup' EXIT
 
 # app NAME PROG ARGS...: port-echo (PROG: port-echo, or port-echo-shared on
 # libcpnetport.so) in the background, output in $TMP/NAME.out.
@@ -22,20 +11,13 @@ app() {
 	local name=$1 prog=$2
 	shift 2
 	LD_LIBRARY_PATH=$BIN "$BIN/$prog" --socket "$VMSOCK" "$@" >"$TMP/$name.out" 2>&1 &
-	PIDS+=($!)
-}
-wait_for() {
-	for _ in $(seq "${3:-150}"); do
-		grep -q -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	cat "$1" >&2
-	fail "no '$2' in $(basename "$1")"
+	bg_track $!
 }
 
 cat >"$TMP/system.config" <<'CFG'
 DEFINE VSWITCH PVSW RDEV NONE ETHERNET
 MODIFY VSWITCH PVSW GRANT G1 APP1 APP2
+MODIFY VSWITCH PVSW PORTNUMBER 20 USERID APP2
 DEFINE VSWITCH RSW RDEV NONE ETHERNET
 DEFINE LAN PLAN OWNERID SYSTEM TYPE QDIO IP
 DEFINE LAN RLAN OWNERID SYSTEM TYPE QDIO ETHERNET RESTRICTED
@@ -71,12 +53,28 @@ OUT=$(timeout 20 "$BIN/port-echo" --socket "$VMSOCK" --user app1 --password wron
 	--vswitch pvsw --ip 10.9.0.1 --seconds 1 2>&1) && fail "a wrong password"
 grep -q "HCPLGA050E" <<<"$OUT" || fail "password: $OUT"
 
-# Two ports: APP1 on the VSWITCH, APP2 (password from a file, the shared library) on
-# the IP Guest LAN.
-app a1 port-echo --user app1 --password apw1 --vswitch pvsw --ip 10.1.0.21/24 --seconds 60
+# Two ports: APP1 on the VSWITCH with the port number it asks for, APP2 (password
+# from a file, the shared library) on the IP Guest LAN.
+app a1 port-echo --user app1 --password apw1 --vswitch pvsw --ip 10.1.0.21/24 --seconds 60 \
+	--portnumber 12
 app a2 port-echo-shared --user app2 --pwfile "$TMP/app2.pw" --lan plan --owner system --ip 10.2.0.22/24 --seconds 60
-wait_for "$TMP/a1.out" "^port-echo: port [0-9A-F]* on VSWITCH pvsw (ETHERNET)"
-wait_for "$TMP/a2.out" "^port-echo: port [0-9A-F]* on LAN plan (IP)"
+wait_for "$TMP/a1.out" "^port-echo: port [0-9A-F]* on VSWITCH pvsw (ETHERNET), port number 12$"
+wait_for "$TMP/a2.out" "^port-echo: port [0-9A-F]* on LAN plan (IP), port number 1$"
+
+# Port numbers refused through cpnetd's socket: in use, defined for another user (SYSTEM
+# CONFIG's PORTNUMBER 20 USERID APP2), out of range.
+OUT=$(timeout 20 "$BIN/port-echo" --socket "$VMSOCK" --user app2 --password apw2 \
+	--vswitch pvsw --ip 10.1.0.29 --portnumber 12 --seconds 1 2>&1) && fail "port number 12 twice"
+grep -q "register: address or port number in use by another port: HCPLAN9105E Port number 12 is in use on VSWITCH SYSTEM PVSW$" \
+	<<<"$OUT" || fail "port 12 in use: $OUT"
+OUT=$(timeout 20 "$BIN/port-echo" --socket "$VMSOCK" --user app1 --password apw1 \
+	--vswitch pvsw --ip 10.1.0.29 --portnumber 20 --seconds 1 2>&1) && fail "APP1 took APP2's port 20"
+grep -q "register: not authorized: HCPLAN9112E Port number 20 on VSWITCH SYSTEM PVSW is defined for APP2, not for APP1$" \
+	<<<"$OUT" || fail "port 20 of APP2: $OUT"
+OUT=$(timeout 20 "$BIN/port-echo" --socket "$VMSOCK" --user app1 --password apw1 \
+	--vswitch pvsw --ip 10.1.0.29 --portnumber 2049 --seconds 1 2>&1) && fail "port number 2049"
+grep -q "HCPCMD9010E Value 2049 for PORTNUMBER is out of range (1-2048)$" <<<"$OUT" ||
+	fail "port 2049: $OUT"
 
 # Port to port: a third port on the VSWITCH pings APP1's (ARP, then ICMP).
 OUT=$(timeout 30 "$BIN/port-echo" --socket "$VMSOCK" --user app2 --password apw2 \
@@ -96,6 +94,10 @@ grep -qxF "ping 10.2.0.22 from NIC 0700: 3 sent, 3 received" "$TMP/g1.out" ||
 cp_ q vswitch pvsw details; expect_ok
 grep -q "^    Adapter Owner: APP1     APPL: [0-9A-F]\{8\} Name: UNASSIGNED  Type: APPL$" <<<"$OUT" ||
 	{ printf '%s\n' "$OUT" >&2; fail "no APPL adapter on PVSW"; }
+A1=$(grep -A1 "Adapter Owner: APP1 .*Type: APPL$" <<<"$OUT")
+[[ $A1 == *$'\n      Port: 0012  Layer: 2  State: Started'* ]] ||
+	{ printf '%s\n' "$OUT" >&2; fail "APP1's port is not number 12"; }
+grep -qx "  Port users:  0020 APP2" <<<"$OUT" || { printf '%s\n' "$OUT" >&2; fail "no Port users line"; }
 cp_ q lan plan details; expect_ok
 grep -q "^    Adapter Owner: APP2     APPL: [0-9A-F]\{8\} Name: UNASSIGNED  Type: APPL$" <<<"$OUT" ||
 	{ printf '%s\n' "$OUT" >&2; fail "no APPL adapter on PLAN"; }

@@ -6,21 +6,6 @@
 . "$(dirname "$0")/cpnet-lib.bash"
 command -v tshark >/dev/null || skip "no tshark (scripts/deps.sh installs it)"
 VMSOCK=$CPNET_SOCKET.vm
-GPIDS=()
-stop_guests() {
-	local p
-	for p in "${GPIDS[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${GPIDS[@]}"; do
-		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-		kill -9 "$p" 2>/dev/null
-	done
-}
-trap 'r=$?; stop_guests; (exit $r); cleanup' EXIT
-wait_for() {
-	poll 20 grep -q -- "$2" "$1" && return 0
-	cat "$1" >&2
-	fail "no '$2' in $(basename "$1")"
-}
 
 cat >"$TMP/system.config" <<'CFG'
 DEFINE VSWITCH VSW1 RDEV NONE ETHERNET
@@ -57,7 +42,7 @@ trace() {
 	timeout 60 "$BIN/cpnet-trace" --socket "$VMSOCK" --user sniff --password pws --vswitch vsw1 \
 		-w "$TMP/$f" --seconds 50 "$@" >"$TMP/$n.out" 2>&1 &
 	TPIDS+=($!)
-	GPIDS+=($!)
+	bg_track $!
 	wait_for "$TMP/$n.out" "^cpnet-trace: port [0-9A-F]* tracing VSWITCH vsw1"
 }
 trace all api.pcapng.gz
@@ -65,7 +50,7 @@ trace tb tb.pcap --trace-user tb
 trace p99 p99.pcap --trace-port 99
 "$BIN/cpnet-guest" connect --socket "$VMSOCK" --user tb --password pwb \
 	--ip 10.1.0.2/24 --stay 60 >"$TMP/tb.out" 2>&1 &
-GPIDS+=($!)
+bg_track $!
 wait_for "$TMP/tb.out" "^NIC 0600 online"
 timeout 60 "$BIN/cpnet-guest" connect --socket "$VMSOCK" --user ta --password pwa \
 	--ip 10.1.0.1/24 --ping 10.1.0.2 --count 3 >"$TMP/ta.out" 2>&1 ||

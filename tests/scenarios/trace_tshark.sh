@@ -6,21 +6,6 @@
 . "$(dirname "$0")/cpnet-lib.bash"
 command -v tshark >/dev/null || skip "no tshark (scripts/deps.sh installs it)"
 VMSOCK=$CPNET_SOCKET.vm
-GPIDS=()
-stop_guests() {
-	local p
-	for p in "${GPIDS[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${GPIDS[@]}"; do
-		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-		kill -9 "$p" 2>/dev/null
-	done
-}
-trap 'r=$?; stop_guests; (exit $r); cleanup' EXIT
-wait_for() {
-	poll 20 grep -q -- "$2" "$1" && return 0
-	cat "$1" >&2
-	fail "no '$2' in $(basename "$1")"
-}
 
 cat >"$TMP/system.config" <<'CFG'
 DEFINE VSWITCH VSW1 RDEV NONE ETHERNET
@@ -57,7 +42,7 @@ cp_ trace start vswitch vsw1 file few.pcap count 2; expect_ok
 
 "$BIN/cpnet-guest" connect --socket "$VMSOCK" --user tb --password pwb \
 	--ip 10.1.0.2/24 --ip 10.2.0.2/24 --stay 60 >"$TMP/tb.out" 2>&1 &
-GPIDS+=($!)
+bg_track $!
 wait_for "$TMP/tb.out" "^NIC 0700 online"
 # A class G user does not see the command at all.
 CPNET_USER=TB CPNET_PASSWORD=PWB cp_ trace start vswitch vsw1 file x.pcap; expect_id HCPCMD001E
@@ -76,43 +61,31 @@ grep -q "^Trace 2 stopped: [1-9][0-9]* frames" <<<"$OUT" || fail "trace 2 stop: 
 [ "$(grep -c "^Trace [1-4] stopped" <<<"$OUT")" -eq 4 ] || fail "stop all: $OUT"
 cp_ q trace; expect_out "HCPTRC9604I No traces are defined"
 
-# fields FILE FILTER FIELD...: tshark's decode, one line per frame, fields by ','.
-fields() {
-	local f=$1 flt=$2 a=() x
-	shift 2
-	for x in "$@"; do a+=(-e "$x"); done
-	OUT=$(tshark -n -r "$TMP/traces/$f" -Y "$flt" -T fields -E separator=, "${a[@]}" 2>"$TMP/tshark.err") ||
-		{ cat "$TMP/tshark.err" >&2; fail "tshark -r $f"; }
-}
-# count N: $OUT has N lines.
-count() {
-	local n
-	n=$(grep -c . <<<"$OUT" || true)
-	[ "$n" -eq "$1" ] || { printf '%s\n' "$OUT" >&2; fail "want $1 frames, got $n"; }
-}
+# fields FILE FILTER FIELD...: tshark's decode of a trace file (cpnet-lib.bash).
+fields() { tshark_fields "$TMP/traces/$1" "${@:2}"; }
 # The VSWITCH: TA's ARP request for 10.1.0.2 and TB's reply, then 3 echo requests and
 # 3 replies.
 fields eth.pcapng.gz "arp.opcode == 1 && arp.dst.proto_ipv4 == 10.1.0.2" arp.src.proto_ipv4
-count 1; expect_out "10.1.0.1"
+expect_count 1; expect_out "10.1.0.1"
 fields eth.pcapng.gz "arp.opcode == 2" arp.src.proto_ipv4 arp.dst.proto_ipv4
-count 1; expect_out "10.1.0.2,10.1.0.1"
+expect_count 1; expect_out "10.1.0.2,10.1.0.1"
 fields eth.pcapng.gz "icmp" icmp.type ip.src ip.dst
-count 6
+expect_count 6
 [ "$(grep -c "^8,10.1.0.1,10.1.0.2$" <<<"$OUT")" -eq 3 ] || fail "echo requests: $OUT"
 [ "$(grep -c "^0,10.1.0.2,10.1.0.1$" <<<"$OUT")" -eq 3 ] || fail "echo replies: $OUT"
 fields eth.pcapng.gz "frame" frame.interface_name
 grep -qx "VSWITCH SYSTEM VSW1" <<<"$OUT" || fail "interface name: $OUT"
 # The IP LAN: raw IP packets, no link layer: the same 6 ICMP, nothing else.
 fields ip.pcap "icmp" icmp.type ip.src ip.dst
-count 6
+expect_count 6
 fields ip.pcap "!icmp && !ipv6" frame.number
-count 0
+expect_count 0
 # TB's trace: all the VSWITCH's ICMP concerns TB; cut at 60 bytes (SNAPLEN 60).
 fields tb.pcap.gz "icmp" frame.cap_len
-count 6
+expect_count 6
 fields tb.pcap.gz "frame.cap_len > 60" frame.number
-count 0
+expect_count 0
 # COUNT 2: exactly two frames.
 fields few.pcap "frame" frame.number
-count 2
+expect_count 2
 echo "PASS trace_tshark"

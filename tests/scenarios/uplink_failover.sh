@@ -18,7 +18,6 @@ net_cleanup() {
 	ip link del "$BR" 2>/dev/null
 	ip netns del "$NS" 2>/dev/null
 }
-trap 'net_cleanup; cleanup' EXIT
 ip netns add "$NS" 2>/dev/null || skip "cannot create a network namespace here"
 set -e
 ip link add "$BR" type bridge

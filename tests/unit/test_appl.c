@@ -29,6 +29,7 @@ static const char adir[] =
 static const char acfg[] =
 	"DEFINE VSWITCH VSW ETHERNET MACPROTECT ON\n"
 	"MODIFY VSWITCH VSW GRANT APP1 APP2 GUEST1\n"
+	"MODIFY VSWITCH VSW PORTNUMBER 9 USERID APP2\n"
 	"DEFINE VSWITCH RSW ETHERNET\n"
 	"MODIFY VSWITCH RSW GRANT APP2\n"
 	"DEFINE VSWITCH PSW ETHERNET\n"
@@ -89,7 +90,7 @@ static void pair_down(struct pair *p)
 /* appl_register straight, and cpnetd's answer as the program reads it. */
 static int reg_direct(struct cp *cp, struct pair *p, const char *user, const char *pw,
 		      const char *owner, const char *lan, uint16_t vlan, uint16_t flags,
-		      struct appl_port **ap, struct vml_appl_reply *rep)
+		      uint16_t portnum, struct appl_port **ap, struct vml_appl_reply *rep)
 {
 	struct vml_appl_logon a;
 	uint8_t b[VML_HDR_SIZE + VML_APPL_REPLY_FIXED + 128];
@@ -103,6 +104,7 @@ static int reg_direct(struct cp *cp, struct pair *p, const char *user, const cha
 	strcpy(a.lan, lan);
 	a.vlan = vlan;
 	a.flags = flags;
+	a.portnum = portnum;
 	rc = appl_register(cp, &p->cpl, &a, ap);
 	n = recv(p->sv[1], b, sizeof(b), MSG_DONTWAIT);
 	memset(rep, 0, sizeof(*rep));
@@ -118,6 +120,7 @@ TEST(appl_register_refuses_like_couple_and_says_why)
 		uint16_t vlan, flags;
 		int rc;
 		const char *text;
+		uint16_t pn;
 	} cases[] = {
 		{ "APP1", "WRONG", "SYSTEM", "VSW", 0, 0, 50, "LOGON unsuccessful" },
 		{ "NOSUCH", "PW", "SYSTEM", "VSW", 0, 0, 53, "NOSUCH not in CP directory" },
@@ -128,6 +131,11 @@ TEST(appl_register_refuses_like_couple_and_says_why)
 		{ "OPERATOR", "OPERATOR", "SYSTEM", "VSW", 0, 0, 9103, "not authorized" },
 		{ "APP2", "PW", "SYSTEM", "RSW", 0, VML_APPL_PROMISC, 9501, "promiscuous" },
 		{ "APP2", "PW", "SYSTEM", "VVSW", 25, 0, 9504, "APP2 is a trunk port" },
+		/* The port number asked for: as COUPLE ... PORTNUMBER n checks it. */
+		{ "APP1", "PW", "SYSTEM", "VSW", 0, 0, 9010,
+		  "Value 2049 for PORTNUMBER is out of range (1-2048)", 2049 },
+		{ "APP1", "PW", "SYSTEM", "VSW", 0, 0, 9112,
+		  "Port number 9 on VSWITCH SYSTEM VSW is defined for APP2, not for APP1", 9 },
 	};
 	struct cp *cp = cp_up(t);
 	struct appl_port *ap = NULL, *ap2 = NULL;
@@ -138,7 +146,7 @@ TEST(appl_register_refuses_like_couple_and_says_why)
 	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
 		REQUIRE(pair_up(&p) == 0);
 		CHECK_EQ(reg_direct(cp, &p, cases[k].user, cases[k].pw, cases[k].owner, cases[k].lan,
-				    cases[k].vlan, cases[k].flags, &ap, &rep), cases[k].rc);
+				    cases[k].vlan, cases[k].flags, cases[k].pn, &ap, &rep), cases[k].rc);
 		CHECK_EQ(rep.rc, cases[k].rc);
 		if (!strstr(rep.text, cases[k].text))
 			tc_fail(t, __FILE__, __LINE__, "case %zu: '%s' lacks '%s'", k, rep.text,
@@ -151,7 +159,7 @@ TEST(appl_register_refuses_like_couple_and_says_why)
 
 	/* The granted VLAN, and MAXCONN: the second port on FULL is refused. */
 	REQUIRE(pair_up(&p) == 0);
-	CHECK_EQ(reg_direct(cp, &p, "APP1", "PW", "SYSTEM", "VVSW", 20, 0, &ap, &rep), 0);
+	CHECK_EQ(reg_direct(cp, &p, "APP1", "PW", "SYSTEM", "VVSW", 20, 0, 0, &ap, &rep), 0);
 	CHECK_EQ(rep.transport, LAN_ETHERNET);
 	CHECK(rep.port_id != 0);
 	CHECK(strstr(rep.text, "HCPAPL9503I") != NULL);
@@ -159,8 +167,8 @@ TEST(appl_register_refuses_like_couple_and_says_why)
 	pair_down(&p);
 	REQUIRE(pair_up(&p) == 0);
 	REQUIRE(pair_up(&q) == 0);
-	CHECK_EQ(reg_direct(cp, &p, "APP1", "PW", "SYSTEM", "FULL", 0, 0, &ap, &rep), 0);
-	CHECK_EQ(reg_direct(cp, &q, "APP2", "PW", "SYSTEM", "FULL", 0, 0, &ap2, &rep), 9104);
+	CHECK_EQ(reg_direct(cp, &p, "APP1", "PW", "SYSTEM", "FULL", 0, 0, 0, &ap, &rep), 0);
+	CHECK_EQ(reg_direct(cp, &q, "APP2", "PW", "SYSTEM", "FULL", 0, 0, 0, &ap2, &rep), 9104);
 	CHECK(strstr(rep.text, "maximum number of connections") != NULL);
 	appl_free(cp, ap);
 	pair_down(&q);
@@ -168,12 +176,58 @@ TEST(appl_register_refuses_like_couple_and_says_why)
 
 	/* PROMISCUOUS where GRANT authorized it: the port sees the LAN's traffic. */
 	REQUIRE(pair_up(&p) == 0);
-	CHECK_EQ(reg_direct(cp, &p, "APP1", "PW", "SYSTEM", "PSW", 0, VML_APPL_PROMISC, &ap, &rep),
+	CHECK_EQ(reg_direct(cp, &p, "APP1", "PW", "SYSTEM", "PSW", 0, VML_APPL_PROMISC, 0, &ap, &rep),
 		 0);
 	CHECK_EQ(lan_find(&cp->lans, "SYSTEM", "PSW")->npromisc, 1);
 	appl_free(cp, ap);
 	CHECK_EQ(lan_find(&cp->lans, "SYSTEM", "PSW")->npromisc, 0);
 	pair_down(&p);
+
+	/* Port numbers: the one asked for, in use (refused), AUTO taking the number
+	 * defined for the user first, QUERY showing them; the definition cannot be moved
+	 * to another user under a port that has the number. */
+	{
+		struct appl_port *ap3 = NULL;
+		struct pair r;
+		struct vm *op = NULL;
+		struct out o;
+
+		out_init(&o);
+		REQUIRE(cp_logon(cp, "OPERATOR", "OPERATOR", &o, &op) == 0);
+		REQUIRE(pair_up(&p) == 0);
+		REQUIRE(pair_up(&q) == 0);
+		REQUIRE(pair_up(&r) == 0);
+		CHECK_EQ(reg_direct(cp, &p, "APP1", "PW", "SYSTEM", "VSW", 0, 0, 5, &ap, &rep), 0);
+		CHECK_EQ(rep.portnum, 5);
+		CHECK_EQ(reg_direct(cp, &q, "APP2", "PW", "SYSTEM", "VSW", 0, 0, 5, &ap2, &rep), 9105);
+		CHECK(strstr(rep.text, "HCPLAN9105E Port number 5 is in use on VSWITCH SYSTEM VSW"));
+		CHECK_EQ(reg_direct(cp, &q, "APP2", "PW", "SYSTEM", "VSW", 0, 0, 0, &ap2, &rep), 0);
+		CHECK_EQ(rep.portnum, 9);	/* defined for APP2: before the lowest free */
+		CHECK_EQ(reg_direct(cp, &r, "APP1", "PW", "SYSTEM", "VSW", 0, 0, 0, &ap3, &rep), 0);
+		CHECK_EQ(rep.portnum, 1);
+		out_reset(&o);
+		CHECK_EQ(cmd_execute(cp, op, "QUERY VSWITCH VSW DETAILS", 25, &o), 0);
+		CHECK(strstr(o.buf, "      Port: 0005  Layer: 2  State: Started"));
+		CHECK(strstr(o.buf, "      Port: 0009  Layer: 2  State: Started"));
+		CHECK(strstr(o.buf, "\n  Port users:  0009 APP2\n"));
+		out_reset(&o);
+		CHECK(cmd_execute(cp, op, "SET VSWITCH VSW PORTNUMBER 5 USERID APP2", 40, &o) != 0);
+		CHECK(strstr(o.buf, "HCPLAN9105E Port number 5 is in use on VSWITCH SYSTEM VSW"));
+		out_reset(&o);
+		CHECK_EQ(cmd_execute(cp, op, "SET VSWITCH VSW PORTNUMBER 9 REMOVE", 35, &o), 0);
+		out_reset(&o);
+		CHECK_EQ(cmd_execute(cp, op, "QUERY VSWITCH VSW DETAILS", 25, &o), 0);
+		CHECK(!strstr(o.buf, "Port users:"));
+		appl_free(cp, ap3);
+		appl_free(cp, ap2);
+		appl_free(cp, ap);
+		CHECK_EQ(lan_find(&cp->lans, "SYSTEM", "VSW")->nguests, 0);
+		CHECK_EQ(cmd_execute(cp, op, "SET VSWITCH VSW PORTNUMBER 9 USERID APP2", 40, &o), 0);
+		pair_down(&r);
+		pair_down(&q);
+		pair_down(&p);
+		out_free(&o);
+	}
 
 	/* REVOKE on a RESTRICTED Guest LAN ends the user's port there, as it uncouples
 	 * the user's NICs; the program is told why. */
@@ -188,7 +242,7 @@ TEST(appl_register_refuses_like_couple_and_says_why)
 		REQUIRE(cp_logon(cp, "OPERATOR", "OPERATOR", &o, &op) == 0);
 		CHECK_EQ(cmd_execute(cp, op, "SET LAN RLAN OWNERID SYSTEM GRANT APP2", 38, &o), 0);
 		REQUIRE(pair_up(&p) == 0);
-		CHECK_EQ(reg_direct(cp, &p, "APP2", "PW", "SYSTEM", "RLAN", 0, 0, &ap, &rep), 0);
+		CHECK_EQ(reg_direct(cp, &p, "APP2", "PW", "SYSTEM", "RLAN", 0, 0, 0, &ap, &rep), 0);
 		CHECK_EQ(lan_find(&cp->lans, "SYSTEM", "RLAN")->nguests, 1);
 		out_reset(&o);
 		CHECK_EQ(cmd_execute(cp, op, "SET LAN RLAN OWNERID SYSTEM REVOKE APP2", 39, &o), 0);
@@ -210,7 +264,7 @@ TEST(appl_link_messages_round_trip_and_refuse_garbage)
 	struct vml_appl_logon a = { "APP1", "Secret", "SYSTEM", "VSW", 20, VML_APPL_PROMISC,
 				    1 << 20 }, d;
 	struct vml_appl_reply r = { 0, APPL_VDEV, 0x2A, 2, { 2, 0, 0, 0, 0, 9 }, 9010,
-				    "HCPAPL9503I ok" }, e;
+				    "HCPAPL9503I ok", 2048 }, e;
 	struct vml_handle_reply h = { 0, 3, 256, 64 }, hh;
 	uint8_t b[256];
 	int n = vml_appl_logon_encode(&a, b, sizeof(b));
@@ -222,10 +276,22 @@ TEST(appl_link_messages_round_trip_and_refuse_garbage)
 	CHECK_EQ(d.vlan, 20);
 	CHECK_EQ(d.flags, VML_APPL_PROMISC);
 	CHECK_EQ(d.region, 1 << 20);
+	CHECK_EQ(d.portnum, 0);
 	CHECK_EQ(vml_appl_logon_decode(b, (size_t)n - 1, &d), -EMSGSIZE);
 	b[VML_HDR_SIZE + 47] = 1;		/* reserved */
 	CHECK_EQ(vml_appl_logon_decode(b, (size_t)n, &d), -EBADMSG);
 	b[VML_HDR_SIZE + 47] = 0;
+	/* The port number asked for travels as is (cpnetd checks its range, as for
+	 * COUPLE); the bytes after it are reserved; a program from before it sends 48. */
+	a.portnum = 2049;
+	REQUIRE(vml_appl_logon_encode(&a, b, sizeof(b)) == n);
+	CHECK_EQ(vml_appl_logon_decode(b, (size_t)n, &d), 0);
+	CHECK_EQ(d.portnum, 2049);
+	b[VML_HDR_SIZE + 55] = 1;
+	CHECK_EQ(vml_appl_logon_decode(b, (size_t)n, &d), -EBADMSG);
+	CHECK_EQ(vml_appl_logon_decode(b, VML_HDR_SIZE + VML_APPL_LOGON_SIZE_V1, &d), 0);
+	CHECK_EQ(d.portnum, 0);
+	b[VML_HDR_SIZE + 55] = 0;
 	b[VML_HDR_SIZE + 35] = 0x80;		/* an unknown flag */
 	CHECK_EQ(vml_appl_logon_decode(b, (size_t)n, &d), -EBADMSG);
 	b[VML_HDR_SIZE + 35] = 1;
@@ -240,6 +306,7 @@ TEST(appl_link_messages_round_trip_and_refuse_garbage)
 	CHECK_EQ(vml_appl_reply_decode(b, (size_t)n, &e), 0);
 	CHECK_EQ(e.port_id, 0x2A);
 	CHECK_EQ(e.max_frame, 9010);
+	CHECK_EQ(e.portnum, 2048);
 	CHECK_MEM(e.mac, r.mac, 6);
 	CHECK(!strcmp(e.text, "HCPAPL9503I ok"));
 	CHECK_EQ(vml_appl_reply_decode(b, (size_t)n + 1, &e), -EBADMSG);
@@ -327,7 +394,7 @@ TEST(appl_hostile_posts_are_counted_and_nothing_is_written_outside)
 	REQUIRE(cp);
 	memset(frame, 0xA5, sizeof(frame));
 	REQUIRE(pair_up(&p) == 0);
-	REQUIRE(reg_direct(cp, &p, "APP1", "PW", "SYSTEM", "VSW", 0, 0, &ap, &rep) == 0);
+	REQUIRE(reg_direct(cp, &p, "APP1", "PW", "SYSTEM", "VSW", 0, 0, 0, &ap, &rep) == 0);
 	CHECK_EQ(handshake(&p, ap, &hr), 0);
 	REQUIRE(ap->region != NULL);
 	region = p.apl.ring.extra;
@@ -563,7 +630,7 @@ TEST(appl_api_exchanges_frames_with_a_vm_and_ends_cleanly)
 
 	REQUIRE(cp);
 	memset(&g, 0, sizeof(g));
-	snprintf(path, sizeof(path), "/tmp/cpnet-appl.%d", (int)getpid());
+	tc_path(t, path, sizeof(path), "cpnetd.sock");
 	sigprocmask(SIG_BLOCK, NULL, &mask);
 	REQUIRE(server_create(&s, cp, path, NULL) == 0);
 	REQUIRE(pthread_create(&th, NULL, run, s) == 0);
@@ -580,12 +647,20 @@ TEST(appl_api_exchanges_frames_with_a_vm_and_ends_cleanly)
 	r.password = "nope";
 	CHECK_EQ(cpnp_register(&r, &p), -EPERM);
 	r.password = "pw";
+	r.portnum = 2049;
+	CHECK_EQ(cpnp_register(&r, &p), -ERANGE);
+	CHECK(strstr(cpnp_last_error(NULL), "HCPCMD9010E Value 2049 for PORTNUMBER") != NULL);
+	r.portnum = 9;		/* SYSTEM CONFIG: MODIFY VSWITCH VSW PORTNUMBER 9 USERID APP2 */
+	CHECK_EQ(cpnp_register(&r, &p), -EACCES);
+	CHECK(strstr(cpnp_last_error(NULL), "HCPLAN9112E Port number 9") != NULL);
+	r.portnum = 7;
 
 	n = cpnp_register(&r, &p);
 	if (n)
 		fprintf(stderr, "register: %d %s\n", n, cpnp_last_error(NULL));
 	REQUIRE(n == 0);
 	CHECK(cpnp_port_id(p) != 0);
+	CHECK_EQ(cpnp_port_number(p), 7);
 	CHECK_EQ(cpnp_transport(p), CPNP_ETHERNET);
 	cpnp_port_mac(p, mac);
 	CHECK_EQ(g_up(&g, server_vm_path(s)), 0);
@@ -663,8 +738,13 @@ TEST(appl_api_exchanges_frames_with_a_vm_and_ends_cleanly)
 
 		snprintf(want, sizeof(want), "Adapter Owner: APP1     APPL: %08X", cpnp_port_id(p));
 		CHECK(strstr(out, want) != NULL);
+		CHECK(strstr(out, want) && strstr(strstr(out, want), "\n      Port: 0007  Layer: 2"));
 		CHECK(strstr(out, "Discarded (source address not owned): 1") != NULL);
 	}
+	/* The number is the port's: a second port asking for it is refused. */
+	CHECK_EQ(cpnp_register(&r, &p2), -EADDRINUSE);
+	CHECK(strstr(cpnp_last_error(NULL), "HCPLAN9105E Port number 7 is in use") != NULL);
+	r.portnum = 0;
 
 	/* FORCE APP1: the port ends; the next call says so. */
 	CHECK_EQ(op_cmd(path, "FORCE APP1", out, sizeof(out)), 0);
@@ -727,7 +807,7 @@ TEST(appl_ip_lan_ports_register_addresses_and_forged_sources_are_dropped)
 	int n = 0;
 
 	REQUIRE(cp);
-	snprintf(path, sizeof(path), "/tmp/cpnet-appl-ip.%d", (int)getpid());
+	tc_path(t, path, sizeof(path), "cpnetd.sock");
 	sigprocmask(SIG_BLOCK, NULL, &mask);
 	REQUIRE(server_create(&s, cp, path, NULL) == 0);
 	REQUIRE(pthread_create(&th, NULL, run, s) == 0);

@@ -393,6 +393,11 @@ TEST(cmds_couple_needs_grant_and_follows_lan)
 	CHECK_EQ(run(e, e->bob, "DEFINE NIC 800"), 0);
 	CHECK_EQ(run(e, e->bob, "COUPLE 800 SYSTEM VSW1 PORTNUMBER 1"), 9105);
 	CHECK_EQ(run(e, e->bob, "COUPLE 800 SYSTEM VSW1 PORTNUMBER 0"), 9010);
+	/* A port number defined for another user is not BOB's to take. */
+	CHECK_EQ(run(e, e->op, "SET VSWITCH VSW1 PORTNUMBER 9 USERID ALICE"), 0);
+	CHECK_EQ(run(e, e->bob, "COUPLE 800 SYSTEM VSW1 PORTNUMBER 9"), 9112);
+	CHECK_OUT(e, "HCPLAN9112E Port number 9 on VSWITCH SYSTEM VSW1 is defined for ALICE, "
+		  "not for BOB");
 	CHECK_EQ(run(e, e->bob, "COUPLE 800 SYSTEM VSW1 PORTNUMBER 7"), 0);
 	CHECK_EQ(v->nguests, 2);
 	/* DETACH VSWITCH uncouples everyone. */
@@ -748,11 +753,12 @@ TEST(cmds_set_lan_grant_revoke_restricted_guest_lan)
 TEST(cmds_trace_start_query_stop)
 {
 	struct env *e = env_new();
-	char dir[] = "/tmp/cpnet-cmdtrace.XXXXXX", want[256], path[128];
+	const char *dir = tc_tmpdir(t);
+	char want[256], path[128];
 	FILE *f;
 
 	REQUIRE(e);
-	REQUIRE(mkdtemp(dir) != NULL);
+	REQUIRE(dir != NULL);
 	REQUIRE(run(e, e->op, "DEFINE VSWITCH VSW1 RDEV NONE ETHERNET") == 0);
 	/* No trace directory (a CP outside cpnetd): nothing is written. */
 	CHECK_EQ(run(e, e->op, "TRACE START VSWITCH VSW1 FILE a.pcap"), 9601);
@@ -801,8 +807,6 @@ TEST(cmds_trace_start_query_stop)
 		CHECK(fgetc(f) == 0x0A && fgetc(f) == 0x0D);
 		fclose(f);
 	}
-	unlink(path);
-	rmdir(dir);
 	env_free(e);
 }
 
@@ -824,6 +828,10 @@ TEST(cmds_bandwidth_operands_and_query)
 		{ "SET VSWITCH VSW1 PORTNUMBER", "HCPCMD1001E" },
 		{ "SET VSWITCH VSW1 PORTNUMBER 5 BURST 1", "HCPCMD003E" },
 		{ "SET VSWITCH VSW1 PORTNUMBER 5 BANDWIDTH 1M EXTRA", "HCPCMD003E" },
+		{ "SET VSWITCH VSW1 PORTNUMBER 5 USERID", "HCPCMD1001E" },
+		{ "SET VSWITCH VSW1 PORTNUMBER 5 USERID NINECHARS", "HCPCMD007E" },
+		{ "SET VSWITCH VSW1 PORTNUMBER 5 USERID BOB X", "HCPCMD003E" },
+		{ "SET VSWITCH VSW1 PORTNUMBER 5 REMOVE X", "HCPCMD003E" },
 	};
 	struct env *e = env_new();
 	struct lanbk *vsw;

@@ -1,7 +1,6 @@
 /* tests/unit/test_pcapw.c - the capture writer (lib/pcapw): pcap and pcapng read back field
  * by field, gzip, snap length, limits, rotation and its names, and bad use. */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,29 +15,13 @@
 #include <zlib.h>
 #endif
 
-/* A scratch directory per test (removed with its files at the end). */
-static void scratch(char *dir, size_t cap)
+/* The case's scratch directory (tc_tmpdir: removed with its files when the case
+ * ends), "" if it cannot be made. */
+static void scratch(struct tctx *t, char *dir, size_t cap)
 {
-	snprintf(dir, cap, "/tmp/cpnet-pcapw.XXXXXX");
-	if (!mkdtemp(dir))
-		dir[0] = 0;
-}
+	const char *d = tc_tmpdir(t);
 
-static void rmdir_all(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char p[512];
-
-	if (!d)
-		return;
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.') {
-			snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
-			unlink(p);
-		}
-	closedir(d);
-	rmdir(dir);
+	snprintf(dir, cap, "%s", d ? d : "");
 }
 
 static size_t raw_head(const char *path, uint8_t *buf, size_t cap)
@@ -113,7 +96,7 @@ TEST(pcapw_pcap_records)
 	struct qdio_span sp[2];
 	size_t n, off;
 
-	scratch(dir, sizeof(dir));
+	scratch(t, dir, sizeof(dir));
 	REQUIRE(dir[0]);
 	snprintf(path, sizeof(path), "%s/a.pcap", dir);
 	mkframe(200);
@@ -156,7 +139,6 @@ TEST(pcapw_pcap_records)
 	CHECK_EQ(be_get32(b + off + 8), 100);
 	CHECK_EQ(be_get32(b + off + 12), 200);
 	CHECK_MEM(b + off + 16, frame, 100);
-	rmdir_all(dir);
 }
 
 TEST(pcapw_pcapng_blocks)
@@ -170,7 +152,7 @@ TEST(pcapw_pcapng_blocks)
 	unsigned epb = 0;
 	bool tsresol = false, ifname = false;
 
-	scratch(dir, sizeof(dir));
+	scratch(t, dir, sizeof(dir));
 	REQUIRE(dir[0]);
 	snprintf(path, sizeof(path), "%s/a.pcapng", dir);
 	mkframe(61);
@@ -232,7 +214,6 @@ TEST(pcapw_pcapng_blocks)
 	CHECK_EQ(epb, 2);
 	CHECK(tsresol);
 	CHECK(ifname);
-	rmdir_all(dir);
 }
 
 #if CPNET_HAVE_ZLIB
@@ -247,7 +228,7 @@ TEST(pcapw_gzip_same_content)
 	size_t na, nb;
 	struct stat st1, st2;
 
-	scratch(dir, sizeof(dir));
+	scratch(t, dir, sizeof(dir));
 	REQUIRE(dir[0]);
 	snprintf(p1, sizeof(p1), "%s/a.pcapng", dir);
 	snprintf(p2, sizeof(p2), "%s/a.pcapng.gz", dir);
@@ -272,7 +253,6 @@ TEST(pcapw_gzip_same_content)
 	REQUIRE(na > 30 * 1500);
 	CHECK_EQ(na, nb);
 	CHECK_MEM(a, b, na);
-	rmdir_all(dir);
 }
 #else
 /* A build without zlib refuses gzip instead of writing something else. */
@@ -280,8 +260,9 @@ TEST(pcapw_gzip_refused_without_zlib)
 {
 	struct pcapw_opts o = { 0 };
 	struct pcapw *w;
+	char path[80];
 
-	o.path = "/tmp/cpnet-pcapw-nozlib.pcap.gz";
+	o.path = tc_path(t, path, sizeof(path), "nozlib.pcap.gz");
 	REQUIRE(pcapw_name_format(o.path, &o.fmt, &o.gzip) == 0);
 	o.linktype = PCAPW_LINK_ETHERNET;
 	CHECK_EQ(pcapw_open(&w, &o), -EOPNOTSUPP);
@@ -296,7 +277,7 @@ TEST(pcapw_limits)
 	char dir[64], path[128];
 	struct qdio_span sp = { frame, 100 };
 
-	scratch(dir, sizeof(dir));
+	scratch(t, dir, sizeof(dir));
 	REQUIRE(dir[0]);
 	snprintf(path, sizeof(path), "%s/l.pcap", dir);
 	mkframe(100);
@@ -322,7 +303,6 @@ TEST(pcapw_limits)
 	CHECK_EQ(pcapw_write(w, 3, &sp, 1, 100), 1);
 	CHECK_EQ(pcapw_stats(w)->bytes, 160);
 	CHECK_EQ(pcapw_close(w), 0);
-	rmdir_all(dir);
 }
 
 TEST(pcapw_rotation_ring)
@@ -334,7 +314,7 @@ TEST(pcapw_rotation_ring)
 	struct qdio_span sp = { frame, 100 };
 	struct stat st;
 
-	scratch(dir, sizeof(dir));
+	scratch(t, dir, sizeof(dir));
 	REQUIRE(dir[0]);
 	snprintf(path, sizeof(path), "%s/r.pcap", dir);
 	mkframe(100);
@@ -364,20 +344,20 @@ TEST(pcapw_rotation_ring)
 	snprintf(name, sizeof(name), "%s/r_00005.pcap", dir);
 	CHECK_EQ(slurp(name, b, sizeof(b)), 24 + 116);
 	CHECK_EQ(be_get32(b + 24 + 4), 8);
-	rmdir_all(dir);
 }
 
 TEST(pcapw_bad_use)
 {
 	struct pcapw_opts o = { 0 };
 	struct pcapw *w = (struct pcapw *)1;
+	char path[80];
 
 	o.path = "/nonexistent-cpnet-dir/x.pcap";
 	o.fmt = PCAPW_PCAP;
 	o.linktype = PCAPW_LINK_ETHERNET;
 	CHECK_EQ(pcapw_open(&w, &o), -ENOENT);
 	CHECK(w == NULL);
-	o.path = "/tmp/x.pcap";
+	o.path = tc_path(t, path, sizeof(path), "x.pcap");
 	o.linktype = 105;
 	CHECK_EQ(pcapw_open(&w, &o), -EINVAL);
 	o.linktype = PCAPW_LINK_RAW;
@@ -386,7 +366,8 @@ TEST(pcapw_bad_use)
 	o.fmt = PCAPW_PCAP;
 	o.rotate_files = 3;	/* a ring needs a size */
 	CHECK_EQ(pcapw_open(&w, &o), -EINVAL);
-	o.path = "/tmp/x.cap";	/* rotation needs a known ending for its names */
+	/* Rotation needs a known ending for its names. */
+	o.path = tc_path(t, path, sizeof(path), "x.cap");
 	o.rotate_bytes = 1000;
 	CHECK_EQ(pcapw_open(&w, &o), -EINVAL);
 	CHECK_EQ(pcapw_close(NULL), 0);
@@ -451,7 +432,7 @@ TEST(pcapw_tshark_samples)
 	if (keep && *keep)
 		snprintf(dir, sizeof(dir), "%s", keep);
 	else
-		scratch(dir, sizeof(dir));
+		scratch(t, dir, sizeof(dir));
 	REQUIRE(dir[0]);
 	for (unsigned e = 0; e < nexts; e++) {
 		CHECK_EQ(sample_set(dir, exts[e], PCAPW_LINK_ETHERNET), 0);
@@ -465,6 +446,4 @@ TEST(pcapw_tshark_samples)
 	snprintf(path, sizeof(path), "%s/eth.pcap.gz", dir);
 	CHECK_EQ(slurp(path, b, sizeof(b)), 24 + 16 + 42 + 16 + 42);
 #endif
-	if (!(keep && *keep))
-		rmdir_all(dir);
 }

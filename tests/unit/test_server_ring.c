@@ -123,8 +123,8 @@ TEST(server_ring_garbage_drops_that_vm_only_and_counts_it)
 	REQUIRE(dir_parse(&cp->dir, "dir", sdir, strlen(sdir), &o) == 0);
 	REQUIRE(config_parse(cp, "cfg", scfg, strlen(scfg), &o) == 0);
 	out_free(&o);
-	snprintf(path, sizeof(path), "/tmp/cpnet-srvring.%d", (int)getpid());
-	sigprocmask(SIG_BLOCK, NULL, &mask);	/* server_create blocks INT and TERM */
+	tc_path(t, path, sizeof(path), "cpnetd.sock");
+	sigprocmask(SIG_BLOCK, NULL, &mask);	/* server_create blocks INT, TERM and HUP */
 	REQUIRE(server_create(&s, cp, path, NULL) == 0);
 	REQUIRE(pthread_create(&th, NULL, run, s) == 0);
 	for (int k = 0; k < 3; k++)
@@ -210,7 +210,7 @@ static void burst_then_idle(struct tctx *t, enum adapt_policy p, struct adapt *a
 	REQUIRE(dir_parse(&cp->dir, "dir", sdir, strlen(sdir), &o) == 0);
 	REQUIRE(config_parse(cp, "cfg", scfg, strlen(scfg), &o) == 0);
 	out_free(&o);
-	snprintf(path, sizeof(path), "/tmp/cpnet-srvadapt.%d", (int)getpid());
+	tc_path(t, path, sizeof(path), "cpnetd.sock");
 	sigprocmask(SIG_BLOCK, NULL, &mask);
 	REQUIRE(server_create(&s, cp, path, NULL) == 0);
 	REQUIRE(pthread_create(&th, NULL, run, s) == 0);

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "lib/be.h"
 #include "tests/tcheck.h"
@@ -83,8 +82,10 @@ static uint32_t ethf(uint8_t *b, const uint8_t *dst, const uint8_t *src, uint16_
 	return o + 48;
 }
 
-/* The records of a pcap file: count, and the mark byte (last byte) of each. */
-static unsigned records(const char *path, uint32_t *link, uint8_t *marks, unsigned max)
+/* The records of a pcap file: count, the mark byte (last byte) of each, and (tci not
+ * NULL) its 802.1Q TCI, 0 when it has no tag. */
+static unsigned records_tci(const char *path, uint32_t *link, uint8_t *marks, uint16_t *tci,
+			    unsigned max)
 {
 	static uint8_t b[1 << 16];
 	FILE *f = fopen(path, "rb");
@@ -105,10 +106,18 @@ static unsigned records(const char *path, uint32_t *link, uint8_t *marks, unsign
 			return 0;
 		if (k < max)
 			marks[k] = b[off + 16 + cap - 1];
+		if (k < max && tci)
+			tci[k] = cap >= 16 && be_get16(b + off + 16 + 12) == 0x8100 ?
+				 be_get16(b + off + 16 + 14) : 0;
 		k++;
 		off += 16 + cap;
 	}
 	return k;
+}
+
+static unsigned records(const char *path, uint32_t *link, uint8_t *marks, unsigned max)
+{
+	return records_tci(path, link, marks, NULL, max);
 }
 
 static const uint8_t MA[6] = { 2, 0, 0, 0, 0, 0xA }, MB[6] = { 2, 0, 0, 0, 0, 0xB },
@@ -150,8 +159,9 @@ TEST(trace_filters_ethernet)
 	REQUIRE(pa > 0);
 	REQUIRE(attach(lan, &b, "USERB", 2, MB) > 0);
 	REQUIRE(attach(lan, &c, "USERC", 2, MC) > 0);
+	REQUIRE(tc_tmpdir(t));
 	for (int i = 0; i < 4; i++)
-		snprintf(p[i], sizeof(p[i]), "/tmp/cpnet-trace.%d.%d.pcap", (int)getpid(), i);
+		snprintf(p[i], sizeof(p[i]), "%s/%d.pcap", tc_tmpdir(t), i);
 	REQUIRE(start(&all, lan, p[0], TRACE_ALL, 0, NULL, 0, 0) == 0);
 	REQUIRE(start(&user_b, lan, p[1], TRACE_USER, 0, "USERB", 0, 0) == 0);
 	REQUIRE(start(&port_a, lan, p[2], TRACE_PORT, (uint16_t)pa, NULL, 0, 0) == 0);
@@ -191,8 +201,69 @@ TEST(trace_filters_ethernet)
 	CHECK(marks[0] == 1 && marks[1] == 2);
 	CHECK_EQ(records(p[3], &link, marks, 8), 1);
 	CHECK_EQ(marks[0], 3);
-	for (int i = 0; i < 4; i++)
-		unlink(p[i]);
+	lan_table_free(&tb);
+}
+
+/* A VLAN-aware VSWITCH: a trace of more than one VLAN writes every frame with its VLAN's
+ * tag (an access port's untagged frame gets the tag of its VLAN, a trunk's keeps its
+ * own, priority bits included), as a trunk port with every VLAN would see it; a trace
+ * of one VLAN writes them untagged, as an access port of that VLAN gets them. */
+TEST(trace_vlan_aware_frames_carry_their_vlan_tag)
+{
+	struct lan_table tb;
+	struct lanbk *lan = NULL;
+	static struct tport a, b, tr;
+	struct lan_vlanset v20, vt;
+	struct trace *all, *v20t, *user_a;
+	char p[3][64];
+	uint8_t f[80], marks[8];
+	uint16_t tci[8];
+	uint32_t link = 0;
+
+	lan_table_init(&tb, 1);
+	REQUIRE(lan_define(&tb, "SYSTEM", "VSW1", LAN_VSWITCH, &lan) == 0);
+	REQUIRE(lan_set_vlan(lan, 10, 10, LAN_ACCESS) == 0);
+	memset(&v20, 0, sizeof(v20));
+	memset(&vt, 0, sizeof(vt));
+	lan_vlan_add(&v20, 20);
+	lan_vlan_add(&vt, 10);
+	lan_vlan_add(&vt, 20);
+	REQUIRE(lan_grant(lan, "USERB", LAN_ACCESS, &v20, false) == 0);
+	REQUIRE(lan_grant(lan, "USERT", LAN_TRUNK, &vt, false) == 0);
+	REQUIRE(attach(lan, &a, "USERA", 2, MA) > 0);	/* access, VLAN 10 (default) */
+	REQUIRE(attach(lan, &b, "USERB", 2, MB) > 0);	/* access, VLAN 20 */
+	REQUIRE(attach(lan, &tr, "USERT", 2, MC) > 0);	/* trunk 10, 20 */
+	REQUIRE(tc_tmpdir(t));
+	for (int i = 0; i < 3; i++)
+		snprintf(p[i], sizeof(p[i]), "%s/v%d.pcap", tc_tmpdir(t), i);
+	REQUIRE(start(&all, lan, p[0], TRACE_ALL, 0, NULL, 0, 0) == 0);
+	REQUIRE(start(&v20t, lan, p[1], TRACE_VLAN, 0, NULL, 20, 0) == 0);
+	REQUIRE(start(&user_a, lan, p[2], TRACE_USER, 0, "USERA", 0, 0) == 0);
+
+	send_frame(&a, PF_ETH, f, ethf(f, BC, MA, 0, 1));		/* A, VLAN 10 */
+	send_frame(&b, PF_ETH, f, ethf(f, BC, MB, 0, 2));		/* B, VLAN 20 */
+	send_frame(&tr, PF_ETH, f, ethf(f, MB, MC, 0xA014, 3));	/* trunk, VLAN 20, prio 5 */
+	send_frame(&tr, PF_ETH, f, ethf(f, MA, MC, 0, 4));	/* trunk, native 10 */
+	CHECK_EQ(b.frames, 1);	/* the trunk's VLAN 20 frame */
+	CHECK_EQ(a.frames, 1);	/* the trunk's native one */
+	trace_free(all);
+	trace_free(v20t);
+	trace_free(user_a);
+
+	CHECK_EQ(records_tci(p[0], &link, marks, tci, 8), 4);
+	CHECK(marks[0] == 1 && marks[1] == 2 && marks[2] == 3 && marks[3] == 4);
+	CHECK_EQ(tci[0], 10);
+	CHECK_EQ(tci[1], 20);
+	CHECK_EQ(tci[2], 0xA014);
+	CHECK_EQ(tci[3], 10);
+	/* VLAN 20 alone: untagged, the trunk's tag taken off. */
+	CHECK_EQ(records_tci(p[1], &link, marks, tci, 8), 2);
+	CHECK(marks[0] == 2 && marks[1] == 3);
+	CHECK(tci[0] == 0 && tci[1] == 0);
+	/* A user's trace is not a VLAN's: tagged (its frames could be of any VLAN). */
+	CHECK_EQ(records_tci(p[2], &link, marks, tci, 8), 2);
+	CHECK(marks[0] == 1 && marks[1] == 4);
+	CHECK(tci[0] == 10 && tci[1] == 10);
 	lan_table_free(&tb);
 }
 
@@ -211,8 +282,8 @@ TEST(trace_ip_lan_limit_and_lan_gone)
 	REQUIRE(lan->transport == LAN_IP);
 	REQUIRE(attach(lan, &a, "USERA", 3, NULL) > 0);
 	REQUIRE(attach(lan, &b, "USERB", 3, NULL) > 0);
-	snprintf(p[0], sizeof(p[0]), "/tmp/cpnet-trace.%d.ip.pcap", (int)getpid());
-	snprintf(p[1], sizeof(p[1]), "/tmp/cpnet-trace.%d.lim.pcap", (int)getpid());
+	tc_path(t, p[0], sizeof(p[0]), "ip.pcap");
+	tc_path(t, p[1], sizeof(p[1]), "lim.pcap");
 	REQUIRE(start(&tr, lan, p[0], TRACE_ALL, 0, NULL, 0, 0) == 0);
 	REQUIRE(start(&lim, lan, p[1], TRACE_ALL, 0, NULL, 0, 1) == 0);
 	/* A bare IPv4 packet, an Ethernet-framed IPv6 one (written without its link
@@ -247,6 +318,4 @@ TEST(trace_ip_lan_limit_and_lan_gone)
 	CHECK(marks[0] == 7 && marks[1] == 8);
 	trace_free(tr);
 	trace_free(lim);
-	unlink(p[0]);
-	unlink(p[1]);
 }

@@ -576,8 +576,7 @@ TEST(vmlink_connect_reports_why)
 	struct sockaddr_un sa;
 	int lfd, fd;
 
-	snprintf(path, sizeof(path), "/tmp/cpnet-test-vml.%d", (int)getpid());
-	unlink(path);
+	REQUIRE(tc_path(t, path, sizeof(path), "vml.sock")[0]);
 	CHECK_EQ(vml_connect(path), -ENOENT);
 	memset(lpath, 'x', sizeof(lpath) - 1);
 	lpath[sizeof(lpath) - 1] = 0;
@@ -597,7 +596,6 @@ TEST(vmlink_connect_reports_why)
 	if (fd >= 0)
 		close(fd);
 	close(lfd);
-	unlink(path);
 }
 
 /* ---- QUEUESTORAGE: what waits toward a VM that is not reading ------------------------ */
