@@ -1093,8 +1093,10 @@ static long ad_ms(void)
  * spins between empty polls (nap 0) or naps (lib/adapt.h). */
 static const struct adapt_cfg ad_quick = { .enter_looks = 2, .enter_gap_ns = 100000,
 					   .exit_empty = 50, .exit_idle_ns = 20000 };
+/* Naps of 50 us inside a 150 us idle bound: the producer's pauses (up to 300 us) end
+ * poll phases, so the consumer also goes from naps to a real sleep many times. */
 static const struct adapt_cfg ad_napping = { .enter_looks = 2, .enter_gap_ns = 100000,
-					     .exit_empty = 50, .exit_idle_ns = 400000,
+					     .exit_empty = 50, .exit_idle_ns = 150000,
 					     .nap_ns = 50000 };
 
 /* The VM side consumes through vml_poll with policy p and thresholds q.  *nstalls:
