@@ -41,28 +41,14 @@ void dcache_free(struct dcache *c)
 	c->nsets = 0;
 }
 
-/* Seeded multiply-xorshift over the key's words. */
-static uint32_t key_hash(uint64_t seed, const union dc_key *k)
-{
-	uint64_t h = seed;
-
-	for (unsigned i = 0; i < 5; i++) {
-		h ^= k->w[i];
-		h *= 0x9E3779B97F4A7C15ull;
-		h ^= h >> 29;
-	}
-	h *= 0xBF58476D1CE4E5B9ull;
-	return (uint32_t)(h >> 32);
-}
-
 static bool key_eq(const union dc_key *a, const union dc_key *b)
 {
 	return !((a->w[0] ^ b->w[0]) | (a->w[1] ^ b->w[1]) | (a->w[2] ^ b->w[2]) |
 		 (a->w[3] ^ b->w[3]) | (a->w[4] ^ b->w[4]));
 }
 
-void dcache_decide(struct dcache *c, const union dc_key *k, uint64_t stamp, dc_decide_fn decide,
-		   void *ctx, struct dc_dec *d)
+void dcache_decide(struct dcache *c, const union dc_key *k, uint32_t h, uint64_t stamp,
+		   dc_decide_fn decide, void *ctx, struct dc_dec *d)
 {
 	struct dc_entry *set;
 	unsigned w;
@@ -71,7 +57,7 @@ void dcache_decide(struct dcache *c, const union dc_key *k, uint64_t stamp, dc_d
 		decide(ctx, k, d);
 		return;
 	}
-	set = &c->e[(key_hash(c->seed, k) & (c->nsets - 1)) * DC_WAYS];
+	set = &c->e[(h & (c->nsets - 1)) * DC_WAYS];
 	for (w = 0; w < DC_WAYS; w++)
 		if (set[w].stamp == stamp && key_eq(&set[w].key, k)) {
 			c->hits++;

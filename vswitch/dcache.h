@@ -83,10 +83,37 @@ static inline unsigned dcache_entries(const struct dcache *c)
 	return c->nsets * DC_WAYS;
 }
 
-/* The decision for k under generation `stamp` (>= 1): a current entry's, or else the
- * one decide() makes, which is kept.  Without a table, or with `off`, decide() every
- * time (not counted). */
-void dcache_decide(struct dcache *c, const union dc_key *k, uint64_t stamp, dc_decide_fn decide,
-		   void *ctx, struct dc_dec *d);
+/* The key's hash (seeded multiply-xorshift over its words): it picks the set. */
+static inline uint32_t dcache_hash(const struct dcache *c, const union dc_key *k)
+{
+	uint64_t h = c->seed;
+
+	for (unsigned i = 0; i < 5; i++) {
+		h ^= k->w[i];
+		h *= 0x9E3779B97F4A7C15ull;
+		h ^= h >> 29;
+	}
+	h *= 0xBF58476D1CE4E5B9ull;
+	return (uint32_t)(h >> 32);
+}
+
+/* Ask for the lines of hash h's set ahead of dcache_decide: a batch's probes then wait
+ * for memory together, not one after another (a large table is not in the CPU's
+ * caches).  Only a hint: it changes nothing. */
+static inline void dcache_prefetch(const struct dcache *c, uint32_t h)
+{
+	if (c->e && !c->off) {
+		const struct dc_entry *set = &c->e[(h & (c->nsets - 1)) * DC_WAYS];
+
+		for (unsigned w = 0; w < DC_WAYS; w++)
+			__builtin_prefetch(&set[w]);
+	}
+}
+
+/* The decision for k (whose dcache_hash is h) under generation `stamp` (>= 1): a
+ * current entry's, or else the one decide() makes, which is kept.  Without a table,
+ * or with `off`, decide() every time (not counted). */
+void dcache_decide(struct dcache *c, const union dc_key *k, uint32_t h, uint64_t stamp,
+		   dc_decide_fn decide, void *ctx, struct dc_dec *d);
 
 #endif

@@ -36,6 +36,12 @@ struct lan_fwd {
 	struct pframe out[LAN_BATCH];
 	struct qdio_span spans[LAN_OUT_SPANS];
 	uint8_t tags[LAN_BATCH][4];
+	/* classify_in -> classify_out: a frame's key and its hash, or the decision it
+	 * made without the tables; FS_* says which (or that it was dropped) */
+	union dc_key key[LAN_BATCH];
+	uint32_t hash[LAN_BATCH];
+	struct dc_dec dec[LAN_BATCH];
+	uint8_t step[LAN_BATCH];
 	uint64_t now;			/* the LAN's clock for this batch's caps ... */
 	bool have_now;			/* ... read at the first capped frame */
 };
@@ -936,30 +942,29 @@ static void lan_decide(void *ctx, const union dc_key *k, struct dc_dec *d)
 		decide_l2(lan, k, d);
 }
 
-/* The decision for frame f from fc on VLAN vid: parsed, then from the cache or made. */
-static void lookup(struct lanbk *lan, struct lan_conn *fc, const struct pframe *f, uint16_t vid,
-		   struct dc_dec *d)
-{
-	union dc_key k;
+/*
+ * Classification, in two passes over a chunk so that the decision cache's probes of
+ * a whole chunk wait for memory together (a LAN with thousands of addresses has a
+ * table larger than the CPU's caches):
+ *   classify_in:  the checks, the ingress VLAN and the parse; a keyed frame's set is
+ *                 prefetched (and a remote source learned);
+ *   classify_out: the decision (cache or lookup) and what it means: destinations
+ *                 marked, counters, drops.
+ * All of a chunk comes from one sender, and learning only ever adds remote entries
+ * that its own frames' decisions treat like unknown addresses, so learning a chunk's
+ * sources before its decisions decides each frame as learning it in turn would.
+ */
+enum { FS_DONE, FS_DECIDED, FS_KEYED };
 
-	memset(&k, 0, sizeof(k));
-	memset(d, 0, sizeof(*d));
-	k.k.from = fc->idx;
-	k.k.vid = vid;
-	if (!(lan->transport == LAN_IP ? parse_l3(f, &k, d) : parse_l2(f, &k, d)))
-		return;
-	if (fc->uplink && lan->transport == LAN_IP)
-		learn_remote(lan, fc, k.k.kind, k.k.src);
-	dcache_decide(&lan->dc, &k, lan_generation(lan), lan_decide, lan, d);
-}
-
-static void classify(struct lanbk *lan, struct lan_conn *fc, const struct pframe *f, unsigned i)
+static void classify_in(struct lanbk *lan, struct lan_conn *fc, const struct pframe *f,
+			unsigned i)
 {
 	struct lan_fwd *w = lan->fwd;
-	struct dc_dec d;
+	union dc_key *k = &w->key[i];
 	uint16_t tag = 0;
 	uint64_t have = 0;
 
+	w->step[i] = FS_DONE;
 	w->dst[i] = LAN_NOPORT;
 	w->vid[i] = 0;
 	w->tagged[i] = false;
@@ -1003,7 +1008,32 @@ static void classify(struct lanbk *lan, struct lan_conn *fc, const struct pframe
 		drop(lan, fc, PD_VLAN);
 		return;
 	}
-	lookup(lan, fc, f, w->vid[i], &d);
+	memset(k, 0, sizeof(*k));
+	memset(&w->dec[i], 0, sizeof(w->dec[i]));
+	k->k.from = fc->idx;
+	k->k.vid = w->vid[i];
+	if (!(lan->transport == LAN_IP ? parse_l3(f, k, &w->dec[i]) : parse_l2(f, k, &w->dec[i]))) {
+		w->step[i] = FS_DECIDED;
+		return;
+	}
+	if (fc->uplink && lan->transport == LAN_IP)
+		learn_remote(lan, fc, k->k.kind, k->k.src);
+	w->hash[i] = dcache_hash(&lan->dc, k);
+	dcache_prefetch(&lan->dc, w->hash[i]);
+	w->step[i] = FS_KEYED;
+}
+
+static void classify_out(struct lanbk *lan, struct lan_conn *fc, unsigned i)
+{
+	struct lan_fwd *w = lan->fwd;
+	struct dc_dec d;
+
+	if (w->step[i] == FS_DONE)
+		return;
+	if (w->step[i] == FS_KEYED)
+		dcache_decide(&lan->dc, &w->key[i], w->hash[i], lan_generation(lan), lan_decide,
+			      lan, &w->dec[i]);
+	d = w->dec[i];
 	if (d.count & DC_COUNT_UNKNOWN)
 		lan->st.unknown++;
 	if (d.count & DC_COUNT_ROUTER)
@@ -1185,7 +1215,9 @@ void lan_forward(struct lanbk *lan, struct port *from, const struct pframe *f, u
 		w->nact = 0;
 		w->have_now = false;
 		for (unsigned i = 0; i < m; i++)
-			classify(lan, fc, &f[i], i);
+			classify_in(lan, fc, &f[i], i);
+		for (unsigned i = 0; i < m; i++)
+			classify_out(lan, fc, i);
 		/* Traces see the batch with its verdicts, before the receivers get it. */
 		for (struct lan_tap *t = lan->taps, *nx; t; t = nx) {
 			nx = t->next;

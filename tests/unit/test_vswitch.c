@@ -1724,25 +1724,25 @@ TEST(dcache_generation_ways_and_size)
 	memset(&k, 0, sizeof(k));
 	decided = 0;
 	/* No table yet: every decision is made, none counted. */
-	dcache_decide(&c, &k, 1, fill, NULL, &d);
+	dcache_decide(&c, &k, dcache_hash(&c, &k), 1, fill, NULL, &d);
 	CHECK_EQ(decided, 1u);
 	CHECK_EQ(c.hits + c.misses, 0u);
 	REQUIRE(dcache_size(&c, 1) == 0);
 	CHECK_EQ(dcache_entries(&c), DC_MIN_ENTRIES);
 	k.k.from = 5;
-	dcache_decide(&c, &k, 1, fill, NULL, &d);
-	dcache_decide(&c, &k, 1, fill, NULL, &d);
+	dcache_decide(&c, &k, dcache_hash(&c, &k), 1, fill, NULL, &d);
+	dcache_decide(&c, &k, dcache_hash(&c, &k), 1, fill, NULL, &d);
 	CHECK_EQ(decided, 2u);
 	CHECK_EQ(d.dst, 5);
 	CHECK_EQ(c.hits, 1u);
 	/* Another generation: the entry is old, the decision is made again. */
-	dcache_decide(&c, &k, 2, fill, NULL, &d);
+	dcache_decide(&c, &k, dcache_hash(&c, &k), 2, fill, NULL, &d);
 	CHECK_EQ(decided, 3u);
 	CHECK_EQ(c.misses, 2u);
 	/* Many keys in a small table push current entries out; each is still right. */
 	for (unsigned i = 0; i < 4 * DC_MIN_ENTRIES; i++) {
 		k.k.from = (uint16_t)i;
-		dcache_decide(&c, &k, 2, fill, NULL, &d);
+		dcache_decide(&c, &k, dcache_hash(&c, &k), 2, fill, NULL, &d);
 		CHECK_EQ(d.dst, (int16_t)i);
 	}
 	CHECK(c.evictions > 0);
@@ -1754,11 +1754,11 @@ TEST(dcache_generation_ways_and_size)
 	REQUIRE(dcache_size(&c, 1000000) == 0);
 	CHECK_EQ(dcache_entries(&c), DC_MAX_ENTRIES);
 	decided = 0;
-	dcache_decide(&c, &k, 2, fill, NULL, &d);
+	dcache_decide(&c, &k, dcache_hash(&c, &k), 2, fill, NULL, &d);
 	CHECK_EQ(decided, 1u);
 	/* Off (the benchmarks' knob): every decision made, none counted. */
 	c.off = true;
-	dcache_decide(&c, &k, 2, fill, NULL, &d);
+	dcache_decide(&c, &k, dcache_hash(&c, &k), 2, fill, NULL, &d);
 	CHECK_EQ(decided, 2u);
 	dcache_free(&c);
 }
