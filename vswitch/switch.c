@@ -946,10 +946,11 @@ static void lan_decide(void *ctx, const union dc_key *k, struct dc_dec *d)
  * Classification, in two passes over a chunk so that the decision cache's probes of
  * a whole chunk wait for memory together (a LAN with thousands of addresses has a
  * table larger than the CPU's caches):
- *   classify_in:  the checks, the ingress VLAN and the parse; a keyed frame's set is
- *                 prefetched (and a remote source learned);
+ *   classify_in:  the checks, the ingress VLAN and the parse (and a remote source
+ *                 learned), then classify_hash: each key's hash;
  *   classify_out: the decision (cache or lookup) and what it means: destinations
- *                 marked, counters, drops.
+ *                 marked, counters, drops; the set of the frame LAN_AHEAD further
+ *                 on is asked for first (classify_ahead).
  * All of a chunk comes from one sender, and learning only ever adds remote entries
  * that its own frames' decisions treat like unknown addresses, so learning a chunk's
  * sources before its decisions decides each frame as learning it in turn would.
@@ -1018,9 +1019,32 @@ static void classify_in(struct lanbk *lan, struct lan_conn *fc, const struct pfr
 	}
 	if (fc->uplink && lan->transport == LAN_IP)
 		learn_remote(lan, fc, k->k.kind, k->k.src);
-	w->hash[i] = dcache_hash(&lan->dc, k);
-	dcache_prefetch(&lan->dc, w->hash[i]);
 	w->step[i] = FS_KEYED;
+}
+
+/* The keyed frames' hashes.  A pass of its own: the keys were written a field at a
+ * time and are read here as words, which the CPU does at full speed only once those
+ * stores are done. */
+static void classify_hash(struct lanbk *lan, unsigned m)
+{
+	struct lan_fwd *w = lan->fwd;
+
+	for (unsigned i = 0; i < m; i++)
+		if (w->step[i] == FS_KEYED)
+			w->hash[i] = dcache_hash(&lan->dc, &w->key[i]);
+}
+
+/* Frame i's cache set, asked for LAN_AHEAD frames before it is probed: far enough for
+ * memory to answer, near enough that the CPU keeps every request (a whole chunk's
+ * at once would be more than it has room for, and some would be dropped). */
+#define LAN_AHEAD 8
+
+static void classify_ahead(struct lanbk *lan, unsigned i, unsigned m)
+{
+	struct lan_fwd *w = lan->fwd;
+
+	if (i < m && w->step[i] == FS_KEYED)
+		dcache_prefetch(&lan->dc, w->hash[i]);
 }
 
 static void classify_out(struct lanbk *lan, struct lan_conn *fc, unsigned i)
@@ -1216,8 +1240,13 @@ void lan_forward(struct lanbk *lan, struct port *from, const struct pframe *f, u
 		w->have_now = false;
 		for (unsigned i = 0; i < m; i++)
 			classify_in(lan, fc, &f[i], i);
-		for (unsigned i = 0; i < m; i++)
+		classify_hash(lan, m);
+		for (unsigned i = 0; i < LAN_AHEAD; i++)
+			classify_ahead(lan, i, m);
+		for (unsigned i = 0; i < m; i++) {
+			classify_ahead(lan, i + LAN_AHEAD, m);
 			classify_out(lan, fc, i);
+		}
 		/* Traces see the batch with its verdicts, before the receivers get it. */
 		for (struct lan_tap *t = lan->taps, *nx; t; t = nx) {
 			nx = t->next;
