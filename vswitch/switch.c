@@ -1039,7 +1039,9 @@ static void classify_hash(struct lanbk *lan, unsigned m)
  * at once would be more than it has room for, and some would be dropped). */
 #define LAN_AHEAD 8
 
-static void classify_ahead(struct lanbk *lan, unsigned i, unsigned m)
+/* always_inline, as dcache_prefetch: GCC drops a call whose only effect is a prefetch. */
+static inline __attribute__((always_inline)) void classify_ahead(struct lanbk *lan, unsigned i,
+								   unsigned m)
 {
 	struct lan_fwd *w = lan->fwd;
 
