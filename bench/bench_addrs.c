@@ -1,5 +1,6 @@
 /* bench/bench_addrs.c - forwarding through one VSWITCH with 16 and with 8,192 registered
- * addresses (RFC 2889 address caching), in one process; the decision cache on and off. */
+ * addresses (RFC 2889 address caching), in one process; the decision cache on and off;
+ * an ETHERNET VSWITCH (MACs) and an IP one (IPv4 addresses). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,8 +11,9 @@
 
 /*
  * RFC 2889's address caching test, in process: the receivers registered N MAC
- * addresses between them (SETVMAC, as Linux guests do), and one sender's frames go to
- * all N in turn, so that every address is in use.  The switch alone is measured: the
+ * addresses between them (SETVMAC, as Linux guests do; on an IP VSWITCH N IPv4
+ * addresses, SETIP), and one sender's frames go to all N in turn, so that every
+ * address is in use.  The switch alone is measured: the
  * ports are in-process sinks that count what they get (no QDIO, no guest driver),
  * which is where the number of addresses could show.  Each case is the same switch,
  * with its decision cache on, or off (the bench-only knob dcache.off): the uncached
@@ -45,6 +47,15 @@ static unsigned sink(void *owner, struct port *p, const struct pframe *f, unsign
 	return n;
 }
 
+/* Address k: a MAC 02-00-5E-kk-kk-kk, or the IPv4 address 10.k.k.k (in m[0..3]). */
+static void ip_of(unsigned k, uint8_t *m)
+{
+	m[0] = 10;
+	m[1] = (uint8_t)(k >> 16);
+	m[2] = (uint8_t)(k >> 8);
+	m[3] = (uint8_t)k;
+}
+
 static void mac_of(unsigned k, uint8_t *m)
 {
 	m[0] = 0x02;
@@ -55,15 +66,18 @@ static void mac_of(unsigned k, uint8_t *m)
 	m[5] = (uint8_t)k;
 }
 
-static int reg(struct port *p, uint8_t op, unsigned value, const uint8_t *mac)
+/* A registration of port p: op with value, or address k (SETVMAC / SETIP). */
+static int reg(struct port *p, uint8_t op, unsigned value, unsigned k)
 {
 	struct paddr a;
 
 	memset(&a, 0, sizeof(a));
 	a.op = op;
 	a.value = value;
-	if (mac)
-		memcpy(a.mac, mac, 6);
+	if (op == PA_SETVMAC)
+		mac_of(k, a.mac);
+	else if (op == PA_SETIP)
+		ip_of(k, a.ip);
 	return port_addr(p, &a) ? -EIO : 0;
 }
 
@@ -73,14 +87,43 @@ static int port_up(struct lanbk *lan, struct port *p, struct rig *g, const char 
 	p->owner = g;
 	if (lan_attach_port(lan, p, user, 0x600, LAN_PORTNUM_AUTO, NULL) < 0)
 		return -EIO;
-	if (reg(p, PA_LAYER, 2, NULL) || reg(p, PA_STARTLAN, 0, NULL))
+	if (reg(p, PA_LAYER, lan->transport == LAN_IP ? 3 : 2, 0) ||
+	    reg(p, PA_STARTLAN, 0, 0))
 		return -EIO;
 	return 0;
 }
 
+/* Frame j of the ring, to address `to` from the sender (address 0xFFFFFF; on an IP
+ * VSWITCH it registered it: the switch checks a guest's source). */
+static void frame_at(struct rig *g, unsigned j, unsigned to, bool ip)
+{
+	uint8_t *b = g->buf + (size_t)j * FLEN;
+
+	memset(b, 0x5A, FLEN);
+	if (ip) {
+		b[0] = 0x45;
+		b[2] = 0;
+		b[3] = FLEN;
+		b[9] = 17;
+		ip_of(0xFFFFFF, b + 12);
+		ip_of(to, b + 16);
+	} else {
+		mac_of(to, b);
+		mac_of(0xFFFFFF, b + 6);	/* not registered: no MACPROTECT */
+		b[12] = 0x88;
+		b[13] = 0xB5;
+	}
+	g->sp[j].ptr = b;
+	g->sp[j].len = FLEN;
+	g->f[j].spans = &g->sp[j];
+	g->f[j].nspans = 1;
+	g->f[j].kind = ip ? PF_IP : PF_ETH;
+	g->f[j].len = FLEN;
+}
+
 /* naddr addresses on NRX receivers; the sender's ring of NFR frames goes to them in
- * turn.  cached: the decision cache on. */
-static int rig_up(struct rig *g, const char *what, unsigned naddr, bool cached)
+ * turn.  ip: an IP VSWITCH; cached: the decision cache on. */
+static int rig_up(struct rig *g, const char *what, unsigned naddr, bool ip, bool cached)
 {
 	char user[9];
 	int rc;
@@ -90,39 +133,24 @@ static int rig_up(struct rig *g, const char *what, unsigned naddr, bool cached)
 	lan_table_init(&g->tb, 0xADD5ull);
 	rc = lan_define(&g->tb, "SYSTEM", "BENCHSW", LAN_VSWITCH, &g->lan);
 	if (rc == 0)
-		rc = lan_set_transport(g->lan, LAN_ETHERNET);
+		rc = lan_set_transport(g->lan, ip ? LAN_IP : LAN_ETHERNET);
 	if (rc == 0)
 		rc = port_up(g->lan, &g->tx, g, "SENDER");
+	if (rc == 0 && ip)
+		rc = reg(&g->tx, PA_SETIP, 0, 0xFFFFFF);
 	for (unsigned k = 0; rc == 0 && k < NRX; k++) {
 		snprintf(user, sizeof(user), "RX%02u", k);
 		rc = port_up(g->lan, &g->rx[k], g, user);
 	}
-	for (unsigned k = 0; rc == 0 && k < naddr; k++) {
-		uint8_t m[6];
-
-		mac_of(k, m);
-		rc = reg(&g->rx[k % NRX], PA_SETVMAC, 0, m);
-	}
+	for (unsigned k = 0; rc == 0 && k < naddr; k++)
+		rc = reg(&g->rx[k % NRX], ip ? PA_SETIP : PA_SETVMAC, 0, k);
 	g->buf = malloc((size_t)NFR * FLEN);
 	g->sp = calloc(NFR, sizeof(*g->sp));
 	g->f = calloc(NFR, sizeof(*g->f));
 	if (rc == 0 && (!g->buf || !g->sp || !g->f))
 		rc = -ENOMEM;
-	for (unsigned j = 0; rc == 0 && j < NFR; j++) {
-		uint8_t *b = g->buf + (size_t)j * FLEN;
-
-		memset(b, 0x5A, FLEN);
-		mac_of(j % naddr, b);
-		mac_of(0xFFFFFF, b + 6);	/* the sender (not registered: no MACPROTECT) */
-		b[12] = 0x88;
-		b[13] = 0xB5;
-		g->sp[j].ptr = b;
-		g->sp[j].len = FLEN;
-		g->f[j].spans = &g->sp[j];
-		g->f[j].nspans = 1;
-		g->f[j].kind = PF_ETH;
-		g->f[j].len = FLEN;
-	}
+	for (unsigned j = 0; rc == 0 && j < NFR; j++)
+		frame_at(g, j, j % naddr, ip);
 	if (rc == 0)
 		g->lan->dc.off = !cached;
 	return rc;
@@ -146,9 +174,10 @@ static uint64_t rig_run(void *ctx)
 	return g->got - got0 == BATCH ? BATCH : 0;
 }
 
-int main(void)
+/* One transport: 16 and 8,192 addresses, cache on and off, interleaved; the lines
+ * are prefixed (addrs_ / ip_addrs_, dcache_ / ip_dcache_).  0 or 1. */
+static int one(bool ip, double secs)
 {
-	static struct rig g[4];
 	static const struct {
 		const char *what;
 		unsigned naddr;
@@ -159,34 +188,49 @@ int main(void)
 		{ "16 addresses uncached", 16, false },
 		{ "8192 addresses uncached", 8192, false },
 	};
+	struct rig *g = calloc(4, sizeof(*g));
 	struct bench_run r[4];
-	char note[160];
+	const char *px = ip ? "ip_" : "";
+	char name[32], note[200];
 	uint64_t a0, allocs;
-	int rc = 0;
+	int rc = g ? 0 : -ENOMEM;
 
 	for (unsigned k = 0; rc == 0 && k < 4; k++) {
-		rc = rig_up(&g[k], c[k].what, c[k].naddr, c[k].cached);
+		rc = rig_up(&g[k], c[k].what, c[k].naddr, ip, c[k].cached);
 		r[k] = (struct bench_run){ .name = c[k].what, .run = rig_run, .ctx = &g[k] };
 	}
 	a0 = bench_allocs();
 	if (rc == 0)
-		rc = bench_measure(r, 4, bench_secs(2.0));
+		rc = bench_measure(r, 4, secs);
 	allocs = bench_allocs() - a0;
 	if (rc == 0) {
 		const struct dcache *dc = &g[1].lan->dc;
 
-		snprintf(note, sizeof(note), "(RFC 2889 address caching, one VSWITCH; goal >= 0.75; "
-			 "cache %u entries, %.1f%% hits; %llu allocations in all runs)",
-			 dcache_entries(dc), 100.0 * (double)dc->hits / (double)(dc->hits + dc->misses),
+		snprintf(note, sizeof(note), "(RFC 2889 address caching, one %s VSWITCH; goal >= "
+			 "0.75; cache %u entries, %.1f%% hits; %llu allocations in all runs)",
+			 ip ? "IP" : "ETHERNET", dcache_entries(dc),
+			 100.0 * (double)dc->hits / (double)(dc->hits + dc->misses),
 			 (unsigned long long)allocs);
-		bench_report("addrs_8192", &r[1], &r[0], note);
-		bench_report("addrs_8192_uncached", &r[3], &r[2], "(the same without the cache)");
-		bench_report("dcache_8192", &r[1], &r[3], "(decision cache on vs off)");
-		bench_report("dcache_16", &r[0], &r[2], "(decision cache on vs off)");
+		snprintf(name, sizeof(name), "%saddrs_8192", px);
+		bench_report(name, &r[1], &r[0], note);
+		snprintf(name, sizeof(name), "%saddrs_8192_uncached", px);
+		bench_report(name, &r[3], &r[2], "(the same without the cache)");
+		snprintf(name, sizeof(name), "%sdcache_8192", px);
+		bench_report(name, &r[1], &r[3], "(decision cache on vs off)");
+		snprintf(name, sizeof(name), "%sdcache_16", px);
+		bench_report(name, &r[0], &r[2], "(decision cache on vs off)");
 	} else {
-		fprintf(stderr, "bench_addrs: failed (%d)\n", rc);
+		fprintf(stderr, "bench_addrs: %s VSWITCH failed (%d)\n", ip ? "IP" : "ETHERNET", rc);
 	}
-	for (unsigned k = 0; k < 4; k++)
+	for (unsigned k = 0; g && k < 4; k++)
 		rig_down(&g[k]);
+	free(g);
 	return rc ? 1 : 0;
+}
+
+int main(void)
+{
+	double secs = bench_secs(2.0);
+
+	return one(false, secs) | one(true, secs);
 }
