@@ -1035,8 +1035,8 @@ static void classify_hash(struct lanbk *lan, unsigned m)
 }
 
 /* Frame i's cache set, asked for LAN_AHEAD frames before it is probed: far enough for
- * memory to answer, near enough that the CPU keeps every request (a whole chunk's
- * at once would be more than it has room for, and some would be dropped). */
+ * memory to answer while those frames are classified, near enough that a few dozen
+ * lines are in flight at a time and still in the CPU's cache when probed. */
 #define LAN_AHEAD 8
 
 /* always_inline, as dcache_prefetch: GCC drops a call whose only effect is a prefetch. */
