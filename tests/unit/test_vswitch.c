@@ -1318,6 +1318,7 @@ TEST(vsw_cap_charges_only_what_the_receiver_takes)
 #define NG 10			/* guests on each LAN */
 #define NADDR 12		/* unicast addresses in play (more than are registered) */
 #define NGRP 3			/* groups in play */
+#define DC_TBATCH 100		/* the longest batch sent */
 
 /* A port that keeps what it was given as a count and a running hash of the bytes,
  * lengths and VLANs, so that two runs can be compared frame by frame. */
@@ -1635,7 +1636,7 @@ static bool same(const struct side *a, const struct side *b)
 static unsigned run(struct tctx *t, uint64_t seed, bool l2, bool aware, uint64_t *hits,
 		    uint64_t *misses)
 {
-	static uint8_t buf[8][128];
+	static uint8_t buf[DC_TBATCH][128];
 	struct lan_table tb;
 	struct side *sd = calloc(2, sizeof(*sd));
 	struct rnd r = { seed | 1 };
@@ -1653,9 +1654,11 @@ static unsigned run(struct tctx *t, uint64_t seed, bool l2, bool aware, uint64_t
 
 		change(sd, 2, &r, &now_ms);
 		for (unsigned b = 0; !bad && b < nb; b++) {
-			struct qdio_span sp[8];
-			struct pframe f[8];
-			unsigned n = 1 + rn(&r, 8), from = rn(&r, NG + 4);
+			struct qdio_span sp[DC_TBATCH];
+			struct pframe f[DC_TBATCH];
+			/* now and then more than a chunk (LAN_BATCH): decided in two */
+			unsigned n = rn(&r, 32) ? 1 + rn(&r, 8) : 60 + rn(&r, DC_TBATCH - 59);
+			unsigned from = rn(&r, NG + 4);
 
 			for (unsigned i = 0; i < n; i++)
 				frame(l2, aware, &r, from, buf[i], &sp[i], &f[i], serial++);
