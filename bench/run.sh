@@ -6,7 +6,9 @@
 # between two cpnet-guest processes through cpnetd, rings vs socket (bench/vmlink_rings.sh);
 # the ring consumers' modes, adaptive vs interrupt-only vs poll-only, and their idle
 # latency against an eventfd wake-up (bench/adapt_rings.sh, bench/bench_adapt.c);
-# frames/s between two cpnet-pktgen processes, Linux bridge and Open vSwitch (bench/pktgen.sh).
+# frames/s between two cpnet-pktgen processes, Linux bridge and Open vSwitch (bench/pktgen.sh);
+# one VSWITCH with 16 vs 8,192 registered addresses, its decision cache on and off
+# (bench/bench_addrs.c).
 set -eu
 
 cd "$(dirname "$0")/.."

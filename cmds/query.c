@@ -596,6 +596,12 @@ void query_lan_out(struct cp *cp, const struct lanbk *lan, enum q_detail d, stru
 			if (lan->st.drop[k])
 				out_line(o, "  Switch discarded (%s): %" PRIu64,
 					 port_drop_name((enum port_drop)k), lan->st.drop[k]);
+		/* The switch's decision cache (doc/vswitch.md): its size, how often it
+		 * answered, and how often a change of what decides emptied it. */
+		out_line(o, "  Decision Cache: Entries: %u  Hits: %" PRIu64 "  Misses: %" PRIu64
+			 "  Invalidations: %" PRIu64 "  Evictions: %" PRIu64,
+			 dcache_entries(&lan->dc), lan->dc.hits, lan->dc.misses,
+			 lan_generation(lan) - 1, lan->dc.evictions);
 	}
 	if (d == Q_ACCESSLIST || (d == Q_DETAILS && lan->kind == LAN_GUESTLAN && lan->restricted))
 		access_list(lan, o);

@@ -142,6 +142,7 @@ static void uni_fill(struct iptab *t, struct ipt_uni *e, uint8_t kind, const uin
 	owner_mark(t, port);
 	memcpy(e->addr, addr, iptab_addr_len(kind));
 	t->ucount++;
+	t->gen++;
 }
 
 int iptab_add(struct iptab *t, uint8_t kind, const uint8_t *addr, uint16_t port, bool local_only)
@@ -159,6 +160,7 @@ int iptab_add(struct iptab *t, uint8_t kind, const uint8_t *addr, uint16_t port,
 		t->rcount--;
 		e->port = port;
 		owner_mark(t, port);
+		t->gen++;
 	} else if (e->kind) {
 		return e->port == port ? 0 : -EADDRINUSE;
 	} else {
@@ -180,6 +182,8 @@ int iptab_learn(struct iptab *t, uint8_t kind, const uint8_t *addr, uint16_t por
 	if (e->kind && !e->remote)
 		return -EADDRINUSE;
 	if (e->kind) {
+		if (e->port != port)
+			t->gen++;
 		e->port = port;
 		owner_mark(t, port);
 		e->seen = now;
@@ -230,6 +234,7 @@ static void uni_remove_at(struct iptab *t, uint32_t i)
 		t->rcount--;
 	SHIFT_DELETE(t->uni, t->ucap, i, t->seed);
 	t->ucount--;
+	t->gen++;
 }
 
 int iptab_del(struct iptab *t, uint8_t kind, const uint8_t *addr, uint16_t port)
@@ -287,6 +292,7 @@ static void grp_remove_at(struct iptab *t, uint32_t i)
 {
 	SHIFT_DELETE(t->grp, t->gcap, i, t->seed ^ 0x5A5A5A5A5A5A5A5Aull);
 	t->gcount--;
+	t->gen++;
 }
 
 int iptab_join(struct iptab *t, uint8_t kind, const uint8_t *addr, uint16_t port)
@@ -312,6 +318,7 @@ int iptab_join(struct iptab *t, uint8_t kind, const uint8_t *addr, uint16_t port
 	if (!(g->members[port / 64] & bit)) {
 		g->members[port / 64] |= bit;
 		g->nmembers++;
+		t->gen++;
 	}
 	owner_mark(t, port);
 	return 0;
@@ -330,6 +337,7 @@ int iptab_leave(struct iptab *t, uint8_t kind, const uint8_t *addr, uint16_t por
 	if (!g->kind || !(g->members[port / 64] & bit))
 		return -ENOENT;
 	g->members[port / 64] &= ~bit;
+	t->gen++;
 	if (--g->nmembers == 0)
 		grp_remove_at(t, i);
 	return 0;
@@ -398,6 +406,7 @@ unsigned iptab_withdraw_port(struct iptab *t, uint16_t port)
 
 			if (g->kind && (g->members[port / 64] & bit)) {
 				g->members[port / 64] &= ~bit;
+				t->gen++;
 				gone++;
 				if (--g->nmembers == 0) {
 					grp_remove_at(t, i);

@@ -53,6 +53,10 @@ struct iptab {
 	uint32_t rcount, rlimit; /* remote entries: at most what leaves `nuni` for ports,
 				  * so traffic from outside can never fill the table */
 	uint64_t seed;
+	/* Moves with every change of what a lookup would answer (an entry added, removed
+	 * or passed to another port, a member joining or leaving); never goes back.  The
+	 * switch's decision cache (dcache.h) keeps decisions only for one generation. */
+	uint64_t gen;
 	/* Ports that added or joined since their last withdraw: withdrawing any other
 	 * port (a guest that never registered) costs no walk over the tables. */
 	uint64_t owners[IPT_PORT_WORDS];

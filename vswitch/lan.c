@@ -8,7 +8,7 @@
 
 #include "vswitch/switch.h"
 
-#define LAN_IPTAB_UNI 4096	/* registered IPs + MACs per LAN */
+#define LAN_IPTAB_UNI 8192	/* registered IPs + MACs per LAN */
 #define LAN_IPTAB_GRP 1024	/* multicast groups per LAN */
 
 int lan_vlan_add(struct lan_vlanset *s, uint16_t vid)
@@ -197,6 +197,8 @@ int lan_define(struct lan_table *t, const char *owner, const char *name, uint8_t
 	lan->uplink_idx = -1;
 	lan->clock = shaper_mono_ns;
 	lan->prirouter4 = lan->prirouter6 = -1;
+	lan->gen = 1;
+	dcache_init(&lan->dc, lan->tab.seed ^ 0xD1CE5EEDull);
 	lan_set_transport(lan, kind == LAN_VSWITCH ? LAN_ETHERNET : LAN_IP);
 	lan->tidx = t->n;
 	t->lans[t->n++] = lan;
@@ -274,9 +276,9 @@ int lan_set_transport(struct lanbk *lan, uint8_t transport)
 		return -EBUSY;
 	/* HiperSockets Guest LANs are IP or ETHERNET alike; nothing else to check. */
 	lan->transport = transport;
-	lan->lookup = transport == LAN_IP ? lan_lookup_l3 : lan_lookup_l2;
 	if (transport == LAN_ETHERNET)
 		lan->router = LAN_NONROUTER;
+	lan_changed(lan);
 	return 0;
 }
 
@@ -315,6 +317,7 @@ void lan_set_accounting(struct lanbk *lan, bool on)
 int lan_set_isolation(struct lanbk *lan, bool on)
 {
 	lan->isolation = on;
+	lan_changed(lan);
 	return 0;
 }
 
@@ -323,6 +326,7 @@ int lan_set_macprotect(struct lanbk *lan, uint8_t mode)
 	if (mode != LAN_MACPROT_UNSPEC && mode != LAN_MACPROT_ON && mode != LAN_MACPROT_OFF)
 		return -EINVAL;
 	lan->macprotect = mode;
+	lan_changed(lan);
 	return 0;
 }
 
@@ -368,6 +372,7 @@ int lan_set_vlan_unaware(struct lanbk *lan)
 	if (lan->nlive && lan->vlan_aware)
 		return -EBUSY;
 	lan->vlan_aware = false;
+	lan_changed(lan);
 	return 0;
 }
 
@@ -384,6 +389,7 @@ int lan_set_vlan(struct lanbk *lan, uint16_t defvid, uint16_t native_vid, uint8_
 	lan->defvid = defvid;
 	lan->native_vid = native_vid;
 	lan->def_porttype = porttype;
+	lan_changed(lan);
 	return 0;
 }
 
@@ -443,6 +449,7 @@ int lan_set_router(struct lanbk *lan, uint8_t router)
 	if (router == LAN_PRIROUTER && lan->transport != LAN_IP)
 		return -EINVAL;
 	lan->router = router;
+	lan_changed(lan);
 	return 0;
 }
 
@@ -516,6 +523,7 @@ int lan_revoke(struct lanbk *lan, const char *user)
 		if (strcmp(lan->grants[i].user, u))
 			continue;
 		lan->grants[i] = lan->grants[--lan->ngrants];
+		lan_changed(lan);
 		return 0;
 	}
 	return -ENOENT;

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "vnic/port.h"
+#include "vswitch/dcache.h"
 #include "vswitch/iptab.h"
 #include "vswitch/shaper.h"
 
@@ -117,15 +118,14 @@ struct lan_pcap {
 	char user[LAN_NAME_MAX + 1];	/* "" = any user */
 };
 
-/* The per-transport lookup: a connection index, LAN_BROADCAST (a set, described in
- * lan->fwd_set) or LAN_NOPORT (lan->fwd_why says why). */
+/* A forwarding decision's destination (struct dc_dec, vswitch/dcache.h): a connection
+ * index, LAN_BROADCAST (a set: dc_dec.set) or LAN_NOPORT (dc_dec.why says why). */
 #define LAN_BROADCAST (-1)
 #define LAN_NOPORT (-2)
-typedef int (*lan_lookup_fn)(struct lanbk *lan, const struct pframe *f, struct port *from);
 
-/* What a LAN_BROADCAST reaches (bits), set by the lookup for the frame at hand. */
+/* What a LAN_BROADCAST reaches (bits), as the lookup decided for the frame at hand. */
 #define LAN_SET_ALL 0x01u	/* every eligible port */
-#define LAN_SET_MEMBERS 0x02u	/* the ports in fwd_members */
+#define LAN_SET_MEMBERS 0x02u	/* the ports in dc_dec.members */
 #define LAN_SET_PROMISC 0x04u	/* promiscuous ports */
 #define LAN_SET_UPLINK 0x08u	/* the uplink */
 #define LAN_SET_MCROUTER 0x10u	/* multicast routers (SETRTG 3) of the family */
@@ -208,16 +208,17 @@ struct lanbk {
 
 	struct iptab tab;
 	uint64_t now_ms;		/* the LAN's clock (monotonic ms): set by lan_age */
-	lan_lookup_fn lookup;		/* by transport; tests may replace it */
+	/* Forwarding decisions (switch.c) and their generation: `gen` moves with every
+	 * change of the LAN's own state that a decision reads (lan_changed), tab.gen with
+	 * every change of the IP table; their sum is what a cached decision must match. */
+	struct dcache dc;
+	uint64_t gen;
 	lan_addr_notify_fn notify;
 	void *notify_ctx;
 	struct lan_stats st;
 	struct lan_tap *taps;		/* traces of this LAN, NULL = none */
 
 	/* forwarding scratch (one batch at a time; the LAN is single-threaded) */
-	unsigned fwd_set;		/* LAN_SET_* of a LAN_BROADCAST */
-	const uint64_t *fwd_members;
-	uint8_t fwd_why;		/* enum port_drop of a LAN_NOPORT */
 	struct lan_fwd *fwd;
 };
 
@@ -308,6 +309,19 @@ int lan_tap_del(struct lanbk *lan, struct lan_tap *t);
 static inline bool lan_tap_reaches(const struct lan_conn *c, unsigned i)
 {
 	return c->fwd_mask >> i & 1;
+}
+
+/* Something a forwarding decision reads changed (a setter, COUPLE/UNCOUPLE, the
+ * uplink, GRANT, a guest's registration): every cached decision is old from now. */
+static inline void lan_changed(struct lanbk *lan)
+{
+	lan->gen++;
+}
+
+/* The generation cached decisions must carry (>= 1; it only ever grows). */
+static inline uint64_t lan_generation(const struct lanbk *lan)
+{
+	return lan->gen + lan->tab.gen;
 }
 
 /* Slot idx of the LAN's connection table, or NULL if that slot was never made. */

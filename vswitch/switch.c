@@ -12,9 +12,10 @@
 /*
  * Forwarding, netmap VALE style, in two passes over a batch of at most LAN_BATCH
  * frames (bigger batches are cut into chunks):
- *   1. classify: per frame, the sender's VLAN (ingress rules), then the transport's
- *      lookup (which also checks the source address) gives one destination slot, a
- *      set (LAN_BROADCAST + lan->fwd_set) or NOPORT (+ a drop reason).  Each
+ *   1. classify: per frame, the sender's VLAN (ingress rules), then the lookup (which
+ *      also checks the source address) gives a decision: one destination slot, a set
+ *      (LAN_BROADCAST + its LAN_SET_* bits) or NOPORT (+ a drop reason), from the
+ *      LAN's decision cache (dcache.h) or, on a miss, made and kept there.  Each
  *      destination gets the frame's bit in its conn.fwd_mask; destinations are
  *      remembered in first-touch order.
  *   2. deliver: per destination, one port_deliver() with its frames in batch order.
@@ -35,6 +36,12 @@ struct lan_fwd {
 	struct pframe out[LAN_BATCH];
 	struct qdio_span spans[LAN_OUT_SPANS];
 	uint8_t tags[LAN_BATCH][4];
+	/* classify_in -> classify_out: a frame's key and its hash, or the decision it
+	 * made without the tables; FS_* says which (or that it was dropped) */
+	union dc_key key[LAN_BATCH];
+	uint32_t hash[LAN_BATCH];
+	struct dc_dec dec[LAN_BATCH];
+	uint8_t step[LAN_BATCH];
 	uint64_t now;			/* the LAN's clock for this batch's caps ... */
 	bool have_now;			/* ... read at the first capped frame */
 };
@@ -58,7 +65,7 @@ static int ports_alloc(struct lanbk *lan)
 	lan->conn = calloc(LAN_CONN_CHUNKS, sizeof(*lan->conn));
 	lan->live = calloc(LAN_CONN_SLOTS, sizeof(*lan->live));
 	lan->fwd = calloc(1, sizeof(*lan->fwd));
-	if (lan->conn && lan->live && lan->fwd)
+	if (lan->conn && lan->live && lan->fwd && dcache_size(&lan->dc, 1) == 0)
 		return 0;
 	lan_switch_fini(lan);
 	return -ENOMEM;
@@ -66,6 +73,7 @@ static int ports_alloc(struct lanbk *lan)
 
 void lan_switch_fini(struct lanbk *lan)
 {
+	dcache_free(&lan->dc);
 	free(lan->fwd);
 	free(lan->live);
 	for (unsigned k = 0; lan->conn && k < LAN_CONN_CHUNKS; k++)
@@ -74,6 +82,14 @@ void lan_switch_fini(struct lanbk *lan)
 	lan->fwd = NULL;
 	lan->live = NULL;
 	lan->conn = NULL;
+}
+
+/* The cache's size follows the LAN's: two entries for each registered address and
+ * connection, up to its bound, grown at registrations (never on the frame path).
+ * Short of memory it stays smaller, which is only slower. */
+static void dc_fit(struct lanbk *lan)
+{
+	(void)dcache_size(&lan->dc, lan->tab.ucount + lan->nlive);
 }
 
 /* ---- authorization and attachment ----------------------------------------------- */
@@ -101,6 +117,7 @@ void lan_conn_authorize(struct lanbk *lan, struct lan_conn *c)
 		c->promisc = false;
 		lan->npromisc--;
 	}
+	lan_changed(lan);
 }
 
 /* ---- bandwidth caps ---------------------------------------------------------------- */
@@ -389,6 +406,8 @@ int lan_attach_port(struct lanbk *lan, struct port *port, const char *owner, uin
 	port->ops = &lan_port_ops;
 	port->peer = c;
 	port->rxq_limit = lan_queue_bytes(lan);
+	lan_changed(lan);
+	dc_fit(lan);
 	return (int)portnum;
 }
 
@@ -434,6 +453,7 @@ static void conn_release(struct lanbk *lan, struct lan_conn *c)
 	c->port->ops = NULL;
 	c->port->peer = NULL;
 	conn_clear(c);
+	lan_changed(lan);
 }
 
 int lan_detach_port(struct lanbk *lan, struct port *port)
@@ -478,6 +498,8 @@ int lan_attach_uplink(struct lanbk *lan, struct port *port)
 	lan->uplink_idx = (int)c->idx;
 	port->ops = &lan_port_ops;
 	port->peer = c;
+	lan_changed(lan);
+	dc_fit(lan);
 	return 0;
 }
 
@@ -488,6 +510,7 @@ int lan_detach_uplink(struct lanbk *lan)
 	conn_release(lan, lan_conn_at(lan, (unsigned)lan->uplink_idx));
 	lan->uplink = NULL;
 	lan->uplink_idx = -1;
+	lan_changed(lan);
 	return 0;
 }
 
@@ -581,7 +604,7 @@ static uint16_t reg_rtg(struct lanbk *lan, struct lan_conn *c, const struct padd
 	return IPA_RC_SUCCESS;
 }
 
-uint16_t lan_register(struct lanbk *lan, struct port *from, const struct paddr *a)
+static uint16_t reg_apply(struct lanbk *lan, struct port *from, const struct paddr *a)
 {
 	struct lan_conn *c = from->peer;
 	uint16_t rc = IPA_RC_SUCCESS;
@@ -661,165 +684,17 @@ uint16_t lan_register(struct lanbk *lan, struct port *from, const struct paddr *
 	return rc;
 }
 
-/* ---- lookups ------------------------------------------------------------------------ */
-
-static bool peek(const struct pframe *f, uint32_t off, void *dst, uint32_t len)
+uint16_t lan_register(struct lanbk *lan, struct port *from, const struct paddr *a)
 {
-	if ((uint64_t)off + len > f->len)
-		return false;
-	return qdio_spans_copy(f->spans, f->nspans, off, dst, len) == len;
-}
+	uint16_t rc = reg_apply(lan, from, a);
 
-static int noport(struct lanbk *lan, enum port_drop why)
-{
-	lan->fwd_why = (uint8_t)why;
-	return LAN_NOPORT;
-}
-
-static int group(struct lanbk *lan, const struct lan_conn *fc, uint8_t kind,
-		 const uint8_t *addr, unsigned extra)
-{
-	lan->fwd_members = iptab_members(&lan->tab, kind, addr);
-	lan->fwd_set = LAN_SET_MEMBERS | LAN_SET_PROMISC | extra |
-		       (fc->uplink ? 0 : LAN_SET_UPLINK);
-	return LAN_BROADCAST;
-}
-
-/*
- * IPv6 sources a guest uses before (or without) registering them: the unspecified
- * address (DAD's Neighbor Solicitations) and link-local ones (MLD reports and Router
- * Solicitations go out while qeth's SETIP of fe80:: is still queued).  Link-local
- * traffic stays on this LAN, and nothing forwards it beyond.
- */
-static bool src_unchecked(bool v6, const uint8_t *src)
-{
-	static const uint8_t zero[16];
-
-	if (!v6)
-		return false;
-	return !memcmp(src, zero, 16) || (src[0] == 0xFE && (src[1] & 0xC0) == 0x80);
-}
-
-/* Layer 3: by destination IP. */
-/* IPTIMEOUT: the source of what the uplink brought in is on the far side.  Only
- * unicast sources (not unspecified, loopback, broadcast or multicast). */
-static void learn_remote(struct lanbk *lan, const struct lan_conn *up, uint8_t kind,
-			 const uint8_t *src)
-{
-	static const uint8_t zero[16];
-	int rc;
-
-	if (kind == IPT_V4 ? (src[0] == 0 || src[0] == 127 || src[0] >= 0xE0)
-			   : (src[0] == 0xFF || !memcmp(src, zero, 16)))
-		return;
-	rc = iptab_learn(&lan->tab, kind, src, (uint16_t)up->idx,
-			 (uint32_t)(lan->now_ms / 1000u));
-	if (rc == 1)
-		lan->st.remote_learned++;
-	else if (rc == -ENOSPC)
-		lan->st.remote_full++;
-}
-
-int lan_lookup_l3(struct lanbk *lan, const struct pframe *f, struct port *from)
-{
-	const struct lan_conn *fc = from->peer;
-	uint8_t b[40], kind;
-	const uint8_t *src, *dst;
-	uint32_t l3 = 0;
-	int r;
-
-	lan->fwd_set = 0;
-	lan->fwd_members = NULL;
-	if (f->kind == PF_ETH) {
-		/* Passthrough: ARP is for everyone; IP by its header after the link one. */
-		uint16_t et;
-
-		if (!peek(f, 0, b, ETH_HLEN))
-			return noport(lan, PD_BADFRAME);
-		et = (uint16_t)(b[12] << 8 | b[13]);
-		l3 = ETH_HLEN;
-		if (et == ETH_P_8021Q) {
-			if (!peek(f, 16, b, 2))
-				return noport(lan, PD_BADFRAME);
-			et = (uint16_t)(b[0] << 8 | b[1]);
-			l3 += 4;
-		}
-		if (et == ETH_P_ARP) {
-			lan->fwd_set = LAN_SET_ALL;
-			return LAN_BROADCAST;
-		}
-		if (et != ETH_P_IP && et != ETH_P_IPV6)
-			return noport(lan, PD_BADFRAME);
-		if ((et == ETH_P_IPV6) != f->ipv6)
-			return noport(lan, PD_BADFRAME);
-	} else if (f->kind != PF_IP) {
-		return noport(lan, PD_BADFRAME);
+	/* Whatever a registration changed (addresses, state, isolation, routers, promiscuous
+	 * mode), decisions made before it are old; a new address may want a bigger cache. */
+	if (rc == IPA_RC_SUCCESS) {
+		lan_changed(lan);
+		dc_fit(lan);
 	}
-	if (!peek(f, l3, b, f->ipv6 ? 40 : 20) || (b[0] >> 4) != (f->ipv6 ? 6 : 4))
-		return noport(lan, PD_BADFRAME);
-	kind = f->ipv6 ? IPT_V6 : IPT_V4;
-	src = f->ipv6 ? b + 8 : b + 12;
-	dst = f->ipv6 ? b + 24 : b + 16;
-	/* A guest sends only from addresses it registered. */
-	if (!fc->uplink && !src_unchecked(f->ipv6, src) &&
-	    iptab_lookup(&lan->tab, kind, src) != (int)fc->idx)
-		return noport(lan, PD_SPOOF);
-	if (fc->uplink)
-		learn_remote(lan, fc, kind, src);
-	if (!f->ipv6 && (f->cast == PF_BROADCAST ||
-			 (dst[0] == 255 && dst[1] == 255 && dst[2] == 255 && dst[3] == 255))) {
-		lan->fwd_set = LAN_SET_ALL;
-		return LAN_BROADCAST;
-	}
-	if (f->ipv6 ? dst[0] == 0xFF : (dst[0] & 0xF0) == 0xE0)
-		return group(lan, fc, kind, dst,
-			     LAN_SET_MCROUTER | (f->ipv6 ? LAN_SET_V6 : 0));
-	r = iptab_lookup(&lan->tab, kind, dst);
-	if (r >= 0 && !(fc->uplink && r == lan->uplink_idx))
-		return r;	/* a guest's address, or a remote one (to the uplink) */
-	/* Unknown: out through the uplink; a primary router takes what nobody else
-	 * does (on a VSWITCH, inbound only with PRIROUTER). */
-	lan->st.unknown++;
-	if (!fc->uplink && lan->uplink)
-		return lan->uplink_idx;
-	r = f->ipv6 ? lan->prirouter6 : lan->prirouter4;
-	if (r >= 0 && (!fc->uplink || lan->router == LAN_PRIROUTER) &&
-	    r != (int)fc->idx) {
-		lan->st.to_router++;
-		return r;
-	}
-	return noport(lan, PD_NOPORT);
-}
-
-/* Layer 2: by destination MAC. */
-int lan_lookup_l2(struct lanbk *lan, const struct pframe *f, struct port *from)
-{
-	const struct lan_conn *fc = from->peer;
-	uint8_t b[ETH_HLEN];
-	int r;
-
-	lan->fwd_set = 0;
-	lan->fwd_members = NULL;
-	if (f->kind != PF_ETH || !peek(f, 0, b, ETH_HLEN))
-		return noport(lan, PD_BADFRAME);
-	if (b[6] & 1)				/* a group address is never a source */
-		return noport(lan, PD_BADFRAME);
-	if (!fc->uplink && lan->macprotect == LAN_MACPROT_ON &&
-	    iptab_lookup(&lan->tab, IPT_MAC, b + 6) != (int)fc->idx)
-		return noport(lan, PD_SPOOF);
-	if ((b[0] & b[1] & b[2] & b[3] & b[4] & b[5]) == 0xFF) {
-		lan->fwd_set = LAN_SET_ALL;
-		return LAN_BROADCAST;
-	}
-	if (b[0] & 1)
-		return group(lan, fc, IPT_MAC, b, 0);
-	r = iptab_lookup(&lan->tab, IPT_MAC, b);
-	if (r >= 0)
-		return r;
-	/* Unknown unicast: the uplink (from a guest) and whoever listens promiscuously. */
-	lan->st.unknown++;
-	lan->fwd_set = LAN_SET_UNKNOWN | LAN_SET_PROMISC | (fc->uplink ? 0 : LAN_SET_UPLINK);
-	return LAN_BROADCAST;
+	return rc;
 }
 
 /* ---- forwarding --------------------------------------------------------------------- */
@@ -916,13 +791,268 @@ static bool in_set(const struct lan_conn *q, unsigned set, const uint64_t *membe
 	return false;
 }
 
-static void classify(struct lanbk *lan, struct lan_conn *fc, const struct pframe *f, unsigned i)
+/* ---- lookups ------------------------------------------------------------------------ */
+
+/*
+ * A frame is decided in two steps, the same with the decision cache on or off:
+ *   parse:  the frame alone -> the key (its addresses, kind, broadcast flag; the
+ *           classifier adds the sender and the VLAN), or a decision the frame makes by
+ *           itself without any table (a bad header, ARP in passthrough);
+ *   decide: the key and the LAN's state -> the decision (one slot, a set, or a drop
+ *           with its reason), reading the IP table, the connections, VLANs, isolation,
+ *           routers and the uplink, and changing nothing.
+ * `decide` is the uncached lookup and the only one: the cache (dcache.c) calls it on a
+ * miss and keeps its answer for the LAN's current generation.
+ */
+
+static bool peek(const struct pframe *f, uint32_t off, void *dst, uint32_t len)
 {
-	struct lan_fwd *w = lan->fwd;
-	uint16_t tag = 0;
-	uint64_t have = 0;
+	if ((uint64_t)off + len > f->len)
+		return false;
+	return qdio_spans_copy(f->spans, f->nspans, off, dst, len) == len;
+}
+
+/* The decision "drop, for this reason"; 0 for parse (decided without the tables). */
+static int dec_drop(struct dc_dec *d, enum port_drop why)
+{
+	d->dst = LAN_NOPORT;
+	d->why = (uint8_t)why;
+	return 0;
+}
+
+static int dec_set(struct dc_dec *d, unsigned set, const uint64_t *members)
+{
+	d->dst = LAN_BROADCAST;
+	d->set = (uint8_t)set;
+	d->members = members;
+	return 0;
+}
+
+/* A known destination slot r: it must be another attached port that isolation and the
+ * frame's VLAN let the sender reach. */
+static void dec_unicast(const struct lanbk *lan, const struct lan_conn *fc, uint16_t vid, int r,
+			struct dc_dec *d)
+{
+	const struct lan_conn *q = lan_conn_at(lan, (unsigned)r);
+
+	if (!q || !q->port || q == fc)
+		dec_drop(d, PD_NOPORT);
+	else if (isolated(lan, fc, q))
+		dec_drop(d, PD_ISOLATION);
+	else if (!vlan_member(lan, q, vid))
+		dec_drop(d, PD_VLAN);
+	else
+		d->dst = (int16_t)r;
+}
+
+static void dec_group(const struct lanbk *lan, const struct lan_conn *fc, const union dc_key *k,
+		      unsigned extra, struct dc_dec *d)
+{
+	dec_set(d, LAN_SET_MEMBERS | LAN_SET_PROMISC | extra | (fc->uplink ? 0 : LAN_SET_UPLINK),
+		iptab_members(&lan->tab, k->k.kind, k->k.dst));
+}
+
+/*
+ * IPv6 sources a guest uses before (or without) registering them: the unspecified
+ * address (DAD's Neighbor Solicitations) and link-local ones (MLD reports and Router
+ * Solicitations go out while qeth's SETIP of fe80:: is still queued).  Link-local
+ * traffic stays on this LAN, and nothing forwards it beyond.
+ */
+static bool src_unchecked(bool v6, const uint8_t *src)
+{
+	static const uint8_t zero[16];
+
+	if (!v6)
+		return false;
+	return !memcmp(src, zero, 16) || (src[0] == 0xFE && (src[1] & 0xC0) == 0x80);
+}
+
+/* IPTIMEOUT: the source of what the uplink brought in is on the far side.  Only
+ * unicast sources (not unspecified, loopback, broadcast or multicast).  A new entry
+ * moves the IP table's generation, so decisions that did not know it are redone. */
+static void learn_remote(struct lanbk *lan, const struct lan_conn *up, uint8_t kind,
+			 const uint8_t *src)
+{
+	static const uint8_t zero[16];
+	int rc;
+
+	if (kind == IPT_V4 ? (src[0] == 0 || src[0] == 127 || src[0] >= 0xE0)
+			   : (src[0] == 0xFF || !memcmp(src, zero, 16)))
+		return;
+	rc = iptab_learn(&lan->tab, kind, src, (uint16_t)up->idx,
+			 (uint32_t)(lan->now_ms / 1000u));
+	if (rc == 1)
+		lan->st.remote_learned++;
+	else if (rc == -ENOSPC)
+		lan->st.remote_full++;
+}
+
+/* Layer 3 parse: the IP header, bare or after the link header in passthrough (where
+ * ARP is for everyone). */
+static int parse_l3(const struct pframe *f, union dc_key *k, struct dc_dec *d)
+{
+	uint8_t b[40];
+	uint32_t l3 = 0;
+
+	if (f->kind == PF_ETH) {
+		uint16_t et;
+
+		if (!peek(f, 0, b, ETH_HLEN))
+			return dec_drop(d, PD_BADFRAME);
+		et = (uint16_t)(b[12] << 8 | b[13]);
+		l3 = ETH_HLEN;
+		if (et == ETH_P_8021Q) {
+			if (!peek(f, 16, b, 2))
+				return dec_drop(d, PD_BADFRAME);
+			et = (uint16_t)(b[0] << 8 | b[1]);
+			l3 += 4;
+		}
+		if (et == ETH_P_ARP)
+			return dec_set(d, LAN_SET_ALL, NULL);
+		if (et != ETH_P_IP && et != ETH_P_IPV6)
+			return dec_drop(d, PD_BADFRAME);
+		if ((et == ETH_P_IPV6) != f->ipv6)
+			return dec_drop(d, PD_BADFRAME);
+	} else if (f->kind != PF_IP) {
+		return dec_drop(d, PD_BADFRAME);
+	}
+	if (!peek(f, l3, b, f->ipv6 ? 40 : 20) || (b[0] >> 4) != (f->ipv6 ? 6 : 4))
+		return dec_drop(d, PD_BADFRAME);
+	k->k.kind = f->ipv6 ? IPT_V6 : IPT_V4;
+	k->k.bcast = !f->ipv6 && f->cast == PF_BROADCAST;
+	memcpy(k->k.src, f->ipv6 ? b + 8 : b + 12, f->ipv6 ? 16 : 4);
+	memcpy(k->k.dst, f->ipv6 ? b + 24 : b + 16, f->ipv6 ? 16 : 4);
+	return 1;
+}
+
+/* Layer 3 decide: by destination IP. */
+static void decide_l3(const struct lanbk *lan, const union dc_key *k, struct dc_dec *d)
+{
+	const struct lan_conn *fc = lan_conn_at(lan, k->k.from);
+	const uint8_t *src = k->k.src, *dst = k->k.dst;
+	bool v6 = k->k.kind == IPT_V6;
 	int r;
 
+	/* A guest sends only from addresses it registered. */
+	if (!fc->uplink && !src_unchecked(v6, src) &&
+	    iptab_lookup(&lan->tab, k->k.kind, src) != (int)fc->idx) {
+		dec_drop(d, PD_SPOOF);
+		return;
+	}
+	if (!v6 && (k->k.bcast ||
+		    (dst[0] == 255 && dst[1] == 255 && dst[2] == 255 && dst[3] == 255))) {
+		dec_set(d, LAN_SET_ALL, NULL);
+		return;
+	}
+	if (v6 ? dst[0] == 0xFF : (dst[0] & 0xF0) == 0xE0) {
+		dec_group(lan, fc, k, LAN_SET_MCROUTER | (v6 ? LAN_SET_V6 : 0), d);
+		return;
+	}
+	r = iptab_lookup(&lan->tab, k->k.kind, dst);
+	if (r >= 0 && !(fc->uplink && r == lan->uplink_idx)) {
+		/* a guest's address, or a remote one (to the uplink) */
+		dec_unicast(lan, fc, k->k.vid, r, d);
+		return;
+	}
+	/* Unknown: out through the uplink; a primary router takes what nobody else
+	 * does (on a VSWITCH, inbound only with PRIROUTER). */
+	d->count |= DC_COUNT_UNKNOWN;
+	if (!fc->uplink && lan->uplink) {
+		dec_unicast(lan, fc, k->k.vid, lan->uplink_idx, d);
+		return;
+	}
+	r = v6 ? lan->prirouter6 : lan->prirouter4;
+	if (r >= 0 && (!fc->uplink || lan->router == LAN_PRIROUTER) && r != (int)fc->idx) {
+		d->count |= DC_COUNT_ROUTER;
+		dec_unicast(lan, fc, k->k.vid, r, d);
+		return;
+	}
+	dec_drop(d, PD_NOPORT);
+}
+
+/* Layer 2 parse: the Ethernet header's addresses. */
+static int parse_l2(const struct pframe *f, union dc_key *k, struct dc_dec *d)
+{
+	uint8_t b[ETH_HLEN];
+
+	if (f->kind != PF_ETH || !peek(f, 0, b, ETH_HLEN))
+		return dec_drop(d, PD_BADFRAME);
+	k->k.kind = IPT_MAC;
+	memcpy(k->k.dst, b, 6);
+	memcpy(k->k.src, b + 6, 6);
+	return 1;
+}
+
+/* Layer 2 decide: by destination MAC. */
+static void decide_l2(const struct lanbk *lan, const union dc_key *k, struct dc_dec *d)
+{
+	const struct lan_conn *fc = lan_conn_at(lan, k->k.from);
+	const uint8_t *dst = k->k.dst;
+	int r;
+
+	if (k->k.src[0] & 1) {			/* a group address is never a source */
+		dec_drop(d, PD_BADFRAME);
+		return;
+	}
+	if (!fc->uplink && lan->macprotect == LAN_MACPROT_ON &&
+	    iptab_lookup(&lan->tab, IPT_MAC, k->k.src) != (int)fc->idx) {
+		dec_drop(d, PD_SPOOF);
+		return;
+	}
+	if ((dst[0] & dst[1] & dst[2] & dst[3] & dst[4] & dst[5]) == 0xFF) {
+		dec_set(d, LAN_SET_ALL, NULL);
+		return;
+	}
+	if (dst[0] & 1) {
+		dec_group(lan, fc, k, 0, d);
+		return;
+	}
+	r = iptab_lookup(&lan->tab, IPT_MAC, dst);
+	if (r >= 0) {
+		dec_unicast(lan, fc, k->k.vid, r, d);
+		return;
+	}
+	/* Unknown unicast: the uplink (from a guest) and whoever listens promiscuously. */
+	d->count |= DC_COUNT_UNKNOWN;
+	dec_set(d, LAN_SET_UNKNOWN | LAN_SET_PROMISC | (fc->uplink ? 0 : LAN_SET_UPLINK), NULL);
+}
+
+/* The uncached lookup (dc_decide_fn): what the LAN decides for key k now. */
+static void lan_decide(void *ctx, const union dc_key *k, struct dc_dec *d)
+{
+	const struct lanbk *lan = ctx;
+
+	memset(d, 0, sizeof(*d));
+	if (lan->transport == LAN_IP)
+		decide_l3(lan, k, d);
+	else
+		decide_l2(lan, k, d);
+}
+
+/*
+ * Classification, in two passes over a chunk so that the decision cache's probes of
+ * a whole chunk wait for memory together (a LAN with thousands of addresses has a
+ * table larger than the CPU's caches):
+ *   classify_in:  the checks, the ingress VLAN and the parse (and a remote source
+ *                 learned), then classify_hash: each key's hash;
+ *   classify_out: the decision (cache or lookup) and what it means: destinations
+ *                 marked, counters, drops; the set of the frame LAN_AHEAD further
+ *                 on is asked for first (classify_ahead).
+ * All of a chunk comes from one sender, and learning only ever adds remote entries
+ * that its own frames' decisions treat like unknown addresses, so learning a chunk's
+ * sources before its decisions decides each frame as learning it in turn would.
+ */
+enum { FS_DONE, FS_DECIDED, FS_KEYED };
+
+static void classify_in(struct lanbk *lan, struct lan_conn *fc, const struct pframe *f,
+			unsigned i)
+{
+	struct lan_fwd *w = lan->fwd;
+	union dc_key *k = &w->key[i];
+	uint16_t tag = 0;
+	uint64_t have = 0;
+
+	w->step[i] = FS_DONE;
 	w->dst[i] = LAN_NOPORT;
 	w->vid[i] = 0;
 	w->tagged[i] = false;
@@ -966,33 +1096,75 @@ static void classify(struct lanbk *lan, struct lan_conn *fc, const struct pframe
 		drop(lan, fc, PD_VLAN);
 		return;
 	}
-	r = lan->lookup(lan, f, fc->port);
-	if (r == LAN_NOPORT) {
-		drop(lan, fc, (enum port_drop)(lan->fwd_why < PD_NR ? lan->fwd_why : PD_NOPORT));
+	memset(k, 0, sizeof(*k));
+	memset(&w->dec[i], 0, sizeof(w->dec[i]));
+	k->k.from = fc->idx;
+	k->k.vid = w->vid[i];
+	if (!(lan->transport == LAN_IP ? parse_l3(f, k, &w->dec[i]) : parse_l2(f, k, &w->dec[i]))) {
+		w->step[i] = FS_DECIDED;
 		return;
 	}
-	if (r >= 0) {
-		struct lan_conn *q;
+	if (fc->uplink && lan->transport == LAN_IP)
+		learn_remote(lan, fc, k->k.kind, k->k.src);
+	w->step[i] = FS_KEYED;
+}
 
-		q = lan_conn_at(lan, (unsigned)r);
-		if (!q || !q->port || q == fc) {
-			drop(lan, fc, PD_NOPORT);
-			return;
-		}
-		if (isolated(lan, fc, q)) {
-			drop(lan, fc, PD_ISOLATION);
-			return;
-		}
-		if (!vlan_member(lan, q, w->vid[i])) {
-			drop(lan, fc, PD_VLAN);
-			return;
-		}
+/* The keyed frames' hashes.  A pass of its own: the keys were written a field at a
+ * time and are read here as words, which the CPU does at full speed only once those
+ * stores are done. */
+static void classify_hash(struct lanbk *lan, unsigned m)
+{
+	struct lan_fwd *w = lan->fwd;
+
+	for (unsigned i = 0; i < m; i++)
+		if (w->step[i] == FS_KEYED)
+			w->hash[i] = dcache_hash(&lan->dc, &w->key[i]);
+}
+
+/* Frame i's cache set, asked for LAN_AHEAD frames before it is probed: far enough for
+ * memory to answer while those frames are classified, near enough that a few dozen
+ * lines are in flight at a time and still in the CPU's cache when probed. */
+#define LAN_AHEAD 8
+
+/* always_inline, as dcache_prefetch: GCC drops a call whose only effect is a prefetch. */
+static inline __attribute__((always_inline)) void classify_ahead(struct lanbk *lan, unsigned i,
+								   unsigned m)
+{
+	struct lan_fwd *w = lan->fwd;
+
+	if (i < m && w->step[i] == FS_KEYED)
+		dcache_prefetch(&lan->dc, w->hash[i]);
+}
+
+static void classify_out(struct lanbk *lan, struct lan_conn *fc, unsigned i)
+{
+	struct lan_fwd *w = lan->fwd;
+	struct dc_dec d;
+
+	if (w->step[i] == FS_DONE)
+		return;
+	if (w->step[i] == FS_KEYED)
+		dcache_decide(&lan->dc, &w->key[i], w->hash[i], lan_generation(lan), lan_decide,
+			      lan, &w->dec[i]);
+	d = w->dec[i];
+	if (d.count & DC_COUNT_UNKNOWN)
+		lan->st.unknown++;
+	if (d.count & DC_COUNT_ROUTER)
+		lan->st.to_router++;
+	if (d.dst == LAN_NOPORT) {
+		drop(lan, fc, (enum port_drop)d.why);
+		return;
+	}
+	if (d.dst >= 0) {
+		struct lan_conn *q = lan_conn_at(lan, (unsigned)d.dst);
+
 		lan->st.unicast++;
 		if (q->uplink)
 			lan->st.to_uplink++;
-		w->dst[i] = (int16_t)r;
+		w->dst[i] = d.dst;
 		mark(w, q, i);
-		/* Promiscuous ports see the known unicast of their VLANs too. */
+		/* Promiscuous ports see the known unicast of their VLANs too (who listens
+		 * is read now: it is not part of the decision). */
 		if (lan->npromisc)
 			for (unsigned k = 0; k < lan->nlive; k++) {
 				struct lan_conn *p = lan_conn_at(lan, lan->live[k]);
@@ -1002,20 +1174,19 @@ static void classify(struct lanbk *lan, struct lan_conn *fc, const struct pframe
 			}
 		return;
 	}
-	/* A set: broadcast, a group, or an unknown unicast. */
+	/* A set: broadcast, a group, or an unknown unicast; its ports are found now. */
 	{
-		unsigned set = lan->fwd_set, hits = 0;
-		const uint64_t *members = lan->fwd_members;
+		unsigned hits = 0;
 
-		if (set & LAN_SET_ALL)
+		if (d.set & LAN_SET_ALL)
 			lan->st.broadcast++;
-		else if (!(set & LAN_SET_UNKNOWN))
+		else if (!(d.set & LAN_SET_UNKNOWN))
 			lan->st.multicast++;
 		for (unsigned k = 0; k < lan->nlive; k++) {
 			unsigned idx = lan->live[k];
 			struct lan_conn *q = lan_conn_at(lan, idx);
 
-			if (!in_set(q, set, members, idx) || !reachable(lan, fc, q, w->vid[i]))
+			if (!in_set(q, d.set, d.members, idx) || !reachable(lan, fc, q, w->vid[i]))
 				continue;
 			if (q->uplink)
 				lan->st.to_uplink++;
@@ -1023,7 +1194,7 @@ static void classify(struct lanbk *lan, struct lan_conn *fc, const struct pframe
 			hits++;
 		}
 		w->dst[i] = LAN_BROADCAST;
-		if (!hits && (set & LAN_SET_UNKNOWN))
+		if (!hits && (d.set & LAN_SET_UNKNOWN))
 			drop(lan, fc, PD_NOPORT);
 	}
 }
@@ -1179,7 +1350,14 @@ void lan_forward(struct lanbk *lan, struct port *from, const struct pframe *f, u
 		w->nact = 0;
 		w->have_now = false;
 		for (unsigned i = 0; i < m; i++)
-			classify(lan, fc, &f[i], i);
+			classify_in(lan, fc, &f[i], i);
+		classify_hash(lan, m);
+		for (unsigned i = 0; i < LAN_AHEAD; i++)
+			classify_ahead(lan, i, m);
+		for (unsigned i = 0; i < m; i++) {
+			classify_ahead(lan, i + LAN_AHEAD, m);
+			classify_out(lan, fc, i);
+		}
 		/* Traces see the batch with its verdicts, before the receivers get it. */
 		for (struct lan_tap *t = lan->taps, *nx; t; t = nx) {
 			nx = t->next;

@@ -32,10 +32,6 @@ int lan_detach_port(struct lanbk *lan, struct port *port);
 int lan_attach_uplink(struct lanbk *lan, struct port *port);
 int lan_detach_uplink(struct lanbk *lan);
 
-/* The lookups (netmap VALE style): one per transport, chosen by lan_set_transport. */
-int lan_lookup_l3(struct lanbk *lan, const struct pframe *f, struct port *from);
-int lan_lookup_l2(struct lanbk *lan, const struct pframe *f, struct port *from);
-
 /* Forward a batch as if `from` (attached to this LAN) had sent it; this is the
  * port_ops tx the LAN installs, exported for tests and benchmarks. */
 void lan_forward(struct lanbk *lan, struct port *from, const struct pframe *f, unsigned n);

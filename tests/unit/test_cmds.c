@@ -543,6 +543,52 @@ static int two_guests(struct env *e)
 	return 0;
 }
 
+/* The counters of the decision cache in QUERY VSWITCH DETAILS; read back as numbers. */
+static int dcache_line(const struct env *e, unsigned *entries, unsigned long long *hits,
+		       unsigned long long *misses, unsigned long long *inval)
+{
+	const char *l = strstr(outp(e), "  Decision Cache: ");
+	unsigned long long ev;
+
+	return l && sscanf(l, "  Decision Cache: Entries: %u  Hits: %llu  Misses: %llu  "
+			   "Invalidations: %llu  Evictions: %llu", entries, hits, misses, inval,
+			   &ev) == 5 ? 0 : -1;
+}
+
+TEST(cmds_details_show_the_decision_cache)
+{
+	struct env *e = env_new();
+	unsigned n;
+	unsigned long long h0, m0, i0, h1, m1, i1;
+
+	REQUIRE(e);
+	REQUIRE(two_guests(e) == 0);
+	CHECK_EQ(run(e, e->op, "PING LINUX01 10.1.0.2 1"), 0);
+	CHECK_EQ(run(e, e->op, "QUERY VSWITCH VSW1 DETAILS"), 0);
+	REQUIRE(dcache_line(e, &n, &h0, &m0, &i0) == 0);
+	CHECK_EQ(n, DC_MIN_ENTRIES);
+	CHECK(m0 >= 2);			/* the first frames of each direction */
+	/* The same two guests again: the echoes are decided by the cache. */
+	CHECK_EQ(run(e, e->op, "PING LINUX01 10.1.0.2 3"), 0);
+	CHECK_OUT(e, "3 sent, 3 received");
+	CHECK_EQ(run(e, e->op, "QUERY VSWITCH VSW1 DETAILS"), 0);
+	REQUIRE(dcache_line(e, &n, &h1, &m1, &i1) == 0);
+	CHECK(h1 >= h0 + 6);
+	CHECK_EQ(m1, m0);
+	CHECK_EQ(i1, i0);
+	/* A change of what decides: every decision is made again, once. */
+	CHECK_EQ(run(e, e->op, "SET VSWITCH VSW1 ISOLATION ON"), 0);
+	CHECK_EQ(run(e, e->op, "SET VSWITCH VSW1 ISOLATION OFF"), 0);
+	CHECK_EQ(run(e, e->op, "PING LINUX01 10.1.0.2 2"), 0);
+	CHECK_OUT(e, "2 sent, 2 received");
+	CHECK_EQ(run(e, e->op, "QUERY VSWITCH VSW1 DETAILS"), 0);
+	REQUIRE(dcache_line(e, &n, &h0, &m0, &i0) == 0);
+	CHECK_EQ(i0, i1 + 2);
+	CHECK_EQ(m0, m1 + 2);
+	CHECK_EQ(h0, h1 + 2);
+	env_free(e);
+}
+
 TEST(cmds_guest_isolation_drops_shown_in_details)
 {
 	struct env *e = env_new();

@@ -1,8 +1,11 @@
 /* tests/unit/test_vswitch.c - LANBKs and the switch, driven through fake ports whose
- * rx records what arrived: forwarding by IP and MAC, VLANs, isolation, registrations. */
+ * rx records what arrived: forwarding by IP and MAC, VLANs, isolation, registrations,
+ * and the decision cache against the uncached lookup. */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "qdio/queue.h"
@@ -58,7 +61,7 @@ static struct lanbk *mklan(struct lan_table *tb, uint8_t kind, uint8_t transport
 	return lan;
 }
 
-static uint16_t reg(struct fake *k, uint8_t op, const uint8_t *addr, bool v6, uint32_t value)
+static uint16_t preg(struct port *p, uint8_t op, const uint8_t *addr, bool v6, uint32_t value)
 {
 	struct paddr a;
 
@@ -70,7 +73,12 @@ static uint16_t reg(struct fake *k, uint8_t op, const uint8_t *addr, bool v6, ui
 		memcpy(a.mac, addr, 6);
 	else if (addr)
 		memcpy(a.ip, addr, v6 ? 16 : 4);
-	return port_addr(&k->p, &a);
+	return port_addr(p, &a);
+}
+
+static uint16_t reg(struct fake *k, uint8_t op, const uint8_t *addr, bool v6, uint32_t value)
+{
+	return preg(&k->p, op, addr, v6, value);
 }
 
 /* Attach and bring up a guest of the given layer. */
@@ -889,7 +897,10 @@ TEST(vsw_transport_fixed_while_coupled)
 	CHECK_EQ(lan_set_transport(lan, 9), -EINVAL);
 	CHECK_EQ(lan_detach_port(lan, &a.p), 0);
 	CHECK_EQ(lan_set_transport(lan, LAN_ETHERNET), 0);
-	CHECK(lan->lookup == lan_lookup_l2);
+	/* Now a layer 2 LAN: a guest registers MACs, not IPs. */
+	REQUIRE(up(lan, &a, "LINUX1", 2) == 0);
+	CHECK_EQ(reg(&a, PA_SETVMAC, MA, false, 0), IPA_RC_SUCCESS);
+	CHECK_EQ(reg(&a, PA_SETIP, IPA, false, 0), IPA_RC_LAN_FRAME_MISMATCH);
 	lan_table_free(&tb);
 }
 
@@ -1100,7 +1111,7 @@ TEST(vsw_l3_iptimeout_ages_remote_addresses)
 		CHECK(iptab_entry(&lan->tab, IPT_V4, IPB) != NULL);
 		/* A spoofed flood of sources stops at the remote limit; guests still
 		 * register. */
-		for (unsigned k = 0; k < 3000; k++) {
+		for (unsigned k = 0; k < lan->tab.rlimit + 1000u; k++) {
 			src[0] = 11;
 			src[1] = (uint8_t)(k >> 8);
 			src[2] = (uint8_t)k;
@@ -1109,7 +1120,7 @@ TEST(vsw_l3_iptimeout_ages_remote_addresses)
 		}
 		CHECK_EQ(lan->tab.rcount, lan->tab.rlimit);
 		full0 = (unsigned)lan->st.remote_full;
-		CHECK_EQ(full0, 3000u - lan->tab.rlimit);
+		CHECK_EQ(full0, 1000u);
 		CHECK_EQ(reg(&b, PA_SETIP, IPC, false, 0), 0);
 		/* The uplink leaving takes its remote entries with it. */
 		CHECK_EQ(lan_detach_uplink(lan), 0);
@@ -1297,4 +1308,460 @@ TEST(vsw_cap_charges_only_what_the_receiver_takes)
 	CHECK_EQ(b.p.st.drop[PD_CAP_RX], 100 - SHAPER_BURST_MIN / 1000);
 	CHECK_EQ(lan_conn_of(lan, &b.p)->cap[LAN_CAP_RX].pass_frames, SHAPER_BURST_MIN / 1000);
 	lan_table_free(&tb);
+}
+
+/* ---- the decision cache (vswitch/dcache.h) ------------------------------------------
+ * A property test: two LANs fed the same random tables, changes and frames, one with
+ * its decision cache and one without, must agree on every frame; and the bounds of
+ * the cache's table itself. */
+
+#define NG 10			/* guests on each LAN */
+#define NADDR 12		/* unicast addresses in play (more than are registered) */
+#define NGRP 3			/* groups in play */
+#define DC_TBATCH 100		/* the longest batch sent */
+
+/* A port that keeps what it was given as a count and a running hash of the bytes,
+ * lengths and VLANs, so that two runs can be compared frame by frame. */
+struct pk {
+	struct port p;
+	uint64_t frames, hash;
+	bool on;			/* coupled */
+	uint8_t mac[6];
+};
+
+static unsigned pk_rx(void *owner, struct port *p, const struct pframe *f, unsigned n)
+{
+	struct pk *k = owner;
+
+	(void)p;
+	for (unsigned i = 0; i < n; i++) {
+		uint8_t b[96];
+		uint32_t l = f[i].len < sizeof(b) ? f[i].len : sizeof(b);
+
+		qdio_spans_copy(f[i].spans, f[i].nspans, 0, b, l);
+		k->hash = (k->hash ^ f[i].len ^ (uint64_t)f[i].vlan << 32) * 0x100000001B3ull;
+		for (uint32_t j = 0; j < l; j++)
+			k->hash = (k->hash ^ b[j]) * 0x100000001B3ull;
+		k->frames++;
+	}
+	return n;
+}
+
+/* One side of the comparison: a LAN, its guests and its uplink. */
+struct side {
+	struct lanbk *lan;
+	struct pk g[NG], up;
+	bool up_on;
+};
+
+/* The one random sequence both sides follow (xorshift64*). */
+struct rnd {
+	uint64_t s;
+};
+
+static uint32_t rn(struct rnd *r, uint32_t n)
+{
+	r->s ^= r->s >> 12;
+	r->s ^= r->s << 25;
+	r->s ^= r->s >> 27;
+	return (uint32_t)((r->s * 0x2545F4914F6CDD1Dull) >> 33) % n;
+}
+
+static const char *user_of(unsigned k)
+{
+	static const char *u[] = { "LINUX0", "LINUX1", "LINUX2", "LINUX3", "LINUX4" };
+
+	return u[k % 5];		/* two NICs per user: a GRANT changes both */
+}
+
+static void mkaddr(bool l2, bool v6, unsigned n, uint8_t *a)
+{
+	memset(a, 0, 16);
+	if (l2) {
+		a[0] = 0x02;
+		a[5] = (uint8_t)(n + 1);
+	} else if (v6) {
+		a[0] = 0xFD;
+		a[15] = (uint8_t)(n + 1);
+	} else {
+		a[0] = 10;
+		a[3] = (uint8_t)(n + 1);
+	}
+}
+
+static void mkgroup(bool l2, bool v6, unsigned n, uint8_t *a)
+{
+	static const uint8_t gmac[6] = { 0x01, 0x00, 0x5E, 0, 0, 0 };
+
+	memset(a, 0, 16);
+	if (l2) {
+		memcpy(a, gmac, 6);
+		a[5] = (uint8_t)(n + 1);
+	} else if (v6) {
+		a[0] = 0xFF;
+		a[1] = 0x02;
+		a[15] = (uint8_t)(n + 1);
+	} else {
+		a[0] = 224;
+		a[3] = (uint8_t)(n + 1);
+	}
+}
+
+static int couple(struct side *s, unsigned k)
+{
+	struct pk *g = &s->g[k];
+	bool l2 = s->lan->transport == LAN_ETHERNET;
+	int rc = lan_attach_port(s->lan, &g->p, user_of(k), (uint16_t)(0x600 + k),
+				 LAN_PORTNUM_AUTO, g->mac);
+
+	if (rc < 0)
+		return rc;
+	g->on = true;
+	preg(&g->p, PA_LAYER, NULL, false, l2 ? 2 : 3);
+	preg(&g->p, PA_STARTLAN, NULL, false, 0);
+	return 0;
+}
+
+static int side_up(struct lan_table *tb, struct side *s, const char *name, bool l2, bool aware,
+		   bool cached)
+{
+	int rc = lan_define(tb, "SYSTEM", name, LAN_VSWITCH, &s->lan);
+
+	if (rc == 0)
+		rc = lan_set_transport(s->lan, l2 ? LAN_ETHERNET : LAN_IP);
+	if (rc == 0 && aware)
+		rc = lan_set_vlan(s->lan, 2, 1, LAN_ACCESS);
+	if (rc)
+		return rc;
+	s->lan->dc.off = !cached;
+	for (unsigned k = 0; k < NG; k++) {
+		struct pk *g = &s->g[k];
+
+		g->p.rx = pk_rx;
+		g->p.owner = g;
+		g->mac[0] = 0x02;
+		g->mac[5] = (uint8_t)(k + 1);	/* MACPROTECT: the pool's address k */
+		if ((rc = couple(s, k)) < 0)
+			return rc;
+	}
+	s->up.p.rx = pk_rx;
+	s->up.p.owner = &s->up;
+	rc = lan_attach_uplink(s->lan, &s->up.p);
+	s->up_on = rc == 0;
+	return rc;
+}
+
+/* One random change of what decides, the same on both sides. */
+static void change(struct side *sd, unsigned nside, struct rnd *r, uint64_t *now_ms)
+{
+	bool l2 = sd[0].lan->transport == LAN_ETHERNET, v6 = !l2 && rn(r, 3) == 0;
+	unsigned op = rn(r, 16), k = rn(r, NG), n = rn(r, NADDR), x = rn(r, 4);
+	struct lan_vlanset vs;
+	uint8_t a[16];
+
+	memset(&vs, 0, sizeof(vs));
+	lan_vlan_add(&vs, (uint16_t)(1 + x));
+	if (x & 1)
+		lan_vlan_add(&vs, 5);
+	for (unsigned i = 0; i < nside; i++) {
+		struct side *s = &sd[i];
+		struct pk *g = &s->g[k];
+
+		switch (op) {
+		case 0: case 1: case 2:		/* the common case: addresses come ... */
+			mkaddr(l2, v6, n, a);
+			if (g->on)
+				preg(&g->p, l2 ? PA_SETVMAC : PA_SETIP, a, v6, 0);
+			break;
+		case 3:				/* ... and go */
+			mkaddr(l2, v6, n, a);
+			if (g->on)
+				preg(&g->p, l2 ? PA_DELVMAC : PA_DELIP, a, v6, 0);
+			break;
+		case 4:
+			mkgroup(l2, v6, n % NGRP, a);
+			if (g->on)
+				preg(&g->p, l2 ? (x & 1 ? PA_DELGMAC : PA_SETGMAC)
+					   : (x & 1 ? PA_DELIPM : PA_SETIPM), a, v6, 0);
+			break;
+		case 5:
+			if (g->on)
+				preg(&g->p, PA_PROMISC, NULL, false, x & 1);
+			break;
+		case 6:
+			if (g->on)
+				preg(&g->p, PA_ISOLATION, NULL, false,
+				     x & 1 ? IPA_ADP_ISOLATION_DROP : IPA_ADP_ISOLATION_NONE);
+			break;
+		case 7:
+			lan_set_isolation(s->lan, x == 0);
+			break;
+		case 8:
+			if (s->lan->vlan_aware)
+				lan_set_vlan(s->lan, (uint16_t)(1 + x), x == 3 ? 0 : 1,
+					     x & 1 ? LAN_TRUNK : LAN_ACCESS);
+			break;
+		case 9:
+			lan_grant(s->lan, user_of(k), x == 0 ? 0 : x & 1 ? LAN_TRUNK : LAN_ACCESS,
+				  x == 2 ? NULL : &vs, x != 1);
+			break;
+		case 10:
+			lan_revoke(s->lan, user_of(k));
+			break;
+		case 11:			/* UNCOUPLE, or COUPLE again */
+			if (g->on) {
+				lan_detach_port(s->lan, &g->p);
+				g->on = false;
+			} else {
+				couple(s, k);
+			}
+			break;
+		case 12:
+			if (s->up_on)
+				lan_detach_uplink(s->lan);
+			else
+				lan_attach_uplink(s->lan, &s->up.p);
+			s->up_on = !s->up_on;
+			break;
+		case 13:
+			if (l2)
+				lan_set_macprotect(s->lan, x & 1 ? LAN_MACPROT_ON : LAN_MACPROT_OFF);
+			else
+				lan_set_router(s->lan, x & 1 ? LAN_PRIROUTER : LAN_NONROUTER);
+			break;
+		case 14:
+			if (!l2 && g->on)
+				preg(&g->p, PA_SETRTG, NULL, v6,
+				     x == 0 ? IPA_RTG_PRIMARY_ROUTER : x == 1 ? IPA_RTG_MULTICAST_ROUTER
+				     : IPA_RTG_NONE);
+			else if (g->on)
+				preg(&g->p, x & 1 ? PA_STOPLAN : PA_STARTLAN, NULL, false, 0);
+			break;
+		default:			/* time passes: remote addresses age out */
+			lan_age(s->lan, *now_ms + (uint64_t)x * 3 * 60000);
+			break;
+		}
+	}
+	if (op == 15)
+		*now_ms += (uint64_t)x * 3 * 60000;
+}
+
+/* A random frame into buf (what any sender might send); fills f around it. */
+static void frame(bool l2, bool aware, struct rnd *r, unsigned from, uint8_t *buf,
+		  struct qdio_span *sp, struct pframe *f, unsigned serial)
+{
+	uint8_t src[16], dst[16];
+	bool v6 = !l2 && rn(r, 3) == 0;
+	unsigned d = rn(r, NADDR + NGRP + 2), sv = rn(r, NADDR + 2);
+
+	/* Mostly from one of two addresses of the sender's own (registered or not) to
+	 * one of three peers: senders repeat themselves, which is what a cache is for. */
+	if (rn(r, 4))
+		sv = (from + rn(r, 2)) % NADDR;
+	if (rn(r, 4))
+		d = (from * 3 + rn(r, 3)) % NADDR;
+	uint16_t tag = aware && rn(r, 2) ? (uint16_t)(1 + rn(r, 5)) : 0;
+	uint32_t o = 0, len;
+
+	if (d < NADDR)
+		mkaddr(l2, v6, d, dst);
+	else if (d < NADDR + NGRP)
+		mkgroup(l2, v6, d - NADDR, dst);
+	else
+		memset(dst, 0xFF, 16);		/* broadcast (IPv6: a group) */
+	if (sv < NADDR) {
+		mkaddr(l2, v6, sv, src);
+	} else if (sv == NADDR) {		/* a group MAC (bad), ::, or 0.0.0.0 */
+		mkgroup(l2, v6, 0, src);
+		if (!l2)
+			memset(src, 0, 16);
+	} else {				/* from outside (IPv6: link-local) */
+		mkaddr(l2, v6, 40, src);
+		src[0] = v6 ? 0xFE : l2 ? 0x02 : 8;
+		src[1] = v6 ? 0x80 : 8;
+	}
+	memset(f, 0, sizeof(*f));
+	memset(buf, 0, 128);
+	if (l2 || rn(r, 4) == 0) {		/* layer 3: passthrough now and then */
+		uint16_t et = v6 ? 0x86DD : rn(r, 8) == 0 ? 0x0806 : 0x0800;
+
+		/* the link header (its 8 bytes of payload are overwritten below) */
+		o = eth(buf, l2 ? dst : MA, l2 ? src : MB, l2 ? tag : 0, et) - 8;
+		f->kind = PF_ETH;
+	} else {
+		f->kind = PF_IP;
+	}
+	if (!l2) {
+		if (v6) {
+			buf[o] = 0x60;
+			memcpy(buf + o + 8, src, 16);
+			memcpy(buf + o + 24, dst, 16);
+			len = o + 48;
+		} else {
+			buf[o] = 0x45;
+			memcpy(buf + o + 12, src, 4);
+			memcpy(buf + o + 16, dst, 4);
+			len = o + 28;
+		}
+		f->ipv6 = v6;
+		f->cast = rn(r, 10) == 0 ? PF_BROADCAST : PF_UNICAST;
+		f->vlan = tag;
+	} else {
+		len = o + 20;
+	}
+	buf[len - 1] = (uint8_t)serial;		/* the receivers' hashes tell frames apart */
+	sp->ptr = buf;
+	sp->len = len;
+	f->spans = sp;
+	f->nspans = 1;
+	f->len = len;
+}
+
+static bool same(const struct side *a, const struct side *b)
+{
+	if (memcmp(&a->lan->st, &b->lan->st, sizeof(a->lan->st)) ||
+	    a->up.frames != b->up.frames || a->up.hash != b->up.hash ||
+	    memcmp(&a->up.p.st, &b->up.p.st, sizeof(a->up.p.st)))
+		return false;
+	for (unsigned k = 0; k < NG; k++)
+		if (a->g[k].frames != b->g[k].frames || a->g[k].hash != b->g[k].hash ||
+		    memcmp(&a->g[k].p.st, &b->g[k].p.st, sizeof(a->g[k].p.st)))
+			return false;
+	return true;
+}
+
+/* One run: random changes, each followed by random batches from random senders, the
+ * cached side (0) compared with the uncached one (1) after every batch.  Returns 0, or
+ * the step at which they differ (+1). */
+static unsigned run(struct tctx *t, uint64_t seed, bool l2, bool aware, uint64_t *hits,
+		    uint64_t *misses)
+{
+	static uint8_t buf[DC_TBATCH][128];
+	struct lan_table tb;
+	struct side *sd = calloc(2, sizeof(*sd));
+	struct rnd r = { seed | 1 };
+	uint64_t now_ms = 0;
+	unsigned bad = 0, serial = 0;
+
+	lan_table_init(&tb, seed);
+	if (!sd || side_up(&tb, &sd[0], "CACHED", l2, aware, true) ||
+	    side_up(&tb, &sd[1], "UNCACHED", l2, aware, false)) {
+		tc_fail(t, __FILE__, __LINE__, "seed %" PRIu64 ": setting up the LANs failed", seed);
+		bad = 1;
+	}
+	for (unsigned step = 0; !bad && step < 300; step++) {
+		unsigned nb = 1 + rn(&r, 64);
+
+		change(sd, 2, &r, &now_ms);
+		for (unsigned b = 0; !bad && b < nb; b++) {
+			struct qdio_span sp[DC_TBATCH];
+			struct pframe f[DC_TBATCH];
+			/* now and then more than a chunk (LAN_BATCH): decided in two */
+			unsigned n = rn(&r, 32) ? 1 + rn(&r, 8) : 60 + rn(&r, DC_TBATCH - 59);
+			unsigned from = rn(&r, NG + 4);
+
+			for (unsigned i = 0; i < n; i++)
+				frame(l2, aware, &r, from, buf[i], &sp[i], &f[i], serial++);
+			/* The same batch into both (the switch only reads it); the uplink
+			 * sends two batches in seven: it brings the remote sources. */
+			for (unsigned i = 0; i < 2; i++)
+				port_tx(from >= NG ? &sd[i].up.p : &sd[i].g[from].p, f, n);
+			if (!same(&sd[0], &sd[1]))
+				bad = step + 1;
+		}
+	}
+	if (sd && sd[0].lan) {
+		*hits += sd[0].lan->dc.hits;
+		*misses += sd[0].lan->dc.misses;
+		CHECK_EQ(sd[1].lan->dc.hits + sd[1].lan->dc.misses, 0u);
+	}
+	lan_table_free(&tb);
+	free(sd);
+	return bad;
+}
+
+TEST(dcache_cached_decisions_equal_uncached_on_random_tables_and_changes)
+{
+	uint64_t seed0 = 0xDCAC4E5EEDull, hits = 0, misses = 0;
+	const char *env = getenv("CPNET_DCACHE_SEED");
+
+	if (env)
+		seed0 = strtoull(env, NULL, 0);
+	for (unsigned k = 0; k < 8; k++) {
+		uint64_t seed = seed0 + k;
+		bool l2 = k & 1, aware = k & 2;
+		unsigned bad = run(t, seed, l2, aware, &hits, &misses);
+
+		if (bad) {
+			tc_fail(t, __FILE__, __LINE__,
+				"cached and uncached forwarding differ: seed %" PRIu64
+				" (layer %d, VLAN %s) after change %u; rerun with "
+				"CPNET_DCACHE_SEED=%" PRIu64, seed, l2 ? 2 : 3,
+				aware ? "aware" : "unaware", bad - 1, seed);
+			return;
+		}
+	}
+	/* The cache was used, and both ways: not a comparison of two uncached runs. */
+	CHECK(hits > 1000);
+	CHECK(misses > 1000);
+}
+
+/* The table itself: a key kept is found for its generation only, a set holds
+ * DC_WAYS keys and then pushes out the oldest, the size follows dcache_size. */
+static unsigned decided;
+static void fill(void *ctx, const union dc_key *k, struct dc_dec *d)
+{
+	(void)ctx;
+	decided++;
+	memset(d, 0, sizeof(*d));
+	d->dst = (int16_t)k->k.from;
+}
+
+TEST(dcache_generation_ways_and_size)
+{
+	struct dcache c;
+	union dc_key k;
+	struct dc_dec d;
+
+	dcache_init(&c, 7);
+	memset(&k, 0, sizeof(k));
+	decided = 0;
+	/* No table yet: every decision is made, none counted. */
+	dcache_decide(&c, &k, dcache_hash(&c, &k), 1, fill, NULL, &d);
+	CHECK_EQ(decided, 1u);
+	CHECK_EQ(c.hits + c.misses, 0u);
+	REQUIRE(dcache_size(&c, 1) == 0);
+	CHECK_EQ(dcache_entries(&c), DC_MIN_ENTRIES);
+	k.k.from = 5;
+	dcache_decide(&c, &k, dcache_hash(&c, &k), 1, fill, NULL, &d);
+	dcache_decide(&c, &k, dcache_hash(&c, &k), 1, fill, NULL, &d);
+	CHECK_EQ(decided, 2u);
+	CHECK_EQ(d.dst, 5);
+	CHECK_EQ(c.hits, 1u);
+	/* Another generation: the entry is old, the decision is made again. */
+	dcache_decide(&c, &k, dcache_hash(&c, &k), 2, fill, NULL, &d);
+	CHECK_EQ(decided, 3u);
+	CHECK_EQ(c.misses, 2u);
+	/* Many keys in a small table push current entries out; each is still right. */
+	for (unsigned i = 0; i < 4 * DC_MIN_ENTRIES; i++) {
+		k.k.from = (uint16_t)i;
+		dcache_decide(&c, &k, dcache_hash(&c, &k), 2, fill, NULL, &d);
+		CHECK_EQ(d.dst, (int16_t)i);
+	}
+	CHECK(c.evictions > 0);
+	/* Grows (empty again) for more keys, up to its bound; never shrinks. */
+	REQUIRE(dcache_size(&c, 3000) == 0);
+	CHECK_EQ(dcache_entries(&c), 8192u);
+	REQUIRE(dcache_size(&c, 10) == 0);
+	CHECK_EQ(dcache_entries(&c), 8192u);
+	REQUIRE(dcache_size(&c, 1000000) == 0);
+	CHECK_EQ(dcache_entries(&c), DC_MAX_ENTRIES);
+	decided = 0;
+	dcache_decide(&c, &k, dcache_hash(&c, &k), 2, fill, NULL, &d);
+	CHECK_EQ(decided, 1u);
+	/* Off (the benchmarks' knob): every decision made, none counted. */
+	c.off = true;
+	dcache_decide(&c, &k, dcache_hash(&c, &k), 2, fill, NULL, &d);
+	CHECK_EQ(decided, 2u);
+	dcache_free(&c);
 }
