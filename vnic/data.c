@@ -1,6 +1,7 @@
 /* vnic/data.c - the data device of a virtual NIC: Establish/Activate Queues, SIGA,
  * outbound SBALs to the port and frames from the port into input SBALs (copy once). */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -35,6 +36,10 @@ int nic_qdio_establish(struct nidbk *d, const uint8_t *buf, uint32_t len)
 	rc = qdr_check(nic->gs, &qdr);
 	if (rc < 0)
 		return rc;
+	/* The output batch (180 KB) comes with the first queues: a NIC that is defined
+	 * but never brought up (most of a directory's) does not carry it. */
+	if (!nic->txb && !(nic->txb = malloc(sizeof(*nic->txb))))
+		return -ENOMEM;
 	for (i = 0; i < qdr.iqdcnt; i++) {
 		rc = qdio_queue_init(&nic->inq[i], nic->gs, &qdr, false, i);
 		if (rc < 0)

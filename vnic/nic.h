@@ -169,8 +169,8 @@ struct nicbk {
 	struct port port;
 	struct nic_stats st;
 	/* SIGA-w scratch: the primed SBALs of one round and their frames, handed to
-	 * the port in one batch (vnic/data.c).  Allocated with the NIC, never per frame;
-	 * pages nobody touches stay unbacked. */
+	 * the port in one batch (vnic/data.c).  Allocated at the first Establish Queues
+	 * (kept until the NIC goes), never per frame. */
 	struct nic_txbatch *txb;
 	bool tx_active;			/* a SIGA-w round is forwarding (re-entry guard) */
 	uint8_t *ofl_buf;		/* offload scratch (vnic/data.c), allocated on first use */
@@ -189,7 +189,8 @@ struct nicbk {
 	void *in_room_ctx;
 };
 
-/* Create a NIC per cfg (devices, message ring).  -EINVAL for a bad config, -ENOMEM. */
+/* Create a NIC per cfg (its devices; the message ring comes with its first message,
+ * the output batch with its first queues).  -EINVAL for a bad config, -ENOMEM. */
 int nic_create(struct nicbk *nic, const struct nic_cfg *cfg);
 void nic_destroy(struct nicbk *nic);
 /* Give the NIC its guest's storage (before the guest starts I/O). */
