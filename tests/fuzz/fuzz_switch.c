@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "qdio/queue.h"
+#include "tests/fuzz/small_quarantine.h"
 #include "vswitch/switch.h"
 
 struct sink {
@@ -45,9 +46,9 @@ static struct lan_table tb;
 static struct lanbk *lan;
 static struct sink s[5];
 
-/* One LAN for the whole run (defining one allocates a megabyte of tables, which would
- * make each input cost milliseconds): every input starts by emptying it and setting all
- * of its settings, so it behaves as a freshly defined one. */
+/* One LAN for the whole run: every input starts by emptying it and setting all of its
+ * settings, so it behaves as a freshly defined one (its IP tables went with the last
+ * registration, checked below). */
 static void reset(uint8_t cfg)
 {
 	struct lan_vlanset vs;
@@ -62,6 +63,7 @@ static void reset(uint8_t cfg)
 	lan_detach_uplink(lan);
 	/* Detaching everything leaves no connection, registration or router behind. */
 	if (lan->nlive || lan->nguests || lan->uplink || lan->tab.ucount || lan->tab.gcount ||
+	    lan->tab.uni || lan->tab.grp ||
 	    lan->npromisc || lan->prirouter4 != -1 || lan->prirouter6 != -1)
 		abort();
 	lan_revoke(lan, "C");
