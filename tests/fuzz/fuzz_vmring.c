@@ -8,6 +8,7 @@
 
 #include "lib/shmring.h"
 #include "qdio/queue.h"
+#include "tests/fuzz/drain_link.h"
 #include "tests/fuzz/small_quarantine.h"
 #include "vnic/vmlink.h"
 
@@ -67,30 +68,6 @@ static uint16_t sink_addr(void *peer, struct port *from, const struct paddr *a)
 
 static const struct port_ops sink_ops = { sink_tx, sink_addr };
 
-/* What cpnetd sent the "VM" (the ring offer with its descriptors): read and let go. */
-static void drain(int fd)
-{
-	union {
-		struct cmsghdr c;
-		char b[CMSG_SPACE(8 * sizeof(int))];
-	} cm;
-	uint8_t buf[256];
-
-	for (;;) {
-		struct iovec iov = { buf, sizeof(buf) };
-		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.b,
-				     .msg_controllen = sizeof(cm.b) };
-		struct cmsghdr *c;
-
-		if (recvmsg(fd, &mh, MSG_DONTWAIT) < 0)
-			return;
-		for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
-			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
-				for (size_t k = 0; k < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); k++)
-					close(((int *)CMSG_DATA(c))[k]);
-	}
-}
-
 static struct vmlink cpl;
 static struct shring vm;
 static int sv[2] = { -1, -1 };
@@ -111,7 +88,7 @@ static void link_up(void)
 	n = vml_simple_encode(VML_RING_ACK, 0, 0, VML_RING_TAKEN, ack, sizeof(ack));
 	must(n > 0 && write(sv[0], ack, (size_t)n) == n);
 	must(vml_poll(&cpl, 0) == 1 && cpl.ring_tx);
-	drain(sv[0]);
+	drain_link(sv[0]);
 }
 
 /* The ring as just offered and taken.  Nothing in an input closes it (cpnetd gives a
@@ -212,6 +189,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	vml_del_nic(&cpl, VDEV);
 	/* Whatever the input sent the VM went through the ring or was dropped: nothing
 	 * of it waits on the socket. */
-	drain(sv[0]);
+	drain_link(sv[0]);
 	return 0;
 }
