@@ -16,11 +16,13 @@
  * a socketpair link with its ring (the region) offered: a fresh port per input made a
  * 16 MB link ring and a megabyte of link buffers each time, and faulted in and
  * unmapped their pages (~150-600 executions/s).  Each input starts with one handle
- * whose ring is empty: the one the previous input left, reset in place (shr_reset on
- * cpnetd's side, the post slots cleared) -- opening one per input (VML_HANDLE_OPEN: a
- * memfd, two eventfds, a mapping, three fds over the link) was most of what was left
- * -- or, after an input broke it and cpnetd closed it, a new one opened as a program
- * does.  cpnetd reads nothing of the region but what it just wrote there, nor of the
+ * whose ring is empty, the port's round robin at its first handle and its next handle
+ * id 1 past it, as on a fresh port: the handle the previous input left, reset in place
+ * (shr_reset on cpnetd's side, the post slots cleared).  Opening one per input
+ * (VML_HANDLE_OPEN: a memfd, two eventfds, a mapping, three fds over the link) was
+ * most of what was left; an input that breaks its handle (cpnetd closes it) opens the
+ * next one at its end, as a program does, so that what an input runs depends on it
+ * alone.  cpnetd reads nothing of the region but what it just wrote there, nor of the
  * completion slots, so what earlier inputs left in them does not matter.  The harness
  * writes the handle's shared words as the program would,
  * through the peer accessors of cpnetd's own mapping.  Records: u8 op, u16 a, u32 b,
@@ -48,6 +50,8 @@ static void must(int cond)
 		__builtin_trap();
 }
 
+static void handle_open(void);
+
 static void setup(void)
 {
 	static const char dir[] = "USER APP1 PW G\n";
@@ -66,6 +70,7 @@ static void setup(void)
 	must(vml_init(&cpl, sv[0], true) == 0);
 	must(appl_register(cp, &cpl, &a, &ap) == 0);
 	must(vml_ring_offer(&cpl) == 0 && ap->region);
+	handle_open();
 	/* An IPv4/TCP frame so that checksums and segmentation have something to do. */
 	memset(frame, 0x5A, sizeof(frame));
 	memcpy(frame, "\xff\xff\xff\xff\xff\xff\x02\x00\x00\x00\x00\x01\x08\x00", 14);
@@ -86,24 +91,29 @@ static void info_intact(const struct appl_port *ap)
 	must(v == APPL_ACTIVE);
 }
 
+/* The program opens a handle (the port's first: slot 0, id 1). */
+static void handle_open(void)
+{
+	uint8_t m[VML_HDR_SIZE + VML_HANDLE_OPEN_SIZE];
+	struct vml_hdr h = { VML_HANDLE_OPEN, APPL_VDEV, 1 };
+
+	ap->next_hid = 0;
+	must(vml_handle_open_encode(APPL_VDEV, 1, 64, m, sizeof(m)) > 0);
+	must(appl_ctl(ap, &h, m, sizeof(m)) == 1 && ap->h[0].used && ap->h[0].id == 1);
+	drain_link(sv[1]);	/* the reply and the ring's fds */
+}
+
 /* Handle 0 with both queues empty and no post bytes, as just opened.  The port holds
  * no other handle, and the info page lists just what it holds. */
 static void handle_ready(void)
 {
 	struct shring *r = &ap->h[0].ring;
 
-	if (ap->h[0].used) {
-		shr_reset(r);
-		for (uint32_t i = 0; i < r->nslots; i++)
-			memset(shr_peer_slot(r, 1, i), 0, APPL_ENTRY);
-	} else {
-		uint8_t m[VML_HDR_SIZE + VML_HANDLE_OPEN_SIZE];
-		struct vml_hdr h = { VML_HANDLE_OPEN, APPL_VDEV, 1 };
-
-		must(vml_handle_open_encode(APPL_VDEV, 1, 64, m, sizeof(m)) > 0);
-		must(appl_ctl(ap, &h, m, sizeof(m)) == 1 && ap->h[0].used);
-		drain_link(sv[1]);	/* the reply and the ring's fds */
-	}
+	must(ap->h[0].used);
+	shr_reset(r);
+	for (uint32_t i = 0; i < r->nslots; i++)
+		memset(shr_peer_slot(r, 1, i), 0, APPL_ENTRY);
+	ap->rr = 0;
 	for (unsigned k = 0; k < APPL_MAX_HANDLES; k++) {
 		uint32_t id;
 
@@ -189,5 +199,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 	info_intact(ap);
+	if (!ap->h[0].used)
+		handle_open();
 	return 0;
 }
