@@ -64,6 +64,7 @@ void nic_destroy(struct nicbk *nic)
 		return;
 	nic_reset(nic);
 	free(nic->txb);
+	free(nic->inq);
 	free(nic->msgbuf);
 	free(nic->ofl_buf);
 	free(nic->dev);

@@ -163,8 +163,10 @@ struct nicbk {
 	/* QDIO. */
 	bool qdio_established, qdio_active;
 	unsigned nin, nout;
-	struct qdio_queue inq[QDIO_QUEUES_MAX];
-	struct qdio_queue outq[QDIO_QUEUES_MAX];
+	/* QDIO_QUEUES_MAX input then output queue blocks (30 KB), allocated at the first
+	 * Establish Queues with the output batch and kept until the NIC goes: a NIC that
+	 * never comes up (most of a directory's) does not carry them.  NULL before. */
+	struct qdio_queue *inq, *outq;
 
 	struct port port;
 	struct nic_stats st;
