@@ -466,3 +466,16 @@ uint8_t *shr_peer_slot(struct shring *r, unsigned q, uint32_t i)
 
 	return base + (size_t)(i & (r->nslots - 1)) * r->slot_size;
 }
+
+void shr_reset(struct shring *r)
+{
+	if (!r->map)
+		return;
+	memset(r->map + CTL_OFF, 0, 2 * CTL_SIZE);
+	memset(r->map + DESC_OFF, 0, (size_t)2 * r->nslots * DESC_SIZE);
+	r->tx_prod = r->tx_pub = r->tx_cons = 0;
+	r->rx_cons = r->rx_pub = r->rx_prod = 0;
+	r->broken = SHR_OK;
+	r->bells = r->arms = r->tx_frames = r->rx_frames = r->tx_full = 0;
+	shr_bell_drain(r);
+}

@@ -139,5 +139,12 @@ uint32_t *shr_peer_prod(struct shring *r, unsigned q);
 uint32_t *shr_peer_cons(struct shring *r, unsigned q);
 uint32_t *shr_peer_len(struct shring *r, unsigned q, uint32_t i);
 uint8_t *shr_peer_slot(struct shring *r, unsigned q, uint32_t i);
+/* Test and fuzz access: both queues empty again on the same area, as if just made and
+ * attached -- the shared indices, flags and descriptors zero, this side's indices,
+ * `broken` and counters too, its doorbell drained -- without a new memfd whose pages
+ * would all fault again.  Slot bytes stay as they are (whoever needs them zero clears
+ * what it wrote).  Both sides start over at once, so the peer must be this process:
+ * each side's owner calls it (tests, the ring fuzzer). */
+void shr_reset(struct shring *r);
 
 #endif

@@ -1,6 +1,7 @@
 /* vnic/data.c - the data device of a virtual NIC: Establish/Activate Queues, SIGA,
  * outbound SBALs to the port and frames from the port into input SBALs (copy once). */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -35,6 +36,17 @@ int nic_qdio_establish(struct nidbk *d, const uint8_t *buf, uint32_t len)
 	rc = qdr_check(nic->gs, &qdr);
 	if (rc < 0)
 		return rc;
+	/* The queue blocks and the output batch (180 KB) come with the first queues: a
+	 * NIC that is defined but never brought up (most of a directory's) does not carry
+	 * them. */
+	if (!nic->inq) {
+		nic->inq = calloc(2 * QDIO_QUEUES_MAX, sizeof(*nic->inq));
+		if (!nic->inq)
+			return -ENOMEM;
+		nic->outq = nic->inq + QDIO_QUEUES_MAX;
+	}
+	if (!nic->txb && !(nic->txb = malloc(sizeof(*nic->txb))))
+		return -ENOMEM;
 	for (i = 0; i < qdr.iqdcnt; i++) {
 		rc = qdio_queue_init(&nic->inq[i], nic->gs, &qdr, false, i);
 		if (rc < 0)
@@ -319,7 +331,7 @@ static uint64_t now_us(struct nicbk *nic)
  * Looked at after priming, so a guest that went idle meanwhile is seen as idle. */
 static void rx_push(struct nicbk *nic)
 {
-	struct qdio_queue *q = &nic->inq[0];
+	struct qdio_queue *q = nic->inq;	/* queue 0; NULL before the first queues */
 	bool had = nic->rx_had, round = nic->rx_round;
 
 	nic->rx_round = false;
@@ -347,16 +359,17 @@ static void rx_push(struct nicbk *nic)
 static unsigned rx_frames(struct nicbk *nic, struct port *p, const struct pframe *f, unsigned n,
 			  bool hold, bool *full, unsigned *took, uint64_t *bytes)
 {
-	struct qdio_queue *q = &nic->inq[0];
+	struct qdio_queue *q = nic->inq;	/* queue 0; NULL before the first queues */
 	bool rx_csum = ((nic->offl4 | nic->offl6) & NIC_OFL_RXCSUM) != 0;
 	struct rx_ctx c = { nic, q, p, rx_csum };
 	unsigned i;
 
-	/* The first call of a round remembers where the guest's buffers stood. */
+	/* The first call of a round remembers where the guest's buffers stood (a NIC
+	 * without queues drops below, and rx_push ends the round unread). */
 	if (!nic->rx_round) {
 		nic->rx_round = true;
-		nic->rx_had = q->ad_handed;
-		nic->rx_prev = q->ad_last;
+		nic->rx_had = q && q->ad_handed;
+		nic->rx_prev = q ? q->ad_last : 0;
 	}
 
 	*took = 0;

@@ -39,9 +39,6 @@ int nic_create(struct nicbk *nic, const struct nic_cfg *cfg)
 	nic->dev = calloc(cfg->ndev, sizeof(*nic->dev));
 	if (!nic->dev)
 		goto fail;
-	nic->txb = malloc(sizeof(*nic->txb));
-	if (!nic->txb)
-		goto fail_dev;
 	nic->ndev = cfg->ndev;
 	for (unsigned i = 0; i < nic->ndev; i++) {
 		nic->dev[i].nic = nic;
@@ -56,8 +53,6 @@ int nic_create(struct nicbk *nic, const struct nic_cfg *cfg)
 	pcim_init(&nic->pcim);
 	return 0;
 
-fail_dev:
-	free(nic->dev);
 fail:
 	memset(nic, 0, sizeof(*nic));
 	return -ENOMEM;
@@ -69,6 +64,7 @@ void nic_destroy(struct nicbk *nic)
 		return;
 	nic_reset(nic);
 	free(nic->txb);
+	free(nic->inq);
 	free(nic->msgbuf);
 	free(nic->ofl_buf);
 	free(nic->dev);

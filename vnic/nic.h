@@ -163,14 +163,16 @@ struct nicbk {
 	/* QDIO. */
 	bool qdio_established, qdio_active;
 	unsigned nin, nout;
-	struct qdio_queue inq[QDIO_QUEUES_MAX];
-	struct qdio_queue outq[QDIO_QUEUES_MAX];
+	/* QDIO_QUEUES_MAX input then output queue blocks (30 KB), allocated at the first
+	 * Establish Queues with the output batch and kept until the NIC goes: a NIC that
+	 * never comes up (most of a directory's) does not carry them.  NULL before. */
+	struct qdio_queue *inq, *outq;
 
 	struct port port;
 	struct nic_stats st;
 	/* SIGA-w scratch: the primed SBALs of one round and their frames, handed to
-	 * the port in one batch (vnic/data.c).  Allocated with the NIC, never per frame;
-	 * pages nobody touches stay unbacked. */
+	 * the port in one batch (vnic/data.c).  Allocated at the first Establish Queues
+	 * (kept until the NIC goes), never per frame. */
 	struct nic_txbatch *txb;
 	bool tx_active;			/* a SIGA-w round is forwarding (re-entry guard) */
 	uint8_t *ofl_buf;		/* offload scratch (vnic/data.c), allocated on first use */
@@ -189,7 +191,8 @@ struct nicbk {
 	void *in_room_ctx;
 };
 
-/* Create a NIC per cfg (devices, message ring).  -EINVAL for a bad config, -ENOMEM. */
+/* Create a NIC per cfg (its devices; the message ring comes with its first message,
+ * the output batch with its first queues).  -EINVAL for a bad config, -ENOMEM. */
 int nic_create(struct nicbk *nic, const struct nic_cfg *cfg);
 void nic_destroy(struct nicbk *nic);
 /* Give the NIC its guest's storage (before the guest starts I/O). */

@@ -3,8 +3,14 @@
 #include "vswitch/iptab.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Both entry kinds start with `kind` (0 = free slot): the resize below reads it
+ * through a byte pointer. */
+_Static_assert(offsetof(struct ipt_uni, kind) == 0, "kind first");
+_Static_assert(offsetof(struct ipt_grp, kind) == 0, "kind first");
 
 unsigned iptab_addr_len(uint8_t kind)
 {
@@ -34,27 +40,14 @@ int iptab_init(struct iptab *t, unsigned nuni, unsigned ngrp, uint64_t seed)
 	memset(t, 0, sizeof(*t));
 	if (nuni < 1 || nuni > 65536 || ngrp < 1 || ngrp > 65536)
 		return -EINVAL;
-	/* Room for `n` entries below the 3/4 load limit. */
-	t->ucap = pow2_at_least(nuni + nuni / 3 + 1);
-	t->gcap = pow2_at_least(ngrp + ngrp / 3 + 1);
-	t->ulimit = t->ucap / 4 * 3;
+	/* Room for `n` entries below the 3/4 load limit at the largest size. */
+	t->umax = pow2_at_least(nuni + nuni / 3 + 1);
+	t->gmax = pow2_at_least(ngrp + ngrp / 3 + 1);
+	t->ulimit = t->umax / 4 * 3;
 	t->rlimit = t->ulimit > nuni ? t->ulimit - nuni : 0;
-	t->glimit = t->gcap / 4 * 3;
+	t->glimit = t->gmax / 4 * 3;
 	t->seed = seed;
 	return 0;
-}
-
-/* The tables come with the first entry: most LANs of a big SYSTEM CONFIG never see
- * a registration, and an empty table reads as "not found" everywhere. */
-static int tables_alloc(struct iptab *t, bool grp)
-{
-	if (!t->ucap || !t->gcap)
-		return -EINVAL;	/* not initialized, or freed */
-	if (!grp && !t->uni)
-		t->uni = calloc(t->ucap, sizeof(*t->uni));
-	if (grp && !t->grp)
-		t->grp = calloc(t->gcap, sizeof(*t->grp));
-	return (grp ? (void *)t->grp : (void *)t->uni) ? 0 : -ENOMEM;
 }
 
 void iptab_free(struct iptab *t)
@@ -90,6 +83,100 @@ static bool key_eq(uint8_t k1, const uint8_t *a1, uint8_t k2, const uint8_t *a2)
 	return k1 == k2 && memcmp(a1, a2, iptab_addr_len(k1)) == 0;
 }
 
+/* Rehash a table of `*cap` entries of `esz` bytes into `ncap` slots (a power of two).
+ * The new slots are filled by plain linear probing: the result is a table as the
+ * same entries inserted one by one would make.  -ENOMEM leaves the table as it was. */
+static int resize(void **tab, uint32_t *cap, uint32_t ncap, size_t esz, size_t addr_off,
+		  uint64_t seed)
+{
+	const uint8_t *old = *tab;
+	uint8_t *nt = calloc(ncap, esz);
+
+	if (!nt)
+		return -ENOMEM;
+	for (uint32_t i = 0; old && i < *cap; i++) {
+		const uint8_t *e = old + (size_t)i * esz;
+		uint32_t j;
+
+		if (!e[0])
+			continue;
+		j = hash(seed, e[0], e + addr_off) & (ncap - 1);
+		while (nt[(size_t)j * esz])
+			j = (j + 1) & (ncap - 1);
+		memcpy(nt + (size_t)j * esz, e, esz);
+	}
+	free(*tab);
+	*tab = nt;
+	*cap = ncap;
+	return 0;
+}
+
+#define GRP_SEED(t) ((t)->seed ^ 0x5A5A5A5A5A5A5A5Aull)
+
+static int uni_resize(struct iptab *t, uint32_t ncap)
+{
+	return resize((void **)&t->uni, &t->ucap, ncap, sizeof(*t->uni),
+		      offsetof(struct ipt_uni, addr), t->seed);
+}
+
+static int grp_resize(struct iptab *t, uint32_t ncap)
+{
+	return resize((void **)&t->grp, &t->gcap, ncap, sizeof(*t->grp),
+		      offsetof(struct ipt_grp, addr), GRP_SEED(t));
+}
+
+/*
+ * The tables come with the first entry (most LANs of a big SYSTEM CONFIG never see a
+ * registration, and an empty table reads as "not found" everywhere) and grow by
+ * doubling up to their largest size, so that a walk over one (withdraw, age, QUERY)
+ * costs what the LAN holds, not what it could hold.  Called before a new key may go
+ * in: afterwards the table has a free slot below the 3/4 load of its current size,
+ * or is at its largest (where the caller's ulimit / glimit check refuses).
+ */
+static int room_for_one(struct iptab *t, bool grp)
+{
+	uint32_t cap = grp ? t->gcap : t->ucap, count = grp ? t->gcount : t->ucount;
+	uint32_t max = grp ? t->gmax : t->umax;
+
+	if (!max)
+		return -EINVAL;	/* not initialized, or freed */
+	if ((grp ? (void *)t->grp : (void *)t->uni) && (count < cap / 4 * 3 || cap >= max))
+		return 0;
+	cap = (grp ? (void *)t->grp : (void *)t->uni) ? cap * 2 : IPT_MIN_CAP;
+	if (cap > max)
+		cap = max;
+	return grp ? grp_resize(t, cap) : uni_resize(t, cap);
+}
+
+/* After removals: an empty table goes (it comes again with the next entry); one
+ * below 1/8 load halves until it is at 1/4 or less (growth happens at 3/4, so a port
+ * adding and removing one entry at a boundary does not resize every time).  Failing
+ * to allocate the smaller table keeps the larger one. */
+static void shrink(struct iptab *t, bool grp)
+{
+	uint32_t cap = grp ? t->gcap : t->ucap, count = grp ? t->gcount : t->ucount;
+
+	if (!(grp ? (void *)t->grp : (void *)t->uni))
+		return;
+	if (!count) {
+		if (grp) {
+			free(t->grp);
+			t->grp = NULL;
+			t->gcap = 0;
+		} else {
+			free(t->uni);
+			t->uni = NULL;
+			t->ucap = 0;
+		}
+		return;
+	}
+	if (cap <= IPT_MIN_CAP || count >= cap / 8)
+		return;
+	while (cap > IPT_MIN_CAP && count < cap / 8)
+		cap /= 2;
+	(void)(grp ? grp_resize(t, cap) : uni_resize(t, cap));
+}
+
 /* ---- unicast ------------------------------------------------------------------------ */
 
 /* Slot of the key, or of the free slot that ends its probe sequence. */
@@ -113,14 +200,15 @@ int iptab_lookup(const struct iptab *t, uint8_t kind, const uint8_t *addr)
 	return t->uni[i].kind ? t->uni[i].port : -ENOENT;
 }
 
-/* The slot of (kind, addr) for `port`, or NULL with *rc set (-EINVAL). */
+/* The slot of (kind, addr) for `port`, with room for it if it is new; or NULL with
+ * *rc set (-EINVAL, -ENOMEM). */
 static struct ipt_uni *uni_at(struct iptab *t, uint8_t kind, const uint8_t *addr,
 			      uint16_t port, int *rc)
 {
 	*rc = -EINVAL;
 	if (!iptab_addr_len(kind) || port >= IPT_MAX_PORTS)
 		return NULL;
-	if ((*rc = tables_alloc(t, false)))
+	if ((*rc = room_for_one(t, false)))
 		return NULL;
 	return &t->uni[uni_slot(t, kind, addr)];
 }
@@ -249,6 +337,7 @@ int iptab_del(struct iptab *t, uint8_t kind, const uint8_t *addr, uint16_t port)
 	if (t->uni[i].port != port)
 		return -EPERM;
 	uni_remove_at(t, i);
+	shrink(t, false);
 	return 0;
 }
 
@@ -281,7 +370,7 @@ int iptab_local_only(const struct iptab *t, uint8_t kind, const uint8_t *addr)
 
 static uint32_t grp_slot(const struct iptab *t, uint8_t kind, const uint8_t *addr)
 {
-	uint32_t m = t->gcap - 1, i = hash(t->seed ^ 0x5A5A5A5A5A5A5A5Aull, kind, addr) & m;
+	uint32_t m = t->gcap - 1, i = hash(GRP_SEED(t), kind, addr) & m;
 
 	while (t->grp[i].kind && !key_eq(t->grp[i].kind, t->grp[i].addr, kind, addr))
 		i = (i + 1) & m;
@@ -290,7 +379,7 @@ static uint32_t grp_slot(const struct iptab *t, uint8_t kind, const uint8_t *add
 
 static void grp_remove_at(struct iptab *t, uint32_t i)
 {
-	SHIFT_DELETE(t->grp, t->gcap, i, t->seed ^ 0x5A5A5A5A5A5A5A5Aull);
+	SHIFT_DELETE(t->grp, t->gcap, i, GRP_SEED(t));
 	t->gcount--;
 	t->gen++;
 }
@@ -304,7 +393,7 @@ int iptab_join(struct iptab *t, uint8_t kind, const uint8_t *addr, uint16_t port
 
 	if (!n || port >= IPT_MAX_PORTS)
 		return -EINVAL;
-	if ((rc = tables_alloc(t, true)))
+	if ((rc = room_for_one(t, true)))
 		return rc;
 	g = &t->grp[grp_slot(t, kind, addr)];
 	if (!g->kind) {
@@ -338,8 +427,10 @@ int iptab_leave(struct iptab *t, uint8_t kind, const uint8_t *addr, uint16_t por
 		return -ENOENT;
 	g->members[port / 64] &= ~bit;
 	t->gen++;
-	if (--g->nmembers == 0)
+	if (--g->nmembers == 0) {
 		grp_remove_at(t, i);
+		shrink(t, true);
+	}
 	return 0;
 }
 
@@ -355,10 +446,15 @@ const uint64_t *iptab_members(const struct iptab *t, uint8_t kind, const uint8_t
 
 /* ---- bulk and walks ----------------------------------------------------------------- */
 
-/* Remove every unicast entry `pick` chooses.  A backward shift may move a not-yet-
- * visited entry into slot i, so slot i is looked at again after removing there;
- * entries that wrap past the end into slots already visited are caught by a second
- * pass. */
+/*
+ * Remove every unicast entry `pick` chooses, in one pass.  A backward shift may move
+ * a not-yet-visited entry into slot i, so slot i is looked at again after removing
+ * there.  No entry still to be looked at ever lands below i: a shift moves an entry
+ * back towards its home within its cluster, and the only slots below i that a shift
+ * from i can reach are those of a cluster that wrapped past the end, whose entries
+ * were all looked at (at the start of the pass) already.  So the slots below i hold
+ * nothing picked, throughout.  Groups are walked the same way.
+ */
 struct uni_pick {
 	uint16_t port;		/* PICK_PORT */
 	uint32_t now, ttl;	/* PICK_AGED */
@@ -376,15 +472,15 @@ static unsigned uni_remove_picked(struct iptab *t, int how, const struct uni_pic
 {
 	unsigned gone = 0;
 
-	for (int pass = 0; pass < 2 && t->uni; pass++)
-		for (uint32_t i = 0; i < t->ucap;) {
-			if (t->uni[i].kind && picked(&t->uni[i], how, p)) {
-				uni_remove_at(t, i);
-				gone++;
-			} else {
-				i++;
-			}
+	for (uint32_t i = 0; t->uni && i < t->ucap;) {
+		if (t->uni[i].kind && picked(&t->uni[i], how, p)) {
+			uni_remove_at(t, i);
+			gone++;
+		} else {
+			i++;
 		}
+	}
+	shrink(t, false);
 	return gone;
 }
 
@@ -400,21 +496,21 @@ unsigned iptab_withdraw_port(struct iptab *t, uint16_t port)
 		return 0;
 	t->owners[port / 64] &= ~bit;
 	gone = uni_remove_picked(t, PICK_PORT, &p);
-	for (int pass = 0; pass < 2 && t->grp; pass++)
-		for (uint32_t i = 0; i < t->gcap;) {
-			struct ipt_grp *g = &t->grp[i];
+	for (uint32_t i = 0; t->grp && i < t->gcap;) {
+		struct ipt_grp *g = &t->grp[i];
 
-			if (g->kind && (g->members[port / 64] & bit)) {
-				g->members[port / 64] &= ~bit;
-				t->gen++;
-				gone++;
-				if (--g->nmembers == 0) {
-					grp_remove_at(t, i);
-					continue;
-				}
+		if (g->kind && (g->members[port / 64] & bit)) {
+			g->members[port / 64] &= ~bit;
+			t->gen++;
+			gone++;
+			if (--g->nmembers == 0) {
+				grp_remove_at(t, i);
+				continue;
 			}
-			i++;
 		}
+		i++;
+	}
+	shrink(t, true);
 	return gone;
 }
 

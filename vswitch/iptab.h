@@ -1,5 +1,5 @@
 /* vswitch/iptab.h - the LAN IP table: registered unicast IPs and MACs -> port, and
- * multicast group membership, per LAN.  Fixed-capacity hash tables used by switch.c. */
+ * multicast group membership, per LAN.  Bounded hash tables used by switch.c. */
 #ifndef CPNET_VSWITCH_IPTAB_H
 #define CPNET_VSWITCH_IPTAB_H
 
@@ -12,14 +12,20 @@
  *   - unicast: (kind, address) -> one port index; kinds IPT_V4, IPT_V6, IPT_MAC;
  *   - groups:  (kind, address) -> a bitmap of member ports; kinds IPT_V4, IPT_V6
  *     (SETIPM) and IPT_MAC (SETGMAC).
- * Capacity is fixed at init (rounded up to a power of two); a table refuses new keys
- * with -ENOSPC once it is 3/4 full so probes stay short.  Nothing on the lookup
- * path allocates.  Port indexes are the LAN's connection slots, 0..IPT_MAX_PORTS-1.
+ * The largest capacity is fixed at init (rounded up to a power of two); a table
+ * refuses new keys with -ENOSPC once it holds 3/4 of that, so probes stay short.
+ * A table is allocated with its first entry at IPT_MIN_CAP slots, doubles when an
+ * entry would take it past 3/4 load, halves below 1/8 and goes when it is empty: a
+ * walk over it (withdraw, age, QUERY) costs what the LAN holds, not what it may hold.
+ * Nothing on the lookup path allocates.  Entry pointers (iptab_entry, iptab_members)
+ * and walk cursors hold until the next add, learn, join or removal.  Port indexes are
+ * the LAN's connection slots, 0..IPT_MAX_PORTS-1.
  * The hash is seeded per table so that a guest choosing its addresses cannot aim
  * for a known collision chain of every cpnet instance.
  */
 #define IPT_MAX_PORTS 1040u		/* 1024 guests + uplink + spare, multiple of 16 */
 #define IPT_PORT_WORDS (IPT_MAX_PORTS / 64 + (IPT_MAX_PORTS % 64 != 0))
+#define IPT_MIN_CAP 16u			/* slots of a table's first allocation */
 
 enum ipt_kind {
 	IPT_V4 = 1,
@@ -47,9 +53,10 @@ struct ipt_grp {
 struct iptab {
 	struct ipt_uni *uni;
 	struct ipt_grp *grp;
-	uint32_t ucap, gcap;	/* powers of two */
+	uint32_t ucap, gcap;	/* slots now (powers of two; 0 while not allocated) */
+	uint32_t umax, gmax;	/* largest capacities */
 	uint32_t ucount, gcount;
-	uint32_t ulimit, glimit; /* 3/4 of the capacity */
+	uint32_t ulimit, glimit; /* 3/4 of the largest capacity */
 	uint32_t rcount, rlimit; /* remote entries: at most what leaves `nuni` for ports,
 				  * so traffic from outside can never fill the table */
 	uint64_t seed;
@@ -63,8 +70,8 @@ struct iptab {
 };
 
 /* Size the tables for at least `nuni` unicast entries and `ngrp` groups (each
- * 1..65536); each table is allocated at its first entry (iptab_add / iptab_join then
- * may fail with -ENOMEM).  0 or -EINVAL. */
+ * 1..65536); each table is allocated at its first entry and grows with its entries
+ * (iptab_add / iptab_learn / iptab_join then may fail with -ENOMEM).  0 or -EINVAL. */
 int iptab_init(struct iptab *t, unsigned nuni, unsigned ngrp, uint64_t seed);
 void iptab_free(struct iptab *t);
 

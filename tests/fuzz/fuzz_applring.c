@@ -9,11 +9,22 @@
 #include "cp/appl.h"
 #include "cp/config.h"
 #include "lib/shmring.h"
+#include "tests/fuzz/drain_link.h"
 
 /*
- * One cpnetd state for the run (a directory user APP1, a VSWITCH VSW); each input
- * registers a fresh port on a socketpair link, offers its ring (the region) and opens
- * one handle.  The harness writes the handle's shared words as the program would,
+ * One cpnetd state for the run (a directory user APP1, a VSWITCH VSW) and one port on
+ * a socketpair link with its ring (the region) offered: a fresh port per input made a
+ * 16 MB link ring and a megabyte of link buffers each time, and faulted in and
+ * unmapped their pages (~150-600 executions/s).  Each input starts with one handle
+ * whose ring is empty, the port's round robin at its first handle and its next handle
+ * id 1 past it, as on a fresh port: the handle the previous input left, reset in place
+ * (shr_reset on cpnetd's side, the post slots cleared).  Opening one per input
+ * (VML_HANDLE_OPEN: a memfd, two eventfds, a mapping, three fds over the link) was
+ * most of what was left; an input that breaks its handle (cpnetd closes it) opens the
+ * next one at its end, as a program does, so that what an input runs depends on it
+ * alone.  cpnetd reads nothing of the region but what it just wrote there, nor of the
+ * completion slots, so what earlier inputs left in them does not matter.  The harness
+ * writes the handle's shared words as the program would,
  * through the peer accessors of cpnetd's own mapping.  Records: u8 op, u16 a, u32 b,
  * for op 3 up to 255 bytes (u8 length first):
  *	0: the posts' producer index := b	1: the completions' consumer index := b
@@ -25,6 +36,9 @@
  * magic, id, state), a broken handle is closed and counted.
  */
 static struct cp *cp;
+static struct vmlink cpl;
+static struct appl_port *ap;
+static int sv[2];
 uint64_t fuzz_applring_filled;	/* frames that reached a buffer (for a driver's stats) */
 static uint8_t frame[9200];
 
@@ -36,10 +50,13 @@ static void must(int cond)
 		__builtin_trap();
 }
 
+static void handle_open(void);
+
 static void setup(void)
 {
 	static const char dir[] = "USER APP1 PW G\n";
 	static const char cfg[] = "DEFINE VSWITCH VSW ETHERNET\nMODIFY VSWITCH VSW GRANT APP1\n";
+	struct vml_appl_logon a = { "APP1", "PW", "SYSTEM", "VSW", 0, 0, 64 << 10 };
 	struct out o;
 
 	cp = calloc(1, sizeof(*cp));
@@ -49,6 +66,11 @@ static void setup(void)
 	must(dir_parse(&cp->dir, "dir", dir, strlen(dir), &o) == 0);
 	must(config_parse(cp, "cfg", cfg, strlen(cfg), &o) == 0);
 	out_free(&o);
+	must(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) == 0);
+	must(vml_init(&cpl, sv[0], true) == 0);
+	must(appl_register(cp, &cpl, &a, &ap) == 0);
+	must(vml_ring_offer(&cpl) == 0 && ap->region);
+	handle_open();
 	/* An IPv4/TCP frame so that checksums and segmentation have something to do. */
 	memset(frame, 0x5A, sizeof(frame));
 	memcpy(frame, "\xff\xff\xff\xff\xff\xff\x02\x00\x00\x00\x00\x01\x08\x00", 14);
@@ -69,26 +91,47 @@ static void info_intact(const struct appl_port *ap)
 	must(v == APPL_ACTIVE);
 }
 
+/* The program opens a handle (the port's first: slot 0, id 1). */
+static void handle_open(void)
+{
+	uint8_t m[VML_HDR_SIZE + VML_HANDLE_OPEN_SIZE];
+	struct vml_hdr h = { VML_HANDLE_OPEN, APPL_VDEV, 1 };
+
+	ap->next_hid = 0;
+	must(vml_handle_open_encode(APPL_VDEV, 1, 64, m, sizeof(m)) > 0);
+	must(appl_ctl(ap, &h, m, sizeof(m)) == 1 && ap->h[0].used && ap->h[0].id == 1);
+	drain_link(sv[1]);	/* the reply and the ring's fds */
+}
+
+/* Handle 0 with both queues empty and no post bytes, as just opened.  The port holds
+ * no other handle, and the info page lists just what it holds. */
+static void handle_ready(void)
+{
+	struct shring *r = &ap->h[0].ring;
+
+	must(ap->h[0].used);
+	shr_reset(r);
+	for (uint32_t i = 0; i < r->nslots; i++)
+		memset(shr_peer_slot(r, 1, i), 0, APPL_ENTRY);
+	ap->rr = 0;
+	for (unsigned k = 0; k < APPL_MAX_HANDLES; k++) {
+		uint32_t id;
+
+		memcpy(&id, ap->region + APPL_INFO_HANDLES_OFF + 4 * k, 4);
+		must(k ? !ap->h[k].used && id == 0 : id == ap->h[0].id);
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct vml_appl_logon a = { "APP1", "PW", "SYSTEM", "VSW", 0, 0, 64 << 10 };
-	uint8_t m[VML_HDR_SIZE + VML_HANDLE_OPEN_SIZE];
-	struct vmlink cpl;
-	struct appl_port *ap = NULL;
-	struct vml_hdr h = { VML_HANDLE_OPEN, APPL_VDEV, 1 };
 	struct shring *r;
 	size_t off = 0;
-	int sv[2];
+	uint64_t broke0;
 
 	if (!cp)
 		setup();
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) != 0)
-		return 0;
-	must(vml_init(&cpl, sv[0], true) == 0);
-	must(appl_register(cp, &cpl, &a, &ap) == 0);
-	must(vml_ring_offer(&cpl) == 0 && ap->region);
-	must(vml_handle_open_encode(APPL_VDEV, 1, 64, m, sizeof(m)) > 0);
-	must(appl_ctl(ap, &h, m, sizeof(m)) == 1 && ap->h[0].used);
+	handle_ready();
+	broke0 = ap->bad[APPL_BAD_RING];
 	r = &ap->h[0].ring;
 	while (off + 7 <= size) {
 		uint8_t op = data[off] % 6;
@@ -150,15 +193,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fuzz_applring_filled += took;
 			info_intact(ap);
 			if (!ap->h[0].used)
-				must(ap->bad[APPL_BAD_RING] == 1);
+				must(ap->bad[APPL_BAD_RING] == broke0 + 1);
 			break;
 		}
 		}
 	}
 	info_intact(ap);
-	appl_free(cp, ap);
-	vml_free(&cpl);
-	close(sv[0]);
-	close(sv[1]);
+	if (!ap->h[0].used)
+		handle_open();
 	return 0;
 }

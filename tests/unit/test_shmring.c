@@ -267,6 +267,56 @@ TEST(shmring_the_copy_is_what_was_checked)
 	shr_free(&b);
 }
 
+/* A pair broken mid-stream, with entries waiting both ways, a full queue and rung
+ * doorbells, reset in place by both owners: it works as a new pair from index 0. */
+TEST(shmring_reset_starts_both_sides_over)
+{
+	struct shring a, b;
+	uint8_t buf[SS];
+
+	REQUIRE(pair(&a, &b) == 0);
+	for (int i = 0; i < NS; i++)
+		put(&a, 1, 4);
+	CHECK(shr_tx_slot(&a) == NULL);		/* full: asks B to ring when it takes */
+	shr_tx_publish(&a);
+	CHECK(!shr_arm(&a));
+	put(&b, 2, 8);
+	shr_tx_publish(&b);			/* A sleeps: rung */
+	CHECK(readable(a.bell_me));
+	CHECK_EQ(shr_rx_get(&a, buf, sizeof(buf)), 8);
+	__atomic_store_n(shr_peer_prod(&b, 1), NS + 5, __ATOMIC_RELEASE);
+	CHECK_EQ(shr_rx_get(&a, buf, sizeof(buf)), -EPIPE);
+	CHECK_EQ(a.broken, SHR_BAD_PROD);
+	CHECK_EQ(shr_rx_get(&b, buf, sizeof(buf)), 4);
+	shr_reset(&a);
+	shr_reset(&b);
+	CHECK_EQ(a.broken, SHR_OK);
+	CHECK(!readable(a.bell_me) && !readable(b.bell_me));
+	CHECK(!shr_rx_pending(&a) && !shr_rx_pending(&b));
+	CHECK_EQ(shr_rx_get(&a, buf, sizeof(buf)), 0);
+	CHECK_EQ(shr_rx_get(&b, buf, sizeof(buf)), 0);
+	CHECK_EQ(*shr_peer_prod(&a, 0), 0u);
+	CHECK_EQ(*shr_peer_len(&a, 1, 0), 0u);
+	CHECK_EQ(a.tx_frames + a.rx_frames + b.tx_frames + b.rx_frames, 0u);
+	/* A whole ring each way again, in order, from slot 0. */
+	for (int i = 0; i < NS; i++) {
+		put(&a, (uint8_t)(0x30 + i), 5);
+		put(&b, (uint8_t)(0x40 + i), 6);
+	}
+	CHECK(shr_tx_slot(&a) == NULL);
+	CHECK_EQ(shr_tx_publish(&a), 0);
+	CHECK_EQ(shr_tx_publish(&b), 0);
+	for (int i = 0; i < NS; i++) {
+		CHECK_EQ(shr_rx_get(&b, buf, sizeof(buf)), 5);
+		CHECK_EQ(buf[0], 0x30 + i);
+		CHECK_EQ(shr_rx_get(&a, buf, sizeof(buf)), 6);
+		CHECK_EQ(buf[0], 0x40 + i);
+	}
+	CHECK_EQ(shr_rx_get(&a, buf, sizeof(buf)), 0);
+	shr_free(&a);
+	shr_free(&b);
+}
+
 TEST(shmring_attach_refuses_what_is_not_a_sealed_ring)
 {
 	struct shring a, b;

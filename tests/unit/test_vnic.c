@@ -1073,8 +1073,12 @@ TEST(vnic_eq_qdr_outside_storage_program_check)
 	CHECK_REJECT(&w->vi->sch[2], rc, st);
 	NO_QUEUES(w);
 	BYSTANDER_OK(w);
+	/* No queues yet: no queue blocks and no output batch either (they come with the
+	 * first queues). */
+	CHECK(w->nic[NV].inq == NULL && w->nic[NV].outq == NULL && w->nic[NV].txb == NULL);
 	/* The driver's own (valid) QDR still establishes: the NIC kept no trace. */
 	REQUIRE(qdrv_qdio(&w->vi->drv) == 0);
+	CHECK(w->nic[NV].inq != NULL && w->nic[NV].outq != NULL && w->nic[NV].txb != NULL);
 	REQUIRE(qdrv_ipa_bringup(&w->vi->drv) == 0);
 	CHECK(w->nic[NV].qdio_active);
 	VICTIM_RECOVERS(w);
