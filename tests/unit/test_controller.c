@@ -414,8 +414,8 @@ TEST(controller_uplink_comes_up_and_clears_local_only)
 	CHECK_EQ(iptab_local_only(&lan->tab, IPT_V4, G3), 0);
 	CHECK(s->st.regs_ok >= 2);
 	/* The OSA itself knows them now. */
-	CHECK(uplink_find_osa(f->cp.up, 0x0A00)->osa->nip4 >= 2);
-	CHECK(uplink_find_osa(f->cp.up, 0x0B00)->osa->nip4 == 0);	/* backup: none yet */
+	CHECK(uplink_find_osa(f->cp.up, 0x0A00)->osa->at.nkind[ATAB_V4] >= 2);
+	CHECK(uplink_find_osa(f->cp.up, 0x0B00)->osa->at.nkind[ATAB_V4] == 0);	/* backup: none yet */
 	/* Named controller for the ETHERNET switch; its guest MAC accepted. */
 	s = sw_of(f, "VSWL2");
 	CHECK(s && s->active >= 0);
@@ -448,11 +448,11 @@ TEST(controller_later_registration_travels_the_same_way)
 	/* Withdrawn: DELIP reaches the OSA too. */
 	{
 		struct osa *o = uplink_find_osa(f->cp.up, 0x0A00)->osa;
-		unsigned n = o->nip4;
+		unsigned n = o->at.nkind[ATAB_V4];
 
 		CHECK_EQ(qdrv_delip(&gi->drv, false, extra, 24), 0);
 		ticks(f, 2);
-		CHECK_EQ(o->nip4, n - 1);
+		CHECK_EQ(o->at.nkind[ATAB_V4], n - 1);
 	}
 	fx_free(f);
 }
@@ -760,7 +760,7 @@ TEST(controller_rdev_port_one)
 			     "of VSWITCH SYSTEM VSWIP.") != NULL);
 	/* It carries traffic: the guest reaches the host on port 1's wire. */
 	CHECK_EQ(ping_host(f, "LINUX01", 0x0A00, G1, H9, 2), 2);
-	CHECK(uplink_find_osa(f->cp.up, 0x0A00)->osa->nip4 >= 1);
+	CHECK(uplink_find_osa(f->cp.up, 0x0A00)->osa->at.nkind[ATAB_V4] >= 1);
 	/* Port 1 named on a port-0 OSA: its IDX is refused, the switch stays down. */
 	s = sw_of(f, "VSWL2");
 	REQUIRE(s);

@@ -343,9 +343,9 @@ TEST(osa_l3_online_like_linux)
 	rec = qdrv_ipa_find(&r->i->drv, IPA_CMD_SETIP);
 	REQUIRE(rec != NULL);
 	CHECK_EQ(rec->rc, 0);
-	REQUIRE(r->o.nip4 == 1);
-	CHECK_EQ(r->o.ip4[0].addr, 0x0A090001u);
-	CHECK_EQ(r->o.ip4[0].mask, 0xFFFFFF00u);
+	REQUIRE(osa_addr_count(&r->o, ATAB_V4) == 1);
+	CHECK_EQ(be_get32(r->o.at.e[0].addr), 0x0A090001u);
+	CHECK_EQ(r->o.at.e[0].mask, 0xFFFFFF00u);
 	CHECK_EQ(r->o.nipm4, 1);			/* 224.0.0.1 */
 	CHECK_EQ(r->o.ipm4[0], 0xE0000001u);
 	/* SETIP announced the address on the wire (gratuitous ARP from the OSA's MAC). */
@@ -556,7 +556,7 @@ TEST(osa_l3_ipv6_both_ways_unframed_and_resolved)
 
 	REQUIRE(r);
 	REQUIRE(rig_up6(t, r) == 0);
-	CHECK_EQ(r->o.nip6, 2);
+	CHECK_EQ(osa_addr_count(&r->o, ATAB_V6), 2);
 	/* SETIP announced g6: an unsolicited NA (override) from the OSA's MAC to all nodes. */
 	CHECK_EQ(r->o.st.nd_unsol_tx, 2);
 	CHECK_EQ(r->far.na6, 2);
@@ -1008,8 +1008,8 @@ TEST(osa_l2_filters_by_registered_mac)
 	REQUIRE(r);
 	REQUIRE(rig_up(t, r, 2) == 0);
 	CHECK_EQ(r->o.layer, 2);
-	REQUIRE(r->o.nmacs >= 1);
-	CHECK_MEM(r->o.macs[0], osa_mac, 6);		/* SETVMAC of READ_MAC's answer */
+	REQUIRE(osa_addr_count(&r->o, ATAB_MAC) >= 1);
+	CHECK(atab_find(&r->o.at, ATAB_MAC, osa_mac) != NULL);	/* SETVMAC of READ_MAC's answer */
 	d0 = r->o.st.rx_delivered;
 	n = mk_eth(f, osa_mac, far_mac, 0x88B5);
 	memset(f + n, 0xA5, 46);
