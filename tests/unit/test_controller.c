@@ -695,6 +695,10 @@ TEST(controller_config_rdevice_errors)
 		{ "RDEVICE 0A00 TYPE OSA PORT 2\n", "HCPCMD9010E Value 2 for PORT is out of range (0-1)" },
 		{ "RDEVICE 0A00 TYPE OSA PORT X\n", "HCPCMD002E Invalid operand - X" },
 		{ "RDEVICE 0A00 TYPE OSA PORT\n", "HCPCMD1001E An operand is missing for PORT." },
+		{ "RDEVICE 0A00 TYPE OSA ADDRESSES 0\n", "HCPCMD9010E Value 0 for ADDRESSES is out of range (1-16384)" },
+		{ "RDEVICE 0A00 TYPE OSA ADDR 16385\n", "HCPCMD9010E Value 16385 for ADDRESSES is out of range (1-16384)" },
+		{ "RDEVICE 0A00 TYPE OSA ADDRESSES 1K\n", "HCPCMD002E Invalid operand - 1K" },
+		{ "RDEVICE 0A00 TYPE OSA ADDRESSES\n", "HCPCMD1001E An operand is missing for ADDRESSES." },
 		{ "DEFINE VSWITCH V RDEV 0A00.P2\n", "HCPCMD002E Invalid operand - 0A00.P2" },
 		{ "DEFINE VSWITCH V RDEV 0A00.P001\n", "HCPCMD002E Invalid operand - 0A00.P001" },
 		{ "DEFINE VSWITCH V RDEV 0A00.Q1\n", "HCPCMD002E Invalid operand - 0A00.Q1" },
@@ -860,5 +864,289 @@ TEST(controller_query_osa_details_shows_receive_rings)
 	CHECK_EQ(cmd_execute(&f->cp, op, "QUERY OSA BOGUS", 15, &o), 3);
 	CHECK(o.buf && strstr(o.buf, "HCPCMD003E Invalid option - BOGUS") != NULL);
 	out_free(&o);
+	fx_free(f);
+}
+
+/* ---- the OSA's bounded address table and the miss protocol (doc/osa.md) ------------ */
+
+/* Two guests' addresses fill each OSA's table of 2 entries at bring-up. */
+static const char tab_cfg[] =
+	"RDEVICE 0A00-0A02 TYPE OSA BACKEND MEM upa ADDRESSES 2\n"
+	"RDEVICE 0B00-0B02 TYPE OSA BACKEND MEM upb CHPID 0B ADDR 2\n"
+	"DEFINE VSWITCH VSWIP RDEV 0A00 0B00 CONTROLLER * IP\n"
+	"MODIFY VSWITCH VSWIP GRANT LINUX01\n"
+	"MODIFY VSWITCH VSWIP GRANT LINUX03\n"
+	"AUTOLOG DTCVSW1 DTCVSW2 LINUX01 LINUX03\n";
+
+static const uint8_t X77[4] = { 10, 9, 0, 77 }, X78[4] = { 10, 9, 0, 78 };
+static const uint8_t X99[4] = { 10, 9, 0, 99 };
+
+static struct osa *osa_at(struct fx *f, uint16_t rdev)
+{
+	struct up_osa *d = uplink_find_osa(f->cp.up, rdev);
+
+	return d ? d->osa : NULL;
+}
+
+static bool osa_holds(struct fx *f, uint16_t rdev, const uint8_t ip[4])
+{
+	struct osa *o = osa_at(f, rdev);
+
+	return o && atab_find(&o->at, ATAB_V4, ip) != NULL;
+}
+
+/* The host sends an echo request for `ip` to the OSA's MAC (tag: 802.1Q VLAN, 0 none). */
+static void host_echo(struct fx *f, uint16_t rdev, const uint8_t ip[4], uint16_t seq,
+		      uint16_t tag)
+{
+	uint8_t fr[160], out[160];
+	size_t n = icmp(fr, osa_at(f, rdev)->mac, H9, ip, 8, 0x4242, seq);
+
+	if (tag) {
+		memcpy(out, fr, 12);
+		out[12] = 0x81;
+		out[13] = 0x00;
+		out[14] = (uint8_t)(tag >> 8);
+		out[15] = (uint8_t)tag;
+		memcpy(out + 16, fr + 12, n - 12);
+		wire_mem_inject(wire_of(f, rdev), out, (uint32_t)n + 4);
+		return;
+	}
+	wire_mem_inject(wire_of(f, rdev), fr, (uint32_t)n);
+}
+
+/* A UDP datagram of `plen` payload bytes for `ip`. */
+static void host_udp(struct fx *f, uint16_t rdev, const uint8_t ip[4], uint32_t plen)
+{
+	static uint8_t fr[1600];
+	size_t n = eth(fr, osa_at(f, rdev)->mac, HOST_MAC, 0x0800);
+	uint32_t tot = 20 + 8 + plen;
+	uint8_t *p = fr + n;
+
+	memset(p, 0, tot);
+	p[0] = 0x45;
+	p[2] = (uint8_t)(tot >> 8);
+	p[3] = (uint8_t)tot;
+	p[8] = 64;
+	p[9] = 17;
+	memcpy(p + 12, H9, 4);
+	memcpy(p + 16, ip, 4);
+	p[20] = 0x30;		/* ports 12345 -> 9 (discard) */
+	p[21] = 0x39;
+	p[23] = 9;
+	p[24] = (uint8_t)((8 + plen) >> 8);
+	p[25] = (uint8_t)(8 + plen);
+	wire_mem_inject(wire_of(f, rdev), fr, (uint32_t)(n + tot));
+}
+
+/* Frames the LAN delivered to the guest's NIC (its stack keeps one IPv4 address:
+ * frames for its others reach the NIC, not its echo counters). */
+static uint64_t nic_rx(struct fx *f, const char *user)
+{
+	struct vm *vm = cp_find_vm(&f->cp, user);
+
+	return vm && vm->nnics ? vm->nics[0]->port->st.rx_packets : 0;
+}
+
+static uint64_t echo_rx(struct fx *f, const char *user)
+{
+	struct guest_if *gi = gif_of(f, user);
+
+	return gi ? gi->stk.st.echo_req_rx : 0;
+}
+
+/* LINUX01 registers 10.9.0.77 while the OSA's table is full: the guest is not refused,
+ * CP keeps it in the LAN IP table (local only) and does not push it. */
+static struct fx *tab_fx_with_x77(void)
+{
+	struct fx *f = fx_new_cfg(tab_cfg, sizeof(tab_cfg) - 1);
+	struct guest_if *gi;
+
+	if (!f)
+		return NULL;
+	gi = gif_of(f, "LINUX01");
+	if (!gi || guest_if_add_ip4(gi, X77, 24) != 0) {
+		fx_free(f);
+		return NULL;
+	}
+	ticks(f, 2);
+	return f;
+}
+
+TEST(osatab_miss_answered_from_ip_table_delivers_held_frame)
+{
+	struct fx *f = tab_fx_with_x77();
+	struct up_sw *s;
+	struct osa *o;
+	struct seen seen;
+	uint8_t fr[128];
+	uint64_t e0;
+	const uint8_t *gone;
+	size_t n;
+
+	REQUIRE(f);
+	s = sw_of(f, "VSWIP");
+	o = osa_at(f, 0x0A00);
+	REQUIRE(s && o && s->active >= 0);
+	CHECK_EQ(o->at.n, 2u);
+	CHECK_EQ(o->at.cap, 2u);
+	CHECK(osa_holds(f, 0x0A00, G1) && osa_holds(f, 0x0A00, G3));
+	CHECK(!osa_holds(f, 0x0A00, X77));
+	CHECK_EQ(s->st.regs_deferred, 1u);
+	CHECK_EQ(iptab_local_only(&sw_lan(f, "VSWIP")->tab, IPT_V4, X77), 1);
+	/* The host pings it: the OSA holds the frame, reports the miss, CP finds a
+	 * started guest's address, the controller installs it (evicting one), the frame
+	 * goes in. */
+	e0 = echo_rx(f, "LINUX01");
+	host_echo(f, 0x0A00, X77, 1, 0);
+	ticks(f, 1);
+	CHECK_EQ(echo_rx(f, "LINUX01"), e0 + 1);
+	CHECK(osa_holds(f, 0x0A00, X77));
+	CHECK_EQ(o->at.n, 2u);
+	CHECK_EQ(o->at.st.evictions, 1u);
+	CHECK_EQ(o->st.addr_misses, 1u);
+	CHECK_EQ(o->st.miss_reported, 1u);
+	CHECK_EQ(o->st.miss_installed, 1u);
+	CHECK_EQ(o->st.miss_held, 1u);
+	CHECK_EQ(o->st.miss_released, 1u);
+	CHECK(o->st.miss_lat_max_ms < OSA_MISS_HOLD_MS);
+	CHECK_EQ(s->st.miss_table, 1u);
+	CHECK_EQ(s->st.miss_asked, 0u);
+	CHECK_EQ(iptab_local_only(&sw_lan(f, "VSWIP")->tab, IPT_V4, X77), 0);
+	/* A second frame hits. */
+	host_echo(f, 0x0A00, X77, 2, 0);
+	ticks(f, 1);
+	CHECK_EQ(echo_rx(f, "LINUX01"), e0 + 2);
+	CHECK_EQ(o->st.addr_misses, 1u);
+	CHECK(o->st.addr_hits >= 1);
+	/* An ARP request for the address the install evicted is answered after its own
+	 * miss, with the OSA's MAC. */
+	gone = osa_holds(f, 0x0A00, G1) ? G3 : G1;
+	memset(&seen, 0, sizeof(seen));
+	collect(wire_of(f, 0x0A00), &seen);
+	memset(&seen, 0, sizeof(seen));
+	n = arp(fr, 1, HOST_MAC, H9, (const uint8_t[6]){ 0 }, gone);
+	wire_mem_inject(wire_of(f, 0x0A00), fr, (uint32_t)n);
+	ticks(f, 1);
+	collect(wire_of(f, 0x0A00), &seen);
+	CHECK_EQ(seen.arp_rep, 1u);
+	CHECK_MEM(seen.arp_rep_sha, o->mac, 6);
+	CHECK_EQ(o->st.miss_installed, 2u);
+	CHECK(osa_holds(f, 0x0A00, gone));
+	fx_free(f);
+}
+
+TEST(osatab_unknown_address_dropped_counted_and_not_asked_again)
+{
+	struct fx *f = fx_new_cfg(tab_cfg, sizeof(tab_cfg) - 1);
+	struct up_sw *s;
+	struct osa *o;
+	struct vm *c1;
+	uint64_t d0, rx0;
+
+	REQUIRE(f);
+	s = sw_of(f, "VSWIP");
+	o = osa_at(f, 0x0A00);
+	c1 = cp_find_vm(&f->cp, "DTCVSW1");
+	REQUIRE(s && o && c1 && c1->ctl);
+	d0 = o->st.rx_drop[OSA_D_NOT_MINE];
+	rx0 = s->st.rx_pkts;
+	/* Nobody's: not in the LAN IP table, so CP asks the controller, which has no rule
+	 * for it either; the held frame is discarded as "IP not registered". */
+	host_echo(f, 0x0A00, X99, 1, 0);
+	ticks(f, 1);
+	CHECK_EQ(o->st.rx_drop[OSA_D_NOT_MINE], d0 + 1);
+	CHECK_EQ(s->st.miss_asked, 1u);
+	CHECK_EQ(s->st.miss_unknown, 1u);
+	CHECK_EQ(c1->ctl->st.unknown, 1u);
+	CHECK_EQ(o->st.miss_unknown, 1u);
+	CHECK_EQ(o->at.st.evictions, 0u);	/* nothing was installed for it */
+	/* Within OSA_MISS_NEG_MS it is discarded without asking again ... */
+	host_echo(f, 0x0A00, X99, 2, 0);
+	ticks(f, 1);
+	CHECK_EQ(o->st.rx_drop[OSA_D_NOT_MINE], d0 + 2);
+	CHECK_EQ(o->st.miss_reported, 1u);
+	/* ... and asked again after it. */
+	ticks(f, OSA_MISS_NEG_MS / 50 + 1);
+	host_echo(f, 0x0A00, X99, 3, 0);
+	ticks(f, 1);
+	CHECK_EQ(o->st.miss_reported, 2u);
+	CHECK_EQ(o->st.rx_drop[OSA_D_NOT_MINE], d0 + 3);
+	CHECK_EQ(s->st.rx_pkts, rx0);	/* nothing reached the switch */
+	fx_free(f);
+}
+
+TEST(osatab_miss_queue_bounded_nothing_else_lost)
+{
+	struct fx *f = tab_fx_with_x77();
+	struct guest_if *gi;
+	struct up_sw *s;
+	struct osa *o;
+	struct vm *c1;
+	uint64_t e0, rx0;
+	unsigned held;
+
+	REQUIRE(f);
+	s = sw_of(f, "VSWIP");
+	o = osa_at(f, 0x0A00);
+	c1 = cp_find_vm(&f->cp, "DTCVSW1");
+	gi = gif_of(f, "LINUX01");
+	REQUIRE(s && o && c1 && c1->ctl && gi);
+	REQUIRE(guest_if_add_ip4(gi, X78, 24) == 0);
+	ticks(f, 2);
+	/* The controller does not run for a moment: frames for 10.9.0.77 pile up.  The
+	 * queue holds OSA_MISSQ of them; 4 more are counted "miss queue full". */
+	ctl_stall(c1->ctl, true);
+	e0 = nic_rx(f, "LINUX01");
+	for (unsigned k = 0; k < OSA_MISSQ + 4; k++) {
+		host_echo(f, 0x0A00, X77, (uint16_t)k, 0);
+		if (k % 16 == 15)	/* a memory wire holds WIRE_MEM_SLOTS frames */
+			uplink_poll(f->cp.up);
+	}
+	uplink_poll(f->cp.up);
+	CHECK_EQ(o->st.miss_held, OSA_MISSQ);
+	CHECK_EQ(o->st.rx_drop[OSA_D_MISSQ], 4u);
+	CHECK_EQ(o->st.miss_reported, 1u);		/* one address, one question */
+	ctl_stall(c1->ctl, false);
+	ticks(f, 3);
+	CHECK_EQ(nic_rx(f, "LINUX01"), e0 + OSA_MISSQ);
+	CHECK_EQ(o->st.miss_released, OSA_MISSQ);
+	/* The byte bound: 1400-byte datagrams for 10.9.0.78 fill OSA_MISSQ_BYTES first. */
+	ctl_stall(c1->ctl, true);
+	rx0 = s->st.rx_pkts;
+	for (unsigned k = 0; k < 30; k++)
+		host_udp(f, 0x0A00, X78, 1400);
+	uplink_poll(f->cp.up);
+	held = OSA_MISSQ_BYTES / (14 + 20 + 8 + 1400);
+	CHECK_EQ(o->st.miss_held, OSA_MISSQ + held);
+	CHECK_EQ(o->st.rx_drop[OSA_D_MISSQ], 4u + (30 - held));
+	CHECK(o->held_bytes <= OSA_MISSQ_BYTES);
+	ctl_stall(c1->ctl, false);
+	ticks(f, 3);
+	CHECK_EQ(s->st.rx_pkts, rx0 + held);
+	CHECK_EQ(nic_rx(f, "LINUX01"), e0 + OSA_MISSQ + held);
+	CHECK_EQ(o->held_bytes, 0u);
+	/* Held too long (the controller gone quiet): discarded as not installed in time.
+	 * Of LINUX01's three addresses the table of two holds at most two. */
+	{
+		const uint8_t *cand[3] = { X77, X78, G1 }, *out = NULL;
+		uint64_t t0 = o->st.rx_drop[OSA_D_MISS_TIMEOUT];
+
+		for (unsigned k = 0; k < 3 && !out; k++)
+			if (!osa_holds(f, 0x0A00, cand[k]))
+				out = cand[k];
+		REQUIRE(out);
+		ctl_stall(c1->ctl, true);
+		e0 = nic_rx(f, "LINUX01");
+		host_echo(f, 0x0A00, out, 92, 0);
+		uplink_poll(f->cp.up);
+		CHECK_EQ(o->held_bytes > 0, true);
+		f->now += OSA_MISS_HOLD_MS + OSA_TIMER_MS;
+		uplink_poll(f->cp.up);
+		CHECK_EQ(o->st.rx_drop[OSA_D_MISS_TIMEOUT], t0 + 1);
+		CHECK_EQ(o->held_bytes, 0u);
+		CHECK_EQ(nic_rx(f, "LINUX01"), e0);
+	}
+	ctl_stall(c1->ctl, false);
 	fx_free(f);
 }
