@@ -100,7 +100,8 @@ static int find_ip6(const struct osa *o, const uint8_t *a)
 static void addr_used(struct osa *o, struct atab_entry *e)
 {
 	e->ref = true;
-	o->st.addr_hits++;
+	if (!o->releasing)
+		o->st.addr_hits++;	/* a held frame going in was counted as a miss */
 }
 
 static int find_ipm4(const struct osa *o, uint32_t a)
@@ -1689,10 +1690,12 @@ static void miss_release(struct osa *o, uint64_t now)
 		o->held_bytes -= len;
 		o->st.miss_released++;
 		sl = rxr_slot(&o->rx, id);
+		o->releasing = true;
 		if (!classify(o, buf, len, &sl->pf, &sl->sp, &key, now))
 			rxr_put_slot(&o->rx, id);
 		else if (!rxr_queue(&o->rx, id, key.family ? &key : NULL, len))
 			rx_drop(o, OSA_D_RING);
+		o->releasing = false;
 	}
 	for (unsigned k = 0; k < OSA_MISS_PEND && o->nready; k++) {
 		bool waiting = false;

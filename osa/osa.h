@@ -200,6 +200,7 @@ struct osa {
 	uint8_t *heldbuf;		/* OSA_MISSQ frames of rx.slot_size bytes */
 	uint32_t held_bytes;
 	unsigned nready;		/* pend entries READY */
+	bool releasing;			/* classifying a held frame again (not a new lookup) */
 
 	struct rxr rx;			/* the classified receive rings (own the frames read) */
 	struct osa_txb *txb;		/* frames gathered for the next wire_send_batch */

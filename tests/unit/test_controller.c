@@ -1,5 +1,6 @@
 /* tests/unit/test_controller.c - VSWITCH uplinks with controller virtual machines over
  * memory-wire OSAs: selection, registration flow, traffic to a simulated host, failover. */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1148,5 +1149,327 @@ TEST(osatab_miss_queue_bounded_nothing_else_lost)
 		CHECK_EQ(nic_rx(f, "LINUX01"), e0);
 	}
 	ctl_stall(c1->ctl, false);
+	fx_free(f);
+}
+
+static struct out *run_cmd(struct fx *f, const char *user, const char *cmd, struct out *o)
+{
+	out_reset(o);
+	cmd_execute(&f->cp, cp_find_vm(&f->cp, user), cmd, strlen(cmd), o);
+	return o;
+}
+
+TEST(osatab_invalidation_delip_grant_force)
+{
+	struct fx *f = tab_fx_with_x77();
+	struct guest_if *gi;
+	struct up_sw *s;
+	struct osa *o;
+	struct vm *c1;
+	const struct ctl_osa *co;
+	uint64_t d0, a0, e0;
+	struct out out;
+
+	REQUIRE(f);
+	s = sw_of(f, "VSWIP");
+	o = osa_at(f, 0x0A00);
+	c1 = cp_find_vm(&f->cp, "DTCVSW1");
+	gi = gif_of(f, "LINUX01");
+	REQUIRE(s && o && c1 && c1->ctl && gi);
+	host_echo(f, 0x0A00, X77, 1, 0);
+	ticks(f, 1);
+	REQUIRE(osa_holds(f, 0x0A00, X77));
+	co = ctl_find_osa(c1->ctl, 0x0A00);
+	REQUIRE(co);
+	CHECK(iptab_lookup(&co->rules, IPT_V4, X77) >= 0);	/* the controller's rule */
+	/* DELIP: off the OSA and out of the controller's rules; a frame for it is nobody's. */
+	REQUIRE(qdrv_delip(&gi->drv, false, X77, 24) == 0);
+	ticks(f, 2);
+	CHECK(!osa_holds(f, 0x0A00, X77));
+	CHECK(iptab_lookup(&co->rules, IPT_V4, X77) < 0);
+	d0 = o->st.rx_drop[OSA_D_NOT_MINE];
+	a0 = s->st.miss_asked;
+	host_echo(f, 0x0A00, X77, 2, 0);
+	ticks(f, 1);
+	CHECK_EQ(o->st.rx_drop[OSA_D_NOT_MINE], d0 + 1);
+	CHECK_EQ(s->st.miss_asked, a0 + 1);
+	CHECK(!osa_holds(f, 0x0A00, X77));
+	/* GRANT of LINUX01 (its authorization replaced): its addresses leave the OSA and
+	 * the next frame installs them again, decided with the new authorization. */
+	host_echo(f, 0x0A00, G1, 3, 0);
+	ticks(f, 1);
+	REQUIRE(osa_holds(f, 0x0A00, G1));
+	out_init(&out);
+	CHECK(strstr(run_cmd(f, "DTCVSW1", "SET VSWITCH VSWIP GRANT LINUX01", &out)->buf,
+		     "Command complete") != NULL);
+	ticks(f, 1);
+	CHECK(!osa_holds(f, 0x0A00, G1));
+	CHECK(s->st.refreshes >= 1);
+	e0 = nic_rx(f, "LINUX01");
+	host_echo(f, 0x0A00, G1, 4, 0);
+	ticks(f, 1);
+	CHECK_EQ(nic_rx(f, "LINUX01"), e0 + 1);
+	CHECK(osa_holds(f, 0x0A00, G1));
+	/* FORCE LINUX03 (logoff, like UNCOUPLE: the port withdraws its registrations):
+	 * G3 leaves the LAN IP table and the OSA; frames for it are discarded. */
+	host_echo(f, 0x0A00, G3, 5, 0);
+	ticks(f, 1);
+	REQUIRE(osa_holds(f, 0x0A00, G3));
+	cp_logoff(&f->cp, cp_find_vm(&f->cp, "LINUX03"));
+	ticks(f, 2);
+	CHECK(!osa_holds(f, 0x0A00, G3));
+	CHECK(iptab_lookup(&sw_lan(f, "VSWIP")->tab, IPT_V4, G3) < 0);
+	d0 = o->st.rx_drop[OSA_D_NOT_MINE];
+	host_echo(f, 0x0A00, G3, 6, 0);
+	ticks(f, 1);
+	CHECK_EQ(o->st.rx_drop[OSA_D_NOT_MINE], d0 + 1);
+	out_free(&out);
+	fx_free(f);
+}
+
+/* Controller failover: the new OSA starts empty and the new controller from what CP
+ * knows: as many addresses as its table holds are pushed, the rest installed on
+ * miss; every guest address is reachable through the new OSA. */
+TEST(osatab_failover_rebuilds_from_cp)
+{
+	struct fx *f = tab_fx_with_x77();
+	const uint8_t *addr[3] = { G1, G3, X77 };
+	struct up_sw *s;
+	struct osa *o2;
+	uint64_t def0;
+
+	REQUIRE(f);
+	s = sw_of(f, "VSWIP");
+	REQUIRE(s);
+	host_echo(f, 0x0A00, X77, 1, 0);
+	ticks(f, 1);
+	REQUIRE(osa_holds(f, 0x0A00, X77));
+	def0 = s->st.regs_deferred;
+	cp_logoff(&f->cp, cp_find_vm(&f->cp, "DTCVSW1"));	/* FORCE DTCVSW1 */
+	ticks(f, 4);
+	REQUIRE(s->active >= 0);
+	CHECK_EQ(s->c[s->active].dev->rdev, 0x0B00);
+	CHECK(strcmp(s->c[s->active].ctl, "DTCVSW2") == 0);
+	o2 = osa_at(f, 0x0B00);
+	REQUIRE(o2);
+	CHECK_EQ(o2->at.n, 2u);				/* its table's worth pushed */
+	CHECK_EQ(s->st.regs_deferred, def0 + 1);	/* the third waits for a frame */
+	for (unsigned k = 0; k < 3; k++) {
+		uint64_t r0 = nic_rx(f, addr[k] == G3 ? "LINUX03" : "LINUX01");
+
+		host_echo(f, 0x0B00, addr[k], (uint16_t)(10 + k), 0);
+		ticks(f, 1);
+		CHECK_EQ(nic_rx(f, addr[k] == G3 ? "LINUX03" : "LINUX01"), r0 + 1);
+	}
+	CHECK(o2->st.miss_installed >= 1);	/* each install may evict the next one asked */
+	fx_free(f);
+}
+
+/* Eligibility: on a VLAN-aware switch LINUX01 is an access port of VLAN 10; a frame
+ * for its address tagged VLAN 20 does not install it (not eligible), VLAN 10 does. */
+TEST(osatab_miss_not_eligible_for_another_vlan)
+{
+	static const char txt[] =
+		"RDEVICE 0A00-0A02 TYPE OSA BACKEND MEM upv ADDRESSES 1\n"
+		"DEFINE VSWITCH VSWIP RDEV 0A00 CONTROLLER DTCVSW1 IP VLAN 10\n"
+		"MODIFY VSWITCH VSWIP GRANT LINUX01 VLAN 10\n"
+		"MODIFY VSWITCH VSWIP GRANT LINUX03 VLAN 10\n"
+		"AUTOLOG DTCVSW1 LINUX01 LINUX03\n";
+	struct fx *f = fx_new_cfg(txt, sizeof(txt) - 1);
+	struct up_sw *s;
+	struct osa *o;
+	const uint8_t *out;
+	const char *owner;
+	uint64_t r0, d0;
+
+	REQUIRE(f);
+	ticks(f, 2);
+	s = sw_of(f, "VSWIP");
+	o = osa_at(f, 0x0A00);
+	REQUIRE(s && o && s->active >= 0);
+	CHECK_EQ(o->at.n, 1u);
+	out = osa_holds(f, 0x0A00, G1) ? G3 : G1;
+	owner = out == G1 ? "LINUX01" : "LINUX03";
+	d0 = o->st.rx_drop[OSA_D_NOT_MINE];
+	r0 = nic_rx(f, owner);
+	host_echo(f, 0x0A00, out, 1, 20);
+	ticks(f, 1);
+	CHECK_EQ(s->st.miss_refused, 1u);
+	CHECK_EQ(o->st.rx_drop[OSA_D_NOT_MINE], d0 + 1);
+	CHECK(!osa_holds(f, 0x0A00, out));
+	CHECK_EQ(nic_rx(f, owner), r0);
+	/* An eligible frame is not held back by that answer for long: after
+	 * OSA_MISS_NEG_MS it is asked again, and installed. */
+	ticks(f, OSA_MISS_NEG_MS / 50 + 1);
+	host_echo(f, 0x0A00, out, 2, 10);
+	ticks(f, 1);
+	CHECK(osa_holds(f, 0x0A00, out));
+	CHECK_EQ(nic_rx(f, owner), r0 + 1);
+	CHECK_EQ(s->st.miss_table, 1u);
+	fx_free(f);
+}
+
+/* Table pressure: HCPSWU9325W once per PRESSURE_MS; QUERY VSWITCH DETAILS and QUERY OSA
+ * DETAILS show the table and the misses. */
+TEST(osatab_pressure_message_and_query)
+{
+	struct fx *f = tab_fx_with_x77();
+	struct out out;
+	const char *p;
+	unsigned said = 0;
+
+	REQUIRE(f);
+	host_echo(f, 0x0A00, X77, 1, 0);
+	ticks(f, 2);
+	CHECK(strstr(f->console, "HCPSWU9325W The address table of device 0A00.P00 of VSWITCH "
+			     "SYSTEM VSWIP is full (2 entries): 1 addresses evicted, 1 "
+			     "installed on demand since the last report.") != NULL);
+	/* More evictions within the minute: no second message. */
+	host_echo(f, 0x0A00, G1, 2, 0);
+	host_echo(f, 0x0A00, G3, 3, 0);
+	ticks(f, 2);
+	for (p = f->console; (p = strstr(p, "HCPSWU9325W")) != NULL; p++)
+		said++;
+	CHECK_EQ(said, 1u);
+	out_init(&out);
+	run_cmd(f, "DTCVSW1", "QUERY VSWITCH VSWIP DETAILS", &out);
+	CHECK(out.buf && strstr(out.buf, "    Address Table: 2 of 2  Hits: ") != NULL);
+	CHECK(out.buf && strstr(out.buf, "    Misses Reported: ") != NULL);
+	CHECK(out.buf && strstr(out.buf, "  Miss Latency: avg 0 ms  max 0 ms") != NULL);
+	CHECK(out.buf && strstr(out.buf, "    Miss Answers: ") != NULL);
+	CHECK(out.buf && strstr(out.buf, " from the IP table  0 asked the controller  0 not "
+				 "eligible  0 unknown  Deferred: 1  Refreshed: 0") != NULL);
+	run_cmd(f, "DTCVSW1", "QUERY OSA DETAILS", &out);
+	CHECK(out.buf && strstr(out.buf, "     Address Table: 2 of 2  Hits: ") != NULL);
+	CHECK(out.buf && strstr(out.buf, "Miss Answers") == NULL);	/* CP's, not the OSA's */
+	out_free(&out);
+	fx_free(f);
+}
+
+/* A port on the LAN that registers many addresses and counts what reaches each. */
+struct many {
+	struct port p;
+	unsigned n;
+	uint32_t *hits;
+	uint64_t other;
+};
+
+static unsigned many_rx(void *owner, struct port *p, const struct pframe *f, unsigned n)
+{
+	struct many *m = owner;
+
+	(void)p;
+	for (unsigned i = 0; i < n; i++) {
+		uint8_t d[4];
+		unsigned k;
+
+		if (qdio_spans_copy(f[i].spans, f[i].nspans, 16, d, 4) != 4 || d[0] != 10 ||
+		    d[1] != 64 || (k = (unsigned)d[2] << 8 | d[3]) >= m->n) {
+			m->other++;
+			continue;
+		}
+		m->hits[k]++;
+	}
+	return n;
+}
+
+static void many_ip(unsigned k, uint8_t ip[4])
+{
+	ip[0] = 10;
+	ip[1] = 64;
+	ip[2] = (uint8_t)(k >> 8);
+	ip[3] = (uint8_t)k;
+}
+
+/*
+ * Scale: 8,192 guest addresses on an IP VSWITCH whose OSA holds the default 1,024.
+ * The guest side registers them all (none refused); the host sends one datagram to
+ * each, 16 at a time, and every one reaches its address (most after a miss answered
+ * from the LAN IP table); then the first 1,024 again, long evicted.  Printed: misses,
+ * installs, evictions and the miss latency the OSA measured (its clock is the test's,
+ * 1 ms a batch: the latency is in batches, here each miss resolved within the poll
+ * that saw it).
+ */
+TEST(osatab_scale_8192_addresses_1024_entry_table)
+{
+	enum { N = 8192, BATCH = 16 };
+	static const char txt[] =
+		"RDEVICE 0A00-0A02 TYPE OSA BACKEND MEM ups\n"
+		"DEFINE VSWITCH VSWIP RDEV 0A00 CONTROLLER DTCVSW1 IP\n"
+		"MODIFY VSWITCH VSWIP GRANT LINUX01\n"
+		"AUTOLOG DTCVSW1 LINUX01\n";
+	struct fx *f = fx_new_cfg(txt, sizeof(txt) - 1);
+	struct many *m = calloc(1, sizeof(*m));
+	struct paddr a;
+	struct lanbk *lan;
+	struct up_sw *s;
+	struct osa *o;
+	unsigned reached = 0, again = 0;
+
+	REQUIRE(f && m);
+	m->n = N;
+	m->hits = calloc(N, sizeof(*m->hits));
+	REQUIRE(m->hits);
+	lan = sw_lan(f, "VSWIP");
+	s = sw_of(f, "VSWIP");
+	o = osa_at(f, 0x0A00);
+	REQUIRE(lan && s && o && s->active >= 0);
+	CHECK_EQ(o->at.cap, ATAB_DEFAULT);
+	m->p.rx = many_rx;
+	m->p.owner = m;
+	REQUIRE(lan_attach_port(lan, &m->p, "LINUX01", 0x0700, 0, NULL) > 0);
+	memset(&a, 0, sizeof(a));
+	a.op = PA_LAYER;
+	a.value = 3;
+	CHECK_EQ(port_addr(&m->p, &a), 0);
+	a.op = PA_STARTLAN;
+	CHECK_EQ(port_addr(&m->p, &a), 0);
+	for (unsigned k = 0; k < N; k++) {
+		memset(&a, 0, sizeof(a));
+		a.op = PA_SETIP;
+		many_ip(k, a.ip);
+		memset(a.mask, 0xFF, 4);
+		CHECK_EQ(port_addr(&m->p, &a), 0);	/* never refused */
+		if (k % 64 == 63)
+			ticks(f, 1);
+	}
+	ticks(f, 2);
+	CHECK_EQ(o->at.n, ATAB_DEFAULT);
+	CHECK(s->st.regs_deferred >= N - ATAB_DEFAULT);
+	for (unsigned k = 0; k < N + ATAB_DEFAULT; k++) {
+		uint8_t ip[4];
+
+		many_ip(k % N, ip);
+		host_udp(f, 0x0A00, ip, 18);
+		if (k % BATCH == BATCH - 1) {
+			f->now += 1;
+			uplink_poll(f->cp.up);
+		}
+		if (k == N - 1) {
+			for (unsigned j = 0; j < N; j++)
+				reached += m->hits[j] > 0;
+		}
+	}
+	uplink_poll(f->cp.up);
+	for (unsigned j = 0; j < ATAB_DEFAULT; j++)
+		again += m->hits[j] > 1;
+	CHECK_EQ(reached, (unsigned)N);
+	CHECK_EQ(again, ATAB_DEFAULT);
+	CHECK_EQ(m->other, 0u);
+	CHECK_EQ(o->at.n, ATAB_DEFAULT);
+	CHECK(o->st.miss_installed >= N - ATAB_DEFAULT);
+	CHECK_EQ(o->st.rx_drop[OSA_D_MISSQ], 0u);
+	CHECK_EQ(o->st.rx_drop[OSA_D_MISS_TIMEOUT], 0u);
+	CHECK_EQ(o->st.rx_drop[OSA_D_NOT_MINE], 0u);
+	printf("    scale: %u addresses, table %u: %" PRIu64 " frames, %" PRIu64 " hits, %" PRIu64
+	       " misses, %" PRIu64 " installs on miss, %" PRIu64 " evictions, miss latency avg %"
+	       PRIu64 " ms max %" PRIu64 " ms (clock: 1 ms per %u frames)\n", (unsigned)N,
+	       o->at.cap, o->st.rx_frames, o->st.addr_hits, o->st.addr_misses,
+	       o->st.miss_installed, o->at.st.evictions,
+	       o->st.miss_installed ? o->st.miss_lat_sum_ms / o->st.miss_installed : 0,
+	       o->st.miss_lat_max_ms, (unsigned)BATCH);
+	lan_detach_port(lan, &m->p);
+	free(m->hits);
+	free(m);
 	fx_free(f);
 }
