@@ -213,6 +213,10 @@ static void control_switch(struct ctlr *c, const struct ctl_msg *m)
 		 * (the OSA model hands them to a TAP whole).  An adapter without them
 		 * leaves them to CP's uplink (cp/uplink.c), so this cannot fail it. */
 		(void)qdrv_tx_offloads_on(&o->gif->drv);
+		/* Layer 2: bring-up registered the adapter's own MAC (SETVMAC of READ_MAC,
+		 * as Linux does); a rule of its own, which CP's LAN table does not know. */
+		if (o->layer == 2)
+			iptab_add(&o->rules, IPT_MAC, o->gif->drv.mac, 0, false);
 		o->token = m->token;
 		r.data = &o->gif->drv;
 		c->st.inits++;

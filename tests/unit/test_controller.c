@@ -1473,3 +1473,55 @@ TEST(osatab_scale_8192_addresses_1024_entry_table)
 	free(m);
 	fx_free(f);
 }
+
+/* Layer 2: the ETHERNET switch's OSA holds 1 MAC, the adapter's own (the controller's
+ * bring-up registered it).  The guest's MAC, kept by CP, is installed by the first
+ * frame for it; a frame for the adapter's own MAC then misses too, and as CP's LAN
+ * table does not know it, the controller answers from its rules. */
+TEST(osatab_ethernet_miss_installs_guest_mac)
+{
+	static const char txt[] =
+		"RDEVICE 0C00 TYPE OSA BACKEND MEM upl ADDRESSES 1\n"
+		"DEFINE VSWITCH VSWL2 RDEV 0C00 CONTROLLER DTCVSW2 ETHERNET\n"
+		"MODIFY VSWITCH VSWL2 GRANT LINUX02\n"
+		"AUTOLOG DTCVSW2 LINUX02\n";
+	struct fx *f = fx_new_cfg(txt, sizeof(txt) - 1);
+	struct up_sw *s;
+	struct osa *o;
+	struct vm *vm, *c2;
+	uint8_t fr[128];
+	uint64_t r0, rx0;
+	size_t n;
+
+	REQUIRE(f);
+	ticks(f, 2);
+	s = sw_of(f, "VSWL2");
+	o = osa_at(f, 0x0C00);
+	vm = cp_find_vm(&f->cp, "LINUX02");
+	c2 = cp_find_vm(&f->cp, "DTCVSW2");
+	REQUIRE(s && o && vm && c2 && c2->ctl && s->active >= 0);
+	CHECK_EQ(o->at.n, 1u);
+	CHECK(atab_find(&o->at, ATAB_MAC, o->mac) != NULL);
+	CHECK(atab_find(&o->at, ATAB_MAC, vm->nics[0]->mac) == NULL);
+	CHECK_EQ(s->st.regs_deferred, 1u);
+	r0 = nic_rx(f, "LINUX02");
+	n = icmp(fr, vm->nics[0]->mac, H8, G2, 8, 1, 1);
+	wire_mem_inject(wire_of(f, 0x0C00), fr, (uint32_t)n);
+	ticks(f, 1);
+	CHECK_EQ(nic_rx(f, "LINUX02"), r0 + 1);
+	CHECK(atab_find(&o->at, ATAB_MAC, vm->nics[0]->mac) != NULL);
+	CHECK(atab_find(&o->at, ATAB_MAC, o->mac) == NULL);	/* evicted */
+	CHECK_EQ(s->st.miss_table, 1u);
+	/* The adapter's own MAC: asked of the controller, installed from its rules (the
+	 * frame is the switch's to handle: a unicast nobody on the LAN has). */
+	rx0 = s->st.rx_pkts;
+	n = icmp(fr, o->mac, H8, G2, 8, 1, 2);
+	wire_mem_inject(wire_of(f, 0x0C00), fr, (uint32_t)n);
+	ticks(f, 1);
+	CHECK_EQ(s->st.miss_asked, 1u);
+	CHECK_EQ(c2->ctl->st.resolved, 1u);
+	CHECK(atab_find(&o->at, ATAB_MAC, o->mac) != NULL);
+	CHECK_EQ(o->st.miss_installed, 2u);
+	CHECK_EQ(s->st.rx_pkts, rx0 + 1);
+	fx_free(f);
+}
