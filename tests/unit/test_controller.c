@@ -974,9 +974,35 @@ static struct fx *tab_fx_with_x77(void)
 	return f;
 }
 
+/* The parts of the tab_cfg fixture the tests look at. */
+struct tabfx {
+	struct fx *f;
+	struct up_sw *s;
+	struct osa *o;			/* 0A00, the active RDEV */
+	struct ctlr *c1;		/* DTCVSW1, its controller */
+	struct guest_if *gi;		/* LINUX01 */
+};
+
+static bool tab_open(struct tabfx *t, bool x77)
+{
+	struct vm *vm;
+
+	memset(t, 0, sizeof(*t));
+	t->f = x77 ? tab_fx_with_x77() : fx_new_cfg(tab_cfg, sizeof(tab_cfg) - 1);
+	if (!t->f)
+		return false;
+	t->s = sw_of(t->f, "VSWIP");
+	t->o = osa_at(t->f, 0x0A00);
+	vm = cp_find_vm(&t->f->cp, "DTCVSW1");
+	t->c1 = vm ? vm->ctl : NULL;
+	t->gi = gif_of(t->f, "LINUX01");
+	return t->s && t->o && t->c1 && t->gi && t->s->active >= 0;
+}
+
 TEST(osatab_miss_answered_from_ip_table_delivers_held_frame)
 {
-	struct fx *f = tab_fx_with_x77();
+	struct tabfx x;
+	struct fx *f;
 	struct up_sw *s;
 	struct osa *o;
 	struct seen seen;
@@ -985,10 +1011,10 @@ TEST(osatab_miss_answered_from_ip_table_delivers_held_frame)
 	const uint8_t *gone;
 	size_t n;
 
-	REQUIRE(f);
-	s = sw_of(f, "VSWIP");
-	o = osa_at(f, 0x0A00);
-	REQUIRE(s && o && s->active >= 0);
+	REQUIRE(tab_open(&x, true));
+	f = x.f;
+	s = x.s;
+	o = x.o;
 	CHECK_EQ(o->at.n, 2u);
 	CHECK_EQ(o->at.cap, 2u);
 	CHECK(osa_holds(f, 0x0A00, G1) && osa_holds(f, 0x0A00, G3));
@@ -1039,17 +1065,16 @@ TEST(osatab_miss_answered_from_ip_table_delivers_held_frame)
 
 TEST(osatab_unknown_address_dropped_counted_and_not_asked_again)
 {
-	struct fx *f = fx_new_cfg(tab_cfg, sizeof(tab_cfg) - 1);
+	struct tabfx x;
+	struct fx *f;
 	struct up_sw *s;
 	struct osa *o;
-	struct vm *c1;
 	uint64_t d0, rx0;
 
-	REQUIRE(f);
-	s = sw_of(f, "VSWIP");
-	o = osa_at(f, 0x0A00);
-	c1 = cp_find_vm(&f->cp, "DTCVSW1");
-	REQUIRE(s && o && c1 && c1->ctl);
+	REQUIRE(tab_open(&x, false));
+	f = x.f;
+	s = x.s;
+	o = x.o;
 	d0 = o->st.rx_drop[OSA_D_NOT_MINE];
 	rx0 = s->st.rx_pkts;
 	/* Nobody's: not in the LAN IP table, so CP asks the controller, which has no rule
@@ -1059,7 +1084,7 @@ TEST(osatab_unknown_address_dropped_counted_and_not_asked_again)
 	CHECK_EQ(o->st.rx_drop[OSA_D_NOT_MINE], d0 + 1);
 	CHECK_EQ(s->st.miss_asked, 1u);
 	CHECK_EQ(s->st.miss_unknown, 1u);
-	CHECK_EQ(c1->ctl->st.unknown, 1u);
+	CHECK_EQ(x.c1->st.unknown, 1u);
 	CHECK_EQ(o->st.miss_unknown, 1u);
 	CHECK_EQ(o->at.st.evictions, 0u);	/* nothing was installed for it */
 	/* Within OSA_MISS_NEG_MS it is discarded without asking again ... */
@@ -1079,25 +1104,24 @@ TEST(osatab_unknown_address_dropped_counted_and_not_asked_again)
 
 TEST(osatab_miss_queue_bounded_nothing_else_lost)
 {
-	struct fx *f = tab_fx_with_x77();
-	struct guest_if *gi;
+	struct tabfx x;
+	struct fx *f;
 	struct up_sw *s;
 	struct osa *o;
-	struct vm *c1;
+	struct ctlr *c1;
 	uint64_t e0, rx0;
 	unsigned held;
 
-	REQUIRE(f);
-	s = sw_of(f, "VSWIP");
-	o = osa_at(f, 0x0A00);
-	c1 = cp_find_vm(&f->cp, "DTCVSW1");
-	gi = gif_of(f, "LINUX01");
-	REQUIRE(s && o && c1 && c1->ctl && gi);
-	REQUIRE(guest_if_add_ip4(gi, X78, 24) == 0);
+	REQUIRE(tab_open(&x, true));
+	f = x.f;
+	s = x.s;
+	o = x.o;
+	c1 = x.c1;
+	REQUIRE(guest_if_add_ip4(x.gi, X78, 24) == 0);
 	ticks(f, 2);
 	/* The controller does not run for a moment: frames for 10.9.0.77 pile up.  The
 	 * queue holds OSA_MISSQ of them; 4 more are counted "miss queue full". */
-	ctl_stall(c1->ctl, true);
+	ctl_stall(c1, true);
 	e0 = nic_rx(f, "LINUX01");
 	for (unsigned k = 0; k < OSA_MISSQ + 4; k++) {
 		host_echo(f, 0x0A00, X77, (uint16_t)k, 0);
@@ -1108,12 +1132,12 @@ TEST(osatab_miss_queue_bounded_nothing_else_lost)
 	CHECK_EQ(o->st.miss_held, OSA_MISSQ);
 	CHECK_EQ(o->st.rx_drop[OSA_D_MISSQ], 4u);
 	CHECK_EQ(o->st.miss_reported, 1u);		/* one address, one question */
-	ctl_stall(c1->ctl, false);
+	ctl_stall(c1, false);
 	ticks(f, 3);
 	CHECK_EQ(nic_rx(f, "LINUX01"), e0 + OSA_MISSQ);
 	CHECK_EQ(o->st.miss_released, OSA_MISSQ);
 	/* The byte bound: 1400-byte datagrams for 10.9.0.78 fill OSA_MISSQ_BYTES first. */
-	ctl_stall(c1->ctl, true);
+	ctl_stall(c1, true);
 	rx0 = s->st.rx_pkts;
 	for (unsigned k = 0; k < 30; k++)
 		host_udp(f, 0x0A00, X78, 1400);
@@ -1122,7 +1146,7 @@ TEST(osatab_miss_queue_bounded_nothing_else_lost)
 	CHECK_EQ(o->st.miss_held, OSA_MISSQ + held);
 	CHECK_EQ(o->st.rx_drop[OSA_D_MISSQ], 4u + (30 - held));
 	CHECK(o->held_bytes <= OSA_MISSQ_BYTES);
-	ctl_stall(c1->ctl, false);
+	ctl_stall(c1, false);
 	ticks(f, 3);
 	CHECK_EQ(s->st.rx_pkts, rx0 + held);
 	CHECK_EQ(nic_rx(f, "LINUX01"), e0 + OSA_MISSQ + held);
@@ -1137,7 +1161,7 @@ TEST(osatab_miss_queue_bounded_nothing_else_lost)
 			if (!osa_holds(f, 0x0A00, cand[k]))
 				out = cand[k];
 		REQUIRE(out);
-		ctl_stall(c1->ctl, true);
+		ctl_stall(c1, true);
 		e0 = nic_rx(f, "LINUX01");
 		host_echo(f, 0x0A00, out, 92, 0);
 		uplink_poll(f->cp.up);
@@ -1148,7 +1172,7 @@ TEST(osatab_miss_queue_bounded_nothing_else_lost)
 		CHECK_EQ(o->held_bytes, 0u);
 		CHECK_EQ(nic_rx(f, "LINUX01"), e0);
 	}
-	ctl_stall(c1->ctl, false);
+	ctl_stall(c1, false);
 	fx_free(f);
 }
 
@@ -1161,29 +1185,26 @@ static struct out *run_cmd(struct fx *f, const char *user, const char *cmd, stru
 
 TEST(osatab_invalidation_delip_grant_force)
 {
-	struct fx *f = tab_fx_with_x77();
-	struct guest_if *gi;
+	struct tabfx x;
+	struct fx *f;
 	struct up_sw *s;
 	struct osa *o;
-	struct vm *c1;
 	const struct ctl_osa *co;
 	uint64_t d0, a0, e0;
 	struct out out;
 
-	REQUIRE(f);
-	s = sw_of(f, "VSWIP");
-	o = osa_at(f, 0x0A00);
-	c1 = cp_find_vm(&f->cp, "DTCVSW1");
-	gi = gif_of(f, "LINUX01");
-	REQUIRE(s && o && c1 && c1->ctl && gi);
+	REQUIRE(tab_open(&x, true));
+	f = x.f;
+	s = x.s;
+	o = x.o;
 	host_echo(f, 0x0A00, X77, 1, 0);
 	ticks(f, 1);
 	REQUIRE(osa_holds(f, 0x0A00, X77));
-	co = ctl_find_osa(c1->ctl, 0x0A00);
+	co = ctl_find_osa(x.c1, 0x0A00);
 	REQUIRE(co);
 	CHECK(iptab_lookup(&co->rules, IPT_V4, X77) >= 0);	/* the controller's rule */
 	/* DELIP: off the OSA and out of the controller's rules; a frame for it is nobody's. */
-	REQUIRE(qdrv_delip(&gi->drv, false, X77, 24) == 0);
+	REQUIRE(qdrv_delip(&x.gi->drv, false, X77, 24) == 0);
 	ticks(f, 2);
 	CHECK(!osa_holds(f, 0x0A00, X77));
 	CHECK(iptab_lookup(&co->rules, IPT_V4, X77) < 0);
