@@ -1128,7 +1128,9 @@ static uint16_t reg_ip(struct osa *o, const struct paddr *a, bool set)
 	if (o->layer != 3)
 		return IPA_RC_NOTSUPP;
 	if (!set) {
-		atab_del(&o->at, kind, a->ip);
+		/* With a proxy the table is a cache: what it evicted is still registered. */
+		if (atab_del(&o->at, kind, a->ip) < 0 && !o->cfg.miss_proxy)
+			return IPA_RC_PRIMARY_ALREADY_DEFINED;	/* "not defined" */
 		return IPA_RC_SUCCESS;
 	}
 	rc = addr_set(o, kind, a->ip, a->ipv6 ? 0 : be_get32(a->mask), vipa);
@@ -1192,12 +1194,19 @@ static uint16_t reg_mac(struct osa *o, const struct paddr *a, bool set, bool gro
 	if (o->layer != 2)
 		return IPA_RC_L2_UNSUPPORTED_CMD;
 	if (!group) {
+		int rc;
+
 		if (!set) {
-			atab_del(&o->at, ATAB_MAC, a->mac);
+			if (atab_del(&o->at, ATAB_MAC, a->mac) < 0 && !o->cfg.miss_proxy)
+				return IPA_RC_L2_MAC_NOT_FOUND;
 			return IPA_RC_SUCCESS;
 		}
-		return addr_set(o, ATAB_MAC, a->mac, 0, false) < 0 ? IPA_RC_L2_ADDR_TABLE_FULL
-								   : IPA_RC_SUCCESS;
+		rc = addr_set(o, ATAB_MAC, a->mac, 0, false);
+		if (rc < 0)
+			return IPA_RC_L2_ADDR_TABLE_FULL;
+		/* A driver of its own (no proxy) registering a MAC twice hears what a
+		 * real adapter says; CP's controller re-installing one does not. */
+		return rc == 1 && !o->cfg.miss_proxy ? IPA_RC_L2_DUP_MAC : IPA_RC_SUCCESS;
 	}
 	i = find_gmac(o, a->mac);
 	if (!set) {
