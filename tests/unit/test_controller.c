@@ -1183,7 +1183,7 @@ static struct out *run_cmd(struct fx *f, const char *user, const char *cmd, stru
 	return o;
 }
 
-TEST(osatab_invalidation_delip_grant_force)
+TEST(osatab_invalidation_delip_grant_force_uncouple)
 {
 	struct tabfx x;
 	struct fx *f;
@@ -1244,6 +1244,13 @@ TEST(osatab_invalidation_delip_grant_force)
 	host_echo(f, 0x0A00, G3, 6, 0);
 	ticks(f, 1);
 	CHECK_EQ(o->st.rx_drop[OSA_D_NOT_MINE], d0 + 1);
+	/* UNCOUPLE of LINUX01's NIC: G1 leaves the OSA the same way. */
+	REQUIRE(osa_holds(f, 0x0A00, G1));
+	CHECK(strstr(run_cmd(f, "LINUX01", "UNCOUPLE 0600", &out)->buf,
+		     "NIC 0600 is disconnected from VSWITCH SYSTEM VSWIP") != NULL);
+	ticks(f, 2);
+	CHECK(!osa_holds(f, 0x0A00, G1));
+	CHECK(iptab_lookup(&sw_lan(f, "VSWIP")->tab, IPT_V4, G1) < 0);
 	out_free(&out);
 	fx_free(f);
 }
