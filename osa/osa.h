@@ -26,13 +26,22 @@
  * its own), and strips the Ethernet header from inbound IPv4 and IPv6.  Layer 2: frames pass as they are, inbound filtered by
  * the registered MACs (SETVMAC/SETGMAC), broadcast, or everything when promiscuous.
  *
+ * The unicast addresses (layer 3 IPs, layer 2 MACs) live in a bounded table
+ * (osa/addrtab.h, RDEVICE ... ADDRESSES).  With an owner that answers misses
+ * (cfg.miss_proxy: CP's uplink), a full table evicts, and a frame for an address it
+ * does not hold waits in the miss queue while the owner, which takes the miss with
+ * osa_miss_take (the OSA never calls it), has the address installed through the
+ * driver (SETIP / SETVMAC) or calls it unknown (doc/osa.md "The address table").
+ *
  * Copy once: inbound, the wire reads a frame into a slot of the OSA's receive rings
  * (osa/rxring.h: classified by destination, bounded per ring, handed to the NIC by
  * deficit round robin when it has input buffers), and the slot becomes the span the
  * NIC copies into an input SBAL; outbound, the guest's spans
  * go to the wire in one gather per frame, the frames of a port_tx batch in one
  * wire_send_batch (a TAP: one io_uring_enter) before port_tx returns.  Only a packet waiting for ARP/ND
- * and an outbound ND message whose options are rewritten are copied (into a bounded queue).  Nothing is allocated per frame.
+ * and an outbound ND message whose options are rewritten are copied (into a bounded queue),
+ * and inbound, a frame waiting for its address to be installed (the miss queue, below).
+ * Nothing is allocated per frame.
  *
  * Thread-safety: an OSA, its NICBK and its wire are driven by one thread (cpnetd's
  * event loop): osa_poll, osa_check_link and the NIC's device calls are serialized.
