@@ -33,6 +33,13 @@
  * the switch reports HCPSWU2830I / HCPSWU2832E and retries every tick.  Frames between
  * guests never pass through any of this.
  *
+ * The OSA's address table is bounded (RDEVICE ... ADDRESSES): CP pushes registrations
+ * only while it has room and is the OSA's proxy for the rest (doc/osa.md "The address
+ * table"): after each osa_poll it takes the OSA's misses, installs a guest's eligible
+ * address through the controller (Register) or asks the controller (Resolve), and
+ * dispatches the controller at once; GRANT / REVOKE / VLAN changes deregister the
+ * addresses concerned (uplink_refresh) so that the next frame decides again.
+ *
  * Data path, copy-once and batched both ways: a batch the LAN hands the uplink port
  * is written from the sender's spans straight into the data device's output SBAL
  * pages, then one flush (at most one SIGA); what the data device's input queue holds
