@@ -1309,6 +1309,7 @@ TEST(osatab_miss_not_eligible_for_another_vlan)
 	const uint8_t *out;
 	const char *owner;
 	uint64_t r0, d0;
+	struct out cmd;
 
 	REQUIRE(f);
 	ticks(f, 2);
@@ -1334,6 +1335,19 @@ TEST(osatab_miss_not_eligible_for_another_vlan)
 	CHECK(osa_holds(f, 0x0A00, out));
 	CHECK_EQ(nic_rx(f, owner), r0 + 1);
 	CHECK_EQ(s->st.miss_table, 1u);
+	/* A VLAN change of the switch (untagged frames from the uplink now VLAN 10):
+	 * what the OSA holds is decided again, and an untagged frame now installs it. */
+	out_init(&cmd);
+	CHECK(strstr(run_cmd(f, "DTCVSW1", "SET VSWITCH VSWIP VLANID 10 NATIVE 10", &cmd)->buf,
+		     "Command complete") != NULL);
+	out_free(&cmd);
+	ticks(f, 1);
+	CHECK(s->st.refreshes >= 1);
+	CHECK(!osa_holds(f, 0x0A00, out));
+	host_echo(f, 0x0A00, out, 3, 0);
+	ticks(f, 1);
+	CHECK(osa_holds(f, 0x0A00, out));
+	CHECK_EQ(nic_rx(f, owner), r0 + 2);
 	fx_free(f);
 }
 
