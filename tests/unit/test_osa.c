@@ -1154,7 +1154,7 @@ TEST(osa_table_full_refused_without_proxy)
 	CHECK_EQ(r->o.at.st.evictions, 0u);
 	CHECK_EQ(qdrv_delip(&r->i->drv, false, a6, 24), IPA_RC_PRIMARY_ALREADY_DEFINED);
 	d0 = r->o.st.rx_drop[OSA_D_NOT_MINE];
-	n = mk_echo4(f, osa_mac, far_mac, far_ip, a6, 8, 1, 1, NULL, 0, 0);
+	n = mk_echo4(f, osa_mac, far_mac, far_ip, a6, 8, 1, 1, (const uint8_t *)"ping", 4, 0);
 	inject(r, f, n);
 	CHECK_EQ(r->o.st.rx_drop[OSA_D_NOT_MINE], d0 + 1);
 	CHECK_EQ(r->o.st.addr_misses, 1u);
