@@ -52,42 +52,10 @@ make -s -C "$CPNET_TOP/hercules" > "$W/make.log" 2>&1 || { cat "$W/make.log"; fa
 cpnet.wait=$((TIMEOUT / 2))" "$GUESTS_DIR/init-osatab.sh" "$W/g" 2> "$W/g/mkinitrd.log" ||
 	{ cat "$W/g/mkinitrd.log"; fail "mkinitrd.sh failed"; }
 
-# The host: namespace NS behind a bridge holding the OSA's TAP.
-ip netns add "$NS" || fail "cannot create network namespace $NS"
-{ ip -n "$NS" link set lo up && ip link add "$BR" type bridge && ip link set "$BR" up &&
-	ip tuntap add dev "$TAP" mode tap && ip link set "$TAP" master "$BR" &&
-	ip link add "$VH" type veth peer name "$VN" && ip link set "$VH" master "$BR" &&
-	ip link set "$VH" up && ip link set "$VN" netns "$NS" &&
-	ip -n "$NS" addr add "$HOST/24" dev "$VN" && ip -n "$NS" link set "$VN" up; } ||
-	fail "cannot build bridge $BR with $TAP and $VH"
-
-# ping.py DST COUNT: ICMP echo from a raw socket; prints "replies N"; exit 0 if any came back.
-cat > "$TMP/ping.py" <<'PY'
-import socket, struct, sys, time
-def csum(b):
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    s = (s >> 16) + (s & 0xFFFF)
-    return ~(s + (s >> 16)) & 0xFFFF
-dst, count = sys.argv[1], int(sys.argv[2])
-s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
-s.settimeout(0.2)
-got = 0
-for seq in range(count):
-    body = struct.pack("!BBHHH", 8, 0, 0, 0x4f54, seq) + b"cpnet-osatab"
-    body = body[:2] + struct.pack("!H", csum(body)) + body[4:]
-    s.sendto(body, (dst, 0))
-    end = time.time() + 1.0
-    while time.time() < end:
-        try:
-            pkt, src = s.recvfrom(2048)
-        except socket.timeout:
-            continue
-        if src[0] == dst and pkt[20] == 0 and struct.unpack("!HH", pkt[24:28]) == (0x4f54, seq):
-            got += 1
-            break
-print("replies %d" % got)
-sys.exit(0 if got else 1)
-PY
+# The host: namespace NS behind a bridge holding the OSA's TAP; its ping.
+ns_behind_bridge "$NS" "$BR" "$TAP" "$VH" "$VN" "$HOST/24" ||
+	fail "cannot build namespace $NS behind bridge $BR with $TAP and $VH"
+write_ping_py "$TMP/ping.py"
 nsping() { timeout 60 ip netns exec "$NS" "$PY" "$TMP/ping.py" "$@"; }
 
 cat > "$TMP/system.config" <<CFG
