@@ -99,7 +99,8 @@ static int find_ip6(const struct osa *o, const uint8_t *a)
 /* An inbound frame used an entry: a hit, and the clock's reference bit. */
 static void addr_used(struct osa *o, struct atab_entry *e)
 {
-	e->ref = true;
+	if (!e->ref)
+		e->ref = true;	/* no store per frame once set: the line stays clean */
 	if (!o->releasing)
 		o->st.addr_hits++;	/* a held frame going in was counted as a miss */
 }
