@@ -552,7 +552,10 @@ static void activate(struct up_sw *s, int i)
 	c->since = now_ms(s->u);
 	s->active = i;
 	s->down_reported = false;
-	/* Table pressure is counted afresh on this OSA. */
+	/* Table pressure is counted afresh on this OSA; what it was told as a backup
+	 * ("unknown": a backup holds none) no longer holds. */
+	if (c->dev->osa)
+		osa_miss_forget(c->dev->osa);
 	s->evict_said = c->dev->osa ? c->dev->osa->at.st.evictions : 0;
 	s->install_said = c->dev->osa ? c->dev->osa->st.miss_installed : 0;
 	mark_local_only(s->lan);

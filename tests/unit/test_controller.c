@@ -1273,6 +1273,12 @@ TEST(osatab_failover_rebuilds_from_cp)
 	ticks(f, 1);
 	REQUIRE(osa_holds(f, 0x0A00, X77));
 	def0 = s->st.regs_deferred;
+	/* Frames reaching the backup's wire are nobody's while it is the backup: every
+	 * address is "unknown" there until it becomes active. */
+	for (unsigned k = 0; k < 3; k++)
+		host_echo(f, 0x0B00, addr[k], (uint16_t)(20 + k), 0);
+	ticks(f, 1);
+	CHECK_EQ(osa_at(f, 0x0B00)->st.miss_unknown, 3u);
 	cp_logoff(&f->cp, cp_find_vm(&f->cp, "DTCVSW1"));	/* FORCE DTCVSW1 */
 	ticks(f, 4);
 	REQUIRE(s->active >= 0);
