@@ -434,6 +434,30 @@ static void rdev_line(struct cp *cp, const struct lanbk *lan, unsigned k, struct
 		 lan->rdev_port[k]);
 }
 
+/* The OSA's address table and the miss protocol (doc/osa.md "The address table"):
+ * its size and use, then what the misses became (st: CP's answers, NULL = none). */
+static void osa_table_lines(const char *ind, const struct osa *a, const struct up_stats *st,
+			    struct out *o)
+{
+	const struct osa_stats *m = &a->st;
+
+	out_line(o, "%sAddress Table: %u of %u  Hits: %" PRIu64 "  Misses: %" PRIu64
+		 "  Installs: %" PRIu64 "  Evictions: %" PRIu64, ind, a->at.n, a->at.cap,
+		 m->addr_hits, m->addr_misses, a->at.st.installs, a->at.st.evictions);
+	out_line(o, "%sMisses Reported: %" PRIu64 "  Installed: %" PRIu64 "  Unknown: %" PRIu64
+		 "  Expired: %" PRIu64 "  Held: %" PRIu64 "  Miss Latency: avg %" PRIu64
+		 " ms  max %" PRIu64 " ms", ind, m->miss_reported, m->miss_installed,
+		 m->miss_unknown, m->miss_expired, m->miss_held,
+		 m->miss_installed ? m->miss_lat_sum_ms / m->miss_installed : 0,
+		 m->miss_lat_max_ms);
+	if (st)
+		out_line(o, "%sMiss Answers: %" PRIu64 " from the IP table  %" PRIu64
+			 " asked the controller  %" PRIu64 " not eligible  %" PRIu64
+			 " unknown  Deferred: %" PRIu64 "  Refreshed: %" PRIu64, ind,
+			 st->miss_table, st->miss_asked, st->miss_refused, st->miss_unknown,
+			 st->regs_deferred, st->refreshes);
+}
+
 /* DETAILS: the uplink port's counters (RX = from the OSA into the switch, discards
  * include what the OSA itself refused: unknown addresses, not started...). */
 static void uplink_details(struct cp *cp, const struct lanbk *lan, struct out *o)
@@ -483,6 +507,8 @@ static void uplink_details(struct cp *cp, const struct lanbk *lan, struct out *o
 	out_line(o, "    Registrations: %" PRIu64 " sent  %" PRIu64 " accepted  %" PRIu64
 		 " refused   Failovers: %" PRIu64 "  Switchovers: %" PRIu64, s->st.regs_sent,
 		 s->st.regs_ok, s->st.regs_failed, s->st.failovers, s->st.switchovers);
+	if (c->dev && c->dev->osa)
+		osa_table_lines("    ", c->dev->osa, &s->st, o);
 }
 
 /* The access list (SET VSWITCH / SET LAN GRANT); a Guest LAN's is userids only. */
@@ -806,8 +832,10 @@ int cmd_query_osa(struct cmd_ctx *c, char **argv, unsigned argc)
 					 d->rdev + j, !d->osa ? "OFFLINE" : d->link ? "FREE" : "NOT READY",
 					 d->chpid, d->portno);
 		}
-		if (details && d->osa)
+		if (details && d->osa) {
 			osa_rings_out(d, c->o);
+			osa_table_lines("     ", d->osa, NULL, c->o);
+		}
 	}
 	return 0;
 }

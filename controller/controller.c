@@ -73,6 +73,12 @@ int ctl_attach(struct ctlr *c, struct nicbk *nic, uint16_t rdev, uint8_t layer, 
 	gif->drv.cfg.rx = NULL;
 	gif->drv.cfg.rx_ctx = NULL;
 	memset(o, 0, sizeof(*o));
+	/* Allocated with the first rule (iptab): a layer-3 OSA without guests costs none. */
+	rc = iptab_init(&o->rules, CTL_RULES, 1, (uint64_t)rdev * 0x9E3779B97F4A7C15ull ^ slot);
+	if (rc < 0) {
+		guest_detach_nic(gif);
+		return rc;
+	}
 	o->used = true;
 	o->rdev = rdev;
 	o->vdev = (uint16_t)(CTL_VDEV_BASE + slot * CTL_VDEV_STEP);
@@ -92,6 +98,7 @@ int ctl_detach(struct ctlr *c, uint16_t rdev)
 		return -ENOENT;
 	guest_detach_nic(o->gif);	/* offline: the OSA ends its connection */
 	nic_attach_storage(o->nic, NULL);
+	iptab_free(&o->rules);
 	memset(o, 0, sizeof(*o));
 	return 0;
 }
@@ -191,6 +198,8 @@ static void control_switch(struct ctlr *c, const struct ctl_msg *m)
 	if (o->gif->drv.state != QDRV_OFFLINE)
 		qdrv_offline(&o->gif->drv);
 	o->token = 0;
+	/* A new connection starts from what CP sends it, nothing older. */
+	iptab_withdraw_port(&o->rules, 0);
 	/* IDX ACTIVATE, ULP_ENABLE and the IPA headers name the port CP asked for. */
 	o->gif->drv.cfg.portno = m->port;
 	rc = qdrv_online(&o->gif->drv);
@@ -204,9 +213,70 @@ static void control_switch(struct ctlr *c, const struct ctl_msg *m)
 		 * (the OSA model hands them to a TAP whole).  An adapter without them
 		 * leaves them to CP's uplink (cp/uplink.c), so this cannot fail it. */
 		(void)qdrv_tx_offloads_on(&o->gif->drv);
+		/* Layer 2: bring-up registered the adapter's own MAC (SETVMAC of READ_MAC,
+		 * as Linux does); a rule of its own, which CP's LAN table does not know. */
+		if (o->layer == 2)
+			iptab_add(&o->rules, IPT_MAC, o->gif->drv.mac, 0, false);
 		o->token = m->token;
 		r.data = &o->gif->drv;
 		c->st.inits++;
+	}
+	answer(c, &r);
+}
+
+/* The rule kind of a unicast registration, 0 for anything else (groups). */
+static uint8_t rule_kind(const struct paddr *a, const uint8_t **addr)
+{
+	*addr = a->ip;
+	switch (a->op) {
+	case PA_SETIP:
+	case PA_DELIP:
+		return a->ipv6 ? IPT_V6 : IPT_V4;
+	case PA_SETVMAC:
+	case PA_DELVMAC:
+		*addr = a->mac;
+		return IPT_MAC;
+	default:
+		return 0;
+	}
+}
+
+/* Remember (Register) or forget (Deregister) a unicast rule of the connection. */
+static void rule_note(struct ctl_osa *o, const struct paddr *a)
+{
+	const uint8_t *addr;
+	uint8_t kind = rule_kind(a, &addr);
+
+	if (!kind)
+		return;
+	if (a->op == PA_SETIP || a->op == PA_SETVMAC)
+		iptab_add(&o->rules, kind, addr, 0, false);	/* full: answered unknown */
+	else
+		iptab_del(&o->rules, kind, addr, 0);
+}
+
+/* Resolve: an address the OSA missed.  Installed from the rules (Result, as for a
+ * Register) or answered Unknown. */
+static void resolve(struct ctlr *c, const struct ctl_msg *m, struct ctl_osa *o)
+{
+	const uint8_t *addr;
+	uint8_t kind = rule_kind(&m->a, &addr);
+	struct ctl_msg r;
+
+	memset(&r, 0, sizeof(r));
+	r.token = m->token;
+	r.a = m->a;
+	r.rdev = o ? o->rdev : 0;
+	if (!o || o->gif->drv.state != QDRV_ONLINE || !kind ||
+	    (m->a.op != PA_SETIP && m->a.op != PA_SETVMAC) ||
+	    iptab_lookup(&o->rules, kind, addr) < 0) {
+		r.type = CTLM_UNKNOWN;
+		r.rc = -ENOENT;
+		c->st.unknown++;
+	} else {
+		r.type = CTLM_RESULT;
+		r.rc = register_on_osa(&o->gif->drv, &m->a);
+		c->st.resolved++;
 	}
 	answer(c, &r);
 }
@@ -237,7 +307,13 @@ static void handle(struct ctlr *c, const struct ctl_msg *m)
 			c->st.reg_failed++;
 		else
 			c->st.regs++;
+		/* A Register the OSA refused is still CP's rule; a Deregister always ends it. */
+		if (o)
+			rule_note(o, &m->a);
 		answer(c, &r);
+		return;
+	case CTLM_RESOLVE:
+		resolve(c, m, osa_by_token(c, m->token));
 		return;
 	case CTLM_RELEASE:
 		o = osa_by_token(c, m->token);

@@ -9,6 +9,7 @@
 #include "controller/ctlmsg.h"
 #include "driver/guest.h"
 #include "vnic/nic.h"
+#include "vswitch/iptab.h"
 
 /*
  * What z/VM's controller (a TCP/IP stack with VSWITCH CONTROLLER ON) does, and
@@ -18,7 +19,8 @@
  * IDX, CM/ULP, QDIO establish/activate, STARTLAN and the assists of the layer) and
  * answers InitializationComplete, handing CP the data device.  From then on it only
  * turns Register/Deregister requests into SETIP/SETIPM/SETVMAC/SETGMAC (and the DEL
- * forms) on the OSA and answers each with a Result carrying the IPA return code.
+ * forms) on the OSA and answers each with a Result carrying the IPA return code, and
+ * answers Resolve (an address the OSA missed) from the unicast rules it was given.
  * It is not in the data path.
  *
  * The controller runs when ctl_run is called (cpnetd's event loop, every tick); a
@@ -29,6 +31,7 @@
 #define CTL_MAX_OSAS GUEST_MAX_IF
 #define CTL_VDEV_BASE 0x0600		/* first virtual device of an attached OSA */
 #define CTL_VDEV_STEP 0x0010
+#define CTL_RULES 8192			/* unicast registrations remembered per connection */
 
 struct ctl_osa {
 	bool used;
@@ -37,10 +40,15 @@ struct ctl_osa {
 	struct nicbk *nic;
 	struct guest_if *gif;		/* the OSA as the controller's qeth interface */
 	uint32_t token;			/* connection it controls (0 = none) */
+	/* The unicast addresses CP registered on this connection and has not withdrawn
+	 * (kind IPT_V4/V6/MAC, owner 0): what a Resolve is answered from, as the
+	 * OSA's own table may have evicted them. */
+	struct iptab rules;
 };
 
 struct ctl_stats {
 	uint64_t msgs, inits, init_failed, regs, reg_failed, answers_lost;
+	uint64_t resolved, unknown;	/* Resolve: installed from the rules / not known */
 };
 
 struct ctlr {

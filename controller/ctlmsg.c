@@ -47,6 +47,8 @@ const char *ctlm_name(uint8_t type)
 		[CTLM_RELEASE] = "Release",
 		[CTLM_RELEASED] = "Released",
 		[CTLM_PROBE] = "Probe",
+		[CTLM_RESOLVE] = "Resolve",
+		[CTLM_UNKNOWN] = "Unknown",
 	};
 
 	return type < CTLM_NTYPES && names[type] ? names[type] : "?";

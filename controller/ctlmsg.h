@@ -21,6 +21,13 @@
  *   CTLM_DEREGISTER (paddr DEL*)          CTLM_RESULT
  *   CTLM_RELEASE                          CTLM_RELEASED
  *   CTLM_PROBE                            (none: taking it off the queue is the sign of life)
+ *   CTLM_RESOLVE (paddr SETIP/SETVMAC)    CTLM_RESULT (installed from its rules) or
+ *                                         CTLM_UNKNOWN (it holds no rule for it)
+ *
+ * RESOLVE is the miss protocol's question (doc/osa.md "The address table"): the OSA
+ * had a frame for an address it does not hold and CP's LAN IP table did not answer;
+ * the controller answers from the rules it was given (every Register not
+ * Deregistered since on that connection).
  */
 enum ctl_msg_type {
 	CTLM_CONTROL_SWITCH = 1,
@@ -31,6 +38,8 @@ enum ctl_msg_type {
 	CTLM_RELEASE,
 	CTLM_RELEASED,
 	CTLM_PROBE,			/* keepalive: consuming it is the answer */
+	CTLM_RESOLVE,			/* an address the OSA missed: install it if known */
+	CTLM_UNKNOWN,			/* ... not known to the controller */
 	CTLM_NTYPES
 };
 

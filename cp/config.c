@@ -259,10 +259,11 @@ static int parse_mac6(const char *s, uint8_t mac[6])
 }
 
 /* RDEVICE rdev[-rdev] TYPE OSA [PORT n] [BACKEND TAP|MEM name] [MAC mac] [CHPID xx]
- * [RINGS n]: each group of three devices (read, write, data) is one OSA-Express port
+ * [RINGS n] [ADDRESSES n]: each group of three devices (read, write, data) is one OSA-Express port
  * (PORT 0 or 1 of a two-port CHPID: the wire is that port); a range of 3n devices makes
  * n of them, "%d" in the name numbering their wires 0..n-1; RINGS: its hardware receive
- * rings (osa/rxring.h). */
+ * rings (osa/rxring.h); ADDRESSES: the unicast addresses its table holds
+ * (osa/addrtab.h, doc/osa.md "The address table"). */
 static int st_rdevice(struct cp *cp, struct toks *t, unsigned line, struct out *o)
 {
 	unsigned long a, b, x;
@@ -271,7 +272,7 @@ static int st_rdevice(struct cp *cp, struct toks *t, unsigned line, struct out *
 	uint8_t mac[6];
 	bool has_mac = false;
 	int chpid = -1;
-	unsigned long portno = 0, rings = RXR_HW_DEFAULT;
+	unsigned long portno = 0, rings = RXR_HW_DEFAULT, naddr = ATAB_DEFAULT;
 	unsigned nosa;
 
 	if (t->n < 2)
@@ -328,6 +329,14 @@ static int st_rdevice(struct cp *cp, struct toks *t, unsigned line, struct out *
 				return out_msg(o, MSG_INV_OPERAND, out_tok(t->v[i]));
 			if (parse_dec(t->v[i], RXR_HW_MAX, &rings) < 0 || rings < 1)
 				return out_msg(o, MSG_OUT_OF_RANGE, out_tok(t->v[i]), "RINGS", "1-16");
+		} else if (kw_abbrev(t->v[i], "ADDRESSES", 4)) {
+			if (i + 1 >= t->n)
+				return out_msg(o, MSG_OPTION_NEEDS, "ADDRESSES");
+			if (parse_dec(t->v[++i], 0xFFFFFFFFul, &naddr) == -EINVAL)
+				return out_msg(o, MSG_INV_OPERAND, out_tok(t->v[i]));
+			if (parse_dec(t->v[i], ATAB_MAX, &naddr) < 0 || naddr < 1)
+				return out_msg(o, MSG_OUT_OF_RANGE, out_tok(t->v[i]), "ADDRESSES",
+					       "1-16384");
 		} else if (kw_abbrev(t->v[i], "CHPID", 5)) {
 			if (i + 1 >= t->n)
 				return out_msg(o, MSG_OPTION_NEEDS, "CHPID");
@@ -352,6 +361,7 @@ static int st_rdevice(struct cp *cp, struct toks *t, unsigned line, struct out *
 	cp->rdevs[cp->nrdevs].count = (unsigned)(b - a + 1);
 	cp->rdevs[cp->nrdevs].line = line;
 	cp->rdevs[cp->nrdevs].rings = (unsigned)rings;
+	cp->rdevs[cp->nrdevs].addresses = (unsigned)naddr;
 	if (cp->rdev_hook)
 		return cp->rdev_hook(cp, &cp->rdevs[cp->nrdevs++]);
 	cp->nrdevs++;
@@ -376,6 +386,7 @@ static int st_rdevice(struct cp *cp, struct toks *t, unsigned line, struct out *
 		if (rc < 0)
 			return out_msg(o, MSG_OUT_OF_RANGE, rd, "RDEVICE", "32 OSAs");
 		uplink_set_rings(uplink_find_osa(cp->up, rdev), (unsigned)rings);
+		uplink_set_addresses(uplink_find_osa(cp->up, rdev), (unsigned)naddr);
 		if (err < 0) {
 			/* Not an error of the file: e.g. no TAP without root.  The device
 			 * stays not ready; the VSWITCH works locally (see doc/uplink.md). */

@@ -88,6 +88,7 @@ struct cp_rdev {
 	unsigned count;
 	unsigned line;
 	unsigned rings;			/* RINGS n: hardware receive rings of each OSA */
+	unsigned addresses;		/* ADDRESSES n: address table entries of each OSA */
 };
 
 struct uplinks;

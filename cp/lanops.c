@@ -563,6 +563,7 @@ int lan_access_set(struct cp *cp, struct lanbk *lan, bool grant, char **argv, un
 					       lan_kind_word(lan), lan->owner, lan->name);
 		for (unsigned i = 0; i < g.n; i++) {
 			lan_revoke(lan, g.users[i]);
+			uplink_refresh(cp->up, lan, g.users[i]);
 			/* On a RESTRICTED Guest LAN the revoked user loses its connection
 			 * (a VSWITCH keeps it: doc/vswitch.md). */
 			if (lan->kind == LAN_GUESTLAN && lan->restricted)
@@ -575,6 +576,9 @@ int lan_access_set(struct cp *cp, struct lanbk *lan, bool grant, char **argv, un
 			       g.promisc == 1);
 		if (rc < 0)
 			return set_failed(lan, "GRANT", rc, o);
+		/* Its coupled ports took the new authorization: what the OSA holds for
+		 * them is decided again at the next frame. */
+		uplink_refresh(cp->up, lan, g.users[i]);
 	}
 	return out_msg(o, MSG_R_COMPLETE);
 }
@@ -711,6 +715,8 @@ int vswitch_set(struct cp *cp, struct lanbk *lan, char **argv, unsigned argc, st
 		if (lan->kind != LAN_VSWITCH)
 			return out_msg(o, MSG_NOT_VSWITCH_OP, "VLANID", "VSWITCH");
 		rc = apply_spec(lan, &s, o);
+		if (!rc)
+			uplink_refresh(cp->up, lan, NULL);	/* the OSA's addresses decided again */
 		return rc ? rc : out_msg(o, MSG_R_COMPLETE);
 	}
 	default: {
@@ -726,6 +732,8 @@ int vswitch_set(struct cp *cp, struct lanbk *lan, char **argv, unsigned argc, st
 			return rc;
 		(void)v;
 		rc = apply_spec(lan, &s, o);
+		if (!rc && s.has_vlan)
+			uplink_refresh(cp->up, lan, NULL);	/* the OSA's addresses decided again */
 		return rc ? rc : out_msg(o, MSG_R_COMPLETE);
 	}
 	}

@@ -64,6 +64,7 @@ static const struct msg_def catalogue[MSG_COUNT] = {
 	M(MSG_SWU_CONTROLLER, "HCPSWU9322I", 0, "%s is VSWITCH controller for device %s of VSWITCH SYSTEM %s."),
 	M(MSG_SWU_INIT_FAIL, "HCPSWU9323E", 9323, "TCP/IP Controller %s could not initialize device %s for VSWITCH SYSTEM %s: %s"),
 	M(MSG_SWU_NO_SWITCHOVER, "HCPSWU9324E", 9324, "UPLINK SWITCHOVER of VSWITCH SYSTEM %s is not possible: %s"),
+	M(MSG_SWU_ADDR_PRESSURE, "HCPSWU9325W", 0, "The address table of device %s of VSWITCH SYSTEM %s is full (%s entries): %s addresses evicted, %s installed on demand since the last report."),
 	M(MSG_NONE_DEFINED, "HCPLAN9111I", 0, "No %s is defined"),
 	M(MSG_PORT_NOT_AUTH, "HCPLAN9112E", 9112,
 	  "Port number %s on %s %s %s is defined for %s, not for %s"),

@@ -4,6 +4,7 @@
 #include "cp/uplink.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <net/if.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -23,6 +24,7 @@
 #include "vswitch/switch.h"
 
 #define REOPEN_MS 2000			/* retry a wire that could not be opened */
+#define PRESSURE_MS 60000		/* HCPSWU9325W at most this often per switch */
 #define INIT_RETRY_MS 2000		/* after a failed initialization of an RDEV */
 
 static uint64_t now_ms(const struct uplinks *u)
@@ -103,6 +105,10 @@ static int open_osa(struct uplinks *u, struct up_osa *d)
 	if (d->has_mac)
 		memcpy(cfg.mac, d->mac, 6);
 	cfg.rings = d->rings;
+	cfg.addresses = d->addresses;
+	/* CP answers the OSA's misses (serve_misses): a full table evicts, and frames
+	 * for addresses it lacks wait for them. */
+	cfg.miss_proxy = true;
 	cfg.clock_ms = u->clock_ms;
 	cfg.clock_ctx = u->clock_ctx;
 	rc = osa_create(o, &cfg, cls, d->wname);
@@ -170,6 +176,15 @@ void uplink_set_rings(struct up_osa *d, unsigned rings)
 	d->rings = rings;
 	if (d->osa)
 		osa_set_rings(d->osa, rings);
+}
+
+void uplink_set_addresses(struct up_osa *d, unsigned n)
+{
+	if (!d)
+		return;
+	d->addresses = n;
+	if (d->osa)
+		osa_set_addresses(d->osa, n);
 }
 
 uint64_t uplink_osa_rx_drops(const struct up_osa *d)
@@ -446,31 +461,67 @@ static void send_addr(struct up_sw *s, const struct paddr *a)
 		s->st.regs_failed++;
 }
 
-/* Every address guests registered goes to the controller of a newly active OSA. */
+/* The registration (set) or withdrawal of a LAN IP table entry as the OSA takes it.
+ * The table keeps no mask: a host route (the OSA uses the mask only for
+ * subnet-directed broadcast). */
+static void entry_addr(uint8_t kind, const uint8_t *addr, bool set, struct paddr *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (kind == IPT_MAC) {
+		a->op = set ? PA_SETVMAC : PA_DELVMAC;
+		memcpy(a->mac, addr, 6);
+		return;
+	}
+	a->op = set ? PA_SETIP : PA_DELIP;
+	a->ipv6 = kind == IPT_V6;
+	memcpy(a->ip, addr, a->ipv6 ? 16 : 4);
+	memset(a->mask, 0xFF, a->ipv6 ? 16 : 4);
+}
+
+static struct osa *active_osa(const struct up_sw *s)
+{
+	return s->active >= 0 && s->c[s->active].dev ? s->c[s->active].dev->osa : NULL;
+}
+
+/* Controller queue slots kept free by registrations pushed in advance: probes and the
+ * answers to misses must always find room. */
+#define QUEUE_RESERVE 32u
+
+/* May one more registration be pushed to the active OSA in advance (`pushed` already
+ * in flight)?  Not when its table is full (it would only evict an address in use:
+ * the address is installed when a frame misses it) or the controller's queue is
+ * nearly full. */
+static bool may_push(const struct up_sw *s, unsigned pushed)
+{
+	const struct osa *o = active_osa(s);
+	struct ctlr *ctl = s->active >= 0 ? ctl_of(s->u, s->c[s->active].ctl) : NULL;
+
+	if (!o || !ctl)
+		return true;	/* send_addr counts the failure */
+	return o->at.n + pushed < o->at.cap && ctlq_len(&ctl->in) + QUEUE_RESERVE < CTLQ_SLOTS;
+}
+
+/* What guests registered goes to the controller of a newly active OSA, as far as its
+ * table and the controller's queue take them; the rest is installed on miss. */
 static void send_all(struct up_sw *s)
 {
 	struct lanbk *lan = s->lan;
 	const struct ipt_uni *e;
 	const struct ipt_grp *g;
 	uint32_t cur = 0;
+	unsigned pushed = 0;
 	struct paddr a;
 
 	while ((e = iptab_next_uni(&lan->tab, &cur)) != NULL) {
-		if ((int)e->port == lan->uplink_idx)
+		if ((int)e->port == lan->uplink_idx || e->remote)
 			continue;
-		memset(&a, 0, sizeof(a));
-		if (e->kind == IPT_MAC) {
-			a.op = PA_SETVMAC;
-			memcpy(a.mac, e->addr, 6);
-		} else {
-			/* The table keeps no mask: a host route (the OSA uses the mask only
-			 * for subnet-directed broadcast). */
-			a.op = PA_SETIP;
-			a.ipv6 = e->kind == IPT_V6;
-			memcpy(a.ip, e->addr, 16);
-			memset(a.mask, 0xFF, a.ipv6 ? 16 : 4);
+		if (!may_push(s, pushed)) {
+			s->st.regs_deferred++;
+			continue;
 		}
+		entry_addr(e->kind, e->addr, true, &a);
 		send_addr(s, &a);
+		pushed++;
 	}
 	cur = 0;
 	while ((g = iptab_next_grp(&lan->tab, &cur)) != NULL) {
@@ -501,6 +552,12 @@ static void activate(struct up_sw *s, int i)
 	c->since = now_ms(s->u);
 	s->active = i;
 	s->down_reported = false;
+	/* Table pressure is counted afresh on this OSA; what it was told as a backup
+	 * ("unknown": a backup holds none) no longer holds. */
+	if (c->dev->osa)
+		osa_miss_forget(c->dev->osa);
+	s->evict_said = c->dev->osa ? c->dev->osa->at.st.evictions : 0;
+	s->install_said = c->dev->osa ? c->dev->osa->st.miss_installed : 0;
 	mark_local_only(s->lan);
 	send_all(s);
 	uplink_rdev_text(rd, c->dev->rdev, c->port);
@@ -515,6 +572,13 @@ static void lan_notify(void *ctx, struct lanbk *lan, unsigned conn, const struct
 
 	if ((int)conn == lan->uplink_idx)
 		return;
+	if ((a->op == PA_SETIP || a->op == PA_SETVMAC) && !may_push(s, 0)) {
+		/* Kept in the LAN IP table; the first frame for it installs it.  An
+		 * "unknown" the OSA remembers for it must not delay that. */
+		s->st.regs_deferred++;
+		osa_miss_forget(active_osa(s));
+		return;
+	}
 	send_addr(s, a);
 }
 
@@ -745,6 +809,14 @@ static void on_message(struct uplinks *u, const struct ctl_msg *m)
 		else if (m->a.op == PA_SETVMAC)
 			iptab_set_local_only(&s->lan->tab, IPT_MAC, m->a.mac, false);
 		return;
+	case CTLM_UNKNOWN:
+		/* The controller holds no rule either: the waiting frames go. */
+		s->st.miss_unknown++;
+		if (s->active == i && c->dev->osa)
+			osa_miss_unknown(c->dev->osa, m->a.op == PA_SETVMAC ? ATAB_MAC
+						      : m->a.ipv6 ? ATAB_V6 : ATAB_V4,
+					 m->a.op == PA_SETVMAC ? m->a.mac : m->a.ip);
+		return;
 	default:
 		return;
 	}
@@ -819,6 +891,25 @@ static void check_conn(struct up_sw *s, int i, uint64_t now)
 	}
 }
 
+/* HCPSWU9325W: the active OSA's table evicted since the last report (a table too
+ * small for the addresses in use: every eviction costs a frame a miss later). */
+static void pressure(struct up_sw *s, uint64_t now)
+{
+	const struct osa *o = active_osa(s);
+	char rd[12], cap[12], ev[24], inst[24];
+
+	if (!o || o->at.st.evictions <= s->evict_said || now < s->pressure_at)
+		return;
+	uplink_rdev_text(rd, s->c[s->active].dev->rdev, s->c[s->active].port);
+	snprintf(cap, sizeof(cap), "%u", o->at.cap);
+	snprintf(ev, sizeof(ev), "%" PRIu64, o->at.st.evictions - s->evict_said);
+	snprintf(inst, sizeof(inst), "%" PRIu64, o->st.miss_installed - s->install_said);
+	say(s->u, MSG_SWU_ADDR_PRESSURE, rd, s->lan->name, cap, ev, inst);
+	s->evict_said = o->at.st.evictions;
+	s->install_said = o->st.miss_installed;
+	s->pressure_at = now + PRESSURE_MS;
+}
+
 static void sw_tick(struct up_sw *s, uint64_t now)
 {
 	int a;
@@ -844,6 +935,7 @@ static void sw_tick(struct up_sw *s, uint64_t now)
 		}
 		return;
 	}
+	pressure(s, now);
 	/* A backup: another RDEV, pre-initialized, preferably by another controller. */
 	if (s->c[1 - a].state == UPC_IDLE)
 		conn_start(s, 1 - a, s->c[a].dev->rdev, 0, s->c[a].ctl);
@@ -887,8 +979,111 @@ int uplink_tick(struct uplinks *u)
 	return work;
 }
 
+/* ---- the miss protocol: CP is the OSA's proxy (doc/osa.md "The address table") ---- */
+
+/* May guest connection `idx` receive a frame the uplink brings in with VLAN tag `tag`?
+ * The uplink's ingress VLAN, then the guest's membership (switch.c decides the same
+ * for every frame; here it decides whether the OSA should hold the address at all). */
+static bool may_receive(const struct lanbk *lan, unsigned idx, uint16_t tag)
+{
+	const struct lan_conn *g = lan_conn_at(lan, idx);
+	const struct lan_conn *up = lan->uplink_idx >= 0 ?
+				    lan_conn_at(lan, (unsigned)lan->uplink_idx) : NULL;
+	uint16_t vid;
+
+	if (!g || !g->port || g->uplink || !g->started || g->mismatch)
+		return false;
+	if (!lan->vlan_aware)
+		return true;
+	if (!up)
+		return false;
+	if (up->porttype == LAN_ACCESS) {
+		if (tag && tag != up->pvid)
+			return false;
+		vid = up->pvid;
+	} else {
+		vid = tag ? tag : lan->native_vid;
+		if (!vid || !lan_vlan_has(&up->vlans, vid))
+			return false;
+	}
+	return g->porttype == LAN_ACCESS ? vid == g->pvid : lan_vlan_has(&g->vlans, vid);
+}
+
+/* One miss of the active OSA of s: install a guest's eligible address (Register, as any
+ * registration), ask the controller about an address CP does not know (Resolve), or
+ * answer "unknown".  Returns whether the controller has work. */
+static bool serve_miss(struct up_sw *s, struct osa *o, const struct osa_miss *m)
+{
+	struct lanbk *lan = s->lan;
+	uint8_t kind = m->kind == ATAB_MAC ? IPT_MAC : m->kind == ATAB_V6 ? IPT_V6 : IPT_V4;
+	const struct ipt_uni *e;
+	struct ctl_msg q;
+
+	if ((lan->transport == LAN_ETHERNET) != (kind == IPT_MAC)) {
+		s->st.miss_unknown++;
+		osa_miss_unknown(o, m->kind, m->addr);
+		return false;
+	}
+	e = iptab_entry(&lan->tab, kind, m->addr);
+	if (e && !e->remote && (int)e->port != lan->uplink_idx && may_receive(lan, e->port, m->vlan)) {
+		s->st.miss_table++;
+		entry_addr(kind, m->addr, true, &q.a);
+		send_addr(s, &q.a);
+		return true;
+	}
+	if (e) {
+		/* A guest's, but not for this frame's VLAN (or not started), or an address
+		 * outside (remote): never installed for it. */
+		s->st.miss_refused++;
+		osa_miss_unknown(o, m->kind, m->addr);
+		return false;
+	}
+	memset(&q, 0, sizeof(q));
+	q.type = CTLM_RESOLVE;
+	q.rdev = s->c[s->active].dev->rdev;
+	entry_addr(kind, m->addr, true, &q.a);
+	if (post(s, &s->c[s->active], &q) < 0) {
+		s->st.miss_unknown++;
+		osa_miss_unknown(o, m->kind, m->addr);
+		return false;
+	}
+	s->st.miss_asked++;
+	return true;
+}
+
+/* Take the misses OSA d reported and answer them.  The controller that has work is
+ * dispatched at once (CP gives the virtual machine its turn, as for an interrupt)
+ * and its answers read, so a frame waits one poll, not one tick.  Returns the
+ * misses taken. */
+static unsigned serve_misses(struct uplinks *u, struct up_osa *d)
+{
+	struct up_sw *s = d->sw;
+	bool active = s && s->active >= 0 && s->c[s->active].dev == d;
+	bool work = false;
+	struct osa_miss m;
+	struct ctl_msg r;
+	unsigned n = 0;
+
+	while (n < UPLINK_BUDGET && osa_miss_take(d->osa, &m)) {
+		n++;
+		if (!active)
+			osa_miss_unknown(d->osa, m.kind, m.addr);	/* a backup holds none */
+		else
+			work |= serve_miss(s, d->osa, &m);
+	}
+	if (work && !u->in_tick) {
+		struct ctlr *ctl = ctl_of(u, s->c[s->active].ctl);
+
+		if (ctl)
+			ctl_run(ctl, UPLINK_BUDGET);
+		for (unsigned k = 0; k < UPLINK_BUDGET && ctlq_get(&u->inbox, &r); k++)
+			on_message(u, &r);
+	}
+	return n;
+}
+
 /* One OSA's wire: frames read (into its NIC port, toward CP's data device). */
-static int poll_osa(struct up_osa *d)
+static int poll_osa(struct uplinks *u, struct up_osa *d)
 {
 	int r;
 
@@ -897,6 +1092,9 @@ static int poll_osa(struct up_osa *d)
 	r = osa_poll(d->osa, UPLINK_BUDGET);
 	if (r == -ENETDOWN)
 		d->link = false;
+	/* What the installs released goes in now (osa_poll hands held frames on). */
+	if (d->osa && serve_misses(u, d) && d->osa->nready)
+		osa_poll(d->osa, UPLINK_BUDGET);
 	return r > 0 ? r : 0;
 }
 
@@ -920,13 +1118,13 @@ int uplink_poll(struct uplinks *u)
 	int n = 0;
 
 	for (unsigned k = 0; k < u->nosas; k++)
-		n += poll_osa(&u->osas[k]);
+		n += poll_osa(u, &u->osas[k]);
 	return n + poll_data(u);
 }
 
 int uplink_poll_wire(struct uplinks *u, unsigned k)
 {
-	int n = k < u->nosas ? poll_osa(&u->osas[k]) : 0;
+	int n = k < u->nosas ? poll_osa(u, &u->osas[k]) : 0;
 
 	poll_data(u);
 	return n;
@@ -960,6 +1158,32 @@ void uplink_vm_gone(struct uplinks *u, struct vm *vm, bool forced)
 			if (s->c[i].state != UPC_IDLE && !strcmp(s->c[i].ctl, vm->userid))
 				conn_fail(s, i, FAIL_GONE, NULL);
 		}
+}
+
+void uplink_refresh(struct uplinks *u, struct lanbk *lan, const char *user)
+{
+	struct up_sw *s = u ? uplink_find_sw(u, lan) : NULL;
+	struct osa *o = s ? active_osa(s) : NULL;
+	const struct ipt_uni *e;
+	uint32_t cur = 0;
+	struct paddr a;
+
+	if (!o)
+		return;
+	osa_miss_forget(o);	/* "unknown" may be eligible now */
+	while ((e = iptab_next_uni(&lan->tab, &cur)) != NULL) {
+		const struct lan_conn *c = lan_conn_at(lan, e->port);
+		uint8_t kind = e->kind == IPT_MAC ? ATAB_MAC : e->kind == IPT_V6 ? ATAB_V6 : ATAB_V4;
+
+		if (e->remote || (int)e->port == lan->uplink_idx || !c ||
+		    (user && strcmp(c->owner, user)) || !atab_find(&o->at, kind, e->addr))
+			continue;
+		/* Off the OSA (and the controller's rules): the next frame for it misses
+		 * and is decided with the authorization as it is now. */
+		entry_addr(e->kind, e->addr, false, &a);
+		send_addr(s, &a);
+		s->st.refreshes++;
+	}
 }
 
 int uplink_switchover(struct uplinks *u, struct lanbk *lan, bool has_rdev, uint16_t rdev,

@@ -33,6 +33,13 @@
  * the switch reports HCPSWU2830I / HCPSWU2832E and retries every tick.  Frames between
  * guests never pass through any of this.
  *
+ * The OSA's address table is bounded (RDEVICE ... ADDRESSES): CP pushes registrations
+ * only while it has room and is the OSA's proxy for the rest (doc/osa.md "The address
+ * table"): after each osa_poll it takes the OSA's misses, installs a guest's eligible
+ * address through the controller (Register) or asks the controller (Resolve), and
+ * dispatches the controller at once; GRANT / REVOKE / VLAN changes deregister the
+ * addresses concerned (uplink_refresh) so that the next frame decides again.
+ *
  * Data path, copy-once and batched both ways: a batch the LAN hands the uplink port
  * is written from the sender's spans straight into the data device's output SBAL
  * pages, then one flush (at most one SIGA); what the data device's input queue holds
@@ -59,6 +66,7 @@ struct up_osa {
 	uint8_t mac[6];
 	bool has_mac;
 	unsigned rings;			/* RDEVICE ... RINGS n (0: the OSA's default) */
+	unsigned addresses;		/* RDEVICE ... ADDRESSES n (0: ATAB_DEFAULT) */
 	struct osa *osa;		/* NULL: the wire could not be opened (retried) */
 	int open_err;
 	bool link;			/* last osa_check_link result */
@@ -95,7 +103,15 @@ struct up_stats {
 	uint64_t tx_completed, tx_segmented;	/* checksums written / large sends cut */
 	uint64_t tx_offloaded;		/* handed to the OSA for it to finish */
 	uint64_t regs_sent, regs_ok, regs_failed, stale;
+	uint64_t regs_deferred;		/* not pushed: the OSA's table was full (on miss) */
 	uint64_t failovers, switchovers;
+	/* The miss protocol (doc/osa.md "The address table"): what CP, the proxy,
+	 * answered the active OSA's misses with. */
+	uint64_t miss_table;		/* a guest's eligible address: installed */
+	uint64_t miss_asked;		/* not in the LAN IP table: asked the controller */
+	uint64_t miss_refused;		/* in the table but not eligible (VLAN, not started) */
+	uint64_t miss_unknown;		/* nobody's (the controller's answer, or no uplink) */
+	uint64_t refreshes;		/* addresses taken off the OSA by an authorization change */
 };
 
 struct up_sw {
@@ -106,6 +122,10 @@ struct up_sw {
 	int active;			/* index into c[] of the ACTIVE connection, -1 none */
 	bool down_reported;		/* HCPSWU2832E said since the last ACTIVE */
 	struct up_stats st;
+	/* Table pressure (HCPSWU9325I): evictions of the active OSA already reported and
+	 * when the next report may come. */
+	uint64_t evict_said, install_said;
+	uint64_t pressure_at;
 	/* Inbound: one batch of frames for the switch, payload in place in CP's input
 	 * SBAL pages (no staging buffer either way). */
 	struct pframe rxf[QDRV_RX_BATCH];
@@ -147,6 +167,12 @@ int uplink_add_osa(struct uplinks *u, uint16_t rdev, uint8_t chpid, uint8_t port
 struct up_osa *uplink_find_osa(struct uplinks *u, uint16_t rdev);
 /* RDEVICE ... RINGS n (validated by the caller): now and whenever the wire reopens. */
 void uplink_set_rings(struct up_osa *d, unsigned rings);
+/* RDEVICE ... ADDRESSES n (validated by the caller): the OSA's address table size. */
+void uplink_set_addresses(struct up_osa *d, unsigned n);
+/* Authorizations of `lan` changed (GRANT / REVOKE of `user`, NULL = anyone: a VLAN
+ * change): the addresses of the guests concerned leave the active OSA, so the next
+ * frame for each misses and is decided again with the new authorization. */
+void uplink_refresh(struct uplinks *u, struct lanbk *lan, const char *user);
 struct up_sw *uplink_find_sw(struct uplinks *u, const struct lanbk *lan);
 
 /* Drive everything: messages from controllers, controllers' runs, link checks,

@@ -63,21 +63,29 @@ static bool is_bcast(const uint8_t *mac) { return !memcmp(mac, bcast_mac, 6); }
 static void rx_drop(struct osa *o, enum osa_drop why) { o->st.rx_drop[why]++; }
 static void tx_drop(struct osa *o, enum osa_drop why) { o->st.tx_drop[why]++; }
 
+/* The address table's entry of an IPv4 address, or NULL. */
+static struct atab_entry *find4(const struct osa *o, uint32_t a)
+{
+	uint8_t k[4];
+
+	be_put32(k, a);
+	return atab_find(&o->at, ATAB_V4, k);
+}
+
 static int find_ip4(const struct osa *o, uint32_t a)
 {
-	for (unsigned i = 0; i < o->nip4; i++)
-		if (o->ip4[i].addr == a)
-			return (int)i;
-	return -1;
+	return find4(o, a) ? 0 : -1;
 }
 
 /* Subnet-directed broadcast of one of our addresses (host part all ones). */
 static bool directed_bcast(const struct osa *o, uint32_t a)
 {
-	for (unsigned i = 0; i < o->nip4; i++) {
-		uint32_t m = o->ip4[i].mask;
+	for (unsigned i = 0; i < o->at.n; i++) {
+		const struct atab_entry *e = &o->at.e[i];
+		uint32_t m = e->mask, ip = be_get32(e->addr);
 
-		if (m && m != IP4_BCAST && (a & m) == (o->ip4[i].addr & m) && (a | m) == IP4_BCAST)
+		if (e->kind == ATAB_V4 && m && m != IP4_BCAST && (a & m) == (ip & m) &&
+		    (a | m) == IP4_BCAST)
 			return true;
 	}
 	return false;
@@ -85,10 +93,16 @@ static bool directed_bcast(const struct osa *o, uint32_t a)
 
 static int find_ip6(const struct osa *o, const uint8_t *a)
 {
-	for (unsigned i = 0; i < o->nip6; i++)
-		if (!memcmp(o->ip6[i], a, 16))
-			return (int)i;
-	return -1;
+	return atab_find(&o->at, ATAB_V6, a) ? 0 : -1;
+}
+
+/* An inbound frame used an entry: a hit, and the clock's reference bit. */
+static void addr_used(struct osa *o, struct atab_entry *e)
+{
+	if (!e->ref)
+		e->ref = true;	/* no store per frame once set: the line stays clean */
+	if (!o->releasing)
+		o->st.addr_hits++;	/* a held frame going in was counted as a miss */
 }
 
 static int find_ipm4(const struct osa *o, uint32_t a)
@@ -115,8 +129,8 @@ static bool solicited_for_ours(const struct osa *o, const uint8_t *a)
 
 	if (memcmp(a, pre, 13))
 		return false;
-	for (unsigned i = 0; i < o->nip6; i++)
-		if (!memcmp(o->ip6[i] + 13, a + 13, 3))
+	for (unsigned i = 0; i < o->at.n; i++)
+		if (o->at.e[i].kind == ATAB_V6 && !memcmp(o->at.e[i].addr + 13, a + 13, 3))
 			return true;
 	return false;
 }
@@ -160,7 +174,8 @@ static uint16_t icmp6_csum(const uint8_t *src, const uint8_t *dst, const uint8_t
 	return (uint16_t)~sum;
 }
 
-static int find_mac(const struct osa *o, const uint8_t *mac)
+/* A group MAC registered with SETGMAC. */
+static int find_gmac(const struct osa *o, const uint8_t *mac)
 {
 	for (unsigned i = 0; i < o->nmacs; i++)
 		if (!memcmp(o->macs[i], mac, 6))
@@ -323,10 +338,20 @@ static int emit_own(struct osa *o, uint8_t *frame, uint32_t len, uint32_t cap)
  * the first registered one, else 0 (an ARP probe). */
 static uint32_t source_for(const struct osa *o, uint32_t peer)
 {
-	for (unsigned i = 0; i < o->nip4; i++)
-		if ((o->ip4[i].addr & o->ip4[i].mask) == (peer & o->ip4[i].mask))
-			return o->ip4[i].addr;
-	return o->nip4 ? o->ip4[0].addr : 0;
+	uint32_t first = 0;
+
+	for (unsigned i = 0; i < o->at.n; i++) {
+		const struct atab_entry *e = &o->at.e[i];
+		uint32_t ip = be_get32(e->addr);
+
+		if (e->kind != ATAB_V4)
+			continue;
+		if ((ip & e->mask) == (peer & e->mask))
+			return ip;
+		if (!first)
+			first = ip;
+	}
+	return first;
 }
 
 static int send_arp(struct osa *o, uint16_t op, uint16_t vlan, const uint8_t *eth_dst,
@@ -388,10 +413,19 @@ static int send_nd(struct osa *o, uint8_t type, uint8_t flags, uint16_t vlan,
  * included), else the first registered one; NULL when none is (we cannot be answered). */
 static const uint8_t *source6_for(const struct osa *o, const uint8_t *target)
 {
-	for (unsigned i = 0; i < o->nip6; i++)
-		if (!memcmp(o->ip6[i], target, 8))
-			return o->ip6[i];
-	return o->nip6 ? o->ip6[0] : NULL;
+	const uint8_t *first = NULL;
+
+	for (unsigned i = 0; i < o->at.n; i++) {
+		const struct atab_entry *e = &o->at.e[i];
+
+		if (e->kind != ATAB_V6)
+			continue;
+		if (!memcmp(e->addr, target, 8))
+			return e->addr;
+		if (!first)
+			first = e->addr;
+	}
+	return first;
 }
 
 /* Ask for a next hop: an ARP request (IPv4) or a Neighbor Solicitation (IPv6). */
@@ -856,60 +890,278 @@ static void rx_flush(struct osa *o)
 	o->st.rx_drop[OSA_D_GONE] += rxr_flush(&o->rx);
 }
 
+/* ---- the miss protocol (doc/osa.md "The address table") ---------------------------- */
+
+static struct osa_pend *pend_find(struct osa *o, uint8_t kind, const uint8_t *addr)
+{
+	unsigned n = atab_len(kind);
+
+	for (unsigned i = 0; i < OSA_MISS_PEND; i++) {
+		struct osa_pend *p = &o->pend[i];
+
+		if (p->state != OSA_PEND_FREE && p->m.kind == kind && !memcmp(p->m.addr, addr, n))
+			return p;
+	}
+	return NULL;
+}
+
+/* A free entry, else the "unknown" answer that ends first (forgetting one only costs
+ * a question); NULL when every entry waits for an answer. */
+static struct osa_pend *pend_new(struct osa *o)
+{
+	struct osa_pend *best = NULL;
+
+	for (unsigned i = 0; i < OSA_MISS_PEND; i++) {
+		struct osa_pend *p = &o->pend[i];
+
+		if (p->state == OSA_PEND_FREE)
+			return p;
+		if (p->state == OSA_PEND_UNKNOWN && (!best || p->until < best->until))
+			best = p;
+	}
+	return best;
+}
+
+/* A held frame's room: the largest frame any MTU gives (the wire's MTU may rise after
+ * the OSA was made, rxr_set_frame_max); only what frames use is ever touched. */
+static uint8_t *held_frame(struct osa *o, unsigned i)
+{
+	return o->heldbuf + (size_t)i * RXR_FRAME_MAX;
+}
+
+static void held_drop(struct osa *o, struct osa_held *h, enum osa_drop why)
+{
+	h->used = false;
+	o->held_bytes -= h->len;
+	rx_drop(o, why);
+}
+
+/* Discard the frames waiting for pend entry p (why) and let the entry go. */
+static void pend_drop(struct osa *o, struct osa_pend *p, enum osa_drop why)
+{
+	uint8_t pi = (uint8_t)(p - o->pend);
+
+	for (unsigned i = 0; i < OSA_MISSQ; i++)
+		if (o->held[i].used && o->held[i].pend == pi)
+			held_drop(o, &o->held[i], why);
+	if (p->state == OSA_PEND_READY)
+		o->nready--;
+	p->state = OSA_PEND_FREE;
+}
+
+/* Everything waiting goes (a new connection, STOPLAN, link down). */
+static void miss_reset(struct osa *o, enum osa_drop why)
+{
+	for (unsigned i = 0; i < OSA_MISS_PEND; i++)
+		if (o->pend[i].state != OSA_PEND_FREE)
+			pend_drop(o, &o->pend[i], why);
+	o->nready = 0;
+}
+
+/* The reason a frame for an address nobody holds is discarded with. */
+static enum osa_drop unknown_why(uint8_t kind)
+{
+	return kind == ATAB_MAC ? OSA_D_MAC : OSA_D_NOT_MINE;
+}
+
+/*
+ * An inbound frame (fr, len) for (kind, addr), which the table does not hold.  Without
+ * a proxy it is discarded (why); with one it is copied into the miss queue (the only
+ * inbound copy: the ring slot goes back at once) and the address is reported once;
+ * an address the proxy called unknown a moment ago is discarded straight away.
+ */
+static void addr_miss(struct osa *o, uint8_t kind, const uint8_t *addr, uint16_t vlan,
+		      const uint8_t *fr, uint32_t len, uint64_t now)
+{
+	enum osa_drop why = unknown_why(kind);
+	struct osa_pend *p;
+	struct osa_held *h = NULL;
+	unsigned i;
+
+	o->st.addr_misses++;
+	if (!o->cfg.miss_proxy) {
+		rx_drop(o, why);
+		return;
+	}
+	p = pend_find(o, kind, addr);
+	if (p && p->state == OSA_PEND_READY) {
+		/* Installed, and evicted again before what waited went in: ask again. */
+		p->state = OSA_PEND_NEW;
+		p->m.since = now;
+		o->nready--;
+	}
+	if (p && p->state == OSA_PEND_UNKNOWN) {
+		if (now < p->until) {
+			rx_drop(o, why);
+			return;
+		}
+		p->state = OSA_PEND_FREE;	/* ask again */
+		p = NULL;
+	}
+	if (!p) {
+		p = pend_new(o);
+		if (!p) {
+			rx_drop(o, OSA_D_MISSQ);
+			return;
+		}
+		memset(p, 0, sizeof(*p));
+		p->state = OSA_PEND_NEW;
+		p->m.kind = kind;
+		memcpy(p->m.addr, addr, atab_len(kind));
+		p->m.vlan = vlan;
+		p->m.since = now;
+	}
+	for (i = 0; i < OSA_MISSQ && !h; i++)
+		if (!o->held[i].used)
+			h = &o->held[i];
+	if (!h || len > o->rx.frame_max || o->held_bytes + len > OSA_MISSQ_BYTES) {
+		rx_drop(o, OSA_D_MISSQ);
+		return;
+	}
+	memcpy(held_frame(o, (unsigned)(h - o->held)), fr, len);
+	h->used = true;
+	h->pend = (uint8_t)(p - o->pend);
+	h->len = len;
+	h->since = now;
+	o->held_bytes += len;
+	o->st.miss_held++;
+}
+
+int osa_miss_take(struct osa *o, struct osa_miss *m)
+{
+	struct osa_pend *best = NULL;
+
+	for (unsigned i = 0; i < OSA_MISS_PEND; i++) {
+		struct osa_pend *p = &o->pend[i];
+
+		if (p->state == OSA_PEND_NEW && (!best || p->m.since < best->m.since))
+			best = p;
+	}
+	if (!best)
+		return 0;
+	best->state = OSA_PEND_ASKED;
+	*m = best->m;
+	o->st.miss_reported++;
+	return 1;
+}
+
+void osa_miss_unknown(struct osa *o, uint8_t kind, const uint8_t *addr)
+{
+	struct osa_pend *p = pend_find(o, kind, addr);
+
+	if (!p || (p->state != OSA_PEND_NEW && p->state != OSA_PEND_ASKED))
+		return;
+	o->st.miss_unknown++;
+	pend_drop(o, p, unknown_why(kind));
+	p->state = OSA_PEND_UNKNOWN;
+	p->until = now_ms(o) + OSA_MISS_NEG_MS;
+}
+
+void osa_miss_forget(struct osa *o)
+{
+	for (unsigned i = 0; i < OSA_MISS_PEND; i++)
+		if (o->pend[i].state == OSA_PEND_UNKNOWN)
+			o->pend[i].state = OSA_PEND_FREE;
+}
+
+/* An address was installed: what waited for it goes in at the next poll. */
+static void miss_installed(struct osa *o, uint8_t kind, const uint8_t *addr)
+{
+	struct osa_pend *p = pend_find(o, kind, addr);
+	uint64_t lat;
+
+	if (!p || p->state == OSA_PEND_READY)
+		return;
+	if (p->state == OSA_PEND_UNKNOWN) {
+		p->state = OSA_PEND_FREE;	/* registered after all */
+		return;
+	}
+	lat = now_ms(o) - p->m.since;
+	o->st.miss_installed++;
+	o->st.miss_lat_sum_ms += lat;
+	if (lat > o->st.miss_lat_max_ms)
+		o->st.miss_lat_max_ms = lat;
+	p->state = OSA_PEND_READY;
+	o->nready++;
+}
+
+/* Held frames older than OSA_MISS_HOLD_MS are discarded; an address asked about with
+ * nothing left waiting is given up (its install, should it come, is just an install). */
+static void miss_timer(struct osa *o, uint64_t now)
+{
+	for (unsigned i = 0; i < OSA_MISSQ; i++)
+		if (o->held[i].used && now - o->held[i].since >= OSA_MISS_HOLD_MS &&
+		    o->pend[o->held[i].pend].state != OSA_PEND_READY)
+			held_drop(o, &o->held[i], OSA_D_MISS_TIMEOUT);
+	for (unsigned i = 0; i < OSA_MISS_PEND; i++) {
+		struct osa_pend *p = &o->pend[i];
+		bool waiting = false;
+
+		if ((p->state != OSA_PEND_NEW && p->state != OSA_PEND_ASKED) ||
+		    now - p->m.since < OSA_MISS_HOLD_MS)
+			continue;
+		for (unsigned k = 0; k < OSA_MISSQ && !waiting; k++)
+			waiting = o->held[k].used && o->held[k].pend == i;
+		if (!waiting) {
+			o->st.miss_expired++;
+			p->state = OSA_PEND_FREE;
+		}
+	}
+}
+
+/* ---- registrations ----------------------------------------------------------------- */
+
 static void forget_all(struct osa *o)
 {
-	o->nip4 = o->nip6 = o->nipm4 = o->nipm6 = o->nmacs = o->nvlans = 0;
+	atab_clear(&o->at);
+	o->nipm4 = o->nipm6 = o->nmacs = o->nvlans = 0;
 	memset(o->vlans, 0, sizeof(o->vlans));
 	o->promisc = false;
 	o->started = false;
 	drop_queue_all(o, OSA_D_DOWN);
 	rx_flush(o);
+	miss_reset(o, OSA_D_DOWN);
+	memset(o->pend, 0, sizeof(o->pend));
 	arp_flush(&o->arp);
 	arp_flush(&o->nd);
 }
 
+/* SETIP / SETVMAC into the table: a full one evicts (clock) when a proxy answers the
+ * misses that causes, else refuses as a real adapter does. */
+static int addr_set(struct osa *o, uint8_t kind, const uint8_t *key, uint32_t mask, bool vipa)
+{
+	int rc = atab_add(&o->at, kind, key, mask, vipa, o->cfg.miss_proxy, NULL);
+
+	if (rc >= 0)
+		miss_installed(o, kind, key);
+	return rc;
+}
+
 static uint16_t reg_ip(struct osa *o, const struct paddr *a, bool set)
 {
-	int i;
+	bool vipa = (a->value & IPA_SETIP_FLAG_VIPA) != 0;
+	uint8_t kind = a->ipv6 ? ATAB_V6 : ATAB_V4;
+	int rc;
 
 	if (o->layer != 3)
 		return IPA_RC_NOTSUPP;
-	if (!a->ipv6) {
-		uint32_t ip = be_get32(a->ip);
-
-		i = find_ip4(o, ip);
-		if (!set) {
-			if (i >= 0) {
-				o->ip4[i] = o->ip4[--o->nip4];
-				rx_forget(o, '4', a->ip);
-			}
-			return IPA_RC_SUCCESS;
-		}
-		if (i >= 0)
-			return IPA_RC_SUCCESS;
-		if (o->nip4 >= NIC_MAX_IPS)
-			return IPA_RC_IP_ADDR_TABLE_FULL;
-		o->ip4[o->nip4].addr = ip;
-		o->ip4[o->nip4++].mask = be_get32(a->mask);
-		if (!(a->value & IPA_SETIP_FLAG_VIPA))
-			garp(o, ip);	/* a VIPA is not on this LAN: no announcement */
-		return IPA_RC_SUCCESS;
-	}
-	i = find_ip6(o, a->ip);
 	if (!set) {
-		if (i >= 0) {
-			memcpy(o->ip6[i], o->ip6[--o->nip6], 16);
-			rx_forget(o, '6', a->ip);
-		}
+		/* With a proxy the table is a cache: what it evicted is still registered. */
+		if (atab_del(&o->at, kind, a->ip) < 0 && !o->cfg.miss_proxy)
+			return IPA_RC_PRIMARY_ALREADY_DEFINED;	/* "not defined" */
+		/* Frames waiting in the receive rings for it go with it. */
+		rx_forget(o, a->ipv6 ? '6' : '4', a->ip);
 		return IPA_RC_SUCCESS;
 	}
-	if (i >= 0)
-		return IPA_RC_SUCCESS;
-	if (o->nip6 >= NIC_MAX_IPS)
+	rc = addr_set(o, kind, a->ip, a->ipv6 ? 0 : be_get32(a->mask), vipa);
+	if (rc < 0)
 		return IPA_RC_IP_ADDR_TABLE_FULL;
-	memcpy(o->ip6[o->nip6++], a->ip, 16);
-	if (!(a->value & IPA_SETIP_FLAG_VIPA))
+	if (rc == 1 || vipa)
+		return IPA_RC_SUCCESS;	/* a VIPA is not on this LAN: no announcement */
+	if (a->ipv6)
 		unsolicited_na(o, a->ip);
+	else
+		garp(o, be_get32(a->ip));
 	return IPA_RC_SUCCESS;
 }
 
@@ -955,19 +1207,32 @@ static uint16_t reg_ipm(struct osa *o, const struct paddr *a, bool set)
 	return IPA_RC_SUCCESS;
 }
 
-static uint16_t reg_mac(struct osa *o, const struct paddr *a, bool set)
+static uint16_t reg_mac(struct osa *o, const struct paddr *a, bool set, bool group)
 {
 	int i;
 
 	if (o->layer != 2)
 		return IPA_RC_L2_UNSUPPORTED_CMD;
-	i = find_mac(o, a->mac);
-	if (!set) {
-		if (i >= 0) {
-			memcpy(o->macs[i], o->macs[--o->nmacs], 6);
-			if (!is_group(a->mac))
-				rx_forget(o, 'M', a->mac);
+	if (!group) {
+		int rc;
+
+		if (!set) {
+			if (atab_del(&o->at, ATAB_MAC, a->mac) < 0 && !o->cfg.miss_proxy)
+				return IPA_RC_L2_MAC_NOT_FOUND;
+			rx_forget(o, 'M', a->mac);	/* its waiting frames go with it */
+			return IPA_RC_SUCCESS;
 		}
+		rc = addr_set(o, ATAB_MAC, a->mac, 0, false);
+		if (rc < 0)
+			return IPA_RC_L2_ADDR_TABLE_FULL;
+		/* A driver of its own (no proxy) registering a MAC twice hears what a
+		 * real adapter says; CP's controller re-installing one does not. */
+		return rc == 1 && !o->cfg.miss_proxy ? IPA_RC_L2_DUP_MAC : IPA_RC_SUCCESS;
+	}
+	i = find_gmac(o, a->mac);
+	if (!set) {
+		if (i >= 0)
+			memcpy(o->macs[i], o->macs[--o->nmacs], 6);
 		return IPA_RC_SUCCESS;
 	}
 	if (i >= 0)
@@ -998,6 +1263,7 @@ static uint16_t osa_port_addr(void *peer, struct port *from, const struct paddr 
 		o->started = false;
 		drop_queue_all(o, OSA_D_DOWN);
 		rx_flush(o);
+		miss_reset(o, OSA_D_DOWN);
 		return IPA_RC_SUCCESS;
 	case PA_SETIP:
 	case PA_DELIP:
@@ -1009,7 +1275,8 @@ static uint16_t osa_port_addr(void *peer, struct port *from, const struct paddr 
 	case PA_DELVMAC:
 	case PA_SETGMAC:
 	case PA_DELGMAC:
-		return reg_mac(o, a, a->op == PA_SETVMAC || a->op == PA_SETGMAC);
+		return reg_mac(o, a, a->op == PA_SETVMAC || a->op == PA_SETGMAC,
+			       a->op == PA_SETGMAC || a->op == PA_DELGMAC);
 	case PA_SETVLAN:
 	case PA_DELVLAN:
 		if (a->vlan == 0 || a->vlan >= 4095)
@@ -1058,6 +1325,7 @@ static void rx_arp(struct osa *o, const uint8_t *fr, uint32_t hl, uint32_t len, 
 	uint32_t spa, tpa;
 	uint16_t op;
 	bool mine, known = false;
+	struct atab_entry *e;
 	uint8_t key[16];
 
 	if (len - hl < ARP_PLEN || be_get16(a) != 1 || be_get16(a + 2) != ET_IP4 || a[4] != 6 ||
@@ -1081,7 +1349,10 @@ static void rx_arp(struct osa *o, const uint8_t *fr, uint32_t hl, uint32_t len, 
 		rx_drop(o, OSA_D_MAC);		/* our own frame reflected */
 		return;
 	}
-	mine = find_ip4(o, tpa) >= 0;
+	e = find4(o, tpa);
+	mine = e != NULL;
+	if (mine && op == ARP_OP_REQ)
+		addr_used(o, e);
 	/* Learn the sender if it talks to us or we asked for it; otherwise only refresh
 	 * what we already know (gratuitous ARP, requests among others). */
 	if (spa && spa != IP4_BCAST && find_ip4(o, spa) < 0) {
@@ -1092,6 +1363,13 @@ static void rx_arp(struct osa *o, const uint8_t *fr, uint32_t hl, uint32_t len, 
 		/* Straight back to the asker, from the address it asked for. */
 		if (send_arp(o, ARP_OP_REP, vlan, sha, tpa, sha, spa) == 0)
 			o->st.arp_rep_tx++;
+		return;
+	}
+	/* A question for an address the table does not hold (not somebody announcing
+	 * its own): perhaps a guest's that is not installed. */
+	if (op == ARP_OP_REQ && !mine && spa != tpa) {
+		be_put32(key, tpa);
+		addr_miss(o, ATAB_V4, key, vlan, fr, len, now);
 		return;
 	}
 	if (!mine && !known)
@@ -1136,6 +1414,7 @@ static bool rx_nd(struct osa *o, const uint8_t *fr, const uint8_t *ip, uint32_t 
 	switch (type) {
 	case ND_NS: {
 		uint8_t sn[16], mac[6];
+		struct atab_entry *e;
 		bool mine;
 
 		if (tgt[0] == 0xFF)
@@ -1144,13 +1423,15 @@ static bool rx_nd(struct osa *o, const uint8_t *fr, const uint8_t *ip, uint32_t 
 		if (dad && (lla || memcmp(dst, sn, 16)))
 			goto bad;
 		o->st.nd_ns_rx++;
-		mine = find_ip6(o, tgt) >= 0;
+		e = atab_find(&o->at, ATAB_V6, tgt);
+		mine = e != NULL;
 		if (!dad && lla && find_ip6(o, src) < 0)
 			learn(o, src, vlan, lla, now, mine);
 		if (!mine) {
-			rx_drop(o, OSA_D_NOT_MINE);
+			addr_miss(o, ATAB_V6, tgt, vlan, fr, (uint32_t)(ip - fr) + tot, now);
 			return false;
 		}
+		addr_used(o, e);
 		if (dad) {
 			/* Someone probes an address we own: defend it on all-nodes. */
 			mcast6_mac(all_nodes6, mac);
@@ -1195,6 +1476,7 @@ static bool rx_l3(struct osa *o, const uint8_t *fr, uint32_t len, struct pframe 
 {
 	uint32_t hl = ETH_HLEN, il, dst;
 	uint16_t et = be_get16(fr + 12), vlan = 0;
+	struct atab_entry *e;
 	const uint8_t *ip;
 
 	if (et == ET_VLAN) {
@@ -1226,7 +1508,8 @@ static bool rx_l3(struct osa *o, const uint8_t *fr, uint32_t len, struct pframe 
 		}
 		dst = be_get32(ip + 16);
 		memset(pf, 0, sizeof(*pf));
-		if (find_ip4(o, dst) >= 0) {
+		if ((e = find4(o, dst)) != NULL) {
+			addr_used(o, e);
 			pf->cast = PF_UNICAST;
 			key->family = '4';
 			memcpy(key->addr, ip + 16, 4);
@@ -1239,7 +1522,7 @@ static bool rx_l3(struct osa *o, const uint8_t *fr, uint32_t len, struct pframe 
 			}
 			pf->cast = PF_MULTICAST;
 		} else {
-			rx_drop(o, OSA_D_NOT_MINE);
+			addr_miss(o, ATAB_V4, ip + 16, vlan, fr, len, now);
 			return false;
 		}
 		/* Ethernet padding stays behind: the packet is what its header says. */
@@ -1272,12 +1555,13 @@ static bool rx_l3(struct osa *o, const uint8_t *fr, uint32_t len, struct pframe 
 				return false;
 			}
 			pf->cast = PF_MULTICAST;
-		} else if (find_ip6(o, d6) >= 0) {
+		} else if ((e = atab_find(&o->at, ATAB_V6, d6)) != NULL) {
+			addr_used(o, e);
 			pf->cast = PF_UNICAST;
 			key->family = '6';
 			memcpy(key->addr, d6, 16);
 		} else {
-			rx_drop(o, OSA_D_NOT_MINE);
+			addr_miss(o, ATAB_V6, d6, vlan, fr, len, now);
 			return false;
 		}
 		/* Unframed like IPv4: the driver builds its own link header (its MAC, or
@@ -1307,8 +1591,9 @@ static bool rx_l3(struct osa *o, const uint8_t *fr, uint32_t len, struct pframe 
 
 /* Layer 2: as rx_l3; a unicast frame's destination is its MAC + VLAN. */
 static bool rx_l2(struct osa *o, const uint8_t *fr, uint32_t len, struct pframe *pf,
-		  struct qdio_span *sp, struct rxr_key *key)
+		  struct qdio_span *sp, struct rxr_key *key, uint64_t now)
 {
+	struct atab_entry *e;
 	uint16_t vid = 0;
 	uint8_t cast;
 
@@ -1326,21 +1611,23 @@ static bool rx_l2(struct osa *o, const uint8_t *fr, uint32_t len, struct pframe 
 	if (is_bcast(fr)) {
 		cast = PF_BROADCAST;
 	} else if (is_group(fr)) {
-		if (!o->promisc && find_mac(o, fr) < 0) {
+		if (!o->promisc && find_gmac(o, fr) < 0) {
 			rx_drop(o, OSA_D_MCAST);
 			return false;
 		}
 		cast = PF_MULTICAST;
 	} else {
-		if (!o->promisc && find_mac(o, fr) < 0) {
-			rx_drop(o, OSA_D_MAC);
+		e = atab_find(&o->at, ATAB_MAC, fr);
+		if (!e && !o->promisc) {
+			addr_miss(o, ATAB_MAC, fr, vid, fr, len, now);
 			return false;
 		}
 		cast = PF_UNICAST;
 		/* Only a registered MAC is a destination; what a promiscuous OSA takes for
 		 * anybody else shares the DEFAULT ring (a flood of invented MACs cannot
 		 * fill the destination table). */
-		if (find_mac(o, fr) >= 0) {
+		if (e) {
+			addr_used(o, e);
 			key->family = 'M';
 			memcpy(key->addr, fr, 6);
 			key->vlan = vid;
@@ -1371,7 +1658,7 @@ static bool classify(struct osa *o, const uint8_t *fr, uint32_t len, struct pfra
 		rx_drop(o, OSA_D_DOWN);
 		return false;
 	}
-	return o->layer == 2 ? rx_l2(o, fr, len, pf, sp, key) : rx_l3(o, fr, len, pf, sp, key, now);
+	return o->layer == 2 ? rx_l2(o, fr, len, pf, sp, key, now) : rx_l3(o, fr, len, pf, sp, key, now);
 }
 
 /* Retries and give-ups of one cache's unresolved entries. */
@@ -1424,6 +1711,7 @@ static void osa_timer(struct osa *o, uint64_t now)
 	o->next_timer = now + OSA_TIMER_MS;
 	follow_mtu(o);
 	rxr_tick(&o->rx);		/* ring binding follows the period's load */
+	miss_timer(o, now);
 	resolve_timer(o, &o->arp, now);
 	resolve_timer(o, &o->nd, now);
 	/* Packets whose entry was evicted by others have nobody to wait for. */
@@ -1433,6 +1721,48 @@ static void osa_timer(struct osa *o, uint64_t now)
 		if (q->used && !arp_find(cache_of(o, q->nh), q->nh, q->vlan)) {
 			q->used = false;
 			tx_drop(o, OSA_D_ARP_FAIL);
+		}
+	}
+}
+
+/* Frames whose address was installed go into the rings as if they had come now (they
+ * are classified again: an ARP request or Neighbor Solicitation is answered then). */
+static void miss_release(struct osa *o, uint64_t now)
+{
+	for (unsigned i = 0; i < OSA_MISSQ && o->nready; i++) {
+		struct osa_held *h = &o->held[i];
+		struct rxr_slot *sl;
+		struct rxr_key key;
+		uint8_t *buf;
+		uint16_t id;
+		uint32_t len = h->len;
+
+		if (!h->used || o->pend[h->pend].state != OSA_PEND_READY)
+			continue;
+		if (rxr_take_slots(&o->rx, &buf, &id, 1) != 1)
+			return;		/* the pool is busy: the next poll */
+		memcpy(buf, held_frame(o, i), len);
+		h->used = false;
+		o->held_bytes -= len;
+		o->st.miss_released++;
+		sl = rxr_slot(&o->rx, id);
+		o->releasing = true;
+		if (!classify(o, buf, len, &sl->pf, &sl->sp, &key, now))
+			rxr_put_slot(&o->rx, id);
+		else if (!rxr_queue(&o->rx, id, key.family ? &key : NULL, len))
+			rx_drop(o, OSA_D_RING);
+		o->releasing = false;
+	}
+	for (unsigned k = 0; k < OSA_MISS_PEND && o->nready; k++) {
+		bool waiting = false;
+
+		if (o->pend[k].state != OSA_PEND_READY)
+			continue;
+		for (unsigned i = 0; i < OSA_MISSQ && !waiting; i++)
+			waiting = o->held[i].used && o->held[i].pend == k;
+		if (!waiting) {
+			o->pend[k].state = OSA_PEND_FREE;
+			o->nready--;
 		}
 	}
 }
@@ -1470,6 +1800,8 @@ int osa_poll(struct osa *o, unsigned budget)
 	int err = 0;
 
 	osa_timer(o, now);
+	if (o->nready)
+		miss_release(o, now);
 	left -= rx_drain(o, left);	/* what waited for input buffers goes first */
 	while (got < limit && !err) {
 		unsigned k, batch = limit - got;
@@ -1527,7 +1859,27 @@ static void osa_in_room(void *ctx)
 
 bool osa_rx_pending(struct osa *o)
 {
-	return o->rx.waiting && nic_rx_room(&o->nic);
+	return (o->rx.waiting || o->nready) && nic_rx_room(&o->nic);
+}
+
+int osa_set_addresses(struct osa *o, unsigned n)
+{
+	struct atab t;
+	int rc = atab_init(&t, n ? n : ATAB_DEFAULT, o->at.seed);
+
+	if (rc < 0)
+		return rc;
+	/* What fits is kept; a shrink keeps the entries added last. */
+	for (unsigned i = o->at.n > t.cap ? o->at.n - t.cap : 0; i < o->at.n; i++) {
+		const struct atab_entry *e = &o->at.e[i];
+
+		atab_add(&t, e->kind, e->addr, e->mask, e->vipa, false, NULL);
+	}
+	t.st = o->at.st;
+	atab_free(&o->at);
+	o->at = t;
+	o->cfg.addresses = n;
+	return 0;
 }
 
 int osa_set_rings(struct osa *o, unsigned n)
@@ -1547,11 +1899,18 @@ int osa_check_link(struct osa *o)
 	o->st.link_changes++;
 	if (!up) {
 		drop_queue_all(o, OSA_D_LINK);
+		miss_reset(o, OSA_D_LINK);
 	} else if (o->layer == 3) {
-		for (unsigned i = 0; i < o->nip4; i++)
-			garp(o, o->ip4[i].addr);
-		for (unsigned i = 0; i < o->nip6; i++)
-			unsolicited_na(o, o->ip6[i]);
+		for (unsigned i = 0; i < o->at.n; i++) {
+			const struct atab_entry *e = &o->at.e[i];
+
+			if (e->vipa)
+				continue;
+			if (e->kind == ATAB_V4)
+				garp(o, be_get32(e->addr));
+			else if (e->kind == ATAB_V6)
+				unsolicited_na(o, e->addr);
+		}
 	}
 	/* The driver of the OSA sees STOPLAN / STARTLAN. */
 	nic_set_link(&o->nic, up);
@@ -1587,7 +1946,7 @@ int osa_create(struct osa *o, const struct osa_cfg *cfg, const struct wire_class
 		o->mac[4] = (uint8_t)(cfg->rdev >> 8);
 		o->mac[5] = (uint8_t)cfg->rdev;
 	}
-	if (cfg->rings > RXR_HW_MAX)
+	if (cfg->rings > RXR_HW_MAX || cfg->addresses > ATAB_MAX)
 		return -EINVAL;
 	o->qbuf = malloc((size_t)OSA_ARPQ * WIRE_FRAME_MAX);
 	if (!o->qbuf)
@@ -1609,6 +1968,12 @@ int osa_create(struct osa *o, const struct osa_cfg *cfg, const struct wire_class
 	rc = rxr_init(&o->rx, cfg->rings ? cfg->rings : RXR_HW_DEFAULT, frame_for(mtu));
 	if (rc < 0)
 		goto close_wire;
+	o->heldbuf = malloc((size_t)OSA_MISSQ * RXR_FRAME_MAX);
+	rc = o->heldbuf ? 0 : -ENOMEM;
+	if (rc == 0)
+		rc = atab_init(&o->at, cfg->addresses ? cfg->addresses : ATAB_DEFAULT, 0);
+	if (rc < 0)
+		goto free_rings;
 
 	memset(&nc, 0, sizeof(nc));
 	nc.base_devno = cfg->rdev;
@@ -1620,6 +1985,7 @@ int osa_create(struct osa *o, const struct osa_cfg *cfg, const struct wire_class
 	nc.max_mtu = (uint16_t)mtu;
 	nc.vm_nic = false;		/* a real adapter, not a z/VM simulated NIC */
 	nc.portno = cfg->portno;
+	nc.port_table = true;		/* osa/addrtab.h: bounded by ADDRESSES, not NIC_MAX_IPS */
 	snprintf(nc.owner, sizeof(nc.owner), "SYSTEM");
 	rc = nic_create(&o->nic, &nc);
 	if (rc < 0)
@@ -1631,6 +1997,9 @@ int osa_create(struct osa *o, const struct osa_cfg *cfg, const struct wire_class
 	/* The software rings' hash, unknown to senders on the wire. */
 	if (getrandom(&o->rx.seed, sizeof(o->rx.seed), GRND_NONBLOCK) != sizeof(o->rx.seed))
 		o->rx.seed = (uint32_t)now_ms(o) ^ ((uint32_t)cfg->rdev << 16);
+	/* ... and the address table's, as unknown to them. */
+	if (getrandom(&o->at.seed, sizeof(o->at.seed), GRND_NONBLOCK) != sizeof(o->at.seed))
+		o->at.seed = now_ms(o) * 0x9E3779B97F4A7C15ull ^ o->rx.seed;
 	snprintf(o->nic.port.name, sizeof(o->nic.port.name), "OSA %04X %.14s", cfg->rdev,
 		 o->wire.name);
 	arp_init(&o->arp, cfg->arp_ttl_ms);
@@ -1641,6 +2010,8 @@ int osa_create(struct osa *o, const struct osa_cfg *cfg, const struct wire_class
 	return 0;
 
 free_rings:
+	atab_free(&o->at);
+	free(o->heldbuf);
 	rxr_free(&o->rx);
 close_wire:
 	wire_close(&o->wire);
@@ -1660,6 +2031,8 @@ void osa_destroy(struct osa *o)
 	nic_destroy(&o->nic);
 	wire_close(&o->wire);
 	rxr_free(&o->rx);
+	atab_free(&o->at);
+	free(o->heldbuf);
 	free(o->txb);
 	free(o->qbuf);
 	free(o->ofl_buf);
@@ -1693,6 +2066,8 @@ const char *osa_drop_name(enum osa_drop why)
 		[OSA_D_BADND] = "malformed ND",
 		[OSA_D_RING] = "receive ring full",
 		[OSA_D_GONE] = "destination gone",
+		[OSA_D_MISSQ] = "miss queue full",
+		[OSA_D_MISS_TIMEOUT] = "address not installed in time",
 	};
 
 	return (unsigned)why < OSA_D_NR && names[why] ? names[why] : "?";

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "osa/addrtab.h"
 #include "osa/arp.h"
 #include "osa/rxring.h"
 #include "osa/wire.h"
@@ -25,13 +26,22 @@
  * its own), and strips the Ethernet header from inbound IPv4 and IPv6.  Layer 2: frames pass as they are, inbound filtered by
  * the registered MACs (SETVMAC/SETGMAC), broadcast, or everything when promiscuous.
  *
+ * The unicast addresses (layer 3 IPs, layer 2 MACs) live in a bounded table
+ * (osa/addrtab.h, RDEVICE ... ADDRESSES).  With an owner that answers misses
+ * (cfg.miss_proxy: CP's uplink), a full table evicts, and a frame for an address it
+ * does not hold waits in the miss queue while the owner, which takes the miss with
+ * osa_miss_take (the OSA never calls it), has the address installed through the
+ * driver (SETIP / SETVMAC) or calls it unknown (doc/osa.md "The address table").
+ *
  * Copy once: inbound, the wire reads a frame into a slot of the OSA's receive rings
  * (osa/rxring.h: classified by destination, bounded per ring, handed to the NIC by
  * deficit round robin when it has input buffers), and the slot becomes the span the
  * NIC copies into an input SBAL; outbound, the guest's spans
  * go to the wire in one gather per frame, the frames of a port_tx batch in one
  * wire_send_batch (a TAP: one io_uring_enter) before port_tx returns.  Only a packet waiting for ARP/ND
- * and an outbound ND message whose options are rewritten are copied (into a bounded queue).  Nothing is allocated per frame.
+ * and an outbound ND message whose options are rewritten are copied (into a bounded queue),
+ * and inbound, a frame waiting for its address to be installed (the miss queue, below).
+ * Nothing is allocated per frame.
  *
  * Thread-safety: an OSA, its NICBK and its wire are driven by one thread (cpnetd's
  * event loop): osa_poll, osa_check_link and the NIC's device calls are serialized.
@@ -43,6 +53,13 @@
 #define OSA_TX_HDR 32u			/* room for a link header the OSA builds */
 #define OSA_ARPQ 16u			/* packets that may wait for ARP/ND resolution */
 #define OSA_TIMER_MS 250u		/* granularity of ARP retry/expiry work */
+/* The miss protocol (doc/osa.md "The address table"): frames for an address the table
+ * does not hold wait here while the owner (CP) has it installed or calls it unknown. */
+#define OSA_MISSQ 32u			/* frames held for missing addresses */
+#define OSA_MISSQ_BYTES 32768u		/* ... and at most these bytes of them */
+#define OSA_MISS_PEND 64u		/* addresses being resolved or known unknown */
+#define OSA_MISS_HOLD_MS 500u		/* a held frame waits this long for its address */
+#define OSA_MISS_NEG_MS 1000u		/* an address called unknown is not asked again */
 
 /* Why a frame was discarded by the wire engine (QUERY ... DETAILS). */
 enum osa_drop {
@@ -65,6 +82,8 @@ enum osa_drop {
 	OSA_D_RING,		/* its destination's receive ring was full (rxr_drop says why) */
 	OSA_D_GONE,		/* waited in a receive ring for an address deregistered meanwhile,
 				 * or the NIC was reset / stopped (STOPLAN) */
+	OSA_D_MISSQ,		/* address not held and the miss queue (or its table) full */
+	OSA_D_MISS_TIMEOUT,	/* address not held and not installed within OSA_MISS_HOLD_MS */
 	OSA_D_NR
 };
 
@@ -78,6 +97,14 @@ struct osa_stats {
 	uint64_t nd_rewritten;		/* guest ND messages sent with the OSA's MAC */
 	uint64_t tx_offloaded;		/* frames whose checksum / large send the wire finished */
 	uint64_t link_changes;
+	/* The address table (inbound unicast lookups) and the miss protocol. */
+	uint64_t addr_hits, addr_misses;	/* a frame's address held / not held */
+	uint64_t miss_reported;		/* addresses the owner was asked about */
+	uint64_t miss_installed;	/* ... then installed (SETIP/SETVMAC) */
+	uint64_t miss_unknown;		/* ... called unknown by the owner */
+	uint64_t miss_expired;		/* ... neither within OSA_MISS_HOLD_MS */
+	uint64_t miss_held, miss_released;	/* frames that waited / were delivered after */
+	uint64_t miss_lat_sum_ms, miss_lat_max_ms;	/* first miss -> installed */
 	uint64_t rx_drop[OSA_D_NR];
 	uint64_t tx_drop[OSA_D_NR];
 };
@@ -97,6 +124,11 @@ struct osa_cfg {
 	uint8_t mac[6];			/* the port's MAC; all zero = 02:00:C9:<chpid>:<rdev> */
 	uint32_t arp_ttl_ms;		/* 0 = ARP_TTL_MS */
 	unsigned rings;			/* hardware receive rings, 0 = RXR_HW_DEFAULT */
+	unsigned addresses;		/* address table entries, 0 = ATAB_DEFAULT */
+	/* Someone (CP's uplink) takes the misses (osa_miss_take) and answers them: a
+	 * full table then evicts instead of refusing, and frames for an address not held
+	 * wait for it.  false: such frames are discarded at once (a dedicated OSA). */
+	bool miss_proxy;
 	/* Monotonic milliseconds; NULL = CLOCK_MONOTONIC (tests warp time). */
 	uint64_t (*clock_ms)(void *ctx);
 	void *clock_ctx;
@@ -104,8 +136,33 @@ struct osa_cfg {
 	void *link_ctx;
 };
 
-struct osa_ip4 {
-	uint32_t addr, mask;
+/* An address a frame from the wire needed and the table did not hold. */
+struct osa_miss {
+	uint8_t kind;			/* enum atab_kind */
+	uint8_t addr[16];		/* IPv4 in the first 4 bytes, a MAC in the first 6 */
+	uint16_t vlan;			/* the frame's VLAN tag (0 = untagged) */
+	uint64_t since;			/* first miss (the OSA's clock, ms) */
+};
+
+enum osa_pend_state {
+	OSA_PEND_FREE = 0,
+	OSA_PEND_NEW,			/* to be taken by the owner */
+	OSA_PEND_ASKED,			/* taken: waiting for the install or "unknown" */
+	OSA_PEND_READY,			/* installed: its held frames go in at the next poll */
+	OSA_PEND_UNKNOWN,		/* the owner said unknown: discard until `until` */
+};
+
+struct osa_pend {
+	uint8_t state;			/* enum osa_pend_state */
+	struct osa_miss m;
+	uint64_t until;			/* UNKNOWN: when it may be asked again */
+};
+
+struct osa_held {			/* a frame waiting for its address */
+	bool used;
+	uint8_t pend;			/* index into osa.pend */
+	uint32_t len;
+	uint64_t since;
 };
 
 struct osa_q {				/* a packet waiting for ARP or ND */
@@ -133,15 +190,12 @@ struct osa {
 	uint8_t layer;			/* 0 = not yet chosen, 2 or 3 */
 	bool started;			/* STARTLAN */
 	bool promisc;
-	struct osa_ip4 ip4[NIC_MAX_IPS];
-	unsigned nip4;
-	uint8_t ip6[NIC_MAX_IPS][16];
-	unsigned nip6;
+	struct atab at;			/* unicast IPs (layer 3) / MACs (layer 2), bounded */
 	uint32_t ipm4[NIC_MAX_IPMS];
 	unsigned nipm4;
 	uint8_t ipm6[NIC_MAX_IPMS][16];
 	unsigned nipm6;
-	uint8_t macs[NIC_MAX_MACS][6];	/* layer 2: unicast and group MACs */
+	uint8_t macs[NIC_MAX_MACS][6];	/* layer 2: group MACs (SETGMAC) */
 	unsigned nmacs;
 	uint8_t vlans[4096 / 8];
 	unsigned nvlans;
@@ -151,6 +205,13 @@ struct osa {
 	struct osa_q q[OSA_ARPQ];
 	uint8_t *qbuf;			/* OSA_ARPQ * WIRE_FRAME_MAX */
 	uint64_t next_timer;
+
+	struct osa_pend pend[OSA_MISS_PEND];
+	struct osa_held held[OSA_MISSQ];
+	uint8_t *heldbuf;		/* OSA_MISSQ frames of rx.slot_size bytes */
+	uint32_t held_bytes;
+	unsigned nready;		/* pend entries READY */
+	bool releasing;			/* classifying a held frame again (not a new lookup) */
 
 	struct rxr rx;			/* the classified receive rings (own the frames read) */
 	struct osa_txb *txb;		/* frames gathered for the next wire_send_batch */
@@ -181,6 +242,26 @@ int osa_check_link(struct osa *o);
 
 /* RDEVICE ... RINGS n: hardware receive rings 1..RXR_HW_MAX.  0 or -EINVAL. */
 int osa_set_rings(struct osa *o, unsigned n);
+/* RDEVICE ... ADDRESSES n: the address table's size, 1..ATAB_MAX; what it holds is
+ * kept (the newest first) as far as it fits.  0, -EINVAL, -ENOMEM. */
+int osa_set_addresses(struct osa *o, unsigned n);
+/* The miss protocol, for the owner that set cfg.miss_proxy (it must not be called
+ * back: the OSA only queues).  Take the next address to resolve: 1 with *m, 0 none.
+ * The answer is either the address installed through the driver (SETIP / SETVMAC,
+ * as any registration: the waiting frames then go in) or osa_miss_unknown. */
+int osa_miss_take(struct osa *o, struct osa_miss *m);
+/* The owner's answer "nobody here": the frames waiting for it are discarded (counted
+ * as for any address not registered) and it is not asked again for
+ * OSA_MISS_NEG_MS. */
+void osa_miss_unknown(struct osa *o, uint8_t kind, const uint8_t *addr);
+/* Authorizations changed (GRANT, REVOKE, VLAN): forget the "unknown" answers. */
+void osa_miss_forget(struct osa *o);
+/* Entries in the address table now. */
+static inline unsigned osa_addr_count(const struct osa *o, uint8_t kind)
+{
+	return kind < 4 ? o->at.nkind[kind] : 0;
+}
+
 /* Frames wait in the receive rings and the NIC has room for them now: the reader must
  * call osa_poll again without waiting for the wire (a budget left them behind). */
 bool osa_rx_pending(struct osa *o);

@@ -58,6 +58,15 @@ static uint16_t do_setip(struct nicbk *nic, const struct ipa_cmd *c, bool set)
 		return IPA_RC_NOTSUPP;
 	if (c->hdr.prot != IPA_PROT_V4 && c->hdr.prot != IPA_PROT_V6)
 		return IPA_RC_SETIP_INVALID_VERSION;
+	if (nic->cfg.port_table) {
+		/* The adapter's own table: its answer is the answer. */
+		if (set && !nic->lan_started)
+			return IPA_RC_SETIP_NO_STARTLAN;
+		memcpy(a.ip, c->u.setip.addr, 16);
+		memcpy(a.mask, c->u.setip.mask, 16);
+		a.value = c->u.setip.flags;
+		return reg(nic, &a);
+	}
 	for (i = 0; i < nic->nips; i++)
 		if (same_ip(&nic->ips[i], v6, c->u.setip.addr))
 			break;
@@ -153,6 +162,14 @@ static uint16_t do_mac(struct nicbk *nic, const struct ipa_cmd *c)
 	/* A group address must have the group bit, a unicast one must not. */
 	if (group != ((mac[0] & 1) != 0))
 		return group ? IPA_RC_L2_GMAC_NOT_FOUND : IPA_RC_L2_MAC_NOT_AUTH_BY_ADP;
+	if (!group && nic->cfg.port_table) {
+		/* The adapter's own table (an OSA): its answer is the answer. */
+		memcpy(a.mac, mac, 6);
+		rc = reg(nic, &a);
+		if (rc == IPA_RC_SUCCESS && set)
+			memcpy(nic->cur_mac, mac, 6);
+		return rc;
+	}
 	for (i = 0; i < nic->nmacs; i++)
 		if (nic->macs[i].group == group && !memcmp(nic->macs[i].mac, mac, 6))
 			break;

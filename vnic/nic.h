@@ -102,6 +102,9 @@ struct nic_cfg {
 	uint8_t portno;		/* the port IDX / ULP_ENABLE must name: an OSA's PORT (0 or 1
 				 * of a two-port CHPID); 0 for a virtual NIC (one port) */
 	char owner[9];		/* user id, for messages and QUERY */
+	bool port_table;	/* the port keeps the unicast IPs and MACs registered and
+				 * bounds them itself (a real OSA: osa/addrtab.h); the
+				 * NICBK passes SETIP/DELIP/SETVMAC/DELVMAC straight on */
 };
 
 /* Offload bits of nicbk.offl4 / offl6. */

@@ -8,7 +8,8 @@
 
 #include "vswitch/switch.h"
 
-#define LAN_IPTAB_UNI 8192	/* registered IPs + MACs per LAN */
+#define LAN_IPTAB_UNI 10240	/* registered IPs + MACs per LAN: 8,192 guest addresses
+				 * (doc/osa.md "The address table") and room */
 #define LAN_IPTAB_GRP 1024	/* multicast groups per LAN */
 
 int lan_vlan_add(struct lan_vlanset *s, uint16_t vid)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "lib/be.h"
+#include "lib/cpnet.h"
 #include "osa/osa.h"
 #include "qeth/ipa.h"
 #include "vswitch/switch.h"
@@ -119,6 +120,11 @@ static struct osa *make(uint16_t rdev, const char *name)
 	c.rdev = rdev;
 	c.chpid = 0x0A;
 	c.clock_ms = fz_clock;
+	/* The harness answers the misses (answer_misses) from a table of 4: frames for
+	 * addresses it does not hold wait, are released after an install (evicting),
+	 * or go after "unknown" or the timeout. */
+	c.miss_proxy = true;
+	c.addresses = 4;
 	if (osa_create(o, &c, &wire_mem_class, name) < 0)
 		abort();
 	o->nic.port.rx = sink_rx;
@@ -142,6 +148,40 @@ static void reg(struct osa *o, uint8_t op, bool v6, const uint8_t *ip, unsigned 
 	a.value = value;
 	a.vlan = (uint16_t)value;
 	port_addr(&o->nic.port, &a);
+}
+
+/* IPv4 addresses the harness installed in this input (ARP replies may answer for them). */
+static uint32_t inst4[64];
+static unsigned ninst4;
+
+static bool installed4(uint32_t ip)
+{
+	if (ip == 0x0A090001u || ip == 0x0A090007u)
+		return true;		/* registered by setup */
+	for (unsigned k = 0; k < ninst4; k++)
+		if (inst4[k] == ip)
+			return true;
+	return ninst4 == CPNET_ARRAY_SIZE(inst4);	/* too many to tell */
+}
+
+/* The proxy's answers (CP's in cpnetd), chosen by the input: install the address (the
+ * controller's SETIP / SETVMAC), call it unknown, or leave it to time out. */
+static void answer_misses(struct osa *o, uint8_t how)
+{
+	struct osa_miss m;
+
+	while (osa_miss_take(o, &m)) {
+		if (how & 0x20) {
+			if (m.kind == ATAB_V4 && ninst4 < CPNET_ARRAY_SIZE(inst4))
+				inst4[ninst4++] = be_get32(m.addr);
+			if (m.kind == ATAB_MAC)
+				reg(o, PA_SETVMAC, false, NULL, 0, 0, m.addr, 0);
+			else
+				reg(o, PA_SETIP, m.kind == ATAB_V6, m.addr, 0, 0xFFFFFFFFu, NULL, 0);
+		} else if (how & 0x40) {
+			osa_miss_unknown(o, m.kind, m.addr);
+		}
+	}
 }
 
 static void setup(struct osa *o, uint8_t layer, uint8_t cfg)
@@ -361,7 +401,8 @@ static void fix_icmp6(uint8_t *f, uint32_t n)
 }
 
 /* Everything the OSA put on the wire: layer 3 frames carry its MAC as source, its ARP
- * replies answer for a registered address only (its own, the LAN guest's), and every ND
+ * replies answer for a registered address only (its own, the LAN guest's, one the
+ * harness installed on a miss), and every ND
  * message names the OSA's MAC in its link-layer option (its own, and the guest's rewritten). */
 static void drain(struct osa *o)
 {
@@ -377,8 +418,7 @@ static void drain(struct osa *o)
 		    be_get16(f + 20) == 2) {
 			uint32_t sip = be_get32(f + 28);
 
-			if (memcmp(f + 22, o->mac, 6) || (sip != 0x0A090001u && sip != 0x0A090007u) ||
-			    memcmp(f, f + 32, 6))
+			if (memcmp(f + 22, o->mac, 6) || !installed4(sip) || memcmp(f, f + 32, 6))
 				__builtin_trap();
 		}
 		if (o->layer == 3 && be_get16(f + 12) == 0x86DD) {
@@ -439,6 +479,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (size < 1)
 		return 0;
+	ninst4 = 0;
 	setup(osa3, 3, data[0]);
 	setup(osa2, 2, data[0]);
 	br3.on = br2.on = data[0] & 4;
@@ -468,6 +509,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (sel & 4)
 			clk += 1000u * (sel >> 3);
 		osa_poll(o, (sel & 8) ? 1 : 64);
+		answer_misses(o, sel);
+		osa_poll(o, 64);	/* what an install released */
 		drain(o);
 		pos += len;
 	}

@@ -126,3 +126,53 @@ cpnetd_up() {
 	poll 30 cpnetd_ready_n
 	[ -S "$CPNET_SOCKET.vm" ] && [ "$(grep -c HCPSWU9322I "$out/cpnetd.out")" -ge "$n" ]
 }
+
+# ns_behind_bridge NS BR TAP VH VN ADDR/LEN: namespace NS (lo up) whose veth end VN holds
+# ADDR/LEN; the other end VH and the TAP an OSA opens (RDEVICE ... BACKEND TAP, CPNIC
+# port=osa:) on bridge BR. 0 when all of it came up (the caller deletes TAP, VH, BR, NS).
+ns_behind_bridge() {
+	local ns=$1 br=$2 tap=$3 vh=$4 vn=$5 addr=$6
+	ip netns add "$ns" && ip -n "$ns" link set lo up &&
+		ip link add "$br" type bridge && ip link set "$br" up &&
+		ip tuntap add dev "$tap" mode tap && ip link set "$tap" master "$br" &&
+		ip link add "$vh" type veth peer name "$vn" && ip link set "$vh" master "$br" &&
+		ip link set "$vh" up && ip link set "$vn" netns "$ns" &&
+		ip -n "$ns" addr add "$addr" dev "$vn" && ip -n "$ns" link set "$vn" up
+}
+
+# write_ping_py FILE: the namespace host's ping (it may lack one): `python3 FILE DST COUNT`
+# sends COUNT echoes (ICMPv6 for an IPv6 DST) from a raw socket, waits up to 1 s for each,
+# prints "replies N" and exits 0 when any came back.
+write_ping_py() {
+	cat > "$1" <<'PY'
+import socket, struct, sys, time
+def csum(b):
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    s = (s >> 16) + (s & 0xFFFF)
+    return ~(s + (s >> 16)) & 0xFFFF
+dst, count = sys.argv[1], int(sys.argv[2])
+v6 = ":" in dst  # ICMPv6: the kernel fills the checksum, replies come without the IP header
+s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6) if v6 else \
+    socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+s.settimeout(0.2)
+got = 0
+for seq in range(count):
+    body = struct.pack("!BBHHH", 128 if v6 else 8, 0, 0, 0x4350, seq) + b"cpnet-guests"
+    if not v6:
+        body = body[:2] + struct.pack("!H", csum(body)) + body[4:]
+    s.sendto(body, (dst, 0))
+    end = time.time() + 1.0
+    while time.time() < end:
+        try:
+            pkt, src = s.recvfrom(2048)
+        except socket.timeout:
+            continue
+        h = 0 if v6 else 20
+        if src[0] == dst and pkt[h] == (129 if v6 else 0) and \
+                struct.unpack("!HH", pkt[h + 4:h + 8]) == (0x4350, seq):
+            got += 1
+            break
+print("replies %d" % got)
+sys.exit(0 if got else 1)
+PY
+}

@@ -1,5 +1,6 @@
 /* tests/unit/test_controller.c - VSWITCH uplinks with controller virtual machines over
  * memory-wire OSAs: selection, registration flow, traffic to a simulated host, failover. */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -414,8 +415,8 @@ TEST(controller_uplink_comes_up_and_clears_local_only)
 	CHECK_EQ(iptab_local_only(&lan->tab, IPT_V4, G3), 0);
 	CHECK(s->st.regs_ok >= 2);
 	/* The OSA itself knows them now. */
-	CHECK(uplink_find_osa(f->cp.up, 0x0A00)->osa->nip4 >= 2);
-	CHECK(uplink_find_osa(f->cp.up, 0x0B00)->osa->nip4 == 0);	/* backup: none yet */
+	CHECK(uplink_find_osa(f->cp.up, 0x0A00)->osa->at.nkind[ATAB_V4] >= 2);
+	CHECK(uplink_find_osa(f->cp.up, 0x0B00)->osa->at.nkind[ATAB_V4] == 0);	/* backup: none yet */
 	/* Named controller for the ETHERNET switch; its guest MAC accepted. */
 	s = sw_of(f, "VSWL2");
 	CHECK(s && s->active >= 0);
@@ -448,11 +449,11 @@ TEST(controller_later_registration_travels_the_same_way)
 	/* Withdrawn: DELIP reaches the OSA too. */
 	{
 		struct osa *o = uplink_find_osa(f->cp.up, 0x0A00)->osa;
-		unsigned n = o->nip4;
+		unsigned n = o->at.nkind[ATAB_V4];
 
 		CHECK_EQ(qdrv_delip(&gi->drv, false, extra, 24), 0);
 		ticks(f, 2);
-		CHECK_EQ(o->nip4, n - 1);
+		CHECK_EQ(o->at.nkind[ATAB_V4], n - 1);
 	}
 	fx_free(f);
 }
@@ -695,6 +696,10 @@ TEST(controller_config_rdevice_errors)
 		{ "RDEVICE 0A00 TYPE OSA PORT 2\n", "HCPCMD9010E Value 2 for PORT is out of range (0-1)" },
 		{ "RDEVICE 0A00 TYPE OSA PORT X\n", "HCPCMD002E Invalid operand - X" },
 		{ "RDEVICE 0A00 TYPE OSA PORT\n", "HCPCMD1001E An operand is missing for PORT." },
+		{ "RDEVICE 0A00 TYPE OSA ADDRESSES 0\n", "HCPCMD9010E Value 0 for ADDRESSES is out of range (1-16384)" },
+		{ "RDEVICE 0A00 TYPE OSA ADDR 16385\n", "HCPCMD9010E Value 16385 for ADDRESSES is out of range (1-16384)" },
+		{ "RDEVICE 0A00 TYPE OSA ADDRESSES 1K\n", "HCPCMD002E Invalid operand - 1K" },
+		{ "RDEVICE 0A00 TYPE OSA ADDRESSES\n", "HCPCMD1001E An operand is missing for ADDRESSES." },
 		{ "DEFINE VSWITCH V RDEV 0A00.P2\n", "HCPCMD002E Invalid operand - 0A00.P2" },
 		{ "DEFINE VSWITCH V RDEV 0A00.P001\n", "HCPCMD002E Invalid operand - 0A00.P001" },
 		{ "DEFINE VSWITCH V RDEV 0A00.Q1\n", "HCPCMD002E Invalid operand - 0A00.Q1" },
@@ -760,7 +765,7 @@ TEST(controller_rdev_port_one)
 			     "of VSWITCH SYSTEM VSWIP.") != NULL);
 	/* It carries traffic: the guest reaches the host on port 1's wire. */
 	CHECK_EQ(ping_host(f, "LINUX01", 0x0A00, G1, H9, 2), 2);
-	CHECK(uplink_find_osa(f->cp.up, 0x0A00)->osa->nip4 >= 1);
+	CHECK(uplink_find_osa(f->cp.up, 0x0A00)->osa->at.nkind[ATAB_V4] >= 1);
 	/* Port 1 named on a port-0 OSA: its IDX is refused, the switch stays down. */
 	s = sw_of(f, "VSWL2");
 	REQUIRE(s);
@@ -863,5 +868,711 @@ TEST(controller_query_osa_details_shows_receive_rings)
 	CHECK_EQ(cmd_execute(&f->cp, op, "QUERY OSA BOGUS", 15, &o), 3);
 	CHECK(o.buf && strstr(o.buf, "HCPCMD003E Invalid option - BOGUS") != NULL);
 	out_free(&o);
+	fx_free(f);
+}
+
+/* ---- the OSA's bounded address table and the miss protocol (doc/osa.md) ------------ */
+
+/* Two guests' addresses fill each OSA's table of 2 entries at bring-up. */
+static const char tab_cfg[] =
+	"RDEVICE 0A00-0A02 TYPE OSA BACKEND MEM upa ADDRESSES 2\n"
+	"RDEVICE 0B00-0B02 TYPE OSA BACKEND MEM upb CHPID 0B ADDR 2\n"
+	"DEFINE VSWITCH VSWIP RDEV 0A00 0B00 CONTROLLER * IP\n"
+	"MODIFY VSWITCH VSWIP GRANT LINUX01\n"
+	"MODIFY VSWITCH VSWIP GRANT LINUX03\n"
+	"AUTOLOG DTCVSW1 DTCVSW2 LINUX01 LINUX03\n";
+
+static const uint8_t X77[4] = { 10, 9, 0, 77 }, X78[4] = { 10, 9, 0, 78 };
+static const uint8_t X99[4] = { 10, 9, 0, 99 };
+
+static struct osa *osa_at(struct fx *f, uint16_t rdev)
+{
+	struct up_osa *d = uplink_find_osa(f->cp.up, rdev);
+
+	return d ? d->osa : NULL;
+}
+
+static bool osa_holds(struct fx *f, uint16_t rdev, const uint8_t ip[4])
+{
+	struct osa *o = osa_at(f, rdev);
+
+	return o && atab_find(&o->at, ATAB_V4, ip) != NULL;
+}
+
+/* The host sends an echo request for `ip` to the OSA's MAC (tag: 802.1Q VLAN, 0 none). */
+static void host_echo(struct fx *f, uint16_t rdev, const uint8_t ip[4], uint16_t seq,
+		      uint16_t tag)
+{
+	uint8_t fr[160], out[160];
+	size_t n = icmp(fr, osa_at(f, rdev)->mac, H9, ip, 8, 0x4242, seq);
+
+	if (tag) {
+		memcpy(out, fr, 12);
+		out[12] = 0x81;
+		out[13] = 0x00;
+		out[14] = (uint8_t)(tag >> 8);
+		out[15] = (uint8_t)tag;
+		memcpy(out + 16, fr + 12, n - 12);
+		wire_mem_inject(wire_of(f, rdev), out, (uint32_t)n + 4);
+		return;
+	}
+	wire_mem_inject(wire_of(f, rdev), fr, (uint32_t)n);
+}
+
+/* A UDP datagram of `plen` payload bytes for `ip`. */
+static void host_udp(struct fx *f, uint16_t rdev, const uint8_t ip[4], uint32_t plen)
+{
+	static uint8_t fr[1600];
+	size_t n = eth(fr, osa_at(f, rdev)->mac, HOST_MAC, 0x0800);
+	uint32_t tot = 20 + 8 + plen;
+	uint8_t *p = fr + n;
+
+	memset(p, 0, tot);
+	p[0] = 0x45;
+	p[2] = (uint8_t)(tot >> 8);
+	p[3] = (uint8_t)tot;
+	p[8] = 64;
+	p[9] = 17;
+	memcpy(p + 12, H9, 4);
+	memcpy(p + 16, ip, 4);
+	p[20] = 0x30;		/* ports 12345 -> 9 (discard) */
+	p[21] = 0x39;
+	p[23] = 9;
+	p[24] = (uint8_t)((8 + plen) >> 8);
+	p[25] = (uint8_t)(8 + plen);
+	wire_mem_inject(wire_of(f, rdev), fr, (uint32_t)(n + tot));
+}
+
+/* Frames the LAN delivered to the guest's NIC (its stack keeps one IPv4 address:
+ * frames for its others reach the NIC, not its echo counters). */
+static uint64_t nic_rx(struct fx *f, const char *user)
+{
+	struct vm *vm = cp_find_vm(&f->cp, user);
+
+	return vm && vm->nnics ? vm->nics[0]->port->st.rx_packets : 0;
+}
+
+static uint64_t echo_rx(struct fx *f, const char *user)
+{
+	struct guest_if *gi = gif_of(f, user);
+
+	return gi ? gi->stk.st.echo_req_rx : 0;
+}
+
+/* LINUX01 registers 10.9.0.77 while the OSA's table is full: the guest is not refused,
+ * CP keeps it in the LAN IP table (local only) and does not push it. */
+static struct fx *tab_fx_with_x77(void)
+{
+	struct fx *f = fx_new_cfg(tab_cfg, sizeof(tab_cfg) - 1);
+	struct guest_if *gi;
+
+	if (!f)
+		return NULL;
+	gi = gif_of(f, "LINUX01");
+	if (!gi || guest_if_add_ip4(gi, X77, 24) != 0) {
+		fx_free(f);
+		return NULL;
+	}
+	ticks(f, 2);
+	return f;
+}
+
+/* The parts of the tab_cfg fixture the tests look at. */
+struct tabfx {
+	struct fx *f;
+	struct up_sw *s;
+	struct osa *o;			/* 0A00, the active RDEV */
+	struct ctlr *c1;		/* DTCVSW1, its controller */
+	struct guest_if *gi;		/* LINUX01 */
+};
+
+static bool tab_open(struct tabfx *t, bool x77)
+{
+	struct vm *vm;
+
+	memset(t, 0, sizeof(*t));
+	t->f = x77 ? tab_fx_with_x77() : fx_new_cfg(tab_cfg, sizeof(tab_cfg) - 1);
+	if (!t->f)
+		return false;
+	t->s = sw_of(t->f, "VSWIP");
+	t->o = osa_at(t->f, 0x0A00);
+	vm = cp_find_vm(&t->f->cp, "DTCVSW1");
+	t->c1 = vm ? vm->ctl : NULL;
+	t->gi = gif_of(t->f, "LINUX01");
+	return t->s && t->o && t->c1 && t->gi && t->s->active >= 0;
+}
+
+TEST(osatab_miss_answered_from_ip_table_delivers_held_frame)
+{
+	struct tabfx x;
+	struct fx *f;
+	struct up_sw *s;
+	struct osa *o;
+	struct seen seen;
+	uint8_t fr[128];
+	uint64_t e0;
+	const uint8_t *gone;
+	size_t n;
+
+	REQUIRE(tab_open(&x, true));
+	f = x.f;
+	s = x.s;
+	o = x.o;
+	CHECK_EQ(o->at.n, 2u);
+	CHECK_EQ(o->at.cap, 2u);
+	CHECK(osa_holds(f, 0x0A00, G1) && osa_holds(f, 0x0A00, G3));
+	CHECK(!osa_holds(f, 0x0A00, X77));
+	CHECK_EQ(s->st.regs_deferred, 1u);
+	CHECK_EQ(iptab_local_only(&sw_lan(f, "VSWIP")->tab, IPT_V4, X77), 1);
+	/* The host pings it: the OSA holds the frame, reports the miss, CP finds a
+	 * started guest's address, the controller installs it (evicting one), the frame
+	 * goes in. */
+	e0 = echo_rx(f, "LINUX01");
+	host_echo(f, 0x0A00, X77, 1, 0);
+	ticks(f, 1);
+	CHECK_EQ(echo_rx(f, "LINUX01"), e0 + 1);
+	CHECK(osa_holds(f, 0x0A00, X77));
+	CHECK_EQ(o->at.n, 2u);
+	CHECK_EQ(o->at.st.evictions, 1u);
+	CHECK_EQ(o->st.addr_misses, 1u);
+	CHECK_EQ(o->st.miss_reported, 1u);
+	CHECK_EQ(o->st.miss_installed, 1u);
+	CHECK_EQ(o->st.miss_held, 1u);
+	CHECK_EQ(o->st.miss_released, 1u);
+	CHECK(o->st.miss_lat_max_ms < OSA_MISS_HOLD_MS);
+	CHECK_EQ(s->st.miss_table, 1u);
+	CHECK_EQ(s->st.miss_asked, 0u);
+	CHECK_EQ(iptab_local_only(&sw_lan(f, "VSWIP")->tab, IPT_V4, X77), 0);
+	/* A second frame hits. */
+	host_echo(f, 0x0A00, X77, 2, 0);
+	ticks(f, 1);
+	CHECK_EQ(echo_rx(f, "LINUX01"), e0 + 2);
+	CHECK_EQ(o->st.addr_misses, 1u);
+	CHECK(o->st.addr_hits >= 1);
+	/* An ARP request for the address the install evicted is answered after its own
+	 * miss, with the OSA's MAC. */
+	gone = osa_holds(f, 0x0A00, G1) ? G3 : G1;
+	memset(&seen, 0, sizeof(seen));
+	collect(wire_of(f, 0x0A00), &seen);
+	memset(&seen, 0, sizeof(seen));
+	n = arp(fr, 1, HOST_MAC, H9, (const uint8_t[6]){ 0 }, gone);
+	wire_mem_inject(wire_of(f, 0x0A00), fr, (uint32_t)n);
+	ticks(f, 1);
+	collect(wire_of(f, 0x0A00), &seen);
+	CHECK_EQ(seen.arp_rep, 1u);
+	CHECK_MEM(seen.arp_rep_sha, o->mac, 6);
+	CHECK_EQ(o->st.miss_installed, 2u);
+	CHECK(osa_holds(f, 0x0A00, gone));
+	fx_free(f);
+}
+
+TEST(osatab_unknown_address_dropped_counted_and_not_asked_again)
+{
+	struct tabfx x;
+	struct fx *f;
+	struct up_sw *s;
+	struct osa *o;
+	uint64_t d0, rx0;
+
+	REQUIRE(tab_open(&x, false));
+	f = x.f;
+	s = x.s;
+	o = x.o;
+	d0 = o->st.rx_drop[OSA_D_NOT_MINE];
+	rx0 = s->st.rx_pkts;
+	/* Nobody's: not in the LAN IP table, so CP asks the controller, which has no rule
+	 * for it either; the held frame is discarded as "IP not registered". */
+	host_echo(f, 0x0A00, X99, 1, 0);
+	ticks(f, 1);
+	CHECK_EQ(o->st.rx_drop[OSA_D_NOT_MINE], d0 + 1);
+	CHECK_EQ(s->st.miss_asked, 1u);
+	CHECK_EQ(s->st.miss_unknown, 1u);
+	CHECK_EQ(x.c1->st.unknown, 1u);
+	CHECK_EQ(o->st.miss_unknown, 1u);
+	CHECK_EQ(o->at.st.evictions, 0u);	/* nothing was installed for it */
+	/* Within OSA_MISS_NEG_MS it is discarded without asking again ... */
+	host_echo(f, 0x0A00, X99, 2, 0);
+	ticks(f, 1);
+	CHECK_EQ(o->st.rx_drop[OSA_D_NOT_MINE], d0 + 2);
+	CHECK_EQ(o->st.miss_reported, 1u);
+	/* ... and asked again after it. */
+	ticks(f, OSA_MISS_NEG_MS / 50 + 1);
+	host_echo(f, 0x0A00, X99, 3, 0);
+	ticks(f, 1);
+	CHECK_EQ(o->st.miss_reported, 2u);
+	CHECK_EQ(o->st.rx_drop[OSA_D_NOT_MINE], d0 + 3);
+	CHECK_EQ(s->st.rx_pkts, rx0);	/* nothing reached the switch */
+	fx_free(f);
+}
+
+TEST(osatab_miss_queue_bounded_nothing_else_lost)
+{
+	struct tabfx x;
+	struct fx *f;
+	struct up_sw *s;
+	struct osa *o;
+	struct ctlr *c1;
+	uint64_t e0, rx0;
+	unsigned held;
+
+	REQUIRE(tab_open(&x, true));
+	f = x.f;
+	s = x.s;
+	o = x.o;
+	c1 = x.c1;
+	REQUIRE(guest_if_add_ip4(x.gi, X78, 24) == 0);
+	ticks(f, 2);
+	/* The controller does not run for a moment: frames for 10.9.0.77 pile up.  The
+	 * queue holds OSA_MISSQ of them; 4 more are counted "miss queue full". */
+	ctl_stall(c1, true);
+	e0 = nic_rx(f, "LINUX01");
+	for (unsigned k = 0; k < OSA_MISSQ + 4; k++) {
+		host_echo(f, 0x0A00, X77, (uint16_t)k, 0);
+		if (k % 16 == 15)	/* a memory wire holds WIRE_MEM_SLOTS frames */
+			uplink_poll(f->cp.up);
+	}
+	uplink_poll(f->cp.up);
+	CHECK_EQ(o->st.miss_held, OSA_MISSQ);
+	CHECK_EQ(o->st.rx_drop[OSA_D_MISSQ], 4u);
+	CHECK_EQ(o->st.miss_reported, 1u);		/* one address, one question */
+	ctl_stall(c1, false);
+	ticks(f, 3);
+	CHECK_EQ(nic_rx(f, "LINUX01"), e0 + OSA_MISSQ);
+	CHECK_EQ(o->st.miss_released, OSA_MISSQ);
+	/* The byte bound: 1400-byte datagrams for 10.9.0.78 fill OSA_MISSQ_BYTES first. */
+	ctl_stall(c1, true);
+	rx0 = s->st.rx_pkts;
+	for (unsigned k = 0; k < 30; k++)
+		host_udp(f, 0x0A00, X78, 1400);
+	uplink_poll(f->cp.up);
+	held = OSA_MISSQ_BYTES / (14 + 20 + 8 + 1400);
+	CHECK_EQ(o->st.miss_held, OSA_MISSQ + held);
+	CHECK_EQ(o->st.rx_drop[OSA_D_MISSQ], 4u + (30 - held));
+	CHECK(o->held_bytes <= OSA_MISSQ_BYTES);
+	ctl_stall(c1, false);
+	ticks(f, 3);
+	CHECK_EQ(s->st.rx_pkts, rx0 + held);
+	CHECK_EQ(nic_rx(f, "LINUX01"), e0 + OSA_MISSQ + held);
+	CHECK_EQ(o->held_bytes, 0u);
+	/* Held too long (the controller gone quiet): discarded as not installed in time.
+	 * Of LINUX01's three addresses the table of two holds at most two. */
+	{
+		const uint8_t *cand[3] = { X77, X78, G1 }, *out = NULL;
+		uint64_t t0 = o->st.rx_drop[OSA_D_MISS_TIMEOUT];
+
+		for (unsigned k = 0; k < 3 && !out; k++)
+			if (!osa_holds(f, 0x0A00, cand[k]))
+				out = cand[k];
+		REQUIRE(out);
+		ctl_stall(c1, true);
+		e0 = nic_rx(f, "LINUX01");
+		host_echo(f, 0x0A00, out, 92, 0);
+		uplink_poll(f->cp.up);
+		CHECK_EQ(o->held_bytes > 0, true);
+		f->now += OSA_MISS_HOLD_MS + OSA_TIMER_MS;
+		uplink_poll(f->cp.up);
+		CHECK_EQ(o->st.rx_drop[OSA_D_MISS_TIMEOUT], t0 + 1);
+		CHECK_EQ(o->held_bytes, 0u);
+		CHECK_EQ(nic_rx(f, "LINUX01"), e0);
+	}
+	ctl_stall(c1, false);
+	fx_free(f);
+}
+
+static struct out *run_cmd(struct fx *f, const char *user, const char *cmd, struct out *o)
+{
+	out_reset(o);
+	cmd_execute(&f->cp, cp_find_vm(&f->cp, user), cmd, strlen(cmd), o);
+	return o;
+}
+
+TEST(osatab_invalidation_delip_grant_force_uncouple)
+{
+	struct tabfx x;
+	struct fx *f;
+	struct up_sw *s;
+	struct osa *o;
+	const struct ctl_osa *co;
+	uint64_t d0, a0, e0;
+	struct out out;
+
+	REQUIRE(tab_open(&x, true));
+	f = x.f;
+	s = x.s;
+	o = x.o;
+	host_echo(f, 0x0A00, X77, 1, 0);
+	ticks(f, 1);
+	REQUIRE(osa_holds(f, 0x0A00, X77));
+	co = ctl_find_osa(x.c1, 0x0A00);
+	REQUIRE(co);
+	CHECK(iptab_lookup(&co->rules, IPT_V4, X77) >= 0);	/* the controller's rule */
+	/* DELIP: off the OSA and out of the controller's rules; a frame for it is nobody's. */
+	REQUIRE(qdrv_delip(&x.gi->drv, false, X77, 24) == 0);
+	ticks(f, 2);
+	CHECK(!osa_holds(f, 0x0A00, X77));
+	CHECK(iptab_lookup(&co->rules, IPT_V4, X77) < 0);
+	d0 = o->st.rx_drop[OSA_D_NOT_MINE];
+	a0 = s->st.miss_asked;
+	host_echo(f, 0x0A00, X77, 2, 0);
+	ticks(f, 1);
+	CHECK_EQ(o->st.rx_drop[OSA_D_NOT_MINE], d0 + 1);
+	CHECK_EQ(s->st.miss_asked, a0 + 1);
+	CHECK(!osa_holds(f, 0x0A00, X77));
+	/* GRANT of LINUX01 (its authorization replaced): its addresses leave the OSA and
+	 * the next frame installs them again, decided with the new authorization. */
+	host_echo(f, 0x0A00, G1, 3, 0);
+	ticks(f, 1);
+	REQUIRE(osa_holds(f, 0x0A00, G1));
+	out_init(&out);
+	CHECK(strstr(run_cmd(f, "DTCVSW1", "SET VSWITCH VSWIP GRANT LINUX01", &out)->buf,
+		     "Command complete") != NULL);
+	ticks(f, 1);
+	CHECK(!osa_holds(f, 0x0A00, G1));
+	CHECK(s->st.refreshes >= 1);
+	e0 = nic_rx(f, "LINUX01");
+	host_echo(f, 0x0A00, G1, 4, 0);
+	ticks(f, 1);
+	CHECK_EQ(nic_rx(f, "LINUX01"), e0 + 1);
+	CHECK(osa_holds(f, 0x0A00, G1));
+	/* FORCE LINUX03 (logoff, like UNCOUPLE: the port withdraws its registrations):
+	 * G3 leaves the LAN IP table and the OSA; frames for it are discarded. */
+	host_echo(f, 0x0A00, G3, 5, 0);
+	ticks(f, 1);
+	REQUIRE(osa_holds(f, 0x0A00, G3));
+	cp_logoff(&f->cp, cp_find_vm(&f->cp, "LINUX03"));
+	ticks(f, 2);
+	CHECK(!osa_holds(f, 0x0A00, G3));
+	CHECK(iptab_lookup(&sw_lan(f, "VSWIP")->tab, IPT_V4, G3) < 0);
+	d0 = o->st.rx_drop[OSA_D_NOT_MINE];
+	host_echo(f, 0x0A00, G3, 6, 0);
+	ticks(f, 1);
+	CHECK_EQ(o->st.rx_drop[OSA_D_NOT_MINE], d0 + 1);
+	/* UNCOUPLE of LINUX01's NIC: G1 leaves the OSA the same way. */
+	REQUIRE(osa_holds(f, 0x0A00, G1));
+	CHECK(strstr(run_cmd(f, "LINUX01", "UNCOUPLE 0600", &out)->buf,
+		     "NIC 0600 is disconnected from VSWITCH SYSTEM VSWIP") != NULL);
+	ticks(f, 2);
+	CHECK(!osa_holds(f, 0x0A00, G1));
+	CHECK(iptab_lookup(&sw_lan(f, "VSWIP")->tab, IPT_V4, G1) < 0);
+	out_free(&out);
+	fx_free(f);
+}
+
+/* Controller failover: the new OSA starts empty and the new controller from what CP
+ * knows: as many addresses as its table holds are pushed, the rest installed on
+ * miss; every guest address is reachable through the new OSA. */
+TEST(osatab_failover_rebuilds_from_cp)
+{
+	struct fx *f = tab_fx_with_x77();
+	const uint8_t *addr[3] = { G1, G3, X77 };
+	struct up_sw *s;
+	struct osa *o2;
+	uint64_t def0;
+
+	REQUIRE(f);
+	s = sw_of(f, "VSWIP");
+	REQUIRE(s);
+	host_echo(f, 0x0A00, X77, 1, 0);
+	ticks(f, 1);
+	REQUIRE(osa_holds(f, 0x0A00, X77));
+	def0 = s->st.regs_deferred;
+	/* Frames reaching the backup's wire are nobody's while it is the backup: every
+	 * address is "unknown" there until it becomes active. */
+	for (unsigned k = 0; k < 3; k++)
+		host_echo(f, 0x0B00, addr[k], (uint16_t)(20 + k), 0);
+	ticks(f, 1);
+	CHECK_EQ(osa_at(f, 0x0B00)->st.miss_unknown, 3u);
+	cp_logoff(&f->cp, cp_find_vm(&f->cp, "DTCVSW1"));	/* FORCE DTCVSW1 */
+	ticks(f, 4);
+	REQUIRE(s->active >= 0);
+	CHECK_EQ(s->c[s->active].dev->rdev, 0x0B00);
+	CHECK(strcmp(s->c[s->active].ctl, "DTCVSW2") == 0);
+	o2 = osa_at(f, 0x0B00);
+	REQUIRE(o2);
+	CHECK_EQ(o2->at.n, 2u);				/* its table's worth pushed */
+	CHECK_EQ(s->st.regs_deferred, def0 + 1);	/* the third waits for a frame */
+	for (unsigned k = 0; k < 3; k++) {
+		uint64_t r0 = nic_rx(f, addr[k] == G3 ? "LINUX03" : "LINUX01");
+
+		host_echo(f, 0x0B00, addr[k], (uint16_t)(10 + k), 0);
+		ticks(f, 1);
+		CHECK_EQ(nic_rx(f, addr[k] == G3 ? "LINUX03" : "LINUX01"), r0 + 1);
+	}
+	CHECK(o2->st.miss_installed >= 1);	/* each install may evict the next one asked */
+	fx_free(f);
+}
+
+/* Eligibility: on a VLAN-aware switch LINUX01 is an access port of VLAN 10; a frame
+ * for its address tagged VLAN 20 does not install it (not eligible), VLAN 10 does. */
+TEST(osatab_miss_not_eligible_for_another_vlan)
+{
+	static const char txt[] =
+		"RDEVICE 0A00-0A02 TYPE OSA BACKEND MEM upv ADDRESSES 1\n"
+		"DEFINE VSWITCH VSWIP RDEV 0A00 CONTROLLER DTCVSW1 IP VLAN 10\n"
+		"MODIFY VSWITCH VSWIP GRANT LINUX01 VLAN 10\n"
+		"MODIFY VSWITCH VSWIP GRANT LINUX03 VLAN 10\n"
+		"AUTOLOG DTCVSW1 LINUX01 LINUX03\n";
+	struct fx *f = fx_new_cfg(txt, sizeof(txt) - 1);
+	struct up_sw *s;
+	struct osa *o;
+	const uint8_t *out;
+	const char *owner;
+	uint64_t r0, d0;
+	struct out cmd;
+
+	REQUIRE(f);
+	ticks(f, 2);
+	s = sw_of(f, "VSWIP");
+	o = osa_at(f, 0x0A00);
+	REQUIRE(s && o && s->active >= 0);
+	CHECK_EQ(o->at.n, 1u);
+	out = osa_holds(f, 0x0A00, G1) ? G3 : G1;
+	owner = out == G1 ? "LINUX01" : "LINUX03";
+	d0 = o->st.rx_drop[OSA_D_NOT_MINE];
+	r0 = nic_rx(f, owner);
+	host_echo(f, 0x0A00, out, 1, 20);
+	ticks(f, 1);
+	CHECK_EQ(s->st.miss_refused, 1u);
+	CHECK_EQ(o->st.rx_drop[OSA_D_NOT_MINE], d0 + 1);
+	CHECK(!osa_holds(f, 0x0A00, out));
+	CHECK_EQ(nic_rx(f, owner), r0);
+	/* An eligible frame is not held back by that answer for long: after
+	 * OSA_MISS_NEG_MS it is asked again, and installed. */
+	ticks(f, OSA_MISS_NEG_MS / 50 + 1);
+	host_echo(f, 0x0A00, out, 2, 10);
+	ticks(f, 1);
+	CHECK(osa_holds(f, 0x0A00, out));
+	CHECK_EQ(nic_rx(f, owner), r0 + 1);
+	CHECK_EQ(s->st.miss_table, 1u);
+	/* A VLAN change of the switch (untagged frames from the uplink now VLAN 10):
+	 * what the OSA holds is decided again, and an untagged frame now installs it. */
+	out_init(&cmd);
+	CHECK(strstr(run_cmd(f, "DTCVSW1", "SET VSWITCH VSWIP VLANID 10 NATIVE 10", &cmd)->buf,
+		     "Command complete") != NULL);
+	out_free(&cmd);
+	ticks(f, 1);
+	CHECK(s->st.refreshes >= 1);
+	CHECK(!osa_holds(f, 0x0A00, out));
+	host_echo(f, 0x0A00, out, 3, 0);
+	ticks(f, 1);
+	CHECK(osa_holds(f, 0x0A00, out));
+	CHECK_EQ(nic_rx(f, owner), r0 + 2);
+	fx_free(f);
+}
+
+/* Table pressure: HCPSWU9325W once per PRESSURE_MS; QUERY VSWITCH DETAILS and QUERY OSA
+ * DETAILS show the table and the misses. */
+TEST(osatab_pressure_message_and_query)
+{
+	struct fx *f = tab_fx_with_x77();
+	struct out out;
+	const char *p;
+	unsigned said = 0;
+
+	REQUIRE(f);
+	host_echo(f, 0x0A00, X77, 1, 0);
+	ticks(f, 2);
+	CHECK(strstr(f->console, "HCPSWU9325W The address table of device 0A00.P00 of VSWITCH "
+			     "SYSTEM VSWIP is full (2 entries): 1 addresses evicted, 1 "
+			     "installed on demand since the last report.") != NULL);
+	/* More evictions within the minute: no second message. */
+	host_echo(f, 0x0A00, G1, 2, 0);
+	host_echo(f, 0x0A00, G3, 3, 0);
+	ticks(f, 2);
+	for (p = f->console; (p = strstr(p, "HCPSWU9325W")) != NULL; p++)
+		said++;
+	CHECK_EQ(said, 1u);
+	out_init(&out);
+	run_cmd(f, "DTCVSW1", "QUERY VSWITCH VSWIP DETAILS", &out);
+	CHECK(out.buf && strstr(out.buf, "    Address Table: 2 of 2  Hits: ") != NULL);
+	CHECK(out.buf && strstr(out.buf, "    Misses Reported: ") != NULL);
+	CHECK(out.buf && strstr(out.buf, "  Miss Latency: avg 0 ms  max 0 ms") != NULL);
+	CHECK(out.buf && strstr(out.buf, "    Miss Answers: ") != NULL);
+	CHECK(out.buf && strstr(out.buf, " from the IP table  0 asked the controller  0 not "
+				 "eligible  0 unknown  Deferred: 1  Refreshed: 0") != NULL);
+	run_cmd(f, "DTCVSW1", "QUERY OSA DETAILS", &out);
+	CHECK(out.buf && strstr(out.buf, "     Address Table: 2 of 2  Hits: ") != NULL);
+	CHECK(out.buf && strstr(out.buf, "Miss Answers") == NULL);	/* CP's, not the OSA's */
+	out_free(&out);
+	fx_free(f);
+}
+
+/* A port on the LAN that registers many addresses and counts what reaches each. */
+struct many {
+	struct port p;
+	unsigned n;
+	uint32_t *hits;
+	uint64_t other;
+};
+
+static unsigned many_rx(void *owner, struct port *p, const struct pframe *f, unsigned n)
+{
+	struct many *m = owner;
+
+	(void)p;
+	for (unsigned i = 0; i < n; i++) {
+		uint8_t d[4];
+		unsigned k;
+
+		if (qdio_spans_copy(f[i].spans, f[i].nspans, 16, d, 4) != 4 || d[0] != 10 ||
+		    d[1] != 64 || (k = (unsigned)d[2] << 8 | d[3]) >= m->n) {
+			m->other++;
+			continue;
+		}
+		m->hits[k]++;
+	}
+	return n;
+}
+
+static void many_ip(unsigned k, uint8_t ip[4])
+{
+	ip[0] = 10;
+	ip[1] = 64;
+	ip[2] = (uint8_t)(k >> 8);
+	ip[3] = (uint8_t)k;
+}
+
+/*
+ * Scale: 8,192 guest addresses on an IP VSWITCH whose OSA holds the default 1,024.
+ * The guest side registers them all (none refused); the host sends one datagram to
+ * each, 16 at a time, and every one reaches its address (most after a miss answered
+ * from the LAN IP table); then the first 1,024 again, long evicted.  Printed: misses,
+ * installs, evictions and the miss latency the OSA measured (its clock is the test's,
+ * 1 ms a batch: the latency is in batches, here each miss resolved within the poll
+ * that saw it).
+ */
+TEST(osatab_scale_8192_addresses_1024_entry_table)
+{
+	enum { N = 8192, BATCH = 16 };
+	static const char txt[] =
+		"RDEVICE 0A00-0A02 TYPE OSA BACKEND MEM ups\n"
+		"DEFINE VSWITCH VSWIP RDEV 0A00 CONTROLLER DTCVSW1 IP\n"
+		"MODIFY VSWITCH VSWIP GRANT LINUX01\n"
+		"AUTOLOG DTCVSW1 LINUX01\n";
+	struct fx *f = fx_new_cfg(txt, sizeof(txt) - 1);
+	struct many *m = calloc(1, sizeof(*m));
+	struct paddr a;
+	struct lanbk *lan;
+	struct up_sw *s;
+	struct osa *o;
+	unsigned reached = 0, again = 0;
+
+	REQUIRE(f && m);
+	m->n = N;
+	m->hits = calloc(N, sizeof(*m->hits));
+	REQUIRE(m->hits);
+	lan = sw_lan(f, "VSWIP");
+	s = sw_of(f, "VSWIP");
+	o = osa_at(f, 0x0A00);
+	REQUIRE(lan && s && o && s->active >= 0);
+	CHECK_EQ(o->at.cap, ATAB_DEFAULT);
+	m->p.rx = many_rx;
+	m->p.owner = m;
+	REQUIRE(lan_attach_port(lan, &m->p, "LINUX01", 0x0700, 0, NULL) > 0);
+	memset(&a, 0, sizeof(a));
+	a.op = PA_LAYER;
+	a.value = 3;
+	CHECK_EQ(port_addr(&m->p, &a), 0);
+	a.op = PA_STARTLAN;
+	CHECK_EQ(port_addr(&m->p, &a), 0);
+	for (unsigned k = 0; k < N; k++) {
+		memset(&a, 0, sizeof(a));
+		a.op = PA_SETIP;
+		many_ip(k, a.ip);
+		memset(a.mask, 0xFF, 4);
+		CHECK_EQ(port_addr(&m->p, &a), 0);	/* never refused */
+		if (k % 64 == 63)
+			ticks(f, 1);
+	}
+	ticks(f, 2);
+	CHECK_EQ(o->at.n, ATAB_DEFAULT);
+	CHECK(s->st.regs_deferred >= N - ATAB_DEFAULT);
+	for (unsigned k = 0; k < N + ATAB_DEFAULT; k++) {
+		uint8_t ip[4];
+
+		many_ip(k % N, ip);
+		host_udp(f, 0x0A00, ip, 18);
+		if (k % BATCH == BATCH - 1) {
+			f->now += 1;
+			uplink_poll(f->cp.up);
+		}
+		if (k == N - 1) {
+			for (unsigned j = 0; j < N; j++)
+				reached += m->hits[j] > 0;
+		}
+	}
+	uplink_poll(f->cp.up);
+	for (unsigned j = 0; j < ATAB_DEFAULT; j++)
+		again += m->hits[j] > 1;
+	CHECK_EQ(reached, (unsigned)N);
+	CHECK_EQ(again, ATAB_DEFAULT);
+	CHECK_EQ(m->other, 0u);
+	CHECK_EQ(o->at.n, ATAB_DEFAULT);
+	CHECK(o->st.miss_installed >= N - ATAB_DEFAULT);
+	CHECK_EQ(o->st.rx_drop[OSA_D_MISSQ], 0u);
+	CHECK_EQ(o->st.rx_drop[OSA_D_MISS_TIMEOUT], 0u);
+	CHECK_EQ(o->st.rx_drop[OSA_D_NOT_MINE], 0u);
+	printf("    scale: %u addresses, table %u: %" PRIu64 " frames, %" PRIu64 " hits, %" PRIu64
+	       " misses, %" PRIu64 " installs on miss, %" PRIu64 " evictions, miss latency avg %"
+	       PRIu64 " ms max %" PRIu64 " ms (clock: 1 ms per %u frames)\n", (unsigned)N,
+	       o->at.cap, o->st.rx_frames, o->st.addr_hits, o->st.addr_misses,
+	       o->st.miss_installed, o->at.st.evictions,
+	       o->st.miss_installed ? o->st.miss_lat_sum_ms / o->st.miss_installed : 0,
+	       o->st.miss_lat_max_ms, (unsigned)BATCH);
+	lan_detach_port(lan, &m->p);
+	free(m->hits);
+	free(m);
+	fx_free(f);
+}
+
+/* Layer 2: the ETHERNET switch's OSA holds 1 MAC, the adapter's own (the controller's
+ * bring-up registered it).  The guest's MAC, kept by CP, is installed by the first
+ * frame for it; a frame for the adapter's own MAC then misses too, and as CP's LAN
+ * table does not know it, the controller answers from its rules. */
+TEST(osatab_ethernet_miss_installs_guest_mac)
+{
+	static const char txt[] =
+		"RDEVICE 0C00 TYPE OSA BACKEND MEM upl ADDRESSES 1\n"
+		"DEFINE VSWITCH VSWL2 RDEV 0C00 CONTROLLER DTCVSW2 ETHERNET\n"
+		"MODIFY VSWITCH VSWL2 GRANT LINUX02\n"
+		"AUTOLOG DTCVSW2 LINUX02\n";
+	struct fx *f = fx_new_cfg(txt, sizeof(txt) - 1);
+	struct up_sw *s;
+	struct osa *o;
+	struct vm *vm, *c2;
+	uint8_t fr[128];
+	uint64_t r0, rx0;
+	size_t n;
+
+	REQUIRE(f);
+	ticks(f, 2);
+	s = sw_of(f, "VSWL2");
+	o = osa_at(f, 0x0C00);
+	vm = cp_find_vm(&f->cp, "LINUX02");
+	c2 = cp_find_vm(&f->cp, "DTCVSW2");
+	REQUIRE(s && o && vm && c2 && c2->ctl && s->active >= 0);
+	CHECK_EQ(o->at.n, 1u);
+	CHECK(atab_find(&o->at, ATAB_MAC, o->mac) != NULL);
+	CHECK(atab_find(&o->at, ATAB_MAC, vm->nics[0]->mac) == NULL);
+	CHECK_EQ(s->st.regs_deferred, 1u);
+	r0 = nic_rx(f, "LINUX02");
+	n = icmp(fr, vm->nics[0]->mac, H8, G2, 8, 1, 1);
+	wire_mem_inject(wire_of(f, 0x0C00), fr, (uint32_t)n);
+	ticks(f, 1);
+	CHECK_EQ(nic_rx(f, "LINUX02"), r0 + 1);
+	CHECK(atab_find(&o->at, ATAB_MAC, vm->nics[0]->mac) != NULL);
+	CHECK(atab_find(&o->at, ATAB_MAC, o->mac) == NULL);	/* evicted */
+	CHECK_EQ(s->st.miss_table, 1u);
+	/* The adapter's own MAC: asked of the controller, installed from its rules (the
+	 * frame is the switch's to handle: a unicast nobody on the LAN has). */
+	rx0 = s->st.rx_pkts;
+	n = icmp(fr, o->mac, H8, G2, 8, 1, 2);
+	wire_mem_inject(wire_of(f, 0x0C00), fr, (uint32_t)n);
+	ticks(f, 1);
+	CHECK_EQ(s->st.miss_asked, 1u);
+	CHECK_EQ(c2->ctl->st.resolved, 1u);
+	CHECK(atab_find(&o->at, ATAB_MAC, o->mac) != NULL);
+	CHECK_EQ(o->st.miss_installed, 2u);
+	CHECK_EQ(s->st.rx_pkts, rx0 + 1);
 	fx_free(f);
 }

@@ -343,9 +343,9 @@ TEST(osa_l3_online_like_linux)
 	rec = qdrv_ipa_find(&r->i->drv, IPA_CMD_SETIP);
 	REQUIRE(rec != NULL);
 	CHECK_EQ(rec->rc, 0);
-	REQUIRE(r->o.nip4 == 1);
-	CHECK_EQ(r->o.ip4[0].addr, 0x0A090001u);
-	CHECK_EQ(r->o.ip4[0].mask, 0xFFFFFF00u);
+	REQUIRE(osa_addr_count(&r->o, ATAB_V4) == 1);
+	CHECK_EQ(be_get32(r->o.at.e[0].addr), 0x0A090001u);
+	CHECK_EQ(r->o.at.e[0].mask, 0xFFFFFF00u);
 	CHECK_EQ(r->o.nipm4, 1);			/* 224.0.0.1 */
 	CHECK_EQ(r->o.ipm4[0], 0xE0000001u);
 	/* SETIP announced the address on the wire (gratuitous ARP from the OSA's MAC). */
@@ -556,7 +556,7 @@ TEST(osa_l3_ipv6_both_ways_unframed_and_resolved)
 
 	REQUIRE(r);
 	REQUIRE(rig_up6(t, r) == 0);
-	CHECK_EQ(r->o.nip6, 2);
+	CHECK_EQ(osa_addr_count(&r->o, ATAB_V6), 2);
 	/* SETIP announced g6: an unsolicited NA (override) from the OSA's MAC to all nodes. */
 	CHECK_EQ(r->o.st.nd_unsol_tx, 2);
 	CHECK_EQ(r->far.na6, 2);
@@ -1008,8 +1008,8 @@ TEST(osa_l2_filters_by_registered_mac)
 	REQUIRE(r);
 	REQUIRE(rig_up(t, r, 2) == 0);
 	CHECK_EQ(r->o.layer, 2);
-	REQUIRE(r->o.nmacs >= 1);
-	CHECK_MEM(r->o.macs[0], osa_mac, 6);		/* SETVMAC of READ_MAC's answer */
+	REQUIRE(osa_addr_count(&r->o, ATAB_MAC) >= 1);
+	CHECK(atab_find(&r->o.at, ATAB_MAC, osa_mac) != NULL);	/* SETVMAC of READ_MAC's answer */
 	d0 = r->o.st.rx_delivered;
 	n = mk_eth(f, osa_mac, far_mac, 0x88B5);
 	memset(f + n, 0xA5, 46);
@@ -1131,6 +1131,43 @@ TEST(osa_startlan_while_link_down_reports_lan_offline)
 
 /* ---- lifecycle, providers ------------------------------------------------------------- */
 
+/* A dedicated OSA (no proxy answers its misses) keeps its table like a real adapter:
+ * full is refused (not evicted: nobody would put the address back), DELIP of an
+ * address it does not hold is "not defined", and a frame for an address it does not
+ * hold is discarded at once. */
+TEST(osa_table_full_refused_without_proxy)
+{
+	struct rig *r = calloc(1, sizeof(*r));
+	static const uint8_t a5[4] = { 10, 9, 0, 5 }, a6[4] = { 10, 9, 0, 6 };
+	uint8_t f[128];
+	uint64_t d0;
+	uint32_t n;
+
+	REQUIRE(r);
+	REQUIRE(rig_up(t, r, 3) == 0);
+	CHECK(!r->o.cfg.miss_proxy);
+	CHECK_EQ(osa_set_addresses(&r->o, 2), 0);
+	CHECK_EQ(osa_addr_count(&r->o, ATAB_V4), 1u);		/* 10.9.0.1 kept */
+	CHECK_EQ(qdrv_setip(&r->i->drv, false, a5, 24), 0);
+	CHECK_EQ(qdrv_setip(&r->i->drv, false, a6, 24), IPA_RC_IP_ADDR_TABLE_FULL);
+	CHECK_EQ(r->o.at.st.refused, 1u);
+	CHECK_EQ(r->o.at.st.evictions, 0u);
+	CHECK_EQ(qdrv_delip(&r->i->drv, false, a6, 24), IPA_RC_PRIMARY_ALREADY_DEFINED);
+	d0 = r->o.st.rx_drop[OSA_D_NOT_MINE];
+	n = mk_echo4(f, osa_mac, far_mac, far_ip, a6, 8, 1, 1, (const uint8_t *)"ping", 4, 0);
+	inject(r, f, n);
+	CHECK_EQ(r->o.st.rx_drop[OSA_D_NOT_MINE], d0 + 1);
+	CHECK_EQ(r->o.st.addr_misses, 1u);
+	CHECK_EQ(r->o.st.miss_held, 0u);
+	CHECK_EQ(osa_miss_take(&r->o, &(struct osa_miss){ 0 }), 0);
+	CHECK_EQ(osa_set_addresses(&r->o, 0), 0);		/* back to the default */
+	CHECK_EQ(r->o.at.cap, ATAB_DEFAULT);
+	CHECK_EQ(osa_addr_count(&r->o, ATAB_V4), 2u);
+	CHECK_EQ(osa_set_addresses(&r->o, ATAB_MAX + 1), -EINVAL);
+	rig_down(r);
+	free(r);
+}
+
 TEST(osa_create_rejects_bad_config)
 {
 	struct osa *o = calloc(1, sizeof(*o));
@@ -1146,7 +1183,11 @@ TEST(osa_create_rejects_bad_config)
 	c.mac[0] = 0x02;
 	CHECK_EQ(osa_create(o, &c, &wire_mem_class, "a-name-far-too-long"), -EINVAL);
 	CHECK_EQ(osa_create(o, &c, NULL, "m"), -EINVAL);
+	c.addresses = ATAB_MAX + 1;
+	CHECK_EQ(osa_create(o, &c, &wire_mem_class, "m"), -EINVAL);
+	c.addresses = 0;
 	CHECK_EQ(osa_create(o, &c, &wire_mem_class, "m"), 0);
+	CHECK_EQ(o->at.cap, ATAB_DEFAULT);
 	CHECK_MEM(o->mac, c.mac, 6);
 	CHECK_EQ(o->nic.ndev, 3);
 	CHECK_EQ(o->nic.cfg.type, NIC_QDIO);
