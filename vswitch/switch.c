@@ -335,20 +335,29 @@ static void live_del(struct lanbk *lan, struct lan_conn *c)
  * nobody.  -EUSERS when none is left. */
 static int auto_portnum(const struct lanbk *lan, const uint8_t *used, const char *owner)
 {
-	unsigned any = 0;
+	uint8_t defined[LAN_PORTNUM_MAX / 8 + 1];
+	unsigned mine = 0;
 
-	for (unsigned pn = 1; pn <= LAN_PORTNUM_MAX; pn++) {
-		const char *u;
+	/* One pass over the definitions (few), then one over the bitmaps: a COUPLE must
+	 * not cost 2048 definition searches. */
+	memset(defined, 0, sizeof(defined));
+	for (unsigned k = 0; k < lan->npcaps; k++) {
+		const struct lan_pcap *pc = &lan->pcaps[k];
+		unsigned pn = pc->portnum;
 
-		if (used[pn / 8] & (1u << (pn % 8)))
+		if (!pc->user[0] || pn < 1 || pn > LAN_PORTNUM_MAX)
 			continue;
-		u = lan_portnum_user(lan, pn);
-		if (u && !strcmp(u, owner))
-			return (int)pn;
-		if (!u && !any)
-			any = pn;
+		defined[pn / 8] |= (uint8_t)(1u << (pn % 8));
+		if (!strcmp(pc->user, owner) && !(used[pn / 8] & (1u << (pn % 8))) &&
+		    (!mine || pn < mine))
+			mine = pn;
 	}
-	return any ? (int)any : -EUSERS;
+	if (mine)
+		return (int)mine;
+	for (unsigned pn = 1; pn <= LAN_PORTNUM_MAX; pn++)
+		if (!((used[pn / 8] | defined[pn / 8]) & (1u << (pn % 8))))
+			return (int)pn;
+	return -EUSERS;
 }
 
 int lan_attach_port(struct lanbk *lan, struct port *port, const char *owner, uint16_t vdev,
