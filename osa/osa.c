@@ -949,6 +949,18 @@ static void pend_drop(struct osa *o, struct osa_pend *p, enum osa_drop why)
 	p->state = OSA_PEND_FREE;
 }
 
+/* A deregistered address (DELIP, DELVMAC): what waits for it -- in the receive rings
+ * and in the miss queue -- goes with it, so that whoever registers it next never gets
+ * another guest's frames. */
+static void addr_gone(struct osa *o, uint8_t kind, const uint8_t *addr)
+{
+	struct osa_pend *p = pend_find(o, kind, addr);
+
+	rx_forget(o, kind == ATAB_MAC ? 'M' : kind == ATAB_V6 ? '6' : '4', addr);
+	if (p)
+		pend_drop(o, p, OSA_D_GONE);
+}
+
 /* Everything waiting goes (a new connection, STOPLAN, link down). */
 static void miss_reset(struct osa *o, enum osa_drop why)
 {
@@ -1149,8 +1161,7 @@ static uint16_t reg_ip(struct osa *o, const struct paddr *a, bool set)
 		/* With a proxy the table is a cache: what it evicted is still registered. */
 		if (atab_del(&o->at, kind, a->ip) < 0 && !o->cfg.miss_proxy)
 			return IPA_RC_PRIMARY_ALREADY_DEFINED;	/* "not defined" */
-		/* Frames waiting in the receive rings for it go with it. */
-		rx_forget(o, a->ipv6 ? '6' : '4', a->ip);
+		addr_gone(o, kind, a->ip);
 		return IPA_RC_SUCCESS;
 	}
 	rc = addr_set(o, kind, a->ip, a->ipv6 ? 0 : be_get32(a->mask), vipa);
@@ -1219,7 +1230,7 @@ static uint16_t reg_mac(struct osa *o, const struct paddr *a, bool set, bool gro
 		if (!set) {
 			if (atab_del(&o->at, ATAB_MAC, a->mac) < 0 && !o->cfg.miss_proxy)
 				return IPA_RC_L2_MAC_NOT_FOUND;
-			rx_forget(o, 'M', a->mac);	/* its waiting frames go with it */
+			addr_gone(o, ATAB_MAC, a->mac);
 			return IPA_RC_SUCCESS;
 		}
 		rc = addr_set(o, ATAB_MAC, a->mac, 0, false);
@@ -1739,6 +1750,11 @@ static void miss_release(struct osa *o, uint64_t now)
 
 		if (!h->used || o->pend[h->pend].state != OSA_PEND_READY)
 			continue;
+		if (len > o->rx.frame_max) {
+			/* The wire's MTU went down while it waited: no slot holds it now. */
+			held_drop(o, h, OSA_D_TOOBIG);
+			continue;
+		}
 		if (rxr_take_slots(&o->rx, &buf, &id, 1) != 1)
 			return;		/* the pool is busy: the next poll */
 		memcpy(buf, held_frame(o, i), len);

@@ -115,12 +115,14 @@ static int resize(void **tab, uint32_t *cap, uint32_t ncap, size_t esz, size_t a
 
 static int uni_resize(struct iptab *t, uint32_t ncap)
 {
+	t->gen++;	/* entries move: what points into the table (a cached decision) goes */
 	return resize((void **)&t->uni, &t->ucap, ncap, sizeof(*t->uni),
 		      offsetof(struct ipt_uni, addr), t->seed);
 }
 
 static int grp_resize(struct iptab *t, uint32_t ncap)
 {
+	t->gen++;	/* entries move: a cached decision's `members` points into them */
 	return resize((void **)&t->grp, &t->gcap, ncap, sizeof(*t->grp),
 		      offsetof(struct ipt_grp, addr), GRP_SEED(t));
 }

@@ -1936,3 +1936,52 @@ TEST(osa_rings_follow_a_raised_wire_mtu)
 	rig_down(r);
 	free(r);
 }
+
+/* With a proxy, a frame for an address the table does not hold waits in the miss
+ * queue.  Rig: MTU 9000, a 3000-byte frame for 10.9.0.5 held. */
+static void held_jumbo(struct tctx *t, struct rig *r, const uint8_t a5[4])
+{
+	static uint8_t pay[4000], f[4100];
+	uint32_t len;
+
+	REQUIRE(rig_up(t, r, 3) == 0);
+	r->o.cfg.miss_proxy = true;
+	wire_mem_set_mtu(&r->o.wire, 9000);
+	r->now += OSA_TIMER_MS;
+	osa_poll(&r->o, 64);
+	REQUIRE(r->o.rx.frame_max == 9024);
+	len = mk_echo4(f, osa_mac, far_mac, far_ip, a5, 8, 1, 1, pay, 3000, 0);
+	inject(r, f, len);
+	REQUIRE(r->o.st.miss_held == 1);
+}
+
+/* The wire's MTU goes down while a jumbo frame waits for its address: when the
+ * address comes, no receive slot holds the frame any more -- dropped as too big, not
+ * copied over the end of a small slot (ASan). */
+TEST(osa_held_frame_larger_than_a_lowered_mtu_is_dropped_not_copied)
+{
+	struct rig *r = calloc(1, sizeof(*r));
+	static const uint8_t a5[4] = { 10, 9, 0, 5 };
+	uint64_t big, delivered, released;
+
+	REQUIRE(r);
+	held_jumbo(t, r, a5);
+	released = r->o.st.miss_released;
+	wire_mem_set_mtu(&r->o.wire, 1500);
+	r->now += OSA_TIMER_MS;
+	osa_poll(&r->o, 64);
+	CHECK_EQ(r->o.rx.frame_max, 1536);
+	big = r->o.st.rx_drop[OSA_D_TOOBIG];
+	delivered = r->o.st.rx_delivered;
+	CHECK_EQ(qdrv_setip(&r->i->drv, false, a5, 24), 0);
+	for (int i = 0; i < 4; i++) {
+		osa_poll(&r->o, 64);
+		guest_poll(&r->g);
+	}
+	CHECK_EQ(r->o.st.rx_drop[OSA_D_TOOBIG], big + 1);
+	CHECK_EQ(r->o.st.miss_released, released);
+	CHECK_EQ(r->o.st.rx_delivered, delivered);
+	CHECK_EQ(r->o.held_bytes, 0u);
+	rig_down(r);
+	free(r);
+}
