@@ -1885,7 +1885,8 @@ int osa_set_addresses(struct osa *o, unsigned n)
 
 	if (rc < 0)
 		return rc;
-	/* What fits is kept; a shrink keeps the entries added last. */
+	/* What fits is kept: a shrink keeps the last entries of the array (a delete moves
+	 * the last one into its hole, so these are not strictly the newest). */
 	for (unsigned i = o->at.n > t.cap ? o->at.n - t.cap : 0; i < o->at.n; i++) {
 		const struct atab_entry *e = &o->at.e[i];
 

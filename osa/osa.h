@@ -208,7 +208,7 @@ struct osa {
 
 	struct osa_pend pend[OSA_MISS_PEND];
 	struct osa_held held[OSA_MISSQ];
-	uint8_t *heldbuf;		/* OSA_MISSQ frames of rx.slot_size bytes */
+	uint8_t *heldbuf;		/* OSA_MISSQ frames of RXR_FRAME_MAX bytes (an MTU may rise) */
 	uint32_t held_bytes;
 	unsigned nready;		/* pend entries READY */
 	bool releasing;			/* classifying a held frame again (not a new lookup) */
@@ -243,7 +243,7 @@ int osa_check_link(struct osa *o);
 /* RDEVICE ... RINGS n: hardware receive rings 1..RXR_HW_MAX.  0 or -EINVAL. */
 int osa_set_rings(struct osa *o, unsigned n);
 /* RDEVICE ... ADDRESSES n: the address table's size, 1..ATAB_MAX; what it holds is
- * kept (the newest first) as far as it fits.  0, -EINVAL, -ENOMEM. */
+ * kept as far as it fits (a smaller table keeps the entries at the end of its array).  0, -EINVAL, -ENOMEM. */
 int osa_set_addresses(struct osa *o, unsigned n);
 /* The miss protocol, for the owner that set cfg.miss_proxy (it must not be called
  * back: the OSA only queues).  Take the next address to resolve: 1 with *m, 0 none.
