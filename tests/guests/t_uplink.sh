@@ -169,38 +169,7 @@ except OSError:
 c.close()
 print("sent")
 PY
-# ping.py DST COUNT: ICMP (ICMPv6 for an IPv6 DST) echo from a raw socket; prints "replies N"; exit 0 if any came back.
-cat > "$TMP/ping.py" <<'PY'
-import socket, struct, sys, time
-def csum(b):
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    s = (s >> 16) + (s & 0xFFFF)
-    return ~(s + (s >> 16)) & 0xFFFF
-dst, count = sys.argv[1], int(sys.argv[2])
-v6 = ":" in dst  # ICMPv6: the kernel fills the checksum, replies come without the IP header
-s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6) if v6 else \
-    socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
-s.settimeout(0.2)
-got = 0
-for seq in range(count):
-    body = struct.pack("!BBHHH", 128 if v6 else 8, 0, 0, 0x4323, seq) + b"cpnet-t-uplink"
-    if not v6:
-        body = body[:2] + struct.pack("!H", csum(body)) + body[4:]
-    s.sendto(body, (dst, 0))
-    end = time.time() + 1.0
-    while time.time() < end:
-        try:
-            pkt, src = s.recvfrom(2048)
-        except socket.timeout:
-            continue
-        h = 0 if v6 else 20
-        if src[0] == dst and pkt[h] == (129 if v6 else 0) and \
-                struct.unpack("!HH", pkt[h + 4:h + 8]) == (0x4323, seq):
-            got += 1
-            break
-print("replies %d" % got)
-sys.exit(0 if got else 1)
-PY
+write_ping_py "$TMP/ping.py"	# lib.sh: ICMP/ICMPv6 echo from a raw socket
 nsx() { timeout 60 ip netns exec "$NS" "$PY" "$@"; }
 # bulk.py recv ADDR PORT SECS OUT: one connection's bytes until EOF; "MD5 BYTES" into OUT.
 # bulk.py send ADDR PORT FILE: connect (retrying 60 s), the file, half-close, wait for EOF.
