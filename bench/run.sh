@@ -8,7 +8,8 @@
 # latency against an eventfd wake-up (bench/adapt_rings.sh, bench/bench_adapt.c);
 # frames/s between two cpnet-pktgen processes, Linux bridge and Open vSwitch (bench/pktgen.sh);
 # one VSWITCH with 16 vs 8,192 registered addresses, its decision cache on and off
-# (bench/bench_addrs.c).
+# (bench/bench_addrs.c); 8,192 guest addresses reached from the wire through an OSA
+# table of 1,024 (the miss protocol) vs one that holds them all (bench/bench_osatab.c).
 set -eu
 
 cd "$(dirname "$0")/.."
@@ -69,6 +70,7 @@ fi
 echo "== summary (host: $(uname -m), $(getconf _NPROCESSORS_ONLN 2>/dev/null || echo ?) cpus; ratios are the point, rates vary with load)"
 awk -F': ' '
 	/^adapt_idle_latency_/ { split($2, a, " "); printf "  %-22s %10s us    ratio %s vs eventfd\n", $1, a[1], a[5]; next }
+	/^osatab_latency_/ { split($2, a, " "); printf "  %-22s %10s us    ratio %s vs table holding all\n", $1, a[1], a[4]; next }
 	/ vs / {
 		split($2, a, " ")
 		r = $2; sub(/.*ratio /, "", r); sub(/ \(.*/, "", r)
