@@ -452,9 +452,10 @@ static void osa_table_lines(const char *ind, const struct osa *a, const struct u
 		 m->miss_lat_max_ms);
 	if (st)
 		out_line(o, "%sMiss Answers: %" PRIu64 " from the IP table  %" PRIu64
-			 " asked the controller  %" PRIu64 " not eligible  %" PRIu64
-			 " unknown  Deferred: %" PRIu64 "  Refreshed: %" PRIu64, ind,
-			 st->miss_table, st->miss_asked, st->miss_refused, st->miss_unknown,
+			 " asked the controller (%" PRIu64 " installed)  %" PRIu64
+			 " not eligible  %" PRIu64 " unknown  Deferred: %" PRIu64
+			 "  Refreshed: %" PRIu64, ind, st->miss_table, st->miss_asked,
+			 st->miss_resolved, st->miss_refused, st->miss_unknown,
 			 st->regs_deferred, st->refreshes);
 }
 

@@ -267,6 +267,7 @@ static void resolve(struct ctlr *c, const struct ctl_msg *m, struct ctl_osa *o)
 	r.token = m->token;
 	r.a = m->a;
 	r.rdev = o ? o->rdev : 0;
+	r.req = CTLM_RESOLVE;
 	if (!o || o->gif->drv.state != QDRV_ONLINE || !kind ||
 	    (m->a.op != PA_SETIP && m->a.op != PA_SETVMAC) ||
 	    iptab_lookup(&o->rules, kind, addr) < 0) {
@@ -296,6 +297,7 @@ static void handle(struct ctlr *c, const struct ctl_msg *m)
 	case CTLM_DEREGISTER:
 		memset(&r, 0, sizeof(r));
 		r.type = CTLM_RESULT;
+		r.req = m->type;
 		r.token = m->token;
 		r.a = m->a;
 		o = osa_by_token(c, m->token);

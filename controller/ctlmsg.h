@@ -52,6 +52,9 @@ struct ctl_msg {
 	uint16_t rdev;			/* the OSA's first device number */
 	uint32_t token;			/* CP's connection token */
 	int32_t rc;			/* INIT_COMPLETE: 0 or -errno; RESULT: IPA rc or -errno */
+	uint8_t req;			/* RESULT / UNKNOWN: the request answered (REGISTER,
+					 * DEREGISTER or RESOLVE), so CP counts each where
+					 * it belongs */
 	struct paddr a;			/* REGISTER / DEREGISTER / RESULT */
 	/* INIT_COMPLETE: the OSA's data device, now CP's (its driver-side queues). */
 	struct qdrv *data;

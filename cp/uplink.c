@@ -461,23 +461,6 @@ static void send_addr(struct up_sw *s, const struct paddr *a)
 		s->st.regs_failed++;
 }
 
-/* The registration (set) or withdrawal of a LAN IP table entry as the OSA takes it.
- * The table keeps no mask: a host route (the OSA uses the mask only for
- * subnet-directed broadcast). */
-static void entry_addr(uint8_t kind, const uint8_t *addr, bool set, struct paddr *a)
-{
-	memset(a, 0, sizeof(*a));
-	if (kind == IPT_MAC) {
-		a->op = set ? PA_SETVMAC : PA_DELVMAC;
-		memcpy(a->mac, addr, 6);
-		return;
-	}
-	a->op = set ? PA_SETIP : PA_DELIP;
-	a->ipv6 = kind == IPT_V6;
-	memcpy(a->ip, addr, a->ipv6 ? 16 : 4);
-	memset(a->mask, 0xFF, a->ipv6 ? 16 : 4);
-}
-
 static struct osa *active_osa(const struct up_sw *s)
 {
 	return s->active >= 0 && s->c[s->active].dev ? s->c[s->active].dev->osa : NULL;
@@ -519,7 +502,7 @@ static void send_all(struct up_sw *s)
 			s->st.regs_deferred++;
 			continue;
 		}
-		entry_addr(e->kind, e->addr, true, &a);
+		lan_uni_paddr(e, true, &a);
 		send_addr(s, &a);
 		pushed++;
 	}
@@ -799,6 +782,14 @@ static void on_message(struct uplinks *u, const struct ctl_msg *m)
 			s->st.stale++;
 			return;
 		}
+		if (m->req == CTLM_RESOLVE) {
+			/* The answer to a miss, not to a registration CP sent: the OSA
+			 * holds the address now (or the install failed and the frames
+			 * time out). */
+			if (m->rc == 0)
+				s->st.miss_resolved++;
+			return;
+		}
 		if (m->rc != 0) {
 			s->st.regs_failed++;
 			return;
@@ -1010,13 +1001,15 @@ static bool may_receive(const struct lanbk *lan, unsigned idx, uint16_t tag)
 }
 
 /* One miss of the active OSA of s: install a guest's eligible address (Register, as any
- * registration), ask the controller about an address CP does not know (Resolve), or
- * answer "unknown".  Returns whether the controller has work. */
+ * registration), ask the controller about a MAC CP does not know (Resolve: the
+ * adapter's own, which its bring-up registered), or answer "unknown".  Returns whether
+ * the controller has work. */
 static bool serve_miss(struct up_sw *s, struct osa *o, const struct osa_miss *m)
 {
 	struct lanbk *lan = s->lan;
 	uint8_t kind = m->kind == ATAB_MAC ? IPT_MAC : m->kind == ATAB_V6 ? IPT_V6 : IPT_V4;
 	const struct ipt_uni *e;
+	struct ipt_uni u;
 	struct ctl_msg q;
 
 	if ((lan->transport == LAN_ETHERNET) != (kind == IPT_MAC)) {
@@ -1027,7 +1020,7 @@ static bool serve_miss(struct up_sw *s, struct osa *o, const struct osa_miss *m)
 	e = iptab_entry(&lan->tab, kind, m->addr);
 	if (e && !e->remote && (int)e->port != lan->uplink_idx && may_receive(lan, e->port, m->vlan)) {
 		s->st.miss_table++;
-		entry_addr(kind, m->addr, true, &q.a);
+		lan_uni_paddr(e, true, &q.a);	/* with the mask the guest gave */
 		send_addr(s, &q.a);
 		return true;
 	}
@@ -1038,10 +1031,21 @@ static bool serve_miss(struct up_sw *s, struct osa *o, const struct osa_miss *m)
 		osa_miss_unknown(o, m->kind, m->addr);
 		return false;
 	}
+	if (lan->transport == LAN_IP) {
+		/* Every layer-3 rule the controller holds came from this table (a guest's
+		 * registration): an address not in it is nobody's, and asking would only
+		 * let a flood of ARP requests for invented addresses reach the controller. */
+		s->st.miss_unknown++;
+		osa_miss_unknown(o, m->kind, m->addr);
+		return false;
+	}
 	memset(&q, 0, sizeof(q));
 	q.type = CTLM_RESOLVE;
 	q.rdev = s->c[s->active].dev->rdev;
-	entry_addr(kind, m->addr, true, &q.a);
+	memset(&u, 0, sizeof(u));
+	u.kind = kind;
+	memcpy(u.addr, m->addr, iptab_addr_len(kind));
+	lan_uni_paddr(&u, true, &q.a);
 	if (post(s, &s->c[s->active], &q) < 0) {
 		s->st.miss_unknown++;
 		osa_miss_unknown(o, m->kind, m->addr);
@@ -1180,7 +1184,7 @@ void uplink_refresh(struct uplinks *u, struct lanbk *lan, const char *user)
 			continue;
 		/* Off the OSA (and the controller's rules): the next frame for it misses
 		 * and is decided with the authorization as it is now. */
-		entry_addr(e->kind, e->addr, false, &a);
+		lan_uni_paddr(e, false, &a);
 		send_addr(s, &a);
 		s->st.refreshes++;
 	}

@@ -109,6 +109,9 @@ struct up_stats {
 	 * answered the active OSA's misses with. */
 	uint64_t miss_table;		/* a guest's eligible address: installed */
 	uint64_t miss_asked;		/* not in the LAN IP table: asked the controller */
+	uint64_t miss_resolved;		/* ... which installed it from its rules (Result);
+					 * not a registration: regs_ok counts only answers
+					 * to what regs_sent counted */
 	uint64_t miss_refused;		/* in the table but not eligible (VLAN, not started) */
 	uint64_t miss_unknown;		/* nobody's (the controller's answer, or no uplink) */
 	uint64_t refreshes;		/* addresses taken off the OSA by an authorization change */

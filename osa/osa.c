@@ -1011,11 +1011,16 @@ static void addr_miss(struct osa *o, uint8_t kind, const uint8_t *addr, uint16_t
 		p = NULL;
 	}
 	if (!p) {
+		if (o->miss_new >= OSA_MISS_PER_POLL) {
+			rx_drop(o, OSA_D_MISS_RATE);
+			return;
+		}
 		p = pend_new(o);
 		if (!p) {
 			rx_drop(o, OSA_D_MISSQ);
 			return;
 		}
+		o->miss_new++;
 		memset(p, 0, sizeof(*p));
 		p->state = OSA_PEND_NEW;
 		p->m.kind = kind;
@@ -1816,6 +1821,7 @@ int osa_poll(struct osa *o, unsigned budget)
 	int err = 0;
 
 	osa_timer(o, now);
+	o->miss_new = 0;
 	if (o->nready)
 		miss_release(o, now);
 	left -= rx_drain(o, left);	/* what waited for input buffers goes first */
@@ -2085,6 +2091,7 @@ const char *osa_drop_name(enum osa_drop why)
 		[OSA_D_GONE] = "destination gone",
 		[OSA_D_MISSQ] = "miss queue full",
 		[OSA_D_MISS_TIMEOUT] = "address not installed in time",
+		[OSA_D_MISS_RATE] = "too many misses at once",
 	};
 
 	return (unsigned)why < OSA_D_NR && names[why] ? names[why] : "?";

@@ -60,6 +60,9 @@
 #define OSA_MISS_PEND 64u		/* addresses being resolved or known unknown */
 #define OSA_MISS_HOLD_MS 500u		/* a held frame waits this long for its address */
 #define OSA_MISS_NEG_MS 1000u		/* an address called unknown is not asked again */
+#define OSA_MISS_PER_POLL 16u		/* new addresses reported per osa_poll: a flood of
+					 * frames (ARP, NS) for invented addresses costs the
+					 * owner at most this many questions a poll */
 
 /* Why a frame was discarded by the wire engine (QUERY ... DETAILS). */
 enum osa_drop {
@@ -84,6 +87,8 @@ enum osa_drop {
 				 * or the NIC was reset / stopped (STOPLAN) */
 	OSA_D_MISSQ,		/* address not held and the miss queue (or its table) full */
 	OSA_D_MISS_TIMEOUT,	/* address not held and not installed within OSA_MISS_HOLD_MS */
+	OSA_D_MISS_RATE,	/* address not held, and OSA_MISS_PER_POLL new ones reported
+				 * already in this poll */
 	OSA_D_NR
 };
 
@@ -211,6 +216,7 @@ struct osa {
 	uint8_t *heldbuf;		/* OSA_MISSQ frames of RXR_FRAME_MAX bytes (an MTU may rise) */
 	uint32_t held_bytes;
 	unsigned nready;		/* pend entries READY */
+	unsigned miss_new;		/* pend entries made in this osa_poll (OSA_MISS_PER_POLL) */
 	bool releasing;			/* classifying a held frame again (not a new lookup) */
 
 	struct rxr rx;			/* the classified receive rings (own the frames read) */

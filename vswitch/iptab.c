@@ -356,6 +356,19 @@ int iptab_set_local_only(struct iptab *t, uint8_t kind, const uint8_t *addr, boo
 	return 0;
 }
 
+int iptab_set_mask(struct iptab *t, uint8_t kind, const uint8_t *addr, const uint8_t mask[4])
+{
+	uint32_t i;
+
+	if (kind != IPT_V4 || !t->uni)
+		return -ENOENT;
+	i = uni_slot(t, kind, addr);
+	if (!t->uni[i].kind)
+		return -ENOENT;
+	memcpy(t->uni[i].mask, mask, 4);
+	return 0;
+}
+
 int iptab_local_only(const struct iptab *t, uint8_t kind, const uint8_t *addr)
 {
 	uint32_t i;

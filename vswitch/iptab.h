@@ -41,6 +41,8 @@ struct ipt_uni {
 	uint16_t port;
 	uint32_t seen;		/* remote: when it was last seen (seconds, caller's clock) */
 	uint8_t addr[16];	/* IPv4 in the first 4 bytes, MAC in the first 6 */
+	uint8_t mask[4];	/* IPv4: the mask of the guest's SETIP (the OSA's subnet-
+				 * directed broadcast); all zero: none given (a host route) */
 };
 
 struct ipt_grp {
@@ -96,6 +98,9 @@ const struct ipt_uni *iptab_entry(const struct iptab *t, uint8_t kind, const uin
 int iptab_lookup(const struct iptab *t, uint8_t kind, const uint8_t *addr);
 /* The uplink accepted (local_only false) or lost (true) the address.  0 or -ENOENT. */
 int iptab_set_local_only(struct iptab *t, uint8_t kind, const uint8_t *addr, bool local_only);
+/* The IPv4 mask a registration came with (kept for whoever installs it on the OSA
+ * later, on a miss or after a failover).  0 or -ENOENT. */
+int iptab_set_mask(struct iptab *t, uint8_t kind, const uint8_t *addr, const uint8_t mask[4]);
 /* 1 local only, 0 accepted by the uplink, -ENOENT. */
 int iptab_local_only(const struct iptab *t, uint8_t kind, const uint8_t *addr);
 

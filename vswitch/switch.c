@@ -420,6 +420,25 @@ int lan_attach_port(struct lanbk *lan, struct port *port, const char *owner, uin
 	return (int)portnum;
 }
 
+void lan_uni_paddr(const struct ipt_uni *e, bool set, struct paddr *a)
+{
+	static const uint8_t none[4];
+
+	memset(a, 0, sizeof(*a));
+	if (e->kind == IPT_MAC) {
+		a->op = set ? PA_SETVMAC : PA_DELVMAC;
+		memcpy(a->mac, e->addr, 6);
+		return;
+	}
+	a->op = set ? PA_SETIP : PA_DELIP;
+	a->ipv6 = e->kind == IPT_V6;
+	memcpy(a->ip, e->addr, a->ipv6 ? 16 : 4);
+	if (!a->ipv6 && memcmp(e->mask, none, 4))
+		memcpy(a->mask, e->mask, 4);
+	else
+		memset(a->mask, 0xFF, a->ipv6 ? 16 : 4);
+}
+
 /* Tell the uplink side that a registration of slot `idx` went away. */
 static void notify_withdrawn(struct lanbk *lan, unsigned idx)
 {
@@ -433,15 +452,7 @@ static void notify_withdrawn(struct lanbk *lan, unsigned idx)
 
 		if (e->port != idx)
 			continue;
-		memset(&a, 0, sizeof(a));
-		if (e->kind == IPT_MAC) {
-			a.op = PA_DELVMAC;
-			memcpy(a.mac, e->addr, 6);
-		} else {
-			a.op = PA_DELIP;
-			a.ipv6 = e->kind == IPT_V6;
-			memcpy(a.ip, e->addr, 16);
-		}
+		lan_uni_paddr(e, false, &a);
 		lan->notify(lan->notify_ctx, lan, idx, &a);
 	}
 }
@@ -542,6 +553,8 @@ static uint16_t reg_ip(struct lanbk *lan, struct lan_conn *c, const struct paddr
 		rc = iptab_add(&lan->tab, kind, a->ip, idx, true);
 		if (rc == 0 && remote)
 			lan->st.remote_taken++;
+		if (rc == 0 && !a->ipv6)
+			iptab_set_mask(&lan->tab, kind, a->ip, a->mask);
 		return rc == 0 ? IPA_RC_SUCCESS
 		       : rc == -EADDRINUSE ? IPA_RC_DUPLICATE_IP_ADDRESS
 		       : rc == -ENOSPC ? IPA_RC_IP_ADDR_TABLE_FULL : IPA_RC_UNKNOWN_ERROR;

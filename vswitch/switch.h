@@ -37,6 +37,10 @@ int lan_detach_uplink(struct lanbk *lan);
 void lan_forward(struct lanbk *lan, struct port *from, const struct pframe *f, unsigned n);
 /* A registration from `from`; the port_ops addr the LAN installs. */
 uint16_t lan_register(struct lanbk *lan, struct port *from, const struct paddr *a);
+/* The registration (set) or withdrawal of LAN IP table entry e as the uplink's OSA
+ * takes it: SETIP / DELIP with the mask the guest gave (none: a host mask; IPv6 no
+ * mask), SETVMAC / DELVMAC.  One builder for every path (withdrawals, pushes, misses). */
+void lan_uni_paddr(const struct ipt_uni *e, bool set, struct paddr *a);
 
 /* (Re)compute a connection's port type, VLANs and PROMISCUOUS authorization from
  * the access list and the LAN defaults (at COUPLE and after GRANT). */

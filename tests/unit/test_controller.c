@@ -1043,6 +1043,19 @@ TEST(osatab_miss_answered_from_ip_table_delivers_held_frame)
 	CHECK_EQ(s->st.miss_table, 1u);
 	CHECK_EQ(s->st.miss_asked, 0u);
 	CHECK_EQ(iptab_local_only(&sw_lan(f, "VSWIP")->tab, IPT_V4, X77), 0);
+	/* Installed with the mask the guest registered it with (/24), not a host mask:
+	 * the OSA's subnet-directed broadcast depends on it. */
+	{
+		const struct atab_entry *te;
+		uint8_t k4[4];
+
+		memcpy(k4, X77, 4);
+		te = atab_find(&o->at, ATAB_V4, k4);
+		REQUIRE(te);
+		CHECK_EQ(te->mask, 0xFFFFFF00u);
+	}
+	/* Accepted answers never outnumber what CP sent. */
+	CHECK(s->st.regs_ok + s->st.regs_failed <= s->st.regs_sent);
 	/* A second frame hits. */
 	host_echo(f, 0x0A00, X77, 2, 0);
 	ticks(f, 1);
@@ -1080,14 +1093,16 @@ TEST(osatab_unknown_address_dropped_counted_and_not_asked_again)
 	o = x.o;
 	d0 = o->st.rx_drop[OSA_D_NOT_MINE];
 	rx0 = s->st.rx_pkts;
-	/* Nobody's: not in the LAN IP table, so CP asks the controller, which has no rule
-	 * for it either; the held frame is discarded as "IP not registered". */
+	/* Nobody's: not in the LAN IP table, so CP answers "unknown" itself (on layer 3
+	 * every rule the controller holds came from that table: it is not asked); the
+	 * held frame is discarded as "IP not registered". */
 	host_echo(f, 0x0A00, X99, 1, 0);
 	ticks(f, 1);
 	CHECK_EQ(o->st.rx_drop[OSA_D_NOT_MINE], d0 + 1);
-	CHECK_EQ(s->st.miss_asked, 1u);
+	CHECK_EQ(s->st.miss_asked, 0u);
 	CHECK_EQ(s->st.miss_unknown, 1u);
-	CHECK_EQ(x.c1->st.unknown, 1u);
+	CHECK_EQ(x.c1->st.unknown, 0u);
+	CHECK_EQ(x.c1->st.resolved, 0u);
 	CHECK_EQ(o->st.miss_unknown, 1u);
 	CHECK_EQ(o->at.st.evictions, 0u);	/* nothing was installed for it */
 	/* Within OSA_MISS_NEG_MS it is discarded without asking again ... */
@@ -1102,6 +1117,54 @@ TEST(osatab_unknown_address_dropped_counted_and_not_asked_again)
 	CHECK_EQ(o->st.miss_reported, 2u);
 	CHECK_EQ(o->st.rx_drop[OSA_D_NOT_MINE], d0 + 3);
 	CHECK_EQ(s->st.rx_pkts, rx0);	/* nothing reached the switch */
+	fx_free(f);
+}
+
+/* ARP requests from the wire for 32 invented addresses in one poll (what the memory
+ * wire holds): the OSA reports
+ * OSA_MISS_PER_POLL of them and discards the rest ("too many misses at once"), CP
+ * answers those "unknown" itself, and the controller hears nothing of it; a guest's
+ * address asked for in the next poll is still installed and answered. */
+TEST(osatab_arp_flood_for_unknown_addresses_is_capped_and_never_reaches_controller)
+{
+	struct tabfx x;
+	struct fx *f;
+	struct up_sw *s;
+	struct osa *o;
+	struct seen seen;
+	uint8_t fr[128];
+	uint64_t msgs0, rate0, mine0, rep0;
+	size_t n;
+
+	REQUIRE(tab_open(&x, true));
+	f = x.f;
+	s = x.s;
+	o = x.o;
+	msgs0 = x.c1->st.msgs;
+	rate0 = o->st.rx_drop[OSA_D_MISS_RATE];
+	mine0 = o->st.rx_drop[OSA_D_NOT_MINE];
+	for (unsigned k = 0; k < 32; k++) {
+		uint8_t tpa[4] = { 10, 9, 1, (uint8_t)k };
+
+		n = arp(fr, 1, HOST_MAC, H9, (const uint8_t[6]){ 0 }, tpa);
+		CHECK_EQ(wire_mem_inject(wire_of(f, 0x0A00), fr, (uint32_t)n), 0);
+	}
+	uplink_poll(f->cp.up);
+	CHECK_EQ(o->st.miss_reported, (uint64_t)OSA_MISS_PER_POLL);
+	CHECK_EQ(o->st.rx_drop[OSA_D_MISS_RATE], rate0 + 32 - OSA_MISS_PER_POLL);
+	CHECK_EQ(o->st.rx_drop[OSA_D_NOT_MINE], mine0 + OSA_MISS_PER_POLL);
+	CHECK_EQ(s->st.miss_unknown, (uint64_t)OSA_MISS_PER_POLL);
+	CHECK_EQ(s->st.miss_asked, 0u);
+	CHECK_EQ(x.c1->st.msgs, msgs0);		/* no Resolve, nothing queued */
+	CHECK_EQ(x.c1->st.unknown, 0u);
+	/* The next poll has its own allowance: X77 (a guest's, deferred) is installed. */
+	collect(wire_of(f, 0x0A00), &seen);
+	rep0 = o->st.arp_rep_tx;
+	n = arp(fr, 1, HOST_MAC, H9, (const uint8_t[6]){ 0 }, X77);
+	wire_mem_inject(wire_of(f, 0x0A00), fr, (uint32_t)n);
+	ticks(f, 1);
+	CHECK(osa_holds(f, 0x0A00, X77));
+	CHECK_EQ(o->st.arp_rep_tx, rep0 + 1);
 	fx_free(f);
 }
 
@@ -1216,7 +1279,7 @@ TEST(osatab_invalidation_delip_grant_force_uncouple)
 	host_echo(f, 0x0A00, X77, 2, 0);
 	ticks(f, 1);
 	CHECK_EQ(o->st.rx_drop[OSA_D_NOT_MINE], d0 + 1);
-	CHECK_EQ(s->st.miss_asked, a0 + 1);
+	CHECK_EQ(s->st.miss_asked, a0);		/* nobody's: CP answers, not the controller */
 	CHECK(!osa_holds(f, 0x0A00, X77));
 	/* GRANT of LINUX01 (its authorization replaced): its addresses leave the OSA and
 	 * the next frame installs them again, decided with the new authorization. */
@@ -1388,8 +1451,8 @@ TEST(osatab_pressure_message_and_query)
 	CHECK(out.buf && strstr(out.buf, "    Misses Reported: ") != NULL);
 	CHECK(out.buf && strstr(out.buf, "  Miss Latency: avg 0 ms  max 0 ms") != NULL);
 	CHECK(out.buf && strstr(out.buf, "    Miss Answers: ") != NULL);
-	CHECK(out.buf && strstr(out.buf, " from the IP table  0 asked the controller  0 not "
-				 "eligible  0 unknown  Deferred: 1  Refreshed: 0") != NULL);
+	CHECK(out.buf && strstr(out.buf, " from the IP table  0 asked the controller (0 installed)"
+				 "  0 not eligible  0 unknown  Deferred: 1  Refreshed: 0") != NULL);
 	run_cmd(f, "DTCVSW1", "QUERY OSA DETAILS", &out);
 	CHECK(out.buf && strstr(out.buf, "     Address Table: 2 of 2  Hits: ") != NULL);
 	CHECK(out.buf && strstr(out.buf, "Miss Answers") == NULL);	/* CP's, not the OSA's */
@@ -1574,5 +1637,10 @@ TEST(osatab_ethernet_miss_installs_guest_mac)
 	CHECK(atab_find(&o->at, ATAB_MAC, o->mac) != NULL);
 	CHECK_EQ(o->st.miss_installed, 2u);
 	CHECK_EQ(s->st.rx_pkts, rx0 + 1);
+	/* The controller's Result for the Resolve is counted as the miss's answer, not as
+	 * an accepted registration: QUERY's "accepted" never exceeds "sent" (it did). */
+	CHECK_EQ(s->st.miss_resolved, 1u);
+	CHECK(s->st.regs_ok + s->st.regs_failed <= s->st.regs_sent);
+	CHECK_EQ(s->st.regs_ok, s->st.regs_sent);	/* every Register answered, none lost */
 	fx_free(f);
 }
