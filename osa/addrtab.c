@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/be.h"
+
 unsigned atab_len(uint8_t kind)
 {
 	return kind == ATAB_V4 ? 4 : kind == ATAB_V6 ? 16 : kind == ATAB_MAC ? 6 : 0;
@@ -27,6 +29,100 @@ static uint32_t key_hash(uint64_t seed, uint8_t kind, const uint8_t *addr)
 	return (uint32_t)h;
 }
 
+/* ---- the derived set: subnet broadcasts and solicited-node groups --------------- */
+
+enum { DK_BCAST4 = 1, DK_SOL6 = 2 };
+
+/* What entry e implies for group traffic, or 0. */
+static uint64_t derived_key(const struct atab_entry *e)
+{
+	if (e->kind == ATAB_V4 && e->mask && e->mask != 0xFFFFFFFFu)
+		return (uint64_t)DK_BCAST4 << 32 | (be_get32(e->addr) | ~e->mask);
+	if (e->kind == ATAB_V6)
+		return (uint64_t)DK_SOL6 << 32 | (uint32_t)e->addr[13] << 16 |
+		       (uint32_t)e->addr[14] << 8 | e->addr[15];
+	return 0;
+}
+
+static uint32_t dk_home(const struct atab *t, uint64_t k)
+{
+	uint64_t h = (k ^ t->seed) * 0x9E3779B97F4A7C15ull;
+
+	h ^= h >> 32;
+	return (uint32_t)h & (t->hcap - 1);
+}
+
+/* The slot of key k, or of the free slot where it would go. */
+static uint32_t dk_slot(const struct atab *t, uint64_t k)
+{
+	uint32_t m = t->hcap - 1, i = dk_home(t, k);
+
+	while (t->dkey[i] && t->dkey[i] != k)
+		i = (i + 1) & m;
+	return i;
+}
+
+static bool dk_has(const struct atab *t, uint64_t k)
+{
+	return t->dkey && t->n && t->dkey[dk_slot(t, k)] == k;
+}
+
+/* At most one key per entry and the index at most half full: never full. */
+static void dk_add(struct atab *t, uint64_t k)
+{
+	uint32_t i;
+
+	if (!k)
+		return;
+	i = dk_slot(t, k);
+	if (t->dkey[i] == k) {
+		t->dcnt[i]++;
+		return;
+	}
+	t->dkey[i] = k;
+	t->dcnt[i] = 1;
+}
+
+/* One entry less implies k; the last one takes it out (backward shift, as the index). */
+static void dk_del(struct atab *t, uint64_t k)
+{
+	uint32_t m = t->hcap - 1, i, j;
+
+	if (!k)
+		return;
+	i = dk_slot(t, k);
+	if (t->dkey[i] != k || --t->dcnt[i])
+		return;
+	t->dkey[i] = 0;
+	for (j = i;;) {
+		uint32_t home;
+
+		j = (j + 1) & m;
+		if (!t->dkey[j])
+			return;
+		home = dk_home(t, t->dkey[j]);
+		if (i <= j ? (home > i && home <= j) : (home > i || home <= j))
+			continue;
+		t->dkey[i] = t->dkey[j];
+		t->dcnt[i] = t->dcnt[j];
+		t->dkey[j] = 0;
+		i = j;
+	}
+}
+
+bool atab_v4_bcast(const struct atab *t, uint32_t a)
+{
+	return dk_has(t, (uint64_t)DK_BCAST4 << 32 | a);
+}
+
+bool atab_v6_solicited(const struct atab *t, const uint8_t low3[3])
+{
+	return dk_has(t, (uint64_t)DK_SOL6 << 32 | (uint32_t)low3[0] << 16 |
+			 (uint32_t)low3[1] << 8 | low3[2]);
+}
+
+/* ---- the table ------------------------------------------------------------------- */
+
 int atab_init(struct atab *t, unsigned cap, uint64_t seed)
 {
 	memset(t, 0, sizeof(*t));
@@ -38,7 +134,9 @@ int atab_init(struct atab *t, unsigned cap, uint64_t seed)
 		t->hcap <<= 1;
 	t->e = calloc(cap, sizeof(*t->e));
 	t->slot = calloc(t->hcap, sizeof(*t->slot));
-	if (!t->e || !t->slot) {
+	t->dkey = calloc(t->hcap, sizeof(*t->dkey));
+	t->dcnt = calloc(t->hcap, sizeof(*t->dcnt));
+	if (!t->e || !t->slot || !t->dkey || !t->dcnt) {
 		atab_free(t);
 		return -ENOMEM;
 	}
@@ -51,6 +149,8 @@ void atab_free(struct atab *t)
 {
 	free(t->e);
 	free(t->slot);
+	free(t->dkey);
+	free(t->dcnt);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -60,6 +160,8 @@ void atab_clear(struct atab *t)
 		return;
 	memset(t->e, 0, (size_t)t->cap * sizeof(*t->e));
 	memset(t->slot, 0, (size_t)t->hcap * sizeof(*t->slot));
+	memset(t->dkey, 0, (size_t)t->hcap * sizeof(*t->dkey));
+	memset(t->dcnt, 0, (size_t)t->hcap * sizeof(*t->dcnt));
 	memset(t->nkind, 0, sizeof(t->nkind));
 	t->n = t->hand = 0;
 }
@@ -154,9 +256,11 @@ int atab_add(struct atab *t, uint8_t kind, const uint8_t *addr, uint32_t mask, b
 	s = probe(t, kind, addr);
 	if (s >= 0) {
 		e = &t->e[t->slot[s] - 1];
+		dk_del(t, derived_key(e));
 		e->mask = mask;
 		e->vipa = vipa;
 		e->ref = true;
+		dk_add(t, derived_key(e));
 		return 1;
 	}
 	if (t->n < t->cap) {
@@ -170,6 +274,7 @@ int atab_add(struct atab *t, uint8_t kind, const uint8_t *addr, uint32_t mask, b
 		if (gone)
 			*gone = *e;
 		slot_remove(t, (uint32_t)probe(t, e->kind, e->addr));
+		dk_del(t, derived_key(e));
 		t->nkind[e->kind]--;
 		t->st.evictions++;
 		s = probe(t, kind, addr);	/* the removal may have moved the free slot */
@@ -183,6 +288,7 @@ int atab_add(struct atab *t, uint8_t kind, const uint8_t *addr, uint32_t mask, b
 	e->vipa = vipa;
 	e->ref = true;		/* installed for a frame that is about to use it */
 	t->slot[-1 - s] = idx + 1;
+	dk_add(t, derived_key(e));
 	t->nkind[kind]++;
 	t->st.installs++;
 	return rc;
@@ -199,6 +305,7 @@ int atab_del(struct atab *t, uint8_t kind, const uint8_t *addr)
 	if (s < 0)
 		return -ENOENT;
 	idx = t->slot[s] - 1;
+	dk_del(t, derived_key(&t->e[idx]));
 	slot_remove(t, (uint32_t)s);
 	t->nkind[kind]--;
 	t->st.removals++;

@@ -13,6 +13,12 @@
  * hash (linear probing, backward-shift deletion; at most half full), so that a
  * lookup from the wire costs one short probe whatever the senders choose.
  *
+ * Beside the index, a counted set of what the entries imply for group traffic: the
+ * subnet-directed broadcast address of each IPv4 entry with a mask, and the low 24
+ * bits of each IPv6 entry (its solicited-node group ff02::1:ffXX:XXXX).  A frame for
+ * an address the table does not hold asks the set (one probe) instead of walking the
+ * entries: misses are what a flood from the wire is made of.
+ *
  * Eviction is the clock (second chance) algorithm: each entry has a reference bit,
  * set when an inbound frame used the entry and when it was installed; a full table
  * that must take a new address sweeps the hand over the entries, clearing set bits,
@@ -46,6 +52,8 @@ struct atab {
 	uint32_t *slot;			/* hcap slots: entry index + 1, 0 = free */
 	uint32_t cap, n, hcap, hand;
 	uint32_t nkind[4];		/* entries of each kind */
+	uint64_t *dkey;			/* hcap slots: the counted set of derived keys (0 free) */
+	uint32_t *dcnt;			/* ... and how many entries imply each */
 	uint64_t seed;
 	struct atab_stats st;
 };
@@ -66,6 +74,13 @@ int atab_add(struct atab *t, uint8_t kind, const uint8_t *addr, uint32_t mask, b
 	     bool evict, struct atab_entry *gone);
 /* Remove (kind, addr).  0 or -ENOENT. */
 int atab_del(struct atab *t, uint8_t kind, const uint8_t *addr);
+
+/* Is `a` (host order) the subnet-directed broadcast of an IPv4 entry with a mask
+ * (neither 0 nor a host mask)?  One probe, whatever the table holds. */
+bool atab_v4_bcast(const struct atab *t, uint32_t a);
+/* Does an IPv6 entry end in these 3 bytes (ff02::1:ffXX:XXXX is its solicited-node
+ * group)?  One probe. */
+bool atab_v6_solicited(const struct atab *t, const uint8_t low3[3]);
 
 /* Key bytes of a kind (4, 16, 6; 0 for another value). */
 unsigned atab_len(uint8_t kind);

@@ -77,18 +77,11 @@ static int find_ip4(const struct osa *o, uint32_t a)
 	return find4(o, a) ? 0 : -1;
 }
 
-/* Subnet-directed broadcast of one of our addresses (host part all ones). */
+/* Subnet-directed broadcast of one of our addresses (host part all ones): one probe of
+ * the table's derived set, not a walk (a frame for an address not held asks it). */
 static bool directed_bcast(const struct osa *o, uint32_t a)
 {
-	for (unsigned i = 0; i < o->at.n; i++) {
-		const struct atab_entry *e = &o->at.e[i];
-		uint32_t m = e->mask, ip = be_get32(e->addr);
-
-		if (e->kind == ATAB_V4 && m && m != IP4_BCAST && (a & m) == (ip & m) &&
-		    (a | m) == IP4_BCAST)
-			return true;
-	}
-	return false;
+	return atab_v4_bcast(&o->at, a);
 }
 
 static int find_ip6(const struct osa *o, const uint8_t *a)
@@ -127,12 +120,7 @@ static bool solicited_for_ours(const struct osa *o, const uint8_t *a)
 {
 	static const uint8_t pre[13] = { 0xFF, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xFF };
 
-	if (memcmp(a, pre, 13))
-		return false;
-	for (unsigned i = 0; i < o->at.n; i++)
-		if (o->at.e[i].kind == ATAB_V6 && !memcmp(o->at.e[i].addr + 13, a + 13, 3))
-			return true;
-	return false;
+	return !memcmp(a, pre, 13) && atab_v6_solicited(&o->at, a + 13);
 }
 
 /* RFC 2464: an IPv6 multicast address goes to 33:33 and its low 32 bits. */

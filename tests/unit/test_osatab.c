@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/be.h"
 #include "osa/addrtab.h"
 #include "tests/tcheck.h"
 
@@ -119,6 +120,86 @@ TEST(osatab_matches_a_reference_under_random_changes)
 			CHECK(tab.n <= CAP);
 		}
 	}
+	CHECK(tab.st.evictions > 0);
+	atab_free(&tab);
+}
+
+/* The walk the derived set replaced: the reference. */
+static bool walk_bcast(const struct atab *t, uint32_t a)
+{
+	for (unsigned i = 0; i < t->n; i++) {
+		const struct atab_entry *e = &t->e[i];
+		uint32_t m = e->mask, ip = be_get32(e->addr);
+
+		if (e->kind == ATAB_V4 && m && m != 0xFFFFFFFFu && (a & m) == (ip & m) &&
+		    (a | m) == 0xFFFFFFFFu)
+			return true;
+	}
+	return false;
+}
+
+static bool walk_sol(const struct atab *t, const uint8_t *low3)
+{
+	for (unsigned i = 0; i < t->n; i++)
+		if (t->e[i].kind == ATAB_V6 && !memcmp(t->e[i].addr + 13, low3, 3))
+			return true;
+	return false;
+}
+
+/* The subnet-directed broadcasts and solicited-node groups the table answers in one
+ * probe agree with a walk over its entries under random installs (masks changing on
+ * re-registration), evictions, removals and clears, also when several entries imply
+ * the same group. */
+TEST(osatab_derived_groups_match_a_walk_under_random_changes)
+{
+	enum { CAP = 37, KEYS = 200, STEPS = 20000 };
+	static const uint32_t masks[] = { 0, 0xFF000000u, 0xFFFF0000u, 0xFFFFFF00u,
+					  0xFFFFFFFCu, 0xFFFFFFFFu };
+	struct atab tab;
+	uint32_t x = 777;
+	unsigned agree_yes = 0;
+
+	REQUIRE(atab_init(&tab, CAP, 5) == 0);
+	for (unsigned step = 0; step < STEPS; step++) {
+		uint8_t key[16] = { 0 };
+		uint8_t kind;
+		unsigned k;
+
+		x = x * 1103515245u + 12345u;
+		k = (x >> 8) % KEYS;
+		kind = (x >> 24) & 1 ? ATAB_V6 : ATAB_V4;
+		if (kind == ATAB_V4) {
+			/* 10.(k/8).x.x: few subnets, many members each */
+			be_put32(key, 0x0A000000u | (k / 8) << 16 | (k % 8) << 2 | 1);
+		} else {
+			key[0] = 0xFD;
+			key[13] = (uint8_t)(k % 16);	/* several entries, one group */
+			key[14] = (uint8_t)(k >> 8);
+			key[15] = (uint8_t)k;
+		}
+		if ((x >> 20) % 3 == 0)
+			atab_del(&tab, kind, key);
+		else
+			CHECK(atab_add(&tab, kind, key, masks[(x >> 12) % 6], false, true, NULL) >= 0);
+		if (step % 5000 == 4999)
+			atab_clear(&tab);
+		if (step % 250 == 0) {
+			for (unsigned j = 0; j < 64; j++) {
+				uint32_t a = 0x0A000000u | (j / 2) << 16 |
+					     (j & 1 ? 0xFFFFu : 0x00FFu);
+				uint8_t low[3] = { (uint8_t)(j % 16), 0, (uint8_t)(j * 3) };
+
+				CHECK_EQ(atab_v4_bcast(&tab, a), walk_bcast(&tab, a));
+				CHECK_EQ(atab_v4_bcast(&tab, 0x0AFFFFFFu), walk_bcast(&tab, 0x0AFFFFFFu));
+				a = 0x0A000000u | (j / 2) << 16 | (j % 8) << 2 | 3;	/* a /30's */
+				CHECK_EQ(atab_v4_bcast(&tab, a), walk_bcast(&tab, a));
+				agree_yes += walk_bcast(&tab, a);
+				CHECK_EQ(atab_v6_solicited(&tab, low), walk_sol(&tab, low));
+				agree_yes += walk_bcast(&tab, a) + walk_sol(&tab, low);
+			}
+		}
+	}
+	CHECK(agree_yes > 100);		/* the probes did hit groups, not only empty ones */
 	CHECK(tab.st.evictions > 0);
 	atab_free(&tab);
 }
