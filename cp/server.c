@@ -69,6 +69,7 @@ struct server {
 	int wfd[UPLINK_MAX_OSAS];
 	bool wset[UPLINK_MAX_OSAS];
 	const struct osa *wosa[UPLINK_MAX_OSAS];
+	uint64_t wnap_until[UPLINK_MAX_OSAS];	/* a polling wire reader's nap ends (ns) */
 	/* epoll_ctl for the wires (tests inject failures: server_set_wire_epoll_ctl). */
 	int (*wire_ctl)(int epfd, int op, int fd, struct epoll_event *ev);
 	bool stop;
@@ -137,17 +138,31 @@ static int64_t wire_look(struct server *s, unsigned k, bool woken)
 
 	if (n > 0)
 		cp_poll_guests(s->cp);	/* the guests that got frames answer at once */
-	polling = d->osa && adapt_look(&d->rxa, (unsigned)n, woken, adapt_now_ns());
+	uint64_t now = adapt_now_ns(), nap;
+
+	polling = d->osa && adapt_look(&d->rxa, (unsigned)n, woken, now);
 	wire_epoll(s, k, !polling);
+	s->wnap_until[k] = 0;		/* a look ends a nap */
 	/* Frames a budget left in the OSA's receive rings while CP has buffers for them:
 	 * the loop comes back at once, whatever the wire does. */
 	if (d->osa && osa_rx_pending(d->osa))
 		return 0;
-	if (polling)
-		return (int64_t)adapt_nap(&d->rxa);
+	if (polling) {
+		/* A nap taken: the wire is left alone until it ends (wires_poll). */
+		nap = adapt_nap(&d->rxa);
+		if (nap) {
+			adapt_napped(&d->rxa);
+			s->wnap_until[k] = now + nap;
+		}
+		return (int64_t)nap;
+	}
+	if (wire_asleep(s, k)) {
+		adapt_sleep(&d->rxa);	/* in the epoll set: the next wake-up is the wire's */
+		return -1;
+	}
 	/* Not polling, yet out of the epoll set (the add failed): looked at again after
 	 * a nap, when the next turn also tries the add again -- not a busy loop. */
-	return wire_asleep(s, k) ? -1 : (int64_t)ADAPT_NAP_NS;
+	return (int64_t)ADAPT_NAP_NS;
 }
 
 /* Every wire reader that polls: one look each.  The loop's wait they allow. */
@@ -156,10 +171,20 @@ static int64_t wires_poll(struct server *s)
 	struct uplinks *u = s->cp->up;
 	int64_t wait = -1;
 
-	for (unsigned k = 0; u && k < u->nosas; k++)
-		if (u->osas[k].osa && (adapt_polling(&u->osas[k].rxa) || !wire_asleep(s, k) ||
-				       osa_rx_pending(u->osas[k].osa)))
+	uint64_t now = adapt_now_ns();
+
+	for (unsigned k = 0; u && k < u->nosas; k++) {
+		if (!u->osas[k].osa)
+			continue;
+		if (osa_rx_pending(u->osas[k].osa)) {
 			wait_less(&wait, wire_look(s, k, false));
+		} else if (s->wnap_until[k] > now) {
+			/* Napping: whatever else woke the loop is not this reader's look. */
+			wait_less(&wait, (int64_t)(s->wnap_until[k] - now));
+		} else if (adapt_polling(&u->osas[k].rxa) || !wire_asleep(s, k)) {
+			wait_less(&wait, wire_look(s, k, false));
+		}
+	}
 	return wait;
 }
 
@@ -832,10 +857,19 @@ static int64_t vmc_reap(struct server *s)
 		if (c->bellfd >= 0 && !c->link.ring_on)
 			bell_off(s, c);	/* the VM declined the ring */
 		if (c->link.ring_on && (c->vm || c->appl)) {
-			/* Polling: no doorbell, look again soon; else arm it. */
-			if (!vmc_ring(s, k, false))
-				continue;
-			wait_less(&wait, vml_ring_wait_ns(&c->link));
+			int64_t left = vml_ring_nap_left(&c->link);
+
+			/* Napping (its threshold doorbell set, vmc_bell looks when it rings):
+			 * left alone until the nap ends, not disarmed and napped again on
+			 * every turn of the loop.  Else a look, then: polling, a nap; else
+			 * the doorbell armed. */
+			if (left > 0) {
+				wait_less(&wait, left);
+			} else {
+				if (!vmc_ring(s, k, false))
+					continue;
+				wait_less(&wait, vml_ring_wait_ns(&c->link));
+			}
 		}
 		want = !c->link.ring_tx && vml_flush(&c->link) != 0;
 		if (c->link.ring_tx)

@@ -84,7 +84,6 @@ uint64_t adapt_nap(struct adapt *a)
 	if (a->policy != ADAPT_ADAPTIVE || a->mode != ADAPT_M_POLL || !a->empty ||
 	    !a->cfg.nap_ns)
 		return 0;
-	a->naps++;
 	return a->cfg.nap_ns;
 }
 

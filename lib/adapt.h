@@ -70,7 +70,7 @@ struct adapt {
 	bool took_asleep;	/* a look that was not a wake-up found work since the
 				 * consumer last went to sleep: the next wake-up's work */
 	/* Counters (QUERY ... DETAILS): mode switches, wake-ups from sleep, polls and
-	 * the empty ones among them. */
+	 * the empty ones among them, naps taken (adapt_napped). */
 	uint64_t switches, interrupts, polls, empty_polls, naps;
 };
 
@@ -89,10 +89,16 @@ static inline bool adapt_polling(const struct adapt *a)
 }
 
 /* The consumer polls and its last look found nothing: it may sleep up to the returned
- * time, doorbell unarmed, before its next look (counted as a nap; woken earlier by
- * something else is fine).  0: look again at once (not polling, the last look found
- * work, or ADAPT_POLL, which spins: benchmarks only). */
+ * time, doorbell unarmed, before its next look (woken earlier by something else is
+ * fine).  0: look again at once (not polling, the last look found work, or ADAPT_POLL,
+ * which spins: benchmarks only).  Asking counts nothing: a consumer that takes the nap
+ * (leaves its source alone for it) says so with adapt_napped, so that `naps` counts
+ * naps taken, not naps offered. */
 uint64_t adapt_nap(struct adapt *a);
+static inline void adapt_napped(struct adapt *a)
+{
+	a->naps++;
+}
 
 /* "adaptive" | "interrupt" | "poll" (any case, abbreviations from one letter): 0 with
  * *p set, or -EINVAL. */

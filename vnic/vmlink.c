@@ -1214,8 +1214,19 @@ void vml_ring_note(struct vmlink *l, unsigned taken, bool woken)
 {
 	if (!l->ring_on)
 		return;
+	l->nap_until = 0;	/* a look ends a nap */
 	if (adapt_look(&l->rxa, taken, woken, adapt_now_ns()))
 		shr_disarm(&l->ring);
+}
+
+int64_t vml_ring_nap_left(const struct vmlink *l)
+{
+	uint64_t now;
+
+	if (!l->ring_on || !l->nap_until)
+		return 0;
+	now = adapt_now_ns();
+	return l->nap_until > now ? (int64_t)(l->nap_until - now) : 0;
 }
 
 int64_t vml_ring_wait_ns(struct vmlink *l)
@@ -1223,12 +1234,20 @@ int64_t vml_ring_wait_ns(struct vmlink *l)
 	if (!l->ring_on)
 		return -1;
 	if (adapt_polling(&l->rxa)) {
-		uint64_t nap = adapt_nap(&l->rxa);
+		int64_t left = vml_ring_nap_left(l);
+		uint64_t nap;
 
+		if (left > 0)
+			return left;	/* the nap under way: not taken again */
+		nap = adapt_nap(&l->rxa);
 		/* The nap ends early once half the ring waits: at a high rate a whole nap
 		 * would fill it and stop the producer. */
 		if (nap && shr_nap(&l->ring, l->ring.nslots / 2))
 			nap = 0;
+		if (nap) {
+			adapt_napped(&l->rxa);
+			l->nap_until = adapt_now_ns() + nap;
+		}
 		return (int64_t)nap;
 	}
 	return vml_arm(l) ? 0 : -1;

@@ -283,6 +283,8 @@ struct vmlink {
 	/* This side's consumer of the ring: sleeping on the doorbell or polling
 	 * (lib/adapt.h; vml_ring_note / vml_ring_wait_ns; adaptive unless told). */
 	struct adapt rxa;
+	uint64_t nap_until;		/* a nap taken (vml_ring_wait_ns) ends then (ns;
+					 * 0: none); a look ends it sooner */
 	uint64_t sock_check_ns;		/* VM side: the socket last looked at while busy */
 	int peer_logoff;	/* the reason of a LOGOFF the peer sent, -1 while none came */
 	/* VM side: CP told us about a NIC / a NIC went away / the session ended. */
@@ -335,12 +337,16 @@ bool vml_arm(struct vmlink *l);
  *   vml_ring_wait_ns: about to wait: how long the consumer may sleep.  0: not at
  *     all (it polls and its last look found work, or work came while it armed the
  *     doorbell, vml_arm); > 0: a nap of at most that many ns, doorbell unarmed (it
- *     polls, the last look found nothing: adapt_nap); -1: armed, sleep until the
- *     doorbell (or anything else) wakes it.
+ *     polls, the last look found nothing: adapt_nap; counted as taken, and asked
+ *     again before the next look it gives what is left of it); -1: armed, sleep
+ *     until the doorbell (or anything else) wakes it.
  * vml_poll_policy: adaptive (default), interrupt-only or poll-only (measurement), with
  *   the thresholds cfg (NULL: lib/adapt.h's defaults; tests choose their own). */
 void vml_ring_note(struct vmlink *l, unsigned taken, bool woken);
 int64_t vml_ring_wait_ns(struct vmlink *l);
+/* ns left of the nap vml_ring_wait_ns gave (0: none, or over): a consumer with other
+ * work in its loop leaves the ring alone meanwhile (its threshold doorbell is set). */
+int64_t vml_ring_nap_left(const struct vmlink *l);
 void vml_poll_policy(struct vmlink *l, enum adapt_policy p, const struct adapt_cfg *cfg);
 /* The descriptor to wait on besides l->fd (-1 without a ring). */
 int vml_bell_fd(const struct vmlink *l);

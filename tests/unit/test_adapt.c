@@ -143,8 +143,11 @@ TEST(adapt_naps_only_after_an_empty_poll_and_only_when_adaptive)
 	CHECK_EQ(adapt_nap(&a), 0);	/* the last look found work: look again at once */
 	CHECK(adapt_look(&a, 0, false, now += 1 * US));
 	CHECK_EQ(adapt_nap(&a), 40 * US);
+	CHECK_EQ(a.naps, 0);	/* offered, not taken: not counted */
+	adapt_napped(&a);
 	CHECK(adapt_look(&a, 0, false, now += 45 * US));
 	CHECK_EQ(adapt_nap(&a), 40 * US);
+	adapt_napped(&a);
 	CHECK(adapt_look(&a, 3, false, now += 45 * US));	/* the nap's batch */
 	CHECK_EQ(adapt_nap(&a), 0);
 	CHECK_EQ(a.naps, 2);

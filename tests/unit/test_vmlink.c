@@ -1256,3 +1256,36 @@ TEST(vmlink_ring_cpnic_reader_counts_the_work_of_its_wakeup)
 	CHECK_EQ(rec.frames, 40);
 	ring_unpair(&vm, &cp, sv);
 }
+
+/* A nap is counted when taken, once: asked again before the next look, the consumer
+ * gets what is left of it (no second nap, its threshold doorbell not set again); a
+ * look ends it; a nap the ring refuses (half full already) is not counted. */
+TEST(vmlink_ring_nap_counted_once_when_taken)
+{
+	static const struct adapt_cfg c = { .enter_looks = 1, .enter_gap_ns = 1000000000ull,
+					    .exit_empty = 1000, .exit_idle_ns = 1000000000ull,
+					    .nap_ns = 200000000ull };
+	struct vmlink vm, cp;
+	int sv[2];
+	int64_t w1, w2;
+
+	REQUIRE(ring_pair(&vm, &cp, sv, VML_TRANSPORT_RING) == 0);
+	adapt_init(&vm.rxa, ADAPT_ADAPTIVE, &c);
+	vml_ring_note(&vm, 1, true);		/* work: now polling */
+	REQUIRE(adapt_polling(&vm.rxa));
+	CHECK_EQ(vml_ring_wait_ns(&vm), 0);	/* the last look found work: no nap */
+	vml_ring_note(&vm, 0, false);		/* an empty poll */
+	CHECK_EQ(vml_ring_nap_left(&vm), 0);
+	w1 = vml_ring_wait_ns(&vm);
+	CHECK(w1 > 0 && w1 <= 200000000);
+	CHECK_EQ(vm.rxa.naps, 1u);
+	CHECK(vml_ring_nap_left(&vm) > 0);
+	w2 = vml_ring_wait_ns(&vm);		/* the loop turned for something else */
+	CHECK(w2 > 0 && w2 <= w1);
+	CHECK_EQ(vm.rxa.naps, 1u);		/* the same nap, not a second one */
+	vml_ring_note(&vm, 0, false);		/* a look ends it */
+	CHECK_EQ(vml_ring_nap_left(&vm), 0);
+	CHECK(vml_ring_wait_ns(&vm) > 0);
+	CHECK_EQ(vm.rxa.naps, 2u);
+	ring_unpair(&vm, &cp, sv);
+}
