@@ -19,8 +19,8 @@
 /*
  * cpnetd without sockets (as tests/unit/test_controller.c's fixture): SYSTEM CONFIG and
  * directory text, the controller DTCVSW1 driving an OSA on an in-memory wire, and one
- * guest port on the IP VSWITCH that registered N = 8,192 IPv4 addresses (SETIP, a /24
- * mask each).  The far end of the wire plays the namespace host: one UDP datagram at a
+ * guest port on the IP VSWITCH that registered N = 8,192 IPv4 addresses (SETIP, a /16
+ * mask each: the OSA keeps it).  The far end of the wire plays the namespace host: one UDP datagram at a
  * time to each address in turn, so every address is in use and, with the default
  * 1,024-entry table, every frame misses: the OSA holds it, CP (the proxy) answers from
  * the LAN IP table with a Register, the controller installs it with SETIP through its
@@ -68,12 +68,16 @@ static uint64_t rig_clock(void *ctx)
 	return (uint64_t)(bench_now() * 1000.0) + ((struct rig *)ctx)->warp;
 }
 
+/* Address k: 10.64.0.1 + k, in 10.64.0.0/16 (neither its network nor its broadcast
+ * address: with the mask kept, 10.64.0.255 would be a broadcast only in a /24). */
 static void addr_of(unsigned k, uint8_t ip[4])
 {
+	unsigned v = k + 1;
+
 	ip[0] = 10;
 	ip[1] = 64;
-	ip[2] = (uint8_t)(k >> 8);
-	ip[3] = (uint8_t)k;
+	ip[2] = (uint8_t)(v >> 8);
+	ip[3] = (uint8_t)v;
 }
 
 static unsigned sink(void *owner, struct port *p, const struct pframe *f, unsigned n)
@@ -86,7 +90,7 @@ static unsigned sink(void *owner, struct port *p, const struct pframe *f, unsign
 		unsigned k;
 
 		if (qdio_spans_copy(f[i].spans, f[i].nspans, 16, d, 4) != 4 || d[0] != 10 ||
-		    d[1] != 64 || (k = (unsigned)d[2] << 8 | d[3]) >= NADDR) {
+		    d[1] != 64 || (k = ((unsigned)d[2] << 8 | d[3]) - 1) >= NADDR) {
 			g->other++;
 			continue;
 		}
@@ -185,7 +189,7 @@ static int rig_up(struct rig *g, const char *what, unsigned table)
 		memset(&a, 0, sizeof(a));
 		a.op = PA_SETIP;
 		addr_of(k, a.ip);
-		memset(a.mask, 0xFF, 3);	/* 255.255.255.0 */
+		memset(a.mask, 0xFF, 2);	/* 255.255.0.0 */
 		if (port_addr(&g->p, &a))
 			rc = -EIO;	/* a guest is never refused for the OSA's size */
 		if (k % 64 == 63)
