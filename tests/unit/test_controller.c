@@ -1310,6 +1310,26 @@ TEST(osatab_invalidation_delip_grant_force_uncouple)
 	host_echo(f, 0x0A00, G3, 6, 0);
 	ticks(f, 1);
 	CHECK_EQ(o->st.rx_drop[OSA_D_NOT_MINE], d0 + 1);
+	/* REVOKE of LINUX01 (a VSWITCH keeps the connection): its addresses leave the OSA
+	 * as for GRANT, to be decided again at the next frame; granted again, the next
+	 * frame installs G1. */
+	{
+		uint64_t r0 = s->st.refreshes;
+
+		REQUIRE(osa_holds(f, 0x0A00, G1));
+		CHECK(strstr(run_cmd(f, "DTCVSW1", "SET VSWITCH VSWIP REVOKE LINUX01", &out)->buf,
+			     "Command complete") != NULL);
+		ticks(f, 1);
+		CHECK(!osa_holds(f, 0x0A00, G1));
+		CHECK(s->st.refreshes > r0);
+		CHECK(strstr(run_cmd(f, "DTCVSW1", "SET VSWITCH VSWIP GRANT LINUX01", &out)->buf,
+			     "Command complete") != NULL);
+		ticks(f, 1);
+		e0 = nic_rx(f, "LINUX01");
+		host_echo(f, 0x0A00, G1, 7, 0);
+		ticks(f, 1);
+		CHECK_EQ(nic_rx(f, "LINUX01"), e0 + 1);
+	}
 	/* UNCOUPLE of LINUX01's NIC: G1 leaves the OSA the same way. */
 	REQUIRE(osa_holds(f, 0x0A00, G1));
 	CHECK(strstr(run_cmd(f, "LINUX01", "UNCOUPLE 0600", &out)->buf,
