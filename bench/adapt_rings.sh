@@ -14,10 +14,11 @@
 #                naps (a timed sleep while polling, lib/adapt.h) -- the "ring reader"
 #                counters of cpnetd's links and of both guests -- per MB the receiver
 #                took
-#   CPU s/MB     utime + stime from /proc/PID/stat of cpnetd, sender and receiver,
-#                sampled when the flood starts and when it ends, per MB; and cpnetd's
-#                alone (the switch: the consumer of the sender's ring, the producer of
-#                the receiver's)
+#   CPU ms/MB    time on a CPU (/proc/PID/schedstat) of cpnetd, sender and receiver,
+#                sampled when the flood starts and when it ends, per MB; all three and
+#                each alone (cpnetd: the consumer of the sender's ring, the producer of
+#                the receiver's; the receiver: a ring consumer; the sender: the load,
+#                its pacing included)
 # Ratios are against interrupt-only measured in the same run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -59,18 +60,19 @@ wait_line() {
 	exit 1
 }
 
-# cpu PID...: utime + stime of the processes, clock ticks.
+# cpu PID...: the processes' time on a CPU, ns (/proc/PID/schedstat's first field: exact,
+# where utime + stime from /proc/PID/stat count 10 ms ticks).
 cpu() {
 	local p s=0
 	for p in "$@"; do
-		s=$((s + $(awk '{ print $14 + $15 }' "/proc/$p/stat")))
+		s=$((s + $(awk '{ print $1 }' "/proc/$p/schedstat")))
 	done
 	echo "$s"
 }
 
 # round MODE LOAD: prints "FRAMES_PER_S WAKEUPS_PER_MB CPU_S_PER_MB CPNETD_CPU_S_PER_MB".
 round() {
-	local m=$1 rate=${2#flood} d r s c0 c1 d0 d1 rx wk mb
+	local m=$1 rate=${2#flood} d r s d0 d1 r0 r1 s0 s1 rx wk mb
 	"$BUILD/cpnetd" --config "$TMP/system.config" --directory "$TMP/user.direct" \
 		--socket "$TMP/sock" --poll-mode "$m" >"$TMP/cpnetd.out" 2>"$TMP/cpnetd.err" &
 	d=$!
@@ -88,11 +90,9 @@ round() {
 	s=$!
 	PIDS+=("$s")
 	wait_line "$TMP/send.out" "^flood: start"
-	c0=$(cpu "$d" "$r" "$s")
-	d0=$(cpu "$d")
+	d0=$(cpu "$d") r0=$(cpu "$r") s0=$(cpu "$s")
 	wait_line "$TMP/send.out" "^flood: [0-9]"
-	c1=$(cpu "$d" "$r" "$s")
-	d1=$(cpu "$d")
+	d1=$(cpu "$d") r1=$(cpu "$r") s1=$(cpu "$s")
 	wait "$s" || { cat "$TMP/send.out" >&2; echo "adapt_rings: sender failed" >&2; exit 1; }
 	kill "$r"
 	wait "$r" 2>/dev/null || true
@@ -109,10 +109,11 @@ round() {
 	wk=$(awk '/ring reader/ { for (i = 1; i < NF; i++) if ($(i + 1) ~ /^(interrupts|naps)/) s += $i }
 		  END { print s + 0 }' "$TMP/send.out" "$TMP/recv.out" "$TMP/cpnetd.err")
 	mb=$(awk -v rx="$rx" -v sz="$SIZE" 'BEGIN { print rx * sz / 1e6 }')
-	awk -v rx="$rx" -v s="$SECS" -v wk="$wk" -v mb="$mb" -v c=$((c1 - c0)) \
-		-v cd=$((d1 - d0)) -v hz="$(getconf CLK_TCK)" \
+	awk -v rx="$rx" -v s="$SECS" -v wk="$wk" -v mb="$mb" -v cd=$((d1 - d0)) \
+		-v cr=$((r1 - r0)) -v cs=$((s1 - s0)) \
 		'BEGIN { if (mb <= 0) exit 1
-			 printf "%.0f %.1f %.5f %.5f\n", rx / s, wk / mb, c / hz / mb, cd / hz / mb }'
+			 printf "%.0f %.1f %.6f %.6f %.6f %.6f\n", rx / s, wk / mb,
+				(cd + cr + cs) / 1e9 / mb, cd / 1e9 / mb, cr / 1e9 / mb, cs / 1e9 / mb }'
 	[ -z "${ADAPT_BENCH_VERBOSE:-}" ] ||
 		tail -n 3 "$TMP/send.out" "$TMP/recv.out" "$TMP/cpnetd.err" >&2
 }
@@ -129,7 +130,7 @@ for _ in $(seq "$ROUNDS"); do
 done
 for l in $LOADS; do
 	for m in $MODES; do
-		for k in 1 2 3 4; do
+		for k in 1 2 3 4 5 6; do
 			cut -d' ' -f"$k" "$TMP/$l.$m" | median
 		done | paste -sd' ' >"$TMP/$l.$m.med"
 	done
@@ -138,31 +139,34 @@ done
 	{ echo "adapt_rings: $BUILD/bench/bench_adapt missing (bench/run.sh builds it)" >&2; exit 1; }
 lat=$("$BUILD/bench/bench_adapt")
 echo "$lat"
-printf "adapt table (%s-byte frames, %s s x %s rounds; ratios vs interrupt-only, same run and load):\n" \
+printf "adapt table (%s-byte frames, %s s x %s rounds; ratios vs interrupt-only, same run and load;\n" \
 	"$SIZE" "$SECS" "$ROUNDS"
-printf "  %-8s %-10s %10s %14s %14s %16s %14s\n" load mode frames/s wake-ups/MB "CPU s/MB" \
-	"cpnetd CPU s/MB" "idle latency"
+printf "CPU in ms per MB received: all three processes, then cpnetd, the receiver, the sender):\n"
+printf "  %-8s %-10s %9s %14s %13s %13s %13s %13s %9s\n" load mode frames/s wake-ups/MB \
+	"CPU all" cpnetd receiver sender "idle lat."
 for l in $LOADS; do
-	read -r fi wi ci di <"$TMP/$l.interrupt.med"
+	read -r _ wi ci di ri si <"$TMP/$l.interrupt.med"
 	for m in $MODES; do
-		read -r f w c dc <"$TMP/$l.$m.med"
+		read -r f w c dc rc sc <"$TMP/$l.$m.med"
 		lt=$(echo "$lat" | awk -v m="$m" '$1 == "adapt_idle_latency_" m ":" { print $2 }')
-		awk -v l="$l" -v m="$m" -v f="$f" -v w="$w" -v c="$c" -v dc="$dc" -v fi="$fi" \
-			-v wi="$wi" -v ci="$ci" -v di="$di" -v lt="$lt" \
-			'BEGIN { printf "  %-8s %-10s %10.0f %7.1f (%4.2f) %7.4f (%4.2f) %8.4f (%4.2f) %9s us\n",
-				 l, m, f, w, (wi > 0 ? w / wi : 0), c, (ci > 0 ? c / ci : 0), dc,
-				 (di > 0 ? dc / di : 0), lt }'
+		awk -v l="$l" -v m="$m" -v f="$f" -v w="$w" -v c="$c" -v dc="$dc" -v rc="$rc" \
+			-v sc="$sc" -v wi="$wi" -v ci="$ci" -v di="$di" -v ri="$ri" -v si="$si" -v lt="$lt" \
+			'function r(a, b) { return b > 0 ? a / b : 0 }
+			 BEGIN { printf "  %-8s %-10s %9.0f %7.1f (%4.2f) %6.2f (%4.2f) %6.2f (%4.2f) %6.2f (%4.2f) %6.2f (%4.2f) %6s us\n",
+				 l, m, f, w, r(w, wi), c * 1e3, r(c, ci), dc * 1e3, r(dc, di),
+				 rc * 1e3, r(rc, ri), sc * 1e3, r(sc, si), lt }'
 	done
 done
 echo "$lat" | awk '$1 == "adapt_idle_latency_adaptive:" { sub(/.* vs /, ""); sub(/ \(.*/, "");
 	print "  (baseline: " $0 ", two processes, same run)" }'
 for l in $LOADS; do
-	read -r fi wi ci di <"$TMP/$l.interrupt.med"
-	read -r f w c dc <"$TMP/$l.adaptive.med"
-	awk -v l="$l" -v f="$f" -v w="$w" -v c="$c" -v dc="$dc" -v fi="$fi" -v wi="$wi" \
-		-v ci="$ci" -v di="$di" \
-		'BEGIN { printf "adapt_rings_%s_%s: %.3f Mpps, ratio %.2f vs interrupt-only %.3f Mpps " \
-			 "(wake-ups/MB ratio %.2f, CPU s/MB ratio %.2f, cpnetd CPU s/MB ratio %.2f)\n",
-			 "'"$SIZE"'", l, f / 1e6, (fi > 0 ? f / fi : 0), fi / 1e6, (wi > 0 ? w / wi : 0),
-			 (ci > 0 ? c / ci : 0), (di > 0 ? dc / di : 0) }'
+	read -r fi wi ci di ri si <"$TMP/$l.interrupt.med"
+	read -r f w c dc rc sc <"$TMP/$l.adaptive.med"
+	awk -v l="$l" -v f="$f" -v w="$w" -v c="$c" -v dc="$dc" -v rc="$rc" -v fi="$fi" -v wi="$wi" \
+		-v ci="$ci" -v di="$di" -v ri="$ri" \
+		'function r(a, b) { return b > 0 ? a / b : 0 }
+		 BEGIN { printf "adapt_rings_%s_%s: %.3f Mpps, ratio %.2f vs interrupt-only %.3f Mpps " \
+			 "(wake-ups/MB ratio %.2f, CPU/MB ratio %.2f: cpnetd %.2f, receiver %.2f, both %.2f)\n",
+			 "'"$SIZE"'", l, f / 1e6, r(f, fi), fi / 1e6, r(w, wi), r(c, ci), r(dc, di),
+			 r(rc, ri), r(dc + rc, di + ri) }'
 done

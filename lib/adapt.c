@@ -14,6 +14,8 @@ static const struct adapt_cfg defaults = {
 	.exit_empty = ADAPT_EXIT_EMPTY,
 	.exit_idle_ns = ADAPT_EXIT_IDLE_NS,
 	.nap_ns = ADAPT_NAP_NS,
+	.nap_max_ns = ADAPT_NAP_MAX_NS,
+	.nap_batch = ADAPT_NAP_BATCH,
 };
 
 void adapt_init(struct adapt *a, enum adapt_policy p, const struct adapt_cfg *cfg)
@@ -26,6 +28,7 @@ void adapt_init(struct adapt *a, enum adapt_policy p, const struct adapt_cfg *cf
 	if (!a->cfg.exit_empty)
 		a->cfg.exit_empty = 1;
 	a->mode = a->policy == ADAPT_POLL ? ADAPT_M_POLL : ADAPT_M_INTERRUPT;
+	a->nap_cur = a->cfg.nap_ns;
 }
 
 static void set_mode(struct adapt *a, enum adapt_mode m)
@@ -34,11 +37,34 @@ static void set_mode(struct adapt *a, enum adapt_mode m)
 	a->switches++;
 	a->streak = 0;
 	a->empty = 0;
+	a->napped = false;
+	a->nap_cur = a->cfg.nap_ns;
+}
+
+/* The look after a nap found `work`: the next nap gathers about nap_batch items. */
+static void size_nap(struct adapt *a, unsigned work)
+{
+	uint64_t max = a->cfg.nap_max_ns > a->cfg.nap_ns ? a->cfg.nap_max_ns : a->cfg.nap_ns;
+	unsigned b = a->cfg.nap_batch;
+
+	if (!b || !work)	/* nothing came: the idle bound decides, not the size */
+		return;
+	if (2u * work < b)
+		a->nap_cur = a->nap_cur * 2 < max ? a->nap_cur * 2 : max;
+	else if (work > 2u * b)
+		a->nap_cur = a->nap_cur / 2 > a->cfg.nap_ns ? a->nap_cur / 2 : a->cfg.nap_ns;
 }
 
 void adapt_sleep(struct adapt *a)
 {
 	a->took_asleep = false;
+}
+
+/* A poll phase ends after exit_idle_ns without work, but never within two of the
+ * current naps: one empty nap at a lower rate is not idleness. */
+static uint64_t idle_bound(const struct adapt *a)
+{
+	return a->cfg.exit_idle_ns > 2 * a->nap_cur ? a->cfg.exit_idle_ns : 2 * a->nap_cur;
 }
 
 bool adapt_look(struct adapt *a, unsigned work, bool woken, uint64_t now_ns)
@@ -48,9 +74,13 @@ bool adapt_look(struct adapt *a, unsigned work, bool woken, uint64_t now_ns)
 	bool taken_before = a->took_asleep;
 
 	a->took_asleep = woken ? false : a->took_asleep || work;
+	a->last_found = work;
 	if (woken)
 		a->interrupts++;
 	if (a->mode == ADAPT_M_POLL) {
+		if (a->napped)
+			size_nap(a, work);
+		a->napped = false;
 		a->polls++;
 		if (work) {
 			a->empty = 0;
@@ -73,7 +103,7 @@ bool adapt_look(struct adapt *a, unsigned work, bool woken, uint64_t now_ns)
 		if (a->streak >= a->cfg.enter_looks)
 			set_mode(a, ADAPT_M_POLL);
 	} else if (!work && (a->empty >= a->cfg.exit_empty ||
-			     now_ns - a->last_work_ns >= a->cfg.exit_idle_ns)) {
+			     now_ns - a->last_work_ns >= idle_bound(a))) {
 		set_mode(a, ADAPT_M_INTERRUPT);
 	}
 	return adapt_polling(a);
@@ -81,10 +111,10 @@ bool adapt_look(struct adapt *a, unsigned work, bool woken, uint64_t now_ns)
 
 uint64_t adapt_nap(struct adapt *a)
 {
-	if (a->policy != ADAPT_ADAPTIVE || a->mode != ADAPT_M_POLL || !a->empty ||
-	    !a->cfg.nap_ns)
+	if (a->policy != ADAPT_ADAPTIVE || a->mode != ADAPT_M_POLL || !a->cfg.nap_ns ||
+	    (a->last_found && a->last_found >= a->cfg.nap_batch))
 		return 0;
-	return a->cfg.nap_ns;
+	return a->nap_cur;
 }
 
 int adapt_policy_parse(const char *s, enum adapt_policy *p)
@@ -116,6 +146,12 @@ const char *adapt_policy_name(enum adapt_policy p)
 const char *adapt_mode_name(enum adapt_mode m)
 {
 	return m == ADAPT_M_POLL ? "POLL" : "INTERRUPT";
+}
+
+void adapt_napped(struct adapt *a)
+{
+	a->naps++;
+	a->napped = true;
 }
 
 uint64_t adapt_now_ns(void)

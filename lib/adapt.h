@@ -27,14 +27,19 @@
  *                      since the last poll that found work, whichever comes first:
  *                      a poll phase is bounded, an idle consumer sleeps.
  *
- * A poll that found nothing is followed by a nap (adapt_nap): a timed sleep of
- * `nap_ns` with the doorbell still unarmed, so the producer keeps not ringing and the
- * next look takes what came meanwhile as one batch.  Spinning instead would take the
+ * A poll that found nothing is followed by a nap (adapt_nap): a timed sleep with the
+ * doorbell still unarmed, so the producer keeps not ringing and the next look takes
+ * what came meanwhile as one batch.  The nap's length follows the rate: it starts at
+ * `nap_ns`, doubles (up to `nap_max_ns`) while the look after a nap finds less than
+ * half of `nap_batch` items and halves (down to `nap_ns`) while it finds more than
+ * twice as many -- a wake-up per `nap_batch` items or per `nap_max_ns`, whichever
+ * comes first (ethtool's rx-frames / rx-usecs, chosen by the consumer itself).  Spinning instead would take the
  * CPU from the producer on a host with fewer CPUs than busy processes (this one has
  * two) and make the producer's gaps, and so the poll phases, end sooner; a nap costs a
- * timer wake-up per `nap_ns`, never one per frame.  The nap is interrupt moderation
- * done by the consumer (NAPI's deferred interrupts with a flush timer); it adds at most
- * `nap_ns` (plus the kernel's timer slack) to a frame's latency, only while polling.
+ * timer wake-up per nap, never one per frame.  The nap is interrupt moderation
+ * done by the consumer (NAPI's deferred interrupts with a flush timer); it adds
+ * the nap (at most `nap_max_ns` plus the kernel's timer slack) to a frame's latency,
+ * only while polling; an idle consumer is back on its doorbell.
  *
  * The policy fixes the mode for measurement: ADAPT_INTERRUPT never polls, ADAPT_POLL
  * never sleeps (a consumer that polls for ever: benchmarks only).  The caller owns the
@@ -49,15 +54,20 @@ struct adapt_cfg {
 	uint64_t enter_gap_ns;
 	unsigned exit_empty;
 	uint64_t exit_idle_ns;
-	uint64_t nap_ns;	/* 0: spin (look again at once) */
+	uint64_t nap_ns;	/* the first and shortest nap; 0: spin (look again at once) */
+	uint64_t nap_max_ns;	/* the longest (<= nap_ns: every nap is nap_ns) */
+	unsigned nap_batch;	/* the items a nap should gather (0: fixed naps) */
 };
 
 /* The defaults (doc/rings.md, "Adaptive interrupt and polling", says why these). */
 #define ADAPT_ENTER_LOOKS	4
 #define ADAPT_ENTER_GAP_NS	200000ull	/* 200 us: 5000 batches/s and more */
 #define ADAPT_EXIT_EMPTY	2000
-#define ADAPT_EXIT_IDLE_NS	500000ull	/* 500 us without work: sleep */
-#define ADAPT_NAP_NS		100000ull	/* 100 us between empty polls */
+#define ADAPT_EXIT_IDLE_NS	500000ull	/* 500 us without work (or two of the
+						 * current naps, if longer): sleep */
+#define ADAPT_NAP_NS		50000ull	/* 50 us: the first nap */
+#define ADAPT_NAP_MAX_NS	500000ull	/* 500 us: the longest */
+#define ADAPT_NAP_BATCH		32u		/* a quarter of a vmlink ring */
 
 struct adapt {
 	enum adapt_policy policy;
@@ -69,6 +79,9 @@ struct adapt {
 	bool seen_work;
 	bool took_asleep;	/* a look that was not a wake-up found work since the
 				 * consumer last went to sleep: the next wake-up's work */
+	bool napped;		/* the next look is the first after a nap */
+	unsigned last_found;	/* what the last look found */
+	uint64_t nap_cur;	/* the current nap's length (POLL mode) */
 	/* Counters (QUERY ... DETAILS): mode switches, wake-ups from sleep, polls and
 	 * the empty ones among them, naps taken (adapt_napped). */
 	uint64_t switches, interrupts, polls, empty_polls, naps;
@@ -88,17 +101,16 @@ static inline bool adapt_polling(const struct adapt *a)
 	return a->mode == ADAPT_M_POLL;
 }
 
-/* The consumer polls and its last look found nothing: it may sleep up to the returned
- * time, doorbell unarmed, before its next look (woken earlier by something else is
- * fine).  0: look again at once (not polling, the last look found work, or ADAPT_POLL,
- * which spins: benchmarks only).  Asking counts nothing: a consumer that takes the nap
+/* The consumer polls and its last look found nothing, or less than a nap's batch (the
+ * source is drained; looking again at once would take a frame or two per look, a
+ * ping-pong with the producer): it may sleep up to the returned time, doorbell
+ * unarmed, before its next look (woken earlier by something else is fine).  0: look
+ * again at once (not polling, the last look found a whole batch, or ADAPT_POLL, which
+ * spins: benchmarks only).  Asking counts nothing: a consumer that takes the nap
  * (leaves its source alone for it) says so with adapt_napped, so that `naps` counts
- * naps taken, not naps offered. */
+ * naps taken, not naps offered, and the next look sizes the naps after it. */
 uint64_t adapt_nap(struct adapt *a);
-static inline void adapt_napped(struct adapt *a)
-{
-	a->naps++;
-}
+void adapt_napped(struct adapt *a);
 
 /* "adaptive" | "interrupt" | "poll" (any case, abbreviations from one letter): 0 with
  * *p set, or -EINVAL. */

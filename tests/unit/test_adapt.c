@@ -213,3 +213,83 @@ TEST(adapt_wakeup_whose_work_an_earlier_look_took_is_not_for_nothing)
 	adapt_look(&a, 4, false, now += 10 * US);
 	CHECK(!adapt_polling(&a));				/* 2 after the reset */
 }
+
+/* Rate-matched naps: the look after a nap sizes the next one so that a nap gathers about
+ * nap_batch items -- longer while the batches are small (up to nap_max_ns), shorter while
+ * they are big (down to nap_ns); a look that found a whole batch is followed by another
+ * look at once, a short one by a nap; the poll phase still ends when the work stops,
+ * after two of the current naps at most. */
+TEST(adapt_naps_follow_the_rate_between_their_bounds)
+{
+	struct adapt_cfg c = cfg;
+	struct adapt a;
+	uint64_t now = 0, nap;
+
+	c.nap_ns = 50 * US;
+	c.nap_max_ns = 400 * US;
+	c.nap_batch = 32;
+	c.exit_empty = 1000;
+	adapt_init(&a, ADAPT_ADAPTIVE, &c);
+	for (int i = 0; i < 3; i++)
+		adapt_look(&a, 40, true, now += 5 * US);
+	REQUIRE(adapt_polling(&a));
+	CHECK_EQ(adapt_nap(&a), 0);			/* a whole batch: look again */
+	adapt_look(&a, 5, false, now += 1 * US);
+	CHECK_EQ(adapt_nap(&a), 50 * US);		/* a short one: nap, the shortest */
+	adapt_napped(&a);
+	/* 5 items per 100 us: the naps grow until one gathers at least 16. */
+	uint64_t want[] = { 100, 200, 400, 400 };
+	for (unsigned k = 0; k < 4; k++) {
+		nap = a.nap_cur;
+		adapt_look(&a, (unsigned)(nap / (20 * US)), false, now += nap);
+		CHECK_EQ(adapt_nap(&a), want[k] * US);
+		adapt_napped(&a);
+	}
+	/* 1 item per us: 400 items after a 400 us nap -- shorter, down to 50 us (50 items
+	 * is not more than twice 32: it stays). */
+	uint64_t down[] = { 200, 100, 50, 50 };
+	for (unsigned k = 0; k < 4; k++) {
+		nap = a.nap_cur;
+		adapt_look(&a, (unsigned)(nap / US), false, now += nap);
+		/* A big batch: look again at once, which finds little, then the nap. */
+		CHECK_EQ(adapt_nap(&a), 0);
+		adapt_look(&a, 1, false, now += 1 * US);
+		CHECK_EQ(adapt_nap(&a), down[k] * US);
+		adapt_napped(&a);
+	}
+	CHECK(adapt_polling(&a));
+	/* Long naps, then the work stops: one empty nap of 400 us is not idleness (the
+	 * bound is two naps, 800 us, over exit_idle_ns 500 us), two are. */
+	a.nap_cur = 400 * US;
+	adapt_look(&a, 1, false, now += 1 * US);
+	CHECK_EQ(adapt_nap(&a), 400 * US);
+	adapt_napped(&a);
+	CHECK(adapt_look(&a, 0, false, now += 400 * US));
+	CHECK_EQ(a.nap_cur, 400 * US);			/* nothing came: no resizing */
+	CHECK_EQ(adapt_nap(&a), 400 * US);
+	adapt_napped(&a);
+	CHECK(!adapt_look(&a, 0, false, now += 400 * US));
+	CHECK_EQ(a.nap_cur, 50 * US);			/* back on interrupts: reset */
+	/* A nap offered but not taken sizes nothing: the next look is not after a nap. */
+	c.exit_idle_ns = 500 * US;
+	adapt_init(&a, ADAPT_ADAPTIVE, &c);
+	for (int i = 0; i < 3; i++)
+		adapt_look(&a, 40, true, now += 5 * US);
+	adapt_look(&a, 0, false, now += 1 * US);
+	CHECK_EQ(adapt_nap(&a), 50 * US);
+	adapt_look(&a, 1, false, now += 50 * US);
+	CHECK_EQ(a.nap_cur, 50 * US);
+	CHECK_EQ(a.naps, 0);
+	/* Without nap_batch every nap is nap_ns (the fixed naps of the older tests). */
+	c.nap_batch = 0;
+	adapt_init(&a, ADAPT_ADAPTIVE, &c);
+	for (int i = 0; i < 3; i++)
+		adapt_look(&a, 4, true, now += 5 * US);
+	adapt_look(&a, 0, false, now += 1 * US);
+	CHECK_EQ(adapt_nap(&a), 50 * US);
+	adapt_napped(&a);
+	adapt_look(&a, 1, false, now += 50 * US);
+	CHECK_EQ(adapt_nap(&a), 0);
+	adapt_look(&a, 0, false, now += 1 * US);
+	CHECK_EQ(adapt_nap(&a), 50 * US);
+}
