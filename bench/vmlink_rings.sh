@@ -4,10 +4,11 @@
 #
 # One cpnetd; per round a receiver and a sender (--flood, UDP frames of SIZE bytes for
 # SECS s) with --transport ring or --transport socket, rounds interleaved, the median of
-# ROUNDS per case.  frames/s = frames the receiver's NIC took / SECS.  Syscalls per frame:
-# the links' own counters (vmlink: every poll, recv, send, eventfd read/write it makes,
-# and cpnetd's epoll wake-ups for the link), of the three processes, over the frames the
-# receiver took.  Prints one `vmlink_ring_SIZE:` line per size in bench/common.c's format.
+# ROUNDS per case.  frames/s = frames the receiver's NIC took / SECS.  "Under load" is
+# that flood: the sender fills the ring as fast as cpnetd empties it for the whole
+# round.  Syscalls per frame: the links' own counters (vmlink: every poll, ppoll, recv,
+# send, eventfd read/write, full-ring nanosleep it makes, and cpnetd's epoll wake-ups
+# for the link), of the three processes, over the frames the receiver took.  Prints one `vmlink_ring_SIZE:` line per size in bench/common.c's format.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -110,8 +111,10 @@ for size in $SIZES; do
 	sr=$(cut -d' ' -f2 "$TMP/ring.$size" | median)
 	ss=$(cut -d' ' -f2 "$TMP/socket.$size" | median)
 	fmt="%s: %.3f Mpps, ratio %.2f vs socket link %.3f Mpps (frames/s between two"
-	fmt="$fmt cpnet-guest through cpnetd; syscalls/frame ring %.3f, socket %.3f)"
+	fmt="$fmt cpnet-guest through cpnetd under a flood; syscalls/frame ring %.4f"
+	fmt="$fmt = 1 per %.0f frames, socket %.3f)"
 	awk -v n="vmlink_ring_$size" -v rr="$rr" -v rs="$rs" -v sr="$sr" -v ss="$ss" -v f="$fmt" \
-		'BEGIN { printf f "\n", n, rr / 1e6, (rs > 0 ? rr / rs : 0), rs / 1e6, sr, ss }'
+		'BEGIN { printf f "\n", n, rr / 1e6, (rs > 0 ? rr / rs : 0), rs / 1e6, sr,
+			 (sr > 0 ? 1 / sr : 0), ss }'
 	[ -z "${VMLINK_BENCH_VERBOSE:-}" ] || cat "$TMP/ring.$size" "$TMP/socket.$size" >&2
 done

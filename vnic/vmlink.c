@@ -827,6 +827,7 @@ unsigned vml_ring_tx(struct vmlink *l, uint16_t vdev, const struct pframe *f, un
 				break;
 			shr_tx_publish(&l->ring);
 			nanosleep(&ts, NULL);
+			l->syscalls++;
 			rc = ring_put(l, vdev, &f[i]);
 		}
 		if (rc == 0) {
