@@ -789,7 +789,9 @@ static uint64_t now_ns(void)
  * (this side's one copy).  0, -EAGAIN (full), -EPIPE (broken), -ENOSPC (too big). */
 static int ring_put(struct vmlink *l, uint16_t vdev, const struct pframe *f)
 {
-	uint8_t *slot = shr_tx_slot(&l->ring);
+	/* The VM's side waits for room in vml_ring_tx's timed steps, not on its
+	 * doorbell; cpnetd's side is woken by the doorbell for what waits in CP. */
+	uint8_t *slot = l->cp_side ? shr_tx_slot(&l->ring) : shr_tx_slot_nobell(&l->ring);
 	int len;
 
 	if (!slot)
