@@ -6,6 +6,7 @@
 
 #include "lib/csum.h"
 #include "lib/tso.h"
+#include "osa/vnet.h"
 #include "tests/tcheck.h"
 
 /* ---- the reference: byte-by-byte, no shared code with lib/ ------------------------ */
@@ -24,12 +25,12 @@ static uint16_t ref_sum(const uint8_t *b, size_t n, uint32_t acc)
 
 /* The L4 checksum of a datagram: pseudo header (src, final dst, proto, length) then
  * the L4 bytes with the checksum field taken as 0. */
-static uint16_t ref_l4(const uint8_t *l4, size_t l4len, bool v6, const uint8_t *src,
-		       const uint8_t *dst, uint8_t proto)
+/* The pseudo header's sum, folded, not inverted. */
+static uint16_t ref_pseudo(size_t l4len, bool v6, const uint8_t *src, const uint8_t *dst,
+			   uint8_t proto)
 {
-	uint8_t ph[40], *copy = malloc(l4len + 1);
+	uint8_t ph[40];
 	size_t pl;
-	uint16_t s;
 
 	memset(ph, 0, sizeof(ph));
 	if (v6) {
@@ -49,10 +50,19 @@ static uint16_t ref_l4(const uint8_t *l4, size_t l4len, bool v6, const uint8_t *
 		ph[11] = (uint8_t)l4len;
 		pl = 12;
 	}
+	return ref_sum(ph, pl, 0);
+}
+
+static uint16_t ref_l4(const uint8_t *l4, size_t l4len, bool v6, const uint8_t *src,
+		       const uint8_t *dst, uint8_t proto)
+{
+	uint8_t *copy = malloc(l4len + 1);
+	uint16_t s;
+
 	memcpy(copy, l4, l4len);
 	copy[proto == 6 ? 16 : 6] = 0;
 	copy[proto == 6 ? 17 : 7] = 0;
-	s = (uint16_t)~ref_sum(copy, l4len, ref_sum(ph, pl, 0));
+	s = (uint16_t)~ref_sum(copy, l4len, ref_pseudo(l4len, v6, src, dst, proto));
 	free(copy);
 	if (s == 0 && proto == 17)
 		s = 0xFFFF;
@@ -238,6 +248,104 @@ TEST(csum_complete_matches_reference)
 		CHECK(!csum_verify(b.f, &p));
 		free(b.f);
 	}
+}
+
+/* ---- a TAP's virtio-net header: NEEDS_CSUM completed by the reader (osa/vnet.h) ---- */
+
+/* Each Ethernet shape (IPv4/IPv6, TCP/UDP, VLAN tags, odd lengths, extension headers)
+ * read from a TAP as CHECKSUM_PARTIAL: the field holds the pseudo-header sum, the
+ * reader completes it to what the reference computes.  UDP whose sum comes out 0 goes
+ * as 0xFFFF (ref_l4 says so too). */
+TEST(vnet_needs_csum_completed_like_the_reference)
+{
+	unsigned done = 0;
+
+	for (unsigned i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
+		const struct shape *s = &shapes[i];
+		uint16_t co = s->proto == 6 ? 16 : 6, ps, want;
+		struct vnet_hdr h = { .flags = VNET_F_NEEDS_CSUM };
+		struct built b;
+		uint8_t *f;
+
+		if (!s->eth)
+			continue;	/* a TAP carries Ethernet frames */
+		build(s, 100 + i, &b);
+		want = ref_l4(b.f + b.l4, b.len - b.l4, s->v6, s->v6 ? SRC6 : SRC4, b.final_dst,
+			      s->proto);
+		ps = ref_pseudo(b.len - b.l4, s->v6, s->v6 ? SRC6 : SRC4, b.final_dst, s->proto);
+		b.f[b.l4 + co] = (uint8_t)(ps >> 8);
+		b.f[b.l4 + co + 1] = (uint8_t)ps;
+		h.csum_start = (uint16_t)b.l4;
+		h.csum_offset = co;
+		/* Exactly the frame's bytes: a read or write past them is ASan's. */
+		f = malloc(b.len);
+		REQUIRE(f);
+		memcpy(f, b.f, b.len);
+		CHECK_EQ(vnet_rx_finish(&h, f, b.len), (int)b.len);
+		CHECK_EQ(f[b.l4 + co] << 8 | f[b.l4 + co + 1], want);
+		/* Nothing else changed. */
+		f[b.l4 + co] = b.f[b.l4 + co];
+		f[b.l4 + co + 1] = b.f[b.l4 + co + 1];
+		CHECK(memcmp(f, b.f, b.len) == 0);
+		/* Without the flag the frame is finished already: untouched. */
+		h.flags = 0;
+		CHECK_EQ(vnet_rx_finish(&h, f, b.len), (int)b.len);
+		CHECK(memcmp(f, b.f, b.len) == 0);
+		free(f);
+		free(b.f);
+		done++;
+	}
+	CHECK_EQ(done, 7);
+}
+
+/* The header is the peer's: a start or a field outside the frame is refused with
+ * nothing read or written past the frame (exact-size buffer, ASan) and nothing written
+ * in it; a large receive (a GSO type) is not ours to take. */
+TEST(vnet_needs_csum_out_of_range_is_refused)
+{
+	static const struct { uint16_t start, offset; } bad[] = {
+		{ 60, 0 },		/* start at the end */
+		{ 59, 0 },		/* field's second byte past the end */
+		{ 58, 1 },
+		{ 0, 59 },
+		{ 0xFFFF, 0xFFFF },	/* both at their top: no wrap to a small offset */
+		{ 0xFFFF, 1 },
+		{ 1, 0xFFFF },
+	};
+	const struct shape s = { .eth = true, .vlans = 1, .proto = 17, .pay = 14 };
+	struct built b;
+
+	build(&s, 7, &b);
+	REQUIRE(b.len == 60);	/* 14 + 4 + 20 + 8 + 14, as the table assumes */
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct vnet_hdr h = { .flags = VNET_F_NEEDS_CSUM, .csum_start = bad[i].start,
+				      .csum_offset = bad[i].offset };
+		uint8_t *f = malloc(b.len);
+
+		REQUIRE(f);
+		memcpy(f, b.f, b.len);
+		CHECK_EQ(vnet_rx_finish(&h, f, b.len), -EBADMSG);
+		CHECK(memcmp(f, b.f, b.len) == 0);
+		free(f);
+	}
+	/* The last two bytes are a field that fits: taken (a UDP checksum of a 2-byte
+	 * "datagram" made of the field itself). */
+	{
+		struct vnet_hdr h = { .flags = VNET_F_NEEDS_CSUM, .csum_start = 58 };
+		uint8_t *f = malloc(b.len);
+
+		REQUIRE(f);
+		memcpy(f, b.f, b.len);
+		CHECK_EQ(vnet_rx_finish(&h, f, b.len), (int)b.len);
+		CHECK(memcmp(f, b.f, 58) == 0);
+		free(f);
+	}
+	{
+		struct vnet_hdr h = { .gso_type = VNET_GSO_TCPV4, .gso_size = 1448 };
+
+		CHECK_EQ(vnet_rx_finish(&h, b.f, b.len), -EMSGSIZE);
+	}
+	free(b.f);
 }
 
 /* Only the headers at hand (a copy of a frame's first bytes): the same offsets as from
