@@ -1209,6 +1209,7 @@ bool vml_arm(struct vmlink *l)
 		return false;
 	if (shr_arm(&l->ring))
 		return true;
+	l->bell_asked = true;
 	adapt_sleep(&l->rxa);	/* armed: it sleeps until the doorbell */
 	return false;
 }
@@ -1232,6 +1233,8 @@ int64_t vml_ring_wait_ns(struct vmlink *l)
 		 * would fill it and stop the producer. */
 		if (nap && shr_nap(&l->ring, l->ring.nslots / 2))
 			nap = 0;
+		else if (nap)
+			l->bell_asked = true;	/* at the fill threshold */
 		return (int64_t)nap;
 	}
 	return vml_arm(l) ? 0 : -1;
@@ -1551,6 +1554,7 @@ static int ring_spin(struct vmlink *l, int *wait_ms)
 					int rc;
 
 					shr_bell_drain(&l->ring);
+					l->bell_asked = false;
 					l->syscalls++;
 					rc = vml_poll_ring(l);
 					if (rc < 0)
@@ -1602,6 +1606,20 @@ int vml_poll(struct vmlink *l, int wait_ms)
 			l->sock_check_ns = t;
 			got = 1;
 			wait_ms = 0;
+		} else if (wait_ms == 0 && !l->cp_side) {
+			/* A look without a wait that found the ring empty: the socket,
+			 * too, at most once per SOCK_BUSY_NS -- a caller that drains
+			 * with vml_poll(l, 0) after each batch (cpnet-guest, the CPNIC's
+			 * reader) would make a poll() per batch for control messages that
+			 * are rare and can wait a millisecond.  Unless this side asked
+			 * for its doorbell since it last emptied it: a caller that slept
+			 * in its own poll on the doorbell (the CPNIC's reader) relies on
+			 * this look to empty it and to count the wake-up. */
+			uint64_t t = now_ns();
+
+			if (!l->bell_asked && t - l->sock_check_ns < SOCK_BUSY_NS)
+				return 0;
+			l->sock_check_ns = t;
 		} else if (wait_ms != 0 && vml_ring_wait_ns(l) == 0) {
 			wait_ms = 0;	/* work came while arming */
 		}
@@ -1616,6 +1634,7 @@ int vml_poll(struct vmlink *l, int wait_ms)
 		return got;
 	if (l->ring_on && pfd[1].revents) {
 		shr_bell_drain(&l->ring);
+		l->bell_asked = false;
 		l->syscalls++;
 		rc = vml_poll_ring(l);
 		if (rc < 0)
