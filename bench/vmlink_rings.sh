@@ -4,10 +4,13 @@
 #
 # One cpnetd; per round a receiver and a sender (--flood, UDP frames of SIZE bytes for
 # SECS s) with --transport ring or --transport socket, rounds interleaved, the median of
-# ROUNDS per case.  frames/s = frames the receiver's NIC took / SECS.  Syscalls per frame:
-# the links' own counters (vmlink: every poll, recv, send, eventfd read/write it makes,
-# and cpnetd's epoll wake-ups for the link), of the three processes, over the frames the
-# receiver took.  Prints one `vmlink_ring_SIZE:` line per size in bench/common.c's format.
+# ROUNDS per case.  frames/s = frames the receiver's NIC took / SECS.  "Under load" is
+# that flood: the sender fills the ring as fast as cpnetd empties it for the whole
+# round.  Syscalls per frame: the links' own counters (vmlink: every poll, ppoll, recv,
+# send, eventfd read/write, full-ring nanosleep it makes, and cpnetd's epoll wake-ups
+# for the link), of the three processes, over the frames the receiver took; and per
+# second (on the rings they follow the waits -- naps, sleeps on a full ring -- not the
+# frames: doc/rings.md).  Prints one `vmlink_ring_SIZE:` line per size in bench/common.c's format.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -91,7 +94,7 @@ round() {
 		awk '/^cpnetd: link of/ { for (i = 1; i < NF; i++) if ($(i + 1) ~ /^syscalls/) s += $i }
 		     END { print s + 0 }')
 	awk -v rx="$rx" -v s="$SECS" -v sy=$((sys_g + sys_d)) \
-		'BEGIN { printf "%.0f %.4f\n", rx / s, (rx > 0 ? sy / rx : 0) }'
+		'BEGIN { printf "%.0f %.4f %.0f\n", rx / s, (rx > 0 ? sy / rx : 0), sy / s }'
 	[ -z "${VMLINK_BENCH_VERBOSE:-}" ] ||
 		tail -n 3 "$TMP/send.out" "$TMP/recv.out" "$TMP/cpnetd.err" >&2
 }
@@ -109,9 +112,12 @@ for size in $SIZES; do
 	rs=$(cut -d' ' -f1 "$TMP/socket.$size" | median)
 	sr=$(cut -d' ' -f2 "$TMP/ring.$size" | median)
 	ss=$(cut -d' ' -f2 "$TMP/socket.$size" | median)
+	ps=$(cut -d' ' -f3 "$TMP/ring.$size" | median)
 	fmt="%s: %.3f Mpps, ratio %.2f vs socket link %.3f Mpps (frames/s between two"
-	fmt="$fmt cpnet-guest through cpnetd; syscalls/frame ring %.3f, socket %.3f)"
-	awk -v n="vmlink_ring_$size" -v rr="$rr" -v rs="$rs" -v sr="$sr" -v ss="$ss" -v f="$fmt" \
-		'BEGIN { printf f "\n", n, rr / 1e6, (rs > 0 ? rr / rs : 0), rs / 1e6, sr, ss }'
+	fmt="$fmt cpnet-guest through cpnetd under a flood; syscalls/frame ring %.4f"
+	fmt="$fmt = 1 per %.0f frames, %.0f/s, socket %.3f)"
+	awk -v n="vmlink_ring_$size" -v rr="$rr" -v rs="$rs" -v sr="$sr" -v ss="$ss" -v ps="$ps" \
+		-v f="$fmt" 'BEGIN { printf f "\n", n, rr / 1e6, (rs > 0 ? rr / rs : 0), rs / 1e6,
+			 sr, (sr > 0 ? 1 / sr : 0), ps, ss }'
 	[ -z "${VMLINK_BENCH_VERBOSE:-}" ] || cat "$TMP/ring.$size" "$TMP/socket.$size" >&2
 done

@@ -47,6 +47,8 @@ struct epoll_event;
 void server_set_wire_epoll_ctl(struct server *s,
 				int (*fn)(int epfd, int op, int fd, struct epoll_event *ev));
 /* Links dropped because the VM broke its ring (lib/shmring.h), for that reason. */
+/* The loop's epoll waits so far (a busy loop asks once per ms, not once a turn). */
+uint64_t server_epolls(const struct server *s);
 unsigned long long server_ring_drops(const struct server *s, enum shr_break why);
 
 /* One protocol line for a session state, without the socket (for tests): appends

@@ -227,6 +227,13 @@ static void *tap_reader(void *arg)
 	return NULL;
 }
 
+void cpnic_tap_attach(struct cpnic *c, int fd)
+{
+	c->tapfd = fd;
+	c->nic.port.ops = &tap_ops;
+	c->nic.port.peer = c;
+}
+
 int cpnic_tap_open(struct cpnic *c, char *err, size_t errlen)
 {
 	struct ifreq ifr;
@@ -257,9 +264,7 @@ int cpnic_tap_open(struct cpnic *c, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", c->ifname, strerror(errno));
 		goto fail_fd;
 	}
-	c->tapfd = fd;
-	c->nic.port.ops = &tap_ops;
-	c->nic.port.peer = c;
+	cpnic_tap_attach(c, fd);
 	rc = pthread_create(&c->reader, NULL, tap_reader, c);
 	if (rc) {
 		snprintf(err, errlen, "reader thread: %s", strerror(rc));

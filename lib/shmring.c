@@ -252,13 +252,17 @@ static bool load_tx_cons(struct shring *r)
 	return true;
 }
 
-uint8_t *shr_tx_slot(struct shring *r)
+static uint8_t *tx_slot(struct shring *r, bool bell)
 {
 	if (r->broken)
 		return NULL;
 	if (r->tx_prod - r->tx_cons >= r->nslots) {
 		if (!load_tx_cons(r))
 			return NULL;
+		if (r->tx_prod - r->tx_cons >= r->nslots && !bell) {
+			r->tx_full++;
+			return NULL;
+		}
 		if (r->tx_prod - r->tx_cons >= r->nslots) {
 			/* Full: ask for a doorbell, then look once more (it may have
 			 * emptied between the look and the flag). */
@@ -274,6 +278,16 @@ uint8_t *shr_tx_slot(struct shring *r)
 		}
 	}
 	return r->txs + (size_t)(r->tx_prod & (r->nslots - 1)) * r->slot_size;
+}
+
+uint8_t *shr_tx_slot(struct shring *r)
+{
+	return tx_slot(r, true);
+}
+
+uint8_t *shr_tx_slot_nobell(struct shring *r)
+{
+	return tx_slot(r, false);
 }
 
 void shr_tx_put(struct shring *r, uint32_t len)

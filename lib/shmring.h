@@ -101,6 +101,10 @@ void shr_free(struct shring *r);
 /* The next free slot (slot_size bytes to fill), or NULL when the ring is full or
  * broken; a full ring asks the peer to ring when it takes something. */
 uint8_t *shr_tx_slot(struct shring *r);
+/* The same for a producer that waits for room by looking again after a timed sleep,
+ * never on its doorbell: a full ring asks for no doorbell (the consumer would write
+ * the eventfd after each batch it takes, for nobody). */
+uint8_t *shr_tx_slot_nobell(struct shring *r);
 /* The slot from shr_tx_slot holds len bytes: it is the next entry, not yet visible. */
 void shr_tx_put(struct shring *r, uint32_t len);
 /* Make every put entry visible (one release store) and ring the peer if it sleeps:

@@ -96,6 +96,9 @@ struct wire_stats {
 	/* System calls the provider made to move frames (reads/writes, or io_uring
 	 * submissions), for the frames-per-syscall figures of the benchmarks. */
 	uint64_t tx_syscalls, rx_syscalls;
+	/* Frames read behind a virtio-net header whose checksum fields point outside
+	 * the frame (osa/vnet.h): dropped (and counted as truncated, too). */
+	uint64_t rx_bad_vnet;
 };
 
 struct wire {

@@ -22,26 +22,8 @@
 
 #include "lib/be.h"
 #include "lib/csum.h"
+#include "osa/vnet.h"
 #include "osa/wire.h"
-
-/* The virtio-net header (legacy layout, the host's byte order) that prefixes every
- * frame on a TAP with IFF_VNET_HDR. */
-#define VNET_HLEN 10u
-#define VNET_F_NEEDS_CSUM 1u
-#define VNET_GSO_NONE 0u
-#define VNET_GSO_TCPV4 1u
-#define VNET_GSO_TCPV6 4u
-#define VNET_GSO_ECN 0x80u
-
-struct vnet_hdr {
-	uint8_t flags;
-	uint8_t gso_type;
-	uint16_t hdr_len;
-	uint16_t gso_size;
-	uint16_t csum_start;
-	uint16_t csum_offset;
-};
-_Static_assert(sizeof(struct vnet_hdr) == VNET_HLEN, "virtio_net_hdr is 10 bytes");
 
 /* The io_uring of a TAP: WIRE_BATCH_MAX entries, drained completely by every batch
  * (each submission waits for all its completions), so SQE i is always slot i. */
@@ -382,31 +364,41 @@ static int tap_send(struct wire *w, const struct iovec *iov, unsigned niov, uint
 	return send_one(w, iov, niov, &(struct wire_ofl){ 0 });
 }
 
-/*
- * A frame read behind a virtio-net header (n bytes in all): its length.  The kernel
- * hands us finished frames (we asked for no offloads); a checksum it left to us
- * anyway is written, a large receive (which it cannot send) is dropped as lost.
- */
-static int vnet_strip(const struct vnet_hdr *h, uint8_t *buf, long n)
+int vnet_rx_finish(const struct vnet_hdr *h, uint8_t *frame, uint32_t len)
 {
-	uint32_t len, at;
+	uint32_t at;
+	uint16_t c;
 
-	if (n < (long)VNET_HLEN || h->gso_type != VNET_GSO_NONE)
+	if (h->gso_type != VNET_GSO_NONE)
 		return -EMSGSIZE;
-	len = (uint32_t)(n - VNET_HLEN);
-	if (h->flags & VNET_F_NEEDS_CSUM) {
-		uint16_t c;
-
-		at = (uint32_t)h->csum_start + h->csum_offset;
-		if (h->csum_start >= len || at + 2 > len)
-			return -EMSGSIZE;
-		/* The field holds the pseudo-header sum (CHECKSUM_PARTIAL): summed with
-		 * the rest, as a device does; a UDP result of 0 is sent as 0xFFFF (0 means
-		 * "no checksum"), which is the same sum for TCP. */
-		c = (uint16_t)~csum_fold(csum_add(0, buf + h->csum_start, len - h->csum_start));
-		be_put16(buf + at, c ? c : 0xFFFF);
-	}
+	if (!(h->flags & VNET_F_NEEDS_CSUM))
+		return (int)len;
+	/* Both u16: no overflow in u32. */
+	at = (uint32_t)h->csum_start + h->csum_offset;
+	if (h->csum_start >= len || at + 2 > len)
+		return -EBADMSG;
+	/* The field holds the pseudo-header sum (CHECKSUM_PARTIAL): summed with the rest,
+	 * as a device does; a UDP result of 0 is sent as 0xFFFF (0 means "no checksum"),
+	 * which is the same sum for TCP. */
+	c = (uint16_t)~csum_fold(csum_add(0, frame + h->csum_start, len - h->csum_start));
+	be_put16(frame + at, c ? c : 0xFFFF);
 	return (int)len;
+}
+
+/* A frame read behind a virtio-net header (n bytes in all): its length, or -EMSGSIZE
+ * (lost: a large receive, or a header that does not fit the frame, counted). */
+static int vnet_strip(struct wire *w, const struct vnet_hdr *h, uint8_t *buf, long n)
+{
+	int r;
+
+	if (n < (long)VNET_HLEN)
+		return -EMSGSIZE;
+	r = vnet_rx_finish(h, buf, (uint32_t)(n - VNET_HLEN));
+	if (r == -EBADMSG) {
+		w->st.rx_bad_vnet++;
+		r = -EMSGSIZE;
+	}
+	return r;
 }
 
 static int tap_recv(struct wire *w, uint8_t *buf, uint32_t cap)
@@ -423,7 +415,7 @@ static int tap_recv(struct wire *w, uint8_t *buf, uint32_t cap)
 	}
 	n = readv(w->fd, iov, 2);
 	r = rx_result(w, n >= 0 ? (long)n : -(long)errno);
-	return r < 0 ? r : vnet_strip(&h, buf, n);
+	return r < 0 ? r : vnet_strip(w, &h, buf, n);
 }
 
 /* The ring failed (it should not): plain system calls from now on. */
@@ -505,7 +497,7 @@ static int tap_recv_batch(struct wire *w, uint8_t *const *bufs, uint32_t cap, un
 			int r = rx_result(w, res[i]);
 
 			if (r >= 0 && w->offloads)
-				r = vnet_strip(&t->vh[i], bufs[done + i], r);
+				r = vnet_strip(w, &t->vh[i], bufs[done + i], r);
 			lens[done + i] = r;
 			if (r < 0 && r != -EMSGSIZE && r != -EAGAIN)
 				return done + i ? (int)(done + i) : r;	/* seen again next poll */

@@ -789,7 +789,9 @@ static uint64_t now_ns(void)
  * (this side's one copy).  0, -EAGAIN (full), -EPIPE (broken), -ENOSPC (too big). */
 static int ring_put(struct vmlink *l, uint16_t vdev, const struct pframe *f)
 {
-	uint8_t *slot = shr_tx_slot(&l->ring);
+	/* The VM's side waits for room in vml_ring_tx's timed steps, not on its
+	 * doorbell; cpnetd's side is woken by the doorbell for what waits in CP. */
+	uint8_t *slot = l->cp_side ? shr_tx_slot(&l->ring) : shr_tx_slot_nobell(&l->ring);
 	int len;
 
 	if (!slot)
@@ -827,6 +829,7 @@ unsigned vml_ring_tx(struct vmlink *l, uint16_t vdev, const struct pframe *f, un
 				break;
 			shr_tx_publish(&l->ring);
 			nanosleep(&ts, NULL);
+			l->syscalls++;
 			rc = ring_put(l, vdev, &f[i]);
 		}
 		if (rc == 0) {
@@ -1206,6 +1209,7 @@ bool vml_arm(struct vmlink *l)
 		return false;
 	if (shr_arm(&l->ring))
 		return true;
+	l->bell_asked = true;
 	adapt_sleep(&l->rxa);	/* armed: it sleeps until the doorbell */
 	return false;
 }
@@ -1247,6 +1251,7 @@ int64_t vml_ring_wait_ns(struct vmlink *l)
 		if (nap) {
 			adapt_napped(&l->rxa);
 			l->nap_until = adapt_now_ns() + nap;
+			l->bell_asked = true;	/* at the fill threshold */
 		}
 		return (int64_t)nap;
 	}
@@ -1567,6 +1572,7 @@ static int ring_spin(struct vmlink *l, int *wait_ms)
 					int rc;
 
 					shr_bell_drain(&l->ring);
+					l->bell_asked = false;
 					l->syscalls++;
 					rc = vml_poll_ring(l);
 					if (rc < 0)
@@ -1618,6 +1624,20 @@ int vml_poll(struct vmlink *l, int wait_ms)
 			l->sock_check_ns = t;
 			got = 1;
 			wait_ms = 0;
+		} else if (wait_ms == 0 && !l->cp_side) {
+			/* A look without a wait that found the ring empty: the socket,
+			 * too, at most once per SOCK_BUSY_NS -- a caller that drains
+			 * with vml_poll(l, 0) after each batch (cpnet-guest, the CPNIC's
+			 * reader) would make a poll() per batch for control messages that
+			 * are rare and can wait a millisecond.  Unless this side asked
+			 * for its doorbell since it last emptied it: a caller that slept
+			 * in its own poll on the doorbell (the CPNIC's reader) relies on
+			 * this look to empty it and to count the wake-up. */
+			uint64_t t = now_ns();
+
+			if (!l->bell_asked && t - l->sock_check_ns < SOCK_BUSY_NS)
+				return 0;
+			l->sock_check_ns = t;
 		} else if (wait_ms != 0 && vml_ring_wait_ns(l) == 0) {
 			wait_ms = 0;	/* work came while arming */
 		}
@@ -1632,6 +1652,7 @@ int vml_poll(struct vmlink *l, int wait_ms)
 		return got;
 	if (l->ring_on && pfd[1].revents) {
 		shr_bell_drain(&l->ring);
+		l->bell_asked = false;
 		l->syscalls++;
 		rc = vml_poll_ring(l);
 		if (rc < 0)

@@ -286,6 +286,8 @@ struct vmlink {
 	uint64_t nap_until;		/* a nap taken (vml_ring_wait_ns) ends then (ns;
 					 * 0: none); a look ends it sooner */
 	uint64_t sock_check_ns;		/* VM side: the socket last looked at while busy */
+	bool bell_asked;		/* VM side: armed or napped at a fill threshold
+					 * since the doorbell was last emptied: it may ring */
 	int peer_logoff;	/* the reason of a LOGOFF the peer sent, -1 while none came */
 	/* VM side: CP told us about a NIC / a NIC went away / the session ended. */
 	void (*on_nicdef)(void *ctx, const struct vml_nicdef *d);

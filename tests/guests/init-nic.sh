@@ -1,6 +1,8 @@
 #!/bin/sh
 # tests/guests/init-nic.sh - /init of the CPNIC guests (t_l2, t_l3): group, online, address, ping.
 # Parameters come from the kernel command line (cpnet.layer2= ip4= peer4= ip6= peer6=); lines paced.
+# With cpnet.mb=MB cpnet.bp=PORT and /bin/ofl: TSO and checksum offloads on, then MB of random
+# data to peer4:PORT over TCP (md5 on the console): large sends the CPNIC cuts for its TAP.
 . /etc/cpnet-guest.sh
 guest_setup
 arg() { sed -n "s/.*cpnet\.$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
@@ -9,6 +11,8 @@ IP4=$(arg ip4)
 PEER4=$(arg peer4)
 IP6=$(arg ip6)
 PEER6=$(arg peer6)
+MB=$(arg mb)
+BP=$(arg bp)
 say "CPNET-GUEST: init started, kernel $(uname -r), layer2=$L2"
 if ! load_modules > /tmp/insmod.log; then
 	cat /tmp/insmod.log
@@ -50,5 +54,12 @@ dmesg | grep -i 'qeth' | tail -n 6 | while read -r l; do say "dmesg: $l"; done
 if [ $fails != 0 ]; then
 	dump_dmesg 10
 	guest_done "FAIL $fails ping(s) without reply"
+fi
+if [ -x /bin/ofl ] && [ -n "$MB" ]; then
+	# MTU 1500 as the TAP's: every large send must be cut to it on the host.
+	/bin/ofl "$IF" on | while read -r l; do say "CPNET-GUEST: $l"; done
+	bulk_prepare "$MB"
+	bulk_send tap "${PEER4%/*}" "$BP"
+	/bin/ofl "$IF" | while read -r l; do say "CPNET-GUEST: $l"; done
 fi
 guest_done "init ok"

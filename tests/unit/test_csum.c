@@ -1,11 +1,16 @@
 /* tests/unit/test_csum.c - checksum completion, verification and TCP segmentation
  * (lib/csum, lib/tso) against a plain reference written here, frame by frame. */
+#define _GNU_SOURCE	/* F_SETPIPE_SZ */
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lib/csum.h"
+#include "hercules/cpnic.h"
 #include "lib/tso.h"
+#include "osa/vnet.h"
 #include "tests/tcheck.h"
 
 /* ---- the reference: byte-by-byte, no shared code with lib/ ------------------------ */
@@ -24,12 +29,12 @@ static uint16_t ref_sum(const uint8_t *b, size_t n, uint32_t acc)
 
 /* The L4 checksum of a datagram: pseudo header (src, final dst, proto, length) then
  * the L4 bytes with the checksum field taken as 0. */
-static uint16_t ref_l4(const uint8_t *l4, size_t l4len, bool v6, const uint8_t *src,
-		       const uint8_t *dst, uint8_t proto)
+/* The pseudo header's sum, folded, not inverted. */
+static uint16_t ref_pseudo(size_t l4len, bool v6, const uint8_t *src, const uint8_t *dst,
+			   uint8_t proto)
 {
-	uint8_t ph[40], *copy = malloc(l4len + 1);
+	uint8_t ph[40];
 	size_t pl;
-	uint16_t s;
 
 	memset(ph, 0, sizeof(ph));
 	if (v6) {
@@ -49,10 +54,19 @@ static uint16_t ref_l4(const uint8_t *l4, size_t l4len, bool v6, const uint8_t *
 		ph[11] = (uint8_t)l4len;
 		pl = 12;
 	}
+	return ref_sum(ph, pl, 0);
+}
+
+static uint16_t ref_l4(const uint8_t *l4, size_t l4len, bool v6, const uint8_t *src,
+		       const uint8_t *dst, uint8_t proto)
+{
+	uint8_t *copy = malloc(l4len + 1);
+	uint16_t s;
+
 	memcpy(copy, l4, l4len);
 	copy[proto == 6 ? 16 : 6] = 0;
 	copy[proto == 6 ? 17 : 7] = 0;
-	s = (uint16_t)~ref_sum(copy, l4len, ref_sum(ph, pl, 0));
+	s = (uint16_t)~ref_sum(copy, l4len, ref_pseudo(l4len, v6, src, dst, proto));
 	free(copy);
 	if (s == 0 && proto == 17)
 		s = 0xFFFF;
@@ -238,6 +252,104 @@ TEST(csum_complete_matches_reference)
 		CHECK(!csum_verify(b.f, &p));
 		free(b.f);
 	}
+}
+
+/* ---- a TAP's virtio-net header: NEEDS_CSUM completed by the reader (osa/vnet.h) ---- */
+
+/* Each Ethernet shape (IPv4/IPv6, TCP/UDP, VLAN tags, odd lengths, extension headers)
+ * read from a TAP as CHECKSUM_PARTIAL: the field holds the pseudo-header sum, the
+ * reader completes it to what the reference computes.  UDP whose sum comes out 0 goes
+ * as 0xFFFF (ref_l4 says so too). */
+TEST(vnet_needs_csum_completed_like_the_reference)
+{
+	unsigned done = 0;
+
+	for (unsigned i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
+		const struct shape *s = &shapes[i];
+		uint16_t co = s->proto == 6 ? 16 : 6, ps, want;
+		struct vnet_hdr h = { .flags = VNET_F_NEEDS_CSUM };
+		struct built b;
+		uint8_t *f;
+
+		if (!s->eth)
+			continue;	/* a TAP carries Ethernet frames */
+		build(s, 100 + i, &b);
+		want = ref_l4(b.f + b.l4, b.len - b.l4, s->v6, s->v6 ? SRC6 : SRC4, b.final_dst,
+			      s->proto);
+		ps = ref_pseudo(b.len - b.l4, s->v6, s->v6 ? SRC6 : SRC4, b.final_dst, s->proto);
+		b.f[b.l4 + co] = (uint8_t)(ps >> 8);
+		b.f[b.l4 + co + 1] = (uint8_t)ps;
+		h.csum_start = (uint16_t)b.l4;
+		h.csum_offset = co;
+		/* Exactly the frame's bytes: a read or write past them is ASan's. */
+		f = malloc(b.len);
+		REQUIRE(f);
+		memcpy(f, b.f, b.len);
+		CHECK_EQ(vnet_rx_finish(&h, f, b.len), (int)b.len);
+		CHECK_EQ(f[b.l4 + co] << 8 | f[b.l4 + co + 1], want);
+		/* Nothing else changed. */
+		f[b.l4 + co] = b.f[b.l4 + co];
+		f[b.l4 + co + 1] = b.f[b.l4 + co + 1];
+		CHECK(memcmp(f, b.f, b.len) == 0);
+		/* Without the flag the frame is finished already: untouched. */
+		h.flags = 0;
+		CHECK_EQ(vnet_rx_finish(&h, f, b.len), (int)b.len);
+		CHECK(memcmp(f, b.f, b.len) == 0);
+		free(f);
+		free(b.f);
+		done++;
+	}
+	CHECK_EQ(done, 7);
+}
+
+/* The header is the peer's: a start or a field outside the frame is refused with
+ * nothing read or written past the frame (exact-size buffer, ASan) and nothing written
+ * in it; a large receive (a GSO type) is not ours to take. */
+TEST(vnet_needs_csum_out_of_range_is_refused)
+{
+	static const struct { uint16_t start, offset; } bad[] = {
+		{ 60, 0 },		/* start at the end */
+		{ 59, 0 },		/* field's second byte past the end */
+		{ 58, 1 },
+		{ 0, 59 },
+		{ 0xFFFF, 0xFFFF },	/* both at their top: no wrap to a small offset */
+		{ 0xFFFF, 1 },
+		{ 1, 0xFFFF },
+	};
+	const struct shape s = { .eth = true, .vlans = 1, .proto = 17, .pay = 14 };
+	struct built b;
+
+	build(&s, 7, &b);
+	REQUIRE(b.len == 60);	/* 14 + 4 + 20 + 8 + 14, as the table assumes */
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct vnet_hdr h = { .flags = VNET_F_NEEDS_CSUM, .csum_start = bad[i].start,
+				      .csum_offset = bad[i].offset };
+		uint8_t *f = malloc(b.len);
+
+		REQUIRE(f);
+		memcpy(f, b.f, b.len);
+		CHECK_EQ(vnet_rx_finish(&h, f, b.len), -EBADMSG);
+		CHECK(memcmp(f, b.f, b.len) == 0);
+		free(f);
+	}
+	/* The last two bytes are a field that fits: taken (a UDP checksum of a 2-byte
+	 * "datagram" made of the field itself). */
+	{
+		struct vnet_hdr h = { .flags = VNET_F_NEEDS_CSUM, .csum_start = 58 };
+		uint8_t *f = malloc(b.len);
+
+		REQUIRE(f);
+		memcpy(f, b.f, b.len);
+		CHECK_EQ(vnet_rx_finish(&h, f, b.len), (int)b.len);
+		CHECK(memcmp(f, b.f, 58) == 0);
+		free(f);
+	}
+	{
+		struct vnet_hdr h = { .gso_type = VNET_GSO_TCPV4, .gso_size = 1448 };
+
+		CHECK_EQ(vnet_rx_finish(&h, b.f, b.len), -EMSGSIZE);
+	}
+	free(b.f);
 }
 
 /* Only the headers at hand (a copy of a frame's first bytes): the same offsets as from
@@ -433,4 +545,100 @@ TEST(tso_refuses_udp_and_zero_mss)
 	build(&st, 3, &b);
 	CHECK_EQ(tso_init(&ts, b.f, b.len, true, 0, true), -EBADMSG);
 	free(b.f);
+}
+
+/* ---- a CPNIC on a TAP (hercules/cpnic_port.c) ---------------------------------------- */
+
+/*
+ * The CPNIC's TAP is opened without IFF_VNET_HDR: it takes only finished frames, so a
+ * guest's large send is cut on the host, by the path the OSA model and the uplink use
+ * (vnic/offload), before it is written.  What reaches the TAP -- a pipe here, read back
+ * segment by segment -- is what the reference makes: every segment, in order, each
+ * with its checksums written.  A lone checksum the guest left out is completed, and a
+ * "large send" that is not TCP is dropped and counted.
+ */
+TEST(cpnic_tap_cuts_large_sends_like_the_reference)
+{
+	static const uint32_t msss[] = { 536, 1448, 8940 };
+	uint8_t *got = malloc(70000), *want = malloc(70000);
+	struct cpnic *c = calloc(1, sizeof(*c));
+	unsigned tested = 0;
+	struct port from;
+	int pfd[2];
+
+	REQUIRE(got && want && c);
+	REQUIRE(pipe2(pfd, O_CLOEXEC | O_NONBLOCK) == 0);
+	/* Room for the segments of the largest send (64 KiB and their headers). */
+	REQUIRE(fcntl(pfd[1], F_SETPIPE_SZ, 1 << 20) >= (1 << 18));
+	memset(&from, 0, sizeof(from));
+	c->be = CPNIC_BE_TAP;
+	cpnic_tap_attach(c, pfd[1]);
+	for (unsigned i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
+		struct shape s = shapes[i];
+
+		if (s.proto != 6 || !s.eth)
+			continue;
+		s.pay = s.pay * 7 + 13;		/* large, and not a multiple of any MSS */
+		for (unsigned m = 0; m < sizeof(msss) / sizeof(msss[0]); m++) {
+			struct qdio_span sp;
+			struct pframe f;
+			struct built b;
+			unsigned nseg;
+
+			build(&s, 200 + i, &b);
+			sp = (struct qdio_span){ b.f, b.len };
+			f = (struct pframe){ .spans = &sp, .nspans = 1, .kind = PF_ETH,
+					     .cast = PF_UNICAST, .ipv6 = s.v6, .len = b.len,
+					     .csum = PF_CSUM_PARTIAL, .gso_size = (uint16_t)msss[m] };
+			nseg = (s.pay + msss[m] - 1) / msss[m];
+			c->nic.port.ops->tx(c->nic.port.peer, &from, &f, 1);
+			for (unsigned k = 0; k < nseg; k++) {
+				uint32_t wl = ref_segment(&b, &s, msss[m], k, nseg, true, want);
+				ssize_t n = read(pfd[0], got, wl);
+
+				CHECK_EQ(n, (ssize_t)wl);
+				if (n != (ssize_t)wl || memcmp(got, want, wl) != 0) {
+					tc_fail(t, __FILE__, __LINE__, "shape %u mss %u seg %u of %u "
+						"differs", i, msss[m], k, nseg);
+					break;
+				}
+			}
+			/* Nothing more than the segments. */
+			CHECK_EQ(read(pfd[0], got, 1), -1);
+			free(b.f);
+			tested++;
+		}
+	}
+	CHECK_EQ(tested, 15);
+	CHECK_EQ(c->tx_errors, 0);
+	CHECK_EQ(from.st.drop[PD_BADFRAME], 0);
+	/* A checksum left out, no large send: one frame, completed. */
+	{
+		const struct shape s = { .eth = true, .vlans = 1, .proto = 17, .pay = 333 };
+		struct qdio_span sp;
+		struct pframe f;
+		struct built b;
+		uint16_t w;
+
+		build(&s, 9, &b);
+		w = ref_l4(b.f + b.l4, b.len - b.l4, false, SRC4, DST4, 17);
+		sp = (struct qdio_span){ b.f, b.len };
+		f = (struct pframe){ .spans = &sp, .nspans = 1, .kind = PF_ETH, .cast = PF_UNICAST,
+				     .len = b.len, .csum = PF_CSUM_PARTIAL };
+		c->nic.port.ops->tx(c->nic.port.peer, &from, &f, 1);
+		CHECK_EQ(read(pfd[0], got, 70000), (ssize_t)b.len);
+		CHECK_EQ(got[b.l4 + 6] << 8 | got[b.l4 + 7], w);
+		/* A large send of UDP cannot be cut: dropped, counted, nothing written. */
+		f.gso_size = 1000;
+		c->nic.port.ops->tx(c->nic.port.peer, &from, &f, 1);
+		CHECK_EQ(read(pfd[0], got, 70000), -1);
+		CHECK_EQ(from.st.drop[PD_BADFRAME], 1);
+		free(b.f);
+	}
+	close(pfd[0]);
+	close(pfd[1]);
+	free(c->ofl_buf);
+	free(c);
+	free(got);
+	free(want);
 }
