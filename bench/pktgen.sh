@@ -60,7 +60,7 @@ for l in gb sb; do ip -n "$NSB" link set "$l" master br0 up; done
 ip -n "$NSB" link set br0 up
 # The sink's MAC is known (it never sends, so the bridge could not learn it): a static
 # entry, so that the bridge forwards like a learned switch instead of flooding.
-bridge -n "$NSB" fdb add "$SMAC" dev sb master static
+bridge -n "$NSB" fdb replace "$SMAC" dev sb master static
 
 # Open vSwitch: its kernel datapath between two more veth pairs to the same namespaces.
 : >"$TMP/ovs.err"
