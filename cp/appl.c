@@ -268,6 +268,7 @@ int appl_register(struct cp *cp, struct vmlink *link, const struct vml_appl_logo
 	ap->port->owner = ap;
 	ap->state = APPL_ACTIVE;
 	link->ring_extra = region_bytes(a->region);
+	link->ring_nslots = VML_APPL_RING_SLOTS;
 	link->on_ctl = appl_ctl;
 	link->on_ring_made = ring_made;
 	link->ctx = ap;

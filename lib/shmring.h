@@ -19,7 +19,8 @@
  *	256	queue 0 control, 512 queue 1 control: four 64-byte lines each --
  *		+0 prod (producer's), +64 cons (consumer's), +128 sleeps (consumer: 1
  *		"ring me", n > 1 "ring me once n entries wait", a nap), +192 waits
- *		(producer: "ring me when there is room")
+ *		(producer: 1 "ring me when there is room", n > 1 "once n slots are
+ *		free")
  *	4096	queue 0 descriptors, then queue 1's: nslots x {u32 len, u32 rsvd},
  *		page aligned
  *	...	queue 0 slots, then queue 1's: nslots x slot_size each, page aligned
@@ -101,6 +102,10 @@ void shr_free(struct shring *r);
 /* The next free slot (slot_size bytes to fill), or NULL when the ring is full or
  * broken; a full ring asks the peer to ring when it takes something. */
 uint8_t *shr_tx_slot(struct shring *r);
+/* About to sleep on bell_me for room (shr_tx_slot found the ring full): ask the
+ * consumer to ring once `room` slots (1..nslots) are free.  True when they are free
+ * already (do not sleep). */
+bool shr_tx_want(struct shring *r, uint32_t room);
 /* The slot from shr_tx_slot holds len bytes: it is the next entry, not yet visible. */
 void shr_tx_put(struct shring *r, uint32_t len);
 /* Make every put entry visible (one release store) and ring the peer if it sleeps:

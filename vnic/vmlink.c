@@ -818,15 +818,26 @@ unsigned vml_ring_tx(struct vmlink *l, uint16_t vdev, const struct pframe *f, un
 		 * stall_ms (stuck, stopped) costs that long, then the rest does not go.
 		 * cpnetd's side never waits: its one thread serves every VM. */
 		while (rc == -EAGAIN && !l->cp_side) {
-			struct timespec ts = { 0, 100 * 1000 };
 			uint64_t now = now_ns() / 1000000u;
+			struct pollfd pfd = { l->ring.bell_me, POLLIN, 0 };
+			uint32_t want = n - i;
 
 			if (!stall_since)
 				stall_since = now;
 			else if (now - stall_since >= stall_ms)
 				break;
 			shr_tx_publish(&l->ring);
-			nanosleep(&ts, NULL);
+			/* Room for the rest of the batch, at most a quarter of the ring: one
+			 * wake-up per cpnetd batch, not per slot freed. */
+			if (want > l->ring.nslots / 4)
+				want = l->ring.nslots / 4;
+			if (!shr_tx_want(&l->ring, want)) {
+				l->syscalls++;
+				if (poll(&pfd, 1, 1) > 0) {
+					shr_bell_drain(&l->ring);
+					l->syscalls++;
+				}
+			}
 			rc = ring_put(l, vdev, &f[i]);
 		}
 		if (rc == 0) {
@@ -1155,7 +1166,8 @@ int vml_send_fds(struct vmlink *l, const uint8_t *msg, size_t len, const int *fd
 int vml_ring_offer(struct vmlink *l)
 {
 	uint8_t b[VML_HDR_SIZE + VML_RING_SIZE];
-	struct vml_ring_offer o = { SHR_VERSION, VML_RING_SLOTS, VML_RING_SLOT };
+	struct vml_ring_offer o = { SHR_VERSION, l->ring_nslots ? l->ring_nslots : VML_RING_SLOTS,
+				    VML_RING_SLOT };
 	int fds[VML_MAX_FDS], len, rc;
 
 	if (!l->cp_side || l->ring_on)
