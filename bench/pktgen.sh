@@ -110,14 +110,16 @@ poll 30 grep -q "ready on" "$TMP/cpnetd.out" ||
 	{ cat "$TMP/cpnetd.err" >&2; echo "pktgen: cpnetd did not start" >&2; exit 1; }
 CPN=(--socket "$TMP/sock.vm" --password pw)
 
-# sink CASE / gen CASE ARGS...: the sink and the generator of a case (background / fore).
+# sink CASE SIZE / gen CASE ARGS...: the sink and the generator of a case (background /
+# fore).  A port's sink posts buffers of the frame size (AF_PACKET's receive ring packs
+# frames as tightly).
 sink() {
-	local o=(--idle 1000 --seconds $((SECS + 20)))
+	local o=(--idle 1000 --seconds $((SECS + 20))) b=(--bufsize "$2")
 	case $1 in
 	bridge) ip netns exec "$NSS" timeout $((SECS + 30)) "$PG" sink --if sx "${o[@]}" ;;
 	ovs) ip netns exec "$NSS" timeout $((SECS + 30)) "$PG" sink --if osx "${o[@]}" ;;
-	vswitch) timeout $((SECS + 30)) "$PG" sink "${CPN[@]}" --user pgb --vswitch pgvsw "${o[@]}" ;;
-	glan) timeout $((SECS + 30)) "$PG" sink "${CPN[@]}" --user pgb --lan pglan --owner system "${o[@]}" ;;
+	vswitch) timeout $((SECS + 30)) "$PG" sink "${CPN[@]}" --user pgb --vswitch pgvsw "${o[@]}" "${b[@]}" ;;
+	glan) timeout $((SECS + 30)) "$PG" sink "${CPN[@]}" --user pgb --lan pglan --owner system "${o[@]}" "${b[@]}" ;;
 	esac
 }
 gen() {
@@ -143,7 +145,7 @@ sink_ready() {
 # "SINK_FPS LOSS_FRACTION SENT". RATE 0 = full speed.
 round() {
 	local c=$1 size=$2 rate=$3 sent rx dups late fps dst=$SMAC ra=()
-	sink "$c" >"$TMP/sink.out" 2>&1 &
+	sink "$c" "$size" >"$TMP/sink.out" 2>&1 &
 	SPID=$!
 	sink_ready "$c"
 	[ "$c" = bridge ] || [ "$c" = ovs ] || dst=$(sed -n 's/^port: [0-9A-F]* MAC //p' "$TMP/sink.out")

@@ -55,7 +55,8 @@ static size_t area_size(uint32_t nslots, uint32_t slot_size, size_t *slots_off)
 static bool sizes_ok(uint32_t nslots, uint32_t slot_size)
 {
 	return nslots >= 2 && nslots <= SHR_MAX_SLOTS && !(nslots & (nslots - 1)) &&
-	       slot_size >= 64 && slot_size <= SHR_MAX_SLOT && !(slot_size % 64);
+	       slot_size >= SHR_MIN_SLOT && slot_size <= SHR_MAX_SLOT &&
+	       (slot_size % 64 == 0 || !(slot_size & (slot_size - 1)));
 }
 
 /* Point the queue pointers into the map; A sends on queue 0, B on queue 1. */

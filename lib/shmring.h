@@ -44,6 +44,10 @@
 #define SHR_VERSION	1
 #define SHR_MAX_SLOTS	4096
 #define SHR_MAX_SLOT	(1u << 20)
+/* Slots are whole cache lines, or 16 or 32 bytes: small entries (an application
+ * port's posts and completions) four or two to a line, so that the peer's side moves
+ * a line per four entries, not per entry. */
+#define SHR_MIN_SLOT	16
 #define SHR_MAX_EXTRA	((size_t)256 << 20)
 
 enum shr_break {
@@ -84,7 +88,7 @@ struct shring {
 };
 
 /* Side A: a new area with nslots (power of two, <= SHR_MAX_SLOTS) slots of slot_size
- * bytes (<= SHR_MAX_SLOT) each way.  0 or -errno (-EINVAL, -ENOMEM, ...). */
+ * bytes (16, 32, or a multiple of 64 up to SHR_MAX_SLOT) each way.  0 or -errno (-EINVAL, -ENOMEM, ...). */
 int shr_create(struct shring *r, uint32_t nslots, uint32_t slot_size);
 /* The same with `extra` bytes (rounded up to pages, <= SHR_MAX_EXTRA) of the user's
  * own after the rings (r->extra): application ports keep their buffers there.  B
