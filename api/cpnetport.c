@@ -309,6 +309,7 @@ int cpnp_register(const struct cpnp_reg *r, struct cpnp_port **out)
 		return -ENOMEM;
 	}
 	p->link.rc_timeout_ms = tmo;
+	p->link.tx_bell_wait = true;	/* nothing else sleeps on the link's doorbell */
 	p->vdev = rep.vdev;
 	p->id = rep.port_id;
 	p->transport = rep.transport;

@@ -827,6 +827,13 @@ unsigned vml_ring_tx(struct vmlink *l, uint16_t vdev, const struct pframe *f, un
 			else if (now - stall_since >= stall_ms)
 				break;
 			shr_tx_publish(&l->ring);
+			if (!l->tx_bell_wait) {
+				struct timespec ts = { 0, 100 * 1000 };
+
+				nanosleep(&ts, NULL);
+				rc = ring_put(l, vdev, &f[i]);
+				continue;
+			}
 			/* Room for the rest of the batch, at most a quarter of the ring: one
 			 * wake-up per cpnetd batch, not per slot freed. */
 			if (want > l->ring.nslots / 4)
