@@ -758,6 +758,7 @@ TEST(appl_api_exchanges_frames_with_a_vm_and_ends_cleanly)
 	uint8_t bcast[60] = { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF };
 	uint8_t big[PORT_MAX_ETH + 1];
 	uint8_t mac[6], outside[256];
+	void *outside_ptr = outside;
 	char path[64], out[8192];
 	pthread_t th;
 	sigset_t mask;
@@ -867,6 +868,61 @@ TEST(appl_api_exchanges_frames_with_a_vm_and_ends_cleanly)
 	CHECK_EQ(cpnp_post(h, buf[0], 2048), -EBADF);
 	CHECK_EQ(cpnp_state(h), CPNP_CLOSED);
 	CHECK_EQ(cpnp_handle_close(h), -EBADF);
+
+	/* A handle of 1000 buffers (rounded up to 1024), posted with cpnp_post_n: one bad
+	 * buffer stops the batch where it is; 1024 fill it, the next is refused. */
+	{
+		static void *many[1024];
+		struct cpnp_handle *hn = NULL;
+		void *two[3];
+
+		CHECK_EQ(cpnp_handle_open_n(p, 8, &hn), -EINVAL);
+		CHECK_EQ(cpnp_handle_open_n(p, CPNP_HANDLE_SLOTS_MAX + 1, &hn), -EINVAL);
+		REQUIRE(cpnp_handle_open_n(p, 1000, &hn) == 0);
+		for (unsigned k = 0; k < 1024; k++)
+			REQUIRE((many[k] = cpnp_alloc(p, 64)) != NULL);
+		two[0] = many[0];
+		two[1] = many[1];
+		two[2] = outside;
+		CHECK_EQ(cpnp_post_n(hn, two, 3, 64), 2);
+		CHECK_EQ(cpnp_post_n(hn, &outside_ptr, 1, 64), -EFAULT);
+		CHECK_EQ(cpnp_post_n(hn, many + 2, 1022, 64), 1022);
+		CHECK_EQ(cpnp_post(hn, buf[0], 2048), -ENOBUFS);
+		CHECK(strstr(cpnp_last_error(p), "1024 buffers") != NULL);
+		CHECK_EQ(cpnp_handle_close(hn), 0);
+	}
+
+	/* Frames that come before any buffer is posted wait in cpnetd and arrive, in
+	 * order, once the program posts (the post rings cpnetd). */
+	{
+		struct cpnp_handle *hl = NULL;
+		struct qdio_span sp = { bcast, sizeof(bcast) };
+		struct pframe f = { .spans = &sp, .nspans = 1, .kind = PF_ETH,
+				    .cast = PF_BROADCAST, .len = sizeof(bcast) };
+		void *three[3] = { buf[1], buf[2], buf[3] };
+
+		REQUIRE(cpnp_handle_open_n(p, 16, &hl) == 0);
+		for (uint8_t k = 0; k < 3; k++) {
+			bcast[20] = (uint8_t)(0xA0 + k);
+			port_tx(&g.port, &f, 1);
+		}
+		CHECK_EQ(cpnp_wait(hl, 50), 0);		/* nothing posted: nothing comes */
+		CHECK_EQ(cpnp_post_n(hl, three, 3, 2048), 3);
+		n = 0;
+		for (int tries = 0; tries < 50 && n < 3; tries++) {
+			int got;
+
+			if (cpnp_wait(hl, 100) < 0)
+				break;
+			got = cpnp_recv(hl, fr + n, (unsigned)(3 - n));
+			if (got > 0)
+				n += got;
+		}
+		CHECK_EQ(n, 3);
+		for (int k = 0; k < n; k++)
+			CHECK_EQ(((uint8_t *)fr[k].data)[20], 0xA0 + k);
+		CHECK_EQ(cpnp_handle_close(hl), 0);
+	}
 
 	/* QUERY: type APPL with the owner and the id; the forged frame counted. */
 	CHECK_EQ(op_cmd(path, "QUERY VSWITCH VSW DETAILS", out, sizeof(out)), 0);
