@@ -29,11 +29,18 @@ _Static_assert(CPNP_F_IPV6 == APPL_DONE_IPV6 && CPNP_F_MCAST == APPL_DONE_MCAST 
 	       CPNP_F_ETH == APPL_DONE_ETH, "completion flags are the API's");
 _Static_assert(CPNP_MAX_HANDLES == APPL_MAX_HANDLES, "handles per port");
 _Static_assert(CPNP_REGION_MAX == APPL_REGION_MAX, "region bound");
+_Static_assert(CPNP_HANDLE_SLOTS_MAX == APPL_SLOTS_MAX && CPNP_HANDLE_SLOTS >= APPL_SLOTS_MIN,
+	       "handle ring sizes");
 
 struct cpnp_handle {
 	struct cpnp_port *port;
 	struct cpnp_handle *next;	/* every handle of the port, closed ones too */
 	struct shring ring;		/* side B: posts out (queue 1), completions in */
+	uint32_t nslots;		/* buffers it can have posted */
+	/* Sleep on the eventfd or poll (lib/adapt.h): at a high rate the receiver
+	 * looks again after a nap instead of making cpnetd ring for every batch. */
+	struct adapt rxa;
+	bool woken;			/* the last wait ended by the eventfd */
 	uint16_t id;
 	bool closed;
 };
@@ -302,6 +309,7 @@ int cpnp_register(const struct cpnp_reg *r, struct cpnp_port **out)
 		return -ENOMEM;
 	}
 	p->link.rc_timeout_ms = tmo;
+	p->link.tx_bell_wait = true;	/* nothing else sleeps on the link's doorbell */
 	p->vdev = rep.vdev;
 	p->id = rep.port_id;
 	p->transport = rep.transport;
@@ -533,12 +541,24 @@ void *cpnp_alloc(struct cpnp_port *p, size_t len)
 
 int cpnp_handle_open(struct cpnp_port *p, struct cpnp_handle **out)
 {
+	return cpnp_handle_open_n(p, CPNP_HANDLE_SLOTS, out);
+}
+
+int cpnp_handle_open_n(struct cpnp_port *p, unsigned nbufs, struct cpnp_handle **out)
+{
 	struct cpnp_handle *h;
-	uint32_t seq;
+	uint32_t seq, nslots = APPL_SLOTS_MIN;
 	int rc, len;
 
 	if ((rc = live(p)))
 		return rc;
+	if (nbufs < APPL_SLOTS_MIN || nbufs > CPNP_HANDLE_SLOTS_MAX) {
+		fail(p->err, "a handle holds %u to %u buffers, not %u", APPL_SLOTS_MIN,
+		     CPNP_HANDLE_SLOTS_MAX, nbufs);
+		return -EINVAL;
+	}
+	while (nslots < nbufs)
+		nslots *= 2;
 	if (p->nopen >= CPNP_MAX_HANDLES) {
 		fail(p->err, "a port has at most %u handles open", CPNP_MAX_HANDLES);
 		return -EMFILE;
@@ -547,7 +567,7 @@ int cpnp_handle_open(struct cpnp_port *p, struct cpnp_handle **out)
 	if (!h)
 		return -ENOMEM;
 	seq = ++p->link.seq;
-	len = vml_handle_open_encode(p->vdev, seq, CPNP_HANDLE_SLOTS, p->link.obuf, VML_MAX_MSG);
+	len = vml_handle_open_encode(p->vdev, seq, nslots, p->link.obuf, VML_MAX_MSG);
 	rc = len < 0 ? len : vml_handle_call(&p->link, p->link.obuf, (size_t)len, seq);
 	if (rc == -EPIPE) {
 		free(h);
@@ -564,7 +584,9 @@ int cpnp_handle_open(struct cpnp_port *p, struct cpnp_handle **out)
 	p->link.hfds[0] = p->link.hfds[1] = p->link.hfds[2] = -1;
 	h->id = p->link.hreply.id;
 	h->port = p;
-	if (rc == 0 && (h->ring.slot_size != APPL_ENTRY || h->ring.nslots != CPNP_HANDLE_SLOTS))
+	h->nslots = nslots;
+	adapt_init(&h->rxa, ADAPT_ADAPTIVE, NULL);
+	if (rc == 0 && (h->ring.slot_size != APPL_ENTRY || h->ring.nslots != nslots))
 		rc = -EPROTO;
 	if (rc < 0) {
 		len = vml_simple_encode(VML_HANDLE_CLOSE, p->vdev, 0, h->id, p->link.obuf,
@@ -632,16 +654,14 @@ static int usable(struct cpnp_handle *h)
 	return 0;
 }
 
-int cpnp_post(struct cpnp_handle *h, void *buf, size_t len)
+/* One post, not yet visible: 0, -EFAULT (not in the region), -ENOBUFS (ring full). */
+static int post_put(struct cpnp_handle *h, void *buf, size_t len)
 {
 	struct cpnp_port *p = h->port;
 	uint8_t *b = buf, *slot;
 	uint64_t off;
 	uint32_t l32;
-	int rc;
 
-	if ((rc = usable(h)))
-		return rc;
 	if (!b || b < p->region + APPL_INFO_SIZE || b >= p->region + p->region_size ||
 	    len < APPL_BUF_MIN || len > (size_t)(p->region + p->region_size - b) ||
 	    len > UINT32_MAX) {
@@ -651,7 +671,7 @@ int cpnp_post(struct cpnp_handle *h, void *buf, size_t len)
 	}
 	slot = shr_tx_slot(&h->ring);
 	if (!slot) {
-		fail(p->err, "handle %u has %u buffers posted already", h->id, CPNP_HANDLE_SLOTS);
+		fail(p->err, "handle %u has %u buffers posted already", h->id, h->nslots);
 		return -ENOBUFS;
 	}
 	off = (uint64_t)(b - p->region);
@@ -660,8 +680,33 @@ int cpnp_post(struct cpnp_handle *h, void *buf, size_t len)
 	memcpy(slot + APPL_POST_OFF, &off, 8);
 	memcpy(slot + APPL_POST_LEN, &l32, 4);
 	shr_tx_put(&h->ring, APPL_POST_SIZE);
-	shr_tx_publish(&h->ring);	/* cpnetd never sleeps on it: no doorbell */
 	return 0;
+}
+
+int cpnp_post(struct cpnp_handle *h, void *buf, size_t len)
+{
+	int rc = usable(h);
+
+	if (rc)
+		return rc;
+	rc = post_put(h, buf, len);
+	/* cpnetd is rung only while frames wait for buffers (it said so). */
+	shr_tx_publish(&h->ring);
+	return rc;
+}
+
+int cpnp_post_n(struct cpnp_handle *h, void *const *bufs, unsigned n, size_t len)
+{
+	unsigned k = 0;
+	int rc = usable(h);
+
+	if (rc)
+		return rc;
+	for (; k < n; k++)
+		if ((rc = post_put(h, bufs[k], len)) < 0)
+			break;
+	shr_tx_publish(&h->ring);	/* one publish for the batch */
+	return k ? (int)k : rc;
 }
 
 enum cpnp_state cpnp_state(const struct cpnp_handle *h)
@@ -688,6 +733,39 @@ int cpnp_ready(struct cpnp_handle *h)
 	return shr_arm(&h->ring) ? 1 : 0;
 }
 
+/* Polling (lib/adapt.h) and nothing waits: an empty poll, then a nap up to the
+ * adapt's nap (and the caller's time left), the eventfd unarmed unless half the ring
+ * fills (shr_nap).  1 data came, 0 not (yet: also when the poll phase just ended), or
+ * the error that ended the port. */
+static int nap(struct cpnp_handle *h, int left_ms)
+{
+	struct cpnp_port *p = h->port;
+	struct pollfd pfd[2] = { { h->ring.bell_me, POLLIN, 0 }, { p->link.fd, POLLIN, 0 } };
+	struct timespec ts;
+	uint64_t ns;
+	int rc;
+
+	if (!adapt_look(&h->rxa, 0, false, adapt_now_ns()))
+		return 0;	/* the phase ended: the caller arms and sleeps */
+	ns = adapt_nap(&h->rxa);
+	if (left_ms >= 0 && ns > (uint64_t)left_ms * 1000000u)
+		ns = (uint64_t)left_ms * 1000000u;
+	if (!ns || shr_nap(&h->ring, h->nslots / 2))
+		return shr_rx_pending(&h->ring);
+	adapt_napped(&h->rxa);	/* taken: counted, and the next look sizes the next */
+	ts.tv_sec = (time_t)(ns / 1000000000u);
+	ts.tv_nsec = (long)(ns % 1000000000u);
+	rc = ppoll(pfd, 2, &ts, NULL);
+	shr_disarm(&h->ring);
+	if (rc < 0 && errno != EINTR)
+		return -errno;
+	if (rc > 0 && pfd[0].revents)
+		shr_bell_drain(&h->ring);
+	if (rc > 0 && pfd[1].revents && vml_poll(&p->link, 0) < 0)
+		return gone(p);
+	return shr_rx_pending(&h->ring);
+}
+
 int cpnp_wait(struct cpnp_handle *h, int timeout_ms)
 {
 	struct cpnp_port *p = h->port;
@@ -696,22 +774,41 @@ int cpnp_wait(struct cpnp_handle *h, int timeout_ms)
 	for (;;) {
 		struct pollfd pfd[2] = { { h->ring.bell_me, POLLIN, 0 }, { p->link.fd, POLLIN, 0 } };
 		int left = timeout_ms < 0 ? -1 : timeout_ms - (now_ms() - t0);
-		int rc = cpnp_ready(h);
+		int rc;
 
+		if (adapt_polling(&h->rxa)) {
+			if ((rc = usable(h)))
+				return rc;
+			if (shr_rx_pending(&h->ring))
+				return 1;
+			if (timeout_ms >= 0 && left <= 0)
+				return 0;
+			if ((rc = nap(h, left)) != 0)
+				return rc;
+			continue;
+		}
+		rc = cpnp_ready(h);
 		if (rc)
 			return rc;
 		if (timeout_ms >= 0 && left <= 0)
 			return 0;
+		adapt_sleep(&h->rxa);
 		rc = poll(pfd, 2, left);
 		if (rc < 0 && errno != EINTR)
 			return -errno;
-		if (rc > 0 && pfd[0].revents)
+		if (rc > 0 && pfd[0].revents) {
 			shr_bell_drain(&h->ring);
+			h->woken = true;
+		}
 		/* The socket: the session ending (FORCE, cpnetd gone) or a late answer. */
 		if (rc > 0 && pfd[1].revents && vml_poll(&p->link, 0) < 0)
 			return gone(p);
 		if (shr_rx_pending(&h->ring))
 			return 1;
+		if (h->woken) {
+			adapt_look(&h->rxa, 0, true, adapt_now_ns());	/* woken for nothing */
+			h->woken = false;
+		}
 	}
 }
 
@@ -751,6 +848,10 @@ int cpnp_recv(struct cpnp_handle *h, struct cpnp_frame *f, unsigned n)
 		got++;
 	}
 	shr_rx_done(&h->ring);
+	/* What this look found decides between sleeping and polling (lib/adapt.h). */
+	if (adapt_look(&h->rxa, got, h->woken, adapt_now_ns()))
+		shr_disarm(&h->ring);
+	h->woken = false;
 	return (int)got;
 }
 

@@ -121,7 +121,8 @@ CPNP_API void *cpnp_alloc(struct cpnp_port *p, size_t len);
 /* ---- receiving --------------------------------------------------------------------- */
 
 #define CPNP_MAX_HANDLES 4
-#define CPNP_HANDLE_SLOTS 256		/* buffers a handle can have posted */
+#define CPNP_HANDLE_SLOTS 256		/* buffers a handle can have posted (cpnp_handle_open) */
+#define CPNP_HANDLE_SLOTS_MAX 4096	/* the most cpnp_handle_open_n gives a handle */
 
 enum cpnp_state {
 	CPNP_NO_DATA = 0,	/* no filled buffer waits */
@@ -130,16 +131,26 @@ enum cpnp_state {
 };
 
 /* A receive handle: frames for the port go to its handles' posted buffers (several
- * handles take turns).  A frame arriving while no buffer is posted is dropped and
- * counted (QUERY: "no buffer"), as for a NIC without empty input buffers. */
+ * handles take turns).  A frame arriving while no buffer is posted waits in cpnetd, in
+ * order, and goes into the next buffers posted; what waits is bounded by the LAN's
+ * QUEUESTORAGE, beyond it frames are dropped and counted (QUERY: "queue storage"). */
 CPNP_API int cpnp_handle_open(struct cpnp_port *p, struct cpnp_handle **h);
+/* The same with room for nbufs posted buffers (16..CPNP_HANDLE_SLOTS_MAX, rounded up to
+ * a power of two; -EINVAL otherwise): a receiver that is off the CPU for a while keeps
+ * more buffers posted. */
+CPNP_API int cpnp_handle_open_n(struct cpnp_port *p, unsigned nbufs, struct cpnp_handle **h);
 /* The handle is gone; posted buffers return to the program.  A later call on it gets
  * -EBADF (its memory is freed with the port). */
 CPNP_API int cpnp_handle_close(struct cpnp_handle *h);
 
 /* Post one empty buffer of len bytes (at least 64); it must lie in the port's region
- * (-EFAULT otherwise).  -ENOBUFS when CPNP_HANDLE_SLOTS are posted. */
+ * (-EFAULT otherwise).  -ENOBUFS when the handle's CPNP_HANDLE_SLOTS (or nbufs) are
+ * posted. */
 CPNP_API int cpnp_post(struct cpnp_handle *h, void *buf, size_t len);
+/* Post n buffers of len bytes each with one publish (cheaper per buffer than n
+ * cpnp_post): how many were posted (all, or those before the first that failed), or
+ * the error of the first. */
+CPNP_API int cpnp_post_n(struct cpnp_handle *h, void *const *bufs, unsigned n, size_t len);
 /* Read from shared memory, no system call. */
 CPNP_API enum cpnp_state cpnp_state(const struct cpnp_handle *h);
 /* An eventfd that becomes readable on the no-data -> data transition after
@@ -148,7 +159,9 @@ CPNP_API int cpnp_wait_fd(const struct cpnp_handle *h);
 /* Tell the switch the handle is ready and waits: it rings the eventfd with the next
  * frame.  1 when data is already there (do not sleep), 0 armed, or -errno. */
 CPNP_API int cpnp_ready(struct cpnp_handle *h);
-/* cpnp_ready, then wait up to timeout_ms (-1 forever) for data.  1 data, 0 timeout. */
+/* cpnp_ready, then wait up to timeout_ms (-1 forever) for data.  1 data, 0 timeout.
+ * While frames come fast it polls instead, with short naps (lib/adapt.h's
+ * thresholds), so that cpnetd need not ring for every batch. */
 CPNP_API int cpnp_wait(struct cpnp_handle *h, int timeout_ms);
 
 struct cpnp_frame {

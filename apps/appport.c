@@ -104,7 +104,8 @@ int appport_register(const char *prog, const struct cpnp_reg *r, struct cpnp_por
 int appport_handle(const char *prog, struct cpnp_port *p, unsigned n, uint32_t bufsz,
 		   struct cpnp_handle **h)
 {
-	int rc = cpnp_handle_open(p, h);
+	/* A handle with room for all n (cpnp_handle_open_n takes 16 at least). */
+	int rc = cpnp_handle_open_n(p, n > CPNP_HANDLE_SLOTS ? n : CPNP_HANDLE_SLOTS, h);
 
 	for (unsigned i = 0; rc == 0 && i < n; i++) {
 		void *b = cpnp_alloc(p, bufsz);

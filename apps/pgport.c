@@ -8,10 +8,13 @@
 
 #include "apps/appport.h"
 
-#define PG_NBUF CPNP_HANDLE_SLOTS
-#define PG_BATCH 64u
+/* As many buffers as a handle holds: a sink off the CPU for a while at a few Mpps
+ * still has buffers posted (what comes beyond waits in cpnetd, QUEUESTORAGE). */
+#define PG_NBUF CPNP_HANDLE_SLOTS_MAX
+#define PG_BATCH 256u
 
-int pgport_open(struct pgport *g, struct cpnp_port *port, bool rx, uint32_t frame_max)
+int pgport_open(struct pgport *g, struct cpnp_port *port, bool rx, uint32_t frame_max,
+		uint32_t bufsz)
 {
 	memset(g, 0, sizeof(*g));
 	g->port = port;
@@ -21,7 +24,7 @@ int pgport_open(struct pgport *g, struct cpnp_port *port, bool rx, uint32_t fram
 		return -ENOMEM;
 	if (!rx)
 		return 0;
-	g->bufsz = cpnp_max_frame(port);
+	g->bufsz = bufsz ? bufsz : cpnp_max_frame(port);
 	return appport_handle(NULL, port, PG_NBUF, g->bufsz, &g->h);
 }
 
@@ -71,20 +74,28 @@ int pgport_recv(void *ctx, int timeout_ms, void (*cb)(void *arg, const uint8_t *
 {
 	struct pgport *g = ctx;
 	struct cpnp_frame f[PG_BATCH];
+	void *bufs[PG_BATCH];
 	int n, rc;
 
 	rc = cpnp_wait(g->h, timeout_ms);
 	if (rc <= 0)
 		return rc;
 	n = cpnp_recv(g->h, f, PG_BATCH);
+	if (n <= 0)
+		return n;
 	for (int i = 0; i < n; i++) {
 		if (f[i].flags & CPNP_F_TOOBIG)
 			g->toobig++;
 		else
 			cb(arg, f[i].data, f[i].len);
-		rc = cpnp_post(g->h, f[i].data, g->bufsz);
-		if (rc < 0)
-			return rc;
+		bufs[i] = f[i].data;
 	}
-	return n;
+	/* The buffers go back in one post (one publish). */
+	rc = cpnp_post_n(g->h, bufs, (unsigned)n, g->bufsz);
+	return rc < 0 ? rc : rc < n ? -ENOBUFS : n;
+}
+
+uint64_t pgport_drops(void *ctx)
+{
+	return ((struct pgport *)ctx)->toobig;
 }

@@ -185,9 +185,6 @@ uint64_t pktgen_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* A paced generator sleeps for gaps longer than this, spins for shorter ones. */
-#define PACE_SLEEP_MIN_NS 100000u
-
 struct gen_fill {
 	struct pktgen_gen *g;
 	uint64_t ts;
@@ -224,26 +221,21 @@ int pktgen_run_gen(struct pktgen_gen *g, const struct pktgen_io *io, const struc
 		if (r->count && r->count - sent < n)
 			n = r->count - sent;
 		if (r->rate) {
-			/* Paced: no more than rate * elapsed frames so far. */
-			uint64_t allowed = (uint64_t)((double)(now - t0) * 1e-9 * (double)r->rate) + 1;
+			/* Paced in whole batches: the batch goes when its last frame is due
+			 * (frame k at k / rate), asleep until then -- a generator that spins
+			 * between frames takes a core from the switch it measures.  A sleep
+			 * that overshoots is made up at once: the next batches are due
+			 * already. */
+			uint64_t due = t0 + (uint64_t)((double)(sent + n - 1) / (double)r->rate * 1e9);
 
-			if (allowed <= sent) {
-				/* Ahead of the schedule: sleep until the next frame is due
-				 * when that is more than a timer's slack away (a spinning
-				 * generator takes a core from the switch it measures). */
-				uint64_t due = t0 + (uint64_t)((double)sent / (double)r->rate * 1e9);
+			if (due > now) {
+				struct timespec ts = { (time_t)(due / 1000000000u),
+						       (long)(due % 1000000000u) };
 
-				if (due > now + PACE_SLEEP_MIN_NS) {
-					struct timespec ts = { (time_t)(due / 1000000000u),
-							       (long)(due % 1000000000u) };
-
-					clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
-				}
+				clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
 				now = pktgen_now_ns();
 				continue;
 			}
-			if (allowed - sent < n)
-				n = allowed - sent;
 		}
 		f.ts = now;
 		k = io->send(io->ctx, (unsigned)n, g->cfg.size, gen_fill_cb, &f);

@@ -268,6 +268,7 @@ int appl_register(struct cp *cp, struct vmlink *link, const struct vml_appl_logo
 	ap->port->owner = ap;
 	ap->state = APPL_ACTIVE;
 	link->ring_extra = region_bytes(a->region);
+	link->ring_nslots = VML_APPL_RING_SLOTS;
 	link->on_ctl = appl_ctl;
 	link->on_ring_made = ring_made;
 	link->ctx = ap;
@@ -509,26 +510,157 @@ static uint16_t done_flags(const struct appl_port *ap, const struct pframe *f)
 	return fl;
 }
 
-/* One frame (flat at src, or f's spans when src is NULL) into the next buffer.  The
- * checksum a sender left out is written: a program has no offload. */
+/* ---- frames waiting for buffers (APPL_HOLD_BLOCK) ---------------------------------- */
+
+static void hold_release(struct appl_port *ap, struct appl_hblk *b)
+{
+	unsigned spares = 0;
+
+	for (struct appl_hblk *x = ap->hold_spare; x; x = x->next)
+		spares++;
+	if (spares >= 2) {
+		free(b);
+		return;
+	}
+	b->next = ap->hold_spare;
+	ap->hold_spare = b;
+}
+
+static void hold_free_all(struct appl_port *ap)
+{
+	struct appl_hblk *b;
+
+	while ((b = ap->hold_head) != NULL) {
+		ap->hold_head = b->next;
+		free(b);
+	}
+	while ((b = ap->hold_spare) != NULL) {
+		ap->hold_spare = b->next;
+		free(b);
+	}
+	ap->hold_tail = NULL;
+	if (ap->port) {
+		/* The port ended with frames still waiting: lost with it, counted. */
+		if (ap->held)
+			port_count_drop(ap->port, PD_DOWN, true, ap->held);
+		ap->port->rxq_used = 0;
+	}
+	ap->held = 0;
+}
+
+/* Keep one frame (flat at src, or f's spans) until a buffer is posted: within the
+ * port's queue storage, else dropped as PD_QSTORAGE.  True if it was kept. */
+static bool hold(struct appl_port *ap, struct port *p, const struct pframe *f,
+		 const uint8_t *src, uint32_t len, uint16_t flags)
+{
+	uint32_t need = APPL_HOLD_HDR + ((len + 7u) & ~7u);
+	struct appl_hblk *b = ap->hold_tail;
+	uint8_t *e;
+
+	if (len > p->rxq_limit || p->rxq_used > p->rxq_limit - len ||
+	    need > APPL_HOLD_BLOCK) {
+		port_count_drop(p, PD_QSTORAGE, true, 1);
+		return false;
+	}
+	if (!b || APPL_HOLD_BLOCK - b->tail < need) {
+		b = ap->hold_spare;
+		if (b)
+			ap->hold_spare = b->next;
+		else if (!(b = malloc(sizeof(*b)))) {
+			port_count_drop(p, PD_QSTORAGE, true, 1);
+			return false;
+		}
+		b->next = NULL;
+		b->head = b->tail = 0;
+		if (ap->hold_tail)
+			ap->hold_tail->next = b;
+		else
+			ap->hold_head = b;
+		ap->hold_tail = b;
+	}
+	e = b->d + b->tail;
+	memcpy(e, &len, 4);
+	memcpy(e + 4, &f->vlan, 2);
+	memcpy(e + 6, &flags, 2);
+	if (src)
+		memcpy(e + APPL_HOLD_HDR, src, len);
+	else
+		qdio_spans_copy(f->spans, f->nspans, 0, e + APPL_HOLD_HDR, len);
+	b->tail += need;
+	ap->held++;
+	ap->held_total++;
+	p->rxq_used += len;
+	if (p->rxq_used > p->rxq_peak)
+		p->rxq_peak = p->rxq_used;
+	return true;
+}
+
+/* Waiting frames into posted buffers, oldest first, until either runs out.  True when
+ * none waits any more. */
+static bool hold_deliver(struct appl_port *ap)
+{
+	struct port *p = ap->port;
+	struct appl_hblk *b;
+
+	while ((b = ap->hold_head) != NULL) {
+		uint8_t *slot, *e;
+		uint64_t off;
+		uint32_t blen, len;
+		uint16_t vlan, flags;
+		struct appl_handle *hd;
+
+		if (b->head == b->tail) {
+			if (!b->next) {
+				b->head = b->tail = 0;	/* empty: the tail block stays */
+				break;
+			}
+			ap->hold_head = b->next;
+			hold_release(ap, b);
+			continue;
+		}
+		hd = take_buffer(ap, &slot, &off, &blen);
+		if (!hd)
+			break;
+		e = b->d + b->head;
+		memcpy(&len, e, 4);
+		memcpy(&vlan, e + 4, 2);
+		memcpy(&flags, e + 6, 2);
+		b->head += APPL_HOLD_HDR + ((len + 7u) & ~7u);
+		ap->held--;
+		p->rxq_used -= len;
+		if (len > blen) {
+			complete(hd, slot, off, 0, vlan, APPL_DONE_TOOBIG);
+			port_count_drop(p, PD_TOOBIG, true, 1);
+			continue;
+		}
+		memcpy(ap->region + off, e + APPL_HOLD_HDR, len);
+		complete(hd, slot, off, len, vlan, flags);
+	}
+	return ap->held == 0;
+}
+
+/* One publish per handle for what was delivered, a doorbell only to a handle that
+ * waits. */
+static void publish(struct appl_port *ap)
+{
+	for (unsigned k = 0; k < APPL_MAX_HANDLES; k++)
+		if (ap->h[k].used) {
+			shr_rx_done(&ap->h[k].ring);
+			shr_tx_publish(&ap->h[k].ring);
+		}
+}
+
+/* One frame (flat at src, or f's spans when src is NULL) into the next buffer, or
+ * held until one is posted (in order: once a frame waits, the next ones wait behind
+ * it).  The checksum a sender left out is written: a program has no offload. */
 static bool put_one(struct appl_port *ap, struct port *p, const struct pframe *f,
 		    const uint8_t *src, uint32_t len)
 {
-	uint8_t *slot, *dst;
+	uint8_t *slot = NULL, *dst;
 	uint64_t off;
 	uint32_t blen;
-	struct appl_handle *hd = take_buffer(ap, &slot, &off, &blen);
+	struct appl_handle *hd = NULL;
 
-	if (!hd) {
-		port_count_drop(p, PD_NOBUF, true, 1);
-		return false;
-	}
-	if (len > blen) {
-		complete(hd, slot, off, 0, f->vlan, APPL_DONE_TOOBIG);
-		port_count_drop(p, PD_TOOBIG, true, 1);
-		return false;
-	}
-	dst = ap->region + off;
 	if (!src && f->csum == PF_CSUM_PARTIAL && len <= SEG_MAX &&
 	    (ap->seg || (ap->seg = malloc(2 * SEG_MAX)))) {
 		/* The checksum is written in our own copy, never in the region: the
@@ -540,6 +672,16 @@ static bool put_one(struct appl_port *ap, struct port *p, const struct pframe *f
 			csum_complete(ap->seg, &cp, f->csum_ip_hdr);
 		src = ap->seg;
 	}
+	if (!ap->held)
+		hd = take_buffer(ap, &slot, &off, &blen);
+	if (!hd)
+		return hold(ap, p, f, src, len, done_flags(ap, f));
+	if (len > blen) {
+		complete(hd, slot, off, 0, f->vlan, APPL_DONE_TOOBIG);
+		port_count_drop(p, PD_TOOBIG, true, 1);
+		return false;
+	}
+	dst = ap->region + off;
 	if (src)
 		memcpy(dst, src, len);
 	else
@@ -557,7 +699,7 @@ static bool put_large(struct appl_port *ap, struct port *p, const struct pframe 
 	int len;
 
 	if (!ap->seg && !(ap->seg = malloc(2 * SEG_MAX))) {
-		port_count_drop(p, PD_NOBUF, true, 1);
+		port_count_drop(p, PD_QSTORAGE, true, 1);
 		return false;
 	}
 	if (f->len > SEG_MAX ||
@@ -582,19 +724,70 @@ static unsigned appl_rx(void *owner, struct port *p, const struct pframe *f, uns
 		port_count_drop(p, PD_DOWN, true, n);
 		return 0;
 	}
+	if (ap->held)
+		hold_deliver(ap);	/* what waited goes first */
 	for (unsigned i = 0; i < n; i++) {
 		bool ok = f[i].gso_size ? put_large(ap, p, &f[i])
 					: put_one(ap, p, &f[i], NULL, f[i].len);
 
 		took += ok;
 	}
-	/* One publish per handle for the batch, a doorbell only to a handle that waits. */
-	for (unsigned k = 0; k < APPL_MAX_HANDLES; k++)
-		if (ap->h[k].used) {
-			shr_rx_done(&ap->h[k].ring);
-			shr_tx_publish(&ap->h[k].ring);
-		}
+	publish(ap);
 	return took;
+}
+
+/* Ask every handle to ring at its next post; false when posts came meanwhile. */
+static bool arm_posts(struct appl_port *ap)
+{
+	bool idle = true;
+
+	for (unsigned k = 0; k < APPL_MAX_HANDLES; k++)
+		if (ap->h[k].used && shr_arm(&ap->h[k].ring))
+			idle = false;
+	ap->posts_armed = true;
+	return idle;
+}
+
+void appl_poll(struct appl_port *ap)
+{
+	if (!ap->held) {
+		if (ap->posts_armed) {
+			for (unsigned k = 0; k < APPL_MAX_HANDLES; k++)
+				if (ap->h[k].used)
+					shr_disarm(&ap->h[k].ring);
+			ap->posts_armed = false;
+		}
+		return;
+	}
+	if (!region_live(ap) || ap->state != APPL_ACTIVE)
+		return;
+	/* Bounded: each round either delivers or arms; posts racing the arm give one
+	 * more round. */
+	for (unsigned round = 0; round < 4; round++) {
+		bool empty = hold_deliver(ap);
+
+		publish(ap);
+		if (empty || arm_posts(ap))
+			break;
+	}
+	if (!ap->held)
+		appl_poll(ap);	/* disarm */
+}
+
+int appl_bell_fd(const struct appl_port *ap, unsigned k, uint16_t *id)
+{
+	if (k >= APPL_MAX_HANDLES || !ap->h[k].used)
+		return -1;
+	*id = ap->h[k].id;
+	return ap->h[k].ring.bell_me;
+}
+
+void appl_bell(struct appl_port *ap, unsigned k)
+{
+	if (k >= APPL_MAX_HANDLES || !ap->h[k].used)
+		return;
+	shr_bell_drain(&ap->h[k].ring);
+	appl_poll(ap);
 }
 
 /* ---- the end ------------------------------------------------------------------------ */
@@ -607,6 +800,7 @@ void appl_end(struct cp *cp, struct appl_port *ap, enum appl_state why)
 	if (ap->state != APPL_ACTIVE)
 		return;
 	detach(cp, ap, why != APPL_LAN_GONE);
+	hold_free_all(ap);
 	ap->state = (uint8_t)why;
 	info_state(ap);
 	len = vml_simple_encode(VML_LOGOFF, 0, 0, why == APPL_FORCED ? VML_LOGOFF_FORCED :
@@ -648,6 +842,7 @@ void appl_free(struct cp *cp, struct appl_port *ap)
 			t->v[k] = t->v[--t->n];
 			break;
 		}
+	hold_free_all(ap);
 	free(ap->seg);
 	free(ap);
 }

@@ -44,6 +44,20 @@ enum appl_bad {
 	APPL_BAD_MAX
 };
 
+/* Frames for the port while no buffer is posted wait in cpnetd, in order, in blocks of
+ * APPL_HOLD_BLOCK bytes (an allocation per block, not per frame; two spare blocks are
+ * kept), up to the LAN's QUEUESTORAGE (port.rxq_limit, counted in port.rxq_used like a
+ * VM's queue); beyond it they are dropped as PD_QSTORAGE.  Each entry: u32 length,
+ * u16 VLAN, u16 completion flags, the frame as it will be written (checksum
+ * completed, a large send already cut), padded to 8 bytes. */
+#define APPL_HOLD_BLOCK (128u << 10)
+#define APPL_HOLD_HDR 8
+struct appl_hblk {
+	struct appl_hblk *next;
+	uint32_t head, tail;		/* the next entry to deliver, the end of the last */
+	uint8_t d[APPL_HOLD_BLOCK];
+};
+
 struct appl_handle {
 	bool used;
 	uint16_t id;
@@ -68,6 +82,11 @@ struct appl_port {
 	uint64_t bad[APPL_BAD_MAX];
 	uint8_t *seg;			/* scratch for a large send cut into segments */
 	struct trace *trace;		/* a trace port (VML_APPL_TRACE): the switch's tap */
+	/* Frames waiting for a posted buffer (APPL_HOLD_BLOCK), oldest first. */
+	struct appl_hblk *hold_head, *hold_tail, *hold_spare;
+	unsigned held;			/* frames waiting now */
+	uint64_t held_total;		/* frames that ever waited (delivered later or not) */
+	bool posts_armed;		/* cpnetd asked the handles to ring when posts come */
 };
 
 struct appl_table {
@@ -95,6 +114,15 @@ int appl_ctl(void *ctx, const struct vml_hdr *h, const uint8_t *m, size_t len);
 void appl_end(struct cp *cp, struct appl_port *ap, enum appl_state why);
 /* The link closed: release everything the port held and forget it. */
 void appl_free(struct cp *cp, struct appl_port *ap);
+/* Deliver frames waiting for buffers into what the program posted since (in order);
+ * while some still wait, ask the handles to ring their doorbell (appl_bell_fd) at the
+ * next post.  Called by cpnetd's loop each pass and when such a doorbell rang. */
+void appl_poll(struct appl_port *ap);
+/* The descriptor handle slot k rings when the program posts while cpnetd waits for
+ * buffers (appl_poll), and that handle's id; -1 for a slot without a handle. */
+int appl_bell_fd(const struct appl_port *ap, unsigned k, uint16_t *id);
+/* Handle slot k's doorbell rang: empty it, then appl_poll. */
+void appl_bell(struct appl_port *ap, unsigned k);
 /* FORCE userid: end the user's ports, one HCPAPL9502I line each.  How many. */
 unsigned appl_force(struct cp *cp, const char *user, struct out *o);
 /* REVOKE of `user` on a RESTRICTED Guest LAN: its ports there end (its NICs are

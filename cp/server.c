@@ -31,7 +31,7 @@
 /* epoll ids: fixed fds, then the sessions, then the VM connections. */
 enum { ID_LISTEN = 0, ID_TIMER, ID_SIGNAL, ID_VMLISTEN, ID_SESS = 16,
        ID_VMC = ID_SESS + SRV_MAX_SESSIONS, ID_WIRE = ID_VMC + SRV_MAX_VMS,
-       ID_VMBELL = ID_WIRE + UPLINK_MAX_OSAS };
+       ID_VMBELL = ID_WIRE + UPLINK_MAX_OSAS, ID_HBELL = ID_VMBELL + SRV_MAX_VMS };
 
 struct session {
 	int fd;
@@ -54,6 +54,11 @@ struct vmconn {
 	/* The ring's doorbell as cpnetd's own descriptor in the epoll set: a dup, so
 	 * that it can leave the set even if the VM keeps the eventfd open. */
 	int bellfd;
+	/* An application port's receive handles' doorbells (rung by a post while
+	 * frames wait for buffers, cp/appl.h appl_poll): dups in the epoll set, and the
+	 * id of the handle each belongs to (0: none). */
+	int hbellfd[APPL_MAX_HANDLES];
+	uint16_t hbell_id[APPL_MAX_HANDLES];
 	char user[9];
 };
 
@@ -588,6 +593,45 @@ static void bell_off(struct server *s, struct vmconn *c)
 	c->bellfd = -1;
 }
 
+/* Handle slot h's doorbell out of the epoll set. */
+static void hbell_off(struct server *s, struct vmconn *c, unsigned h)
+{
+	if (c->hbellfd[h] >= 0) {
+		epoll_ctl(s->ep, EPOLL_CTL_DEL, c->hbellfd[h], NULL);
+		close(c->hbellfd[h]);
+	}
+	c->hbellfd[h] = -1;
+	c->hbell_id[h] = 0;
+}
+
+/* The epoll set follows the port's open handles (opened and closed on the link). */
+static void hbells_sync(struct server *s, struct vmconn *c, unsigned k)
+{
+	for (unsigned h = 0; h < APPL_MAX_HANDLES; h++) {
+		uint16_t id = 0;
+		int fd = c->appl ? appl_bell_fd(c->appl, h, &id) : -1;
+		struct epoll_event ev = { .events = EPOLLIN,
+					  .data.u32 = ID_HBELL + k * APPL_MAX_HANDLES + h };
+
+		if (fd < 0)
+			id = 0;
+		if (id == c->hbell_id[h])
+			continue;
+		hbell_off(s, c, h);
+		if (fd < 0)
+			continue;
+		c->hbellfd[h] = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+		if (c->hbellfd[h] < 0 || epoll_ctl(s->ep, EPOLL_CTL_ADD, c->hbellfd[h], &ev) < 0) {
+			/* Without it frames that wait for buffers go at the next frame or
+			 * loop pass instead of at the post: slower, not lost. */
+			if (c->hbellfd[h] >= 0)
+				close(c->hbellfd[h]);
+			c->hbellfd[h] = -1;
+		}
+		c->hbell_id[h] = id;
+	}
+}
+
 static void vmc_free(struct server *s, unsigned k)
 {
 	struct vmconn *c = s->vmc[k];
@@ -608,6 +652,8 @@ static void vmc_free(struct server *s, unsigned k)
 			(unsigned long long)c->link.rxa.empty_polls,
 			(unsigned long long)c->link.rxa.naps);
 	bell_off(s, c);
+	for (unsigned h = 0; h < APPL_MAX_HANDLES; h++)
+		hbell_off(s, c, h);
 	epoll_ctl(s->ep, EPOLL_CTL_DEL, c->link.fd, NULL);
 	close(c->link.fd);
 	vml_free(&c->link);
@@ -642,8 +688,11 @@ static void vmc_accept(struct server *s)
 	for (k = 0; k < SRV_MAX_VMS && s->vmc[k]; k++)
 		;
 	c = k < SRV_MAX_VMS ? calloc(1, sizeof(*c)) : NULL;
-	if (c)
+	if (c) {
 		c->bellfd = -1;
+		for (unsigned h = 0; h < APPL_MAX_HANDLES; h++)
+			c->hbellfd[h] = -1;
+	}
 	if (!c || vml_init(&c->link, fd, true) < 0) {
 		free(c);
 		close(fd);	/* full: the VM sees the connection closed */
@@ -897,6 +946,10 @@ static int64_t vmc_reap(struct server *s)
 				wait_less(&wait, vml_ring_wait_ns(&c->link));
 			}
 		}
+		if (c->appl) {
+			hbells_sync(s, c, k);
+			appl_poll(c->appl);	/* frames waiting for buffers */
+		}
 		want = !c->link.ring_tx && vml_flush(&c->link) != 0;
 		if (c->link.ring_tx)
 			vml_flush(&c->link);
@@ -972,7 +1025,12 @@ int server_run(struct server *s)
 				s->vmc[id - ID_VMC]->link.syscalls++;	/* its share of the wait */
 			if (id >= ID_VMBELL && id - ID_VMBELL < SRV_MAX_VMS && s->vmc[id - ID_VMBELL])
 				s->vmc[id - ID_VMBELL]->link.syscalls++;
-			if (id >= ID_VMBELL) {
+			if (id >= ID_HBELL) {
+				unsigned k = (id - ID_HBELL) / APPL_MAX_HANDLES;
+
+				if (k < SRV_MAX_VMS && s->vmc[k] && s->vmc[k]->appl)
+					appl_bell(s->vmc[k]->appl, (id - ID_HBELL) % APPL_MAX_HANDLES);
+			} else if (id >= ID_VMBELL) {
 				if (id - ID_VMBELL < SRV_MAX_VMS)
 					vmc_bell(s, id - ID_VMBELL);
 			} else if (id == ID_LISTEN) {

@@ -55,7 +55,8 @@ static size_t area_size(uint32_t nslots, uint32_t slot_size, size_t *slots_off)
 static bool sizes_ok(uint32_t nslots, uint32_t slot_size)
 {
 	return nslots >= 2 && nslots <= SHR_MAX_SLOTS && !(nslots & (nslots - 1)) &&
-	       slot_size >= 64 && slot_size <= SHR_MAX_SLOT && !(slot_size % 64);
+	       slot_size >= SHR_MIN_SLOT && slot_size <= SHR_MAX_SLOT &&
+	       (slot_size % 64 == 0 || !(slot_size & (slot_size - 1)));
 }
 
 /* Point the queue pointers into the map; A sends on queue 0, B on queue 1. */
@@ -290,6 +291,25 @@ uint8_t *shr_tx_slot_nobell(struct shring *r)
 	return tx_slot(r, false);
 }
 
+bool shr_tx_want(struct shring *r, uint32_t room)
+{
+	if (r->broken)
+		return true;	/* let the caller find it */
+	if (room < 1)
+		room = 1;
+	if (room > r->nslots)
+		room = r->nslots;
+	__atomic_store_n(&r->txq->waits, room, __ATOMIC_RELAXED);
+	/* Pairs with the consumer's fence between giving slots back and reading `waits`:
+	 * it either sees the wish or gave back before our re-check. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (!load_tx_cons(r) || r->nslots - (r->tx_prod - r->tx_cons) >= room) {
+		__atomic_store_n(&r->txq->waits, 0, __ATOMIC_RELAXED);
+		return true;
+	}
+	return false;
+}
+
 void shr_tx_put(struct shring *r, uint32_t len)
 {
 	uint8_t *d = r->txd + (size_t)(r->tx_prod & (r->nslots - 1)) * DESC_SIZE;
@@ -363,14 +383,20 @@ int shr_rx_get(struct shring *r, uint8_t *buf, uint32_t cap)
 	return (int)len;
 }
 
+/* The producer's `waits`: 0 none, 1 "ring at the first free slot", n > 1 "ring once n
+ * are free" (shr_tx_want).  Free counts from the producer index last validated: a
+ * producer that put more since gets rung early, finds less room, and asks again. */
 void shr_rx_done(struct shring *r)
 {
+	uint32_t w;
+
 	if (r->rx_pub == r->rx_cons || r->broken)
 		return;
 	r->rx_pub = r->rx_cons;
 	__atomic_store_n(&r->rxq->cons, r->rx_pub, __ATOMIC_RELEASE);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&r->rxq->waits, __ATOMIC_RELAXED) &&
+	w = __atomic_load_n(&r->rxq->waits, __ATOMIC_RELAXED);
+	if (w && (w == 1 || r->nslots - (r->rx_prod - r->rx_cons) >= w) &&
 	    __atomic_exchange_n(&r->rxq->waits, 0, __ATOMIC_RELAXED))
 		ring_peer(r);
 }

@@ -19,7 +19,8 @@
  *	256	queue 0 control, 512 queue 1 control: four 64-byte lines each --
  *		+0 prod (producer's), +64 cons (consumer's), +128 sleeps (consumer: 1
  *		"ring me", n > 1 "ring me once n entries wait", a nap), +192 waits
- *		(producer: "ring me when there is room")
+ *		(producer: 1 "ring me when there is room", n > 1 "once n slots are
+ *		free")
  *	4096	queue 0 descriptors, then queue 1's: nslots x {u32 len, u32 rsvd},
  *		page aligned
  *	...	queue 0 slots, then queue 1's: nslots x slot_size each, page aligned
@@ -43,6 +44,10 @@
 #define SHR_VERSION	1
 #define SHR_MAX_SLOTS	4096
 #define SHR_MAX_SLOT	(1u << 20)
+/* Slots are whole cache lines, or 16 or 32 bytes: small entries (an application
+ * port's posts and completions) four or two to a line, so that the peer's side moves
+ * a line per four entries, not per entry. */
+#define SHR_MIN_SLOT	16
 #define SHR_MAX_EXTRA	((size_t)256 << 20)
 
 enum shr_break {
@@ -83,7 +88,7 @@ struct shring {
 };
 
 /* Side A: a new area with nslots (power of two, <= SHR_MAX_SLOTS) slots of slot_size
- * bytes (<= SHR_MAX_SLOT) each way.  0 or -errno (-EINVAL, -ENOMEM, ...). */
+ * bytes (16, 32, or a multiple of 64 up to SHR_MAX_SLOT) each way.  0 or -errno (-EINVAL, -ENOMEM, ...). */
 int shr_create(struct shring *r, uint32_t nslots, uint32_t slot_size);
 /* The same with `extra` bytes (rounded up to pages, <= SHR_MAX_EXTRA) of the user's
  * own after the rings (r->extra): application ports keep their buffers there.  B
@@ -105,6 +110,10 @@ uint8_t *shr_tx_slot(struct shring *r);
  * never on its doorbell: a full ring asks for no doorbell (the consumer would write
  * the eventfd after each batch it takes, for nobody). */
 uint8_t *shr_tx_slot_nobell(struct shring *r);
+/* About to sleep on bell_me for room (shr_tx_slot found the ring full): ask the
+ * consumer to ring once `room` slots (1..nslots) are free.  True when they are free
+ * already (do not sleep). */
+bool shr_tx_want(struct shring *r, uint32_t room);
 /* The slot from shr_tx_slot holds len bytes: it is the next entry, not yet visible. */
 void shr_tx_put(struct shring *r, uint32_t len);
 /* Make every put entry visible (one release store) and ring the peer if it sleeps:

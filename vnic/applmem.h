@@ -14,7 +14,8 @@
  */
 #define APPL_VDEV 0x0001		/* the port's device number on its link */
 #define APPL_MAX_HANDLES 4
-#define APPL_ENTRY 64			/* a post or completion slot */
+#define APPL_ENTRY 16			/* a post or completion slot: four to a cache
+					 * line (lib/shmring SHR_MIN_SLOT) */
 #define APPL_SLOTS_MIN 16
 #define APPL_SLOTS_MAX 4096
 #define APPL_INFO_SIZE 4096

@@ -789,8 +789,9 @@ static uint64_t now_ns(void)
  * (this side's one copy).  0, -EAGAIN (full), -EPIPE (broken), -ENOSPC (too big). */
 static int ring_put(struct vmlink *l, uint16_t vdev, const struct pframe *f)
 {
-	/* The VM's side waits for room in vml_ring_tx's timed steps, not on its
-	 * doorbell; cpnetd's side is woken by the doorbell for what waits in CP. */
+	/* The VM's side waits for room in vml_ring_tx (timed steps, or an application
+	 * link on its doorbell through shr_tx_want), never by shr_tx_slot's own
+	 * request; cpnetd's side is woken by the doorbell for what waits in CP. */
 	uint8_t *slot = l->cp_side ? shr_tx_slot(&l->ring) : shr_tx_slot_nobell(&l->ring);
 	int len;
 
@@ -820,16 +821,37 @@ unsigned vml_ring_tx(struct vmlink *l, uint16_t vdev, const struct pframe *f, un
 		 * stall_ms (stuck, stopped) costs that long, then the rest does not go.
 		 * cpnetd's side never waits: its one thread serves every VM. */
 		while (rc == -EAGAIN && !l->cp_side) {
-			struct timespec ts = { 0, 100 * 1000 };
 			uint64_t now = now_ns() / 1000000u;
+			struct pollfd pfd = { l->ring.bell_me, POLLIN, 0 };
+			uint32_t want = n - i;
 
 			if (!stall_since)
 				stall_since = now;
 			else if (now - stall_since >= stall_ms)
 				break;
 			shr_tx_publish(&l->ring);
-			nanosleep(&ts, NULL);
-			l->syscalls++;
+			if (!l->tx_bell_wait) {
+				/* A VM's reader thread sleeps on the same doorbell: this
+				 * side waits by timed looks (and asked for no doorbell,
+				 * shr_tx_slot_nobell). */
+				struct timespec ts = { 0, 100 * 1000 };
+
+				nanosleep(&ts, NULL);
+				l->syscalls++;
+				rc = ring_put(l, vdev, &f[i]);
+				continue;
+			}
+			/* Room for the rest of the batch, at most a quarter of the ring: one
+			 * wake-up per cpnetd batch, not per slot freed. */
+			if (want > l->ring.nslots / 4)
+				want = l->ring.nslots / 4;
+			if (!shr_tx_want(&l->ring, want)) {
+				l->syscalls++;
+				if (poll(&pfd, 1, 1) > 0) {
+					shr_bell_drain(&l->ring);
+					l->syscalls++;
+				}
+			}
 			rc = ring_put(l, vdev, &f[i]);
 		}
 		if (rc == 0) {
@@ -1158,7 +1180,8 @@ int vml_send_fds(struct vmlink *l, const uint8_t *msg, size_t len, const int *fd
 int vml_ring_offer(struct vmlink *l)
 {
 	uint8_t b[VML_HDR_SIZE + VML_RING_SIZE];
-	struct vml_ring_offer o = { SHR_VERSION, VML_RING_SLOTS, VML_RING_SLOT };
+	struct vml_ring_offer o = { SHR_VERSION, l->ring_nslots ? l->ring_nslots : VML_RING_SLOTS,
+				    VML_RING_SLOT };
 	int fds[VML_MAX_FDS], len, rc;
 
 	if (!l->cp_side || l->ring_on)

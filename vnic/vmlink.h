@@ -116,6 +116,9 @@ enum vml_ring_rc {
 	VML_RING_RC_MAX
 };
 #define VML_RING_SLOTS 128
+/* An application port's link: a program sends bursts of small frames that cpnetd
+ * takes while the program runs ahead (the slots' pages are touched only as used). */
+#define VML_APPL_RING_SLOTS 1024
 #define VML_RING_SLOT ((VML_MAX_MSG + 63) / 64 * 64)
 #define VML_RING_BATCH 64	/* ring entries taken per pass (one batch per NIC) */
 
@@ -279,6 +282,10 @@ struct vmlink {
 	int ring_ack;			/* CP side: the VM's VML_RING_ACK, -1 while none */
 	size_t ring_extra;		/* CP side: extra area of the offered ring (an
 					 * application port's buffer region), bytes */
+	uint32_t ring_nslots;		/* CP side: slots of the offered ring (0:
+					 * VML_RING_SLOTS) */
+	bool tx_bell_wait;		/* VM side: wait for room on the doorbell
+					 * (vml_ring_tx) */
 	uint64_t syscalls;		/* made by the link (socket, doorbells): bench */
 	/* This side's consumer of the ring: sleeping on the doorbell or polling
 	 * (lib/adapt.h; vml_ring_note / vml_ring_wait_ns; adaptive unless told). */
@@ -360,8 +367,13 @@ void vml_ring_close(struct vmlink *l);
 uint64_t vml_syscalls(const struct vmlink *l);
 
 /* Frames for `vdev` into the ring (this side's one copy each), one publish.  The
- * VM's side waits for room in a full ring while cpnetd frees slots, and gives up
- * after stall_ms without a free one; cpnetd's side never waits.
+ * VM's side waits for room in a full ring while cpnetd frees slots -- in 100 us
+ * sleeps, or with l->tx_bell_wait asleep on its doorbell, which cpnetd rings once a
+ * useful amount of room is free (shr_tx_want) -- and gives up after stall_ms without
+ * a free one; cpnetd's side never waits.  tx_bell_wait is for a side whose doorbell
+ * nobody else sleeps on meanwhile (the wait empties it: a reader thread asleep on it
+ * for frames, as Hercules's, would miss its wake-up): an application's link, whose
+ * queue 0 carries nothing.
  * in_order: stop at the first frame that does not go (the rest is not sent).
  * Returns how many went; a frame too big for a slot or a broken ring does not. */
 unsigned vml_ring_tx(struct vmlink *l, uint16_t vdev, const struct pframe *f, unsigned n,

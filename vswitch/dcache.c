@@ -52,12 +52,6 @@ void dcache_free(struct dcache *c)
 	c->nsets = 0;
 }
 
-static bool key_eq(const union dc_key *a, const union dc_key *b)
-{
-	return !((a->w[0] ^ b->w[0]) | (a->w[1] ^ b->w[1]) | (a->w[2] ^ b->w[2]) |
-		 (a->w[3] ^ b->w[3]) | (a->w[4] ^ b->w[4]));
-}
-
 void dcache_decide(struct dcache *c, const union dc_key *k, uint32_t h, uint64_t stamp,
 		   dc_decide_fn decide, void *ctx, struct dc_dec *d)
 {
@@ -72,7 +66,7 @@ void dcache_decide(struct dcache *c, const union dc_key *k, uint32_t h, uint64_t
 	/* Every way compared without a branch on which one matches: that is as random as
 	 * the keys, and a mispredicted branch per frame would cost more than the loads. */
 	for (w = 0; w < DC_WAYS; w++)
-		hit |= (unsigned)((set[w].stamp == stamp) & key_eq(&set[w].key, k)) << w;
+		hit |= (unsigned)((set[w].stamp == stamp) & dcache_key_eq(&set[w].key, k)) << w;
 	if (hit) {
 		c->hits++;
 		*d = set[__builtin_ctz(hit)].d;

@@ -84,6 +84,12 @@ static inline unsigned dcache_entries(const struct dcache *c)
 }
 
 /* The key's hash (seeded multiply-xorshift over its words): it picks the set. */
+static inline bool dcache_key_eq(const union dc_key *a, const union dc_key *b)
+{
+	return !((a->w[0] ^ b->w[0]) | (a->w[1] ^ b->w[1]) | (a->w[2] ^ b->w[2]) |
+		 (a->w[3] ^ b->w[3]) | (a->w[4] ^ b->w[4]));
+}
+
 static inline uint32_t dcache_hash(const struct dcache *c, const union dc_key *k)
 {
 	uint64_t h = c->seed;

@@ -1064,7 +1064,9 @@ static void lan_decide(void *ctx, const union dc_key *k, struct dc_dec *d)
  * that its own frames' decisions treat like unknown addresses, so learning a chunk's
  * sources before its decisions decides each frame as learning it in turn would.
  */
-enum { FS_DONE, FS_DECIDED, FS_KEYED };
+/* FS_SAME: the key of the frame before it (a run of frames from one sender to one
+ * address, what a stream is): that frame's decision, without a hash or a probe. */
+enum { FS_DONE, FS_DECIDED, FS_KEYED, FS_SAME };
 
 static void classify_in(struct lanbk *lan, struct lan_conn *fc, const struct pframe *f,
 			unsigned i)
@@ -1138,9 +1140,15 @@ static void classify_hash(struct lanbk *lan, unsigned m)
 {
 	struct lan_fwd *w = lan->fwd;
 
-	for (unsigned i = 0; i < m; i++)
-		if (w->step[i] == FS_KEYED)
+	for (unsigned i = 0; i < m; i++) {
+		if (w->step[i] != FS_KEYED)
+			continue;
+		if (i && (w->step[i - 1] == FS_KEYED || w->step[i - 1] == FS_SAME) &&
+		    dcache_key_eq(&w->key[i], &w->key[i - 1]))
+			w->step[i] = FS_SAME;
+		else
 			w->hash[i] = dcache_hash(&lan->dc, &w->key[i]);
+	}
 }
 
 /* Frame i's cache set, asked for LAN_AHEAD frames before it is probed: far enough for
@@ -1165,9 +1173,15 @@ static void classify_out(struct lanbk *lan, struct lan_conn *fc, unsigned i)
 
 	if (w->step[i] == FS_DONE)
 		return;
-	if (w->step[i] == FS_KEYED)
+	if (w->step[i] == FS_KEYED) {
 		dcache_decide(&lan->dc, &w->key[i], w->hash[i], lan_generation(lan), lan_decide,
 			      lan, &w->dec[i]);
+	} else if (w->step[i] == FS_SAME) {
+		/* Decided a frame ago, in the same generation: what the cache would say. */
+		w->dec[i] = w->dec[i - 1];
+		if (lan->dc.e && !lan->dc.off)
+			lan->dc.hits++;
+	}
 	d = w->dec[i];
 	if (d.count & DC_COUNT_UNKNOWN)
 		lan->st.unknown++;

@@ -2,6 +2,7 @@
  * hostile posts and rings, the API end to end through cpnetd's loop, FORCE, a dying app. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -39,7 +40,9 @@ static const char acfg[] =
 	"MODIFY VSWITCH VVSW GRANT APP2 PORTTYPE TRUNK VLAN 20-30\n"
 	"DEFINE LAN FULL OWNERID SYSTEM MAXCONN 1 TYPE QDIO ETHERNET\n"
 	"DEFINE LAN IPLAN OWNERID SYSTEM TYPE QDIO IP\n"
-	"DEFINE LAN RLAN OWNERID SYSTEM TYPE QDIO ETHERNET RESTRICTED\n";
+	"DEFINE LAN RLAN OWNERID SYSTEM TYPE QDIO ETHERNET RESTRICTED\n"
+	"DEFINE VSWITCH QSW ETHERNET QUEUESTORAGE 1\n"
+	"MODIFY VSWITCH QSW GRANT APP1\n";
 
 static struct cp *cp_up(struct tctx *t)
 {
@@ -406,18 +409,22 @@ TEST(appl_hostile_posts_are_counted_and_nothing_is_written_outside)
 	CHECK_EQ(*(uint32_t *)(region + APPL_INFO_STATE_OFF), APPL_ACTIVE);
 	CHECK_EQ(*(uint32_t *)(region + APPL_INFO_HANDLES_OFF), ap->h[0].id);
 
-	/* No buffer posted: dropped as "no receive buffer". */
-	CHECK_EQ(port_deliver(ap->port, &f, 1), 0);
-	CHECK_EQ(ap->port->st.drop[PD_NOBUF], 1);
+	/* No buffer posted: the frame waits in cpnetd (within QUEUESTORAGE). */
+	CHECK_EQ(port_deliver(ap->port, &f, 1), 1);
+	CHECK_EQ(ap->port->st.drop[PD_NOBUF], 0);
+	CHECK_EQ(ap->held, 1);
+	CHECK_EQ(ap->port->rxq_used, sizeof(frame));
 
 	/* Posts into the info page, past the end, wrapping, too short: skipped, counted;
-	 * the good one after them gets the frame. */
+	 * the good one after them gets the frame that waited. */
 	post(&hr, 0, 2048);
 	post(&hr, rs - 64, 128);
 	post(&hr, UINT64_MAX - 10, 2048);
 	post(&hr, 8192, 16);
 	post(&hr, 8192, 2048);
-	CHECK_EQ(port_deliver(ap->port, &f, 1), 1);
+	appl_poll(ap);
+	CHECK_EQ(ap->held, 0);
+	CHECK_EQ(ap->port->rxq_used, 0);
 	CHECK_EQ(ap->bad[APPL_BAD_POST], 4);
 	CHECK_EQ(done(&hr, &off, &len, &flags), 1);
 	CHECK_EQ(off, 8192);
@@ -469,14 +476,15 @@ TEST(appl_hostile_posts_are_counted_and_nothing_is_written_outside)
 		CHECK_EQ(off, 32768 + 3 * 2048);
 	}
 
-	/* The producer index jumps: the handle is closed and counted, cpnetd goes on. */
+	/* The producer index jumps: the handle is closed and counted, cpnetd goes on
+	 * (the frame waits for a handle that works). */
 	post(&hr, 8192, 2048);
 	*shr_peer_prod(&hr, 1) += 5000;
-	CHECK_EQ(port_deliver(ap->port, &f, 1), 0);
+	CHECK_EQ(port_deliver(ap->port, &f, 1), 1);
 	CHECK_EQ(ap->bad[APPL_BAD_RING], 1);
 	CHECK(!ap->h[0].used);
 	CHECK_EQ(*(uint32_t *)(region + APPL_INFO_HANDLES_OFF), 0);	/* the program sees it */
-	CHECK_EQ(ap->port->st.drop[PD_NOBUF], 2);
+	CHECK_EQ(ap->held, 1);
 
 	/* QUERY shows the port like an adapter, with what it did wrong. */
 	{
@@ -489,7 +497,7 @@ TEST(appl_hostile_posts_are_counted_and_nothing_is_written_outside)
 		CHECK_EQ(cmd_execute(cp, op, "QUERY VSWITCH VSW DETAILS", 25, &o), 0);
 		CHECK(memmem(o.buf, o.len, "Adapter Owner: APP1     APPL: ", 30) != NULL);
 		CHECK(memmem(o.buf, o.len, "Type: APPL", 10) != NULL);
-		CHECK(memmem(o.buf, o.len, "Discarded (no receive buffer): 2", 32) != NULL);
+		CHECK(memmem(o.buf, o.len, "Queued: 100 bytes  Peak: 100 bytes", 34) != NULL);
 		CHECK(memmem(o.buf, o.len, "Refused (buffer outside the region): 4", 38) != NULL);
 		CHECK(memmem(o.buf, o.len, "Refused (handle ring broken): 1", 31) != NULL);
 		out_free(&o);
@@ -498,6 +506,135 @@ TEST(appl_hostile_posts_are_counted_and_nothing_is_written_outside)
 	shr_free(&hr);
 	appl_free(cp, ap);
 	CHECK_EQ(lan_find(&cp->lans, "SYSTEM", "VSW")->nguests, 0);
+	pair_down(&p);
+	cp_down(cp);
+}
+
+/* The number a test frame carries after its Ethernet header (host order, unaligned). */
+static uint32_t seq_at(const uint8_t *frame)
+{
+	uint32_t v;
+
+	memcpy(&v, frame + 14, 4);
+	return v;
+}
+
+/* A sink that posts late loses nothing up to QUEUESTORAGE: the frames wait in cpnetd and
+ * come in order as buffers are posted; the excess is counted as queue storage; a post
+ * rings cpnetd while frames wait (and only then). */
+TEST(appl_frames_wait_for_late_posts_in_order_up_to_queuestorage)
+{
+	struct cp *cp = cp_up(t);
+	struct appl_port *ap = NULL;
+	struct vml_appl_reply rep;
+	struct shring hr;
+	struct pair p;
+	static uint8_t frames[50][1000];
+	struct qdio_span sp[50];
+	struct pframe f[50];
+	uint64_t off = 0, next = 0;
+	uint32_t len = 0;
+	uint16_t flags = 0, hid = 0;
+	unsigned sent = 0, kept = 0, got = 0;
+	uint8_t *region;
+	int bell;
+
+	REQUIRE(cp);
+	REQUIRE(pair_up(&p) == 0);
+	REQUIRE(reg_direct(cp, &p, "APP1", "PW", "SYSTEM", "QSW", 0, 0, 0, &ap, &rep) == 0);
+	REQUIRE(handshake(&p, ap, &hr) == 0);
+	region = p.apl.ring.extra;
+	CHECK_EQ(ap->port->rxq_limit, 1u << 20);
+	bell = appl_bell_fd(ap, 0, &hid);
+	CHECK(bell >= 0);
+	CHECK_EQ(hid, ap->h[0].id);
+	CHECK_EQ(appl_bell_fd(ap, 1, &hid), -1);
+
+	/* 1100 frames of 1000 bytes, numbered, while nothing is posted: 1048 fit in
+	 * 1 MB of queue storage, 52 are dropped as such. */
+	for (unsigned b = 0; b < 22; b++) {
+		for (unsigned i = 0; i < 50; i++) {
+			uint32_t seq = sent + i;
+
+			memset(frames[i], 0x5A, sizeof(frames[i]));
+			memcpy(frames[i], "\x02\0\0\0\0\x01\x02\0\0\0\0\x02\x88\xB5", 14);
+			memcpy(frames[i] + 14, &seq, 4);
+			sp[i] = (struct qdio_span){ frames[i], sizeof(frames[i]) };
+			f[i] = (struct pframe){ .spans = &sp[i], .nspans = 1, .kind = PF_ETH,
+						.cast = PF_UNICAST, .len = sizeof(frames[i]) };
+		}
+		kept += port_deliver(ap->port, f, 50);
+		sent += 50;
+	}
+	CHECK_EQ(kept, 1048);
+	CHECK_EQ(ap->held, 1048);
+	CHECK_EQ(ap->port->rxq_used, 1048000);
+	CHECK_EQ(ap->port->rxq_peak, 1048000);
+	CHECK_EQ(ap->port->st.drop[PD_QSTORAGE], 52);
+	CHECK_EQ(ap->port->st.drop[PD_NOBUF], 0);
+
+	/* cpnetd's loop finds nothing posted: it asks the handle to ring at the next
+	 * post, and the post does. */
+	appl_poll(ap);
+	CHECK_EQ(ap->held, 1048);
+	CHECK(ap->posts_armed);
+	{
+		struct pollfd pf = { bell, POLLIN, 0 };
+
+		CHECK_EQ(poll(&pf, 1, 0), 0);
+		post(&hr, 8192, 2048);
+		CHECK_EQ(poll(&pf, 1, 0), 1);
+		appl_bell(ap, 0);
+		CHECK_EQ(poll(&pf, 1, 0), 0);	/* drained */
+		CHECK_EQ(ap->held, 1047);
+		CHECK_EQ(done(&hr, &off, &len, &flags), 1);
+		CHECK_EQ(off, 8192);
+		CHECK_EQ(len, 1000);
+		CHECK_EQ(seq_at(region + off), next);
+		next++;
+	}
+
+	/* Posted 48 at a time, late: every waiting frame comes, in order, once; each
+	 * time the first post rings cpnetd. */
+	while (ap->held) {
+		struct pollfd pf = { bell, POLLIN, 0 };
+
+		for (unsigned i = 0; i < 48; i++)
+			post(&hr, 8192 + 2048 * (uint64_t)i, 2048);
+		CHECK_EQ(poll(&pf, 1, 0), 1);
+		appl_bell(ap, 0);
+		while (done(&hr, &off, &len, &flags) == 1) {
+			CHECK_EQ(len, 1000);
+			CHECK_EQ(seq_at(region + off), next);
+			next++;
+			got++;
+		}
+	}
+	CHECK_EQ(next, 1048);
+	CHECK_EQ(ap->port->rxq_used, 0);
+	CHECK_EQ(ap->port->rxq_peak, 1048000);
+	CHECK(!ap->posts_armed);	/* nothing waits: posts ring no more */
+	/* 1047 = 21 rounds of 48 + 39: nine buffers stay posted; the next frame takes
+	 * one at once. */
+	CHECK_EQ(got, 1047);
+	CHECK_EQ(port_deliver(ap->port, f, 1), 1);
+	CHECK_EQ(ap->held, 0);
+	CHECK_EQ(done(&hr, &off, &len, &flags), 1);
+	CHECK_EQ(ap->port->st.drop[PD_QSTORAGE], 52);
+	{
+		struct pollfd pf = { bell, POLLIN, 0 };
+
+		post(&hr, 8192, 2048);
+		CHECK_EQ(poll(&pf, 1, 0), 0);
+	}
+
+	/* A port that ends with frames waiting: they are counted, nothing leaks (ASan). */
+	CHECK_EQ(port_deliver(ap->port, f, 1), 1);
+	for (unsigned i = 0; i < 20; i++)
+		port_deliver(ap->port, f, 50);
+	CHECK(ap->held > 0);
+	shr_free(&hr);
+	appl_free(cp, ap);
 	pair_down(&p);
 	cp_down(cp);
 }
@@ -621,6 +758,7 @@ TEST(appl_api_exchanges_frames_with_a_vm_and_ends_cleanly)
 	uint8_t bcast[60] = { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF };
 	uint8_t big[PORT_MAX_ETH + 1];
 	uint8_t mac[6], outside[256];
+	void *outside_ptr = outside;
 	char path[64], out[8192];
 	pthread_t th;
 	sigset_t mask;
@@ -730,6 +868,61 @@ TEST(appl_api_exchanges_frames_with_a_vm_and_ends_cleanly)
 	CHECK_EQ(cpnp_post(h, buf[0], 2048), -EBADF);
 	CHECK_EQ(cpnp_state(h), CPNP_CLOSED);
 	CHECK_EQ(cpnp_handle_close(h), -EBADF);
+
+	/* A handle of 1000 buffers (rounded up to 1024), posted with cpnp_post_n: one bad
+	 * buffer stops the batch where it is; 1024 fill it, the next is refused. */
+	{
+		static void *many[1024];
+		struct cpnp_handle *hn = NULL;
+		void *two[3];
+
+		CHECK_EQ(cpnp_handle_open_n(p, 8, &hn), -EINVAL);
+		CHECK_EQ(cpnp_handle_open_n(p, CPNP_HANDLE_SLOTS_MAX + 1, &hn), -EINVAL);
+		REQUIRE(cpnp_handle_open_n(p, 1000, &hn) == 0);
+		for (unsigned k = 0; k < 1024; k++)
+			REQUIRE((many[k] = cpnp_alloc(p, 64)) != NULL);
+		two[0] = many[0];
+		two[1] = many[1];
+		two[2] = outside;
+		CHECK_EQ(cpnp_post_n(hn, two, 3, 64), 2);
+		CHECK_EQ(cpnp_post_n(hn, &outside_ptr, 1, 64), -EFAULT);
+		CHECK_EQ(cpnp_post_n(hn, many + 2, 1022, 64), 1022);
+		CHECK_EQ(cpnp_post(hn, buf[0], 2048), -ENOBUFS);
+		CHECK(strstr(cpnp_last_error(p), "1024 buffers") != NULL);
+		CHECK_EQ(cpnp_handle_close(hn), 0);
+	}
+
+	/* Frames that come before any buffer is posted wait in cpnetd and arrive, in
+	 * order, once the program posts (the post rings cpnetd). */
+	{
+		struct cpnp_handle *hl = NULL;
+		struct qdio_span sp = { bcast, sizeof(bcast) };
+		struct pframe f = { .spans = &sp, .nspans = 1, .kind = PF_ETH,
+				    .cast = PF_BROADCAST, .len = sizeof(bcast) };
+		void *three[3] = { buf[1], buf[2], buf[3] };
+
+		REQUIRE(cpnp_handle_open_n(p, 16, &hl) == 0);
+		for (uint8_t k = 0; k < 3; k++) {
+			bcast[20] = (uint8_t)(0xA0 + k);
+			port_tx(&g.port, &f, 1);
+		}
+		CHECK_EQ(cpnp_wait(hl, 50), 0);		/* nothing posted: nothing comes */
+		CHECK_EQ(cpnp_post_n(hl, three, 3, 2048), 3);
+		n = 0;
+		for (int tries = 0; tries < 50 && n < 3; tries++) {
+			int got;
+
+			if (cpnp_wait(hl, 100) < 0)
+				break;
+			got = cpnp_recv(hl, fr + n, (unsigned)(3 - n));
+			if (got > 0)
+				n += got;
+		}
+		CHECK_EQ(n, 3);
+		for (int k = 0; k < n; k++)
+			CHECK_EQ(((uint8_t *)fr[k].data)[20], 0xA0 + k);
+		CHECK_EQ(cpnp_handle_close(hl), 0);
+	}
 
 	/* QUERY: type APPL with the owner and the id; the forged frame counted. */
 	CHECK_EQ(op_cmd(path, "QUERY VSWITCH VSW DETAILS", out, sizeof(out)), 0);
