@@ -289,7 +289,8 @@ static void drain(int fd)
 	(void)!read(fd, &x, sizeof(x));
 }
 
-/* Serve QEMU until it goes, the port ends, or a signal: 0 for a clean end. */
+/* Serve QEMU until it goes, the port ends, or a signal: 0 for a clean end, 1 when
+ * QEMU broke the protocol (said here), or the port's error (v->end). */
 static int serve(struct vhost *v)
 {
 	double last_check = now_s();
@@ -345,22 +346,28 @@ static int serve(struct vhost *v)
 			pf[np++] = (struct pollfd){ cpnp_wait_fd(v->h), POLLIN, 0 };
 		}
 		n = poll(pf, (nfds_t)np, busy ? 0 : 200);
-		if (n < 0 && errno != EINTR)
-			return -errno;
+		if (n < 0 && errno != EINTR) {
+			perror("cpnet-vhost: poll");
+			return 1;
+		}
 		if (n > 0 && (pf[0].revents & (POLLIN | POLLHUP | POLLERR))) {
 			struct vu_msg m;
 
 			rc = vu_recv(v->dev.sock, &m);
-			if (rc == 0) {
+			if (rc == 0 || rc == -ECONNRESET) {
 				fprintf(stderr, "cpnet-vhost: QEMU closed the connection\n");
 				return 0;
 			}
-			if (rc > 0)
-				rc = vudev_handle(&v->dev, &m);
+			if (rc < 0) {
+				fprintf(stderr, "cpnet-vhost: vhost-user connection: %s; closing it\n",
+					strerror(-rc));
+				return 1;
+			}
+			rc = vudev_handle(&v->dev, &m);
 			if (rc < 0) {
 				fprintf(stderr, "cpnet-vhost: vhost-user message %u refused: %s; "
 					"closing the connection\n", m.h.request, strerror(-rc));
-				return rc;
+				return 1;
 			}
 		}
 		for (unsigned q = 0; q < VU_MAX_QUEUES; q++)
@@ -475,7 +482,7 @@ int main(int argc, char **argv)
 	}
 	if (rc < 0 && rc != -ESHUTDOWN)
 		appport_say(PROG, "port", v.port, rc);
-	else
+	else if (rc == 0 || rc == -ESHUTDOWN)
 		ret = 0;
 	if (rc == -ESHUTDOWN)
 		fprintf(stderr, "cpnet-vhost: the port was ended (%s)\n",

@@ -50,7 +50,7 @@ bool vudev_ring_live(const struct vudev *d, unsigned index)
 {
 	const struct vu_ring *r = &d->ring[index];
 
-	return r->started && r->enabled && r->q.num && !r->q.broken;
+	return r->started && (r->enabled || !d->protocol_set) && r->q.num && !r->q.broken;
 }
 
 void vudev_call(struct vudev *d, unsigned index)
@@ -98,10 +98,6 @@ static int handle(struct vudev *d, struct vu_msg *m, uint64_t *reply, bool *has_
 		if ((v & ~VU_FEATURES) || !(v & (1ull << VIRTIO_F_VERSION_1)))
 			return -EINVAL;
 		d->features = v;
-		/* Without protocol features a ring runs as soon as it is kicked. */
-		if (!(v & (1ull << VHOST_USER_F_PROTOCOL_FEATURES)))
-			for (unsigned i = 0; i < VU_MAX_QUEUES; i++)
-				d->ring[i].enabled = true;
 		for (unsigned i = 0; i < VU_MAX_QUEUES; i++)
 			d->ring[i].q.event_idx = v & (1ull << VIRTIO_RING_F_EVENT_IDX);
 		return 0;
@@ -117,6 +113,7 @@ static int handle(struct vudev *d, struct vu_msg *m, uint64_t *reply, bool *has_
 		if (v & ~VU_PROTOCOL_FEATURES)
 			return -EINVAL;
 		d->protocol = v;
+		d->protocol_set = true;
 		return 0;
 	case VU_SET_OWNER:
 		if (m->h.size && m->h.size != VU_U64_SIZE)
@@ -217,7 +214,7 @@ static int handle(struct vudev *d, struct vu_msg *m, uint64_t *reply, bool *has_
 	case VU_SET_VRING_ENABLE:
 		if ((rc = vu_state_decode(m, &st)))
 			return rc;
-		if (st.num > 1 || !(d->features & (1ull << VHOST_USER_F_PROTOCOL_FEATURES)))
+		if (st.num > 1 || !d->protocol_set)
 			return -EINVAL;
 		d->ring[st.index].enabled = st.num;
 		if (d->ring_changed)

@@ -28,7 +28,7 @@ struct vu_ring {
 	uint16_t base;		/* SET_VRING_BASE */
 	struct vu_addr addr;	/* SET_VRING_ADDR */
 	bool have_addr;
-	bool enabled;		/* SET_VRING_ENABLE (on from the start without protocol features) */
+	bool enabled;		/* SET_VRING_ENABLE (not needed without protocol features) */
 	bool started;		/* kick fd came: the ring runs */
 	int kick, call, err;	/* eventfds from QEMU, -1 none */
 };
@@ -37,6 +37,9 @@ struct vudev {
 	int sock;		/* the connection to QEMU */
 	uint64_t features;	/* SET_FEATURES */
 	uint64_t protocol;	/* SET_PROTOCOL_FEATURES */
+	/* SET_PROTOCOL_FEATURES came: rings start disabled and SET_VRING_ENABLE turns
+	 * them on (QEMU sends it before SET_FEATURES); without it they run when kicked. */
+	bool protocol_set;
 	bool owner;
 	struct vumem mem;
 	struct vu_ring ring[VU_MAX_QUEUES];
