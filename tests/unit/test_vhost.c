@@ -14,6 +14,7 @@
 #include "lib/le.h"
 #include "tests/tcheck.h"
 #include "vhost/vudev.h"
+#include "vnic/vmlink.h"
 
 #define GPA 0x100000ull			/* the guest's RAM starts here (guest physical) */
 #define UVA 0x7f1200000000ull		/* ... and here in "QEMU" */
@@ -299,6 +300,7 @@ static int guest_init(struct guest *g)
 	struct vu_memtable t = { 1 };
 	int fd = memfd(MEMSZ), fd2;
 
+	memset(g, 0, sizeof(*g));	/* vumem_set frees the table it replaces */
 	if (fd < 0)
 		return -1;
 	fd2 = fcntl(fd, F_DUPFD_CLOEXEC, 0);
@@ -667,4 +669,50 @@ TEST(vhost_device_negotiates_only_what_it_implements_and_runs_rings)
 	close(call);
 	vudev_free(&d);
 	close(sv[0]);
+}
+
+/* ---- the port's registration on the link (vnic/vmlink: VIRTIO and NICDEF) ---------- */
+
+TEST(vhost_appl_logon_carries_virtio_and_nicdef_and_refuses_mixtures)
+{
+	struct vml_appl_logon a = { 0 }, d;
+	uint8_t b[VML_HDR_SIZE + VML_APPL_LOGON_SIZE];
+	int len;
+
+	strcpy(a.userid, "Q1");
+	strcpy(a.password, "pw");
+	a.flags = VML_APPL_VIRTIO | VML_APPL_NICDEF;
+	a.trace_num = 0x0600;
+	len = vml_appl_logon_encode(&a, b, sizeof(b));
+	REQUIRE(len == (int)sizeof(b));
+	CHECK_EQ(vml_appl_logon_decode(b, (size_t)len, &d), 0);
+	CHECK_EQ(d.flags, VML_APPL_VIRTIO | VML_APPL_NICDEF);
+	CHECK_EQ(d.trace_num, 0x0600);
+	CHECK_STR(d.lan, "");
+	CHECK_STR(d.owner, "");
+	/* The device number travels big-endian in the first reserved bytes. */
+	CHECK_MEM(b + VML_HDR_SIZE + 40, "\x06\x00\0\0\0\0\0\0", 8);
+	/* NICDEF with a LAN name, or with a trace, or more in the reserved bytes: refused. */
+	strcpy(a.lan, "VSW1");
+	strcpy(a.owner, "SYSTEM");
+	REQUIRE(vml_appl_logon_encode(&a, b, sizeof(b)) == len);
+	CHECK_EQ(vml_appl_logon_decode(b, (size_t)len, &d), -EBADMSG);
+	a.lan[0] = a.owner[0] = 0;
+	REQUIRE(vml_appl_logon_encode(&a, b, sizeof(b)) == len);
+	b[VML_HDR_SIZE + 43] = 1;
+	CHECK_EQ(vml_appl_logon_decode(b, (size_t)len, &d), -EBADMSG);
+	a.flags |= VML_APPL_TRACE;
+	REQUIRE(vml_appl_logon_encode(&a, b, sizeof(b)) == len);
+	CHECK_EQ(vml_appl_logon_decode(b, (size_t)len, &d), -EBADMSG);
+	/* Without NICDEF a LAN must be named. */
+	a.flags = VML_APPL_VIRTIO;
+	a.trace_num = 0;
+	REQUIRE(vml_appl_logon_encode(&a, b, sizeof(b)) == len);
+	CHECK_EQ(vml_appl_logon_decode(b, (size_t)len, &d), -EBADMSG);
+	strcpy(a.lan, "VSW1");
+	strcpy(a.owner, "SYSTEM");
+	REQUIRE(vml_appl_logon_encode(&a, b, sizeof(b)) == len);
+	CHECK_EQ(vml_appl_logon_decode(b, (size_t)len, &d), 0);
+	CHECK_EQ(d.flags, VML_APPL_VIRTIO);
+	CHECK_STR(d.lan, "VSW1");
 }
