@@ -632,7 +632,7 @@ TEST(vhost_device_negotiates_only_what_it_implements_and_runs_rings)
 	vu_put64(b + 24, UVA + AVAIL_OFF);
 	CHECK_EQ(tell(sv[0], &d, VU_SET_VRING_ADDR, 0, b, VU_ADDR_SIZE, NULL, 0), 0);
 	kick = eventfd(0, EFD_CLOEXEC);
-	call = eventfd(0, EFD_CLOEXEC);
+	call = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	v = VU_TXQ;
 	/* fds where none belong: refused. */
 	CHECK_EQ(tell(sv[0], &d, VU_SET_VRING_ADDR, 0, b, VU_ADDR_SIZE, &kick, 1), -EBADMSG);
@@ -646,10 +646,13 @@ TEST(vhost_device_negotiates_only_what_it_implements_and_runs_rings)
 	CHECK(vudev_ring_live(&d, VU_TXQ));
 	CHECK_EQ(d.ring[VU_TXQ].q.last_avail, 5);
 	CHECK(d.ring[VU_TXQ].q.event_idx);
-	/* The call eventfd is the one we gave. */
+	/* The call eventfd is the one we gave: signalled once (non-blocking, so an
+	 * unsignalled one fails the read).  Its value is not compared: qemu-user (make
+	 * check-s390x) byte-swaps an eventfd's counter on one side only. */
+	CHECK_EQ(read(call, &v, 8), -1);
 	vudev_call(&d, VU_TXQ);
 	CHECK_EQ(read(call, &v, 8), 8);
-	CHECK_EQ(v, 1);
+	CHECK(v != 0);
 	/* GET_VRING_BASE: where to resume, and the ring stops. */
 	vu_put32(b, VU_TXQ);
 	vu_put32(b + 4, 0);
