@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -271,7 +272,18 @@ static int wait_for_qemu(struct vhost *v, int lfd)
 			return -errno;
 		if (n > 0) {
 			int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+			/* A message is read whole once it starts, a reply written whole: a
+			 * peer that stops half-way (or stops reading) ends the connection
+			 * after 5 s instead of stalling the data path for ever. */
+			struct timeval tv = { 5, 0 };
 
+			if (c >= 0 && (setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
+				       setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0)) {
+				int e = -errno;
+
+				close(c);
+				return e;
+			}
 			if (c >= 0)
 				return c;
 		}
