@@ -806,6 +806,12 @@ static void frame_meta(const struct cpnp_port *p, const struct cpnp_frame *in, s
 
 int cpnp_send(struct cpnp_port *p, const struct cpnp_frame *f, unsigned n)
 {
+	return cpnp_send_offload(p, f, NULL, n);
+}
+
+int cpnp_send_offload(struct cpnp_port *p, const struct cpnp_frame *f,
+		      const struct cpnp_offload *ol, unsigned n)
+{
 	struct pframe pf[TX_CHUNK];
 	struct qdio_span sp[TX_CHUNK];
 	unsigned sent = 0;
@@ -816,10 +822,18 @@ int cpnp_send(struct cpnp_port *p, const struct cpnp_frame *f, unsigned n)
 	for (unsigned i = 0; i < n; i++) {
 		const uint8_t *d = f[i].data;
 		bool eth = p->transport == CPNP_ETHERNET;
+		bool large = ol && ol[i].gso_size;
+		uint32_t max = large ? CPNP_SEND_LARGE_MAX : p->max_frame;
 
-		if (f[i].len > p->max_frame) {
+		if (ol && ((ol[i].flags & ~CPNP_OL_CSUM) ||
+			   (ol[i].gso_size && !(ol[i].flags & CPNP_OL_CSUM)))) {
+			fail(p->err, "frame %u: offload flags %#x, segment size %u", i,
+			     ol[i].flags, ol[i].gso_size);
+			return -EINVAL;
+		}
+		if (f[i].len > max) {
 			fail(p->err, "frame %u: %u bytes, the LAN carries at most %u", i, f[i].len,
-			     p->max_frame);
+			     max);
 			return -EMSGSIZE;
 		}
 		if (!d || f[i].len < (eth ? 14u : 20u) || f[i].vlan > 4094 ||
@@ -832,8 +846,14 @@ int cpnp_send(struct cpnp_port *p, const struct cpnp_frame *f, unsigned n)
 	while (sent < n) {
 		unsigned k = n - sent < TX_CHUNK ? n - sent : TX_CHUNK, went;
 
-		for (unsigned i = 0; i < k; i++)
+		for (unsigned i = 0; i < k; i++) {
 			frame_meta(p, &f[sent + i], &pf[i], &sp[i]);
+			if (ol) {
+				pf[i].csum = (ol[sent + i].flags & CPNP_OL_CSUM) ? PF_CSUM_PARTIAL
+										  : PF_CSUM_NONE;
+				pf[i].gso_size = ol[sent + i].gso_size;
+			}
+		}
 		went = vml_ring_tx(&p->link, p->vdev, pf, k, TX_STALL_MS, true);
 		sent += went;
 		if (went < k) {

@@ -188,6 +188,24 @@ CPNP_API int cpnp_recv(struct cpnp_handle *h, struct cpnp_frame *f, unsigned n);
  * The switch's rules (VLAN, source checks, isolation) count their drops on the port. */
 CPNP_API int cpnp_send(struct cpnp_port *p, const struct cpnp_frame *f, unsigned n);
 
+/* cpnp_send with, for each frame f[i], what ol[i] asks of the switch (a NIC's
+ * checksum and large-send assists): CPNP_OL_CSUM -- the TCP/UDP checksum is left for
+ * the switch to complete (the IP header's is the program's); gso_size -- a TCP large
+ * send (with CPNP_OL_CSUM) of up to CPNP_SEND_LARGE_MAX bytes that the switch cuts into
+ * segments of gso_size payload bytes for receivers that cannot take it whole (at most
+ * the LAN's MTU - 40).  ol NULL: cpnp_send.  -EINVAL for flags not defined or a
+ * gso_size without CPNP_OL_CSUM, -EMSGSIZE as cpnp_send (CPNP_SEND_LARGE_MAX for a
+ * large send); a frame whose headers are not TCP/UDP is dropped and counted by the
+ * switch. */
+struct cpnp_offload {
+	uint16_t gso_size;	/* 0: one frame */
+	uint16_t flags;		/* CPNP_OL_* */
+};
+#define CPNP_OL_CSUM 0x1u
+#define CPNP_SEND_LARGE_MAX 65536u
+CPNP_API int cpnp_send_offload(struct cpnp_port *p, const struct cpnp_frame *f,
+			       const struct cpnp_offload *ol, unsigned n);
+
 #ifdef __cplusplus
 }
 #endif

@@ -21,7 +21,7 @@
 #define PROG "cpnet-vhost"
 #define NBUF 256u		/* receive buffers posted to cpnetd (CPNP_HANDLE_SLOTS) */
 #define BATCH 64u		/* frames per cpnp_send / per RX pass */
-#define BOUNCE 9216u		/* a frame scattered over descriptors is gathered here */
+#define BOUNCE CPNP_SEND_LARGE_MAX	/* a frame scattered over descriptors is gathered here */
 #define LEARN_MAX 8u		/* source MACs tried for registration */
 
 static void usage(FILE *f)
@@ -42,7 +42,7 @@ static void usage(FILE *f)
 }
 
 struct stats {
-	unsigned long long tx_frames, tx_bytes, tx_bad, tx_dropped, tx_bounced;
+	unsigned long long tx_frames, tx_bytes, tx_bad, tx_dropped, tx_bounced, tx_large;
 	unsigned long long rx_frames, rx_bytes, rx_toobig, kicks, calls;
 };
 
@@ -116,6 +116,7 @@ static int tx_run(struct vhost *v)
 {
 	struct vu_ring *r = &v->dev.ring[VU_TXQ];
 	struct cpnp_frame fr[BATCH];
+	struct cpnp_offload ol[BATCH];
 	uint16_t heads[BATCH];
 	struct vq_seg seg[VQ_MAX_SEGS];
 	unsigned nf = 0, nh = 0, nseg;
@@ -124,6 +125,7 @@ static int tx_run(struct vhost *v)
 
 	while (nh < BATCH) {
 		const uint8_t *frame;
+		struct vnet_ol vo;
 		uint16_t head;
 		int len;
 
@@ -135,12 +137,16 @@ static int tx_run(struct vhost *v)
 			v->st.tx_bad++;
 			continue;
 		}
-		len = vnet_tx_frame(&r->q, seg, nseg, total, bounce[nf], BOUNCE, &frame);
+		len = vnet_tx_frame(&r->q, seg, nseg, total, v->dev.features, bounce[nf], BOUNCE,
+				    &frame, &vo);
 		/* The switch refuses a whole batch for one bad frame: check here. */
-		if (len < 14 || (uint32_t)len > v->max_frame) {
+		if (len < 14 || (uint32_t)len > (vo.gso_size ? CPNP_SEND_LARGE_MAX : v->max_frame)) {
 			v->st.tx_bad++;
 			continue;
 		}
+		ol[nf].gso_size = vo.gso_size;
+		ol[nf].flags = vo.csum ? CPNP_OL_CSUM : 0;
+		v->st.tx_large += vo.gso_size != 0;
 		if (frame == bounce[nf])
 			v->st.tx_bounced++;
 		{
@@ -156,7 +162,7 @@ static int tx_run(struct vhost *v)
 		nf++;
 	}
 	if (nf) {
-		int sent = cpnp_send(v->port, fr, nf);
+		int sent = cpnp_send_offload(v->port, fr, ol, nf);
 
 		if (sent < 0) {
 			v->st.tx_dropped += nf;
@@ -494,10 +500,11 @@ int main(int argc, char **argv)
 	if (rc == -ESHUTDOWN)
 		fprintf(stderr, "cpnet-vhost: the port was ended (%s)\n",
 			cpnp_last_error(v.port) ? cpnp_last_error(v.port) : "FORCE");
-	printf("cpnet-vhost: guest sent %llu frames (%llu bytes; %llu bad, %llu not taken by "
-	       "the switch, %llu gathered), received %llu (%llu bytes; %llu larger than its "
-	       "buffers)\n", v.st.tx_frames, v.st.tx_bytes, v.st.tx_bad, v.st.tx_dropped,
-	       v.st.tx_bounced, v.st.rx_frames, v.st.rx_bytes, v.st.rx_toobig);
+	printf("cpnet-vhost: guest sent %llu frames (%llu bytes; %llu large sends, %llu bad, "
+	       "%llu not taken by the switch, %llu gathered), received %llu (%llu bytes; %llu "
+	       "larger than its buffers)\n", v.st.tx_frames, v.st.tx_bytes, v.st.tx_large,
+	       v.st.tx_bad, v.st.tx_dropped, v.st.tx_bounced, v.st.rx_frames, v.st.rx_bytes,
+	       v.st.rx_toobig);
 out:
 	if (lfd >= 0) {
 		close(lfd);

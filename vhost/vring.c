@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "lib/csum.h"
 #include "lib/le.h"
 
 #define AVAIL_IDX(q) ((q)->avail + 2)
@@ -187,8 +188,45 @@ void vq_kicks_off(struct vq *q)
 		le_store16_release(q->used, VQ_USED_F_NO_NOTIFY);
 }
 
+/* The header's offload request, against what was negotiated (0 or -EPROTO). */
+static int tx_hdr(const uint8_t *h, uint64_t features, struct vnet_ol *ol)
+{
+	uint8_t gso = h[VNET_HDR_OFF_GSO_TYPE];
+
+	ol->csum = h[0] & VNET_HDR_F_NEEDS_CSUM;
+	ol->gso_size = 0;
+	/* DATA_VALID and the rest are for the other direction. */
+	if ((h[0] & ~VNET_HDR_F_NEEDS_CSUM) ||
+	    (ol->csum && !(features & (1ull << VIRTIO_NET_F_CSUM))))
+		return -EPROTO;
+	if (!gso)
+		return 0;
+	/* TCP only (no UDP fragmentation, no ECN bit), as negotiated, with a size. */
+	if ((gso != VNET_GSO_TCPV4 && gso != VNET_GSO_TCPV6) ||
+	    !(features & (1ull << (gso == VNET_GSO_TCPV4 ? VIRTIO_NET_F_HOST_TSO4
+							 : VIRTIO_NET_F_HOST_TSO6))) ||
+	    !ol->csum || !le_get16(h + VNET_HDR_OFF_GSO_SIZE))
+		return -EPROTO;
+	ol->gso_size = le_get16(h + VNET_HDR_OFF_GSO_SIZE);
+	return 0;
+}
+
+/* A frame left for the switch to checksum: TCP/UDP where the header says. */
+static bool csum_where_said(const uint8_t *h, const uint8_t *f, uint32_t len,
+			    const struct vnet_ol *ol)
+{
+	uint8_t gso = h[VNET_HDR_OFF_GSO_TYPE];
+	struct csum_pkt cp;
+
+	if (csum_parse(f, len, true, &cp) < 0 || cp.l4 != le_get16(h + VNET_HDR_OFF_CSUM_START) ||
+	    le_get16(h + VNET_HDR_OFF_CSUM_OFFSET) != (cp.proto == CSUM_PROTO_TCP ? 16 : 6))
+		return false;
+	return !ol->gso_size || (cp.proto == CSUM_PROTO_TCP && cp.v6 == (gso == VNET_GSO_TCPV6));
+}
+
 int vnet_tx_frame(struct vq *q, const struct vq_seg *seg, unsigned nseg, uint32_t total,
-		  uint8_t *bounce, uint32_t cap, const uint8_t **frame)
+		  uint64_t features, uint8_t *bounce, uint32_t cap, const uint8_t **frame,
+		  struct vnet_ol *ol)
 {
 	uint8_t h[VNET_HDR_SIZE];
 	uint32_t len, skip = VNET_HDR_SIZE, at = 0;
@@ -205,9 +243,8 @@ int vnet_tx_frame(struct vq *q, const struct vq_seg *seg, unsigned nseg, uint32_
 		memcpy(h + at, seg[i].p, k);
 		at += k;
 	}
-	/* No checksum or segmentation offload was negotiated: a guest asking for one
-	 * would have its frame go out wrong. */
-	if ((h[0] & VNET_HDR_F_NEEDS_CSUM) || h[VNET_HDR_OFF_GSO_TYPE]) {
+	/* An offload not negotiated would have the frame go out wrong. */
+	if (tx_hdr(h, features, ol) < 0) {
 		q->bad[VQ_BAD_HDR]++;
 		return -EPROTO;
 	}
@@ -221,16 +258,21 @@ int vnet_tx_frame(struct vq *q, const struct vq_seg *seg, unsigned nseg, uint32_
 	}
 	if (seg[i].len - skip >= len) {
 		*frame = seg[i].p + skip;	/* in place: the switch's copy is the only one */
-		return (int)len;
+	} else {
+		if (len > cap)
+			return -EMSGSIZE;
+		at = 0;
+		for (; i < nseg; i++, skip = 0) {
+			memcpy(bounce + at, seg[i].p + skip, seg[i].len - skip);
+			at += seg[i].len - skip;
+		}
+		*frame = bounce;
 	}
-	if (len > cap)
-		return -EMSGSIZE;
-	at = 0;
-	for (; i < nseg; i++, skip = 0) {
-		memcpy(bounce + at, seg[i].p + skip, seg[i].len - skip);
-		at += seg[i].len - skip;
+	/* The switch parses its own copy again; this only refuses a header that lies. */
+	if (ol->csum && !csum_where_said(h, *frame, len, ol)) {
+		q->bad[VQ_BAD_HDR]++;
+		return -EPROTO;
 	}
-	*frame = bounce;
 	return (int)len;
 }
 

@@ -43,7 +43,18 @@ CPNET_LAYOUT(VQ_DESC, VQ_DESC_OFF_NEXT + 2);
 #define VNET_HDR_OFF_GSO_TYPE 1
 #define VNET_HDR_OFF_NUM_BUFFERS 10
 CPNET_LAYOUT(VNET_HDR, VNET_HDR_OFF_NUM_BUFFERS + 2);
+#define VNET_HDR_OFF_GSO_SIZE 4
+#define VNET_HDR_OFF_CSUM_START 6
+#define VNET_HDR_OFF_CSUM_OFFSET 8
 #define VNET_HDR_F_NEEDS_CSUM 1u
+#define VNET_GSO_TCPV4 1u
+#define VNET_GSO_TCPV6 4u
+
+/* What a TX frame asks of the switch (the port API's struct cpnp_offload). */
+struct vnet_ol {
+	uint16_t gso_size;	/* TCP large send: segment payload size; 0 = one frame */
+	bool csum;		/* the TCP/UDP checksum is left to complete */
+};
 
 /* Why a chain or a queue was refused (counted per queue, cpnet-vhost prints them). */
 enum vq_bad {
@@ -107,10 +118,14 @@ void vq_kicks_off(struct vq *q);
 /* The virtio-net side.  TX: validate the 12-byte header at the front of a chain and
  * find the frame: returns the frame's length and *frame pointing at it when it lies
  * in one segment, else copies it into bounce (cap bytes) and points there; -errno
- * (counted) for a chain that is no frame.  RX: write header (num_buffers 1) + frame
+ * (counted) for a chain that is no frame.  *ol: the offloads the header asks for,
+ * only those features (VIRTIO_NET_F_CSUM, HOST_TSO4/6) allow, and only for a TCP/UDP
+ * frame whose csum_start / csum_offset are where its headers say (a large send: TCP
+ * of the IP version its GSO type names, a segment size).  RX: write header (num_buffers 1) + frame
  * into a writable chain: 0, or -EMSGSIZE when it does not fit (nothing counted). */
 int vnet_tx_frame(struct vq *q, const struct vq_seg *seg, unsigned nseg, uint32_t total,
-		  uint8_t *bounce, uint32_t cap, const uint8_t **frame);
+		  uint64_t features, uint8_t *bounce, uint32_t cap, const uint8_t **frame,
+		  struct vnet_ol *ol);
 int vnet_rx_fill(const struct vq_seg *seg, unsigned nseg, uint32_t total, const uint8_t *data,
 		 uint32_t len, bool mrg_rxbuf);
 

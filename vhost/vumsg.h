@@ -55,6 +55,9 @@ enum vu_req {
 };
 
 /* Feature bits (virtio and vhost-user). */
+#define VIRTIO_NET_F_CSUM 0		/* the guest may leave TCP/UDP checksums to us */
+#define VIRTIO_NET_F_HOST_TSO4 11	/* ... and send TCP large sends (IPv4, IPv6) */
+#define VIRTIO_NET_F_HOST_TSO6 12
 #define VIRTIO_NET_F_MRG_RXBUF 15
 #define VIRTIO_RING_F_INDIRECT_DESC 28
 #define VIRTIO_RING_F_EVENT_IDX 29

@@ -53,6 +53,7 @@ static void drain(void)
 static void run_ring(struct vq *q, struct vumem *m, bool rx)
 {
 	static uint8_t bounce[2048];
+	struct vnet_ol ol;
 	static const uint8_t frame[1514];
 	struct vq_seg seg[VQ_MAX_SEGS];
 	const uint8_t *f;
@@ -67,7 +68,8 @@ static void run_ring(struct vq *q, struct vumem *m, bool rx)
 			break;
 		if (ns > VQ_MAX_SEGS || head >= q->num)
 			abort();
-		if (rc == 1 && !rx && vnet_tx_frame(q, seg, ns, total, bounce, sizeof(bounce), &f) > 0)
+		if (rc == 1 && !rx && vnet_tx_frame(q, seg, ns, total, VU_FEATURES, bounce, sizeof(bounce), &f,
+						&ol) > 0)
 			(void)f[0];
 		if (rc == 1 && rx)
 			(void)vnet_rx_fill(seg, ns, total, frame, 60 + (k % 1400), k & 1);

@@ -78,8 +78,9 @@ class Front:
         feats = self.get64(GET_FEATURES)
         if not feats & (1 << 32):
             die("VERSION_1 not offered: %x" % feats)
-        if feats & ((1 << 0) | (1 << 28)):
-            die("offloads or indirect offered: %x" % feats)
+        # nothing for RX (GUEST_CSUM, GUEST_TSO4/6), no indirect descriptors
+        if feats & ((1 << 1) | (1 << 7) | (1 << 8) | (1 << 28)):
+            die("RX offloads or indirect offered: %x" % feats)
         pf = self.get64(GET_PROTOCOL_FEATURES)
         self.send(SET_PROTOCOL_FEATURES, struct.pack("=Q", pf & (1 << 3)))
         self.send(SET_OWNER)

@@ -372,6 +372,7 @@ TEST(vhost_vring_tx_chains_are_walked_with_every_descriptor_checked)
 	struct vq_seg seg[VQ_MAX_SEGS];
 	static uint8_t bounce[2048];
 	const uint8_t *frame;
+	struct vnet_ol ol;
 	unsigned ns;
 	uint32_t total;
 	uint16_t head;
@@ -393,7 +394,7 @@ TEST(vhost_vring_tx_chains_are_walked_with_every_descriptor_checked)
 	CHECK_EQ(head, 3);
 	CHECK_EQ(ns, 1);
 	CHECK_EQ(total, 72);
-	len = vnet_tx_frame(&g.q, seg, ns, total, bounce, sizeof(bounce), &frame);
+	len = vnet_tx_frame(&g.q, seg, ns, total, 0, bounce, sizeof(bounce), &frame, &ol);
 	CHECK_EQ(len, 60);
 	CHECK(frame == vumem_gpa(&g.mem, GPA + BUF_OFF + 12, 60, false));
 
@@ -408,7 +409,7 @@ TEST(vhost_vring_tx_chains_are_walked_with_every_descriptor_checked)
 	offer(&g, 0);
 	CHECK_EQ(vq_pop(&g.q, &g.mem, false, &head, seg, &ns, &total), 1);
 	CHECK_EQ(ns, 4);
-	len = vnet_tx_frame(&g.q, seg, ns, total, bounce, sizeof(bounce), &frame);
+	len = vnet_tx_frame(&g.q, seg, ns, total, 0, bounce, sizeof(bounce), &frame, &ol);
 	CHECK_EQ(len, 20);
 	CHECK(frame == bounce);
 	CHECK_MEM(bounce, "0123456789abcdefghij", 20);
@@ -445,17 +446,17 @@ TEST(vhost_vring_tx_chains_are_walked_with_every_descriptor_checked)
 	desc(&g, 5, GPA + BUF_OFF, 10, 0, 0);
 	offer(&g, 5);
 	CHECK_EQ(vq_pop(&g.q, &g.mem, false, &head, seg, &ns, &total), 1);
-	CHECK_EQ(vnet_tx_frame(&g.q, seg, ns, total, bounce, sizeof(bounce), &frame), -EBADMSG);
+	CHECK_EQ(vnet_tx_frame(&g.q, seg, ns, total, 0, bounce, sizeof(bounce), &frame, &ol), -EBADMSG);
 	buf[0] = VNET_HDR_F_NEEDS_CSUM;
 	desc(&g, 5, GPA + BUF_OFF, 72, 0, 0);
 	offer(&g, 5);
 	CHECK_EQ(vq_pop(&g.q, &g.mem, false, &head, seg, &ns, &total), 1);
-	CHECK_EQ(vnet_tx_frame(&g.q, seg, ns, total, bounce, sizeof(bounce), &frame), -EPROTO);
+	CHECK_EQ(vnet_tx_frame(&g.q, seg, ns, total, 0, bounce, sizeof(bounce), &frame, &ol), -EPROTO);
 	buf[0] = 0;
 	buf[1] = 1;	/* GSO TCPv4 */
 	offer(&g, 5);
 	CHECK_EQ(vq_pop(&g.q, &g.mem, false, &head, seg, &ns, &total), 1);
-	CHECK_EQ(vnet_tx_frame(&g.q, seg, ns, total, bounce, sizeof(bounce), &frame), -EPROTO);
+	CHECK_EQ(vnet_tx_frame(&g.q, seg, ns, total, 0, bounce, sizeof(bounce), &frame, &ol), -EPROTO);
 	CHECK_EQ(g.q.bad[VQ_BAD_HDR], 2);
 	CHECK(!g.q.broken);
 
@@ -472,6 +473,86 @@ TEST(vhost_vring_tx_chains_are_walked_with_every_descriptor_checked)
 	CHECK_EQ(vq_avail_count(&g.q), 0);
 	CHECK(g.q.broken);
 	CHECK_EQ(g.q.bad[VQ_BAD_AVAIL], 1);
+	guest_free(&g);
+}
+
+/* An Ethernet + IPv4 + TCP frame (54 bytes of headers, then payload) with the
+ * virtio-net header in front, as Linux writes it for a checksum / large-send offload. */
+static uint32_t tcp_frame(uint8_t *b, uint8_t gso, uint16_t gso_size, uint16_t cstart,
+			  uint16_t coff, uint8_t flags)
+{
+	uint8_t *e = b + VNET_HDR_SIZE, *ip = e + 14, *tcp = ip + 20;
+
+	memset(b, 0, VNET_HDR_SIZE + 54 + 100);
+	b[0] = flags;
+	b[VNET_HDR_OFF_GSO_TYPE] = gso;
+	le_put16(b + 2, 54);
+	le_put16(b + VNET_HDR_OFF_GSO_SIZE, gso_size);
+	le_put16(b + VNET_HDR_OFF_CSUM_START, cstart);
+	le_put16(b + VNET_HDR_OFF_CSUM_OFFSET, coff);
+	memcpy(e, "\x02\0\0\0\0\x01\x52\x54\0\0\0\x11\x08\x00", 14);
+	ip[0] = 0x45;
+	ip[3] = 140;		/* total length 20 + 20 + 100 */
+	ip[8] = 64;
+	ip[9] = 6;
+	memcpy(ip + 12, "\x0a\x09\0\x0b\x0a\x09\0\x01", 8);
+	tcp[12] = 0x50;
+	return VNET_HDR_SIZE + 54 + 100;
+}
+
+TEST(vhost_vring_tx_offloads_only_as_negotiated_and_where_the_headers_say)
+{
+	struct guest g;
+	struct vq_seg seg[VQ_MAX_SEGS];
+	static uint8_t bounce[2048];
+	const uint8_t *frame;
+	struct vnet_ol ol;
+	unsigned ns;
+	uint32_t total;
+	uint16_t head;
+	const uint64_t all = VU_FEATURES, no_tso6 = VU_FEATURES & ~(1ull << VIRTIO_NET_F_HOST_TSO6);
+	struct {
+		uint8_t gso, flags;
+		uint16_t gso_size, cstart, coff;
+		uint64_t feat;
+		int rc;
+		bool csum;
+		uint16_t seg;
+	} c[] = {
+		{ 0, 0, 0, 0, 0, all, 154, false, 0 },		/* no offload */
+		{ 0, 1, 0, 34, 16, all, 154, true, 0 },			/* checksum left */
+		{ 0, 1, 0, 34, 16, 1ull << VIRTIO_F_VERSION_1, -EPROTO, 0, 0 },	/* not agreed */
+		{ 0, 1, 0, 30, 16, all, -EPROTO, 0, 0 },		/* csum_start elsewhere */
+		{ 0, 1, 0, 34, 6, all, -EPROTO, 0, 0 },			/* a UDP offset on TCP */
+		{ 0, 2, 0, 0, 0, all, -EPROTO, 0, 0 },			/* DATA_VALID: RX only */
+		{ 1, 1, 1448, 34, 16, all, 154, true, 1448 },		/* TCPv4 large send */
+		{ 1, 0, 1448, 34, 16, all, -EPROTO, 0, 0 },		/* ... without the checksum */
+		{ 1, 1, 0, 34, 16, all, -EPROTO, 0, 0 },		/* ... without a size */
+		{ 4, 1, 1448, 34, 16, all, -EPROTO, 0, 0 },		/* TCPv6 on an IPv4 frame */
+		{ 4, 1, 1448, 34, 16, no_tso6, -EPROTO, 0, 0 },		/* TSO6 not agreed */
+		{ 0x81, 1, 1448, 34, 16, all, -EPROTO, 0, 0 },		/* ECN */
+		{ 3, 1, 1448, 34, 16, all, -EPROTO, 0, 0 },		/* UDP fragmentation */
+	};
+
+	REQUIRE(guest_init(&g) == 0);
+	REQUIRE(setup(&g, false) == 0);
+	for (unsigned i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		uint32_t n = tcp_frame(g.ram + BUF_OFF, c[i].gso, c[i].gso_size, c[i].cstart,
+				       c[i].coff, c[i].flags);
+		int len;
+
+		desc(&g, 0, GPA + BUF_OFF, n, 0, 0);
+		offer(&g, 0);
+		REQUIRE(vq_pop(&g.q, &g.mem, false, &head, seg, &ns, &total) == 1);
+		len = vnet_tx_frame(&g.q, seg, ns, total, c[i].feat, bounce, sizeof(bounce), &frame,
+				    &ol);
+		if (len != c[i].rc)
+			tc_fail(t, __FILE__, __LINE__, "case %u: %d, not %d", i, len, c[i].rc);
+		if (len > 0 && (ol.csum != c[i].csum || ol.gso_size != c[i].seg))
+			tc_fail(t, __FILE__, __LINE__, "case %u: csum %d size %u", i, ol.csum,
+				ol.gso_size);
+		vq_push(&g.q, head, 0);
+	}
 	guest_free(&g);
 }
 
@@ -599,7 +680,7 @@ TEST(vhost_device_negotiates_only_what_it_implements_and_runs_rings)
 	CHECK_EQ(tell(sv[0], &d, VU_SET_PROTOCOL_FEATURES, 0, &v, 8, NULL, 0), 0);
 	CHECK_EQ(tell(sv[0], &d, VU_SET_OWNER, 0, NULL, 0, NULL, 0), 0);
 	/* A feature we did not offer: refused, and with need_reply the ack says so. */
-	v = VU_FEATURES | (1ull << 0);	/* VIRTIO_NET_F_CSUM */
+	v = VU_FEATURES | (1ull << 1);	/* VIRTIO_NET_F_GUEST_CSUM: not offered */
 	CHECK_EQ(tell(sv[0], &d, VU_SET_FEATURES, VU_FLAG_NEED_REPLY, &v, 8, NULL, 0), -EINVAL);
 	CHECK_EQ(ack(sv[0]), 1);
 	v = 1ull << VIRTIO_RING_F_EVENT_IDX;	/* legacy rings (no VERSION_1): refused */
