@@ -6,6 +6,11 @@
 #                                          echo; prints "arp reply from MAC", "echo reply"
 # vhost_front.py SOCKET overlap            handshake, then a memory table whose regions
 #                                          overlap: prints "closed by the backend"
+# vhost_front.py SOCKET sink MAC N         as station MAC: a gratuitous ARP, "ready", then
+#                                          N TCP segments whose checksums it verifies
+# vhost_front.py SOCKET lso MAC DST LEN SEG   as station MAC: one TCP large send of LEN
+#                                          payload bytes (segments of SEG) to DST, checksum
+#                                          and segmentation left to the switch
 import mmap, os, socket, struct, sys, time
 
 GET_FEATURES, SET_FEATURES, SET_OWNER, SET_MEM_TABLE = 1, 2, 3, 5
@@ -20,6 +25,7 @@ RXQ, TXQ = 0, 1
 RING = {RXQ: 0x1000, TXQ: 0x4000}  # desc at +0, avail at +0x400, used at +0x800
 BUF = 0x10000                      # buffers: 2 KiB each, RX 0..15, TX 16..31
 MAC = bytes.fromhex("525400123456")
+VNET_CSUM, GSO_TCPV4 = 1, 1
 
 
 def die(msg):
@@ -84,7 +90,8 @@ class Front:
         pf = self.get64(GET_PROTOCOL_FEATURES)
         self.send(SET_PROTOCOL_FEATURES, struct.pack("=Q", pf & (1 << 3)))
         self.send(SET_OWNER)
-        want = (1 << 32) | (1 << 30) | (1 << 15)   # VERSION_1, PROTOCOL_FEATURES, MRG_RXBUF
+        # VERSION_1, PROTOCOL_FEATURES, MRG_RXBUF, CSUM, HOST_TSO4, HOST_TSO6
+        want = (1 << 32) | (1 << 30) | (1 << 15) | (1 << 0) | (1 << 11) | (1 << 12)
         if not self.acked(SET_FEATURES, struct.pack("=Q", want)):
             die("SET_FEATURES refused")
 
@@ -129,13 +136,32 @@ class Front:
         self.desc(RXQ, i, BUF + 2048 * i, 2048, 2)
         self.offer(RXQ, i)
 
-    def tx(self, frame):
+    def tx(self, frame, hdr=bytes(12)):
         i = self.avail[TXQ] % QN
         addr = BUF + 2048 * (QN + i)
-        self.ram[addr:addr + 12] = bytes(12)
+        self.ram[addr:addr + 12] = hdr
         self.ram[addr + 12:addr + 12 + len(frame)] = frame
         self.desc(TXQ, i, addr, 12 + len(frame), 0)
         self.offer(TXQ, i)
+
+    def tx_large(self, frame, hdr):
+        # header in one descriptor, the frame in 2 KiB pieces after it (as Linux's
+        # scatter-gather does), in the area after the RX and TX buffers
+        base = BUF + 2048 * 2 * QN
+        self.ram[base:base + 12] = hdr
+        pieces = [frame[k:k + 2048] for k in range(0, len(frame), 2048)]
+        n = 1 + len(pieces)
+        if n > QN:
+            die("frame too large for the ring")
+        self.desc(TXQ, 0, base, 12, 1)
+        struct.pack_into("<H", self.ram, RING[TXQ] + 14, 1)
+        for k, p in enumerate(pieces):
+            a = base + 4096 + 2048 * k
+            self.ram[a:a + len(p)] = p
+            last = k == len(pieces) - 1
+            self.desc(TXQ, 1 + k, a, len(p), 0 if last else 1)
+            struct.pack_into("<H", self.ram, RING[TXQ] + 16 * (1 + k) + 14, 2 + k)
+        self.offer(TXQ, 0)
 
     def rx_frames(self, secs):
         end = time.time() + secs
@@ -206,6 +232,70 @@ def ping(f, me, peer):
     print("tx base %d" % struct.unpack("=II", r[2])[1], flush=True)
 
 
+def start(f):
+    f.handshake()
+    if not f.memtable():
+        die("SET_MEM_TABLE refused")
+    f.ring(RXQ)
+    f.ring(TXQ)
+    for i in range(QN):
+        f.post_rx(i)
+
+
+def tcp_csum_ok(ip):
+    ihl = (ip[0] & 15) * 4
+    tot = struct.unpack("!H", ip[2:4])[0]
+    seg = ip[ihl:tot]
+    pseudo = ip[12:20] + struct.pack("!BBH", 0, 6, len(seg))
+    return csum(pseudo + seg) == 0 and csum(ip[:ihl]) == 0, tot - ihl - (seg[12] >> 4) * 4
+
+
+def sink(f, mac, n):
+    global MAC
+    MAC = bytes.fromhex(mac.replace(":", ""))
+    start(f)
+    garp = b"\xff" * 6 + MAC + b"\x08\x06" + struct.pack("!HHBBH", 1, 0x800, 6, 4, 1) + \
+        MAC + bytes(4) + bytes(6) + bytes(4)
+    f.tx(garp + bytes(60 - len(garp)))
+    print("ready", flush=True)
+    got = payload = 0
+    for fr in f.rx_frames(30):
+        if fr[12:14] != b"\x08\x00" or fr[23] != 6:
+            continue
+        ok, pl = tcp_csum_ok(fr[14:])
+        if not ok:
+            die("segment %d: bad checksum" % got)
+        if len(fr) > 1514:
+            die("segment %d: %d bytes" % (got, len(fr)))
+        got += 1
+        payload += pl
+        if got == n:
+            break
+    print("segments %d ok, payload %d" % (got, payload), flush=True)
+    if got != n:
+        sys.exit(1)
+
+
+def lso(f, mac, dst, total, segsz):
+    global MAC
+    MAC = bytes.fromhex(mac.replace(":", ""))
+    start(f)
+    d = bytes.fromhex(dst.replace(":", ""))
+    data = bytes((k * 7) & 0xFF for k in range(total))
+    tcp = struct.pack("!HHIIBBHHH", 40000, 5001, 1000, 0, 0x50, 0x18, 65535, 0, 0) + data
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 7, 0x4000, 64, 6, 0,
+                     socket.inet_aton("10.1.0.9"), socket.inet_aton("10.1.0.10"))
+    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+    frame = d + MAC + b"\x08\x00" + ip + tcp
+    # NEEDS_CSUM, GSO TCPv4, hdr_len 54, gso_size, csum_start 34, csum_offset 16
+    hdr = struct.pack("<BBHHHHH", VNET_CSUM, GSO_TCPV4, 54, segsz, 34, 16, 0)
+    f.tx_large(frame, hdr)
+    time.sleep(0.5)
+    f.used(TXQ)
+    print("large send of %d bytes returned %d" % (len(frame), f.used_seen[TXQ]), flush=True)
+    time.sleep(1)
+
+
 def overlap(f):
     f.handshake()
     regions = struct.pack("=QQQQ", 0, MEM, UVA, 0) + struct.pack("=QQQQ", 0x1000, MEM, UVA + MEM, 0)
@@ -227,6 +317,10 @@ def main():
         ping(f, sys.argv[3], sys.argv[4])
     elif sys.argv[2] == "overlap":
         overlap(f)
+    elif sys.argv[2] == "sink":
+        sink(f, sys.argv[3], int(sys.argv[4]))
+    elif sys.argv[2] == "lso":
+        lso(f, sys.argv[3], sys.argv[4], int(sys.argv[5]), int(sys.argv[6]))
     else:
         die("unknown mode " + sys.argv[2])
 

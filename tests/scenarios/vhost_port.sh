@@ -25,12 +25,13 @@ USER Q2 PWQ2 G
 DIR
 start_cpnetd "$TMP/system.config" "$TMP/user.direct"
 
-# vhost NAME ARGS...: cpnet-vhost for Q1 in the background, output in $TMP/NAME.out.
+# vhost NAME ARGS...: cpnet-vhost for Q1 (or $VUSER / $VPW) in the background, output
+# in $TMP/NAME.out.
 vhost() {
 	local name=$1
 	shift
-	timeout 120 "$BIN/cpnet-vhost" --socket "$VMSOCK" --user q1 --password pwq1 \
-		--vhost "$TMP/$name.sock" "$@" >"$TMP/$name.out" 2>&1 &
+	timeout 120 "$BIN/cpnet-vhost" --socket "$VMSOCK" --user "${VUSER:-q1}" \
+		--password "${VPW:-pwq1}" --vhost "$TMP/$name.sock" "$@" >"$TMP/$name.out" 2>&1 &
 	LASTPID=$!
 	bg_track "$LASTPID"
 }
@@ -98,4 +99,24 @@ poll 10 gone "$LASTPID" || fail "cpnet-vhost still runs after a refused message"
 grep -q "vhost-user message 5 refused" "$TMP/v3.out" || fail "overlap: $(cat "$TMP/v3.out")"
 cp_ q vswitch vvsw details
 grep -q "Adapter Owner: Q1" <<<"$OUT" && fail "the port outlived the refused connection: $OUT"
+
+# Offloads: Q1's guest sends one TCP large send (4000 bytes of payload, segments of 1000,
+# checksum left open) to Q2's; the switch cuts it and completes each checksum.
+VUSER=q2 VPW=pwq2 vhost v5 --vswitch vvsw
+SINK_PID=$LASTPID
+wait_for "$TMP/v5.out" "^cpnet-vhost: port .* vhost-user socket"
+timeout 60 python3 "$ROOT/tests/scenarios/vhost_front.py" "$TMP/v5.sock" sink 52:54:00:00:00:22 4 \
+	>"$TMP/sink.out" 2>&1 &
+bg_track $!
+wait_for "$TMP/sink.out" "^ready"
+vhost v6 --vswitch vvsw
+wait_for "$TMP/v6.out" "^cpnet-vhost: port .* vhost-user socket"
+FRONT=$(timeout 60 python3 "$ROOT/tests/scenarios/vhost_front.py" "$TMP/v6.sock" lso 52:54:00:00:00:11 \
+	52:54:00:00:00:22 4000 1000 2>&1)
+grep -q "^large send of 4054 bytes returned 1$" <<<"$FRONT" || fail "large send: $FRONT"
+wait_for "$TMP/sink.out" "^segments 4 ok, payload 4000$"
+poll 10 gone "$LASTPID" "$SINK_PID" || fail "cpnet-vhost still runs after its front ends went"
+grep -q "guest sent 1 frames (4054 bytes; 1 large sends, 0 bad" "$TMP/v6.out" ||
+	fail "sender: $(cat "$TMP/v6.out")"
+grep -q "received 4 " "$TMP/v5.out" || fail "sink: $(cat "$TMP/v5.out")"
 echo "vhost_port: ok"
