@@ -15,7 +15,7 @@ ALL_CFLAGS  = -std=gnu11 $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) -I. -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(EXTRA_LDFLAGS)
 LIBS    := -lpthread -lz
 
-MODULES := lib css qeth qdio vnic driver vswitch controller osa cmds cp api apps
+MODULES := lib css qeth qdio vnic driver vswitch controller osa cmds cp api apps vhost
 LIB_SRCS ?= $(filter-out %_main.c,$(wildcard $(addsuffix /*.c,$(MODULES))))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIBCPNET := $(BUILD)/libcpnet.a

@@ -90,6 +90,8 @@ const char *cpnp_strerror(int err)
 	case ECONNREFUSED: return "cpnetd is not running at that socket";
 	case EPROTO: return "protocol error between the library and cpnetd";
 	case EMFILE: return "too many handles on the port";
+	case EPROTONOSUPPORT: return "an Ethernet (virtio) port cannot join an IP LAN";
+	case ENODEV: return "no such NICDEF, or it names no LAN";
 	default: return strerror(err < 0 ? -err : err);
 	}
 }
@@ -178,6 +180,8 @@ static int refusal(uint16_t rc)
 	case 9504: return -EINVAL;			/* a VLAN chosen on a trunk port */
 	case 9205: return -ENOSPC;			/* no MAC left */
 	case 9003: return -EPROTO;
+	case 9505: return -EPROTONOSUPPORT;		/* a virtio port on an IP LAN */
+	case 40: case 9207: return -ENODEV;		/* no such NICDEF, or no LAN in it */
 	default: return -EIO;
 	}
 }
@@ -218,11 +222,13 @@ int cpnp_register(const struct cpnp_reg *r, struct cpnp_port **out)
 	int fd, rc, t0, tmo;
 
 	reg_err[0] = 0;
-	if (!r || !out || !r->user || (!r->lan == !r->vswitch) || (!r->password && !r->pwfile) ||
-	    r->region > CPNP_REGION_MAX || (r->flags & ~(CPNP_REG_PROMISC | CPNP_REG_TRACE)) ||
+	if (!r || !out || !r->user ||
+	    ((r->flags & CPNP_REG_NIC) ? (r->lan || r->vswitch) : (!r->lan == !r->vswitch)) ||
+	    (!r->password && !r->pwfile) || r->region > CPNP_REGION_MAX ||
+	    (r->flags & ~(CPNP_REG_PROMISC | CPNP_REG_TRACE | CPNP_REG_VIRTIO | CPNP_REG_NIC)) ||
 	    r->vlan > 4094) {
-		fail(reg_err, "a registration needs user, password or pwfile, and one of lan "
-		     "or vswitch (vlan <= 4094, region <= %u MB)", CPNP_REGION_MAX >> 20);
+		fail(reg_err, "a registration needs user, password or pwfile, and one of lan, "
+		     "vswitch or nic (vlan <= 4094, region <= %u MB)", CPNP_REGION_MAX >> 20);
 		return -EINVAL;
 	}
 	sock = r->socket ? r->socket : getenv("CPNET_VM_SOCKET");
@@ -246,11 +252,23 @@ int cpnp_register(const struct cpnp_reg *r, struct cpnp_port **out)
 				   : strerror(-rc));
 		return rc == -EINVAL ? -EINVAL : rc;
 	}
-	strcpy(a.owner, r->vswitch ? "SYSTEM" : r->lan_owner ? r->lan_owner : r->user);
-	strcpy(a.lan, r->vswitch ? r->vswitch : r->lan);
+	if (r->flags & CPNP_REG_NIC) {
+		/* cpnetd takes the LAN from the NICDEF; the filter's bytes carry the vdev. */
+		if (r->lan || r->vswitch || r->lan_owner || (r->flags & CPNP_REG_TRACE)) {
+			fail(reg_err, "CPNP_REG_NIC names the LAN: no lan, lan_owner, vswitch or "
+			     "trace with it");
+			return -EINVAL;
+		}
+		a.flags |= VML_APPL_NICDEF;
+		a.trace_num = r->nic;
+	} else {
+		strcpy(a.owner, r->vswitch ? "SYSTEM" : r->lan_owner ? r->lan_owner : r->user);
+		strcpy(a.lan, r->vswitch ? r->vswitch : r->lan);
+	}
 	a.vlan = r->vlan;
 	a.portnum = r->portnum;
-	a.flags = (r->flags & CPNP_REG_PROMISC) ? VML_APPL_PROMISC : 0;
+	a.flags |= (r->flags & CPNP_REG_PROMISC) ? VML_APPL_PROMISC : 0;
+	a.flags |= (r->flags & CPNP_REG_VIRTIO) ? VML_APPL_VIRTIO : 0;
 	if (r->flags & CPNP_REG_TRACE) {
 		unsigned nf = !!r->trace_port + !!r->trace_user + !!r->trace_vlan;
 
