@@ -7,7 +7,7 @@
 # line at a time from the port, runs it (stdin /dev/null, output to a file, so that a command
 # left running in the background never holds the port), then writes the output and
 # "CPNET-RC STATUS". The last console line is "CPNET-GUEST: agent ready" (or "... FAIL ...").
-# /bin/xsend, /bin/xrecv, /bin/xzero, /bin/xnull: busybox nc -e programs (64 KiB blocks, no pipe).
+# /bin/xsend, xrecv, xzero, xnull, xstore: busybox nc -e programs (64 KiB blocks, no pipe).
 # shellcheck disable=SC2034 # read by /etc/cpnet-guest.sh
 CPNET_PACE=0 # QEMU's SCLP console prints every line: no pause needed
 . /etc/cpnet-guest.sh
@@ -43,7 +43,9 @@ printf '#!/bin/sh\nexec dd if=/tmp/data bs=65536 2> /dev/null\n' > /bin/xsend
 printf '#!/bin/sh\nexec dd of=/tmp/rx bs=65536 2> /dev/null\n' > /bin/xrecv
 printf '#!/bin/sh\nexec dd if=/dev/zero bs=65536 2> /dev/null\n' > /bin/xzero
 printf '#!/bin/sh\nexec dd of=/dev/null bs=65536 2> /dev/null\n' > /bin/xnull
-chmod 755 /bin/xsend /bin/xrecv /bin/xzero /bin/xnull
+# the data to a Hercules guest's bench agent (bench-agent.sh `store q`, then `md5 q`)
+printf '#!/bin/sh\necho store q\nexec dd if=/tmp/data bs=65536 2> /dev/null\n' > /bin/xstore
+chmod 755 /bin/xsend /bin/xrecv /bin/xzero /bin/xnull /bin/xstore
 
 PORT=
 i=0

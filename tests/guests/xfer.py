@@ -7,7 +7,9 @@
 #                                     zero:N for N seconds of zeros
 #   xfer.py recv PORT SECS [count]    accept one connection on PORT and read it to EOF
 #                                     (count: no md5, for the benchmark's streams of zeros)
-# Both print "bytes B secs S md5 M" (M of the bytes moved; "-" for zeros) and exit 0, or say
+#   xfer.py ask ADDR PORT SECS LINE   one request LINE to a guest's bench agent (bench-agent.sh
+#                                     on TCP 7000); prints its answer
+# send and recv print "bytes B secs S md5 M" (M of the bytes moved; "-" for zeros) and exit 0, or say
 # why on stderr and exit 1 (nothing within SECS, a reset, ...). The time runs from the
 # first byte to the last: connection set-up and the peer's start are left out.
 import hashlib
@@ -94,13 +96,34 @@ def recv(port, secs, md5):
     return 0
 
 
+def ask(addr, port, secs, line):
+    try:
+        s = socket.create_connection((addr, port), timeout=secs)
+        s.settimeout(secs)
+        s.sendall(line.encode() + b"\n")
+        s.shutdown(socket.SHUT_WR)
+        out = b""
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            out += b
+    except OSError as e:
+        sys.stderr.write("xfer: ask %s port %d '%s': %s\n" % (addr, port, line, e))
+        return 1
+    sys.stdout.write(out.decode(errors="replace"))
+    return 0
+
+
 def main():
     a = sys.argv[1:]
     if len(a) == 5 and a[0] == "send":
         return send(a[1], int(a[2]), a[3], float(a[4]))
     if len(a) in (3, 4) and a[0] == "recv" and a[3:] in ([], ["count"]):
         return recv(int(a[1]), float(a[2]), len(a) == 3)
-    sys.stderr.write("usage: xfer.py send ADDR PORT SRC SECS | recv PORT SECS [count]\n")
+    if len(a) == 5 and a[0] == "ask":
+        return ask(a[1], int(a[2]), float(a[3]), a[4])
+    sys.stderr.write("usage: xfer.py send ADDR PORT SRC SECS | recv PORT SECS [count] | ask ADDR PORT SECS LINE\n")
     return 64
 
 
