@@ -43,7 +43,7 @@ static const struct msg_def catalogue[MSG_COUNT] = {
 	/* z/VM does not run a layer-2 NIC on an IP VSWITCH (its STARTLAN fails with IPA
 	 * return code X'0040', LAN frame mismatch); a virtio-net port is layer 2 only. */
 	M(MSG_APPL_LAYER, "HCPAPL9505E", 9505,
-	  "%s's virtio-net device carries Ethernet frames (layer 2) and cannot be coupled to %s %s %s of transport IP"),
+	  "Virtio-net port of %s carries Ethernet frames; %s %s %s is transport IP"),
 
 	M(MSG_LOGON_FAILED, "HCPLGA050E", 50, "LOGON unsuccessful--incorrect userid and/or password"),
 	M(MSG_NOT_IN_DIR, "HCPLGA053E", 53, "%s not in CP directory"),

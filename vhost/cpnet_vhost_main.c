@@ -217,8 +217,8 @@ static int rx_run(struct vhost *v)
 		} else if (rc < 0 && rc != -EBADF) {
 			vq_push(&r->q, head, 0);	/* a bad chain: counted by the queue */
 		}
-		if (cpnp_post(v->h, fr[i].data, v->bufsz) < 0 && !v->end)
-			v->end = -EPROTO;
+		if ((rc = cpnp_post(v->h, fr[i].data, v->bufsz)) < 0 && !v->end)
+			v->end = rc;
 		done++;
 	}
 	if (done && vq_publish(&r->q)) {
@@ -387,12 +387,6 @@ static int serve(struct vhost *v)
 	return v->end;
 }
 
-static void ring_changed(void *ctx, unsigned index)
-{
-	(void)ctx;
-	(void)index;	/* the loop builds its poll set anew each pass */
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -474,8 +468,9 @@ int main(int argc, char **argv)
 	} else {
 		printf("cpnet-vhost: QEMU connected\n");
 		fflush(stdout);
+		/* The poll set is built anew each pass: a kick fd QEMU replaces is
+		 * simply the next pass's. */
 		vudev_init(&v.dev, conn);
-		v.dev.ring_changed = ring_changed;
 		rc = serve(&v);
 		/* FORCE, cpnetd gone or a signal: QEMU's connection closes with the device. */
 		vudev_free(&v.dev);

@@ -24,12 +24,9 @@ static void set_fd(int *slot, int fd)
 static void ring_stop(struct vudev *d, unsigned i)
 {
 	struct vu_ring *r = &d->ring[i];
-	bool was = r->started;
 
 	r->started = false;
 	memset(&r->q, 0, sizeof(r->q));
-	if (was && d->ring_changed)
-		d->ring_changed(d->ctx, i);
 }
 
 void vudev_free(struct vudev *d)
@@ -207,8 +204,6 @@ static int handle(struct vudev *d, struct vu_msg *m, uint64_t *reply, bool *has_
 			if ((rc = ring_setup(d, idx)) < 0)
 				return rc;
 			r->started = true;
-			if (d->ring_changed)
-				d->ring_changed(d->ctx, idx);
 			return 0;
 		}
 	case VU_SET_VRING_ENABLE:
@@ -217,8 +212,6 @@ static int handle(struct vudev *d, struct vu_msg *m, uint64_t *reply, bool *has_
 		if (st.num > 1 || !d->protocol_set)
 			return -EINVAL;
 		d->ring[st.index].enabled = st.num;
-		if (d->ring_changed)
-			d->ring_changed(d->ctx, st.index);
 		return 0;
 	default:
 		/* Logging, multiqueue, config space...: never offered, so never valid. */

@@ -43,9 +43,6 @@ struct vudev {
 	bool owner;
 	struct vumem mem;
 	struct vu_ring ring[VU_MAX_QUEUES];
-	/* Told when a ring starts or stops (fd changes for the caller's epoll). */
-	void (*ring_changed)(void *ctx, unsigned index);
-	void *ctx;
 	uint64_t msgs, refused;
 };
 

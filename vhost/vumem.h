@@ -28,7 +28,8 @@ struct vumem {
 	struct vumem_region reg[VU_MAX_REGIONS];
 };
 
-/* Map the table's regions from fds[] (consumed: closed here, mapped or not).  The old
+/* Map the table's regions from fds[] (consumed: closed here, mapped or not).  m is zeroed
+ * or a table from an earlier vumem_set.  The old
  * table, if any, is unmapped first.  0 or negative errno (nothing mapped then). */
 int vumem_set(struct vumem *m, const struct vu_memtable *t, const int *fds);
 void vumem_free(struct vumem *m);
