@@ -167,8 +167,8 @@ RATES+=("q>host $(awk '{ printf "%.1f", $2 / $4 / 1048576 }' "$TMP/rx1")")
 # QEMU01 -> LINUX01 (its agent stores what follows "store q")
 s0=$EPOCHREALTIME
 OUT=$(q 300 "nc 10.75.0.10 7000 -e /bin/xstore") || fail "QEMU01 -> LINUX01: $OUT"
-OUT=$(ask "md5 q") || fail "LINUX01 md5: $OUT"
 RATES+=("q>herc $(rate "$s0")")
+OUT=$(ask "md5 q") || fail "LINUX01 md5: $OUT"
 [ "$(md5of "$OUT")" = "$DMD5" ] || fail "QEMU01 -> LINUX01: LINUX01 has '$OUT', QEMU01 sent $DMD5"
 # LINUX01 -> QEMU01 (what it stored)
 OUT=$(q 10 "rm -f /tmp/rx; nc -l -p 5003 -e /bin/xrecv > /dev/null 2>&1 &") || fail "QEMU01 listen: $OUT"
