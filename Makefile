@@ -46,7 +46,7 @@ LIBPORT_SO := $(BUILD)/libcpnetport.so
 
 .PHONY: hercules
 .PHONY: all test check-unit check-asan check-s390x check-guests check-scenarios \
-        fuzz fuzz-smoke fuzz-long bench bench-guests install deps clean
+        fuzz fuzz-smoke fuzz-long bench bench-guests bench-qemu install deps clean
 
 all: $(LIBCPNET) $(PROGS) $(TESTBIN) $(LIBPORT) $(LIBPORT_SO) $(PORT_EXAMPLES) \
      $(BUILD)/port-echo-shared
@@ -161,6 +161,10 @@ bench: all
 # Real-guest throughput: CPNIC vs Hercules' own LCS in one boot (root; minutes).
 bench-guests: all
 	@bench/guest_stream.sh
+
+# A QEMU s390x guest through cpnet-vhost on a VSWITCH vs QEMU's own TAP, one boot (root).
+bench-qemu: all
+	@bench/qemu_stream.sh
 
 deps:
 	@scripts/deps.sh
