@@ -187,7 +187,7 @@ def csum(b):
     return ~s & 0xFFFF
 
 
-def ping(f, me, peer):
+def start(f):
     f.handshake()
     if not f.memtable():
         die("SET_MEM_TABLE refused")
@@ -195,6 +195,10 @@ def ping(f, me, peer):
     f.ring(TXQ)
     for i in range(QN):
         f.post_rx(i)
+
+
+def ping(f, me, peer):
+    start(f)
     mi, pi = socket.inet_aton(me), socket.inet_aton(peer)
     arp = b"\xff" * 6 + MAC + b"\x08\x06" + struct.pack("!HHBBH", 1, 0x800, 6, 4, 1) + \
         MAC + mi + bytes(6) + pi
@@ -230,16 +234,6 @@ def ping(f, me, peer):
     f.send(GET_VRING_BASE, struct.pack("=II", TXQ, 0))
     r = f.recv()
     print("tx base %d" % struct.unpack("=II", r[2])[1], flush=True)
-
-
-def start(f):
-    f.handshake()
-    if not f.memtable():
-        die("SET_MEM_TABLE refused")
-    f.ring(RXQ)
-    f.ring(TXQ)
-    for i in range(QN):
-        f.post_rx(i)
 
 
 def tcp_csum_ok(ip):
