@@ -15,7 +15,7 @@ ALL_CFLAGS  = -std=gnu11 $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) -I. -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(EXTRA_LDFLAGS)
 LIBS    := -lpthread -lz
 
-MODULES := lib css qeth qdio vnic driver vswitch controller osa cmds cp api apps
+MODULES := lib css qeth qdio vnic driver vswitch controller osa cmds cp api apps vhost
 LIB_SRCS ?= $(filter-out %_main.c,$(wildcard $(addsuffix /*.c,$(MODULES))))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIBCPNET := $(BUILD)/libcpnet.a
@@ -47,7 +47,7 @@ LIBPORT_SO := $(BUILD)/libcpnetport.so
 
 .PHONY: hercules
 .PHONY: all test check-unit check-asan check-s390x check-guests check-scenarios \
-        fuzz fuzz-smoke fuzz-long bench bench-guests install deps clean
+        fuzz fuzz-smoke fuzz-long bench bench-guests bench-qemu install deps clean
 
 all: $(LIBCPNET) $(PROGS) $(TESTBIN) $(LIBPORT) $(LIBPORT_SO) $(PORT_EXAMPLES) \
      $(BUILD)/port-echo-shared
@@ -162,6 +162,10 @@ bench: all
 # Real-guest throughput: CPNIC vs Hercules' own LCS in one boot (root; minutes).
 bench-guests: all
 	@bench/guest_stream.sh
+
+# A QEMU s390x guest through cpnet-vhost on a VSWITCH vs QEMU's own TAP, one boot (root).
+bench-qemu: all
+	@bench/qemu_stream.sh
 
 deps:
 	@scripts/deps.sh

@@ -97,6 +97,8 @@ const char *cpnp_strerror(int err)
 	case ECONNREFUSED: return "cpnetd is not running at that socket";
 	case EPROTO: return "protocol error between the library and cpnetd";
 	case EMFILE: return "too many handles on the port";
+	case EPROTONOSUPPORT: return "an Ethernet (virtio) port cannot join an IP LAN";
+	case ENODEV: return "no such NICDEF, or it names no LAN";
 	default: return strerror(err < 0 ? -err : err);
 	}
 }
@@ -185,6 +187,8 @@ static int refusal(uint16_t rc)
 	case 9504: return -EINVAL;			/* a VLAN chosen on a trunk port */
 	case 9205: return -ENOSPC;			/* no MAC left */
 	case 9003: return -EPROTO;
+	case 9505: return -EPROTONOSUPPORT;		/* a virtio port on an IP LAN */
+	case 40: case 9207: return -ENODEV;		/* no such NICDEF, or no LAN in it */
 	default: return -EIO;
 	}
 }
@@ -225,11 +229,13 @@ int cpnp_register(const struct cpnp_reg *r, struct cpnp_port **out)
 	int fd, rc, t0, tmo;
 
 	reg_err[0] = 0;
-	if (!r || !out || !r->user || (!r->lan == !r->vswitch) || (!r->password && !r->pwfile) ||
-	    r->region > CPNP_REGION_MAX || (r->flags & ~(CPNP_REG_PROMISC | CPNP_REG_TRACE)) ||
+	if (!r || !out || !r->user ||
+	    ((r->flags & CPNP_REG_NIC) ? (r->lan || r->vswitch) : (!r->lan == !r->vswitch)) ||
+	    (!r->password && !r->pwfile) || r->region > CPNP_REGION_MAX ||
+	    (r->flags & ~(CPNP_REG_PROMISC | CPNP_REG_TRACE | CPNP_REG_VIRTIO | CPNP_REG_NIC)) ||
 	    r->vlan > 4094) {
-		fail(reg_err, "a registration needs user, password or pwfile, and one of lan "
-		     "or vswitch (vlan <= 4094, region <= %u MB)", CPNP_REGION_MAX >> 20);
+		fail(reg_err, "a registration needs user, password or pwfile, and one of lan, "
+		     "vswitch or nic (vlan <= 4094, region <= %u MB)", CPNP_REGION_MAX >> 20);
 		return -EINVAL;
 	}
 	sock = r->socket ? r->socket : getenv("CPNET_VM_SOCKET");
@@ -253,11 +259,23 @@ int cpnp_register(const struct cpnp_reg *r, struct cpnp_port **out)
 				   : strerror(-rc));
 		return rc == -EINVAL ? -EINVAL : rc;
 	}
-	strcpy(a.owner, r->vswitch ? "SYSTEM" : r->lan_owner ? r->lan_owner : r->user);
-	strcpy(a.lan, r->vswitch ? r->vswitch : r->lan);
+	if (r->flags & CPNP_REG_NIC) {
+		/* cpnetd takes the LAN from the NICDEF; the filter's bytes carry the vdev. */
+		if (r->lan || r->vswitch || r->lan_owner || (r->flags & CPNP_REG_TRACE)) {
+			fail(reg_err, "CPNP_REG_NIC names the LAN: no lan, lan_owner, vswitch or "
+			     "trace with it");
+			return -EINVAL;
+		}
+		a.flags |= VML_APPL_NICDEF;
+		a.trace_num = r->nic;
+	} else {
+		strcpy(a.owner, r->vswitch ? "SYSTEM" : r->lan_owner ? r->lan_owner : r->user);
+		strcpy(a.lan, r->vswitch ? r->vswitch : r->lan);
+	}
 	a.vlan = r->vlan;
 	a.portnum = r->portnum;
-	a.flags = (r->flags & CPNP_REG_PROMISC) ? VML_APPL_PROMISC : 0;
+	a.flags |= (r->flags & CPNP_REG_PROMISC) ? VML_APPL_PROMISC : 0;
+	a.flags |= (r->flags & CPNP_REG_VIRTIO) ? VML_APPL_VIRTIO : 0;
 	if (r->flags & CPNP_REG_TRACE) {
 		unsigned nf = !!r->trace_port + !!r->trace_user + !!r->trace_vlan;
 
@@ -889,6 +907,12 @@ static void frame_meta(const struct cpnp_port *p, const struct cpnp_frame *in, s
 
 int cpnp_send(struct cpnp_port *p, const struct cpnp_frame *f, unsigned n)
 {
+	return cpnp_send_offload(p, f, NULL, n);
+}
+
+int cpnp_send_offload(struct cpnp_port *p, const struct cpnp_frame *f,
+		      const struct cpnp_offload *ol, unsigned n)
+{
 	struct pframe pf[TX_CHUNK];
 	struct qdio_span sp[TX_CHUNK];
 	unsigned sent = 0;
@@ -899,10 +923,18 @@ int cpnp_send(struct cpnp_port *p, const struct cpnp_frame *f, unsigned n)
 	for (unsigned i = 0; i < n; i++) {
 		const uint8_t *d = f[i].data;
 		bool eth = p->transport == CPNP_ETHERNET;
+		bool large = ol && ol[i].gso_size;
+		uint32_t max = large ? CPNP_SEND_LARGE_MAX : p->max_frame;
 
-		if (f[i].len > p->max_frame) {
+		if (ol && ((ol[i].flags & ~CPNP_OL_CSUM) ||
+			   (ol[i].gso_size && !(ol[i].flags & CPNP_OL_CSUM)))) {
+			fail(p->err, "frame %u: offload flags %#x, segment size %u", i,
+			     ol[i].flags, ol[i].gso_size);
+			return -EINVAL;
+		}
+		if (f[i].len > max) {
 			fail(p->err, "frame %u: %u bytes, the LAN carries at most %u", i, f[i].len,
-			     p->max_frame);
+			     max);
 			return -EMSGSIZE;
 		}
 		if (!d || f[i].len < (eth ? 14u : 20u) || f[i].vlan > 4094 ||
@@ -915,8 +947,14 @@ int cpnp_send(struct cpnp_port *p, const struct cpnp_frame *f, unsigned n)
 	while (sent < n) {
 		unsigned k = n - sent < TX_CHUNK ? n - sent : TX_CHUNK, went;
 
-		for (unsigned i = 0; i < k; i++)
+		for (unsigned i = 0; i < k; i++) {
 			frame_meta(p, &f[sent + i], &pf[i], &sp[i]);
+			if (ol) {
+				pf[i].csum = (ol[sent + i].flags & CPNP_OL_CSUM) ? PF_CSUM_PARTIAL
+										  : PF_CSUM_NONE;
+				pf[i].gso_size = ol[sent + i].gso_size;
+			}
+		}
 		went = vml_ring_tx(&p->link, p->vdev, pf, k, TX_STALL_MS, true);
 		sent += went;
 		if (went < k) {

@@ -31,6 +31,8 @@ extern "C" {
  *   -EADDRINUSE address (or the port number     -EINVAL   malformed argument
  *               asked for) in use by another    -ERANGE   port number not 1..2048
  *   -EPROTO     cpnetd closed the handle: its ring broke the rules (or a protocol error)
+ *   -EPROTONOSUPPORT  a CPNP_REG_VIRTIO port on an IP LAN  -ENODEV  no such NICDEF
+ *               (CPNP_REG_NIC), or it names no LAN
  * A port and its handles are used by one thread at a time.  All shared structures
  * are in the host's byte order: both processes run on one host (big-endian s390x
  * included).
@@ -65,12 +67,21 @@ struct cpnp_reg {
 	uint16_t trace_port;	/* frames port number n sends or receives */
 	const char *trace_user;	/* ... the connections of this user send or receive */
 	uint16_t trace_vlan;	/* frames of this VLAN */
+	/* CPNP_REG_NIC: the LAN is the one the user's directory NICDEF for this device
+	 * number names (lan, lan_owner and vswitch stay NULL).  Read only with the flag:
+	 * a program built before the field never sets it. */
+	uint16_t nic;
 };
 #define CPNP_REG_PROMISC 0x1u		/* see every frame of the LAN (needs authorization) */
 /* A trace port: every frame any port sends into the LAN (also those the switch then
  * drops), from the switch's tap (vswitch/trace), nothing else; authorized like
  * PROMISC.  Receive-only: the port does not take part in forwarding. */
 #define CPNP_REG_TRACE 0x2u
+/* The port is a virtual machine's virtio-net device (cpnet-vhost, doc/qemu.md): QUERY
+ * shows it as Type VIRTIO.  It carries Ethernet frames: an IP LAN refuses it
+ * (HCPAPL9505E, -EPROTONOSUPPORT), as z/VM's IP VSWITCH does a layer-2 NIC. */
+#define CPNP_REG_VIRTIO 0x4u
+#define CPNP_REG_NIC 0x8u		/* the LAN of NICDEF `nic` (see struct cpnp_reg) */
 #define CPNP_REGION_DEFAULT (4u << 20)
 #define CPNP_REGION_MAX (256u << 20)
 
@@ -189,6 +200,24 @@ CPNP_API int cpnp_recv(struct cpnp_handle *h, struct cpnp_frame *f, unsigned n);
  * the ring (fewer when cpnetd does not keep up for 20 ms; the rest is not sent).
  * The switch's rules (VLAN, source checks, isolation) count their drops on the port. */
 CPNP_API int cpnp_send(struct cpnp_port *p, const struct cpnp_frame *f, unsigned n);
+
+/* cpnp_send with, for each frame f[i], what ol[i] asks of the switch (a NIC's
+ * checksum and large-send assists): CPNP_OL_CSUM -- the TCP/UDP checksum is left for
+ * the switch to complete (the IP header's is the program's); gso_size -- a TCP large
+ * send (with CPNP_OL_CSUM) of up to CPNP_SEND_LARGE_MAX bytes that the switch cuts into
+ * segments of gso_size payload bytes for receivers that cannot take it whole (at most
+ * the LAN's MTU - 40).  ol NULL: cpnp_send.  -EINVAL for flags not defined or a
+ * gso_size without CPNP_OL_CSUM, -EMSGSIZE as cpnp_send (CPNP_SEND_LARGE_MAX for a
+ * large send); a frame whose headers are not TCP/UDP is dropped and counted by the
+ * switch. */
+struct cpnp_offload {
+	uint16_t gso_size;	/* 0: one frame */
+	uint16_t flags;		/* CPNP_OL_* */
+};
+#define CPNP_OL_CSUM 0x1u
+#define CPNP_SEND_LARGE_MAX 65536u
+CPNP_API int cpnp_send_offload(struct cpnp_port *p, const struct cpnp_frame *f,
+			       const struct cpnp_offload *ol, unsigned n);
 
 #ifdef __cplusplus
 }

@@ -351,8 +351,8 @@ static void adapters(struct cp *cp, const struct lanbk *lan, struct out *o)
 		if (vm)
 			n = vm_find_nic(vm, cn->vdev);
 		if (cn->appl_id)	/* an application port (api/cpnetport.h) */
-			out_line(o, "    Adapter Owner: %-8s APPL: %08X Name: UNASSIGNED  Type: APPL",
-				 cn->owner, cn->appl_id);
+			out_line(o, "    Adapter Owner: %-8s APPL: %08X Name: UNASSIGNED  Type: %s",
+				 cn->owner, cn->appl_id, cn->appl_virtio ? "VIRTIO" : "APPL");
 		else
 			out_line(o, "    Adapter Owner: %-8s NIC: %04X.P00 Name: UNASSIGNED  Type: %s",
 				 cn->owner, cn->vdev, lan->type == LAN_HIPERS ? "HIPER" : "QDIO");

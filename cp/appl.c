@@ -169,6 +169,8 @@ int appl_register(struct cp *cp, struct vmlink *link, const struct vml_appl_logo
 	struct lanbk *lan;
 	struct out o;
 	char u[9], vb[8];
+	const char *lan_owner = a->owner, *lan_name = a->lan;
+	unsigned portnum = a->portnum;
 	int rc;
 
 	out_init(&o);
@@ -179,10 +181,35 @@ int appl_register(struct cp *cp, struct vmlink *link, const struct vml_appl_logo
 	rc = cp_logon_check(cp, a->userid, a->password, &o, &du, u);
 	if (rc)
 		goto refuse;
-	lan = lan_find(&cp->lans, a->owner, a->lan);
+	if (a->flags & VML_APPL_NICDEF) {
+		/* The LAN the user's NICDEF names, as LOGON couples the NIC to it. */
+		const struct dir_nicdef *nd = NULL;
+
+		snprintf(vb, sizeof(vb), "%04X", a->trace_num);
+		for (unsigned k = 0; k < du->nnics && !nd; k++)
+			if (du->nics[k].vdev == a->trace_num)
+				nd = &du->nics[k];
+		if (!nd) {
+			rc = out_msg(&o, MSG_DEV_NOT_EXIST, vb);
+			goto refuse;
+		}
+		if (!nd->has_lan) {
+			rc = out_msg(&o, MSG_NIC_NO_LAN, vb);
+			goto refuse;
+		}
+		lan_owner = nd->lan_owner;
+		lan_name = nd->lan_name;
+		if (!portnum)
+			portnum = nd->portnum;	/* the NICDEF's PORTNUMBER, if any */
+	}
+	lan = lan_find(&cp->lans, lan_owner, lan_name);
 	if (!lan) {
-		rc = out_msg(&o, MSG_LAN_NOT_EXIST, strcmp(a->owner, "SYSTEM") ? "LAN" : "VSWITCH",
-			     a->owner, a->lan);
+		rc = out_msg(&o, MSG_LAN_NOT_EXIST, strcmp(lan_owner, "SYSTEM") ? "LAN" : "VSWITCH",
+			     lan_owner, lan_name);
+		goto refuse;
+	}
+	if ((a->flags & VML_APPL_VIRTIO) && lan->transport != LAN_ETHERNET) {
+		rc = out_msg(&o, MSG_APPL_LAYER, u, lan_kind_word(lan), lan->owner, lan->name);
 		goto refuse;
 	}
 	if (t->n == t->cap) {
@@ -207,9 +234,10 @@ int appl_register(struct cp *cp, struct vmlink *link, const struct vml_appl_logo
 	ap->link = link;
 	memcpy(ap->user, u, sizeof(ap->user));
 	snprintf(ap->port->name, sizeof(ap->port->name), "%s.APPL%08X", u, ap->id);
-	rc = attach(cp, ap, lan, u, a->portnum, &o);
+	rc = attach(cp, ap, lan, u, portnum, &o);
 	if (rc)
 		goto refuse;
+	lan_conn_of(lan, ap->port)->appl_virtio = a->flags & VML_APPL_VIRTIO;
 	if (!vlan_ok(lan, lan_conn_of(lan, ap->port), a->vlan)) {
 		snprintf(vb, sizeof(vb), "%u", a->vlan);
 		rc = out_msg(&o, MSG_APPL_VLAN, vb, u, lan_kind_word(lan), lan->owner, lan->name);

@@ -40,6 +40,10 @@ static const struct msg_def catalogue[MSG_COUNT] = {
 	M(MSG_APPL_CONNECTED, "HCPAPL9503I", 0, "Application port %s of %s connected to %s %s %s"),
 	M(MSG_APPL_TRUNK, "HCPAPL9504E", 9504,
 	  "%s is a trunk port on %s %s %s: its frames carry their VLAN tags; VLAN %s cannot be chosen"),
+	/* z/VM does not run a layer-2 NIC on an IP VSWITCH (its STARTLAN fails with IPA
+	 * return code X'0040', LAN frame mismatch); a virtio-net port is layer 2 only. */
+	M(MSG_APPL_LAYER, "HCPAPL9505E", 9505,
+	  "Virtio-net port of %s carries Ethernet frames; %s %s %s is transport IP"),
 
 	M(MSG_LOGON_FAILED, "HCPLGA050E", 50, "LOGON unsuccessful--incorrect userid and/or password"),
 	M(MSG_NOT_IN_DIR, "HCPLGA053E", 53, "%s not in CP directory"),

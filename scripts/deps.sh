@@ -10,6 +10,7 @@ need=(
 	"clang clang"
 	"s390x-linux-gnu-gcc gcc-s390x-linux-gnu"
 	"qemu-s390x-static qemu-user-static"
+	"qemu-system-s390x qemu-system-misc"
 	"hercules hercules"
 	"cpio cpio"
 	"ip iproute2"

@@ -465,7 +465,7 @@ int vml_appl_logon_encode(const struct vml_appl_logon *a, uint8_t *buf, size_t c
 	if (a->flags & VML_APPL_TRACE_USER) {
 		if (put_name(b + APL_OFF_RSVD, a->trace_user) < 0)
 			return -EINVAL;
-	} else if (a->flags & (VML_APPL_TRACE_PORT | VML_APPL_TRACE_VLAN)) {
+	} else if (a->flags & (VML_APPL_TRACE_PORT | VML_APPL_TRACE_VLAN | VML_APPL_NICDEF)) {
 		be_put16(b + APL_OFF_RSVD, a->trace_num);
 	}
 	return VML_HDR_SIZE + VML_APPL_LOGON_SIZE;
@@ -495,8 +495,19 @@ int vml_appl_logon_decode(const uint8_t *buf, size_t len, struct vml_appl_logon 
 	a->region = be_get32(b + APL_OFF_REGION);
 	a->trace_num = 0;
 	a->trace_user[0] = 0;
-	if (!a->userid[0] || !a->lan[0] || !a->owner[0] || a->vlan > 4095 ||
-	    (a->flags & ~VML_APPL_FLAGS))
+	if (!a->userid[0] || a->vlan > 4095 || (a->flags & ~VML_APPL_FLAGS))
+		return -EBADMSG;
+	/* A LAN by name, or (NICDEF) by the directory: then no name, no trace, and the
+	 * reserved bytes hold the device number only. */
+	if (a->flags & VML_APPL_NICDEF) {
+		if (a->lan[0] || a->owner[0] || (a->flags & (VML_APPL_TRACE | VML_APPL_TRACE_PORT |
+							     VML_APPL_TRACE_USER | VML_APPL_TRACE_VLAN)) ||
+		    be_get16(b + APL_OFF_RSVD + 2) || be_get32(b + APL_OFF_RSVD + 4))
+			return -EBADMSG;
+		a->trace_num = be_get16(b + APL_OFF_RSVD);
+		return 0;
+	}
+	if (!a->lan[0] || !a->owner[0])
 		return -EBADMSG;
 	/* At most one trace filter, only on a trace; the reserved bytes hold it, or 0. */
 	{

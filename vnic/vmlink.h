@@ -163,7 +163,12 @@ int vml_ring_decode(const uint8_t *buf, size_t len, struct vml_ring_offer *r);
 #define VML_APPL_TRACE_PORT 0x0004u
 #define VML_APPL_TRACE_USER 0x0008u
 #define VML_APPL_TRACE_VLAN 0x0010u
-#define VML_APPL_FLAGS 0x001Fu
+/* A virtual machine's virtio-net device (cpnet-vhost): QUERY's Type VIRTIO, Ethernet
+ * LANs only.  NICDEF: the LAN is the one the user's NICDEF names for the device number
+ * in the reserved bytes' first u16 (owner and LAN blank; not with a trace). */
+#define VML_APPL_VIRTIO 0x0020u
+#define VML_APPL_NICDEF 0x0040u
+#define VML_APPL_FLAGS 0x007Fu
 #define VML_HANDLE_OPEN_SIZE 4
 #define VML_HANDLE_SIZE 12
 #define VML_HANDLE_CLOSE_SIZE 2
@@ -176,7 +181,7 @@ struct vml_appl_logon {
 	uint16_t vlan;
 	uint16_t flags;
 	uint32_t region;
-	uint16_t trace_num;		/* TRACE_PORT / TRACE_VLAN */
+	uint16_t trace_num;		/* TRACE_PORT / TRACE_VLAN; NICDEF: its vdev */
 	char trace_user[9];		/* TRACE_USER */
 	uint16_t portnum;		/* the port number asked for, 0 = any */
 };

@@ -81,6 +81,7 @@ struct lan_conn {
 	uint16_t portnum;
 	bool uplink;
 	uint32_t appl_id;		/* an application port (type APPL): its id; 0 = a NIC */
+	bool appl_virtio;		/* ... a virtual machine's virtio-net (type VIRTIO) */
 	/* authorization, from the access list or the LAN defaults */
 	uint8_t porttype;		/* enum lan_porttype */
 	uint16_t pvid;			/* ACCESS: the port's VLAN */

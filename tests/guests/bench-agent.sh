@@ -12,6 +12,10 @@
 #   send ADDR SECS ID  stream zeros for SECS to the agent at ADDR (its `sink ID`): guest -> guest
 #   result ID          "bytes B secs S" of `sink ID` once it ended (waits up to 60 s), dd's words after
 #   ping ADDR N        "avg MS" of N echoes 0.2 s apart (guest -> guest RTT)
+#   store ID           read the connection to EOF into /tmp/rx.ID (a peer's data, for `md5 ID`)
+#   md5 ID             "md5 M bytes N" of /tmp/rx.ID once its store ended (waits up to 60 s)
+#   sendfile ADDR PORT ID  /tmp/rx.ID (what `store ID` kept) to ADDR PORT (the peer reads
+#                      to EOF); "sent" or "FAIL ..."
 exec 2> /dev/null
 read -r cmd a b c
 # Names are the host's: digits and dotted addresses only (they reach file names and ip).
@@ -61,5 +65,22 @@ result)
 	rm -f "/tmp/sink.$a" "/tmp/sink.$a.dd"
 	;;
 ping) ping -c "$b" -i 0.2 -W 2 "$a" | sed -n 's/.*min\/avg\/max = [0-9.]*\/\([0-9.]*\)\/.*/avg \1/p' ;;
+store)
+	rm -f "/tmp/rx.$a"
+	dd of="/tmp/rx.$a.part" bs=65536 2> /dev/null
+	mv "/tmp/rx.$a.part" "/tmp/rx.$a"
+	;;
+md5)
+	i=0
+	while [ ! -f "/tmp/rx.$a" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+	[ -f "/tmp/rx.$a" ] || { echo "FAIL no complete /tmp/rx.$a"; exit 1; }
+	echo "md5 $(md5sum < "/tmp/rx.$a" | cut -d' ' -f1) bytes $(wc -c < "/tmp/rx.$a")"
+	;;
+sendfile)
+	[ -f "/tmp/rx.$c" ] || { echo "FAIL no /tmp/rx.$c"; exit 1; }
+	printf '#!/bin/sh\nexec dd if=/tmp/rx.%s bs=65536 2> /dev/null\n' "$c" > /tmp/sendfile
+	chmod 755 /tmp/sendfile
+	if timeout 120 nc "$a" "$b" -e /tmp/sendfile > /dev/null; then echo "sent"; else echo "FAIL nc $a $b"; fi
+	;;
 *) echo "unknown request" ;;
 esac

@@ -8,7 +8,8 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-HOST_PKGS="hercules cpio gzip xz-utils zstd kmod dpkg-dev gcc make"
+# qemu-system-misc: qemu-system-s390x for the QEMU guests (t_qemu, make bench-qemu)
+HOST_PKGS="hercules cpio gzip xz-utils zstd kmod dpkg-dev gcc make qemu-system-misc"
 
 host_pkgs_missing() {
 	local p missing=""

@@ -2,29 +2,34 @@
 # tests/guests/mkinitrd.sh - builds a bootable guest directory: initramfs, parmfile and .ins IPL file.
 # Input is the cache fetch.sh filled and a test's own /init; boot.sh IPLs the result under Hercules.
 #
-# Usage: mkinitrd.sh [-m MODULE]... [-a SRC:DST]... [-p PARM] INIT OUTDIR
+# Usage: mkinitrd.sh [-q] [-m MODULE]... [-a SRC:DST]... [-p PARM] INIT OUTDIR
 #   INIT     shell script that becomes /init (it may source /etc/cpnet-guest.sh, see below)
 #   OUTDIR   receives vmlinuz initrd.gz parmfile initrd.off initrd.siz boot.ins (real
 #            copies side by side: Hercules refuses absolute paths and symlinks in a .ins)
 #   -m NAME  load module NAME too (its dependencies come from the kernel's modules.dep)
 #   -a S:D   copy host file S into the initramfs at D (e.g. a test helper)
 #   -p PARM  append PARM to the kernel command line
+#   -q       a QEMU s390x guest (tests/guests/qemu-lib.sh): console ttysclp0, and only the
+#            -m modules (virtio-ccw is built into the kernel; no qeth stack)
 # The default module set is the qeth stack: llc stp bridge ccwgroup qeth qeth_l2 qeth_l3.
 
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 usage() {
-	sed -n '4,13p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '4,15p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 64
 }
 
 MODULES="ccwgroup qeth qeth_l2 qeth_l3 llc stp bridge"
 ADDS=()
 PARM="console=ttyS0 rdinit=/init"
-while getopts "m:a:p:h" opt; do
+EXTRA=
+QEMU=0
+while getopts "m:a:p:qh" opt; do
 	case $opt in
-	m) MODULES="$MODULES $OPTARG" ;;
+	m) EXTRA="$EXTRA $OPTARG" ;;
+	q) QEMU=1 ;;
 	a) ADDS+=("$OPTARG") ;;
 	p) PARM="$PARM $OPTARG" ;;
 	*) usage ;;
@@ -32,6 +37,12 @@ while getopts "m:a:p:h" opt; do
 done
 shift $((OPTIND - 1))
 [ $# = 2 ] || usage
+if [ $QEMU = 1 ]; then
+	MODULES=${EXTRA# }
+	PARM="console=ttysclp0 quiet rdinit=/init${PARM#console=ttyS0 rdinit=/init}"
+else
+	MODULES="$MODULES$EXTRA"
+fi
 INIT=$1
 OUT=$2
 [ -f "$INIT" ] || die "init script $INIT not found"
