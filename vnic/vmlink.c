@@ -1637,6 +1637,9 @@ int vml_poll(struct vmlink *l, int wait_ms)
 	struct pollfd pfd[2] = { { l->fd, POLLIN, 0 }, { vml_bell_fd(l), POLLIN, 0 } };
 	struct rx_batch b;
 	uint16_t dummy;
+	/* The caller's own "no wait" (a drain loop's look), not ring_spin's: when that
+	 * hands the socket's look over (wait_ms 0), the socket must be looked at. */
+	bool drain_look = wait_ms == 0;
 	int n, rc, got = 0;
 
 	if (l->ring_on) {
@@ -1658,7 +1661,7 @@ int vml_poll(struct vmlink *l, int wait_ms)
 			l->sock_check_ns = t;
 			got = 1;
 			wait_ms = 0;
-		} else if (wait_ms == 0 && !l->cp_side) {
+		} else if (drain_look && !l->cp_side) {
 			/* A look without a wait that found the ring empty: the socket,
 			 * too, at most once per SOCK_BUSY_NS -- a caller that drains
 			 * with vml_poll(l, 0) after each batch (cpnet-guest, the CPNIC's

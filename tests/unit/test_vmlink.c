@@ -1331,3 +1331,33 @@ TEST(vmlink_ring_nap_counted_once_when_taken)
 	CHECK_EQ(vm.rxa.naps, 2u);
 	ring_unpair(&vm, &cp, sv);
 }
+
+/* A VM side that polls its ring (poll-only, or adaptive in a poll phase) while the ring
+ * is idle still reads its socket: ring_spin hands the socket's look to vml_poll when
+ * one falls due (or a message is there), and vml_poll must then look, not take that
+ * for a drain loop's empty look that had its socket look a moment ago -- else LOGOFF,
+ * FORCE, NIC changes and the peer's end would wait for ring traffic that never comes. */
+TEST(vmlink_ring_polling_vm_side_reads_its_socket_while_the_ring_is_idle)
+{
+	struct vmlink vm, cp;
+	struct port nicport, *proxy;
+	struct rx_rec rec = { 0, 0 };
+	uint64_t t0;
+	int sv[2], rc = 0;
+	unsigned calls = 0;
+
+	REQUIRE(ring_pair(&vm, &cp, sv, VML_TRANSPORT_RING) == 0);
+	proxy = rec_nics(&vm, &cp, &nicport, &rec);
+	REQUIRE(proxy != NULL);
+	vml_poll_policy(&vm, ADAPT_POLL, NULL);
+	REQUIRE(shutdown(sv[1], SHUT_RDWR) == 0);	/* CP's end goes away */
+	t0 = adapt_now_ns();
+	while (calls < 2000 && adapt_now_ns() - t0 < 2000000000ull) {
+		rc = vml_poll(&vm, 5);
+		calls++;
+		if (rc < 0)
+			break;
+	}
+	CHECK_EQ(rc, -EPIPE);
+	ring_unpair(&vm, &cp, sv);
+}
