@@ -280,11 +280,14 @@ static int listen_on(const char *path)
 		return -EADDRINUSE;
 	}
 	if (errno == ECONNREFUSED) {
-		if (lstat(path, &st) < 0 || !S_ISSOCK(st.st_mode)) {
+		int e = lstat(path, &st) < 0 ? -errno : S_ISSOCK(st.st_mode) ? 0 : -EEXIST;
+
+		if (e && e != -ENOENT) {
 			close(fd);
-			return -EEXIST;
+			return e;
 		}
-		unlink(path);
+		if (!e)
+			unlink(path);
 	}
 	close(fd);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
