@@ -40,7 +40,7 @@ PORT_EXAMPLES := $(BUILD)/port-echo
 # The shared library: only the objects the API needs, position independent, and only
 # the API's symbols exported (CPNP_API in cpnetport.h).
 PORT_SO_SRCS := api/cpnetport.c vnic/vmlink.c lib/shmring.c lib/adapt.c vnic/port.c qdio/queue.c \
-                qdio/blocks.c lib/gstor.c lib/cpnet.c
+                qdio/blocks.c lib/gstor.c lib/cpnet.c lib/fdpass.c
 PORT_SO_OBJS := $(PORT_SO_SRCS:%.c=$(BUILD)/pic/%.o)
 LIBPORT_SO := $(BUILD)/libcpnetport.so
 

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "apps/appport.h"
+#include "apps/pktgen.h"
 #include "vhost/vudev.h"
 
 #define PROG "cpnet-vhost"
@@ -29,21 +30,32 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: cpnet-vhost --vhost PATH --user U (--password P | --pwfile F)\n"
 		"                   (--vswitch NAME | --lan NAME [--owner O] | --nic VDEV)\n"
-		"                   [--socket CPNETD_VM_SOCKET] [--portnumber N]\n"
+		"                   [--socket CPNETD_VM_SOCKET] [--portnumber N] [--mac MAC]\n"
 		APPPORT_USAGE
 		"  --nic VDEV       the LAN the user's directory NICDEF VDEV names\n"
 		"  --vhost PATH     the vhost-user socket to create; QEMU connects to it:\n"
 		"      -chardev socket,id=c0,path=PATH -netdev vhost-user,id=n0,chardev=c0\n"
 		"      -device virtio-net-ccw,netdev=n0,mac=M  (guest RAM shared: memory-backend-memfd\n"
 		"      ...,share=on).  The virtio-net device becomes a port of the LAN (QUERY: Type\n"
-		"      VIRTIO), authorized like a NIC of the user; the guest's MAC (its first frame's\n"
-		"      source) is registered on the port.  cpnet-vhost serves one connection and ends\n"
-		"      when QEMU goes, when the port is ended (FORCE) or at SIGINT/SIGTERM.\n");
+		"      VIRTIO), authorized like a NIC of the user.  cpnet-vhost serves one connection\n"
+		"      and ends when QEMU goes, when the port is ended (FORCE) or at SIGINT/SIGTERM.\n"
+		"  --mac MAC        the guest's MAC (QEMU's mac=, aa:bb:cc:dd:ee:ff): registered on\n"
+		"      the port at start; frames with another source are dropped (counted).  Without\n"
+		"      it, the first 8 unicast source MACs the guest sends from are registered as\n"
+		"      they show (later ones only reach the switch, which drops them).\n");
 }
 
 struct stats {
 	unsigned long long tx_frames, tx_bytes, tx_bad, tx_dropped, tx_bounced, tx_large;
-	unsigned long long rx_frames, rx_bytes, rx_toobig, kicks, calls;
+	unsigned long long tx_foreign;
+	unsigned long long rx_frames, rx_bytes, rx_toobig, rx_lost, kicks, calls;
+};
+
+/* The queues' refusal counters (vring.h enum vq_bad), for the final stats line. */
+static const char *const bad_name[VQ_BAD_MAX] = {
+	[VQ_BAD_INDEX] = "index", [VQ_BAD_ADDR] = "address", [VQ_BAD_DIR] = "direction",
+	[VQ_BAD_INDIRECT] = "indirect", [VQ_BAD_LOOP] = "too long", [VQ_BAD_SHORT] = "short",
+	[VQ_BAD_HDR] = "header", [VQ_BAD_AVAIL] = "avail index",
 };
 
 struct vhost {
@@ -53,10 +65,13 @@ struct vhost {
 	uint32_t bufsz, max_frame;
 	uint8_t assigned[6];		/* the MAC cpnetd gave the port */
 	bool assigned_dropped;
+	bool pinned;			/* --mac: the guest's MAC, the only one */
+	uint8_t pin[6];
 	uint8_t learned[LEARN_MAX][6];	/* source MACs asked for (registered or refused) */
 	bool learned_ok[LEARN_MAX];
 	unsigned nlearned;
 	struct stats st;
+	uint64_t bad[VU_MAX_QUEUES][VQ_BAD_MAX];	/* the queues' counts, kept at the end */
 	int end;			/* the error that ends the port (0: none yet) */
 };
 
@@ -153,7 +168,12 @@ static int tx_run(struct vhost *v)
 			uint8_t src[6];
 
 			memcpy(src, frame + 6, 6);	/* read once: the guest may change it */
-			learn(v, src);
+			if (v->pinned && memcmp(src, v->pin, 6)) {
+				v->st.tx_foreign++;	/* not the guest's MAC (--mac) */
+				continue;
+			}
+			if (!v->pinned)
+				learn(v, src);
 		}
 		fr[nf].data = (void *)frame;
 		fr[nf].len = (uint32_t)len;
@@ -189,8 +209,10 @@ static int tx_run(struct vhost *v)
 
 /* Switch -> guest: frames cpnetd wrote into our posted buffers, each copied into one
  * RX chain.  Takes no more frames than the guest has buffers for: the rest wait in
- * the handle (and cpnetd counts "no buffer" once its posts run out).  1 if more may
- * be done now, 0 if not. */
+ * the handle, and cpnetd holds what comes after them on the port's queue (counted
+ * there when its storage runs out).  Frames taken but not delivered because the
+ * guest broke the ring meanwhile are counted here (rx_lost).  1 if more may be done
+ * now, 0 if not. */
 static int rx_run(struct vhost *v)
 {
 	struct vu_ring *r = &v->dev.ring[VU_RXQ];
@@ -223,6 +245,9 @@ static int rx_run(struct vhost *v)
 			v->st.rx_toobig++;
 		} else if (rc < 0 && rc != -EBADF) {
 			vq_push(&r->q, head, 0);	/* a bad chain: counted by the queue */
+			v->st.rx_lost++;
+		} else if (fr[i].len) {
+			v->st.rx_lost++;		/* the ring broke: no chain for it */
 		}
 		if ((rc = cpnp_post(v->h, fr[i].data, v->bufsz)) < 0 && !v->end)
 			v->end = rc;
@@ -236,10 +261,12 @@ static int rx_run(struct vhost *v)
 }
 
 /* The vhost-user server socket at path: a stale one (nobody answers) is replaced, a
- * live one refused. */
+ * live one refused, and anything that is not a socket is left alone (-EEXIST): the
+ * path comes from the operator, a typo must not delete a file. */
 static int listen_on(const char *path)
 {
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	struct stat st;
 	int fd;
 
 	if (strlen(path) >= sizeof(a.sun_path))
@@ -252,8 +279,16 @@ static int listen_on(const char *path)
 		close(fd);
 		return -EADDRINUSE;
 	}
-	if (errno == ECONNREFUSED)
-		unlink(path);
+	if (errno == ECONNREFUSED) {
+		int e = lstat(path, &st) < 0 ? -errno : S_ISSOCK(st.st_mode) ? 0 : -EEXIST;
+
+		if (e && e != -ENOENT) {
+			close(fd);
+			return e;
+		}
+		if (!e)
+			unlink(path);
+	}
 	close(fd);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -324,9 +359,13 @@ static int serve(struct vhost *v)
 			busy |= rx_run(v);
 		for (unsigned q = 0; q < VU_MAX_QUEUES; q++)
 			if (v->dev.ring[q].q.broken && !said_broken[q]) {
+				const uint64_t *bad = v->dev.ring[q].q.bad;
+
 				said_broken[q] = true;
-				fprintf(stderr, "cpnet-vhost: the guest broke virtqueue %u "
-					"(index out of range); it stops until the device is reset\n", q);
+				fprintf(stderr, "cpnet-vhost: the guest broke virtqueue %u (%s); it "
+					"stops until the device is reset\n", q, bad[VQ_BAD_AVAIL] ?
+					"avail index more than the ring size ahead" :
+					"descriptor index out of range");
 			}
 		if (v->end)
 			break;
@@ -411,6 +450,7 @@ int main(int argc, char **argv)
 		APPPORT_OPTIONS,
 		{ "vhost", required_argument, 0, 'V' },
 		{ "nic", required_argument, 0, 'N' },
+		{ "mac", required_argument, 0, 'M' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 }
 	};
@@ -440,6 +480,16 @@ int main(int argc, char **argv)
 			nic = true;
 			break;
 		}
+		case 'M':
+			/* A station's address: unicast, not all zero. */
+			if (pktgen_parse_mac(optarg, v.pin) < 0 || (v.pin[0] & 1) ||
+			    !memcmp(v.pin, "\0\0\0\0\0\0", 6)) {
+				fprintf(stderr, "cpnet-vhost: --mac %s: not a unicast MAC "
+					"(aa:bb:cc:dd:ee:ff)\n", optarg);
+				return 2;
+			}
+			v.pinned = true;
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -460,11 +510,23 @@ int main(int argc, char **argv)
 	v.max_frame = cpnp_max_frame(v.port);
 	v.bufsz = v.max_frame;
 	cpnp_port_mac(v.port, v.assigned);
+	/* --mac: the guest's MAC replaces the assigned one now, before any frame. */
+	if (v.pinned && memcmp(v.pin, v.assigned, 6)) {
+		if ((rc = cpnp_add_mac(v.port, v.pin)) < 0) {
+			say_mac("--mac", v.pin, cpnp_last_error(v.port) ? cpnp_last_error(v.port)
+									: strerror(-rc));
+			goto out;
+		}
+		say_mac("guest MAC", v.pin, "registered");
+		if (cpnp_del_mac(v.port, v.assigned) == 0)
+			v.assigned_dropped = true;
+	}
 	if (appport_handle(PROG, v.port, NBUF, v.bufsz, &v.h) < 0)
 		goto out;
 	lfd = listen_on(path);
 	if (lfd < 0) {
-		fprintf(stderr, "cpnet-vhost: --vhost %s: %s\n", path, strerror(-lfd));
+		fprintf(stderr, "cpnet-vhost: --vhost %s: %s\n", path, lfd == -EEXIST ?
+			"exists and is not a socket; not replaced" : strerror(-lfd));
 		goto out;
 	}
 	app_stop_on_signals();
@@ -490,6 +552,8 @@ int main(int argc, char **argv)
 		 * simply the next pass's. */
 		vudev_init(&v.dev, conn);
 		rc = serve(&v);
+		for (unsigned q = 0; q < VU_MAX_QUEUES; q++)
+			memcpy(v.bad[q], v.dev.ring[q].q.bad, sizeof(v.bad[q]));
 		/* FORCE, cpnetd gone or a signal: QEMU's connection closes with the device. */
 		vudev_free(&v.dev);
 	}
@@ -501,10 +565,27 @@ int main(int argc, char **argv)
 		fprintf(stderr, "cpnet-vhost: the port was ended (%s)\n",
 			cpnp_last_error(v.port) ? cpnp_last_error(v.port) : "FORCE");
 	printf("cpnet-vhost: guest sent %llu frames (%llu bytes; %llu large sends, %llu bad, "
-	       "%llu not taken by the switch, %llu gathered), received %llu (%llu bytes; %llu "
-	       "larger than its buffers)\n", v.st.tx_frames, v.st.tx_bytes, v.st.tx_large,
-	       v.st.tx_bad, v.st.tx_dropped, v.st.tx_bounced, v.st.rx_frames, v.st.rx_bytes,
-	       v.st.rx_toobig);
+	       "%llu not from --mac, %llu not taken by the switch, %llu gathered), received %llu "
+	       "(%llu bytes; %llu larger than its buffers, %llu lost to bad chains or a broken "
+	       "ring); refused", v.st.tx_frames, v.st.tx_bytes, v.st.tx_large, v.st.tx_bad,
+	       v.st.tx_foreign, v.st.tx_dropped, v.st.tx_bounced, v.st.rx_frames, v.st.rx_bytes, v.st.rx_toobig, v.st.rx_lost);
+	for (unsigned q = 0; q < VU_MAX_QUEUES; q++) {
+		unsigned long long sum = 0;
+		const char *sep = " (";
+
+		for (unsigned k = 0; k < VQ_BAD_MAX; k++)
+			sum += v.bad[q][k];
+
+		printf("%s %s chains %llu", q ? "," : "", q == VU_TXQ ? "TX" : "RX", sum);
+		for (unsigned k = 0; k < VQ_BAD_MAX; k++)
+			if (v.bad[q][k]) {
+				printf("%s%s %llu", sep, bad_name[k], (unsigned long long)v.bad[q][k]);
+				sep = ", ";
+			}
+		if (sum)
+			printf(")");
+	}
+	printf("\n");
 out:
 	if (lfd >= 0) {
 		close(lfd);

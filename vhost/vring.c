@@ -154,15 +154,18 @@ bool vq_publish(struct vq *q)
 		return false;
 	/* Release: the used elements are visible before the index that covers them. */
 	le_store16_release(USED_IDX(q), now);
-	if (old == now)
-		return false;
 	/* The guest's used_event / flags are read after the index is out (a full
 	 * barrier: otherwise both sides can each miss the other's update). */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	/* Nothing pushed since the last publish: no interrupt.  Kept in both modes:
+	 * without EVENT_IDX too, or the index coming back to its first value (every
+	 * 65,536 entries) would look like nothing new. */
+	if (old == now)
+		return false;
+	q->signalled_used = now;
 	if (!q->event_idx)
 		return !(le_get16(q->avail) & VQ_AVAIL_F_NO_INTERRUPT);
 	ev = le_get16(USED_EVENT(q));
-	q->signalled_used = now;
 	/* virtio 1.0 2.4.7.2: interrupt if used_event lies in [old, now). */
 	return (uint16_t)(now - ev - 1) < (uint16_t)(now - old);
 }

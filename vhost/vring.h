@@ -79,7 +79,7 @@ struct vq {
 	uint8_t *desc, *avail, *used;
 	uint16_t last_avail;	/* next avail entry we take */
 	uint16_t used_idx;	/* our copy of used->idx (we are its only writer) */
-	uint16_t signalled_used;	/* used idx at the last call (EVENT_IDX) */
+	uint16_t signalled_used;	/* used idx at the last vq_publish */
 	bool event_idx;		/* negotiated VIRTIO_RING_F_EVENT_IDX */
 	bool broken;		/* the guest broke the rules: no more processing */
 	uint64_t bad[VQ_BAD_MAX];
@@ -106,7 +106,8 @@ int vq_pop(struct vq *q, struct vumem *m, bool write, uint16_t *head, struct vq_
 /* Put a used entry (not visible to the guest until vq_publish). */
 void vq_push(struct vq *q, uint16_t head, uint32_t len);
 /* Make the pushed entries visible (one release store) and say whether the guest wants
- * an interrupt for them (EVENT_IDX: used_event crossed; else NO_INTERRUPT clear). */
+ * an interrupt for them (EVENT_IDX: used_event crossed; else NO_INTERRUPT clear);
+ * false when nothing was pushed since the last call. */
 bool vq_publish(struct vq *q);
 
 /* Notification suppression: ask the guest to kick for the next buffer (EVENT_IDX:

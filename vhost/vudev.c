@@ -171,6 +171,8 @@ static int handle(struct vudev *d, struct vu_msg *m, uint64_t *reply, bool *has_
 			uint8_t b[VU_STATE_SIZE];
 
 			st.num = r->q.num ? r->q.last_avail : r->base;
+			/* Kept: a restart without SET_VRING_BASE resumes where it stopped. */
+			r->base = (uint16_t)st.num;
 			ring_stop(d, st.index);
 			set_fd(&r->kick, -1);
 			vu_put32(b, st.index);

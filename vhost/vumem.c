@@ -4,6 +4,7 @@
 #include "vhost/vumem.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -25,14 +26,21 @@ int vumem_set(struct vumem *m, const struct vu_memtable *t, const int *fds)
 	for (unsigned i = 0; i < t->n; i++) {
 		struct vumem_region *g = &nm.reg[i];
 		struct stat st;
+		int seals;
 
 		g->r = t->r[i];
 		g->map_len = g->r.mmap_offset + g->r.size;
 		/* The file must hold the region: a shorter one would fault (SIGBUS) on
-		 * the first access past its end instead of being refused here. */
+		 * the first access past its end instead of being refused here; and it
+		 * must stay that long: a memfd sealed against shrinking (QEMU's memfd
+		 * backend seals by default), else its owner could truncate it later. */
 		if (rc == 0 && (fstat(fds[i], &st) < 0 || st.st_size < 0 ||
 				(uint64_t)st.st_size < g->map_len || g->map_len > SIZE_MAX))
 			rc = -EINVAL;
+		if (rc == 0 && (seals = fcntl(fds[i], F_GET_SEALS)) < 0)
+			rc = -EPERM;
+		if (rc == 0 && !(seals & F_SEAL_SHRINK))
+			rc = -EPERM;
 		if (rc == 0) {
 			void *p = mmap(NULL, (size_t)g->map_len, PROT_READ | PROT_WRITE, MAP_SHARED,
 				       fds[i], 0);

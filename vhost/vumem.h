@@ -30,7 +30,9 @@ struct vumem {
 
 /* Map the table's regions from fds[] (consumed: closed here, mapped or not).  m is zeroed
  * or a table from an earlier vumem_set.  The old
- * table, if any, is unmapped first.  0 or negative errno (nothing mapped then). */
+ * table, if any, is unmapped first.  Each file must be at least mmap_offset + size
+ * long (-EINVAL) and sealed against shrinking (F_SEAL_SHRINK, a memfd: -EPERM).  0 or
+ * negative errno (nothing mapped then). */
 int vumem_set(struct vumem *m, const struct vu_memtable *t, const int *fds);
 void vumem_free(struct vumem *m);
 

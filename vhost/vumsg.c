@@ -9,6 +9,8 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "lib/fdpass.h"
+
 uint32_t vu_get32(const uint8_t *p)
 {
 	uint32_t v;
@@ -213,22 +215,7 @@ int vu_recv(int sock, struct vu_msg *m)
 		return -errno;
 	if (n == 0)
 		return 0;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
-		size_t k;
-
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (size_t i = 0; i < k; i++) {
-			int fd;
-
-			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-			if (m->nfds < VU_MAX_FDS)
-				m->fds[m->nfds++] = fd;
-			else
-				close(fd);
-		}
-	}
+	m->nfds = fdpass_take(&mh, m->fds, VU_MAX_FDS);
 	/* The kernel cut fds off: they are gone, and the message cannot be trusted. */
 	if (mh.msg_flags & MSG_CTRUNC) {
 		rc = -EPROTO;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "lib/be.h"
+#include "lib/fdpass.h"
 #include "qeth/ipa.h"
 
 /* Body offsets (relative to VML_HDR_SIZE). */
@@ -707,32 +708,6 @@ static struct vml_nic *find_nic(struct vmlink *l, uint16_t vdev)
 	return NULL;
 }
 
-/* The descriptors a message carried (SCM_RIGHTS), at most VML_MAX_FDS (the kernel
- * closes what did not fit).  Only the VM side gives the kernel room for any: a VM
- * cannot put descriptors into cpnetd. */
-static int take_fds(struct msghdr *mh, int fds[VML_MAX_FDS])
-{
-	int n = 0;
-
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
-		size_t cnt;
-
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		cnt = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (size_t i = 0; i < cnt; i++) {
-			int fd;
-
-			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-			if (n < VML_MAX_FDS)
-				fds[n++] = fd;
-			else
-				close(fd);
-		}
-	}
-	return n;
-}
-
 static void close_fds(int *fds, int n)
 {
 	for (int i = 0; i < n; i++)
@@ -767,8 +742,10 @@ static int recv_one(struct vmlink *l, int wait_ms, size_t *len, int fds[VML_MAX_
 	}
 	n = recvmsg(l->fd, &mh, MSG_DONTWAIT | MSG_TRUNC | MSG_CMSG_CLOEXEC);
 	l->syscalls++;
+	/* Only the VM side gives the kernel room for descriptors: a VM cannot put
+	 * any into cpnetd. */
 	if (n > 0 && !l->cp_side)
-		*nfds = take_fds(&mh, fds);
+		*nfds = (int)fdpass_take(&mh, fds, VML_MAX_FDS);
 	if (n == 0)
 		return -EPIPE;
 	if (n < 0)
@@ -1549,7 +1526,7 @@ static void drop_rest(struct vmlink *l, struct mmsghdr *mm, int from, int n)
 	for (int j = from; j < n && !l->cp_side; j++) {
 		int more[VML_MAX_FDS];
 
-		close_fds(more, take_fds(&mm[j].msg_hdr, more));
+		close_fds(more, (int)fdpass_take(&mm[j].msg_hdr, more, VML_MAX_FDS));
 	}
 }
 
@@ -1723,7 +1700,7 @@ int vml_poll(struct vmlink *l, int wait_ms)
 		struct vml_nic *vn;
 
 		if (!l->cp_side)
-			nfds = take_fds(&mm[i].msg_hdr, fds);
+			nfds = (int)fdpass_take(&mm[i].msg_hdr, fds, VML_MAX_FDS);
 		if (len == 0) {		/* end of file: the peer closed */
 			close_fds(fds, nfds);
 			drop_rest(l, mm, i + 1, n);

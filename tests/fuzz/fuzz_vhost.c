@@ -32,8 +32,9 @@ static void init(void)
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		abort();
 	fcntl(sv[0], F_SETFL, O_NONBLOCK);
-	ramfd = memfd_create("fuzz-ram", MFD_CLOEXEC);
-	if (ramfd < 0 || ftruncate(ramfd, RAM) < 0)
+	ramfd = memfd_create("fuzz-ram", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (ramfd < 0 || ftruncate(ramfd, RAM) < 0 ||
+	    fcntl(ramfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) < 0)
 		abort();
 	t.r[0] = (struct vu_region){ GPA, RAM, UVA, 0 };
 	fd = fcntl(ramfd, F_DUPFD_CLOEXEC, 0);

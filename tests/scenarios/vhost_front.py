@@ -11,7 +11,7 @@
 # vhost_front.py SOCKET lso MAC DST LEN SEG   as station MAC: one TCP large send of LEN
 #                                          payload bytes (segments of SEG) to DST, checksum
 #                                          and segmentation left to the switch
-import mmap, os, socket, struct, sys, time
+import fcntl, mmap, os, socket, struct, sys, time
 
 GET_FEATURES, SET_FEATURES, SET_OWNER, SET_MEM_TABLE = 1, 2, 3, 5
 SET_VRING_NUM, SET_VRING_ADDR, SET_VRING_BASE, GET_VRING_BASE = 8, 9, 10, 11
@@ -45,8 +45,10 @@ class Front:
         else:
             die("cannot connect to " + path)
         self.s.settimeout(10)
-        self.fd = os.memfd_create("guest")
+        # Sealed against resizing as QEMU's memfd backend does (cpnet-vhost requires it).
+        self.fd = os.memfd_create("guest", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
         os.ftruncate(self.fd, MEM)
+        fcntl.fcntl(self.fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW)
         self.ram = mmap.mmap(self.fd, MEM)
         self.avail = {RXQ: 0, TXQ: 0}
         self.used_seen = {RXQ: 0, TXQ: 0}

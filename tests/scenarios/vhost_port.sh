@@ -54,6 +54,16 @@ grep -q "HCPLGA050E" <<<"$OUT" || fail "password: $OUT"
 OUT=$(timeout 20 "$BIN/cpnet-vhost" --socket "$VMSOCK" --user q1 --password pwq1 --nic 600 \
 	--vswitch vvsw --vhost "$TMP/r.sock" 2>&1) && fail "--nic and --vswitch together"
 grep -q "^usage: cpnet-vhost" <<<"$OUT" || fail "two LANs: $OUT"
+OUT=$(timeout 20 "$BIN/cpnet-vhost" --socket "$VMSOCK" --user q1 --password pwq1 --vswitch vvsw \
+	--mac 01:00:5e:00:00:01 --vhost "$TMP/r.sock" 2>&1) && fail "a multicast --mac"
+grep -q "^cpnet-vhost: --mac 01:00:5e:00:00:01: not a unicast MAC" <<<"$OUT" || fail "--mac: $OUT"
+# --vhost naming a file that is not a socket: refused, the file left as it was.
+echo "not a socket" >"$TMP/plain"
+OUT=$(timeout 20 "$BIN/cpnet-vhost" --socket "$VMSOCK" --user q1 --password pwq1 --vswitch vvsw \
+	--vhost "$TMP/plain" 2>&1) && fail "--vhost over a regular file"
+grep -q "^cpnet-vhost: --vhost $TMP/plain: exists and is not a socket; not replaced" <<<"$OUT" ||
+	fail "--vhost over a file: $OUT"
+[ "$(cat "$TMP/plain" 2>/dev/null)" = "not a socket" ] || fail "--vhost removed or changed a regular file"
 
 # The VM G1 (synthetic, 10.1.0.2) and the port of Q1's NICDEF 0600; QEMU's part played
 # by vhost_front.py: ARP and ICMP echo through the port, in the guest's little-endian rings.
@@ -85,10 +95,23 @@ wait_for "$TMP/v2.out" "^cpnet-vhost: port .* vhost-user socket"
 [ -S "$TMP/v2.sock" ] || fail "no socket $TMP/v2.sock"
 cp_ force q1
 poll 10 gone "$LASTPID" || fail "cpnet-vhost still runs after FORCE"
-wait "$LASTPID"
-[ $? = 0 ] || fail "cpnet-vhost after FORCE: exit $? ($(cat "$TMP/v2.out"))"
+rc=0
+wait "$LASTPID" || rc=$?
+[ "$rc" = 0 ] || fail "cpnet-vhost after FORCE: exit $rc ($(cat "$TMP/v2.out"))"
 grep -q "the port was ended" "$TMP/v2.out" || fail "FORCE: $(cat "$TMP/v2.out")"
 [ -e "$TMP/v2.sock" ] && fail "FORCE left the socket"
+
+# --mac: that MAC is registered at start, and frames from any other source are dropped
+# (counted): the front end's ARP request (from 52:54:00:12:34:56) gets no answer.
+vhost v6 --vswitch vvsw --mac 52:54:00:00:00:66
+wait_for "$TMP/v6.out" "^cpnet-vhost: port .* vhost-user socket"
+grep -q "guest MAC 52-54-00-00-00-66: registered" "$TMP/v6.out" || fail "--mac: $(cat "$TMP/v6.out")"
+FRONT=$(timeout 60 python3 "$ROOT/tests/scenarios/vhost_front.py" "$TMP/v6.sock" ping 10.1.0.9 10.1.0.2 2>&1) &&
+	fail "a frame from another MAC than --mac went through: $FRONT"
+grep -q "no ARP reply" <<<"$FRONT" || fail "--mac front end: $FRONT"
+poll 10 gone "$LASTPID" || fail "cpnet-vhost still runs after its QEMU went"
+grep -q "guest sent 0 frames .* 1 not from --mac" "$TMP/v6.out" || fail "--mac counts: $(cat "$TMP/v6.out")"
+grep -q "guest MAC 52-54-00-12-34-56" "$TMP/v6.out" && fail "--mac: another MAC registered: $(cat "$TMP/v6.out")"
 
 # A hostile memory table (overlapping regions): the connection is closed, the port goes.
 vhost v3 --vswitch vvsw

@@ -26,11 +26,13 @@
 #define USED_OFF 0x3000u
 #define BUF_OFF 0x8000u
 
+/* Guest RAM as QEMU's memfd backend makes it: sealed against resizing. */
 static int memfd(size_t len)
 {
-	int fd = memfd_create("vhost-test", MFD_CLOEXEC);
+	int fd = memfd_create("vhost-test", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 
-	if (fd >= 0 && ftruncate(fd, (off_t)len) < 0) {
+	if (fd >= 0 && (ftruncate(fd, (off_t)len) < 0 ||
+			fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) < 0)) {
 		close(fd);
 		return -1;
 	}
@@ -285,6 +287,24 @@ TEST(vhost_memory_translates_only_inside_one_region)
 	CHECK_EQ(vumem_set(&mm, &mt, fds), -EINVAL);
 	CHECK_EQ(mm.n, 0);
 	CHECK(fcntl(fds[0], F_GETFD) < 0);
+
+	/* Long enough but not sealed: its owner could truncate it under the mapping
+	 * (SIGBUS here), so refused; a file that cannot be sealed (no memfd) too. */
+	fds[0] = memfd_create("unsealed", MFD_CLOEXEC);
+	REQUIRE(fds[0] >= 0 && ftruncate(fds[0], 0x2000) == 0);
+	CHECK_EQ(vumem_set(&mm, &mt, fds), -EPERM);
+	CHECK_EQ(mm.n, 0);
+	CHECK(fcntl(fds[0], F_GETFD) < 0);
+	{
+		char tmpl[] = "/tmp/vhost-test-XXXXXX";
+
+		fds[0] = mkstemp(tmpl);
+		REQUIRE(fds[0] >= 0);
+		unlink(tmpl);
+		REQUIRE(ftruncate(fds[0], 0x2000) == 0);
+		CHECK_EQ(vumem_set(&mm, &mt, fds), -EPERM);
+		CHECK_EQ(mm.n, 0);
+	}
 }
 
 /* A guest: RAM in a memfd, mapped here too (the test writes the guest's side). */
@@ -622,6 +642,23 @@ TEST(vhost_vring_used_ring_and_notifications_are_little_endian_and_suppressed)
 	CHECK(!vq_publish(&g.q));
 	CHECK(!vq_kicks_on(&g.q));
 	CHECK_MEM(used + 4 + 8 * QN, "\x03\x00", 2);	/* avail_event = 3, little-endian */
+
+	/* Without EVENT_IDX, 65,536 completions bring the used index back to its first
+	 * value: that publish is new entries all the same, and interrupts. */
+	REQUIRE(setup(&g, false) == 0);
+	for (unsigned i = 0; i < 65536u / QN; i++) {
+		bool want;
+
+		for (unsigned k = 0; k < QN; k++)
+			vq_push(&g.q, (uint16_t)k, 12);
+		want = vq_publish(&g.q);
+		if (!want) {
+			CHECK_EQ(i, 65536u / QN);	/* fails: no interrupt at batch i */
+			break;
+		}
+	}
+	CHECK_EQ(g.q.used_idx, 0);
+	CHECK(!vq_publish(&g.q));	/* nothing new since */
 	guest_free(&g);
 }
 
@@ -734,18 +771,21 @@ TEST(vhost_device_negotiates_only_what_it_implements_and_runs_rings)
 	vudev_call(&d, VU_TXQ);
 	CHECK_EQ(read(call, &v, 8), 8);
 	CHECK(v != 0);
-	/* GET_VRING_BASE: where to resume, and the ring stops. */
-	vu_put32(b, VU_TXQ);
-	vu_put32(b + 4, 0);
-	CHECK_EQ(tell(sv[0], &d, VU_GET_VRING_BASE, 0, b, 8, NULL, 0), 0);
-	{
+	/* GET_VRING_BASE: where to resume (two chains were taken since base 5), and the
+	 * ring stops.  Asked again, the stopped ring reports the same: the base it
+	 * reported is the one it keeps for a restart. */
+	d.ring[VU_TXQ].q.last_avail = 7;
+	for (int i = 0; i < 2; i++) {
 		uint8_t r[20];
 
+		vu_put32(b, VU_TXQ);
+		vu_put32(b + 4, 0);
+		CHECK_EQ(tell(sv[0], &d, VU_GET_VRING_BASE, 0, b, 8, NULL, 0), 0);
 		REQUIRE(read(sv[0], r, 20) == 20);
 		CHECK_EQ(vu_get32(r + 12), VU_TXQ);
-		CHECK_EQ(vu_get32(r + 16), 5);
+		CHECK_EQ(vu_get32(r + 16), 7);
+		CHECK(!vudev_ring_live(&d, VU_TXQ));
 	}
-	CHECK(!vudev_ring_live(&d, VU_TXQ));
 	/* What was never offered (GET_CONFIG, logging) is refused. */
 	CHECK_EQ(tell(sv[0], &d, 24, 0, NULL, 0, NULL, 0), -EOPNOTSUPP);
 	CHECK_EQ(tell(sv[0], &d, VU_SET_LOG_BASE, 0, NULL, 0, NULL, 0), -EOPNOTSUPP);
