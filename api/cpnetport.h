@@ -206,8 +206,9 @@ CPNP_API int cpnp_send(struct cpnp_port *p, const struct cpnp_frame *f, unsigned
  * the switch to complete (the IP header's is the program's); gso_size -- a TCP large
  * send (with CPNP_OL_CSUM) of up to CPNP_SEND_LARGE_MAX bytes that the switch cuts into
  * segments of gso_size payload bytes for receivers that cannot take it whole (at most
- * the LAN's MTU - 40).  ol NULL: cpnp_send.  -EINVAL for flags not defined or a
- * gso_size without CPNP_OL_CSUM, -EMSGSIZE as cpnp_send (CPNP_SEND_LARGE_MAX for a
+ * the LAN's MTU - 40, at least 536 over IPv4 and 1220 over IPv6: RFC 879's default
+ * MSS, IPv6's minimum MTU 1280 - 60).  ol NULL: cpnp_send.  -EINVAL for flags not
+ * defined, a gso_size without CPNP_OL_CSUM or under that floor, -EMSGSIZE as cpnp_send (CPNP_SEND_LARGE_MAX for a
  * large send); a frame whose headers are not TCP/UDP is dropped and counted by the
  * switch. */
 struct cpnp_offload {

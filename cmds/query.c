@@ -343,6 +343,7 @@ static void adapters(struct cp *cp, const struct lanbk *lan, struct out *o)
 		const struct lan_conn *cn = lan_conn_at(lan, lan->live[i]);
 		const struct vm *vm;
 		const struct vnic *n = NULL;
+		const struct appl_port *ap;
 		char vl[64];
 
 		if (cn->uplink)
@@ -375,6 +376,10 @@ static void adapters(struct cp *cp, const struct lanbk *lan, struct out *o)
 			if (cn->port->rxq_peak)
 				out_line(o, "      Queued: %u bytes  Peak: %u bytes  QueueStorage: %u MB",
 					 cn->port->rxq_used, cn->port->rxq_peak, lan->queuestorage);
+			/* An application port's frames that ever waited for a posted buffer. */
+			if (cn->appl_id && (ap = appl_find(cp, cn->appl_id)) && ap->held_total)
+				out_line(o, "      Waited for a buffer: %" PRIu64 " frames",
+					 ap->held_total);
 		}
 		if (n && n->nic)
 			nic_addresses(n->nic, "      ", o);

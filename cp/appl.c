@@ -43,7 +43,7 @@ bool appl_mac_in_use(const struct cp *cp, const uint8_t mac[6])
 const char *appl_bad_name(enum appl_bad why)
 {
 	static const char *const names[APPL_BAD_MAX] = {
-		[APPL_BAD_POST] = "buffer outside the region",
+		[APPL_BAD_POST] = "malformed buffer post",
 		[APPL_BAD_RING] = "handle ring broken",
 		[APPL_BAD_CTL] = "malformed control message",
 	};
@@ -483,6 +483,7 @@ static struct appl_handle *take_buffer(struct appl_port *ap, uint8_t **done, uin
 		for (unsigned tries = 0; tries <= hd->ring.nslots; tries++) {
 			uint8_t ent[APPL_ENTRY];
 			uint8_t *slot = shr_tx_slot(&hd->ring);
+			uint32_t rsv;
 			int len;
 
 			if (!slot)
@@ -497,7 +498,10 @@ static struct appl_handle *take_buffer(struct appl_port *ap, uint8_t **done, uin
 			}
 			memcpy(off, ent + APPL_POST_OFF, 8);
 			memcpy(blen, ent + APPL_POST_LEN, 4);
-			if (*off < APPL_INFO_SIZE || *off > ap->region_size ||
+			memcpy(&rsv, ent + APPL_POST_RSV, 4);
+			/* The reserved word must be 0: a later meaning for it must not be
+			 * taken by an older cpnetd as a post it understood. */
+			if (rsv || *off < APPL_INFO_SIZE || *off > ap->region_size ||
 			    *blen < APPL_BUF_MIN || *blen > ap->region_size - *off) {
 				ap->bad[APPL_BAD_POST]++;
 				continue;	/* skipped: the program gets no completion */
@@ -722,23 +726,30 @@ static bool put_one(struct appl_port *ap, struct port *p, const struct pframe *f
 static bool put_large(struct appl_port *ap, struct port *p, const struct pframe *f)
 {
 	struct tso t;
-	unsigned made = 0;
 	bool all = true;
-	int len;
+	int len, rc;
 
 	if (!ap->seg && !(ap->seg = malloc(2 * SEG_MAX))) {
-		port_count_drop(p, PD_QSTORAGE, true, 1);
+		port_count_drop(p, PD_NOMEM, true, 1);
 		return false;
 	}
 	if (f->len > SEG_MAX ||
-	    qdio_spans_copy(f->spans, f->nspans, 0, ap->seg, f->len) != f->len ||
-	    tso_init(&t, ap->seg, f->len, f->kind == PF_ETH, f->gso_size, true) < 0) {
+	    qdio_spans_copy(f->spans, f->nspans, 0, ap->seg, f->len) != f->len) {
 		port_count_drop(p, PD_BADFRAME, true, 1);
 		return false;
 	}
-	while (made < 1024 && (len = tso_next(&t, ap->seg + SEG_MAX, SEG_MAX)) > 0) {
-		made++;
+	/* tso_init bounds the count (TSO_MAX_SEGS): a send it refuses is dropped whole,
+	 * never cut part way. */
+	rc = tso_init(&t, ap->seg, f->len, f->kind == PF_ETH, f->gso_size, true);
+	if (rc < 0) {
+		port_count_drop(p, rc == -E2BIG ? PD_SEGSIZE : PD_BADFRAME, true, 1);
+		return false;
+	}
+	while ((len = tso_next(&t, ap->seg + SEG_MAX, SEG_MAX)) > 0)
 		all &= put_one(ap, p, f, ap->seg + SEG_MAX, (uint32_t)len);
+	if (len < 0) {
+		port_count_drop(p, PD_BADFRAME, true, 1);
+		all = false;
 	}
 	return all;
 }

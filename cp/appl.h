@@ -38,7 +38,8 @@
  */
 /* What a program did wrong, counted per port (QUERY ... DETAILS). */
 enum appl_bad {
-	APPL_BAD_POST = 0,		/* a post outside the region or shorter than APPL_BUF_MIN */
+	APPL_BAD_POST = 0,		/* a post outside the region, shorter than APPL_BUF_MIN
+					 * or with its reserved word not 0 */
 	APPL_BAD_RING,			/* a handle ring broken (indices, lengths): closed */
 	APPL_BAD_CTL,			/* a malformed control message */
 	APPL_BAD_MAX

@@ -30,6 +30,8 @@ int tso_init(struct tso *t, const uint8_t *f, uint32_t len, bool eth, uint32_t m
 	t->flags = f[t->p.l4 + 13];
 	t->ip_id = t->p.v6 ? 0 : be_get16(f + t->p.l3 + 4);
 	t->csum = csum;
+	if (tso_count(t) > TSO_MAX_SEGS)
+		return -E2BIG;
 	return 0;
 }
 

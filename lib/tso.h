@@ -8,6 +8,26 @@
 
 #include "lib/csum.h"
 
+/*
+ * The smallest segment size a sender may ask for: 536 over IPv4 (RFC 879 and RFC 1122
+ * 4.2.2.6: the MSS a host assumes when the peer announces none), 1220 over IPv6 (RFC 8200's
+ * minimum link MTU 1280, less 40 bytes of IPv6 and 20 of TCP header).  Below it a 64 KiB
+ * large send would be cut into up to 65,000 segments for every receiver, all of it work of
+ * cpnetd's one thread; a sender asking for less is refused where its frame enters.
+ */
+#define TSO_MSS_MIN_V4 536u
+#define TSO_MSS_MIN_V6 1220u
+
+static inline uint32_t tso_mss_min(bool v6)
+{
+	return v6 ? TSO_MSS_MIN_V6 : TSO_MSS_MIN_V4;
+}
+
+/* The most segments one large send may make: tso_init refuses more (-E2BIG), so every
+ * receiver's work per frame is bounded whoever set the segment size (a sender held to
+ * the floor above makes at most 123 of 64 KiB). */
+#define TSO_MAX_SEGS 1024u
+
 /* An iterator over the segments of one large send. */
 struct tso {
 	const uint8_t *f;	/* the large frame (headers + whole payload) */
@@ -26,7 +46,8 @@ struct tso {
  * Start segmenting f (len bytes; eth as for csum_parse) into segments of at most mss
  * payload bytes.  csum: compute the TCP (and IPv4 header) checksum of each segment;
  * without it the TCP checksum field is 0 and the IPv4 header checksum still right.
- * 0; -EBADMSG (headers, or mss 0); -EPROTONOSUPPORT (not TCP over IPv4/IPv6).
+ * 0; -EBADMSG (headers, or mss 0); -EPROTONOSUPPORT (not TCP over IPv4/IPv6); -E2BIG
+ * (more than TSO_MAX_SEGS segments).
  */
 int tso_init(struct tso *t, const uint8_t *f, uint32_t len, bool eth, uint32_t mss, bool csum);
 /* How many segments the whole large send makes (at least 1). */

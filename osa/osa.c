@@ -1157,6 +1157,8 @@ static uint16_t reg_ip(struct osa *o, const struct paddr *a, bool set)
 		addr_gone(o, kind, a->ip);
 		return IPA_RC_SUCCESS;
 	}
+	if (!paddr_mask_ok(a))
+		return IPA_RC_INVALID_FORMAT;
 	rc = addr_set(o, kind, a->ip, a->ipv6 ? 0 : be_get32(a->mask), vipa);
 	if (rc < 0)
 		return IPA_RC_IP_ADDR_TABLE_FULL;

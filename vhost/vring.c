@@ -7,6 +7,7 @@
 
 #include "lib/csum.h"
 #include "lib/le.h"
+#include "lib/tso.h"
 
 #define AVAIL_IDX(q) ((q)->avail + 2)
 #define AVAIL_RING(q, i) ((q)->avail + VQ_RING_HDR + 2u * (i))
@@ -208,8 +209,9 @@ static int tx_hdr(const uint8_t *h, uint64_t features, struct vnet_ol *ol)
 	if ((gso != VNET_GSO_TCPV4 && gso != VNET_GSO_TCPV6) ||
 	    !(features & (1ull << (gso == VNET_GSO_TCPV4 ? VIRTIO_NET_F_HOST_TSO4
 							 : VIRTIO_NET_F_HOST_TSO6))) ||
-	    !ol->csum || !le_get16(h + VNET_HDR_OFF_GSO_SIZE))
-		return -EPROTO;
+	    !ol->csum ||
+	    le_get16(h + VNET_HDR_OFF_GSO_SIZE) < tso_mss_min(gso == VNET_GSO_TCPV6))
+		return -EPROTO;	/* a size under the floor: lib/tso.h */
 	ol->gso_size = le_get16(h + VNET_HDR_OFF_GSO_SIZE);
 	return 0;
 }

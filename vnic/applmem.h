@@ -27,6 +27,7 @@
 /* Entry layouts (host order), offsets in the slot. */
 #define APPL_POST_OFF 0			/* u64 */
 #define APPL_POST_LEN 8			/* u32 */
+#define APPL_POST_RSV 12		/* u32, reserved: 0 (else the post is refused) */
 #define APPL_POST_SIZE 16
 #define APPL_DONE_OFF 0			/* u64 */
 #define APPL_DONE_LEN 8			/* u32 */

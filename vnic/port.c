@@ -78,6 +78,8 @@ const char *port_drop_name(enum port_drop why)
 		[PD_QSTORAGE] = "queue storage",
 		[PD_CAP_TX] = "bandwidth cap, sent",
 		[PD_CAP_RX] = "bandwidth cap, received",
+		[PD_SEGSIZE] = "large send segment size",
+		[PD_NOMEM] = "out of memory",
 	};
 
 	return (unsigned)why < PD_NR ? names[why] : "?";

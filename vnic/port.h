@@ -78,6 +78,26 @@ struct paddr {
 	uint32_t value;
 };
 
+/*
+ * An IPv4 SETIP's mask is a prefix (ones from the top, then zeros; 0 = none): the
+ * inverted mask is then 0...01...1, and adding 1 to it carries out of every one bit.
+ * A mask with holes would let a guest name any address as its subnet's directed
+ * broadcast (osa/addrtab.c derived_key); it is refused, not kept as a host mask, so
+ * the guest learns its address is not registered as it asked (IPA_RC_INVALID_FORMAT:
+ * the OSA codes have none for a bad mask, and Linux's qeth gives the address up on
+ * any code but "duplicate" and "LAN offline").  IPv6 masks carry nothing: always true.
+ */
+static inline bool paddr_mask_ok(const struct paddr *a)
+{
+	uint32_t inv;
+
+	if (a->ipv6)
+		return true;
+	inv = ~((uint32_t)a->mask[0] << 24 | (uint32_t)a->mask[1] << 16 |
+		(uint32_t)a->mask[2] << 8 | a->mask[3]);
+	return (inv & (inv + 1)) == 0;
+}
+
 struct port;
 
 /* Implemented by what the port is attached to. */
@@ -108,6 +128,9 @@ enum port_drop {
 	PD_QSTORAGE,		/* the receiver's input queue storage (QUEUESTORAGE) full */
 	PD_CAP_TX,		/* over the port's bandwidth cap: what it sent into the LAN */
 	PD_CAP_RX,		/* over the port's bandwidth cap: what the LAN had for it */
+	PD_SEGSIZE,		/* a large send's segment size below the floor (lib/tso.h) or
+				 * making more than TSO_MAX_SEGS segments */
+	PD_NOMEM,		/* cpnetd could not allocate what the frame needed */
 	PD_NR
 };
 

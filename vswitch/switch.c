@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/tso.h"
 #include "qdio/queue.h"
 #include "qeth/ipa.h"
 
@@ -549,6 +550,8 @@ static uint16_t reg_ip(struct lanbk *lan, struct lan_conn *c, const struct paddr
 		const struct ipt_uni *e = iptab_entry(&lan->tab, kind, a->ip);
 		bool remote = e && e->remote;
 
+		if (!paddr_mask_ok(a))
+			return IPA_RC_INVALID_FORMAT;
 		/* Local only until the uplink's OSA accepted it (iptab_set_local_only). */
 		rc = iptab_add(&lan->tab, kind, a->ip, idx, true);
 		if (rc == 0 && remote)
@@ -834,6 +837,21 @@ static bool peek(const struct pframe *f, uint32_t off, void *dst, uint32_t len)
 	return qdio_spans_copy(f->spans, f->nspans, off, dst, len) == len;
 }
 
+/* A large send over IPv6 (its segment floor is IPv6's, lib/tso.h); anything else is held
+ * to IPv4's, the lower, and what is not TCP at all fails where it is cut. */
+static bool gso_v6(const struct pframe *f)
+{
+	uint8_t b[6];
+
+	if (f->kind != PF_ETH)
+		return peek(f, 0, b, 1) && b[0] >> 4 == 6;
+	if (!peek(f, 12, b, 6))
+		return false;
+	if ((b[0] << 8 | b[1]) == ETH_P_8021Q)
+		return (b[4] << 8 | b[5]) == ETH_P_IPV6;
+	return (b[0] << 8 | b[1]) == ETH_P_IPV6;
+}
+
 /* The decision "drop, for this reason"; 0 for parse (decided without the tables). */
 static int dec_drop(struct dc_dec *d, enum port_drop why)
 {
@@ -1096,6 +1114,14 @@ static void classify_in(struct lanbk *lan, struct lan_conn *fc, const struct pfr
 	if (!fc->uplink && (f->gso_size ? f->gso_size > PORT_MAX_MTU - 40
 			    : f->len > (f->kind == PF_ETH ? PORT_MAX_ETH : PORT_MAX_MTU))) {
 		drop(lan, fc, PD_TOOBIG);
+		return;
+	}
+	/* Every sender's large send passes here (vhost, a qeth large send, an application
+	 * port): a segment size under the floor would have each receiver cut it into
+	 * thousands of segments.  The uplink's are the host's received frames, bounded by
+	 * TSO_MAX_SEGS where they are cut. */
+	if (!fc->uplink && f->gso_size && f->gso_size < tso_mss_min(gso_v6(f))) {
+		drop(lan, fc, PD_SEGSIZE);
 		return;
 	}
 	/* The cap on what the port sends charges every well-formed frame, whatever the

@@ -350,7 +350,8 @@ static int handshake(struct pair *p, struct appl_port *ap, struct shring *hr)
 	return 0;
 }
 
-static void post(struct shring *hr, uint64_t off, uint32_t len)
+/* A post with its reserved word set to rsv (0 in every well-formed one). */
+static void post_rsv(struct shring *hr, uint64_t off, uint32_t len, uint32_t rsv)
 {
 	uint8_t *s = shr_tx_slot(hr);
 
@@ -359,8 +360,14 @@ static void post(struct shring *hr, uint64_t off, uint32_t len)
 	memset(s, 0, APPL_POST_SIZE);
 	memcpy(s + APPL_POST_OFF, &off, 8);
 	memcpy(s + APPL_POST_LEN, &len, 4);
+	memcpy(s + APPL_POST_RSV, &rsv, 4);
 	shr_tx_put(hr, APPL_POST_SIZE);
 	shr_tx_publish(hr);
+}
+
+static void post(struct shring *hr, uint64_t off, uint32_t len)
+{
+	post_rsv(hr, off, len, 0);
 }
 
 static int done(struct shring *hr, uint64_t *off, uint32_t *len, uint16_t *flags)
@@ -415,17 +422,18 @@ TEST(appl_hostile_posts_are_counted_and_nothing_is_written_outside)
 	CHECK_EQ(ap->held, 1);
 	CHECK_EQ(ap->port->rxq_used, sizeof(frame));
 
-	/* Posts into the info page, past the end, wrapping, too short: skipped, counted;
-	 * the good one after them gets the frame that waited. */
+	/* Posts into the info page, past the end, wrapping, too short, with the reserved
+	 * word set: skipped, counted; the good one after them gets the frame that waited. */
 	post(&hr, 0, 2048);
 	post(&hr, rs - 64, 128);
 	post(&hr, UINT64_MAX - 10, 2048);
 	post(&hr, 8192, 16);
+	post_rsv(&hr, 8192, 2048, 0x80000000u);
 	post(&hr, 8192, 2048);
 	appl_poll(ap);
 	CHECK_EQ(ap->held, 0);
 	CHECK_EQ(ap->port->rxq_used, 0);
-	CHECK_EQ(ap->bad[APPL_BAD_POST], 4);
+	CHECK_EQ(ap->bad[APPL_BAD_POST], 5);
 	CHECK_EQ(done(&hr, &off, &len, &flags), 1);
 	CHECK_EQ(off, 8192);
 	CHECK_EQ(len, sizeof(frame));
@@ -474,6 +482,17 @@ TEST(appl_hostile_posts_are_counted_and_nothing_is_written_outside)
 		CHECK_EQ(port_deliver(ap->port, &f, 1), 1);
 		CHECK_EQ(done(&hr, &off, &len, &flags), 1);
 		CHECK_EQ(off, 32768 + 3 * 2048);
+		/* A segment size that would make more than TSO_MAX_SEGS segments (here
+		 * 3000): refused whole and counted, not cut part way. */
+		lf.gso_size = 1;
+		CHECK_EQ(port_deliver(ap->port, &lf, 1), 0);
+		CHECK_EQ(ap->port->st.drop[PD_SEGSIZE], 1);
+		CHECK_EQ(ap->held, 0);
+		CHECK_EQ(done(&hr, &off, &len, &flags), 0);
+		lf.gso_size = 2;	/* 1500 segments */
+		CHECK_EQ(port_deliver(ap->port, &lf, 1), 0);
+		CHECK_EQ(ap->port->st.drop[PD_SEGSIZE], 2);
+		CHECK_EQ(ap->held, 0);
 	}
 
 	/* The producer index jumps: the handle is closed and counted, cpnetd goes on
@@ -498,7 +517,10 @@ TEST(appl_hostile_posts_are_counted_and_nothing_is_written_outside)
 		CHECK(memmem(o.buf, o.len, "Adapter Owner: APP1     APPL: ", 30) != NULL);
 		CHECK(memmem(o.buf, o.len, "Type: APPL", 10) != NULL);
 		CHECK(memmem(o.buf, o.len, "Queued: 100 bytes  Peak: 100 bytes", 34) != NULL);
-		CHECK(memmem(o.buf, o.len, "Refused (buffer outside the region): 4", 38) != NULL);
+		CHECK(memmem(o.buf, o.len, "Refused (malformed buffer post): 5", 34) != NULL);
+		/* The first frame and the one behind the broken ring waited for a buffer. */
+		CHECK(memmem(o.buf, o.len, "Waited for a buffer: 2 frames", 29) != NULL);
+		CHECK(memmem(o.buf, o.len, "Discarded (large send segment size): 2", 38) != NULL);
 		CHECK(memmem(o.buf, o.len, "Refused (handle ring broken): 1", 31) != NULL);
 		out_free(&o);
 	}
@@ -816,6 +838,26 @@ TEST(appl_api_exchanges_frames_with_a_vm_and_ends_cleanly)
 	memset(big, 0, sizeof(big));
 	fr[0] = (struct cpnp_frame){ .data = big, .len = sizeof(big) };
 	CHECK_EQ(cpnp_send(p, fr, 1), -EMSGSIZE);
+	/* A large send asking for segments under the floor (lib/tso.h): refused before it
+	 * reaches the ring, IPv6's floor for IPv6 (tagged or not). */
+	{
+		struct cpnp_offload ol = { .gso_size = 535, .flags = CPNP_OL_CSUM };
+
+		big[12] = 0x08;
+		fr[0] = (struct cpnp_frame){ .data = big, .len = 3000 };
+		CHECK_EQ(cpnp_send_offload(p, fr, &ol, 1), -EINVAL);
+		CHECK(strstr(cpnp_last_error(p), "segment size 535") != NULL);
+		CHECK(strstr(cpnp_last_error(p), "at least 536") != NULL);
+		big[12] = 0x86;
+		big[13] = 0xDD;
+		ol.gso_size = 1219;
+		CHECK_EQ(cpnp_send_offload(p, fr, &ol, 1), -EINVAL);
+		CHECK(strstr(cpnp_last_error(p), "at least 1220") != NULL);
+		memcpy(big + 12, "\x81\x00\x00\x05\x86\xdd", 6);
+		CHECK_EQ(cpnp_send_offload(p, fr, &ol, 1), -EINVAL);
+		CHECK(strstr(cpnp_last_error(p), "at least 1220") != NULL);
+		memset(big, 0, 18);
+	}
 
 	/* The guest broadcasts: the frame lands in a posted buffer; state says so with no
 	 * system call, the eventfd after cpnp_ready. */

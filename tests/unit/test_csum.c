@@ -487,7 +487,8 @@ static uint32_t ref_segment(const struct built *b, const struct shape *s, uint32
 
 TEST(tso_segments_match_reference)
 {
-	static const uint32_t msss[] = { 1, 536, 1448, 1460, 8940 };
+	/* 64: the smallest that keeps the largest shape within TSO_MAX_SEGS. */
+	static const uint32_t msss[] = { 64, 536, 1448, 1460, 8940 };
 	uint8_t *got = malloc(70000), *want = malloc(70000);
 
 	REQUIRE(got && want);
@@ -532,7 +533,7 @@ TEST(tso_segments_match_reference)
 	free(want);
 }
 
-TEST(tso_refuses_udp_and_zero_mss)
+TEST(tso_refuses_udp_zero_mss_and_too_many_segments)
 {
 	struct shape su = { .eth = true, .proto = 17, .pay = 100 };
 	struct shape st = { .eth = true, .proto = 6, .pay = 100 };
@@ -544,6 +545,17 @@ TEST(tso_refuses_udp_and_zero_mss)
 	free(b.f);
 	build(&st, 3, &b);
 	CHECK_EQ(tso_init(&ts, b.f, b.len, true, 0, true), -EBADMSG);
+	free(b.f);
+	/* The segment count is bounded: TSO_MAX_SEGS segments are made, one more is
+	 * refused whole (a receiver never cuts a send part way). */
+	st.pay = TSO_MAX_SEGS;
+	build(&st, 3, &b);
+	CHECK_EQ(tso_init(&ts, b.f, b.len, true, 1, true), 0);
+	CHECK_EQ(tso_count(&ts), TSO_MAX_SEGS);
+	free(b.f);
+	st.pay = TSO_MAX_SEGS + 1;
+	build(&st, 3, &b);
+	CHECK_EQ(tso_init(&ts, b.f, b.len, true, 1, true), -E2BIG);
 	free(b.f);
 }
 

@@ -354,6 +354,18 @@ TEST(osa_l3_online_like_linux)
 	CHECK_EQ(r->o.st.arp_garp_tx, 1);
 	CHECK_MEM(r->far.last + 6, osa_mac, 6);
 	CHECK_MEM(r->far.last + 14 + 14, g_ip, 4);
+	/* A mask with holes would make any address the subnet's directed broadcast: the
+	 * OSA refuses it (vnic/port.h paddr_mask_ok); a prefix is kept. */
+	{
+		struct paddr pa = { .op = PA_SETIP, .ip = { 10, 9, 0, 7 },
+				    .mask = { 255, 0, 255, 0 } };
+
+		CHECK_EQ(port_addr(&r->o.nic.port, &pa), IPA_RC_INVALID_FORMAT);
+		CHECK_EQ(osa_addr_count(&r->o, ATAB_V4), 1);
+		memcpy(pa.mask, "\xff\xff\xf0\x00", 4);
+		CHECK_EQ(port_addr(&r->o.nic.port, &pa), IPA_RC_SUCCESS);
+		CHECK_EQ(osa_addr_count(&r->o, ATAB_V4), 2);
+	}
 	rig_down(r);
 	free(r);
 }

@@ -548,6 +548,9 @@ TEST(vhost_vring_tx_offloads_only_as_negotiated_and_where_the_headers_say)
 		{ 1, 1, 1448, 34, 16, all, 154, true, 1448 },		/* TCPv4 large send */
 		{ 1, 0, 1448, 34, 16, all, -EPROTO, 0, 0 },		/* ... without the checksum */
 		{ 1, 1, 0, 34, 16, all, -EPROTO, 0, 0 },		/* ... without a size */
+		{ 1, 1, 535, 34, 16, all, -EPROTO, 0, 0 },		/* ... under IPv4's floor */
+		{ 1, 1, 536, 34, 16, all, 154, true, 536 },		/* ... at it */
+		{ 4, 1, 1219, 34, 16, all, -EPROTO, 0, 0 },		/* TCPv6 under its floor */
 		{ 4, 1, 1448, 34, 16, all, -EPROTO, 0, 0 },		/* TCPv6 on an IPv4 frame */
 		{ 4, 1, 1448, 34, 16, no_tso6, -EPROTO, 0, 0 },		/* TSO6 not agreed */
 		{ 0x81, 1, 1448, 34, 16, all, -EPROTO, 0, 0 },		/* ECN */

@@ -94,8 +94,10 @@ static int up(struct lanbk *lan, struct fake *k, const char *user, unsigned laye
 	return reg(k, PA_STARTLAN, NULL, false, 0) ? -EIO : 0;
 }
 
-static void send1(struct fake *k, uint8_t kind, bool v6, uint8_t cast, const uint8_t *buf,
-		  uint32_t len)
+/* One frame from k; gso non-zero: a large send (checksum left out) asking for
+ * segments of gso payload bytes. */
+static void send_ol(struct fake *k, uint8_t kind, bool v6, uint8_t cast, const uint8_t *buf,
+		    uint32_t len, uint16_t gso)
 {
 	struct qdio_span sp = { buf, len };
 	struct pframe f;
@@ -107,7 +109,23 @@ static void send1(struct fake *k, uint8_t kind, bool v6, uint8_t cast, const uin
 	f.ipv6 = v6;
 	f.cast = cast;
 	f.len = len;
+	if (gso) {
+		f.csum = PF_CSUM_PARTIAL;
+		f.gso_size = gso;
+	}
 	port_tx(&k->p, &f, 1);
+}
+
+static void send1(struct fake *k, uint8_t kind, bool v6, uint8_t cast, const uint8_t *buf,
+		  uint32_t len)
+{
+	send_ol(k, kind, v6, cast, buf, len, 0);
+}
+
+static void send_gso(struct fake *k, uint8_t kind, bool v6, const uint8_t *buf, uint32_t len,
+		     uint16_t gso)
+{
+	send_ol(k, kind, v6, PF_UNICAST, buf, len, gso);
 }
 
 static uint32_t ip4(uint8_t *b, const uint8_t *src, const uint8_t *dst)
@@ -695,6 +713,106 @@ TEST(vsw_frame_past_mtu_dropped_too_big)
 	CHECK_EQ(l3->st.drop[PD_TOOBIG], 1);
 	lan_table_free(&tb);
 	lan_table_free(&tb3);
+}
+
+/* A large send asking for segments under the floor (536 over IPv4, 1220 over IPv6:
+ * lib/tso.h) would have every receiver cut it into thousands: dropped where it enters,
+ * counted with its own reason, whatever the transport or a VLAN tag in front. */
+TEST(vsw_large_send_under_the_segment_floor_dropped)
+{
+	static uint8_t fr[2000];
+	struct lan_table tb;
+	struct lanbk *lan = mklan(&tb, LAN_VSWITCH, LAN_ETHERNET);
+	struct lan_table tb3;
+	struct lanbk *l3 = mklan(&tb3, LAN_VSWITCH, LAN_IP);
+	struct fake a, b, c, d;
+
+	REQUIRE(lan && l3);
+	REQUIRE(up(lan, &a, "LINUX1", 2) == 0);
+	REQUIRE(up(lan, &b, "LINUX2", 2) == 0);
+	CHECK_EQ(reg(&b, PA_SETVMAC, MB, false, 0), 0);
+	eth(fr, MB, MA, 0, 0x0800);
+	send_gso(&a, PF_ETH, false, fr, sizeof(fr), 1);
+	send_gso(&a, PF_ETH, false, fr, sizeof(fr), 535);
+	CHECK_EQ(b.frames, 0);
+	CHECK_EQ(a.p.st.drop[PD_SEGSIZE], 2);
+	CHECK_EQ(lan->st.drop[PD_SEGSIZE], 2);
+	send_gso(&a, PF_ETH, false, fr, sizeof(fr), 536);
+	CHECK_EQ(b.frames, 1);
+	/* IPv6's floor is its own, tagged or not. */
+	eth(fr, MB, MA, 0, 0x86DD);
+	send_gso(&a, PF_ETH, true, fr, sizeof(fr), 1219);
+	eth(fr, MB, MA, 5, 0x86DD);
+	send_gso(&a, PF_ETH, true, fr, sizeof(fr), 1000);
+	CHECK_EQ(a.p.st.drop[PD_SEGSIZE], 4);
+	eth(fr, MB, MA, 0, 0x86DD);
+	send_gso(&a, PF_ETH, true, fr, sizeof(fr), 1220);
+	CHECK_EQ(b.frames, 2);
+	CHECK_EQ(a.p.st.drop[PD_SEGSIZE], 4);
+	CHECK_STR(port_drop_name(PD_SEGSIZE), "large send segment size");
+	CHECK_STR(port_drop_name(PD_NOMEM), "out of memory");
+
+	/* Layer 3: the IP version says which floor. */
+	REQUIRE(up(l3, &c, "LINUX1", 3) == 0);
+	REQUIRE(up(l3, &d, "LINUX2", 3) == 0);
+	CHECK_EQ(reg(&c, PA_SETIP, IPA, false, 0), 0);
+	CHECK_EQ(reg(&d, PA_SETIP, IPB, false, 0), 0);
+	ip4(fr, IPA, IPB);
+	send_gso(&c, PF_IP, false, fr, 1500, 100);
+	CHECK_EQ(d.frames, 0);
+	CHECK_EQ(c.p.st.drop[PD_SEGSIZE], 1);
+	send_gso(&c, PF_IP, false, fr, 1500, 536);
+	CHECK_EQ(d.frames, 1);
+	fr[0] = 0x60;
+	send_gso(&c, PF_IP, true, fr, 1500, 600);
+	CHECK_EQ(c.p.st.drop[PD_SEGSIZE], 2);
+	CHECK_EQ(l3->st.drop[PD_SEGSIZE], 2);
+	lan_table_free(&tb);
+	lan_table_free(&tb3);
+}
+
+/* SETIP with an IPv4 mask: a prefix is kept (the OSA learns the subnet's directed
+ * broadcast from it); one with holes is refused, so a guest cannot make any address
+ * it likes count as a broadcast. */
+TEST(vsw_setip_mask_must_be_a_prefix)
+{
+	static const uint8_t masks[][4] = { { 255, 255, 255, 0 }, { 0, 0, 0, 0 },
+					   { 255, 255, 255, 255 }, { 255, 255, 255, 254 },
+					   { 128, 0, 0, 0 } };
+	static const uint8_t bad[][4] = { { 255, 0, 255, 0 }, { 0, 0, 0, 255 },
+					 { 255, 255, 255, 253 }, { 127, 255, 255, 255 } };
+	struct lan_table tb;
+	struct lanbk *ip = mklan(&tb, LAN_VSWITCH, LAN_IP);
+	struct fake a;
+	struct paddr pa;
+
+	REQUIRE(ip);
+	REQUIRE(up(ip, &a, "LINUX1", 3) == 0);
+	memset(&pa, 0, sizeof(pa));
+	pa.op = PA_SETIP;
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memcpy(pa.ip, IPA, 4);
+		pa.ip[3] = (uint8_t)(10 + i);
+		memcpy(pa.mask, bad[i], 4);
+		CHECK_EQ(port_addr(&a.p, &pa), IPA_RC_INVALID_FORMAT);
+		CHECK_EQ(iptab_lookup(&ip->tab, IPT_V4, pa.ip), -ENOENT);
+	}
+	for (unsigned i = 0; i < sizeof(masks) / sizeof(masks[0]); i++) {
+		memcpy(pa.ip, IPA, 4);
+		pa.ip[3] = (uint8_t)(20 + i);
+		memcpy(pa.mask, masks[i], 4);
+		CHECK_EQ(port_addr(&a.p, &pa), 0);
+		CHECK_EQ(iptab_lookup(&ip->tab, IPT_V4, pa.ip), (int)lan_conn_of(ip, &a.p)->idx);
+	}
+	/* IPv6 carries no mask to check. */
+	memset(&pa, 0, sizeof(pa));
+	pa.op = PA_SETIP;
+	pa.ipv6 = true;
+	pa.ip[0] = 0xFD;
+	pa.ip[15] = 1;
+	memset(pa.mask, 0xA5, sizeof(pa.mask));
+	CHECK_EQ(port_addr(&a.p, &pa), 0);
+	lan_table_free(&tb);
 }
 
 TEST(vsw_registration_return_codes)
