@@ -176,3 +176,15 @@ print("replies %d" % got)
 sys.exit(0 if got else 1)
 PY
 }
+
+# A guest test's preamble: the cached guest pieces, the built programs, a fresh work
+# directory $W with the subdirectories named, the CPNIC module built.  Uses the test's
+# own fail() (its message, its log tail).
+guest_prep() {
+	local d
+	"$GUESTS_DIR/fetch.sh" || fail "fetch.sh could not provide the guest pieces"
+	{ [ -x "$BIN/cpnetd" ] && [ -x "$BIN/cpnet" ]; } || fail "build/cpnetd or build/cpnet missing: make all"
+	rm -rf "$W"
+	for d in "$@"; do mkdir -p "$W/$d" || fail "cannot make $W/$d"; done
+	make -s -C "$CPNET_TOP/hercules" > "$W/make.log" 2>&1 || { cat "$W/make.log"; fail "make -C hercules failed"; }
+}

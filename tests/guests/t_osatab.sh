@@ -43,11 +43,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-"$GUESTS_DIR/fetch.sh" || fail "fetch.sh could not provide the guest pieces"
-{ [ -x "$BIN/cpnetd" ] && [ -x "$BIN/cpnet" ]; } || fail "build/cpnetd or build/cpnet missing: make all"
-rm -rf "$W"
-mkdir -p "$W/g"
-make -s -C "$CPNET_TOP/hercules" > "$W/make.log" 2>&1 || { cat "$W/make.log"; fail "make -C hercules failed"; }
+guest_prep g
 "$GUESTS_DIR/mkinitrd.sh" -p "cpnet.base=$BASE cpnet.first=$FIRST cpnet.count=$COUNT cpnet.h3=$HOST \
 cpnet.wait=$((TIMEOUT / 2))" "$GUESTS_DIR/init-osatab.sh" "$W/g" 2> "$W/g/mkinitrd.log" ||
 	{ cat "$W/g/mkinitrd.log"; fail "mkinitrd.sh failed"; }

@@ -48,11 +48,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-"$GUESTS_DIR/fetch.sh" || fail "fetch.sh could not provide the guest pieces"
-{ [ -x "$BIN/cpnetd" ] && [ -x "$BIN/cpnet" ]; } || fail "build/cpnetd or build/cpnet missing: make all"
-rm -rf "$W"
-mkdir -p "$W/herc" "$W/q1" "$W/q2"
-make -s -C "$CPNET_TOP/hercules" > "$W/make.log" 2>&1 || { cat "$W/make.log"; fail "make -C hercules failed"; }
+guest_prep herc q1 q2
 MAC1=02:00:00:51:00:01
 MAC2=02:00:00:51:00:02
 qemu_initrd "$W/q1" "$MAC1+10.75.0.20/24" || { cat "$W/q1/mkinitrd.log"; fail "mkinitrd.sh (QEMU01) failed"; }

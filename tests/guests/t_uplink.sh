@@ -61,11 +61,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-"$GUESTS_DIR/fetch.sh" || fail "fetch.sh could not provide the guest pieces"
-{ [ -x "$BIN/cpnetd" ] && [ -x "$BIN/cpnet" ]; } || fail "build/cpnetd or build/cpnet missing: make all"
-rm -rf "$W"
-mkdir -p "$W/g"
-make -s -C "$CPNET_TOP/hercules" > "$W/make.log" 2>&1 || { cat "$W/make.log"; fail "make -C hercules failed"; }
+guest_prep g
 OFL="$BIN/guests/ofl"
 ADD=()
 EXTRA=0 # seconds the offload part may add (cpnetd's life, the final wait): ~10 s per MB here
