@@ -269,10 +269,11 @@ int main(int argc, char **argv)
 		cfg.size = 0;
 		pktgen_sink_init(&s, &cfg);
 		rc = pktgen_run_sink(&s, &io, &run, &res);
-		printf("sink: received=%llu secs=%.3f fps=%.0f lost=%llu reordered=%llu "
-		       "duplicates=%llu late=%llu foreign=%llu drops=%llu\n",
+		printf("sink: received=%llu secs=%.3f fps=%.0f e2e_secs=%.3f e2e_fps=%.0f lost=%llu "
+		       "reordered=%llu duplicates=%llu late=%llu foreign=%llu drops=%llu\n",
 		       (unsigned long long)res.frames, res.secs,
 		       res.secs > 0 && res.frames > 1 ? (double)(res.frames - 1) / res.secs : 0,
+		       res.e2e_secs, res.e2e_secs > 0 ? (double)res.frames / res.e2e_secs : 0,
 		       (unsigned long long)s.c.lost, (unsigned long long)s.c.reordered,
 		       (unsigned long long)s.c.duplicates, (unsigned long long)s.c.late,
 		       (unsigned long long)s.c.foreign, (unsigned long long)res.drops);

@@ -64,6 +64,7 @@ struct pktgen_counts {
 	uint64_t late;		/* older than the window: cannot tell late from duplicate */
 	uint64_t foreign;	/* other frames: not pktgen, other stream, bad length */
 	uint64_t first_ns, last_ns;	/* when the first and last of ours arrived */
+	uint64_t first_tx_ns;	/* the oldest send timestamp among them (0: none yet) */
 };
 
 struct pktgen_sink {
@@ -107,6 +108,7 @@ struct pktgen_result {
 	uint64_t frames;	/* sent (generator) or received (sink) */
 	uint64_t full;		/* generator: sends that found no free slot */
 	double secs;		/* generator: first to last send; sink: first to last frame */
+	double e2e_secs;	/* sink: the oldest frame's send to the last frame's arrival */
 	uint64_t drops;		/* the transport's receive drops */
 };
 

@@ -4,8 +4,10 @@
 # the Linux bridge (veth pairs in namespaces this script makes, AF_PACKET mmap rings) and
 # Open vSwitch's kernel datapath when it is installed, at 64 and 1500 bytes.
 #
-# Per case and size: a sink, then a generator at full speed for SECS s; frames/s = what
-# the sink took / the time from its first to its last frame; loss = sent - received.
+# Per case and size: a sink, then a generator at full speed for SECS s; frames/s = the
+# distinct frames the sink took / the time from the send of the oldest of them (its
+# timestamp, one host's monotonic clock) to the arrival of the last -- frames a switch
+# queued and delivered in a burst cannot shorten that window; loss = sent - received.
 # Then the generator again at half the rate the sink measured ("below capacity"): its
 # loss is printed too.  ROUNDS rounds, cases interleaved, the median of each.
 # Prints `pktgen_<case>_<size>: N Mpps ...` lines (bench/common.c's format).
@@ -148,8 +150,11 @@ sink_ready() {
 # round CASE SIZE RATE: one generator run into a fresh sink; prints
 # "SINK_FPS LOSS_FRACTION SENT". RATE 0 = full speed.
 round() {
-	local c=$1 size=$2 rate=$3 sent rx dups late fps dst=$SMAC ra=()
-	sink "$c" "$size" >"$TMP/sink.out" 2>&1 &
+	local c=$1 size=$2 rate=$3 sent rx dups late e2e dst=$SMAC ra=()
+	# Emptied here, not by the background job's redirection: sink_ready must not find
+	# the previous round's "port:" line before the new sink's shell truncates the file.
+	: >"$TMP/sink.out"
+	sink "$c" "$size" >>"$TMP/sink.out" 2>&1 &
 	SPID=$!
 	sink_ready "$c"
 	[ "$c" = bridge ] || [ "$c" = ovs ] || dst=$(sed -n 's/^port: [0-9A-F]* MAC //p' "$TMP/sink.out")
@@ -162,9 +167,9 @@ round() {
 	rx=$(sed -n 's/^sink: received=\([0-9]*\).*/\1/p' "$TMP/sink.out")
 	dups=$(sed -n 's/.* duplicates=\([0-9]*\).*/\1/p' "$TMP/sink.out")
 	late=$(sed -n 's/.* late=\([0-9]*\).*/\1/p' "$TMP/sink.out")
-	fps=$(sed -n 's/.* fps=\([0-9]*\).*/\1/p' "$TMP/sink.out")
-	awk -v s="$sent" -v r="$rx" -v d="$dups" -v l="$late" -v f="$fps" \
-		'BEGIN { u = r - d - l; printf "%.0f %.6f %d\n", f, (s > 0 ? (s - u) / s : 1), s }'
+	e2e=$(sed -n 's/.* e2e_secs=\([0-9.]*\) .*/\1/p' "$TMP/sink.out")
+	awk -v s="$sent" -v r="$rx" -v d="$dups" -v l="$late" -v e="$e2e" \
+		'BEGIN { u = r - d - l; printf "%.0f %.6f %d\n", (e > 0 ? u / e : 0), (s > 0 ? (s - u) / s : 1), s }'
 	[ -z "${PKTGEN_BENCH_VERBOSE:-}" ] || cat "$TMP/gen.out" "$TMP/sink.out" >&2
 }
 

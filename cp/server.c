@@ -740,6 +740,15 @@ static void vmc_lost(struct server *s, unsigned k)
 		fprintf(stderr, "cpnetd: link of %s dropped: its ring is broken (%s); %llu "
 			"link(s) dropped so far for that\n", c->user[0] ? c->user : "?",
 			shr_break_name(why), (unsigned long long)s->ring_drops[why]);
+	} else if (c->link.ring_on && (c->vm || c->appl)) {
+		/* A LOGOFF or a closed socket: what the peer put in its ring before it went
+		 * was sent (cpnp_send returned it, the guest's SIGA completed) -- it goes on
+		 * before the port leaves, as a socket's queued data does at close.  One ring's
+		 * worth at most (the peer may still be writing); a ring that breaks now stops
+		 * the look and nothing else. */
+		for (unsigned n = 0; n < VMC_BATCH; n++)
+			if (vml_poll_ring(&c->link) <= 0)
+				break;
 	}
 	vmc_close(s, k);
 }
@@ -842,7 +851,7 @@ static void vmc_event(struct server *s, unsigned k, uint32_t events)
 		vml_flush(&c->link);	/* the VM reads again: what waited goes first */
 	if (!(events & EPOLLIN)) {
 		if (events & (EPOLLERR | EPOLLHUP))
-			vmc_close(s, k);
+			vmc_lost(s, k);
 		return;
 	}
 	if (!c->vm && !c->appl) {

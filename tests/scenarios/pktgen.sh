@@ -76,4 +76,22 @@ grep -q "^gen: sent=40000 " "$TMP/gen2.out" || { cat "$TMP/gen2.out" >&2; fail "
 wait "$SPID" || { cat "$TMP/sink2.out" >&2; fail "sink port"; }
 expect_clean "$TMP/sink2.out" 40000
 grep -q " drops=0$" "$TMP/sink2.out" || { cat "$TMP/sink2.out" >&2; fail "sink drops"; }
+# (3) 200 000 frames/s, then the generator deregisters at once: what cpnp_send took was sent --
+# cpnetd forwards what is still in the port's ring before it lets the port go (100 000
+# frames of 64 bytes fit the sink's QUEUESTORAGE while its buffers are used up).
+for i in 1 2 3; do
+	: >"$TMP/sink3.out"
+	timeout 60 "$PG" sink --socket "$VMS" --user pgb --password pwb --vswitch pgvsw --count 100000 \
+		--idle 3000 --seconds 50 --bufsize 64 >>"$TMP/sink3.out" 2>&1 &
+	SPID=$!
+	bg_track "$SPID"
+	poll 20 grep -q "^port: " "$TMP/sink3.out" || { cat "$TMP/sink3.out" >&2; fail "sink port"; }
+	DST=$(sed -n 's/^port: [0-9A-F]* MAC //p' "$TMP/sink3.out")
+	timeout 60 "$PG" gen --socket "$VMS" --user pga --password pwa --vswitch pgvsw --count 100000 \
+		--batch 128 --rate 200000 --size 64 --dst "$DST" >"$TMP/gen3.out" 2>&1 ||
+		{ cat "$TMP/gen3.out" >&2; fail "gen port, 200k/s"; }
+	grep -q "^gen: sent=100000 " "$TMP/gen3.out" || { cat "$TMP/gen3.out" >&2; fail "gen sent"; }
+	wait "$SPID" || { cat "$TMP/sink3.out" >&2; fail "sink port, 200k/s (round $i)"; }
+	expect_clean "$TMP/sink3.out" 100000
+done
 echo "PASS pktgen"
