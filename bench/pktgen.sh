@@ -148,7 +148,7 @@ sink_ready() {
 }
 
 # round CASE SIZE RATE: one generator run into a fresh sink; prints
-# "SINK_FPS LOSS_FRACTION SENT". RATE 0 = full speed.
+# "FPS LOSS_FRACTION SENT LOST". RATE 0 = full speed.
 round() {
 	local c=$1 size=$2 rate=$3 sent rx dups late e2e dst=$SMAC ra=()
 	# Emptied here, not by the background job's redirection: sink_ready must not find
@@ -169,7 +169,7 @@ round() {
 	late=$(sed -n 's/.* late=\([0-9]*\).*/\1/p' "$TMP/sink.out")
 	e2e=$(sed -n 's/.* e2e_secs=\([0-9.]*\) .*/\1/p' "$TMP/sink.out")
 	awk -v s="$sent" -v r="$rx" -v d="$dups" -v l="$late" -v e="$e2e" \
-		'BEGIN { u = r - d - l; printf "%.0f %.6f %d\n", (e > 0 ? u / e : 0), (s > 0 ? (s - u) / s : 1), s }'
+		'BEGIN { u = r - d - l; printf "%.0f %.6f %d %d\n", (e > 0 ? u / e : 0), (s > 0 ? (s - u) / s : 1), s, s - u }'
 	[ -z "${PKTGEN_BENCH_VERBOSE:-}" ] || cat "$TMP/gen.out" "$TMP/sink.out" >&2
 }
 
@@ -190,7 +190,7 @@ for size in $SIZES; do
 		# Below capacity: half the rate the sink took, one round.
 		round "$c" "$size" "$(awk -v f="$fps" 'BEGIN { printf "%.0f", (f / 2 > 1 ? f / 2 : 1) }')" \
 			>"$TMP/$c.$size.half"
-		hloss=$(cut -d' ' -f2 "$TMP/$c.$size.half")
+		hloss=$(awk '{ print $4 "/" $3 }' "$TMP/$c.$size.half")
 		echo "$c $size $fps $loss $hloss" >>"$TMP/results"
 	done
 done
@@ -201,8 +201,8 @@ while read -r c size fps loss hloss; do
 	name="pktgen_${c}_$size"
 	if [ "$c" = bridge ]; then
 		awk -v n="$name" -v f="$fps" -v l="$loss" -v h="$hloss" 'BEGIN {
-			printf "%s: %.3f Mpps (Linux bridge, veth, AF_PACKET rings; loss %.2f%% at full speed, %.2f%% at half)\n",
-				n, f / 1e6, l * 100, h * 100 }'
+			printf "%s: %.3f Mpps (Linux bridge, veth, AF_PACKET rings; loss %.2f%% at full speed; at half: %s frames lost of sent)\n",
+				n, f / 1e6, l * 100, h }'
 	else
 		case $c in
 		vswitch) what="cpnet ETHERNET VSWITCH, two port-API ports" ;;
@@ -210,7 +210,7 @@ while read -r c size fps loss hloss; do
 		*) what="Open vSwitch kernel datapath, veth, AF_PACKET rings" ;;
 		esac
 		awk -v n="$name" -v f="$fps" -v b="$b" -v l="$loss" -v h="$hloss" -v c="$what" 'BEGIN {
-			printf "%s: %.3f Mpps, ratio %.2f vs linux bridge %.3f Mpps (%s; loss %.2f%% at full speed, %.2f%% at half)\n",
-				n, f / 1e6, (b > 0 ? f / b : 0), b / 1e6, c, l * 100, h * 100 }'
+			printf "%s: %.3f Mpps, ratio %.2f vs linux bridge %.3f Mpps (%s; loss %.2f%% at full speed; at half: %s frames lost of sent)\n",
+				n, f / 1e6, (b > 0 ? f / b : 0), b / 1e6, c, l * 100, h }'
 	fi
 done <"$TMP/results"
