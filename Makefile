@@ -157,6 +157,7 @@ fuzz-long: fuzz
 	@FUZZ_RUNS=$(FUZZ_RUNS) FUZZ_MAX_TIME=$(FUZZ_MAX_TIME) tests/fuzz/long.sh $(addprefix $(FUZZ_BUILD)/,$(FUZZ_TARGETS))
 
 bench: all
+	@scripts/deps.sh --bench
 	@bench/run.sh
 
 # Real-guest throughput: CPNIC vs Hercules' own LCS in one boot (root; minutes).

@@ -2,7 +2,8 @@
 # bench/pktgen.sh - frames/s between two cpnet-pktgen processes (make bench): two ports of
 # the port API through cpnetd, on an ETHERNET VSWITCH and on an ETHERNET Guest LAN, against
 # the Linux bridge (veth pairs in namespaces this script makes, AF_PACKET mmap rings) and
-# Open vSwitch's kernel datapath when it is installed, at 64 and 1500 bytes.
+# Open vSwitch when it is installed (its kernel datapath, else its userspace one), at 64 and
+# 1500 bytes.
 #
 # Per case and size: a sink, then a generator at full speed for SECS s; frames/s = the
 # distinct frames the sink took / the time from the send of the oldest of them (its
@@ -37,6 +38,7 @@ OS=$(tname pgw)
 PIDS=()
 SPID=
 OVS=
+OVSSTARTED=
 cleanup() {
 	local p
 	set +e
@@ -44,6 +46,9 @@ cleanup() {
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
 	[ -z "$OVS" ] || ovs-vsctl --timeout=10 --if-exists del-br "$OVSBR" >/dev/null 2>&1
+	ip link del "$OG" 2>/dev/null
+	ip link del "$OS" 2>/dev/null
+	[ -z "$OVSSTARTED" ] || timeout 60 "$OVSCTL" stop >/dev/null 2>&1
 	for n in "$NSG" "$NSS" "$NSB"; do ip netns del "$n" 2>/dev/null; done
 	[ -n "${PKTGEN_BENCH_KEEP:-}" ] || rm -rf "$TMP"
 }
@@ -64,10 +69,39 @@ ip -n "$NSB" link set br0 up
 # entry, so that the bridge forwards like a learned switch instead of flooding.
 bridge -n "$NSB" fdb replace "$SMAC" dev sb master static
 
-# Open vSwitch: its kernel datapath between two more veth pairs to the same namespaces.
-: >"$TMP/ovs.err"
-if command -v ovs-vsctl >/dev/null && ovs-vsctl --timeout=5 show >/dev/null 2>&1 &&
-	ovs-vsctl --timeout=10 add-br "$OVSBR" 2>"$TMP/ovs.err"; then
+# Open vSwitch between two more veth pairs to the same namespaces: its kernel datapath,
+# or, where the kernel has no openvswitch module, its userspace datapath (netdev: the
+# daemon's own threads move the frames over AF_PACKET) -- the line says which.  The
+# daemon is started (and stopped again) here if it is installed and not running.
+OVSDP=
+# ovs_dp [ARGS]: the bridge, with a datapath (ovs-vsctl exits 0 and only complains on
+# stderr when the datapath cannot be made: the bridge is then in OVS's database without
+# one, and taken out again).
+ovs_dp() {
+	: >"$TMP/ovs.err"
+	ovs-vsctl --timeout=10 add-br "$OVSBR" "$@" 2>"$TMP/ovs.err" && ! [ -s "$TMP/ovs.err" ] &&
+		return 0
+	ovs-vsctl --timeout=10 --if-exists del-br "$OVSBR" >/dev/null 2>&1 || true
+	return 1
+}
+OVSCTL=/usr/share/openvswitch/scripts/ovs-ctl
+if command -v ovs-vsctl >/dev/null && ! ovs-vsctl --timeout=5 show >/dev/null 2>&1 && [ -x "$OVSCTL" ]; then
+	timeout 60 "$OVSCTL" start --system-id=random >"$TMP/ovs-ctl.out" 2>&1 && OVSSTARTED=1
+fi
+if ! command -v ovs-vsctl >/dev/null; then
+	why="ovs-vsctl not installed; Debian's openvswitch-switch (scripts/deps.sh --bench)"
+elif ! ovs-vsctl --timeout=5 show >/dev/null 2>&1; then
+	why="ovs-vswitchd does not run and ovs-ctl could not start it: $(tail -n 2 "$TMP/ovs-ctl.out" 2>/dev/null | tr '\n' ' ')"
+elif ovs_dp; then
+	OVSDP="kernel datapath"
+elif ovs_dp -- set bridge "$OVSBR" datapath_type=netdev; then
+	OVSDP="userspace datapath (netdev): no kernel datapath here"
+	grep -q "failed to create datapath" /var/log/openvswitch/ovs-vswitchd.log 2>/dev/null &&
+		OVSDP="userspace datapath (netdev): this kernel has no openvswitch module"
+else
+	why="no datapath: $(tr '\n' ' ' <"$TMP/ovs.err")"
+fi
+if [ -n "$OVSDP" ]; then
 	OVS=1
 	ip link add "$OG" type veth peer name ogx netns "$NSG"
 	ip link add "$OS" type veth peer name osx netns "$NSS"
@@ -80,17 +114,6 @@ if command -v ovs-vsctl >/dev/null && ovs-vsctl --timeout=5 show >/dev/null 2>&1
 	# A flow like the bridge's static entry: frames to the sink's MAC out of its port.
 	ovs-ofctl add-flow "$OVSBR" "dl_dst=$SMAC,actions=output:$OS"
 else
-	why="ovs-vsctl not installed; Debian's openvswitch-switch"
-	if command -v ovs-vsctl >/dev/null; then
-		why="ovs-vswitchd not running (ovs-ctl start)"
-		if [ -s "$TMP/ovs.err" ]; then
-			# The bridge is in OVS's database but has no datapath: take it out again.
-			ovs-vsctl --timeout=10 --if-exists del-br "$OVSBR" >/dev/null 2>&1 || true
-			why="no kernel datapath: $(tr '\n' ' ' <"$TMP/ovs.err")"
-			grep -q "failed to create datapath" /var/log/openvswitch/ovs-vswitchd.log 2>/dev/null &&
-				why="no kernel datapath (the openvswitch module is not in this kernel)"
-		fi
-	fi
 	echo "pktgen: SKIP Open vSwitch ($why)"
 fi
 
@@ -207,7 +230,7 @@ while read -r c size fps loss hloss; do
 		case $c in
 		vswitch) what="cpnet ETHERNET VSWITCH, two port-API ports" ;;
 		glan) what="cpnet ETHERNET Guest LAN, two port-API ports" ;;
-		*) what="Open vSwitch kernel datapath, veth, AF_PACKET rings" ;;
+		*) what="Open vSwitch $OVSDP, veth, AF_PACKET rings" ;;
 		esac
 		awk -v n="$name" -v f="$fps" -v b="$b" -v l="$loss" -v h="$hloss" -v c="$what" 'BEGIN {
 			printf "%s: %.3f Mpps, ratio %.2f vs linux bridge %.3f Mpps (%s; loss %.2f%% at full speed; at half: %s frames lost of sent)\n",

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # scripts/deps.sh - installs, with apt, every tool cpnet's build and tests need.
 # Idempotent and quick when all is present; `make test` and .ci/run call it first.
+# `--bench` (make bench) adds what the benchmarks compare against, best effort: Open
+# vSwitch (bench/pktgen.sh measures it where it installs and skips it, saying why, where not).
 set -euo pipefail
+bench=
+[ "${1:-}" != --bench ] || bench=1
 
 # command-to-check  debian-package
 need=(
@@ -36,15 +40,23 @@ for entry in "${need_files[@]}"; do
 	[ -e "$1" ] || missing+=("$2")
 done
 
-if [ ${#missing[@]} -eq 0 ]; then
+optional=()
+[ -z "$bench" ] || command -v ovs-vsctl >/dev/null 2>&1 || optional+=(openvswitch-switch)
+
+if [ ${#missing[@]} -eq 0 ] && [ ${#optional[@]} -eq 0 ]; then
 	exit 0
 fi
-echo "deps: installing ${missing[*]}"
+echo "deps: installing ${missing[*]} ${optional[*]}"
 if [ "$(id -u)" -ne 0 ]; then
+	[ ${#missing[@]} -eq 0 ] && { echo "deps: not root; the benchmarks skip ${optional[*]}" >&2; exit 0; }
 	echo "deps: missing packages and not root; run: sudo apt-get install ${missing[*]}" >&2
 	exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq "${missing[@]}" >/dev/null
+[ ${#missing[@]} -eq 0 ] || apt-get install -y -qq "${missing[@]}" >/dev/null
+if [ ${#optional[@]} -gt 0 ]; then
+	apt-get install -y -qq "${optional[@]}" >/dev/null ||
+		echo "deps: could not install ${optional[*]}; the benchmarks skip it" >&2
+fi
 echo "deps: done"
