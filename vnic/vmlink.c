@@ -780,12 +780,15 @@ static int ring_put(struct vmlink *l, uint16_t vdev, const struct pframe *f)
 	/* The VM's side waits for room in vml_ring_tx (timed steps, or an application
 	 * link on its doorbell through shr_tx_want), never by shr_tx_slot's own
 	 * request; cpnetd's side is woken by the doorbell for what waits in CP. */
-	uint8_t *slot = l->cp_side ? shr_tx_slot(&l->ring) : shr_tx_slot_nobell(&l->ring);
+	uint8_t *slot;
 	int len;
 
-	if (!slot)
-		return l->ring.broken ? -EPIPE : -EAGAIN;
-	len = vml_frame_encode(vdev, f, slot, l->ring.slot_size);
+	if (f->len > 65536)
+		return -ENOSPC;
+	len = shr_tx_reserve(&l->ring, VML_HDR_SIZE + VML_FRAME_META + f->len, l->cp_side, &slot);
+	if (len < 0)
+		return len == -EMSGSIZE ? -ENOSPC : len;
+	len = vml_frame_encode(vdev, f, slot, VML_HDR_SIZE + VML_FRAME_META + f->len);
 	if (len < 0)
 		return len;
 	shr_tx_put(&l->ring, (uint32_t)len);
@@ -951,10 +954,10 @@ static bool flush_nic(struct vmlink *l, struct vml_nic *vn)
 		int rc;
 
 		if (l->ring_tx) {
-			uint8_t *slot = shr_tx_slot(&l->ring);
+			uint8_t *slot = NULL;
 
-			rc = slot ? 0 : l->ring.broken ? -EPIPE : -EAGAIN;
-			if (slot) {
+			rc = shr_tx_reserve(&l->ring, q->len, true, &slot);
+			if (rc == 0) {
 				/* Encoded by the same vml_frame_encode, <= VML_MAX_MSG. */
 				memcpy(slot, q->msg, q->len);
 				shr_tx_put(&l->ring, q->len);
@@ -1285,14 +1288,15 @@ static void ring_offered(struct vmlink *l, const uint8_t *m, size_t len, int *fd
 	if (l->transport == VML_TRANSPORT_SOCKET) {
 		ack = VML_RING_DECLINED;
 	} else if (!l->ring_on && nfds == VML_MAX_FDS && vml_ring_decode(m, len, &o) == 0 &&
-		   o.version == SHR_VERSION && o.slot_size >= VML_MAX_MSG) {
+		   o.version == SHR_VERSION) {
 		int own[VML_MAX_FDS];
 
 		memcpy(own, fds, sizeof(own));
 		for (int i = 0; i < VML_MAX_FDS; i++)
 			fds[i] = -1;	/* the ring's now, attached or closed */
+		/* The largest frame must fit (in as many slots as it takes). */
 		if (shr_attach(&l->ring, own) == 0 && l->ring.nslots == o.nslots &&
-		    l->ring.slot_size == o.slot_size) {
+		    l->ring.slot_size == o.slot_size && shr_max_msg(&l->ring) >= VML_MAX_MSG) {
 			ack = VML_RING_TAKEN;
 		} else {
 			shr_free(&l->ring);

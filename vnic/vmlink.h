@@ -115,11 +115,17 @@ enum vml_ring_rc {
 	VML_RING_FAILED = 2,	/* the VM could not map it (version, sizes, resources) */
 	VML_RING_RC_MAX
 };
-#define VML_RING_SLOTS 128
+/* Slots of 2 KiB: a frame up to 1500 bytes (and its 40-byte message header) in one,
+ * a larger one in as many as it needs (lib/shmring.h), so the ring's depth is counted
+ * in frames: 4096 small ones, 8 MiB each way -- what 128 whole-message slots of 64 KiB
+ * took -- and a wait for the ring (a nap, a full ring) covers thousands of frames, not
+ * a hundred (doc/rings.md, "Depth"). */
+#define VML_RING_SLOTS 4096
+#define VML_RING_SLOT 2048
+_Static_assert(VML_RING_SLOTS / 2 * VML_RING_SLOT >= VML_MAX_MSG, "a ring carries the largest frame");
 /* An application port's link: a program sends bursts of small frames that cpnetd
- * takes while the program runs ahead (the slots' pages are touched only as used). */
-#define VML_APPL_RING_SLOTS 1024
-#define VML_RING_SLOT ((VML_MAX_MSG + 63) / 64 * 64)
+ * takes while the program runs ahead: as deep as a VM's. */
+#define VML_APPL_RING_SLOTS VML_RING_SLOTS
 #define VML_RING_BATCH 64	/* ring entries taken per pass (one batch per NIC) */
 
 struct vml_ring_offer {

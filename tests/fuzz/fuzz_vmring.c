@@ -25,15 +25,27 @@
  *	4: a well-formed frame of the given bytes (as a VM would put it), published
  *	5: cpnetd sends a frames to the VM (fills the CP -> VM queue)
  *	6: publish the harness's puts as they are
+ *	7 (op byte 0xFE): descriptor a's flag word := b
+ *	8 (op byte 0xFF): a well-formed frame of b % 9200 + 1 bytes (as many slots as it
+ *	   takes, after a wrap entry when it would pass the ring's end), published
+ *	(other op bytes: op % 7, as before ops 7 and 8 came)
  * After each record cpnetd takes what is there (vml_poll_ring).  Invariants: no crash,
  * every frame delivered is <= 65536 bytes, a broken ring stays broken with a reason.
  */
 #define VDEV 0x0600
-/* The VM's bytes in a slot of its queue: op 3 reaches offset 255 + 255, op 4 a frame of
- * at most 255 bytes with its header.  What lies beyond stays zero all run. */
-#define VM_SLOT_DIRTY 512
-
 static uint64_t delivered;
+static struct vmlink cpl;
+static struct shring vm;
+/* The VM's slots this input wrote (ops 3, 4, 8): cleared for the next input.  What
+ * lies elsewhere stays zero all run. */
+static uint64_t vm_dirty[SHR_MAX_SLOTS / 64];
+static uint8_t big[9200];
+
+static void dirty(uint32_t from, uint32_t to)
+{
+	for (uint32_t i = from; i != to; i++)
+		vm_dirty[(i & (vm.nslots - 1)) / 64] |= 1ull << (i & 63);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -68,8 +80,6 @@ static uint16_t sink_addr(void *peer, struct port *from, const struct paddr *a)
 
 static const struct port_ops sink_ops = { sink_tx, sink_addr };
 
-static struct vmlink cpl;
-static struct shring vm;
 static int sv[2] = { -1, -1 };
 
 /* The link and its ring, as cpnetd offers it after LOGON and the VM takes it. */
@@ -98,8 +108,10 @@ static void ring_reset(void)
 	must(cpl.ring_on && cpl.ring_tx && cpl.ring_ack == VML_RING_TAKEN);
 	shr_reset(&cpl.ring);
 	shr_reset(&vm);
-	for (uint32_t i = 0; i < vm.nslots; i++)
-		memset(shr_peer_slot(&vm, 1, i), 0, VM_SLOT_DIRTY);
+	for (uint32_t w = 0; w < vm.nslots / 64; w++)
+		for (; vm_dirty[w]; vm_dirty[w] &= vm_dirty[w] - 1)
+			memset(shr_peer_slot(&vm, 1, w * 64 + (uint32_t)__builtin_ctzll(vm_dirty[w])),
+			       0, vm.slot_size);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -119,7 +131,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	proxy->rxq_limit = 1 << 20;
 
 	while (off + 7 <= size) {
-		uint8_t op = data[off] % 7;
+		uint8_t op = data[off] == 0xFE ? 7 : data[off] == 0xFF ? 8 : data[off] % 7;
 		uint16_t a = (uint16_t)(data[off + 1] << 8 | data[off + 2]);
 		uint32_t b = (uint32_t)data[off + 3] << 24 | (uint32_t)data[off + 4] << 16 |
 			     (uint32_t)data[off + 5] << 8 | data[off + 6];
@@ -149,21 +161,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case 3:
 			memcpy(shr_peer_slot(&vm, 1, a) + b % 256, bytes, blen);
+			dirty(a, a + 1u);
 			break;
-		case 4: {
-			uint8_t *slot = shr_tx_slot(&vm);
-			struct qdio_span sp = { bytes, (uint32_t)blen };
-			struct pframe f = { .spans = &sp, .nspans = 1, .kind = PF_ETH,
-					    .len = (uint32_t)blen };
+		case 4:
+		case 8: {
+			uint32_t len = op == 4 ? (uint32_t)blen : b % sizeof(big) + 1;
+			struct qdio_span sp = { op == 4 ? bytes : big, len };
+			struct pframe f = { .spans = &sp, .nspans = 1, .kind = PF_ETH, .len = len };
+			uint32_t p0 = vm.tx_prod;
+			uint8_t *slot;
 
-			if (slot && blen) {
-				r = vml_frame_encode(VDEV, &f, slot, vm.slot_size);
-				must(r > 0 && r <= VM_SLOT_DIRTY);
+			if (len && shr_tx_reserve(&vm, VML_HDR_SIZE + VML_FRAME_META + len, false,
+						  &slot) == 0) {
+				r = vml_frame_encode(VDEV, &f, slot, VML_HDR_SIZE + VML_FRAME_META + len);
+				must(r > 0);
 				shr_tx_put(&vm, (uint32_t)r);
 				shr_tx_publish(&vm);
+				dirty(p0, vm.tx_prod);
 			}
 			break;
 		}
+		case 7:
+			__atomic_store_n(shr_peer_flags(&vm, 1, a), b, __ATOMIC_RELAXED);
+			break;
 		case 5: {
 			struct qdio_span sp = { frame, 60 };
 			struct pframe f = { .spans = &sp, .nspans = 1, .kind = PF_ETH, .len = 60 };

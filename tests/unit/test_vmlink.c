@@ -897,12 +897,15 @@ TEST(vmlink_ring_declined_or_unanswered_keeps_frames_on_the_socket)
 
 /* The VM side writes into its ring what a hostile VM could: CP drops the link (the
  * caller closes it; cpnetd counts why) after delivering what was good before. */
-enum garbage { G_PROD_JUMP, G_LEN, G_META, G_TYPE, G_NR };
+/* G_SPAN: a message of three slots of which one is published; G_FLAGS: unknown
+ * descriptor flags; G_WRAP0: a wrap entry at entry 0 (it would skip the whole ring). */
+enum garbage { G_PROD_JUMP, G_LEN, G_META, G_TYPE, G_SPAN, G_FLAGS, G_WRAP0, G_NR };
 
 TEST(vmlink_ring_garbage_from_the_vm_breaks_the_link)
 {
 	static const enum shr_break want[G_NR] = { SHR_BAD_PROD, SHR_BAD_LEN, SHR_BAD_MSG,
-						   SHR_BAD_MSG };
+						   SHR_BAD_MSG, SHR_BAD_LEN, SHR_BAD_DESC,
+						   SHR_BAD_DESC };
 
 	for (int g = 0; g < G_NR; g++) {
 		struct vmlink vm, cp;
@@ -932,7 +935,10 @@ TEST(vmlink_ring_garbage_from_the_vm_breaks_the_link)
 		case G_PROD_JUMP:
 			break;
 		case G_LEN:
-			len = (int)vm.ring.slot_size + 1;
+			len = VML_MAX_MSG + 1;	/* beyond cpnetd's cap */
+			break;
+		case G_SPAN:
+			len = (int)vm.ring.slot_size * 3;
 			break;
 		case G_META:
 			slot[VML_HDR_SIZE] = 9;		/* kind */
@@ -944,10 +950,20 @@ TEST(vmlink_ring_garbage_from_the_vm_breaks_the_link)
 		shr_tx_put(&vm.ring, (uint32_t)len);
 		shr_tx_publish(&vm.ring);
 		if (g == G_PROD_JUMP)
-			__atomic_store_n(shr_peer_prod(&vm.ring, 1), 1000, __ATOMIC_RELEASE);
+			__atomic_store_n(shr_peer_prod(&vm.ring, 1), vm.ring.nslots + 100,
+					 __ATOMIC_RELEASE);
+		if (g == G_SPAN)	/* the good frame and one of the three */
+			__atomic_store_n(shr_peer_prod(&vm.ring, 1), 2, __ATOMIC_RELEASE);
+		if (g == G_FLAGS)
+			__atomic_store_n(shr_peer_flags(&vm.ring, 1, 1), 2, __ATOMIC_RELAXED);
+		if (g == G_WRAP0) {
+			/* The good frame's entry, not yet taken, turned into a wrap. */
+			__atomic_store_n(shr_peer_flags(&vm.ring, 1, 0), SHR_DF_WRAP,
+					 __ATOMIC_RELAXED);
+		}
 		CHECK_EQ(vml_poll_ring(&cp), -EPIPE);
 		CHECK_EQ(cp.ring.broken, want[g]);
-		CHECK_EQ(txr.frames, g == G_PROD_JUMP ? 0 : 1);
+		CHECK_EQ(txr.frames, g == G_PROD_JUMP || g == G_WRAP0 ? 0 : 1);
 		/* For good: the next look says the same, and vml_poll too. */
 		CHECK_EQ(vml_poll_ring(&cp), -EPIPE);
 		CHECK_EQ(vml_poll(&cp, 0), -EPIPE);
