@@ -327,6 +327,13 @@ uint8_t *shr_tx_slot_nobell(struct shring *r)
 	return shr_tx_reserve(r, r->slot_size, false, &p) == 0 ? p : NULL;
 }
 
+uint32_t shr_tx_room(struct shring *r)
+{
+	if (r->broken || !load_tx_cons(r))
+		return 0;
+	return tx_free(r);
+}
+
 bool shr_tx_want(struct shring *r, uint32_t room)
 {
 	if (r->broken)

@@ -136,6 +136,9 @@ uint8_t *shr_tx_slot(struct shring *r);
  * never on its doorbell: a full ring asks for no doorbell (the consumer would write
  * the eventfd after each batch it takes, for nobody). */
 uint8_t *shr_tx_slot_nobell(struct shring *r);
+/* The entries free for the producer now (the peer's index read and checked; 0 when
+ * broken). */
+uint32_t shr_tx_room(struct shring *r);
 /* About to sleep on bell_me for room (shr_tx_slot found the ring full): ask the
  * consumer to ring once `room` slots (1..nslots) are free.  True when they are free
  * already (do not sleep). */

@@ -795,6 +795,31 @@ static int ring_put(struct vmlink *l, uint16_t vdev, const struct pframe *f)
 	return 0;
 }
 
+/*
+ * The VM's side waits for room in a full ring by a timed sleep (no doorbell: see
+ * vml_ring_tx).  A sleep per few slots freed would be a syscall per few frames; one
+ * that lets the ring run dry would idle cpnetd.  So the sleep follows cpnetd's rate:
+ * doubled while a sleep frees less than an eighth of the ring, halved while it frees
+ * more than half -- each wait covers hundreds to thousands of frames of a deep ring,
+ * and cpnetd still finds about half a ring when the sleep ends.
+ */
+static void tx_sleep(struct vmlink *l)
+{
+	uint64_t ns = l->tx_sleep_ns ? l->tx_sleep_ns : VML_TX_SLEEP_MIN_NS;
+	struct timespec ts = { (time_t)(ns / 1000000000u), (long)(ns % 1000000000u) };
+	uint32_t freed;
+
+	nanosleep(&ts, NULL);
+	l->syscalls++;
+	l->tx_sleeps++;
+	freed = shr_tx_room(&l->ring);
+	if (freed < l->ring.nslots / 8)
+		ns = ns * 2 < VML_TX_SLEEP_MAX_NS ? ns * 2 : VML_TX_SLEEP_MAX_NS;
+	else if (freed > l->ring.nslots / 2)
+		ns = ns / 2 > VML_TX_SLEEP_MIN_NS ? ns / 2 : VML_TX_SLEEP_MIN_NS;
+	l->tx_sleep_ns = ns;
+}
+
 unsigned vml_ring_tx(struct vmlink *l, uint16_t vdev, const struct pframe *f, unsigned n,
 		     unsigned stall_ms, bool in_order)
 {
@@ -825,10 +850,7 @@ unsigned vml_ring_tx(struct vmlink *l, uint16_t vdev, const struct pframe *f, un
 				/* A VM's reader thread sleeps on the same doorbell: this
 				 * side waits by timed looks (and asked for no doorbell,
 				 * shr_tx_slot_nobell). */
-				struct timespec ts = { 0, 100 * 1000 };
-
-				nanosleep(&ts, NULL);
-				l->syscalls++;
+				tx_sleep(l);
 				rc = ring_put(l, vdev, &f[i]);
 				continue;
 			}
@@ -1534,7 +1556,9 @@ static void drop_rest(struct vmlink *l, struct mmsghdr *mm, int from, int n)
 	}
 }
 
-#define SOCK_BUSY_NS 1000000ull	/* while the ring is busy, the socket once per ms */
+/* While the ring is busy, the socket (control messages: rare, they can wait a few
+ * ms) once per 5 ms: at a flood of a million frames a second, a syscall per 5000. */
+#define SOCK_BUSY_NS 5000000ull
 
 /*
  * Poll mode (lib/adapt.h): look at the ring, doorbell unarmed, napping between empty

@@ -851,6 +851,77 @@ TEST(vmlink_ring_carries_frames_both_ways_off_the_socket)
 	ring_unpair(&vm, &cp, sv);
 }
 
+/* cpnetd's side of a ring pair, drained by a thread of its own until told to stop. */
+struct drainer {
+	struct vmlink *cp;
+	volatile int stop;
+};
+
+static void *drain_thread(void *arg)
+{
+	struct drainer *d = arg;
+
+	while (!d->stop) {
+		if (vml_poll_ring(d->cp) <= 0)
+			usleep(50);
+	}
+	return NULL;
+}
+
+/* The VM's side waits for room in a full ring by timed sleeps that follow cpnetd's
+ * rate: longer (up to VML_TX_SLEEP_MAX_NS) while a sleep frees little -- a cpnetd that
+ * frees nothing costs a handful of sleeps up to the stall bound, not one per 100 us --
+ * and shorter again once a sleep frees more than half the ring. */
+TEST(vmlink_ring_full_ring_waits_follow_the_consumers_rate)
+{
+	struct vmlink vm, cp;
+	struct port nicport, *proxy;
+	struct tx_rec txr;
+	struct drainer d;
+	pthread_t th;
+	uint8_t payload[60] = { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF };
+	struct qdio_span sp = { payload, sizeof(payload) };
+	static struct pframe f[VML_RING_SLOTS];
+	unsigned sent;
+	int sv[2];
+
+	REQUIRE(ring_pair(&vm, &cp, sv, VML_TRANSPORT_RING) == 0);
+	memset(&nicport, 0, sizeof(nicport));
+	memset(&txr, 0, sizeof(txr));
+	REQUIRE(vml_add_nic(&vm, 0x0600, &nicport) != NULL);
+	proxy = vml_add_nic(&cp, 0x0600, NULL);
+	REQUIRE(proxy != NULL);
+	proxy->ops = &rec_ops;
+	proxy->peer = &txr;
+	for (unsigned i = 0; i < VML_RING_SLOTS; i++)
+		f[i] = (struct pframe){ .spans = &sp, .nspans = 1, .kind = PF_ETH,
+					.cast = PF_BROADCAST, .len = sizeof(payload) };
+	/* A deep ring: a whole ring of small frames goes without a wait. */
+	CHECK_EQ(vml_ring_tx(&vm, 0x0600, f, VML_RING_SLOTS, 0, true), VML_RING_SLOTS);
+	CHECK_EQ(vm.tx_sleeps, 0);
+	/* Full, and nobody takes anything for 30 ms: the sleeps double to the longest. */
+	CHECK_EQ(vml_ring_tx(&vm, 0x0600, f, 1, 30, true), 0);
+	CHECK_EQ(vm.tx_sleep_ns, VML_TX_SLEEP_MAX_NS);
+	CHECK(vm.tx_sleeps >= 5 && vm.tx_sleeps <= 14);
+	/* cpnetd drains as fast as it can: a 4 ms sleep frees the whole ring, the sleeps
+	 * get shorter; every frame arrives. */
+	d.cp = &cp;
+	d.stop = 0;
+	REQUIRE(pthread_create(&th, NULL, drain_thread, &d) == 0);
+	sent = 0;
+	for (int k = 0; k < 4; k++)
+		sent += vml_ring_tx(&vm, 0x0600, f, VML_RING_SLOTS, 1000, true);
+	for (int k = 0; k < 1000 && txr.frames < VML_RING_SLOTS + sent; k++)
+		usleep(1000);
+	d.stop = 1;
+	pthread_join(th, NULL);
+	CHECK_EQ(sent, 4 * VML_RING_SLOTS);
+	CHECK_EQ(txr.frames, 5 * VML_RING_SLOTS);
+	CHECK(vm.tx_sleep_ns < VML_TX_SLEEP_MAX_NS);
+	CHECK_EQ(cp.ring.broken, SHR_OK);
+	ring_unpair(&vm, &cp, sv);
+}
+
 TEST(vmlink_ring_declined_or_unanswered_keeps_frames_on_the_socket)
 {
 	struct vmlink vm, cp;
