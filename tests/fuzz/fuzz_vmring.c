@@ -33,6 +33,7 @@
  * every frame delivered is <= 65536 bytes, a broken ring stays broken with a reason.
  */
 #define VDEV 0x0600
+#define FUZZ_SLOTS 128
 static uint64_t delivered;
 static struct vmlink cpl;
 static struct shring vm;
@@ -90,6 +91,10 @@ static void link_up(void)
 
 	must(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) == 0);
 	must(vml_init(&cpl, sv[1], true) == 0);
+	/* cpnetd's slots, fewer of them than a VM's 4096: inputs reach a full queue and
+	 * the wrap at the ring's end (a large frame takes up to 33 of 128) in a few
+	 * records. */
+	cpl.ring_nslots = FUZZ_SLOTS;
 	must(vml_ring_offer(&cpl) == 0);
 	shr_fds(&cpl.ring, fds);
 	for (int i = 0; i < 3; i++)
