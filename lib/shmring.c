@@ -21,7 +21,8 @@
 #define CTL_OFF		256	/* queue q's control at CTL_OFF + q * CTL_SIZE */
 #define CTL_SIZE	256
 #define DESC_OFF	4096
-#define DESC_SIZE	8
+#define DESC_SIZE	8	/* u32 len, u32 flags */
+#define DESC_FLAGS	4
 #define PAGE		4096u
 
 /* A queue's control block: each word on its own cache line (two writers never share
@@ -253,42 +254,84 @@ static bool load_tx_cons(struct shring *r)
 	return true;
 }
 
-static uint8_t *tx_slot(struct shring *r, bool bell)
+uint32_t shr_max_msg(const struct shring *r)
 {
+	uint64_t m = (uint64_t)(r->nslots / 2) * r->slot_size;
+
+	if (m < r->slot_size)
+		m = r->slot_size;
+	return m > SHR_MAX_MSG ? SHR_MAX_MSG : (uint32_t)m;
+}
+
+/* Entries a message of len bytes takes (len <= shr_max_msg: no overflow). */
+static uint32_t entries(const struct shring *r, uint32_t len)
+{
+	return len <= r->slot_size ? 1 : (uint32_t)(((uint64_t)len + r->slot_size - 1) / r->slot_size);
+}
+
+static uint32_t tx_free(const struct shring *r)
+{
+	return r->nslots - (r->tx_prod - r->tx_cons);
+}
+
+int shr_tx_reserve(struct shring *r, uint32_t len, bool bell, uint8_t **out)
+{
+	uint32_t k, i, pad, need;
+
 	if (r->broken)
-		return NULL;
-	if (r->tx_prod - r->tx_cons >= r->nslots) {
+		return -EPIPE;
+	if (len > shr_max_msg(r))
+		return -EMSGSIZE;
+	k = entries(r, len);
+	i = r->tx_prod & (r->nslots - 1);
+	/* A message never wraps: the entries up to the end go as one wrap entry. */
+	pad = i + k > r->nslots ? r->nslots - i : 0;
+	need = pad + k;
+	if (tx_free(r) < need) {
 		if (!load_tx_cons(r))
-			return NULL;
-		if (r->tx_prod - r->tx_cons >= r->nslots && !bell) {
+			return -EPIPE;
+		if (tx_free(r) < need && !bell) {
 			r->tx_full++;
-			return NULL;
+			return -EAGAIN;
 		}
-		if (r->tx_prod - r->tx_cons >= r->nslots) {
-			/* Full: ask for a doorbell, then look once more (it may have
-			 * emptied between the look and the flag). */
-			__atomic_store_n(&r->txq->waits, 1, __ATOMIC_RELAXED);
+		if (tx_free(r) < need) {
+			/* Full: ask for a doorbell once enough is free, then look once more
+			 * (it may have emptied between the look and the flag). */
+			__atomic_store_n(&r->txq->waits, need, __ATOMIC_RELAXED);
 			__atomic_thread_fence(__ATOMIC_SEQ_CST);
 			if (!load_tx_cons(r))
-				return NULL;
-			if (r->tx_prod - r->tx_cons >= r->nslots) {
+				return -EPIPE;
+			if (tx_free(r) < need) {
 				r->tx_full++;
-				return NULL;
+				return -EAGAIN;
 			}
 			__atomic_store_n(&r->txq->waits, 0, __ATOMIC_RELAXED);
 		}
 	}
-	return r->txs + (size_t)(r->tx_prod & (r->nslots - 1)) * r->slot_size;
+	r->tx_pad = pad;
+	*out = r->txs + (size_t)((i + pad) & (r->nslots - 1)) * r->slot_size;
+	return 0;
 }
 
 uint8_t *shr_tx_slot(struct shring *r)
 {
-	return tx_slot(r, true);
+	uint8_t *p;
+
+	return shr_tx_reserve(r, r->slot_size, true, &p) == 0 ? p : NULL;
 }
 
 uint8_t *shr_tx_slot_nobell(struct shring *r)
 {
-	return tx_slot(r, false);
+	uint8_t *p;
+
+	return shr_tx_reserve(r, r->slot_size, false, &p) == 0 ? p : NULL;
+}
+
+uint32_t shr_tx_room(struct shring *r)
+{
+	if (r->broken || !load_tx_cons(r))
+		return 0;
+	return tx_free(r);
 }
 
 bool shr_tx_want(struct shring *r, uint32_t room)
@@ -310,12 +353,23 @@ bool shr_tx_want(struct shring *r, uint32_t room)
 	return false;
 }
 
-void shr_tx_put(struct shring *r, uint32_t len)
+static void put_desc(struct shring *r, uint32_t len, uint32_t flags)
 {
 	uint8_t *d = r->txd + (size_t)(r->tx_prod & (r->nslots - 1)) * DESC_SIZE;
 
 	__atomic_store_n((uint32_t *)d, len, __ATOMIC_RELAXED);
-	r->tx_prod++;
+	__atomic_store_n((uint32_t *)(d + DESC_FLAGS), flags, __ATOMIC_RELAXED);
+}
+
+void shr_tx_put(struct shring *r, uint32_t len)
+{
+	if (r->tx_pad) {
+		put_desc(r, 0, SHR_DF_WRAP);
+		r->tx_prod += r->tx_pad;
+		r->tx_pad = 0;
+	}
+	put_desc(r, len, 0);
+	r->tx_prod += entries(r, len);
 	r->tx_frames++;
 }
 
@@ -362,23 +416,60 @@ static bool load_rx_prod(struct shring *r)
 	return true;
 }
 
+/* At least k entries published past rx_cons (looking at the shared index again when
+ * the last validated one shows fewer).  False: not (or the ring broke meanwhile). */
+static bool rx_avail(struct shring *r, uint32_t k)
+{
+	if (r->rx_prod - r->rx_cons >= k)
+		return true;
+	return load_rx_prod(r) && r->rx_prod - r->rx_cons >= k;
+}
+
 int shr_rx_get(struct shring *r, uint8_t *buf, uint32_t cap)
 {
-	uint32_t i, len;
+	uint32_t i, len, flags, k;
+	const uint8_t *d;
 
 	if (r->broken)
 		return -EPIPE;
 	if (r->rx_cons == r->rx_prod && (!load_rx_prod(r) || r->rx_cons == r->rx_prod))
 		return r->broken ? -EPIPE : 0;
 	i = r->rx_cons & (r->nslots - 1);
-	/* Read once: the copy below uses this value, whatever the peer writes next. */
-	len = __atomic_load_n((uint32_t *)(r->rxd + (size_t)i * DESC_SIZE), __ATOMIC_RELAXED);
-	if (len > r->slot_size || len > cap || len > INT32_MAX) {
+	d = r->rxd + (size_t)i * DESC_SIZE;
+	/* Each word read once: what follows uses these values, whatever the peer writes
+	 * next. */
+	flags = __atomic_load_n((const uint32_t *)(d + DESC_FLAGS), __ATOMIC_RELAXED);
+	if (flags == SHR_DF_WRAP && i) {
+		/* The entries to the end carry nothing: published with the message after
+		 * them (one store of prod), so all of them are there. */
+		k = r->nslots - i;
+		if (!rx_avail(r, k)) {
+			shr_break(r, SHR_BAD_LEN);
+			return -EPIPE;
+		}
+		r->rx_cons += k;
+		if (r->rx_cons == r->rx_prod && (!load_rx_prod(r) || r->rx_cons == r->rx_prod))
+			return r->broken ? -EPIPE : 0;
+		i = 0;
+		d = r->rxd;
+		flags = __atomic_load_n((const uint32_t *)(d + DESC_FLAGS), __ATOMIC_RELAXED);
+	}
+	if (flags) {	/* unknown, or a wrap at entry 0 (it would skip the whole ring) */
+		shr_break(r, SHR_BAD_DESC);
+		return -EPIPE;
+	}
+	len = __atomic_load_n((const uint32_t *)d, __ATOMIC_RELAXED);
+	if (len > cap || len > shr_max_msg(r)) {
+		shr_break(r, SHR_BAD_LEN);
+		return -EPIPE;
+	}
+	k = entries(r, len);
+	if (i + k > r->nslots || !rx_avail(r, k)) {
 		shr_break(r, SHR_BAD_LEN);
 		return -EPIPE;
 	}
 	memcpy(buf, r->rxs + (size_t)i * r->slot_size, len);
-	r->rx_cons++;
+	r->rx_cons += k;
 	r->rx_frames++;
 	return (int)len;
 }
@@ -469,8 +560,9 @@ const char *shr_break_name(enum shr_break why)
 		[SHR_OK] = "none",
 		[SHR_BAD_PROD] = "producer index out of range",
 		[SHR_BAD_CONS] = "consumer index out of range",
-		[SHR_BAD_LEN] = "descriptor length beyond the slot",
+		[SHR_BAD_LEN] = "message length beyond the reader's cap or the ring",
 		[SHR_BAD_MSG] = "malformed entry",
+		[SHR_BAD_DESC] = "descriptor flags unknown or out of place",
 	};
 
 	return (unsigned)why < SHR_BREAK_MAX ? names[why] : "?";
@@ -500,6 +592,11 @@ uint32_t *shr_peer_len(struct shring *r, unsigned q, uint32_t i)
 	return (uint32_t *)(d + (size_t)(i & (r->nslots - 1)) * DESC_SIZE);
 }
 
+uint32_t *shr_peer_flags(struct shring *r, unsigned q, uint32_t i)
+{
+	return (uint32_t *)((uint8_t *)shr_peer_len(r, q, i) + DESC_FLAGS);
+}
+
 uint8_t *shr_peer_slot(struct shring *r, unsigned q, uint32_t i)
 {
 	uint8_t *base = (q & 1) ? (r->side_b ? r->txs : r->rxs) : (r->side_b ? r->rxs : r->txs);
@@ -515,6 +612,7 @@ void shr_reset(struct shring *r)
 	memset(r->map + DESC_OFF, 0, (size_t)2 * r->nslots * DESC_SIZE);
 	r->tx_prod = r->tx_pub = r->tx_cons = 0;
 	r->rx_cons = r->rx_pub = r->rx_prod = 0;
+	r->tx_pad = 0;
 	r->broken = SHR_OK;
 	r->bells = r->arms = r->tx_frames = r->rx_frames = r->tx_full = 0;
 	shr_bell_drain(r);

@@ -21,11 +21,19 @@
  *		"ring me", n > 1 "ring me once n entries wait", a nap), +192 waits
  *		(producer: 1 "ring me when there is room", n > 1 "once n slots are
  *		free")
- *	4096	queue 0 descriptors, then queue 1's: nslots x {u32 len, u32 rsvd},
+ *	4096	queue 0 descriptors, then queue 1's: nslots x {u32 len, u32 flags},
  *		page aligned
  *	...	queue 0 slots, then queue 1's: nslots x slot_size each, page aligned
  *	...	the user's extra area (shr_create_extra), whole pages, to the end
  * Indices run free (u32, wrapping); entry i is descriptor/slot i % nslots.
+ *
+ * A message takes as many consecutive entries as its length needs in whole slots (at
+ * least one; at most half the ring, shr_max_msg), its bytes contiguous from the first
+ * entry's slot on; only the first entry's descriptor counts (flags 0), the others' are
+ * never read.  A message never wraps: one that would not fit before the ring's end is
+ * preceded by a wrap entry (flags SHR_DF_WRAP, len 0) that takes the entries up to
+ * the end, and starts at entry 0.  So a ring of small slots holds many small frames
+ * and still carries a large one (version 2; version 1 had one message per entry).
  *
  * Ordering: the producer fills slots and descriptors, then stores prod with release;
  * the consumer loads prod with acquire, copies what it takes, then stores cons with
@@ -34,14 +42,15 @@
  * seen by the re-check -- no lost wakeup.  The ringing side takes the flag with an
  * exchange, so one sleep costs at most one doorbell.
  *
- * The peer is hostile: every index or length read from the area is read once, checked
- * (prod - cons <= nslots and never backwards, len <= slot_size) and the slot copied
- * before use.  A violation breaks the ring for good (`broken` says why): the user
+ * The peer is hostile: every index, length or flag word read from the area is read
+ * once, checked (prod - cons <= nslots and never backwards; a message's entries inside
+ * the ring, published and not past its end; len <= the reader's cap; flags known; a
+ * wrap entry not at entry 0) and the slots copied before use.  A violation breaks the ring for good (`broken` says why): the user
  * drops the link.  Nothing A reads depends on the header, which B could rewrite.
  */
 
 #define SHR_MAGIC	0x43505247u	/* "CPRG" */
-#define SHR_VERSION	1
+#define SHR_VERSION	2
 #define SHR_MAX_SLOTS	4096
 #define SHR_MAX_SLOT	(1u << 20)
 /* Slots are whole cache lines, or 16 or 32 bytes: small entries (an application
@@ -49,13 +58,20 @@
  * a line per four entries, not per entry. */
 #define SHR_MIN_SLOT	16
 #define SHR_MAX_EXTRA	((size_t)256 << 20)
+/* The longest message: half the ring (so that it fits after a wrap entry once the ring
+ * is empty), at most this. */
+#define SHR_MAX_MSG	(1u << 30)
+/* Descriptor flags: the entries from this one to the ring's end carry nothing. */
+#define SHR_DF_WRAP	0x1u
 
 enum shr_break {
 	SHR_OK = 0,
 	SHR_BAD_PROD,		/* the producer index jumped beyond the ring or went back */
 	SHR_BAD_CONS,		/* the consumer index passed the producer or went back */
-	SHR_BAD_LEN,		/* a descriptor's length beyond the slot (or the reader's cap) */
+	SHR_BAD_LEN,		/* a message's length beyond the reader's cap, or its entries
+				 * past the ring's end or not all published */
 	SHR_BAD_MSG,		/* the user found the slot's content malformed (shr_break) */
+	SHR_BAD_DESC,		/* unknown descriptor flags, or a wrap entry out of place */
 	SHR_BREAK_MAX
 };
 
@@ -78,6 +94,7 @@ struct shring {
 	uint32_t rx_cons;	/* next entry to take */
 	uint32_t rx_pub;	/* what the peer has been given back */
 	uint32_t rx_prod;	/* the peer's producer index as last validated */
+	uint32_t tx_pad;	/* entries the reserved message skips first (a wrap) */
 	enum shr_break broken;
 	/* The user's own area after the rings (shr_create_extra), whole pages; NULL /
 	 * 0 without one.  Nothing here reads it: its user decides who writes what. */
@@ -102,7 +119,16 @@ void shr_fds(const struct shring *r, int fds[3]);
 int shr_attach(struct shring *r, const int fds[3]);
 void shr_free(struct shring *r);
 
+/* The longest message this ring carries: slot_size x nslots / 2, at most SHR_MAX_MSG
+ * (never less than a slot). */
+uint32_t shr_max_msg(const struct shring *r);
+
 /* ---- producer ---- */
+/* Room for the next message of up to len bytes: *out points at len contiguous bytes to
+ * fill (then shr_tx_put).  0; -EAGAIN when the ring has not the entries free (with
+ * `bell`, the peer is asked to ring once they are); -EMSGSIZE (len > shr_max_msg);
+ * -EPIPE (broken). */
+int shr_tx_reserve(struct shring *r, uint32_t len, bool bell, uint8_t **out);
 /* The next free slot (slot_size bytes to fill), or NULL when the ring is full or
  * broken; a full ring asks the peer to ring when it takes something. */
 uint8_t *shr_tx_slot(struct shring *r);
@@ -110,19 +136,23 @@ uint8_t *shr_tx_slot(struct shring *r);
  * never on its doorbell: a full ring asks for no doorbell (the consumer would write
  * the eventfd after each batch it takes, for nobody). */
 uint8_t *shr_tx_slot_nobell(struct shring *r);
+/* The entries free for the producer now (the peer's index read and checked; 0 when
+ * broken). */
+uint32_t shr_tx_room(struct shring *r);
 /* About to sleep on bell_me for room (shr_tx_slot found the ring full): ask the
  * consumer to ring once `room` slots (1..nslots) are free.  True when they are free
  * already (do not sleep). */
 bool shr_tx_want(struct shring *r, uint32_t room);
-/* The slot from shr_tx_slot holds len bytes: it is the next entry, not yet visible. */
+/* What shr_tx_reserve (or shr_tx_slot) gave holds len bytes (no more than reserved):
+ * the next message, not yet visible. */
 void shr_tx_put(struct shring *r, uint32_t len);
 /* Make every put entry visible (one release store) and ring the peer if it sleeps:
  * a batch costs at most one syscall.  0, or -EPIPE when the ring is broken. */
 int shr_tx_publish(struct shring *r);
 
 /* ---- consumer ---- */
-/* The next entry copied into buf (cap bytes): its length, 0 when none waits, -EPIPE
- * when the ring is (or is now) broken. */
+/* The next message copied into buf (cap bytes): its length, 0 when none waits, -EPIPE
+ * when the ring is (or is now) broken.  Wrap entries are skipped here. */
 int shr_rx_get(struct shring *r, uint8_t *buf, uint32_t cap);
 /* Give the taken entries back (one release store); rings a producer waiting for room. */
 void shr_rx_done(struct shring *r);
@@ -151,6 +181,7 @@ const char *shr_break_name(enum shr_break why);
 uint32_t *shr_peer_prod(struct shring *r, unsigned q);
 uint32_t *shr_peer_cons(struct shring *r, unsigned q);
 uint32_t *shr_peer_len(struct shring *r, unsigned q, uint32_t i);
+uint32_t *shr_peer_flags(struct shring *r, unsigned q, uint32_t i);
 uint8_t *shr_peer_slot(struct shring *r, unsigned q, uint32_t i);
 /* Test and fuzz access: both queues empty again on the same area, as if just made and
  * attached -- the shared indices, flags and descriptors zero, this side's indices,

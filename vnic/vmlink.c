@@ -780,16 +780,44 @@ static int ring_put(struct vmlink *l, uint16_t vdev, const struct pframe *f)
 	/* The VM's side waits for room in vml_ring_tx (timed steps, or an application
 	 * link on its doorbell through shr_tx_want), never by shr_tx_slot's own
 	 * request; cpnetd's side is woken by the doorbell for what waits in CP. */
-	uint8_t *slot = l->cp_side ? shr_tx_slot(&l->ring) : shr_tx_slot_nobell(&l->ring);
+	uint8_t *slot;
 	int len;
 
-	if (!slot)
-		return l->ring.broken ? -EPIPE : -EAGAIN;
-	len = vml_frame_encode(vdev, f, slot, l->ring.slot_size);
+	if (f->len > 65536)
+		return -ENOSPC;
+	len = shr_tx_reserve(&l->ring, VML_HDR_SIZE + VML_FRAME_META + f->len, l->cp_side, &slot);
+	if (len < 0)
+		return len == -EMSGSIZE ? -ENOSPC : len;
+	len = vml_frame_encode(vdev, f, slot, VML_HDR_SIZE + VML_FRAME_META + f->len);
 	if (len < 0)
 		return len;
 	shr_tx_put(&l->ring, (uint32_t)len);
 	return 0;
+}
+
+/*
+ * The VM's side waits for room in a full ring by a timed sleep (no doorbell: see
+ * vml_ring_tx).  A sleep per few slots freed would be a syscall per few frames; one
+ * that lets the ring run dry would idle cpnetd.  So the sleep follows cpnetd's rate:
+ * doubled while a sleep frees less than an eighth of the ring, halved while it frees
+ * more than half -- each wait covers hundreds to thousands of frames of a deep ring,
+ * and cpnetd still finds about half a ring when the sleep ends.
+ */
+static void tx_sleep(struct vmlink *l)
+{
+	uint64_t ns = l->tx_sleep_ns ? l->tx_sleep_ns : VML_TX_SLEEP_MIN_NS;
+	struct timespec ts = { (time_t)(ns / 1000000000u), (long)(ns % 1000000000u) };
+	uint32_t freed;
+
+	nanosleep(&ts, NULL);
+	l->syscalls++;
+	l->tx_sleeps++;
+	freed = shr_tx_room(&l->ring);
+	if (freed < l->ring.nslots / 8)
+		ns = ns * 2 < VML_TX_SLEEP_MAX_NS ? ns * 2 : VML_TX_SLEEP_MAX_NS;
+	else if (freed > l->ring.nslots / 2)
+		ns = ns / 2 > VML_TX_SLEEP_MIN_NS ? ns / 2 : VML_TX_SLEEP_MIN_NS;
+	l->tx_sleep_ns = ns;
 }
 
 unsigned vml_ring_tx(struct vmlink *l, uint16_t vdev, const struct pframe *f, unsigned n,
@@ -822,10 +850,7 @@ unsigned vml_ring_tx(struct vmlink *l, uint16_t vdev, const struct pframe *f, un
 				/* A VM's reader thread sleeps on the same doorbell: this
 				 * side waits by timed looks (and asked for no doorbell,
 				 * shr_tx_slot_nobell). */
-				struct timespec ts = { 0, 100 * 1000 };
-
-				nanosleep(&ts, NULL);
-				l->syscalls++;
+				tx_sleep(l);
 				rc = ring_put(l, vdev, &f[i]);
 				continue;
 			}
@@ -951,10 +976,10 @@ static bool flush_nic(struct vmlink *l, struct vml_nic *vn)
 		int rc;
 
 		if (l->ring_tx) {
-			uint8_t *slot = shr_tx_slot(&l->ring);
+			uint8_t *slot = NULL;
 
-			rc = slot ? 0 : l->ring.broken ? -EPIPE : -EAGAIN;
-			if (slot) {
+			rc = shr_tx_reserve(&l->ring, q->len, true, &slot);
+			if (rc == 0) {
 				/* Encoded by the same vml_frame_encode, <= VML_MAX_MSG. */
 				memcpy(slot, q->msg, q->len);
 				shr_tx_put(&l->ring, q->len);
@@ -1285,14 +1310,15 @@ static void ring_offered(struct vmlink *l, const uint8_t *m, size_t len, int *fd
 	if (l->transport == VML_TRANSPORT_SOCKET) {
 		ack = VML_RING_DECLINED;
 	} else if (!l->ring_on && nfds == VML_MAX_FDS && vml_ring_decode(m, len, &o) == 0 &&
-		   o.version == SHR_VERSION && o.slot_size >= VML_MAX_MSG) {
+		   o.version == SHR_VERSION) {
 		int own[VML_MAX_FDS];
 
 		memcpy(own, fds, sizeof(own));
 		for (int i = 0; i < VML_MAX_FDS; i++)
 			fds[i] = -1;	/* the ring's now, attached or closed */
+		/* The largest frame must fit (in as many slots as it takes). */
 		if (shr_attach(&l->ring, own) == 0 && l->ring.nslots == o.nslots &&
-		    l->ring.slot_size == o.slot_size) {
+		    l->ring.slot_size == o.slot_size && shr_max_msg(&l->ring) >= VML_MAX_MSG) {
 			ack = VML_RING_TAKEN;
 		} else {
 			shr_free(&l->ring);
@@ -1530,7 +1556,9 @@ static void drop_rest(struct vmlink *l, struct mmsghdr *mm, int from, int n)
 	}
 }
 
-#define SOCK_BUSY_NS 1000000ull	/* while the ring is busy, the socket once per ms */
+/* While the ring is busy, the socket (control messages: rare, they can wait a few
+ * ms) once per 5 ms: at a flood of a million frames a second, a syscall per 5000. */
+#define SOCK_BUSY_NS 5000000ull
 
 /*
  * Poll mode (lib/adapt.h): look at the ring, doorbell unarmed, napping between empty

@@ -115,11 +115,17 @@ enum vml_ring_rc {
 	VML_RING_FAILED = 2,	/* the VM could not map it (version, sizes, resources) */
 	VML_RING_RC_MAX
 };
-#define VML_RING_SLOTS 128
+/* Slots of 2 KiB: a frame up to 1500 bytes (and its 40-byte message header) in one,
+ * a larger one in as many as it needs (lib/shmring.h), so the ring's depth is counted
+ * in frames: 4096 small ones, 8 MiB each way -- what 128 whole-message slots of 64 KiB
+ * took -- and a wait for the ring (a nap, a full ring) covers thousands of frames, not
+ * a hundred (doc/rings.md, "Depth"). */
+#define VML_RING_SLOTS 4096
+#define VML_RING_SLOT 2048
+_Static_assert(VML_RING_SLOTS / 2 * VML_RING_SLOT >= VML_MAX_MSG, "a ring carries the largest frame");
 /* An application port's link: a program sends bursts of small frames that cpnetd
- * takes while the program runs ahead (the slots' pages are touched only as used). */
-#define VML_APPL_RING_SLOTS 1024
-#define VML_RING_SLOT ((VML_MAX_MSG + 63) / 64 * 64)
+ * takes while the program runs ahead: as deep as a VM's. */
+#define VML_APPL_RING_SLOTS VML_RING_SLOTS
 #define VML_RING_BATCH 64	/* ring entries taken per pass (one batch per NIC) */
 
 struct vml_ring_offer {
@@ -291,6 +297,10 @@ struct vmlink {
 					 * VML_RING_SLOTS) */
 	bool tx_bell_wait;		/* VM side: wait for room on the doorbell
 					 * (vml_ring_tx) */
+	uint64_t tx_sleep_ns;		/* VM side: the next timed wait for room (ns;
+					 * 0: VML_TX_SLEEP_MIN_NS), matched to cpnetd's
+					 * rate (vml_ring_tx) */
+	uint64_t tx_sleeps;		/* VM side: timed waits for room taken */
 	uint64_t syscalls;		/* made by the link (socket, doorbells): bench */
 	/* This side's consumer of the ring: sleeping on the doorbell or polling
 	 * (lib/adapt.h; vml_ring_note / vml_ring_wait_ns; adaptive unless told). */
@@ -372,10 +382,12 @@ void vml_ring_close(struct vmlink *l);
 uint64_t vml_syscalls(const struct vmlink *l);
 
 /* Frames for `vdev` into the ring (this side's one copy each), one publish.  The
- * VM's side waits for room in a full ring while cpnetd frees slots -- in 100 us
- * sleeps, or with l->tx_bell_wait asleep on its doorbell, which cpnetd rings once a
- * useful amount of room is free (shr_tx_want) -- and gives up after stall_ms without
- * a free one; cpnetd's side never waits.  tx_bell_wait is for a side whose doorbell
+ * VM's side waits for room in a full ring while cpnetd frees slots -- in timed sleeps
+ * whose length follows cpnetd's rate, so that each frees between an eighth and half
+ * of the ring (VML_TX_SLEEP_MIN_NS .. VML_TX_SLEEP_MAX_NS), or with l->tx_bell_wait
+ * asleep on its doorbell, which cpnetd rings once a useful amount of room is free
+ * (shr_tx_want) -- and gives up after stall_ms without a free one; cpnetd's side
+ * never waits.  tx_bell_wait is for a side whose doorbell
  * nobody else sleeps on meanwhile (the wait empties it: a reader thread asleep on it
  * for frames, as Hercules's, would miss its wake-up): an application's link, whose
  * queue 0 carries nothing.
@@ -383,6 +395,8 @@ uint64_t vml_syscalls(const struct vmlink *l);
  * Returns how many went; a frame too big for a slot or a broken ring does not. */
 unsigned vml_ring_tx(struct vmlink *l, uint16_t vdev, const struct pframe *f, unsigned n,
 		     unsigned stall_ms, bool in_order);
+#define VML_TX_SLEEP_MIN_NS 50000ull	/* 50 us */
+#define VML_TX_SLEEP_MAX_NS 4000000ull	/* 4 ms: a deep ring's quarter at 0.25 Mpps */
 
 /* VM / app side: wait for CP's answer to message `seq` (VML_ADDR_RC, VML_HANDLE),
  * handling what else arrives meanwhile (bounded by rc_timeout_ms).  0 with *rc set

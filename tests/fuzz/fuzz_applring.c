@@ -32,6 +32,8 @@
  *	4: a well-formed post {offset b % (region + 8 KB), length a}, published
  *	5: the LAN delivers a frame of a % 9100 + 1 bytes (b & 1: checksum left out,
  *	   b & 2: a large send of MSS b >> 16)
+ *	6 (op byte 0xFF; other bytes are op % 6, as before op 6 came): post descriptor
+ *	   a's flag word := b (SHR_DF_WRAP skips to the ring's end, others break it)
  * Invariants: no crash, no write outside the region (the info page stays cpnetd's:
  * magic, id, state), a broken handle is closed and counted.
  */
@@ -134,7 +136,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	broke0 = ap->bad[APPL_BAD_RING];
 	r = &ap->h[0].ring;
 	while (off + 7 <= size) {
-		uint8_t op = data[off] % 6;
+		uint8_t op = data[off] == 0xFF ? 6 : data[off] % 6;
 		uint16_t x = (uint16_t)(data[off + 1] | data[off + 2] << 8);
 		uint32_t y = (uint32_t)data[off + 3] | (uint32_t)data[off + 4] << 8 |
 			     (uint32_t)data[off + 5] << 16 | (uint32_t)data[off + 6] << 24;
@@ -151,6 +153,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case 2:
 			*shr_peer_len(r, 1, x) = y;
+			break;
+		case 6:
+			*shr_peer_flags(r, 1, x) = y;
 			break;
 		case 3: {
 			size_t n = off < size ? data[off++] : 0;
@@ -177,7 +182,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			__atomic_store_n(shr_peer_prod(r, 1), p + 1, __ATOMIC_RELEASE);
 			break;
 		}
-		default: {
+		case 5: {
 			uint32_t len = x % 9100u + 1;
 			struct qdio_span sp = { frame, len };
 			struct pframe f = { .spans = &sp, .nspans = 1, .kind = PF_ETH,

@@ -26,22 +26,35 @@
  *	5: cpnetd sends a % 256 frames to the VM (fills the CP -> VM queue; OP5_MAX
  *	   per input)
  *	6: publish the harness's puts as they are
+ *	7 (op byte 0xFE): descriptor a's flag word := b
+ *	8 (op byte 0xFF): a well-formed frame of b % 9200 + 1 bytes (as many slots as it
+ *	   takes, after a wrap entry when it would pass the ring's end), published
+ *	(other op bytes: op % 7, as before ops 7 and 8 came)
  * After each record cpnetd takes what is there (vml_poll_ring).  Invariants: no crash,
  * every frame delivered is <= 65536 bytes, a broken ring stays broken with a reason.
  */
 #define VDEV 0x0600
-/* The VM's bytes in a slot of its queue: op 3 reaches offset 255 + 255, op 4 a frame of
- * at most 255 bytes with its header.  What lies beyond stays zero all run. */
-#define VM_SLOT_DIRTY 512
+#define FUZZ_SLOTS 128
 /* What one input may have cpnetd send the VM (op 5) and hold for it: enough to fill the
  * ring twice over and reach the port's queue storage limit (HOLD_LIMIT bytes of 60-byte
  * frames beyond the ring), not more -- a long input that queued up to 255 frames per
  * record into a megabyte of queue storage ran at 420 executions/s instead of ~10 000,
  * with nothing new to find after the limit. */
 #define HOLD_LIMIT (16u << 10)
-#define OP5_MAX (4u * VML_RING_SLOTS + HOLD_LIMIT / 60u + 64u)
-
+#define OP5_MAX (4u * FUZZ_SLOTS + HOLD_LIMIT / 60u + 64u)
 static uint64_t delivered;
+static struct vmlink cpl;
+static struct shring vm;
+/* The VM's slots this input wrote (ops 3, 4, 8): cleared for the next input.  What
+ * lies elsewhere stays zero all run. */
+static uint64_t vm_dirty[SHR_MAX_SLOTS / 64];
+static uint8_t big[9200];
+
+static void dirty(uint32_t from, uint32_t to)
+{
+	for (uint32_t i = from; i != to; i++)
+		vm_dirty[(i & (vm.nslots - 1)) / 64] |= 1ull << (i & 63);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -76,8 +89,6 @@ static uint16_t sink_addr(void *peer, struct port *from, const struct paddr *a)
 
 static const struct port_ops sink_ops = { sink_tx, sink_addr };
 
-static struct vmlink cpl;
-static struct shring vm;
 static int sv[2] = { -1, -1 };
 
 /* The link and its ring, as cpnetd offers it after LOGON and the VM takes it. */
@@ -88,6 +99,10 @@ static void link_up(void)
 
 	must(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) == 0);
 	must(vml_init(&cpl, sv[1], true) == 0);
+	/* cpnetd's slots, fewer of them than a VM's 4096: inputs reach a full queue and
+	 * the wrap at the ring's end (a large frame takes up to 33 of 128) in a few
+	 * records. */
+	cpl.ring_nslots = FUZZ_SLOTS;
 	must(vml_ring_offer(&cpl) == 0);
 	shr_fds(&cpl.ring, fds);
 	for (int i = 0; i < 3; i++)
@@ -106,8 +121,10 @@ static void ring_reset(void)
 	must(cpl.ring_on && cpl.ring_tx && cpl.ring_ack == VML_RING_TAKEN);
 	shr_reset(&cpl.ring);
 	shr_reset(&vm);
-	for (uint32_t i = 0; i < vm.nslots; i++)
-		memset(shr_peer_slot(&vm, 1, i), 0, VM_SLOT_DIRTY);
+	for (uint32_t w = 0; w < vm.nslots / 64; w++)
+		for (; vm_dirty[w]; vm_dirty[w] &= vm_dirty[w] - 1)
+			memset(shr_peer_slot(&vm, 1, w * 64 + (uint32_t)__builtin_ctzll(vm_dirty[w])),
+			       0, vm.slot_size);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -128,7 +145,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	proxy->rxq_limit = HOLD_LIMIT;
 
 	while (off + 7 <= size) {
-		uint8_t op = data[off] % 7;
+		uint8_t op = data[off] == 0xFE ? 7 : data[off] == 0xFF ? 8 : data[off] % 7;
 		uint16_t a = (uint16_t)(data[off + 1] << 8 | data[off + 2]);
 		uint32_t b = (uint32_t)data[off + 3] << 24 | (uint32_t)data[off + 4] << 16 |
 			     (uint32_t)data[off + 5] << 8 | data[off + 6];
@@ -158,21 +175,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case 3:
 			memcpy(shr_peer_slot(&vm, 1, a) + b % 256, bytes, blen);
+			dirty(a, a + 1u);
 			break;
-		case 4: {
-			uint8_t *slot = shr_tx_slot(&vm);
-			struct qdio_span sp = { bytes, (uint32_t)blen };
-			struct pframe f = { .spans = &sp, .nspans = 1, .kind = PF_ETH,
-					    .len = (uint32_t)blen };
+		case 4:
+		case 8: {
+			uint32_t len = op == 4 ? (uint32_t)blen : b % sizeof(big) + 1;
+			struct qdio_span sp = { op == 4 ? bytes : big, len };
+			struct pframe f = { .spans = &sp, .nspans = 1, .kind = PF_ETH, .len = len };
+			uint32_t p0 = vm.tx_prod;
+			uint8_t *slot;
 
-			if (slot && blen) {
-				r = vml_frame_encode(VDEV, &f, slot, vm.slot_size);
-				must(r > 0 && r <= VM_SLOT_DIRTY);
+			if (len && shr_tx_reserve(&vm, VML_HDR_SIZE + VML_FRAME_META + len, false,
+						  &slot) == 0) {
+				r = vml_frame_encode(VDEV, &f, slot, VML_HDR_SIZE + VML_FRAME_META + len);
+				must(r > 0);
 				shr_tx_put(&vm, (uint32_t)r);
 				shr_tx_publish(&vm);
+				dirty(p0, vm.tx_prod);
 			}
 			break;
 		}
+		case 7:
+			__atomic_store_n(shr_peer_flags(&vm, 1, a), b, __ATOMIC_RELAXED);
+			break;
 		case 5: {
 			struct qdio_span sp = { frame, 60 };
 			struct pframe f = { .spans = &sp, .nspans = 1, .kind = PF_ETH, .len = 60 };

@@ -139,10 +139,10 @@ TEST(server_ring_garbage_drops_that_vm_only_and_counts_it)
 	CHECK_EQ(vms[1].frames, 1);
 	CHECK_EQ(vms[2].frames, 1);
 
-	/* BAD puts an entry longer than a slot in its ring and rings cpnetd. */
+	/* BAD puts a message longer than any frame's in its ring and rings cpnetd. */
 	slot = shr_tx_slot(&vms[2].l.ring);
 	REQUIRE(slot != NULL);
-	shr_tx_put(&vms[2].l.ring, vms[2].l.ring.slot_size + 64);
+	shr_tx_put(&vms[2].l.ring, VML_MAX_MSG + 64);
 	shr_tx_publish(&vms[2].l.ring);
 	/* cpnetd logs BAD off: its link ends. */
 	for (int n = 0; n < 100 && r != -EPIPE; n++)

@@ -276,6 +276,134 @@ TEST(shmring_length_beyond_the_slot_breaks_the_ring)
 	shr_free(&b);
 }
 
+/* Messages longer than a slot take as many entries as they need, contiguous; one that
+ * would pass the ring's end starts at entry 0 after a wrap entry; longer than half the
+ * ring is refused.  Random lengths, producer and consumer interleaved: every message
+ * arrives whole and in order, and the ring is full exactly when the entries are. */
+TEST(shmring_messages_of_many_slots_wrap_and_arrive_whole)
+{
+	struct shring a, b;
+	static uint8_t buf[NS / 2 * SS];
+	uint8_t *p;
+	uint32_t seed = 12345, sent = 0, got = 0, lens[64];
+
+	REQUIRE(pair(&a, &b) == 0);
+	CHECK_EQ(shr_max_msg(&a), NS / 2 * SS);
+	CHECK_EQ(shr_tx_reserve(&a, NS / 2 * SS + 1, true, &p), -EMSGSIZE);
+	/* 3 entries, then 4 from entry 3 (fits to 7), then 2 would pass the end at 7:
+	 * a wrap entry at 7, the message at 0 -- once entries 0 and 7 are free. */
+	REQUIRE(shr_tx_reserve(&a, 600, true, &p) == 0);
+	memset(p, 1, 600);
+	shr_tx_put(&a, 600);
+	REQUIRE(shr_tx_reserve(&a, 1024, true, &p) == 0);
+	memset(p, 2, 1024);
+	shr_tx_put(&a, 1024);
+	CHECK_EQ(shr_tx_reserve(&a, 300, true, &p), -EAGAIN);	/* 1 free, 3 needed */
+	shr_tx_publish(&a);
+	CHECK_EQ(shr_rx_get(&b, buf, sizeof(buf)), 600);
+	CHECK(buf[0] == 1 && buf[599] == 1);
+	shr_rx_done(&b);
+	REQUIRE(shr_tx_reserve(&a, 300, true, &p) == 0);
+	CHECK(p == shr_peer_slot(&a, 0, 0));	/* after the wrap */
+	memset(p, 3, 300);
+	shr_tx_put(&a, 300);
+	shr_tx_publish(&a);
+	CHECK_EQ(*shr_peer_flags(&a, 0, 7), SHR_DF_WRAP);
+	CHECK_EQ(shr_rx_get(&b, buf, sizeof(buf)), 1024);
+	CHECK(buf[0] == 2 && buf[1023] == 2);
+	CHECK_EQ(shr_rx_get(&b, buf, sizeof(buf)), 300);
+	CHECK(buf[0] == 3 && buf[299] == 3);
+	CHECK_EQ(shr_rx_get(&b, buf, sizeof(buf)), 0);
+	CHECK_EQ(b.broken, SHR_OK);
+	shr_rx_done(&b);
+
+	for (int round = 0; round < 2000; round++) {
+		/* A puts a few, B takes a few: lengths 1 .. half the ring. */
+		for (int k = 0; k < 3; k++) {
+			uint32_t len;
+
+			seed = seed * 1103515245u + 12345u;
+			len = 1 + (seed >> 8) % (NS / 2 * SS);
+			if (shr_tx_reserve(&a, len, false, &p) != 0)
+				break;
+			for (uint32_t j = 0; j < len; j++)
+				p[j] = (uint8_t)(sent + j);
+			shr_tx_put(&a, len);
+			lens[sent++ % 64] = len;
+		}
+		shr_tx_publish(&a);
+		seed = seed * 1103515245u + 12345u;
+		for (uint32_t k = (seed >> 8) % 4; k > 0; k--) {
+			int n = shr_rx_get(&b, buf, sizeof(buf));
+
+			if (n == 0)
+				break;
+			REQUIRE(n > 0);
+			CHECK_EQ((uint32_t)n, lens[got % 64]);
+			CHECK(buf[0] == (uint8_t)got && buf[n - 1] == (uint8_t)(got + (uint32_t)n - 1));
+			got++;
+		}
+		shr_rx_done(&b);
+	}
+	CHECK(sent > 1000 && got > 1000);
+	CHECK_EQ(a.broken, SHR_OK);
+	CHECK_EQ(b.broken, SHR_OK);
+	shr_free(&a);
+	shr_free(&b);
+}
+
+/* The peer's descriptors of messages of many slots, checked: one that passes the
+ * ring's end, one whose entries are not all published, a wrap entry whose entries
+ * are not, a wrap at entry 0, unknown flags. */
+TEST(shmring_hostile_multi_slot_descriptors_break_the_ring)
+{
+	struct shring a, b;
+	static uint8_t buf[NS / 2 * SS];
+	uint8_t *p;
+
+	for (int g = 0; g < 5; g++) {
+		static const enum shr_break want[5] = { SHR_BAD_LEN, SHR_BAD_LEN, SHR_BAD_LEN,
+							SHR_BAD_DESC, SHR_BAD_DESC };
+
+		REQUIRE(pair(&a, &b) == 0);
+		for (int k = 0; k < 6; k++)	/* entries 0-5 taken: B starts at 6 */
+			put(&b, 1, 4);
+		shr_tx_publish(&b);
+		for (int k = 0; k < 6; k++)
+			CHECK_EQ(shr_rx_get(&a, buf, sizeof(buf)), 4);
+		shr_rx_done(&a);
+		REQUIRE(shr_tx_reserve(&b, 2 * SS, true, &p) == 0);	/* entries 6, 7 */
+		shr_tx_put(&b, 2 * SS);
+		shr_tx_publish(&b);
+		switch (g) {
+		case 0:		/* three slots from entry 6: past the end */
+			*shr_peer_len(&b, 1, 6) = 3 * SS;
+			__atomic_store_n(shr_peer_prod(&b, 1), 6 + 3, __ATOMIC_RELEASE);
+			break;
+		case 1:		/* two slots, one published */
+			__atomic_store_n(shr_peer_prod(&b, 1), 6 + 1, __ATOMIC_RELEASE);
+			break;
+		case 2:		/* a wrap at 6 with only entry 6 published */
+			*shr_peer_flags(&b, 1, 6) = SHR_DF_WRAP;
+			__atomic_store_n(shr_peer_prod(&b, 1), 6 + 1, __ATOMIC_RELEASE);
+			break;
+		case 3:		/* a wrap at 6, then another at entry 0 */
+			*shr_peer_flags(&b, 1, 6) = SHR_DF_WRAP;
+			*shr_peer_flags(&b, 1, 0) = SHR_DF_WRAP;
+			__atomic_store_n(shr_peer_prod(&b, 1), 6 + 2 + 1, __ATOMIC_RELEASE);
+			break;
+		case 4:
+			*shr_peer_flags(&b, 1, 6) = 0x80;
+			break;
+		}
+		CHECK_EQ(shr_rx_get(&a, buf, sizeof(buf)), -EPIPE);
+		CHECK_EQ(a.broken, want[g]);
+		CHECK_EQ(shr_rx_get(&a, buf, sizeof(buf)), -EPIPE);
+		shr_free(&a);
+		shr_free(&b);
+	}
+}
+
 TEST(shmring_the_copy_is_what_was_checked)
 {
 	struct shring a, b;

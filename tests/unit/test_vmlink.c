@@ -851,6 +851,77 @@ TEST(vmlink_ring_carries_frames_both_ways_off_the_socket)
 	ring_unpair(&vm, &cp, sv);
 }
 
+/* cpnetd's side of a ring pair, drained by a thread of its own until told to stop. */
+struct drainer {
+	struct vmlink *cp;
+	volatile int stop;
+};
+
+static void *drain_thread(void *arg)
+{
+	struct drainer *d = arg;
+
+	while (!d->stop) {
+		if (vml_poll_ring(d->cp) <= 0)
+			usleep(50);
+	}
+	return NULL;
+}
+
+/* The VM's side waits for room in a full ring by timed sleeps that follow cpnetd's
+ * rate: longer (up to VML_TX_SLEEP_MAX_NS) while a sleep frees little -- a cpnetd that
+ * frees nothing costs a handful of sleeps up to the stall bound, not one per 100 us --
+ * and shorter again once a sleep frees more than half the ring. */
+TEST(vmlink_ring_full_ring_waits_follow_the_consumers_rate)
+{
+	struct vmlink vm, cp;
+	struct port nicport, *proxy;
+	struct tx_rec txr;
+	struct drainer d;
+	pthread_t th;
+	uint8_t payload[60] = { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF };
+	struct qdio_span sp = { payload, sizeof(payload) };
+	static struct pframe f[VML_RING_SLOTS];
+	unsigned sent;
+	int sv[2];
+
+	REQUIRE(ring_pair(&vm, &cp, sv, VML_TRANSPORT_RING) == 0);
+	memset(&nicport, 0, sizeof(nicport));
+	memset(&txr, 0, sizeof(txr));
+	REQUIRE(vml_add_nic(&vm, 0x0600, &nicport) != NULL);
+	proxy = vml_add_nic(&cp, 0x0600, NULL);
+	REQUIRE(proxy != NULL);
+	proxy->ops = &rec_ops;
+	proxy->peer = &txr;
+	for (unsigned i = 0; i < VML_RING_SLOTS; i++)
+		f[i] = (struct pframe){ .spans = &sp, .nspans = 1, .kind = PF_ETH,
+					.cast = PF_BROADCAST, .len = sizeof(payload) };
+	/* A deep ring: a whole ring of small frames goes without a wait. */
+	CHECK_EQ(vml_ring_tx(&vm, 0x0600, f, VML_RING_SLOTS, 0, true), VML_RING_SLOTS);
+	CHECK_EQ(vm.tx_sleeps, 0);
+	/* Full, and nobody takes anything for 30 ms: the sleeps double to the longest. */
+	CHECK_EQ(vml_ring_tx(&vm, 0x0600, f, 1, 30, true), 0);
+	CHECK_EQ(vm.tx_sleep_ns, VML_TX_SLEEP_MAX_NS);
+	CHECK(vm.tx_sleeps >= 5 && vm.tx_sleeps <= 14);
+	/* cpnetd drains as fast as it can: a 4 ms sleep frees the whole ring, the sleeps
+	 * get shorter; every frame arrives. */
+	d.cp = &cp;
+	d.stop = 0;
+	REQUIRE(pthread_create(&th, NULL, drain_thread, &d) == 0);
+	sent = 0;
+	for (int k = 0; k < 4; k++)
+		sent += vml_ring_tx(&vm, 0x0600, f, VML_RING_SLOTS, 1000, true);
+	for (int k = 0; k < 1000 && txr.frames < VML_RING_SLOTS + sent; k++)
+		usleep(1000);
+	d.stop = 1;
+	pthread_join(th, NULL);
+	CHECK_EQ(sent, 4 * VML_RING_SLOTS);
+	CHECK_EQ(txr.frames, 5 * VML_RING_SLOTS);
+	CHECK(vm.tx_sleep_ns < VML_TX_SLEEP_MAX_NS);
+	CHECK_EQ(cp.ring.broken, SHR_OK);
+	ring_unpair(&vm, &cp, sv);
+}
+
 TEST(vmlink_ring_declined_or_unanswered_keeps_frames_on_the_socket)
 {
 	struct vmlink vm, cp;
@@ -897,12 +968,15 @@ TEST(vmlink_ring_declined_or_unanswered_keeps_frames_on_the_socket)
 
 /* The VM side writes into its ring what a hostile VM could: CP drops the link (the
  * caller closes it; cpnetd counts why) after delivering what was good before. */
-enum garbage { G_PROD_JUMP, G_LEN, G_META, G_TYPE, G_NR };
+/* G_SPAN: a message of three slots of which one is published; G_FLAGS: unknown
+ * descriptor flags; G_WRAP0: a wrap entry at entry 0 (it would skip the whole ring). */
+enum garbage { G_PROD_JUMP, G_LEN, G_META, G_TYPE, G_SPAN, G_FLAGS, G_WRAP0, G_NR };
 
 TEST(vmlink_ring_garbage_from_the_vm_breaks_the_link)
 {
 	static const enum shr_break want[G_NR] = { SHR_BAD_PROD, SHR_BAD_LEN, SHR_BAD_MSG,
-						   SHR_BAD_MSG };
+						   SHR_BAD_MSG, SHR_BAD_LEN, SHR_BAD_DESC,
+						   SHR_BAD_DESC };
 
 	for (int g = 0; g < G_NR; g++) {
 		struct vmlink vm, cp;
@@ -932,7 +1006,10 @@ TEST(vmlink_ring_garbage_from_the_vm_breaks_the_link)
 		case G_PROD_JUMP:
 			break;
 		case G_LEN:
-			len = (int)vm.ring.slot_size + 1;
+			len = VML_MAX_MSG + 1;	/* beyond cpnetd's cap */
+			break;
+		case G_SPAN:
+			len = (int)vm.ring.slot_size * 3;
 			break;
 		case G_META:
 			slot[VML_HDR_SIZE] = 9;		/* kind */
@@ -944,10 +1021,20 @@ TEST(vmlink_ring_garbage_from_the_vm_breaks_the_link)
 		shr_tx_put(&vm.ring, (uint32_t)len);
 		shr_tx_publish(&vm.ring);
 		if (g == G_PROD_JUMP)
-			__atomic_store_n(shr_peer_prod(&vm.ring, 1), 1000, __ATOMIC_RELEASE);
+			__atomic_store_n(shr_peer_prod(&vm.ring, 1), vm.ring.nslots + 100,
+					 __ATOMIC_RELEASE);
+		if (g == G_SPAN)	/* the good frame and one of the three */
+			__atomic_store_n(shr_peer_prod(&vm.ring, 1), 2, __ATOMIC_RELEASE);
+		if (g == G_FLAGS)
+			__atomic_store_n(shr_peer_flags(&vm.ring, 1, 1), 2, __ATOMIC_RELAXED);
+		if (g == G_WRAP0) {
+			/* The good frame's entry, not yet taken, turned into a wrap. */
+			__atomic_store_n(shr_peer_flags(&vm.ring, 1, 0), SHR_DF_WRAP,
+					 __ATOMIC_RELAXED);
+		}
 		CHECK_EQ(vml_poll_ring(&cp), -EPIPE);
 		CHECK_EQ(cp.ring.broken, want[g]);
-		CHECK_EQ(txr.frames, g == G_PROD_JUMP ? 0 : 1);
+		CHECK_EQ(txr.frames, g == G_PROD_JUMP || g == G_WRAP0 ? 0 : 1);
 		/* For good: the next look says the same, and vml_poll too. */
 		CHECK_EQ(vml_poll_ring(&cp), -EPIPE);
 		CHECK_EQ(vml_poll(&cp, 0), -EPIPE);
