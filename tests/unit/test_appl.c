@@ -370,18 +370,34 @@ static void post(struct shring *hr, uint64_t off, uint32_t len)
 	post_rsv(hr, off, len, 0);
 }
 
-static int done(struct shring *hr, uint64_t *off, uint32_t *len, uint16_t *flags)
+/* A completion: *gso_out (when not NULL) gets its segment size. */
+static int done_gso(struct shring *hr, uint64_t *off, uint32_t *len, uint16_t *flags,
+		    uint16_t *gso_out)
 {
 	uint8_t e[APPL_ENTRY];
 	int n = shr_rx_get(hr, e, sizeof(e));
+	uint32_t o32;
+	uint16_t gso, rsv;
 
 	if (n != APPL_DONE_SIZE)
 		return n;
-	memcpy(off, e + APPL_DONE_OFF, 8);
+	memcpy(&o32, e + APPL_DONE_OFF, 4);
+	memcpy(&gso, e + APPL_DONE_GSO, 2);
+	memcpy(&rsv, e + APPL_DONE_RSV, 2);
+	*off = o32;
+	if (gso_out)
+		*gso_out = gso;
+	else if (gso || rsv)
+		return -100;	/* a port that asked for no offload gets none */
 	memcpy(len, e + APPL_DONE_LEN, 4);
 	memcpy(flags, e + APPL_DONE_FLAGS, 2);
 	shr_rx_done(hr);
 	return 1;
+}
+
+static int done(struct shring *hr, uint64_t *off, uint32_t *len, uint16_t *flags)
+{
+	return done_gso(hr, off, len, flags, NULL);
 }
 
 TEST(appl_hostile_posts_are_counted_and_nothing_is_written_outside)
