@@ -390,8 +390,8 @@ int vnet_rx_put(struct vq *q, struct vumem *m, uint8_t *h, const uint8_t *data, 
 		got += total;
 		nc++;
 	}
-	if (mrg_rxbuf)
-		le_put16(h + VNET_HDR_OFF_NUM_BUFFERS, (uint16_t)nc);
+	/* virtio 1.1 5.1.6.3.1: 1 without mergeable buffers. */
+	le_put16(h + VNET_HDR_OFF_NUM_BUFFERS, (uint16_t)nc);
 	/* Header, then frame, scattered over the chains' segments in order; each chain is
 	 * used for what it holds. */
 	for (unsigned k = 0; k < nc; k++) {
