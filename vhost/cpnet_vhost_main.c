@@ -225,6 +225,7 @@ static int rx_offloads(struct vhost *v)
 {
 	uint64_t f = v->dev.features;
 	unsigned ol = 0;
+	int rc;
 
 	if (f == v->rxol_features)
 		return 0;
@@ -236,7 +237,14 @@ static int rx_offloads(struct vhost *v)
 			ol |= CPNP_RXOL_TSO6;
 	}
 	v->rxol_features = f;
-	return cpnp_set_rx_offload(v->port, ol);
+	if ((rc = cpnp_set_rx_offload(v->port, ol)) < 0)
+		return rc;
+	fprintf(stderr, "cpnet-vhost: the guest takes %s%s%s%s\n",
+		ol ? "checksums open" : "no receive offloads (frames finished by the switch)",
+		ol & CPNP_RXOL_TSO4 ? ", TCP large sends whole over IPv4" : "",
+		ol & CPNP_RXOL_TSO6 ? ", over IPv6" : "",
+		f & (1ull << VIRTIO_NET_F_MRG_RXBUF) ? "; mergeable buffers" : "");
+	return 0;
 }
 
 /* Switch -> guest: frames cpnetd wrote into our posted buffers, each copied into the
