@@ -146,6 +146,15 @@ static void rings(const uint8_t *p, size_t n)
 		     p[7] & 1) < 0)
 		return;
 	run_ring(&q, &mem, p[7] & 2);
+	/* The RX header over arbitrary headers (the guest's RAM as a frame), every kind
+	 * of offload and feature set. */
+	{
+		uint8_t h[VNET_HDR_SIZE];
+		struct vnet_ol ol = { (uint16_t)(p[5] | p[6] << 8), p[7] & 4, p[7] & 8 };
+		uint64_t f = p[7] & 16 ? VU_FEATURES : VU_FEATURES & ~(1ull << (p[4] % 10));
+
+		(void)vnet_rx_hdr(h, ram, (uint32_t)(n - 8 < RAM ? n - 8 : RAM), &ol, f);
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
