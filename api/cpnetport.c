@@ -25,6 +25,9 @@
 #define TX_STALL_MS 20u	/* a full ring that cpnetd does not drain holds cpnp_send this long */
 #define TX_CHUNK 64
 
+_Static_assert(CPNP_RXOL_CSUM == APPL_RXOL_CSUM && CPNP_RXOL_TSO4 == APPL_RXOL_TSO4 &&
+	       CPNP_RXOL_TSO6 == APPL_RXOL_TSO6 && CPNP_RECV_LARGE_MAX == APPL_FRAME_LARGE_MAX,
+	       "receive offloads are the API's");
 _Static_assert(CPNP_F_IPV6 == APPL_DONE_IPV6 && CPNP_F_MCAST == APPL_DONE_MCAST &&
 	       CPNP_F_BCAST == APPL_DONE_BCAST && CPNP_F_TOOBIG == APPL_DONE_TOOBIG &&
 	       CPNP_F_ETH == APPL_DONE_ETH, "completion flags are the API's");
@@ -526,6 +529,37 @@ int cpnp_del_mac(struct cpnp_port *p, const uint8_t mac[6])
 	return mac_op(p, mac, false);
 }
 
+int cpnp_set_rx_offload(struct cpnp_port *p, unsigned flags)
+{
+	uint32_t seq;
+	uint16_t rc = 0;
+	int e = live(p), len;
+
+	if (e)
+		return e;
+	if ((flags & ~(unsigned)APPL_RXOL_ALL) ||
+	    ((flags & (CPNP_RXOL_TSO4 | CPNP_RXOL_TSO6)) && !(flags & CPNP_RXOL_CSUM))) {
+		fail(p->err, "receive offloads 0x%X: CSUM, TSO4, TSO6 (a TSO with CSUM)", flags);
+		return -EINVAL;
+	}
+	seq = ++p->link.seq;
+	len = vml_simple_encode(VML_APPL_OFFLOAD, p->vdev, seq, (uint16_t)flags, p->link.obuf,
+				VML_MAX_MSG);
+	if (len < 0 || (e = vml_send(&p->link, p->link.obuf, (size_t)len)) < 0 ||
+	    (e = vml_await(&p->link, seq, &rc)) < 0) {
+		if (p->link.peer_logoff >= 0)
+			return gone(p);
+		fail(p->err, "receive offloads: cpnetd did not answer (%s)",
+		     strerror(-(e < 0 ? e : EPROTO)));
+		return e < 0 ? e : -EPROTO;
+	}
+	e = ipa_errno(rc);
+	if (e)
+		fail(p->err, "receive offloads 0x%X refused by cpnetd (return code 0x%04X)", flags,
+		     rc);
+	return e;
+}
+
 int cpnp_set_bandwidth(struct cpnp_port *p, uint32_t kbps)
 {
 	struct paddr a;
@@ -833,6 +867,12 @@ int cpnp_wait(struct cpnp_handle *h, int timeout_ms)
 
 int cpnp_recv(struct cpnp_handle *h, struct cpnp_frame *f, unsigned n)
 {
+	return cpnp_recv_offload(h, f, NULL, n);
+}
+
+int cpnp_recv_offload(struct cpnp_handle *h, struct cpnp_frame *f, struct cpnp_offload *ol,
+		      unsigned n)
+{
 	struct cpnp_port *p = h->port;
 	unsigned got = 0;
 	int rc;
@@ -841,9 +881,8 @@ int cpnp_recv(struct cpnp_handle *h, struct cpnp_frame *f, unsigned n)
 		return rc;
 	while (got < n) {
 		uint8_t ent[APPL_ENTRY];
-		uint64_t off;
-		uint32_t len;
-		uint16_t vlan, flags;
+		uint32_t off, len;
+		uint16_t vlan, flags, gso;
 		int l = shr_rx_get(&h->ring, ent, sizeof(ent));
 
 		if (l == 0)
@@ -852,7 +891,8 @@ int cpnp_recv(struct cpnp_handle *h, struct cpnp_frame *f, unsigned n)
 			fail(p->err, "handle %u: cpnetd's completion ring is broken", h->id);
 			return -EPROTO;
 		}
-		memcpy(&off, ent + APPL_DONE_OFF, 8);
+		memcpy(&off, ent + APPL_DONE_OFF, 4);
+		memcpy(&gso, ent + APPL_DONE_GSO, 2);
 		memcpy(&len, ent + APPL_DONE_LEN, 4);
 		memcpy(&vlan, ent + APPL_DONE_VLAN, 2);
 		memcpy(&flags, ent + APPL_DONE_FLAGS, 2);
@@ -863,7 +903,14 @@ int cpnp_recv(struct cpnp_handle *h, struct cpnp_frame *f, unsigned n)
 		f[got].data = p->region + off;
 		f[got].len = len;
 		f[got].vlan = vlan;
-		f[got].flags = flags;
+		f[got].flags = flags & (CPNP_F_IPV6 | CPNP_F_MCAST | CPNP_F_BCAST | CPNP_F_TOOBIG |
+					CPNP_F_ETH);
+		if (ol) {
+			/* Only what the port asked for (cpnp_set_rx_offload) is ever set. */
+			ol[got].gso_size = gso;
+			ol[got].flags = ((flags & APPL_DONE_CSUM_PARTIAL) ? CPNP_OL_CSUM : 0) |
+					((flags & APPL_DONE_CSUM_VALID) ? CPNP_OL_CSUM_VALID : 0);
+		}
 		got++;
 	}
 	shr_rx_done(&h->ring);

@@ -193,6 +193,27 @@ struct cpnp_frame {
  * A buffer is the program's again until it posts it anew. */
 CPNP_API int cpnp_recv(struct cpnp_handle *h, struct cpnp_frame *f, unsigned n);
 
+/* ---- receive offloads (a NIC's inbound assists) ---------------------------------------
+ * By default the switch finishes every frame before a port's buffers: checksums a sender
+ * left open are written, large sends are cut into segments (as for a NIC whose guest
+ * enabled no inbound assist).  A program that hands frames on to something that takes
+ * them unfinished (a virtio-net guest, a TAP with offloads) says so here, at any time:
+ *   CPNP_RXOL_CSUM  frames may arrive with their TCP/UDP checksum open (CPNP_OL_CSUM: the
+ *                   field holds the pseudo-header sum, the IP length fields and an IPv4
+ *                   header checksum are right) or vouched for (CPNP_OL_CSUM_VALID: the
+ *                   switch or the adapter it came in on checked it, or its sender left
+ *                   it open and it was cut into segments whose checksums nobody wrote)
+ *   CPNP_RXOL_TSO4/6  TCP large sends over IPv4 / IPv6 arrive whole (gso_size: their
+ *                   segment size; checksum open), up to CPNP_SEND_LARGE_MAX + 256
+ *                   bytes: post buffers that large (a smaller one gets CPNP_F_TOOBIG)
+ * 0 turns them off.  Frames already waiting for buffers keep the form they had.  -EINVAL
+ * for bits not defined or TSO without CSUM. */
+#define CPNP_RXOL_CSUM 0x1u
+#define CPNP_RXOL_TSO4 0x2u
+#define CPNP_RXOL_TSO6 0x4u
+#define CPNP_RECV_LARGE_MAX (65536u + 256u)
+CPNP_API int cpnp_set_rx_offload(struct cpnp_port *p, unsigned flags);
+
 /* ---- sending ----------------------------------------------------------------------- */
 
 /* A batch through the switch (to NICs, other ports, the uplink).  Every frame is
@@ -216,9 +237,15 @@ struct cpnp_offload {
 	uint16_t flags;		/* CPNP_OL_* */
 };
 #define CPNP_OL_CSUM 0x1u
+#define CPNP_OL_CSUM_VALID 0x2u	/* recv only: see CPNP_RXOL_CSUM */
 #define CPNP_SEND_LARGE_MAX 65536u
 CPNP_API int cpnp_send_offload(struct cpnp_port *p, const struct cpnp_frame *f,
 			       const struct cpnp_offload *ol, unsigned n);
+
+/* cpnp_recv with, for each frame, what is left open in it (ol[i]: gso_size, CPNP_OL_CSUM
+ * or CPNP_OL_CSUM_VALID; all 0 unless cpnp_set_rx_offload asked for them). */
+CPNP_API int cpnp_recv_offload(struct cpnp_handle *h, struct cpnp_frame *f,
+			       struct cpnp_offload *ol, unsigned n);
 
 #ifdef __cplusplus
 }

@@ -10,7 +10,8 @@
 # Interleaved rounds; per path: TCP MB/s guest -> host (tx) and host -> guest (rx) as the
 # host's end counts them (tests/guests/xfer.py, 64 KiB writes; the guest streams with dd
 # behind busybox nc -e), the ratio to tap, and host CPU ms per MB of QEMU (guest emulation,
-# and on tap its net backend) and of cpnet (cpnet-vhost + cpnetd), from /proc/PID/stat.
+# and on tap its net backend) and of cpnet (cpnet-vhost + cpnetd), from /proc/PID/stat, and
+# the frames per MB the guest's NIC sent / received (sysfs, read through the control channel).
 # Knobs: BENCH_SECS=8 seconds per stream, BENCH_ROUNDS=3 (the table shows medians).
 # Needs root (namespace, TAPs), python3, qemu-system-s390x, build/cpnet-vhost.
 # Exit: 0 the table was printed, 1 a path carried nothing or set-up failed, 2 bad knob.
@@ -110,9 +111,21 @@ ticks() { # ticks PID: utime + stime of PID in clock ticks
 HZ=$(getconf CLK_TCK)
 RES=$W/results.txt
 : > "$RES"
-# one PATH DIR HOSTADDR GUESTADDR: one stream; appends "PATH DIR MBps qemu_ms_per_MB cpnet_ms_per_MB".
+# gframes MAC DIR: the guest's packet count of its NIC with MAC (DIR tx or rx), from sysfs
+# through the control channel (not the network under test).
+gframes() {
+	local n
+	n=$(qemu_ctl "$W" 10 "cat \$(dirname \$(grep -il $1 /sys/class/net/*/address))/statistics/$2_packets") || n=0
+	n=${n//[^0-9]/}
+	echo "${n:-0}"
+}
+# one PATH DIR HOSTADDR GUESTADDR: one stream; appends "PATH DIR MBps qemu_ms_per_MB
+# cpnet_ms_per_MB guest_frames_per_MB" (the frames the guest's NIC sent or received: what
+# it handles per MB, one per 64 KiB large send or per 1500-byte segment).
 one() {
-	local path=$1 dir=$2 host=$3 guest=$4 out q0 v0 c0 q1 v1 c1 xp
+	local path=$1 dir=$2 host=$3 guest=$4 out q0 v0 c0 q1 v1 c1 xp f0 f1 mac=$MV
+	[ "$path" = tap ] && mac=$MT
+	f0=$(gframes "$mac" "$dir")
 	q0=$(ticks "$QPID") v0=$(ticks "$VH") c0=$(ticks "$CPD")
 	if [ "$dir" = tx ]; then
 		timeout $((SECS + 60)) ip netns exec "$NS" python3 "$GD/xfer.py" recv 5001 $((SECS + 40)) count > "$TMP/x" 2>&1 &
@@ -127,9 +140,11 @@ one() {
 			{ echo "qemu_stream: $path $dir: $out"; return 1; }
 	fi
 	q1=$(ticks "$QPID") v1=$(ticks "$VH") c1=$(ticks "$CPD")
-	awk -v p="$path" -v d="$dir" -v hz="$HZ" -v q=$((q1 - q0)) -v c=$((v1 - v0 + c1 - c0)) '
+	f1=$(gframes "$mac" "$dir")
+	awk -v p="$path" -v d="$dir" -v hz="$HZ" -v q=$((q1 - q0)) -v c=$((v1 - v0 + c1 - c0)) \
+		-v f=$((f1 - f0)) '
 		{ mb = $2 / 1048576; if ($4 <= 0 || mb <= 0) exit 1
-		  printf "%s %s %.2f %.2f %.2f\n", p, d, mb / $4, q * 1000 / hz / mb, c * 1000 / hz / mb }' <<<"$out" >> "$RES" ||
+		  printf "%s %s %.2f %.2f %.2f %.1f\n", p, d, mb / $4, q * 1000 / hz / mb, c * 1000 / hz / mb, f / mb }' <<<"$out" >> "$RES" ||
 		{ echo "qemu_stream: $path $dir carried nothing: $out"; return 1; }
 }
 for r in $(seq 1 "$ROUNDS"); do
@@ -141,6 +156,13 @@ for r in $(seq 1 "$ROUNDS"); do
 	done
 	echo "qemu_stream: round $r done"
 done
+# Round trips: 20 pings of the host per path, 0.1 s apart (each hop wakes from idle):
+# what one TCP window's turn costs on each path, apart from the bytes.
+for path in tap vsw; do
+	if [ $path = tap ]; then h=10.79.0.1; else h=10.76.0.1; fi
+	OUT=$(qemu_ctl "$W" 30 "ping -q -c 20 -i 0.1 $h") || OUT=
+	echo "qemu_stream: $path ping RTT min/avg/max $(sed -n 's/.*= \([0-9.\/]*\) ms.*/\1/p' <<<"$OUT") ms"
+done
 echo "qemu_stream: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), ran $(($(date +%s) - T0))s"
 python3 - "$RES" <<'PY'
 import statistics, sys
@@ -149,11 +171,13 @@ med = {}
 for p in ("tap", "vsw"):
     for d in ("tx", "rx"):
         sel = [r for r in rows if r[0] == p and r[1] == d]
-        med[p, d] = [statistics.median(float(r[i]) for r in sel) for i in (2, 3, 4)]
-print("path  tx MB/s (x tap)   rx MB/s (x tap)   host ms/MB tx qemu+cpnet   rx qemu+cpnet")
+        med[p, d] = [statistics.median(float(r[i]) for r in sel) for i in (2, 3, 4, 5)]
+print("path  tx MB/s (x tap)   rx MB/s (x tap)   host ms/MB tx qemu+cpnet   rx qemu+cpnet"
+      "   guest frames/MB tx  rx")
 for p in ("tap", "vsw"):
     tx, rx = med[p, "tx"], med[p, "rx"]
     rt = "" if p == "tap" else " (%.2fx)" % (tx[0] / med["tap", "tx"][0])
     rr = "" if p == "tap" else " (%.2fx)" % (rx[0] / med["tap", "rx"][0])
-    print("%-4s %8.2f%-9s %8.2f%-9s %8.1f+%-6.1f           %6.1f+%.1f" % (p, tx[0], rt, rx[0], rr, tx[1], tx[2], rx[1], rx[2]))
+    print("%-4s %8.2f%-9s %8.2f%-9s %8.1f+%-6.1f           %6.1f+%-6.1f %14.1f %6.1f" %
+          (p, tx[0], rt, rx[0], rr, tx[1], tx[2], rx[1], rx[2], tx[3], rx[3]))
 PY

@@ -15,7 +15,7 @@
 #include "vswitch/switch.h"
 #include "vswitch/trace.h"
 
-#define SEG_MAX (65536 + 256)	/* one segment of a large send, headers included */
+#define SEG_MAX APPL_FRAME_LARGE_MAX	/* a large send (or one segment), headers included */
 
 static struct appl_table *table(struct cp *cp)
 {
@@ -439,12 +439,36 @@ static int handle_open(struct appl_port *ap, const struct vml_hdr *h, const uint
 	return 1;
 }
 
+/* VML_APPL_OFFLOAD: what the program takes unfinished from now on (APPL_RXOL_*).
+ * Frames already waiting keep the form they were given. */
+static int rx_offload(struct appl_port *ap, const struct vml_hdr *h, const uint8_t *m,
+		      size_t len)
+{
+	uint8_t b[VML_HDR_SIZE + VML_ADDR_RC_SIZE];
+	uint16_t v, rc = IPA_RC_SUCCESS;
+	int n;
+
+	if (vml_simple_decode(m, len, &v) < 0 || h->vdev != APPL_VDEV) {
+		ap->bad[APPL_BAD_CTL]++;
+		rc = IPA_RC_INVALID_FORMAT;
+	} else if ((v & ~APPL_RXOL_ALL) ||
+		   ((v & (APPL_RXOL_TSO4 | APPL_RXOL_TSO6)) && !(v & APPL_RXOL_CSUM))) {
+		rc = IPA_RC_INVALID_FORMAT;
+	} else {
+		ap->rx_ofl = v;
+	}
+	n = vml_simple_encode(VML_ADDR_RC, h->vdev, h->seq, rc, b, sizeof(b));
+	return n < 0 ? n : vml_send(ap->link, b, (size_t)n);
+}
+
 int appl_ctl(void *ctx, const struct vml_hdr *h, const uint8_t *m, size_t len)
 {
 	struct appl_port *ap = ctx;
 
 	if (h->type == VML_HANDLE_OPEN)
 		return handle_open(ap, h, m, len) < 0 ? -EPIPE : 1;
+	if (h->type == VML_APPL_OFFLOAD)
+		return rx_offload(ap, h, m, len) < 0 ? -EPIPE : 1;
 	uint16_t id;
 
 	if (vml_simple_decode(m, len, &id) == 0) {
@@ -517,9 +541,14 @@ static struct appl_handle *take_buffer(struct appl_port *ap, uint8_t **done, uin
 }
 
 static void complete(struct appl_handle *hd, uint8_t *slot, uint64_t off, uint32_t len,
-		     uint16_t vlan, uint16_t flags)
+		     uint16_t vlan, uint16_t flags, uint16_t gso)
 {
-	memcpy(slot + APPL_DONE_OFF, &off, 8);
+	uint32_t off32 = (uint32_t)off;	/* take_buffer: inside the region (<= 256 MiB) */
+	uint16_t rsv = 0;
+
+	memcpy(slot + APPL_DONE_OFF, &off32, 4);
+	memcpy(slot + APPL_DONE_GSO, &gso, 2);
+	memcpy(slot + APPL_DONE_RSV, &rsv, 2);
 	memcpy(slot + APPL_DONE_LEN, &len, 4);
 	memcpy(slot + APPL_DONE_VLAN, &vlan, 2);
 	memcpy(slot + APPL_DONE_FLAGS, &flags, 2);
@@ -583,7 +612,7 @@ static void hold_free_all(struct appl_port *ap)
 /* Keep one frame (flat at src, or f's spans) until a buffer is posted: within the
  * port's queue storage, else dropped as PD_QSTORAGE.  True if it was kept. */
 static bool hold(struct appl_port *ap, struct port *p, const struct pframe *f,
-		 const uint8_t *src, uint32_t len, uint16_t flags)
+		 const uint8_t *src, uint32_t len, uint16_t flags, uint16_t gso)
 {
 	uint32_t need = APPL_HOLD_HDR + ((len + 7u) & ~7u);
 	struct appl_hblk *b = ap->hold_tail;
@@ -614,6 +643,7 @@ static bool hold(struct appl_port *ap, struct port *p, const struct pframe *f,
 	memcpy(e, &len, 4);
 	memcpy(e + 4, &f->vlan, 2);
 	memcpy(e + 6, &flags, 2);
+	memcpy(e + 8, &gso, 2);
 	if (src)
 		memcpy(e + APPL_HOLD_HDR, src, len);
 	else
@@ -638,7 +668,7 @@ static bool hold_deliver(struct appl_port *ap)
 		uint8_t *slot, *e;
 		uint64_t off;
 		uint32_t blen, len;
-		uint16_t vlan, flags;
+		uint16_t vlan, flags, gso;
 		struct appl_handle *hd;
 
 		if (b->head == b->tail) {
@@ -657,16 +687,17 @@ static bool hold_deliver(struct appl_port *ap)
 		memcpy(&len, e, 4);
 		memcpy(&vlan, e + 4, 2);
 		memcpy(&flags, e + 6, 2);
+		memcpy(&gso, e + 8, 2);
 		b->head += APPL_HOLD_HDR + ((len + 7u) & ~7u);
 		ap->held--;
 		p->rxq_used -= len;
 		if (len > blen) {
-			complete(hd, slot, off, 0, vlan, APPL_DONE_TOOBIG);
+			complete(hd, slot, off, 0, vlan, APPL_DONE_TOOBIG, 0);
 			port_count_drop(p, PD_TOOBIG, true, 1);
 			continue;
 		}
 		memcpy(ap->region + off, e + APPL_HOLD_HDR, len);
-		complete(hd, slot, off, len, vlan, flags);
+		complete(hd, slot, off, len, vlan, flags, gso);
 	}
 	return ap->held == 0;
 }
@@ -684,16 +715,19 @@ static void publish(struct appl_port *ap)
 
 /* One frame (flat at src, or f's spans when src is NULL) into the next buffer, or
  * held until one is posted (in order: once a frame waits, the next ones wait behind
- * it).  The checksum a sender left out is written: a program has no offload. */
+ * it).  ofl: the APPL_DONE_CSUM_* state the caller gives the frame (0: its checksums
+ * as written -- the one a sender left out is written here, for a port that takes no
+ * checksum offload); gso: a large send delivered whole (its segment size). */
 static bool put_one(struct appl_port *ap, struct port *p, const struct pframe *f,
-		    const uint8_t *src, uint32_t len)
+		    const uint8_t *src, uint32_t len, uint16_t ofl, uint16_t gso)
 {
 	uint8_t *slot = NULL, *dst;
 	uint64_t off;
 	uint32_t blen;
 	struct appl_handle *hd = NULL;
+	uint16_t flags = done_flags(ap, f) | ofl;
 
-	if (!src && f->csum == PF_CSUM_PARTIAL && len <= SEG_MAX &&
+	if (!src && !ofl && f->csum == PF_CSUM_PARTIAL && len <= SEG_MAX &&
 	    (ap->seg || (ap->seg = malloc(2 * SEG_MAX)))) {
 		/* The checksum is written in our own copy, never in the region: the
 		 * program can change its buffer under us while we parse and sum it. */
@@ -707,9 +741,9 @@ static bool put_one(struct appl_port *ap, struct port *p, const struct pframe *f
 	if (!ap->held)
 		hd = take_buffer(ap, &slot, &off, &blen);
 	if (!hd)
-		return hold(ap, p, f, src, len, done_flags(ap, f));
+		return hold(ap, p, f, src, len, flags, gso);
 	if (len > blen) {
-		complete(hd, slot, off, 0, f->vlan, APPL_DONE_TOOBIG);
+		complete(hd, slot, off, 0, f->vlan, APPL_DONE_TOOBIG, 0);
 		port_count_drop(p, PD_TOOBIG, true, 1);
 		return false;
 	}
@@ -718,13 +752,54 @@ static bool put_one(struct appl_port *ap, struct port *p, const struct pframe *f
 		memcpy(dst, src, len);
 	else
 		qdio_spans_copy(f->spans, f->nspans, 0, dst, len);
-	complete(hd, slot, off, len, f->vlan, done_flags(ap, f));
+	complete(hd, slot, off, len, f->vlan, flags, gso);
 	return true;
 }
 
-/* A large send: cut into segments (checksums written), each its own buffer. */
+/* Leave the checksum of the frame at buf open (csum_open): APPL_DONE_CSUM_PARTIAL, or 0
+ * when its headers do not parse (then it goes as it is). */
+static uint16_t open_csum(uint8_t *buf, uint32_t len, bool eth, struct csum_pkt *cp)
+{
+	if (csum_parse(buf, len, eth, cp) < 0 || csum_open(buf, cp) < 0)
+		return 0;
+	return APPL_DONE_CSUM_PARTIAL;
+}
+
+/* A frame whose checksum its sender left open, for a port that takes it so
+ * (APPL_RXOL_CSUM): delivered whole with the checksum still open -- a large send too
+ * when the port takes those of its IP version.  1 delivered, 0 dropped (counted), -1
+ * when it must be finished here instead (a large send the port does not take whole,
+ * headers that do not parse). */
+static int put_open(struct appl_port *ap, struct port *p, const struct pframe *f)
+{
+	struct csum_pkt cp;
+	uint16_t gso = f->gso_size;
+
+	if (!ap->seg && !(ap->seg = malloc(2 * SEG_MAX))) {
+		port_count_drop(p, PD_NOMEM, true, 1);
+		return 0;
+	}
+	if (f->len > SEG_MAX ||
+	    qdio_spans_copy(f->spans, f->nspans, 0, ap->seg, f->len) != f->len ||
+	    csum_parse(ap->seg, f->len, f->kind == PF_ETH, &cp) < 0)
+		return -1;
+	if (gso && (cp.proto != CSUM_PROTO_TCP ||
+		    !(ap->rx_ofl & (cp.v6 ? APPL_RXOL_TSO6 : APPL_RXOL_TSO4))))
+		return -1;
+	if (csum_open(ap->seg, &cp) < 0)
+		return -1;
+	/* One segment's worth or less: an ordinary frame (a receiver may refuse a "large
+	 * send" that makes one segment). */
+	if (gso && cp.end - cp.l4 - cp.l4hlen <= gso)
+		gso = 0;
+	return put_one(ap, p, f, ap->seg, f->len, APPL_DONE_CSUM_PARTIAL, gso);
+}
+
+/* A large send: cut into segments, each its own buffer, with its checksum written -- or
+ * left open for a port that takes checksum offload (APPL_RXOL_CSUM). */
 static bool put_large(struct appl_port *ap, struct port *p, const struct pframe *f)
 {
+	bool open = ap->rx_ofl & APPL_RXOL_CSUM;
 	struct tso t;
 	bool all = true;
 	int len, rc;
@@ -740,13 +815,18 @@ static bool put_large(struct appl_port *ap, struct port *p, const struct pframe 
 	}
 	/* tso_init bounds the count (TSO_MAX_SEGS): a send it refuses is dropped whole,
 	 * never cut part way. */
-	rc = tso_init(&t, ap->seg, f->len, f->kind == PF_ETH, f->gso_size, true);
+	rc = tso_init(&t, ap->seg, f->len, f->kind == PF_ETH, f->gso_size, !open);
 	if (rc < 0) {
 		port_count_drop(p, rc == -E2BIG ? PD_SEGSIZE : PD_BADFRAME, true, 1);
 		return false;
 	}
-	while ((len = tso_next(&t, ap->seg + SEG_MAX, SEG_MAX)) > 0)
-		all &= put_one(ap, p, f, ap->seg + SEG_MAX, (uint32_t)len);
+	while ((len = tso_next(&t, ap->seg + SEG_MAX, SEG_MAX)) > 0) {
+		struct csum_pkt cp;
+		uint16_t ofl = open ? open_csum(ap->seg + SEG_MAX, (uint32_t)len,
+						f->kind == PF_ETH, &cp) : 0;
+
+		all &= put_one(ap, p, f, ap->seg + SEG_MAX, (uint32_t)len, ofl, 0);
+	}
 	if (len < 0) {
 		port_count_drop(p, PD_BADFRAME, true, 1);
 		all = false;
@@ -766,10 +846,16 @@ static unsigned appl_rx(void *owner, struct port *p, const struct pframe *f, uns
 	if (ap->held)
 		hold_deliver(ap);	/* what waited goes first */
 	for (unsigned i = 0; i < n; i++) {
-		bool ok = f[i].gso_size ? put_large(ap, p, &f[i])
-					: put_one(ap, p, &f[i], NULL, f[i].len);
+		const struct pframe *x = &f[i];
+		bool csum = ap->rx_ofl & APPL_RXOL_CSUM;
+		int r = csum && (x->gso_size || x->csum == PF_CSUM_PARTIAL) ? put_open(ap, p, x) : -1;
 
-		took += ok;
+		if (r < 0)
+			r = x->gso_size ? put_large(ap, p, x)
+					: put_one(ap, p, x, NULL, x->len,
+						  csum && x->csum == PF_CSUM_VERIFIED
+							  ? APPL_DONE_CSUM_VALID : 0, 0);
+		took += r > 0;
 	}
 	publish(ap);
 	return took;

@@ -49,10 +49,11 @@ enum appl_bad {
  * APPL_HOLD_BLOCK bytes (an allocation per block, not per frame; two spare blocks are
  * kept), up to the LAN's QUEUESTORAGE (port.rxq_limit, counted in port.rxq_used like a
  * VM's queue); beyond it they are dropped as PD_QSTORAGE.  Each entry: u32 length,
- * u16 VLAN, u16 completion flags, the frame as it will be written (checksum
- * completed, a large send already cut), padded to 8 bytes. */
+ * u16 VLAN, u16 completion flags, u16 segment size (APPL_DONE_GSO), 6 bytes 0, the
+ * frame as it will be written (checksum completed or opened, a large send already cut
+ * or kept whole, as the port's APPL_RXOL_* said then), padded to 8 bytes. */
 #define APPL_HOLD_BLOCK (128u << 10)
-#define APPL_HOLD_HDR 8
+#define APPL_HOLD_HDR 16		/* + u16 segment size of a large send kept whole */
 struct appl_hblk {
 	struct appl_hblk *next;
 	uint32_t head, tail;		/* the next entry to deliver, the end of the last */
@@ -88,6 +89,10 @@ struct appl_port {
 	unsigned held;			/* frames waiting now */
 	uint64_t held_total;		/* frames that ever waited (delivered later or not) */
 	bool posts_armed;		/* cpnetd asked the handles to ring when posts come */
+	/* What the program takes whole (APPL_RXOL_*, VML_APPL_OFFLOAD): checksums left
+	 * open, large sends; 0 = every frame finished here (checksums written, large
+	 * sends cut), as for a NIC whose guest enabled no inbound assist. */
+	uint16_t rx_ofl;
 };
 
 struct appl_table {

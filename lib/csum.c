@@ -262,3 +262,20 @@ bool csum_verify(const uint8_t *f, const struct csum_pkt *p)
 		return true;
 	return csum_fold(csum_add(csum_pseudo(p, l4len), f + p->l4, l4len)) == 0xFFFF;
 }
+
+int csum_open(uint8_t *f, const struct csum_pkt *p)
+{
+	uint32_t iplen = p->end - p->l3;
+
+	/* A large send may carry an IPv4 total length of 0 (csum_parse: "to the end"). */
+	if (iplen > (p->v6 ? 0xFFFFu + 40u : 0xFFFFu))
+		return -EMSGSIZE;
+	if (p->v6) {
+		be_put16(f + p->l3 + 4, (uint16_t)(iplen - 40));
+	} else {
+		be_put16(f + p->l3 + 2, (uint16_t)iplen);
+		csum_ip4_hdr(f, p);
+	}
+	be_put16(f + check_off(p), csum_fold(csum_pseudo(p, p->end - p->l4)));
+	return (int)(check_off(p) - p->l4);
+}

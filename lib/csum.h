@@ -51,4 +51,12 @@ bool csum_verify(const uint8_t *f, const struct csum_pkt *p);
 /* Write the IPv4 header checksum at p->l3 (no-op for IPv6). */
 void csum_ip4_hdr(uint8_t *f, const struct csum_pkt *p);
 
+/* Leave the TCP/UDP checksum of the datagram p describes for the receiver to complete (a
+ * device's checksum offload; virtio's NEEDS_CSUM, a TAP's vnet header): the IP length field
+ * set from p (a large send may carry an IPv4 total length of 0), the IPv4 header checksum
+ * written, and the checksum field holding the pseudo-header sum (folded, not inverted), as
+ * a sending stack leaves it.  Returns the checksum field's offset from p->l4 (16 TCP, 6
+ * UDP), or -EMSGSIZE when the datagram is longer than its length field can say. */
+int csum_open(uint8_t *f, const struct csum_pkt *p);
+
 #endif

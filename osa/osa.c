@@ -785,8 +785,8 @@ static int tx_offload(struct osa *o, struct tx_ctx *c, const struct pframe *f)
 	struct csum_pkt cp;
 	struct qdio_span sp;
 	struct pframe g;
-	uint32_t l4len;
 	uint8_t *buf;
+	int off;
 
 	if (!o->ofl_buf)
 		o->ofl_buf = malloc(OFL_SCRATCH);
@@ -796,16 +796,10 @@ static int tx_offload(struct osa *o, struct tx_ctx *c, const struct pframe *f)
 	    csum_parse(buf, f->len, f->kind == PF_ETH, &cp) < 0 ||
 	    (f->gso_size && cp.proto != CSUM_PROTO_TCP) || cp.end > WIRE_OFL_FRAME_MAX - 32)
 		return -EBADMSG;
-	l4len = cp.end - cp.l4;
-	if (cp.v6) {
-		be_put16(buf + cp.l3 + 4, (uint16_t)(cp.end - cp.l3 - 40));
-	} else {
-		be_put16(buf + cp.l3 + 2, (uint16_t)(cp.end - cp.l3));
-		csum_ip4_hdr(buf, &cp);
-	}
+	if ((off = csum_open(buf, &cp)) < 0)
+		return -EBADMSG;
 	w.csum_start = (uint16_t)cp.l4;
-	w.csum_offset = cp.proto == CSUM_PROTO_TCP ? 16 : 6;
-	be_put16(buf + cp.l4 + w.csum_offset, csum_fold(csum_pseudo(&cp, l4len)));
+	w.csum_offset = (uint16_t)off;
 	if (f->gso_size) {
 		w.gso = cp.v6 ? WIRE_GSO_TCP6 : WIRE_GSO_TCP4;
 		w.gso_size = (uint16_t)f->gso_size;

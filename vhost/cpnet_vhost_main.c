@@ -21,6 +21,9 @@
 
 #define PROG "cpnet-vhost"
 #define NBUF 256u		/* receive buffers posted to cpnetd (CPNP_HANDLE_SLOTS) */
+/* Each one takes a large send whole (the guest may negotiate GUEST_TSO at any time):
+ * 256 x 64 KiB of the port's region, touched only as frames fill them. */
+#define BUFSZ CPNP_RECV_LARGE_MAX
 #define BATCH 64u		/* frames per cpnp_send / per RX pass */
 #define BOUNCE CPNP_SEND_LARGE_MAX	/* a frame scattered over descriptors is gathered here */
 #define LEARN_MAX 8u		/* source MACs tried for registration */
@@ -49,6 +52,7 @@ struct stats {
 	unsigned long long tx_frames, tx_bytes, tx_bad, tx_dropped, tx_bounced, tx_large;
 	unsigned long long tx_foreign;
 	unsigned long long rx_frames, rx_bytes, rx_toobig, rx_lost, kicks, calls;
+	unsigned long long rx_large, rx_open, rx_valid, rx_unagreed, rx_waited;
 };
 
 /* The queues' refusal counters (vring.h enum vq_bad), for the final stats line. */
@@ -62,7 +66,7 @@ struct vhost {
 	struct cpnp_port *port;
 	struct cpnp_handle *h;
 	struct vudev dev;
-	uint32_t bufsz, max_frame;
+	uint32_t max_frame;
 	uint8_t assigned[6];		/* the MAC cpnetd gave the port */
 	bool assigned_dropped;
 	bool pinned;			/* --mac: the guest's MAC, the only one */
@@ -73,6 +77,14 @@ struct vhost {
 	struct stats st;
 	uint64_t bad[VU_MAX_QUEUES][VQ_BAD_MAX];	/* the queues' counts, kept at the end */
 	int end;			/* the error that ends the port (0: none yet) */
+	/* The features the port's receive offloads were last set for (cpnp_set_rx_offload
+	 * follows the guest's GUEST_CSUM / GUEST_TSO4 / GUEST_TSO6). */
+	uint64_t rxol_features;
+	/* Frames taken from the handle and not yet in the guest's ring: [pend_at, npend). */
+	struct cpnp_frame pend[BATCH];
+	struct cpnp_offload pend_ol[BATCH];
+	unsigned npend, pend_at;
+	bool starved;			/* pend[pend_at] waits for more guest buffers */
 };
 
 static uint8_t bounce[BATCH][BOUNCE];
@@ -207,57 +219,111 @@ static int tx_run(struct vhost *v)
 	return nh == BATCH;
 }
 
-/* Switch -> guest: frames cpnetd wrote into our posted buffers, each copied into one
- * RX chain.  Takes no more frames than the guest has buffers for: the rest wait in
- * the handle, and cpnetd holds what comes after them on the port's queue (counted
- * there when its storage runs out).  Frames taken but not delivered because the
- * guest broke the ring meanwhile are counted here (rx_lost).  1 if more may be done
- * now, 0 if not. */
+/* The port's receive offloads as the guest's features allow (what it negotiated may
+ * change whenever QEMU sets features again: a reboot, another driver).  0 or -errno. */
+static int rx_offloads(struct vhost *v)
+{
+	uint64_t f = v->dev.features;
+	unsigned ol = 0;
+	int rc;
+
+	if (f == v->rxol_features)
+		return 0;
+	if (f & (1ull << VIRTIO_NET_F_GUEST_CSUM)) {
+		ol = CPNP_RXOL_CSUM;
+		if (f & (1ull << VIRTIO_NET_F_GUEST_TSO4))
+			ol |= CPNP_RXOL_TSO4;
+		if (f & (1ull << VIRTIO_NET_F_GUEST_TSO6))
+			ol |= CPNP_RXOL_TSO6;
+	}
+	v->rxol_features = f;
+	if ((rc = cpnp_set_rx_offload(v->port, ol)) < 0)
+		return rc;
+	fprintf(stderr, "cpnet-vhost: the guest takes %s%s%s%s\n",
+		ol ? "checksums open" : "no receive offloads (frames finished by the switch)",
+		ol & CPNP_RXOL_TSO4 ? ", TCP large sends whole over IPv4" : "",
+		ol & CPNP_RXOL_TSO6 ? ", over IPv6" : "",
+		f & (1ull << VIRTIO_NET_F_MRG_RXBUF) ? "; mergeable buffers" : "");
+	return 0;
+}
+
+/* Switch -> guest: frames cpnetd wrote into our posted buffers, each copied into the
+ * guest's RX buffers -- one chain, or with mergeable buffers as many as it needs (a
+ * large send kept whole: GUEST_TSO).  Takes no more frames than the guest has chains
+ * for; a frame that needs more chains than are posted waits here (v->starved) until
+ * the guest adds some, and the rest wait in the handle, and cpnetd holds what comes
+ * after them on the port's queue (counted there when its storage runs out).  Frames
+ * taken but not delivered because the guest broke the ring meanwhile are counted here
+ * (rx_lost).  1 if more may be done now, 0 if not. */
 static int rx_run(struct vhost *v)
 {
 	struct vu_ring *r = &v->dev.ring[VU_RXQ];
-	struct cpnp_frame fr[BATCH];
-	struct vq_seg seg[VQ_MAX_SEGS];
 	bool mrg = v->dev.features & (1ull << VIRTIO_NET_F_MRG_RXBUF);
-	unsigned room = vq_avail_count(&r->q), nseg;
-	uint32_t total;
-	int n, done = 0;
+	int rc, done = 0;
+	bool full = false;
 
-	if (!room)
-		return 0;
-	n = cpnp_recv(v->h, fr, room < BATCH ? room : BATCH);
-	if (n < 0) {
-		v->end = n;
+	if ((rc = rx_offloads(v)) < 0) {
+		v->end = rc;
 		return 0;
 	}
-	for (int i = 0; i < n; i++) {
-		uint16_t head;
-		int rc = fr[i].len ? vq_pop(&r->q, &v->dev.mem, true, &head, seg, &nseg, &total) : 0;
+	if (v->pend_at == v->npend) {
+		unsigned room = vq_avail_count(&r->q);
+		int n;
 
-		if (rc == 1 && vnet_rx_fill(seg, nseg, total, fr[i].data, fr[i].len, mrg) == 0) {
-			vq_push(&r->q, head, VNET_HDR_SIZE + fr[i].len);
-			v->st.rx_frames++;
-			v->st.rx_bytes += fr[i].len;
-		} else if (rc == 1) {
-			/* A frame larger than the guest's buffer: the guest drops a used
-			 * entry shorter than its header, and takes its buffer back. */
-			vq_push(&r->q, head, 0);
-			v->st.rx_toobig++;
-		} else if (rc < 0 && rc != -EBADF) {
-			vq_push(&r->q, head, 0);	/* a bad chain: counted by the queue */
-			v->st.rx_lost++;
-		} else if (fr[i].len) {
-			v->st.rx_lost++;		/* the ring broke: no chain for it */
+		v->pend_at = v->npend = 0;
+		if (!room)
+			return 0;
+		n = cpnp_recv_offload(v->h, v->pend, v->pend_ol, room < BATCH ? room : BATCH);
+		if (n < 0) {
+			v->end = n;
+			return 0;
 		}
-		if ((rc = cpnp_post(v->h, fr[i].data, v->bufsz)) < 0 && !v->end)
+		v->npend = (unsigned)n;
+		full = n == (int)BATCH;
+	}
+	v->starved = false;
+	while (v->pend_at < v->npend) {
+		struct cpnp_frame *f = &v->pend[v->pend_at];
+		const struct cpnp_offload *o = &v->pend_ol[v->pend_at];
+		struct vnet_ol vo = { o->gso_size, (o->flags & CPNP_OL_CSUM) != 0,
+				      (o->flags & CPNP_OL_CSUM_VALID) != 0 };
+		uint8_t h[VNET_HDR_SIZE];
+
+		rc = 1;
+		if (f->len && vnet_rx_hdr(h, f->data, f->len, &vo, v->dev.features) < 0) {
+			/* An offload the guest did not agree to: only a frame the switch
+			 * prepared before the guest's features changed (a reboot). */
+			v->st.rx_unagreed++;
+		} else if (f->len) {
+			rc = vnet_rx_put(&r->q, &v->dev.mem, h, f->data, f->len, mrg);
+			if (rc == 0) {
+				/* It waits for the guest's next buffers (vq_kicks_on_more). */
+				v->starved = true;
+				v->st.rx_waited++;
+				break;
+			}
+			if (rc == 1) {
+				v->st.rx_frames++;
+				v->st.rx_bytes += f->len;
+				v->st.rx_large += vo.gso_size != 0;
+				v->st.rx_open += vo.csum;
+				v->st.rx_valid += vo.valid;
+			} else if (rc == -EMSGSIZE) {
+				v->st.rx_toobig++;	/* returned empty: the guest drops them */
+			} else {
+				v->st.rx_lost++;	/* a bad chain, or the ring broke */
+			}
+		}
+		if ((rc = cpnp_post(v->h, f->data, BUFSZ)) < 0 && !v->end)
 			v->end = rc;
+		v->pend_at++;
 		done++;
 	}
 	if (done && vq_publish(&r->q)) {
 		vudev_call(&v->dev, VU_RXQ);
 		v->st.calls++;
 	}
-	return n == (int)BATCH && !r->q.broken;
+	return !v->starved && (full || v->pend_at < v->npend) && !r->q.broken;
 }
 
 /* The vhost-user server socket at path: a stale one (nobody answers) is replaced, a
@@ -377,8 +443,12 @@ static int serve(struct vhost *v)
 				struct vq *q = &v->dev.ring[VU_RXQ].q;
 
 				/* Frames are taken only when the guest has buffers: without
-				 * any, wait for its kick, not for cpnetd. */
-				if (vq_avail_count(q)) {
+				 * any (or not enough for the frame that waits), wait for its
+				 * kick, not for cpnetd. */
+				if (v->starved) {
+					if (vq_kicks_on_more(q))
+						busy = 1;
+				} else if (vq_avail_count(q)) {
 					hi = 1;
 					if ((rc = cpnp_ready(v->h)) < 0) {
 						v->end = rc;
@@ -501,6 +571,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	reg.flags |= CPNP_REG_VIRTIO;
+	/* The receive buffers (BUFSZ each) and a little for the library. */
+	reg.region = (size_t)NBUF * BUFSZ + (1u << 20);
 	if (nic) {
 		reg.flags |= CPNP_REG_NIC;
 		reg.nic = (uint16_t)vdev;
@@ -508,7 +580,6 @@ int main(int argc, char **argv)
 	if (appport_register(PROG, &reg, &v.port) < 0)
 		return 1;
 	v.max_frame = cpnp_max_frame(v.port);
-	v.bufsz = v.max_frame;
 	cpnp_port_mac(v.port, v.assigned);
 	/* --mac: the guest's MAC replaces the assigned one now, before any frame. */
 	if (v.pinned && memcmp(v.pin, v.assigned, 6)) {
@@ -521,7 +592,7 @@ int main(int argc, char **argv)
 		if (cpnp_del_mac(v.port, v.assigned) == 0)
 			v.assigned_dropped = true;
 	}
-	if (appport_handle(PROG, v.port, NBUF, v.bufsz, &v.h) < 0)
+	if (appport_handle(PROG, v.port, NBUF, BUFSZ, &v.h) < 0)
 		goto out;
 	lfd = listen_on(path);
 	if (lfd < 0) {
@@ -566,9 +637,13 @@ int main(int argc, char **argv)
 			cpnp_last_error(v.port) ? cpnp_last_error(v.port) : "FORCE");
 	printf("cpnet-vhost: guest sent %llu frames (%llu bytes; %llu large sends, %llu bad, "
 	       "%llu not from --mac, %llu not taken by the switch, %llu gathered), received %llu "
-	       "(%llu bytes; %llu larger than its buffers, %llu lost to bad chains or a broken "
-	       "ring); refused", v.st.tx_frames, v.st.tx_bytes, v.st.tx_large, v.st.tx_bad,
-	       v.st.tx_foreign, v.st.tx_dropped, v.st.tx_bounced, v.st.rx_frames, v.st.rx_bytes, v.st.rx_toobig, v.st.rx_lost);
+	       "(%llu bytes; %llu large sends, %llu checksums open, %llu vouched for; %llu "
+	       "larger than its buffers, %llu lost to bad chains or a broken ring, %llu with "
+	       "offloads it did not agree to; %llu times a frame waited for buffers); refused",
+	       v.st.tx_frames, v.st.tx_bytes, v.st.tx_large, v.st.tx_bad, v.st.tx_foreign,
+	       v.st.tx_dropped, v.st.tx_bounced, v.st.rx_frames, v.st.rx_bytes, v.st.rx_large,
+	       v.st.rx_open, v.st.rx_valid, v.st.rx_toobig, v.st.rx_lost, v.st.rx_unagreed,
+	       v.st.rx_waited);
 	for (unsigned q = 0; q < VU_MAX_QUEUES; q++) {
 		unsigned long long sum = 0;
 		const char *sep = " (";

@@ -186,6 +186,21 @@ bool vq_kicks_on(struct vq *q)
 	return vq_avail_count(q) != 0;
 }
 
+bool vq_kicks_on_more(struct vq *q)
+{
+	uint16_t idx;
+
+	if (!q->num || q->broken)
+		return false;
+	idx = le_load16_acquire(AVAIL_IDX(q));
+	if (q->event_idx)
+		le_store16_release(AVAIL_EVENT(q), idx);
+	else
+		le_store16_release(q->used, 0);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return le_load16_acquire(AVAIL_IDX(q)) != idx;
+}
+
 void vq_kicks_off(struct vq *q)
 {
 	if (q->num && !q->event_idx)
@@ -281,35 +296,124 @@ int vnet_tx_frame(struct vq *q, const struct vq_seg *seg, unsigned nseg, uint32_
 	return (int)len;
 }
 
-int vnet_rx_fill(const struct vq_seg *seg, unsigned nseg, uint32_t total, const uint8_t *data,
-		 uint32_t len, bool mrg_rxbuf)
+int vnet_rx_hdr(uint8_t *h, const uint8_t *data, uint32_t len, const struct vnet_ol *ol,
+		uint64_t features)
 {
-	uint8_t h[VNET_HDR_SIZE] = { 0 };
+	struct csum_pkt cp;
+
+	memset(h, 0, VNET_HDR_SIZE);
+	if (!ol->csum && !ol->gso_size) {
+		if (ol->valid && (features & (1ull << VIRTIO_NET_F_GUEST_CSUM)))
+			h[0] = VNET_HDR_F_DATA_VALID;
+		return 0;
+	}
+	/* Open: the guest completes (or trusts) it from csum_start, so the frame's own
+	 * headers say where (the switch opened it there: lib/csum.h csum_open). */
+	if (!ol->csum || !(features & (1ull << VIRTIO_NET_F_GUEST_CSUM)) ||
+	    csum_parse(data, len, true, &cp) < 0)
+		return -EPROTO;
+	h[0] = VNET_HDR_F_NEEDS_CSUM;
+	le_put16(h + VNET_HDR_OFF_CSUM_START, (uint16_t)cp.l4);
+	le_put16(h + VNET_HDR_OFF_CSUM_OFFSET, cp.proto == CSUM_PROTO_TCP ? 16 : 6);
+	if (!ol->gso_size)
+		return 0;
+	if (cp.proto != CSUM_PROTO_TCP ||
+	    !(features & (1ull << (cp.v6 ? VIRTIO_NET_F_GUEST_TSO6 : VIRTIO_NET_F_GUEST_TSO4))))
+		return -EPROTO;
+	h[VNET_HDR_OFF_GSO_TYPE] = cp.v6 ? VNET_GSO_TCPV6 : VNET_GSO_TCPV4;
+	/* CWR in a large send: each segment the guest might cut again must not repeat it
+	 * (virtio's ECN bit says so); a guest without GUEST_ECN cannot be told. */
+	if (data[cp.l4 + 13] & 0x80) {
+		if (!(features & (1ull << VIRTIO_NET_F_GUEST_ECN)))
+			return -EPROTO;
+		h[VNET_HDR_OFF_GSO_TYPE] |= VNET_GSO_ECN;
+	}
+	le_put16(h + VNET_HDR_OFF_HDR_LEN, (uint16_t)(cp.l4 + cp.l4hlen));
+	le_put16(h + VNET_HDR_OFF_GSO_SIZE, ol->gso_size);
+	return 0;
+}
+
+/* The chains one frame takes: where each one's segments are in the common array. */
+struct rx_chain {
+	uint16_t head;
+	uint32_t total;
+	unsigned s0, ns;
+};
+
+/* Give back chains taken for a frame that does not go: empty (the guest drops them). */
+static void rx_return(struct vq *q, const struct rx_chain *c, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		vq_push(q, c[i].head, 0);
+}
+
+int vnet_rx_put(struct vq *q, struct vumem *m, uint8_t *h, const uint8_t *data, uint32_t len,
+		bool mrg_rxbuf)
+{
+	struct vq_seg seg[VQ_RX_MAX_SEGS];
+	struct rx_chain c[VQ_RX_MAX_CHAINS];
+	uint64_t need = (uint64_t)VNET_HDR_SIZE + len, got = 0;
+	uint16_t start = q->last_avail;
+	unsigned nc = 0, ns = 0;
 	const uint8_t *src[2] = { h, data };
 	uint32_t left[2] = { VNET_HDR_SIZE, len };
-	unsigned s = 0, part = 0;
-	uint32_t off = 0;
+	unsigned part = 0;
 
-	if ((uint64_t)len + VNET_HDR_SIZE > total)
-		return -EMSGSIZE;
-	if (mrg_rxbuf)
-		le_put16(h + VNET_HDR_OFF_NUM_BUFFERS, 1);
-	/* Header, then frame, scattered over the chain's segments in order. */
-	while (part < 2) {
-		uint32_t room = seg[s].len - off, k = left[part] < room ? left[part] : room;
+	/* Take chains until the frame fits: one without mergeable buffers. */
+	while (got < need) {
+		unsigned n;
+		uint32_t total;
+		int rc;
 
-		memcpy(seg[s].p + off, src[part], k);
-		src[part] += k;
-		left[part] -= k;
-		off += k;
-		if (!left[part])
-			part++;
-		if (off == seg[s].len && part < 2) {
-			s++;
-			off = 0;
-			if (s == nseg)
-				return -EMSGSIZE;	/* cannot happen: total was checked */
+		if (nc == (mrg_rxbuf ? VQ_RX_MAX_CHAINS : 1u) || ns + VQ_MAX_SEGS > VQ_RX_MAX_SEGS ||
+		    (uint16_t)(q->last_avail - start) == q->num) {
+			rx_return(q, c, nc);
+			return -EMSGSIZE;
 		}
+		rc = vq_pop(q, m, true, &c[nc].head, seg + ns, &n, &total);
+		if (rc == 0) {
+			/* Not yet: the guest refills; nothing taken (no used entry written). */
+			q->last_avail = start;
+			return 0;
+		}
+		if (rc == -EBADF)
+			return rc;	/* the ring is garbage: nothing can be returned */
+		if (rc < 0) {
+			vq_push(q, c[nc].head, 0);
+			rx_return(q, c, nc);
+			return rc;
+		}
+		c[nc].total = total;
+		c[nc].s0 = ns;
+		c[nc].ns = n;
+		ns += n;
+		got += total;
+		nc++;
 	}
-	return 0;
+	/* virtio 1.1 5.1.6.3.1: 1 without mergeable buffers. */
+	le_put16(h + VNET_HDR_OFF_NUM_BUFFERS, (uint16_t)nc);
+	/* Header, then frame, scattered over the chains' segments in order; each chain is
+	 * used for what it holds. */
+	for (unsigned k = 0; k < nc; k++) {
+		uint32_t used = 0;
+
+		for (unsigned s = c[k].s0; s < c[k].s0 + c[k].ns && part < 2; s++) {
+			uint32_t off = 0;
+
+			while (off < seg[s].len && part < 2) {
+				uint32_t room = seg[s].len - off;
+				uint32_t n = left[part] < room ? left[part] : room;
+
+				memcpy(seg[s].p + off, src[part], n);
+				src[part] += n;
+				left[part] -= n;
+				off += n;
+				used += n;
+				if (!left[part])
+					part++;
+			}
+		}
+		vq_push(q, c[k].head, used);
+	}
+	return 1;
 }

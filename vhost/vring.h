@@ -43,18 +43,29 @@ CPNET_LAYOUT(VQ_DESC, VQ_DESC_OFF_NEXT + 2);
 #define VNET_HDR_OFF_GSO_TYPE 1
 #define VNET_HDR_OFF_NUM_BUFFERS 10
 CPNET_LAYOUT(VNET_HDR, VNET_HDR_OFF_NUM_BUFFERS + 2);
+#define VNET_HDR_OFF_HDR_LEN 2
 #define VNET_HDR_OFF_GSO_SIZE 4
 #define VNET_HDR_OFF_CSUM_START 6
 #define VNET_HDR_OFF_CSUM_OFFSET 8
 #define VNET_HDR_F_NEEDS_CSUM 1u
+#define VNET_HDR_F_DATA_VALID 2u
 #define VNET_GSO_TCPV4 1u
 #define VNET_GSO_TCPV6 4u
+#define VNET_GSO_ECN 0x80u
 
-/* What a TX frame asks of the switch (the port API's struct cpnp_offload). */
+/* What a TX frame asks of the switch, and what an RX frame has left open (the port
+ * API's struct cpnp_offload both ways). */
 struct vnet_ol {
 	uint16_t gso_size;	/* TCP large send: segment payload size; 0 = one frame */
 	bool csum;		/* the TCP/UDP checksum is left to complete */
+	bool valid;		/* RX: the checksum is right (checked or vouched for) */
 };
+
+/* The most RX chains one frame may take with mergeable buffers (a 64 KiB large send in
+ * Linux's smallest mergeable buffers, 1518 bytes, takes 44), and the segments they may
+ * have in all. */
+#define VQ_RX_MAX_CHAINS 64u
+#define VQ_RX_MAX_SEGS 256u
 
 /* Why a chain or a queue was refused (counted per queue, cpnet-vhost prints them). */
 enum vq_bad {
@@ -115,6 +126,11 @@ bool vq_publish(struct vq *q);
  * more came meanwhile (process before sleeping).  vq_kicks_off: no kicks wanted. */
 bool vq_kicks_on(struct vq *q);
 void vq_kicks_off(struct vq *q);
+/* Ask for a kick when the guest adds buffers beyond those it made available so far
+ * (EVENT_IDX: avail_event = its avail index now; else clear NO_NOTIFY): for a frame
+ * that waits for more buffers than the guest has posted.  True if more came
+ * meanwhile. */
+bool vq_kicks_on_more(struct vq *q);
 
 /* The virtio-net side.  TX: validate the 12-byte header at the front of a chain and
  * find the frame: returns the frame's length and *frame pointing at it when it lies
@@ -122,12 +138,28 @@ void vq_kicks_off(struct vq *q);
  * (counted) for a chain that is no frame.  *ol: the offloads the header asks for,
  * only those features (VIRTIO_NET_F_CSUM, HOST_TSO4/6) allow, and only for a TCP/UDP
  * frame whose csum_start / csum_offset are where its headers say (a large send: TCP
- * of the IP version its GSO type names, a segment size).  RX: write header (num_buffers 1) + frame
- * into a writable chain: 0, or -EMSGSIZE when it does not fit (nothing counted). */
+ * of the IP version its GSO type names, a segment size). */
 int vnet_tx_frame(struct vq *q, const struct vq_seg *seg, unsigned nseg, uint32_t total,
 		  uint64_t features, uint8_t *bounce, uint32_t cap, const uint8_t **frame,
 		  struct vnet_ol *ol);
-int vnet_rx_fill(const struct vq_seg *seg, unsigned nseg, uint32_t total, const uint8_t *data,
-		 uint32_t len, bool mrg_rxbuf);
+/* RX: the header for a frame of len bytes at data with what ol says is left open, as
+ * the features allow: NEEDS_CSUM with csum_start / csum_offset where the frame's TCP/UDP
+ * header is (GUEST_CSUM), a large send's GSO type, hdr_len and gso_size (GUEST_TSO4/6; the
+ * ECN bit for one with CWR, GUEST_ECN), DATA_VALID for a checksum vouched for (GUEST_CSUM;
+ * without it the flag is left out and the guest checks).  0, or -EPROTO for a frame that
+ * needs what the guest did not negotiate or whose headers say otherwise. */
+int vnet_rx_hdr(uint8_t *h, const uint8_t *data, uint32_t len, const struct vnet_ol *ol,
+		uint64_t features);
+
+/* RX: put header h (VNET_HDR_SIZE bytes; num_buffers is written here) and the frame into
+ * the guest's buffers: one chain, or with mergeable buffers as many chains as it needs
+ * (at most VQ_RX_MAX_CHAINS), each pushed with what it holds (not yet published).  1 put;
+ * 0 the guest has not posted enough buffers yet: nothing is taken (vq_kicks_on_more,
+ * then try again); -EMSGSIZE it can never fit (one chain too small, or more chains
+ * than the guest's whole ring or VQ_RX_MAX_CHAINS): the chains taken go back empty,
+ * which the guest drops; -errno of vq_pop for a bad chain (returned empty with those
+ * taken before it, counted by the queue); -EBADF the queue is broken. */
+int vnet_rx_put(struct vq *q, struct vumem *m, uint8_t *h, const uint8_t *data, uint32_t len,
+		bool mrg_rxbuf);
 
 #endif

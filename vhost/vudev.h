@@ -14,15 +14,18 @@
 #define VU_TXQ 1	/* queue 1: guest -> device */
 
 /* What cpnet-vhost implements, and so offers: virtio 1.0 rings (little-endian),
- * event-index notification suppression, mergeable RX buffers (we always write one
- * buffer per frame, num_buffers = 1), the guest leaving TCP/UDP checksums and TCP
- * segmentation to the switch (TX only: the switch completes and cuts them, as for a
- * qeth guest's large send), and the vhost-user protocol features (reply-ack).  Nothing
- * for RX: frames reach the guest whole and checksummed. */
-#define VU_FEATURES                                                           \
-	((1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_RING_F_EVENT_IDX) |   \
-	 (1ull << VIRTIO_NET_F_MRG_RXBUF) | (1ull << VIRTIO_NET_F_CSUM) |     \
-	 (1ull << VIRTIO_NET_F_HOST_TSO4) | (1ull << VIRTIO_NET_F_HOST_TSO6) | \
+ * event-index notification suppression, mergeable RX buffers (a frame spans as many
+ * as it needs, num_buffers), the guest leaving TCP/UDP checksums and TCP segmentation
+ * to the switch (TX: the switch completes and cuts them, as for a qeth guest's large
+ * send), the guest taking frames with checksums open or vouched for and TCP large sends
+ * whole (RX: the port asks the switch for them, cpnp_set_rx_offload; the ECN bit of a
+ * large send with CWR is passed on), and the vhost-user protocol features (reply-ack). */
+#define VU_FEATURES                                                                 \
+	((1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_RING_F_EVENT_IDX) |         \
+	 (1ull << VIRTIO_NET_F_MRG_RXBUF) | (1ull << VIRTIO_NET_F_CSUM) |           \
+	 (1ull << VIRTIO_NET_F_HOST_TSO4) | (1ull << VIRTIO_NET_F_HOST_TSO6) |       \
+	 (1ull << VIRTIO_NET_F_GUEST_CSUM) | (1ull << VIRTIO_NET_F_GUEST_TSO4) |     \
+	 (1ull << VIRTIO_NET_F_GUEST_TSO6) | (1ull << VIRTIO_NET_F_GUEST_ECN) |      \
 	 (1ull << VHOST_USER_F_PROTOCOL_FEATURES))
 #define VU_PROTOCOL_FEATURES (1ull << VU_PROTOCOL_F_REPLY_ACK)
 

@@ -56,6 +56,10 @@ enum vu_req {
 
 /* Feature bits (virtio and vhost-user). */
 #define VIRTIO_NET_F_CSUM 0		/* the guest may leave TCP/UDP checksums to us */
+#define VIRTIO_NET_F_GUEST_CSUM 1	/* the guest takes frames with checksums open / valid */
+#define VIRTIO_NET_F_GUEST_TSO4 7	/* ... and TCP large sends whole (IPv4, IPv6) */
+#define VIRTIO_NET_F_GUEST_TSO6 8
+#define VIRTIO_NET_F_GUEST_ECN 9	/* ... with the ECN bit of a large send that has CWR */
 #define VIRTIO_NET_F_HOST_TSO4 11	/* ... and send TCP large sends (IPv4, IPv6) */
 #define VIRTIO_NET_F_HOST_TSO6 12
 #define VIRTIO_NET_F_MRG_RXBUF 15

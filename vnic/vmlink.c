@@ -54,6 +54,7 @@ _Static_assert(FRAME_OFF_GSO + 2 == VML_FRAME_META, "FRAME layout");
 #define ADDR_OFF_MAC		40
 #define ADDR_OFF_RSVD		46
 _Static_assert(ADDR_OFF_RSVD + 2 == VML_ADDR_SIZE, "ADDR layout");
+_Static_assert(VML_HANDLE_CLOSE_SIZE == 2 && VML_APPL_OFFLOAD_SIZE == 2, "u16 bodies");
 
 #define RING_OFF_VERSION	0
 #define RING_OFF_RSVD		2
@@ -366,8 +367,9 @@ int vml_simple_encode(uint8_t type, uint16_t vdev, uint32_t seq, uint16_t value,
 	case VML_NIC_DETACH:
 		return VML_HDR_SIZE;
 	case VML_HANDLE_CLOSE:
+	case VML_APPL_OFFLOAD:
 		be_put16(buf + VML_HDR_SIZE, value);
-		return VML_HDR_SIZE + VML_HANDLE_CLOSE_SIZE;
+		return VML_HDR_SIZE + 2;
 	case VML_RING_ACK:
 		if (value >= VML_RING_RC_MAX)
 			return -EINVAL;
@@ -406,7 +408,8 @@ int vml_simple_decode(const uint8_t *buf, size_t len, uint16_t *value)
 		*value = be_get16(buf + VML_HDR_SIZE);
 		return *value < VML_RING_RC_MAX ? 0 : -EBADMSG;
 	case VML_HANDLE_CLOSE:
-		if (len != VML_HDR_SIZE + VML_HANDLE_CLOSE_SIZE)
+	case VML_APPL_OFFLOAD:
+		if (len != VML_HDR_SIZE + 2)
 			return -EMSGSIZE;
 		*value = be_get16(buf + VML_HDR_SIZE);
 		return 0;
@@ -1421,6 +1424,7 @@ static int handle(struct vmlink *l, const uint8_t *m, size_t len, uint32_t want_
 		return 1;
 	case VML_HANDLE_OPEN:
 	case VML_HANDLE_CLOSE:
+	case VML_APPL_OFFLOAD:
 		if (!l->cp_side || !l->on_ctl)
 			goto bad;
 		rc = l->on_ctl(l->ctx, &h, m, len);

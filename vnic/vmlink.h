@@ -48,6 +48,7 @@ enum vml_type {
 	VML_HANDLE_OPEN,	/* app -> CP: a receive handle on the port (vdev) */
 	VML_HANDLE,		/* CP -> app: its rc; with 3 fds: the handle's ring */
 	VML_HANDLE_CLOSE,	/* app -> CP: u16 handle id */
+	VML_APPL_OFFLOAD,	/* app -> CP: u16 APPL_RXOL_* the port takes; VML_ADDR_RC */
 	VML_TYPE_MAX
 };
 
@@ -178,6 +179,9 @@ int vml_ring_decode(const uint8_t *buf, size_t len, struct vml_ring_offer *r);
 #define VML_HANDLE_OPEN_SIZE 4
 #define VML_HANDLE_SIZE 12
 #define VML_HANDLE_CLOSE_SIZE 2
+/* VML_APPL_OFFLOAD body: u16 APPL_RXOL_* (vnic/applmem.h); answered by VML_ADDR_RC with
+ * its seq: 0, or IPA_RC_INVALID_FORMAT for bits not defined / TSO without CSUM. */
+#define VML_APPL_OFFLOAD_SIZE 2
 
 struct vml_appl_logon {
 	char userid[9];

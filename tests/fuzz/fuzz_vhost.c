@@ -55,7 +55,7 @@ static void run_ring(struct vq *q, struct vumem *m, bool rx)
 {
 	static uint8_t bounce[2048];
 	struct vnet_ol ol;
-	static const uint8_t frame[1514];
+	static const uint8_t frame[65536];
 	struct vq_seg seg[VQ_MAX_SEGS];
 	const uint8_t *f;
 	unsigned ns;
@@ -64,6 +64,18 @@ static void run_ring(struct vq *q, struct vumem *m, bool rx)
 	int rc;
 
 	for (unsigned k = 0; k < 2u * VQ_MAX_SIZE && k < 600; k++) {
+		if (rx) {
+			/* Small frames and large sends, one chain or mergeable buffers. */
+			uint8_t h[VNET_HDR_SIZE] = { 0 };
+
+			rc = vnet_rx_put(q, m, h, frame, k % 5 ? 60 + (k % 1400) : 65536 - k,
+					 k & 1);
+			if (rc == 0 || rc == -EBADF)
+				break;
+			if (k % 7 == 0)
+				(void)vq_publish(q);
+			continue;
+		}
 		rc = vq_pop(q, m, rx, &head, seg, &ns, &total);
 		if (rc == 0 || rc == -EBADF)
 			break;
@@ -72,8 +84,6 @@ static void run_ring(struct vq *q, struct vumem *m, bool rx)
 		if (rc == 1 && !rx && vnet_tx_frame(q, seg, ns, total, VU_FEATURES, bounce, sizeof(bounce), &f,
 						&ol) > 0)
 			(void)f[0];
-		if (rc == 1 && rx)
-			(void)vnet_rx_fill(seg, ns, total, frame, 60 + (k % 1400), k & 1);
 		vq_push(q, head, rc == 1 ? total : 0);
 		if (k % 7 == 0)
 			(void)vq_publish(q);
@@ -136,6 +146,15 @@ static void rings(const uint8_t *p, size_t n)
 		     p[7] & 1) < 0)
 		return;
 	run_ring(&q, &mem, p[7] & 2);
+	/* The RX header over arbitrary headers (the guest's RAM as a frame), every kind
+	 * of offload and feature set. */
+	{
+		uint8_t h[VNET_HDR_SIZE];
+		struct vnet_ol ol = { (uint16_t)(p[5] | p[6] << 8), p[7] & 4, p[7] & 8 };
+		uint64_t f = p[7] & 16 ? VU_FEATURES : VU_FEATURES & ~(1ull << (p[4] % 10));
+
+		(void)vnet_rx_hdr(h, ram, (uint32_t)(n - 8 < RAM ? n - 8 : RAM), &ol, f);
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

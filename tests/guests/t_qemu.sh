@@ -4,9 +4,10 @@
 #
 # One boot of each guest: QEMU01 (cpnet-vhost --nic 0600, its NICDEF's VSWITCH) pings and moves
 # 20 MB each way, md5 equal, with the namespace host (through the OSA uplink) and with the
-# Hercules guest LINUX01; QUERY VSWITCH DETAILS shows its VIRTIO port with traffic; FORCE QEMU01
-# ends its cpnet-vhost and the port while QEMU keeps running; a second QEMU guest (QEMU02),
-# killed with SIGKILL in the middle of a ping, leaves no port behind.
+# Hercules guest LINUX01, then 20 MB to a second QEMU guest (QEMU02), whose Linux driver took
+# the receive offloads: QEMU01's TCP large sends reach it whole; QUERY VSWITCH DETAILS shows
+# the VIRTIO ports with traffic; FORCE QEMU01 ends its cpnet-vhost and the port while QEMU
+# keeps running; QEMU02, killed with SIGKILL in the middle of a ping, leaves no port behind.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$GUESTS_DIR/qemu-lib.sh"
@@ -175,6 +176,21 @@ RATES+=("herc>q $(rate "$s0")")
 got=$(qmd5)
 [ "$got" = "$DMD5" ] || fail "LINUX01 -> QEMU01: QEMU01 has $got, LINUX01 sent $DMD5"
 
+# QEMU01 -> QEMU02: both Linux drivers took the receive offloads (GUEST_CSUM, GUEST_TSO4/6,
+# mergeable buffers), so QEMU01's large sends reach QEMU02 whole (up to 64 KiB over its
+# mergeable buffers) with their checksums open.
+for n in 1 2; do
+	grep -q "the guest takes checksums open, TCP large sends whole over IPv4, over IPv6; mergeable buffers" \
+		"$W/q$n/vhost.err" || fail "QEMU0$n's driver did not take the receive offloads: $(cat "$W/q$n/vhost.err")"
+done
+OUT=$(qemu_ctl "$W/q2" 10 "rm -f /tmp/rx; nc -l -p 5004 -e /bin/xrecv > /dev/null 2>&1 &") || fail "QEMU02 listen: $OUT"
+s0=$EPOCHREALTIME
+OUT=$(q 300 "nc 10.75.0.21 5004 -e /bin/xsend") || fail "QEMU01 -> QEMU02: $OUT"
+RATES+=("q>q $(rate "$s0")")
+OUT=$(qemu_ctl "$W/q2" 120 "md5sum < /tmp/rx; wc -c < /tmp/rx") || fail "QEMU02 md5: $OUT"
+got="$(sed -n 1p <<<"$OUT" | cut -d' ' -f1) $(sed -n 2p <<<"$OUT")"
+[ "$got" = "$DMD5" ] || fail "QEMU01 -> QEMU02: QEMU02 has $got, QEMU01 sent $DMD5"
+
 # CP's view: QEMU01's and QEMU02's ports of type VIRTIO, QEMU01's with traffic both ways.
 counts() { # counts OWNER: RX and TX packets and bytes of OWNER's adapter in $OUT
 	printf '%s\n' "$OUT" | awk -v o="$1" '
@@ -221,4 +237,7 @@ poll 15 gone "$V2" || fail "cpnet-vhost of QEMU02 still runs 15 s after QEMU was
 query kill
 grep -q "Adapter Owner: QEMU02 " <<<"$OUT" && fail "QEMU02's port is still there after QEMU was killed (see $W/q-kill.txt)"
 grep -qxF "  Adapter Connections: Connected: 1" <<<"$OUT" || fail "not 1 adapter left (see $W/q-kill.txt)"
-echo "ok $T (QEMU up ${qsecs}s, Hercules ${hsecs}s, ${MB} MB md5-equal each way, MB/s $(printf '%s, ' "${RATES[@]}")port RX $rx TX $tx frames)"
+# What QEMU02's cpnet-vhost delivered: QEMU01's large sends whole (its final line).
+large=$(sed -n 's/.*received [0-9]* ([0-9]* bytes; \([0-9]*\) large sends.*/\1/p' "$W/q2/vhost.out")
+[ "${large:-0}" -gt $((MB * 4)) ] || fail "QEMU02 got ${large:-no} large sends whole: $(cat "$W/q2/vhost.out")"
+echo "ok $T (QEMU up ${qsecs}s, Hercules ${hsecs}s, ${MB} MB md5-equal each way, MB/s $(printf '%s, ' "${RATES[@]}")port RX $rx TX $tx frames, QEMU02 took $large large sends whole)"

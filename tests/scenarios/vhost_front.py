@@ -11,6 +11,10 @@
 # vhost_front.py SOCKET lso MAC DST LEN SEG   as station MAC: one TCP large send of LEN
 #                                          payload bytes (segments of SEG) to DST, checksum
 #                                          and segmentation left to the switch
+# vhost_front.py SOCKET lro MAC            as station MAC with GUEST_CSUM / GUEST_TSO4 / 6:
+#                                          "ready", then one TCP frame, which may span its
+#                                          mergeable buffers; prints its header's fields
+#                                          and whether its checksum completes right
 import fcntl, mmap, os, socket, struct, sys, time
 
 GET_FEATURES, SET_FEATURES, SET_OWNER, SET_MEM_TABLE = 1, 2, 3, 5
@@ -26,6 +30,7 @@ RING = {RXQ: 0x1000, TXQ: 0x4000}  # desc at +0, avail at +0x400, used at +0x800
 BUF = 0x10000                      # buffers: 2 KiB each, RX 0..15, TX 16..31
 MAC = bytes.fromhex("525400123456")
 VNET_CSUM, GSO_TCPV4 = 1, 1
+RX_OFL = (1 << 1) | (1 << 7) | (1 << 8)   # GUEST_CSUM, GUEST_TSO4, GUEST_TSO6
 
 
 def die(msg):
@@ -82,18 +87,20 @@ class Front:
         r = self.recv()
         return r and struct.unpack("=Q", r[2])[0] == 0
 
-    def handshake(self):
+    def handshake(self, rx_ofl=False):
         feats = self.get64(GET_FEATURES)
         if not feats & (1 << 32):
             die("VERSION_1 not offered: %x" % feats)
-        # nothing for RX (GUEST_CSUM, GUEST_TSO4/6), no indirect descriptors
-        if feats & ((1 << 1) | (1 << 7) | (1 << 8) | (1 << 28)):
-            die("RX offloads or indirect offered: %x" % feats)
+        # RX offloads (GUEST_CSUM, GUEST_TSO4/6), no indirect descriptors
+        if feats & (1 << 28) or feats & RX_OFL != RX_OFL:
+            die("indirect offered or RX offloads not: %x" % feats)
         pf = self.get64(GET_PROTOCOL_FEATURES)
         self.send(SET_PROTOCOL_FEATURES, struct.pack("=Q", pf & (1 << 3)))
         self.send(SET_OWNER)
         # VERSION_1, PROTOCOL_FEATURES, MRG_RXBUF, CSUM, HOST_TSO4, HOST_TSO6
         want = (1 << 32) | (1 << 30) | (1 << 15) | (1 << 0) | (1 << 11) | (1 << 12)
+        if rx_ofl:
+            want |= RX_OFL
         if not self.acked(SET_FEATURES, struct.pack("=Q", want)):
             die("SET_FEATURES refused")
 
@@ -178,6 +185,58 @@ class Front:
                 self.post_rx(i)
             if not got:
                 time.sleep(0.01)
+
+
+def rx_merged(f, secs):
+    # (header, frame, num_buffers): a frame spans num_buffers used entries in order
+    end = time.time() + secs
+    parts, hdr, nb = [], None, 0
+    while time.time() < end:
+        got = f.used(RXQ)
+        for i, ln in got:
+            addr = BUF + 2048 * i
+            if hdr is None:
+                hdr = bytes(f.ram[addr:addr + 12])
+                nb = struct.unpack_from("<H", hdr, 10)[0]
+                parts.append(bytes(f.ram[addr + 12:addr + ln]))
+            else:
+                parts.append(bytes(f.ram[addr:addr + ln]))
+            f.post_rx(i)
+            if len(parts) == nb:
+                yield hdr, b"".join(parts), nb
+                parts, hdr, nb = [], None, 0
+        if not got:
+            time.sleep(0.01)
+
+
+def lro(f, mac):
+    global MAC
+    MAC = bytes.fromhex(mac.replace(":", ""))
+    f.handshake(True)
+    if not f.memtable():
+        die("SET_MEM_TABLE refused")
+    f.ring(RXQ)
+    f.ring(TXQ)
+    for i in range(QN):
+        f.post_rx(i)
+    garp = b"\xff" * 6 + MAC + b"\x08\x06" + struct.pack("!HHBBH", 1, 0x800, 6, 4, 1) + \
+        MAC + bytes(4) + bytes(6) + bytes(4)
+    f.tx(garp + bytes(60 - len(garp)))
+    print("ready", flush=True)
+    for hdr, fr, nb in rx_merged(f, 30):
+        if fr[12:14] != b"\x08\x00" or fr[23] != 6:
+            continue
+        flags, gso, hlen, gsz, cs, co = struct.unpack_from("<BBHHHH", hdr)
+        # NEEDS_CSUM: the field holds the pseudo-header sum; complete it from csum_start
+        b = bytearray(fr)
+        struct.pack_into("!H", b, cs + co, csum(bytes(b[cs:])))
+        ok, pl = tcp_csum_ok(bytes(b[14:]))
+        print("frame %d bytes, payload %d, num_buffers %d, flags %d, gso_type %d, hdr_len %d, "
+              "gso_size %d, csum_start %d, csum_offset %d, checksum %s" %
+              (len(fr), pl, nb, flags, gso, hlen, gsz, cs, co, "ok" if ok else "bad"),
+              flush=True)
+        return
+    die("no TCP frame")
 
 
 def csum(b):
@@ -315,6 +374,8 @@ def main():
         overlap(f)
     elif sys.argv[2] == "sink":
         sink(f, sys.argv[3], int(sys.argv[4]))
+    elif sys.argv[2] == "lro":
+        lro(f, sys.argv[3])
     elif sys.argv[2] == "lso":
         lso(f, sys.argv[3], sys.argv[4], int(sys.argv[5]), int(sys.argv[6]))
     else:

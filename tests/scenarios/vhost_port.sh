@@ -142,4 +142,24 @@ poll 10 gone "$LASTPID" "$SINK_PID" || fail "cpnet-vhost still runs after its fr
 grep -q "guest sent 1 frames (4054 bytes; 1 large sends, 0 bad" "$TMP/v6.out" ||
 	fail "sender: $(cat "$TMP/v6.out")"
 grep -q "received 4 " "$TMP/v5.out" || fail "sink: $(cat "$TMP/v5.out")"
+
+# Receive offloads: Q2's guest now takes checksums open and TCP large sends whole
+# (GUEST_CSUM, GUEST_TSO4/6): the same large send reaches it as one frame over two of
+# its 2 KiB mergeable buffers, with its segment size and the checksum left open.
+VUSER=q2 VPW=pwq2 vhost v7 --vswitch vvsw
+SINK_PID=$LASTPID
+wait_for "$TMP/v7.out" "^cpnet-vhost: port .* vhost-user socket"
+timeout 60 python3 "$ROOT/tests/scenarios/vhost_front.py" "$TMP/v7.sock" lro 52:54:00:00:00:22 \
+	>"$TMP/lro.out" 2>&1 &
+bg_track $!
+wait_for "$TMP/lro.out" "^ready"
+vhost v8 --vswitch vvsw
+wait_for "$TMP/v8.out" "^cpnet-vhost: port .* vhost-user socket"
+FRONT=$(timeout 60 python3 "$ROOT/tests/scenarios/vhost_front.py" "$TMP/v8.sock" lso 52:54:00:00:00:11 \
+	52:54:00:00:00:22 4000 1000 2>&1)
+grep -q "^large send of 4054 bytes returned 1$" <<<"$FRONT" || fail "large send: $FRONT"
+wait_for "$TMP/lro.out" "^frame 4054 bytes, payload 4000, num_buffers 2, flags 1, gso_type 1, hdr_len 54, gso_size 1000, csum_start 34, csum_offset 16, checksum ok$"
+poll 10 gone "$LASTPID" "$SINK_PID" || fail "cpnet-vhost still runs after its front ends went"
+grep -q "received 1 (4054 bytes; 1 large sends, 1 checksums open" "$TMP/v7.out" ||
+	fail "lro sink: $(cat "$TMP/v7.out")"
 echo "vhost_port: ok"

@@ -370,18 +370,34 @@ static void post(struct shring *hr, uint64_t off, uint32_t len)
 	post_rsv(hr, off, len, 0);
 }
 
-static int done(struct shring *hr, uint64_t *off, uint32_t *len, uint16_t *flags)
+/* A completion: *gso_out (when not NULL) gets its segment size. */
+static int done_gso(struct shring *hr, uint64_t *off, uint32_t *len, uint16_t *flags,
+		    uint16_t *gso_out)
 {
 	uint8_t e[APPL_ENTRY];
 	int n = shr_rx_get(hr, e, sizeof(e));
+	uint32_t o32;
+	uint16_t gso, rsv;
 
 	if (n != APPL_DONE_SIZE)
 		return n;
-	memcpy(off, e + APPL_DONE_OFF, 8);
+	memcpy(&o32, e + APPL_DONE_OFF, 4);
+	memcpy(&gso, e + APPL_DONE_GSO, 2);
+	memcpy(&rsv, e + APPL_DONE_RSV, 2);
+	*off = o32;
+	if (gso_out)
+		*gso_out = gso;
+	else if (gso || rsv)
+		return -100;	/* a port that asked for no offload gets none */
 	memcpy(len, e + APPL_DONE_LEN, 4);
 	memcpy(flags, e + APPL_DONE_FLAGS, 2);
 	shr_rx_done(hr);
 	return 1;
+}
+
+static int done(struct shring *hr, uint64_t *off, uint32_t *len, uint16_t *flags)
+{
+	return done_gso(hr, off, len, flags, NULL);
 }
 
 TEST(appl_hostile_posts_are_counted_and_nothing_is_written_outside)
@@ -528,6 +544,190 @@ TEST(appl_hostile_posts_are_counted_and_nothing_is_written_outside)
 	shr_free(&hr);
 	appl_free(cp, ap);
 	CHECK_EQ(lan_find(&cp->lans, "SYSTEM", "VSW")->nguests, 0);
+	pair_down(&p);
+	cp_down(cp);
+}
+
+/* A TCP large send as a sending guest leaves it (checksum field 0, left to the switch):
+ * Ethernet, IPv4 (v6 false) or IPv6, a 20-byte TCP header, payload bytes of a pattern.
+ * Its length. */
+static uint32_t large_send(uint8_t *b, bool v6, uint32_t payload)
+{
+	uint32_t l3 = 14, l4 = l3 + (v6 ? 40 : 20), len = l4 + 20 + payload;
+
+	memset(b, 0, l4 + 20);
+	memcpy(b, v6 ? "\x02\0\0\0\0\x09\x02\0\0\0\0\x08\x86\xdd"
+		     : "\x02\0\0\0\0\x09\x02\0\0\0\0\x08\x08\x00", 14);
+	if (v6) {
+		b[l3] = 0x60;
+		b[l3 + 4] = (uint8_t)((len - l4) >> 8);
+		b[l3 + 5] = (uint8_t)(len - l4);
+		b[l3 + 6] = 6;
+		b[l3 + 7] = 64;
+		b[l3 + 8] = 0xfd;
+		b[l3 + 23] = 1;
+		b[l3 + 24] = 0xfd;
+		b[l3 + 39] = 2;
+	} else {
+		memcpy(b + l3, "\x45\0\0\0\0\x01\x40\0\x40\x06\0\0\x0a\0\0\x01\x0a\0\0\x02", 20);
+		b[l3 + 2] = (uint8_t)((len - l3) >> 8);
+		b[l3 + 3] = (uint8_t)(len - l3);
+	}
+	b[l4 + 12] = 0x50;	/* TCP header length 20 */
+	b[l4 + 13] = 0x10;	/* ACK */
+	for (uint32_t i = 0; i < payload; i++)
+		b[l4 + 20 + i] = (uint8_t)(i * 7 + 3);
+	return len;
+}
+
+/* Ask cpnetd for receive offloads as libcpnetport does (VML_APPL_OFFLOAD): its IPA rc. */
+static int ask_offload(struct pair *p, uint16_t flags)
+{
+	static uint32_t seq = 900;
+	uint8_t m[VML_HDR_SIZE + VML_APPL_OFFLOAD_SIZE];
+	uint16_t rc = 0xFFFF;
+	int len = vml_simple_encode(VML_APPL_OFFLOAD, APPL_VDEV, ++seq, flags, m, sizeof(m));
+
+	if (len < 0 || vml_send(&p->apl, m, (size_t)len) < 0)
+		return -1;
+	for (int n = 0; n < 3; n++)
+		vml_poll(&p->cpl, 20);
+	return vml_await(&p->apl, seq, &rc) < 0 ? -2 : rc;
+}
+
+/* The checksum field of the frame's TCP header holds its pseudo-header sum (left open). */
+static bool open_at(const uint8_t *f, uint32_t len)
+{
+	struct csum_pkt cp;
+
+	return csum_parse(f, len, true, &cp) == 0 && cp.proto == CSUM_PROTO_TCP &&
+	       (uint16_t)(f[cp.l4 + 16] << 8 | f[cp.l4 + 17]) ==
+		       csum_fold(csum_pseudo(&cp, cp.end - cp.l4));
+}
+
+TEST(appl_receive_offloads_keep_large_sends_whole_for_a_port_that_asks)
+{
+	struct cp *cp = cp_up(t);
+	struct appl_port *ap = NULL;
+	struct vml_appl_reply rep;
+	struct shring hr;
+	struct pair p;
+	static uint8_t big[APPL_FRAME_LARGE_MAX];
+	struct qdio_span bs = { big, 0 };
+	struct pframe lf = { .spans = &bs, .nspans = 1, .kind = PF_ETH, .cast = PF_UNICAST,
+			     .csum = PF_CSUM_PARTIAL };
+	const uint32_t stride = 0x11000;	/* 68 KiB: room for a 64 KiB large send */
+	uint64_t off = 0;
+	uint32_t len = 0, n4, n6;
+	uint16_t flags = 0, gso = 0;
+	uint8_t *region;
+	unsigned segs;
+
+	REQUIRE(cp);
+	REQUIRE(pair_up(&p) == 0);
+	REQUIRE(reg_direct(cp, &p, "APP1", "PW", "SYSTEM", "VSW", 0, 0, 0, &ap, &rep) == 0);
+	CHECK_EQ(handshake(&p, ap, &hr), 0);
+	REQUIRE(ap->region != NULL);
+	region = p.apl.ring.extra;
+
+	/* Bits not defined, TSO without CSUM: refused, nothing changes. */
+	CHECK_EQ(ask_offload(&p, 0x8), IPA_RC_INVALID_FORMAT);
+	CHECK_EQ(ask_offload(&p, APPL_RXOL_TSO4), IPA_RC_INVALID_FORMAT);
+	CHECK_EQ(ap->rx_ofl, 0);
+	CHECK_EQ(ask_offload(&p, APPL_RXOL_CSUM | APPL_RXOL_TSO4), 0);
+	CHECK_EQ(ap->rx_ofl, APPL_RXOL_CSUM | APPL_RXOL_TSO4);
+
+	/* A 64 KiB TCPv4 large send: one buffer, whole, its segment size with it, the
+	 * checksum open (pseudo-header sum in its field), the payload as sent. */
+	n4 = large_send(big, false, 65536 - 54);
+	bs.len = lf.len = n4;
+	lf.gso_size = 1448;
+	for (unsigned k = 0; k < 6; k++)	/* this one, and the five segments below */
+		post(&hr, 8192 + stride * k, stride);
+	CHECK_EQ(port_deliver(ap->port, &lf, 1), 1);
+	CHECK_EQ(done_gso(&hr, &off, &len, &flags, &gso), 1);
+	CHECK_EQ(off, 8192);
+	CHECK_EQ(len, n4);
+	CHECK_EQ(gso, 1448);
+	CHECK_EQ(flags, APPL_DONE_CSUM_PARTIAL);
+	CHECK(open_at(region + off, len));
+	CHECK_MEM(region + off + 54, big + 54, n4 - 54);
+	CHECK_EQ(done_gso(&hr, &off, &len, &flags, &gso), 0);
+
+	/* TCPv6, which the port did not ask to take whole: cut into segments whose
+	 * checksums are left open too (the port takes checksum offload). */
+	n6 = large_send(big, true, 6000);
+	bs.len = lf.len = n6;
+	lf.gso_size = 1440;
+	CHECK_EQ(port_deliver(ap->port, &lf, 1), 1);
+	for (segs = 0; done_gso(&hr, &off, &len, &flags, &gso) == 1; segs++) {
+		CHECK_EQ(gso, 0);
+		CHECK_EQ(flags, APPL_DONE_CSUM_PARTIAL);
+		CHECK(len <= 14 + 40 + 20 + 1440u);
+		CHECK(open_at(region + off, len));
+	}
+	CHECK_EQ(segs, 5);	/* 6000 / 1440 */
+
+	/* TSO6 too: the same send whole. */
+	CHECK_EQ(ask_offload(&p, APPL_RXOL_ALL), 0);
+	post(&hr, 8192 + stride * 6, stride);
+	CHECK_EQ(port_deliver(ap->port, &lf, 1), 1);
+	CHECK_EQ(done_gso(&hr, &off, &len, &flags, &gso), 1);
+	CHECK_EQ(len, n6);
+	CHECK_EQ(gso, 1440);
+	CHECK_EQ(flags, APPL_DONE_CSUM_PARTIAL);
+	CHECK(open_at(region + off, len));
+
+	/* A frame the adapter it came in on verified: said so; one with its checksum as
+	 * written: nothing said. */
+	{
+		struct pframe vf = lf;
+
+		n4 = large_send(big, false, 1000);
+		bs.len = vf.len = n4;
+		vf.gso_size = 0;
+		vf.csum = PF_CSUM_VERIFIED;
+		post(&hr, 8192 + stride * 7, stride);
+		post(&hr, 8192 + stride * 8, stride);
+		CHECK_EQ(port_deliver(ap->port, &vf, 1), 1);
+		CHECK_EQ(done_gso(&hr, &off, &len, &flags, &gso), 1);
+		CHECK_EQ(flags, APPL_DONE_CSUM_VALID);
+		vf.csum = PF_CSUM_NONE;
+		CHECK_EQ(port_deliver(ap->port, &vf, 1), 1);
+		CHECK_EQ(done_gso(&hr, &off, &len, &flags, &gso), 1);
+		CHECK_EQ(flags, 0);
+	}
+
+	/* A buffer smaller than the whole large send: back empty, counted too big. */
+	n4 = large_send(big, false, 65536 - 54);
+	bs.len = lf.len = n4;
+	lf.gso_size = 1448;
+	post(&hr, 8192 + stride * 9, 4096);
+	CHECK_EQ(port_deliver(ap->port, &lf, 1), 0);
+	CHECK_EQ(done_gso(&hr, &off, &len, &flags, &gso), 1);
+	CHECK_EQ(len, 0);
+	CHECK_EQ(flags, APPL_DONE_TOOBIG);
+	CHECK_EQ(ap->port->st.drop[PD_TOOBIG], 1);
+
+	/* Offloads off again: MSS segments, each with its full checksum, nothing said. */
+	CHECK_EQ(ask_offload(&p, 0), 0);
+	n4 = large_send(big, false, 4000);
+	bs.len = lf.len = n4;
+	lf.gso_size = 1448;
+	for (unsigned k = 10; k < 13; k++)
+		post(&hr, 8192 + stride * k, stride);
+	CHECK_EQ(port_deliver(ap->port, &lf, 1), 1);
+	for (segs = 0; done(&hr, &off, &len, &flags) == 1; segs++) {
+		struct csum_pkt c4;
+
+		CHECK_EQ(flags, 0);
+		CHECK(csum_parse(region + off, len, true, &c4) == 0 &&
+		      csum_verify(region + off, &c4));
+	}
+	CHECK_EQ(segs, 3);
+
+	shr_free(&hr);
+	appl_free(cp, ap);
 	pair_down(&p);
 	cp_down(cp);
 }

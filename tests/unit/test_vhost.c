@@ -579,6 +579,193 @@ TEST(vhost_vring_tx_offloads_only_as_negotiated_and_where_the_headers_say)
 	guest_free(&g);
 }
 
+/* A TCP large send as the switch delivers it to a port that takes it whole: Ethernet,
+ * IPv4 or IPv6, 20 bytes of TCP (flags given), payload of a pattern.  Its length. */
+static uint32_t rx_large(uint8_t *b, bool v6, uint32_t payload, uint8_t tcpflags)
+{
+	uint32_t l4 = 14 + (v6 ? 40 : 20), len = l4 + 20 + payload;
+
+	memset(b, 0, l4 + 20);
+	memcpy(b, v6 ? "\x52\x54\0\0\0\x11\x02\0\0\0\0\x01\x86\xdd"
+		     : "\x52\x54\0\0\0\x11\x02\0\0\0\0\x01\x08\x00", 14);
+	if (v6) {
+		b[14] = 0x60;
+		b[18] = (uint8_t)((len - l4) >> 8);
+		b[19] = (uint8_t)(len - l4);
+		b[20] = 6;
+		b[21] = 64;
+	} else {
+		b[14] = 0x45;
+		b[16] = (uint8_t)((len - 14) >> 8);
+		b[17] = (uint8_t)(len - 14);
+		b[22] = 64;
+		b[23] = 6;
+	}
+	b[l4 + 12] = 0x50;
+	b[l4 + 13] = tcpflags;
+	for (uint32_t i = 0; i < payload; i++)
+		b[l4 + 20 + i] = (uint8_t)(i * 13 + 1);
+	return len;
+}
+
+/* A ring of n entries (a power of two up to 256) at the usual offsets, zeroed. */
+static int setup_n(struct guest *g, uint16_t n)
+{
+	memset(g->ram, 0, 0x4000);
+	g->avail_idx = 0;
+	return vq_setup(&g->q, &g->mem, n, UVA + DESC_OFF, UVA + AVAIL_OFF, UVA + USED_OFF, 0,
+			true);
+}
+
+static void offer_n(struct guest *g, uint16_t n, uint16_t head)
+{
+	le_put16(g->ram + AVAIL_OFF + 4 + 2 * (g->avail_idx % n), head);
+	g->avail_idx++;
+	le_put16(g->ram + AVAIL_OFF + 2, g->avail_idx);
+}
+
+TEST(vhost_rx_header_says_what_is_left_open_as_the_guest_agreed)
+{
+	static uint8_t f[65536];
+	uint8_t h[VNET_HDR_SIZE];
+	const uint64_t all = VU_FEATURES;
+	const uint64_t no_csum = all & ~(1ull << VIRTIO_NET_F_GUEST_CSUM);
+	struct vnet_ol large = { 1448, true, false }, open = { 0, true, false };
+	struct vnet_ol valid = { 0, false, true };
+	uint32_t n;
+
+	/* TCPv4 large send: NEEDS_CSUM at the TCP header, GSO TCPV4, hdr_len, size (LE). */
+	n = rx_large(f, false, 65536 - 54, 0x10);
+	CHECK_EQ(vnet_rx_hdr(h, f, n, &large, all), 0);
+	CHECK_MEM(h, "\x01\x01\x36\x00\xa8\x05\x22\x00\x10\x00\x00\x00", 12);
+	/* Not agreed: no TSO4, no GUEST_CSUM. */
+	CHECK_EQ(vnet_rx_hdr(h, f, n, &large, all & ~(1ull << VIRTIO_NET_F_GUEST_TSO4)), -EPROTO);
+	CHECK_EQ(vnet_rx_hdr(h, f, n, &large, no_csum), -EPROTO);
+	/* CWR: the ECN bit, only with GUEST_ECN. */
+	f[34 + 13] = 0x90;
+	CHECK_EQ(vnet_rx_hdr(h, f, n, &large, all), 0);
+	CHECK_EQ(h[VNET_HDR_OFF_GSO_TYPE], VNET_GSO_TCPV4 | VNET_GSO_ECN);
+	CHECK_EQ(vnet_rx_hdr(h, f, n, &large, all & ~(1ull << VIRTIO_NET_F_GUEST_ECN)), -EPROTO);
+	/* Open but one segment's worth: NEEDS_CSUM only. */
+	n = rx_large(f, false, 1000, 0x18);
+	CHECK_EQ(vnet_rx_hdr(h, f, n, &open, all), 0);
+	CHECK_MEM(h, "\x01\x00\x00\x00\x00\x00\x22\x00\x10\x00\x00\x00", 12);
+	CHECK_EQ(vnet_rx_hdr(h, f, n, &open, no_csum), -EPROTO);
+	/* Vouched for: DATA_VALID, or nothing for a guest that checks itself. */
+	CHECK_EQ(vnet_rx_hdr(h, f, n, &valid, all), 0);
+	CHECK_MEM(h, "\x02\0\0\0\0\0\0\0\0\0\0\0", 12);
+	CHECK_EQ(vnet_rx_hdr(h, f, n, &valid, no_csum), 0);
+	CHECK_MEM(h, "\0\0\0\0\0\0\0\0\0\0\0\0", 12);
+	/* TCPv6: csum_start 54, hdr_len 74, TCPV6 -- only with GUEST_TSO6. */
+	n = rx_large(f, true, 30000, 0x10);
+	large.gso_size = 1428;
+	CHECK_EQ(vnet_rx_hdr(h, f, n, &large, all), 0);
+	CHECK_MEM(h, "\x01\x04\x4a\x00\x94\x05\x36\x00\x10\x00\x00\x00", 12);
+	CHECK_EQ(vnet_rx_hdr(h, f, n, &large, all & ~(1ull << VIRTIO_NET_F_GUEST_TSO6)), -EPROTO);
+	/* Headers that are not what the offload needs (not TCP/UDP): refused. */
+	f[20] = 1;	/* next header ICMP... not TCP */
+	CHECK_EQ(vnet_rx_hdr(h, f, n, &large, all), -EPROTO);
+}
+
+TEST(vhost_rx_large_send_spans_mergeable_buffers_or_one_big_chain_never_more)
+{
+	struct guest g;
+	static uint8_t f[65536], want[VNET_HDR_SIZE + 65536];
+	uint8_t h[VNET_HDR_SIZE], *buf, *used;
+	struct vnet_ol large = { 1448, true, false };
+	const uint16_t N = 64;
+	uint32_t n, at = 0;
+
+	REQUIRE(guest_init(&g) == 0);
+	buf = g.ram + BUF_OFF;
+	used = g.ram + USED_OFF;
+	n = rx_large(f, false, 65536 - 54, 0x10);
+	REQUIRE(vnet_rx_hdr(h, f, n, &large, VU_FEATURES) == 0);
+
+	/* Mergeable buffers of 4 KiB, as Linux posts them (one descriptor each): 12 +
+	 * 65536 bytes take 17, the header says so, each is used for what it holds. */
+	REQUIRE(setup_n(&g, N) == 0);
+	for (unsigned k = 0; k < 20; k++) {
+		desc(&g, k, GPA + BUF_OFF + 4096ull * k, 4096, VQ_DESC_F_WRITE, 0);
+		offer_n(&g, N, (uint16_t)k);
+	}
+	CHECK_EQ(vnet_rx_put(&g.q, &g.mem, h, f, n, true), 1);
+	CHECK(vq_publish(&g.q));
+	CHECK_EQ(le_get16(used + 2), 17);
+	for (unsigned k = 0; k < 17; k++) {
+		CHECK_EQ(le_get32(used + 4 + 8 * k), k);
+		CHECK_EQ(le_get32(used + 8 + 8 * k), k < 16 ? 4096u : 12u);
+	}
+	CHECK_MEM(buf + VNET_HDR_OFF_NUM_BUFFERS, "\x11\x00", 2);
+	memcpy(want, h, VNET_HDR_SIZE);
+	le_put16(want + VNET_HDR_OFF_NUM_BUFFERS, 17);
+	memcpy(want + VNET_HDR_SIZE, f, n);
+	CHECK_MEM(buf, want, VNET_HDR_SIZE + n);
+	/* Another one while 3 buffers are left: it waits, nothing taken or written. */
+	memset(buf + 4096 * 17, 0xEE, 3 * 4096);
+	CHECK_EQ(vnet_rx_put(&g.q, &g.mem, h, f, n, true), 0);
+	CHECK_EQ(vq_avail_count(&g.q), 3);
+	CHECK_EQ(buf[4096 * 17], 0xEE);
+	CHECK(!vq_kicks_on_more(&g.q));	/* avail_event = the guest's index: kick on more */
+	CHECK_EQ(le_get16(used + 4 + 8 * N), 20);
+
+	/* Without mergeable buffers (GUEST_TSO's "big packets"): one chain of 17 pages
+	 * takes it whole, num_buffers 1. */
+	REQUIRE(setup_n(&g, N) == 0);
+	for (unsigned k = 0; k < 17; k++)
+		desc(&g, k, GPA + BUF_OFF + 4096ull * k, 4096,
+		     VQ_DESC_F_WRITE | (k < 16 ? VQ_DESC_F_NEXT : 0), (uint16_t)(k + 1));
+	offer_n(&g, N, 0);
+	memset(buf, 0, 17 * 4096);
+	CHECK_EQ(vnet_rx_put(&g.q, &g.mem, h, f, n, false), 1);
+	CHECK(vq_publish(&g.q));
+	CHECK_EQ(le_get32(used + 8), VNET_HDR_SIZE + n);
+	CHECK_MEM(buf + VNET_HDR_OFF_NUM_BUFFERS, "\x01\0", 2);
+	CHECK_MEM(buf + VNET_HDR_SIZE, f, n);
+	at = 1;
+
+	/* A chain too small without mergeable buffers: returned empty (the guest drops
+	 * it), not a byte written. */
+	desc(&g, 20, GPA + BUF_OFF + 0x20000, 2048, VQ_DESC_F_WRITE, 0);
+	memset(buf + 0x20000, 0xEE, 2048);
+	offer_n(&g, N, 20);
+	CHECK_EQ(vnet_rx_put(&g.q, &g.mem, h, f, n, false), -EMSGSIZE);
+	(void)vq_publish(&g.q);	/* used_event 0 is behind: no interrupt due */
+	CHECK_EQ(le_get32(used + 4 + 8 * at), 20);
+	CHECK_EQ(le_get32(used + 8 + 8 * at), 0);
+	CHECK_EQ(buf[0x20000], 0xEE);
+	CHECK_EQ(buf[0x20000 + 2047], 0xEE);
+
+	/* Mergeable, but the guest's whole ring (8 x 1 KiB) cannot hold it: all 8 back
+	 * empty, nothing written, not waited for. */
+	REQUIRE(setup(&g, true) == 0);
+	memset(buf, 0xEE, 8 * 1024);
+	for (unsigned k = 0; k < QN; k++) {
+		desc(&g, k, GPA + BUF_OFF + 1024ull * k, 1024, VQ_DESC_F_WRITE, 0);
+		offer(&g, (uint16_t)k);
+	}
+	CHECK_EQ(vnet_rx_put(&g.q, &g.mem, h, f, n, true), -EMSGSIZE);
+	CHECK(vq_publish(&g.q));
+	CHECK_EQ(le_get16(used + 2), QN);
+	for (unsigned k = 0; k < QN; k++)
+		CHECK_EQ(le_get32(used + 8 + 8 * k), 0);
+	CHECK_EQ(buf[0], 0xEE);
+	CHECK_EQ(buf[8 * 1024 - 1], 0xEE);
+	/* A bad chain among those a frame takes: it and those before go back empty. */
+	REQUIRE(setup(&g, true) == 0);
+	desc(&g, 0, GPA + BUF_OFF, 1024, VQ_DESC_F_WRITE, 0);
+	desc(&g, 1, GPA + MEMSZ, 1024, VQ_DESC_F_WRITE, 0);	/* outside guest RAM */
+	offer(&g, 0);
+	offer(&g, 1);
+	CHECK_EQ(vnet_rx_put(&g.q, &g.mem, h, f, n, true), -EFAULT);
+	CHECK(vq_publish(&g.q));
+	CHECK_EQ(le_get16(used + 2), 2);
+	CHECK_EQ(le_get32(used + 8), 0);
+	CHECK_EQ(le_get32(used + 16), 0);
+	CHECK_EQ(g.q.bad[VQ_BAD_ADDR], 1);
+	guest_free(&g);
+}
+
 TEST(vhost_vring_used_ring_and_notifications_are_little_endian_and_suppressed)
 {
 	struct guest g;
@@ -601,16 +788,22 @@ TEST(vhost_vring_used_ring_and_notifications_are_little_endian_and_suppressed)
 	CHECK_EQ(vq_pop(&g.q, &g.mem, false, &head, seg, &ns, &total), -EPROTO);	/* not TX */
 	vq_push(&g.q, head, 0);
 	offer(&g, 2);
-	CHECK_EQ(vq_pop(&g.q, &g.mem, true, &head, seg, &ns, &total), 1);
-	CHECK_EQ(total, 108);
 	memset(buf, 0xEE, 8);
-	CHECK_EQ(vnet_rx_fill(seg, ns, total, frame, 97, true), -EMSGSIZE);
-	CHECK_EQ(vnet_rx_fill(seg, ns, total, frame, sizeof(frame), true), 0);
+	{
+		uint8_t h[VNET_HDR_SIZE];
+		struct vnet_ol none = { 0, false, false };
+
+		CHECK_EQ(vnet_rx_hdr(h, frame, sizeof(frame), &none, VU_FEATURES), 0);
+		/* 97 + 12 bytes do not fit the one chain of 108 posted: it waits for more
+		 * (mergeable buffers), nothing taken. */
+		CHECK_EQ(vnet_rx_put(&g.q, &g.mem, h, frame, 97, true), 0);
+		CHECK_EQ(vq_avail_count(&g.q), 1);
+		CHECK_EQ(vnet_rx_put(&g.q, &g.mem, h, frame, sizeof(frame), true), 1);
+	}
 	/* num_buffers (offset 10, little-endian 1) lands in the second descriptor. */
 	CHECK_MEM(buf, "\0\0\0\0\0\0\0\0", 8);
 	CHECK_MEM(buf + 0x100, "\0\0\x01\0", 4);
 	CHECK_MEM(buf + 0x104, frame, sizeof(frame));
-	vq_push(&g.q, head, VNET_HDR_SIZE + sizeof(frame));
 	CHECK(vq_publish(&g.q));	/* no NO_INTERRUPT flag: the guest wants it */
 	/* The used ring's bytes: idx 2 (LE), elements {id 2, len 0}, {id 2, len 42}. */
 	CHECK_MEM(used + 2, "\x02\x00", 2);
@@ -720,9 +913,12 @@ TEST(vhost_device_negotiates_only_what_it_implements_and_runs_rings)
 	CHECK_EQ(tell(sv[0], &d, VU_SET_PROTOCOL_FEATURES, 0, &v, 8, NULL, 0), 0);
 	CHECK_EQ(tell(sv[0], &d, VU_SET_OWNER, 0, NULL, 0, NULL, 0), 0);
 	/* A feature we did not offer: refused, and with need_reply the ack says so. */
-	v = VU_FEATURES | (1ull << 1);	/* VIRTIO_NET_F_GUEST_CSUM: not offered */
+	v = VU_FEATURES | (1ull << 10);	/* VIRTIO_NET_F_GUEST_UFO: not offered */
 	CHECK_EQ(tell(sv[0], &d, VU_SET_FEATURES, VU_FLAG_NEED_REPLY, &v, 8, NULL, 0), -EINVAL);
 	CHECK_EQ(ack(sv[0]), 1);
+	/* Large sends to the guest without its checksum offload (virtio 1.0 5.1.3.1). */
+	v = VU_FEATURES & ~(1ull << VIRTIO_NET_F_GUEST_CSUM);
+	CHECK_EQ(tell(sv[0], &d, VU_SET_FEATURES, 0, &v, 8, NULL, 0), -EINVAL);
 	v = 1ull << VIRTIO_RING_F_EVENT_IDX;	/* legacy rings (no VERSION_1): refused */
 	CHECK_EQ(tell(sv[0], &d, VU_SET_FEATURES, 0, &v, 8, NULL, 0), -EINVAL);
 	v = VU_FEATURES;
