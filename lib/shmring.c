@@ -274,19 +274,34 @@ static uint32_t tx_free(const struct shring *r)
 	return r->nslots - (r->tx_prod - r->tx_cons);
 }
 
+/* The entries a message of len bytes (<= shr_max_msg) takes at the producer's place,
+ * the wrap entry's included; *pad = those of the wrap. */
+static uint32_t tx_need(const struct shring *r, uint32_t len, uint32_t *pad)
+{
+	uint32_t k = entries(r, len), i = r->tx_prod & (r->nslots - 1);
+
+	/* A message never wraps: the entries up to the end go as one wrap entry. */
+	*pad = i + k > r->nslots ? r->nslots - i : 0;
+	return *pad + k;
+}
+
+uint32_t shr_tx_need(const struct shring *r, uint32_t len)
+{
+	uint32_t pad;
+
+	return len > shr_max_msg(r) ? r->nslots : tx_need(r, len, &pad);
+}
+
 int shr_tx_reserve(struct shring *r, uint32_t len, bool bell, uint8_t **out)
 {
-	uint32_t k, i, pad, need;
+	uint32_t i, pad, need;
 
 	if (r->broken)
 		return -EPIPE;
 	if (len > shr_max_msg(r))
 		return -EMSGSIZE;
-	k = entries(r, len);
+	need = tx_need(r, len, &pad);
 	i = r->tx_prod & (r->nslots - 1);
-	/* A message never wraps: the entries up to the end go as one wrap entry. */
-	pad = i + k > r->nslots ? r->nslots - i : 0;
-	need = pad + k;
 	if (tx_free(r) < need) {
 		if (!load_tx_cons(r))
 			return -EPIPE;

@@ -143,6 +143,10 @@ uint32_t shr_tx_room(struct shring *r);
  * consumer to ring once `room` slots (1..nslots) are free.  True when they are free
  * already (do not sleep). */
 bool shr_tx_want(struct shring *r, uint32_t room);
+/* The entries the next message of len bytes takes where the producer stands (a wrap
+ * entry before it included): what shr_tx_reserve needs free; nslots when len is over
+ * shr_max_msg. */
+uint32_t shr_tx_need(const struct shring *r, uint32_t len);
 /* What shr_tx_reserve (or shr_tx_slot) gave holds len bytes (no more than reserved):
  * the next message, not yet visible. */
 void shr_tx_put(struct shring *r, uint32_t len);

@@ -842,7 +842,7 @@ unsigned vml_ring_tx(struct vmlink *l, uint16_t vdev, const struct pframe *f, un
 		while (rc == -EAGAIN && !l->cp_side) {
 			uint64_t now = now_ns() / 1000000u;
 			struct pollfd pfd = { l->ring.bell_me, POLLIN, 0 };
-			uint32_t want = n - i;
+			uint32_t want = n - i, need;
 
 			if (!stall_since)
 				stall_since = now;
@@ -858,9 +858,15 @@ unsigned vml_ring_tx(struct vmlink *l, uint16_t vdev, const struct pframe *f, un
 				continue;
 			}
 			/* Room for the rest of the batch, at most a quarter of the ring: one
-			 * wake-up per cpnetd batch, not per slot freed. */
+			 * wake-up per cpnetd batch, not per slot freed -- and never less than
+			 * this frame takes (a large one spans many entries, a wrap entry
+			 * may precede it): asked for less, the look finds "room" that
+			 * ring_put cannot use and the loop spins. */
 			if (want > l->ring.nslots / 4)
 				want = l->ring.nslots / 4;
+			need = shr_tx_need(&l->ring, VML_HDR_SIZE + VML_FRAME_META + f[i].len);
+			if (want < need)
+				want = need;
 			if (!shr_tx_want(&l->ring, want)) {
 				l->syscalls++;
 				if (poll(&pfd, 1, 1) > 0) {
