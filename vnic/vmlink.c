@@ -309,6 +309,19 @@ int vml_frame_decode(const uint8_t *buf, size_t len, struct pframe *f, struct qd
 	return 0;
 }
 
+/* A frame from the link's peer.  "Checksum verified" comes only from cpnetd, for what
+ * an adapter on the wire checked (cp/uplink.c): no VM or application can vouch for a
+ * checksum to the others on its LAN, so from them it is a bad message like any other. */
+static int frame_in(const struct vmlink *l, const uint8_t *buf, size_t len, struct pframe *f,
+		    struct qdio_span *span)
+{
+	int rc = vml_frame_decode(buf, len, f, span);
+
+	if (rc == 0 && l->cp_side && f->csum == PF_CSUM_VERIFIED)
+		return -EBADMSG;
+	return rc;
+}
+
 int vml_addr_encode(uint16_t vdev, uint32_t seq, const struct paddr *a, uint8_t *buf, size_t cap)
 {
 	uint8_t *b = buf + VML_HDR_SIZE;
@@ -1363,7 +1376,7 @@ static int handle(struct vmlink *l, const uint8_t *m, size_t len, uint32_t want_
 	vn = find_nic(l, h.vdev);
 	switch (h.type) {
 	case VML_FRAME:
-		rc = vml_frame_decode(m, len, &f, &sp);
+		rc = frame_in(l, m, len, &f, &sp);
 		if (rc < 0 || !vn)
 			goto bad;
 		if (l->cp_side)
@@ -1520,7 +1533,7 @@ int vml_poll_ring(struct vmlink *l)
 			goto broken;
 		taken++;
 		if ((size_t)len <= VML_HDR_SIZE || m[0] != VML_VERSION || m[1] != VML_FRAME ||
-		    vml_frame_decode(m, (size_t)len, &b.f[b.n], &b.sp[b.n]) < 0) {
+		    frame_in(l, m, (size_t)len, &b.f[b.n], &b.sp[b.n]) < 0) {
 			shr_break(&l->ring, SHR_BAD_MSG);
 			goto broken;
 		}
@@ -1756,7 +1769,7 @@ int vml_poll(struct vmlink *l, int wait_ms)
 			close_fds(fds, nfds);
 			if (b.vn != vn)
 				rx_flush(l, &b);
-			if (vml_frame_decode(m, len, &b.f[b.n], &b.sp[b.n]) < 0) {
+			if (frame_in(l, m, len, &b.f[b.n], &b.sp[b.n]) < 0) {
 				l->errors++;
 				continue;
 			}

@@ -1015,13 +1015,15 @@ TEST(vmlink_ring_declined_or_unanswered_keeps_frames_on_the_socket)
  * caller closes it; cpnetd counts why) after delivering what was good before. */
 /* G_SPAN: a message of three slots of which one is published; G_FLAGS: unknown
  * descriptor flags; G_WRAP0: a wrap entry at entry 0 (it would skip the whole ring). */
-enum garbage { G_PROD_JUMP, G_LEN, G_META, G_TYPE, G_SPAN, G_FLAGS, G_WRAP0, G_NR };
+/* G_VERIFIED: a well-formed frame that claims its checksum was verified -- only cpnetd
+ * may say that (for what the uplink's adapter checked), never a VM or an application. */
+enum garbage { G_PROD_JUMP, G_LEN, G_META, G_TYPE, G_SPAN, G_FLAGS, G_WRAP0, G_VERIFIED, G_NR };
 
 TEST(vmlink_ring_garbage_from_the_vm_breaks_the_link)
 {
 	static const enum shr_break want[G_NR] = { SHR_BAD_PROD, SHR_BAD_LEN, SHR_BAD_MSG,
 						   SHR_BAD_MSG, SHR_BAD_LEN, SHR_BAD_DESC,
-						   SHR_BAD_DESC };
+						   SHR_BAD_DESC, SHR_BAD_MSG };
 
 	for (int g = 0; g < G_NR; g++) {
 		struct vmlink vm, cp;
@@ -1062,6 +1064,14 @@ TEST(vmlink_ring_garbage_from_the_vm_breaks_the_link)
 		case G_TYPE:
 			slot[1] = VML_LOGON;		/* control messages stay on the socket */
 			break;
+		case G_VERIFIED: {
+			struct pframe v = f;
+
+			v.csum = PF_CSUM_VERIFIED;
+			len = vml_frame_encode(0x0600, &v, slot, vm.ring.slot_size);
+			REQUIRE(len > 0);
+			break;
+		}
 		}
 		shr_tx_put(&vm.ring, (uint32_t)len);
 		shr_tx_publish(&vm.ring);
