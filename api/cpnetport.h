@@ -201,8 +201,9 @@ CPNP_API int cpnp_recv(struct cpnp_handle *h, struct cpnp_frame *f, unsigned n);
  *   CPNP_RXOL_CSUM  frames may arrive with their TCP/UDP checksum open (CPNP_OL_CSUM: the
  *                   field holds the pseudo-header sum, the IP length fields and an IPv4
  *                   header checksum are right) or vouched for (CPNP_OL_CSUM_VALID: the
- *                   switch or the adapter it came in on checked it, or its sender left
- *                   it open and it was cut into segments whose checksums nobody wrote)
+ *                   adapter it came in on, the uplink's OSA, checked it; the switch
+ *                   checks nothing, and segments cut from a large send whose checksum
+ *                   was left open arrive with CPNP_OL_CSUM)
  *   CPNP_RXOL_TSO4/6  TCP large sends over IPv4 / IPv6 arrive whole (gso_size: their
  *                   segment size; checksum open), up to CPNP_SEND_LARGE_MAX + 256
  *                   bytes: post buffers that large (a smaller one gets CPNP_F_TOOBIG)

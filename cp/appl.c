@@ -644,6 +644,7 @@ static bool hold(struct appl_port *ap, struct port *p, const struct pframe *f,
 	memcpy(e + 4, &f->vlan, 2);
 	memcpy(e + 6, &flags, 2);
 	memcpy(e + 8, &gso, 2);
+	memset(e + 10, 0, APPL_HOLD_HDR - 10);
 	if (src)
 		memcpy(e + APPL_HOLD_HDR, src, len);
 	else
@@ -825,6 +826,13 @@ static bool put_large(struct appl_port *ap, struct port *p, const struct pframe 
 		uint16_t ofl = open ? open_csum(ap->seg + SEG_MAX, (uint32_t)len,
 						f->kind == PF_ETH, &cp) : 0;
 
+		/* A segment of a TCP send always parses; should one not, its checksum
+		 * (neither written nor open) must not reach the program unmarked. */
+		if (open && !ofl) {
+			port_count_drop(p, PD_BADFRAME, true, 1);
+			all = false;
+			continue;
+		}
 		all &= put_one(ap, p, f, ap->seg + SEG_MAX, (uint32_t)len, ofl, 0);
 	}
 	if (len < 0) {

@@ -733,22 +733,24 @@ static void ring_offer(struct server *s, struct vmconn *c, unsigned k)
 static void vmc_lost(struct server *s, unsigned k)
 {
 	struct vmconn *c = s->vmc[k];
-	enum shr_break why = c->link.ring.broken;
+	enum shr_break why;
 
+	if (!c->link.ring.broken && c->link.ring_on && (c->vm || c->appl)) {
+		/* A LOGOFF or a closed socket: what the peer put in its ring before it went
+		 * was sent (cpnp_send returned it, the guest's SIGA completed) -- it goes on
+		 * before the port leaves, as a socket's queued data does at close.  One ring's
+		 * worth at most (the peer may still be writing); a ring that breaks now ends
+		 * the look and is counted below like any other. */
+		for (unsigned n = 0; n < VMC_BATCH; n++)
+			if (vml_poll_ring(&c->link) <= 0)
+				break;
+	}
+	why = c->link.ring.broken;
 	if (why) {
 		s->ring_drops[why]++;
 		fprintf(stderr, "cpnetd: link of %s dropped: its ring is broken (%s); %llu "
 			"link(s) dropped so far for that\n", c->user[0] ? c->user : "?",
 			shr_break_name(why), (unsigned long long)s->ring_drops[why]);
-	} else if (c->link.ring_on && (c->vm || c->appl)) {
-		/* A LOGOFF or a closed socket: what the peer put in its ring before it went
-		 * was sent (cpnp_send returned it, the guest's SIGA completed) -- it goes on
-		 * before the port leaves, as a socket's queued data does at close.  One ring's
-		 * worth at most (the peer may still be writing); a ring that breaks now stops
-		 * the look and nothing else. */
-		for (unsigned n = 0; n < VMC_BATCH; n++)
-			if (vml_poll_ring(&c->link) <= 0)
-				break;
 	}
 	vmc_close(s, k);
 }

@@ -230,10 +230,16 @@ static int rx_offloads(struct vhost *v)
 	if (f == v->rxol_features)
 		return 0;
 	if (f & (1ull << VIRTIO_NET_F_GUEST_CSUM)) {
+		/* Large sends whole only to a guest that can be told of CWR in one
+		 * (GUEST_ECN): the switch hands them on as they came, and one with CWR
+		 * could not be put in a header for a guest without it (vnet_rx_hdr) --
+		 * such a guest gets segments instead. */
+		bool ecn = f & (1ull << VIRTIO_NET_F_GUEST_ECN);
+
 		ol = CPNP_RXOL_CSUM;
-		if (f & (1ull << VIRTIO_NET_F_GUEST_TSO4))
+		if (ecn && (f & (1ull << VIRTIO_NET_F_GUEST_TSO4)))
 			ol |= CPNP_RXOL_TSO4;
-		if (f & (1ull << VIRTIO_NET_F_GUEST_TSO6))
+		if (ecn && (f & (1ull << VIRTIO_NET_F_GUEST_TSO6)))
 			ol |= CPNP_RXOL_TSO6;
 	}
 	v->rxol_features = f;

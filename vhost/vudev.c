@@ -94,11 +94,13 @@ static int handle(struct vudev *d, struct vu_msg *m, uint64_t *reply, bool *has_
 		/* Only what we offered; and the rings' byte order is virtio 1.0's. */
 		if ((v & ~VU_FEATURES) || !(v & (1ull << VIRTIO_F_VERSION_1)))
 			return -EINVAL;
-		/* virtio 1.0 5.1.3.1: large sends and ECN to the guest need its checksum
-		 * offload (a large send's checksum is always open). */
-		if ((v & ((1ull << VIRTIO_NET_F_GUEST_TSO4) | (1ull << VIRTIO_NET_F_GUEST_TSO6) |
-			  (1ull << VIRTIO_NET_F_GUEST_ECN))) &&
+		/* virtio 1.0 5.1.3.1: large sends to the guest need its checksum offload (a
+		 * large send's checksum is always open); ECN needs large sends. */
+		if ((v & ((1ull << VIRTIO_NET_F_GUEST_TSO4) | (1ull << VIRTIO_NET_F_GUEST_TSO6))) &&
 		    !(v & (1ull << VIRTIO_NET_F_GUEST_CSUM)))
+			return -EINVAL;
+		if ((v & (1ull << VIRTIO_NET_F_GUEST_ECN)) &&
+		    !(v & ((1ull << VIRTIO_NET_F_GUEST_TSO4) | (1ull << VIRTIO_NET_F_GUEST_TSO6))))
 			return -EINVAL;
 		d->features = v;
 		for (unsigned i = 0; i < VU_MAX_QUEUES; i++)

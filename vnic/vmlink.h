@@ -396,7 +396,7 @@ uint64_t vml_syscalls(const struct vmlink *l);
  * for frames, as Hercules's, would miss its wake-up): an application's link, whose
  * queue 0 carries nothing.
  * in_order: stop at the first frame that does not go (the rest is not sent).
- * Returns how many went; a frame too big for a slot or a broken ring does not. */
+ * Returns how many went; a frame over 65536 bytes or a broken ring does not. */
 unsigned vml_ring_tx(struct vmlink *l, uint16_t vdev, const struct pframe *f, unsigned n,
 		     unsigned stall_ms, bool in_order);
 #define VML_TX_SLEEP_MIN_NS 50000ull	/* 50 us */

@@ -11,7 +11,7 @@
 # vhost_front.py SOCKET lso MAC DST LEN SEG   as station MAC: one TCP large send of LEN
 #                                          payload bytes (segments of SEG) to DST, checksum
 #                                          and segmentation left to the switch
-# vhost_front.py SOCKET lro MAC            as station MAC with GUEST_CSUM / GUEST_TSO4 / 6:
+# vhost_front.py SOCKET lro MAC            as station MAC with GUEST_CSUM / GUEST_TSO4 / 6 / ECN:
 #                                          "ready", then one TCP frame, which may span its
 #                                          mergeable buffers; prints its header's fields
 #                                          and whether its checksum completes right
@@ -30,7 +30,7 @@ RING = {RXQ: 0x1000, TXQ: 0x4000}  # desc at +0, avail at +0x400, used at +0x800
 BUF = 0x10000                      # buffers: 2 KiB each, RX 0..15, TX 16..31
 MAC = bytes.fromhex("525400123456")
 VNET_CSUM, GSO_TCPV4 = 1, 1
-RX_OFL = (1 << 1) | (1 << 7) | (1 << 8)   # GUEST_CSUM, GUEST_TSO4, GUEST_TSO6
+RX_OFL = (1 << 1) | (1 << 7) | (1 << 8) | (1 << 9)   # GUEST_CSUM, GUEST_TSO4, GUEST_TSO6, GUEST_ECN (as Linux)
 
 
 def die(msg):

@@ -919,6 +919,11 @@ TEST(vhost_device_negotiates_only_what_it_implements_and_runs_rings)
 	/* Large sends to the guest without its checksum offload (virtio 1.0 5.1.3.1). */
 	v = VU_FEATURES & ~(1ull << VIRTIO_NET_F_GUEST_CSUM);
 	CHECK_EQ(tell(sv[0], &d, VU_SET_FEATURES, 0, &v, 8, NULL, 0), -EINVAL);
+	/* ECN without large sends; checksum alone is fine. */
+	v = VU_FEATURES & ~((1ull << VIRTIO_NET_F_GUEST_TSO4) | (1ull << VIRTIO_NET_F_GUEST_TSO6));
+	CHECK_EQ(tell(sv[0], &d, VU_SET_FEATURES, 0, &v, 8, NULL, 0), -EINVAL);
+	v &= ~(1ull << VIRTIO_NET_F_GUEST_ECN);
+	CHECK_EQ(tell(sv[0], &d, VU_SET_FEATURES, 0, &v, 8, NULL, 0), 0);
 	v = 1ull << VIRTIO_RING_F_EVENT_IDX;	/* legacy rings (no VERSION_1): refused */
 	CHECK_EQ(tell(sv[0], &d, VU_SET_FEATURES, 0, &v, 8, NULL, 0), -EINVAL);
 	v = VU_FEATURES;
