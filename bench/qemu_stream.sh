@@ -12,7 +12,10 @@
 # behind busybox nc -e), the ratio to tap, and host CPU ms per MB of QEMU (guest emulation,
 # and on tap its net backend) and of cpnet (cpnet-vhost + cpnetd), from /proc/PID/stat, and
 # the frames per MB the guest's NIC sent / received (sysfs, read through the control channel).
-# Knobs: BENCH_SECS=8 seconds per stream, BENCH_ROUNDS=3 (the table shows medians).
+# Knobs: BENCH_SECS=8 seconds per stream, BENCH_ROUNDS=3 (the table shows medians),
+# BENCH_Q2Q=1: a second guest (QEMU02, the same two paths: its own cpnet-vhost on VSWQ, and
+# QEMU's TAP bridged with the first guest's) and a stream guest -> guest per path and round,
+# where large sends stay whole end to end on both (cpnet: TX and RX offloads of both ports).
 # Needs root (namespace, TAPs), python3, qemu-system-s390x, build/cpnet-vhost.
 # Exit: 0 the table was printed, 1 a path carried nothing or set-up failed, 2 bad knob.
 set -uo pipefail
@@ -23,9 +26,11 @@ GD=$TOP/tests/guests
 
 SECS=${BENCH_SECS:-8}
 ROUNDS=${BENCH_ROUNDS:-3}
+Q2Q=${BENCH_Q2Q:-0}
 knob() { echo "qemu_stream: $*" >&2; exit 2; }
 [[ $SECS =~ ^[1-9][0-9]*$ ]] || knob "BENCH_SECS=$SECS: a whole number of seconds"
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || knob "BENCH_ROUNDS=$ROUNDS: a positive count"
+[[ $Q2Q =~ ^[01]$ ]] || knob "BENCH_Q2Q=$Q2Q: 0 or 1"
 if [ "$(id -u)" != 0 ]; then
 	echo "qemu_stream: SKIP (needs root: network namespace, TUN/TAP)"
 	exit 0
@@ -45,13 +50,19 @@ NS=$(tname qbns)
 TQ=$(tname qbtq)  # QEMU's own TAP
 BR=$(tname qbbr)  # VSWITCH's LAN: bridge, OSA's TAP
 TO=$(tname qbto)
+TQ2=$(tname qbtr) # BENCH_Q2Q: the second guest's TAP, and the bridge of the two
+BQ=$(tname qbbq)
 CPNETD_PID=
 VPID=
 QPID=
+VPID2=
+QPID2=
 fail() { echo "qemu_stream: FAIL: $*"; exit 1; }
 cleanup() {
 	qemu_stop "$QPID"
+	qemu_stop "$QPID2"
 	stop_daemon "$VPID"
+	stop_daemon "$VPID2"
 	stop_daemon "$CPNETD_PID"
 	ip netns del "$NS" 2> /dev/null
 	for f in cpnetd.out cpnetd.err; do [ -f "$TMP/$f" ] && cp "$TMP/$f" "$W/" 2> /dev/null; done
@@ -67,20 +78,32 @@ rm -rf "$W"
 mkdir -p "$W"
 MV=02:00:00:76:00:02 MT=02:00:00:79:00:02
 qemu_initrd "$W" "$MV+10.76.0.2/24,$MT+10.79.0.2/24" || { cat "$W/mkinitrd.log"; fail "mkinitrd.sh failed"; }
+MV2=02:00:00:76:00:03 MT2=02:00:00:79:00:03
+if [ "$Q2Q" = 1 ]; then
+	qemu_initrd "$W/q2" "$MV2+10.76.0.3/24,$MT2+10.79.0.3/24" ||
+		{ cat "$W/q2/mkinitrd.log"; fail "mkinitrd.sh (QEMU02) failed"; }
+fi
 
 ip netns add "$NS" || fail "ip netns add $NS"
 ip -n "$NS" link set lo up || fail "lo up in $NS"
-{ ip -n "$NS" tuntap add dev "$TQ" mode tap && ip -n "$NS" addr add 10.79.0.1/24 dev "$TQ" &&
-	ip -n "$NS" link set "$TQ" up; } || fail "could not set up $TQ in $NS"
+if [ "$Q2Q" = 1 ]; then
+	# The two guests' QEMU TAPs on one bridge, the host's address on it.
+	{ uplink_lan "$NS" "$BQ" "$TQ" 10.79.0.1/24 1500 && ip -n "$NS" tuntap add dev "$TQ2" mode tap &&
+		ip -n "$NS" link set "$TQ2" master "$BQ" && ip -n "$NS" link set "$TQ2" up; } ||
+		fail "could not build $BQ with $TQ and $TQ2 in $NS"
+else
+	{ ip -n "$NS" tuntap add dev "$TQ" mode tap && ip -n "$NS" addr add 10.79.0.1/24 dev "$TQ" &&
+		ip -n "$NS" link set "$TQ" up; } || fail "could not set up $TQ in $NS"
+fi
 uplink_lan "$NS" "$BR" "$TO" 10.76.0.1/24 1500 || fail "could not build $BR with $TO in $NS"
 cat > "$TMP/system.config" <<CFG
 RDEVICE 0C00-0C02 TYPE OSA BACKEND TAP $TO
 DEFINE VSWITCH VSWQ RDEV 0C00 CONTROLLER DTCVSW2 ETHERNET
-MODIFY VSWITCH VSWQ GRANT QEMU01
+MODIFY VSWITCH VSWQ GRANT QEMU01 QEMU02
 AUTOLOG DTCVSW2
 CFG
-printf 'USER OPERATOR OPERATOR ABCDEFG\nUSER DTCVSW2 NOLOG 64M 64M BG\n  CONTROLLER\nUSER QEMU01 PWQ1 G\n  NICDEF 0600 TYPE QDIO LAN SYSTEM VSWQ\n' > "$TMP/user.direct"
-BUDGET=$((CPNET_QEMU_BOOT + ROUNDS * 4 * (SECS + 40) + 120))
+printf 'USER OPERATOR OPERATOR ABCDEFG\nUSER DTCVSW2 NOLOG 64M 64M BG\n  CONTROLLER\nUSER QEMU01 PWQ1 G\n  NICDEF 0600 TYPE QDIO LAN SYSTEM VSWQ\nUSER QEMU02 PWQ2 G\n  NICDEF 0600 TYPE QDIO LAN SYSTEM VSWQ\n' > "$TMP/user.direct"
+BUDGET=$((2 * CPNET_QEMU_BOOT + ROUNDS * 6 * (SECS + 40) + 120))
 cpnetd_up "$TMP" 1 "$BUDGET" ip netns exec "$NS" "$BIN/cpnetd" \
 	--config "$TMP/system.config" --directory "$TMP/user.direct" --socket "$CPNET_SOCKET" ||
 	fail "cpnetd or its uplink did not come up: $(grep HCP "$TMP/cpnetd.out" "$TMP/cpnetd.err" | tail -n 5)"
@@ -99,8 +122,23 @@ mapfile -t NA < <(qemu_vhost_args nv "$TMP/vh.sock" "$MV" fe.0.0600
 	qemu_tap_args nt "$TQ" "$MT" fe.0.0700)
 QEMU_NETNS=$NS qemu_start "$W" 512 "${NA[@]}"
 QPID=$QEMU_PID
+if [ "$Q2Q" = 1 ]; then
+	printf 'pwq2\n' > "$TMP/pw2"
+	timeout "$BUDGET" "$BIN/cpnet-vhost" --vhost "$TMP/vh2.sock" --user qemu02 --pwfile "$TMP/pw2" \
+		--nic 0600 --socket "$VMSOCK" > "$W/q2/vhost.out" 2> "$W/q2/vhost.err" &
+	VPID2=$!
+	poll 20 test -S "$TMP/vh2.sock" || fail "QEMU02's cpnet-vhost made no socket: $(tail -n 3 "$W/q2/vhost.err")"
+	mapfile -t NA < <(qemu_vhost_args nv "$TMP/vh2.sock" "$MV2" fe.0.0600
+		qemu_tap_args nt "$TQ2" "$MT2" fe.0.0700)
+	QEMU_NETNS=$NS qemu_start "$W/q2" 256 "${NA[@]}"
+	QPID2=$QEMU_PID
+fi
 qemu_wait "$W" "$QPID" "$CPNET_QEMU_BOOT" ||
 	fail "the guest did not come up (log $W/console.log): $(tail -n 2 "$W/qemu.out" "$W/vhost.err")"
+if [ "$Q2Q" = 1 ]; then
+	qemu_wait "$W/q2" "$QPID2" "$CPNET_QEMU_BOOT" ||
+		fail "QEMU02 did not come up (log $W/q2/console.log): $(tail -n 2 "$W/q2/qemu.out" "$W/q2/vhost.err")"
+fi
 # QEMU runs under ip netns exec, which execs it: the pid is QEMU's own
 echo "qemu_stream: guest up in $(($(date +%s) - T0))s; $ROUNDS round(s) x tap,vsw x tx,rx, ${SECS}s streams"
 grep -h '^CPNET-GUEST: up ' "$W/console.log" | sed 's/^/  /'
@@ -111,11 +149,11 @@ ticks() { # ticks PID: utime + stime of PID in clock ticks
 HZ=$(getconf CLK_TCK)
 RES=$W/results.txt
 : > "$RES"
-# gframes MAC DIR: the guest's packet count of its NIC with MAC (DIR tx or rx), from sysfs
-# through the control channel (not the network under test).
-gframes() {
+# gstat DIR MAC STAT: a statistics counter (tx_packets, rx_bytes, ...) of the NIC with MAC
+# of guest DIR, from sysfs through the control channel (not the network under test).
+gstat() {
 	local n
-	n=$(qemu_ctl "$W" 10 "cat \$(dirname \$(grep -il $1 /sys/class/net/*/address))/statistics/$2_packets") || n=0
+	n=$(qemu_ctl "$1" 10 "cat \$(dirname \$(grep -il $2 /sys/class/net/*/address))/statistics/$3") || n=0
 	n=${n//[^0-9]/}
 	echo "${n:-0}"
 }
@@ -125,7 +163,7 @@ gframes() {
 one() {
 	local path=$1 dir=$2 host=$3 guest=$4 out q0 v0 c0 q1 v1 c1 xp f0 f1 mac=$MV
 	[ "$path" = tap ] && mac=$MT
-	f0=$(gframes "$mac" "$dir")
+	f0=$(gstat "$W" "$mac" "${dir}_packets")
 	q0=$(ticks "$QPID") v0=$(ticks "$VH") c0=$(ticks "$CPD")
 	if [ "$dir" = tx ]; then
 		timeout $((SECS + 60)) ip netns exec "$NS" python3 "$GD/xfer.py" recv 5001 $((SECS + 40)) count > "$TMP/x" 2>&1 &
@@ -140,12 +178,28 @@ one() {
 			{ echo "qemu_stream: $path $dir: $out"; return 1; }
 	fi
 	q1=$(ticks "$QPID") v1=$(ticks "$VH") c1=$(ticks "$CPD")
-	f1=$(gframes "$mac" "$dir")
+	f1=$(gstat "$W" "$mac" "${dir}_packets")
 	awk -v p="$path" -v d="$dir" -v hz="$HZ" -v q=$((q1 - q0)) -v c=$((v1 - v0 + c1 - c0)) \
 		-v f=$((f1 - f0)) '
 		{ mb = $2 / 1048576; if ($4 <= 0 || mb <= 0) exit 1
 		  printf "%s %s %.2f %.2f %.2f %.1f\n", p, d, mb / $4, q * 1000 / hz / mb, c * 1000 / hz / mb, f / mb }' <<<"$out" >> "$RES" ||
 		{ echo "qemu_stream: $path $dir carried nothing: $out"; return 1; }
+}
+# q2q PATH: one stream QEMU01 -> QEMU02 (BENCH_Q2Q); appends "PATH q2q MBps frames_per_MB"
+# from the bytes and frames QEMU02's NIC received meanwhile.
+q2q() {
+	local path=$1 dst=10.76.0.3 mac=$MV2 b0 b1 f0 f1 s0 s1
+	[ "$path" = tap ] && dst=10.79.0.3 mac=$MT2
+	qemu_ctl "$W/q2" 10 "nc -l -p 5003 -e /bin/xnull > /dev/null 2>&1 &" > /dev/null || return 1
+	b0=$(gstat "$W/q2" "$mac" rx_bytes) f0=$(gstat "$W/q2" "$mac" rx_packets)
+	s0=$EPOCHREALTIME
+	qemu_ctl "$W" $((SECS + 30)) "timeout $SECS nc $dst 5003 -e /bin/xzero" > /dev/null
+	s1=$EPOCHREALTIME
+	b1=$(gstat "$W/q2" "$mac" rx_bytes) f1=$(gstat "$W/q2" "$mac" rx_packets)
+	awk -v p="$path" -v b=$((b1 - b0)) -v f=$((f1 - f0)) -v t0="$s0" -v t1="$s1" 'BEGIN {
+		mb = b / 1048576; if (mb <= 1 || t1 <= t0) exit 1
+		printf "%s q2q %.2f %.1f\n", p, mb / (t1 - t0), f / mb }' >> "$RES" ||
+		{ echo "qemu_stream: $path guest -> guest carried $((b1 - b0)) bytes"; return 1; }
 }
 for r in $(seq 1 "$ROUNDS"); do
 	for path in tap vsw; do
@@ -153,6 +207,7 @@ for r in $(seq 1 "$ROUNDS"); do
 		for dir in tx rx; do
 			one $path $dir $h $g || fail "round $r: $path $dir failed"
 		done
+		[ "$Q2Q" = 1 ] && { q2q $path || fail "round $r: $path guest -> guest failed"; }
 	done
 	echo "qemu_stream: round $r done"
 done
@@ -180,4 +235,11 @@ for p in ("tap", "vsw"):
     rr = "" if p == "tap" else " (%.2fx)" % (rx[0] / med["tap", "rx"][0])
     print("%-4s %8.2f%-9s %8.2f%-9s %8.1f+%-6.1f           %6.1f+%-6.1f %14.1f %6.1f" %
           (p, tx[0], rt, rx[0], rr, tx[1], tx[2], rx[1], rx[2], tx[3], rx[3]))
+q = {p: [r for r in rows if r[0] == p and r[1] == "q2q"] for p in ("tap", "vsw")}
+if q["tap"] and q["vsw"]:
+    m = {p: [statistics.median(float(r[i]) for r in q[p]) for i in (2, 3)] for p in q}
+    print("guest -> guest (QEMU01 -> QEMU02)   MB/s (x tap)   QEMU02's frames/MB")
+    for p in ("tap", "vsw"):
+        x = "" if p == "tap" else " (%.2fx)" % (m[p][0] / m["tap"][0])
+        print("%-4s %30.2f%-9s %10.1f" % (p, m[p][0], x, m[p][1]))
 PY
