@@ -73,6 +73,11 @@ cpu() {
 # round MODE LOAD: prints "FRAMES_PER_S WAKEUPS_PER_MB CPU_S_PER_MB CPNETD_CPU_S_PER_MB".
 round() {
 	local m=$1 rate=${2#flood} d r s d0 d1 r0 r1 s0 s1 rx wk mb
+	# Emptied here, not by the redirections below: a child that has not opened its
+	# file yet would let wait_line find the last round's line (and race ahead).
+	: >"$TMP/cpnetd.out"
+	: >"$TMP/recv.out"
+	: >"$TMP/send.out"
 	"$BUILD/cpnetd" --config "$TMP/system.config" --directory "$TMP/user.direct" \
 		--socket "$TMP/sock" --poll-mode "$m" >"$TMP/cpnetd.out" 2>"$TMP/cpnetd.err" &
 	d=$!

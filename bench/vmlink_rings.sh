@@ -67,6 +67,7 @@ wait_line() {
 round() {
 	local t=$1 size=$2 rx sys_g sys_d n
 	n=$(wc -l <"$TMP/cpnetd.err")
+	: >"$TMP/recv.out"	# not by the redirection: wait_line must not see the last round's
 	"$BUILD/cpnet-guest" connect --socket "$TMP/sock.vm" --user recv --password pw \
 		--ip 10.9.0.2/24 --transport "$t" --stay 120 --stats >"$TMP/recv.out" 2>&1 &
 	GPIDS=($!)
