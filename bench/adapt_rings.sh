@@ -73,25 +73,25 @@ cpu() {
 # round MODE LOAD: prints "FRAMES_PER_S WAKEUPS_PER_MB CPU_S_PER_MB CPNETD_CPU_S_PER_MB".
 round() {
 	local m=$1 rate=${2#flood} d r s d0 d1 r0 r1 s0 s1 rx wk mb
-	# Each output is emptied before its background start (and appended to): wait_line
-	# must not find the previous round's line before the new job's shell truncates it.
+	# Emptied here, not by the redirections below: a child that has not opened its
+	# file yet would let wait_line find the last round's line (and race ahead).
 	: >"$TMP/cpnetd.out"
+	: >"$TMP/recv.out"
+	: >"$TMP/send.out"
 	"$BUILD/cpnetd" --config "$TMP/system.config" --directory "$TMP/user.direct" \
-		--socket "$TMP/sock" --poll-mode "$m" >>"$TMP/cpnetd.out" 2>"$TMP/cpnetd.err" &
+		--socket "$TMP/sock" --poll-mode "$m" >"$TMP/cpnetd.out" 2>"$TMP/cpnetd.err" &
 	d=$!
 	PIDS=("$d")
 	wait_line "$TMP/cpnetd.out" "ready on"
-	: >"$TMP/recv.out"
 	"$BUILD/cpnet-guest" connect --socket "$TMP/sock.vm" --user recv --password pw \
-		--ip 10.9.0.2/24 --poll-mode "$m" --stay 120 --stats >>"$TMP/recv.out" 2>&1 &
+		--ip 10.9.0.2/24 --poll-mode "$m" --stay 120 --stats >"$TMP/recv.out" 2>&1 &
 	r=$!
 	PIDS+=("$r")
 	wait_line "$TMP/recv.out" "^NIC 0600 online"
-	: >"$TMP/send.out"
 	"$BUILD/cpnet-guest" connect --socket "$TMP/sock.vm" --user send --password pw \
 		--ip 10.9.0.1/24 --ping 10.9.0.2 --count 1 --poll-mode "$m" --stay 1 \
 		--flood 10.9.0.2 --size "$SIZE" --seconds "$SECS" ${rate:+--rate "$rate"} \
-		--stats >>"$TMP/send.out" 2>&1 &
+		--stats >"$TMP/send.out" 2>&1 &
 	s=$!
 	PIDS+=("$s")
 	wait_line "$TMP/send.out" "^flood: start"

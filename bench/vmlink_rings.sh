@@ -67,11 +67,9 @@ wait_line() {
 round() {
 	local t=$1 size=$2 rx sys_g sys_d n
 	n=$(wc -l <"$TMP/cpnetd.err")
-	# Each output is emptied before its background start (and appended to): wait_line
-	# must not find the previous round's line before the new job's shell truncates it.
-	: >"$TMP/recv.out"
+	: >"$TMP/recv.out"	# not by the redirection: wait_line must not see the last round's
 	"$BUILD/cpnet-guest" connect --socket "$TMP/sock.vm" --user recv --password pw \
-		--ip 10.9.0.2/24 --transport "$t" --stay 120 --stats >>"$TMP/recv.out" 2>&1 &
+		--ip 10.9.0.2/24 --transport "$t" --stay 120 --stats >"$TMP/recv.out" 2>&1 &
 	GPIDS=($!)
 	wait_line "$TMP/recv.out" "^NIC 0600 online"
 	"$BUILD/cpnet-guest" connect --socket "$TMP/sock.vm" --user send --password pw \

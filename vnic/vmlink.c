@@ -794,7 +794,7 @@ static uint64_t now_ns(void)
 static int ring_put(struct vmlink *l, uint16_t vdev, const struct pframe *f)
 {
 	/* The VM's side waits for room in vml_ring_tx (timed steps, or an application
-	 * link on its doorbell through shr_tx_want), never by shr_tx_slot's own
+	 * link on its doorbell through shr_tx_want), never by shr_tx_reserve's own
 	 * request; cpnetd's side is woken by the doorbell for what waits in CP. */
 	uint8_t *slot;
 	int len;
