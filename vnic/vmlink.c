@@ -644,7 +644,7 @@ int vml_init(struct vmlink *l, int fd, bool cp_side)
 	l->peer_logoff = -1;
 	l->ring_ack = -1;
 	l->hfds[0] = l->hfds[1] = l->hfds[2] = -1;
-	vml_poll_policy(l, ADAPT_ADAPTIVE, NULL);
+	adapt_init(&l->rxa, ADAPT_ADAPTIVE, NULL);
 	return 0;
 }
 
@@ -1294,22 +1294,9 @@ int64_t vml_ring_wait_ns(struct vmlink *l)
 	return vml_arm(l) ? 0 : -1;
 }
 
-/* lib/adapt.h's defaults, but a nap gathers a whole look's batch (VML_RING_BATCH): a
- * ring of 4096 entries holds that many times over, and each nap is a wake-up per
- * batch of frames, not per half batch (doc/rings.md, "Depth"). */
-static const struct adapt_cfg vml_adapt_cfg = {
-	.enter_looks = ADAPT_ENTER_LOOKS,
-	.enter_gap_ns = ADAPT_ENTER_GAP_NS,
-	.exit_empty = ADAPT_EXIT_EMPTY,
-	.exit_idle_ns = ADAPT_EXIT_IDLE_NS,
-	.nap_ns = ADAPT_NAP_NS,
-	.nap_max_ns = ADAPT_NAP_MAX_NS,
-	.nap_batch = VML_RING_BATCH,
-};
-
 void vml_poll_policy(struct vmlink *l, enum adapt_policy p, const struct adapt_cfg *cfg)
 {
-	adapt_init(&l->rxa, p, cfg ? cfg : &vml_adapt_cfg);
+	adapt_init(&l->rxa, p, cfg);
 }
 
 /* VM side: CP offers a ring.  Take it unless told to keep to the socket; answer. */
