@@ -296,7 +296,7 @@ class Bench:
                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
                 pst = {}
                 for label in self.uses(path):
-                    e = ["task-clock", "context-switches", "raw_syscalls:sys_enter"] + (ev if label == "herc1" else [])
+                    e = ["task-clock", "context-switches", "raw_syscalls:sys_enter"] + (ev if label.startswith("herc") else [])
                     pst[label] = subprocess.Popen(["perf", "stat", "-x", ",", "-e", ",".join(e),
                                                    "-p", str(self.procs[label]), "--", "sleep", str(self.a.secs)],
                                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

@@ -28,8 +28,9 @@
 #                         s390x cross compiler); 0: off, as Linux brings a qeth device up
 #   BENCH_PROFILE=0       1: afterwards perf-record Hercules and perf-stat Hercules and cpnetd
 #                         (CPU, context switches, syscalls; uprobes on the CPNIC module count
-#                         SIGAs, queue scans, PCIs) while vswip, then lcs, stream each way at
-#                         the last MTU; top functions in ms per MB, counts per MB and per frame;
+#                         SIGAs, queue scans, PCIs) while vswip, g2g (those in BENCH_PATHS),
+#                         then lcs, stream each way at the last MTU (g2g: LINUX01's Hercules
+#                         is recorded, LINUX02's counted too); top functions in ms per MB, counts per MB and per frame;
 #                         perf data in build/guests/work/bench/profile/
 #   BENCH_TIMEOUT         bound of the measuring (default from the knobs above, printed)
 #   CPNET_GUEST_TIMEOUT   bound of the boots (tests/guests/lib.sh)
@@ -59,11 +60,11 @@ has() { [[ ,$PATHS, == *,$1,* ]]; }
 for p in ${PATHS//,/ }; do
 	case $p in lcs | tap | vswip | vswipa | vsweth | g2g) ;; *) knob "BENCH_PATHS: unknown path '$p' (lcs,tap,vswip,vswipa,vsweth,g2g)" ;; esac
 done
-[ "$PROFILE" = 0 ] || has vswip || knob "BENCH_PROFILE=1 profiles vswip: put it in BENCH_PATHS"
+[ "$PROFILE" = 0 ] || has vswip || has g2g || knob "BENCH_PROFILE=1 profiles vswip and g2g: put one in BENCH_PATHS"
 NPATHS=$(tr ',' '\n' <<<"$PATHS" | sort -u | grep -c .)
 NMTUS=$(tr ',' '\n' <<<"$MTUS" | grep -c .)
 # Per step: a stream, its drain (up to 15 s) and the agents' counters; an RTT is 20 echoes.
-BUDGET=${BENCH_TIMEOUT:-$((180 + ROUNDS * NMTUS * NPATHS * (2 * SECS + 45) + PROFILE * (4 * SECS + 500)))}
+BUDGET=${BENCH_TIMEOUT:-$((180 + ROUNDS * NMTUS * NPATHS * (2 * SECS + 45) + PROFILE * (6 * SECS + 700)))}
 [[ $BUDGET =~ ^[1-9][0-9]*$ ]] || knob "BENCH_TIMEOUT=$BUDGET: seconds"
 
 if [ "$(id -u)" != 0 ]; then
@@ -250,8 +251,8 @@ has vsweth && ARGS+=(--path vsweth=10.72.0.10)
 has g2g && ARGS+=(--path g2g=10.72.0.10,10.72.0.11)
 if [ "$PROFILE" = 1 ]; then
 	mkdir -p "$W/profile"
-	pp=vswip
-	has lcs && pp=vswip,lcs
+	pp=
+	for p in vswip g2g lcs; do has $p && pp=$pp${pp:+,}$p; done
 	ARGS+=(--profile "$pp:${MTUS##*,}:$W/profile:$TOP/build/hercules/hdtcpnic.so")
 fi
 timeout "$BUDGET" ip netns exec "$NS" "$PY" "$TOP/bench/guest_bench.py" "${ARGS[@]}" > "$W/table.txt" 2> "$W/bench.log"
