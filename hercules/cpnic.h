@@ -62,6 +62,7 @@ struct cpnic {
 	uint8_t pci_mode;		/* pci= (enum pcim_mode) */
 	bool pci_mode_set;
 	uint32_t pci_hold_us;		/* pcihold= */
+	bool siga_worker;		/* siga=worker: no inline SIGA (cpnic_siga) */
 	/* port=cp: cpnetd's VM socket, the user to LOGON as, its password (or file) */
 	char cp_path[CPNIC_PATH_MAX];
 	char cp_user[9];
@@ -165,7 +166,8 @@ void cpnic_worker_stop(struct cpnic *c);
  * room for every frame the primed buffers can hold -- provable only when the guest has
  * one CPU (`one_cpu`: no other CPU primes more during the round).  port=peer and
  * port=osa (a frame runs another NIC's receive or the OSA model) always go to the
- * worker.  Otherwise the masks are posted and the worker runs them, merged.
+ * worker, and so does every SIGA of a NIC configured siga=worker.  Otherwise the masks
+ * are posted and the worker runs them, merged.
  */
 void cpnic_siga(struct cpnic *c, struct nidbk *nid, bool write, uint32_t mask, bool one_cpu);
 /* On the thread of an inline SIGA (device lock held): a PCI must be deferred. */

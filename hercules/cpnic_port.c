@@ -443,7 +443,7 @@ void cpnic_siga(struct cpnic *c, struct nidbk *nid, bool write, uint32_t mask, b
 	pthread_mutex_lock(&c->wlock);
 	/* Only a SIGA on a device of this NIC posts here, and the caller holds its
 	 * device lock: what is queued now stays queued until the trylock below. */
-	queued = c->wbusy || c->siga_w || c->siga_r;
+	queued = c->wbusy || c->siga_w || c->siga_r || c->siga_worker;
 	if (queued || pthread_mutex_trylock(c->lock) != 0) {
 		post_siga(c, nid, write, mask);
 		pthread_mutex_unlock(&c->wlock);

@@ -22,6 +22,8 @@
  *                 guest, coalesced while it is busy with input or input is fast; port=peer
  *                 and none have no reader thread to time an owed PCI)
  *   pcihold=US    adaptive: the longest an owed PCI waits, 1..100000 us (default 500)
+ *   siga=MODE     inline (default: a SIGA runs on the CPU thread when it can, cpnic_siga)
+ *                 or worker (every SIGA handed to the NIC's worker thread)
  *   trace         log control-path CCWs
  * Hercules calls init once per device with the same arguments; consecutive devices
  * with equal arguments form one NIC, created when its last device arrives.
@@ -231,6 +233,8 @@ static int cp_parse_args(DEVBLK *dev, int argc, char *argv[], struct cpnic *c)
 			if (end == a + 8 || *end || v == 0 || v > PCIM_HOLDOFF_MAX_US)
 				goto bad;
 			c->pci_hold_us = (uint32_t)v;
+		} else if (strcasecmp(a, "siga=inline") == 0 || strcasecmp(a, "siga=worker") == 0) {
+			c->siga_worker = strcasecmp(a + 5, "worker") == 0;
 		} else if (strcasecmp(a, "trace") == 0) {
 			c->trace = true;
 		} else {

@@ -140,6 +140,11 @@ TEST(cpnic_siga_runs_inline_only_when_nothing_is_in_line_and_nothing_can_wait)
 	c->siga_w = 0;
 	cpnic_siga(c, nid, true, 0x80000000u, true);
 	CHECK_EQ(c->siga_inline, 2);
+	/* siga=worker: every SIGA to the worker. */
+	c->siga_worker = true;
+	cpnic_siga(c, nid, true, 0x80000000u, true);
+	CHECK_EQ(c->siga_handed, 8);
+	CHECK_EQ(c->siga_inline, 2);
 	siga_nic_free(c);
 }
 
