@@ -93,7 +93,7 @@ struct cpnic {
 	uint32_t siga_w, siga_r;
 	struct nidbk *siga_nid;
 	bool wbusy;			/* the worker took SIGAs and has not finished them */
-	uint32_t pci_owed;		/* devices (bit = index) whose PCI an inline SIGA
+	uint64_t pci_owed;		/* devices (bit = index) whose PCI an inline SIGA
 					 * left to the worker */
 	uint64_t siga_handed;		/* SIGAs posted to the worker */
 	bool stop;

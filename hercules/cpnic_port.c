@@ -313,6 +313,8 @@ void cpnic_tap_close(struct cpnic *c)
 
 /* ---- SIGA: inline on the CPU thread, or the worker ------------------------------ */
 
+_Static_assert(NIC_MAX_DEVS <= 64, "pci_owed has a bit per device");
+
 /* Set on a CPU thread while it runs a SIGA inline (cpnic_siga). */
 static __thread bool siga_inline_now;
 
@@ -326,7 +328,7 @@ void cpnic_defer_pci(struct cpnic_dev *d)
 	struct cpnic *c = d->c;
 
 	pthread_mutex_lock(&c->wlock);
-	c->pci_owed |= 1u << d->index;
+	c->pci_owed |= 1ull << d->index;
 	pthread_cond_signal(&c->wcond);
 	pthread_mutex_unlock(&c->wlock);
 }
@@ -337,7 +339,8 @@ static void *siga_worker(void *arg)
 
 	pthread_mutex_lock(&c->wlock);
 	for (;;) {
-		uint32_t w, r, owed;
+		uint32_t w, r;
+		uint64_t owed;
 		struct nidbk *nid;
 
 		while (!c->stop && !c->siga_w && !c->siga_r && !c->pci_owed)
@@ -359,7 +362,7 @@ static void *siga_worker(void *arg)
 		for (unsigned i = 0; owed && i < NIC_MAX_DEVS; i++) {
 			struct nidbk *d = &c->np->dev[i];
 
-			if ((owed & (1u << i)) && d->chan && d->chan->pci)
+			if (((owed >> i) & 1) && d->chan && d->chan->pci)
 				d->chan->pci(d->chan_ctx);
 		}
 		/* SIGAs that arrived meanwhile are merged: one scan serves them all. */
