@@ -444,8 +444,9 @@ void cpnic_siga(struct cpnic *c, struct nidbk *nid, bool write, uint32_t mask, b
 	bool queued;
 
 	pthread_mutex_lock(&c->wlock);
-	/* Only a SIGA on a device of this NIC posts here, and the caller holds its
-	 * device lock: what is queued now stays queued until the trylock below. */
+	/* SIGAs on the NIC's data device are serialized by its device lock, which the
+	 * caller holds, so nothing new is queued between this look and the trylock (a
+	 * SIGA on one of its other devices posts too, but nic_siga answers it 3). */
 	queued = c->wbusy || c->siga_w || c->siga_r || c->siga_worker;
 	if (queued || pthread_mutex_trylock(c->lock) != 0) {
 		post_siga(c, nid, write, mask);
