@@ -11,6 +11,8 @@ import argparse, fcntl, json, os, select, socket, statistics, struct, subprocess
 AGENT = 7000
 TICK = os.sysconf("SC_CLK_TCK")
 PINGS = 20  # echoes per RTT, 0.2 s apart
+# guest <-> guest paths and the guests' NIC (bench-agent's path name) each runs on
+G2G_NIC = {"g2g": "vsweth", "g2gw": "vswethw"}
 
 
 def log(*a):
@@ -152,12 +154,13 @@ class Bench:
     def uses(self, path):
         """Host processes whose CPU a path's frames cost."""
         want = {"lcs": ["herc1"], "tap": ["herc1"], "vswip": ["herc1", "cpnetd"], "vswipa": ["herc1", "cpnetd"],
-                "vsweth": ["herc1", "cpnetd"], "g2g": ["herc1", "herc2", "cpnetd"]}[path]
+                "vsweth": ["herc1", "cpnetd"], "g2g": ["herc1", "herc2", "cpnetd"],
+                "g2gw": ["herc1", "herc2", "cpnetd"]}[path]
         return [w for w in want if w in self.procs]
 
     def snap(self, path):
         t = {k: cpu_s(v) for k, v in self.procs.items()}
-        g = [fields(agent(ad, "stat " + ("vsweth" if path == "g2g" else path))) for ad in self.paths[path]]
+        g = [fields(agent(ad, "stat " + G2G_NIC.get(path, path))) for ad in self.paths[path]]
         return t, g
 
     def write(self, r):
@@ -172,8 +175,8 @@ class Bench:
             s0 = self.snap(path)
             if kind == "rtt":
                 r["value"] = (float(fields(agent(ad[0], "ping %s %d" % (ad[1], PINGS), 60)).get("avg", 0)) or None) \
-                    if path == "g2g" else icmp_rtt(ad[0])
-            elif path == "g2g":
+                    if path in G2G_NIC else icmp_rtt(ad[0])
+            elif path in G2G_NIC:
                 src, dst = (ad[0], ad[1]) if kind == "tx" else (ad[1], ad[0])
                 self.seq += 1
                 agent(src, "send %s %d %d" % (dst, self.a.secs, self.seq), self.a.secs + 40)
@@ -207,7 +210,8 @@ class Bench:
     def set_mtu(self, mtu):
         """MTU on every CPNIC of every guest; the MTU each path really has (the smaller of two guests)."""
         first = next(iter(self.paths.values()))[0]
-        guests = [first] + ([self.paths["g2g"][1]] if "g2g" in self.paths else [])
+        peer = [self.paths[p][1] for p in G2G_NIC if p in self.paths]
+        guests = [first] + peer[:1]
         got = {}
         for a in guests:
             try:
@@ -219,8 +223,9 @@ class Bench:
                 w = line.split()
                 if len(w) == 2 and w[1].isdigit():
                     got[w[0]] = min(got.get(w[0], 1 << 30), int(w[1]))
-        if "g2g" in self.paths:
-            got["g2g"] = got.get("vsweth", 0)
+        for p, nic in G2G_NIC.items():
+            if p in self.paths:
+                got[p] = got.get(nic, 0)
         return got
 
     def wait_ready(self, bound):
@@ -296,7 +301,7 @@ class Bench:
                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
                 pst = {}
                 for label in self.uses(path):
-                    e = ["task-clock", "context-switches", "raw_syscalls:sys_enter"] + (ev if label == "herc1" else [])
+                    e = ["task-clock", "context-switches", "raw_syscalls:sys_enter"] + (ev if label.startswith("herc") else [])
                     pst[label] = subprocess.Popen(["perf", "stat", "-x", ",", "-e", ",".join(e),
                                                    "-p", str(self.procs[label]), "--", "sleep", str(self.a.secs)],
                                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

@@ -12,7 +12,10 @@
 #   vsweth  the same on an ETHERNET VSWITCH (0600, 10.72.0.0/24, layer 2)
 #   g2g     guest <-> guest: a second guest in a second Hercules on the ETHERNET VSWITCH
 #           (10.72.0.11); the guests stream to each other, the receiver counts
-# Guest 1 carries every NIC (LINUX01), guest 2 only its VSWETH NIC (LINUX02); both boot once,
+#   g2gw    g2g's twin pair of NICs with siga=worker (0610, 10.75.0.0/24 on the same switch):
+#           every SIGA handed to the CPNIC's worker thread, as before inline SIGAs (not in
+#           the default BENCH_PATHS)
+# Guest 1 carries every NIC (LINUX01), guest 2 only its VSWETH NIC(s) (LINUX02); both boot once,
 # side by side, and serve the host's requests (tests/guests/init-bench.sh, bench-agent.sh).
 # Per path and MTU: TCP MB/s guest->host (tx) and host->guest (rx) (g2g: guest 1 -> 2 and
 # 2 -> 1), echo RTT, the guest's CPU busy share (/proc/stat), host CPU ms per MB of each
@@ -28,9 +31,13 @@
 #                         s390x cross compiler); 0: off, as Linux brings a qeth device up
 #   BENCH_PROFILE=0       1: afterwards perf-record Hercules and perf-stat Hercules and cpnetd
 #                         (CPU, context switches, syscalls; uprobes on the CPNIC module count
-#                         SIGAs, queue scans, PCIs) while vswip, then lcs, stream each way at
-#                         the last MTU; top functions in ms per MB, counts per MB and per frame;
+#                         SIGAs, queue scans, PCIs) while vswip, g2g (those in BENCH_PATHS),
+#                         then lcs, stream each way at the last MTU (g2g: LINUX01's Hercules
+#                         is recorded, LINUX02's counted too); top functions in ms per MB, counts per MB and per frame;
 #                         perf data in build/guests/work/bench/profile/
+#   BENCH_TIMERINT        unset: Hercules's default timer interval (50 us: its timer thread
+#                         wakes 20,000 times a second); N (1..1000000): TIMERINT N in both
+#                         guests' configurations, every path alike
 #   BENCH_TIMEOUT         bound of the measuring (default from the knobs above, printed)
 #   CPNET_GUEST_TIMEOUT   bound of the boots (tests/guests/lib.sh)
 # Needs root (namespace, TUN/TAP), python3, and for lcs /usr/libexec/hercules/hercifc.
@@ -55,15 +62,19 @@ for m in ${MTUS//,/ }; do
 done
 [[ $PROFILE =~ ^[01]$ ]] || knob "BENCH_PROFILE=$PROFILE: 0 or 1"
 [[ $OFFLOADS =~ ^[01]$ ]] || knob "BENCH_OFFLOADS=$OFFLOADS: 0 or 1"
+TIMERINT=${BENCH_TIMERINT:-}
+[ -z "$TIMERINT" ] || { [[ $TIMERINT =~ ^[1-9][0-9]{0,6}$ ]] && [ "$TIMERINT" -le 1000000 ]; } ||
+	knob "BENCH_TIMERINT=$TIMERINT: microseconds, 1..1000000"
 has() { [[ ,$PATHS, == *,$1,* ]]; }
 for p in ${PATHS//,/ }; do
-	case $p in lcs | tap | vswip | vswipa | vsweth | g2g) ;; *) knob "BENCH_PATHS: unknown path '$p' (lcs,tap,vswip,vswipa,vsweth,g2g)" ;; esac
+	case $p in lcs | tap | vswip | vswipa | vsweth | g2g | g2gw) ;; *) knob "BENCH_PATHS: unknown path '$p' (lcs,tap,vswip,vswipa,vsweth,g2g,g2gw)" ;; esac
 done
-[ "$PROFILE" = 0 ] || has vswip || knob "BENCH_PROFILE=1 profiles vswip: put it in BENCH_PATHS"
+g2any() { has g2g || has g2gw; }
+[ "$PROFILE" = 0 ] || has vswip || g2any || knob "BENCH_PROFILE=1 profiles vswip and g2g: put one in BENCH_PATHS"
 NPATHS=$(tr ',' '\n' <<<"$PATHS" | sort -u | grep -c .)
 NMTUS=$(tr ',' '\n' <<<"$MTUS" | grep -c .)
 # Per step: a stream, its drain (up to 15 s) and the agents' counters; an RTT is 20 echoes.
-BUDGET=${BENCH_TIMEOUT:-$((180 + ROUNDS * NMTUS * NPATHS * (2 * SECS + 45) + PROFILE * (4 * SECS + 500)))}
+BUDGET=${BENCH_TIMEOUT:-$((180 + ROUNDS * NMTUS * NPATHS * (2 * SECS + 45) + PROFILE * (6 * SECS + 700)))}
 [[ $BUDGET =~ ^[1-9][0-9]*$ ]] || knob "BENCH_TIMEOUT=$BUDGET: seconds"
 
 if [ "$(id -u)" != 0 ]; then
@@ -129,6 +140,7 @@ fi
 
 # --- guest 1 (every NIC) and guest 2 (g2g's peer): NICs, addresses, Hercules devices -------
 NICS1=() CFG1=() CFG2=()
+[ -z "$TIMERINT" ] || CFG1+=("TIMERINT $TIMERINT") CFG2+=("TIMERINT $TIMERINT")
 has lcs && NICS1+=(lcs:10.77.0.2/24) CFG1+=("0E20-0E21 LCS -n /dev/net/tun 10.77.0.2")
 has tap && NICS1+=(tap:10.78.0.2/24) CFG1+=("0A00-0A02 CPNIC chpid=0A mac=02:00:00:00:0a:00 port=tap:$TP")
 has vswip && NICS1+=(vswip:10.73.0.10/24) CFG1+=("0700-0702 CPNIC chpid=07 port=cp:$VMSOCK user=linux01 password=pw1")
@@ -137,11 +149,20 @@ if has vsweth || has g2g; then
 	NICS1+=(vsweth:10.72.0.10/24) CFG1+=("0600-0602 CPNIC chpid=06 port=cp:$VMSOCK user=linux01 password=pw1")
 fi
 has g2g && CFG2+=("0600-0602 CPNIC chpid=06 port=cp:$VMSOCK user=linux02 password=pw2")
+if has g2gw; then
+	NICS1+=(vswethw:10.75.0.10/24)
+	CFG1+=("0610-0612 CPNIC chpid=06 port=cp:$VMSOCK user=linux01 password=pw1 siga=worker")
+	CFG2+=("0610-0612 CPNIC chpid=06 port=cp:$VMSOCK user=linux02 password=pw2 siga=worker")
+fi
 nics() { local IFS=,; echo "$*"; }
 for g in 1 2; do
-	[ $g = 2 ] && ! has g2g && continue
+	[ $g = 2 ] && ! g2any && continue
 	n=$(nics "${NICS1[@]}")
-	[ $g = 2 ] && n=vsweth:10.72.0.11/24
+	if [ $g = 2 ]; then
+		n=
+		has g2g && n=vsweth:10.72.0.11/24
+		has g2gw && n=$n${n:+,}vswethw:10.75.0.11/24
+	fi
 	"$GD/mkinitrd.sh" -m lcs -a "$GD/bench-agent.sh:/etc/bench-agent.sh" "${ADD[@]}" -p "cpnet.nics=$n" \
 		"$GD/init-bench.sh" "$W/g$g" 2> "$W/g$g/mkinitrd.log" || { cat "$W/g$g/mkinitrd.log"; fail "mkinitrd.sh failed"; }
 done
@@ -165,8 +186,11 @@ DEFINE VSWITCH VSWIP RDEV 0A00 CONTROLLER DTCVSW1 IP
 MODIFY VSWITCH VSWIP GRANT LINUX01
 "
 fi
-if has vsweth || has g2g; then
+if has vsweth || g2any; then
 	uplink_lan "$NS" "$B2" "$T2" 10.72.0.1/24 8992 || fail "could not build $B2 with $T2 in $NS"
+	if has g2gw; then	# the host reaches g2gw's agents on the same bridge
+		ip -n "$NS" addr add 10.75.0.1/24 dev "$B2" || fail "could not add 10.75.0.1 to $B2"
+	fi
 	NUP=$((NUP + 1))
 	SYSCFG+="RDEVICE 0C00-0C02 TYPE OSA BACKEND TAP $T2
 DEFINE VSWITCH VSWETH RDEV 0C00 CONTROLLER DTCVSW2 ETHERNET
@@ -183,7 +207,12 @@ if [ $NUP -gt 0 ]; then
 		has vswip && printf '  NICDEF 0700 TYPE QDIO LAN SYSTEM VSWIP\n'
 		has vswipa && printf '  NICDEF 0710 TYPE QDIO LAN SYSTEM VSWIP\n'
 		{ has vsweth || has g2g; } && printf '  NICDEF 0600 TYPE QDIO LAN SYSTEM VSWETH\n'
-		has g2g && printf 'USER LINUX02 PW2 G\n  NICDEF 0600 TYPE QDIO LAN SYSTEM VSWETH\n'
+		has g2gw && printf '  NICDEF 0610 TYPE QDIO LAN SYSTEM VSWETH\n'
+		if g2any; then
+			printf 'USER LINUX02 PW2 G\n'
+			has g2g && printf '  NICDEF 0600 TYPE QDIO LAN SYSTEM VSWETH\n'
+			has g2gw && printf '  NICDEF 0610 TYPE QDIO LAN SYSTEM VSWETH\n'
+		fi
 	} > "$TMP/user.direct"
 	# cpnetd in the namespace: its OSAs open the TAPs there.
 	cpnetd_up "$TMP" "$NUP" $((CPNET_GUEST_TIMEOUT + BUDGET + 120)) ip netns exec "$NS" "$BIN/cpnetd" \
@@ -220,7 +249,7 @@ export CPNET_HERCULES="$TMP/hercules-ns"
 t0=$(date +%s)
 guest_boot_bg "$W/g1" "CPNET-GUEST: agent ready" "${CFG1[@]}"
 BOOT_PIDS+=("$BOOT_PID")
-if has g2g; then
+if g2any; then
 	guest_boot_bg "$W/g2" "CPNET-GUEST: agent ready" "${CFG2[@]}"
 	BOOT_PIDS+=("$BOOT_PID")
 fi
@@ -248,10 +277,11 @@ has vswip && ARGS+=(--path vswip=10.73.0.10)
 has vswipa && ARGS+=(--path vswipa=10.74.0.10)
 has vsweth && ARGS+=(--path vsweth=10.72.0.10)
 has g2g && ARGS+=(--path g2g=10.72.0.10,10.72.0.11)
+has g2gw && ARGS+=(--path g2gw=10.75.0.10,10.75.0.11)
 if [ "$PROFILE" = 1 ]; then
 	mkdir -p "$W/profile"
-	pp=vswip
-	has lcs && pp=vswip,lcs
+	pp=
+	for p in vswip g2g g2gw lcs; do has $p && pp=$pp${pp:+,}$p; done
 	ARGS+=(--profile "$pp:${MTUS##*,}:$W/profile:$TOP/build/hercules/hdtcpnic.so")
 fi
 timeout "$BUDGET" ip netns exec "$NS" "$PY" "$TOP/bench/guest_bench.py" "${ARGS[@]}" > "$W/table.txt" 2> "$W/bench.log"

@@ -16,8 +16,12 @@
  * Locking (see doc/hercules.md):
  *   NIC lock (*cpnic.lock)  ->  Hercules DEVBLK lock  ->  cpnic.wlock (leaf)
  * Every call into vnic/ is made with the NIC lock held.  Hercules calls SIGA and the
- * halt callback with the device lock held on a CPU thread, so those paths never take
- * the NIC lock: SIGA posts work under wlock, halt only signals.  Two NICs joined with
+ * halt callback with the device lock held on a CPU thread, so those paths never WAIT
+ * for the NIC lock: halt only signals; SIGA runs inline when a trylock of the NIC lock
+ * succeeds and nothing can make it wait (cpnic_siga), else posts work under wlock for
+ * the worker.  An inline SIGA's PCIs are deferred to the worker (the CPU thread holds
+ * the device lock the PCI takes, and Hercules's interrupt lock comes before device
+ * locks).  Two NICs joined with
  * port=peer share one NIC lock (a frame from one runs the other's rx), so the lock is
  * a pointer; so do all NICs on one port=cp link (the link's lock, see below).  The
  * registry lock is taken alone or before a NIC lock (config thread, close, CHSC).
@@ -58,6 +62,7 @@ struct cpnic {
 	uint8_t pci_mode;		/* pci= (enum pcim_mode) */
 	bool pci_mode_set;
 	uint32_t pci_hold_us;		/* pcihold= */
+	bool siga_worker;		/* siga=worker: no inline SIGA (cpnic_siga) */
 	/* port=cp: cpnetd's VM socket, the user to LOGON as, its password (or file) */
 	char cp_path[CPNIC_PATH_MAX];
 	char cp_user[9];
@@ -79,14 +84,20 @@ struct cpnic {
 	struct nicbk *np;
 	struct gstor gs;
 
-	/* SIGA worker: the CPU thread posts queue masks, the worker runs nic_siga. */
+	/* SIGA worker: the CPU thread posts queue masks, the worker runs nic_siga;
+	 * or the CPU thread runs it inline (cpnic_siga).  Under wlock: */
 	pthread_t worker;
 	bool worker_started;
 	pthread_mutex_t wlock;
 	pthread_cond_t wcond;
 	uint32_t siga_w, siga_r;
 	struct nidbk *siga_nid;
+	bool wbusy;			/* the worker took SIGAs and has not finished them */
+	uint64_t pci_owed;		/* devices (bit = index) whose PCI an inline SIGA
+					 * left to the worker */
+	uint64_t siga_handed;		/* SIGAs posted to the worker */
 	bool stop;
+	uint64_t siga_inline;		/* SIGAs run on the CPU thread (NIC lock) */
 
 	/* back ends */
 	struct cpnic *peer;
@@ -101,6 +112,9 @@ struct cpnic {
 	/* port=cp: the link shared by every NIC of this user in this process (its lock
 	 * is the NIC lock of all of them); NULL when LOGON or the NICDEF failed. */
 	struct cpnic_link *link;
+	/* port=cp, NIC lock held: can the link take `frames` more frames now without
+	 * waiting?  (cpnic_cp_open sets it; cpnic_siga asks before an inline SIGA.) */
+	bool (*tx_room)(struct cpnic *c, unsigned frames);
 	/* port=osa: the OSA-Express model on the TAP in ifname (allocated: it holds its
 	 * own NICBK); driven under the NIC lock by the reader thread and the SIGA worker. */
 	struct osa *osa;
@@ -143,8 +157,23 @@ int cpnic_poll_us(struct pollfd *pfd, unsigned n, int64_t wait_us);
 /* Start/stop the SIGA worker thread. */
 int cpnic_worker_start(struct cpnic *c);
 void cpnic_worker_stop(struct cpnic *c);
-/* Post SIGA work (called on a CPU thread with the device lock held: wlock only). */
-void cpnic_post_siga(struct cpnic *c, struct nidbk *nid, bool write, uint32_t mask);
+/*
+ * A SIGA-w (write) or SIGA-r on a CPU thread holding the device lock.  Runs nic_siga
+ * at once when (1) no SIGA waits for or runs on the worker (an inline one must not
+ * overtake them), (2) a trylock of the NIC lock succeeds (a trylock cannot invert the
+ * lock order; it fails while the worker or a reader works), and (3) nic_siga cannot
+ * wait: the port is a TAP/TUN (non-blocking writes), none, or port=cp whose ring has
+ * room for every frame the primed buffers can hold -- provable only when the guest has
+ * one CPU (`one_cpu`: no other CPU primes more during the round).  port=peer and
+ * port=osa (a frame runs another NIC's receive or the OSA model) always go to the
+ * worker, and so does every SIGA of a NIC configured siga=worker.  Otherwise the masks
+ * are posted and the worker runs them, merged.
+ */
+void cpnic_siga(struct cpnic *c, struct nidbk *nid, bool write, uint32_t mask, bool one_cpu);
+/* On the thread of an inline SIGA (device lock held): a PCI must be deferred. */
+bool cpnic_siga_inline_now(void);
+/* Leave the PCI of device d to the worker (inline SIGA, NIC lock held). */
+void cpnic_defer_pci(struct cpnic_dev *d);
 
 /*
  * port=cp: the NIC's port is a proxy on a vmlink to cpnetd (hercules/cpnic_cp.c).

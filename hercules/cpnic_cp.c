@@ -572,6 +572,29 @@ static bool same_user(const char *a, const char *b)
 	return strcasecmp(a, b) == 0;
 }
 
+/*
+ * An inline SIGA (cpnic_siga) asks whether `frames` more frames go out without a wait
+ * (lock held).  The socket never waits for a frame (vml_send); the ring waits when
+ * full (vml_ring_tx holds the SIGA), so it needs that many free slots.  cpnetd's
+ * consumer index is read fresh from the shared area: a value outside what we
+ * published is not believed (no room: the worker's ring_put finds the ring broken).
+ */
+static bool cp_tx_room(struct cpnic *c, unsigned frames)
+{
+	struct cpnic_link *k = c->link;
+	struct shring *r;
+	uint32_t cons;
+
+	if (!k || !k->l.ring_tx || k->l.ring.broken)
+		return true;
+	r = &k->l.ring;
+	cons = __atomic_load_n(shr_peer_cons(r, r->side_b ? 1 : 0), __ATOMIC_ACQUIRE);
+	if ((uint32_t)(cons - r->tx_cons) > (uint32_t)(r->tx_pub - r->tx_cons) ||
+	    r->tx_prod != r->tx_pub)
+		return false;
+	return r->nslots - (r->tx_prod - cons) >= frames;
+}
+
 int cpnic_cp_open(struct cpnic *c, char *err, size_t errlen)
 {
 	uint16_t vdev = c->cfg.base_devno;
@@ -665,6 +688,7 @@ out:
 	}
 	k->refs++;
 	c->link = k;
+	c->tx_room = cp_tx_room;
 	/* Before any I/O (configuration time): from now on the link's lock is the NIC's. */
 	c->lock = &k->lock;
 	return 0;

@@ -311,7 +311,27 @@ void cpnic_tap_close(struct cpnic *c)
 	c->ofl_buf = NULL;
 }
 
-/* ---- SIGA worker ----------------------------------------------------------------- */
+/* ---- SIGA: inline on the CPU thread, or the worker ------------------------------ */
+
+_Static_assert(NIC_MAX_DEVS <= 64, "pci_owed has a bit per device");
+
+/* Set on a CPU thread while it runs a SIGA inline (cpnic_siga). */
+static __thread bool siga_inline_now;
+
+bool cpnic_siga_inline_now(void)
+{
+	return siga_inline_now;
+}
+
+void cpnic_defer_pci(struct cpnic_dev *d)
+{
+	struct cpnic *c = d->c;
+
+	pthread_mutex_lock(&c->wlock);
+	c->pci_owed |= 1ull << d->index;
+	pthread_cond_signal(&c->wcond);
+	pthread_mutex_unlock(&c->wlock);
+}
 
 static void *siga_worker(void *arg)
 {
@@ -320,42 +340,133 @@ static void *siga_worker(void *arg)
 	pthread_mutex_lock(&c->wlock);
 	for (;;) {
 		uint32_t w, r;
+		uint64_t owed;
 		struct nidbk *nid;
 
-		while (!c->stop && !c->siga_w && !c->siga_r)
+		while (!c->stop && !c->siga_w && !c->siga_r && !c->pci_owed)
 			pthread_cond_wait(&c->wcond, &c->wlock);
 		if (c->stop)
 			break;
 		w = c->siga_w;
 		r = c->siga_r;
 		nid = c->siga_nid;
+		owed = c->pci_owed;
 		c->siga_w = c->siga_r = 0;
+		c->pci_owed = 0;
+		/* Until they are done, a SIGA on the CPU thread goes behind them. */
+		c->wbusy = w || r;
 		pthread_mutex_unlock(&c->wlock);
 
+		/* PCIs an inline SIGA raised: presented here, where no device lock is
+		 * held (cp_chan_pci takes the device's, then Hercules's interrupt lock). */
+		for (unsigned i = 0; owed && i < NIC_MAX_DEVS; i++) {
+			struct nidbk *d = &c->np->dev[i];
+
+			if (((owed >> i) & 1) && d->chan && d->chan->pci)
+				d->chan->pci(d->chan_ctx);
+		}
 		/* SIGAs that arrived meanwhile are merged: one scan serves them all. */
-		pthread_mutex_lock(c->lock);
-		if (nid && w)
-			nic_siga(nid, NIC_SIGA_W, w);
-		if (nid && r)
-			nic_siga(nid, NIC_SIGA_R, r);
-		pthread_mutex_unlock(c->lock);
+		if (w || r) {
+			pthread_mutex_lock(c->lock);
+			if (nid && w)
+				nic_siga(nid, NIC_SIGA_W, w);
+			if (nid && r)
+				nic_siga(nid, NIC_SIGA_R, r);
+			pthread_mutex_unlock(c->lock);
+		}
 
 		pthread_mutex_lock(&c->wlock);
+		c->wbusy = false;
 	}
 	pthread_mutex_unlock(&c->wlock);
 	return NULL;
 }
 
-void cpnic_post_siga(struct cpnic *c, struct nidbk *nid, bool write, uint32_t mask)
+static void post_siga(struct cpnic *c, struct nidbk *nid, bool write, uint32_t mask)
 {
-	pthread_mutex_lock(&c->wlock);
 	c->siga_nid = nid;
 	if (write)
 		c->siga_w |= mask;
 	else
 		c->siga_r |= mask;
+	c->siga_handed++;
 	pthread_cond_signal(&c->wcond);
+}
+
+/* Output buffers the guest primed on the queues of `mask` (NIC lock held): each may
+ * hold QDIO_SBALES frames.  Reads the SLSB only. */
+static unsigned primed_out(struct nicbk *nic, uint32_t mask)
+{
+	unsigned n = 0;
+
+	for (unsigned qn = 0; qn < nic->nout; qn++) {
+		struct qdio_queue *q = &nic->outq[qn];
+
+		if (!(mask & (0x80000000u >> qn)))
+			continue;
+		for (unsigned i = 0; i < QDIO_BUFS; i++) {
+			uint8_t st;
+
+			if (qdio_get_state(q, qdio_add_buf(q->next, i), &st) < 0 ||
+			    st != SLSB_CU_OUTPUT_PRIMED)
+				break;
+			n++;
+		}
+	}
+	return n;
+}
+
+/* NIC lock held: can nic_siga run here without waiting for anything? */
+static bool siga_cannot_wait(struct cpnic *c, bool write, uint32_t mask, bool one_cpu)
+{
+	struct nicbk *nic = c->np;
+
+	switch (c->be) {
+	case CPNIC_BE_NONE:
+	case CPNIC_BE_TAP:
+	case CPNIC_BE_TUN:
+		/* Frames are dropped, or written to a non-blocking descriptor. */
+		return true;
+	case CPNIC_BE_CP:
+		/* A SIGA-r reaches no port (no in_room); a SIGA-w waits on a full ring.
+		 * Queues not running: nic_siga answers at once. */
+		if (!write || !nic->qdio_active)
+			return true;
+		return one_cpu && c->tx_room &&
+		       c->tx_room(c, primed_out(nic, mask) * QDIO_SBALES);
+	default:
+		return false;
+	}
+}
+
+void cpnic_siga(struct cpnic *c, struct nidbk *nid, bool write, uint32_t mask, bool one_cpu)
+{
+	bool queued;
+
+	pthread_mutex_lock(&c->wlock);
+	/* SIGAs on the NIC's data device are serialized by its device lock, which the
+	 * caller holds, so nothing new is queued between this look and the trylock (a
+	 * SIGA on one of its other devices posts too, but nic_siga answers it 3). */
+	queued = c->wbusy || c->siga_w || c->siga_r || c->siga_worker;
+	if (queued || pthread_mutex_trylock(c->lock) != 0) {
+		post_siga(c, nid, write, mask);
+		pthread_mutex_unlock(&c->wlock);
+		return;
+	}
 	pthread_mutex_unlock(&c->wlock);
+	/* NIC lock held (wlock released: it is the leaf). */
+	if (!c->created || c->closing || !siga_cannot_wait(c, write, mask, one_cpu)) {
+		pthread_mutex_unlock(c->lock);
+		pthread_mutex_lock(&c->wlock);
+		post_siga(c, nid, write, mask);
+		pthread_mutex_unlock(&c->wlock);
+		return;
+	}
+	c->siga_inline++;
+	siga_inline_now = true;
+	nic_siga(nid, write ? NIC_SIGA_W : NIC_SIGA_R, mask);
+	siga_inline_now = false;
+	pthread_mutex_unlock(c->lock);
 }
 
 int cpnic_worker_start(struct cpnic *c)

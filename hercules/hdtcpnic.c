@@ -22,6 +22,8 @@
  *                 guest, coalesced while it is busy with input or input is fast; port=peer
  *                 and none have no reader thread to time an owed PCI)
  *   pcihold=US    adaptive: the longest an owed PCI waits, 1..100000 us (default 500)
+ *   siga=MODE     inline (default: a SIGA runs on the CPU thread when it can, cpnic_siga)
+ *                 or worker (every SIGA handed to the NIC's worker thread)
  *   trace         log control-path CCWs
  * Hercules calls init once per device with the same arguments; consecutive devices
  * with equal arguments form one NIC, created when its last device arrives.
@@ -102,6 +104,11 @@ static void cp_chan_pci(void *ctx)
 	struct cpnic_dev *d = ctx;
 	DEVBLK *dev = d->hdev;
 
+	/* An inline SIGA's CPU thread holds a device lock: the worker presents it. */
+	if (cpnic_siga_inline_now()) {
+		cpnic_defer_pci(d);
+		return;
+	}
 	obtain_lock(&dev->lock);
 	if (!(dev->scsw.flag2 & SCSW2_Q) || (dev->scsw.flag2 & (SCSW2_AC_HALT | SCSW2_AC_CLEAR))) {
 		release_lock(&dev->lock);
@@ -226,6 +233,8 @@ static int cp_parse_args(DEVBLK *dev, int argc, char *argv[], struct cpnic *c)
 			if (end == a + 8 || *end || v == 0 || v > PCIM_HOLDOFF_MAX_US)
 				goto bad;
 			c->pci_hold_us = (uint32_t)v;
+		} else if (strcasecmp(a, "siga=inline") == 0 || strcasecmp(a, "siga=worker") == 0) {
+			c->siga_worker = strcasecmp(a + 5, "worker") == 0;
 		} else if (strcasecmp(a, "trace") == 0) {
 			c->trace = true;
 		} else {
@@ -738,7 +747,8 @@ static int cp_close(DEVBLK *dev)
 
 			cpnic_osa_counters(c, osa, sizeof(osa));
 			logmsg("CPNIC %04X closed: %s, tx %llu rx %llu drops %llu tx-errors %llu "
-			       "pci %s %llu for %llu batches (%llu late, %llu found)%s\n",
+			       "pci %s %llu for %llu batches (%llu late, %llu found) siga inline "
+			       "%llu handed %llu%s\n",
 			       c->cfg.base_devno, nic_state_name(c->np->state),
 			       (unsigned long long)c->np->port.st.tx_packets,
 			       (unsigned long long)c->np->port.st.rx_packets,
@@ -748,7 +758,8 @@ static int cp_close(DEVBLK *dev)
 			       c->np->pcim.mode == PCIM_ADAPTIVE ? "adaptive" : "every",
 			       (unsigned long long)(ps->at_once + ps->late),
 			       (unsigned long long)ps->batches, (unsigned long long)ps->late,
-			       (unsigned long long)ps->found, osa);
+			       (unsigned long long)ps->found, (unsigned long long)c->siga_inline,
+			       (unsigned long long)c->siga_handed, osa);
 			if (c->created)
 				cp_teardown(c);
 			for (pp = &cp_reg_head; *pp; pp = &(*pp)->next)
@@ -769,25 +780,27 @@ static int cp_close(DEVBLK *dev)
 	return 0;
 }
 
-/* SIGA-r/w: CPU thread, device lock held. Post work, never wait for the NIC. */
-static int cp_siga_w(DEVBLK *dev, U32 qmask)
+/* SIGA-r/w: CPU thread, device lock held.  Never wait for the NIC: run it inline if
+ * the NIC lock is free and nothing is in line, else post it to the worker. */
+static int cp_siga(DEVBLK *dev, bool write, U32 qmask)
 {
 	struct cpnic_dev *d = dev->dev_data;
 
 	if (!d || !d->c->created)
 		return 3;
-	cpnic_post_siga(d->c, &d->c->np->dev[d->index], true, qmask);
+	/* One CPU: nobody primes buffers while this one is in the SIGA. */
+	cpnic_siga(d->c, &d->c->np->dev[d->index], write, qmask, sysblk.cpus <= 1);
 	return 0;
+}
+
+static int cp_siga_w(DEVBLK *dev, U32 qmask)
+{
+	return cp_siga(dev, true, qmask);
 }
 
 static int cp_siga_r(DEVBLK *dev, U32 qmask)
 {
-	struct cpnic_dev *d = dev->dev_data;
-
-	if (!d || !d->c->created)
-		return 3;
-	cpnic_post_siga(d->c, &d->c->np->dev[d->index], false, qmask);
-	return 0;
+	return cp_siga(dev, false, qmask);
 }
 
 /* ---- CHSC 0x0002 / 0x0024 through Hercules's unknown-request hook ---------------- */
