@@ -112,9 +112,10 @@ struct cpnic {
 	/* port=cp: the link shared by every NIC of this user in this process (its lock
 	 * is the NIC lock of all of them); NULL when LOGON or the NICDEF failed. */
 	struct cpnic_link *link;
-	/* port=cp, NIC lock held: can the link take `frames` more frames now without
-	 * waiting?  (cpnic_cp_open sets it; cpnic_siga asks before an inline SIGA.) */
-	bool (*tx_room)(struct cpnic *c, unsigned frames);
+	/* port=cp, NIC lock held: can the link take what `bufs` primed output buffers
+	 * hold now without waiting?  (cpnic_cp_open sets it; cpnic_siga asks before an
+	 * inline SIGA.) */
+	bool (*tx_room)(struct cpnic *c, unsigned bufs);
 	/* port=osa: the OSA-Express model on the TAP in ifname (allocated: it holds its
 	 * own NICBK); driven under the NIC lock by the reader thread and the SIGA worker. */
 	struct osa *osa;
@@ -170,6 +171,12 @@ void cpnic_worker_stop(struct cpnic *c);
  * are posted and the worker runs them, merged.
  */
 void cpnic_siga(struct cpnic *c, struct nidbk *nid, bool write, uint32_t mask, bool one_cpu);
+/* Whether ring r (its user's lock held) takes what `bufs` primed output buffers can
+ * hold without a wait: each up to QDIO_SBALES frames, each up to 64 KiB (vml_ring_tx
+ * sends no more), a message of as many ring entries as its bytes need, and one wrap
+ * entry's worth before one of them.  Nothing unpublished may be pending. */
+struct shring;
+bool cpnic_ring_fits(struct shring *r, unsigned bufs);
 /* On the thread of an inline SIGA (device lock held): a PCI must be deferred. */
 bool cpnic_siga_inline_now(void);
 /* Leave the PCI of device d to the worker (inline SIGA, NIC lock held). */

@@ -573,26 +573,19 @@ static bool same_user(const char *a, const char *b)
 }
 
 /*
- * An inline SIGA (cpnic_siga) asks whether `frames` more frames go out without a wait
- * (lock held).  The socket never waits for a frame (vml_send); the ring waits when
- * full (vml_ring_tx holds the SIGA), so it needs that many free slots.  cpnetd's
- * consumer index is read fresh from the shared area: a value outside what we
- * published is not believed (no room: the worker's ring_put finds the ring broken).
+ * An inline SIGA (cpnic_siga) asks whether what `bufs` primed buffers hold goes out
+ * without a wait (lock held).  The socket never waits for a frame (vml_send); the ring
+ * waits when full (vml_ring_tx holds the SIGA), so it needs the entries for all of it
+ * (cpnic_ring_fits; cpnetd's consumer index read and checked by lib/shmring: a value
+ * outside what we published breaks the ring, and a broken ring does not wait).
  */
-static bool cp_tx_room(struct cpnic *c, unsigned frames)
+static bool cp_tx_room(struct cpnic *c, unsigned bufs)
 {
 	struct cpnic_link *k = c->link;
-	struct shring *r;
-	uint32_t cons;
 
 	if (!k || !k->l.ring_tx || k->l.ring.broken)
 		return true;
-	r = &k->l.ring;
-	cons = __atomic_load_n(shr_peer_cons(r, r->side_b ? 1 : 0), __ATOMIC_ACQUIRE);
-	if ((uint32_t)(cons - r->tx_cons) > (uint32_t)(r->tx_pub - r->tx_cons) ||
-	    r->tx_prod != r->tx_pub)
-		return false;
-	return r->nslots - (r->tx_prod - cons) >= frames;
+	return cpnic_ring_fits(&k->l.ring, bufs) || k->l.ring.broken;
 }
 
 int cpnic_cp_open(struct cpnic *c, char *err, size_t errlen)

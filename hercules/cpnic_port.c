@@ -15,7 +15,9 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "lib/shmring.h"
 #include "vnic/offload.h"
+#include "vnic/vmlink.h"
 
 #define ETH_HLEN_ 14
 
@@ -393,8 +395,8 @@ static void post_siga(struct cpnic *c, struct nidbk *nid, bool write, uint32_t m
 	pthread_cond_signal(&c->wcond);
 }
 
-/* Output buffers the guest primed on the queues of `mask` (NIC lock held): each may
- * hold QDIO_SBALES frames.  Reads the SLSB only. */
+/* Output buffers the guest primed on the queues of `mask` (NIC lock held).  Reads the
+ * SLSB only. */
 static unsigned primed_out(struct nicbk *nic, uint32_t mask)
 {
 	unsigned n = 0;
@@ -416,6 +418,18 @@ static unsigned primed_out(struct nicbk *nic, uint32_t mask)
 	return n;
 }
 
+bool cpnic_ring_fits(struct shring *r, unsigned bufs)
+{
+	/* A ring of version 2 carries a frame in ceil(bytes / slot) entries, and one
+	 * that would pass the ring's end comes after a wrap entry up to it. */
+	uint64_t per = ((uint64_t)VML_MAX_MSG + r->slot_size - 1) / r->slot_size;
+	uint64_t need = (uint64_t)bufs * QDIO_SBALES * per + (per - 1);
+
+	if (r->tx_prod != r->tx_pub || need > r->nslots)
+		return false;
+	return shr_tx_room(r) >= need;
+}
+
 /* NIC lock held: can nic_siga run here without waiting for anything? */
 static bool siga_cannot_wait(struct cpnic *c, bool write, uint32_t mask, bool one_cpu)
 {
@@ -432,8 +446,7 @@ static bool siga_cannot_wait(struct cpnic *c, bool write, uint32_t mask, bool on
 		 * Queues not running: nic_siga answers at once. */
 		if (!write || !nic->qdio_active)
 			return true;
-		return one_cpu && c->tx_room &&
-		       c->tx_room(c, primed_out(nic, mask) * QDIO_SBALES);
+		return one_cpu && c->tx_room && c->tx_room(c, primed_out(nic, mask));
 	default:
 		return false;
 	}

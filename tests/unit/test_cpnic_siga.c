@@ -6,6 +6,8 @@
 #include <time.h>
 
 #include "hercules/cpnic.h"
+#include "lib/shmring.h"
+#include "vnic/vmlink.h"
 #include "tests/tcheck.h"
 
 /* A NIC with its devices, not brought online (nic_siga answers at once), no threads. */
@@ -189,6 +191,36 @@ TEST(cpnic_siga_on_a_cp_link_asks_the_ring_for_room_first)
 	CHECK_EQ(room_asked, 99);
 	c->np->qdio_active = false;
 	siga_nic_free(c);
+}
+
+/* The room an inline SIGA asks a version 2 ring for: every frame the primed buffers can
+ * hold at its largest (as many entries as its bytes need), and a wrap entry's worth. */
+TEST(cpnic_ring_fits_counts_entries_of_the_largest_frames)
+{
+	static struct shring r;
+	uint32_t per, need1;
+	uint8_t *p;
+
+	REQUIRE(shr_create(&r, 4096, 2048) == 0);
+	per = (VML_MAX_MSG + 2047) / 2048;
+	need1 = QDIO_SBALES * per + per - 1;
+	CHECK(cpnic_ring_fits(&r, 0));
+	CHECK(cpnic_ring_fits(&r, 1));
+	CHECK(cpnic_ring_fits(&r, 4096 / (QDIO_SBALES * per) - 1));
+	CHECK(!cpnic_ring_fits(&r, 4096 / (QDIO_SBALES * per) + 1));
+	/* Small messages leave exactly need1 - 1 entries free: one buffer's worth does
+	 * not fit (counted in frames, as before version 2, it would have). */
+	for (uint32_t i = 0; i < 4096 - (need1 - 1); i++) {
+		REQUIRE(shr_tx_reserve(&r, 16, false, &p) == 0);
+		shr_tx_put(&r, 16);
+	}
+	/* Put but not published: the worker is mid-batch, nothing is asked. */
+	CHECK(!cpnic_ring_fits(&r, 0));
+	REQUIRE(shr_tx_publish(&r) == 0);
+	CHECK_EQ(shr_tx_room(&r), need1 - 1);
+	CHECK(!cpnic_ring_fits(&r, 1));
+	CHECK(cpnic_ring_fits(&r, 0));
+	shr_free(&r);
 }
 
 static pthread_t pci_thread;
