@@ -45,12 +45,14 @@ herc_start() {
 }
 
 # SIGTERM the Hercules process group started by herc_start; 3.13 may hang in
-# "Releasing configuration", so SIGKILL whatever is left after ~5 s.
+# "Releasing configuration", so SIGKILL whatever is left after ~15 s.  (5 s was too
+# short on a loaded machine: a Hercules still closing its devices lost their close
+# lines, which tests check, to the SIGKILL.)
 herc_stop() {
 	local pid=$1
 	kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
 	kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
-	for _ in 1 2 3 4 5 6 7 8 9 10; do
+	for _ in $(seq 30); do
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.5
 	done
