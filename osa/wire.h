@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
+#include "osa/vnet.h"
+
 /*
  * A provider is a struct of callbacks (NULL = unsupported, the wrappers below answer
  * -EOPNOTSUPP), in the style of Open vSwitch's netdev providers.  A wire carries whole
@@ -96,9 +98,9 @@ struct wire_stats {
 	/* System calls the provider made to move frames (reads/writes, or io_uring
 	 * submissions), for the frames-per-syscall figures of the benchmarks. */
 	uint64_t tx_syscalls, rx_syscalls;
-	/* Frames read behind a virtio-net header whose checksum fields point outside
-	 * the frame (osa/vnet.h): dropped (and counted as truncated, too). */
-	uint64_t rx_bad_vnet;
+	/* Frames read behind a virtio-net header that does not fit the frame, by reason
+	 * (enum vnet_bad, osa/vnet.h): dropped (and counted as truncated, too). */
+	uint64_t rx_bad_vnet[VNET_BAD_NR];
 };
 
 struct wire {

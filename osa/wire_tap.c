@@ -22,6 +22,7 @@
 
 #include "lib/be.h"
 #include "lib/csum.h"
+#include "lib/tso.h"
 #include "osa/vnet.h"
 #include "osa/wire.h"
 
@@ -364,38 +365,74 @@ static int tap_send(struct wire *w, const struct iovec *iov, unsigned niov, uint
 	return send_one(w, iov, niov, &(struct wire_ofl){ 0 });
 }
 
-int vnet_rx_finish(const struct vnet_hdr *h, uint8_t *frame, uint32_t len)
+int vnet_rx_finish(const struct vnet_hdr *h, uint8_t *frame, uint32_t len, enum vnet_bad *why)
 {
-	uint32_t at;
-	uint16_t c;
+	static const enum vnet_bad of_req[TSO_REQ_NR] = {
+		[TSO_REQ_NOCSUM] = VNET_BAD_NOCSUM, [TSO_REQ_WHERE] = VNET_BAD_WHERE,
+		[TSO_REQ_PROTO] = VNET_BAD_PROTO, [TSO_REQ_SIZE] = VNET_BAD_SIZE,
+	};
+	uint8_t gso = h->gso_type;
+	struct tso_req r = {
+		.csum = (h->flags & VNET_F_NEEDS_CSUM) != 0,
+		.csum_start = h->csum_start,
+		.csum_offset = h->csum_offset,
+		.gso_v = (uint8_t)(gso == VNET_GSO_TCPV4 ? 4 : gso == VNET_GSO_TCPV6 ? 6 : 0),
+		.gso_size = h->gso_size,
+	};
+	enum tso_req_bad bad;
+	struct csum_pkt p;
 
-	if (h->gso_type != VNET_GSO_NONE)
-		return -EMSGSIZE;
-	if (!(h->flags & VNET_F_NEEDS_CSUM))
-		return (int)len;
-	/* Both u16: no overflow in u32. */
-	at = (uint32_t)h->csum_start + h->csum_offset;
-	if (h->csum_start >= len || at + 2 > len)
+	/* One of the two flags at most: a checksum left open is not also vouched for. */
+	if ((h->flags & ~(VNET_F_NEEDS_CSUM | VNET_F_DATA_VALID)) ||
+	    h->flags == (VNET_F_NEEDS_CSUM | VNET_F_DATA_VALID)) {
+		*why = VNET_BAD_FLAGS;
 		return -EBADMSG;
-	/* The field holds the pseudo-header sum (CHECKSUM_PARTIAL): summed with the rest,
-	 * as a device does; a UDP result of 0 is sent as 0xFFFF (0 means "no checksum"),
-	 * which is the same sum for TCP. */
-	c = (uint16_t)~csum_fold(csum_add(0, frame + h->csum_start, len - h->csum_start));
-	be_put16(frame + at, c ? c : 0xFFFF);
+	}
+	if (gso != VNET_GSO_NONE && !r.gso_v) {
+		*why = VNET_BAD_GSO_TYPE;
+		return -EBADMSG;
+	}
+	bad = tso_req_check(frame, len, &r, &p);
+	if (bad != TSO_REQ_OK) {
+		*why = of_req[bad];
+		return -EBADMSG;
+	}
+	if (r.gso_v) {
+		*why = VNET_BAD_LARGE;
+		return -EBADMSG;
+	}
+	if (r.csum)
+		csum_complete(frame, &p, false);
 	return (int)len;
 }
 
+const char *vnet_bad_name(enum vnet_bad why)
+{
+	static const char *const names[VNET_BAD_NR] = {
+		[VNET_BAD_FLAGS] = "flags",
+		[VNET_BAD_GSO_TYPE] = "GSO type",
+		[VNET_BAD_LARGE] = "large receive not asked for",
+		[VNET_BAD_NOCSUM] = "large send without checksum",
+		[VNET_BAD_WHERE] = "checksum not at the TCP/UDP header",
+		[VNET_BAD_PROTO] = "large send not TCP of its IP version",
+		[VNET_BAD_SIZE] = "segment size",
+	};
+
+	return (unsigned)why < VNET_BAD_NR ? names[why] : "?";
+}
+
 /* A frame read behind a virtio-net header (n bytes in all): its length, or -EMSGSIZE
- * (lost: a large receive, or a header that does not fit the frame, counted). */
+ * (lost: a header that does not fit the frame, counted by reason). */
 static int vnet_strip(struct wire *w, const struct vnet_hdr *h, uint8_t *buf, long n)
 {
+	enum vnet_bad why;
 	int r;
 
 	if (n < (long)VNET_HLEN)
 		return -EMSGSIZE;
-	r = vnet_rx_finish(h, buf, (uint32_t)(n - VNET_HLEN));
+	r = vnet_rx_finish(h, buf, (uint32_t)(n - VNET_HLEN), &why);
 	if (r == -EBADMSG) {
-		w->st.rx_bad_vnet++;
+		w->st.rx_bad_vnet[why]++;
 		r = -EMSGSIZE;
 	}
 	return r;
