@@ -5,6 +5,8 @@
 
 #include <stdint.h>
 
+struct wire_ofl;
+
 /* The legacy layout, in the host's byte order (the kernel's, not the wire's). */
 #define VNET_HLEN 10u
 #define VNET_F_NEEDS_CSUM 1u
@@ -31,7 +33,8 @@ enum vnet_bad {
 	VNET_BAD_FLAGS = 0,	/* flag bits other than one of NEEDS_CSUM / DATA_VALID */
 	VNET_BAD_GSO_TYPE,	/* a GSO type other than TCPv4 / TCPv6 (UDP, ECN: never
 				 * offered to the kernel) */
-	VNET_BAD_LARGE,		/* a large receive, which this TAP did not ask for */
+	VNET_BAD_LARGE,		/* a large receive the reader did not ask for (rx_large off,
+				 * or a read path that takes none) */
 	VNET_BAD_NOCSUM,	/* lib/tso's reasons (enum tso_req_bad) */
 	VNET_BAD_WHERE,
 	VNET_BAD_PROTO,
@@ -48,11 +51,15 @@ enum vnet_bad {
  * cpnet-vhost makes of a guest's header), a large send TCP of the IP version it names
  * with a segment size above the floor.  NEEDS_CSUM (CHECKSUM_PARTIAL): the checksum is
  * completed (lib/csum, a UDP result of 0 as 0xFFFF); DATA_VALID: taken as it is (the
- * receivers verify what they need).  The TAP asks for no large receives
- * (TUNSETOFFLOAD 0: doc/osa.md), so a well-formed one is refused too.
+ * receivers verify what they need).
+ * large: the reader takes large receives (the TAP's rx_large, doc/osa.md): a well-formed
+ * one is kept whole, its checksum left open, and *large says so (gso, gso_size,
+ * hdr_len and csum_start / offset as the frame's headers have them; valid for
+ * DATA_VALID); NULL: a large receive is refused (VNET_BAD_LARGE).
  * Returns len, or -EBADMSG with *why (nothing written).
  */
-int vnet_rx_finish(const struct vnet_hdr *h, uint8_t *frame, uint32_t len, enum vnet_bad *why);
+int vnet_rx_finish(const struct vnet_hdr *h, uint8_t *frame, uint32_t len,
+		   struct wire_ofl *large, enum vnet_bad *why);
 
 /* "flags", "GSO type", ...: a reason's name (counters, tests). */
 const char *vnet_bad_name(enum vnet_bad why);

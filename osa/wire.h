@@ -54,6 +54,7 @@ struct wire_ofl {
 	uint16_t gso_size;		/* gso: TCP payload bytes per segment */
 	uint8_t gso;			/* WIRE_GSO_*: a TCP large send to cut */
 	bool ecn;			/* gso: CWR set, only the first segment keeps it */
+	bool valid;			/* received: the checksum is vouched for (DATA_VALID) */
 };
 
 /* One frame of a send batch: gathered from iov like send; rc is send's answer.  ofl:
@@ -86,10 +87,15 @@ struct wire_class {
 	void (*send_batch)(struct wire *w, struct wire_txf *f, unsigned n);
 	/* Up to n (<= WIRE_BATCH_MAX) frames, in order, into bufs[0..n) (cap bytes each):
 	 * lens[i] is a frame's length, -EMSGSIZE (lost: too long) or -EAGAIN (slot left
-	 * empty).  Returns the number of slots looked at (0 = nothing waiting), or
-	 * -ENETDOWN / -errno when the first read failed. */
+	 * empty); ofl[i] (ofl may be NULL: large receives are refused then) what a frame
+	 * leaves open, only while rx_large is on (set by the wrapper to all zero first).
+	 * Returns the number of slots looked at (0 = nothing waiting), or -ENETDOWN /
+	 * -errno when the first read failed. */
 	int (*recv_batch)(struct wire *w, uint8_t *const *bufs, uint32_t cap, unsigned n,
-			  int *lens);
+			  int *lens, struct wire_ofl *ofl);
+	/* Receive large sends whole, their checksums open (on), or only finished frames
+	 * (off): the host kernel is told so (a TAP's TUNSETOFFLOAD).  0 or -errno. */
+	int (*set_rx_large)(struct wire *w, bool on);
 };
 
 struct wire_stats {
@@ -110,6 +116,7 @@ struct wire {
 	void *priv;			/* the provider's state */
 	bool failed;			/* a send/recv saw the device go away */
 	bool offloads;			/* send_batch takes wire_txf.ofl (set by open) */
+	bool rx_large;			/* recv_batch may hand large receives (wire_set_rx_large) */
 	struct wire_stats st;
 };
 
@@ -127,7 +134,11 @@ int wire_send(struct wire *w, const struct iovec *iov, unsigned niov, uint32_t l
 int wire_recv(struct wire *w, uint8_t *buf, uint32_t cap);
 /* Batches (the provider's, else one call per frame); same counting as above. */
 void wire_send_batch(struct wire *w, struct wire_txf *f, unsigned n);
-int wire_recv_batch(struct wire *w, uint8_t *const *bufs, uint32_t cap, unsigned n, int *lens);
+int wire_recv_batch(struct wire *w, uint8_t *const *bufs, uint32_t cap, unsigned n, int *lens,
+		    struct wire_ofl *ofl);
+/* Large receives on or off (struct wire_class set_rx_large); -EOPNOTSUPP for a wire
+ * that cannot.  On success w->rx_large says which. */
+int wire_set_rx_large(struct wire *w, bool on);
 int wire_link(struct wire *w);
 int wire_mtu(struct wire *w, uint32_t *mtu);
 int wire_mac(struct wire *w, uint8_t mac[6]);
@@ -148,6 +159,10 @@ int wire_mem_collect(struct wire *w, uint8_t *buf, uint32_t cap);
  * up to WIRE_OFL_FRAME_MAX bytes: an unconnected wire with nothing sent yet.
  * 0, -EINVAL, -ENOMEM. */
 int wire_mem_set_offloads(struct wire *w);
+/* wire_mem_inject with what the frame leaves open (a large receive: up to
+ * WIRE_OFL_FRAME_MAX bytes, once the wire's rx_large is on).  As wire_mem_inject. */
+int wire_mem_inject_ofl(struct wire *w, const uint8_t *frame, uint32_t len,
+			const struct wire_ofl *ofl);
 /* wire_mem_collect, and what the frame left to the wire (all zero: nothing). */
 int wire_mem_collect_ofl(struct wire *w, uint8_t *buf, uint32_t cap, struct wire_ofl *ofl);
 /* Pull the cable (down) or plug it back (up); a deleted device: gone = true. */

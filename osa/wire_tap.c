@@ -210,7 +210,8 @@ static int tap_open(struct wire *w, const char *name)
 	if (vnet_wanted()) {
 		/* Large sends and checksums to the kernel: it cuts and sums only where it
 		 * must (a local receiver takes a 64 KiB send whole and acknowledges it once).
-		 * What the kernel hands us stays finished (no TUNSETOFFLOAD features). */
+		 * What the kernel hands us stays finished (no TUNSETOFFLOAD features) until
+		 * the OSA asks for large receives (tap_set_rx_large). */
 		ifr.ifr_flags |= IFF_VNET_HDR;
 		if (ioctl(w->fd, TUNSETIFF, &ifr) == 0 &&
 		    ioctl(w->fd, TUNSETVNETHDRSZ, &(int){ VNET_HLEN }) == 0 &&
@@ -365,7 +366,8 @@ static int tap_send(struct wire *w, const struct iovec *iov, unsigned niov, uint
 	return send_one(w, iov, niov, &(struct wire_ofl){ 0 });
 }
 
-int vnet_rx_finish(const struct vnet_hdr *h, uint8_t *frame, uint32_t len, enum vnet_bad *why)
+int vnet_rx_finish(const struct vnet_hdr *h, uint8_t *frame, uint32_t len,
+		   struct wire_ofl *large, enum vnet_bad *why)
 {
 	static const enum vnet_bad of_req[TSO_REQ_NR] = {
 		[TSO_REQ_NOCSUM] = VNET_BAD_NOCSUM, [TSO_REQ_WHERE] = VNET_BAD_WHERE,
@@ -397,12 +399,25 @@ int vnet_rx_finish(const struct vnet_hdr *h, uint8_t *frame, uint32_t len, enum 
 		*why = of_req[bad];
 		return -EBADMSG;
 	}
-	if (r.gso_v) {
+	if (r.gso_v && !large) {
 		*why = VNET_BAD_LARGE;
 		return -EBADMSG;
 	}
+	if (r.gso_v) {
+		/* Kept whole for a receiver that takes it; the checksum stays open (every
+		 * segment cut from it, or the receiver, completes its own). */
+		memset(large, 0, sizeof(*large));
+		large->gso = r.gso_v == 6 ? WIRE_GSO_TCP6 : WIRE_GSO_TCP4;
+		large->gso_size = r.gso_size;
+		large->hdr_len = (uint16_t)(p.l4 + p.l4hlen);
+		large->csum_start = r.csum_start;
+		large->csum_offset = r.csum_offset;
+		return (int)len;
+	}
 	if (r.csum)
 		csum_complete(frame, &p, false);
+	else if (large && (h->flags & VNET_F_DATA_VALID))
+		large->valid = true;
 	return (int)len;
 }
 
@@ -422,15 +437,17 @@ const char *vnet_bad_name(enum vnet_bad why)
 }
 
 /* A frame read behind a virtio-net header (n bytes in all): its length, or -EMSGSIZE
- * (lost: a header that does not fit the frame, counted by reason). */
-static int vnet_strip(struct wire *w, const struct vnet_hdr *h, uint8_t *buf, long n)
+ * (lost: a header that does not fit the frame, counted by reason); *ofl (NULL: none
+ * taken) what it leaves open while large receives are on. */
+static int vnet_strip(struct wire *w, const struct vnet_hdr *h, uint8_t *buf, long n,
+		      struct wire_ofl *ofl)
 {
 	enum vnet_bad why;
 	int r;
 
 	if (n < (long)VNET_HLEN)
 		return -EMSGSIZE;
-	r = vnet_rx_finish(h, buf, (uint32_t)(n - VNET_HLEN), &why);
+	r = vnet_rx_finish(h, buf, (uint32_t)(n - VNET_HLEN), w->rx_large ? ofl : NULL, &why);
 	if (r == -EBADMSG) {
 		w->st.rx_bad_vnet[why]++;
 		r = -EMSGSIZE;
@@ -438,7 +455,7 @@ static int vnet_strip(struct wire *w, const struct vnet_hdr *h, uint8_t *buf, lo
 	return r;
 }
 
-static int tap_recv(struct wire *w, uint8_t *buf, uint32_t cap)
+static int tap_recv_ofl(struct wire *w, uint8_t *buf, uint32_t cap, struct wire_ofl *ofl)
 {
 	struct vnet_hdr h;
 	struct iovec iov[2] = { { &h, VNET_HLEN }, { buf, cap } };
@@ -452,7 +469,12 @@ static int tap_recv(struct wire *w, uint8_t *buf, uint32_t cap)
 	}
 	n = readv(w->fd, iov, 2);
 	r = rx_result(w, n >= 0 ? (long)n : -(long)errno);
-	return r < 0 ? r : vnet_strip(w, &h, buf, n);
+	return r < 0 ? r : vnet_strip(w, &h, buf, n, ofl);
+}
+
+static int tap_recv(struct wire *w, uint8_t *buf, uint32_t cap)
+{
+	return tap_recv_ofl(w, buf, cap, NULL);
 }
 
 /* The ring failed (it should not): plain system calls from now on. */
@@ -497,7 +519,7 @@ static void tap_send_batch(struct wire *w, struct wire_txf *f, unsigned n)
 }
 
 static int tap_recv_batch(struct wire *w, uint8_t *const *bufs, uint32_t cap, unsigned n,
-			  int *lens)
+			  int *lens, struct wire_ofl *ofl)
 {
 	struct wtap *t = w->priv;
 	struct iovec iov[WIRE_BATCH_MAX][2];
@@ -534,7 +556,8 @@ static int tap_recv_batch(struct wire *w, uint8_t *const *bufs, uint32_t cap, un
 			int r = rx_result(w, res[i]);
 
 			if (r >= 0 && w->offloads)
-				r = vnet_strip(w, &t->vh[i], bufs[done + i], r);
+				r = vnet_strip(w, &t->vh[i], bufs[done + i], r,
+					       ofl ? &ofl[done + i] : NULL);
 			lens[done + i] = r;
 			if (r < 0 && r != -EMSGSIZE && r != -EAGAIN)
 				return done + i ? (int)(done + i) : r;	/* seen again next poll */
@@ -550,13 +573,25 @@ static int tap_recv_batch(struct wire *w, uint8_t *const *bufs, uint32_t cap, un
 	}
 	/* The old path: one read per frame until the TAP is empty. */
 	for (i = done; i < n; i++) {
-		lens[i] = tap_recv(w, bufs[i], cap);
+		lens[i] = tap_recv_ofl(w, bufs[i], cap, ofl ? &ofl[i] : NULL);
 		if (lens[i] == -EAGAIN)
 			break;
 		if (lens[i] < 0 && lens[i] != -EMSGSIZE)
 			return i ? (int)i : lens[i];
 	}
 	return (int)i;
+}
+
+/* What the host kernel may hand us: large TCP sends whole with their checksums open
+ * (CSUM, TSO4, TSO6; never ECN, whose CWR rule we would have to keep for every
+ * receiver) or only finished frames.  Only with the virtio-net header. */
+static int tap_set_rx_large(struct wire *w, bool on)
+{
+	unsigned long f = on ? TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 : 0;
+
+	if (!w->offloads)
+		return -EOPNOTSUPP;
+	return ioctl(w->fd, TUNSETOFFLOAD, f) < 0 ? -errno : 0;
 }
 
 static int tap_link(struct wire *w)
@@ -610,6 +645,7 @@ const struct wire_class wire_tap_class = {
 	.recv = tap_recv,
 	.send_batch = tap_send_batch,
 	.recv_batch = tap_recv_batch,
+	.set_rx_large = tap_set_rx_large,
 	.link = tap_link,
 	.get_mtu = tap_get_mtu,
 	.get_mac = tap_get_mac,

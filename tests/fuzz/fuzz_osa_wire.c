@@ -478,6 +478,7 @@ static void send_some(struct osa *o, const uint8_t *d, size_t n)
 static void vnet_read(struct osa *o, const uint8_t *d, size_t len)
 {
 	struct vnet_hdr h;
+	struct wire_ofl large = { 0 };
 	enum vnet_bad why = VNET_BAD_NR;
 	uint32_t fl;
 	uint8_t *f;
@@ -491,14 +492,14 @@ static void vnet_read(struct osa *o, const uint8_t *d, size_t len)
 	if (!f)
 		return;
 	memcpy(f, d + VNET_HLEN, fl);
-	rc = vnet_rx_finish(&h, f, fl, &why);
+	rc = vnet_rx_finish(&h, f, fl, (h.hdr_len & 1) ? &large : NULL, &why);
 	if (rc == -EBADMSG) {
 		if ((unsigned)why >= VNET_BAD_NR || memcmp(f, d + VNET_HLEN, fl))
 			__builtin_trap();
 	} else if (rc != (int)fl) {
 		__builtin_trap();
 	} else {
-		if (h.flags & VNET_F_NEEDS_CSUM) {
+		if ((h.flags & VNET_F_NEEDS_CSUM) && !large.gso) {
 			struct csum_pkt cp;
 
 			if (csum_parse(f, fl, true, &cp) < 0 || !csum_verify(f, &cp))

@@ -11,6 +11,7 @@
 #include "hercules/cpnic.h"
 #include "lib/tso.h"
 #include "osa/vnet.h"
+#include "osa/wire.h"
 #include "tests/tcheck.h"
 
 /* ---- the reference: byte-by-byte, no shared code with lib/ ------------------------ */
@@ -286,7 +287,7 @@ TEST(vnet_needs_csum_completed_like_the_reference)
 		f = malloc(b.len);
 		REQUIRE(f);
 		memcpy(f, b.f, b.len);
-		CHECK_EQ(vnet_rx_finish(&h, f, b.len, &why), (int)b.len);
+		CHECK_EQ(vnet_rx_finish(&h, f, b.len, NULL, &why), (int)b.len);
 		CHECK_EQ(f[b.l4 + co] << 8 | f[b.l4 + co + 1], want);
 		/* Nothing else changed. */
 		f[b.l4 + co] = b.f[b.l4 + co];
@@ -294,11 +295,11 @@ TEST(vnet_needs_csum_completed_like_the_reference)
 		CHECK(memcmp(f, b.f, b.len) == 0);
 		/* Without the flag the frame is finished already: untouched. */
 		h.flags = 0;
-		CHECK_EQ(vnet_rx_finish(&h, f, b.len, &why), (int)b.len);
+		CHECK_EQ(vnet_rx_finish(&h, f, b.len, NULL, &why), (int)b.len);
 		CHECK(memcmp(f, b.f, b.len) == 0);
 		/* Vouched for: taken as it is. */
 		h.flags = VNET_F_DATA_VALID;
-		CHECK_EQ(vnet_rx_finish(&h, f, b.len, &why), (int)b.len);
+		CHECK_EQ(vnet_rx_finish(&h, f, b.len, NULL, &why), (int)b.len);
 		CHECK(memcmp(f, b.f, b.len) == 0);
 		free(f);
 		free(b.f);
@@ -340,7 +341,7 @@ TEST(vnet_needs_csum_out_of_range_is_refused)
 
 		REQUIRE(f);
 		memcpy(f, b.f, b.len);
-		CHECK_EQ(vnet_rx_finish(&h, f, b.len, &why), -EBADMSG);
+		CHECK_EQ(vnet_rx_finish(&h, f, b.len, NULL, &why), -EBADMSG);
 		CHECK_EQ(why, VNET_BAD_WHERE);
 		CHECK(memcmp(f, b.f, b.len) == 0);
 		free(f);
@@ -354,7 +355,7 @@ TEST(vnet_needs_csum_out_of_range_is_refused)
 
 		REQUIRE(f);
 		memcpy(f, b.f, b.len);
-		CHECK_EQ(vnet_rx_finish(&h, f, b.len, &why), (int)b.len);
+		CHECK_EQ(vnet_rx_finish(&h, f, b.len, NULL, &why), (int)b.len);
 		free(f);
 	}
 	free(b.f);
@@ -419,10 +420,31 @@ TEST(vnet_hostile_flags_and_gso_are_refused_with_reasons)
 
 		REQUIRE(f);
 		memcpy(f, c[i].b->f, c[i].b->len);
-		CHECK_EQ(vnet_rx_finish(&c[i].h, f, c[i].b->len, &why), -EBADMSG);
+		struct wire_ofl lg;
+
+		CHECK_EQ(vnet_rx_finish(&c[i].h, f, c[i].b->len, NULL, &why), -EBADMSG);
 		CHECK_EQ(why, c[i].why);
 		CHECK(memcmp(f, c[i].b->f, c[i].b->len) == 0);
 		CHECK(vnet_bad_name(why)[0] != '?');
+		/* A reader that takes large receives: the bad ones still refused alike, the
+		 * well-formed ones kept whole, checksum open, with their fields. */
+		memset(&lg, 0xEE, sizeof(lg));
+		if (c[i].why != VNET_BAD_LARGE) {
+			CHECK_EQ(vnet_rx_finish(&c[i].h, f, c[i].b->len, &lg, &why), -EBADMSG);
+			CHECK_EQ(why, c[i].why);
+		} else {
+			bool v6 = c[i].h.gso_type == VNET_GSO_TCPV6;
+
+			CHECK_EQ(vnet_rx_finish(&c[i].h, f, c[i].b->len, &lg, &why),
+				 (int)c[i].b->len);
+			CHECK_EQ(lg.gso, v6 ? WIRE_GSO_TCP6 : WIRE_GSO_TCP4);
+			CHECK_EQ(lg.gso_size, c[i].h.gso_size);
+			CHECK_EQ(lg.hdr_len, v6 ? 74 : 54);
+			CHECK_EQ(lg.csum_start, c[i].h.csum_start);
+			CHECK_EQ(lg.csum_offset, 16);
+			CHECK(!lg.valid && !lg.ecn);
+		}
+		CHECK(memcmp(f, c[i].b->f, c[i].b->len) == 0);
 		free(f);
 	}
 	free(b4.f);

@@ -1302,16 +1302,16 @@ TEST(osa_wire_batches_in_order)
 	CHECK_EQ(tx[4].rc, 0);
 	CHECK_EQ(a.st.tx_frames, 4);
 	CHECK_EQ(a.st.tx_errors, 1);
-	n = wire_recv_batch(&b, bufs, 64, 8, lens);
+	n = wire_recv_batch(&b, bufs, 64, 8, lens, NULL);
 	CHECK_EQ(n, 4);		/* the wire ran dry after four */
 	CHECK_EQ(lens[0], 60);
 	CHECK(in[0][0] == 0 && in[1][0] == 1 && in[2][0] == 2 && in[3][0] == 4);
 	CHECK_EQ(b.st.rx_frames, 4);
-	CHECK_EQ(wire_recv_batch(&b, bufs, 64, 8, lens), 0);
+	CHECK_EQ(wire_recv_batch(&b, bufs, 64, 8, lens, NULL), 0);
 	/* A frame longer than the buffers is lost on its own, the next still comes. */
 	CHECK_EQ(wire_mem_inject(&b, f[5], 64), 0);
 	CHECK_EQ(wire_mem_inject(&b, f[6], 32), 0);
-	CHECK_EQ(wire_recv_batch(&b, bufs, 40, 8, lens), 2);
+	CHECK_EQ(wire_recv_batch(&b, bufs, 40, 8, lens, NULL), 2);
 	CHECK_EQ(lens[0], -EMSGSIZE);
 	CHECK_EQ(lens[1], 32);
 	CHECK_EQ(in[1][0], 6);
@@ -1320,7 +1320,7 @@ TEST(osa_wire_batches_in_order)
 	wire_close(&b);
 	wire_send_batch(&a, tx, 1);
 	CHECK_EQ(tx[0].rc, -EOPNOTSUPP);
-	CHECK_EQ(wire_recv_batch(&a, bufs, 64, 8, lens), -EOPNOTSUPP);
+	CHECK_EQ(wire_recv_batch(&a, bufs, 64, 8, lens, NULL), -EOPNOTSUPP);
 }
 
 TEST(osa_arp_cache_unit)
