@@ -61,8 +61,8 @@ static bool is_group(const uint8_t *mac) { return (mac[0] & 1) != 0; }
 static bool is_bcast(const uint8_t *mac) { return !memcmp(mac, bcast_mac, 6); }
 
 static void rx_drop(struct osa *o, enum osa_drop why) { o->st.rx_drop[why]++; }
-static void rx_large_follow(struct osa *o);
 static void tx_drop(struct osa *o, enum osa_drop why) { o->st.tx_drop[why]++; }
+static void rx_large_follow(struct osa *o);
 
 /* The address table's entry of an IPv4 address, or NULL. */
 static struct atab_entry *find4(const struct osa *o, uint32_t a)
@@ -1016,7 +1016,8 @@ static void addr_miss(struct osa *o, uint8_t kind, const uint8_t *addr, uint16_t
 			h = &o->held[i];
 	/* A large receive does not wait: what it leaves open is not kept with it, and
 	 * the sender's TCP sends it again. */
-	if (!h || (o->rx_cur && o->rx_cur->gso) || len > o->rx.frame_max || o->held_bytes + len > OSA_MISSQ_BYTES) {
+	if (!h || (o->rx_cur && o->rx_cur->gso) || len > o->rx.frame_max ||
+	    o->held_bytes + len > OSA_MISSQ_BYTES) {
 		rx_drop(o, OSA_D_MISSQ);
 		return;
 	}
@@ -1712,10 +1713,9 @@ static void follow_mtu(struct osa *o)
 
 /* Large receives follow what the driver set up: on for cpnet's own driver (cfg.rx_large)
  * on a started layer-2 OSA whose wire can (a TAP with the virtio-net header), off
- * otherwise.  The READ slots grow to a
- * large receive's size while they are on (a small frame is copied down into a 2 KiB
- * slot: rxr_queue) and go back to the MTU's after.  A wire that refuses stays as it
- * was; the next timer tries again. */
+ * otherwise.  The READ slots grow to a large receive's size while they are on (a small
+ * frame is copied down into a 2 KiB slot: rxr_queue) and go back to the MTU's after.
+ * A wire that refuses stays as it was; the next timer tries again. */
 static void rx_large_follow(struct osa *o)
 {
 	bool want = o->cfg.rx_large && o->layer == 2 && o->started;
@@ -1798,17 +1798,15 @@ static void miss_release(struct osa *o, uint64_t now)
 	}
 }
 
-/* What the wire left open in a frame it read (a large receive, a checksum vouched for)
- * goes with the frame: the NIC gives a large send whole to a driver that takes it and
- * cuts it for any other (vnic/data.c), as a guest's large send. */
+/* What the wire left open in a frame it read (a large receive) goes with the frame: the
+ * NIC gives it whole to a driver that takes it and cuts it for any other (vnic/data.c),
+ * as a guest's large send. */
 static void rx_open(struct osa *o, const struct wire_ofl *w, struct pframe *pf)
 {
 	if (w->gso) {
 		pf->gso_size = w->gso_size;
 		pf->csum = PF_CSUM_PARTIAL;
 		o->st.rx_large++;
-	} else if (w->valid) {
-		pf->csum = PF_CSUM_VERIFIED;
 	}
 }
 

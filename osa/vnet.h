@@ -54,8 +54,8 @@ enum vnet_bad {
  * receivers verify what they need).
  * large: the reader takes large receives (the TAP's rx_large, doc/osa.md): a well-formed
  * one is kept whole, its checksum left open, and *large says so (gso, gso_size,
- * hdr_len and csum_start / offset as the frame's headers have them; valid for
- * DATA_VALID); NULL: a large receive is refused (VNET_BAD_LARGE).
+ * hdr_len and csum_start / offset as the frame's headers have them); NULL: a large
+ * receive is refused (VNET_BAD_LARGE).
  * Returns len, or -EBADMSG with *why (nothing written).
  */
 int vnet_rx_finish(const struct vnet_hdr *h, uint8_t *frame, uint32_t len,

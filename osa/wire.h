@@ -54,7 +54,6 @@ struct wire_ofl {
 	uint16_t gso_size;		/* gso: TCP payload bytes per segment */
 	uint8_t gso;			/* WIRE_GSO_*: a TCP large send to cut */
 	bool ecn;			/* gso: CWR set, only the first segment keeps it */
-	bool valid;			/* received: the checksum is vouched for (DATA_VALID) */
 };
 
 /* One frame of a send batch: gathered from iov like send; rc is send's answer.  ofl:

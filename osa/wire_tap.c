@@ -416,8 +416,6 @@ int vnet_rx_finish(const struct vnet_hdr *h, uint8_t *frame, uint32_t len,
 	}
 	if (r.csum)
 		csum_complete(frame, &p, false);
-	else if (large && (h->flags & VNET_F_DATA_VALID))
-		large->valid = true;
 	return (int)len;
 }
 
