@@ -1720,7 +1720,9 @@ static void rx_large_follow(struct osa *o)
 {
 	bool want = o->cfg.rx_large && o->layer == 2 && o->started;
 
-	if (want != o->rx_large_on && wire_set_rx_large(&o->wire, want) == 0) {
+	/* The wire's own flag too: a wire opened again starts without them. */
+	if ((want != o->rx_large_on || want != o->wire.rx_large) &&
+	    wire_set_rx_large(&o->wire, want) == 0) {
 		o->rx_large_on = want;
 		(void)rxr_set_frame_max(&o->rx, want ? RXR_FRAME_MAX : frame_for(o->mtu));
 	}
