@@ -4,7 +4,8 @@
  * writes), or one read/writev per frame when io_uring is unavailable or
  * CPNET_TAP_IO=syscall.  With IFF_VNET_HDR (unless CPNET_TAP_OFFLOAD=0) every frame
  * carries a virtio-net header, so a large send or a checksum a guest left out goes to
- * the host kernel unfinished (doc/osa.md). */
+ * the host kernel unfinished, and while the OSA asks (set_rx_large) the host's TCP large
+ * sends come in whole, each header checked against its frame (doc/osa.md). */
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
