@@ -497,6 +497,18 @@ static void uplink_details(struct cp *cp, const struct lanbk *lan, struct out *o
 	 * by CP (checksums written, large sends cut). */
 	out_line(o, "    TX Offloads: %" PRIu64 " to the OSA  %" PRIu64 " checksummed  %" PRIu64
 		 " cut by CP", s->st.tx_offloaded, s->st.tx_completed, s->st.tx_segmented);
+	if (c->dev && c->dev->osa) {
+		const struct osa *os = c->dev->osa;
+
+		/* The host's large sends taken whole from the wire (doc/osa.md), and the
+		 * wire's frames refused for their virtio-net header. */
+		out_line(o, "    RX Large Receives: %s  %" PRIu64 " whole", os->rx_large_on ? "ON" : "OFF",
+			 os->st.rx_large);
+		for (unsigned k = 0; k < VNET_BAD_NR; k++)
+			if (os->wire.st.rx_bad_vnet[k])
+				out_line(o, "    Wire discarded (virtio-net header: %s): %" PRIu64,
+					 vnet_bad_name((enum vnet_bad)k), os->wire.st.rx_bad_vnet[k]);
+	}
 	if (c->dev && c->dev->osa)
 		for (unsigned k = 0; k < OSA_D_NR; k++)
 			if (c->dev->osa->st.rx_drop[k])

@@ -109,6 +109,9 @@ static int open_osa(struct uplinks *u, struct up_osa *d)
 	/* CP answers the OSA's misses (serve_misses): a full table evicts, and frames
 	 * for addresses it lacks wait for them. */
 	cfg.miss_proxy = true;
+	/* CP's data device reads a large receive's segment size from the inbound header
+	 * (cp/uplink.c rx_frame -> qframe_meta): the host's large sends stay whole. */
+	cfg.rx_large = true;
 	cfg.clock_ms = u->clock_ms;
 	cfg.clock_ctx = u->clock_ctx;
 	rc = osa_create(o, &cfg, cls, d->wname);

@@ -35,6 +35,30 @@ int tso_init(struct tso *t, const uint8_t *f, uint32_t len, bool eth, uint32_t m
 	return 0;
 }
 
+enum tso_req_bad tso_req_check(const uint8_t *f, uint32_t len, const struct tso_req *r,
+			       struct csum_pkt *p)
+{
+	uint32_t pay;
+
+	if (!r->csum && !r->gso_v)
+		return TSO_REQ_OK;
+	/* A large send's segments each get their checksum written: left open, or none. */
+	if (!r->csum)
+		return TSO_REQ_NOCSUM;
+	if (csum_parse(f, len, true, p) < 0 || p->l4 != r->csum_start ||
+	    r->csum_offset != (p->proto == CSUM_PROTO_TCP ? 16 : 6))
+		return TSO_REQ_WHERE;
+	if (!r->gso_v)
+		return TSO_REQ_OK;
+	if (p->proto != CSUM_PROTO_TCP || p->v6 != (r->gso_v == 6))
+		return TSO_REQ_PROTO;
+	pay = p->end - p->l4 - p->l4hlen;
+	if (r->gso_size < tso_mss_min(p->v6) ||
+	    (pay + r->gso_size - 1u) / r->gso_size > TSO_MAX_SEGS)
+		return TSO_REQ_SIZE;
+	return TSO_REQ_OK;
+}
+
 unsigned tso_count(const struct tso *t)
 {
 	uint32_t pay = t->p.end - t->hlen;

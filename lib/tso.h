@@ -28,6 +28,36 @@ static inline uint32_t tso_mss_min(bool v6)
  * the floor above makes at most 123 of 64 KiB). */
 #define TSO_MAX_SEGS 1024u
 
+/*
+ * What a device header (virtio-net's, from a guest's TX chain or a TAP read) says a frame
+ * leaves open, decoded by its reader: the checksum to complete and a TCP large send.  The
+ * header is the peer's: tso_req_check holds it against the frame's own headers.
+ */
+struct tso_req {
+	bool csum;		/* NEEDS_CSUM: the field holds the pseudo-header sum */
+	uint16_t csum_start;	/* where the checksum starts (from the frame's first byte) */
+	uint16_t csum_offset;	/* the field, from csum_start */
+	uint8_t gso_v;		/* 0: one frame; 4 / 6: a TCP large send over IPv4 / IPv6 */
+	uint16_t gso_size;	/* its segment payload size */
+};
+
+/* Why a request was refused (the reader counts drops by it). */
+enum tso_req_bad {
+	TSO_REQ_OK = 0,
+	TSO_REQ_NOCSUM,		/* a large send whose checksum is not left open */
+	TSO_REQ_WHERE,		/* csum_start / offset not the frame's own TCP/UDP checksum
+				 * field (or the headers do not parse) */
+	TSO_REQ_PROTO,		/* a large send of other than TCP over the IP version said */
+	TSO_REQ_SIZE,		/* segment size under tso_mss_min, or more than
+				 * TSO_MAX_SEGS segments */
+	TSO_REQ_NR
+};
+
+/* Check request r against the Ethernet frame f (len bytes); *p gets its headers (valid
+ * when TSO_REQ_OK and r->csum or r->gso_v).  A request with neither is OK unparsed. */
+enum tso_req_bad tso_req_check(const uint8_t *f, uint32_t len, const struct tso_req *r,
+			       struct csum_pkt *p);
+
 /* An iterator over the segments of one large send. */
 struct tso {
 	const uint8_t *f;	/* the large frame (headers + whole payload) */

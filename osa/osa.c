@@ -62,6 +62,7 @@ static bool is_bcast(const uint8_t *mac) { return !memcmp(mac, bcast_mac, 6); }
 
 static void rx_drop(struct osa *o, enum osa_drop why) { o->st.rx_drop[why]++; }
 static void tx_drop(struct osa *o, enum osa_drop why) { o->st.tx_drop[why]++; }
+static void rx_large_follow(struct osa *o);
 
 /* The address table's entry of an IPv4 address, or NULL. */
 static struct atab_entry *find4(const struct osa *o, uint32_t a)
@@ -1013,7 +1014,10 @@ static void addr_miss(struct osa *o, uint8_t kind, const uint8_t *addr, uint16_t
 	for (i = 0; i < OSA_MISSQ && !h; i++)
 		if (!o->held[i].used)
 			h = &o->held[i];
-	if (!h || len > o->rx.frame_max || o->held_bytes + len > OSA_MISSQ_BYTES) {
+	/* A large receive does not wait: what it leaves open is not kept with it, and
+	 * the sender's TCP sends it again. */
+	if (!h || (o->rx_cur && o->rx_cur->gso) || len > o->rx.frame_max ||
+	    o->held_bytes + len > OSA_MISSQ_BYTES) {
 		rx_drop(o, OSA_D_MISSQ);
 		return;
 	}
@@ -1255,12 +1259,15 @@ static uint16_t osa_port_addr(void *peer, struct port *from, const struct paddr 
 		/* A new connection: what the previous driver registered is gone. */
 		forget_all(o);
 		o->layer = (uint8_t)a->value;
+		rx_large_follow(o);
 		return IPA_RC_SUCCESS;
 	case PA_STARTLAN:
 		o->started = true;
+		rx_large_follow(o);
 		return IPA_RC_SUCCESS;
 	case PA_STOPLAN:
 		o->started = false;
+		rx_large_follow(o);
 		drop_queue_all(o, OSA_D_DOWN);
 		rx_flush(o);
 		miss_reset(o, OSA_D_DOWN);
@@ -1700,7 +1707,27 @@ static void follow_mtu(struct osa *o)
 	if (mtu == o->mtu)
 		return;
 	o->mtu = mtu;
-	(void)rxr_set_frame_max(&o->rx, frame_for(mtu));	/* in range: clamped above */
+	if (!o->rx_large_on)
+		(void)rxr_set_frame_max(&o->rx, frame_for(mtu));	/* in range: clamped above */
+}
+
+/* Large receives follow what the driver set up: on for cpnet's own driver (cfg.rx_large)
+ * on a started layer-2 OSA whose wire can (a TAP with the virtio-net header), off
+ * otherwise.  The READ slots grow to a large receive's size while they are on (a small
+ * frame is copied down into a 2 KiB slot: rxr_queue) and go back to the MTU's after.
+ * A wire that refuses stays as it was; the next timer tries again. */
+static void rx_large_follow(struct osa *o)
+{
+	bool want = o->cfg.rx_large && o->layer == 2 && o->started;
+
+	/* The wire's own flag too: a wire opened again starts without them. */
+	if ((want != o->rx_large_on || want != o->wire.rx_large) &&
+	    wire_set_rx_large(&o->wire, want) == 0) {
+		o->rx_large_on = want;
+		(void)rxr_set_frame_max(&o->rx, want ? RXR_FRAME_MAX : frame_for(o->mtu));
+	}
+	/* What already waits in the rings when they go off is cut by the NIC. */
+	o->nic.rx_large = o->rx_large_on;
 }
 
 /* ARP and ND retries and give-ups, the MTU, ring binding; at most every OSA_TIMER_MS. */
@@ -1710,6 +1737,7 @@ static void osa_timer(struct osa *o, uint64_t now)
 		return;
 	o->next_timer = now + OSA_TIMER_MS;
 	follow_mtu(o);
+	rx_large_follow(o);
 	rxr_tick(&o->rx);		/* ring binding follows the period's load */
 	miss_timer(o, now);
 	resolve_timer(o, &o->arp, now);
@@ -1772,6 +1800,18 @@ static void miss_release(struct osa *o, uint64_t now)
 	}
 }
 
+/* What the wire left open in a frame it read (a large receive) goes with the frame: the
+ * NIC gives it whole to a driver that takes it and cuts it for any other (vnic/data.c),
+ * as a guest's large send. */
+static void rx_open(struct osa *o, const struct wire_ofl *w, struct pframe *pf)
+{
+	if (w->gso) {
+		pf->gso_size = w->gso_size;
+		pf->csum = PF_CSUM_PARTIAL;
+		o->st.rx_large++;
+	}
+}
+
 /* The NIC takes frames from the rings until its input buffers are full. */
 static unsigned put_nic(void *ctx, const struct pframe *f, unsigned n, bool *full)
 {
@@ -1799,6 +1839,7 @@ int osa_poll(struct osa *o, unsigned budget)
 	uint8_t *bufs[OSA_RX_BATCH];
 	uint16_t ids[OSA_RX_BATCH];
 	int lens[OSA_RX_BATCH];
+	struct wire_ofl ofl[OSA_RX_BATCH];
 	uint64_t now = now_ms(o);
 	unsigned got = 0, left = budget, limit = budget * OSA_READ_AHEAD;
 	bool quiet = false;
@@ -1818,7 +1859,7 @@ int osa_poll(struct osa *o, unsigned budget)
 		/* Straight into ring slots (the pool always has a read's worth: see
 		 * rxr_init), one batch from the wire (a TAP: one io_uring_enter). */
 		batch = rxr_take_slots(&o->rx, bufs, ids, batch);
-		n = batch ? wire_recv_batch(&o->wire, bufs, o->rx.frame_max, batch, lens) : 0;
+		n = batch ? wire_recv_batch(&o->wire, bufs, o->rx.frame_max, batch, lens, ofl) : 0;
 		if (n < 0)
 			err = n;
 		for (k = 0; k < batch; k++) {
@@ -1837,10 +1878,16 @@ int osa_poll(struct osa *o, unsigned budget)
 			}
 			o->st.rx_frames++;
 			o->st.rx_bytes += (uint32_t)lens[k];
-			if (!classify(o, bufs[k], (uint32_t)lens[k], &s->pf, &s->sp, &key, now))
+			o->rx_cur = &ofl[k];
+			if (!classify(o, bufs[k], (uint32_t)lens[k], &s->pf, &s->sp, &key, now)) {
 				rxr_put_slot(&o->rx, ids[k]);
-			else if (!rxr_queue(&o->rx, ids[k], key.family ? &key : NULL, (uint32_t)lens[k]))
-				rx_drop(o, OSA_D_RING);
+			} else {
+				rx_open(o, &ofl[k], &s->pf);
+				if (!rxr_queue(&o->rx, ids[k], key.family ? &key : NULL,
+					       (uint32_t)lens[k]))
+					rx_drop(o, OSA_D_RING);
+			}
+			o->rx_cur = NULL;
 		}
 		left -= rx_drain(o, left);
 		if (n < (int)batch || !batch) {

@@ -101,6 +101,7 @@ struct osa_stats {
 	uint64_t nd_ns_rx, nd_na_rx, nd_ra_rx, nd_ns_tx, nd_na_tx, nd_unsol_tx;
 	uint64_t nd_rewritten;		/* guest ND messages sent with the OSA's MAC */
 	uint64_t tx_offloaded;		/* frames whose checksum / large send the wire finished */
+	uint64_t rx_large;		/* large receives read whole from the wire */
 	uint64_t link_changes;
 	/* The address table (inbound unicast lookups) and the miss protocol. */
 	uint64_t addr_hits, addr_misses;	/* a frame's address held / not held */
@@ -134,6 +135,12 @@ struct osa_cfg {
 	 * full table then evicts instead of refusing, and frames for an address not held
 	 * wait for it.  false: such frames are discarded at once (a dedicated OSA). */
 	bool miss_proxy;
+	/* The OSA's driver is cpnet's own (CP's uplink data device), which reads a large
+	 * receive's segment size from the layer-2 inbound header (qeth/qhdr.h
+	 * QHDR_L2_OFF_RX_MSS): while the OSA runs layer 2 the wire hands the host's TCP
+	 * large sends whole (wire_set_rx_large) and the NIC gives them to the driver
+	 * whole.  false (a guest's dedicated OSA): only finished frames. */
+	bool rx_large;
 	/* Monotonic milliseconds; NULL = CLOCK_MONOTONIC (tests warp time). */
 	uint64_t (*clock_ms)(void *ctx);
 	void *clock_ctx;
@@ -190,6 +197,8 @@ struct osa {
 	const struct wire_ofl *tx_ofl;	/* set while that frame goes through tx_one */
 	bool tx_ofl_wait;		/* ...and it had to wait for ARP/ND: cut it instead */
 	bool link_up;			/* last state osa_check_link reported */
+	bool rx_large_on;		/* large receives on (cfg.rx_large, layer 2, STARTLAN) */
+	const struct wire_ofl *rx_cur;	/* what the frame being classified leaves open */
 
 	/* What the driver of the OSA set up (through the port's addr op). */
 	uint8_t layer;			/* 0 = not yet chosen, 2 or 3 */

@@ -57,7 +57,8 @@
 #define RXR_BATCH 32u			/* frames per hand-over to the NIC */
 #define RXR_READ_MAX 32u		/* slots a wire read may hold beyond full rings */
 #define RXR_NONE 0xFFFFu
-#define RXR_FRAME_MAX 65536u		/* largest frame_max */
+#define RXR_FRAME_MAX 65600u		/* largest frame_max: a large receive (the wire's
+					 * WIRE_OFL_FRAME_MAX) */
 /* Slot classes: two small sizes a frame is copied down to, and the READ size. */
 #define RXR_CLASSES 3u
 #define RXR_C_READ 2u

@@ -125,7 +125,8 @@ void wire_send_batch(struct wire *w, struct wire_txf *f, unsigned n)
 		count_tx(w, f[i].rc, f[i].len);
 }
 
-int wire_recv_batch(struct wire *w, uint8_t *const *bufs, uint32_t cap, unsigned n, int *lens)
+int wire_recv_batch(struct wire *w, uint8_t *const *bufs, uint32_t cap, unsigned n, int *lens,
+		    struct wire_ofl *ofl)
 {
 	unsigned i;
 	int rc = 0;
@@ -134,8 +135,10 @@ int wire_recv_batch(struct wire *w, uint8_t *const *bufs, uint32_t cap, unsigned
 		return -EOPNOTSUPP;
 	if (n > WIRE_BATCH_MAX)
 		n = WIRE_BATCH_MAX;
+	if (ofl)
+		memset(ofl, 0, n * sizeof(*ofl));
 	if (w->cls->recv_batch) {
-		rc = w->cls->recv_batch(w, bufs, cap, n, lens);
+		rc = w->cls->recv_batch(w, bufs, cap, n, lens, ofl);
 	} else {
 		/* One frame per call until the wire is empty or fails. */
 		for (i = 0; i < n; i++) {
@@ -156,6 +159,20 @@ int wire_recv_batch(struct wire *w, uint8_t *const *bufs, uint32_t cap, unsigned
 		count_rx(w, lens[i]);
 	if (rc < 0)
 		w->st.rx_errors++;
+	return rc;
+}
+
+int wire_set_rx_large(struct wire *w, bool on)
+{
+	int rc;
+
+	if (!w->cls || !w->cls->set_rx_large)
+		return -EOPNOTSUPP;
+	if (w->rx_large == on)
+		return 0;
+	rc = w->cls->set_rx_large(w, on);
+	if (rc == 0)
+		w->rx_large = on;
 	return rc;
 }
 

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
+#include "osa/vnet.h"
+
 /*
  * A provider is a struct of callbacks (NULL = unsupported, the wrappers below answer
  * -EOPNOTSUPP), in the style of Open vSwitch's netdev providers.  A wire carries whole
@@ -84,10 +86,15 @@ struct wire_class {
 	void (*send_batch)(struct wire *w, struct wire_txf *f, unsigned n);
 	/* Up to n (<= WIRE_BATCH_MAX) frames, in order, into bufs[0..n) (cap bytes each):
 	 * lens[i] is a frame's length, -EMSGSIZE (lost: too long) or -EAGAIN (slot left
-	 * empty).  Returns the number of slots looked at (0 = nothing waiting), or
-	 * -ENETDOWN / -errno when the first read failed. */
+	 * empty); ofl[i] (ofl may be NULL: large receives are refused then) what a frame
+	 * leaves open, only while rx_large is on (set by the wrapper to all zero first).
+	 * Returns the number of slots looked at (0 = nothing waiting), or -ENETDOWN /
+	 * -errno when the first read failed. */
 	int (*recv_batch)(struct wire *w, uint8_t *const *bufs, uint32_t cap, unsigned n,
-			  int *lens);
+			  int *lens, struct wire_ofl *ofl);
+	/* Receive large sends whole, their checksums open (on), or only finished frames
+	 * (off): the host kernel is told so (a TAP's TUNSETOFFLOAD).  0 or -errno. */
+	int (*set_rx_large)(struct wire *w, bool on);
 };
 
 struct wire_stats {
@@ -96,9 +103,9 @@ struct wire_stats {
 	/* System calls the provider made to move frames (reads/writes, or io_uring
 	 * submissions), for the frames-per-syscall figures of the benchmarks. */
 	uint64_t tx_syscalls, rx_syscalls;
-	/* Frames read behind a virtio-net header whose checksum fields point outside
-	 * the frame (osa/vnet.h): dropped (and counted as truncated, too). */
-	uint64_t rx_bad_vnet;
+	/* Frames read behind a virtio-net header that does not fit the frame, by reason
+	 * (enum vnet_bad, osa/vnet.h): dropped (and counted as truncated, too). */
+	uint64_t rx_bad_vnet[VNET_BAD_NR];
 };
 
 struct wire {
@@ -108,6 +115,7 @@ struct wire {
 	void *priv;			/* the provider's state */
 	bool failed;			/* a send/recv saw the device go away */
 	bool offloads;			/* send_batch takes wire_txf.ofl (set by open) */
+	bool rx_large;			/* recv_batch may hand large receives (wire_set_rx_large) */
 	struct wire_stats st;
 };
 
@@ -125,7 +133,11 @@ int wire_send(struct wire *w, const struct iovec *iov, unsigned niov, uint32_t l
 int wire_recv(struct wire *w, uint8_t *buf, uint32_t cap);
 /* Batches (the provider's, else one call per frame); same counting as above. */
 void wire_send_batch(struct wire *w, struct wire_txf *f, unsigned n);
-int wire_recv_batch(struct wire *w, uint8_t *const *bufs, uint32_t cap, unsigned n, int *lens);
+int wire_recv_batch(struct wire *w, uint8_t *const *bufs, uint32_t cap, unsigned n, int *lens,
+		    struct wire_ofl *ofl);
+/* Large receives on or off (struct wire_class set_rx_large); -EOPNOTSUPP for a wire
+ * that cannot.  On success w->rx_large says which. */
+int wire_set_rx_large(struct wire *w, bool on);
 int wire_link(struct wire *w);
 int wire_mtu(struct wire *w, uint32_t *mtu);
 int wire_mac(struct wire *w, uint8_t mac[6]);
@@ -146,6 +158,10 @@ int wire_mem_collect(struct wire *w, uint8_t *buf, uint32_t cap);
  * up to WIRE_OFL_FRAME_MAX bytes: an unconnected wire with nothing sent yet.
  * 0, -EINVAL, -ENOMEM. */
 int wire_mem_set_offloads(struct wire *w);
+/* wire_mem_inject with what the frame leaves open (a large receive: up to
+ * WIRE_OFL_FRAME_MAX bytes, once the wire's rx_large is on).  As wire_mem_inject. */
+int wire_mem_inject_ofl(struct wire *w, const uint8_t *frame, uint32_t len,
+			const struct wire_ofl *ofl);
 /* wire_mem_collect, and what the frame left to the wire (all zero: nothing). */
 int wire_mem_collect_ofl(struct wire *w, uint8_t *buf, uint32_t cap, struct wire_ofl *ofl);
 /* Pull the cable (down) or plug it back (up); a deleted device: gone = true. */

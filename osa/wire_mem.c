@@ -146,22 +146,70 @@ static int mem_send(struct wire *w, const struct iovec *iov, unsigned niov, uint
 	return rc == -ENOSPC ? -EAGAIN : rc;
 }
 
-static int mem_recv(struct wire *w, uint8_t *buf, uint32_t cap)
+/* One frame; *ofl (NULL: the reader takes no large receives) what it leaves open. */
+static int mem_recv_ofl(struct wire *w, uint8_t *buf, uint32_t cap, struct wire_ofl *ofl)
 {
 	struct wmem *m = w->priv;
+	struct wire_ofl o;
 	int rc;
 
 	if (m->gone)
 		return -ENETDOWN;
 	if (!m->up)
 		return -EAGAIN;		/* cable pulled: nothing arrives */
-	rc = ring_get(&m->rx, buf, cap, NULL);
-	if (rc == -EMSGSIZE) {
-		/* Like a TAP read into a short buffer: the frame is lost. */
-		m->rx.head = (m->rx.head + 1) % WIRE_MEM_SLOTS;
-		m->rx.count--;
+	rc = ring_get(&m->rx, buf, cap, &o);
+	if (rc == -EMSGSIZE || (rc >= 0 && o.gso && !(ofl && w->rx_large))) {
+		/* Like a TAP read into a short buffer, or a large receive a TAP would
+		 * refuse: the frame is lost. */
+		if (rc == -EMSGSIZE) {
+			m->rx.head = (m->rx.head + 1) % WIRE_MEM_SLOTS;
+			m->rx.count--;
+		}
+		return -EMSGSIZE;
 	}
+	if (rc >= 0 && ofl)
+		*ofl = o;
 	return rc;
+}
+
+static int mem_recv(struct wire *w, uint8_t *buf, uint32_t cap)
+{
+	return mem_recv_ofl(w, buf, cap, NULL);
+}
+
+static int mem_recv_batch(struct wire *w, uint8_t *const *bufs, uint32_t cap, unsigned n,
+			  int *lens, struct wire_ofl *ofl)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		lens[i] = mem_recv_ofl(w, bufs[i], cap, ofl ? &ofl[i] : NULL);
+		if (lens[i] == -EAGAIN)
+			break;
+		if (lens[i] < 0 && lens[i] != -EMSGSIZE)
+			return i ? (int)i : lens[i];
+	}
+	return (int)i;
+}
+
+/* Large receives: the far end may inject frames of up to WIRE_OFL_FRAME_MAX bytes
+ * (storage grown once, while nothing waits). */
+static int mem_set_rx_large(struct wire *w, bool on)
+{
+	struct wmem *m = w->priv;
+	uint8_t *d;
+
+	if (!on || m->rx.slot_size == WIRE_OFL_FRAME_MAX)
+		return 0;
+	if (m->rx.count)
+		return -EBUSY;
+	d = malloc((size_t)WIRE_MEM_SLOTS * WIRE_OFL_FRAME_MAX);
+	if (!d)
+		return -ENOMEM;
+	free(m->rx.data);
+	m->rx.data = d;
+	m->rx.slot_size = WIRE_OFL_FRAME_MAX;
+	return 0;
 }
 
 /* With offloads (the harness's end only): what each frame left to the wire is kept
@@ -207,6 +255,8 @@ const struct wire_class wire_mem_class = {
 	.close = mem_close,
 	.send = mem_send,
 	.recv = mem_recv,
+	.recv_batch = mem_recv_batch,
+	.set_rx_large = mem_set_rx_large,
 	.send_batch = mem_send_batch,
 	.link = mem_link,
 	.get_mtu = mem_get_mtu,
@@ -232,6 +282,17 @@ int wire_mem_inject(struct wire *w, const uint8_t *frame, uint32_t len)
 	if (!m)
 		return -EINVAL;
 	return ring_put(&m->rx, &iov, 1, len);
+}
+
+int wire_mem_inject_ofl(struct wire *w, const uint8_t *frame, uint32_t len,
+			const struct wire_ofl *ofl)
+{
+	struct wmem *m = wm(w);
+	int rc = wire_mem_inject(w, frame, len);
+
+	if (rc == 0)
+		m->rx.ofl[(m->rx.head + m->rx.count - 1) % WIRE_MEM_SLOTS] = *ofl;
+	return rc;
 }
 
 int wire_mem_collect(struct wire *w, uint8_t *buf, uint32_t cap)

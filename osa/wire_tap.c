@@ -4,7 +4,8 @@
  * writes), or one read/writev per frame when io_uring is unavailable or
  * CPNET_TAP_IO=syscall.  With IFF_VNET_HDR (unless CPNET_TAP_OFFLOAD=0) every frame
  * carries a virtio-net header, so a large send or a checksum a guest left out goes to
- * the host kernel unfinished (doc/osa.md). */
+ * the host kernel unfinished, and while the OSA asks (set_rx_large) the host's TCP large
+ * sends come in whole, each header checked against its frame (doc/osa.md). */
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
@@ -22,6 +23,7 @@
 
 #include "lib/be.h"
 #include "lib/csum.h"
+#include "lib/tso.h"
 #include "osa/vnet.h"
 #include "osa/wire.h"
 
@@ -209,7 +211,8 @@ static int tap_open(struct wire *w, const char *name)
 	if (vnet_wanted()) {
 		/* Large sends and checksums to the kernel: it cuts and sums only where it
 		 * must (a local receiver takes a 64 KiB send whole and acknowledges it once).
-		 * What the kernel hands us stays finished (no TUNSETOFFLOAD features). */
+		 * What the kernel hands us stays finished (no TUNSETOFFLOAD features) until
+		 * the OSA asks for large receives (tap_set_rx_large). */
 		ifr.ifr_flags |= IFF_VNET_HDR;
 		if (ioctl(w->fd, TUNSETIFF, &ifr) == 0 &&
 		    ioctl(w->fd, TUNSETVNETHDRSZ, &(int){ VNET_HLEN }) == 0 &&
@@ -364,44 +367,94 @@ static int tap_send(struct wire *w, const struct iovec *iov, unsigned niov, uint
 	return send_one(w, iov, niov, &(struct wire_ofl){ 0 });
 }
 
-int vnet_rx_finish(const struct vnet_hdr *h, uint8_t *frame, uint32_t len)
+int vnet_rx_finish(const struct vnet_hdr *h, uint8_t *frame, uint32_t len,
+		   struct wire_ofl *large, enum vnet_bad *why)
 {
-	uint32_t at;
-	uint16_t c;
+	static const enum vnet_bad of_req[TSO_REQ_NR] = {
+		[TSO_REQ_NOCSUM] = VNET_BAD_NOCSUM, [TSO_REQ_WHERE] = VNET_BAD_WHERE,
+		[TSO_REQ_PROTO] = VNET_BAD_PROTO, [TSO_REQ_SIZE] = VNET_BAD_SIZE,
+	};
+	uint8_t gso = h->gso_type;
+	struct tso_req r = {
+		.csum = (h->flags & VNET_F_NEEDS_CSUM) != 0,
+		.csum_start = h->csum_start,
+		.csum_offset = h->csum_offset,
+		.gso_v = (uint8_t)(gso == VNET_GSO_TCPV4 ? 4 : gso == VNET_GSO_TCPV6 ? 6 : 0),
+		.gso_size = h->gso_size,
+	};
+	enum tso_req_bad bad;
+	struct csum_pkt p;
 
-	if (h->gso_type != VNET_GSO_NONE)
-		return -EMSGSIZE;
-	if (!(h->flags & VNET_F_NEEDS_CSUM))
-		return (int)len;
-	/* Both u16: no overflow in u32. */
-	at = (uint32_t)h->csum_start + h->csum_offset;
-	if (h->csum_start >= len || at + 2 > len)
+	/* One of the two flags at most: a checksum left open is not also vouched for. */
+	if ((h->flags & ~(VNET_F_NEEDS_CSUM | VNET_F_DATA_VALID)) ||
+	    h->flags == (VNET_F_NEEDS_CSUM | VNET_F_DATA_VALID)) {
+		*why = VNET_BAD_FLAGS;
 		return -EBADMSG;
-	/* The field holds the pseudo-header sum (CHECKSUM_PARTIAL): summed with the rest,
-	 * as a device does; a UDP result of 0 is sent as 0xFFFF (0 means "no checksum"),
-	 * which is the same sum for TCP. */
-	c = (uint16_t)~csum_fold(csum_add(0, frame + h->csum_start, len - h->csum_start));
-	be_put16(frame + at, c ? c : 0xFFFF);
+	}
+	if (gso != VNET_GSO_NONE && !r.gso_v) {
+		*why = VNET_BAD_GSO_TYPE;
+		return -EBADMSG;
+	}
+	bad = tso_req_check(frame, len, &r, &p);
+	if (bad != TSO_REQ_OK) {
+		*why = of_req[bad];
+		return -EBADMSG;
+	}
+	if (r.gso_v && !large) {
+		*why = VNET_BAD_LARGE;
+		return -EBADMSG;
+	}
+	if (r.gso_v) {
+		/* Kept whole for a receiver that takes it; the checksum stays open (every
+		 * segment cut from it, or the receiver, completes its own). */
+		memset(large, 0, sizeof(*large));
+		large->gso = r.gso_v == 6 ? WIRE_GSO_TCP6 : WIRE_GSO_TCP4;
+		large->gso_size = r.gso_size;
+		large->hdr_len = (uint16_t)(p.l4 + p.l4hlen);
+		large->csum_start = r.csum_start;
+		large->csum_offset = r.csum_offset;
+		return (int)len;
+	}
+	if (r.csum)
+		csum_complete(frame, &p, false);
 	return (int)len;
 }
 
-/* A frame read behind a virtio-net header (n bytes in all): its length, or -EMSGSIZE
- * (lost: a large receive, or a header that does not fit the frame, counted). */
-static int vnet_strip(struct wire *w, const struct vnet_hdr *h, uint8_t *buf, long n)
+const char *vnet_bad_name(enum vnet_bad why)
 {
+	static const char *const names[VNET_BAD_NR] = {
+		[VNET_BAD_FLAGS] = "flags",
+		[VNET_BAD_GSO_TYPE] = "GSO type",
+		[VNET_BAD_LARGE] = "large receive not asked for",
+		[VNET_BAD_NOCSUM] = "large send without checksum",
+		[VNET_BAD_WHERE] = "checksum not at the TCP/UDP header",
+		[VNET_BAD_PROTO] = "large send not TCP of its IP version",
+		[VNET_BAD_SIZE] = "segment size",
+	};
+
+	return (unsigned)why < VNET_BAD_NR ? names[why] : "?";
+}
+
+/* A frame read behind a virtio-net header (n bytes in all): its length, or -EMSGSIZE
+ * (lost: a header that does not fit the frame, counted by reason); *ofl (NULL: none
+ * taken) what it leaves open while large receives are on. */
+static int vnet_strip(struct wire *w, const struct vnet_hdr *h, uint8_t *buf, long n,
+		      struct wire_ofl *ofl)
+{
+	enum vnet_bad why;
 	int r;
 
 	if (n < (long)VNET_HLEN)
 		return -EMSGSIZE;
-	r = vnet_rx_finish(h, buf, (uint32_t)(n - VNET_HLEN));
+	r = vnet_rx_finish(h, buf, (uint32_t)(n - VNET_HLEN), w->rx_large ? ofl : NULL, &why);
 	if (r == -EBADMSG) {
-		w->st.rx_bad_vnet++;
+		w->st.rx_bad_vnet[why]++;
 		r = -EMSGSIZE;
 	}
 	return r;
 }
 
-static int tap_recv(struct wire *w, uint8_t *buf, uint32_t cap)
+static int tap_recv_ofl(struct wire *w, uint8_t *buf, uint32_t cap, struct wire_ofl *ofl)
 {
 	struct vnet_hdr h;
 	struct iovec iov[2] = { { &h, VNET_HLEN }, { buf, cap } };
@@ -415,7 +468,12 @@ static int tap_recv(struct wire *w, uint8_t *buf, uint32_t cap)
 	}
 	n = readv(w->fd, iov, 2);
 	r = rx_result(w, n >= 0 ? (long)n : -(long)errno);
-	return r < 0 ? r : vnet_strip(w, &h, buf, n);
+	return r < 0 ? r : vnet_strip(w, &h, buf, n, ofl);
+}
+
+static int tap_recv(struct wire *w, uint8_t *buf, uint32_t cap)
+{
+	return tap_recv_ofl(w, buf, cap, NULL);
 }
 
 /* The ring failed (it should not): plain system calls from now on. */
@@ -460,7 +518,7 @@ static void tap_send_batch(struct wire *w, struct wire_txf *f, unsigned n)
 }
 
 static int tap_recv_batch(struct wire *w, uint8_t *const *bufs, uint32_t cap, unsigned n,
-			  int *lens)
+			  int *lens, struct wire_ofl *ofl)
 {
 	struct wtap *t = w->priv;
 	struct iovec iov[WIRE_BATCH_MAX][2];
@@ -497,7 +555,8 @@ static int tap_recv_batch(struct wire *w, uint8_t *const *bufs, uint32_t cap, un
 			int r = rx_result(w, res[i]);
 
 			if (r >= 0 && w->offloads)
-				r = vnet_strip(w, &t->vh[i], bufs[done + i], r);
+				r = vnet_strip(w, &t->vh[i], bufs[done + i], r,
+					       ofl ? &ofl[done + i] : NULL);
 			lens[done + i] = r;
 			if (r < 0 && r != -EMSGSIZE && r != -EAGAIN)
 				return done + i ? (int)(done + i) : r;	/* seen again next poll */
@@ -513,13 +572,25 @@ static int tap_recv_batch(struct wire *w, uint8_t *const *bufs, uint32_t cap, un
 	}
 	/* The old path: one read per frame until the TAP is empty. */
 	for (i = done; i < n; i++) {
-		lens[i] = tap_recv(w, bufs[i], cap);
+		lens[i] = tap_recv_ofl(w, bufs[i], cap, ofl ? &ofl[i] : NULL);
 		if (lens[i] == -EAGAIN)
 			break;
 		if (lens[i] < 0 && lens[i] != -EMSGSIZE)
 			return i ? (int)i : lens[i];
 	}
 	return (int)i;
+}
+
+/* What the host kernel may hand us: large TCP sends whole with their checksums open
+ * (CSUM, TSO4, TSO6; never ECN, whose CWR rule we would have to keep for every
+ * receiver) or only finished frames.  Only with the virtio-net header. */
+static int tap_set_rx_large(struct wire *w, bool on)
+{
+	unsigned long f = on ? TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 : 0;
+
+	if (!w->offloads)
+		return -EOPNOTSUPP;
+	return ioctl(w->fd, TUNSETOFFLOAD, f) < 0 ? -errno : 0;
 }
 
 static int tap_link(struct wire *w)
@@ -573,6 +644,7 @@ const struct wire_class wire_tap_class = {
 	.recv = tap_recv,
 	.send_batch = tap_send_batch,
 	.recv_batch = tap_recv_batch,
+	.set_rx_large = tap_set_rx_large,
 	.link = tap_link,
 	.get_mtu = tap_get_mtu,
 	.get_mac = tap_get_mac,

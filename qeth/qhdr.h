@@ -69,9 +69,14 @@ CPNET_LAYOUT(QHDR_L3, QHDR_L3_OFF_ADDR + 16);
 #define QHDR_L2_OFF_PKT_LEN 0x06 /* 2: Ethernet frame length without FCS */
 #define QHDR_L2_OFF_SEQ 0x08
 #define QHDR_L2_OFF_VLAN 0x0A
-#define QHDR_L2_OFF_RSVD 0x0C    /* 20 */
+/* cpnet's own, inbound only (reserved on an OSA, which has no large receive): a TCP large
+ * send delivered whole, its checksum left open, cut into segments of this many payload
+ * bytes by whoever cannot take it; 0 = one frame.  Written only for cpnet's own driver
+ * (nicbk.rx_large, osa_cfg.rx_large), read only by cp/uplink.c. */
+#define QHDR_L2_OFF_RX_MSS 0x0C  /* 2 */
+#define QHDR_L2_OFF_RSVD 0x0E    /* 18 */
 #define QHDR_L2_SIZE 32
-CPNET_LAYOUT(QHDR_L2, QHDR_L2_OFF_RSVD + 20);
+CPNET_LAYOUT(QHDR_L2, QHDR_L2_OFF_RSVD + 18);
 
 #define QHDR_L2_CSUM_HDR 0x10
 #define QHDR_L2_CSUM_TRANSP 0x20
@@ -121,6 +126,7 @@ struct qhdr_l2 {
 	uint16_t pkt_len;
 	uint16_t seq;
 	uint16_t vlan_tci;
+	uint16_t rx_mss;	/* inbound large receive (QHDR_L2_OFF_RX_MSS) */
 };
 
 struct qhdr_tso {
@@ -240,6 +246,7 @@ static inline int qhdr_l2_decode_body(const uint8_t *buf, struct qhdr_l2 *h)
 	h->pkt_len = be_get16(buf + QHDR_L2_OFF_PKT_LEN);
 	h->seq = be_get16(buf + QHDR_L2_OFF_SEQ);
 	h->vlan_tci = be_get16(buf + QHDR_L2_OFF_VLAN);
+	h->rx_mss = be_get16(buf + QHDR_L2_OFF_RX_MSS);
 	cast = h->flags2 & QHDR_L2_CAST_MASK;
 	/* Exactly one of multicast / broadcast / unicast. */
 	if (cast != QHDR_L2_MCAST && cast != QHDR_L2_BCAST && cast != QHDR_L2_UCAST)
@@ -320,6 +327,7 @@ static inline int qhdr_encode(const struct qhdr *h, uint8_t *buf, size_t cap)
 		be_put16(buf + QHDR_L2_OFF_PKT_LEN, h->l2.pkt_len);
 		be_put16(buf + QHDR_L2_OFF_SEQ, h->l2.seq);
 		be_put16(buf + QHDR_L2_OFF_VLAN, h->l2.vlan_tci);
+		be_put16(buf + QHDR_L2_OFF_RX_MSS, h->l2.rx_mss);
 		memset(buf + QHDR_L2_OFF_RSVD, 0, QHDR_L2_SIZE - QHDR_L2_OFF_RSVD);
 	} else {
 		buf[QHDR_L3_OFF_FLAGS] = h->l3.flags;

@@ -231,17 +231,22 @@ static int tx_hdr(const uint8_t *h, uint64_t features, struct vnet_ol *ol)
 	return 0;
 }
 
-/* A frame left for the switch to checksum: TCP/UDP where the header says. */
+/* A frame left for the switch to checksum: TCP/UDP where the header says (lib/tso's
+ * check, as for a TAP's header). */
 static bool csum_where_said(const uint8_t *h, const uint8_t *f, uint32_t len,
 			    const struct vnet_ol *ol)
 {
 	uint8_t gso = h[VNET_HDR_OFF_GSO_TYPE];
+	struct tso_req r = {
+		.csum = ol->csum,
+		.csum_start = le_get16(h + VNET_HDR_OFF_CSUM_START),
+		.csum_offset = le_get16(h + VNET_HDR_OFF_CSUM_OFFSET),
+		.gso_v = (uint8_t)(!ol->gso_size ? 0 : gso == VNET_GSO_TCPV6 ? 6 : 4),
+		.gso_size = ol->gso_size,
+	};
 	struct csum_pkt cp;
 
-	if (csum_parse(f, len, true, &cp) < 0 || cp.l4 != le_get16(h + VNET_HDR_OFF_CSUM_START) ||
-	    le_get16(h + VNET_HDR_OFF_CSUM_OFFSET) != (cp.proto == CSUM_PROTO_TCP ? 16 : 6))
-		return false;
-	return !ol->gso_size || (cp.proto == CSUM_PROTO_TCP && cp.v6 == (gso == VNET_GSO_TCPV6));
+	return tso_req_check(f, len, &r, &cp) == TSO_REQ_OK;
 }
 
 int vnet_tx_frame(struct vq *q, const struct vq_seg *seg, unsigned nseg, uint32_t total,

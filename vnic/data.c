@@ -351,6 +351,14 @@ static void rx_push(struct nicbk *nic)
 	}
 }
 
+/* A large send the driver takes whole (nicbk.rx_large): layer 2, its checksum open, one
+ * input buffer's worth at most. */
+static bool whole_large(const struct nicbk *nic, const struct pframe *f)
+{
+	return nic->rx_large && f->gso_size && nic->layer == 2 && f->kind == PF_ETH &&
+	       f->csum == PF_CSUM_PARTIAL && !f->csum_ip_hdr && f->len <= QHDR_MAX_DATA;
+}
+
 /* Frames into the input queue, one qeth header each.  What the sender left to the
  * adapter is done here, for this receiver only: a guest with inbound checksum on gets
  * such frames marked verified and nothing computed.  `hold`: stop at the first frame
@@ -382,7 +390,7 @@ static unsigned rx_frames(struct nicbk *nic, struct port *p, const struct pframe
 	for (i = 0; i < n; i++) {
 		struct ofl_result r;
 
-		if (!ofl_needed(&f[i], rx_csum)) {
+		if (!ofl_needed(&f[i], rx_csum) || whole_large(nic, &f[i])) {
 			int rc = put_frame(nic, q, p, &f[i], rx_csum, hold);
 
 			if (rc == -EAGAIN && hold) {

@@ -151,6 +151,10 @@ struct nicbk {
 	/* Offloads the guest turned on (SETASSPARMS ENABLE), per IPv4 / IPv6: inbound
 	 * checksum = it takes frames marked verified (NIC_OFL_*). */
 	uint8_t offl4, offl6;
+	/* Set by the owner (the OSA model, for cpnet's own driver): a layer-2 TCP large
+	 * send goes into the input buffers whole, its segment size in the inbound header
+	 * (qeth/qhdr.h QHDR_L2_OFF_RX_MSS) and its checksum open, instead of cut. */
+	bool rx_large;
 	bool promisc;
 	uint8_t routing4, routing6;
 	uint32_t adp_isolation;

@@ -71,6 +71,12 @@ void qframe_meta(const struct qhdr *h, enum qframe_dir dir, struct pframe *f)
 		if (h->l2.flags2 & QHDR_L2_VLAN)
 			f->vlan = h->l2.vlan_tci & 0x0FFF;
 		csum_meta(h, h->l2.flags1, dir, f);
+		if (dir == QF_INBOUND && h->l2.rx_mss) {
+			/* A large receive (cpnet's own field): whole, checksum open. */
+			f->gso_size = h->l2.rx_mss;
+			f->csum = PF_CSUM_PARTIAL;
+			f->csum_ip_hdr = false;
+		}
 		return;
 	}
 	csum_meta(h, h->l3.ext_flags, dir, f);
@@ -111,6 +117,8 @@ int qframe_inbound_hdr(const struct pframe *f, unsigned layer, bool verified, st
 		}
 		h->l2.pkt_len = (uint16_t)f->len;
 		h->l2.flags1 = cs;
+		/* Only a NIC whose driver takes it whole is handed one (nicbk.rx_large). */
+		h->l2.rx_mss = f->gso_size;
 		return 0;
 	}
 	h->id = QHDR_ID_L3;

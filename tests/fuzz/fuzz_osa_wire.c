@@ -1,13 +1,17 @@
 /* tests/fuzz/fuzz_osa_wire.c - libFuzzer target: hostile frames (raw, or ARP/IPv4/IPv6/ND
- * shapes with fuzzed fields, VLAN tagged or not) on the wire of a layer-3 and a layer-2
- * OSA, frames their driver sends, and the inbound path on into a LAN with a guest. */
+ * shapes with fuzzed fields, VLAN tagged or not, or behind a TAP's virtio-net header) on
+ * the wire of a layer-3 and a layer-2 OSA, frames their driver sends, and the inbound
+ * path on into a LAN with a guest. */
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lib/be.h"
 #include "lib/cpnet.h"
+#include "lib/csum.h"
 #include "osa/osa.h"
+#include "osa/vnet.h"
 #include "qeth/ipa.h"
 #include "vswitch/switch.h"
 
@@ -465,6 +469,47 @@ static void send_some(struct osa *o, const uint8_t *d, size_t n)
 	port_tx(&o->nic.port, &f, 1);
 }
 
+/*
+ * A TAP read with IFF_VNET_HDR (osa/wire_tap.c): the first VNET_HLEN bytes are the
+ * header, the rest the frame, in a buffer of exactly its size (a read or write past it
+ * is ASan's).  What the reader accepts goes on the wire as the TAP provider hands it on;
+ * a checksum it completed must verify, and a refused frame must be unchanged.
+ */
+static void vnet_read(struct osa *o, const uint8_t *d, size_t len)
+{
+	struct vnet_hdr h;
+	struct wire_ofl large = { 0 };
+	enum vnet_bad why = VNET_BAD_NR;
+	uint32_t fl;
+	uint8_t *f;
+	int rc;
+
+	if (len < VNET_HLEN + 1)
+		return;
+	memcpy(&h, d, VNET_HLEN);
+	fl = (uint32_t)(len - VNET_HLEN);
+	f = malloc(fl);
+	if (!f)
+		return;
+	memcpy(f, d + VNET_HLEN, fl);
+	rc = vnet_rx_finish(&h, f, fl, (h.hdr_len & 1) ? &large : NULL, &why);
+	if (rc == -EBADMSG) {
+		if ((unsigned)why >= VNET_BAD_NR || memcmp(f, d + VNET_HLEN, fl))
+			__builtin_trap();
+	} else if (rc != (int)fl) {
+		__builtin_trap();
+	} else {
+		if ((h.flags & VNET_F_NEEDS_CSUM) && !large.gso) {
+			struct csum_pkt cp;
+
+			if (csum_parse(f, fl, true, &cp) < 0 || !csum_verify(f, &cp))
+				__builtin_trap();
+		}
+		wire_mem_inject(&o->wire, f, fl);
+	}
+	free(f);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -484,7 +529,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	setup(osa2, 2, data[0]);
 	br3.on = br2.on = data[0] & 4;
 	/* Records: 1 byte selector, 2 bytes length, the bytes (sel bit 4: a shaped frame,
-	 * bit 1: sent by the driver, bit 0: the layer-2 OSA). */
+	 * bit 5: a virtio-net header and a frame as a TAP reads them, bit 1: sent by the
+	 * driver, bit 0: the layer-2 OSA). */
 	while (pos + 3 <= size) {
 		uint8_t sel = data[pos];
 		size_t len = be_get16(data + pos + 1);
@@ -503,6 +549,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				fix_icmp6(frame, (uint32_t)fl);
 			if (fl)
 				wire_mem_inject(&o->wire, frame, (uint32_t)fl);
+		} else if (sel & 0x20) {
+			vnet_read(o, data + pos, len);
 		} else {
 			wire_mem_inject(&o->wire, data + pos, (uint32_t)len);
 		}

@@ -11,6 +11,7 @@
 #include "hercules/cpnic.h"
 #include "lib/tso.h"
 #include "osa/vnet.h"
+#include "osa/wire.h"
 #include "tests/tcheck.h"
 
 /* ---- the reference: byte-by-byte, no shared code with lib/ ------------------------ */
@@ -268,6 +269,7 @@ TEST(vnet_needs_csum_completed_like_the_reference)
 		const struct shape *s = &shapes[i];
 		uint16_t co = s->proto == 6 ? 16 : 6, ps, want;
 		struct vnet_hdr h = { .flags = VNET_F_NEEDS_CSUM };
+		enum vnet_bad why;
 		struct built b;
 		uint8_t *f;
 
@@ -285,7 +287,7 @@ TEST(vnet_needs_csum_completed_like_the_reference)
 		f = malloc(b.len);
 		REQUIRE(f);
 		memcpy(f, b.f, b.len);
-		CHECK_EQ(vnet_rx_finish(&h, f, b.len), (int)b.len);
+		CHECK_EQ(vnet_rx_finish(&h, f, b.len, NULL, &why), (int)b.len);
 		CHECK_EQ(f[b.l4 + co] << 8 | f[b.l4 + co + 1], want);
 		/* Nothing else changed. */
 		f[b.l4 + co] = b.f[b.l4 + co];
@@ -293,7 +295,11 @@ TEST(vnet_needs_csum_completed_like_the_reference)
 		CHECK(memcmp(f, b.f, b.len) == 0);
 		/* Without the flag the frame is finished already: untouched. */
 		h.flags = 0;
-		CHECK_EQ(vnet_rx_finish(&h, f, b.len), (int)b.len);
+		CHECK_EQ(vnet_rx_finish(&h, f, b.len, NULL, &why), (int)b.len);
+		CHECK(memcmp(f, b.f, b.len) == 0);
+		/* Vouched for: taken as it is. */
+		h.flags = VNET_F_DATA_VALID;
+		CHECK_EQ(vnet_rx_finish(&h, f, b.len, NULL, &why), (int)b.len);
 		CHECK(memcmp(f, b.f, b.len) == 0);
 		free(f);
 		free(b.f);
@@ -302,16 +308,21 @@ TEST(vnet_needs_csum_completed_like_the_reference)
 	CHECK_EQ(done, 7);
 }
 
-/* The header is the peer's: a start or a field outside the frame is refused with
- * nothing read or written past the frame (exact-size buffer, ASan) and nothing written
- * in it; a large receive (a GSO type) is not ours to take. */
+/* The header is the peer's: a start or a field outside the frame, or anywhere but the
+ * frame's own TCP/UDP checksum, is refused with nothing read or written past the frame
+ * (exact-size buffer, ASan) and nothing written in it. */
 TEST(vnet_needs_csum_out_of_range_is_refused)
 {
 	static const struct { uint16_t start, offset; } bad[] = {
 		{ 60, 0 },		/* start at the end */
 		{ 59, 0 },		/* field's second byte past the end */
 		{ 58, 1 },
+		{ 58, 0 },		/* inside the frame, but the payload's last bytes */
 		{ 0, 59 },
+		{ 0, 44 },		/* from the frame's start to the UDP field */
+		{ 38, 16 },		/* the UDP header, a TCP field's offset */
+		{ 38, 4 },		/* the UDP header, its length field */
+		{ 34, 10 },		/* the IP header, with start + offset at the field */
 		{ 0xFFFF, 0xFFFF },	/* both at their top: no wrap to a small offset */
 		{ 0xFFFF, 1 },
 		{ 1, 0xFFFF },
@@ -321,34 +332,143 @@ TEST(vnet_needs_csum_out_of_range_is_refused)
 
 	build(&s, 7, &b);
 	REQUIRE(b.len == 60);	/* 14 + 4 + 20 + 8 + 14, as the table assumes */
+	REQUIRE(b.l4 == 38);
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct vnet_hdr h = { .flags = VNET_F_NEEDS_CSUM, .csum_start = bad[i].start,
 				      .csum_offset = bad[i].offset };
+		enum vnet_bad why = VNET_BAD_NR;
 		uint8_t *f = malloc(b.len);
 
 		REQUIRE(f);
 		memcpy(f, b.f, b.len);
-		CHECK_EQ(vnet_rx_finish(&h, f, b.len), -EBADMSG);
+		CHECK_EQ(vnet_rx_finish(&h, f, b.len, NULL, &why), -EBADMSG);
+		CHECK_EQ(why, VNET_BAD_WHERE);
 		CHECK(memcmp(f, b.f, b.len) == 0);
 		free(f);
 	}
-	/* The last two bytes are a field that fits: taken (a UDP checksum of a 2-byte
-	 * "datagram" made of the field itself). */
+	/* The right place is taken (the sanity of the table above). */
 	{
-		struct vnet_hdr h = { .flags = VNET_F_NEEDS_CSUM, .csum_start = 58 };
+		struct vnet_hdr h = { .flags = VNET_F_NEEDS_CSUM, .csum_start = 38,
+				      .csum_offset = 6 };
+		enum vnet_bad why;
 		uint8_t *f = malloc(b.len);
 
 		REQUIRE(f);
 		memcpy(f, b.f, b.len);
-		CHECK_EQ(vnet_rx_finish(&h, f, b.len), (int)b.len);
-		CHECK(memcmp(f, b.f, 58) == 0);
+		CHECK_EQ(vnet_rx_finish(&h, f, b.len, NULL, &why), (int)b.len);
 		free(f);
 	}
-	{
-		struct vnet_hdr h = { .gso_type = VNET_GSO_TCPV4, .gso_size = 1448 };
+	free(b.f);
+}
 
-		CHECK_EQ(vnet_rx_finish(&h, b.f, b.len), -EMSGSIZE);
+/* Flags and GSO types a TAP may not send, and large receives (well-formed or not) on a
+ * TAP that asked for none: each refused with its reason, the frame untouched. */
+TEST(vnet_hostile_flags_and_gso_are_refused_with_reasons)
+{
+	const struct shape s4 = { .eth = true, .proto = 6, .pay = 3000 };
+	const struct shape s6 = { .eth = true, .v6 = true, .proto = 6, .pay = 3000 };
+	const struct shape su = { .eth = true, .proto = 17, .pay = 3000 };
+	struct built b4, b6, bu;
+	const struct {
+		const struct built *b;
+		struct vnet_hdr h;
+		enum vnet_bad why;
+	} c[] = {
+		{ &b4, { .flags = 4 }, VNET_BAD_FLAGS },
+		{ &b4, { .flags = 0x80 | VNET_F_NEEDS_CSUM, .csum_start = 34, .csum_offset = 16 },
+		  VNET_BAD_FLAGS },
+		{ &b4, { .flags = VNET_F_NEEDS_CSUM | VNET_F_DATA_VALID, .csum_start = 34,
+			 .csum_offset = 16 }, VNET_BAD_FLAGS },
+		{ &bu, { .flags = VNET_F_NEEDS_CSUM, .gso_type = 3 /* UDP */, .gso_size = 1400,
+			 .csum_start = 34, .csum_offset = 6 }, VNET_BAD_GSO_TYPE },
+		{ &b4, { .flags = VNET_F_NEEDS_CSUM, .gso_type = VNET_GSO_TCPV4 | VNET_GSO_ECN,
+			 .gso_size = 1448, .csum_start = 34, .csum_offset = 16 },
+		  VNET_BAD_GSO_TYPE },
+		{ &b4, { .flags = VNET_F_NEEDS_CSUM, .gso_type = 2, .gso_size = 1448,
+			 .csum_start = 34, .csum_offset = 16 }, VNET_BAD_GSO_TYPE },
+		{ &b4, { .gso_type = VNET_GSO_TCPV4, .gso_size = 1448 }, VNET_BAD_NOCSUM },
+		{ &b4, { .flags = VNET_F_DATA_VALID, .gso_type = VNET_GSO_TCPV4,
+			 .gso_size = 1448 }, VNET_BAD_NOCSUM },
+		{ &b4, { .flags = VNET_F_NEEDS_CSUM, .gso_type = VNET_GSO_TCPV6, .gso_size = 1448,
+			 .csum_start = 34, .csum_offset = 16 }, VNET_BAD_PROTO },
+		{ &b6, { .flags = VNET_F_NEEDS_CSUM, .gso_type = VNET_GSO_TCPV4, .gso_size = 1428,
+			 .csum_start = 54, .csum_offset = 16 }, VNET_BAD_PROTO },
+		{ &bu, { .flags = VNET_F_NEEDS_CSUM, .gso_type = VNET_GSO_TCPV4, .gso_size = 1448,
+			 .csum_start = 34, .csum_offset = 6 }, VNET_BAD_PROTO },
+		{ &b4, { .flags = VNET_F_NEEDS_CSUM, .gso_type = VNET_GSO_TCPV4, .gso_size = 0,
+			 .csum_start = 34, .csum_offset = 16 }, VNET_BAD_SIZE },
+		{ &b4, { .flags = VNET_F_NEEDS_CSUM, .gso_type = VNET_GSO_TCPV4, .gso_size = 535,
+			 .csum_start = 34, .csum_offset = 16 }, VNET_BAD_SIZE },
+		{ &b6, { .flags = VNET_F_NEEDS_CSUM, .gso_type = VNET_GSO_TCPV6, .gso_size = 1219,
+			 .csum_start = 54, .csum_offset = 16 }, VNET_BAD_SIZE },
+		{ &b4, { .flags = VNET_F_NEEDS_CSUM, .gso_type = VNET_GSO_TCPV4, .gso_size = 1448,
+			 .csum_start = 35, .csum_offset = 16 }, VNET_BAD_WHERE },
+		/* Well-formed, but this TAP asked for no large receives. */
+		{ &b4, { .flags = VNET_F_NEEDS_CSUM, .gso_type = VNET_GSO_TCPV4, .gso_size = 1448,
+			 .hdr_len = 54, .csum_start = 34, .csum_offset = 16 }, VNET_BAD_LARGE },
+		{ &b6, { .flags = VNET_F_NEEDS_CSUM, .gso_type = VNET_GSO_TCPV6, .gso_size = 1428,
+			 .hdr_len = 74, .csum_start = 54, .csum_offset = 16 }, VNET_BAD_LARGE },
+	};
+
+	build(&s4, 1, &b4);
+	build(&s6, 2, &b6);
+	build(&su, 3, &bu);
+	REQUIRE(b4.l4 == 34 && b6.l4 == 54 && bu.l4 == 34);
+	for (unsigned i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		enum vnet_bad why = VNET_BAD_NR;
+		uint8_t *f = malloc(c[i].b->len);
+
+		REQUIRE(f);
+		memcpy(f, c[i].b->f, c[i].b->len);
+		struct wire_ofl lg;
+
+		CHECK_EQ(vnet_rx_finish(&c[i].h, f, c[i].b->len, NULL, &why), -EBADMSG);
+		CHECK_EQ(why, c[i].why);
+		CHECK(memcmp(f, c[i].b->f, c[i].b->len) == 0);
+		CHECK(vnet_bad_name(why)[0] != '?');
+		/* A reader that takes large receives: the bad ones still refused alike, the
+		 * well-formed ones kept whole, checksum open, with their fields. */
+		memset(&lg, 0xEE, sizeof(lg));
+		if (c[i].why != VNET_BAD_LARGE) {
+			CHECK_EQ(vnet_rx_finish(&c[i].h, f, c[i].b->len, &lg, &why), -EBADMSG);
+			CHECK_EQ(why, c[i].why);
+		} else {
+			bool v6 = c[i].h.gso_type == VNET_GSO_TCPV6;
+
+			CHECK_EQ(vnet_rx_finish(&c[i].h, f, c[i].b->len, &lg, &why),
+				 (int)c[i].b->len);
+			CHECK_EQ(lg.gso, v6 ? WIRE_GSO_TCP6 : WIRE_GSO_TCP4);
+			CHECK_EQ(lg.gso_size, c[i].h.gso_size);
+			CHECK_EQ(lg.hdr_len, v6 ? 74 : 54);
+			CHECK_EQ(lg.csum_start, c[i].h.csum_start);
+			CHECK_EQ(lg.csum_offset, 16);
+			CHECK(!lg.ecn);
+		}
+		CHECK(memcmp(f, c[i].b->f, c[i].b->len) == 0);
+		free(f);
 	}
+	free(b4.f);
+	free(b6.f);
+	free(bu.f);
+}
+
+/* lib/tso's check of a large send request directly: the segment count bound (which the
+ * floor keeps out of reach for a 64 KiB frame) and a request for nothing. */
+TEST(tso_req_check_bounds)
+{
+	const struct shape s4 = { .eth = true, .proto = 6, .pay = 3000 };
+	struct tso_req r = { .csum = true, .csum_start = 34, .csum_offset = 16, .gso_v = 4,
+			     .gso_size = 536 };
+	struct csum_pkt p;
+	struct built b;
+
+	build(&s4, 4, &b);
+	CHECK_EQ(tso_req_check(b.f, b.len, &r, &p), TSO_REQ_OK);
+	CHECK_EQ(p.l4, 34u);
+	r.gso_size = 0xFFFF;		/* one segment: fine */
+	CHECK_EQ(tso_req_check(b.f, b.len, &r, &p), TSO_REQ_OK);
+	r = (struct tso_req){ 0 };
+	CHECK_EQ(tso_req_check(b.f, 0, &r, &p), TSO_REQ_OK);	/* nothing asked, nothing read */
 	free(b.f);
 }
 

@@ -1302,16 +1302,16 @@ TEST(osa_wire_batches_in_order)
 	CHECK_EQ(tx[4].rc, 0);
 	CHECK_EQ(a.st.tx_frames, 4);
 	CHECK_EQ(a.st.tx_errors, 1);
-	n = wire_recv_batch(&b, bufs, 64, 8, lens);
+	n = wire_recv_batch(&b, bufs, 64, 8, lens, NULL);
 	CHECK_EQ(n, 4);		/* the wire ran dry after four */
 	CHECK_EQ(lens[0], 60);
 	CHECK(in[0][0] == 0 && in[1][0] == 1 && in[2][0] == 2 && in[3][0] == 4);
 	CHECK_EQ(b.st.rx_frames, 4);
-	CHECK_EQ(wire_recv_batch(&b, bufs, 64, 8, lens), 0);
+	CHECK_EQ(wire_recv_batch(&b, bufs, 64, 8, lens, NULL), 0);
 	/* A frame longer than the buffers is lost on its own, the next still comes. */
 	CHECK_EQ(wire_mem_inject(&b, f[5], 64), 0);
 	CHECK_EQ(wire_mem_inject(&b, f[6], 32), 0);
-	CHECK_EQ(wire_recv_batch(&b, bufs, 40, 8, lens), 2);
+	CHECK_EQ(wire_recv_batch(&b, bufs, 40, 8, lens, NULL), 2);
 	CHECK_EQ(lens[0], -EMSGSIZE);
 	CHECK_EQ(lens[1], 32);
 	CHECK_EQ(in[1][0], 6);
@@ -1320,7 +1320,7 @@ TEST(osa_wire_batches_in_order)
 	wire_close(&b);
 	wire_send_batch(&a, tx, 1);
 	CHECK_EQ(tx[0].rc, -EOPNOTSUPP);
-	CHECK_EQ(wire_recv_batch(&a, bufs, 64, 8, lens), -EOPNOTSUPP);
+	CHECK_EQ(wire_recv_batch(&a, bufs, 64, 8, lens, NULL), -EOPNOTSUPP);
 }
 
 TEST(osa_arp_cache_unit)
@@ -1994,6 +1994,119 @@ TEST(osa_held_frame_larger_than_a_lowered_mtu_is_dropped_not_copied)
 	CHECK_EQ(r->o.st.miss_released, released);
 	CHECK_EQ(r->o.st.rx_delivered, delivered);
 	CHECK_EQ(r->o.held_bytes, 0u);
+	rig_down(r);
+	free(r);
+}
+
+/* ---- large receives (osa_cfg.rx_large: the OSA of CP's uplink) ---------------------- */
+
+struct lrx {
+	unsigned n, bad_csum, with_mss;
+	uint32_t maxlen, pay;
+};
+
+static void lrx_count(void *ctx, const uint8_t *qh, const uint8_t *data, uint32_t len)
+{
+	struct lrx *c = ctx;
+	struct csum_pkt cp;
+	struct qhdr h;
+
+	memset(&h, 0, sizeof(h));
+	c->n++;
+	if (len > c->maxlen)
+		c->maxlen = len;
+	if (qhdr_decode(qh, QHDR_SIZE, &h) == 0 && qhdr_id_is_l2(h.id) && h.l2.rx_mss)
+		c->with_mss++;
+	if (csum_parse(data, len, true, &cp) < 0 || !csum_verify(data, &cp))
+		c->bad_csum++;
+	else
+		c->pay += cp.end - cp.l4 - cp.l4hlen;
+}
+
+/* A TCPv4 frame far host -> the OSA's MAC with pay payload bytes (54 header bytes). */
+static uint32_t mk_large(uint8_t *b, uint32_t pay)
+{
+	uint32_t len = mk_eth(b, osa_mac, far_mac, 0x0800) + 40 + pay;
+
+	memset(b + 14, 0, 40);
+	b[14] = 0x45;
+	be_put16(b + 16, (uint16_t)(len - 14));
+	b[22] = 64;
+	b[23] = 6;
+	memcpy(b + 26, far_ip, 4);
+	memcpy(b + 30, g_ip, 4);
+	b[46] = 0x50;
+	b[47] = 0x10;
+	for (uint32_t k = 0; k < pay; k++)
+		b[54 + k] = (uint8_t)(k * 13);
+	return len;
+}
+
+/*
+ * With cfg.rx_large on a layer-2 OSA the wire takes large receives and the READ slots
+ * grow; a driver that is not told to take them whole (here: the NIC's flag cleared, as
+ * for a guest's own OSA or while they go off) gets MSS segments, each checksum right.
+ * A large receive for an address the table lacks is not held (its metadata would be
+ * lost).  Layer 3 never turns them on.
+ */
+TEST(osa_large_receive_on_for_layer2_cut_for_a_driver_without_it)
+{
+	struct rig *r = calloc(1, sizeof(*r));
+	static uint8_t fr[65600];
+	struct wire_ofl ofl = { .csum_start = 34, .csum_offset = 16, .hdr_len = 54,
+				.gso_size = 1448, .gso = WIRE_GSO_TCP4 };
+	struct lrx c;
+	uint32_t len;
+
+	REQUIRE(r);
+	REQUIRE(rig_up(t, r, 2) == 0);
+	CHECK(!r->o.rx_large_on);		/* not cpnet's own driver */
+	r->o.cfg.rx_large = true;
+	r->now += 1000;
+	osa_poll(&r->o, 64);			/* the timer follows */
+	CHECK(r->o.rx_large_on);
+	CHECK(r->o.wire.rx_large);
+	CHECK(r->o.nic.rx_large);
+	CHECK_EQ(r->o.rx.frame_max, RXR_FRAME_MAX);
+
+	memset(&c, 0, sizeof(c));
+	r->i->drv.cfg.rx = lrx_count;
+	r->i->drv.cfg.rx_ctx = &c;
+	len = mk_large(fr, 30000);
+	r->o.next_timer = UINT64_MAX;		/* no timer to set the flag again */
+	r->o.nic.rx_large = false;
+	CHECK_EQ(wire_mem_inject_ofl(&r->o.wire, fr, len, &ofl), 0);
+	osa_poll(&r->o, 64);
+	guest_poll(&r->g);
+	CHECK_EQ(r->o.st.rx_large, 1);
+	CHECK_EQ(c.n, (30000u + 1447) / 1448);
+	CHECK_EQ(c.bad_csum, 0u);
+	CHECK_EQ(c.with_mss, 0u);
+	CHECK_EQ(c.pay, 30000u);
+	CHECK(c.maxlen <= 54 + 1448u);
+
+	/* For a MAC the table lacks: a miss, but never held. */
+	{
+		uint64_t held = r->o.st.miss_held, d = r->o.st.rx_drop[OSA_D_MISSQ];
+
+		r->o.cfg.miss_proxy = true;
+		memcpy(fr, other_mac, 6);
+		len = mk_large(fr, 3000);
+		memcpy(fr, other_mac, 6);
+		CHECK_EQ(wire_mem_inject_ofl(&r->o.wire, fr, len, &ofl), 0);
+		osa_poll(&r->o, 64);
+		CHECK_EQ(r->o.st.miss_held, held);
+		CHECK_EQ(r->o.st.rx_drop[OSA_D_MISSQ], d + 1);
+	}
+	rig_down(r);
+
+	/* Layer 3: off, whatever the configuration says. */
+	REQUIRE(rig_up(t, r, 3) == 0);
+	r->o.cfg.rx_large = true;
+	r->now += 1000;
+	osa_poll(&r->o, 64);
+	CHECK(!r->o.rx_large_on);
+	CHECK(!r->o.wire.rx_large);
 	rig_down(r);
 	free(r);
 }

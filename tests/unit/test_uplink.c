@@ -10,6 +10,7 @@
 #include "cp/uplink.h"
 #include "lib/be.h"
 #include "lib/csum.h"
+#include "osa/osa.h"
 #include "osa/wire.h"
 #include "qeth/qhdr.h"
 #include "tests/tcheck.h"
@@ -612,5 +613,136 @@ TEST(uplink_outbound_large_send_whole_to_a_wire_with_offloads)
 	CHECK_EQ(be_get16(got + 50), csum_fold(csum_pseudo(&cp, 32 + 10000)));
 	CHECK_EQ(wire_mem_collect(w, got, sizeof(got)), -EAGAIN);	/* nothing else */
 	CHECK_EQ(f->sw->st.tx_offloaded, 1);
+	ufx_free(f);
+}
+
+/* ---- large receives from the wire (the host's TCP large sends, a TAP's TSO) ----------- */
+
+/* What LINUX01's driver received, every frame kept (its stack bypassed). */
+struct segcap {
+	unsigned n, bad_csum;
+	uint32_t bytes, maxlen;
+	uint16_t rx_mss_seen;
+	uint8_t data[70000];	/* the payloads after the first frame's headers, in order */
+	uint32_t at;
+};
+
+static struct segcap segs;
+
+static void seg_rx(void *ctx, const uint8_t *qh, const uint8_t *data, uint32_t len)
+{
+	struct qhdr h;
+	struct csum_pkt cp;
+
+	(void)ctx;
+	memset(&h, 0, sizeof(h));	/* as rx_frame does */
+	segs.n++;
+	segs.bytes += len;
+	if (len > segs.maxlen)
+		segs.maxlen = len;
+	if (qhdr_decode(qh, QHDR_SIZE, &h) == 0 && qhdr_id_is_l2(h.id) && h.l2.rx_mss)
+		segs.rx_mss_seen = h.l2.rx_mss;
+	if (csum_parse(data, len, true, &cp) < 0 || !csum_verify(data, &cp)) {
+		segs.bad_csum++;
+		return;
+	}
+	if (segs.at + (cp.end - cp.l4 - cp.l4hlen) <= sizeof(segs.data)) {
+		memcpy(segs.data + segs.at, data + cp.l4 + cp.l4hlen, cp.end - cp.l4 - cp.l4hlen);
+		segs.at += cp.end - cp.l4 - cp.l4hlen;
+	}
+}
+
+/* The frame the spy saw enter the switch (the last one). */
+static struct pframe spied;
+
+static void spy_keep_tx(void *peer, struct port *from, const struct pframe *f, unsigned n)
+{
+	if (n)
+		spied = f[n - 1];
+	spy_tx(peer, from, f, n);
+}
+
+static const struct port_ops spy_keep_ops = { spy_keep_tx, spy_addr };
+
+/*
+ * The host sends LINUX01 a TCP stream through the uplink's wire with large receives on
+ * (an ETHERNET VSWITCH: the OSA runs layer 2 for CP's data device): a 64 KiB large send
+ * crosses the OSA, CP's data device and the uplink port whole -- one frame into the
+ * switch with its segment size and its checksum open -- and LINUX01, a qeth guest that
+ * cannot take it, gets MSS segments whose checksums verify and whose payload is the
+ * sender's.  A malformed request never gets that far (the TAP's header check,
+ * tests/unit/test_csum.c); a large receive on a wire that has them off is lost there.
+ */
+TEST(uplink_inbound_large_receive_whole_into_the_switch_cut_for_a_qeth_guest)
+{
+	struct ufx *f = ufx_new();
+	static uint8_t fr[65600];
+	struct wire_ofl ofl = { .csum_start = 34, .csum_offset = 16, .hdr_len = 66,
+				.gso_size = 1448, .gso = WIRE_GSO_TCP4 };
+	struct up_osa *d;
+	struct qdrv *g1d;
+	struct wire *w;
+	struct vm *g1;
+	uint32_t len, pay;
+
+	REQUIRE(f != NULL);
+	g1 = vm_of(f, "LINUX01");
+	g1d = drv_of(f, "LINUX01");
+	d = uplink_find_osa(f->cp.up, f->sw->c[f->sw->active].dev->rdev);
+	REQUIRE(d && d->osa);
+	w = &d->osa->wire;
+	/* Layer 2, started, cpnet's own driver: on, and the READ slots hold one. */
+	CHECK(d->osa->rx_large_on);
+	CHECK(w->rx_large);
+	CHECK(d->osa->nic.rx_large);
+	CHECK_EQ(d->osa->rx.frame_max, RXR_FRAME_MAX);
+
+	/* mk_tcp's frame turned around: host -> LINUX01, 60000 payload bytes. */
+	len = mk_tcp(fr, HOST_MAC, 60000, false);
+	memcpy(fr, g1->nics[0]->mac, 6);
+	memcpy(fr + 6, HOST_MAC, 6);
+	memcpy(fr + 26, "\x0a\x08\x00\x63\x0a\x08\x00\x01", 8);
+	pay = len - 66;
+	memset(&segs, 0, sizeof(segs));
+	g1d->cfg.rx = seg_rx;
+	g1d->cfg.rx_ctx = NULL;
+	memset(&spied, 0, sizeof(spied));
+	CHECK_EQ(wire_mem_inject_ofl(w, fr, len, &ofl), 0);
+	spy_on(f);
+	f->sw->port.ops = &spy_keep_ops;
+	uplink_poll(f->cp.up);
+	f->sw->port.ops = &spy_ops;
+	spy_off(f);
+	CHECK_EQ(d->osa->st.rx_large, 1);
+	CHECK_EQ(the_spy.frames, 1u);
+	CHECK_EQ(spied.len, len);
+	CHECK_EQ(spied.gso_size, 1448);
+	CHECK_EQ(spied.csum, PF_CSUM_PARTIAL);
+	CHECK_EQ(spied.kind, PF_ETH);
+	CHECK(spied.nspans > 1);	/* across the input buffer's 4 KiB elements */
+	cp_poll_guests(&f->cp);
+	CHECK_EQ(segs.n, (pay + 1447) / 1448);
+	CHECK_EQ(segs.bad_csum, 0u);
+	CHECK_EQ(segs.rx_mss_seen, 0);	/* a qeth guest's header never has one */
+	CHECK(segs.maxlen <= 66 + 1448u);
+	CHECK_EQ(segs.at, pay);
+	CHECK_MEM(segs.data, fr + 66, pay);
+
+	/* Off (STOPLAN-like: the OSA's driver is no longer cpnet's own): a large receive
+	 * on the wire is lost there, counted as truncated; small frames still pass. */
+	d->osa->cfg.rx_large = false;
+	f->now += 1000;
+	ufx_ticks(f, 6);	/* the OSA's timer */
+	CHECK(!d->osa->rx_large_on);
+	CHECK(!w->rx_large);
+	CHECK(!d->osa->nic.rx_large);
+	memset(&segs, 0, sizeof(segs));
+	{
+		uint64_t tr = w->st.rx_truncated;
+
+		CHECK_EQ(wire_mem_inject_ofl(w, fr, 14 + 20 + 32 + 1000, &ofl), 0);
+		uplink_poll(f->cp.up);
+		CHECK_EQ(w->st.rx_truncated, tr + 1);
+	}
 	ufx_free(f);
 }
