@@ -153,10 +153,12 @@ RES=$W/results.txt
 # of guest DIR, from sysfs through the control channel (not the network under test).
 gstat() {
 	local n
-	n=$(qemu_ctl "$1" 10 "cat \$(dirname \$(grep -il $2 /sys/class/net/*/address))/statistics/$3") || n=0
-	n=${n//[^0-9]/}
-	echo "${n:-0}"
+	n=$(qemu_ctl "$1" 10 "cat \$(dirname \$(grep -il $2 /sys/class/net/*/address))/statistics/$3") || n=
+	echo "${n//[^0-9]/}"
 }
+# since A B: B - A, or -1 when either read failed (the table then says nan, not a count
+# made up of a failed read).
+since() { if [ -n "$1" ] && [ -n "$2" ]; then echo $(($2 - $1)); else echo -1; fi; }
 # one PATH DIR HOSTADDR GUESTADDR: one stream; appends "PATH DIR MBps qemu_ms_per_MB
 # cpnet_ms_per_MB guest_frames_per_MB" (the frames the guest's NIC sent or received: what
 # it handles per MB, one per 64 KiB large send or per 1500-byte segment).
@@ -180,9 +182,10 @@ one() {
 	q1=$(ticks "$QPID") v1=$(ticks "$VH") c1=$(ticks "$CPD")
 	f1=$(gstat "$W" "$mac" "${dir}_packets")
 	awk -v p="$path" -v d="$dir" -v hz="$HZ" -v q=$((q1 - q0)) -v c=$((v1 - v0 + c1 - c0)) \
-		-v f=$((f1 - f0)) '
+		-v f="$(since "$f0" "$f1")" '
 		{ mb = $2 / 1048576; if ($4 <= 0 || mb <= 0) exit 1
-		  printf "%s %s %.2f %.2f %.2f %.1f\n", p, d, mb / $4, q * 1000 / hz / mb, c * 1000 / hz / mb, f / mb }' <<<"$out" >> "$RES" ||
+		  printf "%s %s %.2f %.2f %.2f %s\n", p, d, mb / $4, q * 1000 / hz / mb, c * 1000 / hz / mb,
+			 f < 0 ? "nan" : sprintf("%.1f", f / mb) }' <<<"$out" >> "$RES" ||
 		{ echo "qemu_stream: $path $dir carried nothing: $out"; return 1; }
 }
 # q2q PATH: one stream QEMU01 -> QEMU02 (BENCH_Q2Q); appends "PATH q2q MBps frames_per_MB"
@@ -196,10 +199,10 @@ q2q() {
 	qemu_ctl "$W" $((SECS + 30)) "timeout $SECS nc $dst 5003 -e /bin/xzero" > /dev/null
 	s1=$EPOCHREALTIME
 	b1=$(gstat "$W/q2" "$mac" rx_bytes) f1=$(gstat "$W/q2" "$mac" rx_packets)
-	awk -v p="$path" -v b=$((b1 - b0)) -v f=$((f1 - f0)) -v t0="$s0" -v t1="$s1" 'BEGIN {
+	awk -v p="$path" -v b="$(since "$b0" "$b1")" -v f="$(since "$f0" "$f1")" -v t0="$s0" -v t1="$s1" 'BEGIN {
 		mb = b / 1048576; if (mb <= 1 || t1 <= t0) exit 1
-		printf "%s q2q %.2f %.1f\n", p, mb / (t1 - t0), f / mb }' >> "$RES" ||
-		{ echo "qemu_stream: $path guest -> guest carried $((b1 - b0)) bytes"; return 1; }
+		printf "%s q2q %.2f %s\n", p, mb / (t1 - t0), f < 0 ? "nan" : sprintf("%.1f", f / mb) }' >> "$RES" ||
+		{ echo "qemu_stream: $path guest -> guest carried $(since "$b0" "$b1") bytes (-1: unreadable)"; return 1; }
 }
 for r in $(seq 1 "$ROUNDS"); do
 	for path in tap vsw; do
@@ -220,13 +223,21 @@ for path in tap vsw; do
 done
 echo "qemu_stream: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), ran $(($(date +%s) - T0))s"
 python3 - "$RES" <<'PY'
-import statistics, sys
+import math, statistics, sys
 rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
+
+
+def median(vals):
+    # The guest's frame counts are nan where its sysfs could not be read: left out.
+    v = [x for x in vals if not math.isnan(x)]
+    return statistics.median(v) if v else float("nan")
+
+
 med = {}
 for p in ("tap", "vsw"):
     for d in ("tx", "rx"):
         sel = [r for r in rows if r[0] == p and r[1] == d]
-        med[p, d] = [statistics.median(float(r[i]) for r in sel) for i in (2, 3, 4, 5)]
+        med[p, d] = [median(float(r[i]) for r in sel) for i in (2, 3, 4, 5)]
 print("path  tx MB/s (x tap)   rx MB/s (x tap)   host ms/MB tx qemu+cpnet   rx qemu+cpnet"
       "   guest frames/MB tx  rx")
 for p in ("tap", "vsw"):
@@ -237,7 +248,7 @@ for p in ("tap", "vsw"):
           (p, tx[0], rt, rx[0], rr, tx[1], tx[2], rx[1], rx[2], tx[3], rx[3]))
 q = {p: [r for r in rows if r[0] == p and r[1] == "q2q"] for p in ("tap", "vsw")}
 if q["tap"] and q["vsw"]:
-    m = {p: [statistics.median(float(r[i]) for r in q[p]) for i in (2, 3)] for p in q}
+    m = {p: [median(float(r[i]) for r in q[p]) for i in (2, 3)] for p in q}
     print("guest -> guest (QEMU01 -> QEMU02)   MB/s (x tap)   QEMU02's frames/MB")
     for p in ("tap", "vsw"):
         x = "" if p == "tap" else " (%.2fx)" % (m[p][0] / m["tap"][0])
