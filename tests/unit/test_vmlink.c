@@ -788,6 +788,24 @@ static uint16_t rec_addr(void *peer, struct port *from, const struct paddr *a)
 
 static const struct port_ops rec_ops = { rec_tx, rec_addr };
 
+/* A ring pair with NIC 0600 on both sides: the VM's on nicport, cpnetd's proxy recording
+ * what it is sent into txr.  The proxy, or NULL. */
+static struct port *ring_pair_nic(struct vmlink *vm, struct vmlink *cp, int sv[2],
+				  struct port *nicport, struct tx_rec *txr)
+{
+	struct port *proxy;
+
+	if (ring_pair(vm, cp, sv, VML_TRANSPORT_RING) != 0)
+		return NULL;
+	memset(nicport, 0, sizeof(*nicport));
+	memset(txr, 0, sizeof(*txr));
+	if (!vml_add_nic(vm, 0x0600, nicport) || !(proxy = vml_add_nic(cp, 0x0600, NULL)))
+		return NULL;
+	proxy->ops = &rec_ops;
+	proxy->peer = txr;
+	return proxy;
+}
+
 /* Something waits on the socket (MSG_PEEK: left there). */
 static bool sock_has_msg(int fd)
 {
@@ -885,14 +903,7 @@ TEST(vmlink_ring_full_ring_waits_follow_the_consumers_rate)
 	unsigned sent;
 	int sv[2];
 
-	REQUIRE(ring_pair(&vm, &cp, sv, VML_TRANSPORT_RING) == 0);
-	memset(&nicport, 0, sizeof(nicport));
-	memset(&txr, 0, sizeof(txr));
-	REQUIRE(vml_add_nic(&vm, 0x0600, &nicport) != NULL);
-	proxy = vml_add_nic(&cp, 0x0600, NULL);
-	REQUIRE(proxy != NULL);
-	proxy->ops = &rec_ops;
-	proxy->peer = &txr;
+	REQUIRE((proxy = ring_pair_nic(&vm, &cp, sv, &nicport, &txr)) != NULL);
 	for (unsigned i = 0; i < VML_RING_SLOTS; i++)
 		f[i] = (struct pframe){ .spans = &sp, .nspans = 1, .kind = PF_ETH,
 					.cast = PF_BROADCAST, .len = sizeof(payload) };
@@ -1136,14 +1147,7 @@ TEST(vmlink_ring_garbage_from_the_vm_breaks_the_link)
 		uint8_t *slot;
 		int sv[2], len;
 
-		REQUIRE(ring_pair(&vm, &cp, sv, VML_TRANSPORT_RING) == 0);
-		memset(&nicport, 0, sizeof(nicport));
-		memset(&txr, 0, sizeof(txr));
-		REQUIRE(vml_add_nic(&vm, 0x0600, &nicport) != NULL);
-		proxy = vml_add_nic(&cp, 0x0600, NULL);
-		REQUIRE(proxy != NULL);
-		proxy->ops = &rec_ops;
-		proxy->peer = &txr;
+		REQUIRE((proxy = ring_pair_nic(&vm, &cp, sv, &nicport, &txr)) != NULL);
 		port_tx(&nicport, &f, 1);	/* one good frame first */
 		slot = shr_tx_slot(&vm.ring);
 		REQUIRE(slot != NULL);
