@@ -9,6 +9,7 @@
 #include "cp/appl.h"
 #include "cp/lanops.h"
 #include "cp/uplink.h"
+#include "qeth/ipa.h"
 #include "vswitch/switch.h"
 
 static const char *macprot_word(uint8_t m)
@@ -117,8 +118,11 @@ static void nic_addresses(const struct nicbk *nic, const char *ind, struct out *
 	if (nic->nipms) {
 		out_line(o, "%sMulticast IP Addresses:", ind);
 		for (unsigned k = 0; k < nic->nipms; k++) {
-			ip_text(b, sizeof(b), nic->ipms[k].v6, nic->ipms[k].addr);
-			fmt_mac(m, nic->ipms[k].mac);
+			const struct nic_ipm *g = &nic->ipms[k];
+
+			/* Kept as SETIPM carried it: an IPv4 group in the field's last 4 bytes. */
+			ip_text(b, sizeof(b), g->v6, g->v6 ? g->addr : g->addr + IPA_SETIPM_V4_IN_ADDR);
+			fmt_mac(m, g->mac);
 			out_line(o, "%s  %-39s MAC: %s", ind, b, m);
 		}
 	}

@@ -543,6 +543,31 @@ static int two_guests(struct env *e)
 	return 0;
 }
 
+/* The groups a layer-3 guest joined (SETIPM: Linux joins 224.0.0.1 and ff02::1) are
+ * listed with their addresses, in QUERY LAN DETAILS as in QUERY NIC DETAILS; SETIPM
+ * carries an IPv4 group in the last 4 bytes of its field, not the first. */
+TEST(cmds_details_show_ipv4_groups_by_address)
+{
+	struct env *e = env_new();
+	struct vm *g;
+	char line[96];
+
+	REQUIRE(e);
+	REQUIRE(two_guests(e) == 0);
+	snprintf(line, sizeof(line), "        %-39s MAC: 01-00-5E-00-00-01\n", "224.0.0.1");
+	CHECK_EQ(run(e, e->op, "QUERY LAN GLAN1 DETAILS"), 0);
+	CHECK_OUT(e, "      Multicast IP Addresses:\n");
+	CHECK_OUT(e, line);
+	CHECK(!strstr(outp(e), "0.0.0.0"));
+	g = cp_find_vm(&e->cp, "LINUX01");
+	REQUIRE(g);
+	snprintf(line, sizeof(line), "    %-39s MAC: 01-00-5E-00-00-01\n", "224.0.0.1");
+	CHECK_EQ(run(e, g, "QUERY NIC 700 DETAILS"), 0);
+	CHECK_OUT(e, line);
+	CHECK(!strstr(outp(e), "0.0.0.0"));
+	env_free(e);
+}
+
 /* The counters of the decision cache in QUERY VSWITCH DETAILS; read back as numbers. */
 static int dcache_line(const struct env *e, unsigned *entries, unsigned long long *hits,
 		       unsigned long long *misses, unsigned long long *inval)
