@@ -10,6 +10,7 @@
 #include "cp/uplink.h"
 #include "cp/vidset.h"
 #include "lib/cpnet.h"
+#include "vnic/nic.h"
 #include "vswitch/switch.h"
 
 const char *lan_kind_word(const struct lanbk *lan)
@@ -123,6 +124,16 @@ static int range(const char *tok, unsigned long lo, unsigned long hi, const char
 		return out_msg(o, MSG_OUT_OF_RANGE, out_tok(tok), what, r);
 	}
 	return 0;
+}
+
+int devices_parse(const char *tok, unsigned *ndev, struct out *o)
+{
+	unsigned long v;
+	int rc = range(tok, 3, NIC_MAX_DEVS, "DEVICES", &v, o);
+
+	if (!rc)
+		*ndev = (unsigned)v;
+	return rc;
 }
 
 static int porttype(const char *tok, uint8_t *pt, struct out *o)
