@@ -322,7 +322,8 @@ int cmd_set_nic(struct cmd_ctx *c, char **argv, unsigned argc)
 	switch (k) {
 	case SN_PROMISC:
 	case SN_NOPROMISC:
-		n->promisc = k == SN_PROMISC;
+		if ((rc = cp_nic_promisc(n, k == SN_PROMISC, c->o)))
+			return rc;
 		break;
 	default: /* SN_BANDWIDTH: the NIC's own cap, kept across COUPLE */
 		if (argc < 3)

@@ -571,6 +571,59 @@ TEST(cmds_details_show_ipv4_groups_by_address)
 	env_free(e);
 }
 
+/* SET NIC PROMISCUOUS puts the NIC's port on its LAN into promiscuous mode (a copy of
+ * every frame), authorized like the guest's own request: GRANT ... PROMISCUOUS on a
+ * RESTRICTED VSWITCH; NOPROMISCUOUS takes it back; a NIC not coupled has no port. */
+TEST(cmds_set_nic_promiscuous_reaches_the_switch)
+{
+	struct env *e = env_new();
+	struct lanbk *vsw, *lan;
+	struct lan_conn *cn;
+	struct vnic *n;
+
+	REQUIRE(e);
+	REQUIRE(run(e, e->op, "DEFINE VSWITCH VSW1 ETHERNET") == 0);
+	REQUIRE(run(e, e->op, "SET VSWITCH VSW1 GRANT BOB") == 0);
+	vsw = lan_find(&e->cp.lans, "SYSTEM", "VSW1");
+	REQUIRE(vsw);
+	REQUIRE(run(e, e->bob, "DEFINE NIC 700 TYPE QDIO") == 0);
+	n = vm_find_nic(e->bob, 0x700);
+	REQUIRE(n);
+	CHECK_EQ(run(e, e->bob, "SET NIC 700 PROMISCUOUS"), 9203);
+	CHECK_OUT(e, "HCPNIC9203E NIC 0700 is not coupled");
+	REQUIRE(run(e, e->bob, "COUPLE 700 TO SYSTEM VSW1") == 0);
+	cn = lan_conn_of(vsw, n->port);
+	REQUIRE(cn);
+	/* Granted without PROMISCUOUS: refused, nothing changes. */
+	CHECK_EQ(run(e, e->bob, "SET NIC 700 PROMISCUOUS"), 9210);
+	CHECK_OUT(e, "HCPNIC9210E NIC 0700 of BOB is not authorized for promiscuous mode on "
+		     "VSWITCH SYSTEM VSW1");
+	CHECK(!cn->promisc);
+	CHECK_EQ(vsw->npromisc, 0);
+	REQUIRE(run(e, e->op, "SET VSWITCH VSW1 GRANT BOB PROMISCUOUS") == 0);
+	CHECK_EQ(run(e, e->bob, "SET NIC 700 PROM"), 0);
+	CHECK_OUT(e, "Command complete");
+	CHECK(cn->promisc);
+	CHECK_EQ(vsw->npromisc, 1);
+	CHECK_EQ(run(e, e->bob, "SET NIC 700 PROMISCUOUS"), 0);	/* again: no change */
+	CHECK_EQ(vsw->npromisc, 1);
+	CHECK_EQ(run(e, e->bob, "SET NIC 700 NOPROMISCUOUS"), 0);
+	CHECK(!cn->promisc);
+	CHECK_EQ(vsw->npromisc, 0);
+	/* An UNRESTRICTED Guest LAN lets anyone go promiscuous. */
+	REQUIRE(run(e, e->bob, "UNCOUPLE 700") == 0);
+	REQUIRE(run(e, e->bob, "DEFINE LAN BLAN ETHERNET") == 0);
+	lan = lan_find(&e->cp.lans, "BOB", "BLAN");
+	REQUIRE(lan);
+	REQUIRE(run(e, e->bob, "COUPLE 700 TO BOB BLAN") == 0);
+	CHECK_EQ(run(e, e->bob, "SET NIC 700 PROMISCUOUS"), 0);
+	cn = lan_conn_of(lan, n->port);
+	REQUIRE(cn);
+	CHECK(cn->promisc);
+	CHECK_EQ(lan->npromisc, 1);
+	env_free(e);
+}
+
 /* The counters of the decision cache in QUERY VSWITCH DETAILS; read back as numbers. */
 static int dcache_line(const struct env *e, unsigned *entries, unsigned long long *hits,
 		       unsigned long long *misses, unsigned long long *inval)
