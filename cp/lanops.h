@@ -77,7 +77,7 @@ int bandwidth_parse(const char *tok, uint64_t *rate, struct out *o);
 int devices_parse(const char *tok, unsigned *ndev, struct out *o);
 
 /* The keyword tables (0 DEFINE LAN, 1 DEFINE VSWITCH, 2 SET VSWITCH, 3 SET LAN,
- * 4 after PORTNUMBER n), for tests. */
+ * 4 after PORTNUMBER n, 5 DEFINE VSWITCH's operands SET VSWITCH takes), for tests. */
 const struct kw *lanops_table(int which, size_t *n);
 
 /* "VSWITCH" / "LAN" for messages. */

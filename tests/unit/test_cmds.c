@@ -164,7 +164,7 @@ TEST(cmds_tables_sorted_and_abbreviations_unique)
 		}
 	}
 	check_table(t, "commands", names, mins, n);
-	for (int w = 0; w < 5; w++) {
+	for (int w = 0; w < 6; w++) {
 		const struct kw *k = lanops_table(w, &n);
 
 		for (size_t i = 0; i < n; i++) {
@@ -621,6 +621,41 @@ TEST(cmds_set_nic_promiscuous_reaches_the_switch)
 	REQUIRE(cn);
 	CHECK(cn->promisc);
 	CHECK_EQ(lan->npromisc, 1);
+	env_free(e);
+}
+
+/* SET VSWITCH takes what z/VM's SET VSWITCH changes; DEFINE's transport, VLAN
+ * awareness and PORTNAME are refused also after another operand, and nothing changes. */
+TEST(cmds_set_vswitch_refuses_define_only_operands)
+{
+	static const char *const bad[] = {
+		"SET VSWITCH VSW1 IPTIMEOUT 10 IP",
+		"SET VSWITCH VSW1 ISOLATION ON ETHERNET",
+		"SET VSWITCH VSW1 MACPROTECT ON VLAN 10",
+		"SET VSWITCH VSW1 QUEUESTORAGE 9 VLAN UNAWARE",
+		"SET VSWITCH VSW1 ISOLATION ON PORTNAME P1 P2",
+		"SET VSWITCH VSW1 IP",
+	};
+	struct env *e = env_new();
+	struct lanbk *vsw;
+
+	REQUIRE(e);
+	REQUIRE(run(e, e->op, "DEFINE VSWITCH VSW1 ETHERNET") == 0);
+	vsw = lan_find(&e->cp.lans, "SYSTEM", "VSW1");
+	REQUIRE(vsw);
+	for (size_t i = 0; i < CPNET_ARRAY_SIZE(bad); i++) {
+		CHECK_EQ(run(e, e->op, bad[i]), 3);
+		CHECK(!strncmp(outp(e), "HCPCMD003E Invalid option - ", 28));
+		CHECK_EQ(vsw->transport, LAN_ETHERNET);
+		CHECK(!vsw->vlan_aware);
+		CHECK(!vsw->isolation);
+		CHECK_EQ(vsw->iptimeout, 5);
+	}
+	/* What SET VSWITCH does change, also several at once. */
+	CHECK_EQ(run(e, e->op, "SET VSWITCH VSW1 ISOLATION ON IPTIMEOUT 10"), 0);
+	CHECK(vsw->isolation);
+	CHECK_EQ(vsw->iptimeout, 10);
+	CHECK_EQ(vsw->transport, LAN_ETHERNET);
 	env_free(e);
 }
 
