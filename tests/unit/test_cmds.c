@@ -659,6 +659,24 @@ TEST(cmds_set_vswitch_refuses_define_only_operands)
 	env_free(e);
 }
 
+/* QUERY NAMES lists the users by userid and leaves CP's VM table in its order (which
+ * decides the first eligible controller on a tie): a query changes nothing. */
+TEST(cmds_query_names_sorted_without_reordering_the_vms)
+{
+	struct env *e = env_new();
+
+	REQUIRE(e);
+	REQUIRE(e->cp.nvms == 3);
+	CHECK_EQ(run(e, e->op, "QUERY NAMES"), 0);
+	CHECK(!strncmp(outp(e), "ALICE    - L", 12));
+	CHECK_OUT(e, " , BOB      - L");
+	CHECK_OUT(e, " , OPERATOR - L");
+	CHECK(e->cp.vms[0] == e->op);
+	CHECK(e->cp.vms[1] == e->alice);
+	CHECK(e->cp.vms[2] == e->bob);
+	env_free(e);
+}
+
 /* The counters of the decision cache in QUERY VSWITCH DETAILS; read back as numbers. */
 static int dcache_line(const struct env *e, unsigned *entries, unsigned long long *hits,
 		       unsigned long long *misses, unsigned long long *inval)
