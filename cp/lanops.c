@@ -319,6 +319,11 @@ static int spec_parse(struct lan_spec *s, uint8_t kind, const struct kw *tab, si
 					return out_msg(o, MSG_INV_OPERAND, out_tok(argv[i + 1]));
 				if (parse_rdev(argv[i + 1], &s->rdev[s->nrdev], &s->rdev_port[s->nrdev]) < 0)
 					return out_msg(o, MSG_INV_OPERAND, out_tok(argv[i + 1]));
+				/* A device twice (any port) is refused here, before SET
+				 * VSWITCH has applied the operands ahead of RDEV. */
+				for (unsigned r = 0; r < s->nrdev; r++)
+					if (s->rdev[r] == s->rdev[s->nrdev])
+						return out_msg(o, MSG_INV_OPERAND, out_tok(argv[i + 1]));
 				s->nrdev++;
 				i++;
 			}

@@ -625,7 +625,8 @@ TEST(cmds_set_nic_promiscuous_reaches_the_switch)
 }
 
 /* SET VSWITCH takes what z/VM's SET VSWITCH changes; DEFINE's transport, VLAN
- * awareness and PORTNAME are refused also after another operand, and nothing changes. */
+ * awareness and PORTNAME are refused also after another operand, and nothing changes;
+ * nor does anything when a later operand is refused (a device twice in RDEV). */
 TEST(cmds_set_vswitch_refuses_define_only_operands)
 {
 	static const char *const bad[] = {
@@ -651,6 +652,14 @@ TEST(cmds_set_vswitch_refuses_define_only_operands)
 		CHECK(!vsw->isolation);
 		CHECK_EQ(vsw->iptimeout, 5);
 	}
+	/* An operand refused after others were parsed: none of them is applied. */
+	CHECK_EQ(run(e, e->op, "SET VSWITCH VSW1 ISOLATION ON IPTIMEOUT 30 RDEV 0A00 0A00.P1"), 2);
+	CHECK_STR(outp(e), "HCPCMD002E Invalid operand - 0A00.P1\n");
+	CHECK(!vsw->isolation);
+	CHECK_EQ(vsw->iptimeout, 5);
+	CHECK_EQ(vsw->nrdev, 0);
+	CHECK_EQ(run(e, e->op, "DEFINE VSWITCH VSW2 RDEV 0B00 0B00"), 2);
+	CHECK(lan_find(&e->cp.lans, "SYSTEM", "VSW2") == NULL);
 	/* What SET VSWITCH does change, also several at once. */
 	CHECK_EQ(run(e, e->op, "SET VSWITCH VSW1 ISOLATION ON IPTIMEOUT 10"), 0);
 	CHECK(vsw->isolation);
