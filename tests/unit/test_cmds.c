@@ -610,9 +610,11 @@ TEST(cmds_set_nic_promiscuous_reaches_the_switch)
 	CHECK_EQ(run(e, e->bob, "SET NIC 700 NOPROMISCUOUS"), 0);
 	CHECK(!cn->promisc);
 	CHECK_EQ(vsw->npromisc, 0);
-	/* An UNRESTRICTED Guest LAN lets anyone go promiscuous. */
+	/* An UNRESTRICTED Guest LAN lets anyone go promiscuous, also a user its owner
+	 * put into the access list (a Guest LAN's GRANT has no PROMISCUOUS operand). */
 	REQUIRE(run(e, e->bob, "UNCOUPLE 700") == 0);
 	REQUIRE(run(e, e->bob, "DEFINE LAN BLAN ETHERNET") == 0);
+	REQUIRE(run(e, e->bob, "SET LAN BLAN GRANT BOB") == 0);
 	lan = lan_find(&e->cp.lans, "BOB", "BLAN");
 	REQUIRE(lan);
 	REQUIRE(run(e, e->bob, "COUPLE 700 TO BOB BLAN") == 0);
