@@ -203,14 +203,15 @@ int main(int argc, char **argv)
 	if (optind < argc) {
 		size_t n = 0;
 
-		for (int i = optind; i < argc; i++) {
+		/* Words joined by blanks, cut where cmd ends: the cut line is still far
+		 * past the server's limit, which answers it "too long". */
+		for (int i = optind; i < argc && n < sizeof(cmd) - 1; i++) {
 			size_t l = strlen(argv[i]);
 
-			if (n + l + 2 > sizeof(cmd)) {
-				l = sizeof(cmd) - n - 2;	/* the server answers "too long" */
-			}
 			if (n)
 				cmd[n++] = ' ';
+			if (l > sizeof(cmd) - 1 - n)
+				l = sizeof(cmd) - 1 - n;
 			memcpy(cmd + n, argv[i], l);
 			n += l;
 		}

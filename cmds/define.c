@@ -17,8 +17,9 @@ int cmd_define_nic(struct cmd_ctx *c, char **argv, unsigned argc)
 {
 	uint16_t vdev;
 	uint8_t type = 0;
-	unsigned long v, ndev = 3;
-	int chpid = -1;
+	unsigned long v;
+	unsigned ndev = 3;
+	int chpid = -1, rc;
 	bool has_macid = false, has_dev = false;
 	uint32_t macid = 0;
 
@@ -43,11 +44,9 @@ int cmd_define_nic(struct cmd_ctx *c, char **argv, unsigned argc)
 				return out_msg(c->o, MSG_DUPLICATE_OPTION, "DEVICES");
 			if (i + 1 >= argc)
 				return out_msg(c->o, MSG_OPTION_NEEDS, "DEVICES");
-			i++;
-			if (parse_dec(argv[i], 0xFFFFFFFFul, &ndev) == -EINVAL)
-				return out_msg(c->o, MSG_INV_OPERAND, out_tok(argv[i]));
-			if (parse_dec(argv[i], 3072, &ndev) < 0 || ndev < 3)
-				return out_msg(c->o, MSG_OUT_OF_RANGE, out_tok(argv[i]), "DEVICES", "3-3072");
+			rc = devices_parse(argv[++i], &ndev, c->o);
+			if (rc)
+				return rc;
 			has_dev = true;
 		} else if (kw_abbrev(k, "CHPID", 5)) {
 			if (chpid >= 0)
@@ -323,7 +322,8 @@ int cmd_set_nic(struct cmd_ctx *c, char **argv, unsigned argc)
 	switch (k) {
 	case SN_PROMISC:
 	case SN_NOPROMISC:
-		n->promisc = k == SN_PROMISC;
+		if ((rc = cp_nic_promisc(n, k == SN_PROMISC, c->o)))
+			return rc;
 		break;
 	default: /* SN_BANDWIDTH: the NIC's own cap, kept across COUPLE */
 		if (argc < 3)

@@ -4,11 +4,13 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cp/appl.h"
 #include "cp/lanops.h"
 #include "cp/uplink.h"
+#include "qeth/ipa.h"
 #include "vswitch/switch.h"
 
 static const char *macprot_word(uint8_t m)
@@ -117,8 +119,11 @@ static void nic_addresses(const struct nicbk *nic, const char *ind, struct out *
 	if (nic->nipms) {
 		out_line(o, "%sMulticast IP Addresses:", ind);
 		for (unsigned k = 0; k < nic->nipms; k++) {
-			ip_text(b, sizeof(b), nic->ipms[k].v6, nic->ipms[k].addr);
-			fmt_mac(m, nic->ipms[k].mac);
+			const struct nic_ipm *g = &nic->ipms[k];
+
+			/* Kept as SETIPM carried it: an IPv4 group in the field's last 4 bytes. */
+			ip_text(b, sizeof(b), g->v6, g->v6 ? g->addr : g->addr + IPA_SETIPM_V4_IN_ADDR);
+			fmt_mac(m, g->mac);
 			out_line(o, "%s  %-39s MAC: %s", ind, b, m);
 		}
 	}
@@ -901,26 +906,31 @@ int cmd_query_virtual(struct cmd_ctx *c, char **argv, unsigned argc)
 	return 0;
 }
 
+/* QUERY NAMES lists by userid; a copy is sorted, since the VM table's order decides
+ * things (the first eligible controller on a tie) that a query must not change. */
+static int by_userid(const void *a, const void *b)
+{
+	return strcmp((*(const struct vm *const *)a)->userid, (*(const struct vm *const *)b)->userid);
+}
+
 int cmd_query_names(struct cmd_ctx *c, char **argv, unsigned argc)
 {
+	const struct vm **vms;
 	char line[128];
 	size_t len = 0;
 	unsigned on_line = 0;
 
 	(void)argv;
 	(void)argc;
-	/* Sorted by userid: the VM table's order is not meaningful. */
+	if (!c->cp->nvms)
+		return 0;
+	vms = malloc(c->cp->nvms * sizeof(*vms));
+	if (!vms)
+		return out_msg(c->o, MSG_INTERNAL, "out of storage");
+	memcpy(vms, c->cp->vms, c->cp->nvms * sizeof(*vms));
+	qsort(vms, c->cp->nvms, sizeof(*vms), by_userid);
 	for (unsigned k = 0; k < c->cp->nvms; k++) {
-		for (unsigned j = k + 1; j < c->cp->nvms; j++)
-			if (strcmp(c->cp->vms[j]->userid, c->cp->vms[k]->userid) < 0) {
-				struct vm *x = c->cp->vms[k];
-
-				c->cp->vms[k] = c->cp->vms[j];
-				c->cp->vms[j] = x;
-			}
-	}
-	for (unsigned k = 0; k < c->cp->nvms; k++) {
-		const struct vm *vm = c->cp->vms[k];
+		const struct vm *vm = vms[k];
 		char term[12];
 
 		if (vm->nsessions)
@@ -937,5 +947,6 @@ int cmd_query_names(struct cmd_ctx *c, char **argv, unsigned argc)
 	}
 	if (on_line)
 		out_line(c->o, "%s", line);
+	free(vms);
 	return 0;
 }

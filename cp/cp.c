@@ -336,6 +336,23 @@ int cp_nic_bandwidth(struct vnic *n, uint64_t rate)
 	return n->lan ? lan_set_own_cap(n->lan, n->port, rate) : 0;
 }
 
+int cp_nic_promisc(struct vnic *n, bool on, struct out *o)
+{
+	struct paddr a;
+	char v[8];
+
+	snprintf(v, sizeof(v), "%04X", n->vdev);
+	if (!n->lan)
+		return out_msg(o, MSG_NIC_NOT_COUPLED, v);
+	memset(&a, 0, sizeof(a));
+	a.op = PA_PROMISC;
+	a.value = on ? IPA_ADP_PROMISC_ON : IPA_ADP_PROMISC_OFF;
+	if (port_addr(n->port, &a) != IPA_RC_SUCCESS)
+		return out_msg(o, MSG_NIC_PROMISC, v, n->vm->userid, lan_word(n->lan),
+			       n->lan->owner, n->lan->name);
+	return 0;
+}
+
 int cp_attach_refused(const struct lanbk *lan, int rc, const char *user, unsigned portnum,
 		      struct out *o)
 {

@@ -61,7 +61,6 @@ struct vnic {
 	struct lanbk *lan;		/* coupled to, or NULL */
 	unsigned portnum;
 	struct guest_if *gif;		/* the synthetic guest's interface, or NULL */
-	bool promisc;			/* SET NIC PROMISCUOUS asked for */
 	uint64_t bandwidth;		/* its own cap, bits/s (SET NIC / NICDEF BANDWIDTH);
 					 * 0 = none; applied at every COUPLE */
 };
@@ -211,6 +210,12 @@ int cp_define_nic(struct cp *cp, struct vm *vm, uint16_t vdev, uint8_t type, uns
 /* SET NIC vdev BANDWIDTH: the NIC's own cap (0 = OFF), now if it is coupled and at
  * every later COUPLE.  0 or negative errno. */
 int cp_nic_bandwidth(struct vnic *n, uint64_t rate);
+
+/* SET NIC vdev PROMISCUOUS|NOPROMISCUOUS: the NIC's port on its LAN receives a copy of
+ * every frame of its VLANs, or no longer, as when its guest asks (SETADP); the LAN
+ * decides whether the user may (GRANT ... PROMISCUOUS on a RESTRICTED one).  0, or the
+ * rc of HCPNIC9203E (not coupled) / HCPNIC9210E (not authorized). */
+int cp_nic_promisc(struct vnic *n, bool on, struct out *o);
 int cp_couple(struct cp *cp, struct vnic *n, struct lanbk *lan, unsigned portnum,
 	      struct out *o);
 /* The message for lan_attach_port's refusal rc (< 0) of `user`'s port asking for

@@ -140,6 +140,7 @@ static int parse_nicdef(struct dir_nicdef *d, struct toks *t, struct out *o)
 {
 	unsigned long v;
 	unsigned seen = 0;
+	int rc;
 
 	memset(d, 0, sizeof(*d));
 	d->type = LAN_QDIO;
@@ -171,9 +172,8 @@ static int parse_nicdef(struct dir_nicdef *d, struct toks *t, struct out *o)
 		case ND_DEVICES:
 			NEED_VALUE("DEVICES");
 			i++;
-			if (parse_dec(t->v[i], 3072, &v) < 0 || v < 3)
-				return out_msg(o, MSG_OUT_OF_RANGE, out_tok(t->v[i]), "DEVICES", "3-3072");
-			d->ndev = (unsigned)v;
+			if ((rc = devices_parse(t->v[i], &d->ndev, o)))
+				return rc;
 			break;
 		case ND_LAN:
 			if (i + 2 >= t->n)
@@ -220,7 +220,6 @@ static int parse_nicdef(struct dir_nicdef *d, struct toks *t, struct out *o)
 			break;
 		case ND_VLAN: {
 			unsigned j = i + 1;
-			int rc;
 
 			NEED_VALUE("VLAN");
 			rc = vidset_parse(t->v, t->n, &j, &d->vlans, o);
@@ -230,14 +229,11 @@ static int parse_nicdef(struct dir_nicdef *d, struct toks *t, struct out *o)
 			i = j - 1;
 			break;
 		}
-		case ND_BANDWIDTH: {
-			int rc;
-
+		case ND_BANDWIDTH:
 			NEED_VALUE("BANDWIDTH");
 			if ((rc = bandwidth_parse(t->v[++i], &d->bandwidth, o)))
 				return rc;
 			break;
-		}
 		case ND_PROMISC:
 		case ND_NOPROMISC:
 			if (seen & (1u << (k == ND_PROMISC ? ND_NOPROMISC : ND_PROMISC)))

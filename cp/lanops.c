@@ -10,6 +10,7 @@
 #include "cp/uplink.h"
 #include "cp/vidset.h"
 #include "lib/cpnet.h"
+#include "vnic/nic.h"
 #include "vswitch/switch.h"
 
 const char *lan_kind_word(const struct lanbk *lan)
@@ -56,6 +57,16 @@ static const struct kw setvsw_kw[] = {
 	{ "UPLINK", 6, LO_UPLINK },	    { "VLANID", 5, LO_VLANID },
 };
 
+/* DEFINE VSWITCH's operands that SET VSWITCH (MODIFY VSWITCH) may change after its
+ * first keyword; the transport, VLAN awareness and PORTNAME are DEFINE's only. */
+static const struct kw setvsw_spec_kw[] = {
+	{ "CONNECT", 3, LO_CONNECT },	    { "CONTROLLER", 5, LO_CONTROLLER },
+	{ "DISCONNECT", 6, LO_DISCONNECT }, { "IPTIMEOUT", 3, LO_IPTIMEOUT },
+	{ "ISOLATION", 4, LO_ISOLATION },   { "MACPROTECT", 7, LO_MACPROTECT },
+	{ "PORTTYPE", 5, LO_PORTTYPE },	    { "QUEUESTORAGE", 3, LO_QUEUESTORAGE },
+	{ "RDEV", 4, LO_RDEV },
+};
+
 /* What may follow PORTNUMBER n. */
 static const struct kw portnum_kw[] = {
 	{ "BANDWIDTH", 4, LO_BANDWIDTH }, { "REMOVE", 3, LO_REMOVE }, { "USERID", 4, LO_USERID },
@@ -72,6 +83,7 @@ const struct kw *lanops_table(int which, size_t *n)
 	case 1: *n = CPNET_ARRAY_SIZE(defvsw_kw); return defvsw_kw;
 	case 3: *n = CPNET_ARRAY_SIZE(setlan_kw); return setlan_kw;
 	case 4: *n = CPNET_ARRAY_SIZE(portnum_kw); return portnum_kw;
+	case 5: *n = CPNET_ARRAY_SIZE(setvsw_spec_kw); return setvsw_spec_kw;
 	default: *n = CPNET_ARRAY_SIZE(setvsw_kw); return setvsw_kw;
 	}
 }
@@ -123,6 +135,16 @@ static int range(const char *tok, unsigned long lo, unsigned long hi, const char
 		return out_msg(o, MSG_OUT_OF_RANGE, out_tok(tok), what, r);
 	}
 	return 0;
+}
+
+int devices_parse(const char *tok, unsigned *ndev, struct out *o)
+{
+	unsigned long v;
+	int rc = range(tok, 3, NIC_MAX_DEVS, "DEVICES", &v, o);
+
+	if (!rc)
+		*ndev = (unsigned)v;
+	return rc;
 }
 
 static int porttype(const char *tok, uint8_t *pt, struct out *o)
@@ -187,10 +209,10 @@ static int vlan_ops(struct lan_spec *s, char **argv, unsigned argc, unsigned *i,
 	return 0;
 }
 
-int lanspec_parse(struct lan_spec *s, uint8_t kind, char **argv, unsigned argc, struct out *o)
+/* The operands of DEFINE LAN / DEFINE VSWITCH (tab: the keywords allowed). */
+static int spec_parse(struct lan_spec *s, uint8_t kind, const struct kw *tab, size_t ntab,
+		      char **argv, unsigned argc, struct out *o)
 {
-	const struct kw *tab = kind == LAN_VSWITCH ? defvsw_kw : deflan_kw;
-	size_t ntab = kind == LAN_VSWITCH ? CPNET_ARRAY_SIZE(defvsw_kw) : CPNET_ARRAY_SIZE(deflan_kw);
 	uint32_t seen = 0;
 	unsigned long v;
 	int rc;
@@ -297,6 +319,11 @@ int lanspec_parse(struct lan_spec *s, uint8_t kind, char **argv, unsigned argc, 
 					return out_msg(o, MSG_INV_OPERAND, out_tok(argv[i + 1]));
 				if (parse_rdev(argv[i + 1], &s->rdev[s->nrdev], &s->rdev_port[s->nrdev]) < 0)
 					return out_msg(o, MSG_INV_OPERAND, out_tok(argv[i + 1]));
+				/* A device twice (any port) is refused here, before SET
+				 * VSWITCH has applied the operands ahead of RDEV. */
+				for (unsigned r = 0; r < s->nrdev; r++)
+					if (s->rdev[r] == s->rdev[s->nrdev])
+						return out_msg(o, MSG_INV_OPERAND, out_tok(argv[i + 1]));
 				s->nrdev++;
 				i++;
 			}
@@ -362,6 +389,13 @@ int lanspec_parse(struct lan_spec *s, uint8_t kind, char **argv, unsigned argc, 
 	if (s->porttype && !s->has_vlan)
 		s->has_vlan = false;	/* PORTTYPE alone sets the default port type */
 	return 0;
+}
+
+int lanspec_parse(struct lan_spec *s, uint8_t kind, char **argv, unsigned argc, struct out *o)
+{
+	if (kind == LAN_VSWITCH)
+		return spec_parse(s, kind, defvsw_kw, CPNET_ARRAY_SIZE(defvsw_kw), argv, argc, o);
+	return spec_parse(s, kind, deflan_kw, CPNET_ARRAY_SIZE(deflan_kw), argv, argc, o);
 }
 
 /* Map a setter's errno to a message. */
@@ -728,7 +762,8 @@ int vswitch_set(struct cp *cp, struct lanbk *lan, char **argv, unsigned argc, st
 		av[0] = name;
 		for (unsigned i = 0; i < n; i++)
 			av[i + 1] = argv[i];
-		if ((rc = lanspec_parse(&s, LAN_VSWITCH, av, n + 1, o)))
+		if ((rc = spec_parse(&s, LAN_VSWITCH, setvsw_spec_kw,
+				     CPNET_ARRAY_SIZE(setvsw_spec_kw), av, n + 1, o)))
 			return rc;
 		(void)v;
 		rc = apply_spec(lan, &s, o);

@@ -71,8 +71,13 @@ int lan_set(struct cp *cp, struct lanbk *lan, char **argv, unsigned argc, struct
  * 0, or the rc of HCPCMD002E (not a rate) / HCPCMD9010E (outside 1K-400G). */
 int bandwidth_parse(const char *tok, uint64_t *rate, struct out *o);
 
+/* DEVICES' operand (DEFINE NIC, NICDEF): 3 up to the devices a NIC can have
+ * (NIC_MAX_DEVS; z/VM allows 3072), so that a directory --check accepts passes LOGON.
+ * 0, or the rc of HCPCMD002E (not a number) / HCPCMD9010E (out of range). */
+int devices_parse(const char *tok, unsigned *ndev, struct out *o);
+
 /* The keyword tables (0 DEFINE LAN, 1 DEFINE VSWITCH, 2 SET VSWITCH, 3 SET LAN,
- * 4 after PORTNUMBER n), for tests. */
+ * 4 after PORTNUMBER n, 5 DEFINE VSWITCH's operands SET VSWITCH takes), for tests. */
 const struct kw *lanops_table(int which, size_t *n);
 
 /* "VSWITCH" / "LAN" for messages. */

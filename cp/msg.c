@@ -81,6 +81,8 @@ static const struct msg_def catalogue[MSG_COUNT] = {
 	M(MSG_NO_MAC, "HCPNIC9205E", 9205, "No MAC address is available in the MACIDRANGE"),
 	M(MSG_NIC_NO_LAN, "HCPNIC9207E", 9207, "NIC %s has no LAN in the directory; name one"),
 	M(MSG_NIC_LIMIT, "HCPNIC9208E", 9208, "%s already has the maximum of %s NICs"),
+	M(MSG_NIC_PROMISC, "HCPNIC9210E", 9210,
+	  "NIC %s of %s is not authorized for promiscuous mode on %s %s %s"),
 
 	M(MSG_GUEST_FAILED, "HCPVMX9301E", 9301, "Synthetic guest %s NIC %s did not come online: %s"),
 	M(MSG_NO_GUEST, "HCPVMX9303E", 9303, "%s is not a synthetic guest with NIC %s"),

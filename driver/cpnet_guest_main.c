@@ -935,6 +935,35 @@ static int parse_ip_via(const char *s, uint8_t ip[4], uint16_t *via)
 	return parse_ip(buf, ip, NULL, false);
 }
 
+/* connect's options that take a value (the others: --verbose, -v, --stats). */
+static bool takes_value(const char *a)
+{
+	static const char *const opts[] = {
+		"--socket", "--user", "--password", "--ip", "--ip6", "--ping", "--ping6",
+		"--join", "--go", "--count", "--stay", "--layer", "--transport", "--poll-mode",
+		"--flood", "--size", "--seconds", "--rate",
+	};
+
+	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
+		if (!strcmp(a, opts[i]))
+			return true;
+	return false;
+}
+
+/* A refused argument is named, so that the user need not guess which of a long
+ * command line it was; the full list stays one command away. */
+static int bad_arg(const char *a, const char *v)
+{
+	if (!takes_value(a))
+		fprintf(stderr, "cpnet-guest connect: unknown option %s\n", a);
+	else if (!v)
+		fprintf(stderr, "cpnet-guest connect: %s needs a value\n", a);
+	else
+		fprintf(stderr, "cpnet-guest connect: %s %s: invalid value, or one too many\n", a, v);
+	fprintf(stderr, "(cpnet-guest without arguments lists the options)\n");
+	return 2;
+}
+
 static int connect_main(int argc, char **argv)
 {
 	struct copts o;
@@ -955,10 +984,8 @@ static int connect_main(int argc, char **argv)
 			o.stats = true;
 			continue;
 		}
-		if (!v) {
-			usage(stderr);
-			return 2;
-		}
+		if (!v || !takes_value(a))
+			return bad_arg(a, v);
 		k++;
 		if (!strcmp(a, "--socket")) {
 			o.sock = v;
@@ -988,15 +1015,13 @@ static int connect_main(int argc, char **argv)
 			unsigned long n = strtoul(v, &end, 10);
 
 			if (*end || n == 0 || n > 100000) {
-				usage(stderr);
-				return 2;
+				return bad_arg(a, v);
 			}
 			o.count = (unsigned)n;
 		} else if (!strcmp(a, "--stay")) {
 			o.stay = strtoul(v, &end, 10);
 			if (*end || o.stay > 86400) {
-				usage(stderr);
-				return 2;
+				return bad_arg(a, v);
 			}
 		} else if (!strcmp(a, "--layer") && (!strcmp(v, "2") || !strcmp(v, "3"))) {
 			o.layer = (uint8_t)(v[0] - '0');
@@ -1006,8 +1031,7 @@ static int connect_main(int argc, char **argv)
 			o.transport = VML_TRANSPORT_SOCKET;
 		} else if (!strcmp(a, "--poll-mode")) {
 			if (adapt_policy_parse(v, &o.poll_policy) < 0) {
-				usage(stderr);
-				return 2;
+				return bad_arg(a, v);
 			}
 		} else if (!strcmp(a, "--flood") && parse_ip(v, o.flood_dst, NULL, false) == 0) {
 			o.flood = true;
@@ -1015,34 +1039,38 @@ static int connect_main(int argc, char **argv)
 			unsigned long n = strtoul(v, &end, 10);
 
 			if (*end || n < 60 || n > 1514) {
-				usage(stderr);
-				return 2;
+				return bad_arg(a, v);
 			}
 			o.flood_size = (unsigned)n;
 		} else if (!strcmp(a, "--seconds")) {
 			unsigned long n = strtoul(v, &end, 10);
 
 			if (*end || n == 0 || n > 3600) {
-				usage(stderr);
-				return 2;
+				return bad_arg(a, v);
 			}
 			o.flood_secs = (unsigned)n;
 		} else if (!strcmp(a, "--rate")) {
 			unsigned long n = strtoul(v, &end, 10);
 
 			if (*end || n == 0 || n > 10000000) {
-				usage(stderr);
-				return 2;
+				return bad_arg(a, v);
 			}
 			o.flood_rate = n;
 		} else {
-			usage(stderr);
-			return 2;
+			return bad_arg(a, v);
 		}
 	}
-	if (!o.sock || !o.user || !o.pass || strlen(o.user) > 8 || strlen(o.pass) > 8 ||
-	    o.flood != (o.flood_size && o.flood_secs) || (o.flood_rate && !o.flood)) {
-		usage(stderr);
+	if (!o.sock || !o.user || !o.pass) {
+		fprintf(stderr, "cpnet-guest connect: --socket, --user and --password are required\n");
+		return 2;
+	}
+	if (strlen(o.user) > 8 || strlen(o.pass) > 8) {
+		fprintf(stderr, "cpnet-guest connect: --user and --password: 1 to 8 characters\n");
+		return 2;
+	}
+	if (o.flood != (o.flood_size && o.flood_secs) || (o.flood_rate && !o.flood)) {
+		fprintf(stderr, "cpnet-guest connect: --flood needs --size and --seconds "
+			"(and --rate needs --flood)\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);	/* progress lines for whoever watches */

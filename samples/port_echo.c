@@ -12,7 +12,7 @@
 
 /* Uses only the installed header: build with
  *   cc -o port-echo port_echo.c -lcpnetport -lpthread
- * Run: port-echo --socket /run/cpnet.sock.vm --user APP1 --password PW \
+ * Run: port-echo --socket /run/cpnet/cpnetd.sock.vm --user APP1 --password PW \
  *        (--lan NAME [--owner USER] | --vswitch NAME) --ip 10.1.0.9/24 \
  *        [--portnumber N] [--ping 10.1.0.1] [--count N] [--seconds S]
  * Prints "port-echo: port ID on ..." once registered, "reply from A" per answered

@@ -49,6 +49,7 @@ Guest LAN GLAN1. VSW1 uplink: $uplink. Try:
   ping linux01 10.1.0.2
   q vmlan
   q controller          q osa
-End with an empty line or Ctrl-D; cpnetd stops with this console.
+End with Ctrl-D (an empty line does nothing, as on a 3270); cpnetd stops with
+this console.
 MSG
 CPNET_PASSWORD=${CPNET_PASSWORD:-OPERATOR} build/cpnet --socket "$sock" --user OPERATOR || true

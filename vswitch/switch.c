@@ -112,8 +112,9 @@ void lan_conn_authorize(struct lanbk *lan, struct lan_conn *c)
 			c->pvid = (uint16_t)v;
 			break;
 		}
-	/* Unrestricted LANs let anyone go promiscuous unless a GRANT says otherwise. */
-	c->promisc_auth = g ? g->promisc : !lan->restricted;
+	/* Unrestricted LANs let anyone go promiscuous unless a GRANT says otherwise; a
+	 * Guest LAN's GRANT names users only (no PROMISCUOUS operand), so it says nothing. */
+	c->promisc_auth = g && lan->kind == LAN_VSWITCH ? g->promisc : !lan->restricted;
 	if (c->promisc && !c->promisc_auth) {
 		c->promisc = false;
 		lan->npromisc--;

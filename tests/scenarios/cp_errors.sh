@@ -41,6 +41,12 @@ CPNET_PASSWORD=WRONG cp_ q vmlan
 case $OUT in *HCPLGA050E*) ;; *) fail "bad password: $OUT" ;; esac
 export CPNET_USER=OPERATOR CPNET_PASSWORD=OPERATOR
 
+# A command given as arguments that fill the client's line and go on past it: the
+# client sends it cut (the server answers "too long"), never writes past its buffer.
+long=$(head -c 8190 /dev/zero | tr '\0' 'A')
+cp_ "$long" b c d;     expect_id HCPCMD9002E
+cp_ q "$long$long" c;  expect_id HCPCMD9002E
+
 # A 100 KB line and a binary line in one interactive session; the session survives.
 {
 	head -c 102400 /dev/zero | tr '\0' 'A'; echo

@@ -122,18 +122,27 @@ for _ in $(seq 50); do
 done
 grep -q "REMOTE2" <<<"$OUT" && fail "REMOTE2 not logged off at exit: $OUT"
 
-# Refused LOGONs: the message ID comes back, the process exits 1.
-expect_refused() {
-	local want=$1
-	shift
+# expect_exit RC WANT ARG...: cpnet-guest connect ARG... exits RC, its first line
+# starting with WANT.
+expect_exit() {
+	local want_rc=$1 want=$2
+	shift 2
 	out=$(timeout 30 "$BIN/cpnet-guest" connect --socket "$VMSOCK" "$@" 2>&1)
 	rc=$?
-	[ "$rc" -eq 1 ] || fail "rc $rc for a refused LOGON: $out"
-	case $out in "$want "*) ;; *) fail "want $want, got: $out" ;; esac
+	[ "$rc" -eq "$want_rc" ] || fail "rc $rc (want $want_rc): $out"
+	case $(head -n 1 <<<"$out") in "$want"*) ;; *) fail "want $want, got: $out" ;; esac
 }
-expect_refused HCPLGA050E --user remote2 --password wrong
-expect_refused HCPLGA053E --user nobody --password x
-expect_refused HCPLGA054E --user remote1 --password pw1
+# Refused LOGONs: the message ID comes back, the process exits 1.
+expect_exit 1 "HCPLGA050E " --user remote2 --password wrong
+expect_exit 1 "HCPLGA053E " --user nobody --password x
+expect_exit 1 "HCPLGA054E " --user remote1 --password pw1
+
+# A refused argument is named (exit 2), not left to be found in a page of usage.
+expect_exit 2 "cpnet-guest connect: --ip 10.1.0.300/24: invalid value, or one too many" \
+	--user remote2 --password pw2 --ip 10.1.0.300/24
+expect_exit 2 "cpnet-guest connect: unknown option --pign" --user remote2 --password pw2 --pign 10.1.0.1
+expect_exit 2 "cpnet-guest connect: --count needs a value" --user remote2 --password pw2 --count
+expect_exit 2 "cpnet-guest connect: --socket, --user and --password are required" --user remote2
 cp_ q vswitch vsweth det; expect_line "  Adapter Connections: Connected: 1"
 
 # DETACH VSWITCH with REMOTE1 coupled: z/VM does not refuse; the NIC is uncoupled (the

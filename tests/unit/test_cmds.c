@@ -164,7 +164,7 @@ TEST(cmds_tables_sorted_and_abbreviations_unique)
 		}
 	}
 	check_table(t, "commands", names, mins, n);
-	for (int w = 0; w < 5; w++) {
+	for (int w = 0; w < 6; w++) {
 		const struct kw *k = lanops_table(w, &n);
 
 		for (size_t i = 0; i < n; i++) {
@@ -288,6 +288,9 @@ TEST(cmds_hostile_operands_leave_state_unchanged)
 		{ "DEFINE NIC 12345", "HCPCMD022E" },
 		{ "DEFINE NIC 600 DEVICES 2", "HCPCMD9010E" },
 		{ "DEFINE NIC 600 DEVICES 100", "HCPCMD9010E" },	/* > NIC_MAX_DEVS */
+		{ "DEFINE NIC 600 DEVICES 5000", "HCPCMD9010E Value 5000 for DEVICES is out of range (3-64)" },
+		{ "DEFINE NIC 600 DEVICES 3072", "HCPCMD9010E Value 3072 for DEVICES is out of range (3-64)" },
+		{ "DEFINE NIC 600 DEVICES 6X", "HCPCMD002E Invalid operand - 6X" },
 		{ "DEFINE NIC FFFE", "HCPCMD022E" },
 		{ "DEFINE NIC 600 QDIO HIPERS", "HCPCMD013E" },
 		{ "DEFINE NIC 600 MACID GGGGGG", "HCPCMD002E" },
@@ -541,6 +544,148 @@ static int two_guests(struct env *e)
 		return -1;
 	pump_env(e);
 	return 0;
+}
+
+/* The groups a layer-3 guest joined (SETIPM: Linux joins 224.0.0.1 and ff02::1) are
+ * listed with their addresses, in QUERY LAN DETAILS as in QUERY NIC DETAILS; SETIPM
+ * carries an IPv4 group in the last 4 bytes of its field, not the first. */
+TEST(cmds_details_show_ipv4_groups_by_address)
+{
+	struct env *e = env_new();
+	struct vm *g;
+	char line[96];
+
+	REQUIRE(e);
+	REQUIRE(two_guests(e) == 0);
+	snprintf(line, sizeof(line), "        %-39s MAC: 01-00-5E-00-00-01\n", "224.0.0.1");
+	CHECK_EQ(run(e, e->op, "QUERY LAN GLAN1 DETAILS"), 0);
+	CHECK_OUT(e, "      Multicast IP Addresses:\n");
+	CHECK_OUT(e, line);
+	CHECK(!strstr(outp(e), "0.0.0.0"));
+	g = cp_find_vm(&e->cp, "LINUX01");
+	REQUIRE(g);
+	snprintf(line, sizeof(line), "    %-39s MAC: 01-00-5E-00-00-01\n", "224.0.0.1");
+	CHECK_EQ(run(e, g, "QUERY NIC 700 DETAILS"), 0);
+	CHECK_OUT(e, line);
+	CHECK(!strstr(outp(e), "0.0.0.0"));
+	env_free(e);
+}
+
+/* SET NIC PROMISCUOUS puts the NIC's port on its LAN into promiscuous mode (a copy of
+ * every frame), authorized like the guest's own request: GRANT ... PROMISCUOUS on a
+ * RESTRICTED VSWITCH; NOPROMISCUOUS takes it back; a NIC not coupled has no port. */
+TEST(cmds_set_nic_promiscuous_reaches_the_switch)
+{
+	struct env *e = env_new();
+	struct lanbk *vsw, *lan;
+	struct lan_conn *cn;
+	struct vnic *n;
+
+	REQUIRE(e);
+	REQUIRE(run(e, e->op, "DEFINE VSWITCH VSW1 ETHERNET") == 0);
+	REQUIRE(run(e, e->op, "SET VSWITCH VSW1 GRANT BOB") == 0);
+	vsw = lan_find(&e->cp.lans, "SYSTEM", "VSW1");
+	REQUIRE(vsw);
+	REQUIRE(run(e, e->bob, "DEFINE NIC 700 TYPE QDIO") == 0);
+	n = vm_find_nic(e->bob, 0x700);
+	REQUIRE(n);
+	CHECK_EQ(run(e, e->bob, "SET NIC 700 PROMISCUOUS"), 9203);
+	CHECK_OUT(e, "HCPNIC9203E NIC 0700 is not coupled");
+	REQUIRE(run(e, e->bob, "COUPLE 700 TO SYSTEM VSW1") == 0);
+	cn = lan_conn_of(vsw, n->port);
+	REQUIRE(cn);
+	/* Granted without PROMISCUOUS: refused, nothing changes. */
+	CHECK_EQ(run(e, e->bob, "SET NIC 700 PROMISCUOUS"), 9210);
+	CHECK_OUT(e, "HCPNIC9210E NIC 0700 of BOB is not authorized for promiscuous mode on "
+		     "VSWITCH SYSTEM VSW1");
+	CHECK(!cn->promisc);
+	CHECK_EQ(vsw->npromisc, 0);
+	REQUIRE(run(e, e->op, "SET VSWITCH VSW1 GRANT BOB PROMISCUOUS") == 0);
+	CHECK_EQ(run(e, e->bob, "SET NIC 700 PROM"), 0);
+	CHECK_OUT(e, "Command complete");
+	CHECK(cn->promisc);
+	CHECK_EQ(vsw->npromisc, 1);
+	CHECK_EQ(run(e, e->bob, "SET NIC 700 PROMISCUOUS"), 0);	/* again: no change */
+	CHECK_EQ(vsw->npromisc, 1);
+	CHECK_EQ(run(e, e->bob, "SET NIC 700 NOPROMISCUOUS"), 0);
+	CHECK(!cn->promisc);
+	CHECK_EQ(vsw->npromisc, 0);
+	/* An UNRESTRICTED Guest LAN lets anyone go promiscuous, also a user its owner
+	 * put into the access list (a Guest LAN's GRANT has no PROMISCUOUS operand). */
+	REQUIRE(run(e, e->bob, "UNCOUPLE 700") == 0);
+	REQUIRE(run(e, e->bob, "DEFINE LAN BLAN ETHERNET") == 0);
+	REQUIRE(run(e, e->bob, "SET LAN BLAN GRANT BOB") == 0);
+	lan = lan_find(&e->cp.lans, "BOB", "BLAN");
+	REQUIRE(lan);
+	REQUIRE(run(e, e->bob, "COUPLE 700 TO BOB BLAN") == 0);
+	CHECK_EQ(run(e, e->bob, "SET NIC 700 PROMISCUOUS"), 0);
+	cn = lan_conn_of(lan, n->port);
+	REQUIRE(cn);
+	CHECK(cn->promisc);
+	CHECK_EQ(lan->npromisc, 1);
+	env_free(e);
+}
+
+/* SET VSWITCH takes what z/VM's SET VSWITCH changes; DEFINE's transport, VLAN
+ * awareness and PORTNAME are refused also after another operand, and nothing changes;
+ * nor does anything when a later operand is refused (a device twice in RDEV). */
+TEST(cmds_set_vswitch_refuses_define_only_operands)
+{
+	static const char *const bad[] = {
+		"SET VSWITCH VSW1 IPTIMEOUT 10 IP",
+		"SET VSWITCH VSW1 ISOLATION ON ETHERNET",
+		"SET VSWITCH VSW1 MACPROTECT ON VLAN 10",
+		"SET VSWITCH VSW1 QUEUESTORAGE 9 VLAN UNAWARE",
+		"SET VSWITCH VSW1 ISOLATION ON PORTNAME P1 P2",
+		"SET VSWITCH VSW1 IP",
+	};
+	struct env *e = env_new();
+	struct lanbk *vsw;
+
+	REQUIRE(e);
+	REQUIRE(run(e, e->op, "DEFINE VSWITCH VSW1 ETHERNET") == 0);
+	vsw = lan_find(&e->cp.lans, "SYSTEM", "VSW1");
+	REQUIRE(vsw);
+	for (size_t i = 0; i < CPNET_ARRAY_SIZE(bad); i++) {
+		CHECK_EQ(run(e, e->op, bad[i]), 3);
+		CHECK(!strncmp(outp(e), "HCPCMD003E Invalid option - ", 28));
+		CHECK_EQ(vsw->transport, LAN_ETHERNET);
+		CHECK(!vsw->vlan_aware);
+		CHECK(!vsw->isolation);
+		CHECK_EQ(vsw->iptimeout, 5);
+	}
+	/* An operand refused after others were parsed: none of them is applied. */
+	CHECK_EQ(run(e, e->op, "SET VSWITCH VSW1 ISOLATION ON IPTIMEOUT 30 RDEV 0A00 0A00.P1"), 2);
+	CHECK_STR(outp(e), "HCPCMD002E Invalid operand - 0A00.P1\n");
+	CHECK(!vsw->isolation);
+	CHECK_EQ(vsw->iptimeout, 5);
+	CHECK_EQ(vsw->nrdev, 0);
+	CHECK_EQ(run(e, e->op, "DEFINE VSWITCH VSW2 RDEV 0B00 0B00"), 2);
+	CHECK(lan_find(&e->cp.lans, "SYSTEM", "VSW2") == NULL);
+	/* What SET VSWITCH does change, also several at once. */
+	CHECK_EQ(run(e, e->op, "SET VSWITCH VSW1 ISOLATION ON IPTIMEOUT 10"), 0);
+	CHECK(vsw->isolation);
+	CHECK_EQ(vsw->iptimeout, 10);
+	CHECK_EQ(vsw->transport, LAN_ETHERNET);
+	env_free(e);
+}
+
+/* QUERY NAMES lists the users by userid and leaves CP's VM table in its order (which
+ * decides the first eligible controller on a tie): a query changes nothing. */
+TEST(cmds_query_names_sorted_without_reordering_the_vms)
+{
+	struct env *e = env_new();
+
+	REQUIRE(e);
+	REQUIRE(e->cp.nvms == 3);
+	CHECK_EQ(run(e, e->op, "QUERY NAMES"), 0);
+	CHECK(!strncmp(outp(e), "ALICE    - L", 12));
+	CHECK_OUT(e, " , BOB      - L");
+	CHECK_OUT(e, " , OPERATOR - L");
+	CHECK(e->cp.vms[0] == e->op);
+	CHECK(e->cp.vms[1] == e->alice);
+	CHECK(e->cp.vms[2] == e->bob);
+	env_free(e);
 }
 
 /* The counters of the decision cache in QUERY VSWITCH DETAILS; read back as numbers. */

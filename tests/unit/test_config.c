@@ -450,6 +450,40 @@ TEST(dir_nicdef_bandwidth)
 	env_free(e);
 }
 
+/* NICDEF DEVICES is checked against what a NIC can have (NIC_MAX_DEVS), as DEFINE NIC
+ * is: a directory --check accepts must not fail at LOGON. */
+TEST(dir_nicdef_devices_range_is_what_logon_accepts)
+{
+	struct env *e = env_new();
+	struct vm *vm = NULL;
+	char want[96];
+	static const char text[] =
+		"USER LINUX01 SECRET G\n"
+		"  NICDEF 0600 TYPE QDIO DEVICES 64\n"
+		"  NICDEF 1000 TYPE QDIO DEVICES 65\n"		/* 3: more than a NIC has */
+		"  NICDEF 2000 TYPE QDIO DEVICES 3072\n"		/* 4: z/VM's limit, not ours */
+		"  NICDEF 3000 TYPE QDIO DEVICES 2\n"		/* 5 */
+		"  NICDEF 4000 TYPE QDIO DEVICES X3\n";		/* 6: not a number */
+
+	REQUIRE(e);
+	CHECK_EQ(dir_parse(&e->cp.dir, "user.direct", text, strlen(text), &e->o), 4);
+	snprintf(want, sizeof(want), "user.direct:3: HCPCMD9010E Value 65 for DEVICES is out of "
+		 "range (3-%u)", NIC_MAX_DEVS);
+	CHECK(has(e, want));
+	snprintf(want, sizeof(want), "user.direct:4: HCPCMD9010E Value 3072 for DEVICES is out of "
+		 "range (3-%u)", NIC_MAX_DEVS);
+	CHECK(has(e, want));
+	CHECK(has(e, "user.direct:5: HCPCMD9010E Value 2 for DEVICES"));
+	CHECK(has(e, "user.direct:6: HCPCMD002E Invalid operand - X3"));
+	/* What the parse kept comes up at LOGON, without a message. */
+	out_reset(&e->o);
+	CHECK_EQ(cp_logon(&e->cp, "LINUX01", "SECRET", &e->o, &vm), 0);
+	REQUIRE(vm && vm->nnics == 1);
+	CHECK_EQ(vm->nics[0]->ndev, 64);
+	CHECK(!has(e, "HCPCMD9010E"));
+	env_free(e);
+}
+
 TEST(config_modify_vswitch_portnumber_bandwidth)
 {
 	struct env *e = env_new();
