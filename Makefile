@@ -176,10 +176,15 @@ hercules:
 	tests/guests/fetch.sh
 	$(MAKE) -C hercules
 
+# The programs a user runs (osa-tap-test is a test tool: tests/scenarios/osa_tap.sh), the
+# docs, and the samples they start from (share/cpnet/samples: doc/config.md).
+INSTALL_PROGS := $(filter-out $(BUILD)/osa-tap-test,$(PROGS))
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/doc/cpnet
-	for p in $(PROGS); do install -m 0755 $$p $(DESTDIR)$(PREFIX)/bin/; done
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/doc/cpnet \
+	  $(DESTDIR)$(PREFIX)/share/cpnet/samples
+	for p in $(INSTALL_PROGS); do install -m 0755 $$p $(DESTDIR)$(PREFIX)/bin/; done
 	install -m 0644 README.md $(wildcard doc/*.md) $(DESTDIR)$(PREFIX)/share/doc/cpnet/
+	install -m 0644 $(wildcard samples/*) $(DESTDIR)$(PREFIX)/share/cpnet/samples/
 	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/share/man/man3
 	install -m 0644 api/cpnetport.h $(DESTDIR)$(PREFIX)/include/
 	install -m 0644 $(LIBPORT) $(DESTDIR)$(PREFIX)/lib/
