@@ -707,6 +707,7 @@ int vswitch_set(struct cp *cp, struct lanbk *lan, char **argv, unsigned argc, st
 			return out_msg(o, MSG_INV_OPTION, out_tok(argv[1]));
 		if ((rc = lan_set_connect(lan, k == LO_CONNECT)))
 			return set_failed(lan, "CONNECT", rc, o);
+		uplink_connect_changed(cp->up, lan);
 		return out_msg(o, MSG_SWU_STATUS, lan->name,
 			       k == LO_CONNECT ? "ready" : "disconnected");
 	case LO_UPLINK:

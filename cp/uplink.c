@@ -1167,6 +1167,14 @@ void uplink_vm_gone(struct uplinks *u, struct vm *vm, bool forced)
 		}
 }
 
+void uplink_connect_changed(struct uplinks *u, struct lanbk *lan)
+{
+	struct up_sw *s = u ? uplink_find_sw(u, lan) : NULL;
+
+	if (s && !u->in_tick)
+		sw_tick(s, now_ms(u));
+}
+
 void uplink_refresh(struct uplinks *u, struct lanbk *lan, const char *user)
 {
 	struct up_sw *s = u ? uplink_find_sw(u, lan) : NULL;

@@ -177,6 +177,10 @@ void uplink_set_addresses(struct up_osa *d, unsigned n);
  * frame for each misses and is decided again with the new authorization. */
 void uplink_refresh(struct uplinks *u, struct lanbk *lan, const char *user);
 struct up_sw *uplink_find_sw(struct uplinks *u, const struct lanbk *lan);
+/* SET VSWITCH CONNECT|DISCONNECT changed lan->connect: act now rather than at the next
+ * tick -- a DISCONNECT's uplink carries no frame once the command has answered, a
+ * CONNECT starts bringing it up (within a tick itself: that tick does it). */
+void uplink_connect_changed(struct uplinks *u, struct lanbk *lan);
 
 /* Drive everything: messages from controllers, controllers' runs, link checks,
  * failure detection, (re)connection and backups.  Returns work done. */

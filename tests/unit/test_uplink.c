@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmds/cmds.h"
 #include "controller/controller.h"
 #include "cp/config.h"
 #include "cp/cp.h"
@@ -441,6 +442,56 @@ TEST(uplink_failover_keeps_batched_copy_free_path)
 	uplink_poll(f->cp.up);
 	CHECK_EQ(wire_mem_collect(w, got, sizeof(got)), 64);
 	CHECK_MEM(got, fr, 64);
+	ufx_free(f);
+}
+
+/* SET VSWITCH DISCONNECT: the uplink carries nothing once the command has answered (it
+ * waited for the next tick before: frames crossed, QUERY said Disconnected beside an
+ * ACTIVE RDEV); CONNECT brings it back. */
+TEST(uplink_disconnect_stops_the_uplink_when_the_command_answers)
+{
+	struct ufx *f = ufx_new();
+	struct vm *g1, *op;
+	struct wire *w;
+	uint8_t fr[128], got[256];
+	struct out o;
+
+	CHECK(f != NULL);
+	g1 = vm_of(f, "LINUX01");
+	op = vm_of(f, "DTCVSW1");	/* class B */
+	REQUIRE(g1 && op);
+	w = uwire(f, f->sw->c[f->sw->active].dev->rdev);
+	REQUIRE(w);
+	out_init(&o);
+	CHECK_EQ(cmd_execute(&f->cp, op, "SET VSWITCH VSWE DISCONNECT", 27, &o), 0);
+	out_free(&o);
+	CHECK(f->sw->active < 0);
+	/* From the wire: nothing reaches the guest. */
+	f->rx = 0;
+	CHECK_EQ(wire_mem_inject(w, fr, mkframe(fr, g1->nics[0]->mac, HOST_MAC, 64, 1)), 0);
+	uplink_poll(f->cp.up);
+	cp_poll_guests(&f->cp);
+	CHECK_EQ(f->rx, 0u);
+	/* From the guest: nothing reaches the wire. */
+	while (wire_mem_collect(w, got, sizeof(got)) > 0)
+		;
+	CHECK_EQ(qdrv_send_l2(drv_of(f, "LINUX01"), fr, mkframe(fr, HOST_MAC, g1->nics[0]->mac, 64, 2)), 0);
+	qdrv_flush(drv_of(f, "LINUX01"));
+	uplink_poll(f->cp.up);
+	CHECK(wire_mem_collect(w, got, sizeof(got)) < 0);	/* -EAGAIN: empty */
+	/* CONNECT: up again within a few ticks, frames flow. */
+	out_init(&o);
+	CHECK_EQ(cmd_execute(&f->cp, op, "SET VSWITCH VSWE CONNECT", 24, &o), 0);
+	out_free(&o);
+	ufx_ticks(f, 6);
+	CHECK(f->sw->active >= 0);
+	w = uwire(f, f->sw->c[f->sw->active].dev->rdev);
+	REQUIRE(w);
+	f->rx = 0;
+	CHECK_EQ(wire_mem_inject(w, fr, mkframe(fr, g1->nics[0]->mac, HOST_MAC, 64, 3)), 0);
+	uplink_poll(f->cp.up);
+	cp_poll_guests(&f->cp);
+	CHECK_EQ(f->rx, 1u);
 	ufx_free(f);
 }
 
