@@ -400,11 +400,34 @@ static int done(struct shring *hr, uint64_t *off, uint32_t *len, uint16_t *flags
 	return done_gso(hr, off, len, flags, NULL);
 }
 
+/* APP1's port on LAN SYSTEM lan, the program's side by hand: the link pair p, the port
+ * registered (*ap), the handshake done (handle ring hr), cpnetd's region there.  0, or
+ * which step failed. */
+static int app_up(struct cp *cp, const char *lan, struct pair *p, struct appl_port **ap,
+		  struct shring *hr)
+{
+	struct vml_appl_reply rep;
+
+	if (pair_up(p) != 0)
+		return -1;
+	if (reg_direct(cp, p, "APP1", "PW", "SYSTEM", lan, 0, 0, 0, ap, &rep) != 0)
+		return -2;
+	if (handshake(p, *ap, hr) != 0)
+		return -3;
+	return (*ap)->region ? 0 : -4;
+}
+
+static void app_down(struct cp *cp, struct pair *p, struct appl_port *ap, struct shring *hr)
+{
+	shr_free(hr);
+	appl_free(cp, ap);
+	pair_down(p);
+}
+
 TEST(appl_hostile_posts_are_counted_and_nothing_is_written_outside)
 {
 	struct cp *cp = cp_up(t);
 	struct appl_port *ap = NULL;
-	struct vml_appl_reply rep;
 	struct shring hr;
 	struct pair p;
 	uint8_t frame[100];
@@ -419,10 +442,7 @@ TEST(appl_hostile_posts_are_counted_and_nothing_is_written_outside)
 
 	REQUIRE(cp);
 	memset(frame, 0xA5, sizeof(frame));
-	REQUIRE(pair_up(&p) == 0);
-	REQUIRE(reg_direct(cp, &p, "APP1", "PW", "SYSTEM", "VSW", 0, 0, 0, &ap, &rep) == 0);
-	CHECK_EQ(handshake(&p, ap, &hr), 0);
-	REQUIRE(ap->region != NULL);
+	REQUIRE(app_up(cp, "VSW", &p, &ap, &hr) == 0);
 	region = p.apl.ring.extra;
 	rs = p.apl.ring.extra_size;
 	CHECK_EQ(rs, ap->region_size);
@@ -609,7 +629,6 @@ TEST(appl_receive_offloads_keep_large_sends_whole_for_a_port_that_asks)
 {
 	struct cp *cp = cp_up(t);
 	struct appl_port *ap = NULL;
-	struct vml_appl_reply rep;
 	struct shring hr;
 	struct pair p;
 	static uint8_t big[APPL_FRAME_LARGE_MAX];
@@ -624,10 +643,7 @@ TEST(appl_receive_offloads_keep_large_sends_whole_for_a_port_that_asks)
 	unsigned segs;
 
 	REQUIRE(cp);
-	REQUIRE(pair_up(&p) == 0);
-	REQUIRE(reg_direct(cp, &p, "APP1", "PW", "SYSTEM", "VSW", 0, 0, 0, &ap, &rep) == 0);
-	CHECK_EQ(handshake(&p, ap, &hr), 0);
-	REQUIRE(ap->region != NULL);
+	REQUIRE(app_up(cp, "VSW", &p, &ap, &hr) == 0);
 	region = p.apl.ring.extra;
 
 	/* Bits not defined, TSO without CSUM: refused, nothing changes. */
@@ -726,9 +742,7 @@ TEST(appl_receive_offloads_keep_large_sends_whole_for_a_port_that_asks)
 	}
 	CHECK_EQ(segs, 3);
 
-	shr_free(&hr);
-	appl_free(cp, ap);
-	pair_down(&p);
+	app_down(cp, &p, ap, &hr);
 	cp_down(cp);
 }
 
@@ -748,7 +762,6 @@ TEST(appl_frames_wait_for_late_posts_in_order_up_to_queuestorage)
 {
 	struct cp *cp = cp_up(t);
 	struct appl_port *ap = NULL;
-	struct vml_appl_reply rep;
 	struct shring hr;
 	struct pair p;
 	static uint8_t frames[50][1000];
@@ -762,9 +775,7 @@ TEST(appl_frames_wait_for_late_posts_in_order_up_to_queuestorage)
 	int bell;
 
 	REQUIRE(cp);
-	REQUIRE(pair_up(&p) == 0);
-	REQUIRE(reg_direct(cp, &p, "APP1", "PW", "SYSTEM", "QSW", 0, 0, 0, &ap, &rep) == 0);
-	REQUIRE(handshake(&p, ap, &hr) == 0);
+	REQUIRE(app_up(cp, "QSW", &p, &ap, &hr) == 0);
 	region = p.apl.ring.extra;
 	CHECK_EQ(ap->port->rxq_limit, 1u << 20);
 	bell = appl_bell_fd(ap, 0, &hid);
@@ -855,9 +866,7 @@ TEST(appl_frames_wait_for_late_posts_in_order_up_to_queuestorage)
 	for (unsigned i = 0; i < 20; i++)
 		port_deliver(ap->port, f, 50);
 	CHECK(ap->held > 0);
-	shr_free(&hr);
-	appl_free(cp, ap);
-	pair_down(&p);
+	app_down(cp, &p, ap, &hr);
 	cp_down(cp);
 }
 
