@@ -179,14 +179,21 @@ sys.exit(0 if got else 1)
 PY
 }
 
-# A guest test's preamble: the cached guest pieces, the built programs, a fresh work
-# directory $W with the subdirectories named, the CPNIC module built.  Uses the test's
-# own fail() (its message, its log tail).
+# guest_prep [-H] [SUBDIR...]: a guest test's preamble: the cached guest pieces, the built
+# programs ($BIN/cpnetd and cpnet; not with -H, for a test of Hercules alone), a fresh work
+# directory $W with the subdirectories named, the CPNIC module built (log $W/make.log).
+# Uses the test's own fail() (its message, its log tail).
 guest_prep() {
-	local d
+	local d progs=1
+	if [ "${1:-}" = -H ]; then
+		progs=0
+		shift
+	fi
 	"$GUESTS_DIR/fetch.sh" || fail "fetch.sh could not provide the guest pieces"
-	{ [ -x "$BIN/cpnetd" ] && [ -x "$BIN/cpnet" ]; } || fail "build/cpnetd or build/cpnet missing: make all"
+	[ $progs = 0 ] || { [ -x "$BIN/cpnetd" ] && [ -x "$BIN/cpnet" ]; } ||
+		fail "build/cpnetd or build/cpnet missing: make all"
 	rm -rf "$W"
+	mkdir -p "$W" || fail "cannot make $W"
 	for d in "$@"; do mkdir -p "$W/$d" || fail "cannot make $W/$d"; done
 	make -s -C "$CPNET_TOP/hercules" > "$W/make.log" 2>&1 || { cat "$W/make.log"; fail "make -C hercules failed"; }
 }

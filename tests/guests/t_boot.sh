@@ -9,9 +9,7 @@ LOG="$W/console.log"
 
 fail() { echo "FAIL $T: $*"; exit 1; }
 
-"$GUESTS_DIR/fetch.sh" || fail "fetch.sh could not provide the guest pieces"
-mkdir -p "$W"
-make -s -C "$CPNET_TOP/hercules" > "$W/make.log" 2>&1 || { cat "$W/make.log"; fail "make -C hercules failed"; }
+guest_prep -H
 "$GUESTS_DIR/mkinitrd.sh" "$GUESTS_DIR/init-boot.sh" "$W" 2> "$W/mkinitrd.log" ||
 	{ cat "$W/mkinitrd.log"; fail "mkinitrd.sh failed"; }
 t0=$(date +%s)

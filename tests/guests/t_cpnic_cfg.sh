@@ -10,11 +10,7 @@ MODDIR="$CPNET_TOP/build/hercules"
 
 fail() { echo "FAIL $T: $*"; [ -f "$LOG" ] && tail -n 20 "$LOG" | sed 's/^/  | /'; exit 1; }
 
-"$GUESTS_DIR/fetch.sh" || fail "fetch.sh could not provide the Hercules headers"
-mkdir -p "$W"
-make -s -C "$CPNET_TOP/hercules" > "$W/make.log" 2>&1 ||
-	{ cat "$W/make.log"; fail "make -C hercules failed"; }
-rm -f "$LOG"
+guest_prep -H
 cat > "$W/hercules.cnf" <<'CNF'
 # t_cpnic_cfg: three NICs (one alone, two peered), a bad line, a 4-device NIC.
 MAINSIZE 64

@@ -23,11 +23,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$GUESTS_DIR/fetch.sh" || fail "fetch.sh could not provide the Hercules headers"
-[ -x "$BIN/cpnetd" ] && [ -x "$BIN/cpnet" ] || fail "build/cpnetd or build/cpnet missing: make all"
-mkdir -p "$W"
-make -s -C "$CPNET_TOP/hercules" > "$W/make.log" 2>&1 ||
-	{ cat "$W/make.log"; fail "make -C hercules failed"; }
+guest_prep
 
 cat > "$TMP/system.config" <<'CFG'
 DEFINE VSWITCH VSWETH ETHERNET

@@ -10,10 +10,7 @@ MODDIR="$CPNET_TOP/build/hercules"
 
 fail() { echo "FAIL $T: $*"; [ -f "$LOG" ] && tail -n 20 "$LOG" | sed 's/^/  | /'; exit 1; }
 
-"$GUESTS_DIR/fetch.sh" || fail "fetch.sh could not provide the Hercules headers"
-mkdir -p "$W"
-make -s -C "$CPNET_TOP/hercules" > "$W/make.log" 2>&1 ||
-	{ cat "$W/make.log"; fail "make -C hercules failed"; }
+guest_prep -H
 # Every symbol a module needs must resolve (a source file missing from hercules/Makefile
 # links fine and only shows at device init: "HHCCF042E Device type CPNIC not recognized").
 # (ldd -r also lists what Hercules's own libraries take from the executable: only the
@@ -23,7 +20,6 @@ for so in "$MODDIR"/hdt*.so; do
 	undef=$(grep -F "undefined symbol" <<<"$rep" | grep -F "($so)")
 	[ -z "$undef" ] || fail "$(basename "$so") has undefined symbols: ${undef:0:400}"
 done
-rm -f "$LOG"
 cat > "$W/hercules.cnf" <<'CNF'
 # t_hdl: no guest, only the probe device type (autoloaded as hdtcpnetnop.so).
 MAINSIZE 64

@@ -41,13 +41,9 @@ if ! command -v "${S390X_CC:-s390x-linux-gnu-gcc}" > /dev/null && [ ! -x "$HELPE
 	echo "SKIP $T: no s390x cross compiler for the helper ($HELPER)"
 	exit 0
 fi
-"$GUESTS_DIR/fetch.sh" || fail "fetch.sh could not provide the guest pieces"
-[ -x "$BIN/cpnetd" ] && [ -x "$BIN/cpnet" ] || fail "build/cpnetd or build/cpnet missing: make all"
-rm -rf "$W"
-mkdir -p "$W/g1" "$W/g2"
-make -s -C "$CPNET_TOP" "build/guests/hostile" > "$W/make.log" 2>&1 ||
+guest_prep g1 g2
+make -s -C "$CPNET_TOP" "build/guests/hostile" >> "$W/make.log" 2>&1 ||
 	{ cat "$W/make.log"; fail "building the helper failed"; }
-make -s -C "$CPNET_TOP/hercules" HERCULES_SRC="$CPNET_HERCULES_SRC" >> "$W/make.log" 2>&1 || { cat "$W/make.log"; fail "make -C hercules failed"; }
 # Guest 1 attacks, guest 2 measures: 10.1.0.N/fd01::N on the ETHERNET switch,
 # 10.2.0.N/fd02::N on the IP switch.
 for n in 1 2; do

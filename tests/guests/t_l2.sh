@@ -28,9 +28,7 @@ cleanup() {
 }
 
 need_net
-"$GUESTS_DIR/fetch.sh" || fail "fetch.sh could not provide the guest pieces"
-mkdir -p "$W"
-make -s -C "$CPNET_TOP/hercules" > "$W/make.log" 2>&1 || { cat "$W/make.log"; fail "make -C hercules failed"; }
+guest_prep -H
 OFL="$CPNET_TOP/build/guests/ofl"
 ADD=()
 BULK=

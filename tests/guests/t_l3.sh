@@ -14,9 +14,7 @@ fail() { echo "FAIL $T: $*"; exit 1; }
 cleanup() { ip netns del "$NS" 2>/dev/null; }
 
 need_net
-"$GUESTS_DIR/fetch.sh" || fail "fetch.sh could not provide the guest pieces"
-mkdir -p "$W"
-make -s -C "$CPNET_TOP/hercules" > "$W/make.log" 2>&1 || { cat "$W/make.log"; fail "make -C hercules failed"; }
+guest_prep -H
 "$GUESTS_DIR/mkinitrd.sh" -p "cpnet.layer2=0 cpnet.ip4=10.99.3.2/24 cpnet.peer4=10.99.3.1" \
 	"$GUESTS_DIR/init-nic.sh" "$W" 2> "$W/mkinitrd.log" || { cat "$W/mkinitrd.log"; fail "mkinitrd.sh failed"; }
 

@@ -38,10 +38,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-"$GUESTS_DIR/fetch.sh" || fail "fetch.sh could not provide the guest pieces"
-rm -rf "$W"
-mkdir -p "$W"
-make -s -C "$CPNET_TOP/hercules" > "$W/make.log" 2>&1 || { cat "$W/make.log"; fail "make -C hercules failed"; }
+guest_prep -H
 "$GUESTS_DIR/mkinitrd.sh" -p "cpnet.ip4=$GUEST/24 cpnet.peer4=$HOST cpnet.ip6=$GUEST6/64 cpnet.peer6=$HOST6" \
 	"$GUESTS_DIR/init-osa.sh" "$W" 2> "$W/mkinitrd.log" || { cat "$W/mkinitrd.log"; fail "mkinitrd.sh failed"; }
 

@@ -50,11 +50,7 @@ start_cpnetd() {
 	CPNETD_PID=$!
 }
 
-"$GUESTS_DIR/fetch.sh" || fail "fetch.sh could not provide the guest pieces"
-[ -x "$BIN/cpnetd" ] && [ -x "$BIN/cpnet" ] || fail "build/cpnetd or build/cpnet missing: make all"
-rm -rf "$W"
-mkdir -p "$W/g1" "$W/g2"
-make -s -C "$CPNET_TOP/hercules" > "$W/make.log" 2>&1 || { cat "$W/make.log"; fail "make -C hercules failed"; }
+guest_prep g1 g2
 for n in 1 2; do
 	o=$((3 - n))
 	"$GUESTS_DIR/mkinitrd.sh" -p "cpnet.me=LINUX0$n cpnet.a4=10.1.0.$n/24 cpnet.pa4=10.1.0.$o \

@@ -31,11 +31,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-"$GUESTS_DIR/fetch.sh" || fail "fetch.sh could not provide the guest pieces"
-[ -x "$BIN/cpnetd" ] && [ -x "$BIN/cpnet" ] || fail "build/cpnetd or build/cpnet missing: make all"
-rm -rf "$W"
-mkdir -p "$W/g1" "$W/g2"
-make -s -C "$CPNET_TOP/hercules" > "$W/make.log" 2>&1 || { cat "$W/make.log"; fail "make -C hercules failed"; }
+guest_prep g1 g2
 # The offload helper (ethtool -K/-k for busybox) needs the s390x cross compiler.
 OFL="$BIN/guests/ofl"
 MB=${CPNET_OFFLOAD_MB:-50}

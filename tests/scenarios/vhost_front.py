@@ -210,21 +210,9 @@ def rx_merged(f, secs):
 
 
 def lro(f, mac):
-    global MAC
-    MAC = bytes.fromhex(mac.replace(":", ""))
-    f.handshake(True)
-    if not f.memtable():
-        die("SET_MEM_TABLE refused")
-    f.ring(RXQ)
-    f.ring(TXQ)
-    for i in range(QN):
-        f.post_rx(i)
-    garp = b"\xff" * 6 + MAC + b"\x08\x06" + struct.pack("!HHBBH", 1, 0x800, 6, 4, 1) + \
-        MAC + bytes(4) + bytes(6) + bytes(4)
-    f.tx(garp + bytes(60 - len(garp)))
-    print("ready", flush=True)
+    station(f, mac, rx_ofl=True)
     for hdr, fr, nb in rx_merged(f, 30):
-        if fr[12:14] != b"\x08\x00" or fr[23] != 6:
+        if not is_tcp4(fr):
             continue
         flags, gso, hlen, gsz, cs, co = struct.unpack_from("<BBHHHH", hdr)
         # NEEDS_CSUM: the field holds the pseudo-header sum; complete it from csum_start
@@ -248,8 +236,9 @@ def csum(b):
     return ~s & 0xFFFF
 
 
-def start(f):
-    f.handshake()
+def start(f, rx_ofl=False):
+    # handshake (with the RX offloads when asked), memory, both rings, every RX buffer posted
+    f.handshake(rx_ofl)
     if not f.memtable():
         die("SET_MEM_TABLE refused")
     f.ring(RXQ)
@@ -305,17 +294,31 @@ def tcp_csum_ok(ip):
     return csum(pseudo + seg) == 0 and csum(ip[:ihl]) == 0, tot - ihl - (seg[12] >> 4) * 4
 
 
-def sink(f, mac, n):
+def set_mac(mac):
     global MAC
     MAC = bytes.fromhex(mac.replace(":", ""))
-    start(f)
+
+
+def station(f, mac, rx_ofl=False):
+    # As station MAC (sink, lro): started, then a gratuitous ARP so that the switch learns
+    # the MAC, then "ready" for the sender
+    set_mac(mac)
+    start(f, rx_ofl)
     garp = b"\xff" * 6 + MAC + b"\x08\x06" + struct.pack("!HHBBH", 1, 0x800, 6, 4, 1) + \
         MAC + bytes(4) + bytes(6) + bytes(4)
     f.tx(garp + bytes(60 - len(garp)))
     print("ready", flush=True)
+
+
+def is_tcp4(fr):
+    return fr[12:14] == b"\x08\x00" and fr[23] == 6
+
+
+def sink(f, mac, n):
+    station(f, mac)
     got = payload = 0
     for fr in f.rx_frames(30):
-        if fr[12:14] != b"\x08\x00" or fr[23] != 6:
+        if not is_tcp4(fr):
             continue
         ok, pl = tcp_csum_ok(fr[14:])
         if not ok:
@@ -332,8 +335,7 @@ def sink(f, mac, n):
 
 
 def lso(f, mac, dst, total, segsz):
-    global MAC
-    MAC = bytes.fromhex(mac.replace(":", ""))
+    set_mac(mac)
     start(f)
     d = bytes.fromhex(dst.replace(":", ""))
     data = bytes((k * 7) & 0xFF for k in range(total))

@@ -21,6 +21,7 @@
 #include "lib/csum.h"
 #include "vswitch/switch.h"
 #include "tests/tcheck.h"
+#include "tests/unit/tvm.h"
 
 static const char adir[] =
 	"USER OPERATOR OPERATOR ABCDEFG\n"
@@ -400,11 +401,34 @@ static int done(struct shring *hr, uint64_t *off, uint32_t *len, uint16_t *flags
 	return done_gso(hr, off, len, flags, NULL);
 }
 
+/* APP1's port on LAN SYSTEM lan, the program's side by hand: the link pair p, the port
+ * registered (*ap), the handshake done (handle ring hr), cpnetd's region there.  0, or
+ * which step failed. */
+static int app_up(struct cp *cp, const char *lan, struct pair *p, struct appl_port **ap,
+		  struct shring *hr)
+{
+	struct vml_appl_reply rep;
+
+	if (pair_up(p) != 0)
+		return -1;
+	if (reg_direct(cp, p, "APP1", "PW", "SYSTEM", lan, 0, 0, 0, ap, &rep) != 0)
+		return -2;
+	if (handshake(p, *ap, hr) != 0)
+		return -3;
+	return (*ap)->region ? 0 : -4;
+}
+
+static void app_down(struct cp *cp, struct pair *p, struct appl_port *ap, struct shring *hr)
+{
+	shr_free(hr);
+	appl_free(cp, ap);
+	pair_down(p);
+}
+
 TEST(appl_hostile_posts_are_counted_and_nothing_is_written_outside)
 {
 	struct cp *cp = cp_up(t);
 	struct appl_port *ap = NULL;
-	struct vml_appl_reply rep;
 	struct shring hr;
 	struct pair p;
 	uint8_t frame[100];
@@ -419,10 +443,7 @@ TEST(appl_hostile_posts_are_counted_and_nothing_is_written_outside)
 
 	REQUIRE(cp);
 	memset(frame, 0xA5, sizeof(frame));
-	REQUIRE(pair_up(&p) == 0);
-	REQUIRE(reg_direct(cp, &p, "APP1", "PW", "SYSTEM", "VSW", 0, 0, 0, &ap, &rep) == 0);
-	CHECK_EQ(handshake(&p, ap, &hr), 0);
-	REQUIRE(ap->region != NULL);
+	REQUIRE(app_up(cp, "VSW", &p, &ap, &hr) == 0);
 	region = p.apl.ring.extra;
 	rs = p.apl.ring.extra_size;
 	CHECK_EQ(rs, ap->region_size);
@@ -609,7 +630,6 @@ TEST(appl_receive_offloads_keep_large_sends_whole_for_a_port_that_asks)
 {
 	struct cp *cp = cp_up(t);
 	struct appl_port *ap = NULL;
-	struct vml_appl_reply rep;
 	struct shring hr;
 	struct pair p;
 	static uint8_t big[APPL_FRAME_LARGE_MAX];
@@ -624,10 +644,7 @@ TEST(appl_receive_offloads_keep_large_sends_whole_for_a_port_that_asks)
 	unsigned segs;
 
 	REQUIRE(cp);
-	REQUIRE(pair_up(&p) == 0);
-	REQUIRE(reg_direct(cp, &p, "APP1", "PW", "SYSTEM", "VSW", 0, 0, 0, &ap, &rep) == 0);
-	CHECK_EQ(handshake(&p, ap, &hr), 0);
-	REQUIRE(ap->region != NULL);
+	REQUIRE(app_up(cp, "VSW", &p, &ap, &hr) == 0);
 	region = p.apl.ring.extra;
 
 	/* Bits not defined, TSO without CSUM: refused, nothing changes. */
@@ -726,9 +743,7 @@ TEST(appl_receive_offloads_keep_large_sends_whole_for_a_port_that_asks)
 	}
 	CHECK_EQ(segs, 3);
 
-	shr_free(&hr);
-	appl_free(cp, ap);
-	pair_down(&p);
+	app_down(cp, &p, ap, &hr);
 	cp_down(cp);
 }
 
@@ -748,7 +763,6 @@ TEST(appl_frames_wait_for_late_posts_in_order_up_to_queuestorage)
 {
 	struct cp *cp = cp_up(t);
 	struct appl_port *ap = NULL;
-	struct vml_appl_reply rep;
 	struct shring hr;
 	struct pair p;
 	static uint8_t frames[50][1000];
@@ -762,9 +776,7 @@ TEST(appl_frames_wait_for_late_posts_in_order_up_to_queuestorage)
 	int bell;
 
 	REQUIRE(cp);
-	REQUIRE(pair_up(&p) == 0);
-	REQUIRE(reg_direct(cp, &p, "APP1", "PW", "SYSTEM", "QSW", 0, 0, 0, &ap, &rep) == 0);
-	REQUIRE(handshake(&p, ap, &hr) == 0);
+	REQUIRE(app_up(cp, "QSW", &p, &ap, &hr) == 0);
 	region = p.apl.ring.extra;
 	CHECK_EQ(ap->port->rxq_limit, 1u << 20);
 	bell = appl_bell_fd(ap, 0, &hid);
@@ -855,9 +867,7 @@ TEST(appl_frames_wait_for_late_posts_in_order_up_to_queuestorage)
 	for (unsigned i = 0; i < 20; i++)
 		port_deliver(ap->port, f, 50);
 	CHECK(ap->held > 0);
-	shr_free(&hr);
-	appl_free(cp, ap);
-	pair_down(&p);
+	app_down(cp, &p, ap, &hr);
 	cp_down(cp);
 }
 
@@ -902,74 +912,9 @@ static int op_cmd(const char *path, const char *cmd, char *out, size_t cap)
 	return 0;
 }
 
-/* The guest of test_server_ring's shape: a VM in this process with one NIC. */
-struct gvm {
-	struct vmlink l;
-	struct port port;
-	struct vml_nicdef def;
-	bool defined;
-	unsigned frames;
-	uint8_t last[128];
-};
-
-static void g_nicdef(void *ctx, const struct vml_nicdef *d)
-{
-	struct gvm *v = ctx;
-
-	v->def = *d;
-	v->defined = true;
-}
-
-static unsigned g_rx(void *owner, struct port *p, const struct pframe *f, unsigned n)
-{
-	struct gvm *v = owner;
-
-	(void)p;
-	v->frames += n;
-	qdio_spans_copy(f[n - 1].spans, f[n - 1].nspans, 0, v->last, sizeof(v->last));
-	return n;
-}
-
-static int g_up(struct gvm *v, const char *path)
-{
-	struct vml_logon_reply reply;
-	struct paddr a;
-	int fd = vml_connect(path);
-
-	if (fd < 0 || vml_init(&v->l, fd, false) < 0)
-		return -1;
-	v->l.ctx = v;
-	v->l.on_nicdef = g_nicdef;
-	if (vml_logon(&v->l, "GUEST1", "PW", 5000, &reply) != 0)
-		return -2;
-	for (int n = 0; n < 100 && !(v->defined && v->l.ring_tx); n++)
-		vml_poll(&v->l, 50);
-	v->port.rx = g_rx;
-	v->port.owner = v;
-	if (!v->defined || !vml_add_nic(&v->l, v->def.vdev, &v->port))
-		return -3;
-	memset(&a, 0, sizeof(a));
-	a.op = PA_LAYER;
-	a.value = 2;
-	port_addr(&v->port, &a);
-	a.op = PA_SETVMAC;
-	memcpy(a.mac, v->def.mac, 6);
-	port_addr(&v->port, &a);
-	a.op = PA_STARTLAN;
-	return port_addr(&v->port, &a) == 0 ? 0 : -4;
-}
-
-static void g_down(struct gvm *v)
-{
-	int fd = v->l.fd;
-
-	vml_free(&v->l);
-	close(fd);
-}
-
 TEST(appl_api_exchanges_frames_with_a_vm_and_ends_cleanly)
 {
-	static struct gvm g;
+	static struct tvm g;
 	struct cp *cp = cp_up(t);
 	struct server *s = NULL;
 	struct cpnp_reg r = { .user = "APP1", .password = "pw", .vswitch = "VSW",
@@ -1023,7 +968,7 @@ TEST(appl_api_exchanges_frames_with_a_vm_and_ends_cleanly)
 	CHECK_EQ(cpnp_port_number(p), 7);
 	CHECK_EQ(cpnp_transport(p), CPNP_ETHERNET);
 	cpnp_port_mac(p, mac);
-	CHECK_EQ(g_up(&g, server_vm_path(s)), 0);
+	CHECK_EQ(tvm_up(&g, server_vm_path(s), "GUEST1"), 0);
 
 	REQUIRE(cpnp_handle_open(p, &h) == 0);
 	CHECK_EQ(cpnp_state(h), CPNP_NO_DATA);
@@ -1216,7 +1161,7 @@ TEST(appl_api_exchanges_frames_with_a_vm_and_ends_cleanly)
 	server_stop(s);
 	pthread_join(th, NULL);
 	CHECK_EQ(lan_find(&cp->lans, "SYSTEM", "VSW")->nguests, 2);	/* the NIC, p2 */
-	g_down(&g);
+	tvm_down(&g);
 	server_destroy(s);
 	fr[0] = (struct cpnp_frame){ .data = bcast, .len = sizeof(bcast) };
 	CHECK_EQ(cpnp_send(p2, fr, 1), -EPIPE);

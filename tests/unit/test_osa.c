@@ -314,10 +314,42 @@ static int rig_up(struct tctx *t, struct rig *r, uint8_t layer)
 	return rc;
 }
 
+/* The guest up with g6 (and its link-local) registered; the SETIP announcements taken. */
+static int rig_up6(struct tctx *t, struct rig *r)
+{
+	int rc = rig_up(t, r, 3);
+
+	if (rc == 0)
+		rc = guest_if_add_ip6(r->i, g6);
+	if (rc == 0)
+		rc = qdrv_setip(&r->i->drv, true, r->i->stk.ll6, 64);
+	far_step(&r->far);
+	return rc;
+}
+
 static void rig_down(struct rig *r)
 {
 	guest_destroy(&r->g);
 	osa_destroy(&r->o);
+}
+
+/* A rig of its own, its guest up in layer (rig_up), or with v6 in layer 3 with g6 too
+ * (rig_up6); rig_free ends it.  NULL if it could not be made or brought up. */
+static struct rig *rig_new(struct tctx *t, uint8_t layer, bool v6)
+{
+	struct rig *r = calloc(1, sizeof(*r));
+
+	if (r && (v6 ? rig_up6(t, r) : rig_up(t, r, layer)) != 0) {
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+static void rig_free(struct rig *r)
+{
+	rig_down(r);
+	free(r);
 }
 
 static void inject(struct rig *r, const uint8_t *f, uint32_t len)
@@ -331,11 +363,10 @@ static void inject(struct rig *r, const uint8_t *f, uint32_t len)
 
 TEST(osa_l3_online_like_linux)
 {
-	struct rig *r = calloc(1, sizeof(*r));
+	struct rig *r = rig_new(t, 3, false);
 	const struct qdrv_ipa_rec *rec;
 
 	REQUIRE(r);
-	REQUIRE(rig_up(t, r, 3) == 0);
 	CHECK_EQ(r->o.nic.state, NC_DM_ACT);
 	CHECK_EQ(r->o.layer, 3);
 	CHECK(r->o.started);
@@ -366,20 +397,18 @@ TEST(osa_l3_online_like_linux)
 		CHECK_EQ(port_addr(&r->o.nic.port, &pa), IPA_RC_SUCCESS);
 		CHECK_EQ(osa_addr_count(&r->o, ATAB_V4), 2);
 	}
-	rig_down(r);
-	free(r);
+	rig_free(r);
 }
 
 TEST(osa_l3_arp_answered_for_registered_ip_only)
 {
 	static const uint8_t unreg[4] = { 10, 9, 0, 77 };
-	struct rig *r = calloc(1, sizeof(*r));
+	struct rig *r = rig_new(t, 3, false);
 	uint8_t f[64], got[128];
 	uint64_t before;
 	int n;
 
 	REQUIRE(r);
-	REQUIRE(rig_up(t, r, 3) == 0);
 	far_step(&r->far);				/* the gratuitous ARP */
 	inject(r, f, mk_arp(f, 1, bcast, far_mac, far_ip, (const uint8_t[6]){ 0 }, g_ip));
 	n = wire_mem_collect(&r->o.wire, got, sizeof(got));
@@ -407,18 +436,16 @@ TEST(osa_l3_arp_answered_for_registered_ip_only)
 	CHECK_EQ(r->o.st.rx_drop[OSA_D_NOT_MINE], before + 1);
 	/* A request among others does not fill our cache. */
 	CHECK(arp_find(&r->o.arp, k4(0x0A090003u), 0) == NULL);
-	rig_down(r);
-	free(r);
+	rig_free(r);
 }
 
 TEST(osa_l3_malformed_arp_counted)
 {
-	struct rig *r = calloc(1, sizeof(*r));
+	struct rig *r = rig_new(t, 3, false);
 	uint8_t f[64], got[128];
 	uint32_t n;
 
 	REQUIRE(r);
-	REQUIRE(rig_up(t, r, 3) == 0);
 	far_step(&r->far);
 	n = mk_arp(f, 1, bcast, far_mac, far_ip, (const uint8_t[6]){ 0 }, g_ip);
 	f[14 + 4] = 8;					/* hardware length 8 */
@@ -434,17 +461,15 @@ TEST(osa_l3_malformed_arp_counted)
 	CHECK_EQ(r->o.st.rx_drop[OSA_D_BADARP], 4);
 	CHECK_EQ(wire_mem_collect(&r->o.wire, got, sizeof(got)), -EAGAIN);
 	CHECK_EQ(r->o.st.arp_rep_tx, 0);
-	rig_down(r);
-	free(r);
+	rig_free(r);
 }
 
 TEST(osa_l3_ping_external_host)
 {
-	struct rig *r = calloc(1, sizeof(*r));
+	struct rig *r = rig_new(t, 3, false);
 	int n;
 
 	REQUIRE(r);
-	REQUIRE(rig_up(t, r, 3) == 0);
 	n = guest_ping4(r->i, far_ip, 4, 56, rig_pump, r);
 	CHECK_EQ(n, 4);
 	CHECK_EQ(r->far.echo_req, 4);
@@ -463,8 +488,7 @@ TEST(osa_l3_ping_external_host)
 	CHECK_EQ(r->o.st.rx_delivered, 4);
 	/* A full-size ping crosses too (1400 bytes of data). */
 	CHECK_EQ(guest_ping4(r->i, far_ip, 2, 1400, rig_pump, r), 2);
-	rig_down(r);
-	free(r);
+	rig_free(r);
 }
 
 TEST(osa_l3_inbound_echo_padding_and_casts)
@@ -472,11 +496,10 @@ TEST(osa_l3_inbound_echo_padding_and_casts)
 	static const uint8_t data[4] = { 1, 2, 3, 4 };
 	static const uint8_t b255[4] = { 255, 255, 255, 255 }, dbc[4] = { 10, 9, 0, 255 };
 	static const uint8_t mc1[4] = { 224, 0, 0, 1 };
-	struct rig *r = calloc(1, sizeof(*r));
+	struct rig *r = rig_new(t, 3, false);
 	uint8_t f[256];
 
 	REQUIRE(r);
-	REQUIRE(rig_up(t, r, 3) == 0);
 	/* 32-byte packet padded to the Ethernet minimum: the guest gets the packet
 	 * (checksums hold), not the padding. */
 	inject(r, f, mk_echo4(f, osa_mac, far_mac, far_ip, g_ip, 8, 7, 1, data, 4, 14));
@@ -495,20 +518,18 @@ TEST(osa_l3_inbound_echo_padding_and_casts)
 	CHECK_EQ(r->o.st.rx_delivered, 4);
 	CHECK_EQ(r->i->stk.st.rx_bcast, 2);
 	CHECK_EQ(r->o.st.rx_drop[OSA_D_MCAST], 0);
-	rig_down(r);
-	free(r);
+	rig_free(r);
 }
 
 TEST(osa_l3_inbound_discards_counted_by_reason)
 {
 	static const uint8_t data[4] = { 1, 2, 3, 4 };
-	struct rig *r = calloc(1, sizeof(*r));
+	struct rig *r = rig_new(t, 3, false);
 	uint8_t f[256];
 	uint64_t rx0;
 	uint32_t n;
 
 	REQUIRE(r);
-	REQUIRE(rig_up(t, r, 3) == 0);
 	rx0 = r->o.nic.st.rx_frames;
 	/* Unknown IP, to our MAC. */
 	inject(r, f, mk_echo4(f, osa_mac, far_mac, far_ip, (const uint8_t[4]){ 10, 9, 0, 99 }, 8,
@@ -542,32 +563,17 @@ TEST(osa_l3_inbound_discards_counted_by_reason)
 	CHECK_EQ(r->o.nic.st.rx_frames, rx0);		/* nothing reached the guest */
 	CHECK_EQ(r->o.st.rx_delivered, 0);
 	CHECK_STR(osa_drop_name(OSA_D_NOT_MINE), "IP not registered");
-	rig_down(r);
-	free(r);
-}
-
-/* The guest up with g6 (and its link-local) registered; the SETIP announcements taken. */
-static int rig_up6(struct tctx *t, struct rig *r)
-{
-	int rc = rig_up(t, r, 3);
-
-	if (rc == 0)
-		rc = guest_if_add_ip6(r->i, g6);
-	if (rc == 0)
-		rc = qdrv_setip(&r->i->drv, true, r->i->stk.ll6, 64);
-	far_step(&r->far);
-	return rc;
+	rig_free(r);
 }
 
 TEST(osa_l3_ipv6_both_ways_unframed_and_resolved)
 {
 	static const uint8_t other6[16] = { 0xFD, 0, [15] = 9 };
-	struct rig *r = calloc(1, sizeof(*r));
+	struct rig *r = rig_new(t, 3, true);
 	uint8_t f[256], got[256], b[32] = { 128, 0, 0, 0, 0, 9, 0, 1, 'a', 'b', 'c', 'd' };
 	int n;
 
 	REQUIRE(r);
-	REQUIRE(rig_up6(t, r) == 0);
 	CHECK_EQ(osa_addr_count(&r->o, ATAB_V6), 2);
 	/* SETIP announced g6: an unsolicited NA (override) from the OSA's MAC to all nodes. */
 	CHECK_EQ(r->o.st.nd_unsol_tx, 2);
@@ -616,19 +622,17 @@ TEST(osa_l3_ipv6_both_ways_unframed_and_resolved)
 	CHECK_EQ(r->far.ns6_bad_lla, 0);
 	CHECK_EQ(r->o.st.nd_rewritten, 1);
 	CHECK_EQ(r->o.st.nd_ns_tx, 1);			/* the OSA knew the host already */
-	rig_down(r);
-	free(r);
+	rig_free(r);
 }
 
 TEST(osa_l3_ipv6_ns_answered_with_osa_mac)
 {
-	struct rig *r = calloc(1, sizeof(*r));
+	struct rig *r = rig_new(t, 3, true);
 	uint8_t f[256], got[256], b[32], sn[16], snmac[6];
 	const uint8_t *ip, *ic;
 	int n;
 
 	REQUIRE(r);
-	REQUIRE(rig_up6(t, r) == 0);
 	sn_of(g6, sn, snmac);
 	inject(r, f, mk_icmp6(f, snmac, far_mac, far6, sn, 255, b,
 			      nd_body(b, 135, 0, g6, 1, far_mac)));
@@ -666,18 +670,16 @@ TEST(osa_l3_ipv6_ns_answered_with_osa_mac)
 	CHECK_EQ(got[14 + 40 + 4], 0x20);		/* override only */
 	CHECK(icmp6_ok(got + 14));
 	CHECK_EQ(r->o.st.nd_na_tx, 2);
-	rig_down(r);
-	free(r);
+	rig_free(r);
 }
 
 TEST(osa_l3_ipv6_ns_for_unregistered_ignored_and_counted)
 {
 	static const uint8_t unreg[16] = { 0xFD, 0, [15] = 0x77 };
-	struct rig *r = calloc(1, sizeof(*r));
+	struct rig *r = rig_new(t, 3, true);
 	uint8_t f[256], got[256], b[32], sn[16], snmac[6];
 
 	REQUIRE(r);
-	REQUIRE(rig_up6(t, r) == 0);
 	sn_of(unreg, sn, snmac);
 	inject(r, f, mk_icmp6(f, snmac, far_mac, far6, sn, 255, b,
 			      nd_body(b, 135, 0, unreg, 1, far_mac)));
@@ -687,18 +689,16 @@ TEST(osa_l3_ipv6_ns_for_unregistered_ignored_and_counted)
 	CHECK_EQ(r->o.st.rx_delivered, 0);
 	/* Someone else's question does not fill our cache. */
 	CHECK(arp_find(&r->o.nd, far6, 0) == NULL);
-	rig_down(r);
-	free(r);
+	rig_free(r);
 }
 
 TEST(osa_l3_ipv6_malformed_nd_dropped)
 {
-	struct rig *r = calloc(1, sizeof(*r));
+	struct rig *r = rig_new(t, 3, true);
 	uint8_t f[256], got[256], b[40], sn[16], snmac[6];
 	uint32_t n, bl;
 
 	REQUIRE(r);
-	REQUIRE(rig_up6(t, r) == 0);
 	sn_of(g6, sn, snmac);
 	/* Hop limit not 255 (routed from elsewhere). */
 	inject(r, f, mk_icmp6(f, snmac, far_mac, far6, sn, 64, b, nd_body(b, 135, 0, g6, 1, far_mac)));
@@ -755,18 +755,16 @@ TEST(osa_l3_ipv6_malformed_nd_dropped)
 		CHECK_EQ(r->o.st.tx_drop[OSA_D_BADND], 1);
 		CHECK_EQ(wire_mem_collect(&r->o.wire, got, sizeof(got)), -EAGAIN);
 	}
-	rig_down(r);
-	free(r);
+	rig_free(r);
 }
 
 TEST(osa_l3_ipv6_unresolved_held_bounded_then_given_up)
 {
 	static const uint8_t gone6[16] = { 0xFD, 0, [15] = 0x66 };
-	struct rig *r = calloc(1, sizeof(*r));
+	struct rig *r = rig_new(t, 3, true);
 	uint8_t f[256], b[32];
 
 	REQUIRE(r);
-	REQUIRE(rig_up6(t, r) == 0);
 	r->far.answer_arp = false;
 	/* The guest knows a MAC (any): the OSA still resolves the next hop itself. */
 	REQUIRE(stack_neigh_add(&r->i->stk, true, far6, other_mac) == 0);
@@ -801,20 +799,18 @@ TEST(osa_l3_ipv6_unresolved_held_bounded_then_given_up)
 	CHECK_EQ(r->o.st.tx_drop[OSA_D_ARP_FAIL], OSA_ARPQ);
 	CHECK_EQ(r->o.nd.st.failed, 1);
 	CHECK(arp_find(&r->o.nd, gone6, 0) == NULL);
-	rig_down(r);
-	free(r);
+	rig_free(r);
 }
 
 TEST(osa_l3_ipv6_multicast_mapping_and_groups)
 {
 	static const uint8_t grp[16] = { 0xFF, 0x05, [13] = 1, [15] = 3 };
 	static const uint8_t unreg_grp[16] = { 0xFF, 0x05, [15] = 9 };
-	struct rig *r = calloc(1, sizeof(*r));
+	struct rig *r = rig_new(t, 3, true);
 	uint8_t f[256], got[256], b[16] = { 128 };
 	int n;
 
 	REQUIRE(r);
-	REQUIRE(rig_up6(t, r) == 0);
 	/* Out: the group's MAC, whatever the guest put in its link header. */
 	REQUIRE(stack_neigh_add(&r->i->stk, true, grp, other_mac) == 0);
 	CHECK_EQ(stack_ping6(&r->i->stk, grp, 1, 8), 0);
@@ -832,18 +828,16 @@ TEST(osa_l3_ipv6_multicast_mapping_and_groups)
 			      unreg_grp, 64, b, 12));
 	CHECK_EQ(r->o.st.rx_drop[OSA_D_MCAST], 1);
 	CHECK_EQ(r->i->stk.st.echo6_req_rx, 1);
-	rig_down(r);
-	free(r);
+	rig_free(r);
 }
 
 TEST(osa_l3_ipv6_router_advertisement_updates_cache)
 {
 	static const uint8_t rtr[16] = { 0xFE, 0x80, [15] = 1 };
-	struct rig *r = calloc(1, sizeof(*r));
+	struct rig *r = rig_new(t, 3, true);
 	uint8_t f[256], b[24];
 
 	REQUIRE(r);
-	REQUIRE(rig_up6(t, r) == 0);
 	memset(b, 0, sizeof(b));
 	b[0] = 134;
 	b[4] = 64;				/* cur hop limit */
@@ -860,17 +854,15 @@ TEST(osa_l3_ipv6_router_advertisement_updates_cache)
 	inject(r, f, mk_icmp6(f, ((const uint8_t[6]){ 0x33, 0x33, 0, 0, 0, 1 }), far_mac, far6,
 			      all_nodes, 255, b, 24));
 	CHECK_EQ(r->o.st.rx_drop[OSA_D_BADND], 1);
-	rig_down(r);
-	free(r);
+	rig_free(r);
 }
 
 TEST(osa_l3_arp_unresolved_queue_bounded_and_given_up)
 {
 	static const uint8_t dead[4] = { 10, 9, 0, 3 };
-	struct rig *r = calloc(1, sizeof(*r));
+	struct rig *r = rig_new(t, 3, false);
 
 	REQUIRE(r);
-	REQUIRE(rig_up(t, r, 3) == 0);
 	far_step(&r->far);
 	/* 20 packets to a host that never answers: 16 wait, 4 find the queue full. */
 	for (unsigned k = 0; k < 20; k++)
@@ -889,17 +881,15 @@ TEST(osa_l3_arp_unresolved_queue_bounded_and_given_up)
 	CHECK_EQ(r->o.arp.st.failed, 1);
 	far_step(&r->far);
 	CHECK_EQ(r->far.echo_req, 0);
-	rig_down(r);
-	free(r);
+	rig_free(r);
 }
 
 TEST(osa_l3_arp_cache_ages_and_is_bounded)
 {
-	struct rig *r = calloc(1, sizeof(*r));
+	struct rig *r = rig_new(t, 3, false);
 	uint8_t f[64];
 
 	REQUIRE(r);
-	REQUIRE(rig_up(t, r, 3) == 0);
 	CHECK_EQ(guest_ping4(r->i, far_ip, 1, 56, rig_pump, r), 1);
 	CHECK_EQ(r->o.st.arp_req_tx, 1);
 	/* Within the lifetime: no new request. */
@@ -925,22 +915,19 @@ TEST(osa_l3_arp_cache_ages_and_is_bounded)
 	CHECK_EQ(r->o.st.arp_rep_tx, 1000);
 	CHECK(arp_count(&r->o.arp) <= ARP_ENTRIES);
 	CHECK(r->o.arp.st.evicted > 0);
-	rig_down(r);
-	free(r);
+	rig_free(r);
 }
 
 TEST(osa_l3_too_big_for_wire_mtu)
 {
-	struct rig *r = calloc(1, sizeof(*r));
+	struct rig *r = rig_new(t, 3, false);
 
 	REQUIRE(r);
-	REQUIRE(rig_up(t, r, 3) == 0);
 	CHECK_EQ(guest_ping4(r->i, far_ip, 1, 56, rig_pump, r), 1);
 	r->o.mtu = 576;
 	CHECK_EQ(guest_ping4(r->i, far_ip, 1, 1000, rig_pump, r), 0);
 	CHECK_EQ(r->o.st.tx_drop[OSA_D_TOOBIG], 1);
-	rig_down(r);
-	free(r);
+	rig_free(r);
 }
 
 /* ---- two OSAs on one wire ------------------------------------------------------------ */
@@ -1012,13 +999,12 @@ static int set_promisc(struct qdrv *q, bool on)
 
 TEST(osa_l2_filters_by_registered_mac)
 {
-	struct rig *r = calloc(1, sizeof(*r));
+	struct rig *r = rig_new(t, 2, false);
 	uint8_t f[128];
 	uint64_t d0;
 	uint32_t n;
 
 	REQUIRE(r);
-	REQUIRE(rig_up(t, r, 2) == 0);
 	CHECK_EQ(r->o.layer, 2);
 	REQUIRE(osa_addr_count(&r->o, ATAB_MAC) >= 1);
 	CHECK(atab_find(&r->o.at, ATAB_MAC, osa_mac) != NULL);	/* SETVMAC of READ_MAC's answer */
@@ -1058,16 +1044,14 @@ TEST(osa_l2_filters_by_registered_mac)
 	mk_eth(f, other_mac, far_mac, 0x88B5);
 	inject(r, f, n + 46);
 	CHECK_EQ(r->o.st.rx_drop[OSA_D_MAC], 2);
-	rig_down(r);
-	free(r);
+	rig_free(r);
 }
 
 TEST(osa_l2_ping_passes_frames_as_they_are)
 {
-	struct rig *r = calloc(1, sizeof(*r));
+	struct rig *r = rig_new(t, 2, false);
 
 	REQUIRE(r);
-	REQUIRE(rig_up(t, r, 2) == 0);
 	CHECK_EQ(guest_ping4(r->i, far_ip, 3, 56, rig_pump, r), 3);
 	/* Layer 2: the guest did ARP itself, the OSA none. */
 	CHECK_EQ(r->i->stk.st.arp_req_tx, 1);
@@ -1077,18 +1061,16 @@ TEST(osa_l2_ping_passes_frames_as_they_are)
 	CHECK_EQ(r->far.echo_req, 3);
 	CHECK_MEM(r->far.last_echo_eth, far_mac, 6);
 	CHECK_MEM(r->far.last_echo_eth + 6, r->i->drv.mac, 6);
-	rig_down(r);
-	free(r);
+	rig_free(r);
 }
 
 /* ---- link -------------------------------------------------------------------------- */
 
 TEST(osa_link_down_seen_by_driver_and_owner)
 {
-	struct rig *r = calloc(1, sizeof(*r));
+	struct rig *r = rig_new(t, 3, false);
 
 	REQUIRE(r);
-	REQUIRE(rig_up(t, r, 3) == 0);
 	CHECK_EQ(osa_check_link(&r->o), 1);
 	CHECK_EQ(r->link_events, 0);			/* no change, no call */
 	CHECK(r->i->drv.link_up);
@@ -1117,8 +1099,7 @@ TEST(osa_link_down_seen_by_driver_and_owner)
 	CHECK_EQ(r->link_events, 3);
 	CHECK_EQ(osa_poll(&r->o, 8), -ENETDOWN);
 	CHECK_EQ(r->o.st.link_changes, 3);
-	rig_down(r);
-	free(r);
+	rig_free(r);
 }
 
 TEST(osa_startlan_while_link_down_reports_lan_offline)
@@ -1137,8 +1118,7 @@ TEST(osa_startlan_while_link_down_reports_lan_offline)
 	REQUIRE(rec != NULL);
 	CHECK_EQ(rec->rc, IPA_RC_LAN_OFFLINE);
 	CHECK(!r->i->drv.link_up);
-	rig_down(r);
-	free(r);
+	rig_free(r);
 }
 
 /* ---- lifecycle, providers ------------------------------------------------------------- */
@@ -1149,14 +1129,13 @@ TEST(osa_startlan_while_link_down_reports_lan_offline)
  * hold is discarded at once. */
 TEST(osa_table_full_refused_without_proxy)
 {
-	struct rig *r = calloc(1, sizeof(*r));
+	struct rig *r = rig_new(t, 3, false);
 	static const uint8_t a5[4] = { 10, 9, 0, 5 }, a6[4] = { 10, 9, 0, 6 };
 	uint8_t f[128];
 	uint64_t d0;
 	uint32_t n;
 
 	REQUIRE(r);
-	REQUIRE(rig_up(t, r, 3) == 0);
 	CHECK(!r->o.cfg.miss_proxy);
 	CHECK_EQ(osa_set_addresses(&r->o, 2), 0);
 	CHECK_EQ(osa_addr_count(&r->o, ATAB_V4), 1u);		/* 10.9.0.1 kept */
@@ -1176,8 +1155,7 @@ TEST(osa_table_full_refused_without_proxy)
 	CHECK_EQ(r->o.at.cap, ATAB_DEFAULT);
 	CHECK_EQ(osa_addr_count(&r->o, ATAB_V4), 2u);
 	CHECK_EQ(osa_set_addresses(&r->o, ATAB_MAX + 1), -EINVAL);
-	rig_down(r);
-	free(r);
+	rig_free(r);
 }
 
 TEST(osa_create_rejects_bad_config)
@@ -1354,7 +1332,7 @@ TEST(osa_arp_cache_unit)
  * the wire - a large send leaves as MSS segments, a left-out checksum written. */
 TEST(osa_l2_guest_offloads_finished_before_the_wire)
 {
-	struct rig *r = calloc(1, sizeof(*r));
+	struct rig *r = rig_new(t, 2, false);
 	static uint8_t fr[12000], got[2048];
 	uint8_t raw[QHDR_TSO_HDR_SIZE];
 	uint32_t len = 14 + 20 + 20 + 6000, off = 0;
@@ -1364,7 +1342,6 @@ TEST(osa_l2_guest_offloads_finished_before_the_wire)
 	int n, segs = 0;
 
 	REQUIRE(r);
-	REQUIRE(rig_up(t, r, 2) == 0);
 	while (wire_mem_collect(&r->o.wire, got, sizeof(got)) > 0)
 		;
 	memset(fr, 0, 54);
@@ -1420,8 +1397,7 @@ TEST(osa_l2_guest_offloads_finished_before_the_wire)
 	REQUIRE(n == (int)len);
 	REQUIRE(csum_parse(got, (uint32_t)n, true, &cp) == 0);
 	CHECK(csum_verify(got, &cp));
-	rig_down(r);
-	free(r);
+	rig_free(r);
 }
 
 /* Send a layer-3 large send as Linux's qeth does (IPv4 total length and header checksum
@@ -1469,7 +1445,7 @@ static bool l3_large_send(struct rig *r, uint8_t *fr, uint32_t pay, uint32_t seq
  * right.  One whose next hop is still being resolved waits as ordinary segments. */
 TEST(osa_l3_large_send_goes_whole_to_a_wire_with_offloads)
 {
-	struct rig *r = calloc(1, sizeof(*r));
+	struct rig *r = rig_new(t, 3, false);
 	static uint8_t fr[8000], got[WIRE_OFL_FRAME_MAX], seg[2048];
 	struct wire_ofl ofl;
 	struct csum_pkt cp;
@@ -1478,7 +1454,6 @@ TEST(osa_l3_large_send_goes_whole_to_a_wire_with_offloads)
 	int n, segs = 0, frames = 0;
 
 	REQUIRE(r);
-	REQUIRE(rig_up(t, r, 3) == 0);
 	while (wire_mem_collect(&r->o.wire, got, sizeof(got)) > 0)
 		;
 	REQUIRE(wire_mem_set_offloads(&r->o.wire) == 0);
@@ -1534,15 +1509,14 @@ TEST(osa_l3_large_send_goes_whole_to_a_wire_with_offloads)
 	CHECK_EQ(segs, 5);
 	CHECK_EQ(off, 6000);
 	CHECK_EQ(r->o.st.tx_offloaded, 1);
-	rig_down(r);
-	free(r);
+	rig_free(r);
 }
 
 /* The same for IPv6 in layer 3 (Linux sends it as a passthrough frame, its own Ethernet
  * header first, which the OSA replaces): whole to the wire once the host is resolved. */
 TEST(osa_l3_ipv6_large_send_goes_whole_to_a_wire_with_offloads)
 {
-	struct rig *r = calloc(1, sizeof(*r));
+	struct rig *r = rig_new(t, 3, true);
 	static uint8_t fr[8000], got[WIRE_OFL_FRAME_MAX], seg[2048];
 	uint8_t raw[QHDR_TSO_HDR_SIZE];
 	uint32_t pay = 5000, len = 14 + 40 + 20 + pay, off = 0;
@@ -1554,7 +1528,6 @@ TEST(osa_l3_ipv6_large_send_goes_whole_to_a_wire_with_offloads)
 	int n, segs = 0, frames = 0;
 
 	REQUIRE(r);
-	REQUIRE(rig_up6(t, r) == 0);
 	while (wire_mem_collect(&r->o.wire, got, sizeof(got)) > 0)
 		;
 	REQUIRE(wire_mem_set_offloads(&r->o.wire) == 0);
@@ -1636,8 +1609,7 @@ TEST(osa_l3_ipv6_large_send_goes_whole_to_a_wire_with_offloads)
 	CHECK_EQ(frames, 1);
 	CHECK_EQ(segs, 5);		/* 5000 = 4 * 1200 + 200 */
 	CHECK_EQ(off, pay);
-	rig_down(r);
-	free(r);
+	rig_free(r);
 }
 
 /* ---- classified receive rings ------------------------------------------------------- */
@@ -1776,11 +1748,10 @@ static void flood_layer(struct tctx *t, uint8_t layer)
 {
 	static const uint8_t b_ip[4] = { 10, 9, 0, 5 };
 	static const uint8_t b_mac[6] = { 0x02, 0x00, 0x00, 0x00, 0x0B, 0x0B };
-	struct rig *r = calloc(1, sizeof(*r));
+	struct rig *r = rig_new(t, layer, false);
 	struct flood_rx *c = calloc(1, sizeof(*c));
 
 	REQUIRE(r && c);
-	REQUIRE(rig_up(t, r, layer) == 0);
 	c->layer = layer;
 	memcpy(c->b_ip, b_ip, 4);
 	memcpy(c->b_mac, layer == 2 ? b_mac : osa_mac, 6);
@@ -1789,9 +1760,8 @@ static void flood_layer(struct tctx *t, uint8_t layer)
 	else
 		REQUIRE(qdrv_setvmac(&r->i->drv, b_mac) == 0);
 	flood_run(t, r, c, osa_mac, g_ip, c->b_mac, layer == 3 ? b_ip : far_ip);
-	rig_down(r);
+	rig_free(r);
 	free(c);
-	free(r);
 }
 
 TEST(osa_rings_l3_flood_to_one_ip_does_not_starve_another)
@@ -1809,14 +1779,13 @@ TEST(osa_rings_l2_flood_to_one_mac_does_not_starve_another)
  * hardware ring; a multicast packet goes to the DEFAULT ring. */
 TEST(osa_rings_l3_ipv6_and_ipv4_are_destinations_of_their_own)
 {
-	struct rig *r = calloc(1, sizeof(*r));
+	struct rig *r = rig_new(t, 3, true);
 	uint8_t f[256], b[32] = { 128, 0, 0, 0, 0, 9, 0, 1, 'a', 'b', 'c', 'd' };
 	static uint8_t pay[64];
 	const struct rxr *x;
 	int d4 = -1, d6 = -1;
 
 	REQUIRE(r);
-	REQUIRE(rig_up6(t, r) == 0);
 	x = &r->o.rx;
 	inject(r, f, mk_icmp6(f, osa_mac, far_mac, far6, g6, 64, b, 12));
 	inject(r, f, mk_echo4(f, osa_mac, far_mac, far_ip, g_ip, 8, 1, 1, pay, 16, 0));
@@ -1838,8 +1807,7 @@ TEST(osa_rings_l3_ipv6_and_ipv4_are_destinations_of_their_own)
 	CHECK_EQ(x->dest[d4].frames, 1);
 	CHECK_EQ(x->dest[d4].key.vlan, 0);
 	CHECK_EQ(x->rings[0].frames, 1);		/* all-nodes: the DEFAULT ring */
-	rig_down(r);
-	free(r);
+	rig_free(r);
 }
 
 /* Frames that wait in the receive rings for an address belong to whoever had it then:
@@ -1850,7 +1818,7 @@ TEST(osa_rings_frames_of_a_deregistered_address_or_a_reset_nic_are_dropped)
 {
 	static const uint8_t b_ip[4] = { 10, 9, 0, 5 };
 	static uint8_t pay[1400];
-	struct rig *r = calloc(1, sizeof(*r));
+	struct rig *r = rig_new(t, 3, false);
 	struct flood_rx *c = calloc(1, sizeof(*c));
 	uint8_t fa[1500], fb[128];
 	const struct rxr *x;
@@ -1859,7 +1827,6 @@ TEST(osa_rings_frames_of_a_deregistered_address_or_a_reset_nic_are_dropped)
 	uint64_t gone = 0;
 
 	REQUIRE(r && c);
-	REQUIRE(rig_up(t, r, 3) == 0);
 	x = &r->o.rx;
 	c->layer = 3;
 	memcpy(c->b_ip, b_ip, 4);
@@ -1917,9 +1884,8 @@ TEST(osa_rings_frames_of_a_deregistered_address_or_a_reset_nic_are_dropped)
 	CHECK_EQ(x->waiting, 0);
 	CHECK_EQ(r->o.st.rx_drop[OSA_D_GONE], gone);
 	CHECK_EQ(x->nfree, x->nslots);
-	rig_down(r);
+	rig_free(r);
 	free(c);
-	free(r);
 }
 
 /* The wire's MTU is raised after the OSA opened it: within a timer period the OSA
@@ -1927,13 +1893,12 @@ TEST(osa_rings_frames_of_a_deregistered_address_or_a_reset_nic_are_dropped)
  * instead of being lost as too big. */
 TEST(osa_rings_follow_a_raised_wire_mtu)
 {
-	struct rig *r = calloc(1, sizeof(*r));
+	struct rig *r = rig_new(t, 3, false);
 	static uint8_t pay[4000], f[4100];
 	uint32_t len;
 	uint64_t before;
 
 	REQUIRE(r);
-	REQUIRE(rig_up(t, r, 3) == 0);
 	len = mk_echo4(f, osa_mac, far_mac, far_ip, g_ip, 8, 1, 1, pay, 3000, 0);
 	inject(r, f, len);
 	CHECK_EQ(r->o.st.rx_drop[OSA_D_TOOBIG], 1);	/* 3046 bytes on a 1500 wire */
@@ -1945,8 +1910,7 @@ TEST(osa_rings_follow_a_raised_wire_mtu)
 	CHECK_EQ(r->o.rx.frame_max, 9024);
 	CHECK_EQ(r->o.st.rx_drop[OSA_D_TOOBIG], 1);
 	CHECK_EQ(r->o.st.rx_delivered, before + 1);
-	rig_down(r);
-	free(r);
+	rig_free(r);
 }
 
 /* With a proxy, a frame for an address the table does not hold waits in the miss
@@ -1994,8 +1958,7 @@ TEST(osa_held_frame_larger_than_a_lowered_mtu_is_dropped_not_copied)
 	CHECK_EQ(r->o.st.miss_released, released);
 	CHECK_EQ(r->o.st.rx_delivered, delivered);
 	CHECK_EQ(r->o.held_bytes, 0u);
-	rig_down(r);
-	free(r);
+	rig_free(r);
 }
 
 /* ---- large receives (osa_cfg.rx_large: the OSA of CP's uplink) ---------------------- */
@@ -2051,7 +2014,7 @@ static uint32_t mk_large(uint8_t *b, uint32_t pay)
  */
 TEST(osa_large_receive_on_for_layer2_cut_for_a_driver_without_it)
 {
-	struct rig *r = calloc(1, sizeof(*r));
+	struct rig *r = rig_new(t, 2, false);
 	static uint8_t fr[65600];
 	struct wire_ofl ofl = { .csum_start = 34, .csum_offset = 16, .hdr_len = 54,
 				.gso_size = 1448, .gso = WIRE_GSO_TCP4 };
@@ -2059,7 +2022,6 @@ TEST(osa_large_receive_on_for_layer2_cut_for_a_driver_without_it)
 	uint32_t len;
 
 	REQUIRE(r);
-	REQUIRE(rig_up(t, r, 2) == 0);
 	CHECK(!r->o.rx_large_on);		/* not cpnet's own driver */
 	r->o.cfg.rx_large = true;
 	r->now += 1000;
@@ -2107,6 +2069,5 @@ TEST(osa_large_receive_on_for_layer2_cut_for_a_driver_without_it)
 	osa_poll(&r->o, 64);
 	CHECK(!r->o.rx_large_on);
 	CHECK(!r->o.wire.rx_large);
-	rig_down(r);
-	free(r);
+	rig_free(r);
 }

@@ -16,6 +16,7 @@
 #include "osa/osa.h"
 #include "vnic/vmlink.h"
 #include "tests/tcheck.h"
+#include "tests/unit/tvm.h"
 
 static const char sdir[] =
 	"USER OPERATOR OPERATOR ABCDEFG\n"
@@ -24,84 +25,15 @@ static const char sdir[] =
 	"USER BAD PW G\n  NICDEF 0600 TYPE QDIO LAN SYSTEM RLAN\n";
 static const char scfg[] = "DEFINE LAN RLAN OWNERID SYSTEM TYPE QDIO ETHERNET\n";
 
-struct rvm {
-	struct vmlink l;
-	struct port port;
-	struct vml_nicdef def;
-	bool defined;
-	unsigned frames;
-};
-
-static void rvm_nicdef(void *ctx, const struct vml_nicdef *d)
-{
-	struct rvm *v = ctx;
-
-	v->def = *d;
-	v->defined = true;
-}
-
-static unsigned rvm_rx(void *owner, struct port *p, const struct pframe *f, unsigned n)
-{
-	struct rvm *v = owner;
-
-	(void)p;
-	(void)f;
-	v->frames += n;
-	return n;
-}
-
 static void *run(void *arg)
 {
 	server_run(arg);
 	return NULL;
 }
 
-/* LOGON, the NIC definition and the ring, the NIC on the LAN (layer 2, MAC, STARTLAN). */
-static int rvm_up(struct rvm *v, const char *path, const char *user)
-{
-	struct vml_logon_reply reply;
-	struct paddr a;
-	int fd = vml_connect(path);
-
-	if (fd < 0 || vml_init(&v->l, fd, false) < 0)
-		return -1;
-	v->l.ctx = v;
-	v->l.on_nicdef = rvm_nicdef;
-	if (vml_logon(&v->l, user, "PW", 5000, &reply) != 0)
-		return -2;
-	for (int n = 0; n < 100 && !(v->defined && v->l.ring_tx); n++)
-		vml_poll(&v->l, 50);
-	if (!v->defined || !v->l.ring_tx)
-		return -3;
-	v->port.rx = rvm_rx;
-	v->port.owner = v;
-	if (!vml_add_nic(&v->l, v->def.vdev, &v->port))
-		return -4;
-	memset(&a, 0, sizeof(a));
-	a.op = PA_LAYER;
-	a.value = 2;
-	if (port_addr(&v->port, &a) != 0)
-		return -5;
-	a.op = PA_SETVMAC;
-	memcpy(a.mac, v->def.mac, 6);
-	if (port_addr(&v->port, &a) != 0)
-		return -6;
-	a.op = PA_STARTLAN;
-	return port_addr(&v->port, &a) == 0 ? 0 : -7;
-}
-
-static void rvm_down(struct rvm *v)
-{
-	int fd = v->l.fd;
-
-	vml_free(&v->l);
-	if (fd >= 0)
-		close(fd);
-}
-
 TEST(server_ring_garbage_drops_that_vm_only_and_counts_it)
 {
-	static struct rvm vms[3];
+	static struct tvm vms[3];
 	static const char *const users[3] = { "GOOD1", "GOOD2", "BAD" };
 	uint8_t payload[60] = { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 2, 0, 0, 0, 0, 1 };
 	struct qdio_span sp = { payload, sizeof(payload) };
@@ -128,7 +60,7 @@ TEST(server_ring_garbage_drops_that_vm_only_and_counts_it)
 	REQUIRE(server_create(&s, cp, path, NULL) == 0);
 	REQUIRE(pthread_create(&th, NULL, run, s) == 0);
 	for (int k = 0; k < 3; k++)
-		CHECK_EQ(rvm_up(&vms[k], server_vm_path(s), users[k]), 0);
+		CHECK_EQ(tvm_up(&vms[k], server_vm_path(s), users[k]), 0);
 	memcpy(payload + 6, vms[0].def.mac, 6);
 
 	/* Frames flow: GOOD1's broadcast reaches GOOD2 and BAD through their rings. */
@@ -165,7 +97,7 @@ TEST(server_ring_garbage_drops_that_vm_only_and_counts_it)
 	CHECK_EQ(server_ring_drops(s, SHR_BAD_LEN), 1);
 	CHECK_EQ(server_ring_drops(s, SHR_BAD_PROD), 0);
 	for (int k = 0; k < 3; k++)
-		rvm_down(&vms[k]);
+		tvm_down(&vms[k]);
 	server_destroy(s);
 	sigprocmask(SIG_SETMASK, &mask, NULL);
 	cp_free(cp);
@@ -188,7 +120,7 @@ static void burst_then_idle(struct tctx *t, enum adapt_policy p, struct adapt *a
 		.exit_empty = ADAPT_EXIT_EMPTY,
 		.exit_idle_ns = ADAPT_EXIT_IDLE_NS,
 	};
-	static struct rvm vms[2];
+	static struct tvm vms[2];
 	static const char *const users[2] = { "GOOD1", "GOOD2" };
 	uint8_t payload[60] = { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 2, 0, 0, 0, 0, 1 };
 	struct qdio_span sp = { payload, sizeof(payload) };
@@ -218,7 +150,7 @@ static void burst_then_idle(struct tctx *t, enum adapt_policy p, struct adapt *a
 	t0 = adapt_now_ns();
 	REQUIRE(pthread_create(&th, NULL, run, s) == 0);
 	for (int k = 0; k < 2; k++)
-		CHECK_EQ(rvm_up(&vms[k], server_vm_path(s), users[k]), 0);
+		CHECK_EQ(tvm_up(&vms[k], server_vm_path(s), users[k]), 0);
 	memcpy(payload + 6, vms[0].def.mac, 6);
 	for (int k = 0; k < 8; k++)
 		fs[k] = (struct pframe){ .spans = &sp, .nspans = 1, .kind = PF_ETH,
@@ -253,7 +185,7 @@ static void burst_then_idle(struct tctx *t, enum adapt_policy p, struct adapt *a
 	*a = vm->link->rxa;
 	server_line(cp, &vm, "QUERY VIRTUAL NIC DETAILS", 25, q);
 	for (int k = 0; k < 2; k++)
-		rvm_down(&vms[k]);
+		tvm_down(&vms[k]);
 	server_destroy(s);
 	sigprocmask(SIG_SETMASK, &mask, NULL);
 	cp_free(cp);

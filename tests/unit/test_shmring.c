@@ -46,6 +46,27 @@ static void put(struct shring *r, uint8_t tag, uint32_t len)
 	shr_tx_put(r, len);
 }
 
+/* n entries of len bytes of tag from r, published together. */
+static void put_n(struct shring *r, unsigned n, uint8_t tag, uint32_t len)
+{
+	for (unsigned i = 0; i < n; i++)
+		put(r, tag, len);
+	shr_tx_publish(r);
+}
+
+/* Entries of 8 bytes from a, each in the slot `slot` (shr_tx_slot, or _nobell) gives, until
+ * it gives none (at most 100): how many went in, none published yet. */
+static unsigned fill(struct shring *a, uint8_t *(*slot)(struct shring *))
+{
+	unsigned n = 0;
+
+	while (slot(a) && n < 100) {
+		put(a, 2, 8);
+		n++;
+	}
+	return n;
+}
+
 TEST(shmring_batch_in_order_rings_a_sleeper_once)
 {
 	struct shring a, b;
@@ -160,14 +181,9 @@ TEST(shmring_full_ring_waits_and_is_rung_when_room_comes)
 {
 	struct shring a, b;
 	uint8_t buf[SS];
-	unsigned n = 0;
 
 	REQUIRE(pair(&a, &b) == 0);
-	while (shr_tx_slot(&a) && n < 100) {
-		put(&a, 2, 8);
-		n++;
-	}
-	CHECK_EQ(n, NS);
+	CHECK_EQ(fill(&a, shr_tx_slot), NS);
 	CHECK_EQ(a.tx_full, 1);
 	CHECK_EQ(shr_tx_publish(&a), 0);
 	CHECK(!readable(a.bell_me));
@@ -187,14 +203,9 @@ TEST(shmring_full_ring_without_a_room_bell_is_not_rung)
 {
 	struct shring a, b;
 	uint8_t buf[SS];
-	unsigned n = 0;
 
 	REQUIRE(pair(&a, &b) == 0);
-	while (shr_tx_slot_nobell(&a) && n < 100) {
-		put(&a, 2, 8);
-		n++;
-	}
-	CHECK_EQ(n, NS);
+	CHECK_EQ(fill(&a, shr_tx_slot_nobell), NS);
 	CHECK_EQ(a.tx_full, 1);
 	CHECK_EQ(shr_tx_publish(&a), 0);
 	CHECK_EQ(shr_rx_get(&b, buf, sizeof(buf)), 8);
@@ -224,9 +235,7 @@ TEST(shmring_index_jump_from_the_peer_breaks_the_ring)
 
 	/* ... or goes back after A saw it. */
 	REQUIRE(pair(&a, &b) == 0);
-	put(&b, 1, 4);
-	put(&b, 1, 4);
-	shr_tx_publish(&b);
+	put_n(&b, 2, 1, 4);
 	CHECK_EQ(shr_rx_get(&a, buf, sizeof(buf)), 4);
 	__atomic_store_n(shr_peer_prod(&b, 1), 1, __ATOMIC_RELEASE);
 	/* The second entry was seen published: A takes it, then sees the index back. */
@@ -238,9 +247,7 @@ TEST(shmring_index_jump_from_the_peer_breaks_the_ring)
 
 	/* A consumer index beyond what A produced. */
 	REQUIRE(pair(&a, &b) == 0);
-	for (int i = 0; i < NS; i++)
-		put(&a, 1, 4);
-	shr_tx_publish(&a);
+	put_n(&a, NS, 1, 4);
 	__atomic_store_n(shr_peer_cons(&b, 0), NS + 3, __ATOMIC_RELEASE);
 	CHECK(shr_tx_slot(&a) == NULL);
 	CHECK_EQ(a.broken, SHR_BAD_CONS);
@@ -256,9 +263,7 @@ TEST(shmring_length_beyond_the_slot_breaks_the_ring)
 	uint8_t buf[SS];
 
 	REQUIRE(pair(&a, &b) == 0);
-	put(&b, 1, 4);
-	put(&b, 1, 4);
-	shr_tx_publish(&b);
+	put_n(&b, 2, 1, 4);
 	*shr_peer_len(&b, 1, 1) = SS + 1;
 	CHECK_EQ(shr_rx_get(&a, buf, sizeof(buf)), 4);
 	CHECK_EQ(shr_rx_get(&a, buf, sizeof(buf)), -EPIPE);
@@ -366,9 +371,7 @@ TEST(shmring_hostile_multi_slot_descriptors_break_the_ring)
 							SHR_BAD_DESC, SHR_BAD_DESC };
 
 		REQUIRE(pair(&a, &b) == 0);
-		for (int k = 0; k < 6; k++)	/* entries 0-5 taken: B starts at 6 */
-			put(&b, 1, 4);
-		shr_tx_publish(&b);
+		put_n(&b, 6, 1, 4);	/* entries 0-5 taken: B starts at 6 */
 		for (int k = 0; k < 6; k++)
 			CHECK_EQ(shr_rx_get(&a, buf, sizeof(buf)), 4);
 		shr_rx_done(&a);
