@@ -155,6 +155,9 @@ void cpnic_osa_counters(const struct cpnic *c, char *buf, size_t len);
 int64_t cpnic_pci_wait(struct nicbk *nic, int64_t wait_us);
 /* poll() with a wait in microseconds (-1 = none): an owed PCI may be due in 200 us. */
 int cpnic_poll_us(struct pollfd *pfd, unsigned n, int64_t wait_us);
+/* pthread_create for the module's threads: asynchronous signals blocked (Hercules's
+ * SIGTERM is its main thread's), named `name` (at most 15 bytes kept).  0 or an errno. */
+int cpnic_thread_start(pthread_t *t, void *(*fn)(void *), void *arg, const char *name);
 /* Start/stop the SIGA worker thread. */
 int cpnic_worker_start(struct cpnic *c);
 void cpnic_worker_stop(struct cpnic *c);

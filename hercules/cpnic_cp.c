@@ -691,6 +691,7 @@ int cpnic_cp_attach(struct cpnic *c, char *err, size_t errlen)
 {
 	struct cpnic_link *k = c->link;
 	struct cpnic_lnic *n;
+	char name[24];	/* cut to the kernel's 15 bytes by cpnic_thread_start */
 	int rc = 0;
 
 	pthread_mutex_lock(&k->lock);
@@ -720,7 +721,8 @@ int cpnic_cp_attach(struct cpnic *c, char *err, size_t errlen)
 	}
 	/* Created under the lock: callbacks (reader, registrations) read reader_started. */
 	pthread_mutex_lock(&k->lock);
-	rc = pthread_create(&k->reader, NULL, cp_reader, k);
+	snprintf(name, sizeof(name), "cpnic-cp %s", k->user);
+	rc = cpnic_thread_start(&k->reader, cp_reader, k, name);
 	if (rc) {
 		snprintf(err, errlen, "reader thread: %s", strerror(rc));
 		cpnic_cp_detach(c);

@@ -105,6 +105,7 @@ static void *osa_reader(void *arg)
 
 int cpnic_osa_start(struct cpnic *c, char *err, size_t errlen)
 {
+	char name[16];
 	int rc;
 
 	if (pipe2(c->wake, O_CLOEXEC) < 0) {
@@ -112,7 +113,8 @@ int cpnic_osa_start(struct cpnic *c, char *err, size_t errlen)
 		snprintf(err, errlen, "pipe: %s", strerror(errno));
 		return rc;
 	}
-	rc = pthread_create(&c->reader, NULL, osa_reader, c);
+	snprintf(name, sizeof(name), "cpnic-osa %04X", c->cfg.base_devno);
+	rc = cpnic_thread_start(&c->reader, osa_reader, c, name);
 	if (rc) {
 		snprintf(err, errlen, "reader thread: %s", strerror(rc));
 		close(c->wake[0]);

@@ -8,6 +8,7 @@
 #include <linux/if.h>
 #include <linux/if_tun.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -239,6 +240,7 @@ void cpnic_tap_attach(struct cpnic *c, int fd)
 int cpnic_tap_open(struct cpnic *c, char *err, size_t errlen)
 {
 	struct ifreq ifr;
+	char name[16];
 	int fd, rc;
 
 	c->rxbuf = malloc((size_t)CPNIC_RX_BATCH * CPNIC_RX_BUF);
@@ -267,7 +269,8 @@ int cpnic_tap_open(struct cpnic *c, char *err, size_t errlen)
 		goto fail_fd;
 	}
 	cpnic_tap_attach(c, fd);
-	rc = pthread_create(&c->reader, NULL, tap_reader, c);
+	snprintf(name, sizeof(name), "cpnic-tap %04X", c->cfg.base_devno);
+	rc = cpnic_thread_start(&c->reader, tap_reader, c, name);
 	if (rc) {
 		snprintf(err, errlen, "reader thread: %s", strerror(rc));
 		c->nic.port.ops = NULL;
@@ -482,12 +485,42 @@ void cpnic_siga(struct cpnic *c, struct nidbk *nid, bool write, uint32_t mask, b
 	pthread_mutex_unlock(c->lock);
 }
 
+/*
+ * Every thread of the module starts here.  Hercules acts on SIGTERM only on its main
+ * thread and returns from the handler on any other, and the kernel hands a signal sent
+ * to the process to whichever thread does not block it: a module thread that took the
+ * SIGTERM would swallow Hercules's shutdown.  So a new thread starts with every
+ * asynchronous signal blocked (it inherits the mask from its creator for the call), and
+ * carries a name (`ps -L`, `top -H`: "cpnic-w 0600", "cpnic-cp LINUX01"...).
+ */
+int cpnic_thread_start(pthread_t *t, void *(*fn)(void *), void *arg, const char *name)
+{
+	static const int faults[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS };
+	char nm[16];
+	sigset_t all, old;
+	int rc;
+
+	sigfillset(&all);
+	for (unsigned i = 0; i < sizeof(faults) / sizeof(faults[0]); i++)
+		sigdelset(&all, faults[i]);	/* a fault must still end the process */
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	rc = pthread_create(t, NULL, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!rc) {
+		snprintf(nm, sizeof(nm), "%s", name);	/* the kernel keeps 15 bytes */
+		pthread_setname_np(*t, nm);
+	}
+	return rc;
+}
+
 int cpnic_worker_start(struct cpnic *c)
 {
+	char name[16];
 	int rc;
 
 	c->stop = false;
-	rc = pthread_create(&c->worker, NULL, siga_worker, c);
+	snprintf(name, sizeof(name), "cpnic-w %04X", c->cfg.base_devno);
+	rc = cpnic_thread_start(&c->worker, siga_worker, c, name);
 	if (rc)
 		return -rc;
 	c->worker_started = true;

@@ -51,8 +51,11 @@ herc_start() {
 herc_stop() {
 	local pid=$1
 	kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
-	kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
-	for _ in $(seq 30); do
+	# Hercules shuts down only when its main thread takes the SIGTERM (the handler returns
+	# on any other thread, and the kernel may give a process's signal to any thread that
+	# does not block it), so it is sent again every 2 s.
+	for i in $(seq 30); do
+		[ $((i % 4)) = 1 ] && { kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null; }
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.5
 	done

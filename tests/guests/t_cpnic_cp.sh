@@ -95,6 +95,17 @@ need '^CPNIC 0:0A01 refused: user=, password=, pwfile= go with port=cp: only' "u
 need '^0:0601 1732 CPNIC 0600/1 idle L0 port cp:LINUX01 link up ' "devlist: link up"
 need '^0:0801 1732 CPNIC 0800/1 idle L0 port cp:LINUX01 link unattached ' "devlist: no link"
 
+# The module's threads carry names and block SIGTERM: Hercules shuts down only when its
+# main thread takes the signal, and a module thread that took it would swallow it.
+nthr=0
+for t in /proc/"$HPID"/task/*; do
+	case $(cat "$t/comm" 2> /dev/null) in cpnic-*) ;; *) continue ;; esac
+	nthr=$((nthr + 1))
+	blk=$(awk '$1 == "SigBlk:" { print $2 }' "$t/status")
+	(((16#$blk >> 14) & 1)) || fail "module thread $(cat "$t/comm") does not block SIGTERM (SigBlk $blk)"
+done
+[ "$nthr" -ge 3 ] || fail "$nthr named cpnic- threads in Hercules $HPID (the link's reader, 0600's and 0700's SIGA workers at least)"
+
 OUT=$(timeout 20 "$BIN/cpnet" q vswitch vsweth det 2>&1)
 grep -qF "Adapter Owner: LINUX01  NIC: 0600.P00" <<<"$OUT" || fail "CP lacks LINUX01's 0600: $OUT"
 OUT=$(timeout 20 "$BIN/cpnet" q names 2>&1)
