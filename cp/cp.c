@@ -804,9 +804,12 @@ static void pump_guests(void *ctx)
 {
 	struct cp *cp = ctx;
 
-	/* A ping may go out through an uplink: let its OSAs' wires answer. */
+	/* A ping may go out through an uplink: let its OSAs' wires answer; or to a VM in
+	 * another process or a program's port: let their rings answer. */
 	if (cp->up && cp->up->nsw)
 		uplink_pump(cp->up, 5);
+	if (cp->pump_links)
+		cp->pump_links(cp->pump_links_ctx);
 	cp_poll_guests(cp);
 }
 

@@ -137,6 +137,11 @@ struct cp {
 	/* Told before a virtual machine goes away (the server drops its sessions). */
 	void (*on_logoff)(void *ctx, struct vm *vm);
 	void *on_logoff_ctx;
+	/* A command that waits for answers (PING) while the server's loop cannot turn:
+	 * moves what the VMs in other processes sent (their rings) into the LANs, nothing
+	 * else (set by the server; NULL: no such VMs). */
+	void (*pump_links)(void *ctx);
+	void *pump_links_ctx;
 	/* cpnetd is stopping: remote VMs are told so in their LOGOFF and log on again
 	 * when it is back (vmlink VML_LOGOFF_SHUTDOWN); set by the server's shutdown. */
 	bool stopping;

@@ -485,6 +485,8 @@ static int listen_unix(const char *path, int type, int *out)
 	return 0;
 }
 
+static void pump_rings(void *ctx);
+
 int server_create(struct server **out, struct cp *cp, const char *path, const char *vm_path)
 {
 	struct server *s = calloc(1, sizeof(*s));
@@ -544,6 +546,8 @@ int server_create(struct server **out, struct cp *cp, const char *path, const ch
 		goto fail_unlink;
 	cp->on_logoff = on_logoff;
 	cp->on_logoff_ctx = s;
+	cp->pump_links = pump_rings;
+	cp->pump_links_ctx = s;
 	wires_sync(s);
 	*out = s;
 	return 0;
@@ -897,6 +901,43 @@ static bool vmc_ring(struct server *s, unsigned k, bool woken)
 	return true;
 }
 
+/* cp->pump_links, for a command that waits inside the loop (PING): the frames the VMs'
+ * rings hold go into their LANs -- only that.  A ring that fails is left for the loop
+ * (vmc_reap ends the link when the command has answered), so that no VM, link or LAN
+ * goes away under the waiting command.  The other processes need time to answer: with
+ * VMs on rings and nothing in them, it looks again every 250 us for up to
+ * PUMP_WAIT_NS (the waiting command calls it a bounded number of times). */
+#define PUMP_WAIT_NS 10000000ull
+static void pump_rings(void *ctx)
+{
+	struct server *s = ctx;
+	const struct timespec gap = { 0, 250000 };
+	uint64_t end = adapt_now_ns() + PUMP_WAIT_NS;
+
+	for (;;) {
+		unsigned links = 0, took = 0;
+
+		for (unsigned k = 0; k < SRV_MAX_VMS; k++) {
+			struct vmconn *c = s->vmc[k];
+
+			if (!c || c->dead || !c->link.ring_on || !(c->vm || c->appl))
+				continue;
+			links++;
+			for (unsigned n = 0; n < VMC_BATCH; n++) {
+				int r = vml_poll_ring(&c->link);
+
+				if (r <= 0)
+					break;
+				took += (unsigned)r;
+			}
+			vml_flush(&c->link);
+		}
+		if (!links || took || adapt_now_ns() >= end)
+			return;
+		nanosleep(&gap, NULL);
+	}
+}
+
 /* The VM rang: frames came, or room for frames that waited. */
 static void vmc_bell(struct server *s, unsigned k)
 {
@@ -1099,6 +1140,7 @@ void server_destroy(struct server *s)
 		if (s->vmc[k])
 			vmc_close(s, k);	/* the VM is told LOGOFF (shutdown) */
 	s->cp->on_logoff = NULL;
+	s->cp->pump_links = NULL;
 	close(s->sfd);
 	close(s->tfd);
 	close(s->ep);

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# tests/scenarios/ping_remote.sh - PING from a synthetic guest inside cpnetd to a VM in
+# another process (`cpnet-guest connect`, as a Hercules guest's CPNIC is): the answers
+# come back through the VM's ring while the command waits (they came only after it gave
+# up, 0 received, before cpnetd moved the rings during PING).
+. "$(dirname "$0")/cpnet-lib.bash"
+start_cpnetd "$ROOT/samples/system.config" "$ROOT/samples/user.direct"
+cp_ set vswitch vsw1 grant alice; expect_ok
+guest alice --user ALICE --password ALICEPW --ip 10.1.0.6/24 --stay 60
+wait_for "$TMP/alice.out" "^NIC 0800 online: layer 2, MAC .*, ETHERNET SYSTEM VSW1, 10.1.0.6/24$"
+# Answers, not necessarily all of them: an echo waits at most 16 looks of 10 ms for the
+# other process, which a loaded machine may not schedule in time (before: 0, always).
+cp_ ping linux01 10.1.0.6 3; expect_ok
+grep -qE "^PING 10\.1\.0\.6 from LINUX01 NIC 0600: 3 sent, [123] received$" <<<"$OUT" || fail "ping linux01: $OUT"
+# From the other synthetic guest too (its own ARP resolution through ALICE's ring).
+cp_ ping linux02 10.1.0.6 2; expect_ok
+grep -qE "^PING 10\.1\.0\.6 from LINUX02 NIC 0600: 2 sent, [12] received$" <<<"$OUT" || fail "ping linux02: $OUT"
+echo "ok ping_remote"
