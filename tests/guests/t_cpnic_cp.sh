@@ -62,9 +62,25 @@ ARCHMODE z/Arch
 0A00 CPNIC port=cp:$VMSOCK
 0A01 CPNIC port=none user=linux01
 CNF
-cat > "$W/hercules.rc" <<'RC'
+# The rc script then waits (its thread, in a shell: bounded, 180 s) for the test to
+# create $TMP/close, and detaches 0600: the NIC's close is checked on a command, not on
+# Hercules's SIGTERM shutdown, which 3.13 can deadlock in its own logger (herc_stop).
+# (A script file: Hercules substitutes \$(...) in its commands.)
+cat > "$TMP/waitclose.sh" <<'SH'
+i=0
+while [ ! -e "$1" ] && [ $i -lt 1800 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+SH
+cat > "$W/hercules.rc" <<RC
 devlist
 message T_CPNIC_CP_UP
+sh sh $TMP/waitclose.sh $TMP/close
+detach 0600
+detach 0601
+detach 0602
+message T_CPNIC_CP_CLOSED
 RC
 rm -f "$LOG"
 t0=$(date +%s.%N)
@@ -157,8 +173,10 @@ sleep 1
 [ "$(grep -c 'logged on again' "$LOG")" = "$n0" ] || fail "LINUX01 logged on again after FORCE"
 OUT=$(timeout 20 "$BIN/cpnet" q names 2>&1)
 ! grep -q "LINUX01" <<<"$OUT" || fail "LINUX01 logged on after FORCE: $OUT"
+touch "$TMP/close"
+wait_for "$LOG" "T_CPNIC_CP_CLOSED" 30 "$HPID" || fail "Hercules did not detach 0600 (rc script)"
+need '^CPNIC 0600 closed: ' "close after FORCE"
 herc_stop "$HPID"
 HPID=
 secs=$(echo "$(date +%s.%N) $t0" | awk '{printf "%.1f", $1 - $2}')
-need '^CPNIC 0600 closed: ' "close after FORCE"
 echo "ok $T (${secs}s)"
