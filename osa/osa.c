@@ -64,6 +64,15 @@ static void rx_drop(struct osa *o, enum osa_drop why) { o->st.rx_drop[why]++; }
 static void tx_drop(struct osa *o, enum osa_drop why) { o->st.tx_drop[why]++; }
 static void rx_large_follow(struct osa *o);
 
+/* ARP_PLEN bytes of ARP: Ethernet/IPv4, a request or a reply (both directions). */
+static bool arp_wellformed(const uint8_t *a)
+{
+	uint16_t op = be_get16(a + 6);
+
+	return be_get16(a) == 1 && be_get16(a + 2) == ET_IP4 && a[4] == 6 && a[5] == 4 &&
+	       (op == ARP_OP_REQ || op == ARP_OP_REP);
+}
+
 /* The address table's entry of an IPv4 address, or NULL. */
 static struct atab_entry *find4(const struct osa *o, uint32_t a)
 {
@@ -689,8 +698,37 @@ static void tx_ip6(struct osa *o, const struct qdio_span *sp, unsigned nsp, uint
 		emit(o, hdr, hl, sp, nsp, skip, plen);
 }
 
+/*
+ * A driver's passthrough ARP behind `hl` bytes of link header (tagged or not).  In
+ * layer 3 the OSA owns ARP, so, as with the driver's ND messages, it goes out only
+ * speaking for this OSA: well-formed Ethernet/IPv4 ARP, the sender IP one registered
+ * here (what the OSA itself answers for), the sender MAC rewritten to the OSA's.
+ * Otherwise a guest behind an IP VSWITCH could announce any address at any MAC on the
+ * LAN.  The rewrite is done in a copy: the frame is the guest's storage.
+ */
+static void tx_arp(struct osa *o, const struct pframe *f, uint32_t hl)
+{
+	uint8_t fr[ETH_MIN + VLAN_HLEN];
+	uint8_t *a = fr + hl;
+
+	if (f->len - hl < ARP_PLEN ||
+	    qdio_spans_copy(f->spans, f->nspans, 0, fr, hl + ARP_PLEN) != hl + ARP_PLEN ||
+	    !arp_wellformed(a)) {
+		tx_drop(o, OSA_D_BADARP);
+		return;
+	}
+	if (!find4(o, be_get32(a + 14))) {
+		tx_drop(o, OSA_D_NOT_MINE);
+		return;
+	}
+	memcpy(fr + 6, o->mac, 6);
+	memcpy(a + 8, o->mac, 6);
+	emit_own(o, fr, hl + ARP_PLEN, sizeof(fr));	/* trailing padding not copied */
+}
+
 /* Layer-3 passthrough: IPv6 (as Linux sends it, with a link header the OSA replaces),
- * anything else as it is with the OSA's source MAC. */
+ * ARP only for this OSA's addresses (tx_arp), anything else as it is with the OSA's
+ * source MAC. */
 static void tx_l3_eth(struct osa *o, const struct pframe *f, uint64_t *now)
 {
 	uint8_t hdr[ETH_HLEN + VLAN_HLEN];
@@ -707,13 +745,22 @@ static void tx_l3_eth(struct osa *o, const struct pframe *f, uint64_t *now)
 		       now);
 		return;
 	}
-	if (et == ET_VLAN && f->len >= ETH_HLEN + VLAN_HLEN &&
-	    qdio_spans_copy(f->spans, f->nspans, 0, hdr, sizeof(hdr)) == sizeof(hdr) &&
-	    be_get16(hdr + 16) == ET_IP6) {
-		tx_ip6(o, f->spans, f->nspans, ETH_HLEN + VLAN_HLEN,
-		       f->len - ETH_HLEN - VLAN_HLEN, f->next_hop, be_get16(hdr + 14) & 0x0FFF,
-		       now);
+	if (et == ET_ARP) {
+		tx_arp(o, f, ETH_HLEN);
 		return;
+	}
+	if (et == ET_VLAN && f->len >= ETH_HLEN + VLAN_HLEN &&
+	    qdio_spans_copy(f->spans, f->nspans, 0, hdr, sizeof(hdr)) == sizeof(hdr)) {
+		if (be_get16(hdr + 16) == ET_IP6) {
+			tx_ip6(o, f->spans, f->nspans, ETH_HLEN + VLAN_HLEN,
+			       f->len - ETH_HLEN - VLAN_HLEN, f->next_hop,
+			       be_get16(hdr + 14) & 0x0FFF, now);
+			return;
+		}
+		if (be_get16(hdr + 16) == ET_ARP) {
+			tx_arp(o, f, ETH_HLEN + VLAN_HLEN);
+			return;
+		}
 	}
 	if (tx_size(o, f->len - ETH_HLEN, ETH_HLEN) > o->mtu + VLAN_HLEN) {
 		tx_drop(o, OSA_D_TOOBIG);
@@ -1335,8 +1382,7 @@ static void rx_arp(struct osa *o, const uint8_t *fr, uint32_t hl, uint32_t len, 
 	struct atab_entry *e;
 	uint8_t key[16];
 
-	if (len - hl < ARP_PLEN || be_get16(a) != 1 || be_get16(a + 2) != ET_IP4 || a[4] != 6 ||
-	    a[5] != 4) {
+	if (len - hl < ARP_PLEN || !arp_wellformed(a)) {
 		rx_drop(o, OSA_D_BADARP);
 		return;
 	}
@@ -1344,7 +1390,7 @@ static void rx_arp(struct osa *o, const uint8_t *fr, uint32_t hl, uint32_t len, 
 	sha = a + 8;
 	spa = be_get32(a + 14);
 	tpa = be_get32(a + 24);
-	if ((op != ARP_OP_REQ && op != ARP_OP_REP) || is_group(sha) || !memcmp(sha, zero_mac, 6)) {
+	if (is_group(sha) || !memcmp(sha, zero_mac, 6)) {
 		rx_drop(o, OSA_D_BADARP);
 		return;
 	}

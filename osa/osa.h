@@ -71,7 +71,8 @@ enum osa_drop {
 	OSA_D_RUNT,		/* shorter than an Ethernet header */
 	OSA_D_MAC,		/* destination MAC not ours / not registered */
 	OSA_D_MCAST,		/* multicast group not registered */
-	OSA_D_NOT_MINE,		/* layer 3: destination IP not registered */
+	OSA_D_NOT_MINE,		/* layer 3: destination IP (inbound) or a driver's
+				 * ARP sender IP (outbound) not registered */
 	OSA_D_ETHERTYPE,	/* layer 3: neither ARP, IPv4 nor IPv6 */
 	OSA_D_BADIP,		/* malformed IP header or length */
 	OSA_D_BADARP,		/* malformed ARP */

@@ -404,10 +404,39 @@ static void fix_icmp6(uint8_t *f, uint32_t n)
 	be_put16(ic + 2, (uint16_t)~sum);
 }
 
+/*
+ * A layer-3 OSA's ARP on the wire (untagged or one tag; its own or its driver's
+ * passed through): well-formed Ethernet/IPv4 ARP, the OSA's MAC as sender, a reply
+ * only for a registered address (its own, the LAN guest's, one the harness installed
+ * on a miss), a request from one or from 0.0.0.0 (a probe when none is registered).
+ * Not checked: Ethernet destination == target MAC of a reply.  The OSA's own replies
+ * have it, but a driver's passed-through reply carries both as the driver chose them;
+ * the OSA vouches for the sender fields only (a mismatch misleads nobody about who
+ * owns an address).
+ */
+static void check_arp(const struct osa *o, const uint8_t *f, uint32_t n)
+{
+	uint32_t hl = be_get16(f + 12) == 0x8100 && n >= 18 ? 18 : 14;
+	const uint8_t *a = f + hl;
+	uint32_t sip;
+	uint16_t op;
+
+	if (be_get16(f + hl - 2) != 0x0806)
+		return;
+	if (n < hl + 28 || be_get16(a) != 1 || be_get16(a + 2) != 0x0800 || a[4] != 6 ||
+	    a[5] != 4)
+		__builtin_trap();
+	op = be_get16(a + 6);
+	sip = be_get32(a + 14);
+	if ((op != 1 && op != 2) || memcmp(a + 8, o->mac, 6))
+		__builtin_trap();
+	if (!installed4(sip) && (op == 2 || sip != 0))
+		__builtin_trap();
+}
+
 /* Everything the OSA put on the wire: layer 3 frames carry its MAC as source, its ARP
- * replies answer for a registered address only (its own, the LAN guest's, one the
- * harness installed on a miss), and every ND
- * message names the OSA's MAC in its link-layer option (its own, and the guest's rewritten). */
+ * speaks for it only (check_arp), and every ND message names the OSA's MAC in its
+ * link-layer option (its own, and the guest's rewritten). */
 static void drain(struct osa *o)
 {
 	uint8_t f[WIRE_FRAME_MAX];
@@ -418,13 +447,8 @@ static void drain(struct osa *o)
 			__builtin_trap();
 		if (o->layer == 3 && memcmp(f + 6, o->mac, 6))
 			__builtin_trap();
-		if (o->layer == 3 && be_get16(f + 12) == 0x0806 && n >= 42 &&
-		    be_get16(f + 20) == 2) {
-			uint32_t sip = be_get32(f + 28);
-
-			if (memcmp(f + 22, o->mac, 6) || !installed4(sip) || memcmp(f, f + 32, 6))
-				__builtin_trap();
-		}
+		if (o->layer == 3)
+			check_arp(o, f, (uint32_t)n);
 		if (o->layer == 3 && be_get16(f + 12) == 0x86DD) {
 			const uint8_t *lla = nd_own_lla(f + 14, (uint32_t)n - 14);
 

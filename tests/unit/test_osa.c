@@ -464,6 +464,139 @@ TEST(osa_l3_malformed_arp_counted)
 	rig_free(r);
 }
 
+/* A frame the guest's driver passes through (PF_ETH), as one span of its storage. */
+static void drv_eth(struct rig *r, const uint8_t *fr, uint32_t len)
+{
+	struct qdio_span sp = { .ptr = fr, .len = len };
+	struct pframe pf;
+
+	memset(&pf, 0, sizeof(pf));
+	pf.spans = &sp;
+	pf.nspans = 1;
+	pf.kind = PF_ETH;
+	pf.len = len;
+	port_tx(&r->o.nic.port, &pf, 1);
+}
+
+/* An 802.1Q tag (VLAN `vid`) put into an untagged frame of `n` bytes; the new length. */
+static uint32_t tag_vlan(uint8_t *f, uint32_t n, uint16_t vid)
+{
+	memmove(f + 16, f + 12, n - 12);
+	be_put16(f + 12, 0x8100);
+	be_put16(f + 14, vid);
+	return n + 4;
+}
+
+TEST(osa_l3_guest_arp_for_unregistered_ip_dropped)
+{
+	static const uint8_t unreg[4] = { 10, 9, 0, 77 };
+	struct rig *r = calloc(1, sizeof(*r));
+	uint8_t f[80], got[128];
+	uint32_t n;
+
+	REQUIRE(r);
+	REQUIRE(rig_up(t, r, 3) == 0);
+	far_step(&r->far);				/* the gratuitous ARP */
+	/* A forged reply: somebody else's address at somebody else's MAC. */
+	n = mk_arp(f, 2, far_mac, other_mac, unreg, far_mac, far_ip);
+	drv_eth(r, f, n);
+	CHECK_EQ(r->o.st.tx_drop[OSA_D_NOT_MINE], 1);
+	/* A request from it, and the same reply tagged. */
+	drv_eth(r, f, mk_arp(f, 1, bcast, other_mac, unreg, (const uint8_t[6]){ 0 }, far_ip));
+	CHECK_EQ(r->o.st.tx_drop[OSA_D_NOT_MINE], 2);
+	n = tag_vlan(f, mk_arp(f, 2, far_mac, osa_mac, unreg, far_mac, far_ip), 100);
+	drv_eth(r, f, n);
+	CHECK_EQ(r->o.st.tx_drop[OSA_D_NOT_MINE], 3);
+	CHECK_EQ(wire_mem_collect(&r->o.wire, got, sizeof(got)), -EAGAIN);
+	CHECK_EQ(r->o.st.tx_frames, 1);			/* the gratuitous ARP only */
+	rig_down(r);
+	free(r);
+}
+
+TEST(osa_l3_guest_arp_goes_out_with_osa_mac)
+{
+	struct rig *r = calloc(1, sizeof(*r));
+	uint8_t f[80], keep[80], got[128];
+	uint32_t n;
+	int len;
+
+	REQUIRE(r);
+	REQUIRE(rig_up(t, r, 3) == 0);
+	far_step(&r->far);
+	/* The guest's reply for its registered address, its NIC's MAC inside. */
+	n = mk_arp(f, 2, far_mac, other_mac, g_ip, far_mac, far_ip);
+	memcpy(keep, f, n);
+	drv_eth(r, f, n);
+	len = wire_mem_collect(&r->o.wire, got, sizeof(got));
+	REQUIRE(len == 60);
+	CHECK_MEM(got, far_mac, 6);
+	CHECK_MEM(got + 6, osa_mac, 6);
+	CHECK_EQ(be_get16(got + 12), 0x0806);
+	CHECK_EQ(be_get16(got + 14 + 6), 2);
+	CHECK_MEM(got + 14 + 8, osa_mac, 6);		/* sha rewritten */
+	CHECK_MEM(got + 14 + 14, g_ip, 4);
+	CHECK_MEM(got + 14 + 18, far_mac, 6);
+	CHECK_MEM(got + 14 + 24, far_ip, 4);
+	CHECK_MEM(f, keep, n);				/* the guest's storage untouched */
+	/* Tagged: the tag stays, the sender MAC is the OSA's. */
+	n = tag_vlan(f, mk_arp(f, 1, bcast, other_mac, g_ip, (const uint8_t[6]){ 0 }, far_ip),
+		     100);
+	memcpy(keep, f, n);
+	drv_eth(r, f, n);
+	len = wire_mem_collect(&r->o.wire, got, sizeof(got));
+	REQUIRE(len == 60);
+	CHECK_MEM(got, bcast, 6);
+	CHECK_MEM(got + 6, osa_mac, 6);
+	CHECK_EQ(be_get16(got + 12), 0x8100);
+	CHECK_EQ(be_get16(got + 14) & 0x0FFF, 100);
+	CHECK_EQ(be_get16(got + 16), 0x0806);
+	CHECK_EQ(be_get16(got + 18 + 6), 1);
+	CHECK_MEM(got + 18 + 8, osa_mac, 6);
+	CHECK_MEM(got + 18 + 14, g_ip, 4);
+	CHECK_MEM(got + 18 + 24, far_ip, 4);
+	CHECK_MEM(f, keep, n);
+	CHECK_EQ(r->o.st.tx_drop[OSA_D_NOT_MINE], 0);
+	CHECK_EQ(r->o.st.tx_drop[OSA_D_BADARP], 0);
+	rig_down(r);
+	free(r);
+}
+
+TEST(osa_l3_guest_malformed_arp_dropped)
+{
+	struct rig *r = calloc(1, sizeof(*r));
+	uint8_t f[80], got[128];
+	uint32_t n;
+
+	REQUIRE(r);
+	REQUIRE(rig_up(t, r, 3) == 0);
+	far_step(&r->far);
+	n = mk_arp(f, 2, far_mac, osa_mac, g_ip, far_mac, far_ip);
+	be_put16(f + 14, 0x8D23);			/* hardware type not Ethernet */
+	drv_eth(r, f, n);
+	CHECK_EQ(r->o.st.tx_drop[OSA_D_BADARP], 1);
+	n = mk_arp(f, 2, far_mac, osa_mac, g_ip, far_mac, far_ip);
+	f[14 + 5] = 6;					/* protocol length 6 */
+	drv_eth(r, f, n);
+	CHECK_EQ(r->o.st.tx_drop[OSA_D_BADARP], 2);
+	n = mk_arp(f, 2, far_mac, osa_mac, g_ip, far_mac, far_ip);
+	be_put16(f + 14 + 2, 0x86DD);			/* protocol not IPv4 */
+	drv_eth(r, f, n);
+	CHECK_EQ(r->o.st.tx_drop[OSA_D_BADARP], 3);
+	drv_eth(r, f, mk_arp(f, 3, far_mac, osa_mac, g_ip, far_mac, far_ip));	/* opcode 3 */
+	CHECK_EQ(r->o.st.tx_drop[OSA_D_BADARP], 4);
+	mk_arp(f, 2, far_mac, osa_mac, g_ip, far_mac, far_ip);
+	drv_eth(r, f, 14 + 20);				/* truncated */
+	CHECK_EQ(r->o.st.tx_drop[OSA_D_BADARP], 5);
+	n = tag_vlan(f, mk_arp(f, 2, far_mac, osa_mac, g_ip, far_mac, far_ip), 100);
+	f[18 + 4] = 8;					/* tagged, hardware length 8 */
+	drv_eth(r, f, n);
+	CHECK_EQ(r->o.st.tx_drop[OSA_D_BADARP], 6);
+	CHECK_EQ(wire_mem_collect(&r->o.wire, got, sizeof(got)), -EAGAIN);
+	CHECK_EQ(r->o.st.tx_frames, 1);			/* the gratuitous ARP only */
+	rig_down(r);
+	free(r);
+}
+
 TEST(osa_l3_ping_external_host)
 {
 	struct rig *r = rig_new(t, 3, false);
