@@ -1249,6 +1249,8 @@ void vml_ring_close(struct vmlink *l)
 	if (l->ring.map || l->ring.memfd >= 0 || l->ring.bell_me >= 0)
 		shr_free(&l->ring);
 	l->ring_on = l->ring_tx = false;
+	/* The flags and the doorbell went with that ring: a new one starts clean. */
+	l->bell_out = l->bell_asked = false;
 }
 
 int vml_bell_fd(const struct vmlink *l)
