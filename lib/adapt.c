@@ -67,9 +67,23 @@ static uint64_t idle_bound(const struct adapt *a)
 	return a->cfg.exit_idle_ns > 2 * a->nap_cur ? a->cfg.exit_idle_ns : 2 * a->nap_cur;
 }
 
+/* Is a look that found `work` items `gap` ns after the last one that found work part
+ * of a busy series?  Close together; or a nap's whole batch within the longest nap:
+ * polling would wake no more often than the doorbells do (a nap gathers that batch),
+ * and the producer would stop ringing.  A consumer behind a producer that itself
+ * naps gets its work in such batches, each later than enter_gap_ns after the last,
+ * and stayed on interrupts for good, its producer paying a doorbell per batch. */
+static bool busy_gap(const struct adapt *a, unsigned work, uint64_t gap)
+{
+	uint64_t max = a->cfg.nap_max_ns > a->cfg.nap_ns ? a->cfg.nap_max_ns : a->cfg.nap_ns;
+
+	return gap <= a->cfg.enter_gap_ns ||
+	       (a->cfg.nap_batch && a->cfg.nap_ns && work >= a->cfg.nap_batch && gap <= max);
+}
+
 bool adapt_look(struct adapt *a, unsigned work, bool woken, uint64_t now_ns)
 {
-	bool close = a->seen_work && now_ns - a->last_work_ns <= a->cfg.enter_gap_ns;
+	bool close = a->seen_work && busy_gap(a, work, now_ns - a->last_work_ns);
 	/* The doorbell's work was taken by an earlier look of this wake-up. */
 	bool taken_before = a->took_asleep;
 

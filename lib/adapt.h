@@ -15,7 +15,10 @@
  * the rate is low, poll while it is high, with hysteresis both ways:
  *
  *   INTERRUPT -> POLL  after `enter_looks` looks in a row that found work, each within
- *                      `enter_gap_ns` of the previous one that did (a wake-up that
+ *                      `enter_gap_ns` of the previous one that did, or each finding
+ *                      at least `nap_batch` items within `nap_max_ns` (a nap would
+ *                      gather as much: polling wakes no more often, and spares the
+ *                      producer its doorbells) (a wake-up that
  *                      finds nothing breaks the series -- unless a look that was not
  *                      a wake-up already took the work since the consumer went to
  *                      sleep (adapt_sleep): a consumer that looks at its source

@@ -545,12 +545,20 @@ bool shr_nap(struct shring *r, uint32_t fill)
 	return false;
 }
 
-void shr_disarm(struct shring *r)
+bool shr_disarm(struct shring *r)
 {
 	/* Load first: a polling consumer must not write the producer's cache line on
-	 * every look. */
+	 * every look.  Then an exchange, not a store: the producer takes the flag with
+	 * one too, so exactly one of us has it -- the caller learns whether a doorbell
+	 * can still come for it. */
 	if (!r->broken && __atomic_load_n(&r->rxq->sleeps, __ATOMIC_RELAXED))
-		__atomic_store_n(&r->rxq->sleeps, 0, __ATOMIC_RELAXED);
+		return __atomic_exchange_n(&r->rxq->sleeps, 0, __ATOMIC_RELAXED) != 0;
+	return false;
+}
+
+bool shr_armed(const struct shring *r)
+{
+	return !r->broken && __atomic_load_n(&r->rxq->sleeps, __ATOMIC_RELAXED) != 0;
 }
 
 bool shr_rx_pending(const struct shring *r)

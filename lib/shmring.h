@@ -167,8 +167,14 @@ bool shr_rx_pending(const struct shring *r);
  * the last look -- then do not sleep (the flag is taken back). */
 bool shr_arm(struct shring *r);
 /* Awake again (or deciding to poll): take back a flag still set, so that the peer
- * does not ring a consumer that is not asleep.  The next sleep arms again. */
-void shr_disarm(struct shring *r);
+ * does not ring a consumer that is not asleep.  The next sleep arms again.  True when
+ * this took back a flag the producer had not taken (an exchange: that flag rings no
+ * doorbell); false when none was set (never set, taken back before, or taken by the
+ * producer, whose doorbell then comes or came). */
+bool shr_disarm(struct shring *r);
+/* Whether the consumer's flag (shr_arm, shr_nap) is still set: the producer has not
+ * taken it, so it has not rung for it (a load, nothing written). */
+bool shr_armed(const struct shring *r);
 /* About to nap (a timed sleep on bell_me while polling, lib/adapt.h): ask the peer to
  * ring only once `fill` entries wait (2..nslots), so that a long nap cannot let the ring
  * fill up; the next look takes the flag back (shr_disarm).  True when `fill` entries

@@ -1249,6 +1249,8 @@ void vml_ring_close(struct vmlink *l)
 	if (l->ring.map || l->ring.memfd >= 0 || l->ring.bell_me >= 0)
 		shr_free(&l->ring);
 	l->ring_on = l->ring_tx = false;
+	/* The flags and the doorbell went with that ring: a new one starts clean. */
+	l->bell_out = l->bell_asked = false;
 }
 
 int vml_bell_fd(const struct vmlink *l)
@@ -1261,13 +1263,46 @@ uint64_t vml_syscalls(const struct vmlink *l)
 	return l->syscalls + l->ring.bells;
 }
 
+/*
+ * The doorbell flags this side puts in the ring (shr_arm, shr_nap) and what became of
+ * them: a flag it takes back itself (shr_disarm's exchange) rings nothing, so the
+ * doorbell needs no emptying for it; one the peer took means a doorbell comes, to be
+ * emptied (bell_asked).  Without this, every nap left bell_asked set until a doorbell
+ * that never came, and a drain loop's empty look after each batch made a poll() for
+ * it: a syscall per nap (vmlink_ring_nap_taken_back_leaves_no_doorbell_to_empty).
+ */
+static void bell_flag_set(struct vmlink *l)
+{
+	if (l->bell_out)
+		l->bell_asked = true;	/* a flag overwritten: the peer may have had it */
+	l->bell_out = true;
+}
+
+static void bell_flag_back(struct vmlink *l)
+{
+	bool took = shr_disarm(&l->ring);
+
+	if (l->bell_out && !took)
+		l->bell_asked = true;	/* the peer took it: its doorbell comes */
+	l->bell_out = false;
+}
+
+/* The doorbell was emptied: what it held is gone; a flag still set stays out. */
+static void bell_emptied(struct vmlink *l)
+{
+	shr_bell_drain(&l->ring);
+	l->bell_asked = false;
+	l->bell_out = l->bell_out && shr_armed(&l->ring);
+	l->syscalls++;
+}
+
 bool vml_arm(struct vmlink *l)
 {
 	if (!l->ring_on)
 		return false;
 	if (shr_arm(&l->ring))
 		return true;
-	l->bell_asked = true;
+	bell_flag_set(l);
 	adapt_sleep(&l->rxa);	/* armed: it sleeps until the doorbell */
 	return false;
 }
@@ -1278,7 +1313,7 @@ void vml_ring_note(struct vmlink *l, unsigned taken, bool woken)
 		return;
 	l->nap_until = 0;	/* a look ends a nap */
 	if (adapt_look(&l->rxa, taken, woken, adapt_now_ns()))
-		shr_disarm(&l->ring);
+		bell_flag_back(l);
 }
 
 int64_t vml_ring_nap_left(const struct vmlink *l)
@@ -1309,7 +1344,7 @@ int64_t vml_ring_wait_ns(struct vmlink *l)
 		if (nap) {
 			adapt_napped(&l->rxa);
 			l->nap_until = adapt_now_ns() + nap;
-			l->bell_asked = true;	/* at the fill threshold */
+			bell_flag_set(l);	/* at the fill threshold */
 		}
 		return (int64_t)nap;
 	}
@@ -1633,9 +1668,7 @@ static int ring_spin(struct vmlink *l, int *wait_ms)
 					/* Half the ring waits (shr_nap): look now. */
 					int rc;
 
-					shr_bell_drain(&l->ring);
-					l->bell_asked = false;
-					l->syscalls++;
+					bell_emptied(l);
 					rc = vml_poll_ring(l);
 					if (rc < 0)
 						return -EPIPE;
@@ -1694,12 +1727,17 @@ int vml_poll(struct vmlink *l, int wait_ms)
 			 * too, at most once per SOCK_BUSY_NS -- a caller that drains
 			 * with vml_poll(l, 0) after each batch (cpnet-guest, the CPNIC's
 			 * reader) would make a poll() per batch for control messages that
-			 * are rare and can wait a millisecond.  Unless this side asked
-			 * for its doorbell since it last emptied it: a caller that slept
-			 * in its own poll on the doorbell (the CPNIC's reader) relies on
-			 * this look to empty it and to count the wake-up. */
+			 * are rare and can wait a millisecond.  Unless a doorbell may
+			 * wait: the peer took a flag of ours since this side last emptied
+			 * it (a flag this side took back rang nothing) -- a caller that
+			 * slept in its own poll on the doorbell (the CPNIC's reader)
+			 * relies on this look to empty it and to count the wake-up. */
 			uint64_t t = now_ns();
 
+			if (l->bell_out && !shr_armed(&l->ring)) {
+				l->bell_out = false;	/* the peer took the flag */
+				l->bell_asked = true;
+			}
 			if (!l->bell_asked && t - l->sock_check_ns < SOCK_BUSY_NS)
 				return 0;
 			l->sock_check_ns = t;
@@ -1710,15 +1748,13 @@ int vml_poll(struct vmlink *l, int wait_ms)
 	rc = poll(pfd, l->ring_on ? 2 : 1, wait_ms);
 	l->syscalls++;
 	if (l->ring_on && wait_ms != 0)
-		shr_disarm(&l->ring);	/* awake: the next sleep arms again */
+		bell_flag_back(l);	/* awake: the next sleep arms again */
 	if (rc < 0)
 		return errno == EINTR ? got : -errno;
 	if (rc == 0)
 		return got;
 	if (l->ring_on && pfd[1].revents) {
-		shr_bell_drain(&l->ring);
-		l->bell_asked = false;
-		l->syscalls++;
+		bell_emptied(l);
 		rc = vml_poll_ring(l);
 		if (rc < 0)
 			return -EPIPE;

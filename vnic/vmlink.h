@@ -312,8 +312,12 @@ struct vmlink {
 	uint64_t nap_until;		/* a nap taken (vml_ring_wait_ns) ends then (ns;
 					 * 0: none); a look ends it sooner */
 	uint64_t sock_check_ns;		/* VM side: the socket last looked at while busy */
-	bool bell_asked;		/* VM side: armed or napped at a fill threshold
-					 * since the doorbell was last emptied: it may ring */
+	bool bell_asked;		/* VM side: the peer took a flag of ours (or may
+					 * have) since the doorbell was last emptied: a
+					 * doorbell may wait in it */
+	bool bell_out;			/* a flag of ours (armed, or a nap's threshold) is
+					 * set in the ring, neither taken back by us nor
+					 * known to be taken by the peer */
 	int peer_logoff;	/* the reason of a LOGOFF the peer sent, -1 while none came */
 	/* VM side: CP told us about a NIC / a NIC went away / the session ended. */
 	void (*on_nicdef)(void *ctx, const struct vml_nicdef *d);

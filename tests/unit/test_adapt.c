@@ -293,3 +293,37 @@ TEST(adapt_naps_follow_the_rate_between_their_bounds)
 	adapt_look(&a, 0, false, now += 1 * US);
 	CHECK_EQ(adapt_nap(&a), 50 * US);
 }
+
+/* Behind a producer that naps itself, the work comes in batches further apart than
+ * enter_gap_ns: a wake-up per batch of a nap's worth.  Polling with naps wakes no more
+ * often and spares the producer its doorbells, so such a series enters polling too --
+ * not batches under nap_batch, nor batches further apart than the longest nap. */
+TEST(adapt_batches_a_nap_would_gather_enter_polling)
+{
+	struct adapt_cfg c = { .enter_looks = 4, .enter_gap_ns = 200 * US, .exit_empty = 2000,
+			       .exit_idle_ns = 500 * US, .nap_ns = 50 * US,
+			       .nap_max_ns = 500 * US, .nap_batch = 32 };
+	struct adapt a;
+	uint64_t now = 1000 * US;
+
+	adapt_init(&a, ADAPT_ADAPTIVE, &c);
+	/* 20 items every 360 us: under a batch, stays on interrupts. */
+	for (int i = 0; i < 20; i++)
+		CHECK(!adapt_look(&a, 20, true, now += 360 * US));
+	/* 36 items every 600 us: past the longest nap, stays too. */
+	for (int i = 0; i < 20; i++)
+		CHECK(!adapt_look(&a, 36, true, now += 600 * US));
+	CHECK_EQ(a.switches, 0);
+	/* 36 items every 360 us: with the last look (the series' first) the fourth in a
+	 * row enters polling. */
+	for (int i = 0; i < 2; i++)
+		CHECK(!adapt_look(&a, 36, true, now += 360 * US));
+	CHECK(adapt_look(&a, 36, true, now += 360 * US));
+	CHECK_EQ(a.switches, 1);
+	/* Without naps (nap_ns 0: a consumer that spins) only the gap counts. */
+	c.nap_ns = 0;
+	adapt_init(&a, ADAPT_ADAPTIVE, &c);
+	for (int i = 0; i < 20; i++)
+		CHECK(!adapt_look(&a, 36, true, now += 360 * US));
+	CHECK_EQ(a.switches, 0);
+}

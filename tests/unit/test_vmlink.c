@@ -1578,6 +1578,65 @@ TEST(vmlink_ring_nap_counted_once_when_taken)
 	ring_unpair(&vm, &cp, sv);
 }
 
+/* A nap's threshold flag that the next look takes back rang nothing: the drain loop's
+ * empty looks after the batch make no syscall for a doorbell (each one made a poll()
+ * before: a syscall per nap).  A nap whose flag CP took (the ring reached the
+ * threshold) did ring: the first empty look empties the doorbell, once. */
+TEST(vmlink_ring_nap_taken_back_leaves_no_doorbell_to_empty)
+{
+	static const struct adapt_cfg c = { .enter_looks = 1, .enter_gap_ns = 1000000000ull,
+					    .exit_empty = 1000000, .exit_idle_ns = 60000000000ull,
+					    .nap_ns = 1000000ull };
+	static struct pframe f[VML_RING_SLOTS / 2];
+	struct vmlink vm, cp;
+	struct port nicport, *proxy;
+	struct rx_rec rec = { 0, 0 };
+	uint8_t payload[60] = { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 2, 0, 0, 0, 0, 9 };
+	struct qdio_span sp = { payload, sizeof(payload) };
+	uint64_t before;
+	int sv[2];
+
+	REQUIRE(ring_pair(&vm, &cp, sv, VML_TRANSPORT_RING) == 0);
+	proxy = rec_nics(&vm, &cp, &nicport, &rec);
+	REQUIRE(proxy != NULL);
+	for (unsigned i = 0; i < VML_RING_SLOTS / 2; i++)
+		f[i] = (struct pframe){ .spans = &sp, .nspans = 1, .kind = PF_ETH,
+					.cast = PF_BROADCAST, .len = sizeof(payload) };
+	adapt_init(&vm.rxa, ADAPT_ADAPTIVE, &c);
+	vml_ring_note(&vm, 1, true);		/* work: now polling */
+	REQUIRE(adapt_polling(&vm.rxa));
+	for (unsigned round = 0; round < 3; round++) {
+		vml_ring_note(&vm, 0, false);	/* an empty poll, then a nap */
+		CHECK(vml_ring_wait_ns(&vm) > 0);
+		CHECK(vm.bell_out);
+		CHECK_EQ(port_deliver(proxy, f, 8), 8);	/* under the threshold */
+		CHECK_EQ(cp.ring.bells, 0);
+		/* The look after the nap takes the flag back, then the batch. */
+		CHECK_EQ(vml_poll(&vm, 0), 1);
+		CHECK(!vm.bell_out);
+		CHECK(!vm.bell_asked);
+		/* The drain loop's empty looks: no syscall (the socket was just looked
+		 * at, or is due at most once). */
+		before = vm.syscalls;
+		for (int k = 0; k < 8; k++)
+			CHECK_EQ(vml_poll(&vm, 0), 0);
+		CHECK(vm.syscalls - before <= 1);
+	}
+	CHECK_EQ(rec.frames, 24);
+	/* A nap CP's frames end: half the ring waits, CP takes the flag and rings. */
+	vml_ring_note(&vm, 0, false);
+	CHECK(vml_ring_wait_ns(&vm) > 0);
+	CHECK_EQ(port_deliver(proxy, f, VML_RING_SLOTS / 2), VML_RING_SLOTS / 2);
+	CHECK_EQ(cp.ring.bells, 1);
+	CHECK(!shr_armed(&vm.ring));
+	while (vml_poll(&vm, 0) > 0)
+		;
+	CHECK_EQ(rec.frames, 24 + VML_RING_SLOTS / 2);
+	CHECK(!vm.bell_asked);			/* emptied */
+	CHECK(!vm.bell_out);
+	ring_unpair(&vm, &cp, sv);
+}
+
 /* A VM side that polls its ring (poll-only, or adaptive in a poll phase) while the ring
  * is idle still reads its socket: ring_spin hands the socket's look to vml_poll when
  * one falls due (or a message is there), and vml_poll must then look, not take that
