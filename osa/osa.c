@@ -708,22 +708,36 @@ static void tx_ip6(struct osa *o, const struct qdio_span *sp, unsigned nsp, uint
  */
 static void tx_arp(struct osa *o, const struct pframe *f, uint32_t hl)
 {
-	uint8_t fr[ETH_MIN + VLAN_HLEN];
-	uint8_t *a = fr + hl;
+	uint8_t in[ETH_HLEN + VLAN_HLEN + ARP_PLEN], fr[ETH_MIN + VLAN_HLEN];
+	uint16_t vlan = f->vlan;
+	uint32_t ol;
 
 	if (f->len - hl < ARP_PLEN ||
-	    qdio_spans_copy(f->spans, f->nspans, 0, fr, hl + ARP_PLEN) != hl + ARP_PLEN ||
-	    !arp_wellformed(a)) {
+	    qdio_spans_copy(f->spans, f->nspans, 0, in, hl + ARP_PLEN) != hl + ARP_PLEN ||
+	    !arp_wellformed(in + hl)) {
 		tx_drop(o, OSA_D_BADARP);
 		return;
 	}
-	if (!find4(o, be_get32(a + 14))) {
+	/* The VLAN is the one the frame came with (the switch's for its port), as for IP;
+	 * a tag of the sender's own must name that VLAN, or, with none given, one
+	 * registered on this OSA: a guest does not choose its VLAN on a trunk. */
+	if (hl > ETH_HLEN) {
+		uint16_t vid = be_get16(in + 14) & 0x0FFF;
+
+		if (vlan ? vid != vlan : !vlan_on(o, vid)) {
+			tx_drop(o, OSA_D_VLAN);
+			return;
+		}
+		vlan = vid;
+	}
+	if (!find4(o, be_get32(in + hl + 14))) {
 		tx_drop(o, OSA_D_NOT_MINE);
 		return;
 	}
-	memcpy(fr + 6, o->mac, 6);
-	memcpy(a + 8, o->mac, 6);
-	emit_own(o, fr, hl + ARP_PLEN, sizeof(fr));	/* trailing padding not copied */
+	ol = eth_hdr(fr, in, o->mac, vlan, ET_ARP);
+	memcpy(fr + ol, in + hl, ARP_PLEN);
+	memcpy(fr + ol + 8, o->mac, 6);	/* the sender hardware address: ours, as ND's */
+	emit_own(o, fr, ol + ARP_PLEN, sizeof(fr));	/* trailing padding not copied */
 }
 
 /* Layer-3 passthrough: IPv6 (as Linux sends it, with a link header the OSA replaces),

@@ -464,8 +464,9 @@ TEST(osa_l3_malformed_arp_counted)
 	rig_free(r);
 }
 
-/* A frame the guest's driver passes through (PF_ETH), as one span of its storage. */
-static void drv_eth(struct rig *r, const uint8_t *fr, uint32_t len)
+/* A frame the guest's driver passes through (PF_ETH), as one span of its storage, on
+ * VLAN `vlan` as the switch assigns it (0: none). */
+static void drv_eth_vlan(struct rig *r, const uint8_t *fr, uint32_t len, uint16_t vlan)
 {
 	struct qdio_span sp = { .ptr = fr, .len = len };
 	struct pframe pf;
@@ -475,7 +476,13 @@ static void drv_eth(struct rig *r, const uint8_t *fr, uint32_t len)
 	pf.nspans = 1;
 	pf.kind = PF_ETH;
 	pf.len = len;
+	pf.vlan = vlan;
 	port_tx(&r->o.nic.port, &pf, 1);
+}
+
+static void drv_eth(struct rig *r, const uint8_t *fr, uint32_t len)
+{
+	drv_eth_vlan(r, fr, len, 0);
 }
 
 /* An 802.1Q tag (VLAN `vid`) put into an untagged frame of `n` bytes; the new length. */
@@ -505,8 +512,15 @@ TEST(osa_l3_guest_arp_for_unregistered_ip_dropped)
 	drv_eth(r, f, mk_arp(f, 1, bcast, other_mac, unreg, (const uint8_t[6]){ 0 }, far_ip));
 	CHECK_EQ(r->o.st.tx_drop[OSA_D_NOT_MINE], 2);
 	n = tag_vlan(f, mk_arp(f, 2, far_mac, osa_mac, unreg, far_mac, far_ip), 100);
-	drv_eth(r, f, n);
+	drv_eth_vlan(r, f, n, 100);
 	CHECK_EQ(r->o.st.tx_drop[OSA_D_NOT_MINE], 3);
+	/* A registered address, but a VLAN of the guest's own choosing: a tag other than
+	 * the switch's for its port, or one the OSA does not have. */
+	n = tag_vlan(f, mk_arp(f, 2, far_mac, osa_mac, g_ip, far_mac, far_ip), 200);
+	drv_eth_vlan(r, f, n, 100);
+	CHECK_EQ(r->o.st.tx_drop[OSA_D_VLAN], 1);
+	drv_eth(r, f, n);
+	CHECK_EQ(r->o.st.tx_drop[OSA_D_VLAN], 2);
 	CHECK_EQ(wire_mem_collect(&r->o.wire, got, sizeof(got)), -EAGAIN);
 	CHECK_EQ(r->o.st.tx_frames, 1);			/* the gratuitous ARP only */
 	rig_down(r);
@@ -538,11 +552,19 @@ TEST(osa_l3_guest_arp_goes_out_with_osa_mac)
 	CHECK_MEM(got + 14 + 18, far_mac, 6);
 	CHECK_MEM(got + 14 + 24, far_ip, 4);
 	CHECK_MEM(f, keep, n);				/* the guest's storage untouched */
-	/* Tagged: the tag stays, the sender MAC is the OSA's. */
+	/* Untagged on a port the switch put on VLAN 100: out on VLAN 100. */
+	drv_eth_vlan(r, keep, mk_arp(keep, 2, far_mac, other_mac, g_ip, far_mac, far_ip), 100);
+	len = wire_mem_collect(&r->o.wire, got, sizeof(got));
+	REQUIRE(len == 60);
+	CHECK_EQ(be_get16(got + 12), 0x8100);
+	CHECK_EQ(be_get16(got + 14) & 0x0FFF, 100);
+	CHECK_EQ(be_get16(got + 16), 0x0806);
+	CHECK_MEM(got + 18 + 8, osa_mac, 6);
+	/* Tagged with the switch's VLAN: the tag stays, the sender MAC is the OSA's. */
 	n = tag_vlan(f, mk_arp(f, 1, bcast, other_mac, g_ip, (const uint8_t[6]){ 0 }, far_ip),
 		     100);
 	memcpy(keep, f, n);
-	drv_eth(r, f, n);
+	drv_eth_vlan(r, f, n, 100);
 	len = wire_mem_collect(&r->o.wire, got, sizeof(got));
 	REQUIRE(len == 60);
 	CHECK_MEM(got, bcast, 6);
