@@ -845,7 +845,9 @@ int cp_ping(struct cp *cp, struct vm *vm, uint16_t vdev, const uint8_t ip[4], un
 	if (!n)
 		return out_msg(o, MSG_NO_GUEST, vm->userid, vdev ? a : "*");
 	snprintf(a, sizeof(a), "%04X", n->vdev);
+	cp->pump_until_ns = adapt_now_ns() + CP_PING_WAIT_NS;
 	got = guest_ping4(n->gif, ip, count, 56, pump_guests, cp);
+	cp->pump_until_ns = 0;
 	if (got < 0)
 		return out_msg(o, MSG_GUEST_FAILED, vm->userid, a, cpnet_strerror(got));
 	snprintf(ipbuf, sizeof(ipbuf), "%u.%u.%u.%u", ip[0], ip[1], ip[2], ip[3]);

@@ -142,6 +142,10 @@ struct cp {
 	 * else (set by the server; NULL: no such VMs). */
 	void (*pump_links)(void *ctx);
 	void *pump_links_ctx;
+	/* Until when (CLOCK_MONOTONIC ns) pump_links may wait for other processes: PING
+	 * sets it for its whole run (CP_PING_WAIT_NS), so that a ping to an address
+	 * nobody answers holds the loop that long at most; 0: it only looks. */
+	uint64_t pump_until_ns;
 	/* cpnetd is stopping: remote VMs are told so in their LOGOFF and log on again
 	 * when it is back (vmlink VML_LOGOFF_SHUTDOWN); set by the server's shutdown. */
 	bool stopping;
@@ -158,6 +162,10 @@ struct cp {
 	unsigned ntraces, next_trace;
 	const char *trace_dir;
 };
+
+/* The longest one PING command waits for VMs in other processes (cp->pump_until_ns):
+ * cpnetd's loop serves nobody else meanwhile (IPA commands time out after 5 s). */
+#define CP_PING_WAIT_NS 2000000000ull
 
 int cp_init(struct cp *cp, uint64_t seed);
 /* Logs everybody off and frees every object. */

@@ -904,21 +904,25 @@ static bool vmc_ring(struct server *s, unsigned k, bool woken)
 /* cp->pump_links, for a command that waits inside the loop (PING): the frames the VMs'
  * rings hold go into their LANs -- only that.  A ring that fails is left for the loop
  * (vmc_reap ends the link when the command has answered), so that no VM, link or LAN
- * goes away under the waiting command.  The other processes need time to answer: with
- * VMs on rings and nothing in them, it looks again every 250 us for up to
- * PUMP_WAIT_NS (the waiting command calls it a bounded number of times). */
-#define PUMP_WAIT_NS 10000000ull
+ * goes away under the waiting command.  The other processes need time to answer:
+ * with VMs on rings, one call lasts PUMP_SLICE_NS, looking every 250 us (not less when
+ * frames came: a busy neighbour's would end the command's looks before its answer
+ * could), and never past cp->pump_until_ns, the command's whole budget. */
+#define PUMP_SLICE_NS 5000000ull
 static void pump_rings(void *ctx)
 {
 	struct server *s = ctx;
 	const struct timespec gap = { 0, 250000 };
-	uint64_t end = adapt_now_ns() + PUMP_WAIT_NS;
+	uint64_t end = adapt_now_ns() + PUMP_SLICE_NS;
 
+	if (end > s->cp->pump_until_ns)
+		end = s->cp->pump_until_ns;
 	for (;;) {
-		unsigned links = 0, took = 0;
+		unsigned links = 0;
 
 		for (unsigned k = 0; k < SRV_MAX_VMS; k++) {
 			struct vmconn *c = s->vmc[k];
+			unsigned took = 0;
 
 			if (!c || c->dead || !c->link.ring_on || !(c->vm || c->appl))
 				continue;
@@ -930,9 +934,11 @@ static void pump_rings(void *ctx)
 					break;
 				took += (unsigned)r;
 			}
+			if (took)
+				vml_ring_note(&c->link, took, false);	/* the mode sees the work */
 			vml_flush(&c->link);
 		}
-		if (!links || took || adapt_now_ns() >= end)
+		if (!links || adapt_now_ns() >= end)
 			return;
 		nanosleep(&gap, NULL);
 	}

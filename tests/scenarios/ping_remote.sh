@@ -15,4 +15,12 @@ grep -qE "^PING 10\.1\.0\.6 from LINUX01 NIC 0600: 3 sent, [123] received$" <<<"
 # From the other synthetic guest too (its own ARP resolution through ALICE's ring).
 cp_ ping linux02 10.1.0.6 2; expect_ok
 grep -qE "^PING 10\.1\.0\.6 from LINUX02 NIC 0600: 2 sent, [12] received$" <<<"$OUT" || fail "ping linux02: $OUT"
+# An address nobody has, with VMs in other processes logged on: the command's wait for
+# them is bounded (CP_PING_WAIT_NS, 2 s), so cpnetd's loop is not held for 100 echoes
+# (9 s of 5 ms looks without the bound).
+t0=$(date +%s)
+cp_ ping linux01 10.1.0.99 100; expect_ok
+expect_line "PING 10.1.0.99 from LINUX01 NIC 0600: 100 sent, 0 received"
+secs=$(($(date +%s) - t0))
+[ "$secs" -le 5 ] || fail "PING of an unanswered address held cpnetd for $secs s"
 echo "ok ping_remote"
