@@ -768,8 +768,8 @@ int vswitch_set(struct cp *cp, struct lanbk *lan, char **argv, unsigned argc, st
 			return rc;
 		(void)v;
 		rc = apply_spec(lan, &s, o);
-		if (!rc && s.has_vlan)
-			uplink_refresh(cp->up, lan, NULL);	/* the OSA's addresses decided again */
+		if (!rc && s.connect >= 0)
+			uplink_connect_changed(cp->up, lan);	/* now, as a lone CONNECT */
 		return rc ? rc : out_msg(o, MSG_R_COMPLETE);
 	}
 	}

@@ -485,6 +485,16 @@ TEST(uplink_disconnect_stops_the_uplink_when_the_command_answers)
 	out_free(&o);
 	ufx_ticks(f, 6);
 	CHECK(f->sw->active >= 0);
+	/* DISCONNECT after another operand: at once too. */
+	out_init(&o);
+	CHECK_EQ(cmd_execute(&f->cp, op, "SET VSWITCH VSWE IPTIMEOUT 9 DISCONNECT", 39, &o), 0);
+	out_free(&o);
+	CHECK(f->sw->active < 0);
+	out_init(&o);
+	CHECK_EQ(cmd_execute(&f->cp, op, "SET VSWITCH VSWE CONNECT", 24, &o), 0);
+	out_free(&o);
+	ufx_ticks(f, 6);
+	CHECK(f->sw->active >= 0);
 	w = uwire(f, f->sw->c[f->sw->active].dev->rdev);
 	REQUIRE(w);
 	f->rx = 0;
