@@ -721,7 +721,7 @@ int cpnic_cp_attach(struct cpnic *c, char *err, size_t errlen)
 	}
 	/* Created under the lock: callbacks (reader, registrations) read reader_started. */
 	pthread_mutex_lock(&k->lock);
-	snprintf(name, sizeof(name), "cpnic-cp %s", k->user);
+	snprintf(name, sizeof(name), "cpnic-%s", k->user);
 	rc = cpnic_thread_start(&k->reader, cp_reader, k, name);
 	if (rc) {
 		snprintf(err, errlen, "reader thread: %s", strerror(rc));

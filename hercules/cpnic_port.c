@@ -491,7 +491,7 @@ void cpnic_siga(struct cpnic *c, struct nidbk *nid, bool write, uint32_t mask, b
  * to the process to whichever thread does not block it: a module thread that took the
  * SIGTERM would swallow Hercules's shutdown.  So a new thread starts with every
  * asynchronous signal blocked (it inherits the mask from its creator for the call), and
- * carries a name (`ps -L`, `top -H`: "cpnic-w 0600", "cpnic-cp LINUX01"...).
+ * carries a name (`ps -L`, `top -H`: "cpnic-w 0600", "cpnic-LINUX01"...).
  */
 int cpnic_thread_start(pthread_t *t, void *(*fn)(void *), void *arg, const char *name)
 {
