@@ -157,11 +157,10 @@ static int cp_parse_args(DEVBLK *dev, int argc, char *argv[], struct cpnic *c)
 	c->cfg.mac[4] = (uint8_t)(dev->devnum >> 8);
 	c->cfg.mac[5] = (uint8_t)dev->devnum;
 	c->be = CPNIC_BE_NONE;
-	/* WORKER by default: over four quiet real-guest runs the two moved the same
-	 * between two guests within the machine's noise (+-10% round to round), the
-	 * hand-off ahead in three medians (1-18%), inline in one (2-6%); the worker
-	 * overlaps the guest's next instructions where a CPU is free (doc/performance.md,
-	 * "Guest <-> guest and the product path on a quiet machine"). */
+	/* WORKER by default: in three quiet real-guest runs the hand-off moved 1-18% more
+	 * between two guests than inline SIGAs, for less Hercules CPU per MB -- on a
+	 * host with CPUs to spare the worker overlaps the guest's next instructions
+	 * (doc/performance.md, "Inline SIGAs or the worker"). */
 	c->siga_worker = true;
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i];
