@@ -12,7 +12,7 @@ AGENT = 7000
 TICK = os.sysconf("SC_CLK_TCK")
 PINGS = 20  # echoes per RTT, 0.2 s apart
 # guest <-> guest paths and the guests' NIC (bench-agent's path name) each runs on
-G2G_NIC = {"g2g": "vsweth", "g2gi": "vswethi"}
+G2G_NIC = {"g2g": "vsweth", "g2gw": "vswethw"}
 
 
 def log(*a):
@@ -155,7 +155,7 @@ class Bench:
         """Host processes whose CPU a path's frames cost."""
         want = {"lcs": ["herc1"], "tap": ["herc1"], "vswip": ["herc1", "cpnetd"], "vswipa": ["herc1", "cpnetd"],
                 "vsweth": ["herc1", "cpnetd"], "g2g": ["herc1", "herc2", "cpnetd"],
-                "g2gi": ["herc1", "herc2", "cpnetd"]}[path]
+                "g2gw": ["herc1", "herc2", "cpnetd"]}[path]
         return [w for w in want if w in self.procs]
 
     def snap(self, path):

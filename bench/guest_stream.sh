@@ -12,9 +12,9 @@
 #   vsweth  the same on an ETHERNET VSWITCH (0600, 10.72.0.0/24, layer 2)
 #   g2g     guest <-> guest: a second guest in a second Hercules on the ETHERNET VSWITCH
 #           (10.72.0.11); the guests stream to each other, the receiver counts
-#   g2gi    g2g's twin pair of NICs with siga=inline (0610, 10.75.0.0/24 on the same switch):
-#           a SIGA runs on the guest's CPU thread when it can, where the default hands
-#           every SIGA to the CPNIC's worker thread (not in the default BENCH_PATHS)
+#   g2gw    g2g's twin pair of NICs with siga=worker (0610, 10.75.0.0/24 on the same switch):
+#           every SIGA handed to the CPNIC's worker thread, as before inline SIGAs (not in
+#           the default BENCH_PATHS)
 # Guest 1 carries every NIC (LINUX01), guest 2 only its VSWETH NIC(s) (LINUX02); both boot once,
 # side by side, and serve the host's requests (tests/guests/init-bench.sh, bench-agent.sh).
 # Per path and MTU: TCP MB/s guest->host (tx) and host->guest (rx) (g2g: guest 1 -> 2 and
@@ -67,9 +67,9 @@ TIMERINT=${BENCH_TIMERINT:-}
 	knob "BENCH_TIMERINT=$TIMERINT: microseconds, 1..1000000"
 has() { [[ ,$PATHS, == *,$1,* ]]; }
 for p in ${PATHS//,/ }; do
-	case $p in lcs | tap | vswip | vswipa | vsweth | g2g | g2gi) ;; *) knob "BENCH_PATHS: unknown path '$p' (lcs,tap,vswip,vswipa,vsweth,g2g,g2gi)" ;; esac
+	case $p in lcs | tap | vswip | vswipa | vsweth | g2g | g2gw) ;; *) knob "BENCH_PATHS: unknown path '$p' (lcs,tap,vswip,vswipa,vsweth,g2g,g2gw)" ;; esac
 done
-g2any() { has g2g || has g2gi; }
+g2any() { has g2g || has g2gw; }
 [ "$PROFILE" = 0 ] || has vswip || g2any || knob "BENCH_PROFILE=1 profiles vswip and g2g: put one in BENCH_PATHS"
 NPATHS=$(tr ',' '\n' <<<"$PATHS" | sort -u | grep -c .)
 NMTUS=$(tr ',' '\n' <<<"$MTUS" | grep -c .)
@@ -149,10 +149,10 @@ if has vsweth || has g2g; then
 	NICS1+=(vsweth:10.72.0.10/24) CFG1+=("0600-0602 CPNIC chpid=06 port=cp:$VMSOCK user=linux01 password=pw1")
 fi
 has g2g && CFG2+=("0600-0602 CPNIC chpid=06 port=cp:$VMSOCK user=linux02 password=pw2")
-if has g2gi; then
-	NICS1+=(vswethi:10.75.0.10/24)
-	CFG1+=("0610-0612 CPNIC chpid=06 port=cp:$VMSOCK user=linux01 password=pw1 siga=inline")
-	CFG2+=("0610-0612 CPNIC chpid=06 port=cp:$VMSOCK user=linux02 password=pw2 siga=inline")
+if has g2gw; then
+	NICS1+=(vswethw:10.75.0.10/24)
+	CFG1+=("0610-0612 CPNIC chpid=06 port=cp:$VMSOCK user=linux01 password=pw1 siga=worker")
+	CFG2+=("0610-0612 CPNIC chpid=06 port=cp:$VMSOCK user=linux02 password=pw2 siga=worker")
 fi
 nics() { local IFS=,; echo "$*"; }
 for g in 1 2; do
@@ -161,7 +161,7 @@ for g in 1 2; do
 	if [ $g = 2 ]; then
 		n=
 		has g2g && n=vsweth:10.72.0.11/24
-		has g2gi && n=$n${n:+,}vswethi:10.75.0.11/24
+		has g2gw && n=$n${n:+,}vswethw:10.75.0.11/24
 	fi
 	"$GD/mkinitrd.sh" -m lcs -a "$GD/bench-agent.sh:/etc/bench-agent.sh" "${ADD[@]}" -p "cpnet.nics=$n" \
 		"$GD/init-bench.sh" "$W/g$g" 2> "$W/g$g/mkinitrd.log" || { cat "$W/g$g/mkinitrd.log"; fail "mkinitrd.sh failed"; }
@@ -188,7 +188,7 @@ MODIFY VSWITCH VSWIP GRANT LINUX01
 fi
 if has vsweth || g2any; then
 	uplink_lan "$NS" "$B2" "$T2" 10.72.0.1/24 8992 || fail "could not build $B2 with $T2 in $NS"
-	if has g2gi; then	# the host reaches g2gi's agents on the same bridge
+	if has g2gw; then	# the host reaches g2gw's agents on the same bridge
 		ip -n "$NS" addr add 10.75.0.1/24 dev "$B2" || fail "could not add 10.75.0.1 to $B2"
 	fi
 	NUP=$((NUP + 1))
@@ -207,11 +207,11 @@ if [ $NUP -gt 0 ]; then
 		has vswip && printf '  NICDEF 0700 TYPE QDIO LAN SYSTEM VSWIP\n'
 		has vswipa && printf '  NICDEF 0710 TYPE QDIO LAN SYSTEM VSWIP\n'
 		{ has vsweth || has g2g; } && printf '  NICDEF 0600 TYPE QDIO LAN SYSTEM VSWETH\n'
-		has g2gi && printf '  NICDEF 0610 TYPE QDIO LAN SYSTEM VSWETH\n'
+		has g2gw && printf '  NICDEF 0610 TYPE QDIO LAN SYSTEM VSWETH\n'
 		if g2any; then
 			printf 'USER LINUX02 PW2 G\n'
 			has g2g && printf '  NICDEF 0600 TYPE QDIO LAN SYSTEM VSWETH\n'
-			has g2gi && printf '  NICDEF 0610 TYPE QDIO LAN SYSTEM VSWETH\n'
+			has g2gw && printf '  NICDEF 0610 TYPE QDIO LAN SYSTEM VSWETH\n'
 		fi
 	} > "$TMP/user.direct"
 	# cpnetd in the namespace: its OSAs open the TAPs there.
@@ -277,11 +277,11 @@ has vswip && ARGS+=(--path vswip=10.73.0.10)
 has vswipa && ARGS+=(--path vswipa=10.74.0.10)
 has vsweth && ARGS+=(--path vsweth=10.72.0.10)
 has g2g && ARGS+=(--path g2g=10.72.0.10,10.72.0.11)
-has g2gi && ARGS+=(--path g2gi=10.75.0.10,10.75.0.11)
+has g2gw && ARGS+=(--path g2gw=10.75.0.10,10.75.0.11)
 if [ "$PROFILE" = 1 ]; then
 	mkdir -p "$W/profile"
 	pp=
-	for p in vswip g2g g2gi lcs; do has $p && pp=$pp${pp:+,}$p; done
+	for p in vswip g2g g2gw lcs; do has $p && pp=$pp${pp:+,}$p; done
 	ARGS+=(--profile "$pp:${MTUS##*,}:$W/profile:$TOP/build/hercules/hdtcpnic.so")
 fi
 timeout "$BUDGET" ip netns exec "$NS" "$PY" "$TOP/bench/guest_bench.py" "${ARGS[@]}" > "$W/table.txt" 2> "$W/bench.log"

@@ -22,8 +22,8 @@
  *                 guest, coalesced while it is busy with input or input is fast; port=peer
  *                 and none have no reader thread to time an owed PCI)
  *   pcihold=US    adaptive: the longest an owed PCI waits, 1..100000 us (default 500)
- *   siga=MODE     worker (default: every SIGA handed to the NIC's worker thread) or
- *                 inline (a SIGA runs on the CPU thread when it can, cpnic_siga)
+ *   siga=MODE     inline (default: a SIGA runs on the CPU thread when it can, cpnic_siga)
+ *                 or worker (every SIGA handed to the NIC's worker thread)
  *   trace         log control-path CCWs
  * Hercules calls init once per device with the same arguments; consecutive devices
  * with equal arguments form one NIC, created when its last device arrives.
@@ -157,11 +157,6 @@ static int cp_parse_args(DEVBLK *dev, int argc, char *argv[], struct cpnic *c)
 	c->cfg.mac[4] = (uint8_t)(dev->devnum >> 8);
 	c->cfg.mac[5] = (uint8_t)dev->devnum;
 	c->be = CPNIC_BE_NONE;
-	/* WORKER by default: in three quiet real-guest runs the hand-off moved 1-18% more
-	 * between two guests than inline SIGAs, for less Hercules CPU per MB -- on a
-	 * host with CPUs to spare the worker overlaps the guest's next instructions
-	 * (doc/performance.md, "Inline SIGAs or the worker"). */
-	c->siga_worker = true;
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i];
 		char *end;

@@ -8,7 +8,7 @@
 #   vswip   0700-0702 CPNIC on cpnetd's IP VSWITCH, layer 3
 #   vswipa  0710-0712 CPNIC on the same IP VSWITCH with pci=adaptive (PCI moderation)
 #   vsweth  0600-0602 CPNIC on cpnetd's ETHERNET VSWITCH, layer 2
-#   vswethi 0610-0612 CPNIC on the same ETHERNET VSWITCH with siga=inline (g2gi)
+#   vswethw 0610-0612 CPNIC on the same ETHERNET VSWITCH with siga=worker (g2gw)
 #   cpnet.ofl=1: the CPNICs' checksum, scatter-gather and TSO offloads on (/bin/ofl); the
 #   state each interface ends with is printed ("OFL IF rx=1 tx=1 sg=1 tso=1").
 # The host drives every measurement (bench/guest_bench.py); this init only prints
@@ -38,7 +38,7 @@ for n in $NICS; do
 	vswip) online 0700 0 ;;
 	vswipa) online 0710 0 ;;
 	vsweth) online 0600 1 ;;
-	vswethi) online 0610 1 ;;
+	vswethw) online 0610 1 ;;
 	*) guest_done "FAIL unknown path $p" ;;
 	esac
 	echo "$IF" > "/tmp/if.$p"

@@ -76,8 +76,6 @@ CPNETD_PID=$!
 poll 30 test -S "$VMSOCK"
 [ -S "$VMSOCK" ] || fail "cpnetd has no VM socket $VMSOCK: $(cat "$TMP/cpnetd.err")"
 
-# 0600 hands its SIGAs to the CPNIC's worker (the default), 0700 runs them inline on the
-# CPU thread (siga=inline): the offload transfer below moves data through both.
 # Both guests at once; boot.sh -k leaves each Hercules running after its marker (the
 # other guest still pings it) and prints its pid.  LINUX02 reads its password from a file.
 printf 'pw2\n' > "$TMP/pw2"
@@ -86,7 +84,7 @@ for n in 1 2; do
 	if [ $n = 1 ]; then pw="password=pw1"; else pw="pwfile=$TMP/pw2"; fi
 	CPNET_GUEST_TIMEOUT=$((TIMEOUT + EXTRA)) guest_boot_bg "$W/g$n" "CPNET-GUEST: init ok" \
 		"0600-0602 CPNIC chpid=06 port=cp:$VMSOCK user=linux0$n $pw" \
-		"0700-0702 CPNIC chpid=07 port=cp:$VMSOCK user=linux0$n $pw siga=inline"
+		"0700-0702 CPNIC chpid=07 port=cp:$VMSOCK user=linux0$n $pw"
 	BOOT_PIDS+=("$BOOT_PID")
 done
 rcs=()
