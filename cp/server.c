@@ -881,21 +881,29 @@ static void vmc_event(struct server *s, unsigned k, uint32_t events)
 
 /* Take what the VM put in its ring (bounded) and tell the link's consumer mode what
  * this look found (`woken`: after its doorbell).  False when the link was dropped. */
-static bool vmc_ring(struct server *s, unsigned k, bool woken)
+/* Up to VMC_BATCH looks at a VM's ring: what it held goes into the LANs.  *taken: the
+ * frames taken; 0, or the ring's error (the caller decides when the link ends). */
+static int ring_take(struct vmconn *c, unsigned *taken)
 {
-	struct vmconn *c = s->vmc[k];
-	unsigned taken = 0;
-
+	*taken = 0;
 	for (unsigned n = 0; n < VMC_BATCH; n++) {
 		int r = vml_poll_ring(&c->link);
 
-		if (r == 0)
-			break;
-		if (r < 0) {
-			vmc_lost(s, k);
-			return false;
-		}
-		taken += (unsigned)r;
+		if (r <= 0)
+			return r;
+		*taken += (unsigned)r;
+	}
+	return 0;
+}
+
+static bool vmc_ring(struct server *s, unsigned k, bool woken)
+{
+	struct vmconn *c = s->vmc[k];
+	unsigned taken;
+
+	if (ring_take(c, &taken) < 0) {
+		vmc_lost(s, k);
+		return false;
 	}
 	vml_ring_note(&c->link, taken, woken);
 	return true;
@@ -922,18 +930,12 @@ static void pump_rings(void *ctx)
 
 		for (unsigned k = 0; k < SRV_MAX_VMS; k++) {
 			struct vmconn *c = s->vmc[k];
-			unsigned took = 0;
+			unsigned took;
 
 			if (!c || c->dead || !c->link.ring_on || !(c->vm || c->appl))
 				continue;
 			links++;
-			for (unsigned n = 0; n < VMC_BATCH; n++) {
-				int r = vml_poll_ring(&c->link);
-
-				if (r <= 0)
-					break;
-				took += (unsigned)r;
-			}
+			(void)ring_take(c, &took);	/* a broken ring: vmc_reap's, later */
 			if (took)
 				vml_ring_note(&c->link, took, false);	/* the mode sees the work */
 			vml_flush(&c->link);
