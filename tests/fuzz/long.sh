@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tests/fuzz/long.sh - `make fuzz-long`: the fuzzing campaign. Each target runs FUZZ_RUNS
 # executions (one process, niced) from its committed corpus; what it found is merged back,
-# minimized with -merge=1, into tests/fuzz/corpus/<target> for CI to replay.
+# minimized with -merge=1, into tests/fuzz/corpus/<target> for CI to replay; hand-made seeds
+# (any name that is not libFuzzer's SHA-1) stay.
 # FUZZ_MAX_TIME (seconds per target, default 0 = none) bounds a campaign by time instead.
 set -u
 runs=${FUZZ_RUNS:-10000000}
@@ -40,9 +41,16 @@ for bin in "$@"; do
 		echo "FAIL $name (merge, see $work/$name.merge.log)"
 		continue
 	}
-	# Reproducers of fixed bugs (repro-*) stay under their names whatever the merge kept.
-	find "$seeds" -type f ! -name 'repro-*' -delete
-	cp "$work/$name.min"/* "$seeds"/ 2>/dev/null
+	# libFuzzer names what it keeps by content (40 hex digits of SHA-1): those are replaced
+	# by the merge's choice. Seeds written by hand (a repro-* of a fixed bug, a named
+	# example of a format) keep their names whatever the merge kept; a merged file with
+	# the same bytes as one of them is not added twice.
+	find "$seeds" -type f -regextype posix-extended -regex '.*/[0-9a-f]{40}' -delete
+	named=$(find "$seeds" -type f -exec sha1sum {} + | cut -d' ' -f1)
+	for f in "$work/$name.min"/*; do
+		[ -f "$f" ] || continue
+		grep -qxF "$(sha1sum < "$f" | cut -d' ' -f1)" <<<"$named" || cp "$f" "$seeds"/
+	done
 	pass=$((pass + 1))
 	printf '%-18s %12s %9s %8s %s\n' "$name" "$execs" "$secs" "$((execs / (secs ? secs : 1)))" \
 		"$(find "$seeds" -type f | wc -l) files, $(cat "$seeds"/* 2>/dev/null | wc -c) bytes"
