@@ -909,13 +909,15 @@ static bool vmc_ring(struct server *s, unsigned k, bool woken)
 	return true;
 }
 
-/* cp->pump_links, for a command that waits inside the loop (PING): the frames the VMs'
- * rings hold go into their LANs -- only that.  A ring that fails is left for the loop
- * (vmc_reap ends the link when the command has answered), so that no VM, link or LAN
- * goes away under the waiting command.  The other processes need time to answer:
- * with VMs on rings, one call lasts PUMP_SLICE_NS, looking every 250 us (not less when
- * frames came: a busy neighbour's would end the command's looks before its answer
- * could), and never past cp->pump_until_ns, the command's whole budget. */
+/* cp->pump_links, for a command that waits inside the loop (PING): the frames the VMs
+ * sent go into their LANs, and what the LANs have for them goes out -- only that.  A VM
+ * on a ring: what the ring holds; a VM on the socket link: the frames at the head of
+ * its socket (vml_poll_frames; any other message waits for the loop).  A link that
+ * fails is left for the loop (vmc_reap ends it when the command has answered), so that
+ * no VM, link or LAN goes away under the waiting command.  The other processes need
+ * time to answer: with such VMs, one call lasts PUMP_SLICE_NS, looking every 250 us
+ * (not less when frames came: a busy neighbour's would end the command's looks before
+ * its answer could), and never past cp->pump_until_ns, the command's whole budget. */
 #define PUMP_SLICE_NS 5000000ull
 static void pump_rings(void *ctx)
 {
@@ -932,9 +934,15 @@ static void pump_rings(void *ctx)
 			struct vmconn *c = s->vmc[k];
 			unsigned took;
 
-			if (!c || c->dead || !c->link.ring_on || !(c->vm || c->appl))
+			if (!c || c->dead || !(c->vm || c->appl))
 				continue;
 			links++;
+			vml_flush(&c->link);	/* the command's frames for the VM */
+			if (!c->link.ring_on) {
+				/* a gone peer: vmc_event's, later */
+				(void)vml_poll_frames(&c->link, VMC_BATCH);
+				continue;
+			}
 			(void)ring_take(c, &took);	/* a broken ring: vmc_reap's, later */
 			if (took)
 				vml_ring_note(&c->link, took, false);	/* the mode sees the work */

@@ -1690,18 +1690,90 @@ static int ring_spin(struct vmlink *l, int *wait_ms)
 	return 0;
 }
 
-int vml_poll(struct vmlink *l, int wait_ms)
+/* The socket's messages waiting now (at most vlen, one recvmmsg, no wait): frames for
+ * one NIC handed over as one batch, the others handled in order.  Returns how many were
+ * read, 0 none, -EPIPE when the peer is gone or logged off. */
+static int sock_rx(struct vmlink *l, unsigned vlen)
 {
 	struct mmsghdr mm[VML_RX_BATCH];
 	struct iovec iov[VML_RX_BATCH];
 	union vml_cmsg cm[VML_RX_BATCH];
-	struct pollfd pfd[2] = { { l->fd, POLLIN, 0 }, { vml_bell_fd(l), POLLIN, 0 } };
 	struct rx_batch b;
 	uint16_t dummy;
+	int n, rc;
+
+	if (vlen > VML_RX_BATCH)
+		vlen = VML_RX_BATCH;
+	memset(mm, 0, sizeof(mm));
+	for (unsigned i = 0; i < vlen; i++) {
+		iov[i].iov_base = l->buf + (size_t)i * VML_MAX_MSG;
+		iov[i].iov_len = VML_MAX_MSG;
+		mm[i].msg_hdr.msg_iov = &iov[i];
+		mm[i].msg_hdr.msg_iovlen = 1;
+		if (!l->cp_side) {
+			mm[i].msg_hdr.msg_control = cm[i].b;
+			mm[i].msg_hdr.msg_controllen = sizeof(cm[i].b);
+		}
+	}
+	n = recvmmsg(l->fd, mm, vlen, MSG_DONTWAIT | MSG_CMSG_CLOEXEC, NULL);
+	l->syscalls++;
+	if (n < 0)
+		return (errno == EAGAIN || errno == EINTR) ? 0 : -EPIPE;
+	b.n = 0;
+	b.vn = NULL;
+	for (int i = 0; i < n; i++) {
+		const uint8_t *m = iov[i].iov_base;
+		size_t len = mm[i].msg_len;
+		int fds[VML_MAX_FDS], nfds = 0;
+		struct vml_nic *vn;
+
+		if (!l->cp_side)
+			nfds = (int)fdpass_take(&mm[i].msg_hdr, fds, VML_MAX_FDS);
+		if (len == 0) {		/* end of file: the peer closed */
+			close_fds(fds, nfds);
+			drop_rest(l, mm, i + 1, n);
+			rx_flush(l, &b);
+			return -EPIPE;
+		}
+		l->received++;
+		if (mm[i].msg_hdr.msg_flags & MSG_TRUNC) {
+			close_fds(fds, nfds);
+			l->errors++;
+			continue;
+		}
+		if (len > VML_HDR_SIZE && m[0] == VML_VERSION && m[1] == VML_FRAME &&
+		    (vn = find_nic(l, be_get16(m + 2))) != NULL) {
+			close_fds(fds, nfds);
+			if (b.vn != vn)
+				rx_flush(l, &b);
+			if (frame_in(l, m, len, &b.f[b.n], &b.sp[b.n]) < 0) {
+				l->errors++;
+				continue;
+			}
+			b.f[b.n].spans = &b.sp[b.n];
+			b.vn = vn;
+			b.n++;
+			continue;
+		}
+		rx_flush(l, &b);
+		rc = handle(l, m, len, 0, &dummy, fds, nfds);
+		close_fds(fds, nfds);
+		if (rc == -EPIPE) {
+			drop_rest(l, mm, i + 1, n);
+			return -EPIPE;
+		}
+	}
+	rx_flush(l, &b);
+	return n;
+}
+
+int vml_poll(struct vmlink *l, int wait_ms)
+{
+	struct pollfd pfd[2] = { { l->fd, POLLIN, 0 }, { vml_bell_fd(l), POLLIN, 0 } };
 	/* The caller's own "no wait" (a drain loop's look), not ring_spin's: when that
 	 * hands the socket's look over (wait_ms 0), the socket must be looked at. */
 	bool drain_look = wait_ms == 0;
-	int n, rc, got = 0;
+	int rc, got = 0;
 
 	if (l->ring_on) {
 		rc = vml_poll_ring(l);
@@ -1763,67 +1835,32 @@ int vml_poll(struct vmlink *l, int wait_ms)
 	}
 	if (!pfd[0].revents)
 		return got;
-	memset(mm, 0, sizeof(mm));
-	for (unsigned i = 0; i < VML_RX_BATCH; i++) {
-		iov[i].iov_base = l->buf + (size_t)i * VML_MAX_MSG;
-		iov[i].iov_len = VML_MAX_MSG;
-		mm[i].msg_hdr.msg_iov = &iov[i];
-		mm[i].msg_hdr.msg_iovlen = 1;
-		if (!l->cp_side) {
-			mm[i].msg_hdr.msg_control = cm[i].b;
-			mm[i].msg_hdr.msg_controllen = sizeof(cm[i].b);
-		}
-	}
-	n = recvmmsg(l->fd, mm, VML_RX_BATCH, MSG_DONTWAIT | MSG_CMSG_CLOEXEC, NULL);
-	l->syscalls++;
-	if (n < 0)
-		return (errno == EAGAIN || errno == EINTR) ? got : -EPIPE;
-	b.n = 0;
-	b.vn = NULL;
-	for (int i = 0; i < n; i++) {
-		const uint8_t *m = iov[i].iov_base;
-		size_t len = mm[i].msg_len;
-		int fds[VML_MAX_FDS], nfds = 0;
-		struct vml_nic *vn;
+	rc = sock_rx(l, VML_RX_BATCH);
+	if (rc < 0)
+		return rc;
+	return (rc > 0 || got) ? 1 : 0;
+}
 
-		if (!l->cp_side)
-			nfds = (int)fdpass_take(&mm[i].msg_hdr, fds, VML_MAX_FDS);
-		if (len == 0) {		/* end of file: the peer closed */
-			close_fds(fds, nfds);
-			drop_rest(l, mm, i + 1, n);
-			rx_flush(l, &b);
-			return -EPIPE;
-		}
-		l->received++;
-		if (mm[i].msg_hdr.msg_flags & MSG_TRUNC) {
-			close_fds(fds, nfds);
-			l->errors++;
-			continue;
-		}
-		if (len > VML_HDR_SIZE && m[0] == VML_VERSION && m[1] == VML_FRAME &&
-		    (vn = find_nic(l, be_get16(m + 2))) != NULL) {
-			close_fds(fds, nfds);
-			if (b.vn != vn)
-				rx_flush(l, &b);
-			if (frame_in(l, m, len, &b.f[b.n], &b.sp[b.n]) < 0) {
-				l->errors++;
-				continue;
-			}
-			b.f[b.n].spans = &b.sp[b.n];
-			b.vn = vn;
-			b.n++;
-			continue;
-		}
-		rx_flush(l, &b);
-		rc = handle(l, m, len, 0, &dummy, fds, nfds);
-		close_fds(fds, nfds);
-		if (rc == -EPIPE) {
-			drop_rest(l, mm, i + 1, n);
-			return -EPIPE;
-		}
+int vml_poll_frames(struct vmlink *l, unsigned max)
+{
+	int got = 0;
+
+	while ((unsigned)got < max) {
+		uint8_t h[2];
+		ssize_t r = recv(l->fd, h, sizeof(h), MSG_PEEK | MSG_DONTWAIT);
+		int rc;
+
+		l->syscalls++;
+		/* Nothing waiting, the peer gone (the loop finds out), or not a frame:
+		 * left where it is. */
+		if (r < (ssize_t)sizeof(h) || h[0] != VML_VERSION || h[1] != VML_FRAME)
+			return got;
+		rc = sock_rx(l, 1);
+		if (rc <= 0)
+			return rc < 0 ? rc : got;
+		got++;
 	}
-	rx_flush(l, &b);
-	return (n > 0 || got) ? 1 : 0;
+	return got;
 }
 
 int vml_logon_fd(int fd, const char *userid, const char *password, int wait_ms,

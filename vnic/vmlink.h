@@ -353,6 +353,11 @@ void vml_del_nic(struct vmlink *l, uint16_t vdev);
  * bad messages are counted in `errors` and skipped (the link survives). */
 int vml_poll(struct vmlink *l, int wait_ms);
 
+/* CP side, a command that waits inside cpnetd's loop (PING): the VML_FRAME messages at
+ * the head of the socket (at most max, no wait), forwarded as vml_poll does; it stops
+ * at the first other message, which stays for vml_poll (no registration, NIC or
+ * LOGOFF is handled under the waiting command).  Returns frames read, or -EPIPE. */
+int vml_poll_frames(struct vmlink *l, unsigned max);
 /* Ring only: take what the peer put in the ring (up to VML_RING_BATCH entries,
  * delivered per NIC as batches) and send what waited for room.  No syscall unless the
  * peer sleeps.  Returns entries taken, 0 none, -EPIPE when the peer broke the ring
