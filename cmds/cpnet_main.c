@@ -25,7 +25,9 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: cpnet [--socket PATH] [--user USERID] [--password PW] [command ...]\n"
-		"  without a command: read commands from stdin, print each result and Ready line\n"
+		"  with a command: its output on stdout; what CP answered the LOGON on stderr\n"
+		"  without a command: read commands from stdin, print the LOGON's answer, then\n"
+		"  each result, each followed by its Ready line\n"
 		"  environment: CPNET_SOCKET, CPNET_USER (default OPERATOR), CPNET_PASSWORD\n"
 		"  exit status: 0 command rc 0, 1 command failed (or a line with a NUL byte, not\n"
 		"  sent), 2 connection or LOGON failed\n");
@@ -179,26 +181,19 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	snprintf(cmd, sizeof(cmd), "LOGON %s %s", user, pw);
-	{
-		/* LOGON output is shown only when it failed: stdout is the command's own. */
-		FILE *sink = tmpfile();
-
-		rc = run(c, cmd, sink ? sink : stderr, false);
-		if (sink && rc != 0) {
-			char l[512];
-
-			rewind(sink);
-			while (fgets(l, sizeof(l), sink))
-				fputs(l, stderr);
-		}
-		if (sink)
-			fclose(sink);
-		if (rc != 0) {
+	/* What CP answers LOGON (LOGON AS ..., and a NICDEF that could not couple) is
+	 * shown like any answer.  A session's transcript has it first, with its Ready
+	 * line; for a command given as arguments it goes to stderr: stdout is that
+	 * command's own output, which scripts read. */
+	rc = run(c, cmd, optind < argc ? stderr : stdout, optind >= argc);
+	if (rc != 0) {
+		if (rc > 0)
 			fprintf(stderr, "cpnet: LOGON %s failed (rc %d)\n", user, rc);
-			close(c->fd);
-			free(c);
-			return 2;
-		}
+		else
+			fprintf(stderr, "cpnet: LOGON %s: no answer from %s\n", user, sock);
+		close(c->fd);
+		free(c);
+		return 2;
 	}
 	if (optind < argc) {
 		size_t n = 0;

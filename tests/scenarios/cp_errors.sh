@@ -38,7 +38,21 @@ cp_ couple 800 system vsw1; expect_id HCPLAN9103E   # NICDEF 0800 exists, no GRA
 cp_ define lan his ownerid bob; expect_id HCPLAN9108E
 CPNET_PASSWORD=WRONG cp_ q vmlan
 [ "$RC" -eq 2 ] || fail "bad password rc $RC"
-case $OUT in *HCPLGA050E*) ;; *) fail "bad password: $OUT" ;; esac
+[ -z "$OUT" ] || fail "bad password: stdout has: $OUT"
+grep -qx "HCPLGA050E LOGON unsuccessful--incorrect userid and/or password" <<<"$ERR" ||
+	fail "bad password: $ERR"
+grep -qx "cpnet: LOGON ALICE failed (rc 50)" <<<"$ERR" || fail "bad password: $ERR"
+# A LOGON that succeeds is shown too (stderr: stdout is the command's): ALICE's
+# NICDEF cannot couple without a GRANT, and she is told so.
+cp_ q nic 800; expect_ok
+expect_line "Adapter 0800.P00 Type: QDIO      Name: UNASSIGNED  Devices: 3"
+[ "$ERR" = "HCPLAN9103E ALICE is not authorized to couple to VSWITCH SYSTEM VSW1
+LOGON AS  ALICE    USERS = 3" ] || fail "LOGON's answer: '$ERR'"
+# In a session the LOGON's answer opens the transcript, with its Ready line.
+OUT=$(printf 'q nic 800\n' | timeout 30 "$BIN/cpnet" 2>&1)
+[ "$(sed -n 1,3p <<<"$OUT")" = "HCPLAN9103E ALICE is not authorized to couple to VSWITCH SYSTEM VSW1
+LOGON AS  ALICE    USERS = 3
+Ready;" ] || fail "session LOGON: $OUT"
 export CPNET_USER=OPERATOR CPNET_PASSWORD=OPERATOR
 
 # A command given as arguments that fill the client's line and go on past it: the

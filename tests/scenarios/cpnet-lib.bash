@@ -73,10 +73,13 @@ cpnetd_up() {
 	! kill -0 "$CPNETD_PID" 2>/dev/null
 }
 
-# cp CMD...: one command as $CPNET_USER (default OPERATOR); output in $OUT, status in $RC.
+# cp CMD...: one command as $CPNET_USER (default OPERATOR); its output (stdout) in $OUT,
+# status in $RC; what CP answered the LOGON before it and cpnet's own errors (stderr)
+# in $ERR.
 cp_() {
-	OUT=$(timeout 30 "$BIN/cpnet" "$@" 2>&1)
+	OUT=$(timeout 30 "$BIN/cpnet" "$@" 2>"$TMP/cp_.err")
 	RC=$?
+	ERR=$(cat "$TMP/cp_.err")
 }
 
 # expect_out TEXT: the whole output equals TEXT.
