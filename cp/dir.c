@@ -331,7 +331,16 @@ int dir_parse(struct dir *d, const char *file, const char *text, size_t len, str
 				const struct dir_nicdef *e = &cur->nics[j];
 
 				if (nd.vdev < e->vdev + e->ndev && e->vdev < nd.vdev + nd.ndev) {
-					out_msg(o, MSG_CFG_DUP_NICDEF, vd, cur->userid);
+					/* Both device ranges and where the first one is: the
+					 * one the user must move may be either. */
+					char l1[12], ev[8], l2[12], el[12];
+
+					snprintf(l1, sizeof(l1), "%04X", nd.vdev + nd.ndev - 1);
+					snprintf(ev, sizeof(ev), "%04X", e->vdev);
+					snprintf(l2, sizeof(l2), "%04X", e->vdev + e->ndev - 1);
+					snprintf(el, sizeof(el), "%u", e->line);
+					out_msg(o, MSG_CFG_DUP_NICDEF, vd, vd, l1, cur->userid, ev, ev, l2,
+						el);
 					goto next;
 				}
 			}

@@ -97,7 +97,7 @@ static const struct msg_def catalogue[MSG_COUNT] = {
 	M(MSG_CFG_OPEN, "HCPCFG9406E", 9406, "Cannot read %s: %s"),
 	M(MSG_CFG_NO_USER, "HCPDIR9410E", 9410, "%s statement outside a USER entry"),
 	M(MSG_CFG_DUP_USER, "HCPDIR9411E", 9411, "USER %s was already defined at line %s; this entry is ignored"),
-	M(MSG_CFG_DUP_NICDEF, "HCPDIR9412E", 9412, "NICDEF %s was already defined for %s"),
+	M(MSG_CFG_DUP_NICDEF, "HCPDIR9412E", 9412, "NICDEF %s (devices %s-%s) of %s overlaps NICDEF %s (devices %s-%s) at line %s; this statement is ignored"),
 	M(MSG_CFG_UNKNOWN_USER, "HCPCFG9413E", 9413, "%s is not in the user directory"),
 	M(MSG_CFG_RDEV_HOOK, "HCPCFG9414W", 0, "RDEVICE %s recorded; the uplink is not connected yet"),
 	M(MSG_CFG_RDEV_OPEN, "HCPCFG9415W", 0, "RDEVICE %s: back end %s %s cannot be opened (%s); the device is not ready"),

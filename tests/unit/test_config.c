@@ -282,7 +282,8 @@ TEST(dir_users_nicdefs_and_errors)
 	REQUIRE(e);
 	CHECK_EQ(dir_parse(&e->cp.dir, "user.direct", text, strlen(text), &e->o), 10);
 	CHECK(has(e, "user.direct:2: HCPDIR9410E NICDEF statement outside a USER entry"));
-	CHECK(has(e, "user.direct:7: HCPDIR9412E NICDEF 0602 was already defined for LINUX01"));
+	CHECK(has(e, "user.direct:7: HCPDIR9412E NICDEF 0602 (devices 0602-0604) of LINUX01 overlaps "
+		     "NICDEF 0600 (devices 0600-0603) at line 5; this statement is ignored"));
 	CHECK(has(e, "user.direct:8: HCPCMD9010E Value 9999 for PORTNUMBER is out of range (1-2048)"));
 	CHECK(has(e, "user.direct:9: HCPCMD003E Invalid option - BOGUS"));
 	CHECK(has(e, "user.direct:10: HCPCMD022E"));
