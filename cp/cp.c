@@ -444,19 +444,16 @@ int cp_detach_nic(struct cp *cp, struct vnic *n, struct out *o)
 {
 	struct vm *vm = n->vm;
 	char a[8], b[8], c[8];
-	struct out scratch;
 
 	snprintf(a, sizeof(a), "%04X", n->vdev);
 	snprintf(b, sizeof(b), "%04X", n->vdev);
 	snprintf(c, sizeof(c), "%04X", n->vdev + n->ndev - 1);
 	guest_detach_nic(n->gif);
 	n->gif = NULL;
-	if (n->lan) {
-		out_init(&scratch);
-		scratch.quiet = true;
-		cp_uncouple(cp, n, &scratch);
-		out_free(&scratch);
-	}
+	/* A coupled NIC is uncoupled first, and says so as UNCOUPLE does ("NIC 0600 is
+	 * disconnected from ..."), before "... is destroyed" (LOGOFF's output is quiet). */
+	if (n->lan)
+		cp_uncouple(cp, n, o);
 	if (n->nic) {
 		nic_destroy(n->nic);
 		free(n->nic);

@@ -414,6 +414,30 @@ TEST(cmds_couple_needs_grant_and_follows_lan)
 	env_free(e);
 }
 
+/* DETACH NIC of a coupled NIC tells what UNCOUPLE would have, then that it is gone:
+ * the user sees the NIC leave its LAN (it did, the LAN's connection count drops). */
+TEST(cmds_detach_coupled_nic_says_disconnected_then_destroyed)
+{
+	struct env *e = env_new();
+
+	REQUIRE(e);
+	REQUIRE(run(e, e->op, "DEFINE VSWITCH VSW1 RDEV NONE ETHERNET") == 0);
+	REQUIRE(run(e, e->op, "SET VSWITCH VSW1 GRANT BOB") == 0);
+	REQUIRE(run(e, e->bob, "DEFINE NIC 700 TYPE QDIO") == 0);
+	REQUIRE(run(e, e->bob, "COUPLE 700 TO SYSTEM VSW1") == 0);
+	CHECK_EQ(run(e, e->bob, "DETACH NIC 700"), 0);
+	CHECK_STR(outp(e), "NIC 0700 is disconnected from VSWITCH SYSTEM VSW1\n"
+			   "NIC 0700 is destroyed; devices 0700-0702 detached\n");
+	CHECK_EQ(e->bob->nnics, 0);
+	CHECK_EQ(run(e, e->op, "QUERY VSWITCH VSW1"), 0);
+	CHECK_OUT(e, "Connected: 0 ");
+	/* Not coupled: only the second line. */
+	REQUIRE(run(e, e->bob, "DEFINE NIC 800 TYPE QDIO") == 0);
+	CHECK_EQ(run(e, e->bob, "DETACH NIC 800"), 0);
+	CHECK_STR(outp(e), "NIC 0800 is destroyed; devices 0800-0802 detached\n");
+	env_free(e);
+}
+
 TEST(cmds_logoff_releases_only_its_own)
 {
 	struct env *e = env_new();
