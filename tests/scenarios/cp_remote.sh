@@ -93,7 +93,8 @@ wait_for "$TMP/r1.out" "^NIC 0800 online: layer 2, MAC .*, coupled by COUPLE$"
 cp_ q vswitch vsweth det; expect_line "  Adapter Connections: Connected: 3"
 expect_line "    Adapter Owner: REMOTE1  NIC: 0800.P00 Name: UNASSIGNED  Type: QDIO"
 OUT=$(printf 'detach nic 800\n' | CPNET_USER=REMOTE1 CPNET_PASSWORD=PW1 timeout 30 "$BIN/cpnet" 2>&1)
-expect_line "NIC 0800 is destroyed; devices 0800-0802 detached"
+[ "$(sed -n 3,4p <<<"$OUT")" = "NIC 0800 is disconnected from VSWITCH SYSTEM VSWETH
+NIC 0800 is destroyed; devices 0800-0802 detached" ] || fail "detach nic 800: $OUT"
 wait_for "$TMP/r1.out" "^NIC 0800 detached by CP$"
 cp_ q vswitch vsweth det; expect_line "  Adapter Connections: Connected: 2"
 
