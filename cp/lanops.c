@@ -590,6 +590,11 @@ int lan_access_set(struct cp *cp, struct lanbk *lan, bool grant, char **argv, un
 		return out_msg(o, MSG_NOT_VSWITCH_OP,
 			       g.porttype ? "PORTTYPE" : g.has_vlans ? "VLAN" : "PROMISCUOUS",
 			       "VSWITCH");
+	/* Anybody may couple to an UNRESTRICTED LAN: an access list there would be
+	 * kept and never looked at (z/VM: GRANT and REVOKE are for RESTRICTED LANs). */
+	if (!lan->restricted)
+		return out_msg(o, MSG_LAN_UNRESTRICTED, lan_kind_word(lan), lan->owner, lan->name,
+			       grant ? "GRANT" : "REVOKE");
 	if (!grant) {
 		for (unsigned i = 0; i < g.n; i++)
 			if (!lan_grant_find(lan, g.users[i]))

@@ -72,6 +72,8 @@ static const struct msg_def catalogue[MSG_COUNT] = {
 	M(MSG_NONE_DEFINED, "HCPLAN9111I", 0, "No %s is defined"),
 	M(MSG_PORT_NOT_AUTH, "HCPLAN9112E", 9112,
 	  "Port number %s on %s %s %s is defined for %s, not for %s"),
+	M(MSG_LAN_UNRESTRICTED, "HCPLAN9113E", 9113,
+	  "%s %s %s is UNRESTRICTED; %s applies to a RESTRICTED LAN only"),
 	M(MSG_NO_NICS, "HCPNIC9209I", 0, "No NICs are defined for %s"),
 
 	M(MSG_DEV_EXISTS, "HCPNIC9200E", 9200, "Device %s already exists"),

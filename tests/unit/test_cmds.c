@@ -634,11 +634,10 @@ TEST(cmds_set_nic_promiscuous_reaches_the_switch)
 	CHECK_EQ(run(e, e->bob, "SET NIC 700 NOPROMISCUOUS"), 0);
 	CHECK(!cn->promisc);
 	CHECK_EQ(vsw->npromisc, 0);
-	/* An UNRESTRICTED Guest LAN lets anyone go promiscuous, also a user its owner
-	 * put into the access list (a Guest LAN's GRANT has no PROMISCUOUS operand). */
+	/* An UNRESTRICTED Guest LAN lets anyone go promiscuous (it has no access list:
+	 * GRANT is refused there, and a Guest LAN's GRANT has no PROMISCUOUS operand). */
 	REQUIRE(run(e, e->bob, "UNCOUPLE 700") == 0);
 	REQUIRE(run(e, e->bob, "DEFINE LAN BLAN ETHERNET") == 0);
-	REQUIRE(run(e, e->bob, "SET LAN BLAN GRANT BOB") == 0);
 	lan = lan_find(&e->cp.lans, "BOB", "BLAN");
 	REQUIRE(lan);
 	REQUIRE(run(e, e->bob, "COUPLE 700 TO BOB BLAN") == 0);
@@ -955,8 +954,20 @@ TEST(cmds_set_lan_grant_revoke_restricted_guest_lan)
 	CHECK_EQ(run(e, e->alice, "QUERY LAN PRIV DETAILS"), 0);
 	CHECK_OUT(e, "Authorized userids:\n    None");
 	CHECK_EQ(run(e, e->bob, "COUPLE 800 ALICE PRIV"), 9103);
-	/* UNRESTRICTED: anyone couples; the list is kept but not shown in DETAILS. */
+	/* UNRESTRICTED: anyone couples, and there is no access list to change: GRANT
+	 * and REVOKE are refused (never taken and ignored), nothing changes. */
 	CHECK_EQ(run(e, e->alice, "DEFINE LAN OPEN"), 0);
+	CHECK_EQ(run(e, e->alice, "SET LAN OPEN GRANT BOB"), 9113);
+	CHECK_STR(outp(e), "HCPLAN9113E LAN ALICE OPEN is UNRESTRICTED; GRANT applies to a "
+			   "RESTRICTED LAN only\n");
+	CHECK_EQ(run(e, e->op, "SET LAN OPEN OWNERID ALICE REVOKE BOB"), 9113);
+	CHECK_STR(outp(e), "HCPLAN9113E LAN ALICE OPEN is UNRESTRICTED; REVOKE applies to a "
+			   "RESTRICTED LAN only\n");
+	/* The operands are checked first, as everywhere. */
+	CHECK_EQ(run(e, e->alice, "SET LAN OPEN GRANT BOB VLAN 5"), 9110);
+	l = lan_find(&e->cp.lans, "ALICE", "OPEN");
+	REQUIRE(l);
+	CHECK_EQ(l->ngrants, 0);
 	CHECK_EQ(run(e, e->bob, "COUPLE 800 ALICE OPEN"), 0);
 	CHECK_EQ(run(e, e->alice, "QUERY LAN OPEN DETAILS"), 0);
 	CHECK(strstr(outp(e), "Authorized userids") == NULL);
