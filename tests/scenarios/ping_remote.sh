@@ -4,13 +4,13 @@
 # come back through the VM's ring, or its socket link, while the command waits (they
 # came only after it gave up, 0 received, before cpnetd moved them during PING).
 . "$(dirname "$0")/cpnet-lib.bash"
-# The sample directory and BOB, whose VM sends its frames over the socket link.
+# The sample directory and CAROL, whose VM sends its frames over the socket link.
 cat "$ROOT/samples/user.direct" - >"$TMP/user.direct" <<'DIR'
-USER BOB BOBPW 512M 1G G
+USER CAROL CAROLPW 512M 1G G
   NICDEF 0800 TYPE QDIO LAN SYSTEM VSW1
 DIR
 start_cpnetd "$ROOT/samples/system.config" "$TMP/user.direct"
-cp_ set vswitch vsw1 grant alice bob; expect_ok
+cp_ set vswitch vsw1 grant alice carol; expect_ok
 guest alice --user ALICE --password ALICEPW --ip 10.1.0.6/24 --stay 60
 wait_for "$TMP/alice.out" "^NIC 0800 online: layer 2, MAC .*, ETHERNET SYSTEM VSW1, 10.1.0.6/24$"
 # Answers, not necessarily all of them: an echo waits at most 16 looks of 10 ms for the
@@ -24,12 +24,12 @@ grep -qE "^PING 10\.1\.0\.6 from LINUX02 NIC 0600: 2 sent, [12] received$" <<<"$
 # socket while the command waits (before: only rings were, and it answered after the
 # command had ended, 0 received, always).  Answers within the same bound per echo as
 # above, so not necessarily all of them on a loaded machine.
-guest bob --user BOB --password BOBPW --ip 10.1.0.7/24 --stay 60 --transport socket
-wait_for "$TMP/bob.out" "^NIC 0800 online: layer 2, MAC .*, ETHERNET SYSTEM VSW1, 10.1.0.7/24$"
+guest carol --user CAROL --password CAROLPW --ip 10.1.0.7/24 --stay 60 --transport socket
+wait_for "$TMP/carol.out" "^NIC 0800 online: layer 2, MAC .*, ETHERNET SYSTEM VSW1, 10.1.0.7/24$"
 cp_ ping linux01 10.1.0.7 3; expect_ok
-grep -qE "^PING 10\.1\.0\.7 from LINUX01 NIC 0600: 3 sent, [123] received$" <<<"$OUT" || fail "ping bob: $OUT"
+grep -qE "^PING 10\.1\.0\.7 from LINUX01 NIC 0600: 3 sent, [123] received$" <<<"$OUT" || fail "ping carol: $OUT"
 cp_ ping linux02 10.1.0.7 2; expect_ok
-grep -qE "^PING 10\.1\.0\.7 from LINUX02 NIC 0600: 2 sent, [12] received$" <<<"$OUT" || fail "ping bob 2: $OUT"
+grep -qE "^PING 10\.1\.0\.7 from LINUX02 NIC 0600: 2 sent, [12] received$" <<<"$OUT" || fail "ping carol 2: $OUT"
 # An address nobody has, with VMs in other processes logged on: the command's wait for
 # them is bounded (CP_PING_WAIT_NS, 2 s), so cpnetd's loop is not held for 100 echoes
 # (9 s of 5 ms looks without the bound).
