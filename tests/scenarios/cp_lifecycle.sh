@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# tests/scenarios/cp_lifecycle.sh - the doc examples: DEFINE/GRANT/COUPLE/QUERY/DETACH,
-# a dropped session releasing its transient LAN and NICs, --check with file:line errors.
+# tests/scenarios/cp_lifecycle.sh - DEFINE/GRANT/COUPLE/QUERY/DETACH, a dropped session
+# releasing its transient LAN and NICs, --check with file:line errors (the examples of
+# doc/commands.md are doc_examples.sh's).
 . "$(dirname "$0")/cpnet-lib.bash"
 cat >"$TMP/system.config" <<'CFG'
 /* an empty switch to start with */
@@ -14,7 +15,7 @@ USER BOB BOBPW G
 DIR
 start_cpnetd "$TMP/system.config" "$TMP/user.direct"
 
-# doc/commands.md example: a switch, a grant, a NIC, a couple.
+# A switch, a grant, a NIC, a couple.
 cp_ define vswitch vsw1 rdev none ethernet; expect_ok
 expect_out "VSWITCH SYSTEM VSW1 is created"
 cp_ set vswitch vsw1 grant bob; expect_ok; expect_out "Command complete"
