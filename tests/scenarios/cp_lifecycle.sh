@@ -47,7 +47,9 @@ cp_ q nic 600; expect_ok
 grep -qx "  MAC: 02-00-00-00-00-0[0-9A-F]         VSWITCH: SYSTEM VSW2" <<<"$OUT" || fail "q nic: $OUT"
 cp_ q virtual osa; expect_ok; expect_line "     0600 DEVTYPE OSA         CHPID 00 OSD"
 cp_ uncouple 600; expect_out "NIC 0600 is disconnected from VSWITCH SYSTEM VSW2"
-cp_ detach nic 600; expect_out "NIC 0600 is destroyed; devices 0600-0602 detached"
+# (A new session: ALICE's LOGON coupled her NICDEF again; DETACH uncouples it first.)
+cp_ detach nic 600; expect_out "NIC 0600 is disconnected from VSWITCH SYSTEM VSW2
+NIC 0600 is destroyed; devices 0600-0602 detached"
 export CPNET_USER=OPERATOR CPNET_PASSWORD=OPERATOR
 cp_ detach vswitch vsw1; expect_out "VSWITCH SYSTEM VSW1 is destroyed"
 cp_ q vsw vsw1; expect_id HCPLAN9101E
