@@ -413,6 +413,55 @@ TEST(vmlink_frames_for_one_nic_arrive_as_one_batch)
 	close(sv[0]);
 }
 
+/* What cpnetd reads off a socket link while a command waits (PING): the frames at the
+ * head, forwarded; the first other message stops it and stays for vml_poll, so that a
+ * LOGOFF is not handled under the waiting command. */
+TEST(vmlink_poll_frames_stops_at_a_control_message)
+{
+	struct vmlink vm, cp;
+	struct port nicport, *proxy;
+	struct rx_rec rec = { 0, 0 };
+	uint8_t payload[60] = { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF };
+	struct qdio_span sp = { payload, sizeof(payload) };
+	struct pframe f = { .spans = &sp, .nspans = 1, .kind = PF_ETH, .cast = PF_BROADCAST,
+			    .len = sizeof(payload) };
+	uint8_t m[256];
+	int sv[2], n;
+
+	REQUIRE(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) == 0);
+	REQUIRE(vml_init(&vm, sv[0], false) == 0);
+	REQUIRE(vml_init(&cp, sv[1], true) == 0);
+	proxy = rec_nics(&vm, &cp, &nicport, &rec);
+	REQUIRE(proxy != NULL);
+	/* The VM sends two frames, a LOGOFF, a third frame. */
+	n = vml_frame_encode(0x0600, &f, m, sizeof(m));
+	REQUIRE(n > 0);
+	CHECK_EQ(send(sv[0], m, (size_t)n, 0), n);
+	CHECK_EQ(send(sv[0], m, (size_t)n, 0), n);
+	n = vml_simple_encode(VML_LOGOFF, 0, 0, VML_LOGOFF_ENDED, m, sizeof(m));
+	REQUIRE(n > 0);
+	CHECK_EQ(send(sv[0], m, (size_t)n, 0), n);
+	n = vml_frame_encode(0x0600, &f, m, sizeof(m));
+	CHECK_EQ(send(sv[0], m, (size_t)n, 0), n);
+	/* The two frames reach the proxy port (no LAN here: counted there as such). */
+	CHECK_EQ(vml_poll_frames(&cp, 64), 2);
+	CHECK_EQ(cp.received, 2);
+	CHECK_EQ(proxy->st.drop[PD_NOT_COUPLED], 2);
+	/* The LOGOFF stays where it is, however often the pump looks. */
+	CHECK_EQ(vml_poll_frames(&cp, 64), 0);
+	CHECK_EQ(cp.received, 2);
+	CHECK_EQ(cp.peer_logoff, -1);
+	/* The loop's vml_poll handles it. */
+	CHECK_EQ(vml_poll(&cp, 0), -EPIPE);
+	CHECK_EQ(cp.received, 3);
+	/* Nothing waiting, and a peer that closed: nothing read, no error. */
+	vml_free(&vm);
+	close(sv[0]);
+	CHECK_EQ(vml_poll_frames(&cp, 64), 0);
+	vml_free(&cp);
+	close(sv[1]);
+}
+
 /* The re-LOGON schedule after cpnetd went away, on a fake clock: 100 ms doubling to
  * 0.5 s, then 0.5 s forever; every attempt logged while the delay grows, then one per
  * 30 s. */
