@@ -24,12 +24,19 @@ grep -qE "^PING 10\.1\.0\.6 from LINUX02 NIC 0600: 2 sent, [12] received$" <<<"$
 # socket while the command waits (before: only rings were, and it answered after the
 # command had ended, 0 received, always).  Answers within the same bound per echo as
 # above, so not necessarily all of them on a loaded machine.
-guest carol --user CAROL --password CAROLPW --ip 10.1.0.7/24 --stay 60 --transport socket
+# The VM pings first (cpnetd's loop, no command waiting): answered too.
+guest carol --user CAROL --password CAROLPW --ip 10.1.0.7/24 --stay 60 --transport socket \
+	--ping 10.1.0.1 --count 3
 wait_for "$TMP/carol.out" "^NIC 0800 online: layer 2, MAC .*, ETHERNET SYSTEM VSW1, 10.1.0.7/24$"
+wait_for "$TMP/carol.out" "^ping 10.1.0.1 from NIC 0800: 3 sent, 3 received$"
 cp_ ping linux01 10.1.0.7 3; expect_ok
 grep -qE "^PING 10\.1\.0\.7 from LINUX01 NIC 0600: 3 sent, [123] received$" <<<"$OUT" || fail "ping carol: $OUT"
 cp_ ping linux02 10.1.0.7 2; expect_ok
 grep -qE "^PING 10\.1\.0\.7 from LINUX02 NIC 0600: 2 sent, [12] received$" <<<"$OUT" || fail "ping carol 2: $OUT"
+# A VM in another process is no source for CP's PING: its guest runs in its own
+# process, which CP cannot make send (it pings from inside: cpnet-guest --ping).
+cp_ ping carol 10.1.0.1; expect_id HCPVMX9303E
+expect_out "HCPVMX9303E CAROL is not a synthetic guest with NIC *"
 # An address nobody has, with VMs in other processes logged on: the command's wait for
 # them is bounded (CP_PING_WAIT_NS, 2 s), so cpnetd's loop is not held for 100 echoes
 # (9 s of 5 ms looks without the bound).
