@@ -485,7 +485,7 @@ static int listen_unix(const char *path, int type, int *out)
 	return 0;
 }
 
-static void pump_rings(void *ctx);
+static void pump_links(void *ctx);
 
 int server_create(struct server **out, struct cp *cp, const char *path, const char *vm_path)
 {
@@ -546,7 +546,7 @@ int server_create(struct server **out, struct cp *cp, const char *path, const ch
 		goto fail_unlink;
 	cp->on_logoff = on_logoff;
 	cp->on_logoff_ctx = s;
-	cp->pump_links = pump_rings;
+	cp->pump_links = pump_links;
 	cp->pump_links_ctx = s;
 	wires_sync(s);
 	*out = s;
@@ -909,15 +909,17 @@ static bool vmc_ring(struct server *s, unsigned k, bool woken)
 	return true;
 }
 
-/* cp->pump_links, for a command that waits inside the loop (PING): the frames the VMs'
- * rings hold go into their LANs -- only that.  A ring that fails is left for the loop
- * (vmc_reap ends the link when the command has answered), so that no VM, link or LAN
- * goes away under the waiting command.  The other processes need time to answer:
- * with VMs on rings, one call lasts PUMP_SLICE_NS, looking every 250 us (not less when
- * frames came: a busy neighbour's would end the command's looks before its answer
- * could), and never past cp->pump_until_ns, the command's whole budget. */
+/* cp->pump_links, for a command that waits inside the loop (PING): the frames the VMs
+ * sent -- in their rings, or at the head of their sockets (vml_poll_frames) -- go into
+ * their LANs, and only that: a control message stays for the loop, and a ring that
+ * fails is left for it too (vmc_reap ends the link when the command has answered), so
+ * that no VM, link or LAN goes away under the waiting command.  The other processes
+ * need time to answer: with such VMs, one call lasts PUMP_SLICE_NS, looking every
+ * 250 us (not less when frames came: a busy neighbour's would end the command's looks
+ * before its answer could), and never past cp->pump_until_ns, the command's whole
+ * budget. */
 #define PUMP_SLICE_NS 5000000ull
-static void pump_rings(void *ctx)
+static void pump_links(void *ctx)
 {
 	struct server *s = ctx;
 	const struct timespec gap = { 0, 250000 };
@@ -932,9 +934,13 @@ static void pump_rings(void *ctx)
 			struct vmconn *c = s->vmc[k];
 			unsigned took;
 
-			if (!c || c->dead || !c->link.ring_on || !(c->vm || c->appl))
+			if (!c || c->dead || !(c->vm || c->appl))
 				continue;
 			links++;
+			if (!c->link.ring_on) {
+				(void)vml_poll_frames(&c->link);
+				continue;
+			}
 			(void)ring_take(c, &took);	/* a broken ring: vmc_reap's, later */
 			if (took)
 				vml_ring_note(&c->link, took, false);	/* the mode sees the work */

@@ -1537,6 +1537,23 @@ static void rx_flush(struct vmlink *l, struct rx_batch *b)
 	b->vn = NULL;
 }
 
+/* The frame decoded into b->f[b->n] joins the batch, for NIC vn: the batch of another
+ * NIC goes first (the frame moves to the front of the next). */
+static void rx_add(struct vmlink *l, struct rx_batch *b, struct vml_nic *vn)
+{
+	if (b->vn != vn && b->n) {
+		struct pframe f = b->f[b->n];
+		struct qdio_span sp = b->sp[b->n];
+
+		rx_flush(l, b);
+		b->f[0] = f;
+		b->sp[0] = sp;
+	}
+	b->f[b->n].spans = &b->sp[b->n];
+	b->vn = vn;
+	b->n++;
+}
+
 /*
  * Entries are copied out of the shared area into the link's buffer (packed, 8-byte
  * aligned) before anything looks at them: the peer may rewrite a slot at any time,
@@ -1578,18 +1595,7 @@ int vml_poll_ring(struct vmlink *l)
 			l->errors++;
 			continue;
 		}
-		if (b.vn != vn && b.n) {
-			/* The decoded frame moves to the front of the next batch. */
-			struct pframe f = b.f[b.n];
-			struct qdio_span sp = b.sp[b.n];
-
-			rx_flush(l, &b);
-			b.f[0] = f;
-			b.sp[0] = sp;
-		}
-		b.f[b.n].spans = &b.sp[b.n];
-		b.vn = vn;
-		b.n++;
+		rx_add(l, &b, vn);
 		off += ((size_t)len + 7) & ~(size_t)7;
 	}
 	/* Copied: the slots go back before the frames travel on. */
@@ -1803,15 +1809,11 @@ int vml_poll(struct vmlink *l, int wait_ms)
 		if (len > VML_HDR_SIZE && m[0] == VML_VERSION && m[1] == VML_FRAME &&
 		    (vn = find_nic(l, be_get16(m + 2))) != NULL) {
 			close_fds(fds, nfds);
-			if (b.vn != vn)
-				rx_flush(l, &b);
 			if (frame_in(l, m, len, &b.f[b.n], &b.sp[b.n]) < 0) {
 				l->errors++;
 				continue;
 			}
-			b.f[b.n].spans = &b.sp[b.n];
-			b.vn = vn;
-			b.n++;
+			rx_add(l, &b, vn);
 			continue;
 		}
 		rx_flush(l, &b);
@@ -1824,6 +1826,41 @@ int vml_poll(struct vmlink *l, int wait_ms)
 	}
 	rx_flush(l, &b);
 	return (n > 0 || got) ? 1 : 0;
+}
+
+int vml_poll_frames(struct vmlink *l)
+{
+	struct rx_batch b;
+	int taken = 0;
+
+	b.n = 0;
+	b.vn = NULL;
+	for (unsigned i = 0; i < VML_RX_BATCH; i++) {
+		uint8_t h[VML_HDR_SIZE], *m = l->buf + (size_t)i * VML_MAX_MSG;
+		struct vml_nic *vn;
+		ssize_t n = recv(l->fd, h, sizeof(h), MSG_PEEK | MSG_DONTWAIT);
+
+		l->syscalls++;
+		/* Anything else -- a control message, a frame for a NIC not on the link,
+		 * the peer's end, nothing -- is vml_poll's, in its turn. */
+		if (n != (ssize_t)sizeof(h) || h[0] != VML_VERSION || h[1] != VML_FRAME ||
+		    (vn = find_nic(l, be_get16(h + 2))) == NULL)
+			break;
+		n = recv(l->fd, m, VML_MAX_MSG, MSG_DONTWAIT | MSG_TRUNC);
+		l->syscalls++;
+		if (n <= 0)
+			break;
+		l->received++;
+		if ((size_t)n > VML_MAX_MSG ||
+		    frame_in(l, m, (size_t)n, &b.f[b.n], &b.sp[b.n]) < 0) {
+			l->errors++;
+			continue;
+		}
+		rx_add(l, &b, vn);
+		taken++;
+	}
+	rx_flush(l, &b);
+	return taken;
 }
 
 int vml_logon_fd(int fd, const char *userid, const char *password, int wait_ms,

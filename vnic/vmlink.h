@@ -352,6 +352,12 @@ void vml_del_nic(struct vmlink *l, uint16_t vdev);
  * Returns 1 handled, 0 nothing waiting, -EPIPE when the peer is gone or logged off;
  * bad messages are counted in `errors` and skipped (the link survives). */
 int vml_poll(struct vmlink *l, int wait_ms);
+/* Only the frames at the head of the socket (up to VML_RX_BATCH, per NIC as batches),
+ * for a caller that must not run the peer's control messages now (cpnetd while a
+ * command waits: cp/server.c's pump_links).  The first message that is not a frame
+ * for a NIC of the link stays in the socket for vml_poll: the peer's order is kept.
+ * No descriptors are taken (frames carry none).  Returns frames taken, 0 none. */
+int vml_poll_frames(struct vmlink *l);
 
 /* Ring only: take what the peer put in the ring (up to VML_RING_BATCH entries,
  * delivered per NIC as batches) and send what waited for room.  No syscall unless the

@@ -1122,6 +1122,66 @@ TEST(vmlink_ring_declined_or_unanswered_keeps_frames_on_the_socket)
 	close(sv[1]);
 }
 
+/* vml_poll_frames (cpnetd while a command waits): the frames at the head of the socket
+ * reach the LAN, one batch; a control message, a frame for a NIC not on the link and
+ * the peer's end stay for vml_poll, in the order the peer sent them. */
+TEST(vmlink_poll_frames_takes_only_the_frames_ahead)
+{
+	struct vmlink vm, cp;
+	struct port nicport, *proxy;
+	struct tx_rec txr;
+	uint8_t payload[60] = { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 2, 0, 0, 0, 0, 9 };
+	struct qdio_span sp = { payload, sizeof(payload) };
+	struct pframe f[2];
+	struct paddr a = { .op = PA_SETVMAC, .mac = { 2, 0, 0, 0, 0, 9 } };
+	uint8_t m[VML_MAX_MSG];
+	int sv[2], n;
+
+	REQUIRE(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) == 0);
+	REQUIRE(vml_init(&vm, sv[0], false) == 0);
+	REQUIRE(vml_init(&cp, sv[1], true) == 0);
+	memset(&nicport, 0, sizeof(nicport));
+	memset(&txr, 0, sizeof(txr));
+	REQUIRE(vml_add_nic(&vm, 0x0600, &nicport));
+	proxy = vml_add_nic(&cp, 0x0600, NULL);
+	REQUIRE(proxy);
+	proxy->ops = &rec_ops;
+	proxy->peer = &txr;
+	for (int i = 0; i < 2; i++)
+		f[i] = (struct pframe){ .spans = &sp, .nspans = 1, .kind = PF_ETH,
+					.cast = PF_BROADCAST, .len = sizeof(payload) };
+	/* Two frames, a registration, a frame for NIC 0700, a frame. */
+	port_tx(&nicport, f, 2);
+	n = vml_addr_encode(0x0600, 1, &a, m, sizeof(m));
+	REQUIRE(n > 0);
+	REQUIRE(send(sv[0], m, (size_t)n, 0) == n);
+	n = vml_frame_encode(0x0700, &f[0], m, sizeof(m));
+	REQUIRE(n > 0);
+	REQUIRE(send(sv[0], m, (size_t)n, 0) == n);
+	port_tx(&nicport, f, 1);
+
+	CHECK_EQ(vml_poll_frames(&cp), 2);
+	CHECK_EQ(txr.frames, 2);
+	CHECK_EQ(txr.calls, 1);
+	CHECK_EQ(vml_poll_frames(&cp), 0);		/* the registration is ahead */
+	CHECK_EQ(txr.frames, 2);
+	CHECK(sock_has_msg(sv[1]));
+	CHECK_EQ(cp.errors, 0);
+	/* vml_poll takes the rest in order: the registration answered, NIC 0700's frame
+	 * counted as an error, the last frame delivered. */
+	CHECK_EQ(vml_poll(&cp, 100), 1);
+	CHECK_EQ(txr.frames, 3);
+	CHECK_EQ(cp.errors, 1);
+	CHECK(sock_has_msg(sv[0]));			/* the VML_ADDR_RC */
+	/* The peer's end is vml_poll's to see. */
+	vml_free(&vm);
+	close(sv[0]);
+	CHECK_EQ(vml_poll_frames(&cp), 0);
+	CHECK_EQ(vml_poll(&cp, 100), -EPIPE);
+	vml_free(&cp);
+	close(sv[1]);
+}
+
 /* The VM side writes into its ring what a hostile VM could: CP drops the link (the
  * caller closes it; cpnetd counts why) after delivering what was good before. */
 /* G_SPAN: a message of three slots of which one is published; G_FLAGS: unknown
