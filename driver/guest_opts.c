@@ -61,9 +61,12 @@ static int parse_num(const char *v, unsigned long lo, unsigned long hi, unsigned
 	if (!*v)
 		return -EINVAL;
 	for (const char *p = v; *p; p++) {
-		if (*p < '0' || *p > '9' || n > (hi - (unsigned long)(*p - '0')) / 10)
+		unsigned long d = (unsigned long)(*p - '0');
+
+		/* n * 10 + d cannot wrap: n <= hi / 10 first. */
+		if (*p < '0' || *p > '9' || n > hi / 10 || n * 10 + d > hi)
 			return -EINVAL;
-		n = n * 10 + (unsigned long)(*p - '0');
+		n = n * 10 + d;
 	}
 	if (n < lo)
 		return -EINVAL;
