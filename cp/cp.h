@@ -138,8 +138,8 @@ struct cp {
 	void (*on_logoff)(void *ctx, struct vm *vm);
 	void *on_logoff_ctx;
 	/* A command that waits for answers (PING) while the server's loop cannot turn:
-	 * moves what the VMs in other processes sent (their rings) into the LANs, nothing
-	 * else (set by the server; NULL: no such VMs). */
+	 * moves the frames the VMs in other processes sent (rings, sockets) into the
+	 * LANs, nothing else (set by the server; NULL: no such VMs). */
 	void (*pump_links)(void *ctx);
 	void *pump_links_ctx;
 	/* Until when (CLOCK_MONOTONIC ns) pump_links may wait for other processes: PING

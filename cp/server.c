@@ -485,7 +485,7 @@ static int listen_unix(const char *path, int type, int *out)
 	return 0;
 }
 
-static void pump_rings(void *ctx);
+static void pump_links(void *ctx);
 
 int server_create(struct server **out, struct cp *cp, const char *path, const char *vm_path)
 {
@@ -546,7 +546,7 @@ int server_create(struct server **out, struct cp *cp, const char *path, const ch
 		goto fail_unlink;
 	cp->on_logoff = on_logoff;
 	cp->on_logoff_ctx = s;
-	cp->pump_links = pump_rings;
+	cp->pump_links = pump_links;
 	cp->pump_links_ctx = s;
 	wires_sync(s);
 	*out = s;
@@ -919,7 +919,7 @@ static bool vmc_ring(struct server *s, unsigned k, bool woken)
  * (not less when frames came: a busy neighbour's would end the command's looks before
  * its answer could), and never past cp->pump_until_ns, the command's whole budget. */
 #define PUMP_SLICE_NS 5000000ull
-static void pump_rings(void *ctx)
+static void pump_links(void *ctx)
 {
 	struct server *s = ctx;
 	const struct timespec gap = { 0, 250000 };

@@ -12,46 +12,22 @@
 #include <unistd.h>
 
 #include "driver/guest.h"
+#include "driver/guest_opts.h"
 #include "lib/be.h"
 #include "vnic/vmlink.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: cpnet-guest selftest [--layer2|--layer3] [--count N] [--verbose]\n"
-		   "       cpnet-guest connect --socket PATH --user U --password P [--ip A.B.C.D/len]...\n"
-		   "                   [--ip6 X:Y::Z]... [--join GROUP[%%vdev]]... [--layer 2|3]\n"
-		   "                   [--ping A.B.C.D[%%vdev]]... [--ping6 X:Y::Z]... [--count N]\n"
-		   "                   [--go FILE] [--stay SECONDS] [--verbose]\n"
-		   "                   [--transport ring|socket] [--flood A.B.C.D --size BYTES\n"
-		   "                   --seconds S [--rate FPS]] [--stats] [--poll-mode MODE]\n"
+		   "       cpnet-guest connect --socket PATH --user U --password P [OPTION]...\n"
 		   "  selftest  two in-process guests on two NICs joined point to point:\n"
 		   "            bring both online, then ping (IPv4, and IPv6 in layer 2)\n"
-		   "  connect   a virtual machine in this process: LOGON to cpnetd's VM socket\n"
-		   "            (PATH is the operator socket + \".vm\"); each NIC CP defines is\n"
-		   "            created here, brought online (layer 2 on an ETHERNET LAN, 3 on an IP\n"
-		   "            one, --layer when not coupled) and given the next --ip; then ping\n"
-		   "            each --ping address and answer pings for --stay seconds\n"
-		   "  --ip6     the next NIC's IPv6 address (/64; NICs in order, like --ip); layer 3\n"
-		   "            also registers the link-local address and the solicited-node group\n"
-		   "  --join    listen to an IPv4 group (224/4) on NIC vdev (default: every NIC):\n"
-		   "            SETGMAC in layer 2, SETIPM in layer 3\n"
-		   "  --ping    a subnet broadcast or a group address is pinged too; its answerers\n"
-		   "            are listed (`ping A answered by B C`); %%vdev picks the NIC\n"
-		   "  --go      ping not at once but each time FILE appears (it is removed, then\n"
-		   "            `ping round N done` is printed), until --stay ends\n"
-		   "  --transport  how frames cross to cpnetd: `ring` (shared-memory rings, when\n"
-		   "            cpnetd offers them; the default) or `socket` (a message each)\n"
-		   "  --flood   after the pings, send UDP frames of --size bytes (60-1514) to\n"
-		   "            A.B.C.D (first pinged, layer 2) for --seconds, as fast as the link\n"
-		   "            takes them; prints what was sent (bench/vmlink_rings.sh)\n"
-		   "  --rate    the flood at FPS frames a second (1-10000000) instead, in the\n"
-		   "            batches the clock allows (bench/adapt_rings.sh: a steady load)\n"
-		   "  --stats   at the end print each NIC's frame counters and the link's\n"
-		   "            transport and syscalls (the link's own count), and how its\n"
-		   "            ring was read (mode, switches, interrupts, polls)\n"
-		   "  --poll-mode  how the link waits for cpnetd's frames in the ring: adaptive\n"
-		   "            (default: sleeps at a low rate, polls at a high one), interrupt\n"
-		   "            (always sleeps on the doorbell), poll (never sleeps: measurement)\n");
+		   "  connect   a virtual machine in this process: LOGON to cpnetd's VM socket;\n"
+		   "            each NIC CP defines is created here, brought online (layer 2 on\n"
+		   "            an ETHERNET LAN, 3 on an IP one, --layer when not coupled) and\n"
+		   "            given the next --ip; then ping each --ping address and answer\n"
+		   "            pings for --stay seconds.  Its options:\n");
+	copts_usage(f);
 }
 
 static void pump(void *ctx)
@@ -151,9 +127,6 @@ out:
 
 /* ---- connect: a virtual machine whose CP is cpnetd ---------------------------------- */
 
-#define CONN_MAX_IPS GUEST_MAX_IF
-#define CONN_MAX_PINGS 32
-#define CONN_MAX_JOINS 8
 #define CONN_PUMP_MS 25			/* one ping wait round (guest.c waits 16) */
 #define CONN_MULTI_MS 300		/* late answers to a broadcast / group ping */
 #define CONN_SETTLE_MS 300		/* NIC definitions follow the LOGON reply at once */
@@ -174,37 +147,6 @@ struct rnic {
 	bool lan_lost;			/* uncoupled while online: recover at STARTLAN */
 	int ip;				/* index into opts.ips, -1 = none */
 	int ip6;			/* index into opts.ip6s, -1 = none */
-};
-
-/* A ping target: IPv4 or IPv6, optionally from a given NIC (vdev 0 = by subnet). */
-struct cping {
-	bool v6;
-	uint8_t a[16];
-	uint16_t via;
-};
-
-struct copts {
-	const char *sock, *user, *pass;
-	uint8_t ips[CONN_MAX_IPS][4];
-	unsigned prefix[CONN_MAX_IPS], nips;
-	uint8_t ip6s[CONN_MAX_IPS][16];
-	unsigned nip6s;
-	struct cping pings[CONN_MAX_PINGS];
-	unsigned npings;
-	uint8_t joins[CONN_MAX_JOINS][4];
-	uint16_t join_via[CONN_MAX_JOINS];
-	unsigned njoins;
-	const char *go;
-	unsigned count;
-	unsigned long stay;
-	uint8_t layer;
-	bool verbose;
-	enum vml_transport transport;
-	enum adapt_policy poll_policy;	/* --poll-mode: how the link reads its ring */
-	bool flood, stats;
-	uint8_t flood_dst[4];
-	unsigned flood_size, flood_secs;
-	unsigned long flood_rate;	/* frames/s, 0: as fast as the link takes them */
 };
 
 struct conn {
@@ -891,188 +833,14 @@ out:
 	return rc;
 }
 
-static int parse_ip(const char *s, uint8_t ip[4], unsigned *prefix, bool want_prefix)
-{
-	unsigned a[4], p = 32;
-	int n = 0, used = 0;
-
-	if (want_prefix)
-		n = sscanf(s, "%3u.%3u.%3u.%3u/%2u%n", &a[0], &a[1], &a[2], &a[3], &p, &used);
-	else
-		n = sscanf(s, "%3u.%3u.%3u.%3u%n", &a[0], &a[1], &a[2], &a[3], &used);
-	if (n != (want_prefix ? 5 : 4) || s[used] || p > 32)
-		return -EINVAL;
-	for (int k = 0; k < 4; k++) {
-		if (a[k] > 255)
-			return -EINVAL;
-		ip[k] = (uint8_t)a[k];
-	}
-	if (prefix)
-		*prefix = p;
-	return 0;
-}
-
-/* A.B.C.D or A.B.C.D%vdev (hex device number, as in a zone index: "from this NIC"). */
-static int parse_ip_via(const char *s, uint8_t ip[4], uint16_t *via)
-{
-	char buf[32];
-	const char *pct = strchr(s, '%');
-	size_t n = pct ? (size_t)(pct - s) : strlen(s);
-
-	*via = 0;
-	if (n >= sizeof(buf))
-		return -EINVAL;
-	memcpy(buf, s, n);
-	buf[n] = 0;
-	if (pct) {
-		char *end;
-		unsigned long d = strtoul(pct + 1, &end, 16);
-
-		if (!pct[1] || *end || d == 0 || d > 0xFFFF)
-			return -EINVAL;
-		*via = (uint16_t)d;
-	}
-	return parse_ip(buf, ip, NULL, false);
-}
-
-/* connect's options that take a value (the others: --verbose, -v, --stats). */
-static bool takes_value(const char *a)
-{
-	static const char *const opts[] = {
-		"--socket", "--user", "--password", "--ip", "--ip6", "--ping", "--ping6",
-		"--join", "--go", "--count", "--stay", "--layer", "--transport", "--poll-mode",
-		"--flood", "--size", "--seconds", "--rate",
-	};
-
-	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
-		if (!strcmp(a, opts[i]))
-			return true;
-	return false;
-}
-
-/* A refused argument is named, so that the user need not guess which of a long
- * command line it was; the full list stays one command away. */
-static int bad_arg(const char *a, const char *v)
-{
-	if (!takes_value(a))
-		fprintf(stderr, "cpnet-guest connect: unknown option %s\n", a);
-	else if (!v)
-		fprintf(stderr, "cpnet-guest connect: %s needs a value\n", a);
-	else
-		fprintf(stderr, "cpnet-guest connect: %s %s: invalid value, or one too many\n", a, v);
-	fprintf(stderr, "(cpnet-guest without arguments lists the options)\n");
-	return 2;
-}
-
 static int connect_main(int argc, char **argv)
 {
 	struct copts o;
 	struct sigaction sa;
+	int rc = copts_parse(&o, argc - 2, argv + 2, stderr);
 
-	memset(&o, 0, sizeof(o));
-	o.count = 3;
-	o.layer = 2;
-	for (int k = 2; k < argc; k++) {
-		const char *a = argv[k], *v = k + 1 < argc ? argv[k + 1] : NULL;
-		char *end;
-
-		if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) {
-			o.verbose = true;
-			continue;
-		}
-		if (!strcmp(a, "--stats")) {
-			o.stats = true;
-			continue;
-		}
-		if (!v || !takes_value(a))
-			return bad_arg(a, v);
-		k++;
-		if (!strcmp(a, "--socket")) {
-			o.sock = v;
-		} else if (!strcmp(a, "--user")) {
-			o.user = v;
-		} else if (!strcmp(a, "--password")) {
-			o.pass = v;
-		} else if (!strcmp(a, "--ip") && o.nips < CONN_MAX_IPS &&
-			   parse_ip(v, o.ips[o.nips], &o.prefix[o.nips], true) == 0) {
-			o.nips++;
-		} else if (!strcmp(a, "--ip6") && o.nip6s < CONN_MAX_IPS &&
-			   inet_pton(AF_INET6, v, o.ip6s[o.nip6s]) == 1) {
-			o.nip6s++;
-		} else if (!strcmp(a, "--ping") && o.npings < CONN_MAX_PINGS &&
-			   parse_ip_via(v, o.pings[o.npings].a, &o.pings[o.npings].via) == 0) {
-			o.npings++;
-		} else if (!strcmp(a, "--ping6") && o.npings < CONN_MAX_PINGS &&
-			   inet_pton(AF_INET6, v, o.pings[o.npings].a) == 1) {
-			o.pings[o.npings++].v6 = true;
-		} else if (!strcmp(a, "--join") && o.njoins < CONN_MAX_JOINS &&
-			   parse_ip_via(v, o.joins[o.njoins], &o.join_via[o.njoins]) == 0 &&
-			   (o.joins[o.njoins][0] & 0xF0) == 0xE0) {
-			o.njoins++;
-		} else if (!strcmp(a, "--go")) {
-			o.go = v;
-		} else if (!strcmp(a, "--count")) {
-			unsigned long n = strtoul(v, &end, 10);
-
-			if (*end || n == 0 || n > 100000) {
-				return bad_arg(a, v);
-			}
-			o.count = (unsigned)n;
-		} else if (!strcmp(a, "--stay")) {
-			o.stay = strtoul(v, &end, 10);
-			if (*end || o.stay > 86400) {
-				return bad_arg(a, v);
-			}
-		} else if (!strcmp(a, "--layer") && (!strcmp(v, "2") || !strcmp(v, "3"))) {
-			o.layer = (uint8_t)(v[0] - '0');
-		} else if (!strcmp(a, "--transport") && !strcmp(v, "ring")) {
-			o.transport = VML_TRANSPORT_RING;
-		} else if (!strcmp(a, "--transport") && !strcmp(v, "socket")) {
-			o.transport = VML_TRANSPORT_SOCKET;
-		} else if (!strcmp(a, "--poll-mode")) {
-			if (adapt_policy_parse(v, &o.poll_policy) < 0) {
-				return bad_arg(a, v);
-			}
-		} else if (!strcmp(a, "--flood") && parse_ip(v, o.flood_dst, NULL, false) == 0) {
-			o.flood = true;
-		} else if (!strcmp(a, "--size")) {
-			unsigned long n = strtoul(v, &end, 10);
-
-			if (*end || n < 60 || n > 1514) {
-				return bad_arg(a, v);
-			}
-			o.flood_size = (unsigned)n;
-		} else if (!strcmp(a, "--seconds")) {
-			unsigned long n = strtoul(v, &end, 10);
-
-			if (*end || n == 0 || n > 3600) {
-				return bad_arg(a, v);
-			}
-			o.flood_secs = (unsigned)n;
-		} else if (!strcmp(a, "--rate")) {
-			unsigned long n = strtoul(v, &end, 10);
-
-			if (*end || n == 0 || n > 10000000) {
-				return bad_arg(a, v);
-			}
-			o.flood_rate = n;
-		} else {
-			return bad_arg(a, v);
-		}
-	}
-	if (!o.sock || !o.user || !o.pass) {
-		fprintf(stderr, "cpnet-guest connect: --socket, --user and --password are required\n");
-		return 2;
-	}
-	if (strlen(o.user) > 8 || strlen(o.pass) > 8) {
-		fprintf(stderr, "cpnet-guest connect: --user and --password: 1 to 8 characters\n");
-		return 2;
-	}
-	if (o.flood != (o.flood_size && o.flood_secs) || (o.flood_rate && !o.flood)) {
-		fprintf(stderr, "cpnet-guest connect: --flood needs --size and --seconds "
-			"(and --rate needs --flood)\n");
-		return 2;
-	}
+	if (rc)
+		return rc;
 	setvbuf(stdout, NULL, _IOLBF, 0);	/* progress lines for whoever watches */
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;

@@ -1537,6 +1537,23 @@ static void rx_flush(struct vmlink *l, struct rx_batch *b)
 	b->vn = NULL;
 }
 
+/* The frame decoded into b->f[b->n] joins the batch, for NIC vn: the batch of another
+ * NIC goes first (the frame moves to the front of the next). */
+static void rx_add(struct vmlink *l, struct rx_batch *b, struct vml_nic *vn)
+{
+	if (b->vn != vn && b->n) {
+		struct pframe f = b->f[b->n];
+		struct qdio_span sp = b->sp[b->n];
+
+		rx_flush(l, b);
+		b->f[0] = f;
+		b->sp[0] = sp;
+	}
+	b->f[b->n].spans = &b->sp[b->n];
+	b->vn = vn;
+	b->n++;
+}
+
 /*
  * Entries are copied out of the shared area into the link's buffer (packed, 8-byte
  * aligned) before anything looks at them: the peer may rewrite a slot at any time,
@@ -1578,18 +1595,7 @@ int vml_poll_ring(struct vmlink *l)
 			l->errors++;
 			continue;
 		}
-		if (b.vn != vn && b.n) {
-			/* The decoded frame moves to the front of the next batch. */
-			struct pframe f = b.f[b.n];
-			struct qdio_span sp = b.sp[b.n];
-
-			rx_flush(l, &b);
-			b.f[0] = f;
-			b.sp[0] = sp;
-		}
-		b.f[b.n].spans = &b.sp[b.n];
-		b.vn = vn;
-		b.n++;
+		rx_add(l, &b, vn);
 		off += ((size_t)len + 7) & ~(size_t)7;
 	}
 	/* Copied: the slots go back before the frames travel on. */
@@ -1744,15 +1750,11 @@ static int sock_rx(struct vmlink *l, unsigned vlen)
 		if (len > VML_HDR_SIZE && m[0] == VML_VERSION && m[1] == VML_FRAME &&
 		    (vn = find_nic(l, be_get16(m + 2))) != NULL) {
 			close_fds(fds, nfds);
-			if (b.vn != vn)
-				rx_flush(l, &b);
 			if (frame_in(l, m, len, &b.f[b.n], &b.sp[b.n]) < 0) {
 				l->errors++;
 				continue;
 			}
-			b.f[b.n].spans = &b.sp[b.n];
-			b.vn = vn;
-			b.n++;
+			rx_add(l, &b, vn);
 			continue;
 		}
 		rx_flush(l, &b);

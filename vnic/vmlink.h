@@ -352,7 +352,6 @@ void vml_del_nic(struct vmlink *l, uint16_t vdev);
  * Returns 1 handled, 0 nothing waiting, -EPIPE when the peer is gone or logged off;
  * bad messages are counted in `errors` and skipped (the link survives). */
 int vml_poll(struct vmlink *l, int wait_ms);
-
 /* CP side, a command that waits inside cpnetd's loop (PING): the VML_FRAME messages at
  * the head of the socket (at most max, no wait), forwarded as vml_poll does; it stops
  * at the first other message, which stays for vml_poll (no registration, NIC or

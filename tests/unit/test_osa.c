@@ -352,6 +352,17 @@ static void rig_free(struct rig *r)
 	free(r);
 }
 
+/* A layer-3 rig (rig_new) whose gratuitous ARP, SETIP's announcement, the far host has
+ * taken: the wire holds only what the test does next.  NULL as rig_new. */
+static struct rig *rig_l3_quiet(struct tctx *t)
+{
+	struct rig *r = rig_new(t, 3, false);
+
+	if (r)
+		far_step(&r->far);
+	return r;
+}
+
 static void inject(struct rig *r, const uint8_t *f, uint32_t len)
 {
 	wire_mem_inject(&r->o.wire, f, len);
@@ -403,13 +414,12 @@ TEST(osa_l3_online_like_linux)
 TEST(osa_l3_arp_answered_for_registered_ip_only)
 {
 	static const uint8_t unreg[4] = { 10, 9, 0, 77 };
-	struct rig *r = rig_new(t, 3, false);
+	struct rig *r = rig_l3_quiet(t);
 	uint8_t f[64], got[128];
 	uint64_t before;
 	int n;
 
 	REQUIRE(r);
-	far_step(&r->far);				/* the gratuitous ARP */
 	inject(r, f, mk_arp(f, 1, bcast, far_mac, far_ip, (const uint8_t[6]){ 0 }, g_ip));
 	n = wire_mem_collect(&r->o.wire, got, sizeof(got));
 	REQUIRE(n == 60);
@@ -436,31 +446,6 @@ TEST(osa_l3_arp_answered_for_registered_ip_only)
 	CHECK_EQ(r->o.st.rx_drop[OSA_D_NOT_MINE], before + 1);
 	/* A request among others does not fill our cache. */
 	CHECK(arp_find(&r->o.arp, k4(0x0A090003u), 0) == NULL);
-	rig_free(r);
-}
-
-TEST(osa_l3_malformed_arp_counted)
-{
-	struct rig *r = rig_new(t, 3, false);
-	uint8_t f[64], got[128];
-	uint32_t n;
-
-	REQUIRE(r);
-	far_step(&r->far);
-	n = mk_arp(f, 1, bcast, far_mac, far_ip, (const uint8_t[6]){ 0 }, g_ip);
-	f[14 + 4] = 8;					/* hardware length 8 */
-	inject(r, f, n);
-	CHECK_EQ(r->o.st.rx_drop[OSA_D_BADARP], 1);
-	n = mk_arp(f, 7, bcast, far_mac, far_ip, (const uint8_t[6]){ 0 }, g_ip);
-	inject(r, f, n);				/* opcode 7 */
-	CHECK_EQ(r->o.st.rx_drop[OSA_D_BADARP], 2);
-	n = mk_arp(f, 1, bcast, bcast, far_ip, (const uint8_t[6]){ 0 }, g_ip);
-	inject(r, f, n);				/* broadcast sender MAC */
-	CHECK_EQ(r->o.st.rx_drop[OSA_D_BADARP], 3);
-	inject(r, f, 14 + 20);				/* truncated ARP */
-	CHECK_EQ(r->o.st.rx_drop[OSA_D_BADARP], 4);
-	CHECK_EQ(wire_mem_collect(&r->o.wire, got, sizeof(got)), -EAGAIN);
-	CHECK_EQ(r->o.st.arp_rep_tx, 0);
 	rig_free(r);
 }
 
@@ -494,16 +479,76 @@ static uint32_t tag_vlan(uint8_t *f, uint32_t n, uint16_t vid)
 	return n + 4;
 }
 
+/* A damaged ARP: `n` bytes at `off` of a good one replaced, or (len) cut short; on
+ * VLAN `vid` (0: untagged). */
+struct arp_damage {
+	const char *what;
+	uint32_t off;
+	uint8_t n;
+	uint8_t b[6];
+	uint32_t len;
+	uint16_t vid;
+};
+
+/* Each damaged ARP, from the wire (a request for the guest's address) or from the
+ * guest (its reply, passed through): refused, counted as BADARP one by one, nothing
+ * sent on (only the gratuitous ARP ever left). */
+static void arps_refused(struct tctx *t, struct rig *r, bool from_guest,
+			 const struct arp_damage *bad, size_t nbad)
+{
+	const uint64_t *drops = from_guest ? r->o.st.tx_drop : r->o.st.rx_drop;
+	uint8_t f[80], got[128];
+
+	for (size_t i = 0; i < nbad; i++) {
+		const struct arp_damage *d = &bad[i];
+		uint32_t n = from_guest ? mk_arp(f, 2, far_mac, osa_mac, g_ip, far_mac, far_ip)
+					: mk_arp(f, 1, bcast, far_mac, far_ip,
+						 (const uint8_t[6]){ 0 }, g_ip);
+
+		if (d->vid)
+			n = tag_vlan(f, n, d->vid);
+		memcpy(f + d->off, d->b, d->n);
+		if (d->len)
+			n = d->len;
+		if (from_guest)
+			drv_eth(r, f, n);
+		else
+			inject(r, f, n);
+		if (drops[OSA_D_BADARP] != i + 1)
+			tc_fail(t, __FILE__, __LINE__, "%s ARP from the %s: %llu BADARP drops, want %zu",
+				d->what, from_guest ? "guest" : "wire",
+				(unsigned long long)drops[OSA_D_BADARP], i + 1);
+		t->checks++;
+	}
+	CHECK_EQ(wire_mem_collect(&r->o.wire, got, sizeof(got)), -EAGAIN);
+	CHECK_EQ(r->o.st.tx_frames, 1);
+}
+
+TEST(osa_l3_malformed_arp_counted)
+{
+	static const struct arp_damage bad[] = {
+		{ "hardware length 8", 14 + 4, 1, { 8 } },
+		{ "opcode 7", 14 + 6, 2, { 0, 7 } },
+		{ "broadcast sender MAC", 14 + 8, 6, { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF } },
+		{ "truncated", 0, 0, { 0 }, 14 + 20 },
+	};
+	struct rig *r = rig_l3_quiet(t);
+
+	REQUIRE(r);
+	arps_refused(t, r, false, bad, sizeof(bad) / sizeof(bad[0]));
+	CHECK_EQ(r->o.st.arp_rep_tx, 0);
+	rig_free(r);
+}
+
+
 TEST(osa_l3_guest_arp_for_unregistered_ip_dropped)
 {
 	static const uint8_t unreg[4] = { 10, 9, 0, 77 };
-	struct rig *r = calloc(1, sizeof(*r));
+	struct rig *r = rig_l3_quiet(t);
 	uint8_t f[80], got[128];
 	uint32_t n;
 
 	REQUIRE(r);
-	REQUIRE(rig_up(t, r, 3) == 0);
-	far_step(&r->far);				/* the gratuitous ARP */
 	/* A forged reply: somebody else's address at somebody else's MAC. */
 	n = mk_arp(f, 2, far_mac, other_mac, unreg, far_mac, far_ip);
 	drv_eth(r, f, n);
@@ -523,20 +568,17 @@ TEST(osa_l3_guest_arp_for_unregistered_ip_dropped)
 	CHECK_EQ(r->o.st.tx_drop[OSA_D_VLAN], 2);
 	CHECK_EQ(wire_mem_collect(&r->o.wire, got, sizeof(got)), -EAGAIN);
 	CHECK_EQ(r->o.st.tx_frames, 1);			/* the gratuitous ARP only */
-	rig_down(r);
-	free(r);
+	rig_free(r);
 }
 
 TEST(osa_l3_guest_arp_goes_out_with_osa_mac)
 {
-	struct rig *r = calloc(1, sizeof(*r));
+	struct rig *r = rig_l3_quiet(t);
 	uint8_t f[80], keep[80], got[128];
 	uint32_t n;
 	int len;
 
 	REQUIRE(r);
-	REQUIRE(rig_up(t, r, 3) == 0);
-	far_step(&r->far);
 	/* The guest's reply for its registered address, its NIC's MAC inside. */
 	n = mk_arp(f, 2, far_mac, other_mac, g_ip, far_mac, far_ip);
 	memcpy(keep, f, n);
@@ -579,44 +621,24 @@ TEST(osa_l3_guest_arp_goes_out_with_osa_mac)
 	CHECK_MEM(f, keep, n);
 	CHECK_EQ(r->o.st.tx_drop[OSA_D_NOT_MINE], 0);
 	CHECK_EQ(r->o.st.tx_drop[OSA_D_BADARP], 0);
-	rig_down(r);
-	free(r);
+	rig_free(r);
 }
 
 TEST(osa_l3_guest_malformed_arp_dropped)
 {
-	struct rig *r = calloc(1, sizeof(*r));
-	uint8_t f[80], got[128];
-	uint32_t n;
+	static const struct arp_damage bad[] = {
+		{ "hardware type not Ethernet", 14, 2, { 0x8D, 0x23 } },
+		{ "protocol length 6", 14 + 5, 1, { 6 } },
+		{ "protocol not IPv4", 14 + 2, 2, { 0x86, 0xDD } },
+		{ "opcode 3", 14 + 6, 2, { 0, 3 } },
+		{ "truncated", 0, 0, { 0 }, 14 + 20 },
+		{ "tagged, hardware length 8", 18 + 4, 1, { 8 }, 0, 100 },
+	};
+	struct rig *r = rig_l3_quiet(t);
 
 	REQUIRE(r);
-	REQUIRE(rig_up(t, r, 3) == 0);
-	far_step(&r->far);
-	n = mk_arp(f, 2, far_mac, osa_mac, g_ip, far_mac, far_ip);
-	be_put16(f + 14, 0x8D23);			/* hardware type not Ethernet */
-	drv_eth(r, f, n);
-	CHECK_EQ(r->o.st.tx_drop[OSA_D_BADARP], 1);
-	n = mk_arp(f, 2, far_mac, osa_mac, g_ip, far_mac, far_ip);
-	f[14 + 5] = 6;					/* protocol length 6 */
-	drv_eth(r, f, n);
-	CHECK_EQ(r->o.st.tx_drop[OSA_D_BADARP], 2);
-	n = mk_arp(f, 2, far_mac, osa_mac, g_ip, far_mac, far_ip);
-	be_put16(f + 14 + 2, 0x86DD);			/* protocol not IPv4 */
-	drv_eth(r, f, n);
-	CHECK_EQ(r->o.st.tx_drop[OSA_D_BADARP], 3);
-	drv_eth(r, f, mk_arp(f, 3, far_mac, osa_mac, g_ip, far_mac, far_ip));	/* opcode 3 */
-	CHECK_EQ(r->o.st.tx_drop[OSA_D_BADARP], 4);
-	mk_arp(f, 2, far_mac, osa_mac, g_ip, far_mac, far_ip);
-	drv_eth(r, f, 14 + 20);				/* truncated */
-	CHECK_EQ(r->o.st.tx_drop[OSA_D_BADARP], 5);
-	n = tag_vlan(f, mk_arp(f, 2, far_mac, osa_mac, g_ip, far_mac, far_ip), 100);
-	f[18 + 4] = 8;					/* tagged, hardware length 8 */
-	drv_eth(r, f, n);
-	CHECK_EQ(r->o.st.tx_drop[OSA_D_BADARP], 6);
-	CHECK_EQ(wire_mem_collect(&r->o.wire, got, sizeof(got)), -EAGAIN);
-	CHECK_EQ(r->o.st.tx_frames, 1);			/* the gratuitous ARP only */
-	rig_down(r);
-	free(r);
+	arps_refused(t, r, true, bad, sizeof(bad) / sizeof(bad[0]));
+	rig_free(r);
 }
 
 TEST(osa_l3_ping_external_host)
@@ -1015,10 +1037,9 @@ TEST(osa_l3_ipv6_router_advertisement_updates_cache)
 TEST(osa_l3_arp_unresolved_queue_bounded_and_given_up)
 {
 	static const uint8_t dead[4] = { 10, 9, 0, 3 };
-	struct rig *r = rig_new(t, 3, false);
+	struct rig *r = rig_l3_quiet(t);
 
 	REQUIRE(r);
-	far_step(&r->far);
 	/* 20 packets to a host that never answers: 16 wait, 4 find the queue full. */
 	for (unsigned k = 0; k < 20; k++)
 		CHECK_EQ(stack_ping4(&r->i->stk, dead, (uint16_t)k, 16), 0);

@@ -837,15 +837,13 @@ static uint16_t rec_addr(void *peer, struct port *from, const struct paddr *a)
 
 static const struct port_ops rec_ops = { rec_tx, rec_addr };
 
-/* A ring pair with NIC 0600 on both sides: the VM's on nicport, cpnetd's proxy recording
+/* NIC 0600 on both sides of a link pair: the VM's on nicport, cpnetd's proxy recording
  * what it is sent into txr.  The proxy, or NULL. */
-static struct port *ring_pair_nic(struct vmlink *vm, struct vmlink *cp, int sv[2],
-				  struct port *nicport, struct tx_rec *txr)
+static struct port *pair_nic(struct vmlink *vm, struct vmlink *cp, struct port *nicport,
+			     struct tx_rec *txr)
 {
 	struct port *proxy;
 
-	if (ring_pair(vm, cp, sv, VML_TRANSPORT_RING) != 0)
-		return NULL;
 	memset(nicport, 0, sizeof(*nicport));
 	memset(txr, 0, sizeof(*txr));
 	if (!vml_add_nic(vm, 0x0600, nicport) || !(proxy = vml_add_nic(cp, 0x0600, NULL)))
@@ -853,6 +851,15 @@ static struct port *ring_pair_nic(struct vmlink *vm, struct vmlink *cp, int sv[2
 	proxy->ops = &rec_ops;
 	proxy->peer = txr;
 	return proxy;
+}
+
+/* The same on a ring pair. */
+static struct port *ring_pair_nic(struct vmlink *vm, struct vmlink *cp, int sv[2],
+				  struct port *nicport, struct tx_rec *txr)
+{
+	if (ring_pair(vm, cp, sv, VML_TRANSPORT_RING) != 0)
+		return NULL;
+	return pair_nic(vm, cp, nicport, txr);
 }
 
 /* Something waits on the socket (MSG_PEEK: left there). */

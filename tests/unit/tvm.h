@@ -1,5 +1,5 @@
 /* tests/unit/tvm.h - a synthetic VM for the unit tests that run cpnetd's loop (test_appl,
- * test_server_ring): it logs on over the VM socket and puts its NIC on the LAN over a ring. */
+ * test_server_ring): LOGON over the VM socket, its NIC on the LAN over a ring or the socket. */
 #ifndef CPNET_TESTS_UNIT_TVM_H
 #define CPNET_TESTS_UNIT_TVM_H
 
@@ -36,9 +36,11 @@ static inline unsigned tvm_rx(void *owner, struct port *p, const struct pframe *
 	return n;
 }
 
-/* LOGON as user (password PW), the NIC definition and the ring, the NIC on the LAN (layer
- * 2, its MAC, STARTLAN).  0, or which step failed. */
-static inline int tvm_up(struct tvm *v, const char *path, const char *user)
+/* LOGON as user (password PW) taking frames over `how` (the ring cpnetd offers, or
+ * the socket), the NIC definition, the NIC on the LAN (layer 2, its MAC, STARTLAN).
+ * 0, or which step failed. */
+static inline int tvm_up_on(struct tvm *v, const char *path, const char *user,
+			    enum vml_transport how)
 {
 	struct vml_logon_reply reply;
 	struct paddr a;
@@ -48,11 +50,13 @@ static inline int tvm_up(struct tvm *v, const char *path, const char *user)
 		return -1;
 	v->l.ctx = v;
 	v->l.on_nicdef = tvm_nicdef;
+	v->l.transport = how;
 	if (vml_logon(&v->l, user, "PW", 5000, &reply) != 0)
 		return -2;
-	for (int n = 0; n < 100 && !(v->defined && v->l.ring_tx); n++)
+	for (int n = 0; n < 100 && !(v->defined && (v->l.ring_tx || how == VML_TRANSPORT_SOCKET));
+	     n++)
 		vml_poll(&v->l, 50);
-	if (!v->defined || !v->l.ring_tx)
+	if (!v->defined || (how == VML_TRANSPORT_RING && !v->l.ring_tx))
 		return -3;
 	v->port.rx = tvm_rx;
 	v->port.owner = v;
@@ -69,6 +73,11 @@ static inline int tvm_up(struct tvm *v, const char *path, const char *user)
 		return -6;
 	a.op = PA_STARTLAN;
 	return port_addr(&v->port, &a) == 0 ? 0 : -7;
+}
+
+static inline int tvm_up(struct tvm *v, const char *path, const char *user)
+{
+	return tvm_up_on(v, path, user, VML_TRANSPORT_RING);
 }
 
 static inline void tvm_down(struct tvm *v)
