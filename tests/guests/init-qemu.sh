@@ -7,7 +7,8 @@
 # line at a time from the port, runs it (stdin /dev/null, output to a file, so that a command
 # left running in the background never holds the port), then writes the output and
 # "CPNET-RC STATUS". The last console line is "CPNET-GUEST: agent ready" (or "... FAIL ...").
-# /bin/xsend, xrecv, xzero, xnull, xstore: busybox nc -e programs (64 KiB blocks, no pipe).
+# /bin/xsend, xrecv, xzero, xnull, xstore: busybox nc -e programs (64 KiB blocks, no pipe);
+# /bin/xmd5 the md5 and size of what xrecv received, once it is whole.
 # shellcheck disable=SC2034 # read by /etc/cpnet-guest.sh
 CPNET_PACE=0 # QEMU's SCLP console prints every line: no pause needed
 . /etc/cpnet-guest.sh
@@ -40,12 +41,17 @@ done
 
 # nc -e takes a program without arguments: one script per direction
 printf '#!/bin/sh\nexec dd if=/tmp/data bs=65536 2> /dev/null\n' > /bin/xsend
-printf '#!/bin/sh\nexec dd of=/tmp/rx bs=65536 2> /dev/null\n' > /bin/xrecv
+# xrecv keeps what it reads in /tmp/rx.part and names it /tmp/rx once the sender's EOF came
+# and every byte is written: the sender ends before its last bytes arrive here (its
+# socket's buffer), so /tmp/rx is looked at by xmd5 only when it is whole.
+printf '#!/bin/sh\ndd of=/tmp/rx.part bs=65536 2> /dev/null && mv /tmp/rx.part /tmp/rx\n' > /bin/xrecv
+# xmd5: "MD5\nBYTES" of /tmp/rx once xrecv completed it (waits up to 120 s), else FAIL
+printf '#!/bin/sh\ni=0\nwhile [ ! -f /tmp/rx ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i + 1)); done\n[ -f /tmp/rx ] || { echo "FAIL no complete /tmp/rx ($(wc -c < /tmp/rx.part 2> /dev/null) bytes so far)"; exit 1; }\nmd5sum < /tmp/rx | cut -d" " -f1\nwc -c < /tmp/rx\n' > /bin/xmd5
 printf '#!/bin/sh\nexec dd if=/dev/zero bs=65536 2> /dev/null\n' > /bin/xzero
 printf '#!/bin/sh\nexec dd of=/dev/null bs=65536 2> /dev/null\n' > /bin/xnull
 # the data to a Hercules guest's bench agent (bench-agent.sh `store q`, then `md5 q`)
 printf '#!/bin/sh\necho store q\nexec dd if=/tmp/data bs=65536 2> /dev/null\n' > /bin/xstore
-chmod 755 /bin/xsend /bin/xrecv /bin/xzero /bin/xnull /bin/xstore
+chmod 755 /bin/xsend /bin/xrecv /bin/xmd5 /bin/xzero /bin/xnull /bin/xstore
 
 PORT=
 i=0

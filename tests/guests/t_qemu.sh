@@ -140,13 +140,34 @@ done
 head -c $((MB * 1048576)) /dev/urandom > "$TMP/hdata"
 DMD5="$(md5sum < "$TMP/hdata" | cut -d' ' -f1) $((MB * 1048576))"
 rate() { awk -v a="$1" -v b="$EPOCHREALTIME" -v m="$MB" 'BEGIN { printf "%.1f", m / (b - a) }'; }
-qmd5() { # the md5 and size of QEMU01's /tmp/rx
-	OUT=$(q 120 "md5sum < /tmp/rx; wc -c < /tmp/rx") || fail "QEMU01 md5: $OUT"
+qmd5() { # the md5 and size of QEMU01's /tmp/rx, once xrecv has it whole
+	OUT=$(q 150 xmd5) || fail "QEMU01 md5: $OUT"
 	echo "$(sed -n 1p <<<"$OUT" | cut -d' ' -f1) $(sed -n 2p <<<"$OUT")"
+}
+# differ: where QEMU01's /tmp/rx differs from what was sent (it comes back to the host over
+# QEMU01 -> host, a leg checked above), and whether LINUX01's own copy still has the md5 it
+# had before it sent: a changed payload says where it was changed by its offsets and sizes
+# (a 4 KiB page of a guest, a 2 KiB ring slot, an ACK-sized stray write...).
+differ() {
+	local l
+	l=$(ask "md5 q")
+	q 10 "printf '#!/bin/sh\\nexec dd if=/tmp/rx bs=65536 2> /dev/null\\n' > /bin/xsendrx; chmod 755 /bin/xsendrx" > /dev/null
+	timeout 300 ip netns exec "$NS" python3 "$GUESTS_DIR/xfer.py" recv 5001 120 "$W/rx.back" > /dev/null 2>&1 &
+	local xp=$!
+	sleep 0.5
+	q 200 "nc 10.75.0.1 5001 -e /bin/xsendrx" > /dev/null
+	wait "$xp"
+	cp "$TMP/hdata" "$W/sent"
+	printf 'LINUX01 now has %s; back on the host %s %s; ' "$(md5of "$l")" \
+		"$(md5sum < "$W/rx.back" | cut -d' ' -f1)" "$(wc -c < "$W/rx.back")"
+	cmp -l "$W/sent" "$W/rx.back" 2> /dev/null | awk '
+		{ o = $1 - 1; if (o != last + 1) { if (n) r = r sprintf(" %d+%d", s, last - s + 1); s = o; n++ } last = o; b++ }
+		END { if (n) r = r sprintf(" %d+%d", s, last - s + 1); printf "%d bytes differ in %d ranges (offset+length):%s", b, n, substr(r, 1, 600) }'
+	echo " (files $W/sent, $W/rx.back)"
 }
 RATES=()
 # host -> QEMU01
-OUT=$(q 10 "rm -f /tmp/rx; nc -l -p 5002 -e /bin/xrecv > /dev/null 2>&1 &") || fail "QEMU01 listen: $OUT"
+OUT=$(q 10 "rm -f /tmp/rx /tmp/rx.part; nc -l -p 5002 -e /bin/xrecv > /dev/null 2>&1 &") || fail "QEMU01 listen: $OUT"
 OUT=$(timeout 400 ip netns exec "$NS" python3 "$GUESTS_DIR/xfer.py" send 10.75.0.20 5002 "$TMP/hdata" 300 2>&1) ||
 	fail "host -> QEMU01: $OUT"
 RATES+=("host>q $(awk '{ printf "%.1f", $2 / $4 / 1048576 }' <<<"$OUT")")
@@ -168,13 +189,13 @@ RATES+=("q>herc $(rate "$s0")")
 OUT=$(ask "md5 q") || fail "LINUX01 md5: $OUT"
 [ "$(md5of "$OUT")" = "$DMD5" ] || fail "QEMU01 -> LINUX01: LINUX01 has '$OUT', QEMU01 sent $DMD5"
 # LINUX01 -> QEMU01 (what it stored)
-OUT=$(q 10 "rm -f /tmp/rx; nc -l -p 5003 -e /bin/xrecv > /dev/null 2>&1 &") || fail "QEMU01 listen: $OUT"
+OUT=$(q 10 "rm -f /tmp/rx /tmp/rx.part; nc -l -p 5003 -e /bin/xrecv > /dev/null 2>&1 &") || fail "QEMU01 listen: $OUT"
 s0=$EPOCHREALTIME
 OUT=$(ask "sendfile 10.75.0.20 5003 q") || fail "LINUX01 sendfile: $OUT"
 [ "$OUT" = sent ] || fail "LINUX01 sendfile: $OUT"
 RATES+=("herc>q $(rate "$s0")")
 got=$(qmd5)
-[ "$got" = "$DMD5" ] || fail "LINUX01 -> QEMU01: QEMU01 has $got, LINUX01 sent $DMD5"
+[ "$got" = "$DMD5" ] || fail "LINUX01 -> QEMU01: QEMU01 has $got, LINUX01 sent $DMD5; $(differ)"
 
 # QEMU01 -> QEMU02: both Linux drivers took the receive offloads (GUEST_CSUM, GUEST_TSO4/6,
 # mergeable buffers), so QEMU01's large sends reach QEMU02 whole (up to 64 KiB over its
@@ -183,11 +204,11 @@ for n in 1 2; do
 	grep -q "the guest takes checksums open, TCP large sends whole over IPv4, over IPv6; mergeable buffers" \
 		"$W/q$n/vhost.err" || fail "QEMU0$n's driver did not take the receive offloads: $(cat "$W/q$n/vhost.err")"
 done
-OUT=$(qemu_ctl "$W/q2" 10 "rm -f /tmp/rx; nc -l -p 5004 -e /bin/xrecv > /dev/null 2>&1 &") || fail "QEMU02 listen: $OUT"
+OUT=$(qemu_ctl "$W/q2" 10 "rm -f /tmp/rx /tmp/rx.part; nc -l -p 5004 -e /bin/xrecv > /dev/null 2>&1 &") || fail "QEMU02 listen: $OUT"
 s0=$EPOCHREALTIME
 OUT=$(q 300 "nc 10.75.0.21 5004 -e /bin/xsend") || fail "QEMU01 -> QEMU02: $OUT"
 RATES+=("q>q $(rate "$s0")")
-OUT=$(qemu_ctl "$W/q2" 120 "md5sum < /tmp/rx; wc -c < /tmp/rx") || fail "QEMU02 md5: $OUT"
+OUT=$(qemu_ctl "$W/q2" 150 xmd5) || fail "QEMU02 md5: $OUT"
 got="$(sed -n 1p <<<"$OUT" | cut -d' ' -f1) $(sed -n 2p <<<"$OUT")"
 [ "$got" = "$DMD5" ] || fail "QEMU01 -> QEMU02: QEMU02 has $got, QEMU01 sent $DMD5"
 

@@ -5,8 +5,9 @@
 # Usage:
 #   xfer.py send ADDR PORT SRC SECS   connect (retried until SECS) and write SRC: a file, or
 #                                     zero:N for N seconds of zeros
-#   xfer.py recv PORT SECS [count]    accept one connection on PORT and read it to EOF
-#                                     (count: no md5, for the benchmark's streams of zeros)
+#   xfer.py recv PORT SECS [count|FILE]  accept one connection on PORT and read it to EOF
+#                                     (count: no md5, for the benchmark's streams of zeros;
+#                                     FILE: what came is also kept in FILE)
 #   xfer.py ask ADDR PORT SECS LINE   one request LINE to a guest's bench agent (bench-agent.sh
 #                                     on TCP 7000); prints its answer
 # send and recv print "bytes B secs S md5 M" (M of the bytes moved; "-" for zeros) and exit 0, or say
@@ -61,7 +62,7 @@ def send(addr, port, src, secs):
     return 0
 
 
-def recv(port, secs, md5):
+def recv(port, secs, md5, keep=None):
     ls = socket.socket(socket.AF_INET)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
@@ -75,6 +76,7 @@ def recv(port, secs, md5):
         return 1
     s.settimeout(secs)
     h = hashlib.md5() if md5 else None
+    out = open(keep, "wb") if keep else None
     n = 0
     t0 = None
     while True:
@@ -89,9 +91,13 @@ def recv(port, secs, md5):
             t0 = time.monotonic()
         if h:
             h.update(b)
+        if out:
+            out.write(b)
         n += len(b)
     t1 = time.monotonic()
     s.close()
+    if out:
+        out.close()
     print("bytes %d secs %.3f md5 %s" % (n, (t1 - t0) if t0 else 0.0, h.hexdigest() if h else "-"))
     return 0
 
@@ -119,11 +125,13 @@ def main():
     a = sys.argv[1:]
     if len(a) == 5 and a[0] == "send":
         return send(a[1], int(a[2]), a[3], float(a[4]))
-    if len(a) in (3, 4) and a[0] == "recv" and a[3:] in ([], ["count"]):
-        return recv(int(a[1]), float(a[2]), len(a) == 3)
+    if len(a) in (3, 4) and a[0] == "recv" and a[3:] == ["count"]:
+        return recv(int(a[1]), float(a[2]), False)
+    if len(a) in (3, 4) and a[0] == "recv":
+        return recv(int(a[1]), float(a[2]), True, a[3] if len(a) == 4 else None)
     if len(a) == 5 and a[0] == "ask":
         return ask(a[1], int(a[2]), float(a[3]), a[4])
-    sys.stderr.write("usage: xfer.py send ADDR PORT SRC SECS | recv PORT SECS [count] | ask ADDR PORT SECS LINE\n")
+    sys.stderr.write("usage: xfer.py send ADDR PORT SRC SECS | recv PORT SECS [count|FILE] | ask ADDR PORT SECS LINE\n")
     return 64
 
 
