@@ -192,6 +192,10 @@ install: all
 	ln -sf libcpnetport.so.1 $(DESTDIR)$(PREFIX)/lib/libcpnetport.so
 	install -m 0644 doc/man/cpnetport.3 $(DESTDIR)$(PREFIX)/share/man/man3/
 	install -m 0755 $(PORT_EXAMPLES) $(DESTDIR)$(PREFIX)/bin/
+	# The loader's cache must learn libcpnetport.so.1 in /usr/local/lib, or a program
+	# linked against it does not start; a staged install (DESTDIR) is the packager's.
+	if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then \
+	  ldconfig; fi
 
 clean:
 	rm -rf build

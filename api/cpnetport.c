@@ -258,10 +258,12 @@ int cpnp_register(const struct cpnp_reg *r, struct cpnp_port **out)
 	if (r->password) {
 		strcpy(a.password, r->password);
 	} else if ((rc = read_pwfile(r->pwfile, a.password)) < 0) {
+		/* -EINVAL whatever the cause: the file's own errno (-ENOENT, -EACCES)
+		 * would read as cpnetd's "no such LAN" or "not authorized". */
 		fail(reg_err, "password file %s: %s", r->pwfile,
 		     rc == -EINVAL ? "no password of 1 to 8 characters on its first line"
 				   : strerror(-rc));
-		return rc == -EINVAL ? -EINVAL : rc;
+		return -EINVAL;
 	}
 	if (r->flags & CPNP_REG_NIC) {
 		/* cpnetd takes the LAN from the NICDEF; the filter's bytes carry the vdev. */

@@ -1171,6 +1171,33 @@ TEST(appl_api_exchanges_frames_with_a_vm_and_ends_cleanly)
 	cp_down(cp);
 }
 
+/* A password file the library cannot read is the program's argument, not cpnetd's
+ * answer: -EINVAL naming the file, never -ENOENT ("no such LAN or VSWITCH"). */
+TEST(appl_api_unreadable_pwfile_says_the_file_not_the_lan)
+{
+	struct cpnp_reg r = { .user = "APP1", .vswitch = "VSW",
+			      .socket = "/nonexistent/cpnetd.sock.vm" };
+	struct cpnp_port *p = NULL;
+	char path[256], empty[256];
+	FILE *f;
+
+	tc_path(t, path, sizeof(path), "no-such.pw");
+	tc_path(t, empty, sizeof(empty), "empty.pw");
+	REQUIRE(path[0] && empty[0]);
+	REQUIRE((f = fopen(empty, "w")) != NULL);
+	fclose(f);
+
+	r.pwfile = path;
+	CHECK_EQ(cpnp_register(&r, &p), -EINVAL);
+	CHECK(strstr(cpnp_last_error(NULL), path) != NULL);
+	CHECK(strstr(cpnp_last_error(NULL), "No such file") != NULL);
+	CHECK(strstr(cpnp_strerror(-EINVAL), "LAN") == NULL);
+	r.pwfile = empty;
+	CHECK_EQ(cpnp_register(&r, &p), -EINVAL);
+	CHECK(strstr(cpnp_last_error(NULL), "no password of 1 to 8 characters") != NULL);
+	CHECK(p == NULL);
+}
+
 TEST(appl_ip_lan_ports_register_addresses_and_forged_sources_are_dropped)
 {
 	struct cp *cp = cp_up(t);
