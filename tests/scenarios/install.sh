@@ -61,6 +61,16 @@ int main()
 CXX
 out=$(c++ -std=c++11 -Wall -Wextra -pedantic -Werror -I"$U/include" -o "$B/cxx" "$B/cxx.cpp" \
 	-L"$U/lib" -Wl,-rpath,"$U/lib" -lcpnetport -lpthread 2>&1) || fail "cpnetport.h in C++: $out"
+# The header alone, pedantic, in the oldest dialects a program may still use.
+printf '#include <cpnetport.h>\n' >"$B/only.c"
+for std in c89 c99 c11; do
+	out=$(cc -std=$std -pedantic -Wall -Wextra -Werror -I"$U/include" -c -o "$B/only.o" "$B/only.c" 2>&1) ||
+		fail "cpnetport.h alone as -std=$std: $out"
+done
+for std in c++98 c++11 c++17; do
+	out=$(c++ -std=$std -pedantic -Wall -Wextra -Werror -I"$U/include" -x c++ -c -o "$B/only.o" "$B/only.c" 2>&1) ||
+		fail "cpnetport.h alone as -std=$std: $out"
+done
 # Every function the installed header declares is in the installed man page.
 for f in $(grep -o 'cpnp_[a-z_]*(' "$U/include/cpnetport.h" | tr -d '(' | sort -u); do
 	grep -q "$f" "$U/share/man/man3/cpnetport.3" || fail "cpnetport(3) does not describe $f"
