@@ -970,8 +970,18 @@ TEST(appl_api_exchanges_frames_with_a_vm_and_ends_cleanly)
 	cpnp_port_mac(p, mac);
 	CHECK_EQ(tvm_up(&g, server_vm_path(s), "GUEST1"), 0);
 
+	/* NULL where the library would write or read an array: -EINVAL, no crash, and
+	 * no handle opened at cpnetd that nobody could close; the zero MAC is nobody's. */
+	CHECK_EQ(cpnp_handle_open(p, NULL), -EINVAL);
+	CHECK(strstr(cpnp_last_error(p), "out is NULL") != NULL);
+	CHECK_EQ(cpnp_send(p, NULL, 1), -EINVAL);
+	CHECK_EQ(cpnp_send(p, NULL, 0), 0);
+	CHECK_EQ(cpnp_add_mac(p, (const uint8_t[6]){ 0 }), -EACCES);
+	CHECK(strstr(cpnp_last_error(p), "MAC 00-00-00-00-00-00 refused") != NULL);
 	REQUIRE(cpnp_handle_open(p, &h) == 0);
 	CHECK_EQ(cpnp_state(h), CPNP_NO_DATA);
+	CHECK_EQ(cpnp_post_n(h, NULL, 3, 2048), -EINVAL);
+	CHECK_EQ(cpnp_recv(h, NULL, 4), -EINVAL);
 	for (int k = 0; k < 8; k++) {
 		buf[k] = cpnp_alloc(p, 2048);
 		REQUIRE(buf[k] != NULL);
