@@ -191,6 +191,8 @@ install: all
 	install -m 0755 $(LIBPORT_SO) $(DESTDIR)$(PREFIX)/lib/libcpnetport.so.1
 	ln -sf libcpnetport.so.1 $(DESTDIR)$(PREFIX)/lib/libcpnetport.so
 	install -m 0644 doc/man/cpnetport.3 $(DESTDIR)$(PREFIX)/share/man/man3/
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0644 $(wildcard doc/man/*.1) $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 0755 $(PORT_EXAMPLES) $(DESTDIR)$(PREFIX)/bin/
 	# The loader's cache must learn libcpnetport.so.1 in /usr/local/lib, or a program
 	# linked against it does not start; a staged install (DESTDIR) is the packager's.

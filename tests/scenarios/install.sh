@@ -14,6 +14,16 @@ for f in bin/cpnetd bin/cpnet bin/cpnet-guest bin/port-echo include/cpnetport.h 
 	[ -e "$U/$f" ] || fail "make install did not install $f (under $U: $(cd "$U" && find . -type f | sort | tr '\n' ' '))"
 done
 [ ! -e "$U/bin/osa-tap-test" ] || fail "make install put the test tool osa-tap-test into bin"
+# The programs on the port API have man pages naming every option their --help names
+# (the roff spells '-' as '\-').
+for p in cpnet-trace cpnet-tap cpnet-pktgen; do
+	m=$U/share/man/man1/$p.1
+	[ -f "$m" ] || fail "make install did not install the man page of $p"
+	page=$(sed 's/\\-/-/g' "$m")
+	for o in $("$U/bin/$p" --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
+		grep -qF -- "$o" <<<"$page" || fail "$p(1) does not describe $o (in $p --help)"
+	done
+done
 
 # The installed programs with the installed samples, as doc/config.md starts.
 S=$U/share/cpnet/samples
