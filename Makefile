@@ -179,6 +179,9 @@ hercules:
 # The programs a user runs (osa-tap-test is a test tool: tests/scenarios/osa_tap.sh), the
 # docs, and the samples they start from (share/cpnet/samples: doc/config.md).
 INSTALL_PROGS := $(filter-out $(BUILD)/osa-tap-test,$(PROGS))
+# As root without DESTDIR, install ends with ldconfig: the loader's cache must learn
+# libcpnetport.so.1 in /usr/local/lib, or a program linked against it does not start
+# (a staged install, DESTDIR, is the packager's to finish).
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/doc/cpnet \
 	  $(DESTDIR)$(PREFIX)/share/cpnet/samples
@@ -191,7 +194,11 @@ install: all
 	install -m 0755 $(LIBPORT_SO) $(DESTDIR)$(PREFIX)/lib/libcpnetport.so.1
 	ln -sf libcpnetport.so.1 $(DESTDIR)$(PREFIX)/lib/libcpnetport.so
 	install -m 0644 doc/man/cpnetport.3 $(DESTDIR)$(PREFIX)/share/man/man3/
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0644 $(wildcard doc/man/*.1) $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 0755 $(PORT_EXAMPLES) $(DESTDIR)$(PREFIX)/bin/
+	if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then \
+	  ldconfig; fi
 
 clean:
 	rm -rf build

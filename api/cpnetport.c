@@ -258,10 +258,12 @@ int cpnp_register(const struct cpnp_reg *r, struct cpnp_port **out)
 	if (r->password) {
 		strcpy(a.password, r->password);
 	} else if ((rc = read_pwfile(r->pwfile, a.password)) < 0) {
+		/* -EINVAL whatever the cause: the file's own errno (-ENOENT, -EACCES)
+		 * would read as cpnetd's "no such LAN" or "not authorized". */
 		fail(reg_err, "password file %s: %s", r->pwfile,
 		     rc == -EINVAL ? "no password of 1 to 8 characters on its first line"
 				   : strerror(-rc));
-		return rc == -EINVAL ? -EINVAL : rc;
+		return -EINVAL;
 	}
 	if (r->flags & CPNP_REG_NIC) {
 		/* cpnetd takes the LAN from the NICDEF; the filter's bytes carry the vdev. */
@@ -605,6 +607,11 @@ int cpnp_handle_open_n(struct cpnp_port *p, unsigned nbufs, struct cpnp_handle *
 
 	if ((rc = live(p)))
 		return rc;
+	/* Checked before cpnetd opens a handle that nobody could close. */
+	if (!out) {
+		fail(p->err, "no place for the handle (out is NULL)");
+		return -EINVAL;
+	}
 	if (nbufs < APPL_SLOTS_MIN || nbufs > CPNP_HANDLE_SLOTS_MAX) {
 		fail(p->err, "a handle holds %u to %u buffers, not %u", APPL_SLOTS_MIN,
 		     CPNP_HANDLE_SLOTS_MAX, nbufs);
@@ -755,6 +762,10 @@ int cpnp_post_n(struct cpnp_handle *h, void *const *bufs, unsigned n, size_t len
 
 	if (rc)
 		return rc;
+	if (!bufs && n) {
+		fail(h->port->err, "no buffers (bufs is NULL)");
+		return -EINVAL;
+	}
 	for (; k < n; k++)
 		if ((rc = post_put(h, bufs[k], len)) < 0)
 			break;
@@ -879,6 +890,10 @@ int cpnp_recv_offload(struct cpnp_handle *h, struct cpnp_frame *f, struct cpnp_o
 
 	if ((rc = usable(h)))
 		return rc;
+	if (!f && n) {
+		fail(p->err, "no frames to fill (f is NULL)");
+		return -EINVAL;
+	}
 	while (got < n) {
 		uint8_t ent[APPL_ENTRY];
 		uint32_t off, len;
@@ -982,6 +997,10 @@ int cpnp_send_offload(struct cpnp_port *p, const struct cpnp_frame *f,
 
 	if ((rc = live(p)))
 		return rc;
+	if (!f && n) {
+		fail(p->err, "no frames (f is NULL)");
+		return -EINVAL;
+	}
 	for (unsigned i = 0; i < n; i++) {
 		const uint8_t *d = f[i].data;
 		bool eth = p->transport == CPNP_ETHERNET;

@@ -138,7 +138,7 @@ CPNP_API void *cpnp_alloc(struct cpnp_port *p, size_t len);
 enum cpnp_state {
 	CPNP_NO_DATA = 0,	/* no filled buffer waits */
 	CPNP_DATA = 1,		/* cpnp_recv returns at least one */
-	CPNP_CLOSED = 2,	/* the handle was closed (or the port ended) */
+	CPNP_CLOSED = 2	/* the handle was closed (or the port ended); no comma: C++98 and C89 -pedantic */
 };
 
 /* A receive handle: frames for the port go to its handles' posted buffers (several

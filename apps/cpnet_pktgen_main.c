@@ -30,7 +30,7 @@ static void usage(FILE *f)
 		"                   is where the generator sends\n"
 		APPPORT_USAGE
 		"  --size N         frame bytes, link header included (default 64)\n"
-		"  --batch N        frames per send, 1..1024 (default 64)\n"
+		"  --batch N        generator: frames per send, 1..1024 (default 64)\n"
 		"  --seconds S      stop after S seconds\n"
 		"  --count N        stop after N frames\n"
 		"  --rate PPS       generator: at most PPS frames/s (default: as fast as it goes)\n"
@@ -38,8 +38,8 @@ static void usage(FILE *f)
 		"  --bufsize N      sink on a port: receive buffers of N bytes (default: the\n"
 		"                   LAN's largest frame; longer frames count as drops)\n"
 		"  --stream N       stream id (default 1); the sink counts only its stream\n"
-		"  --dst MAC        destination MAC (default ff:ff:ff:ff:ff:ff)\n"
-		"  --src MAC        source MAC (default 02:00:00:00:00:01)\n"
+		"  --dst MAC        gen: destination MAC (default ff:ff:ff:ff:ff:ff)\n"
+		"  --src MAC        gen --if: source MAC (default 02:00:00:00:00:01)\n"
 		"gen prints 'gen: sent=N secs=T fps=R full=F'; sink prints\n"
 		"'sink: received=N secs=T fps=R lost=L reordered=X duplicates=D late=Z foreign=F drops=K'\n");
 }
@@ -94,7 +94,9 @@ int main(int argc, char **argv)
 	struct cpnp_port *port = NULL;
 	static struct pgport pg;
 	const char *ip = NULL, *dst_ip = NULL;
-	bool src_given = false;
+	bool src_given = false, dst_given = false, rate_given = false, batch_given = false,
+	     idle_given = false;
+	const char *wrong = NULL;
 	uint32_t bufsz = 0;
 	struct pktgen_cfg cfg;
 	struct pktgen_run run = { .batch = 64, .idle_ms = 1000 };
@@ -133,6 +135,7 @@ int main(int argc, char **argv)
 			if (num("--batch", optarg, 1, 1024, &v))
 				return 2;
 			run.batch = (unsigned)v;
+			batch_given = true;
 			break;
 		case 't':
 			if (num("--seconds", optarg, 0.001, 86400, &v))
@@ -148,11 +151,13 @@ int main(int argc, char **argv)
 			if (num("--rate", optarg, 1, 1e9, &v))
 				return 2;
 			run.rate = (uint64_t)v;
+			rate_given = true;
 			break;
 		case 'I':
 			if (num("--idle", optarg, 0, 3600000, &v))
 				return 2;
 			run.idle_ms = (unsigned)v;
+			idle_given = true;
 			break;
 		case 'Z':
 			if (num("--bufsize", optarg, 64, PKTGEN_MAX_FRAME + 64, &v))
@@ -171,6 +176,7 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			src_given |= c == 'a';
+			dst_given |= c == 'd';
 			break;
 		case 'A': ip = optarg; break;
 		case 'B': dst_ip = optarg; break;
@@ -189,6 +195,30 @@ int main(int argc, char **argv)
 	}
 	if (bufsz && (gen || ifname)) {
 		fprintf(stderr, "cpnet-pktgen: --bufsize is for a sink on a port\n");
+		return 2;
+	}
+	/* An option the mode has no use for is refused, not ignored: a sink neither paces
+	 * nor addresses, a generator does not wait for frames, an interface has no
+	 * registered IP address, and a port sends from the MAC cpnetd gave it (the
+	 * switch's source check drops any other, so --src would lose every frame). */
+	if (!gen && (rate_given || batch_given || src_given || dst_given || dst_ip))
+		wrong = rate_given ? "--rate" : batch_given ? "--batch" : src_given ? "--src" :
+			dst_given ? "--dst" : "--dst-ip";
+	if (wrong) {
+		fprintf(stderr, "cpnet-pktgen: %s is for gen\n", wrong);
+		return 2;
+	}
+	if (gen && idle_given) {
+		fprintf(stderr, "cpnet-pktgen: --idle is for sink\n");
+		return 2;
+	}
+	if (ifname && (ip || dst_ip)) {
+		fprintf(stderr, "cpnet-pktgen: --ip / --dst-ip are for a port on an IP LAN, not --if\n");
+		return 2;
+	}
+	if (!ifname && src_given) {
+		fprintf(stderr, "cpnet-pktgen: --src is for --if: a port sends from the MAC cpnetd "
+			"assigned it (the switch drops frames from any other)\n");
 		return 2;
 	}
 	if (gen && !run.seconds && !run.count) {
@@ -214,18 +244,26 @@ int main(int argc, char **argv)
 		if (appport_register(PROG, &reg, &port) < 0)
 			return 1;
 		cfg.l3 = cpnp_transport(port) == CPNP_IP;
-		if (!src_given)
-			cpnp_port_mac(port, cfg.src_mac);
+		cpnp_port_mac(port, cfg.src_mac);
 		if (!cfg.l3 && (ip || dst_ip)) {
 			fprintf(stderr, "cpnet-pktgen: --ip / --dst-ip are for a port on an IP LAN;"
 				" this LAN carries Ethernet frames\n");
 			cpnp_deregister(port);
 			return 2;
 		}
-		if (cfg.l3 && (!ip || (gen && !dst_ip) ||
-			       inet_pton(AF_INET, ip, cfg.src_ip) != 1 ||
-			       (dst_ip && inet_pton(AF_INET, dst_ip, cfg.dst_ip) != 1))) {
-			fprintf(stderr, "cpnet-pktgen: an IP LAN needs --ip A.B.C.D (and --dst-ip for gen)\n");
+		if (cfg.l3 && (!ip || (gen && !dst_ip) || dst_given)) {
+			fprintf(stderr, "cpnet-pktgen: an IP LAN needs --ip A.B.C.D (and --dst-ip for "
+				"gen, not --dst: its frames carry no MAC)\n");
+			cpnp_deregister(port);
+			return 2;
+		}
+		if (cfg.l3 && inet_pton(AF_INET, ip, cfg.src_ip) != 1)
+			wrong = "--ip";
+		else if (cfg.l3 && dst_ip && inet_pton(AF_INET, dst_ip, cfg.dst_ip) != 1)
+			wrong = "--dst-ip";
+		if (wrong) {
+			fprintf(stderr, "cpnet-pktgen: %s %s: not an IPv4 address A.B.C.D (no /prefix)\n",
+				wrong, wrong[2] == 'i' ? ip : dst_ip);
 			cpnp_deregister(port);
 			return 2;
 		}

@@ -127,6 +127,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "cpnet-tap: --tap %s: longer than %d characters\n", tap, IFNAMSIZ - 1);
 		return 2;
 	}
+	/* The kernel takes "" and "x%d" as a pattern and names the TAP itself: the name we
+	 * print and the user moves to a namespace would not be the interface's. */
+	if (!*tap || tap[strcspn(tap, "%/: \t\n")]) {
+		fprintf(stderr, "cpnet-tap: --tap '%s': an interface name (no %%, /, : or blanks)\n",
+			tap);
+		return 2;
+	}
 	if (appport_register(PROG, &reg, &port) < 0)
 		return 1;
 	if (cpnp_transport(port) != CPNP_ETHERNET) {
@@ -137,7 +144,12 @@ int main(int argc, char **argv)
 	cpnp_port_mac(port, mac);
 	fd = tap_open(tap, mac);
 	if (fd < 0) {
-		fprintf(stderr, "cpnet-tap: TAP %s: %s\n", tap, strerror(-fd));
+		/* TUNSETIFF: EINVAL for an interface of that name that is no TAP (lo, eth0),
+		 * EBUSY for a TAP another process holds. */
+		fprintf(stderr, "cpnet-tap: TAP %s: %s\n", tap,
+			fd == -EINVAL ? "an interface of that name exists and is not a TAP" :
+			fd == -EBUSY ? "the TAP exists and another process has it open" :
+			strerror(-fd));
 		goto out;
 	}
 	bufsz = cpnp_max_frame(port);

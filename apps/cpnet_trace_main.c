@@ -139,6 +139,17 @@ int main(int argc, char **argv)
 			po.path);
 		return 2;
 	}
+	/* One filter (cpnp_register would refuse more, in its field names, not these). */
+	if (!!reg.trace_port + !!reg.trace_user + !!reg.trace_vlan > 1) {
+		fprintf(stderr, "cpnet-trace: --trace-port, --trace-user and --trace-vlan exclude "
+			"each other: give one\n");
+		return 2;
+	}
+	if (reg.trace_user && (!*reg.trace_user || strlen(reg.trace_user) > 8)) {
+		fprintf(stderr, "cpnet-trace: --trace-user %s: a user ID of 1 to 8 characters\n",
+			reg.trace_user);
+		return 2;
+	}
 	if (po.rotate_files && !po.rotate_bytes) {
 		fprintf(stderr, "cpnet-trace: --files needs --filesize\n");
 		return 2;

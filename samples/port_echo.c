@@ -195,6 +195,27 @@ static double now(void)
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
+static const char usage[] =
+	"usage: port-echo [--socket VMSOCKET] --user U (--password P | --pwfile F)\n"
+	"                 (--lan NAME [--owner USER] | --vswitch NAME) --ip A.B.C.D[/len]\n"
+	"                 [--portnumber N] [--ping A.B.C.D] [--count N] [--seconds S]\n"
+	"  answers ARP and ping for --ip; --ping pings another station --count times\n"
+	"  (default 3); ends after --seconds (default 10); the socket defaults to\n"
+	"  $CPNET_VM_SOCKET\n";
+
+/* A whole number in 0..max for option k, or -1 (said on stderr). */
+static long number(const char *k, const char *v, unsigned long max)
+{
+	char *e;
+	unsigned long n = strtoul(v, &e, 10);
+
+	if (!*v || *e || *v == '-' || n > max) {
+		fprintf(stderr, "port-echo: %s %s: not a whole number in 0..%lu\n", k, v, max);
+		return -1;
+	}
+	return (long)n;
+}
+
 int main(int argc, char **argv)
 {
 	struct cpnp_reg r = { 0 };
@@ -203,11 +224,20 @@ int main(int argc, char **argv)
 	unsigned count = 3, seconds = 10;
 	uint16_t seq = 0;
 	double end, next = 0;
+	long n;
 	int rc;
 
-	for (int i = 1; i + 1 < argc; i += 2) {
+	for (int i = 1; i < argc; i += 2) {
 		const char *k = argv[i], *v = argv[i + 1];
 
+		if (!strcmp(k, "--help") || !strcmp(k, "-h")) {
+			fputs(usage, stdout);
+			return 0;
+		}
+		if (!v) {	/* every option takes a value: one left without is no default */
+			fprintf(stderr, "port-echo: %s needs a value\n%s", k, usage);
+			return 2;
+		}
 		if (!strcmp(k, "--socket")) r.socket = v;
 		else if (!strcmp(k, "--user")) r.user = v;
 		else if (!strcmp(k, "--password")) r.password = v;
@@ -215,22 +245,21 @@ int main(int argc, char **argv)
 		else if (!strcmp(k, "--lan")) r.lan = v;
 		else if (!strcmp(k, "--owner")) r.lan_owner = v;
 		else if (!strcmp(k, "--vswitch")) r.vswitch = v;
-		else if (!strcmp(k, "--portnumber")) {
-			/* cpnetd checks the number (1..2048, free, not another user's). */
-			char *e;
-			unsigned long n = strtoul(v, &e, 10);
-
-			if (!*v || *e || n > 0xFFFF) {
-				fprintf(stderr, "port-echo: --portnumber wants a number\n");
-				return 2;
-			}
-			r.portnum = (uint16_t)n;
-		} else if (!strcmp(k, "--ip")) ipa = v;
+		else if (!strcmp(k, "--ip")) ipa = v;
 		else if (!strcmp(k, "--ping")) peer = v;
-		else if (!strcmp(k, "--count")) count = (unsigned)atoi(v);
-		else if (!strcmp(k, "--seconds")) seconds = (unsigned)atoi(v);
-		else {
-			fprintf(stderr, "port-echo: unknown option %s\n", k);
+		else if (!strcmp(k, "--portnumber") || !strcmp(k, "--count") ||
+			 !strcmp(k, "--seconds")) {
+			/* cpnetd checks a port number (1..2048, free, not another user's). */
+			if ((n = number(k, v, k[2] == 'p' ? 0xFFFF : 86400)) < 0)
+				return 2;
+			if (k[2] == 'p')
+				r.portnum = (uint16_t)n;
+			else if (k[2] == 'c')
+				count = (unsigned)n;
+			else
+				seconds = (unsigned)n;
+		} else {
+			fprintf(stderr, "port-echo: unknown option %s\n%s", k, usage);
 			return 2;
 		}
 	}
@@ -240,7 +269,7 @@ int main(int argc, char **argv)
 		snprintf(b, sizeof(b), "%s", ipa ? ipa : "");
 		b[strcspn(b, "/")] = 0;
 		if (inet_pton(AF_INET, b, a.ip) != 1) {
-			fprintf(stderr, "port-echo: --ip A.B.C.D[/len] is required\n");
+			fprintf(stderr, "port-echo: --ip A.B.C.D[/len] is required\n%s", usage);
 			return 2;
 		}
 	}

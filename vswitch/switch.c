@@ -586,7 +586,9 @@ static uint16_t reg_mac(struct lanbk *lan, struct lan_conn *c, const struct padd
 		return IPA_RC_LAN_FRAME_MISMATCH;
 	switch (a->op) {
 	case PA_SETVMAC:
-		if (group)
+		/* Neither a group MAC nor 00-00-00-00-00-00 names one station (Linux never
+		 * registers either; a port program might, cpnp_add_mac). */
+		if (group || !memcmp(a->mac, (const uint8_t[6]){ 0 }, 6))
 			return IPA_RC_L2_MAC_NOT_AUTH_BY_HYP;
 		if (lan->macprotect == LAN_MACPROT_ON && c->has_mac &&
 		    memcmp(a->mac, c->mac, 6))

@@ -25,6 +25,22 @@ expect_clean() {
 	fail "gen with two transports ran"
 "$PG" gen --if lo --size 20 --count 1 >"$TMP/bad.out" 2>&1 && fail "gen took --size 20"
 grep -q "not a whole number in 38" "$TMP/bad.out" || fail "no clear --size message: $(cat "$TMP/bad.out")"
+# An option the mode has no use for is refused with its name, never ignored.
+# bad_use WANT ARGS...: cpnet-pktgen ARGS exits 2 saying WANT.
+bad_use() {
+	local want=$1
+	shift
+	timeout 10 "$PG" "$@" >"$TMP/bad.out" 2>&1
+	local rc=$?
+	[ "$rc" = 2 ] && grep -qF -- "$want" "$TMP/bad.out" ||
+		fail "cpnet-pktgen $* (rc $rc): want '$want', got: $(cat "$TMP/bad.out")"
+}
+bad_use "--rate is for gen" sink --if lo --count 1 --rate 100
+bad_use "--batch is for gen" sink --if lo --count 1 --batch 8
+bad_use "--dst is for gen" sink --if lo --count 1 --dst 02:00:00:00:00:09
+bad_use "--idle is for sink" gen --if lo --count 1 --idle 100
+bad_use "--ip / --dst-ip are for a port on an IP LAN, not --if" gen --if lo --count 1 --ip 10.0.0.1
+bad_use "--src is for --if" gen --user x --password y --vswitch v --count 1 --src 02:00:00:00:00:09
 
 # (1) AF_PACKET over a veth pair.
 ip netns add "$NSG"
@@ -47,6 +63,7 @@ expect_clean "$TMP/sink1.out" 20000
 cat >"$TMP/system.config" <<'CFG'
 DEFINE VSWITCH PGVSW RDEV NONE ETHERNET
 MODIFY VSWITCH PGVSW GRANT PGA PGB
+DEFINE LAN PGIP OWNERID SYSTEM TYPE QDIO IP
 CFG
 cat >"$TMP/user.direct" <<'DIR'
 USER OPERATOR OPERATOR ABCDEFG
@@ -60,6 +77,10 @@ VMS=$CPNET_SOCKET.vm
 "$PG" sink --socket "$VMS" --user pgc --password pwc --vswitch pgvsw --count 1 >"$TMP/c.out" 2>&1 &&
 	fail "PGC registered on a RESTRICTED VSWITCH"
 grep -q "register:.*HCP" "$TMP/c.out" || { cat "$TMP/c.out" >&2; fail "no HCP message"; }
+# An IP LAN's frames carry no MAC, and --ip is an address without a prefix.
+IPL=(--socket "$VMS" --user pga --password pwa --lan pgip --owner system --count 1)
+bad_use "not --dst" gen "${IPL[@]}" --ip 10.3.0.1 --dst-ip 10.3.0.2 --dst 02:00:00:00:00:09
+bad_use "--ip 10.3.0.1/24: not an IPv4 address" gen "${IPL[@]}" --ip 10.3.0.1/24 --dst-ip 10.3.0.2
 # 20000 frames/s, 64 bytes: a sink the machine keeps off the CPU loses nothing -- it has
 # 4096 buffers posted, and what comes while they are used up waits in cpnetd (up to
 # QUEUESTORAGE, 8 MB here: seconds of this stream).  (With 256 buffers and drops at once

@@ -52,6 +52,23 @@ grep -q "register: no such LAN or VSWITCH: HCPLAN9101E VSWITCH SYSTEM NOSUCH doe
 OUT=$(timeout 20 "$BIN/port-echo" --socket "$VMSOCK" --user app1 --password wrong \
 	--vswitch pvsw --ip 10.9.0.1 --seconds 1 2>&1) && fail "a wrong password"
 grep -q "HCPLGA050E" <<<"$OUT" || fail "password: $OUT"
+# A password file that is not there: the file named, not "no such LAN or VSWITCH".
+OUT=$(timeout 20 "$BIN/port-echo" --socket "$VMSOCK" --user app1 --pwfile "$TMP/none.pw" \
+	--vswitch pvsw --ip 10.9.0.1 --seconds 1 2>&1) && fail "a missing pwfile"
+grep -qF "register: invalid argument: password file $TMP/none.pw: No such file or directory" \
+	<<<"$OUT" || fail "missing pwfile: $OUT"
+# Its command line as a new user gets it wrong: --help, an option left without its
+# value (it was ignored: the default ran), a number that is not one.
+OUT=$(timeout 5 "$BIN/port-echo" --help 2>&1) || fail "port-echo --help failed: $OUT"
+grep -q "^usage: port-echo " <<<"$OUT" || fail "port-echo --help: $OUT"
+OUT=$(timeout 5 "$BIN/port-echo" --socket "$VMSOCK" --user app1 --password apw1 \
+	--vswitch pvsw --ip 10.9.0.1 --seconds 2>&1)
+[ $? = 2 ] && grep -q "^port-echo: --seconds needs a value$" <<<"$OUT" ||
+	fail "port-echo with --seconds last: $OUT"
+OUT=$(timeout 5 "$BIN/port-echo" --socket "$VMSOCK" --user app1 --password apw1 \
+	--vswitch pvsw --ip 10.9.0.1 --count three 2>&1)
+[ $? = 2 ] && grep -q "^port-echo: --count three: not a whole number" <<<"$OUT" ||
+	fail "port-echo --count three: $OUT"
 
 # Two ports: APP1 on the VSWITCH with the port number it asks for, APP2 (password
 # from a file, the shared library) on the IP Guest LAN.

@@ -33,6 +33,16 @@ grep -q "not authorized" "$TMP/no.out" || { cat "$TMP/no.out" >&2; fail "no clea
 # A name the writer does not know: refused before anything else.
 if "$BIN/cpnet-trace" --socket "$VMSOCK" --user sniff --password pws --vswitch vsw1 \
 	-w "$TMP/x.txt" >"$TMP/bad.out" 2>&1; then fail "cpnet-trace took x.txt"; fi
+# One filter, named by its option (not the library's field names); a user ID too long.
+OUT=$(timeout 20 "$BIN/cpnet-trace" --socket "$VMSOCK" --user sniff --password pws --vswitch vsw1 \
+	-w "$TMP/two.pcap" --trace-port 1 --trace-vlan 2 2>&1)
+[ $? = 2 ] && grep -qx "cpnet-trace: --trace-port, --trace-user and --trace-vlan exclude each other: give one" \
+	<<<"$OUT" || fail "two filters: $OUT"
+OUT=$(timeout 20 "$BIN/cpnet-trace" --socket "$VMSOCK" --user sniff --password pws --vswitch vsw1 \
+	-w "$TMP/long.pcap" --trace-user abcdefghij 2>&1)
+[ $? = 2 ] && grep -q "^cpnet-trace: --trace-user abcdefghij: a user ID of 1 to 8" <<<"$OUT" ||
+	fail "long --trace-user: $OUT"
+[ ! -e "$TMP/two.pcap" ] && [ ! -e "$TMP/long.pcap" ] || fail "a refused trace wrote a file"
 
 TPIDS=()
 # trace NAME FILTER...: a cpnet-trace in the background into $TMP/NAME.pcap*.

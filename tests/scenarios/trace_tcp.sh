@@ -42,6 +42,18 @@ TRACE_PID=$!
 bg_track "$TRACE_PID"
 wait_for "$TMP/trace.out" "^cpnet-trace: port [0-9A-F]* tracing VSWITCH vsw1"
 
+# --tap names that are no TAP of that name: a pattern the kernel would fill in, an
+# interface that is not a TAP; refused saying so.
+for bad in "" "cp%d" lo; do
+	OUT=$(timeout 20 "$BIN/cpnet-tap" --socket "$VMSOCK" --user ha --password pwa --vswitch vsw1 \
+		--tap "$bad" --seconds 1 2>&1) && fail "cpnet-tap took --tap '$bad': $OUT"
+	case $bad in
+	lo) want="cpnet-tap: TAP lo: an interface of that name exists and is not a TAP" ;;
+	*) want="cpnet-tap: --tap '$bad': an interface name (no %, /, : or blanks)" ;;
+	esac
+	grep -qxF -- "$want" <<<"$OUT" || fail "--tap '$bad': $OUT"
+done
+
 # host NAME USER PW TAP NS IP: cpnet-tap makes TAP a port of VSW1 for USER; TAP goes to
 # namespace NS with address IP (IPv6 off: the trace holds just the exchange).
 host() {

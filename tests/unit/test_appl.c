@@ -970,8 +970,18 @@ TEST(appl_api_exchanges_frames_with_a_vm_and_ends_cleanly)
 	cpnp_port_mac(p, mac);
 	CHECK_EQ(tvm_up(&g, server_vm_path(s), "GUEST1"), 0);
 
+	/* NULL where the library would write or read an array: -EINVAL, no crash, and
+	 * no handle opened at cpnetd that nobody could close; the zero MAC is nobody's. */
+	CHECK_EQ(cpnp_handle_open(p, NULL), -EINVAL);
+	CHECK(strstr(cpnp_last_error(p), "out is NULL") != NULL);
+	CHECK_EQ(cpnp_send(p, NULL, 1), -EINVAL);
+	CHECK_EQ(cpnp_send(p, NULL, 0), 0);
+	CHECK_EQ(cpnp_add_mac(p, (const uint8_t[6]){ 0 }), -EACCES);
+	CHECK(strstr(cpnp_last_error(p), "MAC 00-00-00-00-00-00 refused") != NULL);
 	REQUIRE(cpnp_handle_open(p, &h) == 0);
 	CHECK_EQ(cpnp_state(h), CPNP_NO_DATA);
+	CHECK_EQ(cpnp_post_n(h, NULL, 3, 2048), -EINVAL);
+	CHECK_EQ(cpnp_recv(h, NULL, 4), -EINVAL);
 	for (int k = 0; k < 8; k++) {
 		buf[k] = cpnp_alloc(p, 2048);
 		REQUIRE(buf[k] != NULL);
@@ -1169,6 +1179,33 @@ TEST(appl_api_exchanges_frames_with_a_vm_and_ends_cleanly)
 	CHECK_EQ(cpnp_deregister(p2), 0);
 	sigprocmask(SIG_SETMASK, &mask, NULL);
 	cp_down(cp);
+}
+
+/* A password file the library cannot read is the program's argument, not cpnetd's
+ * answer: -EINVAL naming the file, never -ENOENT ("no such LAN or VSWITCH"). */
+TEST(appl_api_unreadable_pwfile_says_the_file_not_the_lan)
+{
+	struct cpnp_reg r = { .user = "APP1", .vswitch = "VSW",
+			      .socket = "/nonexistent/cpnetd.sock.vm" };
+	struct cpnp_port *p = NULL;
+	char path[256], empty[256];
+	FILE *f;
+
+	tc_path(t, path, sizeof(path), "no-such.pw");
+	tc_path(t, empty, sizeof(empty), "empty.pw");
+	REQUIRE(path[0] && empty[0]);
+	REQUIRE((f = fopen(empty, "w")) != NULL);
+	fclose(f);
+
+	r.pwfile = path;
+	CHECK_EQ(cpnp_register(&r, &p), -EINVAL);
+	CHECK(strstr(cpnp_last_error(NULL), path) != NULL);
+	CHECK(strstr(cpnp_last_error(NULL), "No such file") != NULL);
+	CHECK(strstr(cpnp_strerror(-EINVAL), "LAN") == NULL);
+	r.pwfile = empty;
+	CHECK_EQ(cpnp_register(&r, &p), -EINVAL);
+	CHECK(strstr(cpnp_last_error(NULL), "no password of 1 to 8 characters") != NULL);
+	CHECK(p == NULL);
 }
 
 TEST(appl_ip_lan_ports_register_addresses_and_forged_sources_are_dropped)

@@ -848,6 +848,8 @@ TEST(vsw_registration_return_codes)
 	CHECK_EQ(reg(&e, PA_SETVMAC, MA, false, 0), IPA_RC_L2_DUP_MAC);
 	CHECK_EQ(reg(&e, PA_DELVMAC, MA, false, 0), IPA_RC_L2_MAC_NOT_FOUND);
 	CHECK_EQ(reg(&e, PA_SETVMAC, MG, false, 0), IPA_RC_L2_MAC_NOT_AUTH_BY_HYP);
+	CHECK_EQ(reg(&e, PA_SETVMAC, (const uint8_t[6]){ 0 }, false, 0),
+		 IPA_RC_L2_MAC_NOT_AUTH_BY_HYP);
 	CHECK_EQ(reg(&e, PA_DELGMAC, MG, false, 0), IPA_RC_L2_GMAC_NOT_FOUND);
 	CHECK_EQ(reg(&e, PA_LAYER, NULL, false, 7), IPA_RC_INVALID_FORMAT);
 	lan_table_free(&tb);
