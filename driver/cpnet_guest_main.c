@@ -497,6 +497,14 @@ static struct rnic *route_via(struct conn *c, uint16_t vdev)
 	return r && r->gif && !r->failed ? r : NULL;
 }
 
+static bool any_online(struct conn *c)
+{
+	for (unsigned k = 0; k < GUEST_MAX_IF; k++)
+		if (c->nics[k].used && c->nics[k].gif && !c->nics[k].failed)
+			return true;
+	return false;
+}
+
 /* The NIC whose /64 holds dst (otherwise the first NIC with IPv6). */
 static struct rnic *route6(struct conn *c, const uint8_t dst[16])
 {
@@ -573,7 +581,19 @@ static bool do_pings(struct conn *c)
 
 		inet_ntop(cp->v6 ? AF_INET6 : AF_INET, cp->a, t, sizeof(t));
 		if (!rn) {
-			fprintf(stderr, "cpnet-guest: ping %s: no interface online\n", t);
+			/* Say which: the NIC named does not exist or is not up, no NIC has
+			 * the address family, or none is up at all. */
+			if (cp->via && !rnic_find(c, cp->via))
+				fprintf(stderr, "cpnet-guest: ping %s%%%04X: the user has no NIC "
+					"%04X\n", t, cp->via, cp->via);
+			else if (cp->via)
+				fprintf(stderr, "cpnet-guest: ping %s%%%04X: NIC %04X is not online\n",
+					t, cp->via, cp->via);
+			else if (cp->v6 && any_online(c))
+				fprintf(stderr, "cpnet-guest: ping %s: no NIC online has an IPv6 "
+					"address (--ip6)\n", t);
+			else
+				fprintf(stderr, "cpnet-guest: ping %s: no interface online\n", t);
 			ok = false;
 			continue;
 		}
@@ -782,6 +802,14 @@ static int connect_vm(struct copts *opt)
 			if (!c->nics[k].failed)
 				printf("NIC %04X not coupled: left offline\n", c->nics[k].def.vdev);
 			all_ok = all_ok && !c->nics[k].failed;
+		}
+	/* A group joined through a NIC the user does not have would be joined nowhere. */
+	for (unsigned k = 0; k < opt->njoins; k++)
+		if (opt->join_via[k] && !rnic_find(c, opt->join_via[k])) {
+			fprintf(stderr, "cpnet-guest: --join %u.%u.%u.%u%%%04X: the user has no NIC "
+				"%04X\n", opt->joins[k][0], opt->joins[k][1], opt->joins[k][2],
+				opt->joins[k][3], opt->join_via[k], opt->join_via[k]);
+			all_ok = false;
 		}
 	if (!opt->go && !do_pings(c))
 		all_ok = false;

@@ -306,8 +306,9 @@ static int bad_arg(FILE *err, const struct copt *c, const char *a, const char *v
 		fprintf(err, "cpnet-guest connect: unknown option %s\n", a);
 	else if (!v)
 		fprintf(err, "cpnet-guest connect: %s needs a value\n", a);
-	else
-		fprintf(err, "cpnet-guest connect: %s %s: invalid value, or one too many\n", a, v);
+	else	/* what the option takes, from its row of the table */
+		fprintf(err, "cpnet-guest connect: %s %s: invalid value, or one too many\n"
+			"  %s %s: %s\n", a, v, c->name, c->value, c->help);
 	fprintf(err, "(cpnet-guest without arguments lists the options)\n");
 	return 2;
 }
@@ -341,9 +342,12 @@ int copts_parse(struct copts *o, int n, char *const args[], FILE *err)
 		fprintf(err, "cpnet-guest connect: --user and --password: 1 to 8 characters\n");
 		return 2;
 	}
-	if (o->flood != (o->flood_size && o->flood_secs) || (o->flood_rate && !o->flood)) {
-		fprintf(err, "cpnet-guest connect: --flood needs --size and --seconds "
-			"(and --rate needs --flood)\n");
+	/* --size, --seconds and --rate only shape a flood: without one they would be
+	 * accepted and do nothing. */
+	if ((o->flood && !(o->flood_size && o->flood_secs)) ||
+	    (!o->flood && (o->flood_size || o->flood_secs || o->flood_rate))) {
+		fprintf(err, "cpnet-guest connect: --flood needs --size and --seconds; "
+			"--size, --seconds and --rate need --flood\n");
 		return 2;
 	}
 	return 0;

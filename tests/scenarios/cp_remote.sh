@@ -144,6 +144,23 @@ expect_exit 2 "cpnet-guest connect: --ip 10.1.0.300/24: invalid value, or one to
 expect_exit 2 "cpnet-guest connect: unknown option --pign" --user remote2 --password pw2 --pign 10.1.0.1
 expect_exit 2 "cpnet-guest connect: --count needs a value" --user remote2 --password pw2 --count
 expect_exit 2 "cpnet-guest connect: --socket, --user and --password are required" --user remote2
+expect_exit 2 "cpnet-guest connect: --flood needs --size and --seconds; --size, --seconds and --rate need --flood" \
+	--user remote2 --password pw2 --size 100
+# What cannot be done once logged on is named, and the run fails (exit 1): a NIC the
+# user does not have, an IPv6 ping with no IPv6 address on any NIC.
+# expect_run_fails LINE ARG...: cpnet-guest connect ARG... exits 1 and says LINE.
+expect_run_fails() {
+	local want=$1
+	shift
+	out=$(timeout 30 "$BIN/cpnet-guest" connect --socket "$VMSOCK" --user remote2 --password pw2 \
+		--ip 10.1.0.2/24 --count 1 "$@" 2>&1)
+	rc=$?
+	[ "$rc" -eq 1 ] || fail "rc $rc (want 1): $out"
+	grep -qxF "$want" <<<"$out" || fail "want '$want', got: $out"
+}
+expect_run_fails "cpnet-guest: ping 10.1.0.1%0999: the user has no NIC 0999" --ping 10.1.0.1%0999
+expect_run_fails "cpnet-guest: ping fd00::1: no NIC online has an IPv6 address (--ip6)" --ping6 fd00::1
+expect_run_fails "cpnet-guest: --join 239.1.1.1%0999: the user has no NIC 0999" --join 239.1.1.1%0999
 cp_ q vswitch vsweth det; expect_line "  Adapter Connections: Connected: 1"
 
 # DETACH VSWITCH with REMOTE1 coupled: z/VM does not refuse; the NIC is uncoupled (the

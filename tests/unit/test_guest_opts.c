@@ -258,18 +258,29 @@ TEST(guest_opts_missing_value_and_unknown_option_are_named)
 
 		CHECK(strstr(p.err, "\n(cpnet-guest without arguments lists the options)\n") != NULL);
 	}
+	{
+		/* A bad value: what the option takes, from the usage's own row. */
+		struct copts o;
+		struct parsed p = parse(&o, (char *const[]){ BASE, "--poll-mode", "bogus", NULL });
+
+		CHECK(strstr(p.err, "\n  --poll-mode MODE: how the link waits for cpnetd's frames in "
+				    "the ring: adaptive ") != NULL);
+	}
 }
 
 TEST(guest_opts_flood_needs_its_companions)
 {
-	static const char want[] = "cpnet-guest connect: --flood needs --size and --seconds "
-				   "(and --rate needs --flood)";
+	static const char want[] = "cpnet-guest connect: --flood needs --size and --seconds; "
+				   "--size, --seconds and --rate need --flood";
 
 	refused(t, (char *const[]){ BASE, "--flood", "10.1.0.1", NULL }, want);
 	refused(t, (char *const[]){ BASE, "--flood", "10.1.0.1", "--size", "60", NULL }, want);
 	refused(t, (char *const[]){ BASE, "--flood", "10.1.0.1", "--seconds", "1", NULL }, want);
 	refused(t, (char *const[]){ BASE, "--size", "60", "--seconds", "1", NULL }, want);
 	refused(t, (char *const[]){ BASE, "--rate", "5", NULL }, want);
+	/* Alone, each would be accepted and do nothing. */
+	refused(t, (char *const[]){ BASE, "--size", "60", NULL }, want);
+	refused(t, (char *const[]){ BASE, "--seconds", "1", NULL }, want);
 }
 
 /* The usage text lists every option, with its value's name, from the same table. */
