@@ -656,6 +656,7 @@ int vml_init(struct vmlink *l, int fd, bool cp_side)
 	}
 	l->fd = fd;
 	l->cp_side = cp_side;
+	l->rx_in_place = !cp_side;
 	l->rc_timeout_ms = 5000;
 	l->peer_logoff = -1;
 	l->ring_ack = -1;
@@ -1542,11 +1543,15 @@ static void rx_flush(struct vmlink *l, struct rx_batch *b)
  * aligned) before anything looks at them: the peer may rewrite a slot at any time,
  * and what the switch checks (addresses, VLAN) must be what it forwards.  Only
  * VML_FRAME messages may be in the ring, with metadata vml_frame_decode accepts;
- * anything else breaks the ring (SHR_BAD_MSG).
+ * anything else breaks the ring (SHR_BAD_MSG).  With rx_in_place only the header and
+ * metadata are copied: the frame's span is the slot's bytes after them, its length
+ * the one shr_rx_ref checked, and the slots go back only after the frames were
+ * delivered (copied by the receiver).
  */
 int vml_poll_ring(struct vmlink *l)
 {
 	const size_t cap = (size_t)VML_RX_BATCH * VML_MAX_MSG;
+	const size_t meta = VML_HDR_SIZE + VML_FRAME_META;
 	struct rx_batch b;
 	size_t off = 0;
 	int taken = 0;
@@ -1559,7 +1564,9 @@ int vml_poll_ring(struct vmlink *l)
 	b.vn = NULL;
 	while (taken < VML_RING_BATCH && off + VML_MAX_MSG <= cap) {
 		uint8_t *m = l->buf + off;
-		int len = shr_rx_get(&l->ring, m, VML_MAX_MSG);
+		const uint8_t *s;
+		int len = shr_rx_ref(&l->ring, &s, VML_MAX_MSG);
+		size_t keep;
 		struct vml_nic *vn;
 
 		if (len == 0)
@@ -1567,11 +1574,16 @@ int vml_poll_ring(struct vmlink *l)
 		if (len < 0)
 			goto broken;
 		taken++;
+		/* Read once: what is decoded is this copy. */
+		keep = l->rx_in_place && (size_t)len > meta ? meta : (size_t)len;
+		memcpy(m, s, keep);
 		if ((size_t)len <= VML_HDR_SIZE || m[0] != VML_VERSION || m[1] != VML_FRAME ||
 		    frame_in(l, m, (size_t)len, &b.f[b.n], &b.sp[b.n]) < 0) {
 			shr_break(&l->ring, SHR_BAD_MSG);
 			goto broken;
 		}
+		if (keep < (size_t)len)	/* the bytes after the metadata, in the slot */
+			b.sp[b.n].ptr = s + meta;
 		l->received++;
 		vn = find_nic(l, be_get16(m + 2));
 		if (!vn) {	/* a NIC that just left the link: not the peer's fault */
@@ -1590,11 +1602,17 @@ int vml_poll_ring(struct vmlink *l)
 		b.f[b.n].spans = &b.sp[b.n];
 		b.vn = vn;
 		b.n++;
-		off += ((size_t)len + 7) & ~(size_t)7;
+		off += (keep + 7) & ~(size_t)7;
 	}
-	/* Copied: the slots go back before the frames travel on. */
-	shr_rx_done(&l->ring);
-	rx_flush(l, &b);
+	if (l->rx_in_place) {
+		/* Delivered (copied by the receiver), then the slots go back. */
+		rx_flush(l, &b);
+		shr_rx_done(&l->ring);
+	} else {
+		/* Copied: the slots go back before the frames travel on. */
+		shr_rx_done(&l->ring);
+		rx_flush(l, &b);
+	}
 	if (l->ring_tx && l->cp_side)
 		vml_flush(l);	/* room may have come for frames that waited */
 	return l->ring.broken ? -EPIPE : taken;
