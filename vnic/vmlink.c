@@ -1272,13 +1272,6 @@ uint64_t vml_syscalls(const struct vmlink *l)
  * that never came, and a drain loop's empty look after each batch made a poll() for
  * it: a syscall per nap (vmlink_ring_nap_taken_back_leaves_no_doorbell_to_empty).
  */
-static void bell_flag_set(struct vmlink *l)
-{
-	if (l->bell_out)
-		l->bell_asked = true;	/* a flag overwritten: the peer may have had it */
-	l->bell_out = true;
-}
-
 static void bell_flag_back(struct vmlink *l)
 {
 	bool took = shr_disarm(&l->ring);
@@ -1286,6 +1279,21 @@ static void bell_flag_back(struct vmlink *l)
 	if (l->bell_out && !took)
 		l->bell_asked = true;	/* the peer took it: its doorbell comes */
 	l->bell_out = false;
+}
+
+/* About to put a flag in the ring: one still out is taken back first, so that what
+ * became of it is known.  Overwriting it instead left "the peer may have had it", and
+ * every empty drain look made a poll() for a doorbell that had not rung, until the
+ * next one did (vmlink_ring_flag_overwritten_leaves_no_doorbell_to_empty). */
+static void bell_flag_prepare(struct vmlink *l)
+{
+	if (l->bell_out)
+		bell_flag_back(l);
+}
+
+static void bell_flag_set(struct vmlink *l)
+{
+	l->bell_out = true;
 }
 
 /* The doorbell was emptied: what it held is gone; a flag still set stays out. */
@@ -1301,6 +1309,7 @@ bool vml_arm(struct vmlink *l)
 {
 	if (!l->ring_on)
 		return false;
+	bell_flag_prepare(l);
 	if (shr_arm(&l->ring))
 		return true;
 	bell_flag_set(l);
@@ -1340,6 +1349,8 @@ int64_t vml_ring_wait_ns(struct vmlink *l)
 		nap = adapt_nap(&l->rxa);
 		/* The nap ends early once half the ring waits: at a high rate a whole nap
 		 * would fill it and stop the producer. */
+		if (nap)
+			bell_flag_prepare(l);
 		if (nap && shr_nap(&l->ring, l->ring.nslots / 2))
 			nap = 0;
 		if (nap) {
