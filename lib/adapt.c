@@ -41,27 +41,18 @@ static void set_mode(struct adapt *a, enum adapt_mode m)
 	a->nap_cur = a->cfg.nap_ns;
 }
 
-/* The look after a nap found `work` items `elapsed` ns after the look before the nap:
- * the next nap is as long as two batches take at that rate (the look after it finds a
- * whole batch, so the one after that comes at once and the nap follows the drained
- * ring), at most twice or half the current one (a burst or a gap does not swing it
- * from one bound to the other), between nap_ns and nap_max_ns.  Sized to the middle
- * of the old band ([batch/2, 2 batches], doubling or halving outside it), the naps
- * stopped wherever they entered it: ~30-40 items a nap at 100 000 frames/s. */
-static void size_nap(struct adapt *a, unsigned work, uint64_t elapsed)
+/* The look after a nap found `work`: the next nap gathers about nap_batch items. */
+static void size_nap(struct adapt *a, unsigned work)
 {
 	uint64_t max = a->cfg.nap_max_ns > a->cfg.nap_ns ? a->cfg.nap_max_ns : a->cfg.nap_ns;
 	unsigned b = a->cfg.nap_batch;
-	uint64_t want;
 
 	if (!b || !work)	/* nothing came: the idle bound decides, not the size */
 		return;
-	want = elapsed / work * 2u * b;
-	if (want > 2 * a->nap_cur)
-		want = 2 * a->nap_cur;
-	if (want < a->nap_cur / 2)
-		want = a->nap_cur / 2;
-	a->nap_cur = want > max ? max : want < a->cfg.nap_ns ? a->cfg.nap_ns : want;
+	if (2u * work < b)
+		a->nap_cur = a->nap_cur * 2 < max ? a->nap_cur * 2 : max;
+	else if (work > 2u * b)
+		a->nap_cur = a->nap_cur / 2 > a->cfg.nap_ns ? a->nap_cur / 2 : a->cfg.nap_ns;
 }
 
 void adapt_sleep(struct adapt *a)
@@ -102,7 +93,7 @@ bool adapt_look(struct adapt *a, unsigned work, bool woken, uint64_t now_ns)
 		a->interrupts++;
 	if (a->mode == ADAPT_M_POLL) {
 		if (a->napped)
-			size_nap(a, work, now_ns - a->last_look_ns);
+			size_nap(a, work);
 		a->napped = false;
 		a->polls++;
 		if (work) {
@@ -112,7 +103,6 @@ bool adapt_look(struct adapt *a, unsigned work, bool woken, uint64_t now_ns)
 			a->empty++;
 		}
 	}
-	a->last_look_ns = now_ns;
 	if (work) {
 		a->last_work_ns = now_ns;
 		a->seen_work = true;

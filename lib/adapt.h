@@ -33,11 +33,10 @@
  * A poll that found nothing is followed by a nap (adapt_nap): a timed sleep with the
  * doorbell still unarmed, so the producer keeps not ringing and the next look takes
  * what came meanwhile as one batch.  The nap's length follows the rate: it starts at
- * `nap_ns`; the look after a nap measures the rate (items since the look before it)
- * and makes the next nap as long as two `nap_batch`es take, at most twice or half the
- * last one, between `nap_ns` and `nap_max_ns` -- a wake-up per two batches or per
- * `nap_max_ns`, whichever comes first (ethtool's rx-frames / rx-usecs, chosen by the
- * consumer itself).  Spinning instead would take the
+ * `nap_ns`, doubles (up to `nap_max_ns`) while the look after a nap finds less than
+ * half of `nap_batch` items and halves (down to `nap_ns`) while it finds more than
+ * twice as many -- a wake-up per `nap_batch` items or per `nap_max_ns`, whichever
+ * comes first (ethtool's rx-frames / rx-usecs, chosen by the consumer itself).  Spinning instead would take the
  * CPU from the producer on a host with fewer CPUs than busy processes (this one has
  * two) and make the producer's gaps, and so the poll phases, end sooner; a nap costs a
  * timer wake-up per nap, never one per frame.  The nap is interrupt moderation
@@ -80,7 +79,6 @@ struct adapt {
 	unsigned streak;	/* INTERRUPT: looks in a row with work, close together */
 	unsigned empty;		/* POLL: empty polls in a row */
 	uint64_t last_work_ns;	/* the last look that found work */
-	uint64_t last_look_ns;	/* the last look (a nap's items came since) */
 	bool seen_work;
 	bool took_asleep;	/* a look that was not a wake-up found work since the
 				 * consumer last went to sleep: the next wake-up's work */

@@ -214,9 +214,9 @@ TEST(adapt_wakeup_whose_work_an_earlier_look_took_is_not_for_nothing)
 	CHECK(!adapt_polling(&a));				/* 2 after the reset */
 }
 
-/* Rate-matched naps: the look after a nap measures the rate and sizes the next one so
- * that a nap gathers two nap_batches -- at most twice or half the last one, up to
- * nap_max_ns, down to nap_ns; a look that found a whole batch is followed by another
+/* Rate-matched naps: the look after a nap sizes the next one so that a nap gathers about
+ * nap_batch items -- longer while the batches are small (up to nap_max_ns), shorter while
+ * they are big (down to nap_ns); a look that found a whole batch is followed by another
  * look at once, a short one by a nap; the poll phase still ends when the work stops,
  * after two of the current naps at most. */
 TEST(adapt_naps_follow_the_rate_between_their_bounds)
@@ -237,8 +237,7 @@ TEST(adapt_naps_follow_the_rate_between_their_bounds)
 	adapt_look(&a, 5, false, now += 1 * US);
 	CHECK_EQ(adapt_nap(&a), 50 * US);		/* a short one: nap, the shortest */
 	adapt_napped(&a);
-	/* 5 items per 100 us: two batches would take 1280 us; the naps double up to
-	 * the longest. */
+	/* 5 items per 100 us: the naps grow until one gathers at least 16. */
 	uint64_t want[] = { 100, 200, 400, 400 };
 	for (unsigned k = 0; k < 4; k++) {
 		nap = a.nap_cur;
@@ -246,9 +245,9 @@ TEST(adapt_naps_follow_the_rate_between_their_bounds)
 		CHECK_EQ(adapt_nap(&a), want[k] * US);
 		adapt_napped(&a);
 	}
-	/* 1 item per us: 400 items after a 400 us nap -- shorter, halving down to the
-	 * 64 us that two batches take, where it stays. */
-	uint64_t down[] = { 200, 100, 64, 64 };
+	/* 1 item per us: 400 items after a 400 us nap -- shorter, down to 50 us (50 items
+	 * is not more than twice 32: it stays). */
+	uint64_t down[] = { 200, 100, 50, 50 };
 	for (unsigned k = 0; k < 4; k++) {
 		nap = a.nap_cur;
 		adapt_look(&a, (unsigned)(nap / US), false, now += nap);
@@ -262,7 +261,7 @@ TEST(adapt_naps_follow_the_rate_between_their_bounds)
 	/* Long naps, then the work stops: one empty nap of 400 us is not idleness (the
 	 * bound is two naps, 800 us, over exit_idle_ns 500 us), two are. */
 	a.nap_cur = 400 * US;
-	adapt_look(&a, 1, false, now += 64 * US);	/* a slow rate: the longest nap */
+	adapt_look(&a, 1, false, now += 1 * US);
 	CHECK_EQ(adapt_nap(&a), 400 * US);
 	adapt_napped(&a);
 	CHECK(adapt_look(&a, 0, false, now += 400 * US));
