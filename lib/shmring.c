@@ -442,6 +442,16 @@ static bool rx_avail(struct shring *r, uint32_t k)
 
 int shr_rx_get(struct shring *r, uint8_t *buf, uint32_t cap)
 {
+	const uint8_t *m;
+	int len = shr_rx_ref(r, &m, cap);
+
+	if (len > 0)
+		memcpy(buf, m, (size_t)len);
+	return len;
+}
+
+int shr_rx_ref(struct shring *r, const uint8_t **msg, uint32_t cap)
+{
 	uint32_t i, len, flags, k;
 	const uint8_t *d;
 
@@ -483,7 +493,7 @@ int shr_rx_get(struct shring *r, uint8_t *buf, uint32_t cap)
 		shr_break(r, SHR_BAD_LEN);
 		return -EPIPE;
 	}
-	memcpy(buf, r->rxs + (size_t)i * r->slot_size, len);
+	*msg = r->rxs + (size_t)i * r->slot_size;
 	r->rx_cons += k;
 	r->rx_frames++;
 	return (int)len;

@@ -158,6 +158,13 @@ int shr_tx_publish(struct shring *r);
 /* The next message copied into buf (cap bytes): its length, 0 when none waits, -EPIPE
  * when the ring is (or is now) broken.  Wrap entries are skipped here. */
 int shr_rx_get(struct shring *r, uint8_t *buf, uint32_t cap);
+/* The next message where it lies in the shared area: *msg points at its `len` bytes
+ * (the return value, as shr_rx_get's), inside the ring's slots -- the length and the
+ * entries checked, the bytes not: the peer may rewrite them at any time.  The caller
+ * copies what it looks at (once) before deciding anything on it, and may copy the rest
+ * straight to where it goes; the entries stay taken, their slots not yet the
+ * producer's, until shr_rx_done. */
+int shr_rx_ref(struct shring *r, const uint8_t **msg, uint32_t cap);
 /* Give the taken entries back (one release store); rings a producer waiting for room. */
 void shr_rx_done(struct shring *r);
 /* Whether an entry waits, from the shared index alone (no system call, nothing

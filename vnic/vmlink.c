@@ -656,6 +656,7 @@ int vml_init(struct vmlink *l, int fd, bool cp_side)
 	}
 	l->fd = fd;
 	l->cp_side = cp_side;
+	l->rx_in_place = !cp_side;
 	l->rc_timeout_ms = 5000;
 	l->peer_logoff = -1;
 	l->ring_ack = -1;
@@ -1271,13 +1272,6 @@ uint64_t vml_syscalls(const struct vmlink *l)
  * that never came, and a drain loop's empty look after each batch made a poll() for
  * it: a syscall per nap (vmlink_ring_nap_taken_back_leaves_no_doorbell_to_empty).
  */
-static void bell_flag_set(struct vmlink *l)
-{
-	if (l->bell_out)
-		l->bell_asked = true;	/* a flag overwritten: the peer may have had it */
-	l->bell_out = true;
-}
-
 static void bell_flag_back(struct vmlink *l)
 {
 	bool took = shr_disarm(&l->ring);
@@ -1285,6 +1279,24 @@ static void bell_flag_back(struct vmlink *l)
 	if (l->bell_out && !took)
 		l->bell_asked = true;	/* the peer took it: its doorbell comes */
 	l->bell_out = false;
+}
+
+/* About to put a flag in the ring: one still out is taken back first, so that what
+ * became of it is known.  Overwriting it instead left "the peer may have had it", and
+ * every empty drain look made a poll() for a doorbell that had not rung, until the
+ * next one did (vmlink_ring_flag_overwritten_leaves_no_doorbell_to_empty). */
+static void bell_flag_prepare(struct vmlink *l)
+{
+	/* Only the VM side asks what became of its flag (bell_asked): cpnetd re-arms
+	 * every idle ring each turn, and an exchange on a line the VM writes would buy
+	 * it nothing. */
+	if (l->bell_out && !l->cp_side)
+		bell_flag_back(l);
+}
+
+static void bell_flag_set(struct vmlink *l)
+{
+	l->bell_out = true;
 }
 
 /* The doorbell was emptied: what it held is gone; a flag still set stays out. */
@@ -1300,6 +1312,7 @@ bool vml_arm(struct vmlink *l)
 {
 	if (!l->ring_on)
 		return false;
+	bell_flag_prepare(l);
 	if (shr_arm(&l->ring))
 		return true;
 	bell_flag_set(l);
@@ -1339,6 +1352,8 @@ int64_t vml_ring_wait_ns(struct vmlink *l)
 		nap = adapt_nap(&l->rxa);
 		/* The nap ends early once half the ring waits: at a high rate a whole nap
 		 * would fill it and stop the producer. */
+		if (nap)
+			bell_flag_prepare(l);
 		if (nap && shr_nap(&l->ring, l->ring.nslots / 2))
 			nap = 0;
 		if (nap) {
@@ -1559,11 +1574,15 @@ static void rx_add(struct vmlink *l, struct rx_batch *b, struct vml_nic *vn)
  * aligned) before anything looks at them: the peer may rewrite a slot at any time,
  * and what the switch checks (addresses, VLAN) must be what it forwards.  Only
  * VML_FRAME messages may be in the ring, with metadata vml_frame_decode accepts;
- * anything else breaks the ring (SHR_BAD_MSG).
+ * anything else breaks the ring (SHR_BAD_MSG).  With rx_in_place only the header and
+ * metadata are copied: the frame's span is the slot's bytes after them, its length
+ * the one shr_rx_ref checked, and the slots go back only after the frames were
+ * delivered (copied by the receiver).
  */
 int vml_poll_ring(struct vmlink *l)
 {
 	const size_t cap = (size_t)VML_RX_BATCH * VML_MAX_MSG;
+	const size_t meta = VML_HDR_SIZE + VML_FRAME_META;
 	struct rx_batch b;
 	size_t off = 0;
 	int taken = 0;
@@ -1576,7 +1595,9 @@ int vml_poll_ring(struct vmlink *l)
 	b.vn = NULL;
 	while (taken < VML_RING_BATCH && off + VML_MAX_MSG <= cap) {
 		uint8_t *m = l->buf + off;
-		int len = shr_rx_get(&l->ring, m, VML_MAX_MSG);
+		const uint8_t *s;
+		int len = shr_rx_ref(&l->ring, &s, VML_MAX_MSG);
+		size_t keep;
 		struct vml_nic *vn;
 
 		if (len == 0)
@@ -1584,11 +1605,17 @@ int vml_poll_ring(struct vmlink *l)
 		if (len < 0)
 			goto broken;
 		taken++;
+		/* Read once: what is decoded is this copy (vml_frame_decode reads the
+		 * header and metadata only; len gives the frame's length). */
+		keep = l->rx_in_place && (size_t)len > meta ? meta : (size_t)len;
+		memcpy(m, s, keep);
 		if ((size_t)len <= VML_HDR_SIZE || m[0] != VML_VERSION || m[1] != VML_FRAME ||
 		    frame_in(l, m, (size_t)len, &b.f[b.n], &b.sp[b.n]) < 0) {
 			shr_break(&l->ring, SHR_BAD_MSG);
 			goto broken;
 		}
+		if (keep < (size_t)len)	/* the bytes after the metadata, in the slot */
+			b.sp[b.n].ptr = s + meta;
 		l->received++;
 		vn = find_nic(l, be_get16(m + 2));
 		if (!vn) {	/* a NIC that just left the link: not the peer's fault */
@@ -1596,11 +1623,17 @@ int vml_poll_ring(struct vmlink *l)
 			continue;
 		}
 		rx_add(l, &b, vn);
-		off += ((size_t)len + 7) & ~(size_t)7;
+		off += (keep + 7) & ~(size_t)7;
 	}
-	/* Copied: the slots go back before the frames travel on. */
-	shr_rx_done(&l->ring);
-	rx_flush(l, &b);
+	if (l->rx_in_place) {
+		/* Delivered (copied by the receiver), then the slots go back. */
+		rx_flush(l, &b);
+		shr_rx_done(&l->ring);
+	} else {
+		/* Copied: the slots go back before the frames travel on. */
+		shr_rx_done(&l->ring);
+		rx_flush(l, &b);
+	}
 	if (l->ring_tx && l->cp_side)
 		vml_flush(l);	/* room may have come for frames that waited */
 	return l->ring.broken ? -EPIPE : taken;

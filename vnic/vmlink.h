@@ -293,6 +293,17 @@ struct vmlink {
 	 * ring.broken says why a peer's ring was given up (the link is then dropped). */
 	struct shring ring;
 	bool ring_on, ring_tx;
+	/* Frames from the ring are delivered from their slots: only the message's
+	 * header and metadata are copied out (and decoded from that copy), the frame's
+	 * bytes go from the slot straight to where the receiver puts them (a NIC's
+	 * input buffer) -- one copy fewer per frame.  The VM side's (vml_init): nothing
+	 * there looks at a frame's bytes before copying them.  Never cpnetd's: its
+	 * switch checks addresses in the frame, and what it checks must be what it
+	 * forwards (doc/rings.md, "The peer is hostile").  The frames point into the
+	 * mapping until their delivery returns: nothing a delivery reaches may close
+	 * the link or its ring.  (tests/fuzz/fuzz_vmring.c sets it on a CP-side link
+	 * only to drive the in-place parse of a hostile ring.) */
+	bool rx_in_place;
 	enum vml_transport transport;	/* VM side: what it accepts */
 	int ring_ack;			/* CP side: the VM's VML_RING_ACK, -1 while none */
 	size_t ring_extra;		/* CP side: extra area of the offered ring (an

@@ -30,6 +30,11 @@
  *	8 (op byte 0xFF): a well-formed frame of b % 9200 + 1 bytes (as many slots as it
  *	   takes, after a wrap entry when it would pass the ring's end), published
  *	(other op bytes: op % 7, as before ops 7 and 8 came)
+ * An input of odd length has the frames taken in place (rx_in_place: only the header and
+ * metadata copied, the frame's span in the slot -- the VM side's way; cpnetd copies the
+ * whole entry), so both ways of parsing an entry see the same garbage.  Only the parse:
+ * the frames go to a sink here, not into a NIC's input buffers as on a VM's side, and
+ * nobody rewrites a slot while it is read.
  * After each record cpnetd takes what is there (vml_poll_ring).  Invariants: no crash,
  * every frame delivered is <= 65536 bytes, a broken ring stays broken with a reason.
  */
@@ -71,7 +76,17 @@ static void sink_tx(void *peer, struct port *from, const struct pframe *f, unsig
 	(void)peer;
 	(void)from;
 	for (unsigned i = 0; i < n; i++) {
+		const uint8_t *p = f[i].spans[0].ptr, *slots = cpl.ring.rxs;
+		size_t area = (size_t)cpl.ring.nslots * cpl.ring.slot_size;
+
 		must(f[i].len <= 65536);
+		/* A frame taken in place lies inside the VM's slots; a copied one in the
+		 * link's buffer. */
+		must(f[i].nspans == 1 &&
+		     ((cpl.rx_in_place && p >= slots && p <= slots + area &&
+		       f[i].len <= (size_t)(slots + area - p)) ||
+		      (p >= cpl.buf && p <= cpl.buf + (size_t)VML_RX_BATCH * VML_MAX_MSG &&
+		       f[i].len <= (size_t)(cpl.buf + (size_t)VML_RX_BATCH * VML_MAX_MSG - p))));
 		must(qdio_spans_copy(f[i].spans, f[i].nspans, 0, buf,
 				     f[i].len < sizeof(buf) ? f[i].len : sizeof(buf)) ==
 		     (f[i].len < sizeof(buf) ? f[i].len : sizeof(buf)));
@@ -139,6 +154,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		link_up();
 	else
 		ring_reset();
+	cpl.rx_in_place = size & 1;
 	proxy = vml_add_nic(&cpl, VDEV, NULL);
 	must(proxy != NULL);
 	proxy->ops = &sink_ops;

@@ -1693,6 +1693,45 @@ TEST(vmlink_ring_nap_taken_back_leaves_no_doorbell_to_empty)
 	ring_unpair(&vm, &cp, sv);
 }
 
+/* A flag put in the ring while one of ours is still out (a nap's threshold, then the
+ * arm of a sleep) takes the old one back first: it knows that CP did not take it, so no
+ * doorbell waits, and the drain loop's empty looks make no poll() for one -- before,
+ * the overwritten flag counted as "CP may have had it" and each empty look polled
+ * until a doorbell came. */
+TEST(vmlink_ring_flag_overwritten_leaves_no_doorbell_to_empty)
+{
+	static const struct adapt_cfg c = { .enter_looks = 1, .enter_gap_ns = 1000000000ull,
+					    .exit_empty = 1000000, .exit_idle_ns = 60000000000ull,
+					    .nap_ns = 1000000ull };
+	struct vmlink vm, cp;
+	struct port nicport, *proxy;
+	struct rx_rec rec = { 0, 0 };
+	uint64_t before;
+	int sv[2];
+
+	REQUIRE(ring_pair(&vm, &cp, sv, VML_TRANSPORT_RING) == 0);
+	proxy = rec_nics(&vm, &cp, &nicport, &rec);
+	REQUIRE(proxy != NULL);
+	adapt_init(&vm.rxa, ADAPT_ADAPTIVE, &c);
+	vml_ring_note(&vm, 1, true);		/* work: now polling */
+	REQUIRE(adapt_polling(&vm.rxa));
+	vml_ring_note(&vm, 0, false);		/* an empty poll, then a nap */
+	CHECK(vml_ring_wait_ns(&vm) > 0);
+	CHECK(vm.bell_out);
+	CHECK(shr_armed(&vm.ring));
+	CHECK(!vml_arm(&vm));			/* a flag over the nap's */
+	CHECK(vm.bell_out);
+	CHECK(!vm.bell_asked);			/* CP took neither */
+	CHECK_EQ(cp.ring.bells, 0);
+	CHECK_EQ(vml_poll(&vm, 0), 0);		/* the socket's look, once */
+	before = vm.syscalls;
+	for (int k = 0; k < 8; k++)
+		CHECK_EQ(vml_poll(&vm, 0), 0);
+	CHECK_EQ(vm.syscalls - before, 0);
+	CHECK(!vm.bell_asked);
+	ring_unpair(&vm, &cp, sv);
+}
+
 /* A VM side that polls its ring (poll-only, or adaptive in a poll phase) while the ring
  * is idle still reads its socket: ring_spin hands the socket's look to vml_poll when
  * one falls due (or a message is there), and vml_poll must then look, not take that
