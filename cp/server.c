@@ -943,10 +943,11 @@ static void pump_links(void *ctx)
 				(void)vml_poll_frames(&c->link, VMC_BATCH);
 				continue;
 			}
-			(void)ring_take(c, &took);	/* a broken ring: vmc_reap's, later */
+			/* Each look also sends what waited for room (vml_poll_ring); a
+			 * broken ring: vmc_reap's, later. */
+			(void)ring_take(c, &took);
 			if (took)
 				vml_ring_note(&c->link, took, false);	/* the mode sees the work */
-			vml_flush(&c->link);
 		}
 		if (!links || adapt_now_ns() >= end)
 			return;

@@ -7,24 +7,16 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "cp/parse.h"
 #include "driver/guest_opts.h"
 
+/* A dotted IPv4 address, with a /prefix exactly when want_prefix (cp/parse's reader). */
 static int parse_ip(const char *s, uint8_t ip[4], unsigned *prefix, bool want_prefix)
 {
-	unsigned a[4], p = 32;
-	int n = 0, used = 0;
+	unsigned p;
 
-	if (want_prefix)
-		n = sscanf(s, "%3u.%3u.%3u.%3u/%2u%n", &a[0], &a[1], &a[2], &a[3], &p, &used);
-	else
-		n = sscanf(s, "%3u.%3u.%3u.%3u%n", &a[0], &a[1], &a[2], &a[3], &used);
-	if (n != (want_prefix ? 5 : 4) || s[used] || p > 32)
+	if ((strchr(s, '/') != NULL) != want_prefix || parse_ip4(s, ip, &p) < 0)
 		return -EINVAL;
-	for (int k = 0; k < 4; k++) {
-		if (a[k] > 255)
-			return -EINVAL;
-		ip[k] = (uint8_t)a[k];
-	}
 	if (prefix)
 		*prefix = p;
 	return 0;
@@ -56,19 +48,9 @@ static int parse_ip_via(const char *s, uint8_t ip[4], uint16_t *via)
 /* A decimal number from lo to hi: digits only (no sign, no blanks, not empty). */
 static int parse_num(const char *v, unsigned long lo, unsigned long hi, unsigned long *out)
 {
-	unsigned long n = 0;
+	unsigned long n;
 
-	if (!*v)
-		return -EINVAL;
-	for (const char *p = v; *p; p++) {
-		unsigned long d = (unsigned long)(*p - '0');
-
-		/* n * 10 + d cannot wrap: n <= hi / 10 first. */
-		if (*p < '0' || *p > '9' || n > hi / 10 || n * 10 + d > hi)
-			return -EINVAL;
-		n = n * 10 + d;
-	}
-	if (n < lo)
+	if (parse_dec(v, hi, &n) < 0 || n < lo)
 		return -EINVAL;
 	*out = n;
 	return 0;
