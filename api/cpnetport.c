@@ -645,7 +645,7 @@ int cpnp_handle_open_n(struct cpnp_port *p, unsigned nbufs, struct cpnp_handle *
 	h->id = p->link.hreply.id;
 	h->port = p;
 	h->nslots = nslots;
-	adapt_init(&h->rxa, ADAPT_ADAPTIVE, NULL);
+	adapt_init(&h->rxa, ADAPT_ADAPTIVE, &adapt_ring_defaults);
 	if (rc == 0 && (h->ring.slot_size != APPL_ENTRY || h->ring.nslots != nslots))
 		rc = -EPROTO;
 	if (rc < 0) {
@@ -814,7 +814,7 @@ static int nap(struct cpnp_handle *h, int left_ms)
 	ns = adapt_nap(&h->rxa);
 	if (left_ms >= 0 && ns > (uint64_t)left_ms * 1000000u)
 		ns = (uint64_t)left_ms * 1000000u;
-	if (!ns || shr_nap(&h->ring, h->nslots / 2))
+	if (!ns || shr_nap(&h->ring, adapt_nap_fill(&h->rxa, h->nslots)))
 		return shr_rx_pending(&h->ring);
 	adapt_napped(&h->rxa);	/* taken: counted, and the next look sizes the next */
 	ts.tv_sec = (time_t)(ns / 1000000000u);

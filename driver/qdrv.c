@@ -1371,10 +1371,20 @@ static void rx_one(void *ctx, const uint8_t *hdr, const struct qdio_span *data, 
 	}
 	if (len > sizeof(q->rxbuf))
 		return;
-	n = qdio_spans_copy(data, nspans, 0, q->rxbuf, len);
 	q->st.rx_pkts++;
-	q->st.rx_bytes += n;
 	rc->pkts++;
+	/* A frame in one element is read where it lies (the input buffer is ours until
+	 * it is given back, after this call), as a NIC driver builds its packet around
+	 * the page instead of copying it; only a frame spread over several elements is
+	 * gathered into rxbuf. */
+	if (nspans == 1 && data[0].len >= len) {
+		q->st.rx_bytes += len;
+		if (q->cfg.rx)
+			q->cfg.rx(q->cfg.rx_ctx, hdr, data[0].ptr, len);
+		return;
+	}
+	n = qdio_spans_copy(data, nspans, 0, q->rxbuf, len);
+	q->st.rx_bytes += n;
 	if (q->cfg.rx)
 		q->cfg.rx(q->cfg.rx_ctx, hdr, q->rxbuf, n);
 }

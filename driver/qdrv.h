@@ -87,7 +87,9 @@ struct qdrv_cfg {
 	/* Called between wait rounds (let an asynchronous adapter progress); may be NULL. */
 	void (*idle)(void *ctx);
 	void *idle_ctx;
-	/* Received packets (qeth header + frame/packet, copied once to `data`). */
+	/* Received packets (qeth header + frame/packet): `data` is the frame where it
+	 * lies in the input buffer when it is in one element, else gathered into rxbuf;
+	 * valid until rx returns either way (the buffer goes back to the adapter after). */
 	qdrv_rx_fn rx;
 	void *rx_ctx;
 	/* Or, when set (rx is then not called): received packets in batches, in place;
@@ -186,7 +188,7 @@ struct qdrv {
 	bool qdio_active;
 	unsigned in_taken;		/* consumed since the last give */
 	struct qdrv_stats st;
-	uint8_t rxbuf[65536];		/* the one copy of an inbound packet */
+	uint8_t rxbuf[65536];		/* an inbound packet of several elements, gathered */
 	/* cfg.rxv: the batch being gathered during one qdrv_poll. */
 	unsigned rxn, rxns;
 	struct qdrv_rxpkt rxb[QDRV_RX_BATCH];

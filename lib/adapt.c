@@ -18,6 +18,17 @@ static const struct adapt_cfg defaults = {
 	.nap_batch = ADAPT_NAP_BATCH,
 };
 
+const struct adapt_cfg adapt_ring_defaults = {
+	.enter_looks = ADAPT_ENTER_LOOKS,
+	.enter_gap_ns = ADAPT_ENTER_GAP_NS,
+	.exit_empty = ADAPT_EXIT_EMPTY,
+	.exit_idle_ns = ADAPT_EXIT_IDLE_NS,
+	.nap_ns = ADAPT_NAP_NS,
+	.nap_max_ns = ADAPT_RING_NAP_MAX_NS,
+	.nap_batch = ADAPT_RING_NAP_BATCH,
+	.nap_bell = true,
+};
+
 void adapt_init(struct adapt *a, enum adapt_policy p, const struct adapt_cfg *cfg)
 {
 	*a = (struct adapt){ 0 };
@@ -41,15 +52,24 @@ static void set_mode(struct adapt *a, enum adapt_mode m)
 	a->nap_cur = a->cfg.nap_ns;
 }
 
-/* The look after a nap found `work`: the next nap gathers about nap_batch items. */
+/*
+ * The look after a nap found `work`: the next nap gathers about nap_batch items.
+ * Timer naps (no nap_bell) aim at half a batch to two, and an empty one changes
+ * nothing (the idle bound decides).  Naps a doorbell ends at a batch (nap_bell) grow
+ * until it does: a nap the timer ended with less than a batch, or with nothing, was
+ * shorter than the producer's gaps -- and each timer wake-up costs the consumer
+ * several doorbell wake-ups (doc/rings.md, "naps while polling"); behind a producer
+ * that naps itself, an empty nap also ended the poll phase at the idle bound and the
+ * consumer went back to a doorbell per batch, a thousand times a second.
+ */
 static void size_nap(struct adapt *a, unsigned work)
 {
 	uint64_t max = a->cfg.nap_max_ns > a->cfg.nap_ns ? a->cfg.nap_max_ns : a->cfg.nap_ns;
 	unsigned b = a->cfg.nap_batch;
 
-	if (!b || !work)	/* nothing came: the idle bound decides, not the size */
+	if (!b || (!work && !a->cfg.nap_bell))
 		return;
-	if (2u * work < b)
+	if (a->cfg.nap_bell ? work < b : 2u * work < b)
 		a->nap_cur = a->nap_cur * 2 < max ? a->nap_cur * 2 : max;
 	else if (work > 2u * b)
 		a->nap_cur = a->nap_cur / 2 > a->cfg.nap_ns ? a->nap_cur / 2 : a->cfg.nap_ns;

@@ -31,12 +31,14 @@
  *                      a poll phase is bounded, an idle consumer sleeps.
  *
  * A poll that found nothing is followed by a nap (adapt_nap): a timed sleep with the
- * doorbell still unarmed, so the producer keeps not ringing and the next look takes
+ * doorbell unarmed -- or, on a ring, set to ring only once `nap_batch` entries wait
+ * (`nap_bell`) -- so the producer does not ring per batch and the next look takes
  * what came meanwhile as one batch.  The nap's length follows the rate: it starts at
  * `nap_ns`, doubles (up to `nap_max_ns`) while the look after a nap finds less than
- * half of `nap_batch` items and halves (down to `nap_ns`) while it finds more than
- * twice as many -- a wake-up per `nap_batch` items or per `nap_max_ns`, whichever
- * comes first (ethtool's rx-frames / rx-usecs, chosen by the consumer itself).  Spinning instead would take the
+ * half of `nap_batch` items (with `nap_bell`: less than `nap_batch`, or nothing) and
+ * halves (down to `nap_ns`) while it finds more than twice as many -- a wake-up per
+ * `nap_batch` items or per `nap_max_ns`, whichever comes first (ethtool's rx-frames /
+ * rx-usecs, chosen by the consumer itself).  Spinning instead would take the
  * CPU from the producer on a host with fewer CPUs than busy processes (this one has
  * two) and make the producer's gaps, and so the poll phases, end sooner; a nap costs a
  * timer wake-up per nap, never one per frame.  The nap is interrupt moderation
@@ -60,6 +62,13 @@ struct adapt_cfg {
 	uint64_t nap_ns;	/* the first and shortest nap; 0: spin (look again at once) */
 	uint64_t nap_max_ns;	/* the longest (<= nap_ns: every nap is nap_ns) */
 	unsigned nap_batch;	/* the items a nap should gather (0: fixed naps) */
+	/* The producer ends a nap once nap_batch items wait (a ring's fill-threshold
+	 * doorbell, shr_nap): the nap's timer only bounds what comes in smaller
+	 * numbers, so a nap that gathered less than a batch -- or nothing -- is
+	 * followed by a longer one; the doorbell, not the timer, ends the naps of a
+	 * steady high rate.  Without it (a TAP: no doorbell while polling) the naps
+	 * are kept where they gather half a batch to two. */
+	bool nap_bell;
 };
 
 /* The defaults (doc/rings.md, "Adaptive interrupt and polling", says why these). */
@@ -70,7 +79,15 @@ struct adapt_cfg {
 						 * current naps, if longer): sleep */
 #define ADAPT_NAP_NS		50000ull	/* 50 us: the first nap */
 #define ADAPT_NAP_MAX_NS	500000ull	/* 500 us: the longest */
-#define ADAPT_NAP_BATCH		32u		/* a quarter of a vmlink ring */
+#define ADAPT_NAP_BATCH		32u
+
+/* A shared-memory ring's consumer (vmlink, a port handle: nap_bell): its producer
+ * rings once a nap's batch waits, so the naps may be longer and the batch bigger
+ * without a frame of a busy ring waiting for the timer (doc/rings.md, "naps while
+ * polling").  The other fields are the defaults above. */
+#define ADAPT_RING_NAP_BATCH	64u		/* 64 entries: 64 frames up to 2 KiB */
+#define ADAPT_RING_NAP_MAX_NS	1000000ull	/* 1 ms: what a straggler may wait */
+extern const struct adapt_cfg adapt_ring_defaults;
 
 struct adapt {
 	enum adapt_policy policy;
@@ -114,6 +131,15 @@ static inline bool adapt_polling(const struct adapt *a)
  * naps taken, not naps offered, and the next look sizes the naps after it. */
 uint64_t adapt_nap(struct adapt *a);
 void adapt_napped(struct adapt *a);
+/* The fill (entries waiting) at which a ring of `nslots` entries should ring a
+ * consumer that naps: a nap's batch, but never more than half the ring (a nap must
+ * not stop the producer); half the ring when the naps have no batch. */
+static inline uint32_t adapt_nap_fill(const struct adapt *a, uint32_t nslots)
+{
+	uint32_t b = a->cfg.nap_batch;
+
+	return b && b < nslots / 2 ? b : nslots / 2;
+}
 
 /* "adaptive" | "interrupt" | "poll" (any case, abbreviations from one letter): 0 with
  * *p set, or -EINVAL. */

@@ -661,7 +661,7 @@ int vml_init(struct vmlink *l, int fd, bool cp_side)
 	l->peer_logoff = -1;
 	l->ring_ack = -1;
 	l->hfds[0] = l->hfds[1] = l->hfds[2] = -1;
-	adapt_init(&l->rxa, ADAPT_ADAPTIVE, NULL);
+	adapt_init(&l->rxa, ADAPT_ADAPTIVE, &adapt_ring_defaults);
 	return 0;
 }
 
@@ -1350,11 +1350,13 @@ int64_t vml_ring_wait_ns(struct vmlink *l)
 		if (left > 0)
 			return left;	/* the nap under way: not taken again */
 		nap = adapt_nap(&l->rxa);
-		/* The nap ends early once half the ring waits: at a high rate a whole nap
-		 * would fill it and stop the producer. */
+		/* The nap ends early once a nap's batch waits (the producer rings at that
+		 * fill, adapt_nap_fill): at a steady high rate the doorbell ends the naps,
+		 * not the timer, which costs this host's consumer several doorbell
+		 * wake-ups (doc/rings.md); the timer bounds what comes in small numbers. */
 		if (nap)
 			bell_flag_prepare(l);
-		if (nap && shr_nap(&l->ring, l->ring.nslots / 2))
+		if (nap && shr_nap(&l->ring, adapt_nap_fill(&l->rxa, l->ring.nslots)))
 			nap = 0;
 		if (nap) {
 			adapt_napped(&l->rxa);
@@ -1368,7 +1370,7 @@ int64_t vml_ring_wait_ns(struct vmlink *l)
 
 void vml_poll_policy(struct vmlink *l, enum adapt_policy p, const struct adapt_cfg *cfg)
 {
-	adapt_init(&l->rxa, p, cfg);
+	adapt_init(&l->rxa, p, cfg ? cfg : &adapt_ring_defaults);
 }
 
 /* VM side: CP offers a ring.  Take it unless told to keep to the socket; answer. */

@@ -327,3 +327,79 @@ TEST(adapt_batches_a_nap_would_gather_enter_polling)
 		CHECK(!adapt_look(&a, 36, true, now += 360 * US));
 	CHECK_EQ(a.switches, 0);
 }
+
+/* A ring's naps (nap_bell: the producer rings once a batch waits) grow until the
+ * doorbell ends them: a nap the timer ended with less than a batch -- or with nothing
+ * -- was shorter than the producer's gaps, and on this host a timer wake-up costs the
+ * consumer several doorbell wake-ups.  Behind a producer that delivers 70 items every
+ * 700 us the naps reach 800 us, the doorbell ends each with a batch, and the poll
+ * phase lasts (before, an empty 100 us nap ended it at the 500 us idle bound and the
+ * consumer went back to a doorbell per batch: a switch every few batches).  Timer
+ * naps (no nap_bell) keep their rule: an empty nap resizes nothing, 16-64 items keep
+ * the size. */
+TEST(adapt_ring_naps_grow_until_the_doorbell_ends_them)
+{
+	struct adapt_cfg c = adapt_ring_defaults;
+	struct adapt a;
+	uint64_t now = 1000 * US, next = now;
+
+	CHECK(c.nap_bell);
+	CHECK_EQ(c.nap_batch, ADAPT_RING_NAP_BATCH);
+	c.nap_ns = 100 * US;
+	adapt_init(&a, ADAPT_ADAPTIVE, &c);
+	/* A producer that naps: 70 items every 700 us (the doorbell at 64 wakes the
+	 * consumer at once when it is asleep on it; the rest comes with the next). */
+	for (int i = 0; i < 4; i++)
+		adapt_look(&a, 70, true, now = next += 700 * US);
+	REQUIRE(adapt_polling(&a));
+	for (int k = 0; k < 40; k++) {
+		uint64_t nap;
+
+		adapt_look(&a, 0, false, now + 1 * US);	/* drained: an empty poll */
+		nap = adapt_nap(&a);
+		REQUIRE(nap > 0);
+		adapt_napped(&a);
+		if (now + nap < next + 700 * US) {	/* the timer ends it: empty */
+			now += nap;
+			adapt_look(&a, 0, false, now);
+		} else {				/* the doorbell ends it */
+			now = next += 700 * US;
+			adapt_look(&a, 70, true, now);
+		}
+	}
+	CHECK(adapt_polling(&a));
+	CHECK_EQ(a.switches, 1);
+	CHECK_EQ(a.nap_cur, 800 * US);
+	/* Less than a batch in a nap: longer (to the longest, 1 ms); more than two: shorter. */
+	adapt_look(&a, 10, false, now += 10 * US);
+	CHECK_EQ(adapt_nap(&a), 800 * US);
+	adapt_napped(&a);
+	adapt_look(&a, 40, false, now += 800 * US);
+	CHECK_EQ(a.nap_cur, ADAPT_RING_NAP_MAX_NS);
+	adapt_nap(&a);
+	adapt_napped(&a);
+	adapt_look(&a, 200, false, now += 200 * US);
+	CHECK_EQ(a.nap_cur, ADAPT_RING_NAP_MAX_NS / 2);
+	/* Timer naps: an empty one and one of 40 (between half a batch and two) keep it. */
+	c.nap_bell = false;
+	c.nap_batch = 32;
+	adapt_init(&a, ADAPT_ADAPTIVE, &c);
+	for (int i = 0; i < 4; i++)
+		adapt_look(&a, 70, true, now += 100 * US);
+	REQUIRE(adapt_polling(&a));
+	adapt_look(&a, 0, false, now += 1 * US);
+	adapt_napped(&a);
+	adapt_look(&a, 0, false, now += 100 * US);
+	CHECK_EQ(a.nap_cur, 100 * US);
+	adapt_napped(&a);
+	adapt_look(&a, 40, false, now += 100 * US);
+	CHECK_EQ(a.nap_cur, 100 * US);
+	/* The fill at which a ring rings a napping consumer: a batch, at most half the
+	 * ring; half the ring without a batch. */
+	adapt_init(&a, ADAPT_ADAPTIVE, &adapt_ring_defaults);
+	CHECK_EQ(adapt_nap_fill(&a, 4096), ADAPT_RING_NAP_BATCH);
+	CHECK_EQ(adapt_nap_fill(&a, 64), 32u);
+	c.nap_batch = 0;
+	adapt_init(&a, ADAPT_ADAPTIVE, &c);
+	CHECK_EQ(adapt_nap_fill(&a, 4096), 2048u);
+}

@@ -19,6 +19,8 @@ struct cap {
 	uint8_t hdr[CAP_MAX][QHDR_SIZE];
 	uint8_t *data[CAP_MAX];
 	uint32_t len[CAP_MAX];
+	const uint8_t *rxbuf;		/* the receiving driver's gather buffer */
+	bool gathered[CAP_MAX];		/* handed from rxbuf, not in place */
 };
 
 struct ow {
@@ -39,6 +41,7 @@ static void cap_rx(void *ctx, const uint8_t *qhdr, const uint8_t *data, uint32_t
 	memcpy(c->hdr[c->n], qhdr, QHDR_SIZE);
 	c->data[c->n] = malloc(len);
 	memcpy(c->data[c->n], data, len);
+	c->gathered[c->n] = data == c->rxbuf;
 	c->len[c->n++] = len;
 }
 
@@ -90,6 +93,7 @@ static struct ow *ow_new(uint8_t layer)
 		goto fail;
 	w->i[1]->drv.cfg.rx = cap_rx;
 	w->i[1]->drv.cfg.rx_ctx = &w->cap;
+	w->cap.rxbuf = w->i[1]->drv.rxbuf;
 	return w;
 fail:
 	ow_free(w);
@@ -306,6 +310,38 @@ TEST(offload_partial_checksum_completed_or_marked)
 				ow_free(w);
 			}
 		}
+	}
+}
+
+/* The receiving driver reads a frame that lies in one element of its input buffer
+ * where it lies, and gathers one spread over several (a 9000-byte frame over 4 KiB
+ * pages) into its own buffer: either way the guest's stack gets the frame's bytes. */
+TEST(offload_receiver_reads_one_element_in_place_and_gathers_more)
+{
+	static uint8_t f[2][16384];
+	static const uint32_t pay[2] = { 1000, 9000 };
+	uint32_t len[2];
+
+	for (uint8_t layer = 2; layer <= 3; layer++) {
+		struct ow *w = ow_new(layer);
+
+		REQUIRE(w);
+		for (int k = 0; k < 2; k++) {
+			len[k] = frame(f[k], true, false, pay[k]);
+			REQUIRE(send_ofl(w, f[k], len[k], true, false, 0) == 0);
+		}
+		REQUIRE(w->cap.n == 2);
+		for (int k = 0; k < 2; k++) {
+			/* IPv6 goes with its Ethernet header in both layers; the payload
+			 * is the frame's tail (the UDP checksum may have been completed). */
+			CHECK_EQ(w->cap.len[k], len[k]);
+			CHECK(memcmp(w->cap.data[k], f[k], 14 + 40 + 6) == 0);
+			CHECK(memcmp(w->cap.data[k] + len[k] - pay[k], f[k] + len[k] - pay[k],
+				     pay[k]) == 0);
+		}
+		CHECK(!w->cap.gathered[0]);
+		CHECK(w->cap.gathered[1]);
+		ow_free(w);
 	}
 }
 

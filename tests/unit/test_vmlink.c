@@ -1,6 +1,7 @@
 /* tests/unit/test_vmlink.c - the cpnetd <-> VM-process link: message codecs, bad
  * messages, and two synthetic guests whose NICs reach each other only over links. */
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -1690,6 +1691,57 @@ TEST(vmlink_ring_nap_taken_back_leaves_no_doorbell_to_empty)
 	CHECK_EQ(rec.frames, 24 + VML_RING_SLOTS / 2);
 	CHECK(!vm.bell_asked);			/* emptied */
 	CHECK(!vm.bell_out);
+	ring_unpair(&vm, &cp, sv);
+}
+
+/* A napping VM side is rung once a nap's batch waits (adapt_nap_fill: 64 entries of a
+ * 4096-entry ring), not half the ring: at a steady high rate the doorbell, not the
+ * nap's timer, ends the naps -- a timer wake-up costs this host's consumer several
+ * doorbell wake-ups -- and a burst of a batch is not held for the timer. */
+TEST(vmlink_ring_nap_rung_once_a_batch_waits)
+{
+	struct adapt_cfg c = adapt_ring_defaults;
+	static struct pframe f[ADAPT_RING_NAP_BATCH];
+	struct vmlink vm, cp;
+	struct port nicport, *proxy;
+	struct rx_rec rec = { 0, 0 };
+	uint8_t payload[60] = { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 2, 0, 0, 0, 0, 9 };
+	struct qdio_span sp = { payload, sizeof(payload) };
+	struct pollfd bell;
+	int sv[2];
+
+	c.enter_looks = 1;
+	c.exit_empty = 1000000;
+	c.exit_idle_ns = 60000000000ull;
+	c.nap_ns = 1000000000ull;	/* the timer never ends a nap here */
+	REQUIRE(ring_pair(&vm, &cp, sv, VML_TRANSPORT_RING) == 0);
+	proxy = rec_nics(&vm, &cp, &nicport, &rec);
+	REQUIRE(proxy != NULL);
+	for (unsigned i = 0; i < ADAPT_RING_NAP_BATCH; i++)
+		f[i] = (struct pframe){ .spans = &sp, .nspans = 1, .kind = PF_ETH,
+					.cast = PF_BROADCAST, .len = sizeof(payload) };
+	adapt_init(&vm.rxa, ADAPT_ADAPTIVE, &c);
+	vml_ring_note(&vm, 1, true);		/* work: now polling */
+	REQUIRE(adapt_polling(&vm.rxa));
+	for (unsigned round = 0; round < 3; round++) {
+		vml_ring_note(&vm, 0, false);	/* an empty poll, then a nap */
+		CHECK(vml_ring_wait_ns(&vm) > 0);
+		CHECK_EQ(port_deliver(proxy, f, ADAPT_RING_NAP_BATCH - 1),
+			 ADAPT_RING_NAP_BATCH - 1);
+		CHECK_EQ(cp.ring.bells, round);	/* one short of the batch: no doorbell */
+		bell = (struct pollfd){ vml_bell_fd(&vm), POLLIN, 0 };
+		CHECK_EQ(poll(&bell, 1, 0), 0);
+		CHECK_EQ(port_deliver(proxy, f, 1), 1);
+		CHECK_EQ(cp.ring.bells, round + 1);	/* the batch: rung, once */
+		CHECK_EQ(poll(&bell, 1, 0), 1);
+		CHECK(!shr_armed(&vm.ring));		/* CP took the flag */
+		/* The doorbell's look takes the batch and empties the doorbell. */
+		while (vml_poll(&vm, 0) > 0)
+			;
+		CHECK_EQ(rec.frames, (round + 1) * ADAPT_RING_NAP_BATCH);
+		CHECK_EQ(poll(&bell, 1, 0), 0);
+		CHECK(!vm.bell_asked);
+	}
 	ring_unpair(&vm, &cp, sv);
 }
 
