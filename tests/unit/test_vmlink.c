@@ -1,6 +1,7 @@
 /* tests/unit/test_vmlink.c - the cpnetd <-> VM-process link: message codecs, bad
  * messages, and two synthetic guests whose NICs reach each other only over links. */
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -1729,6 +1730,128 @@ TEST(vmlink_ring_flag_overwritten_leaves_no_doorbell_to_empty)
 		CHECK_EQ(vml_poll(&vm, 0), 0);
 	CHECK_EQ(vm.syscalls - before, 0);
 	CHECK(!vm.bell_asked);
+	ring_unpair(&vm, &cp, sv);
+}
+
+/* cpnetd on its own CPU, in the moment between the VM side's flag and its re-check
+ * (lib/shmring's recheck hook): it sends frames to the NIC until it has rung once
+ * (at most `max`: a nap's threshold is reached, or an arm's flag is taken at once). */
+struct bell_race {
+	struct vmlink *cp;
+	struct port *proxy;
+	struct pframe *f;
+	unsigned max, sent;
+};
+
+static void bell_race_send(void *arg)
+{
+	struct bell_race *br = arg;
+	uint64_t bells = br->cp->ring.bells;
+
+	while (br->sent < br->max && br->cp->ring.bells == bells)
+		br->sent += port_deliver(br->proxy, br->f, 1);
+}
+
+static bool bell_readable(const struct vmlink *l)
+{
+	struct pollfd p = { vml_bell_fd(l), POLLIN, 0 };
+
+	return poll(&p, 1, 0) == 1;
+}
+
+/* One turn of the CPNIC's reader (hercules/cpnic_cp.c) after its poll returned: drain
+ * with vml_poll(l, 0) until 0, then ask how long it may sleep. */
+static int64_t reader_turn(struct vmlink *vm)
+{
+	for (unsigned n = 0; n < 64 && vml_poll(vm, 0) > 0; n++)
+		;
+	return vml_ring_wait_ns(vm);
+}
+
+/* CP publishes between the VM side's flag and its re-check, takes the flag and rings;
+ * the re-check finds the frames and the VM side does not sleep.  The doorbell is
+ * readable then, and only the VM side empties it: it must know (bell_asked) so that the
+ * drain loop's empty look empties it.  With a plain store taking the flag back it
+ * believed no doorbell was coming, nothing emptied it, and the CPNIC's reader -- its
+ * own poll over the socket, its wake pipe and the doorbell -- found it readable on
+ * every turn and spun until the socket's look (every 5 ms) emptied it.  Both ways into
+ * the race: an arm (interrupt mode) and a nap whose threshold CP's batch reached. */
+TEST(vmlink_ring_doorbell_rung_between_flag_and_recheck_is_emptied)
+{
+	static const struct adapt_cfg c = { .enter_looks = 1, .enter_gap_ns = 1000000000ull,
+					    .exit_empty = 1000000, .exit_idle_ns = 60000000000ull,
+					    .nap_ns = 1000000ull };
+	static struct pframe f[1];
+	struct vmlink vm, cp;
+	struct port nicport, *proxy;
+	struct rx_rec rec = { 0, 0 };
+	uint8_t payload[60] = { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 2, 0, 0, 0, 0, 9 };
+	struct qdio_span sp = { payload, sizeof(payload) };
+	struct bell_race br;
+	unsigned turns;
+	int sv[2];
+
+	REQUIRE(ring_pair(&vm, &cp, sv, VML_TRANSPORT_RING) == 0);
+	proxy = rec_nics(&vm, &cp, &nicport, &rec);
+	REQUIRE(proxy != NULL);
+	f[0] = (struct pframe){ .spans = &sp, .nspans = 1, .kind = PF_ETH,
+				.cast = PF_BROADCAST, .len = sizeof(payload) };
+	br = (struct bell_race){ &cp, proxy, f, 4, 0 };
+	vml_poll_policy(&vm, ADAPT_INTERRUPT, NULL);
+	CHECK_EQ(vml_poll(&vm, 0), 0);		/* the socket's look: not due for 5 ms */
+	/* The arm: CP takes the flag at once and rings; the reader does not sleep. */
+	vm.ring.recheck_hook = bell_race_send;
+	vm.ring.recheck_arg = &br;
+	CHECK_EQ(vml_ring_wait_ns(&vm), 0);
+	vm.ring.recheck_hook = NULL;
+	CHECK_EQ(br.sent, 1u);
+	CHECK_EQ(cp.ring.bells, 1);
+	CHECK(bell_readable(&vm));
+	CHECK(vm.bell_asked);			/* told: a doorbell to empty */
+	CHECK(!vm.bell_out);
+	/* The reader's turns (its poll returns at once: timeout 0, or the doorbell) until
+	 * it may sleep with nothing readable; one turn takes the frame, empties the
+	 * doorbell and arms. */
+	for (turns = 0; turns < 100 && bell_readable(&vm); turns++)
+		reader_turn(&vm);
+	CHECK_EQ(turns, 1u);
+	CHECK_EQ(rec.frames, 1);
+	CHECK(!vm.bell_asked);
+	CHECK(vm.bell_out);			/* armed for the sleep */
+	CHECK(shr_armed(&vm.ring));
+	/* That sleep is woken by CP's next frame, as ever. */
+	CHECK_EQ(port_deliver(proxy, f, 1), 1);
+	CHECK_EQ(cp.ring.bells, 2);
+	CHECK(bell_readable(&vm));
+	for (turns = 0; turns < 100 && bell_readable(&vm); turns++)
+		reader_turn(&vm);
+	CHECK_EQ(turns, 1u);
+	CHECK_EQ(rec.frames, 2);
+	/* The nap: CP's batch reaches the threshold between the flag and the re-check. */
+	adapt_init(&vm.rxa, ADAPT_ADAPTIVE, &c);
+	vml_ring_note(&vm, 1, true);		/* work: now polling */
+	REQUIRE(adapt_polling(&vm.rxa));
+	vml_ring_note(&vm, 0, false);		/* an empty poll: the next wait naps */
+	br = (struct bell_race){ &cp, proxy, f, VML_RING_SLOTS, 0 };
+	vm.ring.recheck_hook = bell_race_send;
+	vm.ring.recheck_arg = &br;
+	CHECK_EQ(vml_ring_wait_ns(&vm), 0);	/* the re-check refused the nap */
+	vm.ring.recheck_hook = NULL;
+	CHECK(br.sent > 1 && br.sent < VML_RING_SLOTS);
+	CHECK_EQ(cp.ring.bells, 3);
+	CHECK(vm.bell_asked);
+	CHECK_EQ(vm.rxa.naps, 0u);
+	for (turns = 0; turns < 100 && bell_readable(&vm); turns++)
+		reader_turn(&vm);
+	CHECK(turns >= 1 && turns <= 2);	/* 64 looks a turn; the batch may take two */
+	CHECK(!bell_readable(&vm));
+	CHECK(!vm.bell_asked);
+	for (turns = 0; turns < 100 && rec.frames < 2 + br.sent; turns++)
+		reader_turn(&vm);
+	CHECK_EQ(rec.frames, 2 + br.sent);
+	CHECK(!bell_readable(&vm));
+	CHECK_EQ(cp.errors, 0);
+	CHECK_EQ(vm.errors, 0);
 	ring_unpair(&vm, &cp, sv);
 }
 
