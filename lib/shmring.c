@@ -517,6 +517,24 @@ void shr_rx_done(struct shring *r)
 		ring_peer(r);
 }
 
+/* The flag just set and the re-check found work (or a broken ring): take the flag back
+ * with an exchange, as the producer takes it, so that exactly one of us has it.  A
+ * producer that published between our flag and the re-check may have taken it and
+ * rung already; a plain store of 0 then hid that a doorbell is readable that nobody
+ * sleeps on and nobody would empty (a reader polling on it spun until something else
+ * emptied it). */
+static void flag_back_after_recheck(struct shring *r)
+{
+	if (!__atomic_exchange_n(&r->rxq->sleeps, 0, __ATOMIC_RELAXED))
+		r->bell_coming = true;
+}
+
+static void recheck_hook(struct shring *r)
+{
+	if (r->recheck_hook)
+		r->recheck_hook(r->recheck_arg);
+}
+
 bool shr_arm(struct shring *r)
 {
 	if (r->broken)
@@ -527,8 +545,9 @@ bool shr_arm(struct shring *r)
 	__atomic_store_n(&r->rxq->sleeps, 1, __ATOMIC_RELAXED);
 	/* Pairs with the producer's fence between publishing and reading `sleeps`. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	recheck_hook(r);
 	if (!load_rx_prod(r) || r->rx_cons != r->rx_prod) {
-		__atomic_store_n(&r->rxq->sleeps, 0, __ATOMIC_RELAXED);
+		flag_back_after_recheck(r);
 		return true;
 	}
 	return false;
@@ -548,8 +567,9 @@ bool shr_nap(struct shring *r, uint32_t fill)
 	/* Pairs with the producer's fence: it either sees the threshold or published
 	 * before our re-check.  (A miss here costs only the nap's timeout.) */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	recheck_hook(r);
 	if (!load_rx_prod(r) || r->rx_prod - r->rx_cons >= fill) {
-		__atomic_store_n(&r->rxq->sleeps, 0, __ATOMIC_RELAXED);
+		flag_back_after_recheck(r);
 		return true;
 	}
 	return false;
@@ -579,12 +599,21 @@ bool shr_rx_pending(const struct shring *r)
 	       __atomic_load_n(&r->rxq->prod, __ATOMIC_ACQUIRE) != r->rx_cons;
 }
 
+bool shr_bell_coming(struct shring *r)
+{
+	bool c = r->bell_coming;
+
+	r->bell_coming = false;
+	return c;
+}
+
 void shr_bell_drain(struct shring *r)
 {
 	uint64_t v;
 	ssize_t n = read(r->bell_me, &v, sizeof(v));
 
 	(void)n;	/* EAGAIN: a spurious wakeup (the peer may ring at will) */
+	r->bell_coming = false;
 }
 
 const char *shr_break_name(enum shr_break why)
@@ -647,6 +676,7 @@ void shr_reset(struct shring *r)
 	r->rx_cons = r->rx_pub = r->rx_prod = 0;
 	r->tx_pad = 0;
 	r->broken = SHR_OK;
+	r->bell_coming = false;
 	r->bells = r->arms = r->tx_frames = r->rx_frames = r->tx_full = 0;
 	shr_bell_drain(r);
 }

@@ -102,6 +102,15 @@ struct shring {
 	size_t extra_size;
 	/* Counters: doorbells rung, wakeups asked, frames each way, ring-full events. */
 	uint64_t bells, arms, tx_frames, rx_frames, tx_full;
+	/* shr_arm or shr_nap set the consumer's flag, found work on the re-check, and
+	 * the producer had taken the flag first: its doorbell is (or is about to be)
+	 * readable though the consumer does not sleep (shr_bell_coming). */
+	bool bell_coming;
+	/* Tests only (NULL otherwise): called by shr_arm and shr_nap between setting
+	 * the flag (and the fence) and the re-check, where a producer running on
+	 * another CPU may publish and take the flag. */
+	void (*recheck_hook)(void *arg);
+	void *recheck_arg;
 };
 
 /* Side A: a new area with nslots (power of two, <= SHR_MAX_SLOTS) slots of slot_size
@@ -171,7 +180,8 @@ void shr_rx_done(struct shring *r);
  * taken, nothing checked: shr_rx_get checks what it takes). */
 bool shr_rx_pending(const struct shring *r);
 /* About to sleep on bell_me: say so.  True when something arrived (or room came) since
- * the last look -- then do not sleep (the flag is taken back). */
+ * the last look -- then do not sleep (the flag is taken back, or found taken by the
+ * producer: shr_bell_coming). */
 bool shr_arm(struct shring *r);
 /* Awake again (or deciding to poll): take back a flag still set, so that the peer
  * does not ring a consumer that is not asleep.  The next sleep arms again.  True when
@@ -185,8 +195,14 @@ bool shr_armed(const struct shring *r);
 /* About to nap (a timed sleep on bell_me while polling, lib/adapt.h): ask the peer to
  * ring only once `fill` entries wait (2..nslots), so that a long nap cannot let the ring
  * fill up; the next look takes the flag back (shr_disarm).  True when `fill` entries
- * already wait (do not nap). */
+ * already wait (do not nap; a flag the producer took meanwhile: shr_bell_coming). */
 bool shr_nap(struct shring *r, uint32_t fill);
+/* Once after shr_arm or shr_nap returned true (do not sleep): true when the producer
+ * had taken the flag they set before their re-check took it back -- its doorbell was
+ * rung for a consumer that is not asleep, and only its owner empties it (a reader
+ * polling on bell_me would find it readable on every poll until then).  Reading it
+ * resets it; so does shr_bell_drain. */
+bool shr_bell_coming(struct shring *r);
 /* bell_me was readable: empty it. */
 void shr_bell_drain(struct shring *r);
 /* The user found an entry malformed: the ring is broken with SHR_BAD_MSG. */

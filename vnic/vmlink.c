@@ -1299,6 +1299,17 @@ static void bell_flag_set(struct vmlink *l)
 	l->bell_out = true;
 }
 
+/* shr_arm / shr_nap found work and took their flag back -- or found it taken: the peer
+ * published between the flag and the re-check, took the flag and rang.  That doorbell
+ * is readable though this side does not sleep; the next look must empty it (the
+ * CPNIC's reader polls on it: left readable, its poll returned at once, every time,
+ * until the socket's look emptied it 5 ms later). */
+static void bell_flag_missed(struct vmlink *l)
+{
+	if (shr_bell_coming(&l->ring) && !l->cp_side)
+		l->bell_asked = true;
+}
+
 /* The doorbell was emptied: what it held is gone; a flag still set stays out. */
 static void bell_emptied(struct vmlink *l)
 {
@@ -1313,8 +1324,10 @@ bool vml_arm(struct vmlink *l)
 	if (!l->ring_on)
 		return false;
 	bell_flag_prepare(l);
-	if (shr_arm(&l->ring))
+	if (shr_arm(&l->ring)) {
+		bell_flag_missed(l);
 		return true;
+	}
 	bell_flag_set(l);
 	adapt_sleep(&l->rxa);	/* armed: it sleeps until the doorbell */
 	return false;
@@ -1363,6 +1376,7 @@ int64_t vml_ring_wait_ns(struct vmlink *l)
 			l->nap_until = adapt_now_ns() + nap;
 			bell_flag_set(l);	/* at the fill threshold */
 		}
+		bell_flag_missed(l);	/* a nap the re-check refused */
 		return (int64_t)nap;
 	}
 	return vml_arm(l) ? 0 : -1;

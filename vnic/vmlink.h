@@ -301,8 +301,9 @@ struct vmlink {
 	 * switch checks addresses in the frame, and what it checks must be what it
 	 * forwards (doc/rings.md, "The peer is hostile").  The frames point into the
 	 * mapping until their delivery returns: nothing a delivery reaches may close
-	 * the link or its ring.  (tests/fuzz/fuzz_vmring.c sets it on a CP-side link
-	 * only to drive the in-place parse of a hostile ring.) */
+	 * the link or its ring.  (tests/fuzz/fuzz_vmring.c also sets it on a CP-side
+	 * link, to drive the in-place parse into a sink; its VM mode fuzzes it as set
+	 * here, into a real NIC.) */
 	bool rx_in_place;
 	enum vml_transport transport;	/* VM side: what it accepts */
 	int ring_ack;			/* CP side: the VM's VML_RING_ACK, -1 while none */

@@ -177,6 +177,90 @@ TEST(shmring_napping_consumer_is_rung_only_at_its_fill_threshold)
 	shr_free(&b);
 }
 
+/* What the producer does on its CPU in the moment between the consumer's flag and its
+ * re-check (shr_arm, shr_nap): publish `n` entries -- taking the flag and ringing if it
+ * wants to -- or only store its index, before it reads the flag. */
+struct race {
+	struct shring *a;
+	unsigned n;
+	bool index_only;
+};
+
+static void race_publish(void *arg)
+{
+	struct race *rc = arg;
+
+	for (unsigned i = 0; i < rc->n; i++)
+		put(rc->a, (uint8_t)(i + 1), 1);
+	if (rc->index_only)
+		__atomic_store_n(shr_peer_prod(rc->a, 0), rc->a->tx_prod, __ATOMIC_RELEASE);
+	else
+		shr_tx_publish(rc->a);
+}
+
+/* The producer publishes between the consumer's flag and its re-check: both see each
+ * other, the producer takes the flag and rings; the consumer's re-check finds the
+ * entries and does not sleep.  It must learn that the doorbell was rung (its re-check
+ * takes the flag back with an exchange, which finds it gone): the owner of a doorbell
+ * that is readable though nobody sleeps has to empty it.  A plain store of 0 told it
+ * nothing, and a reader polling on the doorbell found it readable on every poll.  A
+ * producer that stored its index but had not read the flag yet rings nothing: the
+ * consumer's exchange gets the flag, the producer's finds none. */
+TEST(shmring_flag_taken_between_arm_and_recheck_is_told)
+{
+	struct shring a, b;
+	struct race rc;
+	uint8_t buf[SS];
+
+	REQUIRE(pair(&a, &b) == 0);
+	rc = (struct race){ &a, 2, false };
+	b.recheck_hook = race_publish;
+	b.recheck_arg = &rc;
+	/* Arm: the producer took the flag and rang. */
+	CHECK(shr_arm(&b));			/* work came: do not sleep */
+	CHECK_EQ(a.bells, 1);
+	CHECK(readable(b.bell_me));
+	CHECK(!shr_armed(&b));
+	CHECK(shr_bell_coming(&b));		/* told: a doorbell to empty */
+	CHECK(!shr_bell_coming(&b));		/* once */
+	shr_bell_drain(&b);
+	CHECK(!readable(b.bell_me));
+	for (int i = 0; i < 2; i++)
+		CHECK_EQ(shr_rx_get(&b, buf, sizeof(buf)), 1);
+	shr_rx_done(&b);
+	/* Arm: the producer stored its index and had not read the flag yet. */
+	rc = (struct race){ &a, 1, true };
+	CHECK(shr_arm(&b));
+	CHECK(!shr_bell_coming(&b));		/* the consumer took its flag back */
+	CHECK_EQ(shr_tx_publish(&a), 0);	/* now it reads the flag: none */
+	CHECK_EQ(a.bells, 1);
+	CHECK(!readable(b.bell_me));
+	CHECK_EQ(shr_rx_get(&b, buf, sizeof(buf)), 1);
+	shr_rx_done(&b);
+	/* Nap: the producer's batch reached the threshold and rang. */
+	rc = (struct race){ &a, 3, false };
+	CHECK(shr_nap(&b, 3));
+	CHECK_EQ(a.bells, 2);
+	CHECK(shr_bell_coming(&b));
+	CHECK(readable(b.bell_me));
+	shr_bell_drain(&b);
+	for (int i = 0; i < 3; i++)
+		CHECK_EQ(shr_rx_get(&b, buf, sizeof(buf)), 1);
+	shr_rx_done(&b);
+	/* Nap: entries below the threshold come, no doorbell, the nap goes ahead. */
+	rc = (struct race){ &a, 1, false };
+	CHECK(!shr_nap(&b, 3));
+	CHECK_EQ(a.bells, 2);
+	CHECK(!shr_bell_coming(&b));
+	CHECK(shr_armed(&b));
+	b.recheck_hook = NULL;
+	CHECK(shr_disarm(&b));
+	CHECK_EQ(a.broken, SHR_OK);
+	CHECK_EQ(b.broken, SHR_OK);
+	shr_free(&a);
+	shr_free(&b);
+}
+
 TEST(shmring_full_ring_waits_and_is_rung_when_room_comes)
 {
 	struct shring a, b;

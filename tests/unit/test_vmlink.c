@@ -1784,6 +1784,322 @@ TEST(vmlink_ring_flag_overwritten_leaves_no_doorbell_to_empty)
 	ring_unpair(&vm, &cp, sv);
 }
 
+/* ---- frames taken in place: delivered into the NIC's input buffers, then given back -- */
+
+/* cpnetd's side answering registrations while the guest comes online (vml_await on
+ * the VM side waits for the replies). */
+struct cp_answerer {
+	struct vmlink *cp;
+	volatile int stop;
+};
+
+static void *cp_answer(void *arg)
+{
+	struct cp_answerer *a = arg;
+
+	while (!a->stop)
+		vml_poll(a->cp, 1);
+	return NULL;
+}
+
+/* Between the link and the NIC's own rx (nic_port_rx): at delivery, every frame must
+ * still lie in its slot of the ring and no slot of the batch be given back yet -- the
+ * consumer index in the shared area, and the room cpnetd finds, as before the look.
+ * After the NIC returned, the slots are scribbled over (as cpnetd would, once given
+ * them back): the guest must still get the frames' bytes, copied into its input
+ * buffers during the delivery. */
+struct inplace_tap {
+	struct vmlink *vm, *cp;
+	unsigned (*rx)(void *owner, struct port *p, const struct pframe *f, unsigned n);
+	void *owner;
+	uint32_t cons_before, room_before;
+	unsigned calls, frames, bad_place, early_back, took;
+};
+
+static unsigned inplace_rx(void *owner, struct port *p, const struct pframe *f, unsigned n)
+{
+	struct inplace_tap *t = owner;
+	const uint8_t *slots = t->vm->ring.rxs;
+	size_t area = (size_t)t->vm->ring.nslots * t->vm->ring.slot_size;
+	unsigned took;
+
+	t->calls++;
+	t->frames += n;
+	for (unsigned i = 0; i < n; i++) {
+		const uint8_t *q = f[i].spans[0].ptr;
+
+		if (f[i].nspans != 1 || q < slots || q + f[i].len > slots + area)
+			t->bad_place++;
+	}
+	if (__atomic_load_n(shr_peer_cons(&t->vm->ring, 0), __ATOMIC_ACQUIRE) != t->cons_before ||
+	    shr_tx_room(&t->cp->ring) != t->room_before)
+		t->early_back++;
+	took = t->rx(t->owner, p, f, n);
+	t->took += took;
+	for (unsigned i = 0; i < n; i++)
+		memset((uint8_t *)(uintptr_t)f[i].spans[0].ptr, 0xEE, f[i].len);
+	return took;
+}
+
+/* The guest's receive: frames as its qeth driver found them in the input buffers. */
+struct inplace_guest {
+	unsigned frames, wrong;
+};
+
+#define IP_FRAME_LEN(k) (60u + ((k) * 97u) % 1455u)	/* 60..1514 bytes */
+
+static void inplace_frame(uint8_t *b, unsigned k)
+{
+	memset(b, 0xFF, 6);				/* broadcast */
+	memcpy(b + 6, (const uint8_t[6]){ 2, 0, 0, 0, 0, 9 }, 6);
+	b[12] = 0x88;					/* local experimental */
+	b[13] = 0xB5;
+	for (unsigned j = 14; j < IP_FRAME_LEN(k); j++)
+		b[j] = (uint8_t)(k * 7u + j);
+}
+
+static void inplace_guest_rx(void *ctx, const uint8_t *qhdr, const uint8_t *data, uint32_t len)
+{
+	struct inplace_guest *g = ctx;
+	uint8_t want[1514];
+	unsigned k = g->frames++;
+
+	(void)qhdr;
+	inplace_frame(want, k);
+	if (len != IP_FRAME_LEN(k) || memcmp(data, want, len) != 0)
+		g->wrong++;
+}
+
+/* On the VM side ring frames are taken in place (rx_in_place): their bytes are copied
+ * once, from the slot into the NIC's input buffer, so the slots may go back to cpnetd
+ * only after that.  A real NIC and guest: cpnetd fills the ring (128 slots) three
+ * times over; the VM side takes it in batches of 64.  At delivery nothing of the batch
+ * is given back (the shared consumer index and cpnetd's room are what they were),
+ * every frame lies in its slot; after the look the batch's slots are cpnetd's (after
+ * both, all of them); and the guest gets every frame's bytes although the slots were
+ * scribbled over right after the NIC's delivery. */
+TEST(vmlink_ring_in_place_frames_delivered_then_slots_go_back)
+{
+	static uint8_t fb[128][1514];
+	static struct nicbk nic;
+	static struct guest g;
+	struct vmlink vm, cp;
+	struct tx_rec txr;
+	struct port *proxy;
+	struct guest_if *gi;
+	struct nic_cfg cfg;
+	struct cp_answerer ans;
+	struct inplace_tap tap;
+	struct inplace_guest seen = { 0, 0 };
+	struct qdio_span sp[128];
+	struct pframe f[128];
+	pthread_t th;
+	int sv[2];
+
+	REQUIRE(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) == 0);
+	REQUIRE(vml_init(&vm, sv[0], false) == 0);
+	REQUIRE(vml_init(&cp, sv[1], true) == 0);
+	vm.transport = VML_TRANSPORT_RING;
+	cp.ring_nslots = 128;			/* two batches fill it */
+	REQUIRE(vml_ring_offer(&cp) == 0);
+	REQUIRE(vml_poll(&vm, 100) == 1 && vml_poll(&cp, 100) == 1 && vm.ring_tx);
+	CHECK(vm.rx_in_place);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.base_devno = 0x0600;
+	cfg.ndev = 3;
+	cfg.chpid = 0x06;
+	cfg.mac[0] = 2;
+	cfg.mac[5] = 0x21;
+	cfg.vm_nic = true;
+	REQUIRE(nic_create(&nic, &cfg) == 0);
+	REQUIRE(vml_add_nic(&vm, 0x0600, &nic.port) != NULL);
+	proxy = vml_add_nic(&cp, 0x0600, NULL);
+	REQUIRE(proxy != NULL);
+	memset(&txr, 0, sizeof(txr));
+	proxy->ops = &rec_ops;
+	proxy->peer = &txr;
+	REQUIRE(guest_create(&g, 0) == 0);
+	REQUIRE(guest_attach_nic(&g, &nic, 0x0600, 2, &gi) == 0);
+	ans = (struct cp_answerer){ &cp, 0 };
+	REQUIRE(pthread_create(&th, NULL, cp_answer, &ans) == 0);
+	CHECK_EQ(guest_if_online(gi), 0);
+	ans.stop = 1;
+	pthread_join(th, NULL);
+	while (vml_poll(&cp, 0) > 0)		/* what the guest sent coming up */
+		;
+	gi->drv.cfg.rx = inplace_guest_rx;
+	gi->drv.cfg.rx_ctx = &seen;
+	tap = (struct inplace_tap){ .vm = &vm, .cp = &cp, .rx = nic.port.rx,
+				    .owner = nic.port.owner };
+	nic.port.rx = inplace_rx;
+	nic.port.owner = &tap;
+	for (unsigned round = 0; round < 3; round++) {
+		for (unsigned i = 0; i < 128; i++) {
+			unsigned k = round * 128 + i;
+
+			inplace_frame(fb[i], k);
+			sp[i] = (struct qdio_span){ fb[i], IP_FRAME_LEN(k) };
+			f[i] = (struct pframe){ .spans = &sp[i], .nspans = 1, .kind = PF_ETH,
+						.cast = PF_BROADCAST, .len = IP_FRAME_LEN(k) };
+		}
+		CHECK_EQ(port_deliver(proxy, f, 128), 128);
+		CHECK_EQ(shr_tx_room(&cp.ring), 0u);	/* the ring is full */
+		for (unsigned half = 0; half < 2; half++) {
+			unsigned done = round * 128 + (half + 1) * 64;
+
+			tap.cons_before = __atomic_load_n(shr_peer_cons(&vm.ring, 0),
+							  __ATOMIC_ACQUIRE);
+			tap.room_before = half * 64;
+			CHECK_EQ(vml_poll_ring(&vm), 64);	/* one batch */
+			CHECK_EQ(tap.frames, done);
+			CHECK_EQ(tap.took, done);	/* all went into input buffers */
+			/* Delivered, then given back: the batch's slots are cpnetd's. */
+			CHECK_EQ(__atomic_load_n(shr_peer_cons(&vm.ring, 0), __ATOMIC_ACQUIRE),
+				 tap.cons_before + 64);
+			CHECK_EQ(shr_tx_room(&cp.ring), (half + 1) * 64);
+			for (unsigned n = 0; n < 100 && seen.frames < done; n++)
+				guest_poll(&g);
+			CHECK_EQ(seen.frames, done);
+		}
+	}
+	CHECK_EQ(tap.bad_place, 0);
+	CHECK_EQ(tap.early_back, 0);
+	CHECK_EQ(seen.wrong, 0);
+	CHECK_EQ(nic.port.st.rx_packets, 384);
+	CHECK_EQ(vm.errors, 0);
+	CHECK_EQ(cp.ring.broken, SHR_OK);
+	nic.port.rx = tap.rx;
+	nic.port.owner = tap.owner;
+	guest_destroy(&g);
+	vml_free(&vm);
+	nic_destroy(&nic);
+	vml_free(&cp);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/* cpnetd on its own CPU, in the moment between the VM side's flag and its re-check
+ * (lib/shmring's recheck hook): it sends frames to the NIC until it has rung once
+ * (at most `max`: a nap's threshold is reached, or an arm's flag is taken at once). */
+struct bell_race {
+	struct vmlink *cp;
+	struct port *proxy;
+	struct pframe *f;
+	unsigned max, sent;
+};
+
+static void bell_race_send(void *arg)
+{
+	struct bell_race *br = arg;
+	uint64_t bells = br->cp->ring.bells;
+
+	while (br->sent < br->max && br->cp->ring.bells == bells)
+		br->sent += port_deliver(br->proxy, br->f, 1);
+}
+
+static bool bell_readable(const struct vmlink *l)
+{
+	struct pollfd p = { vml_bell_fd(l), POLLIN, 0 };
+
+	return poll(&p, 1, 0) == 1;
+}
+
+/* One turn of the CPNIC's reader (hercules/cpnic_cp.c) after its poll returned: drain
+ * with vml_poll(l, 0) until 0, then ask how long it may sleep. */
+static int64_t reader_turn(struct vmlink *vm)
+{
+	for (unsigned n = 0; n < 64 && vml_poll(vm, 0) > 0; n++)
+		;
+	return vml_ring_wait_ns(vm);
+}
+
+/* CP publishes between the VM side's flag and its re-check, takes the flag and rings;
+ * the re-check finds the frames and the VM side does not sleep.  The doorbell is
+ * readable then, and only the VM side empties it: it must know (bell_asked) so that the
+ * drain loop's empty look empties it.  With a plain store taking the flag back it
+ * believed no doorbell was coming, nothing emptied it, and the CPNIC's reader -- its
+ * own poll over the socket, its wake pipe and the doorbell -- found it readable on
+ * every turn and spun until the socket's look (every 5 ms) emptied it.  Both ways into
+ * the race: an arm (interrupt mode) and a nap whose threshold CP's batch reached. */
+TEST(vmlink_ring_doorbell_rung_between_flag_and_recheck_is_emptied)
+{
+	static const struct adapt_cfg c = { .enter_looks = 1, .enter_gap_ns = 1000000000ull,
+					    .exit_empty = 1000000, .exit_idle_ns = 60000000000ull,
+					    .nap_ns = 1000000ull };
+	static struct pframe f[1];
+	struct vmlink vm, cp;
+	struct port nicport, *proxy;
+	struct rx_rec rec = { 0, 0 };
+	uint8_t payload[60] = { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 2, 0, 0, 0, 0, 9 };
+	struct qdio_span sp = { payload, sizeof(payload) };
+	struct bell_race br;
+	unsigned turns;
+	int sv[2];
+
+	REQUIRE(ring_pair(&vm, &cp, sv, VML_TRANSPORT_RING) == 0);
+	proxy = rec_nics(&vm, &cp, &nicport, &rec);
+	REQUIRE(proxy != NULL);
+	f[0] = (struct pframe){ .spans = &sp, .nspans = 1, .kind = PF_ETH,
+				.cast = PF_BROADCAST, .len = sizeof(payload) };
+	br = (struct bell_race){ &cp, proxy, f, 4, 0 };
+	vml_poll_policy(&vm, ADAPT_INTERRUPT, NULL);
+	CHECK_EQ(vml_poll(&vm, 0), 0);		/* the socket's look: not due for 5 ms */
+	/* The arm: CP takes the flag at once and rings; the reader does not sleep. */
+	vm.ring.recheck_hook = bell_race_send;
+	vm.ring.recheck_arg = &br;
+	CHECK_EQ(vml_ring_wait_ns(&vm), 0);
+	vm.ring.recheck_hook = NULL;
+	CHECK_EQ(br.sent, 1u);
+	CHECK_EQ(cp.ring.bells, 1);
+	CHECK(bell_readable(&vm));
+	CHECK(vm.bell_asked);			/* told: a doorbell to empty */
+	CHECK(!vm.bell_out);
+	/* The reader's turns (its poll returns at once: timeout 0, or the doorbell) until
+	 * it may sleep with nothing readable; one turn takes the frame, empties the
+	 * doorbell and arms. */
+	for (turns = 0; turns < 100 && bell_readable(&vm); turns++)
+		reader_turn(&vm);
+	CHECK_EQ(turns, 1u);
+	CHECK_EQ(rec.frames, 1);
+	CHECK(!vm.bell_asked);
+	CHECK(vm.bell_out);			/* armed for the sleep */
+	CHECK(shr_armed(&vm.ring));
+	/* That sleep is woken by CP's next frame, as ever. */
+	CHECK_EQ(port_deliver(proxy, f, 1), 1);
+	CHECK_EQ(cp.ring.bells, 2);
+	CHECK(bell_readable(&vm));
+	for (turns = 0; turns < 100 && bell_readable(&vm); turns++)
+		reader_turn(&vm);
+	CHECK_EQ(turns, 1u);
+	CHECK_EQ(rec.frames, 2);
+	/* The nap: CP's batch reaches the threshold between the flag and the re-check. */
+	adapt_init(&vm.rxa, ADAPT_ADAPTIVE, &c);
+	vml_ring_note(&vm, 1, true);		/* work: now polling */
+	REQUIRE(adapt_polling(&vm.rxa));
+	vml_ring_note(&vm, 0, false);		/* an empty poll: the next wait naps */
+	br = (struct bell_race){ &cp, proxy, f, VML_RING_SLOTS, 0 };
+	vm.ring.recheck_hook = bell_race_send;
+	vm.ring.recheck_arg = &br;
+	CHECK_EQ(vml_ring_wait_ns(&vm), 0);	/* the re-check refused the nap */
+	vm.ring.recheck_hook = NULL;
+	CHECK(br.sent > 1 && br.sent < VML_RING_SLOTS);
+	CHECK_EQ(cp.ring.bells, 3);
+	CHECK(vm.bell_asked);
+	CHECK_EQ(vm.rxa.naps, 0u);
+	for (turns = 0; turns < 100 && bell_readable(&vm); turns++)
+		reader_turn(&vm);
+	CHECK(turns >= 1 && turns <= 2);	/* 64 looks a turn; the batch may take two */
+	CHECK(!bell_readable(&vm));
+	CHECK(!vm.bell_asked);
+	for (turns = 0; turns < 100 && rec.frames < 2 + br.sent; turns++)
+		reader_turn(&vm);
+	CHECK_EQ(rec.frames, 2 + br.sent);
+	CHECK(!bell_readable(&vm));
+	CHECK_EQ(cp.errors, 0);
+	CHECK_EQ(vm.errors, 0);
+	ring_unpair(&vm, &cp, sv);
+}
+
 /* A VM side that polls its ring (poll-only, or adaptive in a poll phase) while the ring
  * is idle still reads its socket: ring_spin hands the socket's look to vml_poll when
  * one falls due (or a message is there), and vml_poll must then look, not take that
