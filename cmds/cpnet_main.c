@@ -24,13 +24,14 @@ struct conn {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: cpnet [--socket PATH] [--user USERID] [--password PW] [command ...]\n"
+		"usage: cpnet [-s|--socket PATH] [-u|--user USERID] [-p|--password PW] [command ...]\n"
+		"       cpnet -h|--help\n"
 		"  with a command: its output on stdout; what CP answered the LOGON on stderr\n"
 		"  without a command: read commands from stdin, print the LOGON's answer, then\n"
 		"  each result, each followed by its Ready line\n"
 		"  environment: CPNET_SOCKET, CPNET_USER (default OPERATOR), CPNET_PASSWORD\n"
-		"  exit status: 0 command rc 0, 1 command failed (or a line with a NUL byte, not\n"
-		"  sent), 2 connection or LOGON failed\n");
+		"  exit status: 0 the command's rc 0 (from stdin: the last command's), 1 it failed\n"
+		"  (or a line with a NUL byte, not sent), 2 connection or LOGON failed, or lost\n");
 }
 
 static int send_line(struct conn *c, const char *s)

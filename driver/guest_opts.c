@@ -34,14 +34,9 @@ static int parse_ip_via(const char *s, uint8_t ip[4], uint16_t *via)
 		return -EINVAL;
 	memcpy(buf, s, n);
 	buf[n] = 0;
-	if (pct) {
-		char *end;
-		unsigned long d = strtoul(pct + 1, &end, 16);
-
-		if (!pct[1] || *end || d == 0 || d > 0xFFFF)
-			return -EINVAL;
-		*via = (uint16_t)d;
-	}
+	/* 1-4 hex digits as CP's commands take a device number; 0 is "by subnet". */
+	if (pct && (parse_vdev(pct + 1, via) < 0 || *via == 0))
+		return -EINVAL;
 	return parse_ip(buf, ip, NULL, false);
 }
 
