@@ -34,12 +34,13 @@ static void usage(FILE *f)
 		"  (or a line with a NUL byte, not sent), 2 connection or LOGON failed, or lost\n");
 }
 
+/* MSG_NOSIGNAL: cpnetd gone is "connection lost" (exit 2), not death by SIGPIPE. */
 static int send_line(struct conn *c, const char *s)
 {
 	size_t n = strlen(s), off = 0;
 
 	while (off < n) {
-		ssize_t w = write(c->fd, s + off, n - off);
+		ssize_t w = send(c->fd, s + off, n - off, MSG_NOSIGNAL);
 
 		if (w < 0 && errno == EINTR)
 			continue;
@@ -47,7 +48,7 @@ static int send_line(struct conn *c, const char *s)
 			return -1;
 		off += (size_t)w;
 	}
-	return write(c->fd, "\n", 1) == 1 ? 0 : -1;
+	return send(c->fd, "\n", 1, MSG_NOSIGNAL) == 1 ? 0 : -1;
 }
 
 /* Read one line (without newline) into out; -1 on EOF/timeout. */
@@ -213,6 +214,8 @@ int main(int argc, char **argv)
 		}
 		cmd[n] = 0;
 		rc = run(c, cmd, stdout, false);
+		if (rc < 0)	/* said, as a session says it: exit 2 alone is no reason */
+			fprintf(stderr, "cpnet: connection lost\n");
 		close(c->fd);
 		free(c);
 		return rc < 0 ? 2 : rc ? 1 : 0;
