@@ -194,8 +194,9 @@ install: all
 	install -m 0755 $(LIBPORT_SO) $(DESTDIR)$(PREFIX)/lib/libcpnetport.so.1
 	ln -sf libcpnetport.so.1 $(DESTDIR)$(PREFIX)/lib/libcpnetport.so
 	install -m 0644 doc/man/cpnetport.3 $(DESTDIR)$(PREFIX)/share/man/man3/
-	install -d $(DESTDIR)$(PREFIX)/share/man/man1
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 0644 $(wildcard doc/man/*.1) $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0644 $(wildcard doc/man/*.8) $(DESTDIR)$(PREFIX)/share/man/man8/
 	install -m 0755 $(PORT_EXAMPLES) $(DESTDIR)$(PREFIX)/bin/
 	if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then \
 	  ldconfig; fi

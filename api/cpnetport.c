@@ -197,12 +197,21 @@ static int refusal(uint16_t rc)
 	}
 }
 
-static int now_ms(void)
+/* 64 bits: milliseconds since boot pass INT_MAX after 24.8 days of uptime. */
+static int64_t now_ms(void)
 {
 	struct timespec t;
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (int)(t.tv_sec * 1000 + t.tv_nsec / 1000000);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* What is left of a wait of tmo ms that started at t0: 0 when it is over. */
+static int ms_left(int tmo, int64_t t0)
+{
+	int64_t left = tmo - (now_ms() - t0);
+
+	return left > 0 ? (int)left : 0;
 }
 
 static void port_free(struct cpnp_port *p)
@@ -230,7 +239,8 @@ int cpnp_register(const struct cpnp_reg *r, struct cpnp_port **out)
 	struct vml_appl_reply rep;
 	struct cpnp_port *p;
 	const char *sock;
-	int fd, rc, t0, tmo;
+	int64_t t0;
+	int fd, rc, tmo;
 
 	reg_err[0] = 0;
 	if (!r || !out || !r->user ||
@@ -344,7 +354,7 @@ int cpnp_register(const struct cpnp_reg *r, struct cpnp_port **out)
 	/* The ring (and in it the region) follows the reply. */
 	t0 = now_ms();
 	while (!p->link.ring_tx) {
-		int left = tmo - (now_ms() - t0);
+		int left = ms_left(tmo, t0);
 
 		if (left <= 0 || vml_poll(&p->link, left) < 0)
 			break;
@@ -833,11 +843,12 @@ static int nap(struct cpnp_handle *h, int left_ms)
 int cpnp_wait(struct cpnp_handle *h, int timeout_ms)
 {
 	struct cpnp_port *p = h->port;
-	int t0 = now_ms();
+	int64_t t0 = now_ms();
 
 	for (;;) {
 		struct pollfd pfd[2] = { { h->ring.bell_me, POLLIN, 0 }, { p->link.fd, POLLIN, 0 } };
-		int left = timeout_ms < 0 ? -1 : timeout_ms - (now_ms() - t0);
+		/* Any negative timeout waits for ever, as poll(2)'s does. */
+		int left = timeout_ms < 0 ? -1 : ms_left(timeout_ms, t0);
 		int rc;
 
 		if (adapt_polling(&h->rxa)) {

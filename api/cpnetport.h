@@ -170,7 +170,8 @@ CPNP_API int cpnp_wait_fd(const struct cpnp_handle *h);
 /* Tell the switch the handle is ready and waits: it rings the eventfd with the next
  * frame.  1 when data is already there (do not sleep), 0 armed, or -errno. */
 CPNP_API int cpnp_ready(struct cpnp_handle *h);
-/* cpnp_ready, then wait up to timeout_ms (-1 forever) for data.  1 data, 0 timeout.
+/* cpnp_ready, then wait up to timeout_ms for data (0: only look; any negative value,
+ * -1 say: for ever, as poll(2)).  1 data, 0 timeout, or the error that ended the port.
  * While frames come fast it polls instead, with short naps (lib/adapt.h's
  * thresholds), so that cpnetd need not ring for every batch. */
 CPNP_API int cpnp_wait(struct cpnp_handle *h, int timeout_ms);

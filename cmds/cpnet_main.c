@@ -24,21 +24,23 @@ struct conn {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: cpnet [--socket PATH] [--user USERID] [--password PW] [command ...]\n"
+		"usage: cpnet [-s|--socket PATH] [-u|--user USERID] [-p|--password PW] [command ...]\n"
+		"       cpnet -h|--help\n"
 		"  with a command: its output on stdout; what CP answered the LOGON on stderr\n"
 		"  without a command: read commands from stdin, print the LOGON's answer, then\n"
 		"  each result, each followed by its Ready line\n"
 		"  environment: CPNET_SOCKET, CPNET_USER (default OPERATOR), CPNET_PASSWORD\n"
-		"  exit status: 0 command rc 0, 1 command failed (or a line with a NUL byte, not\n"
-		"  sent), 2 connection or LOGON failed\n");
+		"  exit status: 0 the command's rc 0 (from stdin: the last command's), 1 it failed\n"
+		"  (or a line with a NUL byte, not sent), 2 connection or LOGON failed, or lost\n");
 }
 
+/* MSG_NOSIGNAL: cpnetd gone is "connection lost" (exit 2), not death by SIGPIPE. */
 static int send_line(struct conn *c, const char *s)
 {
 	size_t n = strlen(s), off = 0;
 
 	while (off < n) {
-		ssize_t w = write(c->fd, s + off, n - off);
+		ssize_t w = send(c->fd, s + off, n - off, MSG_NOSIGNAL);
 
 		if (w < 0 && errno == EINTR)
 			continue;
@@ -46,7 +48,7 @@ static int send_line(struct conn *c, const char *s)
 			return -1;
 		off += (size_t)w;
 	}
-	return write(c->fd, "\n", 1) == 1 ? 0 : -1;
+	return send(c->fd, "\n", 1, MSG_NOSIGNAL) == 1 ? 0 : -1;
 }
 
 /* Read one line (without newline) into out; -1 on EOF/timeout. */
@@ -212,6 +214,8 @@ int main(int argc, char **argv)
 		}
 		cmd[n] = 0;
 		rc = run(c, cmd, stdout, false);
+		if (rc < 0)	/* said, as a session says it: exit 2 alone is no reason */
+			fprintf(stderr, "cpnet: connection lost\n");
 		close(c->fd);
 		free(c);
 		return rc < 0 ? 2 : rc ? 1 : 0;

@@ -22,18 +22,24 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: cpnetd [--config FILE] [--directory FILE] [--socket PATH] [--vm-socket PATH]\n"
 		"              [--system-name NAME] [--trace-dir DIR] [--poll-mode MODE] [--check]\n"
-		"  --config FILE     SYSTEM CONFIG (DEFINE VSWITCH/LAN, MODIFY VSWITCH, VMLAN, AUTOLOG)\n"
-		"  --directory FILE  user directory (USER, NICDEF, IPADDR)\n"
-		"  --socket PATH     operator socket (default $CPNET_SOCKET or " DEFAULT_SOCKET ")\n"
-		"  --vm-socket PATH  socket for virtual machines in other processes (default: the\n"
-		"                    operator socket's path + \".vm\")\n"
-		"  --system-name NAME  this system's name for SYSTEM CONFIG record qualifiers\n"
-		"                    (NAME: statements, NAME: BEGIN/END); default: SYSTEM_IDENTIFIER\n"
-		"  --trace-dir DIR   where TRACE START writes its files (default: the working directory)\n"
-		"  --poll-mode MODE  how cpnetd waits for frames from VMs' rings and OSAs' wires:\n"
-		"                    adaptive (default: sleeps at a low rate, polls at a high one),\n"
-		"                    interrupt (always sleeps), poll (never sleeps: measurement only)\n"
-		"  --check           parse both files, print file:line: errors, exit 1 if any\n");
+		"  -c, --config FILE     SYSTEM CONFIG (DEFINE VSWITCH/LAN, MODIFY VSWITCH, VMLAN,\n"
+		"                        AUTOLOG)\n"
+		"  -d, --directory FILE  user directory (USER, NICDEF, IPADDR)\n"
+		"  -s, --socket PATH     operator socket (default $CPNET_SOCKET or\n"
+		"                        " DEFAULT_SOCKET ")\n"
+		"  -v, --vm-socket PATH  socket for virtual machines in other processes (default:\n"
+		"                        the operator socket's path + \".vm\")\n"
+		"  -n, --system-name NAME  this system's name for SYSTEM CONFIG record qualifiers\n"
+		"                        (NAME: statements, NAME: BEGIN/END); default:\n"
+		"                        SYSTEM_IDENTIFIER\n"
+		"  -t, --trace-dir DIR   where TRACE START writes its files (default: the working\n"
+		"                        directory)\n"
+		"  -p, --poll-mode MODE  how cpnetd waits for frames from VMs' rings and OSAs'\n"
+		"                        wires: adaptive (default: sleeps at a low rate, polls at\n"
+		"                        a high one), interrupt (always sleeps), poll (never\n"
+		"                        sleeps: measurement only)\n"
+		"  -k, --check           parse both files, print file:line: errors, exit 1 if any\n"
+		"  -h, --help            this text\n");
 }
 
 /* The operator console: uplink messages (HCPSWU...) go to cpnetd's output. */

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cp/parse.h"
 #include "driver/guest.h"
 #include "driver/guest_opts.h"
 #include "lib/be.h"
@@ -18,10 +19,13 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: cpnet-guest selftest [--layer2|--layer3] [--count N] [--verbose]\n"
+	fprintf(f, "usage: cpnet-guest selftest [--layer2|--layer3] [--count N] [--verbose|-v]\n"
 		   "       cpnet-guest connect --socket PATH --user U --password P [OPTION]...\n"
+		   "       cpnet-guest --help\n"
 		   "  selftest  two in-process guests on two NICs joined point to point:\n"
-		   "            bring both online, then ping (IPv4, and IPv6 in layer 2)\n"
+		   "            bring both online (layer 2 unless --layer3), then ping --count\n"
+		   "            times, 1-100000 (default 4): IPv4, and IPv6 in layer 2;\n"
+		   "            --verbose shows each guest's IPA exchanges\n"
 		   "  connect   a virtual machine in this process: LOGON to cpnetd's VM socket;\n"
 		   "            each NIC CP defines is created here, brought online (layer 2 on\n"
 		   "            an ETHERNET LAN, 3 on an IP one, --layer when not coupled) and\n"
@@ -886,6 +890,10 @@ int main(int argc, char **argv)
 
 	if (argc >= 2 && !strcmp(argv[1], "connect"))
 		return connect_main(argc, argv);
+	if (argc == 2 && !strcmp(argv[1], "--help")) {
+		usage(stdout);
+		return 0;
+	}
 	if (argc < 2 || strcmp(argv[1], "selftest") != 0) {
 		usage(stderr);
 		return 2;
@@ -898,10 +906,8 @@ int main(int argc, char **argv)
 		} else if (!strcmp(argv[k], "--verbose") || !strcmp(argv[k], "-v")) {
 			verbose = true;
 		} else if (!strcmp(argv[k], "--count") && k + 1 < argc) {
-			char *end;
-
-			count = strtoul(argv[++k], &end, 10);
-			if (*end || count == 0 || count > 100000) {
+			/* Digits only, as connect's --count (cp/parse's reader). */
+			if (parse_dec(argv[++k], 100000, &count) < 0 || count == 0) {
 				usage(stderr);
 				return 2;
 			}

@@ -34,14 +34,9 @@ static int parse_ip_via(const char *s, uint8_t ip[4], uint16_t *via)
 		return -EINVAL;
 	memcpy(buf, s, n);
 	buf[n] = 0;
-	if (pct) {
-		char *end;
-		unsigned long d = strtoul(pct + 1, &end, 16);
-
-		if (!pct[1] || *end || d == 0 || d > 0xFFFF)
-			return -EINVAL;
-		*via = (uint16_t)d;
-	}
+	/* 1-4 hex digits as CP's commands take a device number; 0 is "by subnet". */
+	if (pct && (parse_vdev(pct + 1, via) < 0 || *via == 0))
+		return -EINVAL;
 	return parse_ip(buf, ip, NULL, false);
 }
 
@@ -239,12 +234,13 @@ static const struct copt copt_table[] = {
 	  "too: its answerers are listed (`ping A answered by B C`); %vdev "
 	  "picks the NIC" },
 	{ "--ping6", NULL, "X:Y::Z", set_ping6, 0, "ping an IPv6 address" },
-	{ "--count", NULL, "N", set_count, 0, "echoes per ping, 1-100000 (default 3)" },
+	{ "--count", NULL, "N", set_count, 0,
+	  "echoes per --ping and --ping6, 1-100000 (default 3)" },
 	{ "--go", NULL, "FILE", set_go, 0,
 	  "ping not at once but each time FILE appears (it is removed, then "
-	  "`ping round N done` is printed), until --stay ends" },
+	  "`ping round N done` is printed), until --stay ends (needs --stay)" },
 	{ "--stay", NULL, "SECONDS", set_stay, 0,
-	  "then answer pings this long, 0-86400 (default 0)" },
+	  "then answer pings this long, 0-86400 (default 0: end after the pings)" },
 	{ "--verbose", "-v", NULL, NULL, offsetof(struct copts, verbose),
 	  "the IPA exchanges of a failed NIC" },
 	{ "--transport", NULL, "ring|socket", set_transport, 0,
@@ -266,7 +262,8 @@ static const struct copt copt_table[] = {
 	{ "--poll-mode", NULL, "MODE", set_poll_mode, 0,
 	  "how the link waits for cpnetd's frames in the ring: adaptive "
 	  "(default: sleeps at a low rate, polls at a high one), interrupt "
-	  "(always sleeps on the doorbell), poll (never sleeps: measurement)" },
+	  "(always sleeps on the doorbell), poll (never sleeps: measurement); "
+	  "not with --transport socket" },
 };
 
 #define COPT_N (sizeof(copt_table) / sizeof(copt_table[0]))
@@ -295,8 +292,18 @@ static int bad_arg(FILE *err, const struct copt *c, const char *a, const char *v
 	return 2;
 }
 
+/* Whether the option named `name` (a row of copt_table) was given: seen[] by row. */
+static bool given(const bool seen[COPT_N], const char *name)
+{
+	const struct copt *c = copt_find(name);
+
+	return c && seen[c - copt_table];
+}
+
 int copts_parse(struct copts *o, int n, char *const args[], FILE *err)
 {
+	bool seen[COPT_N] = { false };
+
 	memset(o, 0, sizeof(*o));
 	o->count = 3;
 	o->layer = 2;
@@ -306,6 +313,7 @@ int copts_parse(struct copts *o, int n, char *const args[], FILE *err)
 
 		if (!c)
 			return bad_arg(err, NULL, a, NULL);
+		seen[c - copt_table] = true;
 		if (c->value) {
 			if (k + 1 >= n)
 				return bad_arg(err, c, a, NULL);
@@ -320,7 +328,7 @@ int copts_parse(struct copts *o, int n, char *const args[], FILE *err)
 		fprintf(err, "cpnet-guest connect: --socket, --user and --password are required\n");
 		return 2;
 	}
-	if (strlen(o->user) > 8 || strlen(o->pass) > 8) {
+	if (!*o->user || !*o->pass || strlen(o->user) > 8 || strlen(o->pass) > 8) {
 		fprintf(err, "cpnet-guest connect: --user and --password: 1 to 8 characters\n");
 		return 2;
 	}
@@ -330,6 +338,21 @@ int copts_parse(struct copts *o, int n, char *const args[], FILE *err)
 	    (!o->flood && (o->flood_size || o->flood_secs || o->flood_rate))) {
 		fprintf(err, "cpnet-guest connect: --flood needs --size and --seconds; "
 			"--size, --seconds and --rate need --flood\n");
+		return 2;
+	}
+	/* Likewise options that shape something not asked for. */
+	if (given(seen, "--count") && !o->npings) {
+		fprintf(err, "cpnet-guest connect: --count needs --ping or --ping6\n");
+		return 2;
+	}
+	if (o->go && !o->stay) {
+		fprintf(err, "cpnet-guest connect: --go needs --stay (its rounds run while the "
+			"VM stays)\n");
+		return 2;
+	}
+	if (given(seen, "--poll-mode") && o->transport == VML_TRANSPORT_SOCKET) {
+		fprintf(err, "cpnet-guest connect: --poll-mode needs the ring: not with "
+			"--transport socket\n");
 		return 2;
 	}
 	return 0;

@@ -48,8 +48,9 @@ struct copts {
 
 /* The options args[0..n-1] (what follows `connect`) into *o, defaults first.  0, or 2
  * (the program's exit status) after one line on err naming the refused argument (an
- * unknown option, a missing or invalid value) or the rule broken (required options,
- * --flood's companions).  o keeps pointers into args. */
+ * unknown option, a missing or invalid value) or the rule broken (required options;
+ * an option without the one it shapes: --flood's companions, --count without a ping,
+ * --go without --stay, --poll-mode without the ring).  o keeps pointers into args. */
 int copts_parse(struct copts *o, int n, char *const args[], FILE *err);
 /* One line per option: the option, its value's name, what it does. */
 void copts_usage(FILE *f);

@@ -17,6 +17,7 @@
 
 #include "apps/appport.h"
 #include "apps/pktgen.h"
+#include "cp/parse.h"
 #include "vhost/vudev.h"
 
 #define PROG "cpnet-vhost"
@@ -535,7 +536,7 @@ int main(int argc, char **argv)
 	const char *path = NULL, *where;
 	char nicname[16];
 	int c, lfd = -1, conn, rc, ret = 1;
-	unsigned long vdev = 0;
+	uint16_t vdev = 0;
 	bool nic = false;
 
 	while ((c = appport_getopt(PROG, argc, argv, "h", lo, &reg)) != -1) {
@@ -543,19 +544,15 @@ int main(int argc, char **argv)
 		case APPOPT_BAD:
 			return 2;
 		case 'V': path = optarg; break;
-		case 'N': {
-			char *end;
-
-			errno = 0;
-			vdev = strtoul(optarg, &end, 16);
-			if (errno || end == optarg || *end || vdev > 0xFFFF) {
-				fprintf(stderr, "cpnet-vhost: --nic %s: not a device number (hex, "
-					"0-FFFF)\n", optarg);
+		case 'N':
+			/* 1-4 hex digits, as CP's commands take a device number. */
+			if (parse_vdev(optarg, &vdev) < 0) {
+				fprintf(stderr, "cpnet-vhost: --nic %s: not a device number (1 to 4 "
+					"hex digits)\n", optarg);
 				return 2;
 			}
 			nic = true;
 			break;
-		}
 		case 'M':
 			/* A station's address: unicast, not all zero. */
 			if (pktgen_parse_mac(optarg, v.pin) < 0 || (v.pin[0] & 1) ||
@@ -607,7 +604,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	app_stop_on_signals();
-	snprintf(nicname, sizeof(nicname), "NIC %04lX", vdev);
+	snprintf(nicname, sizeof(nicname), "NIC %04X", vdev);
 	where = nic ? nicname : reg.vswitch ? reg.vswitch : reg.lan;
 	printf("cpnet-vhost: port %08X on %s%s, port number %u, MAC %02X-%02X-%02X-%02X-%02X-%02X "
 	       "(until the guest's own), vhost-user socket %s\n", cpnp_port_id(v.port),

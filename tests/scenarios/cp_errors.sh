@@ -103,8 +103,35 @@ PY
 	grep -qx "Ready(09004);" "$TMP/nulraw.out" || fail "NUL line: no Ready(09004);"
 	! grep -q "^VSWITCH " "$TMP/nulraw.out" || fail "server ran the NUL line as Q VSW"
 	grep -qx "VMLAN general activity:" "$TMP/nulraw.out" || fail "session died after the NUL line"
+	# A server that answers the LOGON and then drops the connection: the one-shot
+	# command and the session both say so (not exit 2 alone) and exit 2.
+	python3 - "$TMP/drop.sock" 2>&1 <<'PY' &
+import os, socket, sys
+srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+srv.bind(sys.argv[1])
+srv.listen(2)
+open(sys.argv[1] + ".up", "w").close()
+for _ in range(2):
+    c, _ = srv.accept()
+    c.settimeout(10)
+    c.recv(4096)                  # LOGON: Ready
+    c.sendall(b"LOGON AS  OPERATOR USERS = 1\nReady;\n")
+    c.recv(4096)                  # the command: dropped unanswered
+    c.close()
+PY
+	DROP=$!
+	for _ in $(seq 50); do [ -e "$TMP/drop.sock.up" ] && break; sleep 0.1; done
+	OUT=$(timeout 30 "$BIN/cpnet" --socket "$TMP/drop.sock" q names 2>&1)
+	rc=$?
+	[ "$rc" -eq 2 ] || fail "one-shot, connection dropped: rc $rc: $OUT"
+	grep -qx "cpnet: connection lost" <<<"$OUT" || fail "one-shot, connection dropped: $OUT"
+	OUT=$(printf 'q names\n' | timeout 30 "$BIN/cpnet" --socket "$TMP/drop.sock" 2>&1)
+	rc=$?
+	[ "$rc" -eq 2 ] || fail "session, connection dropped: rc $rc: $OUT"
+	grep -qx "cpnet: connection lost" <<<"$OUT" || fail "session, connection dropped: $OUT"
+	wait "$DROP"
 else
-	echo "SKIP cp_errors: raw NUL line to the server (no python3)"
+	echo "SKIP cp_errors: raw NUL line to the server, a dropped connection (no python3)"
 fi
 
 cp_ q vsw vsw1 details; expect_ok

@@ -146,6 +146,9 @@ expect_exit 2 "cpnet-guest connect: --count needs a value" --user remote2 --pass
 expect_exit 2 "cpnet-guest connect: --socket, --user and --password are required" --user remote2
 expect_exit 2 "cpnet-guest connect: --flood needs --size and --seconds; --size, --seconds and --rate need --flood" \
 	--user remote2 --password pw2 --size 100
+# An option that would be accepted and do nothing is refused, before the LOGON.
+expect_exit 2 "cpnet-guest connect: --go needs --stay (its rounds run while the VM stays)" \
+	--user remote2 --password pw2 --ping 10.1.0.1 --go "$TMP/never"
 # What cannot be done once logged on is named, and the run fails (exit 1): a NIC the
 # user does not have, an IPv6 ping with no IPv6 address on any NIC.
 # expect_run_fails LINE ARG...: cpnet-guest connect ARG... exits 1 and says LINE.
@@ -153,13 +156,13 @@ expect_run_fails() {
 	local want=$1
 	shift
 	out=$(timeout 30 "$BIN/cpnet-guest" connect --socket "$VMSOCK" --user remote2 --password pw2 \
-		--ip 10.1.0.2/24 --count 1 "$@" 2>&1)
+		--ip 10.1.0.2/24 "$@" 2>&1)
 	rc=$?
 	[ "$rc" -eq 1 ] || fail "rc $rc (want 1): $out"
 	grep -qxF "$want" <<<"$out" || fail "want '$want', got: $out"
 }
-expect_run_fails "cpnet-guest: ping 10.1.0.1%0999: the user has no NIC 0999" --ping 10.1.0.1%0999
-expect_run_fails "cpnet-guest: ping fd00::1: no NIC online has an IPv6 address (--ip6)" --ping6 fd00::1
+expect_run_fails "cpnet-guest: ping 10.1.0.1%0999: the user has no NIC 0999" --ping 10.1.0.1%0999 --count 1
+expect_run_fails "cpnet-guest: ping fd00::1: no NIC online has an IPv6 address (--ip6)" --ping6 fd00::1 --count 1
 expect_run_fails "cpnet-guest: --join 239.1.1.1%0999: the user has no NIC 0999" --join 239.1.1.1%0999
 cp_ q vswitch vsweth det; expect_line "  Adapter Connections: Connected: 1"
 

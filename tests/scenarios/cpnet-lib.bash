@@ -57,6 +57,26 @@ wait_for() {
 	fail "no '$2' in $(basename "$1")"
 }
 
+# match WANT GOT: GOT's lines are WANT's, where a WANT line "..." stands for any lines
+# (none or more) up to the line after it.
+match() {
+	local -a w g
+	local i=0 j=0
+	mapfile -t w <<<"$1"
+	mapfile -t g <<<"$2"
+	while [ $i -lt ${#w[@]} ]; do
+		if [ "${w[$i]}" = "..." ]; then
+			i=$((i + 1))
+			[ $i -lt ${#w[@]} ] || return 0
+			while [ $j -lt ${#g[@]} ] && [ "${g[$j]}" != "${w[$i]}" ]; do j=$((j + 1)); done
+		fi
+		[ $j -lt ${#g[@]} ] && [ "${g[$j]}" = "${w[$i]}" ] || return 1
+		i=$((i + 1))
+		j=$((j + 1))
+	done
+	[ $j -eq ${#g[@]} ]
+}
+
 # start_cpnetd CONFIG DIRECTORY [OPTION...]: starts it and waits (at most 30 s) for the
 # socket.
 start_cpnetd() {

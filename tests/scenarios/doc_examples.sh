@@ -10,26 +10,6 @@ cd "$ROOT" || fail "cd $ROOT"
 # this test runs (CPNET_BUILD).
 page() { sed -e "s#/tmp/cpnet#$D#g" -e "s#\\\$PWD/build#$BIN#g" -e "s#^\\\$ build/#\$ $BIN/#" "$DOC"; }
 
-# match WANT GOT: GOT's lines are WANT's, where a WANT line "..." stands for any lines
-# (none or more) up to the line after it.
-match() {
-	local -a w g
-	local i=0 j=0
-	mapfile -t w <<<"$1"
-	mapfile -t g <<<"$2"
-	while [ $i -lt ${#w[@]} ]; do
-		if [ "${w[$i]}" = "..." ]; then
-			i=$((i + 1))
-			[ $i -lt ${#w[@]} ] || return 0
-			while [ $j -lt ${#g[@]} ] && [ "${g[$j]}" != "${w[$i]}" ]; do j=$((j + 1)); done
-		fi
-		[ $j -lt ${#g[@]} ] && [ "${g[$j]}" = "${w[$i]}" ] || return 1
-		i=$((i + 1))
-		j=$((j + 1))
-	done
-	[ $j -eq ${#g[@]} ]
-}
-
 STEPS=0
 # step: run the `$` line in CMD with the typed lines in IN, compare with WANT.
 step() {

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # tests/scenarios/install.sh - `make install` as a user runs it: the programs, library,
-# header, man page, docs and samples land under PREFIX, no test tool among the programs,
-# the installed cpnetd and cpnet run from the installed samples, and a program built
-# from the installed header and library alone (C static and shared, C++) runs on them.
+# header, man pages (naming every option of every program), docs and samples land under
+# PREFIX, no test tool among the programs, the installed cpnetd and cpnet run from the
+# installed samples, and a program built from the installed header and library alone
+# (C static and shared, C++) runs on them.
 . "$(dirname "$0")/cpnet-lib.bash"
 DEST=$TMP/root
 out=$(make -s -C "$ROOT" BUILD="$BIN" install DESTDIR="$DEST" PREFIX=/usr 2>&1) ||
@@ -14,16 +15,73 @@ for f in bin/cpnetd bin/cpnet bin/cpnet-guest bin/port-echo include/cpnetport.h 
 	[ -e "$U/$f" ] || fail "make install did not install $f (under $U: $(cd "$U" && find . -type f | sort | tr '\n' ' '))"
 done
 [ ! -e "$U/bin/osa-tap-test" ] || fail "make install put the test tool osa-tap-test into bin"
-# The programs on the port API have man pages naming every option their --help names
-# (the roff spells '-' as '\-').
-for p in cpnet-trace cpnet-tap cpnet-pktgen; do
-	m=$U/share/man/man1/$p.1
-	[ -f "$m" ] || fail "make install did not install the man page of $p"
-	page=$(sed 's/\\-/-/g' "$m")
-	for o in $("$U/bin/$p" --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
-		grep -qF -- "$o" <<<"$page" || fail "$p(1) does not describe $o (in $p --help)"
+# Every program in bin has a man page (section 1; cpnetd, a daemon, 8) naming every
+# option its parser takes and its --help lists, so that an option added without a man
+# entry (or a usage line) fails here. The parser's options come from its C tables:
+# getopt_long's struct option rows and short-option string (and the port options,
+# APPPORT_OPTIONS), cpnet-guest's own table rows and the strcmp()s of its selftest.
+parser_opts() {
+	local f
+	for f in "$@"; do
+		grep -oE '\{ "[a-z0-9-]+", (required|no|optional)_argument' "$f" |
+			sed -E 's/^\{ "([^"]*)".*/--\1/'
+		if grep -q 'APPPORT_OPTIONS,' "$f"; then
+			grep -oE '\{ "[a-z0-9-]+", (required|no|optional)_argument' "$ROOT/apps/appport.h" |
+				sed -E 's/^\{ "([^"]*)".*/--\1/'
+		fi
+		grep -oE '(getopt_long|appport_getopt)\([^"]*"[^"]*"' "$f" | sed -E 's/.*"([^"]*)"$/\1/' |
+			tr -d ':+' | grep -o . | sed 's/^/-/'
+		grep -oE '^[[:space:]]*\{ "--[a-z0-9-]+", (NULL|"-[a-zA-Z]")' "$f" | grep -oE '"-[^"]*"' | tr -d '"'
+		grep -oE 'strcmp\(argv\[[a-z0-9]+\], "-[^"]*"\)' "$f" | grep -oE '"-[^"]*"' | tr -d '"'
+	done | sort -u
+}
+# help_opts: the options a --help text names (long ones, and short ones standing alone).
+help_opts() {
+	grep -oE -- '--[a-z][a-z0-9-]*' <<<"$1"
+	grep -oE '(^|[][ |(,])-[a-zA-Z]([][ |),]|$)' <<<"$1" | tr -d '[]|(), '
+}
+# has TEXT OPT: OPT in TEXT as a word of its own (--dst is not in --dst-ip).
+has() {
+	grep -qE -- "(^|[^-a-zA-Z0-9])$2([^a-zA-Z0-9-]|\$)" <<<"$1"
+}
+nprog=0
+for b in "$U"/bin/*; do
+	p=${b##*/}
+	case $p in port-echo) continue ;; esac	# a sample: cpnetport(3) EXAMPLE describes it
+	nprog=$((nprog + 1))
+	m=$(ls "$U/share/man/man1/$p.1" "$U/share/man/man8/$p.8" 2>/dev/null)
+	[ -n "$m" ] || fail "make install did not install a man page for $p (man1/$p.1 or man8/$p.8)"
+	page=$(sed 's/\\-/-/g' $m)
+	help=$("$b" --help 2>&1) || fail "$p --help failed: $help"
+	src=$(ls "$ROOT"/*/"${p//-/_}_main.c")
+	case $p in cpnet-guest) src="$src $ROOT/driver/guest_opts.c" ;; esac
+	# shellcheck disable=SC2086 # src: one or two paths without blanks
+	popts=$(parser_opts $src)
+	[ -n "$popts" ] || fail "no options found in the parser of $p ($src)"
+	for o in $popts; do
+		case $o in -h | --help) ;; *) has "$help" "$o" || fail "$p --help does not name $o (its parser takes it)" ;; esac
+		has "$page" "$o" || fail "$m does not describe $o (the parser of $p takes it)"
+	done
+	for o in $(help_opts "$help" | sort -u); do
+		has "$page" "$o" || fail "$m does not describe $o (in $p --help)"
 	done
 done
+[ "$nprog" -ge 7 ] || fail "only $nprog programs with man pages checked"
+# The pages render without warnings (groff -ww), and lint clean where mandoc is.
+if command -v groff >/dev/null; then
+	for m in "$U"/share/man/man*/*; do
+		out=$(groff -man -ww -z "$m" 2>&1) && [ -z "$out" ] || fail "groff -man -ww: $m: $out"
+	done
+else
+	echo "SKIP install: the man pages' rendering (no groff)"
+fi
+if command -v mandoc >/dev/null; then
+	for m in "$U"/share/man/man*/*; do
+		out=$(mandoc -T lint -W warning "$m" 2>&1) || fail "mandoc -T lint: $m: $out"
+	done
+else
+	echo "SKIP install: mandoc -T lint of the man pages (no mandoc)"
+fi
 
 # The installed programs with the installed samples, as doc/config.md starts.
 S=$U/share/cpnet/samples

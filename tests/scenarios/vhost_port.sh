@@ -57,6 +57,13 @@ grep -q "^usage: cpnet-vhost" <<<"$OUT" || fail "two LANs: $OUT"
 OUT=$(timeout 20 "$BIN/cpnet-vhost" --socket "$VMSOCK" --user q1 --password pwq1 --vswitch vvsw \
 	--mac 01:00:5e:00:00:01 --vhost "$TMP/r.sock" 2>&1) && fail "a multicast --mac"
 grep -q "^cpnet-vhost: --mac 01:00:5e:00:00:01: not a unicast MAC" <<<"$OUT" || fail "--mac: $OUT"
+# --nic takes a device number as CP's commands do: 1 to 4 hex digits, nothing else.
+for bad in 0x600 " 600" 10600 ""; do
+	OUT=$(timeout 20 "$BIN/cpnet-vhost" --socket "$VMSOCK" --user q1 --password pwq1 --nic "$bad" \
+		--vhost "$TMP/r.sock" 2>&1) && fail "--nic '$bad' taken"
+	grep -qxF "cpnet-vhost: --nic $bad: not a device number (1 to 4 hex digits)" <<<"$OUT" ||
+		fail "--nic '$bad': $OUT"
+done
 # --vhost naming a file that is not a socket: refused, the file left as it was.
 echo "not a socket" >"$TMP/plain"
 OUT=$(timeout 20 "$BIN/cpnet-vhost" --socket "$VMSOCK" --user q1 --password pwq1 --vswitch vvsw \

@@ -879,6 +879,26 @@ static void *run(void *arg)
 	return NULL;
 }
 
+/* The guest's broadcast, sent 100 ms after the thread starts: what a cpnp_wait that
+ * began before it must wait for. */
+struct late_frame {
+	struct tvm *g;
+	uint8_t *frame;
+	size_t len;
+};
+
+static void *send_late(void *arg)
+{
+	struct late_frame *lf = arg;
+	struct qdio_span sp = { lf->frame, (uint32_t)lf->len };
+	struct pframe f = { .spans = &sp, .nspans = 1, .kind = PF_ETH, .cast = PF_BROADCAST,
+			    .len = (uint32_t)lf->len };
+
+	usleep(100000);
+	port_tx(&lf->g->port, &f, 1);
+	return NULL;
+}
+
 /* One operator command on the line socket: its output (up to the second Ready). */
 static int op_cmd(const char *path, const char *cmd, char *out, size_t cap)
 {
@@ -1037,6 +1057,23 @@ TEST(appl_api_exchanges_frames_with_a_vm_and_ends_cleanly)
 		CHECK_EQ(cpnp_post(h, fr[0].data, 2048), 0);
 	}
 	CHECK_EQ(cpnp_state(h), CPNP_NO_DATA);
+	/* Any negative timeout waits for ever (as poll's), not only -1: no data yet, a
+	 * frame 100 ms later, and cpnp_wait(h, -2) returns with it, not with 0. */
+	{
+		struct late_frame lf = { &g, bcast, sizeof(bcast) };
+		pthread_t late;
+
+		CHECK_EQ(cpnp_wait(h, 0), 0);
+		REQUIRE(pthread_create(&late, NULL, send_late, &lf) == 0);
+		CHECK_EQ(cpnp_wait(h, -2), 1);
+		pthread_join(late, NULL);
+		n = cpnp_recv(h, fr, 4);
+		CHECK_EQ(n, 1);
+		if (n == 1) {
+			CHECK_MEM(fr[0].data, bcast, sizeof(bcast));
+			CHECK_EQ(cpnp_post(h, fr[0].data, 2048), 0);
+		}
+	}
 
 	/* The port sends to the guest's MAC; a forged source MAC is dropped by the switch. */
 	{

@@ -75,6 +75,10 @@ TEST(guest_opts_defaults_and_required)
 		"cpnet-guest connect: --user and --password: 1 to 8 characters");
 	refused(t, (char *const[]){ "--socket", "s", "--user", "u", "--password", "NINECHARS", NULL },
 		"cpnet-guest connect: --user and --password: 1 to 8 characters");
+	refused(t, (char *const[]){ "--socket", "s", "--user", "", "--password", "p", NULL },
+		"cpnet-guest connect: --user and --password: 1 to 8 characters");
+	refused(t, (char *const[]){ "--socket", "s", "--user", "u", "--password", "", NULL },
+		"cpnet-guest connect: --user and --password: 1 to 8 characters");
 }
 
 /* Every option once, each with the meaning its help gives. */
@@ -87,7 +91,7 @@ TEST(guest_opts_every_option_sets_what_it_says)
 		"--join", "224.1.2.3", "--join", "239.0.0.1%700", "--layer", "3",
 		"--ping", "10.1.0.1", "--ping", "10.2.255.255%0701", "--ping6", "fd00::1",
 		"--count", "100000", "--go", "go.file", "--stay", "86400", "--verbose", "-v",
-		"--transport", "socket", "--flood", "10.1.0.1", "--size", "1514",
+		"--transport", "ring", "--flood", "10.1.0.1", "--size", "1514",
 		"--seconds", "3600", "--rate", "10000000", "--stats", "--poll-mode", "poll",
 		NULL });
 
@@ -117,7 +121,7 @@ TEST(guest_opts_every_option_sets_what_it_says)
 	CHECK_STR(o.go, "go.file");
 	CHECK_EQ(o.stay, 86400);
 	CHECK(o.verbose);
-	CHECK_EQ(o.transport, VML_TRANSPORT_SOCKET);
+	CHECK_EQ(o.transport, VML_TRANSPORT_RING);
 	CHECK(o.flood);
 	CHECK_MEM(o.flood_dst, ((uint8_t[]){ 10, 1, 0, 1 }), 4);
 	CHECK_EQ(o.flood_size, 1514);
@@ -128,17 +132,24 @@ TEST(guest_opts_every_option_sets_what_it_says)
 
 	/* The other values, and a later option overriding an earlier one. */
 	p = parse(&o, (char *const[]){ BASE, "--layer", "3", "--layer", "2", "--transport",
-				       "ring", "--poll-mode", "interrupt", "--count", "1",
-				       "--flood", "1.2.3.4", "--size", "60", "--seconds", "1",
-				       "--rate", "1", NULL });
+				       "ring", "--transport", "socket", "--ping6", "fd00::1",
+				       "--count", "1", "--flood", "1.2.3.4", "--size", "60",
+				       "--seconds", "1", "--rate", "1", NULL });
 	CHECK_EQ(p.rc, 0);
 	CHECK_EQ(o.layer, 2);
-	CHECK_EQ(o.transport, VML_TRANSPORT_RING);
-	CHECK_EQ(o.poll_policy, ADAPT_INTERRUPT);
+	CHECK_EQ(o.transport, VML_TRANSPORT_SOCKET);
+	CHECK_EQ(o.poll_policy, ADAPT_ADAPTIVE);
 	CHECK_EQ(o.count, 1);
 	CHECK_EQ(o.flood_size, 60);
 	CHECK_EQ(o.flood_secs, 1);
 	CHECK_EQ(o.flood_rate, 1);
+	p = parse(&o, (char *const[]){ BASE, "--poll-mode", "interrupt", NULL });
+	CHECK_EQ(p.rc, 0);
+	CHECK_EQ(o.poll_policy, ADAPT_INTERRUPT);
+	p = parse(&o, (char *const[]){ BASE, "--poll-mode", "adaptive", "--transport", "ring",
+				       NULL });
+	CHECK_EQ(p.rc, 0);
+	CHECK_EQ(o.poll_policy, ADAPT_ADAPTIVE);
 }
 
 /* Each option's bad values are refused, the option and the value named. */
@@ -149,7 +160,8 @@ TEST(guest_opts_bad_values_are_named)
 		{ "--ip", "10.1.0.1/24x" }, { "--ip6", "fd00::g" }, { "--ip6", "10.1.0.1" },
 		{ "--join", "10.1.0.1" }, { "--join", "240.0.0.1" }, { "--join", "224.0.0.1%" },
 		{ "--join", "224.0.0.1%0" }, { "--join", "224.0.0.1%10000" },
-		{ "--join", "224.0.0.1%zz" }, { "--layer", "1" }, { "--layer", "23" },
+		{ "--join", "224.0.0.1%zz" }, { "--join", "224.0.0.1% 600" },
+		{ "--join", "224.0.0.1%0x60" }, { "--ping", "10.1.0.1%+600" }, { "--layer", "1" }, { "--layer", "23" },
 		{ "--layer", "" }, { "--ping", "10.1.0" }, { "--ping", "10.1.0.1%" },
 		{ "--ping", "10.1.0.1/24" }, { "--ping6", "fd00:::1" },
 		{ "--count", "0" }, { "--count", "100001" }, { "--count", "3x" },
@@ -281,6 +293,34 @@ TEST(guest_opts_flood_needs_its_companions)
 	/* Alone, each would be accepted and do nothing. */
 	refused(t, (char *const[]){ BASE, "--size", "60", NULL }, want);
 	refused(t, (char *const[]){ BASE, "--seconds", "1", NULL }, want);
+}
+
+/* An option that only shapes another one's work is refused without it: accepted, it
+ * would do nothing.  With it (in any order), it is taken. */
+TEST(guest_opts_shaping_options_need_what_they_shape)
+{
+	struct copts o;
+	struct parsed p;
+
+	refused(t, (char *const[]){ BASE, "--count", "2", NULL },
+		"cpnet-guest connect: --count needs --ping or --ping6");
+	refused(t, (char *const[]){ BASE, "--count", "2", "--go", "f", "--stay", "5", NULL },
+		"cpnet-guest connect: --count needs --ping or --ping6");
+	refused(t, (char *const[]){ BASE, "--ping", "10.1.0.1", "--go", "f", NULL },
+		"cpnet-guest connect: --go needs --stay (its rounds run while the VM stays)");
+	refused(t, (char *const[]){ BASE, "--go", "f", "--stay", "0", NULL },
+		"cpnet-guest connect: --go needs --stay (its rounds run while the VM stays)");
+	refused(t, (char *const[]){ BASE, "--poll-mode", "poll", "--transport", "socket", NULL },
+		"cpnet-guest connect: --poll-mode needs the ring: not with --transport socket");
+	refused(t, (char *const[]){ BASE, "--transport", "socket", "--poll-mode", "adaptive", NULL },
+		"cpnet-guest connect: --poll-mode needs the ring: not with --transport socket");
+	p = parse(&o, (char *const[]){ BASE, "--count", "2", "--ping", "10.1.0.1", NULL });
+	CHECK_EQ(p.rc, 0);
+	CHECK_EQ(o.count, 2);
+	/* --go without a ping: rounds that only say `ping round N done` (a sync point). */
+	p = parse(&o, (char *const[]){ BASE, "--stay", "1", "--go", "f", NULL });
+	CHECK_EQ(p.rc, 0);
+	CHECK_STR(o.go, "f");
 }
 
 /* The usage text lists every option, with its value's name, from the same table. */
