@@ -863,6 +863,16 @@ static struct port *ring_pair_nic(struct vmlink *vm, struct vmlink *cp, int sv[2
 	return pair_nic(vm, cp, nicport, txr);
 }
 
+/* The ring tests' frame: 60 bytes of broadcast from 02:00:00:00:00:09. */
+static const uint8_t bc_bytes[60] = { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 2, 0, 0, 0, 0, 9 };
+static const struct qdio_span bc_span = { bc_bytes, sizeof(bc_bytes) };
+
+static struct pframe bc_frame(void)
+{
+	return (struct pframe){ .spans = &bc_span, .nspans = 1, .kind = PF_ETH,
+				.cast = PF_BROADCAST, .len = sizeof(bc_bytes) };
+}
+
 /* Something waits on the socket (MSG_PEEK: left there). */
 static bool sock_has_msg(int fd)
 {
@@ -877,8 +887,6 @@ TEST(vmlink_ring_carries_frames_both_ways_off_the_socket)
 	struct port nicport, *proxy;
 	struct rx_rec rec = { 0, 0 };
 	struct tx_rec txr;
-	uint8_t payload[60] = { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 2, 0, 0, 0, 0, 9 };
-	struct qdio_span sp = { payload, sizeof(payload) };
 	struct pframe f[5];
 	int sv[2];
 
@@ -896,15 +904,14 @@ TEST(vmlink_ring_carries_frames_both_ways_off_the_socket)
 	proxy->ops = &rec_ops;
 	proxy->peer = &txr;
 	for (int i = 0; i < 5; i++)
-		f[i] = (struct pframe){ .spans = &sp, .nspans = 1, .kind = PF_ETH,
-					.cast = PF_BROADCAST, .len = sizeof(payload) };
+		f[i] = bc_frame();
 	/* VM -> CP: five descriptors, nothing on the socket, one batch at CP. */
 	port_tx(&nicport, f, 5);
 	CHECK(!sock_has_msg(sv[1]));
 	CHECK_EQ(vml_poll_ring(&cp), 5);
 	CHECK_EQ(txr.frames, 5);
 	CHECK_EQ(txr.calls, 1);
-	CHECK_MEM(txr.first, payload, 4);
+	CHECK_MEM(txr.first, bc_bytes, 4);
 	CHECK_EQ(proxy->st.tx_packets, 5);
 	/* CP -> VM the same way. */
 	CHECK_EQ(port_deliver(proxy, f, 5), 5);
@@ -1518,10 +1525,7 @@ TEST(vmlink_ring_empty_look_without_wait_makes_no_syscall)
 	struct vmlink vm, cp;
 	struct port nicport, *proxy;
 	struct rx_rec rec = { 0, 0 };
-	uint8_t payload[60] = { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 2, 0, 0, 0, 0, 9 };
-	struct qdio_span sp = { payload, sizeof(payload) };
-	struct pframe f = { .spans = &sp, .nspans = 1, .kind = PF_ETH, .cast = PF_BROADCAST,
-			    .len = sizeof(payload) };
+	struct pframe f = bc_frame();
 	uint64_t before, t0;
 	unsigned looks = 0;
 	int sv[2];
@@ -1565,8 +1569,6 @@ TEST(vmlink_ring_cpnic_reader_counts_the_work_of_its_wakeup)
 	struct vmlink vm, cp;
 	struct port nicport, *proxy;
 	struct rx_rec rec = { 0, 0 };
-	uint8_t payload[60] = { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 2, 0, 0, 0, 0, 9 };
-	struct qdio_span sp = { payload, sizeof(payload) };
 	struct pframe f[8];
 	int sv[2];
 
@@ -1574,8 +1576,7 @@ TEST(vmlink_ring_cpnic_reader_counts_the_work_of_its_wakeup)
 	proxy = rec_nics(&vm, &cp, &nicport, &rec);
 	REQUIRE(proxy != NULL);
 	for (int i = 0; i < 8; i++)
-		f[i] = (struct pframe){ .spans = &sp, .nspans = 1, .kind = PF_ETH,
-					.cast = PF_BROADCAST, .len = sizeof(payload) };
+		f[i] = bc_frame();
 	vml_poll_policy(&vm, ADAPT_ADAPTIVE, &series);
 	for (unsigned round = 0; round < 4; round++) {
 		int n = 0;
@@ -1648,8 +1649,6 @@ TEST(vmlink_ring_nap_taken_back_leaves_no_doorbell_to_empty)
 	struct vmlink vm, cp;
 	struct port nicport, *proxy;
 	struct rx_rec rec = { 0, 0 };
-	uint8_t payload[60] = { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 2, 0, 0, 0, 0, 9 };
-	struct qdio_span sp = { payload, sizeof(payload) };
 	uint64_t before;
 	int sv[2];
 
@@ -1657,8 +1656,7 @@ TEST(vmlink_ring_nap_taken_back_leaves_no_doorbell_to_empty)
 	proxy = rec_nics(&vm, &cp, &nicport, &rec);
 	REQUIRE(proxy != NULL);
 	for (unsigned i = 0; i < VML_RING_SLOTS / 2; i++)
-		f[i] = (struct pframe){ .spans = &sp, .nspans = 1, .kind = PF_ETH,
-					.cast = PF_BROADCAST, .len = sizeof(payload) };
+		f[i] = bc_frame();
 	adapt_init(&vm.rxa, ADAPT_ADAPTIVE, &c);
 	vml_ring_note(&vm, 1, true);		/* work: now polling */
 	REQUIRE(adapt_polling(&vm.rxa));
@@ -1705,8 +1703,6 @@ TEST(vmlink_ring_nap_rung_once_a_batch_waits)
 	struct vmlink vm, cp;
 	struct port nicport, *proxy;
 	struct rx_rec rec = { 0, 0 };
-	uint8_t payload[60] = { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 2, 0, 0, 0, 0, 9 };
-	struct qdio_span sp = { payload, sizeof(payload) };
 	struct pollfd bell;
 	int sv[2];
 
@@ -1718,8 +1714,7 @@ TEST(vmlink_ring_nap_rung_once_a_batch_waits)
 	proxy = rec_nics(&vm, &cp, &nicport, &rec);
 	REQUIRE(proxy != NULL);
 	for (unsigned i = 0; i < ADAPT_RING_NAP_BATCH; i++)
-		f[i] = (struct pframe){ .spans = &sp, .nspans = 1, .kind = PF_ETH,
-					.cast = PF_BROADCAST, .len = sizeof(payload) };
+		f[i] = bc_frame();
 	adapt_init(&vm.rxa, ADAPT_ADAPTIVE, &c);
 	vml_ring_note(&vm, 1, true);		/* work: now polling */
 	REQUIRE(adapt_polling(&vm.rxa));
@@ -2030,8 +2025,6 @@ TEST(vmlink_ring_doorbell_rung_between_flag_and_recheck_is_emptied)
 	struct vmlink vm, cp;
 	struct port nicport, *proxy;
 	struct rx_rec rec = { 0, 0 };
-	uint8_t payload[60] = { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 2, 0, 0, 0, 0, 9 };
-	struct qdio_span sp = { payload, sizeof(payload) };
 	struct bell_race br;
 	unsigned turns;
 	int sv[2];
@@ -2039,8 +2032,7 @@ TEST(vmlink_ring_doorbell_rung_between_flag_and_recheck_is_emptied)
 	REQUIRE(ring_pair(&vm, &cp, sv, VML_TRANSPORT_RING) == 0);
 	proxy = rec_nics(&vm, &cp, &nicport, &rec);
 	REQUIRE(proxy != NULL);
-	f[0] = (struct pframe){ .spans = &sp, .nspans = 1, .kind = PF_ETH,
-				.cast = PF_BROADCAST, .len = sizeof(payload) };
+	f[0] = bc_frame();
 	br = (struct bell_race){ &cp, proxy, f, 4, 0 };
 	vml_poll_policy(&vm, ADAPT_INTERRUPT, NULL);
 	CHECK_EQ(vml_poll(&vm, 0), 0);		/* the socket's look: not due for 5 ms */
