@@ -41,10 +41,12 @@ step() {
 	case $CMD in
 	export\ *)
 		eval "$CMD" || fail "$P: $CMD"
+		PAGE_VARS+=" $(sed -e 's/^export //' -e 's/=.*//' <<<"$CMD")"
 		;;
 	[A-Za-z_]*([A-Za-z0-9_])=+([!\ ]))
 		# A shell variable the later lines expand: theirs is a shell of its own.
 		eval "export $CMD" || fail "$P: $CMD"
+		PAGE_VARS+=" ${CMD%%=*}"
 		;;
 	kill\ %*)
 		stop_bg
@@ -82,10 +84,16 @@ $got"
 	CMD= WANT=
 }
 
-for P in doc/man/*.[1-8]; do
+# In a fixed order, each page in the environment it sets itself: what an earlier page
+# exported is gone (a page must not pass on another's variables).
+PAGE_VARS=
+for P in $(printf '%s\n' doc/man/*.[1-8] | LC_ALL=C sort); do
 	ex=$(examples "$P")
 	grep -q '^\$ ' <<<"$ex" || continue	# no commands to run
 	PAGES=$((PAGES + 1))
+	# shellcheck disable=SC2086
+	[ -z "$PAGE_VARS" ] || unset $PAGE_VARS
+	PAGE_VARS=
 	stop_bg
 	stop_daemon "$CPNETD_PID"
 	CPNETD_PID= BG= SEEN=0

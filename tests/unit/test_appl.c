@@ -1065,7 +1065,11 @@ TEST(appl_api_exchanges_frames_with_a_vm_and_ends_cleanly)
 
 		CHECK_EQ(cpnp_wait(h, 0), 0);
 		REQUIRE(pthread_create(&late, NULL, send_late, &lf) == 0);
+		/* Bounded: a wait that never ends kills the run (SIGALRM) instead of
+		 * hanging it. */
+		alarm(30);
 		CHECK_EQ(cpnp_wait(h, -2), 1);
+		alarm(0);
 		pthread_join(late, NULL);
 		n = cpnp_recv(h, fr, 4);
 		CHECK_EQ(n, 1);
