@@ -1721,7 +1721,7 @@ TEST(vmlink_ring_nap_rung_once_a_batch_waits)
 		f[i] = (struct pframe){ .spans = &sp, .nspans = 1, .kind = PF_ETH,
 					.cast = PF_BROADCAST, .len = sizeof(payload) };
 	adapt_init(&vm.rxa, ADAPT_ADAPTIVE, &c);
-	vml_ring_note(&vm, 1, true);		/* work: now polling */
+	vml_ring_note(&vm, 2, true);		/* a batch: now polling */
 	REQUIRE(adapt_polling(&vm.rxa));
 	for (unsigned round = 0; round < 3; round++) {
 		vml_ring_note(&vm, 0, false);	/* an empty poll, then a nap */
