@@ -612,6 +612,7 @@ int cpnp_handle_open(struct cpnp_port *p, struct cpnp_handle **out)
 int cpnp_handle_open_n(struct cpnp_port *p, unsigned nbufs, struct cpnp_handle **out)
 {
 	struct cpnp_handle *h;
+	struct adapt_cfg ac;
 	uint32_t seq, nslots = APPL_SLOTS_MIN;
 	int rc, len;
 
@@ -655,7 +656,8 @@ int cpnp_handle_open_n(struct cpnp_port *p, unsigned nbufs, struct cpnp_handle *
 	h->id = p->link.hreply.id;
 	h->port = p;
 	h->nslots = nslots;
-	adapt_init(&h->rxa, ADAPT_ADAPTIVE, &adapt_ring_defaults);
+	ac = adapt_ring_cfg(nslots);	/* a small ring's batch is half of it */
+	adapt_init(&h->rxa, ADAPT_ADAPTIVE, &ac);
 	if (rc == 0 && (h->ring.slot_size != APPL_ENTRY || h->ring.nslots != nslots))
 		rc = -EPROTO;
 	if (rc < 0) {
@@ -808,8 +810,8 @@ int cpnp_ready(struct cpnp_handle *h)
 }
 
 /* Polling (lib/adapt.h) and nothing waits: an empty poll, then a nap up to the
- * adapt's nap (and the caller's time left), the eventfd unarmed unless half the ring
- * fills (shr_nap).  1 data came, 0 not (yet: also when the poll phase just ended), or
+ * adapt's nap (and the caller's time left), the eventfd unarmed unless a nap's batch
+ * waits (shr_nap, adapt_nap_fill).  1 data came, 0 not (yet: also when the poll phase just ended), or
  * the error that ended the port. */
 static int nap(struct cpnp_handle *h, int left_ms)
 {

@@ -27,7 +27,18 @@ const struct adapt_cfg adapt_ring_defaults = {
 	.nap_max_ns = ADAPT_RING_NAP_MAX_NS,
 	.nap_batch = ADAPT_RING_NAP_BATCH,
 	.nap_bell = true,
+	.busy_min = ADAPT_RING_BUSY_MIN,
+	.thin_naps = ADAPT_RING_THIN_NAPS,
 };
+
+struct adapt_cfg adapt_ring_cfg(uint32_t nslots)
+{
+	struct adapt_cfg c = adapt_ring_defaults;
+
+	if (c.nap_batch > nslots / 2)
+		c.nap_batch = nslots / 2 ? nslots / 2 : 1;
+	return c;
+}
 
 void adapt_init(struct adapt *a, enum adapt_policy p, const struct adapt_cfg *cfg)
 {
@@ -48,6 +59,7 @@ static void set_mode(struct adapt *a, enum adapt_mode m)
 	a->switches++;
 	a->streak = 0;
 	a->empty = 0;
+	a->thin = 0;
 	a->napped = false;
 	a->nap_cur = a->cfg.nap_ns;
 }
@@ -111,9 +123,16 @@ bool adapt_look(struct adapt *a, unsigned work, bool woken, uint64_t now_ns)
 	a->last_found = work;
 	if (woken)
 		a->interrupts++;
+	bool thin = work && work < a->cfg.busy_min;	/* some, one at a time */
+
 	if (a->mode == ADAPT_M_POLL) {
-		if (a->napped)
+		if (a->napped) {
 			size_nap(a, work);
+			if (thin)
+				a->thin++;
+			else if (work)
+				a->thin = 0;
+		}
 		a->napped = false;
 		a->polls++;
 		if (work) {
@@ -130,14 +149,17 @@ bool adapt_look(struct adapt *a, unsigned work, bool woken, uint64_t now_ns)
 	if (a->policy != ADAPT_ADAPTIVE)
 		return adapt_polling(a);
 	if (a->mode == ADAPT_M_INTERRUPT) {
-		if (work)
+		if (thin && woken)
+			a->streak = 0;	/* a doorbell per item: not busy */
+		else if (work && !thin)
 			a->streak = close ? a->streak + 1 : 1;
-		else if (woken && !taken_before)
+		else if (!work && woken && !taken_before)
 			a->streak = 0;	/* a wake-up for nothing: not busy */
 		if (a->streak >= a->cfg.enter_looks)
 			set_mode(a, ADAPT_M_POLL);
-	} else if (!work && (a->empty >= a->cfg.exit_empty ||
-			     now_ns - a->last_work_ns >= idle_bound(a))) {
+	} else if ((!work && (a->empty >= a->cfg.exit_empty ||
+			      now_ns - a->last_work_ns >= idle_bound(a))) ||
+		   (a->cfg.thin_naps && a->thin >= a->cfg.thin_naps)) {
 		set_mode(a, ADAPT_M_INTERRUPT);
 	}
 	return adapt_polling(a);

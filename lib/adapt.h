@@ -69,6 +69,14 @@ struct adapt_cfg {
 	 * steady high rate.  Without it (a TAP: no doorbell while polling) the naps
 	 * are kept where they gather half a batch to two. */
 	bool nap_bell;
+	/* One item at a time is not a high rate (0: off): a look that found fewer than
+	 * `busy_min` items does not count toward the busy series (a wake-up that did
+	 * breaks it), and after `thin_naps` naps in a row whose looks found some but
+	 * fewer, the poll phase ends.  A request and its response, or a slow stream,
+	 * come a frame per look: a doorbell per frame wakes the consumer in microseconds
+	 * and costs less than a nap's timer, which would make each wait for the nap. */
+	unsigned busy_min;
+	unsigned thin_naps;
 };
 
 /* The defaults (doc/rings.md, "Adaptive interrupt and polling", says why these). */
@@ -87,7 +95,13 @@ struct adapt_cfg {
  * polling").  The other fields are the defaults above. */
 #define ADAPT_RING_NAP_BATCH	64u		/* 64 entries: 64 frames up to 2 KiB */
 #define ADAPT_RING_NAP_MAX_NS	1000000ull	/* 1 ms: what a straggler may wait */
+#define ADAPT_RING_BUSY_MIN	2u		/* a batch: two frames or more */
+#define ADAPT_RING_THIN_NAPS	4u
 extern const struct adapt_cfg adapt_ring_defaults;
+/* adapt_ring_defaults for a ring of `nslots` entries: a nap's batch is at most half
+ * the ring (a port handle's ring may have 16 entries), so that the producer's doorbell
+ * (adapt_nap_fill), the nap sizing and the batch rules all count the same batch. */
+struct adapt_cfg adapt_ring_cfg(uint32_t nslots);
 
 struct adapt {
 	enum adapt_policy policy;
@@ -95,6 +109,7 @@ struct adapt {
 	struct adapt_cfg cfg;
 	unsigned streak;	/* INTERRUPT: looks in a row with work, close together */
 	unsigned empty;		/* POLL: empty polls in a row */
+	unsigned thin;		/* POLL: naps in a row that found under busy_min */
 	uint64_t last_work_ns;	/* the last look that found work */
 	bool seen_work;
 	bool took_asleep;	/* a look that was not a wake-up found work since the

@@ -1675,7 +1675,7 @@ static void drop_rest(struct vmlink *l, struct mmsghdr *mm, int from, int n)
 
 /*
  * Poll mode (lib/adapt.h): look at the ring, doorbell unarmed, napping between empty
- * looks (adapt_nap; a nap ends early when the socket has a message or half the ring
+ * looks (adapt_nap; a nap ends early when the socket has a message or a nap's batch
  * waits, shr_nap), until work comes,
  * the poll phase ends (adapt bounds it: an idle consumer goes back to sleeping), the
  * caller's wait is over, or the socket is due its look (SOCK_BUSY_NS).  Entries taken,
@@ -1720,7 +1720,7 @@ static int ring_spin(struct vmlink *l, int *wait_ms)
 			l->syscalls++;
 			if (ppoll(pfd, 2, &ts, NULL) > 0) {
 				if (pfd[1].revents) {
-					/* Half the ring waits (shr_nap): look now. */
+					/* A nap's batch waits (shr_nap): look now. */
 					int rc;
 
 					bell_emptied(l);

@@ -403,3 +403,74 @@ TEST(adapt_ring_naps_grow_until_the_doorbell_ends_them)
 	adapt_init(&a, ADAPT_ADAPTIVE, &c);
 	CHECK_EQ(adapt_nap_fill(&a, 4096), 2048u);
 }
+
+/* One item at a time is not a high rate (busy_min, thin_naps): a request and its
+ * response 100 us apart, each woken by the doorbell, never enter polling -- each would
+ * otherwise wait for a nap's timer, up to 1 ms, where the doorbell takes microseconds.
+ * A consumer that did enter polling (a burst) and then takes one item per nap goes back
+ * to its doorbell after thin_naps such naps; empty naps count neither way (the idle
+ * bound sees to those), a nap with a batch starts the count again. */
+TEST(adapt_ring_one_item_at_a_time_stays_on_doorbells)
+{
+	struct adapt a;
+	uint64_t now = 1000 * US;
+
+	adapt_init(&a, ADAPT_ADAPTIVE, &adapt_ring_defaults);
+	for (int i = 0; i < 100; i++)
+		CHECK(!adapt_look(&a, 1, true, now += 100 * US));
+	CHECK_EQ(a.switches, 0);
+	/* Batches close together: polling, as before. */
+	for (int i = 0; i < 3; i++)
+		CHECK(!adapt_look(&a, 10, true, now += 100 * US));
+	CHECK(adapt_look(&a, 10, true, now += 100 * US));
+	/* A one-frame look that was not a wake-up (a drain look) breaks nothing. */
+	adapt_init(&a, ADAPT_ADAPTIVE, &adapt_ring_defaults);
+	for (int i = 0; i < 3; i++) {
+		CHECK(!adapt_look(&a, 10, true, now += 100 * US));
+		CHECK(!adapt_look(&a, 1, false, now += 1 * US));
+	}
+	CHECK(adapt_look(&a, 10, true, now += 100 * US));
+	/* Then naps that find one frame each, with an empty one and a batch between. */
+	adapt_look(&a, 0, false, now += 1 * US);
+	for (int i = 0; i < 3; i++) {
+		adapt_napped(&a);
+		CHECK(adapt_look(&a, 1, false, now += 50 * US));
+	}
+	adapt_napped(&a);
+	CHECK(adapt_look(&a, 0, false, now += 50 * US));	/* empty: neither way */
+	adapt_napped(&a);
+	CHECK(adapt_look(&a, 20, false, now += 50 * US));	/* a batch: again */
+	for (int i = 0; i < 3; i++) {
+		adapt_napped(&a);
+		CHECK(adapt_look(&a, 1, false, now += 50 * US));
+	}
+	adapt_napped(&a);
+	CHECK(!adapt_look(&a, 1, false, now += 50 * US));	/* the fourth: doorbells */
+	CHECK_EQ(a.switches, 2);
+	/* Without busy_min (the wire reader's defaults) one item a look is busy enough. */
+	adapt_init(&a, ADAPT_ADAPTIVE, NULL);
+	for (int i = 0; i < 3; i++)
+		CHECK(!adapt_look(&a, 1, true, now += 100 * US));
+	CHECK(adapt_look(&a, 1, true, now += 100 * US));
+	CHECK(!a.cfg.nap_bell);
+	CHECK_EQ(a.cfg.nap_max_ns, ADAPT_NAP_MAX_NS);
+	CHECK_EQ(a.cfg.nap_batch, ADAPT_NAP_BATCH);
+}
+
+/* A ring's batch is at most half of it: a port handle's ring of 16 entries is rung at 8
+ * and its naps are sized and its batches counted against 8, not 64. */
+TEST(adapt_ring_cfg_fits_the_batch_to_small_rings)
+{
+	struct adapt_cfg c = adapt_ring_cfg(4096);
+	struct adapt a;
+
+	CHECK_EQ(c.nap_batch, ADAPT_RING_NAP_BATCH);
+	CHECK(c.nap_bell);
+	c = adapt_ring_cfg(16);
+	CHECK_EQ(c.nap_batch, 8u);
+	CHECK_EQ(c.nap_max_ns, ADAPT_RING_NAP_MAX_NS);
+	adapt_init(&a, ADAPT_ADAPTIVE, &c);
+	CHECK_EQ(adapt_nap_fill(&a, 16), 8u);
+	c = adapt_ring_cfg(128);
+	CHECK_EQ(c.nap_batch, 64u);
+}

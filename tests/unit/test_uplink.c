@@ -221,6 +221,11 @@ TEST(uplink_inbound_one_port_tx_per_poll_in_place)
 	g1 = vm_of(f, "LINUX01");
 	w = uwire(f, f->sw->c[f->sw->active].dev->rdev);
 	CHECK(w != NULL);
+	/* The wire reader naps on its timer (no doorbell while it polls a TAP): the
+	 * defaults without a ring's doorbell-ended naps (lib/adapt.h). */
+	CHECK(!f->sw->c[f->sw->active].dev->rxa.cfg.nap_bell);
+	CHECK_EQ(f->sw->c[f->sw->active].dev->rxa.cfg.nap_max_ns, ADAPT_NAP_MAX_NS);
+	CHECK_EQ(f->sw->c[f->sw->active].dev->rxa.cfg.busy_min, 0u);
 	for (unsigned k = 0; k < 20; k++)
 		CHECK_EQ(wire_mem_inject(w, fr, mkframe(fr, g1->nics[0]->mac, HOST_MAC, 60 + k,
 							(uint8_t)k)), 0);

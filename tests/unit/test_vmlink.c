@@ -1716,7 +1716,7 @@ TEST(vmlink_ring_nap_rung_once_a_batch_waits)
 	for (unsigned i = 0; i < ADAPT_RING_NAP_BATCH; i++)
 		f[i] = bc_frame();
 	adapt_init(&vm.rxa, ADAPT_ADAPTIVE, &c);
-	vml_ring_note(&vm, 1, true);		/* work: now polling */
+	vml_ring_note(&vm, 2, true);		/* a batch: now polling */
 	REQUIRE(adapt_polling(&vm.rxa));
 	for (unsigned round = 0; round < 3; round++) {
 		vml_ring_note(&vm, 0, false);	/* an empty poll, then a nap */
