@@ -165,7 +165,8 @@ CPNP_API int cpnp_post_n(struct cpnp_handle *h, void *const *bufs, unsigned n, s
 /* Read from shared memory, no system call. */
 CPNP_API enum cpnp_state cpnp_state(const struct cpnp_handle *h);
 /* An eventfd that becomes readable on the no-data -> data transition after
- * cpnp_ready (wait for POLLIN, then call cpnp_recv). */
+ * cpnp_ready (wait for POLLIN, read its 8 bytes -- an eventfd stays readable until
+ * read, and the library reads it only inside cpnp_wait -- then call cpnp_recv). */
 CPNP_API int cpnp_wait_fd(const struct cpnp_handle *h);
 /* Tell the switch the handle is ready and waits: it rings the eventfd with the next
  * frame.  1 when data is already there (do not sleep), 0 armed, or -errno. */
