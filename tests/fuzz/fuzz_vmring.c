@@ -214,12 +214,20 @@ static unsigned vm_nic_rx(void *owner, struct port *p, const struct pframe *f, u
 }
 
 /* The guest's qeth driver found a frame in an input buffer. */
+/* Every byte the guest is handed is read (the frame may lie in place in its input
+ * buffer: ASan sees a span that runs past it). */
+static volatile uint8_t guest_sum;
+
 static void guest_rx(void *ctx, const uint8_t *qhdr, const uint8_t *data, uint32_t len)
 {
+	uint8_t x = 0;
+
 	(void)ctx;
 	(void)qhdr;
-	(void)data;
 	must(len <= 65536);
+	for (uint32_t i = 0; i < len; i++)
+		x ^= data[i];
+	guest_sum ^= x;
 	guest_got++;
 }
 
