@@ -811,8 +811,8 @@ int cpnp_ready(struct cpnp_handle *h)
 
 /* Polling (lib/adapt.h) and nothing waits: an empty poll, then a nap up to the
  * adapt's nap (and the caller's time left), the eventfd unarmed unless a nap's batch
- * waits (shr_nap, adapt_nap_fill).  1 data came, 0 not (yet: also when the poll phase just ended), or
- * the error that ended the port. */
+ * waits (shr_nap, adapt_nap_fill).  1 data came, 0 not (yet: also when the poll phase
+ * just ended), or the error that ended the port. */
 static int nap(struct cpnp_handle *h, int left_ms)
 {
 	struct cpnp_port *p = h->port;

@@ -18,23 +18,15 @@ static const struct adapt_cfg defaults = {
 	.nap_batch = ADAPT_NAP_BATCH,
 };
 
-const struct adapt_cfg adapt_ring_defaults = {
-	.enter_looks = ADAPT_ENTER_LOOKS,
-	.enter_gap_ns = ADAPT_ENTER_GAP_NS,
-	.exit_empty = ADAPT_EXIT_EMPTY,
-	.exit_idle_ns = ADAPT_EXIT_IDLE_NS,
-	.nap_ns = ADAPT_NAP_NS,
-	.nap_max_ns = ADAPT_RING_NAP_MAX_NS,
-	.nap_batch = ADAPT_RING_NAP_BATCH,
-	.nap_bell = true,
-	.busy_min = ADAPT_RING_BUSY_MIN,
-	.thin_naps = ADAPT_RING_THIN_NAPS,
-};
-
 struct adapt_cfg adapt_ring_cfg(uint32_t nslots)
 {
-	struct adapt_cfg c = adapt_ring_defaults;
+	struct adapt_cfg c = defaults;
 
+	c.nap_max_ns = ADAPT_RING_NAP_MAX_NS;
+	c.nap_batch = ADAPT_RING_NAP_BATCH;
+	c.nap_bell = true;
+	c.busy_min = ADAPT_RING_BUSY_MIN;
+	c.thin_naps = ADAPT_RING_THIN_NAPS;
 	if (c.nap_batch > nslots / 2)
 		c.nap_batch = nslots / 2 ? nslots / 2 : 1;
 	return c;
@@ -119,12 +111,12 @@ bool adapt_look(struct adapt *a, unsigned work, bool woken, uint64_t now_ns)
 	/* The doorbell's work was taken by an earlier look of this wake-up. */
 	bool taken_before = a->took_asleep;
 
+	bool thin = work && work < a->cfg.busy_min;	/* some, one at a time */
+
 	a->took_asleep = woken ? false : a->took_asleep || work;
 	a->last_found = work;
 	if (woken)
 		a->interrupts++;
-	bool thin = work && work < a->cfg.busy_min;	/* some, one at a time */
-
 	if (a->mode == ADAPT_M_POLL) {
 		if (a->napped) {
 			size_nap(a, work);

@@ -97,10 +97,10 @@ struct adapt_cfg {
 #define ADAPT_RING_NAP_MAX_NS	1000000ull	/* 1 ms: what a straggler may wait */
 #define ADAPT_RING_BUSY_MIN	2u		/* a batch: two frames or more */
 #define ADAPT_RING_THIN_NAPS	4u
-extern const struct adapt_cfg adapt_ring_defaults;
-/* adapt_ring_defaults for a ring of `nslots` entries: a nap's batch is at most half
- * the ring (a port handle's ring may have 16 entries), so that the producer's doorbell
- * (adapt_nap_fill), the nap sizing and the batch rules all count the same batch. */
+/* The thresholds for a ring of `nslots` entries: the defaults above with the ring's
+ * naps; a nap's batch is at most half the ring (a port handle's ring may have 16
+ * entries), so that the producer's doorbell (adapt_nap_fill), the nap sizing and the
+ * batch rules all count the same batch. */
 struct adapt_cfg adapt_ring_cfg(uint32_t nslots);
 
 struct adapt {

@@ -661,7 +661,7 @@ int vml_init(struct vmlink *l, int fd, bool cp_side)
 	l->peer_logoff = -1;
 	l->ring_ack = -1;
 	l->hfds[0] = l->hfds[1] = l->hfds[2] = -1;
-	adapt_init(&l->rxa, ADAPT_ADAPTIVE, &adapt_ring_defaults);
+	vml_poll_policy(l, ADAPT_ADAPTIVE, NULL);
 	return 0;
 }
 
@@ -1384,7 +1384,9 @@ int64_t vml_ring_wait_ns(struct vmlink *l)
 
 void vml_poll_policy(struct vmlink *l, enum adapt_policy p, const struct adapt_cfg *cfg)
 {
-	adapt_init(&l->rxa, p, cfg ? cfg : &adapt_ring_defaults);
+	struct adapt_cfg ring = adapt_ring_cfg(VML_RING_SLOTS);
+
+	adapt_init(&l->rxa, p, cfg ? cfg : &ring);
 }
 
 /* VM side: CP offers a ring.  Take it unless told to keep to the socket; answer. */

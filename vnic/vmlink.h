@@ -389,7 +389,7 @@ bool vml_arm(struct vmlink *l);
  *     again before the next look it gives what is left of it); -1: armed, sleep
  *     until the doorbell (or anything else) wakes it.
  * vml_poll_policy: adaptive (default), interrupt-only or poll-only (measurement), with
- *   the thresholds cfg (NULL: lib/adapt.h's adapt_ring_defaults; tests choose their
+ *   the thresholds cfg (NULL: lib/adapt.h's adapt_ring_cfg for its ring; tests choose their
  *   own). */
 void vml_ring_note(struct vmlink *l, unsigned taken, bool woken);
 int64_t vml_ring_wait_ns(struct vmlink *l);

@@ -339,7 +339,8 @@ TEST(adapt_batches_a_nap_would_gather_enter_polling)
  * the size. */
 TEST(adapt_ring_naps_grow_until_the_doorbell_ends_them)
 {
-	struct adapt_cfg c = adapt_ring_defaults;
+	const struct adapt_cfg ring = adapt_ring_cfg(4096);
+	struct adapt_cfg c = adapt_ring_cfg(4096);
 	struct adapt a;
 	uint64_t now = 1000 * US, next = now;
 
@@ -396,7 +397,7 @@ TEST(adapt_ring_naps_grow_until_the_doorbell_ends_them)
 	CHECK_EQ(a.nap_cur, 100 * US);
 	/* The fill at which a ring rings a napping consumer: a batch, at most half the
 	 * ring; half the ring without a batch. */
-	adapt_init(&a, ADAPT_ADAPTIVE, &adapt_ring_defaults);
+	adapt_init(&a, ADAPT_ADAPTIVE, &ring);
 	CHECK_EQ(adapt_nap_fill(&a, 4096), ADAPT_RING_NAP_BATCH);
 	CHECK_EQ(adapt_nap_fill(&a, 64), 32u);
 	c.nap_batch = 0;
@@ -412,10 +413,11 @@ TEST(adapt_ring_naps_grow_until_the_doorbell_ends_them)
  * bound sees to those), a nap with a batch starts the count again. */
 TEST(adapt_ring_one_item_at_a_time_stays_on_doorbells)
 {
+	const struct adapt_cfg ring = adapt_ring_cfg(4096);
 	struct adapt a;
 	uint64_t now = 1000 * US;
 
-	adapt_init(&a, ADAPT_ADAPTIVE, &adapt_ring_defaults);
+	adapt_init(&a, ADAPT_ADAPTIVE, &ring);
 	for (int i = 0; i < 100; i++)
 		CHECK(!adapt_look(&a, 1, true, now += 100 * US));
 	CHECK_EQ(a.switches, 0);
@@ -424,7 +426,7 @@ TEST(adapt_ring_one_item_at_a_time_stays_on_doorbells)
 		CHECK(!adapt_look(&a, 10, true, now += 100 * US));
 	CHECK(adapt_look(&a, 10, true, now += 100 * US));
 	/* A one-frame look that was not a wake-up (a drain look) breaks nothing. */
-	adapt_init(&a, ADAPT_ADAPTIVE, &adapt_ring_defaults);
+	adapt_init(&a, ADAPT_ADAPTIVE, &ring);
 	for (int i = 0; i < 3; i++) {
 		CHECK(!adapt_look(&a, 10, true, now += 100 * US));
 		CHECK(!adapt_look(&a, 1, false, now += 1 * US));

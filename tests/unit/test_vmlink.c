@@ -414,6 +414,16 @@ TEST(vmlink_frames_for_one_nic_arrive_as_one_batch)
 	close(sv[0]);
 }
 
+/* The link tests' frame: 60 bytes of broadcast from 02:00:00:00:00:09. */
+static const uint8_t bc_bytes[60] = { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 2, 0, 0, 0, 0, 9 };
+static const struct qdio_span bc_span = { bc_bytes, sizeof(bc_bytes) };
+
+static struct pframe bc_frame(void)
+{
+	return (struct pframe){ .spans = &bc_span, .nspans = 1, .kind = PF_ETH,
+				.cast = PF_BROADCAST, .len = sizeof(bc_bytes) };
+}
+
 /* What cpnetd reads off a socket link while a command waits (PING): the frames at the
  * head, forwarded; the first other message stops it and stays for vml_poll, so that a
  * LOGOFF is not handled under the waiting command. */
@@ -422,10 +432,7 @@ TEST(vmlink_poll_frames_stops_at_a_control_message)
 	struct vmlink vm, cp;
 	struct port nicport, *proxy;
 	struct rx_rec rec = { 0, 0 };
-	uint8_t payload[60] = { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF };
-	struct qdio_span sp = { payload, sizeof(payload) };
-	struct pframe f = { .spans = &sp, .nspans = 1, .kind = PF_ETH, .cast = PF_BROADCAST,
-			    .len = sizeof(payload) };
+	struct pframe f = bc_frame();
 	uint8_t m[256];
 	int sv[2], n;
 
@@ -861,16 +868,6 @@ static struct port *ring_pair_nic(struct vmlink *vm, struct vmlink *cp, int sv[2
 	if (ring_pair(vm, cp, sv, VML_TRANSPORT_RING) != 0)
 		return NULL;
 	return pair_nic(vm, cp, nicport, txr);
-}
-
-/* The ring tests' frame: 60 bytes of broadcast from 02:00:00:00:00:09. */
-static const uint8_t bc_bytes[60] = { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 2, 0, 0, 0, 0, 9 };
-static const struct qdio_span bc_span = { bc_bytes, sizeof(bc_bytes) };
-
-static struct pframe bc_frame(void)
-{
-	return (struct pframe){ .spans = &bc_span, .nspans = 1, .kind = PF_ETH,
-				.cast = PF_BROADCAST, .len = sizeof(bc_bytes) };
 }
 
 /* Something waits on the socket (MSG_PEEK: left there). */
@@ -1698,7 +1695,7 @@ TEST(vmlink_ring_nap_taken_back_leaves_no_doorbell_to_empty)
  * doorbell wake-ups -- and a burst of a batch is not held for the timer. */
 TEST(vmlink_ring_nap_rung_once_a_batch_waits)
 {
-	struct adapt_cfg c = adapt_ring_defaults;
+	struct adapt_cfg c = adapt_ring_cfg(VML_RING_SLOTS);
 	static struct pframe f[ADAPT_RING_NAP_BATCH];
 	struct vmlink vm, cp;
 	struct port nicport, *proxy;
